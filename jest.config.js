@@ -1,0 +1,29 @@
+/** Jest runs TypeScript through ts-jest in transpile-only CommonJS mode; `npm run typecheck` is the type check. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.ts$': [
+      'ts-jest',
+      {
+        isolatedModules: true,
+        tsconfig: {
+          module: 'commonjs',
+          moduleResolution: 'node',
+          target: 'ES2022',
+          experimentalDecorators: true,
+          emitDecoratorMetadata: true,
+          useDefineForClassFields: false,
+          esModuleInterop: true,
+        },
+      },
+    ],
+  },
+  moduleNameMapper: {
+    '^graphql-ws/use/ws$': '<rootDir>/node_modules/graphql-ws/dist/use/ws.cjs',
+    '^graphql-ws/client$': '<rootDir>/node_modules/graphql-ws/dist/client.cjs',
+  },
+  setupFiles: ['reflect-metadata'],
+  testTimeout: 60000,
+};

@@ -1,0 +1,39 @@
+import path from 'node:path';
+
+/** Typed configuration, read from the environment once. Every variable is documented in the README. */
+export interface Config {
+  /** PostgreSQL URL; when unset, `start`/`serve` run an embedded PostgreSQL in `dataDir`. */
+  databaseUrl: string | undefined;
+  host: string;
+  port: number;
+  /** Where the embedded PostgreSQL keeps its data (default `./.mlplane`). */
+  dataDir: string;
+  maxDatasetBytes: number;
+  maxDatasetColumns: number;
+  tensorboardDir: string | undefined;
+  /** Seconds a SIGTERM waits for in-flight requests before closing sockets. */
+  shutdownGraceSeconds: number;
+}
+
+function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  }
+  return value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return {
+    databaseUrl: env.DATABASE_URL || undefined,
+    host: env.MLPLANE_HOST || '127.0.0.1',
+    port: intFromEnv(env, 'PORT', 4000),
+    dataDir: path.resolve(env.MLPLANE_DATA_DIR || '.mlplane'),
+    maxDatasetBytes: intFromEnv(env, 'MLPLANE_MAX_DATASET_BYTES', 100 * 1024 * 1024),
+    maxDatasetColumns: intFromEnv(env, 'MLPLANE_MAX_DATASET_COLUMNS', 1000),
+    tensorboardDir: env.MLPLANE_TENSORBOARD_DIR || undefined,
+    shutdownGraceSeconds: intFromEnv(env, 'MLPLANE_SHUTDOWN_GRACE_SECONDS', 8),
+  };
+}
