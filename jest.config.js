@@ -7,8 +7,8 @@ module.exports = {
     '^.+\\.ts$': [
       'ts-jest',
       {
-        isolatedModules: true,
         tsconfig: {
+          isolatedModules: true,
           module: 'commonjs',
           moduleResolution: 'node',
           target: 'ES2022',

@@ -1,1 +1,30 @@
-process.exit(0)
+#!/usr/bin/env node
+'use strict';
+/**
+ * After `npm install`/`npm ci`: give tfjs-node a native backend (scripts/install-tfjs-node.js),
+ * then generate the Prisma client. `prisma generate` never runs the schema engine, but the CLI
+ * downloads one unless PRISMA_SCHEMA_ENGINE_BINARY names an existing file; offline there is no
+ * download, so any existing file stands in for it.
+ */
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+
+function run(args, env) {
+  const result = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  return result.status ?? 1;
+}
+
+const tfjsInstaller = path.join(__dirname, 'install-tfjs-node.js');
+if (fs.existsSync(tfjsInstaller)) run([tfjsInstaller]);
+
+const engine = process.env.PRISMA_SCHEMA_ENGINE_BINARY;
+const engineEnv = engine && fs.existsSync(engine) ? {} : { PRISMA_SCHEMA_ENGINE_BINARY: process.execPath };
+const prismaCli = require.resolve('prisma/build/index.js', { paths: [root] });
+const status = run([prismaCli, 'generate'], engineEnv);
+if (status !== 0) {
+  process.stderr.write('mlplane: prisma generate failed\n');
+  process.exit(status);
+}

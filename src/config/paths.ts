@@ -1,0 +1,17 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+/** The repository root, found from this file whether it runs from `src/` (ts-jest) or `dist/src/` (compiled). */
+function findProjectRoot(start: string): string {
+  let dir = start;
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`no package.json above ${start}`);
+    dir = parent;
+  }
+  return dir;
+}
+
+export const projectRoot = findProjectRoot(__dirname);
+export const migrationsDir = path.join(projectRoot, 'prisma', 'migrations');
+export const schemaFile = path.join(projectRoot, 'schema.graphql');
