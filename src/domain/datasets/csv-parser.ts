@@ -1,0 +1,147 @@
+/**
+ * Parses the CSV text a user uploads into a header and column-major string cells,
+ * rejecting everything that cannot become a dataset with a `ValidationError` that names where.
+ */
+
+import { CsvError, parse } from 'csv-parse/sync';
+import { ValidationError } from '../errors';
+
+/** Input field the CSV text arrives in; every parse error points at it. */
+export const CSV_FIELD = 'input.csv';
+
+/** @default 100 MB (100 * 1024 * 1024 bytes of UTF-8) */
+export const DEFAULT_MAX_BYTES = 100 * 1024 * 1024;
+/** @default 1,000 columns */
+export const DEFAULT_MAX_COLUMNS = 1000;
+
+export interface CsvLimits {
+  /** Largest accepted input, in bytes of its UTF-8 encoding. @default DEFAULT_MAX_BYTES */
+  maxBytes?: number;
+  /** Most columns accepted in the header. @default DEFAULT_MAX_COLUMNS */
+  maxColumns?: number;
+}
+
+/** A parsed CSV: column names and, per column, one raw (trimmed) string per data row. */
+export interface ParsedCsv {
+  header: string[];
+  /** `cells[c][r]` is the value of column `c` in data row `r + 1`. */
+  cells: string[][];
+  rowCount: number;
+}
+
+/**
+ * Parses CSV text per RFC 4180: fields separated by commas, records by LF or CRLF, fields
+ * optionally double-quoted, quotes escaped by doubling, commas and newlines allowed inside
+ * quotes. A leading UTF-8 byte order mark is dropped. Spaces around fields (outside quotes) are
+ * trimmed; spaces inside quotes are kept. Blank lines are skipped. The first record is the header.
+ *
+ * Rows in errors are data rows: data row 1 is the first record after the header, and the header
+ * itself is row 0. They differ from file line numbers when quoted fields span lines or blank lines
+ * are skipped, so parse errors also give the line.
+ *
+ * @throws ValidationError (field `input.csv`) for: input over `maxBytes`; empty input; a header
+ *   with no data rows; more than `maxColumns` columns; an empty (or all-space) or duplicate column name (row 0,
+ *   `index` = 0-based column position); a row with a different number of fields than the header
+ *   (row, and for a short row the first absent column); malformed quoting (row and line).
+ */
+export function parseCsv(text: string, limits: CsvLimits = {}): ParsedCsv {
+  const maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
+  const maxColumns = limits.maxColumns ?? DEFAULT_MAX_COLUMNS;
+
+  const byteLength = Buffer.byteLength(text, 'utf8');
+  if (byteLength > maxBytes) {
+    throw new ValidationError(`CSV is ${byteLength} bytes, over the limit of ${maxBytes} bytes`, { field: CSV_FIELD });
+  }
+
+  let header: string[] | undefined;
+  let cells: string[][] = [];
+  let rowCount = 0;
+
+  const onRecord = (record: string[], line: number): void => {
+    if (header === undefined) {
+      header = checkHeader(record, maxColumns);
+      cells = header.map(() => []);
+      return;
+    }
+    const row = rowCount + 1;
+    if (record.length !== header.length) {
+      throw raggedRowError(record.length, header, row, line);
+    }
+    for (let c = 0; c < record.length; c++) cells[c].push(record[c]);
+    rowCount = row;
+  };
+
+  try {
+    parse(text, {
+      bom: true,
+      trim: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      on_record: (record: string[], context) => {
+        onRecord(record, context.lines);
+        return null;
+      },
+    });
+  } catch (error) {
+    if (error instanceof CsvError) throw csvSyntaxError(error);
+    throw error;
+  }
+
+  if (header === undefined) {
+    throw new ValidationError('CSV is empty: expected a header row and at least one data row', { field: CSV_FIELD });
+  }
+  if (rowCount === 0) {
+    throw new ValidationError('CSV has a header but no data rows', { field: CSV_FIELD });
+  }
+  return { header, cells, rowCount };
+}
+
+function checkHeader(names: string[], maxColumns: number): string[] {
+  if (names.length > maxColumns) {
+    throw new ValidationError(`CSV has ${names.length} columns, over the limit of ${maxColumns}`, {
+      field: CSV_FIELD,
+      row: 0,
+    });
+  }
+  const firstPosition = new Map<string, number>();
+  names.forEach((name, index) => {
+    if (name.trim() === '') {
+      throw new ValidationError(`Header column ${index + 1} has an empty name`, { field: CSV_FIELD, row: 0, index });
+    }
+    const earlier = firstPosition.get(name);
+    if (earlier !== undefined) {
+      throw new ValidationError(
+        `Duplicate column name '${quoteValue(name)}' in the header (columns ${earlier + 1} and ${index + 1})`,
+        { field: CSV_FIELD, row: 0, column: name, index },
+      );
+    }
+    firstPosition.set(name, index);
+  });
+  return names;
+}
+
+function raggedRowError(fieldCount: number, header: string[], row: number, line: number): ValidationError {
+  const expected = header.length;
+  const message = `Data row ${row} (1-based, header excluded; line ${line}) has ${fieldCount} fields, expected ${expected}`;
+  // A short row is missing a known column; a long row has extra fields no column names.
+  const column = fieldCount < expected ? header[fieldCount] : undefined;
+  return new ValidationError(column === undefined ? message : `${message}: column '${quoteValue(column)}' is absent`, {
+    field: CSV_FIELD,
+    row,
+    ...(column === undefined ? {} : { column }),
+  });
+}
+
+function csvSyntaxError(error: CsvError): ValidationError {
+  // csv-parse counts records including the header, so the failing record's data row number equals the
+  // count of records completed before it.
+  const context = error as CsvError & { lines?: number; records?: number };
+  const row = context.records ?? 0;
+  const place = row === 0 ? `header (line ${context.lines})` : `data row ${row} (1-based, header excluded; line ${context.lines})`;
+  return new ValidationError(`Malformed CSV in ${place}: ${error.message}`, { field: CSV_FIELD, row });
+}
+
+/** Shortens a user value for an error message. */
+export function quoteValue(value: string, maxLength = 40): string {
+  return value.length <= maxLength ? value : `${value.slice(0, maxLength)}…`;
+}
