@@ -21,6 +21,8 @@ module.exports = {
     ],
   },
   moduleNameMapper: {
+    // The generated Prisma client imports its TypeScript siblings as `./x.js`.
+    '^(\\.{1,2}/.*)\\.js$': '$1',
     '^graphql-ws/use/ws$': '<rootDir>/node_modules/graphql-ws/dist/use/ws.cjs',
     '^graphql-ws/client$': '<rootDir>/node_modules/graphql-ws/dist/client.cjs',
   },

@@ -39,8 +39,9 @@ export class NotFoundError extends DomainError {
   constructor(
     readonly entity: string,
     readonly key: string,
+    location: ErrorLocation = {},
   ) {
-    super(`${entity} ${key} not found`);
+    super(`${entity} ${key} not found`, location);
   }
 }
 

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Starts mlplane as the README says (embedded PostgreSQL), queries health, stops it with SIGTERM.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+port=4417
+log=$(mktemp)
+data=$(mktemp -d)
+chmod 755 "$data"
+env -u DATABASE_URL PORT=$port MLPLANE_DATA_DIR="$data/.mlplane" npm start >"$log" 2>&1 &
+pid=$!
+ok=
+for _ in $(seq 1 120); do
+  if curl -fsS -X POST -H 'content-type: application/json' --data '{"query":"{ health { status database } }"}' "http://127.0.0.1:$port/graphql" >"$data/health.json" 2>/dev/null; then ok=1; break; fi
+  kill -0 $pid 2>/dev/null || break
+  sleep 1
+done
+if [ -z "$ok" ]; then echo "mlplane did not answer"; cat "$log"; exit 1; fi
+cat "$data/health.json"; echo
+grep -q '"status":"ok"' "$data/health.json"
+grep -q 'embedded PostgreSQL' "$log" || { echo "start did not say it uses an embedded PostgreSQL"; cat "$log"; exit 1; }
+# npm start runs node as a child of npm: signal the server process itself.
+server=$(pgrep -f "dist/src/main.js start" | head -1)
+kill -TERM "$server"
+for _ in $(seq 1 15); do kill -0 "$server" 2>/dev/null || break; sleep 1; done
+if kill -0 "$server" 2>/dev/null; then echo "mlplane did not stop within 15 s of SIGTERM"; cat "$log"; exit 1; fi
+wait $pid || true
+echo "smoke test passed: started on embedded PostgreSQL, answered health, stopped on SIGTERM"
+rm -rf "$data" "$log"

@@ -1,0 +1,12 @@
+import type { Task } from '../datasets/label-rules';
+import type { Architecture } from '../../ml/model-builder';
+
+/** A model definition: what it predicts, from which dataset, with which architecture. */
+export interface Model {
+  id: string;
+  name: string;
+  task: Task;
+  datasetId: string;
+  architecture: Architecture;
+  createdAt: Date;
+}

@@ -1,0 +1,100 @@
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { ColumnTypeOverrides } from '../../domain/datasets/column-typing';
+import { NotFoundError } from '../../domain/errors';
+import { toConnection } from '../common/connection.type';
+import type { GraphQLContext } from '../context';
+import { datasetById, datasetVersionsByDataset } from './dataset.loaders';
+import { CreateDatasetInput, CreateDatasetVersionInput, SplitInput } from './dataset.input';
+import {
+  CreateDatasetPayload,
+  CreateDatasetVersionPayload,
+  Dataset,
+  DatasetConnection,
+  DatasetSplit,
+  DatasetVersion,
+} from './dataset.type';
+
+function overrides(input: CreateDatasetInput): ColumnTypeOverrides | undefined {
+  if (!input.columnTypes) return undefined;
+  return Object.fromEntries(input.columnTypes.map((entry) => [entry.column, entry.type]));
+}
+
+@Resolver(() => Dataset)
+export class DatasetResolver {
+  @Query(() => DatasetConnection, { description: 'Datasets, newest first.' })
+  async datasets(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ) {
+    return toConnection(await ctx.services.datasets.listDatasets({ first, after }));
+  }
+
+  @Query(() => Dataset, { nullable: true, description: 'One dataset, by id or by name.' })
+  async dataset(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('id', () => ID, { nullable: true }) id?: string,
+    @Arg('name', () => String, { nullable: true }) name?: string,
+  ) {
+    return ctx.services.datasets.findDataset({ id, name });
+  }
+
+  @Mutation(() => CreateDatasetPayload, { description: 'Creates a dataset and its first version from CSV text.' })
+  async createDataset(@Ctx() ctx: GraphQLContext, @Arg('input') input: CreateDatasetInput) {
+    return ctx.services.datasets.createDataset({ ...input, columnTypes: overrides(input) });
+  }
+
+  @Mutation(() => CreateDatasetVersionPayload, { description: 'Adds an immutable version; identical content returns the existing version.' })
+  async createDatasetVersion(@Ctx() ctx: GraphQLContext, @Arg('input') input: CreateDatasetVersionInput) {
+    return ctx.services.datasets.createDatasetVersion(input);
+  }
+
+  @FieldResolver(() => [DatasetVersion], { description: 'Versions, newest first.' })
+  async versions(@Root() dataset: Dataset, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.get(datasetVersionsByDataset).load(dataset.id);
+  }
+
+  @FieldResolver(() => DatasetVersion)
+  async latestVersion(@Root() dataset: Dataset, @Ctx() ctx: GraphQLContext) {
+    const versions = await ctx.loaders.get(datasetVersionsByDataset).load(dataset.id);
+    return versions[0];
+  }
+
+  @Subscription(() => Dataset, { topics: 'datasetCreated', description: 'Every dataset created, by any API process.' })
+  async datasetCreated(@Root() event: { id: string }, @Ctx() ctx: GraphQLContext) {
+    const dataset = await ctx.services.datasets.findDataset({ id: event.id });
+    if (!dataset) throw new NotFoundError('dataset', event.id);
+    return dataset;
+  }
+}
+
+@Resolver(() => DatasetVersion)
+export class DatasetVersionResolver {
+  @Query(() => DatasetVersion, { nullable: true })
+  async datasetVersion(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
+    return ctx.services.datasets.findVersion(id);
+  }
+
+  @FieldResolver(() => Dataset)
+  async dataset(@Root() version: DatasetVersion, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.get(datasetById).load(version.datasetId);
+  }
+
+  @FieldResolver(() => [GraphQLJSONObject], { description: 'A preview of rows offset..offset+limit-1 (limit at most 1,000); missing values are null.' })
+  async rows(
+    @Root() version: DatasetVersion,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('offset', () => Int, { defaultValue: 0 }) offset: number,
+    @Arg('limit', () => Int, { defaultValue: 20 }) limit: number,
+  ) {
+    return ctx.services.datasets.previewRows(version.id, offset, limit);
+  }
+
+  @FieldResolver(() => DatasetSplit, { description: 'The deterministic split of the rows: same fractions and seed, same rows. Stratified by class for classification.' })
+  async split(@Root() version: DatasetVersion, @Ctx() ctx: GraphQLContext, @Arg('input', () => SplitInput) input: SplitInput) {
+    const { seed, ...fractions } = input;
+    const split = await ctx.services.datasets.split(version.id, fractions, seed);
+    return { train: Array.from(split.train), validation: Array.from(split.validation), test: Array.from(split.test) };
+  }
+}

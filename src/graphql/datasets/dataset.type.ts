@@ -1,0 +1,96 @@
+import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { ColumnRoleEnum, ColumnTypeEnum, TaskEnum } from '../common/enums';
+import { Connection } from '../common/connection.type';
+
+@ObjectType({ description: 'Quantiles by linear interpolation between order statistics (numpy default).' })
+export class Quantiles {
+  @Field(() => Float) p01!: number;
+  @Field(() => Float) p05!: number;
+  @Field(() => Float) p25!: number;
+  @Field(() => Float) p50!: number;
+  @Field(() => Float) p75!: number;
+  @Field(() => Float) p95!: number;
+  @Field(() => Float) p99!: number;
+}
+
+@ObjectType({ description: 'Equal-width histogram: counts[i] covers [edges[i], edges[i+1]) and the last bin includes its right edge.' })
+export class Histogram {
+  @Field(() => [Float]) edges!: number[];
+  @Field(() => [Int]) counts!: number[];
+}
+
+@ObjectType()
+export class CategoryCount {
+  @Field() value!: string;
+  @Field(() => Int) count!: number;
+}
+
+@ObjectType({ description: 'Statistics of one column. Numeric fields are null for categorical columns and vice versa.' })
+export class ColumnProfile {
+  @Field(() => Int, { description: 'Non-missing values.' }) count!: number;
+  @Field(() => Int, { description: 'Missing values (empty or NA).' }) missing!: number;
+  @Field(() => Int, { description: 'Distinct non-missing values.' }) distinct!: number;
+  @Field(() => Float, { nullable: true }) mean!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Sample standard deviation (n - 1).' }) std!: number | null;
+  @Field(() => Float, { nullable: true }) min!: number | null;
+  @Field(() => Float, { nullable: true }) max!: number | null;
+  @Field(() => Quantiles, { nullable: true }) quantiles!: Quantiles | null;
+  @Field(() => Histogram, { nullable: true }) histogram!: Histogram | null;
+  @Field(() => [CategoryCount], { nullable: true, description: 'The 50 most frequent categories.' }) topCategories!: CategoryCount[] | null;
+  @Field(() => Int, { nullable: true, description: 'Values outside the top 50 categories.' }) otherCount!: number | null;
+}
+
+@ObjectType()
+export class DatasetColumn {
+  @Field() name!: string;
+  @Field(() => ColumnTypeEnum) type!: ColumnTypeEnum;
+  @Field(() => ColumnRoleEnum) role!: ColumnRoleEnum;
+  @Field(() => ColumnProfile) profile!: ColumnProfile;
+}
+
+@ObjectType({ description: 'An immutable, content-addressed version of a dataset.' })
+export class DatasetVersion {
+  @Field(() => ID) id!: string;
+  @Field(() => ID) datasetId!: string;
+  @Field(() => Int) version!: number;
+  @Field({ description: 'sha256 (hex) of the CSV text as sent.' }) contentHash!: string;
+  @Field(() => Int) rowCount!: number;
+  @Field(() => Int) columnCount!: number;
+  @Field(() => Int, { description: 'Size of the CSV in bytes.' }) sizeBytes!: number;
+  @Field(() => [DatasetColumn]) columns!: DatasetColumn[];
+  @Field(() => [String], { nullable: true, description: 'Classification: the label classes in their encoded order.' })
+  labelClasses!: string[] | null;
+  @Field() createdAt!: Date;
+}
+
+@ObjectType({ description: 'A named dataset; its rows live in immutable versions.' })
+export class Dataset {
+  @Field(() => ID) id!: string;
+  @Field() name!: string;
+  @Field() description!: string;
+  @Field() labelColumn!: string;
+  @Field(() => TaskEnum) task!: TaskEnum;
+  @Field() createdAt!: Date;
+}
+
+@ObjectType()
+export class DatasetConnection extends Connection(Dataset, 'Dataset') {}
+
+@ObjectType({ description: 'A deterministic split of row indices (0-based).' })
+export class DatasetSplit {
+  @Field(() => [Int]) train!: number[];
+  @Field(() => [Int]) validation!: number[];
+  @Field(() => [Int]) test!: number[];
+}
+
+@ObjectType()
+export class CreateDatasetPayload {
+  @Field(() => Dataset) dataset!: Dataset;
+  @Field(() => DatasetVersion) version!: DatasetVersion;
+}
+
+@ObjectType()
+export class CreateDatasetVersionPayload {
+  @Field(() => DatasetVersion) version!: DatasetVersion;
+  @Field({ description: 'False when identical content already existed and that version was returned.' }) created!: boolean;
+}

@@ -1,0 +1,60 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Model as DomainModel } from '../../domain/models/model';
+import { toConnection } from '../common/connection.type';
+import type { GraphQLContext } from '../context';
+import { datasetById } from '../datasets/dataset.loaders';
+import { Dataset } from '../datasets/dataset.type';
+import { CreateModelInput, fromTfjsActivation, Layer, Model, ModelConnection, toTfjsActivation } from './model.type';
+
+@Resolver(() => Model)
+export class ModelResolver {
+  @Query(() => ModelConnection, { description: 'Models, newest first.' })
+  async models(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ) {
+    return toConnection(await ctx.services.models.listModels({ first, after }));
+  }
+
+  @Query(() => Model, { nullable: true, description: 'One model, by id or by name.' })
+  async model(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('id', () => ID, { nullable: true }) id?: string,
+    @Arg('name', () => String, { nullable: true }) name?: string,
+  ) {
+    return ctx.services.models.findModel({ id, name });
+  }
+
+  @Mutation(() => Model, { description: 'Defines a model: hidden layers on the dataset\'s features, output layer derived from the task unless given.' })
+  async createModel(@Ctx() ctx: GraphQLContext, @Arg('input') input: CreateModelInput) {
+    return ctx.services.models.createModel({
+      name: input.name,
+      datasetId: input.datasetId,
+      task: input.task,
+      layers: input.layers.map((layer) => ({ ...layer, activation: toTfjsActivation(layer.activation) })),
+      outputLayer: input.outputLayer ? { ...input.outputLayer, activation: toTfjsActivation(input.outputLayer.activation) } : null,
+    });
+  }
+
+  @FieldResolver(() => [Layer], { description: 'Hidden layers, input side first.' })
+  layers(@Root() model: DomainModel): Layer[] {
+    return model.architecture.layers.map((layer) => ({
+      units: layer.units,
+      activation: fromTfjsActivation(layer.activation),
+      dropout: layer.dropout ?? null,
+      l2: layer.l2 ?? null,
+    }));
+  }
+
+  @FieldResolver(() => Layer, { nullable: true, description: 'The output layer as given; null when derived from the task at training time.' })
+  outputLayer(@Root() model: DomainModel): Layer | null {
+    const output = model.architecture.outputLayer;
+    return output ? { units: output.units ?? 0, activation: fromTfjsActivation(output.activation), dropout: null, l2: null } : null;
+  }
+
+  @FieldResolver(() => Dataset)
+  async dataset(@Root() model: DomainModel, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.get(datasetById).load(model.datasetId);
+  }
+}

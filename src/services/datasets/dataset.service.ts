@@ -1,0 +1,270 @@
+import { gzipSync } from 'node:zlib';
+import type { Dataset as DatasetRow, DatasetVersion as DatasetVersionRow, Prisma } from '../../generated/prisma/client';
+import { checkPageSize, decodeCursor, encodeCursor, type Page, type PageRequest } from '../../domain/common/pagination';
+import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors';
+import type { ColumnTypeOverrides } from '../../domain/datasets/column-typing';
+import { decodeDataTable, encodeDataTable } from '../../domain/datasets/columnar-codec';
+import type { DataTable } from '../../domain/datasets/data-table';
+import { NAME_PATTERN, type Dataset, type DatasetColumn, type DatasetVersion } from '../../domain/datasets/dataset';
+import { ingestCsv, type IngestedDataset } from '../../domain/datasets/dataset-ingest';
+import { splitRows, validateSplitFractions, type RowSplit, type SplitFractions } from '../../domain/datasets/dataset-split';
+import { classIndices, type Task } from '../../domain/datasets/label-rules';
+import type { PrismaClient } from '../../infra/db/prisma-client';
+import { logger } from '../../infra/logger';
+import type { EventPublisher } from '../events/event-publisher';
+import { isUniqueViolation } from '../prisma-errors';
+import { tableRows, type RowRecord } from './table-rows';
+
+export interface CreateDatasetInput {
+  name: string;
+  description?: string | null;
+  csv: string;
+  labelColumn: string;
+  columnTypes?: ColumnTypeOverrides | null;
+  task?: Task | null;
+}
+
+export interface CreateDatasetVersionInput {
+  datasetId: string;
+  csv: string;
+}
+
+export interface DatasetLimits {
+  maxBytes: number;
+  maxColumns: number;
+}
+
+export const MAX_PREVIEW_ROWS = 1000;
+
+function toDataset(row: DatasetRow): Dataset {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    labelColumn: row.labelColumn,
+    task: row.task,
+    columnTypeOverrides: row.columnTypeOverrides as ColumnTypeOverrides,
+    createdAt: row.createdAt,
+  };
+}
+
+export function toDatasetVersion(row: DatasetVersionRow): DatasetVersion {
+  return {
+    id: row.id,
+    datasetId: row.datasetId,
+    version: row.version,
+    contentHash: row.contentHash,
+    rowCount: row.rowCount,
+    columnCount: row.columnCount,
+    sizeBytes: row.sizeBytes,
+    columns: row.columns as unknown as DatasetColumn[],
+    labelClasses: (row.labelClasses as string[] | null) ?? null,
+    createdAt: row.createdAt,
+  };
+}
+
+/** Class index per row for classification (splits are stratified), undefined for regression. */
+export function labelStrata(table: DataTable, dataset: Dataset, version: DatasetVersion): Int32Array | undefined {
+  const label = table.columns.find((column) => column.name === dataset.labelColumn);
+  if (!label || !version.labelClasses) return undefined;
+  return classIndices(label, version.labelClasses);
+}
+
+function checkName(name: string): void {
+  if (!NAME_PATTERN.test(name)) {
+    throw new ValidationError(
+      `name "${name.slice(0, 60)}" must be 1-200 characters of letters, digits, space and . _ : / -, starting with a letter or digit`,
+      { field: 'input.name' },
+    );
+  }
+}
+
+/** Datasets and their immutable versions: creation from CSV, queries, row previews and splits. */
+export class DatasetService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly events: EventPublisher,
+    private readonly limits: DatasetLimits,
+  ) {}
+
+  /** Creates a dataset and its first version in one transaction, then announces `datasetCreated`. */
+  async createDataset(input: CreateDatasetInput): Promise<{ dataset: Dataset; version: DatasetVersion }> {
+    checkName(input.name);
+    const ingested = ingestCsv({
+      csv: input.csv,
+      labelColumn: input.labelColumn,
+      columnTypes: input.columnTypes ?? undefined,
+      task: input.task ?? undefined,
+      maxBytes: this.limits.maxBytes,
+      maxColumns: this.limits.maxColumns,
+    });
+    try {
+      const result = await this.prisma.$transaction(async (tx) => {
+        const dataset = await tx.dataset.create({
+          data: {
+            name: input.name,
+            description: input.description ?? '',
+            labelColumn: input.labelColumn,
+            task: ingested.task,
+            columnTypeOverrides: (input.columnTypes ?? {}) as Prisma.InputJsonValue,
+          },
+        });
+        const version = await this.insertVersion(tx, dataset.id, 1, input.csv, ingested);
+        return { dataset: toDataset(dataset), version: toDatasetVersion(version) };
+      });
+      logger.info({ datasetId: result.dataset.id, rows: ingested.rowCount, task: ingested.task }, 'dataset created');
+      await this.events.publish('datasetCreated', { id: result.dataset.id });
+      return result;
+    } catch (error) {
+      if (isUniqueViolation(error, 'name')) throw new ConflictError(`a dataset named "${input.name}" already exists`, { field: 'input.name' });
+      throw error;
+    }
+  }
+
+  /**
+   * Adds an immutable version. Content identical to an existing version (same sha256) returns that
+   * version with `created: false`.
+   */
+  async createDatasetVersion(input: CreateDatasetVersionInput): Promise<{ version: DatasetVersion; created: boolean }> {
+    const dataset = await this.requireDataset(input.datasetId, 'input.datasetId');
+    const ingested = ingestCsv({
+      csv: input.csv,
+      labelColumn: dataset.labelColumn,
+      columnTypes: dataset.columnTypeOverrides,
+      task: dataset.task,
+      maxBytes: this.limits.maxBytes,
+      maxColumns: this.limits.maxColumns,
+    });
+    const result = await this.prisma.$transaction(async (tx) => {
+      // Serializes version numbering per dataset.
+      await tx.$queryRaw`SELECT id FROM datasets WHERE id = ${dataset.id}::uuid FOR UPDATE`;
+      const existing = await tx.datasetVersion.findUnique({
+        where: { datasetId_contentHash: { datasetId: dataset.id, contentHash: ingested.contentHash } },
+      });
+      if (existing) return { version: toDatasetVersion(existing), created: false };
+      const last = await tx.datasetVersion.aggregate({ where: { datasetId: dataset.id }, _max: { version: true } });
+      const version = await this.insertVersion(tx, dataset.id, (last._max.version ?? 0) + 1, input.csv, ingested);
+      return { version: toDatasetVersion(version), created: true };
+    });
+    if (result.created) {
+      logger.info({ datasetId: dataset.id, version: result.version.version }, 'dataset version created');
+      await this.events.publish('datasetVersionCreated', { id: result.version.id, datasetId: dataset.id });
+    }
+    return result;
+  }
+
+  private async insertVersion(tx: Prisma.TransactionClient, datasetId: string, version: number, csv: string, ingested: IngestedDataset) {
+    const columns: DatasetColumn[] = ingested.columns;
+    return tx.datasetVersion.create({
+      data: {
+        datasetId,
+        version,
+        contentHash: ingested.contentHash,
+        rowCount: ingested.rowCount,
+        columnCount: ingested.columns.length,
+        sizeBytes: Buffer.byteLength(csv, 'utf8'),
+        columns: columns as unknown as Prisma.InputJsonValue,
+        labelClasses: ingested.labelClasses ?? undefined,
+        data: {
+          create: {
+            columnar: new Uint8Array(encodeDataTable(ingested.table)),
+            sourceCsvGzip: new Uint8Array(gzipSync(csv)),
+            referenceRowIndices: ingested.referenceRowIndices,
+          },
+        },
+      },
+    });
+  }
+
+  async listDatasets(request: PageRequest): Promise<Page<Dataset>> {
+    const first = checkPageSize(request.first);
+    const after = request.after ? decodeCursor(request.after) : undefined;
+    const where: Prisma.DatasetWhereInput = after
+      ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] }
+      : {};
+    const [rows, totalCount] = await Promise.all([
+      this.prisma.dataset.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: first + 1 }),
+      this.prisma.dataset.count(),
+    ]);
+    return {
+      items: rows.slice(0, first).map(toDataset),
+      hasNextPage: rows.length > first,
+      totalCount,
+      cursorOf: encodeCursor,
+    };
+  }
+
+  /** Looks a dataset up by id or by name (exactly one of them). */
+  async findDataset(key: { id?: string | null; name?: string | null }): Promise<Dataset | null> {
+    if ((key.id == null) === (key.name == null)) {
+      throw new ValidationError('give exactly one of id and name', { field: key.id == null ? 'id' : 'name' });
+    }
+    const row = key.id != null ? await this.prisma.dataset.findUnique({ where: { id: key.id } }) : await this.prisma.dataset.findUnique({ where: { name: key.name! } });
+    return row ? toDataset(row) : null;
+  }
+
+  async requireDataset(id: string, field = 'id'): Promise<Dataset> {
+    const row = await this.prisma.dataset.findUnique({ where: { id } });
+    if (!row) throw new NotFoundError('dataset', id, { field });
+    return toDataset(row);
+  }
+
+  async findDatasetsByIds(ids: readonly string[]): Promise<Dataset[]> {
+    const rows = await this.prisma.dataset.findMany({ where: { id: { in: [...ids] } } });
+    return rows.map(toDataset);
+  }
+
+  async findVersion(id: string): Promise<DatasetVersion | null> {
+    const row = await this.prisma.datasetVersion.findUnique({ where: { id } });
+    return row ? toDatasetVersion(row) : null;
+  }
+
+  async requireVersion(id: string, field = 'datasetVersionId'): Promise<DatasetVersion> {
+    const version = await this.findVersion(id);
+    if (!version) throw new NotFoundError('dataset version', id, { field });
+    return version;
+  }
+
+  /** Versions of many datasets at once, newest first (for per-request DataLoaders). */
+  async versionsOfDatasets(datasetIds: readonly string[]): Promise<Map<string, DatasetVersion[]>> {
+    const rows = await this.prisma.datasetVersion.findMany({
+      where: { datasetId: { in: [...datasetIds] } },
+      orderBy: [{ datasetId: 'asc' }, { version: 'desc' }],
+    });
+    const byDataset = new Map<string, DatasetVersion[]>(datasetIds.map((id) => [id, []]));
+    for (const row of rows) byDataset.get(row.datasetId)?.push(toDatasetVersion(row));
+    return byDataset;
+  }
+
+  /** Reads a version's rows back into columns (numeric arrays and category codes). */
+  async loadTable(versionId: string): Promise<DataTable> {
+    const data = await this.prisma.datasetVersionData.findUnique({ where: { datasetVersionId: versionId }, select: { columnar: true } });
+    if (!data) throw new NotFoundError('dataset version', versionId);
+    return decodeDataTable(data.columnar);
+  }
+
+  /** The seeded reference sample's row indices, kept for drift tests. */
+  async referenceRowIndices(versionId: string): Promise<number[]> {
+    const data = await this.prisma.datasetVersionData.findUnique({ where: { datasetVersionId: versionId }, select: { referenceRowIndices: true } });
+    if (!data) throw new NotFoundError('dataset version', versionId);
+    return data.referenceRowIndices as number[];
+  }
+
+  /** Rows `offset .. offset+limit-1` as records (numbers, strings, null for missing). */
+  async previewRows(versionId: string, offset: number, limit: number): Promise<RowRecord[]> {
+    if (!Number.isInteger(offset) || offset < 0) throw new ValidationError(`offset must be a non-negative integer, got ${offset}`, { field: 'offset' });
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PREVIEW_ROWS) {
+      throw new ValidationError(`limit must be an integer from 1 to ${MAX_PREVIEW_ROWS}, got ${limit}`, { field: 'limit' });
+    }
+    return tableRows(await this.loadTable(versionId), offset, limit);
+  }
+
+  /** The deterministic train/validation/test split of a version's rows. */
+  async split(versionId: string, fractions: SplitFractions, seed: number): Promise<RowSplit> {
+    validateSplitFractions(fractions, 'split');
+    const version = await this.requireVersion(versionId, 'id');
+    const dataset = await this.requireDataset(version.datasetId);
+    const table = await this.loadTable(versionId);
+    return splitRows({ rowCount: table.rowCount, fractions, seed, strata: labelStrata(table, dataset, version), fieldPrefix: 'split' });
+  }
+}

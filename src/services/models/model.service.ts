@@ -1,0 +1,111 @@
+import type { Model as ModelRow, Prisma } from '../../generated/prisma/client';
+import { checkPageSize, decodeCursor, encodeCursor, type Page, type PageRequest } from '../../domain/common/pagination';
+import { NAME_PATTERN } from '../../domain/datasets/dataset';
+import type { Task } from '../../domain/datasets/label-rules';
+import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors';
+import type { Model } from '../../domain/models/model';
+import { validateArchitecture, type Architecture, type HiddenLayerSpec, type OutputLayerSpec } from '../../ml/model-builder';
+import type { PrismaClient } from '../../infra/db/prisma-client';
+import { logger } from '../../infra/logger';
+import type { DatasetService } from '../datasets/dataset.service';
+import type { EventPublisher } from '../events/event-publisher';
+import { isUniqueViolation } from '../prisma-errors';
+
+export interface CreateModelInput {
+  name: string;
+  datasetId: string;
+  /** Defaults to the dataset's task. */
+  task?: Task | null;
+  layers: HiddenLayerSpec[];
+  outputLayer?: OutputLayerSpec | null;
+}
+
+function toModel(row: ModelRow): Model {
+  return {
+    id: row.id,
+    name: row.name,
+    task: row.task,
+    datasetId: row.datasetId,
+    architecture: row.architecture as unknown as Architecture,
+    createdAt: row.createdAt,
+  };
+}
+
+/** Whether a model of `modelTask` can learn a dataset labelled for `datasetTask`. */
+function taskFits(modelTask: Task, datasetTask: Task): boolean {
+  return modelTask === datasetTask || (modelTask === 'MULTICLASS_CLASSIFICATION' && datasetTask === 'BINARY_CLASSIFICATION');
+}
+
+/** Model definitions: creation with validated architecture, and queries. */
+export class ModelService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly events: EventPublisher,
+    private readonly datasets: DatasetService,
+  ) {}
+
+  async createModel(input: CreateModelInput): Promise<Model> {
+    if (!NAME_PATTERN.test(input.name)) {
+      throw new ValidationError(`name "${input.name.slice(0, 60)}" must be 1-200 characters of letters, digits, space and . _ : / -`, {
+        field: 'input.name',
+      });
+    }
+    const dataset = await this.datasets.requireDataset(input.datasetId, 'input.datasetId');
+    const task = input.task ?? dataset.task;
+    if (!taskFits(task, dataset.task)) {
+      throw new ValidationError(`a ${task} model cannot learn dataset "${dataset.name}", whose label makes it ${dataset.task}`, {
+        field: 'input.task',
+      });
+    }
+    const architecture: Architecture = { layers: input.layers.map(withoutNulls), ...(input.outputLayer ? { outputLayer: withoutNulls(input.outputLayer) } : {}) };
+    validateArchitecture(architecture, task, 'input');
+    try {
+      const row = await this.prisma.model.create({
+        data: { name: input.name, task, datasetId: dataset.id, architecture: architecture as unknown as Prisma.InputJsonValue },
+      });
+      logger.info({ modelId: row.id, name: row.name }, 'model created');
+      await this.events.publish('modelCreated', { id: row.id });
+      return toModel(row);
+    } catch (error) {
+      if (isUniqueViolation(error, 'name')) throw new ConflictError(`a model named "${input.name}" already exists`, { field: 'input.name' });
+      throw error;
+    }
+  }
+
+  async listModels(request: PageRequest): Promise<Page<Model>> {
+    const first = checkPageSize(request.first);
+    const after = request.after ? decodeCursor(request.after) : undefined;
+    const where: Prisma.ModelWhereInput = after
+      ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] }
+      : {};
+    const [rows, totalCount] = await Promise.all([
+      this.prisma.model.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: first + 1 }),
+      this.prisma.model.count(),
+    ]);
+    return { items: rows.slice(0, first).map(toModel), hasNextPage: rows.length > first, totalCount, cursorOf: encodeCursor };
+  }
+
+  /** Looks a model up by id or by name (exactly one of them). */
+  async findModel(key: { id?: string | null; name?: string | null }): Promise<Model | null> {
+    if ((key.id == null) === (key.name == null)) {
+      throw new ValidationError('give exactly one of id and name', { field: key.id == null ? 'id' : 'name' });
+    }
+    const row = key.id != null ? await this.prisma.model.findUnique({ where: { id: key.id } }) : await this.prisma.model.findUnique({ where: { name: key.name! } });
+    return row ? toModel(row) : null;
+  }
+
+  async requireModel(id: string, field = 'modelId'): Promise<Model> {
+    const row = await this.prisma.model.findUnique({ where: { id } });
+    if (!row) throw new NotFoundError('model', id, { field });
+    return toModel(row);
+  }
+
+  async findModelsByIds(ids: readonly string[]): Promise<Model[]> {
+    return (await this.prisma.model.findMany({ where: { id: { in: [...ids] } } })).map(toModel);
+  }
+}
+
+/** GraphQL gives null for omitted optional input fields; the stored architecture keeps only what was set. */
+function withoutNulls<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined)) as T;
+}

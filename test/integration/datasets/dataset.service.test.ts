@@ -1,0 +1,113 @@
+import { Pool } from 'pg';
+import { ConflictError, NotFoundError, ValidationError } from '../../../src/domain/errors';
+import { createPrismaClient, type PrismaClient } from '../../../src/infra/db/prisma-client';
+import { NotifyEventPublisher } from '../../../src/infra/events/notify-event-publisher';
+import { DatasetService } from '../../../src/services/datasets/dataset.service';
+import { createTestDatabase, type TestDatabase } from '../../support/test-database';
+import { fixtureCsv } from '../../support/fixtures';
+
+describe('DatasetService against PostgreSQL', () => {
+  let db: TestDatabase;
+  let prisma: PrismaClient;
+  let pool: Pool;
+  let service: DatasetService;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    prisma = createPrismaClient(db.url, 4);
+    pool = new Pool({ connectionString: db.url, max: 2 });
+    service = new DatasetService(prisma, new NotifyEventPublisher(pool), { maxBytes: 100 * 1024 * 1024, maxColumns: 1000 });
+  });
+  afterAll(async () => {
+    await prisma.$disconnect();
+    await pool.end();
+    await db.drop();
+  });
+
+  async function counts() {
+    const [datasets, versions, data] = await Promise.all([prisma.dataset.count(), prisma.datasetVersion.count(), prisma.datasetVersionData.count()]);
+    return { datasets, versions, data };
+  }
+
+  it('stores iris with a task, classes and profiles that match hand-computed values', async () => {
+    const { dataset, version } = await service.createDataset({ name: 'iris', csv: fixtureCsv('iris'), labelColumn: 'species' });
+    expect(dataset.task).toBe('MULTICLASS_CLASSIFICATION');
+    expect(version).toMatchObject({ version: 1, rowCount: 150, columnCount: 5, labelClasses: ['setosa', 'versicolor', 'virginica'] });
+    const stored = await service.requireVersion(version.id);
+    const sepal = stored.columns.find((c) => c.name === 'sepal_length_cm')!;
+    expect(sepal.role).toBe('FEATURE');
+    expect(sepal.profile.type).toBe('NUMERIC');
+    if (sepal.profile.type !== 'NUMERIC') throw new Error('unreachable');
+    // Fisher's iris sepal length: sum 876.5 / 150 = 5.8433; sample std 0.8281 (published values).
+    expect(sepal.profile.mean).toBeCloseTo(5.8433, 4);
+    expect(sepal.profile.std).toBeCloseTo(0.8281, 4);
+    expect(stored.columns.find((c) => c.name === 'species')!.role).toBe('LABEL');
+  });
+
+  it('reads a stored version back into exactly the parsed columns', async () => {
+    const { version } = await service.createDataset({ name: 'diabetes', csv: fixtureCsv('diabetes'), labelColumn: 'progression' });
+    expect(version.labelClasses).toBeNull();
+    const table = await service.loadTable(version.id);
+    expect(table.rowCount).toBe(442);
+    const age = table.columns[0];
+    expect(age.type === 'NUMERIC' && Array.from(age.values.slice(0, 3))).toEqual([59, 48, 72]);
+    const rows = await service.previewRows(version.id, 0, 2);
+    expect(rows[0]).toEqual({ age: 59, sex: 2, bmi: 32.1, bp: 101, s1: 157, s2: 93.2, s3: 38, s4: 4, s5: 4.8598, s6: 87, progression: 151 });
+    expect(rows).toHaveLength(2);
+  });
+
+  it('returns the existing version for identical content and numbers new content', async () => {
+    const csv = 'x,y\n1,a\n2,b\n3,a\n';
+    const { dataset, version } = await service.createDataset({ name: 'tiny', csv, labelColumn: 'y' });
+    const same = await service.createDatasetVersion({ datasetId: dataset.id, csv });
+    expect(same).toEqual({ version: expect.objectContaining({ id: version.id, version: 1 }), created: false });
+    const next = await service.createDatasetVersion({ datasetId: dataset.id, csv: `${csv}4,b\n` });
+    expect(next.created).toBe(true);
+    expect(next.version.version).toBe(2);
+    const racing = await Promise.all([5, 6, 7].map((n) => service.createDatasetVersion({ datasetId: dataset.id, csv: `${csv}${n},a\n` })));
+    expect(racing.map((r) => r.version.version).sort()).toEqual([3, 4, 5]);
+  });
+
+  it('rejects bad input and stores nothing', async () => {
+    const before = await counts();
+    await expect(service.createDataset({ name: 'ragged', csv: 'a,b\n1,x\n2\n', labelColumn: 'b' })).rejects.toMatchObject({
+      code: 'BAD_USER_INPUT',
+      location: expect.objectContaining({ row: 2 }),
+    });
+    await expect(service.createDataset({ name: 'bad label', csv: 'a,b\n1,x\n2,y\n', labelColumn: 'nope' })).rejects.toBeInstanceOf(ValidationError);
+    await expect(service.createDataset({ name: 'iris', csv: 'a,b\n1,x\n2,y\n', labelColumn: 'b' })).rejects.toBeInstanceOf(ConflictError);
+    await expect(service.createDataset({ name: '', csv: 'a,b\n1,x\n2,y\n', labelColumn: 'b' })).rejects.toMatchObject({ location: { field: 'input.name' } });
+    await expect(service.createDatasetVersion({ datasetId: '00000000-0000-0000-0000-000000000000', csv: 'a,b\n1,x\n' })).rejects.toBeInstanceOf(NotFoundError);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('pages through datasets newest first with opaque cursors', async () => {
+    for (let i = 0; i < 5; i++) await service.createDataset({ name: `page-${i}`, csv: `v,label\n${i},a\n${i + 1},b\n`, labelColumn: 'label' });
+    const all = await prisma.dataset.findMany({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+    const seen: string[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await service.listDatasets({ first: 2, after });
+      expect(page.totalCount).toBe(all.length);
+      seen.push(...page.items.map((d) => d.id));
+      if (!page.hasNextPage) break;
+      after = page.cursorOf(page.items[page.items.length - 1]);
+    }
+    expect(seen).toEqual(all.map((d) => d.id));
+    await expect(service.listDatasets({ first: 0 })).rejects.toMatchObject({ location: { field: 'first' } });
+    await expect(service.listDatasets({ first: 2, after: 'garbage' })).rejects.toMatchObject({ location: { field: 'after' } });
+  });
+
+  it('splits deterministically: same seed, same rows; another seed, other rows', async () => {
+    const { version } = await service.createDataset({ name: 'bc', csv: fixtureCsv('breast_cancer'), labelColumn: 'benign' });
+    const fractions = { train: 0.7, validation: 0.15, test: 0.15 };
+    const a = await service.split(version.id, fractions, 42);
+    const b = await service.split(version.id, fractions, 42);
+    const c = await service.split(version.id, fractions, 43);
+    expect(Array.from(a.test)).toEqual(Array.from(b.test));
+    expect(Array.from(a.test)).not.toEqual(Array.from(c.test));
+    expect(a.train.length + a.validation.length + a.test.length).toBe(569);
+    const union = new Set([...a.train, ...a.validation, ...a.test]);
+    expect(union.size).toBe(569);
+  });
+});
