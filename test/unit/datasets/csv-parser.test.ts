@@ -95,10 +95,12 @@ describe('parseCsv', () => {
       expectValidationError(() => parseCsv('a,"b\n'), { field: 'input.csv', row: 0 }, /Malformed CSV in header/);
     });
 
-    it('rejects input over the byte limit, counting UTF-8 bytes', () => {
+    it('rejects input over the byte limit (default 100 MB), counting UTF-8 bytes', () => {
       const text = 'a,b\n1,é\n'; // 9 bytes: é is two bytes in UTF-8
       expect(parseCsv(text, { maxBytes: 9 }).rowCount).toBe(1);
       expectValidationError(() => parseCsv(text, { maxBytes: 8 }), { field: 'input.csv' }, /9 bytes, over the limit of 8 bytes/);
+      const overDefault = 'x'.repeat(100 * 1024 * 1024 + 1);
+      expectValidationError(() => parseCsv(overDefault), { field: 'input.csv' }, /104857601 bytes, over the limit of 104857600 bytes/);
     });
 
     it('rejects more columns than the limit, and by default over 1,000', () => {
