@@ -13,6 +13,7 @@ export type Tensor = tfjs.Tensor;
 export type Tensor2D = tfjs.Tensor2D;
 export type Scalar = tfjs.Scalar;
 export type Optimizer = tfjs.Optimizer;
+export type Variable = tfjs.Variable;
 
 /** A dense row-major matrix: row `r`, column `c` sits at `data[r * cols + c]`. */
 export interface Matrix {
