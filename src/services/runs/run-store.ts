@@ -1,0 +1,314 @@
+/**
+ * Persistence of the run life cycle. Every status change is one conditional UPDATE
+ * (`... WHERE id = $1 AND status = <from> [AND worker_id = $w]`) whose row count says whether it
+ * applied, so two workers, a retried job or a reaper racing a live worker can never move a run
+ * twice or out of a terminal status (see `src/domain/runs/run-status.ts`). Times come from the
+ * database clock (`now()`), so heartbeats written on one host compare correctly on another.
+ *
+ * Each applied change is announced with a `runUpdated` event (`{ id, status, cancelRequested }`)
+ * after it commits, and each recorded epoch with a `runEpoch` event.
+ */
+import { Prisma, type Run, type RunKind } from '../../generated/prisma/client';
+import { InvalidStateError, NotFoundError } from '../../domain/errors';
+import type { TerminalRunStatus } from '../../domain/runs/run-status';
+import type { PrismaClient } from '../../infra/db/prisma-client';
+import { logger as rootLogger, type Logger } from '../../infra/logger';
+import type { EventPublisher } from '../events/event-publisher';
+
+export type { Run } from '../../generated/prisma/client';
+export type TransactionClient = Prisma.TransactionClient;
+
+/** Metrics of one epoch: `loss`, `accuracy` or `mae`/`rmse`, and their `val_` forms. */
+export type EpochMetrics = Record<string, number>;
+
+export interface EpochRecord {
+  runId: string;
+  /** The worker that holds the run; the epoch is refused if another worker holds it now. */
+  workerId: string;
+  /** 1-based. */
+  epoch: number;
+  metrics: EpochMetrics;
+  elapsedMs: number;
+  samplesPerSecond: number;
+}
+
+export interface FinishOptions {
+  /** Apply only while this worker holds the run. */
+  workerId?: string | null;
+  /** Apply only if the last heartbeat is older than this (what the reaper passes). */
+  staleForMs?: number;
+  /** Outcome details (JSON). */
+  summary?: Record<string, unknown> | null;
+  /** Why the run failed (FAILED only). */
+  error?: string | null;
+  /**
+   * Runs in the same transaction as the status change, only if the change applies (e.g. registering
+   * the model version of a successful run, so a version exists exactly when its run SUCCEEDED).
+   */
+  finalize?: (tx: TransactionClient, run: Run) => Promise<void>;
+}
+
+/** A RUNNING run whose worker has stopped heartbeating. */
+export interface StaleRun {
+  id: string;
+  kind: RunKind;
+  attempts: number;
+  workerId: string | null;
+  heartbeatAt: Date | null;
+  cancelRequested: boolean;
+  /** The highest epoch recorded, or null before the first. */
+  lastEpoch: number | null;
+}
+
+/** What `requestCancel` did. */
+export interface CancelResult {
+  run: Run;
+  /** `cancelled`: a queued run ended at once; `requested`: the running worker was asked to stop. */
+  outcome: 'cancelled' | 'requested' | 'already-cancelled';
+}
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const FINISH_TRANSACTION_TIMEOUT_MS = 60_000;
+
+/** The dedup key of a run's RUN_FAILED alert. */
+export function runFailedDedupKey(runId: string): string {
+  return `run_failed:${runId}`;
+}
+
+export class RunStore {
+  private readonly log: Logger;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly events: EventPublisher,
+    logger: Logger = rootLogger,
+  ) {
+    this.log = logger.child({ component: 'run-store' });
+  }
+
+  /** The run, or null. */
+  async findRun(runId: string): Promise<Run | null> {
+    if (!UUID_PATTERN.test(runId)) return null;
+    return this.prisma.run.findUnique({ where: { id: runId } });
+  }
+
+  /**
+   * QUEUED -> RUNNING for `workerId`: counts the attempt and starts the heartbeat clock.
+   * @returns the claimed run, or null when the run is not QUEUED (claimed elsewhere, cancelled, finished) or missing.
+   */
+  async claimRun(runId: string, workerId: string): Promise<Run | null> {
+    const rows = await this.prisma.$queryRaw<Array<{ id: string }>>`
+      UPDATE runs
+      SET status = 'RUNNING', attempts = attempts + 1, worker_id = ${workerId},
+          started_at = now(), heartbeat_at = now()
+      WHERE id = ${runId}::uuid AND status = 'QUEUED'
+      RETURNING id`;
+    if (rows.length === 0) return null;
+    return this.loadAndAnnounce(runId);
+  }
+
+  /**
+   * Records that `workerId` is alive and still holds the run.
+   * @returns whether a cancel was requested, or null when the worker no longer holds the run
+   *   (it finished, or the reaper gave it away): the worker must stop without finishing it.
+   */
+  async heartbeat(runId: string, workerId: string): Promise<{ cancelRequested: boolean } | null> {
+    const rows = await this.prisma.$queryRaw<Array<{ cancel_requested: boolean }>>`
+      UPDATE runs SET heartbeat_at = now()
+      WHERE id = ${runId}::uuid AND status = 'RUNNING' AND worker_id = ${workerId}
+      RETURNING cancel_requested`;
+    return rows.length === 0 ? null : { cancelRequested: rows[0].cancel_requested };
+  }
+
+  /** The cancel flag of a run, or null when `workerId` no longer holds it (one indexed read). */
+  async cancelState(runId: string, workerId: string): Promise<{ cancelRequested: boolean } | null> {
+    const rows = await this.prisma.$queryRaw<Array<{ cancel_requested: boolean }>>`
+      SELECT cancel_requested FROM runs WHERE id = ${runId}::uuid AND status = 'RUNNING' AND worker_id = ${workerId}`;
+    return rows.length === 0 ? null : { cancelRequested: rows[0].cancel_requested };
+  }
+
+  /**
+   * RUNNING -> `status`, only while the guards in `options` hold. FAILED also opens (or bumps) the
+   * run's RUN_FAILED alert in the same transaction.
+   * @returns the finished run, or null when the change did not apply (not RUNNING, or held by another worker, or not stale).
+   */
+  async finishRun(runId: string, status: TerminalRunStatus, options: FinishOptions = {}): Promise<Run | null> {
+    const summary = options.summary === undefined || options.summary === null ? null : JSON.stringify(options.summary);
+    const error = status === 'FAILED' ? (options.error ?? 'failed') : null;
+    const workerGuard =
+      options.workerId === undefined ? Prisma.empty : Prisma.sql`AND worker_id IS NOT DISTINCT FROM ${options.workerId}`;
+    const staleGuard =
+      options.staleForMs === undefined ? Prisma.empty : Prisma.sql`AND heartbeat_at < now() - make_interval(secs => ${options.staleForMs / 1000})`;
+    const run = await this.prisma.$transaction(
+      async (tx) => {
+        const rows = await tx.$queryRaw<Array<{ id: string }>>`
+          UPDATE runs
+          SET status = ${status}::"RunStatus", finished_at = now(), error = ${error},
+              summary = COALESCE(${summary}::jsonb, summary)
+          WHERE id = ${runId}::uuid AND status = 'RUNNING' ${workerGuard} ${staleGuard}
+          RETURNING id`;
+        if (rows.length === 0) return null;
+        const finished = await tx.run.findUniqueOrThrow({ where: { id: runId } });
+        if (status === 'FAILED') await openRunFailedAlert(tx, finished);
+        if (options.finalize) await options.finalize(tx, finished);
+        return finished;
+      },
+      { timeout: FINISH_TRANSACTION_TIMEOUT_MS },
+    );
+    if (run) {
+      this.log.info({ runId, status, error: run.error ?? undefined }, 'run finished');
+      await this.announce(run);
+    }
+    return run;
+  }
+
+  /**
+   * Cancels a run: a QUEUED run ends CANCELLED at once; a RUNNING run gets its cancel flag, and its
+   * worker (told by the `runUpdated` event, or by polling the flag) stops and ends it CANCELLED.
+   * Cancelling a cancelled run again is a no-op.
+   * @throws NotFoundError for an unknown run; InvalidStateError for a run that SUCCEEDED or FAILED.
+   */
+  async requestCancel(runId: string): Promise<CancelResult> {
+    if (!UUID_PATTERN.test(runId)) throw new NotFoundError('Run', runId);
+    // A run can move between the statements below (claimed, re-queued, finished): try again then.
+    for (let round = 0; round < 5; round++) {
+      const cancelled = await this.prisma.$queryRaw<Array<{ id: string }>>`
+        UPDATE runs SET status = 'CANCELLED', finished_at = now()
+        WHERE id = ${runId}::uuid AND status = 'QUEUED' RETURNING id`;
+      if (cancelled.length > 0) {
+        this.log.info({ runId }, 'queued run cancelled');
+        return { run: await this.loadAndAnnounce(runId), outcome: 'cancelled' };
+      }
+      const flagged = await this.prisma.$queryRaw<Array<{ id: string }>>`
+        UPDATE runs SET cancel_requested = true
+        WHERE id = ${runId}::uuid AND status = 'RUNNING' RETURNING id`;
+      if (flagged.length > 0) {
+        this.log.info({ runId }, 'cancel requested for a running run');
+        return { run: await this.loadAndAnnounce(runId), outcome: 'requested' };
+      }
+      const run = await this.prisma.run.findUnique({ where: { id: runId } });
+      if (!run) throw new NotFoundError('Run', runId);
+      if (run.status === 'CANCELLED') return { run, outcome: 'already-cancelled' };
+      if (run.status === 'SUCCEEDED' || run.status === 'FAILED') {
+        throw new InvalidStateError(`Run ${runId} already ended as ${run.status}; only a queued or running run can be cancelled`);
+      }
+    }
+    throw new InvalidStateError(`Run ${runId} kept changing status while being cancelled; try again`);
+  }
+
+  /**
+   * Stores one epoch's metrics, at most one row per (run, epoch): a repeat replaces the row (a
+   * re-queued run trains again from the start). Refused unless `workerId` holds the RUNNING run.
+   * @returns whether the epoch was stored.
+   * @throws RangeError for an epoch that is not an integer >= 1.
+   */
+  async recordEpoch(record: EpochRecord): Promise<boolean> {
+    const { runId, workerId, epoch, metrics, elapsedMs, samplesPerSecond } = record;
+    if (!Number.isInteger(epoch) || epoch < 1) throw new RangeError(`epoch must be an integer >= 1, got ${epoch}`);
+    const rows = await this.prisma.$queryRaw<Array<{ epoch: number }>>`
+      INSERT INTO run_epochs (run_id, epoch, metrics, elapsed_ms, samples_per_second)
+      SELECT id, ${epoch}, ${JSON.stringify(metrics)}::jsonb, ${elapsedMs}, ${samplesPerSecond}
+      FROM runs WHERE id = ${runId}::uuid AND status = 'RUNNING' AND worker_id = ${workerId}
+      ON CONFLICT (run_id, epoch) DO UPDATE
+      SET metrics = EXCLUDED.metrics, elapsed_ms = EXCLUDED.elapsed_ms,
+          samples_per_second = EXCLUDED.samples_per_second, recorded_at = now()
+      RETURNING epoch`;
+    if (rows.length === 0) return false;
+    await this.publish('runEpoch', { id: runId, epoch, metrics, elapsedMs, samplesPerSecond });
+    return true;
+  }
+
+  /** RUNNING runs whose last heartbeat is older than `staleForMs` by the database clock. */
+  async findStaleRuns(staleForMs: number): Promise<StaleRun[]> {
+    const rows = await this.prisma.$queryRaw<
+      Array<{ id: string; kind: RunKind; attempts: number; worker_id: string | null; heartbeat_at: Date | null; cancel_requested: boolean; last_epoch: number | null }>
+    >`
+      SELECT r.id, r.kind, r.attempts, r.worker_id, r.heartbeat_at, r.cancel_requested,
+             (SELECT max(e.epoch) FROM run_epochs e WHERE e.run_id = r.id) AS last_epoch
+      FROM runs r
+      WHERE r.status = 'RUNNING' AND r.heartbeat_at < now() - make_interval(secs => ${staleForMs / 1000})
+      ORDER BY r.heartbeat_at
+      LIMIT 100`;
+    return rows.map((row) => ({
+      id: row.id,
+      kind: row.kind,
+      attempts: row.attempts,
+      workerId: row.worker_id,
+      heartbeatAt: row.heartbeat_at,
+      cancelRequested: row.cancel_requested,
+      lastEpoch: row.last_epoch,
+    }));
+  }
+
+  /**
+   * RUNNING -> QUEUED for a run whose worker `workerId` has not heartbeaten for `staleForMs` and
+   * that nobody asked to cancel (the crash re-queue). The attempt count is kept.
+   * @returns the re-queued run, or null when it no longer qualifies.
+   */
+  async requeueStaleRun(runId: string, workerId: string | null, staleForMs: number): Promise<Run | null> {
+    const rows = await this.prisma.$queryRaw<Array<{ id: string }>>`
+      UPDATE runs SET status = 'QUEUED', worker_id = NULL, heartbeat_at = NULL
+      WHERE id = ${runId}::uuid AND status = 'RUNNING' AND worker_id IS NOT DISTINCT FROM ${workerId}
+        AND NOT cancel_requested
+        AND heartbeat_at < now() - make_interval(secs => ${staleForMs / 1000})
+      RETURNING id`;
+    if (rows.length === 0) return null;
+    return this.loadAndAnnounce(runId);
+  }
+
+  /** QUEUED runs created more than `olderThanMs` ago, oldest first (candidates for re-enqueueing). */
+  async findQueuedRuns(olderThanMs: number, limit = 500): Promise<Array<{ id: string; kind: RunKind }>> {
+    return this.prisma.$queryRaw<Array<{ id: string; kind: RunKind }>>`
+      SELECT id, kind FROM runs
+      WHERE status = 'QUEUED' AND created_at < now() - make_interval(secs => ${olderThanMs / 1000})
+      ORDER BY created_at LIMIT ${limit}`;
+  }
+
+  private async loadAndAnnounce(runId: string): Promise<Run> {
+    const run = await this.prisma.run.findUniqueOrThrow({ where: { id: runId } });
+    await this.announce(run);
+    return run;
+  }
+
+  private async announce(run: Run): Promise<void> {
+    await this.publish('runUpdated', { id: run.id, status: run.status, cancelRequested: run.cancelRequested });
+  }
+
+  /** Events are best effort: the change is committed, and subscribers that missed it replay from the database. */
+  private async publish(topic: 'runUpdated' | 'runEpoch', payload: Record<string, unknown>): Promise<void> {
+    try {
+      await this.events.publish(topic, payload);
+    } catch (error) {
+      this.log.warn({ err: error, topic, runId: payload.id }, 'publishing a run event failed');
+    }
+  }
+}
+
+/** Opens the RUN_FAILED alert of a failed run, or counts one more occurrence of the open one. */
+async function openRunFailedAlert(tx: TransactionClient, run: Run): Promise<void> {
+  const dedupKey = runFailedDedupKey(run.id);
+  const details = {
+    runId: run.id,
+    kind: run.kind,
+    modelId: run.modelId,
+    datasetVersionId: run.datasetVersionId,
+    error: run.error,
+    attempts: run.attempts,
+    workerId: run.workerId,
+  };
+  const open = await tx.alert.findFirst({ where: { dedupKey, status: { in: ['OPEN', 'ACKNOWLEDGED'] } } });
+  if (open) {
+    await tx.alert.update({ where: { id: open.id }, data: { occurrences: { increment: 1 }, lastSeenAt: new Date(), details } });
+    return;
+  }
+  await tx.alert.create({
+    data: {
+      kind: 'RUN_FAILED',
+      severity: 'WARNING',
+      dedupKey,
+      title: `${run.kind.toLowerCase()} run ${run.id} failed`,
+      details,
+      runId: run.id,
+    },
+  });
+}

@@ -1,0 +1,218 @@
+import { InvalidStateError, NotFoundError } from '../../../src/domain/errors';
+import { createPrismaClient, type PrismaClient } from '../../../src/infra/db/prisma-client';
+import { RunStore, runFailedDedupKey } from '../../../src/services/runs/run-store';
+import { createQueuedRun, createRunParents, RecordingPublisher, type RunParents } from '../../support/run-fixtures';
+import { createTestDatabase, type TestDatabase } from '../../support/test-database';
+
+describe('RunStore guarded transitions', () => {
+  let db: TestDatabase;
+  let prisma: PrismaClient;
+  let parents: RunParents;
+  let events: RecordingPublisher;
+  let store: RunStore;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    prisma = createPrismaClient(db.url, 4);
+    parents = await createRunParents(prisma);
+  });
+
+  beforeEach(() => {
+    events = new RecordingPublisher();
+    store = new RunStore(prisma, events);
+  });
+
+  afterAll(async () => {
+    await prisma.$disconnect();
+    await db.drop();
+  });
+
+  const newRun = () => createQueuedRun(prisma, parents);
+
+  it('claims a queued run once: attempts, worker, start and heartbeat set', async () => {
+    const id = await newRun();
+    const claimed = await store.claimRun(id, 'w1');
+    expect(claimed).toMatchObject({ id, status: 'RUNNING', attempts: 1, workerId: 'w1' });
+    expect(claimed!.startedAt).toBeInstanceOf(Date);
+    expect(claimed!.heartbeatAt).toBeInstanceOf(Date);
+    expect(await store.claimRun(id, 'w2')).toBeNull();
+    expect(await store.claimRun(id, 'w1')).toBeNull();
+    expect((await prisma.run.findUniqueOrThrow({ where: { id } })).workerId).toBe('w1');
+    expect(events.of('runUpdated', id)).toEqual([{ id, status: 'RUNNING', cancelRequested: false }]);
+  });
+
+  it('lets exactly one of many concurrent claims win', async () => {
+    const id = await newRun();
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => store.claimRun(id, `w${i}`)));
+    expect(results.filter((r) => r !== null)).toHaveLength(1);
+    expect((await prisma.run.findUniqueOrThrow({ where: { id } })).attempts).toBe(1);
+  });
+
+  it('does not claim a missing run', async () => {
+    expect(await store.claimRun('00000000-0000-4000-8000-000000000000', 'w1')).toBeNull();
+  });
+
+  it('finishes a running run once; a second finish is refused', async () => {
+    const id = await newRun();
+    await store.claimRun(id, 'w1');
+    const done = await store.finishRun(id, 'SUCCEEDED', { workerId: 'w1', summary: { epochs: 3 } });
+    expect(done).toMatchObject({ status: 'SUCCEEDED', summary: { epochs: 3 }, error: null });
+    expect(done!.finishedAt).toBeInstanceOf(Date);
+    expect(await store.finishRun(id, 'FAILED', { workerId: 'w1', error: 'late' })).toBeNull();
+    expect(await store.finishRun(id, 'CANCELLED')).toBeNull();
+    expect(await prisma.run.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'SUCCEEDED', error: null });
+    expect(await prisma.alert.count({ where: { runId: id } })).toBe(0);
+    expect(events.of('runUpdated', id).map((e) => e.status)).toEqual(['RUNNING', 'SUCCEEDED']);
+  });
+
+  it('refuses to finish a queued run, or a run held by another worker', async () => {
+    const id = await newRun();
+    expect(await store.finishRun(id, 'SUCCEEDED')).toBeNull();
+    await store.claimRun(id, 'w1');
+    expect(await store.finishRun(id, 'SUCCEEDED', { workerId: 'w2' })).toBeNull();
+    expect((await prisma.run.findUniqueOrThrow({ where: { id } })).status).toBe('RUNNING');
+  });
+
+  it('keeps the error of a failed run and opens one RUN_FAILED alert', async () => {
+    const id = await newRun();
+    await store.claimRun(id, 'w1');
+    const failed = await store.finishRun(id, 'FAILED', { workerId: 'w1', error: 'NaN loss at epoch 2' });
+    expect(failed).toMatchObject({ status: 'FAILED', error: 'NaN loss at epoch 2' });
+    const alerts = await prisma.alert.findMany({ where: { runId: id } });
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({
+      kind: 'RUN_FAILED',
+      severity: 'WARNING',
+      status: 'OPEN',
+      dedupKey: runFailedDedupKey(id),
+      occurrences: 1,
+      details: expect.objectContaining({ runId: id, error: 'NaN loss at epoch 2', attempts: 1, workerId: 'w1' }),
+    });
+  });
+
+  it('rolls the status change back when finalize throws, and skips finalize when the guard fails', async () => {
+    const id = await newRun();
+    await store.claimRun(id, 'w1');
+    await expect(
+      store.finishRun(id, 'SUCCEEDED', {
+        workerId: 'w1',
+        finalize: async () => {
+          throw new Error('artifact write failed');
+        },
+      }),
+    ).rejects.toThrow('artifact write failed');
+    expect((await prisma.run.findUniqueOrThrow({ where: { id } })).status).toBe('RUNNING');
+    let finalized = 0;
+    const finalize = async () => {
+      finalized += 1;
+    };
+    expect(await store.finishRun(id, 'SUCCEEDED', { workerId: 'w2', finalize })).toBeNull();
+    expect(await store.finishRun(id, 'SUCCEEDED', { workerId: 'w1', finalize })).not.toBeNull();
+    expect(finalized).toBe(1);
+  });
+
+  it('heartbeats only for the holding worker, and reports the cancel flag', async () => {
+    const id = await newRun();
+    await store.claimRun(id, 'w1');
+    const before = (await prisma.run.findUniqueOrThrow({ where: { id } })).heartbeatAt!;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await store.heartbeat(id, 'w1')).toEqual({ cancelRequested: false });
+    const after = (await prisma.run.findUniqueOrThrow({ where: { id } })).heartbeatAt!;
+    expect(after.getTime()).toBeGreaterThan(before.getTime());
+    expect(await store.heartbeat(id, 'w2')).toBeNull();
+    await store.requestCancel(id);
+    expect(await store.heartbeat(id, 'w1')).toEqual({ cancelRequested: true });
+    expect(await store.cancelState(id, 'w1')).toEqual({ cancelRequested: true });
+    await store.finishRun(id, 'CANCELLED', { workerId: 'w1' });
+    expect(await store.heartbeat(id, 'w1')).toBeNull();
+    expect(await store.cancelState(id, 'w1')).toBeNull();
+  });
+
+  it('cancels a queued run at once; it can no longer be claimed', async () => {
+    const id = await newRun();
+    const result = await store.requestCancel(id);
+    expect(result.outcome).toBe('cancelled');
+    expect(result.run).toMatchObject({ status: 'CANCELLED', cancelRequested: false });
+    expect(result.run.finishedAt).toBeInstanceOf(Date);
+    expect(await store.claimRun(id, 'w1')).toBeNull();
+    expect((await store.requestCancel(id)).outcome).toBe('already-cancelled');
+    expect(events.of('runUpdated', id)).toEqual([{ id, status: 'CANCELLED', cancelRequested: false }]);
+  });
+
+  it('flags a running run for cancellation and leaves its status to the worker', async () => {
+    const id = await newRun();
+    await store.claimRun(id, 'w1');
+    const result = await store.requestCancel(id);
+    expect(result.outcome).toBe('requested');
+    expect(result.run).toMatchObject({ status: 'RUNNING', cancelRequested: true });
+    expect(events.of('runUpdated', id).at(-1)).toEqual({ id, status: 'RUNNING', cancelRequested: true });
+  });
+
+  it('refuses to cancel a finished run and reports an unknown one', async () => {
+    const id = await newRun();
+    await store.claimRun(id, 'w1');
+    await store.finishRun(id, 'SUCCEEDED', { workerId: 'w1' });
+    await expect(store.requestCancel(id)).rejects.toThrow(InvalidStateError);
+    await expect(store.requestCancel(id)).rejects.toThrow(/already ended as SUCCEEDED/);
+    await expect(store.requestCancel('00000000-0000-4000-8000-000000000000')).rejects.toThrow(NotFoundError);
+    await expect(store.requestCancel('not-a-uuid')).rejects.toThrow(NotFoundError);
+  });
+
+  it('records each epoch once per (run, epoch), only for the holding worker', async () => {
+    const id = await newRun();
+    const record = (workerId: string, epoch: number, loss: number) =>
+      store.recordEpoch({ runId: id, workerId, epoch, metrics: { loss }, elapsedMs: 10, samplesPerSecond: 100 });
+    expect(await record('w1', 1, 0.9)).toBe(false);
+    await store.claimRun(id, 'w1');
+    expect(await record('w1', 1, 0.9)).toBe(true);
+    expect(await record('w1', 1, 0.8)).toBe(true);
+    expect(await record('w1', 2, 0.7)).toBe(true);
+    expect(await record('w2', 3, 0.6)).toBe(false);
+    await expect(record('w1', 0, 0.6)).rejects.toThrow(RangeError);
+    const rows = await prisma.runEpoch.findMany({ where: { runId: id }, orderBy: { epoch: 'asc' } });
+    expect(rows.map((r) => [r.epoch, r.metrics])).toEqual([
+      [1, { loss: 0.8 }],
+      [2, { loss: 0.7 }],
+    ]);
+    expect(events.of('runEpoch', id).map((e) => e.epoch)).toEqual([1, 1, 2]);
+  });
+
+  it('finds stale runs by the database clock and re-queues them under guard', async () => {
+    const id = await newRun();
+    await store.claimRun(id, 'w1');
+    await store.recordEpoch({ runId: id, workerId: 'w1', epoch: 1, metrics: { loss: 1 }, elapsedMs: 1, samplesPerSecond: 1 });
+    expect((await store.findStaleRuns(60_000)).map((r) => r.id)).not.toContain(id);
+    expect(await store.requeueStaleRun(id, 'w1', 60_000)).toBeNull();
+    await prisma.$executeRaw`UPDATE runs SET heartbeat_at = now() - interval '2 minutes' WHERE id = ${id}::uuid`;
+    const stale = (await store.findStaleRuns(60_000)).find((r) => r.id === id);
+    expect(stale).toMatchObject({ kind: 'TRAINING', attempts: 1, workerId: 'w1', cancelRequested: false, lastEpoch: 1 });
+    expect(await store.requeueStaleRun(id, 'w2', 60_000)).toBeNull();
+    const requeued = await store.requeueStaleRun(id, 'w1', 60_000);
+    expect(requeued).toMatchObject({ status: 'QUEUED', workerId: null, heartbeatAt: null, attempts: 1 });
+    expect(await store.requeueStaleRun(id, 'w1', 60_000)).toBeNull();
+    expect(await store.claimRun(id, 'w3')).toMatchObject({ attempts: 2, workerId: 'w3' });
+  });
+
+  it('fails a stale run only while it is stale', async () => {
+    const id = await newRun();
+    await store.claimRun(id, 'w1');
+    expect(await store.finishRun(id, 'FAILED', { workerId: 'w1', staleForMs: 60_000, error: 'x' })).toBeNull();
+    await prisma.$executeRaw`UPDATE runs SET heartbeat_at = now() - interval '2 minutes' WHERE id = ${id}::uuid`;
+    expect(await store.finishRun(id, 'FAILED', { workerId: 'w1', staleForMs: 60_000, error: 'x' })).toMatchObject({ status: 'FAILED' });
+  });
+
+  it('does not re-queue a stale run whose cancel was requested', async () => {
+    const id = await newRun();
+    await store.claimRun(id, 'w1');
+    await store.requestCancel(id);
+    await prisma.$executeRaw`UPDATE runs SET heartbeat_at = now() - interval '2 minutes' WHERE id = ${id}::uuid`;
+    expect(await store.requeueStaleRun(id, 'w1', 60_000)).toBeNull();
+  });
+
+  it('lists queued runs older than a limit', async () => {
+    const id = await newRun();
+    expect((await store.findQueuedRuns(60_000)).map((r) => r.id)).not.toContain(id);
+    await prisma.$executeRaw`UPDATE runs SET created_at = now() - interval '2 minutes' WHERE id = ${id}::uuid`;
+    expect(await store.findQueuedRuns(60_000)).toContainEqual({ id, kind: 'TRAINING' });
+  });
+});

@@ -1,0 +1,42 @@
+import { randomBytes } from 'node:crypto';
+import type { PrismaClient } from '../../src/infra/db/prisma-client';
+import type { EventPublisher, EventTopic } from '../../src/services/events/event-publisher';
+
+/** A dataset, one version and one model: the rows every run refers to. */
+export interface RunParents {
+  modelId: string;
+  datasetVersionId: string;
+}
+
+export async function createRunParents(prisma: PrismaClient): Promise<RunParents> {
+  const suffix = randomBytes(4).toString('hex');
+  const dataset = await prisma.dataset.create({ data: { name: `runs-${suffix}`, labelColumn: 'y', task: 'BINARY_CLASSIFICATION' } });
+  const version = await prisma.datasetVersion.create({
+    data: { datasetId: dataset.id, version: 1, contentHash: '0'.repeat(64), rowCount: 10, columnCount: 2, sizeBytes: 40, columns: [] },
+  });
+  const model = await prisma.model.create({
+    data: { name: `model-${suffix}`, task: 'BINARY_CLASSIFICATION', datasetId: dataset.id, architecture: { layers: [] } },
+  });
+  return { modelId: model.id, datasetVersionId: version.id };
+}
+
+/** Inserts a QUEUED training run and returns its id. */
+export async function createQueuedRun(prisma: PrismaClient, parents: RunParents): Promise<string> {
+  const run = await prisma.run.create({
+    data: { kind: 'TRAINING', modelId: parents.modelId, datasetVersionId: parents.datasetVersionId, hyperparameters: { epochs: 1 } },
+  });
+  return run.id;
+}
+
+/** An EventPublisher that keeps what it was given, for assertions. */
+export class RecordingPublisher implements EventPublisher {
+  readonly events: Array<{ topic: EventTopic; payload: Record<string, unknown> }> = [];
+
+  async publish(topic: EventTopic, payload: Record<string, unknown>): Promise<void> {
+    this.events.push({ topic, payload });
+  }
+
+  of(topic: EventTopic, id?: string): Array<Record<string, unknown>> {
+    return this.events.filter((e) => e.topic === topic && (id === undefined || e.payload.id === id)).map((e) => e.payload);
+  }
+}
