@@ -33,11 +33,20 @@ CREATE TABLE "dataset_versions" (
 -- CreateTable
 CREATE TABLE "dataset_version_data" (
     "dataset_version_id" UUID NOT NULL,
-    "columnar" BYTEA NOT NULL,
     "source_csv_gzip" BYTEA NOT NULL,
     "reference_row_indices" JSONB NOT NULL,
 
     CONSTRAINT "dataset_version_data_pkey" PRIMARY KEY ("dataset_version_id")
+);
+
+-- CreateTable
+CREATE TABLE "dataset_version_columns" (
+    "dataset_version_id" UUID NOT NULL,
+    "position" INTEGER NOT NULL,
+    "name" TEXT NOT NULL,
+    "encoded" BYTEA NOT NULL,
+
+    CONSTRAINT "dataset_version_columns_pkey" PRIMARY KEY ("dataset_version_id","position")
 );
 
 -- CreateTable
@@ -75,6 +84,9 @@ ALTER TABLE "dataset_versions" ADD CONSTRAINT "dataset_versions_dataset_id_fkey"
 
 -- AddForeignKey
 ALTER TABLE "dataset_version_data" ADD CONSTRAINT "dataset_version_data_dataset_version_id_fkey" FOREIGN KEY ("dataset_version_id") REFERENCES "dataset_versions"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "dataset_version_columns" ADD CONSTRAINT "dataset_version_columns_dataset_version_id_fkey" FOREIGN KEY ("dataset_version_id") REFERENCES "dataset_versions"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
 -- AddForeignKey
 ALTER TABLE "models" ADD CONSTRAINT "models_dataset_id_fkey" FOREIGN KEY ("dataset_id") REFERENCES "datasets"("id") ON DELETE RESTRICT ON UPDATE CASCADE;

@@ -36,6 +36,27 @@ export interface DatasetLimits {
 
 export const MAX_PREVIEW_ROWS = 1000;
 
+/** Large uploads take a while to write; the interactive transaction must outlive that. */
+const WRITE_TRANSACTION = { maxWait: 10_000, timeout: 120_000 };
+
+/** An ingested CSV with its encoded payloads, prepared before the write transaction opens. */
+interface StoredVersion {
+  ingested: IngestedDataset;
+  sizeBytes: number;
+  /** One encoded single-column table per column, in CSV order. */
+  columns: Uint8Array<ArrayBuffer>[];
+  sourceCsvGzip: Uint8Array<ArrayBuffer>;
+}
+
+function prepareVersion(csv: string, ingested: IngestedDataset): StoredVersion {
+  return {
+    ingested,
+    sizeBytes: Buffer.byteLength(csv, 'utf8'),
+    columns: ingested.table.columns.map((column) => new Uint8Array(encodeDataTable({ rowCount: ingested.table.rowCount, columns: [column] }))),
+    sourceCsvGzip: new Uint8Array(gzipSync(csv)),
+  };
+}
+
 function toDataset(row: DatasetRow): Dataset {
   return {
     id: row.id,
@@ -98,6 +119,7 @@ export class DatasetService {
       maxBytes: this.limits.maxBytes,
       maxColumns: this.limits.maxColumns,
     });
+    const stored = prepareVersion(input.csv, ingested);
     try {
       const result = await this.prisma.$transaction(async (tx) => {
         const dataset = await tx.dataset.create({
@@ -109,9 +131,9 @@ export class DatasetService {
             columnTypeOverrides: (input.columnTypes ?? {}) as Prisma.InputJsonValue,
           },
         });
-        const version = await this.insertVersion(tx, dataset.id, 1, input.csv, ingested);
+        const version = await this.insertVersion(tx, dataset.id, 1, stored);
         return { dataset: toDataset(dataset), version: toDatasetVersion(version) };
-      });
+      }, WRITE_TRANSACTION);
       logger.info({ datasetId: result.dataset.id, rows: ingested.rowCount, task: ingested.task }, 'dataset created');
       await this.events.publish('datasetCreated', { id: result.dataset.id });
       return result;
@@ -135,6 +157,7 @@ export class DatasetService {
       maxBytes: this.limits.maxBytes,
       maxColumns: this.limits.maxColumns,
     });
+    const stored = prepareVersion(input.csv, ingested);
     const result = await this.prisma.$transaction(async (tx) => {
       // Serializes version numbering per dataset.
       await tx.$queryRaw`SELECT id FROM datasets WHERE id = ${dataset.id}::uuid FOR UPDATE`;
@@ -143,9 +166,9 @@ export class DatasetService {
       });
       if (existing) return { version: toDatasetVersion(existing), created: false };
       const last = await tx.datasetVersion.aggregate({ where: { datasetId: dataset.id }, _max: { version: true } });
-      const version = await this.insertVersion(tx, dataset.id, (last._max.version ?? 0) + 1, input.csv, ingested);
+      const version = await this.insertVersion(tx, dataset.id, (last._max.version ?? 0) + 1, stored);
       return { version: toDatasetVersion(version), created: true };
-    });
+    }, WRITE_TRANSACTION);
     if (result.created) {
       logger.info({ datasetId: dataset.id, version: result.version.version }, 'dataset version created');
       await this.events.publish('datasetVersionCreated', { id: result.version.id, datasetId: dataset.id });
@@ -153,27 +176,31 @@ export class DatasetService {
     return result;
   }
 
-  private async insertVersion(tx: Prisma.TransactionClient, datasetId: string, version: number, csv: string, ingested: IngestedDataset) {
-    const columns: DatasetColumn[] = ingested.columns;
-    return tx.datasetVersion.create({
+  private async insertVersion(tx: Prisma.TransactionClient, datasetId: string, version: number, stored: StoredVersion) {
+    const { ingested } = stored;
+    const row = await tx.datasetVersion.create({
       data: {
         datasetId,
         version,
         contentHash: ingested.contentHash,
         rowCount: ingested.rowCount,
         columnCount: ingested.columns.length,
-        sizeBytes: Buffer.byteLength(csv, 'utf8'),
-        columns: columns as unknown as Prisma.InputJsonValue,
+        sizeBytes: stored.sizeBytes,
+        columns: ingested.columns as unknown as Prisma.InputJsonValue,
         labelClasses: ingested.labelClasses ?? undefined,
-        data: {
-          create: {
-            columnar: new Uint8Array(encodeDataTable(ingested.table)),
-            sourceCsvGzip: new Uint8Array(gzipSync(csv)),
-            referenceRowIndices: ingested.referenceRowIndices,
-          },
-        },
       },
     });
+    await tx.datasetVersionColumn.createMany({
+      data: stored.columns.map((encoded, position) => ({ datasetVersionId: row.id, position, name: ingested.columns[position].name, encoded })),
+    });
+    await tx.datasetVersionData.create({
+      data: {
+        datasetVersionId: row.id,
+        sourceCsvGzip: stored.sourceCsvGzip,
+        referenceRowIndices: ingested.referenceRowIndices,
+      },
+    });
+    return row;
   }
 
   async listDatasets(request: PageRequest): Promise<Page<Dataset>> {
@@ -236,11 +263,19 @@ export class DatasetService {
     return byDataset;
   }
 
-  /** Reads a version's rows back into columns (numeric arrays and category codes). */
-  async loadTable(versionId: string): Promise<DataTable> {
-    const data = await this.prisma.datasetVersionData.findUnique({ where: { datasetVersionId: versionId }, select: { columnar: true } });
-    if (!data) throw new NotFoundError('dataset version', versionId);
-    return decodeDataTable(data.columnar);
+  /**
+   * Reads a version's rows back into columns (numeric arrays and category codes), all of them or
+   * only `columnNames`, in CSV order.
+   */
+  async loadTable(versionId: string, columnNames?: readonly string[]): Promise<DataTable> {
+    const rows = await this.prisma.datasetVersionColumn.findMany({
+      where: { datasetVersionId: versionId, ...(columnNames ? { name: { in: [...columnNames] } } : {}) },
+      orderBy: { position: 'asc' },
+      select: { encoded: true },
+    });
+    if (rows.length === 0 && (await this.findVersion(versionId)) === null) throw new NotFoundError('dataset version', versionId);
+    const parts = rows.map((row) => decodeDataTable(row.encoded));
+    return { rowCount: parts[0]?.rowCount ?? 0, columns: parts.flatMap((part) => part.columns) };
   }
 
   /** The seeded reference sample's row indices, kept for drift tests. */
