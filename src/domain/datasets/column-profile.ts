@@ -6,6 +6,7 @@ import type { CategoricalColumn, DataColumn, NumericColumn } from './data-table'
 
 /** Quantile levels reported for NUMERIC columns. */
 export const QUANTILE_LEVELS = { p01: 0.01, p05: 0.05, p25: 0.25, p50: 0.5, p75: 0.75, p95: 0.95, p99: 0.99 } as const;
+/** Quantiles by level name (`p01` = 1st percentile). */
 export type Quantiles = Record<keyof typeof QUANTILE_LEVELS, number>;
 
 /** Most histogram bins for a NUMERIC column. */
@@ -13,6 +14,7 @@ export const MAX_HISTOGRAM_BINS = 30;
 /** Categories listed one by one in a CATEGORICAL profile; the rest are counted together. */
 export const TOP_CATEGORIES = 50;
 
+/** Equal-width histogram of the non-missing values. */
 export interface Histogram {
   /** `counts.length + 1` increasing bin edges; bins are [e_i, e_i+1) except the last, which is closed. */
   edges: number[];
@@ -28,6 +30,7 @@ interface ProfileBase {
   distinct: number;
 }
 
+/** Profile of a NUMERIC column. */
 export interface NumericProfile extends ProfileBase {
   type: 'NUMERIC';
   /** Arithmetic mean; null when `count` is 0. */
@@ -40,11 +43,13 @@ export interface NumericProfile extends ProfileBase {
   histogram: Histogram | null;
 }
 
+/** How often one category occurs. */
 export interface CategoryCount {
   value: string;
   count: number;
 }
 
+/** Profile of a CATEGORICAL column. */
 export interface CategoricalProfile extends ProfileBase {
   type: 'CATEGORICAL';
   /** The {@link TOP_CATEGORIES} most frequent categories: count descending, ties by value (UTF-16 order). */
@@ -53,6 +58,7 @@ export interface CategoricalProfile extends ProfileBase {
   otherCount: number;
 }
 
+/** Profile of any column, discriminated by `type`. */
 export type ColumnProfile = NumericProfile | CategoricalProfile;
 
 /** Profiles one column; missing values (NaN, code -1) are counted and otherwise left out. */
@@ -64,7 +70,9 @@ function profileNumeric(column: NumericColumn): NumericProfile {
   const present = column.values.filter((value) => !Number.isNaN(value)).sort();
   const count = present.length;
   const missing = column.values.length - count;
-  const base = { type: 'NUMERIC' as const, count, missing, distinct: new Set(present).size };
+  let distinct = 0;
+  for (let i = 0; i < count; i++) if (i === 0 || present[i] !== present[i - 1]) distinct++;
+  const base = { type: 'NUMERIC' as const, count, missing, distinct };
   if (count === 0) {
     return { ...base, mean: null, std: null, min: null, max: null, quantiles: null, histogram: null };
   }

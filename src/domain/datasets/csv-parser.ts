@@ -14,6 +14,7 @@ export const DEFAULT_MAX_BYTES = 100 * 1024 * 1024;
 /** @default 1,000 columns */
 export const DEFAULT_MAX_COLUMNS = 1000;
 
+/** Size limits applied before and while parsing. */
 export interface CsvLimits {
   /** Largest accepted input, in bytes of its UTF-8 encoding. @default DEFAULT_MAX_BYTES */
   maxBytes?: number;

@@ -11,6 +11,7 @@ import type { ColumnRole, ColumnType, DataTable } from './data-table';
 import { resolveLabel, type Task } from './label-rules';
 import { DEFAULT_REFERENCE_SEED, referenceSampleIndices } from './reference-sample';
 
+/** Arguments of {@link ingestCsv}, as the createDataset and createDatasetVersion use cases pass them. */
 export interface IngestCsvInput {
   /** The CSV text as sent. */
   csv: string;
@@ -26,6 +27,7 @@ export interface IngestCsvInput {
   seed?: number;
 }
 
+/** One column's schema entry and profile. */
 export interface IngestedColumn {
   name: string;
   type: ColumnType;
@@ -33,6 +35,7 @@ export interface IngestedColumn {
   profile: ColumnProfile;
 }
 
+/** Everything a dataset version stores, computed from its CSV. */
 export interface IngestedDataset {
   table: DataTable;
   /** In CSV order; the label column has role LABEL, every other column FEATURE. */

@@ -5,6 +5,7 @@
 import { ValidationError } from '../errors';
 import { createRandom, type Random } from '../random';
 
+/** Share of the rows in each part. */
 export interface SplitFractions {
   train: number;
   validation: number;
@@ -18,6 +19,7 @@ export interface RowSplit {
   test: Int32Array;
 }
 
+/** Arguments of {@link splitRows}. */
 export interface SplitOptions {
   rowCount: number;
   fractions: SplitFractions;

@@ -7,15 +7,20 @@ import { ValidationError } from '../errors';
 import { quoteValue } from './csv-parser';
 import { findColumn, type DataColumn, type DataTable } from './data-table';
 
+/** What a model trained on the dataset predicts. */
 export type Task = 'BINARY_CLASSIFICATION' | 'MULTICLASS_CLASSIFICATION' | 'REGRESSION';
+/** Every task, in declaration order. */
 export const TASKS: readonly Task[] = ['BINARY_CLASSIFICATION', 'MULTICLASS_CLASSIFICATION', 'REGRESSION'];
 
+/** Input field of the label column name. */
 export const LABEL_COLUMN_FIELD = 'input.labelColumn';
+/** Input field of the requested task. */
 export const TASK_FIELD = 'input.task';
 
 /** Most distinct integer values a NUMERIC label may have to be inferred MULTICLASS_CLASSIFICATION. */
 export const MAX_INFERRED_CLASSES = 20;
 
+/** The settled task and, for classification, the classes. */
 export interface LabelResolution {
   task: Task;
   /**
