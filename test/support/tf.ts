@@ -1,32 +1,15 @@
-/**
- * The TensorFlow.js handle for ML tests and benchmarks: the one place that decides which build
- * is loaded (tfjs-node when its native addon loads, else pure-JS tfjs).
- */
+/** The TensorFlow.js handle for ML tests, loaded through src/ml/tf-backend.ts like the product does. */
+import { availableBackends, type BackendName, tf, useBackend } from '../../src/ml/tf-backend';
 import type { Tf } from '../../src/ml/tf-types';
 
-export type TestBackend = 'cpu' | 'tensorflow';
-
-let loaded: Tf | undefined;
-
-function requireTf(): Tf {
-  if (loaded) return loaded;
-  try {
-    loaded = require('@tensorflow/tfjs-node') as Tf;
-  } catch {
-    loaded = require('@tensorflow/tfjs') as Tf;
-  }
-  return loaded;
-}
-
 /** Loads TensorFlow.js and activates `backend`. */
-export async function loadTf(backend: TestBackend = 'cpu'): Promise<Tf> {
-  const tf = requireTf();
-  if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} is not available`);
-  return tf;
+export async function loadTf(backend: BackendName = 'cpu'): Promise<Tf> {
+  const handle = tf();
+  await useBackend(backend);
+  return handle;
 }
 
-/** The backends registered in this process. */
-export function availableTestBackends(): TestBackend[] {
-  const names = requireTf().engine().backendNames();
-  return (['cpu', 'tensorflow'] as const).filter((name) => names.includes(name));
+/** The backends available in this process (tests run per backend with `it.each`). */
+export function availableTestBackends(): BackendName[] {
+  return availableBackends();
 }
