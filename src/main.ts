@@ -1,0 +1,89 @@
+import 'reflect-metadata';
+import { promises as fs } from 'node:fs';
+import { startApiProcess, type RunningApi } from './app/api-process';
+import { resolveDatabase, type ResolvedDatabase } from './app/database';
+import type { WorkerSupervisor } from './app/worker-supervisor';
+import { loadConfig, type Config } from './config/config';
+import { schemaFile } from './config/paths';
+import { printMlplaneSchema } from './graphql/schema';
+import { migrate } from './infra/db/migrator';
+import { logger } from './infra/logger';
+
+const USAGE = `usage: mlplane <command>
+
+  start         API server plus one supervised worker; embedded PostgreSQL when DATABASE_URL is unset
+  serve         API server only (production replicas)
+  worker        training worker only (production replicas; needs DATABASE_URL)
+  migrate       apply pending migrations and exit
+  emit-schema   write schema.graphql from the code
+`;
+
+/** Runs `stop` on the first SIGTERM or SIGINT, then exits 0 (or 1 if stopping failed). */
+function onShutdownSignal(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    stop().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+}
+
+async function runServer(config: Config, withWorker: boolean): Promise<void> {
+  const database: ResolvedDatabase = await resolveDatabase(config);
+  let api: RunningApi | undefined;
+  let worker: WorkerSupervisor | undefined;
+  onShutdownSignal(async () => {
+    await worker?.stop();
+    await api?.close();
+    await database.stop();
+  });
+  const applied = await migrate(database.url);
+  logger.info({ applied: applied.applied.length, alreadyApplied: applied.alreadyApplied.length }, 'database migrated');
+  api = await startApiProcess(config, database.url, logger);
+  logger.info({ url: api.url, database: database.description }, `mlplane listening on ${api.url} (database: ${database.description})`);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const command = argv[0];
+  const config = loadConfig();
+  switch (command) {
+    case 'start':
+      return runServer(config, true);
+    case 'serve':
+      return runServer(config, false);
+    case 'migrate': {
+      const database = await resolveDatabase(config);
+      try {
+        const result = await migrate(database.url);
+        logger.info({ ...result, database: database.description }, 'migrations applied');
+      } finally {
+        await database.stop();
+      }
+      return;
+    }
+    case 'emit-schema':
+      await fs.writeFile(schemaFile, await printMlplaneSchema());
+      logger.info({ file: schemaFile }, 'schema written');
+      return;
+    default:
+      process.stderr.write(USAGE);
+      process.exitCode = command === undefined || command === 'help' || command === '--help' ? 0 : 2;
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  logger.fatal({ err: error }, error instanceof Error ? error.message : 'mlplane failed');
+  process.exit(1);
+});
