@@ -38,6 +38,30 @@ export interface EventSubscriber {
   subscribe(topic: string, id?: string): AsyncIterable<unknown>;
 }
 
+/**
+ * Calls `onEvent` with each payload of `topic` until the returned function is called (or the
+ * source ends); `onEnd` hears a source that fails.
+ */
+export function followEvents(
+  events: EventSubscriber,
+  topic: string,
+  onEvent: (payload: unknown) => void,
+  onEnd: (error: unknown) => void,
+): () => Promise<void> {
+  const iterator = events.subscribe(topic)[Symbol.asyncIterator]();
+  const pump = async () => {
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return;
+      onEvent(next.value);
+    }
+  };
+  pump().catch(onEnd);
+  return async () => {
+    await iterator.return?.();
+  };
+}
+
 /** Handles one job; a rejection marks the job failed (it is not retried). */
 export type JobHandler<T> = (data: T, job: { id: string; name: string }) => Promise<unknown>;
 
@@ -81,7 +105,7 @@ export class JobQueue {
   private readonly boss: PgBoss;
   private readonly log: Logger;
   private readonly workers: QueueWorker[] = [];
-  private wakeupSubscription: AsyncIterator<unknown> | undefined;
+  private stopWakeups: (() => Promise<void>) | undefined;
   private readonly schema: string;
 
   constructor(private readonly options: JobQueueOptions) {
@@ -173,25 +197,23 @@ export class JobQueue {
   async stop(options: StopOptions = {}): Promise<void> {
     const graceful = options.graceful ?? true;
     const timeoutMs = options.timeoutMs ?? 30_000;
-    await this.wakeupSubscription?.return?.();
-    this.wakeupSubscription = undefined;
+    await this.stopWakeups?.();
+    this.stopWakeups = undefined;
     await Promise.all(this.workers.map((worker) => worker.stop(graceful ? timeoutMs : 0)));
     await this.boss.stop({ graceful: false, wait: true, close: true });
   }
 
   private listenForWakeups(): void {
-    if (!this.options.events || this.wakeupSubscription) return;
-    const iterator = this.options.events.subscribe(JOB_AVAILABLE_TOPIC)[Symbol.asyncIterator]();
-    this.wakeupSubscription = iterator;
-    const pump = async () => {
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done) return;
-        const queue = (next.value as { queue?: unknown } | null)?.queue;
+    if (!this.options.events || this.stopWakeups) return;
+    this.stopWakeups = followEvents(
+      this.options.events,
+      JOB_AVAILABLE_TOPIC,
+      (payload) => {
+        const queue = (payload as { queue?: unknown } | null)?.queue;
         for (const worker of this.workers) if (worker.name === queue) worker.wake();
-      }
-    };
-    pump().catch((error: unknown) => this.log.warn({ err: error }, 'job wake-up subscription ended; workers fall back to polling'));
+      },
+      (error) => this.log.warn({ err: error }, 'job wake-up subscription ended; workers fall back to polling'),
+    );
   }
 }
 

@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { PgPubSub } from '../../../src/infra/events/pg-pubsub';
 import { JobQueue } from '../../../src/infra/queue/job-queue';
 import { createTestDatabase, type TestDatabase } from '../../support/test-database';
+import { sleep, waitFor } from '../../support/wait-for';
 
 const QUEUE = 'training.run';
 
@@ -107,15 +108,3 @@ describe('JobQueue (pg-boss 10)', () => {
     expect(await jobStates('run-fail')).toEqual(['failed']);
   });
 });
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(10);
-  }
-}
