@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import type { ValidationError as ClassValidatorError } from 'class-validator';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { ArgumentValidationError, AuthenticationError, AuthorizationError } from 'type-graphql';
+import { DomainError, type DomainErrorCode, type ErrorLocation } from '../domain/errors';
+import type { Logger } from '../infra/logger';
+
+/**
+ * The one place where an error becomes what a client sees (HTTP and graphql-ws alike).
+ *
+ * - Domain errors get their code and the location at fault (`field`, `row`, `column`, `index`).
+ * - type-graphql's argument validation becomes BAD_USER_INPUT with the field; its auth errors
+ *   become UNAUTHENTICATED / FORBIDDEN.
+ * - Errors GraphQL or Apollo raise about the request itself keep their codes (parse, validation,
+ *   variable coercion, operation resolution, bad request).
+ * - Anything else is a bug: the client gets INTERNAL_SERVER_ERROR and a message naming the request
+ *   id; the log gets the stack under the same id.
+ */
+
+/** The codes a client can receive. */
+export type PublicErrorCode =
+  | DomainErrorCode
+  | 'RATE_LIMITED'
+  | 'INTERNAL_SERVER_ERROR'
+  | 'GRAPHQL_PARSE_FAILED'
+  | 'GRAPHQL_VALIDATION_FAILED'
+  | 'BAD_REQUEST'
+  | 'OPERATION_RESOLUTION_FAILURE'
+  | 'PERSISTED_QUERY_NOT_FOUND'
+  | 'PERSISTED_QUERY_NOT_SUPPORTED';
+
+const DOMAIN_CODES: Record<DomainErrorCode, PublicErrorCode> = {
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  INVALID_STATE: 'INVALID_STATE',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+};
+
+/** Codes that may pass through when an error already carries one (GraphQL/Apollo request errors, deliberate ones). */
+const PASS_THROUGH_CODES: ReadonlySet<string> = new Set<PublicErrorCode>([
+  'BAD_USER_INPUT',
+  'NOT_FOUND',
+  'CONFLICT',
+  'INVALID_STATE',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'RATE_LIMITED',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
+
+/** Who asked: masked errors name the request id, and are logged with it. */
+export interface ErrorScope {
+  requestId: string;
+  logger: Logger;
+}
+
+/** The first failed constraint in class-validator's tree, with its path (`layers[2].units`) under `prefix`. */
+export function firstViolation(
+  errors: readonly ClassValidatorError[],
+  prefix = '',
+): { field: string; message: string } | undefined {
+  for (const error of errors) {
+    const field = /^\d+$/.test(error.property)
+      ? `${prefix}[${error.property}]`
+      : prefix
+        ? `${prefix}.${error.property}`
+        : error.property;
+    const messages = Object.values(error.constraints ?? {});
+    if (messages.length > 0) return { field, message: messages[0] };
+    const nested = firstViolation(error.children ?? [], field);
+    if (nested) return nested;
+  }
+  return undefined;
+}
+
+/** The innermost cause: what a resolver threw, under graphql-js's and Apollo's wrappers. */
+function rootCause(error: unknown): unknown {
+  let current = error;
+  for (let depth = 0; depth < 10 && current instanceof GraphQLError && current.originalError; depth += 1) {
+    current = current.originalError;
+  }
+  return current;
+}
+
+/** Message, locations and path of the outer error, which graphql-js placed in the document. */
+function placement(error: unknown): Pick<GraphQLFormattedError, 'locations' | 'path'> {
+  if (!(error instanceof GraphQLError)) return {};
+  return {
+    ...(error.locations ? { locations: error.locations } : {}),
+    ...(error.path ? { path: error.path } : {}),
+  };
+}
+
+function locationExtensions(location: ErrorLocation): Record<string, string | number> {
+  const extensions: Record<string, string | number> = {};
+  if (location.field !== undefined) extensions.field = location.field;
+  if (location.row !== undefined) extensions.row = location.row;
+  if (location.column !== undefined) extensions.column = location.column;
+  if (location.index !== undefined) extensions.index = location.index;
+  return extensions;
+}
+
+function publicCodeOf(error: unknown): string | undefined {
+  if (!(error instanceof GraphQLError)) return undefined;
+  const code = error.extensions?.code;
+  return typeof code === 'string' && PASS_THROUGH_CODES.has(code) ? code : undefined;
+}
+
+function masked(error: unknown, cause: unknown, scope: ErrorScope): GraphQLFormattedError {
+  scope.logger.error(
+    { err: cause instanceof Error ? cause : new Error(String(cause)), requestId: scope.requestId, path: placement(error).path },
+    'unexpected error in a GraphQL operation',
+  );
+  return {
+    message: `Internal server error (request id ${scope.requestId})`,
+    ...placement(error),
+    extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: scope.requestId },
+  };
+}
+
+function mapError(error: unknown, scope: ErrorScope): GraphQLFormattedError {
+  const cause = rootCause(error);
+  if (cause instanceof DomainError) {
+    return {
+      message: cause.message,
+      ...placement(error),
+      extensions: { code: DOMAIN_CODES[cause.code], ...locationExtensions(cause.location) },
+    };
+  }
+  if (cause instanceof ArgumentValidationError) {
+    const violation = firstViolation(cause.extensions.validationErrors);
+    return {
+      message: violation ? `${violation.field}: ${violation.message}` : 'Argument validation failed',
+      ...placement(error),
+      extensions: { code: 'BAD_USER_INPUT', ...(violation ? { field: violation.field } : {}) },
+    };
+  }
+  if (cause instanceof AuthenticationError) {
+    return { message: cause.message, ...placement(error), extensions: { code: 'UNAUTHENTICATED' } };
+  }
+  if (cause instanceof AuthorizationError) {
+    return { message: cause.message, ...placement(error), extensions: { code: 'FORBIDDEN' } };
+  }
+  // Request errors: the outer error holds the code (Apollo wraps GraphQL's validation errors), or the cause does.
+  const carrier = publicCodeOf(error) ? error : publicCodeOf(cause) ? cause : undefined;
+  if (carrier instanceof GraphQLError) {
+    const { http: _http, ...extensions } = carrier.extensions;
+    return { message: carrier.message, ...placement(error), extensions };
+  }
+  return masked(error, cause, scope);
+}
+
+/**
+ * Formats any error for the client. Never throws: a failure while formatting is itself masked.
+ * Logs (with the stack and request id) every error it masks.
+ */
+export function formatGraphQLError(error: unknown, scope: ErrorScope): GraphQLFormattedError {
+  try {
+    return mapError(error, scope);
+  } catch (formattingError) {
+    return masked(error, formattingError, scope);
+  }
+}
+
+/** A scope for errors raised before a request had an id (e.g. a context factory that failed). */
+export function unscopedErrors(logger: Logger): ErrorScope {
+  return { requestId: randomUUID(), logger };
+}

@@ -1,0 +1,31 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { GraphQLFormattedError } from 'graphql';
+import type { Logger } from '../../infra/logger';
+import type { GraphQLContext } from '../context';
+import { formatGraphQLError, unscopedErrors, type ErrorScope } from '../errors';
+
+/**
+ * Apollo's `formatError` sees no context, yet a masked error must name its request. This plugin
+ * remembers which request each error belongs to (Apollo reports errors to `didEncounterErrors`
+ * before formatting those same objects), and `formatError` looks it up.
+ */
+export function createErrorFormatting(logger: Logger): {
+  plugin: ApolloServerPlugin<GraphQLContext>;
+  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+} {
+  const scopes = new WeakMap<object, ErrorScope>();
+  return {
+    plugin: {
+      async requestDidStart() {
+        return {
+          async didEncounterErrors({ errors, contextValue }) {
+            if (!contextValue?.requestId) return;
+            for (const error of errors) scopes.set(error, { requestId: contextValue.requestId, logger: contextValue.logger });
+          },
+        };
+      },
+    },
+    formatError: (_formatted, error) =>
+      formatGraphQLError(error, (typeof error === 'object' && error !== null && scopes.get(error)) || unscopedErrors(logger)),
+  };
+}

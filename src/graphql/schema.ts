@@ -1,0 +1,61 @@
+import 'reflect-metadata';
+import { createPubSub } from '@graphql-yoga/subscription';
+import { validate } from 'class-validator';
+import { getNamedType, lexicographicSortSchema, printSchema, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
+import { buildSchema, getMetadataStorage, type NonEmptyArray, type PubSub, type ValidatorFn } from 'type-graphql';
+import { ValidationError } from '../domain/errors';
+import { firstViolation } from './errors';
+import { resolvers as mlplaneResolvers } from './resolvers';
+
+/**
+ * The argument an input class arrived in, for error paths such as `input.layers[2].units`.
+ * None for an `@ArgsType` class (its properties already are the argument names) or when two
+ * arguments share the type.
+ */
+function argumentName(argType: Parameters<ValidatorFn>[1], info: GraphQLResolveInfo): string | undefined {
+  const typeName = getMetadataStorage().inputTypes.find((input) => input.target === argType)?.name;
+  if (!typeName) return undefined;
+  const matches = info.parentType.getFields()[info.fieldName]?.args.filter((arg) => getNamedType(arg.type).name === typeName);
+  return matches?.length === 1 ? matches[0].name : undefined;
+}
+
+/**
+ * Runs the class-validator rules declared on input classes and throws the first violation as a
+ * domain `ValidationError` carrying its field path, so it reaches clients as BAD_USER_INPUT with
+ * `extensions.field`. Properties GraphQL left out are skipped (its non-null checks cover them).
+ */
+const validateInput: ValidatorFn = async (argValue, argType, { info }) => {
+  if (argValue === null || typeof argValue !== 'object') return;
+  const name = argumentName(argType, info) ?? '';
+  const items: [string, unknown][] = Array.isArray(argValue)
+    ? argValue.map((item, index) => [`${name}[${index}]`, item])
+    : [[name, argValue]];
+  for (const [prefix, item] of items) {
+    if (item === null || typeof item !== 'object') continue;
+    const violation = firstViolation(await validate(item, { skipMissingProperties: true, forbidUnknownValues: false }), prefix);
+    if (violation) throw new ValidationError(`${violation.field}: ${violation.message}`, { field: violation.field });
+  }
+};
+
+export interface MlplaneSchemaOptions {
+  /** Where `@Subscription({ topics })` resolvers subscribe (a PgPubSub in the server). */
+  pubSub: PubSub;
+  /** The resolver classes; defaults to every area's (`resolvers.ts`). */
+  resolvers?: NonEmptyArray<Function>;
+}
+
+/** Builds the executable schema from the resolver classes. */
+export function buildMlplaneSchema(options: MlplaneSchemaOptions): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers: options.resolvers ?? mlplaneResolvers,
+    pubSub: options.pubSub,
+    validateFn: validateInput,
+    emitSchemaFile: false,
+  });
+}
+
+/** The schema's SDL, types sorted by name: what `schema.graphql` holds. */
+export async function printMlplaneSchema(): Promise<string> {
+  const schema = await buildMlplaneSchema({ pubSub: createPubSub() });
+  return `${printSchema(lexicographicSortSchema(schema))}\n`;
+}
