@@ -180,7 +180,10 @@ export class PgPubSub implements PubSub {
     );
     this.local = createPubSub<Record<string, [unknown]>>({ eventTarget: this.target });
     this.pool = new Pool({ connectionString: options.connectionString, max: 2 });
-    this.pool.on('error', (error) => this.log.warn({ err: error }, 'idle publish connection failed'));
+    // pg's Pool.end() resolves before its sockets have closed; errors after close() are expected.
+    this.pool.on('error', (error) => {
+      if (!this.closing) this.log.warn({ err: error }, 'idle publish connection failed');
+    });
     this.closed = new Promise((resolve) => (this.markClosed = resolve));
   }
 

@@ -1,0 +1,212 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { GraphQLSchema } from 'graphql';
+import { logger as rootLogger, type Logger } from '../infra/logger';
+import { requestIdFrom, type ContextFactory, type GraphQLContext } from './context';
+import { graphiqlPage } from './graphiql-page';
+import { createErrorFormatting } from './plugins/error-scope.plugin';
+import { requestLoggingPlugin } from './plugins/request-logging.plugin';
+import { armorProtection, DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits';
+import { attachGraphQLWs } from './ws-server';
+
+/** Where GraphQL lives, for HTTP, graphql-ws and the GraphiQL page alike. */
+export const GRAPHQL_PATH = '/graphql';
+
+/** What `/readyz` reports; `ready: false` answers 503. */
+export interface ReadinessReport {
+  ready: boolean;
+  /** Why not ready, e.g. `database unreachable` or `2 migrations pending`. */
+  reason?: string;
+  /** Individual checks, echoed in the JSON body. */
+  checks?: Record<string, string | number | boolean>;
+}
+
+export interface ApiServerOptions {
+  /** Interface to bind. @default '127.0.0.1' */
+  host?: string;
+  /** Port to bind; 0 picks a free one (tests). */
+  port: number;
+  schema: GraphQLSchema;
+  /** Builds the context of each HTTP request and graphql-ws operation. */
+  contextFactory: ContextFactory;
+  /** Whether this process can serve: database reachable, migrations applied. Called by `/readyz`. */
+  readiness: () => Promise<ReadinessReport>;
+  logger?: Logger;
+  /** How long `close()` lets in-flight requests and sockets finish before cutting them. @default 8000 */
+  shutdownGraceMs?: number;
+  /** Overrides of {@link DEFAULT_QUERY_LIMITS}. */
+  limits?: Partial<QueryLimits>;
+  /**
+   * Largest JSON body accepted. Datasets arrive as CSV text inside the body, and JSON escaping can
+   * double a CSV's size, so keep it above twice `MLPLANE_MAX_DATASET_BYTES`.
+   * @default 210 MiB (twice the 100 MiB dataset default, plus room for the rest of the request)
+   */
+  bodyLimitBytes?: number;
+  /** How long `/readyz` waits for `readiness()` before answering 503. @default 3000 */
+  readinessTimeoutMs?: number;
+}
+
+export interface ApiServer {
+  /** `http://host:port/graphql`; the graphql-ws URL is the same with `ws://`. */
+  readonly url: string;
+  readonly httpServer: http.Server;
+  /**
+   * Drains and stops: `/readyz` turns 503, no new connections are accepted, in-flight HTTP requests
+   * finish, graphql-ws sockets are closed with code 1001; whatever remains after the grace period is
+   * cut. Idempotent. Does not close what the caller owns (pub/sub, database).
+   */
+  close(): Promise<void>;
+}
+
+const MiB = 1024 * 1024;
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+async function checkReadiness(readiness: () => Promise<ReadinessReport>, timeoutMs: number): Promise<ReadinessReport> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<ReadinessReport>((resolve) => {
+    timer = setTimeout(() => resolve({ ready: false, reason: `readiness check timed out after ${timeoutMs} ms` }), timeoutMs);
+  });
+  try {
+    return await Promise.race([
+      readiness().catch((error: unknown) => ({
+        ready: false,
+        reason: `readiness check failed: ${error instanceof Error ? error.message : String(error)}`,
+      })),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function wantsHtml(req: Request): boolean {
+  return req.method === 'GET' && (req.headers.accept ?? '').includes('text/html');
+}
+
+/**
+ * Starts the API: Apollo Server (HTTP POST/GET) and graphql-ws on one port and path
+ * ({@link GRAPHQL_PATH}), the GraphiQL page for browsers, `/healthz` and `/readyz`.
+ * @throws when the port cannot be bound.
+ */
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const logger = (options.logger ?? rootLogger).child({ component: 'api' });
+  const host = options.host ?? '127.0.0.1';
+  const graceMs = options.shutdownGraceMs ?? 8_000;
+  const limits: QueryLimits = { ...DEFAULT_QUERY_LIMITS, ...options.limits };
+  const armor = armorProtection(limits);
+  const errorFormatting = createErrorFormatting(logger);
+  let draining = false;
+
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema: options.schema,
+    plugins: [
+      ...armor.plugins,
+      errorFormatting.plugin,
+      requestLoggingPlugin(),
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: graceMs }),
+      ApolloServerPluginLandingPageDisabled(),
+    ],
+    validationRules: armor.validationRules,
+    parseOptions: { maxTokens: limits.maxTokens },
+    allowBatchedHttpRequests: armor.allowBatchedHttpRequests,
+    formatError: errorFormatting.formatError,
+    includeStacktraceInErrorResponses: false,
+    stopOnTerminationSignals: false,
+    logger: logger.child({ component: 'apollo' }),
+  });
+  await apollo.start();
+
+  const ws = attachGraphQLWs({
+    httpServer,
+    path: GRAPHQL_PATH,
+    schema: options.schema,
+    contextFactory: options.contextFactory,
+    logger,
+    limits,
+    validationRules: armor.validationRules,
+  });
+
+  app.use((req, res, next) => {
+    const requestId = requestIdFrom(req.headers);
+    res.locals.requestId = requestId;
+    res.setHeader('x-request-id', requestId);
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'alive' });
+  });
+
+  app.get('/readyz', async (_req, res) => {
+    const report = draining
+      ? { ready: false, reason: 'shutting down' }
+      : await checkReadiness(options.readiness, options.readinessTimeoutMs ?? 3_000);
+    res.status(report.ready ? 200 : 503).json(report);
+  });
+
+  app.get(GRAPHQL_PATH, (req, res, next) => {
+    if (!wantsHtml(req)) return next();
+    res.type('html').send(graphiqlPage(GRAPHQL_PATH));
+  });
+
+  app.use(
+    GRAPHQL_PATH,
+    express.json({ limit: options.bodyLimitBytes ?? 210 * MiB }),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) =>
+        options.contextFactory({ requestId: res.locals.requestId as string, transport: 'http', headers: req.headers }),
+    }),
+  );
+
+  // Body-parser failures (malformed JSON, too large) answer in GraphQL's error shape, not as an HTML page.
+  app.use((error: { status?: number; message?: string }, _req: Request, res: Response, _next: NextFunction) => {
+    const status = typeof error.status === 'number' && error.status >= 400 && error.status < 600 ? error.status : 500;
+    const requestId = res.locals.requestId as string;
+    if (status >= 500) logger.error({ err: error, requestId }, 'HTTP request failed');
+    res.status(status).json({
+      errors: [
+        status < 500
+          ? { message: error.message ?? 'Bad request', extensions: { code: 'BAD_REQUEST', requestId } }
+          : { message: `Internal server error (request id ${requestId})`, extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } },
+      ],
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(options.port, host, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const url = `http://${urlHost(host)}:${port}${GRAPHQL_PATH}`;
+  logger.info({ url }, 'API server listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    httpServer,
+    close: () =>
+      (closing ??= (async () => {
+        draining = true;
+        const started = Date.now();
+        // Close frames go out first; Apollo's drain then ends idle connections and waits for busy ones.
+        await Promise.all([ws.close(graceMs), apollo.stop()]);
+        logger.info({ durationMs: Date.now() - started }, 'API server stopped');
+      })()),
+  };
+}

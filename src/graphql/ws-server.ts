@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import type { Server as HttpServer } from 'node:http';
+import {
+  getOperationAST,
+  getVariableValues,
+  GraphQLError,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type GraphQLSchema,
+  type ValidationRule,
+} from 'graphql';
+import { useServer, type Extra } from 'graphql-ws/use/ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Logger } from '../infra/logger';
+import { requestIdFrom, type ContextFactory, type GraphQLContext } from './context';
+import { formatGraphQLError, unscopedErrors, type ErrorScope } from './errors';
+import type { QueryLimits } from './query-limits';
+import { subscribeWithFreshLoaders } from './subscribe-per-event';
+
+/** RFC 6455 "going away": the server is shutting down; graphql-ws clients treat it as retryable. */
+export const SHUTDOWN_CLOSE_CODE = 1001;
+
+export interface GraphQLWsOptions {
+  httpServer: HttpServer;
+  path: string;
+  schema: GraphQLSchema;
+  contextFactory: ContextFactory;
+  logger: Logger;
+  limits: QueryLimits;
+  /** graphql-armor's rules, the same ones the HTTP transport validates with. */
+  validationRules: readonly ValidationRule[];
+}
+
+export interface GraphQLWsTransport {
+  /** Open sockets (diagnostics and tests). */
+  readonly connections: number;
+  /**
+   * Stops accepting sockets, closes each open one with {@link SHUTDOWN_CLOSE_CODE} and waits up to
+   * `graceMs` for clients to acknowledge, then cuts those that did not.
+   */
+  close(graceMs: number): Promise<void>;
+}
+
+interface OperationState {
+  scope: ErrorScope;
+  operationType?: string;
+  started: bigint;
+}
+
+interface ConnectionExtra extends Record<PropertyKey, unknown> {
+  connectionId: string;
+  operations: Map<string, OperationState>;
+}
+
+function withCode(error: GraphQLError, code: string): GraphQLError {
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    originalError: error,
+    extensions: { ...error.extensions, code },
+  });
+}
+
+/** graphql-ws on `path` of the HTTP server, with the same parse limits, validation, context and errors as HTTP. */
+export function attachGraphQLWs(options: GraphQLWsOptions): GraphQLWsTransport {
+  const { schema, contextFactory, limits } = options;
+  const log = options.logger.child({ transport: 'ws' });
+  const rules = [...specifiedRules, ...options.validationRules];
+  const wss = new WebSocketServer({ server: options.httpServer, path: options.path });
+
+  const connectionOf = (extra: Partial<ConnectionExtra> & Extra): ConnectionExtra => {
+    if (!extra.operations) {
+      extra.connectionId = requestIdFrom(extra.request.headers);
+      extra.operations = new Map();
+    }
+    return extra as ConnectionExtra;
+  };
+
+  useServer<Record<string, unknown> | undefined, ConnectionExtra>(
+    {
+      schema,
+      subscribe: subscribeWithFreshLoaders,
+      onConnect: (ctx) => {
+        const { connectionId } = connectionOf(ctx.extra);
+        log.debug({ connectionId }, 'graphql-ws connection');
+        return true;
+      },
+      onSubscribe: async (ctx, id, payload) => {
+        const connection = connectionOf(ctx.extra);
+        const requestId = randomUUID();
+        const state: OperationState = {
+          scope: { requestId, logger: log.child({ requestId, connectionId: connection.connectionId }) },
+          started: process.hrtime.bigint(),
+        };
+        connection.operations.set(id, state);
+
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query, { maxTokens: limits.maxTokens });
+        } catch (error) {
+          return [withCode(error as GraphQLError, 'GRAPHQL_PARSE_FAILED')];
+        }
+        const invalid = validate(schema, document, rules);
+        if (invalid.length > 0) return invalid.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) {
+          return [
+            new GraphQLError(
+              payload.operationName ? `Unknown operation named "${payload.operationName}".` : 'Could not determine which operation to run.',
+              { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } },
+            ),
+          ];
+        }
+        state.operationType = operation.operation;
+        const variables = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {}, {
+          maxErrors: 50,
+        });
+        if (variables.errors) return variables.errors.map((error) => withCode(error, 'BAD_USER_INPUT'));
+
+        const contextValue = await contextFactory({
+          requestId,
+          transport: 'ws',
+          headers: ctx.extra.request.headers,
+          connectionParams: ctx.connectionParams ?? undefined,
+        });
+        state.scope = { requestId, logger: contextValue.logger };
+        return {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue,
+        };
+      },
+      onNext: (_ctx, _id, _payload, args, result) => {
+        if (!result.errors) return undefined;
+        const context = args.contextValue as GraphQLContext;
+        const scope = { requestId: context.requestId, logger: context.logger };
+        return { ...result, errors: result.errors.map((error) => formatGraphQLError(error, scope)) };
+      },
+      onError: (ctx, id, _payload, errors) => {
+        const scope = connectionOf(ctx.extra).operations.get(id)?.scope ?? unscopedErrors(log);
+        return errors.map((error) => formatGraphQLError(error, scope));
+      },
+      onComplete: (ctx, id) => {
+        const operations = connectionOf(ctx.extra).operations;
+        const state = operations.get(id);
+        operations.delete(id);
+        if (!state) return;
+        state.scope.logger.info(
+          { operationType: state.operationType, durationMs: Number(process.hrtime.bigint() - state.started) / 1e6 },
+          'graphql-ws operation',
+        );
+      },
+      onClose: (ctx, code) => {
+        log.debug({ connectionId: connectionOf(ctx.extra).connectionId, code }, 'graphql-ws connection closed');
+      },
+    },
+    wss,
+  );
+
+  return {
+    get connections() {
+      return wss.clients.size;
+    },
+    close: async (graceMs) => {
+      const sockets = [...wss.clients];
+      const closed = sockets.map(
+        (socket: WebSocket) =>
+          new Promise<void>((resolve) => {
+            if (socket.readyState === socket.CLOSED) return resolve();
+            socket.once('close', () => resolve());
+          }),
+      );
+      for (const socket of sockets) socket.close(SHUTDOWN_CLOSE_CODE, 'server shutting down');
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(closed),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, graceMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      for (const socket of wss.clients) socket.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
