@@ -18,6 +18,7 @@ import {
   type EarlyStopping,
   type Monitor,
   type OptimizerName,
+  type TrainingHyperparameters,
 } from '../../ml/hyperparameters';
 import type { ModelTask } from '../../ml/tf-types';
 
@@ -107,6 +108,25 @@ export function parseTrainingHyperparameters(input: unknown, context: Hyperparam
     classWeights: parseClassWeights(given(raw.classWeights), context, `${prefix}.classWeights`),
     backend: parseBackend(given(raw.backend), at('backend')),
   };
+}
+
+/** The part of the stored hyperparameters the trainer (`src/ml/trainer.ts`) takes. */
+export function toTrainerHyperparameters(hyperparameters: TrainingRunHyperparameters): TrainingHyperparameters {
+  const { epochs, batchSize, optimizer, learningRate, earlyStopping } = hyperparameters;
+  return {
+    epochs,
+    optimizer,
+    learningRate,
+    ...(batchSize === null ? {} : { batchSize }),
+    ...(earlyStopping === null ? {} : { earlyStopping }),
+  };
+}
+
+/** One weight per class index of `labelClasses` (1 for classes not listed), or undefined without class weights. */
+export function classWeightVector(hyperparameters: TrainingRunHyperparameters, labelClasses: readonly string[]): number[] | undefined {
+  const { classWeights } = hyperparameters;
+  if (!classWeights) return undefined;
+  return labelClasses.map((name) => classWeights.find((entry) => entry.class === name)?.weight ?? 1);
 }
 
 /** `undefined` for an absent or null field (GraphQL sends omitted nullable inputs as either). */

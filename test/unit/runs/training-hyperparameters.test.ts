@@ -1,5 +1,7 @@
 import {
+  classWeightVector,
   parseTrainingHyperparameters,
+  toTrainerHyperparameters,
   type HyperparameterContext,
 } from '../../../src/domain/runs/training-hyperparameters';
 import { expectValidationError } from '../datasets/expect-validation-error';
@@ -178,5 +180,29 @@ describe('parseTrainingHyperparameters: errors', () => {
       { field: 'input.baseHyperparameters.epochs' },
       /epochs/,
     );
+  });
+});
+
+describe('mapping to the trainer', () => {
+  it('drops the options that are off and keeps the rest', () => {
+    expect(toTrainerHyperparameters(parseTrainingHyperparameters({ optimizer: 'SGD' }, binary))).toEqual({
+      epochs: 20,
+      optimizer: 'SGD',
+      learningRate: 0.01,
+    });
+    const full = parseTrainingHyperparameters({ epochs: 5, batchSize: 8, earlyStopping: { monitor: 'val_loss', patience: 1 } }, binary);
+    expect(toTrainerHyperparameters(full)).toEqual({
+      epochs: 5,
+      optimizer: 'ADAM',
+      learningRate: 0.001,
+      batchSize: 8,
+      earlyStopping: { monitor: 'val_loss', patience: 1, minDelta: 0, restoreBestWeights: true },
+    });
+  });
+
+  it('lays class weights out by class index, 1 for the classes not listed', () => {
+    const parsed = parseTrainingHyperparameters({ classWeights: [{ class: 'virginica', weight: 2.5 }] }, multiclass);
+    expect(classWeightVector(parsed, multiclass.labelClasses!)).toEqual([1, 1, 2.5]);
+    expect(classWeightVector(parseTrainingHyperparameters({}, multiclass), multiclass.labelClasses!)).toBeUndefined();
   });
 });
