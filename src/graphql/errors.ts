@@ -165,7 +165,11 @@ export function formatGraphQLError(error: unknown, scope: ErrorScope): GraphQLFo
   try {
     return mapError(error, scope);
   } catch (formattingError) {
-    return masked(error, formattingError, scope);
+    scope.logger.error({ err: formattingError, requestId: scope.requestId }, 'formatting a GraphQL error failed');
+    return {
+      message: `Internal server error (request id ${scope.requestId})`,
+      extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: scope.requestId },
+    };
   }
 }
 

@@ -1,0 +1,96 @@
+import { ValidationError as ClassValidatorError } from 'class-validator';
+import { GraphQLError, locatedError, parse, type OperationDefinitionNode } from 'graphql';
+import pino from 'pino';
+import { ArgumentValidationError, AuthorizationError } from 'type-graphql';
+import { ConflictError, InvalidStateError, NotFoundError, ValidationError } from '../../../src/domain/errors';
+import { formatGraphQLError, type ErrorScope } from '../../../src/graphql/errors';
+
+function capture(): { scope: ErrorScope; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+  return { scope: { requestId: 'req-7', logger }, lines };
+}
+
+/** What graphql-js hands on when a resolver of `{ field }` throws `error`. */
+function thrownByResolver(error: unknown): GraphQLError {
+  const document = parse('{ field }');
+  const field = (document.definitions[0] as OperationDefinitionNode).selectionSet.selections[0];
+  return locatedError(error, [field], ['field']);
+}
+
+function violation(property: string, constraints?: Record<string, string>, children: ClassValidatorError[] = []) {
+  return Object.assign(new ClassValidatorError(), { property, constraints, children });
+}
+
+describe('formatGraphQLError', () => {
+  it('maps each domain error to its code, with the location at fault and graphql-js placement', () => {
+    const { scope, lines } = capture();
+    expect(formatGraphQLError(thrownByResolver(new ValidationError('not a number', { row: 4, column: 'age' })), scope)).toEqual({
+      message: 'not a number',
+      locations: [{ line: 1, column: 3 }],
+      path: ['field'],
+      extensions: { code: 'BAD_USER_INPUT', row: 4, column: 'age' },
+    });
+    expect(formatGraphQLError(thrownByResolver(new ValidationError('bad', { field: 'input.name', index: 2 })), scope).extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'input.name',
+      index: 2,
+    });
+    expect(formatGraphQLError(thrownByResolver(new NotFoundError('model', 'm1')), scope).extensions).toEqual({ code: 'NOT_FOUND' });
+    expect(formatGraphQLError(thrownByResolver(new ConflictError('taken')), scope).extensions).toEqual({ code: 'CONFLICT' });
+    expect(formatGraphQLError(thrownByResolver(new InvalidStateError('finished')), scope).extensions).toEqual({ code: 'INVALID_STATE' });
+    expect(lines).toEqual([]);
+  });
+
+  it("names the first failed field of type-graphql's argument validation, nested lists included", () => {
+    const { scope } = capture();
+    const error = new ArgumentValidationError([
+      violation('name', undefined, []),
+      violation('layers', undefined, [violation('2', undefined, [violation('units', { max: 'units must not be greater than 4096' })])]),
+    ]);
+    expect(formatGraphQLError(thrownByResolver(error), scope)).toMatchObject({
+      message: 'layers[2].units: units must not be greater than 4096',
+      extensions: { code: 'BAD_USER_INPUT', field: 'layers[2].units' },
+    });
+  });
+
+  it("turns type-graphql's authorization error into FORBIDDEN", () => {
+    const { scope } = capture();
+    expect(formatGraphQLError(thrownByResolver(new AuthorizationError()), scope).extensions).toEqual({ code: 'FORBIDDEN' });
+  });
+
+  it('keeps the code of request errors that carry one, wherever it sits, without the HTTP hints', () => {
+    const { scope, lines } = capture();
+    const inner = new GraphQLError('Cannot query field "nope" on type "Query".');
+    const apolloWrapped = new GraphQLError(inner.message, {
+      originalError: inner,
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } },
+    });
+    expect(formatGraphQLError(apolloWrapped, scope)).toEqual({
+      message: 'Cannot query field "nope" on type "Query".',
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+    });
+    const deliberate = thrownByResolver(new GraphQLError('slow down', { extensions: { code: 'RATE_LIMITED' } }));
+    expect(formatGraphQLError(deliberate, scope)).toMatchObject({ message: 'slow down', path: ['field'], extensions: { code: 'RATE_LIMITED' } });
+    expect(lines).toEqual([]);
+  });
+
+  it('masks anything else with the request id and logs it with its stack', () => {
+    const { scope, lines } = capture();
+    const secret = new Error('password=hunter2');
+    expect(formatGraphQLError(thrownByResolver(secret), scope)).toEqual({
+      message: 'Internal server error (request id req-7)',
+      locations: [{ line: 1, column: 3 }],
+      path: ['field'],
+      extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: 'req-7' },
+    });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 50, requestId: 'req-7', path: ['field'], err: { message: 'password=hunter2' } });
+    expect((lines[0].err as { stack: string }).stack).toContain('errors.test.ts');
+
+    // A code outside the public set is no reason to show the message.
+    const odd = thrownByResolver(new GraphQLError('internal detail', { extensions: { code: 'ECONNRESET' } }));
+    expect(formatGraphQLError(odd, scope).message).toBe('Internal server error (request id req-7)');
+    expect(formatGraphQLError('a string was thrown', scope).extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR', requestId: 'req-7' });
+  });
+});
