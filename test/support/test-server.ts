@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 import type { NonEmptyArray } from 'type-graphql';
 import { loadConfig } from '../../src/config/config';
 import { projectRoot } from '../../src/config/paths';
 import { migrationStatus } from '../../src/infra/db/migrator';
 import { createPrismaClient } from '../../src/infra/db/prisma-client';
+import { NotifyEventPublisher } from '../../src/infra/events/notify-event-publisher';
 import { createPgPubSub, type PgPubSub } from '../../src/infra/events/pg-pubsub';
 import { logger as rootLogger, type Logger } from '../../src/infra/logger';
 import { createContextFactory, type Services } from '../../src/graphql/context';
@@ -34,7 +35,7 @@ export interface TestServer {
   server: ApiServer;
   pubSub: PgPubSub;
   services: Services;
-  /** Stops the server, then closes the pub/sub and the database pool. */
+  /** Stops the server, then closes the pub/sub and the database pools. */
   close(): Promise<void>;
 }
 
@@ -64,14 +65,16 @@ async function readinessOf(databaseUrl: string): Promise<ReadinessReport> {
 
 /**
  * An API server on a free port, with mlplane's schema and services over `databaseUrl`, and its own
- * PgPubSub: two of these on one database behave like two `serve` replicas.
+ * PgPubSub: two of these on one database behave like two `serve` replicas. Wired like
+ * `src/app/api-process.ts`, plus test-only resolvers and access to the pub/sub.
  */
 export async function startTestServer(options: TestServerOptions): Promise<TestServer> {
   const logger = options.logger ?? rootLogger;
   const prisma = createPrismaClient(options.databaseUrl, 4);
+  const publishPool = new Pool({ connectionString: options.databaseUrl, max: 2 });
   const pubSub = await createPgPubSub({ connectionString: options.databaseUrl, logger });
   const services: Services = {
-    ...createDomainServices(prisma, pubSub, loadConfig()),
+    ...createDomainServices(prisma, new NotifyEventPublisher(publishPool), loadConfig()),
     health: {
       databaseReachable: () => databaseReachable(options.databaseUrl),
       version,
@@ -101,6 +104,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     close: async () => {
       await server.close();
       await pubSub.close();
+      await publishPool.end();
       await prisma.$disconnect();
     },
   };
