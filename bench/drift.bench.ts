@@ -64,7 +64,9 @@ function report(reference: DataColumn[], window: DataColumn[]): { features: Feat
 function main(): void {
   const window = columns(WINDOW_ROWS, true, 2);
   const baselineMs = timed(() =>
-    window.map((column) => (column.type === 'NUMERIC' ? Float64Array.from(column.values).sort() : Int32Array.from(column.codes).sort())),
+    window.map((column) =>
+      column.type === 'NUMERIC' ? Float64Array.from(column.values).sort() : Int32Array.from(column.codes).sort(),
+    ),
   );
 
   const floorMs = timed(() =>

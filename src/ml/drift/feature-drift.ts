@@ -81,11 +81,24 @@ export interface FeatureDriftResult {
   currentCount: number;
 }
 
-function chooseMethod(type: FeatureSample['type'], referenceCount: number, forced: DriftMethod | undefined, name?: string): DriftMethod {
+/** The default method for a column type and reference size (see the module comment). */
+function defaultMethod(type: FeatureSample['type'], referenceCount: number): DriftMethod {
   const small = referenceCount <= SMALL_REFERENCE_MAX_ROWS;
-  const method = forced ?? (type === 'NUMERIC' ? (small ? 'KOLMOGOROV_SMIRNOV' : 'WASSERSTEIN_NORMED') : small ? 'CHI_SQUARED' : 'JENSEN_SHANNON');
+  if (type === 'NUMERIC') return small ? 'KOLMOGOROV_SMIRNOV' : 'WASSERSTEIN_NORMED';
+  return small ? 'CHI_SQUARED' : 'JENSEN_SHANNON';
+}
+
+function chooseMethod(
+  type: FeatureSample['type'],
+  referenceCount: number,
+  forced: DriftMethod | undefined,
+  name: string | undefined,
+): DriftMethod {
+  const method = forced ?? defaultMethod(type, referenceCount);
   if (NUMERIC_METHODS.has(method) !== (type === 'NUMERIC')) {
-    throw new ValidationError(`Drift method ${method} does not apply to a ${type.toLowerCase()} feature`, { column: name });
+    throw new ValidationError(`Drift method ${method} does not apply to a ${type.toLowerCase()} feature`, {
+      column: name,
+    });
   }
   return method;
 }
@@ -105,7 +118,11 @@ function requireNonEmpty(count: number, side: string, name?: string): void {
  * @throws ValidationError when the two samples differ in type, a forced method does not suit the
  *   type, or either sample has no non-missing value (`column` names the feature when known).
  */
-export function testFeatureDrift(reference: FeatureSample, current: FeatureSample, options: FeatureDriftOptions = {}): FeatureDriftResult {
+export function testFeatureDrift(
+  reference: FeatureSample,
+  current: FeatureSample,
+  options: FeatureDriftOptions = {},
+): FeatureDriftResult {
   const name = reference.name ?? current.name;
   const thresholds = { ...DEFAULT_DRIFT_THRESHOLDS, ...options.thresholds };
   let method: DriftMethod;
@@ -168,11 +185,15 @@ export interface DatasetDriftResult {
  * The window drifts when at least `share` of its features drifted (Evidently's dataset drift).
  * @throws ValidationError when `share` is not in (0, 1].
  */
-export function datasetDrift(features: readonly Pick<FeatureDriftResult, 'drifted'>[], share = DEFAULT_DRIFT_SHARE): DatasetDriftResult {
+export function datasetDrift(
+  features: readonly Pick<FeatureDriftResult, 'drifted'>[],
+  share = DEFAULT_DRIFT_SHARE,
+): DatasetDriftResult {
   if (!(share > 0 && share <= 1)) {
     throw new ValidationError(`Drift share must be in (0, 1], got ${share}`, { field: 'share' });
   }
   const driftedCount = features.filter((feature) => feature.drifted).length;
   const driftedShare = features.length === 0 ? 0 : driftedCount / features.length;
-  return { featureCount: features.length, driftedCount, driftedShare, share, drifted: features.length > 0 && driftedShare >= share };
+  const drifted = features.length > 0 && driftedShare >= share;
+  return { featureCount: features.length, driftedCount, driftedShare, share, drifted };
 }

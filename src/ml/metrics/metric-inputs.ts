@@ -32,8 +32,9 @@ export function requireSameLength(actual: ArrayLike<unknown>, predicted: ArrayLi
  */
 export function requireMatrixShape(matrix: ProbabilityMatrix): void {
   if (matrix.cols < 2 || matrix.data.length !== matrix.rows * matrix.cols) {
+    const expected = matrix.rows * matrix.cols;
     throw new ValidationError(
-      `A probability matrix of ${matrix.rows} x ${matrix.cols} needs at least 2 classes and ${matrix.rows * matrix.cols} values, got ${matrix.data.length}`,
+      `A ${matrix.rows} x ${matrix.cols} probability matrix needs at least 2 classes and ${expected} values, got ${matrix.data.length}`,
     );
   }
 }
