@@ -1,8 +1,9 @@
 import 'reflect-metadata';
 import { promises as fs } from 'node:fs';
 import { startApiProcess, type RunningApi } from './app/api-process';
+import { runWorkerProcess } from './app/worker-process';
 import { resolveDatabase, type ResolvedDatabase } from './app/database';
-import type { WorkerSupervisor } from './app/worker-supervisor';
+import { startWorkerSupervisor, type WorkerSupervisor } from './app/worker-supervisor';
 import { loadConfig, type Config } from './config/config';
 import { schemaFile } from './config/paths';
 import { printMlplaneSchema } from './graphql/schema';
@@ -13,6 +14,7 @@ const USAGE = `usage: mlplane <command>
 
   start         API server plus one supervised worker; embedded PostgreSQL when DATABASE_URL is unset
   serve         API server only (production replicas)
+  worker        training worker only (production replicas; needs DATABASE_URL)
   worker        training worker only (production replicas; needs DATABASE_URL)
   migrate       apply pending migrations and exit
   emit-schema   write schema.graphql from the code
@@ -52,6 +54,7 @@ async function runServer(config: Config, withWorker: boolean): Promise<void> {
   const applied = await migrate(database.url);
   logger.info({ applied: applied.applied.length, alreadyApplied: applied.alreadyApplied.length }, 'database migrated');
   api = await startApiProcess(config, database.url, logger);
+  if (withWorker) worker = startWorkerSupervisor(database.url);
   logger.info({ url: api.url, database: database.description }, `mlplane listening on ${api.url} (database: ${database.description})`);
 }
 
@@ -63,6 +66,8 @@ async function main(argv: string[]): Promise<void> {
       return runServer(config, true);
     case 'serve':
       return runServer(config, false);
+    case 'worker':
+      return runWorkerProcess(config, onShutdownSignal);
     case 'migrate': {
       const database = await resolveDatabase(config);
       try {

@@ -10,6 +10,7 @@ import { migrationStatus } from '../infra/db/migrator';
 import { createPrismaClient } from '../infra/db/prisma-client';
 import { NotifyEventPublisher } from '../infra/events/notify-event-publisher';
 import { createPgPubSub } from '../infra/events/pg-pubsub';
+import { JobQueue } from '../infra/queue/job-queue';
 import type { Logger } from '../infra/logger';
 import { backendInfo } from '../ml/tf-backend';
 import { createDomainServices } from '../services/services';
@@ -27,6 +28,9 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
   const prisma = createPrismaClient(databaseUrl);
   const publishPool = new Pool({ connectionString: databaseUrl, max: 2 });
   const pubSub = await createPgPubSub({ connectionString: databaseUrl, logger });
+  // The API only enqueues: workers (mlplane worker) take the jobs.
+  const queue = new JobQueue({ connectionString: databaseUrl, logger, poolSize: 2 });
+  await queue.start();
   const backend = backendInfo();
   if (backend.nativeAvailable) {
     logger.info({ backend: backend.active, libtensorflow: backend.libtensorflowVersion, installRoute: backend.installRoute }, 'TensorFlow.js backend');
@@ -35,7 +39,7 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
   }
 
   const services: Services = {
-    ...createDomainServices(prisma, new NotifyEventPublisher(publishPool), config),
+    ...createDomainServices({ prisma, events: new NotifyEventPublisher(publishPool), queue, config }),
     health: {
       version: packageVersion,
       databaseReachable: () => prisma.$queryRaw`SELECT 1`.then(() => true, () => false),
@@ -61,6 +65,7 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
     url: server.url,
     close: async () => {
       await server.close();
+      await queue.stop({ graceful: false });
       await pubSub.close();
       await publishPool.end();
       await prisma.$disconnect();

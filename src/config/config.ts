@@ -11,8 +11,10 @@ export interface Config {
   maxDatasetBytes: number;
   maxDatasetColumns: number;
   tensorboardDir: string | undefined;
-  /** Seconds a SIGTERM waits for in-flight requests before closing sockets. */
+  /** Seconds a SIGTERM waits for in-flight requests (API) or running jobs (worker). */
   shutdownGraceSeconds: number;
+  /** Crash detection of runs (see the README's crash policy). */
+  reaper: { intervalMs: number; staleAfterMs: number; maxAttempts: number };
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -35,5 +37,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxDatasetColumns: intFromEnv(env, 'MLPLANE_MAX_DATASET_COLUMNS', 1000),
     tensorboardDir: env.MLPLANE_TENSORBOARD_DIR || undefined,
     shutdownGraceSeconds: intFromEnv(env, 'MLPLANE_SHUTDOWN_GRACE_SECONDS', 8),
+    reaper: {
+      intervalMs: intFromEnv(env, 'MLPLANE_REAPER_INTERVAL_MS', 10_000),
+      staleAfterMs: intFromEnv(env, 'MLPLANE_RUN_STALE_AFTER_MS', 20_000),
+      maxAttempts: intFromEnv(env, 'MLPLANE_RUN_MAX_ATTEMPTS', 2),
+    },
   };
 }

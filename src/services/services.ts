@@ -2,15 +2,37 @@ import type { Config } from '../config/config';
 import type { PrismaClient } from '../infra/db/prisma-client';
 import { DatasetService } from './datasets/dataset.service';
 import type { EventPublisher } from './events/event-publisher';
+import { ModelVersionService } from './model-versions/model-version.service';
 import { ModelService } from './models/model.service';
+import { RunStore } from './runs/run-store';
+import { TrainingService, type RunEnqueuer } from './training/training.service';
 
 /** The domain services of one process, shared by resolvers and jobs alike. */
 export interface DomainServices {
   datasets: DatasetService;
   models: ModelService;
+  training: TrainingService;
+  modelVersions: ModelVersionService;
+  runStore: RunStore;
 }
 
-export function createDomainServices(prisma: PrismaClient, events: EventPublisher, config: Config): DomainServices {
+export interface ServiceDependencies {
+  prisma: PrismaClient;
+  events: EventPublisher;
+  /** Where new runs' jobs go. */
+  queue: RunEnqueuer;
+  config: Config;
+}
+
+export function createDomainServices({ prisma, events, queue, config }: ServiceDependencies): DomainServices {
   const datasets = new DatasetService(prisma, events, { maxBytes: config.maxDatasetBytes, maxColumns: config.maxDatasetColumns });
-  return { datasets, models: new ModelService(prisma, events, datasets) };
+  const models = new ModelService(prisma, events, datasets);
+  const runStore = new RunStore(prisma, events);
+  return {
+    datasets,
+    models,
+    runStore,
+    training: new TrainingService(prisma, events, queue, runStore, models, datasets),
+    modelVersions: new ModelVersionService(prisma, datasets),
+  };
 }

@@ -7,6 +7,7 @@ import { projectRoot } from '../../src/config/paths';
 import { migrationStatus } from '../../src/infra/db/migrator';
 import { createPrismaClient } from '../../src/infra/db/prisma-client';
 import { NotifyEventPublisher } from '../../src/infra/events/notify-event-publisher';
+import { JobQueue } from '../../src/infra/queue/job-queue';
 import { createPgPubSub, type PgPubSub } from '../../src/infra/events/pg-pubsub';
 import { logger as rootLogger, type Logger } from '../../src/infra/logger';
 import { createContextFactory, type Services } from '../../src/graphql/context';
@@ -73,8 +74,10 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   const prisma = createPrismaClient(options.databaseUrl, 4);
   const publishPool = new Pool({ connectionString: options.databaseUrl, max: 2 });
   const pubSub = await createPgPubSub({ connectionString: options.databaseUrl, logger });
+  const queue = new JobQueue({ connectionString: options.databaseUrl, logger, poolSize: 2 });
+  await queue.start();
   const services: Services = {
-    ...createDomainServices(prisma, new NotifyEventPublisher(publishPool), loadConfig()),
+    ...createDomainServices({ prisma, events: new NotifyEventPublisher(publishPool), queue, config: loadConfig() }),
     health: {
       databaseReachable: () => databaseReachable(options.databaseUrl),
       version,
@@ -103,6 +106,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     services,
     close: async () => {
       await server.close();
+      await queue.stop({ graceful: false });
       await pubSub.close();
       await publishPool.end();
       await prisma.$disconnect();

@@ -43,6 +43,8 @@ export interface RunOutcome {
   summary?: Record<string, unknown>;
   /** Runs in the transaction that marks the run SUCCEEDED (not when it ends otherwise). */
   finalize?: (tx: TransactionClient, run: Run) => Promise<void>;
+  /** Runs after that transaction committed (e.g. to announce what `finalize` registered). */
+  afterCommit?: () => Promise<void>;
 }
 
 /** The work of one run kind, plugged in by the process that wires the worker. */
@@ -151,6 +153,7 @@ export class RunExecutor {
       status = 'SUCCEEDED';
       try {
         finished = await store.finishRun(runId, status, { ...guard, summary: result.outcome.summary, finalize: result.outcome.finalize });
+        if (finished) await result.outcome.afterCommit?.().catch((error: unknown) => log.warn({ err: error }, 'after-commit step of the run failed'));
       } catch (error) {
         log.warn({ err: error }, 'completing the run failed; marking it failed');
         status = 'FAILED';

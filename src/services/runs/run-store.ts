@@ -277,7 +277,7 @@ export class RunStore {
   /** Events are best effort: the change is committed, and subscribers that missed it replay from the database. */
   private async publish(topic: 'runUpdated' | 'runEpoch', payload: Record<string, unknown>): Promise<void> {
     try {
-      await this.events.publish(topic, payload);
+      await this.events.publish(topic, payload, String(payload.id));
     } catch (error) {
       this.log.warn({ err: error, topic, runId: payload.id }, 'publishing a run event failed');
     }

@@ -1,0 +1,126 @@
+import path from 'node:path';
+import type { Prisma } from '../../generated/prisma/client';
+import type { Architecture } from '../../ml/model-builder';
+import type { TrainingRunHyperparameters } from '../../domain/runs/training-hyperparameters';
+import type { EpochMetrics } from '../../ml/trainer';
+import { columnImportances } from '../../ml/training/feature-importance';
+import { runTrainingPipeline } from '../../ml/training/training-pipeline';
+import type { DatasetService } from '../datasets/dataset.service';
+import type { EventPublisher } from '../events/event-publisher';
+import type { ModelService } from '../models/model.service';
+import type { ExecuteRun } from '../runs/run-executor';
+import type { EpochMetrics as StoredEpochMetrics } from '../runs/run-store';
+
+export interface TrainingJobDependencies {
+  datasets: DatasetService;
+  models: ModelService;
+  events: EventPublisher;
+  /** TensorBoard event files go to `<dir>/<runId>` (native backend only). */
+  tensorboardDir?: string;
+}
+
+/** The trainer's nested epoch metrics as the flat record stored per epoch: `loss`, `accuracy`, `val_loss`, ... */
+export function flattenEpochMetrics(metrics: EpochMetrics): StoredEpochMetrics {
+  const flat: StoredEpochMetrics = {};
+  for (const [name, value] of Object.entries(metrics.train)) if (typeof value === 'number') flat[name] = value;
+  for (const [name, value] of Object.entries(metrics.validation ?? {})) if (typeof value === 'number') flat[`val_${name}`] = value;
+  return flat;
+}
+
+/**
+ * The work of a TRAINING run on a worker: train on the run's dataset version, then register the
+ * model version (artifact, preprocessing, lineage), its test-split evaluation and feature
+ * importance in the transaction that marks the run SUCCEEDED.
+ */
+export function createTrainingJob(deps: TrainingJobDependencies): ExecuteRun {
+  return async (run, context) => {
+    const model = await deps.models.requireModel(run.modelId);
+    const datasetVersion = await deps.datasets.requireVersion(run.datasetVersionId);
+    const dataset = await deps.datasets.requireDataset(datasetVersion.datasetId);
+    const table = await deps.datasets.loadTable(datasetVersion.id);
+    const hyperparameters = run.hyperparameters as unknown as TrainingRunHyperparameters;
+    context.logger.info({ rows: table.rowCount, columns: table.columns.length, model: model.name }, 'training started');
+
+    const trained = await runTrainingPipeline({
+      table,
+      labelColumn: dataset.labelColumn,
+      labelClasses: datasetVersion.labelClasses,
+      task: model.task,
+      architecture: model.architecture as Architecture,
+      hyperparameters,
+      tensorboardDir: deps.tensorboardDir ? path.join(deps.tensorboardDir, run.id) : undefined,
+      shouldStop: () => context.shouldStop(),
+      onEpochEnd: async (metrics) => {
+        const flat = flattenEpochMetrics(metrics);
+        await context.recordEpoch(metrics.epoch, flat, metrics.elapsedMs, metrics.samplesPerSecond);
+        context.logger.info({ epoch: metrics.epoch, of: hyperparameters.epochs, ...flat, samplesPerSecond: Math.round(metrics.samplesPerSecond) }, 'epoch');
+      },
+    });
+    try {
+      const { summary, environment, testEvaluation } = trained;
+      const runSummary = {
+        epochsRun: summary.epochsRun,
+        stopReason: summary.stopReason,
+        stopDetail: summary.stopDetail,
+        bestEpoch: summary.bestEpoch ?? null,
+        restoredBestWeights: summary.restoredBestWeights,
+        batchSize: summary.batchSize,
+        durationMs: summary.durationMs,
+        splitSizes: trained.splitSizes,
+        testMetrics: testEvaluation?.metrics ?? null,
+      };
+      if (summary.cancelled) return { summary: runSummary };
+      if (summary.stopReason === 'NON_FINITE_LOSS') throw new Error(`training diverged: ${summary.stopDetail}`);
+      const importance = trained.testRows.length > 0
+        ? await columnImportances(trained.tf, trained.model, trained.preprocessing, table, trained.testRows, hyperparameters.seed)
+        : null;
+      let registeredVersionId: string | undefined;
+      return {
+        summary: runSummary,
+        finalize: async (tx, finishedRun) => {
+          await tx.$queryRaw`SELECT id FROM models WHERE id = ${model.id}::uuid FOR UPDATE`;
+          const last = await tx.modelVersion.aggregate({ where: { modelId: model.id }, _max: { version: true } });
+          const version = await tx.modelVersion.create({
+            data: {
+              modelId: model.id,
+              version: (last._max.version ?? 0) + 1,
+              runId: finishedRun.id,
+              datasetVersionId: datasetVersion.id,
+              datasetContentHash: datasetVersion.contentHash,
+              artifactSha256: trained.artifact.sha256,
+              artifactBytes: trained.artifact.bytes.length,
+              preprocessing: trained.preprocessing as unknown as Prisma.InputJsonValue,
+              hyperparameters: hyperparameters as unknown as Prisma.InputJsonValue,
+              environment: environment as unknown as Prisma.InputJsonValue,
+              featureImportance: (importance ?? undefined) as unknown as Prisma.InputJsonValue | undefined,
+              artifact: { create: { bytes: new Uint8Array(trained.artifact.bytes) } },
+            },
+          });
+          if (testEvaluation) {
+            await tx.evaluation.create({
+              data: {
+                modelVersionId: version.id,
+                datasetVersionId: datasetVersion.id,
+                split: 'TEST',
+                rowCount: testEvaluation.rowCount,
+                task: model.task,
+                metrics: testEvaluation.metrics as unknown as Prisma.InputJsonValue,
+              },
+            });
+          }
+          await tx.run.update({
+            where: { id: finishedRun.id },
+            data: { backend: environment.backend, backendReason: environment.backendReason, environment: environment as unknown as Prisma.InputJsonValue },
+          });
+          registeredVersionId = version.id;
+          context.logger.info({ modelVersionId: version.id, version: version.version }, 'model version registered');
+        },
+        afterCommit: async () => {
+          if (registeredVersionId) await deps.events.publish('modelVersionRegistered', { id: registeredVersionId, modelId: model.id, runId: run.id }, model.id);
+        },
+      };
+    } finally {
+      trained.model.dispose();
+    }
+  };
+}

@@ -1,0 +1,128 @@
+import type { Prisma, Run, RunEpoch, RunKind, RunStatus } from '../../generated/prisma/client';
+import { checkPageSize, decodeCursor, encodeCursor, type Page, type PageRequest } from '../../domain/common/pagination';
+import { isUuid } from '../../domain/common/uuid';
+import { ValidationError } from '../../domain/errors';
+import { parseTrainingHyperparameters } from '../../domain/runs/training-hyperparameters';
+import { validateArchitecture } from '../../ml/model-builder';
+import type { PrismaClient } from '../../infra/db/prisma-client';
+import { RUN_QUEUES } from '../../infra/queue/job-queue';
+import { logger } from '../../infra/logger';
+import type { DatasetService } from '../datasets/dataset.service';
+import type { EventPublisher } from '../events/event-publisher';
+import type { ModelService } from '../models/model.service';
+import type { RunStore } from '../runs/run-store';
+
+export type { Run, RunEpoch } from '../../generated/prisma/client';
+
+export interface StartTrainingRunInput {
+  modelId: string;
+  datasetVersionId: string;
+  /** As the user sent them; validated and completed with defaults. */
+  hyperparameters: unknown;
+}
+
+export interface RunFilter {
+  modelId?: string | null;
+  status?: RunStatus | null;
+  kind?: RunKind | null;
+  parentRunId?: string | null;
+}
+
+/** What the API needs of the job queue: putting a run's job on it. */
+export interface RunEnqueuer {
+  enqueueRun(name: string, runId: string): Promise<string | null>;
+}
+
+/** Training runs from the API's side: validate and queue, cancel, and read their history. */
+export class TrainingService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly events: EventPublisher,
+    private readonly queue: RunEnqueuer,
+    private readonly store: RunStore,
+    private readonly models: ModelService,
+    private readonly datasets: DatasetService,
+  ) {}
+
+  /**
+   * Validates, inserts the run as QUEUED and commits, then enqueues its job. If the process dies in
+   * between, the reaper re-enqueues queued runs that have no job.
+   */
+  async startTrainingRun(input: StartTrainingRunInput): Promise<Run> {
+    const model = await this.models.requireModel(input.modelId, 'input.modelId');
+    const version = await this.datasets.requireVersion(input.datasetVersionId, 'input.datasetVersionId');
+    if (version.datasetId !== model.datasetId) {
+      throw new ValidationError(`dataset version ${version.id} belongs to another dataset than model "${model.name}" was defined on`, {
+        field: 'input.datasetVersionId',
+      });
+    }
+    const hyperparameters = parseTrainingHyperparameters(input.hyperparameters ?? {}, {
+      task: model.task,
+      labelClasses: version.labelClasses ?? undefined,
+      fieldPrefix: 'input.hyperparameters',
+    });
+    validateArchitecture(model.architecture, model.task, 'model');
+    const run = await this.prisma.run.create({
+      data: {
+        kind: 'TRAINING',
+        modelId: model.id,
+        datasetVersionId: version.id,
+        hyperparameters: hyperparameters as unknown as Prisma.InputJsonValue,
+      },
+    });
+    await this.queue.enqueueRun(RUN_QUEUES.TRAINING, run.id);
+    logger.info({ runId: run.id, modelId: model.id, datasetVersionId: version.id }, 'training run queued');
+    await this.events.publish('runUpdated', { id: run.id, status: run.status, cancelRequested: false }, run.id);
+    return run;
+  }
+
+  /** Cancels a queued run at once, or asks the worker of a running one to stop (within 2 s). */
+  async cancelRun(runId: string): Promise<Run> {
+    return (await this.store.requestCancel(runId)).run;
+  }
+
+  /** The run, or null (also for an id that is not a UUID). */
+  async findRun(id: string): Promise<Run | null> {
+    if (!isUuid(id)) return null;
+    return this.prisma.run.findUnique({ where: { id } });
+  }
+
+  async findRunsByIds(ids: readonly string[]): Promise<Run[]> {
+    return this.prisma.run.findMany({ where: { id: { in: ids.filter(isUuid) } } });
+  }
+
+  async listRuns(filter: RunFilter, request: PageRequest): Promise<Page<Run>> {
+    const first = checkPageSize(request.first);
+    const after = request.after ? decodeCursor(request.after) : undefined;
+    const where: Prisma.RunWhereInput = {
+      ...(filter.modelId ? { modelId: filter.modelId } : {}),
+      ...(filter.status ? { status: filter.status } : {}),
+      ...(filter.kind ? { kind: filter.kind } : {}),
+      ...(filter.parentRunId ? { parentRunId: filter.parentRunId } : {}),
+    };
+    const paged: Prisma.RunWhereInput = after
+      ? { AND: [where, { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] }] }
+      : where;
+    const [rows, totalCount] = await Promise.all([
+      this.prisma.run.findMany({ where: paged, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: first + 1 }),
+      this.prisma.run.count({ where }),
+    ]);
+    return { items: rows.slice(0, first), hasNextPage: rows.length > first, totalCount, cursorOf: encodeCursor };
+  }
+
+  /** Stored epochs of a run after `afterEpoch` (all when null), in order. */
+  async epochs(runId: string, afterEpoch?: number | null): Promise<RunEpoch[]> {
+    return this.prisma.runEpoch.findMany({
+      where: { runId, ...(afterEpoch != null ? { epoch: { gt: afterEpoch } } : {}) },
+      orderBy: { epoch: 'asc' },
+    });
+  }
+
+  /** Epochs of many runs at once (for DataLoaders). */
+  async epochsOfRuns(runIds: readonly string[]): Promise<Map<string, RunEpoch[]>> {
+    const rows = await this.prisma.runEpoch.findMany({ where: { runId: { in: [...runIds] } }, orderBy: [{ runId: 'asc' }, { epoch: 'asc' }] });
+    const byRun = new Map<string, RunEpoch[]>(runIds.map((id) => [id, []]));
+    for (const row of rows) byRun.get(row.runId)?.push(row);
+    return byRun;
+  }
+}
