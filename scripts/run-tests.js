@@ -39,7 +39,8 @@ async function main() {
     process.stdout.write(`tests use DATABASE_URL (${new URL(databaseUrl).host})\n`);
   }
   const reportFile = path.join(scratch, 'jest-report.json');
-  const env = { ...process.env, DATABASE_URL: databaseUrl, NODE_ENV: 'test' };
+  // jest hands tests a copy of process.env, so libtensorflow only sees these when set here.
+  const env = { TF_ENABLE_ONEDNN_OPTS: '0', TF_CPP_MIN_LOG_LEVEL: '2', ...process.env, DATABASE_URL: databaseUrl, NODE_ENV: 'test' };
   const code = await runJest(env, process.argv.slice(2), reportFile);
   if (embedded) await embedded.stop();
   if (fs.existsSync(reportFile)) {

@@ -1,0 +1,139 @@
+import { Pool } from 'pg';
+import { loadConfig } from '../../../src/config/config';
+import { InvalidStateError } from '../../../src/domain/errors';
+import { createPrismaClient, type PrismaClient } from '../../../src/infra/db/prisma-client';
+import { NotifyEventPublisher } from '../../../src/infra/events/notify-event-publisher';
+import { createPgPubSub, type PgPubSub } from '../../../src/infra/events/pg-pubsub';
+import { JobQueue, RUN_QUEUES } from '../../../src/infra/queue/job-queue';
+import { RunExecutor } from '../../../src/services/runs/run-executor';
+import { createDomainServices, type DomainServices } from '../../../src/services/services';
+import { createTrainingJob } from '../../../src/services/training/training-job';
+import { fixtureCsv } from '../../support/fixtures';
+import { createTestDatabase, type TestDatabase } from '../../support/test-database';
+import { waitFor } from '../../support/wait-for';
+
+/**
+ * Training through the real pieces: the run service queues on pg-boss, an in-process worker
+ * (the same executor and job as `mlplane worker`) trains with tfjs and registers the version.
+ */
+describe('training runs on a worker', () => {
+  let db: TestDatabase;
+  let prisma: PrismaClient;
+  let pool: Pool;
+  let pubSub: PgPubSub;
+  let queue: JobQueue;
+  let services: DomainServices;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    prisma = createPrismaClient(db.url, 6);
+    pool = new Pool({ connectionString: db.url, max: 2 });
+    pubSub = await createPgPubSub({ connectionString: db.url });
+    queue = new JobQueue({ connectionString: db.url, events: pubSub, poolSize: 2 });
+    await queue.start();
+    const events = new NotifyEventPublisher(pool);
+    services = createDomainServices({ prisma, events, queue, config: loadConfig({}) });
+    const executor = new RunExecutor({ store: services.runStore, events: pubSub, heartbeatIntervalMs: 1_000 });
+    await queue.work(RUN_QUEUES.TRAINING, executor.jobHandler(createTrainingJob({ datasets: services.datasets, models: services.models, events })), {
+      concurrency: 1,
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await queue.stop({ graceful: false });
+    await pubSub.close();
+    await pool.end();
+    await prisma.$disconnect();
+    await db.drop();
+  });
+
+  async function finished(runId: string, timeoutMs = 120_000) {
+    await waitFor(async () => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes((await services.training.findRun(runId))!.status), timeoutMs, 100);
+    return (await services.training.findRun(runId))!;
+  }
+
+  async function train(name: string, csv: string, labelColumn: string, hyperparameters: Record<string, unknown>, units = 16) {
+    const { version } = await services.datasets.createDataset({ name, csv, labelColumn });
+    const model = await services.models.createModel({ name: `${name}-model`, datasetId: version.datasetId, layers: [{ units, activation: 'relu' }] });
+    const run = await services.training.startTrainingRun({ modelId: model.id, datasetVersionId: version.id, hyperparameters });
+    expect(run.status).toBe('QUEUED');
+    return { run: await finished(run.id), version, model };
+  }
+
+  it('trains breast_cancer to a registered, evaluated version with test accuracy >= 0.93', async () => {
+    const { run, version, model } = await train('breast-cancer', fixtureCsv('breast_cancer'), 'benign', { epochs: 30, batchSize: 32, seed: 7 });
+    expect(run.error).toBeNull();
+    expect(run.status).toBe('SUCCEEDED');
+    expect(['tensorflow', 'cpu']).toContain(run.backend);
+    expect(run.backendReason).toMatch(/AUTO/);
+    const modelVersion = await prisma.modelVersion.findUniqueOrThrow({ where: { runId: run.id }, include: { evaluations: true } });
+    expect(modelVersion).toMatchObject({ modelId: model.id, version: 1, datasetVersionId: version.id, datasetContentHash: version.contentHash });
+    expect(modelVersion.artifactSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(modelVersion.environment).toMatchObject({ nodeVersion: process.version, tfjsVersion: '4.22.0' });
+    const [evaluation] = modelVersion.evaluations;
+    expect(evaluation.split).toBe('TEST');
+    const metrics = evaluation.metrics as { accuracy: number; rocAuc: number; confusionMatrix: number[][] };
+    expect(metrics.accuracy).toBeGreaterThanOrEqual(0.93);
+    expect(metrics.rocAuc).toBeGreaterThan(0.95);
+    expect(metrics.confusionMatrix.flat().reduce((a, b) => a + b, 0)).toBe(evaluation.rowCount);
+    const importance = modelVersion.featureImportance as { feature: string; importance: number }[];
+    expect(importance).toHaveLength(30);
+    const epochs = await services.training.epochs(run.id);
+    expect(epochs.map((e) => e.epoch)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(epochs[29].metrics).toEqual(expect.objectContaining({ loss: expect.any(Number), accuracy: expect.any(Number), val_loss: expect.any(Number) }));
+  }, 180_000);
+
+  it('trains iris (multiclass) to test accuracy >= 0.90', async () => {
+    const { run } = await train('iris', fixtureCsv('iris'), 'species', { epochs: 60, batchSize: 16, seed: 3, backend: 'CPU' });
+    expect(run.status).toBe('SUCCEEDED');
+    const evaluation = await prisma.evaluation.findFirstOrThrow({ where: { modelVersion: { runId: run.id } } });
+    expect((evaluation.metrics as { accuracy: number }).accuracy).toBeGreaterThanOrEqual(0.9);
+  }, 180_000);
+
+  it('trains diabetes (regression) to test R2 >= 0.3', async () => {
+    const { run } = await train('diabetes', fixtureCsv('diabetes'), 'progression', { epochs: 60, batchSize: 32, seed: 11, learningRate: 0.005, backend: 'CPU' });
+    expect(run.status).toBe('SUCCEEDED');
+    const evaluation = await prisma.evaluation.findFirstOrThrow({ where: { modelVersion: { runId: run.id } } });
+    expect((evaluation.metrics as { r2: number }).r2).toBeGreaterThanOrEqual(0.3);
+  }, 180_000);
+
+  it('gives the same split, initial weights and final loss for the same seed and backend', async () => {
+    const { version } = await services.datasets.createDataset({ name: 'repro', csv: fixtureCsv('breast_cancer'), labelColumn: 'benign' });
+    const model = await services.models.createModel({ name: 'repro-model', datasetId: version.datasetId, layers: [{ units: 8, activation: 'relu' }] });
+    const hyperparameters = { epochs: 5, batchSize: 64, seed: 99, backend: 'TENSORFLOW' };
+    const runs = [];
+    for (let i = 0; i < 2; i++) {
+      const run = await services.training.startTrainingRun({ modelId: model.id, datasetVersionId: version.id, hyperparameters });
+      runs.push(await finished(run.id));
+    }
+    const [a, b] = await Promise.all(runs.map((run) => services.training.epochs(run.id)));
+    expect(a).toHaveLength(5);
+    for (let i = 0; i < 5; i++) expect((a[i].metrics as { loss: number }).loss).toBeCloseTo((b[i].metrics as { loss: number }).loss, 4);
+  }, 180_000);
+
+  it('cancels a running run within 2 s and registers no version', async () => {
+    const { version } = await services.datasets.createDataset({ name: 'cancel', csv: fixtureCsv('digits'), labelColumn: 'digit' });
+    const model = await services.models.createModel({ name: 'cancel-model', datasetId: version.datasetId, layers: [{ units: 64, activation: 'relu' }] });
+    const run = await services.training.startTrainingRun({ modelId: model.id, datasetVersionId: version.id, hyperparameters: { epochs: 5000, batchSize: 1, seed: 1 } });
+    await waitFor(async () => (await services.training.findRun(run.id))!.status === 'RUNNING', 60_000, 50);
+    const requestedAt = Date.now();
+    await services.training.cancelRun(run.id);
+    const ended = await finished(run.id, 10_000);
+    expect(ended.status).toBe('CANCELLED');
+    expect(ended.finishedAt!.getTime() - requestedAt).toBeLessThan(2_000);
+    expect(await prisma.modelVersion.count({ where: { runId: run.id } })).toBe(0);
+    await expect(services.training.cancelRun(run.id)).resolves.toMatchObject({ status: 'CANCELLED' });
+  }, 120_000);
+
+  it('refuses to load a version whose stored artifact was tampered with', async () => {
+    const version = await prisma.modelVersion.findFirstOrThrow({ where: { model: { name: 'breast-cancer-model' } } });
+    const loaded = await services.modelVersions.loadModel(version.id);
+    loaded.model.dispose();
+    const artifact = await prisma.modelArtifact.findUniqueOrThrow({ where: { modelVersionId: version.id } });
+    const tampered = Buffer.from(artifact.bytes);
+    tampered[tampered.length - 1] ^= 0xff;
+    await prisma.modelArtifact.update({ where: { modelVersionId: version.id }, data: { bytes: new Uint8Array(tampered) } });
+    await expect(services.modelVersions.loadModel(version.id)).rejects.toBeInstanceOf(InvalidStateError);
+    await expect(services.modelVersions.loadModel(version.id)).rejects.toThrow(version.artifactSha256);
+  });
+});
