@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import type { Dataset as DatasetRow, DatasetVersion as DatasetVersionRow, Prisma } from '../../generated/prisma/client';
 import { checkPageSize, decodeCursor, encodeCursor, type Page, type PageRequest } from '../../domain/common/pagination';
+import { isUuid } from '../../domain/common/uuid';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors';
 import type { ColumnTypeOverrides } from '../../domain/datasets/column-typing';
 import { decodeDataTable, encodeDataTable } from '../../domain/datasets/columnar-codec';
@@ -244,6 +245,12 @@ export class DatasetService {
   async findVersion(id: string): Promise<DatasetVersion | null> {
     const row = await this.prisma.datasetVersion.findUnique({ where: { id } });
     return row ? toDatasetVersion(row) : null;
+  }
+
+  /** Versions by id, in no particular order; ids that are not UUIDs match nothing (for DataLoaders). */
+  async findVersionsByIds(ids: readonly string[]): Promise<DatasetVersion[]> {
+    const rows = await this.prisma.datasetVersion.findMany({ where: { id: { in: ids.filter(isUuid) } } });
+    return rows.map(toDatasetVersion);
   }
 
   async requireVersion(id: string, field = 'datasetVersionId'): Promise<DatasetVersion> {
