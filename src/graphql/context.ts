@@ -55,6 +55,12 @@ export interface GraphQLContext {
   readonly logger: Logger;
   readonly services: Services;
   readonly loaders: RequestLoaders;
+  /**
+   * Who is asking, as the caller states it in the `x-mlplane-user` header (or, over graphql-ws, the
+   * same key of `connection_init`, which browsers can set when they cannot set socket headers);
+   * `anonymous` when absent. Not authenticated: it names the actor in histories such as alias moves.
+   */
+  readonly principal: string;
 }
 
 /** What a transport knows about the request when it asks for a context. */
@@ -78,19 +84,32 @@ export function requestIdFrom(headers: IncomingHttpHeaders): string {
   return value !== undefined && REQUEST_ID_PATTERN.test(value) ? value : randomUUID();
 }
 
-function buildContext(services: Services, requestId: string, logger: Logger): GraphQLContext {
+export const PRINCIPAL_HEADER = 'x-mlplane-user';
+export const ANONYMOUS_PRINCIPAL = 'anonymous';
+const PRINCIPAL_PATTERN = /^[A-Za-z0-9._@:+-]{1,200}$/;
+
+/** The caller's `x-mlplane-user` when it is a plain token (it is stored and logged), else `anonymous`. */
+export function principalFrom(headers: IncomingHttpHeaders, connectionParams?: Readonly<Record<string, unknown>>): string {
+  const given = headers[PRINCIPAL_HEADER] ?? connectionParams?.[PRINCIPAL_HEADER];
+  const value = Array.isArray(given) ? given[0] : given;
+  return typeof value === 'string' && PRINCIPAL_PATTERN.test(value) ? value : ANONYMOUS_PRINCIPAL;
+}
+
+function buildContext(services: Services, requestId: string, logger: Logger, principal: string): GraphQLContext {
   const context: GraphQLContext = {
     requestId,
     logger,
     services,
     loaders: new RequestLoaders(() => context),
+    principal,
   };
   return context;
 }
 
 /** The standard context factory: the composition root passes its services and the base logger. */
 export function createContextFactory(services: Services, logger: Logger): ContextFactory {
-  return ({ requestId, transport }) => buildContext(services, requestId, logger.child({ requestId, transport }));
+  return ({ requestId, transport, headers, connectionParams }) =>
+    buildContext(services, requestId, logger.child({ requestId, transport }), principalFrom(headers, connectionParams));
 }
 
 /**

@@ -1,7 +1,20 @@
 import type { NonEmptyArray } from 'type-graphql';
 import { DatasetResolver, DatasetVersionResolver } from './datasets/dataset.resolver';
 import { HealthResolver } from './health/health.resolver';
+import { EvaluationResolver, ModelAliasEventResolver, ModelAliasResolver, ModelVersionResolver } from './model-versions/model-version.resolver';
 import { ModelResolver } from './models/model.resolver';
+import { RunProgressResolver, RunResolver } from './runs/run.resolver';
 
 /** Every resolver class of the schema. An area adds its resolvers here (one import and one entry). */
-export const resolvers: NonEmptyArray<Function> = [HealthResolver, DatasetResolver, DatasetVersionResolver, ModelResolver];
+export const resolvers: NonEmptyArray<Function> = [
+  HealthResolver,
+  DatasetResolver,
+  DatasetVersionResolver,
+  ModelResolver,
+  RunResolver,
+  RunProgressResolver,
+  ModelVersionResolver,
+  EvaluationResolver,
+  ModelAliasResolver,
+  ModelAliasEventResolver,
+];

@@ -6,6 +6,7 @@ import { buildSchema, getMetadataStorage, type NonEmptyArray, type PubSub, type 
 import { ValidationError } from '../domain/errors';
 import { firstViolation } from './errors';
 import { resolvers as mlplaneResolvers } from './resolvers';
+import { bindPubSub } from './schema-pub-sub';
 
 /**
  * The argument an input class arrived in, for error paths such as `input.layers[2].units`.
@@ -44,14 +45,16 @@ export interface MlplaneSchemaOptions {
   resolvers?: NonEmptyArray<Function>;
 }
 
-/** Builds the executable schema from the resolver classes. */
-export function buildMlplaneSchema(options: MlplaneSchemaOptions): Promise<GraphQLSchema> {
-  return buildSchema({
+/** Builds the executable schema from the resolver classes, bound to its pub/sub (see `schema-pub-sub.ts`). */
+export async function buildMlplaneSchema(options: MlplaneSchemaOptions): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
     resolvers: options.resolvers ?? mlplaneResolvers,
     pubSub: options.pubSub,
     validateFn: validateInput,
     emitSchemaFile: false,
   });
+  bindPubSub(schema, options.pubSub);
+  return schema;
 }
 
 /** The schema's SDL, types sorted by name: what `schema.graphql` holds. */

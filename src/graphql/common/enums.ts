@@ -20,3 +20,23 @@ export enum ColumnRoleEnum {
   IGNORED = 'IGNORED',
 }
 registerEnumType(ColumnRoleEnum, { name: 'ColumnRole' });
+
+export enum RunStatusEnum {
+  QUEUED = 'QUEUED',
+  RUNNING = 'RUNNING',
+  SUCCEEDED = 'SUCCEEDED',
+  FAILED = 'FAILED',
+  CANCELLED = 'CANCELLED',
+}
+registerEnumType(RunStatusEnum, {
+  name: 'RunStatus',
+  description: 'QUEUED -> RUNNING -> SUCCEEDED | FAILED | CANCELLED; a queued run may be cancelled, an orphaned one re-queued.',
+});
+
+export enum RunKindEnum {
+  TRAINING = 'TRAINING',
+  OPTIMIZATION = 'OPTIMIZATION',
+  TRIAL = 'TRIAL',
+  EVALUATION = 'EVALUATION',
+}
+registerEnumType(RunKindEnum, { name: 'RunKind' });

@@ -10,3 +10,8 @@ export const datasetVersionsByDataset = defineLoader<string, DatasetVersion[]>('
   const byDataset = await ctx.services.datasets.versionsOfDatasets(ids);
   return ids.map((id) => byDataset.get(id) ?? []);
 });
+
+export const datasetVersionById = defineLoader<string, DatasetVersion | null>('datasetVersionById', async (ids, ctx) => {
+  const found = new Map((await ctx.services.datasets.findVersionsByIds(ids)).map((version) => [version.id, version]));
+  return ids.map((id) => found.get(id) ?? null);
+});

@@ -1,9 +1,12 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { ValidationError } from '../../domain/errors';
 import type { Model as DomainModel } from '../../domain/models/model';
 import { toConnection } from '../common/connection.type';
 import type { GraphQLContext } from '../context';
 import { datasetById } from '../datasets/dataset.loaders';
 import { Dataset } from '../datasets/dataset.type';
+import { aliasesByModel, aliasHistoryByModel, versionsByModel } from '../model-versions/model-version.loaders';
+import { ModelAlias, ModelAliasEvent, ModelVersion } from '../model-versions/model-version.type';
 import { CreateModelInput, fromTfjsActivation, Layer, Model, ModelConnection, toTfjsActivation } from './model.type';
 
 @Resolver(() => Model)
@@ -56,5 +59,33 @@ export class ModelResolver {
   @FieldResolver(() => Dataset)
   async dataset(@Root() model: DomainModel, @Ctx() ctx: GraphQLContext) {
     return ctx.loaders.get(datasetById).load(model.datasetId);
+  }
+
+  @FieldResolver(() => [ModelVersion], { description: 'Trained versions, newest first.' })
+  async versions(@Root() model: DomainModel, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.get(versionsByModel).load(model.id);
+  }
+
+  @FieldResolver(() => ModelVersion, { nullable: true, description: 'One version, by alias (e.g. production) or by number: give exactly one.' })
+  async version(
+    @Root() model: DomainModel,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('alias', () => String, { nullable: true }) alias?: string | null,
+    @Arg('version', () => Int, { nullable: true }) version?: number | null,
+  ) {
+    if ((alias == null) === (version == null)) {
+      throw new ValidationError('give exactly one of alias and version', { field: alias == null ? 'alias' : 'version' });
+    }
+    return alias != null ? ctx.services.modelVersions.resolveAlias(model.id, alias) : ctx.services.modelVersions.findVersionByNumber(model.id, version!);
+  }
+
+  @FieldResolver(() => [ModelAlias], { description: 'Where each alias points now, by name.' })
+  async aliases(@Root() model: DomainModel, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.get(aliasesByModel).load(model.id);
+  }
+
+  @FieldResolver(() => [ModelAliasEvent], { description: 'Every move of the aliases (or of one alias), newest first.' })
+  async aliasHistory(@Root() model: DomainModel, @Ctx() ctx: GraphQLContext, @Arg('alias', () => String, { nullable: true }) alias?: string | null) {
+    return ctx.loaders.get(aliasHistoryByModel).load({ modelId: model.id, alias: alias ?? null });
   }
 }

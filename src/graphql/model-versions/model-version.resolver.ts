@@ -1,0 +1,131 @@
+import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { NotFoundError } from '../../domain/errors';
+import type { TrainingRunHyperparameters } from '../../domain/runs/training-hyperparameters';
+import type { ModelAlias as ModelAliasRow, ModelAliasEvent as ModelAliasEventRow, ModelVersion as ModelVersionRow } from '../../services/model-versions/model-version.service';
+import type { GraphQLContext } from '../context';
+import { datasetVersionById } from '../datasets/dataset.loaders';
+import { DatasetVersion } from '../datasets/dataset.type';
+import { modelById } from '../models/model.loaders';
+import { Model } from '../models/model.type';
+import { runById } from '../runs/run.loaders';
+import { toTrainingEnvironment } from '../runs/run.mapping';
+import { Run, TrainingEnvironment } from '../runs/run.type';
+import { toTrainingHyperparameters, TrainingHyperparameters } from '../runs/training-hyperparameters.type';
+import { EvaluateModelVersionInput, SetModelVersionAliasInput } from './model-version.input';
+import { aliasesByModel, evaluationsByVersion, modelVersionById } from './model-version.loaders';
+import { classesOf, namedClassMetrics, toEvaluation, type EvaluationNode } from './model-version.mapping';
+import { ClassMetrics, Evaluation, ModelAlias, ModelAliasEvent, ModelVersion } from './model-version.type';
+
+async function requireLoadedVersion(ctx: GraphQLContext, id: string): Promise<ModelVersionRow> {
+  const version = await ctx.loaders.get(modelVersionById).load(id);
+  if (!version) throw new NotFoundError('model version', id);
+  return version;
+}
+
+@Resolver(() => ModelVersion)
+export class ModelVersionResolver {
+  @Query(() => ModelVersion, { nullable: true })
+  async modelVersion(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
+    return ctx.services.modelVersions.findVersion(id);
+  }
+
+  @Mutation(() => ModelAlias, {
+    description: "Points an alias of the version's model (production, staging, ...) at the version; the move is kept in the alias history with who made it (the x-mlplane-user header).",
+  })
+  async setModelVersionAlias(@Ctx() ctx: GraphQLContext, @Arg('input') input: SetModelVersionAliasInput) {
+    const { alias } = await ctx.services.modelVersions.setAlias({ modelVersionId: input.modelVersionId, alias: input.alias }, ctx.principal);
+    return alias;
+  }
+
+  @Mutation(() => Evaluation, { description: 'Evaluates the version on every row of a dataset version with the same feature columns, and stores the result (split ALL).' })
+  async evaluateModelVersion(@Ctx() ctx: GraphQLContext, @Arg('input') input: EvaluateModelVersionInput) {
+    return toEvaluation(await ctx.services.modelVersions.evaluateModelVersion(input));
+  }
+
+  @FieldResolver(() => Model)
+  async model(@Root() version: ModelVersionRow, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.get(modelById).load(version.modelId);
+  }
+
+  @FieldResolver(() => Run, { nullable: true })
+  async run(@Root() version: ModelVersionRow, @Ctx() ctx: GraphQLContext) {
+    return version.runId ? ctx.loaders.get(runById).load(version.runId) : null;
+  }
+
+  @FieldResolver(() => DatasetVersion, { description: 'The dataset version it trained on.' })
+  async datasetVersion(@Root() version: ModelVersionRow, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.get(datasetVersionById).load(version.datasetVersionId);
+  }
+
+  @FieldResolver(() => TrainingHyperparameters)
+  hyperparameters(@Root() version: ModelVersionRow): TrainingHyperparameters {
+    return toTrainingHyperparameters(version.hyperparameters as unknown as TrainingRunHyperparameters);
+  }
+
+  @FieldResolver(() => TrainingEnvironment)
+  environment(@Root() version: ModelVersionRow): TrainingEnvironment | null {
+    return toTrainingEnvironment(version.environment);
+  }
+
+  @FieldResolver(() => [String], { nullable: true, description: 'Classification: the classes it predicts, in their encoded order.' })
+  classes(@Root() version: ModelVersionRow): string[] | null {
+    return classesOf(version.preprocessing);
+  }
+
+  @FieldResolver(() => [Evaluation], { description: 'Oldest first: the test-split evaluation of training, then later ones.' })
+  async evaluations(@Root() version: ModelVersionRow, @Ctx() ctx: GraphQLContext) {
+    return (await ctx.loaders.get(evaluationsByVersion).load(version.id)).map(toEvaluation);
+  }
+
+  @FieldResolver(() => [ModelAlias], { description: 'The aliases pointing at this version now.' })
+  async aliases(@Root() version: ModelVersionRow, @Ctx() ctx: GraphQLContext) {
+    return (await ctx.loaders.get(aliasesByModel).load(version.modelId)).filter((alias) => alias.modelVersionId === version.id);
+  }
+}
+
+@Resolver(() => Evaluation)
+export class EvaluationResolver {
+  @FieldResolver(() => [String], { nullable: true, description: 'Classification: the classes, in the order of the confusion matrix rows and columns.' })
+  async classes(@Root() evaluation: EvaluationNode, @Ctx() ctx: GraphQLContext) {
+    if (evaluation.task === 'REGRESSION') return null;
+    return classesOf((await requireLoadedVersion(ctx, evaluation.modelVersionId)).preprocessing);
+  }
+
+  @FieldResolver(() => [ClassMetrics], { nullable: true, description: 'Multiclass: precision, recall, F1 and support of each class.' })
+  async perClass(@Root() evaluation: EvaluationNode, @Ctx() ctx: GraphQLContext) {
+    if (!evaluation.perClassByIndex) return null;
+    const version = await requireLoadedVersion(ctx, evaluation.modelVersionId);
+    return namedClassMetrics(evaluation.perClassByIndex, classesOf(version.preprocessing));
+  }
+
+  @FieldResolver(() => ModelVersion)
+  async modelVersion(@Root() evaluation: EvaluationNode, @Ctx() ctx: GraphQLContext) {
+    return requireLoadedVersion(ctx, evaluation.modelVersionId);
+  }
+
+  @FieldResolver(() => DatasetVersion)
+  async datasetVersion(@Root() evaluation: EvaluationNode, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.get(datasetVersionById).load(evaluation.datasetVersionId);
+  }
+}
+
+@Resolver(() => ModelAlias)
+export class ModelAliasResolver {
+  @FieldResolver(() => ModelVersion)
+  async modelVersion(@Root() alias: ModelAliasRow, @Ctx() ctx: GraphQLContext) {
+    return requireLoadedVersion(ctx, alias.modelVersionId);
+  }
+}
+
+@Resolver(() => ModelAliasEvent)
+export class ModelAliasEventResolver {
+  @FieldResolver(() => ModelVersion, { nullable: true, description: 'The version it pointed at before; null when the alias was new.' })
+  async from(@Root() event: ModelAliasEventRow, @Ctx() ctx: GraphQLContext) {
+    return event.fromModelVersionId ? requireLoadedVersion(ctx, event.fromModelVersionId) : null;
+  }
+
+  @FieldResolver(() => ModelVersion)
+  async to(@Root() event: ModelAliasEventRow, @Ctx() ctx: GraphQLContext) {
+    return requireLoadedVersion(ctx, event.toModelVersionId);
+  }
+}

@@ -1,0 +1,96 @@
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { TaskEnum } from '../common/enums';
+
+@ObjectType({ description: "Permutation importance of one source column: the mean drop of the score (accuracy, or R2 for regression) when the column's values are shuffled." })
+export class FeatureImportance {
+  @Field() feature!: string;
+  @Field(() => Float) importance!: number;
+  @Field(() => Float, { description: 'Standard deviation of the drop over the repeats.' }) std!: number;
+}
+
+@ObjectType({ description: 'A trained, immutable model: weights (checked by sha256 on every load), preprocessing and lineage.' })
+export class ModelVersion {
+  @Field(() => ID) id!: string;
+  @Field(() => Int, { description: '1, 2, ... per model.' }) version!: number;
+  @Field(() => ID) modelId!: string;
+  @Field(() => ID, { nullable: true, description: 'The run that trained it.' }) runId!: string | null;
+  @Field(() => ID) datasetVersionId!: string;
+  @Field({ description: 'sha256 of the dataset version it trained on.' }) datasetContentHash!: string;
+  @Field({ description: 'sha256 (hex) of the stored artifact (topology and weights).' }) artifactSha256!: string;
+  @Field(() => Int) artifactBytes!: number;
+  @Field(() => GraphQLJSONObject, { description: 'What turns rows into model inputs, fitted on the training split: feature scaling, categories, label encoding.' })
+  preprocessing!: Record<string, unknown>;
+  @Field(() => [FeatureImportance], { nullable: true, description: 'On the test split; null when it was not computed.' })
+  featureImportance!: FeatureImportance[] | null;
+  @Field() createdAt!: Date;
+}
+
+@ObjectType({ description: 'A name (production, staging, ...) pointing at one version of a model.' })
+export class ModelAlias {
+  @Field() alias!: string;
+  @Field(() => ID) modelId!: string;
+  @Field(() => ID) modelVersionId!: string;
+  @Field({ description: 'When it last moved.' }) updatedAt!: Date;
+}
+
+@ObjectType({ description: 'One move of an alias.' })
+export class ModelAliasEvent {
+  @Field(() => ID) id!: string;
+  @Field() alias!: string;
+  @Field({ description: 'Who moved it (the x-mlplane-user header), or anonymous.' }) movedBy!: string;
+  @Field() movedAt!: Date;
+}
+
+export enum EvaluationSplitEnum {
+  TEST = 'TEST',
+  ALL = 'ALL',
+}
+registerEnumType(EvaluationSplitEnum, {
+  name: 'EvaluationSplit',
+  description: 'TEST: the held-out split of the training run; ALL: every row of the dataset version.',
+});
+
+@ObjectType({ description: 'Precision, recall and F1 (zero division counts as 0).' })
+export class ClassificationScores {
+  @Field(() => Float) precision!: number;
+  @Field(() => Float) recall!: number;
+  @Field(() => Float) f1!: number;
+}
+
+@ObjectType()
+export class ClassMetrics {
+  @Field() class!: string;
+  @Field(() => Float) precision!: number;
+  @Field(() => Float) recall!: number;
+  @Field(() => Float) f1!: number;
+  @Field(() => Int, { description: 'Rows whose true class this is.' }) support!: number;
+}
+
+@ObjectType({
+  description:
+    "Metrics of a model version on a dataset version (scikit-learn's definitions). Fields of another task are null: binary has accuracy..confusionMatrix; multiclass accuracy, macro, weighted, perClass, confusionMatrix, logLoss; regression mae, rmse, r2.",
+})
+export class Evaluation {
+  @Field(() => ID) id!: string;
+  @Field(() => ID) modelVersionId!: string;
+  @Field(() => ID) datasetVersionId!: string;
+  @Field(() => EvaluationSplitEnum) split!: EvaluationSplitEnum;
+  @Field(() => Int) rowCount!: number;
+  @Field(() => TaskEnum) task!: TaskEnum;
+  @Field() createdAt!: Date;
+  @Field(() => Float, { nullable: true }) accuracy!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Binary: of the positive class (the second class).' }) precision!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Binary.' }) recall!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Binary.' }) f1!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Binary; null when the rows hold a single class.' }) rocAuc!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Classification: mean negative log-likelihood of the true class.' }) logLoss!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Binary: P(positive) at or above it predicts positive.' }) threshold!: number | null;
+  @Field(() => [[Int]], { nullable: true, description: 'Classification: rows are true classes, columns predicted ones, in the order of `classes`.' })
+  confusionMatrix!: number[][] | null;
+  @Field(() => ClassificationScores, { nullable: true, description: 'Multiclass: unweighted mean over the classes present.' }) macro!: ClassificationScores | null;
+  @Field(() => ClassificationScores, { nullable: true, description: 'Multiclass: mean weighted by support.' }) weighted!: ClassificationScores | null;
+  @Field(() => Float, { nullable: true, description: 'Regression: mean absolute error.' }) mae!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Regression: root mean squared error.' }) rmse!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Regression: coefficient of determination; null for fewer than two rows.' }) r2!: number | null;
+}

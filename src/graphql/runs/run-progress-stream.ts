@@ -1,0 +1,278 @@
+/**
+ * The event stream behind `runProgress`: the stored epochs of a run after a cursor, then its live
+ * epochs and status changes, ending after the final status.
+ *
+ * Gap- and duplicate-free by construction:
+ * - the live subscriptions are opened before anything is read, so an epoch committed after the
+ *   read is also an event (epochs are committed before they are announced);
+ * - epochs are emitted in strictly increasing order (a watermark), so an epoch both read and
+ *   announced, or announced twice, goes out once;
+ * - an announced epoch that is not the next one (a notification was lost, e.g. while the LISTEN
+ *   connection reconnected) makes the stream read the missing ones back from the database, and a
+ *   periodic refresh catches up in case a notification was lost and no other event follows.
+ * Status events only wake the stream: it re-reads the run, so events that arrive late or out of
+ * order never move the reported status backwards.
+ *
+ * A run re-queued after its worker died trains again from epoch 1, replacing its stored epochs as
+ * it goes: when a new attempt starts, the stream follows it from epoch 1 and ignores rows older
+ * than the attempt's start.
+ */
+import { NotFoundError } from '../../domain/errors';
+import { isTerminal, type RunStatus } from '../../domain/runs/run-status';
+
+/** A stored epoch, as read from the database. */
+export interface StoredEpoch {
+  epoch: number;
+  /** Flat metrics: `loss`, `accuracy` or `mae`/`rmse`, and `val_` forms. */
+  metrics: unknown;
+  elapsedMs: number;
+  samplesPerSecond: number;
+  recordedAt: Date;
+}
+
+/** What the stream needs to know of a run. */
+export interface RunState {
+  status: RunStatus;
+  attempts: number;
+  /** When the current attempt started (null before the first). */
+  startedAt: Date | null;
+}
+
+export type RunProgressEvent =
+  | { type: 'EPOCH'; runId: string; status: RunStatus; epoch: StoredEpoch }
+  | { type: 'STATUS'; runId: string; status: RunStatus };
+
+/** Where the stream reads from: live events and the database. */
+export interface RunProgressSource {
+  /** Events of `topic` for one run (payloads of `runEpoch`: `{ epoch, metrics, elapsedMs, samplesPerSecond }`). */
+  subscribe(topic: 'runEpoch' | 'runUpdated', runId: string): AsyncIterable<unknown>;
+  findRun(runId: string): Promise<RunState | null>;
+  /** Stored epochs after `afterEpoch`, in order. */
+  epochs(runId: string, afterEpoch: number): Promise<StoredEpoch[]>;
+}
+
+export interface RunProgressOptions {
+  /** Epochs at or below this are not sent. @default 0 (all) */
+  afterEpoch?: number | null;
+  /** How often the stream re-reads the run in case a notification was lost. @default 10000 */
+  refreshIntervalMs?: number;
+  /** Stamps live epochs, whose events carry no recording time. @default () => new Date() */
+  now?: () => Date;
+}
+
+export const DEFAULT_REFRESH_INTERVAL_MS = 10_000;
+
+/** A queue of results read by one consumer; what it holds is delivered before it ends or fails. */
+class ResultQueue<T> {
+  private readonly items: T[] = [];
+  private readonly waiting: Array<{ resolve: (result: IteratorResult<T>) => void; reject: (error: unknown) => void }> = [];
+  private ended = false;
+  private failure: { error: unknown } | undefined;
+
+  push(item: T): void {
+    if (this.ended) return;
+    const waiter = this.waiting.shift();
+    if (waiter) waiter.resolve({ done: false, value: item });
+    else this.items.push(item);
+  }
+
+  /** No more items; those queued are still delivered. */
+  end(): void {
+    this.ended = true;
+    if (this.items.length === 0) this.settleWaiting();
+  }
+
+  fail(error: unknown): void {
+    if (this.ended) return;
+    this.failure = { error };
+    this.end();
+  }
+
+  /** Ends at once, dropping what is queued. */
+  discard(): void {
+    this.items.length = 0;
+    this.failure = undefined;
+    this.end();
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.items.length > 0) return Promise.resolve({ done: false, value: this.items.shift()! });
+    if (this.failure) {
+      const { error } = this.failure;
+      this.failure = undefined;
+      return Promise.reject(error);
+    }
+    if (this.ended) return Promise.resolve({ done: true, value: undefined });
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+  }
+
+  private settleWaiting(): void {
+    for (const waiter of this.waiting.splice(0)) {
+      if (this.failure) {
+        waiter.reject(this.failure.error);
+        this.failure = undefined;
+      } else {
+        waiter.resolve({ done: true, value: undefined });
+      }
+    }
+  }
+}
+
+function liveEpoch(payload: unknown, now: Date): StoredEpoch | null {
+  if (typeof payload !== 'object' || payload === null) return null;
+  const { epoch, metrics, elapsedMs, samplesPerSecond } = payload as Record<string, unknown>;
+  if (typeof epoch !== 'number' || typeof elapsedMs !== 'number' || typeof samplesPerSecond !== 'number') return null;
+  return { epoch, metrics, elapsedMs, samplesPerSecond, recordedAt: now };
+}
+
+/**
+ * Opens the progress stream of a run. Returning the iterator (a client unsubscribing) closes the
+ * live subscriptions at once, even while it waits for an event.
+ * @throws NotFoundError (field `runId`) when the run does not exist.
+ */
+export async function openRunProgress(
+  source: RunProgressSource,
+  runId: string,
+  options: RunProgressOptions = {},
+): Promise<AsyncIterableIterator<RunProgressEvent>> {
+  const now = options.now ?? (() => new Date());
+  const output = new ResultQueue<RunProgressEvent>();
+  const live = {
+    epoch: source.subscribe('runEpoch', runId)[Symbol.asyncIterator](),
+    status: source.subscribe('runUpdated', runId)[Symbol.asyncIterator](),
+  };
+  let closed = false;
+  let refreshTimer: NodeJS.Timeout | undefined;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    clearInterval(refreshTimer);
+    await Promise.allSettled([live.epoch.return?.(), live.status.return?.()]);
+  };
+
+  let watermark = options.afterEpoch ?? 0;
+  let lastStatus: RunStatus;
+  let attempts = 0;
+  let attemptStartedAt: Date | null = null;
+
+  const emitEpoch = (epoch: StoredEpoch): void => {
+    watermark = epoch.epoch;
+    output.push({ type: 'EPOCH', runId, status: lastStatus, epoch });
+  };
+  const finish = async (): Promise<void> => {
+    output.end();
+    await close();
+  };
+  /** Stored epochs after the watermark (up to `upTo`) of the current attempt. */
+  const catchUp = async (upTo = Infinity): Promise<void> => {
+    for (const epoch of await source.epochs(runId, watermark)) {
+      if (epoch.epoch > upTo) break;
+      if (attemptStartedAt && epoch.recordedAt < attemptStartedAt) continue;
+      emitEpoch(epoch);
+    }
+  };
+  const emitStatus = (status: RunStatus): void => {
+    lastStatus = status;
+    output.push({ type: 'STATUS', runId, status });
+  };
+  const refresh = async (): Promise<void> => {
+    const run = await source.findRun(runId);
+    if (!run) return;
+    if (isTerminal(run.status)) {
+      // Every epoch is stored before the run ends: send what is missing, then the end.
+      await catchUp();
+      if (run.status !== lastStatus) emitStatus(run.status);
+      await finish();
+      return;
+    }
+    const newAttempt = run.attempts > attempts;
+    if (newAttempt) {
+      // A new attempt trains from epoch 1 again; its epochs replace the stored ones as they come.
+      attempts = run.attempts;
+      attemptStartedAt = run.startedAt;
+      watermark = 0;
+    }
+    // A new attempt is announced even when the status reads the same (re-queued and claimed again in between).
+    if (run.status !== lastStatus || newAttempt) emitStatus(run.status);
+    await catchUp();
+  };
+  const onEpoch = async (payload: unknown): Promise<void> => {
+    const epoch = liveEpoch(payload, now());
+    if (!epoch || epoch.epoch <= watermark) return;
+    if (epoch.epoch === watermark + 1) emitEpoch(epoch);
+    else await catchUp(epoch.epoch);
+  };
+
+  // Everything is handled in order, one event at a time, after the replay.
+  let started!: () => void;
+  let chain = new Promise<void>((resolve) => (started = resolve));
+  const enqueue = (task: () => Promise<void>): void => {
+    chain = chain
+      .then(() => (closed ? undefined : task()))
+      .catch(async (error: unknown) => {
+        output.fail(error);
+        await close();
+      });
+  };
+  let initial!: RunState;
+  enqueue(async () => {
+    lastStatus = initial.status;
+    attempts = initial.attempts;
+    attemptStartedAt = initial.startedAt;
+    await catchUp();
+    emitStatus(initial.status);
+    if (isTerminal(initial.status)) await finish();
+  });
+
+  // A pubsub subscription starts listening at its first `next()`: start both before reading.
+  const pump = async (iterator: AsyncIterator<unknown>, handle: (payload: unknown) => Promise<void>): Promise<void> => {
+    for (;;) {
+      const result = await iterator.next();
+      if (closed) return;
+      if (result.done) {
+        // The pub/sub closed (the server is shutting down): end the stream after what is queued.
+        enqueue(finish);
+        return;
+      }
+      enqueue(() => handle(result.value));
+    }
+  };
+  const failWith = (error: unknown) => enqueue(() => Promise.reject(error));
+  pump(live.epoch, onEpoch).catch(failWith);
+  pump(live.status, refresh).catch(failWith);
+
+  let run: RunState | null;
+  try {
+    run = await source.findRun(runId);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  if (!run) {
+    await close();
+    throw new NotFoundError('run', runId, { field: 'runId' });
+  }
+  initial = run;
+  started();
+  const refreshIntervalMs = options.refreshIntervalMs ?? DEFAULT_REFRESH_INTERVAL_MS;
+  refreshTimer = setInterval(() => enqueue(refresh), refreshIntervalMs);
+  refreshTimer.unref();
+
+  const iterator: AsyncIterableIterator<RunProgressEvent> = {
+    next: () => output.next(),
+    return: async () => {
+      output.discard();
+      await close();
+      return { done: true, value: undefined };
+    },
+    throw: async (error: unknown) => {
+      output.discard();
+      await close();
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}

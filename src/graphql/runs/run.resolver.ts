@@ -1,0 +1,169 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { SubscribeResolverData, SubscriptionHandlerData } from 'type-graphql';
+import { NotFoundError, ValidationError } from '../../domain/errors';
+import type { TrainingRunHyperparameters } from '../../domain/runs/training-hyperparameters';
+import type { Run as RunRow } from '../../services/training/training.service';
+import { toConnection } from '../common/connection.type';
+import type { GraphQLContext } from '../context';
+import { datasetVersionById } from '../datasets/dataset.loaders';
+import { DatasetVersion } from '../datasets/dataset.type';
+import { modelVersionByRun } from '../model-versions/model-version.loaders';
+import { ModelVersion } from '../model-versions/model-version.type';
+import { modelById } from '../models/model.loaders';
+import { Model } from '../models/model.type';
+import { pubSubOf } from '../schema-pub-sub';
+import { openRunProgress, type RunProgressEvent } from './run-progress-stream';
+import { RunFilter, StartTrainingRunInput } from './run.input';
+import { epochsByRun, runById } from './run.loaders';
+import { metricHistory, toRunEpoch, toTrainingEnvironment } from './run.mapping';
+import { MetricPoint, Run, RunConnection, RunEpoch, RunProgress, RunProgressTypeEnum, TrainingEnvironment } from './run.type';
+import { fromTrainingHyperparametersInput, toTrainingHyperparameters, TrainingHyperparameters } from './training-hyperparameters.type';
+
+/** Kinds whose `hyperparameters` are a training run's. */
+const TRAINING_KINDS: ReadonlySet<string> = new Set(['TRAINING', 'TRIAL']);
+
+interface RunUpdatedEvent {
+  id: string;
+  status: string;
+  cancelRequested: boolean;
+}
+
+/** `runUpdated`'s filter: status from the event; model and kind (which never change) from the run. */
+async function matchesRunFilter({ payload, args, context }: SubscriptionHandlerData<RunUpdatedEvent, { filter?: RunFilter | null }, GraphQLContext>) {
+  const filter = args.filter;
+  if (!filter) return true;
+  if (filter.status && payload.status !== filter.status) return false;
+  if (!filter.modelId && !filter.kind) return true;
+  // The subscription's own loader: it keeps each run seen, which is right for fields that never change.
+  const run = await context.loaders.get(runById).load(payload.id);
+  return run !== null && (!filter.modelId || run.modelId === filter.modelId) && (!filter.kind || run.kind === filter.kind);
+}
+
+function subscribeRunProgress({ args, context, info }: SubscribeResolverData<unknown, { runId: string; afterEpoch?: number | null }, GraphQLContext>) {
+  const { runId, afterEpoch } = args;
+  if (afterEpoch != null && afterEpoch < 0) throw new ValidationError(`afterEpoch must be 0 or more, got ${afterEpoch}`, { field: 'afterEpoch' });
+  const pubSub = pubSubOf(info.schema);
+  const training = context.services.training;
+  return openRunProgress(
+    {
+      subscribe: (topic, id) => pubSub.subscribe(topic, id),
+      findRun: (id) => training.findRun(id),
+      epochs: (id, after) => training.epochs(id, after),
+    },
+    runId,
+    { afterEpoch },
+  );
+}
+
+@Resolver(() => Run)
+export class RunResolver {
+  @Query(() => RunConnection, { description: 'Runs, newest first.' })
+  async runs(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('filter', () => RunFilter, { nullable: true }) filter: RunFilter | null,
+    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ) {
+    return toConnection(await ctx.services.training.listRuns(filter ?? {}, { first, after }));
+  }
+
+  @Query(() => Run, { nullable: true })
+  async run(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
+    return ctx.services.training.findRun(id);
+  }
+
+  @Mutation(() => Run, { description: 'Validates the hyperparameters and queues a training run; a worker takes it.' })
+  async startTrainingRun(@Ctx() ctx: GraphQLContext, @Arg('input') input: StartTrainingRunInput) {
+    return ctx.services.training.startTrainingRun({
+      modelId: input.modelId,
+      datasetVersionId: input.datasetVersionId,
+      hyperparameters: fromTrainingHyperparametersInput(input.hyperparameters),
+    });
+  }
+
+  @Mutation(() => Run, {
+    description: 'Cancels a queued run at once; a running one stops within 2 s (its worker checks between batches). Cancelling a cancelled run is a no-op.',
+  })
+  async cancelRun(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
+    return ctx.services.training.cancelRun(id);
+  }
+
+  @FieldResolver(() => TrainingHyperparameters, { nullable: true, description: 'Null for kinds without training hyperparameters (an optimization study).' })
+  hyperparameters(@Root() run: RunRow): TrainingHyperparameters | null {
+    return TRAINING_KINDS.has(run.kind) ? toTrainingHyperparameters(run.hyperparameters as unknown as TrainingRunHyperparameters) : null;
+  }
+
+  @FieldResolver(() => TrainingEnvironment, { nullable: true, description: 'Recorded when the run succeeded.' })
+  environment(@Root() run: RunRow): TrainingEnvironment | null {
+    return toTrainingEnvironment(run.environment);
+  }
+
+  @FieldResolver(() => Model)
+  async model(@Root() run: RunRow, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.get(modelById).load(run.modelId);
+  }
+
+  @FieldResolver(() => DatasetVersion)
+  async datasetVersion(@Root() run: RunRow, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.get(datasetVersionById).load(run.datasetVersionId);
+  }
+
+  @FieldResolver(() => [RunEpoch], { description: 'Finished epochs in order; only those after `afterEpoch` when given.' })
+  async epochs(@Root() run: RunRow, @Ctx() ctx: GraphQLContext, @Arg('afterEpoch', () => Int, { nullable: true }) afterEpoch?: number | null) {
+    const epochs = await ctx.loaders.get(epochsByRun).load(run.id);
+    return epochs.filter((epoch) => afterEpoch == null || epoch.epoch > afterEpoch).map(toRunEpoch);
+  }
+
+  @FieldResolver(() => [MetricPoint], { description: 'History of one epoch metric: loss, accuracy, mae, rmse, or val_loss, val_accuracy, val_mae, val_rmse.' })
+  async metrics(@Root() run: RunRow, @Ctx() ctx: GraphQLContext, @Arg('name') name: string) {
+    return metricHistory(await ctx.loaders.get(epochsByRun).load(run.id), name);
+  }
+
+  @FieldResolver(() => ModelVersion, { nullable: true, description: 'The version the run registered (once SUCCEEDED).' })
+  async modelVersion(@Root() run: RunRow, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.get(modelVersionByRun).load(run.id);
+  }
+
+  @Subscription(() => Run, {
+    topics: 'runUpdated',
+    filter: matchesRunFilter,
+    description: 'Status changes (and cancel requests) of every run, or of those matching the filter. Each event carries the run as it is when the event is delivered.',
+  })
+  async runUpdated(
+    @Root() event: RunUpdatedEvent,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('filter', () => RunFilter, { nullable: true }) _filter?: RunFilter | null,
+  ) {
+    const run = await ctx.loaders.get(runById).load(event.id);
+    if (!run) throw new NotFoundError('run', event.id);
+    return run;
+  }
+
+  @Subscription(() => RunProgress, {
+    subscribe: subscribeRunProgress,
+    description:
+      'The stored epochs after `afterEpoch` (all when omitted), then the run\'s current status, then each new epoch and status change; completes after the final status (SUCCEEDED, FAILED or CANCELLED). Reconnecting with the last epoch received gives no gap and no duplicate.',
+  })
+  runProgress(
+    @Root() event: RunProgressEvent,
+    @Arg('runId', () => ID) _runId: string,
+    @Arg('afterEpoch', () => Int, { nullable: true }) _afterEpoch?: number | null,
+  ): RunProgress {
+    return {
+      type: event.type as RunProgressTypeEnum,
+      runId: event.runId,
+      status: event.status as RunProgress['status'],
+      epoch: event.type === 'EPOCH' ? toRunEpoch(event.epoch) : null,
+    };
+  }
+}
+
+@Resolver(() => RunProgress)
+export class RunProgressResolver {
+  @FieldResolver(() => Run, { description: 'The run as it is when the event is delivered.' })
+  async run(@Root() progress: RunProgress, @Ctx() ctx: GraphQLContext) {
+    const run = await ctx.loaders.get(runById).load(progress.runId);
+    if (!run) throw new NotFoundError('run', progress.runId);
+    return run;
+  }
+}

@@ -1,0 +1,77 @@
+import { GraphQLJSONObject } from 'graphql-scalars';
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Connection } from '../common/connection.type';
+import { RunKindEnum, RunStatusEnum } from '../common/enums';
+
+@ObjectType({ description: 'Metrics of one split at the end of an epoch; null where not reported (or not finite).' })
+export class EpochMetrics {
+  @Field(() => Float, { nullable: true }) loss!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Classification.' }) accuracy!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Regression: mean absolute error.' }) mae!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Regression: root mean squared error.' }) rmse!: number | null;
+}
+
+@ObjectType({ description: 'One finished epoch of a run.' })
+export class RunEpoch {
+  @Field(() => Int, { description: '1-based.' }) epoch!: number;
+  @Field(() => EpochMetrics) train!: EpochMetrics;
+  @Field(() => EpochMetrics, { nullable: true, description: 'Null without a validation split.' }) validation!: EpochMetrics | null;
+  @Field(() => Float, { description: 'Wall time of the epoch.' }) elapsedMs!: number;
+  @Field(() => Float, { description: 'Training rows per second during the epoch.' }) samplesPerSecond!: number;
+  @Field() recordedAt!: Date;
+}
+
+@ObjectType({ description: 'One value of a metric over a run (MLflow\'s metric history).' })
+export class MetricPoint {
+  @Field(() => Int) epoch!: number;
+  @Field(() => Float, { nullable: true, description: 'Null when the value was not finite (a diverged loss).' }) value!: number | null;
+  @Field() recordedAt!: Date;
+}
+
+@ObjectType({ description: 'Where a run trained: what a reader needs to reproduce it.' })
+export class TrainingEnvironment {
+  @Field({ description: 'TensorFlow.js backend the run trained on (tensorflow or cpu).' }) backend!: string;
+  @Field({ description: 'Why that backend: requested, or the AUTO timings.' }) backendReason!: string;
+  @Field() tfjsVersion!: string;
+  @Field(() => String, { nullable: true, description: 'Null on the pure-JS backend.' }) libtensorflowVersion!: string | null;
+  @Field() nodeVersion!: string;
+  @Field() cpuModel!: string;
+  @Field(() => Int) cpuCores!: number;
+  @Field({ description: 'Operating system and architecture, e.g. linux-x64.' }) platform!: string;
+}
+
+@ObjectType({ description: 'A unit of work on the job queue: a training run (or an optimization study, one of its trials, an evaluation).' })
+export class Run {
+  @Field(() => ID) id!: string;
+  @Field(() => RunKindEnum) kind!: RunKindEnum;
+  @Field(() => RunStatusEnum) status!: RunStatusEnum;
+  @Field(() => ID) modelId!: string;
+  @Field(() => ID) datasetVersionId!: string;
+  @Field(() => String, { nullable: true, description: 'Backend the run trained on; null until it started.' }) backend!: string | null;
+  @Field(() => String, { nullable: true, description: 'Why that backend was chosen.' }) backendReason!: string | null;
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'Outcome details: epochs run, why training stopped, best epoch, split sizes, test metrics.' })
+  summary!: Record<string, unknown> | null;
+  @Field(() => String, { nullable: true, description: 'Why the run failed.' }) error!: string | null;
+  @Field(() => Int, { description: 'Times a worker claimed the run (more than 1 after a crash re-queue).' }) attempts!: number;
+  @Field({ description: 'A cancel was asked for; the worker stops between batches.' }) cancelRequested!: boolean;
+  @Field() createdAt!: Date;
+  @Field(() => Date, { nullable: true }) startedAt!: Date | null;
+  @Field(() => Date, { nullable: true }) finishedAt!: Date | null;
+}
+
+@ObjectType()
+export class RunConnection extends Connection(Run, 'Run') {}
+
+export enum RunProgressTypeEnum {
+  EPOCH = 'EPOCH',
+  STATUS = 'STATUS',
+}
+registerEnumType(RunProgressTypeEnum, { name: 'RunProgressType' });
+
+@ObjectType({ description: 'One event of `runProgress`: a finished epoch, or a change of the run\'s status.' })
+export class RunProgress {
+  @Field(() => RunProgressTypeEnum) type!: RunProgressTypeEnum;
+  @Field(() => RunEpoch, { nullable: true, description: 'The epoch (EPOCH events only).' }) epoch!: RunEpoch | null;
+  @Field(() => RunStatusEnum, { description: 'The run\'s status as of this event: the new one for STATUS events.' }) status!: RunStatusEnum;
+  @Field(() => ID) runId!: string;
+}

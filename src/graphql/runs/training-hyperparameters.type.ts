@@ -1,0 +1,154 @@
+import { Field, Float, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import type { TrainingRunHyperparameters } from '../../domain/runs/training-hyperparameters';
+import type { Monitor } from '../../ml/hyperparameters';
+
+/** Values equal the domain's optimizer names. */
+export enum OptimizerEnum {
+  SGD = 'SGD',
+  MOMENTUM = 'MOMENTUM',
+  ADAM = 'ADAM',
+  RMSPROP = 'RMSPROP',
+  ADAGRAD = 'ADAGRAD',
+}
+registerEnumType(OptimizerEnum, { name: 'Optimizer', description: 'MOMENTUM is SGD with momentum 0.9.' });
+
+/** Values equal the domain's backend choices. */
+export enum TrainingBackendEnum {
+  AUTO = 'AUTO',
+  TENSORFLOW = 'TENSORFLOW',
+  CPU = 'CPU',
+}
+registerEnumType(TrainingBackendEnum, {
+  name: 'TrainingBackend',
+  description: 'AUTO times a few training steps on every available backend and keeps the fastest; TENSORFLOW is the native libtensorflow backend; CPU the pure-JS one.',
+});
+
+/** Each value maps to a metric name the trainer reports per epoch. */
+export enum EarlyStoppingMonitorEnum {
+  LOSS = 'LOSS',
+  ACCURACY = 'ACCURACY',
+  MAE = 'MAE',
+  RMSE = 'RMSE',
+  VAL_LOSS = 'VAL_LOSS',
+  VAL_ACCURACY = 'VAL_ACCURACY',
+  VAL_MAE = 'VAL_MAE',
+  VAL_RMSE = 'VAL_RMSE',
+}
+registerEnumType(EarlyStoppingMonitorEnum, {
+  name: 'EarlyStoppingMonitor',
+  description: 'The epoch metric early stopping watches (VAL_* need a validation split; ACCURACY is for classification, MAE and RMSE for regression).',
+});
+
+const TO_MONITOR: Record<EarlyStoppingMonitorEnum, Monitor> = {
+  LOSS: 'loss',
+  ACCURACY: 'accuracy',
+  MAE: 'mae',
+  RMSE: 'rmse',
+  VAL_LOSS: 'val_loss',
+  VAL_ACCURACY: 'val_accuracy',
+  VAL_MAE: 'val_mae',
+  VAL_RMSE: 'val_rmse',
+};
+const FROM_MONITOR = Object.fromEntries(Object.entries(TO_MONITOR).map(([key, value]) => [value, key])) as Record<Monitor, EarlyStoppingMonitorEnum>;
+
+@ObjectType({ description: 'Fractions of the rows for each split; they sum to 1.' })
+export class SplitFractions {
+  @Field(() => Float) train!: number;
+  @Field(() => Float) validation!: number;
+  @Field(() => Float) test!: number;
+}
+
+@ObjectType()
+export class EarlyStopping {
+  @Field(() => EarlyStoppingMonitorEnum) monitor!: EarlyStoppingMonitorEnum;
+  @Field(() => Int, { description: 'Epochs in a row without improvement before training stops.' }) patience!: number;
+  @Field(() => Float, { description: 'Smallest change that counts as an improvement.' }) minDelta!: number;
+  @Field({ description: 'Whether the weights of the best epoch are put back at the end.' }) restoreBestWeights!: boolean;
+}
+
+@ObjectType({ description: "A class's weight in the loss." })
+export class ClassWeight {
+  @Field() class!: string;
+  @Field(() => Float) weight!: number;
+}
+
+@ObjectType({ description: 'The hyperparameters a run trained with, defaults filled in.' })
+export class TrainingHyperparameters {
+  @Field(() => Int) epochs!: number;
+  @Field(() => Int, { nullable: true, description: 'Rows per gradient step; null means full batch (gradient descent), 1 stochastic.' })
+  batchSize!: number | null;
+  @Field(() => OptimizerEnum) optimizer!: OptimizerEnum;
+  @Field(() => Float) learningRate!: number;
+  @Field(() => SplitFractions) split!: SplitFractions;
+  @Field(() => Int, { description: 'Seed of the split and of the initial weights (drawn and recorded when not given).' }) seed!: number;
+  @Field(() => EarlyStopping, { nullable: true }) earlyStopping!: EarlyStopping | null;
+  @Field(() => [ClassWeight], { nullable: true, description: 'Listed classes weigh as given, the others 1.' })
+  classWeights!: ClassWeight[] | null;
+  @Field(() => TrainingBackendEnum) backend!: TrainingBackendEnum;
+}
+
+/** The stored (normalized) hyperparameters of a run or model version as their GraphQL type. */
+export function toTrainingHyperparameters(stored: TrainingRunHyperparameters): TrainingHyperparameters {
+  return {
+    epochs: stored.epochs,
+    batchSize: stored.batchSize,
+    optimizer: stored.optimizer as OptimizerEnum,
+    learningRate: stored.learningRate,
+    split: stored.split,
+    seed: stored.seed,
+    earlyStopping: stored.earlyStopping ? { ...stored.earlyStopping, monitor: FROM_MONITOR[stored.earlyStopping.monitor] } : null,
+    classWeights: stored.classWeights,
+    backend: stored.backend as TrainingBackendEnum,
+  };
+}
+
+@InputType()
+export class SplitFractionsInput {
+  @Field(() => Float) train!: number;
+  @Field(() => Float, { description: '0 for none (then no VAL_* monitor).' }) validation!: number;
+  @Field(() => Float, { description: 'Greater than 0: every run is evaluated on held-out rows.' }) test!: number;
+}
+
+@InputType()
+export class EarlyStoppingInput {
+  @Field(() => EarlyStoppingMonitorEnum) monitor!: EarlyStoppingMonitorEnum;
+  @Field(() => Int, { nullable: true, description: 'Defaults to 5.' }) patience?: number | null;
+  @Field(() => Float, { nullable: true, description: 'Defaults to 0.' }) minDelta?: number | null;
+  @Field(() => Boolean, { nullable: true, description: 'Defaults to true.' }) restoreBestWeights?: boolean | null;
+}
+
+@InputType()
+export class ClassWeightInput {
+  @Field({ description: 'A label class of the dataset version.' }) class!: string;
+  @Field(() => Float, { description: 'Greater than 0.' }) weight!: number;
+}
+
+@InputType({ description: 'Every field is optional; see TrainingHyperparameters for what a run records.' })
+export class TrainingHyperparametersInput {
+  @Field(() => Int, { nullable: true, description: '1 to 10,000; defaults to 20.' }) epochs?: number | null;
+  @Field(() => Int, { nullable: true, description: 'Omit for full batch (gradient descent); 1 for stochastic; n for mini-batches of n.' })
+  batchSize?: number | null;
+  @Field(() => OptimizerEnum, { nullable: true, description: 'Defaults to ADAM.' }) optimizer?: OptimizerEnum | null;
+  @Field(() => Float, { nullable: true, description: 'In (0, 10]; defaults per optimizer (ADAM and RMSPROP 0.001, the others 0.01).' })
+  learningRate?: number | null;
+  @Field(() => SplitFractionsInput, { nullable: true, description: 'Defaults to 0.7 / 0.15 / 0.15.' }) split?: SplitFractionsInput | null;
+  @Field(() => Int, { nullable: true, description: 'Drawn at random and recorded when omitted.' }) seed?: number | null;
+  @Field(() => EarlyStoppingInput, { nullable: true, description: 'Off when omitted.' }) earlyStopping?: EarlyStoppingInput | null;
+  @Field(() => [ClassWeightInput], { nullable: true, description: 'Classification only.' }) classWeights?: ClassWeightInput[] | null;
+  @Field(() => TrainingBackendEnum, { nullable: true, description: 'Defaults to AUTO.' }) backend?: TrainingBackendEnum | null;
+}
+
+/**
+ * The input as the plain object `parseTrainingHyperparameters` checks (it reports errors under
+ * `input.hyperparameters.*`): only the fields the client sent, monitors as metric names.
+ */
+export function fromTrainingHyperparametersInput(input: TrainingHyperparametersInput | null | undefined): Record<string, unknown> {
+  if (!input) return {};
+  const { earlyStopping, split, classWeights, ...scalars } = input;
+  return {
+    ...scalars,
+    ...(split ? { split: { train: split.train, validation: split.validation, test: split.test } } : {}),
+    ...(earlyStopping ? { earlyStopping: { ...earlyStopping, monitor: TO_MONITOR[earlyStopping.monitor] } } : {}),
+    ...(classWeights ? { classWeights: classWeights.map((entry) => ({ class: entry.class, weight: entry.weight })) } : {}),
+  };
+}
