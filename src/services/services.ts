@@ -1,9 +1,11 @@
 import type { Config } from '../config/config';
 import type { PrismaClient } from '../infra/db/prisma-client';
 import { DatasetService } from './datasets/dataset.service';
+import { DeploymentService } from './deployments/deployment.service';
 import type { EventPublisher } from './events/event-publisher';
 import { ModelVersionService } from './model-versions/model-version.service';
 import { ModelService } from './models/model.service';
+import { PredictionService } from './predictions/prediction.service';
 import { RunStore } from './runs/run-store';
 import { TrainingService, type RunEnqueuer } from './training/training.service';
 
@@ -14,6 +16,8 @@ export interface DomainServices {
   training: TrainingService;
   modelVersions: ModelVersionService;
   runStore: RunStore;
+  deployments: DeploymentService;
+  predictions: PredictionService;
 }
 
 export interface ServiceDependencies {
@@ -28,11 +32,15 @@ export function createDomainServices({ prisma, events, queue, config }: ServiceD
   const datasets = new DatasetService(prisma, events, { maxBytes: config.maxDatasetBytes, maxColumns: config.maxDatasetColumns });
   const models = new ModelService(prisma, events, datasets);
   const runStore = new RunStore(prisma, events);
+  const modelVersions = new ModelVersionService(prisma, datasets);
+  const deployments = new DeploymentService(prisma, events, models, modelVersions);
   return {
     datasets,
     models,
     runStore,
     training: new TrainingService(prisma, events, queue, runStore, models, datasets),
-    modelVersions: new ModelVersionService(prisma, datasets),
+    modelVersions,
+    deployments,
+    predictions: new PredictionService(prisma, deployments, modelVersions),
   };
 }

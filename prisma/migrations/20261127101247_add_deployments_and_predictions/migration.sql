@@ -20,6 +20,7 @@ CREATE TABLE "deployments" (
 CREATE TABLE "deployment_events" (
     "id" UUID NOT NULL,
     "deployment_id" UUID NOT NULL,
+    "sequence" INTEGER NOT NULL,
     "kind" "DeploymentEventKind" NOT NULL,
     "from_model_version_id" UUID,
     "to_model_version_id" UUID NOT NULL,
@@ -55,7 +56,7 @@ CREATE UNIQUE INDEX "deployments_name_key" ON "deployments"("name");
 CREATE INDEX "deployments_created_at_id_idx" ON "deployments"("created_at", "id");
 
 -- CreateIndex
-CREATE INDEX "deployment_events_deployment_id_created_at_id_idx" ON "deployment_events"("deployment_id", "created_at", "id");
+CREATE UNIQUE INDEX "deployment_events_deployment_id_sequence_key" ON "deployment_events"("deployment_id", "sequence");
 
 -- CreateIndex
 CREATE INDEX "predictions_deployment_id_created_at_idx" ON "predictions"("deployment_id", "created_at");

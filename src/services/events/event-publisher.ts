@@ -5,7 +5,8 @@ export type EventTopic =
   | 'modelCreated'
   | 'runUpdated'
   | 'runEpoch'
-  | 'modelVersionRegistered';
+  | 'modelVersionRegistered'
+  | 'deploymentChanged';
 
 /** Where services announce what changed, after their transaction commits. */
 export interface EventPublisher {

@@ -1,0 +1,79 @@
+/**
+ * A prediction request's instances checked against a version's feature schema and turned into the
+ * model's feature matrix, and the model's predictions turned into one JSON answer per instance.
+ *
+ * Input policy (stricter than training, where gaps are imputed silently):
+ * - every feature key must be present; an explicit `null` is a missing value, imputed as in
+ *   training (numeric: the training mean; categorical: all-zero one-hot);
+ * - a key that is not a feature (including the label column) is refused;
+ * - numeric features take finite JSON numbers; categorical ones strings (a number is matched by
+ *   its decimal string);
+ * - a category the version never saw in training is refused rather than encoded as all zeros,
+ *   since the model's answer for it would be a guess the caller cannot see.
+ * Every refusal is a ValidationError naming the instance index and the feature.
+ */
+import { ValidationError } from '../../domain/errors';
+import type { Predictions } from '../predictor';
+import { applyPreprocessing, type FeatureRecord, type PreprocessingSpec } from '../preprocessing';
+import type { Matrix } from '../tf-types';
+
+/** Most instances one request may carry. */
+export const MAX_INSTANCES_PER_REQUEST = 1_000;
+
+/** One instance's answer: a class with every class's probability, or a value. */
+export type PredictionOutput =
+  | { label: string; probabilities: Record<string, number> }
+  | { value: number };
+
+/**
+ * Checks the instances and encodes them.
+ * @throws ValidationError with `index` and `column` (and `field` under `fieldPrefix`) for the first bad instance.
+ */
+export function encodeInstances(spec: PreprocessingSpec, instances: readonly FeatureRecord[], fieldPrefix = 'input.instances'): Matrix {
+  if (instances.length === 0) throw new ValidationError('give at least one instance', { field: fieldPrefix });
+  if (instances.length > MAX_INSTANCES_PER_REQUEST) {
+    throw new ValidationError(`at most ${MAX_INSTANCES_PER_REQUEST} instances per request, got ${instances.length}`, { field: fieldPrefix });
+  }
+  const features = new Set(spec.features.map((feature) => feature.name));
+  instances.forEach((instance, index) => {
+    if (instance === null || typeof instance !== 'object' || Array.isArray(instance)) {
+      throw new ValidationError(`instance ${index} must be an object of feature values`, { field: `${fieldPrefix}[${index}]`, index });
+    }
+    for (const key of Object.keys(instance)) {
+      if (features.has(key)) continue;
+      const what = key === spec.label.column ? 'is the label column, not a feature (send actuals with recordActuals)' : 'is not a feature of this model';
+      throw new ValidationError(`instance ${index}: "${key}" ${what}`, { field: `${fieldPrefix}[${index}].${key}`, index, column: key });
+    }
+  });
+  let encoded;
+  try {
+    encoded = applyPreprocessing(spec, instances, { labels: false });
+  } catch (error) {
+    if (error instanceof ValidationError && error.location.index !== undefined && error.location.column !== undefined) {
+      const { index, column } = error.location;
+      throw new ValidationError(error.message, { field: `${fieldPrefix}[${index}].${column}`, index, column });
+    }
+    throw error;
+  }
+  const [unseen] = encoded.unseenCategories;
+  if (unseen) {
+    const feature = spec.features.find((f) => f.name === unseen.column);
+    const known = feature?.type === 'CATEGORICAL' ? feature.categories : [];
+    throw new ValidationError(
+      `instance ${unseen.index}: category "${unseen.value.slice(0, 100)}" of feature "${unseen.column}" was not seen in training (known: ${known.slice(0, 20).join(', ')}${known.length > 20 ? ', ...' : ''})`,
+      { field: `${fieldPrefix}[${unseen.index}].${unseen.column}`, index: unseen.index, column: unseen.column },
+    );
+  }
+  return encoded.x;
+}
+
+/** One JSON answer per row of `predictions`. */
+export function predictionOutputs(predictions: Predictions): PredictionOutput[] {
+  if (predictions.kind === 'VALUES') return Array.from(predictions.values, (value) => ({ value }));
+  const { classes, probabilities, labels } = predictions;
+  const k = classes.length;
+  return labels.map((label, row) => ({
+    label,
+    probabilities: Object.fromEntries(classes.map((name, c) => [name, probabilities[row * k + c]])),
+  }));
+}

@@ -1,0 +1,51 @@
+import type { LoadedModelVersion } from '../model-versions/model-version.service';
+
+/** Loads a version's model (sha256-checked) from storage. */
+export type LoadModelVersion = (versionId: string) => Promise<LoadedModelVersion>;
+
+/**
+ * The models this process serves, loaded once per version (versions are immutable) and kept for
+ * reuse; concurrent first requests share one load. A failed load is not kept, so the next request
+ * retries it. Beyond `capacity` versions, the least recently used is disposed: prediction runs
+ * synchronously once a model is in hand, so no request can still be using it at that point.
+ */
+export class ModelCache {
+  private readonly entries = new Map<string, Promise<LoadedModelVersion>>();
+  private loadCount = 0;
+
+  constructor(
+    private readonly load: LoadModelVersion,
+    private readonly capacity = 32,
+  ) {}
+
+  /** The loaded version, from memory when this process loaded it before. */
+  get(versionId: string): Promise<LoadedModelVersion> {
+    const cached = this.entries.get(versionId);
+    if (cached) {
+      this.entries.delete(versionId);
+      this.entries.set(versionId, cached);
+      return cached;
+    }
+    this.loadCount++;
+    const loading = this.load(versionId);
+    this.entries.set(versionId, loading);
+    loading.catch(() => {
+      if (this.entries.get(versionId) === loading) this.entries.delete(versionId);
+    });
+    this.evict();
+    return loading;
+  }
+
+  /** Loads from storage so far (a hit costs none). */
+  get loads(): number {
+    return this.loadCount;
+  }
+
+  private evict(): void {
+    while (this.entries.size > this.capacity) {
+      const [oldestId, oldest] = this.entries.entries().next().value as [string, Promise<LoadedModelVersion>];
+      this.entries.delete(oldestId);
+      oldest.then((loaded) => loaded.model.dispose(), () => undefined);
+    }
+  }
+}

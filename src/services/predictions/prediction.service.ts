@@ -1,0 +1,192 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { Prediction } from '../../generated/prisma/client';
+import { isUuid } from '../../domain/common/uuid';
+import { routesToCanary } from '../../domain/deployments/deployment-rules';
+import { NotFoundError, ValidationError } from '../../domain/errors';
+import type { PrismaClient } from '../../infra/db/prisma-client';
+import { predict } from '../../ml/predictor';
+import type { FeatureRecord, PreprocessingSpec } from '../../ml/preprocessing';
+import { encodeInstances, predictionOutputs, type PredictionOutput } from '../../ml/serving/prediction-request';
+import { tf as loadTf } from '../../ml/tf-backend';
+import type { DeploymentService } from '../deployments/deployment.service';
+import { ModelCache } from './model-cache';
+import { PredictionLog } from './prediction-log';
+import type { ModelVersionService } from '../model-versions/model-version.service';
+
+export type { Prediction } from '../../generated/prisma/client';
+
+/** Longest request key kept (it is stored with every prediction and hashed for canary routing). */
+export const MAX_REQUEST_KEY_LENGTH = 200;
+/** Most actuals one `recordActuals` call may carry. */
+export const MAX_ACTUALS_PER_REQUEST = 1_000;
+
+export interface PredictInput {
+  deployment: string;
+  instances: readonly FeatureRecord[];
+  /** Routes the request (canary share) and finds its predictions later; a new UUID when absent. */
+  requestKey?: string | null;
+}
+
+export interface ServedPrediction {
+  id: string;
+  index: number;
+  output: PredictionOutput;
+}
+
+export interface PredictResult {
+  requestKey: string;
+  deploymentId: string;
+  modelVersionId: string;
+  /** Whether the canary version served this request. */
+  canary: boolean;
+  predictions: ServedPrediction[];
+}
+
+export interface ActualInput {
+  predictionId?: string | null;
+  requestKey?: string | null;
+  /** The true label (classification: a class, as string or number) or value (regression). */
+  actual: unknown;
+}
+
+/**
+ * Serving: route a request to the stable or canary version, check and encode its instances, run
+ * the model (kept in a per-process cache), and log every prediction through group commit before
+ * answering, so an answered prediction is always in the database. Later, actuals join them.
+ */
+export class PredictionService {
+  readonly models: ModelCache;
+  readonly log: PredictionLog;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly deployments: DeploymentService,
+    modelVersions: ModelVersionService,
+  ) {
+    this.models = new ModelCache((id) => modelVersions.loadModel(id));
+    this.log = new PredictionLog(prisma);
+  }
+
+  /** Predicts every instance; resolves only once the predictions are committed. */
+  async predict(input: PredictInput): Promise<PredictResult> {
+    const started = performance.now();
+    const requestKey = input.requestKey ?? randomUUID();
+    if (requestKey.length === 0 || requestKey.length > MAX_REQUEST_KEY_LENGTH) {
+      throw new ValidationError(`requestKey must be 1-${MAX_REQUEST_KEY_LENGTH} characters`, { field: 'input.requestKey' });
+    }
+    const deployment = await this.deployments.requireDeployment(input.deployment);
+    const canary = deployment.canaryModelVersionId !== null && routesToCanary(requestKey, deployment.canaryPercent ?? 0);
+    const modelVersionId = canary ? deployment.canaryModelVersionId! : deployment.modelVersionId;
+    const loaded = await this.models.get(modelVersionId);
+    // From here to the outputs nothing awaits: the cache may dispose an evicted model only between requests.
+    const x = encodeInstances(loaded.preprocessing, input.instances);
+    const outputs = predictionOutputs(predict(loadTf(), loaded.model, loaded.preprocessing, x));
+    const latencyMs = performance.now() - started;
+    const createdAt = new Date();
+    const predictions = outputs.map((output, index) => ({ id: randomUUID(), index, output }));
+    await this.log.append(
+      predictions.map((prediction) => ({
+        id: prediction.id,
+        deploymentId: deployment.id,
+        modelVersionId,
+        requestKey,
+        instanceIndex: prediction.index,
+        inputs: input.instances[prediction.index],
+        output: prediction.output,
+        latencyMs,
+        createdAt,
+      })),
+    );
+    return { requestKey, deploymentId: deployment.id, modelVersionId, canary, predictions };
+  }
+
+  async findPrediction(id: string): Promise<Prediction | null> {
+    return isUuid(id) ? this.prisma.prediction.findUnique({ where: { id } }) : null;
+  }
+
+  /**
+   * Attaches true labels or values to predictions of a deployment, all or none, in one transaction.
+   * An actual names its prediction by id, or by the request key of a one-instance request.
+   * Recording again replaces the earlier actual.
+   * @throws ValidationError / NotFoundError naming the index of the first actual at fault.
+   */
+  async recordActuals(input: { deployment: string; actuals: readonly ActualInput[] }): Promise<{ recorded: number }> {
+    const { actuals } = input;
+    if (actuals.length === 0) throw new ValidationError('give at least one actual', { field: 'input.actuals' });
+    if (actuals.length > MAX_ACTUALS_PER_REQUEST) {
+      throw new ValidationError(`at most ${MAX_ACTUALS_PER_REQUEST} actuals per request, got ${actuals.length}`, { field: 'input.actuals' });
+    }
+    actuals.forEach((item, index) => {
+      if ((item.predictionId == null) === (item.requestKey == null)) {
+        throw new ValidationError(`actual ${index}: give exactly one of predictionId and requestKey`, { field: `input.actuals[${index}]`, index });
+      }
+    });
+    const deployment = await this.deployments.requireDeployment(input.deployment);
+    return this.prisma.$transaction(async (tx) => {
+      const ids = actuals.flatMap((item) => (item.predictionId != null && isUuid(item.predictionId) ? [item.predictionId] : []));
+      const keys = actuals.flatMap((item) => (item.requestKey != null ? [item.requestKey] : []));
+      const select = { id: true, requestKey: true, modelVersionId: true } as const;
+      const [byId, byKey] = await Promise.all([
+        ids.length ? tx.prediction.findMany({ where: { deploymentId: deployment.id, id: { in: ids } }, select }) : [],
+        keys.length ? tx.prediction.findMany({ where: { deploymentId: deployment.id, requestKey: { in: keys } }, select }) : [],
+      ]);
+      const predictionsById = new Map(byId.map((row) => [row.id, row]));
+      const predictionsByKey = new Map<string, (typeof byKey)[number][]>();
+      for (const row of byKey) predictionsByKey.set(row.requestKey, [...(predictionsByKey.get(row.requestKey) ?? []), row]);
+      const versionIds = [...new Set([...byId, ...byKey].map((row) => row.modelVersionId))];
+      const versions = await tx.modelVersion.findMany({ where: { id: { in: versionIds } }, select: { id: true, preprocessing: true } });
+      const specs = new Map(versions.map((version) => [version.id, version.preprocessing as unknown as PreprocessingSpec]));
+
+      const seen = new Set<string>();
+      const updates = actuals.map((item, index) => {
+        let prediction;
+        if (item.predictionId != null) {
+          prediction = predictionsById.get(item.predictionId);
+          if (!prediction) throw new NotFoundError(`prediction of deployment "${deployment.name}"`, item.predictionId, { field: `input.actuals[${index}].predictionId`, index });
+        } else {
+          const matches = predictionsByKey.get(item.requestKey!) ?? [];
+          if (matches.length === 0) throw new NotFoundError(`prediction of deployment "${deployment.name}" with request key`, item.requestKey!, { field: `input.actuals[${index}].requestKey`, index });
+          if (matches.length > 1) {
+            throw new ValidationError(`actual ${index}: request key "${item.requestKey}" has ${matches.length} predictions; name one by predictionId`, {
+              field: `input.actuals[${index}].requestKey`,
+              index,
+            });
+          }
+          prediction = matches[0];
+        }
+        if (seen.has(prediction.id)) {
+          throw new ValidationError(`actual ${index}: prediction ${prediction.id} is given more than once`, { field: `input.actuals[${index}]`, index });
+        }
+        seen.add(prediction.id);
+        return { id: prediction.id, actual: checkActual(specs.get(prediction.modelVersionId)!, item.actual, index) };
+      });
+      const updateIds = updates.map((update) => update.id);
+      const values = updates.map((update) => JSON.stringify(update.actual));
+      const recorded = await tx.$executeRaw`
+        UPDATE predictions AS p SET actual = a.actual, actual_recorded_at = now()
+        FROM unnest(${updateIds}::uuid[], ${values}::jsonb[]) AS a(id, actual)
+        WHERE p.id = a.id`;
+      return { recorded };
+    });
+  }
+}
+
+/** The actual as stored: a class name (classification) or a finite number (regression). */
+function checkActual(spec: PreprocessingSpec, actual: unknown, index: number): string | number {
+  const field = `input.actuals[${index}].actual`;
+  if (spec.label.kind === 'TARGET') {
+    if (typeof actual !== 'number' || !Number.isFinite(actual)) {
+      throw new ValidationError(`actual ${index}: a regression actual must be a finite number`, { field, index });
+    }
+    return actual;
+  }
+  if (typeof actual !== 'string' && (typeof actual !== 'number' || !Number.isFinite(actual))) {
+    throw new ValidationError(`actual ${index}: a classification actual must be a class (string or number)`, { field, index });
+  }
+  const label = String(actual);
+  if (!spec.label.classes.includes(label)) {
+    throw new ValidationError(`actual ${index}: "${label.slice(0, 100)}" is not one of the classes (${spec.label.classes.join(', ')})`, { field, index });
+  }
+  return label;
+}
