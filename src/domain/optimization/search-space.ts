@@ -102,7 +102,8 @@ export interface ValidateSearchSpaceOptions {
   fieldPrefix?: string;
 }
 
-type ValueType = 'FLOAT' | 'INT' | 'OPTIMIZER';
+/** Optimizer names are strings; every other parameter takes numbers. */
+type ValueType = 'NUMBER' | 'OPTIMIZER';
 
 interface ParameterRule {
   valueType: ValueType;
@@ -124,16 +125,16 @@ const integerUpTo = (max: number): Pick<ParameterRule, 'accepts' | 'domain'> => 
 // The bounds are the trainer's and the model builder's own, so a space cannot propose a trial they would reject.
 const RULES: Record<string, ParameterRule> = {
   learningRate: {
-    valueType: 'FLOAT',
+    valueType: 'NUMBER',
     kinds: FLOAT_KINDS,
     accepts: (v) => v > 0 && v <= HYPERPARAMETER_LIMITS.maxLearningRate,
     domain: `a number in (0, ${HYPERPARAMETER_LIMITS.maxLearningRate}]`,
   },
-  batchSize: { valueType: 'INT', kinds: INT_KINDS, ...integerUpTo(HYPERPARAMETER_LIMITS.maxBatchSize) },
-  epochs: { valueType: 'INT', kinds: INT_KINDS, ...integerUpTo(HYPERPARAMETER_LIMITS.maxEpochs) },
+  batchSize: { valueType: 'NUMBER', kinds: INT_KINDS, ...integerUpTo(HYPERPARAMETER_LIMITS.maxBatchSize) },
+  epochs: { valueType: 'NUMBER', kinds: INT_KINDS, ...integerUpTo(HYPERPARAMETER_LIMITS.maxEpochs) },
   optimizer: { valueType: 'OPTIMIZER', kinds: ['CHOICE'], accepts: () => false, domain: OPTIMIZERS.join(', ') },
-  units: { valueType: 'INT', kinds: INT_KINDS, ...integerUpTo(ARCHITECTURE_LIMITS.maxUnits) },
-  dropout: { valueType: 'FLOAT', kinds: FLOAT_KINDS, accepts: (v) => v >= 0 && v < 1, domain: 'a number in [0, 1)' },
+  units: { valueType: 'NUMBER', kinds: INT_KINDS, ...integerUpTo(ARCHITECTURE_LIMITS.maxUnits) },
+  dropout: { valueType: 'NUMBER', kinds: FLOAT_KINDS, accepts: (v) => v >= 0 && v < 1, domain: 'a number in [0, 1)' },
 };
 
 const INDEXED = new Set(['units', 'dropout']);
@@ -175,7 +176,7 @@ function validateName(item: SearchParameterInput, index: number, prefix: string,
   const name = typeof item?.name === 'string' ? item.name : '';
   const match = NAME_PATTERN.exec(name);
   const base = match?.[1] ?? '';
-  if (!match || !(base in RULES)) {
+  if (!match || !Object.hasOwn(RULES, base)) {
     throw new ValidationError(
       `Unknown parameter "${name}"; tunable parameters are learningRate, batchSize, optimizer, epochs, units[i], dropout[i]`,
       { field },

@@ -47,6 +47,7 @@ describe('validateSearchSpace', () => {
   it.each<[string, unknown, string, SearchStrategy]>([
     ['an empty space', [], 'input.searchSpace', 'RANDOM'],
     ['an unknown parameter', [{ name: 'momentum', kind: 'UNIFORM', low: 0, high: 1 }], 'input.searchSpace[0].name', 'RANDOM'],
+    ['an inherited property name', [{ name: 'constructor', kind: 'UNIFORM', low: 0, high: 1 }], 'input.searchSpace[0].name', 'RANDOM'],
     ['a layer parameter without index', [{ name: 'units', kind: 'INT_RANGE', low: 1, high: 4 }], 'input.searchSpace[0].name', 'RANDOM'],
     ['an index on a plain parameter', [{ name: 'epochs[0]', kind: 'INT_RANGE', low: 1, high: 4 }], 'input.searchSpace[0].name', 'RANDOM'],
     [
