@@ -5,6 +5,7 @@
  * TensorFlow.js' own `model.fit` shuffles with `Math.random` (not seeded) and awaits callbacks on
  * every batch; this loop is deterministic for a seed and backend and does less per batch.
  */
+import { ValidationError } from '../domain/errors';
 import { createRandom } from '../domain/random';
 import {
   createOptimizer,
@@ -126,11 +127,15 @@ export function createTrainStep(tf: Tf, model: LayersModel, task: ModelTask, opt
 
 /**
  * Trains `model` in place.
- * @throws ValidationError for invalid hyperparameters (see `validateHyperparameters`).
+ * @throws ValidationError for invalid hyperparameters (see `validateHyperparameters`) or no training rows.
  */
 export async function trainModel(options: TrainModelOptions): Promise<TrainingSummary> {
   const { tf, model, task, x, y, validation, hyperparameters, onEpochEnd, shouldStop } = options;
   validateHyperparameters(hyperparameters, { task, hasValidation: validation !== undefined && validation.x.rows > 0 });
+  if (x.rows === 0) throw new ValidationError('the training split has no rows', { field: 'input.hyperparameters.split.train' });
+  if (y.rows !== x.rows || (validation && validation.y.rows !== validation.x.rows)) {
+    throw new Error(`inputs and targets differ in rows: ${x.rows} vs ${y.rows}`);
+  }
   const rows = x.rows;
   const batchSize = Math.min(hyperparameters.batchSize ?? rows, rows);
   const batchesPerEpoch = Math.ceil(rows / batchSize);

@@ -133,6 +133,30 @@ describe('trainModel: losses and metrics, worked by hand', () => {
   });
 });
 
+describe('trainModel dropout', () => {
+  it('drops units while training only, with a new mask per batch', async () => {
+    const rows = Array.from({ length: 16 }, (_, i) => [Math.sin(i), Math.cos(i), i / 16]);
+    const data = matrix(rows);
+    const targets = matrix(rows.map((_, i) => [i % 2]));
+    const model = buildModel({ tf, architecture: { layers: [{ units: 32, activation: 'relu', dropout: 0.5 }] }, task: 'BINARY_CLASSIFICATION', inputWidth: 3, seed: 1 });
+    // A vanishing learning rate keeps the weights (almost) fixed across the two epochs.
+    const summary = await trainModel({
+      tf,
+      model,
+      task: 'BINARY_CLASSIFICATION',
+      x: data,
+      y: targets,
+      validation: { x: data, y: targets },
+      hyperparameters: { epochs: 2, optimizer: 'SGD', learningRate: 1e-9 },
+      seed: 1,
+    });
+    const [first, second] = summary.history;
+    expect(Math.abs(first.train.loss - second.train.loss)).toBeGreaterThan(1e-4);
+    expect(second.validation!.loss).toBeCloseTo(first.validation!.loss, 6);
+    expect(Math.abs(first.train.loss - first.validation!.loss)).toBeGreaterThan(1e-4);
+  });
+});
+
 describe('trainModel on the fixtures', () => {
   it('reaches test accuracy >= 0.93 on breast_cancer.csv', async () => {
     const fixture = prepareFixture('breast_cancer.csv', 'benign', 'BINARY_CLASSIFICATION');
