@@ -154,19 +154,19 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainingSu
   let lastYield = started;
   let stopReason: StopReason = 'COMPLETED';
   let stopDetail = `completed ${hyperparameters.epochs} epochs`;
+  let accumulator: EpochAccumulator | undefined;
 
   try {
     epochs: for (let epoch = 1; epoch <= hyperparameters.epochs; epoch++) {
       const epochStarted = performance.now();
       shuffleRandom.shuffle(order);
-      const accumulator = new EpochAccumulator(tf, task, targetScale);
+      accumulator = new EpochAccumulator(tf, task, targetScale);
       for (let b = 0; b < batchesPerEpoch; b++) {
         if (performance.now() - lastYield >= YIELD_INTERVAL_MS) {
           await new Promise<void>((resolve) => setImmediate(resolve));
           lastYield = performance.now();
         }
         if (shouldStop?.()) {
-          accumulator.dispose();
           stopReason = 'CANCELLED';
           stopDetail = `cancelled during epoch ${epoch}`;
           break epochs;
@@ -183,13 +183,15 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainingSu
         accumulator.add(result.loss, result.sums, count);
       }
       const train = accumulator.finish();
+      const validationMetrics = validationTensors ? evaluate(tf, model, task, validationTensors, targetScale) : undefined;
+      const now = performance.now();
       const metrics: EpochMetrics = {
         epoch,
         train,
-        validation: validationTensors ? evaluate(tf, model, task, validationTensors, targetScale) : undefined,
-        elapsedMs: performance.now() - started,
-        epochMs: performance.now() - epochStarted,
-        samplesPerSecond: rows / ((performance.now() - epochStarted) / 1000),
+        validation: validationMetrics,
+        elapsedMs: now - started,
+        epochMs: now - epochStarted,
+        samplesPerSecond: rows / ((now - epochStarted) / 1000),
       };
       history.push(metrics);
       await onEpochEnd?.(metrics);
@@ -221,6 +223,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainingSu
       durationMs: performance.now() - started,
     };
   } finally {
+    accumulator?.dispose();
     stopper?.dispose();
     validationTensors?.x.dispose();
     validationTensors?.y.dispose();
