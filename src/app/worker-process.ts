@@ -8,6 +8,8 @@ import { logger } from '../infra/logger';
 import { backendInfo } from '../ml/tf-backend';
 import { RunExecutor } from '../services/runs/run-executor';
 import { RunReaper } from '../services/runs/run-reaper';
+import { createStudyJob } from '../services/optimization/study-job';
+import { createTrialJob } from '../services/optimization/trial-job';
 import { createDomainServices } from '../services/services';
 import { createTrainingJob } from '../services/training/training-job';
 
@@ -41,6 +43,13 @@ export async function runWorkerProcess(config: Config, onShutdownSignal: (stop: 
   await queue.work(
     RUN_QUEUES.TRAINING,
     executor.jobHandler(createTrainingJob({ datasets: services.datasets, models: services.models, events, tensorboardDir: config.tensorboardDir })),
+    { concurrency: 1 },
+  );
+  // A study's coordinator mostly waits on its trials, so several fit beside the trials' training.
+  await queue.work(RUN_QUEUES.OPTIMIZATION, executor.jobHandler(createStudyJob({ prisma, optimization: services.optimization })), { concurrency: 8 });
+  await queue.work(
+    RUN_QUEUES.TRIAL,
+    executor.jobHandler(createTrialJob({ prisma, datasets: services.datasets, models: services.models, events, tensorboardDir: config.tensorboardDir })),
     { concurrency: 1 },
   );
   reaper.start();

@@ -5,6 +5,7 @@ import { DeploymentService } from './deployments/deployment.service';
 import type { EventPublisher } from './events/event-publisher';
 import { ModelVersionService } from './model-versions/model-version.service';
 import { ModelService } from './models/model.service';
+import { OptimizationService } from './optimization/optimization.service';
 import { PredictionService } from './predictions/prediction.service';
 import { RunStore } from './runs/run-store';
 import { TrainingService, type RunEnqueuer } from './training/training.service';
@@ -18,6 +19,7 @@ export interface DomainServices {
   runStore: RunStore;
   deployments: DeploymentService;
   predictions: PredictionService;
+  optimization: OptimizationService;
 }
 
 export interface ServiceDependencies {
@@ -42,5 +44,6 @@ export function createDomainServices({ prisma, events, queue, config }: ServiceD
     modelVersions,
     deployments,
     predictions: new PredictionService(prisma, deployments, modelVersions),
+    optimization: new OptimizationService(prisma, events, queue, runStore, models, datasets),
   };
 }

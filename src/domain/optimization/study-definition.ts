@@ -1,0 +1,154 @@
+/**
+ * A hyperparameter optimization study as stored on its OPTIMIZATION run (`Run.hyperparameters`):
+ * objective, search space, strategy, budget, pruning and the training hyperparameters every
+ * trial starts from. Also how one trial's sampled parameters become the hyperparameters and
+ * architecture it trains with.
+ */
+import { ValidationError } from '../errors';
+import type { TrainingRunHyperparameters } from '../runs/training-hyperparameters';
+import { MONITORS, type Monitor } from '../../ml/hyperparameters';
+import type { Architecture } from '../../ml/model-builder';
+import type { ModelTask } from '../../ml/tf-types';
+import type { SearchSpace, SearchStrategy } from './search-space';
+import type { Direction, Params } from './trial';
+
+export const SEARCH_STRATEGIES: readonly SearchStrategy[] = ['GRID', 'RANDOM', 'TPE'];
+export const DIRECTIONS: readonly Direction[] = ['MINIMIZE', 'MAXIMIZE'];
+export const PRUNING_KINDS = ['MEDIAN', 'NONE'] as const;
+export type PruningKind = (typeof PRUNING_KINDS)[number];
+
+/** Bounds on a study's budget. */
+export const STUDY_LIMITS = { maxTrials: 1000, maxParallelism: 64, maxWarmupEpochs: 10_000, maxStartupTrials: 1000 } as const;
+
+/** The per-epoch metric a study optimizes, and whether smaller or larger is better. */
+export interface StudyObjective {
+  metric: Monitor;
+  direction: Direction;
+}
+
+/** MEDIAN pruning settings; `NONE` never prunes. */
+export interface StudyPruning {
+  kind: PruningKind;
+  /** Epochs at the start of each trial that are never pruned. */
+  warmupEpochs: number;
+  /** Trials that must have completed before any trial is pruned. */
+  startupTrials: number;
+}
+
+/** The normalized, JSON-serializable study stored on the OPTIMIZATION run. */
+export interface StudyDefinition {
+  objective: StudyObjective;
+  searchSpace: SearchSpace;
+  strategy: SearchStrategy;
+  maxTrials: number;
+  parallelism: number;
+  pruning: StudyPruning;
+  seed: number;
+  /** What every trial trains with before its sampled parameters are applied. */
+  baseHyperparameters: TrainingRunHyperparameters;
+}
+
+/** Defaults of the pruning input: MEDIAN after 1 warm-up epoch and 5 completed trials (Optuna's startup). */
+export const DEFAULT_PRUNING: Readonly<StudyPruning> = Object.freeze({ kind: 'MEDIAN', warmupEpochs: 1, startupTrials: 5 });
+
+/**
+ * Checks the objective: the metric must be one the trainer reports per epoch for `task`
+ * (`val_` metrics need a validation split).
+ */
+export function validateObjective(
+  input: { metric?: unknown; direction?: unknown } | null | undefined,
+  context: { task: ModelTask; hasValidation: boolean },
+  field = 'input.objective',
+): StudyObjective {
+  const metric = input?.metric;
+  const direction = input?.direction;
+  if (typeof metric !== 'string' || !(MONITORS as readonly string[]).includes(metric)) {
+    throw new ValidationError(`objective.metric must be one of ${MONITORS.join(', ')}, got ${JSON.stringify(metric)}`, { field: `${field}.metric` });
+  }
+  const regression = context.task === 'REGRESSION';
+  if (regression ? metric.endsWith('accuracy') : metric.endsWith('mae') || metric.endsWith('rmse')) {
+    throw new ValidationError(`${metric} is not reported for ${context.task} models`, { field: `${field}.metric` });
+  }
+  if (metric.startsWith('val_') && !context.hasValidation) {
+    throw new ValidationError(`${metric} needs a validation split (baseHyperparameters.split.validation > 0)`, { field: `${field}.metric` });
+  }
+  if (typeof direction !== 'string' || !(DIRECTIONS as readonly string[]).includes(direction)) {
+    throw new ValidationError(`objective.direction must be MINIMIZE or MAXIMIZE, got ${JSON.stringify(direction)}`, { field: `${field}.direction` });
+  }
+  return { metric: metric as Monitor, direction: direction as Direction };
+}
+
+/** Checks the budget: 1 <= parallelism, both within {@link STUDY_LIMITS}. */
+export function validateBudget(maxTrials: unknown, parallelism: unknown, prefix = 'input'): { maxTrials: number; parallelism: number } {
+  if (!isIntegerIn(maxTrials, 1, STUDY_LIMITS.maxTrials)) {
+    throw new ValidationError(`maxTrials must be an integer from 1 to ${STUDY_LIMITS.maxTrials}, got ${String(maxTrials)}`, { field: `${prefix}.maxTrials` });
+  }
+  if (!isIntegerIn(parallelism, 1, STUDY_LIMITS.maxParallelism)) {
+    throw new ValidationError(`parallelism must be an integer from 1 to ${STUDY_LIMITS.maxParallelism}, got ${String(parallelism)}`, {
+      field: `${prefix}.parallelism`,
+    });
+  }
+  return { maxTrials: maxTrials as number, parallelism: parallelism as number };
+}
+
+/** Checks the pruning input and fills in {@link DEFAULT_PRUNING} for what is absent. */
+export function validatePruning(
+  input: { kind?: unknown; warmupEpochs?: unknown; startupTrials?: unknown } | null | undefined,
+  field = 'input.pruning',
+): StudyPruning {
+  const kind = input?.kind ?? DEFAULT_PRUNING.kind;
+  const warmupEpochs = input?.warmupEpochs ?? DEFAULT_PRUNING.warmupEpochs;
+  const startupTrials = input?.startupTrials ?? DEFAULT_PRUNING.startupTrials;
+  if (typeof kind !== 'string' || !(PRUNING_KINDS as readonly string[]).includes(kind)) {
+    throw new ValidationError(`pruning.kind must be MEDIAN or NONE, got ${JSON.stringify(kind)}`, { field: `${field}.kind` });
+  }
+  if (!isIntegerIn(warmupEpochs, 0, STUDY_LIMITS.maxWarmupEpochs)) {
+    throw new ValidationError(`pruning.warmupEpochs must be an integer from 0 to ${STUDY_LIMITS.maxWarmupEpochs}, got ${String(warmupEpochs)}`, {
+      field: `${field}.warmupEpochs`,
+    });
+  }
+  if (!isIntegerIn(startupTrials, 1, STUDY_LIMITS.maxStartupTrials)) {
+    throw new ValidationError(`pruning.startupTrials must be an integer from 1 to ${STUDY_LIMITS.maxStartupTrials}, got ${String(startupTrials)}`, {
+      field: `${field}.startupTrials`,
+    });
+  }
+  return { kind: kind as PruningKind, warmupEpochs: warmupEpochs as number, startupTrials: startupTrials as number };
+}
+
+/** What one trial trains with. */
+export interface TrialConfiguration {
+  hyperparameters: TrainingRunHyperparameters;
+  architecture: Architecture;
+}
+
+const LAYER_PARAM = /^(units|dropout)\[(\d+)\]$/;
+
+/**
+ * Applies a trial's sampled parameters over the study's base: `learningRate`, `batchSize`,
+ * `optimizer` and `epochs` replace the base hyperparameters; `units[i]` and `dropout[i]` replace
+ * those of hidden layer i of the model's architecture. The inputs are not modified.
+ */
+export function trialConfiguration(base: TrainingRunHyperparameters, architecture: Architecture, params: Params): TrialConfiguration {
+  const hyperparameters: TrainingRunHyperparameters = { ...base };
+  const layers = architecture.layers.map((layer) => ({ ...layer }));
+  for (const [name, value] of Object.entries(params)) {
+    const layer = LAYER_PARAM.exec(name);
+    if (layer) {
+      const target = layers[Number(layer[2])];
+      if (!target) throw new ValidationError(`${name} refers to a hidden layer the model does not have`, { field: `input.searchSpace.${name}` });
+      if (layer[1] === 'units') target.units = value as number;
+      else target.dropout = value as number;
+    } else if (name === 'learningRate' || name === 'batchSize' || name === 'epochs') {
+      hyperparameters[name] = value as number;
+    } else if (name === 'optimizer') {
+      hyperparameters.optimizer = value as TrainingRunHyperparameters['optimizer'];
+    } else {
+      throw new ValidationError(`Unknown search parameter ${name}`, { field: `input.searchSpace.${name}` });
+    }
+  }
+  return { hyperparameters, architecture: { ...architecture, layers } };
+}
+
+function isIntegerIn(value: unknown, low: number, high: number): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= low && value <= high;
+}

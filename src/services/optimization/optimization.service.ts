@@ -1,0 +1,220 @@
+import type { Prisma, Run } from '../../generated/prisma/client';
+import { isUuid } from '../../domain/common/uuid';
+import { InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors';
+import { rankTrials, type LeaderboardEntry } from '../../domain/optimization/leaderboard';
+import { validateSearchSpace, type SearchParameterInput, type SearchStrategy } from '../../domain/optimization/search-space';
+import {
+  SEARCH_STRATEGIES,
+  trialConfiguration,
+  validateBudget,
+  validateObjective,
+  validatePruning,
+  type StudyDefinition,
+} from '../../domain/optimization/study-definition';
+import type { Params } from '../../domain/optimization/trial';
+import { parseTrainingHyperparameters } from '../../domain/runs/training-hyperparameters';
+import type { PrismaClient } from '../../infra/db/prisma-client';
+import { RUN_QUEUES } from '../../infra/queue/job-queue';
+import { logger } from '../../infra/logger';
+import { validateArchitecture, type Architecture } from '../../ml/model-builder';
+import type { DatasetService } from '../datasets/dataset.service';
+import type { EventPublisher } from '../events/event-publisher';
+import type { ModelService } from '../models/model.service';
+import type { RunStore } from '../runs/run-store';
+import type { RunEnqueuer } from '../training/training.service';
+import { loadStudyTrials, studyDefinitionOf, type StudyTrial, type TrialSummary } from './study-trials';
+
+export interface StartOptimizationInput {
+  modelId: string;
+  datasetVersionId: string;
+  objective: { metric: string; direction: string };
+  /** See `src/domain/optimization/search-space.ts` for the parameter shape. */
+  searchSpace: readonly SearchParameterInput[];
+  strategy: string;
+  maxTrials: number;
+  parallelism?: number | null;
+  pruning?: { kind?: string | null; warmupEpochs?: number | null; startupTrials?: number | null } | null;
+  /** Seeds the sampler, and the trials' training unless baseHyperparameters has its own seed. */
+  seed?: number | null;
+  /** Training hyperparameters of every trial before the sampled ones are applied (as startTrainingRun takes them). */
+  baseHyperparameters?: unknown;
+}
+
+/** A study's leaderboard entry with the trial's run id. */
+export interface StudyLeaderboardEntry extends LeaderboardEntry {
+  trialRunId: string;
+}
+
+/** What a finished study stores in its summary. */
+export interface StudySummary {
+  trialCount: number;
+  completed: number;
+  pruned: number;
+  failed: number;
+  /** True when a GRID study ran out of points before maxTrials. */
+  exhausted: boolean;
+  bestTrialId: string | null;
+  bestTrialNumber: number | null;
+  bestValue: number | null;
+  /** The model version the best trial registered. */
+  bestModelVersionId: string | null;
+}
+
+const SEED_BOUND = 2 ** 31;
+
+/**
+ * Hyperparameter optimization studies from the API's side: validate and queue a study (an
+ * OPTIMIZATION run), create its trials (TRIAL runs, used by the study's coordinator job), cancel
+ * it with its trials, and read trials and leaderboard.
+ */
+export class OptimizationService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly events: EventPublisher,
+    private readonly queue: RunEnqueuer,
+    private readonly store: RunStore,
+    private readonly models: ModelService,
+    private readonly datasets: DatasetService,
+  ) {}
+
+  /** Validates the study, stores it as a QUEUED OPTIMIZATION run and enqueues its coordinator job. */
+  async startOptimization(input: StartOptimizationInput): Promise<Run> {
+    const model = await this.models.requireModel(input.modelId, 'input.modelId');
+    const version = await this.datasets.requireVersion(input.datasetVersionId, 'input.datasetVersionId');
+    if (version.datasetId !== model.datasetId) {
+      throw new ValidationError(`dataset version ${version.id} belongs to another dataset than model "${model.name}" was defined on`, {
+        field: 'input.datasetVersionId',
+      });
+    }
+    const architecture = model.architecture as Architecture;
+    validateArchitecture(architecture, model.task, 'model');
+    const strategy = input.strategy as SearchStrategy;
+    if (!SEARCH_STRATEGIES.includes(strategy)) {
+      throw new ValidationError(`strategy must be one of ${SEARCH_STRATEGIES.join(', ')}, got ${JSON.stringify(input.strategy)}`, { field: 'input.strategy' });
+    }
+    const seed = input.seed ?? undefined;
+    if (seed !== undefined && !(Number.isSafeInteger(seed) && seed >= 0)) {
+      throw new ValidationError(`seed must be a non-negative integer, got ${String(seed)}`, { field: 'input.seed' });
+    }
+    const studySeed = seed ?? Math.floor(Math.random() * SEED_BOUND);
+    const baseHyperparameters = parseTrainingHyperparameters(input.baseHyperparameters ?? {}, {
+      task: model.task,
+      labelClasses: version.labelClasses ?? undefined,
+      randomSeed: () => studySeed,
+      fieldPrefix: 'input.baseHyperparameters',
+    });
+    const searchSpace = validateSearchSpace(input.searchSpace, { strategy, layerCount: architecture.layers.length });
+    const objective = validateObjective(input.objective, { task: model.task, hasValidation: baseHyperparameters.split.validation > 0 });
+    const budget = validateBudget(input.maxTrials, input.parallelism ?? 1);
+    const pruning = validatePruning(input.pruning);
+    const definition: StudyDefinition = { objective, searchSpace, strategy, ...budget, pruning, seed: studySeed, baseHyperparameters };
+
+    const study = await this.prisma.run.create({
+      data: {
+        kind: 'OPTIMIZATION',
+        modelId: model.id,
+        datasetVersionId: version.id,
+        hyperparameters: definition as unknown as Prisma.InputJsonValue,
+      },
+    });
+    await this.queue.enqueueRun(RUN_QUEUES.OPTIMIZATION, study.id);
+    logger.info({ studyId: study.id, strategy, maxTrials: budget.maxTrials, parallelism: budget.parallelism }, 'optimization study queued');
+    await this.events.publish('runUpdated', { id: study.id, status: study.status, cancelRequested: false }, study.id);
+    return study;
+  }
+
+  /**
+   * Creates trial `trialNumber` of `study` with `params` as a QUEUED TRIAL run and enqueues it.
+   * The hyperparameters stored on the trial are the base ones with the params applied, plus the
+   * trial's `architecture` (hidden layers with sampled units and dropout).
+   */
+  async createTrial(study: Run, trialNumber: number, params: Params): Promise<Run> {
+    const definition = studyDefinitionOf(study);
+    const model = await this.models.requireModel(study.modelId);
+    const { hyperparameters, architecture } = trialConfiguration(definition.baseHyperparameters, model.architecture as Architecture, params);
+    const summary: TrialSummary = { trialNumber, params };
+    const trial = await this.prisma.run.create({
+      data: {
+        kind: 'TRIAL',
+        modelId: study.modelId,
+        datasetVersionId: study.datasetVersionId,
+        parentRunId: study.id,
+        hyperparameters: { ...hyperparameters, architecture } as unknown as Prisma.InputJsonValue,
+        summary: summary as unknown as Prisma.InputJsonValue,
+      },
+    });
+    await this.queue.enqueueRun(RUN_QUEUES.TRIAL, trial.id);
+    await this.events.publish('runUpdated', { id: trial.id, status: trial.status, cancelRequested: false }, trial.id);
+    return trial;
+  }
+
+  /**
+   * Cancels a study and every trial of it still queued or running (queued ones end at once,
+   * running ones stop within their cancel latency).
+   * @throws NotFoundError when `studyId` is not a study.
+   */
+  async cancelStudy(studyId: string): Promise<Run> {
+    await this.requireStudy(studyId);
+    let cancelled: Run;
+    try {
+      cancelled = (await this.store.requestCancel(studyId)).run;
+    } catch (error) {
+      // A study that already ended may still have trials a lost coordinator left behind.
+      if (!(error instanceof InvalidStateError)) throw error;
+      cancelled = await this.requireStudy(studyId);
+    }
+    await this.cancelActiveTrials(studyId);
+    return cancelled;
+  }
+
+  /** Cancels the study's QUEUED and RUNNING trials; returns how many it asked to stop. */
+  async cancelActiveTrials(studyId: string): Promise<number> {
+    const active = await this.prisma.run.findMany({ where: { parentRunId: studyId, status: { in: ['QUEUED', 'RUNNING'] } }, select: { id: true } });
+    for (const { id } of active) {
+      try {
+        await this.store.requestCancel(id);
+      } catch (error) {
+        // The trial ended between the read and the cancel: nothing left to stop.
+        if (!(error instanceof InvalidStateError)) throw error;
+      }
+    }
+    return active.length;
+  }
+
+  /** The study, or null (also for a non-UUID id or a run of another kind). */
+  async findStudy(id: string): Promise<Run | null> {
+    if (!isUuid(id)) return null;
+    const run = await this.prisma.run.findUnique({ where: { id } });
+    return run?.kind === 'OPTIMIZATION' ? run : null;
+  }
+
+  /** @throws NotFoundError */
+  async requireStudy(id: string): Promise<Run> {
+    const study = await this.findStudy(id);
+    if (!study) throw new NotFoundError('Study', id);
+    return study;
+  }
+
+  /** The study's trials in trial-number order, with their search records. */
+  async trials(studyId: string): Promise<StudyTrial[]> {
+    const study = await this.requireStudy(studyId);
+    return loadStudyTrials(this.prisma, study.id, studyDefinitionOf(study).objective.metric);
+  }
+
+  /** Completed trials ranked by the objective, best first. */
+  async leaderboard(studyId: string): Promise<StudyLeaderboardEntry[]> {
+    const study = await this.requireStudy(studyId);
+    const definition = studyDefinitionOf(study);
+    const trials = await loadStudyTrials(this.prisma, study.id, definition.objective.metric, { epochs: false });
+    return leaderboardOf(trials, definition);
+  }
+}
+
+/** Ranks `trials` by the study's objective. */
+export function leaderboardOf(trials: readonly StudyTrial[], definition: StudyDefinition): StudyLeaderboardEntry[] {
+  const runIdOf = new Map(trials.map((t) => [t.record.number, t.run.id]));
+  return rankTrials(
+    trials.map((t) => t.record),
+    definition.objective.direction,
+  ).map((entry) => ({ ...entry, trialRunId: runIdOf.get(entry.trialNumber)! }));
+}

@@ -1,0 +1,104 @@
+import { createSampler } from '../../domain/optimization/sampler';
+import type { PrismaClient } from '../../infra/db/prisma-client';
+import type { ExecuteRun } from '../runs/run-executor';
+import { leaderboardOf, type OptimizationService, type StudySummary } from './optimization.service';
+import { loadStudyTrials, studyDefinitionOf, type StudyTrial } from './study-trials';
+
+export interface StudyJobDependencies {
+  prisma: PrismaClient;
+  optimization: OptimizationService;
+  /** How often the coordinator looks at its trials. @default 200 */
+  pollIntervalMs?: number;
+}
+
+const ACTIVE = new Set(['QUEUED', 'RUNNING']);
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
+
+/**
+ * The coordinator of an OPTIMIZATION run (a study), on a worker. It keeps no state of its own:
+ * each round it reads the study's trials from the database, so a coordinator re-run after a crash
+ * (the reaper re-queues the study) carries on where the dead one stopped.
+ *
+ * Each round: while fewer than `parallelism` trials are QUEUED or RUNNING and fewer than
+ * `maxTrials` exist, ask the sampler for the next parameters (given every trial so far) and create
+ * the trial as a TRIAL run on the trial queue, where any worker process takes it. The study ends
+ * when `maxTrials` trials (or every grid point) have run and none is active; its summary names the
+ * best trial and the model version that trial registered.
+ *
+ * When the study is cancelled, the coordinator cancels its queued and running trials. When the
+ * study was taken from this worker (it looked dead), it stops and leaves the trials alone.
+ */
+export function createStudyJob(deps: StudyJobDependencies): ExecuteRun {
+  const pollIntervalMs = deps.pollIntervalMs ?? 200;
+  return async (study, context) => {
+    const definition = studyDefinitionOf(study);
+    const { maxTrials, parallelism } = definition;
+    const metric = definition.objective.metric;
+    const sampler = createSampler(definition.searchSpace, { strategy: definition.strategy, direction: definition.objective.direction, seed: definition.seed });
+    let exhausted = false;
+    let trials: StudyTrial[] = [];
+    for (;;) {
+      if (context.shouldStop()) {
+        const row = await deps.prisma.run.findUnique({ where: { id: study.id }, select: { cancelRequested: true } });
+        if (row?.cancelRequested) {
+          const count = await deps.optimization.cancelActiveTrials(study.id);
+          context.logger.info({ cancelledTrials: count }, 'study cancelled; its active trials were cancelled');
+        }
+        return { summary: { ...summarize(trials, definition, exhausted, null) } };
+      }
+      trials = await loadStudyTrials(deps.prisma, study.id, metric);
+      let active = trials.filter((t) => ACTIVE.has(t.run.status)).length;
+      while (!exhausted && trials.length < maxTrials && active < parallelism) {
+        const params = sampler.suggest(trials.map((t) => t.record));
+        if (params === null) {
+          exhausted = true;
+          break;
+        }
+        const number = trials.length;
+        const run = await deps.optimization.createTrial(study, number, params);
+        context.logger.info({ trial: number, trialRunId: run.id, params }, 'trial queued');
+        trials.push({ run, record: { number, state: 'RUNNING', params, intermediateValues: [] } });
+        active += 1;
+      }
+      if (active === 0 && (exhausted || trials.length >= maxTrials)) break;
+      await sleep(pollIntervalMs, context.signal);
+    }
+    const best = leaderboardOf(trials, definition)[0] ?? null;
+    const version = best ? await deps.prisma.modelVersion.findUnique({ where: { runId: best.trialRunId }, select: { id: true } }) : null;
+    const summary = summarize(trials, definition, exhausted, best ? { ...best, modelVersionId: version?.id ?? null } : null);
+    context.logger.info({ trials: trials.length, bestTrial: summary.bestTrialNumber, bestValue: summary.bestValue }, 'study finished');
+    return { summary: { ...summary } };
+  };
+}
+
+function summarize(
+  trials: readonly StudyTrial[],
+  definition: { objective: { metric: string } },
+  exhausted: boolean,
+  best: { trialRunId: string; trialNumber: number; value: number; modelVersionId: string | null } | null,
+): StudySummary & { metric: string } {
+  const count = (state: string) => trials.filter((t) => t.record.state === state).length;
+  return {
+    metric: definition.objective.metric,
+    trialCount: trials.length,
+    completed: count('COMPLETE'),
+    pruned: count('PRUNED'),
+    failed: count('FAILED'),
+    exhausted,
+    bestTrialId: best?.trialRunId ?? null,
+    bestTrialNumber: best?.trialNumber ?? null,
+    bestValue: best?.value ?? null,
+    bestModelVersionId: best?.modelVersionId ?? null,
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * A study's trials as the search algorithms see them, read from the database: everything the
+ * coordinator, the trial jobs and the API need is rebuilt from the TRIAL runs and their epochs,
+ * so no process holds state a crash could lose.
+ *
+ * A TRIAL run's `summary` carries `{ trialNumber, params }` from creation on, and after it ends
+ * successfully also `{ objective, pruned, pruneReason }`. Its status maps to the trial state:
+ * QUEUED/RUNNING -> RUNNING; SUCCEEDED with `pruned` -> PRUNED; SUCCEEDED -> COMPLETE (value =
+ * `objective`); FAILED/CANCELLED -> FAILED.
+ */
+import type { Run, RunEpoch } from '../../generated/prisma/client';
+import type { StudyDefinition } from '../../domain/optimization/study-definition';
+import type { IntermediateValue, Params, TrialRecord, TrialState } from '../../domain/optimization/trial';
+import type { PrismaClient } from '../../infra/db/prisma-client';
+
+/** What a TRIAL run's summary holds (the training summary's fields come alongside). */
+export interface TrialSummary {
+  trialNumber: number;
+  params: Params;
+  /** The objective metric at the epoch whose weights the trial kept; null when it did not finish. */
+  objective?: number | null;
+  pruned?: boolean;
+  /** Why the trial was pruned (MEDIAN pruner's words). */
+  pruneReason?: string | null;
+}
+
+/** A trial run with its search record. */
+export interface StudyTrial {
+  run: Run;
+  record: TrialRecord;
+}
+
+/** The trial's summary fields, or null for a run that is not a trial. */
+export function trialSummaryOf(run: Pick<Run, 'summary'>): TrialSummary | null {
+  const summary = run.summary as Partial<TrialSummary> | null;
+  if (!summary || typeof summary.trialNumber !== 'number' || typeof summary.params !== 'object' || summary.params === null) return null;
+  return summary as TrialSummary;
+}
+
+/** The study stored on an OPTIMIZATION run. */
+export function studyDefinitionOf(run: Pick<Run, 'hyperparameters'>): StudyDefinition {
+  return run.hyperparameters as unknown as StudyDefinition;
+}
+
+function stateOf(run: Run, summary: TrialSummary): TrialState {
+  switch (run.status) {
+    case 'QUEUED':
+    case 'RUNNING':
+      return 'RUNNING';
+    case 'SUCCEEDED':
+      return summary.pruned ? 'PRUNED' : 'COMPLETE';
+    default:
+      return 'FAILED';
+  }
+}
+
+/** The objective's values per epoch, in epoch order (epochs without the metric are left out). */
+export function intermediateValuesOf(epochs: readonly Pick<RunEpoch, 'epoch' | 'metrics'>[], metric: string): IntermediateValue[] {
+  const values: IntermediateValue[] = [];
+  for (const epoch of epochs) {
+    const value = (epoch.metrics as Record<string, unknown>)[metric];
+    if (typeof value === 'number') values.push({ step: epoch.epoch, value });
+  }
+  return values.sort((a, b) => a.step - b.step);
+}
+
+/** The search record of one trial run. */
+export function trialRecordOf(run: Run, epochs: readonly Pick<RunEpoch, 'epoch' | 'metrics'>[], metric: string): TrialRecord | null {
+  const summary = trialSummaryOf(run);
+  if (!summary) return null;
+  const state = stateOf(run, summary);
+  return {
+    number: summary.trialNumber,
+    state,
+    params: summary.params,
+    value: state === 'COMPLETE' ? (summary.objective ?? null) : null,
+    intermediateValues: intermediateValuesOf(epochs, metric),
+  };
+}
+
+/**
+ * Every trial of a study with its record, in trial-number order.
+ * @param options.epochs false skips the epochs (cheaper; records then have no intermediate values).
+ */
+export async function loadStudyTrials(prisma: PrismaClient, studyId: string, metric: string, options: { epochs?: boolean } = {}): Promise<StudyTrial[]> {
+  const withEpochs = options.epochs ?? true;
+  const runs = await prisma.run.findMany({
+    where: { parentRunId: studyId, kind: 'TRIAL' },
+    include: withEpochs ? { epochs: { select: { epoch: true, metrics: true } } } : undefined,
+  });
+  const trials: StudyTrial[] = [];
+  for (const run of runs) {
+    const { epochs = [], ...row } = run as Run & { epochs?: Pick<RunEpoch, 'epoch' | 'metrics'>[] };
+    const record = trialRecordOf(row as Run, epochs, metric);
+    if (record) trials.push({ run: row as Run, record });
+  }
+  return trials.sort((a, b) => a.record.number - b.record.number);
+}

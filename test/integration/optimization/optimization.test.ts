@@ -1,0 +1,243 @@
+import { Pool } from 'pg';
+import { loadConfig } from '../../../src/config/config';
+import { ValidationError } from '../../../src/domain/errors';
+import type { Run } from '../../../src/generated/prisma/client';
+import { createPrismaClient, type PrismaClient } from '../../../src/infra/db/prisma-client';
+import { NotifyEventPublisher } from '../../../src/infra/events/notify-event-publisher';
+import { createPgPubSub, type PgPubSub } from '../../../src/infra/events/pg-pubsub';
+import { JobQueue, RUN_QUEUES } from '../../../src/infra/queue/job-queue';
+import type { StartOptimizationInput } from '../../../src/services/optimization/optimization.service';
+import { createStudyJob } from '../../../src/services/optimization/study-job';
+import { createTrialJob } from '../../../src/services/optimization/trial-job';
+import { RunExecutor, type RunExecutionContext } from '../../../src/services/runs/run-executor';
+import { RunReaper } from '../../../src/services/runs/run-reaper';
+import { createDomainServices, type DomainServices } from '../../../src/services/services';
+import { OptimizationService } from '../../../src/services/optimization/optimization.service';
+import { logger } from '../../../src/infra/logger';
+import { fixtureCsv } from '../../support/fixtures';
+import { createTestDatabase, type TestDatabase } from '../../support/test-database';
+import { sleep, waitFor } from '../../support/wait-for';
+
+type TrialSummary = { trialNumber: number; params: Record<string, number | string>; objective: number | null; pruned: boolean; pruneReason: string | null };
+
+/**
+ * Studies through the real pieces: the optimization service queues a study on pg-boss, an
+ * in-process worker (the executor and jobs of `mlplane worker`) coordinates it and trains its
+ * trials with tfjs on breast_cancer.csv.
+ */
+describe('optimization studies on a worker', () => {
+  let db: TestDatabase;
+  let prisma: PrismaClient;
+  let pool: Pool;
+  let pubSub: PgPubSub;
+  let queue: JobQueue;
+  let services: DomainServices;
+  let modelId: string;
+  let datasetVersionId: string;
+  let executor: RunExecutor;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    prisma = createPrismaClient(db.url, 8);
+    pool = new Pool({ connectionString: db.url, max: 2 });
+    pubSub = await createPgPubSub({ connectionString: db.url });
+    queue = new JobQueue({ connectionString: db.url, events: pubSub, poolSize: 3 });
+    await queue.start();
+    const events = new NotifyEventPublisher(pool);
+    services = createDomainServices({ prisma, events, queue, config: loadConfig({}) });
+    executor = new RunExecutor({ store: services.runStore, events: pubSub, heartbeatIntervalMs: 500 });
+    await queue.work(RUN_QUEUES.OPTIMIZATION, executor.jobHandler(createStudyJob({ prisma, optimization: services.optimization, pollIntervalMs: 100 })), {
+      concurrency: 2,
+    });
+    await queue.work(RUN_QUEUES.TRIAL, executor.jobHandler(createTrialJob({ prisma, datasets: services.datasets, models: services.models, events })), {
+      concurrency: 3,
+    });
+    const { version } = await services.datasets.createDataset({ name: 'bc', csv: fixtureCsv('breast_cancer'), labelColumn: 'benign' });
+    const model = await services.models.createModel({ name: 'bc-model', datasetId: version.datasetId, layers: [{ units: 8, activation: 'relu' }] });
+    modelId = model.id;
+    datasetVersionId = version.id;
+  }, 60_000);
+
+  afterAll(async () => {
+    await queue.stop({ graceful: false });
+    await pubSub.close();
+    await pool.end();
+    await prisma.$disconnect();
+    await db.drop();
+  });
+
+  const base = { epochs: 4, batchSize: 64, seed: 5, backend: 'CPU' };
+
+  function study(overrides: Partial<StartOptimizationInput>): StartOptimizationInput {
+    return {
+      modelId,
+      datasetVersionId,
+      objective: { metric: 'val_loss', direction: 'MINIMIZE' },
+      searchSpace: [{ name: 'learningRate', kind: 'LOG_UNIFORM', low: 0.001, high: 0.1 }],
+      strategy: 'RANDOM',
+      maxTrials: 2,
+      parallelism: 1,
+      pruning: { kind: 'NONE' },
+      seed: 1,
+      baseHyperparameters: base,
+      ...overrides,
+    };
+  }
+
+  async function ended(runId: string, timeoutMs = 90_000): Promise<Run> {
+    await waitFor(async () => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes((await prisma.run.findUniqueOrThrow({ where: { id: runId } })).status), timeoutMs, 50);
+    return prisma.run.findUniqueOrThrow({ where: { id: runId } });
+  }
+
+  async function trialsOf(studyId: string) {
+    const runs = await prisma.run.findMany({ where: { parentRunId: studyId }, include: { epochs: { orderBy: { epoch: 'asc' } } } });
+    return runs.map((run) => ({ ...run, trial: run.summary as unknown as TrialSummary })).sort((a, b) => a.trial.trialNumber - b.trial.trialNumber);
+  }
+
+  /** Most trials alive at one instant, each alive over [createdAt, finishedAt). */
+  function maxOverlap(trials: readonly Run[]): number {
+    const points = trials.flatMap((t) => [
+      { at: t.createdAt.getTime(), delta: 1 },
+      { at: t.finishedAt!.getTime(), delta: -1 },
+    ]);
+    points.sort((a, b) => a.at - b.at || a.delta - b.delta);
+    let alive = 0;
+    let most = 0;
+    for (const point of points) most = Math.max(most, (alive += point.delta));
+    return most;
+  }
+
+  it('enumerates exactly the grid, at most `parallelism` trials at once, and links the best trial version', async () => {
+    const started = await services.optimization.startOptimization(
+      study({
+        strategy: 'GRID',
+        maxTrials: 10,
+        parallelism: 2,
+        searchSpace: [
+          { name: 'learningRate', kind: 'CHOICE', values: [0.01, 0.05] },
+          { name: 'units[0]', kind: 'CHOICE', values: [4, 12] },
+        ],
+      }),
+    );
+    expect(started).toMatchObject({ kind: 'OPTIMIZATION', status: 'QUEUED' });
+    // Sampled independently of the trials' own timestamps.
+    let mostActive = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        mostActive = Math.max(mostActive, await prisma.run.count({ where: { parentRunId: started.id, status: { in: ['QUEUED', 'RUNNING'] } } }));
+        await sleep(20);
+      }
+    })();
+    const finished = await ended(started.id);
+    sampling = false;
+    await sampler;
+    expect(finished.error).toBeNull();
+    expect(finished.status).toBe('SUCCEEDED');
+
+    const trials = await trialsOf(started.id);
+    expect(trials.map((t) => t.trial.params)).toEqual([
+      { learningRate: 0.01, 'units[0]': 4 },
+      { learningRate: 0.01, 'units[0]': 12 },
+      { learningRate: 0.05, 'units[0]': 4 },
+      { learningRate: 0.05, 'units[0]': 12 },
+    ]);
+    for (const t of trials) {
+      expect(t.status).toBe('SUCCEEDED');
+      expect(t.kind).toBe('TRIAL');
+      expect(t.hyperparameters).toMatchObject({ learningRate: t.trial.params.learningRate, architecture: { layers: [{ units: t.trial.params['units[0]'] }] } });
+      expect(t.epochs).toHaveLength(4);
+      expect(t.trial.objective).toBe((t.epochs[3].metrics as { val_loss: number }).val_loss);
+    }
+    expect(maxOverlap(trials)).toBe(2);
+    expect(mostActive).toBeLessThanOrEqual(2);
+
+    // The best trial, found here from the stored epochs: lowest val_loss at the last epoch.
+    const best = trials.reduce((a, b) => ((b.epochs[3].metrics as { val_loss: number }).val_loss < (a.epochs[3].metrics as { val_loss: number }).val_loss ? b : a));
+    const version = await prisma.modelVersion.findUniqueOrThrow({ where: { runId: best.id } });
+    expect(finished.summary).toMatchObject({ trialCount: 4, completed: 4, pruned: 0, exhausted: true, bestTrialId: best.id, bestModelVersionId: version.id });
+    const leaderboard = await services.optimization.leaderboard(started.id);
+    expect(leaderboard.map((e) => e.trialRunId)[0]).toBe(best.id);
+    expect(leaderboard.map((e) => e.value)).toEqual([...trials.map((t) => t.trial.objective!)].sort((a, b) => a - b));
+  }, 120_000);
+
+  it('prunes a trial that learns far slower than the median, with the reason', async () => {
+    const started = await services.optimization.startOptimization(
+      study({
+        strategy: 'GRID',
+        maxTrials: 3,
+        parallelism: 1,
+        searchSpace: [{ name: 'learningRate', kind: 'CHOICE', values: [0.05, 0.03, 0.000001] }],
+        pruning: { kind: 'MEDIAN', warmupEpochs: 2, startupTrials: 2 },
+        baseHyperparameters: { ...base, epochs: 8 },
+      }),
+    );
+    const finished = await ended(started.id);
+    expect(finished.status).toBe('SUCCEEDED');
+    const [first, second, slow] = await trialsOf(started.id);
+    expect([first.trial.pruned, second.trial.pruned]).toEqual([false, false]);
+    expect(slow.status).toBe('SUCCEEDED');
+    expect(slow.trial.pruned).toBe(true);
+    // Pruned at the first epoch after the 2 warm-up epochs.
+    expect(slow.epochs).toHaveLength(3);
+    expect(slow.trial.pruneReason).toMatch(/^val_loss [\d.]+ at epoch 3 is worse than the median [\d.]+ of 2 finished trials at epoch 3$/);
+    expect(await prisma.modelVersion.count({ where: { runId: slow.id } })).toBe(0);
+    expect(finished.summary).toMatchObject({ trialCount: 3, completed: 2, pruned: 1 });
+  }, 120_000);
+
+  it('cancels its queued and running trials when the study is cancelled', async () => {
+    const started = await services.optimization.startOptimization(
+      study({ maxTrials: 6, parallelism: 2, baseHyperparameters: { ...base, epochs: 5000, batchSize: 8 } }),
+    );
+    await waitFor(async () => (await prisma.run.count({ where: { parentRunId: started.id, status: 'RUNNING' } })) === 2, 60_000, 50);
+    await services.optimization.cancelStudy(started.id);
+    expect((await ended(started.id, 10_000)).status).toBe('CANCELLED');
+    await waitFor(async () => (await prisma.run.count({ where: { parentRunId: started.id, status: { in: ['QUEUED', 'RUNNING'] } } })) === 0, 10_000, 50);
+    const trials = await trialsOf(started.id);
+    expect(trials.map((t) => t.status)).toEqual(['CANCELLED', 'CANCELLED']);
+  }, 120_000);
+
+  it('carries on a study whose coordinator died, from the trials in the database', async () => {
+    // A service whose study job never reaches the queue, so a "dead" worker can take the study.
+    const unqueued = new OptimizationService(prisma, new NotifyEventPublisher(pool), { enqueueRun: async () => null }, services.runStore, services.models, services.datasets);
+    const created = await unqueued.startOptimization(study({ strategy: 'RANDOM', maxTrials: 4, parallelism: 2 }));
+    const claimed = (await services.runStore.claimRun(created.id, 'dead-worker'))!;
+    // The dead coordinator creates two trials (on the real queue), then stops for good without ending the study.
+    const controller = new AbortController();
+    const dying: RunExecutionContext = {
+      workerId: 'dead-worker',
+      attempt: 1,
+      signal: controller.signal,
+      logger,
+      shouldStop: () => controller.signal.aborted,
+      recordEpoch: async () => false,
+    };
+    const coordinator = createStudyJob({ prisma, optimization: services.optimization, pollIntervalMs: 50 })(claimed, dying);
+    await waitFor(async () => (await prisma.run.count({ where: { parentRunId: created.id } })) === 2, 20_000, 20);
+    controller.abort();
+    await coordinator;
+    expect((await prisma.run.findUniqueOrThrow({ where: { id: created.id } })).status).toBe('RUNNING');
+
+    const reaper = new RunReaper({ store: services.runStore, queue, staleAfterMs: 1500, maxAttempts: 3 });
+    await sleep(1700);
+    expect((await reaper.sweep()).requeued).toContain(created.id);
+    const finished = await ended(created.id);
+    expect(finished.status).toBe('SUCCEEDED');
+    expect(finished.attempts).toBe(2);
+    const trials = await trialsOf(created.id);
+    expect(trials.map((t) => t.trial.trialNumber)).toEqual([0, 1, 2, 3]);
+    expect(trials.map((t) => t.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+    expect(finished.summary).toMatchObject({ trialCount: 4, completed: 4 });
+  }, 120_000);
+
+  it('rejects an invalid study with the field at fault', async () => {
+    await expect(services.optimization.startOptimization(study({ searchSpace: [{ name: 'units[3]', kind: 'CHOICE', values: [4] }] }))).rejects.toMatchObject({
+      location: { field: 'input.searchSpace[0].name' },
+    });
+    await expect(services.optimization.startOptimization(study({ objective: { metric: 'val_mae', direction: 'MINIMIZE' } }))).rejects.toBeInstanceOf(ValidationError);
+    await expect(services.optimization.startOptimization(study({ parallelism: 0 }))).rejects.toMatchObject({ location: { field: 'input.parallelism' } });
+    await expect(
+      services.optimization.startOptimization(study({ strategy: 'GRID', searchSpace: [{ name: 'learningRate', kind: 'UNIFORM', low: 0.01, high: 0.1 }] })),
+    ).rejects.toMatchObject({ location: { field: 'input.searchSpace.learningRate.gridPoints' } });
+  });
+});

@@ -1,0 +1,108 @@
+import { ValidationError } from '../../../src/domain/errors';
+import { trialConfiguration, validateBudget, validateObjective, validatePruning } from '../../../src/domain/optimization/study-definition';
+import type { TrainingRunHyperparameters } from '../../../src/domain/runs/training-hyperparameters';
+import type { Architecture } from '../../../src/ml/model-builder';
+import { finalObjective } from '../../../src/services/optimization/trial-job';
+
+const base: TrainingRunHyperparameters = {
+  epochs: 10,
+  batchSize: 32,
+  optimizer: 'ADAM',
+  learningRate: 0.001,
+  split: { train: 0.7, validation: 0.15, test: 0.15 },
+  seed: 3,
+  earlyStopping: null,
+  classWeights: null,
+  backend: 'CPU',
+};
+const architecture: Architecture = {
+  layers: [
+    { units: 16, activation: 'relu', dropout: 0.1 },
+    { units: 8, activation: 'tanh' },
+  ],
+};
+
+describe('trialConfiguration', () => {
+  it('applies training parameters to the hyperparameters and layer parameters to the architecture', () => {
+    const { hyperparameters, architecture: trial } = trialConfiguration(base, architecture, {
+      learningRate: 0.05,
+      optimizer: 'SGD',
+      batchSize: 8,
+      epochs: 3,
+      'units[1]': 64,
+      'dropout[0]': 0.4,
+      'dropout[1]': 0.2,
+    });
+    expect(hyperparameters).toEqual({ ...base, learningRate: 0.05, optimizer: 'SGD', batchSize: 8, epochs: 3 });
+    expect(trial).toEqual({
+      layers: [
+        { units: 16, activation: 'relu', dropout: 0.4 },
+        { units: 64, activation: 'tanh', dropout: 0.2 },
+      ],
+    });
+  });
+
+  it('leaves its inputs untouched', () => {
+    trialConfiguration(base, architecture, { 'units[0]': 2, learningRate: 0.5 });
+    expect(architecture.layers[0].units).toBe(16);
+    expect(base.learningRate).toBe(0.001);
+  });
+
+  it('rejects a layer the model does not have', () => {
+    expect(() => trialConfiguration(base, architecture, { 'units[2]': 4 })).toThrow(ValidationError);
+  });
+});
+
+describe('study input validation', () => {
+  it('accepts the per-epoch metrics of the task', () => {
+    expect(validateObjective({ metric: 'val_accuracy', direction: 'MAXIMIZE' }, { task: 'BINARY_CLASSIFICATION', hasValidation: true })).toEqual({
+      metric: 'val_accuracy',
+      direction: 'MAXIMIZE',
+    });
+    expect(validateObjective({ metric: 'val_rmse', direction: 'MINIMIZE' }, { task: 'REGRESSION', hasValidation: true }).metric).toBe('val_rmse');
+  });
+
+  it.each([
+    [{ metric: 'val_mae', direction: 'MINIMIZE' }, 'BINARY_CLASSIFICATION', true, 'input.objective.metric'],
+    [{ metric: 'accuracy', direction: 'MAXIMIZE' }, 'REGRESSION', true, 'input.objective.metric'],
+    [{ metric: 'val_loss', direction: 'MINIMIZE' }, 'REGRESSION', false, 'input.objective.metric'],
+    [{ metric: 'f1', direction: 'MAXIMIZE' }, 'BINARY_CLASSIFICATION', true, 'input.objective.metric'],
+    [{ metric: 'loss', direction: 'DOWN' }, 'REGRESSION', true, 'input.objective.direction'],
+  ] as const)('rejects objective %j for %s (validation split: %s)', (objective, task, hasValidation, field) => {
+    expect(() => validateObjective(objective, { task, hasValidation })).toThrow(expect.objectContaining({ location: { field } }));
+  });
+
+  it('checks the budget', () => {
+    expect(validateBudget(20, 4)).toEqual({ maxTrials: 20, parallelism: 4 });
+    expect(() => validateBudget(0, 1)).toThrow(expect.objectContaining({ location: { field: 'input.maxTrials' } }));
+    expect(() => validateBudget(5, 1.5)).toThrow(expect.objectContaining({ location: { field: 'input.parallelism' } }));
+  });
+
+  it('fills pruning defaults and checks the given values', () => {
+    expect(validatePruning(null)).toEqual({ kind: 'MEDIAN', warmupEpochs: 1, startupTrials: 5 });
+    expect(validatePruning({ kind: 'NONE' })).toEqual({ kind: 'NONE', warmupEpochs: 1, startupTrials: 5 });
+    expect(() => validatePruning({ kind: 'HYPERBAND' })).toThrow(expect.objectContaining({ location: { field: 'input.pruning.kind' } }));
+    expect(() => validatePruning({ warmupEpochs: -1 })).toThrow(expect.objectContaining({ location: { field: 'input.pruning.warmupEpochs' } }));
+    expect(() => validatePruning({ startupTrials: 0 })).toThrow(expect.objectContaining({ location: { field: 'input.pruning.startupTrials' } }));
+  });
+});
+
+describe('finalObjective', () => {
+  const values = [
+    { step: 1, value: 0.9 },
+    { step: 3, value: 0.5 },
+    { step: 2, value: 0.4 },
+  ];
+
+  it('is the value at the last epoch', () => {
+    expect(finalObjective(values, { restoredBestWeights: false })).toBe(0.5);
+  });
+
+  it('is the value at the best epoch when early stopping restored its weights', () => {
+    expect(finalObjective(values, { restoredBestWeights: true, bestEpoch: 2 })).toBe(0.4);
+  });
+
+  it('is null without values', () => {
+    expect(finalObjective([], {})).toBeNull();
+  });
+});
