@@ -12,6 +12,7 @@
  * Retries are off: a job is attempted once. Crash recovery belongs to the run reaper, which knows
  * whether a run made progress and re-enqueues it under its own policy.
  */
+import { Client } from 'pg';
 import PgBoss from 'pg-boss';
 import { publishEvent } from '../events/pg-pubsub';
 import { logger as rootLogger, type Logger } from '../logger';
@@ -61,6 +62,9 @@ export function followEvents(
     await iterator.return?.();
   };
 }
+
+/** Advisory lock key under which queues are created ("mlq" + 1). */
+const QUEUE_SETUP_LOCK_KEY = 0x6d6c7101;
 
 /** Handles one job; a rejection marks the job failed (it is not retried). */
 export type JobHandler<T> = (data: T, job: { id: string; name: string }) => Promise<unknown>;
@@ -125,15 +129,24 @@ export class JobQueue {
   /** Installs or migrates pg-boss's schema, starts its maintenance and creates the queues (idempotent). */
   async start(): Promise<void> {
     await this.boss.start();
-    for (const name of this.options.queues ?? Object.values(RUN_QUEUES)) {
-      await this.boss.createQueue(name, {
-        name,
-        // `short`: at most one job per singleton key waits in `created`, so enqueueing a run that is
-        // already waiting is a no-op; once its job is active, a re-queued run may enqueue again.
-        policy: 'short',
-        retryLimit: 0,
-        expireInSeconds: this.options.expireInSeconds ?? 23 * 3600,
-      });
+    // Processes starting together (replicas, tests) would deadlock in pg-boss's createQueue: take turns.
+    // A session lock needs one connection, not the pool.
+    const lock = new Client({ connectionString: this.options.connectionString });
+    await lock.connect();
+    await lock.query('SELECT pg_advisory_lock($1)', [QUEUE_SETUP_LOCK_KEY]);
+    try {
+      for (const name of this.options.queues ?? Object.values(RUN_QUEUES)) {
+        await this.boss.createQueue(name, {
+          name,
+          // `short`: at most one job per singleton key waits in `created`, so enqueueing a run that is
+          // already waiting is a no-op; once its job is active, a re-queued run may enqueue again.
+          policy: 'short',
+          retryLimit: 0,
+          expireInSeconds: this.options.expireInSeconds ?? 23 * 3600,
+        });
+      }
+    } finally {
+      await lock.end();
     }
   }
 

@@ -78,6 +78,12 @@ describe('DatasetService against PostgreSQL', () => {
     await expect(service.createDataset({ name: 'iris', csv: 'a,b\n1,x\n2,y\n', labelColumn: 'b' })).rejects.toBeInstanceOf(ConflictError);
     await expect(service.createDataset({ name: '', csv: 'a,b\n1,x\n2,y\n', labelColumn: 'b' })).rejects.toMatchObject({ location: { field: 'input.name' } });
     await expect(service.createDatasetVersion({ datasetId: '00000000-0000-0000-0000-000000000000', csv: 'a,b\n1,x\n' })).rejects.toBeInstanceOf(NotFoundError);
+    const small = new DatasetService(prisma, new NotifyEventPublisher(pool), { maxBytes: 12, maxColumns: 1000 });
+    await expect(small.createDataset({ name: 'too-big', csv: 'x,y\n1,a\n2,b\n3,a\n', labelColumn: 'y' })).rejects.toMatchObject({
+      code: 'BAD_USER_INPUT',
+      location: { field: 'input.csv' },
+      message: expect.stringMatching(/12/),
+    });
     expect(await counts()).toEqual(before);
   });
 
