@@ -3,6 +3,7 @@ import { DatasetResolver, DatasetVersionResolver } from './datasets/dataset.reso
 import { HealthResolver } from './health/health.resolver';
 import { EvaluationResolver, ModelAliasEventResolver, ModelAliasResolver, ModelVersionResolver } from './model-versions/model-version.resolver';
 import { ModelResolver } from './models/model.resolver';
+import { LeaderboardEntryResolver, StudyProgressResolver, StudyResolver, TrialResolver } from './optimization/study.resolver';
 import { RunProgressResolver, RunResolver } from './runs/run.resolver';
 
 /** Every resolver class of the schema. An area adds its resolvers here (one import and one entry). */
@@ -17,4 +18,8 @@ export const resolvers: NonEmptyArray<Function> = [
   EvaluationResolver,
   ModelAliasResolver,
   ModelAliasEventResolver,
+  StudyResolver,
+  TrialResolver,
+  LeaderboardEntryResolver,
+  StudyProgressResolver,
 ];

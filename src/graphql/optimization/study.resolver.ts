@@ -1,0 +1,173 @@
+import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { SubscribeResolverData } from 'type-graphql';
+import type { Run as RunRow } from '../../generated/prisma/client';
+import { studyDefinitionOf, type StudyTrial } from '../../services/optimization/study-trials';
+import type { GraphQLContext } from '../context';
+import { modelVersionByRun } from '../model-versions/model-version.loaders';
+import { ModelVersion } from '../model-versions/model-version.type';
+import { Run } from '../runs/run.type';
+import { runById } from '../runs/run.loaders';
+import { fromTrainingHyperparametersInput, toTrainingHyperparameters, TrainingHyperparameters } from '../runs/training-hyperparameters.type';
+import { pubSubOf } from '../schema-pub-sub';
+import { openStudyProgress, type StudyProgressEvent } from './study-progress-stream';
+import { StartOptimizationInput } from './study.input';
+import { LeaderboardEntry, Study, StudyProgress, Trial, TrialStateEnum, type StudyObjective, type StudyPruning } from './study.type';
+
+/** A study's trial as its GraphQL type. */
+function toTrial({ run, record }: StudyTrial): Trial {
+  const summary = run.summary as { pruned?: boolean; pruneReason?: string | null } | null;
+  return {
+    number: record.number,
+    state: record.state as TrialStateEnum,
+    params: record.params,
+    value: record.value ?? null,
+    pruned: summary?.pruned === true,
+    pruneReason: summary?.pruneReason ?? null,
+    intermediateValues: record.intermediateValues.map((v) => ({ epoch: v.step, value: v.value })),
+    runId: run.id,
+  };
+}
+
+function subscribeStudyProgress({ args, context, info }: SubscribeResolverData<unknown, { studyId: string }, GraphQLContext>) {
+  const pubSub = pubSubOf(info.schema);
+  return openStudyProgress({ subscribe: (topic) => pubSub.subscribe(topic), findRun: (id) => context.services.training.findRun(id) }, args.studyId);
+}
+
+/** Study fields are read from the OPTIMIZATION run row. */
+@Resolver(() => Study)
+export class StudyResolver {
+  @Mutation(() => Study, {
+    description:
+      'Validates and queues a hyperparameter optimization study (an OPTIMIZATION run). A worker coordinates it: it samples trials (TRIAL runs) and queues up to `parallelism` at once for any worker, prunes, and links the best trial\'s model version. Cancel it with cancelStudy.',
+  })
+  async startOptimization(@Ctx() ctx: GraphQLContext, @Arg('input') input: StartOptimizationInput) {
+    return ctx.services.optimization.startOptimization({
+      ...input,
+      searchSpace: input.searchSpace.map((parameter) => ({ ...parameter })),
+      baseHyperparameters: fromTrainingHyperparametersInput(input.baseHyperparameters),
+    });
+  }
+
+  @Mutation(() => Study, { description: 'Cancels a study and its queued and running trials.' })
+  async cancelStudy(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
+    return ctx.services.optimization.cancelStudy(id);
+  }
+
+  @Query(() => Study, { nullable: true })
+  async study(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
+    return ctx.services.optimization.findStudy(id);
+  }
+
+  @FieldResolver()
+  objective(@Root() study: RunRow): StudyObjective {
+    return studyDefinitionOf(study).objective as StudyObjective;
+  }
+
+  @FieldResolver()
+  strategy(@Root() study: RunRow): string {
+    return studyDefinitionOf(study).strategy;
+  }
+
+  @FieldResolver()
+  searchSpace(@Root() study: RunRow): unknown[] {
+    return [...studyDefinitionOf(study).searchSpace.parameters];
+  }
+
+  @FieldResolver()
+  maxTrials(@Root() study: RunRow): number {
+    return studyDefinitionOf(study).maxTrials;
+  }
+
+  @FieldResolver()
+  parallelism(@Root() study: RunRow): number {
+    return studyDefinitionOf(study).parallelism;
+  }
+
+  @FieldResolver()
+  pruning(@Root() study: RunRow): StudyPruning {
+    return studyDefinitionOf(study).pruning as StudyPruning;
+  }
+
+  @FieldResolver()
+  seed(@Root() study: RunRow): number {
+    return studyDefinitionOf(study).seed;
+  }
+
+  @FieldResolver(() => TrainingHyperparameters, { description: 'What every trial trains with before its sampled parameters are applied.' })
+  baseHyperparameters(@Root() study: RunRow): TrainingHyperparameters {
+    return toTrainingHyperparameters(studyDefinitionOf(study).baseHyperparameters);
+  }
+
+  @FieldResolver(() => Run, { description: 'The OPTIMIZATION run.' })
+  run(@Root() study: RunRow): RunRow {
+    return study;
+  }
+
+  @FieldResolver(() => [Trial], { description: 'Every trial so far, in trial order.' })
+  async trials(@Root() study: RunRow, @Ctx() ctx: GraphQLContext): Promise<Trial[]> {
+    return (await ctx.services.optimization.trials(study.id)).map(toTrial);
+  }
+
+  @FieldResolver(() => Trial, { nullable: true, description: 'The completed trial with the best objective.' })
+  async bestTrial(@Root() study: RunRow, @Ctx() ctx: GraphQLContext): Promise<Trial | null> {
+    const [best] = await ctx.services.optimization.leaderboard(study.id);
+    if (!best) return null;
+    const trials = await ctx.services.optimization.trials(study.id);
+    const trial = trials.find((t) => t.run.id === best.trialRunId);
+    return trial ? toTrial(trial) : null;
+  }
+
+  @FieldResolver(() => [LeaderboardEntry], { description: 'Completed trials, best objective first.' })
+  async leaderboard(@Root() study: RunRow, @Ctx() ctx: GraphQLContext): Promise<LeaderboardEntry[]> {
+    return ctx.services.optimization.leaderboard(study.id);
+  }
+
+  @FieldResolver(() => ModelVersion, { nullable: true, description: 'The model version the best trial registered.' })
+  async bestModelVersion(@Root() study: RunRow, @Ctx() ctx: GraphQLContext) {
+    const [best] = await ctx.services.optimization.leaderboard(study.id);
+    return best ? ctx.loaders.get(modelVersionByRun).load(best.trialRunId) : null;
+  }
+
+  @Subscription(() => StudyProgress, {
+    subscribe: subscribeStudyProgress,
+    description:
+      "The study's current status, then each trial queued, started, epoch (with the objective), finished or pruned, and each study status change, each with the leaderboard as it is then; completes after the study's final status.",
+  })
+  studyProgress(@Root() event: StudyProgressEvent, @Arg('studyId', () => ID) _studyId: string): StudyProgress {
+    return event as StudyProgress;
+  }
+}
+
+@Resolver(() => Trial)
+export class TrialResolver {
+  @FieldResolver(() => Run)
+  async run(@Root() trial: Trial, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.get(runById).load(trial.runId);
+  }
+
+  @FieldResolver(() => ModelVersion, { nullable: true, description: 'The version the trial registered (COMPLETE trials).' })
+  async modelVersion(@Root() trial: Trial, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.get(modelVersionByRun).load(trial.runId);
+  }
+}
+
+@Resolver(() => LeaderboardEntry)
+export class LeaderboardEntryResolver {
+  @FieldResolver(() => Run, { description: "The trial's run." })
+  async run(@Root() entry: LeaderboardEntry, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.get(runById).load(entry.trialRunId);
+  }
+}
+
+@Resolver(() => StudyProgress)
+export class StudyProgressResolver {
+  @FieldResolver(() => [LeaderboardEntry], { description: 'The leaderboard when the event is delivered.' })
+  async leaderboard(@Root() event: StudyProgress, @Ctx() ctx: GraphQLContext): Promise<LeaderboardEntry[]> {
+    return ctx.services.optimization.leaderboard(event.studyId);
+  }
+
+  @FieldResolver(() => Study, { description: 'The study when the event is delivered.' })
+  async study(@Root() event: StudyProgress, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.optimization.requireStudy(event.studyId);
+  }
+}

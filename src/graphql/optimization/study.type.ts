@@ -1,0 +1,100 @@
+import { GraphQLJSON, GraphQLJSONObject } from 'graphql-scalars';
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { RunStatusEnum } from '../common/enums';
+import { ObjectiveDirectionEnum, PruningKindEnum, SearchStrategyEnum } from './study.input';
+
+export enum TrialStateEnum {
+  RUNNING = 'RUNNING',
+  COMPLETE = 'COMPLETE',
+  PRUNED = 'PRUNED',
+  FAILED = 'FAILED',
+}
+registerEnumType(TrialStateEnum, {
+  name: 'TrialState',
+  description: 'RUNNING: queued or training. COMPLETE: trained to the end, has an objective. PRUNED: stopped early by the pruner (its run ends SUCCEEDED with summary.pruned). FAILED: failed or cancelled.',
+});
+
+export enum StudyProgressTypeEnum {
+  STUDY_STATUS = 'STUDY_STATUS',
+  TRIAL_QUEUED = 'TRIAL_QUEUED',
+  TRIAL_STARTED = 'TRIAL_STARTED',
+  TRIAL_EPOCH = 'TRIAL_EPOCH',
+  TRIAL_FINISHED = 'TRIAL_FINISHED',
+  TRIAL_PRUNED = 'TRIAL_PRUNED',
+}
+registerEnumType(StudyProgressTypeEnum, { name: 'StudyProgressType' });
+
+@ObjectType()
+export class StudyObjective {
+  @Field() metric!: string;
+  @Field(() => ObjectiveDirectionEnum) direction!: ObjectiveDirectionEnum;
+}
+
+@ObjectType()
+export class StudyPruning {
+  @Field(() => PruningKindEnum) kind!: PruningKindEnum;
+  @Field(() => Int) warmupEpochs!: number;
+  @Field(() => Int) startupTrials!: number;
+}
+
+@ObjectType({ description: 'The objective after one epoch of a trial.' })
+export class IntermediateValue {
+  @Field(() => Int) epoch!: number;
+  @Field(() => Float) value!: number;
+}
+
+@ObjectType({ description: 'One trial of a study: a TRIAL run training the model with sampled hyperparameters.' })
+export class Trial {
+  @Field(() => Int, { description: '0-based creation order in the study.' }) number!: number;
+  @Field(() => TrialStateEnum) state!: TrialStateEnum;
+  @Field(() => GraphQLJSONObject, { description: 'The sampled values, by parameter name (learningRate, units[0], ...).' }) params!: Record<string, unknown>;
+  @Field(() => Float, { nullable: true, description: 'The final objective (COMPLETE trials).' }) value!: number | null;
+  @Field({ description: 'Whether the pruner stopped the trial.' }) pruned!: boolean;
+  @Field(() => String, { nullable: true, description: 'Why the trial was pruned.' }) pruneReason!: string | null;
+  @Field(() => [IntermediateValue], { description: 'The objective after each epoch so far.' }) intermediateValues!: IntermediateValue[];
+  @Field(() => ID) runId!: string;
+}
+
+@ObjectType({ description: 'A completed trial ranked by the objective (best first; ties keep trial order).' })
+export class LeaderboardEntry {
+  @Field(() => Int, { description: '1-based.' }) rank!: number;
+  @Field(() => Int) trialNumber!: number;
+  @Field(() => Float) value!: number;
+  @Field(() => GraphQLJSONObject) params!: Record<string, unknown>;
+  @Field(() => ID) trialRunId!: string;
+}
+
+@ObjectType({ description: 'A hyperparameter optimization study (an OPTIMIZATION run) and its trials.' })
+export class Study {
+  @Field(() => ID, { description: 'The id of the OPTIMIZATION run.' }) id!: string;
+  @Field(() => RunStatusEnum) status!: RunStatusEnum;
+  @Field(() => ID) modelId!: string;
+  @Field(() => ID) datasetVersionId!: string;
+  @Field(() => StudyObjective) objective!: StudyObjective;
+  @Field(() => SearchStrategyEnum) strategy!: SearchStrategyEnum;
+  @Field(() => [GraphQLJSON], { description: 'The validated search space, one object per parameter.' }) searchSpace!: unknown[];
+  @Field(() => Int) maxTrials!: number;
+  @Field(() => Int) parallelism!: number;
+  @Field(() => StudyPruning) pruning!: StudyPruning;
+  @Field(() => Int) seed!: number;
+  @Field(() => GraphQLJSONObject, {
+    nullable: true,
+    description: 'Once ended: trialCount, completed, pruned, failed, exhausted (grid), bestTrialId, bestTrialNumber, bestValue, bestModelVersionId.',
+  })
+  summary!: Record<string, unknown> | null;
+  @Field(() => String, { nullable: true }) error!: string | null;
+  @Field() createdAt!: Date;
+  @Field(() => Date, { nullable: true }) finishedAt!: Date | null;
+}
+
+@ObjectType({ description: 'One event of `studyProgress`, with the leaderboard as it is when the event is delivered.' })
+export class StudyProgress {
+  @Field(() => StudyProgressTypeEnum) type!: StudyProgressTypeEnum;
+  @Field(() => ID) studyId!: string;
+  @Field(() => RunStatusEnum, { description: "The study's status (STUDY_STATUS) or the trial's (trial events)." }) status!: RunStatusEnum;
+  @Field(() => Int, { nullable: true, description: 'Trial events.' }) trialNumber!: number | null;
+  @Field(() => ID, { nullable: true, description: 'Trial events.' }) trialRunId!: string | null;
+  @Field(() => Int, { nullable: true, description: 'TRIAL_EPOCH: the epoch.' }) epoch!: number | null;
+  @Field(() => Float, { nullable: true, description: 'TRIAL_EPOCH: the objective at that epoch; TRIAL_FINISHED: the final objective.' }) value!: number | null;
+  @Field(() => String, { nullable: true, description: 'TRIAL_PRUNED: why.' }) pruneReason!: string | null;
+}
