@@ -1,5 +1,7 @@
 import type { NonEmptyArray } from 'type-graphql';
 import { DatasetResolver, DatasetVersionResolver } from './datasets/dataset.resolver';
+import { CanaryResolver, DeploymentEventResolver, DeploymentResolver } from './deployments/deployment.resolver';
+import { PredictionResolver } from './deployments/prediction.resolver';
 import { HealthResolver } from './health/health.resolver';
 import { EvaluationResolver, ModelAliasEventResolver, ModelAliasResolver, ModelVersionResolver } from './model-versions/model-version.resolver';
 import { ModelResolver } from './models/model.resolver';
@@ -18,6 +20,10 @@ export const resolvers: NonEmptyArray<Function> = [
   EvaluationResolver,
   ModelAliasResolver,
   ModelAliasEventResolver,
+  DeploymentResolver,
+  DeploymentEventResolver,
+  CanaryResolver,
+  PredictionResolver,
   StudyResolver,
   TrialResolver,
   LeaderboardEntryResolver,

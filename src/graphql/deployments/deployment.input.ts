@@ -1,0 +1,29 @@
+import { Field, Float, ID, InputType } from 'type-graphql';
+
+@InputType({ description: 'Give either modelVersionId, or model and alias.' })
+export class DeployModelInput {
+  @Field({ description: '1-100 letters, digits, . _ or -, starting with a letter or digit; unique.' }) name!: string;
+  @Field(() => ID, { nullable: true }) modelVersionId?: string | null;
+  @Field(() => String, { nullable: true, description: 'Model id or name (with alias).' }) model?: string | null;
+  @Field(() => String, { nullable: true, description: 'Alias of the model, e.g. production.' }) alias?: string | null;
+}
+
+@InputType()
+export class UpdateDeploymentInput {
+  @Field({ description: 'Deployment name.' }) deployment!: string;
+  @Field(() => ID, { description: 'Another version of the same model.' }) modelVersionId!: string;
+  @Field(() => String, { nullable: true }) reason?: string | null;
+}
+
+@InputType()
+export class StartCanaryInput {
+  @Field({ description: 'Deployment name.' }) deployment!: string;
+  @Field(() => ID) modelVersionId!: string;
+  @Field(() => Float, { description: 'Share of requests in percent, greater than 0 and less than 100.' }) percent!: number;
+}
+
+@InputType()
+export class RollbackDeploymentInput {
+  @Field({ description: 'Deployment name.' }) deployment!: string;
+  @Field() reason!: string;
+}

@@ -1,0 +1,134 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { NotFoundError } from '../../domain/errors';
+import type { Deployment as DeploymentRow } from '../../services/deployments/deployment.service';
+import { toConnection } from '../common/connection.type';
+import type { GraphQLContext } from '../context';
+import { modelVersionById } from '../model-versions/model-version.loaders';
+import { ModelVersion } from '../model-versions/model-version.type';
+import { Model } from '../models/model.type';
+import { DeployModelInput, RollbackDeploymentInput, StartCanaryInput, UpdateDeploymentInput } from './deployment.input';
+import { Canary, Deployment, DeploymentChangePayload, DeploymentConnection, DeploymentEvent, DeploymentEventConnection } from './deployment.type';
+
+interface DeploymentChangedEvent {
+  id: string;
+  deploymentId: string;
+}
+
+@Resolver(() => Deployment)
+export class DeploymentResolver {
+  @Query(() => DeploymentConnection, { description: 'Deployments, newest first.' })
+  async deployments(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ) {
+    return toConnection(await ctx.services.deployments.listDeployments({ first, after }));
+  }
+
+  @Query(() => Deployment, { nullable: true, description: 'One deployment, by name or by id.' })
+  async deployment(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('name', () => String, { nullable: true }) name?: string,
+    @Arg('id', () => ID, { nullable: true }) id?: string,
+  ) {
+    return ctx.services.deployments.findDeployment({ id, name });
+  }
+
+  @Mutation(() => DeploymentChangePayload, { description: 'Deploys a version (by id, or by model and alias) under a new name.' })
+  async deployModel(@Ctx() ctx: GraphQLContext, @Arg('input') input: DeployModelInput) {
+    return ctx.services.deployments.deployModel(input, ctx.principal);
+  }
+
+  @Mutation(() => DeploymentChangePayload, { description: 'Switches the stable version (no canary may be running).' })
+  async updateDeployment(@Ctx() ctx: GraphQLContext, @Arg('input') input: UpdateDeploymentInput) {
+    return ctx.services.deployments.updateDeployment(input, ctx.principal);
+  }
+
+  @Mutation(() => DeploymentChangePayload, { description: 'Sends a share of requests to another version; replaces a running canary.' })
+  async startCanary(@Ctx() ctx: GraphQLContext, @Arg('input') input: StartCanaryInput) {
+    return ctx.services.deployments.startCanary(input, ctx.principal);
+  }
+
+  @Mutation(() => DeploymentChangePayload, { description: 'Makes the canary the stable version.' })
+  async promoteCanary(@Ctx() ctx: GraphQLContext, @Arg('deployment', { description: 'Deployment name.' }) deployment: string) {
+    return ctx.services.deployments.promoteCanary(deployment, ctx.principal);
+  }
+
+  @Mutation(() => DeploymentChangePayload, { description: 'Ends a running canary, or else returns to the version served before the last switch.' })
+  async rollbackDeployment(@Ctx() ctx: GraphQLContext, @Arg('input') input: RollbackDeploymentInput) {
+    return ctx.services.deployments.rollbackDeployment(input, ctx.principal);
+  }
+
+  @FieldResolver(() => ModelVersion, { description: 'The stable version.' })
+  async modelVersion(@Root() deployment: DeploymentRow, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.get(modelVersionById).load(deployment.modelVersionId);
+  }
+
+  @FieldResolver(() => ModelVersion, { nullable: true, description: 'The rollback target when no canary runs.' })
+  async previousModelVersion(@Root() deployment: DeploymentRow, @Ctx() ctx: GraphQLContext) {
+    return deployment.previousModelVersionId ? ctx.loaders.get(modelVersionById).load(deployment.previousModelVersionId) : null;
+  }
+
+  @FieldResolver(() => Canary, { nullable: true, description: 'The running canary, if any.' })
+  canary(@Root() deployment: DeploymentRow): Canary | null {
+    return deployment.canaryModelVersionId ? { modelVersionId: deployment.canaryModelVersionId, percent: deployment.canaryPercent ?? 0 } : null;
+  }
+
+  @FieldResolver(() => Model)
+  async model(@Root() deployment: DeploymentRow, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.models.requireModel(deployment.modelId);
+  }
+
+  @FieldResolver(() => DeploymentEventConnection, { description: 'Every change, newest first.' })
+  async events(
+    @Root() deployment: DeploymentRow,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ) {
+    return toConnection(await ctx.services.deployments.listEvents(deployment.id, { first, after }));
+  }
+
+  @Subscription(() => DeploymentEvent, {
+    topics: 'deploymentChanged',
+    topicId: ({ args }) => args.deployment ?? undefined,
+    description: 'Every change of one deployment (by name), or of all deployments when none is given, by any API process.',
+  })
+  async deploymentChanged(
+    @Root() event: DeploymentChangedEvent,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('deployment', () => String, { nullable: true }) _deployment?: string | null,
+  ) {
+    const row = await ctx.services.deployments.findEvent(event.id);
+    if (!row) throw new NotFoundError('deployment event', event.id);
+    return row;
+  }
+}
+
+@Resolver(() => Canary)
+export class CanaryResolver {
+  @FieldResolver(() => ModelVersion)
+  async modelVersion(@Root() canary: Canary, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.get(modelVersionById).load(canary.modelVersionId);
+  }
+}
+
+@Resolver(() => DeploymentEvent)
+export class DeploymentEventResolver {
+  @FieldResolver(() => ModelVersion, { nullable: true })
+  async fromModelVersion(@Root() event: DeploymentEvent, @Ctx() ctx: GraphQLContext) {
+    return event.fromModelVersionId ? ctx.loaders.get(modelVersionById).load(event.fromModelVersionId) : null;
+  }
+
+  @FieldResolver(() => ModelVersion)
+  async toModelVersion(@Root() event: DeploymentEvent, @Ctx() ctx: GraphQLContext) {
+    return ctx.loaders.get(modelVersionById).load(event.toModelVersionId);
+  }
+
+  @FieldResolver(() => Deployment, { description: 'The deployment as it is now.' })
+  async deployment(@Root() event: DeploymentEvent, @Ctx() ctx: GraphQLContext) {
+    const deployment = await ctx.services.deployments.findDeployment({ id: event.deploymentId });
+    if (!deployment) throw new NotFoundError('deployment', event.deploymentId);
+    return deployment;
+  }
+}

@@ -1,0 +1,29 @@
+import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import type { PredictionOutput } from '../../ml/serving/prediction-request';
+import type { GraphQLContext } from '../context';
+import { InstancePrediction, PredictInput, PredictPayload, RecordActualsInput, RecordActualsPayload } from './prediction.type';
+
+function toInstancePrediction(id: string, index: number, output: PredictionOutput): InstancePrediction {
+  if ('value' in output) return { id, index, label: null, probabilities: null, value: output.value };
+  return {
+    id,
+    index,
+    label: output.label,
+    probabilities: Object.entries(output.probabilities).map(([label, probability]) => ({ label, probability })),
+    value: null,
+  };
+}
+
+@Resolver()
+export class PredictionResolver {
+  @Mutation(() => PredictPayload, { description: 'Predicts with a deployment; every prediction is logged before the answer is sent.' })
+  async predict(@Ctx() ctx: GraphQLContext, @Arg('input') input: PredictInput): Promise<PredictPayload> {
+    const result = await ctx.services.predictions.predict(input);
+    return { ...result, predictions: result.predictions.map((p) => toInstancePrediction(p.id, p.index, p.output)) };
+  }
+
+  @Mutation(() => RecordActualsPayload, { description: 'Attaches true labels or values to earlier predictions, all or none.' })
+  async recordActuals(@Ctx() ctx: GraphQLContext, @Arg('input') input: RecordActualsInput): Promise<RecordActualsPayload> {
+    return ctx.services.predictions.recordActuals(input);
+  }
+}
