@@ -94,7 +94,7 @@ describe('optimization studies over HTTP and graphql-ws', () => {
     const events = new NotifyEventPublisher(pool);
     const services = createDomainServices({ prisma, events, queue, config: loadConfig({}) });
     const executor = new RunExecutor({ store: services.runStore, events: pubSub, heartbeatIntervalMs: 1_000 });
-    await queue.work(RUN_QUEUES.OPTIMIZATION, executor.jobHandler(createStudyJob({ prisma, optimization: services.optimization, pollIntervalMs: 100 })));
+    await queue.work(RUN_QUEUES.OPTIMIZATION, executor.jobHandler(createStudyJob({ prisma, optimization: services.optimization, events: pubSub })));
     await queue.work(RUN_QUEUES.TRIAL, executor.jobHandler(createTrialJob({ prisma, datasets: services.datasets, models: services.models, events })));
   }
 

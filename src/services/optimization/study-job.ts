@@ -1,28 +1,50 @@
 import { createSampler } from '../../domain/optimization/sampler';
 import type { PrismaClient } from '../../infra/db/prisma-client';
-import type { ExecuteRun } from '../runs/run-executor';
+import { followEvents, type EventSubscriber } from '../../infra/queue/job-queue';
+import type { Run } from '../../generated/prisma/client';
+import type { ExecuteRun, RunExecutionContext } from '../runs/run-executor';
 import { leaderboardOf, type OptimizationService, type StudySummary } from './optimization.service';
 import { loadStudyTrials, studyDefinitionOf, type StudyTrial } from './study-trials';
 
 export interface StudyJobDependencies {
   prisma: PrismaClient;
   optimization: OptimizationService;
-  /** How often the coordinator looks at its trials. @default 200 */
+  /** How often the coordinator looks at its trials when no event wakes it. @default 200 */
   pollIntervalMs?: number;
+  /** Where `runUpdated` events arrive: a trial that ends wakes the coordinator at once. */
+  events?: EventSubscriber;
 }
 
 const ACTIVE = new Set(['QUEUED', 'RUNNING']);
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
+/** Waits up to `ms`, or less when `wake` is called (also just before) or `signal` aborts. */
+class Alarm {
+  private ring: (() => void) | undefined;
+  private pending = false;
+
+  wake(): void {
+    if (this.ring) this.ring();
+    else this.pending = true;
+  }
+
+  sleep(ms: number, signal: AbortSignal): Promise<void> {
+    if (this.pending || signal.aborted) {
+      this.pending = false;
+      return Promise.resolve();
     }
-  });
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+      const self = this;
+      this.ring = done;
+      function done() {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        self.ring = undefined;
+        resolve();
+      }
+    });
+  }
 }
 
 /**
@@ -40,57 +62,77 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * study was taken from this worker (it looked dead), it stops and leaves the trials alone.
  */
 export function createStudyJob(deps: StudyJobDependencies): ExecuteRun {
-  const pollIntervalMs = deps.pollIntervalMs ?? 200;
   return async (study, context) => {
-    const definition = studyDefinitionOf(study);
-    const { maxTrials, parallelism } = definition;
-    const metric = definition.objective.metric;
-    const sampler = createSampler(definition.searchSpace, { strategy: definition.strategy, direction: definition.objective.direction, seed: definition.seed });
-    let exhausted = false;
-    let trials: StudyTrial[] = [];
-    for (;;) {
-      if (context.shouldStop()) {
-        const row = await deps.prisma.run.findUnique({ where: { id: study.id }, select: { cancelRequested: true } });
-        if (row?.cancelRequested) {
-          const count = await deps.optimization.cancelActiveTrials(study.id);
-          context.logger.info({ cancelledTrials: count }, 'study cancelled; its active trials were cancelled');
-        }
-        return { summary: { ...summarize(trials, definition, exhausted, null) } };
-      }
-      trials = await loadStudyTrials(deps.prisma, study.id, metric);
-      let active = trials.filter((t) => ACTIVE.has(t.run.status)).length;
-      while (!exhausted && trials.length < maxTrials && active < parallelism) {
-        const params = sampler.suggest(trials.map((t) => t.record));
-        if (params === null) {
-          exhausted = true;
-          break;
-        }
-        const number = trials.length;
-        const run = await deps.optimization.createTrial(study, number, params);
-        context.logger.info({ trial: number, trialRunId: run.id, params }, 'trial queued');
-        trials.push({ run, record: { number, state: 'RUNNING', params, intermediateValues: [] } });
-        active += 1;
-      }
-      if (active === 0 && (exhausted || trials.length >= maxTrials)) break;
-      await sleep(pollIntervalMs, context.signal);
+    const alarm = new Alarm();
+    const trialIds = new Set<string>();
+    const stopEvents = deps.events
+      ? followEvents(
+          deps.events,
+          'runUpdated',
+          (payload) => {
+            const id = (payload as { id?: unknown } | null)?.id;
+            if (typeof id === 'string' && trialIds.has(id)) alarm.wake();
+          },
+          (error) => context.logger.warn({ err: error }, 'run event subscription ended; the coordinator polls'),
+        )
+      : undefined;
+    try {
+      return { summary: { ...(await coordinate(deps, study, context, alarm, trialIds)) } };
+    } finally {
+      await stopEvents?.();
     }
-    const best = leaderboardOf(trials, definition)[0] ?? null;
-    const version = best ? await deps.prisma.modelVersion.findUnique({ where: { runId: best.trialRunId }, select: { id: true } }) : null;
-    const summary = summarize(trials, definition, exhausted, best ? { ...best, modelVersionId: version?.id ?? null } : null);
-    context.logger.info({ trials: trials.length, bestTrial: summary.bestTrialNumber, bestValue: summary.bestValue }, 'study finished');
-    return { summary: { ...summary } };
   };
+}
+
+/** The coordinator's rounds (see {@link createStudyJob}); `trialIds` collects the trials it has seen. */
+async function coordinate(deps: StudyJobDependencies, study: Run, context: RunExecutionContext, alarm: Alarm, trialIds: Set<string>): Promise<StudySummary> {
+  const definition = studyDefinitionOf(study);
+  const { maxTrials, parallelism } = definition;
+  const sampler = createSampler(definition.searchSpace, { strategy: definition.strategy, direction: definition.objective.direction, seed: definition.seed });
+  let exhausted = false;
+  let trials: StudyTrial[] = [];
+  for (;;) {
+    if (context.shouldStop()) {
+      const row = await deps.prisma.run.findUnique({ where: { id: study.id }, select: { cancelRequested: true } });
+      if (row?.cancelRequested) {
+        const count = await deps.optimization.cancelActiveTrials(study.id);
+        context.logger.info({ cancelledTrials: count }, 'study cancelled; its active trials were cancelled');
+      }
+      return summarize(trials, exhausted, null);
+    }
+    trials = await loadStudyTrials(deps.prisma, study.id, definition.objective.metric);
+    for (const trial of trials) trialIds.add(trial.run.id);
+    let active = trials.filter((t) => ACTIVE.has(t.run.status)).length;
+    while (!exhausted && trials.length < maxTrials && active < parallelism) {
+      const params = sampler.suggest(trials.map((t) => t.record));
+      if (params === null) {
+        exhausted = true;
+        break;
+      }
+      const number = trials.length;
+      const run = await deps.optimization.createTrial(study, number, params);
+      context.logger.info({ trial: number, trialRunId: run.id, params }, 'trial queued');
+      trialIds.add(run.id);
+      trials.push({ run, record: { number, state: 'RUNNING', params, intermediateValues: [] } });
+      active += 1;
+    }
+    if (active === 0 && (exhausted || trials.length >= maxTrials)) break;
+    await alarm.sleep(deps.pollIntervalMs ?? 200, context.signal);
+  }
+  const best = leaderboardOf(trials, definition)[0] ?? null;
+  const version = best ? await deps.prisma.modelVersion.findUnique({ where: { runId: best.trialRunId }, select: { id: true } }) : null;
+  const summary = summarize(trials, exhausted, best ? { ...best, modelVersionId: version?.id ?? null } : null);
+  context.logger.info({ trials: trials.length, bestTrial: summary.bestTrialNumber, bestValue: summary.bestValue }, 'study finished');
+  return summary;
 }
 
 function summarize(
   trials: readonly StudyTrial[],
-  definition: { objective: { metric: string } },
   exhausted: boolean,
   best: { trialRunId: string; trialNumber: number; value: number; modelVersionId: string | null } | null,
-): StudySummary & { metric: string } {
+): StudySummary {
   const count = (state: string) => trials.filter((t) => t.record.state === state).length;
   return {
-    metric: definition.objective.metric,
     trialCount: trials.length,
     completed: count('COMPLETE'),
     pruned: count('PRUNED'),

@@ -46,7 +46,7 @@ describe('optimization studies on a worker', () => {
     const events = new NotifyEventPublisher(pool);
     services = createDomainServices({ prisma, events, queue, config: loadConfig({}) });
     executor = new RunExecutor({ store: services.runStore, events: pubSub, heartbeatIntervalMs: 500 });
-    await queue.work(RUN_QUEUES.OPTIMIZATION, executor.jobHandler(createStudyJob({ prisma, optimization: services.optimization, pollIntervalMs: 100 })), {
+    await queue.work(RUN_QUEUES.OPTIMIZATION, executor.jobHandler(createStudyJob({ prisma, optimization: services.optimization, events: pubSub })), {
       concurrency: 2,
     });
     await queue.work(RUN_QUEUES.TRIAL, executor.jobHandler(createTrialJob({ prisma, datasets: services.datasets, models: services.models, events })), {
