@@ -107,6 +107,17 @@ describe('deployments and predictions over GraphQL', () => {
     expect(bad.data).toBeNull();
     expect(bad.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', index: 1, column: 'mean_radius', field: 'input.instances[1].mean_radius' });
 
+    const explained = await gql(a, 'query($input: ExplainPredictionInput!) { explainPrediction(input: $input) { method modelVersionId label output baselineOutput attributions { feature attribution } completenessError } }', {
+      input: { deployment: 'api', instance: instances[0] },
+    });
+    expect(explained.errors).toBeUndefined();
+    const explanation = explained.data!.explainPrediction;
+    expect(explanation).toMatchObject({ method: 'INTEGRATED_GRADIENTS', modelVersionId: trained.versionIds[0], label: '1' });
+    expect(explanation.output).toBeCloseTo(result.predictions[0].probabilities[1].probability, 5);
+    expect(explanation.attributions).toHaveLength(30);
+    const total = explanation.attributions.reduce((sum: number, a: { attribution: number }) => sum + a.attribution, 0);
+    expect(Math.abs(total - (explanation.output - explanation.baselineOutput))).toBeCloseTo(explanation.completenessError, 5);
+
     const RECORD = 'mutation($input: RecordActualsInput!) { recordActuals(input: $input) { recorded } }';
     const recorded = await gql(a, RECORD, { input: { deployment: 'api', actuals: [{ predictionId: result.predictions[0].id, actual: 0 }, { predictionId: result.predictions[1].id, actual: '1' }] } });
     expect(recorded.data).toEqual({ recordActuals: { recorded: 2 } });

@@ -1,7 +1,15 @@
-import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import type { PredictionOutput } from '../../ml/serving/prediction-request';
 import type { GraphQLContext } from '../context';
-import { InstancePrediction, PredictInput, PredictPayload, RecordActualsInput, RecordActualsPayload } from './prediction.type';
+import {
+  ExplainPredictionInput,
+  InstancePrediction,
+  PredictInput,
+  PredictionExplanation,
+  PredictPayload,
+  RecordActualsInput,
+  RecordActualsPayload,
+} from './prediction.type';
 
 function toInstancePrediction(id: string, index: number, output: PredictionOutput): InstancePrediction {
   if ('value' in output) return { id, index, label: null, probabilities: null, value: output.value };
@@ -25,5 +33,11 @@ export class PredictionResolver {
   @Mutation(() => RecordActualsPayload, { description: 'Attaches true labels or values to earlier predictions, all or none.' })
   async recordActuals(@Ctx() ctx: GraphQLContext, @Arg('input') input: RecordActualsInput): Promise<RecordActualsPayload> {
     return ctx.services.predictions.recordActuals(input);
+  }
+
+  @Query(() => PredictionExplanation, { description: 'Per-feature attributions of one instance\'s output (integrated gradients); nothing is logged.' })
+  async explainPrediction(@Ctx() ctx: GraphQLContext, @Arg('input') input: ExplainPredictionInput): Promise<PredictionExplanation> {
+    const explanation = await ctx.services.predictions.explain(input);
+    return { ...explanation, label: explanation.label ?? null };
   }
 }

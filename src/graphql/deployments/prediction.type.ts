@@ -53,3 +53,32 @@ export class RecordActualsInput {
 export class RecordActualsPayload {
   @Field(() => Int) recorded!: number;
 }
+
+@InputType()
+export class ExplainPredictionInput {
+  @Field({ description: 'Deployment name.' }) deployment!: string;
+  @Field(() => GraphQLJSONObject, { description: 'One instance, checked as predict checks instances.' }) instance!: Record<string, unknown>;
+  @Field(() => String, { nullable: true, description: 'Picks stable or canary as predict would; the stable version when omitted.' }) requestKey?: string | null;
+  @Field(() => String, { nullable: true, description: 'Multiclass only: the class whose probability is explained (default the predicted class).' })
+  classLabel?: string | null;
+}
+
+@ObjectType()
+export class FeatureAttribution {
+  @Field() feature!: string;
+  @Field(() => Float) attribution!: number;
+}
+
+@ObjectType({ description: 'Why the model answered as it did for one instance: attributions that sum to output - baselineOutput.' })
+export class PredictionExplanation {
+  @Field({ description: 'INTEGRATED_GRADIENTS: from the all-zero preprocessed baseline (numeric features at their training means, no category set).' })
+  method!: string;
+  @Field(() => ID) modelVersionId!: string;
+  @Field(() => String, { nullable: true, description: 'The class whose probability is explained (classification).' }) label?: string | null;
+  @Field(() => Float, { description: 'The explained probability, or the value in label units (regression).' }) output!: number;
+  @Field(() => Float) baselineOutput!: number;
+  @Field(() => [FeatureAttribution], { description: 'One per feature, in the feature schema order; a categorical feature sums its one-hot inputs.' })
+  attributions!: FeatureAttribution[];
+  @Field(() => Float, { description: '|sum of attributions - (output - baselineOutput)|.' }) completenessError!: number;
+  @Field(() => Int, { description: 'Path steps of the integral.' }) steps!: number;
+}

@@ -25,11 +25,21 @@ export type PredictionOutput =
   | { label: string; probabilities: Record<string, number> }
   | { value: number };
 
+/** Input paths that errors name: the list of instances, and one instance by its index. */
+export interface InstanceFields {
+  list: string;
+  item: (index: number) => string;
+}
+
+/** `input.instances` and `input.instances[i]`, as `predict` takes them. */
+export const INSTANCE_LIST_FIELDS: InstanceFields = { list: 'input.instances', item: (index) => `input.instances[${index}]` };
+
 /**
  * Checks the instances and encodes them.
- * @throws ValidationError with `index` and `column` (and `field` under `fieldPrefix`) for the first bad instance.
+ * @throws ValidationError with `index`, `column` and `field` for the first bad instance.
  */
-export function encodeInstances(spec: PreprocessingSpec, instances: readonly FeatureRecord[], fieldPrefix = 'input.instances'): Matrix {
+export function encodeInstances(spec: PreprocessingSpec, instances: readonly FeatureRecord[], fields: InstanceFields = INSTANCE_LIST_FIELDS): Matrix {
+  const { list: fieldPrefix, item: fieldOf } = fields;
   if (instances.length === 0) throw new ValidationError('give at least one instance', { field: fieldPrefix });
   if (instances.length > MAX_INSTANCES_PER_REQUEST) {
     throw new ValidationError(`at most ${MAX_INSTANCES_PER_REQUEST} instances per request, got ${instances.length}`, { field: fieldPrefix });
@@ -37,12 +47,12 @@ export function encodeInstances(spec: PreprocessingSpec, instances: readonly Fea
   const features = new Set(spec.features.map((feature) => feature.name));
   instances.forEach((instance, index) => {
     if (instance === null || typeof instance !== 'object' || Array.isArray(instance)) {
-      throw new ValidationError(`instance ${index} must be an object of feature values`, { field: `${fieldPrefix}[${index}]`, index });
+      throw new ValidationError(`instance ${index} must be an object of feature values`, { field: fieldOf(index), index });
     }
     for (const key of Object.keys(instance)) {
       if (features.has(key)) continue;
       const what = key === spec.label.column ? 'is the label column, not a feature (send actuals with recordActuals)' : 'is not a feature of this model';
-      throw new ValidationError(`instance ${index}: "${key}" ${what}`, { field: `${fieldPrefix}[${index}].${key}`, index, column: key });
+      throw new ValidationError(`instance ${index}: "${key}" ${what}`, { field: `${fieldOf(index)}.${key}`, index, column: key });
     }
   });
   let encoded;
@@ -51,7 +61,7 @@ export function encodeInstances(spec: PreprocessingSpec, instances: readonly Fea
   } catch (error) {
     if (error instanceof ValidationError && error.location.index !== undefined && error.location.column !== undefined) {
       const { index, column } = error.location;
-      throw new ValidationError(error.message, { field: `${fieldPrefix}[${index}].${column}`, index, column });
+      throw new ValidationError(error.message, { field: `${fieldOf(index!)}.${column}`, index, column });
     }
     throw error;
   }
@@ -61,7 +71,7 @@ export function encodeInstances(spec: PreprocessingSpec, instances: readonly Fea
     const known = feature?.type === 'CATEGORICAL' ? feature.categories : [];
     throw new ValidationError(
       `instance ${unseen.index}: category "${unseen.value.slice(0, 100)}" of feature "${unseen.column}" was not seen in training (known: ${known.slice(0, 20).join(', ')}${known.length > 20 ? ', ...' : ''})`,
-      { field: `${fieldPrefix}[${unseen.index}].${unseen.column}`, index: unseen.index, column: unseen.column },
+      { field: `${fieldOf(unseen.index)}.${unseen.column}`, index: unseen.index, column: unseen.column },
     );
   }
   return encoded.x;

@@ -5,6 +5,7 @@ import { isUuid } from '../../domain/common/uuid';
 import { routesToCanary } from '../../domain/deployments/deployment-rules';
 import { NotFoundError, ValidationError } from '../../domain/errors';
 import type { PrismaClient } from '../../infra/db/prisma-client';
+import { integratedGradients, type IntegratedGradientsResult } from '../../ml/explain/integrated-gradients';
 import { predict } from '../../ml/predictor';
 import type { FeatureRecord, PreprocessingSpec } from '../../ml/preprocessing';
 import { encodeInstances, predictionOutputs, type PredictionOutput } from '../../ml/serving/prediction-request';
@@ -41,6 +42,19 @@ export interface PredictResult {
   /** Whether the canary version served this request. */
   canary: boolean;
   predictions: ServedPrediction[];
+}
+
+export interface ExplainInput {
+  deployment: string;
+  instance: FeatureRecord;
+  /** Picks stable or canary as `predict` would; the stable version when absent. */
+  requestKey?: string | null;
+  /** Multiclass: the class whose probability is explained (default the predicted one). */
+  classLabel?: string | null;
+}
+
+export interface PredictionExplanation extends Omit<IntegratedGradientsResult, 'inputAttributions'> {
+  modelVersionId: string;
 }
 
 export interface ActualInput {
@@ -99,6 +113,29 @@ export class PredictionService {
       })),
     );
     return { requestKey, deploymentId: deployment.id, modelVersionId, canary, predictions };
+  }
+
+  /**
+   * Per-feature attributions of one instance's output (integrated gradients from the all-zero
+   * preprocessed baseline: numeric features at their training means, no category set); they sum to
+   * the output minus the baseline output. Nothing is logged.
+   */
+  async explain(input: ExplainInput): Promise<PredictionExplanation> {
+    const deployment = await this.deployments.requireDeployment(input.deployment);
+    const canary = input.requestKey != null && deployment.canaryModelVersionId !== null && routesToCanary(input.requestKey, deployment.canaryPercent ?? 0);
+    const modelVersionId = canary ? deployment.canaryModelVersionId! : deployment.modelVersionId;
+    const loaded = await this.models.get(modelVersionId);
+    // From here on nothing awaits: the cache may dispose an evicted model only between requests.
+    const spec = loaded.preprocessing;
+    const x = encodeInstances(spec, [input.instance], { list: 'input.instance', item: () => 'input.instance' });
+    const { inputAttributions: _perInput, ...explanation } = integratedGradients({
+      tf: loadTf(),
+      model: loaded.model,
+      spec,
+      input: x.data,
+      classIndex: classIndexOf(spec, input.classLabel),
+    });
+    return { ...explanation, modelVersionId };
   }
 
   async findPrediction(id: string): Promise<Prediction | null> {
@@ -170,6 +207,17 @@ export class PredictionService {
       return { recorded };
     });
   }
+}
+
+function classIndexOf(spec: PreprocessingSpec, label: string | null | undefined): number | undefined {
+  if (label == null) return undefined;
+  const classes = spec.label.kind === 'CLASSES' ? spec.label.classes : [];
+  if (spec.task !== 'MULTICLASS_CLASSIFICATION') {
+    throw new ValidationError('classLabel applies to multiclass models only (binary models explain the positive class)', { field: 'input.classLabel' });
+  }
+  const index = classes.indexOf(label);
+  if (index < 0) throw new ValidationError(`"${label.slice(0, 100)}" is not one of the classes (${classes.join(', ')})`, { field: 'input.classLabel' });
+  return index;
 }
 
 /** The actual as stored: a class name (classification) or a finite number (regression). */

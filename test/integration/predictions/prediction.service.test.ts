@@ -110,7 +110,37 @@ describe('predictions', () => {
     const output = answered.predictions[0].output as { label: string; probabilities: Record<string, number> };
     expect(Object.keys(output.probabilities).sort()).toEqual(['setosa', 'versicolor', 'virginica']);
     expect(Object.values(output.probabilities).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+
+    const explained = await services.predictions.explain({ deployment: 'iris', instance, classLabel: 'virginica' });
+    expect(explained.label).toBe('virginica');
+    expect(explained.attributions.map((a) => a.feature)).toEqual(['sepal_length_cm', 'sepal_width_cm', 'petal_length_cm', 'petal_width_cm', 'region']);
+    const total = explained.attributions.reduce((sum, a) => sum + a.attribution, 0);
+    expect(total).toBeCloseTo(explained.output - explained.baselineOutput, 2);
+    await expect(services.predictions.explain({ deployment: 'iris', instance, classLabel: 'rose' })).rejects.toMatchObject({ location: { field: 'input.classLabel' } });
   }, 60_000);
+
+  it('explains an instance: attributions per feature that sum to the output minus the baseline output', async () => {
+    const instance = withoutLabel(cancerRows[20], 'benign');
+    const explanation = await services.predictions.explain({ deployment: 'cancer', instance });
+    const predicted = await services.predictions.predict({ deployment: 'cancer', instances: [instance] });
+    const probability = (predicted.predictions[0].output as { probabilities: Record<string, number> }).probabilities['1'];
+    expect(explanation).toMatchObject({ method: 'INTEGRATED_GRADIENTS', modelVersionId: cancer.versionIds[0], label: '1' });
+    expect(explanation.output).toBeCloseTo(probability, 5);
+    // The baseline is the all-zero preprocessed row, run here through the bare model.
+    const loaded = await services.modelVersions.loadModel(cancer.versionIds[0]);
+    const baseline = (loaded.model.predict(tf().zeros([1, 30])) as Tensor).dataSync()[0];
+    loaded.model.dispose();
+    expect(explanation.baselineOutput).toBeCloseTo(baseline, 5);
+    expect(explanation.attributions.map((a) => a.feature)).toEqual(Object.keys(instance));
+    const total = explanation.attributions.reduce((sum, a) => sum + a.attribution, 0);
+    expect(Math.abs(total - (explanation.output - explanation.baselineOutput))).toBeLessThanOrEqual(0.005 * Math.abs(explanation.output - explanation.baselineOutput) + 1e-5);
+
+    const { mean_area: _dropped, ...missing } = instance;
+    await expect(services.predictions.explain({ deployment: 'cancer', instance: missing })).rejects.toMatchObject({
+      location: { field: 'input.instance.mean_area', index: 0, column: 'mean_area' },
+    });
+    await expect(services.predictions.explain({ deployment: 'cancer', instance, classLabel: '1' })).rejects.toMatchObject({ location: { field: 'input.classLabel' } });
+  });
 
   it('answers regression values in label units', async () => {
     const rows = records(fixtureCsv('diabetes'));
