@@ -150,21 +150,17 @@ export class OptimizationService {
 
   /**
    * Cancels a study and every trial of it still queued or running (queued ones end at once,
-   * running ones stop within their cancel latency).
-   * @throws NotFoundError when `studyId` is not a study.
+   * running ones stop within their cancel latency). Cancelling a cancelled study is a no-op.
+   * @throws NotFoundError when `studyId` is not a study; InvalidStateError when it already
+   *   SUCCEEDED or FAILED (trials a lost coordinator left running are still cancelled).
    */
   async cancelStudy(studyId: string): Promise<Run> {
     await this.requireStudy(studyId);
-    let cancelled: Run;
     try {
-      cancelled = (await this.store.requestCancel(studyId)).run;
-    } catch (error) {
-      // A study that already ended may still have trials a lost coordinator left behind.
-      if (!(error instanceof InvalidStateError)) throw error;
-      cancelled = await this.requireStudy(studyId);
+      return (await this.store.requestCancel(studyId)).run;
+    } finally {
+      await this.cancelActiveTrials(studyId);
     }
-    await this.cancelActiveTrials(studyId);
-    return cancelled;
   }
 
   /** Cancels the study's QUEUED and RUNNING trials; returns how many it asked to stop. */

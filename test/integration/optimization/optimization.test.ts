@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 import { loadConfig } from '../../../src/config/config';
-import { ValidationError } from '../../../src/domain/errors';
+import { InvalidStateError, NotFoundError, ValidationError } from '../../../src/domain/errors';
 import type { Run } from '../../../src/generated/prisma/client';
 import { createPrismaClient, type PrismaClient } from '../../../src/infra/db/prisma-client';
 import { NotifyEventPublisher } from '../../../src/infra/events/notify-event-publisher';
@@ -185,12 +185,15 @@ describe('optimization studies on a worker', () => {
     expect(finished.summary).toMatchObject({ trialCount: 3, completed: 2, pruned: 1 });
   }, 120_000);
 
-  it('cancels its queued and running trials when the study is cancelled', async () => {
+  it.each([
+    ['cancelStudy', (id: string) => services.optimization.cancelStudy(id)],
+    ['cancelRun on the study (its coordinator cancels the trials)', (id: string) => services.training.cancelRun(id)],
+  ])('cancels its queued and running trials when the study is cancelled with %s', async (_how, cancel) => {
     const started = await services.optimization.startOptimization(
       study({ maxTrials: 6, parallelism: 2, baseHyperparameters: { ...base, epochs: 5000, batchSize: 8 } }),
     );
     await waitFor(async () => (await prisma.run.count({ where: { parentRunId: started.id, status: 'RUNNING' } })) === 2, 60_000, 50);
-    await services.optimization.cancelStudy(started.id);
+    await cancel(started.id);
     expect((await ended(started.id, 10_000)).status).toBe('CANCELLED');
     await waitFor(async () => (await prisma.run.count({ where: { parentRunId: started.id, status: { in: ['QUEUED', 'RUNNING'] } } })) === 0, 10_000, 50);
     const trials = await trialsOf(started.id);
@@ -229,6 +232,17 @@ describe('optimization studies on a worker', () => {
     expect(trials.map((t) => t.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
     expect(finished.summary).toMatchObject({ trialCount: 4, completed: 4 });
   }, 120_000);
+
+  it('cancels a queued study at once, and refuses to cancel a finished one', async () => {
+    const unqueued = new OptimizationService(prisma, new NotifyEventPublisher(pool), { enqueueRun: async () => null }, services.runStore, services.models, services.datasets);
+    const queued = await unqueued.startOptimization(study({}));
+    await expect(services.optimization.cancelStudy(queued.id)).resolves.toMatchObject({ id: queued.id, status: 'CANCELLED' });
+    await expect(services.optimization.cancelStudy(queued.id)).resolves.toMatchObject({ status: 'CANCELLED' });
+    const finished = await prisma.run.findFirstOrThrow({ where: { kind: 'OPTIMIZATION', status: 'SUCCEEDED' } });
+    await expect(services.optimization.cancelStudy(finished.id)).rejects.toBeInstanceOf(InvalidStateError);
+    const trial = await prisma.run.findFirstOrThrow({ where: { kind: 'TRIAL' } });
+    await expect(services.optimization.cancelStudy(trial.id)).rejects.toBeInstanceOf(NotFoundError);
+  });
 
   it('rejects an invalid study with the field at fault', async () => {
     await expect(services.optimization.startOptimization(study({ searchSpace: [{ name: 'units[3]', kind: 'CHOICE', values: [4] }] }))).rejects.toMatchObject({
