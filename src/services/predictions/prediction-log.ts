@@ -75,21 +75,31 @@ export class PredictionLog {
     try {
       while (this.queue.length > 0) {
         const batch = this.takeBatch();
-        const rows = batch.flatMap((pending) => pending.rows);
-        this.counters.inserts++;
-        try {
-          await this.insert(rows);
-          this.counters.rows += rows.length;
-          this.counters.largestBatch = Math.max(this.counters.largestBatch, rows.length);
-          for (const pending of batch) pending.resolve();
-        } catch (error) {
-          logger.error({ err: error, rows: rows.length }, 'prediction log INSERT failed');
-          for (const pending of batch) pending.reject(error);
+        if (!(await this.write(batch)) && batch.length > 1) {
+          // One request's rows must not fail the others': write each on its own.
+          for (const pending of batch) await this.write([pending]);
         }
       }
     } finally {
       this.flushing = false;
     }
+  }
+
+  /** Writes the appends in one INSERT and settles them: resolved when it committed; rejected only when alone. */
+  private async write(batch: Pending[]): Promise<boolean> {
+    const rows = batch.flatMap((pending) => pending.rows);
+    this.counters.inserts++;
+    try {
+      await this.insert(rows);
+    } catch (error) {
+      logger.error({ err: error, rows: rows.length, requests: batch.length }, 'prediction log INSERT failed');
+      if (batch.length === 1) batch[0].reject(error);
+      return false;
+    }
+    this.counters.rows += rows.length;
+    this.counters.largestBatch = Math.max(this.counters.largestBatch, rows.length);
+    for (const pending of batch) pending.resolve();
+    return true;
   }
 
   /** Whole appends, oldest first, up to `maxBatchRows` rows (at least one append). */
