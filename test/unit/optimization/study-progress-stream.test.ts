@@ -1,0 +1,105 @@
+import { NotFoundError } from '../../../src/domain/errors';
+import type { Run } from '../../../src/generated/prisma/client';
+import { openStudyProgress, type StudyProgressEvent } from '../../../src/graphql/optimization/study-progress-stream';
+
+/** An in-memory topic: every subscriber gets what is published after it subscribed. */
+class Topic {
+  private readonly subscribers: Array<(payload: unknown) => void> = [];
+
+  publish(payload: unknown): void {
+    for (const deliver of this.subscribers) deliver(payload);
+  }
+
+  subscribe(): AsyncIterable<unknown> {
+    const queued: unknown[] = [];
+    let waiting: ((result: IteratorResult<unknown>) => void) | undefined;
+    const deliver = (payload: unknown) => {
+      if (waiting) {
+        const resolve = waiting;
+        waiting = undefined;
+        resolve({ done: false, value: payload });
+      } else queued.push(payload);
+    };
+    this.subscribers.push(deliver);
+    const iterator: AsyncIterator<unknown> = {
+      next: () => (queued.length > 0 ? Promise.resolve({ done: false, value: queued.shift() }) : new Promise((resolve) => (waiting = resolve))),
+      return: async () => {
+        this.subscribers.splice(this.subscribers.indexOf(deliver), 1);
+        waiting?.({ done: true, value: undefined });
+        return { done: true, value: undefined };
+      },
+    };
+    return { [Symbol.asyncIterator]: () => iterator };
+  }
+}
+
+const STUDY = '00000000-0000-4000-8000-000000000001';
+const TRIAL = '00000000-0000-4000-8000-000000000002';
+const OTHER = '00000000-0000-4000-8000-000000000003';
+
+function run(id: string, fields: Partial<Run>): Run {
+  return { id, kind: 'TRIAL', status: 'QUEUED', parentRunId: null, summary: null, hyperparameters: {}, ...fields } as Run;
+}
+
+describe('openStudyProgress', () => {
+  const topics = { runUpdated: new Topic(), runEpoch: new Topic() };
+  const runs = new Map<string, Run>();
+  const source = { subscribe: (topic: 'runUpdated' | 'runEpoch') => topics[topic].subscribe(), findRun: async (id: string) => runs.get(id) ?? null };
+  const definition = { objective: { metric: 'val_loss', direction: 'MINIMIZE' } };
+
+  /** Lets the stream's event handlers run. */
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
+
+  it('streams the study status, its trial events only, and ends after the final study status', async () => {
+    runs.set(STUDY, run(STUDY, { kind: 'OPTIMIZATION', status: 'RUNNING', hyperparameters: definition }));
+    const stream = await openStudyProgress(source, STUDY);
+    const events: StudyProgressEvent[] = [];
+    const reading = (async () => {
+      for await (const event of stream) events.push(event);
+    })();
+    await settle();
+
+    runs.set(TRIAL, run(TRIAL, { parentRunId: STUDY, status: 'QUEUED', summary: { trialNumber: 0, params: { learningRate: 0.1 } } }));
+    runs.set(OTHER, run(OTHER, { parentRunId: null, status: 'RUNNING', kind: 'TRAINING' }));
+    topics.runUpdated.publish({ id: TRIAL, status: 'QUEUED' });
+    topics.runUpdated.publish({ id: OTHER, status: 'RUNNING' });
+    topics.runEpoch.publish({ id: OTHER, epoch: 1, metrics: { val_loss: 9 } });
+    await settle();
+    runs.set(TRIAL, { ...runs.get(TRIAL)!, status: 'RUNNING' });
+    topics.runUpdated.publish({ id: TRIAL, status: 'RUNNING' });
+    // A cancel-flag change repeats the status: no new event.
+    topics.runUpdated.publish({ id: TRIAL, status: 'RUNNING' });
+    topics.runEpoch.publish({ id: TRIAL, epoch: 1, metrics: { loss: 0.7, val_loss: 0.6 } });
+    await settle();
+    runs.set(TRIAL, {
+      ...runs.get(TRIAL)!,
+      status: 'SUCCEEDED',
+      summary: { trialNumber: 0, params: { learningRate: 0.1 }, objective: null, pruned: true, pruneReason: 'val_loss 0.6 at epoch 1 is worse than the median 0.3 of 5 finished trials at epoch 1' },
+    });
+    topics.runUpdated.publish({ id: TRIAL, status: 'SUCCEEDED' });
+    await settle();
+    runs.set(STUDY, { ...runs.get(STUDY)!, status: 'SUCCEEDED' });
+    topics.runUpdated.publish({ id: STUDY, status: 'SUCCEEDED' });
+    await reading;
+
+    expect(events.map((e) => [e.type, e.status, e.trialNumber, e.epoch, e.value])).toEqual([
+      ['STUDY_STATUS', 'RUNNING', null, null, null],
+      ['TRIAL_QUEUED', 'QUEUED', 0, null, null],
+      ['TRIAL_STARTED', 'RUNNING', 0, null, null],
+      ['TRIAL_EPOCH', 'RUNNING', 0, 1, 0.6],
+      ['TRIAL_PRUNED', 'SUCCEEDED', 0, null, null],
+      ['STUDY_STATUS', 'SUCCEEDED', null, null, null],
+    ]);
+    expect(events[4].pruneReason).toMatch(/worse than the median/);
+    expect(events.every((e) => e.studyId === STUDY)).toBe(true);
+  });
+
+  it('ends at once for a study that already ended, and rejects an unknown study or a run that is not one', async () => {
+    runs.set(STUDY, run(STUDY, { kind: 'OPTIMIZATION', status: 'CANCELLED', hyperparameters: definition }));
+    const events: StudyProgressEvent[] = [];
+    for await (const event of await openStudyProgress(source, STUDY)) events.push(event);
+    expect(events.map((e) => [e.type, e.status])).toEqual([['STUDY_STATUS', 'CANCELLED']]);
+    await expect(openStudyProgress(source, OTHER)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(openStudyProgress(source, '00000000-0000-4000-8000-00000000000f')).rejects.toMatchObject({ location: { field: 'studyId' } });
+  });
+});
