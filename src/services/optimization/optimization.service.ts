@@ -201,7 +201,7 @@ export class OptimizationService {
   async leaderboard(studyId: string): Promise<StudyLeaderboardEntry[]> {
     const study = await this.requireStudy(studyId);
     const definition = studyDefinitionOf(study);
-    const trials = await loadStudyTrials(this.prisma, study.id, definition.objective.metric, { epochs: false });
+    const trials = await loadStudyTrials(this.prisma, study.id, definition.objective.metric, { epochs: 'NONE' });
     return leaderboardOf(trials, definition);
   }
 }

@@ -100,7 +100,8 @@ async function coordinate(deps: StudyJobDependencies, study: Run, context: RunEx
       }
       return summarize(trials, exhausted, null);
     }
-    trials = await loadStudyTrials(deps.prisma, study.id, definition.objective.metric);
+    // Only TPE reads intermediate values (to rank pruned trials).
+    trials = await loadStudyTrials(deps.prisma, study.id, definition.objective.metric, { epochs: definition.strategy === 'TPE' ? 'ALL' : 'NONE' });
     for (const trial of trials) trialIds.add(trial.run.id);
     let active = trials.filter((t) => ACTIVE.has(t.run.status)).length;
     while (!exhausted && trials.length < maxTrials && active < parallelism) {

@@ -80,13 +80,21 @@ export function trialRecordOf(run: Run, epochs: readonly Pick<RunEpoch, 'epoch' 
 
 /**
  * Every trial of a study with its record, in trial-number order.
- * @param options.epochs false skips the epochs (cheaper; records then have no intermediate values).
+ * @param options.epochs which epochs make the intermediate values: all (default), only the given
+ *   1-based epoch (what the pruner compares), or none (cheapest).
  */
-export async function loadStudyTrials(prisma: PrismaClient, studyId: string, metric: string, options: { epochs?: boolean } = {}): Promise<StudyTrial[]> {
-  const withEpochs = options.epochs ?? true;
+export async function loadStudyTrials(
+  prisma: PrismaClient,
+  studyId: string,
+  metric: string,
+  options: { epochs?: 'ALL' | 'NONE' | number } = {},
+): Promise<StudyTrial[]> {
+  const epochs = options.epochs ?? 'ALL';
+  const select = { epoch: true, metrics: true } as const;
   const runs = await prisma.run.findMany({
     where: { parentRunId: studyId, kind: 'TRIAL' },
-    include: withEpochs ? { epochs: { select: { epoch: true, metrics: true } } } : undefined,
+    include:
+      epochs === 'NONE' ? undefined : { epochs: typeof epochs === 'number' ? { where: { epoch: epochs }, select } : { select } },
   });
   const trials: StudyTrial[] = [];
   for (const run of runs) {

@@ -65,7 +65,8 @@ export function createTrialJob(deps: TrialJobDependencies): ExecuteRun {
         const value = metrics[metric];
         if (typeof value === 'number') values.push({ step: epoch, value });
         if (pruner && stored && pruneReason === null) {
-          const others = await loadStudyTrials(deps.prisma, study.id, metric);
+          // The pruner compares with other trials at this epoch only.
+          const others = await loadStudyTrials(deps.prisma, study.id, metric, { epochs: epoch });
           const decision = pruner.evaluate(
             { number: trialSummary.trialNumber, state: 'RUNNING', params: trialSummary.params, intermediateValues: values },
             others.map((t) => t.record),

@@ -233,6 +233,23 @@ describe('optimization studies on a worker', () => {
     expect(finished.summary).toMatchObject({ trialCount: 4, completed: 4 });
   }, 120_000);
 
+  it('samples the same trials for the same seed, and other trials for another seed', async () => {
+    const space: StartOptimizationInput['searchSpace'] = [
+      { name: 'learningRate', kind: 'LOG_UNIFORM', low: 0.001, high: 0.1 },
+      { name: 'units[0]', kind: 'INT_RANGE', low: 2, high: 32 },
+      { name: 'optimizer', kind: 'CHOICE', values: ['ADAM', 'SGD'] },
+    ];
+    const paramsOf = async (seed: number) => {
+      const started = await services.optimization.startOptimization(study({ seed, maxTrials: 3, parallelism: 3, searchSpace: space, baseHyperparameters: { ...base, epochs: 1 } }));
+      expect((await ended(started.id)).status).toBe('SUCCEEDED');
+      return (await trialsOf(started.id)).map((t) => t.trial.params);
+    };
+    const [first, again, other] = [await paramsOf(21), await paramsOf(21), await paramsOf(22)];
+    expect(again).toEqual(first);
+    expect(new Set(first.map((p) => p.learningRate)).size).toBe(3);
+    expect(other.map((p) => p.learningRate)).not.toContain(first[0].learningRate);
+  }, 120_000);
+
   it('cancels a queued study at once, and refuses to cancel a finished one', async () => {
     const unqueued = new OptimizationService(prisma, new NotifyEventPublisher(pool), { enqueueRun: async () => null }, services.runStore, services.models, services.datasets);
     const queued = await unqueued.startOptimization(study({}));
