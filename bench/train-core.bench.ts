@@ -10,11 +10,11 @@
  * pure-JS cpu backend, where one epoch takes over a minute), BENCH_ROWS (default 100000),
  * BENCH_BACKENDS (default: every available one, e.g. "cpu,tensorflow").
  */
-import { createRandom } from '../src/domain/random';
 import { buildModel, type Architecture } from '../src/ml/model-builder';
 import { availableBackends, tf as loadTf, useBackend } from '../src/ml/tf-backend';
 import type { Matrix, Tf } from '../src/ml/tf-types';
 import { trainModel } from '../src/ml/trainer';
+import { syntheticBinaryData } from './support/synthetic-binary';
 
 const FEATURES = 8;
 
@@ -34,25 +34,6 @@ const CASES: Case[] = [
     slowOnCpu: true,
   },
 ];
-
-/** Rows with standard-normal features and a label from a fixed linear rule plus noise. */
-function syntheticData(rows: number, seed: number): { x: Matrix; y: Matrix } {
-  const random = createRandom(seed);
-  const normal = () => Math.sqrt(-2 * Math.log(1 - random.next())) * Math.cos(2 * Math.PI * random.next());
-  const weights = Array.from({ length: FEATURES }, () => normal());
-  const x = new Float32Array(rows * FEATURES);
-  const y = new Float32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    let z = 0;
-    for (let c = 0; c < FEATURES; c++) {
-      const v = normal();
-      x[r * FEATURES + c] = v;
-      z += v * weights[c];
-    }
-    y[r] = z + 0.5 * normal() > 0 ? 1 : 0;
-  }
-  return { x: { data: x, rows, cols: FEATURES }, y: { data: y, rows, cols: 1 } };
-}
 
 async function timePlainFit(tf: Tf, spec: Case, data: { x: Matrix; y: Matrix }, epochs: number): Promise<number> {
   const model = buildModel({ tf, architecture: spec.architecture, task: 'BINARY_CLASSIFICATION', inputWidth: FEATURES, seed: 1 });
@@ -91,8 +72,8 @@ async function main(): Promise<void> {
   const rows = Number(process.env.BENCH_ROWS ?? 100_000);
   const available = availableBackends();
   const backends = available.filter((name) => process.env.BENCH_BACKENDS?.split(',').includes(name) ?? true);
-  const data = syntheticData(rows, 42);
-  const warmup = syntheticData(2_000, 7);
+  const data = syntheticBinaryData(rows, FEATURES, 42);
+  const warmup = syntheticBinaryData(2_000, FEATURES, 7);
   const print = (line: string) => process.stdout.write(`${line}\n`);
   print(`train-core bench: ${rows} x ${FEATURES} rows, tfjs ${tf.version.tfjs}, node ${process.version}`);
   print('| backend | case | epochs | plain model.fit s/epoch | trainer s/epoch | trainer / plain |');

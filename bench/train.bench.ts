@@ -20,11 +20,11 @@ import path from 'node:path';
 import { startApiProcess } from '../src/app/api-process';
 import { loadConfig } from '../src/config/config';
 import { projectRoot } from '../src/config/paths';
-import { createRandom } from '../src/domain/random';
 import { logger } from '../src/infra/logger';
 import { tf as loadTf, useBackend, type BackendName } from '../src/ml/tf-backend';
 import { connectWsClient, postGraphQL } from '../test/support/graphql-client';
 import { openBenchDatabase } from './support/bench-database';
+import { syntheticBinaryData } from './support/synthetic-binary';
 
 const ROWS = 100_000;
 const FEATURES = 8;
@@ -43,24 +43,6 @@ const CASES: Case[] = [
   { name: 'seed 8-10-1, batch 32', layers: [10], batchSize: 32, backend: 'cpu' },
   { name: 'MLP 8-256-256-1, batch 256', layers: [256, 256], batchSize: 256, backend: 'tensorflow' },
 ];
-
-function syntheticRows(): { x: Float32Array; y: Float32Array } {
-  const random = createRandom(2024);
-  const normal = () => Math.sqrt(-2 * Math.log(1 - random.next())) * Math.cos(2 * Math.PI * random.next());
-  const weights = Array.from({ length: FEATURES }, () => normal());
-  const x = new Float32Array(ROWS * FEATURES);
-  const y = new Float32Array(ROWS);
-  for (let r = 0; r < ROWS; r++) {
-    let z = 0;
-    for (let c = 0; c < FEATURES; c++) {
-      const v = normal();
-      x[r * FEATURES + c] = v;
-      z += v * weights[c];
-    }
-    y[r] = z + 0.5 * normal() > 0 ? 1 : 0;
-  }
-  return { x, y };
-}
 
 function toCsv(x: Float32Array, y: Float32Array): string {
   const lines = [[...Array.from({ length: FEATURES }, (_, i) => `f${i}`), 'label'].join(',')];
@@ -135,7 +117,8 @@ async function main(): Promise<void> {
   const ws = await connectWsClient(api.url);
   const lines: string[] = [];
   try {
-    const { x, y } = syntheticRows();
+    const data = syntheticBinaryData(ROWS, FEATURES, 2024);
+    const [x, y] = [data.x.data, data.y.data];
     writeFileSync(path.join(scratch, 'x.bin'), Buffer.from(x.buffer));
     writeFileSync(path.join(scratch, 'y.bin'), Buffer.from(y.buffer));
     const created = await postGraphQL(api.url, 'mutation($csv: String!) { createDataset(input: { name: "bench", csv: $csv, labelColumn: "label" }) { version { id datasetId } } }', {
