@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Pool } from 'pg';
 import { loadConfig } from '../../../src/config/config';
 import { InvalidStateError } from '../../../src/domain/errors';
@@ -23,6 +26,7 @@ describe('training runs on a worker', () => {
   let pubSub: PgPubSub;
   let queue: JobQueue;
   let services: DomainServices;
+  const tensorboardDir = mkdtempSync(path.join(os.tmpdir(), 'mlplane-tensorboard-'));
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -34,7 +38,7 @@ describe('training runs on a worker', () => {
     const events = new NotifyEventPublisher(pool);
     services = createDomainServices({ prisma, events, queue, config: loadConfig({}) });
     const executor = new RunExecutor({ store: services.runStore, events: pubSub, heartbeatIntervalMs: 1_000 });
-    await queue.work(RUN_QUEUES.TRAINING, executor.jobHandler(createTrainingJob({ datasets: services.datasets, models: services.models, events })), {
+    await queue.work(RUN_QUEUES.TRAINING, executor.jobHandler(createTrainingJob({ datasets: services.datasets, models: services.models, events, tensorboardDir })), {
       concurrency: 1,
     });
   }, 60_000);
@@ -45,6 +49,7 @@ describe('training runs on a worker', () => {
     await pool.end();
     await prisma.$disconnect();
     await db.drop();
+    rmSync(tensorboardDir, { recursive: true, force: true });
   });
 
   async function finished(runId: string, timeoutMs = 120_000) {
@@ -109,6 +114,12 @@ describe('training runs on a worker', () => {
     const [a, b] = await Promise.all(runs.map((run) => services.training.epochs(run.id)));
     expect(a).toHaveLength(5);
     for (let i = 0; i < 5; i++) expect((a[i].metrics as { loss: number }).loss).toBeCloseTo((b[i].metrics as { loss: number }).loss, 4);
+    // On the native backend each run also wrote TensorBoard event files for both splits.
+    for (const split of ['train', 'validation']) {
+      const dir = path.join(tensorboardDir, runs[0].id, split);
+      expect(existsSync(dir)).toBe(true);
+      expect(readdirSync(dir).some((file) => file.startsWith('events.out.tfevents'))).toBe(true);
+    }
   }, 180_000);
 
   it('cancels a running run within 2 s and registers no version', async () => {
