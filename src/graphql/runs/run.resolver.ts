@@ -34,8 +34,7 @@ async function matchesRunFilter({ payload, args, context }: SubscriptionHandlerD
   if (!filter) return true;
   if (filter.status && payload.status !== filter.status) return false;
   if (!filter.modelId && !filter.kind) return true;
-  // The subscription's own loader: it keeps each run seen, which is right for fields that never change.
-  const run = await context.loaders.get(runById).load(payload.id);
+  const run = await context.services.training.findRun(payload.id);
   return run !== null && (!filter.modelId || run.modelId === filter.modelId) && (!filter.kind || run.kind === filter.kind);
 }
 
