@@ -411,8 +411,12 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
     });
 
     it('answers NOT_FOUND for an unknown run and BAD_USER_INPUT for a negative cursor', async () => {
-      const unknown = await ws.execute(RUN_PROGRESS, { runId: randomUUID() });
+      const unknownId = randomUUID();
+      const unknown = await ws.execute(RUN_PROGRESS, { runId: unknownId });
       expect(unknown.errors![0].extensions).toMatchObject({ code: 'NOT_FOUND', field: 'runId' });
+      // It subscribed before looking the run up, and let go when it was not found.
+      expect(server.pubSub.subscriberCount('runEpoch', unknownId)).toBe(0);
+      expect(server.pubSub.subscriberCount('runUpdated', unknownId)).toBe(0);
       const runId = await startRun();
       const negative = await ws.execute(RUN_PROGRESS, { runId, afterEpoch: -1 });
       expect(negative.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'afterEpoch' });
