@@ -120,9 +120,11 @@ class ResultQueue<T> {
 
 function liveEpoch(payload: unknown, now: Date): StoredEpoch | null {
   if (typeof payload !== 'object' || payload === null) return null;
-  const { epoch, metrics, elapsedMs, samplesPerSecond } = payload as Record<string, unknown>;
+  const { epoch, metrics, elapsedMs, samplesPerSecond, recordedAt } = payload as Record<string, unknown>;
   if (typeof epoch !== 'number' || typeof elapsedMs !== 'number' || typeof samplesPerSecond !== 'number') return null;
-  return { epoch, metrics, elapsedMs, samplesPerSecond, recordedAt: now };
+  // The row's own time, written by the worker; an event without it is dated on arrival.
+  const recorded = typeof recordedAt === 'string' ? new Date(recordedAt) : now;
+  return { epoch, metrics, elapsedMs, samplesPerSecond, recordedAt: Number.isNaN(recorded.getTime()) ? now : recorded };
 }
 
 /**

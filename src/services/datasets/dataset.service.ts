@@ -227,12 +227,13 @@ export class DatasetService {
     if ((key.id == null) === (key.name == null)) {
       throw new ValidationError('give exactly one of id and name', { field: key.id == null ? 'id' : 'name' });
     }
+    if (key.id != null && !isUuid(key.id)) return null;
     const row = key.id != null ? await this.prisma.dataset.findUnique({ where: { id: key.id } }) : await this.prisma.dataset.findUnique({ where: { name: key.name! } });
     return row ? toDataset(row) : null;
   }
 
   async requireDataset(id: string, field = 'id'): Promise<Dataset> {
-    const row = await this.prisma.dataset.findUnique({ where: { id } });
+    const row = isUuid(id) ? await this.prisma.dataset.findUnique({ where: { id } }) : null;
     if (!row) throw new NotFoundError('dataset', id, { field });
     return toDataset(row);
   }
@@ -243,7 +244,7 @@ export class DatasetService {
   }
 
   async findVersion(id: string): Promise<DatasetVersion | null> {
-    const row = await this.prisma.datasetVersion.findUnique({ where: { id } });
+    const row = isUuid(id) ? await this.prisma.datasetVersion.findUnique({ where: { id } }) : null;
     return row ? toDatasetVersion(row) : null;
   }
 

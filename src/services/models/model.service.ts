@@ -1,4 +1,5 @@
 import type { Model as ModelRow, Prisma } from '../../generated/prisma/client';
+import { isUuid } from '../../domain/common/uuid';
 import { checkPageSize, decodeCursor, encodeCursor, type Page, type PageRequest } from '../../domain/common/pagination';
 import { NAME_PATTERN } from '../../domain/datasets/dataset';
 import type { Task } from '../../domain/datasets/label-rules';
@@ -90,12 +91,13 @@ export class ModelService {
     if ((key.id == null) === (key.name == null)) {
       throw new ValidationError('give exactly one of id and name', { field: key.id == null ? 'id' : 'name' });
     }
+    if (key.id != null && !isUuid(key.id)) return null;
     const row = key.id != null ? await this.prisma.model.findUnique({ where: { id: key.id } }) : await this.prisma.model.findUnique({ where: { name: key.name! } });
     return row ? toModel(row) : null;
   }
 
   async requireModel(id: string, field = 'modelId'): Promise<Model> {
-    const row = await this.prisma.model.findUnique({ where: { id } });
+    const row = isUuid(id) ? await this.prisma.model.findUnique({ where: { id } }) : null;
     if (!row) throw new NotFoundError('model', id, { field });
     return toModel(row);
   }

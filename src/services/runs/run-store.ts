@@ -205,16 +205,16 @@ export class RunStore {
   async recordEpoch(record: EpochRecord): Promise<boolean> {
     const { runId, workerId, epoch, metrics, elapsedMs, samplesPerSecond } = record;
     if (!Number.isInteger(epoch) || epoch < 1) throw new RangeError(`epoch must be an integer >= 1, got ${epoch}`);
-    const rows = await this.prisma.$queryRaw<Array<{ epoch: number }>>`
+    const rows = await this.prisma.$queryRaw<Array<{ epoch: number; recorded_at: Date }>>`
       INSERT INTO run_epochs (run_id, epoch, metrics, elapsed_ms, samples_per_second)
       SELECT id, ${epoch}, ${JSON.stringify(metrics)}::jsonb, ${elapsedMs}, ${samplesPerSecond}
       FROM runs WHERE id = ${runId}::uuid AND status = 'RUNNING' AND worker_id = ${workerId}
       ON CONFLICT (run_id, epoch) DO UPDATE
       SET metrics = EXCLUDED.metrics, elapsed_ms = EXCLUDED.elapsed_ms,
           samples_per_second = EXCLUDED.samples_per_second, recorded_at = now()
-      RETURNING epoch`;
+      RETURNING epoch, recorded_at`;
     if (rows.length === 0) return false;
-    await this.publish('runEpoch', { id: runId, epoch, metrics, elapsedMs, samplesPerSecond });
+    await this.publish('runEpoch', { id: runId, epoch, metrics, elapsedMs, samplesPerSecond, recordedAt: rows[0].recorded_at.toISOString() });
     return true;
   }
 
