@@ -6,6 +6,7 @@ import type { EventPublisher } from './events/event-publisher';
 import { ModelVersionService } from './model-versions/model-version.service';
 import { ModelService } from './models/model.service';
 import { OptimizationService } from './optimization/optimization.service';
+import { PerformanceService } from './predictions/performance.service';
 import { PredictionService } from './predictions/prediction.service';
 import { RunStore } from './runs/run-store';
 import { TrainingService, type RunEnqueuer } from './training/training.service';
@@ -19,6 +20,7 @@ export interface DomainServices {
   runStore: RunStore;
   deployments: DeploymentService;
   predictions: PredictionService;
+  performance: PerformanceService;
   optimization: OptimizationService;
 }
 
@@ -44,6 +46,7 @@ export function createDomainServices({ prisma, events, queue, config }: ServiceD
     modelVersions,
     deployments,
     predictions: new PredictionService(prisma, deployments, modelVersions),
+    performance: new PerformanceService(prisma),
     optimization: new OptimizationService(prisma, events, queue, runStore, models, datasets),
   };
 }

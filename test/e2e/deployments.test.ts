@@ -121,6 +121,16 @@ describe('deployments and predictions over GraphQL', () => {
     const RECORD = 'mutation($input: RecordActualsInput!) { recordActuals(input: $input) { recorded } }';
     const recorded = await gql(a, RECORD, { input: { deployment: 'api', actuals: [{ predictionId: result.predictions[0].id, actual: 0 }, { predictionId: result.predictions[1].id, actual: '1' }] } });
     expect(recorded.data).toEqual({ recordActuals: { recorded: 2 } });
+    const performance = await gql(b, '{ deployment(name: "api") { performance(window: 10) { modelVersionId baselineEvaluationId windows { count comparison { name value baseline change } metrics } } } }');
+    expect(performance.errors).toBeUndefined();
+    const [window] = performance.data!.deployment.performance.windows;
+    expect(performance.data!.deployment.performance).toMatchObject({ modelVersionId: trained.versionIds[0], baselineEvaluationId: null });
+    expect(window.count).toBe(2);
+    const labels = [result.predictions[1].label, result.predictions[0].label];
+    const accuracy = (Number(labels[0] === '1') + Number(labels[1] === '0')) / 2;
+    expect(window.comparison.find((c: { name: string }) => c.name === 'accuracy')).toEqual({ name: 'accuracy', value: accuracy, baseline: null, change: null });
+    expect(window.metrics).toMatchObject({ task: 'BINARY_CLASSIFICATION', sampleCount: 2 });
+
     const wrong = await gql(a, RECORD, { input: { deployment: 'api', actuals: [{ predictionId: result.predictions[2].id, actual: 1 }, { requestKey: 'req-1', actual: 1 }] } });
     expect(wrong.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', index: 1, field: 'input.actuals[1].requestKey' });
   });

@@ -7,7 +7,15 @@ import { modelVersionById } from '../model-versions/model-version.loaders';
 import { ModelVersion } from '../model-versions/model-version.type';
 import { Model } from '../models/model.type';
 import { DeployModelInput, RollbackDeploymentInput, StartCanaryInput, UpdateDeploymentInput } from './deployment.input';
-import { Canary, Deployment, DeploymentChangePayload, DeploymentConnection, DeploymentEvent, DeploymentEventConnection } from './deployment.type';
+import {
+  Canary,
+  Deployment,
+  DeploymentChangePayload,
+  DeploymentConnection,
+  DeploymentEvent,
+  DeploymentEventConnection,
+  DeploymentPerformance,
+} from './deployment.type';
 
 interface DeploymentChangedEvent {
   id: string;
@@ -87,6 +95,25 @@ export class DeploymentResolver {
     @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
     return toConnection(await ctx.services.deployments.listEvents(deployment.id, { first, after }));
+  }
+
+  @FieldResolver(() => DeploymentPerformance, {
+    description: 'The stable version (or the given one) on its predictions with recorded actuals: consecutive windows of `window` predictions, newest first, compared with its evaluation.',
+  })
+  async performance(
+    @Root() deployment: DeploymentRow,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('window', () => Int, { defaultValue: 500 }) window: number,
+    @Arg('windows', () => Int, { defaultValue: 1 }) windows: number,
+    @Arg('modelVersionId', () => ID, { nullable: true }) modelVersionId?: string | null,
+  ): Promise<DeploymentPerformance> {
+    const result = await ctx.services.performance.performance(deployment, { window, windows, modelVersionId });
+    return {
+      modelVersionId: result.modelVersionId,
+      baselineEvaluationId: result.baseline?.id ?? null,
+      baselineSplit: result.baseline?.split ?? null,
+      windows: result.windows.map((w) => ({ count: w.count, from: w.from, to: w.to, comparison: w.comparison, metrics: { ...w.evaluation } })),
+    };
   }
 
   @Subscription(() => DeploymentEvent, {

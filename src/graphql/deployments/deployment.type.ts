@@ -1,3 +1,4 @@
+import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Connection } from '../common/connection.type';
 
@@ -53,4 +54,29 @@ export class DeploymentEventConnection extends Connection(DeploymentEvent, 'Depl
 export class DeploymentChangePayload {
   @Field(() => Deployment) deployment!: Deployment;
   @Field(() => DeploymentEvent) event!: DeploymentEvent;
+}
+
+@ObjectType({ description: 'A headline metric of a window next to the same metric of the baseline evaluation.' })
+export class MetricComparison {
+  @Field() name!: string;
+  @Field(() => Float, { nullable: true, description: 'Null when undefined on the window (e.g. ROC AUC with one class present).' }) value!: number | null;
+  @Field(() => Float, { nullable: true }) baseline!: number | null;
+  @Field(() => Float, { nullable: true, description: 'value - baseline.' }) change!: number | null;
+}
+
+@ObjectType({ description: 'Consecutive labelled predictions of one version, scored with the training metrics of the task.' })
+export class PerformanceWindow {
+  @Field(() => Int) count!: number;
+  @Field({ description: 'Time of the oldest prediction in the window.' }) from!: Date;
+  @Field({ description: 'Time of the newest prediction in the window.' }) to!: Date;
+  @Field(() => [MetricComparison]) comparison!: MetricComparison[];
+  @Field(() => GraphQLJSONObject, { description: 'Every metric of the window, as evaluations store them.' }) metrics!: Record<string, unknown>;
+}
+
+@ObjectType({ description: 'How a served version performs on predictions whose actuals were recorded.' })
+export class DeploymentPerformance {
+  @Field(() => ID) modelVersionId!: string;
+  @Field(() => ID, { nullable: true, description: 'The evaluation compared with: the version\'s TEST split, else its latest.' }) baselineEvaluationId!: string | null;
+  @Field(() => String, { nullable: true }) baselineSplit!: string | null;
+  @Field(() => [PerformanceWindow], { description: 'Newest first; the oldest may hold fewer predictions than the window size.' }) windows!: PerformanceWindow[];
 }

@@ -1,0 +1,81 @@
+import type { Deployment } from '../../generated/prisma/client';
+import { isUuid } from '../../domain/common/uuid';
+import { ValidationError } from '../../domain/errors';
+import type { PrismaClient } from '../../infra/db/prisma-client';
+import type { Evaluation } from '../../ml/metrics/evaluate-predictions';
+import type { PreprocessingSpec } from '../../ml/preprocessing';
+import type { PredictionOutput } from '../../ml/serving/prediction-request';
+import { compareMetrics, evaluateWindow, type MetricComparison } from '../../ml/serving/window-performance';
+
+/** Largest window, and most predictions one performance query reads. */
+export const MAX_WINDOW_SIZE = 10_000;
+export const MAX_WINDOWED_PREDICTIONS = 100_000;
+
+export interface PerformanceWindow {
+  /** Labelled predictions in the window (the oldest window may hold fewer than the window size). */
+  count: number;
+  from: Date;
+  to: Date;
+  evaluation: Evaluation;
+  comparison: MetricComparison[];
+}
+
+export interface DeploymentPerformance {
+  modelVersionId: string;
+  /** The evaluation compared with: the version's held-out TEST split, else its latest one; null when none. */
+  baseline: { id: string; split: string; metrics: Evaluation } | null;
+  /** Newest first: consecutive windows of `window` labelled predictions. */
+  windows: PerformanceWindow[];
+}
+
+/**
+ * Performance of a served version once actuals arrive: its labelled predictions, newest first, cut
+ * into windows of a fixed number of predictions, each scored with the training metrics of the task
+ * and compared with the version's evaluation.
+ */
+export class PerformanceService {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async performance(deployment: Deployment, options: { window: number; windows: number; modelVersionId?: string | null }): Promise<DeploymentPerformance> {
+    const { window, windows } = options;
+    if (!Number.isInteger(window) || window < 1 || window > MAX_WINDOW_SIZE) {
+      throw new ValidationError(`window must be an integer from 1 to ${MAX_WINDOW_SIZE}, got ${window}`, { field: 'window' });
+    }
+    if (!Number.isInteger(windows) || windows < 1 || window * windows > MAX_WINDOWED_PREDICTIONS) {
+      throw new ValidationError(`windows must be a positive integer with window x windows at most ${MAX_WINDOWED_PREDICTIONS}`, { field: 'windows' });
+    }
+    const modelVersionId = options.modelVersionId ?? deployment.modelVersionId;
+    const version = isUuid(modelVersionId) ? await this.prisma.modelVersion.findUnique({ where: { id: modelVersionId }, select: { preprocessing: true } }) : null;
+    if (!version) throw new ValidationError(`model version ${modelVersionId} does not exist`, { field: 'modelVersionId' });
+    const spec = version.preprocessing as unknown as PreprocessingSpec;
+    const [rows, evaluations] = await Promise.all([
+      this.prisma.prediction.findMany({
+        where: { deploymentId: deployment.id, modelVersionId, actual: { not: { equals: null } } },
+        orderBy: [{ createdAt: 'desc' }, { requestKey: 'desc' }, { instanceIndex: 'desc' }],
+        take: window * windows,
+        select: { output: true, actual: true, createdAt: true },
+      }),
+      this.prisma.evaluation.findMany({ where: { modelVersionId }, orderBy: { createdAt: 'desc' } }),
+    ]);
+    const chosen = evaluations.find((evaluation) => evaluation.split === 'TEST') ?? evaluations[0];
+    const baseline = chosen ? { id: chosen.id, split: chosen.split, metrics: chosen.metrics as unknown as Evaluation } : null;
+    const threshold = baseline?.metrics.task === 'BINARY_CLASSIFICATION' ? baseline.metrics.threshold : 0.5;
+    const result: PerformanceWindow[] = [];
+    for (let start = 0; start < rows.length; start += window) {
+      const slice = rows.slice(start, start + window);
+      const evaluation = evaluateWindow(
+        spec,
+        slice.map((row) => ({ output: row.output as unknown as PredictionOutput, actual: row.actual as string | number })),
+        threshold,
+      );
+      result.push({
+        count: slice.length,
+        from: slice[slice.length - 1].createdAt,
+        to: slice[0].createdAt,
+        evaluation,
+        comparison: compareMetrics(evaluation, baseline?.metrics ?? null),
+      });
+    }
+    return { modelVersionId, baseline, windows: result };
+  }
+}
