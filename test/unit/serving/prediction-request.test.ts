@@ -1,0 +1,76 @@
+import { ValidationError } from '../../../src/domain/errors';
+import type { BinaryEvaluation } from '../../../src/ml/metrics/evaluate-predictions';
+import type { PreprocessingSpec } from '../../../src/ml/preprocessing';
+import { encodeInstances, predictionOutputs } from '../../../src/ml/serving/prediction-request';
+import { compareMetrics, evaluateWindow } from '../../../src/ml/serving/window-performance';
+
+const spec: PreprocessingSpec = {
+  version: 1,
+  task: 'BINARY_CLASSIFICATION',
+  features: [
+    { name: 'age', type: 'NUMERIC', offset: 0, mean: 40, scale: 10 },
+    { name: 'plan', type: 'CATEGORICAL', offset: 1, categories: ['1', 'basic', 'pro'] },
+  ],
+  inputWidth: 4,
+  label: { kind: 'CLASSES', column: 'churned', numeric: false, classes: ['no', 'yes'] },
+  trainRowCount: 10,
+};
+
+function refusal(instances: unknown[]): ValidationError {
+  try {
+    encodeInstances(spec, instances as Record<string, unknown>[]);
+  } catch (error) {
+    if (error instanceof ValidationError) return error;
+    throw error;
+  }
+  throw new Error('expected a ValidationError');
+}
+
+describe('encodeInstances', () => {
+  it('standardizes numbers, one-hot encodes categories (numbers by their decimal string) and imputes explicit nulls', () => {
+    const x = encodeInstances(spec, [
+      { age: 55, plan: 'pro' },
+      { age: null, plan: 1 },
+      { age: 20, plan: null },
+    ]);
+    // (55 - 40) / 10 = 1.5; a null age is the training mean, i.e. 0; a null plan sets no category.
+    expect(Array.from(x.data)).toEqual([1.5, 0, 0, 1, 0, 1, 0, 0, -2, 0, 0, 0]);
+    expect(x).toMatchObject({ rows: 3, cols: 4 });
+  });
+
+  it('names the instance and the feature of the first refusal', () => {
+    const good = { age: 30, plan: 'basic' };
+    expect(refusal([good, { plan: 'basic' }]).location).toEqual({ field: 'input.instances[1].age', index: 1, column: 'age' });
+    expect(refusal([good, good, { ...good, region: 'eu' }]).location).toEqual({ field: 'input.instances[2].region', index: 2, column: 'region' });
+    expect(refusal([{ ...good, churned: 'no' }]).message).toMatch(/label column/);
+    expect(refusal([{ ...good, age: '30' }]).location).toEqual({ field: 'input.instances[0].age', index: 0, column: 'age' });
+    expect(refusal([{ ...good, plan: true }]).location).toEqual({ field: 'input.instances[0].plan', index: 0, column: 'plan' });
+    expect(refusal([good, { ...good, plan: 'enterprise' }]).message).toMatch(/category "enterprise" of feature "plan" was not seen in training \(known: 1, basic, pro\)/);
+    expect(refusal([good, 'not an object']).location).toEqual({ field: 'input.instances[1]', index: 1 });
+    expect(refusal([]).location).toEqual({ field: 'input.instances' });
+    expect(refusal(Array(1001).fill(good)).location).toEqual({ field: 'input.instances' });
+  });
+});
+
+describe('predictionOutputs and window performance', () => {
+  it('maps class probabilities to labels and scores a window against a baseline', () => {
+    const outputs = predictionOutputs({
+      kind: 'CLASSES',
+      classes: ['no', 'yes'],
+      probabilities: Float32Array.from([0.75, 0.25, 0.25, 0.75, 0.5, 0.5, 1, 0]),
+      classIndex: Int32Array.from([0, 1, 1, 0]),
+      labels: ['no', 'yes', 'yes', 'no'],
+    });
+    expect(outputs[1]).toEqual({ label: 'yes', probabilities: { no: 0.25, yes: 0.75 } });
+    const evaluation = evaluateWindow(spec, outputs.map((output, i) => ({ output, actual: ['no', 'yes', 'no', 'no'][i] }))) as BinaryEvaluation;
+    // Predicted yes at p >= 0.5: rows 1 and 2; actual yes: row 1. TP 1, FP 1, TN 2, FN 0.
+    // accuracy 3/4, precision 1/2, recall 1, F1 2/3; AUC: the positive (0.75) outranks all three negatives (0.25, 0.5, 0) -> 1.
+    const comparison = Object.fromEntries(compareMetrics(evaluation, { ...evaluation, accuracy: 0.9 }).map((c) => [c.name, c]));
+    expect(comparison.accuracy).toEqual({ name: 'accuracy', value: 0.75, baseline: 0.9, change: expect.closeTo(-0.15, 12) });
+    expect(comparison.precision.value).toBeCloseTo(0.5, 12);
+    expect(comparison.recall.value).toBe(1);
+    expect(comparison.f1.value).toBeCloseTo(2 / 3, 12);
+    expect(comparison.rocAuc.value).toBe(1);
+    expect(compareMetrics(evaluation, null).every((c) => c.baseline === null && c.change === null)).toBe(true);
+  });
+});
