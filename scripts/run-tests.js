@@ -3,7 +3,8 @@
 /**
  * Runs the jest suite against DATABASE_URL, or against an embedded PostgreSQL in a temporary
  * directory when it is unset. Expects `npm run build` to have run (it uses the compiled starter).
- * Extra arguments go to jest. Ends with a plain "N passed, N failed" line.
+ * Extra arguments go to jest. Ends with a plain "N passed, N failed" line. `--forceExit`: a handle
+ * some library leaves open must never keep a finished run from exiting (CI would wait for ever).
  */
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
@@ -15,7 +16,7 @@ const root = path.resolve(__dirname, '..');
 function runJest(env, args, reportFile) {
   const jest = require.resolve('jest/bin/jest', { paths: [root] });
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [jest, '--ci', '--json', `--outputFile=${reportFile}`, ...args], {
+    const child = spawn(process.execPath, [jest, '--ci', '--forceExit', '--json', `--outputFile=${reportFile}`, ...args], {
       cwd: root,
       env,
       stdio: 'inherit',
