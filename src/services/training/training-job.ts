@@ -37,7 +37,9 @@ export function createTrainingJob(deps: TrainingJobDependencies): ExecuteRun {
     const model = await deps.models.requireModel(run.modelId);
     const datasetVersion = await deps.datasets.requireVersion(run.datasetVersionId);
     const dataset = await deps.datasets.requireDataset(datasetVersion.datasetId);
+    const startedAt = Date.now();
     const table = await deps.datasets.loadTable(datasetVersion.id);
+    const loadMs = Date.now() - startedAt;
     const hyperparameters = run.hyperparameters as unknown as TrainingRunHyperparameters;
     context.logger.info({ rows: table.rowCount, columns: table.columns.length, model: model.name }, 'training started');
 
@@ -56,6 +58,7 @@ export function createTrainingJob(deps: TrainingJobDependencies): ExecuteRun {
         context.logger.info({ epoch: metrics.epoch, of: hyperparameters.epochs, ...flat, samplesPerSecond: Math.round(metrics.samplesPerSecond) }, 'epoch');
       },
     });
+    const pipelineMs = Date.now() - startedAt - loadMs;
     try {
       const { summary, environment, testEvaluation } = trained;
       const runSummary = {
@@ -68,12 +71,16 @@ export function createTrainingJob(deps: TrainingJobDependencies): ExecuteRun {
         durationMs: summary.durationMs,
         splitSizes: trained.splitSizes,
         testMetrics: testEvaluation?.metrics ?? null,
+        // Where the run's time went: reading the data, the pipeline (of which training), feature importance.
+        timingsMs: { load: loadMs, pipeline: pipelineMs, training: Math.round(summary.durationMs), importance: 0 },
       };
       if (summary.cancelled) return { summary: runSummary };
       if (summary.stopReason === 'NON_FINITE_LOSS') throw new Error(`training diverged: ${summary.stopDetail}`);
+      const importanceStartedAt = Date.now();
       const importance = trained.testRows.length > 0
         ? await columnImportances(trained.tf, trained.model, trained.preprocessing, table, trained.testRows, hyperparameters.seed)
         : null;
+      runSummary.timingsMs.importance = Date.now() - importanceStartedAt;
       let registeredVersionId: string | undefined;
       return {
         summary: runSummary,
