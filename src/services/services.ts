@@ -1,5 +1,6 @@
 import type { Config } from '../config/config';
 import type { PrismaClient } from '../infra/db/prisma-client';
+import { AlertService } from './alerts/alert.service';
 import { DatasetService } from './datasets/dataset.service';
 import { DeploymentService } from './deployments/deployment.service';
 import type { EventPublisher } from './events/event-publisher';
@@ -22,6 +23,7 @@ export interface DomainServices {
   predictions: PredictionService;
   performance: PerformanceService;
   optimization: OptimizationService;
+  alerts: AlertService;
 }
 
 export interface ServiceDependencies {
@@ -48,5 +50,6 @@ export function createDomainServices({ prisma, events, queue, config }: ServiceD
     predictions: new PredictionService(prisma, deployments, modelVersions),
     performance: new PerformanceService(prisma),
     optimization: new OptimizationService(prisma, events, queue, runStore, models, datasets),
+    alerts: new AlertService(prisma, events),
   };
 }

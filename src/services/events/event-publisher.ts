@@ -6,7 +6,9 @@ export type EventTopic =
   | 'runUpdated'
   | 'runEpoch'
   | 'modelVersionRegistered'
-  | 'deploymentChanged';
+  | 'deploymentChanged'
+  | 'alertRaised'
+  | 'alertUpdated';
 
 /** Where services announce what changed, after their transaction commits. */
 export interface EventPublisher {

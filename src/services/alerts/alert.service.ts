@@ -1,0 +1,310 @@
+import { createHmac } from 'node:crypto';
+import type { Alert, AlertKind, AlertRule, AlertSeverity, AlertStatus, Prisma } from '../../generated/prisma/client';
+import { checkPageSize, decodeCursor, encodeCursor, type Page, type PageRequest } from '../../domain/common/pagination';
+import { isUuid } from '../../domain/common/uuid';
+import { InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors';
+import type { PrismaClient } from '../../infra/db/prisma-client';
+import { logger } from '../../infra/logger';
+import type { EventPublisher } from '../events/event-publisher';
+import { defaultAlertRule, type EffectiveAlertRule } from './alert-rule-defaults';
+
+export type { Alert, AlertDelivery, AlertKind, AlertRule, AlertSeverity, AlertStatus } from '../../generated/prisma/client';
+
+/** What `raise` did: opened a new alert, repeated an open one (notifying again), repeated it inside the cooldown, or nothing (rule disabled). */
+export type RaiseOutcome = 'OPENED' | 'REPEATED' | 'SUPPRESSED' | 'DISABLED';
+
+export interface RaiseAlertInput {
+  deploymentId: string;
+  kind: AlertKind;
+  /** Used when the deployment stores no rule of this kind (a stored rule's severity wins). */
+  severity?: AlertSeverity;
+  title: string;
+  details: Record<string, unknown>;
+}
+
+export interface RaiseResult {
+  /** The open alert; null when the rule is disabled. */
+  alert: Alert | null;
+  outcome: RaiseOutcome;
+}
+
+export interface AlertFilter {
+  deploymentId?: string | null;
+  kind?: AlertKind | null;
+  severity?: AlertSeverity | null;
+  status?: AlertStatus | null;
+}
+
+/** Called after an alert was opened or repeated past its cooldown (automatic rollback hooks in here). */
+export type AlertListener = (alert: Alert, outcome: 'OPENED' | 'REPEATED') => Promise<void>;
+
+/** The actor of what mlplane does by itself. */
+export const SYSTEM_ACTOR = 'mlplane';
+
+/** The dedup key of a deployment's alert of one kind. */
+export function alertDedupKey(kind: AlertKind, deploymentId: string): string {
+  return `${kind.toLowerCase()}:${deploymentId}`;
+}
+
+/** `sha256=<hex>`: the X-Mlplane-Signature of a webhook body. */
+export function signWebhookBody(body: string, secret: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`;
+}
+
+const OPEN_STATUSES: AlertStatus[] = ['OPEN', 'ACKNOWLEDGED'];
+const MAX_NOTE_LENGTH = 2_000;
+
+type Tx = Prisma.TransactionClient;
+
+/**
+ * The lifecycle of deployment alerts: raise (deduplicated per deployment and kind, with a cooldown
+ * between notifications), clean windows and automatic resolution, acknowledgement and resolution.
+ * Notifications are `alertRaised` / `alertUpdated` events and, when the rule has a webhook, an
+ * `AlertDelivery` row that the webhook dispatcher sends.
+ */
+export class AlertService {
+  private readonly listeners: AlertListener[] = [];
+  private readonly log = logger.child({ component: 'alerts' });
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly events: EventPublisher,
+  ) {}
+
+  /** Registers `listener` for every notified alert; its failures are logged, never thrown to the raiser. */
+  onNotified(listener: AlertListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** The rule of `kind` for a deployment: the stored one, else the defaults. */
+  async effectiveRule(deploymentId: string, kind: AlertKind, db: Tx | PrismaClient = this.prisma): Promise<EffectiveAlertRule> {
+    const stored = await db.alertRule.findUnique({ where: { deploymentId_kind: { deploymentId, kind } } });
+    return stored ? toEffectiveRule(stored) : defaultAlertRule(kind);
+  }
+
+  /**
+   * Raises an alert of `kind` on a deployment. One OPEN or ACKNOWLEDGED alert per (deployment, kind):
+   * a repeat counts an occurrence, moves lastSeenAt and resets the clean-window count; it notifies
+   * again only once the rule's cooldown has passed since the last notification.
+   */
+  async raise(input: RaiseAlertInput): Promise<RaiseResult> {
+    const dedupKey = alertDedupKey(input.kind, input.deploymentId);
+    const result = await this.prisma.$transaction(async (tx) => {
+      // Serializes raisers of the same key across processes (no unique index on open alerts).
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${dedupKey}))`;
+      const rule = await this.effectiveRule(input.deploymentId, input.kind, tx);
+      if (!rule.enabled) return { alert: null, outcome: 'DISABLED' as const, rule };
+      const severity = rule.id ? rule.severity : (input.severity ?? rule.severity);
+      const now = new Date();
+      const open = await tx.alert.findFirst({ where: { dedupKey, status: { in: OPEN_STATUSES } }, orderBy: { firstSeenAt: 'desc' } });
+      if (!open) {
+        const alert = await tx.alert.create({
+          data: {
+            kind: input.kind,
+            severity,
+            dedupKey,
+            title: input.title,
+            details: input.details as Prisma.InputJsonObject,
+            deploymentId: input.deploymentId,
+            firstSeenAt: now,
+            lastSeenAt: now,
+            notifiedAt: now,
+          },
+        });
+        await this.queueWebhook(tx, alert, rule, 'alert.opened');
+        return { alert, outcome: 'OPENED' as const, rule };
+      }
+      const notify = open.notifiedAt === null || now.getTime() - open.notifiedAt.getTime() >= rule.cooldownSeconds * 1000;
+      const alert = await tx.alert.update({
+        where: { id: open.id },
+        data: {
+          occurrences: { increment: 1 },
+          lastSeenAt: now,
+          cleanWindows: 0,
+          severity,
+          title: input.title,
+          details: input.details as Prisma.InputJsonObject,
+          ...(notify ? { notifiedAt: now } : {}),
+        },
+      });
+      if (notify) await this.queueWebhook(tx, alert, rule, 'alert.repeated');
+      return { alert, outcome: notify ? ('REPEATED' as const) : ('SUPPRESSED' as const), rule };
+    });
+    const { alert, outcome } = result;
+    if (alert && (outcome === 'OPENED' || outcome === 'REPEATED')) {
+      this.log.info({ alertId: alert.id, kind: alert.kind, deploymentId: alert.deploymentId, occurrences: alert.occurrences, outcome }, 'alert notified');
+      await this.publish(outcome === 'OPENED' ? 'alertRaised' : 'alertUpdated', alert);
+      for (const listener of this.listeners) {
+        try {
+          await listener(alert, outcome);
+        } catch (error) {
+          this.log.error({ err: error, alertId: alert.id }, 'an alert listener failed');
+        }
+      }
+    }
+    return { alert, outcome };
+  }
+
+  /**
+   * Counts a clean window for the deployment's open alert of `kind` and resolves it (by `mlplane`)
+   * once the rule's `autoResolveAfter` clean windows have passed in a row.
+   * @returns the alert after the update, or null when none is open.
+   */
+  async recordCleanWindow(deploymentId: string, kind: AlertKind): Promise<Alert | null> {
+    const dedupKey = alertDedupKey(kind, deploymentId);
+    const result = await this.prisma.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${dedupKey}))`;
+      const open = await tx.alert.findFirst({ where: { dedupKey, status: { in: OPEN_STATUSES } }, orderBy: { firstSeenAt: 'desc' } });
+      if (!open) return null;
+      const rule = await this.effectiveRule(deploymentId, kind, tx);
+      const cleanWindows = open.cleanWindows + 1;
+      if (cleanWindows < rule.autoResolveAfter) {
+        return { alert: await tx.alert.update({ where: { id: open.id }, data: { cleanWindows } }), resolved: false };
+      }
+      const alert = await tx.alert.update({
+        where: { id: open.id },
+        data: {
+          cleanWindows,
+          status: 'RESOLVED',
+          resolvedAt: new Date(),
+          resolvedBy: SYSTEM_ACTOR,
+          resolutionNote: `resolved automatically after ${cleanWindows} clean windows in a row`,
+        },
+      });
+      return { alert, resolved: true };
+    });
+    if (!result) return null;
+    if (result.resolved) {
+      this.log.info({ alertId: result.alert.id, kind, deploymentId }, 'alert resolved automatically');
+      await this.publish('alertUpdated', result.alert);
+    }
+    return result.alert;
+  }
+
+  async findAlert(id: string): Promise<Alert | null> {
+    return isUuid(id) ? this.prisma.alert.findUnique({ where: { id } }) : null;
+  }
+
+  async findAlertsByIds(ids: readonly string[]): Promise<Alert[]> {
+    return this.prisma.alert.findMany({ where: { id: { in: ids.filter(isUuid) } } });
+  }
+
+  /** Marks an open alert as seen by `actor`. @throws NotFoundError; InvalidStateError when resolved. */
+  async acknowledgeAlert(id: string, actor: string): Promise<Alert> {
+    const alert = await this.transition(id, (current) => {
+      if (current.status === 'RESOLVED') throw new InvalidStateError(`alert ${id} is resolved`, { field: 'id' });
+      if (current.status === 'ACKNOWLEDGED') return null;
+      return { status: 'ACKNOWLEDGED', acknowledgedAt: new Date(), acknowledgedBy: actor };
+    });
+    return alert;
+  }
+
+  /** Resolves an alert with a note. @throws NotFoundError; InvalidStateError when already resolved. */
+  async resolveAlert(input: { id: string; note?: string | null }, actor: string): Promise<Alert> {
+    const note = input.note?.trim() || null;
+    if (note && note.length > MAX_NOTE_LENGTH) {
+      throw new ValidationError(`note is longer than ${MAX_NOTE_LENGTH} characters`, { field: 'input.note' });
+    }
+    return this.transition(
+      input.id,
+      (current) => {
+        if (current.status === 'RESOLVED') throw new InvalidStateError(`alert ${input.id} is already resolved`, { field: 'input.id' });
+        return { status: 'RESOLVED', resolvedAt: new Date(), resolvedBy: actor, resolutionNote: note };
+      },
+      'input.id',
+    );
+  }
+
+  /** Alerts, most recently seen first, narrowed by `filter`. */
+  async listAlerts(filter: AlertFilter, request: PageRequest): Promise<Page<Alert>> {
+    const first = checkPageSize(request.first);
+    const after = request.after ? decodeCursor(request.after) : undefined;
+    const base: Prisma.AlertWhereInput = {
+      ...(filter.deploymentId ? { deploymentId: filter.deploymentId } : {}),
+      ...(filter.kind ? { kind: filter.kind } : {}),
+      ...(filter.severity ? { severity: filter.severity } : {}),
+      ...(filter.status ? { status: filter.status } : {}),
+    };
+    const where: Prisma.AlertWhereInput = after
+      ? { AND: [base, { OR: [{ lastSeenAt: { lt: after.createdAt } }, { lastSeenAt: after.createdAt, id: { lt: after.id } }] }] }
+      : base;
+    const [rows, totalCount] = await Promise.all([
+      this.prisma.alert.findMany({ where, orderBy: [{ lastSeenAt: 'desc' }, { id: 'desc' }], take: first + 1 }),
+      this.prisma.alert.count({ where: base }),
+    ]);
+    return {
+      items: rows.slice(0, first),
+      hasNextPage: rows.length > first,
+      totalCount,
+      cursorOf: (alert) => encodeCursor({ createdAt: alert.lastSeenAt, id: alert.id }),
+    };
+  }
+
+  /** Stored rules of a deployment (kinds without one use the defaults). */
+  async listRules(deploymentId: string): Promise<AlertRule[]> {
+    return this.prisma.alertRule.findMany({ where: { deploymentId }, orderBy: { kind: 'asc' } });
+  }
+
+  private async transition(id: string, next: (current: Alert) => Prisma.AlertUpdateInput | null, field = 'id'): Promise<Alert> {
+    const result = await this.prisma.$transaction(async (tx) => {
+      const [locked] = isUuid(id) ? await tx.$queryRaw<{ id: string }[]>`SELECT id FROM alerts WHERE id = ${id}::uuid FOR UPDATE` : [];
+      if (!locked) throw new NotFoundError('alert', id, { field });
+      const current = await tx.alert.findUniqueOrThrow({ where: { id } });
+      const data = next(current);
+      if (!data) return { alert: current, changed: false };
+      return { alert: await tx.alert.update({ where: { id }, data }), changed: true };
+    });
+    if (result.changed) await this.publish('alertUpdated', result.alert);
+    return result.alert;
+  }
+
+  /** Records a PENDING webhook delivery whose body and signature are fixed now (the dispatcher sends it). */
+  private async queueWebhook(tx: Tx, alert: Alert, rule: EffectiveAlertRule, event: string): Promise<void> {
+    if (!rule.webhookUrl) return;
+    const deployment = alert.deploymentId ? await tx.deployment.findUnique({ where: { id: alert.deploymentId }, select: { id: true, name: true } }) : null;
+    const payload = {
+      event,
+      alert: {
+        id: alert.id,
+        kind: alert.kind,
+        severity: alert.severity,
+        status: alert.status,
+        title: alert.title,
+        details: alert.details,
+        occurrences: alert.occurrences,
+        firstSeenAt: alert.firstSeenAt.toISOString(),
+        lastSeenAt: alert.lastSeenAt.toISOString(),
+      },
+      deployment,
+    };
+    const created = await tx.alertDelivery.create({
+      data: { alertId: alert.id, ruleId: rule.id, url: rule.webhookUrl, payload: payload as Prisma.InputJsonObject, signature: '', nextAttemptAt: new Date() },
+    });
+    // jsonb stores keys in its own order: sign the body exactly as the dispatcher will serialize it.
+    const body = JSON.stringify(created.payload);
+    await tx.alertDelivery.update({ where: { id: created.id }, data: { signature: signWebhookBody(body, rule.webhookSecret ?? '') } });
+  }
+
+  private async publish(topic: 'alertRaised' | 'alertUpdated', alert: Alert): Promise<void> {
+    try {
+      await this.events.publish(topic, { id: alert.id, deploymentId: alert.deploymentId, kind: alert.kind, severity: alert.severity, status: alert.status });
+    } catch (error) {
+      this.log.warn({ err: error, topic, alertId: alert.id }, 'publishing an alert event failed');
+    }
+  }
+}
+
+function toEffectiveRule(rule: AlertRule): EffectiveAlertRule {
+  return {
+    id: rule.id,
+    kind: rule.kind,
+    enabled: rule.enabled,
+    severity: rule.severity,
+    threshold: rule.threshold,
+    windowSeconds: rule.windowSeconds,
+    cooldownSeconds: rule.cooldownSeconds,
+    autoResolveAfter: rule.autoResolveAfter,
+    webhookUrl: rule.webhookUrl,
+    webhookSecret: rule.webhookSecret,
+  };
+}
