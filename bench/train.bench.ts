@@ -156,6 +156,9 @@ async function main(): Promise<void> {
         }
       }
       await progress.stop();
+      const summary = await postGraphQL(api.url, 'query($id: ID!) { run(id: $id) { summary } }', { id: run.body.data!.startTrainingRun.id });
+      const timings = summary.body.data!.run.summary.timingsMs as Record<string, number>;
+      process.stdout.write(`  (${spec.name}, ${spec.backend}: ${Object.entries(timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(', ')})\n`);
       const plain = await plainTfjs(spec, x, y);
       // Keras runs once per model shape; each mlplane backend is compared with that one time.
       if (!kerasTimes.has(spec.name)) kerasTimes.set(spec.name, keras(spec, scratch));
