@@ -1,5 +1,7 @@
 import { createHmac } from 'node:crypto';
-import type { Alert, AlertKind, AlertRule, AlertSeverity, AlertStatus, Prisma } from '../../generated/prisma/client';
+import type { Alert, AlertKind, AlertRule, AlertSeverity, AlertStatus, Deployment, Prisma } from '../../generated/prisma/client';
+import { checkAlertMonitoringPatch, type AlertMonitoringPatch } from '../../domain/alerts/alert-monitoring';
+import { checkAlertRuleSettings, type AlertRuleSettings } from '../../domain/alerts/alert-rule-input';
 import { checkPageSize, decodeCursor, encodeCursor, type Page, type PageRequest } from '../../domain/common/pagination';
 import { isUuid } from '../../domain/common/uuid';
 import { InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors';
@@ -35,8 +37,8 @@ export interface AlertFilter {
   status?: AlertStatus | null;
 }
 
-/** Called after an alert was opened or repeated past its cooldown (automatic rollback hooks in here). */
-export type AlertListener = (alert: Alert, outcome: 'OPENED' | 'REPEATED') => Promise<void>;
+/** Called after every raise that found the rule enabled, inside the cooldown too (automatic rollback hooks in here). */
+export type AlertListener = (alert: Alert, outcome: Exclude<RaiseOutcome, 'DISABLED'>) => Promise<void>;
 
 /** The actor of what mlplane does by itself. */
 export const SYSTEM_ACTOR = 'mlplane';
@@ -71,8 +73,8 @@ export class AlertService {
     private readonly events: EventPublisher,
   ) {}
 
-  /** Registers `listener` for every notified alert; its failures are logged, never thrown to the raiser. */
-  onNotified(listener: AlertListener): void {
+  /** Registers `listener` for every raised alert; its failures are logged, never thrown to the raiser. */
+  onRaised(listener: AlertListener): void {
     this.listeners.push(listener);
   }
 
@@ -131,15 +133,16 @@ export class AlertService {
       return { alert, outcome: notify ? ('REPEATED' as const) : ('SUPPRESSED' as const), rule };
     });
     const { alert, outcome } = result;
-    if (alert && (outcome === 'OPENED' || outcome === 'REPEATED')) {
+    if (alert === null) return { alert: null, outcome: 'DISABLED' };
+    if (outcome !== 'SUPPRESSED') {
       this.log.info({ alertId: alert.id, kind: alert.kind, deploymentId: alert.deploymentId, occurrences: alert.occurrences, outcome }, 'alert notified');
       await this.publish(outcome === 'OPENED' ? 'alertRaised' : 'alertUpdated', alert);
-      for (const listener of this.listeners) {
-        try {
-          await listener(alert, outcome);
-        } catch (error) {
-          this.log.error({ err: error, alertId: alert.id }, 'an alert listener failed');
-        }
+    }
+    for (const listener of this.listeners) {
+      try {
+        await listener(alert, outcome);
+      } catch (error) {
+        this.log.error({ err: error, alertId: alert.id }, 'an alert listener failed');
       }
     }
     return { alert, outcome };
@@ -238,6 +241,49 @@ export class AlertService {
       totalCount,
       cursorOf: (alert) => encodeCursor({ createdAt: alert.lastSeenAt, id: alert.id }),
     };
+  }
+
+  /**
+   * Creates or replaces the deployment's rule of one kind; omitted settings take the kind's defaults.
+   * @throws NotFoundError for an unknown deployment; ValidationError naming the field.
+   */
+  async setAlertRule(deploymentName: string, settings: AlertRuleSettings): Promise<AlertRule> {
+    checkAlertRuleSettings(settings);
+    const deployment = await this.prisma.deployment.findUnique({ where: { name: deploymentName }, select: { id: true } });
+    if (!deployment) throw new NotFoundError('deployment', deploymentName, { field: 'input.deployment' });
+    const defaults = defaultAlertRule(settings.kind);
+    const data = {
+      enabled: settings.enabled ?? defaults.enabled,
+      severity: settings.severity ?? defaults.severity,
+      threshold: settings.threshold ?? defaults.threshold,
+      windowSeconds: settings.windowSeconds ?? defaults.windowSeconds,
+      cooldownSeconds: settings.cooldownSeconds ?? defaults.cooldownSeconds,
+      autoResolveAfter: settings.autoResolveAfter ?? defaults.autoResolveAfter,
+      webhookUrl: settings.webhookUrl ?? null,
+      webhookSecret: settings.webhookUrl ? (settings.webhookSecret ?? null) : null,
+      updatedAt: new Date(),
+    };
+    return this.prisma.alertRule.upsert({
+      where: { deploymentId_kind: { deploymentId: deployment.id, kind: settings.kind } },
+      create: { deploymentId: deployment.id, kind: settings.kind, ...data },
+      update: data,
+    });
+  }
+
+  /**
+   * Merges alerting settings into `Deployment.monitoring` (other keys, such as `drift`, are kept).
+   * @throws NotFoundError for an unknown deployment; ValidationError naming the field.
+   */
+  async setAlertMonitoring(deploymentName: string, patch: AlertMonitoringPatch): Promise<Deployment> {
+    const keys = checkAlertMonitoringPatch(patch);
+    const removed = Object.keys(keys).filter((key) => keys[key] === null);
+    const merged = Object.fromEntries(Object.entries(keys).filter(([, value]) => value !== null));
+    // One statement: a concurrent writer of another key of the JSON is not overwritten.
+    const [row] = await this.prisma.$queryRaw<{ id: string }[]>`
+      UPDATE deployments SET monitoring = (monitoring - ${removed}::text[]) || ${JSON.stringify(merged)}::jsonb, updated_at = now()
+      WHERE name = ${deploymentName} RETURNING id`;
+    if (!row) throw new NotFoundError('deployment', deploymentName, { field: 'input.deployment' });
+    return this.prisma.deployment.findUniqueOrThrow({ where: { id: row.id } });
   }
 
   /** Stored rules of a deployment (kinds without one use the defaults). */

@@ -26,6 +26,13 @@ export interface DeploymentChange {
   event: DeploymentEvent;
 }
 
+export interface RollbackInput {
+  deployment: string;
+  reason: string;
+  /** Roll back only if the deployment still serves these versions (automatic rollbacks decide on a read made earlier). */
+  expected?: { modelVersionId: string; canaryModelVersionId: string | null };
+}
+
 type Tx = Prisma.TransactionClient;
 
 /** Longest rollback reason kept. */
@@ -165,10 +172,14 @@ export class DeploymentService {
    * Ends a running canary (all traffic back to the stable version); without a canary, returns to
    * the version served before the last switch. A rollback is not itself rolled back.
    */
-  async rollbackDeployment(input: { deployment: string; reason: string }, actor: string): Promise<DeploymentChange> {
+  async rollbackDeployment(input: RollbackInput, actor: string): Promise<DeploymentChange> {
     const reason = input.reason.trim();
     if (reason.length === 0) throw new ValidationError('a rollback needs a reason', { field: 'input.reason' });
     return this.change(input.deployment, async (tx, current) => {
+      const { expected } = input;
+      if (expected && (expected.modelVersionId !== current.modelVersionId || expected.canaryModelVersionId !== current.canaryModelVersionId)) {
+        throw new InvalidStateError(`deployment "${current.name}" changed since the rollback was decided`, { field: 'input.deployment' });
+      }
       if (current.canaryModelVersionId) {
         const deployment = await tx.deployment.update({
           where: { id: current.id },

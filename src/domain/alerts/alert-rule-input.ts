@@ -1,0 +1,50 @@
+import { ValidationError } from '../errors';
+
+/** The settable part of an alert rule; omitted or null values take the defaults of the kind. */
+export interface AlertRuleSettings {
+  kind: 'DATA_DRIFT' | 'PREDICTION_DRIFT' | 'PERFORMANCE_DROP' | 'ERROR_RATE' | 'LATENCY' | 'RUN_FAILED';
+  enabled?: boolean | null;
+  severity?: 'INFO' | 'WARNING' | 'CRITICAL' | null;
+  threshold?: number | null;
+  windowSeconds?: number | null;
+  cooldownSeconds?: number | null;
+  autoResolveAfter?: number | null;
+  webhookUrl?: string | null;
+  webhookSecret?: string | null;
+}
+
+const MAX_SECONDS = 30 * 86_400;
+
+function integerIn(value: number, min: number, max: number, field: string): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ValidationError(`${field.split('.').pop()} must be an integer from ${min} to ${max}, got ${value}`, { field });
+  }
+  return value;
+}
+
+/**
+ * Checks a rule's settings. Thresholds by kind: ERROR_RATE a share in (0, 1]; LATENCY a p99 in ms
+ * above 0; PERFORMANCE_DROP the largest tolerated drop of the primary metric, above 0. A webhook URL
+ * is http(s) and needs a secret (every body is signed). @throws ValidationError naming the `input.` field.
+ */
+export function checkAlertRuleSettings(settings: AlertRuleSettings): void {
+  const { kind, threshold, windowSeconds, cooldownSeconds, autoResolveAfter, webhookUrl, webhookSecret } = settings;
+  if (kind === 'RUN_FAILED') throw new ValidationError('RUN_FAILED alerts belong to runs, not to a deployment rule', { field: 'input.kind' });
+  if (threshold != null) {
+    if (!Number.isFinite(threshold) || threshold <= 0) throw new ValidationError('threshold must be a number above 0', { field: 'input.threshold' });
+    if (kind === 'ERROR_RATE' && threshold > 1) throw new ValidationError('an ERROR_RATE threshold is a share from 0 to 1', { field: 'input.threshold' });
+  }
+  if (windowSeconds != null) integerIn(windowSeconds, 1, MAX_SECONDS, 'input.windowSeconds');
+  if (cooldownSeconds != null) integerIn(cooldownSeconds, 0, MAX_SECONDS, 'input.cooldownSeconds');
+  if (autoResolveAfter != null) integerIn(autoResolveAfter, 1, 10_000, 'input.autoResolveAfter');
+  if (webhookUrl != null) {
+    let url: URL;
+    try {
+      url = new URL(webhookUrl);
+    } catch {
+      throw new ValidationError(`"${webhookUrl}" is not a URL`, { field: 'input.webhookUrl' });
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ValidationError('a webhook URL is http or https', { field: 'input.webhookUrl' });
+    if (!webhookSecret) throw new ValidationError('a webhook needs a secret to sign its bodies', { field: 'input.webhookSecret' });
+  }
+}
