@@ -44,12 +44,12 @@ export function createDomainServices({ prisma, events, queue, config }: ServiceD
     datasets,
     models,
     runStore,
-    training: new TrainingService(prisma, events, queue, runStore, models, datasets),
+    training: new TrainingService(prisma, events, queue, runStore, models),
     modelVersions,
     deployments,
     predictions: new PredictionService(prisma, deployments, modelVersions),
     performance: new PerformanceService(prisma),
-    optimization: new OptimizationService(prisma, events, queue, runStore, models, datasets),
+    optimization: new OptimizationService(prisma, events, queue, runStore, models),
     alerts: new AlertService(prisma, events),
   };
 }

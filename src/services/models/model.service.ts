@@ -1,7 +1,7 @@
 import type { Model as ModelRow, Prisma } from '../../generated/prisma/client';
 import { isUuid } from '../../domain/common/uuid';
 import { checkPageSize, decodeCursor, encodeCursor, type Page, type PageRequest } from '../../domain/common/pagination';
-import { NAME_PATTERN } from '../../domain/datasets/dataset';
+import { NAME_PATTERN, type DatasetVersion } from '../../domain/datasets/dataset';
 import type { Task } from '../../domain/datasets/label-rules';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors';
 import type { Model } from '../../domain/models/model';
@@ -100,6 +100,23 @@ export class ModelService {
     const row = isUuid(id) ? await this.prisma.model.findUnique({ where: { id } }) : null;
     if (!row) throw new NotFoundError('model', id, { field });
     return toModel(row);
+  }
+
+  /**
+   * The model and the dataset version a run of it trains on, checked: both exist (NOT_FOUND on
+   * `input.modelId` / `input.datasetVersionId`), the version belongs to the model's dataset, and the
+   * stored architecture is still valid.
+   */
+  async requireTrainingTarget(modelId: string, datasetVersionId: string): Promise<{ model: Model; version: DatasetVersion }> {
+    const model = await this.requireModel(modelId, 'input.modelId');
+    const version = await this.datasets.requireVersion(datasetVersionId, 'input.datasetVersionId');
+    if (version.datasetId !== model.datasetId) {
+      throw new ValidationError(`dataset version ${version.id} belongs to another dataset than model "${model.name}" was defined on`, {
+        field: 'input.datasetVersionId',
+      });
+    }
+    validateArchitecture(model.architecture, model.task, 'model');
+    return { model, version };
   }
 
   async findModelsByIds(ids: readonly string[]): Promise<Model[]> {

@@ -16,8 +16,7 @@ import { parseTrainingHyperparameters } from '../../domain/runs/training-hyperpa
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { RUN_QUEUES } from '../../infra/queue/job-queue';
 import { logger } from '../../infra/logger';
-import { validateArchitecture, type Architecture } from '../../ml/model-builder';
-import type { DatasetService } from '../datasets/dataset.service';
+import type { Architecture } from '../../ml/model-builder';
 import type { EventPublisher } from '../events/event-publisher';
 import type { ModelService } from '../models/model.service';
 import type { RunStore } from '../runs/run-store';
@@ -74,20 +73,12 @@ export class OptimizationService {
     private readonly queue: RunEnqueuer,
     private readonly store: RunStore,
     private readonly models: ModelService,
-    private readonly datasets: DatasetService,
   ) {}
 
   /** Validates the study, stores it as a QUEUED OPTIMIZATION run and enqueues its coordinator job. */
   async startOptimization(input: StartOptimizationInput): Promise<Run> {
-    const model = await this.models.requireModel(input.modelId, 'input.modelId');
-    const version = await this.datasets.requireVersion(input.datasetVersionId, 'input.datasetVersionId');
-    if (version.datasetId !== model.datasetId) {
-      throw new ValidationError(`dataset version ${version.id} belongs to another dataset than model "${model.name}" was defined on`, {
-        field: 'input.datasetVersionId',
-      });
-    }
+    const { model, version } = await this.models.requireTrainingTarget(input.modelId, input.datasetVersionId);
     const architecture = model.architecture as Architecture;
-    validateArchitecture(architecture, model.task, 'model');
     const strategy = input.strategy as SearchStrategy;
     if (!SEARCH_STRATEGIES.includes(strategy)) {
       throw new ValidationError(`strategy must be one of ${SEARCH_STRATEGIES.join(', ')}, got ${JSON.stringify(input.strategy)}`, { field: 'input.strategy' });

@@ -1,13 +1,10 @@
 import type { Prisma, Run, RunEpoch, RunKind, RunStatus } from '../../generated/prisma/client';
 import { checkPageSize, decodeCursor, encodeCursor, type Page, type PageRequest } from '../../domain/common/pagination';
 import { isUuid } from '../../domain/common/uuid';
-import { ValidationError } from '../../domain/errors';
 import { parseTrainingHyperparameters } from '../../domain/runs/training-hyperparameters';
-import { validateArchitecture } from '../../ml/model-builder';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { RUN_QUEUES } from '../../infra/queue/job-queue';
 import { logger } from '../../infra/logger';
-import type { DatasetService } from '../datasets/dataset.service';
 import type { EventPublisher } from '../events/event-publisher';
 import type { ModelService } from '../models/model.service';
 import type { RunStore } from '../runs/run-store';
@@ -41,7 +38,6 @@ export class TrainingService {
     private readonly queue: RunEnqueuer,
     private readonly store: RunStore,
     private readonly models: ModelService,
-    private readonly datasets: DatasetService,
   ) {}
 
   /**
@@ -49,19 +45,12 @@ export class TrainingService {
    * between, the reaper re-enqueues queued runs that have no job.
    */
   async startTrainingRun(input: StartTrainingRunInput): Promise<Run> {
-    const model = await this.models.requireModel(input.modelId, 'input.modelId');
-    const version = await this.datasets.requireVersion(input.datasetVersionId, 'input.datasetVersionId');
-    if (version.datasetId !== model.datasetId) {
-      throw new ValidationError(`dataset version ${version.id} belongs to another dataset than model "${model.name}" was defined on`, {
-        field: 'input.datasetVersionId',
-      });
-    }
+    const { model, version } = await this.models.requireTrainingTarget(input.modelId, input.datasetVersionId);
     const hyperparameters = parseTrainingHyperparameters(input.hyperparameters ?? {}, {
       task: model.task,
       labelClasses: version.labelClasses ?? undefined,
       fieldPrefix: 'input.hyperparameters',
     });
-    validateArchitecture(model.architecture, model.task, 'model');
     const run = await this.prisma.run.create({
       data: {
         kind: 'TRAINING',

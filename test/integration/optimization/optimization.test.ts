@@ -202,7 +202,7 @@ describe('optimization studies on a worker', () => {
 
   it('carries on a study whose coordinator died, from the trials in the database', async () => {
     // A service whose study job never reaches the queue, so a "dead" worker can take the study.
-    const unqueued = new OptimizationService(prisma, new NotifyEventPublisher(pool), { enqueueRun: async () => null }, services.runStore, services.models, services.datasets);
+    const unqueued = new OptimizationService(prisma, new NotifyEventPublisher(pool), { enqueueRun: async () => null }, services.runStore, services.models);
     const created = await unqueued.startOptimization(study({ strategy: 'RANDOM', maxTrials: 4, parallelism: 2 }));
     const claimed = (await services.runStore.claimRun(created.id, 'dead-worker'))!;
     // The dead coordinator creates two trials (on the real queue), then stops for good without ending the study.
@@ -251,7 +251,7 @@ describe('optimization studies on a worker', () => {
   }, 120_000);
 
   it('cancels a queued study at once, and refuses to cancel a finished one', async () => {
-    const unqueued = new OptimizationService(prisma, new NotifyEventPublisher(pool), { enqueueRun: async () => null }, services.runStore, services.models, services.datasets);
+    const unqueued = new OptimizationService(prisma, new NotifyEventPublisher(pool), { enqueueRun: async () => null }, services.runStore, services.models);
     const queued = await unqueued.startOptimization(study({}));
     await expect(services.optimization.cancelStudy(queued.id)).resolves.toMatchObject({ id: queued.id, status: 'CANCELLED' });
     await expect(services.optimization.cancelStudy(queued.id)).resolves.toMatchObject({ status: 'CANCELLED' });
