@@ -61,10 +61,12 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
     logger,
     shutdownGraceMs: config.shutdownGraceSeconds * 1000,
   });
+  services.driftMonitor.start();
   return {
     url: server.url,
     close: async () => {
       await server.close();
+      await services.driftMonitor.stop();
       await queue.stop({ graceful: false });
       await pubSub.close();
       await publishPool.end();

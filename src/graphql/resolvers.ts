@@ -5,6 +5,7 @@ import { PredictionResolver } from './deployments/prediction.resolver';
 import { HealthResolver } from './health/health.resolver';
 import { EvaluationResolver, ModelAliasEventResolver, ModelAliasResolver, ModelVersionResolver } from './model-versions/model-version.resolver';
 import { ModelResolver } from './models/model.resolver';
+import { DriftReportResolver } from './monitoring/drift-report.resolver';
 import { LeaderboardEntryResolver, StudyProgressResolver, StudyResolver, TrialResolver } from './optimization/study.resolver';
 import { RunProgressResolver, RunResolver } from './runs/run.resolver';
 
@@ -24,6 +25,7 @@ export const resolvers: NonEmptyArray<Function> = [
   DeploymentEventResolver,
   CanaryResolver,
   PredictionResolver,
+  DriftReportResolver,
   StudyResolver,
   TrialResolver,
   LeaderboardEntryResolver,

@@ -1,6 +1,8 @@
 import type { Config } from '../config/config';
 import type { PrismaClient } from '../infra/db/prisma-client';
 import { AlertService } from './alerts/alert.service';
+import { AutoRollback } from './alerts/auto-rollback';
+import { ServingAlertMonitor } from './alerts/serving-alerts';
 import { DatasetService } from './datasets/dataset.service';
 import { DeploymentService } from './deployments/deployment.service';
 import type { EventPublisher } from './events/event-publisher';
@@ -9,6 +11,7 @@ import { ModelService } from './models/model.service';
 import { OptimizationService } from './optimization/optimization.service';
 import { PerformanceService } from './predictions/performance.service';
 import { PredictionService } from './predictions/prediction.service';
+import { DriftMonitor } from './monitoring/drift-monitor';
 import { RunStore } from './runs/run-store';
 import { TrainingService, type RunEnqueuer } from './training/training.service';
 
@@ -24,6 +27,8 @@ export interface DomainServices {
   performance: PerformanceService;
   optimization: OptimizationService;
   alerts: AlertService;
+  servingAlerts: ServingAlertMonitor;
+  driftMonitor: DriftMonitor;
 }
 
 export interface ServiceDependencies {
@@ -40,6 +45,13 @@ export function createDomainServices({ prisma, events, queue, config }: ServiceD
   const runStore = new RunStore(prisma, events);
   const modelVersions = new ModelVersionService(prisma, datasets);
   const deployments = new DeploymentService(prisma, events, models, modelVersions);
+  const predictions = new PredictionService(prisma, deployments, modelVersions);
+  const driftMonitor = new DriftMonitor(prisma, events, datasets, (id) => predictions.models.get(id));
+  predictions.afterLog = (deploymentId, count) => driftMonitor.notePredictions(deploymentId, count);
+  const alerts = new AlertService(prisma, events);
+  new AutoRollback(prisma, deployments).attach(alerts);
+  const performance = new PerformanceService(prisma);
+  driftMonitor.alerts = alerts;
   return {
     datasets,
     models,
@@ -47,9 +59,11 @@ export function createDomainServices({ prisma, events, queue, config }: ServiceD
     training: new TrainingService(prisma, events, queue, runStore, models),
     modelVersions,
     deployments,
-    predictions: new PredictionService(prisma, deployments, modelVersions),
-    performance: new PerformanceService(prisma),
+    predictions,
+    performance,
     optimization: new OptimizationService(prisma, events, queue, runStore, models),
-    alerts: new AlertService(prisma, events),
+    alerts,
+    servingAlerts: new ServingAlertMonitor(prisma, alerts, performance),
+    driftMonitor,
   };
 }

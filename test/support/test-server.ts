@@ -106,6 +106,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     services,
     close: async () => {
       await server.close();
+      await services.driftMonitor.stop();
       await queue.stop({ graceful: false });
       await pubSub.close();
       await publishPool.end();

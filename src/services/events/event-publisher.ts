@@ -8,7 +8,8 @@ export type EventTopic =
   | 'modelVersionRegistered'
   | 'deploymentChanged'
   | 'alertRaised'
-  | 'alertUpdated';
+  | 'alertUpdated'
+  | 'driftReported';
 
 /** Where services announce what changed, after their transaction commits. */
 export interface EventPublisher {

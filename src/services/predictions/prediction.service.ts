@@ -72,6 +72,8 @@ export interface ActualInput {
 export class PredictionService {
   readonly models: ModelCache;
   readonly log: PredictionLog;
+  /** Told of every committed request (deployment id, predictions); must not throw or block. */
+  afterLog: ((deploymentId: string, count: number) => void) | null = null;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -112,6 +114,7 @@ export class PredictionService {
         createdAt,
       })),
     );
+    this.afterLog?.(deployment.id, predictions.length);
     return { requestKey, deploymentId: deployment.id, modelVersionId, canary, predictions };
   }
 

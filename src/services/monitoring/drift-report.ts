@@ -1,0 +1,181 @@
+/**
+ * One drift report from a window of logged predictions and a version's reference: every feature of
+ * the version's schema and the model's output, each tested with `testFeatureDrift`, and the
+ * window-level verdict of `datasetDrift`. Pure: the monitor loads the inputs and stores the result.
+ *
+ * The model's output is tested as a column of its own: the predicted label (categorical) for
+ * classification, the value (numeric) for regression. Its reference is the model's output on the
+ * reference rows.
+ *
+ * Infinite statistics (chi-squared with a category absent from the reference) are stored and served
+ * as `statistic: null` with `infinite: true`; JSON has no Infinity.
+ */
+import { ValidationError } from '../../domain/errors';
+import type { DriftMonitoringSettings } from '../../domain/deployments/drift-monitoring';
+import { datasetDrift, testFeatureDrift, type DriftMethod, type FeatureSample } from '../../ml/drift/feature-drift';
+import type { FeatureSpec } from '../../ml/preprocessing';
+import type { PredictionOutput } from '../../ml/serving/prediction-request';
+
+/** The name the output test carries in reports. */
+export const PREDICTION_COLUMN = 'prediction';
+
+/** One tested column as stored in `DriftReport.features` / `.prediction`. */
+export interface FeatureDriftEntry {
+  feature: string;
+  type: 'NUMERIC' | 'CATEGORICAL';
+  /** Null when the column could not be tested (no non-missing value in the window); see `note`. */
+  method: DriftMethod | null;
+  /** KS D or chi-squared statistic, or the distance; null when infinite or untested. */
+  statistic: number | null;
+  /** Whether the statistic is +Infinity (chi-squared with a category the reference never had). */
+  infinite: boolean;
+  /** KS and chi-squared only. */
+  pValue: number | null;
+  /** Normed Wasserstein and Jensen-Shannon only (equals the statistic). */
+  distance: number | null;
+  threshold: number | null;
+  drifted: boolean;
+  /** PSI on 10 reference-quantile bins (numeric) or the categories; null when infinite or untested. */
+  psi: number | null;
+  referenceCount: number;
+  currentCount: number;
+  note: string | null;
+}
+
+/** The columns one version is tested on, reference side. */
+export interface DriftReference {
+  /** Rows of the reference sample used. */
+  size: number;
+  /** One sample per feature of the version, named. */
+  features: FeatureSample[];
+  /** The model's output on the reference rows. */
+  prediction: FeatureSample;
+}
+
+/** The window side, as `windowSamples` builds it from logged predictions. */
+export interface DriftWindow {
+  size: number;
+  features: FeatureSample[];
+  prediction: FeatureSample;
+}
+
+export interface DriftReportResult {
+  features: FeatureDriftEntry[];
+  prediction: FeatureDriftEntry;
+  driftShare: number;
+  drifted: boolean;
+  predictionDrifted: boolean;
+}
+
+/** Collects categorical values by name into a `CategoricalSample`. */
+class CategoricalBuilder {
+  readonly categories: string[] = [];
+  private readonly index = new Map<string, number>();
+  readonly codes: Int32Array;
+  constructor(size: number) {
+    this.codes = new Int32Array(size);
+  }
+  set(row: number, value: unknown): void {
+    if (value === null || value === undefined) {
+      this.codes[row] = -1;
+      return;
+    }
+    const key = String(value);
+    let code = this.index.get(key);
+    if (code === undefined) {
+      code = this.categories.length;
+      this.categories.push(key);
+      this.index.set(key, code);
+    }
+    this.codes[row] = code;
+  }
+}
+
+/** The window's columns (features of `schema`, in order, and the output) from logged predictions. */
+export function windowSamples(
+  schema: readonly Pick<FeatureSpec, 'name' | 'type'>[],
+  rows: readonly { inputs: unknown; output: unknown }[],
+): DriftWindow {
+  const n = rows.length;
+  const features: FeatureSample[] = schema.map((feature) => {
+    if (feature.type === 'NUMERIC') {
+      const values = new Float64Array(n);
+      for (let r = 0; r < n; r++) {
+        const value = (rows[r].inputs as Record<string, unknown>)[feature.name];
+        values[r] = typeof value === 'number' ? value : NaN;
+      }
+      return { type: 'NUMERIC', name: feature.name, values };
+    }
+    const builder = new CategoricalBuilder(n);
+    for (let r = 0; r < n; r++) builder.set(r, (rows[r].inputs as Record<string, unknown>)[feature.name]);
+    return { type: 'CATEGORICAL', name: feature.name, categories: builder.categories, codes: builder.codes };
+  });
+  return { size: n, features, prediction: outputSample(rows.map((row) => row.output as PredictionOutput)) };
+}
+
+/** The model's outputs as one column: labels (categorical) or values (numeric). */
+export function outputSample(outputs: readonly PredictionOutput[]): FeatureSample {
+  if (outputs.length > 0 && 'value' in outputs[0]) {
+    return { type: 'NUMERIC', name: PREDICTION_COLUMN, values: Float64Array.from(outputs, (output) => ('value' in output ? output.value : NaN)) };
+  }
+  const builder = new CategoricalBuilder(outputs.length);
+  outputs.forEach((output, row) => builder.set(row, 'label' in output ? output.label : null));
+  return { type: 'CATEGORICAL', name: PREDICTION_COLUMN, categories: builder.categories, codes: builder.codes };
+}
+
+function finiteOrNull(value: number): number | null {
+  return Number.isFinite(value) ? value : null;
+}
+
+/** Tests one column; a column the window has no value of is reported untested, not thrown. */
+export function testColumn(reference: FeatureSample, current: FeatureSample, settings: DriftMonitoringSettings): FeatureDriftEntry {
+  const feature = reference.name ?? current.name ?? '';
+  try {
+    const result = testFeatureDrift(reference, current, { thresholds: settings.thresholds, method: settings.methods[reference.type] ?? undefined });
+    const distance = result.pValue === null ? result.statistic : null;
+    return {
+      feature,
+      type: result.type,
+      method: result.method,
+      statistic: finiteOrNull(result.statistic),
+      infinite: result.statistic === Infinity,
+      pValue: result.pValue,
+      distance: distance === null ? null : finiteOrNull(distance),
+      threshold: result.threshold,
+      drifted: result.drifted,
+      psi: finiteOrNull(result.psi),
+      referenceCount: result.referenceCount,
+      currentCount: result.currentCount,
+      note: null,
+    };
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    return {
+      feature,
+      type: reference.type,
+      method: null,
+      statistic: null,
+      infinite: false,
+      pValue: null,
+      distance: null,
+      threshold: null,
+      drifted: false,
+      psi: null,
+      referenceCount: 0,
+      currentCount: 0,
+      note: error.message,
+    };
+  }
+}
+
+/**
+ * Tests every feature and the output of `window` against `reference` (same feature order). The
+ * drift share counts the tested features only.
+ */
+export function computeDriftReport(reference: DriftReference, window: DriftWindow, settings: DriftMonitoringSettings): DriftReportResult {
+  const features = reference.features.map((sample, i) => testColumn(sample, window.features[i], settings));
+  const tested = features.filter((entry) => entry.method !== null);
+  const verdict = datasetDrift(tested, settings.driftShare);
+  const prediction = testColumn(reference.prediction, window.prediction, settings);
+  return { features, prediction, driftShare: verdict.driftedShare, drifted: verdict.drifted, predictionDrifted: prediction.drifted };
+}
