@@ -1,0 +1,195 @@
+import type { AlertKind, Deployment } from '../../generated/prisma/client';
+import { alertMonitoringOf } from '../../domain/alerts/alert-monitoring';
+import { MAX_OUTCOME_WINDOW_SECONDS, RequestOutcomes } from '../../domain/alerts/request-outcomes';
+import type { PrismaClient } from '../../infra/db/prisma-client';
+import { logger } from '../../infra/logger';
+import type { PerformanceService } from '../predictions/performance.service';
+import type { AlertService, RaiseOutcome } from './alert.service';
+
+/** Fewest requests in a window before ERROR_RATE or LATENCY judge it (fewer: no verdict). */
+export const MIN_WINDOW_REQUESTS = 20;
+/** A deployment's serving rules are evaluated at least this often while it receives requests. */
+export const EVALUATE_PERIOD_MS = 60_000;
+const DEFAULT_WINDOW_SECONDS = 300;
+
+/** The verdict of one serving rule on one evaluation. */
+export interface ServingVerdict {
+  kind: AlertKind;
+  /** RAISED: the rule fired; CLEAN: a judged window within bounds; NO_DATA: too little to judge (or the rule is disabled). */
+  status: 'RAISED' | 'CLEAN' | 'NO_DATA';
+  /** The measured value: metric, error share or p99 ms. */
+  value: number | null;
+  outcome?: RaiseOutcome;
+}
+
+interface DeploymentCounter {
+  outcomes: RequestOutcomes;
+  sinceEvaluation: number;
+  lastEvaluationMs: number;
+  evaluateEvery: number;
+  running: Promise<void> | null;
+}
+
+/**
+ * Serving alert rules of deployments, evaluated after every `monitoring.evaluateEveryRequests`
+ * requests (default 100) or {@link EVALUATE_PERIOD_MS}, whichever comes first:
+ * - PERFORMANCE_DROP: the newest full window of `monitoring.performanceWindowSize` labelled
+ *   predictions of each served version (stable and canary); fires when the primary metric (accuracy,
+ *   or r2 for regression) is below `monitoring.performanceFloor`, or lower than the version's TEST
+ *   evaluation by more than the rule's threshold. A window already judged is not judged again.
+ * - ERROR_RATE: share of failed predict requests over the rule's window, counted in this process
+ *   (each API process judges its own traffic; a restart forgets the counts).
+ * - LATENCY: p99 (linear interpolation) of the logged latency of the deployment's requests over the
+ *   rule's window, one value per request.
+ * A rule that fires raises its alert; a judged window within bounds counts a clean window.
+ */
+export class ServingAlertMonitor {
+  private readonly counters = new Map<string, DeploymentCounter>();
+  private readonly judgedWindows = new Map<string, number>();
+  private readonly log = logger.child({ component: 'serving-alerts' });
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly alerts: AlertService,
+    private readonly performance: PerformanceService,
+  ) {}
+
+  /** Counts one predict request (answered or failed); may start an evaluation in the background. Never throws. */
+  recordRequest(deploymentId: string, ok: boolean, nowMs = Date.now()): void {
+    let counter = this.counters.get(deploymentId);
+    if (!counter) {
+      counter = { outcomes: new RequestOutcomes(), sinceEvaluation: 0, lastEvaluationMs: nowMs, evaluateEvery: 100, running: null };
+      this.counters.set(deploymentId, counter);
+    }
+    counter.outcomes.record(ok, nowMs);
+    counter.sinceEvaluation += 1;
+    if (counter.running || (counter.sinceEvaluation < counter.evaluateEvery && nowMs - counter.lastEvaluationMs < EVALUATE_PERIOD_MS)) return;
+    counter.sinceEvaluation = 0;
+    counter.lastEvaluationMs = nowMs;
+    const current = counter;
+    current.running = this.evaluateServingAlerts(deploymentId)
+      .then(
+        () => undefined,
+        (error: unknown) => this.log.error({ err: error, deploymentId }, 'evaluating serving alerts failed'),
+      )
+      .finally(() => (current.running = null));
+  }
+
+  /** Resolves once the background evaluation of the deployment (if any) has finished. */
+  async idle(deploymentId: string): Promise<void> {
+    await this.counters.get(deploymentId)?.running;
+  }
+
+  /** Evaluates the deployment's PERFORMANCE_DROP, ERROR_RATE and LATENCY rules now. */
+  async evaluateServingAlerts(deploymentId: string, nowMs = Date.now()): Promise<ServingVerdict[]> {
+    const deployment = await this.prisma.deployment.findUnique({ where: { id: deploymentId } });
+    if (!deployment) return [];
+    const settings = alertMonitoringOf(deployment.monitoring);
+    const counter = this.counters.get(deploymentId);
+    if (counter) counter.evaluateEvery = settings.evaluateEveryRequests;
+    return [await this.evaluatePerformance(deployment), await this.evaluateErrorRate(deployment, nowMs), await this.evaluateLatency(deployment, nowMs)];
+  }
+
+  private async evaluatePerformance(deployment: Deployment): Promise<ServingVerdict> {
+    const kind: AlertKind = 'PERFORMANCE_DROP';
+    const rule = await this.alerts.effectiveRule(deployment.id, kind);
+    if (!rule.enabled) return { kind, status: 'NO_DATA', value: null };
+    const settings = alertMonitoringOf(deployment.monitoring);
+    const versions = [deployment.modelVersionId, deployment.canaryModelVersionId].filter((id): id is string => id !== null);
+    const problems: Record<string, unknown>[] = [];
+    let judged = 0;
+    let worst: number | null = null;
+    for (const modelVersionId of versions) {
+      const { windows, baseline } = await this.performance.performance(deployment, { window: settings.performanceWindowSize, windows: 1, modelVersionId });
+      const newest = windows[0];
+      if (!newest || newest.count < settings.performanceWindowSize) continue;
+      const judgedKey = `${deployment.id}:${modelVersionId}`;
+      if (this.judgedWindows.get(judgedKey) === newest.to.getTime()) continue;
+      this.judgedWindows.set(judgedKey, newest.to.getTime());
+      const primary = newest.evaluation.task === 'REGRESSION' ? 'r2' : 'accuracy';
+      const metric = newest.comparison.find((comparison) => comparison.name === primary);
+      if (!metric || metric.value === null) continue;
+      judged += 1;
+      worst = worst === null ? metric.value : Math.min(worst, metric.value);
+      const floor = settings.performanceFloor;
+      const drop = metric.baseline === null ? null : metric.baseline - metric.value;
+      const belowFloor = floor !== null && metric.value < floor;
+      const dropped = drop !== null && rule.threshold !== null && drop > rule.threshold;
+      if (belowFloor || dropped) {
+        problems.push({
+          modelVersionId,
+          canary: modelVersionId === deployment.canaryModelVersionId,
+          metric: primary,
+          value: metric.value,
+          baseline: metric.baseline,
+          baselineSplit: baseline?.split ?? null,
+          drop,
+          floor,
+          maxDrop: rule.threshold,
+          window: { count: newest.count, from: newest.from.toISOString(), to: newest.to.toISOString() },
+        });
+      }
+    }
+    if (problems.length > 0) {
+      const first = problems[0];
+      const title = `${String(first.metric)} ${(first.value as number).toFixed(4)} on deployment ${deployment.name}${first.canary ? ' (canary)' : ''}: ${
+        first.floor !== null && (first.value as number) < (first.floor as number) ? `below the floor ${String(first.floor)}` : `down ${(first.drop as number).toFixed(4)} from ${String(first.baselineSplit)}`
+      }`;
+      const { outcome } = await this.alerts.raise({ deploymentId: deployment.id, kind, title, details: { versions: problems } });
+      return { kind, status: 'RAISED', value: worst, outcome };
+    }
+    if (judged === 0) return { kind, status: 'NO_DATA', value: null };
+    await this.alerts.recordCleanWindow(deployment.id, kind);
+    return { kind, status: 'CLEAN', value: worst };
+  }
+
+  private async evaluateErrorRate(deployment: Deployment, nowMs: number): Promise<ServingVerdict> {
+    const kind: AlertKind = 'ERROR_RATE';
+    const rule = await this.alerts.effectiveRule(deployment.id, kind);
+    if (!rule.enabled) return { kind, status: 'NO_DATA', value: null };
+    const windowSeconds = Math.min(rule.windowSeconds ?? DEFAULT_WINDOW_SECONDS, MAX_OUTCOME_WINDOW_SECONDS);
+    const counts = this.counters.get(deployment.id)?.outcomes.counts(windowSeconds, nowMs);
+    if (!counts || counts.total < MIN_WINDOW_REQUESTS || counts.rate === null) return { kind, status: 'NO_DATA', value: counts?.rate ?? null };
+    const threshold = rule.threshold ?? 0;
+    if (counts.rate > threshold) {
+      const { outcome } = await this.alerts.raise({
+        deploymentId: deployment.id,
+        kind,
+        title: `${(counts.rate * 100).toFixed(1)}% of predict requests to ${deployment.name} failed in the last ${windowSeconds} s`,
+        details: { failed: counts.failed, total: counts.total, rate: counts.rate, threshold, windowSeconds, canaryModelVersionId: deployment.canaryModelVersionId },
+      });
+      return { kind, status: 'RAISED', value: counts.rate, outcome };
+    }
+    await this.alerts.recordCleanWindow(deployment.id, kind);
+    return { kind, status: 'CLEAN', value: counts.rate };
+  }
+
+  private async evaluateLatency(deployment: Deployment, nowMs: number): Promise<ServingVerdict> {
+    const kind: AlertKind = 'LATENCY';
+    const rule = await this.alerts.effectiveRule(deployment.id, kind);
+    if (!rule.enabled) return { kind, status: 'NO_DATA', value: null };
+    const windowSeconds = rule.windowSeconds ?? DEFAULT_WINDOW_SECONDS;
+    const since = new Date(nowMs - windowSeconds * 1000);
+    // latency_ms is the request's time, repeated on each of its instances: one value per request.
+    const [row] = await this.prisma.$queryRaw<{ requests: bigint; p99: number | null }[]>`
+      SELECT count(*) AS requests, percentile_cont(0.99) WITHIN GROUP (ORDER BY latency) AS p99
+      FROM (SELECT max(latency_ms) AS latency FROM predictions
+            WHERE deployment_id = ${deployment.id}::uuid AND created_at > ${since}
+            GROUP BY request_key, created_at) AS requests`;
+    const requests = Number(row?.requests ?? 0);
+    const p99 = row?.p99 ?? null;
+    if (requests < MIN_WINDOW_REQUESTS || p99 === null) return { kind, status: 'NO_DATA', value: p99 };
+    const threshold = rule.threshold ?? Infinity;
+    if (p99 > threshold) {
+      const { outcome } = await this.alerts.raise({
+        deploymentId: deployment.id,
+        kind,
+        title: `p99 latency ${p99.toFixed(1)} ms on ${deployment.name} over the last ${windowSeconds} s (limit ${threshold} ms)`,
+        details: { p99Ms: p99, thresholdMs: threshold, requests, windowSeconds },
+      });
+      return { kind, status: 'RAISED', value: p99, outcome };
+    }
+    await this.alerts.recordCleanWindow(deployment.id, kind);
+    return { kind, status: 'CLEAN', value: p99 };
+  }
+}
