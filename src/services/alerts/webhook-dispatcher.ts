@@ -1,0 +1,134 @@
+import type { AlertDelivery } from '../../generated/prisma/client';
+import type { PrismaClient } from '../../infra/db/prisma-client';
+import { logger } from '../../infra/logger';
+
+export interface WebhookDispatcherOptions {
+  /** Attempts per delivery before it is FAILED. @default 5 */
+  maxAttempts?: number;
+  /** Delay after the first failed attempt; doubles per attempt (1 s, 2 s, 4 s, 8 s). @default 1000 */
+  baseDelayMs?: number;
+  /** How often due deliveries are looked for. @default 500 */
+  pollIntervalMs?: number;
+  /** Per-attempt HTTP timeout. @default 5000 */
+  timeoutMs?: number;
+  /** Deliveries claimed per poll. @default 20 */
+  batchSize?: number;
+}
+
+/** Longest response or error text kept on a delivery. */
+const MAX_ERROR_LENGTH = 500;
+
+/**
+ * Sends the PENDING webhook deliveries of alerts: POST of the stored JSON body with
+ * `X-Mlplane-Signature: sha256=<hex HMAC-SHA256>`; a 2xx answer delivers it, anything else (or no
+ * answer) schedules a retry with exponential backoff until `maxAttempts`, then FAILED. Every
+ * attempt updates the delivery row (attempts, responseStatus, lastError). Deliveries are claimed
+ * with `FOR UPDATE SKIP LOCKED` and a lease, so several processes can dispatch side by side.
+ */
+export class WebhookDispatcher {
+  private readonly log = logger.child({ component: 'webhook-dispatcher' });
+  private readonly maxAttempts: number;
+  private readonly baseDelayMs: number;
+  private readonly pollIntervalMs: number;
+  private readonly timeoutMs: number;
+  private readonly batchSize: number;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | null = null;
+  private stopped = true;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    options: WebhookDispatcherOptions = {},
+  ) {
+    this.maxAttempts = options.maxAttempts ?? 5;
+    this.baseDelayMs = options.baseDelayMs ?? 1000;
+    this.pollIntervalMs = options.pollIntervalMs ?? 500;
+    this.timeoutMs = options.timeoutMs ?? 5000;
+    this.batchSize = options.batchSize ?? 20;
+  }
+
+  /** Polls for due deliveries until `stop()`. */
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule();
+  }
+
+  /** Stops polling and waits for the attempts in flight. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Sends every delivery due now (one attempt each); returns how many were attempted. */
+  async dispatchDue(): Promise<number> {
+    const leaseMs = this.timeoutMs + 5_000;
+    // A claimed delivery's next attempt moves past the lease: a crashed dispatcher's claim expires.
+    const claimed = await this.prisma.$queryRaw<{ id: string }[]>`
+      UPDATE alert_deliveries SET next_attempt_at = now() + make_interval(secs => ${leaseMs / 1000})
+      WHERE id IN (SELECT id FROM alert_deliveries WHERE status = 'PENDING' AND next_attempt_at <= now()
+                   ORDER BY next_attempt_at LIMIT ${this.batchSize} FOR UPDATE SKIP LOCKED)
+      RETURNING id`;
+    if (claimed.length === 0) return 0;
+    const deliveries = await this.prisma.alertDelivery.findMany({ where: { id: { in: claimed.map((row) => row.id) } } });
+    await Promise.all(deliveries.map((delivery) => this.attempt(delivery)));
+    return deliveries.length;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.dispatchDue()
+        .then(
+          () => undefined,
+          (error: unknown) => this.log.error({ err: error }, 'dispatching webhooks failed'),
+        )
+        .finally(() => {
+          this.running = null;
+          this.schedule();
+        });
+    }, this.pollIntervalMs);
+    this.timer.unref();
+  }
+
+  private async attempt(delivery: AlertDelivery): Promise<void> {
+    const attempts = delivery.attempts + 1;
+    let responseStatus: number | null = null;
+    let error: string | null = null;
+    try {
+      const response = await fetch(delivery.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-mlplane-signature': delivery.signature, 'x-mlplane-delivery': delivery.id },
+        body: JSON.stringify(delivery.payload),
+        signal: AbortSignal.timeout(this.timeoutMs),
+        redirect: 'manual',
+      });
+      responseStatus = response.status;
+      if (!response.ok) error = `HTTP ${response.status}: ${(await response.text()).slice(0, MAX_ERROR_LENGTH)}`;
+      else await response.body?.cancel();
+    } catch (caught) {
+      error = (caught instanceof Error ? caught.message : String(caught)).slice(0, MAX_ERROR_LENGTH);
+    }
+    if (error === null) {
+      await this.prisma.alertDelivery.update({
+        where: { id: delivery.id },
+        data: { status: 'DELIVERED', attempts, responseStatus, lastError: null, deliveredAt: new Date(), nextAttemptAt: null },
+      });
+      this.log.info({ deliveryId: delivery.id, alertId: delivery.alertId, attempts }, 'webhook delivered');
+      return;
+    }
+    const failed = attempts >= this.maxAttempts;
+    await this.prisma.alertDelivery.update({
+      where: { id: delivery.id },
+      data: {
+        status: failed ? 'FAILED' : 'PENDING',
+        attempts,
+        responseStatus,
+        lastError: error,
+        nextAttemptAt: failed ? null : new Date(Date.now() + this.baseDelayMs * 2 ** (attempts - 1)),
+      },
+    });
+    this.log.warn({ deliveryId: delivery.id, alertId: delivery.alertId, attempts, responseStatus, error, failed }, 'webhook attempt failed');
+  }
+}
