@@ -13,6 +13,7 @@ import { createPgPubSub } from '../infra/events/pg-pubsub';
 import { JobQueue } from '../infra/queue/job-queue';
 import type { Logger } from '../infra/logger';
 import { backendInfo } from '../ml/tf-backend';
+import { WebhookDispatcher } from '../services/alerts/webhook-dispatcher';
 import { createDomainServices } from '../services/services';
 
 export interface RunningApi {
@@ -62,11 +63,15 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
     shutdownGraceMs: config.shutdownGraceSeconds * 1000,
   });
   services.driftMonitor.start();
+  // Alert webhooks are sent from API processes; deliveries are claimed row by row, so several can run.
+  const webhooks = new WebhookDispatcher(prisma);
+  webhooks.start();
   return {
     url: server.url,
     close: async () => {
       await server.close();
       await services.driftMonitor.stop();
+      await webhooks.stop();
       await queue.stop({ graceful: false });
       await pubSub.close();
       await publishPool.end();
