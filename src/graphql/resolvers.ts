@@ -1,4 +1,5 @@
 import type { NonEmptyArray } from 'type-graphql';
+import { AlertResolver, DeploymentAlertsResolver } from './alerts/alert.resolver';
 import { DatasetResolver, DatasetVersionResolver } from './datasets/dataset.resolver';
 import { CanaryResolver, DeploymentEventResolver, DeploymentResolver } from './deployments/deployment.resolver';
 import { PredictionResolver } from './deployments/prediction.resolver';
@@ -30,4 +31,6 @@ export const resolvers: NonEmptyArray<Function> = [
   TrialResolver,
   LeaderboardEntryResolver,
   StudyProgressResolver,
+  AlertResolver,
+  DeploymentAlertsResolver,
 ];

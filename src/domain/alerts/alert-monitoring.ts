@@ -12,6 +12,7 @@
  *   after this many predict requests in a process, or on the first request 60 s after the last evaluation.
  */
 import { ValidationError } from '../errors';
+import { integerIn } from './alert-rule-input';
 
 export interface AlertMonitoringSettings {
   autoRollback: boolean;
@@ -46,13 +47,6 @@ export function alertMonitoringOf(monitoring: unknown): AlertMonitoringSettings 
     performanceWindowSize: positiveInt(stored.performanceWindowSize, d.performanceWindowSize),
     evaluateEveryRequests: positiveInt(stored.evaluateEveryRequests, d.evaluateEveryRequests),
   };
-}
-
-function integerIn(value: number, min: number, max: number, field: string): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ValidationError(`${field.split('.').pop()} must be an integer from ${min} to ${max}, got ${value}`, { field });
-  }
-  return value;
 }
 
 /**

@@ -15,7 +15,8 @@ export interface AlertRuleSettings {
 
 const MAX_SECONDS = 30 * 86_400;
 
-function integerIn(value: number, min: number, max: number, field: string): number {
+/** @throws ValidationError naming `field` unless `value` is an integer in [min, max]. */
+export function integerIn(value: number, min: number, max: number, field: string): number {
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new ValidationError(`${field.split('.').pop()} must be an integer from ${min} to ${max}, got ${value}`, { field });
   }

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { Alert, AlertKind, AlertRule, AlertSeverity, AlertStatus, Deployment, Prisma } from '../../generated/prisma/client';
+import type { Alert, AlertDelivery, AlertKind, AlertRule, AlertSeverity, AlertStatus, Deployment, Prisma } from '../../generated/prisma/client';
 import { checkAlertMonitoringPatch, type AlertMonitoringPatch } from '../../domain/alerts/alert-monitoring';
 import { checkAlertRuleSettings, type AlertRuleSettings } from '../../domain/alerts/alert-rule-input';
 import { checkPageSize, decodeCursor, encodeCursor, type Page, type PageRequest } from '../../domain/common/pagination';
@@ -54,6 +54,9 @@ export function signWebhookBody(body: string, secret: string): string {
 }
 
 const OPEN_STATUSES: AlertStatus[] = ['OPEN', 'ACKNOWLEDGED'];
+
+/** The kinds a deployment has rules for (RUN_FAILED alerts belong to runs). */
+export const DEPLOYMENT_ALERT_KINDS: readonly AlertKind[] = ['DATA_DRIFT', 'PREDICTION_DRIFT', 'PERFORMANCE_DROP', 'ERROR_RATE', 'LATENCY'];
 const MAX_NOTE_LENGTH = 2_000;
 
 type Tx = Prisma.TransactionClient;
@@ -247,7 +250,7 @@ export class AlertService {
    * Creates or replaces the deployment's rule of one kind; omitted settings take the kind's defaults.
    * @throws NotFoundError for an unknown deployment; ValidationError naming the field.
    */
-  async setAlertRule(deploymentName: string, settings: AlertRuleSettings): Promise<AlertRule> {
+  async setAlertRule(deploymentName: string, settings: AlertRuleSettings): Promise<EffectiveAlertRule> {
     checkAlertRuleSettings(settings);
     const deployment = await this.prisma.deployment.findUnique({ where: { name: deploymentName }, select: { id: true } });
     if (!deployment) throw new NotFoundError('deployment', deploymentName, { field: 'input.deployment' });
@@ -263,11 +266,12 @@ export class AlertService {
       webhookSecret: settings.webhookUrl ? (settings.webhookSecret ?? null) : null,
       updatedAt: new Date(),
     };
-    return this.prisma.alertRule.upsert({
+    const rule = await this.prisma.alertRule.upsert({
       where: { deploymentId_kind: { deploymentId: deployment.id, kind: settings.kind } },
       create: { deploymentId: deployment.id, kind: settings.kind, ...data },
       update: data,
     });
+    return toEffectiveRule(rule);
   }
 
   /**
@@ -284,6 +288,17 @@ export class AlertService {
       WHERE name = ${deploymentName} RETURNING id`;
     if (!row) throw new NotFoundError('deployment', deploymentName, { field: 'input.deployment' });
     return this.prisma.deployment.findUniqueOrThrow({ where: { id: row.id } });
+  }
+
+  /** Every deployment rule kind's effective rule, stored or defaulted, in kind order. */
+  async effectiveRules(deploymentId: string): Promise<EffectiveAlertRule[]> {
+    const stored = new Map((await this.listRules(deploymentId)).map((rule) => [rule.kind, toEffectiveRule(rule)]));
+    return DEPLOYMENT_ALERT_KINDS.map((kind) => stored.get(kind) ?? defaultAlertRule(kind));
+  }
+
+  /** The webhook deliveries of an alert, oldest first. */
+  async listDeliveries(alertId: string): Promise<AlertDelivery[]> {
+    return isUuid(alertId) ? this.prisma.alertDelivery.findMany({ where: { alertId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }) : [];
   }
 
   /** Stored rules of a deployment (kinds without one use the defaults). */
@@ -331,9 +346,18 @@ export class AlertService {
     await tx.alertDelivery.update({ where: { id: created.id }, data: { signature: signWebhookBody(body, rule.webhookSecret ?? '') } });
   }
 
+  /** Events carry what subscription filters match on (deployment name, kind, severity), so filtering reads nothing. */
   private async publish(topic: 'alertRaised' | 'alertUpdated', alert: Alert): Promise<void> {
     try {
-      await this.events.publish(topic, { id: alert.id, deploymentId: alert.deploymentId, kind: alert.kind, severity: alert.severity, status: alert.status });
+      const deployment = alert.deploymentId ? await this.prisma.deployment.findUnique({ where: { id: alert.deploymentId }, select: { name: true } }) : null;
+      await this.events.publish(topic, {
+        id: alert.id,
+        deploymentId: alert.deploymentId,
+        deployment: deployment?.name ?? null,
+        kind: alert.kind,
+        severity: alert.severity,
+        status: alert.status,
+      });
     } catch (error) {
       this.log.warn({ err: error, topic, alertId: alert.id }, 'publishing an alert event failed');
     }

@@ -1,6 +1,6 @@
 import type { AlertKind, Deployment } from '../../generated/prisma/client';
 import { alertMonitoringOf } from '../../domain/alerts/alert-monitoring';
-import { MAX_OUTCOME_WINDOW_SECONDS, RequestOutcomes } from '../../domain/alerts/request-outcomes';
+import { MAX_OUTCOME_WINDOW_SECONDS, RequestOutcomes, type OutcomeCounts } from '../../domain/alerts/request-outcomes';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
 import type { PerformanceService } from '../predictions/performance.service';
@@ -73,6 +73,11 @@ export class ServingAlertMonitor {
         (error: unknown) => this.log.error({ err: error, deploymentId }, 'evaluating serving alerts failed'),
       )
       .finally(() => (current.running = null));
+  }
+
+  /** This process's counts of the deployment's predict requests over the last `windowSeconds`. */
+  requestCounts(deploymentId: string, windowSeconds: number, nowMs = Date.now()): OutcomeCounts {
+    return this.counters.get(deploymentId)?.outcomes.counts(windowSeconds, nowMs) ?? { total: 0, failed: 0, rate: null };
   }
 
   /** Resolves once the background evaluation of the deployment (if any) has finished. */

@@ -58,7 +58,7 @@ describe('alerts', () => {
     await prisma.alert.update({ where: { id: first.alert!.id }, data: { notifiedAt: new Date(Date.now() - 601_000) } });
     const fourth = await raise();
     expect(fourth).toMatchObject({ outcome: 'REPEATED', alert: { id: first.alert!.id, occurrences: 4 } });
-    expect(events.of('alertUpdated', first.alert!.id)).toEqual([{ id: first.alert!.id, deploymentId, kind: 'DATA_DRIFT', severity: 'WARNING', status: 'OPEN' }]);
+    expect(events.of('alertUpdated', first.alert!.id)).toEqual([{ id: first.alert!.id, deploymentId, deployment: 'dedup', kind: 'DATA_DRIFT', severity: 'WARNING', status: 'OPEN' }]);
     expect(await prisma.alert.count({ where: { deploymentId, kind: 'DATA_DRIFT' } })).toBe(1);
 
     // Concurrent raisers still leave a single open alert.

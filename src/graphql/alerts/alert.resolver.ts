@@ -1,0 +1,122 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription, type SubscriptionHandlerData } from 'type-graphql';
+import { alertMonitoringOf } from '../../domain/alerts/alert-monitoring';
+import { NotFoundError } from '../../domain/errors';
+import type { Alert as AlertRow } from '../../services/alerts/alert.service';
+import type { EffectiveAlertRule } from '../../services/alerts/alert-rule-defaults';
+import type { Deployment as DeploymentRow } from '../../services/deployments/deployment.service';
+import { toConnection } from '../common/connection.type';
+import type { GraphQLContext } from '../context';
+import { Deployment } from '../deployments/deployment.type';
+import { AlertFilter, AlertSubscriptionFilter, ResolveAlertInput, SetAlertMonitoringInput, SetAlertRuleInput } from './alert.input';
+import { Alert, AlertConnection, AlertDelivery, AlertMonitoring, AlertRule } from './alert.type';
+
+/** What `alertRaised` and `alertUpdated` events carry (see AlertService.publish). */
+interface AlertEvent {
+  id: string;
+  deploymentId: string | null;
+  deployment: string | null;
+  kind: string;
+  severity: string;
+  status: string;
+}
+
+/** Filters on the event alone: no read per event and subscriber. */
+function matchesAlertFilter({ payload, args }: SubscriptionHandlerData<AlertEvent, { filter?: AlertSubscriptionFilter | null }, GraphQLContext>): boolean {
+  const filter = args.filter;
+  if (!filter) return true;
+  return (!filter.deployment || payload.deployment === filter.deployment) && (!filter.kind || payload.kind === filter.kind) && (!filter.severity || payload.severity === filter.severity);
+}
+
+function toAlertRule(rule: EffectiveAlertRule): AlertRule {
+  const { id, webhookSecret, ...settings } = rule;
+  return { ...(settings as Omit<AlertRule, 'stored' | 'hasWebhookSecret'>), stored: id !== null, hasWebhookSecret: Boolean(webhookSecret) };
+}
+
+async function loadAlert(ctx: GraphQLContext, id: string): Promise<AlertRow> {
+  const alert = await ctx.services.alerts.findAlert(id);
+  if (!alert) throw new NotFoundError('alert', id);
+  return alert;
+}
+
+@Resolver(() => Alert)
+export class AlertResolver {
+  @Query(() => AlertConnection, { description: 'Alerts matching the filter, most recently seen first.' })
+  async alerts(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('filter', () => AlertFilter, { nullable: true }) filter: AlertFilter | null,
+    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ) {
+    let deploymentId: string | undefined;
+    if (filter?.deployment) deploymentId = (await ctx.services.deployments.requireDeployment(filter.deployment, 'filter.deployment')).id;
+    return toConnection(await ctx.services.alerts.listAlerts({ ...filter, deploymentId }, { first, after }));
+  }
+
+  @Query(() => Alert, { nullable: true })
+  async alert(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
+    return ctx.services.alerts.findAlert(id);
+  }
+
+  @Mutation(() => Alert, { description: 'Marks an open alert as seen by the caller; repeats still count on it.' })
+  async acknowledgeAlert(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
+    return ctx.services.alerts.acknowledgeAlert(id, ctx.principal);
+  }
+
+  @Mutation(() => Alert, { description: 'Resolves an alert with a note; the next occurrence opens a new alert.' })
+  async resolveAlert(@Ctx() ctx: GraphQLContext, @Arg('input') input: ResolveAlertInput) {
+    return ctx.services.alerts.resolveAlert(input, ctx.principal);
+  }
+
+  @Mutation(() => AlertRule, { description: 'Creates or replaces a deployment\'s rule of one kind.' })
+  async setAlertRule(@Ctx() ctx: GraphQLContext, @Arg('input') input: SetAlertRuleInput) {
+    const { deployment, ...settings } = input;
+    return toAlertRule(await ctx.services.alerts.setAlertRule(deployment, settings));
+  }
+
+  @Mutation(() => Deployment, { description: 'Changes a deployment\'s alerting settings (automatic rollback, performance floor and window).' })
+  async setAlertMonitoring(@Ctx() ctx: GraphQLContext, @Arg('input') input: SetAlertMonitoringInput) {
+    const { deployment, ...patch } = input;
+    return ctx.services.alerts.setAlertMonitoring(deployment, patch);
+  }
+
+  @FieldResolver(() => Deployment, { nullable: true })
+  async deployment(@Root() alert: AlertRow, @Ctx() ctx: GraphQLContext) {
+    return alert.deploymentId ? ctx.services.deployments.findDeployment({ id: alert.deploymentId }) : null;
+  }
+
+  @FieldResolver(() => [AlertDelivery], { description: 'Webhook notifications, oldest first.' })
+  async deliveries(@Root() alert: AlertRow, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.alerts.listDeliveries(alert.id);
+  }
+
+  @Subscription(() => Alert, {
+    topics: 'alertRaised',
+    filter: matchesAlertFilter,
+    description: 'Newly opened alerts (of any API or worker process) matching the filter.',
+  })
+  async alertRaised(@Root() event: AlertEvent, @Ctx() ctx: GraphQLContext, @Arg('filter', () => AlertSubscriptionFilter, { nullable: true }) _filter?: AlertSubscriptionFilter | null) {
+    return loadAlert(ctx, event.id);
+  }
+
+  @Subscription(() => Alert, {
+    topics: 'alertUpdated',
+    filter: matchesAlertFilter,
+    description: 'Alerts matching the filter that repeated past their cooldown, were acknowledged or were resolved. Each event carries the alert as it is when delivered.',
+  })
+  async alertUpdated(@Root() event: AlertEvent, @Ctx() ctx: GraphQLContext, @Arg('filter', () => AlertSubscriptionFilter, { nullable: true }) _filter?: AlertSubscriptionFilter | null) {
+    return loadAlert(ctx, event.id);
+  }
+}
+
+@Resolver(() => Deployment)
+export class DeploymentAlertsResolver {
+  @FieldResolver(() => [AlertRule], { description: 'The rule of every deployment alert kind, stored or defaulted.' })
+  async alertRules(@Root() deployment: DeploymentRow, @Ctx() ctx: GraphQLContext) {
+    return (await ctx.services.alerts.effectiveRules(deployment.id)).map(toAlertRule);
+  }
+
+  @FieldResolver(() => AlertMonitoring, { description: 'Alerting settings, defaults filled in.' })
+  alertMonitoring(@Root() deployment: DeploymentRow): AlertMonitoring {
+    return alertMonitoringOf(deployment.monitoring);
+  }
+}

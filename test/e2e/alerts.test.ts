@@ -1,0 +1,134 @@
+import { createPrismaClient, type PrismaClient } from '../../src/infra/db/prisma-client';
+import { connectWsClient, postGraphQL, type GraphQLResponseBody, type WsTestClient } from '../support/graphql-client';
+import { fixtureCsv } from '../support/fixtures';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { startTestServer, type TestServer } from '../support/test-server';
+import { trainVersions, type TrainedVersions } from '../support/trained-version';
+
+/** Alerts through two API servers on one database: raised in one process, pushed by the other. */
+describe('alerts over GraphQL', () => {
+  let db: TestDatabase;
+  let prisma: PrismaClient;
+  let a: TestServer;
+  let b: TestServer;
+  let ws: WsTestClient;
+  let trained: TrainedVersions;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    prisma = createPrismaClient(db.url, 2);
+    [a, b] = await Promise.all([startTestServer({ databaseUrl: db.url }), startTestServer({ databaseUrl: db.url })]);
+    ws = await connectWsClient(a.url);
+    trained = await trainVersions(prisma, a.services, { name: 'bc', csv: fixtureCsv('breast_cancer'), labelColumn: 'benign', seeds: [1, 2], epochs: 1 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await ws.close();
+    await Promise.all([a.close(), b.close()]);
+    await prisma.$disconnect();
+    await db.drop();
+  });
+
+  const gql = async (server: TestServer, query: string, variables?: Record<string, unknown>, user?: string): Promise<GraphQLResponseBody> =>
+    (await postGraphQL(server.url, query, variables, user ? { 'x-mlplane-user': user } : {})).body;
+
+  it('pushes raised and updated alerts to subscribers whose filter matches, and acknowledges, resolves and lists them', async () => {
+    const [v1] = trained.versionIds;
+    const alpha = (await b.services.deployments.deployModel({ name: 'alpha', modelVersionId: v1 }, 'test')).deployment;
+    const beta = (await b.services.deployments.deployModel({ name: 'beta', modelVersionId: v1 }, 'test')).deployment;
+
+    const criticalAlpha = ws.subscribe('subscription { alertRaised(filter: { deployment: "alpha", severity: CRITICAL }) { kind severity status deployment { name } } }');
+    const latency = ws.subscribe('subscription { alertRaised(filter: { kind: LATENCY }) { kind deployment { name } } }');
+    const everything = ws.subscribe('subscription { alertRaised { kind deployment { name } } }');
+    const updatesBeta = ws.subscribe('subscription { alertUpdated(filter: { deployment: "beta" }) { id status acknowledgedBy resolvedBy resolutionNote } }');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    // Raised in server b's process; pushed by server a.
+    await b.services.alerts.raise({ deploymentId: beta.id, kind: 'LATENCY', title: 'p99 1200 ms', details: { p99Ms: 1200 } });
+    const { alert: errorRate } = await b.services.alerts.raise({ deploymentId: alpha.id, kind: 'ERROR_RATE', title: '9% failed', details: {} });
+    await b.services.alerts.raise({ deploymentId: alpha.id, kind: 'DATA_DRIFT', title: 'drift', details: {} });
+
+    expect((await criticalAlpha.next(5_000))!.data!.alertRaised).toEqual({ kind: 'ERROR_RATE', severity: 'CRITICAL', status: 'OPEN', deployment: { name: 'alpha' } });
+    expect((await latency.next(5_000))!.data!.alertRaised).toEqual({ kind: 'LATENCY', deployment: { name: 'beta' } });
+    const all = [];
+    for (let i = 0; i < 3; i++) all.push((await everything.next(5_000))!.data!.alertRaised);
+    expect(all).toEqual([
+      { kind: 'LATENCY', deployment: { name: 'beta' } },
+      { kind: 'ERROR_RATE', deployment: { name: 'alpha' } },
+      { kind: 'DATA_DRIFT', deployment: { name: 'alpha' } },
+    ]);
+    // The WARNING drift alert of alpha and the LATENCY of beta do not reach the CRITICAL alpha subscriber.
+    await expect(criticalAlpha.next(300)).rejects.toThrow();
+    await expect(latency.next(300)).rejects.toThrow();
+
+    const listed = await gql(a, '{ alerts(filter: { deployment: "beta" }) { totalCount edges { node { id kind severity status occurrences title details deployment { name } } } } }');
+    expect(listed.errors).toBeUndefined();
+    expect(listed.data!.alerts.totalCount).toBe(1);
+    const betaAlert = listed.data!.alerts.edges[0].node;
+    expect(betaAlert).toMatchObject({ kind: 'LATENCY', severity: 'WARNING', status: 'OPEN', occurrences: 1, title: 'p99 1200 ms', details: { p99Ms: 1200 }, deployment: { name: 'beta' } });
+
+    const acked = await gql(b, `mutation { acknowledgeAlert(id: "${betaAlert.id}") { status acknowledgedBy } }`, undefined, 'alice');
+    expect(acked.data!.acknowledgeAlert).toEqual({ status: 'ACKNOWLEDGED', acknowledgedBy: 'alice' });
+    // An update of alpha's alert does not reach the beta subscriber.
+    await gql(b, `mutation { acknowledgeAlert(id: "${errorRate!.id}") { status } }`, undefined, 'alice');
+    const resolved = await gql(b, `mutation { resolveAlert(input: { id: "${betaAlert.id}", note: "autoscaler fixed" }) { status resolvedBy resolutionNote } }`, undefined, 'bob');
+    expect(resolved.data!.resolveAlert).toEqual({ status: 'RESOLVED', resolvedBy: 'bob', resolutionNote: 'autoscaler fixed' });
+    const again = await gql(b, `mutation { resolveAlert(input: { id: "${betaAlert.id}" }) { status } }`);
+    expect(again.errors![0].extensions!.code).toBe('INVALID_STATE');
+
+    // alertUpdated carries the alert as it is when delivered: the first event may already show it resolved.
+    const first = (await updatesBeta.next(5_000))!.data!.alertUpdated;
+    const second = (await updatesBeta.next(5_000))!.data!.alertUpdated;
+    expect(first).toMatchObject({ id: betaAlert.id, acknowledgedBy: 'alice' });
+    expect(second).toEqual({ id: betaAlert.id, status: 'RESOLVED', acknowledgedBy: 'alice', resolvedBy: 'bob', resolutionNote: 'autoscaler fixed' });
+    await expect(updatesBeta.next(300)).rejects.toThrow();
+
+    const open = await gql(a, '{ alerts(filter: { status: ACKNOWLEDGED }, first: 1) { totalCount edges { node { kind } } pageInfo { hasNextPage } } }');
+    expect(open.data!.alerts).toEqual({ totalCount: 1, edges: [{ node: { kind: 'ERROR_RATE' } }], pageInfo: { hasNextPage: false } });
+    const unknown = await gql(a, '{ alerts(filter: { deployment: "nope" }) { totalCount } }');
+    expect(unknown.errors![0].extensions!.code).toBe('NOT_FOUND');
+    await Promise.all([criticalAlpha.stop(), latency.stop(), everything.stop(), updatesBeta.stop()]);
+  }, 60_000);
+
+  it('counts predict requests for ERROR_RATE, leaving out the caller\'s mistakes', async () => {
+    const { deployment } = await a.services.deployments.deployModel({ name: 'counted', modelVersionId: trained.versionIds[0] }, 'test');
+    const [header, line] = fixtureCsv('breast_cancer').trim().split(/\r?\n/);
+    const names = header.split(',');
+    const instance = Object.fromEntries(line.split(',').map((cell, i) => [names[i], Number(cell)]).filter(([name]) => name !== 'benign'));
+    const ok = await gql(a, 'mutation($input: PredictInput!) { predict(input: $input) { predictions { id } } }', { input: { deployment: 'counted', instances: [instance] } });
+    expect(ok.errors).toBeUndefined();
+    const bad = await gql(a, 'mutation($input: PredictInput!) { predict(input: $input) { predictions { id } } }', { input: { deployment: 'counted', instances: [{ nope: 1 }] } });
+    expect(bad.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
+    expect(a.services.servingAlerts.requestCounts(deployment.id, 300)).toEqual({ total: 1, failed: 0, rate: 0 });
+  });
+
+  it('sets rules and alerting settings, and shows them with defaults on the deployment', async () => {
+    await b.services.deployments.deployModel({ name: 'gamma', modelVersionId: trained.versionIds[0] }, 'test');
+    const set = await gql(
+      a,
+      `mutation { setAlertRule(input: { deployment: "gamma", kind: LATENCY, threshold: 250, cooldownSeconds: 60, webhookUrl: "http://127.0.0.1:9/hook", webhookSecret: "k" }) {
+        kind stored enabled severity threshold windowSeconds cooldownSeconds autoResolveAfter webhookUrl hasWebhookSecret } }`,
+    );
+    expect(set.errors).toBeUndefined();
+    expect(set.data!.setAlertRule).toEqual({
+      kind: 'LATENCY', stored: true, enabled: true, severity: 'WARNING', threshold: 250, windowSeconds: 300, cooldownSeconds: 60, autoResolveAfter: 3, webhookUrl: 'http://127.0.0.1:9/hook', hasWebhookSecret: true,
+    });
+    const bad = await gql(a, 'mutation { setAlertRule(input: { deployment: "gamma", kind: ERROR_RATE, threshold: 1.5 }) { kind } }');
+    expect(bad.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.threshold' });
+
+    const monitoring = await gql(a, 'mutation { setAlertMonitoring(input: { deployment: "gamma", autoRollback: true, rollbackWindowSeconds: 900 }) { name alertMonitoring { autoRollback rollbackWindowSeconds performanceFloor performanceWindowSize evaluateEveryRequests } } }');
+    expect(monitoring.data!.setAlertMonitoring).toEqual({
+      name: 'gamma',
+      alertMonitoring: { autoRollback: true, rollbackWindowSeconds: 900, performanceFloor: null, performanceWindowSize: 100, evaluateEveryRequests: 100 },
+    });
+
+    const shown = await gql(b, '{ deployment(name: "gamma") { alertRules { kind stored severity threshold windowSeconds cooldownSeconds } } }');
+    expect(shown.data!.deployment.alertRules).toEqual([
+      { kind: 'DATA_DRIFT', stored: false, severity: 'WARNING', threshold: null, windowSeconds: null, cooldownSeconds: 300 },
+      { kind: 'PREDICTION_DRIFT', stored: false, severity: 'WARNING', threshold: null, windowSeconds: null, cooldownSeconds: 300 },
+      { kind: 'PERFORMANCE_DROP', stored: false, severity: 'CRITICAL', threshold: 0.05, windowSeconds: null, cooldownSeconds: 300 },
+      { kind: 'ERROR_RATE', stored: false, severity: 'CRITICAL', threshold: 0.05, windowSeconds: 300, cooldownSeconds: 300 },
+      { kind: 'LATENCY', stored: true, severity: 'WARNING', threshold: 250, windowSeconds: 300, cooldownSeconds: 60 },
+    ]);
+  }, 60_000);
+});
