@@ -22,7 +22,7 @@ export interface EffectiveAlertRule {
  *   from the version's TEST evaluation (a floor is set with `monitoring.performanceFloor`).
  * - ERROR_RATE: CRITICAL; threshold 0.05 = share of failed predict requests over 300 s.
  * - LATENCY: WARNING; threshold 1000 = p99 prediction latency in ms over 300 s.
- * - RUN_FAILED: CRITICAL.
+ * - RUN_FAILED: WARNING (opened by the run store, one per failed run).
  * Every kind: enabled, cooldown 300 s, automatic resolution after 3 clean windows, no webhook.
  */
 export const DEFAULT_ALERT_RULES: Readonly<Record<AlertKind, { severity: AlertSeverity; threshold: number | null; windowSeconds: number | null }>> = {
@@ -31,7 +31,7 @@ export const DEFAULT_ALERT_RULES: Readonly<Record<AlertKind, { severity: AlertSe
   PERFORMANCE_DROP: { severity: 'CRITICAL', threshold: 0.05, windowSeconds: null },
   ERROR_RATE: { severity: 'CRITICAL', threshold: 0.05, windowSeconds: 300 },
   LATENCY: { severity: 'WARNING', threshold: 1000, windowSeconds: 300 },
-  RUN_FAILED: { severity: 'CRITICAL', threshold: null, windowSeconds: null },
+  RUN_FAILED: { severity: 'WARNING', threshold: null, windowSeconds: null },
 };
 
 export const DEFAULT_COOLDOWN_SECONDS = 300;
