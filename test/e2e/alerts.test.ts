@@ -90,6 +90,54 @@ describe('alerts over GraphQL', () => {
     await Promise.all([criticalAlpha.stop(), latency.stop(), everything.stop(), updatesBeta.stop()]);
   }, 60_000);
 
+  it('rolls a canary back when its actuals show a critical accuracy drop, and pushes the change', async () => {
+    const [v1, v2] = trained.versionIds;
+    await a.services.deployments.deployModel({ name: 'delta', modelVersionId: v1 }, 'test');
+    // The canary's TEST accuracy: 0.95.
+    await prisma.evaluation.create({
+      data: {
+        modelVersionId: v2,
+        datasetVersionId: trained.datasetVersionId,
+        split: 'TEST',
+        rowCount: 86,
+        task: 'BINARY_CLASSIFICATION',
+        metrics: { task: 'BINARY_CLASSIFICATION', sampleCount: 86, threshold: 0.5, accuracy: 0.95, precision: 0.96, recall: 0.97, f1: 0.965, rocAuc: 0.99, logLoss: 0.12, confusionMatrix: [[30, 2], [1, 53]] },
+      },
+    });
+    const settings = await gql(b, 'mutation { setAlertMonitoring(input: { deployment: "delta", autoRollback: true, performanceWindowSize: 10 }) { alertMonitoring { autoRollback performanceWindowSize } } }');
+    expect(settings.data!.setAlertMonitoring.alertMonitoring).toEqual({ autoRollback: true, performanceWindowSize: 10 });
+    const canary = await gql(b, `mutation { startCanary(input: { deployment: "delta", modelVersionId: "${v2}", percent: 50 }) { event { kind } } }`);
+    expect(canary.errors).toBeUndefined();
+
+    const changes = ws.subscribe('subscription { deploymentChanged(deployment: "delta") { kind actor reason fromModelVersion { id } toModelVersion { id } } }');
+    const raised = ws.subscribe('subscription { alertRaised(filter: { deployment: "delta", kind: PERFORMANCE_DROP }) { id severity details } }');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    const [header, ...lines] = fixtureCsv('breast_cancer').trim().split(/\r?\n/);
+    const names = header.split(',');
+    const served: { id: string; label: string }[] = [];
+    for (const [i, line] of lines.slice(0, 60).entries()) {
+      const instance = Object.fromEntries(line.split(',').map((cell, j) => [names[j], Number(cell)]).filter(([name]) => name !== 'benign'));
+      const result = await gql(a, 'mutation($input: PredictInput!) { predict(input: $input) { canary predictions { id label } } }', { input: { deployment: 'delta', instances: [instance], requestKey: `r-${i}` } });
+      if (result.data!.predict.canary) served.push(result.data!.predict.predictions[0]);
+    }
+    expect(served.length).toBeGreaterThanOrEqual(10);
+    // Every canary answer was wrong: accuracy 0 on its window of 10, a drop of 0.95 from its TEST accuracy.
+    const wrong = served.slice(0, 10).map((p) => ({ predictionId: p.id, actual: p.label === '1' ? '0' : '1' }));
+    const recorded = await gql(a, 'mutation($input: RecordActualsInput!) { recordActuals(input: $input) { recorded } }', { input: { deployment: 'delta', actuals: wrong } });
+    expect(recorded.data!.recordActuals).toEqual({ recorded: 10 });
+
+    const alert = (await raised.next(10_000))!.data!.alertRaised;
+    expect(alert.severity).toBe('CRITICAL');
+    expect(alert.details.versions[0]).toMatchObject({ modelVersionId: v2, canary: true, metric: 'accuracy', value: 0, baseline: 0.95 });
+    const change = (await changes.next(10_000))!.data!.deploymentChanged;
+    expect(change).toMatchObject({ kind: 'ROLLED_BACK', actor: 'mlplane', fromModelVersion: { id: v2 }, toModelVersion: { id: v1 } });
+    expect(change.reason).toContain(alert.id);
+    const now = await gql(b, '{ deployment(name: "delta") { modelVersion { id } canary { percent } } }');
+    expect(now.data!.deployment).toEqual({ modelVersion: { id: v1 }, canary: null });
+    await Promise.all([changes.stop(), raised.stop()]);
+  }, 60_000);
+
   it('counts predict requests for ERROR_RATE, leaving out the caller\'s mistakes', async () => {
     const { deployment } = await a.services.deployments.deployModel({ name: 'counted', modelVersionId: trained.versionIds[0] }, 'test');
     const [header, line] = fixtureCsv('breast_cancer').trim().split(/\r?\n/);

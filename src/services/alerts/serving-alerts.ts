@@ -1,5 +1,5 @@
 import type { AlertKind, Deployment } from '../../generated/prisma/client';
-import { alertMonitoringOf } from '../../domain/alerts/alert-monitoring';
+import { alertMonitoringOf, DEFAULT_ALERT_MONITORING } from '../../domain/alerts/alert-monitoring';
 import { MAX_OUTCOME_WINDOW_SECONDS, RequestOutcomes, type OutcomeCounts } from '../../domain/alerts/request-outcomes';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
@@ -32,7 +32,7 @@ interface DeploymentCounter {
 
 /**
  * Serving alert rules of deployments, evaluated after every `monitoring.evaluateEveryRequests`
- * requests (default 100) or {@link EVALUATE_PERIOD_MS}, whichever comes first:
+ * requests (default 100) or {@link EVALUATE_PERIOD_MS}, whichever comes first, and after actuals are recorded:
  * - PERFORMANCE_DROP: the newest full window of `monitoring.performanceWindowSize` labelled
  *   predictions of each served version (stable and canary); fires when the primary metric (accuracy,
  *   or r2 for regression) is below `monitoring.performanceFloor`, or lower than the version's TEST
@@ -56,23 +56,25 @@ export class ServingAlertMonitor {
 
   /** Counts one predict request (answered or failed); may start an evaluation in the background. Never throws. */
   recordRequest(deploymentId: string, ok: boolean, nowMs = Date.now()): void {
-    let counter = this.counters.get(deploymentId);
-    if (!counter) {
-      counter = { outcomes: new RequestOutcomes(), sinceEvaluation: 0, lastEvaluationMs: nowMs, evaluateEvery: 100, running: null };
-      this.counters.set(deploymentId, counter);
-    }
+    const counter = this.counterOf(deploymentId, nowMs);
     counter.outcomes.record(ok, nowMs);
     counter.sinceEvaluation += 1;
-    if (counter.running || (counter.sinceEvaluation < counter.evaluateEvery && nowMs - counter.lastEvaluationMs < EVALUATE_PERIOD_MS)) return;
+    if (counter.sinceEvaluation < counter.evaluateEvery && nowMs - counter.lastEvaluationMs < EVALUATE_PERIOD_MS) return;
+    this.evaluateInBackground(deploymentId, nowMs);
+  }
+
+  /** Evaluates the deployment's serving rules in the background now (e.g. once actuals arrived), unless an evaluation is running. Never throws. */
+  evaluateInBackground(deploymentId: string, nowMs = Date.now()): void {
+    const counter = this.counterOf(deploymentId, nowMs);
+    if (counter.running) return;
     counter.sinceEvaluation = 0;
     counter.lastEvaluationMs = nowMs;
-    const current = counter;
-    current.running = this.evaluateServingAlerts(deploymentId)
+    counter.running = this.evaluateServingAlerts(deploymentId)
       .then(
         () => undefined,
         (error: unknown) => this.log.error({ err: error, deploymentId }, 'evaluating serving alerts failed'),
       )
-      .finally(() => (current.running = null));
+      .finally(() => (counter.running = null));
   }
 
   /** This process's counts of the deployment's predict requests over the last `windowSeconds`. */
@@ -83,6 +85,15 @@ export class ServingAlertMonitor {
   /** Resolves once the background evaluation of the deployment (if any) has finished. */
   async idle(deploymentId: string): Promise<void> {
     await this.counters.get(deploymentId)?.running;
+  }
+
+  private counterOf(deploymentId: string, nowMs: number): DeploymentCounter {
+    let counter = this.counters.get(deploymentId);
+    if (!counter) {
+      counter = { outcomes: new RequestOutcomes(), sinceEvaluation: 0, lastEvaluationMs: nowMs, evaluateEvery: DEFAULT_ALERT_MONITORING.evaluateEveryRequests, running: null };
+      this.counters.set(deploymentId, counter);
+    }
+    return counter;
   }
 
   /** Evaluates the deployment's PERFORMANCE_DROP, ERROR_RATE and LATENCY rules now. */
