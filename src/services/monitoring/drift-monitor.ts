@@ -22,7 +22,8 @@
  * version the stable version was trained on, and the version's outputs on those rows, computed
  * once per process and version and kept (a few recent versions).
  */
-import type { Deployment, Prisma } from '../../generated/prisma/client';
+import { performance } from 'node:perf_hooks';
+import { Prisma, type Deployment } from '../../generated/prisma/client';
 import { checkPageSize, decodeCursor, encodeCursor, type Page, type PageRequest } from '../../domain/common/pagination';
 import { isUuid } from '../../domain/common/uuid';
 import { findColumn } from '../../domain/datasets/data-table';
@@ -38,7 +39,7 @@ import { tf as loadTf } from '../../ml/tf-backend';
 import type { DatasetService } from '../datasets/dataset.service';
 import type { EventPublisher } from '../events/event-publisher';
 import type { LoadedModelVersion } from '../model-versions/model-version.service';
-import { computeDriftReport, outputSample, windowSamples, type DriftReference } from './drift-report';
+import { columnSample, computeDriftReport, outputColumnType, outputValue, PREDICTION_COLUMN, windowFromColumns, type DriftReference } from './drift-report';
 
 export type DriftReportRow = Prisma.DriftReportGetPayload<object>;
 
@@ -62,6 +63,8 @@ interface DueWindow {
 }
 
 const REPORT_TX_TIMEOUT_MS = 120_000;
+/** Statements that read a window's feature columns at once. */
+const READ_STATEMENTS = 4;
 
 /** Finds due windows, tests them, stores and pushes the reports, and raises or clears drift alerts. */
 export class DriftMonitor {
@@ -194,26 +197,27 @@ export class DriftMonitor {
     if (!(await this.dueWindow(this.prisma, deployment.id, deployment.modelVersionId, settings))) return null;
     const reference = await this.reference(deployment.modelVersionId, settings.referenceSize);
     const spec = await this.specOf(deployment.modelVersionId);
+    const timings = { readMs: 0, testMs: 0 };
     const report = await this.prisma.$transaction(
       async (tx) => {
         const [{ locked }] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(hashtextextended(${`drift:${deploymentId}`}, 0)) AS locked`;
         if (!locked) return null;
         const due = await this.dueWindow(tx, deployment.id, deployment.modelVersionId, settings);
         if (!due) return null;
-        const rows = await tx.$queryRaw<{ inputs: unknown; output: unknown; created_at: Date }[]>`
-          SELECT inputs, output, created_at FROM predictions
-          WHERE deployment_id = ${deployment.id}::uuid AND model_version_id = ${deployment.modelVersionId}::uuid
-            AND created_at > ${due.since} AND created_at <= ${due.cutoff}
-          ORDER BY created_at DESC LIMIT ${settings.windowSize}`;
-        const result = computeDriftReport(reference, windowSamples(spec.features, rows), settings);
-        const windowStart = rows.reduce((oldest, row) => (row.created_at < oldest ? row.created_at : oldest), due.cutoff);
+        const readStarted = performance.now();
+        const window = await this.readWindow(deployment.id, deployment.modelVersionId, due, settings.windowSize, spec);
+        const testStarted = performance.now();
+        if (window.size === 0) return null;
+        const result = computeDriftReport(reference, windowFromColumns(spec, window.columns, window.outputs), settings);
+        timings.readMs = Math.round(testStarted - readStarted);
+        timings.testMs = Math.round(performance.now() - testStarted);
         return tx.driftReport.create({
           data: {
             deploymentId: deployment.id,
             modelVersionId: deployment.modelVersionId,
-            windowStart,
+            windowStart: window.start,
             windowEnd: due.cutoff,
-            windowSize: rows.length,
+            windowSize: window.size,
             referenceSize: reference.size,
             driftShare: result.driftShare,
             drifted: result.drifted,
@@ -226,7 +230,10 @@ export class DriftMonitor {
       { timeout: REPORT_TX_TIMEOUT_MS, maxWait: 10_000 },
     );
     if (!report) return null;
-    logger.info({ deployment: deployment.name, report: report.id, windowSize: report.windowSize, driftShare: report.driftShare, drifted: report.drifted }, 'drift report');
+    logger.info(
+      { deployment: deployment.name, report: report.id, windowSize: report.windowSize, driftShare: report.driftShare, drifted: report.drifted, ...timings },
+      'drift report',
+    );
     await this.events.publish('driftReported', { id: report.id, deploymentId: deployment.id }, deployment.name);
     await this.notifyAlerts(deployment.name, report);
     return report;
@@ -244,6 +251,45 @@ export class DriftMonitor {
     const periodStart = last?.windowEnd ?? oldest!;
     const due = count >= settings.windowSize || cutoff.getTime() - periodStart.getTime() >= settings.periodSeconds * 1000;
     return due ? { since, cutoff, count } : null;
+  }
+
+  /**
+   * The window's columns, aggregated in PostgreSQL into one JSON array per feature (and one of the
+   * outputs' labels or values): reading 100,000 predictions' whole JSON documents row by row costs
+   * several times more than the tests themselves. The features are read in `READ_STATEMENTS`
+   * statements at once on separate connections (json_agg does not run in parallel inside
+   * PostgreSQL 15), each over the same committed rows `(since, cutoff]`.
+   */
+  private async readWindow(
+    deploymentId: string,
+    versionId: string,
+    due: DueWindow,
+    limit: number,
+    spec: PreprocessingSpec,
+  ): Promise<{ size: number; start: Date; columns: unknown[][]; outputs: unknown[] }> {
+    // A backlog beyond the window size keeps its newest rows; otherwise no sort is needed.
+    const window =
+      due.count > limit
+        ? Prisma.sql`(SELECT inputs, output, created_at FROM predictions
+            WHERE deployment_id = ${deploymentId}::uuid AND model_version_id = ${versionId}::uuid AND created_at > ${due.since} AND created_at <= ${due.cutoff}
+            ORDER BY created_at DESC, id DESC LIMIT ${limit})`
+        : Prisma.sql`(SELECT inputs, output, created_at FROM predictions
+            WHERE deployment_id = ${deploymentId}::uuid AND model_version_id = ${versionId}::uuid AND created_at > ${due.since} AND created_at <= ${due.cutoff})`;
+    const output = outputColumnType(spec) === 'NUMERIC' ? 'value' : 'label';
+    const groups: number[][] = Array.from({ length: Math.min(READ_STATEMENTS, spec.features.length) }, () => []);
+    spec.features.forEach((_, i) => groups[i % groups.length].push(i));
+    const [head, ...parts] = await Promise.all([
+      this.prisma.$queryRaw<{ size: number; start: Date | null; outputs: string }[]>`
+        SELECT count(*)::int AS size, min(w.created_at) AS start, COALESCE(json_agg(w.output -> ${output}), '[]')::text AS outputs FROM ${window} AS w`,
+      ...groups.map((group) =>
+        this.prisma.$queryRaw<Record<string, string>[]>`
+          SELECT ${Prisma.join(group.map((i) => Prisma.sql`COALESCE(json_agg(w.inputs -> ${spec.features[i].name}), '[]')::text AS ${Prisma.raw(`c${i}`)}`))}
+          FROM ${window} AS w`,
+      ),
+    ]);
+    const columns: unknown[][] = new Array(spec.features.length);
+    groups.forEach((group, g) => group.forEach((i) => (columns[i] = JSON.parse(parts[g][0][`c${i}`]) as unknown[])));
+    return { size: head[0].size, start: head[0].start ?? due.cutoff, columns, outputs: JSON.parse(head[0].outputs) as unknown[] };
   }
 
   private async specOf(versionId: string): Promise<PreprocessingSpec> {
@@ -267,7 +313,7 @@ export class DriftMonitor {
     const loaded = await this.loadModel(versionId);
     // Nothing awaits between taking the model and using it: the cache disposes only between requests.
     const outputs = predictionOutputs(predict(loadTf(), loaded.model, spec, x));
-    return { size: rows.length, features, prediction: outputSample(outputs) };
+    return { size: rows.length, features, prediction: columnSample({ name: PREDICTION_COLUMN, type: outputColumnType(spec) }, outputs.map(outputValue)) };
   }
 
   private async notifyAlerts(deploymentName: string, report: DriftReportRow): Promise<void> {

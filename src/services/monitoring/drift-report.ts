@@ -13,7 +13,7 @@
 import { ValidationError } from '../../domain/errors';
 import type { DriftMonitoringSettings } from '../../domain/deployments/drift-monitoring';
 import { datasetDrift, testFeatureDrift, type DriftMethod, type FeatureSample } from '../../ml/drift/feature-drift';
-import type { FeatureSpec } from '../../ml/preprocessing';
+import type { FeatureSpec, PreprocessingSpec } from '../../ml/preprocessing';
 import type { PredictionOutput } from '../../ml/serving/prediction-request';
 
 /** The name the output test carries in reports. */
@@ -91,36 +91,55 @@ class CategoricalBuilder {
   }
 }
 
-/** The window's columns (features of `schema`, in order, and the output) from logged predictions. */
-export function windowSamples(
-  schema: readonly Pick<FeatureSpec, 'name' | 'type'>[],
-  rows: readonly { inputs: unknown; output: unknown }[],
-): DriftWindow {
-  const n = rows.length;
-  const features: FeatureSample[] = schema.map((feature) => {
-    if (feature.type === 'NUMERIC') {
-      const values = new Float64Array(n);
-      for (let r = 0; r < n; r++) {
-        const value = (rows[r].inputs as Record<string, unknown>)[feature.name];
-        values[r] = typeof value === 'number' ? value : NaN;
-      }
-      return { type: 'NUMERIC', name: feature.name, values };
-    }
-    const builder = new CategoricalBuilder(n);
-    for (let r = 0; r < n; r++) builder.set(r, (rows[r].inputs as Record<string, unknown>)[feature.name]);
-    return { type: 'CATEGORICAL', name: feature.name, categories: builder.categories, codes: builder.codes };
-  });
-  return { size: n, features, prediction: outputSample(rows.map((row) => row.output as PredictionOutput)) };
+/** What the window's columns are read by: the version's features (name, type) and its label kind. */
+export interface WindowSchema {
+  features: readonly Pick<FeatureSpec, 'name' | 'type'>[];
+  label: Pick<PreprocessingSpec['label'], 'kind'>;
 }
 
-/** The model's outputs as one column: labels (categorical) or values (numeric). */
-export function outputSample(outputs: readonly PredictionOutput[]): FeatureSample {
-  if (outputs.length > 0 && 'value' in outputs[0]) {
-    return { type: 'NUMERIC', name: PREDICTION_COLUMN, values: Float64Array.from(outputs, (output) => ('value' in output ? output.value : NaN)) };
+/** One column from its JSON values: numbers (anything else is missing) or categories (null is missing). */
+export function columnSample(column: Pick<FeatureSpec, 'name' | 'type'>, values: readonly unknown[]): FeatureSample {
+  const n = values.length;
+  if (column.type === 'NUMERIC') {
+    const numbers = new Float64Array(n);
+    for (let r = 0; r < n; r++) {
+      const value = values[r];
+      numbers[r] = typeof value === 'number' ? value : NaN;
+    }
+    return { type: 'NUMERIC', name: column.name, values: numbers };
   }
-  const builder = new CategoricalBuilder(outputs.length);
-  outputs.forEach((output, row) => builder.set(row, 'label' in output ? output.label : null));
-  return { type: 'CATEGORICAL', name: PREDICTION_COLUMN, categories: builder.categories, codes: builder.codes };
+  const builder = new CategoricalBuilder(n);
+  for (let r = 0; r < n; r++) builder.set(r, values[r]);
+  return { type: 'CATEGORICAL', name: column.name, categories: builder.categories, codes: builder.codes };
+}
+
+/** The output column's type: the predicted label of a classifier, the value of a regressor. */
+export function outputColumnType(spec: Pick<WindowSchema, 'label'>): FeatureSpec['type'] {
+  return spec.label.kind === 'TARGET' ? 'NUMERIC' : 'CATEGORICAL';
+}
+
+/**
+ * The window from its columns: one array of JSON values per feature of `spec`, in order, and the
+ * outputs' labels (classification) or values (regression). The tests are univariate, so the
+ * columns need not list the predictions in the same order.
+ */
+export function windowFromColumns(spec: WindowSchema, columns: readonly (readonly unknown[])[], outputs: readonly unknown[]): DriftWindow {
+  return {
+    size: outputs.length,
+    features: spec.features.map((feature, i) => columnSample(feature, columns[i])),
+    prediction: columnSample({ name: PREDICTION_COLUMN, type: outputColumnType(spec) }, outputs),
+  };
+}
+
+/** The window from logged predictions (inputs and outputs as `predict` stores them). */
+export function windowSamples(spec: WindowSchema, rows: readonly { inputs: unknown; output: unknown }[]): DriftWindow {
+  const columns = spec.features.map((feature) => rows.map((row) => (row.inputs as Record<string, unknown>)[feature.name]));
+  return windowFromColumns(spec, columns, rows.map((row) => outputValue(row.output as PredictionOutput)));
+}
+
+/** What the output test reads of one answer: its label or its value. */
+export function outputValue(output: PredictionOutput): string | number {
+  return 'label' in output ? output.label : output.value;
 }
 
 function finiteOrNull(value: number): number | null {

@@ -1,7 +1,7 @@
 import { DEFAULT_DRIFT_MONITORING, driftMonitoringOf, patchDriftMonitoring } from '../../../src/domain/deployments/drift-monitoring';
 import { createRandom, type Random } from '../../../src/domain/random';
 import { testFeatureDrift, type FeatureSample } from '../../../src/ml/drift/feature-drift';
-import { computeDriftReport, outputSample, windowSamples, type DriftReference } from '../../../src/services/monitoring/drift-report';
+import { computeDriftReport, windowFromColumns, windowSamples, type DriftReference } from '../../../src/services/monitoring/drift-report';
 
 function normal(random: Random): number {
   return Math.sqrt(-2 * Math.log(1 - random.next())) * Math.cos(2 * Math.PI * random.next());
@@ -9,9 +9,11 @@ function normal(random: Random): number {
 
 const NUMERIC = ['x0', 'x1', 'x2', 'x3', 'x4', 'x5'];
 const CATEGORIES = ['a', 'b', 'c', 'd'];
-const schema = [...NUMERIC.map((name) => ({ name, type: 'NUMERIC' as const })), { name: 'c0', type: 'CATEGORICAL' as const }, { name: 'c1', type: 'CATEGORICAL' as const }];
+const features = [...NUMERIC.map((name) => ({ name, type: 'NUMERIC' as const })), { name: 'c0', type: 'CATEGORICAL' as const }, { name: 'c1', type: 'CATEGORICAL' as const }];
 
 /** Rows as the prediction log stores them; `shifted` numeric features move by 2 std, shifted categorical ones collapse onto "a". */
+const schema = { features, label: { kind: 'CLASSES' as const, column: 'y', numeric: false, classes: ['no', 'yes'] } };
+
 function rows(count: number, seed: number, shifted: ReadonlySet<string>): { inputs: Record<string, unknown>; output: unknown }[] {
   const random = createRandom(seed);
   return Array.from({ length: count }, () => {
@@ -79,7 +81,13 @@ describe('computeDriftReport', () => {
   });
 
   it('tests regression outputs as a numeric column', () => {
-    expect(outputSample([{ value: 1.5 }, { value: 2 }])).toEqual({ type: 'NUMERIC', name: 'prediction', values: Float64Array.from([1.5, 2]) });
+    const spec = { features: [{ name: 'x', type: 'NUMERIC' as const }], label: { kind: 'TARGET' as const, column: 'y', mean: 0, scale: 1 } };
+    expect(windowSamples(spec, [{ inputs: { x: 1 }, output: { value: 1.5 } }, { inputs: { x: null }, output: { value: 2 } }])).toEqual({
+      size: 2,
+      features: [{ type: 'NUMERIC', name: 'x', values: Float64Array.from([1, NaN]) }],
+      prediction: { type: 'NUMERIC', name: 'prediction', values: Float64Array.from([1.5, 2]) },
+    });
+    expect(windowFromColumns(spec, [[3, 'not a number']], [0.5, 1])).toMatchObject({ size: 2, features: [{ values: Float64Array.from([3, NaN]) }] });
   });
 
   it('honours forced methods and thresholds', () => {
