@@ -63,6 +63,11 @@ interface DueWindow {
 }
 
 const REPORT_TX_TIMEOUT_MS = 120_000;
+/**
+ * A window ends this long before the check: a prediction is stamped before its group commit, so
+ * the newest stamps may belong to rows not yet committed.
+ */
+export const COMMIT_GRACE_MS = 1_000;
 /** Statements that read a window's feature columns at once. */
 const READ_STATEMENTS = 4;
 
@@ -73,6 +78,7 @@ export class DriftMonitor {
   private readonly windowSizes = new Map<string, number>();
   private readonly running = new Map<string, Promise<DriftReportRow | null>>();
   private readonly rerun = new Set<string>();
+  private readonly delayed = new Map<string, NodeJS.Timeout>();
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
   private readonly tickMs: number;
@@ -104,11 +110,16 @@ export class DriftMonitor {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    for (const timer of this.delayed.values()) clearTimeout(timer);
+    this.delayed.clear();
     await this.ticking;
     await Promise.allSettled([...this.running.values()]);
   }
 
-  /** The predict path's hook: counts served predictions and checks the database now and then, without awaiting. */
+  /**
+   * The predict path's hook: counts served predictions and, now and then, schedules a check
+   * `COMMIT_GRACE_MS` later (once the window's last predictions are past the grace), without awaiting.
+   */
   notePredictions(deploymentId: string, count: number): void {
     const seen = (this.served.get(deploymentId) ?? 0) + count;
     const windowSize = this.windowSizes.get(deploymentId);
@@ -117,7 +128,13 @@ export class DriftMonitor {
       return;
     }
     this.served.set(deploymentId, 0);
-    void this.check(deploymentId).catch((error: unknown) => logger.error({ err: error, deploymentId }, 'drift check failed'));
+    if (this.delayed.has(deploymentId)) return;
+    const timer = setTimeout(() => {
+      this.delayed.delete(deploymentId);
+      void this.check(deploymentId).catch((error: unknown) => logger.error({ err: error, deploymentId }, 'drift check failed'));
+    }, COMMIT_GRACE_MS + 50);
+    timer.unref();
+    this.delayed.set(deploymentId, timer);
   }
 
   /** Makes the deployment's report if one is due; one check per deployment at a time in this process. */
@@ -243,7 +260,7 @@ export class DriftMonitor {
   private async dueWindow(db: Pick<PrismaClient, '$queryRaw' | 'driftReport'>, deploymentId: string, versionId: string, settings: DriftMonitoringSettings): Promise<DueWindow | null> {
     const last = await db.driftReport.findFirst({ where: { deploymentId }, orderBy: { windowEnd: 'desc' }, select: { windowEnd: true } });
     const since = last?.windowEnd ?? new Date(0);
-    const cutoff = new Date();
+    const cutoff = new Date(Date.now() - COMMIT_GRACE_MS);
     const [{ count, oldest }] = await db.$queryRaw<{ count: number; oldest: Date | null }[]>`
       SELECT count(*)::int AS count, min(created_at) AS oldest FROM predictions
       WHERE deployment_id = ${deploymentId}::uuid AND model_version_id = ${versionId}::uuid AND created_at > ${since} AND created_at <= ${cutoff}`;

@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { loadConfig } from '../../../src/config/config';
+import { ValidationError } from '../../../src/domain/errors';
+import { createPrismaClient, type PrismaClient } from '../../../src/infra/db/prisma-client';
+import type { JobQueue } from '../../../src/infra/queue/job-queue';
+import { COMMIT_GRACE_MS } from '../../../src/services/monitoring/drift-monitor';
+import type { PredictionRecord } from '../../../src/services/predictions/prediction-log';
+import { createDomainServices, type DomainServices } from '../../../src/services/services';
+import { fixtureCsv } from '../../support/fixtures';
+import { RecordingPublisher } from '../../support/run-fixtures';
+import { createTestDatabase, type TestDatabase } from '../../support/test-database';
+import { trainVersions, type TrainedVersions } from '../../support/trained-version';
+
+/** When a report is due, which predictions its window holds, and one report per window across monitors. */
+describe('DriftMonitor', () => {
+  let db: TestDatabase;
+  let prisma: PrismaClient;
+  let services: DomainServices;
+  let replica: DomainServices;
+  let events: RecordingPublisher;
+  let trained: TrainedVersions;
+  let instances: Record<string, number>[];
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    prisma = createPrismaClient(db.url, 6);
+    events = new RecordingPublisher();
+    services = createDomainServices({ prisma, events, queue: {} as JobQueue, config: loadConfig({}) });
+    // A second set of services on its own pool behaves like another API replica.
+    replica = createDomainServices({ prisma: createPrismaClient(db.url, 6), events, queue: {} as JobQueue, config: loadConfig({}) });
+    trained = await trainVersions(prisma, services, { name: 'bc', csv: fixtureCsv('breast_cancer'), labelColumn: 'benign', seeds: [3], epochs: 3 });
+    const [header, ...lines] = fixtureCsv('breast_cancer').trim().split(/\r?\n/);
+    const names = header.split(',');
+    instances = lines.map((line) => Object.fromEntries(line.split(',').map((cell, i) => [names[i], Number(cell)]).filter(([name]) => name !== 'benign')));
+  }, 120_000);
+
+  afterAll(async () => {
+    await services.driftMonitor.stop();
+    await replica.driftMonitor.stop();
+    await prisma.$disconnect();
+    await db.drop();
+  });
+
+  const deploy = async (name: string, drift: { windowSize?: number; periodSeconds?: number }) => {
+    const { deployment } = await services.deployments.deployModel({ name, modelVersionId: trained.versionIds[0] }, 'test');
+    await services.driftMonitor.setSettings(name, drift);
+    return deployment;
+  };
+
+  /** Logs `count` predictions of instances, `msApart` milliseconds apart, the last one `endAgoMs` ago. */
+  const logPredictions = async (deploymentId: string, count: number, endAgoMs: number, msApart = 10): Promise<PredictionRecord[]> => {
+    const end = Date.now() - endAgoMs;
+    const records = Array.from({ length: count }, (_, i) => ({
+      id: randomUUID(),
+      deploymentId,
+      modelVersionId: trained.versionIds[0],
+      requestKey: randomUUID(),
+      instanceIndex: 0,
+      inputs: instances[i % instances.length],
+      output: { label: '1', probabilities: { '0': 0.2, '1': 0.8 } },
+      latencyMs: 1,
+      createdAt: new Date(end - (count - 1 - i) * msApart),
+    }));
+    await services.predictions.log.append(records);
+    return records;
+  };
+
+  it('is not due below the window size within the period, then reports once the period passed', async () => {
+    const deployment = await deploy('period', { windowSize: 100, periodSeconds: 2 });
+    await logPredictions(deployment.id, 30, 1_500);
+    expect(await services.driftMonitor.check(deployment.id)).toBeNull();
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const report = await services.driftMonitor.check(deployment.id);
+    expect(report).toMatchObject({ windowSize: 30, referenceSize: 569 });
+    expect(events.of('driftReported', report!.id)).toEqual([{ id: report!.id, deploymentId: deployment.id }]);
+    // Nothing new since: not due again.
+    expect(await services.driftMonitor.check(deployment.id)).toBeNull();
+  }, 30_000);
+
+  it('judges a backlog larger than the window on its newest predictions, and the next window starts after it', async () => {
+    const deployment = await deploy('backlog', { windowSize: 50, periodSeconds: 3600 });
+    const backlog = await logPredictions(deployment.id, 120, 5_000);
+    const report = await services.driftMonitor.check(deployment.id);
+    expect(report!.windowSize).toBe(50);
+    expect(report!.windowStart).toEqual(backlog[70].createdAt);
+    // Stamped past the commit grace, after the report's window end.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await logPredictions(deployment.id, 49, COMMIT_GRACE_MS + 1, 0);
+    expect(await services.driftMonitor.check(deployment.id)).toBeNull();
+    await logPredictions(deployment.id, 1, COMMIT_GRACE_MS + 1, 0);
+    expect((await services.driftMonitor.check(deployment.id))!.windowSize).toBe(50);
+  }, 30_000);
+
+  it('reports a window once when two replicas check it at the same time', async () => {
+    const deployment = await deploy('replicas', { windowSize: 40, periodSeconds: 3600 });
+    await logPredictions(deployment.id, 40, 2_000, 1);
+    const results = await Promise.all([services.driftMonitor.check(deployment.id), replica.driftMonitor.check(deployment.id), services.driftMonitor.check(deployment.id)]);
+    expect(results.filter((r) => r !== null).length).toBeGreaterThanOrEqual(1);
+    expect(await prisma.driftReport.count({ where: { deploymentId: deployment.id } })).toBe(1);
+  }, 30_000);
+
+  it('leaves predictions stamped within the commit grace for the next window', async () => {
+    const deployment = await deploy('grace', { windowSize: 10, periodSeconds: 3600 });
+    await logPredictions(deployment.id, 10, 5_000, 0);
+    await logPredictions(deployment.id, 10, 0, 0);
+    expect((await services.driftMonitor.check(deployment.id))!.windowSize).toBe(10);
+  });
+
+  it('reports from the predict path after the log commit, without the caller awaiting it', async () => {
+    const deployment = await deploy('predict-path', { windowSize: 20, periodSeconds: 3600 });
+    await services.predictions.predict({ deployment: 'predict-path', instances: instances.slice(0, 20) });
+    const deadline = Date.now() + 10_000;
+    while ((await prisma.driftReport.count({ where: { deploymentId: deployment.id } })) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(await prisma.driftReport.findFirst({ where: { deploymentId: deployment.id } })).toMatchObject({ windowSize: 20 });
+  }, 30_000);
+
+  it('refuses settings out of range, naming the field, and keeps other monitoring keys', async () => {
+    await deploy('settings', {});
+    await prisma.deployment.update({ where: { name: 'settings' }, data: { monitoring: { autoRollback: true } } });
+    await expect(services.driftMonitor.setSettings('settings', { periodSeconds: 0 })).rejects.toThrow(ValidationError);
+    const updated = await services.driftMonitor.setSettings('settings', { driftShare: 0.3 });
+    expect(updated.monitoring).toMatchObject({ autoRollback: true, drift: { driftShare: 0.3, windowSize: 500 } });
+  });
+});
