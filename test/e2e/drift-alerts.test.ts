@@ -5,7 +5,7 @@ import { fixtureCsv } from '../support/fixtures';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { startTestServer, type TestServer } from '../support/test-server';
 import { trainVersions, type TrainedVersions } from '../support/trained-version';
-import { sleep, waitFor } from '../support/wait-for';
+import { sleep } from '../support/wait-for';
 
 const REPORT_FIELDS = `id windowSize referenceSize driftShare drifted predictionDrifted
   features { feature type method statistic infinite pValue distance threshold drifted psi }
@@ -14,8 +14,8 @@ const REPORT_FIELDS = `id windowSize referenceSize driftShare drifted prediction
 /**
  * Issue 4 item 10: train on breast_cancer, deploy, predict the held-out (test split) rows: one
  * window, no drift, no alert; then the same rows with 16 of the 30 features shifted by two
- * standard deviations: the next report flags exactly those 16, and a DATA_DRIFT alert follows;
- * it is acknowledged, then resolved. Predictions go through two API servers on one database, each
+ * standard deviations: the next report flags exactly those 16, and a DATA_DRIFT alert arrives over
+ * graphql-ws (alertRaised); it is acknowledged, then resolved, over GraphQL. Predictions go through two API servers on one database, each
  * checking for due windows, and each window is reported once.
  */
 describe('drift reports and drift alerts end to end', () => {
@@ -96,6 +96,7 @@ describe('drift reports and drift alerts end to end', () => {
       thresholds: { KOLMOGOROV_SMIRNOV: 0.05, WASSERSTEIN_NORMED: 0.1 },
     });
     const reports = ws.subscribe(`subscription { driftReported(deployment: "bc-drift") { ${REPORT_FIELDS} } }`);
+    const alerts = ws.subscribe('subscription { alertRaised(filter: { deployment: "bc-drift" }) { id kind severity status occurrences details deploymentId } }');
     await sleep(300);
 
     // Window 1: the held-out rows as they are.
@@ -130,17 +131,18 @@ describe('drift reports and drift alerts end to end', () => {
     expect(listed.data!.driftReports.totalCount).toBe(2);
     expect(listed.data!.driftReports.edges.map((edge: { node: { id: string } }) => edge.node.id)).toEqual([drifted.id, clean.id]);
 
-    // The monitor raises the alert right after pushing the report.
-    await waitFor(async () => (await prisma.alert.count({ where: { deploymentId, kind: 'DATA_DRIFT' } })) > 0, 10_000, 50);
-    const alert = await prisma.alert.findFirstOrThrow({ where: { deploymentId, kind: 'DATA_DRIFT' } });
-    expect(alert).toMatchObject({ status: 'OPEN', occurrences: 1 });
-    expect((alert.details as { reportId: string; driftedFeatures: string[] }).reportId).toBe(drifted.id);
-    expect((alert.details as { driftedFeatures: string[] }).driftedFeatures).toEqual(shifted);
+    // The first alert pushed for the deployment (none came with the clean window) is the DATA_DRIFT of this report.
+    const raised = (await alerts.next(10_000))!.data!.alertRaised;
+    expect(raised).toMatchObject({ kind: 'DATA_DRIFT', severity: 'WARNING', status: 'OPEN', occurrences: 1, deploymentId });
+    expect(raised.details).toMatchObject({ reportId: drifted.id, driftedFeatures: shifted, windowSize: heldOut.length });
+    expect(await prisma.alert.count({ where: { deploymentId, kind: 'DATA_DRIFT' } })).toBe(1);
 
-    await a.services.alerts.acknowledgeAlert(alert.id, 'alice');
-    expect(await prisma.alert.findUniqueOrThrow({ where: { id: alert.id } })).toMatchObject({ status: 'ACKNOWLEDGED', acknowledgedBy: 'alice' });
-    await a.services.alerts.resolveAlert({ id: alert.id, note: 'upstream unit change reverted' }, 'bob');
-    expect(await prisma.alert.findUniqueOrThrow({ where: { id: alert.id } })).toMatchObject({ status: 'RESOLVED', resolvedBy: 'bob', resolutionNote: 'upstream unit change reverted' });
-    await reports.stop();
+    const acknowledged = await gql(b, `mutation { acknowledgeAlert(id: "${raised.id}") { status acknowledgedBy } }`, undefined, 'alice');
+    expect(acknowledged.data!.acknowledgeAlert).toEqual({ status: 'ACKNOWLEDGED', acknowledgedBy: 'alice' });
+    const resolved = await gql(a, 'mutation($input: ResolveAlertInput!) { resolveAlert(input: $input) { status resolvedBy resolutionNote } }', {
+      input: { id: raised.id, note: 'upstream unit change reverted' },
+    }, 'bob');
+    expect(resolved.data!.resolveAlert).toEqual({ status: 'RESOLVED', resolvedBy: 'bob', resolutionNote: 'upstream unit change reverted' });
+    await Promise.all([reports.stop(), alerts.stop()]);
   }, 120_000);
 });
