@@ -1,4 +1,5 @@
 import { Field, Float, ID, InputType } from 'type-graphql';
+import { DeploymentMonitoringInput } from '../monitoring/drift-report.type';
 
 @InputType({ description: 'Give either modelVersionId, or model and alias.' })
 export class DeployModelInput {
@@ -6,6 +7,7 @@ export class DeployModelInput {
   @Field(() => ID, { nullable: true }) modelVersionId?: string | null;
   @Field(() => String, { nullable: true, description: 'Model id or name (with alias).' }) model?: string | null;
   @Field(() => String, { nullable: true, description: 'Alias of the model, e.g. production.' }) alias?: string | null;
+  @Field(() => DeploymentMonitoringInput, { nullable: true, description: 'Monitoring settings that differ from the defaults.' }) monitoring?: DeploymentMonitoringInput | null;
 }
 
 @InputType()

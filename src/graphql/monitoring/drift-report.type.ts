@@ -97,3 +97,8 @@ export class SetDeploymentMonitoringInput {
   @Field({ description: 'Deployment name.' }) deployment!: string;
   @Field(() => DriftMonitoringInput) drift!: DriftMonitoringInput;
 }
+
+@InputType({ description: 'Monitoring settings of a new deployment.' })
+export class DeploymentMonitoringInput {
+  @Field(() => DriftMonitoringInput, { nullable: true }) drift?: DriftMonitoringInput | null;
+}

@@ -2,6 +2,7 @@ import type { Deployment, DeploymentEvent, DeploymentEventKind, ModelVersion, Pr
 import { checkPageSize, decodeCursor, encodeCursor, type Page, type PageRequest } from '../../domain/common/pagination';
 import { isUuid } from '../../domain/common/uuid';
 import { checkCanaryPercent, checkDeploymentName } from '../../domain/deployments/deployment-rules';
+import { DEFAULT_DRIFT_MONITORING, patchDriftMonitoring, type DriftMonitoringPatch } from '../../domain/deployments/drift-monitoring';
 import { ConflictError, InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
@@ -19,6 +20,8 @@ export interface DeployModelInput {
   /** ... or a model (id or name) and one of its aliases. */
   model?: string | null;
   alias?: string | null;
+  /** Drift monitoring settings differing from the defaults (see drift-monitoring.ts). */
+  monitoring?: { drift?: DriftMonitoringPatch | null } | null;
 }
 
 export interface DeploymentChange {
@@ -103,11 +106,14 @@ export class DeploymentService {
   /** Creates a deployment serving a version given by id, or by a model and one of its aliases. */
   async deployModel(input: DeployModelInput, actor: string): Promise<DeploymentChange> {
     const name = checkDeploymentName(input.name);
+    const drift = patchDriftMonitoring(DEFAULT_DRIFT_MONITORING, input.monitoring?.drift ?? {}, 'input.monitoring.drift');
     const version = await this.versionToDeploy(input);
     let change: DeploymentChange;
     try {
       change = await this.prisma.$transaction(async (tx) => {
-        const deployment = await tx.deployment.create({ data: { name, modelId: version.modelId, modelVersionId: version.id } });
+        const deployment = await tx.deployment.create({
+          data: { name, modelId: version.modelId, modelVersionId: version.id, monitoring: { drift } as unknown as Prisma.InputJsonValue },
+        });
         const event = await recordEvent(tx, deployment, 'DEPLOYED', null, version.id, actor);
         return { deployment, event };
       });

@@ -114,6 +114,18 @@ describe('DriftMonitor', () => {
     expect(await prisma.driftReport.findFirst({ where: { deploymentId: deployment.id } })).toMatchObject({ windowSize: 20 });
   }, 30_000);
 
+  it('takes drift settings with deployModel', async () => {
+    const { deployment } = await services.deployments.deployModel(
+      { name: 'deployed-with-settings', modelVersionId: trained.versionIds[0], monitoring: { drift: { windowSize: 7, thresholds: { KOLMOGOROV_SMIRNOV: 0.01 } } } },
+      'test',
+    );
+    expect(deployment.monitoring).toMatchObject({ drift: { windowSize: 7, periodSeconds: 300, thresholds: { KOLMOGOROV_SMIRNOV: 0.01, CHI_SQUARED: 0.05 } } });
+    await expect(
+      services.deployments.deployModel({ name: 'bad-settings', modelVersionId: trained.versionIds[0], monitoring: { drift: { windowSize: -1 } } }, 'test'),
+    ).rejects.toMatchObject({ location: { field: 'input.monitoring.drift.windowSize' } });
+    expect(await prisma.deployment.count({ where: { name: 'bad-settings' } })).toBe(0);
+  });
+
   it('refuses settings out of range, naming the field, and keeps other monitoring keys', async () => {
     await deploy('settings', {});
     await prisma.deployment.update({ where: { name: 'settings' }, data: { monitoring: { autoRollback: true } } });
