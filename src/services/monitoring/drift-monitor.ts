@@ -33,13 +33,13 @@ import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
 import type { FeatureSample } from '../../ml/drift/feature-drift';
 import { predict } from '../../ml/predictor';
-import { applyPreprocessing, type PreprocessingSpec } from '../../ml/preprocessing';
+import { applyPreprocessing, type FeatureSpec, type PreprocessingSpec } from '../../ml/preprocessing';
 import { predictionOutputs } from '../../ml/serving/prediction-request';
 import { tf as loadTf } from '../../ml/tf-backend';
 import type { DatasetService } from '../datasets/dataset.service';
 import type { EventPublisher } from '../events/event-publisher';
 import type { LoadedModelVersion } from '../model-versions/model-version.service';
-import { columnSample, computeDriftReport, outputColumnType, outputValue, PREDICTION_COLUMN, windowFromColumns, type DriftReference } from './drift-report';
+import { columnSample, outputColumnType, outputValue, PREDICTION_COLUMN, summarizeDriftReport, testColumn, type DriftReference, type DriftReportResult, type FeatureDriftEntry } from './drift-report';
 
 export type DriftReportRow = Prisma.DriftReportGetPayload<object>;
 
@@ -70,6 +70,23 @@ const REPORT_TX_TIMEOUT_MS = 120_000;
 export const COMMIT_GRACE_MS = 1_000;
 /** Statements that read a window's feature columns at once. */
 const READ_STATEMENTS = 4;
+
+/**
+ * One feature of the window as one text value: numeric features as their JSON numbers joined by
+ * commas (`->>` of a JSON number is its JSON text; nulls are skipped, as the tests drop missing
+ * values; `predict` logs only numbers or null for them), which PostgreSQL builds about twice as fast
+ * as a `json_agg`; categorical ones as a JSON array (strings need quoting).
+ */
+function columnAggregate(feature: Pick<FeatureSpec, 'name' | 'type'>, index: number): Prisma.Sql {
+  const alias = Prisma.raw(`c${index}`);
+  return feature.type === 'NUMERIC'
+    ? Prisma.sql`COALESCE(string_agg(w.inputs ->> ${feature.name}, ','), '') AS ${alias}`
+    : Prisma.sql`COALESCE(json_agg(w.inputs -> ${feature.name}), '[]')::text AS ${alias}`;
+}
+
+function parseColumnAggregate(feature: Pick<FeatureSpec, 'name' | 'type'>, text: string): unknown[] {
+  return JSON.parse(feature.type === 'NUMERIC' ? `[${text}]` : text) as unknown[];
+}
 
 /** Finds due windows, tests them, stores and pushes the reports, and raises or clears drift alerts. */
 export class DriftMonitor {
@@ -214,20 +231,18 @@ export class DriftMonitor {
     if (!(await this.dueWindow(this.prisma, deployment.id, deployment.modelVersionId, settings))) return null;
     const reference = await this.reference(deployment.modelVersionId, settings.referenceSize);
     const spec = await this.specOf(deployment.modelVersionId);
-    const timings = { readMs: 0, testMs: 0 };
+    let elapsedMs = 0;
     const report = await this.prisma.$transaction(
       async (tx) => {
         const [{ locked }] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(hashtextextended(${`drift:${deploymentId}`}, 0)) AS locked`;
         if (!locked) return null;
         const due = await this.dueWindow(tx, deployment.id, deployment.modelVersionId, settings);
         if (!due) return null;
-        const readStarted = performance.now();
-        const window = await this.readWindow(deployment.id, deployment.modelVersionId, due, settings.windowSize, spec);
-        const testStarted = performance.now();
-        if (window.size === 0) return null;
-        const result = computeDriftReport(reference, windowFromColumns(spec, window.columns, window.outputs), settings);
-        timings.readMs = Math.round(testStarted - readStarted);
-        timings.testMs = Math.round(performance.now() - testStarted);
+        const started = performance.now();
+        const window = await this.testWindow(deployment, due, spec, reference, settings);
+        if (!window) return null;
+        const { result } = window;
+        elapsedMs = Math.round(performance.now() - started);
         return tx.driftReport.create({
           data: {
             deploymentId: deployment.id,
@@ -248,7 +263,7 @@ export class DriftMonitor {
     );
     if (!report) return null;
     logger.info(
-      { deployment: deployment.name, report: report.id, windowSize: report.windowSize, driftShare: report.driftShare, drifted: report.drifted, ...timings },
+      { deployment: deployment.name, report: report.id, windowSize: report.windowSize, driftShare: report.driftShare, drifted: report.drifted, readAndTestMs: elapsedMs },
       'drift report',
     );
     await this.events.publish('driftReported', { id: report.id, deploymentId: deployment.id }, deployment.name);
@@ -271,42 +286,47 @@ export class DriftMonitor {
   }
 
   /**
-   * The window's columns, aggregated in PostgreSQL into one JSON array per feature (and one of the
-   * outputs' labels or values): reading 100,000 predictions' whole JSON documents row by row costs
-   * several times more than the tests themselves. The features are read in `READ_STATEMENTS`
-   * statements at once on separate connections (json_agg does not run in parallel inside
-   * PostgreSQL 15), each over the same committed rows `(since, cutoff]`.
+   * Reads and tests the window. Each feature is read aggregated in PostgreSQL (see
+   * `columnAggregate`): reading 100,000 predictions' whole JSON documents row by row costs several
+   * times more than the tests themselves. The features are read by `READ_STATEMENTS` statements at
+   * once on separate connections (string_agg and json_agg do not run in parallel inside PostgreSQL
+   * 15), each over the same committed rows, and a group's features are tested as soon as it
+   * arrives, while PostgreSQL still builds the others.
    */
-  private async readWindow(
-    deploymentId: string,
-    versionId: string,
+  private async testWindow(
+    deployment: Pick<Deployment, 'id' | 'modelVersionId'>,
     due: DueWindow,
-    limit: number,
     spec: PreprocessingSpec,
-  ): Promise<{ size: number; start: Date; columns: unknown[][]; outputs: unknown[] }> {
+    reference: DriftReference,
+    settings: DriftMonitoringSettings,
+  ): Promise<{ size: number; start: Date; result: DriftReportResult } | null> {
+    const where = Prisma.sql`deployment_id = ${deployment.id}::uuid AND model_version_id = ${deployment.modelVersionId}::uuid
+      AND created_at > ${due.since} AND created_at <= ${due.cutoff}`;
     // A backlog beyond the window size keeps its newest rows; otherwise no sort is needed.
     const window =
-      due.count > limit
-        ? Prisma.sql`(SELECT inputs, output, created_at FROM predictions
-            WHERE deployment_id = ${deploymentId}::uuid AND model_version_id = ${versionId}::uuid AND created_at > ${due.since} AND created_at <= ${due.cutoff}
-            ORDER BY created_at DESC, id DESC LIMIT ${limit})`
-        : Prisma.sql`(SELECT inputs, output, created_at FROM predictions
-            WHERE deployment_id = ${deploymentId}::uuid AND model_version_id = ${versionId}::uuid AND created_at > ${due.since} AND created_at <= ${due.cutoff})`;
+      due.count > settings.windowSize
+        ? Prisma.sql`(SELECT inputs, output, created_at FROM predictions WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT ${settings.windowSize})`
+        : Prisma.sql`(SELECT inputs, output, created_at FROM predictions WHERE ${where})`;
     const output = outputColumnType(spec) === 'NUMERIC' ? 'value' : 'label';
     const groups: number[][] = Array.from({ length: Math.min(READ_STATEMENTS, spec.features.length) }, () => []);
     spec.features.forEach((_, i) => groups[i % groups.length].push(i));
-    const [head, ...parts] = await Promise.all([
+    const features: FeatureDriftEntry[] = new Array(spec.features.length);
+    const [head] = await Promise.all([
       this.prisma.$queryRaw<{ size: number; start: Date | null; outputs: string }[]>`
         SELECT count(*)::int AS size, min(w.created_at) AS start, COALESCE(json_agg(w.output -> ${output}), '[]')::text AS outputs FROM ${window} AS w`,
-      ...groups.map((group) =>
-        this.prisma.$queryRaw<Record<string, string>[]>`
-          SELECT ${Prisma.join(group.map((i) => Prisma.sql`COALESCE(json_agg(w.inputs -> ${spec.features[i].name}), '[]')::text AS ${Prisma.raw(`c${i}`)}`))}
-          FROM ${window} AS w`,
-      ),
+      ...groups.map(async (group) => {
+        const [row] = await this.prisma.$queryRaw<Record<string, string>[]>`
+          SELECT ${Prisma.join(group.map((i) => columnAggregate(spec.features[i], i)))} FROM ${window} AS w`;
+        for (const i of group) {
+          const current = columnSample(spec.features[i], parseColumnAggregate(spec.features[i], row[`c${i}`]));
+          features[i] = testColumn(reference.features[i], current, settings);
+        }
+      }),
     ]);
-    const columns: unknown[][] = new Array(spec.features.length);
-    groups.forEach((group, g) => group.forEach((i) => (columns[i] = JSON.parse(parts[g][0][`c${i}`]) as unknown[])));
-    return { size: head[0].size, start: head[0].start ?? due.cutoff, columns, outputs: JSON.parse(head[0].outputs) as unknown[] };
+    const { size, start, outputs } = head[0];
+    if (size === 0) return null;
+    const prediction = testColumn(reference.prediction, columnSample({ name: PREDICTION_COLUMN, type: outputColumnType(spec) }, JSON.parse(outputs) as unknown[]), settings);
+    return { size, start: start ?? due.cutoff, result: summarizeDriftReport(features, prediction, settings) };
   }
 
   private async specOf(versionId: string): Promise<PreprocessingSpec> {

@@ -187,14 +187,14 @@ export function testColumn(reference: FeatureSample, current: FeatureSample, set
   }
 }
 
-/**
- * Tests every feature and the output of `window` against `reference` (same feature order). The
- * drift share counts the tested features only.
- */
+/** The window-level verdict from the tested columns; the drift share counts the tested features only. */
+export function summarizeDriftReport(features: FeatureDriftEntry[], prediction: FeatureDriftEntry, settings: DriftMonitoringSettings): DriftReportResult {
+  const verdict = datasetDrift(features.filter((entry) => entry.method !== null), settings.driftShare);
+  return { features, prediction, driftShare: verdict.driftedShare, drifted: verdict.drifted, predictionDrifted: prediction.drifted };
+}
+
+/** Tests every feature and the output of `window` against `reference` (same feature order). */
 export function computeDriftReport(reference: DriftReference, window: DriftWindow, settings: DriftMonitoringSettings): DriftReportResult {
   const features = reference.features.map((sample, i) => testColumn(sample, window.features[i], settings));
-  const tested = features.filter((entry) => entry.method !== null);
-  const verdict = datasetDrift(tested, settings.driftShare);
-  const prediction = testColumn(reference.prediction, window.prediction, settings);
-  return { features, prediction, driftShare: verdict.driftedShare, drifted: verdict.drifted, predictionDrifted: prediction.drifted };
+  return summarizeDriftReport(features, testColumn(reference.prediction, window.prediction, settings), settings);
 }

@@ -114,6 +114,35 @@ describe('DriftMonitor', () => {
     expect(await prisma.driftReport.findFirst({ where: { deploymentId: deployment.id } })).toMatchObject({ windowSize: 20 });
   }, 30_000);
 
+  it('reads categorical features and missing numeric values from the log', async () => {
+    const colors = ['red', 'green', 'blue'];
+    const csv = ['x,color,label', ...Array.from({ length: 300 }, (_, i) => `${(i * 7) % 13},${colors[i % 3]},${i % 2}`)].join('\n');
+    const mixed = await trainVersions(prisma, services, { name: 'mixed', csv, labelColumn: 'label', seeds: [1], epochs: 1 });
+    const { deployment } = await services.deployments.deployModel({ name: 'mixed', modelVersionId: mixed.versionIds[0], monitoring: { drift: { windowSize: 60 } } }, 'test');
+    const createdAt = new Date(Date.now() - 5_000);
+    await services.predictions.log.append(
+      Array.from({ length: 60 }, (_, i) => ({
+        id: randomUUID(),
+        deploymentId: deployment.id,
+        modelVersionId: mixed.versionIds[0],
+        requestKey: randomUUID(),
+        instanceIndex: 0,
+        // Every color is red; a third of x is missing, the rest drawn as in training.
+        inputs: { x: i % 3 === 0 ? null : (i * 7) % 13, color: 'red' },
+        output: { label: '0', probabilities: { '0': 0.6, '1': 0.4 } },
+        latencyMs: 1,
+        createdAt,
+      })),
+    );
+    const report = await services.driftMonitor.check(deployment.id);
+    const features = report!.features as unknown as { feature: string; method: string; drifted: boolean; currentCount: number; referenceCount: number }[];
+    expect(features).toEqual([
+      expect.objectContaining({ feature: 'x', method: 'KOLMOGOROV_SMIRNOV', currentCount: 40, referenceCount: 300 }),
+      expect.objectContaining({ feature: 'color', method: 'CHI_SQUARED', drifted: true, currentCount: 60, referenceCount: 300 }),
+    ]);
+    expect(report!.prediction).toMatchObject({ feature: 'prediction', type: 'CATEGORICAL', method: 'CHI_SQUARED', currentCount: 60 });
+  }, 60_000);
+
   it('takes drift settings with deployModel', async () => {
     const { deployment } = await services.deployments.deployModel(
       { name: 'deployed-with-settings', modelVersionId: trained.versionIds[0], monitoring: { drift: { windowSize: 7, thresholds: { KOLMOGOROV_SMIRNOV: 0.01 } } } },
