@@ -14,9 +14,10 @@
  * predictions are not tested. A prediction committed after a report whose window end is later than
  * its timestamp (a group commit in flight at that instant) is in no window.
  *
- * Several replicas: the window is chosen and the report stored in one transaction holding a
- * per-deployment advisory lock, taken with try-lock: a replica that finds it held leaves the work
- * to the holder, and the holder re-reads the last report under the lock, so a window is reported once.
+ * Several replicas: the report is stored in a transaction holding a per-deployment advisory lock,
+ * taken with try-lock: a replica that finds it held leaves the work to the holder, and the holder
+ * checks under the lock that the last report is still the one its window follows, so a window is
+ * reported once.
  *
  * The reference: the first `referenceSize` rows of the training reference sample of the dataset
  * version the stable version was trained on, and the version's outputs on those rows, computed
@@ -228,7 +229,8 @@ export class DriftMonitor {
     if (!deployment) return null;
     const settings = driftMonitoringOf(deployment.monitoring);
     this.windowSizes.set(deploymentId, settings.windowSize);
-    if (!(await this.dueWindow(this.prisma, deployment.id, deployment.modelVersionId, settings))) return null;
+    const due = await this.dueWindow(deployment.id, deployment.modelVersionId, settings);
+    if (!due) return null;
     const reference = await this.reference(deployment.modelVersionId, settings.referenceSize);
     const spec = await this.specOf(deployment.modelVersionId);
     let elapsedMs = 0;
@@ -236,8 +238,9 @@ export class DriftMonitor {
       async (tx) => {
         const [{ locked }] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(hashtextextended(${`drift:${deploymentId}`}, 0)) AS locked`;
         if (!locked) return null;
-        const due = await this.dueWindow(tx, deployment.id, deployment.modelVersionId, settings);
-        if (!due) return null;
+        // Under the lock, the window found before it is still the one due unless a report was stored meanwhile.
+        const last = await tx.driftReport.findFirst({ where: { deploymentId }, orderBy: { windowEnd: 'desc' }, select: { windowEnd: true } });
+        if ((last?.windowEnd.getTime() ?? 0) !== due.since.getTime()) return null;
         const started = performance.now();
         const window = await this.testWindow(deployment, due, spec, reference, settings);
         if (!window) return null;
@@ -272,11 +275,11 @@ export class DriftMonitor {
   }
 
   /** The window to report now, if one is due. */
-  private async dueWindow(db: Pick<PrismaClient, '$queryRaw' | 'driftReport'>, deploymentId: string, versionId: string, settings: DriftMonitoringSettings): Promise<DueWindow | null> {
-    const last = await db.driftReport.findFirst({ where: { deploymentId }, orderBy: { windowEnd: 'desc' }, select: { windowEnd: true } });
+  private async dueWindow(deploymentId: string, versionId: string, settings: DriftMonitoringSettings): Promise<DueWindow | null> {
+    const last = await this.prisma.driftReport.findFirst({ where: { deploymentId }, orderBy: { windowEnd: 'desc' }, select: { windowEnd: true } });
     const since = last?.windowEnd ?? new Date(0);
     const cutoff = new Date(Date.now() - COMMIT_GRACE_MS);
-    const [{ count, oldest }] = await db.$queryRaw<{ count: number; oldest: Date | null }[]>`
+    const [{ count, oldest }] = await this.prisma.$queryRaw<{ count: number; oldest: Date | null }[]>`
       SELECT count(*)::int AS count, min(created_at) AS oldest FROM predictions
       WHERE deployment_id = ${deploymentId}::uuid AND model_version_id = ${versionId}::uuid AND created_at > ${since} AND created_at <= ${cutoff}`;
     if (count === 0) return null;
