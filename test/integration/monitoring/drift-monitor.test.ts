@@ -3,7 +3,7 @@ import { loadConfig } from '../../../src/config/config';
 import { ValidationError } from '../../../src/domain/errors';
 import { createPrismaClient, type PrismaClient } from '../../../src/infra/db/prisma-client';
 import type { JobQueue } from '../../../src/infra/queue/job-queue';
-import { COMMIT_GRACE_MS } from '../../../src/services/monitoring/drift-monitor';
+import { COMMIT_GRACE_MS, DriftMonitor } from '../../../src/services/monitoring/drift-monitor';
 import type { PredictionRecord } from '../../../src/services/predictions/prediction-log';
 import { createDomainServices, type DomainServices } from '../../../src/services/services';
 import { fixtureCsv } from '../../support/fixtures';
@@ -97,6 +97,20 @@ describe('DriftMonitor', () => {
     const results = await Promise.all([services.driftMonitor.check(deployment.id), replica.driftMonitor.check(deployment.id), services.driftMonitor.check(deployment.id)]);
     expect(results.filter((r) => r !== null).length).toBeGreaterThanOrEqual(1);
     expect(await prisma.driftReport.count({ where: { deploymentId: deployment.id } })).toBe(1);
+  }, 30_000);
+
+  it('reports due windows from its timer', async () => {
+    const deployment = await deploy('timer', { windowSize: 15, periodSeconds: 3600 });
+    await logPredictions(deployment.id, 15, 2_000, 1);
+    const monitor = new DriftMonitor(prisma, events, services.datasets, (id) => services.predictions.models.get(id), { tickMs: 100 });
+    monitor.start();
+    try {
+      const deadline = Date.now() + 10_000;
+      while ((await prisma.driftReport.count({ where: { deploymentId: deployment.id } })) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      await monitor.stop();
+    }
+    expect(await prisma.driftReport.findMany({ where: { deploymentId: deployment.id }, select: { windowSize: true } })).toEqual([{ windowSize: 15 }]);
   }, 30_000);
 
   it('leaves predictions stamped within the commit grace for the next window', async () => {
