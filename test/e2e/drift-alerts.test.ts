@@ -130,6 +130,11 @@ describe('drift reports and drift alerts end to end', () => {
     const listed = await gql(a, '{ driftReports(deployment: "bc-drift", first: 10) { totalCount edges { node { id drifted } } } }');
     expect(listed.data!.driftReports.totalCount).toBe(2);
     expect(listed.data!.driftReports.edges.map((edge: { node: { id: string } }) => edge.node.id)).toEqual([drifted.id, clean.id]);
+    const firstPage = await gql(b, '{ deployment(name: "bc-drift") { driftReports(first: 1) { totalCount pageInfo { hasNextPage endCursor } edges { node { id } } } } }');
+    const { pageInfo, edges } = firstPage.data!.deployment.driftReports;
+    expect([edges[0].node.id, pageInfo.hasNextPage]).toEqual([drifted.id, true]);
+    const secondPage = await gql(b, `{ deployment(name: "bc-drift") { driftReports(first: 1, after: "${pageInfo.endCursor}") { pageInfo { hasNextPage } edges { node { id } } } } }`);
+    expect(secondPage.data!.deployment.driftReports).toEqual({ pageInfo: { hasNextPage: false }, edges: [{ node: { id: clean.id } }] });
 
     // The first alert pushed for the deployment (none came with the clean window) is the DATA_DRIFT of this report.
     const raised = (await alerts.next(10_000))!.data!.alertRaised;

@@ -1,4 +1,5 @@
 import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { encodeCursor } from '../../domain/common/pagination';
 import { driftMonitoringOf } from '../../domain/deployments/drift-monitoring';
 import { NotFoundError } from '../../domain/errors';
 import type { Deployment as DeploymentRow } from '../../services/deployments/deployment.service';
@@ -16,6 +17,11 @@ interface DriftReportedEvent {
 /** A stored report as the GraphQL type (the JSON columns already have its shape). */
 function toDriftReport(row: DriftReportRow): DriftReport {
   return { ...row, features: row.features as unknown as DriftReport['features'], prediction: row.prediction as unknown as DriftReport['prediction'] };
+}
+
+async function reportConnection(ctx: GraphQLContext, deploymentId: string, first: number, after: string | undefined) {
+  const page = await ctx.services.driftMonitor.listReports(deploymentId, { first, after });
+  return toConnection({ ...page, items: page.items.map(toDriftReport), cursorOf: (report) => encodeCursor(report) });
 }
 
 function toDriftMonitoring(monitoring: unknown): DriftMonitoring {
@@ -41,8 +47,17 @@ export class DriftReportResolver {
     @Arg('after', () => String, { nullable: true }) after?: string,
   ) {
     const row = await ctx.services.deployments.requireDeployment(deployment, 'deployment');
-    const page = await ctx.services.driftMonitor.listReports(row.id, { first, after });
-    return toConnection({ ...page, items: page.items.map(toDriftReport), cursorOf: (report) => page.cursorOf(report as unknown as DriftReportRow) });
+    return reportConnection(ctx, row.id, first, after);
+  }
+
+  @FieldResolver(() => DriftReportConnection, { name: 'driftReports', description: 'Drift reports, newest first.' })
+  async deploymentDriftReports(
+    @Root() deployment: DeploymentRow,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ) {
+    return reportConnection(ctx, deployment.id, first, after);
   }
 
   @Mutation(() => Deployment, { description: "Changes a deployment's drift monitoring settings (window, period, reference size, methods, thresholds, drift share)." })
