@@ -8,6 +8,7 @@
  * backend choice, training, artifact storage, the test evaluation and permutation importance.
  * Epoch latency is from the epoch's row being written by the worker to its receipt by the subscriber.
  *
+ * Plain tfjs is timed before and after each mlplane run and the mean is the baseline.
  * Cases (100,000 x 8 synthetic rows, split 0.8/0.1/0.1, adam 0.001, BENCH_EPOCHS epochs, default 10):
  * the seed model Dense(10, relu) -> Dense(1, sigmoid) with batch 32, and an 8-256-256-1 MLP with batch 256.
  * Environment: DATABASE_URL (else embedded PostgreSQL), BENCH_EPOCHS, BENCH_PYTHON (default python3).
@@ -38,11 +39,13 @@ interface Case {
   backend: BackendName;
 }
 
-const CASES: Case[] = [
+const ALL_CASES: Case[] = [
   { name: 'seed 8-10-1, batch 32', layers: [10], batchSize: 32, backend: 'tensorflow' },
   { name: 'seed 8-10-1, batch 32', layers: [10], batchSize: 32, backend: 'cpu' },
   { name: 'MLP 8-256-256-1, batch 256', layers: [256, 256], batchSize: 256, backend: 'tensorflow' },
 ];
+/** BENCH_CASES=0,2 runs a subset (indices into the list above). */
+const CASES = process.env.BENCH_CASES ? process.env.BENCH_CASES.split(',').map((i) => ALL_CASES[Number(i)]) : ALL_CASES;
 
 function toCsv(x: Float32Array, y: Float32Array): string {
   const lines = [[...Array.from({ length: FEATURES }, (_, i) => `f${i}`), 'label'].join(',')];
@@ -133,6 +136,9 @@ async function main(): Promise<void> {
       const model = await postGraphQL(api.url, 'mutation($input: CreateModelInput!) { createModel(input: $input) { id } }', {
         input: { name: `bench-${index}`, datasetId: version.datasetId, layers: spec.layers.map((units) => ({ units, activation: 'RELU' })) },
       });
+      // Plain tfjs runs before and after mlplane, so a change of the machine's load during the case
+      // weighs on both sides; the ratio uses their mean.
+      const plainBefore = await plainTfjs(spec, x, y);
       const started = Date.now();
       const run = await postGraphQL(api.url, 'mutation($input: StartTrainingRunInput!) { startTrainingRun(input: $input) { id } }', {
         input: {
@@ -159,7 +165,7 @@ async function main(): Promise<void> {
       const summary = await postGraphQL(api.url, 'query($id: ID!) { run(id: $id) { summary } }', { id: run.body.data!.startTrainingRun.id });
       const timings = summary.body.data!.run.summary.timingsMs as Record<string, number>;
       process.stdout.write(`  (${spec.name}, ${spec.backend}: ${Object.entries(timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(', ')})\n`);
-      const plain = await plainTfjs(spec, x, y);
+      const plain = (plainBefore + (await plainTfjs(spec, x, y))) / 2;
       // Keras runs once per model shape; each mlplane backend is compared with that one time.
       if (!kerasTimes.has(spec.name)) kerasTimes.set(spec.name, keras(spec, scratch));
       const kerasSeconds = kerasTimes.get(spec.name) ?? null;
