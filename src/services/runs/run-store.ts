@@ -8,7 +8,7 @@
  * Each applied change is announced with a `runUpdated` event (`{ id, status, cancelRequested }`)
  * after it commits, and each recorded epoch with a `runEpoch` event.
  */
-import { Prisma, type Run, type RunKind } from '../../generated/prisma/client';
+import { Prisma, type Alert, type Run, type RunKind } from '../../generated/prisma/client';
 import { InvalidStateError, NotFoundError } from '../../domain/errors';
 import type { TerminalRunStatus } from '../../domain/runs/run-status';
 import type { PrismaClient } from '../../infra/db/prisma-client';
@@ -139,6 +139,7 @@ export class RunStore {
       options.workerId === undefined ? Prisma.empty : Prisma.sql`AND worker_id IS NOT DISTINCT FROM ${options.workerId}`;
     const staleGuard =
       options.staleForMs === undefined ? Prisma.empty : Prisma.sql`AND heartbeat_at < now() - make_interval(secs => ${options.staleForMs / 1000})`;
+    let failureAlert: RunFailedAlert | undefined;
     const run = await this.prisma.$transaction(
       async (tx) => {
         const rows = await tx.$queryRaw<Array<{ id: string }>>`
@@ -149,7 +150,7 @@ export class RunStore {
           RETURNING id`;
         if (rows.length === 0) return null;
         const finished = await tx.run.findUniqueOrThrow({ where: { id: runId } });
-        if (status === 'FAILED') await openRunFailedAlert(tx, finished);
+        if (status === 'FAILED') failureAlert = await openRunFailedAlert(tx, finished);
         if (options.finalize) await options.finalize(tx, finished);
         return finished;
       },
@@ -158,6 +159,7 @@ export class RunStore {
     if (run) {
       this.log.info({ runId, status, error: run.error ?? undefined }, 'run finished');
       await this.announce(run);
+      if (failureAlert) await this.announceAlert(failureAlert);
     }
     return run;
   }
@@ -274,6 +276,15 @@ export class RunStore {
     await this.publish('runUpdated', { id: run.id, status: run.status, cancelRequested: run.cancelRequested });
   }
 
+  /** Pushes a RUN_FAILED alert to `alertRaised`/`alertUpdated` subscribers, with the fields their filters match on. */
+  private async announceAlert({ topic, alert }: RunFailedAlert): Promise<void> {
+    try {
+      await this.events.publish(topic, { id: alert.id, deploymentId: null, deployment: null, kind: alert.kind, severity: alert.severity, status: alert.status });
+    } catch (error) {
+      this.log.warn({ err: error, topic, alertId: alert.id }, 'publishing a run alert event failed');
+    }
+  }
+
   /** Events are best effort: the change is committed, and subscribers that missed it replay from the database. */
   private async publish(topic: 'runUpdated' | 'runEpoch', payload: Record<string, unknown>): Promise<void> {
     try {
@@ -284,8 +295,14 @@ export class RunStore {
   }
 }
 
+/** The RUN_FAILED alert a failure opened (alertRaised) or repeated (alertUpdated). */
+interface RunFailedAlert {
+  topic: 'alertRaised' | 'alertUpdated';
+  alert: Alert;
+}
+
 /** Opens the RUN_FAILED alert of a failed run, or counts one more occurrence of the open one. */
-async function openRunFailedAlert(tx: TransactionClient, run: Run): Promise<void> {
+async function openRunFailedAlert(tx: TransactionClient, run: Run): Promise<RunFailedAlert> {
   const dedupKey = runFailedDedupKey(run.id);
   const details = {
     runId: run.id,
@@ -298,10 +315,10 @@ async function openRunFailedAlert(tx: TransactionClient, run: Run): Promise<void
   };
   const open = await tx.alert.findFirst({ where: { dedupKey, status: { in: ['OPEN', 'ACKNOWLEDGED'] } } });
   if (open) {
-    await tx.alert.update({ where: { id: open.id }, data: { occurrences: { increment: 1 }, lastSeenAt: new Date(), details } });
-    return;
+    const alert = await tx.alert.update({ where: { id: open.id }, data: { occurrences: { increment: 1 }, lastSeenAt: new Date(), details } });
+    return { topic: 'alertUpdated', alert };
   }
-  await tx.alert.create({
+  const alert = await tx.alert.create({
     data: {
       kind: 'RUN_FAILED',
       severity: 'WARNING',
@@ -311,4 +328,5 @@ async function openRunFailedAlert(tx: TransactionClient, run: Run): Promise<void
       runId: run.id,
     },
   });
+  return { topic: 'alertRaised', alert };
 }

@@ -88,6 +88,10 @@ describe('RunStore guarded transitions', () => {
       occurrences: 1,
       details: expect.objectContaining({ runId: id, error: 'NaN loss at epoch 2', attempts: 1, workerId: 'w1' }),
     });
+    // Pushed to alertRaised subscribers like every other alert.
+    expect(events.of('alertRaised', alerts[0].id)).toEqual([
+      { id: alerts[0].id, deploymentId: null, deployment: null, kind: 'RUN_FAILED', severity: 'WARNING', status: 'OPEN' },
+    ]);
   });
 
   it('rolls the status change back when finalize throws, and skips finalize when the guard fails', async () => {
