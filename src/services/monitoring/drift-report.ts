@@ -15,6 +15,7 @@ import type { DriftMonitoringSettings } from '../../domain/deployments/drift-mon
 import { datasetDrift, testFeatureDrift, type DriftMethod, type FeatureSample } from '../../ml/drift/feature-drift';
 import type { FeatureSpec, PreprocessingSpec } from '../../ml/preprocessing';
 import type { PredictionOutput } from '../../ml/serving/prediction-request';
+import { CategoricalColumn } from '../../ml/serving/prediction-vector';
 
 /** The name the output test carries in reports. */
 export const PREDICTION_COLUMN = 'prediction';
@@ -67,30 +68,6 @@ export interface DriftReportResult {
   predictionDrifted: boolean;
 }
 
-/** Collects categorical values by name into a `CategoricalSample`. */
-class CategoricalBuilder {
-  readonly categories: string[] = [];
-  private readonly index = new Map<string, number>();
-  readonly codes: Int32Array;
-  constructor(size: number) {
-    this.codes = new Int32Array(size);
-  }
-  set(row: number, value: unknown): void {
-    if (value === null || value === undefined) {
-      this.codes[row] = -1;
-      return;
-    }
-    const key = String(value);
-    let code = this.index.get(key);
-    if (code === undefined) {
-      code = this.categories.length;
-      this.categories.push(key);
-      this.index.set(key, code);
-    }
-    this.codes[row] = code;
-  }
-}
-
 /** What the window's columns are read by: the version's features (name, type) and its label kind. */
 export interface WindowSchema {
   features: readonly Pick<FeatureSpec, 'name' | 'type'>[];
@@ -108,7 +85,7 @@ export function columnSample(column: Pick<FeatureSpec, 'name' | 'type'>, values:
     }
     return { type: 'NUMERIC', name: column.name, values: numbers };
   }
-  const builder = new CategoricalBuilder(n);
+  const builder = new CategoricalColumn(n);
   for (let r = 0; r < n; r++) builder.set(r, values[r]);
   return { type: 'CATEGORICAL', name: column.name, categories: builder.categories, codes: builder.codes };
 }

@@ -10,6 +10,8 @@ export interface PredictionRecord {
   instanceIndex: number;
   inputs: unknown;
   output: unknown;
+  /** The inputs and output as drift vectors (`encodePredictionVector`); absent or null: not stored. */
+  vector?: Uint8Array | null;
   latencyMs: number;
   createdAt: Date;
 }
@@ -42,7 +44,7 @@ interface Pending {
  * that arrive while an INSERT is in flight go out together in the next one, so under load the
  * number of statements grows with the database's latency, not with the request rate. With no load
  * an append is written at once (no batching window to wait out). One INSERT per call of
- * `unnest` over column arrays keeps the parameter count at nine whatever the batch size.
+ * `unnest` over column arrays keeps the parameter count at ten whatever the batch size.
  */
 export class PredictionLog {
   private queue: Pending[] = [];
@@ -121,11 +123,12 @@ export class PredictionLog {
     const indexes = rows.map((row) => row.instanceIndex);
     const inputs = rows.map((row) => JSON.stringify(row.inputs));
     const outputs = rows.map((row) => JSON.stringify(row.output));
+    const vectors = rows.map((row) => row.vector ?? null);
     const latencies = rows.map((row) => row.latencyMs);
     const createdAt = rows.map((row) => row.createdAt);
     await this.prisma.$executeRaw`
-      INSERT INTO predictions (id, deployment_id, model_version_id, request_key, instance_index, inputs, output, latency_ms, created_at)
+      INSERT INTO predictions (id, deployment_id, model_version_id, request_key, instance_index, inputs, output, vector, latency_ms, created_at)
       SELECT * FROM unnest(${ids}::uuid[], ${deploymentIds}::uuid[], ${versionIds}::uuid[], ${requestKeys}::text[], ${indexes}::int[],
-                           ${inputs}::jsonb[], ${outputs}::jsonb[], ${latencies}::float8[], ${createdAt}::timestamptz[])`;
+                           ${inputs}::jsonb[], ${outputs}::jsonb[], ${vectors}::bytea[], ${latencies}::float8[], ${createdAt}::timestamptz[])`;
   }
 }

@@ -9,6 +9,7 @@ import { integratedGradients, type IntegratedGradientsResult } from '../../ml/ex
 import { predict } from '../../ml/predictor';
 import type { FeatureRecord, PreprocessingSpec } from '../../ml/preprocessing';
 import { encodeInstances, predictionOutputs, type PredictionOutput } from '../../ml/serving/prediction-request';
+import { encodePredictionVector } from '../../ml/serving/prediction-vector';
 import { tf as loadTf } from '../../ml/tf-backend';
 import type { DeploymentService } from '../deployments/deployment.service';
 import { ModelCache } from './model-cache';
@@ -110,6 +111,7 @@ export class PredictionService {
         instanceIndex: prediction.index,
         inputs: input.instances[prediction.index],
         output: prediction.output,
+        vector: encodePredictionVector(loaded.preprocessing, input.instances[prediction.index], prediction.output),
         latencyMs,
         createdAt,
       })),

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "predictions" ADD COLUMN     "vector" BYTEA;
