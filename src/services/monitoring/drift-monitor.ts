@@ -34,13 +34,14 @@ import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
 import type { FeatureSample } from '../../ml/drift/feature-drift';
 import { predict } from '../../ml/predictor';
-import { applyPreprocessing, type FeatureSpec, type PreprocessingSpec } from '../../ml/preprocessing';
+import { applyPreprocessing, type FeatureRecord, type PreprocessingSpec } from '../../ml/preprocessing';
 import { predictionOutputs } from '../../ml/serving/prediction-request';
+import { WindowColumns } from '../../ml/serving/prediction-vector';
 import { tf as loadTf } from '../../ml/tf-backend';
 import type { DatasetService } from '../datasets/dataset.service';
 import type { EventPublisher } from '../events/event-publisher';
 import type { LoadedModelVersion } from '../model-versions/model-version.service';
-import { columnSample, outputColumnType, outputValue, PREDICTION_COLUMN, summarizeDriftReport, testColumn, type DriftReference, type DriftReportResult, type FeatureDriftEntry } from './drift-report';
+import { columnSample, outputColumnType, outputValue, PREDICTION_COLUMN, summarizeDriftReport, testColumn, type DriftReference, type DriftReportResult } from './drift-report';
 
 export type DriftReportRow = Prisma.DriftReportGetPayload<object>;
 
@@ -69,25 +70,12 @@ const REPORT_TX_TIMEOUT_MS = 120_000;
  * the newest stamps may belong to rows not yet committed.
  */
 export const COMMIT_GRACE_MS = 1_000;
-/** Statements that read a window's feature columns at once. */
-const READ_STATEMENTS = 4;
-
 /**
- * One feature of the window as one text value: numeric features as their JSON numbers joined by
- * commas (`->>` of a JSON number is its JSON text; nulls are skipped, as the tests drop missing
- * values; `predict` logs only numbers or null for them), which PostgreSQL builds about twice as fast
- * as a `json_agg`; categorical ones as a JSON array (strings need quoting).
+ * Statements that read a window at once, on separate connections, each the predictions whose id's
+ * first byte falls in its share: string_agg does not run in parallel inside PostgreSQL 15, and
+ * several values of a few megabytes move through node-postgres faster than one of tens.
  */
-function columnAggregate(feature: Pick<FeatureSpec, 'name' | 'type'>, index: number): Prisma.Sql {
-  const alias = Prisma.raw(`c${index}`);
-  return feature.type === 'NUMERIC'
-    ? Prisma.sql`COALESCE(string_agg(w.inputs ->> ${feature.name}, ','), '') AS ${alias}`
-    : Prisma.sql`COALESCE(json_agg(w.inputs -> ${feature.name}), '[]')::text AS ${alias}`;
-}
-
-function parseColumnAggregate(feature: Pick<FeatureSpec, 'name' | 'type'>, text: string): unknown[] {
-  return JSON.parse(feature.type === 'NUMERIC' ? `[${text}]` : text) as unknown[];
-}
+const READ_STATEMENTS = 4;
 
 /** Finds due windows, tests them, stores and pushes the reports, and raises or clears drift alerts. */
 export class DriftMonitor {
@@ -289,12 +277,11 @@ export class DriftMonitor {
   }
 
   /**
-   * Reads and tests the window. Each feature is read aggregated in PostgreSQL (see
-   * `columnAggregate`): reading 100,000 predictions' whole JSON documents row by row costs several
-   * times more than the tests themselves. The features are read by `READ_STATEMENTS` statements at
-   * once on separate connections (string_agg and json_agg do not run in parallel inside PostgreSQL
-   * 15), each over the same committed rows, and a group's features are tested as soon as it
-   * arrives, while PostgreSQL still builds the others.
+   * Reads and tests the window. Its predictions' drift vectors (see `prediction-vector.ts`) come
+   * concatenated (a share of the rows per statement) and are split into columns in bulk; reading
+   * 100,000 predictions' JSON inputs costs several times more than the tests themselves. A
+   * prediction logged without a vector (before vectors were stored) is read from its JSON inputs
+   * and output by the same statement, into the same columns.
    */
   private async testWindow(
     deployment: Pick<Deployment, 'id' | 'modelVersionId'>,
@@ -308,28 +295,31 @@ export class DriftMonitor {
     // A backlog beyond the window size keeps its newest rows; otherwise no sort is needed.
     const window =
       due.count > settings.windowSize
-        ? Prisma.sql`(SELECT inputs, output, created_at FROM predictions WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT ${settings.windowSize})`
-        : Prisma.sql`(SELECT inputs, output, created_at FROM predictions WHERE ${where})`;
+        ? Prisma.sql`(SELECT id, vector, inputs, output, created_at FROM predictions WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT ${settings.windowSize})`
+        : Prisma.sql`(SELECT id, vector, inputs, output, created_at FROM predictions WHERE ${where})`;
     const output = outputColumnType(spec) === 'NUMERIC' ? 'value' : 'label';
-    const groups: number[][] = Array.from({ length: Math.min(READ_STATEMENTS, spec.features.length) }, () => []);
-    spec.features.forEach((_, i) => groups[i % groups.length].push(i));
-    const features: FeatureDriftEntry[] = new Array(spec.features.length);
-    const [head] = await Promise.all([
-      this.prisma.$queryRaw<{ size: number; start: Date | null; outputs: string }[]>`
-        SELECT count(*)::int AS size, min(w.created_at) AS start, COALESCE(json_agg(w.output -> ${output}), '[]')::text AS outputs FROM ${window} AS w`,
-      ...groups.map(async (group) => {
-        const [row] = await this.prisma.$queryRaw<Record<string, string>[]>`
-          SELECT ${Prisma.join(group.map((i) => columnAggregate(spec.features[i], i)))} FROM ${window} AS w`;
-        for (const i of group) {
-          const current = columnSample(spec.features[i], parseColumnAggregate(spec.features[i], row[`c${i}`]));
-          features[i] = testColumn(reference.features[i], current, settings);
-        }
+    const shares = await Promise.all(
+      Array.from({ length: READ_STATEMENTS }, async (_, share) => {
+        const [row] = await this.prisma.$queryRaw<{ size: number; start: Date | null; vectors: string | null; legacy: string | null }[]>`
+          SELECT count(*)::int AS size, min(w.created_at) AS start, encode(string_agg(w.vector, ''::bytea), 'base64') AS vectors,
+                 (json_agg(json_build_array(w.inputs, w.output -> ${output})) FILTER (WHERE w.vector IS NULL))::text AS legacy
+          FROM ${window} AS w WHERE get_byte(uuid_send(w.id), 0) % ${READ_STATEMENTS} = ${share}`;
+        return row;
       }),
-    ]);
-    const { size, start, outputs } = head[0];
+    );
+    const size = shares.reduce((sum, share) => sum + share.size, 0);
     if (size === 0) return null;
-    const prediction = testColumn(reference.prediction, columnSample({ name: PREDICTION_COLUMN, type: outputColumnType(spec) }, JSON.parse(outputs) as unknown[]), settings);
-    return { size, start: start ?? due.cutoff, result: summarizeDriftReport(features, prediction, settings) };
+    const columns = new WindowColumns(spec, size);
+    let start = due.cutoff;
+    for (const share of shares) {
+      if (share.start && share.start < start) start = share.start;
+      if (share.vectors !== null) columns.addVectors(Buffer.from(share.vectors, 'base64'));
+      if (share.legacy === null) continue;
+      for (const [inputs, value] of JSON.parse(share.legacy) as [FeatureRecord, unknown][]) columns.addRecord(inputs, value);
+    }
+    const samples = columns.samples(PREDICTION_COLUMN);
+    const features = reference.features.map((sample, i) => testColumn(sample, samples.features[i], settings));
+    return { size, start, result: summarizeDriftReport(features, testColumn(reference.prediction, samples.prediction, settings), settings) };
   }
 
   private async specOf(versionId: string): Promise<PreprocessingSpec> {
