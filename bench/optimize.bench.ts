@@ -12,7 +12,6 @@
  * Run: npm run bench:optimize [-- trials=20 seeds=3 scaleTrials=12]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -29,6 +28,7 @@ import { createTrialJob } from '../src/services/optimization/trial-job';
 import { RunExecutor } from '../src/services/runs/run-executor';
 import { createDomainServices, type DomainServices } from '../src/services/services';
 import { openBenchDatabase } from './support/bench-database';
+import { fixtureCsv } from '../test/support/fixtures';
 
 const SEARCH_SPACE: StartOptimizationInput['searchSpace'] = [
   { name: 'learningRate', kind: 'LOG_UNIFORM', low: 1e-4, high: 0.3 },
@@ -43,10 +43,6 @@ function arg(name: string, fallback: number): number {
   return given ? Number(given.slice(name.length + 1)) : fallback;
 }
 
-function fixture(name: string): string {
-  // dist/bench -> repository root
-  return readFileSync(path.join(__dirname, '..', '..', 'test', 'fixtures', `${name}.csv`), 'utf8');
-}
 
 async function waitForEnd(prisma: PrismaClient, studyId: string): Promise<{ status: string; summary: Record<string, unknown> }> {
   for (;;) {
@@ -128,7 +124,7 @@ async function main(): Promise<void> {
     const queue = new JobQueue({ connectionString: database.url, events: pubSub, poolSize: 3 });
     await queue.start();
     const services: DomainServices = createDomainServices({ prisma, events, queue, config: loadConfig({}) });
-    const { version } = await services.datasets.createDataset({ name: 'breast-cancer', csv: fixture('breast_cancer'), labelColumn: 'benign' });
+    const { version } = await services.datasets.createDataset({ name: 'breast-cancer', csv: fixtureCsv('breast_cancer'), labelColumn: 'benign' });
     const model = await services.models.createModel({ name: 'bc-mlp', datasetId: version.datasetId, layers: [{ units: 16, activation: 'relu', dropout: 0.1 }] });
     const executor = new RunExecutor({ store: services.runStore, events: pubSub });
     await queue.work(RUN_QUEUES.OPTIMIZATION, executor.jobHandler(createStudyJob({ prisma, optimization: services.optimization, events: pubSub })));

@@ -4,10 +4,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { projectRoot } from '../../src/config/paths';
 import { parse } from 'csv-parse/sync';
 import type { DataColumn, DataTable } from '../../src/domain/datasets/data-table';
 
-const fixtures = path.resolve(__dirname, '..', 'fixtures');
+const fixtures = path.join(projectRoot, 'test', 'fixtures');
 
 /** Parses CSV text (header row first) into a DataTable. */
 export function tableFromCsv(text: string): DataTable {
