@@ -9,8 +9,10 @@ chmod 755 "$data"
 env -u DATABASE_URL PORT=$port MLPLANE_DATA_DIR="$data/.mlplane" npm start >"$log" 2>&1 &
 pid=$!
 ok=
+# Ready first (database reachable, migrations applied), as a load balancer would wait; then health.
 for _ in $(seq 1 120); do
-  if curl -fsS -X POST -H 'content-type: application/json' --data '{"query":"{ health { status database } }"}' "http://127.0.0.1:$port/graphql" >"$data/health.json" 2>/dev/null; then ok=1; break; fi
+  if curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 &&
+     curl -fsS -X POST -H 'content-type: application/json' --data '{"query":"{ health { status database } }"}' "http://127.0.0.1:$port/graphql" >"$data/health.json" 2>/dev/null; then ok=1; break; fi
   kill -0 $pid 2>/dev/null || break
   sleep 1
 done

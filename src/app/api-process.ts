@@ -27,6 +27,8 @@ export const packageVersion: string = JSON.parse(readFileSync(path.join(projectR
 /** Composition root of an API process: database, event bus, services, schema and the HTTP/graphql-ws server. */
 export async function startApiProcess(config: Config, databaseUrl: string, logger: Logger): Promise<RunningApi> {
   const prisma = createPrismaClient(databaseUrl);
+  // Open the pool before listening, so the first requests (and health checks) do not pay for it.
+  await prisma.$queryRaw`SELECT 1`;
   const publishPool = new Pool({ connectionString: databaseUrl, max: 2 });
   const pubSub = await createPgPubSub({ connectionString: databaseUrl, logger });
   // The API only enqueues: workers (mlplane worker) take the jobs.
