@@ -12,11 +12,12 @@ ok=
 # Ready first (database reachable, migrations applied), as a load balancer would wait; then health.
 for _ in $(seq 1 120); do
   if curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 &&
-     curl -fsS -X POST -H 'content-type: application/json' --data '{"query":"{ health { status database } }"}' "http://127.0.0.1:$port/graphql" >"$data/health.json" 2>/dev/null; then ok=1; break; fi
+     curl -fsS -X POST -H 'content-type: application/json' --data '{"query":"{ health { status database } }"}' "http://127.0.0.1:$port/graphql" >"$data/health.json" 2>/dev/null &&
+     grep -q '"status":"OK"' "$data/health.json"; then ok=1; break; fi
   kill -0 $pid 2>/dev/null || break
   sleep 1
 done
-if [ -z "$ok" ]; then echo "mlplane did not answer"; cat "$log"; exit 1; fi
+if [ -z "$ok" ]; then echo "mlplane did not answer health OK"; cat "$data/health.json" 2>/dev/null; cat "$log"; exit 1; fi
 cat "$data/health.json"; echo
 grep -q '"status":"OK"' "$data/health.json"
 grep -q 'embedded PostgreSQL' "$log" || { echo "start did not say it uses an embedded PostgreSQL"; cat "$log"; exit 1; }
