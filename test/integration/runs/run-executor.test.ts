@@ -8,6 +8,8 @@ import { createTestDatabase, type TestDatabase } from '../../support/test-databa
 import { sleep, waitFor } from '../../support/wait-for';
 
 const QUEUE = RUN_QUEUES.TRAINING;
+/** A queue created with the others that no worker in this file takes jobs from. */
+const IDLE_QUEUE = RUN_QUEUES.OPTIMIZATION;
 
 /** An execute that runs until told to stop, checking shouldStop every 5 ms like a trainer between batches. */
 const untilStopped: ExecuteRun = async (_run, context) => {
@@ -174,13 +176,18 @@ describe('RunExecutor', () => {
       expect(latencies[19]).toBeLessThan(1000);
     });
 
-    it('runs a run enqueued twice once', async () => {
+    it('keeps one waiting job per run, and runs a run enqueued twice once', async () => {
       behaviour = async () => {
         await sleep(200);
       };
+      // On a queue no worker here takes, the job stays waiting, so a second enqueue is a no-op.
+      const waiting = await newRun();
+      expect(await queue.enqueueRun(IDLE_QUEUE, waiting)).toEqual(expect.any(String));
+      expect(await queue.enqueueRun(IDLE_QUEUE, waiting)).toBeNull();
       const id = await newRun();
       expect(await queue.enqueueRun(QUEUE, id)).toEqual(expect.any(String));
-      expect(await queue.enqueueRun(QUEUE, id)).toBeNull();
+      // A no-op while the job waits; once the woken worker has taken it, accepted and refused by the claim.
+      await queue.enqueueRun(QUEUE, id);
       await waitFor(async () => (await statusOf(id)) === 'RUNNING');
       // Its job is active now, so the queue accepts another one: the claim refuses it.
       expect(await queue.enqueueRun(QUEUE, id)).toEqual(expect.any(String));
