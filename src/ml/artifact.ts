@@ -33,29 +33,44 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Serializes `model` (topology and weights) into one buffer and hashes it. */
+/**
+ * The weight values as a typed array of this realm. TensorFlow.js's own weight encoder
+ * (`model.save`) checks `instanceof Float32Array`, which fails for arrays the native backend made
+ * in another realm (as under jest's per-file contexts); a copy made here always passes.
+ */
+async function ownWeightBytes(values: Promise<unknown>, dtype: string, name: string): Promise<Buffer> {
+  const data = (await values) as ArrayLike<number>;
+  const copy = dtype === 'float32' ? Float32Array.from(data) : dtype === 'int32' ? Int32Array.from(data) : undefined;
+  if (!copy) throw new InvalidStateError(`weight ${name} has dtype ${dtype}, which artifacts do not store`);
+  return Buffer.from(copy.buffer, copy.byteOffset, copy.byteLength);
+}
+
+/**
+ * Serializes `model` (topology and weights) into one buffer and hashes it. The layout is what
+ * `model.save` writes (the topology of `toJSON`, weight specs by original name, weights
+ * concatenated in order), so `tf.loadLayersModel(tf.io.fromMemory(...))` reads it back.
+ */
 export async function saveModelArtifact(tf: Tf, model: LayersModel): Promise<ModelArtifact> {
-  let header: ArtifactHeader | undefined;
-  let weights: ArrayBuffer | undefined;
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      header = {
-        modelTopology: artifacts.modelTopology as object,
-        weightSpecs: artifacts.weightSpecs ?? [],
-        format: artifacts.format,
-        generatedBy: artifacts.generatedBy,
-        convertedBy: artifacts.convertedBy,
-      };
-      weights = artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
+  const weightSpecs: Array<{ name: string; shape: number[]; dtype: string }> = [];
+  const weightChunks: Buffer[] = [];
+  for (const weight of model.weights) {
+    const shape = weight.shape.map((size) => size ?? 0);
+    weightSpecs.push({ name: weight.originalName, shape, dtype: weight.dtype });
+    weightChunks.push(await ownWeightBytes(weight.read().data(), weight.dtype, weight.originalName));
+  }
+  const header: ArtifactHeader = {
+    modelTopology: model.toJSON(null, false) as object,
+    weightSpecs,
+    format: 'layers-model',
+    generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
+    convertedBy: null,
+  };
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const preamble = Buffer.alloc(PREAMBLE_BYTES);
   preamble.write(MAGIC, 0, 'ascii');
   preamble.writeUInt32LE(FORMAT_VERSION, 4);
   preamble.writeUInt32LE(headerBytes.length, 8);
-  const bytes = Buffer.concat([preamble, headerBytes, Buffer.from(weights!)]);
+  const bytes = Buffer.concat([preamble, headerBytes, ...weightChunks]);
   return { bytes, sha256: sha256Hex(bytes) };
 }
 

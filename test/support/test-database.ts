@@ -40,6 +40,13 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
       const client = new Client({ connectionString: testServerUrl() });
       await client.connect();
       try {
+        // Pools closed just before may still be hanging up: a forced drop would cut them with an
+        // error their owners no longer listen for. Wait for them (briefly), then force the rest.
+        for (let i = 0; i < 50; i++) {
+          const open = await client.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+          if (open.rows[0].n === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
         await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       } finally {
         await client.end();
