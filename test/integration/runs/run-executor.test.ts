@@ -218,6 +218,8 @@ describe('RunExecutor', () => {
       const stopMs = Date.now() - cancelledAt;
       process.stdout.write(`cancel of a running run to CANCELLED: ${stopMs} ms\n`);
       expect(stopMs).toBeLessThan(2000);
+      // The status commits just before executeRun returns to the job handler that records it.
+      await waitFor(() => results.has(id));
       expect(results.get(id)).toBe('CANCELLED');
       const run = await prisma.run.findUniqueOrThrow({ where: { id } });
       expect(run).toMatchObject({ status: 'CANCELLED', cancelRequested: true, error: null });
