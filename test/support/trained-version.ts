@@ -1,8 +1,8 @@
-import type { Prisma } from '../../src/generated/prisma/client';
 import type { PrismaClient } from '../../src/infra/db/prisma-client';
 import { parseTrainingHyperparameters } from '../../src/domain/runs/training-hyperparameters';
 import type { Architecture } from '../../src/ml/model-builder';
 import { runTrainingPipeline } from '../../src/ml/training/training-pipeline';
+import { registerModelVersion } from '../../src/services/model-versions/register-model-version';
 import type { DomainServices } from '../../src/services/services';
 
 export interface TrainedVersions {
@@ -27,7 +27,7 @@ export async function trainVersions(
   const model = await services.models.createModel({ name: `${options.name}-model`, datasetId: datasetVersion.datasetId, layers: [{ units: 8, activation: 'relu' }] });
   const table = await services.datasets.loadTable(datasetVersion.id);
   const versionIds: string[] = [];
-  for (const [i, seed] of options.seeds.entries()) {
+  for (const seed of options.seeds) {
     const hyperparameters = parseTrainingHyperparameters(
       { epochs: options.epochs ?? 5, batchSize: 32, seed, backend: 'CPU' },
       { task: model.task, labelClasses: datasetVersion.labelClasses },
@@ -41,20 +41,7 @@ export async function trainVersions(
       hyperparameters,
     });
     trained.model.dispose();
-    const version = await prisma.modelVersion.create({
-      data: {
-        modelId: model.id,
-        version: i + 1,
-        datasetVersionId: datasetVersion.id,
-        datasetContentHash: datasetVersion.contentHash,
-        artifactSha256: trained.artifact.sha256,
-        artifactBytes: trained.artifact.bytes.length,
-        preprocessing: trained.preprocessing as unknown as Prisma.InputJsonValue,
-        hyperparameters: hyperparameters as unknown as Prisma.InputJsonValue,
-        environment: trained.environment as unknown as Prisma.InputJsonValue,
-        artifact: { create: { bytes: new Uint8Array(trained.artifact.bytes) } },
-      },
-    });
+    const version = await prisma.$transaction((tx) => registerModelVersion(tx, { modelId: model.id, datasetVersion, trained, hyperparameters }));
     versionIds.push(version.id);
   }
   return { datasetId: datasetVersion.datasetId, datasetVersionId: datasetVersion.id, modelId: model.id, modelName: model.name, versionIds };

@@ -5,6 +5,7 @@ import type { TrainingRunHyperparameters } from '../../domain/runs/training-hype
 import type { EpochMetrics } from '../../ml/trainer';
 import { columnImportances } from '../../ml/training/feature-importance';
 import { runTrainingPipeline } from '../../ml/training/training-pipeline';
+import { registerModelVersion } from '../model-versions/register-model-version';
 import type { DatasetService } from '../datasets/dataset.service';
 import type { EventPublisher } from '../events/event-publisher';
 import type { ModelService } from '../models/model.service';
@@ -85,23 +86,13 @@ export function createTrainingJob(deps: TrainingJobDependencies): ExecuteRun {
       return {
         summary: runSummary,
         finalize: async (tx, finishedRun) => {
-          await tx.$queryRaw`SELECT id FROM models WHERE id = ${model.id}::uuid FOR UPDATE`;
-          const last = await tx.modelVersion.aggregate({ where: { modelId: model.id }, _max: { version: true } });
-          const version = await tx.modelVersion.create({
-            data: {
-              modelId: model.id,
-              version: (last._max.version ?? 0) + 1,
-              runId: finishedRun.id,
-              datasetVersionId: datasetVersion.id,
-              datasetContentHash: datasetVersion.contentHash,
-              artifactSha256: trained.artifact.sha256,
-              artifactBytes: trained.artifact.bytes.length,
-              preprocessing: trained.preprocessing as unknown as Prisma.InputJsonValue,
-              hyperparameters: hyperparameters as unknown as Prisma.InputJsonValue,
-              environment: environment as unknown as Prisma.InputJsonValue,
-              featureImportance: (importance ?? undefined) as unknown as Prisma.InputJsonValue | undefined,
-              artifact: { create: { bytes: new Uint8Array(trained.artifact.bytes) } },
-            },
+          const version = await registerModelVersion(tx, {
+            modelId: model.id,
+            runId: finishedRun.id,
+            datasetVersion,
+            trained,
+            hyperparameters,
+            featureImportance: importance,
           });
           if (testEvaluation) {
             await tx.evaluation.create({
