@@ -1,15 +1,18 @@
+import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Pool } from 'pg';
+import type { NonEmptyArray } from 'type-graphql';
 import type { Config } from '../config/config';
 import { projectRoot } from '../config/paths';
 import { createContextFactory, type Services } from '../graphql/context';
+import { resolvers as mlplaneResolvers } from '../graphql/resolvers';
 import { buildMlplaneSchema } from '../graphql/schema';
-import { startApiServer, type ReadinessReport } from '../graphql/server';
+import { startApiServer, type ApiServer, type ReadinessReport } from '../graphql/server';
 import { migrationStatus } from '../infra/db/migrator';
 import { createPrismaClient } from '../infra/db/prisma-client';
 import { NotifyEventPublisher } from '../infra/events/notify-event-publisher';
-import { createPgPubSub } from '../infra/events/pg-pubsub';
+import { createPgPubSub, type PgPubSub } from '../infra/events/pg-pubsub';
 import { JobQueue } from '../infra/queue/job-queue';
 import type { Logger } from '../infra/logger';
 import { backendInfo } from '../ml/tf-backend';
@@ -17,16 +20,35 @@ import { WebhookDispatcher } from '../services/alerts/webhook-dispatcher';
 import { createDomainServices } from '../services/services';
 
 export interface RunningApi {
+  /** `http://host:port/graphql`; the graphql-ws URL is the same with `ws://`. */
   url: string;
-  /** Drains HTTP and graphql-ws, then closes pub/sub and database pools. */
+  server: ApiServer;
+  pubSub: PgPubSub;
+  services: Services;
+  /** Drains HTTP and graphql-ws, stops the monitors, then closes pub/sub and database pools. */
   close(): Promise<void>;
+}
+
+/** What a caller other than `serve` may change; `serve` passes none of it. */
+export interface ApiProcessOptions {
+  /** Resolver classes served next to mlplane's own (tests add probes). */
+  extraResolvers?: Function[];
+  /** Replaces the readiness check (database reachable, migrations applied, LISTEN up). */
+  readiness?: () => Promise<ReadinessReport>;
+  /** Overrides `config.shutdownGraceSeconds`, in milliseconds. */
+  shutdownGraceMs?: number;
+  /** Size of the Prisma pool. @default 10 */
+  prismaPoolSize?: number;
 }
 
 export const packageVersion: string = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')).version;
 
-/** Composition root of an API process: database, event bus, services, schema and the HTTP/graphql-ws server. */
-export async function startApiProcess(config: Config, databaseUrl: string, logger: Logger): Promise<RunningApi> {
-  const prisma = createPrismaClient(databaseUrl);
+/**
+ * The one composition root of an API process: database, event bus, services, monitors, schema and
+ * the HTTP/graphql-ws server. `serve`, `start` and the test server all start the API through it.
+ */
+export async function startApiProcess(config: Config, databaseUrl: string, logger: Logger, options: ApiProcessOptions = {}): Promise<RunningApi> {
+  const prisma = createPrismaClient(databaseUrl, options.prismaPoolSize);
   // Open the pool before listening, so the first requests (and health checks) do not pay for it.
   await prisma.$queryRaw`SELECT 1`;
   const publishPool = new Pool({ connectionString: databaseUrl, max: 2 });
@@ -50,34 +72,41 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
     },
   };
   const readiness = async (): Promise<ReadinessReport> => {
+    if (!(await services.health.databaseReachable())) return { ready: false, reason: 'database unreachable' };
     const status = await migrationStatus(databaseUrl);
-    if (!status.upToDate) return { ready: false, reason: `pending migrations: ${status.pending.join(', ')}` };
+    if (!status.upToDate) return { ready: false, reason: `${status.pending.length} migrations pending`, checks: { database: 'up', pendingMigrations: status.pending.length } };
     if (!pubSub.listening) return { ready: false, reason: 'event bus LISTEN connection is down' };
     return { ready: true };
   };
+  const schemaResolvers = [...mlplaneResolvers, ...(options.extraResolvers ?? [])] as NonEmptyArray<Function>;
   const server = await startApiServer({
     host: config.host,
     port: config.port,
-    schema: await buildMlplaneSchema({ pubSub }),
+    schema: await buildMlplaneSchema({ pubSub, resolvers: schemaResolvers }),
     contextFactory: createContextFactory(services, logger),
-    readiness,
+    readiness: options.readiness ?? readiness,
     logger,
-    shutdownGraceMs: config.shutdownGraceSeconds * 1000,
+    shutdownGraceMs: options.shutdownGraceMs ?? config.shutdownGraceSeconds * 1000,
   });
   services.driftMonitor.start();
   // Alert webhooks are sent from API processes; deliveries are claimed row by row, so several can run.
   const webhooks = new WebhookDispatcher(prisma);
   webhooks.start();
+  let closing: Promise<void> | undefined;
   return {
     url: server.url,
-    close: async () => {
-      await server.close();
-      await services.driftMonitor.stop();
-      await webhooks.stop();
-      await queue.stop({ graceful: false });
-      await pubSub.close();
-      await publishPool.end();
-      await prisma.$disconnect();
-    },
+    server,
+    pubSub,
+    services,
+    close: () =>
+      (closing ??= (async () => {
+        await server.close();
+        await services.driftMonitor.stop();
+        await webhooks.stop();
+        await queue.stop({ graceful: false });
+        await pubSub.close();
+        await publishPool.end();
+        await prisma.$disconnect();
+      })()),
   };
 }

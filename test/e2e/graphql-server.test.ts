@@ -5,6 +5,7 @@ import { getIntrospectionQuery } from 'graphql';
 import pino from 'pino';
 import { Arg, Field, InputType, Int, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { projectRoot } from '../../src/config/paths';
+import { backendInfo } from '../../src/ml/tf-backend';
 import { ConflictError, NotFoundError, ValidationError } from '../../src/domain/errors';
 import { connectWsClient, postGraphQL, within, type HttpGraphQLResponse, type WsTestClient } from '../support/graphql-client';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
@@ -157,7 +158,7 @@ describe('API server: HTTP, graphql-ws, GraphiQL, health, errors, drain', () => 
       status: 'OK',
       database: 'UP',
       version,
-      backend: 'cpu',
+      backend: backendInfo().active,
       uptimeSeconds: expect.any(Number),
     });
     expect(response.body.data.health.uptimeSeconds).toBeGreaterThan(0);
