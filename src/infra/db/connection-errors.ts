@@ -84,3 +84,13 @@ export async function retryWhileUnavailable<T>(operation: () => Promise<T>, opti
 
 /** How long a pool waits for a connection before failing (so a request fails fast while the database is away). */
 export const CONNECTION_TIMEOUT_MS = 3_000;
+
+/**
+ * What to log of a connection error: node-postgres attaches the whole client to errors of idle
+ * connections, which would flood the log.
+ */
+export function connectionErrorSummary(error: unknown): { message: string; code?: string } {
+  if (typeof error !== 'object' || error === null) return { message: String(error) };
+  const { message, code } = error as { message?: unknown; code?: unknown };
+  return { message: typeof message === 'string' ? message : String(error), ...(typeof code === 'string' ? { code } : {}) };
+}

@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 import type { Logger } from '../logger';
-import { CONNECTION_TIMEOUT_MS } from './connection-errors';
+import { CONNECTION_TIMEOUT_MS, connectionErrorSummary } from './connection-errors';
 
 /**
  * A node-postgres pool that survives the database going away: an idle connection that dies is
@@ -17,7 +17,7 @@ export function createPgPool(connectionString: string, max: number, log: Logger,
   }) as Pool['end'];
   pool.on('error', (error) => {
     // pg's Pool.end() resolves before its sockets have closed; errors after it are expected.
-    if (!ended) log.warn({ err: error }, 'an idle database connection failed; it will be replaced');
+    if (!ended) log.warn({ error: connectionErrorSummary(error) }, 'an idle database connection failed; it will be replaced');
   });
   return pool;
 }

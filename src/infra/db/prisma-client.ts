@@ -1,7 +1,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../../generated/prisma/client';
 import { logger } from '../logger';
-import { CONNECTION_TIMEOUT_MS } from './connection-errors';
+import { CONNECTION_TIMEOUT_MS, connectionErrorSummary } from './connection-errors';
 
 export type { PrismaClient } from '../../generated/prisma/client';
 
@@ -15,8 +15,8 @@ export function createPrismaClient(databaseUrl: string, poolSize = 10): PrismaCl
   const adapter = new PrismaPg(
     { connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: CONNECTION_TIMEOUT_MS },
     {
-      onPoolError: (error) => log.warn({ err: error }, 'an idle database connection failed; it will be replaced'),
-      onConnectionError: (error) => log.warn({ err: error }, 'a database connection in a transaction failed'),
+      onPoolError: (error) => log.warn({ error: connectionErrorSummary(error) }, 'an idle database connection failed; it will be replaced'),
+      onConnectionError: (error) => log.warn({ error: connectionErrorSummary(error) }, 'a database connection in a transaction failed'),
     },
   );
   return new PrismaClient({ adapter });

@@ -1,6 +1,6 @@
 import { createPubSub, Repeater, type PubSub as LocalPubSub } from '@graphql-yoga/subscription';
 import { Client, type Pool } from 'pg';
-import { CONNECTION_TIMEOUT_MS } from '../db/connection-errors';
+import { CONNECTION_TIMEOUT_MS, connectionErrorSummary } from '../db/connection-errors';
 import { createPgPool } from '../db/pg-pool';
 import type { PubSub } from 'type-graphql';
 import { logger as rootLogger, type Logger } from '../logger';
@@ -301,7 +301,7 @@ export class PgPubSub implements PubSub {
     if (client !== this.listener || this.closing) return;
     this.listener = undefined;
     clearInterval(this.probeTimer);
-    this.log.warn({ err: error }, 'LISTEN connection lost; events published until it is back are not delivered here');
+    this.log.warn({ error: error === undefined ? undefined : connectionErrorSummary(error) }, 'LISTEN connection lost; events published until it is back are not delivered here');
     client.removeAllListeners('notification');
     client.on('error', () => undefined);
     this.scheduleReconnect();
