@@ -83,7 +83,7 @@ export async function retryWhileUnavailable<T>(operation: () => Promise<T>, opti
 }
 
 /** How long a pool waits for a connection before failing (so a request fails fast while the database is away). */
-export const CONNECTION_TIMEOUT_MS = 3_000;
+export const CONNECTION_TIMEOUT_MS = 10_000;
 
 /**
  * What to log of a connection error: node-postgres attaches the whole client to errors of idle
