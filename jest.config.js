@@ -27,5 +27,6 @@ module.exports = {
     '^graphql-ws/client$': '<rootDir>/node_modules/graphql-ws/dist/client.cjs',
   },
   setupFiles: ['reflect-metadata'],
+  setupFilesAfterEnv: ['<rootDir>/test/support/fail-on-unhandled-rejection.ts'],
   testTimeout: 60000,
 };

@@ -21,14 +21,15 @@ if [ -z "$ok" ]; then echo "mlplane did not answer health OK"; cat "$data/health
 cat "$data/health.json"; echo
 grep -q '"status":"OK"' "$data/health.json"
 grep -q 'embedded PostgreSQL' "$log" || { echo "start did not say it uses an embedded PostgreSQL"; cat "$log"; exit 1; }
-# npm start runs `sh -c "npm run build && node dist/src/main.js start"`: signal the node process
-# itself (matching the sh line too would stop only the shell and leave mlplane running).
+# Stop it as an operator would: SIGTERM to npm itself. npm forwards it to its script, which execs
+# node (package.json), so mlplane, its worker and its PostgreSQL all stop.
 server=$(pgrep -f "^node dist/src/main.js start" | head -1)
 [ -n "$server" ] || { echo "no mlplane start process found"; exit 1; }
-kill -TERM "$server"
-for _ in $(seq 1 10); do kill -0 "$server" 2>/dev/null || break; sleep 1; done
-if kill -0 "$server" 2>/dev/null; then echo "mlplane did not stop within 10 s of SIGTERM"; cat "$log"; exit 1; fi
+kill -TERM "$pid"
+for _ in $(seq 1 15); do kill -0 "$server" 2>/dev/null || break; sleep 1; done
+if kill -0 "$server" 2>/dev/null; then echo "mlplane did not stop within 15 s of SIGTERM to npm"; cat "$log"; exit 1; fi
 if pgrep -f "dist/src/main.js worker" >/dev/null; then echo "the supervised worker outlived mlplane start"; exit 1; fi
+if [ -e "$data/.mlplane/postgres/postmaster.pid" ]; then echo "the embedded PostgreSQL outlived mlplane start"; exit 1; fi
 wait $pid || true
 echo "smoke test passed: started on embedded PostgreSQL, answered health, stopped on SIGTERM"
 rm -rf "$data" "$log"

@@ -1,12 +1,14 @@
 import 'reflect-metadata';
 import { promises as fs } from 'node:fs';
 import { startApiProcess, type RunningApi } from './app/api-process';
+import { installProcessGuards } from './app/process-guards';
 import { runWorkerProcess } from './app/worker-process';
 import { resolveDatabase, type ResolvedDatabase } from './app/database';
 import { startWorkerSupervisor, type WorkerSupervisor } from './app/worker-supervisor';
 import { loadConfig, type Config } from './config/config';
 import { schemaFile } from './config/paths';
 import { printMlplaneSchema } from './graphql/schema';
+import { DataDirInUseError } from './infra/db/data-dir-lock';
 import { migrate } from './infra/db/migrator';
 import { logger } from './infra/logger';
 
@@ -15,15 +17,21 @@ const USAGE = `usage: mlplane <command>
   start         API server plus one supervised worker; embedded PostgreSQL when DATABASE_URL is unset
   serve         API server only (production replicas)
   worker        training worker only (production replicas; needs DATABASE_URL)
-  worker        training worker only (production replicas; needs DATABASE_URL)
   migrate       apply pending migrations and exit
   emit-schema   write schema.graphql from the code
 `;
 
-/** Runs `stop` on the first SIGTERM or SIGINT, then exits 0 (or 1 if stopping failed). */
+/** A worker whose supervisor died exits within this, even with runs going (the reaper recovers them). */
+const ORPHANED_WORKER_EXIT_MS = 4_000;
+
+/**
+ * Runs `stop` on the first SIGTERM or SIGINT, then exits 0 (or 1 if stopping failed). A process
+ * started with an IPC channel (the worker `start` supervises) also stops when that channel
+ * disconnects (its supervisor died), and exits within {@link ORPHANED_WORKER_EXIT_MS} at most.
+ */
 function onShutdownSignal(stop: () => Promise<void>): void {
   let stopping = false;
-  const handler = (signal: NodeJS.Signals) => {
+  const handler = (signal: NodeJS.Signals | 'disconnect') => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
@@ -40,10 +48,17 @@ function onShutdownSignal(stop: () => Promise<void>): void {
   };
   process.on('SIGTERM', handler);
   process.on('SIGINT', handler);
+  if (process.send) {
+    process.once('disconnect', () => {
+      logger.warn('supervising process is gone; exiting');
+      setTimeout(() => process.exit(1), ORPHANED_WORKER_EXIT_MS).unref();
+      handler('disconnect');
+    });
+  }
 }
 
 async function runServer(config: Config, withWorker: boolean): Promise<void> {
-  const database: ResolvedDatabase = await resolveDatabase(config);
+  const database: ResolvedDatabase = await resolveDatabase(config, withWorker ? 'start' : 'serve');
   let api: RunningApi | undefined;
   let worker: WorkerSupervisor | undefined;
   onShutdownSignal(async () => {
@@ -69,7 +84,7 @@ async function main(argv: string[]): Promise<void> {
     case 'worker':
       return runWorkerProcess(config, onShutdownSignal);
     case 'migrate': {
-      const database = await resolveDatabase(config);
+      const database = await resolveDatabase(config, 'migrate');
       try {
         const result = await migrate(database.url);
         logger.info({ ...result, database: database.description }, 'migrations applied');
@@ -88,7 +103,13 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+installProcessGuards(logger);
 main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof DataDirInUseError) {
+    logger.error({ dataDir: error.dataDir, owner: error.owner }, error.message);
+    process.stderr.write(`mlplane: ${error.message}\n`);
+    process.exit(1);
+  }
   logger.fatal({ err: error }, error instanceof Error ? error.message : 'mlplane failed');
   process.exit(1);
 });

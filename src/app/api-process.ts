@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Pool } from 'pg';
 import type { NonEmptyArray } from 'type-graphql';
 import type { Config } from '../config/config';
 import { projectRoot } from '../config/paths';
@@ -10,6 +9,7 @@ import { resolvers as mlplaneResolvers } from '../graphql/resolvers';
 import { buildMlplaneSchema } from '../graphql/schema';
 import { startApiServer, type ApiServer, type ReadinessReport } from '../graphql/server';
 import { migrationStatus } from '../infra/db/migrator';
+import { createPgPool } from '../infra/db/pg-pool';
 import { createPrismaClient } from '../infra/db/prisma-client';
 import { NotifyEventPublisher } from '../infra/events/notify-event-publisher';
 import { createPgPubSub, type PgPubSub } from '../infra/events/pg-pubsub';
@@ -51,7 +51,7 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
   const prisma = createPrismaClient(databaseUrl, options.prismaPoolSize);
   // Open the pool before listening, so the first requests (and health checks) do not pay for it.
   await prisma.$queryRaw`SELECT 1`;
-  const publishPool = new Pool({ connectionString: databaseUrl, max: 2 });
+  const publishPool = createPgPool(databaseUrl, 2, logger.child({ component: 'publish-pool' }), 'mlplane-publish');
   const pubSub = await createPgPubSub({ connectionString: databaseUrl, logger });
   // The API only enqueues: workers (mlplane worker) take the jobs.
   const queue = new JobQueue({ connectionString: databaseUrl, logger, poolSize: 2 });
@@ -87,6 +87,7 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
     readiness: options.readiness ?? readiness,
     logger,
     shutdownGraceMs: options.shutdownGraceMs ?? config.shutdownGraceSeconds * 1000,
+    slowSubscriberMs: config.wsSlowSubscriberSeconds * 1000,
   });
   services.driftMonitor.start();
   // Alert webhooks are sent from API processes; deliveries are claimed row by row, so several can run.

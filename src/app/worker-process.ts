@@ -1,5 +1,5 @@
-import { Pool } from 'pg';
 import type { Config } from '../config/config';
+import { createPgPool } from '../infra/db/pg-pool';
 import { createPrismaClient } from '../infra/db/prisma-client';
 import { NotifyEventPublisher } from '../infra/events/notify-event-publisher';
 import { createPgPubSub } from '../infra/events/pg-pubsub';
@@ -21,7 +21,7 @@ export async function runWorkerProcess(config: Config, onShutdownSignal: (stop: 
   if (!config.databaseUrl) throw new Error('mlplane worker needs DATABASE_URL (npm start passes it to the worker it supervises)');
   const databaseUrl = config.databaseUrl;
   const prisma = createPrismaClient(databaseUrl, 4);
-  const publishPool = new Pool({ connectionString: databaseUrl, max: 2 });
+  const publishPool = createPgPool(databaseUrl, 2, logger.child({ component: 'publish-pool' }), 'mlplane-publish');
   const pubSub = await createPgPubSub({ connectionString: databaseUrl, logger });
   const events = new NotifyEventPublisher(publishPool);
   const queue = new JobQueue({ connectionString: databaseUrl, events: pubSub, logger, poolSize: 2 });

@@ -23,7 +23,8 @@ export function startWorkerSupervisor(databaseUrl: string, mainScript = process.
     const startedAt = Date.now();
     const worker = spawn(process.execPath, [mainScript, 'worker'], {
       env: { ...process.env, DATABASE_URL: databaseUrl },
-      stdio: ['ignore', 'inherit', 'inherit'],
+      // The IPC channel is the worker's lifeline: when this process dies it disconnects and the worker exits.
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     child = worker;
     log.info({ pid: worker.pid }, 'worker started');

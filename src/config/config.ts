@@ -13,6 +13,8 @@ export interface Config {
   tensorboardDir: string | undefined;
   /** Seconds a SIGTERM waits for in-flight requests (API) or running jobs (worker). */
   shutdownGraceSeconds: number;
+  /** A graphql-ws client that has not read a message for this long has its socket closed. */
+  wsSlowSubscriberSeconds: number;
   /** Crash detection of runs (see the README's crash policy). */
   reaper: { intervalMs: number; staleAfterMs: number; maxAttempts: number };
 }
@@ -37,6 +39,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxDatasetColumns: intFromEnv(env, 'MLPLANE_MAX_DATASET_COLUMNS', 1000),
     tensorboardDir: env.MLPLANE_TENSORBOARD_DIR || undefined,
     shutdownGraceSeconds: intFromEnv(env, 'MLPLANE_SHUTDOWN_GRACE_SECONDS', 8),
+    wsSlowSubscriberSeconds: Math.max(1, intFromEnv(env, 'MLPLANE_WS_SLOW_SUBSCRIBER_SECONDS', 10)),
     reaper: {
       intervalMs: intFromEnv(env, 'MLPLANE_REAPER_INTERVAL_MS', 10_000),
       staleAfterMs: intFromEnv(env, 'MLPLANE_RUN_STALE_AFTER_MS', 20_000),

@@ -3,6 +3,7 @@ import type { ValidationError as ClassValidatorError } from 'class-validator';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError, AuthenticationError, AuthorizationError } from 'type-graphql';
 import { DomainError, type DomainErrorCode, type ErrorLocation } from '../domain/errors';
+import { isDatabaseUnavailable } from '../infra/db/connection-errors';
 import type { Logger } from '../infra/logger';
 
 /**
@@ -13,6 +14,8 @@ import type { Logger } from '../infra/logger';
  *   become UNAUTHENTICATED / FORBIDDEN.
  * - Errors GraphQL or Apollo raise about the request itself keep their codes (parse, validation,
  *   variable coercion, operation resolution, bad request).
+ * - A lost or unreachable database (refused, reset, terminated connection, pool checkout timeout)
+ *   becomes SERVICE_UNAVAILABLE: the request may be retried; it is logged at warn, not as a bug.
  * - Anything else is a bug: the client gets INTERNAL_SERVER_ERROR and a message naming the request
  *   id; the log gets the stack under the same id.
  */
@@ -36,6 +39,7 @@ const DOMAIN_CODES: Record<DomainErrorCode, PublicErrorCode> = {
   INVALID_STATE: 'INVALID_STATE',
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
 };
 
 /** Codes that may pass through when an error already carries one (GraphQL/Apollo request errors, deliberate ones). */
@@ -47,6 +51,7 @@ const PASS_THROUGH_CODES: ReadonlySet<string> = new Set<PublicErrorCode>([
   'UNAUTHENTICATED',
   'FORBIDDEN',
   'RATE_LIMITED',
+  'SERVICE_UNAVAILABLE',
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
   'BAD_REQUEST',
@@ -147,6 +152,14 @@ function mapError(error: unknown, scope: ErrorScope): GraphQLFormattedError {
   }
   if (cause instanceof AuthorizationError) {
     return { message: cause.message, ...placement(error), extensions: { code: 'FORBIDDEN' } };
+  }
+  if (isDatabaseUnavailable(cause)) {
+    scope.logger.warn({ err: cause instanceof Error ? cause : new Error(String(cause)), requestId: scope.requestId }, 'database unavailable during a GraphQL operation');
+    return {
+      message: `The database is unavailable; retry shortly (request id ${scope.requestId})`,
+      ...placement(error),
+      extensions: { code: 'SERVICE_UNAVAILABLE', requestId: scope.requestId },
+    };
   }
   // Request errors: the outer error holds the code (Apollo wraps GraphQL's validation errors), or the cause does.
   const carrier = publicCodeOf(error) ? error : publicCodeOf(cause) ? cause : undefined;

@@ -49,6 +49,8 @@ export interface ApiServerOptions {
   bodyLimitBytes?: number;
   /** How long `/readyz` waits for `readiness()` before answering 503. @default 3000 */
   readinessTimeoutMs?: number;
+  /** A graphql-ws client whose oldest unread message is older than this has its socket closed. @default 10000 */
+  slowSubscriberMs?: number;
 }
 
 export interface ApiServer {
@@ -137,6 +139,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     logger,
     limits,
     validationRules: armor.validationRules,
+    slowSubscriberMs: options.slowSubscriberMs,
   });
 
   app.use((req, res, next) => {

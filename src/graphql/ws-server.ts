@@ -17,6 +17,7 @@ import type { Logger } from '../infra/logger';
 import { requestIdFrom, type ContextFactory, type GraphQLContext } from './context';
 import { formatGraphQLError, unscopedErrors, type ErrorScope } from './errors';
 import type { QueryLimits } from './query-limits';
+import { guardSlowSubscribers } from './slow-subscribers';
 import { subscribeWithFreshLoaders } from './subscribe-per-event';
 
 /** RFC 6455 "going away": the server is shutting down; graphql-ws clients treat it as retryable. */
@@ -31,7 +32,12 @@ export interface GraphQLWsOptions {
   limits: QueryLimits;
   /** graphql-armor's rules, the same ones the HTTP transport validates with. */
   validationRules: readonly ValidationRule[];
+  /** A client whose oldest unread message is older than this has its socket closed. @default 10000 */
+  slowSubscriberMs?: number;
 }
+
+/** A socket with more than this many bytes queued in the server (user space) is closed at once. */
+export const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
 export interface GraphQLWsTransport {
   /** Open sockets (diagnostics and tests). */
@@ -70,6 +76,7 @@ export function attachGraphQLWs(options: GraphQLWsOptions): GraphQLWsTransport {
   const log = options.logger.child({ transport: 'ws' });
   const rules = [...specifiedRules, ...options.validationRules];
   const wss = new WebSocketServer({ server: options.httpServer, path: options.path });
+  const stopGuard = guardSlowSubscribers(wss, { maxStallMs: options.slowSubscriberMs ?? 10_000, maxBufferedBytes: MAX_BUFFERED_BYTES, logger: log });
 
   const connectionOf = (extra: Partial<ConnectionExtra> & Extra): ConnectionExtra => {
     if (!extra.operations) {
@@ -167,6 +174,7 @@ export function attachGraphQLWs(options: GraphQLWsOptions): GraphQLWsTransport {
       return wss.clients.size;
     },
     close: async (graceMs) => {
+      stopGuard();
       const sockets = [...wss.clients];
       const closed = sockets.map(
         (socket: WebSocket) =>

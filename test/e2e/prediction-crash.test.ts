@@ -14,7 +14,8 @@ const PREDICT = 'mutation($input: PredictInput!) { predict(input: $input) { pred
 
 /**
  * An API server process killed with SIGKILL while predict requests are in flight: every prediction
- * it answered must be in the database (they are committed before the answer is written).
+ * it answered must be in the database (they are committed before the answer is written), and a
+ * server restarted on the same database serves.
  */
 describe('an API process killed with SIGKILL under predict load', () => {
   let db: TestDatabase;
@@ -110,5 +111,17 @@ describe('an API process killed with SIGKILL under predict load', () => {
     const total = await prisma.prediction.count();
     process.stdout.write(`answered ${answeredAtEnd.length} predictions, ${inFlightAtKill} requests in flight at SIGKILL, ${failed} failed, ${total} rows stored\n`);
     expect(total).toBeGreaterThanOrEqual(answeredAtEnd.length);
-  }, 120_000);
+
+    // A server restarted on the same database serves at once, and logs what it answers.
+    const restarted = await startServer();
+    const response = await fetch(restarted, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: PREDICT, variables: { input: { deployment: 'crash', instances, requestKey: 'after-restart' } } }),
+    });
+    const body = (await response.json()) as { data?: { predict: { predictions: { id: string }[] } }; errors?: unknown };
+    expect(body.errors).toBeUndefined();
+    const ids = body.data!.predict.predictions.map((p) => p.id);
+    expect(await prisma.prediction.count({ where: { id: { in: ids } } })).toBe(ids.length);
+  }, 180_000);
 });

@@ -5,8 +5,10 @@
  * Environment: DATABASE_URL, WORKER_ID, EPOCHS, EPOCH_MS, HEARTBEAT_MS, STALE_MS, SWEEP_MS, MAX_ATTEMPTS.
  * Prints `ready` once it takes jobs.
  */
+import { installProcessGuards } from '../../src/app/process-guards';
 import { createPrismaClient } from '../../src/infra/db/prisma-client';
 import { PgPubSub } from '../../src/infra/events/pg-pubsub';
+import { logger } from '../../src/infra/logger';
 import { JobQueue, RUN_QUEUES } from '../../src/infra/queue/job-queue';
 import { RunExecutor, type ExecuteRun } from '../../src/services/runs/run-executor';
 import { RunReaper } from '../../src/services/runs/run-reaper';
@@ -19,6 +21,7 @@ const env = (name: string, fallback?: string): string => {
 };
 
 async function main(): Promise<void> {
+  installProcessGuards(logger);
   const url = env('DATABASE_URL');
   const epochs = Number(env('EPOCHS', '20'));
   const epochMs = Number(env('EPOCH_MS', '100'));

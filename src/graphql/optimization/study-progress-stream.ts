@@ -36,6 +36,8 @@ export interface StudyProgressSource {
 export interface StudyProgressOptions {
   /** @default 5000 */
   refreshIntervalMs?: number;
+  /** Errors after which the stream stays open and catches up at its next refresh (the database is away). @default none */
+  isTransient?: (error: unknown) => boolean;
 }
 
 function trialEventType(run: Run): StudyProgressType {
@@ -128,7 +130,7 @@ export async function openStudyProgress(source: StudyProgressSource, studyId: st
     // Events are handled one at a time, in arrival order.
     let chain = Promise.resolve();
     const enqueue = (task: () => Promise<void>): void => {
-      chain = chain.then(() => (ended ? undefined : task())).catch((error: unknown) => stop(error));
+      chain = chain.then(() => (ended ? undefined : task())).catch((error: unknown) => (options.isTransient?.(error) ? undefined : stop(error)));
     };
     const live = [
       { iterator: source.subscribe('runUpdated')[Symbol.asyncIterator](), handle: onRunUpdated },

@@ -9,6 +9,7 @@ import { Run } from '../runs/run.type';
 import { runById } from '../runs/run.loaders';
 import { fromTrainingHyperparametersInput, toTrainingHyperparameters, TrainingHyperparameters } from '../runs/training-hyperparameters.type';
 import { pubSubOf } from '../schema-pub-sub';
+import { isDatabaseUnavailable } from '../../infra/db/connection-errors';
 import { openStudyProgress, type StudyProgressEvent } from './study-progress-stream';
 import { StartOptimizationInput } from './study.input';
 import { LeaderboardEntry, Study, StudyProgress, Trial, TrialStateEnum, type StudyObjective, type StudyPruning } from './study.type';
@@ -30,7 +31,9 @@ function toTrial({ run, record }: StudyTrial): Trial {
 
 function subscribeStudyProgress({ args, context, info }: SubscribeResolverData<unknown, { studyId: string }, GraphQLContext>) {
   const pubSub = pubSubOf(info.schema);
-  return openStudyProgress({ subscribe: (topic) => pubSub.subscribe(topic), findRun: (id) => context.services.training.findRun(id) }, args.studyId);
+  return openStudyProgress({ subscribe: (topic) => pubSub.subscribe(topic), findRun: (id) => context.services.training.findRun(id) }, args.studyId, {
+    isTransient: isDatabaseUnavailable,
+  });
 }
 
 /** Study fields are read from the OPTIMIZATION run row. */

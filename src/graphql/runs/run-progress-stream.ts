@@ -13,6 +13,9 @@
  * Status events only wake the stream: it re-reads the run, so events that arrive late or out of
  * order never move the reported status backwards.
  *
+ * When the live event connection is re-established, the stream re-reads the run at once (events
+ * published meanwhile are lost); database errors the caller marks transient leave the stream open.
+ *
  * A run re-queued after its worker died trains again from epoch 1, replacing its stored epochs as
  * it goes: when a new attempt starts, the stream follows it from epoch 1 and ignores rows older
  * than the attempt's start.
@@ -49,6 +52,8 @@ export interface RunProgressSource {
   findRun(runId: string): Promise<RunState | null>;
   /** Stored epochs after `afterEpoch`, in order. */
   epochs(runId: string, afterEpoch: number): Promise<StoredEpoch[]>;
+  /** One event each time the live event connection was re-established (events may have been lost). */
+  reconnected?(): AsyncIterable<unknown>;
 }
 
 export interface RunProgressOptions {
@@ -58,6 +63,11 @@ export interface RunProgressOptions {
   refreshIntervalMs?: number;
   /** Stamps live epochs, whose events carry no recording time. @default () => new Date() */
   now?: () => Date;
+  /**
+   * Errors after which the stream stays open and catches up at the next refresh or reconnect
+   * (the database is away for a while), instead of ending with the error. @default none
+   */
+  isTransient?: (error: unknown) => boolean;
 }
 
 export const DEFAULT_REFRESH_INTERVAL_MS = 10_000;
@@ -142,6 +152,7 @@ export async function openRunProgress(
   const live = {
     epoch: source.subscribe('runEpoch', runId)[Symbol.asyncIterator](),
     status: source.subscribe('runUpdated', runId)[Symbol.asyncIterator](),
+    reconnected: source.reconnected?.()[Symbol.asyncIterator](),
   };
   let closed = false;
   let refreshTimer: NodeJS.Timeout | undefined;
@@ -149,7 +160,7 @@ export async function openRunProgress(
     if (closed) return;
     closed = true;
     clearInterval(refreshTimer);
-    await Promise.allSettled([live.epoch.return?.(), live.status.return?.()]);
+    await Promise.allSettled([live.epoch.return?.(), live.status.return?.(), live.reconnected?.return?.()]);
   };
 
   let watermark = options.afterEpoch ?? 0;
@@ -212,6 +223,8 @@ export async function openRunProgress(
     chain = chain
       .then(() => (closed ? undefined : task()))
       .catch(async (error: unknown) => {
+        // The database is away: keep the stream; the next refresh or reconnect catches up.
+        if (options.isTransient?.(error)) return;
         output.fail(error);
         await close();
       });
@@ -242,6 +255,8 @@ export async function openRunProgress(
   const failWith = (error: unknown) => enqueue(() => Promise.reject(error));
   pump(live.epoch, onEpoch).catch(failWith);
   pump(live.status, refresh).catch(failWith);
+  // Events published while the live connection was down are lost: re-read the run and its epochs.
+  if (live.reconnected) pump(live.reconnected, refresh).catch(failWith);
 
   let run: RunState | null;
   try {

@@ -12,6 +12,8 @@ import { ModelVersion } from '../model-versions/model-version.type';
 import { modelById } from '../models/model.loaders';
 import { Model } from '../models/model.type';
 import { pubSubOf } from '../schema-pub-sub';
+import { isDatabaseUnavailable } from '../../infra/db/connection-errors';
+import { LISTEN_RECONNECTED_TOPIC } from '../../infra/events/pg-pubsub';
 import { openRunProgress, type RunProgressEvent } from './run-progress-stream';
 import { RunFilter, StartTrainingRunInput } from './run.input';
 import { epochsByRun, runById } from './run.loaders';
@@ -48,9 +50,10 @@ function subscribeRunProgress({ args, context, info }: SubscribeResolverData<unk
       subscribe: (topic, id) => pubSub.subscribe(topic, id),
       findRun: (id) => training.findRun(id),
       epochs: (id, after) => training.epochs(id, after),
+      reconnected: () => pubSub.subscribe(LISTEN_RECONNECTED_TOPIC),
     },
     runId,
-    { afterEpoch },
+    { afterEpoch, isTransient: isDatabaseUnavailable },
   );
 }
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { migrationsDir } from '../../config/paths';
 import { logger } from '../logger';
+import { CONNECTION_TIMEOUT_MS } from './connection-errors';
 
 /**
  * Applies `prisma/migrations/<name>/migration.sql` without Prisma's native engine, recording each in
@@ -98,12 +99,22 @@ async function readApplied(client: Client): Promise<AppliedRow[]> {
 }
 
 /**
+ * A client that fails fast when the database is away; a connection lost between queries surfaces
+ * on the next query (an `'error'` event without a listener would crash the process).
+ */
+function connectedClient(databaseUrl: string): Client {
+  const client = new Client({ connectionString: databaseUrl, connectionTimeoutMillis: CONNECTION_TIMEOUT_MS });
+  client.on('error', () => undefined);
+  return client;
+}
+
+/**
  * Applies every pending migration in name order, each in its own transaction, under Prisma's advisory lock.
  * @throws MigrationError when history is inconsistent or a migration fails (the failure is recorded).
  */
 export async function migrate(databaseUrl: string, migrationsDir = DEFAULT_MIGRATIONS_DIR): Promise<MigrationResult> {
   const files = await readMigrationFiles(migrationsDir);
-  const client = new Client({ connectionString: databaseUrl });
+  const client = connectedClient(databaseUrl);
   await client.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [PRISMA_MIGRATE_LOCK_KEY]);
@@ -157,7 +168,7 @@ export interface MigrationStatus {
 /** Whether every migration on disk is applied (used by /readyz). Throws like `migrate` on a broken history. */
 export async function migrationStatus(databaseUrl: string, migrationsDir = DEFAULT_MIGRATIONS_DIR): Promise<MigrationStatus> {
   const files = await readMigrationFiles(migrationsDir);
-  const client = new Client({ connectionString: databaseUrl });
+  const client = connectedClient(databaseUrl);
   await client.connect();
   try {
     const exists = await client.query(`SELECT to_regclass('"_prisma_migrations"') AS t`);

@@ -1,10 +1,19 @@
 import { createPubSub, Repeater, type PubSub as LocalPubSub } from '@graphql-yoga/subscription';
-import { Client, Pool } from 'pg';
+import { Client, type Pool } from 'pg';
+import { CONNECTION_TIMEOUT_MS, connectionErrorSummary } from '../db/connection-errors';
+import { createPgPool } from '../db/pg-pool';
 import type { PubSub } from 'type-graphql';
 import { logger as rootLogger, type Logger } from '../logger';
 
 /** The one NOTIFY channel every mlplane process publishes on and every API process LISTENs to. */
 export const EVENTS_CHANNEL = 'mlplane_events';
+
+/**
+ * A local-only topic: each time a lost LISTEN connection is re-established, its subscribers get one
+ * `null` event, so streams that replay from the database re-read what they may have missed. (`$` is
+ * not allowed in published topics, so no NOTIFY can forge it.)
+ */
+export const LISTEN_RECONNECTED_TOPIC = '$listen.reconnected';
 
 /** PostgreSQL refuses NOTIFY payloads of 8000 bytes or more; an encoded event must stay below. */
 export const MAX_EVENT_BYTES = 7999;
@@ -158,7 +167,8 @@ export interface PgPubSubOptions {
  * A subscription to `(topic)` receives every event of that topic, with or without an id; one to
  * `(topic, id)` only the events published with that id. Events published while the LISTEN
  * connection is being re-established are not delivered (NOTIFY is not stored): subscriptions that
- * must not miss anything replay from the database after a cursor.
+ * must not miss anything replay from the database after a cursor, and re-read when
+ * {@link LISTEN_RECONNECTED_TOPIC} fires.
  */
 export class PgPubSub implements PubSub {
   private readonly log: Logger;
@@ -179,11 +189,7 @@ export class PgPubSub implements PubSub {
       this.log.warn({ err: error, routingKey: type }, 'a subscriber fell behind; event dropped for it'),
     );
     this.local = createPubSub<Record<string, [unknown]>>({ eventTarget: this.target });
-    this.pool = new Pool({ connectionString: options.connectionString, max: 2 });
-    // pg's Pool.end() resolves before its sockets have closed; errors after close() are expected.
-    this.pool.on('error', (error) => {
-      if (!this.closing) this.log.warn({ err: error }, 'idle publish connection failed');
-    });
+    this.pool = createPgPool(options.connectionString, 2, this.log, 'mlplane-events-publish');
     this.closed = new Promise((resolve) => (this.markClosed = resolve));
   }
 
@@ -244,6 +250,7 @@ export class PgPubSub implements PubSub {
       connectionString: this.options.connectionString,
       application_name: 'mlplane-events-listener',
       keepAlive: true,
+      connectionTimeoutMillis: CONNECTION_TIMEOUT_MS,
     });
     client.on('notification', (message) => {
       if (message.channel === EVENTS_CHANNEL) this.dispatch(message.payload);
@@ -294,7 +301,7 @@ export class PgPubSub implements PubSub {
     if (client !== this.listener || this.closing) return;
     this.listener = undefined;
     clearInterval(this.probeTimer);
-    this.log.warn({ err: error }, 'LISTEN connection lost; events published until it is back are not delivered here');
+    this.log.warn({ error: error === undefined ? undefined : connectionErrorSummary(error) }, 'LISTEN connection lost; events published until it is back are not delivered here');
     client.removeAllListeners('notification');
     client.on('error', () => undefined);
     this.scheduleReconnect();
@@ -308,7 +315,9 @@ export class PgPubSub implements PubSub {
     this.reconnectTimer = setTimeout(() => {
       this.connectListener().then(
         () => {
-          if (this.listener) this.log.info('LISTEN connection re-established');
+          if (!this.listener) return;
+          this.log.info('LISTEN connection re-established');
+          this.local.publish(LISTEN_RECONNECTED_TOPIC, null);
         },
         (error: unknown) => {
           this.log.warn({ err: error, attempt: this.reconnectAttempts }, 'reconnecting the LISTEN connection failed');

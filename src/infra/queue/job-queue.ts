@@ -14,6 +14,7 @@
  */
 import { Client } from 'pg';
 import PgBoss from 'pg-boss';
+import { CONNECTION_TIMEOUT_MS } from '../db/connection-errors';
 import { publishEvent } from '../events/pg-pubsub';
 import { logger as rootLogger, type Logger } from '../logger';
 
@@ -115,14 +116,18 @@ export class JobQueue {
   constructor(private readonly options: JobQueueOptions) {
     this.schema = options.schema ?? 'pgboss';
     this.log = (options.logger ?? rootLogger).child({ component: 'job-queue' });
-    this.boss = new PgBoss({
+    // pg-boss hands these to its node-postgres Pool (its typings omit the pool's own options).
+    const bossConfig = {
       connectionString: options.connectionString,
       schema: this.schema,
       max: options.poolSize ?? 4,
       application_name: 'mlplane-jobs',
+      // Fail fast while the database is away: the fetch loop logs and polls again.
+      connectionTimeoutMillis: CONNECTION_TIMEOUT_MS,
       // Cron scheduling is unused; its timekeeper would only add queries.
       schedule: false,
-    });
+    };
+    this.boss = new PgBoss(bossConfig);
     this.boss.on('error', (error) => this.log.warn({ err: error }, 'pg-boss reported an error'));
   }
 
@@ -131,7 +136,8 @@ export class JobQueue {
     await this.boss.start();
     // Processes starting together (replicas, tests) would deadlock in pg-boss's createQueue: take turns.
     // A session lock needs one connection, not the pool.
-    const lock = new Client({ connectionString: this.options.connectionString });
+    const lock = new Client({ connectionString: this.options.connectionString, connectionTimeoutMillis: CONNECTION_TIMEOUT_MS });
+    lock.on('error', (error) => this.log.warn({ err: error }, 'queue setup connection failed'));
     await lock.connect();
     await lock.query('SELECT pg_advisory_lock($1)', [QUEUE_SETUP_LOCK_KEY]);
     try {

@@ -107,7 +107,11 @@ export class DriftMonitor {
   start(): void {
     if (this.timer) return;
     this.timer = setInterval(() => {
-      if (!this.ticking) this.ticking = this.tick().finally(() => (this.ticking = null));
+      // A tick that fails (the database is away) is logged; the next tick tries again.
+      if (!this.ticking)
+        this.ticking = this.tick()
+          .catch((error: unknown) => logger.warn({ err: error }, 'drift monitor tick failed'))
+          .finally(() => (this.ticking = null));
     }, this.tickMs);
     this.timer.unref();
   }

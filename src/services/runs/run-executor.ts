@@ -14,12 +14,17 @@
  *    SUCCEEDED with the outcome's summary, running the outcome's `finalize` in the same
  *    transaction. Every end goes through a guarded update held by this worker's id.
  *
+ * 5. While the database is away, recording an epoch and ending the run wait for it (retrying with
+ *    backoff, up to `databaseWaitMs`) instead of failing the run; heartbeats that fail meanwhile are
+ *    logged. An outage longer than the reaper's staleness window lets the reaper re-queue the run.
+ *
  * Heartbeats, events and flag reads need the event loop to turn: `execute` must yield to it
  * (e.g. `await new Promise(setImmediate)` between batches) at least every few seconds.
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { TerminalRunStatus } from '../../domain/runs/run-status';
+import { retryWhileUnavailable } from '../../infra/db/connection-errors';
 import { followEvents, type EventSubscriber, type JobHandler, type RunJobData } from '../../infra/queue/job-queue';
 import { logger as rootLogger, type Logger } from '../../infra/logger';
 import type { EpochMetrics, Run, RunStore, TransactionClient } from './run-store';
@@ -63,6 +68,11 @@ export interface RunExecutorOptions {
   heartbeatIntervalMs?: number;
   /** Least time between two reads of the cancel flag triggered by `shouldStop()`. @default 250 */
   cancelPollIntervalMs?: number;
+  /**
+   * How long recording an epoch or ending the run waits for a database that is away before it
+   * fails (training pauses meanwhile). @default 60000
+   */
+  databaseWaitMs?: number;
   logger?: Logger;
 }
 
@@ -131,7 +141,7 @@ export class RunExecutor {
   }
 
   private async finish(handle: RunHandle, log: Logger, result: { outcome: RunOutcome } | { failure: unknown }): Promise<ExecutionResult> {
-    const { store } = this.options;
+    const store = waitingStore(this.options.store, this.options.databaseWaitMs, log);
     const runId = handle.run.id;
     const state = handle.lost ? null : await store.cancelState(runId, this.workerId);
     if (!state) {
@@ -215,7 +225,7 @@ class RunHandle {
       logger: log,
       shouldStop: () => this.shouldStop(),
       recordEpoch: (epoch, metrics, elapsedMs, samplesPerSecond) =>
-        options.store.recordEpoch({ runId: run.id, workerId, epoch, metrics, elapsedMs, samplesPerSecond }),
+        waitingStore(options.store, options.databaseWaitMs, log).recordEpoch({ runId: run.id, workerId, epoch, metrics, elapsedMs, samplesPerSecond }),
     };
   }
 
@@ -271,6 +281,22 @@ class RunHandle {
       this.controller.abort(new Error('run cancelled'));
     }
   }
+}
+
+/** The store calls that end or record a run, each retried while the database is unavailable. */
+function waitingStore(store: RunStore, maxWaitMs: number | undefined, log: Logger): Pick<RunStore, 'cancelState' | 'finishRun' | 'recordEpoch'> {
+  const wait = <T>(what: string, operation: () => Promise<T>): Promise<T> =>
+    retryWhileUnavailable(operation, {
+      maxWaitMs: maxWaitMs ?? 60_000,
+      onRetry: (error, attempt) => {
+        if (attempt === 1) log.warn({ err: error, what }, 'database unavailable; waiting for it');
+      },
+    });
+  return {
+    cancelState: (...args) => wait('reading the cancel flag', () => store.cancelState(...args)),
+    finishRun: (...args) => wait('ending the run', () => store.finishRun(...args)),
+    recordEpoch: (...args) => wait('recording an epoch', () => store.recordEpoch(...args)),
+  };
 }
 
 function errorText(error: unknown): string {

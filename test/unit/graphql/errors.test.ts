@@ -75,6 +75,22 @@ describe('formatGraphQLError', () => {
     expect(lines).toEqual([]);
   });
 
+  it('turns a lost or unreachable database into SERVICE_UNAVAILABLE, logged at warn, not as a bug', () => {
+    const { scope, lines } = capture();
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const prismaWrapped = Object.assign(new Error('driver adapter error'), { name: 'DriverAdapterError', cause: { kind: 'ConnectionClosed' } });
+    const terminated = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+    for (const cause of [refused, prismaWrapped, terminated, new Error('timeout exceeded when trying to connect')]) {
+      const formatted = formatGraphQLError(thrownByResolver(cause), scope);
+      expect(formatted.extensions).toEqual({ code: 'SERVICE_UNAVAILABLE', requestId: 'req-7' });
+      expect(formatted.message).toBe('The database is unavailable; retry shortly (request id req-7)');
+    }
+    expect(lines.map((line) => line.level)).toEqual([40, 40, 40, 40]);
+    // A query that is wrong is not an outage.
+    const syntax = Object.assign(new Error('syntax error at or near "SELEC"'), { code: '42601' });
+    expect(formatGraphQLError(thrownByResolver(syntax), scope).extensions?.code).toBe('INTERNAL_SERVER_ERROR');
+  });
+
   it('masks anything else with the request id and logs it with its stack', () => {
     const { scope, lines } = capture();
     const secret = new Error('password=hunter2');

@@ -37,11 +37,24 @@ class MemoryRun implements RunProgressSource {
   duringEpochRead: (() => void) | undefined;
   private clock = 2_000;
 
+  /** When set, reads fail with it (the database is away). */
+  failure: Error | undefined;
+
   subscribe(topic: 'runEpoch' | 'runUpdated', runId: string): AsyncIterable<unknown> {
     return this.pubSub.subscribe(topic, runId);
   }
 
+  reconnected(): AsyncIterable<unknown> {
+    return this.pubSub.subscribe('reconnected', RUN);
+  }
+
+  /** The live connection came back (events published meanwhile were lost). */
+  reconnect(): void {
+    this.pubSub.publish('reconnected', RUN, null);
+  }
+
   async findRun(): Promise<RunState | null> {
+    if (this.failure) throw this.failure;
     return this.state && { ...this.state };
   }
 
@@ -99,7 +112,7 @@ describe('openRunProgress', () => {
       run.record(4, 0.6);
     };
     const stream = await openRunProgress(run, RUN, { afterEpoch: 1 });
-    expect(run.target.listeners).toBe(2);
+    expect(run.target.listeners).toBe(3); // epochs, status, reconnects
     expect(await take(stream, 4)).toEqual(['E2:0.8', 'E3:0.7', 'S:RUNNING', 'E4:0.6']);
     run.record(5, 0.5);
     run.record(5, 0.5);
@@ -129,6 +142,34 @@ describe('openRunProgress', () => {
     expect(await take(stream, 2)).toEqual(['E1:0.9', 'S:FAILED']);
     expect((await stream.next()).done).toBe(true);
     expect(run.target.listeners).toBe(0);
+  });
+
+  it('re-reads at once when the live connection is re-established, and stays open through transient read failures', async () => {
+    const run = new MemoryRun();
+    const outage = new Error('connect ECONNREFUSED');
+    const stream = await openRunProgress(run, RUN, { refreshIntervalMs: 10, isTransient: (error) => error === outage });
+    expect(await take(stream, 1)).toEqual(['S:RUNNING']);
+    // The database goes away: periodic refreshes fail, the stream stays open.
+    run.failure = outage;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // It comes back; epochs were stored while the events were lost; the connection is re-established.
+    run.failure = undefined;
+    run.record(1, 0.9, { lost: true });
+    run.record(2, 0.8, { lost: true });
+    run.reconnect();
+    expect(await take(stream, 2)).toEqual(['E1:0.9', 'E2:0.8']);
+    run.record(3, 0.7);
+    expect(await take(stream, 1)).toEqual(['E3:0.7']);
+    await stream.return!();
+    expect(run.target.listeners).toBe(0);
+  });
+
+  it('ends with the error when a read fails for a reason that is not transient', async () => {
+    const run = new MemoryRun();
+    const stream = await openRunProgress(run, RUN, { refreshIntervalMs: 10, isTransient: () => false });
+    expect(await take(stream, 1)).toEqual(['S:RUNNING']);
+    run.failure = new Error('bug');
+    await expect(stream.next()).rejects.toThrow('bug');
   });
 
   it('replays a finished run and completes without waiting for events', async () => {
@@ -196,7 +237,7 @@ describe('openRunProgress', () => {
     expect(await take(stream, 1)).toEqual(['S:RUNNING']);
     const pending = stream.next();
     await tick();
-    expect(run.target.listeners).toBe(2);
+    expect(run.target.listeners).toBe(3); // epochs, status, reconnects
     await stream.return!();
     expect(run.target.listeners).toBe(0);
     await expect(pending).resolves.toEqual({ done: true, value: undefined });
