@@ -103,6 +103,13 @@ describe('parseCsv', () => {
       expectValidationError(() => parseCsv(overDefault), { field: 'input.csv' }, /104857601 bytes, over the limit of 104857600 bytes/);
     });
 
+    it('rejects a NUL or a lone surrogate in a cell or a column name, naming its row and column', () => {
+      expectValidationError(() => parseCsv('a,b\n1,2\n3,x\u0000y\n'), { field: 'input.csv', row: 2, column: 'b' }, /Data row 2, column 'b', contains a NUL character/);
+      expectValidationError(() => parseCsv('a,"b\uD800"\n1,2\n'), { field: 'input.csv', row: 0, index: 1 }, /Header column 2 contains a lone UTF-16 surrogate \(U\+D800\)/);
+      expectValidationError(() => parseCsv('a,b\n"\uDFFF",2\n'), { field: 'input.csv', row: 1, column: 'a' }, /lone UTF-16 surrogate/);
+      expect(parseCsv('a,b\n🔑,é\n').cells).toEqual([['🔑'], ['é']]);
+    });
+
     it('rejects more columns than the limit, and by default over 1,000', () => {
       expect(parseCsv('a,b,c\n1,2,3\n', { maxColumns: 3 }).header).toHaveLength(3);
       expectValidationError(() => parseCsv('a,b,c\n1,2,3\n', { maxColumns: 2 }), { field: 'input.csv', row: 0 }, /3 columns, over the limit of 2/);
