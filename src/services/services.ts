@@ -47,7 +47,8 @@ export function createDomainServices({ prisma, events, queue, config }: ServiceD
   const deployments = new DeploymentService(prisma, events, models, modelVersions);
   const predictions = new PredictionService(prisma, deployments, modelVersions);
   const driftMonitor = new DriftMonitor(prisma, events, datasets, (id) => predictions.models.get(id));
-  predictions.afterLog = (deploymentId, count) => driftMonitor.notePredictions(deploymentId, count);
+  predictions.afterLog = (deploymentId, count, createdAt) => driftMonitor.notePredictions(deploymentId, count, createdAt);
+  driftMonitor.pendingSince = () => predictions.log.oldestPending();
   const alerts = new AlertService(prisma, events);
   new AutoRollback(prisma, deployments).attach(alerts);
   const performance = new PerformanceService(prisma);
