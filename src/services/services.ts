@@ -41,7 +41,7 @@ export interface ServiceDependencies {
 
 export function createDomainServices({ prisma, events, queue, config }: ServiceDependencies): DomainServices {
   const datasets = new DatasetService(prisma, events, { maxBytes: config.maxDatasetBytes, maxColumns: config.maxDatasetColumns });
-  const models = new ModelService(prisma, events, datasets);
+  const models = new ModelService(prisma, events, datasets, { maxParameters: config.maxModelParameters, memoryBytes: config.workerMemoryLimitMb * 1024 * 1024 });
   const runStore = new RunStore(prisma, events);
   const modelVersions = new ModelVersionService(prisma, datasets);
   const deployments = new DeploymentService(prisma, events, models, modelVersions);

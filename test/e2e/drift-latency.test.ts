@@ -31,7 +31,7 @@ describe('drift reports as soon as a window is full', () => {
     trained = await trainVersions(prisma, server.services, { name: 'bc', csv: fixtureCsv('breast_cancer'), labelColumn: 'benign', seeds: [5], epochs: 2 });
     const [header, ...lines] = fixtureCsv('breast_cancer').trim().split(/\r?\n/);
     const names = header.split(',');
-    const rows = lines.map((line) => Object.fromEntries(line.split(',').map((cell, i) => [names[i], Number(cell)]).filter(([name]) => name !== 'benign')));
+    const rows = lines.map((line): Record<string, number> => Object.fromEntries(line.split(',').map((cell, i) => [names[i], Number(cell)] as const).filter(([name]) => name !== 'benign')));
     // Every feature far above its range: every window drifts.
     drifted = Array.from({ length: WINDOW }, (_, i) => Object.fromEntries(Object.entries(rows[i % rows.length]).map(([name, value]) => [name, value * 3 + 10])));
   }, 120_000);
