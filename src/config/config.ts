@@ -12,6 +12,8 @@ export interface Config {
   dataDir: string;
   maxDatasetBytes: number;
   maxDatasetColumns: number;
+  /** Largest JSON request body (GraphQL over HTTP); larger CSVs use the upload endpoint. */
+  maxJsonBodyBytes: number;
   /** Most parameters a model may have (`MLPLANE_MAX_MODEL_PARAMETERS`). */
   maxModelParameters: number;
   /** Memory a worker may use; models that would need more are refused, runs that use more fail (`MLPLANE_WORKER_MEMORY_LIMIT_MB`). */
@@ -46,6 +48,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(env.MLPLANE_DATA_DIR || '.mlplane'),
     maxDatasetBytes: intFromEnv(env, 'MLPLANE_MAX_DATASET_BYTES', 100 * 1024 * 1024),
     maxDatasetColumns: intFromEnv(env, 'MLPLANE_MAX_DATASET_COLUMNS', 1000),
+    maxJsonBodyBytes: intFromEnv(env, 'MLPLANE_MAX_JSON_BODY_BYTES', 8 * 1024 * 1024),
     maxModelParameters: intFromEnv(env, 'MLPLANE_MAX_MODEL_PARAMETERS', DEFAULT_MAX_MODEL_PARAMETERS),
     workerMemoryLimitMb: intFromEnv(env, 'MLPLANE_WORKER_MEMORY_LIMIT_MB', defaultWorkerMemoryMb()),
     tensorboardDir: env.MLPLANE_TENSORBOARD_DIR || undefined,
