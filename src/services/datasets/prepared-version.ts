@@ -6,20 +6,13 @@
  */
 import { gzipSync } from 'node:zlib';
 import { encodeDataTable } from '../../domain/datasets/columnar-codec';
-import { ingestCsv, type IngestCsvInput, type IngestedColumn } from '../../domain/datasets/dataset-ingest';
-import type { Task } from '../../domain/datasets/label-rules';
+import { ingestCsv, type IngestCsvInput, type IngestedDataset } from '../../domain/datasets/dataset-ingest';
 
 /** The ingest's settings (everything of `ingestCsv`'s input but the text). */
 export type IngestOptions = Omit<IngestCsvInput, 'csv'>;
 
 /** A dataset version ready to be written; every field survives a structured clone (worker threads). */
-export interface PreparedVersion {
-  columns: IngestedColumn[];
-  task: Task;
-  labelClasses?: string[];
-  contentHash: string;
-  referenceRowIndices: number[];
-  rowCount: number;
+export interface PreparedVersion extends Omit<IngestedDataset, 'table'> {
   sizeBytes: number;
   /** One encoded single-column table per column, in CSV order. */
   encodedColumns: Uint8Array<ArrayBuffer>[];
@@ -28,16 +21,11 @@ export interface PreparedVersion {
 
 /** @throws ValidationError for every rejection of `ingestCsv`. */
 export function prepareVersion(csv: string, options: IngestOptions): PreparedVersion {
-  const ingested = ingestCsv({ ...options, csv });
+  const { table, ...ingested } = ingestCsv({ ...options, csv });
   return {
-    columns: ingested.columns,
-    task: ingested.task,
-    ...(ingested.labelClasses ? { labelClasses: ingested.labelClasses } : {}),
-    contentHash: ingested.contentHash,
-    referenceRowIndices: ingested.referenceRowIndices,
-    rowCount: ingested.rowCount,
+    ...ingested,
     sizeBytes: Buffer.byteLength(csv, 'utf8'),
-    encodedColumns: ingested.table.columns.map((column) => new Uint8Array(encodeDataTable({ rowCount: ingested.table.rowCount, columns: [column] }))),
+    encodedColumns: table.columns.map((column) => new Uint8Array(encodeDataTable({ rowCount: table.rowCount, columns: [column] }))),
     sourceCsvGzip: new Uint8Array(gzipSync(csv)),
   };
 }
