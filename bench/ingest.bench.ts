@@ -228,7 +228,11 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
   } finally {
-    child?.kill('SIGTERM');
+    if (child && child.exitCode === null) {
+      const exited = new Promise((resolve) => child!.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
     rmSync(file, { force: true });
     await prisma.$disconnect();
     await db.close();

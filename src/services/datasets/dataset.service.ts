@@ -218,9 +218,11 @@ export class DatasetService {
         labelClasses: ingested.labelClasses ?? undefined,
       },
     });
-    await tx.datasetVersionColumn.createMany({
-      data: ingested.encodedColumns.map((encoded, position) => ({ datasetVersionId: row.id, position, name: ingested.columns[position].name, encoded })),
-    });
+    // One statement per column: serializing a large version's bytes in a single statement would hold
+    // the event loop for seconds; per column, each pause is a fraction of that.
+    for (const [position, encoded] of ingested.encodedColumns.entries()) {
+      await tx.datasetVersionColumn.create({ data: { datasetVersionId: row.id, position, name: ingested.columns[position].name, encoded } });
+    }
     await tx.datasetVersionData.create({
       data: {
         datasetVersionId: row.id,

@@ -110,6 +110,8 @@ export const COMMIT_GRACE_MS = 250;
  * several values of a few megabytes move through node-postgres faster than one of tens.
  */
 const READ_STATEMENTS = 4;
+/** Most requests a deployment's trigger remembers between two successful checks. */
+const MAX_UNCOVERED_NOTES = 10_000;
 
 /** Finds due windows, tests them, stores and pushes the reports, and raises or clears drift alerts. */
 export class DriftMonitor {
@@ -167,6 +169,8 @@ export class DriftMonitor {
     const trigger = this.triggerOf(deploymentId);
     trigger.uncovered.push({ at: stampedAt.getTime(), count });
     trigger.uncoveredCount += count;
+    // While checks keep failing nothing is covered: remember the newest notes only.
+    if (trigger.uncovered.length > MAX_UNCOVERED_NOTES) trigger.uncovered.shift();
     this.schedule(deploymentId, trigger);
   }
 
