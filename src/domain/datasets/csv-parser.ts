@@ -5,6 +5,7 @@
 
 import { CsvError, parse } from 'csv-parse/sync';
 import { findUnstorableCharacter } from '../common/storable-text';
+import { CellColumn } from './cell-column';
 import { ValidationError } from '../errors';
 
 /** Input field the CSV text arrives in; every parse error points at it. */
@@ -26,8 +27,8 @@ export interface CsvLimits {
 /** A parsed CSV: column names and, per column, one raw (trimmed) string per data row. */
 export interface ParsedCsv {
   header: string[];
-  /** `cells[c][r]` is the value of column `c` in data row `r + 1`. */
-  cells: string[][];
+  /** `cells[c].at(r)` is the value of column `c` in data row `r + 1` (stored compactly). */
+  cells: CellColumn[];
   rowCount: number;
 }
 
@@ -57,7 +58,7 @@ export function parseCsv(text: string, limits: CsvLimits = {}): ParsedCsv {
   }
 
   let header: string[] | undefined;
-  let cells: string[][] = [];
+  let cells: CellColumn[] = [];
   let rowCount = 0;
   // One scan of the whole text; when it finds something, the record holding that byte names the row and column.
   const unstorable = findUnstorableCharacter(text);
@@ -67,7 +68,7 @@ export function parseCsv(text: string, limits: CsvLimits = {}): ParsedCsv {
     if (unstorable && bytesRead > unstorableByte) throw unstorableCellError(record, header, rowCount + (header === undefined ? 0 : 1), unstorable.reason);
     if (header === undefined) {
       header = checkHeader(record, maxColumns);
-      cells = header.map(() => []);
+      cells = header.map(() => new CellColumn());
       return;
     }
     const row = rowCount + 1;
