@@ -15,6 +15,7 @@ import { NotifyEventPublisher } from '../infra/events/notify-event-publisher';
 import { createPgPubSub, type PgPubSub } from '../infra/events/pg-pubsub';
 import { JobQueue } from '../infra/queue/job-queue';
 import type { Logger } from '../infra/logger';
+import { datasetUploadRouter } from '../http/dataset-upload.router';
 import { backendInfo } from '../ml/tf-backend';
 import { WebhookDispatcher } from '../services/alerts/webhook-dispatcher';
 import { createDomainServices } from '../services/services';
@@ -63,8 +64,9 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
     logger.warn({ backend: backend.active, reason: backend.reason }, 'native TensorFlow backend unavailable: running on the pure-JS cpu backend');
   }
 
+  const events = new NotifyEventPublisher(publishPool);
   const services: Services = {
-    ...createDomainServices({ prisma, events: new NotifyEventPublisher(publishPool), queue, config }),
+    ...createDomainServices({ prisma, events, queue, config }),
     health: {
       version: packageVersion,
       databaseReachable: () => prisma.$queryRaw`SELECT 1`.then(() => true, () => false),
@@ -88,6 +90,8 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
     logger,
     shutdownGraceMs: options.shutdownGraceMs ?? config.shutdownGraceSeconds * 1000,
     slowSubscriberMs: config.wsSlowSubscriberSeconds * 1000,
+    bodyLimitBytes: config.maxJsonBodyBytes,
+    routers: [datasetUploadRouter({ datasets: services.datasets, events, maxBytes: config.maxDatasetBytes, logger })],
   });
   services.driftMonitor.start();
   // Alert webhooks are sent from API processes; deliveries are claimed row by row, so several can run.

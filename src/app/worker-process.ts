@@ -42,14 +42,31 @@ export async function runWorkerProcess(config: Config, onShutdownSignal: (stop: 
   });
   await queue.work(
     RUN_QUEUES.TRAINING,
-    executor.jobHandler(createTrainingJob({ datasets: services.datasets, models: services.models, events, tensorboardDir: config.tensorboardDir })),
+    executor.jobHandler(
+      createTrainingJob({
+        datasets: services.datasets,
+        models: services.models,
+        events,
+        tensorboardDir: config.tensorboardDir,
+        memoryLimitBytes: config.workerMemoryLimitMb * 1024 * 1024,
+      }),
+    ),
     { concurrency: 1 },
   );
   // A study's coordinator mostly waits on its trials, so several fit beside the trials' training.
   await queue.work(RUN_QUEUES.OPTIMIZATION, executor.jobHandler(createStudyJob({ prisma, optimization: services.optimization, events: pubSub })), { concurrency: 8 });
   await queue.work(
     RUN_QUEUES.TRIAL,
-    executor.jobHandler(createTrialJob({ prisma, datasets: services.datasets, models: services.models, events, tensorboardDir: config.tensorboardDir })),
+    executor.jobHandler(
+      createTrialJob({
+        prisma,
+        datasets: services.datasets,
+        models: services.models,
+        events,
+        tensorboardDir: config.tensorboardDir,
+        memoryLimitBytes: config.workerMemoryLimitMb * 1024 * 1024,
+      }),
+    ),
     { concurrency: 1 },
   );
   reaper.start();

@@ -1,4 +1,6 @@
+import os from 'node:os';
 import path from 'node:path';
+import { DEFAULT_MAX_MODEL_PARAMETERS } from '../domain/models/model-size';
 
 /** Typed configuration, read from the environment once. Every variable is documented in the README. */
 export interface Config {
@@ -10,6 +12,12 @@ export interface Config {
   dataDir: string;
   maxDatasetBytes: number;
   maxDatasetColumns: number;
+  /** Largest JSON request body (GraphQL over HTTP); larger CSVs use the upload endpoint. */
+  maxJsonBodyBytes: number;
+  /** Most parameters a model may have (`MLPLANE_MAX_MODEL_PARAMETERS`). */
+  maxModelParameters: number;
+  /** Memory a worker may use; models that would need more are refused, runs that use more fail (`MLPLANE_WORKER_MEMORY_LIMIT_MB`). */
+  workerMemoryLimitMb: number;
   tensorboardDir: string | undefined;
   /** Seconds a SIGTERM waits for in-flight requests (API) or running jobs (worker). */
   shutdownGraceSeconds: number;
@@ -29,6 +37,11 @@ function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): num
   return value;
 }
 
+/** Half the machine's memory (the API, PostgreSQL and the OS share the rest), at most 16 GiB. */
+function defaultWorkerMemoryMb(): number {
+  return Math.min(16 * 1024, Math.floor(os.totalmem() / 2 / (1024 * 1024)));
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     databaseUrl: env.DATABASE_URL || undefined,
@@ -37,6 +50,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(env.MLPLANE_DATA_DIR || '.mlplane'),
     maxDatasetBytes: intFromEnv(env, 'MLPLANE_MAX_DATASET_BYTES', 100 * 1024 * 1024),
     maxDatasetColumns: intFromEnv(env, 'MLPLANE_MAX_DATASET_COLUMNS', 1000),
+    maxJsonBodyBytes: intFromEnv(env, 'MLPLANE_MAX_JSON_BODY_BYTES', 8 * 1024 * 1024),
+    maxModelParameters: intFromEnv(env, 'MLPLANE_MAX_MODEL_PARAMETERS', DEFAULT_MAX_MODEL_PARAMETERS),
+    workerMemoryLimitMb: intFromEnv(env, 'MLPLANE_WORKER_MEMORY_LIMIT_MB', defaultWorkerMemoryMb()),
     tensorboardDir: env.MLPLANE_TENSORBOARD_DIR || undefined,
     shutdownGraceSeconds: intFromEnv(env, 'MLPLANE_SHUTDOWN_GRACE_SECONDS', 8),
     wsSlowSubscriberSeconds: Math.max(1, intFromEnv(env, 'MLPLANE_WS_SLOW_SUBSCRIBER_SECONDS', 10)),

@@ -60,6 +60,9 @@ const PASS_THROUGH_CODES: ReadonlySet<string> = new Set<PublicErrorCode>([
   'PERSISTED_QUERY_NOT_SUPPORTED',
 ]);
 
+/** Codes that say the server, not the request, failed. */
+const SERVER_FAULT_CODES: ReadonlySet<string> = new Set(['INTERNAL_SERVER_ERROR', 'SERVICE_UNAVAILABLE']);
+
 /** Who asked: masked errors name the request id, and are logged with it. */
 export interface ErrorScope {
   requestId: string;
@@ -168,6 +171,19 @@ function mapError(error: unknown, scope: ErrorScope): GraphQLFormattedError {
     return { message: carrier.message, ...placement(error), extensions };
   }
   return masked(error, cause, scope);
+}
+
+/**
+ * Whether a client receiving `error` would see a server fault (INTERNAL_SERVER_ERROR, or a
+ * SERVICE_UNAVAILABLE outage): not a domain error, not a request error with a client code. Only
+ * these count toward ERROR_RATE, so bad input can never raise it or roll a deployment back.
+ */
+export function isServerFault(error: unknown): boolean {
+  const cause = rootCause(error);
+  if (cause instanceof DomainError) return SERVER_FAULT_CODES.has(cause.code);
+  if (cause instanceof ArgumentValidationError || cause instanceof AuthenticationError || cause instanceof AuthorizationError) return false;
+  const code = publicCodeOf(error) ?? publicCodeOf(cause);
+  return code === undefined || SERVER_FAULT_CODES.has(code);
 }
 
 /**

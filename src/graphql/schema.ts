@@ -5,6 +5,7 @@ import { getNamedType, lexicographicSortSchema, printSchema, type GraphQLResolve
 import { buildSchema, getMetadataStorage, type NonEmptyArray, type PubSub, type ValidatorFn } from 'type-graphql';
 import { ValidationError } from '../domain/errors';
 import { firstViolation } from './errors';
+import { checkArgumentValues } from './input-values';
 import { resolvers as mlplaneResolvers } from './resolvers';
 import { bindPubSub } from './schema-pub-sub';
 
@@ -24,8 +25,10 @@ function argumentName(argType: Parameters<ValidatorFn>[1], info: GraphQLResolveI
  * Runs the class-validator rules declared on input classes and throws the first violation as a
  * domain `ValidationError` carrying its field path, so it reaches clients as BAD_USER_INPUT with
  * `extensions.field`. Properties GraphQL left out are skipped (its non-null checks cover them).
+ * First, every argument value is checked for text and numbers PostgreSQL could refuse (`input-values.ts`).
  */
-const validateInput: ValidatorFn = async (argValue, argType, { info }) => {
+const validateInput: ValidatorFn = async (argValue, argType, { args, info }) => {
+  checkArgumentValues(args, info);
   if (argValue === null || typeof argValue !== 'object') return;
   const name = argumentName(argType, info) ?? '';
   const items: [string, unknown][] = Array.isArray(argValue)

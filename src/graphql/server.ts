@@ -42,11 +42,14 @@ export interface ApiServerOptions {
   /** Overrides of {@link DEFAULT_QUERY_LIMITS}. */
   limits?: Partial<QueryLimits>;
   /**
-   * Largest JSON body accepted. Datasets arrive as CSV text inside the body, and JSON escaping can
-   * double a CSV's size, so keep it above twice `MLPLANE_MAX_DATASET_BYTES`.
-   * @default 210 MiB (twice the 100 MiB dataset default, plus room for the rest of the request)
+   * Largest JSON body accepted (`MLPLANE_MAX_JSON_BODY_BYTES`): refused from its Content-Length
+   * before reading, or once a chunked body passes it, so an oversize request costs at most this
+   * much memory. Larger CSVs go to the streaming upload endpoint.
+   * @default 8 MiB
    */
   bodyLimitBytes?: number;
+  /** HTTP routes served beside GraphQL (the dataset upload endpoint), mounted before it. */
+  routers?: express.Router[];
   /** How long `/readyz` waits for `readiness()` before answering 503. @default 3000 */
   readinessTimeoutMs?: number;
   /** A graphql-ws client whose oldest unread message is older than this has its socket closed. @default 10000 */
@@ -165,9 +168,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     res.type('html').send(graphiqlPage(GRAPHQL_PATH));
   });
 
+  for (const router of options.routers ?? []) app.use(router);
+
   app.use(
     GRAPHQL_PATH,
-    express.json({ limit: options.bodyLimitBytes ?? 210 * MiB }),
+    express.json({ limit: options.bodyLimitBytes ?? 8 * MiB }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) =>
         options.contextFactory({ requestId: res.locals.requestId as string, transport: 'http', headers: req.headers }),

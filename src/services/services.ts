@@ -41,13 +41,14 @@ export interface ServiceDependencies {
 
 export function createDomainServices({ prisma, events, queue, config }: ServiceDependencies): DomainServices {
   const datasets = new DatasetService(prisma, events, { maxBytes: config.maxDatasetBytes, maxColumns: config.maxDatasetColumns });
-  const models = new ModelService(prisma, events, datasets);
+  const models = new ModelService(prisma, events, datasets, { maxParameters: config.maxModelParameters, memoryBytes: config.workerMemoryLimitMb * 1024 * 1024 });
   const runStore = new RunStore(prisma, events);
   const modelVersions = new ModelVersionService(prisma, datasets);
   const deployments = new DeploymentService(prisma, events, models, modelVersions);
   const predictions = new PredictionService(prisma, deployments, modelVersions);
   const driftMonitor = new DriftMonitor(prisma, events, datasets, (id) => predictions.models.get(id));
-  predictions.afterLog = (deploymentId, count) => driftMonitor.notePredictions(deploymentId, count);
+  predictions.afterLog = (deploymentId, count, createdAt) => driftMonitor.notePredictions(deploymentId, count, createdAt);
+  driftMonitor.pendingSince = () => predictions.log.oldestPending();
   const alerts = new AlertService(prisma, events);
   new AutoRollback(prisma, deployments).attach(alerts);
   const performance = new PerformanceService(prisma);

@@ -4,7 +4,8 @@
  */
 
 import { ValidationError } from '../errors';
-import { CSV_FIELD, quoteValue, type ParsedCsv } from './csv-parser';
+import type { Cells } from './cell-column';
+import { CSV_FIELD, quoteValue } from './csv-parser';
 import type { CategoricalColumn, ColumnType, DataColumn, DataTable, NumericColumn } from './data-table';
 
 /** Input field of the per-column type overrides. */
@@ -67,7 +68,7 @@ export function isNonFiniteNumber(text: string): boolean {
  *   non-numeric value in a NUMERIC override, and naming the field `input.columnTypes.<name>` for an
  *   override of an unknown column or with a type other than NUMERIC or CATEGORICAL.
  */
-export function typeColumns(parsed: ParsedCsv, overrides: ColumnTypeOverrides = {}): DataTable {
+export function typeColumns(parsed: { header: string[]; rowCount: number; cells: readonly Cells[] }, overrides: ColumnTypeOverrides = {}): DataTable {
   checkOverrides(parsed.header, overrides);
   const columns = parsed.header.map((name, c) => typeColumn(name, parsed.cells[c], overrides[name]));
   return { rowCount: parsed.rowCount, columns };
@@ -92,7 +93,7 @@ function checkOverrides(header: string[], overrides: ColumnTypeOverrides): void 
   }
 }
 
-function typeColumn(name: string, cells: string[], override: ColumnType | undefined): DataColumn {
+function typeColumn(name: string, cells: Cells, override: ColumnType | undefined): DataColumn {
   if (override === 'CATEGORICAL') return toCategorical(name, cells);
   const numeric = toNumeric(name, cells, override === 'NUMERIC');
   return numeric ?? toCategorical(name, cells);
@@ -102,12 +103,12 @@ function typeColumn(name: string, cells: string[], override: ColumnType | undefi
  * Reads the column as numbers, or returns undefined when it is not numeric. Throws for a
  * non-finite number in an otherwise numeric column, and for any non-number when `required`.
  */
-function toNumeric(name: string, cells: string[], required: boolean): NumericColumn | undefined {
+function toNumeric(name: string, cells: Cells, required: boolean): NumericColumn | undefined {
   const values = new Float64Array(cells.length);
   let present = 0;
   let firstNonFinite = -1;
   for (let r = 0; r < cells.length; r++) {
-    const text = cells[r];
+    const text = cells.at(r)!;
     if (isMissingValue(text)) {
       values[r] = NaN;
       continue;
@@ -128,7 +129,7 @@ function toNumeric(name: string, cells: string[], required: boolean): NumericCol
       return undefined;
     }
   }
-  if (firstNonFinite >= 0) throw nonFiniteError(name, cells[firstNonFinite], firstNonFinite);
+  if (firstNonFinite >= 0) throw nonFiniteError(name, cells.at(firstNonFinite)!, firstNonFinite);
   if (present === 0 && !required) return undefined;
   return { name, type: 'NUMERIC', values };
 }
@@ -140,12 +141,12 @@ function nonFiniteError(name: string, text: string, index: number): ValidationEr
   );
 }
 
-function toCategorical(name: string, cells: string[]): CategoricalColumn {
+function toCategorical(name: string, cells: Cells): CategoricalColumn {
   const categories: string[] = [];
   const codeOf = new Map<string, number>();
   const codes = new Int32Array(cells.length);
   for (let r = 0; r < cells.length; r++) {
-    const text = cells[r];
+    const text = cells.at(r)!;
     if (isMissingValue(text)) {
       codes[r] = -1;
       continue;

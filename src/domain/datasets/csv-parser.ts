@@ -4,6 +4,8 @@
  */
 
 import { CsvError, parse } from 'csv-parse/sync';
+import { findUnstorableCharacter } from '../common/storable-text';
+import { CellColumn } from './cell-column';
 import { ValidationError } from '../errors';
 
 /** Input field the CSV text arrives in; every parse error points at it. */
@@ -25,8 +27,8 @@ export interface CsvLimits {
 /** A parsed CSV: column names and, per column, one raw (trimmed) string per data row. */
 export interface ParsedCsv {
   header: string[];
-  /** `cells[c][r]` is the value of column `c` in data row `r + 1`. */
-  cells: string[][];
+  /** `cells[c].at(r)` is the value of column `c` in data row `r + 1` (stored compactly). */
+  cells: CellColumn[];
   rowCount: number;
 }
 
@@ -43,7 +45,8 @@ export interface ParsedCsv {
  * @throws ValidationError (field `input.csv`) for: input over `maxBytes`; empty input; a header
  *   with no data rows; more than `maxColumns` columns; an empty (or all-space) or duplicate column name (row 0,
  *   `index` = 0-based column position); a row with a different number of fields than the header
- *   (row, and for a short row the first absent column); malformed quoting (row and line).
+ *   (row, and for a short row the first absent column); malformed quoting (row and line); a cell
+ *   or column name PostgreSQL cannot store as sent, a NUL or a lone surrogate (row and column).
  */
 export function parseCsv(text: string, limits: CsvLimits = {}): ParsedCsv {
   const maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
@@ -55,13 +58,17 @@ export function parseCsv(text: string, limits: CsvLimits = {}): ParsedCsv {
   }
 
   let header: string[] | undefined;
-  let cells: string[][] = [];
+  let cells: CellColumn[] = [];
   let rowCount = 0;
+  // One scan of the whole text; when it finds something, the record holding that byte names the row and column.
+  const unstorable = findUnstorableCharacter(text);
+  const unstorableByte = unstorable ? Buffer.byteLength(text.slice(0, unstorable.offset), 'utf8') : -1;
 
-  const onRecord = (record: string[], line: number): void => {
+  const onRecord = (record: string[], line: number, bytesRead: number): void => {
+    if (unstorable && bytesRead > unstorableByte) throw unstorableCellError(record, header, rowCount + (header === undefined ? 0 : 1), unstorable.reason);
     if (header === undefined) {
       header = checkHeader(record, maxColumns);
-      cells = header.map(() => []);
+      cells = header.map(() => new CellColumn());
       return;
     }
     const row = rowCount + 1;
@@ -79,7 +86,7 @@ export function parseCsv(text: string, limits: CsvLimits = {}): ParsedCsv {
       skip_empty_lines: true,
       relax_column_count: true,
       on_record: (record: string[], context) => {
-        onRecord(record, context.lines);
+        onRecord(record, context.lines, context.bytes);
         return null;
       },
     });
@@ -88,6 +95,9 @@ export function parseCsv(text: string, limits: CsvLimits = {}): ParsedCsv {
     throw error;
   }
 
+  if (unstorable) {
+    throw new ValidationError(`CSV ${unstorable.reason} at character ${unstorable.offset}`, { field: CSV_FIELD });
+  }
   if (header === undefined) {
     throw new ValidationError('CSV is empty: expected a header row and at least one data row', { field: CSV_FIELD });
   }
@@ -119,6 +129,22 @@ function checkHeader(names: string[], maxColumns: number): string[] {
     firstPosition.set(name, index);
   });
   return names;
+}
+
+/**
+ * The error for the record that holds an unstorable character. csv-parse reads UTF-8 bytes, where a
+ * lone surrogate has become U+FFFD: the column is the first cell with a NUL or a U+FFFD.
+ */
+function unstorableCellError(record: readonly string[], header: readonly string[] | undefined, row: number, reason: string): ValidationError {
+  const index = record.findIndex((cell) => cell.includes('\u0000') || cell.includes('\uFFFD'));
+  const column = index < 0 ? undefined : header?.[index];
+  const place =
+    header === undefined ? `Header column ${index + 1}` : `Data row ${row}${column === undefined ? '' : `, column '${quoteValue(column)}',`}`;
+  return new ValidationError(`${place} ${reason}`, {
+    field: CSV_FIELD,
+    row,
+    ...(column !== undefined ? { column } : index >= 0 ? { index } : {}),
+  });
 }
 
 function raggedRowError(fieldCount: number, header: string[], row: number, line: number): ValidationError {

@@ -1,5 +1,6 @@
 import { Field, Float, ID, InputType, Int } from 'type-graphql';
 import { ColumnTypeEnum, TaskEnum } from '../common/enums';
+import { LongText } from '../input-values';
 
 @InputType({ description: 'Forces the type of one column instead of inferring it.' })
 export class ColumnTypeOverrideInput {
@@ -11,7 +12,7 @@ export class ColumnTypeOverrideInput {
 export class CreateDatasetInput {
   @Field({ description: 'Unique name: 1-200 characters of letters, digits, space and . _ : / -.' }) name!: string;
   @Field({ nullable: true }) description?: string;
-  @Field({ description: 'RFC 4180 CSV text with a header row.' }) csv!: string;
+  @LongText() @Field({ description: 'RFC 4180 CSV text with a header row.' }) csv!: string;
   @Field({ description: 'Column to predict.' }) labelColumn!: string;
   @Field(() => [ColumnTypeOverrideInput], { nullable: true }) columnTypes?: ColumnTypeOverrideInput[];
   @Field(() => TaskEnum, { nullable: true, description: 'Inferred from the label column when omitted.' }) task?: TaskEnum;
@@ -20,7 +21,7 @@ export class CreateDatasetInput {
 @InputType()
 export class CreateDatasetVersionInput {
   @Field(() => ID) datasetId!: string;
-  @Field({ description: 'CSV text with the same label column as the dataset.' }) csv!: string;
+  @LongText() @Field({ description: 'CSV text with the same label column as the dataset.' }) csv!: string;
 }
 
 @InputType({ description: 'Fractions of rows per split (summing to 1) and the seed that fixes which rows.' })

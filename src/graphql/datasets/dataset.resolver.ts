@@ -2,11 +2,14 @@ import { GraphQLJSONObject } from 'graphql-scalars';
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { ColumnTypeOverrides } from '../../domain/datasets/column-typing';
 import { NotFoundError } from '../../domain/errors';
+import type { IngestProgressEvent } from '../../services/datasets/ingest-progress';
 import { toConnection } from '../common/connection.type';
 import type { GraphQLContext } from '../context';
 import { datasetById, datasetVersionsByDataset } from './dataset.loaders';
 import { CreateDatasetInput, CreateDatasetVersionInput, SplitInput } from './dataset.input';
 import {
+  DatasetIngestProgress,
+  IngestPhaseEnum,
   CreateDatasetPayload,
   CreateDatasetVersionPayload,
   Dataset,
@@ -59,6 +62,24 @@ export class DatasetResolver {
   async latestVersion(@Root() dataset: Dataset, @Ctx() ctx: GraphQLContext) {
     const versions = await ctx.loaders.get(datasetVersionsByDataset).load(dataset.id);
     return versions[0];
+  }
+
+  @Subscription(() => DatasetIngestProgress, {
+    topics: 'datasetIngestProgress',
+    topicId: ({ args }) => args.uploadId,
+    description: 'Progress of one upload to POST /datasets/{name}/versions (subscribe with the uploadId you send), from any API process.',
+  })
+  datasetIngestProgress(@Root() event: IngestProgressEvent, @Arg('uploadId', () => ID) _uploadId: string): DatasetIngestProgress {
+    return {
+      uploadId: event.uploadId,
+      phase: event.phase as IngestPhaseEnum,
+      bytesReceived: event.bytesReceived,
+      totalBytes: event.totalBytes,
+      datasetId: event.datasetId ?? null,
+      datasetVersionId: event.datasetVersionId ?? null,
+      message: event.message ?? null,
+      code: event.code ?? null,
+    };
   }
 
   @Subscription(() => Dataset, { topics: 'datasetCreated', description: 'Every dataset created, by any API process.' })

@@ -1,4 +1,4 @@
-import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ColumnRoleEnum, ColumnTypeEnum, TaskEnum } from '../common/enums';
 import { Connection } from '../common/connection.type';
 
@@ -93,4 +93,27 @@ export class CreateDatasetPayload {
 export class CreateDatasetVersionPayload {
   @Field(() => DatasetVersion) version!: DatasetVersion;
   @Field({ description: 'False when identical content already existed and that version was returned.' }) created!: boolean;
+}
+
+export enum IngestPhaseEnum {
+  RECEIVING = 'RECEIVING',
+  PARSING = 'PARSING',
+  STORED = 'STORED',
+  FAILED = 'FAILED',
+}
+registerEnumType(IngestPhaseEnum, {
+  name: 'IngestPhase',
+  description: 'RECEIVING: bytes arriving; PARSING: parsed and profiled on a worker thread; STORED: the version is written; FAILED: refused or failed.',
+});
+
+@ObjectType({ description: 'Where an upload to POST /datasets/{name}/versions is (see the README).' })
+export class DatasetIngestProgress {
+  @Field(() => ID) uploadId!: string;
+  @Field(() => IngestPhaseEnum) phase!: IngestPhaseEnum;
+  @Field(() => Float, { description: 'Body bytes received so far.' }) bytesReceived!: number;
+  @Field(() => Float, { nullable: true, description: 'The Content-Length, when the client sent one.' }) totalBytes!: number | null;
+  @Field(() => ID, { nullable: true, description: 'STORED: the dataset.' }) datasetId!: string | null;
+  @Field(() => ID, { nullable: true, description: 'STORED: the version (an existing one when the content was already stored).' }) datasetVersionId!: string | null;
+  @Field(() => String, { nullable: true, description: 'FAILED: why.' }) message!: string | null;
+  @Field(() => String, { nullable: true, description: 'FAILED: the error code (BAD_USER_INPUT, ...).' }) code!: string | null;
 }

@@ -1,7 +1,7 @@
 import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
-import { DomainError } from '../../domain/errors';
 import type { PredictionOutput } from '../../ml/serving/prediction-request';
 import type { GraphQLContext } from '../context';
+import { isServerFault } from '../errors';
 import {
   ExplainPredictionInput,
   InstancePrediction,
@@ -32,7 +32,7 @@ export class PredictionResolver {
       result = await ctx.services.predictions.predict(input);
     } catch (error) {
       // ERROR_RATE counts the service's failures; a caller's mistake (bad input, unknown deployment) is not one.
-      if (!(error instanceof DomainError)) {
+      if (isServerFault(error)) {
         const deployment = await ctx.services.deployments.findDeployment({ name: input.deployment }).catch(() => null);
         if (deployment) ctx.services.servingAlerts.recordRequest(deployment.id, false);
       }

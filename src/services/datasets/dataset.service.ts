@@ -1,33 +1,51 @@
-import { gzipSync } from 'node:zlib';
+import { rm } from 'node:fs/promises';
 import type { Dataset as DatasetRow, DatasetVersion as DatasetVersionRow, Prisma } from '../../generated/prisma/client';
 import { checkPageSize, decodeCursor, encodeCursor, type Page, type PageRequest } from '../../domain/common/pagination';
 import { isUuid } from '../../domain/common/uuid';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors';
 import type { ColumnTypeOverrides } from '../../domain/datasets/column-typing';
-import { decodeDataTable, encodeDataTable } from '../../domain/datasets/columnar-codec';
+import { decodeDataTable } from '../../domain/datasets/columnar-codec';
 import type { DataTable } from '../../domain/datasets/data-table';
 import { NAME_PATTERN, type Dataset, type DatasetColumn, type DatasetVersion } from '../../domain/datasets/dataset';
-import { ingestCsv, type IngestedDataset } from '../../domain/datasets/dataset-ingest';
 import { splitRows, validateSplitFractions, type RowSplit, type SplitFractions } from '../../domain/datasets/dataset-split';
 import { classIndices, type Task } from '../../domain/datasets/label-rules';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
 import type { EventPublisher } from '../events/event-publisher';
 import { isUniqueViolation } from '../prisma-errors';
+import { prepareVersionOffThread, type CsvSource, type IngestPhaseListener } from './ingest-threads';
+import type { PreparedVersion } from './prepared-version';
 import { tableRows, type RowRecord } from './table-rows';
+
+/** CSV text, or a spooled upload file (read and deleted by the ingest). */
+export type CsvInput = string | Extract<CsvSource, { file: string }>;
 
 export interface CreateDatasetInput {
   name: string;
   description?: string | null;
-  csv: string;
+  csv: CsvInput;
   labelColumn: string;
   columnTypes?: ColumnTypeOverrides | null;
   task?: Task | null;
+  /** Told when parsing starts (large inputs are parsed on a worker thread). */
+  onPhase?: IngestPhaseListener;
 }
 
 export interface CreateDatasetVersionInput {
   datasetId: string;
-  csv: string;
+  csv: CsvInput;
+  onPhase?: IngestPhaseListener;
+}
+
+/** An upload by dataset name: a new version of the dataset, or the dataset itself when there is none. */
+export interface UploadDatasetInput {
+  name: string;
+  csv: CsvInput;
+  /** Required when the dataset does not exist yet. */
+  labelColumn?: string | null;
+  description?: string | null;
+  task?: Task | null;
+  onPhase?: IngestPhaseListener;
 }
 
 export interface DatasetLimits {
@@ -40,22 +58,8 @@ export const MAX_PREVIEW_ROWS = 1000;
 /** Large uploads take a while to write; the interactive transaction must outlive that. */
 const WRITE_TRANSACTION = { maxWait: 10_000, timeout: 120_000 };
 
-/** An ingested CSV with its encoded payloads, prepared before the write transaction opens. */
-interface StoredVersion {
-  ingested: IngestedDataset;
-  sizeBytes: number;
-  /** One encoded single-column table per column, in CSV order. */
-  columns: Uint8Array<ArrayBuffer>[];
-  sourceCsvGzip: Uint8Array<ArrayBuffer>;
-}
-
-function prepareVersion(csv: string, ingested: IngestedDataset): StoredVersion {
-  return {
-    ingested,
-    sizeBytes: Buffer.byteLength(csv, 'utf8'),
-    columns: ingested.table.columns.map((column) => new Uint8Array(encodeDataTable({ rowCount: ingested.table.rowCount, columns: [column] }))),
-    sourceCsvGzip: new Uint8Array(gzipSync(csv)),
-  };
+function sourceOf(csv: CsvInput): CsvSource {
+  return typeof csv === 'string' ? { text: csv } : csv;
 }
 
 function toDataset(row: DatasetRow): Dataset {
@@ -112,15 +116,17 @@ export class DatasetService {
   /** Creates a dataset and its first version in one transaction, then announces `datasetCreated`. */
   async createDataset(input: CreateDatasetInput): Promise<{ dataset: Dataset; version: DatasetVersion }> {
     checkName(input.name);
-    const ingested = ingestCsv({
-      csv: input.csv,
-      labelColumn: input.labelColumn,
-      columnTypes: input.columnTypes ?? undefined,
-      task: input.task ?? undefined,
-      maxBytes: this.limits.maxBytes,
-      maxColumns: this.limits.maxColumns,
-    });
-    const stored = prepareVersion(input.csv, ingested);
+    const stored = await prepareVersionOffThread(
+      sourceOf(input.csv),
+      {
+        labelColumn: input.labelColumn,
+        columnTypes: input.columnTypes ?? undefined,
+        task: input.task ?? undefined,
+        maxBytes: this.limits.maxBytes,
+        maxColumns: this.limits.maxColumns,
+      },
+      input.onPhase,
+    );
     try {
       const result = await this.prisma.$transaction(async (tx) => {
         const dataset = await tx.dataset.create({
@@ -128,14 +134,14 @@ export class DatasetService {
             name: input.name,
             description: input.description ?? '',
             labelColumn: input.labelColumn,
-            task: ingested.task,
+            task: stored.task,
             columnTypeOverrides: (input.columnTypes ?? {}) as Prisma.InputJsonValue,
           },
         });
         const version = await this.insertVersion(tx, dataset.id, 1, stored);
         return { dataset: toDataset(dataset), version: toDatasetVersion(version) };
       }, WRITE_TRANSACTION);
-      logger.info({ datasetId: result.dataset.id, rows: ingested.rowCount, task: ingested.task }, 'dataset created');
+      logger.info({ datasetId: result.dataset.id, rows: stored.rowCount, task: stored.task }, 'dataset created');
       await this.events.publish('datasetCreated', { id: result.dataset.id });
       return result;
     } catch (error) {
@@ -150,20 +156,22 @@ export class DatasetService {
    */
   async createDatasetVersion(input: CreateDatasetVersionInput): Promise<{ version: DatasetVersion; created: boolean }> {
     const dataset = await this.requireDataset(input.datasetId, 'input.datasetId');
-    const ingested = ingestCsv({
-      csv: input.csv,
-      labelColumn: dataset.labelColumn,
-      columnTypes: dataset.columnTypeOverrides,
-      task: dataset.task,
-      maxBytes: this.limits.maxBytes,
-      maxColumns: this.limits.maxColumns,
-    });
-    const stored = prepareVersion(input.csv, ingested);
+    const stored = await prepareVersionOffThread(
+      sourceOf(input.csv),
+      {
+        labelColumn: dataset.labelColumn,
+        columnTypes: dataset.columnTypeOverrides,
+        task: dataset.task,
+        maxBytes: this.limits.maxBytes,
+        maxColumns: this.limits.maxColumns,
+      },
+      input.onPhase,
+    );
     const result = await this.prisma.$transaction(async (tx) => {
       // Serializes version numbering per dataset.
       await tx.$queryRaw`SELECT id FROM datasets WHERE id = ${dataset.id}::uuid FOR UPDATE`;
       const existing = await tx.datasetVersion.findUnique({
-        where: { datasetId_contentHash: { datasetId: dataset.id, contentHash: ingested.contentHash } },
+        where: { datasetId_contentHash: { datasetId: dataset.id, contentHash: stored.contentHash } },
       });
       if (existing) return { version: toDatasetVersion(existing), created: false };
       const last = await tx.datasetVersion.aggregate({ where: { datasetId: dataset.id }, _max: { version: true } });
@@ -177,8 +185,27 @@ export class DatasetService {
     return result;
   }
 
-  private async insertVersion(tx: Prisma.TransactionClient, datasetId: string, version: number, stored: StoredVersion) {
-    const { ingested } = stored;
+  /**
+   * The upload endpoint's use case: adds a version to the dataset called `name`, or creates it
+   * (with `labelColumn`) when there is none. Same checks and errors as createDataset and
+   * createDatasetVersion.
+   */
+  async uploadDataset(input: UploadDatasetInput): Promise<{ dataset: Dataset; version: DatasetVersion; created: boolean }> {
+    checkName(input.name);
+    const existing = await this.findDataset({ name: input.name });
+    if (existing) {
+      const { version, created } = await this.createDatasetVersion({ datasetId: existing.id, csv: input.csv, onPhase: input.onPhase });
+      return { dataset: existing, version, created };
+    }
+    if (!input.labelColumn) {
+      if (typeof input.csv !== 'string') await rm(input.csv.file, { force: true });
+      throw new ValidationError(`dataset "${input.name}" does not exist yet: give labelColumn to create it`, { field: 'labelColumn' });
+    }
+    const { dataset, version } = await this.createDataset({ ...input, labelColumn: input.labelColumn, csv: input.csv });
+    return { dataset, version, created: true };
+  }
+
+  private async insertVersion(tx: Prisma.TransactionClient, datasetId: string, version: number, ingested: PreparedVersion) {
     const row = await tx.datasetVersion.create({
       data: {
         datasetId,
@@ -186,18 +213,20 @@ export class DatasetService {
         contentHash: ingested.contentHash,
         rowCount: ingested.rowCount,
         columnCount: ingested.columns.length,
-        sizeBytes: stored.sizeBytes,
+        sizeBytes: ingested.sizeBytes,
         columns: ingested.columns as unknown as Prisma.InputJsonValue,
         labelClasses: ingested.labelClasses ?? undefined,
       },
     });
-    await tx.datasetVersionColumn.createMany({
-      data: stored.columns.map((encoded, position) => ({ datasetVersionId: row.id, position, name: ingested.columns[position].name, encoded })),
-    });
+    // One statement per column: serializing a large version's bytes in a single statement would hold
+    // the event loop for seconds; per column, each pause is a fraction of that.
+    for (const [position, encoded] of ingested.encodedColumns.entries()) {
+      await tx.datasetVersionColumn.create({ data: { datasetVersionId: row.id, position, name: ingested.columns[position].name, encoded } });
+    }
     await tx.datasetVersionData.create({
       data: {
         datasetVersionId: row.id,
-        sourceCsvGzip: stored.sourceCsvGzip,
+        sourceCsvGzip: ingested.sourceCsvGzip,
         referenceRowIndices: ingested.referenceRowIndices,
       },
     });

@@ -9,7 +9,8 @@ export type EventTopic =
   | 'deploymentChanged'
   | 'alertRaised'
   | 'alertUpdated'
-  | 'driftReported';
+  | 'driftReported'
+  | 'datasetIngestProgress';
 
 /** Where services announce what changed, after their transaction commits. */
 export interface EventPublisher {

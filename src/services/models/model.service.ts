@@ -5,6 +5,7 @@ import { NAME_PATTERN, type DatasetVersion } from '../../domain/datasets/dataset
 import type { Task } from '../../domain/datasets/label-rules';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors';
 import type { Model } from '../../domain/models/model';
+import { checkModelFits, shapeOn, type ModelBudget } from '../../domain/models/model-size';
 import { validateArchitecture, type Architecture, type HiddenLayerSpec, type OutputLayerSpec } from '../../ml/model-builder';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
@@ -43,6 +44,7 @@ export class ModelService {
     private readonly prisma: PrismaClient,
     private readonly events: EventPublisher,
     private readonly datasets: DatasetService,
+    private readonly budget: ModelBudget,
   ) {}
 
   async createModel(input: CreateModelInput): Promise<Model> {
@@ -60,6 +62,9 @@ export class ModelService {
     }
     const architecture: Architecture = { layers: input.layers.map(withoutNulls), ...(input.outputLayer ? { outputLayer: withoutNulls(input.outputLayer) } : {}) };
     validateArchitecture(architecture, task, 'input');
+    const versions = (await this.datasets.versionsOfDatasets([dataset.id])).get(dataset.id) ?? [];
+    const latest = versions.reduce<DatasetVersion | undefined>((newest, version) => (!newest || version.version > newest.version ? version : newest), undefined);
+    if (latest) this.checkFits(architecture, task, latest, 1, 'input.layers');
     try {
       const row = await this.prisma.model.create({
         data: { name: input.name, task, datasetId: dataset.id, architecture: architecture as unknown as Prisma.InputJsonValue },
@@ -117,6 +122,16 @@ export class ModelService {
     }
     validateArchitecture(model.architecture, model.task, 'model');
     return { model, version };
+  }
+
+  /**
+   * Refuses a model too big for a worker (see `model-size.ts`): on `version`, `batchRows` rows per
+   * step, the version's rows in memory.
+   * @throws ValidationError with the parameter count, the step's cost or the memory estimate and the limit.
+   */
+  checkFits(architecture: Architecture, task: Task, version: DatasetVersion, batchRows: number, field: string, batchField?: string): void {
+    const shape = shapeOn(version, architecture.layers.map((layer) => layer.units), task === 'MULTICLASS_CLASSIFICATION');
+    checkModelFits(shape, { batch: batchRows, dataset: version.rowCount, batchField }, this.budget, field);
   }
 
   async findModelsByIds(ids: readonly string[]): Promise<Model[]> {

@@ -4,15 +4,27 @@
  * When: a report of a deployment is due once `windowSize` predictions of its stable version arrived
  * since its last report, or once `periodSeconds` passed since the last report (since the first
  * such prediction when there is none) with at least one prediction. Two triggers look for due
- * reports: the predict path, after the log commit and without awaiting (each process checks the
- * database every `max(1, windowSize / 10)` predictions it served), and a timer in every API process
- * (every `tickMs`, all deployments).
+ * reports: the predict path, after the log commit and without awaiting, and a timer in every API
+ * process (every `tickMs`, all deployments).
+ *
+ * The predict path's trigger coalesces on the trailing edge and drops nothing: every committed
+ * request is noted with its timestamp; a check is scheduled for the instant the newest noted
+ * prediction is inside a window (its stamp plus {@link COMMIT_GRACE_MS}); requests noted while a
+ * check is scheduled or running stay noted, and once it finished, those its window did not cover
+ * schedule the next one. A check that found `c` of `windowSize` predictions waits for
+ * `min(windowSize - c, windowSize / 10)` more of this process's predictions before the next (exact
+ * with one API process; with several, each also checks every tenth of a window), so the request
+ * that fills a window, whatever its size, is followed by its report within COMMIT_GRACE_MS plus
+ * the time to test the window.
  *
  * The window: the predictions of the stable version logged after the previous report's
- * `windowEnd` up to now (the new `windowEnd`), at most the newest `windowSize` of them (a backlog
- * larger than that, after an outage of the triggers, is judged on its newest part). Canary
- * predictions are not tested. A prediction committed after a report whose window end is later than
- * its timestamp (a group commit in flight at that instant) is in no window.
+ * `windowEnd` up to the check's cutoff (the new `windowEnd`), at most the newest `windowSize` of
+ * them (a backlog larger than that, after an outage of the triggers, is judged on its newest part).
+ * Canary predictions are not tested. The cutoff is COMMIT_GRACE_MS before the check, and before
+ * the earliest stamp of this process's predictions still being committed: a prediction is stamped
+ * before its group commit, and one committed after a report whose window end is later than its
+ * stamp is in no window. This process's own predictions are thus always in a window; another
+ * replica's only if its group commit took less than COMMIT_GRACE_MS.
  *
  * Several replicas: the report is stored in a transaction holding a per-deployment advisory lock,
  * taken with try-lock: a replica that finds it held leaves the work to the holder, and the holder
@@ -64,33 +76,57 @@ interface DueWindow {
   count: number;
 }
 
+/** What one check learned: how far its window reached, and how much of a window it found. */
+interface CheckOutcome {
+  report: DriftReportRow | null;
+  /** Null when the deployment is gone. */
+  cutoff: Date | null;
+  /** Predictions after the last report up to the cutoff (before a report was made of them). */
+  counted: number;
+  windowSize: number;
+}
+
+/** The predict path's trigger state of one deployment. */
+interface Trigger {
+  /** Requests noted whose stamps no finished check's cutoff covered, oldest first. */
+  uncovered: { at: number; count: number }[];
+  uncoveredCount: number;
+  /** Uncovered predictions that justify the next check (1 until a check has counted). */
+  needed: number;
+  timer: NodeJS.Timeout | null;
+}
+
 const REPORT_TX_TIMEOUT_MS = 120_000;
 /**
  * A window ends this long before the check: a prediction is stamped before its group commit, so
- * the newest stamps may belong to rows not yet committed.
+ * the newest stamps may belong to rows not yet committed (by another replica: this process's own
+ * are known, see `pendingSince`). A group commit takes milliseconds; 250 ms leaves room for a slow
+ * one and keeps a report within a second of the prediction that filled its window.
  */
-export const COMMIT_GRACE_MS = 1_000;
+export const COMMIT_GRACE_MS = 250;
 /**
  * Statements that read a window at once, on separate connections, each the predictions whose id's
  * first byte falls in its share: string_agg does not run in parallel inside PostgreSQL 15, and
  * several values of a few megabytes move through node-postgres faster than one of tens.
  */
 const READ_STATEMENTS = 4;
+/** Most requests a deployment's trigger remembers between two successful checks. */
+const MAX_UNCOVERED_NOTES = 10_000;
 
 /** Finds due windows, tests them, stores and pushes the reports, and raises or clears drift alerts. */
 export class DriftMonitor {
   private readonly references = new Map<string, Promise<DriftReference>>();
-  private readonly served = new Map<string, number>();
-  private readonly windowSizes = new Map<string, number>();
-  private readonly running = new Map<string, Promise<DriftReportRow | null>>();
+  private readonly triggers = new Map<string, Trigger>();
+  private readonly running = new Map<string, Promise<CheckOutcome>>();
   private readonly rerun = new Set<string>();
-  private readonly delayed = new Map<string, NodeJS.Timeout>();
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
   private readonly tickMs: number;
   private readonly referenceCacheSize: number;
   /** Where reports raise and clear alerts; set once the alert service exists. */
   alerts: DriftAlerts | null = null;
+  /** The earliest stamp of this process's predictions not yet committed (`PredictionLog.oldestPending`). */
+  pendingSince: (() => Date | undefined) | null = null;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -120,46 +156,91 @@ export class DriftMonitor {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    for (const timer of this.delayed.values()) clearTimeout(timer);
-    this.delayed.clear();
+    for (const trigger of this.triggers.values()) {
+      if (trigger.timer) clearTimeout(trigger.timer);
+      trigger.timer = null;
+    }
     await this.ticking;
     await Promise.allSettled([...this.running.values()]);
   }
 
   /**
-   * The predict path's hook: counts served predictions and, now and then, schedules a check
-   * `COMMIT_GRACE_MS` later (once the window's last predictions are past the grace), without awaiting.
+   * The predict path's hook, told of each committed request (its predictions and their stamp):
+   * schedules a check once the predictions noted since the last one may fill a window, for the
+   * instant they are inside one. Never awaits, never throws.
    */
-  notePredictions(deploymentId: string, count: number): void {
-    const seen = (this.served.get(deploymentId) ?? 0) + count;
-    const windowSize = this.windowSizes.get(deploymentId);
-    if (windowSize !== undefined && seen < Math.max(1, Math.floor(windowSize / 10))) {
-      this.served.set(deploymentId, seen);
-      return;
-    }
-    this.served.set(deploymentId, 0);
-    if (this.delayed.has(deploymentId)) return;
-    const timer = setTimeout(() => {
-      this.delayed.delete(deploymentId);
-      void this.check(deploymentId).catch((error: unknown) => logger.error({ err: error, deploymentId }, 'drift check failed'));
-    }, COMMIT_GRACE_MS + 50);
-    timer.unref();
-    this.delayed.set(deploymentId, timer);
+  notePredictions(deploymentId: string, count: number, stampedAt: Date): void {
+    const trigger = this.triggerOf(deploymentId);
+    trigger.uncovered.push({ at: stampedAt.getTime(), count });
+    trigger.uncoveredCount += count;
+    // While checks keep failing nothing is covered: remember the newest notes only.
+    if (trigger.uncovered.length > MAX_UNCOVERED_NOTES) trigger.uncovered.shift();
+    this.schedule(deploymentId, trigger);
   }
 
   /** Makes the deployment's report if one is due; one check per deployment at a time in this process. */
-  check(deploymentId: string): Promise<DriftReportRow | null> {
+  async check(deploymentId: string): Promise<DriftReportRow | null> {
+    return (await this.checkCoalesced(deploymentId)).report;
+  }
+
+  private checkCoalesced(deploymentId: string): Promise<CheckOutcome> {
     const current = this.running.get(deploymentId);
     if (current) {
       this.rerun.add(deploymentId);
       return current;
     }
-    const run = this.checkOnce(deploymentId).finally(() => {
-      this.running.delete(deploymentId);
-      if (this.rerun.delete(deploymentId)) void this.check(deploymentId).catch((error: unknown) => logger.error({ err: error, deploymentId }, 'drift check failed'));
-    });
+    const run = this.checkOnce(deploymentId);
     this.running.set(deploymentId, run);
+    void run.then(
+      (outcome) => this.afterCheck(deploymentId, outcome),
+      (error: unknown) => {
+        logger.error({ err: error, deploymentId }, 'drift check failed');
+        this.afterCheck(deploymentId, null);
+      },
+    );
     return run;
+  }
+
+  /** Forgets what the check covered, learns how much of a window is missing, and runs what waits. */
+  private afterCheck(deploymentId: string, outcome: CheckOutcome | null): void {
+    this.running.delete(deploymentId);
+    const trigger = this.triggerOf(deploymentId);
+    if (outcome?.cutoff) {
+      const cutoff = outcome.cutoff.getTime();
+      trigger.uncovered = trigger.uncovered.filter((noted) => noted.at > cutoff);
+      trigger.uncoveredCount = trigger.uncovered.reduce((sum, noted) => sum + noted.count, 0);
+      const missing = outcome.report ? outcome.windowSize : outcome.windowSize - outcome.counted;
+      trigger.needed = Math.max(1, Math.min(missing, Math.ceil(outcome.windowSize / 10)));
+    }
+    if (this.rerun.delete(deploymentId)) {
+      void this.checkCoalesced(deploymentId).catch(() => undefined);
+      return;
+    }
+    // After a failure, the next noted request schedules the next check (no retry loop on a broken database).
+    if (!outcome) return;
+    // A cutoff held back by a commit of this process still in flight: look again a little later, not at once.
+    const heldBack = outcome.cutoff !== null && outcome.cutoff.getTime() < Date.now() - COMMIT_GRACE_MS - 20;
+    this.schedule(deploymentId, trigger, heldBack ? 50 : 0);
+  }
+
+  /** Schedules a check for when the newest noted prediction is inside a window, unless one is scheduled or running. */
+  private schedule(deploymentId: string, trigger: Trigger, minDelayMs = 0): void {
+    if (trigger.uncoveredCount < trigger.needed || trigger.timer || this.running.has(deploymentId)) return;
+    const newest = trigger.uncovered[trigger.uncovered.length - 1].at;
+    trigger.timer = setTimeout(() => {
+      trigger.timer = null;
+      void this.checkCoalesced(deploymentId).catch(() => undefined);
+    }, Math.max(minDelayMs, newest + COMMIT_GRACE_MS + 1 - Date.now()));
+    trigger.timer.unref();
+  }
+
+  private triggerOf(deploymentId: string): Trigger {
+    let trigger = this.triggers.get(deploymentId);
+    if (!trigger) {
+      trigger = { uncovered: [], uncoveredCount: 0, needed: 1, timer: null };
+      this.triggers.set(deploymentId, trigger);
+    }
+    return trigger;
   }
 
   /** Checks every deployment (what the timer runs). */
@@ -194,7 +275,8 @@ export class DriftMonitor {
       const monitoring = { ...((locked.monitoring as Record<string, unknown> | null) ?? {}), drift };
       return tx.deployment.update({ where: { id: locked.id }, data: { monitoring: monitoring as unknown as Prisma.InputJsonValue, updatedAt: new Date() } });
     });
-    this.windowSizes.set(deployment.id, driftMonitoringOf(deployment.monitoring).windowSize);
+    // A new window size may make a window due now: the next request checks.
+    this.triggerOf(deployment.id).needed = 1;
     return deployment;
   }
 
@@ -216,13 +298,13 @@ export class DriftMonitor {
     return isUuid(id) ? this.prisma.driftReport.findUnique({ where: { id } }) : null;
   }
 
-  private async checkOnce(deploymentId: string): Promise<DriftReportRow | null> {
+  private async checkOnce(deploymentId: string): Promise<CheckOutcome> {
     const deployment = await this.prisma.deployment.findUnique({ where: { id: deploymentId } });
-    if (!deployment) return null;
+    if (!deployment) return { report: null, cutoff: null, counted: 0, windowSize: 1 };
     const settings = driftMonitoringOf(deployment.monitoring);
-    this.windowSizes.set(deploymentId, settings.windowSize);
-    const due = await this.dueWindow(deployment.id, deployment.modelVersionId, settings);
-    if (!due) return null;
+    const { due, cutoff, count } = await this.dueWindow(deployment.id, deployment.modelVersionId, settings);
+    const outcome: CheckOutcome = { report: null, cutoff, counted: count, windowSize: settings.windowSize };
+    if (!due) return outcome;
     const reference = await this.reference(deployment.modelVersionId, settings.referenceSize);
     const spec = await this.specOf(deployment.modelVersionId);
     let elapsedMs = 0;
@@ -256,28 +338,33 @@ export class DriftMonitor {
       },
       { timeout: REPORT_TX_TIMEOUT_MS, maxWait: 10_000 },
     );
-    if (!report) return null;
+    if (!report) return outcome;
     logger.info(
       { deployment: deployment.name, report: report.id, windowSize: report.windowSize, driftShare: report.driftShare, drifted: report.drifted, readAndTestMs: elapsedMs },
       'drift report',
     );
     await this.events.publish('driftReported', { id: report.id, deploymentId: deployment.id }, deployment.name);
     await this.notifyAlerts(deployment.name, report);
-    return report;
+    return { ...outcome, report };
   }
 
-  /** The window to report now, if one is due. */
-  private async dueWindow(deploymentId: string, versionId: string, settings: DriftMonitoringSettings): Promise<DueWindow | null> {
+  /** The window to report now, if one is due, and how many predictions the check's cutoff covered. */
+  private async dueWindow(
+    deploymentId: string,
+    versionId: string,
+    settings: DriftMonitoringSettings,
+  ): Promise<{ due: DueWindow | null; cutoff: Date; count: number }> {
     const last = await this.prisma.driftReport.findFirst({ where: { deploymentId }, orderBy: { windowEnd: 'desc' }, select: { windowEnd: true } });
     const since = last?.windowEnd ?? new Date(0);
-    const cutoff = new Date(Date.now() - COMMIT_GRACE_MS);
+    const pending = this.pendingSince?.()?.getTime() ?? Infinity;
+    const cutoff = new Date(Math.min(Date.now() - COMMIT_GRACE_MS, pending - 1));
     const [{ count, oldest }] = await this.prisma.$queryRaw<{ count: number; oldest: Date | null }[]>`
       SELECT count(*)::int AS count, min(created_at) AS oldest FROM predictions
       WHERE deployment_id = ${deploymentId}::uuid AND model_version_id = ${versionId}::uuid AND created_at > ${since} AND created_at <= ${cutoff}`;
-    if (count === 0) return null;
+    if (count === 0) return { due: null, cutoff, count };
     const periodStart = last?.windowEnd ?? oldest!;
     const due = count >= settings.windowSize || cutoff.getTime() - periodStart.getTime() >= settings.periodSeconds * 1000;
-    return due ? { since, cutoff, count } : null;
+    return { due: due ? { since, cutoff, count } : null, cutoff, count };
   }
 
   /**

@@ -35,6 +35,8 @@ export interface PredictionLogOptions {
 
 interface Pending {
   rows: PredictionRecord[];
+  /** The earliest `createdAt` of the rows. */
+  oldest: number;
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -48,6 +50,8 @@ interface Pending {
  */
 export class PredictionLog {
   private queue: Pending[] = [];
+  /** The batch being written. */
+  private writing: Pending[] = [];
   private flushing = false;
   private readonly maxBatchRows: number;
   private readonly counters: PredictionLogStats = { inserts: 0, rows: 0, appends: 0, largestBatch: 0 };
@@ -63,9 +67,21 @@ export class PredictionLog {
   append(rows: PredictionRecord[]): Promise<void> {
     this.counters.appends++;
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ rows, resolve, reject });
+      const oldest = rows.reduce((min, row) => Math.min(min, row.createdAt.getTime()), Infinity);
+      this.queue.push({ rows, oldest, resolve, reject });
       if (!this.flushing) void this.flush();
     });
+  }
+
+  /**
+   * The earliest `createdAt` of the rows appended but not yet committed (or failed), if any: a
+   * reader that must see every row stamped up to some instant waits until this is later.
+   */
+  oldestPending(): Date | undefined {
+    let oldest = Infinity;
+    for (const pending of this.writing) oldest = Math.min(oldest, pending.oldest);
+    for (const pending of this.queue) oldest = Math.min(oldest, pending.oldest);
+    return Number.isFinite(oldest) ? new Date(oldest) : undefined;
   }
 
   stats(): PredictionLogStats {
@@ -77,12 +93,18 @@ export class PredictionLog {
     try {
       while (this.queue.length > 0) {
         const batch = this.takeBatch();
+        this.writing = batch;
         if (!(await this.write(batch)) && batch.length > 1) {
           // One request's rows must not fail the others': write each on its own.
-          for (const pending of batch) await this.write([pending]);
+          for (const pending of batch) {
+            await this.write([pending]);
+            this.writing = this.writing.filter((other) => other !== pending);
+          }
         }
+        this.writing = [];
       }
     } finally {
+      this.writing = [];
       this.flushing = false;
     }
   }

@@ -73,8 +73,8 @@ export interface ActualInput {
 export class PredictionService {
   readonly models: ModelCache;
   readonly log: PredictionLog;
-  /** Told of every committed request (deployment id, predictions); must not throw or block. */
-  afterLog: ((deploymentId: string, count: number) => void) | null = null;
+  /** Told of every committed request (deployment id, predictions, their stamp); must not throw or block. */
+  afterLog: ((deploymentId: string, count: number, createdAt: Date) => void) | null = null;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -116,7 +116,7 @@ export class PredictionService {
         createdAt,
       })),
     );
-    this.afterLog?.(deployment.id, predictions.length);
+    this.afterLog?.(deployment.id, predictions.length, createdAt);
     return { requestKey, deploymentId: deployment.id, modelVersionId, canary, predictions };
   }
 

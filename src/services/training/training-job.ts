@@ -10,6 +10,7 @@ import type { DatasetService } from '../datasets/dataset.service';
 import type { EventPublisher } from '../events/event-publisher';
 import type { ModelService } from '../models/model.service';
 import type { ExecuteRun } from '../runs/run-executor';
+import { MemoryWatch } from './memory-watch';
 import type { EpochMetrics as StoredEpochMetrics } from '../runs/run-store';
 
 export interface TrainingJobDependencies {
@@ -18,6 +19,8 @@ export interface TrainingJobDependencies {
   events: EventPublisher;
   /** TensorBoard event files go to `<dir>/<runId>` (native backend only). */
   tensorboardDir?: string;
+  /** A run whose worker grows past this many bytes (resident set) fails. @default no limit */
+  memoryLimitBytes?: number;
 }
 
 /** The trainer's nested epoch metrics as the flat record stored per epoch: `loss`, `accuracy`, `val_loss`, ... */
@@ -43,6 +46,7 @@ export function createTrainingJob(deps: TrainingJobDependencies): ExecuteRun {
     const loadMs = Date.now() - startedAt;
     const hyperparameters = run.hyperparameters as unknown as TrainingRunHyperparameters;
     context.logger.info({ rows: table.rowCount, columns: table.columns.length, model: model.name }, 'training started');
+    const memory = new MemoryWatch(deps.memoryLimitBytes ?? Infinity);
 
     const trained = await runTrainingPipeline({
       table,
@@ -52,7 +56,7 @@ export function createTrainingJob(deps: TrainingJobDependencies): ExecuteRun {
       architecture: model.architecture as Architecture,
       hyperparameters,
       tensorboardDir: deps.tensorboardDir ? path.join(deps.tensorboardDir, run.id) : undefined,
-      shouldStop: () => context.shouldStop(),
+      shouldStop: () => context.shouldStop() || memory.exceeded(),
       onEpochEnd: async (metrics) => {
         const flat = flattenEpochMetrics(metrics);
         await context.recordEpoch(metrics.epoch, flat, metrics.elapsedMs, metrics.samplesPerSecond);
@@ -75,6 +79,8 @@ export function createTrainingJob(deps: TrainingJobDependencies): ExecuteRun {
         // Where the run's time went: reading the data, the pipeline (of which training), feature importance.
         timingsMs: { load: loadMs, pipeline: pipelineMs, training: Math.round(summary.durationMs), importance: 0 },
       };
+      const outOfMemory = memory.failure();
+      if (outOfMemory) throw outOfMemory;
       if (summary.cancelled) return { summary: runSummary };
       if (summary.stopReason === 'NON_FINITE_LOSS') throw new Error(`training diverged: ${summary.stopDetail}`);
       const importanceStartedAt = Date.now();

@@ -51,6 +51,9 @@ export class TrainingService {
       labelClasses: version.labelClasses ?? undefined,
       fieldPrefix: 'input.hyperparameters',
     });
+    // Full batch: every training row in one step.
+    const batchRows = hyperparameters.batchSize ?? Math.ceil(version.rowCount * hyperparameters.split.train);
+    this.models.checkFits(model.architecture, model.task, version, batchRows, 'input.modelId', 'input.hyperparameters.batchSize');
     const run = await this.prisma.run.create({
       data: {
         kind: 'TRAINING',

@@ -3,6 +3,8 @@ import { ConflictError, NotFoundError, ValidationError } from '../../../src/doma
 import { createPrismaClient, type PrismaClient } from '../../../src/infra/db/prisma-client';
 import { NotifyEventPublisher } from '../../../src/infra/events/notify-event-publisher';
 import { DatasetService } from '../../../src/services/datasets/dataset.service';
+import { INLINE_INGEST_BYTES } from '../../../src/services/datasets/ingest-threads';
+import { contentHash } from '../../../src/domain/datasets/content-hash';
 import { createTestDatabase, type TestDatabase } from '../../support/test-database';
 import { fixtureCsv } from '../../support/fixtures';
 
@@ -116,4 +118,26 @@ describe('DatasetService against PostgreSQL', () => {
     const union = new Set([...a.train, ...a.validation, ...a.test]);
     expect(union.size).toBe(569);
   });
+
+  it('prepares a CSV over 1 MiB on a worker thread: the same version as inline, and the same refusals with row and column', async () => {
+    const rows = Array.from({ length: 100_000 }, (_, i) => `${(i * 0.37).toFixed(2)},${['a', 'b', 'c'][i % 3]},${i % 2}`);
+    const csv = `x,city,label\n${rows.join('\n')}\n`;
+    expect(csv.length).toBeGreaterThan(INLINE_INGEST_BYTES);
+    const phases: string[] = [];
+    const { version } = await service.createDataset({ name: 'threaded', csv, labelColumn: 'label', onPhase: (phase) => phases.push(phase) });
+    expect(phases).toEqual(['PARSING']);
+    const small = `x,city,label\n${rows.slice(0, 100).join('\n')}\n`;
+    const { version: inline } = await service.createDataset({ name: 'inline', csv: small, labelColumn: 'label' });
+    expect(version.rowCount).toBe(100_000);
+    expect(version.contentHash).toBe(contentHash(csv));
+    expect(version.columns.map((column) => [column.name, column.type])).toEqual(inline.columns.map((column) => [column.name, column.type]));
+    const table = await service.loadTable(version.id);
+    expect(table.rowCount).toBe(100_000);
+
+    const bad = `${csv}1.5,b\u0000,1\n`;
+    const refused = service.createDataset({ name: 'threaded-bad', csv: bad, labelColumn: 'label' });
+    await expect(refused).rejects.toBeInstanceOf(ValidationError);
+    await expect(refused).rejects.toMatchObject({ location: { field: 'input.csv', row: 100_001, column: 'city' } });
+    expect(await prisma.dataset.count({ where: { name: 'threaded-bad' } })).toBe(0);
+  }, 60_000);
 });

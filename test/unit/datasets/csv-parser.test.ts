@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { CellColumn } from '../../../src/domain/datasets/cell-column';
 import { parseCsv } from '../../../src/domain/datasets/csv-parser';
 import { expectValidationError } from './expect-validation-error';
 
@@ -10,7 +11,7 @@ describe('parseCsv', () => {
     const parsed = parseCsv('city,note,y\n"Paris, FR","said ""hi""",1\n"Oslo","two\nlines",0\n');
     expect(parsed.header).toEqual(['city', 'note', 'y']);
     expect(parsed.rowCount).toBe(2);
-    expect(parsed.cells).toEqual([
+    expect(parsed.cells.map((column) => column.toArray())).toEqual([
       ['Paris, FR', 'Oslo'],
       ['said "hi"', 'two\nlines'],
       ['1', '0'],
@@ -20,7 +21,7 @@ describe('parseCsv', () => {
   it('drops a UTF-8 BOM and reads CRLF line ends', () => {
     const parsed = parseCsv('\uFEFFa,b\r\n1,"x\r\ny"\r\n2,z\r\n');
     expect(parsed.header).toEqual(['a', 'b']);
-    expect(parsed.cells).toEqual([
+    expect(parsed.cells.map((column) => column.toArray())).toEqual([
       ['1', '2'],
       ['x\r\ny', 'z'],
     ]);
@@ -29,7 +30,7 @@ describe('parseCsv', () => {
   it('trims spaces outside quotes, keeps them inside, and skips blank lines', () => {
     const parsed = parseCsv(' a , b \n 1 , " x " \n\n2,y\n\n');
     expect(parsed.header).toEqual(['a', 'b']);
-    expect(parsed.cells).toEqual([
+    expect(parsed.cells.map((column) => column.toArray())).toEqual([
       ['1', '2'],
       [' x ', 'y'],
     ]);
@@ -39,7 +40,7 @@ describe('parseCsv', () => {
     const parsed = parseCsv(fixture('iris.csv'));
     expect(parsed.header).toEqual(['sepal_length_cm', 'sepal_width_cm', 'petal_length_cm', 'petal_width_cm', 'species']);
     expect(parsed.rowCount).toBe(150);
-    expect(parsed.cells[4][149]).toBe('virginica');
+    expect(parsed.cells[4].at(149)).toBe('virginica');
   });
 
   describe('rejections', () => {
@@ -103,6 +104,13 @@ describe('parseCsv', () => {
       expectValidationError(() => parseCsv(overDefault), { field: 'input.csv' }, /104857601 bytes, over the limit of 104857600 bytes/);
     });
 
+    it('rejects a NUL or a lone surrogate in a cell or a column name, naming its row and column', () => {
+      expectValidationError(() => parseCsv('a,b\n1,2\n3,x\u0000y\n'), { field: 'input.csv', row: 2, column: 'b' }, /Data row 2, column 'b', contains a NUL character/);
+      expectValidationError(() => parseCsv('a,"b\uD800"\n1,2\n'), { field: 'input.csv', row: 0, index: 1 }, /Header column 2 contains a lone UTF-16 surrogate \(U\+D800\)/);
+      expectValidationError(() => parseCsv('a,b\n"\uDFFF",2\n'), { field: 'input.csv', row: 1, column: 'a' }, /lone UTF-16 surrogate/);
+      expect(parseCsv('a,b\n🔑,é\n').cells.map((column) => column.toArray())).toEqual([['🔑'], ['é']]);
+    });
+
     it('rejects more columns than the limit, and by default over 1,000', () => {
       expect(parseCsv('a,b,c\n1,2,3\n', { maxColumns: 3 }).header).toHaveLength(3);
       expectValidationError(() => parseCsv('a,b,c\n1,2,3\n', { maxColumns: 2 }), { field: 'input.csv', row: 0 }, /3 columns, over the limit of 2/);
@@ -111,5 +119,16 @@ describe('parseCsv', () => {
       expectValidationError(() => parseCsv(wide), { field: 'input.csv', row: 0 }, /1001 columns, over the limit of 1000/);
       expect(parseCsv(`${names.slice(1).join(',')}\n${names.slice(1).map(() => '1').join(',')}\n`).header).toHaveLength(1000);
     });
+  });
+});
+
+describe('CellColumn', () => {
+  it('gives back every cell as pushed, across growth, whatever its characters', () => {
+    const column = new CellColumn();
+    const cells = Array.from({ length: 5_000 }, (_, i) => (i % 7 === 0 ? '' : i % 5 === 0 ? `ville-é-🔑-${i}` : String(i * 1.5)));
+    for (const cell of cells) column.push(cell);
+    expect(column.length).toBe(cells.length);
+    expect(column.toArray()).toEqual(cells);
+    expect([column.at(-1), column.at(cells.length)]).toEqual([undefined, undefined]);
   });
 });

@@ -3,7 +3,7 @@ import { GraphQLError, locatedError, parse, type OperationDefinitionNode } from 
 import pino from 'pino';
 import { ArgumentValidationError, AuthorizationError } from 'type-graphql';
 import { ConflictError, InvalidStateError, NotFoundError, ValidationError } from '../../../src/domain/errors';
-import { formatGraphQLError, type ErrorScope } from '../../../src/graphql/errors';
+import { formatGraphQLError, isServerFault, type ErrorScope } from '../../../src/graphql/errors';
 
 function capture(): { scope: ErrorScope; lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = [];
@@ -108,5 +108,17 @@ describe('formatGraphQLError', () => {
     const odd = thrownByResolver(new GraphQLError('internal detail', { extensions: { code: 'ECONNRESET' } }));
     expect(formatGraphQLError(odd, scope).message).toBe('Internal server error (request id req-7)');
     expect(formatGraphQLError('a string was thrown', scope).extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR', requestId: 'req-7' });
+  });
+});
+
+describe('isServerFault', () => {
+  it('is true only for what a client would see as INTERNAL_SERVER_ERROR or SERVICE_UNAVAILABLE', () => {
+    expect(isServerFault(thrownByResolver(new Error('boom')))).toBe(true);
+    expect(isServerFault(thrownByResolver(Object.assign(new Error('22P05 untranslatable character'), { code: '22P05' })))).toBe(true);
+    expect(isServerFault(thrownByResolver(new GraphQLError('down', { extensions: { code: 'SERVICE_UNAVAILABLE' } })))).toBe(true);
+    expect(isServerFault(thrownByResolver(new ValidationError('bad', { field: 'input.x' })))).toBe(false);
+    expect(isServerFault(thrownByResolver(new NotFoundError('deployment', 'x')))).toBe(false);
+    expect(isServerFault(thrownByResolver(new ArgumentValidationError([violation('x', { min: 'too small' })])))).toBe(false);
+    expect(isServerFault(thrownByResolver(new GraphQLError('slow down', { extensions: { code: 'RATE_LIMITED' } })))).toBe(false);
   });
 });

@@ -1,0 +1,115 @@
+import { createPrismaClient, type PrismaClient } from '../../src/infra/db/prisma-client';
+import { MAX_INPUT_STRING_LENGTH } from '../../src/graphql/input-values';
+import { postGraphQL, type GraphQLResponseBody } from '../support/graphql-client';
+import { fixtureCsv } from '../support/fixtures';
+import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { startTestServer, type TestServer } from '../support/test-server';
+import { trainVersions, type TrainedVersions } from '../support/trained-version';
+
+const PREDICT = 'mutation($input: PredictInput!) { predict(input: $input) { requestKey predictions { id } } }';
+
+/**
+ * Issue 9 point 5: every input PostgreSQL could refuse (NUL, lone surrogates, non-finite numbers,
+ * over-long strings, deep JSON) is BAD_USER_INPUT naming the field (or the CSV row and column)
+ * before any write; such requests are the caller's fault and never count toward ERROR_RATE.
+ */
+describe('client faults are client errors', () => {
+  let db: TestDatabase;
+  let prisma: PrismaClient;
+  let server: TestServer;
+  let trained: TrainedVersions;
+  let instance: Record<string, number>;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    prisma = createPrismaClient(db.url, 2);
+    server = await startTestServer({ databaseUrl: db.url });
+    trained = await trainVersions(prisma, server.services, { name: 'bc', csv: fixtureCsv('breast_cancer'), labelColumn: 'benign', seeds: [1, 2], epochs: 1 });
+    const [header, line] = fixtureCsv('breast_cancer').trim().split(/\r?\n/);
+    const names = header.split(',');
+    instance = Object.fromEntries(line.split(',').map((cell, i) => [names[i], Number(cell)]).filter(([name]) => name !== 'benign'));
+  }, 120_000);
+
+  afterAll(async () => {
+    await server?.close();
+    await prisma?.$disconnect();
+    await db?.drop();
+  });
+
+  const post = async (query: string, variables?: Record<string, unknown>): Promise<GraphQLResponseBody> => (await postGraphQL(server.url, query, variables)).body;
+  const refusal = (body: GraphQLResponseBody) => {
+    expect(body.errors).toHaveLength(1);
+    return body.errors![0].extensions;
+  };
+
+  it('refuses NUL, lone surrogates, over-long strings and deep JSON in any argument, naming the field, and writes nothing', async () => {
+    const create = 'mutation($input: CreateDatasetInput!) { createDataset(input: $input) { dataset { id } } }';
+    const csv = 'x,y\n1,a\n2,b\n3,a\n';
+    expect(refusal(await post(create, { input: { name: 'd1', csv, labelColumn: 'y', description: 'bad\u0000' } }))).toEqual({ code: 'BAD_USER_INPUT', field: 'input.description' });
+    expect(refusal(await post(create, { input: { name: 'd1', csv, labelColumn: 'y\uD800' } }))).toEqual({ code: 'BAD_USER_INPUT', field: 'input.labelColumn' });
+    expect(refusal(await post(create, { input: { name: 'd1', csv, labelColumn: 'y', description: 'x'.repeat(MAX_INPUT_STRING_LENGTH + 1) } }))).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'input.description',
+    });
+    // CSV text is checked by the parser, which names the row and column.
+    expect(refusal(await post(create, { input: { name: 'd1', csv: 'x,y\n1,a\n2,b\u0000\n', labelColumn: 'y' } }))).toEqual({ code: 'BAD_USER_INPUT', field: 'input.csv', row: 2, column: 'y' });
+    expect(refusal(await post(create, { input: { name: 'd1', csv: 'x,y\n1,a\n2,\uDC00b\n', labelColumn: 'y' } }))).toEqual({ code: 'BAD_USER_INPUT', field: 'input.csv', row: 2, column: 'y' });
+    expect(await prisma.dataset.count({ where: { name: 'd1' } })).toBe(0);
+
+    // Scalar arguments and JSON scalars' keys and values.
+    expect(refusal(await post('query($name: String) { dataset(name: $name) { id } }', { name: 'a\u0000' }))).toEqual({ code: 'BAD_USER_INPUT', field: 'name' });
+    await server.services.deployments.deployModel({ name: 'faults', modelVersionId: trained.versionIds[0] }, 'test');
+    const before = await prisma.prediction.count();
+    expect(refusal(await post(PREDICT, { input: { deployment: 'faults', instances: [instance, { ...instance, mean_radius: 'a\u0000' }] } }))).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'input.instances[1].mean_radius',
+    });
+    expect(refusal(await post(PREDICT, { input: { deployment: 'faults', instances: [{ ...instance, ['k\u0000']: 1 }] } }))).toEqual({ code: 'BAD_USER_INPUT', field: 'input.instances[0].k\u0000' });
+    let deep: unknown = 1;
+    for (let i = 0; i < 40; i += 1) deep = { deep };
+    expect(refusal(await post(PREDICT, { input: { deployment: 'faults', instances: [{ ...instance, nested: deep }] } }))).toMatchObject({ code: 'BAD_USER_INPUT' });
+    // A literal JSON number too large for a double is Infinity after parsing.
+    expect(refusal(await post('mutation { predict(input: { deployment: "faults", instances: [{ mean_radius: 1e999 }] }) { requestKey } }'))).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'input.instances[0].mean_radius',
+    });
+    expect(refusal(await post(PREDICT, { input: { deployment: 'faults', instances: [instance], requestKey: 'r\u0000' } }))).toEqual({ code: 'BAD_USER_INPUT', field: 'input.requestKey' });
+    expect(refusal(await post(PREDICT, { input: { deployment: 'faults', instances: [instance], requestKey: 'r\uD83D' } }))).toEqual({ code: 'BAD_USER_INPUT', field: 'input.requestKey' });
+    expect(await prisma.prediction.count()).toBe(before);
+  }, 60_000);
+
+  it('returns and stores a requestKey exactly as sent', async () => {
+    await server.services.deployments.deployModel({ name: 'keys', modelVersionId: trained.versionIds[0] }, 'test');
+    for (const requestKey of ['ключ-🔑-é', ' spaced\ttab ', '\uFFFD', 'x'.repeat(200)]) {
+      const body = await post(PREDICT, { input: { deployment: 'keys', instances: [instance], requestKey } });
+      expect(body.errors).toBeUndefined();
+      expect(body.data!.predict.requestKey).toBe(requestKey);
+      const stored = await prisma.prediction.findUniqueOrThrow({ where: { id: body.data!.predict.predictions[0].id } });
+      expect(stored.requestKey).toBe(requestKey);
+    }
+  });
+
+  it('counts no client fault toward ERROR_RATE: 100 bad requests raise no alert and roll nothing back', async () => {
+    const [v1, v2] = trained.versionIds;
+    const { deployment } = await server.services.deployments.deployModel({ name: 'guarded', modelVersionId: v1 }, 'test');
+    const setup = await post('mutation { setAlertMonitoring(input: { deployment: "guarded", autoRollback: true, evaluateEveryRequests: 20 }) { name } }');
+    expect(setup.errors).toBeUndefined();
+    expect((await post(`mutation { startCanary(input: { deployment: "guarded", modelVersionId: "${v2}", percent: 50 }) { event { kind } } }`)).errors).toBeUndefined();
+    const bad = [
+      { deployment: 'guarded', instances: [{ ...instance, mean_radius: 'x\u0000' }] },
+      { deployment: 'guarded', instances: [instance], requestKey: '\u0000' },
+      { deployment: 'guarded', instances: [instance], requestKey: '\uDC00' },
+      { deployment: 'guarded', instances: [{ ...instance, mean_radius: 'not a number' }] },
+      { deployment: 'guarded', instances: [{ unknown: 1 }] },
+    ];
+    for (let i = 0; i < 100; i += 1) {
+      expect(refusal(await post(PREDICT, { input: bad[i % bad.length] }))).toMatchObject({ code: 'BAD_USER_INPUT' });
+    }
+    expect(server.services.servingAlerts.requestCounts(deployment.id, 300)).toEqual({ total: 0, failed: 0, rate: null });
+    const verdicts = await server.services.servingAlerts.evaluateServingAlerts(deployment.id);
+    expect(verdicts.find((verdict) => verdict.kind === 'ERROR_RATE')).toMatchObject({ status: 'NO_DATA' });
+    expect(await prisma.alert.count({ where: { deploymentId: deployment.id } })).toBe(0);
+    const now = await prisma.deployment.findUniqueOrThrow({ where: { id: deployment.id } });
+    expect([now.modelVersionId, now.canaryModelVersionId]).toEqual([v1, v2]);
+  }, 60_000);
+});
