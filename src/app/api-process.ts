@@ -5,6 +5,7 @@ import { Pool } from 'pg';
 import type { NonEmptyArray } from 'type-graphql';
 import type { Config } from '../config/config';
 import { projectRoot } from '../config/paths';
+import type { Authenticator } from '../graphql/auth/authenticate';
 import { createContextFactory, type Services } from '../graphql/context';
 import { resolvers as mlplaneResolvers } from '../graphql/resolvers';
 import { buildMlplaneSchema } from '../graphql/schema';
@@ -17,6 +18,7 @@ import { JobQueue } from '../infra/queue/job-queue';
 import type { Logger } from '../infra/logger';
 import { backendInfo } from '../ml/tf-backend';
 import { WebhookDispatcher } from '../services/alerts/webhook-dispatcher';
+import type { ApiKeyService } from '../services/auth/api-key.service';
 import { createDomainServices } from '../services/services';
 
 export interface RunningApi {
@@ -39,6 +41,27 @@ export interface ApiProcessOptions {
   shutdownGraceMs?: number;
   /** Size of the Prisma pool. @default 10 */
   prismaPoolSize?: number;
+}
+
+/** The transports' authenticator: API keys, or the open principal when MLPLANE_AUTH=disabled (loopback only). */
+function authenticatorFor(config: Config, apiKeys: ApiKeyService): Authenticator {
+  return {
+    disabled: config.auth === 'disabled',
+    authenticate: (token) => apiKeys.authenticate(token),
+    onRevoked: (listener) => apiKeys.onRevoked(listener),
+  };
+}
+
+/** Passes revocations from every process (NOTIFY) to this process's key cache and open sockets; ends with the pub/sub. */
+async function followRevocations(pubSub: PgPubSub, apiKeys: ApiKeyService, logger: Logger): Promise<void> {
+  try {
+    for await (const event of pubSub.subscribe('apiKeyRevoked')) {
+      const id = (event as { id?: unknown } | null)?.id;
+      if (typeof id === 'string') apiKeys.invalidate(id);
+    }
+  } catch (error) {
+    logger.error({ err: error }, 'following API key revocations failed');
+  }
 }
 
 export const packageVersion: string = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')).version;
@@ -78,12 +101,15 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
     if (!pubSub.listening) return { ready: false, reason: 'event bus LISTEN connection is down' };
     return { ready: true };
   };
+  const auth = authenticatorFor(config, services.apiKeys);
+  const revocations = followRevocations(pubSub, services.apiKeys, logger);
   const schemaResolvers = [...mlplaneResolvers, ...(options.extraResolvers ?? [])] as NonEmptyArray<Function>;
   const server = await startApiServer({
     host: config.host,
     port: config.port,
     schema: await buildMlplaneSchema({ pubSub, resolvers: schemaResolvers }),
     contextFactory: createContextFactory(services, logger),
+    auth,
     readiness: options.readiness ?? readiness,
     logger,
     shutdownGraceMs: options.shutdownGraceMs ?? config.shutdownGraceSeconds * 1000,
@@ -105,6 +131,7 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
         await webhooks.stop();
         await queue.stop({ graceful: false });
         await pubSub.close();
+        await revocations;
         await publishPool.end();
         await prisma.$disconnect();
       })()),

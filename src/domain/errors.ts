@@ -54,3 +54,13 @@ export class ConflictError extends DomainError {
 export class InvalidStateError extends DomainError {
   readonly code = 'INVALID_STATE' as const;
 }
+
+/** No credentials, or credentials that are not a valid key (unknown, revoked, expired). */
+export class UnauthenticatedError extends DomainError {
+  readonly code = 'UNAUTHENTICATED' as const;
+}
+
+/** A valid key whose role (or deployment list) does not allow the operation; the message names what is needed. */
+export class ForbiddenError extends DomainError {
+  readonly code = 'FORBIDDEN' as const;
+}

@@ -157,6 +157,14 @@ function mapError(error: unknown, scope: ErrorScope): GraphQLFormattedError {
   return masked(error, cause, scope);
 }
 
+/** The code a client receives for `error`, without logging it (audit rows record it). */
+export function errorCodeOf(error: unknown): string {
+  const cause = rootCause(error);
+  if (cause instanceof DomainError) return DOMAIN_CODES[cause.code];
+  if (cause instanceof ArgumentValidationError) return 'BAD_USER_INPUT';
+  return publicCodeOf(error) ?? publicCodeOf(cause) ?? 'INTERNAL_SERVER_ERROR';
+}
+
 /**
  * Formats any error for the client. Never throws: a failure while formatting is itself masked.
  * Logs (with the stack and request id) every error it masks.

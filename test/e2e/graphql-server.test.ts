@@ -279,7 +279,8 @@ describe('API server: HTTP, graphql-ws, GraphiQL, health, errors, drain', () => 
 
   it('answers /readyz 503 with the reason while migrations are pending', async () => {
     const bare = await createTestDatabase({ migrated: false });
-    const server = await startTestServer({ databaseUrl: bare.url });
+    // No tables, so no keys: this server runs open (loopback).
+    const server = await startTestServer({ databaseUrl: bare.url, env: { MLPLANE_AUTH: 'disabled' } });
     try {
       const ready = await fetch(`${server.origin}/readyz`);
       expect(ready.status).toBe(503);

@@ -4,6 +4,9 @@ import type { PgPubSub } from '../../src/infra/events/pg-pubsub';
 import { logger as rootLogger, type Logger } from '../../src/infra/logger';
 import type { Services } from '../../src/graphql/context';
 import type { ApiServer, ReadinessReport } from '../../src/graphql/server';
+import type { Role } from '../../src/domain/auth/principal';
+import { ConflictError } from '../../src/domain/errors';
+import { useApiKey } from './graphql-client';
 
 export interface TestServerOptions {
   databaseUrl: string;
@@ -15,6 +18,8 @@ export interface TestServerOptions {
   readiness?: () => Promise<ReadinessReport>;
   /** Environment variables on top of the process's (configuration under test). */
   env?: NodeJS.ProcessEnv;
+  /** Name of the ADMIN key the server creates and test clients send by default. @default 'test-admin' (taken: `test-admin-<port>`) */
+  adminKeyName?: string;
 }
 
 export interface TestServer {
@@ -27,6 +32,10 @@ export interface TestServer {
   server: ApiServer;
   pubSub: PgPubSub;
   services: Services;
+  /** The ADMIN key created at start (none with MLPLANE_AUTH=disabled); postGraphQL and connectWsClient send it by default. */
+  adminKey: string | undefined;
+  /** Creates a key of `role` named `name` and returns its secret. */
+  createKey(name: string, role: Role, deployments?: string[]): Promise<string>;
   /** Stops the server, its monitors, then closes the pub/sub and the database pools. */
   close(): Promise<void>;
 }
@@ -44,6 +53,22 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     shutdownGraceMs: options.shutdownGraceMs ?? 2_000,
     prismaPoolSize: 4,
   });
+  const createKey = async (name: string, role: Role, deployments?: string[]) =>
+    (await api.services.apiKeys.createKey({ name, role, deployments })).token;
+  let adminKey: string | undefined;
+  if (config.auth === 'keys') {
+    const name = options.adminKeyName ?? 'test-admin';
+    try {
+      adminKey = await createKey(name, 'ADMIN').catch((error: unknown) => {
+        if (error instanceof ConflictError) return createKey(`${name}-${new URL(api.url).port}`, 'ADMIN');
+        throw error;
+      });
+    } catch (error) {
+      await api.close();
+      throw error;
+    }
+    useApiKey(api.url, adminKey);
+  }
   return {
     url: api.url,
     wsUrl: api.url.replace(/^http/, 'ws'),
@@ -51,6 +76,8 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     server: api.server,
     pubSub: api.pubSub,
     services: api.services,
+    adminKey,
+    createKey,
     close: () => api.close(),
   };
 }

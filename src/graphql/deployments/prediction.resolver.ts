@@ -11,6 +11,7 @@ import {
   RecordActualsInput,
   RecordActualsPayload,
 } from './prediction.type';
+import { Allow, requireServable } from '../auth/access';
 
 function toInstancePrediction(id: string, index: number, output: PredictionOutput): InstancePrediction {
   if ('value' in output) return { id, index, label: null, probabilities: null, value: output.value };
@@ -23,10 +24,22 @@ function toInstancePrediction(id: string, index: number, output: PredictionOutpu
   };
 }
 
+/**
+ * PREDICTOR keys serve only the deployments named on them: FORBIDDEN (naming the deployment) for any
+ * other, existing or not. Other principals pass without a read.
+ */
+async function guardDeployment(ctx: GraphQLContext, name: string): Promise<void> {
+  if (ctx.principal.deploymentIds === null) return;
+  const deployment = await ctx.services.deployments.findDeployment({ name });
+  requireServable(ctx.principal, deployment ?? { id: '', name });
+}
+
 @Resolver()
 export class PredictionResolver {
+  @Allow('EDITOR', 'PREDICTOR')
   @Mutation(() => PredictPayload, { description: 'Predicts with a deployment; every prediction is logged before the answer is sent.' })
   async predict(@Ctx() ctx: GraphQLContext, @Arg('input') input: PredictInput): Promise<PredictPayload> {
+    await guardDeployment(ctx, input.deployment);
     let result;
     try {
       result = await ctx.services.predictions.predict(input);
@@ -42,8 +55,10 @@ export class PredictionResolver {
     return { ...result, predictions: result.predictions.map((p) => toInstancePrediction(p.id, p.index, p.output)) };
   }
 
+  @Allow('EDITOR', 'PREDICTOR')
   @Mutation(() => RecordActualsPayload, { description: 'Attaches true labels or values to earlier predictions, all or none.' })
   async recordActuals(@Ctx() ctx: GraphQLContext, @Arg('input') input: RecordActualsInput): Promise<RecordActualsPayload> {
+    await guardDeployment(ctx, input.deployment);
     const recorded = await ctx.services.predictions.recordActuals(input);
     const deployment = await ctx.services.deployments.findDeployment({ name: input.deployment });
     // New actuals may complete a performance window: PERFORMANCE_DROP is judged without waiting for more requests.
@@ -51,8 +66,10 @@ export class PredictionResolver {
     return recorded;
   }
 
+  @Allow('VIEWER', 'PREDICTOR')
   @Query(() => PredictionExplanation, { description: 'Per-feature attributions of one instance\'s output (integrated gradients); nothing is logged.' })
   async explainPrediction(@Ctx() ctx: GraphQLContext, @Arg('input') input: ExplainPredictionInput): Promise<PredictionExplanation> {
+    await guardDeployment(ctx, input.deployment);
     const explanation = await ctx.services.predictions.explain(input);
     return { ...explanation, label: explanation.label ?? null };
   }

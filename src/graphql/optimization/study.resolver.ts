@@ -12,6 +12,7 @@ import { pubSubOf } from '../schema-pub-sub';
 import { openStudyProgress, type StudyProgressEvent } from './study-progress-stream';
 import { StartOptimizationInput } from './study.input';
 import { LeaderboardEntry, Study, StudyProgress, Trial, TrialStateEnum, type StudyObjective, type StudyPruning } from './study.type';
+import { Allow } from '../auth/access';
 
 /** A study's trial as its GraphQL type. */
 function toTrial({ run, record }: StudyTrial): Trial {
@@ -36,6 +37,7 @@ function subscribeStudyProgress({ args, context, info }: SubscribeResolverData<u
 /** Study fields are read from the OPTIMIZATION run row. */
 @Resolver(() => Study)
 export class StudyResolver {
+  @Allow('EDITOR')
   @Mutation(() => Study, {
     description:
       'Validates and queues a hyperparameter optimization study (an OPTIMIZATION run). A worker coordinates it: it samples trials (TRIAL runs) and queues up to `parallelism` at once for any worker, prunes, and links the best trial\'s model version. Cancel it with cancelStudy.',
@@ -45,14 +47,16 @@ export class StudyResolver {
       ...input,
       searchSpace: input.searchSpace.map((parameter) => ({ ...parameter })),
       baseHyperparameters: fromTrainingHyperparametersInput(input.baseHyperparameters),
-    });
+    }, ctx.principal.name);
   }
 
+  @Allow('EDITOR')
   @Mutation(() => Study, { description: 'Cancels a study and its queued and running trials.' })
   async cancelStudy(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
     return ctx.services.optimization.cancelStudy(id);
   }
 
+  @Allow('VIEWER')
   @Query(() => Study, { nullable: true })
   async study(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
     return ctx.services.optimization.findStudy(id);
@@ -128,6 +132,7 @@ export class StudyResolver {
     return best ? ctx.loaders.get(modelVersionByRun).load(best.trialRunId) : null;
   }
 
+  @Allow('VIEWER')
   @Subscription(() => StudyProgress, {
     subscribe: subscribeStudyProgress,
     description:

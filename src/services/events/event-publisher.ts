@@ -9,7 +9,8 @@ export type EventTopic =
   | 'deploymentChanged'
   | 'alertRaised'
   | 'alertUpdated'
-  | 'driftReported';
+  | 'driftReported'
+  | 'apiKeyRevoked';
 
 /** Where services announce what changed, after their transaction commits. */
 export interface EventPublisher {

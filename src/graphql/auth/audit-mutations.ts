@@ -1,0 +1,62 @@
+import { defaultFieldResolver, type GraphQLSchema } from 'graphql';
+import { ForbiddenError, UnauthenticatedError } from '../../domain/errors';
+import type { GraphQLContext } from '../context';
+import { errorCodeOf } from '../errors';
+
+const TARGET_KEY = /^(id|deployment|[A-Za-z]+Id)$/;
+
+function targetsIn(value: unknown, into: Set<string>): void {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
+  for (const [key, item] of Object.entries(value)) if (TARGET_KEY.test(key) && typeof item === 'string') into.add(item.slice(0, 200));
+}
+
+/** The ids (and deployment names) a mutation's arguments name: top-level and in `input`. */
+export function auditTargets(args: Record<string, unknown>): string[] {
+  const targets = new Set<string>();
+  targetsIn(args, targets);
+  targetsIn(args.input, targets);
+  return [...targets];
+}
+
+/** The ids of what a mutation returned: its `id`, and those of objects one level down (payloads). */
+function resultIds(result: unknown): string[] {
+  if (result === null || typeof result !== 'object') return [];
+  const ids: string[] = [];
+  const own = (result as { id?: unknown }).id;
+  if (typeof own === 'string') ids.push(own);
+  for (const value of Object.values(result)) {
+    const id = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as { id?: unknown }).id : undefined;
+    if (typeof id === 'string') ids.push(id);
+  }
+  return ids;
+}
+
+function failure(error: unknown): { outcome: 'FAILED' | 'DENIED'; errorCode: string } {
+  const refused = error instanceof ForbiddenError || error instanceof UnauthenticatedError;
+  return { outcome: refused ? 'DENIED' : 'FAILED', errorCode: errorCodeOf(error) };
+}
+
+/**
+ * Runs every Mutation field inside the audit log, which records who did what to which ids and how
+ * it ended (see `AuditLog.audit`): refusals by the auth checker (which runs inside the field's
+ * resolver) as DENIED, other errors as FAILED with their code. Only Mutation fields are wrapped, so
+ * reads pay nothing.
+ */
+export function auditMutationFields(schema: GraphQLSchema): void {
+  for (const field of Object.values(schema.getMutationType()?.getFields() ?? {})) {
+    const resolve = field.resolve ?? defaultFieldResolver;
+    field.resolve = (root, args: Record<string, unknown>, context: GraphQLContext, info) =>
+      context.services.audit.audit(
+        {
+          principal: context.principal.name,
+          role: context.principal.role,
+          operation: info.fieldName,
+          targetIds: auditTargets(args),
+          requestId: context.requestId,
+          clientAddress: context.clientAddress,
+        },
+        async () => resolve(root, args, context, info),
+        { resultIds, failure },
+      );
+  }
+}
