@@ -34,11 +34,18 @@ export interface TestServer {
   services: Services;
   /** The ADMIN key created at start (none with MLPLANE_AUTH=disabled); postGraphQL and connectWsClient send it by default. */
   adminKey: string | undefined;
+  /** The name of `adminKey`: the actor of what tests do with the default key. */
+  adminKeyName: string | undefined;
   /** Creates a key of `role` named `name` and returns its secret. */
   createKey(name: string, role: Role, deployments?: string[]): Promise<string>;
+  /** `Authorization` headers of a key named `name` (created once per database, EDITOR unless `role`), to act as that name. */
+  headersFor(name: string, role?: Role): Promise<Record<string, string>>;
   /** Stops the server, its monitors, then closes the pub/sub and the database pools. */
   close(): Promise<void>;
 }
+
+/** Keys created by `headersFor`, per database and name (servers on one database share them). */
+const namedKeys = new Map<string, Promise<string>>();
 
 /**
  * An API server on a free loopback port, started by the same composition root as `serve`
@@ -56,12 +63,14 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
   const createKey = async (name: string, role: Role, deployments?: string[]) =>
     (await api.services.apiKeys.createKey({ name, role, deployments })).token;
   let adminKey: string | undefined;
+  let adminKeyName: string | undefined;
   if (config.auth === 'keys') {
-    const name = options.adminKeyName ?? 'test-admin';
+    adminKeyName = options.adminKeyName ?? 'test-admin';
     try {
-      adminKey = await createKey(name, 'ADMIN').catch((error: unknown) => {
-        if (error instanceof ConflictError) return createKey(`${name}-${new URL(api.url).port}`, 'ADMIN');
-        throw error;
+      adminKey = await createKey(adminKeyName, 'ADMIN').catch((error: unknown) => {
+        if (!(error instanceof ConflictError)) throw error;
+        adminKeyName = `${adminKeyName}-${new URL(api.url).port}`;
+        return createKey(adminKeyName, 'ADMIN');
       });
     } catch (error) {
       await api.close();
@@ -77,7 +86,14 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     pubSub: api.pubSub,
     services: api.services,
     adminKey,
+    adminKeyName,
     createKey,
+    headersFor: async (name, role = 'EDITOR') => {
+      const cacheKey = `${options.databaseUrl} ${name}`;
+      let key = namedKeys.get(cacheKey);
+      if (!key) namedKeys.set(cacheKey, (key = createKey(name, role)));
+      return { authorization: `Bearer ${await key}` };
+    },
     close: () => api.close(),
   };
 }

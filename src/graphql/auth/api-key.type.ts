@@ -55,7 +55,7 @@ export class CreateApiKeyInput {
 @ObjectType({ description: 'One audited mutation: accepted, failed or refused.' })
 export class AuditEvent {
   @Field(() => ID) id!: string;
-  @Field({ description: 'The key\'s name (`anonymous` when no valid key was sent).' }) principal!: string;
+  @Field({ description: 'The key\'s name (`local` when auth is disabled).' }) principal!: string;
   @Field(() => String, { nullable: true }) role!: string | null;
   @Field({ description: 'The mutation field, e.g. `updateDeployment`.' }) operation!: string;
   @Field(() => [String], { description: 'Ids and deployment names the arguments named, and ids of what the mutation returned.' }) targetIds!: string[];

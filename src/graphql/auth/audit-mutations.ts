@@ -37,6 +37,13 @@ function failure(error: unknown): { outcome: 'FAILED' | 'DENIED'; errorCode: str
 }
 
 /**
+ * Mutations whose accepted calls are not audited: `predict` is the serving path (thousands a
+ * second), and every prediction it answers is already stored in the prediction log under its
+ * request key. Its refused and failed calls are audited like any other.
+ */
+const AUDIT_FAILURES_ONLY: ReadonlySet<string> = new Set(['predict']);
+
+/**
  * Runs every Mutation field inside the audit log, which records who did what to which ids and how
  * it ended (see `AuditLog.audit`): refusals by the auth checker (which runs inside the field's
  * resolver) as DENIED, other errors as FAILED with their code. Only Mutation fields are wrapped, so
@@ -45,18 +52,23 @@ function failure(error: unknown): { outcome: 'FAILED' | 'DENIED'; errorCode: str
 export function auditMutationFields(schema: GraphQLSchema): void {
   for (const field of Object.values(schema.getMutationType()?.getFields() ?? {})) {
     const resolve = field.resolve ?? defaultFieldResolver;
-    field.resolve = (root, args: Record<string, unknown>, context: GraphQLContext, info) =>
-      context.services.audit.audit(
-        {
-          principal: context.principal.name,
-          role: context.principal.role,
-          operation: info.fieldName,
-          targetIds: auditTargets(args),
-          requestId: context.requestId,
-          clientAddress: context.clientAddress,
-        },
-        async () => resolve(root, args, context, info),
-        { resultIds, failure },
-      );
+    const failuresOnly = AUDIT_FAILURES_ONLY.has(field.name);
+    field.resolve = async (root, args: Record<string, unknown>, context: GraphQLContext, info) => {
+      const entry = {
+        principal: context.principal.name,
+        role: context.principal.role,
+        operation: info.fieldName,
+        targetIds: auditTargets(args),
+        requestId: context.requestId,
+        clientAddress: context.clientAddress,
+      };
+      if (!failuresOnly) return context.services.audit.audit(entry, async () => resolve(root, args, context, info), { resultIds, failure });
+      try {
+        return await resolve(root, args, context, info);
+      } catch (error) {
+        await context.services.audit.record({ ...entry, ...failure(error) });
+        throw error;
+      }
+    };
   }
 }

@@ -33,7 +33,7 @@ export class ModelVersionResolver {
 
   @Allow('EDITOR')
   @Mutation(() => ModelAlias, {
-    description: "Points an alias of the version's model (production, staging, ...) at the version; the move is kept in the alias history with who made it (the x-mlplane-user header).",
+    description: "Points an alias of the version's model (production, staging, ...) at the version; the move is kept in the alias history with who made it (the API key's name).",
   })
   async setModelVersionAlias(@Ctx() ctx: GraphQLContext, @Arg('input') input: SetModelVersionAliasInput) {
     const { alias } = await ctx.services.modelVersions.setAlias({ modelVersionId: input.modelVersionId, alias: input.alias }, ctx.principal.name);
