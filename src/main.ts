@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { promises as fs } from 'node:fs';
 import { startApiProcess, type RunningApi } from './app/api-process';
+import { runApiKeyCommand } from './app/apikey-command';
+import { ensureFirstAdminKey } from './app/first-admin-key';
 import { runWorkerProcess } from './app/worker-process';
 import { resolveDatabase, type ResolvedDatabase } from './app/database';
 import { startWorkerSupervisor, type WorkerSupervisor } from './app/worker-supervisor';
@@ -17,6 +19,7 @@ const USAGE = `usage: mlplane <command>
   worker        training worker only (production replicas; needs DATABASE_URL)
   worker        training worker only (production replicas; needs DATABASE_URL)
   migrate       apply pending migrations and exit
+  apikey        create, list or revoke API keys (works with the server stopped; see mlplane apikey help)
   emit-schema   write schema.graphql from the code
 `;
 
@@ -54,6 +57,7 @@ async function runServer(config: Config, withWorker: boolean): Promise<void> {
   const applied = await migrate(database.url);
   logger.info({ applied: applied.applied.length, alreadyApplied: applied.alreadyApplied.length }, 'database migrated');
   api = await startApiProcess(config, database.url, logger);
+  if (config.auth === 'keys') await ensureFirstAdminKey(api.services.apiKeys, config.dataDir, api.url);
   if (withWorker) worker = startWorkerSupervisor(database.url);
   logger.info({ url: api.url, database: database.description }, `mlplane listening on ${api.url} (database: ${database.description})`);
 }
@@ -78,6 +82,8 @@ async function main(argv: string[]): Promise<void> {
       }
       return;
     }
+    case 'apikey':
+      return runApiKeyCommand(config, argv.slice(1));
     case 'emit-schema':
       await fs.writeFile(schemaFile, await printMlplaneSchema());
       logger.info({ file: schemaFile }, 'schema written');
