@@ -1,3 +1,5 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Pool } from 'pg';
 import type { Config } from '../config/config';
@@ -17,7 +19,8 @@ export const APIKEY_USAGE = `usage: mlplane apikey <create|list|revoke>
   revoke NAME|ID
          the key stops working at once; running servers close its sockets (NOTIFY)
 
-Works with the server stopped: uses DATABASE_URL, else the embedded PostgreSQL in MLPLANE_DATA_DIR.
+Works with the server stopped: uses DATABASE_URL, else the embedded PostgreSQL in MLPLANE_DATA_DIR
+(refused while a server runs on that embedded database: use createApiKey over GraphQL then).
 `;
 
 /** Where the command writes: the key and tables on `out`, messages on `err`. */
@@ -29,6 +32,21 @@ export interface CommandOutput {
 const STANDARD_OUTPUT: CommandOutput = { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) };
 
 class UsageError extends Error {}
+
+/**
+ * The pid of a PostgreSQL that a live mlplane process runs on this data dir, if any. Starting the
+ * embedded database would stop it (an orphan is stopped on start), taking the running server's
+ * database away; a postmaster whose parent is gone (re-parented to pid 1) is an orphan, not in use.
+ */
+async function embeddedServerInUse(dataDir: string): Promise<number | undefined> {
+  const pidFile = path.join(dataDir, 'postgres', 'postmaster.pid');
+  const pid = Number((await fs.readFile(pidFile, 'utf8').catch(() => '')).split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  if (stat === undefined) return undefined;
+  const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  return parent > 1 ? pid : undefined;
+}
 
 function expiryOf(values: { expires?: string; 'expires-in-days'?: string }, now: Date): Date | null {
   if (values.expires && values['expires-in-days']) throw new UsageError('give --expires or --expires-in-days, not both');
@@ -94,6 +112,17 @@ export async function runApiKeyCommand(config: Config, args: string[], output: C
   if (args.length === 0 || args[0] === 'help' || args[0] === '--help') {
     output.err(APIKEY_USAGE);
     return;
+  }
+  if (!config.databaseUrl) {
+    const pid = await embeddedServerInUse(config.dataDir);
+    if (pid !== undefined) {
+      output.err(
+        `mlplane is running on the embedded PostgreSQL in ${config.dataDir} (pid ${pid}): stop it first, ` +
+          'or manage keys over GraphQL with an ADMIN key (createApiKey, apiKeys, revokeApiKey).\n',
+      );
+      process.exitCode = 1;
+      return;
+    }
   }
   const database = await resolveDatabase(config);
   const prisma = createPrismaClient(database.url, 2);
