@@ -5,7 +5,10 @@ import { Pool } from 'pg';
 import type { NonEmptyArray } from 'type-graphql';
 import type { Config } from '../config/config';
 import { projectRoot } from '../config/paths';
+import { ANONYMOUS_ACTOR } from '../domain/auth/principal';
+import { refusedMutationFields } from '../graphql/auth/audit-mutations';
 import type { Authenticator } from '../graphql/auth/authenticate';
+import { DEFAULT_QUERY_LIMITS } from '../graphql/query-limits';
 import { createContextFactory, type Services } from '../graphql/context';
 import { resolvers as mlplaneResolvers } from '../graphql/resolvers';
 import { buildMlplaneSchema } from '../graphql/schema';
@@ -44,11 +47,17 @@ export interface ApiProcessOptions {
 }
 
 /** The transports' authenticator: API keys, or the open principal when MLPLANE_AUTH=disabled (loopback only). */
-function authenticatorFor(config: Config, apiKeys: ApiKeyService): Authenticator {
+function authenticatorFor(config: Config, services: Services): Authenticator {
   return {
     disabled: config.auth === 'disabled',
-    authenticate: (token) => apiKeys.authenticate(token),
-    onRevoked: (listener) => apiKeys.onRevoked(listener),
+    authenticate: (token) => services.apiKeys.authenticate(token),
+    onRevoked: (listener) => services.apiKeys.onRevoked(listener),
+    // A mutation refused for its credentials is audited as DENIED, by `anonymous`.
+    refused: async ({ body, requestId, clientAddress }) => {
+      for (const operation of refusedMutationFields(body, DEFAULT_QUERY_LIMITS.maxTokens)) {
+        await services.audit.record({ principal: ANONYMOUS_ACTOR, role: null, operation, targetIds: [], outcome: 'DENIED', errorCode: 'UNAUTHENTICATED', requestId, clientAddress });
+      }
+    },
   };
 }
 
@@ -101,7 +110,7 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
     if (!pubSub.listening) return { ready: false, reason: 'event bus LISTEN connection is down' };
     return { ready: true };
   };
-  const auth = authenticatorFor(config, services.apiKeys);
+  const auth = authenticatorFor(config, services);
   const revocations = followRevocations(pubSub, services.apiKeys, logger);
   const schemaResolvers = [...mlplaneResolvers, ...(options.extraResolvers ?? [])] as NonEmptyArray<Function>;
   const server = await startApiServer({

@@ -172,15 +172,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         // Before any GraphQL runs: a missing or bad key answers 401 UNAUTHENTICATED.
+        const requestId = res.locals.requestId as string;
+        const clientAddress = req.socket.remoteAddress ?? null;
         const credentials = await resolveCredentials(options.auth, req.headers.authorization);
-        if (!credentials.ok) throw unauthenticatedHttpError(credentials.message);
-        return options.contextFactory({
-          requestId: res.locals.requestId as string,
-          transport: 'http',
-          headers: req.headers,
-          principal: credentials.principal,
-          clientAddress: req.socket.remoteAddress ?? null,
-        });
+        if (!credentials.ok) {
+          await options.auth.refused({ body: req.body, requestId, clientAddress, reason: credentials.reason });
+          throw unauthenticatedHttpError(credentials.message);
+        }
+        return options.contextFactory({ requestId, transport: 'http', headers: req.headers, principal: credentials.principal, clientAddress });
       },
     }),
   );

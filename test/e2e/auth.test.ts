@@ -75,6 +75,10 @@ describe('access control: API keys and roles on HTTP and graphql-ws, audit log',
       expect(response.body.data).toBeUndefined();
     }
     expect(await prisma.model.count({ where: { name: 'x' } })).toBe(0);
+    // Each refused mutation is audited, by `anonymous`.
+    expect(await prisma.auditEvent.count({ where: { principal: 'anonymous', operation: 'createModel', outcome: 'DENIED', errorCode: 'UNAUTHENTICATED' } })).toBe(3);
+    await postGraphQL(server.url, '{ health { status } }', undefined, { authorization: '' });
+    expect(await prisma.auditEvent.count({ where: { principal: 'anonymous' } })).toBe(3);
   });
 
   it('lets each role do its part and refuses the rest with FORBIDDEN naming the role needed', async () => {

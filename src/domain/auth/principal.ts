@@ -31,8 +31,10 @@ export interface Principal {
 export const SYSTEM_ACTOR = 'mlplane';
 /** The actor when MLPLANE_AUTH=disabled (loopback only). */
 export const OPEN_ACTOR = 'local';
-/** Names an API key cannot take: they name the product's own and the open principal. */
-export const RESERVED_KEY_NAMES: readonly string[] = [SYSTEM_ACTOR, OPEN_ACTOR];
+/** Who the audit log names for a request without a valid key. */
+export const ANONYMOUS_ACTOR = 'anonymous';
+/** Names an API key cannot take: they name the product's own, the open and the anonymous principal. */
+export const RESERVED_KEY_NAMES: readonly string[] = [SYSTEM_ACTOR, OPEN_ACTOR, ANONYMOUS_ACTOR];
 
 export const SYSTEM_PRINCIPAL: Principal = { kind: 'system', keyId: null, name: SYSTEM_ACTOR, role: 'ADMIN', deploymentIds: null, expiresAt: null };
 export const OPEN_PRINCIPAL: Principal = { kind: 'open', keyId: null, name: OPEN_ACTOR, role: 'ADMIN', deploymentIds: null, expiresAt: null };

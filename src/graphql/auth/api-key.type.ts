@@ -45,7 +45,7 @@ export class CreateApiKeyPayload {
 
 @InputType()
 export class CreateApiKeyInput {
-  @Field({ description: 'Unique; 1-64 letters, digits or . _ @ -. `mlplane` and `local` are reserved.' }) name!: string;
+  @Field({ description: 'Unique; 1-64 letters, digits or . _ @ -. `mlplane`, `local` and `anonymous` are reserved.' }) name!: string;
   @Field(() => RoleEnum) role!: RoleEnum;
   @Field(() => [String], { nullable: true, description: 'PREDICTOR keys (required for them, refused for others): deployment names or ids.' })
   deployments?: string[] | null;
@@ -55,7 +55,7 @@ export class CreateApiKeyInput {
 @ObjectType({ description: 'One audited mutation: accepted, failed or refused.' })
 export class AuditEvent {
   @Field(() => ID) id!: string;
-  @Field({ description: 'The key\'s name (`local` when auth is disabled).' }) principal!: string;
+  @Field({ description: 'The key\'s name; `anonymous` for a request without a valid key (HTTP 401), `local` when auth is disabled.' }) principal!: string;
   @Field(() => String, { nullable: true }) role!: string | null;
   @Field({ description: 'The mutation field, e.g. `updateDeployment`.' }) operation!: string;
   @Field(() => [String], { description: 'Ids and deployment names the arguments named, and ids of what the mutation returned.' }) targetIds!: string[];

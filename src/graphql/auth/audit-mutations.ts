@@ -1,4 +1,4 @@
-import { defaultFieldResolver, type GraphQLSchema } from 'graphql';
+import { defaultFieldResolver, getOperationAST, Kind, parse, type GraphQLSchema } from 'graphql';
 import { ForbiddenError, UnauthenticatedError } from '../../domain/errors';
 import type { GraphQLContext } from '../context';
 import { errorCodeOf } from '../errors';
@@ -70,5 +70,27 @@ export function auditMutationFields(schema: GraphQLSchema): void {
         throw error;
       }
     };
+  }
+}
+
+/** Most root fields read from one refused document (the alias limit keeps real ones below it). */
+const MAX_REFUSED_FIELDS = 20;
+
+/**
+ * The root fields of the mutation an unauthenticated HTTP body asks for (none for a query, a
+ * subscription, or a body that does not parse), so that refused mutations are audited too.
+ */
+export function refusedMutationFields(body: unknown, maxTokens: number): string[] {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return [];
+  const { query, operationName } = body as { query?: unknown; operationName?: unknown };
+  if (typeof query !== 'string') return [];
+  try {
+    const operation = getOperationAST(parse(query, { maxTokens }), typeof operationName === 'string' ? operationName : undefined);
+    if (operation?.operation !== 'mutation') return [];
+    return operation.selectionSet.selections
+      .flatMap((selection) => (selection.kind === Kind.FIELD ? [selection.name.value] : []))
+      .slice(0, MAX_REFUSED_FIELDS);
+  } catch {
+    return [];
   }
 }

@@ -10,6 +10,17 @@ export interface Authenticator {
   authenticate(token: string): Promise<Principal | null>;
   /** Calls `listener` with each revoked key's id (from any process); returns the unsubscribe function. */
   onRevoked(listener: (keyId: string) => void): () => void;
+  /** Records an HTTP request refused for its credentials (the audit log keeps refused mutations). */
+  refused(attempt: RefusedRequest): Promise<void>;
+}
+
+/** An HTTP request that did not authenticate. */
+export interface RefusedRequest {
+  /** The parsed JSON body (`{ query, operationName }`), as the client sent it. */
+  body: unknown;
+  requestId: string;
+  clientAddress: string | null;
+  reason: 'missing' | 'invalid';
 }
 
 export type Credentials =
