@@ -1,6 +1,7 @@
 import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import { DomainError } from '../../domain/errors';
 import type { PredictionOutput } from '../../ml/serving/prediction-request';
+import type { DeploymentGuard } from '../../services/predictions/prediction.service';
 import type { GraphQLContext } from '../context';
 import {
   ExplainPredictionInput,
@@ -24,14 +25,9 @@ function toInstancePrediction(id: string, index: number, output: PredictionOutpu
   };
 }
 
-/**
- * PREDICTOR keys serve only the deployments named on them: FORBIDDEN (naming the deployment) for any
- * other, existing or not. Other principals pass without a read.
- */
-async function guardDeployment(ctx: GraphQLContext, name: string): Promise<void> {
-  if (ctx.principal.deploymentIds === null) return;
-  const deployment = await ctx.services.deployments.findDeployment({ name });
-  requireServable(ctx.principal, deployment ?? { id: '', name });
+/** PREDICTOR keys serve only the deployments named on them: FORBIDDEN, naming the deployment, for any other. */
+function servableBy(ctx: GraphQLContext): DeploymentGuard {
+  return (deployment) => requireServable(ctx.principal, deployment);
 }
 
 @Resolver()
@@ -39,10 +35,9 @@ export class PredictionResolver {
   @Allow('EDITOR', 'PREDICTOR')
   @Mutation(() => PredictPayload, { description: 'Predicts with a deployment; every prediction is logged before the answer is sent.' })
   async predict(@Ctx() ctx: GraphQLContext, @Arg('input') input: PredictInput): Promise<PredictPayload> {
-    await guardDeployment(ctx, input.deployment);
     let result;
     try {
-      result = await ctx.services.predictions.predict(input);
+      result = await ctx.services.predictions.predict(input, servableBy(ctx));
     } catch (error) {
       // ERROR_RATE counts the service's failures; a caller's mistake (bad input, unknown deployment) is not one.
       if (!(error instanceof DomainError)) {
@@ -58,8 +53,7 @@ export class PredictionResolver {
   @Allow('EDITOR', 'PREDICTOR')
   @Mutation(() => RecordActualsPayload, { description: 'Attaches true labels or values to earlier predictions, all or none.' })
   async recordActuals(@Ctx() ctx: GraphQLContext, @Arg('input') input: RecordActualsInput): Promise<RecordActualsPayload> {
-    await guardDeployment(ctx, input.deployment);
-    const recorded = await ctx.services.predictions.recordActuals(input);
+    const recorded = await ctx.services.predictions.recordActuals(input, servableBy(ctx));
     const deployment = await ctx.services.deployments.findDeployment({ name: input.deployment });
     // New actuals may complete a performance window: PERFORMANCE_DROP is judged without waiting for more requests.
     if (deployment && recorded.recorded > 0) ctx.services.servingAlerts.evaluateInBackground(deployment.id);
@@ -69,8 +63,7 @@ export class PredictionResolver {
   @Allow('VIEWER', 'PREDICTOR')
   @Query(() => PredictionExplanation, { description: 'Per-feature attributions of one instance\'s output (integrated gradients); nothing is logged.' })
   async explainPrediction(@Ctx() ctx: GraphQLContext, @Arg('input') input: ExplainPredictionInput): Promise<PredictionExplanation> {
-    await guardDeployment(ctx, input.deployment);
-    const explanation = await ctx.services.predictions.explain(input);
+    const explanation = await ctx.services.predictions.explain(input, servableBy(ctx));
     return { ...explanation, label: explanation.label ?? null };
   }
 }
