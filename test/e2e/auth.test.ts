@@ -237,4 +237,19 @@ describe('access control: API keys and roles on HTTP and graphql-ws, audit log',
     expect(failed.body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect(await prisma.auditEvent.findMany({ where: { requestId: 'req-bad-alias' }, select: { outcome: true, errorCode: true } })).toEqual([{ outcome: 'FAILED', errorCode: 'BAD_USER_INPUT' }]);
   });
+
+  it('with MLPLANE_AUTH=disabled on loopback, serves without a key and records the actor `local`', async () => {
+    const open = await startTestServer({ databaseUrl: db.url, env: { MLPLANE_AUTH: 'disabled' } });
+    try {
+      expect(open.adminKey).toBeUndefined();
+      const versionId = (await prisma.modelVersion.findFirstOrThrow()).id;
+      const moved = await postGraphQL(open.url, 'mutation($id: ID!) { setModelVersionAlias(input: { modelVersionId: $id, alias: "open" }) { alias } }', { id: versionId }, { authorization: '' });
+      expect(moved.status).toBe(200);
+      expect(moved.body.errors).toBeUndefined();
+      expect(await prisma.modelAliasEvent.findFirstOrThrow({ where: { alias: 'open' } })).toMatchObject({ movedBy: 'local' });
+      expect(await connectionOutcome(open.wsUrl)).toBe(0);
+    } finally {
+      await open.close();
+    }
+  });
 });
