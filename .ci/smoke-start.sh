@@ -9,10 +9,12 @@ chmod 755 "$data"
 env -u DATABASE_URL PORT=$port MLPLANE_DATA_DIR="$data/.mlplane" npm start >"$log" 2>&1 &
 pid=$!
 ok=
-# Ready first (database reachable, migrations applied), as a load balancer would wait; then health.
+# Ready first (database reachable, migrations applied), as a load balancer would wait; then health,
+# with the ADMIN key the first start wrote to the data dir (as the README's examples do).
+key_file="$data/.mlplane/admin-key"
 for _ in $(seq 1 120); do
-  if curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 &&
-     curl -fsS -X POST -H 'content-type: application/json' --data '{"query":"{ health { status database } }"}' "http://127.0.0.1:$port/graphql" >"$data/health.json" 2>/dev/null &&
+  if curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && [ -s "$key_file" ] &&
+     curl -fsS -X POST -H 'content-type: application/json' -H "Authorization: Bearer $(cat "$key_file")" --data '{"query":"{ health { status database } }"}' "http://127.0.0.1:$port/graphql" >"$data/health.json" 2>/dev/null &&
      grep -q '"status":"OK"' "$data/health.json"; then ok=1; break; fi
   kill -0 $pid 2>/dev/null || break
   sleep 1
@@ -21,6 +23,10 @@ if [ -z "$ok" ]; then echo "mlplane did not answer health OK"; cat "$data/health
 cat "$data/health.json"; echo
 grep -q '"status":"OK"' "$data/health.json"
 grep -q 'embedded PostgreSQL' "$log" || { echo "start did not say it uses an embedded PostgreSQL"; cat "$log"; exit 1; }
+grep -q "$(cat "$key_file")" "$log" || { echo "the first start did not print its ADMIN key"; exit 1; }
+[ "$(stat -c %a "$key_file")" = 600 ] || { echo "$key_file is not mode 0600"; exit 1; }
+unauthenticated=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'content-type: application/json' --data '{"query":"{ health { status } }"}' "http://127.0.0.1:$port/graphql")
+[ "$unauthenticated" = 401 ] || { echo "a request without a key answered $unauthenticated, not 401"; exit 1; }
 # Stop it as an operator would: SIGTERM to npm itself. npm forwards it to its script, which execs
 # node (package.json), so mlplane, its worker and its PostgreSQL all stop.
 server=$(pgrep -f "^node dist/src/main.js start" | head -1)

@@ -65,7 +65,7 @@ interface StudyTiming {
 
 async function runStudy(optimization: OptimizationService, prisma: PrismaClient, input: StartOptimizationInput): Promise<StudyTiming> {
   const started = process.hrtime.bigint();
-  const study = await optimization.startOptimization(input);
+  const study = await optimization.startOptimization(input, 'tester');
   const { status, summary } = await waitForEnd(prisma, study.id);
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (status !== 'SUCCEEDED') throw new Error(`study ${study.id} ended ${status}`);

@@ -35,8 +35,8 @@ interface LoadResult {
   ids: string[];
 }
 
-/** `concurrency` clients each sending `perClient` requests back to back. */
-async function load(url: string, instances: Record<string, number>[], concurrency: number, perClient: number): Promise<LoadResult> {
+/** `concurrency` clients each sending `perClient` requests back to back, authenticated with `key`. */
+async function load(url: string, key: string, instances: Record<string, number>[], concurrency: number, perClient: number): Promise<LoadResult> {
   const latencies: number[] = [];
   const ids: string[] = [];
   const started = performance.now();
@@ -46,7 +46,7 @@ async function load(url: string, instances: Record<string, number>[], concurrenc
         const t0 = performance.now();
         const response = await fetch(url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
           body: JSON.stringify({ query: PREDICT, variables: { input: { deployment: 'bench', instances } } }),
         });
         const body = (await response.json()) as { data?: { predict: { predictions: { id: string }[] } }; errors?: unknown };
@@ -81,6 +81,8 @@ async function main(): Promise<void> {
     const services = createDomainServices({ prisma, events: new RecordingPublisher(), queue: {} as JobQueue, config: loadConfig({}) });
     const trained = await trainVersions(prisma, services, { name: 'bench', csv: fixtureCsv('breast_cancer'), labelColumn: 'benign', seeds: [1], epochs: 5 });
     await services.deployments.deployModel({ name: 'bench', modelVersionId: trained.versionIds[0] }, 'bench');
+    // A serving client's key: PREDICTOR on this deployment, as production clients would use.
+    const key = (await services.apiKeys.createKey({ name: 'bench-client', role: 'PREDICTOR', deployments: ['bench'] })).token;
     const [header, ...lines] = fixtureCsv('breast_cancer').trim().split(/\r?\n/);
     const names = header.split(',');
     const rows = lines.map((line) => Object.fromEntries(line.split(',').map((cell, i) => [names[i], Number(cell)]).filter(([name]) => name !== 'benign')));
@@ -96,10 +98,10 @@ async function main(): Promise<void> {
     const bare100PerSecond = (100 * 1000) / (bare100.reduce((a, b) => a + b, 0) / bare100.length);
     loaded.model.dispose();
 
-    await load(api.url, one, 4, 50);
-    const c1 = await load(api.url, one, 1, 500);
-    const c16 = await load(api.url, one, 16, 100);
-    const c16x100 = await load(api.url, hundred, 16, 20);
+    await load(api.url, key, one, 4, 50);
+    const c1 = await load(api.url, key, one, 1, 500);
+    const c16 = await load(api.url, key, one, 16, 100);
+    const c16x100 = await load(api.url, key, hundred, 16, 20);
     const answered = [...c1.ids, ...c16.ids, ...c16x100.ids];
     let stored = 0;
     for (let start = 0; start < answered.length; start += 10_000) {

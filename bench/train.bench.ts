@@ -23,7 +23,7 @@ import { loadConfig } from '../src/config/config';
 import { projectRoot } from '../src/config/paths';
 import { logger } from '../src/infra/logger';
 import { tf as loadTf, useBackend, type BackendName } from '../src/ml/tf-backend';
-import { connectWsClient, postGraphQL } from '../test/support/graphql-client';
+import { connectWsClient, postGraphQL, useApiKey } from '../test/support/graphql-client';
 import { openBenchDatabase } from './support/bench-database';
 import { syntheticBinaryData } from './support/synthetic-binary';
 
@@ -117,6 +117,7 @@ async function main(): Promise<void> {
     env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  useApiKey(api.url, (await api.services.apiKeys.createKey({ name: 'bench', role: 'EDITOR' })).token);
   const ws = await connectWsClient(api.url);
   const lines: string[] = [];
   try {

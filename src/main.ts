@@ -2,6 +2,8 @@ import 'reflect-metadata';
 import { promises as fs } from 'node:fs';
 import { startApiProcess, type RunningApi } from './app/api-process';
 import { installProcessGuards } from './app/process-guards';
+import { runApiKeyCommand } from './app/apikey-command';
+import { ensureFirstAdminKey } from './app/first-admin-key';
 import { runWorkerProcess } from './app/worker-process';
 import { resolveDatabase, type ResolvedDatabase } from './app/database';
 import { startWorkerSupervisor, type WorkerSupervisor } from './app/worker-supervisor';
@@ -18,6 +20,7 @@ const USAGE = `usage: mlplane <command>
   serve         API server only (production replicas)
   worker        training worker only (production replicas; needs DATABASE_URL)
   migrate       apply pending migrations and exit
+  apikey        create, list or revoke API keys (works with the server stopped; see mlplane apikey help)
   emit-schema   write schema.graphql from the code
 `;
 
@@ -69,6 +72,7 @@ async function runServer(config: Config, withWorker: boolean): Promise<void> {
   const applied = await migrate(database.url);
   logger.info({ applied: applied.applied.length, alreadyApplied: applied.alreadyApplied.length }, 'database migrated');
   api = await startApiProcess(config, database.url, logger);
+  if (config.auth === 'keys') await ensureFirstAdminKey(api.services.apiKeys, config.dataDir, api.url);
   if (withWorker) worker = startWorkerSupervisor(database.url);
   logger.info({ url: api.url, database: database.description }, `mlplane listening on ${api.url} (database: ${database.description})`);
 }
@@ -93,6 +97,8 @@ async function main(argv: string[]): Promise<void> {
       }
       return;
     }
+    case 'apikey':
+      return runApiKeyCommand(config, argv.slice(1));
     case 'emit-schema':
       await fs.writeFile(schemaFile, await printMlplaneSchema());
       logger.info({ file: schemaFile }, 'schema written');

@@ -4,6 +4,10 @@ import path from 'node:path';
 import type { NonEmptyArray } from 'type-graphql';
 import type { Config } from '../config/config';
 import { projectRoot } from '../config/paths';
+import { ANONYMOUS_ACTOR } from '../domain/auth/principal';
+import { refusedMutationFields } from '../graphql/auth/audit-mutations';
+import type { Authenticator } from '../graphql/auth/authenticate';
+import { DEFAULT_QUERY_LIMITS } from '../graphql/query-limits';
 import { createContextFactory, type Services } from '../graphql/context';
 import { resolvers as mlplaneResolvers } from '../graphql/resolvers';
 import { buildMlplaneSchema } from '../graphql/schema';
@@ -15,9 +19,12 @@ import { NotifyEventPublisher } from '../infra/events/notify-event-publisher';
 import { createPgPubSub, type PgPubSub } from '../infra/events/pg-pubsub';
 import { JobQueue } from '../infra/queue/job-queue';
 import type { Logger } from '../infra/logger';
+import express from 'express';
 import { datasetUploadRouter } from '../http/dataset-upload.router';
+import { guardRoute } from '../http/route-guard';
 import { backendInfo } from '../ml/tf-backend';
 import { WebhookDispatcher } from '../services/alerts/webhook-dispatcher';
+import type { ApiKeyService } from '../services/auth/api-key.service';
 import { createDomainServices } from '../services/services';
 
 export interface RunningApi {
@@ -40,6 +47,33 @@ export interface ApiProcessOptions {
   shutdownGraceMs?: number;
   /** Size of the Prisma pool. @default 10 */
   prismaPoolSize?: number;
+}
+
+/** The transports' authenticator: API keys, or the open principal when MLPLANE_AUTH=disabled (loopback only). */
+function authenticatorFor(config: Config, services: Services): Authenticator {
+  return {
+    disabled: config.auth === 'disabled',
+    authenticate: (token) => services.apiKeys.authenticate(token),
+    onRevoked: (listener) => services.apiKeys.onRevoked(listener),
+    // A mutation refused for its credentials is audited as DENIED, by `anonymous`.
+    refused: async ({ body, requestId, clientAddress }) => {
+      for (const operation of refusedMutationFields(body, DEFAULT_QUERY_LIMITS.maxTokens)) {
+        await services.audit.record({ principal: ANONYMOUS_ACTOR, role: null, operation, targetIds: [], outcome: 'DENIED', errorCode: 'UNAUTHENTICATED', requestId, clientAddress });
+      }
+    },
+  };
+}
+
+/** Passes revocations from every process (NOTIFY) to this process's key cache and open sockets; ends with the pub/sub. */
+async function followRevocations(pubSub: PgPubSub, apiKeys: ApiKeyService, logger: Logger): Promise<void> {
+  try {
+    for await (const event of pubSub.subscribe('apiKeyRevoked')) {
+      const id = (event as { id?: unknown } | null)?.id;
+      if (typeof id === 'string') apiKeys.invalidate(id);
+    }
+  } catch (error) {
+    logger.error({ err: error }, 'following API key revocations failed');
+  }
 }
 
 export const packageVersion: string = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')).version;
@@ -80,18 +114,29 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
     if (!pubSub.listening) return { ready: false, reason: 'event bus LISTEN connection is down' };
     return { ready: true };
   };
+  const auth = authenticatorFor(config, services);
+  const revocations = followRevocations(pubSub, services.apiKeys, logger);
   const schemaResolvers = [...mlplaneResolvers, ...(options.extraResolvers ?? [])] as NonEmptyArray<Function>;
   const server = await startApiServer({
     host: config.host,
     port: config.port,
     schema: await buildMlplaneSchema({ pubSub, resolvers: schemaResolvers }),
     contextFactory: createContextFactory(services, logger),
+    auth,
     readiness: options.readiness ?? readiness,
     logger,
     shutdownGraceMs: options.shutdownGraceMs ?? config.shutdownGraceSeconds * 1000,
     slowSubscriberMs: config.wsSlowSubscriberSeconds * 1000,
     bodyLimitBytes: config.maxJsonBodyBytes,
-    routers: [datasetUploadRouter({ datasets: services.datasets, events, maxBytes: config.maxDatasetBytes, logger })],
+    routers: [
+      express
+        .Router()
+        .use(
+          '/datasets/:name/versions',
+          guardRoute({ auth, audit: services.audit, logger }, { allow: ['EDITOR'], operation: 'uploadDataset' }),
+        )
+        .use(datasetUploadRouter({ datasets: services.datasets, events, maxBytes: config.maxDatasetBytes, logger })),
+    ],
   });
   services.driftMonitor.start();
   // Alert webhooks are sent from API processes; deliveries are claimed row by row, so several can run.
@@ -110,6 +155,7 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
         await webhooks.stop();
         await queue.stop({ graceful: false });
         await pubSub.close();
+        await revocations;
         await publishPool.end();
         await prisma.$disconnect();
       })()),

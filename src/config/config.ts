@@ -25,6 +25,26 @@ export interface Config {
   wsSlowSubscriberSeconds: number;
   /** Crash detection of runs (see the README's crash policy). */
   reaper: { intervalMs: number; staleAfterMs: number; maxAttempts: number };
+  /** `keys`: every request needs an API key; `disabled` (MLPLANE_AUTH=disabled): open, allowed on loopback only. */
+  auth: 'keys' | 'disabled';
+}
+
+/** Whether `host` is a loopback interface (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackHost(host: string): boolean {
+  return /^127(\.\d{1,3}){3}$/.test(host) || host === '::1' || host === '[::1]' || host.toLowerCase() === 'localhost';
+}
+
+function authFromEnv(env: NodeJS.ProcessEnv, host: string): Config['auth'] {
+  const raw = env.MLPLANE_AUTH;
+  if (raw === undefined || raw === '' || raw === 'enabled') return 'keys';
+  if (raw !== 'disabled') throw new Error(`MLPLANE_AUTH must be "enabled" or "disabled", got "${raw}"`);
+  if (!isLoopbackHost(host)) {
+    throw new Error(
+      `MLPLANE_AUTH=disabled is refused because MLPLANE_HOST=${host} is not a loopback address: anyone who can reach the port would own mlplane. ` +
+        'Bind to 127.0.0.1 (or ::1) to run without keys, or remove MLPLANE_AUTH and use API keys.',
+    );
+  }
+  return 'disabled';
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -42,10 +62,12 @@ function defaultWorkerMemoryMb(): number {
   return Math.min(16 * 1024, Math.floor(os.totalmem() / 2 / (1024 * 1024)));
 }
 
+/** @throws Error naming the variable for any invalid value (and for MLPLANE_AUTH=disabled off loopback). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const host = env.MLPLANE_HOST || '127.0.0.1';
   return {
     databaseUrl: env.DATABASE_URL || undefined,
-    host: env.MLPLANE_HOST || '127.0.0.1',
+    host,
     port: intFromEnv(env, 'PORT', 4000),
     dataDir: path.resolve(env.MLPLANE_DATA_DIR || '.mlplane'),
     maxDatasetBytes: intFromEnv(env, 'MLPLANE_MAX_DATASET_BYTES', 100 * 1024 * 1024),
@@ -61,5 +83,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       staleAfterMs: intFromEnv(env, 'MLPLANE_RUN_STALE_AFTER_MS', 20_000),
       maxAttempts: intFromEnv(env, 'MLPLANE_RUN_MAX_ATTEMPTS', 2),
     },
+    auth: authFromEnv(env, host),
   };
 }

@@ -59,3 +59,13 @@ export class InvalidStateError extends DomainError {
 export class ServiceUnavailableError extends DomainError {
   readonly code = 'SERVICE_UNAVAILABLE' as const;
 }
+
+/** No credentials, or credentials that are not a valid key (unknown, revoked, expired). */
+export class UnauthenticatedError extends DomainError {
+  readonly code = 'UNAUTHENTICATED' as const;
+}
+
+/** A valid key whose role (or deployment list) does not allow the operation; the message names what is needed. */
+export class ForbiddenError extends DomainError {
+  readonly code = 'FORBIDDEN' as const;
+}

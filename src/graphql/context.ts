@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import DataLoader from 'dataloader';
+import type { Principal } from '../domain/auth/principal';
 import type { Logger } from '../infra/logger';
 import type { DomainServices } from '../services/services';
 import type { HealthProbe } from './health/health-probe';
@@ -56,11 +57,13 @@ export interface GraphQLContext {
   readonly services: Services;
   readonly loaders: RequestLoaders;
   /**
-   * Who is asking, as the caller states it in the `x-mlplane-user` header (or, over graphql-ws, the
-   * same key of `connection_init`, which browsers can set when they cannot set socket headers);
-   * `anonymous` when absent. Not authenticated: it names the actor in histories such as alias moves.
+   * Who is asking: the API key the transport authenticated (once per HTTP request, once per
+   * graphql-ws connection and re-checked per operation), or the open principal when auth is disabled
+   * on loopback. `principal.name` is the actor recorded in histories.
    */
-  readonly principal: string;
+  readonly principal: Principal;
+  /** The caller's network address (audit rows). */
+  readonly clientAddress: string | null;
 }
 
 /** What a transport knows about the request when it asks for a context. */
@@ -68,8 +71,9 @@ export interface ContextRequest {
   requestId: string;
   transport: 'http' | 'ws';
   headers: IncomingHttpHeaders;
-  /** The graphql-ws `connection_init` payload (ws only). */
-  connectionParams?: Readonly<Record<string, unknown>>;
+  /** Resolved by the transport before any GraphQL runs. */
+  principal: Principal;
+  clientAddress: string | null;
 }
 
 /** Builds the context of one operation; the server calls it once per HTTP request or graphql-ws operation. */
@@ -84,32 +88,19 @@ export function requestIdFrom(headers: IncomingHttpHeaders): string {
   return value !== undefined && REQUEST_ID_PATTERN.test(value) ? value : randomUUID();
 }
 
-export const PRINCIPAL_HEADER = 'x-mlplane-user';
-export const ANONYMOUS_PRINCIPAL = 'anonymous';
-const PRINCIPAL_PATTERN = /^[A-Za-z0-9._@:+-]{1,200}$/;
-
-/** The caller's `x-mlplane-user` when it is a plain token (it is stored and logged), else `anonymous`. */
-export function principalFrom(headers: IncomingHttpHeaders, connectionParams?: Readonly<Record<string, unknown>>): string {
-  const given = headers[PRINCIPAL_HEADER] ?? connectionParams?.[PRINCIPAL_HEADER];
-  const value = Array.isArray(given) ? given[0] : given;
-  return typeof value === 'string' && PRINCIPAL_PATTERN.test(value) ? value : ANONYMOUS_PRINCIPAL;
-}
-
-function buildContext(services: Services, requestId: string, logger: Logger, principal: string): GraphQLContext {
-  const context: GraphQLContext = {
-    requestId,
-    logger,
-    services,
-    loaders: new RequestLoaders(() => context),
-    principal,
-  };
-  return context;
-}
-
 /** The standard context factory: the composition root passes its services and the base logger. */
 export function createContextFactory(services: Services, logger: Logger): ContextFactory {
-  return ({ requestId, transport, headers, connectionParams }) =>
-    buildContext(services, requestId, logger.child({ requestId, transport }), principalFrom(headers, connectionParams));
+  return ({ requestId, transport, principal, clientAddress }) => {
+    const context: GraphQLContext = {
+      requestId,
+      logger: logger.child({ requestId, transport, principal: principal.name }),
+      services,
+      loaders: new RequestLoaders(() => context),
+      principal,
+      clientAddress,
+    };
+    return context;
+  };
 }
 
 /**

@@ -173,6 +173,14 @@ function mapError(error: unknown, scope: ErrorScope): GraphQLFormattedError {
   return masked(error, cause, scope);
 }
 
+/** The code a client receives for `error`, without logging it (audit rows record it). */
+export function errorCodeOf(error: unknown): string {
+  const cause = rootCause(error);
+  if (cause instanceof DomainError) return DOMAIN_CODES[cause.code];
+  if (cause instanceof ArgumentValidationError) return 'BAD_USER_INPUT';
+  return publicCodeOf(error) ?? publicCodeOf(cause) ?? 'INTERNAL_SERVER_ERROR';
+}
+
 /**
  * Whether a client receiving `error` would see a server fault (INTERNAL_SERVER_ERROR, or a
  * SERVICE_UNAVAILABLE outage): not a domain error, not a request error with a client code. Only

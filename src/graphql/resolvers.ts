@@ -1,5 +1,6 @@
 import type { NonEmptyArray } from 'type-graphql';
 import { AlertResolver, DeploymentAlertsResolver } from './alerts/alert.resolver';
+import { ApiKeyResolver } from './auth/api-key.resolver';
 import { DatasetResolver, DatasetVersionResolver } from './datasets/dataset.resolver';
 import { CanaryResolver, DeploymentEventResolver, DeploymentResolver } from './deployments/deployment.resolver';
 import { PredictionResolver } from './deployments/prediction.resolver';
@@ -33,4 +34,5 @@ export const resolvers: NonEmptyArray<Function> = [
   StudyProgressResolver,
   AlertResolver,
   DeploymentAlertsResolver,
+  ApiKeyResolver,
 ];

@@ -4,6 +4,8 @@ import { validate } from 'class-validator';
 import { getNamedType, lexicographicSortSchema, printSchema, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
 import { buildSchema, getMetadataStorage, type NonEmptyArray, type PubSub, type ValidatorFn } from 'type-graphql';
 import { ValidationError } from '../domain/errors';
+import { authChecker } from './auth/access';
+import { auditMutationFields } from './auth/audit-mutations';
 import { firstViolation } from './errors';
 import { checkArgumentValues } from './input-values';
 import { resolvers as mlplaneResolvers } from './resolvers';
@@ -54,9 +56,11 @@ export async function buildMlplaneSchema(options: MlplaneSchemaOptions): Promise
     resolvers: options.resolvers ?? mlplaneResolvers,
     pubSub: options.pubSub,
     validateFn: validateInput,
+    authChecker,
     emitSchemaFile: false,
   });
   bindPubSub(schema, options.pubSub);
+  auditMutationFields(schema);
   return schema;
 }
 

@@ -7,6 +7,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { logger as rootLogger, type Logger } from '../infra/logger';
+import { resolveCredentials, unauthenticatedHttpError, type Authenticator } from './auth/authenticate';
 import { requestIdFrom, type ContextFactory, type GraphQLContext } from './context';
 import { graphiqlPage } from './graphiql-page';
 import { createErrorFormatting } from './plugins/error-scope.plugin';
@@ -34,6 +35,8 @@ export interface ApiServerOptions {
   schema: GraphQLSchema;
   /** Builds the context of each HTTP request and graphql-ws operation. */
   contextFactory: ContextFactory;
+  /** Turns `Authorization: Bearer <key>` (HTTP) and `connectionParams.authorization` (graphql-ws) into a principal. */
+  auth: Authenticator;
   /** Whether this process can serve: database reachable, migrations applied. Called by `/readyz`. */
   readiness: () => Promise<ReadinessReport>;
   logger?: Logger;
@@ -143,6 +146,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     limits,
     validationRules: armor.validationRules,
     slowSubscriberMs: options.slowSubscriberMs,
+    auth: options.auth,
   });
 
   app.use((req, res, next) => {
@@ -174,8 +178,17 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     GRAPHQL_PATH,
     express.json({ limit: options.bodyLimitBytes ?? 8 * MiB }),
     expressMiddleware(apollo, {
-      context: async ({ req, res }) =>
-        options.contextFactory({ requestId: res.locals.requestId as string, transport: 'http', headers: req.headers }),
+      context: async ({ req, res }) => {
+        // Before any GraphQL runs: a missing or bad key answers 401 UNAUTHENTICATED.
+        const requestId = res.locals.requestId as string;
+        const clientAddress = req.socket.remoteAddress ?? null;
+        const credentials = await resolveCredentials(options.auth, req.headers.authorization);
+        if (!credentials.ok) {
+          await options.auth.refused({ body: req.body, requestId, clientAddress, reason: credentials.reason });
+          throw unauthenticatedHttpError(credentials.message);
+        }
+        return options.contextFactory({ requestId, transport: 'http', headers: req.headers, principal: credentials.principal, clientAddress });
+      },
     }),
   );
 

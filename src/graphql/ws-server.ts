@@ -13,7 +13,10 @@ import {
 } from 'graphql';
 import { useServer, type Extra } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { Principal } from '../domain/auth/principal';
 import type { Logger } from '../infra/logger';
+import { connectionAuthorization, resolveCredentials, type Authenticator } from './auth/authenticate';
+import { KEY_REVOKED_CLOSE_CODE, KeySessions } from './auth/key-sessions';
 import { requestIdFrom, type ContextFactory, type GraphQLContext } from './context';
 import { formatGraphQLError, unscopedErrors, type ErrorScope } from './errors';
 import type { QueryLimits } from './query-limits';
@@ -22,6 +25,8 @@ import { subscribeWithFreshLoaders } from './subscribe-per-event';
 
 /** RFC 6455 "going away": the server is shutting down; graphql-ws clients treat it as retryable. */
 export const SHUTDOWN_CLOSE_CODE = 1001;
+/** graphql-ws `Unauthorized`: `connection_init` carried no API key. A bad key closes with 4403 (Forbidden). */
+export const NO_KEY_CLOSE_CODE = 4401;
 
 export interface GraphQLWsOptions {
   httpServer: HttpServer;
@@ -34,6 +39,8 @@ export interface GraphQLWsOptions {
   validationRules: readonly ValidationRule[];
   /** A client whose oldest unread message is older than this has its socket closed. @default 10000 */
   slowSubscriberMs?: number;
+  /** Checks the key of `connection_init`, and again before every operation. */
+  auth: Authenticator;
 }
 
 /** A socket with more than this many bytes queued in the server (user space) is closed at once. */
@@ -58,6 +65,11 @@ interface OperationState {
 interface ConnectionExtra extends Record<PropertyKey, unknown> {
   connectionId: string;
   operations: Map<string, OperationState>;
+  /** Set at `connection_init`; the token is re-checked before each operation. */
+  principal?: Principal;
+  token?: string | null;
+  /** Stops tracking the socket for revocation and expiry. */
+  forget?: () => void;
 }
 
 function withCode(error: GraphQLError, code: string): GraphQLError {
@@ -72,8 +84,9 @@ function withCode(error: GraphQLError, code: string): GraphQLError {
 
 /** graphql-ws on `path` of the HTTP server, with the same parse limits, validation, context and errors as HTTP. */
 export function attachGraphQLWs(options: GraphQLWsOptions): GraphQLWsTransport {
-  const { schema, contextFactory, limits } = options;
+  const { schema, contextFactory, limits, auth } = options;
   const log = options.logger.child({ transport: 'ws' });
+  const sessions = new KeySessions(auth);
   const rules = [...specifiedRules, ...options.validationRules];
   const wss = new WebSocketServer({ server: options.httpServer, path: options.path });
   const stopGuard = guardSlowSubscribers(wss, { maxStallMs: options.slowSubscriberMs ?? 10_000, maxBufferedBytes: MAX_BUFFERED_BYTES, logger: log });
@@ -90,9 +103,19 @@ export function attachGraphQLWs(options: GraphQLWsOptions): GraphQLWsTransport {
     {
       schema,
       subscribe: subscribeWithFreshLoaders,
-      onConnect: (ctx) => {
-        const { connectionId } = connectionOf(ctx.extra);
-        log.debug({ connectionId }, 'graphql-ws connection');
+      onConnect: async (ctx) => {
+        const connection = connectionOf(ctx.extra);
+        const credentials = await resolveCredentials(auth, connectionAuthorization(ctx.connectionParams));
+        if (!credentials.ok) {
+          log.info({ connectionId: connection.connectionId, reason: credentials.reason }, 'graphql-ws connection refused');
+          // graphql-ws closes with 4403 after a `false`; a missing key gets 4401 first (the later close is ignored).
+          if (credentials.reason === 'missing') ctx.extra.socket.close(NO_KEY_CLOSE_CODE, 'Unauthorized: no API key in connectionParams');
+          return false;
+        }
+        connection.principal = credentials.principal;
+        connection.token = credentials.token;
+        connection.forget = sessions.add(credentials.principal, (code, reason) => ctx.extra.socket.close(code, reason));
+        log.debug({ connectionId: connection.connectionId, principal: credentials.principal.name }, 'graphql-ws connection');
         return true;
       },
       onSubscribe: async (ctx, id, payload) => {
@@ -122,6 +145,12 @@ export function attachGraphQLWs(options: GraphQLWsOptions): GraphQLWsTransport {
           ];
         }
         state.operationType = operation.operation;
+        // The key may have been revoked or expired since connection_init (the socket is closing then).
+        const principal = connection.token ? await auth.authenticate(connection.token) : connection.principal;
+        if (!principal) {
+          ctx.extra.socket.close(KEY_REVOKED_CLOSE_CODE, 'API key revoked or expired');
+          return [new GraphQLError('The API key is no longer valid (revoked or expired)', { extensions: { code: 'UNAUTHENTICATED' } })];
+        }
         const variables = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {}, {
           maxErrors: 50,
         });
@@ -131,7 +160,8 @@ export function attachGraphQLWs(options: GraphQLWsOptions): GraphQLWsTransport {
           requestId,
           transport: 'ws',
           headers: ctx.extra.request.headers,
-          connectionParams: ctx.connectionParams ?? undefined,
+          principal,
+          clientAddress: ctx.extra.request.socket.remoteAddress ?? null,
         });
         state.scope = { requestId, logger: contextValue.logger };
         return {
@@ -163,7 +193,9 @@ export function attachGraphQLWs(options: GraphQLWsOptions): GraphQLWsTransport {
         );
       },
       onClose: (ctx, code) => {
-        log.debug({ connectionId: connectionOf(ctx.extra).connectionId, code }, 'graphql-ws connection closed');
+        const connection = connectionOf(ctx.extra);
+        connection.forget?.();
+        log.debug({ connectionId: connection.connectionId, code }, 'graphql-ws connection closed');
       },
     },
     wss,
@@ -175,6 +207,7 @@ export function attachGraphQLWs(options: GraphQLWsOptions): GraphQLWsTransport {
     },
     close: async (graceMs) => {
       stopGuard();
+      sessions.dispose();
       const sockets = [...wss.clients];
       const closed = sockets.map(
         (socket: WebSocket) =>

@@ -15,6 +15,7 @@ import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import express, { type Request, type Response } from 'express';
+import { noteAuditTargets } from './route-guard';
 import { findUnstorableCharacter } from '../domain/common/storable-text';
 import { isUuid } from '../domain/common/uuid';
 import type { Task } from '../domain/datasets/label-rules';
@@ -72,10 +73,12 @@ function textParam(req: Request, name: string): string | undefined {
 function sendError(res: Response, error: unknown, logger: Logger): void {
   const requestId = (res.locals.requestId as string | undefined) ?? randomUUID();
   if (error instanceof DomainError) {
+    res.locals.errorCode = error.code;
     res.status(error instanceof TooLarge ? 413 : STATUS[error.code]).json({ errors: [{ message: error.message, extensions: { code: error.code, ...error.location } }] });
     return;
   }
   logger.error({ err: error, requestId }, 'dataset upload failed');
+  res.locals.errorCode = 'INTERNAL_SERVER_ERROR';
   res.status(500).json({ errors: [{ message: `Internal server error (request id ${requestId})`, extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } }] });
 }
 
@@ -175,6 +178,7 @@ export function datasetUploadRouter(options: DatasetUploadRouterOptions): expres
         onPhase: (phase) => void publish(phase),
       });
       spooled = false;
+      noteAuditTargets(res, [result.dataset.id, result.version.id]);
       void publish('STORED', { datasetId: result.dataset.id, datasetVersionId: result.version.id });
       res.status(result.created ? 201 : 200).json({
         uploadId,

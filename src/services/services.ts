@@ -2,6 +2,8 @@ import type { Config } from '../config/config';
 import type { PrismaClient } from '../infra/db/prisma-client';
 import { AlertService } from './alerts/alert.service';
 import { AutoRollback } from './alerts/auto-rollback';
+import { AuditLog } from './audit/audit-log';
+import { ApiKeyService } from './auth/api-key.service';
 import { ServingAlertMonitor } from './alerts/serving-alerts';
 import { DatasetService } from './datasets/dataset.service';
 import { DeploymentService } from './deployments/deployment.service';
@@ -29,6 +31,8 @@ export interface DomainServices {
   alerts: AlertService;
   servingAlerts: ServingAlertMonitor;
   driftMonitor: DriftMonitor;
+  apiKeys: ApiKeyService;
+  audit: AuditLog;
 }
 
 export interface ServiceDependencies {
@@ -39,7 +43,10 @@ export interface ServiceDependencies {
   config: Config;
 }
 
-export function createDomainServices({ prisma, events, queue, config }: ServiceDependencies): DomainServices {
+export function createDomainServices({ prisma: client, events, queue, config }: ServiceDependencies): DomainServices {
+  const audit = new AuditLog(client);
+  // Services' transactions write the audit row of the mutation that runs them (see AuditLog).
+  const prisma = audit.auditingClient(client);
   const datasets = new DatasetService(prisma, events, { maxBytes: config.maxDatasetBytes, maxColumns: config.maxDatasetColumns });
   const models = new ModelService(prisma, events, datasets, { maxParameters: config.maxModelParameters, memoryBytes: config.workerMemoryLimitMb * 1024 * 1024 });
   const runStore = new RunStore(prisma, events);
@@ -66,5 +73,7 @@ export function createDomainServices({ prisma, events, queue, config }: ServiceD
     alerts,
     servingAlerts: new ServingAlertMonitor(prisma, alerts, performance),
     driftMonitor,
+    apiKeys: new ApiKeyService(prisma, events),
+    audit,
   };
 }

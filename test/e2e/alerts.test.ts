@@ -30,7 +30,7 @@ describe('alerts over GraphQL', () => {
   });
 
   const gql = async (server: TestServer, query: string, variables?: Record<string, unknown>, user?: string): Promise<GraphQLResponseBody> =>
-    (await postGraphQL(server.url, query, variables, user ? { 'x-mlplane-user': user } : {})).body;
+    (await postGraphQL(server.url, query, variables, user ? await server.headersFor(user) : {})).body;
 
   it('pushes raised and updated alerts to subscribers whose filter matches, and acknowledges, resolves and lists them', async () => {
     const [v1] = trained.versionIds;

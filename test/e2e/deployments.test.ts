@@ -37,7 +37,7 @@ describe('deployments and predictions over GraphQL', () => {
   });
 
   const gql = async (server: TestServer, query: string, variables?: Record<string, unknown>, user?: string): Promise<GraphQLResponseBody> =>
-    (await postGraphQL(server.url, query, variables, user ? { 'x-mlplane-user': user } : {})).body;
+    (await postGraphQL(server.url, query, variables, user ? await server.headersFor(user) : {})).body;
 
   it('deploys, canaries, promotes and rolls back, with each change queryable and pushed to subscribers of any server', async () => {
     const [v1, v2] = trained.versionIds;
@@ -53,7 +53,7 @@ describe('deployments and predictions over GraphQL', () => {
     });
     const canary = await gql(b, `mutation { startCanary(input: { deployment: "web", modelVersionId: "${v2}", percent: 20 }) { ${CHANGE_FIELDS} } }`);
     expect(canary.data!.startCanary.deployment.canary).toEqual({ percent: 20, modelVersion: { id: v2 } });
-    expect(canary.data!.startCanary.event).toMatchObject({ kind: 'CANARY_STARTED', actor: 'anonymous', fromModelVersion: { id: v1 }, toModelVersion: { id: v2 } });
+    expect(canary.data!.startCanary.event).toMatchObject({ kind: 'CANARY_STARTED', actor: b.adminKeyName, fromModelVersion: { id: v1 }, toModelVersion: { id: v2 } });
     const promoted = await gql(b, `mutation { promoteCanary(deployment: "web") { ${CHANGE_FIELDS} } }`, undefined, 'bob');
     expect(promoted.data!.promoteCanary.deployment).toEqual({ name: 'web', modelVersion: { id: v2 }, previousModelVersion: { id: v1 }, canary: null });
     const rolledBack = await gql(b, `mutation { rollbackDeployment(input: { deployment: "web", reason: "latency" }) { ${CHANGE_FIELDS} } }`, undefined, 'carol');
@@ -63,7 +63,7 @@ describe('deployments and predictions over GraphQL', () => {
     for (let i = 0; i < 4; i++) pushed.push((await subscription.next(5_000))!.data!.deploymentChanged);
     expect(pushed).toEqual([
       { sequence: 1, kind: 'DEPLOYED', actor: 'alice', toModelVersion: { id: v1 }, deployment: { name: 'web' } },
-      { sequence: 2, kind: 'CANARY_STARTED', actor: 'anonymous', toModelVersion: { id: v2 }, deployment: { name: 'web' } },
+      { sequence: 2, kind: 'CANARY_STARTED', actor: b.adminKeyName, toModelVersion: { id: v2 }, deployment: { name: 'web' } },
       { sequence: 3, kind: 'CANARY_PROMOTED', actor: 'bob', toModelVersion: { id: v2 }, deployment: { name: 'web' } },
       { sequence: 4, kind: 'ROLLED_BACK', actor: 'carol', toModelVersion: { id: v1 }, deployment: { name: 'web' } },
     ]);

@@ -64,7 +64,7 @@ describe('drift reports and drift alerts end to end', () => {
   });
 
   const gql = async (server: TestServer, query: string, variables?: Record<string, unknown>, user?: string): Promise<GraphQLResponseBody> => {
-    const body = (await postGraphQL(server.url, query, variables, user ? { 'x-mlplane-user': user } : {})).body;
+    const body = (await postGraphQL(server.url, query, variables, user ? await server.headersFor(user) : {})).body;
     expect(body.errors).toBeUndefined();
     return body;
   };

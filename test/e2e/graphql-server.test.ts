@@ -172,6 +172,10 @@ describe('API server: HTTP, graphql-ws, GraphiQL, health, errors, drain', () => 
     expect(html).toContain('renderYogaGraphiQL');
     expect(html).toContain('"endpoint":"/graphql"');
     expect(html).toContain('"subscriptionsProtocol":"WS"');
+    // The API key field runs before GraphiQL: it sends the key on HTTP and in connectionParams.
+    expect(html.indexOf("id = 'mlplane-api-key'")).toBeGreaterThan(0);
+    expect(html.indexOf("id = 'mlplane-api-key'")).toBeLessThan(html.indexOf('renderYogaGraphiQL'));
+    expect(html).toContain("message.payload = Object.assign({}, message.payload, { authorization: 'Bearer ' + k })");
     // Nothing is fetched from elsewhere: no external script, stylesheet, image, worker or import.
     expect(html.match(/\b(?:src|href)\s*=\s*["']?(?:https?:)?\/\//gi)).toBeNull();
     expect(html.match(/url\(\s*["']?(?:https?:)?\/\//gi)).toBeNull();
@@ -279,7 +283,8 @@ describe('API server: HTTP, graphql-ws, GraphiQL, health, errors, drain', () => 
 
   it('answers /readyz 503 with the reason while migrations are pending', async () => {
     const bare = await createTestDatabase({ migrated: false });
-    const server = await startTestServer({ databaseUrl: bare.url });
+    // No tables, so no keys: this server runs open (loopback).
+    const server = await startTestServer({ databaseUrl: bare.url, env: { MLPLANE_AUTH: 'disabled' } });
     try {
       const ready = await fetch(`${server.origin}/readyz`);
       expect(ready.status).toBe(503);

@@ -21,6 +21,7 @@ describe('an API process killed with SIGKILL under predict load', () => {
   let db: TestDatabase;
   let prisma: PrismaClient;
   let child: ChildProcess | undefined;
+  let predictorKey: string;
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -28,6 +29,7 @@ describe('an API process killed with SIGKILL under predict load', () => {
     const services = createDomainServices({ prisma, events: new RecordingPublisher(), queue: {} as JobQueue, config: loadConfig({}) });
     const trained = await trainVersions(prisma, services, { name: 'bc', csv: fixtureCsv('breast_cancer'), labelColumn: 'benign', seeds: [1], epochs: 2 });
     await services.deployments.deployModel({ name: 'crash', modelVersionId: trained.versionIds[0] }, 'test');
+    predictorKey = (await services.apiKeys.createKey({ name: 'crash-client', role: 'PREDICTOR', deployments: ['crash'] })).token;
   }, 120_000);
 
   afterAll(async () => {
@@ -69,7 +71,7 @@ describe('an API process killed with SIGKILL under predict load', () => {
         try {
           const response = await fetch(url, {
             method: 'POST',
-            headers: { 'content-type': 'application/json' },
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${predictorKey}` },
             body: JSON.stringify({ query: PREDICT, variables: { input: { deployment: 'crash', instances, requestKey: `w${worker}-${i}` } } }),
           });
           const body = (await response.json()) as { data?: { predict: { predictions: { id: string }[] } } };

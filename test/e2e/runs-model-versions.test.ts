@@ -529,12 +529,13 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
 
     it('moves an alias, keeping who moved it, when, and from which version', async () => {
       const SET = `mutation($input: SetModelVersionAliasInput!) { setModelVersionAlias(input: $input) { alias updatedAt modelVersion { id version } } }`;
-      const first = await gql(SET, { input: { modelVersionId: versionIds[0], alias: 'production' } }, { 'x-mlplane-user': 'alice@example.com' });
+      const first = await gql(SET, { input: { modelVersionId: versionIds[0], alias: 'production' } }, await server.headersFor('alice@example.com'));
       expect(first.errors).toBeUndefined();
       expect(first.data!.setModelVersionAlias).toMatchObject({ alias: 'production', modelVersion: { id: versionIds[0], version: 1 } });
-      const second = await gql(SET, { input: { modelVersionId: versionIds[1], alias: 'production' } }, { 'x-mlplane-user': 'bob' });
+      const second = await gql(SET, { input: { modelVersionId: versionIds[1], alias: 'production' } }, await server.headersFor('bob'));
       expect(second.data!.setModelVersionAlias.modelVersion.version).toBe(2);
-      await gql(SET, { input: { modelVersionId: versionIds[0], alias: 'staging' } });
+      // The x-mlplane-user header names no one: the actor is the key's name.
+      await gql(SET, { input: { modelVersionId: versionIds[0], alias: 'staging' } }, { 'x-mlplane-user': 'mlplane' });
 
       const model = await gql(
         `query($id: ID!) { model(id: $id) {
@@ -564,7 +565,7 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
       ]);
       expect(Date.parse(found.production[0].movedAt)).toBeGreaterThanOrEqual(Date.parse(found.production[1].movedAt));
       expect(found.all).toEqual([
-        { alias: 'staging', movedBy: 'anonymous' },
+        { alias: 'staging', movedBy: server.adminKeyName },
         { alias: 'production', movedBy: 'bob' },
         { alias: 'production', movedBy: 'alice@example.com' },
       ]);

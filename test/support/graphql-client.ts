@@ -10,7 +10,27 @@ export interface HttpGraphQLResponse {
   body: GraphQLResponseBody;
 }
 
-/** POSTs one operation to `url` (a real HTTP request through fetch). */
+/** The API key sent to each server (by origin) unless a call names its own; test servers register their ADMIN key here. */
+const defaultKeys = new Map<string, string>();
+
+/** Makes `key` the one sent to `url`'s server by default (HTTP `Authorization`, graphql-ws `connectionParams`). */
+export function useApiKey(url: string, key: string): void {
+  defaultKeys.set(new URL(url).origin, key);
+}
+
+/** The default key of `url`'s server, if one was registered. */
+export function defaultKeyOf(url: string): string | undefined {
+  return defaultKeys.get(new URL(url.replace(/^ws/, 'http')).origin);
+}
+
+/** `Authorization: Bearer <key>` for `url`'s default key, unless `headers` already authorize (any case). */
+export function withDefaultKey(url: string, headers: Record<string, string>): Record<string, string> {
+  const key = defaultKeyOf(url);
+  const given = Object.keys(headers).some((name) => name.toLowerCase() === 'authorization');
+  return key && !given ? { authorization: `Bearer ${key}`, ...headers } : headers;
+}
+
+/** POSTs one operation to `url` (a real HTTP request through fetch), with the server's default key unless `headers` carry one. */
 export async function postGraphQL(
   url: string,
   query: string,
@@ -19,7 +39,7 @@ export async function postGraphQL(
 ): Promise<HttpGraphQLResponse> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', accept: 'application/json', ...withDefaultKey(url, headers) },
     body: JSON.stringify({ query, variables }),
   });
   return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLResponseBody };
@@ -58,10 +78,16 @@ export interface WsTestClient {
   close(): Promise<void>;
 }
 
+export interface WsClientOptions {
+  /** The API key sent in `connectionParams.authorization`; default: the server's registered key; null sends none. */
+  key?: string | null;
+}
+
 /** Connects eagerly to `httpUrl`'s ws:// twin; does not retry, so a closed server shows as a closure. */
-export async function connectWsClient(httpUrl: string): Promise<WsTestClient> {
+export async function connectWsClient(httpUrl: string, options: WsClientOptions = {}): Promise<WsTestClient> {
   const closeCodes: number[] = [];
   const url = httpUrl.replace(/^http/, 'ws');
+  const key = options.key === undefined ? defaultKeyOf(httpUrl) : options.key;
   let connected!: () => void;
   const ready = new Promise<void>((resolve) => (connected = resolve));
   const client = createClient({
@@ -69,6 +95,7 @@ export async function connectWsClient(httpUrl: string): Promise<WsTestClient> {
     webSocketImpl: WebSocket,
     lazy: false,
     retryAttempts: 0,
+    connectionParams: key ? { authorization: `Bearer ${key}` } : undefined,
     // Closures are recorded in closeCodes; the default handler would print them.
     onNonLazyError: () => undefined,
     on: {

@@ -4,6 +4,9 @@ import type { PgPubSub } from '../../src/infra/events/pg-pubsub';
 import { logger as rootLogger, type Logger } from '../../src/infra/logger';
 import type { Services } from '../../src/graphql/context';
 import type { ApiServer, ReadinessReport } from '../../src/graphql/server';
+import type { Role } from '../../src/domain/auth/principal';
+import { ConflictError } from '../../src/domain/errors';
+import { useApiKey } from './graphql-client';
 
 export interface TestServerOptions {
   databaseUrl: string;
@@ -15,6 +18,8 @@ export interface TestServerOptions {
   readiness?: () => Promise<ReadinessReport>;
   /** Environment variables on top of the process's (configuration under test). */
   env?: NodeJS.ProcessEnv;
+  /** Name of the ADMIN key the server creates and test clients send by default. @default 'test-admin' (taken: `test-admin-<port>`) */
+  adminKeyName?: string;
 }
 
 export interface TestServer {
@@ -27,9 +32,20 @@ export interface TestServer {
   server: ApiServer;
   pubSub: PgPubSub;
   services: Services;
+  /** The ADMIN key created at start (none with MLPLANE_AUTH=disabled); postGraphQL and connectWsClient send it by default. */
+  adminKey: string | undefined;
+  /** The name of `adminKey`: the actor of what tests do with the default key. */
+  adminKeyName: string | undefined;
+  /** Creates a key of `role` named `name` and returns its secret. */
+  createKey(name: string, role: Role, deployments?: string[]): Promise<string>;
+  /** `Authorization` headers of a key named `name` (created once per database, EDITOR unless `role`), to act as that name. */
+  headersFor(name: string, role?: Role): Promise<Record<string, string>>;
   /** Stops the server, its monitors, then closes the pub/sub and the database pools. */
   close(): Promise<void>;
 }
+
+/** Keys created by `headersFor`, per database and name (servers on one database share them). */
+const namedKeys = new Map<string, Promise<string>>();
 
 /**
  * An API server on a free loopback port, started by the same composition root as `serve`
@@ -44,6 +60,24 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     shutdownGraceMs: options.shutdownGraceMs ?? 2_000,
     prismaPoolSize: 4,
   });
+  const createKey = async (name: string, role: Role, deployments?: string[]) =>
+    (await api.services.apiKeys.createKey({ name, role, deployments })).token;
+  let adminKey: string | undefined;
+  let adminKeyName: string | undefined;
+  if (config.auth === 'keys') {
+    adminKeyName = options.adminKeyName ?? 'test-admin';
+    try {
+      adminKey = await createKey(adminKeyName, 'ADMIN').catch((error: unknown) => {
+        if (!(error instanceof ConflictError)) throw error;
+        adminKeyName = `${adminKeyName}-${new URL(api.url).port}`;
+        return createKey(adminKeyName, 'ADMIN');
+      });
+    } catch (error) {
+      await api.close();
+      throw error;
+    }
+    useApiKey(api.url, adminKey);
+  }
   return {
     url: api.url,
     wsUrl: api.url.replace(/^http/, 'ws'),
@@ -51,6 +85,15 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     server: api.server,
     pubSub: api.pubSub,
     services: api.services,
+    adminKey,
+    adminKeyName,
+    createKey,
+    headersFor: async (name, role = 'EDITOR') => {
+      const cacheKey = `${options.databaseUrl} ${name}`;
+      let key = namedKeys.get(cacheKey);
+      if (!key) namedKeys.set(cacheKey, (key = createKey(name, role)));
+      return { authorization: `Bearer ${await key}` };
+    },
     close: () => api.close(),
   };
 }

@@ -9,6 +9,7 @@ import type { GraphQLContext } from '../context';
 import { Deployment } from '../deployments/deployment.type';
 import { AlertFilter, AlertSubscriptionFilter, ResolveAlertInput, SetAlertMonitoringInput, SetAlertRuleInput } from './alert.input';
 import { Alert, AlertConnection, AlertDelivery, AlertMonitoring, AlertRule } from './alert.type';
+import { Allow } from '../auth/access';
 
 /** What `alertRaised` and `alertUpdated` events carry (see AlertService.publish). */
 interface AlertEvent {
@@ -40,6 +41,7 @@ async function loadAlert(ctx: GraphQLContext, id: string): Promise<AlertRow> {
 
 @Resolver(() => Alert)
 export class AlertResolver {
+  @Allow('VIEWER')
   @Query(() => AlertConnection, { description: 'Alerts matching the filter, most recently seen first.' })
   async alerts(
     @Ctx() ctx: GraphQLContext,
@@ -52,27 +54,32 @@ export class AlertResolver {
     return toConnection(await ctx.services.alerts.listAlerts({ ...filter, deploymentId }, { first, after }));
   }
 
+  @Allow('VIEWER')
   @Query(() => Alert, { nullable: true })
   async alert(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
     return ctx.services.alerts.findAlert(id);
   }
 
+  @Allow('EDITOR')
   @Mutation(() => Alert, { description: 'Marks an open alert as seen by the caller; repeats still count on it.' })
   async acknowledgeAlert(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
-    return ctx.services.alerts.acknowledgeAlert(id, ctx.principal);
+    return ctx.services.alerts.acknowledgeAlert(id, ctx.principal.name);
   }
 
+  @Allow('EDITOR')
   @Mutation(() => Alert, { description: 'Resolves an alert with a note; the next occurrence opens a new alert.' })
   async resolveAlert(@Ctx() ctx: GraphQLContext, @Arg('input') input: ResolveAlertInput) {
-    return ctx.services.alerts.resolveAlert(input, ctx.principal);
+    return ctx.services.alerts.resolveAlert(input, ctx.principal.name);
   }
 
+  @Allow('EDITOR')
   @Mutation(() => AlertRule, { description: 'Creates or replaces a deployment\'s rule of one kind.' })
   async setAlertRule(@Ctx() ctx: GraphQLContext, @Arg('input') input: SetAlertRuleInput) {
     const { deployment, ...settings } = input;
     return toAlertRule(await ctx.services.alerts.setAlertRule(deployment, settings));
   }
 
+  @Allow('EDITOR')
   @Mutation(() => Deployment, { description: 'Changes a deployment\'s alerting settings (automatic rollback, performance floor and window).' })
   async setAlertMonitoring(@Ctx() ctx: GraphQLContext, @Arg('input') input: SetAlertMonitoringInput) {
     const { deployment, ...patch } = input;
@@ -89,6 +96,7 @@ export class AlertResolver {
     return ctx.services.alerts.listDeliveries(alert.id);
   }
 
+  @Allow('VIEWER')
   @Subscription(() => Alert, {
     topics: 'alertRaised',
     filter: matchesAlertFilter,
@@ -98,6 +106,7 @@ export class AlertResolver {
     return loadAlert(ctx, event.id);
   }
 
+  @Allow('VIEWER')
   @Subscription(() => Alert, {
     topics: 'alertUpdated',
     filter: matchesAlertFilter,

@@ -1,6 +1,7 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Connection } from '../common/connection.type';
+import { Allow } from '../auth/access';
 
 export enum AlertKindEnum {
   DATA_DRIFT = 'DATA_DRIFT',
@@ -61,7 +62,8 @@ export class AlertConnection extends Connection(Alert, 'Alert') {}
 @ObjectType({ description: 'One webhook notification of an alert and its attempts.' })
 export class AlertDelivery {
   @Field(() => ID) id!: string;
-  @Field() url!: string;
+  @Allow('ADMIN')
+  @Field(() => String, { description: 'The webhook URL (ADMIN only: it can carry a token).' }) url!: string;
   @Field(() => AlertDeliveryStatusEnum) status!: AlertDeliveryStatusEnum;
   @Field(() => Int) attempts!: number;
   @Field(() => Int, { nullable: true, description: 'HTTP status of the last attempt.' }) responseStatus!: number | null;
@@ -87,7 +89,8 @@ export class AlertRule {
   @Field(() => Int, { nullable: true, description: 'Window of ERROR_RATE and LATENCY.' }) windowSeconds!: number | null;
   @Field(() => Int, { description: 'Repeats within this time count without notifying again.' }) cooldownSeconds!: number;
   @Field(() => Int, { description: 'Clean windows in a row that resolve an open alert.' }) autoResolveAfter!: number;
-  @Field(() => String, { nullable: true }) webhookUrl!: string | null;
+  @Allow('ADMIN')
+  @Field(() => String, { nullable: true, description: 'Where alerts of this kind are posted (ADMIN only: it can carry a token).' }) webhookUrl!: string | null;
   @Field({ description: 'Whether a signing secret is set (the secret itself is never returned).' }) hasWebhookSecret!: boolean;
 }
 

@@ -17,6 +17,7 @@ import {
   DatasetSplit,
   DatasetVersion,
 } from './dataset.type';
+import { Allow } from '../auth/access';
 
 function overrides(input: CreateDatasetInput): ColumnTypeOverrides | undefined {
   if (!input.columnTypes) return undefined;
@@ -25,6 +26,7 @@ function overrides(input: CreateDatasetInput): ColumnTypeOverrides | undefined {
 
 @Resolver(() => Dataset)
 export class DatasetResolver {
+  @Allow('VIEWER')
   @Query(() => DatasetConnection, { description: 'Datasets, newest first.' })
   async datasets(
     @Ctx() ctx: GraphQLContext,
@@ -34,6 +36,7 @@ export class DatasetResolver {
     return toConnection(await ctx.services.datasets.listDatasets({ first, after }));
   }
 
+  @Allow('VIEWER')
   @Query(() => Dataset, { nullable: true, description: 'One dataset, by id or by name.' })
   async dataset(
     @Ctx() ctx: GraphQLContext,
@@ -43,11 +46,13 @@ export class DatasetResolver {
     return ctx.services.datasets.findDataset({ id, name });
   }
 
+  @Allow('EDITOR')
   @Mutation(() => CreateDatasetPayload, { description: 'Creates a dataset and its first version from CSV text.' })
   async createDataset(@Ctx() ctx: GraphQLContext, @Arg('input') input: CreateDatasetInput) {
     return ctx.services.datasets.createDataset({ ...input, columnTypes: overrides(input) });
   }
 
+  @Allow('EDITOR')
   @Mutation(() => CreateDatasetVersionPayload, { description: 'Adds an immutable version; identical content returns the existing version.' })
   async createDatasetVersion(@Ctx() ctx: GraphQLContext, @Arg('input') input: CreateDatasetVersionInput) {
     return ctx.services.datasets.createDatasetVersion(input);
@@ -64,6 +69,7 @@ export class DatasetResolver {
     return versions[0];
   }
 
+  @Allow('VIEWER')
   @Subscription(() => DatasetIngestProgress, {
     topics: 'datasetIngestProgress',
     topicId: ({ args }) => args.uploadId,
@@ -82,6 +88,7 @@ export class DatasetResolver {
     };
   }
 
+  @Allow('VIEWER')
   @Subscription(() => Dataset, { topics: 'datasetCreated', description: 'Every dataset created, by any API process.' })
   async datasetCreated(@Root() event: { id: string }, @Ctx() ctx: GraphQLContext) {
     const dataset = await ctx.services.datasets.findDataset({ id: event.id });
@@ -92,6 +99,7 @@ export class DatasetResolver {
 
 @Resolver(() => DatasetVersion)
 export class DatasetVersionResolver {
+  @Allow('VIEWER')
   @Query(() => DatasetVersion, { nullable: true })
   async datasetVersion(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
     return ctx.services.datasets.findVersion(id);

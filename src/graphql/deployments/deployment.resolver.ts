@@ -16,6 +16,7 @@ import {
   DeploymentEventConnection,
   DeploymentPerformance,
 } from './deployment.type';
+import { Allow } from '../auth/access';
 
 interface DeploymentChangedEvent {
   id: string;
@@ -24,6 +25,7 @@ interface DeploymentChangedEvent {
 
 @Resolver(() => Deployment)
 export class DeploymentResolver {
+  @Allow('VIEWER')
   @Query(() => DeploymentConnection, { description: 'Deployments, newest first.' })
   async deployments(
     @Ctx() ctx: GraphQLContext,
@@ -33,6 +35,7 @@ export class DeploymentResolver {
     return toConnection(await ctx.services.deployments.listDeployments({ first, after }));
   }
 
+  @Allow('VIEWER')
   @Query(() => Deployment, { nullable: true, description: 'One deployment, by name or by id.' })
   async deployment(
     @Ctx() ctx: GraphQLContext,
@@ -42,29 +45,34 @@ export class DeploymentResolver {
     return ctx.services.deployments.findDeployment({ id, name });
   }
 
+  @Allow('EDITOR')
   @Mutation(() => DeploymentChangePayload, { description: 'Deploys a version (by id, or by model and alias) under a new name.' })
   async deployModel(@Ctx() ctx: GraphQLContext, @Arg('input') input: DeployModelInput) {
-    return ctx.services.deployments.deployModel(input, ctx.principal);
+    return ctx.services.deployments.deployModel(input, ctx.principal.name);
   }
 
+  @Allow('EDITOR')
   @Mutation(() => DeploymentChangePayload, { description: 'Switches the stable version (no canary may be running).' })
   async updateDeployment(@Ctx() ctx: GraphQLContext, @Arg('input') input: UpdateDeploymentInput) {
-    return ctx.services.deployments.updateDeployment(input, ctx.principal);
+    return ctx.services.deployments.updateDeployment(input, ctx.principal.name);
   }
 
+  @Allow('EDITOR')
   @Mutation(() => DeploymentChangePayload, { description: 'Sends a share of requests to another version; replaces a running canary.' })
   async startCanary(@Ctx() ctx: GraphQLContext, @Arg('input') input: StartCanaryInput) {
-    return ctx.services.deployments.startCanary(input, ctx.principal);
+    return ctx.services.deployments.startCanary(input, ctx.principal.name);
   }
 
+  @Allow('EDITOR')
   @Mutation(() => DeploymentChangePayload, { description: 'Makes the canary the stable version.' })
   async promoteCanary(@Ctx() ctx: GraphQLContext, @Arg('deployment', { description: 'Deployment name.' }) deployment: string) {
-    return ctx.services.deployments.promoteCanary(deployment, ctx.principal);
+    return ctx.services.deployments.promoteCanary(deployment, ctx.principal.name);
   }
 
+  @Allow('EDITOR')
   @Mutation(() => DeploymentChangePayload, { description: 'Ends a running canary, or else returns to the version served before the last switch.' })
   async rollbackDeployment(@Ctx() ctx: GraphQLContext, @Arg('input') input: RollbackDeploymentInput) {
-    return ctx.services.deployments.rollbackDeployment(input, ctx.principal);
+    return ctx.services.deployments.rollbackDeployment(input, ctx.principal.name);
   }
 
   @FieldResolver(() => ModelVersion, { description: 'The stable version.' })
@@ -116,6 +124,7 @@ export class DeploymentResolver {
     };
   }
 
+  @Allow('VIEWER')
   @Subscription(() => DeploymentEvent, {
     topics: 'deploymentChanged',
     topicId: ({ args }) => args.deployment ?? undefined,

@@ -38,7 +38,7 @@ export class DeploymentEvent {
   fromModelVersionId!: string | null;
   @Field(() => ID, { description: 'The version serving after (the canary for CANARY_STARTED).' }) toModelVersionId!: string;
   @Field(() => Float, { nullable: true, description: 'Canary share, for CANARY_STARTED and CANARY_PROMOTED.' }) canaryPercent!: number | null;
-  @Field({ description: 'Who made the change (the x-mlplane-user header; "anonymous" when absent).' }) actor!: string;
+  @Field({ description: 'Who made the change: the API key\'s name, or `mlplane` for its own actions (automatic rollback).' }) actor!: string;
   @Field(() => String, { nullable: true }) reason!: string | null;
   @Field({ description: 'When the change committed.' }) createdAt!: Date;
   deploymentId!: string;

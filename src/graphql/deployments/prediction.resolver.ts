@@ -1,5 +1,6 @@
 import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import type { PredictionOutput } from '../../ml/serving/prediction-request';
+import type { DeploymentGuard } from '../../services/predictions/prediction.service';
 import type { GraphQLContext } from '../context';
 import { isServerFault } from '../errors';
 import {
@@ -11,6 +12,7 @@ import {
   RecordActualsInput,
   RecordActualsPayload,
 } from './prediction.type';
+import { Allow, requireServable } from '../auth/access';
 
 function toInstancePrediction(id: string, index: number, output: PredictionOutput): InstancePrediction {
   if ('value' in output) return { id, index, label: null, probabilities: null, value: output.value };
@@ -23,13 +25,19 @@ function toInstancePrediction(id: string, index: number, output: PredictionOutpu
   };
 }
 
+/** PREDICTOR keys serve only the deployments named on them: FORBIDDEN, naming the deployment, for any other. */
+function servableBy(ctx: GraphQLContext): DeploymentGuard {
+  return (deployment) => requireServable(ctx.principal, deployment);
+}
+
 @Resolver()
 export class PredictionResolver {
+  @Allow('EDITOR', 'PREDICTOR')
   @Mutation(() => PredictPayload, { description: 'Predicts with a deployment; every prediction is logged before the answer is sent.' })
   async predict(@Ctx() ctx: GraphQLContext, @Arg('input') input: PredictInput): Promise<PredictPayload> {
     let result;
     try {
-      result = await ctx.services.predictions.predict(input);
+      result = await ctx.services.predictions.predict(input, servableBy(ctx));
     } catch (error) {
       // ERROR_RATE counts the service's failures; a caller's mistake (bad input, unknown deployment) is not one.
       if (isServerFault(error)) {
@@ -42,18 +50,20 @@ export class PredictionResolver {
     return { ...result, predictions: result.predictions.map((p) => toInstancePrediction(p.id, p.index, p.output)) };
   }
 
+  @Allow('EDITOR', 'PREDICTOR')
   @Mutation(() => RecordActualsPayload, { description: 'Attaches true labels or values to earlier predictions, all or none.' })
   async recordActuals(@Ctx() ctx: GraphQLContext, @Arg('input') input: RecordActualsInput): Promise<RecordActualsPayload> {
-    const recorded = await ctx.services.predictions.recordActuals(input);
+    const recorded = await ctx.services.predictions.recordActuals(input, servableBy(ctx));
     const deployment = await ctx.services.deployments.findDeployment({ name: input.deployment });
     // New actuals may complete a performance window: PERFORMANCE_DROP is judged without waiting for more requests.
     if (deployment && recorded.recorded > 0) ctx.services.servingAlerts.evaluateInBackground(deployment.id);
     return recorded;
   }
 
+  @Allow('VIEWER', 'PREDICTOR')
   @Query(() => PredictionExplanation, { description: 'Per-feature attributions of one instance\'s output (integrated gradients); nothing is logged.' })
   async explainPrediction(@Ctx() ctx: GraphQLContext, @Arg('input') input: ExplainPredictionInput): Promise<PredictionExplanation> {
-    const explanation = await ctx.services.predictions.explain(input);
+    const explanation = await ctx.services.predictions.explain(input, servableBy(ctx));
     return { ...explanation, label: explanation.label ?? null };
   }
 }

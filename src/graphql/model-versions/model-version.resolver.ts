@@ -15,6 +15,7 @@ import { EvaluateModelVersionInput, SetModelVersionAliasInput } from './model-ve
 import { aliasesByModel, evaluationsByVersion, modelVersionById } from './model-version.loaders';
 import { classesOf, namedClassMetrics, toEvaluation, type EvaluationNode } from './model-version.mapping';
 import { ClassMetrics, Evaluation, ModelAlias, ModelAliasEvent, ModelVersion } from './model-version.type';
+import { Allow } from '../auth/access';
 
 async function requireLoadedVersion(ctx: GraphQLContext, id: string): Promise<ModelVersionRow> {
   const version = await ctx.loaders.get(modelVersionById).load(id);
@@ -24,19 +25,22 @@ async function requireLoadedVersion(ctx: GraphQLContext, id: string): Promise<Mo
 
 @Resolver(() => ModelVersion)
 export class ModelVersionResolver {
+  @Allow('VIEWER')
   @Query(() => ModelVersion, { nullable: true })
   async modelVersion(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
     return ctx.services.modelVersions.findVersion(id);
   }
 
+  @Allow('EDITOR')
   @Mutation(() => ModelAlias, {
-    description: "Points an alias of the version's model (production, staging, ...) at the version; the move is kept in the alias history with who made it (the x-mlplane-user header).",
+    description: "Points an alias of the version's model (production, staging, ...) at the version; the move is kept in the alias history with who made it (the API key's name).",
   })
   async setModelVersionAlias(@Ctx() ctx: GraphQLContext, @Arg('input') input: SetModelVersionAliasInput) {
-    const { alias } = await ctx.services.modelVersions.setAlias({ modelVersionId: input.modelVersionId, alias: input.alias }, ctx.principal);
+    const { alias } = await ctx.services.modelVersions.setAlias({ modelVersionId: input.modelVersionId, alias: input.alias }, ctx.principal.name);
     return alias;
   }
 
+  @Allow('EDITOR')
   @Mutation(() => Evaluation, { description: 'Evaluates the version on every row of a dataset version with the same feature columns, and stores the result (split ALL).' })
   async evaluateModelVersion(@Ctx() ctx: GraphQLContext, @Arg('input') input: EvaluateModelVersionInput) {
     return toEvaluation(await ctx.services.modelVersions.evaluateModelVersion(input));

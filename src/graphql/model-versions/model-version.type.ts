@@ -38,7 +38,7 @@ export class ModelAlias {
 export class ModelAliasEvent {
   @Field(() => ID) id!: string;
   @Field() alias!: string;
-  @Field({ description: 'Who moved it (the x-mlplane-user header), or anonymous.' }) movedBy!: string;
+  @Field({ description: 'Who moved it: the API key\'s name.' }) movedBy!: string;
   @Field() movedAt!: Date;
 }
 

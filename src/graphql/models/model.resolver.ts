@@ -8,9 +8,11 @@ import { Dataset } from '../datasets/dataset.type';
 import { aliasesByModel, aliasHistoryByModel, versionsByModel } from '../model-versions/model-version.loaders';
 import { ModelAlias, ModelAliasEvent, ModelVersion } from '../model-versions/model-version.type';
 import { CreateModelInput, fromTfjsActivation, Layer, Model, ModelConnection, toTfjsActivation } from './model.type';
+import { Allow } from '../auth/access';
 
 @Resolver(() => Model)
 export class ModelResolver {
+  @Allow('VIEWER')
   @Query(() => ModelConnection, { description: 'Models, newest first.' })
   async models(
     @Ctx() ctx: GraphQLContext,
@@ -20,6 +22,7 @@ export class ModelResolver {
     return toConnection(await ctx.services.models.listModels({ first, after }));
   }
 
+  @Allow('VIEWER')
   @Query(() => Model, { nullable: true, description: 'One model, by id or by name.' })
   async model(
     @Ctx() ctx: GraphQLContext,
@@ -29,6 +32,7 @@ export class ModelResolver {
     return ctx.services.models.findModel({ id, name });
   }
 
+  @Allow('EDITOR')
   @Mutation(() => Model, { description: 'Defines a model: hidden layers on the dataset\'s features, output layer derived from the task unless given.' })
   async createModel(@Ctx() ctx: GraphQLContext, @Arg('input') input: CreateModelInput) {
     return ctx.services.models.createModel({

@@ -8,6 +8,7 @@ import { toConnection } from '../common/connection.type';
 import type { GraphQLContext } from '../context';
 import { Deployment } from '../deployments/deployment.type';
 import { DriftMonitoring, DriftReport, DriftReportConnection, SetDeploymentMonitoringInput } from './drift-report.type';
+import { Allow } from '../auth/access';
 
 interface DriftReportedEvent {
   id: string;
@@ -39,6 +40,7 @@ function toDriftMonitoring(monitoring: unknown): DriftMonitoring {
 
 @Resolver(() => Deployment)
 export class DriftReportResolver {
+  @Allow('VIEWER')
   @Query(() => DriftReportConnection, { description: "A deployment's drift reports, newest first." })
   async driftReports(
     @Ctx() ctx: GraphQLContext,
@@ -60,6 +62,7 @@ export class DriftReportResolver {
     return reportConnection(ctx, deployment.id, first, after);
   }
 
+  @Allow('EDITOR')
   @Mutation(() => Deployment, { description: "Changes a deployment's drift monitoring settings (window, period, reference size, methods, thresholds, drift share)." })
   async setDeploymentMonitoring(@Ctx() ctx: GraphQLContext, @Arg('input') input: SetDeploymentMonitoringInput) {
     return ctx.services.driftMonitor.setSettings(input.deployment, input.drift);
@@ -70,6 +73,7 @@ export class DriftReportResolver {
     return toDriftMonitoring(deployment.monitoring);
   }
 
+  @Allow('VIEWER')
   @Subscription(() => DriftReport, {
     topics: 'driftReported',
     topicId: ({ args }) => args.deployment ?? undefined,

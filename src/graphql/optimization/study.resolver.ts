@@ -13,6 +13,7 @@ import { isDatabaseUnavailable } from '../../infra/db/connection-errors';
 import { openStudyProgress, type StudyProgressEvent } from './study-progress-stream';
 import { StartOptimizationInput } from './study.input';
 import { LeaderboardEntry, Study, StudyProgress, Trial, TrialStateEnum, type StudyObjective, type StudyPruning } from './study.type';
+import { Allow } from '../auth/access';
 
 /** A study's trial as its GraphQL type. */
 function toTrial({ run, record }: StudyTrial): Trial {
@@ -39,6 +40,7 @@ function subscribeStudyProgress({ args, context, info }: SubscribeResolverData<u
 /** Study fields are read from the OPTIMIZATION run row. */
 @Resolver(() => Study)
 export class StudyResolver {
+  @Allow('EDITOR')
   @Mutation(() => Study, {
     description:
       'Validates and queues a hyperparameter optimization study (an OPTIMIZATION run). A worker coordinates it: it samples trials (TRIAL runs) and queues up to `parallelism` at once for any worker, prunes, and links the best trial\'s model version. Cancel it with cancelStudy.',
@@ -48,14 +50,16 @@ export class StudyResolver {
       ...input,
       searchSpace: input.searchSpace.map((parameter) => ({ ...parameter })),
       baseHyperparameters: fromTrainingHyperparametersInput(input.baseHyperparameters),
-    });
+    }, ctx.principal.name);
   }
 
+  @Allow('EDITOR')
   @Mutation(() => Study, { description: 'Cancels a study and its queued and running trials.' })
   async cancelStudy(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
     return ctx.services.optimization.cancelStudy(id);
   }
 
+  @Allow('VIEWER')
   @Query(() => Study, { nullable: true })
   async study(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
     return ctx.services.optimization.findStudy(id);
@@ -131,6 +135,7 @@ export class StudyResolver {
     return best ? ctx.loaders.get(modelVersionByRun).load(best.trialRunId) : null;
   }
 
+  @Allow('VIEWER')
   @Subscription(() => StudyProgress, {
     subscribe: subscribeStudyProgress,
     description:

@@ -83,6 +83,7 @@ export class Study {
   })
   summary!: Record<string, unknown> | null;
   @Field(() => String, { nullable: true }) error!: string | null;
+  @Field(() => String, { nullable: true, description: 'The API key\'s name that started the study.' }) startedBy!: string | null;
   @Field() createdAt!: Date;
   @Field(() => Date, { nullable: true }) finishedAt!: Date | null;
 }

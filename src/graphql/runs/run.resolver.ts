@@ -20,6 +20,7 @@ import { epochsByRun, runById } from './run.loaders';
 import { metricHistory, toRunEpoch, toTrainingEnvironment } from './run.mapping';
 import { MetricPoint, Run, RunConnection, RunEpoch, RunProgress, RunProgressTypeEnum, TrainingEnvironment } from './run.type';
 import { fromTrainingHyperparametersInput, toTrainingHyperparameters, TrainingHyperparameters } from './training-hyperparameters.type';
+import { Allow } from '../auth/access';
 
 /** Kinds whose `hyperparameters` are a training run's. */
 const TRAINING_KINDS: ReadonlySet<string> = new Set(['TRAINING', 'TRIAL']);
@@ -59,6 +60,7 @@ function subscribeRunProgress({ args, context, info }: SubscribeResolverData<unk
 
 @Resolver(() => Run)
 export class RunResolver {
+  @Allow('VIEWER')
   @Query(() => RunConnection, { description: 'Runs, newest first.' })
   async runs(
     @Ctx() ctx: GraphQLContext,
@@ -69,20 +71,23 @@ export class RunResolver {
     return toConnection(await ctx.services.training.listRuns(filter ?? {}, { first, after }));
   }
 
+  @Allow('VIEWER')
   @Query(() => Run, { nullable: true })
   async run(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
     return ctx.services.training.findRun(id);
   }
 
+  @Allow('EDITOR')
   @Mutation(() => Run, { description: 'Validates the hyperparameters and queues a training run; a worker takes it.' })
   async startTrainingRun(@Ctx() ctx: GraphQLContext, @Arg('input') input: StartTrainingRunInput) {
     return ctx.services.training.startTrainingRun({
       modelId: input.modelId,
       datasetVersionId: input.datasetVersionId,
       hyperparameters: fromTrainingHyperparametersInput(input.hyperparameters),
-    });
+    }, ctx.principal.name);
   }
 
+  @Allow('EDITOR')
   @Mutation(() => Run, {
     description: 'Cancels a queued run at once; a running one stops within 2 s (its worker checks between batches). Cancelling a cancelled run is a no-op.',
   })
@@ -126,6 +131,7 @@ export class RunResolver {
     return ctx.loaders.get(modelVersionByRun).load(run.id);
   }
 
+  @Allow('VIEWER')
   @Subscription(() => Run, {
     topics: 'runUpdated',
     filter: matchesRunFilter,
@@ -141,6 +147,7 @@ export class RunResolver {
     return run;
   }
 
+  @Allow('VIEWER')
   @Subscription(() => RunProgress, {
     subscribe: subscribeRunProgress,
     description:

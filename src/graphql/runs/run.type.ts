@@ -55,6 +55,7 @@ export class Run {
   @Field(() => Int, { description: 'Times a worker claimed the run (more than 1 after a crash re-queue).' }) attempts!: number;
   @Field({ description: 'A cancel was asked for; the worker stops between batches.' }) cancelRequested!: boolean;
   @Field() createdAt!: Date;
+  @Field(() => String, { nullable: true, description: 'Who started it: the API key\'s name, `mlplane` for a study\'s trials; null for runs started before keys existed.' }) startedBy!: string | null;
   @Field(() => Date, { nullable: true }) startedAt!: Date | null;
   @Field(() => Date, { nullable: true }) finishedAt!: Date | null;
 }

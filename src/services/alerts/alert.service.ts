@@ -4,6 +4,7 @@ import { checkAlertMonitoringPatch, type AlertMonitoringPatch } from '../../doma
 import { checkAlertRuleSettings, type AlertRuleSettings } from '../../domain/alerts/alert-rule-input';
 import { checkPageSize, decodeCursor, encodeCursor, type Page, type PageRequest } from '../../domain/common/pagination';
 import { isUuid } from '../../domain/common/uuid';
+import { SYSTEM_ACTOR } from '../../domain/auth/principal';
 import { InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
@@ -40,8 +41,6 @@ export interface AlertFilter {
 /** Called after every raise that found the rule enabled, inside the cooldown too (automatic rollback hooks in here). */
 export type AlertListener = (alert: Alert, outcome: Exclude<RaiseOutcome, 'DISABLED'>) => Promise<void>;
 
-/** The actor of what mlplane does by itself. */
-export const SYSTEM_ACTOR = 'mlplane';
 
 /** The dedup key of a deployment's alert of one kind. */
 export function alertDedupKey(kind: AlertKind, deploymentId: string): string {

@@ -4,7 +4,8 @@ import { InvalidStateError } from '../../domain/errors';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
 import type { DeploymentChange, DeploymentService } from '../deployments/deployment.service';
-import { SYSTEM_ACTOR, type AlertService } from './alert.service';
+import { SYSTEM_ACTOR } from '../../domain/auth/principal';
+import type { AlertService } from './alert.service';
 
 /** The kinds whose CRITICAL alerts roll a deployment back. */
 const ROLLBACK_KINDS = new Set<Alert['kind']>(['PERFORMANCE_DROP', 'ERROR_RATE']);

@@ -10,7 +10,8 @@ export type EventTopic =
   | 'alertRaised'
   | 'alertUpdated'
   | 'driftReported'
-  | 'datasetIngestProgress';
+  | 'datasetIngestProgress'
+  | 'apiKeyRevoked';
 
 /** Where services announce what changed, after their transaction commits. */
 export interface EventPublisher {

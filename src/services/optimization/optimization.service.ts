@@ -22,6 +22,7 @@ import type { ModelService } from '../models/model.service';
 import type { RunStore } from '../runs/run-store';
 import type { RunEnqueuer } from '../training/training.service';
 import { loadStudyTrials, studyDefinitionOf, type StudyTrial, type TrialSummary } from './study-trials';
+import { SYSTEM_ACTOR } from '../../domain/auth/principal';
 
 export interface StartOptimizationInput {
   modelId: string;
@@ -76,7 +77,7 @@ export class OptimizationService {
   ) {}
 
   /** Validates the study, stores it as a QUEUED OPTIMIZATION run and enqueues its coordinator job. */
-  async startOptimization(input: StartOptimizationInput): Promise<Run> {
+  async startOptimization(input: StartOptimizationInput, actor: string): Promise<Run> {
     const { model, version } = await this.models.requireTrainingTarget(input.modelId, input.datasetVersionId);
     const architecture = model.architecture as Architecture;
     const strategy = input.strategy as SearchStrategy;
@@ -106,6 +107,7 @@ export class OptimizationService {
         modelId: model.id,
         datasetVersionId: version.id,
         hyperparameters: definition as unknown as Prisma.InputJsonValue,
+        startedBy: actor,
       },
     });
     await this.queue.enqueueRun(RUN_QUEUES.OPTIMIZATION, study.id);
@@ -132,6 +134,7 @@ export class OptimizationService {
         parentRunId: study.id,
         hyperparameters: { ...hyperparameters, architecture } as unknown as Prisma.InputJsonValue,
         summary: summary as unknown as Prisma.InputJsonValue,
+        startedBy: SYSTEM_ACTOR,
       },
     });
     await this.queue.enqueueRun(RUN_QUEUES.TRIAL, trial.id);

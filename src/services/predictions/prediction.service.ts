@@ -16,6 +16,10 @@ import { ModelCache } from './model-cache';
 import { PredictionLog } from './prediction-log';
 import type { ModelVersionService } from '../model-versions/model-version.service';
 
+/** Sees the deployment a serving call resolved and throws to refuse it. */
+export type DeploymentGuard = (deployment: { id: string; name: string }) => void;
+const allowAnyDeployment: DeploymentGuard = () => undefined;
+
 export type { Prediction } from '../../generated/prisma/client';
 
 /** Longest request key kept (it is stored with every prediction and hashed for canary routing). */
@@ -85,14 +89,18 @@ export class PredictionService {
     this.log = new PredictionLog(prisma);
   }
 
-  /** Predicts every instance; resolves only once the predictions are committed. */
-  async predict(input: PredictInput): Promise<PredictResult> {
+  /**
+   * Predicts every instance; resolves only once the predictions are committed. `guard` sees the
+   * deployment before anything runs and throws to refuse it (a PREDICTOR key's deployment list).
+   */
+  async predict(input: PredictInput, guard: DeploymentGuard = allowAnyDeployment): Promise<PredictResult> {
     const started = performance.now();
     const requestKey = input.requestKey ?? randomUUID();
     if (requestKey.length === 0 || requestKey.length > MAX_REQUEST_KEY_LENGTH) {
       throw new ValidationError(`requestKey must be 1-${MAX_REQUEST_KEY_LENGTH} characters`, { field: 'input.requestKey' });
     }
     const deployment = await this.deployments.requireDeployment(input.deployment);
+    guard(deployment);
     const canary = deployment.canaryModelVersionId !== null && routesToCanary(requestKey, deployment.canaryPercent ?? 0);
     const modelVersionId = canary ? deployment.canaryModelVersionId! : deployment.modelVersionId;
     const loaded = await this.models.get(modelVersionId);
@@ -125,8 +133,9 @@ export class PredictionService {
    * preprocessed baseline: numeric features at their training means, no category set); they sum to
    * the output minus the baseline output. Nothing is logged.
    */
-  async explain(input: ExplainInput): Promise<PredictionExplanation> {
+  async explain(input: ExplainInput, guard: DeploymentGuard = allowAnyDeployment): Promise<PredictionExplanation> {
     const deployment = await this.deployments.requireDeployment(input.deployment);
+    guard(deployment);
     const canary = input.requestKey != null && deployment.canaryModelVersionId !== null && routesToCanary(input.requestKey, deployment.canaryPercent ?? 0);
     const modelVersionId = canary ? deployment.canaryModelVersionId! : deployment.modelVersionId;
     const loaded = await this.models.get(modelVersionId);
@@ -153,7 +162,7 @@ export class PredictionService {
    * Recording again replaces the earlier actual.
    * @throws ValidationError / NotFoundError naming the index of the first actual at fault.
    */
-  async recordActuals(input: { deployment: string; actuals: readonly ActualInput[] }): Promise<{ recorded: number }> {
+  async recordActuals(input: { deployment: string; actuals: readonly ActualInput[] }, guard: DeploymentGuard = allowAnyDeployment): Promise<{ recorded: number }> {
     const { actuals } = input;
     if (actuals.length === 0) throw new ValidationError('give at least one actual', { field: 'input.actuals' });
     if (actuals.length > MAX_ACTUALS_PER_REQUEST) {
@@ -165,6 +174,7 @@ export class PredictionService {
       }
     });
     const deployment = await this.deployments.requireDeployment(input.deployment);
+    guard(deployment);
     return this.prisma.$transaction(async (tx) => {
       const ids = actuals.flatMap((item) => (item.predictionId != null && isUuid(item.predictionId) ? [item.predictionId] : []));
       const keys = actuals.flatMap((item) => (item.requestKey != null ? [item.requestKey] : []));

@@ -44,7 +44,7 @@ export class TrainingService {
    * Validates, inserts the run as QUEUED and commits, then enqueues its job. If the process dies in
    * between, the reaper re-enqueues queued runs that have no job.
    */
-  async startTrainingRun(input: StartTrainingRunInput): Promise<Run> {
+  async startTrainingRun(input: StartTrainingRunInput, actor: string): Promise<Run> {
     const { model, version } = await this.models.requireTrainingTarget(input.modelId, input.datasetVersionId);
     const hyperparameters = parseTrainingHyperparameters(input.hyperparameters ?? {}, {
       task: model.task,
@@ -60,10 +60,11 @@ export class TrainingService {
         modelId: model.id,
         datasetVersionId: version.id,
         hyperparameters: hyperparameters as unknown as Prisma.InputJsonValue,
+        startedBy: actor,
       },
     });
     await this.queue.enqueueRun(RUN_QUEUES.TRAINING, run.id);
-    logger.info({ runId: run.id, modelId: model.id, datasetVersionId: version.id }, 'training run queued');
+    logger.info({ runId: run.id, modelId: model.id, datasetVersionId: version.id, actor }, 'training run queued');
     await this.events.publish('runUpdated', { id: run.id, status: run.status, cancelRequested: false }, run.id);
     return run;
   }

@@ -117,7 +117,7 @@ describe('optimization studies on a worker', () => {
           { name: 'learningRate', kind: 'CHOICE', values: [0.01, 0.05] },
           { name: 'units[0]', kind: 'CHOICE', values: [4, 12] },
         ],
-      }),
+      }), 'tester'
     );
     expect(started).toMatchObject({ kind: 'OPTIMIZATION', status: 'QUEUED' });
     // Sampled independently of the trials' own timestamps.
@@ -170,7 +170,7 @@ describe('optimization studies on a worker', () => {
         searchSpace: [{ name: 'learningRate', kind: 'CHOICE', values: [0.05, 0.03, 0.000001] }],
         pruning: { kind: 'MEDIAN', warmupEpochs: 2, startupTrials: 2 },
         baseHyperparameters: { ...base, epochs: 8 },
-      }),
+      }), 'tester'
     );
     const finished = await ended(started.id);
     expect(finished.status).toBe('SUCCEEDED');
@@ -190,7 +190,7 @@ describe('optimization studies on a worker', () => {
     ['cancelRun on the study (its coordinator cancels the trials)', (id: string) => services.training.cancelRun(id)],
   ])('cancels its queued and running trials when the study is cancelled with %s', async (_how, cancel) => {
     const started = await services.optimization.startOptimization(
-      study({ maxTrials: 6, parallelism: 2, baseHyperparameters: { ...base, epochs: 5000, batchSize: 8 } }),
+      study({ maxTrials: 6, parallelism: 2, baseHyperparameters: { ...base, epochs: 5000, batchSize: 8 } }), 'tester'
     );
     await waitFor(async () => (await prisma.run.count({ where: { parentRunId: started.id, status: 'RUNNING' } })) === 2, 60_000, 50);
     await cancel(started.id);
@@ -203,7 +203,7 @@ describe('optimization studies on a worker', () => {
   it('carries on a study whose coordinator died, from the trials in the database', async () => {
     // A service whose study job never reaches the queue, so a "dead" worker can take the study.
     const unqueued = new OptimizationService(prisma, new NotifyEventPublisher(pool), { enqueueRun: async () => null }, services.runStore, services.models);
-    const created = await unqueued.startOptimization(study({ strategy: 'RANDOM', maxTrials: 4, parallelism: 2 }));
+    const created = await unqueued.startOptimization(study({ strategy: 'RANDOM', maxTrials: 4, parallelism: 2 }), 'tester');
     const claimed = (await services.runStore.claimRun(created.id, 'dead-worker'))!;
     // The dead coordinator creates two trials (on the real queue), then stops for good without ending the study.
     const controller = new AbortController();
@@ -240,7 +240,7 @@ describe('optimization studies on a worker', () => {
       { name: 'optimizer', kind: 'CHOICE', values: ['ADAM', 'SGD'] },
     ];
     const paramsOf = async (seed: number) => {
-      const started = await services.optimization.startOptimization(study({ seed, maxTrials: 3, parallelism: 3, searchSpace: space, baseHyperparameters: { ...base, epochs: 1 } }));
+      const started = await services.optimization.startOptimization(study({ seed, maxTrials: 3, parallelism: 3, searchSpace: space, baseHyperparameters: { ...base, epochs: 1 } }), 'tester');
       expect((await ended(started.id)).status).toBe('SUCCEEDED');
       return (await trialsOf(started.id)).map((t) => t.trial.params);
     };
@@ -252,7 +252,7 @@ describe('optimization studies on a worker', () => {
 
   it('cancels a queued study at once, and refuses to cancel a finished one', async () => {
     const unqueued = new OptimizationService(prisma, new NotifyEventPublisher(pool), { enqueueRun: async () => null }, services.runStore, services.models);
-    const queued = await unqueued.startOptimization(study({}));
+    const queued = await unqueued.startOptimization(study({}), 'tester');
     await expect(services.optimization.cancelStudy(queued.id)).resolves.toMatchObject({ id: queued.id, status: 'CANCELLED' });
     await expect(services.optimization.cancelStudy(queued.id)).resolves.toMatchObject({ status: 'CANCELLED' });
     const finished = await prisma.run.findFirstOrThrow({ where: { kind: 'OPTIMIZATION', status: 'SUCCEEDED' } });
@@ -262,13 +262,13 @@ describe('optimization studies on a worker', () => {
   });
 
   it('rejects an invalid study with the field at fault', async () => {
-    await expect(services.optimization.startOptimization(study({ searchSpace: [{ name: 'units[3]', kind: 'CHOICE', values: [4] }] }))).rejects.toMatchObject({
+    await expect(services.optimization.startOptimization(study({ searchSpace: [{ name: 'units[3]', kind: 'CHOICE', values: [4] }] }), 'tester')).rejects.toMatchObject({
       location: { field: 'input.searchSpace[0].name' },
     });
-    await expect(services.optimization.startOptimization(study({ objective: { metric: 'val_mae', direction: 'MINIMIZE' } }))).rejects.toBeInstanceOf(ValidationError);
-    await expect(services.optimization.startOptimization(study({ parallelism: 0 }))).rejects.toMatchObject({ location: { field: 'input.parallelism' } });
+    await expect(services.optimization.startOptimization(study({ objective: { metric: 'val_mae', direction: 'MINIMIZE' } }), 'tester')).rejects.toBeInstanceOf(ValidationError);
+    await expect(services.optimization.startOptimization(study({ parallelism: 0 }), 'tester')).rejects.toMatchObject({ location: { field: 'input.parallelism' } });
     await expect(
-      services.optimization.startOptimization(study({ strategy: 'GRID', searchSpace: [{ name: 'learningRate', kind: 'UNIFORM', low: 0.01, high: 0.1 }] })),
+      services.optimization.startOptimization(study({ strategy: 'GRID', searchSpace: [{ name: 'learningRate', kind: 'UNIFORM', low: 0.01, high: 0.1 }] }), 'tester'),
     ).rejects.toMatchObject({ location: { field: 'input.searchSpace.learningRate.gridPoints' } });
   });
 });

@@ -84,7 +84,7 @@ describe('big models are bounded and cancellable', () => {
 
   it('refuses at startTrainingRun a full-batch step too costly to cancel within 2 s, naming the batch size that fits', async () => {
     const model = await services.models.createModel({ name: 'wide', datasetId, layers: wide(4, 1024) });
-    const refused = services.training.startTrainingRun({ modelId: model.id, datasetVersionId: versionId, hyperparameters: { epochs: 1 } });
+    const refused = services.training.startTrainingRun({ modelId: model.id, datasetVersionId: versionId, hyperparameters: { epochs: 1 } }, 'test');
     await expect(refused).rejects.toMatchObject({ location: { field: 'input.hyperparameters.batchSize' } });
     await expect(refused).rejects.toThrow(/GFLOP, over the limit of 20 GFLOP that keeps a cancel within 2 s; use a batchSize of at most [\d,]+/);
     expect(await prisma.run.count({ where: { modelId: model.id } })).toBe(0);
@@ -92,7 +92,7 @@ describe('big models are bounded and cancellable', () => {
 
   it('stops a large model\'s run within 2 s of cancelRun', async () => {
     const model = await services.models.createModel({ name: 'large', datasetId, layers: wide(3, 1024) });
-    const run = await services.training.startTrainingRun({ modelId: model.id, datasetVersionId: versionId, hyperparameters: { epochs: 1000, batchSize: 512, seed: 1, backend: 'TENSORFLOW' } });
+    const run = await services.training.startTrainingRun({ modelId: model.id, datasetVersionId: versionId, hyperparameters: { epochs: 1000, batchSize: 512, seed: 1, backend: 'TENSORFLOW' } }, 'test');
     await waitFor(async () => (await prisma.runEpoch.count({ where: { runId: run.id } })) >= 1, 60_000, 50);
     const requestedAt = Date.now();
     await services.training.cancelRun(run.id);
@@ -105,7 +105,7 @@ describe('big models are bounded and cancellable', () => {
     memoryLimitBytes = 64 * 1024 * 1024;
     try {
       const model = await services.models.createModel({ name: 'watched', datasetId, layers: wide(1, 32) });
-      const run = await services.training.startTrainingRun({ modelId: model.id, datasetVersionId: versionId, hyperparameters: { epochs: 50, batchSize: 32, seed: 1 } });
+      const run = await services.training.startTrainingRun({ modelId: model.id, datasetVersionId: versionId, hyperparameters: { epochs: 50, batchSize: 32, seed: 1 } }, 'test');
       const ended = await finished(run.id, 60_000);
       expect(ended.status).toBe('FAILED');
       expect(ended.error).toMatch(/^the worker used [\d,]+ MB while training, over its memory limit of 64 MB \(MLPLANE_WORKER_MEMORY_LIMIT_MB\)/);

@@ -60,7 +60,7 @@ describe('training runs on a worker', () => {
   async function train(name: string, csv: string, labelColumn: string, hyperparameters: Record<string, unknown>, units = 16) {
     const { version } = await services.datasets.createDataset({ name, csv, labelColumn });
     const model = await services.models.createModel({ name: `${name}-model`, datasetId: version.datasetId, layers: [{ units, activation: 'relu' }] });
-    const run = await services.training.startTrainingRun({ modelId: model.id, datasetVersionId: version.id, hyperparameters });
+    const run = await services.training.startTrainingRun({ modelId: model.id, datasetVersionId: version.id, hyperparameters }, 'tester');
     expect(run.status).toBe('QUEUED');
     return { run: await finished(run.id), version, model };
   }
@@ -108,7 +108,7 @@ describe('training runs on a worker', () => {
     const hyperparameters = { epochs: 5, batchSize: 64, seed: 99, backend: 'TENSORFLOW' };
     const runs = [];
     for (let i = 0; i < 2; i++) {
-      const run = await services.training.startTrainingRun({ modelId: model.id, datasetVersionId: version.id, hyperparameters });
+      const run = await services.training.startTrainingRun({ modelId: model.id, datasetVersionId: version.id, hyperparameters }, 'tester');
       runs.push(await finished(run.id));
     }
     // Native-backend runs save their artifact too (tfjs's own encoder refused native arrays under jest).
@@ -130,7 +130,7 @@ describe('training runs on a worker', () => {
   it('cancels a running run within 2 s and registers no version', async () => {
     const { version } = await services.datasets.createDataset({ name: 'cancel', csv: fixtureCsv('digits'), labelColumn: 'digit' });
     const model = await services.models.createModel({ name: 'cancel-model', datasetId: version.datasetId, layers: [{ units: 64, activation: 'relu' }] });
-    const run = await services.training.startTrainingRun({ modelId: model.id, datasetVersionId: version.id, hyperparameters: { epochs: 5000, batchSize: 1, seed: 1 } });
+    const run = await services.training.startTrainingRun({ modelId: model.id, datasetVersionId: version.id, hyperparameters: { epochs: 5000, batchSize: 1, seed: 1 } }, 'tester');
     await waitFor(async () => (await services.training.findRun(run.id))!.status === 'RUNNING', 60_000, 50);
     const requestedAt = Date.now();
     await services.training.cancelRun(run.id);

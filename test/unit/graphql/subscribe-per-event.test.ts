@@ -1,3 +1,4 @@
+import { OPEN_PRINCIPAL } from '../../../src/domain/auth/principal';
 import { createPubSub } from '@graphql-yoga/subscription';
 import { GraphQLInt, GraphQLObjectType, GraphQLSchema, GraphQLString, parse, type ExecutionResult } from 'graphql';
 import pino from 'pino';
@@ -49,7 +50,7 @@ const schema = new GraphQLSchema({
 function contextForTest(): GraphQLContext {
   // The resolvers here use no service: the context factory is what is under test.
   const factory = createContextFactory({} as Services, pino({ level: 'silent' }));
-  return factory({ requestId: 'sub-1', transport: 'ws', headers: {} }) as GraphQLContext;
+  return factory({ requestId: 'sub-1', transport: 'ws', headers: {}, principal: OPEN_PRINCIPAL, clientAddress: null }) as GraphQLContext;
 }
 
 describe('subscribeWithFreshLoaders', () => {

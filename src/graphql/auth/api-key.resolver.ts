@@ -1,0 +1,38 @@
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { toConnection } from '../common/connection.type';
+import type { GraphQLContext } from '../context';
+import { Allow } from './access';
+import { ApiKey, AuditEventConnection, AuditEventFilter, CreateApiKeyInput, CreateApiKeyPayload } from './api-key.type';
+
+@Resolver(() => ApiKey)
+export class ApiKeyResolver {
+  @Allow('ADMIN')
+  @Query(() => [ApiKey], { description: 'Every API key, newest first, revoked ones included.' })
+  async apiKeys(@Ctx() ctx: GraphQLContext) {
+    return ctx.services.apiKeys.listKeys();
+  }
+
+  @Allow('ADMIN')
+  @Mutation(() => CreateApiKeyPayload, { description: 'Creates an API key; the payload\'s `key` is its secret, shown this once.' })
+  async createApiKey(@Ctx() ctx: GraphQLContext, @Arg('input') input: CreateApiKeyInput): Promise<CreateApiKeyPayload> {
+    const { key, token } = await ctx.services.apiKeys.createKey(input);
+    return { apiKey: key as ApiKey, key: token };
+  }
+
+  @Allow('ADMIN')
+  @Mutation(() => ApiKey, { description: 'Revokes a key (by id or name): it stops working at once, and its open graphql-ws sockets close within a second.' })
+  async revokeApiKey(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID, { description: 'The key\'s id or name.' }) id: string) {
+    return ctx.services.apiKeys.revokeKey(id);
+  }
+
+  @Allow('ADMIN')
+  @Query(() => AuditEventConnection, { description: 'Audited mutations matching the filter, newest first.' })
+  async auditEvents(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('filter', () => AuditEventFilter, { nullable: true }) filter: AuditEventFilter | null,
+    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
+  ) {
+    return toConnection(await ctx.services.audit.list(filter ?? {}, { first, after }));
+  }
+}

@@ -1,0 +1,143 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { AuditEvent, AuditOutcome, Prisma } from '../../generated/prisma/client';
+import { checkPageSize, decodeCursor, encodeCursor, type Page, type PageRequest } from '../../domain/common/pagination';
+import { ValidationError } from '../../domain/errors';
+import type { PrismaClient } from '../../infra/db/prisma-client';
+
+export type { AuditEvent, AuditOutcome } from '../../generated/prisma/client';
+
+/** One audited mutation attempt, before it is stored. */
+export interface AuditEntry {
+  principal: string;
+  role: string | null;
+  operation: string;
+  targetIds: string[];
+  outcome: AuditOutcome;
+  errorCode?: string | null;
+  requestId: string;
+  clientAddress?: string | null;
+}
+
+export interface AuditFilter {
+  principal?: string | null;
+  operation?: string | null;
+  outcome?: AuditOutcome | null;
+  from?: Date | null;
+  to?: Date | null;
+}
+
+/** A mutation in progress: written once, in its transaction when it has one, else after it. */
+interface PendingAudit {
+  entry: Omit<AuditEntry, 'outcome' | 'errorCode'>;
+  /** The id of the row written inside a transaction, once written. */
+  writtenId?: string;
+  /** Set when the mutation has returned: background work it started (which inherits the scope) writes no row. */
+  closed?: boolean;
+}
+
+type TransactionClient = Prisma.TransactionClient;
+
+/**
+ * The audit trail of mutations.
+ *
+ * A mutation runs inside {@link AuditLog.audit}. When the service it calls commits a transaction
+ * through the Prisma client that {@link AuditLog.auditingClient} returns, the SUCCEEDED row is
+ * written inside that transaction, so the change and its audit row commit or roll back together
+ * (an error after that commit is noted on the row as its `errorCode`).
+ * A mutation without a transaction (a single insert, a queue job) gets its row right after it
+ * succeeds; a failed or refused one gets a FAILED or DENIED row with the error code.
+ */
+export class AuditLog {
+  private readonly pending = new AsyncLocalStorage<PendingAudit>();
+
+  constructor(private readonly prisma: PrismaClient) {}
+
+  /**
+   * A Prisma client whose interactive transactions, when run inside {@link audit}, also write the
+   * audit row (the first such transaction of the mutation). Services get this client.
+   */
+  auditingClient(client: PrismaClient): PrismaClient {
+    const pending = this.pending;
+    const transaction = client.$transaction.bind(client) as (...args: unknown[]) => Promise<unknown>;
+    const auditedTransaction = (first: unknown, ...rest: unknown[]): Promise<unknown> => {
+      const scope = pending.getStore();
+      if (typeof first !== 'function' || !scope || scope.writtenId || scope.closed) return transaction(first, ...rest);
+      const body = first as (tx: TransactionClient) => Promise<unknown>;
+      let rowId: string | undefined;
+      return transaction(async (tx: TransactionClient) => {
+        const result = await body(tx);
+        rowId = (await tx.auditEvent.create({ data: { ...scope.entry, outcome: 'SUCCEEDED' }, select: { id: true } })).id;
+        return result;
+      }, ...rest).then((result) => {
+        scope.writtenId = rowId;
+        return result;
+      });
+    };
+    return new Proxy(client, {
+      get: (target, property) => (property === '$transaction' ? auditedTransaction : Reflect.get(target, property, target)),
+    });
+  }
+
+  /**
+   * Runs `mutation` and records its outcome. `resultIds` names what the mutation created or changed
+   * (added to the row's target ids). Errors of the mutation propagate unchanged; an error writing the
+   * row after the fact propagates too (a mutation that cannot be audited is reported as failed).
+   */
+  async audit<T>(
+    entry: PendingAudit['entry'],
+    mutation: () => Promise<T>,
+    outcomeOf: { resultIds(result: T): string[]; failure(error: unknown): { outcome: AuditOutcome; errorCode: string } },
+  ): Promise<T> {
+    const scope: PendingAudit = { entry };
+    let result: T;
+    try {
+      result = await this.pending.run(scope, mutation);
+    } catch (error) {
+      scope.closed = true;
+      const { outcome, errorCode } = outcomeOf.failure(error);
+      if (scope.writtenId) {
+        // The change committed with its SUCCEEDED row; what failed afterwards is noted on that row.
+        await this.prisma.auditEvent.update({ where: { id: scope.writtenId }, data: { errorCode } });
+      } else {
+        await this.record({ ...entry, outcome, errorCode });
+      }
+      throw error;
+    }
+    scope.closed = true;
+    const targetIds = [...new Set([...entry.targetIds, ...outcomeOf.resultIds(result)])];
+    if (scope.writtenId) {
+      if (targetIds.length > entry.targetIds.length) await this.prisma.auditEvent.update({ where: { id: scope.writtenId }, data: { targetIds } });
+    } else {
+      await this.record({ ...entry, targetIds, outcome: 'SUCCEEDED' });
+    }
+    return result;
+  }
+
+  /** Writes one row (refusals, and outcomes outside a transaction). */
+  async record(entry: AuditEntry): Promise<void> {
+    await this.prisma.auditEvent.create({ data: { ...entry, errorCode: entry.errorCode ?? null, clientAddress: entry.clientAddress ?? null } });
+  }
+
+  /** Rows matching the filter, newest first. @throws ValidationError for a bad page size, cursor or time range. */
+  async list(filter: AuditFilter, request: PageRequest): Promise<Page<AuditEvent>> {
+    const first = checkPageSize(request.first);
+    const after = request.after ? decodeCursor(request.after) : undefined;
+    if (filter.from && filter.to && filter.from.getTime() > filter.to.getTime()) {
+      throw new ValidationError('filter.from must not be after filter.to', { field: 'filter.from' });
+    }
+    const where: Prisma.AuditEventWhereInput = {
+      ...(filter.principal ? { principal: filter.principal } : {}),
+      ...(filter.operation ? { operation: filter.operation } : {}),
+      ...(filter.outcome ? { outcome: filter.outcome } : {}),
+      ...(filter.from || filter.to ? { createdAt: { ...(filter.from ? { gte: filter.from } : {}), ...(filter.to ? { lte: filter.to } : {}) } } : {}),
+    };
+    const paged: Prisma.AuditEventWhereInput = after
+      ? { AND: [where, { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] }] }
+      : where;
+    const [rows, totalCount] = await Promise.all([
+      this.prisma.auditEvent.findMany({ where: paged, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: first + 1 }),
+      this.prisma.auditEvent.count({ where }),
+    ]);
+    return { items: rows.slice(0, first), hasNextPage: rows.length > first, totalCount, cursorOf: encodeCursor };
+  }
+}

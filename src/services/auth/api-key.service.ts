@@ -1,0 +1,200 @@
+import type { ApiKey, ApiKeyRole } from '../../generated/prisma/client';
+import { generateToken, parseToken, secretMatches } from '../../domain/auth/api-key-token';
+import { isExpired, RESERVED_KEY_NAMES, ROLES, type Principal, type Role } from '../../domain/auth/principal';
+import { isUuid } from '../../domain/common/uuid';
+import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors';
+import type { PrismaClient } from '../../infra/db/prisma-client';
+import { logger } from '../../infra/logger';
+import type { EventPublisher } from '../events/event-publisher';
+import { isUniqueViolation } from '../prisma-errors';
+
+export type { ApiKey } from '../../generated/prisma/client';
+
+export interface CreateApiKeyInput {
+  name: string;
+  role: string;
+  /** PREDICTOR keys only: deployment names (or ids) the key may serve. */
+  deployments?: readonly string[] | null;
+  expiresAt?: Date | null;
+}
+
+export interface ApiKeyStoreOptions {
+  /** How long a key read from the database is trusted without reading it again. Revocations invalidate at once. @default 5000 */
+  cacheMs?: number;
+  /** How often `lastUsedAt` is written per key, at most. @default 60000 */
+  lastUsedEveryMs?: number;
+  now?: () => Date;
+}
+
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
+
+interface CachedKey {
+  row: Pick<ApiKey, 'id' | 'name' | 'role' | 'secretHash' | 'deploymentIds' | 'expiresAt' | 'revokedAt'>;
+  readAt: number;
+}
+
+function principalOf(row: CachedKey['row']): Principal {
+  return {
+    kind: 'key',
+    keyId: row.id,
+    name: row.name,
+    role: row.role as Role,
+    deploymentIds: row.role === 'PREDICTOR' ? row.deploymentIds : null,
+    expiresAt: row.expiresAt,
+  };
+}
+
+/**
+ * API keys: create (the token is returned once), list, revoke, and authenticate a token.
+ *
+ * Authentication reads a key once per `cacheMs` and checks the secret in constant time on every
+ * call. A revocation (from any process, or the CLI) arrives as the `apiKeyRevoked` event; the API
+ * process passes it to {@link invalidate}, which drops the cached key and tells listeners (the
+ * graphql-ws transport closes that key's sockets).
+ */
+export class ApiKeyService {
+  private readonly cache = new Map<string, CachedKey>();
+  private readonly lastUsedWrites = new Map<string, number>();
+  private readonly listeners = new Set<(keyId: string) => void>();
+  private readonly cacheMs: number;
+  private readonly lastUsedEveryMs: number;
+  readonly now: () => Date;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly events: EventPublisher,
+    options: ApiKeyStoreOptions = {},
+  ) {
+    this.cacheMs = options.cacheMs ?? 5_000;
+    this.lastUsedEveryMs = options.lastUsedEveryMs ?? 60_000;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /**
+   * Creates a key and returns it with its token, which is not stored and cannot be shown again.
+   * @throws ValidationError for a bad name, role, expiry or deployment list; ConflictError for a taken name;
+   *   NotFoundError for an unknown deployment.
+   */
+  async createKey(input: CreateApiKeyInput): Promise<{ key: ApiKey; token: string }> {
+    const name = input.name.trim();
+    if (!NAME_PATTERN.test(name)) {
+      throw new ValidationError(`name must be 1-64 letters, digits or . _ @ - (starting with a letter or digit), got ${JSON.stringify(input.name)}`, { field: 'input.name' });
+    }
+    if (RESERVED_KEY_NAMES.includes(name)) throw new ValidationError(`name "${name}" is reserved for mlplane's own actions`, { field: 'input.name' });
+    if (!ROLES.includes(input.role as Role)) throw new ValidationError(`role must be one of ${ROLES.join(', ')}, got ${JSON.stringify(input.role)}`, { field: 'input.role' });
+    const role = input.role as ApiKeyRole;
+    if (input.expiresAt && input.expiresAt.getTime() <= this.now().getTime()) {
+      throw new ValidationError('expiresAt must be in the future', { field: 'input.expiresAt' });
+    }
+    const deploymentIds = await this.resolveDeployments(role, input.deployments ?? []);
+    const { token, lookupId, secretHash } = generateToken();
+    try {
+      const key = await this.prisma.apiKey.create({
+        data: { name, role, lookupId, secretHash: new Uint8Array(secretHash), deploymentIds, expiresAt: input.expiresAt ?? null },
+      });
+      logger.info({ keyId: key.id, name, role }, 'API key created');
+      return { key, token };
+    } catch (error) {
+      if (isUniqueViolation(error, 'name')) throw new ConflictError(`an API key named "${name}" already exists`, { field: 'input.name' });
+      throw error;
+    }
+  }
+
+  private async resolveDeployments(role: ApiKeyRole, references: readonly string[]): Promise<string[]> {
+    if (role !== 'PREDICTOR') {
+      if (references.length > 0) throw new ValidationError('deployments apply to PREDICTOR keys only', { field: 'input.deployments' });
+      return [];
+    }
+    if (references.length === 0) throw new ValidationError('a PREDICTOR key needs at least one deployment', { field: 'input.deployments' });
+    const ids: string[] = [];
+    for (const [index, reference] of references.entries()) {
+      const deployment = await this.prisma.deployment.findFirst({
+        where: isUuid(reference) ? { OR: [{ id: reference }, { name: reference }] } : { name: reference },
+        select: { id: true },
+      });
+      if (!deployment) throw new NotFoundError('deployment', reference, { field: `input.deployments[${index}]`, index });
+      if (!ids.includes(deployment.id)) ids.push(deployment.id);
+    }
+    return ids;
+  }
+
+  /** Every key, newest first (revoked ones included, with `revokedAt`). */
+  async listKeys(): Promise<ApiKey[]> {
+    return this.prisma.apiKey.findMany({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+  }
+
+  /** How many keys exist (revoked included): none means a first start. */
+  async countKeys(): Promise<number> {
+    return this.prisma.apiKey.count();
+  }
+
+  /** The key with this id or name. @throws NotFoundError */
+  async requireKey(reference: string, field = 'id'): Promise<ApiKey> {
+    const key = await this.prisma.apiKey.findFirst({ where: isUuid(reference) ? { OR: [{ id: reference }, { name: reference }] } : { name: reference } });
+    if (!key) throw new NotFoundError('API key', reference, { field });
+    return key;
+  }
+
+  /**
+   * Revokes a key (by id or name): it stops authenticating at once in every API process, and its open
+   * sockets close. Revoking a revoked key changes nothing. @throws NotFoundError
+   */
+  async revokeKey(reference: string, field = 'id'): Promise<ApiKey> {
+    const key = await this.requireKey(reference, field);
+    if (key.revokedAt) return key;
+    const revoked = await this.prisma.apiKey.update({ where: { id: key.id }, data: { revokedAt: this.now() } });
+    logger.info({ keyId: key.id, name: key.name }, 'API key revoked');
+    this.invalidate(key.id);
+    await this.events.publish('apiKeyRevoked', { id: key.id });
+    return revoked;
+  }
+
+  /**
+   * The principal of a token, or null when it is malformed, unknown, revoked or expired.
+   * Database errors propagate (the caller answers 503/500, never "unauthenticated").
+   */
+  async authenticate(token: string): Promise<Principal | null> {
+    const parts = parseToken(token);
+    if (!parts) return null;
+    const nowMs = this.now().getTime();
+    let cached = this.cache.get(parts.lookupId);
+    if (!cached || nowMs - cached.readAt > this.cacheMs) {
+      const row = await this.prisma.apiKey.findUnique({
+        where: { lookupId: parts.lookupId },
+        select: { id: true, name: true, role: true, secretHash: true, deploymentIds: true, expiresAt: true, revokedAt: true },
+      });
+      if (!row) {
+        this.cache.delete(parts.lookupId);
+        return null;
+      }
+      cached = { row, readAt: nowMs };
+      this.cache.set(parts.lookupId, cached);
+    }
+    if (!secretMatches(parts.secret, cached.row.secretHash)) return null;
+    const principal = principalOf(cached.row);
+    if (cached.row.revokedAt || isExpired(principal, this.now())) return null;
+    this.noteUse(cached.row.id, nowMs);
+    return principal;
+  }
+
+  /** Forgets a cached key (after a revocation) and tells listeners. */
+  invalidate(keyId: string): void {
+    for (const [lookupId, cached] of this.cache) if (cached.row.id === keyId) this.cache.delete(lookupId);
+    for (const listener of this.listeners) listener(keyId);
+  }
+
+  /** Calls `listener` with the id of every key revoked from now on; returns the unsubscribe function. */
+  onRevoked(listener: (keyId: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private noteUse(keyId: string, nowMs: number): void {
+    const last = this.lastUsedWrites.get(keyId);
+    if (last !== undefined && nowMs - last < this.lastUsedEveryMs) return;
+    this.lastUsedWrites.set(keyId, nowMs);
+    this.prisma.apiKey.update({ where: { id: keyId }, data: { lastUsedAt: new Date(nowMs) } }).catch((error: unknown) => {
+      logger.warn({ err: error, keyId }, 'could not record the last use of an API key');
+    });
+  }
+}
