@@ -17,6 +17,7 @@ import { JobQueue } from '../infra/queue/job-queue';
 import type { Logger } from '../infra/logger';
 import { backendInfo } from '../ml/tf-backend';
 import { WebhookDispatcher } from '../services/alerts/webhook-dispatcher';
+import type { HostResolver } from '../services/alerts/webhook-target';
 import { createDomainServices } from '../services/services';
 
 export interface RunningApi {
@@ -39,6 +40,8 @@ export interface ApiProcessOptions {
   shutdownGraceMs?: number;
   /** Size of the Prisma pool. @default 10 */
   prismaPoolSize?: number;
+  /** Resolves webhook host names. @default the system resolver (tests pass a table) */
+  hostResolver?: HostResolver;
 }
 
 export const packageVersion: string = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')).version;
@@ -64,7 +67,7 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
   }
 
   const services: Services = {
-    ...createDomainServices({ prisma, events: new NotifyEventPublisher(publishPool), queue, config }),
+    ...createDomainServices({ prisma, events: new NotifyEventPublisher(publishPool), queue, config, hostResolver: options.hostResolver }),
     health: {
       version: packageVersion,
       databaseReachable: () => prisma.$queryRaw`SELECT 1`.then(() => true, () => false),
@@ -90,7 +93,7 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
   });
   services.driftMonitor.start();
   // Alert webhooks are sent from API processes; deliveries are claimed row by row, so several can run.
-  const webhooks = new WebhookDispatcher(prisma);
+  const webhooks = new WebhookDispatcher(prisma, { guard: services.webhookGuard });
   webhooks.start();
   let closing: Promise<void> | undefined;
   return {

@@ -14,6 +14,7 @@ import { PredictionService } from './predictions/prediction.service';
 import { DriftMonitor } from './monitoring/drift-monitor';
 import { RunStore } from './runs/run-store';
 import { TrainingService, type RunEnqueuer } from './training/training.service';
+import { WebhookTargetGuard, type HostResolver } from './alerts/webhook-target';
 
 /** The domain services of one process, shared by resolvers and jobs alike. */
 export interface DomainServices {
@@ -29,6 +30,8 @@ export interface DomainServices {
   alerts: AlertService;
   servingAlerts: ServingAlertMonitor;
   driftMonitor: DriftMonitor;
+  /** Where alert webhooks may go: checked by setAlertRule and by the dispatcher at each attempt. */
+  webhookGuard: WebhookTargetGuard;
 }
 
 export interface ServiceDependencies {
@@ -37,9 +40,12 @@ export interface ServiceDependencies {
   /** Where new runs' jobs go. */
   queue: RunEnqueuer;
   config: Config;
+  /** Resolves webhook host names. @default the system resolver (tests pass a table) */
+  hostResolver?: HostResolver;
 }
 
-export function createDomainServices({ prisma, events, queue, config }: ServiceDependencies): DomainServices {
+export function createDomainServices({ prisma, events, queue, config, hostResolver }: ServiceDependencies): DomainServices {
+  const webhookGuard = new WebhookTargetGuard(config.webhookAllow, hostResolver);
   const datasets = new DatasetService(prisma, events, { maxBytes: config.maxDatasetBytes, maxColumns: config.maxDatasetColumns });
   const models = new ModelService(prisma, events, datasets);
   const runStore = new RunStore(prisma, events);
@@ -48,7 +54,7 @@ export function createDomainServices({ prisma, events, queue, config }: ServiceD
   const predictions = new PredictionService(prisma, deployments, modelVersions);
   const driftMonitor = new DriftMonitor(prisma, events, datasets, (id) => predictions.models.get(id));
   predictions.afterLog = (deploymentId, count) => driftMonitor.notePredictions(deploymentId, count);
-  const alerts = new AlertService(prisma, events);
+  const alerts = new AlertService(prisma, events, webhookGuard);
   new AutoRollback(prisma, deployments).attach(alerts);
   const performance = new PerformanceService(prisma);
   driftMonitor.alerts = alerts;
@@ -65,5 +71,6 @@ export function createDomainServices({ prisma, events, queue, config }: ServiceD
     alerts,
     servingAlerts: new ServingAlertMonitor(prisma, alerts, performance),
     driftMonitor,
+    webhookGuard,
   };
 }

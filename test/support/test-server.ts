@@ -4,6 +4,7 @@ import type { PgPubSub } from '../../src/infra/events/pg-pubsub';
 import { logger as rootLogger, type Logger } from '../../src/infra/logger';
 import type { Services } from '../../src/graphql/context';
 import type { ApiServer, ReadinessReport } from '../../src/graphql/server';
+import type { HostResolver } from '../../src/services/alerts/webhook-target';
 
 export interface TestServerOptions {
   databaseUrl: string;
@@ -15,6 +16,8 @@ export interface TestServerOptions {
   readiness?: () => Promise<ReadinessReport>;
   /** Environment variables on top of the process's (configuration under test). */
   env?: NodeJS.ProcessEnv;
+  /** Resolves webhook host names (a fake DNS table); the system resolver by default. */
+  hostResolver?: HostResolver;
 }
 
 export interface TestServer {
@@ -43,6 +46,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     readiness: options.readiness,
     shutdownGraceMs: options.shutdownGraceMs ?? 2_000,
     prismaPoolSize: 4,
+    hostResolver: options.hostResolver,
   });
   return {
     url: api.url,
