@@ -90,6 +90,7 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
     readiness: options.readiness ?? readiness,
     logger,
     shutdownGraceMs: options.shutdownGraceMs ?? config.shutdownGraceSeconds * 1000,
+    security: config.http,
   });
   services.driftMonitor.start();
   // Alert webhooks are sent from API processes; deliveries are claimed row by row, so several can run.

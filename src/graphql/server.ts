@@ -9,6 +9,10 @@ import type { GraphQLSchema } from 'graphql';
 import { logger as rootLogger, type Logger } from '../infra/logger';
 import { requestIdFrom, type ContextFactory, type GraphQLContext } from './context';
 import { graphiqlPage } from './graphiql-page';
+import { crossSiteProtection } from './http/cross-site.middleware';
+import { createRequestGuard } from './http/request-guard';
+import { graphiqlContentSecurityPolicy, securityHeaders } from './http/security-headers';
+import { introspectionRules } from './introspection-policy';
 import { createErrorFormatting } from './plugins/error-scope.plugin';
 import { requestLoggingPlugin } from './plugins/request-logging.plugin';
 import { armorProtection, DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits';
@@ -49,6 +53,16 @@ export interface ApiServerOptions {
   bodyLimitBytes?: number;
   /** How long `/readyz` waits for `readiness()` before answering 503. @default 3000 */
   readinessTimeoutMs?: number;
+  /** Allowed origins and hosts, introspection (README, Security). @default loopback hosts, own origin, introspection on */
+  security?: Partial<ApiSecurityOptions>;
+}
+
+/** What `MLPLANE_ALLOWED_ORIGINS`, `MLPLANE_ALLOWED_HOSTS` and `MLPLANE_INTROSPECTION` set. */
+export interface ApiSecurityOptions {
+  allowedOrigins: string[];
+  /** null: the loopback names when bound to loopback, else any host (with a warning at start). */
+  allowedHosts: string[] | null;
+  introspection: boolean;
 }
 
 export interface ApiServer {
@@ -103,6 +117,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const graceMs = options.shutdownGraceMs ?? 8_000;
   const limits: QueryLimits = { ...DEFAULT_QUERY_LIMITS, ...options.limits };
   const armor = armorProtection(limits);
+  const security: ApiSecurityOptions = { allowedOrigins: [], allowedHosts: null, introspection: true, ...options.security };
+  const guard = createRequestGuard({ bindHost: host, ...security });
+  if (guard.openToAnyHost) {
+    logger.warn({ host }, 'MLPLANE_ALLOWED_HOSTS is not set and the server is not bound to loopback: any Host header is accepted (no DNS-rebinding protection)');
+  }
+  const validationRules = [...armor.validationRules, ...introspectionRules(security.introspection)];
   const errorFormatting = createErrorFormatting(logger);
   let draining = false;
 
@@ -119,7 +139,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: graceMs }),
       ApolloServerPluginLandingPageDisabled(),
     ],
-    validationRules: armor.validationRules,
+    validationRules,
+    introspection: security.introspection,
     parseOptions: { maxTokens: limits.maxTokens },
     allowBatchedHttpRequests: armor.allowBatchedHttpRequests,
     formatError: errorFormatting.formatError,
@@ -136,7 +157,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     contextFactory: options.contextFactory,
     logger,
     limits,
-    validationRules: armor.validationRules,
+    validationRules,
+    refusal: (request) => guard.refusal(request),
   });
 
   app.use((req, res, next) => {
@@ -145,6 +167,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     res.setHeader('x-request-id', requestId);
     next();
   });
+  app.use(securityHeaders());
+  app.use(crossSiteProtection(guard));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'alive' });
@@ -159,7 +183,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
   app.get(GRAPHQL_PATH, (req, res, next) => {
     if (!wantsHtml(req)) return next();
-    res.type('html').send(graphiqlPage(GRAPHQL_PATH));
+    const page = graphiqlPage(GRAPHQL_PATH);
+    res.setHeader('content-security-policy', graphiqlContentSecurityPolicy(page));
+    res.type('html').send(page);
   });
 
   app.use(

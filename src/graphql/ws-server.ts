@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import {
   getOperationAST,
   getVariableValues,
@@ -31,6 +31,8 @@ export interface GraphQLWsOptions {
   limits: QueryLimits;
   /** graphql-armor's rules, the same ones the HTTP transport validates with. */
   validationRules: readonly ValidationRule[];
+  /** Why an upgrade is refused (foreign Origin or Host): answered with that HTTP status before the socket opens. */
+  refusal?: (request: IncomingMessage) => { status: number; message: string } | null;
 }
 
 export interface GraphQLWsTransport {
@@ -69,7 +71,17 @@ export function attachGraphQLWs(options: GraphQLWsOptions): GraphQLWsTransport {
   const { schema, contextFactory, limits } = options;
   const log = options.logger.child({ transport: 'ws' });
   const rules = [...specifiedRules, ...options.validationRules];
-  const wss = new WebSocketServer({ server: options.httpServer, path: options.path });
+  const wss = new WebSocketServer({
+    server: options.httpServer,
+    path: options.path,
+    verifyClient: (info, accept) => {
+      const refused = options.refusal?.(info.req);
+      if (refused) {
+        log.warn({ origin: info.origin, host: info.req.headers.host, reason: refused.message }, 'graphql-ws upgrade refused');
+        accept(false, refused.status, refused.message);
+      } else accept(true);
+    },
+  });
 
   const connectionOf = (extra: Partial<ConnectionExtra> & Extra): ConnectionExtra => {
     if (!extra.operations) {
