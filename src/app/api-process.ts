@@ -4,10 +4,12 @@ import path from 'node:path';
 import { Pool } from 'pg';
 import type { NonEmptyArray } from 'type-graphql';
 import type { Config } from '../config/config';
+import type { Clock } from '../domain/limits/token-bucket';
 import { projectRoot } from '../config/paths';
 import { createContextFactory, type Services } from '../graphql/context';
 import { resolvers as mlplaneResolvers } from '../graphql/resolvers';
 import { buildMlplaneSchema } from '../graphql/schema';
+import { createOperationAdmission } from '../graphql/limits/operation-admission';
 import { startApiServer, type ApiServer, type ReadinessReport } from '../graphql/server';
 import { migrationStatus } from '../infra/db/migrator';
 import { createPrismaClient } from '../infra/db/prisma-client';
@@ -42,6 +44,8 @@ export interface ApiProcessOptions {
   prismaPoolSize?: number;
   /** Resolves webhook host names. @default the system resolver (tests pass a table) */
   hostResolver?: HostResolver;
+  /** The rate limiters' clock. @default Date.now */
+  clock?: Clock;
 }
 
 export const packageVersion: string = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')).version;
@@ -76,7 +80,7 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
   };
   const readiness = async (): Promise<ReadinessReport> => {
     if (!(await services.health.databaseReachable())) return { ready: false, reason: 'database unreachable' };
-    const status = await migrationStatus(databaseUrl);
+    const status = await migrationStatus(publishPool);
     if (!status.upToDate) return { ready: false, reason: `${status.pending.length} migrations pending`, checks: { database: 'up', pendingMigrations: status.pending.length } };
     if (!pubSub.listening) return { ready: false, reason: 'event bus LISTEN connection is down' };
     return { ready: true };
@@ -91,6 +95,16 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
     logger,
     shutdownGraceMs: options.shutdownGraceMs ?? config.shutdownGraceSeconds * 1000,
     security: config.http,
+    admission: createOperationAdmission(
+      {
+        requests: { capacity: config.limits.requestBurst, refillPerMinute: config.limits.requestsPerMinute },
+        expensive: { capacity: config.limits.expensiveBurst, refillPerMinute: config.limits.expensivePerMinute },
+        maxListItems: config.limits.maxQueryItems,
+      },
+      options.clock,
+    ),
+    socketCaps: config.limits,
+    clock: options.clock,
   });
   services.driftMonitor.start();
   // Alert webhooks are sent from API processes; deliveries are claimed row by row, so several can run.

@@ -50,6 +50,8 @@ export interface RateLimitConfig {
   maxSocketsPerClient: number;
   /** graphql-ws sockets of this process. */
   maxSockets: number;
+  /** List items one operation may return, counted before it runs. */
+  maxQueryItems: number;
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -120,8 +122,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     webhookAllow: webhookAllowFromEnv(env, 'MLPLANE_WEBHOOK_ALLOW'),
     limits: {
-      requestsPerMinute: intFromEnv(env, 'MLPLANE_RATE_LIMIT_PER_MINUTE', 600),
-      requestBurst: intFromEnv(env, 'MLPLANE_RATE_LIMIT_BURST', 120),
+      requestsPerMinute: intFromEnv(env, 'MLPLANE_RATE_LIMIT_PER_MINUTE', 6_000),
+      requestBurst: intFromEnv(env, 'MLPLANE_RATE_LIMIT_BURST', 500),
       expensivePerMinute: intFromEnv(env, 'MLPLANE_EXPENSIVE_RATE_LIMIT_PER_MINUTE', 30),
       expensiveBurst: intFromEnv(env, 'MLPLANE_EXPENSIVE_RATE_LIMIT_BURST', 10),
       maxActiveRunsPerClient: intFromEnv(env, 'MLPLANE_MAX_ACTIVE_RUNS_PER_CLIENT', 50),
@@ -129,6 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxSubscriptionsPerSocket: intFromEnv(env, 'MLPLANE_MAX_SUBSCRIPTIONS_PER_SOCKET', 100),
       maxSocketsPerClient: intFromEnv(env, 'MLPLANE_MAX_SOCKETS_PER_CLIENT', 20),
       maxSockets: intFromEnv(env, 'MLPLANE_MAX_SOCKETS', 2_000),
+      maxQueryItems: intFromEnv(env, 'MLPLANE_MAX_QUERY_ITEMS', 1_000_000),
     },
   };
 }

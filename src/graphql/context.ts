@@ -61,6 +61,8 @@ export interface GraphQLContext {
    * `anonymous` when absent. Not authenticated: it names the actor in histories such as alias moves.
    */
   readonly principal: string;
+  /** The peer address of the HTTP request or graphql-ws socket (rate limits key on it until API keys do). */
+  readonly clientAddress?: string;
 }
 
 /** What a transport knows about the request when it asks for a context. */
@@ -70,6 +72,8 @@ export interface ContextRequest {
   headers: IncomingHttpHeaders;
   /** The graphql-ws `connection_init` payload (ws only). */
   connectionParams?: Readonly<Record<string, unknown>>;
+  /** The peer address of the connection. */
+  clientAddress?: string;
 }
 
 /** Builds the context of one operation; the server calls it once per HTTP request or graphql-ws operation. */
@@ -95,21 +99,22 @@ export function principalFrom(headers: IncomingHttpHeaders, connectionParams?: R
   return typeof value === 'string' && PRINCIPAL_PATTERN.test(value) ? value : ANONYMOUS_PRINCIPAL;
 }
 
-function buildContext(services: Services, requestId: string, logger: Logger, principal: string): GraphQLContext {
+function buildContext(services: Services, requestId: string, logger: Logger, principal: string, clientAddress?: string): GraphQLContext {
   const context: GraphQLContext = {
     requestId,
     logger,
     services,
     loaders: new RequestLoaders(() => context),
     principal,
+    clientAddress,
   };
   return context;
 }
 
 /** The standard context factory: the composition root passes its services and the base logger. */
 export function createContextFactory(services: Services, logger: Logger): ContextFactory {
-  return ({ requestId, transport, headers, connectionParams }) =>
-    buildContext(services, requestId, logger.child({ requestId, transport }), principalFrom(headers, connectionParams));
+  return ({ requestId, transport, headers, connectionParams, clientAddress }) =>
+    buildContext(services, requestId, logger.child({ requestId, transport }), principalFrom(headers, connectionParams), clientAddress);
 }
 
 /**

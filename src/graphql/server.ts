@@ -11,8 +11,12 @@ import { requestIdFrom, type ContextFactory, type GraphQLContext } from './conte
 import { graphiqlPage } from './graphiql-page';
 import { crossSiteProtection } from './http/cross-site.middleware';
 import { createRequestGuard } from './http/request-guard';
+import { cachedCheck } from './http/readiness-cache';
 import { graphiqlContentSecurityPolicy, securityHeaders } from './http/security-headers';
 import { introspectionRules } from './introspection-policy';
+import type { AdmitOperation } from './limits/operation-admission';
+import { SocketCaps, type SocketCapSettings } from './limits/socket-caps';
+import { rateLimitPlugin } from './plugins/rate-limit.plugin';
 import { createErrorFormatting } from './plugins/error-scope.plugin';
 import { requestLoggingPlugin } from './plugins/request-logging.plugin';
 import { armorProtection, DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits';
@@ -55,7 +59,16 @@ export interface ApiServerOptions {
   readinessTimeoutMs?: number;
   /** Allowed origins and hosts, introspection (README, Security). @default loopback hosts, own origin, introspection on */
   security?: Partial<ApiSecurityOptions>;
+  /** Rate limits and the list-item budget of operations (HTTP and graphql-ws). @default none */
+  admission?: AdmitOperation;
+  /** Caps on graphql-ws sockets and subscriptions. @default none */
+  socketCaps?: SocketCapSettings;
+  /** Clock of the `/readyz` cache. @default Date.now */
+  clock?: () => number;
 }
+
+/** How long `/readyz` reuses a readiness result: a burst of probes costs one check. */
+export const READINESS_CACHE_MS = 1_000;
 
 /** What `MLPLANE_ALLOWED_ORIGINS`, `MLPLANE_ALLOWED_HOSTS` and `MLPLANE_INTROSPECTION` set. */
 export interface ApiSecurityOptions {
@@ -134,6 +147,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     schema: options.schema,
     plugins: [
       ...armor.plugins,
+      ...(options.admission ? [rateLimitPlugin(options.admission)] : []),
       errorFormatting.plugin,
       requestLoggingPlugin(),
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: graceMs }),
@@ -159,6 +173,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     limits,
     validationRules,
     refusal: (request) => guard.refusal(request),
+    admit: options.admission,
+    caps: options.socketCaps ? new SocketCaps(options.socketCaps) : undefined,
   });
 
   app.use((req, res, next) => {
@@ -174,10 +190,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     res.json({ status: 'alive' });
   });
 
+  const readiness = cachedCheck(() => checkReadiness(options.readiness, options.readinessTimeoutMs ?? 3_000), READINESS_CACHE_MS, options.clock);
   app.get('/readyz', async (_req, res) => {
-    const report = draining
-      ? { ready: false, reason: 'shutting down' }
-      : await checkReadiness(options.readiness, options.readinessTimeoutMs ?? 3_000);
+    const report = draining ? { ready: false, reason: 'shutting down' } : await readiness();
     res.status(report.ready ? 200 : 503).json(report);
   });
 
@@ -193,7 +208,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     express.json({ limit: options.bodyLimitBytes ?? 210 * MiB }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) =>
-        options.contextFactory({ requestId: res.locals.requestId as string, transport: 'http', headers: req.headers }),
+        options.contextFactory({ requestId: res.locals.requestId as string, transport: 'http', headers: req.headers, clientAddress: req.socket.remoteAddress }),
     }),
   );
 

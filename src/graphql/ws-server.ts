@@ -16,6 +16,9 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../infra/logger';
 import { requestIdFrom, type ContextFactory, type GraphQLContext } from './context';
 import { formatGraphQLError, unscopedErrors, type ErrorScope } from './errors';
+import { connectionIdentity } from './limits/client-identity';
+import type { AdmitOperation } from './limits/operation-admission';
+import { TOO_MANY_SOCKETS_CLOSE_CODE, type SocketCaps } from './limits/socket-caps';
 import type { QueryLimits } from './query-limits';
 import { subscribeWithFreshLoaders } from './subscribe-per-event';
 
@@ -33,6 +36,10 @@ export interface GraphQLWsOptions {
   validationRules: readonly ValidationRule[];
   /** Why an upgrade is refused (foreign Origin or Host): answered with that HTTP status before the socket opens. */
   refusal?: (request: IncomingMessage) => { status: number; message: string } | null;
+  /** Rate limits and list-item budget, the same as over HTTP; a refusal is the operation's error. */
+  admit?: AdmitOperation;
+  /** Caps on sockets and subscriptions per socket. */
+  caps?: SocketCaps;
 }
 
 export interface GraphQLWsTransport {
@@ -54,6 +61,8 @@ interface OperationState {
 interface ConnectionExtra extends Record<PropertyKey, unknown> {
   connectionId: string;
   operations: Map<string, OperationState>;
+  /** Set once the socket is counted against its client's cap. */
+  client?: string;
 }
 
 function withCode(error: GraphQLError, code: string): GraphQLError {
@@ -75,7 +84,7 @@ export function attachGraphQLWs(options: GraphQLWsOptions): GraphQLWsTransport {
     server: options.httpServer,
     path: options.path,
     verifyClient: (info, accept) => {
-      const refused = options.refusal?.(info.req);
+      const refused = options.refusal?.(info.req) ?? options.caps?.upgradeRefusal(wss.clients.size);
       if (refused) {
         log.warn({ origin: info.origin, host: info.req.headers.host, reason: refused.message }, 'graphql-ws upgrade refused');
         accept(false, refused.status, refused.message);
@@ -96,8 +105,15 @@ export function attachGraphQLWs(options: GraphQLWsOptions): GraphQLWsTransport {
       schema,
       subscribe: subscribeWithFreshLoaders,
       onConnect: (ctx) => {
-        const { connectionId } = connectionOf(ctx.extra);
-        log.debug({ connectionId }, 'graphql-ws connection');
+        const connection = connectionOf(ctx.extra);
+        const client = connectionIdentity(ctx.extra.request, ctx.connectionParams);
+        if (options.caps && !options.caps.connect(client)) {
+          log.warn({ connectionId: connection.connectionId, client }, 'graphql-ws socket over its client cap');
+          ctx.extra.socket.close(TOO_MANY_SOCKETS_CLOSE_CODE, options.caps.socketRefusalReason);
+          return false;
+        }
+        connection.client = client;
+        log.debug({ connectionId: connection.connectionId }, 'graphql-ws connection');
         return true;
       },
       onSubscribe: async (ctx, id, payload) => {
@@ -127,6 +143,11 @@ export function attachGraphQLWs(options: GraphQLWsOptions): GraphQLWsTransport {
           ];
         }
         state.operationType = operation.operation;
+        if (operation.operation === 'subscription' && options.caps) {
+          // graphql-ws registers an operation (this one too) when its message arrives and forgets it when it ends or the client completes it.
+          const refused = options.caps.subscriptionRefusal(Object.keys(ctx.subscriptions).length - 1);
+          if (refused) return [refused];
+        }
         const variables = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {}, {
           maxErrors: 50,
         });
@@ -137,8 +158,11 @@ export function attachGraphQLWs(options: GraphQLWsOptions): GraphQLWsTransport {
           transport: 'ws',
           headers: ctx.extra.request.headers,
           connectionParams: ctx.connectionParams ?? undefined,
+          clientAddress: ctx.extra.request.socket.remoteAddress,
         });
         state.scope = { requestId, logger: contextValue.logger };
+        const admission = await options.admit?.({ context: contextValue, schema, document, operation, variables: payload.variables ?? {} });
+        if (admission?.error) return [admission.error];
         return {
           schema,
           document,
@@ -168,6 +192,8 @@ export function attachGraphQLWs(options: GraphQLWsOptions): GraphQLWsTransport {
         );
       },
       onClose: (ctx, code) => {
+        const { client } = connectionOf(ctx.extra);
+        if (client !== undefined) options.caps?.disconnect(client);
         log.debug({ connectionId: connectionOf(ctx.extra).connectionId, code }, 'graphql-ws connection closed');
       },
     },
