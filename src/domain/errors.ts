@@ -26,7 +26,7 @@ export abstract class DomainError extends Error {
   }
 }
 
-export type DomainErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'INVALID_STATE' | 'UNAUTHENTICATED' | 'FORBIDDEN';
+export type DomainErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'INVALID_STATE' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'RATE_LIMITED';
 
 /** Input that can never succeed as given. */
 export class ValidationError extends DomainError {
@@ -53,4 +53,9 @@ export class ConflictError extends DomainError {
 /** The entity is in a state that does not allow the operation (e.g. cancelling a finished run). */
 export class InvalidStateError extends DomainError {
   readonly code = 'INVALID_STATE' as const;
+}
+
+/** The caller is at a quota (e.g. runs queued or running at once); it may succeed later. */
+export class RateLimitedError extends DomainError {
+  readonly code = 'RATE_LIMITED' as const;
 }

@@ -12,6 +12,7 @@ import { OptimizationService } from './optimization/optimization.service';
 import { PerformanceService } from './predictions/performance.service';
 import { PredictionService } from './predictions/prediction.service';
 import { DriftMonitor } from './monitoring/drift-monitor';
+import { ActiveRunQuota } from './runs/active-run-quota';
 import { RunStore } from './runs/run-store';
 import { TrainingService, type RunEnqueuer } from './training/training.service';
 import { WebhookTargetGuard, type HostResolver } from './alerts/webhook-target';
@@ -46,6 +47,7 @@ export interface ServiceDependencies {
 
 export function createDomainServices({ prisma, events, queue, config, hostResolver }: ServiceDependencies): DomainServices {
   const webhookGuard = new WebhookTargetGuard(config.webhookAllow, hostResolver);
+  const runQuota = new ActiveRunQuota(config.limits.maxActiveRunsPerClient);
   const datasets = new DatasetService(prisma, events, { maxBytes: config.maxDatasetBytes, maxColumns: config.maxDatasetColumns });
   const models = new ModelService(prisma, events, datasets);
   const runStore = new RunStore(prisma, events);
@@ -62,12 +64,12 @@ export function createDomainServices({ prisma, events, queue, config, hostResolv
     datasets,
     models,
     runStore,
-    training: new TrainingService(prisma, events, queue, runStore, models),
+    training: new TrainingService(prisma, events, queue, runStore, models, runQuota),
     modelVersions,
     deployments,
     predictions,
     performance,
-    optimization: new OptimizationService(prisma, events, queue, runStore, models),
+    optimization: new OptimizationService(prisma, events, queue, runStore, models, { maxTrialEpochs: config.limits.maxStudyTrialEpochs, runs: runQuota }),
     alerts,
     servingAlerts: new ServingAlertMonitor(prisma, alerts, performance),
     driftMonitor,

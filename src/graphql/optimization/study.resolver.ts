@@ -45,6 +45,7 @@ export class StudyResolver {
       ...input,
       searchSpace: input.searchSpace.map((parameter) => ({ ...parameter })),
       baseHyperparameters: fromTrainingHyperparametersInput(input.baseHyperparameters),
+      createdBy: ctx.principal,
     });
   }
 

@@ -77,6 +77,7 @@ export class RunResolver {
       modelId: input.modelId,
       datasetVersionId: input.datasetVersionId,
       hyperparameters: fromTrainingHyperparametersInput(input.hyperparameters),
+      createdBy: ctx.principal,
     });
   }
 

@@ -53,6 +53,7 @@ export class Run {
   summary!: Record<string, unknown> | null;
   @Field(() => String, { nullable: true, description: 'Why the run failed.' }) error!: string | null;
   @Field(() => Int, { description: 'Times a worker claimed the run (more than 1 after a crash re-queue).' }) attempts!: number;
+  @Field(() => String, { nullable: true, description: 'Who started the run; null for the trials of a study (the study records who started it).' }) createdBy!: string | null;
   @Field({ description: 'A cancel was asked for; the worker stops between batches.' }) cancelRequested!: boolean;
   @Field() createdAt!: Date;
   @Field(() => Date, { nullable: true }) startedAt!: Date | null;

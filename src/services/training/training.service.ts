@@ -7,6 +7,7 @@ import { RUN_QUEUES } from '../../infra/queue/job-queue';
 import { logger } from '../../infra/logger';
 import type { EventPublisher } from '../events/event-publisher';
 import type { ModelService } from '../models/model.service';
+import { ActiveRunQuota } from '../runs/active-run-quota';
 import type { RunStore } from '../runs/run-store';
 
 export type { Run, RunEpoch } from '../../generated/prisma/client';
@@ -16,6 +17,8 @@ export interface StartTrainingRunInput {
   datasetVersionId: string;
   /** As the user sent them; validated and completed with defaults. */
   hyperparameters: unknown;
+  /** Who starts it (recorded on the run, and counted by the active-run quota). */
+  createdBy?: string;
 }
 
 export interface RunFilter {
@@ -38,6 +41,7 @@ export class TrainingService {
     private readonly queue: RunEnqueuer,
     private readonly store: RunStore,
     private readonly models: ModelService,
+    private readonly quota: ActiveRunQuota = new ActiveRunQuota(0),
   ) {}
 
   /**
@@ -51,13 +55,17 @@ export class TrainingService {
       labelClasses: version.labelClasses ?? undefined,
       fieldPrefix: 'input.hyperparameters',
     });
-    const run = await this.prisma.run.create({
-      data: {
-        kind: 'TRAINING',
-        modelId: model.id,
-        datasetVersionId: version.id,
-        hyperparameters: hyperparameters as unknown as Prisma.InputJsonValue,
-      },
+    const run = await this.prisma.$transaction(async (tx) => {
+      if (input.createdBy !== undefined) await this.quota.check(tx, input.createdBy);
+      return tx.run.create({
+        data: {
+          kind: 'TRAINING',
+          modelId: model.id,
+          datasetVersionId: version.id,
+          hyperparameters: hyperparameters as unknown as Prisma.InputJsonValue,
+          createdBy: input.createdBy ?? null,
+        },
+      });
     });
     await this.queue.enqueueRun(RUN_QUEUES.TRAINING, run.id);
     logger.info({ runId: run.id, modelId: model.id, datasetVersionId: version.id }, 'training run queued');

@@ -1,0 +1,25 @@
+import type { Prisma } from '../../generated/prisma/client';
+import { RateLimitedError } from '../../domain/errors';
+
+/**
+ * How many runs (training runs and studies; a study's trials count as its one run) one principal
+ * may have QUEUED or RUNNING at once. 0 turns the cap off.
+ */
+export class ActiveRunQuota {
+  constructor(readonly maxActive: number) {}
+
+  /**
+   * Inside the transaction that creates the run: waits for the principal's other starts (an advisory
+   * lock), then counts its active runs. @throws RateLimitedError at the cap.
+   */
+  async check(tx: Prisma.TransactionClient, createdBy: string): Promise<void> {
+    if (this.maxActive <= 0) return;
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`mlplane.runs.created-by:${createdBy}`}))`;
+    const active = await tx.run.count({ where: { createdBy, status: { in: ['QUEUED', 'RUNNING'] }, kind: { in: ['TRAINING', 'OPTIMIZATION'] } } });
+    if (active >= this.maxActive) {
+      throw new RateLimitedError(
+        `${createdBy} has ${active} runs queued or running, the most allowed (MLPLANE_MAX_ACTIVE_RUNS_PER_CLIENT); wait for one to finish or cancel one`,
+      );
+    }
+  }
+}
