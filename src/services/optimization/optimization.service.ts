@@ -114,17 +114,12 @@ export class OptimizationService {
     const pruning = validatePruning(input.pruning);
     const definition: StudyDefinition = { objective, searchSpace, strategy, ...budget, pruning, seed: studySeed, baseHyperparameters };
 
-    const study = await this.prisma.$transaction(async (tx) => {
-      if (input.createdBy !== undefined) await this.quota.runs.check(tx, input.createdBy);
-      return tx.run.create({
-        data: {
-          kind: 'OPTIMIZATION',
-          modelId: model.id,
-          datasetVersionId: version.id,
-          hyperparameters: definition as unknown as Prisma.InputJsonValue,
-          createdBy: input.createdBy ?? null,
-        },
-      });
+    const study = await this.quota.runs.createRun(this.prisma, {
+      kind: 'OPTIMIZATION',
+      modelId: model.id,
+      datasetVersionId: version.id,
+      hyperparameters: definition as unknown as Prisma.InputJsonValue,
+      createdBy: input.createdBy ?? null,
     });
     await this.queue.enqueueRun(RUN_QUEUES.OPTIMIZATION, study.id);
     logger.info({ studyId: study.id, strategy, maxTrials: budget.maxTrials, parallelism: budget.parallelism }, 'optimization study queued');

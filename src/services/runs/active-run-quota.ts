@@ -1,4 +1,5 @@
-import type { Prisma } from '../../generated/prisma/client';
+import type { Prisma, Run } from '../../generated/prisma/client';
+import type { PrismaClient } from '../../infra/db/prisma-client';
 import { RateLimitedError } from '../../domain/errors';
 
 /**
@@ -12,7 +13,7 @@ export class ActiveRunQuota {
    * Inside the transaction that creates the run: waits for the principal's other starts (an advisory
    * lock), then counts its active runs. @throws RateLimitedError at the cap.
    */
-  async check(tx: Prisma.TransactionClient, createdBy: string): Promise<void> {
+  private async check(tx: Prisma.TransactionClient, createdBy: string): Promise<void> {
     if (this.maxActive <= 0) return;
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`mlplane.runs.created-by:${createdBy}`}))`;
     const active = await tx.run.count({ where: { createdBy, status: { in: ['QUEUED', 'RUNNING'] }, kind: { in: ['TRAINING', 'OPTIMIZATION'] } } });
@@ -21,5 +22,13 @@ export class ActiveRunQuota {
         `${createdBy} has ${active} runs queued or running, the most allowed (MLPLANE_MAX_ACTIVE_RUNS_PER_CLIENT); wait for one to finish or cancel one`,
       );
     }
+  }
+
+  /** Creates a run started by `data.createdBy` (when set) once the quota admits it. @throws RateLimitedError at the cap. */
+  async createRun(prisma: PrismaClient, data: Prisma.RunUncheckedCreateInput): Promise<Run> {
+    return prisma.$transaction(async (tx) => {
+      if (data.createdBy) await this.check(tx, data.createdBy);
+      return tx.run.create({ data });
+    });
   }
 }

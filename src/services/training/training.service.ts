@@ -55,17 +55,12 @@ export class TrainingService {
       labelClasses: version.labelClasses ?? undefined,
       fieldPrefix: 'input.hyperparameters',
     });
-    const run = await this.prisma.$transaction(async (tx) => {
-      if (input.createdBy !== undefined) await this.quota.check(tx, input.createdBy);
-      return tx.run.create({
-        data: {
-          kind: 'TRAINING',
-          modelId: model.id,
-          datasetVersionId: version.id,
-          hyperparameters: hyperparameters as unknown as Prisma.InputJsonValue,
-          createdBy: input.createdBy ?? null,
-        },
-      });
+    const run = await this.quota.createRun(this.prisma, {
+      kind: 'TRAINING',
+      modelId: model.id,
+      datasetVersionId: version.id,
+      hyperparameters: hyperparameters as unknown as Prisma.InputJsonValue,
+      createdBy: input.createdBy ?? null,
     });
     await this.queue.enqueueRun(RUN_QUEUES.TRAINING, run.id);
     logger.info({ runId: run.id, modelId: model.id, datasetVersionId: version.id }, 'training run queued');
