@@ -154,7 +154,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       ApolloServerPluginLandingPageDisabled(),
     ],
     validationRules,
-    introspection: security.introspection,
+    // The validation rules decide (introspectionRules), the same ones graphql-ws uses; Apollo's own switch would add a second error.
+    introspection: true,
     parseOptions: { maxTokens: limits.maxTokens },
     allowBatchedHttpRequests: armor.allowBatchedHttpRequests,
     formatError: errorFormatting.formatError,

@@ -12,6 +12,7 @@ const createDataset = (name: string, alias = 'created') => `${alias}: createData
 
 describe('rate limits, caps and query cost', () => {
   let db: TestDatabase;
+  let cappedDb: TestDatabase;
   let limited: TestServer;
   let capped: TestServer;
   let now = 1_000_000;
@@ -19,7 +20,7 @@ describe('rate limits, caps and query cost', () => {
   const clients: WsTestClient[] = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase();
+    [db, cappedDb] = await Promise.all([createTestDatabase(), createTestDatabase()]);
     limited = await startTestServer({
       databaseUrl: db.url,
       clock,
@@ -30,8 +31,9 @@ describe('rate limits, caps and query cost', () => {
         MLPLANE_EXPENSIVE_RATE_LIMIT_PER_MINUTE: '6',
       },
     });
+    // Its own database: events of the other server's datasets do not reach its subscribers.
     capped = await startTestServer({
-      databaseUrl: db.url,
+      databaseUrl: cappedDb.url,
       env: { MLPLANE_MAX_SUBSCRIPTIONS_PER_SOCKET: '2', MLPLANE_MAX_SOCKETS_PER_CLIENT: '2', MLPLANE_MAX_SOCKETS: '3', MLPLANE_MAX_QUERY_ITEMS: '1000' },
     });
   }, 60_000);
@@ -39,7 +41,7 @@ describe('rate limits, caps and query cost', () => {
   afterAll(async () => {
     await Promise.all(clients.map((client) => client.close()));
     await Promise.all([limited.close(), capped.close()]);
-    await db.drop();
+    await Promise.all([db.drop(), cappedDb.drop()]);
   });
 
   it('answers 429 with Retry-After and RateLimit headers once the bucket is empty, the same error over graphql-ws, and serves again after refill', async () => {
@@ -92,24 +94,28 @@ describe('rate limits, caps and query cost', () => {
 
   it('caps subscriptions per socket with an error on the operation, and frees the slot when one completes', async () => {
     const ws = await connectWsClient(capped.url);
-    clients.push(ws);
-    const first = ws.subscribe('subscription { datasetCreated { id } }');
-    const second = ws.subscribe('subscription { datasetCreated { name } }');
-    const third = await wsResult(ws.client, 'subscription { datasetCreated { task } }');
-    expect(third.errors![0]).toMatchObject({ message: expect.stringContaining('MLPLANE_MAX_SUBSCRIPTIONS_PER_SOCKET'), extensions: { code: 'RATE_LIMITED' } });
-    await first.stop();
-    const again = ws.subscribe('subscription { datasetCreated { name } }');
-    await capped.services.datasets.createDataset({ name: 'seen-by-both', csv: csv(4), labelColumn: 'label' });
-    expect((await second.next())!.data).toEqual({ datasetCreated: { name: 'seen-by-both' } });
-    expect((await again.next())!.data).toEqual({ datasetCreated: { name: 'seen-by-both' } });
-    await Promise.all([second.stop(), again.stop()]);
-    await ws.close();
+    try {
+      const first = ws.subscribe('subscription { datasetCreated { id } }');
+      const second = ws.subscribe('subscription { datasetCreated { name } }');
+      // A subscription that answers at once: past the cap it fails NOT_FOUND (no such run) instead of RATE_LIMITED.
+      const probe = 'subscription { runProgress(runId: "00000000-0000-4000-8000-000000000000") { type } }';
+      const third = await wsResult(ws.client, probe);
+      expect(third.errors![0]).toMatchObject({ message: expect.stringContaining('MLPLANE_MAX_SUBSCRIPTIONS_PER_SOCKET'), extensions: { code: 'RATE_LIMITED' } });
+      await first.stop();
+      expect((await wsResult(ws.client, probe)).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND' });
+      await capped.services.datasets.createDataset({ name: 'seen', csv: csv(4), labelColumn: 'label' });
+      expect((await second.next())!.data).toEqual({ datasetCreated: { name: 'seen' } });
+      await second.stop();
+    } finally {
+      await ws.close();
+    }
   });
 
   it('caps sockets per client (close code 4429) and sockets per process (HTTP 429 on the upgrade)', async () => {
     const a = await connectWsClient(capped.url);
+    clients.push(a);
     const b = await connectWsClient(capped.url);
-    clients.push(a, b);
+    clients.push(b);
     const closed: number[] = [];
     const third = createClient({ url: capped.wsUrl, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0, onNonLazyError: () => undefined, on: { closed: (event) => void closed.push((event as { code: number }).code) } });
     await waitFor(() => closed.length > 0, 5_000);
