@@ -75,6 +75,14 @@ function withCode(error: GraphQLError, code: string): GraphQLError {
   });
 }
 
+/** Forgets an operation and logs its duration (once: the second call finds nothing). */
+function endOperation(operations: Map<string, OperationState>, id: string): void {
+  const state = operations.get(id);
+  operations.delete(id);
+  if (!state) return;
+  state.scope.logger.info({ operationType: state.operationType, durationMs: Number(process.hrtime.bigint() - state.started) / 1e6 }, 'graphql-ws operation');
+}
+
 /** graphql-ws on `path` of the HTTP server, with the same parse limits, validation, context and errors as HTTP. */
 export function attachGraphQLWs(options: GraphQLWsOptions): GraphQLWsTransport {
   const { schema, contextFactory, limits } = options;
@@ -179,18 +187,13 @@ export function attachGraphQLWs(options: GraphQLWsOptions): GraphQLWsTransport {
       },
       onError: (ctx, id, _payload, errors) => {
         const scope = connectionOf(ctx.extra).operations.get(id)?.scope ?? unscopedErrors(log);
-        return errors.map((error) => formatGraphQLError(error, scope));
+        const formatted = errors.map((error) => formatGraphQLError(error, scope));
+        // An error ends the operation, and graphql-ws calls onComplete only for some of them (not after
+        // onSubscribe refused it): end it here, or refused operations would pile up for the socket's life.
+        endOperation(connectionOf(ctx.extra).operations, id);
+        return formatted;
       },
-      onComplete: (ctx, id) => {
-        const operations = connectionOf(ctx.extra).operations;
-        const state = operations.get(id);
-        operations.delete(id);
-        if (!state) return;
-        state.scope.logger.info(
-          { operationType: state.operationType, durationMs: Number(process.hrtime.bigint() - state.started) / 1e6 },
-          'graphql-ws operation',
-        );
-      },
+      onComplete: (ctx, id) => endOperation(connectionOf(ctx.extra).operations, id),
       onClose: (ctx, code) => {
         const { client } = connectionOf(ctx.extra);
         if (client !== undefined) options.caps?.disconnect(client);
