@@ -76,7 +76,8 @@ async function main(): Promise<void> {
   const db = await openBenchDatabase();
   const prisma = createPrismaClient(db.url, 2);
   logger.level = 'warn';
-  const api = await startApiProcess(loadConfig({ ...process.env, PORT: '0' }), db.url, logger);
+  // The request rate limit is off: this measures what the server can serve, not what one client may ask for.
+  const api = await startApiProcess(loadConfig({ ...process.env, PORT: '0', MLPLANE_RATE_LIMIT_PER_MINUTE: '0' }), db.url, logger);
   try {
     const services = createDomainServices({ prisma, events: new RecordingPublisher(), queue: {} as JobQueue, config: loadConfig({}) });
     const trained = await trainVersions(prisma, services, { name: 'bench', csv: fixtureCsv('breast_cancer'), labelColumn: 'benign', seeds: [1], epochs: 5 });

@@ -112,7 +112,12 @@ function percentile(sorted: number[], p: number): number {
 async function main(): Promise<void> {
   const db = await openBenchDatabase();
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'mlplane-train-bench-'));
-  const api = await startApiProcess(loadConfig({ ...process.env, PORT: '0', DATABASE_URL: db.url }), db.url, logger);
+  // Rate limits off: this measures training, not how many runs one client may start.
+  const api = await startApiProcess(
+    loadConfig({ ...process.env, PORT: '0', DATABASE_URL: db.url, MLPLANE_RATE_LIMIT_PER_MINUTE: '0', MLPLANE_EXPENSIVE_RATE_LIMIT_PER_MINUTE: '0' }),
+    db.url,
+    logger,
+  );
   const worker = spawn(process.execPath, [path.join(projectRoot, 'dist/src/main.js'), 'worker'], {
     env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],

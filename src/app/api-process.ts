@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { NonEmptyArray } from 'type-graphql';
 import type { Config } from '../config/config';
+import type { Clock } from '../domain/limits/token-bucket';
 import { projectRoot } from '../config/paths';
 import { ANONYMOUS_ACTOR } from '../domain/auth/principal';
 import { refusedMutationFields } from '../graphql/auth/audit-mutations';
@@ -11,6 +12,7 @@ import { DEFAULT_QUERY_LIMITS } from '../graphql/query-limits';
 import { createContextFactory, type Services } from '../graphql/context';
 import { resolvers as mlplaneResolvers } from '../graphql/resolvers';
 import { buildMlplaneSchema } from '../graphql/schema';
+import { createOperationAdmission } from '../graphql/limits/operation-admission';
 import { startApiServer, type ApiServer, type ReadinessReport } from '../graphql/server';
 import { migrationStatus } from '../infra/db/migrator';
 import { createPgPool } from '../infra/db/pg-pool';
@@ -25,6 +27,7 @@ import { guardRoute } from '../http/route-guard';
 import { backendInfo } from '../ml/tf-backend';
 import { WebhookDispatcher } from '../services/alerts/webhook-dispatcher';
 import type { ApiKeyService } from '../services/auth/api-key.service';
+import type { HostResolver } from '../services/alerts/webhook-target';
 import { createDomainServices } from '../services/services';
 
 export interface RunningApi {
@@ -47,6 +50,10 @@ export interface ApiProcessOptions {
   shutdownGraceMs?: number;
   /** Size of the Prisma pool. @default 10 */
   prismaPoolSize?: number;
+  /** Resolves webhook host names. @default the system resolver (tests pass a table) */
+  hostResolver?: HostResolver;
+  /** The rate limiters' clock. @default Date.now */
+  clock?: Clock;
 }
 
 /** The transports' authenticator: API keys, or the open principal when MLPLANE_AUTH=disabled (loopback only). */
@@ -100,7 +107,7 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
 
   const events = new NotifyEventPublisher(publishPool);
   const services: Services = {
-    ...createDomainServices({ prisma, events, queue, config }),
+    ...createDomainServices({ prisma, events, queue, config, hostResolver: options.hostResolver }),
     health: {
       version: packageVersion,
       databaseReachable: () => prisma.$queryRaw`SELECT 1`.then(() => true, () => false),
@@ -109,7 +116,7 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
   };
   const readiness = async (): Promise<ReadinessReport> => {
     if (!(await services.health.databaseReachable())) return { ready: false, reason: 'database unreachable' };
-    const status = await migrationStatus(databaseUrl);
+    const status = await migrationStatus(publishPool);
     if (!status.upToDate) return { ready: false, reason: `${status.pending.length} migrations pending`, checks: { database: 'up', pendingMigrations: status.pending.length } };
     if (!pubSub.listening) return { ready: false, reason: 'event bus LISTEN connection is down' };
     return { ready: true };
@@ -137,10 +144,21 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
         )
         .use(datasetUploadRouter({ datasets: services.datasets, events, maxBytes: config.maxDatasetBytes, logger })),
     ],
+    security: config.http,
+    admission: createOperationAdmission(
+      {
+        requests: { capacity: config.limits.requestBurst, refillPerMinute: config.limits.requestsPerMinute },
+        expensive: { capacity: config.limits.expensiveBurst, refillPerMinute: config.limits.expensivePerMinute },
+        maxListItems: config.limits.maxQueryItems,
+      },
+      options.clock,
+    ),
+    socketCaps: config.limits,
+    clock: options.clock,
   });
   services.driftMonitor.start();
   // Alert webhooks are sent from API processes; deliveries are claimed row by row, so several can run.
-  const webhooks = new WebhookDispatcher(prisma);
+  const webhooks = new WebhookDispatcher(prisma, { guard: services.webhookGuard });
   webhooks.start();
   let closing: Promise<void> | undefined;
   return {

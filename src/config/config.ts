@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_MAX_MODEL_PARAMETERS } from '../domain/models/model-size';
+import { parseWebhookAllowList, type WebhookAllowList } from '../domain/alerts/webhook-address';
 
 /** Typed configuration, read from the environment once. Every variable is documented in the README. */
 export interface Config {
@@ -27,6 +28,12 @@ export interface Config {
   reaper: { intervalMs: number; staleAfterMs: number; maxAttempts: number };
   /** `keys`: every request needs an API key; `disabled` (MLPLANE_AUTH=disabled): open, allowed on loopback only. */
   auth: 'keys' | 'disabled';
+  /** Cross-site and rebinding protection of the API (README, Security). */
+  http: HttpSecurityConfig;
+  /** Webhook targets allowed although not public (`MLPLANE_WEBHOOK_ALLOW`). */
+  webhookAllow: WebhookAllowList;
+  /** Rate limits and caps (README, Limits); 0 turns one off. */
+  limits: RateLimitConfig;
 }
 
 /** Whether `host` is a loopback interface (127.0.0.0/8, ::1, localhost). */
@@ -47,6 +54,36 @@ function authFromEnv(env: NodeJS.ProcessEnv, host: string): Config['auth'] {
   return 'disabled';
 }
 
+export interface HttpSecurityConfig {
+  /** Browser origins allowed besides the server's own (`MLPLANE_ALLOWED_ORIGINS`), e.g. `http://localhost:5173`. */
+  allowedOrigins: string[];
+  /** `Host` header names accepted (`MLPLANE_ALLOWED_HOSTS`); null: the default for the bind address. */
+  allowedHosts: string[] | null;
+  /** Introspection and field suggestions (`MLPLANE_INTROSPECTION`); default on unless NODE_ENV=production. */
+  introspection: boolean;
+}
+
+export interface RateLimitConfig {
+  /** Token bucket of GraphQL operations per client: refill per minute, and burst size. */
+  requestsPerMinute: number;
+  requestBurst: number;
+  /** Token bucket of expensive mutations (training runs, studies, dataset uploads) per client. */
+  expensivePerMinute: number;
+  expensiveBurst: number;
+  /** Runs QUEUED or RUNNING started by one client. */
+  maxActiveRunsPerClient: number;
+  /** A study's maxTrials x epochs. */
+  maxStudyTrialEpochs: number;
+  /** Subscriptions open on one graphql-ws socket. */
+  maxSubscriptionsPerSocket: number;
+  /** graphql-ws sockets of one client. */
+  maxSocketsPerClient: number;
+  /** graphql-ws sockets of this process. */
+  maxSockets: number;
+  /** List items one operation may return, counted before it runs. */
+  maxQueryItems: number;
+}
+
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -63,6 +100,42 @@ function defaultWorkerMemoryMb(): number {
 }
 
 /** @throws Error naming the variable for any invalid value (and for MLPLANE_AUTH=disabled off loopback). */
+function listFromEnv(env: NodeJS.ProcessEnv, name: string): string[] {
+  return (env[name] ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+}
+
+function booleanFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (raw === '') return fallback;
+  if (['1', 'true', 'on', 'yes'].includes(raw)) return true;
+  if (['0', 'false', 'off', 'no'].includes(raw)) return false;
+  throw new Error(`${name} must be true or false, got "${env[name]}"`);
+}
+
+/** `scheme://host[:port]` exactly as browsers send it in `Origin`. */
+function originsFromEnv(env: NodeJS.ProcessEnv, name: string): string[] {
+  return listFromEnv(env, name).map((entry) => {
+    let url: URL;
+    try {
+      url = new URL(entry);
+    } catch {
+      throw new Error(`${name}: "${entry}" is not an origin such as http://localhost:5173`);
+    }
+    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.pathname !== '/' || url.search || url.hash || url.username) {
+      throw new Error(`${name}: "${entry}" is not an origin such as http://localhost:5173 (scheme, host and port only)`);
+    }
+    return url.origin;
+  });
+}
+
+function webhookAllowFromEnv(env: NodeJS.ProcessEnv, name: string): WebhookAllowList {
+  try {
+    return parseWebhookAllowList(listFromEnv(env, name));
+  } catch (error) {
+    throw new Error(`${name}: ${(error as Error).message}`);
+  }
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const host = env.MLPLANE_HOST || '127.0.0.1';
   return {
@@ -84,5 +157,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAttempts: intFromEnv(env, 'MLPLANE_RUN_MAX_ATTEMPTS', 2),
     },
     auth: authFromEnv(env, host),
+    http: {
+      allowedOrigins: originsFromEnv(env, 'MLPLANE_ALLOWED_ORIGINS'),
+      allowedHosts: env.MLPLANE_ALLOWED_HOSTS ? listFromEnv(env, 'MLPLANE_ALLOWED_HOSTS').map((host) => host.toLowerCase()) : null,
+      introspection: booleanFromEnv(env, 'MLPLANE_INTROSPECTION', env.NODE_ENV !== 'production'),
+    },
+    webhookAllow: webhookAllowFromEnv(env, 'MLPLANE_WEBHOOK_ALLOW'),
+    limits: {
+      requestsPerMinute: intFromEnv(env, 'MLPLANE_RATE_LIMIT_PER_MINUTE', 6_000),
+      requestBurst: intFromEnv(env, 'MLPLANE_RATE_LIMIT_BURST', 500),
+      expensivePerMinute: intFromEnv(env, 'MLPLANE_EXPENSIVE_RATE_LIMIT_PER_MINUTE', 30),
+      expensiveBurst: intFromEnv(env, 'MLPLANE_EXPENSIVE_RATE_LIMIT_BURST', 10),
+      maxActiveRunsPerClient: intFromEnv(env, 'MLPLANE_MAX_ACTIVE_RUNS_PER_CLIENT', 50),
+      maxStudyTrialEpochs: intFromEnv(env, 'MLPLANE_MAX_STUDY_TRIAL_EPOCHS', 100_000),
+      maxSubscriptionsPerSocket: intFromEnv(env, 'MLPLANE_MAX_SUBSCRIPTIONS_PER_SOCKET', 100),
+      maxSocketsPerClient: intFromEnv(env, 'MLPLANE_MAX_SOCKETS_PER_CLIENT', 20),
+      maxSockets: intFromEnv(env, 'MLPLANE_MAX_SOCKETS', 2_000),
+      maxQueryItems: intFromEnv(env, 'MLPLANE_MAX_QUERY_ITEMS', 1_000_000),
+    },
   };
 }

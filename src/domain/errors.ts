@@ -26,7 +26,7 @@ export abstract class DomainError extends Error {
   }
 }
 
-export type DomainErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'INVALID_STATE' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'SERVICE_UNAVAILABLE';
+export type DomainErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'INVALID_STATE' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'SERVICE_UNAVAILABLE' | 'RATE_LIMITED';
 
 /** Input that can never succeed as given. */
 export class ValidationError extends DomainError {
@@ -68,4 +68,9 @@ export class UnauthenticatedError extends DomainError {
 /** A valid key whose role (or deployment list) does not allow the operation; the message names what is needed. */
 export class ForbiddenError extends DomainError {
   readonly code = 'FORBIDDEN' as const;
+}
+
+/** The caller is at a quota (e.g. runs queued or running at once); it may succeed later. */
+export class RateLimitedError extends DomainError {
+  readonly code = 'RATE_LIMITED' as const;
 }

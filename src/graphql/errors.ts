@@ -23,7 +23,6 @@ import type { Logger } from '../infra/logger';
 /** The codes a client can receive. */
 export type PublicErrorCode =
   | DomainErrorCode
-  | 'RATE_LIMITED'
   | 'INTERNAL_SERVER_ERROR'
   | 'GRAPHQL_PARSE_FAILED'
   | 'GRAPHQL_VALIDATION_FAILED'
@@ -40,6 +39,7 @@ const DOMAIN_CODES: Record<DomainErrorCode, PublicErrorCode> = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  RATE_LIMITED: 'RATE_LIMITED',
 };
 
 /** Codes that may pass through when an error already carries one (GraphQL/Apollo request errors, deliberate ones). */

@@ -10,6 +10,14 @@ import { logger as rootLogger, type Logger } from '../infra/logger';
 import { resolveCredentials, unauthenticatedHttpError, type Authenticator } from './auth/authenticate';
 import { requestIdFrom, type ContextFactory, type GraphQLContext } from './context';
 import { graphiqlPage } from './graphiql-page';
+import { crossSiteProtection } from './http/cross-site.middleware';
+import { createRequestGuard } from './http/request-guard';
+import { cachedCheck } from './http/readiness-cache';
+import { graphiqlContentSecurityPolicy, securityHeaders } from './http/security-headers';
+import { introspectionRules } from './introspection-policy';
+import type { AdmitOperation } from './limits/operation-admission';
+import { SocketCaps, type SocketCapSettings } from './limits/socket-caps';
+import { rateLimitPlugin } from './plugins/rate-limit.plugin';
 import { createErrorFormatting } from './plugins/error-scope.plugin';
 import { requestLoggingPlugin } from './plugins/request-logging.plugin';
 import { armorProtection, DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits';
@@ -57,6 +65,25 @@ export interface ApiServerOptions {
   readinessTimeoutMs?: number;
   /** A graphql-ws client whose oldest unread message is older than this has its socket closed. @default 10000 */
   slowSubscriberMs?: number;
+  /** Allowed origins and hosts, introspection (README, Security). @default loopback hosts, own origin, introspection on */
+  security?: Partial<ApiSecurityOptions>;
+  /** Rate limits and the list-item budget of operations (HTTP and graphql-ws). @default none */
+  admission?: AdmitOperation;
+  /** Caps on graphql-ws sockets and subscriptions. @default none */
+  socketCaps?: SocketCapSettings;
+  /** Clock of the `/readyz` cache. @default Date.now */
+  clock?: () => number;
+}
+
+/** How long `/readyz` reuses a readiness result: a burst of probes costs one check. */
+export const READINESS_CACHE_MS = 1_000;
+
+/** What `MLPLANE_ALLOWED_ORIGINS`, `MLPLANE_ALLOWED_HOSTS` and `MLPLANE_INTROSPECTION` set. */
+export interface ApiSecurityOptions {
+  allowedOrigins: string[];
+  /** null: the loopback names when bound to loopback, else any host (with a warning at start). */
+  allowedHosts: string[] | null;
+  introspection: boolean;
 }
 
 export interface ApiServer {
@@ -111,6 +138,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const graceMs = options.shutdownGraceMs ?? 8_000;
   const limits: QueryLimits = { ...DEFAULT_QUERY_LIMITS, ...options.limits };
   const armor = armorProtection(limits);
+  const security: ApiSecurityOptions = { allowedOrigins: [], allowedHosts: null, introspection: true, ...options.security };
+  const guard = createRequestGuard({ bindHost: host, ...security });
+  if (guard.openToAnyHost) {
+    logger.warn({ host }, 'MLPLANE_ALLOWED_HOSTS is not set and the server is not bound to loopback: any Host header is accepted (no DNS-rebinding protection)');
+  }
+  const validationRules = [...armor.validationRules, ...introspectionRules(security.introspection)];
   const errorFormatting = createErrorFormatting(logger);
   let draining = false;
 
@@ -122,12 +155,15 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     schema: options.schema,
     plugins: [
       ...armor.plugins,
+      ...(options.admission ? [rateLimitPlugin(options.admission)] : []),
       errorFormatting.plugin,
       requestLoggingPlugin(),
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: graceMs }),
       ApolloServerPluginLandingPageDisabled(),
     ],
-    validationRules: armor.validationRules,
+    validationRules,
+    // The validation rules decide (introspectionRules), the same ones graphql-ws uses; Apollo's own switch would add a second error.
+    introspection: true,
     parseOptions: { maxTokens: limits.maxTokens },
     allowBatchedHttpRequests: armor.allowBatchedHttpRequests,
     formatError: errorFormatting.formatError,
@@ -144,9 +180,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     contextFactory: options.contextFactory,
     logger,
     limits,
-    validationRules: armor.validationRules,
+    validationRules,
     slowSubscriberMs: options.slowSubscriberMs,
     auth: options.auth,
+    refusal: (request) => guard.refusal(request),
+    admit: options.admission,
+    caps: options.socketCaps ? new SocketCaps(options.socketCaps) : undefined,
   });
 
   app.use((req, res, next) => {
@@ -155,21 +194,24 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     res.setHeader('x-request-id', requestId);
     next();
   });
+  app.use(securityHeaders());
+  app.use(crossSiteProtection(guard));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'alive' });
   });
 
+  const readiness = cachedCheck(() => checkReadiness(options.readiness, options.readinessTimeoutMs ?? 3_000), READINESS_CACHE_MS, options.clock);
   app.get('/readyz', async (_req, res) => {
-    const report = draining
-      ? { ready: false, reason: 'shutting down' }
-      : await checkReadiness(options.readiness, options.readinessTimeoutMs ?? 3_000);
+    const report = draining ? { ready: false, reason: 'shutting down' } : await readiness();
     res.status(report.ready ? 200 : 503).json(report);
   });
 
   app.get(GRAPHQL_PATH, (req, res, next) => {
     if (!wantsHtml(req)) return next();
-    res.type('html').send(graphiqlPage(GRAPHQL_PATH));
+    const page = graphiqlPage(GRAPHQL_PATH);
+    res.setHeader('content-security-policy', graphiqlContentSecurityPolicy(page));
+    res.type('html').send(page);
   });
 
   for (const router of options.routers ?? []) app.use(router);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import {
   getOperationAST,
   getVariableValues,
@@ -19,6 +19,9 @@ import { connectionAuthorization, resolveCredentials, type Authenticator } from 
 import { KEY_REVOKED_CLOSE_CODE, KeySessions } from './auth/key-sessions';
 import { requestIdFrom, type ContextFactory, type GraphQLContext } from './context';
 import { formatGraphQLError, unscopedErrors, type ErrorScope } from './errors';
+import { connectionIdentity } from './limits/client-identity';
+import type { AdmitOperation } from './limits/operation-admission';
+import { TOO_MANY_SOCKETS_CLOSE_CODE, type SocketCaps } from './limits/socket-caps';
 import type { QueryLimits } from './query-limits';
 import { guardSlowSubscribers } from './slow-subscribers';
 import { subscribeWithFreshLoaders } from './subscribe-per-event';
@@ -41,6 +44,12 @@ export interface GraphQLWsOptions {
   slowSubscriberMs?: number;
   /** Checks the key of `connection_init`, and again before every operation. */
   auth: Authenticator;
+  /** Why an upgrade is refused (foreign Origin or Host): answered with that HTTP status before the socket opens. */
+  refusal?: (request: IncomingMessage) => { status: number; message: string } | null;
+  /** Rate limits and list-item budget, the same as over HTTP; a refusal is the operation's error. */
+  admit?: AdmitOperation;
+  /** Caps on sockets and subscriptions per socket. */
+  caps?: SocketCaps;
 }
 
 /** A socket with more than this many bytes queued in the server (user space) is closed at once. */
@@ -70,6 +79,8 @@ interface ConnectionExtra extends Record<PropertyKey, unknown> {
   token?: string | null;
   /** Stops tracking the socket for revocation and expiry. */
   forget?: () => void;
+  /** Set once the socket is counted against its client's cap. */
+  client?: string;
 }
 
 function withCode(error: GraphQLError, code: string): GraphQLError {
@@ -82,13 +93,31 @@ function withCode(error: GraphQLError, code: string): GraphQLError {
   });
 }
 
+/** Forgets an operation and logs its duration (once: the second call finds nothing). */
+function endOperation(operations: Map<string, OperationState>, id: string): void {
+  const state = operations.get(id);
+  operations.delete(id);
+  if (!state) return;
+  state.scope.logger.info({ operationType: state.operationType, durationMs: Number(process.hrtime.bigint() - state.started) / 1e6 }, 'graphql-ws operation');
+}
+
 /** graphql-ws on `path` of the HTTP server, with the same parse limits, validation, context and errors as HTTP. */
 export function attachGraphQLWs(options: GraphQLWsOptions): GraphQLWsTransport {
   const { schema, contextFactory, limits, auth } = options;
   const log = options.logger.child({ transport: 'ws' });
   const sessions = new KeySessions(auth);
   const rules = [...specifiedRules, ...options.validationRules];
-  const wss = new WebSocketServer({ server: options.httpServer, path: options.path });
+  const wss = new WebSocketServer({
+    server: options.httpServer,
+    path: options.path,
+    verifyClient: (info, accept) => {
+      const refused = options.refusal?.(info.req) ?? options.caps?.upgradeRefusal(wss.clients.size);
+      if (refused) {
+        log.warn({ origin: info.origin, host: info.req.headers.host, reason: refused.message }, 'graphql-ws upgrade refused');
+        accept(false, refused.status, refused.message);
+      } else accept(true);
+    },
+  });
   const stopGuard = guardSlowSubscribers(wss, { maxStallMs: options.slowSubscriberMs ?? 10_000, maxBufferedBytes: MAX_BUFFERED_BYTES, logger: log });
 
   const connectionOf = (extra: Partial<ConnectionExtra> & Extra): ConnectionExtra => {
@@ -112,6 +141,13 @@ export function attachGraphQLWs(options: GraphQLWsOptions): GraphQLWsTransport {
           if (credentials.reason === 'missing') ctx.extra.socket.close(NO_KEY_CLOSE_CODE, 'Unauthorized: no API key in connectionParams');
           return false;
         }
+        const client = connectionIdentity(credentials.principal, ctx.extra.request);
+        if (options.caps && !options.caps.connect(client)) {
+          log.warn({ connectionId: connection.connectionId, client }, 'graphql-ws socket over its client cap');
+          ctx.extra.socket.close(TOO_MANY_SOCKETS_CLOSE_CODE, options.caps.socketRefusalReason);
+          return false;
+        }
+        connection.client = client;
         connection.principal = credentials.principal;
         connection.token = credentials.token;
         connection.forget = sessions.add(credentials.principal, (code, reason) => ctx.extra.socket.close(code, reason));
@@ -151,6 +187,11 @@ export function attachGraphQLWs(options: GraphQLWsOptions): GraphQLWsTransport {
           ctx.extra.socket.close(KEY_REVOKED_CLOSE_CODE, 'API key revoked or expired');
           return [new GraphQLError('The API key is no longer valid (revoked or expired)', { extensions: { code: 'UNAUTHENTICATED' } })];
         }
+        if (operation.operation === 'subscription' && options.caps) {
+          // graphql-ws registers an operation (this one too) when its message arrives and forgets it when it ends or the client completes it.
+          const refused = options.caps.subscriptionRefusal(Object.keys(ctx.subscriptions).length - 1);
+          if (refused) return [refused];
+        }
         const variables = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {}, {
           maxErrors: 50,
         });
@@ -164,6 +205,8 @@ export function attachGraphQLWs(options: GraphQLWsOptions): GraphQLWsTransport {
           clientAddress: ctx.extra.request.socket.remoteAddress ?? null,
         });
         state.scope = { requestId, logger: contextValue.logger };
+        const admission = await options.admit?.({ context: contextValue, schema, document, operation, variables: payload.variables ?? {} });
+        if (admission?.error) return [admission.error];
         return {
           schema,
           document,
@@ -180,21 +223,17 @@ export function attachGraphQLWs(options: GraphQLWsOptions): GraphQLWsTransport {
       },
       onError: (ctx, id, _payload, errors) => {
         const scope = connectionOf(ctx.extra).operations.get(id)?.scope ?? unscopedErrors(log);
-        return errors.map((error) => formatGraphQLError(error, scope));
+        const formatted = errors.map((error) => formatGraphQLError(error, scope));
+        // An error ends the operation, and graphql-ws calls onComplete only for some of them (not after
+        // onSubscribe refused it): end it here, or refused operations would pile up for the socket's life.
+        endOperation(connectionOf(ctx.extra).operations, id);
+        return formatted;
       },
-      onComplete: (ctx, id) => {
-        const operations = connectionOf(ctx.extra).operations;
-        const state = operations.get(id);
-        operations.delete(id);
-        if (!state) return;
-        state.scope.logger.info(
-          { operationType: state.operationType, durationMs: Number(process.hrtime.bigint() - state.started) / 1e6 },
-          'graphql-ws operation',
-        );
-      },
+      onComplete: (ctx, id) => endOperation(connectionOf(ctx.extra).operations, id),
       onClose: (ctx, code) => {
         const connection = connectionOf(ctx.extra);
         connection.forget?.();
+        if (connection.client !== undefined) options.caps?.disconnect(connection.client);
         log.debug({ connectionId: connection.connectionId, code }, 'graphql-ws connection closed');
       },
     },

@@ -50,6 +50,7 @@ const STATUS: Record<DomainErrorCode, number> = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   SERVICE_UNAVAILABLE: 503,
+  RATE_LIMITED: 429,
 };
 
 /** Thrown by the byte counter when the body passes the limit. */

@@ -14,8 +14,10 @@ import { OptimizationService } from './optimization/optimization.service';
 import { PerformanceService } from './predictions/performance.service';
 import { PredictionService } from './predictions/prediction.service';
 import { DriftMonitor } from './monitoring/drift-monitor';
+import { ActiveRunQuota } from './runs/active-run-quota';
 import { RunStore } from './runs/run-store';
 import { TrainingService, type RunEnqueuer } from './training/training.service';
+import { WebhookTargetGuard, type HostResolver } from './alerts/webhook-target';
 
 /** The domain services of one process, shared by resolvers and jobs alike. */
 export interface DomainServices {
@@ -33,6 +35,8 @@ export interface DomainServices {
   driftMonitor: DriftMonitor;
   apiKeys: ApiKeyService;
   audit: AuditLog;
+  /** Where alert webhooks may go: checked by setAlertRule and by the dispatcher at each attempt. */
+  webhookGuard: WebhookTargetGuard;
 }
 
 export interface ServiceDependencies {
@@ -41,12 +45,16 @@ export interface ServiceDependencies {
   /** Where new runs' jobs go. */
   queue: RunEnqueuer;
   config: Config;
+  /** Resolves webhook host names. @default the system resolver (tests pass a table) */
+  hostResolver?: HostResolver;
 }
 
-export function createDomainServices({ prisma: client, events, queue, config }: ServiceDependencies): DomainServices {
+export function createDomainServices({ prisma: client, events, queue, config, hostResolver }: ServiceDependencies): DomainServices {
   const audit = new AuditLog(client);
   // Services' transactions write the audit row of the mutation that runs them (see AuditLog).
   const prisma = audit.auditingClient(client);
+  const webhookGuard = new WebhookTargetGuard(config.webhookAllow, hostResolver);
+  const runQuota = new ActiveRunQuota(config.limits.maxActiveRunsPerClient);
   const datasets = new DatasetService(prisma, events, { maxBytes: config.maxDatasetBytes, maxColumns: config.maxDatasetColumns });
   const models = new ModelService(prisma, events, datasets, { maxParameters: config.maxModelParameters, memoryBytes: config.workerMemoryLimitMb * 1024 * 1024 });
   const runStore = new RunStore(prisma, events);
@@ -56,7 +64,7 @@ export function createDomainServices({ prisma: client, events, queue, config }: 
   const driftMonitor = new DriftMonitor(prisma, events, datasets, (id) => predictions.models.get(id));
   predictions.afterLog = (deploymentId, count, createdAt) => driftMonitor.notePredictions(deploymentId, count, createdAt);
   driftMonitor.pendingSince = () => predictions.log.oldestPending();
-  const alerts = new AlertService(prisma, events);
+  const alerts = new AlertService(prisma, events, webhookGuard);
   new AutoRollback(prisma, deployments).attach(alerts);
   const performance = new PerformanceService(prisma);
   driftMonitor.alerts = alerts;
@@ -64,16 +72,17 @@ export function createDomainServices({ prisma: client, events, queue, config }: 
     datasets,
     models,
     runStore,
-    training: new TrainingService(prisma, events, queue, runStore, models),
+    training: new TrainingService(prisma, events, queue, runStore, models, runQuota),
     modelVersions,
     deployments,
     predictions,
     performance,
-    optimization: new OptimizationService(prisma, events, queue, runStore, models),
+    optimization: new OptimizationService(prisma, events, queue, runStore, models, { maxTrialEpochs: config.limits.maxStudyTrialEpochs, runs: runQuota }),
     alerts,
     servingAlerts: new ServingAlertMonitor(prisma, alerts, performance),
     driftMonitor,
     apiKeys: new ApiKeyService(prisma, events),
     audit,
+    webhookGuard,
   };
 }

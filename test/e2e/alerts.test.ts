@@ -154,12 +154,12 @@ describe('alerts over GraphQL', () => {
     await b.services.deployments.deployModel({ name: 'gamma', modelVersionId: trained.versionIds[0] }, 'test');
     const set = await gql(
       a,
-      `mutation { setAlertRule(input: { deployment: "gamma", kind: LATENCY, threshold: 250, cooldownSeconds: 60, webhookUrl: "http://127.0.0.1:9/hook", webhookSecret: "k" }) {
+      `mutation { setAlertRule(input: { deployment: "gamma", kind: LATENCY, threshold: 250, cooldownSeconds: 60, webhookUrl: "http://93.184.216.34:9/hook", webhookSecret: "0123456789abcdef0123456789abcdef" }) {
         kind stored enabled severity threshold windowSeconds cooldownSeconds autoResolveAfter webhookUrl hasWebhookSecret } }`,
     );
     expect(set.errors).toBeUndefined();
     expect(set.data!.setAlertRule).toEqual({
-      kind: 'LATENCY', stored: true, enabled: true, severity: 'WARNING', threshold: 250, windowSeconds: 300, cooldownSeconds: 60, autoResolveAfter: 3, webhookUrl: 'http://127.0.0.1:9/hook', hasWebhookSecret: true,
+      kind: 'LATENCY', stored: true, enabled: true, severity: 'WARNING', threshold: 250, windowSeconds: 300, cooldownSeconds: 60, autoResolveAfter: 3, webhookUrl: 'http://93.184.216.34:9/hook', hasWebhookSecret: true,
     });
     const bad = await gql(a, 'mutation { setAlertRule(input: { deployment: "gamma", kind: ERROR_RATE, threshold: 1.5 }) { kind } }');
     expect(bad.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.threshold' });

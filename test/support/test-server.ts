@@ -7,6 +7,8 @@ import type { ApiServer, ReadinessReport } from '../../src/graphql/server';
 import type { Role } from '../../src/domain/auth/principal';
 import { ConflictError } from '../../src/domain/errors';
 import { useApiKey } from './graphql-client';
+import type { HostResolver } from '../../src/services/alerts/webhook-target';
+import type { Clock } from '../../src/domain/limits/token-bucket';
 
 export interface TestServerOptions {
   databaseUrl: string;
@@ -20,6 +22,10 @@ export interface TestServerOptions {
   env?: NodeJS.ProcessEnv;
   /** Name of the ADMIN key the server creates and test clients send by default. @default 'test-admin' (taken: `test-admin-<port>`) */
   adminKeyName?: string;
+  /** Resolves webhook host names (a fake DNS table); the system resolver by default. */
+  hostResolver?: HostResolver;
+  /** The rate limiters' clock (tests move it by hand to refill buckets). */
+  clock?: Clock;
 }
 
 export interface TestServer {
@@ -48,17 +54,25 @@ export interface TestServer {
 const namedKeys = new Map<string, Promise<string>>();
 
 /**
+ * Rate limits are off in test servers unless a test sets them (`env`): one test drives far more
+ * requests per second from 127.0.0.1 than any client should, and that is not what it tests.
+ */
+const RATE_LIMITS_OFF: NodeJS.ProcessEnv = { MLPLANE_RATE_LIMIT_PER_MINUTE: '0', MLPLANE_EXPENSIVE_RATE_LIMIT_PER_MINUTE: '0' };
+
+/**
  * An API server on a free loopback port, started by the same composition root as `serve`
  * (`startApiProcess`), over `databaseUrl`: two of these on one database behave like two `serve`
  * replicas. Tests may add resolvers and replace the readiness check.
  */
 export async function startTestServer(options: TestServerOptions): Promise<TestServer> {
-  const config = loadConfig({ ...process.env, ...options.env, DATABASE_URL: options.databaseUrl, PORT: '0', MLPLANE_HOST: '127.0.0.1' });
+  const config = loadConfig({ ...RATE_LIMITS_OFF, ...process.env, ...options.env, DATABASE_URL: options.databaseUrl, PORT: '0', MLPLANE_HOST: '127.0.0.1' });
   const api = await startApiProcess(config, options.databaseUrl, options.logger ?? rootLogger, {
     extraResolvers: options.extraResolvers,
     readiness: options.readiness,
     shutdownGraceMs: options.shutdownGraceMs ?? 2_000,
     prismaPoolSize: 4,
+    hostResolver: options.hostResolver,
+    clock: options.clock,
   });
   const createKey = async (name: string, role: Role, deployments?: string[]) =>
     (await api.services.apiKeys.createKey({ name, role, deployments })).token;

@@ -15,6 +15,11 @@ export interface AlertRuleSettings {
 
 const MAX_SECONDS = 30 * 86_400;
 
+/** Shortest webhook signing secret accepted; omitted secrets are generated (43 characters). */
+export const MIN_WEBHOOK_SECRET_LENGTH = 32;
+/** Longest webhook signing secret accepted. */
+export const MAX_WEBHOOK_SECRET_LENGTH = 512;
+
 /** @throws ValidationError naming `field` unless `value` is an integer in [min, max]. */
 export function integerIn(value: number, min: number, max: number, field: string): number {
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -25,8 +30,9 @@ export function integerIn(value: number, min: number, max: number, field: string
 
 /**
  * Checks a rule's settings. Thresholds by kind: ERROR_RATE a share in (0, 1]; LATENCY a p99 in ms
- * above 0; PERFORMANCE_DROP the largest tolerated drop of the primary metric, above 0. A webhook URL
- * is http(s) and needs a secret (every body is signed). @throws ValidationError naming the `input.` field.
+ * above 0; PERFORMANCE_DROP the largest tolerated drop of the primary metric, above 0. A webhook
+ * secret has 32 to 512 characters (omitted, one is generated); the URL's target is checked by the
+ * webhook guard. @throws ValidationError naming the `input.` field.
  */
 export function checkAlertRuleSettings(settings: AlertRuleSettings): void {
   const { kind, threshold, windowSeconds, cooldownSeconds, autoResolveAfter, webhookUrl, webhookSecret } = settings;
@@ -38,14 +44,13 @@ export function checkAlertRuleSettings(settings: AlertRuleSettings): void {
   if (windowSeconds != null) integerIn(windowSeconds, 1, MAX_SECONDS, 'input.windowSeconds');
   if (cooldownSeconds != null) integerIn(cooldownSeconds, 0, MAX_SECONDS, 'input.cooldownSeconds');
   if (autoResolveAfter != null) integerIn(autoResolveAfter, 1, 10_000, 'input.autoResolveAfter');
-  if (webhookUrl != null) {
-    let url: URL;
-    try {
-      url = new URL(webhookUrl);
-    } catch {
-      throw new ValidationError(`"${webhookUrl}" is not a URL`, { field: 'input.webhookUrl' });
+  if (webhookSecret != null) {
+    if (webhookUrl == null) throw new ValidationError('a webhook secret needs a webhookUrl', { field: 'input.webhookSecret' });
+    if (webhookSecret.length < MIN_WEBHOOK_SECRET_LENGTH || webhookSecret.length > MAX_WEBHOOK_SECRET_LENGTH) {
+      throw new ValidationError(
+        `a webhook secret has ${MIN_WEBHOOK_SECRET_LENGTH} to ${MAX_WEBHOOK_SECRET_LENGTH} characters (omit it and mlplane generates one), got ${webhookSecret.length}`,
+        { field: 'input.webhookSecret' },
+      );
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ValidationError('a webhook URL is http or https', { field: 'input.webhookUrl' });
-    if (!webhookSecret) throw new ValidationError('a webhook needs a secret to sign its bodies', { field: 'input.webhookSecret' });
   }
 }

@@ -9,7 +9,7 @@ import type { TrainingRunHyperparameters } from '../runs/training-hyperparameter
 import { MONITORS, type Monitor } from '../../ml/hyperparameters';
 import type { Architecture } from '../../ml/model-builder';
 import type { ModelTask } from '../../ml/tf-types';
-import type { SearchSpace, SearchStrategy } from './search-space';
+import type { SearchParameter, SearchSpace, SearchStrategy } from './search-space';
 import type { Direction, Params } from './trial';
 
 export const SEARCH_STRATEGIES: readonly SearchStrategy[] = ['GRID', 'RANDOM', 'TPE'];
@@ -89,6 +89,27 @@ export function validateBudget(maxTrials: unknown, parallelism: unknown, prefix 
     });
   }
   return { maxTrials: maxTrials as number, parallelism: parallelism as number };
+}
+
+/** The most epochs one trial may train: the `epochs` search parameter's largest value, else the base hyperparameters'. */
+export function largestTrialEpochs(baseEpochs: number, searchSpace: readonly SearchParameter[]): number {
+  const parameter = searchSpace.find((candidate) => candidate.name === 'epochs');
+  if (!parameter) return baseEpochs;
+  if (parameter.kind === 'CHOICE') return Math.max(...parameter.values.map(Number).filter(Number.isFinite));
+  return parameter.high;
+}
+
+/**
+ * Caps a study's work: `maxTrials` times the most epochs a trial may train. 0 turns the cap off.
+ * @throws ValidationError naming `input.maxTrials`.
+ */
+export function checkStudyEffort(maxTrials: number, trialEpochs: number, maxTrialEpochs: number): void {
+  if (maxTrialEpochs > 0 && maxTrials * trialEpochs > maxTrialEpochs) {
+    throw new ValidationError(
+      `maxTrials x epochs is ${maxTrials} x ${trialEpochs} = ${maxTrials * trialEpochs}, above the limit of ${maxTrialEpochs} (MLPLANE_MAX_STUDY_TRIAL_EPOCHS); run fewer trials or fewer epochs`,
+      { field: 'input.maxTrials' },
+    );
+  }
 }
 
 /** Checks the pruning input and fills in {@link DEFAULT_PRUNING} for what is absent. */

@@ -32,8 +32,8 @@ export class SetAlertRuleInput {
   @Field(() => Int, { nullable: true }) windowSeconds?: number | null;
   @Field(() => Int, { nullable: true }) cooldownSeconds?: number | null;
   @Field(() => Int, { nullable: true }) autoResolveAfter?: number | null;
-  @Field(() => String, { nullable: true, description: 'http(s) URL receiving the signed JSON notifications.' }) webhookUrl?: string | null;
-  @Field(() => String, { nullable: true, description: 'HMAC-SHA256 key of X-Mlplane-Signature; required with webhookUrl.' }) webhookSecret?: string | null;
+  @Field(() => String, { nullable: true, description: 'http(s) URL receiving the signed JSON notifications. Its host must resolve to public addresses only (or be listed in MLPLANE_WEBHOOK_ALLOW); redirects are not followed.' }) webhookUrl?: string | null;
+  @Field(() => String, { nullable: true, description: 'HMAC-SHA256 key of X-Mlplane-Signature, 32 to 512 characters; omitted with a webhookUrl, mlplane generates one and returns it once (generatedWebhookSecret).' }) webhookSecret?: string | null;
 }
 
 @InputType({ description: 'Changes the given alerting settings of a deployment; null resets one to its default.' })

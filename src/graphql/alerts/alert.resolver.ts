@@ -28,9 +28,14 @@ function matchesAlertFilter({ payload, args }: SubscriptionHandlerData<AlertEven
   return (!filter.deployment || payload.deployment === filter.deployment) && (!filter.kind || payload.kind === filter.kind) && (!filter.severity || payload.severity === filter.severity);
 }
 
-function toAlertRule(rule: EffectiveAlertRule): AlertRule {
-  const { id, webhookSecret, ...settings } = rule;
-  return { ...(settings as Omit<AlertRule, 'stored' | 'hasWebhookSecret'>), stored: id !== null, hasWebhookSecret: Boolean(webhookSecret) };
+function toAlertRule(rule: EffectiveAlertRule & { generatedWebhookSecret?: string | null }): AlertRule {
+  const { id, webhookSecret, generatedWebhookSecret, ...settings } = rule;
+  return {
+    ...(settings as Omit<AlertRule, 'stored' | 'hasWebhookSecret' | 'generatedWebhookSecret'>),
+    stored: id !== null,
+    hasWebhookSecret: Boolean(webhookSecret),
+    generatedWebhookSecret: generatedWebhookSecret ?? null,
+  };
 }
 
 async function loadAlert(ctx: GraphQLContext, id: string): Promise<AlertRow> {

@@ -67,7 +67,9 @@ export class AlertDelivery {
   @Field(() => AlertDeliveryStatusEnum) status!: AlertDeliveryStatusEnum;
   @Field(() => Int) attempts!: number;
   @Field(() => Int, { nullable: true, description: 'HTTP status of the last attempt.' }) responseStatus!: number | null;
-  @Field(() => String, { nullable: true }) lastError!: string | null;
+  @Field(() => Float, { nullable: true, description: 'How long the last attempt waited for the answer\'s status (ms).' }) lastDurationMs!: number | null;
+  @Field(() => String, { nullable: true, description: 'Why the last attempt failed (HTTP status, redirect, refused target, network error); never the response body.' })
+  lastError!: string | null;
   @Field(() => Date, { nullable: true }) nextAttemptAt!: Date | null;
   @Field(() => Date, { nullable: true }) deliveredAt!: Date | null;
   @Field({ description: 'The X-Mlplane-Signature header: sha256=<hex HMAC-SHA256 of the body with the rule\'s secret>.' }) signature!: string;
@@ -92,6 +94,12 @@ export class AlertRule {
   @Allow('ADMIN')
   @Field(() => String, { nullable: true, description: 'Where alerts of this kind are posted (ADMIN only: it can carry a token).' }) webhookUrl!: string | null;
   @Field({ description: 'Whether a signing secret is set (the secret itself is never returned).' }) hasWebhookSecret!: boolean;
+  @Allow('ADMIN')
+  @Field(() => String, {
+    nullable: true,
+    description: 'The signing secret mlplane generated because setAlertRule gave none: returned by that setAlertRule only, never again.',
+  })
+  generatedWebhookSecret!: string | null;
 }
 
 @ObjectType({ description: 'A deployment\'s alerting settings, defaults filled in.' })

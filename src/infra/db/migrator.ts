@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { Client } from 'pg';
+import { Client, type Pool } from 'pg';
 import { migrationsDir } from '../../config/paths';
 import { logger } from '../logger';
 import { CONNECTION_TIMEOUT_MS } from './connection-errors';
@@ -91,7 +91,7 @@ function checkAppliedHistory(files: MigrationFile[], applied: AppliedRow[]): voi
   }
 }
 
-async function readApplied(client: Client): Promise<AppliedRow[]> {
+async function readApplied(client: Pick<Client | Pool, 'query'>): Promise<AppliedRow[]> {
   const result = await client.query<AppliedRow>(
     `SELECT migration_name, checksum, finished_at, rolled_back_at, logs FROM "_prisma_migrations" ORDER BY started_at, migration_name`,
   );
@@ -165,11 +165,15 @@ export interface MigrationStatus {
   pending: string[];
 }
 
-/** Whether every migration on disk is applied (used by /readyz). Throws like `migrate` on a broken history. */
-export async function migrationStatus(databaseUrl: string, migrationsDir = DEFAULT_MIGRATIONS_DIR): Promise<MigrationStatus> {
+/**
+ * Whether every migration on disk is applied (used by /readyz), read through `database`: a URL (a
+ * connection of its own) or a pool (a pooled connection). Throws like `migrate` on a broken history.
+ */
+export async function migrationStatus(database: string | Pool, migrationsDir = DEFAULT_MIGRATIONS_DIR): Promise<MigrationStatus> {
   const files = await readMigrationFiles(migrationsDir);
-  const client = connectedClient(databaseUrl);
-  await client.connect();
+  const own = typeof database === 'string' ? connectedClient(database) : null;
+  await own?.connect();
+  const client = own ?? (database as Pool);
   try {
     const exists = await client.query(`SELECT to_regclass('"_prisma_migrations"') AS t`);
     const applied = exists.rows[0].t === null ? [] : await readApplied(client);
@@ -178,6 +182,6 @@ export async function migrationStatus(databaseUrl: string, migrationsDir = DEFAU
     const pending = files.filter((file) => !done.has(file.name)).map((file) => file.name);
     return { upToDate: pending.length === 0, pending };
   } finally {
-    await client.end();
+    await own?.end();
   }
 }

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { Alert, AlertDelivery, AlertKind, AlertRule, AlertSeverity, AlertStatus, Deployment, Prisma } from '../../generated/prisma/client';
 import { checkAlertMonitoringPatch, type AlertMonitoringPatch } from '../../domain/alerts/alert-monitoring';
 import { checkAlertRuleSettings, type AlertRuleSettings } from '../../domain/alerts/alert-rule-input';
@@ -10,6 +10,7 @@ import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
 import type { EventPublisher } from '../events/event-publisher';
 import { defaultAlertRule, type EffectiveAlertRule } from './alert-rule-defaults';
+import { WebhookTargetGuard } from './webhook-target';
 
 export type { Alert, AlertDelivery, AlertKind, AlertRule, AlertSeverity, AlertStatus } from '../../generated/prisma/client';
 
@@ -37,6 +38,9 @@ export interface AlertFilter {
   severity?: AlertSeverity | null;
   status?: AlertStatus | null;
 }
+
+/** What `setAlertRule` stored; `generatedWebhookSecret` is set when mlplane generated the secret (returned this once). */
+export type SetAlertRuleResult = EffectiveAlertRule & { generatedWebhookSecret: string | null };
 
 /** Called after every raise that found the rule enabled, inside the cooldown too (automatic rollback hooks in here). */
 export type AlertListener = (alert: Alert, outcome: Exclude<RaiseOutcome, 'DISABLED'>) => Promise<void>;
@@ -73,6 +77,7 @@ export class AlertService {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly events: EventPublisher,
+    private readonly webhookGuard: WebhookTargetGuard = new WebhookTargetGuard(),
   ) {}
 
   /** Registers `listener` for every raised alert; its failures are logged, never thrown to the raiser. */
@@ -247,10 +252,14 @@ export class AlertService {
 
   /**
    * Creates or replaces the deployment's rule of one kind; omitted settings take the kind's defaults.
+   * A webhook URL's target must pass the webhook guard now (and again at each delivery); a webhook
+   * without a secret gets a generated one, returned in the result only.
    * @throws NotFoundError for an unknown deployment; ValidationError naming the field.
    */
-  async setAlertRule(deploymentName: string, settings: AlertRuleSettings): Promise<EffectiveAlertRule> {
+  async setAlertRule(deploymentName: string, settings: AlertRuleSettings): Promise<SetAlertRuleResult> {
     checkAlertRuleSettings(settings);
+    if (settings.webhookUrl != null) await this.webhookGuard.check(settings.webhookUrl, 'input.webhookUrl');
+    const generatedWebhookSecret = settings.webhookUrl != null && settings.webhookSecret == null ? randomBytes(32).toString('base64url') : null;
     const deployment = await this.prisma.deployment.findUnique({ where: { name: deploymentName }, select: { id: true } });
     if (!deployment) throw new NotFoundError('deployment', deploymentName, { field: 'input.deployment' });
     const defaults = defaultAlertRule(settings.kind);
@@ -262,7 +271,7 @@ export class AlertService {
       cooldownSeconds: settings.cooldownSeconds ?? defaults.cooldownSeconds,
       autoResolveAfter: settings.autoResolveAfter ?? defaults.autoResolveAfter,
       webhookUrl: settings.webhookUrl ?? null,
-      webhookSecret: settings.webhookUrl ? (settings.webhookSecret ?? null) : null,
+      webhookSecret: settings.webhookUrl != null ? (settings.webhookSecret ?? generatedWebhookSecret) : null,
       updatedAt: new Date(),
     };
     const rule = await this.prisma.alertRule.upsert({
@@ -270,7 +279,7 @@ export class AlertService {
       create: { deploymentId: deployment.id, kind: settings.kind, ...data },
       update: data,
     });
-    return toEffectiveRule(rule);
+    return { ...toEffectiveRule(rule), generatedWebhookSecret };
   }
 
   /**

@@ -1,6 +1,9 @@
 import type { AlertDelivery } from '../../generated/prisma/client';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
+import { DomainError } from '../../domain/errors';
+import { postWebhook, type WebhookAttemptResult } from './webhook-sender';
+import { WebhookTargetGuard } from './webhook-target';
 
 export interface WebhookDispatcherOptions {
   /** Attempts per delivery before it is FAILED. @default 5 */
@@ -13,16 +16,19 @@ export interface WebhookDispatcherOptions {
   timeoutMs?: number;
   /** Deliveries claimed per poll. @default 20 */
   batchSize?: number;
+  /** Where deliveries may go; every attempt checks the URL again and connects to the checked address. @default public addresses only */
+  guard?: WebhookTargetGuard;
 }
 
-/** Longest response or error text kept on a delivery. */
+/** Longest error text kept on a delivery. */
 const MAX_ERROR_LENGTH = 500;
 
 /**
  * Sends the PENDING webhook deliveries of alerts: POST of the stored JSON body with
  * `X-Mlplane-Signature: sha256=<hex HMAC-SHA256>`; a 2xx answer delivers it, anything else (or no
- * answer) schedules a retry with exponential backoff until `maxAttempts`, then FAILED. Every
- * attempt updates the delivery row (attempts, responseStatus, lastError). Deliveries are claimed
+ * answer, a redirect, a target refused by the guard) schedules a retry with exponential backoff
+ * until `maxAttempts`, then FAILED. Every attempt updates the delivery row (attempts,
+ * responseStatus, lastDurationMs, lastError: never the response body). Deliveries are claimed
  * with `FOR UPDATE SKIP LOCKED` and a lease, so several processes can dispatch side by side.
  */
 export class WebhookDispatcher {
@@ -32,6 +38,7 @@ export class WebhookDispatcher {
   private readonly pollIntervalMs: number;
   private readonly timeoutMs: number;
   private readonly batchSize: number;
+  private readonly guard: WebhookTargetGuard;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | null = null;
   private stopped = true;
@@ -45,6 +52,7 @@ export class WebhookDispatcher {
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.batchSize = options.batchSize ?? 20;
+    this.guard = options.guard ?? new WebhookTargetGuard();
   }
 
   /** Polls for due deliveries until `stop()`. */
@@ -92,28 +100,26 @@ export class WebhookDispatcher {
     this.timer.unref();
   }
 
+  /** One attempt: the URL is checked again now (its host may resolve elsewhere than when the rule was set). */
+  private async send(delivery: AlertDelivery): Promise<WebhookAttemptResult> {
+    let target;
+    try {
+      target = await this.guard.check(delivery.url, 'url');
+    } catch (refused) {
+      if (!(refused instanceof DomainError)) throw refused;
+      return { status: null, durationMs: null, error: refused.message.slice(0, MAX_ERROR_LENGTH) };
+    }
+    const headers = { 'content-type': 'application/json', 'x-mlplane-signature': delivery.signature, 'x-mlplane-delivery': delivery.id };
+    return postWebhook(target, headers, JSON.stringify(delivery.payload), this.timeoutMs);
+  }
+
   private async attempt(delivery: AlertDelivery): Promise<void> {
     const attempts = delivery.attempts + 1;
-    let responseStatus: number | null = null;
-    let error: string | null = null;
-    try {
-      const response = await fetch(delivery.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-mlplane-signature': delivery.signature, 'x-mlplane-delivery': delivery.id },
-        body: JSON.stringify(delivery.payload),
-        signal: AbortSignal.timeout(this.timeoutMs),
-        redirect: 'manual',
-      });
-      responseStatus = response.status;
-      if (!response.ok) error = `HTTP ${response.status}: ${(await response.text()).slice(0, MAX_ERROR_LENGTH)}`;
-      else await response.body?.cancel();
-    } catch (caught) {
-      error = (caught instanceof Error ? caught.message : String(caught)).slice(0, MAX_ERROR_LENGTH);
-    }
+    const { status: responseStatus, durationMs: lastDurationMs, error } = await this.send(delivery);
     if (error === null) {
       await this.prisma.alertDelivery.update({
         where: { id: delivery.id },
-        data: { status: 'DELIVERED', attempts, responseStatus, lastError: null, deliveredAt: new Date(), nextAttemptAt: null },
+        data: { status: 'DELIVERED', attempts, responseStatus, lastDurationMs, lastError: null, deliveredAt: new Date(), nextAttemptAt: null },
       });
       this.log.info({ deliveryId: delivery.id, alertId: delivery.alertId, attempts }, 'webhook delivered');
       return;
@@ -125,6 +131,7 @@ export class WebhookDispatcher {
         status: failed ? 'FAILED' : 'PENDING',
         attempts,
         responseStatus,
+        lastDurationMs,
         lastError: error,
         nextAttemptAt: failed ? null : new Date(Date.now() + this.baseDelayMs * 2 ** (attempts - 1)),
       },

@@ -283,6 +283,17 @@ export class DatasetService {
     return rows.map(toDatasetVersion);
   }
 
+  /** Rows of a version, or null when there is no such version (reads the count only). */
+  async rowCountOf(id: string): Promise<number | null> {
+    if (!isUuid(id)) return null;
+    return (await this.prisma.datasetVersion.findUnique({ where: { id }, select: { rowCount: true } }))?.rowCount ?? null;
+  }
+
+  /** Rows of the largest dataset version (0 when there is none). */
+  async largestRowCount(): Promise<number> {
+    return (await this.prisma.datasetVersion.aggregate({ _max: { rowCount: true } }))._max.rowCount ?? 0;
+  }
+
   async requireVersion(id: string, field = 'datasetVersionId'): Promise<DatasetVersion> {
     const version = await this.findVersion(id);
     if (!version) throw new NotFoundError('dataset version', id, { field });

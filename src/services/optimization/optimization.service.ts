@@ -4,6 +4,8 @@ import { InvalidStateError, NotFoundError, ValidationError } from '../../domain/
 import { rankTrials, type LeaderboardEntry } from '../../domain/optimization/leaderboard';
 import { validateSearchSpace, type SearchParameterInput, type SearchStrategy } from '../../domain/optimization/search-space';
 import {
+  checkStudyEffort,
+  largestTrialEpochs,
   SEARCH_STRATEGIES,
   trialConfiguration,
   validateBudget,
@@ -19,6 +21,7 @@ import { logger } from '../../infra/logger';
 import type { Architecture } from '../../ml/model-builder';
 import type { EventPublisher } from '../events/event-publisher';
 import type { ModelService } from '../models/model.service';
+import { ActiveRunQuota } from '../runs/active-run-quota';
 import type { RunStore } from '../runs/run-store';
 import type { RunEnqueuer } from '../training/training.service';
 import { loadStudyTrials, studyDefinitionOf, type StudyTrial, type TrialSummary } from './study-trials';
@@ -38,6 +41,13 @@ export interface StartOptimizationInput {
   seed?: number | null;
   /** Training hyperparameters of every trial before the sampled ones are applied (as startTrainingRun takes them). */
   baseHyperparameters?: unknown;
+}
+
+/** Bounds of a study's work besides {@link STUDY_LIMITS}. */
+export interface StudyQuota {
+  /** maxTrials x the most epochs of a trial; 0 turns it off. */
+  maxTrialEpochs: number;
+  runs: ActiveRunQuota;
 }
 
 /** A study's leaderboard entry with the trial's run id. */
@@ -74,6 +84,7 @@ export class OptimizationService {
     private readonly queue: RunEnqueuer,
     private readonly store: RunStore,
     private readonly models: ModelService,
+    private readonly quota: StudyQuota = { maxTrialEpochs: 0, runs: new ActiveRunQuota(0) },
   ) {}
 
   /** Validates the study, stores it as a QUEUED OPTIMIZATION run and enqueues its coordinator job. */
@@ -98,17 +109,16 @@ export class OptimizationService {
     const searchSpace = validateSearchSpace(input.searchSpace, { strategy, layerCount: architecture.layers.length });
     const objective = validateObjective(input.objective, { task: model.task, hasValidation: baseHyperparameters.split.validation > 0 });
     const budget = validateBudget(input.maxTrials, input.parallelism ?? 1);
+    checkStudyEffort(budget.maxTrials, largestTrialEpochs(baseHyperparameters.epochs, searchSpace.parameters), this.quota.maxTrialEpochs);
     const pruning = validatePruning(input.pruning);
     const definition: StudyDefinition = { objective, searchSpace, strategy, ...budget, pruning, seed: studySeed, baseHyperparameters };
 
-    const study = await this.prisma.run.create({
-      data: {
-        kind: 'OPTIMIZATION',
-        modelId: model.id,
-        datasetVersionId: version.id,
-        hyperparameters: definition as unknown as Prisma.InputJsonValue,
-        startedBy: actor,
-      },
+    const study = await this.quota.runs.createRun(this.prisma, {
+      kind: 'OPTIMIZATION',
+      modelId: model.id,
+      datasetVersionId: version.id,
+      hyperparameters: definition as unknown as Prisma.InputJsonValue,
+      startedBy: actor,
     });
     await this.queue.enqueueRun(RUN_QUEUES.OPTIMIZATION, study.id);
     logger.info({ studyId: study.id, strategy, maxTrials: budget.maxTrials, parallelism: budget.parallelism }, 'optimization study queued');

@@ -7,6 +7,7 @@ import { RUN_QUEUES } from '../../infra/queue/job-queue';
 import { logger } from '../../infra/logger';
 import type { EventPublisher } from '../events/event-publisher';
 import type { ModelService } from '../models/model.service';
+import { ActiveRunQuota } from '../runs/active-run-quota';
 import type { RunStore } from '../runs/run-store';
 
 export type { Run, RunEpoch } from '../../generated/prisma/client';
@@ -38,6 +39,7 @@ export class TrainingService {
     private readonly queue: RunEnqueuer,
     private readonly store: RunStore,
     private readonly models: ModelService,
+    private readonly quota: ActiveRunQuota = new ActiveRunQuota(0),
   ) {}
 
   /**
@@ -54,14 +56,12 @@ export class TrainingService {
     // Full batch: every training row in one step.
     const batchRows = hyperparameters.batchSize ?? Math.ceil(version.rowCount * hyperparameters.split.train);
     this.models.checkFits(model.architecture, model.task, version, batchRows, 'input.modelId', 'input.hyperparameters.batchSize');
-    const run = await this.prisma.run.create({
-      data: {
-        kind: 'TRAINING',
-        modelId: model.id,
-        datasetVersionId: version.id,
-        hyperparameters: hyperparameters as unknown as Prisma.InputJsonValue,
-        startedBy: actor,
-      },
+    const run = await this.quota.createRun(this.prisma, {
+      kind: 'TRAINING',
+      modelId: model.id,
+      datasetVersionId: version.id,
+      hyperparameters: hyperparameters as unknown as Prisma.InputJsonValue,
+      startedBy: actor,
     });
     await this.queue.enqueueRun(RUN_QUEUES.TRAINING, run.id);
     logger.info({ runId: run.id, modelId: model.id, datasetVersionId: version.id, actor }, 'training run queued');

@@ -130,7 +130,8 @@ describe('alerts', () => {
     await deploy('rules');
     await expect(services.alerts.setAlertRule('rules', { kind: 'ERROR_RATE', threshold: 2 })).rejects.toMatchObject({ location: { field: 'input.threshold' } });
     await expect(services.alerts.setAlertRule('rules', { kind: 'LATENCY', webhookUrl: 'ftp://x' })).rejects.toMatchObject({ location: { field: 'input.webhookUrl' } });
-    await expect(services.alerts.setAlertRule('rules', { kind: 'LATENCY', webhookUrl: 'http://127.0.0.1:1/x' })).rejects.toMatchObject({ location: { field: 'input.webhookSecret' } });
+    await expect(services.alerts.setAlertRule('rules', { kind: 'LATENCY', webhookUrl: 'http://127.0.0.1:1/x', webhookSecret: 'x'.repeat(32) })).rejects.toMatchObject({ location: { field: 'input.webhookUrl' } });
+    await expect(services.alerts.setAlertRule('rules', { kind: 'LATENCY', webhookUrl: 'http://93.184.216.34/x', webhookSecret: 'short' })).rejects.toMatchObject({ location: { field: 'input.webhookSecret' } });
     await expect(services.alerts.setAlertRule('rules', { kind: 'RUN_FAILED' })).rejects.toMatchObject({ location: { field: 'input.kind' } });
     await expect(services.alerts.setAlertRule('nope', { kind: 'LATENCY' })).rejects.toBeInstanceOf(NotFoundError);
     const rule = await services.alerts.setAlertRule('rules', { kind: 'LATENCY', threshold: 250 });

@@ -48,15 +48,18 @@ describe('alert rule settings', () => {
     [{ kind: 'LATENCY', windowSeconds: 0 }, 'input.windowSeconds'],
     [{ kind: 'LATENCY', cooldownSeconds: -1 }, 'input.cooldownSeconds'],
     [{ kind: 'DATA_DRIFT', autoResolveAfter: 0 }, 'input.autoResolveAfter'],
-    [{ kind: 'DATA_DRIFT', webhookUrl: 'not a url', webhookSecret: 'k' }, 'input.webhookUrl'],
-    [{ kind: 'DATA_DRIFT', webhookUrl: 'https://example.test/hook' }, 'input.webhookSecret'],
+    [{ kind: 'DATA_DRIFT', webhookUrl: 'https://example.test/hook', webhookSecret: 'k' }, 'input.webhookSecret'],
+    [{ kind: 'DATA_DRIFT', webhookUrl: 'https://example.test/hook', webhookSecret: 'x'.repeat(31) }, 'input.webhookSecret'],
+    [{ kind: 'DATA_DRIFT', webhookUrl: 'https://example.test/hook', webhookSecret: 'x'.repeat(513) }, 'input.webhookSecret'],
+    [{ kind: 'DATA_DRIFT', webhookSecret: 'x'.repeat(32) }, 'input.webhookSecret'],
     [{ kind: 'RUN_FAILED' }, 'input.kind'],
   ] as const)('refuses %j at %s', (settings, field) => {
     expect(() => checkAlertRuleSettings(settings)).toThrow(expect.objectContaining({ location: { field } }));
   });
 
   it('accepts a full rule', () => {
-    expect(() => checkAlertRuleSettings({ kind: 'LATENCY', threshold: 1500, windowSeconds: 60, cooldownSeconds: 0, autoResolveAfter: 1, webhookUrl: 'https://example.test/hook', webhookSecret: 'k' })).not.toThrow();
+    expect(() => checkAlertRuleSettings({ kind: 'LATENCY', threshold: 1500, windowSeconds: 60, cooldownSeconds: 0, autoResolveAfter: 1, webhookUrl: 'https://example.test/hook', webhookSecret: 'x'.repeat(32) })).not.toThrow();
+    expect(() => checkAlertRuleSettings({ kind: 'LATENCY', webhookUrl: 'https://example.test/hook' })).not.toThrow();
   });
 });
 

@@ -1,5 +1,5 @@
 import { ValidationError } from '../../../src/domain/errors';
-import { trialConfiguration, validateBudget, validateObjective, validatePruning } from '../../../src/domain/optimization/study-definition';
+import { checkStudyEffort, largestTrialEpochs, trialConfiguration, validateBudget, validateObjective, validatePruning } from '../../../src/domain/optimization/study-definition';
 import type { TrainingRunHyperparameters } from '../../../src/domain/runs/training-hyperparameters';
 import type { Architecture } from '../../../src/ml/model-builder';
 import { finalObjective } from '../../../src/services/optimization/trial-job';
@@ -104,5 +104,19 @@ describe('finalObjective', () => {
 
   it('is null without values', () => {
     expect(finalObjective([], {})).toBeNull();
+  });
+});
+
+describe('study effort cap', () => {
+  it('takes the largest epochs a trial may train, from the search space when it searches epochs', () => {
+    expect(largestTrialEpochs(20, [])).toBe(20);
+    expect(largestTrialEpochs(20, [{ name: 'epochs', kind: 'CHOICE', values: [5, 80, 40] }])).toBe(80);
+    expect(largestTrialEpochs(20, [{ name: 'epochs', kind: 'INT_RANGE', low: 1, high: 300, step: 1 }])).toBe(300);
+  });
+
+  it('refuses maxTrials x epochs above the cap, and nothing when the cap is 0', () => {
+    expect(() => checkStudyEffort(1000, 10_000, 100_000)).toThrow(expect.objectContaining({ location: { field: 'input.maxTrials' } }));
+    expect(() => checkStudyEffort(100, 1000, 100_000)).not.toThrow();
+    expect(() => checkStudyEffort(1000, 10_000, 0)).not.toThrow();
   });
 });

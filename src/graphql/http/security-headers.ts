@@ -1,0 +1,52 @@
+import { createHash } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import helmet from 'helmet';
+
+/**
+ * Security headers of every response (helmet): `X-Content-Type-Options: nosniff`, no framing
+ * (`frame-ancestors 'none'`, `X-Frame-Options: DENY`), `Referrer-Policy: no-referrer`, and a
+ * Content-Security-Policy that lets an API response load nothing. HSTS is left to the TLS proxy in
+ * front of mlplane (mlplane itself serves plain HTTP).
+ */
+export function securityHeaders(): RequestHandler {
+  return helmet({
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+    strictTransportSecurity: false,
+  });
+}
+
+/** sha256 CSP sources of a page's inline `<script>` blocks. */
+function inlineScriptHashes(html: string): string[] {
+  return [...html.matchAll(/<script(?:\s[^>]*)?>([\s\S]*?)<\/script>/g)]
+    .filter((match) => match[1].trim() !== '')
+    .map((match) => `'sha256-${createHash('sha256').update(match[1], 'utf8').digest('base64')}'`);
+}
+
+let cached: { html: string; policy: string } | undefined;
+
+/**
+ * The Content-Security-Policy of the self-contained GraphiQL page: its own inline scripts only (by
+ * hash, no `unsafe-inline` for scripts), editor workers from `blob:`, inline styles, `data:` fonts
+ * and images, requests and graphql-ws to this origin only, never framed.
+ */
+export function graphiqlContentSecurityPolicy(html: string): string {
+  // The page is one cached string: comparing it to itself is a pointer comparison.
+  if (cached?.html !== html) {
+    const policy = [
+      "default-src 'none'",
+      `script-src ${inlineScriptHashes(html).join(' ')} blob:`,
+      "worker-src 'self' blob:",
+      "style-src 'self' 'unsafe-inline'",
+      "img-src 'self' data:",
+      "font-src 'self' data:",
+      "connect-src 'self'",
+      "base-uri 'none'",
+      "form-action 'none'",
+      "frame-ancestors 'none'",
+    ].join('; ');
+    cached = { html, policy };
+  }
+  return cached.policy;
+}
