@@ -69,6 +69,8 @@ interface OperationState {
   scope: ErrorScope;
   operationType?: string;
   started: bigint;
+  /** Counted against the socket's subscription cap (until the operation ends). */
+  admitted?: boolean;
 }
 
 interface ConnectionExtra extends Record<PropertyKey, unknown> {
@@ -181,16 +183,19 @@ export function attachGraphQLWs(options: GraphQLWsOptions): GraphQLWsTransport {
           ];
         }
         state.operationType = operation.operation;
+        if (operation.operation === 'subscription' && options.caps) {
+          // Counted in message order, before anything awaits: the operations this socket admitted that
+          // graphql-ws still holds (it forgets one as soon as the client's `complete` arrives).
+          const admitted = [...connection.operations].filter(([otherId, other]) => other.admitted && otherId in ctx.subscriptions).length;
+          const refused = options.caps.subscriptionRefusal(admitted);
+          if (refused) return [refused];
+          state.admitted = true;
+        }
         // The key may have been revoked or expired since connection_init (the socket is closing then).
         const principal = connection.token ? await auth.authenticate(connection.token) : connection.principal;
         if (!principal) {
           ctx.extra.socket.close(KEY_REVOKED_CLOSE_CODE, 'API key revoked or expired');
           return [new GraphQLError('The API key is no longer valid (revoked or expired)', { extensions: { code: 'UNAUTHENTICATED' } })];
-        }
-        if (operation.operation === 'subscription' && options.caps) {
-          // graphql-ws registers an operation (this one too) when its message arrives and forgets it when it ends or the client completes it.
-          const refused = options.caps.subscriptionRefusal(Object.keys(ctx.subscriptions).length - 1);
-          if (refused) return [refused];
         }
         const variables = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {}, {
           maxErrors: 50,

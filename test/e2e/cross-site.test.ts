@@ -42,14 +42,14 @@ function upgradeStatus(wsUrl: string, options: WebSocket.ClientOptions): Promise
 }
 
 /** A graphql-ws client whose sockets announce `origin`, as a browser page there would. */
-function clientFrom(origin: string, wsUrl: string) {
+function clientFrom(origin: string, server: TestServer) {
   class BrowserLikeSocket extends WebSocket {
     constructor(address: string, protocols?: string | string[]) {
       super(address, protocols, { origin });
     }
   }
   const closed: number[] = [];
-  const client = createClient({ url: wsUrl, webSocketImpl: BrowserLikeSocket, retryAttempts: 0, lazy: true, on: { closed: (event) => void closed.push((event as { code: number }).code) } });
+  const client = createClient({ url: server.wsUrl, connectionParams: { authorization: `Bearer ${server.adminKey}` }, webSocketImpl: BrowserLikeSocket, retryAttempts: 0, lazy: true, on: { closed: (event) => void closed.push((event as { code: number }).code) } });
   const run = (query: string) =>
     new Promise<unknown>((resolve, reject) => {
       client.subscribe({ query }, { next: resolve, error: reject, complete: () => undefined });
@@ -77,11 +77,11 @@ describe('cross-site and rebinding protection', () => {
   const createDataset = JSON.stringify({ query: 'mutation { createDataset(input: { name: "xsite", csv: "a,b\\n1,2\\n", labelColumn: "b" }) { dataset { id } } }' });
 
   it('refuses a foreign Origin with 403 before any GraphQL runs, and serves the own origin and listed ones', async () => {
-    const refused = await raw(guarded.url, 'POST', { 'content-type': 'application/json', origin: 'http://evil.example' }, createDataset);
+    const refused = await raw(guarded.url, 'POST', { 'content-type': 'application/json', origin: 'http://evil.example', authorization: `Bearer ${guarded.adminKey}` }, createDataset);
     expect(refused.status).toBe(403);
     expect(JSON.parse(refused.body).errors[0]).toMatchObject({ message: 'Origin "http://evil.example" is not allowed (MLPLANE_ALLOWED_ORIGINS)', extensions: { code: 'FORBIDDEN' } });
     expect(await guarded.services.datasets.findDataset({ name: 'xsite' })).toBeNull();
-    const nullOrigin = await raw(guarded.url, 'POST', { 'content-type': 'application/json', origin: 'null' }, createDataset);
+    const nullOrigin = await raw(guarded.url, 'POST', { 'content-type': 'application/json', origin: 'null', authorization: `Bearer ${guarded.adminKey}` }, createDataset);
     expect(nullOrigin.status).toBe(403);
 
     const own = await postGraphQL(guarded.url, '{ health { status } }', undefined, { origin: guarded.origin });
@@ -105,11 +105,11 @@ describe('cross-site and rebinding protection', () => {
 
   it('refuses a foreign Host (DNS rebinding) on HTTP and on the WebSocket upgrade; probes answer whatever the Host', async () => {
     const port = new URL(guarded.url).port;
-    const rebound = await raw(guarded.url, 'POST', { 'content-type': 'application/json', host: `attacker.example:${port}` }, createDataset);
+    const rebound = await raw(guarded.url, 'POST', { 'content-type': 'application/json', host: `attacker.example:${port}`, authorization: `Bearer ${guarded.adminKey}` }, createDataset);
     expect(rebound.status).toBe(403);
     expect(JSON.parse(rebound.body).errors[0].message).toBe(`Host "attacker.example:${port}" is not allowed (MLPLANE_ALLOWED_HOSTS)`);
     expect(await guarded.services.datasets.findDataset({ name: 'xsite' })).toBeNull();
-    expect((await raw(guarded.url, 'POST', { 'content-type': 'application/json', host: `localhost:${port}` }, JSON.stringify({ query: '{ health { status } }' }))).status).toBe(200);
+    expect((await raw(guarded.url, 'POST', { 'content-type': 'application/json', host: `localhost:${port}`, authorization: `Bearer ${guarded.adminKey}` }, JSON.stringify({ query: '{ health { status } }' }))).status).toBe(200);
     expect((await raw(`${guarded.origin}/healthz`, 'GET', { host: `10.1.2.3:${port}` })).status).toBe(200);
 
     expect(await upgradeStatus(guarded.wsUrl, { headers: { host: `attacker.example:${port}` } })).toBe(403);
@@ -118,11 +118,11 @@ describe('cross-site and rebinding protection', () => {
 
   it('refuses a cross-origin graphql-ws socket and accepts a listed origin', async () => {
     expect(await upgradeStatus(guarded.wsUrl, { origin: 'http://evil.example' })).toBe(403);
-    const evil = clientFrom('http://evil.example', guarded.wsUrl);
+    const evil = clientFrom('http://evil.example', guarded);
     await expect(within(evil.run('{ health { status } }'), 5_000, 'cross-origin operation')).rejects.toBeDefined();
     await evil.client.dispose();
 
-    const listed = clientFrom(app, guarded.wsUrl);
+    const listed = clientFrom(app, guarded);
     expect(await within(listed.run('{ health { status } }'), 5_000, 'listed-origin operation')).toEqual({ data: { health: { status: expect.any(String) } } });
     await listed.client.dispose();
   });

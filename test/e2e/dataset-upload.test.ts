@@ -23,7 +23,7 @@ function upload(server: TestServer, pathAndQuery: string, chunks: (string | Buff
   return new Promise((resolve, reject) => {
     const req = http.request(`${server.origin}${pathAndQuery}`, {
       method: 'POST',
-      headers: { 'content-type': options.contentType ?? 'text/csv', ...(options.declare === false ? {} : { 'content-length': String(bytes) }) },
+      headers: { authorization: `Bearer ${server.adminKey}`, 'content-type': options.contentType ?? 'text/csv', ...(options.declare === false ? {} : { 'content-length': String(bytes) }) },
     });
     req.on('response', (res) => {
       let text = '';

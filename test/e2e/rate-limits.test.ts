@@ -103,6 +103,8 @@ describe('rate limits, caps and query cost', () => {
       expect(third.errors![0]).toMatchObject({ message: expect.stringContaining('MLPLANE_MAX_SUBSCRIPTIONS_PER_SOCKET'), extensions: { code: 'RATE_LIMITED' } });
       await first.stop();
       expect((await wsResult(ws.client, probe)).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND' });
+      // The second subscription listens once the pub/sub counts it (the first stopped).
+      await waitFor(() => capped.pubSub.subscriberCount('datasetCreated') === 1, 5_000);
       await capped.services.datasets.createDataset({ name: 'seen', csv: csv(4), labelColumn: 'label' });
       expect((await second.next())!.data).toEqual({ datasetCreated: { name: 'seen' } });
       await second.stop();
@@ -117,7 +119,7 @@ describe('rate limits, caps and query cost', () => {
     const b = await connectWsClient(capped.url);
     clients.push(b);
     const closed: number[] = [];
-    const third = createClient({ url: capped.wsUrl, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0, onNonLazyError: () => undefined, on: { closed: (event) => void closed.push((event as { code: number }).code) } });
+    const third = createClient({ url: capped.wsUrl, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0, connectionParams: { authorization: `Bearer ${capped.adminKey}` }, onNonLazyError: () => undefined, on: { closed: (event) => void closed.push((event as { code: number }).code) } });
     await waitFor(() => closed.length > 0, 5_000);
     expect(closed).toEqual([4429]);
     await third.dispose();
