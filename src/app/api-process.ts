@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Pool } from 'pg';
 import type { Config } from '../config/config';
-import { projectRoot } from '../config/paths';
+import { dashboardDir, projectRoot } from '../config/paths';
 import { createContextFactory, type Services } from '../graphql/context';
 import { buildMlplaneSchema } from '../graphql/schema';
 import { startApiServer, type ReadinessReport } from '../graphql/server';
@@ -63,6 +63,7 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
     readiness,
     logger,
     shutdownGraceMs: config.shutdownGraceSeconds * 1000,
+    dashboardDir,
   });
   services.driftMonitor.start();
   // Alert webhooks are sent from API processes; deliveries are claimed row by row, so several can run.

@@ -15,3 +15,5 @@ function findProjectRoot(start: string): string {
 export const projectRoot = findProjectRoot(__dirname);
 export const migrationsDir = path.join(projectRoot, 'prisma', 'migrations');
 export const schemaFile = path.join(projectRoot, 'schema.graphql');
+/** Where `npm run build:web` puts the dashboard that the API serves at `/`. */
+export const dashboardDir = path.join(projectRoot, 'web', 'dist');

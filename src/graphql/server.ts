@@ -13,6 +13,7 @@ import { createErrorFormatting } from './plugins/error-scope.plugin';
 import { requestLoggingPlugin } from './plugins/request-logging.plugin';
 import { armorProtection, DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits';
 import { attachGraphQLWs } from './ws-server';
+import { dashboardRouter } from './dashboard';
 
 /** Where GraphQL lives, for HTTP, graphql-ws and the GraphiQL page alike. */
 export const GRAPHQL_PATH = '/graphql';
@@ -49,6 +50,8 @@ export interface ApiServerOptions {
   bodyLimitBytes?: number;
   /** How long `/readyz` waits for `readiness()` before answering 503. @default 3000 */
   readinessTimeoutMs?: number;
+  /** The built web dashboard served at `/`; omitted: no dashboard. */
+  dashboardDir?: string;
 }
 
 export interface ApiServer {
@@ -156,6 +159,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       : await checkReadiness(options.readiness, options.readinessTimeoutMs ?? 3_000);
     res.status(report.ready ? 200 : 503).json(report);
   });
+
+  if (options.dashboardDir) app.use(dashboardRouter(options.dashboardDir));
 
   app.get(GRAPHQL_PATH, (req, res, next) => {
     if (!wantsHtml(req)) return next();

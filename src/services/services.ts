@@ -11,6 +11,7 @@ import { ModelService } from './models/model.service';
 import { OptimizationService } from './optimization/optimization.service';
 import { PerformanceService } from './predictions/performance.service';
 import { PredictionService } from './predictions/prediction.service';
+import { TrafficService } from './predictions/traffic.service';
 import { DriftMonitor } from './monitoring/drift-monitor';
 import { RunStore } from './runs/run-store';
 import { TrainingService, type RunEnqueuer } from './training/training.service';
@@ -25,6 +26,7 @@ export interface DomainServices {
   deployments: DeploymentService;
   predictions: PredictionService;
   performance: PerformanceService;
+  traffic: TrafficService;
   optimization: OptimizationService;
   alerts: AlertService;
   servingAlerts: ServingAlertMonitor;
@@ -61,6 +63,7 @@ export function createDomainServices({ prisma, events, queue, config }: ServiceD
     deployments,
     predictions,
     performance,
+    traffic: new TrafficService(prisma),
     optimization: new OptimizationService(prisma, events, queue, runStore, models),
     alerts,
     servingAlerts: new ServingAlertMonitor(prisma, alerts, performance),

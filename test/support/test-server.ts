@@ -24,6 +24,8 @@ export interface TestServerOptions {
   shutdownGraceMs?: number;
   /** Replaces the real readiness check (database reachable, migrations applied). */
   readiness?: () => Promise<ReadinessReport>;
+  /** Serves the built web dashboard (web/dist) at `/`. */
+  dashboardDir?: string;
 }
 
 export interface TestServer {
@@ -96,6 +98,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     readiness: options.readiness ?? (() => readinessOf(options.databaseUrl)),
     logger,
     shutdownGraceMs: options.shutdownGraceMs ?? 2_000,
+    dashboardDir: options.dashboardDir,
   });
   return {
     url: server.url,
