@@ -86,8 +86,9 @@ interface DeploymentDetail {
   driftMonitoring: { windowSize: number; periodSeconds: number; driftShare: number };
   events: { edges: { node: { id: string; sequence: number; kind: string; actor: string; reason: string | null; createdAt: string; canaryPercent: number | null; fromModelVersion: VersionRef | null; toModelVersion: VersionRef } }[] };
   traffic: { start: string; predictions: number; requests: number; latencyP50Ms: number; latencyP99Ms: number }[];
-  driftReports: { edges: { node: DriftReport }[] };
 }
+
+type ReportSummary = Omit<DriftReport, 'features' | 'prediction'>;
 
 const FEATURE_FIELDS = 'feature type method statistic infinite pValue distance threshold drifted psi referenceCount currentCount note distribution { edges categories reference current otherShare }';
 
@@ -96,9 +97,13 @@ const DEPLOYMENT_QUERY = `query Deployment($name: String!) { deployment(name: $n
   driftMonitoring { windowSize periodSeconds driftShare }
   events(first: 20) { edges { node { id sequence kind actor reason createdAt canaryPercent fromModelVersion { id version } toModelVersion { id version } } } }
   traffic(minutes: 60, bucketSeconds: 60) { start predictions requests latencyP50Ms latencyP99Ms }
-  driftReports(first: 20) { edges { node { id createdAt windowStart windowEnd windowSize referenceSize driftShare drifted predictionDrifted
-    features { ${FEATURE_FIELDS} } prediction { ${FEATURE_FIELDS} } } } }
 } }`;
+
+const REPORTS_QUERY = `query Reports($name: String!) { driftReports(deployment: $name, first: 20) { edges { cursor node {
+  id createdAt windowStart windowEnd windowSize referenceSize driftShare drifted predictionDrifted } } } }`;
+
+const REPORT_QUERY = `query Report($name: String!, $after: String) { driftReports(deployment: $name, first: 1, after: $after) { edges { node {
+  id features { ${FEATURE_FIELDS} } prediction { ${FEATURE_FIELDS} } } } } }`;
 
 function trafficOption(traffic: DeploymentDetail['traffic']): ChartOption {
   const t = traffic.map((b) => new Date(b.start).getTime());
@@ -106,13 +111,13 @@ function trafficOption(traffic: DeploymentDetail['traffic']): ChartOption {
     tooltip: { trigger: 'axis' },
     legend: { top: 0 },
     grid: { left: 48, right: 48, top: 36, bottom: 32 },
-    xAxis: { type: 'time' },
+    xAxis: { type: 'time', min: Date.now() - 60 * 60_000, max: Date.now() },
     yAxis: [
       { type: 'value', name: 'predictions/min' },
       { type: 'value', name: 'ms', splitLine: { show: false } },
     ],
     series: [
-      { type: 'bar', name: 'predictions', data: traffic.map((b, i) => [t[i], b.predictions]) },
+      { type: 'bar', name: 'predictions', barMaxWidth: 8, data: traffic.map((b, i) => [t[i], b.predictions]) },
       { type: 'line', name: 'latency p50', yAxisIndex: 1, data: traffic.map((b, i) => [t[i], b.latencyP50Ms]) },
       { type: 'line', name: 'latency p99', yAxisIndex: 1, data: traffic.map((b, i) => [t[i], b.latencyP99Ms]) },
     ],
@@ -143,10 +148,20 @@ function statisticText(f: FeatureDrift): string {
   return f.pValue !== null ? `${stat} (p = ${fmt(f.pValue, 4)})` : stat;
 }
 
-function DriftSection({ reports, deployment, feature }: { reports: DriftReport[]; deployment: string; feature?: string }) {
+function DriftSection({ deployment, feature }: { deployment: string; feature?: string }) {
+  const list = useQuery<{ driftReports: { edges: { cursor: string; node: ReportSummary }[] } }>(REPORTS_QUERY, { name: deployment });
+  useSubscription('subscription Reported($name: String) { driftReported(deployment: $name) { id } }', { name: deployment }, list.reload);
   const [reportId, setReportId] = useState<string>();
-  const report = reports.find((r) => r.id === reportId) ?? reports[0];
-  const columns = report ? [...report.features, ...(report.prediction ? [report.prediction] : [])] : [];
+  const edges = list.data?.driftReports.edges ?? [];
+  const at = Math.max(0, edges.findIndex((e) => e.node.id === reportId));
+  const report = edges[at]?.node;
+  const detail = useQuery<{ driftReports: { edges: { node: Pick<DriftReport, 'id' | 'features' | 'prediction'> }[] } }>(
+    REPORT_QUERY,
+    { name: deployment, after: at > 0 ? edges[at - 1].cursor : null, id: report?.id },
+    { skip: !report },
+  );
+  const features = detail.data?.driftReports.edges[0]?.node;
+  const columns = features && features.id === report?.id ? [...features.features, ...(features.prediction ? [features.prediction] : [])] : [];
   const chosen = columns.find((f) => f.feature === feature) ?? columns.find((f) => f.drifted && f.distribution) ?? columns.find((f) => f.distribution);
   const option = useMemo(() => (chosen?.distribution ? distributionOption(chosen.distribution) : null), [chosen]);
   const shareOption = useMemo<ChartOption>(
@@ -155,10 +170,11 @@ function DriftSection({ reports, deployment, feature }: { reports: DriftReport[]
       grid: { left: 48, right: 16, top: 16, bottom: 32 },
       xAxis: { type: 'time' },
       yAxis: { type: 'value', min: 0, max: 1, name: 'drifted share' },
-      series: [{ type: 'line', name: 'drift share', data: [...reports].reverse().map((r) => [new Date(r.windowEnd).getTime(), r.driftShare]) }],
+      series: [{ type: 'line', name: 'drift share', data: [...edges].reverse().map((e) => [new Date(e.node.windowEnd).getTime(), e.node.driftShare]) }],
     }),
-    [reports],
+    [edges],
   );
+  if (!list.data) return <Loading error={list.error} loading={list.loading} />;
   if (!report) return <Card title="Drift"><p className="muted">No drift report yet: one is made after every window of predictions (see the deployment's drift settings).</p></Card>;
   return (
     <>
@@ -166,7 +182,7 @@ function DriftSection({ reports, deployment, feature }: { reports: DriftReport[]
         title={<>Drift <span className={report.drifted ? 'badge badge-failed' : 'badge badge-succeeded'}>{report.drifted ? 'DRIFTED' : 'NO DRIFT'}</span></>}
         actions={
           <select aria-label="drift report" value={report.id} onChange={(e) => setReportId(e.target.value)}>
-            {reports.map((r) => (
+            {edges.map(({ node: r }) => (
               <option key={r.id} value={r.id}>
                 {when(r.windowEnd)} · {r.windowSize} predictions{r.drifted ? ' · drifted' : ''}
               </option>
@@ -179,6 +195,7 @@ function DriftSection({ reports, deployment, feature }: { reports: DriftReport[]
           window {when(report.windowStart)} – {when(report.windowEnd)}, {report.windowSize} predictions against {report.referenceSize} reference rows; {Math.round(report.driftShare * 100)}% of features drifted
           {report.predictionDrifted ? '; the prediction drifted' : ''}.
         </p>
+        <Loading error={detail.error} loading={detail.loading && columns.length === 0} />
         <Table
           testId="drift-features"
           head={['feature', 'type', 'method', 'statistic', 'threshold', 'PSI', 'drifted']}
@@ -205,7 +222,7 @@ function DriftSection({ reports, deployment, feature }: { reports: DriftReport[]
               </p>
             </>
           ) : (
-            <p className="muted">This report has no stored distributions.</p>
+            <p className="muted">{columns.length ? 'This report has no stored distributions.' : 'Loading…'}</p>
           )}
         </Card>
         <Card title="Drift share over time">
@@ -219,7 +236,6 @@ function DriftSection({ reports, deployment, feature }: { reports: DriftReport[]
 export function DeploymentPage({ name, feature }: { name: string; feature?: string }) {
   const { data, error, loading, reload } = useQuery<{ deployment: DeploymentDetail | null }>(DEPLOYMENT_QUERY, { name }, { pollMs: 30_000 });
   useSubscription('subscription Changed($name: String) { deploymentChanged(deployment: $name) { id } }', { name }, reload);
-  useSubscription('subscription Reported($name: String) { driftReported(deployment: $name) { id } }', { name }, reload);
   const traffic = useMemo(() => (data?.deployment ? trafficOption(data.deployment.traffic) : null), [data]);
   if (!data) return <Loading error={error} loading={loading} />;
   const d = data.deployment;
@@ -259,7 +275,7 @@ export function DeploymentPage({ name, feature }: { name: string; feature?: stri
           />
         </Card>
       </div>
-      <DriftSection reports={d.driftReports.edges.map((e) => e.node)} deployment={d.name} feature={feature} />
+      <DriftSection deployment={d.name} feature={feature} />
       <AlertFeed deployment={d.name} />
     </>
   );

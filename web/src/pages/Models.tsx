@@ -16,7 +16,7 @@ interface ModelRow {
 }
 
 export function ModelsPage() {
-  const { data, error, loading } = useQuery<{ models: { edges: { node: ModelRow }[] } }>(`{ models(first: 50) { edges { node {
+  const { data, error, loading } = useQuery<{ models: { edges: { node: ModelRow }[] } }>(`{ models(first: 20) { edges { node {
     id name task createdAt dataset { id name } layers { units activation } aliases { alias modelVersion { id version } }
     versions { id version createdAt evaluations { split accuracy rocAuc r2 } } } } } }`);
   if (!data) return <Loading error={error} loading={loading} />;
