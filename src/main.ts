@@ -5,20 +5,11 @@ import { runWorkerProcess } from './app/worker-process';
 import { resolveDatabase, type ResolvedDatabase } from './app/database';
 import { startWorkerSupervisor, type WorkerSupervisor } from './app/worker-supervisor';
 import { loadConfig, type Config } from './config/config';
-import { schemaFile } from './config/paths';
+import { packageVersion, schemaFile } from './config/paths';
+import { errorLine, parseCommand, usage } from './cli/commands';
 import { printMlplaneSchema } from './graphql/schema';
 import { migrate } from './infra/db/migrator';
 import { logger } from './infra/logger';
-
-const USAGE = `usage: mlplane <command>
-
-  start         API server plus one supervised worker; embedded PostgreSQL when DATABASE_URL is unset
-  serve         API server only (production replicas)
-  worker        training worker only (production replicas; needs DATABASE_URL)
-  worker        training worker only (production replicas; needs DATABASE_URL)
-  migrate       apply pending migrations and exit
-  emit-schema   write schema.graphql from the code
-`;
 
 /** Runs `stop` on the first SIGTERM or SIGINT, then exits 0 (or 1 if stopping failed). */
 function onShutdownSignal(stop: () => Promise<void>): void {
@@ -58,8 +49,7 @@ async function runServer(config: Config, withWorker: boolean): Promise<void> {
   logger.info({ url: api.url, database: database.description }, `mlplane listening on ${api.url} (database: ${database.description})`);
 }
 
-async function main(argv: string[]): Promise<void> {
-  const command = argv[0];
+async function run(command: string): Promise<void> {
   const config = loadConfig();
   switch (command) {
     case 'start':
@@ -82,13 +72,33 @@ async function main(argv: string[]): Promise<void> {
       await fs.writeFile(schemaFile, await printMlplaneSchema());
       logger.info({ file: schemaFile }, 'schema written');
       return;
-    default:
-      process.stderr.write(USAGE);
-      process.exitCode = command === undefined || command === 'help' || command === '--help' ? 0 : 2;
   }
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
-  logger.fatal({ err: error }, error instanceof Error ? error.message : 'mlplane failed');
-  process.exit(1);
-});
+/** Help and version go to stdout and exit 0; any error is one line on stderr and exit 1 (2 for a usage error). */
+async function main(argv: string[]): Promise<void> {
+  const parsed = parseCommand(argv);
+  switch (parsed.kind) {
+    case 'help':
+      process.stdout.write(usage(packageVersion));
+      return;
+    case 'version':
+      process.stdout.write(`${packageVersion}\n`);
+      return;
+    case 'error':
+      process.stderr.write(`mlplane: ${parsed.message}\n`);
+      process.exitCode = 2;
+      return;
+    case 'command':
+      try {
+        await run(parsed.name);
+      } catch (error) {
+        // The one line says what failed; the stack is logged only at LOG_LEVEL=debug.
+        logger.debug({ err: error }, 'command failed');
+        process.stderr.write(`mlplane ${parsed.name}: ${errorLine(error)}\n`);
+        process.exit(1);
+      }
+  }
+}
+
+void main(process.argv.slice(2));

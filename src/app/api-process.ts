@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { Pool } from 'pg';
 import type { Config } from '../config/config';
-import { dashboardDir, projectRoot } from '../config/paths';
+import { dashboardDir, packageVersion } from '../config/paths';
 import { createContextFactory, type Services } from '../graphql/context';
 import { buildMlplaneSchema } from '../graphql/schema';
 import { startApiServer, type ReadinessReport } from '../graphql/server';
@@ -22,7 +20,7 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
-export const packageVersion: string = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')).version;
+export { packageVersion };
 
 /** Composition root of an API process: database, event bus, services, schema and the HTTP/graphql-ws server. */
 export async function startApiProcess(config: Config, databaseUrl: string, logger: Logger): Promise<RunningApi> {
