@@ -74,6 +74,7 @@ export function createTrainingJob(deps: TrainingJobDependencies): ExecuteRun {
         testMetrics: testEvaluation?.metrics ?? null,
         // Where the run's time went: reading the data, the pipeline (of which training), feature importance.
         timingsMs: { load: loadMs, pipeline: pipelineMs, training: Math.round(summary.durationMs), importance: 0 },
+        tensorboard: trained.tensorboard,
       };
       if (summary.cancelled) return { summary: runSummary };
       if (summary.stopReason === 'NON_FINITE_LOSS') throw new Error(`training diverged: ${summary.stopDetail}`);
