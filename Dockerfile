@@ -12,7 +12,10 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY bench ./bench
-RUN npm run build
+COPY bin ./bin
+COPY examples ./examples
+COPY web ./web
+RUN npm run build && npm run build:web
 ENV NODE_ENV=production MLPLANE_HOST=0.0.0.0 PORT=4000
 EXPOSE 4000
 ENTRYPOINT ["node", "dist/src/main.js"]

@@ -26,7 +26,7 @@ grep -q '<div id="root">' "$data/index.html" || { echo "GET / did not serve the 
 asset=$(grep -o '/assets/index-[^"]*\.js' "$data/index.html" | head -1)
 curl -fsS "http://127.0.0.1:$port$asset" >/dev/null || { echo "dashboard asset $asset not served"; exit 1; }
 grep -q 'embedded PostgreSQL' "$log" || { echo "start did not say it uses an embedded PostgreSQL"; cat "$log"; exit 1; }
-# npm start runs `sh -c "npm run build && node dist/src/main.js start"`: signal the node process
+# npm start runs `sh -c "tsc -p tsconfig.build.json && node dist/src/main.js start"`: signal the node process
 # itself (matching the sh line too would stop only the shell and leave mlplane running).
 server=$(pgrep -f "^node dist/src/main.js start" | head -1)
 [ -n "$server" ] || { echo "no mlplane start process found"; exit 1; }

@@ -31,7 +31,9 @@ if (status !== 0) {
 }
 
 const vite = path.join(root, 'node_modules', 'vite', 'bin', 'vite.js');
-if (fs.existsSync(vite)) {
+if (!fs.existsSync(path.join(root, 'web', 'index.html'))) {
+  process.stdout.write('mlplane: no web/ sources here (an image build copies them later): the dashboard is not built now\n');
+} else if (fs.existsSync(vite)) {
   const webStatus = run([vite, 'build', '--config', path.join('web', 'vite.config.mts'), '--logLevel', 'warn']);
   if (webStatus !== 0) {
     process.stderr.write('mlplane: building the web dashboard failed\n');

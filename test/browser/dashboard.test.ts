@@ -6,6 +6,7 @@ import { fixtureCsv } from '../support/fixtures';
 import { postGraphQL } from '../support/graphql-client';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { startTestServer, type TestServer } from '../support/test-server';
+import { waitFor } from '../support/wait-for';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process';
 
 /*
@@ -199,6 +200,31 @@ describe('web dashboard in Chromium', () => {
     await page.goto(`${origin}/#/models`);
     await page.reload();
     await page.locator('[data-testid="banner"]', { hasText: 'unreachable' }).waitFor();
+    await page.close();
+  }, 30_000);
+
+  it('says the key is missing or wrong on 401 over HTTP and close code 4401 over graphql-ws, and sends the key it is given', async () => {
+    const { page } = await openPage();
+    const seen: { http: (string | undefined)[]; ws: unknown[] } = { http: [], ws: [] };
+    await page.route('**/graphql', (route) => {
+      seen.http.push(route.request().headers().authorization);
+      return route.fulfill({ status: 401, contentType: 'application/json', body: JSON.stringify({ errors: [{ message: 'unauthenticated', extensions: { code: 'UNAUTHENTICATED' } }] }) });
+    });
+    await page.routeWebSocket(/\/graphql$/, (ws) => {
+      ws.onMessage((message) => {
+        seen.ws.push(JSON.parse(String(message)).payload);
+        ws.close({ code: 4401, reason: 'Unauthorized' });
+      });
+    });
+    await page.goto(`${origin}/#/runs`);
+    await page.locator('[data-testid="banner"]', { hasText: 'needs an API key' }).waitFor();
+    await page.fill('#api-key', 'mlp_wrong');
+    await page.getByRole('button', { name: 'Use' }).click();
+    await page.locator('[data-testid="banner"]', { hasText: 'API key was refused' }).waitFor();
+    expect(await page.evaluate(() => localStorage.getItem('mlplane.apiKey'))).toBe('mlp_wrong');
+    expect(seen.http).toContain('Bearer mlp_wrong');
+    // The subscriptions reconnect with the new key in connection_init's payload.
+    await waitFor(() => seen.ws.some((payload) => (payload as { authorization?: string } | undefined)?.authorization === 'Bearer mlp_wrong'), 10_000, 20);
     await page.close();
   }, 30_000);
 });

@@ -111,7 +111,7 @@ function trafficOption(traffic: DeploymentDetail['traffic']): ChartOption {
     tooltip: { trigger: 'axis' },
     legend: { top: 0 },
     grid: { left: 48, right: 48, top: 36, bottom: 32 },
-    xAxis: { type: 'time', min: Date.now() - 60 * 60_000, max: Date.now() },
+    xAxis: { type: 'time', min: Date.now() - 60 * 60_000, max: Date.now(), axisLabel: { hideOverlap: true } },
     yAxis: [
       { type: 'value', name: 'predictions/min' },
       { type: 'value', name: 'ms', splitLine: { show: false } },
@@ -168,7 +168,7 @@ function DriftSection({ deployment, feature }: { deployment: string; feature?: s
     () => ({
       tooltip: { trigger: 'axis' },
       grid: { left: 48, right: 16, top: 16, bottom: 32 },
-      xAxis: { type: 'time' },
+      xAxis: { type: 'time', axisLabel: { hideOverlap: true } },
       yAxis: { type: 'value', min: 0, max: 1, name: 'drifted share' },
       series: [{ type: 'line', name: 'drift share', data: [...edges].reverse().map((e) => [new Date(e.node.windowEnd).getTime(), e.node.driftShare]) }],
     }),
