@@ -162,9 +162,16 @@ describe('web dashboard in Chromium', () => {
   }, 60_000);
 
   it('loads every page at 1280x800 and 390 px wide with no failed request and no console error, and screenshots each', async () => {
+    // A second run, so that the comparison page has two runs to draw.
+    const second = await gql('mutation($input: StartTrainingRunInput!) { startTrainingRun(input: $input) { id } }', {
+      input: { modelId, datasetVersionId, hyperparameters: { epochs: 8, batchSize: 32, optimizer: 'SGD', learningRate: 0.05, seed: 7, backend: 'CPU' } },
+    });
+    const secondId: string = second.startTrainingRun.id;
+    await waitFor(async () => (await gql('query($id: ID!) { run(id: $id) { status } }', { id: secondId })).run.status === 'SUCCEEDED', 60_000, 100);
     const pages: [string, string, string][] = [
       ['runs', '/#/runs', 'runs-table'],
       ['run', `/#/runs/${runId}`, 'loss-chart'],
+      ['compare', `/#/compare?ids=${runId},${secondId}`, 'compare-validation-loss'],
       ['models', '/#/models', ''],
       ['model-version', `/#/versions/${versionId}`, 'roc-curve'],
       ['studies', '/#/studies', ''],
