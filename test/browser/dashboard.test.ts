@@ -198,6 +198,21 @@ describe('web dashboard in Chromium', () => {
     }
   }, 120_000);
 
+  it('uploads a CSV file as a new dataset and shows its column profiles', async () => {
+    const { page, problems } = await openPage();
+    await page.goto(`${origin}/#/datasets`);
+    await page.locator('input[type="file"]').setInputFiles({ name: 'tiny.csv', mimeType: 'text/csv', buffer: Buffer.from('size,colour,label\n1.5,red,yes\n2.5,blue,no\n3.5,red,yes\n4.5,blue,no\n') });
+    await page.getByLabel('label column').fill('label');
+    await page.getByRole('button', { name: 'Upload' }).click();
+    await page.getByText('Dataset tiny').waitFor();
+    await page.locator('[data-testid="column-profile"]', { hasText: 'colour' }).waitFor();
+    expect(await page.locator('[data-testid="column-profile"]').count()).toBe(3);
+    const stored = await gql('{ dataset(name: "tiny") { task versions { rowCount } } }');
+    expect(stored.dataset).toEqual({ task: 'BINARY_CLASSIFICATION', versions: [{ rowCount: 4 }] });
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 30_000);
+
   it('says clearly when the server is unreachable', async () => {
     const { page } = await openPage();
     await page.goto(`${origin}/#/runs`);
