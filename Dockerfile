@@ -14,7 +14,10 @@ COPY prisma.config.ts ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npm run build
+COPY bin ./bin
+COPY examples ./examples
+COPY web ./web
+RUN npm run build && npm run build:web
 RUN npm prune --omit=dev --no-audit --no-fund
 
 # --- runtime: Node.js 22 slim, production dependencies and the addon only, as a non-root user ---
@@ -25,6 +28,9 @@ COPY --from=build --chown=node:node /app/package.json ./package.json
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/prisma ./prisma
 COPY --from=build --chown=node:node /app/dist ./dist
+COPY --from=build --chown=node:node /app/bin ./bin
+COPY --from=build --chown=node:node /app/examples ./examples
+COPY --from=build --chown=node:node /app/web/dist ./web/dist
 RUN mkdir -p /var/lib/mlplane && chown node:node /var/lib/mlplane
 USER node
 EXPOSE 4000

@@ -22,6 +22,11 @@ done
 if [ -z "$ok" ]; then echo "mlplane did not answer health OK"; cat "$data/health.json" 2>/dev/null; cat "$log"; exit 1; fi
 cat "$data/health.json"; echo
 grep -q '"status":"OK"' "$data/health.json"
+# The dashboard that npm ci built is served at /, with its bundled assets (nothing from elsewhere).
+curl -fsS "http://127.0.0.1:$port/" >"$data/index.html"
+grep -q '<div id="root">' "$data/index.html" || { echo "GET / did not serve the dashboard"; cat "$data/index.html"; exit 1; }
+asset=$(grep -o '/assets/index-[^"]*\.js' "$data/index.html" | head -1)
+curl -fsS "http://127.0.0.1:$port$asset" >/dev/null || { echo "dashboard asset $asset not served"; exit 1; }
 grep -q 'embedded PostgreSQL' "$log" || { echo "start did not say it uses an embedded PostgreSQL"; cat "$log"; exit 1; }
 grep -q "$(cat "$key_file")" "$log" || { echo "the first start did not print its ADMIN key"; exit 1; }
 [ "$(stat -c %a "$key_file")" = 600 ] || { echo "$key_file is not mode 0600"; exit 1; }
@@ -37,5 +42,5 @@ if kill -0 "$server" 2>/dev/null; then echo "mlplane did not stop within 15 s of
 if pgrep -f "dist/src/main.js worker" >/dev/null; then echo "the supervised worker outlived mlplane start"; exit 1; fi
 if [ -e "$data/.mlplane/postgres/postmaster.pid" ]; then echo "the embedded PostgreSQL outlived mlplane start"; exit 1; fi
 wait $pid || true
-echo "smoke test passed: started on embedded PostgreSQL, answered health, stopped on SIGTERM"
+echo "smoke test passed: started on embedded PostgreSQL, answered health, served the dashboard, stopped on SIGTERM"
 rm -rf "$data" "$log"

@@ -2,7 +2,8 @@
 'use strict';
 /**
  * After `npm install`/`npm ci`: give tfjs-node a native backend (scripts/install-tfjs-node.js),
- * then generate the Prisma client. `prisma generate` never runs the schema engine, but the CLI
+ * then generate the Prisma client, then build the web dashboard (web/ into web/dist, served at `/`)
+ * when its toolchain (a dev dependency) is installed. `prisma generate` never runs the schema engine, but the CLI
  * downloads one unless PRISMA_SCHEMA_ENGINE_BINARY names an existing file; offline there is no
  * download, so any existing file stands in for it.
  */
@@ -27,4 +28,18 @@ const status = run([prismaCli, 'generate'], engineEnv);
 if (status !== 0) {
   process.stderr.write('mlplane: prisma generate failed\n');
   process.exit(status);
+}
+
+const vite = path.join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+if (!fs.existsSync(path.join(root, 'web', 'index.html'))) {
+  process.stdout.write('mlplane: no web/ sources here (an image build copies them later): the dashboard is not built now\n');
+} else if (fs.existsSync(vite)) {
+  const webStatus = run([vite, 'build', '--config', path.join('web', 'vite.config.mts'), '--logLevel', 'warn']);
+  if (webStatus !== 0) {
+    process.stderr.write('mlplane: building the web dashboard failed\n');
+    process.exit(webStatus);
+  }
+  process.stdout.write('mlplane: web dashboard built into web/dist\n');
+} else {
+  process.stdout.write('mlplane: vite is not installed (production install): the dashboard is not built; `npm run build:web` builds it\n');
 }

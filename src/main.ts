@@ -8,21 +8,11 @@ import { runWorkerProcess } from './app/worker-process';
 import { resolveDatabase, type ResolvedDatabase } from './app/database';
 import { startWorkerSupervisor, type WorkerSupervisor } from './app/worker-supervisor';
 import { loadConfig, type Config } from './config/config';
-import { schemaFile } from './config/paths';
+import { packageVersion, schemaFile } from './config/paths';
+import { errorLine, parseCommand, usage } from './cli/commands';
 import { printMlplaneSchema } from './graphql/schema';
-import { DataDirInUseError } from './infra/db/data-dir-lock';
 import { migrate } from './infra/db/migrator';
 import { logger } from './infra/logger';
-
-const USAGE = `usage: mlplane <command>
-
-  start         API server plus one supervised worker; embedded PostgreSQL when DATABASE_URL is unset
-  serve         API server only (production replicas)
-  worker        training worker only (production replicas; needs DATABASE_URL)
-  migrate       apply pending migrations and exit
-  apikey        create, list or revoke API keys (works with the server stopped; see mlplane apikey help)
-  emit-schema   write schema.graphql from the code
-`;
 
 /** A worker whose supervisor died exits within this, even with runs going (the reaper recovers them). */
 const ORPHANED_WORKER_EXIT_MS = 4_000;
@@ -77,8 +67,7 @@ async function runServer(config: Config, withWorker: boolean): Promise<void> {
   logger.info({ url: api.url, database: database.description }, `mlplane listening on ${api.url} (database: ${database.description})`);
 }
 
-async function main(argv: string[]): Promise<void> {
-  const command = argv[0];
+async function run(command: string, args: readonly string[]): Promise<void> {
   const config = loadConfig();
   switch (command) {
     case 'start':
@@ -98,24 +87,39 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'apikey':
-      return runApiKeyCommand(config, argv.slice(1));
+      return runApiKeyCommand(config, [...args]);
     case 'emit-schema':
       await fs.writeFile(schemaFile, await printMlplaneSchema());
       logger.info({ file: schemaFile }, 'schema written');
       return;
-    default:
-      process.stderr.write(USAGE);
-      process.exitCode = command === undefined || command === 'help' || command === '--help' ? 0 : 2;
+  }
+}
+
+/** Help and version go to stdout and exit 0; any error is one line on stderr and exit 1 (2 for a usage error). */
+async function main(argv: string[]): Promise<void> {
+  const parsed = parseCommand(argv);
+  switch (parsed.kind) {
+    case 'help':
+      process.stdout.write(usage(packageVersion));
+      return;
+    case 'version':
+      process.stdout.write(`${packageVersion}\n`);
+      return;
+    case 'error':
+      process.stderr.write(`mlplane: ${parsed.message}\n`);
+      process.exitCode = 2;
+      return;
+    case 'command':
+      try {
+        await run(parsed.name, parsed.args);
+      } catch (error) {
+        // The one line says what failed; the stack is logged only at LOG_LEVEL=debug.
+        logger.debug({ err: error }, 'command failed');
+        process.stderr.write(`mlplane ${parsed.name}: ${errorLine(error)}\n`);
+        process.exit(1);
+      }
   }
 }
 
 installProcessGuards(logger);
-main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof DataDirInUseError) {
-    logger.error({ dataDir: error.dataDir, owner: error.owner }, error.message);
-    process.stderr.write(`mlplane: ${error.message}\n`);
-    process.exit(1);
-  }
-  logger.fatal({ err: error }, error instanceof Error ? error.message : 'mlplane failed');
-  process.exit(1);
-});
+void main(process.argv.slice(2));

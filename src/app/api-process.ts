@@ -1,10 +1,8 @@
 import 'reflect-metadata';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { NonEmptyArray } from 'type-graphql';
 import type { Config } from '../config/config';
 import type { Clock } from '../domain/limits/token-bucket';
-import { projectRoot } from '../config/paths';
+import { dashboardDir as builtDashboardDir, packageVersion } from '../config/paths';
 import { ANONYMOUS_ACTOR } from '../domain/auth/principal';
 import { refusedMutationFields } from '../graphql/auth/audit-mutations';
 import type { Authenticator } from '../graphql/auth/authenticate';
@@ -54,6 +52,8 @@ export interface ApiProcessOptions {
   hostResolver?: HostResolver;
   /** The rate limiters' clock. @default Date.now */
   clock?: Clock;
+  /** The built dashboard served at `/`; null: none. @default web/dist */
+  dashboardDir?: string | null;
 }
 
 /** The transports' authenticator: API keys, or the open principal when MLPLANE_AUTH=disabled (loopback only). */
@@ -83,7 +83,7 @@ async function followRevocations(pubSub: PgPubSub, apiKeys: ApiKeyService, logge
   }
 }
 
-export const packageVersion: string = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')).version;
+export { packageVersion };
 
 /**
  * The one composition root of an API process: database, event bus, services, monitors, schema and
@@ -155,6 +155,7 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
     ),
     socketCaps: config.limits,
     clock: options.clock,
+    dashboardDir: options.dashboardDir === undefined ? builtDashboardDir : (options.dashboardDir ?? undefined),
   });
   services.driftMonitor.start();
   // Alert webhooks are sent from API processes; deliveries are claimed row by row, so several can run.

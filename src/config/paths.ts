@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** The repository root, found from this file whether it runs from `src/` (ts-jest) or `dist/src/` (compiled). */
@@ -15,3 +15,7 @@ function findProjectRoot(start: string): string {
 export const projectRoot = findProjectRoot(__dirname);
 export const migrationsDir = path.join(projectRoot, 'prisma', 'migrations');
 export const schemaFile = path.join(projectRoot, 'schema.graphql');
+/** Where `npm run build:web` puts the dashboard that the API serves at `/`. */
+export const dashboardDir = path.join(projectRoot, 'web', 'dist');
+/** mlplane's version, from package.json. */
+export const packageVersion: string = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')).version;

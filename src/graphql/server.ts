@@ -22,6 +22,7 @@ import { createErrorFormatting } from './plugins/error-scope.plugin';
 import { requestLoggingPlugin } from './plugins/request-logging.plugin';
 import { armorProtection, DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits';
 import { attachGraphQLWs } from './ws-server';
+import { dashboardRouter } from './dashboard';
 
 /** Where GraphQL lives, for HTTP, graphql-ws and the GraphiQL page alike. */
 export const GRAPHQL_PATH = '/graphql';
@@ -73,6 +74,8 @@ export interface ApiServerOptions {
   socketCaps?: SocketCapSettings;
   /** Clock of the `/readyz` cache. @default Date.now */
   clock?: () => number;
+  /** The built web dashboard served at `/`; omitted: no dashboard. */
+  dashboardDir?: string;
 }
 
 /** How long `/readyz` reuses a readiness result: a burst of probes costs one check. */
@@ -206,6 +209,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const report = draining ? { ready: false, reason: 'shutting down' } : await readiness();
     res.status(report.ready ? 200 : 503).json(report);
   });
+
+  if (options.dashboardDir) app.use(dashboardRouter(options.dashboardDir));
 
   app.get(GRAPHQL_PATH, (req, res, next) => {
     if (!wantsHtml(req)) return next();

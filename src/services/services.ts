@@ -13,6 +13,7 @@ import { ModelService } from './models/model.service';
 import { OptimizationService } from './optimization/optimization.service';
 import { PerformanceService } from './predictions/performance.service';
 import { PredictionService } from './predictions/prediction.service';
+import { TrafficService } from './predictions/traffic.service';
 import { DriftMonitor } from './monitoring/drift-monitor';
 import { ActiveRunQuota } from './runs/active-run-quota';
 import { RunStore } from './runs/run-store';
@@ -29,6 +30,7 @@ export interface DomainServices {
   deployments: DeploymentService;
   predictions: PredictionService;
   performance: PerformanceService;
+  traffic: TrafficService;
   optimization: OptimizationService;
   alerts: AlertService;
   servingAlerts: ServingAlertMonitor;
@@ -77,6 +79,7 @@ export function createDomainServices({ prisma: client, events, queue, config, ho
     deployments,
     predictions,
     performance,
+    traffic: new TrafficService(prisma),
     optimization: new OptimizationService(prisma, events, queue, runStore, models, { maxTrialEpochs: config.limits.maxStudyTrialEpochs, runs: runQuota }),
     alerts,
     servingAlerts: new ServingAlertMonitor(prisma, alerts, performance),

@@ -26,6 +26,8 @@ export interface TestServerOptions {
   hostResolver?: HostResolver;
   /** The rate limiters' clock (tests move it by hand to refill buckets). */
   clock?: Clock;
+  /** Serves the built web dashboard (web/dist) at `/`. */
+  dashboardDir?: string;
 }
 
 export interface TestServer {
@@ -73,6 +75,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     prismaPoolSize: 4,
     hostResolver: options.hostResolver,
     clock: options.clock,
+    dashboardDir: options.dashboardDir ?? null,
   });
   const createKey = async (name: string, role: Role, deployments?: string[]) =>
     (await api.services.apiKeys.createKey({ name, role, deployments })).token;

@@ -15,6 +15,7 @@ import {
   DeploymentEvent,
   DeploymentEventConnection,
   DeploymentPerformance,
+  TrafficBucket,
 } from './deployment.type';
 import { Allow } from '../auth/access';
 
@@ -122,6 +123,19 @@ export class DeploymentResolver {
       baselineSplit: result.baseline?.split ?? null,
       windows: result.windows.map((w) => ({ count: w.count, from: w.from, to: w.to, comparison: w.comparison, metrics: { ...w.evaluation } })),
     };
+  }
+
+  @Allow('VIEWER')
+  @FieldResolver(() => [TrafficBucket], {
+    description: 'Prediction rate and latency: buckets of `bucketSeconds` over the last `minutes` (at most 7 days and 2,000 buckets), oldest first; empty buckets are left out.',
+  })
+  async traffic(
+    @Root() deployment: DeploymentRow,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('minutes', () => Int, { defaultValue: 60 }) minutes: number,
+    @Arg('bucketSeconds', () => Int, { defaultValue: 60 }) bucketSeconds: number,
+  ): Promise<TrafficBucket[]> {
+    return ctx.services.traffic.traffic(deployment.id, { minutes, bucketSeconds });
   }
 
   @Allow('VIEWER')

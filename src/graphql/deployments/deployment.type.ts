@@ -73,6 +73,15 @@ export class PerformanceWindow {
   @Field(() => GraphQLJSONObject, { description: 'Every metric of the window, as evaluations store them.' }) metrics!: Record<string, unknown>;
 }
 
+@ObjectType({ description: "Predictions of one time bucket of a deployment's log." })
+export class TrafficBucket {
+  @Field({ description: 'Start of the bucket.' }) start!: Date;
+  @Field(() => Int, { description: 'Logged predictions (instances) in the bucket.' }) predictions!: number;
+  @Field(() => Int, { description: 'Distinct requests (request keys) in the bucket.' }) requests!: number;
+  @Field(() => Float, { description: 'Median logged latency (ms) of the predictions.' }) latencyP50Ms!: number;
+  @Field(() => Float, { description: '99th percentile of the logged latency (ms).' }) latencyP99Ms!: number;
+}
+
 @ObjectType({ description: 'How a served version performs on predictions whose actuals were recorded.' })
 export class DeploymentPerformance {
   @Field(() => ID) modelVersionId!: string;

@@ -51,6 +51,12 @@ registerEnumType(EvaluationSplitEnum, {
   description: 'TEST: the held-out split of the training run; ALL: every row of the dataset version.',
 });
 
+@ObjectType({ description: 'Points of a ROC curve in decreasing score order, from (0, 0) to (1, 1).' })
+export class RocCurve {
+  @Field(() => [Float]) falsePositiveRate!: number[];
+  @Field(() => [Float]) truePositiveRate!: number[];
+}
+
 @ObjectType({ description: 'Precision, recall and F1 (zero division counts as 0).' })
 export class ClassificationScores {
   @Field(() => Float) precision!: number;
@@ -84,6 +90,8 @@ export class Evaluation {
   @Field(() => Float, { nullable: true, description: 'Binary.' }) recall!: number | null;
   @Field(() => Float, { nullable: true, description: 'Binary.' }) f1!: number | null;
   @Field(() => Float, { nullable: true, description: 'Binary; null when the rows hold a single class.' }) rocAuc!: number | null;
+  @Field(() => RocCurve, { nullable: true, description: 'Binary: the ROC curve (at most 201 of its points, for drawing); null with a single class or for evaluations stored before mlplane kept it.' })
+  rocCurve!: RocCurve | null;
   @Field(() => Float, { nullable: true, description: 'Classification: mean negative log-likelihood of the true class.' }) logLoss!: number | null;
   @Field(() => Float, { nullable: true, description: 'Binary: P(positive) at or above it predicts positive.' }) threshold!: number | null;
   @Field(() => [[Int]], { nullable: true, description: 'Classification: rows are true classes, columns predicted ones, in the order of `classes`.' })

@@ -13,6 +13,15 @@ registerEnumType(DriftMethodEnum, {
   description: 'KOLMOGOROV_SMIRNOV and CHI_SQUARED drift at p-value < threshold; WASSERSTEIN_NORMED and JENSEN_SHANNON at distance >= threshold.',
 });
 
+@ObjectType({ description: 'The reference and window distributions of one column, binned alike, as shares of each side\'s non-missing values.' })
+export class DriftDistribution {
+  @Field(() => [Float], { nullable: true, description: 'Numeric: bin edges (bins + 1; the last bin includes its right edge).' }) edges!: number[] | null;
+  @Field(() => [String], { nullable: true, description: 'Categorical: the 20 most frequent categories of both sides.' }) categories!: string[] | null;
+  @Field(() => [Float], { description: 'Share of the reference per bin or category.' }) reference!: number[];
+  @Field(() => [Float], { description: 'Share of the window per bin or category.' }) current!: number[];
+  @Field(() => [Float], { nullable: true, description: 'Categorical: shares of the categories left out, reference then window.' }) otherShare!: number[] | null;
+}
+
 @ObjectType({ description: 'One column of a window tested against the training reference.' })
 export class FeatureDrift {
   @Field({ description: 'The feature name, or "prediction" for the model output.' }) feature!: string;
@@ -30,6 +39,8 @@ export class FeatureDrift {
   @Field(() => Int, { description: 'Non-missing reference values.' }) referenceCount!: number;
   @Field(() => Int, { description: 'Non-missing window values.' }) currentCount!: number;
   @Field(() => String, { nullable: true }) note!: string | null;
+  @Field(() => DriftDistribution, { nullable: true, description: 'Reference and window distributions side by side (20 equal-width bins over both samples, or the top 20 categories); null when untested or for reports made before mlplane stored them.' })
+  distribution!: DriftDistribution | null;
 }
 
 @ObjectType({ description: "A window of a deployment's predictions (stable version) tested against the version's training reference sample." })

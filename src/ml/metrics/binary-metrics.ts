@@ -7,7 +7,7 @@ import { ValidationError } from '../../domain/errors';
 import { precisionRecallF1 } from './classification-scores';
 import { binaryLogLoss } from './log-loss';
 import { requireClassIndices, requireFinite, requireSameLength } from './metric-inputs';
-import { rocAuc } from './roc-auc';
+import { rocCurve, rocCurveArea, thinRocCurve } from './roc-auc';
 
 /** The default decision threshold on P(class 1). */
 export const DEFAULT_THRESHOLD = 0.5;
@@ -23,6 +23,8 @@ export interface BinaryEvaluation {
   f1: number;
   /** `null` when the samples hold a single class (scikit-learn: NaN and a warning). */
   rocAuc: number | null;
+  /** The ROC curve thinned to at most 201 points for drawing; null with a single class (absent from evaluations stored before it). */
+  rocCurve?: { falsePositiveRate: number[]; truePositiveRate: number[] } | null;
   logLoss: number;
   /** `[[tn, fp], [fn, tp]]`: rows are true classes 0 and 1, columns predicted ones, as scikit-learn. */
   confusionMatrix: number[][];
@@ -71,6 +73,7 @@ export function evaluateBinary(
   const logLoss = binaryLogLoss(yTrue, positiveProbabilities);
   const confusionMatrix = binaryConfusionMatrix(yTrue, positiveProbabilities, threshold);
   const [[trueNegatives, falsePositives], [falseNegatives, truePositives]] = confusionMatrix;
+  const curve = rocCurve(yTrue, positiveProbabilities);
   const scores = precisionRecallF1(truePositives, truePositives + falsePositives, truePositives + falseNegatives);
   return {
     task: 'BINARY_CLASSIFICATION',
@@ -78,7 +81,8 @@ export function evaluateBinary(
     threshold,
     accuracy: (truePositives + trueNegatives) / yTrue.length,
     ...scores,
-    rocAuc: rocAuc(yTrue, positiveProbabilities),
+    rocAuc: curve === null ? null : rocCurveArea(curve),
+    rocCurve: curve === null ? null : thinRocCurve(curve),
     logLoss,
     confusionMatrix,
   };

@@ -55,11 +55,29 @@ export function rocCurve(yTrue: ArrayLike<number>, scores: ArrayLike<number>): R
  */
 export function rocAuc(yTrue: ArrayLike<number>, scores: ArrayLike<number>): number | null {
   const curve = rocCurve(yTrue, scores);
-  if (curve === null) return null;
+  return curve === null ? null : rocCurveArea(curve);
+}
+
+/** Area under a ROC curve by the trapezoid rule. */
+export function rocCurveArea(curve: RocCurve): number {
   const { falsePositiveRate: x, truePositiveRate: y } = curve;
   let area = 0;
   for (let k = 1; k < x.length; k++) {
     area += ((x[k] - x[k - 1]) * (y[k] + y[k - 1])) / 2;
   }
   return area;
+}
+
+/** Most points a stored ROC curve keeps (see {@link thinRocCurve}). */
+export const MAX_STORED_ROC_POINTS = 201;
+
+/**
+ * At most `maxPoints` points of a curve, for drawing: the first and last, and evenly spaced ones
+ * between (by index). Thinning only drops points: every kept point lies on the full curve.
+ */
+export function thinRocCurve(curve: RocCurve, maxPoints = MAX_STORED_ROC_POINTS): { falsePositiveRate: number[]; truePositiveRate: number[] } {
+  const n = curve.falsePositiveRate.length;
+  if (n <= maxPoints) return { falsePositiveRate: curve.falsePositiveRate, truePositiveRate: curve.truePositiveRate };
+  const picks = Array.from({ length: maxPoints }, (_, k) => Math.round((k * (n - 1)) / (maxPoints - 1)));
+  return { falsePositiveRate: picks.map((i) => curve.falsePositiveRate[i]), truePositiveRate: picks.map((i) => curve.truePositiveRate[i]) };
 }

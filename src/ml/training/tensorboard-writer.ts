@@ -16,20 +16,47 @@ function writeSplit(writer: SummaryWriter, split: SplitMetrics, step: number): v
   }
 }
 
-/** Keras' layout: `<runDir>/train` and `<runDir>/validation`, so TensorBoard overlays the two. */
+/**
+ * Runs `fn` with the native backend active. The summary writer's ops run in libtensorflow and take
+ * their string and scalar inputs from the active backend, so a run training on `cpu` switches to
+ * `tensorflow` for the write and back. Switching to an already registered backend is synchronous,
+ * and `fn` has no await: nothing else runs on the engine in between.
+ */
+function onNativeBackend<T>(tfNode: TfNode, fn: () => T): T {
+  const previous = tfNode.getBackend();
+  if (previous === 'tensorflow') return fn();
+  void tfNode.setBackend('tensorflow');
+  if (tfNode.getBackend() !== 'tensorflow') throw new Error(`cannot switch to the tensorflow backend to write TensorBoard files (active: ${tfNode.getBackend()})`);
+  try {
+    return fn();
+  } finally {
+    void tfNode.setBackend(previous);
+  }
+}
+
+/**
+ * Keras' layout: `<runDir>/train` and `<runDir>/validation`, so TensorBoard overlays the two. Written
+ * by libtensorflow's summary writer whichever backend the run trains on (see {@link onNativeBackend}).
+ */
 export function createTensorboardWriter(tfNode: TfNode, runDir: string): EpochSummaryWriter {
-  const train = tfNode.node.summaryFileWriter(path.join(runDir, 'train'));
-  const validation = tfNode.node.summaryFileWriter(path.join(runDir, 'validation'));
+  const [train, validation] = onNativeBackend(tfNode, () => [
+    tfNode.node.summaryFileWriter(path.join(runDir, 'train')),
+    tfNode.node.summaryFileWriter(path.join(runDir, 'validation')),
+  ]);
   return {
     write(metrics) {
-      writeSplit(train, metrics.train, metrics.epoch);
-      if (metrics.validation) writeSplit(validation, metrics.validation, metrics.epoch);
-      train.flush();
-      validation.flush();
+      onNativeBackend(tfNode, () => {
+        writeSplit(train, metrics.train, metrics.epoch);
+        if (metrics.validation) writeSplit(validation, metrics.validation, metrics.epoch);
+        train.flush();
+        validation.flush();
+      });
     },
     close() {
-      train.flush();
-      validation.flush();
+      onNativeBackend(tfNode, () => {
+        train.flush();
+        validation.flush();
+      });
     },
   };
 }

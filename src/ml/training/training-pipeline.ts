@@ -27,9 +27,12 @@ export interface TrainingPipelineInput {
   hyperparameters: TrainingRunHyperparameters;
   onEpochEnd?: (metrics: EpochMetrics) => Promise<void>;
   shouldStop?: () => boolean;
-  /** With the native backend, TensorBoard event files are written here. */
+  /** TensorBoard event files are written here (by libtensorflow, whichever backend trains). */
   tensorboardDir?: string;
 }
+
+/** Where a run's TensorBoard files went, or why none were written; null when none were asked for. */
+export type TensorboardOutcome = { written: true; dir: string } | { written: false; reason: string } | null;
 
 /** Where a run trained: what a reader needs to reproduce it. */
 export interface TrainingEnvironment {
@@ -57,6 +60,7 @@ export interface TrainedModel {
   /** The trained model; the caller disposes it. */
   model: ReturnType<typeof buildModel>;
   tf: Tf;
+  tensorboard: TensorboardOutcome;
 }
 
 /** Class index per row, to stratify classification splits. */
@@ -122,8 +126,12 @@ export async function runTrainingPipeline(input: TrainingPipelineInput): Promise
   });
   const environment = environmentOf(backend);
   const native = tfNode();
-  const tensorboard: EpochSummaryWriter | undefined =
-    input.tensorboardDir && native && backend.backend === 'tensorflow' ? createTensorboardWriter(native, input.tensorboardDir) : undefined;
+  const tensorboard: EpochSummaryWriter | undefined = input.tensorboardDir && native ? createTensorboardWriter(native, input.tensorboardDir) : undefined;
+  const tensorboardOutcome: TensorboardOutcome = !input.tensorboardDir
+    ? null
+    : tensorboard
+      ? { written: true, dir: input.tensorboardDir }
+      : { written: false, reason: 'the native TensorFlow backend (tfjs-node) is not installed: its summary writer writes the event files' };
 
   const model = build();
   const classWeights = preprocessing.label.kind === 'CLASSES' ? classWeightVector(hp, preprocessing.label.classes) : undefined;
@@ -158,6 +166,7 @@ export async function runTrainingPipeline(input: TrainingPipelineInput): Promise
       testRows: split.test,
       model,
       tf,
+      tensorboard: tensorboardOutcome,
     };
   } catch (error) {
     model.dispose();

@@ -13,6 +13,7 @@
 import { ValidationError } from '../../domain/errors';
 import type { DriftMonitoringSettings } from '../../domain/deployments/drift-monitoring';
 import { datasetDrift, testFeatureDrift, type DriftMethod, type FeatureSample } from '../../ml/drift/feature-drift';
+import { driftDistribution, type DriftDistribution } from '../../ml/drift/drift-distribution';
 import type { FeatureSpec, PreprocessingSpec } from '../../ml/preprocessing';
 import type { PredictionOutput } from '../../ml/serving/prediction-request';
 import { CategoricalColumn } from '../../ml/serving/prediction-vector';
@@ -41,6 +42,8 @@ export interface FeatureDriftEntry {
   referenceCount: number;
   currentCount: number;
   note: string | null;
+  /** The reference and window distributions, binned alike (absent from reports stored before it existed). */
+  distribution?: DriftDistribution | null;
 }
 
 /** The columns one version is tested on, reference side. */
@@ -143,6 +146,7 @@ export function testColumn(reference: FeatureSample, current: FeatureSample, set
       referenceCount: result.referenceCount,
       currentCount: result.currentCount,
       note: null,
+      distribution: driftDistribution(reference, current),
     };
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
@@ -160,6 +164,7 @@ export function testColumn(reference: FeatureSample, current: FeatureSample, set
       referenceCount: 0,
       currentCount: 0,
       note: error.message,
+      distribution: null,
     };
   }
 }

@@ -78,6 +78,7 @@ export function createTrainingJob(deps: TrainingJobDependencies): ExecuteRun {
         testMetrics: testEvaluation?.metrics ?? null,
         // Where the run's time went: reading the data, the pipeline (of which training), feature importance.
         timingsMs: { load: loadMs, pipeline: pipelineMs, training: Math.round(summary.durationMs), importance: 0 },
+        tensorboard: trained.tensorboard,
       };
       const outOfMemory = memory.failure();
       if (outOfMemory) throw outOfMemory;

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Pool } from 'pg';
@@ -125,6 +125,32 @@ describe('training runs on a worker', () => {
       expect(existsSync(dir)).toBe(true);
       expect(readdirSync(dir).some((file) => file.startsWith('events.out.tfevents'))).toBe(true);
     }
+  }, 180_000);
+
+  it('writes the same TensorBoard event files on the cpu backend as on tensorflow, and says so in the summary', async () => {
+    const csv = fixtureCsv('breast_cancer');
+    const { version } = await services.datasets.createDataset({ name: 'bc-tensorboard', csv, labelColumn: 'benign' });
+    const model = await services.models.createModel({ name: 'bc-tensorboard-model', datasetId: version.datasetId, layers: [{ units: 10, activation: 'relu' }] });
+    const tagsOf = (runId: string, split: string): string[] => {
+      const dir = path.join(tensorboardDir, runId, split);
+      const files = readdirSync(dir).filter((file) => file.startsWith('events.out.tfevents'));
+      expect(files.length).toBeGreaterThan(0);
+      const bytes = files.map((file) => readFileSync(path.join(dir, file)).toString('latin1')).join('');
+      return [...bytes.matchAll(/epoch_[a-z_]+/g)].map((match) => match[0]).sort();
+    };
+    const tags: Record<string, string[][]> = {};
+    for (const backend of ['CPU', 'TENSORFLOW']) {
+      const started = await services.training.startTrainingRun({ modelId: model.id, datasetVersionId: version.id, hyperparameters: { epochs: 3, batchSize: 32, seed: 3, backend } }, 'test');
+      const run = await finished(started.id);
+      expect(run.status).toBe('SUCCEEDED');
+      expect(run.backend).toBe(backend.toLowerCase());
+      expect((run.summary as { tensorboard: unknown }).tensorboard).toEqual({ written: true, dir: path.join(tensorboardDir, run.id) });
+      tags[backend] = ['train', 'validation'].map((split) => tagsOf(run.id, split));
+    }
+    // One scalar per metric and epoch, under the same tags, in both splits.
+    expect(tags.CPU).toEqual(tags.TENSORFLOW);
+    expect(tags.CPU[0].filter((tag) => tag === 'epoch_loss')).toHaveLength(3);
+    expect(tags.CPU[1].filter((tag) => tag === 'epoch_loss')).toHaveLength(3);
   }, 180_000);
 
   it('cancels a running run within 2 s and registers no version', async () => {

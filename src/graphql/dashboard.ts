@@ -1,0 +1,33 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import express, { type Router } from 'express';
+
+const NOT_BUILT_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>mlplane</title></head>
+<body style="font-family: system-ui, sans-serif; margin: 2rem">
+<h1>mlplane</h1>
+<p>The dashboard is not built. Run <code>npm run build:web</code> (npm install does it), then reload.</p>
+<p>GraphiQL: <a href="/graphql">/graphql</a></p>
+</body></html>`;
+
+/**
+ * The web dashboard: the files Vite built into `dir` (web/dist), at `/`. The app routes by the URL
+ * hash, so only `/` and its assets are served. Hashed assets are cached for a year, the page itself
+ * is revalidated. When `dir` holds no build, `/` says how to build it.
+ */
+export function dashboardRouter(dir: string): Router {
+  const router = express.Router();
+  const index = path.join(dir, 'index.html');
+  router.get('/', (_req, res, next) => {
+    if (existsSync(index)) return next();
+    res.type('html').send(NOT_BUILT_PAGE);
+  });
+  router.use(
+    express.static(dir, {
+      index: 'index.html',
+      setHeaders: (res, file) => {
+        res.setHeader('Cache-Control', file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      },
+    }),
+  );
+  return router;
+}

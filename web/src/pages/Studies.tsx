@@ -1,0 +1,111 @@
+import { useMemo } from 'react';
+import { Chart, type ChartOption } from '../Chart';
+import { fmt, short, when } from '../format';
+import { useQuery, useSubscription } from '../hooks';
+import { Card, KeyValues, Link, Loading, Status, Table } from '../ui';
+
+export function StudiesPage() {
+  const { data, error, loading, reload } = useQuery<{ runs: { edges: { node: { id: string; status: string; createdAt: string; model: { name: string } } }[] } }>(
+    '{ runs(first: 50, filter: { kind: OPTIMIZATION }) { edges { node { id status createdAt model { name } } } } }',
+  );
+  useSubscription('subscription { runUpdated(filter: { kind: OPTIMIZATION }) { id } }', {}, reload);
+  if (!data) return <Loading error={error} loading={loading} />;
+  return (
+    <Card title="Studies">
+      {data.runs.edges.length === 0 ? (
+        <p className="muted">No optimization studies yet (startOptimization).</p>
+      ) : (
+        <Table
+          head={['study', 'model', 'status', 'created']}
+          rows={data.runs.edges.map(({ node: s }) => [<Link to={`/studies/${s.id}`}>{short(s.id)}</Link>, s.model.name, <Status value={s.status} />, when(s.createdAt)])}
+        />
+      )}
+    </Card>
+  );
+}
+
+interface StudyDetail {
+  id: string;
+  status: string;
+  strategy: string;
+  maxTrials: number;
+  parallelism: number;
+  seed: number;
+  createdAt: string;
+  finishedAt: string | null;
+  objective: { metric: string; direction: string };
+  trials: { number: number; state: string; value: number | null; params: Record<string, unknown>; pruneReason: string | null; runId: string }[];
+  leaderboard: { rank: number; trialNumber: number; value: number; params: Record<string, unknown>; trialRunId: string }[];
+  bestModelVersion: { id: string; version: number } | null;
+}
+
+const STUDY_QUERY = `query Study($id: ID!) { study(id: $id) {
+  id status strategy maxTrials parallelism seed createdAt finishedAt objective { metric direction }
+  trials { number state value params pruneReason runId }
+  leaderboard { rank trialNumber value params trialRunId }
+  bestModelVersion { id version }
+} }`;
+
+function objectiveOption(study: StudyDetail): ChartOption {
+  const done = study.trials.filter((t) => t.value !== null).sort((a, b) => a.number - b.number);
+  const better = (a: number, b: number) => (study.objective.direction === 'MINIMIZE' ? Math.min(a, b) : Math.max(a, b));
+  let best: number | undefined;
+  const bestSoFar = done.map((t) => {
+    best = best === undefined ? t.value! : better(best, t.value!);
+    return [t.number, best];
+  });
+  return {
+    tooltip: { trigger: 'item' },
+    legend: { top: 0 },
+    grid: { left: 56, right: 16, top: 36, bottom: 36 },
+    xAxis: { type: 'value', name: 'trial', nameLocation: 'middle', nameGap: 24, minInterval: 1 },
+    yAxis: { type: 'value', name: study.objective.metric, scale: true },
+    series: [
+      { type: 'scatter', name: 'trial objective', data: done.map((t) => [t.number, t.value]) },
+      { type: 'line', name: 'best so far', step: 'end', showSymbol: false, data: bestSoFar },
+    ],
+  };
+}
+
+export function StudyPage({ id }: { id: string }) {
+  const { data, error, loading, reload } = useQuery<{ study: StudyDetail | null }>(STUDY_QUERY, { id });
+  const live = data?.study && !['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(data.study.status);
+  useSubscription('subscription Progress($id: ID!) { studyProgress(studyId: $id) { type trialNumber } }', { id }, reload, { skip: !live });
+  const option = useMemo(() => (data?.study ? objectiveOption(data.study) : null), [data]);
+  if (!data) return <Loading error={error} loading={loading} />;
+  const s = data.study;
+  if (!s) return <p className="error">Study {id} not found.</p>;
+  return (
+    <>
+      <Card title={<>Study {short(s.id)} <Status value={s.status} /></>}>
+        <KeyValues
+          rows={[
+            ['objective', `${s.objective.direction.toLowerCase()} ${s.objective.metric}`],
+            ['strategy', s.strategy],
+            ['trials', `${s.trials.length} of ${s.maxTrials}, ${s.parallelism} at once`],
+            ['seed', s.seed],
+            ['created', when(s.createdAt)],
+            ['finished', when(s.finishedAt)],
+            ['best version', s.bestModelVersion ? <Link to={`/versions/${s.bestModelVersion.id}`}>v{s.bestModelVersion.version}</Link> : '–'],
+          ]}
+        />
+      </Card>
+      <div className="grid">
+        <Card title="Objective by trial">{option && <Chart option={option} testId="study-objective" label="objective by trial" />}</Card>
+        <Card title="Leaderboard">
+          <Table
+            testId="leaderboard"
+            head={['rank', 'trial', s.objective.metric, 'params']}
+            rows={s.leaderboard.slice(0, 20).map((l) => [l.rank, <Link to={`/runs/${l.trialRunId}`}>#{l.trialNumber}</Link>, fmt(l.value), <code className="small">{JSON.stringify(l.params)}</code>])}
+          />
+        </Card>
+      </div>
+      <Card title="Trials">
+        <Table
+          head={['trial', 'state', 'value', 'params', 'pruned because']}
+          rows={s.trials.map((t) => [<Link to={`/runs/${t.runId}`}>#{t.number}</Link>, <Status value={t.state} />, fmt(t.value), <code className="small">{JSON.stringify(t.params)}</code>, t.pruneReason ?? ''])}
+        />
+      </Card>
+    </>
+  );
+}
