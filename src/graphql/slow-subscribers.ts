@@ -8,58 +8,41 @@ export const SLOW_SUBSCRIBER_CLOSE_CODE = 1008;
 const CHECK_INTERVAL_MS = 500;
 
 export interface SlowSubscriberGuardOptions {
-  /** A socket whose oldest unflushed message is older than this is cut. */
+  /** A socket that has had bytes queued in the server (the kernel's buffer being full) for this long is cut. */
   maxStallMs: number;
-  /** A socket with more than this many bytes queued in user space is cut at once. */
+  /** A socket with more than this many bytes queued in the server is cut at once. */
   maxBufferedBytes: number;
   logger: Logger;
-}
-
-interface Tracked {
-  /** Start times of the sends not yet flushed to the kernel, oldest first. */
-  pending: number[];
 }
 
 /**
  * Keeps a client that stops reading from growing the server's memory. graphql-ws awaits each send
  * of a subscription before taking its next event, so a stalled socket holds one message per
  * operation in `ws` and at most 1024 events per subscription in the event bus (older ones dropped);
- * this guard bounds how long that lasts: a socket whose oldest unflushed send is older than
- * `maxStallMs`, or whose `bufferedAmount` passes `maxBufferedBytes`, is closed with
- * {@link SLOW_SUBSCRIBER_CLOSE_CODE} and terminated, which ends its subscriptions and frees their queues.
+ * this guard bounds how long that lasts. A socket whose `bufferedAmount` (bytes the kernel would
+ * not take yet) has stayed above zero for `maxStallMs`, as seen by checks every 500 ms, or has passed
+ * `maxBufferedBytes`, is closed with {@link SLOW_SUBSCRIBER_CLOSE_CODE} and terminated, which ends its
+ * subscriptions and frees their queues. Observing the queue (not timing sends) keeps a busy server's
+ * own delays from being blamed on its clients.
  * @returns a function that stops the guard.
  */
 export function guardSlowSubscribers(wss: WebSocketServer, options: SlowSubscriberGuardOptions): () => void {
-  const tracked = new WeakMap<WebSocket, Tracked>();
-  wss.on('connection', (socket: WebSocket) => {
-    const state: Tracked = { pending: [] };
-    tracked.set(socket, state);
-    const send = socket.send.bind(socket) as (data: unknown, cb?: (error?: Error) => void) => void;
-    // graphql-ws sends through `socket.send(data, callback)`: time each send until it is flushed.
-    socket.send = ((data: unknown, ...rest: unknown[]) => {
-      const callback = rest.find((arg): arg is (error?: Error) => void => typeof arg === 'function');
-      const startedAt = Date.now();
-      state.pending.push(startedAt);
-      send(data, (error?: Error) => {
-        const index = state.pending.indexOf(startedAt);
-        if (index >= 0) state.pending.splice(index, 1);
-        callback?.(error);
-      });
-    }) as WebSocket['send'];
-  });
-  const cut = (socket: WebSocket, why: Record<string, number>) => {
-    options.logger.warn(why, 'graphql-ws client stopped reading; closing its socket');
-    socket.close(SLOW_SUBSCRIBER_CLOSE_CODE, 'client too slow: stopped reading');
-    socket.terminate();
-  };
+  const stalledSince = new WeakMap<WebSocket, number>();
   const timer = setInterval(() => {
     const now = Date.now();
     for (const socket of wss.clients) {
-      const state = tracked.get(socket);
-      if (!state || socket.readyState !== socket.OPEN) continue;
-      const stalledMs = state.pending.length > 0 ? now - state.pending[0] : 0;
-      if (stalledMs > options.maxStallMs || socket.bufferedAmount > options.maxBufferedBytes) {
-        cut(socket, { stalledMs, bufferedBytes: socket.bufferedAmount });
+      if (socket.readyState !== socket.OPEN) continue;
+      const buffered = socket.bufferedAmount;
+      if (buffered === 0) {
+        stalledSince.delete(socket);
+        continue;
+      }
+      const since = stalledSince.get(socket) ?? now;
+      stalledSince.set(socket, since);
+      if (now - since >= options.maxStallMs || buffered > options.maxBufferedBytes) {
+        options.logger.warn({ stalledMs: now - since, bufferedBytes: buffered }, 'graphql-ws client stopped reading; closing its socket');
+        socket.close(SLOW_SUBSCRIBER_CLOSE_CODE, 'client too slow: stopped reading');
+        socket.terminate();
       }
     }
   }, CHECK_INTERVAL_MS);

@@ -43,7 +43,10 @@ class FloodProbe {
 describe('graphql-ws under many and slow subscribers', () => {
   let db: TestDatabase;
   let prisma: PrismaClient;
+  /** Default settings (10 s stall limit): the fan-out. */
   let server: TestServer;
+  /** A short stall limit and the flood probe: the slow subscriber. */
+  let strict: TestServer;
   let worker: TestChild | undefined;
   const clients: Client[] = [];
 
@@ -52,7 +55,8 @@ describe('graphql-ws under many and slow subscribers', () => {
     prisma = createPrismaClient(db.url, 2);
     // The worker starts (compiling its TypeScript) while the server does.
     worker = startTestChild('run-worker-child.ts', { DATABASE_URL: db.url, WORKER_ID: 'fanout', EPOCHS: String(EPOCHS), EPOCH_MS: '200', STALE_MS: '60000' });
-    server = await startTestServer({ databaseUrl: db.url, extraResolvers: [FloodProbe], env: { MLPLANE_WS_SLOW_SUBSCRIBER_SECONDS: String(STALL_SECONDS) } });
+    server = await startTestServer({ databaseUrl: db.url });
+    strict = await startTestServer({ databaseUrl: db.url, extraResolvers: [FloodProbe], env: { MLPLANE_WS_SLOW_SUBSCRIBER_SECONDS: String(STALL_SECONDS) } });
     await worker.waitForOutput(/^ready$/m, 90_000);
   }, 120_000);
 
@@ -60,6 +64,7 @@ describe('graphql-ws under many and slow subscribers', () => {
     await Promise.allSettled(clients.map((client) => client.dispose()));
     worker?.kill();
     await server.close();
+    await strict.close();
     await prisma.$disconnect();
     await db.drop();
   });
@@ -67,6 +72,7 @@ describe('graphql-ws under many and slow subscribers', () => {
   it(`${SUBSCRIBERS} subscribers on one run each receive every epoch, in order, and the end`, async () => {
     const parents = await createRunParents(prisma);
     const runId = await createQueuedRun(prisma, parents);
+    const startedAt = Date.now();
     const received = Array.from({ length: SUBSCRIBERS }, () => ({ epochs: [] as number[], statuses: [] as string[], errors: [] as unknown[], done: false }));
     for (let i = 0; i < SUBSCRIBERS; i++) {
       const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
@@ -89,23 +95,34 @@ describe('graphql-ws under many and slow subscribers', () => {
         },
       );
     }
-    // Every subscriber listens before the run starts: all epochs arrive live.
-    await waitFor(() => server.pubSub.subscriberCount('runEpoch', runId) === SUBSCRIBERS, 60_000, 50);
+    // Every subscriber listens before the run starts (its stream has sent the QUEUED status): all epochs arrive live.
+    await waitFor(
+      () => {
+        const failed = received.find((r) => r.errors.length > 0 || r.done);
+        if (failed) throw new Error(`a subscription ended before the run started: ${JSON.stringify(failed.errors)}`);
+        return received.every((r) => r.statuses.length > 0);
+      },
+      150_000,
+      50,
+    );
+    expect(server.pubSub.subscriberCount('runEpoch', runId)).toBe(SUBSCRIBERS);
+    const subscribedAt = Date.now();
 
     const queue = new JobQueue({ connectionString: db.url });
     await queue.start();
     await queue.enqueueRun(RUN_QUEUES.TRAINING, runId);
     await queue.stop({ graceful: false });
 
-    await waitFor(() => received.every((r) => r.done), 90_000, 50);
+    await waitFor(() => received.every((r) => r.done), 150_000, 50);
     const expected = Array.from({ length: EPOCHS }, (_, i) => i + 1);
     const wrong = received.filter((r) => r.errors.length > 0 || JSON.stringify(r.epochs) !== JSON.stringify(expected) || r.statuses[r.statuses.length - 1] !== 'SUCCEEDED');
     expect(wrong.slice(0, 3)).toEqual([]);
+    process.stdout.write(`${SUBSCRIBERS} subscribers: all listening after ${subscribedAt - startedAt} ms; run of ${EPOCHS} epochs delivered to all ${Date.now() - subscribedAt} ms later\n`);
     expect(worker!.fatalLines()).toEqual([]);
-  }, 180_000);
+  }, 330_000);
 
   it('closes the socket of a subscriber that stops reading, so what the server holds for it stays bounded', async () => {
-    const socket = new WebSocket(server.wsUrl, 'graphql-transport-ws');
+    const socket = new WebSocket(strict.wsUrl, 'graphql-transport-ws');
     const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
