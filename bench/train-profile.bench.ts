@@ -7,11 +7,11 @@
  *   data movement (two batch tensors created from Float32Arrays, plus reading one loss back),
  *   forward pass + loss, forward + gradients (tf.variableGrads), and the optimizer's update
  *   (optimizer.applyGradients on fixed gradients: its kernels and bookkeeping);
- * - kernels per eager step and the sum of their wall times as tfjs-node reports them (tf.profile
- *   over 20 steps: each kernel timed around its synchronous TFE_Execute, so it includes the launch;
- *   profiling itself slows kernels a little);
+ * - kernels launched per eager step (tf.profile over 20 steps; its per-kernel times are left out:
+ *   profiling slows every launch);
  * - compiled step: the same step as one graph call (src/ml/compiled), which is the kernels' own
- *   time plus one launch: the floor the eager path could reach without launch overhead;
+ *   time plus one launch: the floor the eager path could reach without launch overhead, so
+ *   eager - compiled is what launching kernels one by one from JavaScript costs;
  * - Keras 3 / TensorFlow 2.21: seconds per step of model.fit over one epoch (after a warm-up epoch).
  *
  * Environment: BENCH_ROWS (default 80000, one epoch's training rows in bench:train), BENCH_STEPS (200).
@@ -27,7 +27,7 @@ import { buildModel, type Architecture } from '../src/ml/model-builder';
 import { tf as loadTf, useBackend } from '../src/ml/tf-backend';
 import type { Scalar, Tensor, Tf, Variable } from '../src/ml/tf-types';
 import { createTrainStep } from '../src/ml/trainer';
-import { kerasPython } from './support/keras-python';
+import { kerasPython, runKerasScript } from './support/keras-python';
 import { syntheticBinaryData } from './support/synthetic-binary';
 
 const FEATURES = 8;
@@ -60,34 +60,26 @@ function median(fn: () => void): number {
   return times[Math.floor(times.length / 2)];
 }
 
-/** Kernels per call of `fn` and their summed wall time, averaged over PROFILED_CALLS calls. */
-async function kernelsOf(tf: Tf, fn: () => void): Promise<{ count: number; ms: number }> {
+/** Kernels launched per call of `fn`. */
+async function kernelsOf(tf: Tf, fn: () => void): Promise<{ count: number }> {
   const profile = await tf.profile(() => {
     for (let i = 0; i < PROFILED_CALLS; i++) fn();
   });
-  const ms = profile.kernels.reduce((sum, kernel) => sum + Number(kernel.kernelTimeMs), 0);
-  return { count: profile.kernels.length / PROFILED_CALLS, ms: ms / PROFILED_CALLS };
+  return { count: profile.kernels.length / PROFILED_CALLS };
 }
 
 function kerasSecondsPerStep(python: string, spec: Case, dir: string): number {
-  const script = path.join(dir, 'keras_profile.py');
-  writeFileSync(
-    script,
-    `import os, sys, time
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-import numpy as np, keras
-x = np.fromfile(sys.argv[1], dtype=np.float32).reshape(-1, ${FEATURES}); y = np.fromfile(sys.argv[2], dtype=np.float32).reshape(-1, 1)
-model = keras.Sequential([keras.Input((${FEATURES},))] + [keras.layers.Dense(u, activation="relu") for u in [${spec.units.join(',')}]] + [keras.layers.Dense(1, activation="sigmoid")])
-model.compile(optimizer=keras.optimizers.Adam(0.001), loss="binary_crossentropy", metrics=["accuracy"])
+  return runKerasScript(
+    python,
+    dir,
+    FEATURES,
+    spec.units,
+    `model = build()
 model.fit(x, y, epochs=1, batch_size=${spec.batch}, verbose=0)
 start = time.perf_counter()
 model.fit(x, y, epochs=1, batch_size=${spec.batch}, verbose=0)
-print((time.perf_counter() - start) / -(-len(x) // ${spec.batch}))
-`,
+print((time.perf_counter() - start) / -(-len(x) // ${spec.batch}))`,
   );
-  const result = spawnSync(python, [script, path.join(dir, 'x.bin'), path.join(dir, 'y.bin')], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`keras profile failed: ${result.stderr}`);
-  return Number(result.stdout.trim().split('\n').pop());
 }
 
 async function profileCase(tf: Tf, spec: Case, data: ReturnType<typeof syntheticBinaryData>, python: string | null, dir: string): Promise<void> {
@@ -144,14 +136,13 @@ async function profileCase(tf: Tf, spec: Case, data: ReturnType<typeof synthetic
   print(`\n${spec.name}: ${steps} steps per epoch of ${ROWS} rows`);
   print('| part | ms/step | s/epoch | note |');
   print('|---|---|---|---|');
-  row('eager step (whole)', eager, `${eagerKernels.count} kernels, ${eagerKernels.ms.toFixed(3)} ms inside TFE_Execute calls`);
+  row('eager step (whole)', eager, `${eagerKernels.count} kernels`);
   row('  data movement', movement, 'batch tensors from JS arrays + one scalar read back (tfjs-node uploads a tensor at its first kernel)');
   row('  forward + loss', forwardMs, '');
   row('  forward + loss + gradients', gradientsMs, '');
-  row('  optimizer update', updateMs, `${updateKernels.count} kernels (${updateKernels.ms.toFixed(3)} ms inside TFE_Execute)`);
-  row('  JS outside kernels', eager - eagerKernels.ms, 'tape, tidy, tensor tracking, optimizer bookkeeping');
-  row('compiled step (one graph call)', compiledMs, 'the same kernels without per-kernel launches');
-  row('  launch overhead (eager kernels - compiled)', eagerKernels.ms - compiledMs, `${((eagerKernels.ms - compiledMs) / eagerKernels.count * 1000).toFixed(1)} us per kernel`);
+  row('  optimizer update', updateMs, `${updateKernels.count} kernels`);
+  row('compiled step (one graph call)', compiledMs, 'the same math without per-kernel launches: the kernels\' own time');
+  row('  eager overhead (eager - compiled)', eager - compiledMs, `${(((eager - compiledMs) / eagerKernels.count) * 1000).toFixed(1)} us per kernel: launches, tape, tidy, tensor tracking`);
   row('Keras 3 model.fit', keras, 'tf.function step, one epoch after a warm-up epoch');
   tf.dispose(Object.values(fixedGrads));
   optimizer.dispose();

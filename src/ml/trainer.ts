@@ -186,7 +186,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainingSu
       const epochStarted = performance.now();
       shuffleRandom.shuffle(order);
       accumulator = new EpochAccumulator(tf, task, targetScale);
-      const compiledTotals = compiled ? new CompiledTotals(task, targetScale) : undefined;
+      const compiledTotals = compiled ? new EpochTotals(task, targetScale) : undefined;
       for (let b = 0; b < batchesPerEpoch; b++) {
         if (performance.now() - lastYield >= YIELD_INTERVAL_MS) {
           await new Promise<void>((resolve) => setImmediate(resolve));
@@ -200,7 +200,8 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainingSu
         const start = b * batchSize;
         const count = Math.min(batchSize, rows - start);
         if (compiled && compiledTotals) {
-          compiledTotals.add(compiledStep(compiled, x, y, rowWeights, order, start, count, dropoutRandom), count);
+          const result = compiledStep(compiled, x, y, rowWeights, order, start, count, dropoutRandom);
+          compiledTotals.add(result[0], result.subarray(1), count);
           continue;
         }
         for (const layer of dropoutLayers) layer.seed = dropoutRandom.nextUint32();
@@ -317,8 +318,8 @@ function copyWeightsToModel(tf: Tf, model: LayersModel, compiled: CompiledTraini
   tf.dispose(tensors);
 }
 
-/** Sums the compiled step's per-batch [loss, ...metric sums] in double precision. */
-class CompiledTotals {
+/** Sums per-batch losses (weighted by rows) and metric sums in double precision. */
+class EpochTotals {
   private lossTotal = 0;
   private sumTotals = [0, 0];
   private rows = 0;
@@ -328,9 +329,9 @@ class CompiledTotals {
     private readonly targetScale: number,
   ) {}
 
-  add(result: Float32Array, count: number): void {
-    this.lossTotal += result[0] * count;
-    for (let k = 1; k < result.length; k++) this.sumTotals[k - 1] += result[k];
+  add(loss: number, sums: ArrayLike<number>, count: number): void {
+    this.lossTotal += loss * count;
+    for (let k = 0; k < sums.length; k++) this.sumTotals[k] += sums[k];
     this.rows += count;
   }
 
@@ -344,15 +345,15 @@ class EpochAccumulator {
   private losses: Scalar[] = [];
   private sums: Tensor[] = [];
   private counts: number[] = [];
-  private lossTotal = 0;
-  private sumTotals = [0, 0];
-  private rows = 0;
+  private readonly totals: EpochTotals;
 
   constructor(
     private readonly tf: Tf,
-    private readonly task: ModelTask,
-    private readonly targetScale: number,
-  ) {}
+    task: ModelTask,
+    targetScale: number,
+  ) {
+    this.totals = new EpochTotals(task, targetScale);
+  }
 
   add(loss: Scalar, sums: Tensor, count: number): void {
     this.losses.push(loss);
@@ -363,7 +364,7 @@ class EpochAccumulator {
 
   finish(): SplitMetrics {
     this.flush();
-    return splitMetrics(this.task, this.lossTotal / this.rows, this.sumTotals, this.rows, this.targetScale);
+    return this.totals.finish();
   }
 
   dispose(): void {
@@ -380,11 +381,7 @@ class EpochAccumulator {
     const sumValues = sums.dataSync();
     const width = sums.shape[1] ?? 1;
     tf.dispose([losses, sums]);
-    this.counts.forEach((count, i) => {
-      this.lossTotal += lossValues[i] * count;
-      for (let k = 0; k < width; k++) this.sumTotals[k] += sumValues[i * width + k];
-      this.rows += count;
-    });
+    this.counts.forEach((count, i) => this.totals.add(lossValues[i], sumValues.subarray(i * width, (i + 1) * width), count));
     this.dispose();
     this.counts = [];
   }

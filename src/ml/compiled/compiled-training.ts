@@ -13,6 +13,7 @@
  * to and from the tfjs model in `model.getWeights()` order.
  */
 import { MOMENTUM, DEFAULT_LEARNING_RATES, type OptimizerName } from '../hyperparameters';
+import { ACTIVATIONS } from '../model-builder';
 import type { LayersModel, ModelTask } from '../tf-types';
 import { DT_FLOAT, DT_INT32, GraphBuilder, type GraphOutput } from './graph-builder';
 import type { FeedValues, GraphAddon, RunnerHandle, SessionHandle } from './graph-addon';
@@ -37,23 +38,8 @@ export interface DropoutLayerSpec {
 }
 export type LayerSpec = DenseLayerSpec | DropoutLayerSpec;
 
-/** Activations the compiled step builds (TensorFlow.js class names). */
-export const COMPILED_ACTIVATIONS = [
-  'linear',
-  'relu',
-  'relu6',
-  'elu',
-  'selu',
-  'gelu',
-  'swish',
-  'mish',
-  'tanh',
-  'sigmoid',
-  'hardSigmoid',
-  'softplus',
-  'softsign',
-  'softmax',
-] as const;
+/** Activations the compiled step builds: every one a model can use (TensorFlow.js class names). */
+export const COMPILED_ACTIVATIONS: readonly string[] = ACTIVATIONS;
 
 interface LayerInternals {
   getClassName(): string;
@@ -82,7 +68,7 @@ export function describeModel(model: LayersModel): { layers: LayerSpec[] } | { r
     if (kind !== 'Dense') return { reason: `layer ${raw.name} is a ${kind} (the compiled step builds Dense and Dropout layers)` };
     const config = layer.getConfig();
     const activation = String(config.activation ?? 'linear');
-    if (!(COMPILED_ACTIVATIONS as readonly string[]).includes(activation)) {
+    if (!COMPILED_ACTIVATIONS.includes(activation)) {
       return { reason: `layer ${raw.name} uses activation ${activation}, which the compiled step does not build` };
     }
     if (!layer.useBias) return { reason: `layer ${raw.name} has no bias` };
