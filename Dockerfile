@@ -9,6 +9,7 @@ FROM node:22-bookworm AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY scripts ./scripts
+COPY native ./native
 COPY prisma ./prisma
 COPY prisma.config.ts ./
 RUN npm ci --no-audit --no-fund
@@ -31,6 +32,7 @@ COPY --from=build --chown=node:node /app/dist ./dist
 COPY --from=build --chown=node:node /app/bin ./bin
 COPY --from=build --chown=node:node /app/examples ./examples
 COPY --from=build --chown=node:node /app/web/dist ./web/dist
+COPY --from=build --chown=node:node /app/native/train-step/build/Release ./native/train-step/build/Release
 RUN mkdir -p /var/lib/mlplane && chown node:node /var/lib/mlplane
 USER node
 EXPOSE 4000

@@ -326,6 +326,10 @@ async function main() {
   }
 }
 
-main().finally(() => {
-  process.exitCode = 0;
-});
+module.exports = { run, failure, seconds, findNodeGyp, findNodeDir, lifecycleEnv, TF_ENV, PKG_DIR, DEPS_DIR, ROOT };
+
+if (require.main === module) {
+  main().finally(() => {
+    process.exitCode = 0;
+  });
+}

@@ -2,7 +2,8 @@
 'use strict';
 /**
  * After `npm install`/`npm ci`: give tfjs-node a native backend (scripts/install-tfjs-node.js),
- * then generate the Prisma client, then build the web dashboard (web/ into web/dist, served at `/`)
+ * build the graph addon for compiled training steps (scripts/install-train-step.js), then
+ * generate the Prisma client, then build the web dashboard (web/ into web/dist, served at `/`)
  * when its toolchain (a dev dependency) is installed. `prisma generate` never runs the schema engine, but the CLI
  * downloads one unless PRISMA_SCHEMA_ENGINE_BINARY names an existing file; offline there is no
  * download, so any existing file stands in for it.
@@ -20,6 +21,9 @@ function run(args, env) {
 
 const tfjsInstaller = path.join(__dirname, 'install-tfjs-node.js');
 if (fs.existsSync(tfjsInstaller)) run([tfjsInstaller]);
+// The graph addon for compiled training steps, against the libtensorflow just laid out for tfjs-node.
+const trainStepInstaller = path.join(__dirname, 'install-train-step.js');
+if (fs.existsSync(trainStepInstaller)) run([trainStepInstaller]);
 
 const engine = process.env.PRISMA_SCHEMA_ENGINE_BINARY;
 const engineEnv = engine && fs.existsSync(engine) ? {} : { PRISMA_SCHEMA_ENGINE_BINARY: process.execPath };

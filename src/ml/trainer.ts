@@ -15,6 +15,8 @@ import {
   type TrainingHyperparameters,
   validateHyperparameters,
 } from './hyperparameters';
+import { prepareCompiledTraining } from './compiled/compiled-step';
+import type { CompiledTraining } from './compiled/compiled-training';
 import type { LayersModel, Matrix, ModelTask, Optimizer, Scalar, Tensor, Tensor2D, Tf, Variable } from './tf-types';
 
 /** Loss and metrics over one split. Accuracy for classification; MAE and RMSE for regression. */
@@ -44,6 +46,12 @@ export interface EpochMetrics {
   samplesPerSecond: number;
 }
 
+/**
+ * How each batch's step runs: EAGER launches every kernel from JavaScript (any backend);
+ * COMPILED runs the whole step as one libtensorflow graph call (native backend, graph addon).
+ */
+export type StepEngine = 'EAGER' | 'COMPILED';
+
 export type StopReason = 'COMPLETED' | 'EARLY_STOPPING' | 'CANCELLED' | 'NON_FINITE_LOSS';
 
 export interface TrainingSummary {
@@ -63,6 +71,10 @@ export interface TrainingSummary {
   batchesPerEpoch: number;
   history: EpochMetrics[];
   durationMs: number;
+  /** The engine that ran the steps. */
+  stepEngine: StepEngine;
+  /** Why COMPILED was asked for but the steps ran eagerly; absent otherwise. */
+  compiledFallbackReason?: string;
 }
 
 export interface TrainModelOptions {
@@ -86,6 +98,13 @@ export interface TrainModelOptions {
    * {@link YIELD_INTERVAL_MS}, so a flag set by an event (a cancel notification) is seen promptly.
    */
   shouldStop?: () => boolean;
+  /**
+   * COMPILED runs each step as one graph call when the graph addon is loaded and the model's layers,
+   * activations and optimizer are built by it; otherwise the run trains eagerly and the summary
+   * says why. Same loss, metrics, class weights, L2 and seeded batch order either way.
+   * @default 'EAGER'
+   */
+  stepEngine?: StepEngine;
 }
 
 /** Longest stretch the loop computes without letting other event-loop work run. */
@@ -146,6 +165,12 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainingSu
   const dropoutLayers = model.layers.filter((layer) => layer.getClassName() === 'Dropout') as unknown as { seed?: number }[];
   const optimizer = createOptimizer(tf, hyperparameters.optimizer, hyperparameters.learningRate);
   const step = createTrainStep(tf, model, task, optimizer);
+  const compiledPlan =
+    options.stepEngine === 'COMPILED'
+      ? prepareCompiledTraining({ tf, model, task, optimizer: hyperparameters.optimizer, learningRate: hyperparameters.learningRate, rowWeights: rowWeights !== undefined })
+      : undefined;
+  const compiled = compiledPlan && 'training' in compiledPlan ? compiledPlan.training : undefined;
+  const weightShapes = model.getWeights().map((weight) => weight.shape);
   const validationTensors = validation && validation.x.rows > 0 ? toTensors(tf, validation) : undefined;
   const stopper = hyperparameters.earlyStopping ? new EarlyStopper(hyperparameters.earlyStopping) : undefined;
   const order = Int32Array.from({ length: rows }, (_, i) => i);
@@ -161,6 +186,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainingSu
       const epochStarted = performance.now();
       shuffleRandom.shuffle(order);
       accumulator = new EpochAccumulator(tf, task, targetScale);
+      const compiledTotals = compiled ? new EpochTotals(task, targetScale) : undefined;
       for (let b = 0; b < batchesPerEpoch; b++) {
         if (performance.now() - lastYield >= YIELD_INTERVAL_MS) {
           await new Promise<void>((resolve) => setImmediate(resolve));
@@ -173,6 +199,11 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainingSu
         }
         const start = b * batchSize;
         const count = Math.min(batchSize, rows - start);
+        if (compiled && compiledTotals) {
+          const result = compiledStep(compiled, x, y, rowWeights, order, start, count, dropoutRandom);
+          compiledTotals.add(result[0], result.subarray(1), count);
+          continue;
+        }
         for (const layer of dropoutLayers) layer.seed = dropoutRandom.nextUint32();
         const result = tf.tidy(() => {
           const xb = tf.tensor2d(gatherRows(x, order, start, count), [count, x.cols]);
@@ -182,7 +213,8 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainingSu
         });
         accumulator.add(result.loss, result.sums, count);
       }
-      const train = accumulator.finish();
+      const train = compiledTotals ? compiledTotals.finish() : accumulator.finish();
+      if (compiled) copyWeightsToModel(tf, model, compiled, weightShapes);
       const validationMetrics = validationTensors ? evaluate(tf, model, task, validationTensors, targetScale) : undefined;
       const now = performance.now();
       const metrics: EpochMetrics = {
@@ -221,8 +253,11 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainingSu
       batchesPerEpoch,
       history,
       durationMs: performance.now() - started,
+      stepEngine: compiled ? 'COMPILED' : 'EAGER',
+      ...(compiledPlan && 'reason' in compiledPlan ? { compiledFallbackReason: compiledPlan.reason } : {}),
     };
   } finally {
+    compiled?.dispose();
     accumulator?.dispose();
     stopper?.dispose();
     validationTensors?.x.dispose();
@@ -253,20 +288,72 @@ function metricSums(tf: Tf, task: ModelTask, y: Tensor, output: Tensor): Tensor 
   }
 }
 
-/** Collects per-batch device scalars and reads them back in bulk. */
-class EpochAccumulator {
-  private losses: Scalar[] = [];
-  private sums: Tensor[] = [];
-  private counts: number[] = [];
+/** One compiled step on rows `order[start .. start+count)`; dropout seeds drawn as the eager loop draws them. */
+function compiledStep(
+  compiled: CompiledTraining,
+  x: Matrix,
+  y: Matrix,
+  rowWeights: Float32Array | undefined,
+  order: Int32Array,
+  start: number,
+  count: number,
+  dropoutRandom: { nextUint32(): number },
+): Float32Array {
+  let seeds: Int32Array | undefined;
+  if (compiled.dropoutLayers > 0) {
+    seeds = new Int32Array(compiled.dropoutLayers * 2);
+    for (let i = 0; i < compiled.dropoutLayers; i++) {
+      seeds[2 * i] = dropoutRandom.nextUint32() | 0;
+      seeds[2 * i + 1] = i;
+    }
+  }
+  const wb = rowWeights ? gatherValues(rowWeights, order, start, count) : undefined;
+  return compiled.step(gatherRows(x, order, start, count), gatherRows(y, order, start, count), count, wb, seeds);
+}
+
+/** Puts the compiled step's weights into the tfjs model (for validation, early stopping and the artifact). */
+function copyWeightsToModel(tf: Tf, model: LayersModel, compiled: CompiledTraining, shapes: number[][]): void {
+  const tensors = compiled.readWeights().map((values, i) => tf.tensor(values, shapes[i]));
+  model.setWeights(tensors);
+  tf.dispose(tensors);
+}
+
+/** Sums per-batch losses (weighted by rows) and metric sums in double precision. */
+class EpochTotals {
   private lossTotal = 0;
   private sumTotals = [0, 0];
   private rows = 0;
 
   constructor(
-    private readonly tf: Tf,
     private readonly task: ModelTask,
     private readonly targetScale: number,
   ) {}
+
+  add(loss: number, sums: ArrayLike<number>, count: number): void {
+    this.lossTotal += loss * count;
+    for (let k = 0; k < sums.length; k++) this.sumTotals[k] += sums[k];
+    this.rows += count;
+  }
+
+  finish(): SplitMetrics {
+    return splitMetrics(this.task, this.lossTotal / this.rows, this.sumTotals, this.rows, this.targetScale);
+  }
+}
+
+/** Collects per-batch device scalars and reads them back in bulk. */
+class EpochAccumulator {
+  private losses: Scalar[] = [];
+  private sums: Tensor[] = [];
+  private counts: number[] = [];
+  private readonly totals: EpochTotals;
+
+  constructor(
+    private readonly tf: Tf,
+    task: ModelTask,
+    targetScale: number,
+  ) {
+    this.totals = new EpochTotals(task, targetScale);
+  }
 
   add(loss: Scalar, sums: Tensor, count: number): void {
     this.losses.push(loss);
@@ -277,7 +364,7 @@ class EpochAccumulator {
 
   finish(): SplitMetrics {
     this.flush();
-    return splitMetrics(this.task, this.lossTotal / this.rows, this.sumTotals, this.rows, this.targetScale);
+    return this.totals.finish();
   }
 
   dispose(): void {
@@ -294,11 +381,7 @@ class EpochAccumulator {
     const sumValues = sums.dataSync();
     const width = sums.shape[1] ?? 1;
     tf.dispose([losses, sums]);
-    this.counts.forEach((count, i) => {
-      this.lossTotal += lossValues[i] * count;
-      for (let k = 0; k < width; k++) this.sumTotals[k] += sumValues[i * width + k];
-      this.rows += count;
-    });
+    this.counts.forEach((count, i) => this.totals.add(lossValues[i], sumValues.subarray(i * width, (i + 1) * width), count));
     this.dispose();
     this.counts = [];
   }

@@ -22,8 +22,12 @@ import {
 } from '../../ml/hyperparameters';
 import type { ModelTask } from '../../ml/tf-types';
 
-export const TRAINING_BACKENDS = ['AUTO', 'TENSORFLOW', 'CPU'] as const;
-/** AUTO times a few steps on every available backend and keeps the fastest. */
+export const TRAINING_BACKENDS = ['AUTO', 'TENSORFLOW', 'TENSORFLOW_COMPILED', 'CPU'] as const;
+/**
+ * AUTO times a few steps on every available engine (cpu, eager tensorflow, compiled tensorflow)
+ * and keeps the fastest; TENSORFLOW trains eagerly on the native backend; TENSORFLOW_COMPILED runs
+ * each step as one libtensorflow graph call (eagerly, with the reason recorded, when it cannot).
+ */
 export type TrainingBackend = (typeof TRAINING_BACKENDS)[number];
 
 export const DEFAULT_EPOCHS = 20;

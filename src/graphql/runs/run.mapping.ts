@@ -44,5 +44,7 @@ export function metricHistory(epochs: readonly StoredEpoch[], name: string): Met
 
 /** The stored environment JSON (the pipeline's `TrainingEnvironment`, same fields) as its GraphQL type; null when absent. */
 export function toTrainingEnvironment(stored: unknown): TrainingEnvironment | null {
-  return typeof stored === 'object' && stored !== null ? (stored as TrainingEnvironment) : null;
+  if (typeof stored !== 'object' || stored === null) return null;
+  const environment = stored as TrainingEnvironment;
+  return { ...environment, stepEngine: environment.stepEngine ?? null };
 }

@@ -31,6 +31,11 @@ export class MetricPoint {
 @ObjectType({ description: 'Where a run trained: what a reader needs to reproduce it.' })
 export class TrainingEnvironment {
   @Field({ description: 'TensorFlow.js backend the run trained on (tensorflow or cpu).' }) backend!: string;
+  @Field(() => String, {
+    nullable: true,
+    description: 'EAGER (one kernel launch at a time) or COMPILED (each training step one libtensorflow graph call); null for runs recorded before compiled steps existed.',
+  })
+  stepEngine!: string | null;
   @Field({ description: 'Why that backend: requested, or the AUTO timings.' }) backendReason!: string;
   @Field() tfjsVersion!: string;
   @Field(() => String, { nullable: true, description: 'Null on the pure-JS backend.' }) libtensorflowVersion!: string | null;

@@ -16,11 +16,13 @@ registerEnumType(OptimizerEnum, { name: 'Optimizer', description: 'MOMENTUM is S
 export enum TrainingBackendEnum {
   AUTO = 'AUTO',
   TENSORFLOW = 'TENSORFLOW',
+  TENSORFLOW_COMPILED = 'TENSORFLOW_COMPILED',
   CPU = 'CPU',
 }
 registerEnumType(TrainingBackendEnum, {
   name: 'TrainingBackend',
-  description: 'AUTO times a few training steps on every available backend and keeps the fastest; TENSORFLOW is the native libtensorflow backend; CPU the pure-JS one.',
+  description:
+    'AUTO times a few training steps on every available engine (CPU, eager TENSORFLOW, TENSORFLOW_COMPILED) and keeps the fastest; TENSORFLOW is the native libtensorflow backend, one kernel launch at a time; TENSORFLOW_COMPILED runs each whole training step as one libtensorflow graph call (eagerly, with the reason recorded, when the model or the worker cannot); CPU is the pure-JS backend.',
 });
 
 /** Each value maps to a metric name the trainer reports per epoch. */

@@ -13,7 +13,7 @@ import { buildModel, type Architecture } from '../model-builder';
 import { applyPreprocessing, fitPreprocessing, type PreprocessingSpec } from '../preprocessing';
 import { backendInfo, tf as loadTf, tfNode } from '../tf-backend';
 import type { Matrix, ModelTask, Tf } from '../tf-types';
-import { trainModel, type EpochMetrics, type TrainingSummary } from '../trainer';
+import { trainModel, type EpochMetrics, type StepEngine, type TrainingSummary } from '../trainer';
 import { evaluateModel, type ModelEvaluation } from './evaluate-model';
 import { createTensorboardWriter, type EpochSummaryWriter } from './tensorboard-writer';
 
@@ -37,6 +37,8 @@ export type TensorboardOutcome = { written: true; dir: string } | { written: fal
 /** Where a run trained: what a reader needs to reproduce it. */
 export interface TrainingEnvironment {
   backend: string;
+  /** EAGER (a kernel launch at a time) or COMPILED (each step one libtensorflow graph call). */
+  stepEngine: StepEngine;
   backendReason: string;
   tfjsVersion: string;
   libtensorflowVersion: string | null;
@@ -81,12 +83,14 @@ function firstRows(matrix: Matrix, count: number): Matrix {
   return { data: matrix.data.subarray(0, rows * matrix.cols), rows, cols: matrix.cols };
 }
 
-function environmentOf(selection: BackendSelection): TrainingEnvironment {
+function environmentOf(selection: BackendSelection, summary: TrainingSummary): TrainingEnvironment {
   const info = backendInfo();
   const cpus = os.cpus();
+  const fallback = summary.compiledFallbackReason;
   return {
     backend: selection.backend,
-    backendReason: selection.reason,
+    stepEngine: summary.stepEngine,
+    backendReason: fallback ? `${selection.reason}; trained eagerly because ${fallback}` : selection.reason,
     tfjsVersion: info.tfjsVersion,
     libtensorflowVersion: info.libtensorflowVersion ?? null,
     nodeVersion: process.version,
@@ -114,6 +118,7 @@ export async function runTrainingPipeline(input: TrainingPipelineInput): Promise
   const classCount = preprocessing.label.kind === 'CLASSES' ? preprocessing.label.classes.length : undefined;
   const build = () => buildModel({ tf, architecture: input.architecture, task, inputWidth: preprocessing.inputWidth, classCount, seed: hp.seed });
   const batchRows = hp.batchSize ?? train.x.rows;
+  const classWeights = preprocessing.label.kind === 'CLASSES' ? classWeightVector(hp, preprocessing.label.classes) : undefined;
 
   const backend = await chooseBackend({
     tf,
@@ -123,8 +128,8 @@ export async function runTrainingPipeline(input: TrainingPipelineInput): Promise
     sampleBatch: { x: firstRows(train.x, batchRows), y: firstRows(train.labels!.targets, batchRows) },
     optimizer: hp.optimizer,
     learningRate: hp.learningRate,
+    rowWeights: classWeights !== undefined,
   });
-  const environment = environmentOf(backend);
   const native = tfNode();
   const tensorboard: EpochSummaryWriter | undefined = input.tensorboardDir && native ? createTensorboardWriter(native, input.tensorboardDir) : undefined;
   const tensorboardOutcome: TensorboardOutcome = !input.tensorboardDir
@@ -134,7 +139,6 @@ export async function runTrainingPipeline(input: TrainingPipelineInput): Promise
       : { written: false, reason: 'the native TensorFlow backend (tfjs-node) is not installed: its summary writer writes the event files' };
 
   const model = build();
-  const classWeights = preprocessing.label.kind === 'CLASSES' ? classWeightVector(hp, preprocessing.label.classes) : undefined;
   try {
     const summary = await trainModel({
       tf,
@@ -152,7 +156,9 @@ export async function runTrainingPipeline(input: TrainingPipelineInput): Promise
         await input.onEpochEnd?.(metrics);
       },
       shouldStop: input.shouldStop,
+      stepEngine: backend.stepEngine,
     });
+    const environment = environmentOf(backend, summary);
     const artifact = await saveModelArtifact(tf, model);
     const testEvaluation = !summary.cancelled && split.test.length > 0 ? evaluateModel(tf, model, preprocessing, table, split.test) : null;
     return {

@@ -73,6 +73,7 @@ export function createTrainingJob(deps: TrainingJobDependencies): ExecuteRun {
         bestEpoch: summary.bestEpoch ?? null,
         restoredBestWeights: summary.restoredBestWeights,
         batchSize: summary.batchSize,
+        stepEngine: summary.stepEngine,
         durationMs: summary.durationMs,
         splitSizes: trained.splitSizes,
         testMetrics: testEvaluation?.metrics ?? null,

@@ -167,7 +167,7 @@ describe('parseTrainingHyperparameters: errors', () => {
     ['a class weighted twice', { classWeights: [{ class: 'benign', weight: 1 }, { class: 'benign', weight: 2 }] }, binary, `${F}.classWeights[1].class`, /weighted twice/],
     ['a zero weight', { classWeights: [{ class: 'benign', weight: 0 }] }, binary, `${F}.classWeights[0].weight`, /greater than 0, got 0/],
     ['an infinite weight', { classWeights: [{ class: 'benign', weight: Infinity }] }, binary, `${F}.classWeights[0].weight`, /greater than 0/],
-    ['an unknown backend', { backend: 'GPU' }, binary, `${F}.backend`, /backend must be one of AUTO, TENSORFLOW, CPU, got GPU/],
+    ['an unknown backend', { backend: 'GPU' }, binary, `${F}.backend`, /backend must be one of AUTO, TENSORFLOW, TENSORFLOW_COMPILED, CPU, got GPU/],
   ];
 
   it.each(cases)('rejects %s', (_name, input, context, field, message) => {
