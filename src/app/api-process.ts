@@ -10,7 +10,7 @@ import { DEFAULT_QUERY_LIMITS } from '../graphql/query-limits';
 import { createContextFactory, type Services } from '../graphql/context';
 import { resolvers as mlplaneResolvers } from '../graphql/resolvers';
 import { buildMlplaneSchema } from '../graphql/schema';
-import { createOperationAdmission } from '../graphql/limits/operation-admission';
+import { createOperationAdmission, createRateBuckets } from '../graphql/limits/operation-admission';
 import { startApiServer, type ApiServer, type ReadinessReport } from '../graphql/server';
 import { migrationStatus } from '../infra/db/migrator';
 import { createPgPool } from '../infra/db/pg-pool';
@@ -122,6 +122,13 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
     return { ready: true };
   };
   const auth = authenticatorFor(config, services);
+  // One pair of token buckets per process, spent by GraphQL operations and the upload route alike.
+  const rateSettings = {
+    requests: { capacity: config.limits.requestBurst, refillPerMinute: config.limits.requestsPerMinute },
+    expensive: { capacity: config.limits.expensiveBurst, refillPerMinute: config.limits.expensivePerMinute },
+    maxListItems: config.limits.maxQueryItems,
+  };
+  const buckets = createRateBuckets(rateSettings, options.clock);
   const revocations = followRevocations(pubSub, services.apiKeys, logger);
   const schemaResolvers = [...mlplaneResolvers, ...(options.extraResolvers ?? [])] as NonEmptyArray<Function>;
   const server = await startApiServer({
@@ -140,19 +147,12 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
         .Router()
         .use(
           '/datasets/:name/versions',
-          guardRoute({ auth, audit: services.audit, logger }, { allow: ['EDITOR'], operation: 'uploadDataset' }),
+          guardRoute({ auth, audit: services.audit, logger, buckets }, { allow: ['EDITOR'], operation: 'uploadDataset', expensive: true }),
         )
         .use(datasetUploadRouter({ datasets: services.datasets, events, maxBytes: config.maxDatasetBytes, logger })),
     ],
     security: config.http,
-    admission: createOperationAdmission(
-      {
-        requests: { capacity: config.limits.requestBurst, refillPerMinute: config.limits.requestsPerMinute },
-        expensive: { capacity: config.limits.expensiveBurst, refillPerMinute: config.limits.expensivePerMinute },
-        maxListItems: config.limits.maxQueryItems,
-      },
-      options.clock,
-    ),
+    admission: createOperationAdmission(rateSettings, options.clock, buckets),
     socketCaps: config.limits,
     clock: options.clock,
     dashboardDir: options.dashboardDir === undefined ? builtDashboardDir : (options.dashboardDir ?? undefined),
@@ -170,6 +170,7 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
     close: () =>
       (closing ??= (async () => {
         await server.close();
+        await services.audit.flush();
         await services.driftMonitor.stop();
         await webhooks.stop();
         await queue.stop({ graceful: false });

@@ -2,6 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { allows, type AccessRule, type Principal } from '../domain/auth/principal';
 import { ANONYMOUS_ACTOR } from '../domain/auth/principal';
 import { resolveCredentials, type Authenticator } from '../graphql/auth/authenticate';
+import type { RateBuckets } from '../graphql/limits/operation-admission';
 import type { AuditLog } from '../services/audit/audit-log';
 import type { Logger } from '../infra/logger';
 
@@ -11,12 +12,39 @@ export interface RouteRule {
   allow: readonly AccessRule[];
   /** The audit log's operation name, e.g. `uploadDataset`. */
   operation: string;
+  /** Spends a token of the "expensive" bucket too (uploads), besides the request bucket. */
+  expensive?: boolean;
 }
 
 export interface RouteGuardDependencies {
   auth: Authenticator;
   audit: AuditLog;
   logger: Logger;
+  /** The process's rate buckets (the same GraphQL spends); none: no rate limit. */
+  buckets?: RateBuckets;
+}
+
+/** Answers 429 with `Retry-After` and `RateLimit-*` when the client's buckets are empty; true when it did. */
+function rateLimited(res: Response, buckets: RateBuckets | undefined, client: string, rule: RouteRule): boolean {
+  if (!buckets) return false;
+  const verdicts = [buckets.requests.take(client), ...(rule.expensive ? [buckets.expensive.take(client)] : [])];
+  const refused = verdicts.find((verdict) => !verdict.allowed);
+  if (buckets.requests.enabled) {
+    res.setHeader('ratelimit-limit', String(verdicts[0].limit));
+    res.setHeader('ratelimit-remaining', String(verdicts[0].remaining));
+    res.setHeader('ratelimit-reset', String(verdicts[0].resetSeconds));
+  }
+  if (!refused) return false;
+  res.setHeader('retry-after', String(refused.retryAfterSeconds));
+  res.status(429).json({
+    errors: [
+      {
+        message: `Too many requests to ${rule.operation}: ${refused.limit} per burst (MLPLANE_${rule.expensive ? 'EXPENSIVE_' : ''}RATE_LIMIT_*); retry in ${refused.retryAfterSeconds} s`,
+        extensions: { code: 'RATE_LIMITED', retryAfterSeconds: refused.retryAfterSeconds, requestId: res.locals.requestId },
+      },
+    ],
+  });
+  return true;
 }
 
 /** The principal a guarded route runs as (set by {@link guardRoute}). */
@@ -63,6 +91,7 @@ export function guardRoute(deps: RouteGuardDependencies, rule: RouteRule): Reque
         await deps.audit.record({ ...entry, principal: principal.name, role: principal.role, outcome: 'DENIED', errorCode: 'FORBIDDEN' });
         return refuse(res, 403, 'FORBIDDEN', `${rule.operation} requires the ${rule.allow.join(' or ')} role; key "${principal.name}" has ${principal.role}`);
       }
+      if (rateLimited(res, deps.buckets, principal.keyId ? `key:${principal.keyId}` : `address:${clientAddress ?? 'unknown'}`, rule)) return;
       res.locals.principal = principal;
       await deps.audit
         .audit(

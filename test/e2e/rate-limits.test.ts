@@ -92,6 +92,27 @@ describe('rate limits, caps and query cost', () => {
     now += 60_000;
   });
 
+  it('spends the same buckets on the CSV upload route: 429 with Retry-After once the expensive bucket is empty, served again after refill', async () => {
+    now += 120_000;
+    const upload = (name: string) =>
+      fetch(`${limited.origin}/datasets/${name}/versions?labelColumn=label`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${limited.adminKey}`, 'content-type': 'text/csv' },
+        body: csv(4),
+      });
+    expect((await upload('up-1')).status).toBe(201);
+    expect((await upload('up-2')).status).toBe(201);
+    const refused = await upload('up-3');
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(refused.headers.get('ratelimit-limit')).toBe('3');
+    expect(((await refused.json()) as { errors: { extensions: { code: string } }[] }).errors[0].extensions.code).toBe('RATE_LIMITED');
+    expect(await limited.services.datasets.findDataset({ name: 'up-3' })).toBeNull();
+    now += 10_000;
+    expect((await upload('up-3')).status).toBe(201);
+    now += 120_000;
+  });
+
   it('caps subscriptions per socket with an error on the operation, and frees the slot when one completes', async () => {
     const ws = await connectWsClient(capped.url);
     try {

@@ -37,11 +37,11 @@ function failure(error: unknown): { outcome: 'FAILED' | 'DENIED'; errorCode: str
 }
 
 /**
- * Mutations whose accepted calls are not audited: `predict` is the serving path (thousands a
- * second), and every prediction it answers is already stored in the prediction log under its
- * request key. Its refused and failed calls are audited like any other.
+ * Mutations on the serving path (thousands a second): their accepted calls are audited in batches
+ * (`AuditLog.recordSoon`, off the request's path) instead of one insert each; refused and failed
+ * calls are audited at once like any other.
  */
-const AUDIT_FAILURES_ONLY: ReadonlySet<string> = new Set(['predict']);
+const AUDIT_IN_BATCHES: ReadonlySet<string> = new Set(['predict']);
 
 /**
  * Runs every Mutation field inside the audit log, which records who did what to which ids and how
@@ -52,7 +52,7 @@ const AUDIT_FAILURES_ONLY: ReadonlySet<string> = new Set(['predict']);
 export function auditMutationFields(schema: GraphQLSchema): void {
   for (const field of Object.values(schema.getMutationType()?.getFields() ?? {})) {
     const resolve = field.resolve ?? defaultFieldResolver;
-    const failuresOnly = AUDIT_FAILURES_ONLY.has(field.name);
+    const inBatches = AUDIT_IN_BATCHES.has(field.name);
     field.resolve = async (root, args: Record<string, unknown>, context: GraphQLContext, info) => {
       const entry = {
         principal: context.principal.name,
@@ -62,9 +62,11 @@ export function auditMutationFields(schema: GraphQLSchema): void {
         requestId: context.requestId,
         clientAddress: context.clientAddress,
       };
-      if (!failuresOnly) return context.services.audit.audit(entry, async () => resolve(root, args, context, info), { resultIds, failure });
+      if (!inBatches) return context.services.audit.audit(entry, async () => resolve(root, args, context, info), { resultIds, failure });
       try {
-        return await resolve(root, args, context, info);
+        const result: unknown = await resolve(root, args, context, info);
+        context.services.audit.recordSoon({ ...entry, outcome: 'SUCCEEDED' });
+        return result;
       } catch (error) {
         await context.services.audit.record({ ...entry, ...failure(error) });
         throw error;

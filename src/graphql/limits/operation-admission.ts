@@ -92,9 +92,19 @@ function splitSizes(context: GraphQLContext, clock: Clock, largest: { value: num
  * Rate limits and the list-item budget of operations, per process and in memory (with N API
  * processes a client gets N times the rate). Buckets are keyed by {@link clientIdentity}.
  */
-export function createOperationAdmission(settings: AdmissionSettings, clock: Clock = Date.now): AdmitOperation {
-  const requests = new TokenBuckets(settings.requests, clock);
-  const expensive = new TokenBuckets(settings.expensive, clock);
+/** The per-client token buckets of one process, shared by GraphQL and the REST routes. */
+export interface RateBuckets {
+  requests: TokenBuckets;
+  expensive: TokenBuckets;
+}
+
+/** The buckets `settings` describe (one pair per process). */
+export function createRateBuckets(settings: Pick<AdmissionSettings, 'requests' | 'expensive'>, clock: Clock = Date.now): RateBuckets {
+  return { requests: new TokenBuckets(settings.requests, clock), expensive: new TokenBuckets(settings.expensive, clock) };
+}
+
+export function createOperationAdmission(settings: AdmissionSettings, clock: Clock = Date.now, buckets: RateBuckets = createRateBuckets(settings, clock)): AdmitOperation {
+  const { requests, expensive } = buckets;
   let largest: { value: number; at: number } | undefined;
   return async ({ context, schema, document, operation, variables }) => {
     const client = clientIdentity(context);

@@ -3,6 +3,7 @@ import type { AuditEvent, AuditOutcome, Prisma } from '../../generated/prisma/cl
 import { checkPageSize, decodeCursor, encodeCursor, type Page, type PageRequest } from '../../domain/common/pagination';
 import { ValidationError } from '../../domain/errors';
 import type { PrismaClient } from '../../infra/db/prisma-client';
+import { logger } from '../../infra/logger';
 
 export type { AuditEvent, AuditOutcome } from '../../generated/prisma/client';
 
@@ -25,6 +26,14 @@ export interface AuditFilter {
   from?: Date | null;
   to?: Date | null;
 }
+
+/** How long a queued audit row waits for its batch, at most. */
+export const AUDIT_BATCH_MS = 200;
+/** Queued rows that trigger a batch insert at once. */
+export const AUDIT_BATCH_ROWS = 500;
+/** Queued rows kept while inserts fail. */
+export const AUDIT_BUFFER_LIMIT = 50_000;
+const AUDIT_RETRY_MS = 1_000;
 
 /** A mutation in progress: written once, in its transaction when it has one, else after it. */
 interface PendingAudit {
@@ -49,6 +58,10 @@ type TransactionClient = Prisma.TransactionClient;
  */
 export class AuditLog {
   private readonly pending = new AsyncLocalStorage<PendingAudit>();
+  /** Rows of high-volume operations (accepted predicts) waiting for their batch insert. */
+  private buffered: AuditEntry[] = [];
+  private flushTimer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
 
   constructor(private readonly prisma: PrismaClient) {}
 
@@ -116,6 +129,42 @@ export class AuditLog {
   /** Writes one row (refusals, and outcomes outside a transaction). */
   async record(entry: AuditEntry): Promise<void> {
     await this.prisma.auditEvent.create({ data: { ...entry, errorCode: entry.errorCode ?? null, clientAddress: entry.clientAddress ?? null } });
+  }
+
+  /**
+   * Queues one row of a high-volume operation (an accepted `predict`): rows are inserted together
+   * every {@link AUDIT_BATCH_MS} ms or {@link AUDIT_BATCH_ROWS} rows, off the request's path. At most
+   * {@link AUDIT_BUFFER_LIMIT} rows wait while the database is away; past that the oldest are
+   * dropped and the count is logged at error level.
+   */
+  recordSoon(entry: AuditEntry): void {
+    this.buffered.push(entry);
+    if (this.buffered.length > AUDIT_BUFFER_LIMIT) {
+      const dropped = this.buffered.splice(0, this.buffered.length - AUDIT_BUFFER_LIMIT);
+      logger.error({ dropped: dropped.length, operation: entry.operation }, 'audit buffer full (database away?): oldest rows dropped');
+    }
+    if (this.buffered.length >= AUDIT_BATCH_ROWS) void this.flush();
+    else if (!this.flushTimer) this.flushTimer = setTimeout(() => void this.flush(), AUDIT_BATCH_MS).unref();
+  }
+
+  /** Inserts the queued rows now (also at shutdown); a failed insert keeps them for the next try. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = undefined;
+      const batch = this.buffered.splice(0, this.buffered.length);
+      if (batch.length === 0) return;
+      try {
+        await this.prisma.auditEvent.createMany({
+          data: batch.map((entry) => ({ ...entry, errorCode: entry.errorCode ?? null, clientAddress: entry.clientAddress ?? null })),
+        });
+      } catch (error) {
+        logger.warn({ err: error, rows: batch.length }, 'audit batch insert failed; retrying');
+        this.buffered.unshift(...batch);
+        if (!this.flushTimer) this.flushTimer = setTimeout(() => void this.flush(), AUDIT_RETRY_MS).unref();
+      }
+    });
+    return this.flushing;
   }
 
   /** Rows matching the filter, newest first. @throws ValidationError for a bad page size, cursor or time range. */
