@@ -9,7 +9,7 @@ import { JobQueue, RUN_QUEUES } from '../../src/infra/queue/job-queue';
 import { createDomainServices } from '../../src/services/services';
 import { startTestChild, type TestChild } from '../support/child-process';
 import { fixtureCsv } from '../support/fixtures';
-import { connectWsClient, type WsSubscription, type WsTestClient } from '../support/graphql-client';
+import { connectWsClient, useApiKey, type WsSubscription, type WsTestClient } from '../support/graphql-client';
 import { createQueuedRun, createRunParents, RecordingPublisher } from '../support/run-fixtures';
 import { trainVersions } from '../support/trained-version';
 import { sleep, waitFor } from '../support/wait-for';
@@ -47,6 +47,7 @@ describe('a database outage under load', () => {
   let api: TestChild;
   let worker: TestChild;
   let apiUrl: string;
+  let adminKey: string;
   const subscribers: WsTestClient[] = [];
 
   const startPostgres = async (): Promise<string> => {
@@ -72,6 +73,7 @@ describe('a database outage under load', () => {
     const services = createDomainServices({ prisma, events: new RecordingPublisher(), queue: {} as JobQueue, config: loadConfig({}) });
     const trained = await trainVersions(prisma, services, { name: 'bc', csv: fixtureCsv('breast_cancer'), labelColumn: 'benign', seeds: [1], epochs: 2 });
     await services.deployments.deployModel({ name: 'outage', modelVersionId: trained.versionIds[0] }, 'test');
+    adminKey = (await services.apiKeys.createKey({ name: 'outage-admin', role: 'ADMIN' })).token;
     api = startTestChild('api-server-child.ts', { DATABASE_URL: url, PORT: '0' });
     worker = startTestChild('run-worker-child.ts', {
       DATABASE_URL: url,
@@ -84,6 +86,7 @@ describe('a database outage under load', () => {
       SWEEP_MS: '1000',
     });
     apiUrl = (await api.waitForOutput(/listening (\S+)\n/, 90_000))[1];
+    useApiKey(apiUrl, adminKey);
     await worker.waitForOutput(/^ready$/m, 90_000);
   }, 240_000);
 
@@ -150,7 +153,7 @@ describe('a database outage under load', () => {
         try {
           const response = await fetch(apiUrl, {
             method: 'POST',
-            headers: { 'content-type': 'application/json' },
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` },
             body: JSON.stringify({ query: PREDICT, variables: { input: { deployment: 'outage', instances: [instance] } } }),
             signal: AbortSignal.timeout(FAIL_FAST_MS * 3),
           });

@@ -135,7 +135,7 @@ describe('process lifecycle of mlplane start', () => {
       const other = launch(process.execPath, [MAIN, ...args], dataDir);
       children.push(other.child);
       expect(await exitOf(other.child)).toBe(1);
-      expect(other.output()).toContain(`mlplane: data directory ${dataDir} is in use by a running mlplane start (pid ${server.startPid}`);
+      expect(other.output()).toContain(`mlplane ${args[0]}: data directory ${dataDir} is in use by a running mlplane start (pid ${server.startPid}`);
     }
     expect(alive(server.postgresPid)).toBe(true);
     expect(readFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8')).toBe(pidFile);

@@ -75,7 +75,7 @@ describe('graphql-ws under many and slow subscribers', () => {
     const startedAt = Date.now();
     const received = Array.from({ length: SUBSCRIBERS }, () => ({ epochs: [] as number[], statuses: [] as string[], errors: [] as unknown[], done: false }));
     for (let i = 0; i < SUBSCRIBERS; i++) {
-      const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+      const client = createClient({ url: server.wsUrl, connectionParams: { authorization: `Bearer ${server.adminKey}` }, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
       clients.push(client);
       const mine = received[i];
       client.subscribe<{ runProgress: { type: string; status: string; epoch: { epoch: number } | null } }>(
@@ -127,7 +127,7 @@ describe('graphql-ws under many and slow subscribers', () => {
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
       socket.once('open', () => {
-        socket.send(JSON.stringify({ type: 'connection_init' }));
+        socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${strict.adminKey}` } }));
         resolve();
       });
     });
