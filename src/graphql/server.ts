@@ -11,6 +11,7 @@ import { requestIdFrom, type ContextFactory, type GraphQLContext } from './conte
 import { graphiqlPage } from './graphiql-page';
 import { createErrorFormatting } from './plugins/error-scope.plugin';
 import { requestLoggingPlugin } from './plugins/request-logging.plugin';
+import { subscriptionsOverWebSocketOnly } from './http-subscription-rule';
 import { armorProtection, DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits';
 import { attachGraphQLWs } from './ws-server';
 
@@ -119,7 +120,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: graceMs }),
       ApolloServerPluginLandingPageDisabled(),
     ],
-    validationRules: armor.validationRules,
+    validationRules: [...armor.validationRules, subscriptionsOverWebSocketOnly],
     parseOptions: { maxTokens: limits.maxTokens },
     allowBatchedHttpRequests: armor.allowBatchedHttpRequests,
     formatError: errorFormatting.formatError,
