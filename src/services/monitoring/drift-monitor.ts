@@ -56,6 +56,8 @@ export interface DriftMonitorOptions {
   tickMs?: number;
   /** Versions whose reference is kept in memory. @default 8 */
   referenceCacheSize?: number;
+  /** The clock that decides when a window's period has passed (milliseconds since the epoch). @default Date.now */
+  now?: () => number;
 }
 
 interface DueWindow {
@@ -89,6 +91,7 @@ export class DriftMonitor {
   private ticking: Promise<void> | null = null;
   private readonly tickMs: number;
   private readonly referenceCacheSize: number;
+  private readonly now: () => number;
   /** Where reports raise and clear alerts; set once the alert service exists. */
   alerts: DriftAlerts | null = null;
 
@@ -101,6 +104,7 @@ export class DriftMonitor {
   ) {
     this.tickMs = options.tickMs ?? 10_000;
     this.referenceCacheSize = options.referenceCacheSize ?? 8;
+    this.now = options.now ?? Date.now;
   }
 
   /** Starts the timer (idempotent). */
@@ -141,6 +145,11 @@ export class DriftMonitor {
     }, COMMIT_GRACE_MS + 50);
     timer.unref();
     this.delayed.set(deploymentId, timer);
+  }
+
+  /** Resolves once no check is running in this process (those under way and the ones they re-run). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
   }
 
   /** Makes the deployment's report if one is due; one check per deployment at a time in this process. */
@@ -266,7 +275,7 @@ export class DriftMonitor {
   private async dueWindow(deploymentId: string, versionId: string, settings: DriftMonitoringSettings): Promise<DueWindow | null> {
     const last = await this.prisma.driftReport.findFirst({ where: { deploymentId }, orderBy: { windowEnd: 'desc' }, select: { windowEnd: true } });
     const since = last?.windowEnd ?? new Date(0);
-    const cutoff = new Date(Date.now() - COMMIT_GRACE_MS);
+    const cutoff = new Date(this.now() - COMMIT_GRACE_MS);
     const [{ count, oldest }] = await this.prisma.$queryRaw<{ count: number; oldest: Date | null }[]>`
       SELECT count(*)::int AS count, min(created_at) AS oldest FROM predictions
       WHERE deployment_id = ${deploymentId}::uuid AND model_version_id = ${versionId}::uuid AND created_at > ${since} AND created_at <= ${cutoff}`;
