@@ -43,7 +43,7 @@ const DOMAIN_CODES: Record<DomainErrorCode, PublicErrorCode> = {
 };
 
 /** Codes that may pass through when an error already carries one (GraphQL/Apollo request errors, deliberate ones). */
-const PASS_THROUGH_CODES: ReadonlySet<string> = new Set<PublicErrorCode>([
+export const PASS_THROUGH_CODES: ReadonlySet<string> = new Set<PublicErrorCode>([
   'BAD_USER_INPUT',
   'NOT_FOUND',
   'CONFLICT',

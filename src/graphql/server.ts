@@ -20,6 +20,7 @@ import { SocketCaps, type SocketCapSettings } from './limits/socket-caps';
 import { rateLimitPlugin } from './plugins/rate-limit.plugin';
 import { createErrorFormatting } from './plugins/error-scope.plugin';
 import { requestLoggingPlugin } from './plugins/request-logging.plugin';
+import { subscriptionsOverWebSocketOnly } from './http-subscription-rule';
 import { armorProtection, DEFAULT_QUERY_LIMITS, type QueryLimits } from './query-limits';
 import { attachGraphQLWs } from './ws-server';
 import { dashboardRouter } from './dashboard';
@@ -164,7 +165,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: graceMs }),
       ApolloServerPluginLandingPageDisabled(),
     ],
-    validationRules,
+    validationRules: [...validationRules, subscriptionsOverWebSocketOnly],
     // The validation rules decide (introspectionRules), the same ones graphql-ws uses; Apollo's own switch would add a second error.
     introspection: true,
     parseOptions: { maxTokens: limits.maxTokens },

@@ -4,6 +4,8 @@ import { fixtureCsv } from '../support/fixtures';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { startTestServer, type TestServer } from '../support/test-server';
 import { trainVersions, type TrainedVersions } from '../support/trained-version';
+import { waitForSubscribers } from '../support/subscribers';
+import { waitFor } from '../support/wait-for';
 
 /** Alerts through two API servers on one database: raised in one process, pushed by the other. */
 describe('alerts over GraphQL', () => {
@@ -41,7 +43,8 @@ describe('alerts over GraphQL', () => {
     const latency = ws.subscribe('subscription { alertRaised(filter: { kind: LATENCY }) { kind deployment { name } } }');
     const everything = ws.subscribe('subscription { alertRaised { kind deployment { name } } }');
     const updatesBeta = ws.subscribe('subscription { alertUpdated(filter: { deployment: "beta" }) { id status acknowledgedBy resolvedBy resolutionNote } }');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitForSubscribers(a.pubSub, 'alertRaised', 3);
+    await waitForSubscribers(a.pubSub, 'alertUpdated');
 
     // Raised in server b's process; pushed by server a.
     await b.services.alerts.raise({ deploymentId: beta.id, kind: 'LATENCY', title: 'p99 1200 ms', details: { p99Ms: 1200 } });
@@ -88,6 +91,8 @@ describe('alerts over GraphQL', () => {
     const unknown = await gql(a, '{ alerts(filter: { deployment: "nope" }) { totalCount } }');
     expect(unknown.errors![0].extensions!.code).toBe('NOT_FOUND');
     await Promise.all([criticalAlpha.stop(), latency.stop(), everything.stop(), updatesBeta.stop()]);
+    // Gone from the server too, so that the next test counts only its own subscribers.
+    await waitFor(() => a.pubSub.subscriberCount('alertRaised') === 0 && a.pubSub.subscriberCount('alertUpdated') === 0);
   }, 60_000);
 
   it('rolls a canary back when its actuals show a critical accuracy drop, and pushes the change', async () => {
@@ -111,7 +116,8 @@ describe('alerts over GraphQL', () => {
 
     const changes = ws.subscribe('subscription { deploymentChanged(deployment: "delta") { kind actor reason fromModelVersion { id } toModelVersion { id } } }');
     const raised = ws.subscribe('subscription { alertRaised(filter: { deployment: "delta", kind: PERFORMANCE_DROP }) { id severity details } }');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitForSubscribers(a.pubSub, 'deploymentChanged', 1, 'delta');
+    await waitForSubscribers(a.pubSub, 'alertRaised');
 
     const [header, ...lines] = fixtureCsv('breast_cancer').trim().split(/\r?\n/);
     const names = header.split(',');

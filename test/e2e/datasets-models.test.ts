@@ -2,6 +2,7 @@ import { connectWsClient, postGraphQL, type GraphQLResponseBody, type WsTestClie
 import { fixtureCsv } from '../support/fixtures';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { startTestServer, type TestServer } from '../support/test-server';
+import { waitForSubscribers } from '../support/subscribers';
 
 const CREATE_DATASET = `mutation($input: CreateDatasetInput!) {
   createDataset(input: $input) { dataset { id name task labelColumn } version { id version rowCount columnCount contentHash labelClasses } }
@@ -35,7 +36,7 @@ describe('datasets and models over HTTP and graphql-ws', () => {
   it('delivers datasetCreated from a mutation on server B to a subscriber on server A', async () => {
     const subscription = ws.subscribe('subscription { datasetCreated { id name task } }');
     // The subscription is live once the server has registered it with its pub/sub.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitForSubscribers(a.pubSub, 'datasetCreated');
     const created = await gql(b, CREATE_DATASET, { input: { name: 'iris', csv: fixtureCsv('iris'), labelColumn: 'species' } });
     expect(created.errors).toBeUndefined();
     const event = await subscription.next(5_000);

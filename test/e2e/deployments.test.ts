@@ -4,6 +4,7 @@ import { fixtureCsv } from '../support/fixtures';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { startTestServer, type TestServer } from '../support/test-server';
 import { trainVersions, type TrainedVersions } from '../support/trained-version';
+import { waitForSubscribers } from '../support/subscribers';
 
 const CHANGE_FIELDS = `deployment { name modelVersion { id } previousModelVersion { id } canary { percent modelVersion { id } } }
   event { sequence kind actor reason canaryPercent fromModelVersion { id } toModelVersion { id } }`;
@@ -43,7 +44,8 @@ describe('deployments and predictions over GraphQL', () => {
     const [v1, v2] = trained.versionIds;
     const subscription = ws.subscribe('subscription { deploymentChanged(deployment: "web") { sequence kind actor toModelVersion { id } deployment { name } } }');
     const other = ws.subscribe('subscription { deploymentChanged(deployment: "elsewhere") { kind } }');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitForSubscribers(a.pubSub, 'deploymentChanged', 1, 'web');
+    await waitForSubscribers(a.pubSub, 'deploymentChanged', 1, 'elsewhere');
 
     const deployed = await gql(b, `mutation($input: DeployModelInput!) { deployModel(input: $input) { ${CHANGE_FIELDS} } }`, { input: { name: 'web', modelVersionId: v1 } }, 'alice');
     expect(deployed.errors).toBeUndefined();

@@ -5,7 +5,7 @@ import { fixtureCsv } from '../support/fixtures';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { startTestServer, type TestServer } from '../support/test-server';
 import { trainVersions, type TrainedVersions } from '../support/trained-version';
-import { sleep } from '../support/wait-for';
+import { waitForSubscribers } from '../support/subscribers';
 
 const REPORT_FIELDS = `id windowSize referenceSize driftShare drifted predictionDrifted
   features { feature type method statistic infinite pValue distance threshold drifted psi }
@@ -97,7 +97,8 @@ describe('drift reports and drift alerts end to end', () => {
     });
     const reports = ws.subscribe(`subscription { driftReported(deployment: "bc-drift") { ${REPORT_FIELDS} } }`);
     const alerts = ws.subscribe('subscription { alertRaised(filter: { deployment: "bc-drift" }) { id kind severity status occurrences details deploymentId } }');
-    await sleep(300);
+    await waitForSubscribers(a.pubSub, 'driftReported', 1, 'bc-drift');
+    await waitForSubscribers(a.pubSub, 'alertRaised');
 
     // Window 1: the held-out rows as they are.
     await predictAll(heldOut);
@@ -108,8 +109,8 @@ describe('drift reports and drift alerts end to end', () => {
     expect(new Set(clean.features.map((f: { method: string }) => f.method))).toEqual(new Set(['KOLMOGOROV_SMIRNOV']));
     const cleanDrifted = clean.features.filter((f: { drifted: boolean }) => f.drifted).map((f: { feature: string }) => f.feature);
     expect(cleanDrifted).toEqual([]);
-    // The clean window's alert bookkeeping (a clean-window count) runs right after the report is pushed.
-    await sleep(500);
+    // The clean window's alert bookkeeping (a clean-window count) runs right after the report is pushed, in the check.
+    await Promise.all([a.services.driftMonitor.idle(), b.services.driftMonitor.idle()]);
     expect(await prisma.alert.count({ where: { deploymentId } })).toBe(0);
 
     // Window 2: the same rows with 16 of 30 features (more than half) shifted by two standard deviations.

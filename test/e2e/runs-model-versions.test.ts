@@ -376,13 +376,15 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
       const worker = (async () => {
         for (let epoch = 1; epoch <= epochs; epoch++) {
           await recordEpoch(runId, epoch);
+          // The simulated worker's pace (0-2 ms an epoch), so that clients join and leave mid-run.
           await sleep(epoch % 3);
         }
         await store.finishRun(runId, 'SUCCEEDED', { workerId: WORKER });
       })();
 
       const fromStart = collect(ws.subscribe(RUN_PROGRESS, { runId }));
-      await sleep(15);
+      // The late client joins once some epochs are stored.
+      await waitFor(async () => (await prisma.runEpoch.count({ where: { runId } })) >= 3);
       const late = collect(ws.subscribe(RUN_PROGRESS, { runId, afterEpoch: 0 }));
       // This client leaves after epoch 10 and comes back with afterEpoch = the last epoch it saw.
       const leaving = ws.subscribe(RUN_PROGRESS, { runId });

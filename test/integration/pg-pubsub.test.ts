@@ -9,6 +9,7 @@ import {
   type PgPubSub,
 } from '../../src/infra/events/pg-pubsub';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { waitFor } from '../support/wait-for';
 
 /** Pulls values from a subscription one at a time, failing instead of hanging when none comes. */
 function reader(iterable: AsyncIterable<unknown>) {
@@ -32,9 +33,7 @@ function reader(iterable: AsyncIterable<unknown>) {
 
 /** Resolves once `pubSub` has `count` local subscribers for the routing key (subscribing is lazy). */
 async function subscribed(pubSub: PgPubSub, topic: string, count = 1, id?: string): Promise<void> {
-  for (let i = 0; i < 200 && pubSub.subscriberCount(topic, id) < count; i += 1) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await waitFor(() => pubSub.subscriberCount(topic, id) >= count, 2_000);
   expect(pubSub.subscriberCount(topic, id)).toBe(count);
 }
 
@@ -145,7 +144,8 @@ describe('PgPubSub over LISTEN/NOTIFY', () => {
       );
       expect(killed.rowCount).toBe(3); // a, b and this instance
 
-      // Publish until the new connection hears it: events sent while it was down are lost by design.
+      // Publish until the new connection hears it: events sent while it was down are lost by design
+      // (a retry every 50 ms, until the event arrives).
       let delivered: unknown;
       void first.then((value) => (delivered = value), () => undefined);
       for (let attempt = 0; attempt < 100 && delivered === undefined; attempt += 1) {
@@ -163,8 +163,7 @@ describe('PgPubSub over LISTEN/NOTIFY', () => {
     const again = reader(b.subscribe('BACK_AGAIN'));
     const next = again.next(10_000);
     await subscribed(b, 'BACK_AGAIN');
-    for (let i = 0; i < 100 && !a.listening; i += 1) await new Promise((resolve) => setTimeout(resolve, 50));
-    for (let i = 0; i < 100 && !b.listening; i += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitFor(() => a.listening && b.listening, 5_000, 50);
     await a.publish('BACK_AGAIN', { ok: true });
     expect(await next).toEqual({ ok: true });
   });

@@ -68,6 +68,8 @@ export interface DriftMonitorOptions {
   tickMs?: number;
   /** Versions whose reference is kept in memory. @default 8 */
   referenceCacheSize?: number;
+  /** The clock that decides when a window's period has passed (milliseconds since the epoch). @default Date.now */
+  now?: () => number;
 }
 
 interface DueWindow {
@@ -123,6 +125,7 @@ export class DriftMonitor {
   private ticking: Promise<void> | null = null;
   private readonly tickMs: number;
   private readonly referenceCacheSize: number;
+  private readonly now: () => number;
   /** Where reports raise and clear alerts; set once the alert service exists. */
   alerts: DriftAlerts | null = null;
   /** The earliest stamp of this process's predictions not yet committed (`PredictionLog.oldestPending`). */
@@ -137,6 +140,7 @@ export class DriftMonitor {
   ) {
     this.tickMs = options.tickMs ?? 10_000;
     this.referenceCacheSize = options.referenceCacheSize ?? 8;
+    this.now = options.now ?? Date.now;
   }
 
   /** Starts the timer (idempotent). */
@@ -176,6 +180,11 @@ export class DriftMonitor {
     // While checks keep failing nothing is covered: remember the newest notes only.
     if (trigger.uncovered.length > MAX_UNCOVERED_NOTES) trigger.uncovered.shift();
     this.schedule(deploymentId, trigger);
+  }
+
+  /** Resolves once no check is running in this process (those under way and the ones they re-run). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
   }
 
   /** Makes the deployment's report if one is due; one check per deployment at a time in this process. */
@@ -357,7 +366,7 @@ export class DriftMonitor {
     const last = await this.prisma.driftReport.findFirst({ where: { deploymentId }, orderBy: { windowEnd: 'desc' }, select: { windowEnd: true } });
     const since = last?.windowEnd ?? new Date(0);
     const pending = this.pendingSince?.()?.getTime() ?? Infinity;
-    const cutoff = new Date(Math.min(Date.now() - COMMIT_GRACE_MS, pending - 1));
+    const cutoff = new Date(Math.min(this.now() - COMMIT_GRACE_MS, pending - 1));
     const [{ count, oldest }] = await this.prisma.$queryRaw<{ count: number; oldest: Date | null }[]>`
       SELECT count(*)::int AS count, min(created_at) AS oldest FROM predictions
       WHERE deployment_id = ${deploymentId}::uuid AND model_version_id = ${versionId}::uuid AND created_at > ${since} AND created_at <= ${cutoff}`;

@@ -87,6 +87,10 @@ export class TrainingService {
   async listRuns(filter: RunFilter, request: PageRequest): Promise<Page<Run>> {
     const first = checkPageSize(request.first);
     const after = request.after ? decodeCursor(request.after) : undefined;
+    // No run has an id that is not a UUID (and PostgreSQL would refuse to compare one).
+    if ([filter.modelId, filter.parentRunId].some((id) => id && !isUuid(id))) {
+      return { items: [], hasNextPage: false, totalCount: 0, cursorOf: encodeCursor };
+    }
     const where: Prisma.RunWhereInput = {
       ...(filter.modelId ? { modelId: filter.modelId } : {}),
       ...(filter.status ? { status: filter.status } : {}),

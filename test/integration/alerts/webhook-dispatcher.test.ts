@@ -10,6 +10,7 @@ import { fixtureCsv } from '../../support/fixtures';
 import { RecordingPublisher } from '../../support/run-fixtures';
 import { createTestDatabase, type TestDatabase } from '../../support/test-database';
 import { trainVersions, type TrainedVersions } from '../../support/trained-version';
+import { waitFor } from '../../support/wait-for';
 
 const SECRET = 'a-webhook-secret-of-32-characters';
 
@@ -33,14 +34,6 @@ async function startReceiver(failures: number): Promise<{ url: string; received:
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received, server };
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe('alert webhooks', () => {
@@ -74,7 +67,7 @@ describe('alert webhooks', () => {
     const dispatcher = new WebhookDispatcher(prisma, { pollIntervalMs: 50, guard: services.webhookGuard });
     dispatcher.start();
     try {
-      await until(async () => (await prisma.alertDelivery.findFirst({ where: { alertId: alert!.id } }))?.status === 'DELIVERED', 15_000);
+      await waitFor(async () => (await prisma.alertDelivery.findFirst({ where: { alertId: alert!.id } }))?.status === 'DELIVERED', 15_000, 50);
     } finally {
       await dispatcher.stop();
     }
@@ -113,11 +106,12 @@ describe('alert webhooks', () => {
     await services.alerts.setAlertRule('down', { kind: 'LATENCY', webhookUrl: receiver.url, webhookSecret: SECRET });
     const { alert } = await services.alerts.raise({ deploymentId: deployment.id, kind: 'LATENCY', title: 'slow', details: {} });
     const dispatcher = new WebhookDispatcher(prisma, { maxAttempts: 3, baseDelayMs: 20, guard: services.webhookGuard });
-    const deadline = Date.now() + 10_000;
-    while ((await prisma.alertDelivery.findFirstOrThrow({ where: { alertId: alert!.id } })).status === 'PENDING' && Date.now() < deadline) {
-      await dispatcher.dispatchDue();
-      await new Promise((resolve) => setTimeout(resolve, 20));
+    for (let attempt = 1; attempt <= 3; attempt += 1) {
+      expect(await dispatcher.dispatchDue()).toBe(1);
+      // The retry comes due now rather than after its backoff.
+      await prisma.$executeRaw`UPDATE alert_deliveries SET next_attempt_at = now() WHERE alert_id = ${alert!.id}::uuid AND status = 'PENDING'`;
     }
+    expect(await dispatcher.dispatchDue()).toBe(0);
     expect(await prisma.alertDelivery.findFirstOrThrow({ where: { alertId: alert!.id } })).toMatchObject({
       status: 'FAILED',
       attempts: 3,

@@ -10,11 +10,13 @@ import { fixtureCsv } from '../../support/fixtures';
 import { RecordingPublisher } from '../../support/run-fixtures';
 import { createTestDatabase, type TestDatabase } from '../../support/test-database';
 import { trainVersions, type TrainedVersions } from '../../support/trained-version';
+import { waitFor } from '../../support/wait-for';
 
 /** When a report is due, which predictions its window holds, and one report per window across monitors. */
 describe('DriftMonitor', () => {
   let db: TestDatabase;
   let prisma: PrismaClient;
+  let replicaPrisma: PrismaClient;
   let services: DomainServices;
   let replica: DomainServices;
   let events: RecordingPublisher;
@@ -27,7 +29,8 @@ describe('DriftMonitor', () => {
     events = new RecordingPublisher();
     services = createDomainServices({ prisma, events, queue: {} as JobQueue, config: loadConfig({}) });
     // A second set of services on its own pool behaves like another API replica.
-    replica = createDomainServices({ prisma: createPrismaClient(db.url, 6), events, queue: {} as JobQueue, config: loadConfig({}) });
+    replicaPrisma = createPrismaClient(db.url, 6);
+    replica = createDomainServices({ prisma: replicaPrisma, events, queue: {} as JobQueue, config: loadConfig({}) });
     trained = await trainVersions(prisma, services, { name: 'bc', csv: fixtureCsv('breast_cancer'), labelColumn: 'benign', seeds: [3], epochs: 3 });
     const [header, ...lines] = fixtureCsv('breast_cancer').trim().split(/\r?\n/);
     const names = header.split(',');
@@ -37,6 +40,7 @@ describe('DriftMonitor', () => {
   afterAll(async () => {
     await services.driftMonitor.stop();
     await replica.driftMonitor.stop();
+    await replicaPrisma.$disconnect();
     await prisma.$disconnect();
     await db.drop();
   });
@@ -68,27 +72,32 @@ describe('DriftMonitor', () => {
   it('is not due below the window size within the period, then reports once the period passed', async () => {
     const deployment = await deploy('period', { windowSize: 100, periodSeconds: 2 });
     await logPredictions(deployment.id, 30, 1_500);
-    expect(await services.driftMonitor.check(deployment.id)).toBeNull();
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
-    const report = await services.driftMonitor.check(deployment.id);
+    let clock = Date.now();
+    const monitor = new DriftMonitor(prisma, events, services.datasets, (id) => services.predictions.models.get(id), { now: () => clock });
+    expect(await monitor.check(deployment.id)).toBeNull();
+    clock += 2_000;
+    const report = await monitor.check(deployment.id);
     expect(report).toMatchObject({ windowSize: 30, referenceSize: 569 });
     expect(events.of('driftReported', report!.id)).toEqual([{ id: report!.id, deploymentId: deployment.id }]);
     // Nothing new since: not due again.
-    expect(await services.driftMonitor.check(deployment.id)).toBeNull();
+    expect(await monitor.check(deployment.id)).toBeNull();
   }, 30_000);
 
   it('judges a backlog larger than the window on its newest predictions, and the next window starts after it', async () => {
     const deployment = await deploy('backlog', { windowSize: 50, periodSeconds: 3600 });
     const backlog = await logPredictions(deployment.id, 120, 5_000);
-    const report = await services.driftMonitor.check(deployment.id);
+    // The first check runs 5 ms in the past, so that predictions stamped now, past the commit
+    // grace, fall after the report's window end.
+    let lagMs = 5;
+    const monitor = new DriftMonitor(prisma, events, services.datasets, (id) => services.predictions.models.get(id), { now: () => Date.now() - lagMs });
+    const report = await monitor.check(deployment.id);
     expect(report!.windowSize).toBe(50);
     expect(report!.windowStart).toEqual(backlog[70].createdAt);
-    // Stamped past the commit grace, after the report's window end.
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    lagMs = 0;
     await logPredictions(deployment.id, 49, COMMIT_GRACE_MS + 1, 0);
-    expect(await services.driftMonitor.check(deployment.id)).toBeNull();
+    expect(await monitor.check(deployment.id)).toBeNull();
     await logPredictions(deployment.id, 1, COMMIT_GRACE_MS + 1, 0);
-    expect((await services.driftMonitor.check(deployment.id))!.windowSize).toBe(50);
+    expect((await monitor.check(deployment.id))!.windowSize).toBe(50);
   }, 30_000);
 
   it('reports a window once when two replicas check it at the same time', async () => {
@@ -105,8 +114,7 @@ describe('DriftMonitor', () => {
     const monitor = new DriftMonitor(prisma, events, services.datasets, (id) => services.predictions.models.get(id), { tickMs: 100 });
     monitor.start();
     try {
-      const deadline = Date.now() + 10_000;
-      while ((await prisma.driftReport.count({ where: { deploymentId: deployment.id } })) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await waitFor(async () => (await prisma.driftReport.count({ where: { deploymentId: deployment.id } })) > 0, 10_000, 50);
     } finally {
       await monitor.stop();
     }
@@ -123,8 +131,7 @@ describe('DriftMonitor', () => {
   it('reports from the predict path after the log commit, without the caller awaiting it', async () => {
     const deployment = await deploy('predict-path', { windowSize: 20, periodSeconds: 3600 });
     await services.predictions.predict({ deployment: 'predict-path', instances: instances.slice(0, 20) });
-    const deadline = Date.now() + 10_000;
-    while ((await prisma.driftReport.count({ where: { deploymentId: deployment.id } })) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await waitFor(async () => (await prisma.driftReport.count({ where: { deploymentId: deployment.id } })) > 0, 10_000, 50);
     expect(await prisma.driftReport.findFirst({ where: { deploymentId: deployment.id } })).toMatchObject({ windowSize: 20 });
   }, 30_000);
 

@@ -120,7 +120,7 @@ describe('optimization studies on a worker', () => {
       }), 'tester'
     );
     expect(started).toMatchObject({ kind: 'OPTIMIZATION', status: 'QUEUED' });
-    // Sampled independently of the trials' own timestamps.
+    // Sampled independently of the trials' own timestamps (every 20 ms: a sampling period, not a wait).
     let mostActive = 0;
     let sampling = true;
     const sampler = (async () => {
@@ -222,7 +222,8 @@ describe('optimization studies on a worker', () => {
     expect((await prisma.run.findUniqueOrThrow({ where: { id: created.id } })).status).toBe('RUNNING');
 
     const reaper = new RunReaper({ store: services.runStore, queue, staleAfterMs: 1500, maxAttempts: 3 });
-    await sleep(1700);
+    // Staleness is judged on the database clock: its last heartbeat moves 2 s into the past instead of waiting.
+    await prisma.$executeRaw`UPDATE runs SET heartbeat_at = heartbeat_at - interval '2 seconds' WHERE id = ${created.id}::uuid`;
     expect((await reaper.sweep()).requeued).toContain(created.id);
     const finished = await ended(created.id);
     expect(finished.status).toBe('SUCCEEDED');

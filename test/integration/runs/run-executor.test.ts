@@ -50,6 +50,8 @@ describe('RunExecutor', () => {
 
   const newRun = () => createQueuedRun(prisma, parents);
   const statusOf = async (id: string) => (await prisma.run.findUniqueOrThrow({ where: { id } })).status;
+  const jobStatesOf = async (id: string) =>
+    (await prisma.$queryRaw<{ state: string }[]>`SELECT state::text FROM pgboss.job WHERE data->>'runId' = ${id} ORDER BY created_on`).map((row) => row.state);
 
   it('runs a claimed run to SUCCEEDED, records epochs and finalizes in the same transaction', async () => {
     const executor = new RunExecutor({ store, workerId: 'w-ok', heartbeatIntervalMs: 50 });
@@ -59,7 +61,11 @@ describe('RunExecutor', () => {
       attempt = context.attempt;
       expect(run.status).toBe('RUNNING');
       for (let epoch = 1; epoch <= 3; epoch++) expect(await context.recordEpoch(epoch, { loss: 1 / epoch }, 5, 100)).toBe(true);
-      await sleep(150);
+      // Runs until a heartbeat (every 50 ms) has moved heartbeatAt past startedAt.
+      await waitFor(async () => {
+        const { heartbeatAt, startedAt } = await prisma.run.findUniqueOrThrow({ where: { id: run.id } });
+        return heartbeatAt!.getTime() > startedAt!.getTime();
+      });
       return {
         summary: { epochs: 3 },
         finalize: async (tx, finished) => {
@@ -71,7 +77,7 @@ describe('RunExecutor', () => {
     expect(attempt).toBe(1);
     const run = await prisma.run.findUniqueOrThrow({ where: { id } });
     expect(run).toMatchObject({ status: 'SUCCEEDED', summary: { epochs: 3 }, backend: 'cpu', workerId: 'w-ok', error: null });
-    // Heartbeats every 50 ms during a 150 ms execution moved heartbeatAt past startedAt.
+    // Heartbeats every 50 ms during the execution moved heartbeatAt past startedAt.
     expect(run.heartbeatAt!.getTime()).toBeGreaterThan(run.startedAt!.getTime());
     expect(await prisma.runEpoch.count({ where: { runId: id } })).toBe(3);
     await waitFor(() => received.filter((e) => e.id === id).length === 2);
@@ -190,7 +196,8 @@ describe('RunExecutor', () => {
       // Its job is active now, so the queue accepts another one: the claim refuses it.
       expect(await queue.enqueueRun(QUEUE, id)).toEqual(expect.any(String));
       await waitFor(async () => (await statusOf(id)) === 'SUCCEEDED');
-      await sleep(300);
+      // Both jobs are done once pg-boss has completed them: the second ran its handler, which the claim refused.
+      await waitFor(async () => (await jobStatesOf(id)).join() === 'completed,completed');
       expect(executions.filter((e) => e.id === id)).toHaveLength(1);
       expect((await prisma.run.findUniqueOrThrow({ where: { id } })).attempts).toBe(1);
     });
@@ -207,11 +214,18 @@ describe('RunExecutor', () => {
     });
 
     it('stops a running run within 2 s of cancelRun and ends it CANCELLED', async () => {
-      behaviour = untilStopped;
+      let batches = 0;
+      behaviour = async (_run, context) => {
+        while (!context.shouldStop()) {
+          batches += 1;
+          await sleep(5);
+        }
+        return { summary: { batches } };
+      };
       const id = await newRun();
       await queue.enqueueRun(QUEUE, id);
-      await waitFor(() => executions.some((e) => e.id === id));
-      await sleep(100);
+      // Cancel once it is past its first batch.
+      await waitFor(() => batches > 0);
       const cancelledAt = Date.now();
       expect((await store.requestCancel(id)).outcome).toBe('requested');
       await waitFor(async () => (await statusOf(id)) === 'CANCELLED', 5000);

@@ -118,8 +118,9 @@ describe('RunStore guarded transitions', () => {
   it('heartbeats only for the holding worker, and reports the cancel flag', async () => {
     const id = await newRun();
     await store.claimRun(id, 'w1');
+    // The claim's heartbeat moves a second into the past, so that the next one is later whatever the clock's resolution.
+    await prisma.$executeRaw`UPDATE runs SET heartbeat_at = heartbeat_at - interval '1 second' WHERE id = ${id}::uuid`;
     const before = (await prisma.run.findUniqueOrThrow({ where: { id } })).heartbeatAt!;
-    await new Promise((resolve) => setTimeout(resolve, 20));
     expect(await store.heartbeat(id, 'w1')).toEqual({ cancelRequested: false });
     const after = (await prisma.run.findUniqueOrThrow({ where: { id } })).heartbeatAt!;
     expect(after.getTime()).toBeGreaterThan(before.getTime());

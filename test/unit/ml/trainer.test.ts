@@ -284,6 +284,7 @@ describe('trainModel stopping', () => {
     const x = new Float32Array(rows * 4).map((_, i) => Math.sin(i));
     const y = new Float32Array(rows).map((_, i) => i % 2);
     let cancelled = false;
+    // A real timer is what is tested: it can only fire if the training loop yields to the event loop.
     setTimeout(() => (cancelled = true), 30);
     const model = buildModel({ tf, architecture: { layers: [{ units: 8, activation: 'relu' }] }, task: 'BINARY_CLASSIFICATION', inputWidth: 4, seed: 1 });
     const summary = await trainModel({

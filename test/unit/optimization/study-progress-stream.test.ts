@@ -47,8 +47,8 @@ describe('openStudyProgress', () => {
   const source = { subscribe: (topic: 'runUpdated' | 'runEpoch') => topics[topic].subscribe(), findRun: async (id: string) => runs.get(id) ?? null };
   const definition = { objective: { metric: 'val_loss', direction: 'MINIMIZE' } };
 
-  /** Lets the stream's event handlers run. */
-  const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
+  /** Lets the stream's event handlers run: they only await promises already resolved (no I/O), so all have run by the next macrotask. */
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
 
   it('streams the study status, its trial events only, and ends after the final study status', async () => {
     runs.set(STUDY, run(STUDY, { kind: 'OPTIMIZATION', status: 'RUNNING', hyperparameters: definition }));

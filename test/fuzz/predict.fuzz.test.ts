@@ -1,0 +1,95 @@
+import fc from 'fast-check';
+import { createPrismaClient } from '../../src/infra/db/prisma-client';
+import { FUZZ_TEST_TIMEOUT_MS, fuzzParameters, hostileJson, hostileNumber, hostileString, postChecked, refused, rowCounts, startFuzzTarget, type FuzzTarget } from '../support/fuzz';
+import { trainVersions } from '../support/trained-version';
+
+const PREDICT = 'mutation($input: PredictInput!) { predict(input: $input) { requestKey predictions { id label value probabilities { label probability } } } }';
+const EXPLAIN = 'query($input: ExplainPredictionInput!) { explainPrediction(input: $input) { output baselineOutput attributions { feature attribution } } }';
+const ACTUALS = 'mutation($input: RecordActualsInput!) { recordActuals(input: $input) { recorded } }';
+
+/** 90 rows: two numeric features, one categorical, a binary label that depends on them. */
+function mixedCsv(): string {
+  const colors = ['red', 'green', 'blue'];
+  const lines = ['x,y,color,label'];
+  for (let i = 0; i < 90; i += 1) {
+    const x = ((i * 37) % 100) / 10;
+    const y = ((i * 53) % 100) / 20;
+    const color = colors[i % 3];
+    lines.push(`${x},${y},${color},${x + (color === 'red' ? 2 : 0) > 5 ? 'yes' : 'no'}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const featureValue = fc.oneof(hostileNumber, hostileString, fc.constantFrom('red', 'green', 'blue', null), hostileJson);
+
+/** Instances of the right shape with hostile values, with keys missing or extra, or not objects at all. */
+const instance = fc.oneof(
+  { weight: 5, arbitrary: fc.record({ x: featureValue, y: featureValue, color: featureValue }, { requiredKeys: ['x', 'y', 'color'] }) },
+  { weight: 2, arbitrary: fc.record({ x: featureValue, y: featureValue, color: featureValue, label: featureValue }, { requiredKeys: [] }) },
+  { weight: 1, arbitrary: fc.dictionary(hostileString, featureValue, { maxKeys: 5 }) },
+  { weight: 1, arbitrary: hostileJson },
+);
+
+const deploymentName = fc.oneof({ weight: 6, arbitrary: fc.constant('fuzz') }, { weight: 1, arbitrary: hostileString });
+const requestKey = fc.option(hostileString, { nil: undefined });
+
+const request = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc
+      .record({ deployment: deploymentName, instances: fc.oneof(fc.array(instance, { maxLength: 6 }), hostileJson), requestKey })
+      .map((input) => ({ query: PREDICT, input, logs: true })),
+  },
+  {
+    weight: 2,
+    arbitrary: fc
+      .record({ deployment: deploymentName, instance, requestKey, classLabel: fc.option(hostileString, { nil: undefined }) })
+      .map((input) => ({ query: EXPLAIN, input, logs: false })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .record({
+        deployment: deploymentName,
+        actuals: fc.array(fc.record({ actual: hostileJson, requestKey, predictionId: fc.option(hostileString, { nil: undefined }) }), { maxLength: 4 }),
+      })
+      .map((input) => ({ query: ACTUALS, input, logs: false })),
+  },
+);
+
+/**
+ * Arbitrary instances (and explanations, and actuals) sent to a deployed model over HTTP: coded
+ * GraphQL errors only, never a 500 or a stack trace; a refused request logs no prediction; an
+ * accepted predict logs exactly one prediction per instance.
+ */
+describe('fuzzing predict instances against a deployed model', () => {
+  let target: FuzzTarget;
+
+  beforeAll(async () => {
+    target = await startFuzzTarget();
+    const prisma = createPrismaClient(target.db.url, 2);
+    const services = target.server.services;
+    const trained = await trainVersions(prisma, services, { name: 'mixed', csv: mixedCsv(), labelColumn: 'label', seeds: [1], epochs: 2 });
+    await prisma.$disconnect();
+    await services.deployments.deployModel({ name: 'fuzz', modelVersionId: trained.versionIds[0] }, 'test');
+  }, 120_000);
+  afterAll(() => target.close());
+
+  it('answers with coded GraphQL errors only, and logs predictions only for accepted instances', async () => {
+    const { server, counter } = target;
+    await fc.assert(
+      fc.asyncProperty(request, async ({ query, input, logs }) => {
+        const before = await rowCounts(counter);
+        const response = await postChecked(server.url, { query, variables: { input } });
+        const after = await rowCounts(counter);
+        if (refused(response)) {
+          expect(after).toEqual(before);
+        } else if (logs) {
+          const instances = (input as { instances: unknown[] }).instances;
+          expect(after.predictions - before.predictions).toBe(instances.length);
+        }
+      }),
+      fuzzParameters(1000),
+    );
+  }, FUZZ_TEST_TIMEOUT_MS);
+});
