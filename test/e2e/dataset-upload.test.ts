@@ -144,7 +144,7 @@ describe('POST /datasets/{name}/versions', () => {
     await waitFor(() => spoolFiles().filter((name) => !before.includes(name)).length === 0, 5_000);
     // The server goes on serving.
     expect((await fetch(`${server.origin}/healthz`)).status).toBe(200);
-  });
+  }, 180_000);
 
   it('refuses a GraphQL JSON body over MLPLANE_MAX_JSON_BODY_BYTES with 413', async () => {
     const answer = await postGraphQL(server.url, 'mutation($input: CreateDatasetInput!) { createDataset(input: $input) { dataset { id } } }', {

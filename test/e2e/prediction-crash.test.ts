@@ -118,7 +118,7 @@ describe('an API process killed with SIGKILL under predict load', () => {
     const restarted = await startServer();
     const response = await fetch(restarted, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${predictorKey}` },
       body: JSON.stringify({ query: PREDICT, variables: { input: { deployment: 'crash', instances, requestKey: 'after-restart' } } }),
     });
     const body = (await response.json()) as { data?: { predict: { predictions: { id: string }[] } }; errors?: unknown };

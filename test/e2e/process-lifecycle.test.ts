@@ -139,7 +139,8 @@ describe('process lifecycle of mlplane start', () => {
     }
     expect(alive(server.postgresPid)).toBe(true);
     expect(readFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8')).toBe(pidFile);
-    const health = await postGraphQL(server.url, '{ health { status database } }');
+    const adminKey = readFileSync(path.join(dataDir, 'admin-key'), 'utf8').trim();
+    const health = await postGraphQL(server.url, '{ health { status database } }', undefined, { authorization: `Bearer ${adminKey}` });
     expect(health.body.data).toEqual({ health: { status: 'OK', database: 'UP' } });
 
     // The supervisor is killed outright: its worker exits within 5 s; PostgreSQL is orphaned.

@@ -55,7 +55,8 @@ describe('graphql-ws under many and slow subscribers', () => {
     prisma = createPrismaClient(db.url, 2);
     // The worker starts (compiling its TypeScript) while the server does.
     worker = startTestChild('run-worker-child.ts', { DATABASE_URL: db.url, WORKER_ID: 'fanout', EPOCHS: String(EPOCHS), EPOCH_MS: '200', STALE_MS: '60000' });
-    server = await startTestServer({ databaseUrl: db.url });
+    // 1,000 sockets of one key: the per-client socket cap (a limit of one client, tested elsewhere) is lifted.
+    server = await startTestServer({ databaseUrl: db.url, env: { MLPLANE_MAX_SOCKETS_PER_CLIENT: '0' } });
     strict = await startTestServer({ databaseUrl: db.url, extraResolvers: [FloodProbe], env: { MLPLANE_WS_SLOW_SUBSCRIBER_SECONDS: String(STALL_SECONDS) } });
     await worker.waitForOutput(/^ready$/m, 90_000);
   }, 120_000);

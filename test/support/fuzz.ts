@@ -103,9 +103,10 @@ export function refused(response: HttpGraphQLResponse): boolean {
 
 /**
  * Tables the monitors write in the background about traffic as a whole (an error-rate alert, a
- * drift report), at any moment: not a change a request makes.
+ * drift report), at any moment: not a change a request makes. And the audit trail, which records
+ * every refused mutation by design (its own tests check those rows).
  */
-const MONITOR_TABLES = ['alerts', 'alert_deliveries', 'drift_reports'];
+const MONITOR_TABLES = ['alerts', 'alert_deliveries', 'drift_reports', 'audit_events'];
 
 /** Exact row counts of mlplane's tables (public schema, but the monitors'), to check a refusal changed nothing. */
 export async function rowCounts(client: Client): Promise<Record<string, number>> {
