@@ -259,7 +259,7 @@ describe('web dashboard in Chromium', () => {
     await page.locator('input[type="file"]').setInputFiles({ name: 'seen.csv', mimeType: 'text/csv', buffer: TINY_CSV });
     await page.getByLabel('label column').fill('label');
     await page.getByRole('button', { name: 'Upload' }).click();
-    await page.locator('form.upload .error', { hasText: 'Uploading needs an EDITOR key: uploadDataset requires the EDITOR role; key "dash-viewer" has VIEWER' }).waitFor();
+    await page.locator('form.upload .error', { hasText: 'Upload refused: uploadDataset requires the EDITOR role; key "dash-viewer" has VIEWER' }).waitFor();
     // The key itself is fine: no banner, and the page still lists datasets.
     expect(await page.locator('[data-testid="banner"]').count()).toBe(0);
     await page.getByRole('link', { name: 'tiny' }).waitFor();

@@ -149,10 +149,7 @@ export async function uploadCsv(name: string, file: File, params: { labelColumn?
   const refused = refusal(response, body, false);
   if (refused) throw refused;
   const error = body?.errors?.[0];
-  if (error) {
-    const code = error.extensions?.code;
-    throw new ApiError(code === 'FORBIDDEN' ? `Uploading needs an EDITOR key: ${error.message}` : error.message, code);
-  }
+  if (error) throw new ApiError(`Upload refused: ${error.message}`, error.extensions?.code);
   if (!response.ok || !body?.dataset || !body.version) throw new ApiError(`The upload failed with HTTP ${response.status}`);
   return body as UploadResult;
 }
