@@ -4,13 +4,15 @@
  * adam, binary cross-entropy, 10 epochs, batch 32), promotes and deploys it, sends normal then
  * drifted traffic, and leaves an open DATA_DRIFT alert, printing each step with its dashboard link.
  *
- * MLPLANE_URL (default http://127.0.0.1:4000) and MLPLANE_API_KEY choose the server and the key.
+ * MLPLANE_URL (default http://127.0.0.1:4000) chooses the server; the key is MLPLANE_API_KEY, else the
+ * ADMIN key a first start wrote to `<MLPLANE_DATA_DIR or .mlplane>/admin-key` (the demo says which).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { projectRoot } from '../config/paths';
+import { demoApiKey } from './api-key';
 import { graphqlHttp, type GraphQLRequest } from './graphql-http';
 
 const DATASET = 'breast_cancer';
@@ -140,11 +142,12 @@ async function sendTraffic(gql: GraphQLRequest, header: string[], rows: number[]
 
 async function main(): Promise<void> {
   const base = (process.env.MLPLANE_URL ?? 'http://127.0.0.1:4000').replace(/\/+$/, '');
-  const apiKey = process.env.MLPLANE_API_KEY || undefined;
+  const { key: apiKey, source: keySource } = demoApiKey(process.env);
   const url = `${base}/graphql`;
   const wsUrl = url.replace(/^http/, 'ws');
   const link = (p: string) => `${base}/#${p}`;
-  const gql = graphqlHttp({ url, apiKey });
+  const gql = graphqlHttp({ url, apiKey, keySource });
+  say(apiKey ? `API key from ${keySource}` : `API key: ${keySource}`);
 
   const health = await gql<{ health: { status: string; version: string; backend: string } }>('{ health { status version backend } }');
   say(`mlplane ${health.health.version} at ${base} (${health.health.status}, backend ${health.health.backend}); dashboard: ${base}/`);

@@ -13,6 +13,8 @@ export interface GraphQLHttpOptions {
   url: string;
   /** Sent as `Authorization: Bearer <key>` when set. */
   apiKey?: string;
+  /** Where the key came from (or why there is none), named when the server refuses it. */
+  keySource?: string;
 }
 
 export function graphqlHttp(options: GraphQLHttpOptions) {
@@ -27,8 +29,13 @@ export function graphqlHttp(options: GraphQLHttpOptions) {
     } catch (error) {
       throw new GraphQLHttpError(`cannot reach mlplane at ${options.url} (${(error as Error & { cause?: Error }).cause?.message ?? (error as Error).message}); start it with npm start`);
     }
-    if (response.status === 401 || response.status === 403) throw new GraphQLHttpError(`mlplane refused the API key (HTTP ${response.status}); set MLPLANE_API_KEY`, 'UNAUTHENTICATED');
     const body = (await response.json().catch(() => null)) as { data?: T; errors?: { message: string; extensions?: { code?: string } }[] } | null;
+    const said = body?.errors?.[0]?.message;
+    if (response.status === 401) {
+      const key = options.apiKey ? `the API key (from ${options.keySource ?? 'MLPLANE_API_KEY'})` : `a request without an API key (key: ${options.keySource ?? 'none'})`;
+      throw new GraphQLHttpError(`mlplane refused ${key} with HTTP 401${said ? `: ${said}` : ''}; set MLPLANE_API_KEY to a valid key`, 'UNAUTHENTICATED');
+    }
+    if (response.status === 403) throw new GraphQLHttpError(`mlplane refused the request with HTTP 403${said ? `: ${said}` : ''}`, 'FORBIDDEN');
     if (!body) throw new GraphQLHttpError(`mlplane answered HTTP ${response.status} without a GraphQL body`);
     if (body.errors?.length) throw new GraphQLHttpError(body.errors[0].message, body.errors[0].extensions?.code);
     return body.data as T;

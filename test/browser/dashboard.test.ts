@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { dashboardDir } from '../../src/config/paths';
 import { launchChromium, screenshotPath, watchPage } from '../support/browser';
 import { fixtureCsv } from '../support/fixtures';
@@ -12,7 +12,9 @@ import { startWorkerProcess, type WorkerProcess } from '../support/worker-proces
 /*
  * The web dashboard in headless Chromium (Debian's, driven by playwright-core) against a real API
  * server serving web/dist, a real `mlplane worker` process training breast_cancer.csv, and a real
- * database. The pages talk to the server only through GraphQL over HTTP and graphql-ws.
+ * database, with authentication on. The pages talk to the server only through GraphQL over HTTP and
+ * graphql-ws (and the upload route), from the server's own origin, with the key a user entered in
+ * the key field.
  */
 
 const DEPLOYMENT = 'bc-live';
@@ -32,6 +34,8 @@ describe('web dashboard in Chromium', () => {
   let datasetVersionId: string;
   let runId: string;
   let versionId: string;
+  /** A browser profile whose key field holds the server's ADMIN key (entered in the UI). */
+  let admin: BrowserContext;
 
   const gql = async (query: string, variables?: Record<string, unknown>) => {
     const { body } = await postGraphQL(server.url, query, variables);
@@ -50,17 +54,38 @@ describe('web dashboard in Chromium', () => {
     const model = await server.services.models.createModel({ name: 'seed', datasetId, layers: [{ units: 10, activation: 'relu' }] });
     modelId = model.id;
     browser = await launchChromium();
+    admin = await signedIn(server.adminKey!);
   }, 60_000);
 
   afterAll(async () => {
+    await admin?.close();
     await browser?.close();
     await worker?.stop();
     await server?.close();
     await db?.drop();
   }, 30_000);
 
-  async function openPage(width = 1280, height = 800): Promise<{ page: Page; problems: string[] }> {
-    const page = await browser.newPage({ viewport: { width, height } });
+  /**
+   * A fresh browser profile in which a user opened the dashboard without a key, was told one is
+   * needed, and entered `key` in the key field: the banner goes and the pages load.
+   */
+  async function signedIn(key: string): Promise<BrowserContext> {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${origin}/#/runs`);
+    await page.locator('[data-testid="banner"]', { hasText: 'needs an API key' }).waitFor();
+    await page.fill('#api-key', key);
+    await page.getByRole('button', { name: 'Use' }).click();
+    await page.locator('.health').waitFor();
+    await page.locator('[data-testid="banner"]').waitFor({ state: 'detached' });
+    expect(await page.evaluate(() => localStorage.getItem('mlplane.apiKey'))).toBe(key);
+    await page.close();
+    return context;
+  }
+
+  async function openPage(width = 1280, height = 800, context = admin): Promise<{ page: Page; problems: string[] }> {
+    const page = await context.newPage();
+    await page.setViewportSize({ width, height });
     return { page, ...watchPage(page) };
   }
 
@@ -198,19 +223,51 @@ describe('web dashboard in Chromium', () => {
     }
   }, 120_000);
 
-  it('uploads a CSV file as a new dataset and shows its column profiles', async () => {
+  const TINY_CSV = Buffer.from('size,colour,label\n1.5,red,yes\n2.5,blue,no\n3.5,red,yes\n4.5,blue,no\n');
+
+  it('uploads a CSV file as a new dataset through the upload route, with the key, and shows its column profiles', async () => {
     const { page, problems } = await openPage();
     await page.goto(`${origin}/#/datasets`);
-    await page.locator('input[type="file"]').setInputFiles({ name: 'tiny.csv', mimeType: 'text/csv', buffer: Buffer.from('size,colour,label\n1.5,red,yes\n2.5,blue,no\n3.5,red,yes\n4.5,blue,no\n') });
+    await page.locator('input[type="file"]').setInputFiles({ name: 'tiny.csv', mimeType: 'text/csv', buffer: TINY_CSV });
     await page.getByLabel('label column').fill('label');
+    const upload = page.waitForRequest((request) => request.url().startsWith(`${origin}/datasets/tiny/versions`));
     await page.getByRole('button', { name: 'Upload' }).click();
+    const request = await upload;
+    expect({ method: request.method(), url: request.url(), authorization: await request.headerValue('authorization'), origin: await request.headerValue('origin') }).toEqual({
+      method: 'POST',
+      url: `${origin}/datasets/tiny/versions?labelColumn=label`,
+      authorization: `Bearer ${server.adminKey}`,
+      origin,
+    });
     await page.getByText('Dataset tiny').waitFor();
     await page.locator('[data-testid="column-profile"]', { hasText: 'colour' }).waitFor();
     expect(await page.locator('[data-testid="column-profile"]').count()).toBe(3);
     const stored = await gql('{ dataset(name: "tiny") { task versions { rowCount } } }');
     expect(stored.dataset).toEqual({ task: 'BINARY_CLASSIFICATION', versions: [{ rowCount: 4 }] });
+    // A new version of it, from its page.
+    await page.locator('input[type="file"]').setInputFiles({ name: 'tiny2.csv', mimeType: 'text/csv', buffer: Buffer.concat([TINY_CSV, Buffer.from('5.5,red,yes\n')]) });
+    await page.getByRole('button', { name: 'Upload version' }).click();
+    await page.getByText('Version 2 created.').waitFor();
     expect(problems).toEqual([]);
     await page.close();
+  }, 30_000);
+
+  it('with a VIEWER key, an upload shows the refusal naming the EDITOR role and creates nothing', async () => {
+    const viewer = await signedIn(await server.createKey('dash-viewer', 'VIEWER'));
+    const { page, problems } = await openPage(1280, 800, viewer);
+    await page.goto(`${origin}/#/datasets`);
+    await page.locator('input[type="file"]').setInputFiles({ name: 'seen.csv', mimeType: 'text/csv', buffer: TINY_CSV });
+    await page.getByLabel('label column').fill('label');
+    await page.getByRole('button', { name: 'Upload' }).click();
+    await page.locator('form.upload .error', { hasText: 'Upload refused: uploadDataset requires the EDITOR role; key "dash-viewer" has VIEWER' }).waitFor();
+    // The key itself is fine: no banner, and the page still lists datasets.
+    expect(await page.locator('[data-testid="banner"]').count()).toBe(0);
+    await page.getByRole('link', { name: 'tiny' }).waitFor();
+    expect((await gql('{ dataset(name: "seen") { id } }')).dataset).toBeNull();
+    // The one refused request (Chromium logs each 4xx answer to fetch as a console error too).
+    expect(problems).toEqual([`HTTP 403: ${origin}/datasets/seen/versions?labelColumn=label`, 'console error: Failed to load resource: the server responded with a status of 403 (Forbidden)']);
+    await page.close();
+    await viewer.close();
   }, 30_000);
 
   it('says clearly when the server is unreachable', async () => {
@@ -225,8 +282,29 @@ describe('web dashboard in Chromium', () => {
     await page.close();
   }, 30_000);
 
+  it('against the real server, says a wrong key was refused and recovers when the right one is entered', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const problems = watchPage(page).problems;
+    await page.goto(`${origin}/#/runs`);
+    await page.locator('[data-testid="banner"]', { hasText: 'needs an API key' }).waitFor();
+    await page.fill('#api-key', 'mlp_wrong_key');
+    await page.getByRole('button', { name: 'Use' }).click();
+    await page.locator('[data-testid="banner"]', { hasText: 'API key was refused' }).waitFor();
+    expect(problems.length).toBeGreaterThan(0);
+    // Only 401 answers of /graphql (Chromium logs each as a console error too).
+    const refused = (problem: string) => problem.startsWith(`HTTP 401: ${origin}/graphql`) || problem === 'console error: Failed to load resource: the server responded with a status of 401 (Unauthorized)';
+    expect(problems.filter((problem) => !refused(problem))).toEqual([]);
+    await page.fill('#api-key', server.adminKey!);
+    await page.getByRole('button', { name: 'Use' }).click();
+    await page.locator('[data-testid="runs-table"]').waitFor();
+    await page.locator('[data-testid="banner"]').waitFor({ state: 'detached' });
+    await context.close();
+  }, 30_000);
+
   it('says the key is missing or wrong on 401 over HTTP and close code 4401 over graphql-ws, and sends the key it is given', async () => {
-    const { page } = await openPage();
+    // A profile with no key yet (the server's answers are replaced by refusals).
+    const page = await browser.newPage();
     const seen: { http: (string | undefined)[]; ws: unknown[] } = { http: [], ws: [] };
     await page.route('**/graphql', (route) => {
       seen.http.push(route.request().headers().authorization);

@@ -32,7 +32,7 @@ describe('mlplane command line', () => {
     const result = mlplane(['frobnicate']);
     expect(result.status).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/^mlplane: unknown command "frobnicate" \(commands: start, serve, worker, migrate, emit-schema; see mlplane --help\)\n$/);
+    expect(result.stderr).toMatch(/^mlplane: unknown command "frobnicate" \(commands: start, serve, worker, migrate, apikey, emit-schema; see mlplane --help\)\n$/);
   });
 
   it('reports a bad configuration in one line without a stack trace, exit 1', () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Kind, parse, print, type OperationDefinitionNode } from 'graphql';
@@ -6,6 +7,7 @@ import { connectWsClient, postGraphQL, type WsTestClient } from '../support/grap
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { startTestServer, type TestServer } from '../support/test-server';
 import { waitFor } from '../support/wait-for';
+import { systemResolver, type HostResolver } from '../../src/services/alerts/webhook-target';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process';
 
 /*
@@ -16,12 +18,18 @@ import { startWorkerProcess, type WorkerProcess } from '../support/worker-proces
  *
  * Subscriptions: runProgress and studyProgress are read until they complete (the run or study has
  * ended before the next step); every other subscription stays open while the story goes on and must
- * have received at least one event by its end.
+ * have received at least one event by its end. datasetIngestProgress follows an upload that the test
+ * makes as the README's curl example does (POST /datasets/{name}/versions), once it is subscribed.
+ *
+ * Authentication is on: every request sends the server's ADMIN key, as the README tells a reader to
+ * (the Authentication section's examples need ADMIN), over HTTP and in graphql-ws connectionParams.
  */
 
 const README = readFileSync(path.join(projectRoot, 'README.md'), 'utf8');
 const CSV = readFileSync(path.join(projectRoot, 'examples', 'data', 'breast_cancer.csv'), 'utf8');
 const COMPLETING = new Set(['runProgress', 'studyProgress']);
+/** The README's webhook receiver, hooks.example (a reserved name), stands for the reader's own: a public address here. */
+const resolveHooks: HostResolver = async (hostname) => (hostname === 'hooks.example' ? [{ address: '93.184.216.34', family: 4 }] : systemResolver(hostname));
 
 function operations(): OperationDefinitionNode[] {
   const blocks = [...README.matchAll(/```graphql\n([\s\S]*?)```/g)].map((match) => match[1]);
@@ -42,7 +50,10 @@ describe('the README story', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    server = await startTestServer({ databaseUrl: db.url });
+    server = await startTestServer({ databaseUrl: db.url, hostResolver: resolveHooks });
+    expect(server.adminKey).toMatch(/^mlp_/);
+    // Without the key the story could not start.
+    expect((await postGraphQL(server.url, '{ health { status } }', {}, { authorization: '' })).status).toBe(401);
     // As in an API process: the drift monitor's timer reports windows the predict path left for later.
     server.services.driftMonitor.start();
     worker = await startWorkerProcess(db.url);
@@ -69,6 +80,9 @@ describe('the README story', () => {
       if (name === 'csv') return CSV;
       if (ids[name]) return ids[name];
       switch (name) {
+        case 'id':
+          // datasetIngestProgress(uploadId: $id): the uploadId the upload will send.
+          return randomUUID();
         case 'modelVersionId':
           return (await gql('query($id: ID!) { run(id: $id) { modelVersion { id } } }', { id: ids.runId })).run.modelVersion.id;
         case 'canaryVersionId':
@@ -135,6 +149,17 @@ describe('the README story', () => {
           },
         );
         background.push(entry);
+        if (root === 'datasetIngestProgress') {
+          const uploadId = variables.id as string;
+          await waitFor(() => server.pubSub.subscriberCount('datasetIngestProgress', uploadId) === 1);
+          // The README's upload example on the story's data (the same content: no new version).
+          const response = await fetch(`${server.origin}/datasets/breast_cancer/versions?uploadId=${uploadId}`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${server.adminKey}`, 'content-type': 'text/csv' },
+            body: CSV,
+          });
+          expect({ status: response.status, body: await response.json() }).toMatchObject({ status: 200, body: { uploadId, created: false } });
+        }
       }
       ran.push(label(operation));
     }

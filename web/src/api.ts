@@ -70,45 +70,88 @@ function authMessage(): string {
   return apiKey() ? 'The API key was refused: check the key field.' : 'This server needs an API key: enter one in the key field.';
 }
 
-const AUTH_CODES = new Set(['UNAUTHENTICATED', 'FORBIDDEN']);
+type ErrorBody = { errors?: { message: string; extensions?: { code?: string } }[] };
+
+function authHeader(): Record<string, string> {
+  const key = apiKey();
+  return key ? { authorization: `Bearer ${key}` } : {};
+}
+
+/**
+ * The refusals that concern the connection rather than one operation, shown on the banner: 401 (no
+ * key, or an unknown, revoked or expired one) and, on /graphql, HTTP 403 (refused before GraphQL ran:
+ * a foreign Origin or Host, the message names the setting). A role too low is a FORBIDDEN error of
+ * one operation (HTTP 200 on /graphql, 403 on the upload route), left to the page that asked.
+ */
+function refusal(response: Response, body: ErrorBody | null, forbiddenIsPageWide: boolean): ApiError | undefined {
+  if (response.status === 401) {
+    setState({ kind: 'auth', message: authMessage() });
+    return new ApiError(authMessage(), 'UNAUTHENTICATED');
+  }
+  if (response.status === 403 && forbiddenIsPageWide) {
+    const message = body?.errors?.[0]?.message ?? 'HTTP 403';
+    setState({ kind: 'auth', message: `The server refused this page's request: ${message}` });
+    return new ApiError(message, 'FORBIDDEN');
+  }
+  return undefined;
+}
 
 /** One query or mutation; throws ApiError with the first GraphQL error's message and code. */
 export async function gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<T> {
-  const key = apiKey();
   let response: Response;
   try {
     response = await fetch(GRAPHQL_PATH, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+      headers: { 'content-type': 'application/json', accept: 'application/json', ...authHeader() },
       body: JSON.stringify({ query, variables }),
     });
   } catch {
     setState({ kind: 'unreachable', message: 'The mlplane server is unreachable. Is it running?' });
     throw new ApiError('mlplane server unreachable');
   }
-  if (response.status === 401 || response.status === 403) {
-    setState({ kind: 'auth', message: authMessage() });
-    throw new ApiError(authMessage(), response.status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN');
-  }
-  let body: { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
-  try {
-    body = await response.json();
-  } catch {
+  const body = (await response.json().catch(() => null)) as (ErrorBody & { data?: T }) | null;
+  const refused = refusal(response, body, true);
+  if (refused) throw refused;
+  if (!body) {
     setState({ kind: 'unreachable', message: `The server answered HTTP ${response.status} without GraphQL.` });
     throw new ApiError(`HTTP ${response.status}`);
   }
-  const error = body.errors?.[0];
-  if (error) {
-    const code = error.extensions?.code;
-    if (code && AUTH_CODES.has(code)) {
-      setState({ kind: 'auth', message: authMessage() });
-    } else {
-      setState({ kind: 'ok' });
-    }
-    throw new ApiError(error.message, code);
-  }
   setState({ kind: 'ok' });
+  const error = body.errors?.[0];
+  if (error) throw new ApiError(error.message, error.extensions?.code);
   return body.data as T;
+}
+
+export interface UploadResult {
+  created: boolean;
+  dataset: { id: string; name: string };
+  version: { id: string; version: number };
+}
+
+/**
+ * Streams a CSV file to `POST /datasets/{name}/versions` (the upload route, which needs an EDITOR
+ * key), creating the dataset (`labelColumn` required) or adding a version to it.
+ */
+export async function uploadCsv(name: string, file: File, params: { labelColumn?: string } = {}): Promise<UploadResult> {
+  const query = new URLSearchParams(Object.entries(params).filter((entry): entry is [string, string] => Boolean(entry[1]))).toString();
+  let response: Response;
+  try {
+    response = await fetch(`/datasets/${encodeURIComponent(name)}/versions${query ? `?${query}` : ''}`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv', accept: 'application/json', ...authHeader() },
+      body: file,
+    });
+  } catch {
+    setState({ kind: 'unreachable', message: 'The mlplane server is unreachable. Is it running?' });
+    throw new ApiError('mlplane server unreachable');
+  }
+  const body = (await response.json().catch(() => null)) as (ErrorBody & Partial<UploadResult>) | null;
+  const refused = refusal(response, body, false);
+  if (refused) throw refused;
+  const error = body?.errors?.[0];
+  if (error) throw new ApiError(`Upload refused: ${error.message}`, error.extensions?.code);
+  if (!response.ok || !body?.dataset || !body.version) throw new ApiError(`The upload failed with HTTP ${response.status}`);
+  return body as UploadResult;
 }
 
 let wsClient: Client | undefined;

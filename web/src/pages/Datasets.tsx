@@ -1,5 +1,5 @@
 import { useMemo, useState, type FormEvent } from 'react';
-import { gql } from '../api';
+import { uploadCsv } from '../api';
 import { Chart, type ChartOption } from '../Chart';
 import { fmt, when } from '../format';
 import { useQuery, useSubscription } from '../hooks';
@@ -26,12 +26,8 @@ function UploadForm({ onDone }: { onDone: (id: string) => void }) {
     setBusy(true);
     setError(undefined);
     try {
-      const csv = await file.text();
-      const result = await gql<{ createDataset: { dataset: { id: string } } }>(
-        'mutation Create($input: CreateDatasetInput!) { createDataset(input: $input) { dataset { id } version { id } } }',
-        { input: { name: name.trim() || file.name.replace(/\.csv$/i, ''), labelColumn: label.trim(), csv } },
-      );
-      onDone(result.createDataset.dataset.id);
+      const result = await uploadCsv(name.trim() || file.name.replace(/\.csv$/i, ''), file, { labelColumn: label.trim() });
+      onDone(result.dataset.id);
     } catch (e) {
       setError((e as Error).message);
     } finally {
@@ -174,11 +170,8 @@ export function DatasetPage({ id }: { id: string }) {
     if (!file) return;
     setUploadError(undefined);
     try {
-      const r = await gql<{ createDatasetVersion: { created: boolean; version: { version: number } } }>(
-        'mutation Add($input: CreateDatasetVersionInput!) { createDatasetVersion(input: $input) { created version { version } } }',
-        { input: { datasetId: d.id, csv: await file.text() } },
-      );
-      setUploadNote(r.createDatasetVersion.created ? `Version ${r.createDatasetVersion.version.version} created.` : `Same content as version ${r.createDatasetVersion.version.version}.`);
+      const r = await uploadCsv(d.name, file);
+      setUploadNote(r.created ? `Version ${r.version.version} created.` : `Same content as version ${r.version.version}.`);
       reload();
     } catch (e) {
       setUploadError((e as Error).message);
