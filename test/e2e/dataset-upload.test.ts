@@ -21,7 +21,9 @@ interface UploadAnswer {
 function upload(server: TestServer, pathAndQuery: string, chunks: (string | Buffer)[], options: { declare?: boolean; contentType?: string } = {}): Promise<UploadAnswer> {
   const bytes = chunks.reduce((sum, chunk) => sum + Buffer.byteLength(chunk), 0);
   return new Promise((resolve, reject) => {
+    // A connection per upload: a refused upload's connection is closed by the server.
     const req = http.request(`${server.origin}${pathAndQuery}`, {
+      agent: false,
       method: 'POST',
       headers: { authorization: `Bearer ${server.adminKey}`, 'content-type': options.contentType ?? 'text/csv', ...(options.declare === false ? {} : { 'content-length': String(bytes) }) },
     });

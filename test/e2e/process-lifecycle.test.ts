@@ -156,7 +156,7 @@ describe('process lifecycle of mlplane start', () => {
     pids.push(restarted.startPid, restarted.workerPid, restarted.postgresPid);
     expect(alive(server.postgresPid)).toBe(false);
     expect(second.output()).toContain('stopping an embedded PostgreSQL left running by an earlier process');
-    const again = await postGraphQL(restarted.url, '{ health { status database } }');
+    const again = await postGraphQL(restarted.url, '{ health { status database } }', undefined, { authorization: `Bearer ${adminKey}` });
     expect(again.body.data).toEqual({ health: { status: 'OK', database: 'UP' } });
 
     // SIGTERM to the node process itself stops all three, too.
