@@ -205,7 +205,8 @@ describe('a database outage under load', () => {
     const expected = Array.from({ length: EPOCHS }, (_, i) => i + 1);
     for (const result of results) {
       expect(result.errors).toEqual([]);
-      expect(result.epochs).toEqual(expected);
+      // Compared together, so a stream that ends early shows the status it ended on.
+      expect({ epochs: result.epochs, statuses: result.statuses }).toEqual({ epochs: expected, statuses: expect.arrayContaining(['SUCCEEDED']) });
       expect(result.statuses[result.statuses.length - 1]).toBe('SUCCEEDED');
     }
     const run = await prisma.run.findUniqueOrThrow({ where: { id: runId } });
