@@ -17,7 +17,13 @@ import { JobQueue } from '../infra/queue/job-queue';
 import type { Logger } from '../infra/logger';
 import { backendInfo } from '../ml/tf-backend';
 import { WebhookDispatcher } from '../services/alerts/webhook-dispatcher';
+import type { Registry } from 'prom-client';
+import { createInferenceRouter, type InferenceRouterOptions } from '../rest/inference-protocol/inference-router';
+import { poolLogWriter } from '../services/predictions/prediction-log';
+import { PredictionRetention } from '../services/predictions/prediction-retention';
+import { forwardDeploymentChanges } from '../services/serving/deployment-invalidation';
 import { createDomainServices } from '../services/services';
+import { createMetricsRegistry } from './metrics';
 
 export interface RunningApi {
   /** `http://host:port/graphql`; the graphql-ws URL is the same with `ws://`. */
@@ -39,6 +45,10 @@ export interface ApiProcessOptions {
   shutdownGraceMs?: number;
   /** Size of the Prisma pool. @default 10 */
   prismaPoolSize?: number;
+  /** Who calls the Open Inference Protocol routes (the authentication seam). @default everyone, every deployment */
+  inferencePrincipal?: InferenceRouterOptions['principalOf'];
+  /** The Prometheus exposition served at `/metrics`; default: this process's registry (`serve --processes` passes the cluster's). */
+  metrics?: (local: Registry) => () => Promise<{ contentType: string; body: string }>;
 }
 
 export const packageVersion: string = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')).version;
@@ -63,8 +73,11 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
     logger.warn({ backend: backend.active, reason: backend.reason }, 'native TensorFlow backend unavailable: running on the pure-JS cpu backend');
   }
 
+  // The prediction log writes through its own small pool, with its INSERT prepared once per connection.
+  const logPool = new Pool({ connectionString: databaseUrl, max: 2 });
+  const logWriter = poolLogWriter(logPool);
   const services: Services = {
-    ...createDomainServices({ prisma, events: new NotifyEventPublisher(publishPool), queue, config }),
+    ...createDomainServices({ prisma, events: new NotifyEventPublisher(publishPool), queue, config, logWriter, invalidationEpoch: () => pubSub.listenEpoch }),
     health: {
       version: packageVersion,
       databaseReachable: () => prisma.$queryRaw`SELECT 1`.then(() => true, () => false),
@@ -78,6 +91,21 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
     if (!pubSub.listening) return { ready: false, reason: 'event bus LISTEN connection is down' };
     return { ready: true };
   };
+  // Deployment changes of every process drop this process's cached deployments (rollbacks take effect at once).
+  const forwarding = forwardDeploymentChanges(pubSub, services.servingEvents);
+  const registry = createMetricsRegistry({
+    events: services.servingEvents,
+    prisma,
+    batchQueueRows: () => services.batcher.queuedRows(),
+    logQueueRows: () => services.predictionLog.pendingRows(),
+  });
+  const inference = createInferenceRouter({
+    serving: services.serving,
+    ready: async () => (await readiness()).ready,
+    serverVersion: packageVersion,
+    logger,
+    principalOf: options.inferencePrincipal,
+  });
   const schemaResolvers = [...mlplaneResolvers, ...(options.extraResolvers ?? [])] as NonEmptyArray<Function>;
   const server = await startApiServer({
     host: config.host,
@@ -87,7 +115,11 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
     readiness: options.readiness ?? readiness,
     logger,
     shutdownGraceMs: options.shutdownGraceMs ?? config.shutdownGraceSeconds * 1000,
+    routers: [inference],
+    metrics: options.metrics ? options.metrics(registry) : async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
   });
+  const retention = new PredictionRetention(prisma, { retentionDays: config.predictionRetentionDays });
+  retention.start();
   services.driftMonitor.start();
   // Alert webhooks are sent from API processes; deliveries are claimed row by row, so several can run.
   const webhooks = new WebhookDispatcher(prisma);
@@ -102,10 +134,13 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
       (closing ??= (async () => {
         await server.close();
         await services.driftMonitor.stop();
+        await retention.stop();
         await webhooks.stop();
         await queue.stop({ graceful: false });
         await pubSub.close();
+        await forwarding;
         await publishPool.end();
+        await logPool.end();
         await prisma.$disconnect();
       })()),
   };

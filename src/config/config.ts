@@ -19,6 +19,10 @@ export interface Config {
   tensorboardDir: string | undefined;
   /** Seconds a SIGTERM waits for in-flight requests (API) or running jobs (worker). */
   shutdownGraceSeconds: number;
+  /** Predictions older than this many days are deleted in batches; 0 keeps them (`MLPLANE_PREDICTION_RETENTION_DAYS`). */
+  predictionRetentionDays: number;
+  /** API processes of `serve` (`MLPLANE_API_PROCESSES` or `--processes`); undefined: the command's default. */
+  apiProcesses: number | undefined;
   /** Crash detection of runs (see the README's crash policy). */
   reaper: { intervalMs: number; staleAfterMs: number; maxAttempts: number };
 }
@@ -50,6 +54,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerMemoryLimitMb: intFromEnv(env, 'MLPLANE_WORKER_MEMORY_LIMIT_MB', defaultWorkerMemoryMb()),
     tensorboardDir: env.MLPLANE_TENSORBOARD_DIR || undefined,
     shutdownGraceSeconds: intFromEnv(env, 'MLPLANE_SHUTDOWN_GRACE_SECONDS', 8),
+    predictionRetentionDays: intFromEnv(env, 'MLPLANE_PREDICTION_RETENTION_DAYS', 30),
+    apiProcesses: env.MLPLANE_API_PROCESSES ? Math.max(1, intFromEnv(env, 'MLPLANE_API_PROCESSES', 1)) : undefined,
     reaper: {
       intervalMs: intFromEnv(env, 'MLPLANE_REAPER_INTERVAL_MS', 10_000),
       staleAfterMs: intFromEnv(env, 'MLPLANE_RUN_STALE_AFTER_MS', 20_000),

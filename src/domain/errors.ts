@@ -54,3 +54,8 @@ export class ConflictError extends DomainError {
 export class InvalidStateError extends DomainError {
   readonly code = 'INVALID_STATE' as const;
 }
+
+/** The caller is known but may not do this (e.g. a PREDICTOR key on a deployment it is not given). */
+export class ForbiddenError extends DomainError {
+  readonly code = 'FORBIDDEN' as const;
+}

@@ -4,7 +4,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { logger as rootLogger, type Logger } from '../infra/logger';
 import { requestIdFrom, type ContextFactory, type GraphQLContext } from './context';
@@ -49,6 +49,10 @@ export interface ApiServerOptions {
   bodyLimitBytes?: number;
   /** How long `/readyz` waits for `readiness()` before answering 503. @default 3000 */
   readinessTimeoutMs?: number;
+  /** REST routers served next to GraphQL (the Open Inference Protocol under `/v2`); each answers its own errors. */
+  routers?: Router[];
+  /** `GET /metrics`: the Prometheus text exposition. */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
 }
 
 export interface ApiServer {
@@ -156,6 +160,16 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       : await checkReadiness(options.readiness, options.readinessTimeoutMs ?? 3_000);
     res.status(report.ready ? 200 : 503).json(report);
   });
+
+  const { metrics } = options;
+  if (metrics) {
+    app.get('/metrics', async (_req, res) => {
+      const { contentType, body } = await metrics();
+      res.type(contentType).send(body);
+    });
+  }
+
+  for (const router of options.routers ?? []) app.use(router);
 
   app.get(GRAPHQL_PATH, (req, res, next) => {
     if (!wantsHtml(req)) return next();

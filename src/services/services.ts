@@ -10,7 +10,13 @@ import { ModelVersionService } from './model-versions/model-version.service';
 import { ModelService } from './models/model.service';
 import { OptimizationService } from './optimization/optimization.service';
 import { PerformanceService } from './predictions/performance.service';
+import { ModelCache } from './predictions/model-cache';
+import { PredictionLog, type LogWriter } from './predictions/prediction-log';
 import { PredictionService } from './predictions/prediction.service';
+import { DeploymentCache } from './serving/deployment-cache';
+import { InferenceBatcher } from './serving/inference-batcher';
+import { ServingEvents } from './serving/serving-events';
+import { ServingPipeline } from './serving/serving-pipeline';
 import { DriftMonitor } from './monitoring/drift-monitor';
 import { RunStore } from './runs/run-store';
 import { TrainingService, type RunEnqueuer } from './training/training.service';
@@ -29,6 +35,16 @@ export interface DomainServices {
   alerts: AlertService;
   servingAlerts: ServingAlertMonitor;
   driftMonitor: DriftMonitor;
+  /** The one prediction path (GraphQL `predict`, the Open Inference Protocol). */
+  serving: ServingPipeline;
+  /** Serving's typed in-process events (predictionsServed, ...): monitors and metrics subscribe. */
+  servingEvents: ServingEvents;
+  /** Deployments by name for serving, invalidated by deployment changes. */
+  deploymentCache: DeploymentCache;
+  /** The served models of this process. */
+  modelCache: ModelCache;
+  batcher: InferenceBatcher;
+  predictionLog: PredictionLog;
 }
 
 export interface ServiceDependencies {
@@ -37,22 +53,36 @@ export interface ServiceDependencies {
   /** Where new runs' jobs go. */
   queue: RunEnqueuer;
   config: Config;
+  /** Runs the prediction log's statement; defaults to the Prisma client (API processes pass a `pg` pool). */
+  logWriter?: LogWriter;
+  /** Which connection deployment changes of other processes reach this one on (`PgPubSub.listenEpoch`). @default always 1 */
+  invalidationEpoch?: () => number | null;
 }
 
-export function createDomainServices({ prisma, events, queue, config }: ServiceDependencies): DomainServices {
+export function createDomainServices({ prisma, events, queue, config, logWriter, invalidationEpoch }: ServiceDependencies): DomainServices {
+  const servingEvents = new ServingEvents();
   const datasets = new DatasetService(prisma, events, { maxBytes: config.maxDatasetBytes, maxColumns: config.maxDatasetColumns });
   const models = new ModelService(prisma, events, datasets, { maxParameters: config.maxModelParameters, memoryBytes: config.workerMemoryLimitMb * 1024 * 1024 });
   const runStore = new RunStore(prisma, events);
   const modelVersions = new ModelVersionService(prisma, datasets);
-  const deployments = new DeploymentService(prisma, events, models, modelVersions);
-  const predictions = new PredictionService(prisma, deployments, modelVersions);
-  const driftMonitor = new DriftMonitor(prisma, events, datasets, (id) => predictions.models.get(id));
-  predictions.afterLog = (deploymentId, count, createdAt) => driftMonitor.notePredictions(deploymentId, count, createdAt);
-  driftMonitor.pendingSince = () => predictions.log.oldestPending();
+  const deployments = new DeploymentService(prisma, events, models, modelVersions, servingEvents);
+  const modelCache = new ModelCache((id) => modelVersions.loadModel(id));
+  const deploymentCache = new DeploymentCache((name) => prisma.deployment.findUnique({ where: { name } }), servingEvents, { invalidationEpoch });
+  const predictionLog = new PredictionLog(logWriter ?? ((sql, values) => prisma.$executeRawUnsafe(sql, ...values)), { events: servingEvents });
+  const batcher = new InferenceBatcher(servingEvents);
+  const serving = new ServingPipeline({ deployments: deploymentCache, models: modelCache, batcher, log: predictionLog, events: servingEvents });
   const alerts = new AlertService(prisma, events);
   new AutoRollback(prisma, deployments).attach(alerts);
   const performance = new PerformanceService(prisma);
-  driftMonitor.alerts = alerts;
+  const driftMonitor = new DriftMonitor({
+    prisma,
+    events,
+    datasets,
+    loadModel: (id) => modelCache.get(id),
+    alerts,
+    pendingSince: () => predictionLog.oldestPending(),
+    serving: servingEvents,
+  });
   return {
     datasets,
     models,
@@ -60,11 +90,17 @@ export function createDomainServices({ prisma, events, queue, config }: ServiceD
     training: new TrainingService(prisma, events, queue, runStore, models),
     modelVersions,
     deployments,
-    predictions,
+    predictions: new PredictionService(prisma, deployments, serving, modelCache),
     performance,
     optimization: new OptimizationService(prisma, events, queue, runStore, models),
     alerts,
-    servingAlerts: new ServingAlertMonitor(prisma, alerts, performance),
+    servingAlerts: new ServingAlertMonitor(prisma, alerts, performance, servingEvents),
     driftMonitor,
+    serving,
+    servingEvents,
+    deploymentCache,
+    modelCache,
+    batcher,
+    predictionLog,
   };
 }

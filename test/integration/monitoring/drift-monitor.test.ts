@@ -61,7 +61,7 @@ describe('DriftMonitor', () => {
       latencyMs: 1,
       createdAt: new Date(end - (count - 1 - i) * msApart),
     }));
-    await services.predictions.log.append(records);
+    await services.predictionLog.append(records);
     return records;
   };
 
@@ -102,7 +102,7 @@ describe('DriftMonitor', () => {
   it('reports due windows from its timer', async () => {
     const deployment = await deploy('timer', { windowSize: 15, periodSeconds: 3600 });
     await logPredictions(deployment.id, 15, 2_000, 1);
-    const monitor = new DriftMonitor(prisma, events, services.datasets, (id) => services.predictions.models.get(id), { tickMs: 100 });
+    const monitor = new DriftMonitor({ prisma, events, datasets: services.datasets, loadModel: (id) => services.modelCache.get(id) }, { tickMs: 100 });
     monitor.start();
     try {
       const deadline = Date.now() + 10_000;
@@ -122,7 +122,7 @@ describe('DriftMonitor', () => {
 
   it('reports from the predict path after the log commit, without the caller awaiting it', async () => {
     const deployment = await deploy('predict-path', { windowSize: 20, periodSeconds: 3600 });
-    await services.predictions.predict({ deployment: 'predict-path', instances: instances.slice(0, 20) });
+    await services.serving.serve({ route: 'graphql',  deployment: 'predict-path', instances: instances.slice(0, 20) });
     const deadline = Date.now() + 10_000;
     while ((await prisma.driftReport.count({ where: { deploymentId: deployment.id } })) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(await prisma.driftReport.findFirst({ where: { deploymentId: deployment.id } })).toMatchObject({ windowSize: 20 });
@@ -134,7 +134,7 @@ describe('DriftMonitor', () => {
     const mixed = await trainVersions(prisma, services, { name: 'mixed', csv, labelColumn: 'label', seeds: [1], epochs: 1 });
     const { deployment } = await services.deployments.deployModel({ name: 'mixed', modelVersionId: mixed.versionIds[0], monitoring: { drift: { windowSize: 60 } } }, 'test');
     const createdAt = new Date(Date.now() - 5_000);
-    await services.predictions.log.append(
+    await services.predictionLog.append(
       Array.from({ length: 60 }, (_, i) => ({
         id: randomUUID(),
         deploymentId: deployment.id,
