@@ -32,11 +32,7 @@ export class PredictionResolver {
 
   @Mutation(() => RecordActualsPayload, { description: 'Attaches true labels or values to earlier predictions, all or none.' })
   async recordActuals(@Ctx() ctx: GraphQLContext, @Arg('input') input: RecordActualsInput): Promise<RecordActualsPayload> {
-    const recorded = await ctx.services.predictions.recordActuals(input);
-    const deployment = await ctx.services.deployments.findDeployment({ name: input.deployment });
-    // New actuals may complete a performance window: PERFORMANCE_DROP is judged without waiting for more requests.
-    if (deployment && recorded.recorded > 0) ctx.services.servingAlerts.evaluateInBackground(deployment.id);
-    return recorded;
+    return ctx.services.predictions.recordActuals(input);
   }
 
   @Query(() => PredictionExplanation, { description: 'Per-feature attributions of one instance\'s output (integrated gradients); nothing is logged.' })
