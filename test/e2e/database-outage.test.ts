@@ -162,6 +162,7 @@ describe('a database outage under load', () => {
         } catch (error) {
           outcomes.push({ ok: false, code: `transport: ${String(error)}`, ms: Date.now() - started, at: Date.now() });
         }
+        // Pacing of the load (about 50 requests/s per client), not a wait for something to happen.
         await sleep(20);
       }
     };
@@ -192,6 +193,7 @@ describe('a database outage under load', () => {
     let unready: { status: number; reason?: string } = { status: 0 };
     await waitFor(async () => (unready = await ready()).status === 503, 30_000, 50);
     expect(unready.reason).toBe('database unreachable');
+    // The fault itself: the database stays down for OUTAGE_MS in all.
     await sleep(Math.max(0, stoppedAt + OUTAGE_MS - Date.now()));
     await startPostgres();
     const restartedAt = Date.now();

@@ -1,21 +1,18 @@
-import { Pool } from 'pg';
-import { loadConfig } from '../../../src/config/config';
 import { InvalidStateError, NotFoundError, ValidationError } from '../../../src/domain/errors';
 import type { Run } from '../../../src/generated/prisma/client';
-import { createPrismaClient, type PrismaClient } from '../../../src/infra/db/prisma-client';
-import { NotifyEventPublisher } from '../../../src/infra/events/notify-event-publisher';
-import { createPgPubSub, type PgPubSub } from '../../../src/infra/events/pg-pubsub';
+import type { PrismaClient } from '../../../src/infra/db/prisma-client';
+import type { PgPubSub } from '../../../src/infra/events/pg-pubsub';
 import { JobQueue, RUN_QUEUES } from '../../../src/infra/queue/job-queue';
 import type { StartOptimizationInput } from '../../../src/services/optimization/optimization.service';
 import { createStudyJob } from '../../../src/services/optimization/study-job';
 import { createTrialJob } from '../../../src/services/optimization/trial-job';
 import { RunExecutor, type RunExecutionContext } from '../../../src/services/runs/run-executor';
 import { RunReaper } from '../../../src/services/runs/run-reaper';
-import { createDomainServices, type DomainServices } from '../../../src/services/services';
+import type { DomainServices } from '../../../src/services/services';
 import { OptimizationService } from '../../../src/services/optimization/optimization.service';
 import { logger } from '../../../src/infra/logger';
 import { fixtureCsv } from '../../support/fixtures';
-import { createTestDatabase, type TestDatabase } from '../../support/test-database';
+import { startInProcessWorker, type InProcessWorker } from '../../support/in-process-worker';
 import { sleep, waitFor } from '../../support/wait-for';
 
 type TrialSummary = { trialNumber: number; params: Record<string, number | string>; objective: number | null; pruned: boolean; pruneReason: string | null };
@@ -26,9 +23,8 @@ type TrialSummary = { trialNumber: number; params: Record<string, number | strin
  * trials with tfjs on breast_cancer.csv.
  */
 describe('optimization studies on a worker', () => {
-  let db: TestDatabase;
+  let worker: InProcessWorker;
   let prisma: PrismaClient;
-  let pool: Pool;
   let pubSub: PgPubSub;
   let queue: JobQueue;
   let services: DomainServices;
@@ -37,15 +33,9 @@ describe('optimization studies on a worker', () => {
   let executor: RunExecutor;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    prisma = createPrismaClient(db.url, 8);
-    pool = new Pool({ connectionString: db.url, max: 2 });
-    pubSub = await createPgPubSub({ connectionString: db.url });
-    queue = new JobQueue({ connectionString: db.url, events: pubSub, poolSize: 3 });
-    await queue.start();
-    const events = new NotifyEventPublisher(pool);
-    services = createDomainServices({ prisma, events, queue, config: loadConfig({}) });
-    executor = new RunExecutor({ store: services.runStore, events: pubSub, heartbeatIntervalMs: 500 });
+    worker = await startInProcessWorker({ prismaPoolSize: 8, queuePoolSize: 3, heartbeatIntervalMs: 500 });
+    ({ prisma, pubSub, queue, services, executor } = worker);
+    const { events } = worker;
     await queue.work(RUN_QUEUES.OPTIMIZATION, executor.jobHandler(createStudyJob({ prisma, optimization: services.optimization, events: pubSub })), {
       concurrency: 2,
     });
@@ -59,11 +49,7 @@ describe('optimization studies on a worker', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await queue.stop({ graceful: false });
-    await pubSub.close();
-    await pool.end();
-    await prisma.$disconnect();
-    await db.drop();
+    await worker.close();
   });
 
   const base = { epochs: 4, batchSize: 64, seed: 5, backend: 'CPU' };
@@ -202,7 +188,7 @@ describe('optimization studies on a worker', () => {
 
   it('carries on a study whose coordinator died, from the trials in the database', async () => {
     // A service whose study job never reaches the queue, so a "dead" worker can take the study.
-    const unqueued = new OptimizationService(prisma, new NotifyEventPublisher(pool), { enqueueRun: async () => null }, services.runStore, services.models);
+    const unqueued = new OptimizationService(prisma, worker.events, { enqueueRun: async () => null }, services.runStore, services.models);
     const created = await unqueued.startOptimization(study({ strategy: 'RANDOM', maxTrials: 4, parallelism: 2 }), 'tester');
     const claimed = (await services.runStore.claimRun(created.id, 'dead-worker'))!;
     // The dead coordinator creates two trials (on the real queue), then stops for good without ending the study.
@@ -252,7 +238,7 @@ describe('optimization studies on a worker', () => {
   }, 120_000);
 
   it('cancels a queued study at once, and refuses to cancel a finished one', async () => {
-    const unqueued = new OptimizationService(prisma, new NotifyEventPublisher(pool), { enqueueRun: async () => null }, services.runStore, services.models);
+    const unqueued = new OptimizationService(prisma, worker.events, { enqueueRun: async () => null }, services.runStore, services.models);
     const queued = await unqueued.startOptimization(study({}), 'tester');
     await expect(services.optimization.cancelStudy(queued.id)).resolves.toMatchObject({ id: queued.id, status: 'CANCELLED' });
     await expect(services.optimization.cancelStudy(queued.id)).resolves.toMatchObject({ status: 'CANCELLED' });

@@ -218,6 +218,7 @@ describe('RunExecutor', () => {
       behaviour = async (_run, context) => {
         while (!context.shouldStop()) {
           batches += 1;
+          // A simulated batch of work, as in untilStopped, counted here.
           await sleep(5);
         }
         return { summary: { batches } };

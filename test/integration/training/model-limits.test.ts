@@ -1,16 +1,12 @@
-import { Pool } from 'pg';
 import { loadConfig } from '../../../src/config/config';
 import { ValidationError } from '../../../src/domain/errors';
 import { countParameters } from '../../../src/domain/models/model-size';
-import { createPrismaClient, type PrismaClient } from '../../../src/infra/db/prisma-client';
-import { NotifyEventPublisher } from '../../../src/infra/events/notify-event-publisher';
-import { createPgPubSub, type PgPubSub } from '../../../src/infra/events/pg-pubsub';
+import type { PrismaClient } from '../../../src/infra/db/prisma-client';
 import { JobQueue, RUN_QUEUES } from '../../../src/infra/queue/job-queue';
-import { RunExecutor } from '../../../src/services/runs/run-executor';
 import { createDomainServices, type DomainServices } from '../../../src/services/services';
 import { createTrainingJob } from '../../../src/services/training/training-job';
+import { startInProcessWorker, type InProcessWorker } from '../../support/in-process-worker';
 import { fixtureCsv } from '../../support/fixtures';
-import { createTestDatabase, type TestDatabase } from '../../support/test-database';
 import { waitFor } from '../../support/wait-for';
 
 /**
@@ -19,10 +15,8 @@ import { waitFor } from '../../support/wait-for';
  * cancelRun; a worker past its memory limit fails the run with a clear error (real tfjs training).
  */
 describe('big models are bounded and cancellable', () => {
-  let db: TestDatabase;
+  let worker: InProcessWorker;
   let prisma: PrismaClient;
-  let pool: Pool;
-  let pubSub: PgPubSub;
   let queue: JobQueue;
   let services: DomainServices;
   let datasetId: string;
@@ -31,15 +25,9 @@ describe('big models are bounded and cancellable', () => {
   let memoryLimitBytes = Infinity;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    prisma = createPrismaClient(db.url, 6);
-    pool = new Pool({ connectionString: db.url, max: 2 });
-    pubSub = await createPgPubSub({ connectionString: db.url });
-    queue = new JobQueue({ connectionString: db.url, events: pubSub, poolSize: 2 });
-    await queue.start();
-    const events = new NotifyEventPublisher(pool);
-    services = createDomainServices({ prisma, events, queue, config: loadConfig({ MLPLANE_WORKER_MEMORY_LIMIT_MB: '4096' }) });
-    const executor = new RunExecutor({ store: services.runStore, events: pubSub, heartbeatIntervalMs: 1_000 });
+    worker = await startInProcessWorker({ env: { MLPLANE_WORKER_MEMORY_LIMIT_MB: '4096' } });
+    ({ prisma, queue, services } = worker);
+    const { events, executor } = worker;
     const job = { datasets: services.datasets, models: services.models, events, get memoryLimitBytes() { return memoryLimitBytes; } };
     await queue.work(RUN_QUEUES.TRAINING, executor.jobHandler(createTrainingJob(job)), { concurrency: 1 });
     const { version } = await services.datasets.createDataset({ name: 'digits', csv: fixtureCsv('digits'), labelColumn: 'digit' });
@@ -48,11 +36,7 @@ describe('big models are bounded and cancellable', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await queue.stop({ graceful: false });
-    await pubSub.close();
-    await pool.end();
-    await prisma.$disconnect();
-    await db.drop();
+    await worker.close();
   });
 
   async function finished(runId: string, timeoutMs: number) {
@@ -75,7 +59,7 @@ describe('big models are bounded and cancellable', () => {
   });
 
   it('refuses a model whose estimated training memory is over the worker memory limit', async () => {
-    const small = createDomainServices({ prisma, events: new NotifyEventPublisher(pool), queue, config: loadConfig({ MLPLANE_WORKER_MEMORY_LIMIT_MB: '500' }) });
+    const small = createDomainServices({ prisma, events: worker.events, queue, config: loadConfig({ MLPLANE_WORKER_MEMORY_LIMIT_MB: '500' }) });
     // 4 x 2048: about 12.7 M parameters, 200 MB of training state on top of the 400 MB a worker starts with.
     const refused = small.models.createModel({ name: 'too-big-for-500mb', datasetId, layers: wide(4, 2048) });
     await expect(refused).rejects.toMatchObject({ location: { field: 'input.layers' } });

@@ -1,18 +1,13 @@
 import { existsSync, readFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Pool } from 'pg';
-import { loadConfig } from '../../../src/config/config';
 import { InvalidStateError } from '../../../src/domain/errors';
-import { createPrismaClient, type PrismaClient } from '../../../src/infra/db/prisma-client';
-import { NotifyEventPublisher } from '../../../src/infra/events/notify-event-publisher';
-import { createPgPubSub, type PgPubSub } from '../../../src/infra/events/pg-pubsub';
+import type { PrismaClient } from '../../../src/infra/db/prisma-client';
 import { JobQueue, RUN_QUEUES } from '../../../src/infra/queue/job-queue';
-import { RunExecutor } from '../../../src/services/runs/run-executor';
-import { createDomainServices, type DomainServices } from '../../../src/services/services';
+import type { DomainServices } from '../../../src/services/services';
 import { createTrainingJob } from '../../../src/services/training/training-job';
+import { startInProcessWorker, type InProcessWorker } from '../../support/in-process-worker';
 import { fixtureCsv } from '../../support/fixtures';
-import { createTestDatabase, type TestDatabase } from '../../support/test-database';
 import { waitFor } from '../../support/wait-for';
 
 /**
@@ -20,35 +15,23 @@ import { waitFor } from '../../support/wait-for';
  * (the same executor and job as `mlplane worker`) trains with tfjs and registers the version.
  */
 describe('training runs on a worker', () => {
-  let db: TestDatabase;
+  let worker: InProcessWorker;
   let prisma: PrismaClient;
-  let pool: Pool;
-  let pubSub: PgPubSub;
   let queue: JobQueue;
   let services: DomainServices;
   const tensorboardDir = mkdtempSync(path.join(os.tmpdir(), 'mlplane-tensorboard-'));
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    prisma = createPrismaClient(db.url, 6);
-    pool = new Pool({ connectionString: db.url, max: 2 });
-    pubSub = await createPgPubSub({ connectionString: db.url });
-    queue = new JobQueue({ connectionString: db.url, events: pubSub, poolSize: 2 });
-    await queue.start();
-    const events = new NotifyEventPublisher(pool);
-    services = createDomainServices({ prisma, events, queue, config: loadConfig({}) });
-    const executor = new RunExecutor({ store: services.runStore, events: pubSub, heartbeatIntervalMs: 1_000 });
+    worker = await startInProcessWorker();
+    ({ prisma, queue, services } = worker);
+    const { events, executor } = worker;
     await queue.work(RUN_QUEUES.TRAINING, executor.jobHandler(createTrainingJob({ datasets: services.datasets, models: services.models, events, tensorboardDir })), {
       concurrency: 1,
     });
   }, 60_000);
 
   afterAll(async () => {
-    await queue.stop({ graceful: false });
-    await pubSub.close();
-    await pool.end();
-    await prisma.$disconnect();
-    await db.drop();
+    await worker.close();
     rmSync(tensorboardDir, { recursive: true, force: true });
   });
 
