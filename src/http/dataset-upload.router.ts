@@ -39,7 +39,7 @@ export interface DatasetUploadRouterOptions {
 
 const TASKS: readonly Task[] = ['BINARY_CLASSIFICATION', 'MULTICLASS_CLASSIFICATION', 'REGRESSION'];
 const MAX_QUERY_TEXT = 10_000;
-/** How long a refused upload's connection lingers, discarding the client's remaining bytes. */
+/** How long a refused upload's remaining bytes are read and dropped before the answer goes out. */
 const LINGER_MS = 2_000;
 
 const STATUS: Record<DomainErrorCode, number> = {
@@ -115,13 +115,32 @@ function spoolBody(req: Request, file: string, maxBytes: number, onBytes: (bytes
   });
 }
 
-/** Reads and drops the rest of a refused body for at most {@link LINGER_MS}, then cuts the connection. */
-function discardRest(req: Request): void {
-  req.removeAllListeners('data');
-  req.resume();
-  const timer = setTimeout(() => req.socket.destroy(), LINGER_MS);
-  timer.unref();
-  req.socket.once('close', () => clearTimeout(timer));
+/**
+ * Reads and drops the rest of a refused body before the answer is sent, for at most
+ * {@link LINGER_MS}: an answer sent while the client is still writing is followed by a close, and
+ * the client's next bytes reach a closed socket, whose reset can destroy the answer before the
+ * client reads it. Resolves true when the body ended; false when the time ran out (the answer then
+ * goes out anyway and the connection is cut after it). Nothing read here is kept.
+ */
+function discardRest(req: Request): Promise<boolean> {
+  if (req.complete) return Promise.resolve(true);
+  return new Promise<boolean>((resolve) => {
+    const done = (ended: boolean) => {
+      clearTimeout(timer);
+      req.off('end', onEnd);
+      req.off('close', onClose);
+      resolve(ended);
+    };
+    const onEnd = () => done(true);
+    const onClose = () => done(req.complete);
+    const timer = setTimeout(() => done(false), LINGER_MS);
+    timer.unref();
+    req.removeAllListeners('data');
+    req.on('data', () => undefined);
+    req.once('end', onEnd);
+    req.once('close', onClose);
+    req.resume();
+  });
 }
 
 /** The upload route, on a router an authentication middleware can be put in front of. */
@@ -190,11 +209,14 @@ export function datasetUploadRouter(options: DatasetUploadRouterOptions): expres
     } catch (error) {
       if (spooled) await rm(spool, { force: true });
       void publish('FAILED', { message: error instanceof DomainError ? error.message : 'internal error', code: error instanceof DomainError ? error.code : 'INTERNAL_SERVER_ERROR' });
-      // A body left unread is not stored: the connection closes after the answer, and what the
-      // client still sends meanwhile is discarded (closing at once could reset the answer away).
-      if (!req.complete) res.setHeader('connection', 'close');
+      // A refused body is not stored: the rest is read and dropped (for a bounded time) before
+      // the answer, and the connection closes after it.
+      if (!req.complete) {
+        res.setHeader('connection', 'close');
+        const ended = await discardRest(req);
+        if (!ended) res.once('finish', () => req.socket.destroy());
+      }
       sendError(res, error, log);
-      if (!req.complete) res.once('finish', () => discardRest(req));
     }
   });
   return router;

@@ -27,7 +27,9 @@ function upload(server: TestServer, pathAndQuery: string, chunks: (string | Buff
       method: 'POST',
       headers: { authorization: `Bearer ${server.adminKey}`, 'content-type': options.contentType ?? 'text/csv', ...(options.declare === false ? {} : { 'content-length': String(bytes) }) },
     });
+    let answered = false;
     req.on('response', (res) => {
+      answered = true;
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (part: string) => (text += part));
@@ -35,6 +37,7 @@ function upload(server: TestServer, pathAndQuery: string, chunks: (string | Buff
     });
     // The server may answer and close before the whole body is sent.
     req.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' || error.code === 'ECONNRESET' ? undefined : reject(error)));
+    req.on('close', () => answered || reject(new Error('the connection closed before an answer arrived')));
     const write = (i: number): void => {
       if (i === chunks.length) return void req.end();
       if (req.destroyed) return;
