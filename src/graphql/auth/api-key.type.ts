@@ -56,7 +56,7 @@ export class CreateApiKeyInput {
 export class AuditEvent {
   @Field(() => ID) id!: string;
   @Field({ description: 'The key\'s name; `anonymous` for a request without a valid key (HTTP 401), `local` when auth is disabled.' }) principal!: string;
-  @Field(() => String, { nullable: true }) role!: string | null;
+  @Field(() => RoleEnum, { nullable: true, description: 'The key\'s role; null for a request without a valid key.' }) role!: RoleEnum | null;
   @Field({ description: 'The mutation field, e.g. `updateDeployment`.' }) operation!: string;
   @Field(() => [String], { description: 'Ids and deployment names the arguments named, and ids of what the mutation returned.' }) targetIds!: string[];
   @Field(() => AuditOutcomeEnum) outcome!: AuditOutcomeEnum;

@@ -4,7 +4,7 @@ import type { Deployment as DeploymentRow } from '../../services/deployments/dep
 import { toConnection } from '../common/connection.type';
 import type { GraphQLContext } from '../context';
 import { modelVersionById } from '../model-versions/model-version.loaders';
-import { ModelVersion } from '../model-versions/model-version.type';
+import { EvaluationSplitEnum, ModelVersion } from '../model-versions/model-version.type';
 import { Model } from '../models/model.type';
 import { DeployModelInput, RollbackDeploymentInput, StartCanaryInput, UpdateDeploymentInput } from './deployment.input';
 import {
@@ -120,7 +120,7 @@ export class DeploymentResolver {
     return {
       modelVersionId: result.modelVersionId,
       baselineEvaluationId: result.baseline?.id ?? null,
-      baselineSplit: result.baseline?.split ?? null,
+      baselineSplit: (result.baseline?.split as EvaluationSplitEnum | undefined) ?? null,
       windows: result.windows.map((w) => ({ count: w.count, from: w.from, to: w.to, comparison: w.comparison, metrics: { ...w.evaluation } })),
     };
   }

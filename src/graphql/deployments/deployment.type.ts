@@ -1,6 +1,7 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Connection } from '../common/connection.type';
+import { EvaluationSplitEnum } from '../model-versions/model-version.type';
 
 export enum DeploymentEventKindEnum {
   DEPLOYED = 'DEPLOYED',
@@ -86,6 +87,6 @@ export class TrafficBucket {
 export class DeploymentPerformance {
   @Field(() => ID) modelVersionId!: string;
   @Field(() => ID, { nullable: true, description: 'The evaluation compared with: the version\'s TEST split, else its latest.' }) baselineEvaluationId!: string | null;
-  @Field(() => String, { nullable: true }) baselineSplit!: string | null;
+  @Field(() => EvaluationSplitEnum, { nullable: true }) baselineSplit!: EvaluationSplitEnum | null;
   @Field(() => [PerformanceWindow], { description: 'Newest first; the oldest may hold fewer predictions than the window size.' }) windows!: PerformanceWindow[];
 }

@@ -1,5 +1,6 @@
 import { GraphQLJSON, GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { ExplanationMethodEnum } from '../common/enums';
 
 @InputType()
 export class PredictInput {
@@ -71,8 +72,8 @@ export class FeatureAttribution {
 
 @ObjectType({ description: 'Why the model answered as it did for one instance: attributions that sum to output - baselineOutput.' })
 export class PredictionExplanation {
-  @Field({ description: 'INTEGRATED_GRADIENTS: from the all-zero preprocessed baseline (numeric features at their training means, no category set).' })
-  method!: string;
+  @Field(() => ExplanationMethodEnum)
+  method!: ExplanationMethodEnum;
   @Field(() => ID) modelVersionId!: string;
   @Field(() => String, { nullable: true, description: 'The class whose probability is explained (classification).' }) label?: string | null;
   @Field(() => Float, { description: 'The explained probability, or the value in label units (regression).' }) output!: number;

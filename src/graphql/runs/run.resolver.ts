@@ -17,9 +17,9 @@ import { LISTEN_RECONNECTED_TOPIC } from '../../infra/events/pg-pubsub';
 import { openRunProgress, type RunProgressEvent } from './run-progress-stream';
 import { RunFilter, StartTrainingRunInput } from './run.input';
 import { epochsByRun, runById } from './run.loaders';
-import { metricHistory, toRunEpoch, toTrainingEnvironment } from './run.mapping';
+import { metricHistory, stepEngineOf, toRunEpoch, toTrainingBackend, toTrainingEnvironment } from './run.mapping';
 import { MetricPoint, Run, RunConnection, RunEpoch, RunProgress, RunProgressTypeEnum, TrainingEnvironment } from './run.type';
-import { fromTrainingHyperparametersInput, toTrainingHyperparameters, TrainingHyperparameters } from './training-hyperparameters.type';
+import { fromTrainingHyperparametersInput, toTrainingHyperparameters, TrainingBackendEnum, TrainingHyperparameters } from './training-hyperparameters.type';
 import { Allow } from '../auth/access';
 
 /** Kinds whose `hyperparameters` are a training run's. */
@@ -98,6 +98,11 @@ export class RunResolver {
   @FieldResolver(() => TrainingHyperparameters, { nullable: true, description: 'Null for kinds without training hyperparameters (an optimization study).' })
   hyperparameters(@Root() run: RunRow): TrainingHyperparameters | null {
     return TRAINING_KINDS.has(run.kind) ? toTrainingHyperparameters(run.hyperparameters as unknown as TrainingRunHyperparameters) : null;
+  }
+
+  @FieldResolver(() => TrainingBackendEnum, { nullable: true, description: 'The engine the run trained on: CPU, TENSORFLOW or TENSORFLOW_COMPILED (never AUTO); null until it started.' })
+  backend(@Root() run: RunRow): TrainingBackendEnum | null {
+    return toTrainingBackend(run.backend, stepEngineOf(run));
   }
 
   @FieldResolver(() => TrainingEnvironment, { nullable: true, description: 'Recorded when the run succeeded.' })
