@@ -1,10 +1,10 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription, type SubscriptionHandlerData } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription, type SubscriptionHandlerData } from 'type-graphql';
 import { alertMonitoringOf } from '../../domain/alerts/alert-monitoring';
 import { NotFoundError } from '../../domain/errors';
 import type { Alert as AlertRow } from '../../services/alerts/alert.service';
 import type { EffectiveAlertRule } from '../../services/alerts/alert-rule-defaults';
 import type { Deployment as DeploymentRow } from '../../services/deployments/deployment.service';
-import { toConnection } from '../common/connection.type';
+import { PageArgs, toConnection } from '../common/connection.type';
 import type { GraphQLContext } from '../context';
 import { Deployment } from '../deployments/deployment.type';
 import { AlertFilter, AlertSubscriptionFilter, ResolveAlertInput, SetAlertMonitoringInput, SetAlertRuleInput } from './alert.input';
@@ -51,12 +51,11 @@ export class AlertResolver {
   async alerts(
     @Ctx() ctx: GraphQLContext,
     @Arg('filter', () => AlertFilter, { nullable: true }) filter: AlertFilter | null,
-    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Args() page: PageArgs,
   ) {
     let deploymentId: string | undefined;
     if (filter?.deployment) deploymentId = (await ctx.services.deployments.requireDeployment(filter.deployment, 'filter.deployment')).id;
-    return toConnection(await ctx.services.alerts.listAlerts({ ...filter, deploymentId }, { first, after }));
+    return toConnection(await ctx.services.alerts.listAlerts({ ...filter, deploymentId }, page));
   }
 
   @Allow('VIEWER')

@@ -1,5 +1,5 @@
-import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
-import { toConnection } from '../common/connection.type';
+import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { PageArgs, toConnection } from '../common/connection.type';
 import type { GraphQLContext } from '../context';
 import { Allow } from './access';
 import { ApiKey, AuditEventConnection, AuditEventFilter, CreateApiKeyInput, CreateApiKeyPayload } from './api-key.type';
@@ -30,9 +30,8 @@ export class ApiKeyResolver {
   async auditEvents(
     @Ctx() ctx: GraphQLContext,
     @Arg('filter', () => AuditEventFilter, { nullable: true }) filter: AuditEventFilter | null,
-    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Args() page: PageArgs,
   ) {
-    return toConnection(await ctx.services.audit.list(filter ?? {}, { first, after }));
+    return toConnection(await ctx.services.audit.list(filter ?? {}, page));
   }
 }

@@ -1,9 +1,9 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { ColumnTypeOverrides } from '../../domain/datasets/column-typing';
 import { NotFoundError } from '../../domain/errors';
 import type { IngestProgressEvent } from '../../services/datasets/ingest-progress';
-import { toConnection } from '../common/connection.type';
+import { PageArgs, toConnection } from '../common/connection.type';
 import type { GraphQLContext } from '../context';
 import { datasetById, datasetVersionsByDataset } from './dataset.loaders';
 import { CreateDatasetInput, CreateDatasetVersionInput, SplitInput } from './dataset.input';
@@ -30,10 +30,9 @@ export class DatasetResolver {
   @Query(() => DatasetConnection, { description: 'Datasets, newest first.' })
   async datasets(
     @Ctx() ctx: GraphQLContext,
-    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Args() page: PageArgs,
   ) {
-    return toConnection(await ctx.services.datasets.listDatasets({ first, after }));
+    return toConnection(await ctx.services.datasets.listDatasets(page));
   }
 
   @Allow('VIEWER')
