@@ -8,7 +8,7 @@ import { PageArgs, toConnection } from '../common/connection.type';
 import type { GraphQLContext } from '../context';
 import { Deployment } from '../deployments/deployment.type';
 import { AlertFilter, AlertSubscriptionFilter, ResolveAlertInput, SetAlertMonitoringInput, SetAlertRuleInput } from './alert.input';
-import { Alert, AlertConnection, AlertDelivery, AlertMonitoring, AlertRule } from './alert.type';
+import { Alert, AlertConnection, AlertDeliveryConnection, AlertMonitoring, AlertRule } from './alert.type';
 import { Allow } from '../auth/access';
 
 /** What `alertRaised` and `alertUpdated` events carry (see AlertService.publish). */
@@ -95,9 +95,9 @@ export class AlertResolver {
     return alert.deploymentId ? ctx.services.deployments.findDeployment({ id: alert.deploymentId }) : null;
   }
 
-  @FieldResolver(() => [AlertDelivery], { description: 'Webhook notifications, oldest first.' })
-  async deliveries(@Root() alert: AlertRow, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.alerts.listDeliveries(alert.id);
+  @FieldResolver(() => AlertDeliveryConnection, { description: 'Webhook notifications, oldest first.' })
+  async deliveries(@Root() alert: AlertRow, @Ctx() ctx: GraphQLContext, @Args() page: PageArgs) {
+    return toConnection(await ctx.services.alerts.pageDeliveries(alert.id, page));
   }
 
   @Allow('VIEWER')

@@ -16,6 +16,7 @@ import {
   DatasetConnection,
   DatasetSplit,
   DatasetVersion,
+  DatasetVersionConnection,
 } from './dataset.type';
 import { Allow } from '../auth/access';
 
@@ -57,9 +58,9 @@ export class DatasetResolver {
     return ctx.services.datasets.createDatasetVersion(input);
   }
 
-  @FieldResolver(() => [DatasetVersion], { description: 'Versions, newest first.' })
-  async versions(@Root() dataset: Dataset, @Ctx() ctx: GraphQLContext) {
-    return ctx.loaders.get(datasetVersionsByDataset).load(dataset.id);
+  @FieldResolver(() => DatasetVersionConnection, { description: 'Versions, newest first.' })
+  async versions(@Root() dataset: Dataset, @Ctx() ctx: GraphQLContext, @Args() page: PageArgs) {
+    return toConnection(await ctx.services.datasets.pageVersions(dataset.id, page));
   }
 
   @FieldResolver(() => DatasetVersion)

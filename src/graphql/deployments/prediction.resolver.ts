@@ -15,7 +15,7 @@ import {
 } from './prediction.type';
 import { Allow, requireServable } from '../auth/access';
 
-function toInstancePrediction(id: string, index: number, output: PredictionOutput): InstancePrediction {
+export function toInstancePrediction(id: string, index: number, output: PredictionOutput): InstancePrediction {
   if ('value' in output) return { id, index, label: null, probabilities: null, value: output.value };
   return {
     id,

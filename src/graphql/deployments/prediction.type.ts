@@ -1,6 +1,7 @@
 import { GraphQLJSON, GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { ExplanationMethodEnum } from '../common/enums';
+import { Node } from '../common/node.type';
 
 @InputType()
 export class PredictInput {
@@ -19,7 +20,7 @@ export class ClassProbability {
   @Field(() => Float) probability!: number;
 }
 
-@ObjectType({ description: 'The answer for one instance: label and probabilities (classification) or value (regression).' })
+@ObjectType({ implements: Node, description: 'The answer for one instance: label and probabilities (classification) or value (regression).' })
 export class InstancePrediction {
   @Field(() => ID, { description: 'The stored prediction, for recordActuals.' }) id!: string;
   @Field(() => Int, { description: 'Position of the instance in the request.' }) index!: number;

@@ -5,8 +5,8 @@ import { PageArgs, toConnection } from '../common/connection.type';
 import type { GraphQLContext } from '../context';
 import { datasetById } from '../datasets/dataset.loaders';
 import { Dataset } from '../datasets/dataset.type';
-import { aliasesByModel, aliasHistoryByModel, versionsByModel } from '../model-versions/model-version.loaders';
-import { ModelAlias, ModelAliasEvent, ModelVersion } from '../model-versions/model-version.type';
+import { aliasesByModel } from '../model-versions/model-version.loaders';
+import { ModelAlias, ModelAliasEventConnection, ModelVersion, ModelVersionConnection } from '../model-versions/model-version.type';
 import { CreateModelInput, fromTfjsActivation, Layer, Model, ModelConnection, toTfjsActivation } from './model.type';
 import { Allow } from '../auth/access';
 
@@ -64,9 +64,9 @@ export class ModelResolver {
     return ctx.loaders.get(datasetById).load(model.datasetId);
   }
 
-  @FieldResolver(() => [ModelVersion], { description: 'Trained versions, newest first.' })
-  async versions(@Root() model: DomainModel, @Ctx() ctx: GraphQLContext) {
-    return ctx.loaders.get(versionsByModel).load(model.id);
+  @FieldResolver(() => ModelVersionConnection, { description: 'Trained versions, newest (highest number) first.' })
+  async versions(@Root() model: DomainModel, @Ctx() ctx: GraphQLContext, @Args() page: PageArgs) {
+    return toConnection(await ctx.services.modelVersions.pageVersions(model.id, page));
   }
 
   @FieldResolver(() => ModelVersion, { nullable: true, description: 'One version, by alias (e.g. production) or by number: give exactly one.' })
@@ -87,8 +87,13 @@ export class ModelResolver {
     return ctx.loaders.get(aliasesByModel).load(model.id);
   }
 
-  @FieldResolver(() => [ModelAliasEvent], { description: 'Every move of the aliases (or of one alias), newest first.' })
-  async aliasHistory(@Root() model: DomainModel, @Ctx() ctx: GraphQLContext, @Arg('alias', () => String, { nullable: true }) alias?: string | null) {
-    return ctx.loaders.get(aliasHistoryByModel).load({ modelId: model.id, alias: alias ?? null });
+  @FieldResolver(() => ModelAliasEventConnection, { description: 'Every move of the aliases (or of one alias), newest first.' })
+  async aliasHistory(
+    @Root() model: DomainModel,
+    @Ctx() ctx: GraphQLContext,
+    @Args() page: PageArgs,
+    @Arg('alias', () => String, { nullable: true }) alias?: string | null,
+  ) {
+    return toConnection(await ctx.services.modelVersions.pageAliasHistory(model.id, alias ?? null, page));
   }
 }

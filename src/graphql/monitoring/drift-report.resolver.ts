@@ -16,7 +16,7 @@ interface DriftReportedEvent {
 }
 
 /** A stored report as the GraphQL type (the JSON columns already have its shape). */
-function toDriftReport(row: DriftReportRow): DriftReport {
+export function toDriftReport(row: DriftReportRow): DriftReport {
   return { ...row, features: row.features as unknown as DriftReport['features'], prediction: row.prediction as unknown as DriftReport['prediction'] };
 }
 

@@ -10,6 +10,7 @@ import { runById } from '../runs/run.loaders';
 import { fromTrainingHyperparametersInput, toTrainingHyperparameters, TrainingHyperparameters } from '../runs/training-hyperparameters.type';
 import { pubSubOf } from '../schema-pub-sub';
 import { isDatabaseUnavailable } from '../../infra/db/connection-errors';
+import { runIdOfStudy, studyIdOf } from './study-id';
 import { openStudyProgress, type StudyProgressEvent } from './study-progress-stream';
 import { StartOptimizationInput } from './study.input';
 import { LeaderboardEntry, Study, StudyProgress, Trial, TrialStateEnum, type StudyObjective, type StudyPruning } from './study.type';
@@ -32,7 +33,7 @@ function toTrial({ run, record }: StudyTrial): Trial {
 
 function subscribeStudyProgress({ args, context, info }: SubscribeResolverData<unknown, { studyId: string }, GraphQLContext>) {
   const pubSub = pubSubOf(info.schema);
-  return openStudyProgress({ subscribe: (topic) => pubSub.subscribe(topic), findRun: (id) => context.services.training.findRun(id) }, args.studyId, {
+  return openStudyProgress({ subscribe: (topic) => pubSub.subscribe(topic), findRun: (id) => context.services.training.findRun(id) }, runIdOfStudy(args.studyId), {
     isTransient: isDatabaseUnavailable,
   });
 }
@@ -56,13 +57,20 @@ export class StudyResolver {
   @Allow('EDITOR')
   @Mutation(() => Study, { description: 'Cancels a study and its queued and running trials.' })
   async cancelStudy(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
-    return ctx.services.optimization.cancelStudy(id);
+    return ctx.services.optimization.cancelStudy(runIdOfStudy(id));
   }
 
   @Allow('VIEWER')
   @Query(() => Study, { nullable: true })
   async study(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
-    return ctx.services.optimization.findStudy(id);
+    return ctx.services.optimization.findStudy(runIdOfStudy(id));
+  }
+
+  @FieldResolver(() => ID, {
+    description: "The study's own id, for node(id:): not its OPTIMIZATION run's (run.id), though study, cancelStudy and studyProgress take either.",
+  })
+  id(@Root() study: RunRow): string {
+    return studyIdOf(study.id);
   }
 
   @FieldResolver()
@@ -141,8 +149,11 @@ export class StudyResolver {
     description:
       "The study's current status, then each trial queued, started, epoch (with the objective), finished or pruned, and each study status change, each with the leaderboard as it is then; completes after the study's final status.",
   })
-  studyProgress(@Root() event: StudyProgressEvent, @Arg('studyId', () => ID) _studyId: string): StudyProgress {
-    return event as StudyProgress;
+  studyProgress(
+    @Root() event: StudyProgressEvent,
+    @Arg('studyId', () => ID, { description: "The study's id (or its OPTIMIZATION run's)." }) _studyId: string,
+  ): StudyProgress {
+    return { ...(event as StudyProgress), studyId: studyIdOf(event.studyId) };
   }
 }
 
@@ -171,11 +182,11 @@ export class LeaderboardEntryResolver {
 export class StudyProgressResolver {
   @FieldResolver(() => [LeaderboardEntry], { description: 'The leaderboard when the event is delivered.' })
   async leaderboard(@Root() event: StudyProgress, @Ctx() ctx: GraphQLContext): Promise<LeaderboardEntry[]> {
-    return ctx.services.optimization.leaderboard(event.studyId);
+    return ctx.services.optimization.leaderboard(runIdOfStudy(event.studyId));
   }
 
   @FieldResolver(() => Study, { description: 'The study when the event is delivered.' })
   async study(@Root() event: StudyProgress, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.optimization.requireStudy(event.studyId);
+    return ctx.services.optimization.requireStudy(runIdOfStudy(event.studyId));
   }
 }

@@ -2,6 +2,7 @@ import { GraphQLJSON, GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { RunStatusEnum } from '../common/enums';
 import { ObjectiveDirectionEnum, PruningKindEnum, SearchStrategyEnum } from './study.input';
+import { Node } from '../common/node.type';
 
 export enum TrialStateEnum {
   RUNNING = 'RUNNING',
@@ -64,9 +65,9 @@ export class LeaderboardEntry {
   @Field(() => ID) trialRunId!: string;
 }
 
-@ObjectType({ description: 'A hyperparameter optimization study (an OPTIMIZATION run) and its trials.' })
+@ObjectType({ implements: Node, description: 'A hyperparameter optimization study (an OPTIMIZATION run) and its trials.' })
 export class Study {
-  @Field(() => ID, { description: 'The id of the OPTIMIZATION run.' }) id!: string;
+  @Field(() => ID) id!: string;
   @Field(() => RunStatusEnum) status!: RunStatusEnum;
   @Field(() => ID) modelId!: string;
   @Field(() => ID) datasetVersionId!: string;

@@ -3,6 +3,7 @@ import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphq
 import { Connection } from '../common/connection.type';
 import { RunKindEnum, RunStatusEnum, StepEngineEnum } from '../common/enums';
 import { TrainingBackendEnum } from './training-hyperparameters.type';
+import { Node } from '../common/node.type';
 
 @ObjectType({ description: 'Metrics of one split at the end of an epoch; null where not reported (or not finite).' })
 export class EpochMetrics {
@@ -43,7 +44,7 @@ export class TrainingEnvironment {
   @Field({ description: 'Operating system and architecture, e.g. linux-x64.' }) platform!: string;
 }
 
-@ObjectType({ description: 'A unit of work on the job queue: a training run (or an optimization study, one of its trials, an evaluation).' })
+@ObjectType({ implements: Node, description: 'A unit of work on the job queue: a training run (or an optimization study, one of its trials, an evaluation).' })
 export class Run {
   @Field(() => ID) id!: string;
   @Field(() => RunKindEnum) kind!: RunKindEnum;

@@ -298,9 +298,20 @@ export class AlertService {
     return DEPLOYMENT_ALERT_KINDS.map((kind) => stored.get(kind) ?? defaultAlertRule(kind));
   }
 
-  /** The webhook deliveries of an alert, oldest first. */
-  async listDeliveries(alertId: string): Promise<AlertDelivery[]> {
-    return isUuid(alertId) ? this.prisma.alertDelivery.findMany({ where: { alertId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }) : [];
+  /** A page of an alert's webhook deliveries, oldest first. */
+  async pageDeliveries(alertId: string, request: PageRequest): Promise<Page<AlertDelivery>> {
+    return keysetPage(
+      {
+        order: { keys: [{ column: 'createdAt', kind: 'date' }, { column: 'id', kind: 'uuid' }], direction: 'asc' },
+        rows: (seek, orderBy, take) => this.prisma.alertDelivery.findMany({ where: { AND: [{ alertId }, ...(seek ? [seek] : [])] }, orderBy, take }),
+        count: () => this.prisma.alertDelivery.count({ where: { alertId } }),
+      },
+      request,
+    );
+  }
+
+  async findDelivery(id: string): Promise<AlertDelivery | null> {
+    return isUuid(id) ? this.prisma.alertDelivery.findUnique({ where: { id } }) : null;
   }
 
   /** Stored rules of a deployment (kinds without one use the defaults). */

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AuditEvent, AuditOutcome, Prisma } from '../../generated/prisma/client';
 import type { Page, PageRequest } from '../../domain/common/pagination';
+import { isUuid } from '../../domain/common/uuid';
 import { keysetPage, newestFirst } from '../keyset-pagination';
 import { ValidationError } from '../../domain/errors';
 import type { PrismaClient } from '../../infra/db/prisma-client';
@@ -166,6 +167,10 @@ export class AuditLog {
       }
     });
     return this.flushing;
+  }
+
+  async findEvent(id: string): Promise<AuditEvent | null> {
+    return isUuid(id) ? this.prisma.auditEvent.findUnique({ where: { id } }) : null;
   }
 
   /** Rows matching the filter, newest first. @throws ValidationError for a bad page size, cursor or time range. */

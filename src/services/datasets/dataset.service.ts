@@ -246,6 +246,19 @@ export class DatasetService {
     return mapPage(await page, toDataset);
   }
 
+  /** A page of a dataset's versions, newest (highest number) first. */
+  async pageVersions(datasetId: string, request: PageRequest): Promise<Page<DatasetVersion>> {
+    const page = keysetPage<DatasetVersionRow, 'version'>(
+      {
+        order: { keys: [{ column: 'version', kind: 'int' }], direction: 'desc' },
+        rows: (seek, orderBy, take) => this.prisma.datasetVersion.findMany({ where: { AND: [{ datasetId }, ...(seek ? [seek] : [])] }, orderBy, take }),
+        count: () => this.prisma.datasetVersion.count({ where: { datasetId } }),
+      },
+      request,
+    );
+    return mapPage(await page, toDatasetVersion);
+  }
+
   /** Looks a dataset up by id or by name (exactly one of them). */
   async findDataset(key: { id?: string | null; name?: string | null }): Promise<Dataset | null> {
     if ((key.id == null) === (key.name == null)) {
