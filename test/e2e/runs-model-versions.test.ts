@@ -443,7 +443,7 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
           artifactBytes: 1234,
           preprocessing: { version: 1, task: 'MULTICLASS_CLASSIFICATION', features: [], inputWidth: 4, label: { kind: 'CLASSES', column: 'species', numeric: false, classes }, trainRowCount: 105 },
           hyperparameters: { epochs: 5, batchSize: 32, optimizer: 'ADAM', learningRate: 0.001, split: { train: 0.7, validation: 0.15, test: 0.15 }, seed: 7, earlyStopping: { monitor: 'val_loss', patience: 3, minDelta: 0, restoreBestWeights: true }, classWeights: null, backend: 'CPU' },
-          environment: { backend: 'cpu', backendReason: 'requested CPU', tfjsVersion: '4.22.0', libtensorflowVersion: null, nodeVersion: 'v20.0.0', cpuModel: 'test cpu', cpuCores: 4, platform: 'linux-x64' },
+          environment: { backend: 'CPU', backendReason: 'requested CPU', tfjsVersion: '4.22.0', libtensorflowVersion: null, nodeVersion: 'v20.0.0', cpuModel: 'test cpu', cpuCores: 4, platform: 'linux-x64' },
           featureImportance: [
             { feature: 'petal_length_cm', importance: 0.4, std: 0.05 },
             { feature: 'sepal_width_cm', importance: 0.01, std: 0.01 },
@@ -477,8 +477,8 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
           hyperparameters { epochs batchSize optimizer earlyStopping { monitor patience } backend seed }
           environment { backend backendReason tfjsVersion libtensorflowVersion nodeVersion cpuModel cpuCores platform }
           featureImportance { feature importance std }
-          evaluations { split rowCount task classes accuracy logLoss confusionMatrix macro { precision recall f1 } weighted { f1 }
-            perClass { class precision recall f1 support } precision rocAuc mae r2 modelVersion { id } datasetVersion { id } }
+          evaluations { edges { node { split rowCount task classes accuracy logLoss confusionMatrix macro { precision recall f1 } weighted { f1 }
+            perClass { class precision recall f1 support } precision rocAuc mae r2 modelVersion { id } datasetVersion { id } } } }
         } }`,
         { id: versionIds[0] },
       );
@@ -498,7 +498,7 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
           { feature: 'sepal_width_cm', importance: 0.01, std: 0.01 },
         ],
       });
-      const [evaluation] = version.evaluations;
+      const [evaluation] = version.evaluations.edges.map((edge: { node: unknown }) => edge.node);
       // By hand: predictions argmax = [0, 1, 2, 1]; true [0, 1, 2, 2]. Class 2: one of two found.
       expect(evaluation).toMatchObject({
         split: 'TEST',
@@ -541,10 +541,10 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
 
       const model = await gql(
         `query($id: ID!) { model(id: $id) {
-          versions { version aliases { alias } }
+          versions { totalCount edges { node { version aliases { alias } } } }
           aliases { alias modelVersion { version } }
-          production: aliasHistory(alias: "production") { alias from { version } to { version } movedBy movedAt }
-          all: aliasHistory { alias movedBy }
+          production: aliasHistory(alias: "production") { edges { node { alias from { version } to { version } movedBy movedAt } } }
+          all: aliasHistory { edges { node { alias movedBy } } }
           byAlias: version(alias: "production") { version }
           byNumber: version(version: 1) { id }
           missing: version(alias: "canary") { id }
@@ -552,8 +552,10 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
         { id: modelId },
       );
       expect(model.errors).toBeUndefined();
-      const found = model.data!.model;
-      expect(found.versions).toEqual([
+      const nodes = (connection: { edges: { node: unknown }[] }) => connection.edges.map((edge) => edge.node);
+      const found = { ...model.data!.model, production: nodes(model.data!.model.production), all: nodes(model.data!.model.all) };
+      expect(found.versions.totalCount).toBe(2);
+      expect(nodes(found.versions)).toEqual([
         { version: 2, aliases: [{ alias: 'production' }] },
         { version: 1, aliases: [{ alias: 'staging' }] },
       ]);
@@ -600,8 +602,8 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
       expect(evaluation.macro.f1).toBeCloseTo(evaluation.perClass.reduce((sum: number, entry: { f1: number }) => sum + entry.f1, 0) / 3, 12);
       expect(evaluation.logLoss).toBeGreaterThan(0);
 
-      const stored = await gql(`query($id: ID!) { modelVersion(id: $id) { evaluations { id split } } }`, { id: trained.versionIds[0] });
-      expect(stored.data!.modelVersion.evaluations).toContainEqual({ id: evaluation.id, split: 'ALL' });
+      const stored = await gql(`query($id: ID!) { modelVersion(id: $id) { evaluations { edges { node { id split } } } } }`, { id: trained.versionIds[0] });
+      expect(stored.data!.modelVersion.evaluations.edges).toContainEqual({ node: { id: evaluation.id, split: 'ALL' } });
 
       const diabetes = await gql(`mutation($csv: String!) { createDataset(input: { name: "diabetes", csv: $csv, labelColumn: "progression" }) { version { id } } }`, {
         csv: fixtureCsv('diabetes'),
