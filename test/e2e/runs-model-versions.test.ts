@@ -28,7 +28,7 @@ const RUN_PROGRESS = `subscription($runId: ID!, $afterEpoch: Int) {
 
 const START = `mutation($input: StartTrainingRunInput!) {
   startTrainingRun(input: $input) {
-    id kind status attempts cancelRequested createdAt startedAt finishedAt error summary
+    id kind status attempts cancelRequested createdAt startedAt finishedAt error summary { epochsRun stopReason }
     model { id } datasetVersion { id }
     hyperparameters { epochs batchSize optimizer learningRate split { train validation test } seed
       earlyStopping { monitor patience minDelta restoreBestWeights } classWeights { class weight } backend }
@@ -250,7 +250,7 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
       await store.finishRun(runId, 'SUCCEEDED', { workerId: WORKER, summary: { epochsRun: 3, stopReason: 'COMPLETED' } });
       const result = await gql(
         `query($id: ID!) { run(id: $id) {
-          status attempts startedAt finishedAt summary modelVersion { id }
+          status attempts startedAt finishedAt summary { epochsRun stopReason } modelVersion { id }
           epochs(afterEpoch: 1) { epoch train { loss accuracy mae rmse } validation { loss accuracy } elapsedMs samplesPerSecond }
           all: epochs { epoch }
           valLoss: metrics(name: "val_loss") { epoch value recordedAt }
@@ -443,7 +443,7 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
           artifactBytes: 1234,
           preprocessing: { version: 1, task: 'MULTICLASS_CLASSIFICATION', features: [], inputWidth: 4, label: { kind: 'CLASSES', column: 'species', numeric: false, classes }, trainRowCount: 105 },
           hyperparameters: { epochs: 5, batchSize: 32, optimizer: 'ADAM', learningRate: 0.001, split: { train: 0.7, validation: 0.15, test: 0.15 }, seed: 7, earlyStopping: { monitor: 'val_loss', patience: 3, minDelta: 0, restoreBestWeights: true }, classWeights: null, backend: 'CPU' },
-          environment: { backend: 'CPU', backendReason: 'requested CPU', tfjsVersion: '4.22.0', libtensorflowVersion: null, nodeVersion: 'v20.0.0', cpuModel: 'test cpu', cpuCores: 4, platform: 'linux-x64' },
+          environment: { backend: 'cpu', backendReason: 'requested CPU', tfjsVersion: '4.22.0', libtensorflowVersion: null, nodeVersion: 'v20.0.0', cpuModel: 'test cpu', cpuCores: 4, platform: 'linux-x64' },
           featureImportance: [
             { feature: 'petal_length_cm', importance: 0.4, std: 0.05 },
             { feature: 'sepal_width_cm', importance: 0.01, std: 0.01 },
@@ -492,7 +492,7 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
         model: { id: modelId },
         datasetVersion: { id: datasetVersionId },
         hyperparameters: { epochs: 5, batchSize: 32, optimizer: 'ADAM', earlyStopping: { monitor: 'VAL_LOSS', patience: 3 }, backend: 'CPU', seed: 7 },
-        environment: { backend: 'cpu', backendReason: 'requested CPU', libtensorflowVersion: null, cpuCores: 4, platform: 'linux-x64' },
+        environment: { backend: 'CPU', backendReason: 'requested CPU', libtensorflowVersion: null, cpuCores: 4, platform: 'linux-x64' },
         featureImportance: [
           { feature: 'petal_length_cm', importance: 0.4, std: 0.05 },
           { feature: 'sepal_width_cm', importance: 0.01, std: 0.01 },

@@ -1,6 +1,7 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { SubscribeResolverData } from 'type-graphql';
 import type { Run as RunRow } from '../../generated/prisma/client';
+import type { StudyLeaderboardEntry } from '../../services/optimization/optimization.service';
 import { studyDefinitionOf, type StudyTrial } from '../../services/optimization/study-trials';
 import type { GraphQLContext } from '../context';
 import { modelVersionByRun } from '../model-versions/model-version.loaders';
@@ -10,6 +11,9 @@ import { runById } from '../runs/run.loaders';
 import { fromTrainingHyperparametersInput, toTrainingHyperparameters, TrainingHyperparameters } from '../runs/training-hyperparameters.type';
 import { pubSubOf } from '../schema-pub-sub';
 import { isDatabaseUnavailable } from '../../infra/db/connection-errors';
+import { toStudySummary } from '../runs/run-summary.mapping';
+import { StudySummary } from '../runs/run-summary.type';
+import { SearchParameter, toSearchParameter, toTrialParameters } from './study-parameters';
 import { runIdOfStudy, studyIdOf } from './study-id';
 import { openStudyProgress, type StudyProgressEvent } from './study-progress-stream';
 import { StartOptimizationInput } from './study.input';
@@ -22,13 +26,17 @@ function toTrial({ run, record }: StudyTrial): Trial {
   return {
     number: record.number,
     state: record.state as TrialStateEnum,
-    params: record.params,
+    params: toTrialParameters(record.params),
     value: record.value ?? null,
     pruned: summary?.pruned === true,
     pruneReason: summary?.pruneReason ?? null,
     intermediateValues: record.intermediateValues.map((v) => ({ epoch: v.step, value: v.value })),
     runId: run.id,
   };
+}
+
+function toLeaderboardEntry(entry: StudyLeaderboardEntry): LeaderboardEntry {
+  return { ...entry, params: toTrialParameters(entry.params) };
 }
 
 function subscribeStudyProgress({ args, context, info }: SubscribeResolverData<unknown, { studyId: string }, GraphQLContext>) {
@@ -73,6 +81,11 @@ export class StudyResolver {
     return studyIdOf(study.id);
   }
 
+  @FieldResolver(() => StudySummary, { nullable: true, description: 'Once ended: the trial counts and the best trial.' })
+  summary(@Root() study: RunRow): StudySummary | null {
+    return toStudySummary(study.summary);
+  }
+
   @FieldResolver()
   objective(@Root() study: RunRow): StudyObjective {
     return studyDefinitionOf(study).objective as StudyObjective;
@@ -83,9 +96,9 @@ export class StudyResolver {
     return studyDefinitionOf(study).strategy;
   }
 
-  @FieldResolver()
-  searchSpace(@Root() study: RunRow): unknown[] {
-    return [...studyDefinitionOf(study).searchSpace.parameters];
+  @FieldResolver(() => [SearchParameter], { description: 'The validated search space, one entry per parameter, in the order given.' })
+  searchSpace(@Root() study: RunRow): SearchParameter[] {
+    return studyDefinitionOf(study).searchSpace.parameters.map(toSearchParameter);
   }
 
   @FieldResolver()
@@ -134,7 +147,7 @@ export class StudyResolver {
 
   @FieldResolver(() => [LeaderboardEntry], { description: 'Completed trials, best objective first.' })
   async leaderboard(@Root() study: RunRow, @Ctx() ctx: GraphQLContext): Promise<LeaderboardEntry[]> {
-    return ctx.services.optimization.leaderboard(study.id);
+    return (await ctx.services.optimization.leaderboard(study.id)).map(toLeaderboardEntry);
   }
 
   @FieldResolver(() => ModelVersion, { nullable: true, description: 'The model version the best trial registered.' })
@@ -182,7 +195,7 @@ export class LeaderboardEntryResolver {
 export class StudyProgressResolver {
   @FieldResolver(() => [LeaderboardEntry], { description: 'The leaderboard when the event is delivered.' })
   async leaderboard(@Root() event: StudyProgress, @Ctx() ctx: GraphQLContext): Promise<LeaderboardEntry[]> {
-    return ctx.services.optimization.leaderboard(runIdOfStudy(event.studyId));
+    return (await ctx.services.optimization.leaderboard(runIdOfStudy(event.studyId))).map(toLeaderboardEntry);
   }
 
   @FieldResolver(() => Study, { description: 'The study when the event is delivered.' })

@@ -17,6 +17,8 @@ import { LISTEN_RECONNECTED_TOPIC } from '../../infra/events/pg-pubsub';
 import { openRunProgress, type RunProgressEvent } from './run-progress-stream';
 import { RunFilter, StartTrainingRunInput } from './run.input';
 import { epochsByRun, runById } from './run.loaders';
+import { toRunSummary } from './run-summary.mapping';
+import { RunSummary } from './run-summary.type';
 import { metricHistory, stepEngineOf, toRunEpoch, toTrainingBackend, toTrainingEnvironment } from './run.mapping';
 import { MetricPoint, Run, RunConnection, RunEpoch, RunProgress, RunProgressTypeEnum, TrainingEnvironment } from './run.type';
 import { fromTrainingHyperparametersInput, toTrainingHyperparameters, TrainingBackendEnum, TrainingHyperparameters } from './training-hyperparameters.type';
@@ -102,6 +104,14 @@ export class RunResolver {
   @FieldResolver(() => TrainingBackendEnum, { nullable: true, description: 'The engine the run trained on: CPU, TENSORFLOW or TENSORFLOW_COMPILED (never AUTO); null until it started.' })
   backend(@Root() run: RunRow): TrainingBackendEnum | null {
     return toTrainingBackend(run.backend, stepEngineOf(run));
+  }
+
+  @FieldResolver(() => RunSummary, {
+    nullable: true,
+    description: "How training went (TRAINING and TRIAL runs, once ended): epochs run, why it stopped, best epoch, split sizes, timings. A study's is Study.summary.",
+  })
+  summary(@Root() run: RunRow): RunSummary | null {
+    return TRAINING_KINDS.has(run.kind) ? toRunSummary(run.summary) : null;
   }
 
   @FieldResolver(() => TrainingEnvironment, { nullable: true, description: 'Recorded when the run succeeded.' })

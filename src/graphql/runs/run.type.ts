@@ -1,4 +1,3 @@
-import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Connection } from '../common/connection.type';
 import { RunKindEnum, RunStatusEnum, StepEngineEnum } from '../common/enums';
@@ -52,8 +51,6 @@ export class Run {
   @Field(() => ID) modelId!: string;
   @Field(() => ID) datasetVersionId!: string;
   @Field(() => String, { nullable: true, description: 'Why that backend was chosen.' }) backendReason!: string | null;
-  @Field(() => GraphQLJSONObject, { nullable: true, description: 'Outcome details: epochs run, why training stopped, best epoch, split sizes, test metrics.' })
-  summary!: Record<string, unknown> | null;
   @Field(() => String, { nullable: true, description: 'Why the run failed.' }) error!: string | null;
   @Field(() => Int, { description: 'Times a worker claimed the run (more than 1 after a crash re-queue).' }) attempts!: number;
   @Field({ description: 'A cancel was asked for; the worker stops between batches.' }) cancelRequested!: boolean;
