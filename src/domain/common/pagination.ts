@@ -87,34 +87,6 @@ export function decodeCursor(cursor: string, kinds: readonly CursorKeyKind[], fi
   return values as CursorKeyValue[];
 }
 
-/**
- * A page of a list held in memory (a ranking, a study's trials), in its order; the cursor is the
- * position in the list. @throws ValidationError as {@link pageWindow} and for a foreign cursor.
- */
-export function pageOfList<T>(list: readonly T[], request: PageRequest): Page<T> {
-  const window = pageWindow(request);
-  const position = window.cursor === null ? null : (decodeCursor(window.cursor, ['int'], window.cursorField)[0] as number);
-  const positions = new Map<T, number>();
-  let start: number;
-  let end: number;
-  if (window.direction === 'forward') {
-    start = position === null ? 0 : Math.max(0, position + 1);
-    end = Math.min(list.length, start + window.size);
-  } else {
-    end = position === null ? list.length : Math.min(list.length, Math.max(0, position));
-    start = Math.max(0, end - window.size);
-  }
-  const items = list.slice(start, end);
-  items.forEach((item, index) => positions.set(item, start + index));
-  return {
-    items,
-    hasNextPage: end < list.length,
-    hasPreviousPage: start > 0,
-    totalCount: list.length,
-    cursorOf: (item) => encodeCursor([positions.get(item) ?? -1]),
-  };
-}
-
 /** The same page with each item mapped (a row to its domain or API form); cursors stay the row's. */
 export function mapPage<T, U>(page: Page<T>, map: (item: T) => U): Page<U> {
   const sources = new Map<U, T>();
