@@ -117,8 +117,8 @@ async function train(gql: GraphQLRequest, wsUrl: string, apiKey: string | undefi
   } finally {
     await client.dispose();
   }
-  const done = await gql<{ run: { backend: string; modelVersion: { id: string; version: number; evaluations: { accuracy: number; rocAuc: number }[] } } }>(
-    'query($id: ID!) { run(id: $id) { backend modelVersion { id version evaluations { accuracy rocAuc } } } }',
+  const done = await gql<{ run: { backend: string; modelVersion: { id: string; version: number; evaluations: { edges: { node: { accuracy: number; rocAuc: number } }[] } } } }>(
+    'query($id: ID!) { run(id: $id) { backend modelVersion { id version evaluations(first: 1) { edges { node { accuracy rocAuc } } } } } }',
     { id: runId },
   );
   return done.run;
@@ -160,7 +160,8 @@ async function main(): Promise<void> {
   const modelId = await ensureModel(gql, datasetId);
   const run = await train(gql, wsUrl, apiKey, modelId, versionId, link);
   const version = run.modelVersion;
-  say(`3. model ${MODEL} v${version.version} registered (backend ${run.backend}; test accuracy ${version.evaluations[0].accuracy.toFixed(3)}, ROC AUC ${version.evaluations[0].rocAuc.toFixed(3)}): ${link(`/versions/${version.id}`)}`);
+  const test = version.evaluations.edges[0].node;
+  say(`3. model ${MODEL} v${version.version} registered (backend ${run.backend}; test accuracy ${test.accuracy.toFixed(3)}, ROC AUC ${test.rocAuc.toFixed(3)}): ${link(`/versions/${version.id}`)}`);
 
   await gql('mutation($input: SetModelVersionAliasInput!) { setModelVersionAlias(input: $input) { alias } }', { input: { modelVersionId: version.id, alias: 'production' } });
   const existing = await gql<{ deployment: { id: string; modelVersionId: string } | null }>('query($name: String!) { deployment(name: $name) { id modelVersionId } }', { name: DEPLOYMENT });

@@ -8,6 +8,7 @@ import { HealthResolver } from './health/health.resolver';
 import { EvaluationResolver, ModelAliasEventResolver, ModelAliasResolver, ModelVersionResolver } from './model-versions/model-version.resolver';
 import { ModelResolver } from './models/model.resolver';
 import { DriftReportResolver } from './monitoring/drift-report.resolver';
+import { NodeResolver } from './nodes/node.resolver';
 import { LeaderboardEntryResolver, StudyProgressResolver, StudyResolver, TrialResolver } from './optimization/study.resolver';
 import { RunProgressResolver, RunResolver } from './runs/run.resolver';
 
@@ -35,4 +36,5 @@ export const resolvers: NonEmptyArray<Function> = [
   AlertResolver,
   DeploymentAlertsResolver,
   ApiKeyResolver,
+  NodeResolver,
 ];

@@ -5,6 +5,7 @@ import { getNamedType, lexicographicSortSchema, printSchema, type GraphQLResolve
 import { buildSchema, getMetadataStorage, type NonEmptyArray, type PubSub, type ValidatorFn } from 'type-graphql';
 import { ValidationError } from '../domain/errors';
 import { authChecker } from './auth/access';
+import { SCALARS_MAP } from './common/scalars';
 import { auditMutationFields } from './auth/audit-mutations';
 import { firstViolation } from './errors';
 import { checkArgumentValues } from './input-values';
@@ -57,6 +58,7 @@ export async function buildMlplaneSchema(options: MlplaneSchemaOptions): Promise
     pubSub: options.pubSub,
     validateFn: validateInput,
     authChecker,
+    scalarsMap: SCALARS_MAP,
     emitSchemaFile: false,
   });
   bindPubSub(schema, options.pubSub);

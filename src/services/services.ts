@@ -15,6 +15,7 @@ import { PerformanceService } from './predictions/performance.service';
 import { PredictionService } from './predictions/prediction.service';
 import { TrafficService } from './predictions/traffic.service';
 import { DriftMonitor } from './monitoring/drift-monitor';
+import { NodeLocator } from './nodes/node-locator';
 import { ActiveRunQuota } from './runs/active-run-quota';
 import { RunStore } from './runs/run-store';
 import { TrainingService, type RunEnqueuer } from './training/training.service';
@@ -39,6 +40,8 @@ export interface DomainServices {
   audit: AuditLog;
   /** Where alert webhooks may go: checked by setAlertRule and by the dispatcher at each attempt. */
   webhookGuard: WebhookTargetGuard;
+  /** Which table holds an id (GraphQL `node(id:)`). */
+  nodes: NodeLocator;
 }
 
 export interface ServiceDependencies {
@@ -87,5 +90,6 @@ export function createDomainServices({ prisma: client, events, queue, config, ho
     apiKeys: new ApiKeyService(prisma, events),
     audit,
     webhookGuard,
+    nodes: new NodeLocator(client),
   };
 }

@@ -242,8 +242,8 @@ describe('web dashboard in Chromium', () => {
     await page.getByText('Dataset tiny').waitFor();
     await page.locator('[data-testid="column-profile"]', { hasText: 'colour' }).waitFor();
     expect(await page.locator('[data-testid="column-profile"]').count()).toBe(3);
-    const stored = await gql('{ dataset(name: "tiny") { task versions { rowCount } } }');
-    expect(stored.dataset).toEqual({ task: 'BINARY_CLASSIFICATION', versions: [{ rowCount: 4 }] });
+    const stored = await gql('{ dataset(name: "tiny") { task versions { edges { node { rowCount } } } } }');
+    expect(stored.dataset).toEqual({ task: 'BINARY_CLASSIFICATION', versions: { edges: [{ node: { rowCount: 4 } }] } });
     // A new version of it, from its page.
     await page.locator('input[type="file"]').setInputFiles({ name: 'tiny2.csv', mimeType: 'text/csv', buffer: Buffer.concat([TINY_CSV, Buffer.from('5.5,red,yes\n')]) });
     await page.getByRole('button', { name: 'Upload version' }).click();

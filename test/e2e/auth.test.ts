@@ -94,9 +94,9 @@ describe('access control: API keys and roles on HTTP and graphql-ws, audit log',
     expect(await prisma.model.count({ where: { name: 'by-viewer' } })).toBe(0);
     expect((await gql(keys.editor, CREATE, input('by-editor'))).data!.createModel.name).toBe('by-editor');
 
-    const KEYS = '{ apiKeys { name role } }';
+    const KEYS = '{ apiKeys(first: 100) { edges { node { name role } } } }';
     expect((await gql(keys.editor, KEYS)).errors?.[0].message).toMatch(/^apiKeys requires the ADMIN role; key "editor" has EDITOR$/);
-    const listed = (await gql(server.adminKey!, KEYS)).data!.apiKeys as { name: string; role: string }[];
+    const listed = (await gql(server.adminKey!, KEYS)).data!.apiKeys.edges.map((edge: { node: { name: string; role: string } }) => edge.node);
     expect(listed).toEqual(expect.arrayContaining([{ name: 'viewer', role: 'VIEWER' }, { name: 'predictor', role: 'PREDICTOR' }]));
 
     // Webhook URLs are readable by ADMIN only.

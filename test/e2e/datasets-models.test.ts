@@ -47,11 +47,11 @@ describe('datasets and models over HTTP and graphql-ws', () => {
   it('queries a version with typed columns, profiles, a preview and a deterministic split', async () => {
     const result = await gql(
       a,
-      `{ dataset(name: "iris") { versions { id columns { name type role profile { count missing distinct mean std quantiles { p50 } histogram { counts } topCategories { value count } otherCount } }
-          rows(offset: 0, limit: 2) split(input: { train: 0.6, validation: 0.2, test: 0.2, seed: 5 }) { train validation test } } } }`,
+      `{ dataset(name: "iris") { versions { edges { node { id columns { name type role profile { count missing distinct mean std quantiles { p50 } histogram { counts } topCategories { value count } otherCount } }
+          rows(offset: 0, limit: 2) split(input: { train: 0.6, validation: 0.2, test: 0.2, seed: 5 }) { train validation test } } } } } }`,
     );
     expect(result.errors).toBeUndefined();
-    const [version] = result.data!.dataset.versions;
+    const [{ node: version }] = result.data!.dataset.versions.edges;
     const sepal = version.columns.find((c: { name: string }) => c.name === 'sepal_length_cm');
     expect(sepal).toMatchObject({ type: 'NUMERIC', role: 'FEATURE', profile: { count: 150, missing: 0, distinct: 35, topCategories: null } });
     expect(sepal.profile.mean).toBeCloseTo(5.8433, 4);

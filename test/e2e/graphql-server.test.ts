@@ -158,7 +158,7 @@ describe('API server: HTTP, graphql-ws, GraphiQL, health, errors, drain', () => 
       status: 'OK',
       database: 'UP',
       version,
-      backend: backendInfo().active,
+      backend: backendInfo().active.toUpperCase(),
       uptimeSeconds: expect.any(Number),
     });
     expect(response.body.data.health.uptimeSeconds).toBeGreaterThan(0);

@@ -21,7 +21,7 @@ import { createDomainServices } from '../../src/services/services';
 const START = `mutation($input: StartOptimizationInput!) {
   startOptimization(input: $input) {
     id status strategy maxTrials parallelism seed objective { metric direction } pruning { kind warmupEpochs startupTrials }
-    searchSpace baseHyperparameters { epochs batchSize seed backend } run { id kind }
+    searchSpace { name kind values optimizers low high } baseHyperparameters { epochs batchSize seed backend } run { id kind }
   }
 }`;
 
@@ -34,10 +34,10 @@ const PROGRESS = `subscription($studyId: ID!) {
 
 const STUDY = `query($id: ID!) {
   study(id: $id) {
-    id status summary
-    trials { number state params value pruned intermediateValues { epoch value } run { id kind status } modelVersion { id } }
+    id status summary { trialCount completed exhausted bestModelVersionId }
+    trials { number state params { learningRate batchSize layers { index units } } value pruned intermediateValues { epoch value } run { id kind status } modelVersion { id } }
     bestTrial { number value }
-    leaderboard { rank trialNumber value params run { id } }
+    leaderboard { rank trialNumber value params { learningRate } run { id } }
     bestModelVersion { id }
   }
 }`;
@@ -123,9 +123,9 @@ describe('optimization studies over HTTP and graphql-ws', () => {
       seed: 4,
       objective: { metric: 'val_loss', direction: 'MINIMIZE' },
       pruning: { kind: 'NONE', warmupEpochs: 1, startupTrials: 5 },
-      searchSpace: [{ name: 'learningRate', kind: 'CHOICE', values: [0.01, 0.05] }],
+      searchSpace: [{ name: 'learningRate', kind: 'CHOICE', values: [0.01, 0.05], optimizers: null, low: null, high: null }],
       baseHyperparameters: { epochs: 3, batchSize: 64, seed: 4, backend: 'CPU' },
-      run: { id: study.id, kind: 'OPTIMIZATION' },
+      run: { kind: 'OPTIMIZATION' },
     });
 
     const subscription = ws.subscribe(PROGRESS, { studyId: study.id });
@@ -153,7 +153,8 @@ describe('optimization studies over HTTP and graphql-ws', () => {
     const queried = await gql(STUDY, { id: study.id });
     expect(queried.errors).toBeUndefined();
     const { trials, bestTrial, leaderboard, bestModelVersion, summary } = queried.data!.study;
-    expect(trials.map((t: { params: unknown }) => t.params)).toEqual([{ learningRate: 0.01 }, { learningRate: 0.05 }]);
+    expect(study.id).toBe(Buffer.from(`Study:${study.run.id}`).toString('base64url'));
+    expect(trials.map((t: { params: unknown }) => t.params)).toEqual([{ learningRate: 0.01, batchSize: null, layers: [] }, { learningRate: 0.05, batchSize: null, layers: [] }]);
     for (const trial of trials) {
       expect(trial).toMatchObject({ state: 'COMPLETE', pruned: false, run: { kind: 'TRIAL', status: 'SUCCEEDED' }, modelVersion: { id: expect.any(String) } });
       expect(trial.value).toBe(trial.intermediateValues[2].value);

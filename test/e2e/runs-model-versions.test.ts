@@ -28,7 +28,7 @@ const RUN_PROGRESS = `subscription($runId: ID!, $afterEpoch: Int) {
 
 const START = `mutation($input: StartTrainingRunInput!) {
   startTrainingRun(input: $input) {
-    id kind status attempts cancelRequested createdAt startedAt finishedAt error summary
+    id kind status attempts cancelRequested createdAt startedAt finishedAt error summary { epochsRun stopReason }
     model { id } datasetVersion { id }
     hyperparameters { epochs batchSize optimizer learningRate split { train validation test } seed
       earlyStopping { monitor patience minDelta restoreBestWeights } classWeights { class weight } backend }
@@ -250,7 +250,7 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
       await store.finishRun(runId, 'SUCCEEDED', { workerId: WORKER, summary: { epochsRun: 3, stopReason: 'COMPLETED' } });
       const result = await gql(
         `query($id: ID!) { run(id: $id) {
-          status attempts startedAt finishedAt summary modelVersion { id }
+          status attempts startedAt finishedAt summary { epochsRun stopReason } modelVersion { id }
           epochs(afterEpoch: 1) { epoch train { loss accuracy mae rmse } validation { loss accuracy } elapsedMs samplesPerSecond }
           all: epochs { epoch }
           valLoss: metrics(name: "val_loss") { epoch value recordedAt }
@@ -477,8 +477,8 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
           hyperparameters { epochs batchSize optimizer earlyStopping { monitor patience } backend seed }
           environment { backend backendReason tfjsVersion libtensorflowVersion nodeVersion cpuModel cpuCores platform }
           featureImportance { feature importance std }
-          evaluations { split rowCount task classes accuracy logLoss confusionMatrix macro { precision recall f1 } weighted { f1 }
-            perClass { class precision recall f1 support } precision rocAuc mae r2 modelVersion { id } datasetVersion { id } }
+          evaluations { edges { node { split rowCount task classes accuracy logLoss confusionMatrix macro { precision recall f1 } weighted { f1 }
+            perClass { class precision recall f1 support } precision rocAuc mae r2 modelVersion { id } datasetVersion { id } } } }
         } }`,
         { id: versionIds[0] },
       );
@@ -492,13 +492,13 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
         model: { id: modelId },
         datasetVersion: { id: datasetVersionId },
         hyperparameters: { epochs: 5, batchSize: 32, optimizer: 'ADAM', earlyStopping: { monitor: 'VAL_LOSS', patience: 3 }, backend: 'CPU', seed: 7 },
-        environment: { backend: 'cpu', backendReason: 'requested CPU', libtensorflowVersion: null, cpuCores: 4, platform: 'linux-x64' },
+        environment: { backend: 'CPU', backendReason: 'requested CPU', libtensorflowVersion: null, cpuCores: 4, platform: 'linux-x64' },
         featureImportance: [
           { feature: 'petal_length_cm', importance: 0.4, std: 0.05 },
           { feature: 'sepal_width_cm', importance: 0.01, std: 0.01 },
         ],
       });
-      const [evaluation] = version.evaluations;
+      const [evaluation] = version.evaluations.edges.map((edge: { node: unknown }) => edge.node);
       // By hand: predictions argmax = [0, 1, 2, 1]; true [0, 1, 2, 2]. Class 2: one of two found.
       expect(evaluation).toMatchObject({
         split: 'TEST',
@@ -541,10 +541,10 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
 
       const model = await gql(
         `query($id: ID!) { model(id: $id) {
-          versions { version aliases { alias } }
+          versions { totalCount edges { node { version aliases { alias } } } }
           aliases { alias modelVersion { version } }
-          production: aliasHistory(alias: "production") { alias from { version } to { version } movedBy movedAt }
-          all: aliasHistory { alias movedBy }
+          production: aliasHistory(alias: "production") { edges { node { alias from { version } to { version } movedBy movedAt } } }
+          all: aliasHistory { edges { node { alias movedBy } } }
           byAlias: version(alias: "production") { version }
           byNumber: version(version: 1) { id }
           missing: version(alias: "canary") { id }
@@ -552,8 +552,10 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
         { id: modelId },
       );
       expect(model.errors).toBeUndefined();
-      const found = model.data!.model;
-      expect(found.versions).toEqual([
+      const nodes = (connection: { edges: { node: unknown }[] }) => connection.edges.map((edge) => edge.node);
+      const found = { ...model.data!.model, production: nodes(model.data!.model.production), all: nodes(model.data!.model.all) };
+      expect(found.versions.totalCount).toBe(2);
+      expect(nodes(found.versions)).toEqual([
         { version: 2, aliases: [{ alias: 'production' }] },
         { version: 1, aliases: [{ alias: 'staging' }] },
       ]);
@@ -600,8 +602,8 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
       expect(evaluation.macro.f1).toBeCloseTo(evaluation.perClass.reduce((sum: number, entry: { f1: number }) => sum + entry.f1, 0) / 3, 12);
       expect(evaluation.logLoss).toBeGreaterThan(0);
 
-      const stored = await gql(`query($id: ID!) { modelVersion(id: $id) { evaluations { id split } } }`, { id: trained.versionIds[0] });
-      expect(stored.data!.modelVersion.evaluations).toContainEqual({ id: evaluation.id, split: 'ALL' });
+      const stored = await gql(`query($id: ID!) { modelVersion(id: $id) { evaluations { edges { node { id split } } } } }`, { id: trained.versionIds[0] });
+      expect(stored.data!.modelVersion.evaluations.edges).toContainEqual({ node: { id: evaluation.id, split: 'ALL' } });
 
       const diabetes = await gql(`mutation($csv: String!) { createDataset(input: { name: "diabetes", csv: $csv, labelColumn: "progression" }) { version { id } } }`, {
         csv: fixtureCsv('diabetes'),

@@ -178,8 +178,8 @@ describe('webhook targets cannot be turned inward', () => {
     await setRule('PREDICTION_DRIFT', `http://hooks.partner.test:${receiver.port}/hook`, secret);
     const { alert } = await server.services.alerts.raise({ deploymentId, kind: 'PREDICTION_DRIFT', title: 'drift', details: {} });
     await waitFor(async () => ((await prisma.alertDelivery.findFirst({ where: { alertId: alert!.id } }))?.attempts ?? 0) >= 1, 15_000, 50);
-    const result = await gql(`{ alert(id: "${alert!.id}") { deliveries { status responseStatus lastError lastDurationMs } } }`);
-    expect(result.data!.alert.deliveries[0]).toMatchObject({ status: 'PENDING', responseStatus: 500, lastError: 'HTTP 500' });
+    const result = await gql(`{ alert(id: "${alert!.id}") { deliveries { edges { node { status responseStatus lastError lastDurationMs } } } } }`);
+    expect(result.data!.alert.deliveries.edges[0].node).toMatchObject({ status: 'PENDING', responseStatus: 500, lastError: 'HTTP 500' });
     expect(JSON.stringify(result)).not.toContain('root:x');
   }, 30_000);
 

@@ -204,3 +204,13 @@ export function subscribe<T>(query: string, variables: Record<string, unknown>, 
     },
   );
 }
+
+/** A Relay connection, as every list of the API is. */
+export interface Connection<T> {
+  edges: { node: T }[];
+}
+
+/** A connection's nodes, in order. */
+export function nodes<T>(connection: Connection<T>): T[] {
+  return connection.edges.map((edge) => edge.node);
+}

@@ -1,44 +1,99 @@
 import { ValidationError } from '../errors';
+import { isUuid } from './uuid';
 
-/** Relay-style forward pagination over a (createdAt desc, id desc) order. */
+/**
+ * Relay-style pagination: `first`/`after` pages forward through a list in its order, `last`/`before`
+ * backward. Neither size given: the first {@link DEFAULT_PAGE_SIZE}.
+ */
 export interface PageRequest {
-  first: number;
-  after?: string;
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
 }
 
 export interface Page<T> {
+  /** In the list's order, whichever way the page was read. */
   items: T[];
   hasNextPage: boolean;
+  hasPreviousPage: boolean;
   totalCount: number;
   cursorOf(item: T): string;
 }
 
-export interface CreatedCursor {
-  createdAt: Date;
-  id: string;
-}
-
 export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 20;
 
-/** Opaque cursor: base64url of `<createdAt ISO>|<id>`. */
-export function encodeCursor(position: CreatedCursor): string {
-  return Buffer.from(`${position.createdAt.toISOString()}|${position.id}`).toString('base64url');
+/** A checked page request: how many items, which way, from which cursor (decoded by the caller's keys). */
+export interface PageWindow {
+  size: number;
+  direction: 'forward' | 'backward';
+  cursor: string | null;
+  /** The argument the cursor came in, for errors. */
+  cursorField: 'after' | 'before';
 }
 
-/** @throws ValidationError (field `after`) for a cursor this API did not issue. */
-export function decodeCursor(cursor: string, field = 'after'): CreatedCursor {
-  const [iso, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const createdAt = new Date(iso ?? '');
-  if (!id || Number.isNaN(createdAt.getTime())) {
+function checkPageSize(value: number, field: 'first' | 'last'): number {
+  if (!Number.isInteger(value) || value < 1 || value > MAX_PAGE_SIZE) {
+    throw new ValidationError(`${field} must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${value}`, { field });
+  }
+  return value;
+}
+
+/**
+ * @throws ValidationError naming the argument at fault: a size outside 1..MAX_PAGE_SIZE, `first`
+ *   with `last`, or a cursor of the other direction (`first` with `before`, `last` with `after`).
+ */
+export function pageWindow(request: PageRequest): PageWindow {
+  const { first, after, last, before } = request;
+  if (first != null && last != null) throw new ValidationError('give first or last, not both', { field: 'last' });
+  if (last != null || (first == null && before != null)) {
+    if (after != null) throw new ValidationError('after pages forward: use it with first, not with last', { field: 'after' });
+    return { size: checkPageSize(last ?? DEFAULT_PAGE_SIZE, 'last'), direction: 'backward', cursor: before ?? null, cursorField: 'before' };
+  }
+  if (before != null) throw new ValidationError('before pages backward: use it with last, not with first', { field: 'before' });
+  return { size: checkPageSize(first ?? DEFAULT_PAGE_SIZE, 'first'), direction: 'forward', cursor: after ?? null, cursorField: 'after' };
+}
+
+/** How one column of a list's order is written in a cursor. */
+export type CursorKeyKind = 'date' | 'uuid' | 'int';
+export type CursorKeyValue = Date | string | number;
+
+/** Opaque cursor: base64url of the order's key values joined by `|` (dates in ISO 8601). */
+export function encodeCursor(values: readonly CursorKeyValue[]): string {
+  return Buffer.from(values.map((value) => (value instanceof Date ? value.toISOString() : String(value))).join('|')).toString('base64url');
+}
+
+function decodeKey(text: string, kind: CursorKeyKind): CursorKeyValue | null {
+  switch (kind) {
+    case 'date': {
+      const date = new Date(text);
+      return Number.isNaN(date.getTime()) ? null : date;
+    }
+    case 'uuid':
+      return isUuid(text) ? text : null;
+    case 'int':
+      return /^-?\d{1,15}$/.test(text) ? Number(text) : null;
+  }
+}
+
+/** @throws ValidationError (field `field`) for a cursor this API did not issue for these keys. */
+export function decodeCursor(cursor: string, kinds: readonly CursorKeyKind[], field: string): CursorKeyValue[] {
+  const parts = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const values = parts.length === kinds.length ? parts.map((part, index) => decodeKey(part, kinds[index])) : [];
+  if (values.length === 0 || values.some((value) => value === null)) {
     throw new ValidationError(`"${cursor}" is not a valid cursor`, { field });
   }
-  return { createdAt, id };
+  return values as CursorKeyValue[];
 }
 
-/** @throws ValidationError (field `first`) when the page size is outside 1..MAX_PAGE_SIZE. */
-export function checkPageSize(first: number, field = 'first'): number {
-  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
-    throw new ValidationError(`${field} must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${first}`, { field });
-  }
-  return first;
+/** The same page with each item mapped (a row to its domain or API form); cursors stay the row's. */
+export function mapPage<T, U>(page: Page<T>, map: (item: T) => U): Page<U> {
+  const sources = new Map<U, T>();
+  const items = page.items.map((item) => {
+    const mapped = map(item);
+    sources.set(mapped, item);
+    return mapped;
+  });
+  return { ...page, items, cursorOf: (item) => page.cursorOf(sources.get(item) as T) };
 }

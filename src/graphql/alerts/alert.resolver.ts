@@ -1,14 +1,14 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription, type SubscriptionHandlerData } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription, type SubscriptionHandlerData } from 'type-graphql';
 import { alertMonitoringOf } from '../../domain/alerts/alert-monitoring';
 import { NotFoundError } from '../../domain/errors';
 import type { Alert as AlertRow } from '../../services/alerts/alert.service';
 import type { EffectiveAlertRule } from '../../services/alerts/alert-rule-defaults';
 import type { Deployment as DeploymentRow } from '../../services/deployments/deployment.service';
-import { toConnection } from '../common/connection.type';
+import { PageArgs, toConnection } from '../common/connection.type';
 import type { GraphQLContext } from '../context';
 import { Deployment } from '../deployments/deployment.type';
 import { AlertFilter, AlertSubscriptionFilter, ResolveAlertInput, SetAlertMonitoringInput, SetAlertRuleInput } from './alert.input';
-import { Alert, AlertConnection, AlertDelivery, AlertMonitoring, AlertRule } from './alert.type';
+import { Alert, AlertConnection, AlertDeliveryConnection, AlertMonitoring, AlertRule } from './alert.type';
 import { Allow } from '../auth/access';
 
 /** What `alertRaised` and `alertUpdated` events carry (see AlertService.publish). */
@@ -51,12 +51,11 @@ export class AlertResolver {
   async alerts(
     @Ctx() ctx: GraphQLContext,
     @Arg('filter', () => AlertFilter, { nullable: true }) filter: AlertFilter | null,
-    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Args() page: PageArgs,
   ) {
     let deploymentId: string | undefined;
     if (filter?.deployment) deploymentId = (await ctx.services.deployments.requireDeployment(filter.deployment, 'filter.deployment')).id;
-    return toConnection(await ctx.services.alerts.listAlerts({ ...filter, deploymentId }, { first, after }));
+    return toConnection(await ctx.services.alerts.listAlerts({ ...filter, deploymentId }, page));
   }
 
   @Allow('VIEWER')
@@ -96,9 +95,9 @@ export class AlertResolver {
     return alert.deploymentId ? ctx.services.deployments.findDeployment({ id: alert.deploymentId }) : null;
   }
 
-  @FieldResolver(() => [AlertDelivery], { description: 'Webhook notifications, oldest first.' })
-  async deliveries(@Root() alert: AlertRow, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.alerts.listDeliveries(alert.id);
+  @FieldResolver(() => AlertDeliveryConnection, { description: 'Webhook notifications, oldest first.' })
+  async deliveries(@Root() alert: AlertRow, @Ctx() ctx: GraphQLContext, @Args() page: PageArgs) {
+    return toConnection(await ctx.services.alerts.pageDeliveries(alert.id, page));
   }
 
   @Allow('VIEWER')

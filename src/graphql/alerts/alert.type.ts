@@ -2,6 +2,7 @@ import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Connection } from '../common/connection.type';
 import { Allow } from '../auth/access';
+import { Node } from '../common/node.type';
 
 export enum AlertKindEnum {
   DATA_DRIFT = 'DATA_DRIFT',
@@ -34,7 +35,7 @@ export enum AlertDeliveryStatusEnum {
 }
 registerEnumType(AlertDeliveryStatusEnum, { name: 'AlertDeliveryStatus' });
 
-@ObjectType({ description: 'Something that needs attention. One alert per deployment and kind stays open; repeats count occurrences.' })
+@ObjectType({ implements: Node, description: 'Something that needs attention. One alert per deployment and kind stays open; repeats count occurrences.' })
 export class Alert {
   @Field(() => ID) id!: string;
   @Field(() => AlertKindEnum) kind!: AlertKindEnum;
@@ -59,7 +60,7 @@ export class Alert {
 @ObjectType()
 export class AlertConnection extends Connection(Alert, 'Alert') {}
 
-@ObjectType({ description: 'One webhook notification of an alert and its attempts.' })
+@ObjectType({ implements: Node, description: 'One webhook notification of an alert and its attempts.' })
 export class AlertDelivery {
   @Field(() => ID) id!: string;
   @Allow('ADMIN')
@@ -76,6 +77,9 @@ export class AlertDelivery {
   @Field(() => GraphQLJSONObject, { description: 'The JSON body sent.' }) payload!: Record<string, unknown>;
   @Field() createdAt!: Date;
 }
+
+@ObjectType()
+export class AlertDeliveryConnection extends Connection(AlertDelivery, 'AlertDelivery') {}
 
 @ObjectType({ description: 'A deployment\'s rule of one alert kind: stored, or the defaults of the kind.' })
 export class AlertRule {

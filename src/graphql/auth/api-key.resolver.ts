@@ -1,15 +1,15 @@
-import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
-import { toConnection } from '../common/connection.type';
+import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { PageArgs, toConnection } from '../common/connection.type';
 import type { GraphQLContext } from '../context';
 import { Allow } from './access';
-import { ApiKey, AuditEventConnection, AuditEventFilter, CreateApiKeyInput, CreateApiKeyPayload } from './api-key.type';
+import { ApiKey, ApiKeyConnection, AuditEventConnection, AuditEventFilter, CreateApiKeyInput, CreateApiKeyPayload } from './api-key.type';
 
 @Resolver(() => ApiKey)
 export class ApiKeyResolver {
   @Allow('ADMIN')
-  @Query(() => [ApiKey], { description: 'Every API key, newest first, revoked ones included.' })
-  async apiKeys(@Ctx() ctx: GraphQLContext) {
-    return ctx.services.apiKeys.listKeys();
+  @Query(() => ApiKeyConnection, { description: 'Every API key, newest first, revoked ones included.' })
+  async apiKeys(@Ctx() ctx: GraphQLContext, @Args() page: PageArgs) {
+    return toConnection(await ctx.services.apiKeys.pageKeys(page));
   }
 
   @Allow('ADMIN')
@@ -30,9 +30,8 @@ export class ApiKeyResolver {
   async auditEvents(
     @Ctx() ctx: GraphQLContext,
     @Arg('filter', () => AuditEventFilter, { nullable: true }) filter: AuditEventFilter | null,
-    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Args() page: PageArgs,
   ) {
-    return toConnection(await ctx.services.audit.list(filter ?? {}, { first, after }));
+    return toConnection(await ctx.services.audit.list(filter ?? {}, page));
   }
 }

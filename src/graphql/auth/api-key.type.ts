@@ -1,5 +1,6 @@
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import { Connection } from '../common/connection.type';
+import { Node } from '../common/node.type';
 
 export enum RoleEnum {
   VIEWER = 'VIEWER',
@@ -25,7 +26,7 @@ export enum AuditOutcomeEnum {
 }
 registerEnumType(AuditOutcomeEnum, { name: 'AuditOutcome', description: 'How an audited mutation ended: done, failed (with its error code), or refused by auth.' });
 
-@ObjectType({ description: 'An API key. Its secret is shown once, by createApiKey, and stored only as a hash.' })
+@ObjectType({ implements: Node, description: 'An API key. Its secret is shown once, by createApiKey, and stored only as a hash.' })
 export class ApiKey {
   @Field(() => ID) id!: string;
   @Field({ description: 'Recorded as the actor of everything the key does.' }) name!: string;
@@ -52,11 +53,11 @@ export class CreateApiKeyInput {
   @Field(() => Date, { nullable: true, description: 'When the key stops working; open sockets using it close then.' }) expiresAt?: Date | null;
 }
 
-@ObjectType({ description: 'One audited mutation: accepted, failed or refused.' })
+@ObjectType({ implements: Node, description: 'One audited mutation: accepted, failed or refused.' })
 export class AuditEvent {
   @Field(() => ID) id!: string;
   @Field({ description: 'The key\'s name; `anonymous` for a request without a valid key (HTTP 401), `local` when auth is disabled.' }) principal!: string;
-  @Field(() => String, { nullable: true }) role!: string | null;
+  @Field(() => RoleEnum, { nullable: true, description: 'The key\'s role; null for a request without a valid key.' }) role!: RoleEnum | null;
   @Field({ description: 'The mutation field, e.g. `updateDeployment`.' }) operation!: string;
   @Field(() => [String], { description: 'Ids and deployment names the arguments named, and ids of what the mutation returned.' }) targetIds!: string[];
   @Field(() => AuditOutcomeEnum) outcome!: AuditOutcomeEnum;
@@ -68,6 +69,9 @@ export class AuditEvent {
 
 @ObjectType()
 export class AuditEventConnection extends Connection(AuditEvent, 'AuditEvent') {}
+
+@ObjectType()
+export class ApiKeyConnection extends Connection(ApiKey, 'ApiKey') {}
 
 @InputType()
 export class AuditEventFilter {

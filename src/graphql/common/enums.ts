@@ -40,3 +40,20 @@ export enum RunKindEnum {
   EVALUATION = 'EVALUATION',
 }
 registerEnumType(RunKindEnum, { name: 'RunKind' });
+
+export enum StepEngineEnum {
+  EAGER = 'EAGER',
+  COMPILED = 'COMPILED',
+}
+registerEnumType(StepEngineEnum, {
+  name: 'StepEngine',
+  description: 'EAGER: one kernel launch at a time; COMPILED: each training step one libtensorflow graph call.',
+});
+
+export enum ExplanationMethodEnum {
+  INTEGRATED_GRADIENTS = 'INTEGRATED_GRADIENTS',
+}
+registerEnumType(ExplanationMethodEnum, {
+  name: 'ExplanationMethod',
+  description: 'INTEGRATED_GRADIENTS: from the all-zero preprocessed baseline (numeric features at their training means, no category set).',
+});

@@ -1,9 +1,9 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { ColumnTypeOverrides } from '../../domain/datasets/column-typing';
 import { NotFoundError } from '../../domain/errors';
 import type { IngestProgressEvent } from '../../services/datasets/ingest-progress';
-import { toConnection } from '../common/connection.type';
+import { PageArgs, toConnection } from '../common/connection.type';
 import type { GraphQLContext } from '../context';
 import { datasetById, datasetVersionsByDataset } from './dataset.loaders';
 import { CreateDatasetInput, CreateDatasetVersionInput, SplitInput } from './dataset.input';
@@ -16,6 +16,7 @@ import {
   DatasetConnection,
   DatasetSplit,
   DatasetVersion,
+  DatasetVersionConnection,
 } from './dataset.type';
 import { Allow } from '../auth/access';
 
@@ -30,10 +31,9 @@ export class DatasetResolver {
   @Query(() => DatasetConnection, { description: 'Datasets, newest first.' })
   async datasets(
     @Ctx() ctx: GraphQLContext,
-    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Args() page: PageArgs,
   ) {
-    return toConnection(await ctx.services.datasets.listDatasets({ first, after }));
+    return toConnection(await ctx.services.datasets.listDatasets(page));
   }
 
   @Allow('VIEWER')
@@ -58,9 +58,9 @@ export class DatasetResolver {
     return ctx.services.datasets.createDatasetVersion(input);
   }
 
-  @FieldResolver(() => [DatasetVersion], { description: 'Versions, newest first.' })
-  async versions(@Root() dataset: Dataset, @Ctx() ctx: GraphQLContext) {
-    return ctx.loaders.get(datasetVersionsByDataset).load(dataset.id);
+  @FieldResolver(() => DatasetVersionConnection, { description: 'Versions, newest first.' })
+  async versions(@Root() dataset: Dataset, @Ctx() ctx: GraphQLContext, @Args() page: PageArgs) {
+    return toConnection(await ctx.services.datasets.pageVersions(dataset.id, page));
   }
 
   @FieldResolver(() => DatasetVersion)

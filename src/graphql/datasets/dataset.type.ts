@@ -1,6 +1,7 @@
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ColumnRoleEnum, ColumnTypeEnum, TaskEnum } from '../common/enums';
 import { Connection } from '../common/connection.type';
+import { Node } from '../common/node.type';
 
 @ObjectType({ description: 'Quantiles by linear interpolation between order statistics (numpy default).' })
 export class Quantiles {
@@ -48,7 +49,7 @@ export class DatasetColumn {
   @Field(() => ColumnProfile) profile!: ColumnProfile;
 }
 
-@ObjectType({ description: 'An immutable, content-addressed version of a dataset.' })
+@ObjectType({ implements: Node, description: 'An immutable, content-addressed version of a dataset.' })
 export class DatasetVersion {
   @Field(() => ID) id!: string;
   @Field(() => ID) datasetId!: string;
@@ -63,7 +64,7 @@ export class DatasetVersion {
   @Field() createdAt!: Date;
 }
 
-@ObjectType({ description: 'A named dataset; its rows live in immutable versions.' })
+@ObjectType({ implements: Node, description: 'A named dataset; its rows live in immutable versions.' })
 export class Dataset {
   @Field(() => ID) id!: string;
   @Field() name!: string;
@@ -75,6 +76,9 @@ export class Dataset {
 
 @ObjectType()
 export class DatasetConnection extends Connection(Dataset, 'Dataset') {}
+
+@ObjectType()
+export class DatasetVersionConnection extends Connection(DatasetVersion, 'DatasetVersion') {}
 
 @ObjectType({ description: 'A deterministic split of row indices (0-based).' })
 export class DatasetSplit {

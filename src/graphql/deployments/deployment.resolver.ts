@@ -1,10 +1,10 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { NotFoundError } from '../../domain/errors';
 import type { Deployment as DeploymentRow } from '../../services/deployments/deployment.service';
-import { toConnection } from '../common/connection.type';
+import { PageArgs, toConnection } from '../common/connection.type';
 import type { GraphQLContext } from '../context';
 import { modelVersionById } from '../model-versions/model-version.loaders';
-import { ModelVersion } from '../model-versions/model-version.type';
+import { EvaluationSplitEnum, ModelVersion } from '../model-versions/model-version.type';
 import { Model } from '../models/model.type';
 import { DeployModelInput, RollbackDeploymentInput, StartCanaryInput, UpdateDeploymentInput } from './deployment.input';
 import {
@@ -30,10 +30,9 @@ export class DeploymentResolver {
   @Query(() => DeploymentConnection, { description: 'Deployments, newest first.' })
   async deployments(
     @Ctx() ctx: GraphQLContext,
-    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Args() page: PageArgs,
   ) {
-    return toConnection(await ctx.services.deployments.listDeployments({ first, after }));
+    return toConnection(await ctx.services.deployments.listDeployments(page));
   }
 
   @Allow('VIEWER')
@@ -100,10 +99,9 @@ export class DeploymentResolver {
   async events(
     @Root() deployment: DeploymentRow,
     @Ctx() ctx: GraphQLContext,
-    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Args() page: PageArgs,
   ) {
-    return toConnection(await ctx.services.deployments.listEvents(deployment.id, { first, after }));
+    return toConnection(await ctx.services.deployments.listEvents(deployment.id, page));
   }
 
   @FieldResolver(() => DeploymentPerformance, {
@@ -120,7 +118,7 @@ export class DeploymentResolver {
     return {
       modelVersionId: result.modelVersionId,
       baselineEvaluationId: result.baseline?.id ?? null,
-      baselineSplit: result.baseline?.split ?? null,
+      baselineSplit: (result.baseline?.split as EvaluationSplitEnum | undefined) ?? null,
       windows: result.windows.map((w) => ({ count: w.count, from: w.from, to: w.to, comparison: w.comparison, metrics: { ...w.evaluation } })),
     };
   }

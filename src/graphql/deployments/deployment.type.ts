@@ -1,6 +1,8 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Connection } from '../common/connection.type';
+import { EvaluationSplitEnum } from '../model-versions/model-version.type';
+import { Node } from '../common/node.type';
 
 export enum DeploymentEventKindEnum {
   DEPLOYED = 'DEPLOYED',
@@ -17,7 +19,7 @@ export class Canary {
   @Field(() => Float, { description: 'Share of requests in percent (0-100, exclusive).' }) percent!: number;
 }
 
-@ObjectType({ description: 'A named endpoint serving versions of one model.' })
+@ObjectType({ implements: Node, description: 'A named endpoint serving versions of one model.' })
 export class Deployment {
   @Field(() => ID) id!: string;
   @Field() name!: string;
@@ -29,7 +31,7 @@ export class Deployment {
   @Field() updatedAt!: Date;
 }
 
-@ObjectType({ description: 'One change of a deployment: who, when, from which version to which, and why.' })
+@ObjectType({ implements: Node, description: 'One change of a deployment: who, when, from which version to which, and why.' })
 export class DeploymentEvent {
   @Field(() => ID) id!: string;
   @Field(() => Int, { description: '1, 2, ... per deployment, in commit order.' }) sequence!: number;
@@ -86,6 +88,6 @@ export class TrafficBucket {
 export class DeploymentPerformance {
   @Field(() => ID) modelVersionId!: string;
   @Field(() => ID, { nullable: true, description: 'The evaluation compared with: the version\'s TEST split, else its latest.' }) baselineEvaluationId!: string | null;
-  @Field(() => String, { nullable: true }) baselineSplit!: string | null;
+  @Field(() => EvaluationSplitEnum, { nullable: true }) baselineSplit!: EvaluationSplitEnum | null;
   @Field(() => [PerformanceWindow], { description: 'Newest first; the oldest may hold fewer predictions than the window size.' }) windows!: PerformanceWindow[];
 }

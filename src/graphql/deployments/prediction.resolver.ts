@@ -2,6 +2,7 @@ import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import type { PredictionOutput } from '../../ml/serving/prediction-request';
 import type { DeploymentGuard } from '../../services/predictions/prediction.service';
 import type { GraphQLContext } from '../context';
+import { ExplanationMethodEnum } from '../common/enums';
 import { isServerFault } from '../errors';
 import {
   ExplainPredictionInput,
@@ -14,7 +15,7 @@ import {
 } from './prediction.type';
 import { Allow, requireServable } from '../auth/access';
 
-function toInstancePrediction(id: string, index: number, output: PredictionOutput): InstancePrediction {
+export function toInstancePrediction(id: string, index: number, output: PredictionOutput): InstancePrediction {
   if ('value' in output) return { id, index, label: null, probabilities: null, value: output.value };
   return {
     id,
@@ -64,6 +65,6 @@ export class PredictionResolver {
   @Query(() => PredictionExplanation, { description: 'Per-feature attributions of one instance\'s output (integrated gradients); nothing is logged.' })
   async explainPrediction(@Ctx() ctx: GraphQLContext, @Arg('input') input: ExplainPredictionInput): Promise<PredictionExplanation> {
     const explanation = await ctx.services.predictions.explain(input, servableBy(ctx));
-    return { ...explanation, label: explanation.label ?? null };
+    return { ...explanation, method: ExplanationMethodEnum[explanation.method], label: explanation.label ?? null };
   }
 }

@@ -1,5 +1,7 @@
 import { GraphQLJSON, GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { ExplanationMethodEnum } from '../common/enums';
+import { Node } from '../common/node.type';
 
 @InputType()
 export class PredictInput {
@@ -18,7 +20,7 @@ export class ClassProbability {
   @Field(() => Float) probability!: number;
 }
 
-@ObjectType({ description: 'The answer for one instance: label and probabilities (classification) or value (regression).' })
+@ObjectType({ implements: Node, description: 'The answer for one instance: label and probabilities (classification) or value (regression).' })
 export class InstancePrediction {
   @Field(() => ID, { description: 'The stored prediction, for recordActuals.' }) id!: string;
   @Field(() => Int, { description: 'Position of the instance in the request.' }) index!: number;
@@ -71,8 +73,8 @@ export class FeatureAttribution {
 
 @ObjectType({ description: 'Why the model answered as it did for one instance: attributions that sum to output - baselineOutput.' })
 export class PredictionExplanation {
-  @Field({ description: 'INTEGRATED_GRADIENTS: from the all-zero preprocessed baseline (numeric features at their training means, no category set).' })
-  method!: string;
+  @Field(() => ExplanationMethodEnum)
+  method!: ExplanationMethodEnum;
   @Field(() => ID) modelVersionId!: string;
   @Field(() => String, { nullable: true, description: 'The class whose probability is explained (classification).' }) label?: string | null;
   @Field(() => Float, { description: 'The explained probability, or the value in label units (regression).' }) output!: number;

@@ -1,5 +1,6 @@
 import { Ctx, Query, Resolver } from 'type-graphql';
 import type { GraphQLContext } from '../context';
+import { toTrainingBackend } from '../runs/run.mapping';
 import { checkHealth } from './health-probe';
 import { Health } from './health.type';
 import { Allow } from '../auth/access';
@@ -8,7 +9,10 @@ import { Allow } from '../auth/access';
 export class HealthResolver {
   @Allow('VIEWER')
   @Query(() => Health, { description: 'Status of this API process and of its database.' })
-  health(@Ctx() context: GraphQLContext): Promise<Health> {
-    return checkHealth(context.services.health);
+  async health(@Ctx() context: GraphQLContext): Promise<Health> {
+    const report = await checkHealth(context.services.health);
+    const backend = toTrainingBackend(report.backend, null);
+    if (!backend) throw new Error(`unknown TensorFlow.js backend "${report.backend}"`);
+    return { ...report, backend };
   }
 }

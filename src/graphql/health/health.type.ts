@@ -1,5 +1,6 @@
 import { Field, Float, ObjectType, registerEnumType } from 'type-graphql';
-import type { DatabaseStatusValue, HealthReport, HealthStatusValue } from './health-probe';
+import { TrainingBackendEnum } from '../runs/training-hyperparameters.type';
+import type { DatabaseStatusValue, HealthStatusValue } from './health-probe';
 
 export enum HealthStatus {
   OK = 'OK',
@@ -15,7 +16,7 @@ registerEnumType(HealthStatus, { name: 'HealthStatus', description: 'Overall sta
 registerEnumType(DatabaseStatus, { name: 'DatabaseStatus', description: 'Whether PostgreSQL answers.' });
 
 @ObjectType({ description: 'Liveness details of the API process that answered.' })
-export class Health implements HealthReport {
+export class Health {
   @Field(() => HealthStatus, { description: 'OK, or DEGRADED while the database does not answer.' })
   status!: HealthStatusValue;
 
@@ -25,8 +26,8 @@ export class Health implements HealthReport {
   @Field({ description: 'mlplane version.' })
   version!: string;
 
-  @Field({ description: 'Active TensorFlow.js backend (`tensorflow` is the native one).' })
-  backend!: string;
+  @Field(() => TrainingBackendEnum, { description: 'Active TensorFlow.js backend of this process: TENSORFLOW (native libtensorflow) or CPU (pure JS).' })
+  backend!: TrainingBackendEnum;
 
   @Field(() => Float, { description: 'Seconds since this process started.' })
   uptimeSeconds!: number;

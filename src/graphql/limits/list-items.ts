@@ -13,7 +13,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-
+import { DEFAULT_PAGE_SIZE } from '../../domain/common/pagination';
 
 /** Sizes that only the data knows. */
 export interface ListSizes {
@@ -22,7 +22,12 @@ export interface ListSizes {
 }
 
 /** Arguments that bound a field's list (or connection) size. */
-const SIZE_ARGUMENTS = ['first', 'limit'] as const;
+const SIZE_ARGUMENTS = ['first', 'last', 'limit'] as const;
+
+/** Relay connections (`XConnection` types) return DEFAULT_PAGE_SIZE edges when given no size. */
+function isConnection(type: GraphQLNamedType): boolean {
+  return type.name.endsWith('Connection') && isObjectType(type) && 'edges' in type.getFields();
+}
 
 interface Walk {
   schema: GraphQLSchema;
@@ -58,7 +63,8 @@ async function walk(state: Walk, selectionSet: SelectionSetNode, parent: GraphQL
         items += multiplier * (await state.sizes.splitRows(versionId));
         continue;
       }
-      const size = SIZE_ARGUMENTS.map((arg) => args[arg]).find((value): value is number => typeof value === 'number' && value >= 0);
+      const given = SIZE_ARGUMENTS.map((arg) => args[arg]).find((value): value is number => typeof value === 'number' && value >= 0);
+      const size = given ?? (isConnection(type) ? DEFAULT_PAGE_SIZE : undefined);
       const inner = size === undefined ? multiplier : multiplier * size;
       if (size !== undefined) items += inner;
       const childVersion = name === 'datasetVersion' && typeof args.id === 'string' ? args.id : type.name === 'DatasetVersion' ? null : versionId;
@@ -82,7 +88,7 @@ async function walk(state: Walk, selectionSet: SelectionSetNode, parent: GraphQL
 
 /**
  * How many list items an operation may return, counted before it runs: a field with a `first` or
- * `limit` argument counts that many items, times the sizes of the lists it sits in (so
+ * `last` or `limit` argument counts that many items (a connection given none, its default 20), times the sizes of the lists it sits in (so
  * `datasets(first: 100) { … versions { rows(limit: 1000) } }` counts 100 + 100,000); a dataset
  * version's `split` counts the version's rows (the largest version's when the version is not
  * named by `datasetVersion(id:)`). Aliases count once each. Lists without a size argument count

@@ -1,4 +1,4 @@
-import type { Evaluation, ModelAlias, ModelAliasEvent, ModelVersion } from '../../services/model-versions/model-version.service';
+import type { ModelAlias, ModelVersion } from '../../services/model-versions/model-version.service';
 import { defineLoader } from '../context';
 
 export const modelVersionById = defineLoader<string, ModelVersion | null>('modelVersionById', async (ids, ctx) => {
@@ -12,44 +12,8 @@ export const modelVersionByRun = defineLoader<string, ModelVersion | null>('mode
   return runIds.map((id) => byRun.get(id) ?? null);
 });
 
-/** A model's versions, newest first. */
-export const versionsByModel = defineLoader<string, ModelVersion[]>('versionsByModel', async (modelIds, ctx) => {
-  const byModel = await ctx.services.modelVersions.versionsOfModels(modelIds);
-  return modelIds.map((id) => byModel.get(id) ?? []);
-});
-
-/** A version's evaluations, oldest first. */
-export const evaluationsByVersion = defineLoader<string, Evaluation[]>('evaluationsByVersion', async (versionIds, ctx) => {
-  const byVersion = await ctx.services.modelVersions.evaluationsOfVersions(versionIds);
-  return versionIds.map((id) => byVersion.get(id) ?? []);
-});
-
 /** A model's aliases, by name. */
 export const aliasesByModel = defineLoader<string, ModelAlias[]>('aliasesByModel', async (modelIds, ctx) => {
   const byModel = await ctx.services.modelVersions.aliasesOfModels(modelIds);
   return modelIds.map((id) => byModel.get(id) ?? []);
 });
-
-export interface AliasHistoryKey {
-  modelId: string;
-  /** One alias, or null for all of the model's aliases. */
-  alias: string | null;
-}
-
-/** Moves of a model's aliases (or of one alias), newest first: one query per distinct alias asked for. */
-export const aliasHistoryByModel = defineLoader<AliasHistoryKey, ModelAliasEvent[], string>(
-  'aliasHistoryByModel',
-  async (keys, ctx) => {
-    const aliases = [...new Set(keys.map((key) => key.alias))];
-    const histories = new Map(
-      await Promise.all(
-        aliases.map(async (alias) => {
-          const modelIds = [...new Set(keys.filter((key) => key.alias === alias).map((key) => key.modelId))];
-          return [alias, await ctx.services.modelVersions.aliasHistoryOfModels(modelIds, alias)] as const;
-        }),
-      ),
-    );
-    return keys.map((key) => histories.get(key.alias)?.get(key.modelId) ?? []);
-  },
-  { cacheKeyFn: (key) => `${key.modelId}\u0000${key.alias ?? ''}` },
-);

@@ -1,7 +1,9 @@
-import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { NotFoundError } from '../../domain/errors';
 import type { TrainingRunHyperparameters } from '../../domain/runs/training-hyperparameters';
 import type { ModelAlias as ModelAliasRow, ModelAliasEvent as ModelAliasEventRow, ModelVersion as ModelVersionRow } from '../../services/model-versions/model-version.service';
+import { mapPage } from '../../domain/common/pagination';
+import { PageArgs, toConnection } from '../common/connection.type';
 import type { GraphQLContext } from '../context';
 import { datasetVersionById } from '../datasets/dataset.loaders';
 import { DatasetVersion } from '../datasets/dataset.type';
@@ -12,9 +14,9 @@ import { toTrainingEnvironment } from '../runs/run.mapping';
 import { Run, TrainingEnvironment } from '../runs/run.type';
 import { toTrainingHyperparameters, TrainingHyperparameters } from '../runs/training-hyperparameters.type';
 import { EvaluateModelVersionInput, SetModelVersionAliasInput } from './model-version.input';
-import { aliasesByModel, evaluationsByVersion, modelVersionById } from './model-version.loaders';
+import { aliasesByModel, modelVersionById } from './model-version.loaders';
 import { classesOf, namedClassMetrics, toEvaluation, type EvaluationNode } from './model-version.mapping';
-import { ClassMetrics, Evaluation, ModelAlias, ModelAliasEvent, ModelVersion } from './model-version.type';
+import { ClassMetrics, Evaluation, EvaluationConnection, ModelAlias, ModelAliasEvent, ModelVersion } from './model-version.type';
 import { Allow } from '../auth/access';
 
 async function requireLoadedVersion(ctx: GraphQLContext, id: string): Promise<ModelVersionRow> {
@@ -76,9 +78,9 @@ export class ModelVersionResolver {
     return classesOf(version.preprocessing);
   }
 
-  @FieldResolver(() => [Evaluation], { description: 'Oldest first: the test-split evaluation of training, then later ones.' })
-  async evaluations(@Root() version: ModelVersionRow, @Ctx() ctx: GraphQLContext) {
-    return (await ctx.loaders.get(evaluationsByVersion).load(version.id)).map(toEvaluation);
+  @FieldResolver(() => EvaluationConnection, { description: 'Oldest first: the test-split evaluation of training, then later ones.' })
+  async evaluations(@Root() version: ModelVersionRow, @Ctx() ctx: GraphQLContext, @Args() page: PageArgs) {
+    return toConnection(mapPage(await ctx.services.modelVersions.pageEvaluations(version.id, page), toEvaluation));
   }
 
   @FieldResolver(() => [ModelAlias], { description: 'The aliases pointing at this version now.' })

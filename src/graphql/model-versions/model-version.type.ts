@@ -1,6 +1,8 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Connection } from '../common/connection.type';
 import { TaskEnum } from '../common/enums';
+import { Node } from '../common/node.type';
 
 @ObjectType({ description: "Permutation importance of one source column: the mean drop of the score (accuracy, or R2 for regression) when the column's values are shuffled." })
 export class FeatureImportance {
@@ -9,7 +11,7 @@ export class FeatureImportance {
   @Field(() => Float, { description: 'Standard deviation of the drop over the repeats.' }) std!: number;
 }
 
-@ObjectType({ description: 'A trained, immutable model: weights (checked by sha256 on every load), preprocessing and lineage.' })
+@ObjectType({ implements: Node, description: 'A trained, immutable model: weights (checked by sha256 on every load), preprocessing and lineage.' })
 export class ModelVersion {
   @Field(() => ID) id!: string;
   @Field(() => Int, { description: '1, 2, ... per model.' }) version!: number;
@@ -34,7 +36,7 @@ export class ModelAlias {
   @Field({ description: 'When it last moved.' }) updatedAt!: Date;
 }
 
-@ObjectType({ description: 'One move of an alias.' })
+@ObjectType({ implements: Node, description: 'One move of an alias.' })
 export class ModelAliasEvent {
   @Field(() => ID) id!: string;
   @Field() alias!: string;
@@ -74,6 +76,7 @@ export class ClassMetrics {
 }
 
 @ObjectType({
+  implements: Node,
   description:
     "Metrics of a model version on a dataset version (scikit-learn's definitions). Fields of another task are null: binary has accuracy..confusionMatrix; multiclass accuracy, macro, weighted, perClass, confusionMatrix, logLoss; regression mae, rmse, r2.",
 })
@@ -102,3 +105,12 @@ export class Evaluation {
   @Field(() => Float, { nullable: true, description: 'Regression: root mean squared error.' }) rmse!: number | null;
   @Field(() => Float, { nullable: true, description: 'Regression: coefficient of determination; null for fewer than two rows.' }) r2!: number | null;
 }
+
+@ObjectType()
+export class ModelVersionConnection extends Connection(ModelVersion, 'ModelVersion') {}
+
+@ObjectType()
+export class EvaluationConnection extends Connection(Evaluation, 'Evaluation') {}
+
+@ObjectType()
+export class ModelAliasEventConnection extends Connection(ModelAliasEvent, 'ModelAliasEvent') {}

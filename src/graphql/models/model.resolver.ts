@@ -1,12 +1,12 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { ValidationError } from '../../domain/errors';
 import type { Model as DomainModel } from '../../domain/models/model';
-import { toConnection } from '../common/connection.type';
+import { PageArgs, toConnection } from '../common/connection.type';
 import type { GraphQLContext } from '../context';
 import { datasetById } from '../datasets/dataset.loaders';
 import { Dataset } from '../datasets/dataset.type';
-import { aliasesByModel, aliasHistoryByModel, versionsByModel } from '../model-versions/model-version.loaders';
-import { ModelAlias, ModelAliasEvent, ModelVersion } from '../model-versions/model-version.type';
+import { aliasesByModel } from '../model-versions/model-version.loaders';
+import { ModelAlias, ModelAliasEventConnection, ModelVersion, ModelVersionConnection } from '../model-versions/model-version.type';
 import { CreateModelInput, fromTfjsActivation, Layer, Model, ModelConnection, toTfjsActivation } from './model.type';
 import { Allow } from '../auth/access';
 
@@ -16,10 +16,9 @@ export class ModelResolver {
   @Query(() => ModelConnection, { description: 'Models, newest first.' })
   async models(
     @Ctx() ctx: GraphQLContext,
-    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Args() page: PageArgs,
   ) {
-    return toConnection(await ctx.services.models.listModels({ first, after }));
+    return toConnection(await ctx.services.models.listModels(page));
   }
 
   @Allow('VIEWER')
@@ -65,9 +64,9 @@ export class ModelResolver {
     return ctx.loaders.get(datasetById).load(model.datasetId);
   }
 
-  @FieldResolver(() => [ModelVersion], { description: 'Trained versions, newest first.' })
-  async versions(@Root() model: DomainModel, @Ctx() ctx: GraphQLContext) {
-    return ctx.loaders.get(versionsByModel).load(model.id);
+  @FieldResolver(() => ModelVersionConnection, { description: 'Trained versions, newest (highest number) first.' })
+  async versions(@Root() model: DomainModel, @Ctx() ctx: GraphQLContext, @Args() page: PageArgs) {
+    return toConnection(await ctx.services.modelVersions.pageVersions(model.id, page));
   }
 
   @FieldResolver(() => ModelVersion, { nullable: true, description: 'One version, by alias (e.g. production) or by number: give exactly one.' })
@@ -88,8 +87,13 @@ export class ModelResolver {
     return ctx.loaders.get(aliasesByModel).load(model.id);
   }
 
-  @FieldResolver(() => [ModelAliasEvent], { description: 'Every move of the aliases (or of one alias), newest first.' })
-  async aliasHistory(@Root() model: DomainModel, @Ctx() ctx: GraphQLContext, @Arg('alias', () => String, { nullable: true }) alias?: string | null) {
-    return ctx.loaders.get(aliasHistoryByModel).load({ modelId: model.id, alias: alias ?? null });
+  @FieldResolver(() => ModelAliasEventConnection, { description: 'Every move of the aliases (or of one alias), newest first.' })
+  async aliasHistory(
+    @Root() model: DomainModel,
+    @Ctx() ctx: GraphQLContext,
+    @Args() page: PageArgs,
+    @Arg('alias', () => String, { nullable: true }) alias?: string | null,
+  ) {
+    return toConnection(await ctx.services.modelVersions.pageAliasHistory(model.id, alias ?? null, page));
   }
 }

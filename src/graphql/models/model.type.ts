@@ -2,6 +2,7 @@ import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from '
 import type { Activation } from '../../ml/model-builder';
 import { Connection } from '../common/connection.type';
 import { TaskEnum } from '../common/enums';
+import { Node } from '../common/node.type';
 
 /** Layer activations; each value maps to a TensorFlow.js activation identifier. */
 export enum ActivationEnum {
@@ -51,7 +52,7 @@ export class Layer {
   @Field(() => Float, { nullable: true, description: 'L2 penalty on the kernel.' }) l2!: number | null;
 }
 
-@ObjectType()
+@ObjectType({ implements: Node })
 export class Model {
   @Field(() => ID) id!: string;
   @Field() name!: string;

@@ -1,10 +1,10 @@
-import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
-import { encodeCursor } from '../../domain/common/pagination';
+import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { mapPage, type PageRequest } from '../../domain/common/pagination';
 import { driftMonitoringOf } from '../../domain/deployments/drift-monitoring';
 import { NotFoundError } from '../../domain/errors';
 import type { Deployment as DeploymentRow } from '../../services/deployments/deployment.service';
 import type { DriftReportRow } from '../../services/monitoring/drift-monitor';
-import { toConnection } from '../common/connection.type';
+import { PageArgs, toConnection } from '../common/connection.type';
 import type { GraphQLContext } from '../context';
 import { Deployment } from '../deployments/deployment.type';
 import { DriftMonitoring, DriftReport, DriftReportConnection, SetDeploymentMonitoringInput } from './drift-report.type';
@@ -16,13 +16,12 @@ interface DriftReportedEvent {
 }
 
 /** A stored report as the GraphQL type (the JSON columns already have its shape). */
-function toDriftReport(row: DriftReportRow): DriftReport {
+export function toDriftReport(row: DriftReportRow): DriftReport {
   return { ...row, features: row.features as unknown as DriftReport['features'], prediction: row.prediction as unknown as DriftReport['prediction'] };
 }
 
-async function reportConnection(ctx: GraphQLContext, deploymentId: string, first: number, after: string | undefined) {
-  const page = await ctx.services.driftMonitor.listReports(deploymentId, { first, after });
-  return toConnection({ ...page, items: page.items.map(toDriftReport), cursorOf: (report) => encodeCursor(report) });
+async function reportConnection(ctx: GraphQLContext, deploymentId: string, request: PageRequest) {
+  return toConnection(mapPage(await ctx.services.driftMonitor.listReports(deploymentId, request), toDriftReport));
 }
 
 function toDriftMonitoring(monitoring: unknown): DriftMonitoring {
@@ -45,21 +44,19 @@ export class DriftReportResolver {
   async driftReports(
     @Ctx() ctx: GraphQLContext,
     @Arg('deployment', { description: 'Deployment name.' }) deployment: string,
-    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Args() page: PageArgs,
   ) {
     const row = await ctx.services.deployments.requireDeployment(deployment, 'deployment');
-    return reportConnection(ctx, row.id, first, after);
+    return reportConnection(ctx, row.id, page);
   }
 
   @FieldResolver(() => DriftReportConnection, { name: 'driftReports', description: 'Drift reports, newest first.' })
   async deploymentDriftReports(
     @Root() deployment: DeploymentRow,
     @Ctx() ctx: GraphQLContext,
-    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Args() page: PageArgs,
   ) {
-    return reportConnection(ctx, deployment.id, first, after);
+    return reportConnection(ctx, deployment.id, page);
   }
 
   @Allow('EDITOR')

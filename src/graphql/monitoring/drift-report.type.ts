@@ -1,6 +1,7 @@
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { ColumnTypeEnum } from '../common/enums';
 import { Connection } from '../common/connection.type';
+import { Node } from '../common/node.type';
 
 export enum DriftMethodEnum {
   KOLMOGOROV_SMIRNOV = 'KOLMOGOROV_SMIRNOV',
@@ -43,7 +44,7 @@ export class FeatureDrift {
   distribution!: DriftDistribution | null;
 }
 
-@ObjectType({ description: "A window of a deployment's predictions (stable version) tested against the version's training reference sample." })
+@ObjectType({ implements: Node, description: "A window of a deployment's predictions (stable version) tested against the version's training reference sample." })
 export class DriftReport {
   @Field(() => ID) id!: string;
   @Field(() => ID) deploymentId!: string;

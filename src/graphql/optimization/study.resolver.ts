@@ -1,6 +1,7 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { SubscribeResolverData } from 'type-graphql';
 import type { Run as RunRow } from '../../generated/prisma/client';
+import type { StudyLeaderboardEntry } from '../../services/optimization/optimization.service';
 import { studyDefinitionOf, type StudyTrial } from '../../services/optimization/study-trials';
 import type { GraphQLContext } from '../context';
 import { modelVersionByRun } from '../model-versions/model-version.loaders';
@@ -10,6 +11,10 @@ import { runById } from '../runs/run.loaders';
 import { fromTrainingHyperparametersInput, toTrainingHyperparameters, TrainingHyperparameters } from '../runs/training-hyperparameters.type';
 import { pubSubOf } from '../schema-pub-sub';
 import { isDatabaseUnavailable } from '../../infra/db/connection-errors';
+import { toStudySummary } from '../runs/run-summary.mapping';
+import { StudySummary } from '../runs/run-summary.type';
+import { SearchParameter, toSearchParameter, toTrialParameters } from './study-parameters';
+import { runIdOfStudy, studyIdOf } from './study-id';
 import { openStudyProgress, type StudyProgressEvent } from './study-progress-stream';
 import { StartOptimizationInput } from './study.input';
 import { LeaderboardEntry, Study, StudyProgress, Trial, TrialStateEnum, type StudyObjective, type StudyPruning } from './study.type';
@@ -21,7 +26,7 @@ function toTrial({ run, record }: StudyTrial): Trial {
   return {
     number: record.number,
     state: record.state as TrialStateEnum,
-    params: record.params,
+    params: toTrialParameters(record.params),
     value: record.value ?? null,
     pruned: summary?.pruned === true,
     pruneReason: summary?.pruneReason ?? null,
@@ -30,9 +35,13 @@ function toTrial({ run, record }: StudyTrial): Trial {
   };
 }
 
+function toLeaderboardEntry(entry: StudyLeaderboardEntry): LeaderboardEntry {
+  return { ...entry, params: toTrialParameters(entry.params) };
+}
+
 function subscribeStudyProgress({ args, context, info }: SubscribeResolverData<unknown, { studyId: string }, GraphQLContext>) {
   const pubSub = pubSubOf(info.schema);
-  return openStudyProgress({ subscribe: (topic) => pubSub.subscribe(topic), findRun: (id) => context.services.training.findRun(id) }, args.studyId, {
+  return openStudyProgress({ subscribe: (topic) => pubSub.subscribe(topic), findRun: (id) => context.services.training.findRun(id) }, runIdOfStudy(args.studyId), {
     isTransient: isDatabaseUnavailable,
   });
 }
@@ -56,13 +65,25 @@ export class StudyResolver {
   @Allow('EDITOR')
   @Mutation(() => Study, { description: 'Cancels a study and its queued and running trials.' })
   async cancelStudy(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
-    return ctx.services.optimization.cancelStudy(id);
+    return ctx.services.optimization.cancelStudy(runIdOfStudy(id));
   }
 
   @Allow('VIEWER')
   @Query(() => Study, { nullable: true })
   async study(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
-    return ctx.services.optimization.findStudy(id);
+    return ctx.services.optimization.findStudy(runIdOfStudy(id));
+  }
+
+  @FieldResolver(() => ID, {
+    description: "The study's own id, for node(id:): not its OPTIMIZATION run's (run.id), though study, cancelStudy and studyProgress take either.",
+  })
+  id(@Root() study: RunRow): string {
+    return studyIdOf(study.id);
+  }
+
+  @FieldResolver(() => StudySummary, { nullable: true, description: 'Once ended: the trial counts and the best trial.' })
+  summary(@Root() study: RunRow): StudySummary | null {
+    return toStudySummary(study.summary);
   }
 
   @FieldResolver()
@@ -75,9 +96,9 @@ export class StudyResolver {
     return studyDefinitionOf(study).strategy;
   }
 
-  @FieldResolver()
-  searchSpace(@Root() study: RunRow): unknown[] {
-    return [...studyDefinitionOf(study).searchSpace.parameters];
+  @FieldResolver(() => [SearchParameter], { description: 'The validated search space, one entry per parameter, in the order given.' })
+  searchSpace(@Root() study: RunRow): SearchParameter[] {
+    return studyDefinitionOf(study).searchSpace.parameters.map(toSearchParameter);
   }
 
   @FieldResolver()
@@ -126,7 +147,7 @@ export class StudyResolver {
 
   @FieldResolver(() => [LeaderboardEntry], { description: 'Completed trials, best objective first.' })
   async leaderboard(@Root() study: RunRow, @Ctx() ctx: GraphQLContext): Promise<LeaderboardEntry[]> {
-    return ctx.services.optimization.leaderboard(study.id);
+    return (await ctx.services.optimization.leaderboard(study.id)).map(toLeaderboardEntry);
   }
 
   @FieldResolver(() => ModelVersion, { nullable: true, description: 'The model version the best trial registered.' })
@@ -141,8 +162,11 @@ export class StudyResolver {
     description:
       "The study's current status, then each trial queued, started, epoch (with the objective), finished or pruned, and each study status change, each with the leaderboard as it is then; completes after the study's final status.",
   })
-  studyProgress(@Root() event: StudyProgressEvent, @Arg('studyId', () => ID) _studyId: string): StudyProgress {
-    return event as StudyProgress;
+  studyProgress(
+    @Root() event: StudyProgressEvent,
+    @Arg('studyId', () => ID, { description: "The study's id (or its OPTIMIZATION run's)." }) _studyId: string,
+  ): StudyProgress {
+    return { ...(event as StudyProgress), studyId: studyIdOf(event.studyId) };
   }
 }
 
@@ -171,11 +195,11 @@ export class LeaderboardEntryResolver {
 export class StudyProgressResolver {
   @FieldResolver(() => [LeaderboardEntry], { description: 'The leaderboard when the event is delivered.' })
   async leaderboard(@Root() event: StudyProgress, @Ctx() ctx: GraphQLContext): Promise<LeaderboardEntry[]> {
-    return ctx.services.optimization.leaderboard(event.studyId);
+    return (await ctx.services.optimization.leaderboard(runIdOfStudy(event.studyId))).map(toLeaderboardEntry);
   }
 
   @FieldResolver(() => Study, { description: 'The study when the event is delivered.' })
   async study(@Root() event: StudyProgress, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.optimization.requireStudy(event.studyId);
+    return ctx.services.optimization.requireStudy(runIdOfStudy(event.studyId));
   }
 }

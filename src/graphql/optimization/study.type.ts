@@ -1,7 +1,8 @@
-import { GraphQLJSON, GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { RunStatusEnum } from '../common/enums';
 import { ObjectiveDirectionEnum, PruningKindEnum, SearchStrategyEnum } from './study.input';
+import { Node } from '../common/node.type';
+import { TrialParameters } from './study-parameters';
 
 export enum TrialStateEnum {
   RUNNING = 'RUNNING',
@@ -47,7 +48,7 @@ export class IntermediateValue {
 export class Trial {
   @Field(() => Int, { description: '0-based creation order in the study.' }) number!: number;
   @Field(() => TrialStateEnum) state!: TrialStateEnum;
-  @Field(() => GraphQLJSONObject, { description: 'The sampled values, by parameter name (learningRate, units[0], ...).' }) params!: Record<string, unknown>;
+  @Field(() => TrialParameters, { description: 'The sampled hyperparameters.' }) params!: TrialParameters;
   @Field(() => Float, { nullable: true, description: 'The final objective (COMPLETE trials).' }) value!: number | null;
   @Field({ description: 'Whether the pruner stopped the trial.' }) pruned!: boolean;
   @Field(() => String, { nullable: true, description: 'Why the trial was pruned.' }) pruneReason!: string | null;
@@ -60,28 +61,22 @@ export class LeaderboardEntry {
   @Field(() => Int, { description: '1-based.' }) rank!: number;
   @Field(() => Int) trialNumber!: number;
   @Field(() => Float) value!: number;
-  @Field(() => GraphQLJSONObject) params!: Record<string, unknown>;
+  @Field(() => TrialParameters) params!: TrialParameters;
   @Field(() => ID) trialRunId!: string;
 }
 
-@ObjectType({ description: 'A hyperparameter optimization study (an OPTIMIZATION run) and its trials.' })
+@ObjectType({ implements: Node, description: 'A hyperparameter optimization study (an OPTIMIZATION run) and its trials.' })
 export class Study {
-  @Field(() => ID, { description: 'The id of the OPTIMIZATION run.' }) id!: string;
+  @Field(() => ID) id!: string;
   @Field(() => RunStatusEnum) status!: RunStatusEnum;
   @Field(() => ID) modelId!: string;
   @Field(() => ID) datasetVersionId!: string;
   @Field(() => StudyObjective) objective!: StudyObjective;
   @Field(() => SearchStrategyEnum) strategy!: SearchStrategyEnum;
-  @Field(() => [GraphQLJSON], { description: 'The validated search space, one object per parameter.' }) searchSpace!: unknown[];
   @Field(() => Int) maxTrials!: number;
   @Field(() => Int) parallelism!: number;
   @Field(() => StudyPruning) pruning!: StudyPruning;
   @Field(() => Int) seed!: number;
-  @Field(() => GraphQLJSONObject, {
-    nullable: true,
-    description: 'Once ended: trialCount, completed, pruned, failed, exhausted (grid), bestTrialId, bestTrialNumber, bestValue, bestModelVersionId.',
-  })
-  summary!: Record<string, unknown> | null;
   @Field(() => String, { nullable: true }) error!: string | null;
   @Field(() => String, { nullable: true, description: 'The API key\'s name that started the study.' }) startedBy!: string | null;
   @Field() createdAt!: Date;

@@ -1,5 +1,7 @@
 import type { StoredEpoch } from './run-progress-stream';
+import { StepEngineEnum } from '../common/enums';
 import type { EpochMetrics, MetricPoint, RunEpoch, TrainingEnvironment } from './run.type';
+import { TrainingBackendEnum } from './training-hyperparameters.type';
 
 const VALIDATION_PREFIX = 'val_';
 
@@ -42,9 +44,32 @@ export function metricHistory(epochs: readonly StoredEpoch[], name: string): Met
     .map((epoch) => ({ epoch: epoch.epoch, value: finite(flatMetrics(epoch.metrics)[name]), recordedAt: epoch.recordedAt }));
 }
 
-/** The stored environment JSON (the pipeline's `TrainingEnvironment`, same fields) as its GraphQL type; null when absent. */
+/**
+ * The engine a run trained on, in the terms of the `backend` input: the TensorFlow.js backend
+ * (`cpu` or `tensorflow`, the only two mlplane registers) and, on tensorflow, its step engine.
+ * Null until the run started, or for a backend name mlplane does not register.
+ */
+export function toTrainingBackend(backend: string | null | undefined, stepEngine: string | null | undefined): TrainingBackendEnum | null {
+  if (backend === 'cpu') return TrainingBackendEnum.CPU;
+  if (backend !== 'tensorflow') return null;
+  return stepEngine === StepEngineEnum.COMPILED ? TrainingBackendEnum.TENSORFLOW_COMPILED : TrainingBackendEnum.TENSORFLOW;
+}
+
+/** The stored environment JSON (the pipeline's `TrainingEnvironment`) as its GraphQL type; null when absent. */
 export function toTrainingEnvironment(stored: unknown): TrainingEnvironment | null {
   if (typeof stored !== 'object' || stored === null) return null;
-  const environment = stored as TrainingEnvironment;
-  return { ...environment, stepEngine: environment.stepEngine ?? null };
+  const environment = stored as Omit<TrainingEnvironment, 'backend' | 'stepEngine'> & { backend: string; stepEngine?: string | null };
+  const stepEngine = environment.stepEngine === StepEngineEnum.COMPILED || environment.stepEngine === StepEngineEnum.EAGER ? environment.stepEngine : null;
+  const backend = toTrainingBackend(environment.backend, stepEngine);
+  if (!backend) return null;
+  return { ...environment, backend, stepEngine: stepEngine as StepEngineEnum | null };
+}
+
+/** The stored step engine of a run (from its environment, else its summary). */
+export function stepEngineOf(run: { environment: unknown; summary: unknown }): string | null {
+  for (const stored of [run.environment, run.summary]) {
+    const engine = typeof stored === 'object' && stored !== null ? (stored as { stepEngine?: unknown }).stepEngine : undefined;
+    if (typeof engine === 'string') return engine;
+  }
+  return null;
 }

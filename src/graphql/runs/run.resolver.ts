@@ -1,9 +1,9 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { SubscribeResolverData, SubscriptionHandlerData } from 'type-graphql';
 import { NotFoundError, ValidationError } from '../../domain/errors';
 import type { TrainingRunHyperparameters } from '../../domain/runs/training-hyperparameters';
 import type { Run as RunRow } from '../../services/training/training.service';
-import { toConnection } from '../common/connection.type';
+import { PageArgs, toConnection } from '../common/connection.type';
 import type { GraphQLContext } from '../context';
 import { datasetVersionById } from '../datasets/dataset.loaders';
 import { DatasetVersion } from '../datasets/dataset.type';
@@ -17,9 +17,11 @@ import { LISTEN_RECONNECTED_TOPIC } from '../../infra/events/pg-pubsub';
 import { openRunProgress, type RunProgressEvent } from './run-progress-stream';
 import { RunFilter, StartTrainingRunInput } from './run.input';
 import { epochsByRun, runById } from './run.loaders';
-import { metricHistory, toRunEpoch, toTrainingEnvironment } from './run.mapping';
+import { toRunSummary } from './run-summary.mapping';
+import { RunSummary } from './run-summary.type';
+import { metricHistory, stepEngineOf, toRunEpoch, toTrainingBackend, toTrainingEnvironment } from './run.mapping';
 import { MetricPoint, Run, RunConnection, RunEpoch, RunProgress, RunProgressTypeEnum, TrainingEnvironment } from './run.type';
-import { fromTrainingHyperparametersInput, toTrainingHyperparameters, TrainingHyperparameters } from './training-hyperparameters.type';
+import { fromTrainingHyperparametersInput, toTrainingHyperparameters, TrainingBackendEnum, TrainingHyperparameters } from './training-hyperparameters.type';
 import { Allow } from '../auth/access';
 
 /** Kinds whose `hyperparameters` are a training run's. */
@@ -65,10 +67,9 @@ export class RunResolver {
   async runs(
     @Ctx() ctx: GraphQLContext,
     @Arg('filter', () => RunFilter, { nullable: true }) filter: RunFilter | null,
-    @Arg('first', () => Int, { defaultValue: 20 }) first: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Args() page: PageArgs,
   ) {
-    return toConnection(await ctx.services.training.listRuns(filter ?? {}, { first, after }));
+    return toConnection(await ctx.services.training.listRuns(filter ?? {}, page));
   }
 
   @Allow('VIEWER')
@@ -98,6 +99,19 @@ export class RunResolver {
   @FieldResolver(() => TrainingHyperparameters, { nullable: true, description: 'Null for kinds without training hyperparameters (an optimization study).' })
   hyperparameters(@Root() run: RunRow): TrainingHyperparameters | null {
     return TRAINING_KINDS.has(run.kind) ? toTrainingHyperparameters(run.hyperparameters as unknown as TrainingRunHyperparameters) : null;
+  }
+
+  @FieldResolver(() => TrainingBackendEnum, { nullable: true, description: 'The engine the run trained on: CPU, TENSORFLOW or TENSORFLOW_COMPILED (never AUTO); null until it started.' })
+  backend(@Root() run: RunRow): TrainingBackendEnum | null {
+    return toTrainingBackend(run.backend, stepEngineOf(run));
+  }
+
+  @FieldResolver(() => RunSummary, {
+    nullable: true,
+    description: "How training went (TRAINING and TRIAL runs, once ended): epochs run, why it stopped, best epoch, split sizes, timings. A study's is Study.summary.",
+  })
+  summary(@Root() run: RunRow): RunSummary | null {
+    return TRAINING_KINDS.has(run.kind) ? toRunSummary(run.summary) : null;
   }
 
   @FieldResolver(() => TrainingEnvironment, { nullable: true, description: 'Recorded when the run succeeded.' })

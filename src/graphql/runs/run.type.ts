@@ -1,7 +1,8 @@
-import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Connection } from '../common/connection.type';
-import { RunKindEnum, RunStatusEnum } from '../common/enums';
+import { RunKindEnum, RunStatusEnum, StepEngineEnum } from '../common/enums';
+import { TrainingBackendEnum } from './training-hyperparameters.type';
+import { Node } from '../common/node.type';
 
 @ObjectType({ description: 'Metrics of one split at the end of an epoch; null where not reported (or not finite).' })
 export class EpochMetrics {
@@ -30,12 +31,9 @@ export class MetricPoint {
 
 @ObjectType({ description: 'Where a run trained: what a reader needs to reproduce it.' })
 export class TrainingEnvironment {
-  @Field({ description: 'TensorFlow.js backend the run trained on (tensorflow or cpu).' }) backend!: string;
-  @Field(() => String, {
-    nullable: true,
-    description: 'EAGER (one kernel launch at a time) or COMPILED (each training step one libtensorflow graph call); null for runs recorded before compiled steps existed.',
-  })
-  stepEngine!: string | null;
+  @Field(() => TrainingBackendEnum, { description: 'The engine the run trained on: CPU, TENSORFLOW or TENSORFLOW_COMPILED (never AUTO).' }) backend!: TrainingBackendEnum;
+  @Field(() => StepEngineEnum, { nullable: true, description: 'Null for runs recorded before compiled steps existed.' })
+  stepEngine!: StepEngineEnum | null;
   @Field({ description: 'Why that backend: requested, or the AUTO timings.' }) backendReason!: string;
   @Field() tfjsVersion!: string;
   @Field(() => String, { nullable: true, description: 'Null on the pure-JS backend.' }) libtensorflowVersion!: string | null;
@@ -45,17 +43,14 @@ export class TrainingEnvironment {
   @Field({ description: 'Operating system and architecture, e.g. linux-x64.' }) platform!: string;
 }
 
-@ObjectType({ description: 'A unit of work on the job queue: a training run (or an optimization study, one of its trials, an evaluation).' })
+@ObjectType({ implements: Node, description: 'A unit of work on the job queue: a training run (or an optimization study, one of its trials, an evaluation).' })
 export class Run {
   @Field(() => ID) id!: string;
   @Field(() => RunKindEnum) kind!: RunKindEnum;
   @Field(() => RunStatusEnum) status!: RunStatusEnum;
   @Field(() => ID) modelId!: string;
   @Field(() => ID) datasetVersionId!: string;
-  @Field(() => String, { nullable: true, description: 'Backend the run trained on; null until it started.' }) backend!: string | null;
   @Field(() => String, { nullable: true, description: 'Why that backend was chosen.' }) backendReason!: string | null;
-  @Field(() => GraphQLJSONObject, { nullable: true, description: 'Outcome details: epochs run, why training stopped, best epoch, split sizes, test metrics.' })
-  summary!: Record<string, unknown> | null;
   @Field(() => String, { nullable: true, description: 'Why the run failed.' }) error!: string | null;
   @Field(() => Int, { description: 'Times a worker claimed the run (more than 1 after a crash re-queue).' }) attempts!: number;
   @Field({ description: 'A cancel was asked for; the worker stops between batches.' }) cancelRequested!: boolean;

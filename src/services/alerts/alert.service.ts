@@ -2,7 +2,8 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { Alert, AlertDelivery, AlertKind, AlertRule, AlertSeverity, AlertStatus, Deployment, Prisma } from '../../generated/prisma/client';
 import { checkAlertMonitoringPatch, type AlertMonitoringPatch } from '../../domain/alerts/alert-monitoring';
 import { checkAlertRuleSettings, type AlertRuleSettings } from '../../domain/alerts/alert-rule-input';
-import { checkPageSize, decodeCursor, encodeCursor, type Page, type PageRequest } from '../../domain/common/pagination';
+import type { Page, PageRequest } from '../../domain/common/pagination';
+import { keysetPage } from '../keyset-pagination';
 import { isUuid } from '../../domain/common/uuid';
 import { SYSTEM_ACTOR } from '../../domain/auth/principal';
 import { InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors';
@@ -227,27 +228,20 @@ export class AlertService {
 
   /** Alerts, most recently seen first, narrowed by `filter`. */
   async listAlerts(filter: AlertFilter, request: PageRequest): Promise<Page<Alert>> {
-    const first = checkPageSize(request.first);
-    const after = request.after ? decodeCursor(request.after) : undefined;
-    const base: Prisma.AlertWhereInput = {
+    const where: Prisma.AlertWhereInput = {
       ...(filter.deploymentId ? { deploymentId: filter.deploymentId } : {}),
       ...(filter.kind ? { kind: filter.kind } : {}),
       ...(filter.severity ? { severity: filter.severity } : {}),
       ...(filter.status ? { status: filter.status } : {}),
     };
-    const where: Prisma.AlertWhereInput = after
-      ? { AND: [base, { OR: [{ lastSeenAt: { lt: after.createdAt } }, { lastSeenAt: after.createdAt, id: { lt: after.id } }] }] }
-      : base;
-    const [rows, totalCount] = await Promise.all([
-      this.prisma.alert.findMany({ where, orderBy: [{ lastSeenAt: 'desc' }, { id: 'desc' }], take: first + 1 }),
-      this.prisma.alert.count({ where: base }),
-    ]);
-    return {
-      items: rows.slice(0, first),
-      hasNextPage: rows.length > first,
-      totalCount,
-      cursorOf: (alert) => encodeCursor({ createdAt: alert.lastSeenAt, id: alert.id }),
-    };
+    return keysetPage(
+      {
+        order: { keys: [{ column: 'lastSeenAt', kind: 'date' }, { column: 'id', kind: 'uuid' }], direction: 'desc' },
+        rows: (seek, orderBy, take) => this.prisma.alert.findMany({ where: { AND: [where, ...(seek ? [seek] : [])] }, orderBy, take }),
+        count: () => this.prisma.alert.count({ where }),
+      },
+      request,
+    );
   }
 
   /**
@@ -304,9 +298,20 @@ export class AlertService {
     return DEPLOYMENT_ALERT_KINDS.map((kind) => stored.get(kind) ?? defaultAlertRule(kind));
   }
 
-  /** The webhook deliveries of an alert, oldest first. */
-  async listDeliveries(alertId: string): Promise<AlertDelivery[]> {
-    return isUuid(alertId) ? this.prisma.alertDelivery.findMany({ where: { alertId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }) : [];
+  /** A page of an alert's webhook deliveries, oldest first. */
+  async pageDeliveries(alertId: string, request: PageRequest): Promise<Page<AlertDelivery>> {
+    return keysetPage(
+      {
+        order: { keys: [{ column: 'createdAt', kind: 'date' }, { column: 'id', kind: 'uuid' }], direction: 'asc' },
+        rows: (seek, orderBy, take) => this.prisma.alertDelivery.findMany({ where: { AND: [{ alertId }, ...(seek ? [seek] : [])] }, orderBy, take }),
+        count: () => this.prisma.alertDelivery.count({ where: { alertId } }),
+      },
+      request,
+    );
+  }
+
+  async findDelivery(id: string): Promise<AlertDelivery | null> {
+    return isUuid(id) ? this.prisma.alertDelivery.findUnique({ where: { id } }) : null;
   }
 
   /** Stored rules of a deployment (kinds without one use the defaults). */

@@ -1,6 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AuditEvent, AuditOutcome, Prisma } from '../../generated/prisma/client';
-import { checkPageSize, decodeCursor, encodeCursor, type Page, type PageRequest } from '../../domain/common/pagination';
+import type { Page, PageRequest } from '../../domain/common/pagination';
+import { isUuid } from '../../domain/common/uuid';
+import { keysetPage, newestFirst } from '../keyset-pagination';
 import { ValidationError } from '../../domain/errors';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
@@ -167,10 +169,12 @@ export class AuditLog {
     return this.flushing;
   }
 
+  async findEvent(id: string): Promise<AuditEvent | null> {
+    return isUuid(id) ? this.prisma.auditEvent.findUnique({ where: { id } }) : null;
+  }
+
   /** Rows matching the filter, newest first. @throws ValidationError for a bad page size, cursor or time range. */
   async list(filter: AuditFilter, request: PageRequest): Promise<Page<AuditEvent>> {
-    const first = checkPageSize(request.first);
-    const after = request.after ? decodeCursor(request.after) : undefined;
     if (filter.from && filter.to && filter.from.getTime() > filter.to.getTime()) {
       throw new ValidationError('filter.from must not be after filter.to', { field: 'filter.from' });
     }
@@ -180,13 +184,13 @@ export class AuditLog {
       ...(filter.outcome ? { outcome: filter.outcome } : {}),
       ...(filter.from || filter.to ? { createdAt: { ...(filter.from ? { gte: filter.from } : {}), ...(filter.to ? { lte: filter.to } : {}) } } : {}),
     };
-    const paged: Prisma.AuditEventWhereInput = after
-      ? { AND: [where, { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] }] }
-      : where;
-    const [rows, totalCount] = await Promise.all([
-      this.prisma.auditEvent.findMany({ where: paged, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: first + 1 }),
-      this.prisma.auditEvent.count({ where }),
-    ]);
-    return { items: rows.slice(0, first), hasNextPage: rows.length > first, totalCount, cursorOf: encodeCursor };
+    return keysetPage(
+      {
+        order: newestFirst<AuditEvent>(),
+        rows: (seek, orderBy, take) => this.prisma.auditEvent.findMany({ where: { AND: [where, ...(seek ? [seek] : [])] }, orderBy, take }),
+        count: () => this.prisma.auditEvent.count({ where }),
+      },
+      request,
+    );
   }
 }

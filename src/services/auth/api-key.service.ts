@@ -2,6 +2,8 @@ import type { ApiKey, ApiKeyRole } from '../../generated/prisma/client';
 import { generateToken, parseToken, secretMatches } from '../../domain/auth/api-key-token';
 import { isExpired, RESERVED_KEY_NAMES, ROLES, type Principal, type Role } from '../../domain/auth/principal';
 import { isUuid } from '../../domain/common/uuid';
+import type { Page, PageRequest } from '../../domain/common/pagination';
+import { keysetPage, newestFirst } from '../keyset-pagination';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
@@ -121,6 +123,18 @@ export class ApiKeyService {
   /** Every key, newest first (revoked ones included, with `revokedAt`). */
   async listKeys(): Promise<ApiKey[]> {
     return this.prisma.apiKey.findMany({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+  }
+
+  /** A page of every key, newest first, revoked ones included. */
+  async pageKeys(request: PageRequest): Promise<Page<ApiKey>> {
+    return keysetPage(
+      { order: newestFirst<ApiKey>(), rows: (seek, orderBy, take) => this.prisma.apiKey.findMany({ where: seek ?? {}, orderBy, take }), count: () => this.prisma.apiKey.count() },
+      request,
+    );
+  }
+
+  async findKeyById(id: string): Promise<ApiKey | null> {
+    return isUuid(id) ? this.prisma.apiKey.findUnique({ where: { id } }) : null;
   }
 
   /** How many keys exist (revoked included): none means a first start. */

@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import type { Dataset as DatasetRow, DatasetVersion as DatasetVersionRow, Prisma } from '../../generated/prisma/client';
-import { checkPageSize, decodeCursor, encodeCursor, type Page, type PageRequest } from '../../domain/common/pagination';
+import { mapPage, type Page, type PageRequest } from '../../domain/common/pagination';
+import { keysetPage, newestFirst } from '../keyset-pagination';
 import { isUuid } from '../../domain/common/uuid';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors';
 import type { ColumnTypeOverrides } from '../../domain/datasets/column-typing';
@@ -234,21 +235,28 @@ export class DatasetService {
   }
 
   async listDatasets(request: PageRequest): Promise<Page<Dataset>> {
-    const first = checkPageSize(request.first);
-    const after = request.after ? decodeCursor(request.after) : undefined;
-    const where: Prisma.DatasetWhereInput = after
-      ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] }
-      : {};
-    const [rows, totalCount] = await Promise.all([
-      this.prisma.dataset.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: first + 1 }),
-      this.prisma.dataset.count(),
-    ]);
-    return {
-      items: rows.slice(0, first).map(toDataset),
-      hasNextPage: rows.length > first,
-      totalCount,
-      cursorOf: encodeCursor,
-    };
+    const page = keysetPage(
+      {
+        order: newestFirst<DatasetRow>(),
+        rows: (seek, orderBy, take) => this.prisma.dataset.findMany({ where: seek ?? {}, orderBy, take }),
+        count: () => this.prisma.dataset.count(),
+      },
+      request,
+    );
+    return mapPage(await page, toDataset);
+  }
+
+  /** A page of a dataset's versions, newest (highest number) first. */
+  async pageVersions(datasetId: string, request: PageRequest): Promise<Page<DatasetVersion>> {
+    const page = keysetPage<DatasetVersionRow, 'version'>(
+      {
+        order: { keys: [{ column: 'version', kind: 'int' }], direction: 'desc' },
+        rows: (seek, orderBy, take) => this.prisma.datasetVersion.findMany({ where: { AND: [{ datasetId }, ...(seek ? [seek] : [])] }, orderBy, take }),
+        count: () => this.prisma.datasetVersion.count({ where: { datasetId } }),
+      },
+      request,
+    );
+    return mapPage(await page, toDatasetVersion);
   }
 
   /** Looks a dataset up by id or by name (exactly one of them). */

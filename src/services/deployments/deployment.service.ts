@@ -1,5 +1,6 @@
 import type { Deployment, DeploymentEvent, DeploymentEventKind, ModelVersion, Prisma } from '../../generated/prisma/client';
-import { checkPageSize, decodeCursor, encodeCursor, type Page, type PageRequest } from '../../domain/common/pagination';
+import type { Page, PageRequest } from '../../domain/common/pagination';
+import { keysetPage, newestFirst } from '../keyset-pagination';
 import { isUuid } from '../../domain/common/uuid';
 import { checkCanaryPercent, checkDeploymentName } from '../../domain/deployments/deployment-rules';
 import { DEFAULT_DRIFT_MONITORING, patchDriftMonitoring, type DriftMonitoringPatch } from '../../domain/deployments/drift-monitoring';
@@ -75,28 +76,26 @@ export class DeploymentService {
 
   /** Deployments, newest first. */
   async listDeployments(request: PageRequest): Promise<Page<Deployment>> {
-    const first = checkPageSize(request.first);
-    const after = request.after ? decodeCursor(request.after) : undefined;
-    const where: Prisma.DeploymentWhereInput = after
-      ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] }
-      : {};
-    const [rows, totalCount] = await Promise.all([
-      this.prisma.deployment.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: first + 1 }),
-      this.prisma.deployment.count(),
-    ]);
-    return { items: rows.slice(0, first), hasNextPage: rows.length > first, totalCount, cursorOf: encodeCursor };
+    return keysetPage(
+      {
+        order: newestFirst<Deployment>(),
+        rows: (seek, orderBy, take) => this.prisma.deployment.findMany({ where: seek ?? {}, orderBy, take }),
+        count: () => this.prisma.deployment.count(),
+      },
+      request,
+    );
   }
 
-  /** A deployment's changes, newest first; `after` is a cursor from a previous page. */
+  /** A deployment's changes, newest first (by sequence). */
   async listEvents(deploymentId: string, request: PageRequest): Promise<Page<DeploymentEvent>> {
-    const first = checkPageSize(request.first);
-    const before = request.after ? decodeSequenceCursor(request.after) : undefined;
-    const where: Prisma.DeploymentEventWhereInput = before === undefined ? { deploymentId } : { deploymentId, sequence: { lt: before } };
-    const [rows, totalCount] = await Promise.all([
-      this.prisma.deploymentEvent.findMany({ where, orderBy: { sequence: 'desc' }, take: first + 1 }),
-      this.prisma.deploymentEvent.count({ where: { deploymentId } }),
-    ]);
-    return { items: rows.slice(0, first), hasNextPage: rows.length > first, totalCount, cursorOf: (event) => encodeSequenceCursor(event.sequence) };
+    return keysetPage(
+      {
+        order: { keys: [{ column: 'sequence', kind: 'int' }], direction: 'desc' },
+        rows: (seek, orderBy, take) => this.prisma.deploymentEvent.findMany({ where: { AND: [{ deploymentId }, ...(seek ? [seek] : [])] }, orderBy, take }),
+        count: () => this.prisma.deploymentEvent.count({ where: { deploymentId } }),
+      },
+      request,
+    );
   }
 
   async findEvent(id: string): Promise<DeploymentEvent | null> {
@@ -281,14 +280,4 @@ async function recordEvent(
   });
 }
 
-function encodeSequenceCursor(sequence: number): string {
-  return Buffer.from(`event|${sequence}`).toString('base64url');
-}
 
-/** @throws ValidationError (field `after`) for a cursor this API did not issue. */
-function decodeSequenceCursor(cursor: string): number {
-  const [tag, value] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const sequence = Number(value);
-  if (tag !== 'event' || !Number.isInteger(sequence) || sequence < 1) throw new ValidationError(`"${cursor}" is not a valid cursor`, { field: 'after' });
-  return sequence;
-}

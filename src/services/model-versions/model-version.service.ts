@@ -1,4 +1,5 @@
 import type { Evaluation, ModelAlias, ModelAliasEvent, ModelVersion, Prisma } from '../../generated/prisma/client';
+import type { Page, PageRequest } from '../../domain/common/pagination';
 import { isUuid } from '../../domain/common/uuid';
 import { InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors';
 import { loadModelArtifact } from '../../ml/artifact';
@@ -9,6 +10,7 @@ import { evaluateModel } from '../../ml/training/evaluate-model';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
 import type { DatasetService } from '../datasets/dataset.service';
+import { keysetPage } from '../keyset-pagination';
 
 export type { Evaluation, ModelAlias, ModelAliasEvent, ModelVersion } from '../../generated/prisma/client';
 
@@ -50,21 +52,55 @@ export class ModelVersionService {
     return this.prisma.modelVersion.findUnique({ where: { modelId_version: { modelId, version } } });
   }
 
-  /** Versions of many models, newest first (for DataLoaders). */
-  async versionsOfModels(modelIds: readonly string[]): Promise<Map<string, ModelVersion[]>> {
-    const rows = await this.prisma.modelVersion.findMany({ where: { modelId: { in: [...modelIds] } }, orderBy: [{ modelId: 'asc' }, { version: 'desc' }] });
-    return groupBy(modelIds, rows, (row) => row.modelId);
+  /** A page of a model's versions, newest (highest number) first. */
+  async pageVersions(modelId: string, request: PageRequest): Promise<Page<ModelVersion>> {
+    return keysetPage(
+      {
+        order: { keys: [{ column: 'version', kind: 'int' }], direction: 'desc' },
+        rows: (seek, orderBy, take) => this.prisma.modelVersion.findMany({ where: { AND: [{ modelId }, ...(seek ? [seek] : [])] }, orderBy, take }),
+        count: () => this.prisma.modelVersion.count({ where: { modelId } }),
+      },
+      request,
+    );
+  }
+
+  /** A page of a version's evaluations, oldest first. */
+  async pageEvaluations(modelVersionId: string, request: PageRequest): Promise<Page<Evaluation>> {
+    return keysetPage(
+      {
+        order: { keys: [{ column: 'createdAt', kind: 'date' }, { column: 'id', kind: 'uuid' }], direction: 'asc' },
+        rows: (seek, orderBy, take) => this.prisma.evaluation.findMany({ where: { AND: [{ modelVersionId }, ...(seek ? [seek] : [])] }, orderBy, take }),
+        count: () => this.prisma.evaluation.count({ where: { modelVersionId } }),
+      },
+      request,
+    );
+  }
+
+  /** A page of the moves of a model's aliases (or of one alias), newest first. */
+  async pageAliasHistory(modelId: string, alias: string | null, request: PageRequest): Promise<Page<ModelAliasEvent>> {
+    const where: Prisma.ModelAliasEventWhereInput = { modelId, ...(alias ? { alias } : {}) };
+    return keysetPage(
+      {
+        order: { keys: [{ column: 'movedAt', kind: 'date' }, { column: 'id', kind: 'uuid' }], direction: 'desc' },
+        rows: (seek, orderBy, take) => this.prisma.modelAliasEvent.findMany({ where: { AND: [where, ...(seek ? [seek] : [])] }, orderBy, take }),
+        count: () => this.prisma.modelAliasEvent.count({ where }),
+      },
+      request,
+    );
+  }
+
+  async findEvaluation(id: string): Promise<Evaluation | null> {
+    return isUuid(id) ? this.prisma.evaluation.findUnique({ where: { id } }) : null;
+  }
+
+  async findAliasEvent(id: string): Promise<ModelAliasEvent | null> {
+    return isUuid(id) ? this.prisma.modelAliasEvent.findUnique({ where: { id } }) : null;
   }
 
   /** The version each run registered (for DataLoaders). */
   async versionsOfRuns(runIds: readonly string[]): Promise<Map<string, ModelVersion>> {
     const rows = await this.prisma.modelVersion.findMany({ where: { runId: { in: [...runIds] } } });
     return new Map(rows.map((row) => [row.runId!, row]));
-  }
-
-  async evaluationsOfVersions(versionIds: readonly string[]): Promise<Map<string, Evaluation[]>> {
-    const rows = await this.prisma.evaluation.findMany({ where: { modelVersionId: { in: [...versionIds] } }, orderBy: [{ createdAt: 'asc' }] });
-    return groupBy(versionIds, rows, (row) => row.modelVersionId);
   }
 
   async aliasesOfModels(modelIds: readonly string[]): Promise<Map<string, ModelAlias[]>> {
@@ -75,15 +111,6 @@ export class ModelVersionService {
   /** Every move of a model's aliases (or of one alias), newest first. */
   async aliasHistory(modelId: string, alias?: string | null): Promise<ModelAliasEvent[]> {
     return this.prisma.modelAliasEvent.findMany({ where: { modelId, ...(alias ? { alias } : {}) }, orderBy: [{ movedAt: 'desc' }, { id: 'desc' }] });
-  }
-
-  /** {@link aliasHistory} of many models at once (for DataLoaders). */
-  async aliasHistoryOfModels(modelIds: readonly string[], alias?: string | null): Promise<Map<string, ModelAliasEvent[]>> {
-    const rows = await this.prisma.modelAliasEvent.findMany({
-      where: { modelId: { in: [...modelIds] }, ...(alias ? { alias } : {}) },
-      orderBy: [{ movedAt: 'desc' }, { id: 'desc' }],
-    });
-    return groupBy(modelIds, rows, (row) => row.modelId);
   }
 
   /** The version an alias of a model points to, or null. */

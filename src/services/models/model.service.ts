@@ -1,6 +1,7 @@
 import type { Model as ModelRow, Prisma } from '../../generated/prisma/client';
 import { isUuid } from '../../domain/common/uuid';
-import { checkPageSize, decodeCursor, encodeCursor, type Page, type PageRequest } from '../../domain/common/pagination';
+import { mapPage, type Page, type PageRequest } from '../../domain/common/pagination';
+import { keysetPage, newestFirst } from '../keyset-pagination';
 import { NAME_PATTERN, type DatasetVersion } from '../../domain/datasets/dataset';
 import type { Task } from '../../domain/datasets/label-rules';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors';
@@ -79,16 +80,15 @@ export class ModelService {
   }
 
   async listModels(request: PageRequest): Promise<Page<Model>> {
-    const first = checkPageSize(request.first);
-    const after = request.after ? decodeCursor(request.after) : undefined;
-    const where: Prisma.ModelWhereInput = after
-      ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] }
-      : {};
-    const [rows, totalCount] = await Promise.all([
-      this.prisma.model.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: first + 1 }),
-      this.prisma.model.count(),
-    ]);
-    return { items: rows.slice(0, first).map(toModel), hasNextPage: rows.length > first, totalCount, cursorOf: encodeCursor };
+    const page = keysetPage(
+      {
+        order: newestFirst<ModelRow>(),
+        rows: (seek, orderBy, take) => this.prisma.model.findMany({ where: seek ?? {}, orderBy, take }),
+        count: () => this.prisma.model.count(),
+      },
+      request,
+    );
+    return mapPage(await page, toModel);
   }
 
   /** Looks a model up by id or by name (exactly one of them). */

@@ -37,7 +37,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Prisma, type Deployment } from '../../generated/prisma/client';
-import { checkPageSize, decodeCursor, encodeCursor, type Page, type PageRequest } from '../../domain/common/pagination';
+import type { Page, PageRequest } from '../../domain/common/pagination';
+import { keysetPage, newestFirst } from '../keyset-pagination';
 import { isUuid } from '../../domain/common/uuid';
 import { findColumn } from '../../domain/datasets/data-table';
 import { driftMonitoringOf, patchDriftMonitoring, type DriftMonitoringPatch, type DriftMonitoringSettings } from '../../domain/deployments/drift-monitoring';
@@ -291,16 +292,14 @@ export class DriftMonitor {
 
   /** Reports of a deployment, newest first. */
   async listReports(deploymentId: string, request: PageRequest): Promise<Page<DriftReportRow>> {
-    const first = checkPageSize(request.first);
-    const after = request.after ? decodeCursor(request.after) : undefined;
-    const where: Prisma.DriftReportWhereInput = after
-      ? { deploymentId, OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] }
-      : { deploymentId };
-    const [rows, totalCount] = await Promise.all([
-      this.prisma.driftReport.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: first + 1 }),
-      this.prisma.driftReport.count({ where: { deploymentId } }),
-    ]);
-    return { items: rows.slice(0, first), hasNextPage: rows.length > first, totalCount, cursorOf: encodeCursor };
+    return keysetPage(
+      {
+        order: newestFirst<DriftReportRow>(),
+        rows: (seek, orderBy, take) => this.prisma.driftReport.findMany({ where: { AND: [{ deploymentId }, ...(seek ? [seek] : [])] }, orderBy, take }),
+        count: () => this.prisma.driftReport.count({ where: { deploymentId } }),
+      },
+      request,
+    );
   }
 
   async findReport(id: string): Promise<DriftReportRow | null> {

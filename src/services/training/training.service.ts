@@ -1,5 +1,6 @@
 import type { Prisma, Run, RunEpoch, RunKind, RunStatus } from '../../generated/prisma/client';
-import { checkPageSize, decodeCursor, encodeCursor, type Page, type PageRequest } from '../../domain/common/pagination';
+import type { Page, PageRequest } from '../../domain/common/pagination';
+import { keysetPage, newestFirst } from '../keyset-pagination';
 import { isUuid } from '../../domain/common/uuid';
 import { parseTrainingHyperparameters } from '../../domain/runs/training-hyperparameters';
 import type { PrismaClient } from '../../infra/db/prisma-client';
@@ -85,26 +86,22 @@ export class TrainingService {
   }
 
   async listRuns(filter: RunFilter, request: PageRequest): Promise<Page<Run>> {
-    const first = checkPageSize(request.first);
-    const after = request.after ? decodeCursor(request.after) : undefined;
     // No run has an id that is not a UUID (and PostgreSQL would refuse to compare one).
-    if ([filter.modelId, filter.parentRunId].some((id) => id && !isUuid(id))) {
-      return { items: [], hasNextPage: false, totalCount: 0, cursorOf: encodeCursor };
-    }
+    const impossible = [filter.modelId, filter.parentRunId].some((id) => id && !isUuid(id));
     const where: Prisma.RunWhereInput = {
       ...(filter.modelId ? { modelId: filter.modelId } : {}),
       ...(filter.status ? { status: filter.status } : {}),
       ...(filter.kind ? { kind: filter.kind } : {}),
       ...(filter.parentRunId ? { parentRunId: filter.parentRunId } : {}),
     };
-    const paged: Prisma.RunWhereInput = after
-      ? { AND: [where, { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] }] }
-      : where;
-    const [rows, totalCount] = await Promise.all([
-      this.prisma.run.findMany({ where: paged, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: first + 1 }),
-      this.prisma.run.count({ where }),
-    ]);
-    return { items: rows.slice(0, first), hasNextPage: rows.length > first, totalCount, cursorOf: encodeCursor };
+    return keysetPage(
+      {
+        order: newestFirst<Run>(),
+        rows: async (seek, orderBy, take) => (impossible ? [] : this.prisma.run.findMany({ where: { AND: [where, ...(seek ? [seek] : [])] }, orderBy, take })),
+        count: async () => (impossible ? 0 : this.prisma.run.count({ where })),
+      },
+      request,
+    );
   }
 
   /** Stored epochs of a run after `afterEpoch` (all when null), in order. */

@@ -1,5 +1,5 @@
 import { useMemo, useState, type FormEvent } from 'react';
-import { uploadCsv } from '../api';
+import { nodes, uploadCsv, type Connection } from '../api';
 import { Chart, type ChartOption } from '../Chart';
 import { fmt, when } from '../format';
 import { useQuery, useSubscription } from '../hooks';
@@ -107,7 +107,7 @@ interface DatasetDetail {
   description: string;
   task: string;
   labelColumn: string;
-  versions: { id: string; version: number; rowCount: number; columnCount: number; sizeBytes: number; contentHash: string; createdAt: string; labelClasses: string[] | null; columns: Column[] }[];
+  versions: Connection<{ id: string; version: number; rowCount: number; columnCount: number; sizeBytes: number; contentHash: string; createdAt: string; labelClasses: string[] | null; columns: Column[] }>;
 }
 
 function profileOption(c: Column): ChartOption | null {
@@ -152,9 +152,9 @@ function ColumnCard({ c }: { c: Column }) {
 
 export function DatasetPage({ id }: { id: string }) {
   const { data, error, loading, reload } = useQuery<{ dataset: DatasetDetail | null }>(
-    `query Dataset($id: ID!) { dataset(id: $id) { id name description task labelColumn versions {
+    `query Dataset($id: ID!) { dataset(id: $id) { id name description task labelColumn versions(first: 100) { edges { node {
       id version rowCount columnCount sizeBytes contentHash createdAt labelClasses
-      columns { name type role profile { count missing distinct mean std min max histogram { edges counts } topCategories { value count } } } } } }`,
+      columns { name type role profile { count missing distinct mean std min max histogram { edges counts } topCategories { value count } } } } } } } }`,
     { id },
   );
   const [versionId, setVersionId] = useState<string>();
@@ -164,7 +164,8 @@ export function DatasetPage({ id }: { id: string }) {
   if (!data) return <Loading error={error} loading={loading} />;
   const d = data.dataset;
   if (!d) return <p className="error">Dataset {id} not found.</p>;
-  const version = d.versions.find((v) => v.id === versionId) ?? d.versions[0];
+  const versions = nodes(d.versions);
+  const version = versions.find((v) => v.id === versionId) ?? versions[0];
   const upload = async (event: FormEvent) => {
     event.preventDefault();
     if (!file) return;
@@ -180,7 +181,7 @@ export function DatasetPage({ id }: { id: string }) {
   return (
     <>
       <Card title={<>Dataset {d.name}</>}>
-        <KeyValues rows={[['task', d.task], ['label', d.labelColumn], ['description', d.description || '–'], ['versions', d.versions.length]]} />
+        <KeyValues rows={[['task', d.task], ['label', d.labelColumn], ['description', d.description || '–'], ['versions', d.versions.edges.length]]} />
         <form className="upload" onSubmit={upload}>
           <label>
             new version from a CSV file <input type="file" accept=".csv,text/csv" onChange={(e) => setFile(e.target.files?.[0])} />
@@ -191,7 +192,7 @@ export function DatasetPage({ id }: { id: string }) {
         </form>
         <Table
           head={['version', 'rows', 'columns', 'bytes', 'sha256', 'created', '']}
-          rows={d.versions.map((v) => [
+          rows={versions.map((v) => [
             `v${v.version}`,
             fmt(v.rowCount),
             v.columnCount,

@@ -1,4 +1,5 @@
 import { useMemo } from 'react';
+import { nodes, type Connection } from '../api';
 import { Chart, type ChartOption } from '../Chart';
 import { fmt, short, when } from '../format';
 import { useQuery } from '../hooks';
@@ -12,13 +13,13 @@ interface ModelRow {
   dataset: { id: string; name: string };
   layers: { units: number; activation: string }[];
   aliases: { alias: string; modelVersion: { id: string; version: number } }[];
-  versions: { id: string; version: number; createdAt: string; evaluations: { split: string; accuracy: number | null; rocAuc: number | null; r2: number | null }[] }[];
+  versions: Connection<{ id: string; version: number; createdAt: string; evaluations: Connection<{ split: string; accuracy: number | null; rocAuc: number | null; r2: number | null }> }>;
 }
 
 export function ModelsPage() {
   const { data, error, loading } = useQuery<{ models: { edges: { node: ModelRow }[] } }>(`{ models(first: 20) { edges { node {
     id name task createdAt dataset { id name } layers { units activation } aliases { alias modelVersion { id version } }
-    versions { id version createdAt evaluations { split accuracy rocAuc r2 } } } } } }`);
+    versions(first: 10) { edges { node { id version createdAt evaluations(first: 10) { edges { node { split accuracy rocAuc r2 } } } } } } } } } }`);
   if (!data) return <Loading error={error} loading={loading} />;
   if (data.models.edges.length === 0) return <Card title="Models"><p className="muted">No models yet.</p></Card>;
   return (
@@ -29,13 +30,13 @@ export function ModelsPage() {
             dataset <Link to={`/datasets/${m.dataset.id}`}>{m.dataset.name}</Link> · layers {m.layers.map((l) => `${l.units} ${l.activation.toLowerCase()}`).join(' → ')} · aliases{' '}
             {m.aliases.length ? m.aliases.map((a) => `${a.alias} → v${a.modelVersion.version}`).join(', ') : 'none'}
           </p>
-          {m.versions.length === 0 ? (
+          {m.versions.edges.length === 0 ? (
             <p className="muted">No trained versions.</p>
           ) : (
             <Table
               head={['version', 'created', 'test accuracy', 'test ROC AUC', 'test R²', 'aliases']}
-              rows={m.versions.map((v) => {
-                const test = v.evaluations.find((e) => e.split === 'TEST');
+              rows={nodes(m.versions).map((v) => {
+                const test = nodes(v.evaluations).find((e) => e.split === 'TEST');
                 return [
                   <Link to={`/versions/${v.id}`}>v{v.version}</Link>,
                   when(v.createdAt),
@@ -82,25 +83,25 @@ interface VersionDetail {
   artifactBytes: number;
   classes: string[] | null;
   runId: string | null;
-  model: { id: string; name: string; aliasHistory: { id: string; alias: string; movedBy: string; movedAt: string; from: { version: number } | null; to: { version: number } }[] };
+  model: { id: string; name: string; aliasHistory: Connection<{ id: string; alias: string; movedBy: string; movedAt: string; from: { version: number } | null; to: { version: number } }> };
   aliases: { alias: string; updatedAt: string }[];
   datasetVersion: { version: number; dataset: { id: string; name: string } };
   hyperparameters: { epochs: number; batchSize: number | null; optimizer: string; learningRate: number; seed: number };
   environment: { backend: string; tfjsVersion: string; nodeVersion: string };
   featureImportance: { feature: string; importance: number; std: number }[] | null;
-  evaluations: EvaluationRow[];
+  evaluations: Connection<EvaluationRow>;
 }
 
 const VERSION_QUERY = `query Version($id: ID!) { modelVersion(id: $id) {
   id version createdAt artifactSha256 artifactBytes classes runId
-  model { id name aliasHistory { id alias movedBy movedAt from { version } to { version } } }
+  model { id name aliasHistory(first: 50) { edges { node { id alias movedBy movedAt from { version } to { version } } } } }
   aliases { alias updatedAt }
   datasetVersion { version dataset { id name } }
   hyperparameters { epochs batchSize optimizer learningRate seed }
   environment { backend tfjsVersion nodeVersion }
   featureImportance { feature importance std }
-  evaluations { id split createdAt rowCount accuracy precision recall f1 rocAuc logLoss mae rmse r2 classes confusionMatrix
-                rocCurve { falsePositiveRate truePositiveRate } macro { precision recall f1 } datasetVersion { version dataset { name } } }
+  evaluations(first: 100) { edges { node { id split createdAt rowCount accuracy precision recall f1 rocAuc logLoss mae rmse r2 classes confusionMatrix
+                rocCurve { falsePositiveRate truePositiveRate } macro { precision recall f1 } datasetVersion { version dataset { name } } } } }
 } }`;
 
 function confusionOption(e: EvaluationRow): ChartOption {
@@ -190,7 +191,7 @@ export function VersionPage({ id }: { id?: string }) {
           ]}
         />
       </Card>
-      {v.evaluations.map((e) => (
+      {nodes(v.evaluations).map((e) => (
         <EvaluationCard key={e.id} e={e} />
       ))}
       <div className="grid">
@@ -200,10 +201,10 @@ export function VersionPage({ id }: { id?: string }) {
           </Card>
         )}
         <Card title="Alias history">
-          {v.model.aliasHistory.length === 0 ? (
+          {v.model.aliasHistory.edges.length === 0 ? (
             <p className="muted">No alias was ever set on {v.model.name}.</p>
           ) : (
-            <Table head={['alias', 'from', 'to', 'by', 'when']} rows={v.model.aliasHistory.map((h) => [h.alias, h.from ? `v${h.from.version}` : '–', `v${h.to.version}`, h.movedBy, when(h.movedAt)])} />
+            <Table head={['alias', 'from', 'to', 'by', 'when']} rows={nodes(v.model.aliasHistory).map((h) => [h.alias, h.from ? `v${h.from.version}` : '–', `v${h.to.version}`, h.movedBy, when(h.movedAt)])} />
           )}
         </Card>
       </div>

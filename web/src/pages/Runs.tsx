@@ -95,7 +95,8 @@ interface RunDetail extends RunRow {
 }
 
 const RUN_QUERY = `query Run($id: ID!) { run(id: $id) {
-  ${RUN_FIELDS} backendReason error attempts summary
+  ${RUN_FIELDS} backendReason error attempts
+  summary { epochsRun stopReason stopDetail bestEpoch restoredBestWeights batchSize stepEngine durationMs splitSizes { train validation test } timings { loadMs pipelineMs trainingMs importanceMs } }
   datasetVersion { id version dataset { id name } }
   hyperparameters { epochs batchSize optimizer learningRate seed backend split { train validation test } earlyStopping { monitor patience minDelta } classWeights { class weight } }
   environment { backend tfjsVersion libtensorflowVersion nodeVersion platform cpuModel cpuCores }

@@ -34,15 +34,36 @@ interface StudyDetail {
   createdAt: string;
   finishedAt: string | null;
   objective: { metric: string; direction: string };
-  trials: { number: number; state: string; value: number | null; params: Record<string, unknown>; pruneReason: string | null; runId: string }[];
-  leaderboard: { rank: number; trialNumber: number; value: number; params: Record<string, unknown>; trialRunId: string }[];
+  trials: { number: number; state: string; value: number | null; params: TrialParameters; pruneReason: string | null; runId: string }[];
+  leaderboard: { rank: number; trialNumber: number; value: number; params: TrialParameters; trialRunId: string }[];
   bestModelVersion: { id: string; version: number } | null;
+}
+
+interface TrialParameters {
+  learningRate: number | null;
+  batchSize: number | null;
+  epochs: number | null;
+  optimizer: string | null;
+  layers: { index: number; units: number | null; dropout: number | null }[];
+}
+
+const PARAMS = 'learningRate batchSize epochs optimizer layers { index units dropout }';
+
+/** The tuned values only, as `name=value` pairs (`units[0]=32`). */
+function paramsText(params: TrialParameters): string {
+  const { layers, ...scalars } = params;
+  const pairs = Object.entries(scalars).filter(([, value]) => value !== null);
+  for (const layer of layers) {
+    if (layer.units !== null) pairs.push([`units[${layer.index}]`, layer.units]);
+    if (layer.dropout !== null) pairs.push([`dropout[${layer.index}]`, layer.dropout]);
+  }
+  return pairs.map(([name, value]) => `${name}=${value}`).join(' ');
 }
 
 const STUDY_QUERY = `query Study($id: ID!) { study(id: $id) {
   id status strategy maxTrials parallelism seed createdAt finishedAt objective { metric direction }
-  trials { number state value params pruneReason runId }
-  leaderboard { rank trialNumber value params trialRunId }
+  trials { number state value params { ${PARAMS} } pruneReason runId }
+  leaderboard { rank trialNumber value params { ${PARAMS} } trialRunId }
   bestModelVersion { id version }
 } }`;
 
@@ -96,14 +117,14 @@ export function StudyPage({ id }: { id: string }) {
           <Table
             testId="leaderboard"
             head={['rank', 'trial', s.objective.metric, 'params']}
-            rows={s.leaderboard.slice(0, 20).map((l) => [l.rank, <Link to={`/runs/${l.trialRunId}`}>#{l.trialNumber}</Link>, fmt(l.value), <code className="small">{JSON.stringify(l.params)}</code>])}
+            rows={s.leaderboard.slice(0, 20).map((l) => [l.rank, <Link to={`/runs/${l.trialRunId}`}>#{l.trialNumber}</Link>, fmt(l.value), <code className="small">{paramsText(l.params)}</code>])}
           />
         </Card>
       </div>
       <Card title="Trials">
         <Table
           head={['trial', 'state', 'value', 'params', 'pruned because']}
-          rows={s.trials.map((t) => [<Link to={`/runs/${t.runId}`}>#{t.number}</Link>, <Status value={t.state} />, fmt(t.value), <code className="small">{JSON.stringify(t.params)}</code>, t.pruneReason ?? ''])}
+          rows={s.trials.map((t) => [<Link to={`/runs/${t.runId}`}>#{t.number}</Link>, <Status value={t.state} />, fmt(t.value), <code className="small">{paramsText(t.params)}</code>, t.pruneReason ?? ''])}
         />
       </Card>
     </>
