@@ -27,13 +27,14 @@ function overrides(input: CreateDatasetInput): ColumnTypeOverrides | undefined {
 @Resolver(() => Dataset)
 export class DatasetResolver {
   @Allow('VIEWER')
-  @Query(() => DatasetConnection, { description: 'Datasets, newest first.' })
+  @Query(() => DatasetConnection, { description: 'Datasets, newest first; archived ones only with `includeArchived: true`.' })
   async datasets(
     @Ctx() ctx: GraphQLContext,
     @Arg('first', () => Int, { defaultValue: 20 }) first: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
+    @Arg('includeArchived', () => Boolean, { defaultValue: false }) includeArchived?: boolean,
   ) {
-    return toConnection(await ctx.services.datasets.listDatasets({ first, after }));
+    return toConnection(await ctx.services.datasets.listDatasets({ first, after }, { includeArchived }));
   }
 
   @Allow('VIEWER')

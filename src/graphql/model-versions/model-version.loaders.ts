@@ -1,4 +1,4 @@
-import type { Evaluation, ModelAlias, ModelAliasEvent, ModelVersion } from '../../services/model-versions/model-version.service';
+import type { Evaluation, ModelAlias, ModelAliasEvent, ModelVersion, ModelVersionKind } from '../../services/model-versions/model-version.service';
 import { defineLoader } from '../context';
 
 export const modelVersionById = defineLoader<string, ModelVersion | null>('modelVersionById', async (ids, ctx) => {
@@ -12,11 +12,32 @@ export const modelVersionByRun = defineLoader<string, ModelVersion | null>('mode
   return runIds.map((id) => byRun.get(id) ?? null);
 });
 
-/** A model's versions, newest first. */
-export const versionsByModel = defineLoader<string, ModelVersion[]>('versionsByModel', async (modelIds, ctx) => {
-  const byModel = await ctx.services.modelVersions.versionsOfModels(modelIds);
-  return modelIds.map((id) => byModel.get(id) ?? []);
-});
+export interface VersionsKey {
+  modelId: string;
+  /** The kinds listed (STANDARD when empty). */
+  kinds: readonly ModelVersionKind[];
+  includeArchived: boolean;
+}
+
+function versionListKey(key: Omit<VersionsKey, 'modelId'>): string {
+  return `${[...key.kinds].sort().join(',')}\u0000${key.includeArchived}`;
+}
+
+/** A model's versions of the asked kinds, newest first: one query per distinct list asked for. */
+export const versionsByModel = defineLoader<VersionsKey, ModelVersion[], string>(
+  'versionsByModel',
+  async (keys, ctx) => {
+    const lists = new Map<string, Map<string, ModelVersion[]>>();
+    for (const key of keys) {
+      const list = versionListKey(key);
+      if (lists.has(list)) continue;
+      const modelIds = [...new Set(keys.filter((other) => versionListKey(other) === list).map((other) => other.modelId))];
+      lists.set(list, await ctx.services.modelVersions.versionsOfModels(modelIds, key));
+    }
+    return keys.map((key) => lists.get(versionListKey(key))?.get(key.modelId) ?? []);
+  },
+  { cacheKeyFn: (key) => `${key.modelId}\u0000${versionListKey(key)}` },
+);
 
 /** A version's evaluations, oldest first. */
 export const evaluationsByVersion = defineLoader<string, Evaluation[]>('evaluationsByVersion', async (versionIds, ctx) => {

@@ -6,20 +6,21 @@ import type { GraphQLContext } from '../context';
 import { datasetById } from '../datasets/dataset.loaders';
 import { Dataset } from '../datasets/dataset.type';
 import { aliasesByModel, aliasHistoryByModel, versionsByModel } from '../model-versions/model-version.loaders';
-import { ModelAlias, ModelAliasEvent, ModelVersion } from '../model-versions/model-version.type';
+import { ModelAlias, ModelAliasEvent, ModelVersion, ModelVersionKindEnum } from '../model-versions/model-version.type';
 import { CreateModelInput, fromTfjsActivation, Layer, Model, ModelConnection, toTfjsActivation } from './model.type';
 import { Allow } from '../auth/access';
 
 @Resolver(() => Model)
 export class ModelResolver {
   @Allow('VIEWER')
-  @Query(() => ModelConnection, { description: 'Models, newest first.' })
+  @Query(() => ModelConnection, { description: 'Models, newest first; archived ones only with `includeArchived: true`.' })
   async models(
     @Ctx() ctx: GraphQLContext,
     @Arg('first', () => Int, { defaultValue: 20 }) first: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
+    @Arg('includeArchived', () => Boolean, { defaultValue: false }) includeArchived?: boolean,
   ) {
-    return toConnection(await ctx.services.models.listModels({ first, after }));
+    return toConnection(await ctx.services.models.listModels({ first, after }, { includeArchived }));
   }
 
   @Allow('VIEWER')
@@ -65,12 +66,19 @@ export class ModelResolver {
     return ctx.loaders.get(datasetById).load(model.datasetId);
   }
 
-  @FieldResolver(() => [ModelVersion], { description: 'Trained versions, newest first.' })
-  async versions(@Root() model: DomainModel, @Ctx() ctx: GraphQLContext) {
-    return ctx.loaders.get(versionsByModel).load(model.id);
+  @FieldResolver(() => [ModelVersion], {
+    description: "Trained versions, newest first (standard ones before trial ones): by default the standard ones that are not archived. Study trials' versions come with `kinds: [TRIAL]` (or both kinds).",
+  })
+  async versions(
+    @Root() model: DomainModel,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('kinds', () => [ModelVersionKindEnum], { nullable: true, description: 'Which kinds; [STANDARD] when omitted or empty.' }) kinds?: ModelVersionKindEnum[] | null,
+    @Arg('includeArchived', () => Boolean, { defaultValue: false }) includeArchived?: boolean,
+  ) {
+    return ctx.loaders.get(versionsByModel).load({ modelId: model.id, kinds: kinds ?? [], includeArchived: includeArchived ?? false });
   }
 
-  @FieldResolver(() => ModelVersion, { nullable: true, description: 'One version, by alias (e.g. production) or by number: give exactly one.' })
+  @FieldResolver(() => ModelVersion, { nullable: true, description: 'One version, by alias (e.g. production) or by its standard number: give exactly one.' })
   async version(
     @Root() model: DomainModel,
     @Ctx() ctx: GraphQLContext,

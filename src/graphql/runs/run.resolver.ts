@@ -61,14 +61,15 @@ function subscribeRunProgress({ args, context, info }: SubscribeResolverData<unk
 @Resolver(() => Run)
 export class RunResolver {
   @Allow('VIEWER')
-  @Query(() => RunConnection, { description: 'Runs, newest first.' })
+  @Query(() => RunConnection, { description: 'Runs, newest first; runs of archived studies only with `includeArchived: true`.' })
   async runs(
     @Ctx() ctx: GraphQLContext,
     @Arg('filter', () => RunFilter, { nullable: true }) filter: RunFilter | null,
     @Arg('first', () => Int, { defaultValue: 20 }) first: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
+    @Arg('includeArchived', () => Boolean, { defaultValue: false }) includeArchived?: boolean,
   ) {
-    return toConnection(await ctx.services.training.listRuns(filter ?? {}, { first, after }));
+    return toConnection(await ctx.services.training.listRuns({ ...filter, includeArchived }, { first, after }));
   }
 
   @Allow('VIEWER')

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import type { Dataset as DatasetRow, DatasetVersion as DatasetVersionRow, Prisma } from '../../generated/prisma/client';
 import { checkPageSize, decodeCursor, encodeCursor, type Page, type PageRequest } from '../../domain/common/pagination';
 import { isUuid } from '../../domain/common/uuid';
-import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors';
+import { ConflictError, InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors';
 import type { ColumnTypeOverrides } from '../../domain/datasets/column-typing';
 import { decodeDataTable } from '../../domain/datasets/columnar-codec';
 import type { DataTable } from '../../domain/datasets/data-table';
@@ -71,6 +71,7 @@ function toDataset(row: DatasetRow): Dataset {
     task: row.task,
     columnTypeOverrides: row.columnTypeOverrides as ColumnTypeOverrides,
     createdAt: row.createdAt,
+    archivedAt: row.archivedAt,
   };
 }
 
@@ -156,6 +157,10 @@ export class DatasetService {
    */
   async createDatasetVersion(input: CreateDatasetVersionInput): Promise<{ version: DatasetVersion; created: boolean }> {
     const dataset = await this.requireDataset(input.datasetId, 'input.datasetId');
+    if (dataset.archivedAt) {
+      if (typeof input.csv !== 'string') await rm(input.csv.file, { force: true });
+      throw new InvalidStateError(`dataset "${dataset.name}" is archived: restore it before adding versions (restoreDataset)`, { field: 'input.datasetId' });
+    }
     const stored = await prepareVersionOffThread(
       sourceOf(input.csv),
       {
@@ -233,15 +238,17 @@ export class DatasetService {
     return row;
   }
 
-  async listDatasets(request: PageRequest): Promise<Page<Dataset>> {
+  /** Datasets, newest first; archived ones only when asked. */
+  async listDatasets(request: PageRequest, options: { includeArchived?: boolean | null } = {}): Promise<Page<Dataset>> {
     const first = checkPageSize(request.first);
     const after = request.after ? decodeCursor(request.after) : undefined;
+    const visible: Prisma.DatasetWhereInput = options.includeArchived ? {} : { archivedAt: null };
     const where: Prisma.DatasetWhereInput = after
-      ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] }
-      : {};
+      ? { AND: [visible, { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] }] }
+      : visible;
     const [rows, totalCount] = await Promise.all([
       this.prisma.dataset.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: first + 1 }),
-      this.prisma.dataset.count(),
+      this.prisma.dataset.count({ where: visible }),
     ]);
     return {
       items: rows.slice(0, first).map(toDataset),
