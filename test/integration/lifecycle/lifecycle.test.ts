@@ -40,6 +40,20 @@ describe('lifecycle of datasets, models, versions, studies and deployments', () 
   const counts = (report: DeletionReport) => Object.fromEntries(report.deleted.map((d) => [d.kind, d.count]));
   const refusal = (promise: Promise<unknown>) => promise.then(() => { throw new Error('expected a refusal'); }, (error: unknown) => error);
 
+  /** A study of the bc model whose jobs go nowhere (its trials are made by hand). */
+  const startStudy = (maxTrials: number) =>
+    services.optimization.startOptimization(
+      {
+        modelId: bc.modelId,
+        datasetVersionId: bc.datasetVersionId,
+        objective: { metric: 'val_loss', direction: 'MINIMIZE' },
+        searchSpace: [{ name: 'learningRate', kind: 'LOG_UNIFORM', low: 0.001, high: 0.1 }],
+        strategy: 'RANDOM',
+        maxTrials,
+      },
+      'bob',
+    );
+
   /** A copy of a version as another registration (same artifact), e.g. a trial's version under a trial run. */
   async function copyVersion(sourceId: string, registration: { runId?: string; kind?: 'STANDARD' | 'TRIAL' }) {
     const source = await prisma.modelVersion.findUniqueOrThrow({ where: { id: sourceId }, include: { artifact: true, datasetVersion: true } });
@@ -134,17 +148,7 @@ describe('lifecycle of datasets, models, versions, studies and deployments', () 
   }, 60_000);
 
   it('archives a study with its trials once it has ended, hiding them from the run list', async () => {
-    const study = await services.optimization.startOptimization(
-      {
-        modelId: bc.modelId,
-        datasetVersionId: bc.datasetVersionId,
-        objective: { metric: 'val_loss', direction: 'MINIMIZE' },
-        searchSpace: [{ name: 'learningRate', kind: 'LOG_UNIFORM', low: 0.001, high: 0.1 }],
-        strategy: 'RANDOM',
-        maxTrials: 2,
-      },
-      'bob',
-    );
+    const study = await startStudy(2);
     const trial = await services.optimization.createTrial(study, 0, { learningRate: 0.01 });
     await expect(services.archive.archiveStudy(study.id)).rejects.toMatchObject({ constructor: InvalidStateError, message: expect.stringContaining('QUEUED: cancel it first') });
     await services.optimization.cancelStudy(study.id);
@@ -240,17 +244,7 @@ describe('lifecycle of datasets, models, versions, studies and deployments', () 
   }, 60_000);
 
   it('deletes a study once it has ended and no version promoted from it remains, with its trials and their versions', async () => {
-    const study = await services.optimization.startOptimization(
-      {
-        modelId: bc.modelId,
-        datasetVersionId: bc.datasetVersionId,
-        objective: { metric: 'val_loss', direction: 'MINIMIZE' },
-        searchSpace: [{ name: 'learningRate', kind: 'LOG_UNIFORM', low: 0.001, high: 0.1 }],
-        strategy: 'RANDOM',
-        maxTrials: 3,
-      },
-      'bob',
-    );
+    const study = await startStudy(3);
     const trials = [];
     for (const number of [0, 1, 2]) trials.push(await services.optimization.createTrial(study, number, { learningRate: 0.01 * (number + 1) }));
     await expect(services.deletion.deleteStudy(study.id)).rejects.toMatchObject({ constructor: InvalidStateError, message: expect.stringContaining('cancel it first') });
