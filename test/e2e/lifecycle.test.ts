@@ -100,11 +100,12 @@ describe('alias following and lifecycle over GraphQL', () => {
 
   it('keeps trial versions out of Model.versions unless asked, and promotes one on request', async () => {
     const trialId = trained.versionIds[3];
-    const versions = async (args: string) =>
-      (await gql(`{ model(id: "${trained.modelId}") { versions${args} { id kind version } } }`)).data!.model.versions as { id: string; kind: string; version: number }[];
+    const versions = async (args: string): Promise<{ id: string; kind: string; version: number }[]> =>
+      (await gql(`{ model(id: "${trained.modelId}") { versions${args} { edges { node { id kind version } } } } }`)).data!.model.versions.edges.map((edge: { node: { id: string; kind: string; version: number } }) => edge.node);
     expect((await versions('')).map((v) => v.kind)).toEqual(['STANDARD', 'STANDARD', 'STANDARD']);
     expect(await versions('(kinds: [TRIAL])')).toEqual([{ id: trialId, kind: 'TRIAL', version: 1 }]);
-    expect((await versions('(kinds: [STANDARD, TRIAL])')).map((v) => v.id)).toEqual([...trained.versionIds.slice(0, 3).reverse(), trialId]);
+    // Several kinds (numbered apart) are listed newest first.
+    expect((await versions('(kinds: [STANDARD, TRIAL])')).map((v) => v.id)).toEqual([trialId, ...trained.versionIds.slice(0, 3).reverse()]);
     const alias = await gql(`mutation { setModelVersionAlias(input: { modelVersionId: "${trialId}", alias: "trial" }) { alias } }`);
     expect(alias.errors![0]).toMatchObject({ message: expect.stringContaining("is a study trial's version: promote it first"), extensions: { code: 'INVALID_STATE' } });
     const promoted = await gql(`mutation { promoteModelVersion(id: "${trialId}") { id kind version } }`, undefined, 'alice');
@@ -116,9 +117,10 @@ describe('alias following and lifecycle over GraphQL', () => {
     const v3 = trained.versionIds[2];
     const archived = await gql(`mutation { archiveModelVersion(id: "${v3}") { id archivedAt } }`, undefined, 'alice');
     expect(archived.data!.archiveModelVersion.archivedAt).toEqual(expect.any(String));
-    const listed = await gql(`{ model(id: "${trained.modelId}") { all: versions(includeArchived: true) { id } shown: versions { id } } }`);
-    expect(listed.data!.model.all.map((v: { id: string }) => v.id)).toContain(v3);
-    expect(listed.data!.model.shown.map((v: { id: string }) => v.id)).not.toContain(v3);
+    const listed = await gql(`{ model(id: "${trained.modelId}") { all: versions(includeArchived: true) { edges { node { id } } } shown: versions { edges { node { id } } } } }`);
+    const ids = (list: { edges: { node: { id: string } }[] }) => list.edges.map((edge) => edge.node.id);
+    expect(ids(listed.data!.model.all)).toContain(v3);
+    expect(ids(listed.data!.model.shown)).not.toContain(v3);
 
     const denied = await gql(`mutation { deleteModelVersion(id: "${v3}") { id } }`, undefined, 'alice');
     expect(denied.errors![0]).toMatchObject({ message: 'deleteModelVersion requires the ADMIN role; key "alice" has EDITOR', extensions: { code: 'FORBIDDEN' } });

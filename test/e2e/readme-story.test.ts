@@ -88,7 +88,7 @@ describe('the README story', () => {
         case 'canaryVersionId':
           return (await gql('query($id: ID!) { study(id: $id) { bestModelVersion { id } } }', { id: ids.studyId })).study.bestModelVersion.id;
         case 'trialVersionId':
-          return (await gql('{ model(name: "seed") { versions(kinds: [TRIAL]) { id } } }')).model.versions[0].id;
+          return (await gql('{ model(name: "seed") { versions(kinds: [TRIAL], first: 1) { edges { node { id } } } } }')).model.versions.edges[0].node.id;
         case 'alertId': {
           let found: string | undefined;
           await waitFor(async () => {

@@ -7,6 +7,7 @@ import { ModelVersion } from '../model-versions/model-version.type';
 import { Model } from '../models/model.type';
 import { Study } from '../optimization/study.type';
 import { DeletionResult } from './lifecycle.type';
+import { runIdOfStudy } from '../optimization/study-id';
 
 const ARCHIVED = 'It keeps everything it holds and stays readable by id or name, but leaves the default lists (`includeArchived: true` shows it)';
 const DELETE = 'ADMIN only. Deletes it and what belongs to it in one transaction, returning the counts; refused with IN_USE (`extensions.usedBy` names each user) while something that does not belong to it uses it.';
@@ -80,13 +81,13 @@ export class LifecycleResolver {
   @Allow('EDITOR')
   @Mutation(() => Study, { description: `Archives a study with its trial runs. ${ARCHIVED} (\`runs\`). Refused while it is queued or running.` })
   async archiveStudy(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
-    return ctx.services.archive.archiveStudy(id);
+    return ctx.services.archive.archiveStudy(runIdOfStudy(id));
   }
 
   @Allow('EDITOR')
   @Mutation(() => Study, { description: 'Restores an archived study with its trial runs.' })
   async restoreStudy(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
-    return ctx.services.archive.restoreStudy(id);
+    return ctx.services.archive.restoreStudy(runIdOfStudy(id));
   }
 
   @Allow('ADMIN')
@@ -94,7 +95,7 @@ export class LifecycleResolver {
     description: `Deletes a study with its trial runs (epochs, alerts) and their trial versions. ${DELETE} Refused while it is queued or running, or a version promoted from its trials exists.`,
   })
   async deleteStudy(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
-    return ctx.services.deletion.deleteStudy(id);
+    return ctx.services.deletion.deleteStudy(runIdOfStudy(id));
   }
 
   @Allow('EDITOR')
