@@ -5,6 +5,7 @@ import { ArgumentValidationError, AuthenticationError, AuthorizationError } from
 import { DomainError, type DomainErrorCode, type ErrorLocation } from '../domain/errors';
 import { isDatabaseUnavailable } from '../infra/db/connection-errors';
 import type { Logger } from '../infra/logger';
+import { GRAPHQL_WS_PROTOCOL, SubscriptionOverHttpError, subscriptionOverHttpMessage } from './http-subscription-rule';
 
 /**
  * The one place where an error becomes what a client sees (HTTP and graphql-ws alike).
@@ -13,7 +14,8 @@ import type { Logger } from '../infra/logger';
  * - type-graphql's argument validation becomes BAD_USER_INPUT with the field; its auth errors
  *   become UNAUTHENTICATED / FORBIDDEN.
  * - Errors GraphQL or Apollo raise about the request itself keep their codes (parse, validation,
- *   variable coercion, operation resolution, bad request).
+ *   variable coercion, operation resolution, bad request); a subscription sent over HTTP is
+ *   BAD_REQUEST naming the graphql-ws URL.
  * - A lost or unreachable database (refused, reset, terminated connection, pool checkout timeout)
  *   becomes SERVICE_UNAVAILABLE: the request may be retried; it is logged at warn, not as a bug.
  * - Anything else is a bug: the client gets INTERNAL_SERVER_ERROR and a message naming the request
@@ -67,6 +69,8 @@ const SERVER_FAULT_CODES: ReadonlySet<string> = new Set(['INTERNAL_SERVER_ERROR'
 export interface ErrorScope {
   requestId: string;
   logger: Logger;
+  /** The graphql-ws URL of the server the request reached (HTTP requests with a Host header). */
+  graphqlWsUrl?: string;
 }
 
 /** The first failed constraint in class-validator's tree, with its path (`layers[2].units`) under `prefix`. */
@@ -150,6 +154,13 @@ function mapError(error: unknown, scope: ErrorScope): GraphQLFormattedError {
       extensions: { code: 'BAD_USER_INPUT', ...(violation ? { field: violation.field } : {}) },
     };
   }
+  if (cause instanceof SubscriptionOverHttpError) {
+    return {
+      message: subscriptionOverHttpMessage(scope.graphqlWsUrl),
+      ...placement(error),
+      extensions: { code: 'BAD_REQUEST', ...(scope.graphqlWsUrl ? { graphqlWsUrl: scope.graphqlWsUrl } : {}), protocol: GRAPHQL_WS_PROTOCOL },
+    };
+  }
   if (cause instanceof AuthenticationError) {
     return { message: cause.message, ...placement(error), extensions: { code: 'UNAUTHENTICATED' } };
   }
@@ -178,6 +189,7 @@ export function errorCodeOf(error: unknown): string {
   const cause = rootCause(error);
   if (cause instanceof DomainError) return DOMAIN_CODES[cause.code];
   if (cause instanceof ArgumentValidationError) return 'BAD_USER_INPUT';
+  if (cause instanceof SubscriptionOverHttpError) return 'BAD_REQUEST';
   return publicCodeOf(error) ?? publicCodeOf(cause) ?? 'INTERNAL_SERVER_ERROR';
 }
 
