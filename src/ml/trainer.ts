@@ -39,8 +39,9 @@ export interface EpochMetrics {
   train: SplitMetrics;
   /** Measured after the epoch with the final weights, no dropout, no class weights. */
   validation?: SplitMetrics;
-  /** Since training started. */
+  /** Since training started (the first batch of epoch 1), up to the end of this epoch. */
   elapsedMs: number;
+  /** Wall time of this epoch alone: its batches and its validation pass. */
   epochMs: number;
   /** Training rows processed per second in this epoch. */
   samplesPerSecond: number;

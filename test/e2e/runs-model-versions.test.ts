@@ -21,7 +21,7 @@ const WORKER = 'test-worker-1';
 const RUN_PROGRESS = `subscription($runId: ID!, $afterEpoch: Int) {
   runProgress(runId: $runId, afterEpoch: $afterEpoch) {
     type status runId
-    epoch { epoch train { loss accuracy mae rmse } validation { loss accuracy } elapsedMs samplesPerSecond recordedAt }
+    epoch { epoch train { loss accuracy mae rmse } validation { loss accuracy } elapsedMs epochMs samplesPerSecond recordedAt }
     run { id status }
   }
 }`;
@@ -81,6 +81,7 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
       epoch,
       metrics: { loss: 1 / epoch, accuracy: 0.5 + epoch / 100, val_loss: 1.5 / epoch, val_accuracy: 0.4 + epoch / 100 },
       elapsedMs: 10 * epoch,
+      epochMs: 10,
       samplesPerSecond: 1000 + epoch,
     });
     expect(stored).toBe(true);
@@ -251,7 +252,7 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
       const result = await gql(
         `query($id: ID!) { run(id: $id) {
           status attempts startedAt finishedAt summary modelVersion { id }
-          epochs(afterEpoch: 1) { epoch train { loss accuracy mae rmse } validation { loss accuracy } elapsedMs samplesPerSecond }
+          epochs(afterEpoch: 1) { epoch train { loss accuracy mae rmse } validation { loss accuracy } elapsedMs epochMs samplesPerSecond }
           all: epochs { epoch }
           valLoss: metrics(name: "val_loss") { epoch value recordedAt }
           rmse: metrics(name: "rmse") { epoch }
@@ -264,8 +265,8 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
       expect(run.all).toEqual([{ epoch: 1 }, { epoch: 2 }, { epoch: 3 }]);
       expect(run.epochs).toEqual([
         // The values recordEpoch stored for epochs 2 and 3.
-        { epoch: 2, train: { loss: 1 / 2, accuracy: 0.5 + 2 / 100, mae: null, rmse: null }, validation: { loss: 1.5 / 2, accuracy: 0.4 + 2 / 100 }, elapsedMs: 20, samplesPerSecond: 1002 },
-        { epoch: 3, train: { loss: 1 / 3, accuracy: 0.5 + 3 / 100, mae: null, rmse: null }, validation: { loss: 1.5 / 3, accuracy: 0.4 + 3 / 100 }, elapsedMs: 30, samplesPerSecond: 1003 },
+        { epoch: 2, train: { loss: 1 / 2, accuracy: 0.5 + 2 / 100, mae: null, rmse: null }, validation: { loss: 1.5 / 2, accuracy: 0.4 + 2 / 100 }, elapsedMs: 20, epochMs: 10, samplesPerSecond: 1002 },
+        { epoch: 3, train: { loss: 1 / 3, accuracy: 0.5 + 3 / 100, mae: null, rmse: null }, validation: { loss: 1.5 / 3, accuracy: 0.4 + 3 / 100 }, elapsedMs: 30, epochMs: 10, samplesPerSecond: 1003 },
       ]);
       expect(run.valLoss.map((point: { epoch: number; value: number }) => [point.epoch, point.value])).toEqual([
         [1, 1.5],
@@ -338,7 +339,7 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
         type: 'EPOCH',
         status: 'RUNNING',
         runId,
-        epoch: { epoch: 4, train: { loss: 1 / 4, accuracy: 0.5 + 4 / 100, mae: null, rmse: null }, validation: { loss: 1.5 / 4, accuracy: 0.4 + 4 / 100 }, elapsedMs: 40, samplesPerSecond: 1004 },
+        epoch: { epoch: 4, train: { loss: 1 / 4, accuracy: 0.5 + 4 / 100, mae: null, rmse: null }, validation: { loss: 1.5 / 4, accuracy: 0.4 + 4 / 100 }, elapsedMs: 40, epochMs: 10, samplesPerSecond: 1004 },
         run: { id: runId, status: 'RUNNING' },
       });
 

@@ -28,7 +28,10 @@ export interface StoredEpoch {
   epoch: number;
   /** Flat metrics: `loss`, `accuracy` or `mae`/`rmse`, and `val_` forms. */
   metrics: unknown;
+  /** Since training started, up to the end of this epoch. */
   elapsedMs: number;
+  /** This epoch alone. */
+  epochMs: number;
   samplesPerSecond: number;
   recordedAt: Date;
 }
@@ -47,7 +50,7 @@ export type RunProgressEvent =
 
 /** Where the stream reads from: live events and the database. */
 export interface RunProgressSource {
-  /** Events of `topic` for one run (payloads of `runEpoch`: `{ epoch, metrics, elapsedMs, samplesPerSecond }`). */
+  /** Events of `topic` for one run (payloads of `runEpoch`: `{ epoch, metrics, elapsedMs, epochMs, samplesPerSecond }`). */
   subscribe(topic: 'runEpoch' | 'runUpdated', runId: string): AsyncIterable<unknown>;
   findRun(runId: string): Promise<RunState | null>;
   /** Stored epochs after `afterEpoch`, in order. */
@@ -130,11 +133,11 @@ class ResultQueue<T> {
 
 function liveEpoch(payload: unknown, now: Date): StoredEpoch | null {
   if (typeof payload !== 'object' || payload === null) return null;
-  const { epoch, metrics, elapsedMs, samplesPerSecond, recordedAt } = payload as Record<string, unknown>;
-  if (typeof epoch !== 'number' || typeof elapsedMs !== 'number' || typeof samplesPerSecond !== 'number') return null;
+  const { epoch, metrics, elapsedMs, epochMs, samplesPerSecond, recordedAt } = payload as Record<string, unknown>;
+  if (typeof epoch !== 'number' || typeof elapsedMs !== 'number' || typeof epochMs !== 'number' || typeof samplesPerSecond !== 'number') return null;
   // The row's own time, written by the worker; an event without it is dated on arrival.
   const recorded = typeof recordedAt === 'string' ? new Date(recordedAt) : now;
-  return { epoch, metrics, elapsedMs, samplesPerSecond, recordedAt: Number.isNaN(recorded.getTime()) ? now : recorded };
+  return { epoch, metrics, elapsedMs, epochMs, samplesPerSecond, recordedAt: Number.isNaN(recorded.getTime()) ? now : recorded };
 }
 
 /**

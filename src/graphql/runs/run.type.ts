@@ -16,8 +16,14 @@ export class RunEpoch {
   @Field(() => Int, { description: '1-based.' }) epoch!: number;
   @Field(() => EpochMetrics) train!: EpochMetrics;
   @Field(() => EpochMetrics, { nullable: true, description: 'Null without a validation split.' }) validation!: EpochMetrics | null;
-  @Field(() => Float, { description: 'Wall time of the epoch.' }) elapsedMs!: number;
-  @Field(() => Float, { description: 'Training rows per second during the epoch.' }) samplesPerSecond!: number;
+  @Field(() => Float, {
+    description:
+      'Wall time of this epoch alone (ms): its training batches and its validation pass. For epochs recorded before this field existed: the gap between this epoch\'s elapsedMs and the previous one\'s, which also counts storing the previous epoch (a few ms).',
+  })
+  epochMs!: number;
+  @Field(() => Float, { description: 'Wall time since training started (ms), up to the end of this epoch: the sum of epochMs so far plus storing each epoch. Backend selection and data loading come before it and are not counted.' })
+  elapsedMs!: number;
+  @Field(() => Float, { description: 'Training rows per second during this epoch (training rows / epochMs).' }) samplesPerSecond!: number;
   @Field() recordedAt!: Date;
 }
 

@@ -21,15 +21,23 @@ export type TransactionClient = Prisma.TransactionClient;
 /** Metrics of one epoch: `loss`, `accuracy` or `mae`/`rmse`, and their `val_` forms. */
 export type EpochMetrics = Record<string, number>;
 
-export interface EpochRecord {
+/** How long an epoch took. */
+export interface EpochTiming {
+  /** Since training started (backend selection excluded), up to the end of this epoch. */
+  elapsedMs: number;
+  /** Wall time of this epoch alone: its batches, its validation pass. */
+  epochMs: number;
+  /** Training rows per second in this epoch. */
+  samplesPerSecond: number;
+}
+
+export interface EpochRecord extends EpochTiming {
   runId: string;
   /** The worker that holds the run; the epoch is refused if another worker holds it now. */
   workerId: string;
   /** 1-based. */
   epoch: number;
   metrics: EpochMetrics;
-  elapsedMs: number;
-  samplesPerSecond: number;
 }
 
 export interface FinishOptions {
@@ -205,18 +213,18 @@ export class RunStore {
    * @throws RangeError for an epoch that is not an integer >= 1.
    */
   async recordEpoch(record: EpochRecord): Promise<boolean> {
-    const { runId, workerId, epoch, metrics, elapsedMs, samplesPerSecond } = record;
+    const { runId, workerId, epoch, metrics, elapsedMs, epochMs, samplesPerSecond } = record;
     if (!Number.isInteger(epoch) || epoch < 1) throw new RangeError(`epoch must be an integer >= 1, got ${epoch}`);
     const rows = await this.prisma.$queryRaw<Array<{ epoch: number; recorded_at: Date }>>`
-      INSERT INTO run_epochs (run_id, epoch, metrics, elapsed_ms, samples_per_second)
-      SELECT id, ${epoch}, ${JSON.stringify(metrics)}::jsonb, ${elapsedMs}, ${samplesPerSecond}
+      INSERT INTO run_epochs (run_id, epoch, metrics, elapsed_ms, epoch_ms, samples_per_second)
+      SELECT id, ${epoch}, ${JSON.stringify(metrics)}::jsonb, ${elapsedMs}, ${epochMs}, ${samplesPerSecond}
       FROM runs WHERE id = ${runId}::uuid AND status = 'RUNNING' AND worker_id = ${workerId}
       ON CONFLICT (run_id, epoch) DO UPDATE
-      SET metrics = EXCLUDED.metrics, elapsed_ms = EXCLUDED.elapsed_ms,
+      SET metrics = EXCLUDED.metrics, elapsed_ms = EXCLUDED.elapsed_ms, epoch_ms = EXCLUDED.epoch_ms,
           samples_per_second = EXCLUDED.samples_per_second, recorded_at = now()
       RETURNING epoch, recorded_at`;
     if (rows.length === 0) return false;
-    await this.publish('runEpoch', { id: runId, epoch, metrics, elapsedMs, samplesPerSecond, recordedAt: rows[0].recorded_at.toISOString() });
+    await this.publish('runEpoch', { id: runId, epoch, metrics, elapsedMs, epochMs, samplesPerSecond, recordedAt: rows[0].recorded_at.toISOString() });
     return true;
   }
 

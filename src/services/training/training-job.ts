@@ -59,7 +59,8 @@ export function createTrainingJob(deps: TrainingJobDependencies): ExecuteRun {
       shouldStop: () => context.shouldStop() || memory.exceeded(),
       onEpochEnd: async (metrics) => {
         const flat = flattenEpochMetrics(metrics);
-        await context.recordEpoch(metrics.epoch, flat, metrics.elapsedMs, metrics.samplesPerSecond);
+        const { elapsedMs, epochMs, samplesPerSecond } = metrics;
+        await context.recordEpoch(metrics.epoch, flat, { elapsedMs, epochMs, samplesPerSecond });
         context.logger.info({ epoch: metrics.epoch, of: hyperparameters.epochs, ...flat, samplesPerSecond: Math.round(metrics.samplesPerSecond) }, 'epoch');
       },
     });

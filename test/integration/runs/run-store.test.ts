@@ -166,7 +166,7 @@ describe('RunStore guarded transitions', () => {
   it('records each epoch once per (run, epoch), only for the holding worker', async () => {
     const id = await newRun();
     const record = (workerId: string, epoch: number, loss: number) =>
-      store.recordEpoch({ runId: id, workerId, epoch, metrics: { loss }, elapsedMs: 10, samplesPerSecond: 100 });
+      store.recordEpoch({ runId: id, workerId, epoch, metrics: { loss }, elapsedMs: 10, epochMs: 10, samplesPerSecond: 100 });
     expect(await record('w1', 1, 0.9)).toBe(false);
     await store.claimRun(id, 'w1');
     expect(await record('w1', 1, 0.9)).toBe(true);
@@ -185,7 +185,7 @@ describe('RunStore guarded transitions', () => {
   it('finds stale runs by the database clock and re-queues them under guard', async () => {
     const id = await newRun();
     await store.claimRun(id, 'w1');
-    await store.recordEpoch({ runId: id, workerId: 'w1', epoch: 1, metrics: { loss: 1 }, elapsedMs: 1, samplesPerSecond: 1 });
+    await store.recordEpoch({ runId: id, workerId: 'w1', epoch: 1, metrics: { loss: 1 }, elapsedMs: 1, epochMs: 1, samplesPerSecond: 1 });
     expect((await store.findStaleRuns(60_000)).map((r) => r.id)).not.toContain(id);
     expect(await store.requeueStaleRun(id, 'w1', 60_000)).toBeNull();
     await prisma.$executeRaw`UPDATE runs SET heartbeat_at = now() - interval '2 minutes' WHERE id = ${id}::uuid`;
