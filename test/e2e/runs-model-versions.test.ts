@@ -318,6 +318,29 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
       await subscription.stop();
       await waitFor(() => server.pubSub.subscriberCount('runUpdated') === 0);
     });
+
+    it('delivers each change with the state it made (QUEUED once, RUNNING once), and filters on that state', async () => {
+      const fields = 'id status attempts cancelRequested startedAt finishedAt error modelVersion { id }';
+      const all = ws.subscribe(`subscription($filter: RunFilter) { runUpdated(filter: $filter) { ${fields} } }`, { filter: { modelId } });
+      const queued = ws.subscribe(`subscription($filter: RunFilter) { runUpdated(filter: $filter) { ${fields} } }`, { filter: { modelId, status: 'QUEUED' } });
+      await waitFor(() => server.pubSub.subscriberCount('runUpdated') === 2);
+      // The run moves on before any event is delivered: each event still shows its own change.
+      const runId = await startRun();
+      const claimed = (await store.claimRun(runId, WORKER))!;
+      const failed = (await store.finishRun(runId, 'FAILED', { workerId: WORKER, error: 'boom' }))!;
+      const received = [];
+      for (let i = 0; i < 3; i++) received.push((await all.next(5_000))!.data!.runUpdated);
+      expect(received).toEqual([
+        { id: runId, status: 'QUEUED', attempts: 0, cancelRequested: false, startedAt: null, finishedAt: null, error: null, modelVersion: null },
+        { id: runId, status: 'RUNNING', attempts: 1, cancelRequested: false, startedAt: claimed.startedAt!.toISOString(), finishedAt: null, error: null, modelVersion: null },
+        { id: runId, status: 'FAILED', attempts: 1, cancelRequested: false, startedAt: claimed.startedAt!.toISOString(), finishedAt: failed.finishedAt!.toISOString(), error: 'boom', modelVersion: null },
+      ]);
+      expect((await queued.next(5_000))!.data!.runUpdated).toMatchObject({ id: runId, status: 'QUEUED', attempts: 0 });
+      await expect(queued.next(300)).rejects.toThrow(/nothing within/);
+      await expect(all.next(300)).rejects.toThrow(/nothing within/);
+      await Promise.all([all.stop(), queued.stop()]);
+      await waitFor(() => server.pubSub.subscriberCount('runUpdated') === 0);
+    });
   });
 
   describe('runProgress', () => {

@@ -3,6 +3,7 @@ import type { SubscribeResolverData, SubscriptionHandlerData } from 'type-graphq
 import { NotFoundError, ValidationError } from '../../domain/errors';
 import type { TrainingRunHyperparameters } from '../../domain/runs/training-hyperparameters';
 import type { Run as RunRow } from '../../services/training/training.service';
+import { runAsOfEvent, type RunUpdatedPayload } from '../../services/runs/run-state-event';
 import { toConnection } from '../common/connection.type';
 import type { GraphQLContext } from '../context';
 import { datasetVersionById } from '../datasets/dataset.loaders';
@@ -25,14 +26,8 @@ import { Allow } from '../auth/access';
 /** Kinds whose `hyperparameters` are a training run's. */
 const TRAINING_KINDS: ReadonlySet<string> = new Set(['TRAINING', 'TRIAL']);
 
-interface RunUpdatedEvent {
-  id: string;
-  status: string;
-  cancelRequested: boolean;
-}
-
 /** `runUpdated`'s filter: status from the event; model and kind (which never change) from the run. */
-async function matchesRunFilter({ payload, args, context }: SubscriptionHandlerData<RunUpdatedEvent, { filter?: RunFilter | null }, GraphQLContext>) {
+async function matchesRunFilter({ payload, args, context }: SubscriptionHandlerData<RunUpdatedPayload, { filter?: RunFilter | null }, GraphQLContext>) {
   const filter = args.filter;
   if (!filter) return true;
   if (filter.status && payload.status !== filter.status) return false;
@@ -128,6 +123,8 @@ export class RunResolver {
 
   @FieldResolver(() => ModelVersion, { nullable: true, description: 'The version the run registered (once SUCCEEDED).' })
   async modelVersion(@Root() run: RunRow, @Ctx() ctx: GraphQLContext) {
+    // A version exists exactly when its run SUCCEEDED (also for a run as an earlier event saw it).
+    if (run.status !== 'SUCCEEDED') return null;
     return ctx.loaders.get(modelVersionByRun).load(run.id);
   }
 
@@ -135,16 +132,17 @@ export class RunResolver {
   @Subscription(() => Run, {
     topics: 'runUpdated',
     filter: matchesRunFilter,
-    description: 'Status changes (and cancel requests) of every run, or of those matching the filter. Each event carries the run as it is when the event is delivered.',
+    description:
+      'Status changes (and cancel requests) of every run, or of those matching the filter (its status is matched against the event\'s). Each event carries the run as the change left it: status, cancelRequested, attempts, startedAt, finishedAt, summary, error and backend are the event\'s own (QUEUED is delivered as QUEUED however late); epochs and metrics are read when the event is delivered.',
   })
   async runUpdated(
-    @Root() event: RunUpdatedEvent,
+    @Root() event: RunUpdatedPayload,
     @Ctx() ctx: GraphQLContext,
     @Arg('filter', () => RunFilter, { nullable: true }) _filter?: RunFilter | null,
   ) {
     const run = await ctx.loaders.get(runById).load(event.id);
     if (!run) throw new NotFoundError('run', event.id);
-    return run;
+    return runAsOfEvent(run, event);
   }
 
   @Allow('VIEWER')
@@ -154,7 +152,7 @@ export class RunResolver {
       'The stored epochs after `afterEpoch` (all when omitted), then the run\'s current status, then each new epoch and status change; completes after the final status (SUCCEEDED, FAILED or CANCELLED). Reconnecting with the last epoch received gives no gap and no duplicate.',
   })
   runProgress(
-    @Root() event: RunProgressEvent,
+    @Root() event: RunProgressEvent<RunRow>,
     @Arg('runId', () => ID) _runId: string,
     @Arg('afterEpoch', () => Int, { nullable: true }) _afterEpoch?: number | null,
   ): RunProgress {
@@ -163,14 +161,16 @@ export class RunResolver {
       runId: event.runId,
       status: event.status as RunProgress['status'],
       epoch: event.type === 'EPOCH' ? toRunEpoch(event.epoch) : null,
+      snapshot: event.run,
     };
   }
 }
 
 @Resolver(() => RunProgress)
 export class RunProgressResolver {
-  @FieldResolver(() => Run, { description: 'The run as it is when the event is delivered.' })
+  @FieldResolver(() => Run, { description: 'The run as the stream read it for this event (for a STATUS event: the read that found that status), not as it is later.' })
   async run(@Root() progress: RunProgress, @Ctx() ctx: GraphQLContext) {
+    if (progress.snapshot) return progress.snapshot as RunRow;
     const run = await ctx.loaders.get(runById).load(progress.runId);
     if (!run) throw new NotFoundError('run', progress.runId);
     return run;

@@ -86,4 +86,6 @@ export class RunProgress {
   @Field(() => RunEpoch, { nullable: true, description: 'The epoch (EPOCH events only).' }) epoch!: RunEpoch | null;
   @Field(() => RunStatusEnum, { description: 'The run\'s status as of this event: the new one for STATUS events.' }) status!: RunStatusEnum;
   @Field(() => ID) runId!: string;
+  /** The run as the stream read it for this event (not a GraphQL field: `RunProgress.run` serves it). */
+  snapshot?: unknown;
 }

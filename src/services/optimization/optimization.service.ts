@@ -23,6 +23,7 @@ import type { EventPublisher } from '../events/event-publisher';
 import type { ModelService } from '../models/model.service';
 import { ActiveRunQuota } from '../runs/active-run-quota';
 import type { RunStore } from '../runs/run-store';
+import { runUpdatedPayload } from '../runs/run-state-event';
 import type { RunEnqueuer } from '../training/training.service';
 import { loadStudyTrials, studyDefinitionOf, type StudyTrial, type TrialSummary } from './study-trials';
 import { SYSTEM_ACTOR } from '../../domain/auth/principal';
@@ -120,9 +121,10 @@ export class OptimizationService {
       hyperparameters: definition as unknown as Prisma.InputJsonValue,
       startedBy: actor,
     });
+    // Announced before the job exists, so that QUEUED reaches subscribers before the worker's RUNNING.
+    await this.events.publish('runUpdated', { ...runUpdatedPayload(study) }, study.id);
     await this.queue.enqueueRun(RUN_QUEUES.OPTIMIZATION, study.id);
     logger.info({ studyId: study.id, strategy, maxTrials: budget.maxTrials, parallelism: budget.parallelism }, 'optimization study queued');
-    await this.events.publish('runUpdated', { id: study.id, status: study.status, cancelRequested: false }, study.id);
     return study;
   }
 
@@ -147,8 +149,8 @@ export class OptimizationService {
         startedBy: SYSTEM_ACTOR,
       },
     });
+    await this.events.publish('runUpdated', { ...runUpdatedPayload(trial) }, trial.id);
     await this.queue.enqueueRun(RUN_QUEUES.TRIAL, trial.id);
-    await this.events.publish('runUpdated', { id: trial.id, status: trial.status, cancelRequested: false }, trial.id);
     return trial;
   }
 

@@ -8,6 +8,7 @@ import { logger } from '../../infra/logger';
 import type { EventPublisher } from '../events/event-publisher';
 import type { ModelService } from '../models/model.service';
 import { ActiveRunQuota } from '../runs/active-run-quota';
+import { runUpdatedPayload } from '../runs/run-state-event';
 import type { RunStore } from '../runs/run-store';
 
 export type { Run, RunEpoch } from '../../generated/prisma/client';
@@ -63,9 +64,10 @@ export class TrainingService {
       hyperparameters: hyperparameters as unknown as Prisma.InputJsonValue,
       startedBy: actor,
     });
+    // Announced before the job exists, so that QUEUED reaches subscribers before the worker's RUNNING.
+    await this.events.publish('runUpdated', { ...runUpdatedPayload(run) }, run.id);
     await this.queue.enqueueRun(RUN_QUEUES.TRAINING, run.id);
     logger.info({ runId: run.id, modelId: model.id, datasetVersionId: version.id, actor }, 'training run queued');
-    await this.events.publish('runUpdated', { id: run.id, status: run.status, cancelRequested: false }, run.id);
     return run;
   }
 
