@@ -193,7 +193,12 @@ describe('API server: HTTP, graphql-ws, GraphiQL, health, errors, drain', () => 
     ]);
 
     const badCell = await postGraphQL(a.url, '{ badCell }');
-    expect(badCell.body.errors?.[0].extensions).toEqual({ code: 'BAD_USER_INPUT', row: 3, column: 'age' });
+    expect(badCell.body.errors?.[0].extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      row: 3,
+      column: 'age',
+      errors: [{ message: 'value "abc" in column "age" is not a number', row: 3, column: 'age' }],
+    });
     expect(badCell.body.errors?.[0].message).toBe('value "abc" in column "age" is not a number');
   });
 
@@ -204,8 +209,25 @@ describe('API server: HTTP, graphql-ws, GraphiQL, health, errors, drain', () => 
 
     const tooBig = await postGraphQL(a.url, query, { input: { items: [{ value: 1 }, { value: 11 }] } });
     expect(tooBig.body.errors).toHaveLength(1);
-    expect(tooBig.body.errors?.[0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'input.items[1].value' });
+    expect(tooBig.body.errors?.[0].extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'input.items[1].value',
+      errors: [{ message: 'input.items[1].value: value must not be greater than 10', field: 'input.items[1].value' }],
+    });
     expect(tooBig.body.errors?.[0].message).toBe('input.items[1].value: value must not be greater than 10');
+
+    // Every violation is listed; the first stays the top-level field.
+    const two = await postGraphQL(a.url, query, { input: { items: [{ value: 12 }, { value: 1 }, { value: 13 }] } });
+    expect(two.body.errors).toHaveLength(1);
+    expect(two.body.errors?.[0].extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'input.items[0].value',
+      errors: [
+        { message: 'input.items[0].value: value must not be greater than 10', field: 'input.items[0].value' },
+        { message: 'input.items[2].value: value must not be greater than 10', field: 'input.items[2].value' },
+      ],
+    });
+    expect(two.body.errors?.[0].message).toBe('input.items[0].value: value must not be greater than 10 (and 1 more problem: see extensions.errors)');
   });
 
   it('masks an unexpected error, naming the request id, and logs its stack under that id', async () => {
