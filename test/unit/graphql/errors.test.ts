@@ -67,22 +67,10 @@ describe('formatGraphQLError', () => {
 
   it('lists every violation of a request, at most 100, and counts the rest', () => {
     const { scope } = capture();
-    const two = ValidationError.of([
-      { message: 'instance 0 lacks feature "a"', field: 'input.instances[0].a', index: 0, column: 'a' },
-      { message: 'instance 0 lacks feature "b"', field: 'input.instances[0].b', index: 0, column: 'b' },
-    ]);
+    const two = ValidationError.of([{ message: 'units must be 1 to 4096', field: 'input.layers[0].units' }, { message: 'bad cell', row: 3, column: 'age' }]);
     expect(formatGraphQLError(thrownByResolver(two), scope)).toMatchObject({
-      message: 'instance 0 lacks feature "a" (and 1 more problem: see extensions.errors)',
-      extensions: {
-        code: 'BAD_USER_INPUT',
-        field: 'input.instances[0].a',
-        index: 0,
-        column: 'a',
-        errors: [
-          { message: 'instance 0 lacks feature "a"', field: 'input.instances[0].a', index: 0, column: 'a' },
-          { message: 'instance 0 lacks feature "b"', field: 'input.instances[0].b', index: 0, column: 'b' },
-        ],
-      },
+      message: 'units must be 1 to 4096 (and 1 more problem: see extensions.errors)',
+      extensions: { code: 'BAD_USER_INPUT', field: 'input.layers[0].units', errors: [{ message: 'units must be 1 to 4096', field: 'input.layers[0].units' }, { message: 'bad cell', row: 3, column: 'age' }] },
     });
     const many = ValidationError.of(Array.from({ length: 130 }, (_, i) => ({ message: `bad ${i}`, field: `input.items[${i}]` })));
     const formatted = formatGraphQLError(thrownByResolver(many), scope);
