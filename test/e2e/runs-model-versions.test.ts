@@ -28,9 +28,9 @@ const RUN_PROGRESS = `subscription($runId: ID!, $afterEpoch: Int) {
 
 const START = `mutation($input: StartTrainingRunInput!) {
   startTrainingRun(input: $input) {
-    id kind status attempts cancelRequested createdAt startedAt finishedAt error summary
+    id kind status attempts cancelRequested createdAt startedAt finishedAt error summary warnings { code message }
     model { id } datasetVersion { id }
-    hyperparameters { epochs batchSize optimizer learningRate split { train validation test } seed
+    hyperparameters { epochs batchSize optimizer learningRate loss split { train validation test } seed
       earlyStopping { monitor patience minDelta restoreBestWeights } classWeights { class weight } backend }
   }
 }`;
@@ -135,10 +135,11 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
         model: { id: modelId },
         datasetVersion: { id: datasetVersionId },
         hyperparameters: {
-          epochs: 20,
-          batchSize: null,
+          epochs: 10,
+          batchSize: 32,
           optimizer: 'ADAM',
           learningRate: 0.001,
+          loss: 'CATEGORICAL_CROSSENTROPY',
           split: { train: 0.7, validation: 0.15, test: 0.15 },
           earlyStopping: null,
           classWeights: null,
@@ -146,6 +147,16 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
         },
       });
       expect(Number.isInteger(run.hyperparameters.seed)).toBe(true);
+      // iris' 105 training rows in batches of 32 for 10 epochs: 40 gradient steps, and the run says so.
+      expect(run.warnings).toEqual([
+        {
+          code: 'FEW_GRADIENT_STEPS',
+          message:
+            "these settings give 40 gradient steps (10 epochs x 4 batches of up to 32 of 105 training rows), fewer than 100: the model is likely to underfit; raise epochs or lower batchSize (Keras' defaults: 10 epochs, batches of 32)",
+        },
+      ]);
+      const enough = await gql(START, { input: { modelId, datasetVersionId, hyperparameters: { epochs: 25 } } });
+      expect(enough.data!.startTrainingRun.warnings).toEqual([]);
     });
 
     it('keeps what was given: optimizer, mini-batches, split and seed, early stopping, class weights, backend', async () => {
@@ -172,6 +183,7 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
         batchSize: 16,
         optimizer: 'MOMENTUM',
         learningRate: 0.05,
+        loss: 'CATEGORICAL_CROSSENTROPY',
         split: { train: 0.6, validation: 0.2, test: 0.2 },
         seed: 42,
         earlyStopping: { monitor: 'VAL_ACCURACY', patience: 2, minDelta: 0, restoreBestWeights: true },
@@ -189,7 +201,8 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
       ['0 epochs', { epochs: 0 }, 'input.hyperparameters.epochs'],
       ['a negative learning rate', { learningRate: -0.1 }, 'input.hyperparameters.learningRate'],
       ['a split that does not sum to 1', { split: { train: 0.5, validation: 0.2, test: 0.2 } }, 'input.hyperparameters.split'],
-      ['a split without a test part', { split: { train: 0.8, validation: 0.2, test: 0 } }, 'input.hyperparameters.split.test'],
+      ['a regression loss for a classifier', { loss: 'HUBER' }, 'input.hyperparameters.loss'],
+      ['binary cross-entropy for a multiclass model', { loss: 'BINARY_CROSSENTROPY' }, 'input.hyperparameters.loss'],
       ['a regression monitor on a classifier', { earlyStopping: { monitor: 'VAL_MAE' } }, 'input.hyperparameters.earlyStopping.monitor'],
       ['a validation monitor without a validation split', { split: { train: 0.8, validation: 0, test: 0.2 }, earlyStopping: { monitor: 'VAL_LOSS' } }, 'input.hyperparameters.earlyStopping.monitor'],
       ['a negative patience', { earlyStopping: { monitor: 'LOSS', patience: -1 } }, 'input.hyperparameters.earlyStopping.patience'],
@@ -199,6 +212,24 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
       const result = await gql(START, { input: { modelId, datasetVersionId, hyperparameters } });
       expect(result.data).toBeNull();
       expect(result.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: expect.stringMatching(new RegExp(`^${field.replace(/[[\].]/g, '\\$&')}`)) });
+    });
+
+    it('lists every bad setting of one request, each at its field', async () => {
+      const result = await gql(START, { input: { modelId, datasetVersionId, hyperparameters: { epochs: 0, loss: 'MEAN_ABSOLUTE_ERROR', split: { train: 0.8, validation: 0, test: 0.2 }, earlyStopping: { monitor: 'VAL_LOSS' } } } });
+      expect(result.errors).toHaveLength(1);
+      expect(result.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.hyperparameters.epochs' });
+      expect((result.errors![0].extensions!.errors as Array<{ field: string }>).map((error) => error.field)).toEqual([
+        'input.hyperparameters.epochs',
+        'input.hyperparameters.loss',
+        'input.hyperparameters.earlyStopping.monitor',
+      ]);
+      expect(await prisma.run.count({ where: { modelId, hyperparameters: { path: ['epochs'], equals: 0 } } })).toBe(0);
+    });
+
+    it('accepts a split without test or validation rows', async () => {
+      const result = await gql(START, { input: { modelId, datasetVersionId, hyperparameters: { split: { train: 1, validation: 0, test: 0 }, earlyStopping: { monitor: 'LOSS' } } } });
+      expect(result.errors).toBeUndefined();
+      expect(result.data!.startTrainingRun.hyperparameters.split).toEqual({ train: 1, validation: 0, test: 0 });
     });
 
     it('names the unknown model or dataset version with NOT_FOUND', async () => {

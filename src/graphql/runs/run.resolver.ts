@@ -19,7 +19,8 @@ import { openRunProgress, type RunProgressEvent } from './run-progress-stream';
 import { RunFilter, StartTrainingRunInput } from './run.input';
 import { epochsByRun, runById } from './run.loaders';
 import { metricHistory, toRunEpoch, toTrainingEnvironment } from './run.mapping';
-import { MetricPoint, Run, RunConnection, RunEpoch, RunProgress, RunProgressTypeEnum, TrainingEnvironment } from './run.type';
+import { MetricPoint, Run, RunConnection, RunEpoch, RunProgress, RunProgressTypeEnum, RunWarning, RunWarningCodeEnum, TrainingEnvironment } from './run.type';
+import { storedWarnings } from '../../domain/runs/training-warnings';
 import { fromTrainingHyperparametersInput, toTrainingHyperparameters, TrainingHyperparameters } from './training-hyperparameters.type';
 import { Allow } from '../auth/access';
 
@@ -91,8 +92,16 @@ export class RunResolver {
   }
 
   @FieldResolver(() => TrainingHyperparameters, { nullable: true, description: 'Null for kinds without training hyperparameters (an optimization study).' })
-  hyperparameters(@Root() run: RunRow): TrainingHyperparameters | null {
-    return TRAINING_KINDS.has(run.kind) ? toTrainingHyperparameters(run.hyperparameters as unknown as TrainingRunHyperparameters) : null;
+  async hyperparameters(@Root() run: RunRow, @Ctx() ctx: GraphQLContext): Promise<TrainingHyperparameters | null> {
+    if (!TRAINING_KINDS.has(run.kind)) return null;
+    return toTrainingHyperparameters(run.hyperparameters as unknown as TrainingRunHyperparameters, async () => (await ctx.loaders.get(modelById).load(run.modelId))!.task);
+  }
+
+  @FieldResolver(() => [RunWarning], {
+    description: 'What the run\'s settings warn about, found when it was queued (also in summary.warnings once it ran): FEW_GRADIENT_STEPS when epochs x batches per epoch is under 100. Empty for runs queued before warnings were recorded.',
+  })
+  warnings(@Root() run: RunRow): RunWarning[] {
+    return storedWarnings(run.warnings).map((warning) => ({ code: warning.code as RunWarningCodeEnum, message: warning.message }));
   }
 
   @FieldResolver(() => TrainingEnvironment, { nullable: true, description: 'Recorded when the run succeeded.' })

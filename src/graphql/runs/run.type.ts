@@ -51,6 +51,20 @@ export class TrainingEnvironment {
   @Field({ description: 'Operating system and architecture, e.g. linux-x64.' }) platform!: string;
 }
 
+export enum RunWarningCodeEnum {
+  FEW_GRADIENT_STEPS = 'FEW_GRADIENT_STEPS',
+}
+registerEnumType(RunWarningCodeEnum, {
+  name: 'RunWarningCode',
+  valuesConfig: { FEW_GRADIENT_STEPS: { description: 'The settings give fewer than 100 gradient steps (epochs x batches per epoch): the model is likely to underfit.' } },
+});
+
+@ObjectType({ description: 'Something about a run\'s settings its starter should know; the run trains anyway.' })
+export class RunWarning {
+  @Field(() => RunWarningCodeEnum) code!: RunWarningCodeEnum;
+  @Field({ description: 'What was found and what to change, e.g. the steps the settings give.' }) message!: string;
+}
+
 @ObjectType({ description: 'A unit of work on the job queue: a training run (or an optimization study, one of its trials, an evaluation).' })
 export class Run {
   @Field(() => ID) id!: string;

@@ -24,6 +24,7 @@ import type { ModelService } from '../models/model.service';
 import { ActiveRunQuota } from '../runs/active-run-quota';
 import type { RunStore } from '../runs/run-store';
 import { runUpdatedPayload } from '../runs/run-state-event';
+import { trainingWarnings } from '../../domain/runs/training-warnings';
 import type { RunEnqueuer } from '../training/training.service';
 import { loadStudyTrials, studyDefinitionOf, type StudyTrial, type TrialSummary } from './study-trials';
 import { SYSTEM_ACTOR } from '../../domain/auth/principal';
@@ -138,6 +139,7 @@ export class OptimizationService {
     const model = await this.models.requireModel(study.modelId);
     const { hyperparameters, architecture } = trialConfiguration(definition.baseHyperparameters, model.architecture as Architecture, params);
     const summary: TrialSummary = { trialNumber, params };
+    const { rowCount } = await this.prisma.datasetVersion.findUniqueOrThrow({ where: { id: study.datasetVersionId }, select: { rowCount: true } });
     const trial = await this.prisma.run.create({
       data: {
         kind: 'TRIAL',
@@ -146,6 +148,7 @@ export class OptimizationService {
         parentRunId: study.id,
         hyperparameters: { ...hyperparameters, architecture } as unknown as Prisma.InputJsonValue,
         summary: summary as unknown as Prisma.InputJsonValue,
+        warnings: trainingWarnings(hyperparameters, rowCount) as unknown as Prisma.InputJsonValue,
         startedBy: SYSTEM_ACTOR,
       },
     });
