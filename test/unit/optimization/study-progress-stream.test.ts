@@ -94,6 +94,31 @@ describe('openStudyProgress', () => {
     expect(events.every((e) => e.studyId === STUDY)).toBe(true);
   });
 
+  it("reports a trial's events with the state each event carries, though the trial moved on before they were read", async () => {
+    runs.set(STUDY, run(STUDY, { kind: 'OPTIMIZATION', status: 'RUNNING', hyperparameters: definition }));
+    const stream = await openStudyProgress(source, STUDY);
+    const events: StudyProgressEvent[] = [];
+    const reading = (async () => {
+      for await (const event of stream) events.push(event);
+    })();
+    await settle();
+    // The trial was claimed before either event was handled: the row already says RUNNING.
+    const summary = { trialNumber: 3, params: { learningRate: 0.01 } };
+    runs.set(TRIAL, run(TRIAL, { parentRunId: STUDY, status: 'RUNNING', attempts: 1, summary }));
+    topics.runUpdated.publish({ id: TRIAL, status: 'QUEUED', cancelRequested: false, attempts: 0, startedAt: null, finishedAt: null, summary });
+    topics.runUpdated.publish({ id: TRIAL, status: 'RUNNING', cancelRequested: false, attempts: 1, startedAt: new Date(5).toISOString(), finishedAt: null, summary });
+    await settle();
+    runs.set(STUDY, { ...runs.get(STUDY)!, status: 'CANCELLED' });
+    topics.runUpdated.publish({ id: STUDY, status: 'CANCELLED' });
+    await reading;
+    expect(events.map((e) => [e.type, e.status, e.trialNumber])).toEqual([
+      ['STUDY_STATUS', 'RUNNING', null],
+      ['TRIAL_QUEUED', 'QUEUED', 3],
+      ['TRIAL_STARTED', 'RUNNING', 3],
+      ['STUDY_STATUS', 'CANCELLED', null],
+    ]);
+  });
+
   it('ends at once for a study that already ended, and rejects an unknown study or a run that is not one', async () => {
     runs.set(STUDY, run(STUDY, { kind: 'OPTIMIZATION', status: 'CANCELLED', hyperparameters: definition }));
     const events: StudyProgressEvent[] = [];
