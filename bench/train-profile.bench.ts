@@ -121,7 +121,7 @@ async function profileCase(tf: Tf, spec: Case, data: ReturnType<typeof synthetic
   const eagerKernels = await kernelsOf(tf, eagerStep);
   const updateKernels = await kernelsOf(tf, update);
 
-  const plan = prepareCompiledTraining({ tf, model, task: 'BINARY_CLASSIFICATION', optimizer: 'ADAM', learningRate: 0.001, rowWeights: false });
+  const plan = prepareCompiledTraining({ tf, model, task: 'BINARY_CLASSIFICATION', loss: 'BINARY_CROSSENTROPY', optimizer: 'ADAM', learningRate: 0.001, rowWeights: false });
   let compiledMs = NaN;
   if ('training' in plan) {
     compiledMs = median(() => plan.training.step(xb, yb, spec.batch));

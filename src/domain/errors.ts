@@ -38,9 +38,87 @@ export type DomainErrorCode =
   | 'SERVICE_UNAVAILABLE'
   | 'RATE_LIMITED';
 
-/** Input that can never succeed as given. */
+/** One problem with a request's input: what is wrong, and where. */
+export interface Violation extends ErrorLocation {
+  message: string;
+}
+
+/** Most violations one error lists; a request with more reports how many were left out. */
+export const MAX_REPORTED_VIOLATIONS = 100;
+
+/**
+ * Input that can never succeed as given. Lists every problem found in the request
+ * (`violations`, at most {@link MAX_REPORTED_VIOLATIONS}): the first is this error's own message
+ * and location, so a client reading only those sees what it always saw.
+ */
 export class ValidationError extends DomainError {
   readonly code = 'BAD_USER_INPUT' as const;
+  readonly violations: readonly Violation[];
+  /** Problems found beyond {@link MAX_REPORTED_VIOLATIONS}. */
+  readonly omittedViolations: number;
+
+  /**
+   * @param more further violations, after this error's own
+   * @param detail `omitted`: problems found past the limit; `ownMessage`: the first violation's message when `message` summarizes several
+   */
+  constructor(message: string, location: ErrorLocation = {}, more: readonly Violation[] = [], detail: { omitted?: number; ownMessage?: string } = {}) {
+    super(message, location);
+    this.violations = [{ message: detail.ownMessage ?? message, ...location }, ...more];
+    this.omittedViolations = detail.omitted ?? 0;
+  }
+
+  /** One error listing `violations` (at least one), its message the first's with a count of the rest. */
+  static of(violations: readonly Violation[]): ValidationError {
+    const kept = violations.slice(0, MAX_REPORTED_VIOLATIONS);
+    const [first, ...rest] = kept;
+    const { message, ...location } = first;
+    const others = violations.length - 1;
+    const summary = others === 0 ? message : `${message} (and ${others} more problem${others === 1 ? '' : 's'}: see extensions.errors)`;
+    return new ValidationError(summary, location, rest, { omitted: violations.length - kept.length, ownMessage: message });
+  }
+}
+
+/**
+ * Gathers the problems of one request so that all of them are reported, not only the first:
+ * `check` runs a validation and keeps the ValidationErrors it throws (every violation of each),
+ * `add` records one directly, and `throwIfAny` throws them as one {@link ValidationError}.
+ */
+export class Violations {
+  private readonly found: Violation[] = [];
+
+  add(message: string, location: ErrorLocation = {}): void {
+    this.found.push({ message, ...location });
+  }
+
+  /** Runs `validate`; a ValidationError it throws is recorded, anything else propagates. Returns its result, or undefined when it failed. */
+  check<T>(validate: () => T): T | undefined {
+    try {
+      return validate();
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      this.found.push(...error.violations);
+      return undefined;
+    }
+  }
+
+  get count(): number {
+    return this.found.length;
+  }
+
+  /** Whether enough were found that more would not be reported. */
+  get full(): boolean {
+    return this.found.length >= MAX_REPORTED_VIOLATIONS;
+  }
+
+  /**
+   * @param locate completes each violation's location (e.g. adds the input path) before it is thrown
+   * @param compare orders the violations (a stable sort); found order when omitted
+   */
+  throwIfAny(locate: (violation: Violation) => Violation = (violation) => violation, compare?: (a: Violation, b: Violation) => number): void {
+    if (this.found.length === 0) return;
+    const located = this.found.map(locate);
+    throw ValidationError.of(compare ? located.sort(compare) : located);
+  }
 }
 
 /** A referenced entity does not exist. */

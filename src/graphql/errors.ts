@@ -2,19 +2,24 @@ import { randomUUID } from 'node:crypto';
 import type { ValidationError as ClassValidatorError } from 'class-validator';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError, AuthenticationError, AuthorizationError } from 'type-graphql';
-import { DomainError, InUseError, type DomainErrorCode, type ErrorLocation } from '../domain/errors';
+import { DomainError, InUseError, MAX_REPORTED_VIOLATIONS, ValidationError, type DomainErrorCode, type ErrorLocation, type Violation } from '../domain/errors';
 import { MAX_USAGES_NAMED } from '../domain/lifecycle/usage';
 import { isDatabaseUnavailable } from '../infra/db/connection-errors';
 import type { Logger } from '../infra/logger';
+import { GRAPHQL_WS_PROTOCOL, SubscriptionOverHttpError, subscriptionOverHttpMessage } from './http-subscription-rule';
 
 /**
  * The one place where an error becomes what a client sees (HTTP and graphql-ws alike).
  *
  * - Domain errors get their code and the location at fault (`field`, `row`, `column`, `index`).
- * - type-graphql's argument validation becomes BAD_USER_INPUT with the field; its auth errors
- *   become UNAUTHENTICATED / FORBIDDEN.
+ *   BAD_USER_INPUT also lists every problem of the request in `extensions.errors`
+ *   (`[{ message, field?, row?, column?, index? }]`, the first being the top-level one; at most
+ *   100, with `errorsOmitted` counting the rest).
+ * - type-graphql's argument validation becomes BAD_USER_INPUT with every failed constraint; its
+ *   auth errors become UNAUTHENTICATED / FORBIDDEN.
  * - Errors GraphQL or Apollo raise about the request itself keep their codes (parse, validation,
- *   variable coercion, operation resolution, bad request).
+ *   variable coercion, operation resolution, bad request); a subscription sent over HTTP is
+ *   BAD_REQUEST naming the graphql-ws URL.
  * - A lost or unreachable database (refused, reset, terminated connection, pool checkout timeout)
  *   becomes SERVICE_UNAVAILABLE: the request may be retried; it is logged at warn, not as a bug.
  * - Anything else is a bug: the client gets INTERNAL_SERVER_ERROR and a message naming the request
@@ -70,25 +75,33 @@ const SERVER_FAULT_CODES: ReadonlySet<string> = new Set(['INTERNAL_SERVER_ERROR'
 export interface ErrorScope {
   requestId: string;
   logger: Logger;
+  /** The graphql-ws URL of the server the request reached (HTTP requests with a Host header). */
+  graphqlWsUrl?: string;
 }
 
-/** The first failed constraint in class-validator's tree, with its path (`layers[2].units`) under `prefix`. */
-export function firstViolation(
-  errors: readonly ClassValidatorError[],
-  prefix = '',
-): { field: string; message: string } | undefined {
+/** Every failed constraint in class-validator's tree, each with its path (`layers[2].units`) under `prefix`, in tree order. */
+export function constraintViolations(errors: readonly ClassValidatorError[], prefix = ''): Array<{ field: string; message: string }> {
+  const found: Array<{ field: string; message: string }> = [];
   for (const error of errors) {
     const field = /^\d+$/.test(error.property)
       ? `${prefix}[${error.property}]`
       : prefix
         ? `${prefix}.${error.property}`
         : error.property;
-    const messages = Object.values(error.constraints ?? {});
-    if (messages.length > 0) return { field, message: messages[0] };
-    const nested = firstViolation(error.children ?? [], field);
-    if (nested) return nested;
+    for (const message of Object.values(error.constraints ?? {})) found.push({ field, message });
+    found.push(...constraintViolations(error.children ?? [], field));
   }
-  return undefined;
+  return found;
+}
+
+/** The list of `extensions.errors`: each violation with its message and location, at most {@link MAX_REPORTED_VIOLATIONS}. */
+function violationList(violations: readonly Violation[], omitted: number): Record<string, unknown> {
+  const listed = violations.slice(0, MAX_REPORTED_VIOLATIONS);
+  const more = omitted + violations.length - listed.length;
+  return {
+    errors: listed.map(({ message, ...location }) => ({ message, ...locationExtensions(location) })),
+    ...(more > 0 ? { errorsOmitted: more } : {}),
+  };
 }
 
 /** The innermost cause: what a resolver threw, under graphql-js's and Apollo's wrappers. */
@@ -148,15 +161,29 @@ function mapError(error: unknown, scope: ErrorScope): GraphQLFormattedError {
     return {
       message: cause.message,
       ...placement(error),
-      extensions: { code: DOMAIN_CODES[cause.code], ...locationExtensions(cause.location), ...usageExtensions(cause) },
+      extensions: {
+        code: DOMAIN_CODES[cause.code],
+        ...locationExtensions(cause.location),
+        ...(cause instanceof ValidationError ? violationList(cause.violations, cause.omittedViolations) : {}),
+        ...usageExtensions(cause),
+      },
     };
   }
   if (cause instanceof ArgumentValidationError) {
-    const violation = firstViolation(cause.extensions.validationErrors);
+    const violations = constraintViolations(cause.extensions.validationErrors).map(({ field, message }) => ({ field, message: `${field}: ${message}` }));
+    if (violations.length === 0) return { message: 'Argument validation failed', ...placement(error), extensions: { code: 'BAD_USER_INPUT' } };
+    const combined = ValidationError.of(violations);
     return {
-      message: violation ? `${violation.field}: ${violation.message}` : 'Argument validation failed',
+      message: combined.message,
       ...placement(error),
-      extensions: { code: 'BAD_USER_INPUT', ...(violation ? { field: violation.field } : {}) },
+      extensions: { code: 'BAD_USER_INPUT', field: violations[0].field, ...violationList(combined.violations, combined.omittedViolations) },
+    };
+  }
+  if (cause instanceof SubscriptionOverHttpError) {
+    return {
+      message: subscriptionOverHttpMessage(scope.graphqlWsUrl),
+      ...placement(error),
+      extensions: { code: 'BAD_REQUEST', ...(scope.graphqlWsUrl ? { graphqlWsUrl: scope.graphqlWsUrl } : {}), protocol: GRAPHQL_WS_PROTOCOL },
     };
   }
   if (cause instanceof AuthenticationError) {
@@ -187,6 +214,7 @@ export function errorCodeOf(error: unknown): string {
   const cause = rootCause(error);
   if (cause instanceof DomainError) return DOMAIN_CODES[cause.code];
   if (cause instanceof ArgumentValidationError) return 'BAD_USER_INPUT';
+  if (cause instanceof SubscriptionOverHttpError) return 'BAD_REQUEST';
   return publicCodeOf(error) ?? publicCodeOf(cause) ?? 'INTERNAL_SERVER_ERROR';
 }
 

@@ -3,11 +3,11 @@ import { createPubSub } from '@graphql-yoga/subscription';
 import { validate } from 'class-validator';
 import { getNamedType, lexicographicSortSchema, printSchema, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
 import { buildSchema, getMetadataStorage, type NonEmptyArray, type PubSub, type ValidatorFn } from 'type-graphql';
-import { ValidationError } from '../domain/errors';
+import { Violations } from '../domain/errors';
 import { authChecker } from './auth/access';
 import { SCALARS_MAP } from './common/scalars';
 import { auditMutationFields } from './auth/audit-mutations';
-import { firstViolation } from './errors';
+import { constraintViolations } from './errors';
 import { checkArgumentValues } from './input-values';
 import { resolvers as mlplaneResolvers } from './resolvers';
 import { bindPubSub } from './schema-pub-sub';
@@ -25,23 +25,28 @@ function argumentName(argType: Parameters<ValidatorFn>[1], info: GraphQLResolveI
 }
 
 /**
- * Runs the class-validator rules declared on input classes and throws the first violation as a
- * domain `ValidationError` carrying its field path, so it reaches clients as BAD_USER_INPUT with
- * `extensions.field`. Properties GraphQL left out are skipped (its non-null checks cover them).
- * First, every argument value is checked for text and numbers PostgreSQL could refuse (`input-values.ts`).
+ * Checks every argument value for text and numbers PostgreSQL could refuse (`input-values.ts`),
+ * then runs the class-validator rules declared on input classes, and throws every violation found
+ * as one domain `ValidationError` (each with its field path), so it reaches clients as
+ * BAD_USER_INPUT with `extensions.field` and `extensions.errors`. Properties GraphQL left out are
+ * skipped (its non-null checks cover them).
  */
 const validateInput: ValidatorFn = async (argValue, argType, { args, info }) => {
-  checkArgumentValues(args, info);
-  if (argValue === null || typeof argValue !== 'object') return;
-  const name = argumentName(argType, info) ?? '';
-  const items: [string, unknown][] = Array.isArray(argValue)
-    ? argValue.map((item, index) => [`${name}[${index}]`, item])
-    : [[name, argValue]];
-  for (const [prefix, item] of items) {
-    if (item === null || typeof item !== 'object') continue;
-    const violation = firstViolation(await validate(item, { skipMissingProperties: true, forbidUnknownValues: false }), prefix);
-    if (violation) throw new ValidationError(`${violation.field}: ${violation.message}`, { field: violation.field });
+  const violations = new Violations();
+  violations.check(() => checkArgumentValues(args, info));
+  if (argValue !== null && typeof argValue === 'object') {
+    const name = argumentName(argType, info) ?? '';
+    const items: [string, unknown][] = Array.isArray(argValue)
+      ? argValue.map((item, index) => [`${name}[${index}]`, item])
+      : [[name, argValue]];
+    for (const [prefix, item] of items) {
+      if (item === null || typeof item !== 'object') continue;
+      for (const { field, message } of constraintViolations(await validate(item, { skipMissingProperties: true, forbidUnknownValues: false }), prefix)) {
+        violations.add(`${field}: ${message}`, { field });
+      }
+    }
   }
+  violations.throwIfAny();
 };
 
 export interface MlplaneSchemaOptions {

@@ -148,7 +148,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     logger.warn({ host }, 'MLPLANE_ALLOWED_HOSTS is not set and the server is not bound to loopback: any Host header is accepted (no DNS-rebinding protection)');
   }
   const validationRules = [...armor.validationRules, ...introspectionRules(security.introspection)];
-  const errorFormatting = createErrorFormatting(logger);
+  const errorFormatting = createErrorFormatting(logger, GRAPHQL_PATH);
   let draining = false;
 
   const app = express();

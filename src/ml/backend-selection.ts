@@ -7,7 +7,7 @@
  */
 import { InvalidStateError } from '../domain/errors';
 import { prepareCompiledTraining } from './compiled/compiled-step';
-import { createOptimizer, type OptimizerName } from './hyperparameters';
+import { createOptimizer, defaultLoss, type LossName, type OptimizerName } from './hyperparameters';
 import { availableBackends, type BackendName, useBackend } from './tf-backend';
 import type { LayersModel, Matrix, ModelTask, Tf } from './tf-types';
 import { createTrainStep, type StepEngine } from './trainer';
@@ -41,6 +41,8 @@ export interface ChooseBackendOptions {
   buildModel: () => LayersModel;
   /** One batch of the run's size: preprocessed inputs and targets. */
   sampleBatch: { x: Matrix; y: Matrix };
+  /** @default the task's */
+  loss?: LossName;
   /** @default 'ADAM' */
   optimizer?: OptimizerName;
   learningRate?: number;
@@ -128,7 +130,14 @@ function compiledUnavailable(options: ChooseBackendOptions): string | undefined 
 }
 
 function planOptions(options: ChooseBackendOptions) {
-  return { tf: options.tf, task: options.task, optimizer: options.optimizer ?? 'ADAM', learningRate: options.learningRate, rowWeights: options.rowWeights ?? false };
+  return {
+    tf: options.tf,
+    task: options.task,
+    loss: options.loss ?? defaultLoss(options.task),
+    optimizer: options.optimizer ?? 'ADAM',
+    learningRate: options.learningRate,
+    rowWeights: options.rowWeights ?? false,
+  };
 }
 
 /** Median of `runStep` after warm-up, within the time budget. */
@@ -152,7 +161,7 @@ function timeSteps(options: ChooseBackendOptions, backend: BackendName, stepEngi
   const { tf, task, sampleBatch } = options;
   const model = options.buildModel();
   const optimizer = createOptimizer(tf, options.optimizer ?? 'ADAM', options.learningRate);
-  const step = createTrainStep(tf, model, task, optimizer);
+  const step = createTrainStep(tf, model, task, optimizer, options.loss ?? defaultLoss(task));
   const { x, y } = sampleBatch;
   const weights = options.rowWeights ? new Float32Array(x.rows).fill(1) : undefined;
   const runStep = () => {

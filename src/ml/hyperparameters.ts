@@ -2,20 +2,45 @@
  * Training hyperparameters the trainer understands: their types, defaults, validation and the
  * optimizer they name.
  */
-import { ValidationError } from '../domain/errors';
+import { ValidationError, Violations } from '../domain/errors';
 import type { ModelTask, Optimizer, Tf } from './tf-types';
 
 export const OPTIMIZERS = ['SGD', 'MOMENTUM', 'ADAM', 'RMSPROP', 'ADAGRAD'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 
-/** Learning rate used when none is given. */
+/** Learning rate used when none is given: Keras' defaults (its SGD, with momentum 0.9 for MOMENTUM, Adam, RMSprop, Adagrad). */
 export const DEFAULT_LEARNING_RATES: Record<OptimizerName, number> = {
   SGD: 0.01,
   MOMENTUM: 0.01,
   ADAM: 0.001,
   RMSPROP: 0.001,
-  ADAGRAD: 0.01,
+  ADAGRAD: 0.001,
 };
+
+/**
+ * Losses a run can train with, as Keras defines them (per row, averaged over the output units; the
+ * batch's loss is the mean over its rows, weighted by class weights):
+ * BINARY_CROSSENTROPY `-(y log p + (1 - y) log(1 - p))` and CATEGORICAL_CROSSENTROPY `-sum y log p`
+ * on probabilities clipped to [1e-7, 1 - 1e-7]; MEAN_SQUARED_ERROR `(o - y)^2`; MEAN_ABSOLUTE_ERROR
+ * `|o - y|`; HUBER `0.5 e^2` where `|e| <= delta`, else `delta (|e| - 0.5 delta)`, delta {@link HUBER_DELTA}.
+ * Regression losses apply to the standardized target (the model's output).
+ */
+export const LOSSES = ['BINARY_CROSSENTROPY', 'CATEGORICAL_CROSSENTROPY', 'MEAN_SQUARED_ERROR', 'MEAN_ABSOLUTE_ERROR', 'HUBER'] as const;
+export type LossName = (typeof LOSSES)[number];
+/** Keras' default delta of the Huber loss (in standardized target units here). */
+export const HUBER_DELTA = 1;
+
+/** The losses that fit a task's output (the first is its default). */
+export const LOSSES_BY_TASK: Record<ModelTask, readonly LossName[]> = {
+  BINARY_CLASSIFICATION: ['BINARY_CROSSENTROPY'],
+  MULTICLASS_CLASSIFICATION: ['CATEGORICAL_CROSSENTROPY'],
+  REGRESSION: ['MEAN_SQUARED_ERROR', 'MEAN_ABSOLUTE_ERROR', 'HUBER'],
+};
+
+/** The loss a task trains with when none is chosen. */
+export function defaultLoss(task: ModelTask): LossName {
+  return LOSSES_BY_TASK[task][0];
+}
 
 /** Momentum of the MOMENTUM optimizer. */
 export const MOMENTUM = 0.9;
@@ -46,6 +71,8 @@ export interface TrainingHyperparameters {
   optimizer: OptimizerName;
   /** Defaults per optimizer: {@link DEFAULT_LEARNING_RATES}. */
   learningRate?: number;
+  /** Defaults to the task's ({@link defaultLoss}). */
+  loss?: LossName;
   earlyStopping?: EarlyStopping;
 }
 
@@ -55,8 +82,9 @@ export function monitorMaximizes(monitor: Monitor): boolean {
 }
 
 /**
- * Checks hyperparameters, and that the early-stopping monitor exists for the task and data.
- * @throws ValidationError with a field such as `input.hyperparameters.batchSize`.
+ * Checks hyperparameters, that the loss fits the task, and that the early-stopping monitor exists
+ * for the task and data (a VAL_* monitor needs a validation split).
+ * @throws ValidationError listing every problem, each with a field such as `input.hyperparameters.batchSize`.
  */
 export function validateHyperparameters(
   hyperparameters: TrainingHyperparameters,
@@ -64,44 +92,48 @@ export function validateHyperparameters(
   fieldPrefix = 'input.hyperparameters',
 ): void {
   const at = (name: string) => ({ field: `${fieldPrefix}.${name}` });
-  const { epochs, batchSize, optimizer, learningRate, earlyStopping } = hyperparameters;
+  const problems = new Violations();
+  const { epochs, batchSize, optimizer, learningRate, loss, earlyStopping } = hyperparameters;
   if (!isIntegerIn(epochs, 1, HYPERPARAMETER_LIMITS.maxEpochs)) {
-    throw new ValidationError(`epochs must be an integer from 1 to ${HYPERPARAMETER_LIMITS.maxEpochs}, got ${String(epochs)}`, at('epochs'));
+    problems.add(`epochs must be an integer from 1 to ${HYPERPARAMETER_LIMITS.maxEpochs}, got ${String(epochs)}`, at('epochs'));
   }
   if (batchSize !== undefined && batchSize !== null && !isIntegerIn(batchSize, 1, HYPERPARAMETER_LIMITS.maxBatchSize)) {
-    throw new ValidationError(
-      `batchSize must be an integer from 1 to ${HYPERPARAMETER_LIMITS.maxBatchSize} (omit it for full batch), got ${String(batchSize)}`,
+    problems.add(
+      `batchSize must be an integer from 1 to ${HYPERPARAMETER_LIMITS.maxBatchSize} (at least the training rows for full batch), got ${String(batchSize)}`,
       at('batchSize'),
     );
   }
   if (!(OPTIMIZERS as readonly unknown[]).includes(optimizer)) {
-    throw new ValidationError(`optimizer must be one of ${OPTIMIZERS.join(', ')}, got ${String(optimizer)}`, at('optimizer'));
+    problems.add(`optimizer must be one of ${OPTIMIZERS.join(', ')}, got ${String(optimizer)}`, at('optimizer'));
   }
   if (
     learningRate !== undefined &&
     learningRate !== null &&
     !(typeof learningRate === 'number' && learningRate > 0 && learningRate <= HYPERPARAMETER_LIMITS.maxLearningRate)
   ) {
-    throw new ValidationError(`learningRate must be in (0, ${HYPERPARAMETER_LIMITS.maxLearningRate}], got ${String(learningRate)}`, at('learningRate'));
+    problems.add(`learningRate must be in (0, ${HYPERPARAMETER_LIMITS.maxLearningRate}], got ${String(learningRate)}`, at('learningRate'));
   }
-  if (!earlyStopping) return;
-  const { monitor, patience, minDelta } = earlyStopping;
-  if (!(MONITORS as readonly unknown[]).includes(monitor)) {
-    throw new ValidationError(`earlyStopping.monitor must be one of ${MONITORS.join(', ')}, got ${String(monitor)}`, at('earlyStopping.monitor'));
+  if (loss !== undefined && loss !== null && !LOSSES_BY_TASK[context.task].includes(loss)) {
+    problems.add(`loss ${String(loss)} does not fit a ${context.task} model; use ${LOSSES_BY_TASK[context.task].join(' or ')}`, at('loss'));
   }
-  const regression = context.task === 'REGRESSION';
-  if (regression ? monitor.endsWith('accuracy') : monitor.endsWith('mae') || monitor.endsWith('rmse')) {
-    throw new ValidationError(`${monitor} is not reported for ${context.task}`, at('earlyStopping.monitor'));
+  if (earlyStopping) {
+    const { monitor, patience, minDelta } = earlyStopping;
+    const regression = context.task === 'REGRESSION';
+    if (!(MONITORS as readonly unknown[]).includes(monitor)) {
+      problems.add(`earlyStopping.monitor must be one of ${MONITORS.join(', ')}, got ${String(monitor)}`, at('earlyStopping.monitor'));
+    } else if (regression ? monitor.endsWith('accuracy') : monitor.endsWith('mae') || monitor.endsWith('rmse')) {
+      problems.add(`${monitor} is not reported for ${context.task}`, at('earlyStopping.monitor'));
+    } else if (monitor.startsWith('val_') && !context.hasValidation) {
+      problems.add(`${monitor} needs a validation split; with split.validation 0, monitor ${monitor.slice(4)} (the training ${monitor.slice(4)}) instead`, at('earlyStopping.monitor'));
+    }
+    if (!isIntegerIn(patience, 0, HYPERPARAMETER_LIMITS.maxPatience)) {
+      problems.add(`earlyStopping.patience must be an integer from 0 to ${HYPERPARAMETER_LIMITS.maxPatience}, got ${String(patience)}`, at('earlyStopping.patience'));
+    }
+    if (minDelta !== undefined && minDelta !== null && !(typeof minDelta === 'number' && Number.isFinite(minDelta) && minDelta >= 0)) {
+      problems.add(`earlyStopping.minDelta must be a number >= 0, got ${String(minDelta)}`, at('earlyStopping.minDelta'));
+    }
   }
-  if (monitor.startsWith('val_') && !context.hasValidation) {
-    throw new ValidationError(`${monitor} needs a validation split`, at('earlyStopping.monitor'));
-  }
-  if (!isIntegerIn(patience, 0, HYPERPARAMETER_LIMITS.maxPatience)) {
-    throw new ValidationError(`earlyStopping.patience must be an integer from 0 to ${HYPERPARAMETER_LIMITS.maxPatience}, got ${String(patience)}`, at('earlyStopping.patience'));
-  }
-  if (minDelta !== undefined && minDelta !== null && !(typeof minDelta === 'number' && Number.isFinite(minDelta) && minDelta >= 0)) {
-    throw new ValidationError(`earlyStopping.minDelta must be a number >= 0, got ${String(minDelta)}`, at('earlyStopping.minDelta'));
-  }
+  problems.throwIfAny();
 }
 
 /** Creates the named optimizer with the given or default learning rate. */

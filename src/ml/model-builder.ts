@@ -2,7 +2,7 @@
  * Builds a dense feed-forward network from a user's architecture, with seeded initializers so
  * that the same seed gives the same initial weights on every backend.
  */
-import { ValidationError } from '../domain/errors';
+import { ValidationError, Violations } from '../domain/errors';
 import type { ModelTask, Sequential, Tf } from './tf-types';
 
 /** Activations a layer may use (TensorFlow.js identifiers). */
@@ -57,45 +57,48 @@ export interface BuildModelOptions {
 }
 
 /**
- * Checks an architecture against the limits and the task, throwing the first problem with its
- * field path (e.g. `input.layers[1].units`). Used by model creation and by `buildModel`.
- * @throws ValidationError
+ * Checks an architecture against the limits and the task, reporting every problem with its field
+ * path (e.g. `input.layers[1].units`). Used by model creation and by `buildModel`.
+ * @throws ValidationError listing every problem
  */
 export function validateArchitecture(architecture: Architecture, task: ModelTask, fieldPrefix = 'input'): void {
   const field = (path: string) => ({ field: `${fieldPrefix}.${path}` });
   if (!Array.isArray(architecture.layers)) {
     throw new ValidationError('layers must be a list', field('layers'));
   }
+  const problems = new Violations();
   if (architecture.layers.length > ARCHITECTURE_LIMITS.maxLayers) {
     throw new ValidationError(`at most ${ARCHITECTURE_LIMITS.maxLayers} hidden layers are allowed, got ${architecture.layers.length}`, field('layers'));
   }
   architecture.layers.forEach((layer, i) => {
     const at = (name: string) => field(`layers[${i}].${name}`);
-    checkUnits(layer.units, at('units'));
-    checkActivation(layer.activation, at('activation'));
+    problems.check(() => checkUnits(layer.units, at('units')));
+    problems.check(() => checkActivation(layer.activation, at('activation')));
     if (layer.dropout !== undefined && layer.dropout !== null && !(Number.isFinite(layer.dropout) && layer.dropout >= 0 && layer.dropout < 1)) {
-      throw new ValidationError(`dropout must be in [0, 1), got ${layer.dropout}`, at('dropout'));
+      problems.add(`dropout must be in [0, 1), got ${layer.dropout}`, at('dropout'));
     }
     if (layer.l2 !== undefined && layer.l2 !== null && !(Number.isFinite(layer.l2) && layer.l2 >= 0 && layer.l2 <= ARCHITECTURE_LIMITS.maxL2)) {
-      throw new ValidationError(`l2 must be in [0, ${ARCHITECTURE_LIMITS.maxL2}], got ${layer.l2}`, at('l2'));
+      problems.add(`l2 must be in [0, ${ARCHITECTURE_LIMITS.maxL2}], got ${layer.l2}`, at('l2'));
     }
   });
   const output = architecture.outputLayer;
-  if (!output) return;
-  checkActivation(output.activation, field('outputLayer.activation'));
-  const required = requiredOutputActivation(task);
-  if (required && output.activation !== required) {
-    throw new ValidationError(`a ${task} model needs a ${required} output layer, got ${output.activation}`, field('outputLayer.activation'));
-  }
-  if (task === 'REGRESSION' && output.activation === 'softmax') {
-    throw new ValidationError('a regression output cannot be softmax', field('outputLayer.activation'));
-  }
-  if (output.units !== undefined && output.units !== null) {
-    checkUnits(output.units, field('outputLayer.units'));
-    if (task !== 'MULTICLASS_CLASSIFICATION' && output.units !== 1) {
-      throw new ValidationError(`a ${task} model has 1 output unit, got ${output.units}`, field('outputLayer.units'));
+  if (output) {
+    problems.check(() => checkActivation(output.activation, field('outputLayer.activation')));
+    const required = requiredOutputActivation(task);
+    if (required && output.activation !== required) {
+      problems.add(`a ${task} model needs a ${required} output layer, got ${output.activation}`, field('outputLayer.activation'));
+    }
+    if (task === 'REGRESSION' && output.activation === 'softmax') {
+      problems.add('a regression output cannot be softmax', field('outputLayer.activation'));
+    }
+    if (output.units !== undefined && output.units !== null) {
+      problems.check(() => checkUnits(output.units, field('outputLayer.units')));
+      if (task !== 'MULTICLASS_CLASSIFICATION' && output.units !== 1) {
+        problems.add(`a ${task} model has 1 output unit, got ${output.units}`, field('outputLayer.units'));
+      }
     }
   }
+  problems.throwIfAny();
 }
 
 /** The loss each task trains with (a TensorFlow.js loss identifier). */

@@ -14,7 +14,7 @@
  *   `decodeRegressionTargets` inverts it.
  */
 import { type DataColumn, type DataTable, findColumn } from '../domain/datasets/data-table';
-import { ValidationError } from '../domain/errors';
+import { ValidationError, Violations } from '../domain/errors';
 import type { Matrix, ModelTask } from './tf-types';
 
 export interface NumericFeatureSpec {
@@ -387,28 +387,27 @@ function applyToRecords(spec: PreprocessingSpec, records: readonly FeatureRecord
   const data = new Float32Array(records.length * width);
   const unseenCategories: UnseenCategory[] = [];
   const lookups = spec.features.map((feature) => (feature.type === 'CATEGORICAL' ? categoryLookup(feature) : undefined));
+  // Every missing or ill-typed value of every record is reported, not only the first.
+  const problems = new Violations();
   records.forEach((record, index) => {
     spec.features.forEach((feature, f) => {
       if (!(feature.name in record)) {
-        throw new ValidationError(`instance ${index} lacks feature "${feature.name}"`, { index, column: feature.name });
+        problems.add(`instance ${index} lacks feature "${feature.name}"`, { index, column: feature.name });
+        return;
       }
       const raw = record[feature.name];
       if (feature.type === 'NUMERIC') {
         if (raw !== null && (typeof raw !== 'number' || !Number.isFinite(raw))) {
-          throw new ValidationError(`feature "${feature.name}" of instance ${index} must be a finite number or null`, {
-            index,
-            column: feature.name,
-          });
+          problems.add(`feature "${feature.name}" of instance ${index} must be a finite number or null`, { index, column: feature.name });
+          return;
         }
         data[index * width + feature.offset] = standardize(raw === null ? NaN : raw, feature);
         return;
       }
       if (raw === null) return;
       if (typeof raw !== 'string' && (typeof raw !== 'number' || !Number.isFinite(raw))) {
-        throw new ValidationError(`feature "${feature.name}" of instance ${index} must be a string or null`, {
-          index,
-          column: feature.name,
-        });
+        problems.add(`feature "${feature.name}" of instance ${index} must be a string or null`, { index, column: feature.name });
+        return;
       }
       const value = String(raw);
       const position = lookups[f]!.get(value);
@@ -416,6 +415,7 @@ function applyToRecords(spec: PreprocessingSpec, records: readonly FeatureRecord
       else data[index * width + feature.offset + position] = 1;
     });
   });
+  problems.throwIfAny();
   const labelKey = spec.label.column;
   const hasLabels = withLabels && records.length > 0 && records.every((record) => labelKey in record);
   const labels = hasLabels

@@ -9,7 +9,10 @@ import { ValidationError } from '../domain/errors';
 import { createRandom } from '../domain/random';
 import {
   createOptimizer,
+  defaultLoss,
   type EarlyStopping,
+  HUBER_DELTA,
+  type LossName,
   type Monitor,
   monitorMaximizes,
   type TrainingHyperparameters,
@@ -34,13 +37,14 @@ export interface EpochMetrics {
   /**
    * Running averages over the epoch's batches, as Keras reports them: each batch is measured
    * with the weights it was trained from, dropout active, class weights applied to the loss.
-   * The loss includes the L2 penalties.
+   * The loss (the run's, see `LOSSES`) includes the L2 penalties.
    */
   train: SplitMetrics;
   /** Measured after the epoch with the final weights, no dropout, no class weights. */
   validation?: SplitMetrics;
-  /** Since training started. */
+  /** Since training started (the first batch of epoch 1), up to the end of this epoch. */
   elapsedMs: number;
+  /** Wall time of this epoch alone: its batches and its validation pass. */
   epochMs: number;
   /** Training rows processed per second in this epoch. */
   samplesPerSecond: number;
@@ -75,6 +79,10 @@ export interface TrainingSummary {
   stepEngine: StepEngine;
   /** Why COMPILED was asked for but the steps ran eagerly; absent otherwise. */
   compiledFallbackReason?: string;
+  /** The loss trained (and reported as `loss`, `val_loss`). */
+  loss: LossName;
+  /** Optimizer steps taken: the batches of every epoch run. */
+  gradientSteps: number;
 }
 
 export interface TrainModelOptions {
@@ -121,17 +129,17 @@ export type TrainStep = (x: Tensor2D, y: Tensor2D, weights?: Tensor) => { loss: 
 
 /**
  * Builds the step function the loop (and backend timing) calls: forward pass in training mode,
- * loss by task plus the layers' regularization penalties, gradients, update. `sums` holds
- * [correct predictions] for classification or [sum |error|, sum error^2] for regression.
+ * the loss (the task's by default) plus the layers' regularization penalties, gradients, update.
+ * `sums` holds [correct predictions] for classification or [sum |error|, sum error^2] for regression.
  */
-export function createTrainStep(tf: Tf, model: LayersModel, task: ModelTask, optimizer: Optimizer): TrainStep {
+export function createTrainStep(tf: Tf, model: LayersModel, task: ModelTask, optimizer: Optimizer, lossName: LossName = defaultLoss(task)): TrainStep {
   const variables = model.trainableWeights.map((weight) => weight.read() as Variable);
   return (x, y, weights) => {
     let sums: Tensor | undefined;
     const loss = optimizer.minimize(
       () => {
         const output = model.apply(x, { training: true }) as Tensor;
-        const perRow = perRowLoss(tf, task, y, output);
+        const perRow = perRowLoss(tf, lossName, y, output);
         let total = tf.mean(weights ? tf.mul(perRow, weights) : perRow);
         for (const penalty of model.calculateLosses()) total = tf.add(total, penalty);
         sums = tf.keep(metricSums(tf, task, y, output));
@@ -163,11 +171,12 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainingSu
   const shuffleRandom = createRandom(options.seed);
   const dropoutRandom = createRandom(options.seed + 1);
   const dropoutLayers = model.layers.filter((layer) => layer.getClassName() === 'Dropout') as unknown as { seed?: number }[];
+  const loss = hyperparameters.loss ?? defaultLoss(task);
   const optimizer = createOptimizer(tf, hyperparameters.optimizer, hyperparameters.learningRate);
-  const step = createTrainStep(tf, model, task, optimizer);
+  const step = createTrainStep(tf, model, task, optimizer, loss);
   const compiledPlan =
     options.stepEngine === 'COMPILED'
-      ? prepareCompiledTraining({ tf, model, task, optimizer: hyperparameters.optimizer, learningRate: hyperparameters.learningRate, rowWeights: rowWeights !== undefined })
+      ? prepareCompiledTraining({ tf, model, task, loss, optimizer: hyperparameters.optimizer, learningRate: hyperparameters.learningRate, rowWeights: rowWeights !== undefined })
       : undefined;
   const compiled = compiledPlan && 'training' in compiledPlan ? compiledPlan.training : undefined;
   const weightShapes = model.getWeights().map((weight) => weight.shape);
@@ -180,6 +189,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainingSu
   let stopReason: StopReason = 'COMPLETED';
   let stopDetail = `completed ${hyperparameters.epochs} epochs`;
   let accumulator: EpochAccumulator | undefined;
+  let stepsTaken = 0;
 
   try {
     epochs: for (let epoch = 1; epoch <= hyperparameters.epochs; epoch++) {
@@ -202,6 +212,7 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainingSu
         if (compiled && compiledTotals) {
           const result = compiledStep(compiled, x, y, rowWeights, order, start, count, dropoutRandom);
           compiledTotals.add(result[0], result.subarray(1), count);
+          stepsTaken++;
           continue;
         }
         for (const layer of dropoutLayers) layer.seed = dropoutRandom.nextUint32();
@@ -212,10 +223,11 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainingSu
           return step(xb, yb, wb);
         });
         accumulator.add(result.loss, result.sums, count);
+        stepsTaken++;
       }
       const train = compiledTotals ? compiledTotals.finish() : accumulator.finish();
       if (compiled) copyWeightsToModel(tf, model, compiled, weightShapes);
-      const validationMetrics = validationTensors ? evaluate(tf, model, task, validationTensors, targetScale) : undefined;
+      const validationMetrics = validationTensors ? evaluate(tf, model, task, loss, validationTensors, targetScale) : undefined;
       const now = performance.now();
       const metrics: EpochMetrics = {
         epoch,
@@ -255,6 +267,8 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainingSu
       durationMs: performance.now() - started,
       stepEngine: compiled ? 'COMPILED' : 'EAGER',
       ...(compiledPlan && 'reason' in compiledPlan ? { compiledFallbackReason: compiledPlan.reason } : {}),
+      loss,
+      gradientSteps: stepsTaken,
     };
   } finally {
     compiled?.dispose();
@@ -266,13 +280,27 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainingSu
   }
 }
 
-/** Loss per row (shape [rows]) for the task's output. */
-function perRowLoss(tf: Tf, task: ModelTask, y: Tensor, output: Tensor): Tensor {
-  if (task === 'REGRESSION') return tf.mean(tf.squaredDifference(output, y), 1);
-  const p = tf.clipByValue(output, EPSILON, 1 - EPSILON);
-  if (task === 'MULTICLASS_CLASSIFICATION') return tf.neg(tf.sum(tf.mul(y, tf.log(p)), 1));
-  const likelihood = tf.add(tf.mul(y, tf.log(p)), tf.mul(tf.sub(1, y), tf.log(tf.sub(1, p))));
-  return tf.neg(tf.mean(likelihood, 1));
+/** Loss per row (shape [rows]): Keras' formula of each loss (see `LOSSES`), averaged over the output units. */
+export function perRowLoss(tf: Tf, loss: LossName, y: Tensor, output: Tensor): Tensor {
+  switch (loss) {
+    case 'MEAN_SQUARED_ERROR':
+      return tf.mean(tf.squaredDifference(output, y), 1);
+    case 'MEAN_ABSOLUTE_ERROR':
+      return tf.mean(tf.abs(tf.sub(output, y)), 1);
+    case 'HUBER': {
+      // 0.5 q^2 + delta (|e| - q) with q = min(|e|, delta): 0.5 e^2 inside delta, delta (|e| - delta / 2) beyond.
+      const absolute = tf.abs(tf.sub(output, y));
+      const quadratic = tf.minimum(absolute, HUBER_DELTA);
+      return tf.mean(tf.add(tf.mul(0.5, tf.square(quadratic)), tf.mul(HUBER_DELTA, tf.sub(absolute, quadratic))), 1);
+    }
+    case 'CATEGORICAL_CROSSENTROPY':
+      return tf.neg(tf.sum(tf.mul(y, tf.log(tf.clipByValue(output, EPSILON, 1 - EPSILON))), 1));
+    case 'BINARY_CROSSENTROPY': {
+      const p = tf.clipByValue(output, EPSILON, 1 - EPSILON);
+      const likelihood = tf.add(tf.mul(y, tf.log(p)), tf.mul(tf.sub(1, y), tf.log(tf.sub(1, p))));
+      return tf.neg(tf.mean(likelihood, 1));
+    }
+  }
 }
 
 function metricSums(tf: Tf, task: ModelTask, y: Tensor, output: Tensor): Tensor {
@@ -395,7 +423,7 @@ function splitMetrics(task: ModelTask, loss: number, sums: number[], rows: numbe
 }
 
 /** Loss and metrics of `model` on a split, without dropout or class weights. */
-function evaluate(tf: Tf, model: LayersModel, task: ModelTask, data: { x: Tensor2D; y: Tensor2D }, targetScale: number): SplitMetrics {
+function evaluate(tf: Tf, model: LayersModel, task: ModelTask, loss: LossName, data: { x: Tensor2D; y: Tensor2D }, targetScale: number): SplitMetrics {
   const rows = data.x.shape[0];
   let lossTotal = 0;
   const sumTotals = [0, 0];
@@ -405,7 +433,7 @@ function evaluate(tf: Tf, model: LayersModel, task: ModelTask, data: { x: Tensor
       const x = count === rows ? data.x : tf.slice(data.x, [start, 0], [count, -1]);
       const y = count === rows ? data.y : tf.slice(data.y, [start, 0], [count, -1]);
       const output = model.apply(x, { training: false }) as Tensor;
-      return tf.concat([tf.sum(perRowLoss(tf, task, y, output)).reshape([1]), metricSums(tf, task, y, output)]);
+      return tf.concat([tf.sum(perRowLoss(tf, loss, y, output)).reshape([1]), metricSums(tf, task, y, output)]);
     });
     const read = values.dataSync();
     values.dispose();

@@ -79,10 +79,10 @@ describe('alerts over GraphQL', () => {
     const again = await gql(b, `mutation { resolveAlert(input: { id: "${betaAlert.id}" }) { status } }`);
     expect(again.errors![0].extensions!.code).toBe('INVALID_STATE');
 
-    // alertUpdated carries the alert as it is when delivered: the first event may already show it resolved.
+    // alertUpdated carries the alert as each change left it, although it was resolved before the first event was delivered.
     const first = (await updatesBeta.next(5_000))!.data!.alertUpdated;
     const second = (await updatesBeta.next(5_000))!.data!.alertUpdated;
-    expect(first).toMatchObject({ id: betaAlert.id, acknowledgedBy: 'alice' });
+    expect(first).toEqual({ id: betaAlert.id, status: 'ACKNOWLEDGED', acknowledgedBy: 'alice', resolvedBy: null, resolutionNote: null });
     expect(second).toEqual({ id: betaAlert.id, status: 'RESOLVED', acknowledgedBy: 'alice', resolvedBy: 'bob', resolutionNote: 'autoscaler fixed' });
     await expect(updatesBeta.next(300)).rejects.toThrow();
 
@@ -94,6 +94,31 @@ describe('alerts over GraphQL', () => {
     // Gone from the server too, so that the next test counts only its own subscribers.
     await waitFor(() => a.pubSub.subscriberCount('alertRaised') === 0 && a.pubSub.subscriberCount('alertUpdated') === 0);
   }, 60_000);
+
+  it('delivers each alert event with the state of that event, however late it is delivered', async () => {
+    const [v1] = trained.versionIds;
+    const late = (await b.services.deployments.deployModel({ name: 'late-events', modelVersionId: v1 }, 'test')).deployment;
+    const fields = 'status occurrences acknowledgedBy acknowledgedAt resolvedBy details';
+    const raised = ws.subscribe(`subscription { alertRaised(filter: { deployment: "late-events" }) { ${fields} } }`);
+    const updated = ws.subscribe(`subscription { alertUpdated(filter: { deployment: "late-events" }) { ${fields} } }`);
+    await waitForSubscribers(a.pubSub, 'alertRaised');
+    await waitForSubscribers(a.pubSub, 'alertUpdated');
+    const { alert } = await b.services.alerts.raise({ deploymentId: late.id, kind: 'LATENCY', title: 'p99 1500 ms', details: { p99Ms: 1500 } });
+    const acknowledged = await b.services.alerts.acknowledgeAlert(alert!.id, 'carol');
+    await b.services.alerts.resolveAlert({ id: alert!.id, note: 'fixed' }, 'dave');
+    expect((await raised.next(5_000))!.data!.alertRaised).toEqual({ status: 'OPEN', occurrences: 1, acknowledgedBy: null, acknowledgedAt: null, resolvedBy: null, details: { p99Ms: 1500 } });
+    expect((await updated.next(5_000))!.data!.alertUpdated).toEqual({
+      status: 'ACKNOWLEDGED',
+      occurrences: 1,
+      acknowledgedBy: 'carol',
+      acknowledgedAt: acknowledged.acknowledgedAt!.toISOString(),
+      resolvedBy: null,
+      details: { p99Ms: 1500 },
+    });
+    expect((await updated.next(5_000))!.data!.alertUpdated).toMatchObject({ status: 'RESOLVED', resolvedBy: 'dave' });
+    await Promise.all([raised.stop(), updated.stop()]);
+    await waitFor(() => a.pubSub.subscriberCount('alertRaised') === 0 && a.pubSub.subscriberCount('alertUpdated') === 0);
+  });
 
   it('rolls a canary back when its actuals show a critical accuracy drop, and pushes the change', async () => {
     const [v1, v2] = trained.versionIds;

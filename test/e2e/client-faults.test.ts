@@ -37,9 +37,13 @@ describe('client faults are client errors', () => {
   });
 
   const post = async (query: string, variables?: Record<string, unknown>): Promise<GraphQLResponseBody> => (await postGraphQL(server.url, query, variables)).body;
+  /** The refusal's extensions without its list of errors, which must hold exactly the one problem named at the top level. */
   const refusal = (body: GraphQLResponseBody) => {
     expect(body.errors).toHaveLength(1);
-    return body.errors![0].extensions;
+    const { errors, ...extensions } = body.errors![0].extensions as Record<string, unknown>;
+    const { code: _code, ...location } = extensions;
+    expect(errors).toEqual([{ message: body.errors![0].message, ...location }]);
+    return extensions;
   };
 
   it('refuses NUL, lone surrogates, over-long strings and deep JSON in any argument, naming the field, and writes nothing', async () => {
@@ -78,6 +82,39 @@ describe('client faults are client errors', () => {
     expect(await prisma.prediction.count()).toBe(before);
   }, 60_000);
 
+  it('reports every problem of a request: a predict missing 2 of 30 features names both, a model with several bad settings names each', async () => {
+    await server.services.deployments.deployModel({ name: 'all-faults', modelVersionId: trained.versionIds[0] }, 'test');
+    const before = await prisma.prediction.count();
+    const { mean_radius: _radius, worst_area: _area, ...missingTwo } = instance;
+    expect(Object.keys(missingTwo)).toHaveLength(28);
+    const missing = await post(PREDICT, { input: { deployment: 'all-faults', instances: [instance, missingTwo, { ...instance, texture_error: null, extra: 1 }] } });
+    expect(missing.errors).toHaveLength(1);
+    expect(missing.errors![0].message).toBe('instance 1 lacks feature "mean_radius" (and 2 more problems: see extensions.errors)');
+    expect(missing.errors![0].extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'input.instances[1].mean_radius',
+      index: 1,
+      column: 'mean_radius',
+      errors: [
+        { message: 'instance 1 lacks feature "mean_radius"', field: 'input.instances[1].mean_radius', index: 1, column: 'mean_radius' },
+        { message: 'instance 1 lacks feature "worst_area"', field: 'input.instances[1].worst_area', index: 1, column: 'worst_area' },
+        { message: 'instance 2: "extra" is not a feature of this model', field: 'input.instances[2].extra', index: 2, column: 'extra' },
+      ],
+    });
+    expect(await prisma.prediction.count()).toBe(before);
+
+    const datasetId = (await prisma.dataset.findFirstOrThrow({ where: {} })).id;
+    const create = `mutation($input: CreateModelInput!) { createModel(input: $input) { id } }`;
+    const bad = await post(create, {
+      input: { name: 'bad/model?', datasetId, layers: [{ units: 0, activation: 'RELU' }, { units: 8, activation: 'RELU', dropout: 1.5, l2: 2 }], outputLayer: { units: 3, activation: 'SIGMOID' } },
+    });
+    expect(bad.errors).toHaveLength(1);
+    const listed = (bad.errors![0].extensions!.errors as Array<{ field: string }>).map((problem) => problem.field);
+    expect(listed).toEqual(['input.name', 'input.layers[0].units', 'input.layers[1].dropout', 'input.layers[1].l2', 'input.outputLayer.units']);
+    expect(bad.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.name' });
+    expect(await prisma.model.count({ where: { name: 'bad/model?' } })).toBe(0);
+  }, 60_000);
+
   it('returns and stores a requestKey exactly as sent', async () => {
     await server.services.deployments.deployModel({ name: 'keys', modelVersionId: trained.versionIds[0] }, 'test');
     for (const requestKey of ['ключ-🔑-é', ' spaced\ttab ', '\uFFFD', 'x'.repeat(200)]) {
@@ -103,7 +140,7 @@ describe('client faults are client errors', () => {
       { deployment: 'guarded', instances: [{ unknown: 1 }] },
     ];
     for (let i = 0; i < 100; i += 1) {
-      expect(refusal(await post(PREDICT, { input: bad[i % bad.length] }))).toMatchObject({ code: 'BAD_USER_INPUT' });
+      expect((await post(PREDICT, { input: bad[i % bad.length] })).errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
     }
     expect(server.services.servingAlerts.requestCounts(deployment.id, 300)).toEqual({ total: 0, failed: 0, rate: null });
     const verdicts = await server.services.servingAlerts.evaluateServingAlerts(deployment.id);

@@ -193,7 +193,12 @@ describe('API server: HTTP, graphql-ws, GraphiQL, health, errors, drain', () => 
     ]);
 
     const badCell = await postGraphQL(a.url, '{ badCell }');
-    expect(badCell.body.errors?.[0].extensions).toEqual({ code: 'BAD_USER_INPUT', row: 3, column: 'age' });
+    expect(badCell.body.errors?.[0].extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      row: 3,
+      column: 'age',
+      errors: [{ message: 'value "abc" in column "age" is not a number', row: 3, column: 'age' }],
+    });
     expect(badCell.body.errors?.[0].message).toBe('value "abc" in column "age" is not a number');
   });
 
@@ -204,8 +209,25 @@ describe('API server: HTTP, graphql-ws, GraphiQL, health, errors, drain', () => 
 
     const tooBig = await postGraphQL(a.url, query, { input: { items: [{ value: 1 }, { value: 11 }] } });
     expect(tooBig.body.errors).toHaveLength(1);
-    expect(tooBig.body.errors?.[0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'input.items[1].value' });
+    expect(tooBig.body.errors?.[0].extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'input.items[1].value',
+      errors: [{ message: 'input.items[1].value: value must not be greater than 10', field: 'input.items[1].value' }],
+    });
     expect(tooBig.body.errors?.[0].message).toBe('input.items[1].value: value must not be greater than 10');
+
+    // Every violation is listed; the first stays the top-level field.
+    const two = await postGraphQL(a.url, query, { input: { items: [{ value: 12 }, { value: 1 }, { value: 13 }] } });
+    expect(two.body.errors).toHaveLength(1);
+    expect(two.body.errors?.[0].extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'input.items[0].value',
+      errors: [
+        { message: 'input.items[0].value: value must not be greater than 10', field: 'input.items[0].value' },
+        { message: 'input.items[2].value: value must not be greater than 10', field: 'input.items[2].value' },
+      ],
+    });
+    expect(two.body.errors?.[0].message).toBe('input.items[0].value: value must not be greater than 10 (and 1 more problem: see extensions.errors)');
   });
 
   it('masks an unexpected error, naming the request id, and logs its stack under that id', async () => {
@@ -344,6 +366,38 @@ describe('API server: HTTP, graphql-ws, GraphiQL, health, errors, drain', () => 
 
     await subscription.stop();
     await waitFor(() => a.pubSub.subscriberCount('probeEvent') === 0, 'the subscription to end on server A');
+  });
+
+  it('refuses a subscription over HTTP (POST and GET) with BAD_REQUEST naming the graphql-ws URL, which then serves it', async () => {
+    const wsUrl = a.url.replace(/^http/, 'ws');
+    const query = 'subscription Over { probeEvent { message } }';
+    const post = await postGraphQL(a.url, query);
+    const get = await fetch(`${a.url}?query=${encodeURIComponent(query)}`, { headers: { accept: 'application/json', authorization: `Bearer ${a.adminKey!}`, 'apollo-require-preflight': '1' } });
+    const getBody = (await get.json()) as HttpGraphQLResponse['body'];
+    for (const [status, body] of [[post.status, post.body], [get.status, getBody]] as const) {
+      expect(status).toBe(400);
+      expect(body.errors).toHaveLength(1);
+      expect(body.errors![0].extensions).toEqual({ code: 'BAD_REQUEST', graphqlWsUrl: wsUrl, protocol: 'graphql-transport-ws' });
+      expect(body.errors![0].message).toBe(
+        `Subscriptions are not served over HTTP: open a WebSocket to ${wsUrl} with the graphql-transport-ws protocol (graphql-ws)`,
+      );
+    }
+    // Behind a TLS proxy the URL is wss://.
+    const proxied = await postGraphQL(a.url, query, undefined, { 'x-forwarded-proto': 'https' });
+    expect(proxied.body.errors![0].extensions).toMatchObject({ code: 'BAD_REQUEST', graphqlWsUrl: wsUrl.replace(/^ws/, 'wss') });
+
+    // The URL the error names serves the subscription.
+    const client = await connectWsClient(post.body.errors![0].extensions!.graphqlWsUrl as string);
+    try {
+      const subscription = client.subscribe(query);
+      const first = subscription.next();
+      await waitFor(() => a.pubSub.subscriberCount('probeEvent') === 1, 'the subscription to reach server A');
+      await a.pubSub.publish('probeEvent', { message: 'over ws' });
+      expect(await first).toEqual({ data: { probeEvent: { message: 'over ws' } } });
+      await subscription.stop();
+    } finally {
+      await client.close();
+    }
   });
 
   it('close() lets an in-flight request finish, refuses new connections and closes sockets with 1001', async () => {

@@ -169,17 +169,21 @@ describe('optimization studies over HTTP and graphql-ws', () => {
     expect(summary).toMatchObject({ trialCount: 2, completed: 2, exhausted: true, bestModelVersionId: best.modelVersion.id });
   }, 120_000);
 
-  it('rejects an invalid search space with the field at fault', async () => {
-    const invalid = await gql(START, {
-      input: {
-        modelId,
-        datasetVersionId,
-        objective: { metric: 'val_loss', direction: 'MINIMIZE' },
-        searchSpace: [{ name: 'learningRate', kind: 'LOG_UNIFORM', low: -1, high: 0.1 }],
-        strategy: 'RANDOM',
-        maxTrials: 3,
-      },
-    });
+  it('rejects an invalid search space with the field at fault, and lists the problem of each part of a bad study at once', async () => {
+    const input = {
+      modelId,
+      datasetVersionId,
+      objective: { metric: 'val_loss', direction: 'MINIMIZE' },
+      searchSpace: [{ name: 'learningRate', kind: 'LOG_UNIFORM', low: -1, high: 0.1 }],
+      strategy: 'RANDOM',
+      maxTrials: 3,
+    };
+    const invalid = await gql(START, { input });
     expect(invalid.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'input.searchSpace.learningRate.low' } });
+
+    const many = await gql(START, { input: { ...input, maxTrials: 0, baseHyperparameters: { epochs: 0, loss: 'HUBER', split: { train: 0.9, validation: 0, test: 0.1 } } } });
+    expect(many.errors).toHaveLength(1);
+    const fields = (many.errors![0].extensions!.errors as Array<{ field: string }>).map((problem) => problem.field);
+    expect(fields).toEqual(['input.baseHyperparameters.epochs', 'input.baseHyperparameters.loss', 'input.searchSpace.learningRate.low', 'input.objective.metric', 'input.maxTrials']);
   });
 });

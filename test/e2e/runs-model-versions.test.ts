@@ -21,16 +21,16 @@ const WORKER = 'test-worker-1';
 const RUN_PROGRESS = `subscription($runId: ID!, $afterEpoch: Int) {
   runProgress(runId: $runId, afterEpoch: $afterEpoch) {
     type status runId
-    epoch { epoch train { loss accuracy mae rmse } validation { loss accuracy } elapsedMs samplesPerSecond recordedAt }
+    epoch { epoch train { loss accuracy mae rmse } validation { loss accuracy } elapsedMs epochMs samplesPerSecond recordedAt }
     run { id status }
   }
 }`;
 
 const START = `mutation($input: StartTrainingRunInput!) {
   startTrainingRun(input: $input) {
-    id kind status attempts cancelRequested createdAt startedAt finishedAt error summary { epochsRun stopReason }
+    id kind status attempts cancelRequested createdAt startedAt finishedAt error summary { epochsRun stopReason } warnings { code message }
     model { id } datasetVersion { id }
-    hyperparameters { epochs batchSize optimizer learningRate split { train validation test } seed
+    hyperparameters { epochs batchSize optimizer learningRate loss split { train validation test } seed
       earlyStopping { monitor patience minDelta restoreBestWeights } classWeights { class weight } backend }
   }
 }`;
@@ -81,6 +81,7 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
       epoch,
       metrics: { loss: 1 / epoch, accuracy: 0.5 + epoch / 100, val_loss: 1.5 / epoch, val_accuracy: 0.4 + epoch / 100 },
       elapsedMs: 10 * epoch,
+      epochMs: 10,
       samplesPerSecond: 1000 + epoch,
     });
     expect(stored).toBe(true);
@@ -134,10 +135,11 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
         model: { id: modelId },
         datasetVersion: { id: datasetVersionId },
         hyperparameters: {
-          epochs: 20,
-          batchSize: null,
+          epochs: 10,
+          batchSize: 32,
           optimizer: 'ADAM',
           learningRate: 0.001,
+          loss: 'CATEGORICAL_CROSSENTROPY',
           split: { train: 0.7, validation: 0.15, test: 0.15 },
           earlyStopping: null,
           classWeights: null,
@@ -145,6 +147,16 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
         },
       });
       expect(Number.isInteger(run.hyperparameters.seed)).toBe(true);
+      // iris' 105 training rows in batches of 32 for 10 epochs: 40 gradient steps, and the run says so.
+      expect(run.warnings).toEqual([
+        {
+          code: 'FEW_GRADIENT_STEPS',
+          message:
+            "these settings give 40 gradient steps (10 epochs x 4 batches of up to 32 of 105 training rows), fewer than 100: the model is likely to underfit; raise epochs or lower batchSize (Keras' defaults: 10 epochs, batches of 32)",
+        },
+      ]);
+      const enough = await gql(START, { input: { modelId, datasetVersionId, hyperparameters: { epochs: 25 } } });
+      expect(enough.data!.startTrainingRun.warnings).toEqual([]);
     });
 
     it('keeps what was given: optimizer, mini-batches, split and seed, early stopping, class weights, backend', async () => {
@@ -171,6 +183,7 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
         batchSize: 16,
         optimizer: 'MOMENTUM',
         learningRate: 0.05,
+        loss: 'CATEGORICAL_CROSSENTROPY',
         split: { train: 0.6, validation: 0.2, test: 0.2 },
         seed: 42,
         earlyStopping: { monitor: 'VAL_ACCURACY', patience: 2, minDelta: 0, restoreBestWeights: true },
@@ -188,7 +201,8 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
       ['0 epochs', { epochs: 0 }, 'input.hyperparameters.epochs'],
       ['a negative learning rate', { learningRate: -0.1 }, 'input.hyperparameters.learningRate'],
       ['a split that does not sum to 1', { split: { train: 0.5, validation: 0.2, test: 0.2 } }, 'input.hyperparameters.split'],
-      ['a split without a test part', { split: { train: 0.8, validation: 0.2, test: 0 } }, 'input.hyperparameters.split.test'],
+      ['a regression loss for a classifier', { loss: 'HUBER' }, 'input.hyperparameters.loss'],
+      ['binary cross-entropy for a multiclass model', { loss: 'BINARY_CROSSENTROPY' }, 'input.hyperparameters.loss'],
       ['a regression monitor on a classifier', { earlyStopping: { monitor: 'VAL_MAE' } }, 'input.hyperparameters.earlyStopping.monitor'],
       ['a validation monitor without a validation split', { split: { train: 0.8, validation: 0, test: 0.2 }, earlyStopping: { monitor: 'VAL_LOSS' } }, 'input.hyperparameters.earlyStopping.monitor'],
       ['a negative patience', { earlyStopping: { monitor: 'LOSS', patience: -1 } }, 'input.hyperparameters.earlyStopping.patience'],
@@ -198,6 +212,24 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
       const result = await gql(START, { input: { modelId, datasetVersionId, hyperparameters } });
       expect(result.data).toBeNull();
       expect(result.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: expect.stringMatching(new RegExp(`^${field.replace(/[[\].]/g, '\\$&')}`)) });
+    });
+
+    it('lists every bad setting of one request, each at its field', async () => {
+      const result = await gql(START, { input: { modelId, datasetVersionId, hyperparameters: { epochs: 0, loss: 'MEAN_ABSOLUTE_ERROR', split: { train: 0.8, validation: 0, test: 0.2 }, earlyStopping: { monitor: 'VAL_LOSS' } } } });
+      expect(result.errors).toHaveLength(1);
+      expect(result.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.hyperparameters.epochs' });
+      expect((result.errors![0].extensions!.errors as Array<{ field: string }>).map((error) => error.field)).toEqual([
+        'input.hyperparameters.epochs',
+        'input.hyperparameters.loss',
+        'input.hyperparameters.earlyStopping.monitor',
+      ]);
+      expect(await prisma.run.count({ where: { modelId, hyperparameters: { path: ['epochs'], equals: 0 } } })).toBe(0);
+    });
+
+    it('accepts a split without test or validation rows', async () => {
+      const result = await gql(START, { input: { modelId, datasetVersionId, hyperparameters: { split: { train: 1, validation: 0, test: 0 }, earlyStopping: { monitor: 'LOSS' } } } });
+      expect(result.errors).toBeUndefined();
+      expect(result.data!.startTrainingRun.hyperparameters.split).toEqual({ train: 1, validation: 0, test: 0 });
     });
 
     it('names the unknown model or dataset version with NOT_FOUND', async () => {
@@ -251,7 +283,7 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
       const result = await gql(
         `query($id: ID!) { run(id: $id) {
           status attempts startedAt finishedAt summary { epochsRun stopReason } modelVersion { id }
-          epochs(afterEpoch: 1) { epoch train { loss accuracy mae rmse } validation { loss accuracy } elapsedMs samplesPerSecond }
+          epochs(afterEpoch: 1) { epoch train { loss accuracy mae rmse } validation { loss accuracy } elapsedMs epochMs samplesPerSecond }
           all: epochs { epoch }
           valLoss: metrics(name: "val_loss") { epoch value recordedAt }
           rmse: metrics(name: "rmse") { epoch }
@@ -264,8 +296,8 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
       expect(run.all).toEqual([{ epoch: 1 }, { epoch: 2 }, { epoch: 3 }]);
       expect(run.epochs).toEqual([
         // The values recordEpoch stored for epochs 2 and 3.
-        { epoch: 2, train: { loss: 1 / 2, accuracy: 0.5 + 2 / 100, mae: null, rmse: null }, validation: { loss: 1.5 / 2, accuracy: 0.4 + 2 / 100 }, elapsedMs: 20, samplesPerSecond: 1002 },
-        { epoch: 3, train: { loss: 1 / 3, accuracy: 0.5 + 3 / 100, mae: null, rmse: null }, validation: { loss: 1.5 / 3, accuracy: 0.4 + 3 / 100 }, elapsedMs: 30, samplesPerSecond: 1003 },
+        { epoch: 2, train: { loss: 1 / 2, accuracy: 0.5 + 2 / 100, mae: null, rmse: null }, validation: { loss: 1.5 / 2, accuracy: 0.4 + 2 / 100 }, elapsedMs: 20, epochMs: 10, samplesPerSecond: 1002 },
+        { epoch: 3, train: { loss: 1 / 3, accuracy: 0.5 + 3 / 100, mae: null, rmse: null }, validation: { loss: 1.5 / 3, accuracy: 0.4 + 3 / 100 }, elapsedMs: 30, epochMs: 10, samplesPerSecond: 1003 },
       ]);
       expect(run.valLoss.map((point: { epoch: number; value: number }) => [point.epoch, point.value])).toEqual([
         [1, 1.5],
@@ -317,6 +349,29 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
       await subscription.stop();
       await waitFor(() => server.pubSub.subscriberCount('runUpdated') === 0);
     });
+
+    it('delivers each change with the state it made (QUEUED once, RUNNING once), and filters on that state', async () => {
+      const fields = 'id status attempts cancelRequested startedAt finishedAt error modelVersion { id }';
+      const all = ws.subscribe(`subscription($filter: RunFilter) { runUpdated(filter: $filter) { ${fields} } }`, { filter: { modelId } });
+      const queued = ws.subscribe(`subscription($filter: RunFilter) { runUpdated(filter: $filter) { ${fields} } }`, { filter: { modelId, status: 'QUEUED' } });
+      await waitFor(() => server.pubSub.subscriberCount('runUpdated') === 2);
+      // The run moves on before any event is delivered: each event still shows its own change.
+      const runId = await startRun();
+      const claimed = (await store.claimRun(runId, WORKER))!;
+      const failed = (await store.finishRun(runId, 'FAILED', { workerId: WORKER, error: 'boom' }))!;
+      const received = [];
+      for (let i = 0; i < 3; i++) received.push((await all.next(5_000))!.data!.runUpdated);
+      expect(received).toEqual([
+        { id: runId, status: 'QUEUED', attempts: 0, cancelRequested: false, startedAt: null, finishedAt: null, error: null, modelVersion: null },
+        { id: runId, status: 'RUNNING', attempts: 1, cancelRequested: false, startedAt: claimed.startedAt!.toISOString(), finishedAt: null, error: null, modelVersion: null },
+        { id: runId, status: 'FAILED', attempts: 1, cancelRequested: false, startedAt: claimed.startedAt!.toISOString(), finishedAt: failed.finishedAt!.toISOString(), error: 'boom', modelVersion: null },
+      ]);
+      expect((await queued.next(5_000))!.data!.runUpdated).toMatchObject({ id: runId, status: 'QUEUED', attempts: 0 });
+      await expect(queued.next(300)).rejects.toThrow(/nothing within/);
+      await expect(all.next(300)).rejects.toThrow(/nothing within/);
+      await Promise.all([all.stop(), queued.stop()]);
+      await waitFor(() => server.pubSub.subscriberCount('runUpdated') === 0);
+    });
   });
 
   describe('runProgress', () => {
@@ -338,7 +393,7 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
         type: 'EPOCH',
         status: 'RUNNING',
         runId,
-        epoch: { epoch: 4, train: { loss: 1 / 4, accuracy: 0.5 + 4 / 100, mae: null, rmse: null }, validation: { loss: 1.5 / 4, accuracy: 0.4 + 4 / 100 }, elapsedMs: 40, samplesPerSecond: 1004 },
+        epoch: { epoch: 4, train: { loss: 1 / 4, accuracy: 0.5 + 4 / 100, mae: null, rmse: null }, validation: { loss: 1.5 / 4, accuracy: 0.4 + 4 / 100 }, elapsedMs: 40, epochMs: 10, samplesPerSecond: 1004 },
         run: { id: runId, status: 'RUNNING' },
       });
 

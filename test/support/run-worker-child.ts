@@ -39,7 +39,7 @@ async function main(): Promise<void> {
         if (context.shouldStop()) return { summary: { epochs: epoch - 1, stopped: true } };
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
-      await context.recordEpoch(epoch, { loss: 1 / epoch }, Date.now() - started, 1000);
+      await context.recordEpoch(epoch, { loss: 1 / epoch }, { elapsedMs: Date.now() - started, epochMs: Date.now() - started, samplesPerSecond: 1000 });
     }
     return { summary: { epochs, workerId: context.workerId } };
   };

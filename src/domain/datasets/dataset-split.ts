@@ -39,15 +39,16 @@ type Part = (typeof PARTS)[number];
 const SUM_TOLERANCE = 1e-9;
 
 /**
- * Checks split fractions: each a number in [0, 1), `train` > 0, and the three summing to 1 within 1e-9.
+ * Checks split fractions: each a number in [0, 1], `train` > 0, and the three summing to 1 within 1e-9
+ * (train 1 with validation and test 0 trains on every row, as Keras' plain `fit(X, y)`).
  * @throws ValidationError with field `<fieldPrefix>.train` (`.validation`, `.test`) for a bad
  *   fraction, or `<fieldPrefix>` when the sum is off.
  */
 export function validateSplitFractions(fractions: SplitFractions, fieldPrefix = 'hyperparameters.split'): void {
   for (const part of PARTS) {
     const value = fractions[part];
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value >= 1) {
-      throw new ValidationError(`Split fraction ${part} must be a number in [0, 1), got ${String(value)}`, {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) {
+      throw new ValidationError(`Split fraction ${part} must be a number in [0, 1], got ${String(value)}`, {
         field: `${fieldPrefix}.${part}`,
       });
     }
@@ -115,6 +116,11 @@ export function splitRows(options: SplitOptions): RowSplit {
     parts[chosen][filled[chosen]++] = order[position];
   }
   return { train: parts.train.sort(), validation: parts.validation.sort(), test: parts.test.sort() };
+}
+
+/** The number of rows of each part {@link splitRows} makes of `rowCount` rows (whatever the seed and strata). */
+export function splitSizes(rowCount: number, fractions: SplitFractions): Record<Part, number> {
+  return partSizes(rowCount, fractions);
 }
 
 function partSizes(rowCount: number, fractions: SplitFractions): Record<Part, number> {

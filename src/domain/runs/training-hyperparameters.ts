@@ -2,20 +2,25 @@
  * The hyperparameters of a training run as a user sends them, checked and completed with
  * defaults into the normalized, JSON-serializable form stored on the run (`Run.hyperparameters`).
  *
- * Defaults: `epochs` 20; `batchSize` null (full batch); `optimizer` ADAM; `learningRate` per
- * optimizer ({@link DEFAULT_LEARNING_RATES}); `split` 0.7 / 0.15 / 0.15; `seed` drawn at random
- * and recorded; `earlyStopping` off (when given: `patience` 5, `minDelta` 0,
- * `restoreBestWeights` true); `classWeights` off (listed classes get their weight, the others 1);
- * `backend` AUTO.
+ * Defaults are Keras' (`model.fit`): `epochs` 10; `batchSize` 32; `optimizer` ADAM; `learningRate`
+ * per optimizer ({@link DEFAULT_LEARNING_RATES}, Adam 0.001); `loss` the task's ({@link defaultLoss});
+ * and mlplane's: `split` 0.7 / 0.15 / 0.15 (validation and test may be 0); `seed` drawn at random
+ * and recorded; `earlyStopping` off (when given: `patience` 5, `minDelta` 0, `restoreBestWeights`
+ * true); `classWeights` off (listed classes get their weight, the others 1); `backend` AUTO.
+ *
+ * Runs stored before `batchSize` had a default have `batchSize: null` (full batch), and before the
+ * loss could be chosen no `loss` (they trained with their task's default).
  */
 import { randomInt } from 'node:crypto';
 import { validateSplitFractions, type SplitFractions } from '../datasets/dataset-split';
-import { ValidationError } from '../errors';
+import { ValidationError, Violations } from '../errors';
 import {
   DEFAULT_LEARNING_RATES,
+  defaultLoss,
   OPTIMIZERS,
   validateHyperparameters,
   type EarlyStopping,
+  type LossName,
   type Monitor,
   type OptimizerName,
   type TrainingHyperparameters,
@@ -30,7 +35,9 @@ export const TRAINING_BACKENDS = ['AUTO', 'TENSORFLOW', 'TENSORFLOW_COMPILED', '
  */
 export type TrainingBackend = (typeof TRAINING_BACKENDS)[number];
 
-export const DEFAULT_EPOCHS = 20;
+/** Keras' `fit` defaults. */
+export const DEFAULT_EPOCHS = 10;
+export const DEFAULT_BATCH_SIZE = 32;
 export const DEFAULT_OPTIMIZER: OptimizerName = 'ADAM';
 export const DEFAULT_SPLIT: Readonly<SplitFractions> = Object.freeze({ train: 0.7, validation: 0.15, test: 0.15 });
 export const DEFAULT_PATIENCE = 5;
@@ -49,10 +56,12 @@ export type NormalizedEarlyStopping = Required<EarlyStopping>;
 /** Normalized hyperparameters: every field present, absent options as `null`. */
 export interface TrainingRunHyperparameters {
   epochs: number;
-  /** null: full batch (gradient descent); 1: stochastic; n: mini-batches of n rows. */
+  /** Rows per gradient step (1: stochastic; the training rows or more: full batch); null (runs stored before the default of 32): full batch. */
   batchSize: number | null;
   optimizer: OptimizerName;
   learningRate: number;
+  /** Absent on runs stored before the loss could be chosen: they trained with their task's {@link defaultLoss}. */
+  loss?: LossName;
   split: SplitFractions;
   seed: number;
   earlyStopping: NormalizedEarlyStopping | null;
@@ -71,57 +80,65 @@ export interface HyperparameterContext {
   fieldPrefix?: string;
 }
 
-const KNOWN_FIELDS = ['epochs', 'batchSize', 'optimizer', 'learningRate', 'split', 'seed', 'earlyStopping', 'classWeights', 'backend'];
+const KNOWN_FIELDS = ['epochs', 'batchSize', 'optimizer', 'learningRate', 'loss', 'split', 'seed', 'earlyStopping', 'classWeights', 'backend'];
 const SPLIT_FIELDS = ['train', 'validation', 'test'];
 const EARLY_STOPPING_FIELDS = ['monitor', 'patience', 'minDelta', 'restoreBestWeights'];
 const CLASS_WEIGHT_FIELDS = ['class', 'weight'];
 
 /**
  * Checks `input` (null or an object of the fields above) and returns the normalized hyperparameters.
- * @throws ValidationError with `field` `input.hyperparameters.<name>` (or a nested path such as
- *   `input.hyperparameters.split.test`, `input.hyperparameters.classWeights[1].class`).
+ * @throws ValidationError listing every problem, each with `field` `input.hyperparameters.<name>`
+ *   (or a nested path such as `input.hyperparameters.split.test`, `input.hyperparameters.classWeights[1].class`).
  */
 export function parseTrainingHyperparameters(input: unknown, context: HyperparameterContext): TrainingRunHyperparameters {
   const prefix = context.fieldPrefix ?? 'input.hyperparameters';
   const at = (name: string) => ({ field: `${prefix}.${name}` });
   const raw = asRecord(input ?? {}, prefix, KNOWN_FIELDS);
+  const problems = new Violations();
 
   const optimizer = given(raw.optimizer) ?? DEFAULT_OPTIMIZER;
-  if (!(OPTIMIZERS as readonly unknown[]).includes(optimizer)) {
-    throw new ValidationError(`optimizer must be one of ${OPTIMIZERS.join(', ')}, got ${String(optimizer)}`, at('optimizer'));
-  }
-  const split = parseSplit(given(raw.split), `${prefix}.split`);
-  const earlyStopping = parseEarlyStopping(given(raw.earlyStopping), `${prefix}.earlyStopping`);
+  // Checked against the task (and the list of losses) by validateHyperparameters.
+  const loss = given(raw.loss) ?? defaultLoss(context.task);
+  const split = problems.check(() => parseSplit(given(raw.split), `${prefix}.split`));
+  const earlyStopping = problems.check(() => parseEarlyStopping(given(raw.earlyStopping), `${prefix}.earlyStopping`)) ?? null;
   const trainer = {
     epochs: (given(raw.epochs) ?? DEFAULT_EPOCHS) as number,
-    batchSize: given(raw.batchSize) as number | undefined,
+    batchSize: (given(raw.batchSize) ?? DEFAULT_BATCH_SIZE) as number,
     optimizer: optimizer as OptimizerName,
     learningRate: given(raw.learningRate) as number | undefined,
+    loss: loss as LossName,
     earlyStopping: earlyStopping ?? undefined,
   };
-  validateHyperparameters(trainer, { task: context.task, hasValidation: split.validation > 0 }, prefix);
+  // A split already refused leaves nothing to say about VAL_* monitors.
+  problems.check(() => validateHyperparameters(trainer, { task: context.task, hasValidation: split ? split.validation > 0 : true }, prefix));
+  const seed = problems.check(() => parseSeed(given(raw.seed), context, at('seed')));
+  const classWeights = problems.check(() => parseClassWeights(given(raw.classWeights), context, `${prefix}.classWeights`));
+  const backend = problems.check(() => parseBackend(given(raw.backend), at('backend')));
+  problems.throwIfAny();
 
   return {
     epochs: trainer.epochs,
-    batchSize: trainer.batchSize ?? null,
+    batchSize: trainer.batchSize,
     optimizer: trainer.optimizer,
     learningRate: trainer.learningRate ?? DEFAULT_LEARNING_RATES[trainer.optimizer],
-    split,
-    seed: parseSeed(given(raw.seed), context, at('seed')),
+    loss: trainer.loss,
+    split: split!,
+    seed: seed!,
     earlyStopping,
-    classWeights: parseClassWeights(given(raw.classWeights), context, `${prefix}.classWeights`),
-    backend: parseBackend(given(raw.backend), at('backend')),
+    classWeights: classWeights ?? null,
+    backend: backend!,
   };
 }
 
 /** The part of the stored hyperparameters the trainer (`src/ml/trainer.ts`) takes. */
 export function toTrainerHyperparameters(hyperparameters: TrainingRunHyperparameters): TrainingHyperparameters {
-  const { epochs, batchSize, optimizer, learningRate, earlyStopping } = hyperparameters;
+  const { epochs, batchSize, optimizer, learningRate, loss, earlyStopping } = hyperparameters;
   return {
     epochs,
     optimizer,
     learningRate,
     ...(batchSize === null ? {} : { batchSize }),
+    ...(loss === undefined ? {} : { loss }),
     ...(earlyStopping === null ? {} : { earlyStopping }),
   };
 }
@@ -159,10 +176,8 @@ function parseSplit(value: unknown, field: string): SplitFractions {
     }
   }
   const split = { train: raw.train, validation: raw.validation, test: raw.test } as SplitFractions;
+  // validation 0: no validation metrics, no VAL_* monitor; test 0: no test evaluation (see the README).
   validateSplitFractions(split, field);
-  if (split.test <= 0) {
-    throw new ValidationError('Split fraction test must be greater than 0: every run is evaluated on held-out rows', { field: `${field}.test` });
-  }
   return split;
 }
 

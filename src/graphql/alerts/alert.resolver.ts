@@ -2,6 +2,7 @@ import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Sub
 import { alertMonitoringOf } from '../../domain/alerts/alert-monitoring';
 import { NotFoundError } from '../../domain/errors';
 import type { Alert as AlertRow } from '../../services/alerts/alert.service';
+import { alertAsOfEvent, type AlertEventPayload } from '../../services/alerts/alert-state-event';
 import type { EffectiveAlertRule } from '../../services/alerts/alert-rule-defaults';
 import type { Deployment as DeploymentRow } from '../../services/deployments/deployment.service';
 import { PageArgs, toConnection } from '../common/connection.type';
@@ -11,18 +12,8 @@ import { AlertFilter, AlertSubscriptionFilter, ResolveAlertInput, SetAlertMonito
 import { Alert, AlertConnection, AlertDeliveryConnection, AlertMonitoring, AlertRule } from './alert.type';
 import { Allow } from '../auth/access';
 
-/** What `alertRaised` and `alertUpdated` events carry (see AlertService.publish). */
-interface AlertEvent {
-  id: string;
-  deploymentId: string | null;
-  deployment: string | null;
-  kind: string;
-  severity: string;
-  status: string;
-}
-
 /** Filters on the event alone: no read per event and subscriber. */
-function matchesAlertFilter({ payload, args }: SubscriptionHandlerData<AlertEvent, { filter?: AlertSubscriptionFilter | null }, GraphQLContext>): boolean {
+function matchesAlertFilter({ payload, args }: SubscriptionHandlerData<AlertEventPayload, { filter?: AlertSubscriptionFilter | null }, GraphQLContext>): boolean {
   const filter = args.filter;
   if (!filter) return true;
   return (!filter.deployment || payload.deployment === filter.deployment) && (!filter.kind || payload.kind === filter.kind) && (!filter.severity || payload.severity === filter.severity);
@@ -104,20 +95,22 @@ export class AlertResolver {
   @Subscription(() => Alert, {
     topics: 'alertRaised',
     filter: matchesAlertFilter,
-    description: 'Newly opened alerts (of any API or worker process) matching the filter.',
+    description:
+      'Newly opened alerts (of any API or worker process) matching the filter, as they were opened: status, severity, occurrences, times, acknowledgement and details (when under 4 KB) are the event\'s own, not the alert\'s state when the event is delivered.',
   })
-  async alertRaised(@Root() event: AlertEvent, @Ctx() ctx: GraphQLContext, @Arg('filter', () => AlertSubscriptionFilter, { nullable: true }) _filter?: AlertSubscriptionFilter | null) {
-    return loadAlert(ctx, event.id);
+  async alertRaised(@Root() event: AlertEventPayload, @Ctx() ctx: GraphQLContext, @Arg('filter', () => AlertSubscriptionFilter, { nullable: true }) _filter?: AlertSubscriptionFilter | null) {
+    return alertAsOfEvent(await loadAlert(ctx, event.id), event);
   }
 
   @Allow('VIEWER')
   @Subscription(() => Alert, {
     topics: 'alertUpdated',
     filter: matchesAlertFilter,
-    description: 'Alerts matching the filter that repeated past their cooldown, were acknowledged or were resolved. Each event carries the alert as it is when delivered.',
+    description:
+      'Alerts matching the filter that repeated past their cooldown, were acknowledged or were resolved. Each event carries the alert as that change left it (status, severity, occurrences, times, acknowledgement and details when under 4 KB), not as it is when delivered.',
   })
-  async alertUpdated(@Root() event: AlertEvent, @Ctx() ctx: GraphQLContext, @Arg('filter', () => AlertSubscriptionFilter, { nullable: true }) _filter?: AlertSubscriptionFilter | null) {
-    return loadAlert(ctx, event.id);
+  async alertUpdated(@Root() event: AlertEventPayload, @Ctx() ctx: GraphQLContext, @Arg('filter', () => AlertSubscriptionFilter, { nullable: true }) _filter?: AlertSubscriptionFilter | null) {
+    return alertAsOfEvent(await loadAlert(ctx, event.id), event);
   }
 }
 

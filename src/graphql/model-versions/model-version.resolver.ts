@@ -85,8 +85,8 @@ export class ModelVersionResolver {
   }
 
   @FieldResolver(() => TrainingHyperparameters)
-  hyperparameters(@Root() version: ModelVersionRow): TrainingHyperparameters {
-    return toTrainingHyperparameters(version.hyperparameters as unknown as TrainingRunHyperparameters);
+  async hyperparameters(@Root() version: ModelVersionRow, @Ctx() ctx: GraphQLContext): Promise<TrainingHyperparameters> {
+    return toTrainingHyperparameters(version.hyperparameters as unknown as TrainingRunHyperparameters, async () => (await ctx.loaders.get(modelById).load(version.modelId))!.task);
   }
 
   @FieldResolver(() => TrainingEnvironment)

@@ -4,15 +4,18 @@
  * the study's final status.
  *
  * Trial events come from the `runUpdated` and `runEpoch` topics of every run: a run id seen for
- * the first time is looked up once to learn whether it is a trial of this study. Status events
- * only wake the stream, which re-reads the run, so a trial's events never repeat a status or go
- * backwards. The study is also re-read every `refreshIntervalMs` in case its notification was lost.
+ * the first time is looked up once to learn whether it is a trial of this study. A trial's event
+ * reports the state its `runUpdated` event carries (so a trial claimed at once is still seen
+ * QUEUED, then RUNNING), and never repeats a status. The study's own status events only wake the
+ * stream, which re-reads the study; it is also re-read every `refreshIntervalMs` in case its
+ * notification was lost.
  */
 import { Repeater } from '@graphql-yoga/subscription';
 import { NotFoundError } from '../../domain/errors';
 import { isTerminal, type RunStatus } from '../../domain/runs/run-status';
 import type { Run } from '../../generated/prisma/client';
 import { studyDefinitionOf, trialSummaryOf } from '../../services/optimization/study-trials';
+import { isRunUpdatedPayload, runAsOfEvent } from '../../services/runs/run-state-event';
 
 export type StudyProgressType = 'STUDY_STATUS' | 'TRIAL_QUEUED' | 'TRIAL_STARTED' | 'TRIAL_EPOCH' | 'TRIAL_FINISHED' | 'TRIAL_PRUNED';
 
@@ -95,8 +98,10 @@ export async function openStudyProgress(source: StudyProgressSource, studyId: st
       const id = idOf(payload);
       if (id === studyId) return refreshStudy();
       if (id === null || (await trialNumberOf(id)) === null) return;
-      const run = await source.findRun(id);
-      if (!run || trialStatus.get(id) === run.status) return;
+      const row = await source.findRun(id);
+      if (!row) return;
+      const run = isRunUpdatedPayload(payload) ? runAsOfEvent(row, payload) : row;
+      if (trialStatus.get(id) === run.status) return;
       trialStatus.set(id, run.status);
       const summary = trialSummaryOf(run);
       await push({

@@ -28,7 +28,10 @@ export interface StoredEpoch {
   epoch: number;
   /** Flat metrics: `loss`, `accuracy` or `mae`/`rmse`, and `val_` forms. */
   metrics: unknown;
+  /** Since training started, up to the end of this epoch. */
   elapsedMs: number;
+  /** This epoch alone. */
+  epochMs: number;
   samplesPerSecond: number;
   recordedAt: Date;
 }
@@ -41,15 +44,16 @@ export interface RunState {
   startedAt: Date | null;
 }
 
-export type RunProgressEvent =
-  | { type: 'EPOCH'; runId: string; status: RunStatus; epoch: StoredEpoch }
-  | { type: 'STATUS'; runId: string; status: RunStatus };
+/** Each event carries `run`, the run as the stream last read it (for a STATUS event: the read that found the status). */
+export type RunProgressEvent<R extends RunState = RunState> =
+  | { type: 'EPOCH'; runId: string; status: RunStatus; epoch: StoredEpoch; run: R }
+  | { type: 'STATUS'; runId: string; status: RunStatus; run: R };
 
 /** Where the stream reads from: live events and the database. */
-export interface RunProgressSource {
-  /** Events of `topic` for one run (payloads of `runEpoch`: `{ epoch, metrics, elapsedMs, samplesPerSecond }`). */
+export interface RunProgressSource<R extends RunState = RunState> {
+  /** Events of `topic` for one run (payloads of `runEpoch`: `{ epoch, metrics, elapsedMs, epochMs, samplesPerSecond }`). */
   subscribe(topic: 'runEpoch' | 'runUpdated', runId: string): AsyncIterable<unknown>;
-  findRun(runId: string): Promise<RunState | null>;
+  findRun(runId: string): Promise<R | null>;
   /** Stored epochs after `afterEpoch`, in order. */
   epochs(runId: string, afterEpoch: number): Promise<StoredEpoch[]>;
   /** One event each time the live event connection was re-established (events may have been lost). */
@@ -130,11 +134,11 @@ class ResultQueue<T> {
 
 function liveEpoch(payload: unknown, now: Date): StoredEpoch | null {
   if (typeof payload !== 'object' || payload === null) return null;
-  const { epoch, metrics, elapsedMs, samplesPerSecond, recordedAt } = payload as Record<string, unknown>;
-  if (typeof epoch !== 'number' || typeof elapsedMs !== 'number' || typeof samplesPerSecond !== 'number') return null;
+  const { epoch, metrics, elapsedMs, epochMs, samplesPerSecond, recordedAt } = payload as Record<string, unknown>;
+  if (typeof epoch !== 'number' || typeof elapsedMs !== 'number' || typeof epochMs !== 'number' || typeof samplesPerSecond !== 'number') return null;
   // The row's own time, written by the worker; an event without it is dated on arrival.
   const recorded = typeof recordedAt === 'string' ? new Date(recordedAt) : now;
-  return { epoch, metrics, elapsedMs, samplesPerSecond, recordedAt: Number.isNaN(recorded.getTime()) ? now : recorded };
+  return { epoch, metrics, elapsedMs, epochMs, samplesPerSecond, recordedAt: Number.isNaN(recorded.getTime()) ? now : recorded };
 }
 
 /**
@@ -142,13 +146,13 @@ function liveEpoch(payload: unknown, now: Date): StoredEpoch | null {
  * live subscriptions at once, even while it waits for an event.
  * @throws NotFoundError (field `runId`) when the run does not exist.
  */
-export async function openRunProgress(
-  source: RunProgressSource,
+export async function openRunProgress<R extends RunState>(
+  source: RunProgressSource<R>,
   runId: string,
   options: RunProgressOptions = {},
-): Promise<AsyncIterableIterator<RunProgressEvent>> {
+): Promise<AsyncIterableIterator<RunProgressEvent<R>>> {
   const now = options.now ?? (() => new Date());
-  const output = new ResultQueue<RunProgressEvent>();
+  const output = new ResultQueue<RunProgressEvent<R>>();
   const live = {
     epoch: source.subscribe('runEpoch', runId)[Symbol.asyncIterator](),
     status: source.subscribe('runUpdated', runId)[Symbol.asyncIterator](),
@@ -165,12 +169,13 @@ export async function openRunProgress(
 
   let watermark = options.afterEpoch ?? 0;
   let lastStatus: RunStatus;
+  let current!: R;
   let attempts = 0;
   let attemptStartedAt: Date | null = null;
 
   const emitEpoch = (epoch: StoredEpoch): void => {
     watermark = epoch.epoch;
-    output.push({ type: 'EPOCH', runId, status: lastStatus, epoch });
+    output.push({ type: 'EPOCH', runId, status: lastStatus, epoch, run: current });
   };
   const finish = async (): Promise<void> => {
     output.end();
@@ -186,11 +191,12 @@ export async function openRunProgress(
   };
   const emitStatus = (status: RunStatus): void => {
     lastStatus = status;
-    output.push({ type: 'STATUS', runId, status });
+    output.push({ type: 'STATUS', runId, status, run: current });
   };
   const refresh = async (): Promise<void> => {
     const run = await source.findRun(runId);
     if (!run) return;
+    current = run;
     if (isTerminal(run.status)) {
       // Every epoch is stored before the run ends: send what is missing, then the end.
       await catchUp();
@@ -229,8 +235,9 @@ export async function openRunProgress(
         await close();
       });
   };
-  let initial!: RunState;
+  let initial!: R;
   enqueue(async () => {
+    current = initial;
     lastStatus = initial.status;
     attempts = initial.attempts;
     attemptStartedAt = initial.startedAt;
@@ -258,7 +265,7 @@ export async function openRunProgress(
   // Events published while the live connection was down are lost: re-read the run and its epochs.
   if (live.reconnected) pump(live.reconnected, refresh).catch(failWith);
 
-  let run: RunState | null;
+  let run: R | null;
   try {
     run = await source.findRun(runId);
   } catch (error) {
@@ -275,7 +282,7 @@ export async function openRunProgress(
   refreshTimer = setInterval(() => enqueue(refresh), refreshIntervalMs);
   refreshTimer.unref();
 
-  const iterator: AsyncIterableIterator<RunProgressEvent> = {
+  const iterator: AsyncIterableIterator<RunProgressEvent<R>> = {
     next: () => output.next(),
     return: async () => {
       output.discard();

@@ -32,6 +32,7 @@ export function toRunEpoch(stored: StoredEpoch): RunEpoch {
     train: splitMetrics(flat, ''),
     validation: hasValidation ? splitMetrics(flat, VALIDATION_PREFIX) : null,
     elapsedMs: stored.elapsedMs,
+    epochMs: stored.epochMs,
     samplesPerSecond: stored.samplesPerSecond,
     recordedAt: stored.recordedAt,
   };

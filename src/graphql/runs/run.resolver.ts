@@ -3,6 +3,7 @@ import type { SubscribeResolverData, SubscriptionHandlerData } from 'type-graphq
 import { NotFoundError, ValidationError } from '../../domain/errors';
 import type { TrainingRunHyperparameters } from '../../domain/runs/training-hyperparameters';
 import type { Run as RunRow } from '../../services/training/training.service';
+import { runAsOfEvent, type RunUpdatedPayload } from '../../services/runs/run-state-event';
 import { PageArgs, toConnection } from '../common/connection.type';
 import type { GraphQLContext } from '../context';
 import { datasetVersionById } from '../datasets/dataset.loaders';
@@ -20,21 +21,16 @@ import { epochsByRun, runById } from './run.loaders';
 import { toRunSummary } from './run-summary.mapping';
 import { RunSummary } from './run-summary.type';
 import { metricHistory, stepEngineOf, toRunEpoch, toTrainingBackend, toTrainingEnvironment } from './run.mapping';
-import { MetricPoint, Run, RunConnection, RunEpoch, RunProgress, RunProgressTypeEnum, TrainingEnvironment } from './run.type';
+import { MetricPoint, Run, RunConnection, RunEpoch, RunProgress, RunProgressTypeEnum, RunWarning, RunWarningCodeEnum, TrainingEnvironment } from './run.type';
+import { storedWarnings } from '../../domain/runs/training-warnings';
 import { fromTrainingHyperparametersInput, toTrainingHyperparameters, TrainingBackendEnum, TrainingHyperparameters } from './training-hyperparameters.type';
 import { Allow } from '../auth/access';
 
 /** Kinds whose `hyperparameters` are a training run's. */
 const TRAINING_KINDS: ReadonlySet<string> = new Set(['TRAINING', 'TRIAL']);
 
-interface RunUpdatedEvent {
-  id: string;
-  status: string;
-  cancelRequested: boolean;
-}
-
 /** `runUpdated`'s filter: status from the event; model and kind (which never change) from the run. */
-async function matchesRunFilter({ payload, args, context }: SubscriptionHandlerData<RunUpdatedEvent, { filter?: RunFilter | null }, GraphQLContext>) {
+async function matchesRunFilter({ payload, args, context }: SubscriptionHandlerData<RunUpdatedPayload, { filter?: RunFilter | null }, GraphQLContext>) {
   const filter = args.filter;
   if (!filter) return true;
   if (filter.status && payload.status !== filter.status) return false;
@@ -98,8 +94,16 @@ export class RunResolver {
   }
 
   @FieldResolver(() => TrainingHyperparameters, { nullable: true, description: 'Null for kinds without training hyperparameters (an optimization study).' })
-  hyperparameters(@Root() run: RunRow): TrainingHyperparameters | null {
-    return TRAINING_KINDS.has(run.kind) ? toTrainingHyperparameters(run.hyperparameters as unknown as TrainingRunHyperparameters) : null;
+  async hyperparameters(@Root() run: RunRow, @Ctx() ctx: GraphQLContext): Promise<TrainingHyperparameters | null> {
+    if (!TRAINING_KINDS.has(run.kind)) return null;
+    return toTrainingHyperparameters(run.hyperparameters as unknown as TrainingRunHyperparameters, async () => (await ctx.loaders.get(modelById).load(run.modelId))!.task);
+  }
+
+  @FieldResolver(() => [RunWarning], {
+    description: 'What the run\'s settings warn about, found when it was queued (also in summary.warnings once it ran): FEW_GRADIENT_STEPS when epochs x batches per epoch is under 100. Empty for runs queued before warnings were recorded.',
+  })
+  warnings(@Root() run: RunRow): RunWarning[] {
+    return storedWarnings(run.warnings).map((warning) => ({ code: warning.code as RunWarningCodeEnum, message: warning.message }));
   }
 
   @FieldResolver(() => TrainingBackendEnum, { nullable: true, description: 'The engine the run trained on: CPU, TENSORFLOW or TENSORFLOW_COMPILED (never AUTO); null until it started.' })
@@ -143,6 +147,8 @@ export class RunResolver {
 
   @FieldResolver(() => ModelVersion, { nullable: true, description: 'The version the run registered (once SUCCEEDED).' })
   async modelVersion(@Root() run: RunRow, @Ctx() ctx: GraphQLContext) {
+    // A version exists exactly when its run SUCCEEDED (also for a run as an earlier event saw it).
+    if (run.status !== 'SUCCEEDED') return null;
     return ctx.loaders.get(modelVersionByRun).load(run.id);
   }
 
@@ -150,16 +156,17 @@ export class RunResolver {
   @Subscription(() => Run, {
     topics: 'runUpdated',
     filter: matchesRunFilter,
-    description: 'Status changes (and cancel requests) of every run, or of those matching the filter. Each event carries the run as it is when the event is delivered.',
+    description:
+      'Status changes (and cancel requests) of every run, or of those matching the filter (its status is matched against the event\'s). Each event carries the run as the change left it: status, cancelRequested, attempts, startedAt, finishedAt, summary, error and backend are the event\'s own (QUEUED is delivered as QUEUED however late); epochs and metrics are read when the event is delivered.',
   })
   async runUpdated(
-    @Root() event: RunUpdatedEvent,
+    @Root() event: RunUpdatedPayload,
     @Ctx() ctx: GraphQLContext,
     @Arg('filter', () => RunFilter, { nullable: true }) _filter?: RunFilter | null,
   ) {
     const run = await ctx.loaders.get(runById).load(event.id);
     if (!run) throw new NotFoundError('run', event.id);
-    return run;
+    return runAsOfEvent(run, event);
   }
 
   @Allow('VIEWER')
@@ -169,7 +176,7 @@ export class RunResolver {
       'The stored epochs after `afterEpoch` (all when omitted), then the run\'s current status, then each new epoch and status change; completes after the final status (SUCCEEDED, FAILED or CANCELLED). Reconnecting with the last epoch received gives no gap and no duplicate.',
   })
   runProgress(
-    @Root() event: RunProgressEvent,
+    @Root() event: RunProgressEvent<RunRow>,
     @Arg('runId', () => ID) _runId: string,
     @Arg('afterEpoch', () => Int, { nullable: true }) _afterEpoch?: number | null,
   ): RunProgress {
@@ -178,14 +185,16 @@ export class RunResolver {
       runId: event.runId,
       status: event.status as RunProgress['status'],
       epoch: event.type === 'EPOCH' ? toRunEpoch(event.epoch) : null,
+      snapshot: event.run,
     };
   }
 }
 
 @Resolver(() => RunProgress)
 export class RunProgressResolver {
-  @FieldResolver(() => Run, { description: 'The run as it is when the event is delivered.' })
+  @FieldResolver(() => Run, { description: 'The run as the stream read it for this event (for a STATUS event: the read that found that status), not as it is later.' })
   async run(@Root() progress: RunProgress, @Ctx() ctx: GraphQLContext) {
+    if (progress.snapshot) return progress.snapshot as RunRow;
     const run = await ctx.loaders.get(runById).load(progress.runId);
     if (!run) throw new NotFoundError('run', progress.runId);
     return run;

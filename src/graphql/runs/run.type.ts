@@ -17,8 +17,14 @@ export class RunEpoch {
   @Field(() => Int, { description: '1-based.' }) epoch!: number;
   @Field(() => EpochMetrics) train!: EpochMetrics;
   @Field(() => EpochMetrics, { nullable: true, description: 'Null without a validation split.' }) validation!: EpochMetrics | null;
-  @Field(() => Float, { description: 'Wall time of the epoch.' }) elapsedMs!: number;
-  @Field(() => Float, { description: 'Training rows per second during the epoch.' }) samplesPerSecond!: number;
+  @Field(() => Float, {
+    description:
+      'Wall time of this epoch alone (ms): its training batches and its validation pass. For epochs recorded before this field existed: the gap between this epoch\'s elapsedMs and the previous one\'s, which also counts storing the previous epoch (a few ms).',
+  })
+  epochMs!: number;
+  @Field(() => Float, { description: 'Wall time since training started (ms), up to the end of this epoch: the sum of epochMs so far plus storing each epoch. Backend selection and data loading come before it and are not counted.' })
+  elapsedMs!: number;
+  @Field(() => Float, { description: 'Training rows per second during this epoch (training rows / epochMs).' }) samplesPerSecond!: number;
   @Field() recordedAt!: Date;
 }
 
@@ -41,6 +47,20 @@ export class TrainingEnvironment {
   @Field() cpuModel!: string;
   @Field(() => Int) cpuCores!: number;
   @Field({ description: 'Operating system and architecture, e.g. linux-x64.' }) platform!: string;
+}
+
+export enum RunWarningCodeEnum {
+  FEW_GRADIENT_STEPS = 'FEW_GRADIENT_STEPS',
+}
+registerEnumType(RunWarningCodeEnum, {
+  name: 'RunWarningCode',
+  valuesConfig: { FEW_GRADIENT_STEPS: { description: 'The settings give fewer than 100 gradient steps (epochs x batches per epoch): the model is likely to underfit.' } },
+});
+
+@ObjectType({ description: 'Something about a run\'s settings its starter should know; the run trains anyway.' })
+export class RunWarning {
+  @Field(() => RunWarningCodeEnum) code!: RunWarningCodeEnum;
+  @Field({ description: 'What was found and what to change, e.g. the steps the settings give.' }) message!: string;
 }
 
 @ObjectType({ implements: Node, description: 'A unit of work on the job queue: a training run (or an optimization study, one of its trials, an evaluation).' })
@@ -77,4 +97,6 @@ export class RunProgress {
   @Field(() => RunEpoch, { nullable: true, description: 'The epoch (EPOCH events only).' }) epoch!: RunEpoch | null;
   @Field(() => RunStatusEnum, { description: 'The run\'s status as of this event: the new one for STATUS events.' }) status!: RunStatusEnum;
   @Field(() => ID) runId!: string;
+  /** The run as the stream read it for this event (not a GraphQL field: `RunProgress.run` serves it). */
+  snapshot?: unknown;
 }

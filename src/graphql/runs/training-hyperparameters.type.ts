@@ -1,6 +1,7 @@
 import { Field, Float, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { TrainingRunHyperparameters } from '../../domain/runs/training-hyperparameters';
-import type { Monitor } from '../../ml/hyperparameters';
+import { defaultLoss, LOSSES, type LossName, type Monitor } from '../../ml/hyperparameters';
+import type { ModelTask } from '../../ml/tf-types';
 
 /** Values equal the domain's optimizer names. */
 export enum OptimizerEnum {
@@ -11,6 +12,22 @@ export enum OptimizerEnum {
   ADAGRAD = 'ADAGRAD',
 }
 registerEnumType(OptimizerEnum, { name: 'Optimizer', description: 'MOMENTUM is SGD with momentum 0.9.' });
+
+/** The domain's loss names, as a GraphQL enum of the same values. */
+export const LossEnum = Object.fromEntries(LOSSES.map((loss) => [loss, loss])) as { readonly [K in LossName]: K };
+export type LossEnum = LossName;
+registerEnumType(LossEnum, {
+  name: 'Loss',
+  description:
+    "What training minimizes, with Keras' formulas (per row, averaged over the output units; a batch's loss is the mean over its rows, times class weights). BINARY_CROSSENTROPY is the only loss of BINARY_CLASSIFICATION and CATEGORICAL_CROSSENTROPY of MULTICLASS_CLASSIFICATION (probabilities clipped to [1e-7, 1 - 1e-7]); REGRESSION takes MEAN_SQUARED_ERROR (its default), MEAN_ABSOLUTE_ERROR or HUBER (delta 1, Keras' default, on the standardized target). Every backend (CPU, TENSORFLOW, TENSORFLOW_COMPILED) trains each of them.",
+  valuesConfig: {
+    BINARY_CROSSENTROPY: { description: '-(y log p + (1 - y) log(1 - p)).' },
+    CATEGORICAL_CROSSENTROPY: { description: '-sum over classes of y log p.' },
+    MEAN_SQUARED_ERROR: { description: '(output - y)^2.' },
+    MEAN_ABSOLUTE_ERROR: { description: '|output - y|.' },
+    HUBER: { description: '0.5 e^2 where |e| <= 1, else |e| - 0.5 (e = output - y, standardized).' },
+  },
+});
 
 /** Values equal the domain's backend choices. */
 export enum TrainingBackendEnum {
@@ -77,10 +94,15 @@ export class ClassWeight {
 @ObjectType({ description: 'The hyperparameters a run trained with, defaults filled in.' })
 export class TrainingHyperparameters {
   @Field(() => Int) epochs!: number;
-  @Field(() => Int, { nullable: true, description: 'Rows per gradient step; null means full batch (gradient descent), 1 stochastic.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Rows per gradient step (1: stochastic; at least the training rows: one full batch). Null only for runs queued before the default of 32, which trained full batch.',
+  })
   batchSize!: number | null;
   @Field(() => OptimizerEnum) optimizer!: OptimizerEnum;
   @Field(() => Float) learningRate!: number;
+  @Field(() => LossEnum, { description: "The loss trained (runs queued before the loss could be chosen answer their task's loss, which they trained with)." })
+  loss!: LossEnum;
   @Field(() => SplitFractions) split!: SplitFractions;
   @Field(() => Int, { description: 'Seed of the split and of the initial weights (drawn and recorded when not given).' }) seed!: number;
   @Field(() => EarlyStopping, { nullable: true }) earlyStopping!: EarlyStopping | null;
@@ -89,13 +111,18 @@ export class TrainingHyperparameters {
   @Field(() => TrainingBackendEnum) backend!: TrainingBackendEnum;
 }
 
-/** The stored (normalized) hyperparameters of a run or model version as their GraphQL type. */
-export function toTrainingHyperparameters(stored: TrainingRunHyperparameters): TrainingHyperparameters {
+/**
+ * The stored (normalized) hyperparameters of a run or model version as their GraphQL type.
+ * `task` is asked for only when the stored ones predate the choice of loss.
+ */
+export async function toTrainingHyperparameters(stored: TrainingRunHyperparameters, task: () => Promise<ModelTask>): Promise<TrainingHyperparameters> {
+  const loss: LossName = stored.loss ?? defaultLoss(await task());
   return {
     epochs: stored.epochs,
     batchSize: stored.batchSize,
     optimizer: stored.optimizer as OptimizerEnum,
     learningRate: stored.learningRate,
+    loss: loss as LossEnum,
     split: stored.split,
     seed: stored.seed,
     earlyStopping: stored.earlyStopping ? { ...stored.earlyStopping, monitor: FROM_MONITOR[stored.earlyStopping.monitor] } : null,
@@ -107,8 +134,14 @@ export function toTrainingHyperparameters(stored: TrainingRunHyperparameters): T
 @InputType()
 export class SplitFractionsInput {
   @Field(() => Float) train!: number;
-  @Field(() => Float, { description: '0 for none (then no VAL_* monitor).' }) validation!: number;
-  @Field(() => Float, { description: 'Greater than 0: every run is evaluated on held-out rows.' }) test!: number;
+  @Field(() => Float, {
+    description: '0 for none (as Keras\' plain fit(X, y)): no validation metrics, and early stopping (or a study objective) on a VAL_* metric is refused; monitor LOSS, the training loss, instead.',
+  })
+  validation!: number;
+  @Field(() => Float, {
+    description: '0 for none: the run reports no test metrics (summary.testMetrics null), its version has no TEST evaluation and no feature importance; evaluate it with evaluateModelVersion on a dataset version.',
+  })
+  test!: number;
 }
 
 @InputType()
@@ -125,15 +158,20 @@ export class ClassWeightInput {
   @Field(() => Float, { description: 'Greater than 0.' }) weight!: number;
 }
 
-@InputType({ description: 'Every field is optional; see TrainingHyperparameters for what a run records.' })
+@InputType({
+  description:
+    "Every field is optional; the defaults are Keras' (10 epochs, batches of 32, Adam at 0.001, the task's loss). A run whose settings give fewer than 100 gradient steps (epochs x batches per epoch) is queued with a FEW_GRADIENT_STEPS warning (Run.warnings, and summary.warnings). See TrainingHyperparameters for what a run records.",
+})
 export class TrainingHyperparametersInput {
-  @Field(() => Int, { nullable: true, description: '1 to 10,000; defaults to 20.' }) epochs?: number | null;
-  @Field(() => Int, { nullable: true, description: 'Omit for full batch (gradient descent); 1 for stochastic; n for mini-batches of n.' })
+  @Field(() => Int, { nullable: true, description: '1 to 10,000; defaults to 10 (Keras).' }) epochs?: number | null;
+  @Field(() => Int, { nullable: true, description: 'Rows per gradient step, 1 to 1,000,000; defaults to 32 (Keras). 1 for stochastic; the training rows or more for one full batch per epoch.' })
   batchSize?: number | null;
   @Field(() => OptimizerEnum, { nullable: true, description: 'Defaults to ADAM.' }) optimizer?: OptimizerEnum | null;
-  @Field(() => Float, { nullable: true, description: 'In (0, 10]; defaults per optimizer (ADAM and RMSPROP 0.001, the others 0.01).' })
+  @Field(() => Float, { nullable: true, description: "In (0, 10]; defaults per optimizer, as Keras: ADAM, RMSPROP and ADAGRAD 0.001, SGD and MOMENTUM 0.01." })
   learningRate?: number | null;
-  @Field(() => SplitFractionsInput, { nullable: true, description: 'Defaults to 0.7 / 0.15 / 0.15.' }) split?: SplitFractionsInput | null;
+  @Field(() => LossEnum, { nullable: true, description: "Defaults to the task's: BINARY_CROSSENTROPY, CATEGORICAL_CROSSENTROPY, or MEAN_SQUARED_ERROR for regression. A loss that does not fit the task is refused (BAD_USER_INPUT)." })
+  loss?: LossEnum | null;
+  @Field(() => SplitFractionsInput, { nullable: true, description: 'Defaults to 0.7 / 0.15 / 0.15; validation and test may be 0.' }) split?: SplitFractionsInput | null;
   @Field(() => Int, { nullable: true, description: 'Drawn at random and recorded when omitted.' }) seed?: number | null;
   @Field(() => EarlyStoppingInput, { nullable: true, description: 'Off when omitted.' }) earlyStopping?: EarlyStoppingInput | null;
   @Field(() => [ClassWeightInput], { nullable: true, description: 'Classification only.' }) classWeights?: ClassWeightInput[] | null;

@@ -3,7 +3,7 @@
  * loaded, a layer or activation is not built by the compiled step, or libtensorflow refused the
  * graph. The step starts from the model's current weights.
  */
-import type { OptimizerName } from '../hyperparameters';
+import type { LossName, OptimizerName } from '../hyperparameters';
 import type { LayersModel, ModelTask, Tf } from '../tf-types';
 import { compileTraining, describeModel, type CompiledTraining } from './compiled-training';
 import { graphAddon } from './graph-addon';
@@ -12,6 +12,7 @@ export interface PrepareCompiledOptions {
   tf: Tf;
   model: LayersModel;
   task: ModelTask;
+  loss: LossName;
   optimizer: OptimizerName;
   learningRate?: number;
   rowWeights: boolean;
@@ -33,6 +34,7 @@ export function prepareCompiledTraining(options: PrepareCompiledOptions): Compil
       addon: addon.addon,
       layers: description.layers,
       task: options.task,
+      loss: options.loss,
       optimizer: options.optimizer,
       learningRate: options.learningRate,
       rowWeights: options.rowWeights,

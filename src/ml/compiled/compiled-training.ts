@@ -4,7 +4,8 @@
  * the optimizer's update of every weight and slot) built once as one TensorFlow graph and run with
  * one TF_SessionRun per batch. The same math as the eager step in `../trainer.ts`:
  * - activations as TensorFlow.js' layers define them (gelu with erf, hardSigmoid clipped, ...);
- * - cross-entropy on probabilities clipped to [1e-7, 1 - 1e-7], MSE for regression;
+ * - the run's loss: binary or categorical cross-entropy on probabilities clipped to
+ *   [1e-7, 1 - 1e-7], or MSE, MAE or Huber for regression (every loss of `LOSSES`);
  * - optimizers with TensorFlow.js' defaults (Adam's bias correction fed per step so that its
  *   epsilon matches tfjs', Adagrad's accumulators starting at 0.1, RMSProp decay 0.9);
  * - dropout masks `floor(uniform + keep) / keep` from a per-batch seed (stateless, so the same
@@ -12,7 +13,7 @@
  * Weights live in the session's resource variables; `readWeights` and `writeWeights` move them
  * to and from the tfjs model in `model.getWeights()` order.
  */
-import { MOMENTUM, DEFAULT_LEARNING_RATES, type OptimizerName } from '../hyperparameters';
+import { MOMENTUM, DEFAULT_LEARNING_RATES, HUBER_DELTA, type LossName, type OptimizerName } from '../hyperparameters';
 import { ACTIVATIONS } from '../model-builder';
 import type { LayersModel, ModelTask } from '../tf-types';
 import { DT_FLOAT, DT_INT32, GraphBuilder, type GraphOutput } from './graph-builder';
@@ -89,6 +90,7 @@ export interface CompileTrainingOptions {
   addon: GraphAddon;
   layers: readonly LayerSpec[];
   task: ModelTask;
+  loss: LossName;
   optimizer: OptimizerName;
   learningRate?: number;
   /** Whether each batch comes with per-row loss weights (class weights). */
@@ -167,7 +169,7 @@ export function compileTraining(options: CompileTrainingOptions): CompiledTraini
       penalty = penalty ? g.binary('AddV2', penalty, term) : term;
     }
   }
-  const perRow = perRowLoss(g, task, y, h);
+  const perRow = perRowLoss(g, options.loss, y, h);
   let loss = g.reduce('Mean', w ? g.binary('Mul', perRow, w) : perRow, [0]);
   if (penalty) loss = g.binary('AddV2', loss, penalty);
   const result = g.concat([g.reshape(loss, [1]), metricSums(g, task, y, h)], 0);
@@ -308,17 +310,36 @@ function dropout(g: GraphBuilder, x: GraphOutput, rate: number, seed: GraphOutpu
   return g.binary('Mul', x, mask);
 }
 
-function perRowLoss(g: GraphBuilder, task: ModelTask, y: GraphOutput, output: GraphOutput): GraphOutput {
-  if (task === 'REGRESSION') return g.reduce('Mean', g.binary('SquaredDifference', output, y), [1]);
-  const p = g.binary('Minimum', g.binary('Maximum', output, g.float(EPSILON)), g.float(1 - EPSILON));
-  if (task === 'MULTICLASS_CLASSIFICATION') return g.unary('Neg', g.reduce('Sum', g.binary('Mul', y, g.unary('Log', p)), [1]));
-  const one = g.float(1);
-  const likelihood = g.binary(
-    'AddV2',
-    g.binary('Mul', y, g.unary('Log', p)),
-    g.binary('Mul', g.binary('Sub', one, y), g.unary('Log', g.binary('Sub', one, p))),
-  );
-  return g.unary('Neg', g.reduce('Mean', likelihood, [1]));
+/** The trainer's `perRowLoss`, op for op. */
+function perRowLoss(g: GraphBuilder, loss: LossName, y: GraphOutput, output: GraphOutput): GraphOutput {
+  switch (loss) {
+    case 'MEAN_SQUARED_ERROR':
+      return g.reduce('Mean', g.binary('SquaredDifference', output, y), [1]);
+    case 'MEAN_ABSOLUTE_ERROR':
+      return g.reduce('Mean', g.unary('Abs', g.binary('Sub', output, y)), [1]);
+    case 'HUBER': {
+      const absolute = g.unary('Abs', g.binary('Sub', output, y));
+      const quadratic = g.binary('Minimum', absolute, g.float(HUBER_DELTA));
+      const perUnit = g.binary('AddV2', g.binary('Mul', g.float(0.5), g.unary('Square', quadratic)), g.binary('Mul', g.float(HUBER_DELTA), g.binary('Sub', absolute, quadratic)));
+      return g.reduce('Mean', perUnit, [1]);
+    }
+    case 'CATEGORICAL_CROSSENTROPY':
+      return g.unary('Neg', g.reduce('Sum', g.binary('Mul', y, g.unary('Log', clipProbabilities(g, output))), [1]));
+    case 'BINARY_CROSSENTROPY': {
+      const p = clipProbabilities(g, output);
+      const one = g.float(1);
+      const likelihood = g.binary(
+        'AddV2',
+        g.binary('Mul', y, g.unary('Log', p)),
+        g.binary('Mul', g.binary('Sub', one, y), g.unary('Log', g.binary('Sub', one, p))),
+      );
+      return g.unary('Neg', g.reduce('Mean', likelihood, [1]));
+    }
+  }
+}
+
+function clipProbabilities(g: GraphBuilder, output: GraphOutput): GraphOutput {
+  return g.binary('Minimum', g.binary('Maximum', output, g.float(EPSILON)), g.float(1 - EPSILON));
 }
 
 function metricSums(g: GraphBuilder, task: ModelTask, y: GraphOutput, output: GraphOutput): GraphOutput {

@@ -12,7 +12,7 @@
  *   since the model's answer for it would be a guess the caller cannot see.
  * Every refusal is a ValidationError naming the instance index and the feature.
  */
-import { ValidationError } from '../../domain/errors';
+import { ValidationError, Violations } from '../../domain/errors';
 import type { Predictions } from '../predictor';
 import { applyPreprocessing, type FeatureRecord, type PreprocessingSpec } from '../preprocessing';
 import type { Matrix } from '../tf-types';
@@ -36,7 +36,8 @@ export const INSTANCE_LIST_FIELDS: InstanceFields = { list: 'input.instances', i
 
 /**
  * Checks the instances and encodes them.
- * @throws ValidationError with `index`, `column` and `field` for the first bad instance.
+ * @throws ValidationError listing every problem (an unknown key, a missing or ill-typed feature, an
+ *   unseen category), each with `index`, `column` and `field`.
  */
 export function encodeInstances(spec: PreprocessingSpec, instances: readonly FeatureRecord[], fields: InstanceFields = INSTANCE_LIST_FIELDS): Matrix {
   const { list: fieldPrefix, item: fieldOf } = fields;
@@ -45,36 +46,35 @@ export function encodeInstances(spec: PreprocessingSpec, instances: readonly Fea
     throw new ValidationError(`at most ${MAX_INSTANCES_PER_REQUEST} instances per request, got ${instances.length}`, { field: fieldPrefix });
   }
   const features = new Set(spec.features.map((feature) => feature.name));
+  const problems = new Violations();
   instances.forEach((instance, index) => {
     if (instance === null || typeof instance !== 'object' || Array.isArray(instance)) {
-      throw new ValidationError(`instance ${index} must be an object of feature values`, { field: fieldOf(index), index });
+      problems.add(`instance ${index} must be an object of feature values`, { field: fieldOf(index), index });
+      return;
     }
     for (const key of Object.keys(instance)) {
       if (features.has(key)) continue;
       const what = key === spec.label.column ? 'is the label column, not a feature (send actuals with recordActuals)' : 'is not a feature of this model';
-      throw new ValidationError(`instance ${index}: "${key}" ${what}`, { field: `${fieldOf(index)}.${key}`, index, column: key });
+      problems.add(`instance ${index}: "${key}" ${what}`, { field: `${fieldOf(index)}.${key}`, index, column: key });
     }
   });
-  let encoded;
-  try {
-    encoded = applyPreprocessing(spec, instances, { labels: false });
-  } catch (error) {
-    if (error instanceof ValidationError && error.location.index !== undefined && error.location.column !== undefined) {
-      const { index, column } = error.location;
-      throw new ValidationError(error.message, { field: `${fieldOf(index!)}.${column}`, index, column });
-    }
-    throw error;
-  }
-  const [unseen] = encoded.unseenCategories;
-  if (unseen) {
+  // Instances that are not objects cannot be encoded: the problems found so far are the answer.
+  const allObjects = instances.every((instance) => instance !== null && typeof instance === 'object' && !Array.isArray(instance));
+  const encoded = allObjects ? problems.check(() => applyPreprocessing(spec, instances, { labels: false })) : undefined;
+  for (const unseen of encoded?.unseenCategories ?? []) {
     const feature = spec.features.find((f) => f.name === unseen.column);
     const known = feature?.type === 'CATEGORICAL' ? feature.categories : [];
-    throw new ValidationError(
+    problems.add(
       `instance ${unseen.index}: category "${unseen.value.slice(0, 100)}" of feature "${unseen.column}" was not seen in training (known: ${known.slice(0, 20).join(', ')}${known.length > 20 ? ', ...' : ''})`,
-      { field: `${fieldOf(unseen.index)}.${unseen.column}`, index: unseen.index, column: unseen.column },
+      { index: unseen.index, column: unseen.column },
     );
   }
-  return encoded.x;
+  // A problem of one value names its input path (`input.instances[3].city`); instances in order.
+  problems.throwIfAny(
+    (problem) => (problem.field === undefined && problem.index !== undefined && problem.column !== undefined ? { ...problem, field: `${fieldOf(problem.index)}.${problem.column}` } : problem),
+    (a, b) => (a.index ?? -1) - (b.index ?? -1),
+  );
+  return encoded!.x;
 }
 
 /** One JSON answer per row of `predictions`. */

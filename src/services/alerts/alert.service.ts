@@ -10,6 +10,7 @@ import { InvalidStateError, NotFoundError, ValidationError } from '../../domain/
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
 import type { EventPublisher } from '../events/event-publisher';
+import { alertEventPayload } from './alert-state-event';
 import { defaultAlertRule, type EffectiveAlertRule } from './alert-rule-defaults';
 import { WebhookTargetGuard } from './webhook-target';
 
@@ -359,18 +360,11 @@ export class AlertService {
     await tx.alertDelivery.update({ where: { id: created.id }, data: { signature: signWebhookBody(body, rule.webhookSecret ?? '') } });
   }
 
-  /** Events carry what subscription filters match on (deployment name, kind, severity), so filtering reads nothing. */
+  /** Events carry what subscription filters match on (deployment name, kind, severity), so filtering reads nothing, and the state the change left (`alert-state-event.ts`). */
   private async publish(topic: 'alertRaised' | 'alertUpdated', alert: Alert): Promise<void> {
     try {
       const deployment = alert.deploymentId ? await this.prisma.deployment.findUnique({ where: { id: alert.deploymentId }, select: { name: true } }) : null;
-      await this.events.publish(topic, {
-        id: alert.id,
-        deploymentId: alert.deploymentId,
-        deployment: deployment?.name ?? null,
-        kind: alert.kind,
-        severity: alert.severity,
-        status: alert.status,
-      });
+      await this.events.publish(topic, { ...alertEventPayload(alert, deployment?.name ?? null) });
     } catch (error) {
       this.log.warn({ err: error, topic, alertId: alert.id }, 'publishing an alert event failed');
     }

@@ -4,7 +4,7 @@ import { mapPage, type Page, type PageRequest } from '../../domain/common/pagina
 import { keysetPage, newestFirst } from '../keyset-pagination';
 import { NAME_PATTERN, type DatasetVersion } from '../../domain/datasets/dataset';
 import type { Task } from '../../domain/datasets/label-rules';
-import { ConflictError, InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors';
+import { ConflictError, InvalidStateError, NotFoundError, ValidationError, Violations } from '../../domain/errors';
 import type { Model } from '../../domain/models/model';
 import { checkModelFits, shapeOn, type ModelBudget } from '../../domain/models/model-size';
 import { validateArchitecture, type Architecture, type HiddenLayerSpec, type OutputLayerSpec } from '../../ml/model-builder';
@@ -49,22 +49,21 @@ export class ModelService {
     private readonly budget: ModelBudget,
   ) {}
 
+  /** @throws ValidationError listing every problem of the input (name, task, each layer setting); NotFoundError for an unknown dataset. */
   async createModel(input: CreateModelInput): Promise<Model> {
+    const problems = new Violations();
     if (!NAME_PATTERN.test(input.name)) {
-      throw new ValidationError(`name "${input.name.slice(0, 60)}" must be 1-200 characters of letters, digits, space and . _ : / -`, {
-        field: 'input.name',
-      });
+      problems.add(`name "${input.name.slice(0, 60)}" must be 1-200 characters of letters, digits, space and . _ : / -`, { field: 'input.name' });
     }
     const dataset = await this.datasets.requireDataset(input.datasetId, 'input.datasetId');
     if (dataset.archivedAt) throw new InvalidStateError(`dataset "${dataset.name}" is archived: restore it first (restoreDataset)`, { field: 'input.datasetId' });
     const task = input.task ?? dataset.task;
     if (!taskFits(task, dataset.task)) {
-      throw new ValidationError(`a ${task} model cannot learn dataset "${dataset.name}", whose label makes it ${dataset.task}`, {
-        field: 'input.task',
-      });
+      problems.add(`a ${task} model cannot learn dataset "${dataset.name}", whose label makes it ${dataset.task}`, { field: 'input.task' });
     }
     const architecture: Architecture = { layers: input.layers.map(withoutNulls), ...(input.outputLayer ? { outputLayer: withoutNulls(input.outputLayer) } : {}) };
-    validateArchitecture(architecture, task, 'input');
+    problems.check(() => validateArchitecture(architecture, task, 'input'));
+    problems.throwIfAny();
     const versions = (await this.datasets.versionsOfDatasets([dataset.id])).get(dataset.id) ?? [];
     const latest = versions.reduce<DatasetVersion | undefined>((newest, version) => (!newest || version.version > newest.version ? version : newest), undefined);
     if (latest) this.checkFits(architecture, task, latest, 1, 'input.layers');

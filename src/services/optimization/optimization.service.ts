@@ -1,6 +1,6 @@
 import type { Prisma, Run } from '../../generated/prisma/client';
 import { isUuid } from '../../domain/common/uuid';
-import { InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors';
+import { InvalidStateError, NotFoundError, ValidationError, Violations } from '../../domain/errors';
 import { rankTrials, type LeaderboardEntry } from '../../domain/optimization/leaderboard';
 import { validateSearchSpace, type SearchParameterInput, type SearchStrategy } from '../../domain/optimization/search-space';
 import {
@@ -23,6 +23,8 @@ import type { EventPublisher } from '../events/event-publisher';
 import type { ModelService } from '../models/model.service';
 import { ActiveRunQuota } from '../runs/active-run-quota';
 import type { RunStore } from '../runs/run-store';
+import { runUpdatedPayload } from '../runs/run-state-event';
+import { trainingWarnings } from '../../domain/runs/training-warnings';
 import type { RunEnqueuer } from '../training/training.service';
 import { loadStudyTrials, studyDefinitionOf, type StudyTrial, type TrialSummary } from './study-trials';
 import { SYSTEM_ACTOR } from '../../domain/auth/principal';
@@ -87,31 +89,44 @@ export class OptimizationService {
     private readonly quota: StudyQuota = { maxTrialEpochs: 0, runs: new ActiveRunQuota(0) },
   ) {}
 
-  /** Validates the study, stores it as a QUEUED OPTIMIZATION run and enqueues its coordinator job. */
+  /**
+   * Validates the study, stores it as a QUEUED OPTIMIZATION run and enqueues its coordinator job.
+   * @throws ValidationError listing the problem of each part of the input (strategy, seed, base
+   *   hyperparameters, each of theirs, search space, objective, budget, pruning; the effort cap once they are valid).
+   */
   async startOptimization(input: StartOptimizationInput, actor: string): Promise<Run> {
     const { model, version } = await this.models.requireTrainingTarget(input.modelId, input.datasetVersionId);
     const architecture = model.architecture as Architecture;
+    const problems = new Violations();
     const strategy = input.strategy as SearchStrategy;
-    if (!SEARCH_STRATEGIES.includes(strategy)) {
-      throw new ValidationError(`strategy must be one of ${SEARCH_STRATEGIES.join(', ')}, got ${JSON.stringify(input.strategy)}`, { field: 'input.strategy' });
+    const knownStrategy = SEARCH_STRATEGIES.includes(strategy);
+    if (!knownStrategy) {
+      problems.add(`strategy must be one of ${SEARCH_STRATEGIES.join(', ')}, got ${JSON.stringify(input.strategy)}`, { field: 'input.strategy' });
     }
     const seed = input.seed ?? undefined;
     if (seed !== undefined && !(Number.isSafeInteger(seed) && seed >= 0)) {
-      throw new ValidationError(`seed must be a non-negative integer, got ${String(seed)}`, { field: 'input.seed' });
+      problems.add(`seed must be a non-negative integer, got ${String(seed)}`, { field: 'input.seed' });
     }
     const studySeed = seed ?? Math.floor(Math.random() * SEED_BOUND);
-    const baseHyperparameters = parseTrainingHyperparameters(input.baseHyperparameters ?? {}, {
-      task: model.task,
-      labelClasses: version.labelClasses ?? undefined,
-      randomSeed: () => studySeed,
-      fieldPrefix: 'input.baseHyperparameters',
-    });
-    const searchSpace = validateSearchSpace(input.searchSpace, { strategy, layerCount: architecture.layers.length });
-    const objective = validateObjective(input.objective, { task: model.task, hasValidation: baseHyperparameters.split.validation > 0 });
-    const budget = validateBudget(input.maxTrials, input.parallelism ?? 1);
-    checkStudyEffort(budget.maxTrials, largestTrialEpochs(baseHyperparameters.epochs, searchSpace.parameters), this.quota.maxTrialEpochs);
-    const pruning = validatePruning(input.pruning);
-    const definition: StudyDefinition = { objective, searchSpace, strategy, ...budget, pruning, seed: studySeed, baseHyperparameters };
+    const baseHyperparameters = problems.check(() =>
+      parseTrainingHyperparameters(input.baseHyperparameters ?? {}, {
+        task: model.task,
+        labelClasses: version.labelClasses ?? undefined,
+        randomSeed: () => studySeed,
+        fieldPrefix: 'input.baseHyperparameters',
+      }),
+    );
+    // The search space is read by its strategy: with none known, it cannot be judged.
+    const searchSpace = knownStrategy ? problems.check(() => validateSearchSpace(input.searchSpace, { strategy, layerCount: architecture.layers.length })) : undefined;
+    // Base hyperparameters refused for another reason still say whether they have a validation split.
+    const givenValidation = (input.baseHyperparameters as { split?: { validation?: unknown } | null } | null | undefined)?.split?.validation;
+    const hasValidation = baseHyperparameters ? baseHyperparameters.split.validation > 0 : givenValidation !== 0;
+    const objective = problems.check(() => validateObjective(input.objective, { task: model.task, hasValidation }));
+    const budget = problems.check(() => validateBudget(input.maxTrials, input.parallelism ?? 1));
+    const pruning = problems.check(() => validatePruning(input.pruning));
+    problems.throwIfAny();
+    checkStudyEffort(budget!.maxTrials, largestTrialEpochs(baseHyperparameters!.epochs, searchSpace!.parameters), this.quota.maxTrialEpochs);
+    const definition: StudyDefinition = { objective: objective!, searchSpace: searchSpace!, strategy, ...budget!, pruning: pruning!, seed: studySeed, baseHyperparameters: baseHyperparameters! };
 
     const study = await this.quota.runs.createRun(this.prisma, {
       kind: 'OPTIMIZATION',
@@ -120,9 +135,10 @@ export class OptimizationService {
       hyperparameters: definition as unknown as Prisma.InputJsonValue,
       startedBy: actor,
     });
+    // Announced before the job exists, so that QUEUED reaches subscribers before the worker's RUNNING.
+    await this.events.publish('runUpdated', { ...runUpdatedPayload(study) }, study.id);
     await this.queue.enqueueRun(RUN_QUEUES.OPTIMIZATION, study.id);
-    logger.info({ studyId: study.id, strategy, maxTrials: budget.maxTrials, parallelism: budget.parallelism }, 'optimization study queued');
-    await this.events.publish('runUpdated', { id: study.id, status: study.status, cancelRequested: false }, study.id);
+    logger.info({ studyId: study.id, strategy, maxTrials: definition.maxTrials, parallelism: definition.parallelism }, 'optimization study queued');
     return study;
   }
 
@@ -136,6 +152,7 @@ export class OptimizationService {
     const model = await this.models.requireModel(study.modelId);
     const { hyperparameters, architecture } = trialConfiguration(definition.baseHyperparameters, model.architecture as Architecture, params);
     const summary: TrialSummary = { trialNumber, params };
+    const { rowCount } = await this.prisma.datasetVersion.findUniqueOrThrow({ where: { id: study.datasetVersionId }, select: { rowCount: true } });
     const trial = await this.prisma.run.create({
       data: {
         kind: 'TRIAL',
@@ -144,11 +161,12 @@ export class OptimizationService {
         parentRunId: study.id,
         hyperparameters: { ...hyperparameters, architecture } as unknown as Prisma.InputJsonValue,
         summary: summary as unknown as Prisma.InputJsonValue,
+        warnings: trainingWarnings(hyperparameters, rowCount) as unknown as Prisma.InputJsonValue,
         startedBy: SYSTEM_ACTOR,
       },
     });
+    await this.events.publish('runUpdated', { ...runUpdatedPayload(trial) }, trial.id);
     await this.queue.enqueueRun(RUN_QUEUES.TRIAL, trial.id);
-    await this.events.publish('runUpdated', { id: trial.id, status: trial.status, cancelRequested: false }, trial.id);
     return trial;
   }
 

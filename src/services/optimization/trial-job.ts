@@ -60,8 +60,8 @@ export function createTrialJob(deps: TrialJobDependencies): ExecuteRun {
     const trialContext: RunExecutionContext = {
       ...context,
       shouldStop: () => pruneReason !== null || context.shouldStop(),
-      recordEpoch: async (epoch, metrics, elapsedMs, samplesPerSecond) => {
-        const stored = await context.recordEpoch(epoch, metrics, elapsedMs, samplesPerSecond);
+      recordEpoch: async (epoch, metrics, timing) => {
+        const stored = await context.recordEpoch(epoch, metrics, timing);
         const value = metrics[metric];
         if (typeof value === 'number') values.push({ step: epoch, value });
         if (pruner && stored && pruneReason === null) {

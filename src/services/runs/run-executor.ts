@@ -27,7 +27,7 @@ import type { TerminalRunStatus } from '../../domain/runs/run-status';
 import { retryWhileUnavailable } from '../../infra/db/connection-errors';
 import { followEvents, type EventSubscriber, type JobHandler, type RunJobData } from '../../infra/queue/job-queue';
 import { logger as rootLogger, type Logger } from '../../infra/logger';
-import type { EpochMetrics, Run, RunStore, TransactionClient } from './run-store';
+import type { EpochMetrics, EpochTiming, Run, RunStore, TransactionClient } from './run-store';
 
 /** What `execute` may use while it runs. */
 export interface RunExecutionContext {
@@ -39,7 +39,7 @@ export interface RunExecutionContext {
   /** Aborted when `shouldStop()` turns true. */
   readonly signal: AbortSignal;
   /** Stores (or replaces) the metrics of a 1-based epoch and announces it; false when this worker no longer holds the run. */
-  recordEpoch(epoch: number, metrics: EpochMetrics, elapsedMs: number, samplesPerSecond: number): Promise<boolean>;
+  recordEpoch(epoch: number, metrics: EpochMetrics, timing: EpochTiming): Promise<boolean>;
   readonly logger: Logger;
 }
 
@@ -224,8 +224,8 @@ class RunHandle {
       signal: this.controller.signal,
       logger: log,
       shouldStop: () => this.shouldStop(),
-      recordEpoch: (epoch, metrics, elapsedMs, samplesPerSecond) =>
-        waitingStore(options.store, options.databaseWaitMs, log).recordEpoch({ runId: run.id, workerId, epoch, metrics, elapsedMs, samplesPerSecond }),
+      recordEpoch: (epoch, metrics, timing) =>
+        waitingStore(options.store, options.databaseWaitMs, log).recordEpoch({ runId: run.id, workerId, epoch, metrics, ...timing }),
     };
   }
 

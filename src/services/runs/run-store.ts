@@ -5,8 +5,9 @@
  * twice or out of a terminal status (see `src/domain/runs/run-status.ts`). Times come from the
  * database clock (`now()`), so heartbeats written on one host compare correctly on another.
  *
- * Each applied change is announced with a `runUpdated` event (`{ id, status, cancelRequested }`)
- * after it commits, and each recorded epoch with a `runEpoch` event.
+ * Each applied change is announced with a `runUpdated` event after it commits, carrying the state the
+ * change left (`run-state-event.ts`: read from the UPDATE's own RETURNING, not re-read later), and
+ * each recorded epoch with a `runEpoch` event.
  */
 import { Prisma, type Alert, type Run, type RunKind } from '../../generated/prisma/client';
 import { InvalidStateError, NotFoundError } from '../../domain/errors';
@@ -14,6 +15,8 @@ import type { TerminalRunStatus } from '../../domain/runs/run-status';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger as rootLogger, type Logger } from '../../infra/logger';
 import type { EventPublisher } from '../events/event-publisher';
+import { runUpdatedPayload, type RunState } from './run-state-event';
+import { alertEventPayload } from '../alerts/alert-state-event';
 
 export type { Run } from '../../generated/prisma/client';
 export type TransactionClient = Prisma.TransactionClient;
@@ -21,15 +24,23 @@ export type TransactionClient = Prisma.TransactionClient;
 /** Metrics of one epoch: `loss`, `accuracy` or `mae`/`rmse`, and their `val_` forms. */
 export type EpochMetrics = Record<string, number>;
 
-export interface EpochRecord {
+/** How long an epoch took. */
+export interface EpochTiming {
+  /** Since training started (backend selection excluded), up to the end of this epoch. */
+  elapsedMs: number;
+  /** Wall time of this epoch alone: its batches, its validation pass. */
+  epochMs: number;
+  /** Training rows per second in this epoch. */
+  samplesPerSecond: number;
+}
+
+export interface EpochRecord extends EpochTiming {
   runId: string;
   /** The worker that holds the run; the epoch is refused if another worker holds it now. */
   workerId: string;
   /** 1-based. */
   epoch: number;
   metrics: EpochMetrics;
-  elapsedMs: number;
-  samplesPerSecond: number;
 }
 
 export interface FinishOptions {
@@ -97,14 +108,14 @@ export class RunStore {
    * @returns the claimed run, or null when the run is not QUEUED (claimed elsewhere, cancelled, finished) or missing.
    */
   async claimRun(runId: string, workerId: string): Promise<Run | null> {
-    const rows = await this.prisma.$queryRaw<Array<{ id: string }>>`
+    const rows = await this.prisma.$queryRaw<RunStateRow[]>`
       UPDATE runs
       SET status = 'RUNNING', attempts = attempts + 1, worker_id = ${workerId},
           started_at = now(), heartbeat_at = now()
       WHERE id = ${runId}::uuid AND status = 'QUEUED'
-      RETURNING id`;
+      RETURNING ${RUN_STATE_COLUMNS}`;
     if (rows.length === 0) return null;
-    return this.loadAndAnnounce(runId);
+    return this.announceAndLoad(rows[0]);
   }
 
   /**
@@ -174,19 +185,19 @@ export class RunStore {
     if (!UUID_PATTERN.test(runId)) throw new NotFoundError('Run', runId);
     // A run can move between the statements below (claimed, re-queued, finished): try again then.
     for (let round = 0; round < 5; round++) {
-      const cancelled = await this.prisma.$queryRaw<Array<{ id: string }>>`
+      const cancelled = await this.prisma.$queryRaw<RunStateRow[]>`
         UPDATE runs SET status = 'CANCELLED', finished_at = now()
-        WHERE id = ${runId}::uuid AND status = 'QUEUED' RETURNING id`;
+        WHERE id = ${runId}::uuid AND status = 'QUEUED' RETURNING ${RUN_STATE_COLUMNS}`;
       if (cancelled.length > 0) {
         this.log.info({ runId }, 'queued run cancelled');
-        return { run: await this.loadAndAnnounce(runId), outcome: 'cancelled' };
+        return { run: await this.announceAndLoad(cancelled[0]), outcome: 'cancelled' };
       }
-      const flagged = await this.prisma.$queryRaw<Array<{ id: string }>>`
+      const flagged = await this.prisma.$queryRaw<RunStateRow[]>`
         UPDATE runs SET cancel_requested = true
-        WHERE id = ${runId}::uuid AND status = 'RUNNING' RETURNING id`;
+        WHERE id = ${runId}::uuid AND status = 'RUNNING' RETURNING ${RUN_STATE_COLUMNS}`;
       if (flagged.length > 0) {
         this.log.info({ runId }, 'cancel requested for a running run');
-        return { run: await this.loadAndAnnounce(runId), outcome: 'requested' };
+        return { run: await this.announceAndLoad(flagged[0]), outcome: 'requested' };
       }
       const run = await this.prisma.run.findUnique({ where: { id: runId } });
       if (!run) throw new NotFoundError('Run', runId);
@@ -205,18 +216,18 @@ export class RunStore {
    * @throws RangeError for an epoch that is not an integer >= 1.
    */
   async recordEpoch(record: EpochRecord): Promise<boolean> {
-    const { runId, workerId, epoch, metrics, elapsedMs, samplesPerSecond } = record;
+    const { runId, workerId, epoch, metrics, elapsedMs, epochMs, samplesPerSecond } = record;
     if (!Number.isInteger(epoch) || epoch < 1) throw new RangeError(`epoch must be an integer >= 1, got ${epoch}`);
     const rows = await this.prisma.$queryRaw<Array<{ epoch: number; recorded_at: Date }>>`
-      INSERT INTO run_epochs (run_id, epoch, metrics, elapsed_ms, samples_per_second)
-      SELECT id, ${epoch}, ${JSON.stringify(metrics)}::jsonb, ${elapsedMs}, ${samplesPerSecond}
+      INSERT INTO run_epochs (run_id, epoch, metrics, elapsed_ms, epoch_ms, samples_per_second)
+      SELECT id, ${epoch}, ${JSON.stringify(metrics)}::jsonb, ${elapsedMs}, ${epochMs}, ${samplesPerSecond}
       FROM runs WHERE id = ${runId}::uuid AND status = 'RUNNING' AND worker_id = ${workerId}
       ON CONFLICT (run_id, epoch) DO UPDATE
-      SET metrics = EXCLUDED.metrics, elapsed_ms = EXCLUDED.elapsed_ms,
+      SET metrics = EXCLUDED.metrics, elapsed_ms = EXCLUDED.elapsed_ms, epoch_ms = EXCLUDED.epoch_ms,
           samples_per_second = EXCLUDED.samples_per_second, recorded_at = now()
       RETURNING epoch, recorded_at`;
     if (rows.length === 0) return false;
-    await this.publish('runEpoch', { id: runId, epoch, metrics, elapsedMs, samplesPerSecond, recordedAt: rows[0].recorded_at.toISOString() });
+    await this.publish('runEpoch', { id: runId, epoch, metrics, elapsedMs, epochMs, samplesPerSecond, recordedAt: rows[0].recorded_at.toISOString() });
     return true;
   }
 
@@ -248,14 +259,14 @@ export class RunStore {
    * @returns the re-queued run, or null when it no longer qualifies.
    */
   async requeueStaleRun(runId: string, workerId: string | null, staleForMs: number): Promise<Run | null> {
-    const rows = await this.prisma.$queryRaw<Array<{ id: string }>>`
+    const rows = await this.prisma.$queryRaw<RunStateRow[]>`
       UPDATE runs SET status = 'QUEUED', worker_id = NULL, heartbeat_at = NULL
       WHERE id = ${runId}::uuid AND status = 'RUNNING' AND worker_id IS NOT DISTINCT FROM ${workerId}
         AND NOT cancel_requested
         AND heartbeat_at < now() - make_interval(secs => ${staleForMs / 1000})
-      RETURNING id`;
+      RETURNING ${RUN_STATE_COLUMNS}`;
     if (rows.length === 0) return null;
-    return this.loadAndAnnounce(runId);
+    return this.announceAndLoad(rows[0]);
   }
 
   /** QUEUED runs created more than `olderThanMs` ago, oldest first (candidates for re-enqueueing). */
@@ -266,20 +277,28 @@ export class RunStore {
       ORDER BY created_at LIMIT ${limit}`;
   }
 
-  private async loadAndAnnounce(runId: string): Promise<Run> {
-    const run = await this.prisma.run.findUniqueOrThrow({ where: { id: runId } });
-    await this.announce(run);
-    return run;
+  /** Announces the state an UPDATE returned (the event's own), then reads the whole run for the caller. */
+  private async announceAndLoad(row: RunStateRow): Promise<Run> {
+    await this.announce({
+      id: row.id,
+      status: row.status,
+      cancelRequested: row.cancel_requested,
+      attempts: row.attempts,
+      startedAt: row.started_at,
+      finishedAt: row.finished_at,
+      summary: row.summary,
+    });
+    return this.prisma.run.findUniqueOrThrow({ where: { id: row.id } });
   }
 
-  private async announce(run: Run): Promise<void> {
-    await this.publish('runUpdated', { id: run.id, status: run.status, cancelRequested: run.cancelRequested });
+  private async announce(state: RunState): Promise<void> {
+    await this.publish('runUpdated', { ...runUpdatedPayload(state) });
   }
 
   /** Pushes a RUN_FAILED alert to `alertRaised`/`alertUpdated` subscribers, with the fields their filters match on. */
   private async announceAlert({ topic, alert }: RunFailedAlert): Promise<void> {
     try {
-      await this.events.publish(topic, { id: alert.id, deploymentId: null, deployment: null, kind: alert.kind, severity: alert.severity, status: alert.status });
+      await this.events.publish(topic, { ...alertEventPayload(alert, null) });
     } catch (error) {
       this.log.warn({ err: error, topic, alertId: alert.id }, 'publishing a run alert event failed');
     }
@@ -293,6 +312,18 @@ export class RunStore {
       this.log.warn({ err: error, topic, runId: payload.id }, 'publishing a run event failed');
     }
   }
+}
+
+/** The columns of a run's state, as an UPDATE returns them. */
+const RUN_STATE_COLUMNS = Prisma.sql`id, status, cancel_requested, attempts, started_at, finished_at, summary`;
+interface RunStateRow {
+  id: string;
+  status: RunState['status'];
+  cancel_requested: boolean;
+  attempts: number;
+  started_at: Date | null;
+  finished_at: Date | null;
+  summary: unknown;
 }
 
 /** The RUN_FAILED alert a failure opened (alertRaised) or repeated (alertUpdated). */

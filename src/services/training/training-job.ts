@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Prisma } from '../../generated/prisma/client';
 import type { Architecture } from '../../ml/model-builder';
 import type { TrainingRunHyperparameters } from '../../domain/runs/training-hyperparameters';
+import { plannedGradientSteps, storedWarnings } from '../../domain/runs/training-warnings';
 import type { EpochMetrics } from '../../ml/trainer';
 import { columnImportances } from '../../ml/training/feature-importance';
 import { runTrainingPipeline } from '../../ml/training/training-pipeline';
@@ -59,7 +60,8 @@ export function createTrainingJob(deps: TrainingJobDependencies): ExecuteRun {
       shouldStop: () => context.shouldStop() || memory.exceeded(),
       onEpochEnd: async (metrics) => {
         const flat = flattenEpochMetrics(metrics);
-        await context.recordEpoch(metrics.epoch, flat, metrics.elapsedMs, metrics.samplesPerSecond);
+        const { elapsedMs, epochMs, samplesPerSecond } = metrics;
+        await context.recordEpoch(metrics.epoch, flat, { elapsedMs, epochMs, samplesPerSecond });
         context.logger.info({ epoch: metrics.epoch, of: hyperparameters.epochs, ...flat, samplesPerSecond: Math.round(metrics.samplesPerSecond) }, 'epoch');
       },
     });
@@ -67,7 +69,12 @@ export function createTrainingJob(deps: TrainingJobDependencies): ExecuteRun {
     try {
       const { summary, environment, testEvaluation } = trained;
       const runSummary = {
+        loss: summary.loss,
         epochsRun: summary.epochsRun,
+        gradientSteps: summary.gradientSteps,
+        plannedGradientSteps: plannedGradientSteps(hyperparameters, datasetVersion.rowCount).steps,
+        // What the settings warned about when the run was queued (fewer than 100 gradient steps, ...).
+        warnings: storedWarnings(run.warnings).map((warning) => warning.message),
         stopReason: summary.stopReason,
         stopDetail: summary.stopDetail,
         bestEpoch: summary.bestEpoch ?? null,
@@ -76,6 +83,7 @@ export function createTrainingJob(deps: TrainingJobDependencies): ExecuteRun {
         stepEngine: summary.stepEngine,
         durationMs: summary.durationMs,
         splitSizes: trained.splitSizes,
+        // Null without a test split (split.test 0): the version has no TEST evaluation.
         testMetrics: testEvaluation?.metrics ?? null,
         // Where the run's time went: reading the data, the pipeline (of which training), feature importance.
         timingsMs: { load: loadMs, pipeline: pipelineMs, training: Math.round(summary.durationMs), importance: 0 },

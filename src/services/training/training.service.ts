@@ -3,12 +3,14 @@ import type { Page, PageRequest } from '../../domain/common/pagination';
 import { keysetPage, newestFirst } from '../keyset-pagination';
 import { isUuid } from '../../domain/common/uuid';
 import { parseTrainingHyperparameters } from '../../domain/runs/training-hyperparameters';
+import { plannedGradientSteps, trainingWarnings } from '../../domain/runs/training-warnings';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { RUN_QUEUES } from '../../infra/queue/job-queue';
 import { logger } from '../../infra/logger';
 import type { EventPublisher } from '../events/event-publisher';
 import type { ModelService } from '../models/model.service';
 import { ActiveRunQuota } from '../runs/active-run-quota';
+import { runUpdatedPayload } from '../runs/run-state-event';
 import type { RunStore } from '../runs/run-store';
 
 export type { Run, RunEpoch } from '../../generated/prisma/client';
@@ -56,19 +58,22 @@ export class TrainingService {
       labelClasses: version.labelClasses ?? undefined,
       fieldPrefix: 'input.hyperparameters',
     });
-    // Full batch: every training row in one step.
-    const batchRows = hyperparameters.batchSize ?? Math.ceil(version.rowCount * hyperparameters.split.train);
+    // A batch as large as the training rows or larger is one full batch.
+    const { batchRows } = plannedGradientSteps(hyperparameters, version.rowCount);
     this.models.checkFits(model.architecture, model.task, version, batchRows, 'input.modelId', 'input.hyperparameters.batchSize');
+    const warnings = trainingWarnings(hyperparameters, version.rowCount);
     const run = await this.quota.createRun(this.prisma, {
       kind: 'TRAINING',
       modelId: model.id,
       datasetVersionId: version.id,
       hyperparameters: hyperparameters as unknown as Prisma.InputJsonValue,
+      warnings: warnings as unknown as Prisma.InputJsonValue,
       startedBy: actor,
     });
+    // Announced before the job exists, so that QUEUED reaches subscribers before the worker's RUNNING.
+    await this.events.publish('runUpdated', { ...runUpdatedPayload(run) }, run.id);
     await this.queue.enqueueRun(RUN_QUEUES.TRAINING, run.id);
-    logger.info({ runId: run.id, modelId: model.id, datasetVersionId: version.id, actor }, 'training run queued');
-    await this.events.publish('runUpdated', { id: run.id, status: run.status, cancelRequested: false }, run.id);
+    logger.info({ runId: run.id, modelId: model.id, datasetVersionId: version.id, actor, warnings: warnings.map((warning) => warning.code) }, 'training run queued');
     return run;
   }
 

@@ -58,7 +58,24 @@ describe('alerts', () => {
     await prisma.alert.update({ where: { id: first.alert!.id }, data: { notifiedAt: new Date(Date.now() - 601_000) } });
     const fourth = await raise();
     expect(fourth).toMatchObject({ outcome: 'REPEATED', alert: { id: first.alert!.id, occurrences: 4 } });
-    expect(events.of('alertUpdated', first.alert!.id)).toEqual([{ id: first.alert!.id, deploymentId, deployment: 'dedup', kind: 'DATA_DRIFT', severity: 'WARNING', status: 'OPEN' }]);
+    // The event carries what filters match on and the state of that repeat: its occurrence count and times.
+    expect(events.of('alertUpdated', first.alert!.id)).toEqual([
+      {
+        id: first.alert!.id,
+        deploymentId,
+        deployment: 'dedup',
+        kind: 'DATA_DRIFT',
+        severity: 'WARNING',
+        status: 'OPEN',
+        occurrences: 4,
+        cleanWindows: 0,
+        lastSeenAt: fourth.alert!.lastSeenAt.toISOString(),
+        notifiedAt: fourth.alert!.notifiedAt!.toISOString(),
+        acknowledgedAt: null,
+        acknowledgedBy: null,
+        details: fourth.alert!.details,
+      },
+    ]);
     expect(await prisma.alert.count({ where: { deploymentId, kind: 'DATA_DRIFT' } })).toBe(1);
 
     // Concurrent raisers still leave a single open alert.

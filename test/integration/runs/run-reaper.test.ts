@@ -36,7 +36,7 @@ describe('RunReaper', () => {
     const id = await createQueuedRun(prisma, parents);
     await store.claimRun(id, workerId);
     for (let epoch = 1; epoch <= (options.epochs ?? 0); epoch++) {
-      await store.recordEpoch({ runId: id, workerId, epoch, metrics: { loss: 1 }, elapsedMs: 1, samplesPerSecond: 1 });
+      await store.recordEpoch({ runId: id, workerId, epoch, metrics: { loss: 1 }, elapsedMs: 1, epochMs: 1, samplesPerSecond: 1 });
     }
     if (options.cancel) await store.requestCancel(id);
     await prisma.$executeRaw`UPDATE runs SET heartbeat_at = now() - interval '2 minutes', attempts = ${options.attempts ?? 1} WHERE id = ${id}::uuid`;

@@ -38,7 +38,10 @@ describe('RunStore guarded transitions', () => {
     expect(await store.claimRun(id, 'w2')).toBeNull();
     expect(await store.claimRun(id, 'w1')).toBeNull();
     expect((await prisma.run.findUniqueOrThrow({ where: { id } })).workerId).toBe('w1');
-    expect(events.of('runUpdated', id)).toEqual([{ id, status: 'RUNNING', cancelRequested: false }]);
+    // The event carries the state the claim left, as its UPDATE returned it.
+    expect(events.of('runUpdated', id)).toEqual([
+      { id, status: 'RUNNING', cancelRequested: false, attempts: 1, startedAt: claimed!.startedAt!.toISOString(), finishedAt: null, summary: null },
+    ]);
   });
 
   it('lets exactly one of many concurrent claims win', async () => {
@@ -90,7 +93,21 @@ describe('RunStore guarded transitions', () => {
     });
     // Pushed to alertRaised subscribers like every other alert.
     expect(events.of('alertRaised', alerts[0].id)).toEqual([
-      { id: alerts[0].id, deploymentId: null, deployment: null, kind: 'RUN_FAILED', severity: 'WARNING', status: 'OPEN' },
+      {
+        id: alerts[0].id,
+        deploymentId: null,
+        deployment: null,
+        kind: 'RUN_FAILED',
+        severity: 'WARNING',
+        status: 'OPEN',
+        occurrences: 1,
+        cleanWindows: 0,
+        lastSeenAt: alerts[0].lastSeenAt.toISOString(),
+        notifiedAt: null,
+        acknowledgedAt: null,
+        acknowledgedBy: null,
+        details: alerts[0].details,
+      },
     ]);
   });
 
@@ -141,7 +158,10 @@ describe('RunStore guarded transitions', () => {
     expect(result.run.finishedAt).toBeInstanceOf(Date);
     expect(await store.claimRun(id, 'w1')).toBeNull();
     expect((await store.requestCancel(id)).outcome).toBe('already-cancelled');
-    expect(events.of('runUpdated', id)).toEqual([{ id, status: 'CANCELLED', cancelRequested: false }]);
+    // A final state: the run itself is the event's state, so the event carries no summary.
+    expect(events.of('runUpdated', id)).toEqual([
+      { id, status: 'CANCELLED', cancelRequested: false, attempts: 0, startedAt: null, finishedAt: result.run.finishedAt!.toISOString() },
+    ]);
   });
 
   it('flags a running run for cancellation and leaves its status to the worker', async () => {
@@ -150,7 +170,7 @@ describe('RunStore guarded transitions', () => {
     const result = await store.requestCancel(id);
     expect(result.outcome).toBe('requested');
     expect(result.run).toMatchObject({ status: 'RUNNING', cancelRequested: true });
-    expect(events.of('runUpdated', id).at(-1)).toEqual({ id, status: 'RUNNING', cancelRequested: true });
+    expect(events.of('runUpdated', id).at(-1)).toMatchObject({ id, status: 'RUNNING', cancelRequested: true, attempts: 1, finishedAt: null });
   });
 
   it('refuses to cancel a finished run and reports an unknown one', async () => {
@@ -166,7 +186,7 @@ describe('RunStore guarded transitions', () => {
   it('records each epoch once per (run, epoch), only for the holding worker', async () => {
     const id = await newRun();
     const record = (workerId: string, epoch: number, loss: number) =>
-      store.recordEpoch({ runId: id, workerId, epoch, metrics: { loss }, elapsedMs: 10, samplesPerSecond: 100 });
+      store.recordEpoch({ runId: id, workerId, epoch, metrics: { loss }, elapsedMs: 10, epochMs: 10, samplesPerSecond: 100 });
     expect(await record('w1', 1, 0.9)).toBe(false);
     await store.claimRun(id, 'w1');
     expect(await record('w1', 1, 0.9)).toBe(true);
@@ -185,7 +205,7 @@ describe('RunStore guarded transitions', () => {
   it('finds stale runs by the database clock and re-queues them under guard', async () => {
     const id = await newRun();
     await store.claimRun(id, 'w1');
-    await store.recordEpoch({ runId: id, workerId: 'w1', epoch: 1, metrics: { loss: 1 }, elapsedMs: 1, samplesPerSecond: 1 });
+    await store.recordEpoch({ runId: id, workerId: 'w1', epoch: 1, metrics: { loss: 1 }, elapsedMs: 1, epochMs: 1, samplesPerSecond: 1 });
     expect((await store.findStaleRuns(60_000)).map((r) => r.id)).not.toContain(id);
     expect(await store.requeueStaleRun(id, 'w1', 60_000)).toBeNull();
     await prisma.$executeRaw`UPDATE runs SET heartbeat_at = now() - interval '2 minutes' WHERE id = ${id}::uuid`;

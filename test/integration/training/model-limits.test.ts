@@ -68,7 +68,8 @@ describe('big models are bounded and cancellable', () => {
 
   it('refuses at startTrainingRun a full-batch step too costly to cancel within 2 s, naming the batch size that fits', async () => {
     const model = await services.models.createModel({ name: 'wide', datasetId, layers: wide(4, 1024) });
-    const refused = services.training.startTrainingRun({ modelId: model.id, datasetVersionId: versionId, hyperparameters: { epochs: 1 } }, 'test');
+    // A batch of at least the training rows is one full batch.
+    const refused = services.training.startTrainingRun({ modelId: model.id, datasetVersionId: versionId, hyperparameters: { epochs: 1, batchSize: 1_000_000 } }, 'test');
     await expect(refused).rejects.toMatchObject({ location: { field: 'input.hyperparameters.batchSize' } });
     await expect(refused).rejects.toThrow(/GFLOP, over the limit of 20 GFLOP that keeps a cancel within 2 s; use a batchSize of at most [\d,]+/);
     expect(await prisma.run.count({ where: { modelId: model.id } })).toBe(0);

@@ -71,6 +71,54 @@ describe('training runs on a worker', () => {
     expect(epochs[29].metrics).toEqual(expect.objectContaining({ loss: expect.any(Number), accuracy: expect.any(Number), val_loss: expect.any(Number) }));
   }, 180_000);
 
+  it("learns with Keras' defaults alone (10 epochs, batches of 32, Adam 0.001): 130 steps on breast_cancer, no warning", async () => {
+    const { run } = await train('bc-defaults', fixtureCsv('breast_cancer'), 'benign', { seed: 5 }, 10);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.warnings).toEqual([]);
+    // 569 rows: 398 training rows, ceil(398 / 32) = 13 batches, x 10 epochs.
+    expect(run.summary).toMatchObject({ loss: 'BINARY_CROSSENTROPY', epochsRun: 10, batchSize: 32, gradientSteps: 130, plannedGradientSteps: 130, warnings: [] });
+    const evaluation = await prisma.evaluation.findFirstOrThrow({ where: { modelVersion: { runId: run.id } } });
+    expect((evaluation.metrics as { accuracy: number }).accuracy).toBeGreaterThanOrEqual(0.9);
+    const epochs = await services.training.epochs(run.id);
+    // Each epoch's own time, and the time since training started, which adds them up.
+    let sum = 0;
+    for (const epoch of epochs) {
+      sum += epoch.epochMs;
+      expect(epoch.elapsedMs).toBeGreaterThanOrEqual(sum - 1e-6);
+    }
+    expect(epochs[9].elapsedMs).toBeGreaterThan(epochs[9].epochMs);
+  }, 180_000);
+
+  it('warns when the settings give fewer than 100 gradient steps, on the run and in its summary', async () => {
+    // iris: 150 rows, 105 training rows, 4 batches of 32 x 10 epochs = 40 steps.
+    const { run } = await train('iris-defaults', fixtureCsv('iris'), 'species', { seed: 2, backend: 'CPU' });
+    expect(run.status).toBe('SUCCEEDED');
+    const warnings = run.warnings as Array<{ code: string; message: string }>;
+    expect(warnings.map((warning) => warning.code)).toEqual(['FEW_GRADIENT_STEPS']);
+    expect(warnings[0].message).toMatch(/^these settings give 40 gradient steps \(10 epochs x 4 batches of up to 32 of 105 training rows\), fewer than 100/);
+    expect(run.summary).toMatchObject({ gradientSteps: 40, plannedGradientSteps: 40, warnings: [warnings[0].message] });
+  }, 180_000);
+
+  it("trains on every row with no validation or test split (Keras' plain fit), with a Huber loss, compiled: no validation or test metrics", async () => {
+    const { run } = await train('diabetes-all-rows', fixtureCsv('diabetes'), 'progression', {
+      epochs: 12,
+      seed: 4,
+      loss: 'HUBER',
+      split: { train: 1, validation: 0, test: 0 },
+      earlyStopping: { monitor: 'loss', patience: 3 },
+      backend: 'TENSORFLOW_COMPILED',
+    });
+    expect(run.error).toBeNull();
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.summary).toMatchObject({ loss: 'HUBER', stepEngine: 'COMPILED', splitSizes: { train: 442, validation: 0, test: 0 }, testMetrics: null });
+    const version = await prisma.modelVersion.findUniqueOrThrow({ where: { runId: run.id }, include: { evaluations: true } });
+    expect(version.evaluations).toEqual([]);
+    expect(version.featureImportance).toBeNull();
+    const epochs = await services.training.epochs(run.id);
+    expect(epochs.length).toBeGreaterThan(0);
+    for (const epoch of epochs) expect(Object.keys(epoch.metrics as object).sort()).toEqual(['loss', 'mae', 'rmse']);
+  }, 180_000);
+
   it('trains iris (multiclass) to test accuracy >= 0.90', async () => {
     const { run } = await train('iris', fixtureCsv('iris'), 'species', { epochs: 60, batchSize: 16, seed: 3, backend: 'CPU' });
     expect(run.status).toBe('SUCCEEDED');

@@ -66,23 +66,30 @@ describe('validateSplitFractions', () => {
   it('accepts fractions that sum to 1 within 1e-9', () => {
     expect(() => validateSplitFractions({ train: 0.7, validation: 0.2, test: 0.1 })).not.toThrow();
     expect(() => validateSplitFractions({ train: 0.5, validation: 0.5, test: 5e-10 })).not.toThrow();
+    // Every row for training, as Keras' plain fit(X, y).
+    expect(() => validateSplitFractions({ train: 1, validation: 0, test: 0 })).not.toThrow();
+    expect(splitRows({ rowCount: 7, fractions: { train: 1, validation: 0, test: 0 }, seed: 1 })).toEqual({
+      train: Int32Array.from([0, 1, 2, 3, 4, 5, 6]),
+      validation: new Int32Array(0),
+      test: new Int32Array(0),
+    });
   });
 
   it('rejects each bad fraction by its field', () => {
     expectValidationError(
-      () => validateSplitFractions({ train: 1, validation: 0, test: 0 }),
+      () => validateSplitFractions({ train: 1.25, validation: 0, test: -0.25 }),
       { field: 'hyperparameters.split.train' },
-      /^Split fraction train must be a number in \[0, 1\), got 1$/,
+      /^Split fraction train must be a number in \[0, 1\], got 1.25$/,
     );
     expectValidationError(
       () => validateSplitFractions({ train: 0.9, validation: -0.1, test: 0.2 }),
       { field: 'hyperparameters.split.validation' },
-      /validation must be a number in \[0, 1\), got -0.1/,
+      /validation must be a number in \[0, 1\], got -0.1/,
     );
     expectValidationError(
       () => validateSplitFractions({ train: 0.9, validation: 0.1, test: NaN }),
       { field: 'hyperparameters.split.test' },
-      /test must be a number in \[0, 1\), got NaN/,
+      /test must be a number in \[0, 1\], got NaN/,
     );
     expectValidationError(
       () => validateSplitFractions({ train: 0, validation: 0.5, test: 0.5 }),

@@ -29,12 +29,13 @@ describe('formatGraphQLError', () => {
       message: 'not a number',
       locations: [{ line: 1, column: 3 }],
       path: ['field'],
-      extensions: { code: 'BAD_USER_INPUT', row: 4, column: 'age' },
+      extensions: { code: 'BAD_USER_INPUT', row: 4, column: 'age', errors: [{ message: 'not a number', row: 4, column: 'age' }] },
     });
     expect(formatGraphQLError(thrownByResolver(new ValidationError('bad', { field: 'input.name', index: 2 })), scope).extensions).toEqual({
       code: 'BAD_USER_INPUT',
       field: 'input.name',
       index: 2,
+      errors: [{ message: 'bad', field: 'input.name', index: 2 }],
     });
     expect(formatGraphQLError(thrownByResolver(new NotFoundError('model', 'm1')), scope).extensions).toEqual({ code: 'NOT_FOUND' });
     expect(formatGraphQLError(thrownByResolver(new ConflictError('taken')), scope).extensions).toEqual({ code: 'CONFLICT' });
@@ -42,16 +43,41 @@ describe('formatGraphQLError', () => {
     expect(lines).toEqual([]);
   });
 
-  it("names the first failed field of type-graphql's argument validation, nested lists included", () => {
+  it("lists every failed constraint of type-graphql's argument validation, nested lists included, the first as the top-level field", () => {
     const { scope } = capture();
     const error = new ArgumentValidationError([
       violation('name', undefined, []),
-      violation('layers', undefined, [violation('2', undefined, [violation('units', { max: 'units must not be greater than 4096' })])]),
+      violation('layers', undefined, [
+        violation('2', undefined, [violation('units', { max: 'units must not be greater than 4096' })]),
+        violation('3', undefined, [violation('dropout', { max: 'dropout must be less than 1' })]),
+      ]),
     ]);
     expect(formatGraphQLError(thrownByResolver(error), scope)).toMatchObject({
-      message: 'layers[2].units: units must not be greater than 4096',
-      extensions: { code: 'BAD_USER_INPUT', field: 'layers[2].units' },
+      message: 'layers[2].units: units must not be greater than 4096 (and 1 more problem: see extensions.errors)',
+      extensions: {
+        code: 'BAD_USER_INPUT',
+        field: 'layers[2].units',
+        errors: [
+          { message: 'layers[2].units: units must not be greater than 4096', field: 'layers[2].units' },
+          { message: 'layers[3].dropout: dropout must be less than 1', field: 'layers[3].dropout' },
+        ],
+      },
     });
+  });
+
+  it('lists every violation of a request, at most 100, and counts the rest', () => {
+    const { scope } = capture();
+    const two = ValidationError.of([{ message: 'units must be 1 to 4096', field: 'input.layers[0].units' }, { message: 'bad cell', row: 3, column: 'age' }]);
+    expect(formatGraphQLError(thrownByResolver(two), scope)).toMatchObject({
+      message: 'units must be 1 to 4096 (and 1 more problem: see extensions.errors)',
+      extensions: { code: 'BAD_USER_INPUT', field: 'input.layers[0].units', errors: [{ message: 'units must be 1 to 4096', field: 'input.layers[0].units' }, { message: 'bad cell', row: 3, column: 'age' }] },
+    });
+    const many = ValidationError.of(Array.from({ length: 130 }, (_, i) => ({ message: `bad ${i}`, field: `input.items[${i}]` })));
+    const formatted = formatGraphQLError(thrownByResolver(many), scope);
+    expect(formatted.message).toBe('bad 0 (and 129 more problems: see extensions.errors)');
+    expect((formatted.extensions!.errors as unknown[]).length).toBe(100);
+    expect(formatted.extensions!.errorsOmitted).toBe(30);
+    expect((formatted.extensions!.errors as Array<{ message: string }>)[99].message).toBe('bad 99');
   });
 
   it("turns type-graphql's authorization error into FORBIDDEN", () => {

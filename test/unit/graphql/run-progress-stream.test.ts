@@ -69,9 +69,9 @@ class MemoryRun implements RunProgressSource {
 
   /** Stores an epoch (replacing one of the same number) and, unless `lost`, announces it. */
   record(epoch: number, loss: number, options: { lost?: boolean } = {}): void {
-    const row = { epoch, metrics: { loss }, elapsedMs: 10, samplesPerSecond: 100, recordedAt: new Date((this.clock += 1_000)) };
+    const row = { epoch, metrics: { loss }, elapsedMs: 10, epochMs: 10, samplesPerSecond: 100, recordedAt: new Date((this.clock += 1_000)) };
     this.stored.set(epoch, row);
-    if (!options.lost) this.pubSub.publish('runEpoch', RUN, { id: RUN, epoch, metrics: { loss }, elapsedMs: 10, samplesPerSecond: 100 });
+    if (!options.lost) this.pubSub.publish('runEpoch', RUN, { id: RUN, epoch, metrics: { loss }, elapsedMs: 10, epochMs: 10, samplesPerSecond: 100 });
   }
 
   /** Moves the run to `status` and, unless `lost`, announces it. */

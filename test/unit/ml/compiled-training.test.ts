@@ -14,12 +14,13 @@
  * learning is compared: final loss within 10% and test accuracy within 5 points, and the compiled
  * run repeats exactly for the same seed.
  */
-import type { TrainingHyperparameters } from '../../../src/ml/hyperparameters';
+import { defaultLoss, type LossName, type TrainingHyperparameters } from '../../../src/ml/hyperparameters';
 import { ACTIVATIONS, buildModel, type Architecture } from '../../../src/ml/model-builder';
 import { predictOutputs } from '../../../src/ml/predictor';
 import { graphAddon } from '../../../src/ml/compiled/graph-addon';
 import type { Matrix, ModelTask, Tf } from '../../../src/ml/tf-types';
 import { trainModel, type StepEngine, type TrainingSummary } from '../../../src/ml/trainer';
+import { kerasMeanLoss } from '../../support/keras-losses';
 import { type PreparedFixture, prepareFixture } from '../../support/ml-data';
 import { availableTestBackends, loadTf } from '../../support/tf';
 
@@ -52,23 +53,9 @@ function fixture(name: keyof typeof fixtures): PreparedFixture {
   return cache.get(name)!;
 }
 
-/** Mean loss of the model on a split, as the trainer defines it (no class weights, no L2). */
-function testLoss(task: ModelTask, output: Float32Array, y: Matrix): number {
-  let sum = 0;
-  for (let r = 0; r < y.rows; r++) {
-    let row = 0;
-    for (let c = 0; c < y.cols; c++) {
-      const t = y.data[r * y.cols + c];
-      const o = output[r * y.cols + c];
-      if (task === 'REGRESSION') row += (o - t) ** 2 / y.cols;
-      else {
-        const p = Math.min(Math.max(o, 1e-7), 1 - 1e-7);
-        row += task === 'MULTICLASS_CLASSIFICATION' ? -t * Math.log(p) : -(t * Math.log(p) + (1 - t) * Math.log(1 - p)) / y.cols;
-      }
-    }
-    sum += row;
-  }
-  return sum / y.rows;
+/** Mean loss of the model on a split, by Keras' formula of the run's loss (no class weights, no L2). */
+function testLoss(loss: LossName, output: Float32Array, y: Matrix): number {
+  return kerasMeanLoss(loss, y.data, output, y.cols);
 }
 
 function testAccuracy(task: ModelTask, output: Float32Array, y: Matrix): number | undefined {
@@ -113,7 +100,7 @@ async function train(
     });
     const output = predictOutputs(tf, model, data.test.x);
     const y = data.test.labels!.targets;
-    return { summary, testLoss: testLoss(spec.task, output, y), testAccuracy: testAccuracy(spec.task, output, y) };
+    return { summary, testLoss: testLoss(hyperparameters.loss ?? defaultLoss(spec.task), output, y), testAccuracy: testAccuracy(spec.task, output, y) };
   } finally {
     model.dispose();
   }
@@ -167,6 +154,13 @@ describe('compiled training step, parity with the eager step', () => {
     const last = (o: Outcome) => o.summary.history[o.summary.history.length - 1].train;
     expect(last(compiled).mae!).toBeCloseTo(last(eager).mae!, 0);
     expect(Math.abs(last(compiled).rmse! - last(eager).rmse!)).toBeLessThanOrEqual(LOSS_RELATIVE * last(eager).rmse!);
+  });
+
+  it.each(['MEAN_ABSOLUTE_ERROR', 'HUBER'] as const)('%s with a linear output (diabetes): the loss each engine reports is that loss', async (loss) => {
+    const { eager, compiled } = await expectParity('diabetes', { layers: [{ units: 16, activation: 'relu' }] }, { ...adam(5), loss });
+    // Both engines' epoch losses agree (above), the eager one's is Keras' formula (losses.test.ts), and so is each test loss here.
+    expect([eager.summary.loss, compiled.summary.loss]).toEqual([loss, loss]);
+    expect(compiled.testLoss).toBeGreaterThan(0);
   });
 
   it.each(ACTIVATIONS.filter((activation) => activation !== 'softmax'))('hidden activation %s', async (activation) => {

@@ -174,7 +174,14 @@ describe('trainModel on the fixtures', () => {
     expect(epochs.map((m) => m.epoch)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     const last = epochs[29];
     expect(last.samplesPerSecond).toBeGreaterThan(0);
-    expect(last.elapsedMs).toBeGreaterThanOrEqual(last.epochMs);
+    // elapsedMs runs from the start of training, epochMs is each epoch alone: elapsed is at least the sum so far, and grows.
+    let epochsSoFar = 0;
+    for (const [i, m] of epochs.entries()) {
+      epochsSoFar += m.epochMs;
+      expect(m.epochMs).toBeGreaterThan(0);
+      expect(m.elapsedMs).toBeGreaterThanOrEqual(epochsSoFar - 1e-6);
+      if (i > 0) expect(m.elapsedMs - epochs[i - 1].elapsedMs).toBeGreaterThanOrEqual(m.epochMs - 1e-6);
+    }
     // The reported validation figures are those of the final model.
     const valPredictions = predict(tf, options.model, fixture.spec, fixture.validation.x);
     const valClasses = (fixture.validation.labels as { classIndex: Int32Array }).classIndex;

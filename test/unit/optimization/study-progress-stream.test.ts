@@ -50,14 +50,20 @@ describe('openStudyProgress', () => {
   /** Lets the stream's event handlers run: they only await promises already resolved (no I/O), so all have run by the next macrotask. */
   const settle = () => new Promise((resolve) => setImmediate(resolve));
 
-  it('streams the study status, its trial events only, and ends after the final study status', async () => {
-    runs.set(STUDY, run(STUDY, { kind: 'OPTIMIZATION', status: 'RUNNING', hyperparameters: definition }));
-    const stream = await openStudyProgress(source, STUDY);
+  /** Opens the study's stream and reads it in the background until it ends. */
+  const follow = async (studyId: string) => {
+    const stream = await openStudyProgress(source, studyId);
     const events: StudyProgressEvent[] = [];
     const reading = (async () => {
       for await (const event of stream) events.push(event);
     })();
     await settle();
+    return { events, reading };
+  };
+
+  it('streams the study status, its trial events only, and ends after the final study status', async () => {
+    runs.set(STUDY, run(STUDY, { kind: 'OPTIMIZATION', status: 'RUNNING', hyperparameters: definition }));
+    const { events, reading } = await follow(STUDY);
 
     runs.set(TRIAL, run(TRIAL, { parentRunId: STUDY, status: 'QUEUED', summary: { trialNumber: 0, params: { learningRate: 0.1 } } }));
     runs.set(OTHER, run(OTHER, { parentRunId: null, status: 'RUNNING', kind: 'TRAINING' }));
@@ -92,6 +98,26 @@ describe('openStudyProgress', () => {
     ]);
     expect(events[4].pruneReason).toMatch(/worse than the median/);
     expect(events.every((e) => e.studyId === STUDY)).toBe(true);
+  });
+
+  it("reports a trial's events with the state each event carries, though the trial moved on before they were read", async () => {
+    runs.set(STUDY, run(STUDY, { kind: 'OPTIMIZATION', status: 'RUNNING', hyperparameters: definition }));
+    const { events, reading } = await follow(STUDY);
+    // The trial was claimed before either event was handled: the row already says RUNNING.
+    const summary = { trialNumber: 3, params: { learningRate: 0.01 } };
+    runs.set(TRIAL, run(TRIAL, { parentRunId: STUDY, status: 'RUNNING', attempts: 1, summary }));
+    topics.runUpdated.publish({ id: TRIAL, status: 'QUEUED', cancelRequested: false, attempts: 0, startedAt: null, finishedAt: null, summary });
+    topics.runUpdated.publish({ id: TRIAL, status: 'RUNNING', cancelRequested: false, attempts: 1, startedAt: new Date(5).toISOString(), finishedAt: null, summary });
+    await settle();
+    runs.set(STUDY, { ...runs.get(STUDY)!, status: 'CANCELLED' });
+    topics.runUpdated.publish({ id: STUDY, status: 'CANCELLED' });
+    await reading;
+    expect(events.map((e) => [e.type, e.status, e.trialNumber])).toEqual([
+      ['STUDY_STATUS', 'RUNNING', null],
+      ['TRIAL_QUEUED', 'QUEUED', 3],
+      ['TRIAL_STARTED', 'RUNNING', 3],
+      ['STUDY_STATUS', 'CANCELLED', null],
+    ]);
   });
 
   it('ends at once for a study that already ended, and rejects an unknown study or a run that is not one', async () => {

@@ -4,6 +4,7 @@ import {
   toTrainerHyperparameters,
   type HyperparameterContext,
 } from '../../../src/domain/runs/training-hyperparameters';
+import { ValidationError } from '../../../src/domain/errors';
 import { expectValidationError } from '../datasets/expect-validation-error';
 
 const binary: HyperparameterContext = { task: 'BINARY_CLASSIFICATION', labelClasses: ['benign', 'malignant'], randomSeed: () => 4242 };
@@ -12,12 +13,13 @@ const regression: HyperparameterContext = { task: 'REGRESSION', randomSeed: () =
 const F = 'input.hyperparameters';
 
 describe('parseTrainingHyperparameters: defaults', () => {
-  it('fills every field from nothing', () => {
+  it("fills every field from nothing, with Keras' fit defaults: 10 epochs, batches of 32, Adam at 0.001, the task's loss", () => {
     const expected = {
-      epochs: 20,
-      batchSize: null,
+      epochs: 10,
+      batchSize: 32,
       optimizer: 'ADAM',
       learningRate: 0.001,
+      loss: 'BINARY_CROSSENTROPY',
       split: { train: 0.7, validation: 0.15, test: 0.15 },
       seed: 4242,
       earlyStopping: null,
@@ -42,8 +44,8 @@ describe('parseTrainingHyperparameters: defaults', () => {
     ['MOMENTUM', 0.01],
     ['ADAM', 0.001],
     ['RMSPROP', 0.001],
-    ['ADAGRAD', 0.01],
-  ])('default learning rate of %s is %s', (optimizer, rate) => {
+    ['ADAGRAD', 0.001],
+  ])('default learning rate of %s is %s (as Keras)', (optimizer, rate) => {
     expect(parseTrainingHyperparameters({ optimizer }, binary).learningRate).toBe(rate);
   });
 
@@ -84,6 +86,7 @@ describe('parseTrainingHyperparameters: accepted values', () => {
           batchSize: 1,
           optimizer: 'SGD',
           learningRate: 10,
+          loss: 'CATEGORICAL_CROSSENTROPY',
           split: { train: 0.5, validation: 0, test: 0.5 },
           seed: -3,
           earlyStopping: { monitor: 'accuracy', patience: 0, minDelta: 0.01, restoreBestWeights: false },
@@ -97,6 +100,7 @@ describe('parseTrainingHyperparameters: accepted values', () => {
       batchSize: 1,
       optimizer: 'SGD',
       learningRate: 10,
+      loss: 'CATEGORICAL_CROSSENTROPY',
       split: { train: 0.5, validation: 0, test: 0.5 },
       seed: -3,
       earlyStopping: { monitor: 'accuracy', patience: 0, minDelta: 0.01, restoreBestWeights: false },
@@ -117,6 +121,17 @@ describe('parseTrainingHyperparameters: accepted values', () => {
       validation: 0.3,
       test: 0.1,
     });
+  });
+
+  it.each(['MEAN_SQUARED_ERROR', 'MEAN_ABSOLUTE_ERROR', 'HUBER'])('accepts the regression loss %s for regression', (loss) => {
+    expect(parseTrainingHyperparameters({ loss }, regression).loss).toBe(loss);
+  });
+
+  it("accepts validation 0 (Keras' plain fit) and test 0, and a training-loss monitor without validation", () => {
+    const parsed = parseTrainingHyperparameters({ split: { train: 1 - 0, validation: 0, test: 0 }, earlyStopping: { monitor: 'loss', patience: 2 } }, binary);
+    expect(parsed.split).toEqual({ train: 1, validation: 0, test: 0 });
+    expect(parsed.earlyStopping?.monitor).toBe('loss');
+    expect(parseTrainingHyperparameters({ split: { train: 0.8, validation: 0.2, test: 0 } }, binary).split.test).toBe(0);
   });
 
   it('accepts regression monitors for regression', () => {
@@ -142,9 +157,13 @@ describe('parseTrainingHyperparameters: errors', () => {
     ['a split that is not an object', { split: [0.7, 0.15, 0.15] }, binary, `${F}.split`, /split must be an object/],
     ['a split without test', { split: { train: 0.8, validation: 0.2 } }, binary, `${F}.split.test`, /split.test is required/],
     ['a split that sums to 0.9', { split: { train: 0.6, validation: 0.2, test: 0.1 } }, binary, `${F}.split`, /must sum to 1/],
-    ['a negative fraction', { split: { train: 0.9, validation: -0.1, test: 0.2 } }, binary, `${F}.split.validation`, /\[0, 1\)/],
+    ['a negative fraction', { split: { train: 0.9, validation: -0.1, test: 0.2 } }, binary, `${F}.split.validation`, /\[0, 1\]/],
     ['train 0', { split: { train: 0, validation: 0.5, test: 0.5 } }, binary, `${F}.split.train`, /train must be greater than 0/],
-    ['test 0', { split: { train: 0.8, validation: 0.2, test: 0 } }, binary, `${F}.split.test`, /test must be greater than 0/],
+    ['a fraction above 1', { split: { train: 1.5, validation: -0.5, test: 0 } }, binary, `${F}.split.train`, /\[0, 1\]/],
+    ['a regression loss for classification', { loss: 'HUBER' }, binary, `${F}.loss`, /loss HUBER does not fit a BINARY_CLASSIFICATION model; use BINARY_CROSSENTROPY/],
+    ['binary cross-entropy for multiclass', { loss: 'BINARY_CROSSENTROPY' }, multiclass, `${F}.loss`, /use CATEGORICAL_CROSSENTROPY/],
+    ['cross-entropy for regression', { loss: 'CATEGORICAL_CROSSENTROPY' }, regression, `${F}.loss`, /use MEAN_SQUARED_ERROR or MEAN_ABSOLUTE_ERROR or HUBER/],
+    ['an unknown loss', { loss: 'HINGE' }, binary, `${F}.loss`, /loss HINGE does not fit/],
     ['a fractional seed', { seed: 1.5 }, binary, `${F}.seed`, /seed must be an integer, got 1.5/],
     ['an unsafe seed', { seed: 2 ** 53 }, binary, `${F}.seed`, /seed must be an integer/],
     ['early stopping without monitor', { earlyStopping: { patience: 2 } }, binary, `${F}.earlyStopping.monitor`, /monitor is required/],
@@ -156,7 +175,7 @@ describe('parseTrainingHyperparameters: errors', () => {
       { split: { train: 0.8, validation: 0, test: 0.2 }, earlyStopping: { monitor: 'val_loss' } },
       binary,
       `${F}.earlyStopping.monitor`,
-      /val_loss needs a validation split/,
+      /val_loss needs a validation split; with split.validation 0, monitor loss \(the training loss\) instead/,
     ],
     ['negative patience', { earlyStopping: { monitor: 'loss', patience: -1 } }, binary, `${F}.earlyStopping.patience`, /patience must be an integer from 0/],
     ['negative minDelta', { earlyStopping: { monitor: 'loss', minDelta: -0.1 } }, binary, `${F}.earlyStopping.minDelta`, /minDelta must be a number >= 0/],
@@ -174,6 +193,24 @@ describe('parseTrainingHyperparameters: errors', () => {
     expectValidationError(() => parseTrainingHyperparameters(input, context), { field }, message);
   });
 
+  it('lists every problem of the input, each with its field', () => {
+    try {
+      parseTrainingHyperparameters({ epochs: 0, batchSize: 0, learningRate: -1, loss: 'HUBER', seed: 1.5, backend: 'GPU', earlyStopping: { monitor: 'loss', patience: -1 } }, binary);
+      throw new Error('accepted');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).violations.map((violation) => violation.field)).toEqual([
+        `${F}.epochs`,
+        `${F}.batchSize`,
+        `${F}.learningRate`,
+        `${F}.loss`,
+        `${F}.earlyStopping.patience`,
+        `${F}.seed`,
+        `${F}.backend`,
+      ]);
+    }
+  });
+
   it('uses the given field prefix', () => {
     expectValidationError(
       () => parseTrainingHyperparameters({ epochs: 0 }, { ...binary, fieldPrefix: 'input.baseHyperparameters' }),
@@ -186,9 +223,11 @@ describe('parseTrainingHyperparameters: errors', () => {
 describe('mapping to the trainer', () => {
   it('drops the options that are off and keeps the rest', () => {
     expect(toTrainerHyperparameters(parseTrainingHyperparameters({ optimizer: 'SGD' }, binary))).toEqual({
-      epochs: 20,
+      epochs: 10,
       optimizer: 'SGD',
       learningRate: 0.01,
+      batchSize: 32,
+      loss: 'BINARY_CROSSENTROPY',
     });
     const full = parseTrainingHyperparameters({ epochs: 5, batchSize: 8, earlyStopping: { monitor: 'val_loss', patience: 1 } }, binary);
     expect(toTrainerHyperparameters(full)).toEqual({
@@ -196,6 +235,7 @@ describe('mapping to the trainer', () => {
       optimizer: 'ADAM',
       learningRate: 0.001,
       batchSize: 8,
+      loss: 'BINARY_CROSSENTROPY',
       earlyStopping: { monitor: 'val_loss', patience: 1, minDelta: 0, restoreBestWeights: true },
     });
   });

@@ -77,11 +77,12 @@ interface EpochMetrics {
 interface Epoch {
   epoch: number;
   elapsedMs: number;
+  epochMs: number;
   samplesPerSecond: number;
   train: EpochMetrics;
   validation: EpochMetrics | null;
 }
-const EPOCH_FIELDS = 'epoch elapsedMs samplesPerSecond train { loss accuracy mae rmse } validation { loss accuracy mae rmse }';
+const EPOCH_FIELDS = 'epoch elapsedMs epochMs samplesPerSecond train { loss accuracy mae rmse } validation { loss accuracy mae rmse }';
 
 interface RunDetail extends RunRow {
   backendReason: string | null;
@@ -208,8 +209,8 @@ export function RunPage({ id }: { id: string }) {
       {epochs.length > 0 && (
         <Card title="Epochs">
           <Table
-            head={['epoch', 'loss', 'val loss', second, `val ${second}`, 'ms', 'rows/s']}
-            rows={epochs.map((e) => [e.epoch, fmt(e.train.loss), fmt(e.validation?.loss), fmt(e.train[second]), fmt(e.validation?.[second]), fmt(e.elapsedMs, 0), fmt(e.samplesPerSecond, 0)])}
+            head={['epoch', 'loss', 'val loss', second, `val ${second}`, 'epoch ms', 'since start ms', 'rows/s']}
+            rows={epochs.map((e) => [e.epoch, fmt(e.train.loss), fmt(e.validation?.loss), fmt(e.train[second]), fmt(e.validation?.[second]), fmt(e.epochMs, 0), fmt(e.elapsedMs, 0), fmt(e.samplesPerSecond, 0)])}
           />
         </Card>
       )}
