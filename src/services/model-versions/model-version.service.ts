@@ -1,4 +1,4 @@
-import type { Evaluation, ModelAlias, ModelAliasEvent, ModelVersion, Prisma } from '../../generated/prisma/client';
+import { Prisma, type Evaluation, type ModelAlias, type ModelAliasEvent, type ModelVersion } from '../../generated/prisma/client';
 import type { Page, PageRequest } from '../../domain/common/pagination';
 import { isUuid } from '../../domain/common/uuid';
 import { InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors';
@@ -10,7 +10,7 @@ import { evaluateModel } from '../../ml/training/evaluate-model';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
 import type { DatasetService } from '../datasets/dataset.service';
-import { keysetPage } from '../keyset-pagination';
+import { keysetPagesByParent } from '../keyset-pagination';
 
 export type { Evaluation, ModelAlias, ModelAliasEvent, ModelVersion } from '../../generated/prisma/client';
 
@@ -52,39 +52,51 @@ export class ModelVersionService {
     return this.prisma.modelVersion.findUnique({ where: { modelId_version: { modelId, version } } });
   }
 
-  /** A page of a model's versions, newest (highest number) first. */
-  async pageVersions(modelId: string, request: PageRequest): Promise<Page<ModelVersion>> {
-    return keysetPage(
+  /** The same page of each model's versions (newest, highest number, first), by model id. */
+  async pageVersions(modelIds: readonly string[], request: PageRequest): Promise<Map<string, Page<ModelVersion>>> {
+    return keysetPagesByParent<ModelVersion, 'version'>(
+      this.prisma,
       {
         order: { keys: [{ column: 'version', kind: 'int' }], direction: 'desc' },
-        rows: (seek, orderBy, take) => this.prisma.modelVersion.findMany({ where: { AND: [{ modelId }, ...(seek ? [seek] : [])] }, orderBy, take }),
-        count: () => this.prisma.modelVersion.count({ where: { modelId } }),
+        table: 'model_versions',
+        parentColumn: 'model_id',
+        columns: { version: 'version' },
+        rowsByIds: (ids) => this.prisma.modelVersion.findMany({ where: { id: { in: ids } } }),
       },
+      modelIds,
       request,
     );
   }
 
-  /** A page of a version's evaluations, oldest first. */
-  async pageEvaluations(modelVersionId: string, request: PageRequest): Promise<Page<Evaluation>> {
-    return keysetPage(
+  /** The same page of each version's evaluations (oldest first), by version id. */
+  async pageEvaluations(modelVersionIds: readonly string[], request: PageRequest): Promise<Map<string, Page<Evaluation>>> {
+    return keysetPagesByParent<Evaluation, 'createdAt' | 'id'>(
+      this.prisma,
       {
         order: { keys: [{ column: 'createdAt', kind: 'date' }, { column: 'id', kind: 'uuid' }], direction: 'asc' },
-        rows: (seek, orderBy, take) => this.prisma.evaluation.findMany({ where: { AND: [{ modelVersionId }, ...(seek ? [seek] : [])] }, orderBy, take }),
-        count: () => this.prisma.evaluation.count({ where: { modelVersionId } }),
+        table: 'evaluations',
+        parentColumn: 'model_version_id',
+        columns: { createdAt: 'created_at', id: 'id' },
+        rowsByIds: (ids) => this.prisma.evaluation.findMany({ where: { id: { in: ids } } }),
       },
+      modelVersionIds,
       request,
     );
   }
 
-  /** A page of the moves of a model's aliases (or of one alias), newest first. */
-  async pageAliasHistory(modelId: string, alias: string | null, request: PageRequest): Promise<Page<ModelAliasEvent>> {
-    const where: Prisma.ModelAliasEventWhereInput = { modelId, ...(alias ? { alias } : {}) };
-    return keysetPage(
+  /** The same page of the moves of each model's aliases (or of one alias), newest first, by model id. */
+  async pageAliasHistory(modelIds: readonly string[], alias: string | null, request: PageRequest): Promise<Map<string, Page<ModelAliasEvent>>> {
+    return keysetPagesByParent<ModelAliasEvent, 'movedAt' | 'id'>(
+      this.prisma,
       {
         order: { keys: [{ column: 'movedAt', kind: 'date' }, { column: 'id', kind: 'uuid' }], direction: 'desc' },
-        rows: (seek, orderBy, take) => this.prisma.modelAliasEvent.findMany({ where: { AND: [where, ...(seek ? [seek] : [])] }, orderBy, take }),
-        count: () => this.prisma.modelAliasEvent.count({ where }),
+        table: 'model_alias_events',
+        parentColumn: 'model_id',
+        columns: { movedAt: 'moved_at', id: 'id' },
+        filter: alias ? Prisma.sql`alias = ${alias}` : undefined,
+        rowsByIds: (ids) => this.prisma.modelAliasEvent.findMany({ where: { id: { in: ids } } }),
       },
+      modelIds,
       request,
     );
   }
@@ -106,11 +118,6 @@ export class ModelVersionService {
   async aliasesOfModels(modelIds: readonly string[]): Promise<Map<string, ModelAlias[]>> {
     const rows = await this.prisma.modelAlias.findMany({ where: { modelId: { in: [...modelIds] } }, orderBy: [{ alias: 'asc' }] });
     return groupBy(modelIds, rows, (row) => row.modelId);
-  }
-
-  /** Every move of a model's aliases (or of one alias), newest first. */
-  async aliasHistory(modelId: string, alias?: string | null): Promise<ModelAliasEvent[]> {
-    return this.prisma.modelAliasEvent.findMany({ where: { modelId, ...(alias ? { alias } : {}) }, orderBy: [{ movedAt: 'desc' }, { id: 'desc' }] });
   }
 
   /** The version an alias of a model points to, or null. */
