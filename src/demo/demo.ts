@@ -170,7 +170,8 @@ async function main(): Promise<void> {
       input: { name: DEPLOYMENT, model: MODEL, alias: 'production', monitoring: { drift: { windowSize: WINDOW, periodSeconds: 5 } } },
     });
   } else if (existing.deployment.modelVersionId !== version.id) {
-    await gql('mutation($input: UpdateDeploymentInput!) { updateDeployment(input: $input) { event { kind } } }', { input: { deployment: DEPLOYMENT, modelVersionId: version.id, reason: 'npm run demo retrained' } });
+    // A deployment made by alias followed the alias move already; one pinned to a version follows it from now on.
+    await gql('mutation($input: UpdateDeploymentInput!) { updateDeployment(input: $input) { event { kind } } }', { input: { deployment: DEPLOYMENT, alias: 'production', reason: 'npm run demo retrained' } });
   }
   say(`4. v${version.version} is production, deployed as ${DEPLOYMENT}: ${link(`/deployments/${DEPLOYMENT}`)}`);
 

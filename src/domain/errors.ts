@@ -2,6 +2,7 @@
  * The closed set of errors that domain and service code throws.
  * `src/graphql/errors.ts` alone maps them to GraphQL `extensions.code`.
  */
+import { describeUsages, type Usage } from './lifecycle/usage';
 
 /** Where in the user's input a problem sits: a field path, or a data row and column. */
 export interface ErrorLocation {
@@ -26,7 +27,16 @@ export abstract class DomainError extends Error {
   }
 }
 
-export type DomainErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'INVALID_STATE' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'SERVICE_UNAVAILABLE' | 'RATE_LIMITED';
+export type DomainErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'INVALID_STATE'
+  | 'IN_USE'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'SERVICE_UNAVAILABLE'
+  | 'RATE_LIMITED';
 
 /** Input that can never succeed as given. */
 export class ValidationError extends DomainError {
@@ -53,6 +63,22 @@ export class ConflictError extends DomainError {
 /** The entity is in a state that does not allow the operation (e.g. cancelling a finished run). */
 export class InvalidStateError extends DomainError {
   readonly code = 'INVALID_STATE' as const;
+}
+
+/**
+ * Deleting (or archiving) the entity would take it from what uses it: `usedBy` names each user
+ * (an alias, a deployment, a model, ...) and how it uses it. The message says what to do first.
+ */
+export class InUseError extends DomainError {
+  readonly code = 'IN_USE' as const;
+  constructor(
+    /** What was refused, e.g. `cannot delete model version 3 of "seed"`. */
+    refused: string,
+    readonly usedBy: readonly Usage[],
+    location: ErrorLocation = {},
+  ) {
+    super(`${refused}: ${describeUsages(usedBy)}`, location);
+  }
 }
 
 /** A dependency (the database) is unavailable for now: the same request may succeed when retried. */

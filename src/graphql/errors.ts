@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { ValidationError as ClassValidatorError } from 'class-validator';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError, AuthenticationError, AuthorizationError } from 'type-graphql';
-import { DomainError, type DomainErrorCode, type ErrorLocation } from '../domain/errors';
+import { DomainError, InUseError, type DomainErrorCode, type ErrorLocation } from '../domain/errors';
+import { MAX_USAGES_NAMED } from '../domain/lifecycle/usage';
 import { isDatabaseUnavailable } from '../infra/db/connection-errors';
 import type { Logger } from '../infra/logger';
 
@@ -36,6 +37,7 @@ const DOMAIN_CODES: Record<DomainErrorCode, PublicErrorCode> = {
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT',
   INVALID_STATE: 'INVALID_STATE',
+  IN_USE: 'IN_USE',
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
@@ -48,6 +50,7 @@ export const PASS_THROUGH_CODES: ReadonlySet<string> = new Set<PublicErrorCode>(
   'NOT_FOUND',
   'CONFLICT',
   'INVALID_STATE',
+  'IN_USE',
   'UNAUTHENTICATED',
   'FORBIDDEN',
   'RATE_LIMITED',
@@ -115,6 +118,12 @@ function locationExtensions(location: ErrorLocation): Record<string, string | nu
   return extensions;
 }
 
+/** IN_USE errors list what uses the entity: `usedBy` (at most {@link MAX_USAGES_NAMED}) and `usedByCount`. */
+function usageExtensions(error: DomainError): Record<string, unknown> {
+  if (!(error instanceof InUseError)) return {};
+  return { usedBy: error.usedBy.slice(0, MAX_USAGES_NAMED).map((usage) => ({ ...usage })), usedByCount: error.usedBy.length };
+}
+
 function publicCodeOf(error: unknown): string | undefined {
   if (!(error instanceof GraphQLError)) return undefined;
   const code = error.extensions?.code;
@@ -139,7 +148,7 @@ function mapError(error: unknown, scope: ErrorScope): GraphQLFormattedError {
     return {
       message: cause.message,
       ...placement(error),
-      extensions: { code: DOMAIN_CODES[cause.code], ...locationExtensions(cause.location) },
+      extensions: { code: DOMAIN_CODES[cause.code], ...locationExtensions(cause.location), ...usageExtensions(cause) },
     };
   }
   if (cause instanceof ArgumentValidationError) {

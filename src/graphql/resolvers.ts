@@ -2,9 +2,10 @@ import type { NonEmptyArray } from 'type-graphql';
 import { AlertResolver, DeploymentAlertsResolver } from './alerts/alert.resolver';
 import { ApiKeyResolver } from './auth/api-key.resolver';
 import { DatasetResolver, DatasetVersionResolver } from './datasets/dataset.resolver';
-import { CanaryResolver, DeploymentEventResolver, DeploymentResolver } from './deployments/deployment.resolver';
+import { CanaryResolver, DeploymentAliasFollowResolver, DeploymentEventResolver, DeploymentResolver } from './deployments/deployment.resolver';
 import { PredictionResolver } from './deployments/prediction.resolver';
 import { HealthResolver } from './health/health.resolver';
+import { LifecycleResolver } from './lifecycle/lifecycle.resolver';
 import { EvaluationResolver, ModelAliasEventResolver, ModelAliasResolver, ModelVersionResolver } from './model-versions/model-version.resolver';
 import { ModelResolver } from './models/model.resolver';
 import { DriftReportResolver } from './monitoring/drift-report.resolver';
@@ -26,6 +27,7 @@ export const resolvers: NonEmptyArray<Function> = [
   ModelAliasEventResolver,
   DeploymentResolver,
   DeploymentEventResolver,
+  DeploymentAliasFollowResolver,
   CanaryResolver,
   PredictionResolver,
   DriftReportResolver,
@@ -36,5 +38,6 @@ export const resolvers: NonEmptyArray<Function> = [
   AlertResolver,
   DeploymentAlertsResolver,
   ApiKeyResolver,
+  LifecycleResolver,
   NodeResolver,
 ];

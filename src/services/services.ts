@@ -8,6 +8,8 @@ import { ServingAlertMonitor } from './alerts/serving-alerts';
 import { DatasetService } from './datasets/dataset.service';
 import { DeploymentService } from './deployments/deployment.service';
 import type { EventPublisher } from './events/event-publisher';
+import { ArchiveService } from './lifecycle/archive.service';
+import { DeletionService } from './lifecycle/deletion.service';
 import { ModelVersionService } from './model-versions/model-version.service';
 import { ModelService } from './models/model.service';
 import { OptimizationService } from './optimization/optimization.service';
@@ -38,6 +40,10 @@ export interface DomainServices {
   driftMonitor: DriftMonitor;
   apiKeys: ApiKeyService;
   audit: AuditLog;
+  /** Archiving and restoring datasets, models, versions and studies (deployments: `deployments`). */
+  archive: ArchiveService;
+  /** Deleting datasets, models, versions, studies and deployments, with what belongs to them. */
+  deletion: DeletionService;
   /** Where alert webhooks may go: checked by setAlertRule and by the dispatcher at each attempt. */
   webhookGuard: WebhookTargetGuard;
   /** Which table holds an id (GraphQL `node(id:)`). */
@@ -65,6 +71,8 @@ export function createDomainServices({ prisma: client, events, queue, config, ho
   const runStore = new RunStore(prisma, events);
   const modelVersions = new ModelVersionService(prisma, datasets);
   const deployments = new DeploymentService(prisma, events, models, modelVersions);
+  // Deployments made by alias follow its moves, in the transaction that moves it.
+  modelVersions.aliasFollowers = deployments;
   const predictions = new PredictionService(prisma, deployments, modelVersions);
   const driftMonitor = new DriftMonitor(prisma, events, datasets, (id) => predictions.models.get(id));
   predictions.afterLog = (deploymentId, count, createdAt) => driftMonitor.notePredictions(deploymentId, count, createdAt);
@@ -89,6 +97,8 @@ export function createDomainServices({ prisma: client, events, queue, config, ho
     driftMonitor,
     apiKeys: new ApiKeyService(prisma, events),
     audit,
+    archive: new ArchiveService(prisma, datasets, models),
+    deletion: new DeletionService(prisma),
     webhookGuard,
     nodes: new NodeLocator(client),
   };

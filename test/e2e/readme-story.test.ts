@@ -87,6 +87,8 @@ describe('the README story', () => {
           return (await gql('query($id: ID!) { run(id: $id) { modelVersion { id } } }', { id: ids.runId })).run.modelVersion.id;
         case 'canaryVersionId':
           return (await gql('query($id: ID!) { study(id: $id) { bestModelVersion { id } } }', { id: ids.studyId })).study.bestModelVersion.id;
+        case 'trialVersionId':
+          return (await gql('{ model(name: "seed") { versions(kinds: [TRIAL], first: 1) { edges { node { id } } } } }')).model.versions.edges[0].node.id;
         case 'alertId': {
           let found: string | undefined;
           await waitFor(async () => {

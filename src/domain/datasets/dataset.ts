@@ -12,6 +12,8 @@ export interface Dataset {
   task: Task;
   columnTypeOverrides: ColumnTypeOverrides;
   createdAt: Date;
+  /** Set while archived: hidden from lists, takes no new versions or models. */
+  archivedAt: Date | null;
 }
 
 export interface DatasetColumn {

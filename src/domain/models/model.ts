@@ -9,4 +9,6 @@ export interface Model {
   datasetId: string;
   architecture: Architecture;
   createdAt: Date;
+  /** Set while archived: hidden from lists, takes no new runs, studies or deployments. */
+  archivedAt: Date | null;
 }

@@ -28,12 +28,13 @@ function overrides(input: CreateDatasetInput): ColumnTypeOverrides | undefined {
 @Resolver(() => Dataset)
 export class DatasetResolver {
   @Allow('VIEWER')
-  @Query(() => DatasetConnection, { description: 'Datasets, newest first.' })
+  @Query(() => DatasetConnection, { description: 'Datasets, newest first; archived ones only with `includeArchived: true`.' })
   async datasets(
     @Ctx() ctx: GraphQLContext,
     @Args() page: PageArgs,
+    @Arg('includeArchived', () => Boolean, { defaultValue: false }) includeArchived?: boolean,
   ) {
-    return toConnection(await ctx.services.datasets.listDatasets(page));
+    return toConnection(await ctx.services.datasets.listDatasets(page, { includeArchived }));
   }
 
   @Allow('VIEWER')

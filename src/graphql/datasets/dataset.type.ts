@@ -72,6 +72,7 @@ export class Dataset {
   @Field() labelColumn!: string;
   @Field(() => TaskEnum) task!: TaskEnum;
   @Field() createdAt!: Date;
+  @Field(() => Date, { nullable: true, description: 'When it was archived; null while it is not. Archived things leave the default lists (`includeArchived: true` shows them).' }) archivedAt!: Date | null;
 }
 
 @ObjectType()

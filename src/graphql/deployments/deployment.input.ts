@@ -1,19 +1,26 @@
 import { Field, Float, ID, InputType } from 'type-graphql';
 import { DeploymentMonitoringInput } from '../monitoring/drift-report.type';
+import { AliasUpdateEnum } from './deployment.type';
 
-@InputType({ description: 'Give either modelVersionId, or model and alias.' })
+@InputType({ description: 'Give either modelVersionId (the deployment is pinned to it), or model and alias (the deployment follows the alias).' })
 export class DeployModelInput {
   @Field({ description: '1-100 letters, digits, . _ or -, starting with a letter or digit; unique.' }) name!: string;
   @Field(() => ID, { nullable: true }) modelVersionId?: string | null;
   @Field(() => String, { nullable: true, description: 'Model id or name (with alias).' }) model?: string | null;
-  @Field(() => String, { nullable: true, description: 'Alias of the model, e.g. production.' }) alias?: string | null;
+  @Field(() => String, { nullable: true, description: 'Alias of the model, e.g. production: the deployment serves where it points and follows its moves.' }) alias?: string | null;
+  @Field(() => AliasUpdateEnum, { nullable: true, description: 'With alias: what a move of the alias does; SWITCH when omitted.' }) aliasUpdate?: AliasUpdateEnum | null;
+  @Field(() => Float, { nullable: true, description: 'With aliasUpdate CANARY (required then): the canary share in percent, greater than 0 and less than 100.' })
+  aliasCanaryPercent?: number | null;
   @Field(() => DeploymentMonitoringInput, { nullable: true, description: 'Monitoring settings that differ from the defaults.' }) monitoring?: DeploymentMonitoringInput | null;
 }
 
-@InputType()
+@InputType({ description: 'Give either modelVersionId (the deployment is pinned to it) or alias (it serves where the alias points and follows it).' })
 export class UpdateDeploymentInput {
   @Field({ description: 'Deployment name.' }) deployment!: string;
-  @Field(() => ID, { description: 'Another version of the same model.' }) modelVersionId!: string;
+  @Field(() => ID, { nullable: true, description: 'Another version of the same model.' }) modelVersionId?: string | null;
+  @Field(() => String, { nullable: true, description: "An alias of the deployment's model." }) alias?: string | null;
+  @Field(() => AliasUpdateEnum, { nullable: true, description: 'With alias: what a move of the alias does; SWITCH when omitted.' }) aliasUpdate?: AliasUpdateEnum | null;
+  @Field(() => Float, { nullable: true, description: 'With aliasUpdate CANARY (required then): the canary share in percent.' }) aliasCanaryPercent?: number | null;
   @Field(() => String, { nullable: true }) reason?: string | null;
 }
 

@@ -1,15 +1,17 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { NotFoundError } from '../../domain/errors';
-import type { Deployment as DeploymentRow } from '../../services/deployments/deployment.service';
+import { followOf, type Deployment as DeploymentRow } from '../../services/deployments/deployment.service';
 import { PageArgs, toConnection } from '../common/connection.type';
 import type { GraphQLContext } from '../context';
 import { modelVersionById } from '../model-versions/model-version.loaders';
-import { EvaluationSplitEnum, ModelVersion } from '../model-versions/model-version.type';
+import { EvaluationSplitEnum, ModelAliasEvent, ModelVersion } from '../model-versions/model-version.type';
 import { Model } from '../models/model.type';
 import { DeployModelInput, RollbackDeploymentInput, StartCanaryInput, UpdateDeploymentInput } from './deployment.input';
 import {
+  AliasUpdateEnum,
   Canary,
   Deployment,
+  DeploymentAliasFollow,
   DeploymentChangePayload,
   DeploymentConnection,
   DeploymentEvent,
@@ -28,12 +30,13 @@ interface DeploymentChangedEvent {
 @Resolver(() => Deployment)
 export class DeploymentResolver {
   @Allow('VIEWER')
-  @Query(() => DeploymentConnection, { description: 'Deployments, newest first.' })
+  @Query(() => DeploymentConnection, { description: 'Deployments, newest first; archived ones only with `includeArchived: true`.' })
   async deployments(
     @Ctx() ctx: GraphQLContext,
     @Args() page: PageArgs,
+    @Arg('includeArchived', () => Boolean, { defaultValue: false }) includeArchived?: boolean,
   ) {
-    return toConnection(await ctx.services.deployments.listDeployments(page));
+    return toConnection(await ctx.services.deployments.listDeployments(page, { includeArchived }));
   }
 
   @Allow('VIEWER')
@@ -47,13 +50,17 @@ export class DeploymentResolver {
   }
 
   @Allow('EDITOR')
-  @Mutation(() => DeploymentChangePayload, { description: 'Deploys a version (by id, or by model and alias) under a new name.' })
+  @Mutation(() => DeploymentChangePayload, {
+    description: 'Deploys a version under a new name: by id (pinned to it), or by model and alias (it follows the alias: a move of the alias switches it, or starts a canary, per aliasUpdate).',
+  })
   async deployModel(@Ctx() ctx: GraphQLContext, @Arg('input') input: DeployModelInput) {
     return ctx.services.deployments.deployModel(input, ctx.principal.name);
   }
 
   @Allow('EDITOR')
-  @Mutation(() => DeploymentChangePayload, { description: 'Switches the stable version (no canary may be running).' })
+  @Mutation(() => DeploymentChangePayload, {
+    description: 'Switches the stable version (no canary may be running): to a version by id (the deployment is then pinned to it), or to where an alias points (it then follows the alias).',
+  })
   async updateDeployment(@Ctx() ctx: GraphQLContext, @Arg('input') input: UpdateDeploymentInput) {
     return ctx.services.deployments.updateDeployment(input, ctx.principal.name);
   }
@@ -84,6 +91,12 @@ export class DeploymentResolver {
   @FieldResolver(() => ModelVersion, { nullable: true, description: 'The rollback target when no canary runs.' })
   async previousModelVersion(@Root() deployment: DeploymentRow, @Ctx() ctx: GraphQLContext) {
     return deployment.previousModelVersionId ? ctx.loaders.get(modelVersionById).load(deployment.previousModelVersionId) : null;
+  }
+
+  @FieldResolver(() => DeploymentAliasFollow, { nullable: true, description: 'The alias the deployment follows; null when it is pinned to its versions (deployed or updated by version id).' })
+  followsAlias(@Root() deployment: DeploymentRow): DeploymentAliasFollow | null {
+    const follow = followOf(deployment);
+    return follow ? { alias: follow.alias, update: follow.mode as AliasUpdateEnum, canaryPercent: follow.canaryPercent, modelId: deployment.modelId } : null;
   }
 
   @FieldResolver(() => Canary, { nullable: true, description: 'The running canary, if any.' })
@@ -162,16 +175,29 @@ export class CanaryResolver {
   }
 }
 
+@Resolver(() => DeploymentAliasFollow)
+export class DeploymentAliasFollowResolver {
+  @FieldResolver(() => ModelVersion, { nullable: true, description: 'Where the alias points now (the deployment serves something else after a rollback, until the alias moves again).' })
+  async modelVersion(@Root() follow: DeploymentAliasFollow, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.modelVersions.resolveAlias(follow.modelId, follow.alias);
+  }
+}
+
 @Resolver(() => DeploymentEvent)
 export class DeploymentEventResolver {
-  @FieldResolver(() => ModelVersion, { nullable: true })
+  @FieldResolver(() => ModelVersion, { nullable: true, description: 'Null when there was none, or once that version was deleted (fromModelVersionId stays).' })
   async fromModelVersion(@Root() event: DeploymentEvent, @Ctx() ctx: GraphQLContext) {
     return event.fromModelVersionId ? ctx.loaders.get(modelVersionById).load(event.fromModelVersionId) : null;
   }
 
-  @FieldResolver(() => ModelVersion)
+  @FieldResolver(() => ModelVersion, { nullable: true, description: 'Null once that version was deleted (toModelVersionId stays).' })
   async toModelVersion(@Root() event: DeploymentEvent, @Ctx() ctx: GraphQLContext) {
     return ctx.loaders.get(modelVersionById).load(event.toModelVersionId);
+  }
+
+  @FieldResolver(() => ModelAliasEvent, { nullable: true, description: 'The alias move that made this change, when one did.' })
+  async aliasMove(@Root() event: DeploymentEvent, @Ctx() ctx: GraphQLContext) {
+    return event.aliasEventId ? ctx.services.modelVersions.findAliasEvent(event.aliasEventId) : null;
   }
 
   @FieldResolver(() => Deployment, { description: 'The deployment as it is now.' })

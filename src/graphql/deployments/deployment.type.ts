@@ -10,8 +10,32 @@ export enum DeploymentEventKindEnum {
   CANARY_STARTED = 'CANARY_STARTED',
   CANARY_PROMOTED = 'CANARY_PROMOTED',
   ROLLED_BACK = 'ROLLED_BACK',
+  ALIAS_FOLLOW_CHANGED = 'ALIAS_FOLLOW_CHANGED',
+  ARCHIVED = 'ARCHIVED',
+  RESTORED = 'RESTORED',
 }
-registerEnumType(DeploymentEventKindEnum, { name: 'DeploymentEventKind', description: 'What changed in a deployment.' });
+registerEnumType(DeploymentEventKindEnum, {
+  name: 'DeploymentEventKind',
+  description:
+    'What changed in a deployment. ALIAS_FOLLOW_CHANGED: it started or stopped following an alias, or follows it otherwise, serving the same versions. ARCHIVED: it stopped serving (hidden from lists); RESTORED: it serves again.',
+});
+
+export enum AliasUpdateEnum {
+  SWITCH = 'SWITCH',
+  CANARY = 'CANARY',
+}
+registerEnumType(AliasUpdateEnum, {
+  name: 'AliasUpdate',
+  description: 'What a deployment that follows an alias does when the alias moves. SWITCH: the new version becomes the stable one. CANARY: it starts as a canary (at the deployment\'s aliasCanaryPercent), to be promoted or rolled back.',
+});
+
+@ObjectType({ description: 'The alias a deployment follows (it was deployed or updated by alias), as MLflow\'s `models:/name@alias` resolves at load time.' })
+export class DeploymentAliasFollow {
+  @Field() alias!: string;
+  @Field(() => AliasUpdateEnum) update!: AliasUpdateEnum;
+  @Field(() => Float, { nullable: true, description: 'CANARY: the share an alias move starts the canary at.' }) canaryPercent!: number | null;
+  modelId!: string;
+}
 
 @ObjectType({ description: 'A second version serving a share of the requests, chosen by a stable hash of the request key.' })
 export class Canary {
@@ -29,6 +53,8 @@ export class Deployment {
   previousModelVersionId!: string | null;
   @Field() createdAt!: Date;
   @Field() updatedAt!: Date;
+  @Field(() => Date, { nullable: true, description: 'When it was archived; null while it serves. An archived deployment serves no predictions and leaves `deployments` unless `includeArchived: true`.' })
+  archivedAt!: Date | null;
 }
 
 @ObjectType({ implements: Node, description: 'One change of a deployment: who, when, from which version to which, and why.' })
@@ -43,6 +69,7 @@ export class DeploymentEvent {
   @Field({ description: 'Who made the change: the API key\'s name, or `mlplane` for its own actions (automatic rollback).' }) actor!: string;
   @Field(() => String, { nullable: true }) reason!: string | null;
   @Field({ description: 'When the change committed.' }) createdAt!: Date;
+  @Field(() => ID, { nullable: true, description: 'The alias move (a ModelAliasEvent) that made this change; null for changes made otherwise.' }) aliasEventId!: string | null;
   deploymentId!: string;
 }
 

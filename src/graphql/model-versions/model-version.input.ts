@@ -7,6 +7,12 @@ export class SetModelVersionAliasInput {
 }
 
 @InputType()
+export class DeleteModelVersionAliasInput {
+  @Field({ description: 'Model id or name.' }) model!: string;
+  @Field() alias!: string;
+}
+
+@InputType()
 export class EvaluateModelVersionInput {
   @Field(() => ID) modelVersionId!: string;
   @Field(() => ID, { description: "Any dataset version with the model's feature columns and its label column; every row is evaluated." })

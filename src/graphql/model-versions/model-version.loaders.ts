@@ -1,5 +1,5 @@
 import type { PageRequest } from '../../domain/common/pagination';
-import type { Evaluation, ModelAlias, ModelAliasEvent, ModelVersion } from '../../services/model-versions/model-version.service';
+import type { Evaluation, ModelAlias, ModelAliasEvent, ModelVersion, VersionListOptions } from '../../services/model-versions/model-version.service';
 import { definePageLoader } from '../common/page-loader';
 import { defineLoader } from '../context';
 
@@ -21,7 +21,9 @@ export const aliasesByModel = defineLoader<string, ModelAlias[]>('aliasesByModel
 });
 
 /** A page of each model's versions. */
-export const modelVersionPages = definePageLoader<ModelVersion>('modelVersionPages', (ids, args, ctx) => ctx.services.modelVersions.pageVersions(ids, args));
+export const modelVersionPages = definePageLoader<ModelVersion, PageRequest & VersionListOptions>('modelVersionPages', (ids, args, ctx) =>
+  ctx.services.modelVersions.pageVersions(ids, args, { kinds: args.kinds, includeArchived: args.includeArchived }),
+);
 
 /** A page of each version's evaluations. */
 export const evaluationPages = definePageLoader<Evaluation>('evaluationPages', (ids, args, ctx) => ctx.services.modelVersions.pageEvaluations(ids, args));

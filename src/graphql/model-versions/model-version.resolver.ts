@@ -1,5 +1,6 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { NotFoundError } from '../../domain/errors';
+import { isUuid } from '../../domain/common/uuid';
 import type { TrainingRunHyperparameters } from '../../domain/runs/training-hyperparameters';
 import type { ModelAlias as ModelAliasRow, ModelAliasEvent as ModelAliasEventRow, ModelVersion as ModelVersionRow } from '../../services/model-versions/model-version.service';
 import { mapPage } from '../../domain/common/pagination';
@@ -13,7 +14,8 @@ import { runById } from '../runs/run.loaders';
 import { toTrainingEnvironment } from '../runs/run.mapping';
 import { Run, TrainingEnvironment } from '../runs/run.type';
 import { toTrainingHyperparameters, TrainingHyperparameters } from '../runs/training-hyperparameters.type';
-import { EvaluateModelVersionInput, SetModelVersionAliasInput } from './model-version.input';
+import { Deployment } from '../deployments/deployment.type';
+import { DeleteModelVersionAliasInput, EvaluateModelVersionInput, SetModelVersionAliasInput } from './model-version.input';
 import { aliasesByModel, evaluationPages, modelVersionById } from './model-version.loaders';
 import { classesOf, namedClassMetrics, toEvaluation, type EvaluationNode } from './model-version.mapping';
 import { ClassMetrics, Evaluation, EvaluationConnection, ModelAlias, ModelAliasEvent, ModelVersion } from './model-version.type';
@@ -35,11 +37,30 @@ export class ModelVersionResolver {
 
   @Allow('EDITOR')
   @Mutation(() => ModelAlias, {
-    description: "Points an alias of the version's model (production, staging, ...) at the version; the move is kept in the alias history with who made it (the API key's name).",
+    description:
+      "Points an alias of the version's model (production, staging, ...) at the version (a standard, unarchived one); the move is kept in the alias history with who made it (the API key's name). Deployments that follow the alias switch (or start a canary) in the same transaction, each with a DeploymentEvent naming the move, pushed on deploymentChanged.",
   })
   async setModelVersionAlias(@Ctx() ctx: GraphQLContext, @Arg('input') input: SetModelVersionAliasInput) {
     const { alias } = await ctx.services.modelVersions.setAlias({ modelVersionId: input.modelVersionId, alias: input.alias }, ctx.principal.name);
     return alias;
+  }
+
+  @Allow('EDITOR')
+  @Mutation(() => ModelAliasEvent, {
+    description: 'Deletes an alias of a model; its history stays, ending with this event (no `to`). Refused with IN_USE while a deployment follows the alias.',
+  })
+  async deleteModelVersionAlias(@Ctx() ctx: GraphQLContext, @Arg('input') input: DeleteModelVersionAliasInput) {
+    const model = await ctx.services.models.findModel(isUuid(input.model) ? { id: input.model } : { name: input.model });
+    if (!model) throw new NotFoundError('model', input.model, { field: 'input.model' });
+    return ctx.services.modelVersions.deleteAlias({ modelId: model.id, alias: input.alias }, ctx.principal.name);
+  }
+
+  @Allow('EDITOR')
+  @Mutation(() => ModelVersion, {
+    description: "Registers a study trial's version (kind TRIAL) as the model's next standard version: same id, weights and lineage, the next standard number. A study that succeeds does this for its best trial.",
+  })
+  async promoteModelVersion(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
+    return ctx.services.modelVersions.promoteVersion(id);
   }
 
   @Allow('EDITOR')
@@ -121,17 +142,22 @@ export class ModelAliasResolver {
   async modelVersion(@Root() alias: ModelAliasRow, @Ctx() ctx: GraphQLContext) {
     return requireLoadedVersion(ctx, alias.modelVersionId);
   }
+
+  @FieldResolver(() => [Deployment], { description: 'The deployments that follow this alias (archived ones too), by name: a move of the alias switches them or starts their canary.' })
+  async deployments(@Root() alias: ModelAliasRow, @Ctx() ctx: GraphQLContext) {
+    return ctx.services.deployments.listFollowers(alias.modelId, alias.alias);
+  }
 }
 
 @Resolver(() => ModelAliasEvent)
 export class ModelAliasEventResolver {
-  @FieldResolver(() => ModelVersion, { nullable: true, description: 'The version it pointed at before; null when the alias was new.' })
+  @FieldResolver(() => ModelVersion, { nullable: true, description: 'The version it pointed at before; null when the alias was new, or once that version was deleted.' })
   async from(@Root() event: ModelAliasEventRow, @Ctx() ctx: GraphQLContext) {
-    return event.fromModelVersionId ? requireLoadedVersion(ctx, event.fromModelVersionId) : null;
+    return event.fromModelVersionId ? ctx.loaders.get(modelVersionById).load(event.fromModelVersionId) : null;
   }
 
-  @FieldResolver(() => ModelVersion)
+  @FieldResolver(() => ModelVersion, { nullable: true, description: 'The version it points at after the move; null when the alias was deleted, or once that version was deleted.' })
   async to(@Root() event: ModelAliasEventRow, @Ctx() ctx: GraphQLContext) {
-    return requireLoadedVersion(ctx, event.toModelVersionId);
+    return event.toModelVersionId ? ctx.loaders.get(modelVersionById).load(event.toModelVersionId) : null;
   }
 }

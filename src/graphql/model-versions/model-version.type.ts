@@ -45,10 +45,21 @@ export class Preprocessing {
   @Field(() => Int, { description: 'Rows of the training split it was fitted on.' }) trainRowCount!: number;
 }
 
+export enum ModelVersionKindEnum {
+  STANDARD = 'STANDARD',
+  TRIAL = 'TRIAL',
+}
+registerEnumType(ModelVersionKindEnum, {
+  name: 'ModelVersionKind',
+  description:
+    "STANDARD: a registered version of the model (what training runs register, and a study's best trial once the study succeeded). TRIAL: what a study's trial trained, kept apart: left out of Model.versions unless asked, never aliased or deployed until promoted.",
+});
+
 @ObjectType({ implements: Node, description: 'A trained, immutable model: weights (checked by sha256 on every load), preprocessing and lineage.' })
 export class ModelVersion {
   @Field(() => ID) id!: string;
-  @Field(() => Int, { description: '1, 2, ... per model.' }) version!: number;
+  @Field(() => Int, { description: '1, 2, ... per model and kind: trial versions are numbered apart; a promoted trial version takes the next standard number.' }) version!: number;
+  @Field(() => ModelVersionKindEnum) kind!: ModelVersionKindEnum;
   @Field(() => ID) modelId!: string;
   @Field(() => ID, { nullable: true, description: 'The run that trained it.' }) runId!: string | null;
   @Field(() => ID) datasetVersionId!: string;
@@ -60,6 +71,8 @@ export class ModelVersion {
   @Field(() => [FeatureImportance], { nullable: true, description: 'On the test split; null when it was not computed.' })
   featureImportance!: FeatureImportance[] | null;
   @Field() createdAt!: Date;
+  @Field(() => Date, { nullable: true, description: 'When it was archived; null while it is not. Archived versions leave Model.versions (unless `includeArchived: true`) and cannot be aliased or deployed.' })
+  archivedAt!: Date | null;
 }
 
 @ObjectType({ description: 'A name (production, staging, ...) pointing at one version of a model.' })
@@ -70,10 +83,12 @@ export class ModelAlias {
   @Field({ description: 'When it last moved.' }) updatedAt!: Date;
 }
 
-@ObjectType({ implements: Node, description: 'One move of an alias.' })
+@ObjectType({ implements: Node, description: 'One move of an alias, or its deletion (no `toModelVersionId`).' })
 export class ModelAliasEvent {
   @Field(() => ID) id!: string;
   @Field() alias!: string;
+  @Field(() => ID, { nullable: true, description: 'The version it pointed at before; null when the alias was new.' }) fromModelVersionId!: string | null;
+  @Field(() => ID, { nullable: true, description: 'The version it points at after the move; null when the alias was deleted.' }) toModelVersionId!: string | null;
   @Field({ description: 'Who moved it: the API key\'s name.' }) movedBy!: string;
   @Field() movedAt!: Date;
 }

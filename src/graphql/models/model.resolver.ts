@@ -6,19 +6,20 @@ import type { GraphQLContext } from '../context';
 import { datasetById } from '../datasets/dataset.loaders';
 import { Dataset } from '../datasets/dataset.type';
 import { aliasesByModel, aliasHistoryPages, modelVersionPages } from '../model-versions/model-version.loaders';
-import { ModelAlias, ModelAliasEventConnection, ModelVersion, ModelVersionConnection } from '../model-versions/model-version.type';
+import { ModelAlias, ModelAliasEventConnection, ModelVersion, ModelVersionConnection, ModelVersionKindEnum } from '../model-versions/model-version.type';
 import { CreateModelInput, fromTfjsActivation, Layer, Model, ModelConnection, toTfjsActivation } from './model.type';
 import { Allow } from '../auth/access';
 
 @Resolver(() => Model)
 export class ModelResolver {
   @Allow('VIEWER')
-  @Query(() => ModelConnection, { description: 'Models, newest first.' })
+  @Query(() => ModelConnection, { description: 'Models, newest first; archived ones only with `includeArchived: true`.' })
   async models(
     @Ctx() ctx: GraphQLContext,
     @Args() page: PageArgs,
+    @Arg('includeArchived', () => Boolean, { defaultValue: false }) includeArchived?: boolean,
   ) {
-    return toConnection(await ctx.services.models.listModels(page));
+    return toConnection(await ctx.services.models.listModels(page, { includeArchived }));
   }
 
   @Allow('VIEWER')
@@ -64,12 +65,21 @@ export class ModelResolver {
     return ctx.loaders.get(datasetById).load(model.datasetId);
   }
 
-  @FieldResolver(() => ModelVersionConnection, { description: 'Trained versions, newest (highest number) first.' })
-  async versions(@Root() model: DomainModel, @Ctx() ctx: GraphQLContext, @Args() page: PageArgs) {
-    return toConnection(await ctx.loaders.get(modelVersionPages).load({ parentId: model.id, args: page }));
+  @FieldResolver(() => ModelVersionConnection, {
+    description:
+      "Trained versions: by default the standard ones that are not archived, highest number first. Study trials' versions come with `kinds: [TRIAL]`; several kinds are listed newest first.",
+  })
+  async versions(
+    @Root() model: DomainModel,
+    @Ctx() ctx: GraphQLContext,
+    @Args() page: PageArgs,
+    @Arg('kinds', () => [ModelVersionKindEnum], { nullable: true, description: 'Which kinds; [STANDARD] when omitted or empty.' }) kinds?: ModelVersionKindEnum[] | null,
+    @Arg('includeArchived', () => Boolean, { defaultValue: false }) includeArchived?: boolean,
+  ) {
+    return toConnection(await ctx.loaders.get(modelVersionPages).load({ parentId: model.id, args: { ...page, kinds: kinds ?? null, includeArchived: includeArchived ?? false } }));
   }
 
-  @FieldResolver(() => ModelVersion, { nullable: true, description: 'One version, by alias (e.g. production) or by number: give exactly one.' })
+  @FieldResolver(() => ModelVersion, { nullable: true, description: 'One version, by alias (e.g. production) or by its standard number: give exactly one.' })
   async version(
     @Root() model: DomainModel,
     @Ctx() ctx: GraphQLContext,

@@ -81,6 +81,8 @@ export class Study {
   @Field(() => String, { nullable: true, description: 'The API key\'s name that started the study.' }) startedBy!: string | null;
   @Field() createdAt!: Date;
   @Field(() => Date, { nullable: true }) finishedAt!: Date | null;
+  @Field(() => Date, { nullable: true, description: 'When it was archived (with its trial runs); null while it is not. Archived studies leave `runs` unless `includeArchived: true`.' })
+  archivedAt!: Date | null;
 }
 
 @ObjectType({ description: 'One event of `studyProgress`, with the leaderboard as it is when the event is delivered.' })

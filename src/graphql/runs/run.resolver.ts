@@ -63,13 +63,14 @@ function subscribeRunProgress({ args, context, info }: SubscribeResolverData<unk
 @Resolver(() => Run)
 export class RunResolver {
   @Allow('VIEWER')
-  @Query(() => RunConnection, { description: 'Runs, newest first.' })
+  @Query(() => RunConnection, { description: 'Runs, newest first; runs of archived studies only with `includeArchived: true`.' })
   async runs(
     @Ctx() ctx: GraphQLContext,
     @Arg('filter', () => RunFilter, { nullable: true }) filter: RunFilter | null,
     @Args() page: PageArgs,
+    @Arg('includeArchived', () => Boolean, { defaultValue: false }) includeArchived?: boolean,
   ) {
-    return toConnection(await ctx.services.training.listRuns(filter ?? {}, page));
+    return toConnection(await ctx.services.training.listRuns({ ...filter, includeArchived }, page));
   }
 
   @Allow('VIEWER')

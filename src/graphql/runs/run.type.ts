@@ -58,6 +58,8 @@ export class Run {
   @Field(() => String, { nullable: true, description: 'Who started it: the API key\'s name, `mlplane` for a study\'s trials; null for runs started before keys existed.' }) startedBy!: string | null;
   @Field(() => Date, { nullable: true }) startedAt!: Date | null;
   @Field(() => Date, { nullable: true }) finishedAt!: Date | null;
+  @Field(() => Date, { nullable: true, description: 'When its study was archived (studies and their trials); null otherwise. Archived runs leave `runs` unless `includeArchived: true`.' })
+  archivedAt!: Date | null;
 }
 
 @ObjectType()

@@ -3,7 +3,7 @@ import type { Dataset as DatasetRow, DatasetVersion as DatasetVersionRow, Prisma
 import { mapPage, type Page, type PageRequest } from '../../domain/common/pagination';
 import { keysetPage, keysetPagesByParent, newestFirst } from '../keyset-pagination';
 import { isUuid } from '../../domain/common/uuid';
-import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors';
+import { ConflictError, InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors';
 import type { ColumnTypeOverrides } from '../../domain/datasets/column-typing';
 import { decodeDataTable } from '../../domain/datasets/columnar-codec';
 import type { DataTable } from '../../domain/datasets/data-table';
@@ -72,6 +72,7 @@ function toDataset(row: DatasetRow): Dataset {
     task: row.task,
     columnTypeOverrides: row.columnTypeOverrides as ColumnTypeOverrides,
     createdAt: row.createdAt,
+    archivedAt: row.archivedAt,
   };
 }
 
@@ -157,6 +158,10 @@ export class DatasetService {
    */
   async createDatasetVersion(input: CreateDatasetVersionInput): Promise<{ version: DatasetVersion; created: boolean }> {
     const dataset = await this.requireDataset(input.datasetId, 'input.datasetId');
+    if (dataset.archivedAt) {
+      if (typeof input.csv !== 'string') await rm(input.csv.file, { force: true });
+      throw new InvalidStateError(`dataset "${dataset.name}" is archived: restore it before adding versions (restoreDataset)`, { field: 'input.datasetId' });
+    }
     const stored = await prepareVersionOffThread(
       sourceOf(input.csv),
       {
@@ -234,12 +239,14 @@ export class DatasetService {
     return row;
   }
 
-  async listDatasets(request: PageRequest): Promise<Page<Dataset>> {
+  /** Datasets, newest first; archived ones only when asked. */
+  async listDatasets(request: PageRequest, options: { includeArchived?: boolean | null } = {}): Promise<Page<Dataset>> {
+    const visible: Prisma.DatasetWhereInput = options.includeArchived ? {} : { archivedAt: null };
     const page = keysetPage(
       {
         order: newestFirst<DatasetRow>(),
-        rows: (seek, orderBy, take) => this.prisma.dataset.findMany({ where: seek ?? {}, orderBy, take }),
-        count: () => this.prisma.dataset.count(),
+        rows: (seek, orderBy, take) => this.prisma.dataset.findMany({ where: { AND: [visible, ...(seek ? [seek] : [])] }, orderBy, take }),
+        count: () => this.prisma.dataset.count({ where: visible }),
       },
       request,
     );

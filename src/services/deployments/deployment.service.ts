@@ -2,13 +2,25 @@ import type { Deployment, DeploymentEvent, DeploymentEventKind, ModelVersion, Pr
 import type { Page, PageRequest } from '../../domain/common/pagination';
 import { keysetPage, keysetPagesByParent, newestFirst } from '../keyset-pagination';
 import { isUuid } from '../../domain/common/uuid';
+import {
+  aliasFollowOf,
+  aliasMoveReason,
+  describeFollow,
+  planAliasMove,
+  sameFollow,
+  type AliasFollow,
+  type AliasMovePlan,
+  type AliasUpdateMode,
+} from '../../domain/deployments/alias-follow';
 import { checkCanaryPercent, checkDeploymentName } from '../../domain/deployments/deployment-rules';
 import { DEFAULT_DRIFT_MONITORING, patchDriftMonitoring, type DriftMonitoringPatch } from '../../domain/deployments/drift-monitoring';
 import { ConflictError, InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors';
+import type { Usage } from '../../domain/lifecycle/usage';
+import { checkAliasName } from '../../domain/models/model-alias';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
 import type { EventPublisher } from '../events/event-publisher';
-import type { ModelVersionService } from '../model-versions/model-version.service';
+import { requireUsableVersion, type AliasFollowers, type AliasMove, type ModelVersionService } from '../model-versions/model-version.service';
 import type { ModelService } from '../models/model.service';
 import { isUniqueViolation } from '../prisma-errors';
 
@@ -18,11 +30,25 @@ export interface DeployModelInput {
   name: string;
   /** Either a version id ... */
   modelVersionId?: string | null;
-  /** ... or a model (id or name) and one of its aliases. */
+  /** ... or a model (id or name) and one of its aliases, which the deployment then follows. */
   model?: string | null;
   alias?: string | null;
+  /** By alias: what a move of the alias does (default SWITCH). */
+  aliasUpdate?: AliasUpdateMode | null;
+  /** By alias with CANARY: the canary share an alias move starts. */
+  aliasCanaryPercent?: number | null;
   /** Drift monitoring settings differing from the defaults (see drift-monitoring.ts). */
   monitoring?: { drift?: DriftMonitoringPatch | null } | null;
+}
+
+/** Give either a version (the deployment is pinned to it) or an alias of the deployment's model (it follows it). */
+export interface UpdateDeploymentInput {
+  deployment: string;
+  modelVersionId?: string | null;
+  alias?: string | null;
+  aliasUpdate?: AliasUpdateMode | null;
+  aliasCanaryPercent?: number | null;
+  reason?: string | null;
 }
 
 export interface DeploymentChange {
@@ -42,12 +68,28 @@ type Tx = Prisma.TransactionClient;
 /** Longest rollback reason kept. */
 const MAX_REASON_LENGTH = 2_000;
 
+/** The alias a deployment follows and how, or null when it is pinned to its versions. */
+export function followOf(deployment: Pick<Deployment, 'followAlias' | 'aliasUpdate' | 'aliasCanaryPercent'>): AliasFollow | null {
+  if (deployment.followAlias === null) return null;
+  return { alias: deployment.followAlias, mode: deployment.aliasUpdate ?? 'SWITCH', canaryPercent: deployment.aliasCanaryPercent };
+}
+
+function followColumns(follow: AliasFollow | null): Pick<Deployment, 'followAlias' | 'aliasUpdate' | 'aliasCanaryPercent'> {
+  return { followAlias: follow?.alias ?? null, aliasUpdate: follow?.mode ?? null, aliasCanaryPercent: follow?.canaryPercent ?? null };
+}
+
 /**
- * Deployments of model versions: create, switch, canary, promote and roll back. Every change is a
- * `DeploymentEvent` (actor, time, from, to, why) written in the transaction that makes it, then
- * published as `deploymentChanged` scoped to the deployment's name.
+ * Deployments of model versions: create, switch, canary, promote, roll back, archive and restore.
+ * Every change is a `DeploymentEvent` (actor, time, from, to, why) written in the transaction that
+ * makes it, then published as `deploymentChanged` scoped to the deployment's name.
+ *
+ * A deployment made by alias follows the alias (as MLflow's `models:/name@alias` resolves at load
+ * time): a move of the alias switches it, or starts a canary, in the transaction that moves the
+ * alias (see `alias-follow.ts`); one made by version id is pinned. Every transaction locks the
+ * model row before deployment rows (shared here, exclusively for alias moves and version
+ * lifecycle), so alias moves and deployment changes serialize without deadlocks.
  */
-export class DeploymentService {
+export class DeploymentService implements AliasFollowers<DeploymentChange> {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly events: EventPublisher,
@@ -74,13 +116,26 @@ export class DeploymentService {
     return this.prisma.deployment.findMany({ where: { id: { in: ids.filter(isUuid) } } });
   }
 
-  /** Deployments, newest first. */
-  async listDeployments(request: PageRequest): Promise<Page<Deployment>> {
+  /**
+   * The deployment named `name`, if it serves: archived deployments serve no predictions.
+   * @throws NotFoundError; InvalidStateError when it is archived.
+   */
+  async requireServingDeployment(name: string, field = 'input.deployment'): Promise<Deployment> {
+    const deployment = await this.requireDeployment(name, field);
+    if (deployment.archivedAt) {
+      throw new InvalidStateError(`deployment "${name}" is archived: it serves no predictions until it is restored (restoreDeployment)`, { field });
+    }
+    return deployment;
+  }
+
+  /** Deployments, newest first; archived ones only when asked. */
+  async listDeployments(request: PageRequest, options: { includeArchived?: boolean | null } = {}): Promise<Page<Deployment>> {
+    const visible: Prisma.DeploymentWhereInput = options.includeArchived ? {} : { archivedAt: null };
     return keysetPage(
       {
         order: newestFirst<Deployment>(),
-        rows: (seek, orderBy, take) => this.prisma.deployment.findMany({ where: seek ?? {}, orderBy, take }),
-        count: () => this.prisma.deployment.count(),
+        rows: (seek, orderBy, take) => this.prisma.deployment.findMany({ where: { AND: [visible, ...(seek ? [seek] : [])] }, orderBy, take }),
+        count: () => this.prisma.deployment.count({ where: visible }),
       },
       request,
     );
@@ -111,42 +166,86 @@ export class DeploymentService {
     return isUuid(id) ? this.prisma.deploymentEvent.findUnique({ where: { id } }) : null;
   }
 
-  /** Creates a deployment serving a version given by id, or by a model and one of its aliases. */
+  /**
+   * Creates a deployment serving a version given by id (pinned to it), or by a model and one of its
+   * aliases (resolved in the transaction; the deployment follows the alias).
+   */
   async deployModel(input: DeployModelInput, actor: string): Promise<DeploymentChange> {
     const name = checkDeploymentName(input.name);
     const drift = patchDriftMonitoring(DEFAULT_DRIFT_MONITORING, input.monitoring?.drift ?? {}, 'input.monitoring.drift');
-    const version = await this.versionToDeploy(input);
+    const target = await this.deployTarget(input);
     let change: DeploymentChange;
     try {
       change = await this.prisma.$transaction(async (tx) => {
+        const model = await lockModelForUse(tx, target.modelId, target.field);
+        const version = target.follow
+          ? await aliasTarget(tx, model, target.follow.alias, 'input.alias')
+          : await versionInTransaction(tx, target.versionId!, 'input.modelVersionId');
+        requireUsableVersion(version, target.follow ? 'input.alias' : 'input.modelVersionId');
         const deployment = await tx.deployment.create({
-          data: { name, modelId: version.modelId, modelVersionId: version.id, monitoring: { drift } as unknown as Prisma.InputJsonValue },
+          data: {
+            name,
+            modelId: version.modelId,
+            modelVersionId: version.id,
+            monitoring: { drift } as unknown as Prisma.InputJsonValue,
+            ...followColumns(target.follow),
+          },
         });
-        const event = await recordEvent(tx, deployment, 'DEPLOYED', null, version.id, actor);
+        const reason = target.follow ? `${describeFollow(target.follow)}, at version ${version.version}` : null;
+        const event = await recordEvent(tx, deployment, 'DEPLOYED', null, version.id, actor, reason);
         return { deployment, event };
       });
     } catch (error) {
       if (isUniqueViolation(error, 'name')) throw new ConflictError(`a deployment named "${name}" already exists`, { field: 'input.name' });
       throw error;
     }
-    return this.announce(change);
+    return this.announceChange(change);
   }
 
-  /** Switches the stable version (no canary may be running); the old one becomes the rollback target. */
-  async updateDeployment(input: { deployment: string; modelVersionId: string; reason?: string | null }, actor: string): Promise<DeploymentChange> {
+  /**
+   * Switches the stable version (no canary may be running); the old one becomes the rollback target.
+   * By version id the deployment is pinned to it (it stops following an alias); by alias it serves
+   * where the alias points and follows it from then on. When only the following changes (same
+   * version), the event is ALIAS_FOLLOW_CHANGED.
+   */
+  async updateDeployment(input: UpdateDeploymentInput, actor: string): Promise<DeploymentChange> {
+    const byAlias = input.alias != null;
+    if ((input.modelVersionId != null) === byAlias) throw new ValidationError('give either modelVersionId or alias', { field: 'input.modelVersionId' });
+    if (!byAlias && (input.aliasUpdate != null || input.aliasCanaryPercent != null)) {
+      throw new ValidationError('aliasUpdate and aliasCanaryPercent go with alias: by version id the deployment is pinned', {
+        field: input.aliasUpdate != null ? 'input.aliasUpdate' : 'input.aliasCanaryPercent',
+      });
+    }
+    const follow = byAlias
+      ? aliasFollowOf(checkAliasName(input.alias!, 'input.alias'), input.aliasUpdate, input.aliasCanaryPercent, { mode: 'input.aliasUpdate', percent: 'input.aliasCanaryPercent' })
+      : null;
+    const userReason = optionalReason(input.reason);
     return this.change(input.deployment, async (tx, current) => {
       if (current.canaryModelVersionId) {
         throw new InvalidStateError(`deployment "${current.name}" is running a canary: promote or roll it back first`, { field: 'input.deployment' });
       }
-      const version = await this.versionOfModel(current, input.modelVersionId, 'input.modelVersionId');
+      const field = follow ? 'input.alias' : 'input.modelVersionId';
+      const version = follow
+        ? await aliasTarget(tx, await modelOf(tx, current), follow.alias, field)
+        : await this.versionOfModel(tx, current, input.modelVersionId!, field);
+      requireUsableVersion(version, field);
+      const before = followOf(current);
+      const note = follow ? describeFollow(follow) : before ? `pinned to version ${version.version}; no longer follows alias "${before.alias}"` : null;
+      const reason = [userReason, note].filter((part) => part !== null).join('; ') || null;
       if (version.id === current.modelVersionId) {
-        throw new InvalidStateError(`deployment "${current.name}" already serves model version ${version.id}`, { field: 'input.modelVersionId' });
+        if (sameFollow(before, follow)) {
+          const how = follow ? `and follows alias "${follow.alias}" so` : 'pinned to it';
+          throw new InvalidStateError(`deployment "${current.name}" already serves model version ${version.id} ${how}`, { field });
+        }
+        const deployment = await tx.deployment.update({ where: { id: current.id }, data: { ...followColumns(follow), updatedAt: new Date() } });
+        const event = await recordEvent(tx, deployment, 'ALIAS_FOLLOW_CHANGED', current.modelVersionId, version.id, actor, reason);
+        return { deployment, event };
       }
       const deployment = await tx.deployment.update({
         where: { id: current.id },
-        data: { modelVersionId: version.id, previousModelVersionId: current.modelVersionId, updatedAt: new Date() },
+        data: { modelVersionId: version.id, previousModelVersionId: current.modelVersionId, ...followColumns(follow), updatedAt: new Date() },
       });
-      const event = await recordEvent(tx, deployment, 'UPDATED', current.modelVersionId, version.id, actor, optionalReason(input.reason));
+      const event = await recordEvent(tx, deployment, 'UPDATED', current.modelVersionId, version.id, actor, reason);
       return { deployment, event };
     });
   }
@@ -155,7 +254,7 @@ export class DeploymentService {
   async startCanary(input: { deployment: string; modelVersionId: string; percent: number }, actor: string): Promise<DeploymentChange> {
     const percent = checkCanaryPercent(input.percent);
     return this.change(input.deployment, async (tx, current) => {
-      const version = await this.versionOfModel(current, input.modelVersionId, 'input.modelVersionId');
+      const version = requireUsableVersion(await this.versionOfModel(tx, current, input.modelVersionId, 'input.modelVersionId'), 'input.modelVersionId');
       if (version.id === current.modelVersionId) {
         throw new InvalidStateError(`model version ${version.id} is already the stable version of "${current.name}"`, { field: 'input.modelVersionId' });
       }
@@ -213,18 +312,68 @@ export class DeploymentService {
     });
   }
 
-  /** Runs `apply` on the locked deployment row in one transaction, then publishes the change. */
-  private async change(name: string, apply: (tx: Tx, current: Deployment) => Promise<DeploymentChange>, field = 'input.deployment'): Promise<DeploymentChange> {
-    const change = await this.prisma.$transaction(async (tx) => {
-      const [locked] = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM deployments WHERE name = ${name} FOR UPDATE`;
-      if (!locked) throw new NotFoundError('deployment', name, { field });
-      const current = await tx.deployment.findUniqueOrThrow({ where: { id: locked.id } });
-      return apply(tx, current);
-    });
-    return this.announce(change);
+  /** Archives the deployment: it leaves the default lists and serves no predictions until restored (an ARCHIVED event). */
+  async archiveDeployment(name: string, actor: string): Promise<DeploymentChange> {
+    return this.change(name, async (tx, current) => {
+      if (current.archivedAt) throw new InvalidStateError(`deployment "${name}" is already archived`, { field: 'deployment' });
+      const deployment = await tx.deployment.update({ where: { id: current.id }, data: { archivedAt: new Date(), updatedAt: new Date() } });
+      const event = await recordEvent(tx, deployment, 'ARCHIVED', current.modelVersionId, current.modelVersionId, actor);
+      return { deployment, event };
+    }, 'deployment');
   }
 
-  private async announce(change: DeploymentChange): Promise<DeploymentChange> {
+  /** Restores an archived deployment: it serves again, the versions it had (a RESTORED event). */
+  async restoreDeployment(name: string, actor: string): Promise<DeploymentChange> {
+    return this.change(name, async (tx, current) => {
+      if (!current.archivedAt) throw new InvalidStateError(`deployment "${name}" is not archived`, { field: 'deployment' });
+      const deployment = await tx.deployment.update({ where: { id: current.id }, data: { archivedAt: null, updatedAt: new Date() } });
+      const event = await recordEvent(tx, deployment, 'RESTORED', current.modelVersionId, current.modelVersionId, actor);
+      return { deployment, event };
+    }, 'deployment');
+  }
+
+  /** The deployments (archived ones too) that follow an alias of a model, by name. */
+  async listFollowers(modelId: string, alias: string): Promise<Deployment[]> {
+    return this.prisma.deployment.findMany({ where: { modelId, followAlias: alias }, orderBy: { name: 'asc' } });
+  }
+
+  /** The deployments (archived ones too) that follow an alias of a model, as usages. */
+  async followersOf(tx: Tx, modelId: string, alias: string): Promise<Usage[]> {
+    const rows = await tx.deployment.findMany({ where: { modelId, followAlias: alias }, select: { id: true, name: true }, orderBy: { name: 'asc' } });
+    return rows.map((row) => ({ kind: 'DEPLOYMENT' as const, id: row.id, name: row.name, how: 'follows it' }));
+  }
+
+  /**
+   * Applies an alias move to every deployment that follows the alias, in the mover's transaction
+   * (which holds the model row): each is locked, planned (`planAliasMove`) and changed with an event
+   * whose reason names the move and which links to it. Returns the changes, for {@link announce}.
+   */
+  async followMove(tx: Tx, move: AliasMove): Promise<DeploymentChange[]> {
+    const followers = await tx.$queryRaw<{ id: string }[]>`
+      SELECT id FROM deployments WHERE model_id = ${move.modelId}::uuid AND follow_alias = ${move.alias} ORDER BY id FOR UPDATE`;
+    const changes: DeploymentChange[] = [];
+    for (const { id } of followers) {
+      const current = await tx.deployment.findUniqueOrThrow({ where: { id } });
+      const follow = followOf(current)!;
+      const canary = current.canaryModelVersionId ? { versionId: current.canaryModelVersionId, percent: current.canaryPercent ?? 0 } : null;
+      const plan = planAliasMove({ stableVersionId: current.modelVersionId, canary }, follow, move.to.id);
+      if (plan) changes.push(await applyAliasMove(tx, current, plan, move));
+    }
+    return changes;
+  }
+
+  /** Publishes changes made in a transaction that has committed. */
+  async announce(changes: readonly DeploymentChange[]): Promise<void> {
+    for (const change of changes) await this.announceChange(change);
+  }
+
+  /** Runs `apply` on the locked deployment row (its model row held shared first) in one transaction, then publishes the change. */
+  private async change(name: string, apply: (tx: Tx, current: Deployment) => Promise<DeploymentChange>, field = 'input.deployment'): Promise<DeploymentChange> {
+    const change = await this.prisma.$transaction(async (tx) => apply(tx, await lockDeployment(tx, name, field)));
+    return this.announceChange(change);
+  }
+
+  private async announceChange(change: DeploymentChange): Promise<DeploymentChange> {
     const { deployment, event } = change;
     logger.info(
       { deployment: deployment.name, kind: event.kind, from: event.fromModelVersionId, to: event.toModelVersionId, actor: event.actor },
@@ -234,29 +383,121 @@ export class DeploymentService {
     return change;
   }
 
-  private async versionToDeploy(input: DeployModelInput): Promise<ModelVersion> {
+  /** The checked input of deployModel: the model, and the version id or the alias to follow. */
+  private async deployTarget(input: DeployModelInput): Promise<{ modelId: string; versionId: string | null; follow: AliasFollow | null; field: string }> {
     const byAlias = input.model != null || input.alias != null;
     if ((input.modelVersionId != null) === byAlias) {
       throw new ValidationError('give either modelVersionId, or model and alias', { field: 'input.modelVersionId' });
     }
-    if (input.modelVersionId != null) return this.modelVersions.requireVersion(input.modelVersionId, 'input.modelVersionId');
+    if (input.modelVersionId != null) {
+      if (input.aliasUpdate != null || input.aliasCanaryPercent != null) {
+        throw new ValidationError('aliasUpdate and aliasCanaryPercent go with model and alias: a deployment by version id is pinned', {
+          field: input.aliasUpdate != null ? 'input.aliasUpdate' : 'input.aliasCanaryPercent',
+        });
+      }
+      const version = await this.modelVersions.requireVersion(input.modelVersionId, 'input.modelVersionId');
+      return { modelId: version.modelId, versionId: version.id, follow: null, field: 'input.modelVersionId' };
+    }
     if (input.model == null || input.alias == null) {
       throw new ValidationError('model and alias go together', { field: input.model == null ? 'input.model' : 'input.alias' });
     }
+    const follow = aliasFollowOf(checkAliasName(input.alias, 'input.alias'), input.aliasUpdate, input.aliasCanaryPercent, {
+      mode: 'input.aliasUpdate',
+      percent: 'input.aliasCanaryPercent',
+    });
     const model = await this.models.findModel(isUuid(input.model) ? { id: input.model } : { name: input.model });
     if (!model) throw new NotFoundError('model', input.model, { field: 'input.model' });
-    const version = await this.modelVersions.resolveAlias(model.id, input.alias);
-    if (!version) throw new NotFoundError(`alias of model "${model.name}"`, input.alias, { field: 'input.alias' });
-    return version;
+    return { modelId: model.id, versionId: null, follow, field: 'input.model' };
   }
 
   /** A version of the deployment's model: a deployment keeps one model, so one feature schema family. */
-  private async versionOfModel(deployment: Deployment, versionId: string, field: string): Promise<ModelVersion> {
-    const version = await this.modelVersions.requireVersion(versionId, field);
+  private async versionOfModel(tx: Tx, deployment: Deployment, versionId: string, field: string): Promise<ModelVersion> {
+    const version = await versionInTransaction(tx, versionId, field);
     if (version.modelId !== deployment.modelId) {
       throw new ValidationError(`model version ${version.id} belongs to another model than deployment "${deployment.name}"`, { field });
     }
     return version;
+  }
+}
+
+/**
+ * Locks a deployment for a change: its model row first (shared), then the deployment row, the order
+ * every transaction here and in alias moves follows.
+ */
+async function lockDeployment(tx: Tx, name: string, field: string): Promise<Deployment> {
+  const [found] = await tx.$queryRaw<{ id: string; model_id: string }[]>`SELECT id, model_id FROM deployments WHERE name = ${name}`;
+  if (!found) throw new NotFoundError('deployment', name, { field });
+  await tx.$queryRaw`SELECT id FROM models WHERE id = ${found.model_id}::uuid FOR SHARE`;
+  const [locked] = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM deployments WHERE id = ${found.id}::uuid FOR UPDATE`;
+  if (!locked) throw new NotFoundError('deployment', name, { field });
+  return tx.deployment.findUniqueOrThrow({ where: { id: locked.id } });
+}
+
+/** Holds the model row shared for a new deployment of it. @throws NotFoundError; InvalidStateError when the model is archived. */
+async function lockModelForUse(tx: Tx, modelId: string, field: string): Promise<{ id: string; name: string }> {
+  const [model] = await tx.$queryRaw<{ id: string; name: string; archived_at: Date | null }[]>`
+    SELECT id, name, archived_at FROM models WHERE id = ${modelId}::uuid FOR SHARE`;
+  if (!model) throw new NotFoundError('model', modelId, { field });
+  if (model.archived_at) throw new InvalidStateError(`model "${model.name}" is archived: restore it first (restoreModel)`, { field });
+  return model;
+}
+
+async function modelOf(tx: Tx, deployment: Deployment): Promise<{ id: string; name: string }> {
+  return tx.model.findUniqueOrThrow({ where: { id: deployment.modelId }, select: { id: true, name: true } });
+}
+
+async function versionInTransaction(tx: Tx, versionId: string, field: string): Promise<ModelVersion> {
+  const version = isUuid(versionId) ? await tx.modelVersion.findUnique({ where: { id: versionId } }) : null;
+  if (!version) throw new NotFoundError('model version', versionId, { field });
+  return version;
+}
+
+/** Where an alias of the model points now. @throws NotFoundError naming `field`. */
+async function aliasTarget(tx: Tx, model: { id: string; name: string }, alias: string, field: string): Promise<ModelVersion> {
+  const row = await tx.modelAlias.findUnique({ where: { modelId_alias: { modelId: model.id, alias } }, include: { modelVersion: true } });
+  if (!row) throw new NotFoundError(`alias of model "${model.name}"`, alias, { field });
+  return row.modelVersion;
+}
+
+/** Makes the planned change of one following deployment, with its event (reason naming the move, linked to it). */
+async function applyAliasMove(tx: Tx, current: Deployment, plan: NonNullable<AliasMovePlan>, move: AliasMove): Promise<DeploymentChange> {
+  const ids = [move.fromVersionId, move.to.id, current.modelVersionId, current.canaryModelVersionId].filter((id): id is string => id !== null);
+  const numbers = new Map((await tx.modelVersion.findMany({ where: { id: { in: ids } }, select: { id: true, version: true } })).map((v) => [v.id, v.version]));
+  const labelOf = (id: string) => (numbers.has(id) ? `v${numbers.get(id)}` : id);
+  const reason = aliasMoveReason(
+    { alias: move.alias, from: move.fromVersionId ? labelOf(move.fromVersionId) : null, to: labelOf(move.to.id), actor: move.actor },
+    plan,
+    labelOf,
+  );
+  const now = new Date();
+  const record = (deployment: Deployment, kind: DeploymentEventKind, from: string, to: string, percent: number | null = null) =>
+    recordEvent(tx, deployment, kind, from, to, move.actor, reason, percent, move.aliasEventId);
+  switch (plan.kind) {
+    case 'UPDATED': {
+      const deployment = await tx.deployment.update({
+        where: { id: current.id },
+        data: { modelVersionId: plan.stableVersionId, previousModelVersionId: plan.previousVersionId, canaryModelVersionId: null, canaryPercent: null, updatedAt: now },
+      });
+      return { deployment, event: await record(deployment, 'UPDATED', plan.previousVersionId, plan.stableVersionId) };
+    }
+    case 'CANARY_PROMOTED': {
+      const deployment = await tx.deployment.update({
+        where: { id: current.id },
+        data: { modelVersionId: plan.stableVersionId, previousModelVersionId: plan.previousVersionId, canaryModelVersionId: null, canaryPercent: null, updatedAt: now },
+      });
+      return { deployment, event: await record(deployment, 'CANARY_PROMOTED', plan.previousVersionId, plan.stableVersionId, plan.percent) };
+    }
+    case 'CANARY_STARTED': {
+      const deployment = await tx.deployment.update({
+        where: { id: current.id },
+        data: { canaryModelVersionId: plan.canaryVersionId, canaryPercent: plan.percent, updatedAt: now },
+      });
+      return { deployment, event: await record(deployment, 'CANARY_STARTED', current.modelVersionId, plan.canaryVersionId, plan.percent) };
+    }
+    case 'ROLLED_BACK': {
+      const deployment = await tx.deployment.update({ where: { id: current.id }, data: { canaryModelVersionId: null, canaryPercent: null, updatedAt: now } });
+      return { deployment, event: await record(deployment, 'ROLLED_BACK', plan.endedCanary.versionId, current.modelVersionId) };
+    }
   }
 }
 
@@ -282,10 +523,11 @@ async function recordEvent(
   actor: string,
   reason: string | null = null,
   canaryPercent: number | null = null,
+  aliasEventId: string | null = null,
 ): Promise<DeploymentEvent> {
   const last = await tx.deploymentEvent.aggregate({ where: { deploymentId: deployment.id }, _max: { sequence: true } });
   return tx.deploymentEvent.create({
-    data: { deploymentId: deployment.id, sequence: (last._max.sequence ?? 0) + 1, kind, fromModelVersionId, toModelVersionId, actor, reason, canaryPercent },
+    data: { deploymentId: deployment.id, sequence: (last._max.sequence ?? 0) + 1, kind, fromModelVersionId, toModelVersionId, actor, reason, canaryPercent, aliasEventId },
   });
 }
 

@@ -1,7 +1,9 @@
-import { Prisma, type Evaluation, type ModelAlias, type ModelAliasEvent, type ModelVersion } from '../../generated/prisma/client';
+import { Prisma, type Evaluation, type ModelAlias, type ModelAliasEvent, type ModelVersion, type ModelVersionKind } from '../../generated/prisma/client';
 import type { Page, PageRequest } from '../../domain/common/pagination';
 import { isUuid } from '../../domain/common/uuid';
-import { InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors';
+import { InUseError, InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors';
+import type { Usage } from '../../domain/lifecycle/usage';
+import { checkAliasName } from '../../domain/models/model-alias';
 import { loadModelArtifact } from '../../ml/artifact';
 import type { PreprocessingSpec } from '../../ml/preprocessing';
 import { tf as loadTf } from '../../ml/tf-backend';
@@ -10,12 +12,55 @@ import { evaluateModel } from '../../ml/training/evaluate-model';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
 import type { DatasetService } from '../datasets/dataset.service';
-import { keysetPagesByParent } from '../keyset-pagination';
+import { keysetPagesByParent, newestFirst } from '../keyset-pagination';
+import { promoteTrialVersion } from './register-model-version';
 
-export type { Evaluation, ModelAlias, ModelAliasEvent, ModelVersion } from '../../generated/prisma/client';
+export type { Evaluation, ModelAlias, ModelAliasEvent, ModelVersion, ModelVersionKind } from '../../generated/prisma/client';
 
-/** Aliases name a version for a purpose: lowercase letters, digits, `-` and `_`, e.g. `production`, `staging`, `champion`. */
-export const ALIAS_PATTERN = /^[a-z][a-z0-9_-]{0,62}$/;
+type Tx = Prisma.TransactionClient;
+
+/** A move of an alias, as the deployments that follow it see it (in the mover's transaction). */
+export interface AliasMove {
+  modelId: string;
+  alias: string;
+  fromVersionId: string | null;
+  to: ModelVersion;
+  /** The ModelAliasEvent recording the move. */
+  aliasEventId: string;
+  actor: string;
+}
+
+/**
+ * What follows aliases (deployments made by alias): told of every move inside the transaction that
+ * makes it, so the followers change atomically with the alias; announced after the commit.
+ */
+export interface AliasFollowers<Change = unknown> {
+  /** Who follows the alias now (a deleted alias would leave them without a version). */
+  followersOf(tx: Tx, modelId: string, alias: string): Promise<Usage[]>;
+  /** Applies the move to every follower; returns what changed. */
+  followMove(tx: Tx, move: AliasMove): Promise<Change[]>;
+  /** Announces the changes once the transaction committed. */
+  announce(changes: readonly Change[]): Promise<void>;
+}
+
+/** Which versions a list shows: kinds (default STANDARD only) and whether archived ones are included. */
+export interface VersionListOptions {
+  kinds?: readonly ModelVersionKind[] | null;
+  includeArchived?: boolean | null;
+}
+
+/**
+ * @throws InvalidStateError when a version may not be aliased or deployed: a TRIAL version (promote
+ *   it first) or an archived one (restore it first).
+ */
+export function requireUsableVersion(version: ModelVersion, field: string): ModelVersion {
+  if (version.kind === 'TRIAL') {
+    throw new InvalidStateError(`model version ${version.id} is a study trial's version: promote it first (promoteModelVersion)`, { field });
+  }
+  if (version.archivedAt) throw new InvalidStateError(`model version ${version.id} is archived: restore it first (restoreModelVersion)`, { field });
+  return version;
+}
+
 
 export interface LoadedModelVersion {
   version: ModelVersion;
@@ -25,6 +70,9 @@ export interface LoadedModelVersion {
 
 /** Trained model versions: lookup, sha256-checked loading, aliases with history, evaluations. */
 export class ModelVersionService {
+  /** Told of alias moves (the deployment service; set once the services are wired). */
+  aliasFollowers: AliasFollowers | null = null;
+
   constructor(
     private readonly prisma: PrismaClient,
     private readonly datasets: DatasetService,
@@ -46,26 +94,25 @@ export class ModelVersionService {
     return this.prisma.modelVersion.findMany({ where: { id: { in: ids.filter(isUuid) } } });
   }
 
-  /** A model's version by its number (1, 2, ...), or null. */
+  /** A model's standard version by its number (1, 2, ...), or null. */
   async findVersionByNumber(modelId: string, version: number): Promise<ModelVersion | null> {
     if (!isUuid(modelId)) return null;
-    return this.prisma.modelVersion.findUnique({ where: { modelId_version: { modelId, version } } });
+    return this.prisma.modelVersion.findUnique({ where: { modelId_kind_version: { modelId, kind: 'STANDARD', version } } });
   }
 
-  /** The same page of each model's versions (newest, highest number, first), by model id. */
-  async pageVersions(modelIds: readonly string[], request: PageRequest): Promise<Map<string, Page<ModelVersion>>> {
-    return keysetPagesByParent<ModelVersion, 'version'>(
-      this.prisma,
-      {
-        order: { keys: [{ column: 'version', kind: 'int' }], direction: 'desc' },
-        table: 'model_versions',
-        parentColumn: 'model_id',
-        columns: { version: 'version' },
-        rowsByIds: (ids) => this.prisma.modelVersion.findMany({ where: { id: { in: ids } } }),
-      },
-      modelIds,
-      request,
-    );
+  /**
+   * The same page of each model's versions, by model id: by default its standard, unarchived ones.
+   * One kind is listed by number, highest first; several kinds (numbered apart) newest first.
+   */
+  async pageVersions(modelIds: readonly string[], request: PageRequest, options: VersionListOptions = {}): Promise<Map<string, Page<ModelVersion>>> {
+    const kinds = options.kinds?.length ? [...new Set(options.kinds)] : (['STANDARD'] as ModelVersionKind[]);
+    const filter = Prisma.sql`kind = ANY(${kinds}::"ModelVersionKind"[])${options.includeArchived ? Prisma.empty : Prisma.sql` AND archived_at IS NULL`}`;
+    const rowsByIds = (ids: string[]) => this.prisma.modelVersion.findMany({ where: { id: { in: ids } } });
+    const list = { table: 'model_versions', parentColumn: 'model_id', filter, rowsByIds };
+    if (kinds.length === 1) {
+      return keysetPagesByParent<ModelVersion, 'version'>(this.prisma, { ...list, order: { keys: [{ column: 'version', kind: 'int' }], direction: 'desc' }, columns: { version: 'version' } }, modelIds, request);
+    }
+    return keysetPagesByParent<ModelVersion, 'createdAt' | 'id'>(this.prisma, { ...list, order: newestFirst<ModelVersion>(), columns: { createdAt: 'created_at', id: 'id' } }, modelIds, request);
   }
 
   /** The same page of each version's evaluations (oldest first), by version id. */
@@ -105,6 +152,7 @@ export class ModelVersionService {
     return isUuid(id) ? this.prisma.evaluation.findUnique({ where: { id } }) : null;
   }
 
+  /** One move of an alias, or null. */
   async findAliasEvent(id: string): Promise<ModelAliasEvent | null> {
     return isUuid(id) ? this.prisma.modelAliasEvent.findUnique({ where: { id } }) : null;
   }
@@ -126,16 +174,21 @@ export class ModelVersionService {
     return row?.modelVersion ?? null;
   }
 
-  /** Points `alias` of the version's model at the version, recording who moved it and from where, in one transaction. */
+  /**
+   * Points `alias` of the version's model at the version, recording who moved it and from where;
+   * the deployments that follow the alias switch (or start a canary) in the same transaction, and
+   * their changes are announced after it commits. The version must be a standard, unarchived one.
+   */
   async setAlias(input: { modelVersionId: string; alias: string }, principal: string): Promise<{ alias: ModelAlias; event: ModelAliasEvent }> {
-    if (!ALIAS_PATTERN.test(input.alias)) {
-      throw new ValidationError(`alias "${input.alias.slice(0, 70)}" must be 1-63 lowercase letters, digits, - or _, starting with a letter`, {
-        field: 'input.alias',
-      });
-    }
-    const version = await this.requireVersion(input.modelVersionId, 'input.modelVersionId');
+    checkAliasName(input.alias, 'input.alias');
+    const found = await this.requireVersion(input.modelVersionId, 'input.modelVersionId');
+    const followers = this.aliasFollowers;
     const result = await this.prisma.$transaction(async (tx) => {
-      await tx.$queryRaw`SELECT id FROM models WHERE id = ${version.modelId}::uuid FOR UPDATE`;
+      await lockModel(tx, found.modelId);
+      // Read again under the lock: the version may have been archived, deleted or promoted meanwhile.
+      const version = await tx.modelVersion.findUnique({ where: { id: found.id } });
+      if (!version) throw new NotFoundError('model version', found.id, { field: 'input.modelVersionId' });
+      requireUsableVersion(version, 'input.modelVersionId');
       const previous = await tx.modelAlias.findUnique({ where: { modelId_alias: { modelId: version.modelId, alias: input.alias } } });
       const alias = await tx.modelAlias.upsert({
         where: { modelId_alias: { modelId: version.modelId, alias: input.alias } },
@@ -145,10 +198,59 @@ export class ModelVersionService {
       const event = await tx.modelAliasEvent.create({
         data: { modelId: version.modelId, alias: input.alias, fromModelVersionId: previous?.modelVersionId ?? null, toModelVersionId: version.id, movedBy: principal },
       });
-      return { alias, event };
+      const changes =
+        followers && previous?.modelVersionId !== version.id
+          ? await followers.followMove(tx, { modelId: version.modelId, alias: input.alias, fromVersionId: previous?.modelVersionId ?? null, to: version, aliasEventId: event.id, actor: principal })
+          : [];
+      return { alias, event, changes };
     });
-    logger.info({ modelId: version.modelId, alias: input.alias, modelVersionId: version.id, principal }, 'model alias moved');
-    return result;
+    logger.info({ modelId: found.modelId, alias: input.alias, modelVersionId: found.id, principal, deploymentsChanged: result.changes.length }, 'model alias moved');
+    if (followers) await followers.announce(result.changes);
+    return { alias: result.alias, event: result.event };
+  }
+
+  /**
+   * Deletes an alias of a model (MLflow's `delete_registered_model_alias`), keeping its history with
+   * a last event that points nowhere. Refused while a deployment follows the alias.
+   * @throws NotFoundError for an unknown model or alias; InUseError naming the deployments.
+   */
+  async deleteAlias(input: { modelId: string; alias: string }, principal: string): Promise<ModelAliasEvent> {
+    checkAliasName(input.alias, 'input.alias');
+    const { modelId, alias } = input;
+    const event = await this.prisma.$transaction(async (tx) => {
+      await lockModel(tx, modelId);
+      const current = await tx.modelAlias.findUnique({ where: { modelId_alias: { modelId, alias } } });
+      if (!current) throw new NotFoundError('alias', alias, { field: 'input.alias' });
+      const followers = (await this.aliasFollowers?.followersOf(tx, modelId, alias)) ?? [];
+      if (followers.length > 0) {
+        throw new InUseError(
+          `cannot delete alias "${alias}": pin the deployments to a version first (updateDeployment with modelVersionId)`,
+          followers,
+          { field: 'input.alias' },
+        );
+      }
+      await tx.modelAlias.delete({ where: { modelId_alias: { modelId, alias } } });
+      return tx.modelAliasEvent.create({ data: { modelId, alias, fromModelVersionId: current.modelVersionId, toModelVersionId: null, movedBy: principal } });
+    });
+    logger.info({ modelId, alias, principal }, 'model alias deleted');
+    return event;
+  }
+
+  /**
+   * Registers a study trial's version as the model's next standard version (it keeps its id,
+   * artifact and lineage, and takes the next standard number).
+   * @throws NotFoundError; InvalidStateError when it is already a standard version.
+   */
+  async promoteVersion(id: string): Promise<ModelVersion> {
+    const alreadyStandard = (version: ModelVersion) =>
+      new InvalidStateError(`model version ${id} is already a standard version (version ${version.version})`, { field: 'id' });
+    const found = await this.requireVersion(id, 'id');
+    if (found.kind === 'STANDARD') throw alreadyStandard(found);
+    const promotion = await this.prisma.$transaction((tx) => promoteTrialVersion(tx, id));
+    if (!promotion) throw new NotFoundError('model version', id, { field: 'id' });
+    if (!promotion.promoted) throw alreadyStandard(promotion.version);
+    logger.info({ modelVersionId: id, version: promotion.version.version }, 'trial model version promoted');
+    return promotion.version;
   }
 
   /**
@@ -199,6 +301,11 @@ export class ModelVersionService {
       loaded.model.dispose();
     }
   }
+}
+
+/** Takes the model row's lock: alias moves, version numbering and the lifecycle of its versions serialize on it. */
+async function lockModel(tx: Tx, modelId: string): Promise<void> {
+  await tx.$queryRaw`SELECT id FROM models WHERE id = ${modelId}::uuid FOR UPDATE`;
 }
 
 function groupBy<K, T>(keys: readonly K[], rows: T[], keyOf: (row: T) => K): Map<K, T[]> {

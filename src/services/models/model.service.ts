@@ -4,7 +4,7 @@ import { mapPage, type Page, type PageRequest } from '../../domain/common/pagina
 import { keysetPage, newestFirst } from '../keyset-pagination';
 import { NAME_PATTERN, type DatasetVersion } from '../../domain/datasets/dataset';
 import type { Task } from '../../domain/datasets/label-rules';
-import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors';
+import { ConflictError, InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors';
 import type { Model } from '../../domain/models/model';
 import { checkModelFits, shapeOn, type ModelBudget } from '../../domain/models/model-size';
 import { validateArchitecture, type Architecture, type HiddenLayerSpec, type OutputLayerSpec } from '../../ml/model-builder';
@@ -31,6 +31,7 @@ function toModel(row: ModelRow): Model {
     datasetId: row.datasetId,
     architecture: row.architecture as unknown as Architecture,
     createdAt: row.createdAt,
+    archivedAt: row.archivedAt,
   };
 }
 
@@ -55,6 +56,7 @@ export class ModelService {
       });
     }
     const dataset = await this.datasets.requireDataset(input.datasetId, 'input.datasetId');
+    if (dataset.archivedAt) throw new InvalidStateError(`dataset "${dataset.name}" is archived: restore it first (restoreDataset)`, { field: 'input.datasetId' });
     const task = input.task ?? dataset.task;
     if (!taskFits(task, dataset.task)) {
       throw new ValidationError(`a ${task} model cannot learn dataset "${dataset.name}", whose label makes it ${dataset.task}`, {
@@ -79,12 +81,14 @@ export class ModelService {
     }
   }
 
-  async listModels(request: PageRequest): Promise<Page<Model>> {
+  /** Models, newest first; archived ones only when asked. */
+  async listModels(request: PageRequest, options: { includeArchived?: boolean | null } = {}): Promise<Page<Model>> {
+    const visible: Prisma.ModelWhereInput = options.includeArchived ? {} : { archivedAt: null };
     const page = keysetPage(
       {
         order: newestFirst<ModelRow>(),
-        rows: (seek, orderBy, take) => this.prisma.model.findMany({ where: seek ?? {}, orderBy, take }),
-        count: () => this.prisma.model.count(),
+        rows: (seek, orderBy, take) => this.prisma.model.findMany({ where: { AND: [visible, ...(seek ? [seek] : [])] }, orderBy, take }),
+        count: () => this.prisma.model.count({ where: visible }),
       },
       request,
     );
@@ -110,16 +114,19 @@ export class ModelService {
   /**
    * The model and the dataset version a run of it trains on, checked: both exist (NOT_FOUND on
    * `input.modelId` / `input.datasetVersionId`), the version belongs to the model's dataset, and the
-   * stored architecture is still valid.
+   * stored architecture is still valid. Neither the model nor the dataset may be archived (INVALID_STATE).
    */
   async requireTrainingTarget(modelId: string, datasetVersionId: string): Promise<{ model: Model; version: DatasetVersion }> {
     const model = await this.requireModel(modelId, 'input.modelId');
+    if (model.archivedAt) throw new InvalidStateError(`model "${model.name}" is archived: restore it first (restoreModel)`, { field: 'input.modelId' });
     const version = await this.datasets.requireVersion(datasetVersionId, 'input.datasetVersionId');
     if (version.datasetId !== model.datasetId) {
       throw new ValidationError(`dataset version ${version.id} belongs to another dataset than model "${model.name}" was defined on`, {
         field: 'input.datasetVersionId',
       });
     }
+    const dataset = await this.datasets.requireDataset(version.datasetId, 'input.datasetVersionId');
+    if (dataset.archivedAt) throw new InvalidStateError(`dataset "${dataset.name}" is archived: restore it first (restoreDataset)`, { field: 'input.datasetVersionId' });
     validateArchitecture(model.architecture, model.task, 'model');
     return { model, version };
   }

@@ -253,9 +253,9 @@ export class DriftMonitor {
     return trigger;
   }
 
-  /** Checks every deployment (what the timer runs). */
+  /** Checks every deployment that serves (what the timer runs); archived ones serve nothing. */
   async tick(): Promise<void> {
-    const deployments = await this.prisma.deployment.findMany({ select: { id: true } });
+    const deployments = await this.prisma.deployment.findMany({ where: { archivedAt: null }, select: { id: true } });
     for (const { id } of deployments) {
       await this.check(id).catch((error: unknown) => logger.error({ err: error, deploymentId: id }, 'drift check failed'));
     }

@@ -2,7 +2,8 @@ import { createSampler } from '../../domain/optimization/sampler';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { followEvents, type EventSubscriber } from '../../infra/queue/job-queue';
 import type { Run } from '../../generated/prisma/client';
-import type { ExecuteRun, RunExecutionContext } from '../runs/run-executor';
+import { promoteTrialVersion } from '../model-versions/register-model-version';
+import type { ExecuteRun, RunExecutionContext, RunOutcome } from '../runs/run-executor';
 import { leaderboardOf, type OptimizationService, type StudySummary } from './optimization.service';
 import { loadStudyTrials, studyDefinitionOf, type StudyTrial } from './study-trials';
 
@@ -56,7 +57,10 @@ class Alarm {
  * `maxTrials` exist, ask the sampler for the next parameters (given every trial so far) and create
  * the trial as a TRIAL run on the trial queue, where any worker process takes it. The study ends
  * when `maxTrials` trials (or every grid point) have run and none is active; its summary names the
- * best trial and the model version that trial registered.
+ * best trial and the model version that trial registered. Trials register TRIAL versions, kept
+ * apart from the model's registered ones; in the transaction that marks the study SUCCEEDED, the
+ * best trial's version is promoted to the model's next STANDARD version (a cancelled or failed
+ * study promotes nothing).
  *
  * When the study is cancelled, the coordinator cancels its queued and running trials. When the
  * study was taken from this worker (it looked dead), it stops and leaves the trials alone.
@@ -77,7 +81,7 @@ export function createStudyJob(deps: StudyJobDependencies): ExecuteRun {
         )
       : undefined;
     try {
-      return { summary: { ...(await coordinate(deps, study, context, alarm, trialIds)) } };
+      return studyOutcome(await coordinate(deps, study, context, alarm, trialIds), context);
     } finally {
       await stopEvents?.();
     }
@@ -125,6 +129,20 @@ async function coordinate(deps: StudyJobDependencies, study: Run, context: RunEx
   const summary = summarize(trials, exhausted, best ? { ...best, modelVersionId: version?.id ?? null } : null);
   context.logger.info({ trials: trials.length, bestTrial: summary.bestTrialNumber, bestValue: summary.bestValue }, 'study finished');
   return summary;
+}
+
+/** The study's outcome: its summary, and the promotion of the best trial's version when it succeeds. */
+function studyOutcome(summary: StudySummary, context: RunExecutionContext): RunOutcome {
+  const bestVersionId = summary.bestModelVersionId;
+  if (!bestVersionId) return { summary: { ...summary } };
+  return {
+    summary: { ...summary },
+    finalize: async (tx) => {
+      const promotion = await promoteTrialVersion(tx, bestVersionId);
+      if (!promotion) context.logger.warn({ modelVersionId: bestVersionId }, "the best trial's model version was deleted before the study ended: nothing promoted");
+      else if (promotion.promoted) context.logger.info({ modelVersionId: bestVersionId, version: promotion.version.version }, "best trial's model version promoted");
+    },
+  };
 }
 
 function summarize(

@@ -99,7 +99,7 @@ export class PredictionService {
     if (requestKey.length === 0 || requestKey.length > MAX_REQUEST_KEY_LENGTH) {
       throw new ValidationError(`requestKey must be 1-${MAX_REQUEST_KEY_LENGTH} characters`, { field: 'input.requestKey' });
     }
-    const deployment = await this.deployments.requireDeployment(input.deployment);
+    const deployment = await this.deployments.requireServingDeployment(input.deployment);
     guard(deployment);
     const canary = deployment.canaryModelVersionId !== null && routesToCanary(requestKey, deployment.canaryPercent ?? 0);
     const modelVersionId = canary ? deployment.canaryModelVersionId! : deployment.modelVersionId;
@@ -134,7 +134,7 @@ export class PredictionService {
    * the output minus the baseline output. Nothing is logged.
    */
   async explain(input: ExplainInput, guard: DeploymentGuard = allowAnyDeployment): Promise<PredictionExplanation> {
-    const deployment = await this.deployments.requireDeployment(input.deployment);
+    const deployment = await this.deployments.requireServingDeployment(input.deployment);
     guard(deployment);
     const canary = input.requestKey != null && deployment.canaryModelVersionId !== null && routesToCanary(input.requestKey, deployment.canaryPercent ?? 0);
     const modelVersionId = canary ? deployment.canaryModelVersionId! : deployment.modelVersionId;

@@ -96,6 +96,7 @@ export function createTrainingJob(deps: TrainingJobDependencies): ExecuteRun {
         finalize: async (tx, finishedRun) => {
           const version = await registerModelVersion(tx, {
             modelId: model.id,
+            kind: run.kind === 'TRIAL' ? 'TRIAL' : 'STANDARD',
             runId: finishedRun.id,
             datasetVersion,
             trained,

@@ -25,6 +25,8 @@ export interface RunFilter {
   status?: RunStatus | null;
   kind?: RunKind | null;
   parentRunId?: string | null;
+  /** Archived runs (archived studies and their trials) are left out unless true. */
+  includeArchived?: boolean | null;
 }
 
 /** What the API needs of the job queue: putting a run's job on it. */
@@ -93,6 +95,7 @@ export class TrainingService {
       ...(filter.status ? { status: filter.status } : {}),
       ...(filter.kind ? { kind: filter.kind } : {}),
       ...(filter.parentRunId ? { parentRunId: filter.parentRunId } : {}),
+      ...(filter.includeArchived ? {} : { archivedAt: null }),
     };
     return keysetPage(
       {

@@ -142,6 +142,14 @@ describe('optimization studies on a worker', () => {
     const best = trials.reduce((a, b) => ((b.epochs[3].metrics as { val_loss: number }).val_loss < (a.epochs[3].metrics as { val_loss: number }).val_loss ? b : a));
     const version = await prisma.modelVersion.findUniqueOrThrow({ where: { runId: best.id } });
     expect(finished.summary).toMatchObject({ trialCount: 4, completed: 4, pruned: 0, exhausted: true, bestTrialId: best.id, bestModelVersionId: version.id });
+    // Trials registered TRIAL versions (numbered 1..4 apart from the model's own); the study's end
+    // promoted the best one alone to the model's first standard version, the only one Model.versions lists.
+    expect(version).toMatchObject({ kind: 'STANDARD', version: 1 });
+    const others = await prisma.modelVersion.findMany({ where: { run: { parentRunId: started.id }, id: { not: version.id } }, orderBy: { version: 'asc' } });
+    expect(others.map((v) => v.kind)).toEqual(['TRIAL', 'TRIAL', 'TRIAL']);
+    expect(new Set([...others.map((v) => v.version)]).size).toBe(3);
+    for (const other of others) expect([1, 2, 3, 4]).toContain(other.version);
+    await expect(services.modelVersions.pageVersions([modelId], { first: 100 }).then((pages) => pages.get(modelId)!.items.map((v) => v.id))).resolves.toEqual([version.id]);
     const leaderboard = await services.optimization.leaderboard(started.id);
     expect(leaderboard.map((e) => e.trialRunId)[0]).toBe(best.id);
     expect(leaderboard.map((e) => e.value)).toEqual([...trials.map((t) => t.trial.objective!)].sort((a, b) => a - b));

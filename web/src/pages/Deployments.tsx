@@ -84,7 +84,7 @@ interface DeploymentDetail {
   previousModelVersion: VersionRef | null;
   canary: { percent: number; modelVersion: VersionRef } | null;
   driftMonitoring: { windowSize: number; periodSeconds: number; driftShare: number };
-  events: { edges: { node: { id: string; sequence: number; kind: string; actor: string; reason: string | null; createdAt: string; canaryPercent: number | null; fromModelVersion: VersionRef | null; toModelVersion: VersionRef } }[] };
+  events: { edges: { node: { id: string; sequence: number; kind: string; actor: string; reason: string | null; createdAt: string; canaryPercent: number | null; fromModelVersion: VersionRef | null; toModelVersion: VersionRef | null } }[] };
   traffic: { start: string; predictions: number; requests: number; latencyP50Ms: number; latencyP99Ms: number }[];
 }
 
@@ -267,7 +267,7 @@ export function DeploymentPage({ name, feature }: { name: string; feature?: stri
               e.sequence,
               e.kind,
               e.fromModelVersion ? `v${e.fromModelVersion.version}` : '–',
-              `v${e.toModelVersion.version}${e.canaryPercent != null ? ` (${e.canaryPercent}%)` : ''}`,
+              `${e.toModelVersion ? `v${e.toModelVersion.version}` : 'deleted version'}${e.canaryPercent != null ? ` (${e.canaryPercent}%)` : ''}`,
               e.actor,
               when(e.createdAt),
               e.reason ?? '',

@@ -83,7 +83,7 @@ interface VersionDetail {
   artifactBytes: number;
   classes: string[] | null;
   runId: string | null;
-  model: { id: string; name: string; aliasHistory: Connection<{ id: string; alias: string; movedBy: string; movedAt: string; from: { version: number } | null; to: { version: number } }> };
+  model: { id: string; name: string; aliasHistory: Connection<{ id: string; alias: string; movedBy: string; movedAt: string; from: { version: number } | null; to: { version: number } | null; toModelVersionId: string | null }> };
   aliases: { alias: string; updatedAt: string }[];
   datasetVersion: { version: number; dataset: { id: string; name: string } };
   hyperparameters: { epochs: number; batchSize: number | null; optimizer: string; learningRate: number; seed: number };
@@ -94,7 +94,7 @@ interface VersionDetail {
 
 const VERSION_QUERY = `query Version($id: ID!) { modelVersion(id: $id) {
   id version createdAt artifactSha256 artifactBytes classes runId
-  model { id name aliasHistory(first: 50) { edges { node { id alias movedBy movedAt from { version } to { version } } } } }
+  model { id name aliasHistory(first: 50) { edges { node { id alias movedBy movedAt from { version } to { version } toModelVersionId } } } }
   aliases { alias updatedAt }
   datasetVersion { version dataset { id name } }
   hyperparameters { epochs batchSize optimizer learningRate seed }
@@ -204,7 +204,7 @@ export function VersionPage({ id }: { id?: string }) {
           {v.model.aliasHistory.edges.length === 0 ? (
             <p className="muted">No alias was ever set on {v.model.name}.</p>
           ) : (
-            <Table head={['alias', 'from', 'to', 'by', 'when']} rows={nodes(v.model.aliasHistory).map((h) => [h.alias, h.from ? `v${h.from.version}` : '–', `v${h.to.version}`, h.movedBy, when(h.movedAt)])} />
+            <Table head={['alias', 'from', 'to', 'by', 'when']} rows={nodes(v.model.aliasHistory).map((h) => [h.alias, h.from ? `v${h.from.version}` : '–', h.to ? `v${h.to.version}` : h.toModelVersionId ? 'deleted version' : 'alias deleted', h.movedBy, when(h.movedAt)])} />
           )}
         </Card>
       </div>

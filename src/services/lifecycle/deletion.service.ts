@@ -1,0 +1,149 @@
+import type { Prisma } from '../../generated/prisma/client';
+import { isUuid } from '../../domain/common/uuid';
+import type { DeletedCount, DeletionReport } from '../../domain/lifecycle/deletion';
+import { InUseError, InvalidStateError, NotFoundError } from '../../domain/errors';
+import type { PrismaClient } from '../../infra/db/prisma-client';
+import { logger } from '../../infra/logger';
+import { lockModel, lockVersion } from './locks';
+import { usagesOfDataset, usagesOfModel, usagesOfStudy, usagesOfVersion, versionName } from './usages';
+
+type Tx = Prisma.TransactionClient;
+
+/** A deletion runs in one transaction: a deployment with millions of predictions needs time (at most this). */
+const DELETE_TRANSACTION = { maxWait: 10_000, timeout: 120_000 };
+
+/**
+ * Deleting datasets, models, model versions, studies and deployments (ADMIN only, see the
+ * resolvers). Each deletion is one transaction: it deletes the entity and what belongs to it
+ * (cascade), reports every kind it removed with a count, and refuses with IN_USE, naming each user,
+ * when something that does not belong to it uses it. Audit events are never deleted.
+ *
+ * | deleting     | refused while                                                        | also deletes |
+ * | dataset      | models are defined on it; other models' versions were evaluated on it | its versions (CSV, columns, reference sample) |
+ * | model        | it has deployments (archived ones too); a run or study is queued or running | versions (artifacts, evaluations), aliases and their history, runs, studies and trials (epochs, RUN_FAILED alerts) |
+ * | version      | an alias points at it; a deployment serves it, runs it as canary, keeps it as rollback target, or holds its predictions | its artifact and evaluations (its run stays) |
+ * | study        | queued or running; a version promoted from its trials exists       | its trial runs (epochs, alerts) and their trial versions (artifacts, evaluations) |
+ * | deployment   | it is not archived (archive it first: it stops serving)             | events, predictions with their actuals, drift reports, alert rules, alerts and deliveries; its id in PREDICTOR keys |
+ */
+export class DeletionService {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async deleteDataset(id: string): Promise<DeletionReport> {
+    const deleted = await this.prisma.$transaction(async (tx) => {
+      const [dataset] = isUuid(id) ? await tx.$queryRaw<{ name: string }[]>`SELECT name FROM datasets WHERE id = ${id}::uuid FOR UPDATE` : [];
+      if (!dataset) throw new NotFoundError('dataset', id, { field: 'id' });
+      const usages = await usagesOfDataset(tx, id);
+      if (usages.length > 0) throw new InUseError(`cannot delete dataset "${dataset.name}" (delete what uses it first)`, usages, { field: 'id' });
+      const versions = await tx.datasetVersion.deleteMany({ where: { datasetId: id } });
+      await tx.dataset.delete({ where: { id } });
+      return deletionReport(id, [['DATASET', 1], ['DATASET_VERSION', versions.count]]);
+    }, DELETE_TRANSACTION);
+    logger.info({ datasetId: id, deleted: deleted.deleted }, 'dataset deleted');
+    return deleted;
+  }
+
+  async deleteModel(id: string): Promise<DeletionReport> {
+    const deleted = await this.prisma.$transaction(async (tx) => {
+      const model = await lockModel(tx, id);
+      const usages = await usagesOfModel(tx, id, { servingOnly: false });
+      if (usages.length > 0) throw new InUseError(`cannot delete model "${model.name}" (delete its deployments and cancel its runs first)`, usages, { field: 'id' });
+      const runIds = (await tx.run.findMany({ where: { modelId: id }, select: { id: true } })).map((run) => run.id);
+      const alerts = await tx.alert.deleteMany({ where: { runId: { in: runIds } } });
+      const evaluations = await tx.evaluation.deleteMany({ where: { modelVersion: { modelId: id } } });
+      const aliasEvents = await tx.modelAliasEvent.deleteMany({ where: { modelId: id } });
+      const aliases = await tx.modelAlias.deleteMany({ where: { modelId: id } });
+      const versions = await tx.modelVersion.deleteMany({ where: { modelId: id } });
+      const runs = await deleteRuns(tx, runIds);
+      await tx.model.delete({ where: { id } });
+      return deletionReport(id, [
+        ['MODEL', 1],
+        ['MODEL_VERSION', versions.count],
+        ['EVALUATION', evaluations.count],
+        ['MODEL_ALIAS', aliases.count],
+        ['MODEL_ALIAS_EVENT', aliasEvents.count],
+        ['RUN', runs],
+        ['ALERT', alerts.count],
+      ]);
+    }, DELETE_TRANSACTION);
+    logger.info({ modelId: id, deleted: deleted.deleted }, 'model deleted');
+    return deleted;
+  }
+
+  async deleteModelVersion(id: string): Promise<DeletionReport> {
+    const deleted = await this.prisma.$transaction(async (tx) => {
+      const { model, version } = await lockVersion(tx, id);
+      const usages = await usagesOfVersion(tx, id, { predictions: true });
+      if (usages.length > 0) {
+        throw new InUseError(`cannot delete ${versionName(version, model.name)} (move its aliases and deployments to another version first)`, usages, { field: 'id' });
+      }
+      const evaluations = await tx.evaluation.deleteMany({ where: { modelVersionId: id } });
+      await tx.modelVersion.delete({ where: { id } });
+      return deletionReport(id, [['MODEL_VERSION', 1], ['EVALUATION', evaluations.count]]);
+    }, DELETE_TRANSACTION);
+    logger.info({ modelVersionId: id, deleted: deleted.deleted }, 'model version deleted');
+    return deleted;
+  }
+
+  async deleteStudy(id: string): Promise<DeletionReport> {
+    const found = isUuid(id) ? await this.prisma.run.findUnique({ where: { id }, select: { kind: true, modelId: true } }) : null;
+    if (!found || found.kind !== 'OPTIMIZATION') throw new NotFoundError('Study', id, { field: 'id' });
+    const deleted = await this.prisma.$transaction(async (tx) => {
+      await lockModel(tx, found.modelId);
+      const [study] = await tx.$queryRaw<{ status: string }[]>`SELECT status FROM runs WHERE id = ${id}::uuid FOR UPDATE`;
+      if (!study) throw new NotFoundError('Study', id, { field: 'id' });
+      if (study.status === 'QUEUED' || study.status === 'RUNNING') throw new InvalidStateError(`study ${id} is ${study.status}: cancel it first (cancelStudy)`, { field: 'id' });
+      const usages = await usagesOfStudy(tx, id);
+      if (usages.length > 0) throw new InUseError(`cannot delete study ${id}`, usages, { field: 'id' });
+      const trialIds = (await tx.run.findMany({ where: { parentRunId: id }, select: { id: true } })).map((run) => run.id);
+      const evaluations = await tx.evaluation.deleteMany({ where: { modelVersion: { runId: { in: trialIds } } } });
+      const versions = await tx.modelVersion.deleteMany({ where: { runId: { in: trialIds } } });
+      const alerts = await tx.alert.deleteMany({ where: { runId: { in: [id, ...trialIds] } } });
+      const runs = await deleteRuns(tx, [id]);
+      return deletionReport(id, [['RUN', runs], ['MODEL_VERSION', versions.count], ['EVALUATION', evaluations.count], ['ALERT', alerts.count]]);
+    }, DELETE_TRANSACTION);
+    logger.info({ studyId: id, deleted: deleted.deleted }, 'study deleted');
+    return deleted;
+  }
+
+  /** Deletes an archived deployment with everything it recorded; its id leaves the PREDICTOR keys that named it. */
+  async deleteDeployment(name: string): Promise<DeletionReport> {
+    const deleted = await this.prisma.$transaction(async (tx) => {
+      const [deployment] = await tx.$queryRaw<{ id: string; archived_at: Date | null }[]>`SELECT id, archived_at FROM deployments WHERE name = ${name} FOR UPDATE`;
+      if (!deployment) throw new NotFoundError('deployment', name, { field: 'deployment' });
+      if (!deployment.archived_at) {
+        throw new InvalidStateError(`deployment "${name}" serves predictions: archive it first (archiveDeployment), then delete it`, { field: 'deployment' });
+      }
+      const id = deployment.id;
+      const predictions = await tx.$executeRaw`DELETE FROM predictions WHERE deployment_id = ${id}::uuid`;
+      const driftReports = await tx.driftReport.deleteMany({ where: { deploymentId: id } });
+      const alerts = await tx.alert.deleteMany({ where: { deploymentId: id } });
+      const rules = await tx.alertRule.deleteMany({ where: { deploymentId: id } });
+      const events = await tx.deploymentEvent.deleteMany({ where: { deploymentId: id } });
+      const grants = await tx.$executeRaw`UPDATE api_keys SET deployment_ids = array_remove(deployment_ids, ${id}::uuid) WHERE ${id}::uuid = ANY(deployment_ids)`;
+      await tx.deployment.delete({ where: { id } });
+      return deletionReport(id, [
+        ['DEPLOYMENT', 1],
+        ['DEPLOYMENT_EVENT', events.count],
+        ['PREDICTION', predictions],
+        ['DRIFT_REPORT', driftReports.count],
+        ['ALERT_RULE', rules.count],
+        ['ALERT', alerts.count],
+        ['API_KEY_GRANT', grants],
+      ]);
+    }, DELETE_TRANSACTION);
+    logger.info({ deployment: name, deleted: deleted.deleted }, 'deployment deleted');
+    return deleted;
+  }
+}
+
+/** Deletes runs with their trials (epochs go with them); returns how many. */
+async function deleteRuns(tx: Tx, ids: readonly string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const trials = await tx.run.deleteMany({ where: { parentRunId: { in: [...ids] } } });
+  const runs = await tx.run.deleteMany({ where: { id: { in: [...ids] } } });
+  return trials.count + runs.count;
+}
+
+function deletionReport(id: string, counts: [DeletedCount['kind'], number][]): DeletionReport {
+  return { id, deleted: counts.map(([kind, count]) => ({ kind, count })) };
+}
