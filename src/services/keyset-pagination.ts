@@ -1,4 +1,6 @@
+import { Prisma } from '../generated/prisma/client';
 import { decodeCursor, encodeCursor, pageWindow, type CursorKeyKind, type Page, type PageRequest } from '../domain/common/pagination';
+import type { PrismaClient } from '../infra/db/prisma-client';
 
 /**
  * Keyset pagination over a database list, the one implementation every list uses: a list is
@@ -83,4 +85,96 @@ export async function keysetPage<Row, K extends keyof Row & string>(list: Keyset
 /** Newest first by creation time, then id: the order of most lists. */
 export function newestFirst<Row extends { createdAt: Date; id: string }>(): ListOrder<Row, 'createdAt' | 'id'> {
   return { keys: [{ column: 'createdAt', kind: 'date' }, { column: 'id', kind: 'uuid' }], direction: 'desc' };
+}
+
+/**
+ * A list per parent (a model's versions, an alert's deliveries), read for many parents at once:
+ * a GraphQL list of models each asking for its versions costs one query for every model's page,
+ * not one per model. The table's SQL names are code constants, never input.
+ */
+export interface ChildList<Row, K extends keyof Row & string> {
+  order: ListOrder<Row, K>;
+  /** The table and its column naming the parent (a uuid). */
+  table: string;
+  parentColumn: string;
+  /** Each order key's column. */
+  columns: Record<K, string>;
+  /** More conditions on the list's rows (e.g. one alias), over the table's columns. */
+  filter?: Prisma.Sql;
+  /** The rows with these ids, in any order. */
+  rowsByIds(ids: string[]): Promise<Row[]>;
+}
+
+/** What runs the page query: the Prisma client or a transaction. */
+export type RawQuery = Pick<PrismaClient, '$queryRaw'>;
+
+const CAST: Record<CursorKeyKind, string> = { date: 'timestamptz', uuid: 'uuid', int: 'int' };
+
+interface ChildPageRow {
+  parent: string;
+  total: number;
+  id: string | null;
+  beyond: boolean;
+}
+
+/**
+ * The same page (`request`) of each parent's list, keyed by parent id: one SQL statement reads
+ * every parent's page ids, total and (with a cursor) whether rows lie beyond it, each page through
+ * the parent's index (a LATERAL join with LIMIT), then one query reads the rows.
+ * @throws ValidationError for a bad size or cursor (see `pageWindow`).
+ */
+export async function keysetPagesByParent<Row extends { id: string }, K extends keyof Row & string>(
+  db: RawQuery,
+  list: ChildList<Row, K>,
+  parentIds: readonly string[],
+  request: PageRequest,
+): Promise<Map<string, Page<Row>>> {
+  const window = pageWindow(request);
+  const { order } = list;
+  const cursor = window.cursor === null ? null : decodeCursor(window.cursor, order.keys.map((key) => key.kind), window.cursorField);
+  const forward = window.direction === 'forward';
+  const readDirection = forward === (order.direction === 'asc') ? 'ASC' : 'DESC';
+  const table = Prisma.raw(list.table);
+  const parentColumn = Prisma.raw(list.parentColumn);
+  const keyColumns = Prisma.join(order.keys.map(({ column }) => Prisma.raw(list.columns[column])));
+  const orderBy = Prisma.join(order.keys.map(({ column }) => Prisma.raw(`${list.columns[column]} ${readDirection}`)));
+  const cursorValues = cursor && Prisma.join(order.keys.map(({ kind }, index) => Prisma.sql`${cursor[index]}::${Prisma.raw(CAST[kind])}`));
+  // Reading in `readDirection`, the page lies past the cursor and the rows beyond it before it.
+  const past = Prisma.raw(readDirection === 'ASC' ? '>' : '<');
+  const before = Prisma.raw(readDirection === 'ASC' ? '<=' : '>=');
+  const belongs = Prisma.sql`${parentColumn} = p.parent${list.filter ? Prisma.sql` AND (${list.filter})` : Prisma.empty}`;
+  const rows = await db.$queryRaw<ChildPageRow[]>`
+    SELECT p.parent::text AS parent, counted.total, page.id::text AS id, ${cursorValues ? Prisma.sql`beyond.found` : Prisma.sql`false`} AS beyond
+    FROM unnest(${[...new Set(parentIds)]}::uuid[]) AS p(parent)
+    CROSS JOIN LATERAL (SELECT count(*)::int AS total FROM ${table} WHERE ${belongs}) AS counted
+    LEFT JOIN LATERAL (
+      SELECT id, ${Prisma.join(order.keys.map(({ column }, index) => Prisma.raw(`${list.columns[column]} AS k${index}`)))} FROM ${table}
+      WHERE ${belongs}${cursorValues ? Prisma.sql` AND (${keyColumns}) ${past} (${cursorValues})` : Prisma.empty}
+      ORDER BY ${orderBy} LIMIT ${window.size + 1}
+    ) AS page ON true
+    ${cursorValues ? Prisma.sql`CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM ${table} WHERE ${belongs} AND (${keyColumns}) ${before} (${cursorValues})) AS found) AS beyond` : Prisma.empty}
+    ORDER BY p.parent, ${Prisma.join(order.keys.map((_, index) => Prisma.raw(`page.k${index} ${readDirection}`)))}`;
+  const ids = rows.flatMap((row) => (row.id === null ? [] : [row.id]));
+  const byId = new Map((ids.length ? await list.rowsByIds(ids) : []).map((row) => [row.id, row]));
+  const cursorOf = (row: Row) => encodeCursor(order.keys.map(({ column }) => row[column] as Date | string | number));
+  const pages = new Map<string, Page<Row>>();
+  for (const parentId of parentIds) pages.set(parentId, { items: [], hasNextPage: false, hasPreviousPage: false, totalCount: 0, cursorOf });
+  const read = new Map<string, Row[]>();
+  for (const row of rows) {
+    const page = pages.get(row.parent)!;
+    page.totalCount = row.total;
+    if (forward) page.hasPreviousPage = row.beyond;
+    else page.hasNextPage = row.beyond;
+    const item = row.id === null ? undefined : byId.get(row.id);
+    if (item) read.set(row.parent, [...(read.get(row.parent) ?? []), item]);
+  }
+  for (const [parentId, items] of read) {
+    const page = pages.get(parentId)!;
+    const more = items.length > window.size;
+    page.items = items.slice(0, window.size);
+    if (!forward) page.items.reverse();
+    if (forward) page.hasNextPage = more;
+    else page.hasPreviousPage = more;
+  }
+  return pages;
 }

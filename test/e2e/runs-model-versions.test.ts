@@ -17,6 +17,11 @@ import { sleep, waitFor } from '../support/wait-for';
  */
 
 const WORKER = 'test-worker-1';
+/** A stored preprocessing with a feature of each type (what ModelVersion.preprocessing returns typed). */
+const PREPROCESSED_FEATURES = [
+  { name: 'petal_length_cm', type: 'NUMERIC', offset: 0, mean: 3.75, scale: 1.76 },
+  { name: 'region', type: 'CATEGORICAL', offset: 1, categories: ['north', 'south', 'west'] },
+];
 
 const RUN_PROGRESS = `subscription($runId: ID!, $afterEpoch: Int) {
   runProgress(runId: $runId, afterEpoch: $afterEpoch) {
@@ -496,7 +501,7 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
           datasetContentHash: 'a'.repeat(64),
           artifactSha256: 'b'.repeat(64),
           artifactBytes: 1234,
-          preprocessing: { version: 1, task: 'MULTICLASS_CLASSIFICATION', features: [], inputWidth: 4, label: { kind: 'CLASSES', column: 'species', numeric: false, classes }, trainRowCount: 105 },
+          preprocessing: { version: 1, task: 'MULTICLASS_CLASSIFICATION', features: PREPROCESSED_FEATURES, inputWidth: 4, label: { kind: 'CLASSES', column: 'species', numeric: false, classes }, trainRowCount: 105 },
           hyperparameters: { epochs: 5, batchSize: 32, optimizer: 'ADAM', learningRate: 0.001, split: { train: 0.7, validation: 0.15, test: 0.15 }, seed: 7, earlyStopping: { monitor: 'val_loss', patience: 3, minDelta: 0, restoreBestWeights: true }, classWeights: null, backend: 'CPU' },
           environment: { backend: 'cpu', backendReason: 'requested CPU', tfjsVersion: '4.22.0', libtensorflowVersion: null, nodeVersion: 'v20.0.0', cpuModel: 'test cpu', cpuCores: 4, platform: 'linux-x64' },
           featureImportance: [
@@ -527,7 +532,8 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
       });
       const result = await gql(
         `query($id: ID!) { modelVersion(id: $id) {
-          version artifactSha256 artifactBytes datasetContentHash classes preprocessing
+          version artifactSha256 artifactBytes datasetContentHash classes
+          preprocessing { task inputWidth trainRowCount features { name type offset mean scale categories } label { kind column numeric classes mean scale } }
           run { status modelVersion { id } } model { id } datasetVersion { id }
           hyperparameters { epochs batchSize optimizer earlyStopping { monitor patience } backend seed }
           environment { backend backendReason tfjsVersion libtensorflowVersion nodeVersion cpuModel cpuCores platform }
@@ -543,6 +549,16 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
         version: 1,
         artifactBytes: 1234,
         classes,
+        preprocessing: {
+          task: 'MULTICLASS_CLASSIFICATION',
+          inputWidth: 4,
+          trainRowCount: 105,
+          features: [
+            { name: 'petal_length_cm', type: 'NUMERIC', offset: 0, mean: 3.75, scale: 1.76, categories: null },
+            { name: 'region', type: 'CATEGORICAL', offset: 1, mean: null, scale: null, categories: ['north', 'south', 'west'] },
+          ],
+          label: { kind: 'CLASSES', column: 'species', numeric: false, classes, mean: null, scale: null },
+        },
         run: { status: 'SUCCEEDED', modelVersion: { id: versionIds[0] } },
         model: { id: modelId },
         datasetVersion: { id: datasetVersionId },

@@ -11,6 +11,7 @@ import { Deployment } from '../deployments/deployment.type';
 import { AlertFilter, AlertSubscriptionFilter, ResolveAlertInput, SetAlertMonitoringInput, SetAlertRuleInput } from './alert.input';
 import { Alert, AlertConnection, AlertDeliveryConnection, AlertMonitoring, AlertRule } from './alert.type';
 import { Allow } from '../auth/access';
+import { deliveryPages } from './alert.loaders';
 
 /** Filters on the event alone: no read per event and subscriber. */
 function matchesAlertFilter({ payload, args }: SubscriptionHandlerData<AlertEventPayload, { filter?: AlertSubscriptionFilter | null }, GraphQLContext>): boolean {
@@ -88,7 +89,7 @@ export class AlertResolver {
 
   @FieldResolver(() => AlertDeliveryConnection, { description: 'Webhook notifications, oldest first.' })
   async deliveries(@Root() alert: AlertRow, @Ctx() ctx: GraphQLContext, @Args() page: PageArgs) {
-    return toConnection(await ctx.services.alerts.pageDeliveries(alert.id, page));
+    return toConnection(await ctx.loaders.get(deliveryPages).load({ parentId: alert.id, args: page }));
   }
 
   @Allow('VIEWER')

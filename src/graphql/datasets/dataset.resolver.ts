@@ -5,7 +5,7 @@ import { NotFoundError } from '../../domain/errors';
 import type { IngestProgressEvent } from '../../services/datasets/ingest-progress';
 import { PageArgs, toConnection } from '../common/connection.type';
 import type { GraphQLContext } from '../context';
-import { datasetById, datasetVersionsByDataset } from './dataset.loaders';
+import { datasetById, datasetVersionPages } from './dataset.loaders';
 import { CreateDatasetInput, CreateDatasetVersionInput, SplitInput } from './dataset.input';
 import {
   DatasetIngestProgress,
@@ -61,13 +61,13 @@ export class DatasetResolver {
 
   @FieldResolver(() => DatasetVersionConnection, { description: 'Versions, newest first.' })
   async versions(@Root() dataset: Dataset, @Ctx() ctx: GraphQLContext, @Args() page: PageArgs) {
-    return toConnection(await ctx.services.datasets.pageVersions(dataset.id, page));
+    return toConnection(await ctx.loaders.get(datasetVersionPages).load({ parentId: dataset.id, args: page }));
   }
 
   @FieldResolver(() => DatasetVersion)
   async latestVersion(@Root() dataset: Dataset, @Ctx() ctx: GraphQLContext) {
-    const versions = await ctx.loaders.get(datasetVersionsByDataset).load(dataset.id);
-    return versions[0];
+    const newest = await ctx.loaders.get(datasetVersionPages).load({ parentId: dataset.id, args: { first: 1 } });
+    return newest.items[0];
   }
 
   @Allow('VIEWER')

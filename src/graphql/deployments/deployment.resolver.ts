@@ -20,6 +20,7 @@ import {
   TrafficBucket,
 } from './deployment.type';
 import { Allow } from '../auth/access';
+import { deploymentEventPages } from './deployment.loaders';
 
 interface DeploymentChangedEvent {
   id: string;
@@ -114,7 +115,7 @@ export class DeploymentResolver {
     @Ctx() ctx: GraphQLContext,
     @Args() page: PageArgs,
   ) {
-    return toConnection(await ctx.services.deployments.listEvents(deployment.id, page));
+    return toConnection(await ctx.loaders.get(deploymentEventPages).load({ parentId: deployment.id, args: page }));
   }
 
   @FieldResolver(() => DeploymentPerformance, {

@@ -1,4 +1,6 @@
-import type { ModelAlias, ModelVersion } from '../../services/model-versions/model-version.service';
+import type { PageRequest } from '../../domain/common/pagination';
+import type { Evaluation, ModelAlias, ModelAliasEvent, ModelVersion, VersionListOptions } from '../../services/model-versions/model-version.service';
+import { definePageLoader } from '../common/page-loader';
 import { defineLoader } from '../context';
 
 export const modelVersionById = defineLoader<string, ModelVersion | null>('modelVersionById', async (ids, ctx) => {
@@ -17,3 +19,16 @@ export const aliasesByModel = defineLoader<string, ModelAlias[]>('aliasesByModel
   const byModel = await ctx.services.modelVersions.aliasesOfModels(modelIds);
   return modelIds.map((id) => byModel.get(id) ?? []);
 });
+
+/** A page of each model's versions. */
+export const modelVersionPages = definePageLoader<ModelVersion, PageRequest & VersionListOptions>('modelVersionPages', (ids, args, ctx) =>
+  ctx.services.modelVersions.pageVersions(ids, args, { kinds: args.kinds, includeArchived: args.includeArchived }),
+);
+
+/** A page of each version's evaluations. */
+export const evaluationPages = definePageLoader<Evaluation>('evaluationPages', (ids, args, ctx) => ctx.services.modelVersions.pageEvaluations(ids, args));
+
+/** A page of the moves of each model's aliases (or of one alias). */
+export const aliasHistoryPages = definePageLoader<ModelAliasEvent, PageRequest & { alias: string | null }>('aliasHistoryPages', (ids, args, ctx) =>
+  ctx.services.modelVersions.pageAliasHistory(ids, args.alias, args),
+);

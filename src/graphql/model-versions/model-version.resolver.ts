@@ -16,7 +16,7 @@ import { Run, TrainingEnvironment } from '../runs/run.type';
 import { toTrainingHyperparameters, TrainingHyperparameters } from '../runs/training-hyperparameters.type';
 import { Deployment } from '../deployments/deployment.type';
 import { DeleteModelVersionAliasInput, EvaluateModelVersionInput, SetModelVersionAliasInput } from './model-version.input';
-import { aliasesByModel, modelVersionById } from './model-version.loaders';
+import { aliasesByModel, evaluationPages, modelVersionById } from './model-version.loaders';
 import { classesOf, namedClassMetrics, toEvaluation, type EvaluationNode } from './model-version.mapping';
 import { ClassMetrics, Evaluation, EvaluationConnection, ModelAlias, ModelAliasEvent, ModelVersion } from './model-version.type';
 import { Allow } from '../auth/access';
@@ -101,7 +101,7 @@ export class ModelVersionResolver {
 
   @FieldResolver(() => EvaluationConnection, { description: 'Oldest first: the test-split evaluation of training, then later ones.' })
   async evaluations(@Root() version: ModelVersionRow, @Ctx() ctx: GraphQLContext, @Args() page: PageArgs) {
-    return toConnection(mapPage(await ctx.services.modelVersions.pageEvaluations(version.id, page), toEvaluation));
+    return toConnection(mapPage(await ctx.loaders.get(evaluationPages).load({ parentId: version.id, args: page }), toEvaluation));
   }
 
   @FieldResolver(() => [ModelAlias], { description: 'The aliases pointing at this version now.' })

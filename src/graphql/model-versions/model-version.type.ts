@@ -1,7 +1,6 @@
-import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Connection } from '../common/connection.type';
-import { TaskEnum } from '../common/enums';
+import { ColumnTypeEnum, TaskEnum } from '../common/enums';
 import { Node } from '../common/node.type';
 
 @ObjectType({ description: "Permutation importance of one source column: the mean drop of the score (accuracy, or R2 for regression) when the column's values are shuffled." })
@@ -9,6 +8,41 @@ export class FeatureImportance {
   @Field() feature!: string;
   @Field(() => Float) importance!: number;
   @Field(() => Float, { description: 'Standard deviation of the drop over the repeats.' }) std!: number;
+}
+
+export enum LabelEncodingEnum {
+  CLASSES = 'CLASSES',
+  TARGET = 'TARGET',
+}
+registerEnumType(LabelEncodingEnum, { name: 'LabelEncoding', description: 'CLASSES: one output per class (classification); TARGET: a standardized number (regression).' });
+
+@ObjectType({ description: 'One source column as model input. NUMERIC: standardized, (value - mean) / scale; CATEGORICAL: one-hot over its categories (an unseen category is all zeros).' })
+export class PreprocessingFeature {
+  @Field() name!: string;
+  @Field(() => ColumnTypeEnum) type!: ColumnTypeEnum;
+  @Field(() => Int, { description: 'First column of this feature in the input matrix.' }) offset!: number;
+  @Field(() => Float, { nullable: true, description: 'NUMERIC: mean of the training rows.' }) mean?: number;
+  @Field(() => Float, { nullable: true, description: 'NUMERIC: population standard deviation of the training rows; 1 when it was 0.' }) scale?: number;
+  @Field(() => [String], { nullable: true, description: 'CATEGORICAL: one input column per category, in this order.' }) categories?: string[];
+}
+
+@ObjectType({ description: 'How the label column is encoded for training and decoded from outputs.' })
+export class PreprocessingLabel {
+  @Field() column!: string;
+  @Field(() => LabelEncodingEnum) kind!: LabelEncodingEnum;
+  @Field(() => Boolean, { nullable: true, description: "CLASSES: whether the label column was numeric (its classes are the values' decimal strings)." }) numeric?: boolean;
+  @Field(() => [String], { nullable: true, description: 'CLASSES: the classes in their encoded order.' }) classes?: string[];
+  @Field(() => Float, { nullable: true, description: 'TARGET: the model learns (y - mean) / scale; 0 when not standardized.' }) mean?: number;
+  @Field(() => Float, { nullable: true, description: 'TARGET: 1 when not standardized.' }) scale?: number;
+}
+
+@ObjectType({ description: 'The preprocessing fitted on the training split of a version.' })
+export class Preprocessing {
+  @Field(() => TaskEnum) task!: TaskEnum;
+  @Field(() => [PreprocessingFeature], { description: 'In input order.' }) features!: PreprocessingFeature[];
+  @Field(() => Int, { description: 'Width of the input matrix: one column per numeric feature, one per category.' }) inputWidth!: number;
+  @Field(() => PreprocessingLabel) label!: PreprocessingLabel;
+  @Field(() => Int, { description: 'Rows of the training split it was fitted on.' }) trainRowCount!: number;
 }
 
 export enum ModelVersionKindEnum {
@@ -32,8 +66,8 @@ export class ModelVersion {
   @Field({ description: 'sha256 of the dataset version it trained on.' }) datasetContentHash!: string;
   @Field({ description: 'sha256 (hex) of the stored artifact (topology and weights).' }) artifactSha256!: string;
   @Field(() => Int) artifactBytes!: number;
-  @Field(() => GraphQLJSONObject, { description: 'What turns rows into model inputs, fitted on the training split: feature scaling, categories, label encoding.' })
-  preprocessing!: Record<string, unknown>;
+  @Field(() => Preprocessing, { description: 'What turns rows into model inputs, fitted on the training split: feature scaling, categories, label encoding.' })
+  preprocessing!: Preprocessing;
   @Field(() => [FeatureImportance], { nullable: true, description: 'On the test split; null when it was not computed.' })
   featureImportance!: FeatureImportance[] | null;
   @Field() createdAt!: Date;

@@ -5,7 +5,7 @@ import { PageArgs, toConnection } from '../common/connection.type';
 import type { GraphQLContext } from '../context';
 import { datasetById } from '../datasets/dataset.loaders';
 import { Dataset } from '../datasets/dataset.type';
-import { aliasesByModel } from '../model-versions/model-version.loaders';
+import { aliasesByModel, aliasHistoryPages, modelVersionPages } from '../model-versions/model-version.loaders';
 import { ModelAlias, ModelAliasEventConnection, ModelVersion, ModelVersionConnection, ModelVersionKindEnum } from '../model-versions/model-version.type';
 import { CreateModelInput, fromTfjsActivation, Layer, Model, ModelConnection, toTfjsActivation } from './model.type';
 import { Allow } from '../auth/access';
@@ -76,7 +76,7 @@ export class ModelResolver {
     @Arg('kinds', () => [ModelVersionKindEnum], { nullable: true, description: 'Which kinds; [STANDARD] when omitted or empty.' }) kinds?: ModelVersionKindEnum[] | null,
     @Arg('includeArchived', () => Boolean, { defaultValue: false }) includeArchived?: boolean,
   ) {
-    return toConnection(await ctx.services.modelVersions.pageVersions(model.id, page, { kinds, includeArchived }));
+    return toConnection(await ctx.loaders.get(modelVersionPages).load({ parentId: model.id, args: { ...page, kinds: kinds ?? null, includeArchived: includeArchived ?? false } }));
   }
 
   @FieldResolver(() => ModelVersion, { nullable: true, description: 'One version, by alias (e.g. production) or by its standard number: give exactly one.' })
@@ -104,6 +104,6 @@ export class ModelResolver {
     @Args() page: PageArgs,
     @Arg('alias', () => String, { nullable: true }) alias?: string | null,
   ) {
-    return toConnection(await ctx.services.modelVersions.pageAliasHistory(model.id, alias ?? null, page));
+    return toConnection(await ctx.loaders.get(aliasHistoryPages).load({ parentId: model.id, args: { ...page, alias: alias ?? null } }));
   }
 }

@@ -1,10 +1,11 @@
 import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
-import { mapPage, type PageRequest } from '../../domain/common/pagination';
+import { mapPage } from '../../domain/common/pagination';
 import { driftMonitoringOf } from '../../domain/deployments/drift-monitoring';
 import { NotFoundError } from '../../domain/errors';
 import type { Deployment as DeploymentRow } from '../../services/deployments/deployment.service';
 import type { DriftReportRow } from '../../services/monitoring/drift-monitor';
 import { PageArgs, toConnection } from '../common/connection.type';
+import { definePageLoader } from '../common/page-loader';
 import type { GraphQLContext } from '../context';
 import { Deployment } from '../deployments/deployment.type';
 import { DriftMonitoring, DriftReport, DriftReportConnection, SetDeploymentMonitoringInput } from './drift-report.type';
@@ -20,8 +21,11 @@ export function toDriftReport(row: DriftReportRow): DriftReport {
   return { ...row, features: row.features as unknown as DriftReport['features'], prediction: row.prediction as unknown as DriftReport['prediction'] };
 }
 
-async function reportConnection(ctx: GraphQLContext, deploymentId: string, request: PageRequest) {
-  return toConnection(mapPage(await ctx.services.driftMonitor.listReports(deploymentId, request), toDriftReport));
+/** A page of each deployment's drift reports. */
+const driftReportPages = definePageLoader<DriftReportRow>('driftReportPages', (ids, args, ctx) => ctx.services.driftMonitor.pageReports(ids, args));
+
+async function reportConnection(ctx: GraphQLContext, deploymentId: string, request: PageArgs) {
+  return toConnection(mapPage(await ctx.loaders.get(driftReportPages).load({ parentId: deploymentId, args: request }), toDriftReport));
 }
 
 function toDriftMonitoring(monitoring: unknown): DriftMonitoring {

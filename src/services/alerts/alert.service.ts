@@ -3,7 +3,7 @@ import type { Alert, AlertDelivery, AlertKind, AlertRule, AlertSeverity, AlertSt
 import { checkAlertMonitoringPatch, type AlertMonitoringPatch } from '../../domain/alerts/alert-monitoring';
 import { checkAlertRuleSettings, type AlertRuleSettings } from '../../domain/alerts/alert-rule-input';
 import type { Page, PageRequest } from '../../domain/common/pagination';
-import { keysetPage } from '../keyset-pagination';
+import { keysetPage, keysetPagesByParent } from '../keyset-pagination';
 import { isUuid } from '../../domain/common/uuid';
 import { SYSTEM_ACTOR } from '../../domain/auth/principal';
 import { InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors';
@@ -299,14 +299,18 @@ export class AlertService {
     return DEPLOYMENT_ALERT_KINDS.map((kind) => stored.get(kind) ?? defaultAlertRule(kind));
   }
 
-  /** A page of an alert's webhook deliveries, oldest first. */
-  async pageDeliveries(alertId: string, request: PageRequest): Promise<Page<AlertDelivery>> {
-    return keysetPage(
+  /** The same page of each alert's webhook deliveries (oldest first), by alert id. */
+  async pageDeliveries(alertIds: readonly string[], request: PageRequest): Promise<Map<string, Page<AlertDelivery>>> {
+    return keysetPagesByParent<AlertDelivery, 'createdAt' | 'id'>(
+      this.prisma,
       {
         order: { keys: [{ column: 'createdAt', kind: 'date' }, { column: 'id', kind: 'uuid' }], direction: 'asc' },
-        rows: (seek, orderBy, take) => this.prisma.alertDelivery.findMany({ where: { AND: [{ alertId }, ...(seek ? [seek] : [])] }, orderBy, take }),
-        count: () => this.prisma.alertDelivery.count({ where: { alertId } }),
+        table: 'alert_deliveries',
+        parentColumn: 'alert_id',
+        columns: { createdAt: 'created_at', id: 'id' },
+        rowsByIds: (ids) => this.prisma.alertDelivery.findMany({ where: { id: { in: ids } } }),
       },
+      alertIds,
       request,
     );
   }

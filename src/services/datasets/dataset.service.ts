@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import type { Dataset as DatasetRow, DatasetVersion as DatasetVersionRow, Prisma } from '../../generated/prisma/client';
 import { mapPage, type Page, type PageRequest } from '../../domain/common/pagination';
-import { keysetPage, newestFirst } from '../keyset-pagination';
+import { keysetPage, keysetPagesByParent, newestFirst } from '../keyset-pagination';
 import { isUuid } from '../../domain/common/uuid';
 import { ConflictError, InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors';
 import type { ColumnTypeOverrides } from '../../domain/datasets/column-typing';
@@ -253,17 +253,21 @@ export class DatasetService {
     return mapPage(await page, toDataset);
   }
 
-  /** A page of a dataset's versions, newest (highest number) first. */
-  async pageVersions(datasetId: string, request: PageRequest): Promise<Page<DatasetVersion>> {
-    const page = keysetPage<DatasetVersionRow, 'version'>(
+  /** The same page of each dataset's versions (newest, highest number, first), by dataset id. */
+  async pageVersions(datasetIds: readonly string[], request: PageRequest): Promise<Map<string, Page<DatasetVersion>>> {
+    const pages = await keysetPagesByParent<DatasetVersionRow, 'version'>(
+      this.prisma,
       {
         order: { keys: [{ column: 'version', kind: 'int' }], direction: 'desc' },
-        rows: (seek, orderBy, take) => this.prisma.datasetVersion.findMany({ where: { AND: [{ datasetId }, ...(seek ? [seek] : [])] }, orderBy, take }),
-        count: () => this.prisma.datasetVersion.count({ where: { datasetId } }),
+        table: 'dataset_versions',
+        parentColumn: 'dataset_id',
+        columns: { version: 'version' },
+        rowsByIds: (ids) => this.prisma.datasetVersion.findMany({ where: { id: { in: ids } } }),
       },
+      datasetIds,
       request,
     );
-    return mapPage(await page, toDatasetVersion);
+    return new Map([...pages].map(([datasetId, page]) => [datasetId, mapPage(page, toDatasetVersion)]));
   }
 
   /** Looks a dataset up by id or by name (exactly one of them). */

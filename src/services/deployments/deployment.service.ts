@@ -1,6 +1,6 @@
 import type { Deployment, DeploymentEvent, DeploymentEventKind, ModelVersion, Prisma } from '../../generated/prisma/client';
 import type { Page, PageRequest } from '../../domain/common/pagination';
-import { keysetPage, newestFirst } from '../keyset-pagination';
+import { keysetPage, keysetPagesByParent, newestFirst } from '../keyset-pagination';
 import { isUuid } from '../../domain/common/uuid';
 import {
   aliasFollowOf,
@@ -143,12 +143,21 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
 
   /** A deployment's changes, newest first (by sequence). */
   async listEvents(deploymentId: string, request: PageRequest): Promise<Page<DeploymentEvent>> {
-    return keysetPage(
+    return (await this.pageEvents([deploymentId], request)).get(deploymentId)!;
+  }
+
+  /** The same page of each deployment's changes (newest first), by deployment id. */
+  async pageEvents(deploymentIds: readonly string[], request: PageRequest): Promise<Map<string, Page<DeploymentEvent>>> {
+    return keysetPagesByParent<DeploymentEvent, 'sequence'>(
+      this.prisma,
       {
         order: { keys: [{ column: 'sequence', kind: 'int' }], direction: 'desc' },
-        rows: (seek, orderBy, take) => this.prisma.deploymentEvent.findMany({ where: { AND: [{ deploymentId }, ...(seek ? [seek] : [])] }, orderBy, take }),
-        count: () => this.prisma.deploymentEvent.count({ where: { deploymentId } }),
+        table: 'deployment_events',
+        parentColumn: 'deployment_id',
+        columns: { sequence: 'sequence' },
+        rowsByIds: (ids) => this.prisma.deploymentEvent.findMany({ where: { id: { in: ids } } }),
       },
+      deploymentIds,
       request,
     );
   }

@@ -1,4 +1,4 @@
-import type { Evaluation, ModelAlias, ModelAliasEvent, ModelVersion, ModelVersionKind, Prisma } from '../../generated/prisma/client';
+import { Prisma, type Evaluation, type ModelAlias, type ModelAliasEvent, type ModelVersion, type ModelVersionKind } from '../../generated/prisma/client';
 import type { Page, PageRequest } from '../../domain/common/pagination';
 import { isUuid } from '../../domain/common/uuid';
 import { InUseError, InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors';
@@ -12,7 +12,7 @@ import { evaluateModel } from '../../ml/training/evaluate-model';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
 import type { DatasetService } from '../datasets/dataset.service';
-import { keysetPage, newestFirst } from '../keyset-pagination';
+import { keysetPagesByParent, newestFirst } from '../keyset-pagination';
 import { promoteTrialVersion } from './register-model-version';
 
 export type { Evaluation, ModelAlias, ModelAliasEvent, ModelVersion, ModelVersionKind } from '../../generated/prisma/client';
@@ -101,40 +101,49 @@ export class ModelVersionService {
   }
 
   /**
-   * A page of a model's versions: by default its standard, unarchived ones. One kind is listed by
-   * number, highest first; several kinds (numbered apart) newest first.
+   * The same page of each model's versions, by model id: by default its standard, unarchived ones.
+   * One kind is listed by number, highest first; several kinds (numbered apart) newest first.
    */
-  async pageVersions(modelId: string, request: PageRequest, options: VersionListOptions = {}): Promise<Page<ModelVersion>> {
+  async pageVersions(modelIds: readonly string[], request: PageRequest, options: VersionListOptions = {}): Promise<Map<string, Page<ModelVersion>>> {
     const kinds = options.kinds?.length ? [...new Set(options.kinds)] : (['STANDARD'] as ModelVersionKind[]);
-    const where: Prisma.ModelVersionWhereInput = { modelId, kind: { in: kinds }, ...(options.includeArchived ? {} : { archivedAt: null }) };
-    const rows = <K extends keyof ModelVersion & string>(seek: object | null, orderBy: Partial<Record<K, 'asc' | 'desc'>>[], take: number) =>
-      this.prisma.modelVersion.findMany({ where: { AND: [where, ...(seek ? [seek as Prisma.ModelVersionWhereInput] : [])] }, orderBy, take });
-    const count = () => this.prisma.modelVersion.count({ where });
-    if (kinds.length === 1) return keysetPage<ModelVersion, 'version'>({ order: { keys: [{ column: 'version', kind: 'int' }], direction: 'desc' }, rows, count }, request);
-    return keysetPage({ order: newestFirst<ModelVersion>(), rows, count }, request);
+    const filter = Prisma.sql`kind = ANY(${kinds}::"ModelVersionKind"[])${options.includeArchived ? Prisma.empty : Prisma.sql` AND archived_at IS NULL`}`;
+    const rowsByIds = (ids: string[]) => this.prisma.modelVersion.findMany({ where: { id: { in: ids } } });
+    const list = { table: 'model_versions', parentColumn: 'model_id', filter, rowsByIds };
+    if (kinds.length === 1) {
+      return keysetPagesByParent<ModelVersion, 'version'>(this.prisma, { ...list, order: { keys: [{ column: 'version', kind: 'int' }], direction: 'desc' }, columns: { version: 'version' } }, modelIds, request);
+    }
+    return keysetPagesByParent<ModelVersion, 'createdAt' | 'id'>(this.prisma, { ...list, order: newestFirst<ModelVersion>(), columns: { createdAt: 'created_at', id: 'id' } }, modelIds, request);
   }
 
-  /** A page of a version's evaluations, oldest first. */
-  async pageEvaluations(modelVersionId: string, request: PageRequest): Promise<Page<Evaluation>> {
-    return keysetPage(
+  /** The same page of each version's evaluations (oldest first), by version id. */
+  async pageEvaluations(modelVersionIds: readonly string[], request: PageRequest): Promise<Map<string, Page<Evaluation>>> {
+    return keysetPagesByParent<Evaluation, 'createdAt' | 'id'>(
+      this.prisma,
       {
         order: { keys: [{ column: 'createdAt', kind: 'date' }, { column: 'id', kind: 'uuid' }], direction: 'asc' },
-        rows: (seek, orderBy, take) => this.prisma.evaluation.findMany({ where: { AND: [{ modelVersionId }, ...(seek ? [seek] : [])] }, orderBy, take }),
-        count: () => this.prisma.evaluation.count({ where: { modelVersionId } }),
+        table: 'evaluations',
+        parentColumn: 'model_version_id',
+        columns: { createdAt: 'created_at', id: 'id' },
+        rowsByIds: (ids) => this.prisma.evaluation.findMany({ where: { id: { in: ids } } }),
       },
+      modelVersionIds,
       request,
     );
   }
 
-  /** A page of the moves of a model's aliases (or of one alias), newest first. */
-  async pageAliasHistory(modelId: string, alias: string | null, request: PageRequest): Promise<Page<ModelAliasEvent>> {
-    const where: Prisma.ModelAliasEventWhereInput = { modelId, ...(alias ? { alias } : {}) };
-    return keysetPage(
+  /** The same page of the moves of each model's aliases (or of one alias), newest first, by model id. */
+  async pageAliasHistory(modelIds: readonly string[], alias: string | null, request: PageRequest): Promise<Map<string, Page<ModelAliasEvent>>> {
+    return keysetPagesByParent<ModelAliasEvent, 'movedAt' | 'id'>(
+      this.prisma,
       {
         order: { keys: [{ column: 'movedAt', kind: 'date' }, { column: 'id', kind: 'uuid' }], direction: 'desc' },
-        rows: (seek, orderBy, take) => this.prisma.modelAliasEvent.findMany({ where: { AND: [where, ...(seek ? [seek] : [])] }, orderBy, take }),
-        count: () => this.prisma.modelAliasEvent.count({ where }),
+        table: 'model_alias_events',
+        parentColumn: 'model_id',
+        columns: { movedAt: 'moved_at', id: 'id' },
+        filter: alias ? Prisma.sql`alias = ${alias}` : undefined,
+        rowsByIds: (ids) => this.prisma.modelAliasEvent.findMany({ where: { id: { in: ids } } }),
       },
+      modelIds,
       request,
     );
   }
@@ -157,11 +166,6 @@ export class ModelVersionService {
   async aliasesOfModels(modelIds: readonly string[]): Promise<Map<string, ModelAlias[]>> {
     const rows = await this.prisma.modelAlias.findMany({ where: { modelId: { in: [...modelIds] } }, orderBy: [{ alias: 'asc' }] });
     return groupBy(modelIds, rows, (row) => row.modelId);
-  }
-
-  /** Every move of a model's aliases (or of one alias), newest first. */
-  async aliasHistory(modelId: string, alias?: string | null): Promise<ModelAliasEvent[]> {
-    return this.prisma.modelAliasEvent.findMany({ where: { modelId, ...(alias ? { alias } : {}) }, orderBy: [{ movedAt: 'desc' }, { id: 'desc' }] });
   }
 
   /** The version an alias of a model points to, or null. */

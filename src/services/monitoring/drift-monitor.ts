@@ -38,7 +38,7 @@
 import { performance } from 'node:perf_hooks';
 import { Prisma, type Deployment } from '../../generated/prisma/client';
 import type { Page, PageRequest } from '../../domain/common/pagination';
-import { keysetPage, newestFirst } from '../keyset-pagination';
+import { keysetPagesByParent, newestFirst } from '../keyset-pagination';
 import { isUuid } from '../../domain/common/uuid';
 import { findColumn } from '../../domain/datasets/data-table';
 import { driftMonitoringOf, patchDriftMonitoring, type DriftMonitoringPatch, type DriftMonitoringSettings } from '../../domain/deployments/drift-monitoring';
@@ -290,14 +290,18 @@ export class DriftMonitor {
     return deployment;
   }
 
-  /** Reports of a deployment, newest first. */
-  async listReports(deploymentId: string, request: PageRequest): Promise<Page<DriftReportRow>> {
-    return keysetPage(
+  /** The same page of each deployment's reports (newest first), by deployment id. */
+  async pageReports(deploymentIds: readonly string[], request: PageRequest): Promise<Map<string, Page<DriftReportRow>>> {
+    return keysetPagesByParent(
+      this.prisma,
       {
         order: newestFirst<DriftReportRow>(),
-        rows: (seek, orderBy, take) => this.prisma.driftReport.findMany({ where: { AND: [{ deploymentId }, ...(seek ? [seek] : [])] }, orderBy, take }),
-        count: () => this.prisma.driftReport.count({ where: { deploymentId } }),
+        table: 'drift_reports',
+        parentColumn: 'deployment_id',
+        columns: { createdAt: 'created_at', id: 'id' },
+        rowsByIds: (ids) => this.prisma.driftReport.findMany({ where: { id: { in: ids } } }),
       },
+      deploymentIds,
       request,
     );
   }

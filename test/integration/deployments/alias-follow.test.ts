@@ -21,6 +21,9 @@ describe('deployments that follow an alias', () => {
   let v: string[];
   let trialVersionId: string;
 
+  /** Every move of one alias of a model, newest first. */
+  const aliasHistory = async (modelId: string, alias: string) => (await services.modelVersions.pageAliasHistory([modelId], alias, { first: 100 })).get(modelId)!.items;
+
   beforeAll(async () => {
     db = await createTestDatabase();
     prisma = createPrismaClient(db.url, 6);
@@ -167,7 +170,7 @@ describe('deployments that follow an alias', () => {
     const deleted = await services.modelVersions.deleteAlias({ modelId: trained.modelId, alias: 'staging' }, 'erin');
     expect(deleted).toMatchObject({ alias: 'staging', fromModelVersionId: v[2], toModelVersionId: null, movedBy: 'erin' });
     expect(await services.modelVersions.resolveAlias(trained.modelId, 'staging')).toBeNull();
-    expect((await services.modelVersions.aliasHistory(trained.modelId, 'staging')).map((e) => e.toModelVersionId)).toEqual([null, v[2]]);
+    expect((await aliasHistory(trained.modelId, 'staging')).map((e) => e.toModelVersionId)).toEqual([null, v[2]]);
     await expect(services.modelVersions.deleteAlias({ modelId: trained.modelId, alias: 'staging' }, 'erin')).rejects.toMatchObject({
       constructor: NotFoundError,
       location: { field: 'input.alias' },
@@ -252,7 +255,7 @@ describe('deployments that follow an alias', () => {
   it('moves nothing when a follower cannot change: the alias move and the deployments commit together', async () => {
     await setAlias('atomic', v[0]);
     await services.deployments.deployModel({ name: 'follow-atomic', model: trained.modelName, alias: 'atomic' }, 'bob');
-    const historyBefore = await services.modelVersions.aliasHistory(trained.modelId, 'atomic');
+    const historyBefore = await aliasHistory(trained.modelId, 'atomic');
     // A fault in the database itself: the follower's event cannot be written.
     await prisma.$executeRawUnsafe(`
       CREATE FUNCTION refuse_atomic_event() RETURNS trigger AS $$
@@ -262,7 +265,7 @@ describe('deployments that follow an alias', () => {
       const published = events.events.length;
       await expect(setAlias('atomic', v[1])).rejects.toThrow(/refused by the test/);
       expect((await services.modelVersions.resolveAlias(trained.modelId, 'atomic'))!.id).toBe(v[0]);
-      expect(await services.modelVersions.aliasHistory(trained.modelId, 'atomic')).toEqual(historyBefore);
+      expect(await aliasHistory(trained.modelId, 'atomic')).toEqual(historyBefore);
       expect(await deployment('follow-atomic')).toMatchObject({ modelVersionId: v[0] });
       expect(events.events.length).toBe(published);
     } finally {

@@ -139,7 +139,7 @@ describe('lifecycle of datasets, models, versions, studies and deployments', () 
     await services.deployments.rollbackDeployment({ deployment: 'version-archive-web', reason: 'free v3' }, 'bob');
     const archived = await services.archive.archiveModelVersion(v3);
     expect(archived).toMatchObject({ id: v3, archivedAt: expect.any(Date) });
-    const listed = async (options = {}) => (await services.modelVersions.pageVersions(model.modelId, { first: 100 }, options)).items.map((v) => v.id);
+    const listed = async (options = {}) => (await services.modelVersions.pageVersions([model.modelId], { first: 100 }, options)).get(model.modelId)!.items.map((v) => v.id);
     expect(await listed()).toEqual([v2, v1]);
     expect(await listed({ includeArchived: true })).toEqual([v3, v2, v1]);
     expect(await listed({ kinds: ['TRIAL'] })).toEqual([]);

@@ -149,7 +149,7 @@ describe('optimization studies on a worker', () => {
     expect(others.map((v) => v.kind)).toEqual(['TRIAL', 'TRIAL', 'TRIAL']);
     expect(new Set([...others.map((v) => v.version)]).size).toBe(3);
     for (const other of others) expect([1, 2, 3, 4]).toContain(other.version);
-    await expect(services.modelVersions.pageVersions(modelId, { first: 100 }).then((page) => page.items.map((v) => v.id))).resolves.toEqual([version.id]);
+    await expect(services.modelVersions.pageVersions([modelId], { first: 100 }).then((pages) => pages.get(modelId)!.items.map((v) => v.id))).resolves.toEqual([version.id]);
     const leaderboard = await services.optimization.leaderboard(started.id);
     expect(leaderboard.map((e) => e.trialRunId)[0]).toBe(best.id);
     expect(leaderboard.map((e) => e.value)).toEqual([...trials.map((t) => t.trial.objective!)].sort((a, b) => a - b));
