@@ -77,6 +77,8 @@ export interface ApiServerOptions {
   clock?: () => number;
   /** The built web dashboard served at `/`; omitted: no dashboard. */
   dashboardDir?: string;
+  /** `GET /metrics`: the Prometheus text exposition. */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
 }
 
 /** How long `/readyz` reuses a readiness result: a burst of probes costs one check. */
@@ -212,6 +214,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   });
 
   if (options.dashboardDir) app.use(dashboardRouter(options.dashboardDir));
+  const { metrics } = options;
+  if (metrics) {
+    app.get('/metrics', async (_req, res) => {
+      const { contentType, body } = await metrics();
+      res.type(contentType).send(body);
+    });
+  }
 
   app.get(GRAPHQL_PATH, (req, res, next) => {
     if (!wantsHtml(req)) return next();

@@ -12,8 +12,14 @@ import { ModelVersionService } from './model-versions/model-version.service';
 import { ModelService } from './models/model.service';
 import { OptimizationService } from './optimization/optimization.service';
 import { PerformanceService } from './predictions/performance.service';
+import { ModelCache } from './predictions/model-cache';
+import { PredictionLog, type LogWriter } from './predictions/prediction-log';
 import { PredictionService } from './predictions/prediction.service';
 import { TrafficService } from './predictions/traffic.service';
+import { DeploymentCache } from './serving/deployment-cache';
+import { InferenceBatcher } from './serving/inference-batcher';
+import { ServingEvents } from './serving/serving-events';
+import { ServingPipeline } from './serving/serving-pipeline';
 import { DriftMonitor } from './monitoring/drift-monitor';
 import { ActiveRunQuota } from './runs/active-run-quota';
 import { RunStore } from './runs/run-store';
@@ -39,6 +45,16 @@ export interface DomainServices {
   audit: AuditLog;
   /** Where alert webhooks may go: checked by setAlertRule and by the dispatcher at each attempt. */
   webhookGuard: WebhookTargetGuard;
+  /** The one prediction path (GraphQL `predict`, the Open Inference Protocol). */
+  serving: ServingPipeline;
+  /** Serving's typed in-process events (predictionsServed, ...): monitors and metrics subscribe. */
+  servingEvents: ServingEvents;
+  /** Deployments by name for serving, invalidated by deployment changes. */
+  deploymentCache: DeploymentCache;
+  /** The served models of this process. */
+  modelCache: ModelCache;
+  batcher: InferenceBatcher;
+  predictionLog: PredictionLog;
 }
 
 export interface ServiceDependencies {
@@ -49,27 +65,41 @@ export interface ServiceDependencies {
   config: Config;
   /** Resolves webhook host names. @default the system resolver (tests pass a table) */
   hostResolver?: HostResolver;
+  /** Runs the prediction log's statement; defaults to the Prisma client (API processes pass a `pg` pool). */
+  logWriter?: LogWriter;
+  /** Which connection deployment changes of other processes reach this one on (`PgPubSub.listenEpoch`). @default always 1 */
+  invalidationEpoch?: () => number | null;
 }
 
-export function createDomainServices({ prisma: client, events, queue, config, hostResolver }: ServiceDependencies): DomainServices {
+export function createDomainServices({ prisma: client, events, queue, config, hostResolver, logWriter, invalidationEpoch }: ServiceDependencies): DomainServices {
   const audit = new AuditLog(client);
   // Services' transactions write the audit row of the mutation that runs them (see AuditLog).
   const prisma = audit.auditingClient(client);
   const webhookGuard = new WebhookTargetGuard(config.webhookAllow, hostResolver);
   const runQuota = new ActiveRunQuota(config.limits.maxActiveRunsPerClient);
+  const servingEvents = new ServingEvents();
   const datasets = new DatasetService(prisma, events, { maxBytes: config.maxDatasetBytes, maxColumns: config.maxDatasetColumns });
   const models = new ModelService(prisma, events, datasets, { maxParameters: config.maxModelParameters, memoryBytes: config.workerMemoryLimitMb * 1024 * 1024 });
   const runStore = new RunStore(prisma, events);
   const modelVersions = new ModelVersionService(prisma, datasets);
-  const deployments = new DeploymentService(prisma, events, models, modelVersions);
-  const predictions = new PredictionService(prisma, deployments, modelVersions);
-  const driftMonitor = new DriftMonitor(prisma, events, datasets, (id) => predictions.models.get(id));
-  predictions.afterLog = (deploymentId, count, createdAt) => driftMonitor.notePredictions(deploymentId, count, createdAt);
-  driftMonitor.pendingSince = () => predictions.log.oldestPending();
+  const deployments = new DeploymentService(prisma, events, models, modelVersions, servingEvents);
+  const modelCache = new ModelCache((id) => modelVersions.loadModel(id));
+  const deploymentCache = new DeploymentCache((name) => prisma.deployment.findUnique({ where: { name } }), servingEvents, { invalidationEpoch });
+  const predictionLog = new PredictionLog(logWriter ?? ((sql, values) => prisma.$executeRawUnsafe(sql, ...values)), { events: servingEvents });
+  const batcher = new InferenceBatcher(servingEvents);
+  const serving = new ServingPipeline({ deployments: deploymentCache, models: modelCache, batcher, log: predictionLog, events: servingEvents });
   const alerts = new AlertService(prisma, events, webhookGuard);
   new AutoRollback(prisma, deployments).attach(alerts);
   const performance = new PerformanceService(prisma);
-  driftMonitor.alerts = alerts;
+  const driftMonitor = new DriftMonitor({
+    prisma,
+    events,
+    datasets,
+    loadModel: (id) => modelCache.get(id),
+    alerts,
+    pendingSince: () => predictionLog.oldestPending(),
+    serving: servingEvents,
+  });
   return {
     datasets,
     models,
@@ -77,15 +107,21 @@ export function createDomainServices({ prisma: client, events, queue, config, ho
     training: new TrainingService(prisma, events, queue, runStore, models, runQuota),
     modelVersions,
     deployments,
-    predictions,
+    predictions: new PredictionService(prisma, deployments, serving, modelCache),
     performance,
     traffic: new TrafficService(prisma),
     optimization: new OptimizationService(prisma, events, queue, runStore, models, { maxTrialEpochs: config.limits.maxStudyTrialEpochs, runs: runQuota }),
     alerts,
-    servingAlerts: new ServingAlertMonitor(prisma, alerts, performance),
+    servingAlerts: new ServingAlertMonitor(prisma, alerts, performance, servingEvents),
     driftMonitor,
     apiKeys: new ApiKeyService(prisma, events),
     audit,
     webhookGuard,
+    serving,
+    servingEvents,
+    deploymentCache,
+    modelCache,
+    batcher,
+    predictionLog,
   };
 }

@@ -1,8 +1,7 @@
 import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import type { PredictionOutput } from '../../ml/serving/prediction-request';
-import type { DeploymentGuard } from '../../services/predictions/prediction.service';
+import type { DeploymentGuard } from '../../services/serving/serving-pipeline';
 import type { GraphQLContext } from '../context';
-import { isServerFault } from '../errors';
 import {
   ExplainPredictionInput,
   InstancePrediction,
@@ -35,18 +34,7 @@ export class PredictionResolver {
   @Allow('EDITOR', 'PREDICTOR')
   @Mutation(() => PredictPayload, { description: 'Predicts with a deployment; every prediction is logged before the answer is sent.' })
   async predict(@Ctx() ctx: GraphQLContext, @Arg('input') input: PredictInput): Promise<PredictPayload> {
-    let result;
-    try {
-      result = await ctx.services.predictions.predict(input, servableBy(ctx));
-    } catch (error) {
-      // ERROR_RATE counts the service's failures; a caller's mistake (bad input, unknown deployment) is not one.
-      if (isServerFault(error)) {
-        const deployment = await ctx.services.deployments.findDeployment({ name: input.deployment }).catch(() => null);
-        if (deployment) ctx.services.servingAlerts.recordRequest(deployment.id, false);
-      }
-      throw error;
-    }
-    ctx.services.servingAlerts.recordRequest(result.deploymentId, true);
+    const result = await ctx.services.serving.serve({ ...input, route: 'graphql', guard: servableBy(ctx) });
     return { ...result, predictions: result.predictions.map((p) => toInstancePrediction(p.id, p.index, p.output)) };
   }
 

@@ -4,6 +4,7 @@ import { MAX_OUTCOME_WINDOW_SECONDS, RequestOutcomes, type OutcomeCounts } from 
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
 import type { PerformanceService } from '../predictions/performance.service';
+import type { ServingEvents } from '../serving/serving-events';
 import type { AlertService, RaiseOutcome } from './alert.service';
 
 /** Fewest requests in a window before ERROR_RATE or LATENCY judge it (fewer: no verdict). */
@@ -48,11 +49,19 @@ export class ServingAlertMonitor {
   private readonly judgedWindows = new Map<string, number>();
   private readonly log = logger.child({ component: 'serving-alerts' });
 
+  /** With `serving`, counts every request the serving pipeline answers or fails (server faults only). */
   constructor(
     private readonly prisma: PrismaClient,
     private readonly alerts: AlertService,
     private readonly performance: PerformanceService,
-  ) {}
+    serving?: ServingEvents,
+  ) {
+    serving?.on('predictionsServed', (served) => this.recordRequest(served.deploymentId, true));
+    // ERROR_RATE counts the service's failures; a caller's mistake (bad input, unknown deployment) is not one.
+    serving?.on('predictionFailed', (failed) => {
+      if (failed.serverFault && failed.deploymentId !== null) this.recordRequest(failed.deploymentId, false);
+    });
+  }
 
   /** Counts one predict request (answered or failed); may start an evaluation in the background. Never throws. */
   recordRequest(deploymentId: string, ok: boolean, nowMs = Date.now()): void {

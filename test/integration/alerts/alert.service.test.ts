@@ -247,7 +247,7 @@ describe('alerts', () => {
     await services.alerts.setAlertMonitoring('serving', { performanceWindowSize: 20 });
     const served = [];
     for (const [i, row] of rows.slice(0, 20).entries()) {
-      const result = await services.predictions.predict({ deployment: 'serving', instances: [row], requestKey: `perf-${String(i).padStart(2, '0')}` });
+      const result = await services.serving.serve({ route: 'graphql',  deployment: 'serving', instances: [row], requestKey: `perf-${String(i).padStart(2, '0')}` });
       served.push({ id: result.predictions[0].id, label: (result.predictions[0].output as { label: string }).label });
     }
     await services.predictions.recordActuals({

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createPrismaClient, type PrismaClient } from '../../../src/infra/db/prisma-client';
-import { PredictionLog, type PredictionRecord } from '../../../src/services/predictions/prediction-log';
+import { Pool } from 'pg';
+import { PredictionLog, poolLogWriter, type PredictionRecord } from '../../../src/services/predictions/prediction-log';
 import { createRunParents } from '../../support/run-fixtures';
 import { createTestDatabase, type TestDatabase } from '../../support/test-database';
 
@@ -9,10 +10,12 @@ describe('prediction log (group commit)', () => {
   let prisma: PrismaClient;
   let deploymentId: string;
   let modelVersionId: string;
+  let pool: Pool;
 
   beforeAll(async () => {
     db = await createTestDatabase();
     prisma = createPrismaClient(db.url, 4);
+    pool = new Pool({ connectionString: db.url, max: 2 });
     const parents = await createRunParents(prisma);
     const dataset = await prisma.datasetVersion.findUniqueOrThrow({ where: { id: parents.datasetVersionId } });
     const version = await prisma.modelVersion.create({
@@ -33,6 +36,7 @@ describe('prediction log (group commit)', () => {
   });
 
   afterAll(async () => {
+    await pool.end();
     await prisma.$disconnect();
     await db.drop();
   });
@@ -51,7 +55,7 @@ describe('prediction log (group commit)', () => {
     }));
 
   it('writes what each append gave, exactly, and batches concurrent appends into few INSERTs', async () => {
-    const log = new PredictionLog(prisma);
+    const log = new PredictionLog(poolLogWriter(pool));
     const batches = Array.from({ length: 100 }, (_, i) => rows(3, `r${i}`));
     await Promise.all(batches.map((batch) => log.append(batch)));
     const stats = log.stats();
@@ -75,7 +79,7 @@ describe('prediction log (group commit)', () => {
   });
 
   it('keeps each INSERT within maxBatchRows, never splitting an append', async () => {
-    const log = new PredictionLog(prisma, { maxBatchRows: 10 });
+    const log = new PredictionLog(poolLogWriter(pool), { maxBatchRows: 10 });
     await Promise.all(Array.from({ length: 12 }, (_, i) => log.append(rows(4, `m${i}`))));
     await log.append(rows(15, 'big'));
     const stats = log.stats();
@@ -86,7 +90,7 @@ describe('prediction log (group commit)', () => {
   });
 
   it('fails only the append whose rows cannot be written', async () => {
-    const log = new PredictionLog(prisma);
+    const log = new PredictionLog(poolLogWriter(pool));
     const good = Array.from({ length: 5 }, (_, i) => rows(2, `g${i}`));
     const bad = rows(2, 'bad', randomUUID());
     const results = await Promise.allSettled([log.append(rows(1, 'first')), ...good.map((batch) => log.append(batch)), log.append(bad)]);
