@@ -80,8 +80,9 @@ function checkSize(tensor: InferInputTensor, i: number): void {
   }
 }
 
-/** The request's instances in the version's schema (what `encodeInstances` then checks value by value). */
+/** The request's instances in the version's schema (what `encodeInstances` then checks value by value); its requested outputs checked too. */
 export function instancesOf(request: InferRequestBody, spec: PreprocessingSpec): FeatureRecord[] {
+  checkRequestedOutputs(spec, request.outputs);
   const features = spec.features;
   const [first] = request.inputs;
   const featureNames = new Set(features.map((f) => f.name));
@@ -156,10 +157,15 @@ export function responseOutputs(spec: PreprocessingSpec, predictions: readonly {
   }
   tensors.push({ name: 'prediction_id', shape: [n], datatype: 'BYTES', data: predictions.map((p) => p.id) });
   if (!wanted) return tensors;
-  return wanted.map((w, i) => {
-    const tensor = tensors.find((t) => t.name === w.name);
-    if (!tensor) throw new ValidationError(`output "${w.name}" does not exist (outputs: ${tensors.map((t) => t.name).join(', ')})`, { field: `outputs[${i}].name` });
-    return tensor;
+  checkRequestedOutputs(spec, wanted);
+  return wanted.map((w) => tensors.find((t) => t.name === w.name)!);
+}
+
+/** @throws ValidationError (`outputs[i].name`) for an output the deployment does not answer with. */
+export function checkRequestedOutputs(spec: PreprocessingSpec, wanted: readonly { name: string }[] | undefined): void {
+  const names: readonly string[] = spec.label.kind === 'TARGET' ? OUTPUT_NAMES.regression : OUTPUT_NAMES.classification;
+  wanted?.forEach((w, i) => {
+    if (!names.includes(w.name)) throw new ValidationError(`output "${w.name}" does not exist (outputs: ${names.join(', ')})`, { field: `outputs[${i}].name` });
   });
 }
 

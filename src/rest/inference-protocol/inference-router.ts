@@ -14,7 +14,7 @@ import express, { Router, type NextFunction, type Request, type Response } from 
 import { DomainError, ForbiddenError } from '../../domain/errors';
 import type { Logger } from '../../infra/logger';
 import type { ServingPipeline } from '../../services/serving/serving-pipeline';
-import { instancesOf, metadataTensors, readInferRequest, responseOutputs } from './infer-request';
+import { instancesOf, metadataTensors, readInferRequest, responseOutputs, type InferRequestBody } from './infer-request';
 
 /** Who calls, as far as the protocol routes care: the auth layer decides; the default allows all. */
 export interface InferencePrincipal {
@@ -92,14 +92,17 @@ export function createInferenceRouter(options: InferenceRouterOptions): Router {
   router.post('/v2/models/:deployment/infer', async (req, res) => {
     const name = String(req.params.deployment);
     await allowed(req, name);
-    const request = readInferRequest(req.body);
+    const body: unknown = req.body;
     const header = req.headers[REQUEST_KEY_HEADER];
-    const requestKey = (Array.isArray(header) ? header[0] : header) ?? request.id ?? null;
+    const givenId = (body as { id?: unknown } | null)?.id;
+    const requestKey = (Array.isArray(header) ? header[0] : header) ?? (typeof givenId === 'string' ? givenId : null);
+    // The body is read inside the pipeline, so a malformed one counts as the deployment's refused request.
+    let request: InferRequestBody | undefined;
     const result = await serving.serve({
       deployment: name,
       requestKey,
       route: 'v2',
-      instances: (spec) => instancesOf(request, spec),
+      instances: (spec) => instancesOf((request = readInferRequest(body)), spec),
       fields: { list: 'inputs', item: (row) => `inputs.row[${row}]` },
       deploymentField: 'deployment',
     });
@@ -107,9 +110,9 @@ export function createInferenceRouter(options: InferenceRouterOptions): Router {
     res.json({
       model_name: result.deploymentName,
       model_version: result.modelVersionId,
-      id: request.id ?? result.requestKey,
+      id: request!.id ?? result.requestKey,
       parameters: { request_key: result.requestKey, canary: result.canary },
-      outputs: responseOutputs(result.spec, result.predictions, request.outputs),
+      outputs: responseOutputs(result.spec, result.predictions, request!.outputs),
     });
   });
 
