@@ -83,6 +83,7 @@ export async function runApiClusterWorker(config: Config, logger: Logger): Promi
   if (!databaseUrl) throw new Error(`${CLUSTER_DATABASE_ENV} is not set: cluster workers are started by \`serve --processes\``);
   // The primary is gone (killed): drain and exit as on SIGTERM rather than serve unsupervised.
   process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+  cluster.worker?.on('error', (error: unknown) => logger.warn({ err: error }, 'IPC with the cluster primary failed'));
   const api = await startApiProcess(config, databaseUrl, logger, { metrics: clusterMetricsSource });
   process.send!({ type: LISTENING, url: api.url });
   return api;
