@@ -107,7 +107,7 @@ export function createDomainServices({ prisma: client, events, queue, config, ho
     training: new TrainingService(prisma, events, queue, runStore, models, runQuota),
     modelVersions,
     deployments,
-    predictions: new PredictionService(prisma, deployments, serving, modelCache),
+    predictions: new PredictionService(prisma, deployments, serving, modelCache, servingEvents),
     performance,
     traffic: new TrafficService(prisma),
     optimization: new OptimizationService(prisma, events, queue, runStore, models, { maxTrialEpochs: config.limits.maxStudyTrialEpochs, runs: runQuota }),

@@ -41,11 +41,7 @@ export class PredictionResolver {
   @Allow('EDITOR', 'PREDICTOR')
   @Mutation(() => RecordActualsPayload, { description: 'Attaches true labels or values to earlier predictions, all or none.' })
   async recordActuals(@Ctx() ctx: GraphQLContext, @Arg('input') input: RecordActualsInput): Promise<RecordActualsPayload> {
-    const recorded = await ctx.services.predictions.recordActuals(input, servableBy(ctx));
-    const deployment = await ctx.services.deployments.findDeployment({ name: input.deployment });
-    // New actuals may complete a performance window: PERFORMANCE_DROP is judged without waiting for more requests.
-    if (deployment && recorded.recorded > 0) ctx.services.servingAlerts.evaluateInBackground(deployment.id);
-    return recorded;
+    return ctx.services.predictions.recordActuals(input, servableBy(ctx));
   }
 
   @Allow('VIEWER', 'PREDICTOR')

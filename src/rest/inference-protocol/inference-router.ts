@@ -53,6 +53,7 @@ const REQUEST_KEY_HEADER = 'x-request-key';
 export function createInferenceRouter(options: InferenceRouterOptions): Router {
   const { serving, logger } = options;
   const principalOf = options.principalOf ?? (() => ALLOW_ALL);
+  // Everything is under /v2 (parsing and error handling included), so GraphQL's routes are untouched.
   const router = Router();
   router.use(express.json({ limit: options.bodyLimitBytes ?? 16 * 1024 * 1024 }));
 
@@ -61,17 +62,17 @@ export function createInferenceRouter(options: InferenceRouterOptions): Router {
     if (!principal.mayUseDeployment(deployment)) throw new ForbiddenError(`${principal.name} may not use deployment "${deployment}"`);
   };
 
-  router.get('/v2/health/live', (_req, res) => {
+  router.get('/health/live', (_req, res) => {
     res.json({ live: true });
   });
-  router.get('/v2/health/ready', async (_req, res) => {
+  router.get('/health/ready', async (_req, res) => {
     const ready = await options.ready().catch(() => false);
     res.status(ready ? 200 : 503).json({ ready });
   });
-  router.get('/v2', (_req, res) => {
+  router.get('/', (_req, res) => {
     res.json({ name: 'mlplane', version: options.serverVersion, extensions: [] });
   });
-  router.get('/v2/models/:deployment', async (req, res) => {
+  router.get('/models/:deployment', async (req, res) => {
     const name = String(req.params.deployment);
     await allowed(req, name);
     const { deployment, modelVersionId, spec } = await serving.describe(name, 'deployment');
@@ -83,13 +84,13 @@ export function createInferenceRouter(options: InferenceRouterOptions): Router {
       parameters: { task: spec.task, canary_model_version_id: deployment.canaryModelVersionId ?? '', canary_percent: deployment.canaryPercent ?? 0 },
     });
   });
-  router.get('/v2/models/:deployment/ready', async (req, res) => {
+  router.get('/models/:deployment/ready', async (req, res) => {
     const name = String(req.params.deployment);
     await allowed(req, name);
     await serving.describe(name, 'deployment');
     res.json({ name, ready: true });
   });
-  router.post('/v2/models/:deployment/infer', async (req, res) => {
+  router.post('/models/:deployment/infer', async (req, res) => {
     const name = String(req.params.deployment);
     await allowed(req, name);
     const body: unknown = req.body;
@@ -130,5 +131,5 @@ export function createInferenceRouter(options: InferenceRouterOptions): Router {
     logger.error({ err: error, requestId }, 'inference request failed');
     res.status(500).json({ error: `Internal server error (request id ${requestId ?? 'unknown'})`, code: 'INTERNAL_SERVER_ERROR' });
   });
-  return router;
+  return Router().use('/v2', router);
 }

@@ -61,6 +61,8 @@ export class ServingAlertMonitor {
     serving?.on('predictionFailed', (failed) => {
       if (failed.serverFault && failed.deploymentId !== null) this.recordRequest(failed.deploymentId, false);
     });
+    // New actuals may complete a performance window: PERFORMANCE_DROP is judged without waiting for more requests.
+    serving?.on('actualsRecorded', (recorded) => this.evaluateInBackground(recorded.deploymentId));
   }
 
   /** Counts one predict request (answered or failed); may start an evaluation in the background. Never throws. */

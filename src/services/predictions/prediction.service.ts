@@ -8,6 +8,7 @@ import type { FeatureRecord, PreprocessingSpec } from '../../ml/preprocessing';
 import { encodeInstances } from '../../ml/serving/prediction-request';
 import { tf as loadTf } from '../../ml/tf-backend';
 import type { DeploymentService } from '../deployments/deployment.service';
+import type { ServingEvents } from '../serving/serving-events';
 import { allowAnyDeployment, type DeploymentGuard, type ServingPipeline } from '../serving/serving-pipeline';
 import type { ModelCache } from './model-cache';
 
@@ -46,6 +47,7 @@ export class PredictionService {
     private readonly deployments: DeploymentService,
     private readonly serving: ServingPipeline,
     private readonly models: ModelCache,
+    private readonly events: ServingEvents,
   ) {}
 
   /**
@@ -95,7 +97,7 @@ export class PredictionService {
     });
     const deployment = await this.deployments.requireDeployment(input.deployment);
     guard(deployment);
-    return this.prisma.$transaction(async (tx) => {
+    const result = await this.prisma.$transaction(async (tx) => {
       const ids = actuals.flatMap((item) => (item.predictionId != null && isUuid(item.predictionId) ? [item.predictionId] : []));
       const keys = actuals.flatMap((item) => (item.requestKey != null ? [item.requestKey] : []));
       const select = { id: true, requestKey: true, modelVersionId: true } as const;
@@ -141,6 +143,8 @@ export class PredictionService {
         WHERE p.id = a.id`;
       return { recorded };
     });
+    if (result.recorded > 0) this.events.emit('actualsRecorded', { deploymentId: deployment.id, recorded: result.recorded });
+    return result;
   }
 }
 

@@ -52,6 +52,12 @@ export interface DeploymentInvalidated {
   name: string | null;
 }
 
+/** Actuals were attached to a deployment's predictions (a performance window may be complete). */
+export interface ActualsRecorded {
+  deploymentId: string;
+  recorded: number;
+}
+
 export interface DriftReportStored {
   deploymentName: string;
   drifted: boolean;
@@ -65,6 +71,7 @@ export interface ServingEventMap {
   logCommitted: LogCommitted;
   deploymentInvalidated: DeploymentInvalidated;
   driftReported: DriftReportStored;
+  actualsRecorded: ActualsRecorded;
 }
 
 type Listener<T> = (event: T) => void;
