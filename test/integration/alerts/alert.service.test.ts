@@ -258,9 +258,9 @@ describe('alerts', () => {
     await monitor.idle(id);
     const drop = await prisma.alert.findFirstOrThrow({ where: { deploymentId: id, kind: 'PERFORMANCE_DROP' } });
     expect(drop).toMatchObject({ severity: 'CRITICAL', status: 'OPEN' });
-    const [version] = (drop.details as { versions: { drop: number; value: number }[] }).versions;
-    expect(version.value).toBeCloseTo(0.7, 12);
-    expect(version.drop).toBeCloseTo(0.25, 12);
+    const [judged] = (drop.details as { versions: { drop: number; value: number }[] }).versions;
+    expect(judged.value).toBeCloseTo(0.7, 12);
+    expect(judged.drop).toBeCloseTo(0.25, 12);
     // The same window is not judged twice.
     expect((await monitor.evaluateServingAlerts(id)).find((v) => v.kind === 'PERFORMANCE_DROP')).toMatchObject({ status: 'NO_DATA' });
   });
