@@ -11,6 +11,12 @@ import type { AlertService, RaiseOutcome } from './alert.service';
 export const MIN_WINDOW_REQUESTS = 20;
 /** A deployment's serving rules are evaluated at least this often while it receives requests. */
 export const EVALUATE_PERIOD_MS = 60_000;
+/**
+ * ... but request counts start an evaluation at most this often per deployment and process: the
+ * LATENCY rule reads the window's logged latencies, which at a thousand requests a second would
+ * otherwise be read ten times a second. Recorded actuals are not held back.
+ */
+export const MIN_EVALUATION_INTERVAL_MS = 5_000;
 const DEFAULT_WINDOW_SECONDS = 300;
 
 /** The verdict of one serving rule on one evaluation. */
@@ -27,13 +33,16 @@ interface DeploymentCounter {
   outcomes: RequestOutcomes;
   sinceEvaluation: number;
   lastEvaluationMs: number;
+  /** When request counts last started an evaluation (-Infinity: never). */
+  lastCountedEvaluationMs: number;
   evaluateEvery: number;
   running: Promise<void> | null;
 }
 
 /**
  * Serving alert rules of deployments, evaluated after every `monitoring.evaluateEveryRequests`
- * requests (default 100) or {@link EVALUATE_PERIOD_MS}, whichever comes first, and after actuals are recorded:
+ * requests (default 100) or {@link EVALUATE_PERIOD_MS}, whichever comes first (at most once per
+ * {@link MIN_EVALUATION_INTERVAL_MS} from request counts), and after actuals are recorded:
  * - PERFORMANCE_DROP: the newest full window of `monitoring.performanceWindowSize` labelled
  *   predictions of each served version (stable and canary); fires when the primary metric (accuracy,
  *   or r2 for regression) is below `monitoring.performanceFloor`, or lower than the version's TEST
@@ -71,6 +80,8 @@ export class ServingAlertMonitor {
     counter.outcomes.record(ok, nowMs);
     counter.sinceEvaluation += 1;
     if (counter.sinceEvaluation < counter.evaluateEvery && nowMs - counter.lastEvaluationMs < EVALUATE_PERIOD_MS) return;
+    if (nowMs - counter.lastCountedEvaluationMs < MIN_EVALUATION_INTERVAL_MS) return;
+    counter.lastCountedEvaluationMs = nowMs;
     this.evaluateInBackground(deploymentId, nowMs);
   }
 
@@ -101,7 +112,7 @@ export class ServingAlertMonitor {
   private counterOf(deploymentId: string, nowMs: number): DeploymentCounter {
     let counter = this.counters.get(deploymentId);
     if (!counter) {
-      counter = { outcomes: new RequestOutcomes(), sinceEvaluation: 0, lastEvaluationMs: nowMs, evaluateEvery: DEFAULT_ALERT_MONITORING.evaluateEveryRequests, running: null };
+      counter = { outcomes: new RequestOutcomes(), sinceEvaluation: 0, lastEvaluationMs: nowMs, lastCountedEvaluationMs: -Infinity, evaluateEvery: DEFAULT_ALERT_MONITORING.evaluateEveryRequests, running: null };
       this.counters.set(deploymentId, counter);
     }
     return counter;
