@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createPrismaClient, type PrismaClient } from '../../../src/infra/db/prisma-client';
 import { Pool } from 'pg';
 import { PredictionLog, poolLogWriter, type PredictionRecord } from '../../../src/services/predictions/prediction-log';
-import { createRunParents } from '../../support/run-fixtures';
+import { createLogParents } from '../../support/log-fixtures';
 import { createTestDatabase, type TestDatabase } from '../../support/test-database';
 
 describe('prediction log (group commit)', () => {
@@ -16,23 +16,7 @@ describe('prediction log (group commit)', () => {
     db = await createTestDatabase();
     prisma = createPrismaClient(db.url, 4);
     pool = new Pool({ connectionString: db.url, max: 2 });
-    const parents = await createRunParents(prisma);
-    const dataset = await prisma.datasetVersion.findUniqueOrThrow({ where: { id: parents.datasetVersionId } });
-    const version = await prisma.modelVersion.create({
-      data: {
-        modelId: parents.modelId,
-        version: 1,
-        datasetVersionId: dataset.id,
-        datasetContentHash: dataset.contentHash,
-        artifactSha256: 'f'.repeat(64),
-        artifactBytes: 0,
-        preprocessing: {},
-        hyperparameters: {},
-        environment: {},
-      },
-    });
-    modelVersionId = version.id;
-    deploymentId = (await prisma.deployment.create({ data: { name: 'log', modelId: parents.modelId, modelVersionId } })).id;
+    ({ modelVersionId, deploymentIds: [deploymentId] } = await createLogParents(prisma, ['log']));
   });
 
   afterAll(async () => {

@@ -3,7 +3,7 @@ import { Pool } from 'pg';
 import { createPrismaClient, type PrismaClient } from '../../../src/infra/db/prisma-client';
 import { PredictionLog, poolLogWriter, type PredictionRecord } from '../../../src/services/predictions/prediction-log';
 import { PredictionRetention } from '../../../src/services/predictions/prediction-retention';
-import { createRunParents } from '../../support/run-fixtures';
+import { createLogParents } from '../../support/log-fixtures';
 import { createTestDatabase, type TestDatabase } from '../../support/test-database';
 
 const DAY = 86_400_000;
@@ -19,14 +19,7 @@ describe('prediction retention', () => {
     db = await createTestDatabase();
     prisma = createPrismaClient(db.url, 4);
     pool = new Pool({ connectionString: db.url, max: 2 });
-    const parents = await createRunParents(prisma);
-    const dataset = await prisma.datasetVersion.findUniqueOrThrow({ where: { id: parents.datasetVersionId } });
-    modelVersionId = (
-      await prisma.modelVersion.create({
-        data: { modelId: parents.modelId, version: 1, datasetVersionId: dataset.id, datasetContentHash: dataset.contentHash, artifactSha256: 'f'.repeat(64), artifactBytes: 0, preprocessing: {}, hyperparameters: {}, environment: {} },
-      })
-    ).id;
-    deploymentIds = await Promise.all(['one', 'two'].map(async (name) => (await prisma.deployment.create({ data: { name, modelId: parents.modelId, modelVersionId } })).id));
+    ({ modelVersionId, deploymentIds } = await createLogParents(prisma, ['one', 'two']));
   });
 
   afterAll(async () => {
