@@ -46,6 +46,8 @@ export function poolLogWriter(pool: QueryPool): LogWriter {
 export interface PredictionLogOptions {
   /** Most rows per INSERT; a larger backlog is written by consecutive INSERTs. @default 20_000 */
   maxBatchRows?: number;
+  /** INSERTs in flight at once (each on its own connection: at most the writer's pool size). @default 2 */
+  maxInFlight?: number;
   /** Told of every commit (rows, requests, duration, success). */
   events?: ServingEvents;
 }
@@ -70,17 +72,18 @@ interface Pending {
 
 /**
  * Group commit of predictions: `append` resolves once the rows are committed, and all the appends
- * that arrive while an INSERT is in flight go out together in the next one, so under load the
- * number of statements grows with the database's latency, not with the request rate. With no load
+ * that arrive while the INSERTs in flight (up to `maxInFlight`, on separate connections) run go
+ * out together in the next one, so under load the number of statements grows with the database's
+ * latency, not with the request rate. With no load
  * an append is written at once (no batching window to wait out). One INSERT per call of
  * `unnest` over column arrays keeps the parameter count at ten whatever the batch size.
  */
 export class PredictionLog {
   private queue: Pending[] = [];
-  /** The batch being written. */
-  private writing: Pending[] = [];
-  private flushing = false;
+  /** The batches being written. */
+  private readonly writing = new Set<Pending[]>();
   private readonly maxBatchRows: number;
+  private readonly maxInFlight: number;
   private readonly counters: PredictionLogStats = { inserts: 0, rows: 0, appends: 0, largestBatch: 0 };
   private readonly events: ServingEvents | undefined;
 
@@ -89,13 +92,14 @@ export class PredictionLog {
     options: PredictionLogOptions = {},
   ) {
     this.maxBatchRows = options.maxBatchRows ?? 20_000;
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? 2);
     this.events = options.events;
   }
 
   /** Rows appended and not yet committed (queued or being written). */
   pendingRows(): number {
     let rows = 0;
-    for (const pending of this.writing) rows += pending.rows.length;
+    for (const batch of this.writing) for (const pending of batch) rows += pending.rows.length;
     for (const pending of this.queue) rows += pending.rows.length;
     return rows;
   }
@@ -106,7 +110,7 @@ export class PredictionLog {
     return new Promise<void>((resolve, reject) => {
       const oldest = rows.reduce((min, row) => Math.min(min, row.createdAt.getTime()), Infinity);
       this.queue.push({ rows, oldest, resolve, reject });
-      if (!this.flushing) void this.flush();
+      this.pump();
     });
   }
 
@@ -116,7 +120,7 @@ export class PredictionLog {
    */
   oldestPending(): Date | undefined {
     let oldest = Infinity;
-    for (const pending of this.writing) oldest = Math.min(oldest, pending.oldest);
+    for (const batch of this.writing) for (const pending of batch) oldest = Math.min(oldest, pending.oldest);
     for (const pending of this.queue) oldest = Math.min(oldest, pending.oldest);
     return Number.isFinite(oldest) ? new Date(oldest) : undefined;
   }
@@ -125,29 +129,28 @@ export class PredictionLog {
     return { ...this.counters };
   }
 
-  private async flush(): Promise<void> {
-    this.flushing = true;
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.takeBatch();
-        this.writing = batch;
-        if (!(await this.commit(batch)) && batch.length > 1) {
-          // One request's rows must not fail the others': write each on its own.
-          for (const pending of batch) {
-            await this.commit([pending]);
-            this.writing = this.writing.filter((other) => other !== pending);
-          }
-        }
-        this.writing = [];
-      }
-    } finally {
-      this.writing = [];
-      this.flushing = false;
+  /** Starts INSERTs of the queued appends while fewer than `maxInFlight` run. */
+  private pump(): void {
+    while (this.queue.length > 0 && this.writing.size < this.maxInFlight) {
+      const batch = this.takeBatch();
+      this.writing.add(batch);
+      void this.writeBatch(batch).finally(() => {
+        this.writing.delete(batch);
+        this.pump();
+      });
+    }
+  }
+
+  private async writeBatch(batch: Pending[]): Promise<void> {
+    if (!(await this.commit(batch)) && batch.length > 1) {
+      // One request's rows must not fail the others': write each on its own.
+      for (const pending of [...batch]) await this.commit([pending]);
     }
   }
 
   /** Writes the appends in one INSERT and settles them: resolved when it committed; rejected only when alone. */
-  private async commit(batch: Pending[]): Promise<boolean> {
+  private async commit(appends: readonly Pending[]): Promise<boolean> {
+    const batch = [...appends];
     const rows = batch.flatMap((pending) => pending.rows);
     this.counters.inserts++;
     const started = performance.now();
@@ -156,14 +159,28 @@ export class PredictionLog {
     } catch (error) {
       logger.error({ err: error, rows: rows.length, requests: batch.length }, 'prediction log INSERT failed');
       this.events?.emit('logCommitted', { rows: rows.length, requests: batch.length, commitMs: performance.now() - started, ok: false });
-      if (batch.length === 1) batch[0].reject(error);
+      if (batch.length === 1) {
+        this.settled(batch);
+        batch[0].reject(error);
+      }
       return false;
     }
     this.events?.emit('logCommitted', { rows: rows.length, requests: batch.length, commitMs: performance.now() - started, ok: true });
     this.counters.rows += rows.length;
     this.counters.largestBatch = Math.max(this.counters.largestBatch, rows.length);
+    this.settled(batch);
     for (const pending of batch) pending.resolve();
     return true;
+  }
+
+  /** No longer pending: forgotten before the callers hear of it, so they never see their own rows as pending. */
+  private settled(appends: readonly Pending[]): void {
+    for (const batch of this.writing) {
+      for (const pending of appends) {
+        const at = batch.indexOf(pending);
+        if (at >= 0) batch.splice(at, 1);
+      }
+    }
   }
 
   /** Whole appends, oldest first, up to `maxBatchRows` rows (at least one append). */

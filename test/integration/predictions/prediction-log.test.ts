@@ -39,7 +39,7 @@ describe('prediction log (group commit)', () => {
     }));
 
   it('writes what each append gave, exactly, and batches concurrent appends into few INSERTs', async () => {
-    const log = new PredictionLog(poolLogWriter(pool));
+    const log = new PredictionLog(poolLogWriter(pool), { maxInFlight: 1 });
     const batches = Array.from({ length: 100 }, (_, i) => rows(3, `r${i}`));
     await Promise.all(batches.map((batch) => log.append(batch)));
     const stats = log.stats();
@@ -63,7 +63,7 @@ describe('prediction log (group commit)', () => {
   });
 
   it('keeps each INSERT within maxBatchRows, never splitting an append', async () => {
-    const log = new PredictionLog(poolLogWriter(pool), { maxBatchRows: 10 });
+    const log = new PredictionLog(poolLogWriter(pool), { maxBatchRows: 10, maxInFlight: 1 });
     await Promise.all(Array.from({ length: 12 }, (_, i) => log.append(rows(4, `m${i}`))));
     await log.append(rows(15, 'big'));
     const stats = log.stats();
@@ -74,12 +74,22 @@ describe('prediction log (group commit)', () => {
   });
 
   it('fails only the append whose rows cannot be written', async () => {
-    const log = new PredictionLog(poolLogWriter(pool));
+    const log = new PredictionLog(poolLogWriter(pool), { maxInFlight: 1 });
     const good = Array.from({ length: 5 }, (_, i) => rows(2, `g${i}`));
     const bad = rows(2, 'bad', randomUUID());
     const results = await Promise.allSettled([log.append(rows(1, 'first')), ...good.map((batch) => log.append(batch)), log.append(bad)]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
     expect(await prisma.prediction.count({ where: { id: { in: good.flat().map((row) => row.id) } } })).toBe(10);
     expect(await prisma.prediction.count({ where: { requestKey: 'bad' } })).toBe(0);
+  });
+
+  it('keeps up to maxInFlight INSERTs running at once, each waiting append joining the next', async () => {
+    const log = new PredictionLog(poolLogWriter(pool), { maxInFlight: 2 });
+    const batches = Array.from({ length: 50 }, (_, i) => rows(2, `p${i}`));
+    await Promise.all(batches.map((batch) => log.append(batch)));
+    // The first two appends go out at once, each alone; the other 48 wait and share the next INSERT.
+    expect(log.stats()).toMatchObject({ appends: 50, rows: 100, inserts: 3, largestBatch: 96 });
+    expect(log.pendingRows()).toBe(0);
+    expect(await prisma.prediction.count({ where: { id: { in: batches.flat().map((row) => row.id) } } })).toBe(100);
   });
 });
