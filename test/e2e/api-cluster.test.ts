@@ -46,7 +46,9 @@ describe('serve --processes 2', () => {
     const url = await new Promise<string>((resolve, reject) => {
       primary!.stdout!.on('data', (chunk: Buffer) => {
         output += chunk.toString();
-        for (const line of output.split('\n')) {
+        const lines = output.split('\n');
+        output = lines.pop()!;
+        for (const line of lines) {
           if (line.includes('"msg":"API server listening"')) listening.add(JSON.parse(line).pid as number);
           const match = /mlplane listening on (\S+) /.exec(line);
           if (match) resolve(match[1]);
@@ -54,7 +56,8 @@ describe('serve --processes 2', () => {
       });
       primary!.on('exit', (code) => reject(new Error(`serve exited with ${code} before it listened`)));
     });
-    expect(listening.size).toBe(2);
+    // Each process logs its own line; the primary's may reach the pipe first.
+    await waitFor(() => listening.size === 2, 10_000);
 
     const predict = async () => {
       const { body } = await postGraphQL(url, PREDICT, { input: { deployment: 'clustered', instances: [Object.fromEntries(fixtureCsv('breast_cancer').split(/\r?\n/)[0].split(',').filter((n) => n !== 'benign').map((n) => [n, 1]))] } });
