@@ -95,6 +95,7 @@ function wrk(target: Target, seconds: number, dir: string): LoadFigures {
     [`wrk.method = "POST"`, `wrk.headers["Content-Type"] = "application/json"`, `local f = io.open(${JSON.stringify(bodyFile)}, "r")`, `wrk.body = f:read("*a")`, `f:close()`].join('\n'),
   );
   const run = spawnSync('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', script, target.url], { encoding: 'utf8' });
+  if (run.error) throw new Error(`wrk is needed as the load generator (apt-get install -y wrk): ${run.error.message}`);
   if (run.status !== 0) throw new Error(`wrk failed: ${run.stderr || run.stdout}`);
   const out = run.stdout;
   const percentile = (p: string) => {
