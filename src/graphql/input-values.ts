@@ -7,8 +7,7 @@ import {
   type GraphQLResolveInfo,
 } from 'graphql';
 import { Extensions } from 'type-graphql';
-import { findUnstorableCharacter } from '../domain/common/storable-text';
-import { ValidationError } from '../domain/errors';
+import { checkInputString, checkJsonInput, MAX_INPUT_DEPTH, MAX_INPUT_STRING_LENGTH, refuseInput } from '../domain/common/input-rules';
 
 /**
  * The one check every GraphQL argument passes before a resolver runs (see `schema.ts`): every
@@ -19,10 +18,7 @@ import { ValidationError } from '../domain/errors';
  * bad input is refused before any write and never counts as a server fault.
  */
 
-/** Longest string accepted in any argument, except fields marked {@link LongText}. @default 10,000 characters */
-export const MAX_INPUT_STRING_LENGTH = 10_000;
-/** Deepest nesting of lists and objects accepted in an argument. @default 32 */
-export const MAX_INPUT_DEPTH = 32;
+export { MAX_INPUT_DEPTH, MAX_INPUT_STRING_LENGTH };
 
 const LONG_TEXT = 'mlplaneLongText';
 
@@ -34,28 +30,13 @@ export function LongText(): PropertyDecorator & MethodDecorator & ClassDecorator
   return Extensions({ [LONG_TEXT]: true });
 }
 
-function refuse(field: string, reason: string): never {
-  throw new ValidationError(`${field || 'argument'} ${reason}`, { field });
-}
-
-function checkString(value: string, field: string, what = ''): void {
-  if (value.length > MAX_INPUT_STRING_LENGTH) {
-    refuse(field, `${what}is ${value.length} characters long, over the limit of ${MAX_INPUT_STRING_LENGTH}`);
-  }
-  const bad = findUnstorableCharacter(value);
-  if (bad) refuse(field, `${what}${bad.reason} at character ${bad.offset}`);
-}
-
 /** `type` is the GraphQL input type where known (arguments, input fields); JSON scalars' contents have none. */
 function checkValue(value: unknown, type: GraphQLInputType | undefined, field: string, depth: number): void {
-  if (typeof value === 'string') return checkString(value, field);
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) refuse(field, `is ${value}, not a finite number`);
-    return;
-  }
-  if (value === null || typeof value !== 'object' || value instanceof Date) return;
-  if (depth > MAX_INPUT_DEPTH) refuse(field, `is nested more than ${MAX_INPUT_DEPTH} levels deep`);
-  const known = type ? getNullableType(type) : undefined;
+  if (value instanceof Date) return;
+  // JSON scalars' contents have no GraphQL type: the transport-neutral rules apply as they are.
+  if (!type || value === null || typeof value !== 'object') return checkJsonInput(value, field, depth);
+  if (depth > MAX_INPUT_DEPTH) refuseInput(field, `is nested more than ${MAX_INPUT_DEPTH} levels deep`);
+  const known = getNullableType(type);
   if (Array.isArray(value)) {
     const itemType = known && isListType(known) ? (known.ofType as GraphQLInputType) : undefined;
     value.forEach((item, index) => checkValue(item, itemType, `${field}[${index}]`, depth + 1));
@@ -66,7 +47,7 @@ function checkValue(value: unknown, type: GraphQLInputType | undefined, field: s
     const path = field ? `${field}.${key}` : key;
     const definition = fields?.[key];
     if (definition?.extensions?.[LONG_TEXT]) continue;
-    if (!definition) checkString(key, path, 'key ');
+    if (!definition) checkInputString(key, path, 'key ');
     checkValue(item, definition?.type, path, depth + 1);
   }
 }

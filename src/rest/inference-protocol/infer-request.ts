@@ -9,9 +9,10 @@
  * `data` is row-major, flat or nested. Every refusal is a ValidationError naming the field
  * (`inputs[i].data`, ...) and, for a value, the instance index and feature.
  */
+import { checkJsonInput } from '../../domain/common/input-rules';
 import { ValidationError } from '../../domain/errors';
 import type { FeatureRecord, PreprocessingSpec } from '../../ml/preprocessing';
-import type { PredictionOutput } from '../../ml/serving/prediction-request';
+import { MAX_INSTANCES_PER_REQUEST, type PredictionOutput } from '../../ml/serving/prediction-request';
 
 export const NUMERIC_DATATYPES: ReadonlySet<string> = new Set(['FP64', 'FP32', 'FP16', 'INT8', 'INT16', 'INT32', 'INT64', 'UINT8', 'UINT16', 'UINT32', 'UINT64']);
 
@@ -43,9 +44,14 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-/** Checks the request's envelope (not its values, which need the served version's schema). */
+/**
+ * Checks the request's envelope (not its values, which need the served version's schema), after
+ * the rules every input passes (`checkJsonInput`: storable strings of at most 10,000 characters,
+ * finite numbers such as a `1e999` that JSON reads as Infinity, at most 32 levels of nesting).
+ */
 export function readInferRequest(body: unknown): InferRequestBody {
   if (!isObject(body)) throw new ValidationError('the request body must be a JSON object with "inputs"', { field: 'body' });
+  checkJsonInput(body, '');
   if (body.id !== undefined && typeof body.id !== 'string') throw new ValidationError('"id" must be a string', { field: 'id' });
   if (!Array.isArray(body.inputs) || body.inputs.length === 0) throw new ValidationError('"inputs" must be a non-empty array of tensors', { field: 'inputs' });
   const inputs = body.inputs.map((input: unknown, i: number): InferInputTensor => {
@@ -74,6 +80,9 @@ function elements(shape: readonly number[]): number {
 }
 
 function checkSize(tensor: InferInputTensor, i: number): void {
+  if (tensor.shape[0] > MAX_INSTANCES_PER_REQUEST) {
+    throw new ValidationError(`at most ${MAX_INSTANCES_PER_REQUEST} instances per request, got ${tensor.shape[0]}`, { field: `inputs[${i}].shape` });
+  }
   const expected = elements(tensor.shape);
   if (tensor.data.length !== expected) {
     throw new ValidationError(`inputs[${i}] has ${tensor.data.length} values for shape [${tensor.shape.join(', ')}] (${expected} expected)`, { field: `inputs[${i}].data` });
