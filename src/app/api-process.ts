@@ -21,13 +21,14 @@ import { JobQueue } from '../infra/queue/job-queue';
 import type { Logger } from '../infra/logger';
 import express from 'express';
 import { datasetUploadRouter } from '../http/dataset-upload.router';
+import { metricsRouter, type MetricsExposition } from '../http/metrics.router';
 import { guardRoute } from '../http/route-guard';
 import { backendInfo } from '../ml/tf-backend';
 import { WebhookDispatcher } from '../services/alerts/webhook-dispatcher';
 import type { ApiKeyService } from '../services/auth/api-key.service';
 import type { HostResolver } from '../services/alerts/webhook-target';
 import type { Registry } from 'prom-client';
-import { createInferenceRouter, type InferenceRouterOptions } from '../rest/inference-protocol/inference-router';
+import { createInferenceRouter, INFERENCE_PROTOCOL_PREFIX, protocolErrorBody } from '../rest/inference-protocol/inference-router';
 import { poolLogWriter } from '../services/predictions/prediction-log';
 import { PredictionRetention } from '../services/predictions/prediction-retention';
 import { forwardDeploymentChanges } from '../services/serving/deployment-invalidation';
@@ -60,10 +61,8 @@ export interface ApiProcessOptions {
   clock?: Clock;
   /** The built dashboard served at `/`; null: none. @default web/dist */
   dashboardDir?: string | null;
-  /** Who calls the Open Inference Protocol routes (the authentication seam). @default everyone, every deployment */
-  inferencePrincipal?: InferenceRouterOptions['principalOf'];
   /** The Prometheus exposition served at `/metrics`; default: this process's registry (`serve --processes` passes the cluster's). */
-  metrics?: (local: Registry) => () => Promise<{ contentType: string; body: string }>;
+  metrics?: (local: Registry) => MetricsExposition;
 }
 
 /** The transports' authenticator: API keys, or the open principal when MLPLANE_AUTH=disabled (loopback only). */
@@ -139,6 +138,7 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
   const rateSettings = {
     requests: { capacity: config.limits.requestBurst, refillPerMinute: config.limits.requestsPerMinute },
     expensive: { capacity: config.limits.expensiveBurst, refillPerMinute: config.limits.expensivePerMinute },
+    predictions: { capacity: config.limits.predictionBurst, refillPerMinute: config.limits.predictionsPerMinute },
     maxListItems: config.limits.maxQueryItems,
   };
   const buckets = createRateBuckets(rateSettings, options.clock);
@@ -151,13 +151,9 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
     batchQueueRows: () => services.batcher.queuedRows(),
     logQueueRows: () => services.predictionLog.pendingRows(),
   });
-  const inference = createInferenceRouter({
-    serving: services.serving,
-    ready: async () => (await readiness()).ready,
-    serverVersion: packageVersion,
-    logger,
-    principalOf: options.inferencePrincipal,
-  });
+  const guard = { auth, audit: services.audit, logger, buckets };
+  const inference = createInferenceRouter({ serving: services.serving, serverVersion: packageVersion, logger, guard, bodyLimitBytes: config.maxJsonBodyBytes });
+  const metrics: MetricsExposition = options.metrics ? options.metrics(registry) : async () => ({ contentType: registry.contentType, body: await registry.metrics() });
   const schemaResolvers = [...mlplaneResolvers, ...(options.extraResolvers ?? [])] as NonEmptyArray<Function>;
   const server = await startApiServer({
     host: config.host,
@@ -172,12 +168,10 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
     bodyLimitBytes: config.maxJsonBodyBytes,
     routers: [
       inference,
+      metricsRouter(guard, metrics),
       express
         .Router()
-        .use(
-          '/datasets/:name/versions',
-          guardRoute({ auth, audit: services.audit, logger, buckets }, { allow: ['EDITOR'], operation: 'uploadDataset', expensive: true }),
-        )
+        .use('/datasets/:name/versions', guardRoute(guard, { allow: ['EDITOR'], operation: 'uploadDataset', expensive: true }))
         .use(datasetUploadRouter({ datasets: services.datasets, events, maxBytes: config.maxDatasetBytes, logger })),
     ],
     security: config.http,
@@ -185,7 +179,7 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
     socketCaps: config.limits,
     clock: options.clock,
     dashboardDir: options.dashboardDir === undefined ? builtDashboardDir : (options.dashboardDir ?? undefined),
-    metrics: options.metrics ? options.metrics(registry) : async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+    errorShapes: [{ prefix: INFERENCE_PROTOCOL_PREFIX, body: (message, code, requestId) => protocolErrorBody(message, code, requestId) }],
   });
   const retention = new PredictionRetention(prisma, { retentionDays: config.predictionRetentionDays });
   retention.start();

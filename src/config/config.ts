@@ -74,6 +74,9 @@ export interface RateLimitConfig {
   /** Token bucket of expensive mutations (training runs, studies, dataset uploads) per client. */
   expensivePerMinute: number;
   expensiveBurst: number;
+  /** Token bucket of prediction requests (GraphQL `predict`, `/v2/.../infer`) per client: serving-sized, apart from the request bucket. */
+  predictionsPerMinute: number;
+  predictionBurst: number;
   /** Runs QUEUED or RUNNING started by one client. */
   maxActiveRunsPerClient: number;
   /** A study's maxTrials x epochs. */
@@ -174,6 +177,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       requestBurst: intFromEnv(env, 'MLPLANE_RATE_LIMIT_BURST', 500),
       expensivePerMinute: intFromEnv(env, 'MLPLANE_EXPENSIVE_RATE_LIMIT_PER_MINUTE', 30),
       expensiveBurst: intFromEnv(env, 'MLPLANE_EXPENSIVE_RATE_LIMIT_BURST', 10),
+      predictionsPerMinute: intFromEnv(env, 'MLPLANE_PREDICT_RATE_LIMIT_PER_MINUTE', 300_000),
+      predictionBurst: intFromEnv(env, 'MLPLANE_PREDICT_RATE_LIMIT_BURST', 5_000),
       maxActiveRunsPerClient: intFromEnv(env, 'MLPLANE_MAX_ACTIVE_RUNS_PER_CLIENT', 50),
       maxStudyTrialEpochs: intFromEnv(env, 'MLPLANE_MAX_STUDY_TRIAL_EPOCHS', 100_000),
       maxSubscriptionsPerSocket: intFromEnv(env, 'MLPLANE_MAX_SUBSCRIPTIONS_PER_SOCKET', 100),

@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/config';
 import { createPrismaClient, type PrismaClient } from '../../src/infra/db/prisma-client';
 import type { JobQueue } from '../../src/infra/queue/job-queue';
 import { createDomainServices } from '../../src/services/services';
-import { postGraphQL } from '../support/graphql-client';
+import { postGraphQL, useApiKey } from '../support/graphql-client';
 import { fixtureCsv } from '../support/fixtures';
 import { RecordingPublisher } from '../support/run-fixtures';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
@@ -20,6 +22,7 @@ describe('serve --processes 2', () => {
   let prisma: PrismaClient;
   let primary: ChildProcess | undefined;
   let versionIds: string[];
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'mlplane-cluster-'));
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -33,12 +36,14 @@ describe('serve --processes 2', () => {
     if (primary && primary.exitCode === null) primary.kill('SIGKILL');
     await prisma.$disconnect();
     await db.drop();
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('serves from both processes on one port, applies a rollback in both, and reports the metrics of both', async () => {
+    // No key exists yet: the primary creates the first ADMIN key once every process listens, as `serve` does.
     primary = spawn(process.execPath, ['-r', path.join(ROOT, 'test/support/ts-register.js'), path.join(ROOT, 'src/main.ts'), 'serve', '--processes', '2'], {
       cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: db.url, PORT: '0', LOG_LEVEL: 'info' },
+      env: { ...process.env, DATABASE_URL: db.url, MLPLANE_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const listening = new Set<number>();
@@ -58,6 +63,8 @@ describe('serve --processes 2', () => {
     });
     // Each process logs its own line; the primary's may reach the pipe first.
     await waitFor(() => listening.size === 2, 10_000);
+    const key = readFileSync(path.join(dataDir, 'admin-key'), 'utf8').trim();
+    useApiKey(url, key);
 
     const predict = async () => {
       const { body } = await postGraphQL(url, PREDICT, { input: { deployment: 'clustered', instances: [Object.fromEntries(fixtureCsv('breast_cancer').split(/\r?\n/)[0].split(',').filter((n) => n !== 'benign').map((n) => [n, 1]))] } });
@@ -71,7 +78,8 @@ describe('serve --processes 2', () => {
     // Every later request, whichever process takes it, serves the new version within 1 s.
     await waitFor(async () => (await Promise.all(Array.from({ length: 8 }, predict))).every((id) => id === versionIds[1]), 1_000, 5);
 
-    const metrics = await (await fetch(new URL('/metrics', url))).text();
+    expect((await fetch(new URL('/metrics', url))).status).toBe(401);
+    const metrics = await (await fetch(new URL('/metrics', url), { headers: { authorization: `Bearer ${key}` } })).text();
     const total = Number(/mlplane_predict_requests_total\{deployment="clustered",route="graphql",outcome="ok"\} (\d+)/.exec(metrics)![1]);
     expect(total).toBeGreaterThanOrEqual(answered + 8);
     expect(total).toBe(await prisma.prediction.count({ where: { deployment: { name: 'clustered' } } }));

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createPrismaClient, type PrismaClient } from '../../src/infra/db/prisma-client';
 import type { BatchInferred, PredictionsServed } from '../../src/services/serving/serving-events';
-import { postGraphQL, type GraphQLResponseBody } from '../support/graphql-client';
+import { postGraphQL, useApiKey, withDefaultKey, type GraphQLResponseBody } from '../support/graphql-client';
 import { fixtureCsv } from '../support/fixtures';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { startTestServer, type TestServer } from '../support/test-server';
@@ -48,6 +48,8 @@ describe('serving: one pipeline for GraphQL and the Open Inference Protocol', ()
     const started = startChildApi(db.url);
     child = started.child;
     [a, bUrl] = await Promise.all([startTestServer({ databaseUrl: db.url }), started.url]);
+    // Both processes share the database, so the key server A created works on B too.
+    useApiKey(bUrl, a.adminKey!);
     trained = await trainVersions(prisma, a.services, { name: 'bc', csv: fixtureCsv('breast_cancer'), labelColumn: 'benign', seeds: [1, 2], epochs: 3 });
     const [header, ...lines] = fixtureCsv('breast_cancer').trim().split(/\r?\n/);
     features = header.split(',').filter((name) => name !== 'benign');
@@ -68,7 +70,8 @@ describe('serving: one pipeline for GraphQL and the Open Inference Protocol', ()
     if (!body.data) throw new Error(JSON.stringify(body.errors));
     return body.data.predict as { modelVersionId: string; canary: boolean; requestKey: string; predictions: { id: string; label: string; probabilities: { label: string; probability: number }[] }[] };
   };
-  const v2 = (url: string, route: string, init?: RequestInit) => fetch(new URL(route, url), init);
+  const v2 = (url: string, route: string, init: RequestInit = {}) =>
+    fetch(new URL(route, url), { ...init, headers: withDefaultKey(url, { ...((init.headers as Record<string, string> | undefined) ?? {}) }) });
   const infer = (url: string, deployment: string, body: unknown, headers: Record<string, string> = {}) =>
     v2(url, `/v2/models/${deployment}/infer`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 

@@ -31,7 +31,8 @@ function resultIds(result: unknown): string[] {
   return ids;
 }
 
-function failure(error: unknown): { outcome: 'FAILED' | 'DENIED'; errorCode: string } {
+/** How a failed call is audited: DENIED when refused for its key, role or deployment, else FAILED; with the client's error code. */
+export function auditFailure(error: unknown): { outcome: 'FAILED' | 'DENIED'; errorCode: string } {
   const refused = error instanceof ForbiddenError || error instanceof UnauthenticatedError;
   return { outcome: refused ? 'DENIED' : 'FAILED', errorCode: errorCodeOf(error) };
 }
@@ -62,13 +63,13 @@ export function auditMutationFields(schema: GraphQLSchema): void {
         requestId: context.requestId,
         clientAddress: context.clientAddress,
       };
-      if (!inBatches) return context.services.audit.audit(entry, async () => resolve(root, args, context, info), { resultIds, failure });
+      if (!inBatches) return context.services.audit.audit(entry, async () => resolve(root, args, context, info), { resultIds, failure: auditFailure });
       try {
         const result: unknown = await resolve(root, args, context, info);
         context.services.audit.recordSoon({ ...entry, outcome: 'SUCCEEDED' });
         return result;
       } catch (error) {
-        await context.services.audit.record({ ...entry, ...failure(error) });
+        await context.services.audit.record({ ...entry, ...auditFailure(error) });
         throw error;
       }
     };

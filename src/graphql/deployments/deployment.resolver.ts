@@ -78,6 +78,7 @@ export class DeploymentResolver {
     return ctx.services.deployments.rollbackDeployment(input, ctx.principal.name);
   }
 
+  @Allow('EDITOR')
   @Mutation(() => Deployment, { description: 'Changes how concurrent requests are batched into model calls; every API process applies it at once.' })
   async setDeploymentBatching(@Ctx() ctx: GraphQLContext, @Arg('input') input: SetDeploymentBatchingInput) {
     const { deployment, ...patch } = input;

@@ -1,6 +1,6 @@
 /**
  * The Open Inference Protocol (KServe V2) over REST, on the API's port:
- * - `GET /v2/health/live`, `GET /v2/health/ready`: 200 when alive / ready, else 503 (body `{ live }` / `{ ready }`);
+ * - `GET /v2/health/live`, `GET /v2/health/ready`: the API's probes (served next to `/healthz`, `/readyz`);
  * - `GET /v2`: server metadata;
  * - `GET /v2/models/{deployment}`: model metadata (inputs, outputs, the stable version);
  * - `GET /v2/models/{deployment}/ready`: 200 when the deployment exists and its model loads;
@@ -11,30 +11,26 @@
  * deployment, 401/403 auth, 429, 503, 500 masked with the request id).
  */
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import { DomainError, ForbiddenError } from '../../domain/errors';
+import { DomainError } from '../../domain/errors';
+import { requireServable } from '../../graphql/auth/access';
+import { auditFailure } from '../../graphql/auth/audit-mutations';
+import { guardRoute, routePrincipal, type RouteGuardDependencies, type RouteRefusal } from '../../http/route-guard';
+import { isDatabaseUnavailable } from '../../infra/db/connection-errors';
 import type { Logger } from '../../infra/logger';
-import type { ServingPipeline } from '../../services/serving/serving-pipeline';
+import type { DeploymentGuard, ServingPipeline } from '../../services/serving/serving-pipeline';
 import { instancesOf, metadataTensors, readInferRequest, responseOutputs, type InferRequestBody } from './infer-request';
 
-/** Who calls, as far as the protocol routes care: the auth layer decides; the default allows all. */
-export interface InferencePrincipal {
-  name: string;
-  /** Whether this caller may predict with (and read the metadata of) the named deployment (PREDICTOR keys: named deployments only). */
-  mayUseDeployment(deployment: string): boolean;
-}
-
-export const ALLOW_ALL: InferencePrincipal = { name: 'anonymous', mayUseDeployment: () => true };
+/** Where the protocol lives; refusals under it are written in its `{ error }` shape. */
+export const INFERENCE_PROTOCOL_PREFIX = '/v2';
 
 export interface InferenceRouterOptions {
   serving: ServingPipeline;
-  /** Readiness of the process (database, migrations, event bus), for `/v2/health/ready`. */
-  ready: () => Promise<boolean>;
   serverVersion: string;
   logger: Logger;
-  /** The caller of a request (the seam where authentication plugs in). @default everyone may use every deployment */
-  principalOf?: (req: Request) => InferencePrincipal | Promise<InferencePrincipal>;
-  /** Largest request body. @default 16 MiB */
-  bodyLimitBytes?: number;
+  /** API keys, audit log and rate buckets: the same checks as GraphQL and the upload route. */
+  guard: Omit<RouteGuardDependencies, 'errorBody'>;
+  /** Largest request body (`MLPLANE_MAX_JSON_BODY_BYTES`, as GraphQL's). */
+  bodyLimitBytes: number;
 }
 
 const STATUS_BY_CODE: Record<string, number> = {
@@ -50,32 +46,40 @@ const STATUS_BY_CODE: Record<string, number> = {
 
 const REQUEST_KEY_HEADER = 'x-request-key';
 
+/** The protocol's error body: `{ "error": message }`, with mlplane's code (and request id where it helps). */
+export function protocolErrorBody(message: string, code: string, requestId?: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { error: message, code, ...extra, ...(requestId ? { requestId } : {}) };
+}
+
+function refusalBody(refusal: RouteRefusal, requestId: string): unknown {
+  return protocolErrorBody(refusal.message, refusal.code, requestId, refusal.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: refusal.retryAfterSeconds });
+}
+
+/**
+ * Who may call what: server and model metadata need a VIEWER key (or a PREDICTOR key, for its own
+ * deployments); inference an EDITOR key or a PREDICTOR key naming the deployment, as GraphQL
+ * `predict`. Inference spends the predictions bucket and is audited as `predict` (accepted calls
+ * in batches, refusals and failures at once); reads spend the request bucket and are not audited.
+ */
 export function createInferenceRouter(options: InferenceRouterOptions): Router {
   const { serving, logger } = options;
-  const principalOf = options.principalOf ?? (() => ALLOW_ALL);
+  const deps: RouteGuardDependencies = { ...options.guard, errorBody: refusalBody };
+  const { audit } = options.guard;
+  const reads = guardRoute(deps, { allow: ['VIEWER', 'PREDICTOR'], operation: 'modelMetadata', audit: 'none' });
+  const infers = guardRoute(deps, { allow: ['EDITOR', 'PREDICTOR'], operation: 'predict', bucket: 'predictions', audit: 'refusals' });
+  const servable = (res: Response): DeploymentGuard => {
+    const principal = routePrincipal(res);
+    return (deployment) => requireServable(principal, deployment, 'deployment');
+  };
   // Everything is under /v2 (parsing and error handling included), so GraphQL's routes are untouched.
   const router = Router();
-  router.use(express.json({ limit: options.bodyLimitBytes ?? 16 * 1024 * 1024 }));
 
-  const allowed = async (req: Request, deployment: string): Promise<void> => {
-    const principal = await principalOf(req);
-    if (!principal.mayUseDeployment(deployment)) throw new ForbiddenError(`${principal.name} may not use deployment "${deployment}"`);
-  };
-
-  router.get('/health/live', (_req, res) => {
-    res.json({ live: true });
-  });
-  router.get('/health/ready', async (_req, res) => {
-    const ready = await options.ready().catch(() => false);
-    res.status(ready ? 200 : 503).json({ ready });
-  });
-  router.get('/', (_req, res) => {
+  router.get('/', reads, (_req, res) => {
     res.json({ name: 'mlplane', version: options.serverVersion, extensions: [] });
   });
-  router.get('/models/:deployment', async (req, res) => {
-    const name = String(req.params.deployment);
-    await allowed(req, name);
-    const { deployment, modelVersionId, spec } = await serving.describe(name, 'deployment');
+  router.get('/models/:deployment', reads, async (req, res) => {
+    const { deployment, modelVersionId, spec } = await serving.describe(String(req.params.deployment), 'deployment');
+    servable(res)(deployment);
     res.json({
       name: deployment.name,
       versions: [modelVersionId],
@@ -84,29 +88,39 @@ export function createInferenceRouter(options: InferenceRouterOptions): Router {
       parameters: { task: spec.task, canary_model_version_id: deployment.canaryModelVersionId ?? '', canary_percent: deployment.canaryPercent ?? 0 },
     });
   });
-  router.get('/models/:deployment/ready', async (req, res) => {
-    const name = String(req.params.deployment);
-    await allowed(req, name);
-    await serving.describe(name, 'deployment');
-    res.json({ name, ready: true });
+  router.get('/models/:deployment/ready', reads, async (req, res) => {
+    const { deployment } = await serving.describe(String(req.params.deployment), 'deployment');
+    servable(res)(deployment);
+    res.json({ name: deployment.name, ready: true });
   });
-  router.post('/models/:deployment/infer', async (req, res) => {
+  // The key is checked before the body is read: an unauthenticated client cannot make the server parse it.
+  router.post('/models/:deployment/infer', infers, express.json({ limit: options.bodyLimitBytes }), async (req, res) => {
     const name = String(req.params.deployment);
-    await allowed(req, name);
+    const principal = routePrincipal(res);
+    const entry = { principal: principal.name, role: principal.role, operation: 'predict', targetIds: [name.slice(0, 200)], requestId: res.locals.requestId as string, clientAddress: req.socket.remoteAddress ?? null };
     const body: unknown = req.body;
     const header = req.headers[REQUEST_KEY_HEADER];
     const givenId = (body as { id?: unknown } | null)?.id;
     const requestKey = (Array.isArray(header) ? header[0] : header) ?? (typeof givenId === 'string' ? givenId : null);
     // The body is read inside the pipeline, so a malformed one counts as the deployment's refused request.
     let request: InferRequestBody | undefined;
-    const result = await serving.serve({
-      deployment: name,
-      requestKey,
-      route: 'v2',
-      instances: (spec) => instancesOf((request = readInferRequest(body)), spec),
-      fields: { list: 'inputs', item: (row) => `inputs.row[${row}]` },
-      deploymentField: 'deployment',
-    });
+    let result;
+    try {
+      result = await serving.serve({
+        deployment: name,
+        guard: servable(res),
+        requestKey,
+        route: 'v2',
+        instances: (spec) => instancesOf((request = readInferRequest(body)), spec),
+        fields: { list: 'inputs', item: (row) => `inputs.row[${row}]` },
+        deploymentField: 'deployment',
+      });
+    } catch (error) {
+      // As GraphQL's predict: refusals and failures are audited at once, before the answer.
+      await audit.record({ ...entry, ...auditFailure(error) });
+      throw error;
+    }
+    audit.recordSoon({ ...entry, outcome: 'SUCCEEDED' });
     res.setHeader('x-request-key', result.requestKey);
     res.json({
       model_name: result.deploymentName,
@@ -116,20 +130,28 @@ export function createInferenceRouter(options: InferenceRouterOptions): Router {
       outputs: responseOutputs(result.spec, result.predictions, request!.outputs),
     });
   });
+  router.use((req, res) => {
+    res.status(404).json(protocolErrorBody(`no route ${req.method} ${INFERENCE_PROTOCOL_PREFIX}${req.path}`, 'NOT_FOUND', res.locals.requestId as string));
+  });
 
   router.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const requestId = res.locals.requestId as string | undefined;
     if (error instanceof DomainError) {
-      res.status(STATUS_BY_CODE[error.code] ?? 500).json({ error: error.message, code: error.code, ...error.location });
+      res.status(STATUS_BY_CODE[error.code] ?? 500).json(protocolErrorBody(error.message, error.code, undefined, { ...error.location }));
+      return;
+    }
+    if (isDatabaseUnavailable(error)) {
+      logger.warn({ err: error, requestId }, 'database unavailable during an inference request');
+      res.status(503).json(protocolErrorBody(`The database is unavailable; retry shortly (request id ${requestId ?? 'unknown'})`, 'SERVICE_UNAVAILABLE', requestId));
       return;
     }
     const status = (error as { status?: unknown }).status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      res.status(status).json({ error: (error as Error).message ?? 'bad request', code: 'BAD_REQUEST' });
+      res.status(status).json(protocolErrorBody((error as Error).message ?? 'bad request', 'BAD_REQUEST', requestId));
       return;
     }
     logger.error({ err: error, requestId }, 'inference request failed');
-    res.status(500).json({ error: `Internal server error (request id ${requestId ?? 'unknown'})`, code: 'INTERNAL_SERVER_ERROR' });
+    res.status(500).json(protocolErrorBody(`Internal server error (request id ${requestId ?? 'unknown'})`, 'INTERNAL_SERVER_ERROR', requestId));
   });
-  return Router().use('/v2', router);
+  return Router().use(INFERENCE_PROTOCOL_PREFIX, router);
 }
