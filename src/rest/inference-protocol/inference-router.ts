@@ -11,9 +11,10 @@
  * deployment, 401/403 auth, 429, 503, 500 masked with the request id).
  */
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { checkInputString } from '../../domain/common/input-rules';
 import { DomainError } from '../../domain/errors';
 import { requireServable } from '../../graphql/auth/access';
-import { auditFailure } from '../../graphql/auth/audit-mutations';
+import { auditFailure, auditTarget } from '../../graphql/auth/audit-mutations';
 import { guardRoute, routePrincipal, type RouteGuardDependencies, type RouteRefusal } from '../../http/route-guard';
 import { isDatabaseUnavailable } from '../../infra/db/connection-errors';
 import type { Logger } from '../../infra/logger';
@@ -45,6 +46,15 @@ const STATUS_BY_CODE: Record<string, number> = {
 };
 
 const REQUEST_KEY_HEADER = 'x-request-key';
+/** What Node accepts in a header value. */
+const HEADER_SAFE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/** The `{deployment}` of the path, decoded, under the rules of every input (no NUL byte from `%00`, ...). */
+function deploymentOf(req: Request): string {
+  const name = String(req.params.deployment);
+  checkInputString(name, 'deployment');
+  return name;
+}
 
 /** The protocol's error body: `{ "error": message }`, with mlplane's code (and request id where it helps). */
 export function protocolErrorBody(message: string, code: string, requestId?: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -78,7 +88,7 @@ export function createInferenceRouter(options: InferenceRouterOptions): Router {
     res.json({ name: 'mlplane', version: options.serverVersion, extensions: [] });
   });
   router.get('/models/:deployment', reads, async (req, res) => {
-    const { deployment, modelVersionId, spec } = await serving.describe(String(req.params.deployment), 'deployment');
+    const { deployment, modelVersionId, spec } = await serving.describe(deploymentOf(req), 'deployment');
     servable(res)(deployment);
     res.json({
       name: deployment.name,
@@ -89,7 +99,7 @@ export function createInferenceRouter(options: InferenceRouterOptions): Router {
     });
   });
   router.get('/models/:deployment/ready', reads, async (req, res) => {
-    const { deployment } = await serving.describe(String(req.params.deployment), 'deployment');
+    const { deployment } = await serving.describe(deploymentOf(req), 'deployment');
     servable(res)(deployment);
     res.json({ name: deployment.name, ready: true });
   });
@@ -97,15 +107,18 @@ export function createInferenceRouter(options: InferenceRouterOptions): Router {
   router.post('/models/:deployment/infer', infers, express.json({ limit: options.bodyLimitBytes }), async (req, res) => {
     const name = String(req.params.deployment);
     const principal = routePrincipal(res);
-    const entry = { principal: principal.name, role: principal.role, operation: 'predict', targetIds: [name.slice(0, 200)], requestId: res.locals.requestId as string, clientAddress: req.socket.remoteAddress ?? null };
+    const target = auditTarget(name);
+    const entry = { principal: principal.name, role: principal.role, operation: 'predict', targetIds: target === undefined ? [] : [target], requestId: res.locals.requestId as string, clientAddress: req.socket.remoteAddress ?? null };
     const body: unknown = req.body;
     const header = req.headers[REQUEST_KEY_HEADER];
     const givenId = (body as { id?: unknown } | null)?.id;
-    const requestKey = (Array.isArray(header) ? header[0] : header) ?? (typeof givenId === 'string' ? givenId : null);
+    const headerKey = Array.isArray(header) ? header[0] : header;
+    const requestKey = headerKey ?? (typeof givenId === 'string' ? givenId : null);
     // The body is read inside the pipeline, so a malformed one counts as the deployment's refused request.
     let request: InferRequestBody | undefined;
     let result;
     try {
+      checkInputString(name, 'deployment');
       result = await serving.serve({
         deployment: name,
         guard: servable(res),
@@ -114,6 +127,7 @@ export function createInferenceRouter(options: InferenceRouterOptions): Router {
         instances: (spec) => instancesOf((request = readInferRequest(body)), spec),
         fields: { list: 'inputs', item: (row) => `inputs.row[${row}]` },
         deploymentField: 'deployment',
+        requestKeyField: headerKey === undefined ? 'id' : 'X-Request-Key',
       });
     } catch (error) {
       // As GraphQL's predict: refusals and failures are audited at once, before the answer.
@@ -121,7 +135,8 @@ export function createInferenceRouter(options: InferenceRouterOptions): Router {
       throw error;
     }
     audit.recordSoon({ ...entry, outcome: 'SUCCEEDED' });
-    res.setHeader('x-request-key', result.requestKey);
+    // Echoed as a header only when it can be one (an `id` may hold any text; the body always carries it).
+    if (HEADER_SAFE.test(result.requestKey)) res.setHeader(REQUEST_KEY_HEADER, result.requestKey);
     res.json({
       model_name: result.deploymentName,
       model_version: result.modelVersionId,

@@ -36,6 +36,8 @@ export interface ServeRequest {
   fields?: InstanceFields;
   /** Field errors name for the deployment. @default input.deployment */
   deploymentField?: string;
+  /** Field errors name for the request key. @default input.requestKey */
+  requestKeyField?: string;
 }
 
 export interface ServedPrediction {
@@ -84,7 +86,7 @@ export class ServingPipeline {
     const arrived = performance.now();
     let deployment: Deployment | null = null;
     try {
-      const requestKey = checkRequestKey(request.requestKey);
+      const requestKey = checkRequestKey(request.requestKey, request.requestKeyField);
       deployment = await this.requireDeployment(request.deployment, request.deploymentField);
       (request.guard ?? allowAnyDeployment)(deployment);
       const canary = deployment.canaryModelVersionId !== null && routesToCanary(requestKey, deployment.canaryPercent ?? 0);
@@ -138,10 +140,10 @@ export class ServingPipeline {
   }
 }
 
-function checkRequestKey(given: string | null | undefined): string {
+function checkRequestKey(given: string | null | undefined, field = 'input.requestKey'): string {
   const requestKey = given ?? randomUUID();
   if (requestKey.length === 0 || requestKey.length > MAX_REQUEST_KEY_LENGTH) {
-    throw new ValidationError(`requestKey must be 1-${MAX_REQUEST_KEY_LENGTH} characters`, { field: 'input.requestKey' });
+    throw new ValidationError(`the request key must be 1-${MAX_REQUEST_KEY_LENGTH} characters`, { field });
   }
   return requestKey;
 }
