@@ -11,11 +11,12 @@
  * For 1-row and 100-row requests: requests/s, predictions/s, p50 and p99, and each mlplane figure's
  * ratio to Keras/FastAPI. Every answered prediction is then looked for in the database.
  * Options (environment): MLPLANE_BENCH_RUNS (default 1; medians and spreads over runs),
- * MLPLANE_BENCH_SECONDS (10), MLPLANE_BENCH_PROCESSES (cores).
+ * MLPLANE_BENCH_SECONDS (10), MLPLANE_BENCH_PROCESSES (cores), MLPLANE_BENCH_TARGETS (parts of names to run,
+ * '|'-separated), MLPLANE_BENCH_NODE_ARGS (node arguments of the server, e.g. `--cpu-prof`).
  * Run: npm run bench:serve
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,10 +39,17 @@ const CONNECTIONS = 16;
 const SECONDS = Number(process.env.MLPLANE_BENCH_SECONDS ?? 10);
 const RUNS = Number(process.env.MLPLANE_BENCH_RUNS ?? 1);
 const PROCESSES = Number(process.env.MLPLANE_BENCH_PROCESSES ?? os.availableParallelism());
+/** Only the targets whose name contains one of these ('|'-separated), e.g. `v2 infer, 1 row|Keras+FastAPI, 1 row`; all by default. */
+const ONLY = (process.env.MLPLANE_BENCH_TARGETS ?? '').split('|').filter(Boolean);
+/** Extra node arguments of the mlplane server, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it. */
+const NODE_ARGS = (process.env.MLPLANE_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const VENV = path.join(projectRoot, 'bench', '.venv');
 const PYTHON_PACKAGES = ['tensorflow-cpu==2.21.0', 'keras', 'fastapi', 'uvicorn', 'numpy'];
 
 interface LoadFigures {
+  /** CPU seconds the server's processes used during the run, per 1,000 requests (and the database's, when it is the embedded one). */
+  cpuMsPerRequest?: number;
+  dbCpuMsPerRequest?: number;
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
@@ -53,9 +61,50 @@ interface Target {
   name: string;
   url: string;
   body: string;
+  /** `Authorization` header value, if the server wants one. */
+  authorization?: string;
+  /** The server's process (its CPU is measured with its descendants'). */
+  serverPid?: number;
   rows: number;
   /** Whether its answers are logged by mlplane (counted in the database afterwards). */
   logged: boolean;
+}
+
+interface ProcessTicks {
+  pid: number;
+  ppid: number;
+  name: string;
+  ticks: number;
+}
+
+/** user + system CPU ticks of every process (/proc), to charge each server the CPU it used. */
+function processTicks(): ProcessTicks[] {
+  const rows: ProcessTicks[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      rows.push({ pid: Number(entry), ppid: Number(fields[1]), name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // The process ended while being read.
+    }
+  }
+  return rows;
+}
+
+/** CPU seconds used so far by `root` and its descendants whose name passes `keep`. */
+function treeCpuSeconds(rows: ProcessTicks[], root: number, keep: (name: string) => boolean = () => true): number {
+  const children = new Map<number, ProcessTicks[]>();
+  for (const row of rows) children.set(row.ppid, [...(children.get(row.ppid) ?? []), row]);
+  let ticks = 0;
+  const visit = (row: ProcessTicks) => {
+    if (keep(row.name)) ticks += row.ticks;
+    for (const child of children.get(row.pid) ?? []) visit(child);
+  };
+  const self = rows.find((row) => row.pid === root);
+  if (self) visit(self);
+  return ticks / 100;
 }
 
 function freePort(): Promise<number> {
@@ -85,14 +134,34 @@ function toMs(value: string, unit: string): number {
   return unit === 'us' ? x / 1000 : unit === 's' ? x * 1000 : x;
 }
 
-/** One wrk run against `target` in its own process. */
+/** One wrk run against `target` in its own process, with the CPU its server (and the embedded database) used. */
 function wrk(target: Target, seconds: number, dir: string): LoadFigures {
+  const before = processTicks();
+  const figures = wrkRun(target, seconds, dir);
+  const after = processTicks();
+  if (target.serverPid !== undefined && figures.requests > 0) {
+    const used = (rows: ProcessTicks[]) => treeCpuSeconds(rows, target.serverPid!);
+    figures.cpuMsPerRequest = (1000 * (used(after) - used(before))) / figures.requests;
+    const database = (rows: ProcessTicks[]) => treeCpuSeconds(rows, process.pid, (name) => name.startsWith('postgres'));
+    if (!process.env.DATABASE_URL) figures.dbCpuMsPerRequest = (1000 * (database(after) - database(before))) / figures.requests;
+  }
+  return figures;
+}
+
+function wrkRun(target: Target, seconds: number, dir: string): LoadFigures {
   const bodyFile = path.join(dir, `${target.name.replace(/\W+/g, '-')}.json`);
   const script = path.join(dir, `${target.name.replace(/\W+/g, '-')}.lua`);
   writeFileSync(bodyFile, target.body);
   writeFileSync(
     script,
-    [`wrk.method = "POST"`, `wrk.headers["Content-Type"] = "application/json"`, `local f = io.open(${JSON.stringify(bodyFile)}, "r")`, `wrk.body = f:read("*a")`, `f:close()`].join('\n'),
+    [
+      `wrk.method = "POST"`,
+      `wrk.headers["Content-Type"] = "application/json"`,
+      ...(target.authorization ? [`wrk.headers["Authorization"] = ${JSON.stringify(target.authorization)}`] : []),
+      `local f = io.open(${JSON.stringify(bodyFile)}, "r")`,
+      `wrk.body = f:read("*a")`,
+      `f:close()`,
+    ].join('\n'),
   );
   const run = spawnSync('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', script, target.url], { encoding: 'utf8' });
   if (run.error) throw new Error(`wrk is needed as the load generator (apt-get install -y wrk): ${run.error.message}`);
@@ -142,6 +211,20 @@ function bareRate(run: () => unknown, rows: number, seconds = 2): number {
   return (calls * rows * 1000) / (performance.now() - started);
 }
 
+/** Means of the server's own serving histograms over the whole run (group commits, model calls), from `/metrics`. */
+async function servingInternals(url: string, key: string): Promise<string> {
+  const text = await (await fetch(url, { headers: { authorization: `Bearer ${key}` } })).text();
+  const total = (name: string, labels = '') => {
+    const match = new RegExp(`^${name}${labels ? `\\{${labels}\\}` : ''} ([\\d.e+-]+)$`, 'm').exec(text);
+    return match ? Number(match[1]) : NaN;
+  };
+  const commits = total('mlplane_prediction_log_commit_seconds_count', 'result="ok"');
+  const commitMs = (1000 * total('mlplane_prediction_log_commit_seconds_sum', 'result="ok"')) / commits;
+  const commitRows = total('mlplane_prediction_log_commit_rows_sum', 'result="ok"') / commits;
+  const calls = total('mlplane_inference_batch_rows_count');
+  return `server internals over the run: ${commits} log commits, mean ${commitMs.toFixed(1)} ms, ${commitRows.toFixed(1)} rows each; ${calls} model calls, mean ${(total('mlplane_inference_batch_requests_sum') / calls).toFixed(2)} requests and ${(total('mlplane_inference_batch_rows_sum') / calls).toFixed(1)} rows each, ${((1000 * total('mlplane_inference_seconds_sum')) / calls).toFixed(2)} ms each`;
+}
+
 async function main(): Promise<void> {
   const db = await openBenchDatabase();
   const prisma = createPrismaClient(db.url, 2);
@@ -152,6 +235,9 @@ async function main(): Promise<void> {
     const services = createDomainServices({ prisma, events: new RecordingPublisher(), queue: {} as JobQueue, config: loadConfig({}) });
     const trained = await trainVersions(prisma, services, { name: 'bench', csv: fixtureCsv('breast_cancer'), labelColumn: 'benign', seeds: [1], epochs: 5, hiddenUnits: 10 });
     const { deployment } = await services.deployments.deployModel({ name: 'bench', modelVersionId: trained.versionIds[0] }, 'bench');
+    // Serving as a client would: a PREDICTOR key for the deployment (keys exist, so serve makes no ADMIN key).
+    const { token } = await services.apiKeys.createKey({ name: 'bench', role: 'PREDICTOR', deployments: ['bench'] });
+    const { token: viewer } = await services.apiKeys.createKey({ name: 'bench-metrics', role: 'VIEWER' });
     const [header, ...lines] = fixtureCsv('breast_cancer').trim().split(/\r?\n/);
     const names = header.split(',');
     const features = names.filter((name) => name !== 'benign');
@@ -166,13 +252,14 @@ async function main(): Promise<void> {
     loaded.model.dispose();
 
     const port = await freePort();
-    const mlplane = spawn(process.execPath, [path.join(projectRoot, 'dist', 'src', 'main.js'), 'serve', '--processes', String(PROCESSES)], {
+    const mlplane = spawn(process.execPath, [...NODE_ARGS, path.join(projectRoot, 'dist', 'src', 'main.js'), 'serve', '--processes', String(PROCESSES)], {
       env: { ...process.env, DATABASE_URL: db.url, PORT: String(port), LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     children.push(mlplane);
     const { python, note } = kerasPython();
     let kerasPort: number | null = null;
+    let kerasPid: number | undefined;
     if (python) {
       kerasPort = await freePort();
       const keras = spawn(python, [path.join(projectRoot, 'bench', 'baselines', 'keras_fastapi.py'), path.join(projectRoot, 'test', 'fixtures', 'breast_cancer.csv'), 'benign', String(kerasPort)], {
@@ -180,6 +267,7 @@ async function main(): Promise<void> {
         env: { ...process.env, CUDA_VISIBLE_DEVICES: '' },
       });
       children.push(keras);
+      kerasPid = keras.pid;
       await waitForHttp(`http://127.0.0.1:${kerasPort}/docs`, keras, 'Keras/FastAPI');
     }
     await waitForHttp(`http://127.0.0.1:${port}/readyz`, mlplane, 'mlplane serve');
@@ -190,10 +278,12 @@ async function main(): Promise<void> {
       JSON.stringify({ inputs: [{ name: 'input-0', shape: [instances.length, features.length], datatype: 'FP64', data: instances.map((row) => features.map((f) => row[f])) }] });
     const targets: Target[] = [];
     for (const [size, instances] of [[1, one], [100, hundred]] as const) {
-      targets.push({ name: `mlplane GraphQL predict, ${size} row(s)`, url: `http://127.0.0.1:${port}/graphql`, body: graphql(instances), rows: size, logged: true });
-      targets.push({ name: `mlplane /v2 infer, ${size} row(s)`, url: `http://127.0.0.1:${port}/v2/models/bench/infer`, body: tensor(instances), rows: size, logged: true });
-      if (kerasPort !== null) targets.push({ name: `Keras+FastAPI, ${size} row(s)`, url: `http://127.0.0.1:${kerasPort}/predict`, body: JSON.stringify({ instances }), rows: size, logged: false });
+      const authorization = `Bearer ${token}`;
+      targets.push({ name: `mlplane GraphQL predict, ${size} row(s)`, url: `http://127.0.0.1:${port}/graphql`, body: graphql(instances), authorization, serverPid: mlplane.pid, rows: size, logged: true });
+      targets.push({ name: `mlplane /v2 infer, ${size} row(s)`, url: `http://127.0.0.1:${port}/v2/models/bench/infer`, body: tensor(instances), authorization, serverPid: mlplane.pid, rows: size, logged: true });
+      if (kerasPort !== null) targets.push({ name: `Keras+FastAPI, ${size} row(s)`, url: `http://127.0.0.1:${kerasPort}/predict`, body: JSON.stringify({ instances }), serverPid: kerasPid, rows: size, logged: false });
     }
+    if (ONLY.length > 0) targets.splice(0, targets.length, ...targets.filter((t) => ONLY.some((part) => t.name.includes(part))));
     const figures = new Map<string, LoadFigures[]>(targets.map((t) => [t.name, []]));
     for (const target of targets) wrk(target, 2, dir);
     for (let run = 0; run < RUNS; run++) {
@@ -219,12 +309,16 @@ async function main(): Promise<void> {
         const rate = f.map((x) => x.requestsPerSecond);
         const ratio = target.logged && keras ? `  ratio to Keras/FastAPI ${(median(rate) / kerasRate).toFixed(2)} (p99 ${(median(f.map((x) => x.p99Ms)) / kerasP99).toFixed(2)})` : '';
         const bareRatio = `  ratio to bare ${((median(rate) * size) / (size === 1 ? bare1 : bare100)).toFixed(3)}`;
+        const cpu = f.every((x) => x.cpuMsPerRequest !== undefined)
+          ? `  CPU ${summary(f.map((x) => x.cpuMsPerRequest!), 2)} ms/request${f.every((x) => x.dbCpuMsPerRequest !== undefined) && target.logged ? ` + database ${summary(f.map((x) => x.dbCpuMsPerRequest!), 2)}` : ''}`
+          : '';
         out.push(
-          `  ${target.name.padEnd(36)} ${summary(rate)} req/s = ${summary(rate.map((r) => r * size))} predictions/s, p50 ${summary(f.map((x) => x.p50Ms), 1)} ms, p99 ${summary(f.map((x) => x.p99Ms), 1)} ms${ratio}${bareRatio}`,
+          `  ${target.name.padEnd(36)} ${summary(rate)} req/s = ${summary(rate.map((r) => r * size))} predictions/s, p50 ${summary(f.map((x) => x.p50Ms), 1)} ms, p99 ${summary(f.map((x) => x.p99Ms), 1)} ms${ratio}${bareRatio}${cpu}`,
         );
       }
     }
     out.push(`  non-2xx answers: ${failed}`);
+    out.push(`  ${await servingInternals(`http://127.0.0.1:${port}/metrics`, viewer)}`);
     out.push(`  answered predictions found in the database: ${stored >= answered ? 'all' : 'NOT all'} (${stored} stored incl. warm-up and in-flight at the end, ${answered} answered in the measured runs; ${warmup} warm-up targets)`);
     process.stdout.write(`${out.join('\n')}\n`);
     if (stored < answered || failed > 0) process.exitCode = 1;

@@ -137,13 +137,15 @@ export function createInferenceRouter(options: InferenceRouterOptions): Router {
     audit.recordSoon({ ...entry, outcome: 'SUCCEEDED' });
     // Echoed as a header only when it can be one (an `id` may hold any text; the body always carries it).
     if (HEADER_SAFE.test(result.requestKey)) res.setHeader(REQUEST_KEY_HEADER, result.requestKey);
-    res.json({
+    // Written directly: express's res.json would also hash the body for an ETag nobody sends back.
+    const answer = JSON.stringify({
       model_name: result.deploymentName,
       model_version: result.modelVersionId,
       id: request!.id ?? result.requestKey,
       parameters: { request_key: result.requestKey, canary: result.canary },
       outputs: responseOutputs(result.spec, result.predictions, request!.outputs),
     });
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(answer) }).end(answer);
   });
   router.use((req, res) => {
     res.status(404).json(protocolErrorBody(`no route ${req.method} ${INFERENCE_PROTOCOL_PREFIX}${req.path}`, 'NOT_FOUND', res.locals.requestId as string));
