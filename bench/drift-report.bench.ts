@@ -97,7 +97,7 @@ async function main(): Promise<void> {
           createdAt,
         };
       });
-      await services.predictions.log.append(records);
+      await services.predictionLog.append(records);
     }
 
     const t0 = performance.now();

@@ -9,6 +9,9 @@ import {
 import { Extensions } from 'type-graphql';
 import { findUnstorableCharacter } from '../domain/common/storable-text';
 import { Violations } from '../domain/errors';
+import { MAX_INPUT_DEPTH, MAX_INPUT_STRING_LENGTH } from '../domain/common/input-rules';
+
+export { MAX_INPUT_DEPTH, MAX_INPUT_STRING_LENGTH };
 
 /**
  * The one check every GraphQL argument passes before a resolver runs (see `schema.ts`): every
@@ -19,11 +22,6 @@ import { Violations } from '../domain/errors';
  * field, e.g. `input.instances[3].city`, so a client's bad input is refused before any write and
  * never counts as a server fault.
  */
-
-/** Longest string accepted in any argument, except fields marked {@link LongText}. @default 10,000 characters */
-export const MAX_INPUT_STRING_LENGTH = 10_000;
-/** Deepest nesting of lists and objects accepted in an argument. @default 32 */
-export const MAX_INPUT_DEPTH = 32;
 
 const LONG_TEXT = 'mlplaneLongText';
 

@@ -10,7 +10,7 @@ import { logger as rootLogger, type Logger } from '../infra/logger';
 import { resolveCredentials, unauthenticatedHttpError, type Authenticator } from './auth/authenticate';
 import { requestIdFrom, type ContextFactory, type GraphQLContext } from './context';
 import { graphiqlPage } from './graphiql-page';
-import { crossSiteProtection } from './http/cross-site.middleware';
+import { crossSiteProtection, type ErrorShape } from './http/cross-site.middleware';
 import { createRequestGuard } from './http/request-guard';
 import { cachedCheck } from './http/readiness-cache';
 import { graphiqlContentSecurityPolicy, securityHeaders } from './http/security-headers';
@@ -77,7 +77,10 @@ export interface ApiServerOptions {
   clock?: () => number;
   /** The built web dashboard served at `/`; omitted: no dashboard. */
   dashboardDir?: string;
+  /** Error bodies of paths that do not answer in GraphQL's shape (the Open Inference Protocol's `{ error }` under `/v2`), for refusals made before their routers run. */
+  errorShapes?: readonly ErrorShape[];
 }
+
 
 /** How long `/readyz` reuses a readiness result: a burst of probes costs one check. */
 export const READINESS_CACHE_MS = 1_000;
@@ -199,16 +202,25 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     next();
   });
   app.use(securityHeaders());
-  app.use(crossSiteProtection(guard));
+  app.use(crossSiteProtection(guard, options.errorShapes));
 
+  // Probes need no key. The Open Inference Protocol's health routes are the same probes in its shape.
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'alive' });
   });
+  app.get('/v2/health/live', (_req, res) => {
+    res.json({ live: true });
+  });
 
   const readiness = cachedCheck(() => checkReadiness(options.readiness, options.readinessTimeoutMs ?? 3_000), READINESS_CACHE_MS, options.clock);
+  const readinessNow = async (): Promise<ReadinessReport> => (draining ? { ready: false, reason: 'shutting down' } : await readiness());
   app.get('/readyz', async (_req, res) => {
-    const report = draining ? { ready: false, reason: 'shutting down' } : await readiness();
+    const report = await readinessNow();
     res.status(report.ready ? 200 : 503).json(report);
+  });
+  app.get('/v2/health/ready', async (_req, res) => {
+    const report = await readinessNow();
+    res.status(report.ready ? 200 : 503).json({ ready: report.ready, ...(report.reason ? { reason: report.reason } : {}) });
   });
 
   if (options.dashboardDir) app.use(dashboardRouter(options.dashboardDir));

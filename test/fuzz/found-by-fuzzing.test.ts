@@ -1,6 +1,9 @@
+import { createPrismaClient } from '../../src/infra/db/prisma-client';
+import { fixtureCsv } from '../support/fixtures';
 import { startFuzzTarget, type FuzzTarget } from '../support/fuzz';
-import { postGraphQL } from '../support/graphql-client';
+import { defaultKeyOf, postGraphQL } from '../support/graphql-client';
 import type { TestServer } from '../support/test-server';
+import { trainVersions } from '../support/trained-version';
 
 /** Counterexamples the fuzzers found, kept as plain tests once fixed. */
 describe('inputs the fuzzers found', () => {
@@ -27,4 +30,32 @@ describe('inputs the fuzzers found', () => {
     // Studies list their trials through the same filter.
     expect(await server.services.training.listRuns({ parentRunId: 'not-a-uuid' }, { first: 5 })).toMatchObject({ items: [], totalCount: 0, hasNextPage: false });
   });
+
+  it('refuses a deployment name with a NUL byte as bad input, over GraphQL and in a /v2 path (its audit row could not be stored: INTERNAL_SERVER_ERROR)', async () => {
+    const graphql = await postGraphQL(server.url, 'mutation($input: PredictInput!) { predict(input: $input) { requestKey } }', { input: { deployment: 'a\u0000b', instances: [{ x: 1 }] } });
+    expect(graphql.body.errors![0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'input.deployment' });
+    const headers = { authorization: `Bearer ${defaultKeyOf(server.url)}`, 'content-type': 'application/json' };
+    const v2 = await fetch(new URL('/v2/models/a%00b/infer', server.origin), { method: 'POST', headers, body: '{"inputs":[]}' });
+    expect(v2.status).toBe(400);
+    expect(await v2.json()).toMatchObject({ code: 'BAD_USER_INPUT', field: 'deployment' });
+    expect((await fetch(new URL('/v2/models/a%00b', server.origin), { headers })).status).toBe(400);
+  });
+
+  it('answers a /v2 request whose id cannot be a header without echoing it in X-Request-Key (setting the header failed after the predictions were stored)', async () => {
+    const prisma = createPrismaClient(target.db.url, 2);
+    const trained = await trainVersions(prisma, server.services, { name: 'bc', csv: fixtureCsv('breast_cancer'), labelColumn: 'benign', seeds: [1], epochs: 1 });
+    await prisma.$disconnect();
+    await server.services.deployments.deployModel({ name: 'echo', modelVersionId: trained.versionIds[0] }, 'test');
+    const features = fixtureCsv('breast_cancer').split(/\r?\n/)[0].split(',').filter((name) => name !== 'benign');
+    const body = { id: 'm\u{10fffc}calle', inputs: [{ name: 'input-0', shape: [1, features.length], datatype: 'FP64', data: features.map(() => 1) }] };
+    const response = await fetch(new URL('/v2/models/echo/infer', server.origin), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${defaultKeyOf(server.url)}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-request-key')).toBeNull();
+    expect(await response.json()).toMatchObject({ id: body.id, parameters: { request_key: body.id } });
+  }, 60_000);
 });
+

@@ -22,10 +22,10 @@ export interface TrainedVersions {
 export async function trainVersions(
   prisma: PrismaClient,
   services: DomainServices,
-  options: { name: string; csv: string; labelColumn: string; seeds: number[]; epochs?: number; kinds?: ('STANDARD' | 'TRIAL')[] },
+  options: { name: string; csv: string; labelColumn: string; seeds: number[]; epochs?: number; kinds?: ('STANDARD' | 'TRIAL')[]; hiddenUnits?: number },
 ): Promise<TrainedVersions> {
   const { version: datasetVersion } = await services.datasets.createDataset({ name: options.name, csv: options.csv, labelColumn: options.labelColumn });
-  const model = await services.models.createModel({ name: `${options.name}-model`, datasetId: datasetVersion.datasetId, layers: [{ units: 8, activation: 'relu' }] });
+  const model = await services.models.createModel({ name: `${options.name}-model`, datasetId: datasetVersion.datasetId, layers: [{ units: options.hiddenUnits ?? 8, activation: 'relu' }] });
   const table = await services.datasets.loadTable(datasetVersion.id);
   const versionIds: string[] = [];
   for (const [index, seed] of options.seeds.entries()) {

@@ -1,13 +1,26 @@
 import { defaultFieldResolver, getOperationAST, Kind, parse, type GraphQLSchema } from 'graphql';
+import { findUnstorableCharacter } from '../../domain/common/storable-text';
 import { ForbiddenError, UnauthenticatedError } from '../../domain/errors';
 import type { GraphQLContext } from '../context';
 import { errorCodeOf } from '../errors';
 
 const TARGET_KEY = /^(id|deployment|[A-Za-z]+Id)$/;
 
+/**
+ * A client's id or name as an audit target: at most 200 characters, and only text PostgreSQL can
+ * store (an id with a NUL byte names nothing, and would make the audit row, hence the answer, fail).
+ */
+export function auditTarget(text: string): string | undefined {
+  const target = text.slice(0, 200);
+  return findUnstorableCharacter(target) ? undefined : target;
+}
+
 function targetsIn(value: unknown, into: Set<string>): void {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
-  for (const [key, item] of Object.entries(value)) if (TARGET_KEY.test(key) && typeof item === 'string') into.add(item.slice(0, 200));
+  for (const [key, item] of Object.entries(value)) {
+    const target = TARGET_KEY.test(key) && typeof item === 'string' ? auditTarget(item) : undefined;
+    if (target !== undefined) into.add(target);
+  }
 }
 
 /** The ids (and deployment names) a mutation's arguments name: top-level and in `input`. */
@@ -31,7 +44,8 @@ function resultIds(result: unknown): string[] {
   return ids;
 }
 
-function failure(error: unknown): { outcome: 'FAILED' | 'DENIED'; errorCode: string } {
+/** How a failed call is audited: DENIED when refused for its key, role or deployment, else FAILED; with the client's error code. */
+export function auditFailure(error: unknown): { outcome: 'FAILED' | 'DENIED'; errorCode: string } {
   const refused = error instanceof ForbiddenError || error instanceof UnauthenticatedError;
   return { outcome: refused ? 'DENIED' : 'FAILED', errorCode: errorCodeOf(error) };
 }
@@ -62,13 +76,13 @@ export function auditMutationFields(schema: GraphQLSchema): void {
         requestId: context.requestId,
         clientAddress: context.clientAddress,
       };
-      if (!inBatches) return context.services.audit.audit(entry, async () => resolve(root, args, context, info), { resultIds, failure });
+      if (!inBatches) return context.services.audit.audit(entry, async () => resolve(root, args, context, info), { resultIds, failure: auditFailure });
       try {
         const result: unknown = await resolve(root, args, context, info);
         context.services.audit.recordSoon({ ...entry, outcome: 'SUCCEEDED' });
         return result;
       } catch (error) {
-        await context.services.audit.record({ ...entry, ...failure(error) });
+        await context.services.audit.record({ ...entry, ...auditFailure(error) });
         throw error;
       }
     };

@@ -1,4 +1,4 @@
-import { Field, Float, ID, InputType } from 'type-graphql';
+import { Field, Float, ID, InputType, Int } from 'type-graphql';
 import { DeploymentMonitoringInput } from '../monitoring/drift-report.type';
 import { AliasUpdateEnum } from './deployment.type';
 
@@ -35,4 +35,12 @@ export class StartCanaryInput {
 export class RollbackDeploymentInput {
   @Field({ description: 'Deployment name.' }) deployment!: string;
   @Field() reason!: string;
+}
+
+@InputType({ description: 'Dynamic batching of a deployment: omitted settings are kept, null resets one to its default.' })
+export class SetDeploymentBatchingInput {
+  @Field({ description: 'Deployment name.' }) deployment!: string;
+  @Field(() => Int, { nullable: true, description: 'Most rows one model call carries, 1-65,536 (default 1,024); a larger request runs alone.' }) maxBatchSize?: number | null;
+  @Field(() => Int, { nullable: true, description: 'How long the first queued request waits for others, 0-100 ms (default 0: only requests of the same event-loop turn).' })
+  maxDelayMs?: number | null;
 }

@@ -1,4 +1,5 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { batchingOf } from '../../domain/deployments/batching';
 import { NotFoundError } from '../../domain/errors';
 import { followOf, type Deployment as DeploymentRow } from '../../services/deployments/deployment.service';
 import { PageArgs, toConnection } from '../common/connection.type';
@@ -6,12 +7,13 @@ import type { GraphQLContext } from '../context';
 import { modelVersionById } from '../model-versions/model-version.loaders';
 import { EvaluationSplitEnum, ModelAliasEvent, ModelVersion } from '../model-versions/model-version.type';
 import { Model } from '../models/model.type';
-import { DeployModelInput, RollbackDeploymentInput, StartCanaryInput, UpdateDeploymentInput } from './deployment.input';
+import { DeployModelInput, RollbackDeploymentInput, SetDeploymentBatchingInput, StartCanaryInput, UpdateDeploymentInput } from './deployment.input';
 import {
   AliasUpdateEnum,
   Canary,
   Deployment,
   DeploymentAliasFollow,
+  DeploymentBatching,
   DeploymentChangePayload,
   DeploymentConnection,
   DeploymentEvent,
@@ -81,6 +83,18 @@ export class DeploymentResolver {
   @Mutation(() => DeploymentChangePayload, { description: 'Ends a running canary, or else returns to the version served before the last switch.' })
   async rollbackDeployment(@Ctx() ctx: GraphQLContext, @Arg('input') input: RollbackDeploymentInput) {
     return ctx.services.deployments.rollbackDeployment(input, ctx.principal.name);
+  }
+
+  @Allow('EDITOR')
+  @Mutation(() => Deployment, { description: 'Changes how concurrent requests are batched into model calls; every API process applies it at once.' })
+  async setDeploymentBatching(@Ctx() ctx: GraphQLContext, @Arg('input') input: SetDeploymentBatchingInput) {
+    const { deployment, ...patch } = input;
+    return ctx.services.deployments.setBatching(deployment, patch);
+  }
+
+  @FieldResolver(() => DeploymentBatching)
+  batching(@Root() deployment: DeploymentRow): DeploymentBatching {
+    return batchingOf(deployment.serving);
   }
 
   @FieldResolver(() => ModelVersion, { description: 'The stable version.' })

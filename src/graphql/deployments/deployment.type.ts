@@ -43,6 +43,12 @@ export class Canary {
   @Field(() => Float, { description: 'Share of requests in percent (0-100, exclusive).' }) percent!: number;
 }
 
+@ObjectType({ description: 'Dynamic batching: concurrent requests to one version share one model call.' })
+export class DeploymentBatching {
+  @Field(() => Int, { description: 'Most rows per model call.' }) maxBatchSize!: number;
+  @Field(() => Int, { description: 'Longest wait of the first queued request, in ms (0: the current event-loop turn only).' }) maxDelayMs!: number;
+}
+
 @ObjectType({ implements: Node, description: 'A named endpoint serving versions of one model.' })
 export class Deployment {
   @Field(() => ID) id!: string;

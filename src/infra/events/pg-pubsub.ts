@@ -177,6 +177,7 @@ export class PgPubSub implements PubSub {
   private readonly pool: Pool;
   private listener: Client | undefined;
   private reconnectAttempts = 0;
+  private epoch = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private probeTimer: NodeJS.Timeout | undefined;
   private closing = false;
@@ -196,6 +197,14 @@ export class PgPubSub implements PubSub {
   /** Opens the LISTEN connection. @throws when the database cannot be reached. */
   async start(): Promise<void> {
     await this.connectListener();
+  }
+
+  /**
+   * Which LISTEN connection is up: 1 for the first, +1 per reconnection; null while none is. A
+   * cache invalidated by events must drop everything when this changes (NOTIFYs sent in between were lost).
+   */
+  get listenEpoch(): number | null {
+    return this.listener === undefined ? null : this.epoch;
   }
 
   /** True while the LISTEN connection is up (a readiness signal). */
@@ -269,6 +278,7 @@ export class PgPubSub implements PubSub {
       return;
     }
     this.listener = client;
+    this.epoch++;
     this.reconnectAttempts = 0;
     this.startProbe(client);
   }

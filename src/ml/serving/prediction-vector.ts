@@ -57,6 +57,21 @@ export function encodePredictionVector(schema: VectorSchema, inputs: FeatureReco
 }
 
 /**
+ * The inputs a vector holds, as the request gave them: numbers, category strings, null for a
+ * missing value. The log stores a prediction's inputs once, as this vector, when it can.
+ */
+export function decodePredictionInputs(schema: VectorSchema, vector: Uint8Array): FeatureRecord {
+  const view = new DataView(vector.buffer, vector.byteOffset, vector.byteLength);
+  const inputs: FeatureRecord = {};
+  schema.features.forEach((feature, f) => {
+    const x = view.getFloat64(f * 8, true);
+    if (Number.isNaN(x)) inputs[feature.name] = null;
+    else inputs[feature.name] = feature.type === 'NUMERIC' ? x : feature.categories[x];
+  });
+  return inputs;
+}
+
+/**
  * Collects a categorical column from JSON values by name: codes into `categories` (given first),
  * then any other value met; null is missing (-1).
  */

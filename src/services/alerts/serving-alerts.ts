@@ -4,12 +4,19 @@ import { MAX_OUTCOME_WINDOW_SECONDS, RequestOutcomes, type OutcomeCounts } from 
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
 import type { PerformanceService } from '../predictions/performance.service';
+import type { ServingEvents } from '../serving/serving-events';
 import type { AlertService, RaiseOutcome } from './alert.service';
 
 /** Fewest requests in a window before ERROR_RATE or LATENCY judge it (fewer: no verdict). */
 export const MIN_WINDOW_REQUESTS = 20;
 /** A deployment's serving rules are evaluated at least this often while it receives requests. */
 export const EVALUATE_PERIOD_MS = 60_000;
+/**
+ * ... but request counts start an evaluation at most this often per deployment and process: the
+ * LATENCY rule reads the window's logged latencies, which at a thousand requests a second would
+ * otherwise be read ten times a second. Recorded actuals are not held back.
+ */
+export const MIN_EVALUATION_INTERVAL_MS = 5_000;
 const DEFAULT_WINDOW_SECONDS = 300;
 
 /** The verdict of one serving rule on one evaluation. */
@@ -26,13 +33,16 @@ interface DeploymentCounter {
   outcomes: RequestOutcomes;
   sinceEvaluation: number;
   lastEvaluationMs: number;
+  /** When request counts last started an evaluation (-Infinity: never). */
+  lastCountedEvaluationMs: number;
   evaluateEvery: number;
   running: Promise<void> | null;
 }
 
 /**
  * Serving alert rules of deployments, evaluated after every `monitoring.evaluateEveryRequests`
- * requests (default 100) or {@link EVALUATE_PERIOD_MS}, whichever comes first, and after actuals are recorded:
+ * requests (default 100) or {@link EVALUATE_PERIOD_MS}, whichever comes first (at most once per
+ * {@link MIN_EVALUATION_INTERVAL_MS} from request counts), and after actuals are recorded:
  * - PERFORMANCE_DROP: the newest full window of `monitoring.performanceWindowSize` labelled
  *   predictions of each served version (stable and canary); fires when the primary metric (accuracy,
  *   or r2 for regression) is below `monitoring.performanceFloor`, or lower than the version's TEST
@@ -48,11 +58,21 @@ export class ServingAlertMonitor {
   private readonly judgedWindows = new Map<string, number>();
   private readonly log = logger.child({ component: 'serving-alerts' });
 
+  /** With `serving`, counts every request the serving pipeline answers or fails (server faults only). */
   constructor(
     private readonly prisma: PrismaClient,
     private readonly alerts: AlertService,
     private readonly performance: PerformanceService,
-  ) {}
+    serving?: ServingEvents,
+  ) {
+    serving?.on('predictionsServed', (served) => this.recordRequest(served.deploymentId, true));
+    // ERROR_RATE counts the service's failures; a caller's mistake (bad input, unknown deployment) is not one.
+    serving?.on('predictionFailed', (failed) => {
+      if (failed.serverFault && failed.deploymentId !== null) this.recordRequest(failed.deploymentId, false);
+    });
+    // New actuals may complete a performance window: PERFORMANCE_DROP is judged without waiting for more requests.
+    serving?.on('actualsRecorded', (recorded) => this.evaluateInBackground(recorded.deploymentId));
+  }
 
   /** Counts one predict request (answered or failed); may start an evaluation in the background. Never throws. */
   recordRequest(deploymentId: string, ok: boolean, nowMs = Date.now()): void {
@@ -60,6 +80,8 @@ export class ServingAlertMonitor {
     counter.outcomes.record(ok, nowMs);
     counter.sinceEvaluation += 1;
     if (counter.sinceEvaluation < counter.evaluateEvery && nowMs - counter.lastEvaluationMs < EVALUATE_PERIOD_MS) return;
+    if (nowMs - counter.lastCountedEvaluationMs < MIN_EVALUATION_INTERVAL_MS) return;
+    counter.lastCountedEvaluationMs = nowMs;
     this.evaluateInBackground(deploymentId, nowMs);
   }
 
@@ -90,7 +112,7 @@ export class ServingAlertMonitor {
   private counterOf(deploymentId: string, nowMs: number): DeploymentCounter {
     let counter = this.counters.get(deploymentId);
     if (!counter) {
-      counter = { outcomes: new RequestOutcomes(), sinceEvaluation: 0, lastEvaluationMs: nowMs, evaluateEvery: DEFAULT_ALERT_MONITORING.evaluateEveryRequests, running: null };
+      counter = { outcomes: new RequestOutcomes(), sinceEvaluation: 0, lastEvaluationMs: nowMs, lastCountedEvaluationMs: -Infinity, evaluateEvery: DEFAULT_ALERT_MONITORING.evaluateEveryRequests, running: null };
       this.counters.set(deploymentId, counter);
     }
     return counter;

@@ -13,6 +13,7 @@ import {
   type AliasUpdateMode,
 } from '../../domain/deployments/alias-follow';
 import { checkCanaryPercent, checkDeploymentName } from '../../domain/deployments/deployment-rules';
+import { batchingOf, patchBatching, type BatchingPatch } from '../../domain/deployments/batching';
 import { DEFAULT_DRIFT_MONITORING, patchDriftMonitoring, type DriftMonitoringPatch } from '../../domain/deployments/drift-monitoring';
 import { ConflictError, InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors';
 import type { Usage } from '../../domain/lifecycle/usage';
@@ -20,6 +21,7 @@ import { checkAliasName } from '../../domain/models/model-alias';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
 import type { EventPublisher } from '../events/event-publisher';
+import type { ServingEvents } from '../serving/serving-events';
 import { requireUsableVersion, type AliasFollowers, type AliasMove, type ModelVersionService } from '../model-versions/model-version.service';
 import type { ModelService } from '../models/model.service';
 import { isUniqueViolation } from '../prisma-errors';
@@ -95,7 +97,25 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
     private readonly events: EventPublisher,
     private readonly models: ModelService,
     private readonly modelVersions: ModelVersionService,
+    /** This process's serving bus: a change drops the deployment from its caches at once (other processes learn it by NOTIFY). */
+    private readonly serving?: ServingEvents,
   ) {}
+
+  /**
+   * Applies a patch to a deployment's dynamic batching settings (`null` resets one).
+   * @throws NotFoundError for an unknown deployment; ValidationError for a bad setting.
+   */
+  async setBatching(name: string, patch: BatchingPatch): Promise<Deployment> {
+    const deployment = await this.prisma.$transaction(async (tx) => {
+      const [locked] = await tx.$queryRaw<{ id: string; serving: unknown }[]>`SELECT id, serving FROM deployments WHERE name = ${name} FOR UPDATE`;
+      if (!locked) throw new NotFoundError('deployment', name, { field: 'input.deployment' });
+      const serving = { ...((locked.serving as Record<string, unknown> | null) ?? {}), ...patchBatching(batchingOf(locked.serving), patch, 'input') };
+      return tx.deployment.update({ where: { id: locked.id }, data: { serving: serving as unknown as Prisma.InputJsonValue, updatedAt: new Date() } });
+    });
+    this.serving?.emit('deploymentInvalidated', { name: deployment.name });
+    await this.events.publish('deploymentSettingsChanged', { deploymentId: deployment.id, name: deployment.name }, deployment.name);
+    return deployment;
+  }
 
   async findDeployment(key: { id?: string | null; name?: string | null }): Promise<Deployment | null> {
     if ((key.id == null) === (key.name == null)) {
@@ -379,7 +399,8 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
       { deployment: deployment.name, kind: event.kind, from: event.fromModelVersionId, to: event.toModelVersionId, actor: event.actor },
       'deployment changed',
     );
-    await this.events.publish('deploymentChanged', { id: event.id, deploymentId: deployment.id }, deployment.name);
+    this.serving?.emit('deploymentInvalidated', { name: deployment.name });
+    await this.events.publish('deploymentChanged', { id: event.id, deploymentId: deployment.id, name: deployment.name }, deployment.name);
     return change;
   }
 

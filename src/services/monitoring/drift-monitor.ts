@@ -53,6 +53,7 @@ import { WindowColumns } from '../../ml/serving/prediction-vector';
 import { tf as loadTf } from '../../ml/tf-backend';
 import type { DatasetService } from '../datasets/dataset.service';
 import type { EventPublisher } from '../events/event-publisher';
+import type { ServingEvents } from '../serving/serving-events';
 import type { LoadedModelVersion } from '../model-versions/model-version.service';
 import { columnSample, outputColumnType, outputValue, PREDICTION_COLUMN, summarizeDriftReport, testColumn, type DriftReference, type DriftReportResult } from './drift-report';
 
@@ -62,6 +63,20 @@ export type DriftReportRow = Prisma.DriftReportGetPayload<object>;
 export interface DriftAlerts {
   raise(input: { deploymentId: string; kind: 'DATA_DRIFT' | 'PREDICTION_DRIFT'; title: string; details: Record<string, unknown> }): Promise<unknown>;
   recordCleanWindow(deploymentId: string, kind: 'DATA_DRIFT' | 'PREDICTION_DRIFT'): Promise<unknown>;
+}
+
+export interface DriftMonitorDependencies {
+  prisma: PrismaClient;
+  events: EventPublisher;
+  datasets: DatasetService;
+  /** A served version's model (the serving model cache). */
+  loadModel: (versionId: string) => Promise<LoadedModelVersion>;
+  /** Where reports raise and clear alerts. */
+  alerts?: DriftAlerts;
+  /** The earliest stamp of this process's predictions not yet committed (`PredictionLog.oldestPending`). */
+  pendingSince?: () => Date | undefined;
+  /** Serving's bus: committed requests trigger checks; stored reports are announced on it. */
+  serving?: ServingEvents;
 }
 
 export interface DriftMonitorOptions {
@@ -127,21 +142,23 @@ export class DriftMonitor {
   private readonly tickMs: number;
   private readonly referenceCacheSize: number;
   private readonly now: () => number;
-  /** Where reports raise and clear alerts; set once the alert service exists. */
-  alerts: DriftAlerts | null = null;
-  /** The earliest stamp of this process's predictions not yet committed (`PredictionLog.oldestPending`). */
-  pendingSince: (() => Date | undefined) | null = null;
+  private readonly prisma: PrismaClient;
+  private readonly events: EventPublisher;
+  private readonly datasets: DatasetService;
+  private readonly loadModel: (versionId: string) => Promise<LoadedModelVersion>;
+  private readonly alerts: DriftAlerts | undefined;
+  private readonly pendingSince: (() => Date | undefined) | undefined;
+  private readonly serving: ServingEvents | undefined;
 
-  constructor(
-    private readonly prisma: PrismaClient,
-    private readonly events: EventPublisher,
-    private readonly datasets: DatasetService,
-    private readonly loadModel: (versionId: string) => Promise<LoadedModelVersion>,
-    options: DriftMonitorOptions = {},
-  ) {
+  constructor(dependencies: DriftMonitorDependencies, options: DriftMonitorOptions = {}) {
+    ({ prisma: this.prisma, events: this.events, datasets: this.datasets, loadModel: this.loadModel } = dependencies);
+    this.alerts = dependencies.alerts;
+    this.pendingSince = dependencies.pendingSince;
+    this.serving = dependencies.serving;
     this.tickMs = options.tickMs ?? 10_000;
     this.referenceCacheSize = options.referenceCacheSize ?? 8;
     this.now = options.now ?? Date.now;
+    this.serving?.on('predictionsServed', (served) => this.notePredictions(served.deploymentId, served.count, served.createdAt));
   }
 
   /** Starts the timer (idempotent). */
@@ -170,7 +187,7 @@ export class DriftMonitor {
   }
 
   /**
-   * The predict path's hook, told of each committed request (its predictions and their stamp):
+   * Told of each committed request (by the serving pipeline's `predictionsServed`) (its predictions and their stamp):
    * schedules a check once the predictions noted since the last one may fill a window, for the
    * instant they are inside one. Never awaits, never throws.
    */
@@ -356,6 +373,7 @@ export class DriftMonitor {
       'drift report',
     );
     await this.events.publish('driftReported', { id: report.id, deploymentId: deployment.id }, deployment.name);
+    this.serving?.emit('driftReported', { deploymentName: deployment.name, drifted: report.drifted });
     await this.notifyAlerts(deployment.name, report);
     return { ...outcome, report };
   }

@@ -33,7 +33,7 @@ describe('deployments', () => {
     const { deployment, event } = await services.deployments.deployModel({ name: 'by-id', modelVersionId: v1 }, 'alice');
     expect(deployment).toMatchObject({ name: 'by-id', modelId: trained.modelId, modelVersionId: v1, canaryModelVersionId: null, previousModelVersionId: null });
     expect(event).toMatchObject({ kind: 'DEPLOYED', fromModelVersionId: null, toModelVersionId: v1, actor: 'alice', reason: null });
-    expect(events.of('deploymentChanged', event.id)).toEqual([{ id: event.id, deploymentId: deployment.id }]);
+    expect(events.of('deploymentChanged', event.id)).toEqual([{ id: event.id, deploymentId: deployment.id, name: 'by-id' }]);
 
     await services.modelVersions.setAlias({ modelVersionId: v2, alias: 'production' }, 'alice');
     const byAlias = await services.deployments.deployModel({ name: 'by-alias', model: trained.modelName, alias: 'production' }, 'bob');

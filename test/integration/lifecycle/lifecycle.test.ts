@@ -166,8 +166,8 @@ describe('lifecycle of datasets, models, versions, studies and deployments', () 
 
   it('deletes a deployment only once archived, with its events, predictions, reports, rules and alerts, and takes it off PREDICTOR keys', async () => {
     await services.deployments.deployModel({ name: 'doomed', modelVersionId: bc.versionIds[0] }, 'bob');
-    await services.predictions.predict({ deployment: 'doomed', instances: [instance, instance], requestKey: 'r-1' });
-    await services.predictions.predict({ deployment: 'doomed', instances: [instance], requestKey: 'r-2' });
+    await services.serving.serve({ route: 'graphql', deployment: 'doomed', instances: [instance, instance], requestKey: 'r-1' });
+    await services.serving.serve({ route: 'graphql', deployment: 'doomed', instances: [instance], requestKey: 'r-2' });
     await services.alerts.setAlertRule('doomed', { kind: 'LATENCY', threshold: 500 });
     const { alert } = await services.alerts.raise({ deploymentId: (await services.deployments.requireDeployment('doomed')).id, kind: 'LATENCY', title: 'slow', details: {} });
     await services.deployments.deployModel({ name: 'kept', modelVersionId: bc.versionIds[0] }, 'bob');
@@ -178,7 +178,7 @@ describe('lifecycle of datasets, models, versions, studies and deployments', () 
 
     await expect(services.deletion.deleteDeployment('doomed')).rejects.toMatchObject({ constructor: InvalidStateError, message: expect.stringContaining('archive it first') });
     await services.deployments.archiveDeployment('doomed', 'bob');
-    await expect(services.predictions.predict({ deployment: 'doomed', instances: [instance] })).rejects.toMatchObject({
+    await expect(services.serving.serve({ route: 'graphql', deployment: 'doomed', instances: [instance] })).rejects.toMatchObject({
       constructor: InvalidStateError,
       location: { field: 'input.deployment' },
     });
@@ -211,7 +211,7 @@ describe('lifecycle of datasets, models, versions, studies and deployments', () 
     const [v1, v2] = model.versionIds;
     await services.modelVersions.setAlias({ modelVersionId: v1, alias: 'production' }, 'bob');
     const { deployment } = await services.deployments.deployModel({ name: 'version-delete-web', modelVersionId: v1 }, 'bob');
-    await services.predictions.predict({ deployment: 'version-delete-web', instances: [instance] });
+    await services.serving.serve({ route: 'graphql', deployment: 'version-delete-web', instances: [instance] });
     const first = await refusal(services.deletion.deleteModelVersion(v1));
     expect(first).toBeInstanceOf(InUseError);
     expect((first as InUseError).usedBy).toEqual([

@@ -65,7 +65,7 @@ describe('DriftMonitor', () => {
       latencyMs: 1,
       createdAt: new Date(end - (count - 1 - i) * msApart),
     }));
-    await services.predictions.log.append(records);
+    await services.predictionLog.append(records);
     return records;
   };
 
@@ -73,7 +73,7 @@ describe('DriftMonitor', () => {
     const deployment = await deploy('period', { windowSize: 100, periodSeconds: 2 });
     await logPredictions(deployment.id, 30, 1_500);
     let clock = Date.now();
-    const monitor = new DriftMonitor(prisma, events, services.datasets, (id) => services.predictions.models.get(id), { now: () => clock });
+    const monitor = new DriftMonitor({ prisma, events, datasets: services.datasets, loadModel: (id) => services.modelCache.get(id) }, { now: () => clock });
     expect(await monitor.check(deployment.id)).toBeNull();
     clock += 2_000;
     const report = await monitor.check(deployment.id);
@@ -89,7 +89,7 @@ describe('DriftMonitor', () => {
     // The first check runs 5 ms in the past, so that predictions stamped now, past the commit
     // grace, fall after the report's window end.
     let lagMs = 5;
-    const monitor = new DriftMonitor(prisma, events, services.datasets, (id) => services.predictions.models.get(id), { now: () => Date.now() - lagMs });
+    const monitor = new DriftMonitor({ prisma, events, datasets: services.datasets, loadModel: (id) => services.modelCache.get(id) }, { now: () => Date.now() - lagMs });
     const report = await monitor.check(deployment.id);
     expect(report!.windowSize).toBe(50);
     expect(report!.windowStart).toEqual(backlog[70].createdAt);
@@ -111,7 +111,7 @@ describe('DriftMonitor', () => {
   it('reports due windows from its timer', async () => {
     const deployment = await deploy('timer', { windowSize: 15, periodSeconds: 3600 });
     await logPredictions(deployment.id, 15, 2_000, 1);
-    const monitor = new DriftMonitor(prisma, events, services.datasets, (id) => services.predictions.models.get(id), { tickMs: 100 });
+    const monitor = new DriftMonitor({ prisma, events, datasets: services.datasets, loadModel: (id) => services.modelCache.get(id) }, { tickMs: 100 });
     monitor.start();
     try {
       await waitFor(async () => (await prisma.driftReport.count({ where: { deploymentId: deployment.id } })) > 0, 10_000, 50);
@@ -130,7 +130,7 @@ describe('DriftMonitor', () => {
 
   it('reports from the predict path after the log commit, without the caller awaiting it', async () => {
     const deployment = await deploy('predict-path', { windowSize: 20, periodSeconds: 3600 });
-    await services.predictions.predict({ deployment: 'predict-path', instances: instances.slice(0, 20) });
+    await services.serving.serve({ route: 'graphql', deployment: 'predict-path', instances: instances.slice(0, 20) });
     await waitFor(async () => (await prisma.driftReport.count({ where: { deploymentId: deployment.id } })) > 0, 10_000, 50);
     expect(await prisma.driftReport.findFirst({ where: { deploymentId: deployment.id } })).toMatchObject({ windowSize: 20 });
   }, 30_000);
@@ -141,7 +141,7 @@ describe('DriftMonitor', () => {
     const mixed = await trainVersions(prisma, services, { name: 'mixed', csv, labelColumn: 'label', seeds: [1], epochs: 1 });
     const { deployment } = await services.deployments.deployModel({ name: 'mixed', modelVersionId: mixed.versionIds[0], monitoring: { drift: { windowSize: 60 } } }, 'test');
     const createdAt = new Date(Date.now() - 5_000);
-    await services.predictions.log.append(
+    await services.predictionLog.append(
       Array.from({ length: 60 }, (_, i) => ({
         id: randomUUID(),
         deploymentId: deployment.id,

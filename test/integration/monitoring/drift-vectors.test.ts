@@ -36,7 +36,7 @@ describe('DriftMonitor with prediction vectors', () => {
 
   it('stores the vector of every prediction predict logs', async () => {
     await services.deployments.deployModel({ name: 'served', modelVersionId: versionId }, 'test');
-    const { predictions } = await services.predictions.predict({ deployment: 'served', instances: [{ x: 4.5, color: 'blue' }, { x: null, color: null }] });
+    const { predictions } = await services.serving.serve({ route: 'graphql',  deployment: 'served', instances: [{ x: 4.5, color: 'blue' }, { x: null, color: null }] });
     const stored = await prisma.prediction.findMany({ where: { id: { in: predictions.map((p) => p.id) } }, orderBy: { instanceIndex: 'asc' }, select: { vector: true } });
     const floats = (bytes: Uint8Array | null) => Array.from({ length: 3 }, (_, i) => Buffer.from(bytes!).readDoubleLE(i * 8));
     const color = spec.features.find((f) => f.name === 'color')!;
@@ -70,8 +70,8 @@ describe('DriftMonitor with prediction vectors', () => {
         latencyMs: 1,
         createdAt,
       }));
-    await services.predictions.log.append(records(mixed, true));
-    await services.predictions.log.append(records(legacy, false));
+    await services.predictionLog.append(records(mixed, true));
+    await services.predictionLog.append(records(legacy, false));
     expect(await prisma.prediction.count({ where: { deploymentId: mixed, vector: { not: null } } })).toBe(45);
 
     const [fromVectors, fromJson] = [await services.driftMonitor.check(mixed), await services.driftMonitor.check(legacy)];

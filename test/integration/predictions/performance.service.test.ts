@@ -49,7 +49,7 @@ describe('deployment performance from actuals', () => {
     const served: { id: string; label: string; actual: string }[] = [];
     // Request keys sort in request order: predictions in the same millisecond are ordered by them.
     for (const [i, row] of rows.slice(0, 60).entries()) {
-      const result = await services.predictions.predict({ deployment: 'perf', instances: [row.features], requestKey: `req-${String(i).padStart(3, '0')}` });
+      const result = await services.serving.serve({ route: 'graphql',  deployment: 'perf', instances: [row.features], requestKey: `req-${String(i).padStart(3, '0')}` });
       served.push({ id: result.predictions[0].id, label: (result.predictions[0].output as { label: string }).label, actual: row.label });
     }
     await services.predictions.recordActuals({ deployment: 'perf', actuals: served.slice(0, 55).map((s) => ({ predictionId: s.id, actual: s.actual })) });

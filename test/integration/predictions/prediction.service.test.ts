@@ -1,3 +1,4 @@
+import { decodePredictionInputs } from '../../../src/ml/serving/prediction-vector';
 import { loadConfig } from '../../../src/config/config';
 import { NotFoundError, ValidationError } from '../../../src/domain/errors';
 import { routesToCanary } from '../../../src/domain/deployments/deployment-rules';
@@ -46,7 +47,7 @@ describe('predictions', () => {
 
   it('answers a label with class probabilities per instance, as the model computes them, and logs each prediction first', async () => {
     const instances = cancerRows.slice(0, 50).map((row) => withoutLabel(row, 'benign'));
-    const result = await services.predictions.predict({ deployment: 'cancer', instances, requestKey: 'first-batch' });
+    const result = await services.serving.serve({ route: 'graphql',  deployment: 'cancer', instances, requestKey: 'first-batch' });
     expect(result).toMatchObject({ requestKey: 'first-batch', modelVersionId: cancer.versionIds[0], canary: false });
     expect(result.predictions).toHaveLength(50);
 
@@ -69,7 +70,9 @@ describe('predictions', () => {
 
     const stored = await prisma.prediction.findMany({ where: { requestKey: 'first-batch' }, orderBy: { instanceIndex: 'asc' } });
     expect(stored.map((row) => row.id)).toEqual(result.predictions.map((prediction) => prediction.id));
-    expect(stored[3]).toMatchObject({ modelVersionId: cancer.versionIds[0], instanceIndex: 3, inputs: instances[3], output: result.predictions[3].output });
+    // The inputs are stored once, as the drift vector, which gives them back exactly.
+    expect(stored[3]).toMatchObject({ modelVersionId: cancer.versionIds[0], instanceIndex: 3, inputs: null, output: result.predictions[3].output });
+    expect(decodePredictionInputs(result.spec, stored[3].vector!)).toEqual(instances[3]);
     expect(stored[3].latencyMs).toBeGreaterThan(0);
   });
 
@@ -83,16 +86,16 @@ describe('predictions', () => {
       [{ ...good, mean_radius: '17.99' }, 'mean_radius', 'finite number'],
     ];
     for (const [bad, feature, message] of cases) {
-      const error = await services.predictions.predict({ deployment: 'cancer', instances: [good, good, bad], requestKey: 'refused' }).catch((e: unknown) => e);
+      const error = await services.serving.serve({ route: 'graphql',  deployment: 'cancer', instances: [good, good, bad], requestKey: 'refused' }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ValidationError);
       expect((error as ValidationError).message).toContain(message);
       expect((error as ValidationError).location).toEqual({ field: `input.instances[2].${feature}`, index: 2, column: feature });
     }
-    await expect(services.predictions.predict({ deployment: 'cancer', instances: Array(1001).fill(good) })).rejects.toMatchObject({ location: { field: 'input.instances' } });
-    await expect(services.predictions.predict({ deployment: 'cancer', instances: [] })).rejects.toBeInstanceOf(ValidationError);
-    await expect(services.predictions.predict({ deployment: 'nope', instances: [good] })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(services.serving.serve({ route: 'graphql',  deployment: 'cancer', instances: Array(1001).fill(good) })).rejects.toMatchObject({ location: { field: 'input.instances' } });
+    await expect(services.serving.serve({ route: 'graphql',  deployment: 'cancer', instances: [] })).rejects.toBeInstanceOf(ValidationError);
+    await expect(services.serving.serve({ route: 'graphql',  deployment: 'nope', instances: [good] })).rejects.toBeInstanceOf(NotFoundError);
     expect(await prisma.prediction.count({ where: { requestKey: 'refused' } })).toBe(0);
-    const thousand = await services.predictions.predict({ deployment: 'cancer', instances: Array(1000).fill(good) });
+    const thousand = await services.serving.serve({ route: 'graphql',  deployment: 'cancer', instances: Array(1000).fill(good) });
     expect(thousand.predictions).toHaveLength(1000);
   });
 
@@ -102,11 +105,11 @@ describe('predictions', () => {
     const trained = await trainVersions(prisma, services, { name: 'iris-region', csv, labelColumn: 'species', seeds: [1], epochs: 3 });
     await services.deployments.deployModel({ name: 'iris', modelVersionId: trained.versionIds[0] }, 'alice');
     const instance = withoutLabel(iris[0], 'species');
-    const error = await services.predictions.predict({ deployment: 'iris', instances: [instance, { ...instance, region: 'west' }] }).catch((e: unknown) => e);
+    const error = await services.serving.serve({ route: 'graphql',  deployment: 'iris', instances: [instance, { ...instance, region: 'west' }] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).message).toMatch(/category "west" of feature "region" was not seen in training/);
     expect((error as ValidationError).location).toEqual({ field: 'input.instances[1].region', index: 1, column: 'region' });
-    const answered = await services.predictions.predict({ deployment: 'iris', instances: [{ ...instance, region: null, petal_width_cm: null }] });
+    const answered = await services.serving.serve({ route: 'graphql',  deployment: 'iris', instances: [{ ...instance, region: null, petal_width_cm: null }] });
     const output = answered.predictions[0].output as { label: string; probabilities: Record<string, number> };
     expect(Object.keys(output.probabilities).sort()).toEqual(['setosa', 'versicolor', 'virginica']);
     expect(Object.values(output.probabilities).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
@@ -122,7 +125,7 @@ describe('predictions', () => {
   it('explains an instance: attributions per feature that sum to the output minus the baseline output', async () => {
     const instance = withoutLabel(cancerRows[20], 'benign');
     const explanation = await services.predictions.explain({ deployment: 'cancer', instance });
-    const predicted = await services.predictions.predict({ deployment: 'cancer', instances: [instance] });
+    const predicted = await services.serving.serve({ route: 'graphql',  deployment: 'cancer', instances: [instance] });
     const probability = (predicted.predictions[0].output as { probabilities: Record<string, number> }).probabilities['1'];
     expect(explanation).toMatchObject({ method: 'INTEGRATED_GRADIENTS', modelVersionId: cancer.versionIds[0], label: '1' });
     expect(explanation.output).toBeCloseTo(probability, 5);
@@ -147,7 +150,7 @@ describe('predictions', () => {
     const trained = await trainVersions(prisma, services, { name: 'diabetes', csv: fixtureCsv('diabetes'), labelColumn: 'progression', seeds: [2], epochs: 3 });
     await services.deployments.deployModel({ name: 'diabetes', modelVersionId: trained.versionIds[0] }, 'alice');
     const instances = rows.slice(0, 5).map((row) => withoutLabel(row, 'progression'));
-    const result = await services.predictions.predict({ deployment: 'diabetes', instances });
+    const result = await services.serving.serve({ route: 'graphql',  deployment: 'diabetes', instances });
     const version = await prisma.modelVersion.findUniqueOrThrow({ where: { id: trained.versionIds[0] } });
     const spec = version.preprocessing as unknown as PreprocessingSpec;
     if (spec.label.kind !== 'TARGET') throw new Error('expected a regression spec');
@@ -164,7 +167,7 @@ describe('predictions', () => {
     await services.deployments.startCanary({ deployment: 'canary', modelVersionId: cancer.versionIds[1], percent: 30 }, 'alice');
     const instance = withoutLabel(cancerRows[1], 'benign');
     const keys = Array.from({ length: 300 }, (_, i) => `user-${i}`);
-    const served = await Promise.all(keys.map((requestKey) => services.predictions.predict({ deployment: 'canary', instances: [instance], requestKey })));
+    const served = await Promise.all(keys.map((requestKey) => services.serving.serve({ route: 'graphql',  deployment: 'canary', instances: [instance], requestKey })));
     served.forEach((result, i) => {
       const canary = routesToCanary(keys[i], 30);
       expect(result.canary).toBe(canary);
@@ -173,25 +176,25 @@ describe('predictions', () => {
     const canaryShare = served.filter((result) => result.canary).length / served.length;
     expect(canaryShare).toBeGreaterThan(0.2);
     expect(canaryShare).toBeLessThan(0.4);
-    const again = await services.predictions.predict({ deployment: 'canary', instances: [instance], requestKey: keys[7] });
+    const again = await services.serving.serve({ route: 'graphql',  deployment: 'canary', instances: [instance], requestKey: keys[7] });
     expect(again.modelVersionId).toBe(served[7].modelVersionId);
   });
 
   it('loads each version once per process', async () => {
-    const before = services.predictions.models.loads;
+    const before = services.modelCache.loads;
     const instance = withoutLabel(cancerRows[2], 'benign');
-    await Promise.all(Array.from({ length: 20 }, () => services.predictions.predict({ deployment: 'cancer', instances: [instance] })));
-    expect(services.predictions.models.loads).toBe(before);
+    await Promise.all(Array.from({ length: 20 }, () => services.serving.serve({ route: 'graphql',  deployment: 'cancer', instances: [instance] })));
+    expect(services.modelCache.loads).toBe(before);
   });
 
   it('group-commits concurrent requests: every prediction stored, fewer INSERTs than requests', async () => {
-    const before = services.predictions.log.stats();
+    const before = services.predictionLog.stats();
     const instance = withoutLabel(cancerRows[3], 'benign');
     const requests = 300;
     const results = await Promise.all(
-      Array.from({ length: requests }, (_, i) => services.predictions.predict({ deployment: 'cancer', instances: [instance, instance], requestKey: `burst-${i}` })),
+      Array.from({ length: requests }, (_, i) => services.serving.serve({ route: 'graphql',  deployment: 'cancer', instances: [instance, instance], requestKey: `burst-${i}` })),
     );
-    const after = services.predictions.log.stats();
+    const after = services.predictionLog.stats();
     const ids = results.flatMap((result) => result.predictions.map((prediction) => prediction.id));
     expect(await prisma.prediction.count({ where: { id: { in: ids } } })).toBe(2 * requests);
     expect(after.appends - before.appends).toBe(requests);
@@ -203,8 +206,8 @@ describe('predictions', () => {
 
   it('records actuals by prediction id or request key, all or none, naming the index at fault', async () => {
     const instances = cancerRows.slice(10, 13).map((row) => withoutLabel(row, 'benign'));
-    const many = await services.predictions.predict({ deployment: 'cancer', instances, requestKey: 'three' });
-    const single = await services.predictions.predict({ deployment: 'cancer', instances: [instances[0]], requestKey: 'single' });
+    const many = await services.serving.serve({ route: 'graphql',  deployment: 'cancer', instances, requestKey: 'three' });
+    const single = await services.serving.serve({ route: 'graphql',  deployment: 'cancer', instances: [instances[0]], requestKey: 'single' });
     const [a, b] = many.predictions;
 
     const failures: [Parameters<typeof services.predictions.recordActuals>[0]['actuals'], unknown, string][] = [
