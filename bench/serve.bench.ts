@@ -220,7 +220,7 @@ async function servingInternals(url: string, key: string): Promise<string> {
   };
   const commits = total('mlplane_prediction_log_commit_seconds_count', 'result="ok"');
   const commitMs = (1000 * total('mlplane_prediction_log_commit_seconds_sum', 'result="ok"')) / commits;
-  const commitRows = total('mlplane_prediction_log_commit_rows_sum', 'result="ok"') / commits;
+  const commitRows = total('mlplane_prediction_log_commit_rows_sum') / commits;
   const calls = total('mlplane_inference_batch_rows_count');
   return `server internals over the run: ${commits} log commits, mean ${commitMs.toFixed(1)} ms, ${commitRows.toFixed(1)} rows each; ${calls} model calls, mean ${(total('mlplane_inference_batch_requests_sum') / calls).toFixed(2)} requests and ${(total('mlplane_inference_batch_rows_sum') / calls).toFixed(1)} rows each, ${((1000 * total('mlplane_inference_seconds_sum')) / calls).toFixed(2)} ms each`;
 }
