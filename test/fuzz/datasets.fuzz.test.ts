@@ -1,39 +1,12 @@
 import fc from 'fast-check';
-import { FUZZ_TEST_TIMEOUT_MS, fuzzParameters, hostileNumber, hostileString, postChecked, refused, rowCounts, startFuzzTarget, type FuzzTarget } from '../support/fuzz';
+import { csvDocument } from '../support/csv-arbitrary';
+import { FUZZ_TEST_TIMEOUT_MS, fuzzParameters, hostileString, postChecked, refused, rowCounts, startFuzzTarget, type FuzzTarget } from '../support/fuzz';
 
 const CREATE_DATASET = `mutation($input: CreateDatasetInput!) {
   createDataset(input: $input) { dataset { id task labelColumn } version { id rowCount columnCount labelClasses columns { name type role } } }
 }`;
 
-/** A cell as a CSV writer might produce it, or as a broken one would. */
-const cell = fc.oneof(
-  { weight: 6, arbitrary: hostileNumber.map(String) },
-  { weight: 3, arbitrary: fc.constantFrom('a', 'b', 'c', '', 'NA', 'null', 'true', ' 1 ', '1,5', '1e3', '-', '0x10', 'Infinity') },
-  { weight: 2, arbitrary: hostileString },
-  { weight: 1, arbitrary: hostileString.map((text) => `"${text.replace(/"/g, '""')}"`) },
-  { weight: 1, arbitrary: fc.constantFrom('"unterminated', 'a"b', '"a""', '"\n"', '"x",y') },
-);
-
-const headerName = fc.oneof({ weight: 5, arbitrary: fc.constantFrom('x', 'y', 'z', 'label', 'color', 'x') }, { weight: 1, arbitrary: hostileString });
-
-/** CSV text: a header, rows of cells (some ragged), any line ending, sometimes a BOM or blank lines. */
-const csvFile = fc
-  .record({
-    header: fc.array(headerName, { minLength: 1, maxLength: 5 }),
-    rows: fc.array(fc.array(cell, { minLength: 0, maxLength: 6 }), { maxLength: 25 }),
-    regular: fc.boolean(),
-    newline: fc.constantFrom('\n', '\r\n', '\r'),
-    bom: fc.boolean(),
-    blankLines: fc.boolean(),
-  })
-  .map(({ header, rows, regular, newline, bom, blankLines }) => {
-    const body = rows.map((cells) => (regular ? header.map((_, i) => cells[i] ?? '1') : cells).join(','));
-    const lines = [header.join(','), ...body];
-    if (blankLines) lines.splice(1 + Math.floor(lines.length / 2), 0, '');
-    return { header, csv: `${bom ? '\uFEFF' : ''}${lines.join(newline)}${newline}` };
-  });
-
-const input = csvFile.chain(({ header, csv }) =>
+const input = csvDocument.chain(({ header, csv }) =>
   fc.record(
     {
       name: fc.oneof(fc.constantFrom('ds', 'ds-2'), hostileString),

@@ -1,7 +1,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
 import type { AuditEvent, AuditOutcome, Prisma } from '../../generated/prisma/client';
 import { checkPageSize, decodeCursor, encodeCursor, type Page, type PageRequest } from '../../domain/common/pagination';
 import { ValidationError } from '../../domain/errors';
+import { runPgTransaction, type PgTransactionRunner } from '../../infra/db/pg-transaction';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
 
@@ -89,6 +92,31 @@ export class AuditLog {
     return new Proxy(client, {
       get: (target, property) => (property === '$transaction' ? auditedTransaction : Reflect.get(target, property, target)),
     });
+  }
+
+  /**
+   * Transactions through node-postgres on `pool` (writes that go around Prisma, see
+   * `pg-transaction.ts`) that, like those of {@link auditingClient}, write the audit row of the
+   * mutation they run in before they commit.
+   */
+  pgTransactions(pool: Pool): PgTransactionRunner {
+    const pending = this.pending;
+    return (body) => {
+      const scope = pending.getStore();
+      if (!scope || scope.writtenId || scope.closed) return runPgTransaction(pool, body);
+      const rowId = randomUUID();
+      const { principal, role, operation, targetIds, requestId, clientAddress } = scope.entry;
+      const writeRow = async (client: Parameters<typeof body>[0]) => {
+        await client.query(
+          `INSERT INTO audit_events (id, principal, role, operation, target_ids, outcome, request_id, client_address) VALUES ($1, $2, $3, $4, $5, 'SUCCEEDED', $6, $7)`,
+          [rowId, principal, role, operation, targetIds, requestId, clientAddress ?? null],
+        );
+      };
+      return runPgTransaction(pool, body, writeRow).then((result) => {
+        scope.writtenId = rowId;
+        return result;
+      });
+    };
   }
 
   /**

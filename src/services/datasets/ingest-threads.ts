@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { projectRoot } from '../../config/paths';
+import { csvText } from '../../domain/datasets/csv-parser';
 import { ValidationError } from '../../domain/errors';
 import type { IngestReply, IngestRequest } from './ingest-thread';
 import { prepareVersion, type IngestOptions, type PreparedVersion } from './prepared-version';
@@ -16,7 +17,7 @@ export const INLINE_INGEST_BYTES = 1024 * 1024;
 /** Where the CSV comes from: text (GraphQL), or a file spooled by the upload endpoint (deleted once read). */
 export type CsvSource = { text: string } | { file: string; bytes: number };
 
-/** Told when the thread starts parsing (after reading the input). */
+/** Told when parsing starts. */
 export type IngestPhaseListener = (phase: 'PARSING') => void;
 
 /** Starts the thread entry: compiled JavaScript next to this file, or the TypeScript source through the tests' transpiling hook. */
@@ -38,7 +39,7 @@ function sizeOf(source: CsvSource): number {
 export async function prepareVersionOffThread(source: CsvSource, options: IngestOptions, onPhase?: IngestPhaseListener): Promise<PreparedVersion> {
   if ('text' in source && sizeOf(source) <= INLINE_INGEST_BYTES) {
     onPhase?.('PARSING');
-    return prepareVersion(source.text, options);
+    return prepareVersion(csvText(source.text), options);
   }
   const request: IngestRequest = { csv: 'text' in source ? { text: source.text } : { file: source.file }, options };
   const thread = startThread();
