@@ -5,7 +5,7 @@
 
 import { ValidationError } from '../errors';
 import type { Cells } from './cell-column';
-import { ChunkedFloat64Array, ChunkedInt32Array } from './chunked-array';
+import { GrowableFloat64Array, GrowableInt32Array } from './growable-array';
 import { CSV_FIELD, quoteValue } from './csv-parser';
 import type { ColumnType, DataColumn, DataTable } from './data-table';
 
@@ -72,7 +72,7 @@ export function isNonFiniteNumber(text: string): boolean {
 export function typeColumns(parsed: { header: string[]; rowCount: number; cells: readonly Cells[] }, overrides: ColumnTypeOverrides = {}): DataTable {
   checkColumnTypeOverrides(parsed.header, overrides);
   const builders = parsed.header.map((name, c) => {
-    const builder = new ColumnBuilder(name, overrides[name]);
+    const builder = new ColumnBuilder(name, overrides[name], parsed.rowCount);
     const cells = parsed.cells[c];
     for (let r = 0; r < cells.length; r++) builder.add(cells.at(r)!);
     return builder;
@@ -114,8 +114,12 @@ export function checkColumnTypeOverrides(header: string[], overrides: ColumnType
 /** Categories in order of first appearance, and a code per cell (-1 for a missing value). */
 class CategoryCoder {
   readonly categories: string[] = [];
-  readonly codes = new ChunkedInt32Array();
+  readonly codes: GrowableInt32Array;
   private readonly codeOf = new Map<string, number>();
+
+  constructor(capacity: number) {
+    this.codes = new GrowableInt32Array(capacity);
+  }
 
   add(text: string): void {
     this.codes.push(isMissingValue(text) ? -1 : this.codeFor(text));
@@ -140,7 +144,7 @@ class CategoryCoder {
  * again ({@link rowsToReread}, {@link addReread}): no cell's text is kept while the CSV streams.
  */
 export class ColumnBuilder {
-  private numbers: ChunkedFloat64Array | undefined;
+  private numbers: GrowableFloat64Array | undefined;
   private present = 0;
   private firstNonFinite: { row: number; text: string } | undefined;
   private failure: ValidationError | undefined;
@@ -148,15 +152,17 @@ export class ColumnBuilder {
   private tail: CategoryCoder | undefined;
   private tailStart = 0;
   /** Codes of the rows before {@link tailStart}, from their text read again. */
-  private readonly head = new CategoryCoder();
+  private head: CategoryCoder | undefined;
   private rows = 0;
 
+  /** `capacity`: the most rows the column can have (memory is reserved for them, and used as they come). */
   constructor(
     readonly name: string,
     private readonly override: ColumnType | undefined,
+    private readonly capacity: number,
   ) {
-    if (override === 'CATEGORICAL') this.tail = new CategoryCoder();
-    else this.numbers = new ChunkedFloat64Array();
+    if (override === 'CATEGORICAL') this.tail = new CategoryCoder(capacity);
+    else this.numbers = new GrowableFloat64Array(capacity);
   }
 
   /** The next row's cell. */
@@ -185,7 +191,7 @@ export class ColumnBuilder {
       return;
     }
     this.numbers = undefined;
-    this.tail = new CategoryCoder();
+    this.tail = new CategoryCoder(this.capacity);
     this.tailStart = row;
     this.tail.add(text);
   }
@@ -204,7 +210,7 @@ export class ColumnBuilder {
 
   /** The text of the next of the first {@link rowsToReread} rows, read again. */
   addReread(text: string): void {
-    this.head.add(text);
+    (this.head ??= new CategoryCoder(this.tailStart)).add(text);
   }
 
   /**
@@ -222,16 +228,17 @@ export class ColumnBuilder {
     }
     const tail = this.tail!;
     if (this.tailStart === 0) return { name: this.name, type: 'CATEGORICAL', categories: tail.categories, codes: tail.codes.take() };
-    if (this.head.codes.length !== this.tailStart) {
-      throw new RangeError(`Column '${this.name}' needs the text of its first ${this.tailStart} rows again, got ${this.head.codes.length}`);
+    const head = this.head;
+    if (head?.codes.length !== this.tailStart) {
+      throw new RangeError(`Column '${this.name}' needs the text of its first ${this.tailStart} rows again, got ${head?.codes.length ?? 0}`);
     }
     // Categories keep their order of first appearance: the head's, then the tail's new ones.
-    const tailToFinal = tail.categories.map((category) => this.head.codeFor(category));
+    const tailToFinal = tail.categories.map((category) => head.codeFor(category));
     const codes = new Int32Array(this.rows);
-    codes.set(this.head.codes.take());
+    codes.set(head.codes.take());
     const tailCodes = tail.codes.take();
     for (let i = 0; i < tailCodes.length; i++) codes[this.tailStart + i] = tailCodes[i] < 0 ? -1 : tailToFinal[tailCodes[i]];
-    return { name: this.name, type: 'CATEGORICAL', categories: this.head.categories, codes };
+    return { name: this.name, type: 'CATEGORICAL', categories: head.categories, codes };
   }
 }
 

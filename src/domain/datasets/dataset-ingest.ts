@@ -8,9 +8,10 @@ import { ValidationError } from '../errors';
 import { profileColumn, type ColumnProfile } from './column-profile';
 import { checkColumnTypeOverrides, ColumnBuilder, type ColumnTypeOverrides } from './column-typing';
 import { contentHasher } from './content-hash';
-import { CSV_FIELD, csvText, readCsv, type CsvLimits, type CsvText } from './csv-parser';
+import { CSV_FIELD, csvText, DEFAULT_MAX_BYTES, readCsv, type CsvLimits, type CsvText } from './csv-parser';
 import type { ColumnRole, ColumnType, DataTable } from './data-table';
 import { resolveLabel, type Task } from './label-rules';
+import { MAX_VALUES } from './growable-array';
 import { DEFAULT_REFERENCE_SEED, referenceSampleIndices } from './reference-sample';
 
 /** Arguments of {@link ingestCsv}, as the createDataset and createDatasetVersion use cases pass them. */
@@ -66,13 +67,16 @@ export function ingestCsv(input: IngestCsvInput): IngestedDataset {
   const overrides = input.columnTypes ?? {};
   const hash = contentHasher();
   let builders: ColumnBuilder[] = [];
+  let capacity = 0;
   const shape = readCsv(
     text,
     {
       header: (names) => {
-        builders = names.map((name) => new ColumnBuilder(name, overrides[name]));
+        capacity = rowCapacity(text.byteLength ?? input.maxBytes ?? DEFAULT_MAX_BYTES, names.length);
+        builders = names.map((name) => new ColumnBuilder(name, overrides[name], capacity));
       },
-      record: (cells) => {
+      record: (cells, row) => {
+        if (row > capacity) throw new ValidationError(`CSV has over ${capacity} data rows, the most a dataset may have`, { field: CSV_FIELD, row });
         for (let c = 0; c < cells.length; c++) builders[c].add(cells[c]);
       },
       bytes: (chunk) => hash.update(chunk),
@@ -92,12 +96,14 @@ export function ingestCsv(input: IngestCsvInput): IngestedDataset {
       field: CSV_FIELD,
     });
   }
+  // One array to sort every numeric column in, rather than a sorted copy of each.
+  const scratch = table.columns.some((column) => column.type === 'NUMERIC') ? new Float64Array(table.rowCount) : undefined;
   const columns = table.columns.map(
     (column): IngestedColumn => ({
       name: column.name,
       type: column.type,
       role: column.name === input.labelColumn ? 'LABEL' : 'FEATURE',
-      profile: profileColumn(column),
+      profile: profileColumn(column, scratch),
     }),
   );
   return {
@@ -109,6 +115,14 @@ export function ingestCsv(input: IngestCsvInput): IngestedDataset {
     rowCount: table.rowCount,
     byteLength: shape.byteLength,
   };
+}
+
+/**
+ * Most data rows a CSV of `bytes` bytes with `columns` columns can have (each row takes at least a
+ * byte per column: its commas and its line end), and at most {@link MAX_VALUES}.
+ */
+function rowCapacity(bytes: number, columns: number): number {
+  return Math.min(MAX_VALUES, Math.floor(bytes / columns) + 2);
 }
 
 /** Ends the second read once the rows it is for have been read. */

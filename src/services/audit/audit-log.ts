@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { AuditEvent, AuditOutcome, Prisma } from '../../generated/prisma/client';
 import { checkPageSize, decodeCursor, encodeCursor, type Page, type PageRequest } from '../../domain/common/pagination';
+import { storableRecordOf } from '../../domain/common/storable-text';
 import { ValidationError } from '../../domain/errors';
 import { runPgTransaction, type PgTransactionRunner } from '../../infra/db/pg-transaction';
 import type { PrismaClient } from '../../infra/db/prisma-client';
@@ -28,6 +29,17 @@ export interface AuditFilter {
   outcome?: AuditOutcome | null;
   from?: Date | null;
   to?: Date | null;
+}
+
+/** Longest target id kept in a row (ids and names are shorter; a client's garbage is cut). */
+export const MAX_AUDITED_TARGET_LENGTH = 200;
+
+/**
+ * The entry as it can be stored: target ids come from the client's arguments, so a refused
+ * mutation's may hold what PostgreSQL cannot store (a NUL, a lone surrogate: escaped) or be huge (cut).
+ */
+function storable<T extends { targetIds: string[] }>(entry: T): T {
+  return { ...entry, targetIds: entry.targetIds.map((id) => storableRecordOf(id, MAX_AUDITED_TARGET_LENGTH)) };
 }
 
 /** How long a queued audit row waits for its batch, at most. */
@@ -125,10 +137,11 @@ export class AuditLog {
    * row after the fact propagates too (a mutation that cannot be audited is reported as failed).
    */
   async audit<T>(
-    entry: PendingAudit['entry'],
+    given: PendingAudit['entry'],
     mutation: () => Promise<T>,
     outcomeOf: { resultIds(result: T): string[]; failure(error: unknown): { outcome: AuditOutcome; errorCode: string } },
   ): Promise<T> {
+    const entry = storable(given);
     const scope: PendingAudit = { entry };
     let result: T;
     try {
@@ -155,7 +168,8 @@ export class AuditLog {
   }
 
   /** Writes one row (refusals, and outcomes outside a transaction). */
-  async record(entry: AuditEntry): Promise<void> {
+  async record(given: AuditEntry): Promise<void> {
+    const entry = storable(given);
     await this.prisma.auditEvent.create({ data: { ...entry, errorCode: entry.errorCode ?? null, clientAddress: entry.clientAddress ?? null } });
   }
 
@@ -166,7 +180,7 @@ export class AuditLog {
    * dropped and the count is logged at error level.
    */
   recordSoon(entry: AuditEntry): void {
-    this.buffered.push(entry);
+    this.buffered.push(storable(entry));
     if (this.buffered.length > AUDIT_BUFFER_LIMIT) {
       const dropped = this.buffered.splice(0, this.buffered.length - AUDIT_BUFFER_LIMIT);
       logger.error({ dropped: dropped.length, operation: entry.operation }, 'audit buffer full (database away?): oldest rows dropped');

@@ -7,7 +7,7 @@
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { encodeDataTable } from '../../domain/datasets/columnar-codec';
+import { encodeDataTableParts } from '../../domain/datasets/columnar-codec';
 import type { CsvText } from '../../domain/datasets/csv-parser';
 import type { DataTable } from '../../domain/datasets/data-table';
 import { ingestCsv, type IngestCsvInput, type IngestedDataset } from '../../domain/datasets/dataset-ingest';
@@ -21,8 +21,11 @@ export const GZIP_PAGE_BYTES = 1024 * 1024;
 /** A dataset version ready to be written; every field survives a structured clone (worker threads). */
 export interface PreparedVersion extends Omit<IngestedDataset, 'table' | 'byteLength'> {
   sizeBytes: number;
-  /** One encoded single-column table per column, in CSV order. */
-  encodedColumns: Uint8Array<ArrayBuffer>[];
+  /**
+   * One encoded single-column table per column, in CSV order, each as pieces to lay end to end
+   * (its header, then its values in the very memory the ingest typed them in: nothing is copied).
+   */
+  encodedColumns: Uint8Array<ArrayBuffer>[][];
   /** The gzip of the CSV text (as `gzip` of the whole text would make it), in pages of {@link GZIP_PAGE_BYTES}. */
   sourceCsvGzip: Uint8Array<ArrayBuffer>[];
 }
@@ -38,16 +41,13 @@ export async function prepareVersion(csv: CsvText, options: IngestOptions): Prom
   };
 }
 
-/** One encoding per column; each column's typed arrays are let go once it is encoded, so the table is never held twice. */
-function encodeColumns(table: DataTable): Uint8Array<ArrayBuffer>[] {
-  const encoded: Uint8Array<ArrayBuffer>[] = [];
-  const columns = table.columns.splice(0);
-  for (let column = columns.shift(); column !== undefined; column = columns.shift()) {
-    const bytes = encodeDataTable({ rowCount: table.rowCount, columns: [column] });
-    // A Buffer that owns its whole ArrayBuffer is handed on as it is (and can be transferred between threads).
-    encoded.push(bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? new Uint8Array(bytes.buffer as ArrayBuffer) : new Uint8Array(bytes));
-  }
-  return encoded;
+function encodeColumns(table: DataTable): Uint8Array<ArrayBuffer>[][] {
+  return table.columns.map((column) => encodeDataTableParts({ rowCount: table.rowCount, columns: [column] }) as Uint8Array<ArrayBuffer>[]);
+}
+
+/** The memory of a prepared version, each buffer once: what a worker thread hands over without copying it. */
+export function buffersOf(prepared: PreparedVersion): ArrayBuffer[] {
+  return [...new Set([...prepared.encodedColumns.flat(), ...prepared.sourceCsvGzip].map((bytes) => bytes.buffer))];
 }
 
 /** Gzips the text as it is read again, into pages (no single buffer of the whole gzip, no copy of the text). */

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { ChunkedFloat64Array, ChunkedInt32Array } from '../../../src/domain/datasets/chunked-array';
+import { GrowableFloat64Array, GrowableInt32Array } from '../../../src/domain/datasets/growable-array';
 import { decodeDataTable } from '../../../src/domain/datasets/columnar-codec';
 import { csvText, readCsv, type CsvText } from '../../../src/domain/datasets/csv-parser';
 import { ingestCsv } from '../../../src/domain/datasets/dataset-ingest';
@@ -107,23 +107,27 @@ describe('prepareVersion', () => {
     expect(prepared.sourceCsvGzip.every((page) => page.byteLength <= GZIP_PAGE_BYTES)).toBe(true);
     expect(prepared.sizeBytes).toBe(Buffer.byteLength(csv));
     const { table } = ingestCsv({ csv, labelColumn: 'label' });
-    expect(prepared.encodedColumns.map((bytes) => decodeDataTable(bytes).columns[0])).toEqual(table.columns);
+    expect(prepared.encodedColumns.map((pieces) => decodeDataTable(Buffer.concat(pieces)).columns[0])).toEqual(table.columns);
   });
 });
 
-describe('ChunkedFloat64Array and ChunkedInt32Array', () => {
-  it('give back every value in order across block boundaries', () => {
+describe('GrowableFloat64Array and GrowableInt32Array', () => {
+  it('give back every value in order, across resizes, up to their capacity and not past it', () => {
     for (const length of [0, 1, 65_535, 65_536, 65_537, 200_000]) {
-      const floats = new ChunkedFloat64Array();
-      const ints = new ChunkedInt32Array();
+      const floats = new GrowableFloat64Array(length);
+      const ints = new GrowableInt32Array(length + 5);
       for (let i = 0; i < length; i++) {
         floats.push(i / 3);
         ints.push(-i);
       }
       expect([floats.length, ints.length]).toEqual([length, length]);
+      expect(() => floats.push(1)).toThrow(RangeError);
       const bytesOf = (values: Float64Array | Int32Array) => Buffer.from(values.buffer, values.byteOffset, values.byteLength);
-      expect(bytesOf(floats.take()).equals(bytesOf(Float64Array.from({ length }, (_, i) => i / 3)))).toBe(true);
+      const taken = floats.take();
+      expect(taken.buffer.byteLength).toBe(length * 8);
+      expect(bytesOf(taken).equals(bytesOf(Float64Array.from({ length }, (_, i) => i / 3)))).toBe(true);
       expect(bytesOf(ints.take()).equals(bytesOf(Int32Array.from({ length }, (_, i) => -i)))).toBe(true);
     }
+    expect(() => new GrowableFloat64Array(2 ** 28 + 1)).toThrow(RangeError);
   });
 });
