@@ -12,12 +12,14 @@
  * - compiled step: the same step as one graph call (src/ml/compiled), which is the kernels' own
  *   time plus one launch: the floor the eager path could reach without launch overhead, so
  *   eager - compiled is what launching kernels one by one from JavaScript costs;
- * - Keras 3 / TensorFlow 2.21: seconds per step of model.fit over one epoch (after a warm-up epoch).
+ * - Keras 3 / TensorFlow 2.21: each step of model.fit timed by a batch callback over one epoch
+ *   (after a warm-up epoch), the first BENCH_STEPS of them: as many steps as each mlplane part.
+ * Every part is measured through bench/support/harness.ts (5 warm-up steps, then BENCH_STEPS) and
+ * printed as median with its IQR.
  *
  * Environment: BENCH_ROWS (default 80000, one epoch's training rows in bench:train), BENCH_STEPS (200).
  * Run: npm run bench:train-profile
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,9 +27,10 @@ import { prepareCompiledTraining } from '../src/ml/compiled/compiled-step';
 import { createOptimizer } from '../src/ml/hyperparameters';
 import { buildModel, type Architecture } from '../src/ml/model-builder';
 import { tf as loadTf, useBackend } from '../src/ml/tf-backend';
-import type { Scalar, Tensor, Tf, Variable } from '../src/ml/tf-types';
-import { createTrainStep } from '../src/ml/trainer';
-import { kerasPython, runKerasScript } from './support/keras-python';
+import type { Scalar, Tensor, Tf } from '../src/ml/tf-types';
+import { createTrainStep, trainableVariables } from '../src/ml/trainer';
+import { formatNumber, measure, runBenchmark, summarize, timeMs, type Summary } from './support/harness';
+import { kerasPython, runKerasScriptValues } from './support/keras-python';
 import { syntheticBinaryData } from './support/synthetic-binary';
 
 const FEATURES = 8;
@@ -47,17 +50,9 @@ const CASES: Case[] = [
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 
-/** Median wall time in ms of `fn` over STEPS calls, after a few warm-up calls. */
-function median(fn: () => void): number {
-  for (let i = 0; i < 5; i++) fn();
-  const times: number[] = [];
-  for (let i = 0; i < STEPS; i++) {
-    const started = performance.now();
-    fn();
-    times.push(performance.now() - started);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+/** Median and spread of the wall time in ms of `fn` over STEPS calls, after 5 warm-up calls. */
+async function stepTimes(fn: () => void): Promise<Summary> {
+  return (await measure({ name: 'step', unit: 'ms', observe: timeMs(fn) }, { warmup: 5, repetitions: STEPS })).summary;
 }
 
 /** Kernels launched per call of `fn`. */
@@ -68,21 +63,30 @@ async function kernelsOf(tf: Tf, fn: () => void): Promise<{ count: number }> {
   return { count: profile.kernels.length / PROFILED_CALLS };
 }
 
-function kerasSecondsPerStep(python: string, spec: Case, dir: string): number {
-  return runKerasScript(
+/** Keras' step times (ms) of one epoch after a warm-up epoch, the first STEPS of them. */
+function kerasStepTimes(python: string, spec: Case, dir: string): Summary {
+  const seconds = runKerasScriptValues(
     python,
     dir,
     FEATURES,
     spec.units,
-    `model = build()
+    `class StepTimes(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__(); self.times = []
+    def on_train_batch_begin(self, batch, logs=None):
+        self.started = time.perf_counter()
+    def on_train_batch_end(self, batch, logs=None):
+        self.times.append(time.perf_counter() - self.started)
+model = build()
 model.fit(x, y, epochs=1, batch_size=${spec.batch}, verbose=0)
-start = time.perf_counter()
-model.fit(x, y, epochs=1, batch_size=${spec.batch}, verbose=0)
-print((time.perf_counter() - start) / -(-len(x) // ${spec.batch}))`,
+steps = StepTimes()
+model.fit(x, y, epochs=1, batch_size=${spec.batch}, verbose=0, callbacks=[steps])
+print(",".join(str(t) for t in steps.times[:${STEPS}]))`,
   );
+  return summarize(seconds.map((s) => s * 1000));
 }
 
-async function profileCase(tf: Tf, spec: Case, data: ReturnType<typeof syntheticBinaryData>, python: string | null, dir: string): Promise<void> {
+async function profileCase(tf: Tf, spec: Case, data: ReturnType<typeof syntheticBinaryData>, python: string, dir: string): Promise<void> {
   const architecture: Architecture = { layers: spec.units.map((units) => ({ units, activation: 'relu' })) };
   const model = buildModel({ tf, architecture, task: 'BINARY_CLASSIFICATION', inputWidth: FEATURES, seed: 1 });
   const optimizer = createOptimizer(tf, 'ADAM', 0.001);
@@ -99,7 +103,7 @@ async function profileCase(tf: Tf, spec: Case, data: ReturnType<typeof synthetic
     tf.scalar(0).dataSync();
     tf.dispose(tensors);
   };
-  const variables = model.trainableWeights.map((weight) => weight.read() as Variable);
+  const variables = trainableVariables(tf, model);
   const lossOf = (x: Tensor, y: Tensor): Scalar => {
     const p = tf.clipByValue(model.apply(x, { training: true }) as Tensor, 1e-7, 1 - 1e-7);
     return tf.neg(tf.mean(tf.add(tf.mul(y, tf.log(p)), tf.mul(tf.sub(1, y), tf.log(tf.sub(1, p)))))) as Scalar;
@@ -113,37 +117,45 @@ async function profileCase(tf: Tf, spec: Case, data: ReturnType<typeof synthetic
   const fixedGrads = Object.fromEntries(variables.map((v) => [v.name, tf.onesLike(v).mul(1e-3)]));
   const update = () => optimizer.applyGradients(fixedGrads);
 
-  const eager = median(eagerStep);
-  const movement = median(dataMovement);
-  const forwardMs = median(forward);
-  const gradientsMs = median(gradients);
-  const updateMs = median(update);
+  const eager = await stepTimes(eagerStep);
+  const movement = await stepTimes(dataMovement);
+  const forwardMs = await stepTimes(forward);
+  const gradientsMs = await stepTimes(gradients);
+  const updateMs = await stepTimes(update);
   const eagerKernels = await kernelsOf(tf, eagerStep);
   const updateKernels = await kernelsOf(tf, update);
 
   const plan = prepareCompiledTraining({ tf, model, task: 'BINARY_CLASSIFICATION', optimizer: 'ADAM', learningRate: 0.001, rowWeights: false });
-  let compiledMs = NaN;
+  let compiledMs: Summary | undefined;
   if ('training' in plan) {
-    compiledMs = median(() => plan.training.step(xb, yb, spec.batch));
+    compiledMs = await stepTimes(() => plan.training.step(xb, yb, spec.batch));
     plan.training.dispose();
   } else {
     print(`  compiled step unavailable: ${plan.reason}`);
   }
-  const keras = python ? kerasSecondsPerStep(python, spec, dir) * 1000 : NaN;
+  const keras = kerasStepTimes(python, spec, dir);
   const steps = Math.ceil(ROWS / spec.batch);
-  const row = (label: string, ms: number, note = '') =>
-    print(`| ${label} | ${ms.toFixed(3)} | ${((ms * steps) / 1000).toFixed(2)} | ${note} |`);
+  const row = (label: string, ms: Summary | undefined, note = '') => {
+    const times = ms ? `${formatNumber(ms.median)} (${formatNumber(ms.q1)}-${formatNumber(ms.q3)})` : '-';
+    print(`| ${label} | ${times} | ${ms ? ((ms.median * steps) / 1000).toFixed(2) : '-'} | ${note} |`);
+  };
   print(`\n${spec.name}: ${steps} steps per epoch of ${ROWS} rows`);
-  print('| part | ms/step | s/epoch | note |');
+  print('| part | ms/step, median (IQR) | s/epoch | note |');
   print('|---|---|---|---|');
   row('eager step (whole)', eager, `${eagerKernels.count} kernels`);
   row('  data movement', movement, 'batch tensors from JS arrays + one scalar read back (tfjs-node uploads a tensor at its first kernel)');
   row('  forward + loss', forwardMs, '');
   row('  forward + loss + gradients', gradientsMs, '');
   row('  optimizer update', updateMs, `${updateKernels.count} kernels`);
-  row('compiled step (one graph call)', compiledMs, 'the same math without per-kernel launches: the kernels\' own time');
-  row('  eager overhead (eager - compiled)', eager - compiledMs, `${(((eager - compiledMs) / eagerKernels.count) * 1000).toFixed(1)} us per kernel: launches, tape, tidy, tensor tracking`);
-  row('Keras 3 model.fit', keras, 'tf.function step, one epoch after a warm-up epoch');
+  row('compiled step (one graph call)', compiledMs, "the same math without per-kernel launches: the kernels' own time");
+  if (compiledMs) {
+    const overhead = eager.median - compiledMs.median;
+    print(
+      `| eager overhead (eager - compiled medians) | ${formatNumber(overhead)} | ${((overhead * steps) / 1000).toFixed(2)} | ` +
+        `${((overhead / eagerKernels.count) * 1000).toFixed(1)} us per kernel: launches, tape, tidy, tensor tracking |`,
+    );
+  }
+  row('Keras 3 model.fit', keras, `tf.function step, ${keras.n} steps of one epoch after a warm-up epoch`);
   tf.dispose(Object.values(fixedGrads));
   optimizer.dispose();
   model.dispose();
@@ -158,14 +170,17 @@ async function main(): Promise<void> {
     writeFileSync(path.join(dir, 'x.bin'), Buffer.from(data.x.data.buffer));
     writeFileSync(path.join(dir, 'y.bin'), Buffer.from(data.y.data.buffer));
     const python = kerasPython(print);
-    print(`train-profile: load ${os.loadavg().map((v) => v.toFixed(1)).join(' ')}, ${STEPS} timed steps per part (median)`);
+    if (!python) throw new Error('no Python with keras and tensorflow (BENCH_PYTHON or the cached virtualenv): the Keras baseline cannot run');
+    print(
+      `train-profile: load ${os
+        .loadavg()
+        .map((v) => v.toFixed(1))
+        .join(' ')}, ${STEPS} timed steps per part (median)`,
+    );
     for (const spec of CASES) await profileCase(tf, spec, data, python, dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+runBenchmark(main);

@@ -125,7 +125,7 @@ export type TrainStep = (x: Tensor2D, y: Tensor2D, weights?: Tensor) => { loss: 
  * [correct predictions] for classification or [sum |error|, sum error^2] for regression.
  */
 export function createTrainStep(tf: Tf, model: LayersModel, task: ModelTask, optimizer: Optimizer): TrainStep {
-  const variables = model.trainableWeights.map((weight) => weight.read() as Variable);
+  const variables = trainableVariables(tf, model);
   return (x, y, weights) => {
     let sums: Tensor | undefined;
     const loss = optimizer.minimize(
@@ -140,8 +140,19 @@ export function createTrainStep(tf: Tf, model: LayersModel, task: ModelTask, opt
       true,
       variables,
     ) as Scalar;
-    return { loss, sums: sums! };
+    if (!sums) throw new Error('the training step computed no metric sums');
+    return { loss, sums };
   };
+}
+
+/** The model's trainable weights as the variables they are (tfjs types `LayerVariable.read()` as a plain Tensor). */
+export function trainableVariables(tf: Tf, model: LayersModel): Variable[] {
+  const isVariable = (value: Tensor): value is Variable => value instanceof tf.Variable;
+  return model.trainableWeights.map((weight) => {
+    const value = weight.read();
+    if (!isVariable(value)) throw new TypeError(`weight ${weight.name} does not hold a variable`);
+    return value;
+  });
 }
 
 /**
@@ -450,7 +461,7 @@ class EarlyStopper {
   }
 
   describe(epoch: number): string {
-    return `${this.config.monitor} did not improve by more than ${this.minDelta} for ${this.wait} epochs after epoch ${this.bestEpoch} (best ${this.bestValue}); stopped after epoch ${epoch}`;
+    return `${this.config.monitor} did not improve by more than ${this.minDelta} for ${this.wait} epochs after epoch ${this.bestEpoch ?? '-'} (best ${this.bestValue ?? '-'}); stopped after epoch ${epoch}`;
   }
 
   /** Puts back the best weights when the last epoch run was not the best. */
