@@ -195,9 +195,17 @@ async function main(): Promise<void> {
   if (!python) throw new Error('no Python with keras and tensorflow (BENCH_PYTHON or the cached virtualenv): the Keras baseline cannot run');
   const db = await openBenchDatabase();
   const scratch = mkdtempSync(path.join(os.tmpdir(), 'mlplane-train-bench-'));
-  // Rate limits off: this measures training, not how many runs one client may start.
+  // Rate limits off: this measures training, not how many runs one client may start; the 100,000-row
+  // CSV (about 11 MB) goes in one createDataset mutation, so the JSON body limit is raised for it.
   const api = await startApiProcess(
-    loadConfig({ ...process.env, PORT: '0', DATABASE_URL: db.url, MLPLANE_RATE_LIMIT_PER_MINUTE: '0', MLPLANE_EXPENSIVE_RATE_LIMIT_PER_MINUTE: '0' }),
+    loadConfig({
+      ...process.env,
+      PORT: '0',
+      DATABASE_URL: db.url,
+      MLPLANE_RATE_LIMIT_PER_MINUTE: '0',
+      MLPLANE_EXPENSIVE_RATE_LIMIT_PER_MINUTE: '0',
+      MLPLANE_MAX_JSON_BODY_BYTES: String(64 * 1024 * 1024),
+    }),
     db.url,
     logger,
   );

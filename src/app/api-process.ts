@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { NonEmptyArray } from 'type-graphql';
+import type { ClassType, NonEmptyArray } from 'type-graphql';
 import type { Config } from '../config/config';
 import type { Clock } from '../domain/limits/token-bucket';
 import { dashboardDir as builtDashboardDir, packageVersion } from '../config/paths';
@@ -41,7 +41,7 @@ export interface RunningApi {
 /** What a caller other than `serve` may change; `serve` passes none of it. */
 export interface ApiProcessOptions {
   /** Resolver classes served next to mlplane's own (tests add probes). */
-  extraResolvers?: Function[];
+  extraResolvers?: ClassType[];
   /** Replaces the readiness check (database reachable, migrations applied, LISTEN up). */
   readiness?: () => Promise<ReadinessReport>;
   /** Overrides `config.shutdownGraceSeconds`, in milliseconds. */
@@ -130,7 +130,7 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
   };
   const buckets = createRateBuckets(rateSettings, options.clock);
   const revocations = followRevocations(pubSub, services.apiKeys, logger);
-  const schemaResolvers = [...mlplaneResolvers, ...(options.extraResolvers ?? [])] as NonEmptyArray<Function>;
+  const schemaResolvers = [...mlplaneResolvers, ...(options.extraResolvers ?? [])] as NonEmptyArray<ClassType>;
   const server = await startApiServer({
     host: config.host,
     port: config.port,

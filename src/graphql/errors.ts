@@ -117,7 +117,7 @@ function locationExtensions(location: ErrorLocation): Record<string, string | nu
 
 function publicCodeOf(error: unknown): string | undefined {
   if (!(error instanceof GraphQLError)) return undefined;
-  const code = error.extensions?.code;
+  const code = error.extensions.code;
   return typeof code === 'string' && PASS_THROUGH_CODES.has(code) ? code : undefined;
 }
 

@@ -57,7 +57,7 @@ function checkValue(value: unknown, type: GraphQLInputType | undefined, field: s
   if (depth > MAX_INPUT_DEPTH) refuse(field, `is nested more than ${MAX_INPUT_DEPTH} levels deep`);
   const known = type ? getNullableType(type) : undefined;
   if (Array.isArray(value)) {
-    const itemType = known && isListType(known) ? (known.ofType as GraphQLInputType) : undefined;
+    const itemType = known && isListType(known) ? known.ofType : undefined;
     value.forEach((item, index) => checkValue(item, itemType, `${field}[${index}]`, depth + 1));
     return;
   }
@@ -65,7 +65,7 @@ function checkValue(value: unknown, type: GraphQLInputType | undefined, field: s
   for (const [key, item] of Object.entries(value)) {
     const path = field ? `${field}.${key}` : key;
     const definition = fields?.[key];
-    if (definition?.extensions?.[LONG_TEXT]) continue;
+    if (definition?.extensions[LONG_TEXT]) continue;
     if (!definition) checkString(key, path, 'key ');
     checkValue(item, definition?.type, path, depth + 1);
   }
@@ -73,12 +73,12 @@ function checkValue(value: unknown, type: GraphQLInputType | undefined, field: s
 
 function checkArguments(args: Record<string, unknown>, definitions: readonly GraphQLArgument[]): void {
   for (const definition of definitions) {
-    if (definition.extensions?.[LONG_TEXT]) continue;
+    if (definition.extensions[LONG_TEXT]) continue;
     checkValue(args[definition.name], definition.type, definition.name, 1);
   }
 }
 
-const checked = new WeakSet<object>();
+const checked = new WeakSet();
 
 /**
  * Checks the arguments of the field being resolved (graphql-js's `args`, keyed by argument name)
@@ -87,6 +87,7 @@ const checked = new WeakSet<object>();
  */
 export function checkArgumentValues(args: Record<string, unknown>, info: GraphQLResolveInfo): void {
   if (checked.has(args)) return;
-  checkArguments(args, info.parentType.getFields()[info.fieldName]?.args ?? []);
+  // The field being resolved is one of its parent type's.
+  checkArguments(args, info.parentType.getFields()[info.fieldName].args);
   checked.add(args);
 }

@@ -40,7 +40,7 @@ function rateLimited(res: Response, buckets: RateBuckets | undefined, client: st
     errors: [
       {
         message: `Too many requests to ${rule.operation}: ${refused.limit} per burst (MLPLANE_${rule.expensive ? 'EXPENSIVE_' : ''}RATE_LIMIT_*); retry in ${refused.retryAfterSeconds} s`,
-        extensions: { code: 'RATE_LIMITED', retryAfterSeconds: refused.retryAfterSeconds, requestId: res.locals.requestId },
+        extensions: { code: 'RATE_LIMITED', retryAfterSeconds: refused.retryAfterSeconds, requestId: res.locals.requestId as string | undefined },
       },
     ],
   });
@@ -59,7 +59,7 @@ export function noteAuditTargets(res: Response, ids: readonly string[]): void {
 
 function refuse(res: Response, status: 401 | 403, code: 'UNAUTHENTICATED' | 'FORBIDDEN', message: string): void {
   if (status === 401) res.setHeader('www-authenticate', 'Bearer realm="mlplane"');
-  res.status(status).json({ errors: [{ message, extensions: { code, requestId: res.locals.requestId } }] });
+  res.status(status).json({ errors: [{ message, extensions: { code, requestId: res.locals.requestId as string | undefined } }] });
 }
 
 /** Fails the audited promise of a route that answered with an error status. */

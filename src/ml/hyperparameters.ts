@@ -75,7 +75,7 @@ export function validateHyperparameters(
     );
   }
   if (!(OPTIMIZERS as readonly unknown[]).includes(optimizer)) {
-    throw new ValidationError(`optimizer must be one of ${OPTIMIZERS.join(', ')}, got ${String(optimizer)}`, at('optimizer'));
+    throw new ValidationError(`optimizer must be one of ${OPTIMIZERS.join(', ')}, got ${optimizer}`, at('optimizer'));
   }
   if (
     learningRate !== undefined &&
@@ -87,7 +87,7 @@ export function validateHyperparameters(
   if (!earlyStopping) return;
   const { monitor, patience, minDelta } = earlyStopping;
   if (!(MONITORS as readonly unknown[]).includes(monitor)) {
-    throw new ValidationError(`earlyStopping.monitor must be one of ${MONITORS.join(', ')}, got ${String(monitor)}`, at('earlyStopping.monitor'));
+    throw new ValidationError(`earlyStopping.monitor must be one of ${MONITORS.join(', ')}, got ${monitor}`, at('earlyStopping.monitor'));
   }
   const regression = context.task === 'REGRESSION';
   if (regression ? monitor.endsWith('accuracy') : monitor.endsWith('mae') || monitor.endsWith('rmse')) {

@@ -14,7 +14,7 @@
  *   `decodeRegressionTargets` inverts it.
  */
 import { type DataColumn, type DataTable, findColumn } from '../domain/datasets/data-table';
-import { ValidationError } from '../domain/errors';
+import { shownValue, ValidationError } from '../domain/errors';
 import type { Matrix, ModelTask } from './tf-types';
 
 export interface NumericFeatureSpec {
@@ -103,6 +103,12 @@ export interface PreprocessedData {
   /** Present when the input carries the label column (a table with it, or records with the key). */
   labels?: EncodedLabels;
   unseenCategories: UnseenCategory[];
+}
+
+/** The labels of rows preprocessed with their label column. @throws Error when they carry none. */
+export function labelsOf(data: PreprocessedData): EncodedLabels {
+  if (!data.labels) throw new Error('these rows were preprocessed without their labels');
+  return data.labels;
 }
 
 /** Expected input of one feature, for validating prediction requests. */
@@ -237,8 +243,10 @@ function isDataTable(input: DataTable | readonly FeatureRecord[]): input is Data
 }
 
 function assertSpecVersion(spec: PreprocessingSpec): void {
-  if (spec.version !== 1) {
-    throw new ValidationError(`unsupported preprocessing spec version ${String(spec.version)}`, { field: 'spec.version' });
+  // A stored spec written by another version of mlplane may hold another number than its type says.
+  const version: unknown = spec.version;
+  if (version !== 1) {
+    throw new ValidationError(`unsupported preprocessing spec version ${shownValue(version)}`, { field: 'spec.version' });
   }
 }
 
@@ -411,7 +419,7 @@ function applyToRecords(spec: PreprocessingSpec, records: readonly FeatureRecord
         });
       }
       const value = String(raw);
-      const position = lookups[f]!.get(value);
+      const position = lookups[f]?.get(value);
       if (position === undefined) unseenCategories.push({ index, column: feature.name, value });
       else data[index * width + feature.offset + position] = 1;
     });

@@ -28,7 +28,7 @@ export function encodeCursor(position: CreatedCursor): string {
 /** @throws ValidationError (field `after`) for a cursor this API did not issue. */
 export function decodeCursor(cursor: string, field = 'after'): CreatedCursor {
   const [iso, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const createdAt = new Date(iso ?? '');
+  const createdAt = new Date(iso);
   if (!id || Number.isNaN(createdAt.getTime())) {
     throw new ValidationError(`"${cursor}" is not a valid cursor`, { field });
   }

@@ -74,7 +74,8 @@ export function typeColumns(parsed: { header: string[]; rowCount: number; cells:
   return { rowCount: parsed.rowCount, columns };
 }
 
-function checkOverrides(header: string[], overrides: ColumnTypeOverrides): void {
+/** `overrides` as the client sent them: their types are checked here. */
+function checkOverrides(header: string[], overrides: Readonly<Record<string, unknown>>): void {
   const known = new Set(header);
   for (const [name, type] of Object.entries(overrides)) {
     const field = `${COLUMN_TYPES_FIELD}.${name}`;
@@ -108,7 +109,7 @@ function toNumeric(name: string, cells: Cells, required: boolean): NumericColumn
   let present = 0;
   let firstNonFinite = -1;
   for (let r = 0; r < cells.length; r++) {
-    const text = cells.at(r)!;
+    const text = cellAt(cells, r);
     if (isMissingValue(text)) {
       values[r] = NaN;
       continue;
@@ -129,9 +130,16 @@ function toNumeric(name: string, cells: Cells, required: boolean): NumericColumn
       return undefined;
     }
   }
-  if (firstNonFinite >= 0) throw nonFiniteError(name, cells.at(firstNonFinite)!, firstNonFinite);
+  if (firstNonFinite >= 0) throw nonFiniteError(name, cellAt(cells, firstNonFinite), firstNonFinite);
   if (present === 0 && !required) return undefined;
   return { name, type: 'NUMERIC', values };
+}
+
+/** The text of row `row`, which is below `cells.length`. */
+function cellAt(cells: Cells, row: number): string {
+  const text = cells.at(row);
+  if (text === undefined) throw new RangeError(`row ${row} is outside a column of ${cells.length} cells`);
+  return text;
 }
 
 function nonFiniteError(name: string, text: string, index: number): ValidationError {
@@ -146,7 +154,7 @@ function toCategorical(name: string, cells: Cells): CategoricalColumn {
   const codeOf = new Map<string, number>();
   const codes = new Int32Array(cells.length);
   for (let r = 0; r < cells.length; r++) {
-    const text = cells.at(r)!;
+    const text = cellAt(cells, r);
     if (isMissingValue(text)) {
       codes[r] = -1;
       continue;

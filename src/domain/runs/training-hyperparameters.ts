@@ -10,7 +10,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { validateSplitFractions, type SplitFractions } from '../datasets/dataset-split';
-import { ValidationError } from '../errors';
+import { shownValue, ValidationError } from '../errors';
 import {
   DEFAULT_LEARNING_RATES,
   OPTIMIZERS,
@@ -88,7 +88,7 @@ export function parseTrainingHyperparameters(input: unknown, context: Hyperparam
 
   const optimizer = given(raw.optimizer) ?? DEFAULT_OPTIMIZER;
   if (!(OPTIMIZERS as readonly unknown[]).includes(optimizer)) {
-    throw new ValidationError(`optimizer must be one of ${OPTIMIZERS.join(', ')}, got ${String(optimizer)}`, at('optimizer'));
+    throw new ValidationError(`optimizer must be one of ${OPTIMIZERS.join(', ')}, got ${shownValue(optimizer)}`, at('optimizer'));
   }
   const split = parseSplit(given(raw.split), `${prefix}.split`);
   const earlyStopping = parseEarlyStopping(given(raw.earlyStopping), `${prefix}.earlyStopping`);
@@ -140,7 +140,7 @@ function given(value: unknown): unknown {
 
 function asRecord(value: unknown, field: string, known: readonly string[]): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ValidationError(`${field.split('.').pop()} must be an object`, { field });
+    throw new ValidationError(`${field.slice(field.lastIndexOf('.') + 1)} must be an object`, { field });
   }
   for (const key of Object.keys(value)) {
     if (!known.includes(key)) {
@@ -174,7 +174,7 @@ function parseEarlyStopping(value: unknown, field: string): NormalizedEarlyStopp
   }
   const restoreBestWeights = given(raw.restoreBestWeights) ?? true;
   if (typeof restoreBestWeights !== 'boolean') {
-    throw new ValidationError(`earlyStopping.restoreBestWeights must be a boolean, got ${String(restoreBestWeights)}`, {
+    throw new ValidationError(`earlyStopping.restoreBestWeights must be a boolean, got ${shownValue(restoreBestWeights)}`, {
       field: `${field}.restoreBestWeights`,
     });
   }
@@ -190,7 +190,7 @@ function parseEarlyStopping(value: unknown, field: string): NormalizedEarlyStopp
 function parseSeed(value: unknown, context: HyperparameterContext, location: { field: string }): number {
   if (value === undefined) return context.randomSeed ? context.randomSeed() : randomInt(RANDOM_SEED_BOUND);
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
-    throw new ValidationError(`seed must be an integer, got ${String(value)}`, location);
+    throw new ValidationError(`seed must be an integer, got ${shownValue(value)}`, location);
   }
   return value;
 }
@@ -221,13 +221,16 @@ function parseClassWeights(value: unknown, context: HyperparameterContext, field
     }
     weights.set(name, weight);
   });
-  return classes.filter((name) => weights.has(name)).map((name) => ({ class: name, weight: weights.get(name)! }));
+  return classes.flatMap((name) => {
+    const weight = weights.get(name);
+    return weight === undefined ? [] : [{ class: name, weight }];
+  });
 }
 
 function parseBackend(value: unknown, location: { field: string }): TrainingBackend {
   if (value === undefined) return 'AUTO';
   if (!(TRAINING_BACKENDS as readonly unknown[]).includes(value)) {
-    throw new ValidationError(`backend must be one of ${TRAINING_BACKENDS.join(', ')}, got ${String(value)}`, location);
+    throw new ValidationError(`backend must be one of ${TRAINING_BACKENDS.join(', ')}, got ${shownValue(value)}`, location);
   }
   return value as TrainingBackend;
 }

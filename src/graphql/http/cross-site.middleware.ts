@@ -18,12 +18,15 @@ export function crossSiteProtection(guard: RequestGuard): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const refusal = guard.refusal(req, { skipHost: PROBE_PATHS.has(req.path) });
     if (refusal) {
-      res.status(refusal.status).json({ errors: [{ message: refusal.message, extensions: { code: 'FORBIDDEN', requestId: res.locals.requestId } }] });
+      res.status(refusal.status).json({ errors: [{ message: refusal.message, extensions: { code: 'FORBIDDEN', requestId: res.locals.requestId as string | undefined } }] });
       return;
     }
     const origin = req.headers.origin;
     res.vary('Origin');
-    if (origin === undefined || !guard.isListedOrigin(origin)) return next();
+    if (origin === undefined || !guard.isListedOrigin(origin)) {
+      next();
+      return;
+    }
     res.setHeader('access-control-allow-origin', origin);
     res.setHeader('access-control-expose-headers', EXPOSED_RESPONSE_HEADERS);
     if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {

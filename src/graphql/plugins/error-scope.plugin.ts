@@ -19,7 +19,7 @@ export function createErrorFormatting(logger: Logger): {
       async requestDidStart() {
         return {
           async didEncounterErrors({ errors, contextValue }) {
-            if (!contextValue?.requestId) return;
+            if (!contextValue.requestId) return;
             for (const error of errors) scopes.set(error, { requestId: contextValue.requestId, logger: contextValue.logger });
           },
         };

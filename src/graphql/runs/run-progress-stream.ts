@@ -106,7 +106,10 @@ class ResultQueue<T> {
   }
 
   next(): Promise<IteratorResult<T>> {
-    if (this.items.length > 0) return Promise.resolve({ done: false, value: this.items.shift()! });
+    if (this.items.length > 0) {
+      const [value] = this.items.splice(0, 1);
+      return Promise.resolve({ done: false, value });
+    }
     if (this.failure) {
       const { error } = this.failure;
       this.failure = undefined;

@@ -12,6 +12,7 @@
  * Weights live in the session's resource variables; `readWeights` and `writeWeights` move them
  * to and from the tfjs model in `model.getWeights()` order.
  */
+import { shownValue } from '../../domain/errors';
 import { MOMENTUM, DEFAULT_LEARNING_RATES, type OptimizerName } from '../hyperparameters';
 import { ACTIVATIONS } from '../model-builder';
 import type { LayersModel, ModelTask } from '../tf-types';
@@ -67,7 +68,7 @@ export function describeModel(model: LayersModel): { layers: LayerSpec[] } | { r
     }
     if (kind !== 'Dense') return { reason: `layer ${raw.name} is a ${kind} (the compiled step builds Dense and Dropout layers)` };
     const config = layer.getConfig();
-    const activation = String(config.activation ?? 'linear');
+    const activation = shownValue(config.activation ?? 'linear');
     if (!COMPILED_ACTIVATIONS.includes(activation)) {
       return { reason: `layer ${raw.name} uses activation ${activation}, which the compiled step does not build` };
     }

@@ -61,11 +61,11 @@ export function encodeInstances(spec: PreprocessingSpec, instances: readonly Fea
   } catch (error) {
     if (error instanceof ValidationError && error.location.index !== undefined && error.location.column !== undefined) {
       const { index, column } = error.location;
-      throw new ValidationError(error.message, { field: `${fieldOf(index!)}.${column}`, index, column });
+      throw new ValidationError(error.message, { field: `${fieldOf(index)}.${column}`, index, column });
     }
     throw error;
   }
-  const [unseen] = encoded.unseenCategories;
+  const unseen = encoded.unseenCategories.at(0);
   if (unseen) {
     const feature = spec.features.find((f) => f.name === unseen.column);
     const known = feature?.type === 'CATEGORICAL' ? feature.categories : [];
