@@ -84,12 +84,14 @@ export function guardRoute(deps: RouteGuardDependencies, rule: RouteRule): Reque
       const credentials = await resolveCredentials(deps.auth, req.headers.authorization);
       if (!credentials.ok) {
         await deps.audit.record({ ...entry, principal: ANONYMOUS_ACTOR, role: null, outcome: 'DENIED', errorCode: 'UNAUTHENTICATED' });
-        return refuse(res, 401, 'UNAUTHENTICATED', credentials.message);
+        refuse(res, 401, 'UNAUTHENTICATED', credentials.message);
+        return;
       }
       const principal = credentials.principal;
       if (!allows(principal, rule.allow)) {
         await deps.audit.record({ ...entry, principal: principal.name, role: principal.role, outcome: 'DENIED', errorCode: 'FORBIDDEN' });
-        return refuse(res, 403, 'FORBIDDEN', `${rule.operation} requires the ${rule.allow.join(' or ')} role; key "${principal.name}" has ${principal.role}`);
+        refuse(res, 403, 'FORBIDDEN', `${rule.operation} requires the ${rule.allow.join(' or ')} role; key "${principal.name}" has ${principal.role}`);
+        return;
       }
       if (rateLimited(res, deps.buckets, principal.keyId ? `key:${principal.keyId}` : `address:${clientAddress ?? 'unknown'}`, rule)) return;
       res.locals.principal = principal;

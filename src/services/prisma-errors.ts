@@ -1,3 +1,5 @@
+import { shownValue } from '../domain/errors';
+
 /** Prisma's error code for a unique constraint violation. */
 const UNIQUE_VIOLATION = 'P2002';
 
@@ -9,5 +11,5 @@ export function isUniqueViolation(error: unknown, field?: string): boolean {
   if (typeof error !== 'object' || error === null || (error as { code?: unknown }).code !== UNIQUE_VIOLATION) return false;
   if (!field) return true;
   const meta = (error as { meta?: Record<string, unknown> }).meta ?? {};
-  return JSON.stringify(meta).includes(field) || String((error as Error).message).includes(field);
+  return JSON.stringify(meta).includes(field) || shownValue((error as { message?: unknown }).message).includes(field);
 }

@@ -135,7 +135,7 @@ export class DatasetService {
             description: input.description ?? '',
             labelColumn: input.labelColumn,
             task: stored.task,
-            columnTypeOverrides: (input.columnTypes ?? {}) as Prisma.InputJsonValue,
+            columnTypeOverrides: input.columnTypes ?? {},
           },
         });
         const version = await this.insertVersion(tx, dataset.id, 1, stored);
@@ -257,7 +257,7 @@ export class DatasetService {
       throw new ValidationError('give exactly one of id and name', { field: key.id == null ? 'id' : 'name' });
     }
     if (key.id != null && !isUuid(key.id)) return null;
-    const row = key.id != null ? await this.prisma.dataset.findUnique({ where: { id: key.id } }) : await this.prisma.dataset.findUnique({ where: { name: key.name! } });
+    const row = key.id != null ? await this.prisma.dataset.findUnique({ where: { id: key.id } }) : await this.prisma.dataset.findUnique({ where: { name: key.name ?? '' } });
     return row ? toDataset(row) : null;
   }
 

@@ -30,8 +30,11 @@ function readCsv(csv: IngestRequest['csv']): string {
   }
 }
 
-parentPort?.once('message', (request: IngestRequest) => {
-  const reply = (message: IngestReply, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(message, transfer);
+const port = parentPort;
+port?.once('message', (request: IngestRequest) => {
+  const reply = (message: IngestReply, transfer: ArrayBuffer[] = []) => {
+    port.postMessage(message, transfer);
+  };
   try {
     const text = readCsv(request.csv);
     reply({ kind: 'phase', phase: 'PARSING' });

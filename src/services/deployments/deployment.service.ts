@@ -59,7 +59,7 @@ export class DeploymentService {
       throw new ValidationError('give exactly one of id and name', { field: key.id == null ? 'id' : 'name' });
     }
     if (key.id != null) return isUuid(key.id) ? this.prisma.deployment.findUnique({ where: { id: key.id } }) : null;
-    return this.prisma.deployment.findUnique({ where: { name: key.name! } });
+    return this.prisma.deployment.findUnique({ where: { name: key.name ?? '' } });
   }
 
   /** The deployment named `name`. @throws NotFoundError naming `field`. */
@@ -208,7 +208,7 @@ export class DeploymentService {
   /** Runs `apply` on the locked deployment row in one transaction, then publishes the change. */
   private async change(name: string, apply: (tx: Tx, current: Deployment) => Promise<DeploymentChange>, field = 'input.deployment'): Promise<DeploymentChange> {
     const change = await this.prisma.$transaction(async (tx) => {
-      const [locked] = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM deployments WHERE name = ${name} FOR UPDATE`;
+      const locked = (await tx.$queryRaw<{ id: string }[]>`SELECT id FROM deployments WHERE name = ${name} FOR UPDATE`).at(0);
       if (!locked) throw new NotFoundError('deployment', name, { field });
       const current = await tx.deployment.findUniqueOrThrow({ where: { id: locked.id } });
       return apply(tx, current);

@@ -18,7 +18,6 @@ import { parseTrainingHyperparameters } from '../../domain/runs/training-hyperpa
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { RUN_QUEUES } from '../../infra/queue/job-queue';
 import { logger } from '../../infra/logger';
-import type { Architecture } from '../../ml/model-builder';
 import type { EventPublisher } from '../events/event-publisher';
 import type { ModelService } from '../models/model.service';
 import { ActiveRunQuota } from '../runs/active-run-quota';
@@ -90,7 +89,7 @@ export class OptimizationService {
   /** Validates the study, stores it as a QUEUED OPTIMIZATION run and enqueues its coordinator job. */
   async startOptimization(input: StartOptimizationInput, actor: string): Promise<Run> {
     const { model, version } = await this.models.requireTrainingTarget(input.modelId, input.datasetVersionId);
-    const architecture = model.architecture as Architecture;
+    const architecture = model.architecture;
     const strategy = input.strategy as SearchStrategy;
     if (!SEARCH_STRATEGIES.includes(strategy)) {
       throw new ValidationError(`strategy must be one of ${SEARCH_STRATEGIES.join(', ')}, got ${JSON.stringify(input.strategy)}`, { field: 'input.strategy' });
@@ -134,7 +133,7 @@ export class OptimizationService {
   async createTrial(study: Run, trialNumber: number, params: Params): Promise<Run> {
     const definition = studyDefinitionOf(study);
     const model = await this.models.requireModel(study.modelId);
-    const { hyperparameters, architecture } = trialConfiguration(definition.baseHyperparameters, model.architecture as Architecture, params);
+    const { hyperparameters, architecture } = trialConfiguration(definition.baseHyperparameters, model.architecture, params);
     const summary: TrialSummary = { trialNumber, params };
     const trial = await this.prisma.run.create({
       data: {
@@ -216,5 +215,8 @@ export function leaderboardOf(trials: readonly StudyTrial[], definition: StudyDe
   return rankTrials(
     trials.map((t) => t.record),
     definition.objective.direction,
-  ).map((entry) => ({ ...entry, trialRunId: runIdOf.get(entry.trialNumber)! }));
+  ).flatMap((entry) => {
+    const trialRunId = runIdOf.get(entry.trialNumber);
+    return trialRunId === undefined ? [] : [{ ...entry, trialRunId }];
+  });
 }

@@ -102,7 +102,7 @@ export class PredictionService {
     const deployment = await this.deployments.requireDeployment(input.deployment);
     guard(deployment);
     const canary = deployment.canaryModelVersionId !== null && routesToCanary(requestKey, deployment.canaryPercent ?? 0);
-    const modelVersionId = canary ? deployment.canaryModelVersionId! : deployment.modelVersionId;
+    const modelVersionId = canary ? (deployment.canaryModelVersionId ?? deployment.modelVersionId) : deployment.modelVersionId;
     const loaded = await this.models.get(modelVersionId);
     // From here to the outputs nothing awaits: the cache may dispose an evicted model only between requests.
     const x = encodeInstances(loaded.preprocessing, input.instances);
@@ -137,7 +137,7 @@ export class PredictionService {
     const deployment = await this.deployments.requireDeployment(input.deployment);
     guard(deployment);
     const canary = input.requestKey != null && deployment.canaryModelVersionId !== null && routesToCanary(input.requestKey, deployment.canaryPercent ?? 0);
-    const modelVersionId = canary ? deployment.canaryModelVersionId! : deployment.modelVersionId;
+    const modelVersionId = canary ? (deployment.canaryModelVersionId ?? deployment.modelVersionId) : deployment.modelVersionId;
     const loaded = await this.models.get(modelVersionId);
     // From here on nothing awaits: the cache may dispose an evicted model only between requests.
     const spec = loaded.preprocessing;
@@ -197,10 +197,12 @@ export class PredictionService {
           prediction = predictionsById.get(item.predictionId);
           if (!prediction) throw new NotFoundError(`prediction of deployment "${deployment.name}"`, item.predictionId, { field: `input.actuals[${index}].predictionId`, index });
         } else {
-          const matches = predictionsByKey.get(item.requestKey!) ?? [];
-          if (matches.length === 0) throw new NotFoundError(`prediction of deployment "${deployment.name}" with request key`, item.requestKey!, { field: `input.actuals[${index}].requestKey`, index });
+          // Validated above: an actual without a predictionId has a requestKey.
+          const requestKey = item.requestKey ?? '';
+          const matches = predictionsByKey.get(requestKey) ?? [];
+          if (matches.length === 0) throw new NotFoundError(`prediction of deployment "${deployment.name}" with request key`, requestKey, { field: `input.actuals[${index}].requestKey`, index });
           if (matches.length > 1) {
-            throw new ValidationError(`actual ${index}: request key "${item.requestKey}" has ${matches.length} predictions; name one by predictionId`, {
+            throw new ValidationError(`actual ${index}: request key "${requestKey}" has ${matches.length} predictions; name one by predictionId`, {
               field: `input.actuals[${index}].requestKey`,
               index,
             });
@@ -211,7 +213,9 @@ export class PredictionService {
           throw new ValidationError(`actual ${index}: prediction ${prediction.id} is given more than once`, { field: `input.actuals[${index}]`, index });
         }
         seen.add(prediction.id);
-        return { id: prediction.id, actual: checkActual(specs.get(prediction.modelVersionId)!, item.actual, index) };
+        const spec = specs.get(prediction.modelVersionId);
+        if (!spec) throw new Error(`no preprocessing spec was loaded for model version ${prediction.modelVersionId}`);
+        return { id: prediction.id, actual: checkActual(spec, item.actual, index) };
       });
       const updateIds = updates.map((update) => update.id);
       const values = updates.map((update) => JSON.stringify(update.actual));

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type { Prisma } from '../../generated/prisma/client';
-import type { Architecture } from '../../ml/model-builder';
 import type { TrainingRunHyperparameters } from '../../domain/runs/training-hyperparameters';
 import type { EpochMetrics } from '../../ml/trainer';
 import { columnImportances } from '../../ml/training/feature-importance';
@@ -53,7 +52,7 @@ export function createTrainingJob(deps: TrainingJobDependencies): ExecuteRun {
       labelColumn: dataset.labelColumn,
       labelClasses: datasetVersion.labelClasses,
       task: model.task,
-      architecture: model.architecture as Architecture,
+      architecture: model.architecture,
       hyperparameters,
       tensorboardDir: deps.tensorboardDir ? path.join(deps.tensorboardDir, run.id) : undefined,
       shouldStop: () => context.shouldStop() || memory.exceeded(),
