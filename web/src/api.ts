@@ -194,7 +194,7 @@ export function subscribe<T>(query: string, variables: Record<string, unknown>, 
     {
       next: (result) => {
         if (result.errors?.length) onError?.(result.errors[0].message);
-        else if (result.data) onData(result.data as T);
+        else if (result.data) onData(result.data);
       },
       error: (error) => {
         const message = Array.isArray(error) ? error[0]?.message : error instanceof Error ? error.message : 'subscription closed';
