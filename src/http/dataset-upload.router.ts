@@ -161,10 +161,16 @@ export function datasetUploadRouter(options: DatasetUploadRouterOptions): expres
     let uploadId: string = randomUUID();
     let bytesReceived = 0;
     let totalBytes: number | null = null;
-    const publish = (phase: IngestPhase, extra: Partial<IngestProgressEvent> = {}) =>
-      options.events
-        .publish('datasetIngestProgress', { uploadId, phase, bytesReceived, totalBytes, ...extra }, uploadId)
+    // One event after the other: each NOTIFY may take another pooled connection, so events sent at
+    // once could arrive out of order (a small upload's PARSING before its last RECEIVING).
+    let published = Promise.resolve();
+    const publish = (phase: IngestPhase, extra: Partial<IngestProgressEvent> = {}) => {
+      const event = { uploadId, phase, bytesReceived, totalBytes, ...extra };
+      published = published
+        .then(() => options.events.publish('datasetIngestProgress', event, uploadId))
         .catch((error: unknown) => log.warn({ err: error, uploadId }, 'publishing ingest progress failed'));
+      return published;
+    };
     const spool = path.join(spoolDir, `mlplane-upload-${randomUUID()}.csv`);
     let spooled = false;
     let lastProgress = 0;
