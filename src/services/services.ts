@@ -1,5 +1,5 @@
 import type { Config } from '../config/config';
-import type { PrismaClient } from '../infra/db/prisma-client';
+import { pgPoolOf, type PrismaClient } from '../infra/db/prisma-client';
 import { AlertService } from './alerts/alert.service';
 import { AutoRollback } from './alerts/auto-rollback';
 import { AuditLog } from './audit/audit-log';
@@ -87,7 +87,12 @@ export function createDomainServices({ prisma: client, events, queue, config, ho
   const webhookGuard = new WebhookTargetGuard(config.webhookAllow, hostResolver);
   const runQuota = new ActiveRunQuota(config.limits.maxActiveRunsPerClient);
   const servingEvents = new ServingEvents();
-  const datasets = new DatasetService(prisma, events, { maxBytes: config.maxDatasetBytes, maxColumns: config.maxDatasetColumns });
+  const datasets = new DatasetService(
+    prisma,
+    events,
+    { maxBytes: config.maxDatasetBytes, maxColumns: config.maxDatasetColumns },
+    audit.pgTransactions(pgPoolOf(client)),
+  );
   const models = new ModelService(prisma, events, datasets, { maxParameters: config.maxModelParameters, memoryBytes: config.workerMemoryLimitMb * 1024 * 1024 });
   const runStore = new RunStore(prisma, events);
   const modelVersions = new ModelVersionService(prisma, datasets);

@@ -111,6 +111,24 @@ describe('POST /datasets/{name}/versions', () => {
     expect(answer.body.version.contentHash).toBe(viaJson.body.data!.createDataset.version.contentHash);
   }, 60_000);
 
+  it('audits an upload and a createDataset with one SUCCEEDED row each, naming the dataset and version (written in their transaction)', async () => {
+    const answer = await upload(server, '/datasets/audited/versions?labelColumn=benign', [csv]);
+    const viaJson = await postGraphQL(server.url, 'mutation($input: CreateDatasetInput!) { createDataset(input: $input) { dataset { id } version { id } } }', {
+      input: { name: 'audited-json', csv, labelColumn: 'benign' },
+    });
+    const created = viaJson.body.data!.createDataset;
+    const rows = await prisma.auditEvent.findMany({ where: { operation: { in: ['uploadDataset', 'createDataset'] }, outcome: 'SUCCEEDED' }, orderBy: { createdAt: 'asc' } });
+    const ofDataset = (id: string) => rows.filter((row) => row.targetIds.includes(id));
+    // In the version's transaction: PostgreSQL's now() is the transaction's start, the same for both rows.
+    const createdAt = async (versionId: string) => (await prisma.datasetVersion.findUniqueOrThrow({ where: { id: versionId } })).createdAt;
+    expect(ofDataset(answer.body.dataset.id)).toEqual([
+      expect.objectContaining({ operation: 'uploadDataset', principal: 'test-admin', errorCode: null, targetIds: expect.arrayContaining([answer.body.version.id]), createdAt: await createdAt(answer.body.version.id) }),
+    ]);
+    expect(ofDataset(created.dataset.id)).toEqual([
+      expect.objectContaining({ operation: 'createDataset', principal: 'test-admin', errorCode: null, targetIds: expect.arrayContaining([created.version.id]), createdAt: await createdAt(created.version.id) }),
+    ]);
+  });
+
   it('adds versions by name: the same content returns the existing version, new content makes the next', async () => {
     const again = await upload(server, '/datasets/bc-upload/versions', [csv]);
     expect(again.status).toBe(200);

@@ -57,5 +57,12 @@ describe('inputs the fuzzers found', () => {
     expect(response.headers.get('x-request-key')).toBeNull();
     expect(await response.json()).toMatchObject({ id: body.id, parameters: { request_key: body.id } });
   }, 60_000);
+
+  it('refuses a mutation whose ids hold a NUL or a lone surrogate as a client fault, and audits it with the text escaped (the audit insert failed: INTERNAL_SERVER_ERROR)', async () => {
+    const response = await postGraphQL(server.url, 'mutation($input: StartTrainingRunInput!) { startTrainingRun(input: $input) { id } }', { input: { datasetVersionId: '\uDBFF\u0000', modelId: 'm' } });
+    expect(response.body.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })]);
+    const rows = await target.counter.query<{ target_ids: string[] }>("SELECT target_ids FROM audit_events WHERE operation = 'startTrainingRun' AND outcome = 'FAILED'");
+    expect(rows.rows.map((row) => row.target_ids)).toContainEqual(expect.arrayContaining(['\\uDBFF\\u0000']));
+  });
 });
 

@@ -36,6 +36,15 @@ const blockBytes = (column: HeaderColumn, rowCount: number): number =>
 
 /** Encodes `table` into one Buffer (see the module comment for the layout). */
 export function encodeDataTable(table: DataTable): Buffer {
+  return Buffer.concat(encodeDataTableParts(table));
+}
+
+/**
+ * The bytes of {@link encodeDataTable} as pieces to lay end to end: the preamble with the header,
+ * then per column its values and their padding. On a little-endian host a column's values are its
+ * own memory, not a copy: a large table can be stored without being held twice.
+ */
+export function encodeDataTableParts(table: DataTable): Uint8Array[] {
   const header: Header = {
     rowCount: table.rowCount,
     columns: table.columns.map((column) =>
@@ -45,24 +54,22 @@ export function encodeDataTable(table: DataTable): Buffer {
     ),
   };
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
-  const dataStart = align8(PREAMBLE_BYTES + headerBytes.length);
-  const total = header.columns.reduce((sum, column) => sum + blockBytes(column, table.rowCount), dataStart);
-
-  const out = Buffer.alloc(total);
-  out.write(MAGIC, 0, 'latin1');
-  out.writeUInt32LE(FORMAT_VERSION, 4);
-  out.writeUInt32LE(headerBytes.length, 8);
-  headerBytes.copy(out, PREAMBLE_BYTES);
-  let offset = dataStart;
-  for (const column of table.columns) {
+  const head = Buffer.alloc(align8(PREAMBLE_BYTES + headerBytes.length));
+  head.write(MAGIC, 0, 'latin1');
+  head.writeUInt32LE(FORMAT_VERSION, 4);
+  head.writeUInt32LE(headerBytes.length, 8);
+  headerBytes.copy(head, PREAMBLE_BYTES);
+  const parts: Uint8Array[] = [head];
+  table.columns.forEach((column, i) => {
     const values = column.type === 'NUMERIC' ? column.values : column.codes;
     if (values.length !== table.rowCount) {
       throw new RangeError(`Column '${column.name}' has ${values.length} values for ${table.rowCount} rows`);
     }
-    writeLittleEndian(values, out, offset);
-    offset += blockBytes(column, table.rowCount);
-  }
-  return out;
+    parts.push(littleEndian(values));
+    const padding = blockBytes(header.columns[i], table.rowCount) - values.byteLength;
+    if (padding > 0) parts.push(new Uint8Array(padding));
+  });
+  return parts;
 }
 
 /**
@@ -106,14 +113,14 @@ export function decodeDataTable(bytes: Uint8Array): DataTable {
   return { rowCount, columns };
 }
 
-function writeLittleEndian(values: Float64Array | Int32Array, out: Buffer, offset: number): void {
-  if (LITTLE_ENDIAN_HOST) {
-    out.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), offset);
-    return;
-  }
-  const view = new DataView(out.buffer, out.byteOffset + offset, values.byteLength);
+/** The values' bytes in little-endian order: their own memory on a little-endian host, a swapped copy otherwise. */
+function littleEndian(values: Float64Array | Int32Array): Uint8Array {
+  if (LITTLE_ENDIAN_HOST) return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  const out = new Uint8Array(values.byteLength);
+  const view = new DataView(out.buffer);
   if (values instanceof Float64Array) values.forEach((value, i) => view.setFloat64(i * 8, value, true));
   else values.forEach((value, i) => view.setInt32(i * 4, value, true));
+  return out;
 }
 
 function readLittleEndian<T extends Float64Array | Int32Array>(target: T, bytes: Uint8Array, offset: number): T {

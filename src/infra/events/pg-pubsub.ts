@@ -145,6 +145,27 @@ class IsolatingEventTarget implements EventTarget {
   }
 }
 
+/** How often drops are logged per routing key (a stalled subscriber under a flood drops thousands a second). */
+const DROP_LOG_INTERVAL_MS = 10_000;
+/** Routing keys whose drops are counted at once; past this the counts start over. */
+const MAX_DROP_KEYS = 1_000;
+
+/** Logs events dropped for subscribers that fell behind: the first at once, then a count per key every {@link DROP_LOG_INTERVAL_MS}. */
+function droppedEventLogger(log: Logger): (type: string, error: unknown) => void {
+  const drops = new Map<string, { count: number; loggedAt: number }>();
+  return (type, error) => {
+    if (drops.size >= MAX_DROP_KEYS && !drops.has(type)) drops.clear();
+    const entry = drops.get(type) ?? { count: 0, loggedAt: -Infinity };
+    drops.set(type, entry);
+    entry.count++;
+    const now = Date.now();
+    if (now - entry.loggedAt < DROP_LOG_INTERVAL_MS) return;
+    log.warn({ err: error, routingKey: type, dropped: entry.count }, 'subscribers fell behind; events dropped for them');
+    entry.count = 0;
+    entry.loggedAt = now;
+  };
+}
+
 export interface PgPubSubOptions {
   connectionString: string;
   logger?: Logger;
@@ -186,9 +207,7 @@ export class PgPubSub implements PubSub {
 
   constructor(private readonly options: PgPubSubOptions) {
     this.log = (options.logger ?? rootLogger).child({ component: 'pg-pubsub' });
-    this.target = new IsolatingEventTarget((type, error) =>
-      this.log.warn({ err: error, routingKey: type }, 'a subscriber fell behind; event dropped for it'),
-    );
+    this.target = new IsolatingEventTarget(droppedEventLogger(this.log));
     this.local = createPubSub<Record<string, [unknown]>>({ eventTarget: this.target });
     this.pool = createPgPool(options.connectionString, 2, this.log, 'mlplane-events-publish');
     this.closed = new Promise((resolve) => (this.markClosed = resolve));

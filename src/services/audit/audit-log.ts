@@ -1,9 +1,13 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
 import type { AuditEvent, AuditOutcome, Prisma } from '../../generated/prisma/client';
 import type { Page, PageRequest } from '../../domain/common/pagination';
 import { isUuid } from '../../domain/common/uuid';
 import { keysetPage, newestFirst } from '../keyset-pagination';
+import { storableRecordOf } from '../../domain/common/storable-text';
 import { ValidationError } from '../../domain/errors';
+import { runPgTransaction, type PgTransactionRunner } from '../../infra/db/pg-transaction';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
 
@@ -27,6 +31,17 @@ export interface AuditFilter {
   outcome?: AuditOutcome | null;
   from?: Date | null;
   to?: Date | null;
+}
+
+/** Longest target id kept in a row (ids and names are shorter; a client's garbage is cut). */
+export const MAX_AUDITED_TARGET_LENGTH = 200;
+
+/**
+ * The entry as it can be stored: target ids come from the client's arguments, so a refused
+ * mutation's may hold what PostgreSQL cannot store (a NUL, a lone surrogate: escaped) or be huge (cut).
+ */
+function storable<T extends { targetIds: string[] }>(entry: T): T {
+  return { ...entry, targetIds: entry.targetIds.map((id) => storableRecordOf(id, MAX_AUDITED_TARGET_LENGTH)) };
 }
 
 /** How long a queued audit row waits for its batch, at most. */
@@ -107,15 +122,41 @@ export class AuditLog {
   }
 
   /**
+   * Transactions through node-postgres on `pool` (writes that go around Prisma, see
+   * `pg-transaction.ts`) that, like those of {@link auditingClient}, write the audit row of the
+   * mutation they run in before they commit.
+   */
+  pgTransactions(pool: Pool): PgTransactionRunner {
+    const pending = this.pending;
+    return (body) => {
+      const scope = pending.getStore();
+      if (!scope || scope.writtenId || scope.closed) return runPgTransaction(pool, body);
+      const rowId = randomUUID();
+      const { principal, role, operation, targetIds, requestId, clientAddress } = scope.entry;
+      const writeRow = async (client: Parameters<typeof body>[0]) => {
+        await client.query(
+          `INSERT INTO audit_events (id, principal, role, operation, target_ids, outcome, request_id, client_address) VALUES ($1, $2, $3, $4, $5, 'SUCCEEDED', $6, $7)`,
+          [rowId, principal, role, operation, targetIds, requestId, clientAddress ?? null],
+        );
+      };
+      return runPgTransaction(pool, body, writeRow).then((result) => {
+        scope.writtenId = rowId;
+        return result;
+      });
+    };
+  }
+
+  /**
    * Runs `mutation` and records its outcome. `resultIds` names what the mutation created or changed
    * (added to the row's target ids). Errors of the mutation propagate unchanged; an error writing the
    * row after the fact propagates too (a mutation that cannot be audited is reported as failed).
    */
   async audit<T>(
-    entry: PendingAudit['entry'],
+    given: PendingAudit['entry'],
     mutation: () => Promise<T>,
     outcomeOf: { resultIds(result: T): string[]; failure(error: unknown): { outcome: AuditOutcome; errorCode: string } },
   ): Promise<T> {
+    const entry = storable(given);
     const scope: PendingAudit = { entry };
     let result: T;
     try {
@@ -142,7 +183,8 @@ export class AuditLog {
   }
 
   /** Writes one row (refusals, and outcomes outside a transaction). */
-  async record(entry: AuditEntry): Promise<void> {
+  async record(given: AuditEntry): Promise<void> {
+    const entry = storable(given);
     await this.prisma.auditEvent.create({ data: { ...entry, errorCode: entry.errorCode ?? null, clientAddress: entry.clientAddress ?? null } });
   }
 
@@ -153,7 +195,7 @@ export class AuditLog {
    * dropped and the count is logged at error level.
    */
   recordSoon(entry: AuditEntry): void {
-    this.buffered.push({ ...entry, at: Date.now() });
+    this.buffered.push({ ...storable(entry), at: Date.now() });
     if (this.buffered.length > AUDIT_BUFFER_LIMIT) {
       const dropped = this.buffered.splice(0, this.buffered.length - AUDIT_BUFFER_LIMIT);
       logger.error({ dropped: dropped.length, operation: entry.operation }, 'audit buffer full (database away?): oldest rows dropped');
