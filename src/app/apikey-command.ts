@@ -75,7 +75,8 @@ function table(keys: ApiKey[]): string {
 
 /** Runs one `apikey` sub-command against `apiKeys`; throws UsageError or a DomainError. */
 async function runSubcommand(apiKeys: ApiKeyService, args: string[], output: CommandOutput): Promise<void> {
-  const [subcommand, ...rest] = args;
+  const subcommand = args.at(0);
+  const rest = args.slice(1);
   switch (subcommand) {
     case 'create': {
       const { values } = parseArgs({
@@ -96,7 +97,7 @@ async function runSubcommand(apiKeys: ApiKeyService, args: string[], output: Com
       const { positionals } = parseArgs({ args: rest, allowPositionals: true, strict: true });
       if (positionals.length !== 1) throw new UsageError('revoke needs one key name or id');
       const key = await apiKeys.revokeKey(positionals[0], 'key');
-      output.err(`revoked API key "${key.name}" at ${key.revokedAt!.toISOString()}\n`);
+      output.err(`revoked API key "${key.name}" at ${key.revokedAt?.toISOString() ?? 'an unrecorded time'}\n`);
       return;
     }
     default:

@@ -45,7 +45,8 @@ export function usage(version: string): string {
 
 /** Reads argv (without node and the script). */
 export function parseCommand(argv: readonly string[]): ParsedCommand {
-  const [first, ...rest] = argv;
+  const first = argv.at(0);
+  const rest = argv.slice(1);
   if (first === undefined || first === 'help' || first === '--help' || first === '-h') return { kind: 'help' };
   if (first === '--version' || first === '-v' || first === 'version') return { kind: 'version' };
   // `apikey` has sub-commands with their own help; elsewhere `--help` anywhere asks for the help.

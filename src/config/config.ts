@@ -116,7 +116,7 @@ function booleanFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: boolean)
   if (raw === '') return fallback;
   if (['1', 'true', 'on', 'yes'].includes(raw)) return true;
   if (['0', 'false', 'off', 'no'].includes(raw)) return false;
-  throw new Error(`${name} must be true or false, got "${env[name]}"`);
+  throw new Error(`${name} must be true or false, got "${env[name] ?? ''}"`);
 }
 
 /** `scheme://host[:port]` exactly as browsers send it in `Origin`. */
@@ -139,7 +139,7 @@ function webhookAllowFromEnv(env: NodeJS.ProcessEnv, name: string): WebhookAllow
   try {
     return parseWebhookAllowList(listFromEnv(env, name));
   } catch (error) {
-    throw new Error(`${name}: ${(error as Error).message}`);
+    throw new Error(`${name}: ${(error as Error).message}`, { cause: error });
   }
 }
 

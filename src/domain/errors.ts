@@ -178,3 +178,10 @@ export class ForbiddenError extends DomainError {
 export class RateLimitedError extends DomainError {
   readonly code = 'RATE_LIMITED' as const;
 }
+
+/** A value a client sent, as an error message shows it: primitives as String() prints them, objects and arrays as JSON. */
+export function shownValue(value: unknown): string {
+  if (typeof value === 'object' && value !== null) return JSON.stringify(value);
+  if (typeof value === 'function' || typeof value === 'symbol') return typeof value;
+  return String(value);
+}

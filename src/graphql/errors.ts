@@ -139,7 +139,7 @@ function usageExtensions(error: DomainError): Record<string, unknown> {
 
 function publicCodeOf(error: unknown): string | undefined {
   if (!(error instanceof GraphQLError)) return undefined;
-  const code = error.extensions?.code;
+  const code = error.extensions.code;
   return typeof code === 'string' && PASS_THROUGH_CODES.has(code) ? code : undefined;
 }
 

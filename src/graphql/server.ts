@@ -171,7 +171,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     validationRules: [...validationRules, subscriptionsOverWebSocketOnly],
     // The validation rules decide (introspectionRules), the same ones graphql-ws uses; Apollo's own switch would add a second error.
     introspection: true,
-    parseOptions: { maxTokens: limits.maxTokens },
+    parseOptions: { maxLexicalTokens: limits.maxTokens },
     allowBatchedHttpRequests: armor.allowBatchedHttpRequests,
     formatError: errorFormatting.formatError,
     includeStacktraceInErrorResponses: false,
@@ -226,7 +226,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   if (options.dashboardDir) app.use(dashboardRouter(options.dashboardDir));
 
   app.get(GRAPHQL_PATH, (req, res, next) => {
-    if (!wantsHtml(req)) return next();
+    if (!wantsHtml(req)) {
+      next();
+      return;
+    }
     const page = graphiqlPage(GRAPHQL_PATH);
     res.setHeader('content-security-policy', graphiqlContentSecurityPolicy(page));
     res.type('html').send(page);

@@ -48,7 +48,7 @@ export async function subscribeWithFreshLoaders(
   args: ExecutionArgs,
 ): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
   const stream = await createSourceEventStream(args);
-  if (!isAsyncIterable(stream)) return stream as ExecutionResult;
+  if (!isAsyncIterable(stream)) return stream;
   const context = args.contextValue as GraphQLContext;
   return mapAsyncIterable(stream, async (event) =>
     execute({ ...args, rootValue: event, contextValue: forEvent(context) }) as Promise<ExecutionResult> | ExecutionResult,

@@ -167,7 +167,7 @@ export function attachGraphQLWs(options: GraphQLWsOptions): GraphQLWsTransport {
 
         let document: DocumentNode;
         try {
-          document = parse(payload.query, { maxTokens: limits.maxTokens });
+          document = parse(payload.query, { maxLexicalTokens: limits.maxTokens });
         } catch (error) {
           return [withCode(error as GraphQLError, 'GRAPHQL_PARSE_FAILED')];
         }

@@ -105,6 +105,12 @@ export interface PreprocessedData {
   unseenCategories: UnseenCategory[];
 }
 
+/** The labels of rows preprocessed with their label column. @throws Error when they carry none. */
+export function labelsOf(data: PreprocessedData): EncodedLabels {
+  if (!data.labels) throw new Error('these rows were preprocessed without their labels');
+  return data.labels;
+}
+
 /** Expected input of one feature, for validating prediction requests. */
 export type FeatureSchemaEntry =
   | { name: string; type: 'NUMERIC' }

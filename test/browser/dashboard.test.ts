@@ -313,7 +313,7 @@ describe('web dashboard in Chromium', () => {
     await page.routeWebSocket(/\/graphql$/, (ws) => {
       ws.onMessage((message) => {
         seen.ws.push(JSON.parse(String(message)).payload);
-        ws.close({ code: 4401, reason: 'Unauthorized' });
+        void ws.close({ code: 4401, reason: 'Unauthorized' });
       });
     });
     await page.goto(`${origin}/#/runs`);

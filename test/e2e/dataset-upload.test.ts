@@ -14,7 +14,7 @@ const MAX_BYTES = 200_000;
 interface UploadAnswer {
   status: number;
   headers: http.IncomingHttpHeaders;
-  body: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: Record<string, any>;
 }
 
 /** POSTs `chunks` to the upload endpoint: with a Content-Length when `declare`, else chunked. */

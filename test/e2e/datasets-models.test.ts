@@ -136,7 +136,7 @@ describe('datasets and models over HTTP and graphql-ws', () => {
   it('pages through datasets with first/after', async () => {
     const names: string[] = [];
     let after: string | null = null;
-    let total = 0;
+    let total: number;
     do {
       const page: GraphQLResponseBody = await gql(a, `query($after: String) { datasets(first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { name } } } }`, { after });
       const connection = page.data!.datasets;

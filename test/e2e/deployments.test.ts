@@ -100,7 +100,7 @@ describe('deployments and predictions over GraphQL', () => {
     for (const prediction of result.predictions) {
       expect(prediction.value).toBeNull();
       expect(prediction.probabilities.map((p: { label: string }) => p.label)).toEqual(['0', '1']);
-      expect(prediction.probabilities[0].probability + prediction.probabilities[1].probability).toBeCloseTo(1, 6);
+      expect(Number(prediction.probabilities[0].probability) + Number(prediction.probabilities[1].probability)).toBeCloseTo(1, 6);
       expect(prediction.label).toBe(prediction.probabilities[1].probability >= 0.5 ? '1' : '0');
     }
     expect(await prisma.prediction.count({ where: { id: { in: result.predictions.map((p: { id: string }) => p.id) } } })).toBe(5);

@@ -62,7 +62,6 @@ describe('an API process killed with SIGKILL under predict load', () => {
     const instances = lines.slice(0, 3).map((line) => Object.fromEntries(line.split(',').map((cell, i) => [names[i], Number(cell)]).filter(([name]) => name !== 'benign')));
     const answered: string[] = [];
     let inFlight = 0;
-    let inFlightAtKill = -1;
     let failed = 0;
     let stop = false;
     const client = async (worker: number) => {
@@ -93,7 +92,7 @@ describe('an API process killed with SIGKILL under predict load', () => {
         }
       }, 5);
     });
-    inFlightAtKill = inFlight;
+    const inFlightAtKill = inFlight;
     const exited = new Promise((resolve) => child!.once('exit', resolve));
     child!.kill('SIGKILL');
     await exited;

@@ -12,8 +12,8 @@ function runCli(env: NodeJS.ProcessEnv, args: string[]): Promise<{ code: number 
     const cli = spawn(process.execPath, [path.join(projectRoot, 'dist/src/main.js'), ...args], { env: { ...env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    cli.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    cli.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    cli.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    cli.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     cli.once('exit', (code) => resolve({ code, stdout, stderr }));
   });
 }

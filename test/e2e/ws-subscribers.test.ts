@@ -62,7 +62,7 @@ describe('graphql-ws under many and slow subscribers', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.allSettled(clients.map((client) => client.dispose()));
+    await Promise.allSettled(clients.map((client) => Promise.resolve(client.dispose())));
     worker?.kill();
     await server.close();
     await strict.close();
@@ -134,7 +134,7 @@ describe('graphql-ws under many and slow subscribers', () => {
     });
     let messages = 0;
     socket.on('message', (data) => {
-      const message = JSON.parse(String(data)) as { type: string };
+      const message = JSON.parse((data as Buffer).toString()) as { type: string };
       if (message.type === 'connection_ack') socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { flood }' } }));
       if (message.type === 'next' && ++messages === 1) socket.pause();
     });

@@ -1,3 +1,4 @@
+import type { ClassType } from 'type-graphql';
 import { loadConfig } from '../../src/config/config';
 import { startApiProcess } from '../../src/app/api-process';
 import type { PgPubSub } from '../../src/infra/events/pg-pubsub';
@@ -13,7 +14,7 @@ import type { Clock } from '../../src/domain/limits/token-bucket';
 export interface TestServerOptions {
   databaseUrl: string;
   /** Test-only resolver classes served next to mlplane's own. */
-  extraResolvers?: Function[];
+  extraResolvers?: ClassType[];
   logger?: Logger;
   shutdownGraceMs?: number;
   /** Replaces the real readiness check (database reachable, migrations applied). */

@@ -1,6 +1,5 @@
 import type { PrismaClient } from '../../src/infra/db/prisma-client';
 import { parseTrainingHyperparameters } from '../../src/domain/runs/training-hyperparameters';
-import type { Architecture } from '../../src/ml/model-builder';
 import { runTrainingPipeline } from '../../src/ml/training/training-pipeline';
 import { registerModelVersion } from '../../src/services/model-versions/register-model-version';
 import type { DomainServices } from '../../src/services/services';
@@ -38,7 +37,7 @@ export async function trainVersions(
       labelColumn: options.labelColumn,
       labelClasses: datasetVersion.labelClasses,
       task: model.task,
-      architecture: model.architecture as Architecture,
+      architecture: model.architecture,
       hyperparameters,
     });
     trained.model.dispose();

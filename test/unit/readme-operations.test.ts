@@ -14,7 +14,7 @@ describe('README GraphQL examples', () => {
   });
 
   it.each(blocks.map((block, index) => [index, block]))('example %i is valid against the schema', (_index, block) => {
-    const errors = validate(schema, parse(block as string));
+    const errors = validate(schema, parse(block));
     expect(errors.map((error) => error.message)).toEqual([]);
   });
 

@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState, type SubmitEvent } from 'react';
 import { apiKey, connectionState, onConnectionState, setApiKey, type ConnectionState } from './api';
 import { useQuery } from './hooks';
 import { AlertsPage } from './pages/Alerts';
@@ -32,7 +32,7 @@ const NAV: [string, string][] = [
 function KeyField() {
   const [value, setValue] = useState(apiKey());
   const [saved, setSaved] = useState(false);
-  const submit = (event: FormEvent) => {
+  const submit = (event: SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
     setApiKey(value);
     setSaved(true);

@@ -36,7 +36,7 @@ export function Chart({ option, height = 260, testId, label }: { option: ChartOp
   useEffect(() => {
     chart.current?.setOption({ animation: false, ...option }, { notMerge: true });
   }, [option]);
-  const series = ((option as { series?: SeriesLike[] }).series ?? []) as SeriesLike[];
+  const series = (option as { series?: SeriesLike[] }).series ?? [];
   const points = series.reduce((max, s) => Math.max(max, s.data?.length ?? 0), 0);
   return (
     <div

@@ -23,7 +23,7 @@ export const MAX_WEBHOOK_SECRET_LENGTH = 512;
 /** @throws ValidationError naming `field` unless `value` is an integer in [min, max]. */
 export function integerIn(value: number, min: number, max: number, field: string): number {
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ValidationError(`${field.split('.').pop()} must be an integer from ${min} to ${max}, got ${value}`, { field });
+    throw new ValidationError(`${field.slice(field.lastIndexOf('.') + 1)} must be an integer from ${min} to ${max}, got ${value}`, { field });
   }
   return value;
 }

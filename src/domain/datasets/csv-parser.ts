@@ -267,7 +267,8 @@ function csvSyntaxError(error: CsvError): ValidationError {
   // count of records completed before it.
   const context = error as CsvError & { lines?: number; records?: number };
   const row = context.records ?? 0;
-  const place = row === 0 ? `header (line ${context.lines})` : `data row ${row} (1-based, header excluded; line ${context.lines})`;
+  const line = context.lines ?? '?';
+  const place = row === 0 ? `header (line ${line})` : `data row ${row} (1-based, header excluded; line ${line})`;
   return new ValidationError(`Malformed CSV in ${place}: ${error.message}`, { field: CSV_FIELD, row });
 }
 

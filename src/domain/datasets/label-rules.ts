@@ -131,7 +131,7 @@ function inferTask(column: DataColumn, classCount: number): Task {
 
 function checkTask(task: Task, column: DataColumn, classCount: number): Task {
   if (!TASKS.includes(task)) {
-    throw new ValidationError(`task must be one of ${TASKS.join(', ')}, got '${String(task)}'`, { field: TASK_FIELD });
+    throw new ValidationError(`task must be one of ${TASKS.join(', ')}, got '${task}'`, { field: TASK_FIELD });
   }
   if (task === 'REGRESSION' && column.type !== 'NUMERIC') {
     throw new ValidationError(

@@ -54,7 +54,7 @@ const THRESHOLD_KEYS = Object.keys(DEFAULT_DRIFT_THRESHOLDS) as (keyof DriftThre
 
 function integerIn(value: number, min: number, max: number, field: string): number {
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ValidationError(`${field.split('.').pop()} must be an integer from ${min} to ${max}, got ${value}`, { field });
+    throw new ValidationError(`${field.slice(field.lastIndexOf('.') + 1)} must be an integer from ${min} to ${max}, got ${value}`, { field });
   }
   return value;
 }
@@ -85,7 +85,7 @@ export function driftMonitoringOf(monitoring: unknown): DriftMonitoringSettings 
  */
 export function patchDriftMonitoring(current: DriftMonitoringSettings, patch: DriftMonitoringPatch, prefix = 'input'): DriftMonitoringSettings {
   const defaults = DEFAULT_DRIFT_MONITORING;
-  const pick = <K extends 'windowSize' | 'periodSeconds' | 'referenceSize' | 'driftShare'>(key: K): number | null | undefined => patch[key];
+  const pick = (key: 'windowSize' | 'periodSeconds' | 'referenceSize' | 'driftShare'): number | null | undefined => patch[key];
   const windowSize = pick('windowSize');
   const periodSeconds = pick('periodSeconds');
   const referenceSize = pick('referenceSize');

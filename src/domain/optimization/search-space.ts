@@ -154,13 +154,14 @@ export function validateSearchSpace(
     throw new ValidationError('The search space needs at least one parameter', { field: prefix });
   }
   const seen = new Set<string>();
-  const parameters = input.map((item, index) => {
+  const parameters = input.map((item: unknown, index) => {
     const name = validateName(item, index, prefix, options.layerCount);
     if (seen.has(name)) {
       throw new ValidationError(`Parameter ${name} appears more than once`, { field: `${prefix}[${index}].name` });
     }
     seen.add(name);
-    return validateParameter(item, name, `${prefix}.${name}`, options.strategy);
+    // Its name is checked; validateParameter checks the rest of it.
+    return validateParameter(item as SearchParameterInput, name, `${prefix}.${name}`, options.strategy);
   });
   if (options.strategy === 'GRID') {
     const size = gridSize({ parameters });
@@ -171,9 +172,10 @@ export function validateSearchSpace(
   return { parameters };
 }
 
-function validateName(item: SearchParameterInput, index: number, prefix: string, layerCount: number | undefined): string {
+function validateName(item: unknown, index: number, prefix: string, layerCount: number | undefined): string {
   const field = `${prefix}[${index}].name`;
-  const name = typeof item?.name === 'string' ? item.name : '';
+  const given: unknown = typeof item === 'object' && item !== null ? (item as { name?: unknown }).name : undefined;
+  const name = typeof given === 'string' ? given : '';
   const match = NAME_PATTERN.exec(name);
   const base = match?.[1] ?? '';
   if (!match || !Object.hasOwn(RULES, base)) {
@@ -182,7 +184,7 @@ function validateName(item: SearchParameterInput, index: number, prefix: string,
       { field },
     );
   }
-  const layer = match[2];
+  const layer = match.at(2);
   if (INDEXED.has(base) !== (layer !== undefined)) {
     const hint = INDEXED.has(base) ? `${base}[i] with a layer index i` : base;
     throw new ValidationError(`Parameter "${name}" must be written ${hint}`, { field });
@@ -196,14 +198,16 @@ function validateName(item: SearchParameterInput, index: number, prefix: string,
 }
 
 function ruleOf(name: string): ParameterRule {
-  return RULES[NAME_PATTERN.exec(name)![1]];
+  const base = NAME_PATTERN.exec(name)?.[1];
+  if (base === undefined) throw new RangeError(`"${name}" is not a validated parameter name`);
+  return RULES[base];
 }
 
 function validateParameter(item: SearchParameterInput, name: string, field: string, strategy: SearchStrategy): SearchParameter {
   const rule = ruleOf(name);
   const kind = item.kind as SearchParameterKind;
   if (!ALL_KINDS.includes(kind)) {
-    throw new ValidationError(`Unknown kind "${String(item.kind)}"; kinds are ${ALL_KINDS.join(', ')}`, { field: `${field}.kind` });
+    throw new ValidationError(`Unknown kind "${item.kind}"; kinds are ${ALL_KINDS.join(', ')}`, { field: `${field}.kind` });
   }
   if (!rule.kinds.includes(kind)) {
     throw new ValidationError(`${name} cannot be ${kind}; it takes ${rule.kinds.join(', ')}`, { field: `${field}.kind` });
@@ -249,7 +253,7 @@ function rejectPresent(item: SearchParameterInput, keys: readonly (keyof SearchP
 
 function requireNumber(value: unknown, field: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new ValidationError(`A finite number is required, got ${JSON.stringify(value) ?? 'nothing'}`, { field });
+    throw new ValidationError(`A finite number is required, got ${value === undefined ? 'nothing' : JSON.stringify(value)}`, { field });
   }
   return value;
 }

@@ -56,8 +56,8 @@ export function splitTrials(
   const sign = direction === 'MINIMIZE' ? 1 : -1;
   const byNumber = (a: TrialRecord, b: TrialRecord) => a.number - b.number;
   const complete = finished
-    .filter((t) => t.state === 'COMPLETE')
-    .sort((a, b) => sign * (a.value! - b.value!) || a.number - b.number);
+    .filter((t): t is TrialRecord & { value: number } => t.state === 'COMPLETE' && typeof t.value === 'number')
+    .sort((a, b) => sign * (a.value - b.value) || a.number - b.number);
   const pruned = finished
     .filter((t) => t.state === 'PRUNED')
     .map((t) => ({ t, key: prunedKey(t, sign) }))

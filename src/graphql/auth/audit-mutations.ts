@@ -101,7 +101,7 @@ export function refusedMutationFields(body: unknown, maxTokens: number): string[
   const { query, operationName } = body as { query?: unknown; operationName?: unknown };
   if (typeof query !== 'string') return [];
   try {
-    const operation = getOperationAST(parse(query, { maxTokens }), typeof operationName === 'string' ? operationName : undefined);
+    const operation = getOperationAST(parse(query, { maxLexicalTokens: maxTokens }), typeof operationName === 'string' ? operationName : undefined);
     if (operation?.operation !== 'mutation') return [];
     return operation.selectionSet.selections
       .flatMap((selection) => (selection.kind === Kind.FIELD ? [selection.name.value] : []))

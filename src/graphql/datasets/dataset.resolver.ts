@@ -73,7 +73,7 @@ export class DatasetResolver {
   @Allow('VIEWER')
   @Subscription(() => DatasetIngestProgress, {
     topics: 'datasetIngestProgress',
-    topicId: ({ args }) => args.uploadId,
+    topicId: ({ args }: { args: { uploadId: string } }) => args.uploadId,
     description: 'Progress of one upload to POST /datasets/{name}/versions (subscribe with the uploadId you send), from any API process.',
   })
   datasetIngestProgress(@Root() event: IngestProgressEvent, @Arg('uploadId', () => ID) _uploadId: string): DatasetIngestProgress {

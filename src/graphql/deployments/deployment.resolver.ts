@@ -167,7 +167,7 @@ export class DeploymentResolver {
   @Allow('VIEWER')
   @Subscription(() => DeploymentEvent, {
     topics: 'deploymentChanged',
-    topicId: ({ args }) => args.deployment ?? undefined,
+    topicId: ({ args }: { args: { deployment?: string | null } }) => args.deployment ?? undefined,
     description: 'Every change of one deployment (by name), or of all deployments when none is given, by any API process.',
   })
   async deploymentChanged(

@@ -89,7 +89,9 @@ export class ModelResolver {
     if ((alias == null) === (version == null)) {
       throw new ValidationError('give exactly one of alias and version', { field: alias == null ? 'alias' : 'version' });
     }
-    return alias != null ? ctx.services.modelVersions.resolveAlias(model.id, alias) : ctx.services.modelVersions.findVersionByNumber(model.id, version!);
+    if (alias != null) return ctx.services.modelVersions.resolveAlias(model.id, alias);
+    if (version == null) throw new ValidationError('give exactly one of alias and version', { field: 'version' });
+    return ctx.services.modelVersions.findVersionByNumber(model.id, version);
   }
 
   @FieldResolver(() => [ModelAlias], { description: 'Where each alias points now, by name.' })

@@ -77,7 +77,7 @@ export class DriftReportResolver {
   @Allow('VIEWER')
   @Subscription(() => DriftReport, {
     topics: 'driftReported',
-    topicId: ({ args }) => args.deployment ?? undefined,
+    topicId: ({ args }: { args: { deployment?: string | null } }) => args.deployment ?? undefined,
     description: 'Every new drift report of one deployment (by name), or of all deployments when none is given, made by any API process.',
   })
   async driftReported(

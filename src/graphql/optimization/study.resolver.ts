@@ -139,7 +139,7 @@ export class StudyResolver {
 
   @FieldResolver(() => Trial, { nullable: true, description: 'The completed trial with the best objective.' })
   async bestTrial(@Root() study: RunRow, @Ctx() ctx: GraphQLContext): Promise<Trial | null> {
-    const [best] = await ctx.services.optimization.leaderboard(study.id);
+    const best = (await ctx.services.optimization.leaderboard(study.id)).at(0);
     if (!best) return null;
     const trials = await ctx.services.optimization.trials(study.id);
     const trial = trials.find((t) => t.run.id === best.trialRunId);
@@ -153,7 +153,7 @@ export class StudyResolver {
 
   @FieldResolver(() => ModelVersion, { nullable: true, description: 'The model version the best trial registered.' })
   async bestModelVersion(@Root() study: RunRow, @Ctx() ctx: GraphQLContext) {
-    const [best] = await ctx.services.optimization.leaderboard(study.id);
+    const best = (await ctx.services.optimization.leaderboard(study.id)).at(0);
     return best ? ctx.loaders.get(modelVersionByRun).load(best.trialRunId) : null;
   }
 

@@ -51,7 +51,7 @@ export interface SqlExecutor {
  */
 export function encodeEvent(event: EventEnvelope): string {
   if (!TOPIC_PATTERN.test(event.topic)) {
-    throw new Error(`event topic must match ${TOPIC_PATTERN}, got "${event.topic}"`);
+    throw new Error(`event topic must match ${String(TOPIC_PATTERN)}, got "${event.topic}"`);
   }
   const text = JSON.stringify(event.id === undefined ? { topic: event.topic, payload: event.payload ?? null } : event);
   const bytes = Buffer.byteLength(text, 'utf8');
@@ -235,6 +235,7 @@ export class PgPubSub implements PubSub {
    * Publishes `payload` on `topic`, or on `topic` for entity `id` with `(topic, id, payload)`.
    * Await it: the returned promise rejects when NOTIFY fails or the event is too large.
    */
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises -- callers of PgPubSub await it; type-graphql's PubSub ignores the result
   async publish(topic: string, ...args: unknown[]): Promise<void> {
     await publishEvent(this.pool, envelopeFromPublishArgs(topic, args));
   }
@@ -242,7 +243,7 @@ export class PgPubSub implements PubSub {
   /** Events of `topic` (only those for `id` when given), as they arrive; ends when the pub/sub closes. */
   subscribe(topic: string, id?: unknown): AsyncIterable<unknown> {
     if (this.closing) throw new Error('PgPubSub is closed');
-    const source = this.local.subscribe(routingKey(topic, id === undefined || id === null ? undefined : String(id)));
+    const source = this.local.subscribe(routingKey(topic, id === undefined || id === null ? undefined : typeof id === 'string' ? id : JSON.stringify(id)));
     return Repeater.race([source, this.closed]);
   }
 

@@ -10,6 +10,7 @@
  * so (a category or label outside the schema) gets no vector; its JSON is read instead
  * (`WindowColumns.addRecord`), as for predictions logged before vectors existed.
  */
+import { shownValue } from '../../domain/errors';
 import type { FeatureSample } from '../drift/feature-drift';
 import type { FeatureRecord, FeatureSpec, PreprocessingSpec } from '../preprocessing';
 import type { PredictionOutput } from './prediction-request';
@@ -24,7 +25,7 @@ export function vectorBytes(schema: VectorSchema): number {
 
 function categoryIndex(categories: readonly string[], value: unknown): number {
   if (value === null || value === undefined) return NaN;
-  const index = categories.indexOf(String(value));
+  const index = categories.indexOf(shownValue(value));
   return index < 0 ? -1 : index;
 }
 
@@ -89,7 +90,7 @@ export class CategoricalColumn {
       this.codes[row] = -1;
       return;
     }
-    const key = String(value);
+    const key = shownValue(value);
     let code = this.index.get(key);
     if (code === undefined) {
       code = this.categories.length;

@@ -286,9 +286,9 @@ export class AlertService {
     const removed = Object.keys(keys).filter((key) => keys[key] === null);
     const merged = Object.fromEntries(Object.entries(keys).filter(([, value]) => value !== null));
     // One statement: a concurrent writer of another key of the JSON is not overwritten.
-    const [row] = await this.prisma.$queryRaw<{ id: string }[]>`
+    const row = (await this.prisma.$queryRaw<{ id: string }[]>`
       UPDATE deployments SET monitoring = (monitoring - ${removed}::text[]) || ${JSON.stringify(merged)}::jsonb, updated_at = now()
-      WHERE name = ${deploymentName} RETURNING id`;
+      WHERE name = ${deploymentName} RETURNING id`).at(0);
     if (!row) throw new NotFoundError('deployment', deploymentName, { field: 'input.deployment' });
     return this.prisma.deployment.findUniqueOrThrow({ where: { id: row.id } });
   }
@@ -326,7 +326,7 @@ export class AlertService {
 
   private async transition(id: string, next: (current: Alert) => Prisma.AlertUpdateInput | null, field = 'id'): Promise<Alert> {
     const result = await this.prisma.$transaction(async (tx) => {
-      const [locked] = isUuid(id) ? await tx.$queryRaw<{ id: string }[]>`SELECT id FROM alerts WHERE id = ${id}::uuid FOR UPDATE` : [];
+      const locked = (isUuid(id) ? await tx.$queryRaw<{ id: string }[]>`SELECT id FROM alerts WHERE id = ${id}::uuid FOR UPDATE` : []).at(0);
       if (!locked) throw new NotFoundError('alert', id, { field });
       const current = await tx.alert.findUniqueOrThrow({ where: { id } });
       const data = next(current);
@@ -357,7 +357,7 @@ export class AlertService {
       deployment,
     };
     const created = await tx.alertDelivery.create({
-      data: { alertId: alert.id, ruleId: rule.id, url: rule.webhookUrl, payload: payload as Prisma.InputJsonObject, signature: '', nextAttemptAt: new Date() },
+      data: { alertId: alert.id, ruleId: rule.id, url: rule.webhookUrl, payload, signature: '', nextAttemptAt: new Date() },
     });
     // jsonb stores keys in its own order: sign the body exactly as the dispatcher will serialize it.
     const body = JSON.stringify(created.payload);

@@ -1,3 +1,4 @@
+import { shownValue } from '../../domain/errors';
 import type { AlertKind, Deployment } from '../../generated/prisma/client';
 import { alertMonitoringOf, DEFAULT_ALERT_MONITORING } from '../../domain/alerts/alert-monitoring';
 import { MAX_OUTCOME_WINDOW_SECONDS, RequestOutcomes, type OutcomeCounts } from '../../domain/alerts/request-outcomes';
@@ -139,7 +140,7 @@ export class ServingAlertMonitor {
     let worst: number | null = null;
     for (const modelVersionId of versions) {
       const { windows, baseline } = await this.performance.performance(deployment, { window: settings.performanceWindowSize, windows: 1, modelVersionId });
-      const newest = windows[0];
+      const newest = windows.at(0);
       if (!newest || newest.count < settings.performanceWindowSize) continue;
       const judgedKey = `${deployment.id}:${modelVersionId}`;
       if (this.judgedWindows.get(judgedKey) === newest.to.getTime()) continue;
@@ -171,7 +172,7 @@ export class ServingAlertMonitor {
     if (problems.length > 0) {
       const first = problems[0];
       const title = `${String(first.metric)} ${(first.value as number).toFixed(4)} on deployment ${deployment.name}${first.canary ? ' (canary)' : ''}: ${
-        first.floor !== null && (first.value as number) < (first.floor as number) ? `below the floor ${String(first.floor)}` : `down ${(first.drop as number).toFixed(4)} from ${String(first.baselineSplit)}`
+        first.floor !== null && (first.value as number) < (first.floor as number) ? `below the floor ${shownValue(first.floor)}` : `down ${(first.drop as number).toFixed(4)} from ${String(first.baselineSplit)}`
       }`;
       const { outcome } = await this.alerts.raise({ deploymentId: deployment.id, kind, title, details: { versions: problems } });
       return { kind, status: 'RAISED', value: worst, outcome };
@@ -209,11 +210,11 @@ export class ServingAlertMonitor {
     const windowSeconds = rule.windowSeconds ?? DEFAULT_WINDOW_SECONDS;
     const since = new Date(nowMs - windowSeconds * 1000);
     // latency_ms is the request's time, repeated on each of its instances: one value per request.
-    const [row] = await this.prisma.$queryRaw<{ requests: bigint; p99: number | null }[]>`
+    const row = (await this.prisma.$queryRaw<{ requests: bigint; p99: number | null }[]>`
       SELECT count(*) AS requests, percentile_cont(0.99) WITHIN GROUP (ORDER BY latency) AS p99
       FROM (SELECT max(latency_ms) AS latency FROM predictions
             WHERE deployment_id = ${deployment.id}::uuid AND created_at > ${since}
-            GROUP BY request_key, created_at) AS requests`;
+            GROUP BY request_key, created_at) AS requests`).at(0);
     const requests = Number(row?.requests ?? 0);
     const p99 = row?.p99 ?? null;
     if (requests < MIN_WINDOW_REQUESTS || p99 === null) return { kind, status: 'NO_DATA', value: p99 };

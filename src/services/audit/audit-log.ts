@@ -117,7 +117,7 @@ export class AuditLog {
       });
     };
     return new Proxy(client, {
-      get: (target, property) => (property === '$transaction' ? auditedTransaction : Reflect.get(target, property, target)),
+      get: (target, property): unknown => (property === '$transaction' ? auditedTransaction : Reflect.get(target, property, target)),
     });
   }
 
@@ -227,7 +227,7 @@ export class AuditLog {
       } catch (error) {
         logger.warn({ err: error, rows: batch.length }, 'audit batch insert failed; retrying');
         this.buffered.unshift(...batch);
-        if (!this.flushTimer) this.flushTimer = setTimeout(() => void this.flush(), AUDIT_RETRY_MS).unref();
+        this.flushTimer ??= setTimeout(() => void this.flush(), AUDIT_RETRY_MS).unref();
       }
     });
     return this.flushing;

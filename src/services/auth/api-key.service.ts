@@ -40,7 +40,7 @@ function principalOf(row: CachedKey['row']): Principal {
     kind: 'key',
     keyId: row.id,
     name: row.name,
-    role: row.role as Role,
+    role: row.role,
     deploymentIds: row.role === 'PREDICTOR' ? row.deploymentIds : null,
     expiresAt: row.expiresAt,
   };

@@ -160,7 +160,7 @@ export class ModelVersionService {
   /** The version each run registered (for DataLoaders). */
   async versionsOfRuns(runIds: readonly string[]): Promise<Map<string, ModelVersion>> {
     const rows = await this.prisma.modelVersion.findMany({ where: { runId: { in: [...runIds] } } });
-    return new Map(rows.map((row) => [row.runId!, row]));
+    return new Map(rows.flatMap((row) => (row.runId === null ? [] : [[row.runId, row] as const])));
   }
 
   async aliasesOfModels(modelIds: readonly string[]): Promise<Map<string, ModelAlias[]>> {

@@ -100,7 +100,7 @@ export class ModelService {
       throw new ValidationError('give exactly one of id and name', { field: key.id == null ? 'id' : 'name' });
     }
     if (key.id != null && !isUuid(key.id)) return null;
-    const row = key.id != null ? await this.prisma.model.findUnique({ where: { id: key.id } }) : await this.prisma.model.findUnique({ where: { name: key.name! } });
+    const row = key.id != null ? await this.prisma.model.findUnique({ where: { id: key.id } }) : await this.prisma.model.findUnique({ where: { name: key.name ?? '' } });
     return row ? toModel(row) : null;
   }
 

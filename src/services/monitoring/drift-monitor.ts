@@ -296,7 +296,7 @@ export class DriftMonitor {
    */
   async setSettings(deploymentName: string, patch: DriftMonitoringPatch): Promise<Deployment> {
     const deployment = await this.prisma.$transaction(async (tx) => {
-      const [locked] = await tx.$queryRaw<{ id: string; monitoring: unknown }[]>`SELECT id, monitoring FROM deployments WHERE name = ${deploymentName} FOR UPDATE`;
+      const locked = (await tx.$queryRaw<{ id: string; monitoring: unknown }[]>`SELECT id, monitoring FROM deployments WHERE name = ${deploymentName} FOR UPDATE`).at(0);
       if (!locked) throw new NotFoundError('deployment', deploymentName, { field: 'input.deployment' });
       const drift = patchDriftMonitoring(driftMonitoringOf(locked.monitoring), patch, 'input.drift');
       const monitoring = { ...((locked.monitoring as Record<string, unknown> | null) ?? {}), drift };
@@ -392,7 +392,8 @@ export class DriftMonitor {
       SELECT count(*)::int AS count, min(created_at) AS oldest FROM predictions
       WHERE deployment_id = ${deploymentId}::uuid AND model_version_id = ${versionId}::uuid AND created_at > ${since} AND created_at <= ${cutoff}`;
     if (count === 0) return { due: null, cutoff, count };
-    const periodStart = last?.windowEnd ?? oldest!;
+    // count > 0, so the window has an oldest prediction.
+    const periodStart = last?.windowEnd ?? oldest ?? cutoff;
     const due = count >= settings.windowSize || cutoff.getTime() - periodStart.getTime() >= settings.periodSeconds * 1000;
     return { due: due ? { since, cutoff, count } : null, cutoff, count };
   }

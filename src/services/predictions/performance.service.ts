@@ -57,7 +57,7 @@ export class PerformanceService {
       }),
       this.prisma.evaluation.findMany({ where: { modelVersionId }, orderBy: { createdAt: 'desc' } }),
     ]);
-    const chosen = evaluations.find((evaluation) => evaluation.split === 'TEST') ?? evaluations[0];
+    const chosen = evaluations.find((evaluation) => evaluation.split === 'TEST') ?? evaluations.at(0);
     const baseline = chosen ? { id: chosen.id, split: chosen.split, metrics: chosen.metrics as unknown as Evaluation } : null;
     const threshold = baseline?.metrics.task === 'BINARY_CLASSIFICATION' ? baseline.metrics.threshold : 0.5;
     const result: PerformanceWindow[] = [];

@@ -58,7 +58,7 @@ describe('a worker killed with SIGKILL', () => {
     children.push(child);
     await new Promise<void>((resolve, reject) => {
       let output = '';
-      child.stdout!.on('data', (chunk: Buffer) => {
+      child.stdout.on('data', (chunk: Buffer) => {
         output += chunk.toString();
         if (output.includes('ready\n')) resolve();
       });

@@ -1,6 +1,6 @@
 import { DEFAULT_DRIFT_MONITORING, driftMonitoringOf, patchDriftMonitoring } from '../../../src/domain/deployments/drift-monitoring';
 import { createRandom, type Random } from '../../../src/domain/random';
-import { testFeatureDrift, type FeatureSample } from '../../../src/ml/drift/feature-drift';
+import { testFeatureDrift } from '../../../src/ml/drift/feature-drift';
 import { computeDriftReport, windowFromColumns, windowSamples, type DriftReference } from '../../../src/services/monitoring/drift-report';
 
 function normal(random: Random): number {

@@ -66,11 +66,11 @@ export function AlertFeed({ deployment }: { deployment?: string }) {
             {a.status !== 'RESOLVED' && (
               <div className="alert-actions">
                 {a.status === 'OPEN' && (
-                  <button disabled={busy === a.id} onClick={() => act(a.id, 'mutation Ack($id: ID!) { acknowledgeAlert(id: $id) { id status } }', { id: a.id })}>
+                  <button disabled={busy === a.id} onClick={() => void act(a.id, 'mutation Ack($id: ID!) { acknowledgeAlert(id: $id) { id status } }', { id: a.id })}>
                     Acknowledge
                   </button>
                 )}
-                <button disabled={busy === a.id} onClick={() => act(a.id, 'mutation Resolve($input: ResolveAlertInput!) { resolveAlert(input: $input) { id status } }', { input: { id: a.id, note: 'resolved from the dashboard' } })}>
+                <button disabled={busy === a.id} onClick={() => void act(a.id, 'mutation Resolve($input: ResolveAlertInput!) { resolveAlert(input: $input) { id status } }', { input: { id: a.id, note: 'resolved from the dashboard' } })}>
                   Resolve
                 </button>
               </div>

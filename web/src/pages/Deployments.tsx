@@ -127,8 +127,8 @@ function trafficOption(traffic: DeploymentDetail['traffic']): ChartOption {
 function distributionOption(d: Distribution): ChartOption {
   const labels = d.categories
     ? [...d.categories, ...(d.otherShare && (d.otherShare[0] > 0 || d.otherShare[1] > 0) ? ['(other)'] : [])]
-    : (d.edges ?? []).slice(0, -1).map((lo, i) => `${fmt(lo, 2)}–${fmt(d.edges![i + 1], 2)}`);
-  const withOther = (values: number[], k: number) => (labels.length > values.length ? [...values, d.otherShare![k]] : values);
+    : (d.edges ?? []).slice(0, -1).map((lo, i, lows) => `${fmt(lo, 2)}–${fmt(d.edges?.[i + 1] ?? lows[i], 2)}`);
+  const withOther = (values: number[], k: number) => (labels.length > values.length && d.otherShare ? [...values, d.otherShare[k]] : values);
   return {
     tooltip: { trigger: 'axis', valueFormatter: (v: number) => `${(v * 100).toFixed(1)}%` },
     legend: { top: 0 },
@@ -154,13 +154,13 @@ function DriftSection({ deployment, feature }: { deployment: string; feature?: s
   const [reportId, setReportId] = useState<string>();
   const edges = list.data?.driftReports.edges ?? [];
   const at = Math.max(0, edges.findIndex((e) => e.node.id === reportId));
-  const report = edges[at]?.node;
+  const report = edges.at(at)?.node;
   const detail = useQuery<{ driftReports: { edges: { node: Pick<DriftReport, 'id' | 'features' | 'prediction'> }[] } }>(
     REPORT_QUERY,
     { name: deployment, after: at > 0 ? edges[at - 1].cursor : null, id: report?.id },
     { skip: !report },
   );
-  const features = detail.data?.driftReports.edges[0]?.node;
+  const features = detail.data?.driftReports.edges.at(0)?.node;
   const columns = features && features.id === report?.id ? [...features.features, ...(features.prediction ? [features.prediction] : [])] : [];
   const chosen = columns.find((f) => f.feature === feature) ?? columns.find((f) => f.drifted && f.distribution) ?? columns.find((f) => f.distribution);
   const option = useMemo(() => (chosen?.distribution ? distributionOption(chosen.distribution) : null), [chosen]);

@@ -120,7 +120,7 @@ function confusionOption(e: EvaluationRow): ChartOption {
 }
 
 function rocOption(e: EvaluationRow): ChartOption {
-  const curve = e.rocCurve!;
+  const curve = e.rocCurve ?? { falsePositiveRate: [], truePositiveRate: [] };
   return {
     tooltip: { trigger: 'axis' },
     grid: { left: 48, right: 16, top: 16, bottom: 40 },

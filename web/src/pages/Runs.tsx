@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { gql } from '../api';
 import { Chart, lineOption } from '../Chart';
-import { duration, fmt, short, when } from '../format';
+import { duration, fmt, short, text, when } from '../format';
 import { useQuery, useSubscription } from '../hooks';
 import { Card, KeyValues, Link, Loading, Status, Table } from '../ui';
 
@@ -185,7 +185,7 @@ export function RunPage({ id }: { id: string }) {
             <KeyValues
               rows={[
                 ['epochs', String(h.epochs)],
-                ['batch size', h.batchSize == null ? 'full batch' : String(h.batchSize)],
+                ['batch size', text(h.batchSize, 'full batch')],
                 ['optimizer', String(h.optimizer)],
                 ['learning rate', String(h.learningRate)],
                 ['seed', String(h.seed)],
@@ -198,7 +198,7 @@ export function RunPage({ id }: { id: string }) {
           </Card>
         )}
         <Card title="Environment">
-          {env ? <KeyValues rows={Object.entries(env).map(([k, v]) => [k, String(v ?? '–')])} /> : <p className="muted">Recorded when the run succeeds.</p>}
+          {env ? <KeyValues rows={Object.entries(env).map(([k, v]) => [k, text(v)])} /> : <p className="muted">Recorded when the run succeeds.</p>}
         </Card>
         {run.summary && (
           <Card title="Summary">
@@ -224,7 +224,7 @@ export function ComparePage({ ids }: { ids: string[] }) {
   useEffect(() => {
     Promise.all(ids.map((id) => gql<{ run: RunDetail | null }>(RUN_QUERY, { id }))).then(
       (results) => setRuns(results.map((r) => r.run).filter((r): r is RunDetail => r !== null)),
-      (e: Error) => setError(e.message),
+      (e: unknown) => setError(e instanceof Error ? e.message : String(e)),
     );
   }, [ids.join(',')]);
   const options = useMemo(() => {
@@ -261,9 +261,9 @@ export function ComparePage({ ids }: { ids: string[] }) {
             r.model.name,
             <Status value={r.status} />,
             r.epochs.length,
-            String(r.hyperparameters?.batchSize ?? 'full'),
-            String(r.hyperparameters?.optimizer ?? '–'),
-            String(r.hyperparameters?.learningRate ?? '–'),
+            text(r.hyperparameters?.batchSize, 'full'),
+            text(r.hyperparameters?.optimizer),
+            text(r.hyperparameters?.learningRate),
             r.backend ?? '–',
             fmt(r.epochs.at(-1)?.train.loss),
             fmt(r.epochs.at(-1)?.validation?.loss),

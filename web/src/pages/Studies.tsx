@@ -68,11 +68,11 @@ const STUDY_QUERY = `query Study($id: ID!) { study(id: $id) {
 } }`;
 
 function objectiveOption(study: StudyDetail): ChartOption {
-  const done = study.trials.filter((t) => t.value !== null).sort((a, b) => a.number - b.number);
+  const done = study.trials.flatMap((t) => (t.value === null ? [] : [{ ...t, value: t.value }])).sort((a, b) => a.number - b.number);
   const better = (a: number, b: number) => (study.objective.direction === 'MINIMIZE' ? Math.min(a, b) : Math.max(a, b));
   let best: number | undefined;
   const bestSoFar = done.map((t) => {
-    best = best === undefined ? t.value! : better(best, t.value!);
+    best = best === undefined ? t.value : better(best, t.value);
     return [t.number, best];
   });
   return {
