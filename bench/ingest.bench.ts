@@ -192,7 +192,13 @@ async function startApi(databaseUrl: string, dataDir: string): Promise<{ child: 
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`mlplane serve exited with ${child.exitCode}`);
-    if (await fetch(`${origin}/readyz`).then((r) => r.ok, () => false)) return { child, origin };
+    if (
+      await fetch(`${origin}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return { child, origin };
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error('mlplane serve did not become ready');
@@ -240,7 +246,12 @@ async function main(): Promise<void> {
     const key = (await services.apiKeys.createKey({ name: 'bench', role: 'EDITOR' })).token;
     const [header, line] = fixtureCsv('breast_cancer').trim().split(/\r?\n/);
     const names = header.split(',');
-    const instance = Object.fromEntries(line.split(',').map((cell, i) => [names[i], Number(cell)] as const).filter(([name]) => name !== 'benign'));
+    const instance = Object.fromEntries(
+      line
+        .split(',')
+        .map((cell, i) => [names[i], Number(cell)] as const)
+        .filter(([name]) => name !== 'benign'),
+    );
     const size = writeCsv(file, Math.min(megabytes * 1_000_000, LIMIT));
     writeFileSync(oversize, Buffer.alloc(LIMIT + 1, '1,2\n'));
 
@@ -291,7 +302,9 @@ async function main(): Promise<void> {
           `repetition ${rep}: ingest ${r.ingestSeconds.toFixed(1)} s; API RSS ${(r.rssBefore / MB).toFixed(0)} MB before, +${(r.growth / MB).toFixed(0)} MB at peak = ${(r.growth / size).toFixed(2)}x the file`,
           `  baseline  /healthz p50 ${ms(percentile(r.baseline.healthz, 50))} p99 ${ms(percentile(r.baseline.healthz, 99))}  predict p50 ${ms(percentile(r.baseline.predict, 50))} p99 ${ms(percentile(r.baseline.predict, 99))}  (${r.baseline.healthz.length}+${r.baseline.predict.length} probes, ${r.baseline.failures} failed)`,
           `  ingesting /healthz p50 ${ms(percentile(r.during.healthz, 50))} p99 ${ms(percentile(r.during.healthz, 99))}  predict p50 ${ms(percentile(r.during.predict, 50))} p99 ${ms(percentile(r.during.predict, 99))}  (${r.during.healthz.length}+${r.during.predict.length} probes, ${r.during.failures} failed)`,
-          ...r.refusals.map((refusal) => `  refused oversize upload (${refusal.label}): status ${refusal.status}, API RSS +${(refusal.growth / MB).toFixed(1)} MB`),
+          ...r.refusals.map(
+            (refusal) => `  refused oversize upload (${refusal.label}): status ${refusal.status}, API RSS +${(refusal.growth / MB).toFixed(1)} MB`,
+          ),
           '',
         ].join('\n'),
       );
@@ -301,15 +314,55 @@ async function main(): Promise<void> {
     process.stdout.write(
       [
         `ingest benchmark (${db.where}, ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)}): ${(size / 1e6).toFixed(1)} MB CSV uploaded to a fresh mlplane serve, ${repetitions} repetitions, median [min-max]`,
-        `  ingest time                  ${spread(of((r) => r.ingestSeconds), (v) => `${v.toFixed(1)} s`)}`,
-        `  baseline  /healthz p50       ${spread(of((r) => percentile(r.baseline.healthz, 50)), ms)}   p99 ${spread(of((r) => percentile(r.baseline.healthz, 99)), ms)}`,
-        `  baseline  predict  p50       ${spread(of((r) => percentile(r.baseline.predict, 50)), ms)}   p99 ${spread(of((r) => percentile(r.baseline.predict, 99)), ms)}`,
-        `  ingesting /healthz p50       ${spread(of((r) => percentile(r.during.healthz, 50)), ms)}   p99 ${spread(of((r) => percentile(r.during.healthz, 99)), ms)}   (target p99 < 100 ms)`,
-        `  ingesting predict  p50       ${spread(of((r) => percentile(r.during.predict, 50)), ms)}   p99 ${spread(of((r) => percentile(r.during.predict, 99)), ms)}   (target p99 < 100 ms)`,
-        `  p99 ratio ingesting/baseline /healthz ${spread(of((r) => percentile(r.during.healthz, 99) / percentile(r.baseline.healthz, 99)), (v) => v.toFixed(1))}, predict ${spread(of((r) => percentile(r.during.predict, 99) / percentile(r.baseline.predict, 99)), (v) => v.toFixed(1))}`,
-        `  API RSS growth / file size   ${spread(of((r) => r.growth / size), (v) => `${v.toFixed(2)}x`)}   (target < 3x)`,
+        `  ingest time                  ${spread(
+          of((r) => r.ingestSeconds),
+          (v) => `${v.toFixed(1)} s`,
+        )}`,
+        `  baseline  /healthz p50       ${spread(
+          of((r) => percentile(r.baseline.healthz, 50)),
+          ms,
+        )}   p99 ${spread(
+          of((r) => percentile(r.baseline.healthz, 99)),
+          ms,
+        )}`,
+        `  baseline  predict  p50       ${spread(
+          of((r) => percentile(r.baseline.predict, 50)),
+          ms,
+        )}   p99 ${spread(
+          of((r) => percentile(r.baseline.predict, 99)),
+          ms,
+        )}`,
+        `  ingesting /healthz p50       ${spread(
+          of((r) => percentile(r.during.healthz, 50)),
+          ms,
+        )}   p99 ${spread(
+          of((r) => percentile(r.during.healthz, 99)),
+          ms,
+        )}   (target p99 < 100 ms)`,
+        `  ingesting predict  p50       ${spread(
+          of((r) => percentile(r.during.predict, 50)),
+          ms,
+        )}   p99 ${spread(
+          of((r) => percentile(r.during.predict, 99)),
+          ms,
+        )}   (target p99 < 100 ms)`,
+        `  p99 ratio ingesting/baseline /healthz ${spread(
+          of((r) => percentile(r.during.healthz, 99) / percentile(r.baseline.healthz, 99)),
+          (v) => v.toFixed(1),
+        )}, predict ${spread(
+          of((r) => percentile(r.during.predict, 99) / percentile(r.baseline.predict, 99)),
+          (v) => v.toFixed(1),
+        )}`,
+        `  API RSS growth / file size   ${spread(
+          of((r) => r.growth / size),
+          (v) => `${v.toFixed(2)}x`,
+        )}   (target < 3x)`,
         ...runs[0].refusals.map(
-          (refusal, i) => `  refused oversize (${refusal.label}): API RSS +${spread(of((r) => r.refusals[i].growth / MB), (v) => `${v.toFixed(1)} MB`)}   (target < 10 MB)`,
+          (refusal, i) =>
+            `  refused oversize (${refusal.label}): API RSS +${spread(
+              of((r) => r.refusals[i].growth / MB),
+              (v) => `${v.toFixed(1)} MB`,
+            )}   (target < 10 MB)`,
         ),
         '',
       ].join('\n'),

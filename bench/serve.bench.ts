@@ -85,7 +85,12 @@ function processTicks(): ProcessTicks[] {
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      rows.push({ pid: Number(entry), ppid: Number(fields[1]), name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), ticks: Number(fields[11]) + Number(fields[12]) });
+      rows.push({
+        pid: Number(entry),
+        ppid: Number(fields[1]),
+        name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+        ticks: Number(fields[11]) + Number(fields[12]),
+      });
     } catch {
       // The process ended while being read.
     }
@@ -122,7 +127,10 @@ async function waitForHttp(url: string, child: ChildProcess, what: string, timeo
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
-    const ok = await fetch(url).then((r) => r.ok, () => false);
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     if (Date.now() > deadline) throw new Error(`${what} did not answer ${url} within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 250));
@@ -184,8 +192,12 @@ function kerasPython(): { python: string | null; note: string } {
   process.stdout.write(`installing ${PYTHON_PACKAGES.join(' ')} into ${VENV} from the local pip index...\n`);
   const created = existsSync(python) ? { status: 0, stderr: '' } : spawnSync('python3', ['-m', 'venv', VENV], { encoding: 'utf8' });
   if (created.status !== 0) return { python: null, note: `cannot create a virtualenv: ${created.stderr}` };
-  const installed = spawnSync(path.join(VENV, 'bin', 'pip'), ['install', '-q', '--retries', '0', ...PYTHON_PACKAGES], { encoding: 'utf8', stdio: ['ignore', 'inherit', 'pipe'] });
-  if (installed.status !== 0 || !check()) return { python: null, note: `pip could not install the Keras/FastAPI baseline: ${String(installed.stderr).slice(-500)}` };
+  const installed = spawnSync(path.join(VENV, 'bin', 'pip'), ['install', '-q', '--retries', '0', ...PYTHON_PACKAGES], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'inherit', 'pipe'],
+  });
+  if (installed.status !== 0 || !check())
+    return { python: null, note: `pip could not install the Keras/FastAPI baseline: ${String(installed.stderr).slice(-500)}` };
   return { python, note: `virtualenv created at ${VENV}` };
 }
 
@@ -233,7 +245,14 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   try {
     const services = createDomainServices({ prisma, events: new RecordingPublisher(), queue: {} as JobQueue, config: loadConfig({}) });
-    const trained = await trainVersions(prisma, services, { name: 'bench', csv: fixtureCsv('breast_cancer'), labelColumn: 'benign', seeds: [1], epochs: 5, hiddenUnits: 10 });
+    const trained = await trainVersions(prisma, services, {
+      name: 'bench',
+      csv: fixtureCsv('breast_cancer'),
+      labelColumn: 'benign',
+      seeds: [1],
+      epochs: 5,
+      hiddenUnits: 10,
+    });
     const { deployment } = await services.deployments.deployModel({ name: 'bench', modelVersionId: trained.versionIds[0] }, 'bench');
     // Serving as a client would: a PREDICTOR key for the deployment (keys exist, so serve makes no ADMIN key).
     const { token } = await services.apiKeys.createKey({ name: 'bench', role: 'PREDICTOR', deployments: ['bench'] });
@@ -241,7 +260,14 @@ async function main(): Promise<void> {
     const [header, ...lines] = fixtureCsv('breast_cancer').trim().split(/\r?\n/);
     const names = header.split(',');
     const features = names.filter((name) => name !== 'benign');
-    const rows = lines.map((line) => Object.fromEntries(line.split(',').map((cell, i) => [names[i], Number(cell)]).filter(([name]) => name !== 'benign')));
+    const rows = lines.map((line) =>
+      Object.fromEntries(
+        line
+          .split(',')
+          .map((cell, i) => [names[i], Number(cell)])
+          .filter(([name]) => name !== 'benign'),
+      ),
+    );
     const one = rows.slice(0, 1);
     const hundred = rows.slice(0, 100);
 
@@ -262,10 +288,19 @@ async function main(): Promise<void> {
     let kerasPid: number | undefined;
     if (python) {
       kerasPort = await freePort();
-      const keras = spawn(python, [path.join(projectRoot, 'bench', 'baselines', 'keras_fastapi.py'), path.join(projectRoot, 'test', 'fixtures', 'breast_cancer.csv'), 'benign', String(kerasPort)], {
-        stdio: ['ignore', 'ignore', 'inherit'],
-        env: { ...process.env, CUDA_VISIBLE_DEVICES: '' },
-      });
+      const keras = spawn(
+        python,
+        [
+          path.join(projectRoot, 'bench', 'baselines', 'keras_fastapi.py'),
+          path.join(projectRoot, 'test', 'fixtures', 'breast_cancer.csv'),
+          'benign',
+          String(kerasPort),
+        ],
+        {
+          stdio: ['ignore', 'ignore', 'inherit'],
+          env: { ...process.env, CUDA_VISIBLE_DEVICES: '' },
+        },
+      );
       children.push(keras);
       kerasPid = keras.pid;
       await waitForHttp(`http://127.0.0.1:${kerasPort}/docs`, keras, 'Keras/FastAPI');
@@ -273,15 +308,47 @@ async function main(): Promise<void> {
     await waitForHttp(`http://127.0.0.1:${port}/readyz`, mlplane, 'mlplane serve');
 
     const graphql = (instances: Record<string, number>[]) =>
-      JSON.stringify({ query: 'mutation($input: PredictInput!) { predict(input: $input) { predictions { id label probabilities { label probability } } } }', variables: { input: { deployment: 'bench', instances } } });
+      JSON.stringify({
+        query: 'mutation($input: PredictInput!) { predict(input: $input) { predictions { id label probabilities { label probability } } } }',
+        variables: { input: { deployment: 'bench', instances } },
+      });
     const tensor = (instances: Record<string, number>[]) =>
-      JSON.stringify({ inputs: [{ name: 'input-0', shape: [instances.length, features.length], datatype: 'FP64', data: instances.map((row) => features.map((f) => row[f])) }] });
+      JSON.stringify({
+        inputs: [{ name: 'input-0', shape: [instances.length, features.length], datatype: 'FP64', data: instances.map((row) => features.map((f) => row[f])) }],
+      });
     const targets: Target[] = [];
-    for (const [size, instances] of [[1, one], [100, hundred]] as const) {
+    for (const [size, instances] of [
+      [1, one],
+      [100, hundred],
+    ] as const) {
       const authorization = `Bearer ${token}`;
-      targets.push({ name: `mlplane GraphQL predict, ${size} row(s)`, url: `http://127.0.0.1:${port}/graphql`, body: graphql(instances), authorization, serverPid: mlplane.pid, rows: size, logged: true });
-      targets.push({ name: `mlplane /v2 infer, ${size} row(s)`, url: `http://127.0.0.1:${port}/v2/models/bench/infer`, body: tensor(instances), authorization, serverPid: mlplane.pid, rows: size, logged: true });
-      if (kerasPort !== null) targets.push({ name: `Keras+FastAPI, ${size} row(s)`, url: `http://127.0.0.1:${kerasPort}/predict`, body: JSON.stringify({ instances }), serverPid: kerasPid, rows: size, logged: false });
+      targets.push({
+        name: `mlplane GraphQL predict, ${size} row(s)`,
+        url: `http://127.0.0.1:${port}/graphql`,
+        body: graphql(instances),
+        authorization,
+        serverPid: mlplane.pid,
+        rows: size,
+        logged: true,
+      });
+      targets.push({
+        name: `mlplane /v2 infer, ${size} row(s)`,
+        url: `http://127.0.0.1:${port}/v2/models/bench/infer`,
+        body: tensor(instances),
+        authorization,
+        serverPid: mlplane.pid,
+        rows: size,
+        logged: true,
+      });
+      if (kerasPort !== null)
+        targets.push({
+          name: `Keras+FastAPI, ${size} row(s)`,
+          url: `http://127.0.0.1:${kerasPort}/predict`,
+          body: JSON.stringify({ instances }),
+          serverPid: kerasPid,
+          rows: size,
+          logged: false,
+        });
     }
     if (ONLY.length > 0) targets.splice(0, targets.length, ...targets.filter((t) => ONLY.some((part) => t.name.includes(part))));
     const figures = new Map<string, LoadFigures[]>(targets.map((t) => [t.name, []]));
@@ -290,13 +357,18 @@ async function main(): Promise<void> {
       for (const target of targets) figures.get(target.name)!.push(wrk(target, SECONDS, dir));
     }
 
-    const answered = targets.filter((t) => t.logged).reduce((sum, t) => sum + figures.get(t.name)!.reduce((s, f) => s + (f.requests - f.failed) * t.rows, 0), 0);
+    const answered = targets
+      .filter((t) => t.logged)
+      .reduce((sum, t) => sum + figures.get(t.name)!.reduce((s, f) => s + (f.requests - f.failed) * t.rows, 0), 0);
     const warmup = targets.filter((t) => t.logged).length;
     const stored = await prisma.prediction.count({ where: { deploymentId: deployment.id } });
     const failed = targets.reduce((sum, t) => sum + figures.get(t.name)!.reduce((s, f) => s + f.failed, 0), 0);
 
     const out: string[] = [
-      `serving benchmark (${db.where}, mlplane serve --processes ${PROCESSES}, wrk -t2 -c${CONNECTIONS} -d${SECONDS}s x ${RUNS} run(s), load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}):`,
+      `serving benchmark (${db.where}, mlplane serve --processes ${PROCESSES}, wrk -t2 -c${CONNECTIONS} -d${SECONDS}s x ${RUNS} run(s), load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}):`,
       `  Keras/FastAPI baseline: ${python ? note : `NOT RUN: ${note}`}`,
       `  bare tfjs model (encode + predict, no HTTP): 1 row ${Math.round(bare1)} predictions/s, 100 rows ${Math.round(bare100)} predictions/s`,
     ];
@@ -307,19 +379,40 @@ async function main(): Promise<void> {
       for (const target of targets.filter((t) => t.rows === size)) {
         const f = figures.get(target.name)!;
         const rate = f.map((x) => x.requestsPerSecond);
-        const ratio = target.logged && keras ? `  ratio to Keras/FastAPI ${(median(rate) / kerasRate).toFixed(2)} (p99 ${(median(f.map((x) => x.p99Ms)) / kerasP99).toFixed(2)})` : '';
+        const ratio =
+          target.logged && keras
+            ? `  ratio to Keras/FastAPI ${(median(rate) / kerasRate).toFixed(2)} (p99 ${(median(f.map((x) => x.p99Ms)) / kerasP99).toFixed(2)})`
+            : '';
         const bareRatio = `  ratio to bare ${((median(rate) * size) / (size === 1 ? bare1 : bare100)).toFixed(3)}`;
         const cpu = f.every((x) => x.cpuMsPerRequest !== undefined)
-          ? `  CPU ${summary(f.map((x) => x.cpuMsPerRequest!), 2)} ms/request${f.every((x) => x.dbCpuMsPerRequest !== undefined) && target.logged ? ` + database ${summary(f.map((x) => x.dbCpuMsPerRequest!), 2)}` : ''}`
+          ? `  CPU ${summary(
+              f.map((x) => x.cpuMsPerRequest!),
+              2,
+            )} ms/request${
+              f.every((x) => x.dbCpuMsPerRequest !== undefined) && target.logged
+                ? ` + database ${summary(
+                    f.map((x) => x.dbCpuMsPerRequest!),
+                    2,
+                  )}`
+                : ''
+            }`
           : '';
         out.push(
-          `  ${target.name.padEnd(36)} ${summary(rate)} req/s = ${summary(rate.map((r) => r * size))} predictions/s, p50 ${summary(f.map((x) => x.p50Ms), 1)} ms, p99 ${summary(f.map((x) => x.p99Ms), 1)} ms${ratio}${bareRatio}${cpu}`,
+          `  ${target.name.padEnd(36)} ${summary(rate)} req/s = ${summary(rate.map((r) => r * size))} predictions/s, p50 ${summary(
+            f.map((x) => x.p50Ms),
+            1,
+          )} ms, p99 ${summary(
+            f.map((x) => x.p99Ms),
+            1,
+          )} ms${ratio}${bareRatio}${cpu}`,
         );
       }
     }
     out.push(`  non-2xx answers: ${failed}`);
     out.push(`  ${await servingInternals(`http://127.0.0.1:${port}/metrics`, viewer)}`);
-    out.push(`  answered predictions found in the database: ${stored >= answered ? 'all' : 'NOT all'} (${stored} stored incl. warm-up and in-flight at the end, ${answered} answered in the measured runs; ${warmup} warm-up targets)`);
+    out.push(
+      `  answered predictions found in the database: ${stored >= answered ? 'all' : 'NOT all'} (${stored} stored incl. warm-up and in-flight at the end, ${answered} answered in the measured runs; ${warmup} warm-up targets)`,
+    );
     process.stdout.write(`${out.join('\n')}\n`);
     if (stored < answered || failed > 0) process.exitCode = 1;
   } finally {

@@ -121,7 +121,15 @@ async function profileCase(tf: Tf, spec: Case, data: ReturnType<typeof synthetic
   const eagerKernels = await kernelsOf(tf, eagerStep);
   const updateKernels = await kernelsOf(tf, update);
 
-  const plan = prepareCompiledTraining({ tf, model, task: 'BINARY_CLASSIFICATION', loss: 'BINARY_CROSSENTROPY', optimizer: 'ADAM', learningRate: 0.001, rowWeights: false });
+  const plan = prepareCompiledTraining({
+    tf,
+    model,
+    task: 'BINARY_CLASSIFICATION',
+    loss: 'BINARY_CROSSENTROPY',
+    optimizer: 'ADAM',
+    learningRate: 0.001,
+    rowWeights: false,
+  });
   let compiledMs = NaN;
   if ('training' in plan) {
     compiledMs = median(() => plan.training.step(xb, yb, spec.batch));
@@ -131,8 +139,7 @@ async function profileCase(tf: Tf, spec: Case, data: ReturnType<typeof synthetic
   }
   const keras = python ? kerasSecondsPerStep(python, spec, dir) * 1000 : NaN;
   const steps = Math.ceil(ROWS / spec.batch);
-  const row = (label: string, ms: number, note = '') =>
-    print(`| ${label} | ${ms.toFixed(3)} | ${((ms * steps) / 1000).toFixed(2)} | ${note} |`);
+  const row = (label: string, ms: number, note = '') => print(`| ${label} | ${ms.toFixed(3)} | ${((ms * steps) / 1000).toFixed(2)} | ${note} |`);
   print(`\n${spec.name}: ${steps} steps per epoch of ${ROWS} rows`);
   print('| part | ms/step | s/epoch | note |');
   print('|---|---|---|---|');
@@ -141,8 +148,12 @@ async function profileCase(tf: Tf, spec: Case, data: ReturnType<typeof synthetic
   row('  forward + loss', forwardMs, '');
   row('  forward + loss + gradients', gradientsMs, '');
   row('  optimizer update', updateMs, `${updateKernels.count} kernels`);
-  row('compiled step (one graph call)', compiledMs, 'the same math without per-kernel launches: the kernels\' own time');
-  row('  eager overhead (eager - compiled)', eager - compiledMs, `${(((eager - compiledMs) / eagerKernels.count) * 1000).toFixed(1)} us per kernel: launches, tape, tidy, tensor tracking`);
+  row('compiled step (one graph call)', compiledMs, "the same math without per-kernel launches: the kernels' own time");
+  row(
+    '  eager overhead (eager - compiled)',
+    eager - compiledMs,
+    `${(((eager - compiledMs) / eagerKernels.count) * 1000).toFixed(1)} us per kernel: launches, tape, tidy, tensor tracking`,
+  );
   row('Keras 3 model.fit', keras, 'tf.function step, one epoch after a warm-up epoch');
   tf.dispose(Object.values(fixedGrads));
   optimizer.dispose();
@@ -158,7 +169,12 @@ async function main(): Promise<void> {
     writeFileSync(path.join(dir, 'x.bin'), Buffer.from(data.x.data.buffer));
     writeFileSync(path.join(dir, 'y.bin'), Buffer.from(data.y.data.buffer));
     const python = kerasPython(print);
-    print(`train-profile: load ${os.loadavg().map((v) => v.toFixed(1)).join(' ')}, ${STEPS} timed steps per part (median)`);
+    print(
+      `train-profile: load ${os
+        .loadavg()
+        .map((v) => v.toFixed(1))
+        .join(' ')}, ${STEPS} timed steps per part (median)`,
+    );
     for (const spec of CASES) await profileCase(tf, spec, data, python, dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });

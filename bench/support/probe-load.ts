@@ -52,7 +52,9 @@ function start({ origin, key, deployment, instance }: ProbeSettings): void {
   const body = JSON.stringify({ query: PREDICT, variables: { input: { deployment, instances: [instance] } } });
   loops = [
     probe(results.healthz, (signal) => fetch(`${origin}/healthz`, { signal })),
-    probe(results.predict, (signal) => fetch(`${origin}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body, signal })),
+    probe(results.predict, (signal) =>
+      fetch(`${origin}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body, signal }),
+    ),
   ];
 }
 

@@ -74,7 +74,16 @@ function authenticatorFor(config: Config, services: Services): Authenticator {
     // A mutation refused for its credentials is audited as DENIED, by `anonymous`.
     refused: async ({ body, requestId, clientAddress }) => {
       for (const operation of refusedMutationFields(body, DEFAULT_QUERY_LIMITS.maxTokens)) {
-        await services.audit.record({ principal: ANONYMOUS_ACTOR, role: null, operation, targetIds: [], outcome: 'DENIED', errorCode: 'UNAUTHENTICATED', requestId, clientAddress });
+        await services.audit.record({
+          principal: ANONYMOUS_ACTOR,
+          role: null,
+          operation,
+          targetIds: [],
+          outcome: 'DENIED',
+          errorCode: 'UNAUTHENTICATED',
+          requestId,
+          clientAddress,
+        });
       }
     },
   };
@@ -122,14 +131,19 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
     ...createDomainServices({ prisma, events, queue, config, hostResolver: options.hostResolver, logWriter, invalidationEpoch: () => pubSub.listenEpoch }),
     health: {
       version: packageVersion,
-      databaseReachable: () => prisma.$queryRaw`SELECT 1`.then(() => true, () => false),
+      databaseReachable: () =>
+        prisma.$queryRaw`SELECT 1`.then(
+          () => true,
+          () => false,
+        ),
       backend: () => backendInfo().active,
     },
   };
   const readiness = async (): Promise<ReadinessReport> => {
     if (!(await services.health.databaseReachable())) return { ready: false, reason: 'database unreachable' };
     const status = await migrationStatus(publishPool);
-    if (!status.upToDate) return { ready: false, reason: `${status.pending.length} migrations pending`, checks: { database: 'up', pendingMigrations: status.pending.length } };
+    if (!status.upToDate)
+      return { ready: false, reason: `${status.pending.length} migrations pending`, checks: { database: 'up', pendingMigrations: status.pending.length } };
     if (!pubSub.listening) return { ready: false, reason: 'event bus LISTEN connection is down' };
     return { ready: true };
   };
@@ -153,7 +167,9 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
   });
   const guard = { auth, audit: services.audit, logger, buckets };
   const inference = createInferenceRouter({ serving: services.serving, serverVersion: packageVersion, logger, guard, bodyLimitBytes: config.maxJsonBodyBytes });
-  const metrics: MetricsExposition = options.metrics ? options.metrics(registry) : async () => ({ contentType: registry.contentType, body: await registry.metrics() });
+  const metrics: MetricsExposition = options.metrics
+    ? options.metrics(registry)
+    : async () => ({ contentType: registry.contentType, body: await registry.metrics() });
   const schemaResolvers = [...mlplaneResolvers, ...(options.extraResolvers ?? [])] as NonEmptyArray<Function>;
   const server = await startApiServer({
     host: config.host,

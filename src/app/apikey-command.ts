@@ -67,10 +67,27 @@ function table(keys: ApiKey[]): string {
   const iso = (date: Date | null) => (date ? date.toISOString() : '-');
   const rows = [
     ['NAME', 'ROLE', 'DEPLOYMENTS', 'CREATED', 'EXPIRES', 'LAST USED', 'REVOKED'],
-    ...keys.map((key) => [key.name, key.role, key.deploymentIds.length ? key.deploymentIds.join(',') : '-', iso(key.createdAt), iso(key.expiresAt), iso(key.lastUsedAt), iso(key.revokedAt)]),
+    ...keys.map((key) => [
+      key.name,
+      key.role,
+      key.deploymentIds.length ? key.deploymentIds.join(',') : '-',
+      iso(key.createdAt),
+      iso(key.expiresAt),
+      iso(key.lastUsedAt),
+      iso(key.revokedAt),
+    ]),
   ];
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    rows
+      .map((row) =>
+        row
+          .map((cell, column) => cell.padEnd(widths[column]))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 /** Runs one `apikey` sub-command against `apiKeys`; throws UsageError or a DomainError. */
@@ -81,11 +98,22 @@ async function runSubcommand(apiKeys: ApiKeyService, args: string[], output: Com
     case 'create': {
       const { values } = parseArgs({
         args: rest,
-        options: { name: { type: 'string' }, role: { type: 'string' }, deployment: { type: 'string', multiple: true }, expires: { type: 'string' }, 'expires-in-days': { type: 'string' } },
+        options: {
+          name: { type: 'string' },
+          role: { type: 'string' },
+          deployment: { type: 'string', multiple: true },
+          expires: { type: 'string' },
+          'expires-in-days': { type: 'string' },
+        },
         strict: true,
       });
       if (!values.name || !values.role) throw new UsageError('create needs --name and --role');
-      const { key, token } = await apiKeys.createKey({ name: values.name, role: values.role.toUpperCase(), deployments: values.deployment, expiresAt: expiryOf(values, apiKeys.now()) });
+      const { key, token } = await apiKeys.createKey({
+        name: values.name,
+        role: values.role.toUpperCase(),
+        deployments: values.deployment,
+        expiresAt: expiryOf(values, apiKeys.now()),
+      });
       output.out(`${token}\n`);
       output.err(`created API key "${key.name}" (${key.role}${key.expiresAt ? `, expires ${key.expiresAt.toISOString()}` : ''}); it is not shown again\n`);
       return;

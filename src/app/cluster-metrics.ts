@@ -32,7 +32,8 @@ export function serveClusterMetrics(): void {
     if (message?.type !== REQUEST) return;
     aggregator.clusterMetrics().then(
       (body) => worker.send({ type: RESPONSE, id: message.id, contentType: aggregator.contentType, body } satisfies MetricsResponse),
-      (error: unknown) => worker.send({ type: RESPONSE, id: message.id, error: error instanceof Error ? error.message : String(error) } satisfies MetricsResponse),
+      (error: unknown) =>
+        worker.send({ type: RESPONSE, id: message.id, error: error instanceof Error ? error.message : String(error) } satisfies MetricsResponse),
     );
   });
 }

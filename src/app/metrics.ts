@@ -44,9 +44,24 @@ export function createMetricsRegistry(sources: MetricsSources): Registry {
     labelNames: ['deployment', 'route', 'canary'],
     registers: [registry],
   });
-  const batchRows = new Histogram({ name: 'mlplane_inference_batch_rows', help: 'Rows per model call (dynamic batching).', buckets: ROW_BUCKETS, registers: [registry] });
-  const batchRequests = new Histogram({ name: 'mlplane_inference_batch_requests', help: 'Requests per model call (dynamic batching).', buckets: ROW_BUCKETS, registers: [registry] });
-  const inferSeconds = new Histogram({ name: 'mlplane_inference_seconds', help: 'Duration of one model call.', buckets: LATENCY_BUCKETS, registers: [registry] });
+  const batchRows = new Histogram({
+    name: 'mlplane_inference_batch_rows',
+    help: 'Rows per model call (dynamic batching).',
+    buckets: ROW_BUCKETS,
+    registers: [registry],
+  });
+  const batchRequests = new Histogram({
+    name: 'mlplane_inference_batch_requests',
+    help: 'Requests per model call (dynamic batching).',
+    buckets: ROW_BUCKETS,
+    registers: [registry],
+  });
+  const inferSeconds = new Histogram({
+    name: 'mlplane_inference_seconds',
+    help: 'Duration of one model call.',
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
   const commitSeconds = new Histogram({
     name: 'mlplane_prediction_log_commit_seconds',
     help: 'Duration of one group commit of the prediction log, by result.',

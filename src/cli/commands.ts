@@ -17,11 +17,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: 'emit-schema', summary: 'write schema.graphql from the code' },
 ];
 
-export type ParsedCommand =
-  | { kind: 'help' }
-  | { kind: 'version' }
-  | { kind: 'command'; name: string; args: string[] }
-  | { kind: 'error'; message: string };
+export type ParsedCommand = { kind: 'help' } | { kind: 'version' } | { kind: 'command'; name: string; args: string[] } | { kind: 'error'; message: string };
 
 export function usage(version: string): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 3;

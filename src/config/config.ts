@@ -108,7 +108,10 @@ function defaultWorkerMemoryMb(): number {
 
 /** @throws Error naming the variable for any invalid value (and for MLPLANE_AUTH=disabled off loopback). */
 function listFromEnv(env: NodeJS.ProcessEnv, name: string): string[] {
-  return (env[name] ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  return (env[name] ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
 }
 
 function booleanFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {

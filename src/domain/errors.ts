@@ -28,15 +28,7 @@ export abstract class DomainError extends Error {
 }
 
 export type DomainErrorCode =
-  | 'BAD_USER_INPUT'
-  | 'NOT_FOUND'
-  | 'CONFLICT'
-  | 'INVALID_STATE'
-  | 'IN_USE'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'SERVICE_UNAVAILABLE'
-  | 'RATE_LIMITED';
+  'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'INVALID_STATE' | 'IN_USE' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'SERVICE_UNAVAILABLE' | 'RATE_LIMITED';
 
 /** One problem with a request's input: what is wrong, and where. */
 export interface Violation extends ErrorLocation {

@@ -1,11 +1,4 @@
-import {
-  getNullableType,
-  isInputObjectType,
-  isListType,
-  type GraphQLArgument,
-  type GraphQLInputType,
-  type GraphQLResolveInfo,
-} from 'graphql';
+import { getNullableType, isInputObjectType, isListType, type GraphQLArgument, type GraphQLInputType, type GraphQLResolveInfo } from 'graphql';
 import { Extensions } from 'type-graphql';
 import { findUnstorableCharacter } from '../domain/common/storable-text';
 import { Violations } from '../domain/errors';
@@ -58,7 +51,7 @@ function checkValue(found: Violations, value: unknown, type: GraphQLInputType | 
   if (depth > MAX_INPUT_DEPTH) return refuse(found, field, `is nested more than ${MAX_INPUT_DEPTH} levels deep`);
   const known = type ? getNullableType(type) : undefined;
   if (Array.isArray(value)) {
-    const itemType = known && isListType(known) ? (known.ofType as GraphQLInputType) : undefined;
+    const itemType = known && isListType(known) ? known.ofType : undefined;
     value.forEach((item, index) => checkValue(found, item, itemType, `${field}[${index}]`, depth + 1));
     return;
   }
@@ -81,7 +74,7 @@ function checkArguments(args: Record<string, unknown>, definitions: readonly Gra
   found.throwIfAny();
 }
 
-const checked = new WeakSet<object>();
+const checked = new WeakSet();
 
 /**
  * Checks the arguments of the field being resolved (graphql-js's `args`, keyed by argument name)

@@ -36,9 +36,7 @@ const validateInput: ValidatorFn = async (argValue, argType, { args, info }) => 
   violations.check(() => checkArgumentValues(args, info));
   if (argValue !== null && typeof argValue === 'object') {
     const name = argumentName(argType, info) ?? '';
-    const items: [string, unknown][] = Array.isArray(argValue)
-      ? argValue.map((item, index) => [`${name}[${index}]`, item])
-      : [[name, argValue]];
+    const items: [string, unknown][] = Array.isArray(argValue) ? argValue.map((item, index) => [`${name}[${index}]`, item]) : [[name, argValue]];
     for (const [prefix, item] of items) {
       if (item === null || typeof item !== 'object') continue;
       for (const { field, message } of constraintViolations(await validate(item, { skipMissingProperties: true, forbidUnknownValues: false }), prefix)) {

@@ -81,7 +81,6 @@ export interface ApiServerOptions {
   errorShapes?: readonly ErrorShape[];
 }
 
-
 /** How long `/readyz` reuses a readiness result: a burst of probes costs one check. */
 export const READINESS_CACHE_MS = 1_000;
 
@@ -148,7 +147,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const security: ApiSecurityOptions = { allowedOrigins: [], allowedHosts: null, introspection: true, ...options.security };
   const guard = createRequestGuard({ bindHost: host, ...security });
   if (guard.openToAnyHost) {
-    logger.warn({ host }, 'MLPLANE_ALLOWED_HOSTS is not set and the server is not bound to loopback: any Host header is accepted (no DNS-rebinding protection)');
+    logger.warn(
+      { host },
+      'MLPLANE_ALLOWED_HOSTS is not set and the server is not bound to loopback: any Host header is accepted (no DNS-rebinding protection)',
+    );
   }
   const validationRules = [...armor.validationRules, ...introspectionRules(security.introspection)];
   const errorFormatting = createErrorFormatting(logger, GRAPHQL_PATH);

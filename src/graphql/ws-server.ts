@@ -176,10 +176,9 @@ export function attachGraphQLWs(options: GraphQLWsOptions): GraphQLWsTransport {
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) {
           return [
-            new GraphQLError(
-              payload.operationName ? `Unknown operation named "${payload.operationName}".` : 'Could not determine which operation to run.',
-              { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } },
-            ),
+            new GraphQLError(payload.operationName ? `Unknown operation named "${payload.operationName}".` : 'Could not determine which operation to run.', {
+              extensions: { code: 'OPERATION_RESOLUTION_FAILURE' },
+            }),
           ];
         }
         state.operationType = operation.operation;

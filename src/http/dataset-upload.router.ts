@@ -77,7 +77,9 @@ function sendError(res: Response, error: unknown, logger: Logger): void {
   const requestId = (res.locals.requestId as string | undefined) ?? randomUUID();
   if (error instanceof DomainError) {
     res.locals.errorCode = error.code;
-    res.status(error instanceof TooLarge ? 413 : STATUS[error.code]).json({ errors: [{ message: error.message, extensions: { code: error.code, ...error.location } }] });
+    res
+      .status(error instanceof TooLarge ? 413 : STATUS[error.code])
+      .json({ errors: [{ message: error.message, extensions: { code: error.code, ...error.location } }] });
     return;
   }
   if (isDatabaseUnavailable(error)) {
@@ -218,11 +220,20 @@ export function datasetUploadRouter(options: DatasetUploadRouterOptions): expres
         uploadId,
         created: result.created,
         dataset: { id: result.dataset.id, name: result.dataset.name, task: result.dataset.task },
-        version: { id: result.version.id, version: result.version.version, rowCount: result.version.rowCount, contentHash: result.version.contentHash, sizeBytes: result.version.sizeBytes },
+        version: {
+          id: result.version.id,
+          version: result.version.version,
+          rowCount: result.version.rowCount,
+          contentHash: result.version.contentHash,
+          sizeBytes: result.version.sizeBytes,
+        },
       });
     } catch (error) {
       if (spooled) await rm(spool, { force: true });
-      void publish('FAILED', { message: error instanceof DomainError ? error.message : 'internal error', code: error instanceof DomainError ? error.code : 'INTERNAL_SERVER_ERROR' });
+      void publish('FAILED', {
+        message: error instanceof DomainError ? error.message : 'internal error',
+        code: error instanceof DomainError ? error.code : 'INTERNAL_SERVER_ERROR',
+      });
       // A refused body is not stored: the rest is read and dropped (for a bounded time) before
       // the answer, and the connection closes after it.
       if (!req.complete) {

@@ -48,7 +48,11 @@ export interface RouteGuardDependencies {
   errorBody?: (refusal: RouteRefusal, requestId: string) => unknown;
 }
 
-const BUCKET_VARIABLES = { requests: 'MLPLANE_RATE_LIMIT_*', expensive: 'MLPLANE_EXPENSIVE_RATE_LIMIT_*', predictions: 'MLPLANE_PREDICT_RATE_LIMIT_*' } as const;
+const BUCKET_VARIABLES = {
+  requests: 'MLPLANE_RATE_LIMIT_*',
+  expensive: 'MLPLANE_EXPENSIVE_RATE_LIMIT_*',
+  predictions: 'MLPLANE_PREDICT_RATE_LIMIT_*',
+} as const;
 
 /** Spends the rule's tokens; sets `RateLimit-*` (of its main bucket) and returns the refusal when a bucket is empty. */
 function spendTokens(res: Response, buckets: RateBuckets | undefined, client: string, rule: RouteRule): RouteRefusal | undefined {
@@ -91,7 +95,10 @@ function answer(res: Response, deps: RouteGuardDependencies, refusal: RouteRefus
 
 /** Fails the audited promise of a route that answered with an error status. */
 class RouteFailed extends Error {
-  constructor(readonly status: number, readonly errorCode: string) {
+  constructor(
+    readonly status: number,
+    readonly errorCode: string,
+  ) {
     super(`route answered ${status}`);
   }
 }
@@ -112,23 +119,38 @@ export function guardRoute(deps: RouteGuardDependencies, rule: RouteRule): Reque
       const credentials = await resolveCredentials(deps.auth, req.headers.authorization);
       if (!credentials.ok) {
         if (auditing !== 'none') await deps.audit.record({ ...entry, principal: ANONYMOUS_ACTOR, role: null, outcome: 'DENIED', errorCode: 'UNAUTHENTICATED' });
-        return answer(res, deps, { status: 401, code: 'UNAUTHENTICATED', message: credentials.message });
+        answer(res, deps, { status: 401, code: 'UNAUTHENTICATED', message: credentials.message });
+        return;
       }
       const principal = credentials.principal;
       if (!allows(principal, rule.allow)) {
-        if (auditing !== 'none') await deps.audit.record({ ...entry, principal: principal.name, role: principal.role, outcome: 'DENIED', errorCode: 'FORBIDDEN' });
-        return answer(res, deps, { status: 403, code: 'FORBIDDEN', message: `${rule.operation} requires the ${rule.allow.join(' or ')} role; key "${principal.name}" has ${principal.role}` });
+        if (auditing !== 'none')
+          await deps.audit.record({ ...entry, principal: principal.name, role: principal.role, outcome: 'DENIED', errorCode: 'FORBIDDEN' });
+        answer(res, deps, {
+          status: 403,
+          code: 'FORBIDDEN',
+          message: `${rule.operation} requires the ${rule.allow.join(' or ')} role; key "${principal.name}" has ${principal.role}`,
+        });
+        return;
       }
       const limited = spendTokens(res, deps.buckets, principal.keyId ? `key:${principal.keyId}` : `address:${clientAddress ?? 'unknown'}`, rule);
-      if (limited) return answer(res, deps, limited);
+      if (limited) {
+        answer(res, deps, limited);
+        return;
+      }
       res.locals.principal = principal;
-      if (auditing !== 'each') return next();
+      if (auditing !== 'each') {
+        next();
+        return;
+      }
       await deps.audit
         .audit(
           { ...entry, principal: principal.name, role: principal.role },
           () =>
             new Promise<void>((resolve, reject) => {
-              res.once('finish', () => (res.statusCode >= 400 ? reject(new RouteFailed(res.statusCode, String(res.locals.errorCode ?? res.statusCode))) : resolve()));
+              res.once('finish', () =>
+                res.statusCode >= 400 ? reject(new RouteFailed(res.statusCode, String(res.locals.errorCode ?? res.statusCode))) : resolve(),
+              );
               next();
             }),
           {

@@ -124,10 +124,16 @@ export function validateHyperparameters(
     } else if (regression ? monitor.endsWith('accuracy') : monitor.endsWith('mae') || monitor.endsWith('rmse')) {
       problems.add(`${monitor} is not reported for ${context.task}`, at('earlyStopping.monitor'));
     } else if (monitor.startsWith('val_') && !context.hasValidation) {
-      problems.add(`${monitor} needs a validation split; with split.validation 0, monitor ${monitor.slice(4)} (the training ${monitor.slice(4)}) instead`, at('earlyStopping.monitor'));
+      problems.add(
+        `${monitor} needs a validation split; with split.validation 0, monitor ${monitor.slice(4)} (the training ${monitor.slice(4)}) instead`,
+        at('earlyStopping.monitor'),
+      );
     }
     if (!isIntegerIn(patience, 0, HYPERPARAMETER_LIMITS.maxPatience)) {
-      problems.add(`earlyStopping.patience must be an integer from 0 to ${HYPERPARAMETER_LIMITS.maxPatience}, got ${String(patience)}`, at('earlyStopping.patience'));
+      problems.add(
+        `earlyStopping.patience must be an integer from 0 to ${HYPERPARAMETER_LIMITS.maxPatience}, got ${String(patience)}`,
+        at('earlyStopping.patience'),
+      );
     }
     if (minDelta !== undefined && minDelta !== null && !(typeof minDelta === 'number' && Number.isFinite(minDelta) && minDelta >= 0)) {
       problems.add(`earlyStopping.minDelta must be a number >= 0, got ${String(minDelta)}`, at('earlyStopping.minDelta'));

@@ -176,7 +176,15 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainingSu
   const step = createTrainStep(tf, model, task, optimizer, loss);
   const compiledPlan =
     options.stepEngine === 'COMPILED'
-      ? prepareCompiledTraining({ tf, model, task, loss, optimizer: hyperparameters.optimizer, learningRate: hyperparameters.learningRate, rowWeights: rowWeights !== undefined })
+      ? prepareCompiledTraining({
+          tf,
+          model,
+          task,
+          loss,
+          optimizer: hyperparameters.optimizer,
+          learningRate: hyperparameters.learningRate,
+          rowWeights: rowWeights !== undefined,
+        })
       : undefined;
   const compiled = compiledPlan && 'training' in compiledPlan ? compiledPlan.training : undefined;
   const weightShapes = model.getWeights().map((weight) => weight.shape);
@@ -460,9 +468,7 @@ class EarlyStopper {
   /** Records an epoch; returns true when training should stop. */
   update(metrics: EpochMetrics, model: LayersModel): boolean {
     const value = monitoredValue(metrics, this.config.monitor);
-    const improved =
-      this.bestValue === undefined ||
-      (this.maximize ? value - this.minDelta > this.bestValue : value + this.minDelta < this.bestValue);
+    const improved = this.bestValue === undefined || (this.maximize ? value - this.minDelta > this.bestValue : value + this.minDelta < this.bestValue);
     if (improved) {
       this.bestValue = value;
       this.bestEpoch = metrics.epoch;

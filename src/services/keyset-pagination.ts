@@ -59,7 +59,14 @@ function orderByOf<K extends string>(keys: readonly { column: K }[], direction: 
 export async function keysetPage<Row, K extends keyof Row & string>(list: KeysetList<Row, K>, request: PageRequest): Promise<Page<Row>> {
   const window = pageWindow(request);
   const { order } = list;
-  const cursor = window.cursor === null ? null : decodeCursor(window.cursor, order.keys.map((key) => key.kind), window.cursorField);
+  const cursor =
+    window.cursor === null
+      ? null
+      : decodeCursor(
+          window.cursor,
+          order.keys.map((key) => key.kind),
+          window.cursorField,
+        );
   const reverse = order.direction === 'asc' ? 'desc' : 'asc';
   // In list order, "after" the cursor means smaller keys for a descending list.
   const ahead: Side = order.direction === 'desc' ? 'lt' : 'gt';
@@ -68,7 +75,9 @@ export async function keysetPage<Row, K extends keyof Row & string>(list: Keyset
   const [rows, totalCount, beyondCursor] = await Promise.all([
     list.rows(cursor && seekOf(order, cursor, forward ? ahead : behind, false), orderByOf(order.keys, forward ? order.direction : reverse), window.size + 1),
     list.count(),
-    cursor ? list.rows(seekOf(order, cursor, forward ? behind : ahead, true), orderByOf(order.keys, forward ? reverse : order.direction), 1) : Promise.resolve([]),
+    cursor
+      ? list.rows(seekOf(order, cursor, forward ? behind : ahead, true), orderByOf(order.keys, forward ? reverse : order.direction), 1)
+      : Promise.resolve([]),
   ]);
   const more = rows.length > window.size;
   const items = rows.slice(0, window.size);
@@ -84,7 +93,13 @@ export async function keysetPage<Row, K extends keyof Row & string>(list: Keyset
 
 /** Newest first by creation time, then id: the order of most lists. */
 export function newestFirst<Row extends { createdAt: Date; id: string }>(): ListOrder<Row, 'createdAt' | 'id'> {
-  return { keys: [{ column: 'createdAt', kind: 'date' }, { column: 'id', kind: 'uuid' }], direction: 'desc' };
+  return {
+    keys: [
+      { column: 'createdAt', kind: 'date' },
+      { column: 'id', kind: 'uuid' },
+    ],
+    direction: 'desc',
+  };
 }
 
 /**
@@ -131,7 +146,14 @@ export async function keysetPagesByParent<Row extends { id: string }, K extends 
 ): Promise<Map<string, Page<Row>>> {
   const window = pageWindow(request);
   const { order } = list;
-  const cursor = window.cursor === null ? null : decodeCursor(window.cursor, order.keys.map((key) => key.kind), window.cursorField);
+  const cursor =
+    window.cursor === null
+      ? null
+      : decodeCursor(
+          window.cursor,
+          order.keys.map((key) => key.kind),
+          window.cursorField,
+        );
   const forward = window.direction === 'forward';
   const readDirection = forward === (order.direction === 'asc') ? 'ASC' : 'DESC';
   const table = Prisma.raw(list.table);

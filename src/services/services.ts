@@ -80,7 +80,15 @@ export interface ServiceDependencies {
   invalidationEpoch?: () => number | null;
 }
 
-export function createDomainServices({ prisma: client, events, queue, config, hostResolver, logWriter, invalidationEpoch }: ServiceDependencies): DomainServices {
+export function createDomainServices({
+  prisma: client,
+  events,
+  queue,
+  config,
+  hostResolver,
+  logWriter,
+  invalidationEpoch,
+}: ServiceDependencies): DomainServices {
   const audit = new AuditLog(client);
   // Services' transactions write the audit row of the mutation that runs them (see AuditLog).
   const prisma = audit.auditingClient(client);
@@ -93,7 +101,10 @@ export function createDomainServices({ prisma: client, events, queue, config, ho
     { maxBytes: config.maxDatasetBytes, maxColumns: config.maxDatasetColumns },
     audit.pgTransactions(pgPoolOf(client)),
   );
-  const models = new ModelService(prisma, events, datasets, { maxParameters: config.maxModelParameters, memoryBytes: config.workerMemoryLimitMb * 1024 * 1024 });
+  const models = new ModelService(prisma, events, datasets, {
+    maxParameters: config.maxModelParameters,
+    memoryBytes: config.workerMemoryLimitMb * 1024 * 1024,
+  });
   const runStore = new RunStore(prisma, events);
   const modelVersions = new ModelVersionService(prisma, datasets);
   const deployments = new DeploymentService(prisma, events, models, modelVersions, servingEvents);

@@ -67,13 +67,29 @@ describe('serve --processes 2', () => {
     useApiKey(url, key);
 
     const predict = async () => {
-      const { body } = await postGraphQL(url, PREDICT, { input: { deployment: 'clustered', instances: [Object.fromEntries(fixtureCsv('breast_cancer').split(/\r?\n/)[0].split(',').filter((n) => n !== 'benign').map((n) => [n, 1]))] } });
+      const { body } = await postGraphQL(url, PREDICT, {
+        input: {
+          deployment: 'clustered',
+          instances: [
+            Object.fromEntries(
+              fixtureCsv('breast_cancer')
+                .split(/\r?\n/)[0]
+                .split(',')
+                .filter((n) => n !== 'benign')
+                .map((n) => [n, 1]),
+            ),
+          ],
+        },
+      });
       if (!body.data) throw new Error(JSON.stringify(body.errors));
       return body.data.predict.modelVersionId as string;
     };
     // Concurrent requests spread over both processes (the primary hands connections round-robin).
     const answered = (await Promise.all(Array.from({ length: 40 }, predict))).length;
-    const switched = await postGraphQL(url, `mutation { updateDeployment(input: { deployment: "clustered", modelVersionId: "${versionIds[1]}" }) { event { kind } } }`);
+    const switched = await postGraphQL(
+      url,
+      `mutation { updateDeployment(input: { deployment: "clustered", modelVersionId: "${versionIds[1]}" }) { event { kind } } }`,
+    );
     expect(switched.body.errors).toBeUndefined();
     // Every later request, whichever process takes it, serves the new version within 1 s.
     await waitFor(async () => (await Promise.all(Array.from({ length: 8 }, predict))).every((id) => id === versionIds[1]), 1_000, 5);

@@ -28,15 +28,29 @@ describe('Open Inference Protocol: API keys, audit and rate limits', () => {
       databaseUrl: db.url,
       adminKeyName: 'limited-admin',
       clock: () => now,
-      env: { MLPLANE_RATE_LIMIT_BURST: '2', MLPLANE_RATE_LIMIT_PER_MINUTE: '60', MLPLANE_PREDICT_RATE_LIMIT_BURST: '5', MLPLANE_PREDICT_RATE_LIMIT_PER_MINUTE: '60' },
+      env: {
+        MLPLANE_RATE_LIMIT_BURST: '2',
+        MLPLANE_RATE_LIMIT_PER_MINUTE: '60',
+        MLPLANE_PREDICT_RATE_LIMIT_BURST: '5',
+        MLPLANE_PREDICT_RATE_LIMIT_PER_MINUTE: '60',
+      },
     });
-    const trained = await trainVersions(prisma, server.services, { name: 'oip-auth', csv: fixtureCsv('breast_cancer'), labelColumn: 'benign', seeds: [1], epochs: 1 });
+    const trained = await trainVersions(prisma, server.services, {
+      name: 'oip-auth',
+      csv: fixtureCsv('breast_cancer'),
+      labelColumn: 'benign',
+      seeds: [1],
+      epochs: 1,
+    });
     await server.services.deployments.deployModel({ name: 'served', modelVersionId: trained.versionIds[0] }, 'test');
     await server.services.deployments.deployModel({ name: 'other', modelVersionId: trained.versionIds[0] }, 'test');
     keys.viewer = await server.createKey('viewer', 'VIEWER');
     keys.editor = await server.createKey('editor', 'EDITOR');
     keys.predictor = await server.createKey('predictor', 'PREDICTOR', ['served']);
-    features = fixtureCsv('breast_cancer').split(/\r?\n/)[0].split(',').filter((name) => name !== 'benign');
+    features = fixtureCsv('breast_cancer')
+      .split(/\r?\n/)[0]
+      .split(',')
+      .filter((name) => name !== 'benign');
   }, 120_000);
 
   afterAll(async () => {
@@ -47,8 +61,12 @@ describe('Open Inference Protocol: API keys, audit and rate limits', () => {
 
   const tensor = () => ({ inputs: [{ name: 'x', shape: [1, features.length], datatype: 'FP64', data: features.map(() => 1) }] });
   const call = (target: TestServer, path: string, headers: Record<string, string>, body?: unknown) =>
-    fetch(new URL(path, target.origin), body === undefined ? { headers } : { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-  const infer = (deployment: string, headers: Record<string, string>, body: unknown = tensor(), target = server) => call(target, `/v2/models/${deployment}/infer`, headers, body);
+    fetch(
+      new URL(path, target.origin),
+      body === undefined ? { headers } : { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) },
+    );
+  const infer = (deployment: string, headers: Record<string, string>, body: unknown = tensor(), target = server) =>
+    call(target, `/v2/models/${deployment}/infer`, headers, body);
 
   it('refuses a missing or bad key with 401 in the protocol shape, and answers the health probes without one', async () => {
     const missing = await infer('served', { 'x-request-id': 'oip-no-key' });
@@ -62,9 +80,9 @@ describe('Open Inference Protocol: API keys, audit and rate limits', () => {
     expect(await (await call(server, '/v2/health/live', {})).json()).toEqual({ live: true });
     expect(await (await call(server, '/v2/health/ready', {})).json()).toEqual({ ready: true });
     // A refused inference is audited like a refused mutation: DENIED, by anonymous.
-    expect(await prisma.auditEvent.findMany({ where: { requestId: 'oip-no-key' }, select: { principal: true, operation: true, outcome: true, errorCode: true } })).toEqual([
-      { principal: 'anonymous', operation: 'predict', outcome: 'DENIED', errorCode: 'UNAUTHENTICATED' },
-    ]);
+    expect(
+      await prisma.auditEvent.findMany({ where: { requestId: 'oip-no-key' }, select: { principal: true, operation: true, outcome: true, errorCode: true } }),
+    ).toEqual([{ principal: 'anonymous', operation: 'predict', outcome: 'DENIED', errorCode: 'UNAUTHENTICATED' }]);
     expect(await prisma.prediction.count()).toBe(0);
   });
 
@@ -74,7 +92,11 @@ describe('Open Inference Protocol: API keys, audit and rate limits', () => {
     expect((await call(server, '/metrics', bearer(keys.viewer))).status).toBe(200);
     const viewer = await infer('served', { ...bearer(keys.viewer), 'x-request-id': 'oip-viewer' });
     expect(viewer.status).toBe(403);
-    expect(await viewer.json()).toEqual({ error: 'predict requires the EDITOR or PREDICTOR role; key "viewer" has VIEWER', code: 'FORBIDDEN', requestId: 'oip-viewer' });
+    expect(await viewer.json()).toEqual({
+      error: 'predict requires the EDITOR or PREDICTOR role; key "viewer" has VIEWER',
+      code: 'FORBIDDEN',
+      requestId: 'oip-viewer',
+    });
 
     expect((await infer('other', bearer(keys.editor))).status).toBe(200);
     expect((await infer('served', { ...bearer(keys.predictor), 'x-request-id': 'oip-predictor-ok' })).status).toBe(200);
@@ -88,17 +110,30 @@ describe('Open Inference Protocol: API keys, audit and rate limits', () => {
 
     await server.services.audit.flush();
     const audited = async (requestId: string) =>
-      prisma.auditEvent.findMany({ where: { requestId }, select: { principal: true, role: true, operation: true, targetIds: true, outcome: true, errorCode: true } });
-    expect(await audited('oip-viewer')).toEqual([{ principal: 'viewer', role: 'VIEWER', operation: 'predict', targetIds: [], outcome: 'DENIED', errorCode: 'FORBIDDEN' }]);
-    expect(await audited('oip-predictor-ok')).toEqual([{ principal: 'predictor', role: 'PREDICTOR', operation: 'predict', targetIds: ['served'], outcome: 'SUCCEEDED', errorCode: null }]);
-    expect(await audited('oip-predictor-other')).toEqual([{ principal: 'predictor', role: 'PREDICTOR', operation: 'predict', targetIds: ['other'], outcome: 'DENIED', errorCode: 'FORBIDDEN' }]);
+      prisma.auditEvent.findMany({
+        where: { requestId },
+        select: { principal: true, role: true, operation: true, targetIds: true, outcome: true, errorCode: true },
+      });
+    expect(await audited('oip-viewer')).toEqual([
+      { principal: 'viewer', role: 'VIEWER', operation: 'predict', targetIds: [], outcome: 'DENIED', errorCode: 'FORBIDDEN' },
+    ]);
+    expect(await audited('oip-predictor-ok')).toEqual([
+      { principal: 'predictor', role: 'PREDICTOR', operation: 'predict', targetIds: ['served'], outcome: 'SUCCEEDED', errorCode: null },
+    ]);
+    expect(await audited('oip-predictor-other')).toEqual([
+      { principal: 'predictor', role: 'PREDICTOR', operation: 'predict', targetIds: ['other'], outcome: 'DENIED', errorCode: 'FORBIDDEN' },
+    ]);
     expect(await prisma.prediction.count({ where: { deployment: { name: 'other' } } })).toBe(1);
   });
 
   it('audits accepted inferences in batches and failed ones at once, as GraphQL predict', async () => {
     const ok = await infer('served', { ...bearer(keys.editor), 'x-request-id': 'oip-audit-ok' });
     expect(ok.status).toBe(200);
-    const bad = await infer('served', { ...bearer(keys.editor), 'x-request-id': 'oip-audit-bad' }, { inputs: [{ name: 'x', shape: [1, 2], datatype: 'FP64', data: [1, 2] }] });
+    const bad = await infer(
+      'served',
+      { ...bearer(keys.editor), 'x-request-id': 'oip-audit-bad' },
+      { inputs: [{ name: 'x', shape: [1, 2], datatype: 'FP64', data: [1, 2] }] },
+    );
     expect(bad.status).toBe(400);
     // The failure is written before the answer; the success waits for its batch.
     expect(await prisma.auditEvent.findMany({ where: { requestId: 'oip-audit-bad' }, select: { outcome: true, errorCode: true, targetIds: true } })).toEqual([
@@ -117,7 +152,12 @@ describe('Open Inference Protocol: API keys, audit and rate limits', () => {
       expect(answer.headers.get('ratelimit-limit')).toBe('5');
       expect(answer.headers.get('ratelimit-remaining')).toBe(String(4 - i));
     }
-    const viaGraphQL = await postGraphQL(limited.url, PREDICT, { input: { deployment: 'served', instances: [Object.fromEntries(features.map((name) => [name, 1]))] } }, bearer(key));
+    const viaGraphQL = await postGraphQL(
+      limited.url,
+      PREDICT,
+      { input: { deployment: 'served', instances: [Object.fromEntries(features.map((name) => [name, 1]))] } },
+      bearer(key),
+    );
     expect(viaGraphQL.status).toBe(200);
     expect(viaGraphQL.headers.get('ratelimit-remaining')).toBe('1');
     expect((await infer('served', bearer(key), tensor(), limited)).status).toBe(200);
@@ -125,8 +165,18 @@ describe('Open Inference Protocol: API keys, audit and rate limits', () => {
     const refused = await infer('served', { ...bearer(key), 'x-request-id': 'oip-limited' }, tensor(), limited);
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toBe('1');
-    expect(await refused.json()).toEqual({ error: expect.stringContaining('MLPLANE_PREDICT_RATE_LIMIT_*'), code: 'RATE_LIMITED', retryAfterSeconds: 1, requestId: 'oip-limited' });
-    const refusedGraphQL = await postGraphQL(limited.url, PREDICT, { input: { deployment: 'served', instances: [Object.fromEntries(features.map((name) => [name, 1]))] } }, bearer(key));
+    expect(await refused.json()).toEqual({
+      error: expect.stringContaining('MLPLANE_PREDICT_RATE_LIMIT_*'),
+      code: 'RATE_LIMITED',
+      retryAfterSeconds: 1,
+      requestId: 'oip-limited',
+    });
+    const refusedGraphQL = await postGraphQL(
+      limited.url,
+      PREDICT,
+      { input: { deployment: 'served', instances: [Object.fromEntries(features.map((name) => [name, 1]))] } },
+      bearer(key),
+    );
     expect(refusedGraphQL.status).toBe(429);
     expect(refusedGraphQL.body.errors![0].extensions).toMatchObject({ code: 'RATE_LIMITED' });
     // Reads spend the request bucket, still full.

@@ -61,7 +61,13 @@ describe('nested connections cost the same SQL statements for 2 parents as for 6
   let restore: () => void;
 
   async function addModel(index: number): Promise<void> {
-    const trained = await trainVersions(prisma, server.services, { name: `iris${index}`, csv: fixtureCsv('iris'), labelColumn: 'species', seeds: [1, 2], epochs: 1 });
+    const trained = await trainVersions(prisma, server.services, {
+      name: `iris${index}`,
+      csv: fixtureCsv('iris'),
+      labelColumn: 'species',
+      seeds: [1, 2],
+      epochs: 1,
+    });
     await server.services.modelVersions.evaluateModelVersion({ modelVersionId: trained.versionIds[0], datasetVersionId: trained.datasetVersionId });
     await server.services.modelVersions.setAlias({ modelVersionId: trained.versionIds[0], alias: 'production' }, 'tester');
     await server.services.deployments.deployModel({ name: `web${index}`, modelVersionId: trained.versionIds[1] }, 'tester');
@@ -69,7 +75,10 @@ describe('nested connections cost the same SQL statements for 2 parents as for 6
 
   /** Runs NESTED through the schema and the services the server uses, counting its statements. */
   async function run(): Promise<{ statements: number; data: Record<string, any> }> {
-    const context = createContextFactory(server.services, logger)({ requestId: 'count', transport: 'http', headers: {}, principal: OPEN_PRINCIPAL, clientAddress: null });
+    const context = createContextFactory(
+      server.services,
+      logger,
+    )({ requestId: 'count', transport: 'http', headers: {}, principal: OPEN_PRINCIPAL, clientAddress: null });
     const store = { statements: 0 };
     const result = await counted.run(store, () => execute({ schema, document: parse(NESTED), contextValue: context }));
     expect(result.errors).toBeUndefined();
@@ -106,7 +115,9 @@ describe('nested connections cost the same SQL statements for 2 parents as for 6
       expect(node.aliasHistory.edges.map((edge: any) => [edge.node.alias, edge.node.to.version])).toEqual([['production', 1]]);
     }
     expect(six.data.datasets.edges.map((edge: any) => edge.node.versions.totalCount)).toEqual([1, 1, 1, 1, 1, 1]);
-    expect(six.data.deployments.edges.map((edge: any) => [edge.node.events.totalCount, edge.node.events.edges[0].node.kind])).toEqual(Array(6).fill([1, 'DEPLOYED']));
+    expect(six.data.deployments.edges.map((edge: any) => [edge.node.events.totalCount, edge.node.events.edges[0].node.kind])).toEqual(
+      Array(6).fill([1, 'DEPLOYED']),
+    );
     expect(two.statements).toBeGreaterThan(0);
     expect(six.statements).toBe(two.statements);
   });

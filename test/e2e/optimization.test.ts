@@ -63,7 +63,8 @@ describe('optimization studies over HTTP and graphql-ws', () => {
   let modelId: string;
   let datasetVersionId: string;
 
-  const gql = async (query: string, variables?: Record<string, unknown>): Promise<GraphQLResponseBody> => (await postGraphQL(server.url, query, variables)).body;
+  const gql = async (query: string, variables?: Record<string, unknown>): Promise<GraphQLResponseBody> =>
+    (await postGraphQL(server.url, query, variables)).body;
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -154,7 +155,10 @@ describe('optimization studies over HTTP and graphql-ws', () => {
     expect(queried.errors).toBeUndefined();
     const { trials, bestTrial, leaderboard, bestModelVersion, summary } = queried.data!.study;
     expect(study.id).toBe(Buffer.from(`Study:${study.run.id}`).toString('base64url'));
-    expect(trials.map((t: { params: unknown }) => t.params)).toEqual([{ learningRate: 0.01, batchSize: null, layers: [] }, { learningRate: 0.05, batchSize: null, layers: [] }]);
+    expect(trials.map((t: { params: unknown }) => t.params)).toEqual([
+      { learningRate: 0.01, batchSize: null, layers: [] },
+      { learningRate: 0.05, batchSize: null, layers: [] },
+    ]);
     for (const trial of trials) {
       expect(trial).toMatchObject({ state: 'COMPLETE', pruned: false, run: { kind: 'TRIAL', status: 'SUCCEEDED' }, modelVersion: { id: expect.any(String) } });
       expect(trial.value).toBe(trial.intermediateValues[2].value);
@@ -181,9 +185,17 @@ describe('optimization studies over HTTP and graphql-ws', () => {
     const invalid = await gql(START, { input });
     expect(invalid.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'input.searchSpace.learningRate.low' } });
 
-    const many = await gql(START, { input: { ...input, maxTrials: 0, baseHyperparameters: { epochs: 0, loss: 'HUBER', split: { train: 0.9, validation: 0, test: 0.1 } } } });
+    const many = await gql(START, {
+      input: { ...input, maxTrials: 0, baseHyperparameters: { epochs: 0, loss: 'HUBER', split: { train: 0.9, validation: 0, test: 0.1 } } },
+    });
     expect(many.errors).toHaveLength(1);
     const fields = (many.errors![0].extensions!.errors as Array<{ field: string }>).map((problem) => problem.field);
-    expect(fields).toEqual(['input.baseHyperparameters.epochs', 'input.baseHyperparameters.loss', 'input.searchSpace.learningRate.low', 'input.objective.metric', 'input.maxTrials']);
+    expect(fields).toEqual([
+      'input.baseHyperparameters.epochs',
+      'input.baseHyperparameters.loss',
+      'input.searchSpace.learningRate.low',
+      'input.objective.metric',
+      'input.maxTrials',
+    ]);
   });
 });

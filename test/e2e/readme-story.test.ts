@@ -91,12 +91,18 @@ describe('the README story', () => {
           return (await gql('{ model(name: "seed") { versions(kinds: [TRIAL], first: 1) { edges { node { id } } } } }')).model.versions.edges[0].node.id;
         case 'alertId': {
           let found: string | undefined;
-          await waitFor(async () => {
-            const open = await gql('{ alerts(first: 1, filter: { deployment: "breast-cancer", kind: DATA_DRIFT, status: OPEN }) { edges { node { id } } } }');
-            found = open.alerts.edges[0]?.node.id;
-            return found !== undefined;
-          }, 60_000, 200).catch(async (error: unknown) => {
-            const seen = await gql('{ alerts(first: 10) { edges { node { kind status deployment { name } } } } driftReports(deployment: "breast-cancer", first: 10) { edges { node { windowSize drifted } } } }');
+          await waitFor(
+            async () => {
+              const open = await gql('{ alerts(first: 1, filter: { deployment: "breast-cancer", kind: DATA_DRIFT, status: OPEN }) { edges { node { id } } } }');
+              found = open.alerts.edges[0]?.node.id;
+              return found !== undefined;
+            },
+            60_000,
+            200,
+          ).catch(async (error: unknown) => {
+            const seen = await gql(
+              '{ alerts(first: 10) { edges { node { kind status deployment { name } } } } driftReports(deployment: "breast-cancer", first: 10) { edges { node { windowSize drifted } } } }',
+            );
             throw new Error(`${error instanceof Error ? error.message : String(error)}: no open DATA_DRIFT alert; alerts and reports: ${JSON.stringify(seen)}`);
           });
           return found;
@@ -169,7 +175,11 @@ describe('the README story', () => {
     // Every open subscription heard what the story made happen after it subscribed.
     for (const subscription of background) {
       await waitFor(() => subscription.events > 0 || subscription.errors.length > 0, 60_000, 50).catch(() => undefined);
-      expect({ subscription: subscription.label, events: subscription.events > 0, errors: subscription.errors }).toEqual({ subscription: subscription.label, events: true, errors: [] });
+      expect({ subscription: subscription.label, events: subscription.events > 0, errors: subscription.errors }).toEqual({
+        subscription: subscription.label,
+        events: true,
+        errors: [],
+      });
     }
   }, 300_000);
 });

@@ -177,7 +177,10 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
             split: { train: 0.6, validation: 0.2, test: 0.2 },
             seed: 42,
             earlyStopping: { monitor: 'VAL_ACCURACY', patience: 2 },
-            classWeights: [{ class: 'virginica', weight: 2 }, { class: 'setosa', weight: 0.5 }],
+            classWeights: [
+              { class: 'virginica', weight: 2 },
+              { class: 'setosa', weight: 0.5 },
+            ],
             backend: 'CPU',
           },
         },
@@ -209,18 +212,40 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
       ['a regression loss for a classifier', { loss: 'HUBER' }, 'input.hyperparameters.loss'],
       ['binary cross-entropy for a multiclass model', { loss: 'BINARY_CROSSENTROPY' }, 'input.hyperparameters.loss'],
       ['a regression monitor on a classifier', { earlyStopping: { monitor: 'VAL_MAE' } }, 'input.hyperparameters.earlyStopping.monitor'],
-      ['a validation monitor without a validation split', { split: { train: 0.8, validation: 0, test: 0.2 }, earlyStopping: { monitor: 'VAL_LOSS' } }, 'input.hyperparameters.earlyStopping.monitor'],
+      [
+        'a validation monitor without a validation split',
+        { split: { train: 0.8, validation: 0, test: 0.2 }, earlyStopping: { monitor: 'VAL_LOSS' } },
+        'input.hyperparameters.earlyStopping.monitor',
+      ],
       ['a negative patience', { earlyStopping: { monitor: 'LOSS', patience: -1 } }, 'input.hyperparameters.earlyStopping.patience'],
       ['a class that is not a label', { classWeights: [{ class: 'rose', weight: 1 }] }, 'input.hyperparameters.classWeights[0].class'],
-      ['a zero class weight', { classWeights: [{ class: 'setosa', weight: 1 }, { class: 'versicolor', weight: 0 }] }, 'input.hyperparameters.classWeights[1].weight'],
+      [
+        'a zero class weight',
+        {
+          classWeights: [
+            { class: 'setosa', weight: 1 },
+            { class: 'versicolor', weight: 0 },
+          ],
+        },
+        'input.hyperparameters.classWeights[1].weight',
+      ],
     ])('rejects %s with BAD_USER_INPUT at the field', async (_case, hyperparameters, field) => {
       const result = await gql(START, { input: { modelId, datasetVersionId, hyperparameters } });
       expect(result.data).toBeNull();
-      expect(result.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: expect.stringMatching(new RegExp(`^${field.replace(/[[\].]/g, '\\$&')}`)) });
+      expect(result.errors![0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: expect.stringMatching(new RegExp(`^${field.replace(/[[\].]/g, '\\$&')}`)),
+      });
     });
 
     it('lists every bad setting of one request, each at its field', async () => {
-      const result = await gql(START, { input: { modelId, datasetVersionId, hyperparameters: { epochs: 0, loss: 'MEAN_ABSOLUTE_ERROR', split: { train: 0.8, validation: 0, test: 0.2 }, earlyStopping: { monitor: 'VAL_LOSS' } } } });
+      const result = await gql(START, {
+        input: {
+          modelId,
+          datasetVersionId,
+          hyperparameters: { epochs: 0, loss: 'MEAN_ABSOLUTE_ERROR', split: { train: 0.8, validation: 0, test: 0.2 }, earlyStopping: { monitor: 'VAL_LOSS' } },
+        },
+      });
       expect(result.errors).toHaveLength(1);
       expect(result.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.hyperparameters.epochs' });
       expect((result.errors![0].extensions!.errors as Array<{ field: string }>).map((error) => error.field)).toEqual([
@@ -232,7 +257,9 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
     });
 
     it('accepts a split without test or validation rows', async () => {
-      const result = await gql(START, { input: { modelId, datasetVersionId, hyperparameters: { split: { train: 1, validation: 0, test: 0 }, earlyStopping: { monitor: 'LOSS' } } } });
+      const result = await gql(START, {
+        input: { modelId, datasetVersionId, hyperparameters: { split: { train: 1, validation: 0, test: 0 }, earlyStopping: { monitor: 'LOSS' } } },
+      });
       expect(result.errors).toBeUndefined();
       expect(result.data!.startTrainingRun.hyperparameters.split).toEqual({ train: 1, validation: 0, test: 0 });
     });
@@ -301,8 +328,22 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
       expect(run.all).toEqual([{ epoch: 1 }, { epoch: 2 }, { epoch: 3 }]);
       expect(run.epochs).toEqual([
         // The values recordEpoch stored for epochs 2 and 3.
-        { epoch: 2, train: { loss: 1 / 2, accuracy: 0.5 + 2 / 100, mae: null, rmse: null }, validation: { loss: 1.5 / 2, accuracy: 0.4 + 2 / 100 }, elapsedMs: 20, epochMs: 10, samplesPerSecond: 1002 },
-        { epoch: 3, train: { loss: 1 / 3, accuracy: 0.5 + 3 / 100, mae: null, rmse: null }, validation: { loss: 1.5 / 3, accuracy: 0.4 + 3 / 100 }, elapsedMs: 30, epochMs: 10, samplesPerSecond: 1003 },
+        {
+          epoch: 2,
+          train: { loss: 1 / 2, accuracy: 0.5 + 2 / 100, mae: null, rmse: null },
+          validation: { loss: 1.5 / 2, accuracy: 0.4 + 2 / 100 },
+          elapsedMs: 20,
+          epochMs: 10,
+          samplesPerSecond: 1002,
+        },
+        {
+          epoch: 3,
+          train: { loss: 1 / 3, accuracy: 0.5 + 3 / 100, mae: null, rmse: null },
+          validation: { loss: 1.5 / 3, accuracy: 0.4 + 3 / 100 },
+          elapsedMs: 30,
+          epochMs: 10,
+          samplesPerSecond: 1003,
+        },
       ]);
       expect(run.valLoss.map((point: { epoch: number; value: number }) => [point.epoch, point.value])).toEqual([
         [1, 1.5],
@@ -321,7 +362,12 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
       const mine = [await startRun({}, otherModelId), await startRun({}, otherModelId), await startRun({}, otherModelId)];
       await gql(`mutation($id: ID!) { cancelRun(id: $id) { id } }`, { id: mine[1] });
       const page = async (filter: Record<string, unknown>, after?: string) =>
-        (await gql(`query($filter: RunFilter, $after: String) { runs(filter: $filter, first: 2, after: $after) { totalCount edges { node { id status } } pageInfo { hasNextPage endCursor } } }`, { filter, after })).data!.runs;
+        (
+          await gql(
+            `query($filter: RunFilter, $after: String) { runs(filter: $filter, first: 2, after: $after) { totalCount edges { node { id status } } pageInfo { hasNextPage endCursor } } }`,
+            { filter, after },
+          )
+        ).data!.runs;
       const first = await page({ modelId: otherModelId });
       expect(first.totalCount).toBe(3);
       expect(first.edges.map((edge: { node: { id: string } }) => edge.node.id)).toEqual([mine[2], mine[1]]);
@@ -368,8 +414,26 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
       for (let i = 0; i < 3; i++) received.push((await all.next(5_000))!.data!.runUpdated);
       expect(received).toEqual([
         { id: runId, status: 'QUEUED', attempts: 0, cancelRequested: false, startedAt: null, finishedAt: null, error: null, modelVersion: null },
-        { id: runId, status: 'RUNNING', attempts: 1, cancelRequested: false, startedAt: claimed.startedAt!.toISOString(), finishedAt: null, error: null, modelVersion: null },
-        { id: runId, status: 'FAILED', attempts: 1, cancelRequested: false, startedAt: claimed.startedAt!.toISOString(), finishedAt: failed.finishedAt!.toISOString(), error: 'boom', modelVersion: null },
+        {
+          id: runId,
+          status: 'RUNNING',
+          attempts: 1,
+          cancelRequested: false,
+          startedAt: claimed.startedAt!.toISOString(),
+          finishedAt: null,
+          error: null,
+          modelVersion: null,
+        },
+        {
+          id: runId,
+          status: 'FAILED',
+          attempts: 1,
+          cancelRequested: false,
+          startedAt: claimed.startedAt!.toISOString(),
+          finishedAt: failed.finishedAt!.toISOString(),
+          error: 'boom',
+          modelVersion: null,
+        },
       ]);
       expect((await queued.next(5_000))!.data!.runUpdated).toMatchObject({ id: runId, status: 'QUEUED', attempts: 0 });
       await expect(queued.next(300)).rejects.toThrow(/nothing within/);
@@ -398,7 +462,14 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
         type: 'EPOCH',
         status: 'RUNNING',
         runId,
-        epoch: { epoch: 4, train: { loss: 1 / 4, accuracy: 0.5 + 4 / 100, mae: null, rmse: null }, validation: { loss: 1.5 / 4, accuracy: 0.4 + 4 / 100 }, elapsedMs: 40, epochMs: 10, samplesPerSecond: 1004 },
+        epoch: {
+          epoch: 4,
+          train: { loss: 1 / 4, accuracy: 0.5 + 4 / 100, mae: null, rmse: null },
+          validation: { loss: 1.5 / 4, accuracy: 0.4 + 4 / 100 },
+          elapsedMs: 40,
+          epochMs: 10,
+          samplesPerSecond: 1004,
+        },
         run: { id: runId, status: 'RUNNING' },
       });
 
@@ -501,9 +572,35 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
           datasetContentHash: 'a'.repeat(64),
           artifactSha256: 'b'.repeat(64),
           artifactBytes: 1234,
-          preprocessing: { version: 1, task: 'MULTICLASS_CLASSIFICATION', features: PREPROCESSED_FEATURES, inputWidth: 4, label: { kind: 'CLASSES', column: 'species', numeric: false, classes }, trainRowCount: 105 },
-          hyperparameters: { epochs: 5, batchSize: 32, optimizer: 'ADAM', learningRate: 0.001, split: { train: 0.7, validation: 0.15, test: 0.15 }, seed: 7, earlyStopping: { monitor: 'val_loss', patience: 3, minDelta: 0, restoreBestWeights: true }, classWeights: null, backend: 'CPU' },
-          environment: { backend: 'cpu', backendReason: 'requested CPU', tfjsVersion: '4.22.0', libtensorflowVersion: null, nodeVersion: 'v20.0.0', cpuModel: 'test cpu', cpuCores: 4, platform: 'linux-x64' },
+          preprocessing: {
+            version: 1,
+            task: 'MULTICLASS_CLASSIFICATION',
+            features: PREPROCESSED_FEATURES,
+            inputWidth: 4,
+            label: { kind: 'CLASSES', column: 'species', numeric: false, classes },
+            trainRowCount: 105,
+          },
+          hyperparameters: {
+            epochs: 5,
+            batchSize: 32,
+            optimizer: 'ADAM',
+            learningRate: 0.001,
+            split: { train: 0.7, validation: 0.15, test: 0.15 },
+            seed: 7,
+            earlyStopping: { monitor: 'val_loss', patience: 3, minDelta: 0, restoreBestWeights: true },
+            classWeights: null,
+            backend: 'CPU',
+          },
+          environment: {
+            backend: 'cpu',
+            backendReason: 'requested CPU',
+            tfjsVersion: '4.22.0',
+            libtensorflowVersion: null,
+            nodeVersion: 'v20.0.0',
+            cpuModel: 'test cpu',
+            cpuCores: 4,
+            platform: 'linux-x64',
+          },
           featureImportance: [
             { feature: 'petal_length_cm', importance: 0.4, std: 0.05 },
             { feature: 'sepal_width_cm', importance: 0.01, std: 0.01 },
@@ -528,7 +625,14 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
         cols: 3,
       });
       await prisma.evaluation.create({
-        data: { modelVersionId: versionIds[0], datasetVersionId, split: 'TEST', rowCount: 4, task: 'MULTICLASS_CLASSIFICATION', metrics: metrics as unknown as Prisma.InputJsonValue },
+        data: {
+          modelVersionId: versionIds[0],
+          datasetVersionId,
+          split: 'TEST',
+          rowCount: 4,
+          task: 'MULTICLASS_CLASSIFICATION',
+          metrics: metrics as unknown as Prisma.InputJsonValue,
+        },
       });
       const result = await gql(
         `query($id: ID!) { modelVersion(id: $id) {
@@ -658,13 +762,27 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
     });
 
     it('evaluates a trained version on every row of a dataset version with its columns', async () => {
-      const trained = await trainVersions(prisma, server.services, { name: 'iris-eval', csv: fixtureCsv('iris'), labelColumn: 'species', seeds: [3], epochs: 3 });
+      const trained = await trainVersions(prisma, server.services, {
+        name: 'iris-eval',
+        csv: fixtureCsv('iris'),
+        labelColumn: 'species',
+        seeds: [3],
+        epochs: 3,
+      });
       const EVALUATE = `mutation($input: EvaluateModelVersionInput!) { evaluateModelVersion(input: $input) {
         id split rowCount task classes accuracy confusionMatrix macro { f1 } perClass { class f1 support } logLoss threshold mae modelVersion { id } } }`;
       const result = await gql(EVALUATE, { input: { modelVersionId: trained.versionIds[0], datasetVersionId } });
       expect(result.errors).toBeUndefined();
       const evaluation = result.data!.evaluateModelVersion;
-      expect(evaluation).toMatchObject({ split: 'ALL', rowCount: 150, task: 'MULTICLASS_CLASSIFICATION', classes, threshold: null, mae: null, modelVersion: { id: trained.versionIds[0] } });
+      expect(evaluation).toMatchObject({
+        split: 'ALL',
+        rowCount: 150,
+        task: 'MULTICLASS_CLASSIFICATION',
+        classes,
+        threshold: null,
+        mae: null,
+        modelVersion: { id: trained.versionIds[0] },
+      });
       // iris has 50 rows of each class; accuracy is the confusion matrix's trace over the rows.
       expect(evaluation.perClass.map((entry: { class: string; support: number }) => [entry.class, entry.support])).toEqual(classes.map((name) => [name, 50]));
       const matrix: number[][] = evaluation.confusionMatrix;
@@ -676,9 +794,12 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
       const stored = await gql(`query($id: ID!) { modelVersion(id: $id) { evaluations { edges { node { id split } } } } }`, { id: trained.versionIds[0] });
       expect(stored.data!.modelVersion.evaluations.edges).toContainEqual({ node: { id: evaluation.id, split: 'ALL' } });
 
-      const diabetes = await gql(`mutation($csv: String!) { createDataset(input: { name: "diabetes", csv: $csv, labelColumn: "progression" }) { version { id } } }`, {
-        csv: fixtureCsv('diabetes'),
-      });
+      const diabetes = await gql(
+        `mutation($csv: String!) { createDataset(input: { name: "diabetes", csv: $csv, labelColumn: "progression" }) { version { id } } }`,
+        {
+          csv: fixtureCsv('diabetes'),
+        },
+      );
       const mismatch = await gql(EVALUATE, { input: { modelVersionId: trained.versionIds[0], datasetVersionId: diabetes.data!.createDataset.version.id } });
       expect(mismatch.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.datasetVersionId' });
     });

@@ -10,7 +10,8 @@ import { trainVersions, type TrainedVersions } from '../support/trained-version'
 import { waitFor } from '../support/wait-for';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const PREDICT = 'mutation($input: PredictInput!) { predict(input: $input) { modelVersionId canary requestKey predictions { id label probabilities { label probability } } } }';
+const PREDICT =
+  'mutation($input: PredictInput!) { predict(input: $input) { modelVersionId canary requestKey predictions { id label probabilities { label probability } } } }';
 
 /** Starts `mlplane serve`'s composition root in its own process; resolves with its GraphQL URL. */
 function startChildApi(databaseUrl: string): { child: ChildProcess; url: Promise<string> } {
@@ -21,7 +22,7 @@ function startChildApi(databaseUrl: string): { child: ChildProcess; url: Promise
   });
   const url = new Promise<string>((resolve, reject) => {
     let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const match = /listening (\S+)\n/.exec(output);
       if (match) resolve(match[1]);
@@ -54,7 +55,14 @@ describe('serving: one pipeline for GraphQL and the Open Inference Protocol', ()
     const [header, ...lines] = fixtureCsv('breast_cancer').trim().split(/\r?\n/);
     features = header.split(',').filter((name) => name !== 'benign');
     const names = header.split(',');
-    instances = lines.slice(0, 20).map((line) => Object.fromEntries(line.split(',').map((cell, i) => [names[i], Number(cell)]).filter(([name]) => name !== 'benign')));
+    instances = lines.slice(0, 20).map((line) =>
+      Object.fromEntries(
+        line
+          .split(',')
+          .map((cell, i) => [names[i], Number(cell)])
+          .filter(([name]) => name !== 'benign'),
+      ),
+    );
   }, 180_000);
 
   afterAll(async () => {
@@ -64,11 +72,17 @@ describe('serving: one pipeline for GraphQL and the Open Inference Protocol', ()
     await db.drop();
   });
 
-  const gql = async (url: string, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponseBody> => (await postGraphQL(url, query, variables)).body;
+  const gql = async (url: string, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponseBody> =>
+    (await postGraphQL(url, query, variables)).body;
   const predictOn = async (url: string, deployment: string, rows = instances.slice(0, 1), requestKey?: string) => {
     const body = await gql(url, PREDICT, { input: { deployment, instances: rows, requestKey } });
     if (!body.data) throw new Error(JSON.stringify(body.errors));
-    return body.data.predict as { modelVersionId: string; canary: boolean; requestKey: string; predictions: { id: string; label: string; probabilities: { label: string; probability: number }[] }[] };
+    return body.data.predict as {
+      modelVersionId: string;
+      canary: boolean;
+      requestKey: string;
+      predictions: { id: string; label: string; probabilities: { label: string; probability: number }[] }[];
+    };
   };
   const v2 = (url: string, route: string, init: RequestInit = {}) =>
     fetch(new URL(route, url), { ...init, headers: withDefaultKey(url, { ...((init.headers as Record<string, string> | undefined) ?? {}) }) });
@@ -129,18 +143,25 @@ describe('serving: one pipeline for GraphQL and the Open Inference Protocol', ()
 
   it('honours maxBatchSize from setDeploymentBatching on every process', async () => {
     await a.services.deployments.deployModel({ name: 'small-batches', modelVersionId: trained.versionIds[0] }, 'test');
-    const set = await gql(bUrl, 'mutation { setDeploymentBatching(input: { deployment: "small-batches", maxBatchSize: 2, maxDelayMs: 5 }) { batching { maxBatchSize maxDelayMs } } }');
+    const set = await gql(
+      bUrl,
+      'mutation { setDeploymentBatching(input: { deployment: "small-batches", maxBatchSize: 2, maxDelayMs: 5 }) { batching { maxBatchSize maxDelayMs } } }',
+    );
     expect(set.data!.setDeploymentBatching.batching).toEqual({ maxBatchSize: 2, maxDelayMs: 5 });
     const bad = await gql(a.url, 'mutation { setDeploymentBatching(input: { deployment: "small-batches", maxDelayMs: 1000 }) { name } }');
     expect(bad.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.maxDelayMs' });
     const batches: BatchInferred[] = [];
     const off = a.services.servingEvents.on('batchInferred', (batch) => batches.push(batch));
     try {
-      await waitFor(async () => {
-        batches.length = 0;
-        await Promise.all(instances.slice(0, 8).map((row) => predictOn(a.url, 'small-batches', [row])));
-        return batches.every((batch) => batch.rows <= 2);
-      }, 1_000, 5);
+      await waitFor(
+        async () => {
+          batches.length = 0;
+          await Promise.all(instances.slice(0, 8).map((row) => predictOn(a.url, 'small-batches', [row])));
+          return batches.every((batch) => batch.rows <= 2);
+        },
+        1_000,
+        5,
+      );
     } finally {
       off();
     }
@@ -152,16 +173,29 @@ describe('serving: one pipeline for GraphQL and the Open Inference Protocol', ()
     expect((await v2(a.url, '/v2/health/live')).status).toBe(200);
     expect((await v2(a.url, '/v2/health/ready')).status).toBe(200);
     expect((await v2(bUrl, '/v2/models/oip/ready')).status).toBe(200);
-    const metadata = (await (await v2(a.url, '/v2/models/oip')).json()) as { name: string; versions: string[]; inputs: { name: string; datatype: string }[]; outputs: { name: string }[] };
+    const metadata = (await (await v2(a.url, '/v2/models/oip')).json()) as {
+      name: string;
+      versions: string[];
+      inputs: { name: string; datatype: string }[];
+      outputs: { name: string }[];
+    };
     expect(metadata).toMatchObject({ name: 'oip', versions: [v1] });
     expect(metadata.inputs.map((input) => input.name)).toEqual(features);
     expect(metadata.outputs.map((output) => output.name)).toEqual(['label', 'probabilities', 'prediction_id']);
 
     const rows = instances.slice(0, 3);
-    const tensor = { id: 'req-tensor', inputs: [{ name: 'input-0', shape: [3, features.length], datatype: 'FP64', data: rows.map((row) => features.map((f) => row[f])) }] };
+    const tensor = {
+      id: 'req-tensor',
+      inputs: [{ name: 'input-0', shape: [3, features.length], datatype: 'FP64', data: rows.map((row) => features.map((f) => row[f])) }],
+    };
     const response = await infer(a.url, 'oip', tensor);
     expect(response.status).toBe(200);
-    const answer = (await response.json()) as { model_name: string; model_version: string; id: string; outputs: { name: string; shape: number[]; data: (string | number)[] }[] };
+    const answer = (await response.json()) as {
+      model_name: string;
+      model_version: string;
+      id: string;
+      outputs: { name: string; shape: number[]; data: (string | number)[] }[];
+    };
     expect(answer).toMatchObject({ model_name: 'oip', model_version: v1, id: 'req-tensor' });
     const graphql = await predictOn(a.url, 'oip', rows);
     const probabilities = answer.outputs.find((o) => o.name === 'probabilities')!;
@@ -171,8 +205,14 @@ describe('serving: one pipeline for GraphQL and the Open Inference Protocol', ()
     const ids = answer.outputs.find((o) => o.name === 'prediction_id')!.data as string[];
     expect(await prisma.prediction.count({ where: { id: { in: ids }, requestKey: 'req-tensor' } })).toBe(3);
 
-    const named = { inputs: features.map((name) => ({ name, shape: [3], datatype: 'FP64', data: rows.map((row) => row[name]) })), outputs: [{ name: 'label' }] };
-    const namedAnswer = (await (await infer(bUrl, 'oip', named, { 'x-request-key': 'named-1' })).json()) as { outputs: { name: string; data: unknown[] }[]; parameters: { request_key: string } };
+    const named = {
+      inputs: features.map((name) => ({ name, shape: [3], datatype: 'FP64', data: rows.map((row) => row[name]) })),
+      outputs: [{ name: 'label' }],
+    };
+    const namedAnswer = (await (await infer(bUrl, 'oip', named, { 'x-request-key': 'named-1' })).json()) as {
+      outputs: { name: string; data: unknown[] }[];
+      parameters: { request_key: string };
+    };
     expect(namedAnswer.parameters.request_key).toBe('named-1');
     expect(namedAnswer.outputs).toEqual([{ name: 'label', shape: [3], datatype: 'BYTES', data: graphql.predictions.map((p) => p.label) }]);
   }, 60_000);
@@ -185,7 +225,10 @@ describe('serving: one pipeline for GraphQL and the Open Inference Protocol', ()
     const seen = new Set<string>();
     for (let i = 0; i < 12; i++) {
       const key = `canary-key-${i}`;
-      const answer = (await (await infer(a.url, 'oip-canary', tensor, { 'x-request-key': key })).json()) as { model_version: string; parameters: { canary: boolean } };
+      const answer = (await (await infer(a.url, 'oip-canary', tensor, { 'x-request-key': key })).json()) as {
+        model_version: string;
+        parameters: { canary: boolean };
+      };
       const viaGraphQL = await predictOn(bUrl, 'oip-canary', instances.slice(0, 1), key);
       expect(answer.model_version).toBe(viaGraphQL.modelVersionId);
       expect(answer.parameters.canary).toBe(viaGraphQL.canary);
@@ -202,10 +245,20 @@ describe('serving: one pipeline for GraphQL and the Open Inference Protocol', ()
       ['oip-errors', { inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP64', data: [1, 2, 3] }] }, 400, 'inputs[0].shape'],
       ['oip-errors', { inputs: [{ name: 'x', shape: [2, features.length], datatype: 'FP64', data: features.map(() => 1) }] }, 400, 'inputs[0].data'],
       ['oip-errors', { inputs: [{ name: 'x', shape: [1, features.length], datatype: 'BYTES', data: features.map(() => 'a') }] }, 400, 'inputs[0].datatype'],
-      ['oip-errors', { inputs: [{ name: 'x', shape: [1, features.length], datatype: 'FP64', data: [...features.slice(1).map(() => 1), 'NaN'] }] }, 400, `inputs.row[0].${features[features.length - 1]}`],
+      [
+        'oip-errors',
+        { inputs: [{ name: 'x', shape: [1, features.length], datatype: 'FP64', data: [...features.slice(1).map(() => 1), 'NaN'] }] },
+        400,
+        `inputs.row[0].${features[features.length - 1]}`,
+      ],
       ['oip-errors', { inputs: features.slice(1).map((name) => ({ name, shape: [1], datatype: 'FP64', data: [1] })) }, 400, 'inputs'],
       ['oip-errors', { nothing: true }, 400, 'inputs'],
-      ['oip-errors', { inputs: [{ name: 'x', shape: [1, features.length], datatype: 'FP64', data: features.map(() => 1) }], outputs: [{ name: 'logits' }] }, 400, 'outputs[0].name'],
+      [
+        'oip-errors',
+        { inputs: [{ name: 'x', shape: [1, features.length], datatype: 'FP64', data: features.map(() => 1) }], outputs: [{ name: 'logits' }] },
+        400,
+        'outputs[0].name',
+      ],
     ];
     for (const [deployment, body, status, field] of cases) {
       const response = await infer(a.url, deployment, body);
@@ -232,7 +285,13 @@ describe('serving: one pipeline for GraphQL and the Open Inference Protocol', ()
     expect(text).toContain('mlplane_predict_requests_total{deployment="metered",route="v2",outcome="ok"} 1');
     expect(text).toContain('mlplane_predict_requests_total{deployment="metered",route="v2",outcome="client_error"} 1');
     expect(text).toMatch(/mlplane_predict_request_duration_seconds_count\{deployment="metered",route="v2"\} 1/);
-    for (const name of ['mlplane_inference_batch_rows_bucket', 'mlplane_prediction_log_commit_seconds_bucket', 'mlplane_serving_queue_rows{queue="log"}', '# TYPE mlplane_runs gauge', '# TYPE mlplane_open_alerts gauge']) {
+    for (const name of [
+      'mlplane_inference_batch_rows_bucket',
+      'mlplane_prediction_log_commit_seconds_bucket',
+      'mlplane_serving_queue_rows{queue="log"}',
+      '# TYPE mlplane_runs gauge',
+      '# TYPE mlplane_open_alerts gauge',
+    ]) {
       expect(text).toContain(name);
     }
   }, 60_000);

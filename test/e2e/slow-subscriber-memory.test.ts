@@ -83,7 +83,17 @@ describe('a graphql-ws client that stops reading, against a real API process', (
       // The pace of a busy deployment's events (a flood of PostgreSQL notifications is not what is tested).
       if (published % 100 === 0) await sleep(Math.max(0, started + (published / EVENTS_PER_SECOND) * 1000 - Date.now()));
       const epoch = from + published;
-      await publishEvent(pool, { topic: 'runEpoch', id: runId, payload: { id: runId, epoch, metrics: { loss: 1 / epoch, accuracy: 0.5, val_loss: 1 / epoch, val_accuracy: 0.5 }, elapsedMs: 12.5, samplesPerSecond: 1e6 } });
+      await publishEvent(pool, {
+        topic: 'runEpoch',
+        id: runId,
+        payload: {
+          id: runId,
+          epoch,
+          metrics: { loss: 1 / epoch, accuracy: 0.5, val_loss: 1 / epoch, val_accuracy: 0.5 },
+          elapsedMs: 12.5,
+          samplesPerSecond: 1e6,
+        },
+      });
       published++;
     }
     return published;
@@ -97,7 +107,8 @@ describe('a graphql-ws client that stops reading, against a real API process', (
     socket.on('message', (data: Buffer) => {
       const message = JSON.parse(String(data)) as { type: string; id?: string; payload?: unknown };
       if (message.type === 'connection_ack') {
-        for (let id = 1; id <= SUBSCRIPTIONS; id++) socket.send(JSON.stringify({ id: String(id), type: 'subscribe', payload: { query: PROGRESS, variables: { runId } } }));
+        for (let id = 1; id <= SUBSCRIPTIONS; id++)
+          socket.send(JSON.stringify({ id: String(id), type: 'subscribe', payload: { query: PROGRESS, variables: { runId } } }));
       }
       if (message.type === 'next') {
         received.set(message.id!, (received.get(message.id!) ?? 0) + 1);

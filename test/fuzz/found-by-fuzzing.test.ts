@@ -20,19 +20,30 @@ describe('inputs the fuzzers found', () => {
     const response = await postGraphQL(server.url, 'subscription Fuzz { deploymentChanged { id a399: reason } }');
     expect(response.status).toBe(400);
     expect(response.body.errors).toEqual([
-      expect.objectContaining({ message: expect.stringMatching(/graphql-ws/), extensions: expect.objectContaining({ code: 'BAD_REQUEST', protocol: 'graphql-transport-ws' }) }),
+      expect.objectContaining({
+        message: expect.stringMatching(/graphql-ws/),
+        extensions: expect.objectContaining({ code: 'BAD_REQUEST', protocol: 'graphql-transport-ws' }),
+      }),
     ]);
   });
 
   it('lists no run for a filter on an id that is not a UUID (PostgreSQL refused the comparison: INTERNAL_SERVER_ERROR)', async () => {
-    const response = await postGraphQL(server.url, 'query($filter: RunFilter) { runs(filter: $filter) { totalCount pageInfo { hasNextPage } } }', { filter: { modelId: 'species' } });
+    const response = await postGraphQL(server.url, 'query($filter: RunFilter) { runs(filter: $filter) { totalCount pageInfo { hasNextPage } } }', {
+      filter: { modelId: 'species' },
+    });
     expect(response.body).toEqual({ data: { runs: { totalCount: 0, pageInfo: { hasNextPage: false } } } });
     // Studies list their trials through the same filter.
-    expect(await server.services.training.listRuns({ parentRunId: 'not-a-uuid' }, { first: 5 })).toMatchObject({ items: [], totalCount: 0, hasNextPage: false });
+    expect(await server.services.training.listRuns({ parentRunId: 'not-a-uuid' }, { first: 5 })).toMatchObject({
+      items: [],
+      totalCount: 0,
+      hasNextPage: false,
+    });
   });
 
   it('refuses a deployment name with a NUL byte as bad input, over GraphQL and in a /v2 path (its audit row could not be stored: INTERNAL_SERVER_ERROR)', async () => {
-    const graphql = await postGraphQL(server.url, 'mutation($input: PredictInput!) { predict(input: $input) { requestKey } }', { input: { deployment: 'a\u0000b', instances: [{ x: 1 }] } });
+    const graphql = await postGraphQL(server.url, 'mutation($input: PredictInput!) { predict(input: $input) { requestKey } }', {
+      input: { deployment: 'a\u0000b', instances: [{ x: 1 }] },
+    });
     expect(graphql.body.errors![0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'input.deployment' });
     const headers = { authorization: `Bearer ${defaultKeyOf(server.url)}`, 'content-type': 'application/json' };
     const v2 = await fetch(new URL('/v2/models/a%00b/infer', server.origin), { method: 'POST', headers, body: '{"inputs":[]}' });
@@ -43,10 +54,19 @@ describe('inputs the fuzzers found', () => {
 
   it('answers a /v2 request whose id cannot be a header without echoing it in X-Request-Key (setting the header failed after the predictions were stored)', async () => {
     const prisma = createPrismaClient(target.db.url, 2);
-    const trained = await trainVersions(prisma, server.services, { name: 'bc', csv: fixtureCsv('breast_cancer'), labelColumn: 'benign', seeds: [1], epochs: 1 });
+    const trained = await trainVersions(prisma, server.services, {
+      name: 'bc',
+      csv: fixtureCsv('breast_cancer'),
+      labelColumn: 'benign',
+      seeds: [1],
+      epochs: 1,
+    });
     await prisma.$disconnect();
     await server.services.deployments.deployModel({ name: 'echo', modelVersionId: trained.versionIds[0] }, 'test');
-    const features = fixtureCsv('breast_cancer').split(/\r?\n/)[0].split(',').filter((name) => name !== 'benign');
+    const features = fixtureCsv('breast_cancer')
+      .split(/\r?\n/)[0]
+      .split(',')
+      .filter((name) => name !== 'benign');
     const body = { id: 'm\u{10fffc}calle', inputs: [{ name: 'input-0', shape: [1, features.length], datatype: 'FP64', data: features.map(() => 1) }] };
     const response = await fetch(new URL('/v2/models/echo/infer', server.origin), {
       method: 'POST',
@@ -59,10 +79,13 @@ describe('inputs the fuzzers found', () => {
   }, 60_000);
 
   it('refuses a mutation whose ids hold a NUL or a lone surrogate as a client fault, and audits it with the text escaped (the audit insert failed: INTERNAL_SERVER_ERROR)', async () => {
-    const response = await postGraphQL(server.url, 'mutation($input: StartTrainingRunInput!) { startTrainingRun(input: $input) { id } }', { input: { datasetVersionId: '\uDBFF\u0000', modelId: 'm' } });
+    const response = await postGraphQL(server.url, 'mutation($input: StartTrainingRunInput!) { startTrainingRun(input: $input) { id } }', {
+      input: { datasetVersionId: '\uDBFF\u0000', modelId: 'm' },
+    });
     expect(response.body.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })]);
-    const rows = await target.counter.query<{ target_ids: string[] }>("SELECT target_ids FROM audit_events WHERE operation = 'startTrainingRun' AND outcome = 'FAILED'");
+    const rows = await target.counter.query<{ target_ids: string[] }>(
+      "SELECT target_ids FROM audit_events WHERE operation = 'startTrainingRun' AND outcome = 'FAILED'",
+    );
     expect(rows.rows.map((row) => row.target_ids)).toContainEqual(expect.arrayContaining(['\\uDBFF\\u0000']));
   });
 });
-

@@ -23,23 +23,27 @@ describe('fuzzing GraphQL documents and variables', () => {
   });
   afterAll(() => target.close());
 
-  it('answers with coded GraphQL errors only, and a query or a refused mutation changes no row', async () => {
-    const { server, counter } = target;
-    const schema = buildSchema(readFileSync(path.join(projectRoot, 'schema.graphql'), 'utf8'));
-    const tally = new FuzzTally('graphql-api');
-    const rows = new RowChanges(counter);
-    await fc.assert(
-      fc.asyncProperty(graphqlRequestArbitrary(schema, known), async (request) => {
-        const { result: response, changed } = await rows.around(() => postChecked(server.url, request));
-        tally.note(response.body.errors);
-        // What an accepted mutation changes depends on the mutation: only refusals and reads are held to "nothing".
-        if (request.operation !== 'mutation' || refused(response)) expect(changed).toEqual({});
-      }),
-      fuzzParameters(2000),
-    );
-    tally.report(0.05);
-    const health = await postGraphQL(server.url, '{ health { database } }');
-    expect(health.status).toBe(200);
-    expect(health.body.data?.health.database).toBe('UP');
-  }, FUZZ_TEST_TIMEOUT_MS);
+  it(
+    'answers with coded GraphQL errors only, and a query or a refused mutation changes no row',
+    async () => {
+      const { server, counter } = target;
+      const schema = buildSchema(readFileSync(path.join(projectRoot, 'schema.graphql'), 'utf8'));
+      const tally = new FuzzTally('graphql-api');
+      const rows = new RowChanges(counter);
+      await fc.assert(
+        fc.asyncProperty(graphqlRequestArbitrary(schema, known), async (request) => {
+          const { result: response, changed } = await rows.around(() => postChecked(server.url, request));
+          tally.note(response.body.errors);
+          // What an accepted mutation changes depends on the mutation: only refusals and reads are held to "nothing".
+          if (request.operation !== 'mutation' || refused(response)) expect(changed).toEqual({});
+        }),
+        fuzzParameters(2000),
+      );
+      tally.report(0.05);
+      const health = await postGraphQL(server.url, '{ health { database } }');
+      expect(health.status).toBe(200);
+      expect(health.body.data?.health.database).toBe('UP');
+    },
+    FUZZ_TEST_TIMEOUT_MS,
+  );
 });

@@ -1,6 +1,16 @@
 import fc from 'fast-check';
 import { createPrismaClient } from '../../src/infra/db/prisma-client';
-import { CLIENT_FAULT_CODES, FUZZ_TEST_TIMEOUT_MS, fuzzParameters, hostileJson, hostileNumber, hostileString, rowCounts, startFuzzTarget, type FuzzTarget } from '../support/fuzz';
+import {
+  CLIENT_FAULT_CODES,
+  FUZZ_TEST_TIMEOUT_MS,
+  fuzzParameters,
+  hostileJson,
+  hostileNumber,
+  hostileString,
+  rowCounts,
+  startFuzzTarget,
+  type FuzzTarget,
+} from '../support/fuzz';
 import { trainVersions } from '../support/trained-version';
 
 /** 90 rows of two numeric features and a categorical one, with a binary label. */
@@ -19,8 +29,16 @@ function tableCsv(withColor: boolean): string {
 
 const DATATYPES = ['FP64', 'FP32', 'INT64', 'INT8', 'UINT64', 'BYTES', 'BOOL', 'fp64', ''];
 const datatype = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...DATATYPES) }, { weight: 1, arbitrary: hostileString });
-const featureName = fc.oneof({ weight: 4, arbitrary: fc.constantFrom('x', 'y', 'color') }, { weight: 1, arbitrary: fc.constantFrom('label', 'input-0') }, { weight: 1, arbitrary: hostileString });
-const dimension = fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 4 }) }, { weight: 1, arbitrary: hostileNumber }, { weight: 1, arbitrary: fc.constantFrom(1_001, 2 ** 53, -1, 1.5) });
+const featureName = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom('x', 'y', 'color') },
+  { weight: 1, arbitrary: fc.constantFrom('label', 'input-0') },
+  { weight: 1, arbitrary: hostileString },
+);
+const dimension = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: 0, max: 4 }) },
+  { weight: 1, arbitrary: hostileNumber },
+  { weight: 1, arbitrary: fc.constantFrom(1_001, 2 ** 53, -1, 1.5) },
+);
 const value = fc.oneof(hostileNumber, hostileString, fc.constantFrom('red', 'green', 'blue', null, 1, 2.5), hostileJson);
 
 /** A tensor of the right shape for its data (rows x columns, flat or nested), or with any shape at all. */
@@ -43,34 +61,50 @@ const tensor = fc.oneof(
 );
 
 /** Numbers a model takes (mostly), or any hostile one. */
-const featureNumber = fc.oneof({ weight: 6, arbitrary: fc.double({ min: -1e6, max: 1e6, noNaN: true }) }, { weight: 1, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: hostileNumber });
+const featureNumber = fc.oneof(
+  { weight: 6, arbitrary: fc.double({ min: -1e6, max: 1e6, noNaN: true }) },
+  { weight: 1, arbitrary: fc.constant(null) },
+  { weight: 1, arbitrary: hostileNumber },
+);
 const category = fc.oneof({ weight: 6, arbitrary: fc.constantFrom('red', 'green', 'blue', 'purple', null) }, { weight: 1, arbitrary: hostileString });
 
 /** One [rows, 2] FP64 tensor in feature order (the numeric deployment's form), of plausible values. */
-const numericTensor = fc.integer({ min: 1, max: 4 }).chain((rows) =>
-  fc.array(featureNumber, { minLength: rows * 2, maxLength: rows * 2 }).map((data) => [{ name: 'input-0', shape: [rows, 2], datatype: 'FP64', data }]),
-);
+const numericTensor = fc
+  .integer({ min: 1, max: 4 })
+  .chain((rows) =>
+    fc.array(featureNumber, { minLength: rows * 2, maxLength: rows * 2 }).map((data) => [{ name: 'input-0', shape: [rows, 2], datatype: 'FP64', data }]),
+  );
 
 /** Named inputs of one row count, all features or some: requests that often pass. */
 const namedInputs = fc.record({ rows: fc.integer({ min: 1, max: 3 }), withColor: fc.boolean() }).chain(({ rows, withColor }) =>
-  fc.record({
-    x: fc.array(featureNumber, { minLength: rows, maxLength: rows }),
-    y: fc.array(featureNumber, { minLength: rows, maxLength: rows }),
-    color: fc.array(category, { minLength: rows, maxLength: rows }),
-  }).map((columns) =>
-    Object.entries(columns)
-      .filter(([name]) => withColor || name !== 'color')
-      .map(([name, data]) => ({ name, shape: [rows], datatype: name === 'color' ? 'BYTES' : 'FP64', data })),
-  ),
+  fc
+    .record({
+      x: fc.array(featureNumber, { minLength: rows, maxLength: rows }),
+      y: fc.array(featureNumber, { minLength: rows, maxLength: rows }),
+      color: fc.array(category, { minLength: rows, maxLength: rows }),
+    })
+    .map((columns) =>
+      Object.entries(columns)
+        .filter(([name]) => withColor || name !== 'color')
+        .map(([name, data]) => ({ name, shape: [rows], datatype: name === 'color' ? 'BYTES' : 'FP64', data })),
+    ),
 );
 
-const outputName = fc.oneof({ weight: 4, arbitrary: fc.constantFrom('label', 'probabilities', 'prediction_id', 'value') }, { weight: 1, arbitrary: hostileString });
+const outputName = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom('label', 'probabilities', 'prediction_id', 'value') },
+  { weight: 1, arbitrary: hostileString },
+);
 
 /** A body whose envelope is mostly right (so that values reach the model's checks), with hostile parts now and then. */
 const body = fc.record(
   {
     id: fc.oneof({ weight: 3, arbitrary: fc.uuid() }, { weight: 1, arbitrary: hostileString }, { weight: 1, arbitrary: hostileJson }),
-    inputs: fc.oneof({ weight: 4, arbitrary: namedInputs }, { weight: 3, arbitrary: numericTensor }, { weight: 3, arbitrary: fc.array(tensor, { maxLength: 4 }) }, { weight: 1, arbitrary: hostileJson }),
+    inputs: fc.oneof(
+      { weight: 4, arbitrary: namedInputs },
+      { weight: 3, arbitrary: numericTensor },
+      { weight: 3, arbitrary: fc.array(tensor, { maxLength: 4 }) },
+      { weight: 1, arbitrary: hostileJson },
+    ),
     outputs: fc.oneof({ weight: 4, arbitrary: fc.array(fc.record({ name: outputName }), { maxLength: 3 }) }, { weight: 1, arbitrary: hostileJson }),
     parameters: fc.oneof(fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.string({ maxLength: 8 }), fc.integer())), hostileJson),
   },
@@ -86,14 +120,31 @@ const rawText = fc.oneof(
     const text = JSON.stringify(value);
     return text.slice(0, cut % (text.length + 1));
   }),
-  fc.integer({ min: 30, max: 100_000 }).map((depth) => `{"inputs":[{"name":"x","shape":[1],"datatype":"FP64","data":${'['.repeat(depth)}1${']'.repeat(depth)}}]}`),
-  fc.constantFrom('', 'null', '[]', '"inputs"', '\uFEFF{"inputs":[]}', '{"inputs":[],"inputs":[{}]}', '{"__proto__":{"inputs":[]}}', '{"inputs":[{"name":"x","shape":[1e308,0],"datatype":"FP64","data":[]}]}'),
+  fc
+    .integer({ min: 30, max: 100_000 })
+    .map((depth) => `{"inputs":[{"name":"x","shape":[1],"datatype":"FP64","data":${'['.repeat(depth)}1${']'.repeat(depth)}}]}`),
+  fc.constantFrom(
+    '',
+    'null',
+    '[]',
+    '"inputs"',
+    '\uFEFF{"inputs":[]}',
+    '{"inputs":[],"inputs":[{}]}',
+    '{"__proto__":{"inputs":[]}}',
+    '{"inputs":[{"name":"x","shape":[1e308,0],"datatype":"FP64","data":[]}]}',
+  ),
 );
 
 const request = fc.record({
-  deployment: fc.oneof({ weight: 4, arbitrary: fc.constantFrom('numeric', 'mixed') }, { weight: 1, arbitrary: fc.constantFrom('missing', '%2e%2e', 'numeric%00', 'a'.repeat(300)) }),
+  deployment: fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom('numeric', 'mixed') },
+    { weight: 1, arbitrary: fc.constantFrom('missing', '%2e%2e', 'numeric%00', 'a'.repeat(300)) },
+  ),
   text: fc.oneof({ weight: 3, arbitrary: body.map((value) => JSON.stringify(value)) }, { weight: 2, arbitrary: rawText }),
-  contentType: fc.oneof({ weight: 8, arbitrary: fc.constant('application/json') }, { weight: 1, arbitrary: fc.constantFrom('text/plain', 'application/json; charset=latin1', 'application/x-www-form-urlencoded') }),
+  contentType: fc.oneof(
+    { weight: 8, arbitrary: fc.constant('application/json') },
+    { weight: 1, arbitrary: fc.constantFrom('text/plain', 'application/json; charset=latin1', 'application/x-www-form-urlencoded') },
+  ),
   requestKey: fc.option(
     fc.oneof(
       { weight: 6, arbitrary: fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 40 }).filter((text) => text.trim() === text && text !== '') },
@@ -121,7 +172,10 @@ describe('fuzzing Open Inference Protocol infer bodies against deployed models',
     target = await startFuzzTarget();
     const prisma = createPrismaClient(target.db.url, 2);
     const services = target.server.services;
-    for (const [name, withColor] of [['numeric', false], ['mixed', true]] as const) {
+    for (const [name, withColor] of [
+      ['numeric', false],
+      ['mixed', true],
+    ] as const) {
       const trained = await trainVersions(prisma, services, { name, csv: tableCsv(withColor), labelColumn: 'label', seeds: [1], epochs: 2 });
       await services.deployments.deployModel({ name, modelVersionId: trained.versionIds[0] }, 'test');
     }
@@ -130,36 +184,45 @@ describe('fuzzing Open Inference Protocol infer bodies against deployed models',
   }, 180_000);
   afterAll(() => target.close());
 
-  it('answers with { error, code } client faults only, and logs predictions only for accepted requests', async () => {
-    const { server, counter } = target;
-    await fc.assert(
-      fc.asyncProperty(request, async ({ deployment, text, contentType, requestKey }) => {
-        const before = await rowCounts(counter);
-        const headers: Record<string, string> = { authorization: `Bearer ${key}`, 'content-type': contentType, ...(requestKey === undefined ? {} : { 'x-request-key': requestKey }) };
-        const response = await fetch(new URL(`/v2/models/${deployment}/infer`, server.origin), { method: 'POST', headers, body: text });
-        const answerText = await response.text();
-        if (response.status >= 500 && response.status !== 503) throw new Error(`status ${response.status}: ${answerText.slice(0, 300)}`);
-        if (STACK_TEXT.test(answerText)) throw new Error(`stack trace text in ${answerText.slice(0, 500)}`);
-        let answer: { error?: unknown; code?: unknown; outputs?: { name: string; data: unknown[] }[] };
-        try {
-          answer = JSON.parse(answerText);
-        } catch {
-          throw new Error(`status ${response.status}, not JSON: ${answerText.slice(0, 300)}`);
-        }
-        const after = await rowCounts(counter);
-        if (response.status !== 200) {
-          expect(typeof answer.error).toBe('string');
-          if (typeof answer.code !== 'string' || !CLIENT_FAULT_CODES.has(answer.code)) throw new Error(`code ${String(answer.code)}: ${String(answer.error).slice(0, 300)}`);
-          expect(after).toEqual(before);
-          return;
-        }
-        // Accepted: one stored prediction per answered row, whatever outputs were asked for.
-        const ids = JSON.parse(text).outputs === undefined ? answer.outputs!.find((output) => output.name === 'prediction_id')!.data : undefined;
-        const logged = after.predictions - before.predictions;
-        expect(logged).toBeGreaterThan(0);
-        if (ids) expect(logged).toBe(ids.length);
-      }),
-      fuzzParameters(1000),
-    );
-  }, FUZZ_TEST_TIMEOUT_MS);
+  it(
+    'answers with { error, code } client faults only, and logs predictions only for accepted requests',
+    async () => {
+      const { server, counter } = target;
+      await fc.assert(
+        fc.asyncProperty(request, async ({ deployment, text, contentType, requestKey }) => {
+          const before = await rowCounts(counter);
+          const headers: Record<string, string> = {
+            authorization: `Bearer ${key}`,
+            'content-type': contentType,
+            ...(requestKey === undefined ? {} : { 'x-request-key': requestKey }),
+          };
+          const response = await fetch(new URL(`/v2/models/${deployment}/infer`, server.origin), { method: 'POST', headers, body: text });
+          const answerText = await response.text();
+          if (response.status >= 500 && response.status !== 503) throw new Error(`status ${response.status}: ${answerText.slice(0, 300)}`);
+          if (STACK_TEXT.test(answerText)) throw new Error(`stack trace text in ${answerText.slice(0, 500)}`);
+          let answer: { error?: unknown; code?: unknown; outputs?: { name: string; data: unknown[] }[] };
+          try {
+            answer = JSON.parse(answerText);
+          } catch {
+            throw new Error(`status ${response.status}, not JSON: ${answerText.slice(0, 300)}`);
+          }
+          const after = await rowCounts(counter);
+          if (response.status !== 200) {
+            expect(typeof answer.error).toBe('string');
+            if (typeof answer.code !== 'string' || !CLIENT_FAULT_CODES.has(answer.code))
+              throw new Error(`code ${String(answer.code)}: ${String(answer.error).slice(0, 300)}`);
+            expect(after).toEqual(before);
+            return;
+          }
+          // Accepted: one stored prediction per answered row, whatever outputs were asked for.
+          const ids = JSON.parse(text).outputs === undefined ? answer.outputs!.find((output) => output.name === 'prediction_id')!.data : undefined;
+          const logged = after.predictions - before.predictions;
+          expect(logged).toBeGreaterThan(0);
+          if (ids) expect(logged).toBe(ids.length);
+        }),
+        fuzzParameters(1000),
+      );
+    },
+    FUZZ_TEST_TIMEOUT_MS,
+  );
 });

@@ -50,13 +50,21 @@ const instance = fc.oneof(
 );
 
 const deploymentName = fc.oneof({ weight: 6, arbitrary: fc.constant('fuzz') }, { weight: 1, arbitrary: hostileString });
-const requestKey = fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.string({ maxLength: 20 }) }, { weight: 1, arbitrary: hostileString });
+const requestKey = fc.oneof(
+  { weight: 3, arbitrary: fc.constant(undefined) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 20 }) },
+  { weight: 1, arbitrary: hostileString },
+);
 
 const request = fc.oneof(
   {
     weight: 4,
     arbitrary: fc
-      .record({ deployment: deploymentName, instances: fc.oneof({ weight: 6, arbitrary: fc.array(instance, { maxLength: 4 }) }, { weight: 1, arbitrary: hostileJson }), requestKey })
+      .record({
+        deployment: deploymentName,
+        instances: fc.oneof({ weight: 6, arbitrary: fc.array(instance, { maxLength: 4 }) }, { weight: 1, arbitrary: hostileJson }),
+        requestKey,
+      })
       .map((input) => ({ query: PREDICT, input, logs: true })),
   },
   {
@@ -94,25 +102,29 @@ describe('fuzzing predict instances against a deployed model', () => {
   }, 120_000);
   afterAll(() => target.close());
 
-  it('answers with coded GraphQL errors only, and logs predictions only for accepted instances', async () => {
-    const tally = new FuzzTally('predict');
-    const rows = new RowChanges(target.counter);
-    await fc.assert(
-      fc.asyncProperty(fc.array(request, { minLength: CONCURRENT_CASES, maxLength: CONCURRENT_CASES }), async (cases) => {
-        const { result: expected, changed } = await rows.around(() =>
-          Promise.all(
-            cases.map(async ({ query, input, logs }) => {
-              const response = await postChecked(target.server.url, { query, variables: { input } });
-              tally.note(response.body.errors);
-              // An accepted predict logs one prediction per instance; explanations and actuals add no row.
-              return refused(response) || !logs ? {} : { predictions: (input as { instances: unknown[] }).instances.length } as Record<string, number>;
-            }),
-          ),
-        );
-        expect(changed).toEqual(addChanges(expected));
-      }),
-      fuzzParameters(2000 / CONCURRENT_CASES),
-    );
-    tally.report(0.05);
-  }, FUZZ_TEST_TIMEOUT_MS);
+  it(
+    'answers with coded GraphQL errors only, and logs predictions only for accepted instances',
+    async () => {
+      const tally = new FuzzTally('predict');
+      const rows = new RowChanges(target.counter);
+      await fc.assert(
+        fc.asyncProperty(fc.array(request, { minLength: CONCURRENT_CASES, maxLength: CONCURRENT_CASES }), async (cases) => {
+          const { result: expected, changed } = await rows.around(() =>
+            Promise.all(
+              cases.map(async ({ query, input, logs }): Promise<Record<string, number>> => {
+                const response = await postChecked(target.server.url, { query, variables: { input } });
+                tally.note(response.body.errors);
+                // An accepted predict logs one prediction per instance; explanations and actuals add no row.
+                return refused(response) || !logs ? {} : { predictions: (input as { instances: unknown[] }).instances.length };
+              }),
+            ),
+          );
+          expect(changed).toEqual(addChanges(expected));
+        }),
+        fuzzParameters(2000 / CONCURRENT_CASES),
+      );
+      tally.report(0.05);
+    },
+    FUZZ_TEST_TIMEOUT_MS,
+  );
 });

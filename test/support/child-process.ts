@@ -41,8 +41,7 @@ export function startTestChild(script: string, env: Record<string, string>): Tes
       if (!match) throw new Error(`${script} exited (${child.exitCode ?? child.signalCode}) before printing ${String(pattern)}:\n${output.slice(-3000)}`);
       return match;
     },
-    fatalLines: () =>
-      output.split('\n').filter((line) => line.includes(UNHANDLED_REJECTION_MESSAGE) || line.includes(UNCAUGHT_EXCEPTION_MESSAGE)),
+    fatalLines: () => output.split('\n').filter((line) => line.includes(UNHANDLED_REJECTION_MESSAGE) || line.includes(UNCAUGHT_EXCEPTION_MESSAGE)),
     kill: () => {
       if (alive()) child.kill('SIGKILL');
     },

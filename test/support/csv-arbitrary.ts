@@ -40,11 +40,24 @@ const freeForm: fc.Arbitrary<CsvDocument> = fc
     regular: fc.boolean(),
     layout,
   })
-  .map(({ header, rows, regular, layout: look }) => render(header, rows.map((cells) => (regular ? header.map((_, i) => cells[i] ?? '1') : cells).join(',')), look));
+  .map(({ header, rows, regular, layout: look }) =>
+    render(
+      header,
+      rows.map((cells) => (regular ? header.map((_, i) => cells[i] ?? '1') : cells).join(',')),
+      look,
+    ),
+  );
 
-const number = fc.oneof(fc.integer({ min: -5, max: 5 }).map(String), fc.double({ min: -1e6, max: 1e6, noNaN: true }).map((value) => value.toFixed(3)), fc.constantFrom('1e3', '.5', '+2', '007', '1.0', '1'));
+const number = fc.oneof(
+  fc.integer({ min: -5, max: 5 }).map(String),
+  fc.double({ min: -1e6, max: 1e6, noNaN: true }).map((value) => value.toFixed(3)),
+  fc.constantFrom('1e3', '.5', '+2', '007', '1.0', '1'),
+);
 const missing = fc.constantFrom('', 'NA', 'nan', 'NaN');
-const word = fc.oneof({ weight: 8, arbitrary: fc.constantFrom('red', 'green', 'blue', 'x y', '"q,uoted"', 'é') }, { weight: 1, arbitrary: fc.constantFrom('inf', '-Infinity', '1e999') });
+const word = fc.oneof(
+  { weight: 8, arbitrary: fc.constantFrom('red', 'green', 'blue', 'x y', '"q,uoted"', 'é') },
+  { weight: 1, arbitrary: fc.constantFrom('inf', '-Infinity', '1e999') },
+);
 
 /** A label column: classes (numbers or words, every row labelled) or numbers. */
 const labels = (rows: number): fc.Arbitrary<string[]> =>

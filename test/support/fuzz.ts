@@ -88,7 +88,11 @@ export function propertyViolation(response: { status: number; body: Pick<HttpGra
  * @throws when it breaks the property of {@link propertyViolation}, or is not JSON.
  */
 export async function postChecked(url: string, request: { query: string; variables?: Record<string, unknown> }): Promise<HttpGraphQLResponse> {
-  const response = await fetch(url, { method: 'POST', headers: withDefaultKey(url, { 'content-type': 'application/json', accept: 'application/json' }), body: JSON.stringify(request) });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: withDefaultKey(url, { 'content-type': 'application/json', accept: 'application/json' }),
+    body: JSON.stringify(request),
+  });
   const text = await response.text();
   let body: HttpGraphQLResponse['body'];
   try {
@@ -275,7 +279,26 @@ const anyHostileString: fc.Arbitrary<string> = fc.oneof(
   { weight: 2, arbitrary: fc.string({ maxLength: 20 }) },
   {
     weight: 3,
-    arbitrary: fc.constantFrom('\u0000', 'a\u0000b', '\uD800', 'x\uDFFFy', '\uDBFF\u0000', '\r\n', '"', "'", '\\', '%s', '${x}', '', ' ', '-0', 'NaN', '1e999', '__proto__', 'constructor'),
+    arbitrary: fc.constantFrom(
+      '\u0000',
+      'a\u0000b',
+      '\uD800',
+      'x\uDFFFy',
+      '\uDBFF\u0000',
+      '\r\n',
+      '"',
+      "'",
+      '\\',
+      '%s',
+      '${x}',
+      '',
+      ' ',
+      '-0',
+      'NaN',
+      '1e999',
+      '__proto__',
+      'constructor',
+    ),
   },
   { weight: 1, arbitrary: fc.constantFrom('x'.repeat(10_001), 'é'.repeat(70_000), '\u0000'.repeat(5_000)) },
 );

@@ -60,7 +60,11 @@ const namedKeys = new Map<string, Promise<string>>();
  * Rate limits are off in test servers unless a test sets them (`env`): one test drives far more
  * requests per second from 127.0.0.1 than any client should, and that is not what it tests.
  */
-const RATE_LIMITS_OFF: NodeJS.ProcessEnv = { MLPLANE_RATE_LIMIT_PER_MINUTE: '0', MLPLANE_EXPENSIVE_RATE_LIMIT_PER_MINUTE: '0', MLPLANE_PREDICT_RATE_LIMIT_PER_MINUTE: '0' };
+const RATE_LIMITS_OFF: NodeJS.ProcessEnv = {
+  MLPLANE_RATE_LIMIT_PER_MINUTE: '0',
+  MLPLANE_EXPENSIVE_RATE_LIMIT_PER_MINUTE: '0',
+  MLPLANE_PREDICT_RATE_LIMIT_PER_MINUTE: '0',
+};
 
 /**
  * An API server on a free loopback port, started by the same composition root as `serve`
@@ -78,8 +82,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     clock: options.clock,
     dashboardDir: options.dashboardDir ?? null,
   });
-  const createKey = async (name: string, role: Role, deployments?: string[]) =>
-    (await api.services.apiKeys.createKey({ name, role, deployments })).token;
+  const createKey = async (name: string, role: Role, deployments?: string[]) => (await api.services.apiKeys.createKey({ name, role, deployments })).token;
   let adminKey: string | undefined;
   let adminKeyName: string | undefined;
   if (config.auth === 'keys') {

@@ -24,7 +24,11 @@ export async function trainVersions(
   options: { name: string; csv: string; labelColumn: string; seeds: number[]; epochs?: number; kinds?: ('STANDARD' | 'TRIAL')[]; hiddenUnits?: number },
 ): Promise<TrainedVersions> {
   const { version: datasetVersion } = await services.datasets.createDataset({ name: options.name, csv: options.csv, labelColumn: options.labelColumn });
-  const model = await services.models.createModel({ name: `${options.name}-model`, datasetId: datasetVersion.datasetId, layers: [{ units: options.hiddenUnits ?? 8, activation: 'relu' }] });
+  const model = await services.models.createModel({
+    name: `${options.name}-model`,
+    datasetId: datasetVersion.datasetId,
+    layers: [{ units: options.hiddenUnits ?? 8, activation: 'relu' }],
+  });
   const table = await services.datasets.loadTable(datasetVersion.id);
   const versionIds: string[] = [];
   for (const [index, seed] of options.seeds.entries()) {
@@ -41,7 +45,9 @@ export async function trainVersions(
       hyperparameters,
     });
     trained.model.dispose();
-    const version = await prisma.$transaction((tx) => registerModelVersion(tx, { modelId: model.id, kind: options.kinds?.[index], datasetVersion, trained, hyperparameters }));
+    const version = await prisma.$transaction((tx) =>
+      registerModelVersion(tx, { modelId: model.id, kind: options.kinds?.[index], datasetVersion, trained, hyperparameters }),
+    );
     versionIds.push(version.id);
   }
   return { datasetId: datasetVersion.datasetId, datasetVersionId: datasetVersion.id, modelId: model.id, modelName: model.name, versionIds };

@@ -20,7 +20,10 @@ describe('README GraphQL examples', () => {
 
   it('sends the API key in every curl example that calls the server', () => {
     // One command per line once backslash continuations are joined.
-    const commands = readme.replace(/\\\n\s*/g, ' ').split('\n').flatMap((line) => line.match(/curl [^`]*/g) ?? []);
+    const commands = readme
+      .replace(/\\\n\s*/g, ' ')
+      .split('\n')
+      .flatMap((line) => line.match(/curl [^`]*/g) ?? []);
     const calls = commands.filter((command) => /https?:\/\/127\.0\.0\.1:4000\//.test(command));
     expect(calls.length).toBeGreaterThanOrEqual(3);
     expect(calls.filter((command) => !/-H "Authorization: Bearer \$/.test(command))).toEqual([]);

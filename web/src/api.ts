@@ -9,11 +9,7 @@ import { createClient, type Client } from 'graphql-ws';
 const KEY_STORAGE = 'mlplane.apiKey';
 const GRAPHQL_PATH = '/graphql';
 
-export type ConnectionState =
-  | { kind: 'unknown' }
-  | { kind: 'ok' }
-  | { kind: 'unreachable'; message: string }
-  | { kind: 'auth'; message: string };
+export type ConnectionState = { kind: 'unknown' } | { kind: 'ok' } | { kind: 'unreachable'; message: string } | { kind: 'auth'; message: string };
 
 export class ApiError extends Error {
   constructor(
@@ -189,7 +185,13 @@ function ws(): Client {
 
 /** Subscribes; returns the unsubscribe function. Errors of the operation go to `onError`. */
 // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the shape of the data it subscribed to (not checked at run time)
-export function subscribe<T>(query: string, variables: Record<string, unknown>, onData: (data: T) => void, onError?: (message: string) => void, onComplete?: () => void): () => void {
+export function subscribe<T>(
+  query: string,
+  variables: Record<string, unknown>,
+  onData: (data: T) => void,
+  onError?: (message: string) => void,
+  onComplete?: () => void,
+): () => void {
   return ws().subscribe<T>(
     { query, variables },
     {

@@ -48,7 +48,12 @@ export function useQuery<T>(query: string, variables: Record<string, unknown> = 
 
 /** Holds a subscription while mounted (and re-subscribes when the variables or the key change). */
 // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the shape of the data it subscribed to (not checked at run time)
-export function useSubscription<T>(query: string, variables: Record<string, unknown>, onData: (data: T) => void, options: { skip?: boolean } = {}): string | undefined {
+export function useSubscription<T>(
+  query: string,
+  variables: Record<string, unknown>,
+  onData: (data: T) => void,
+  options: { skip?: boolean } = {},
+): string | undefined {
   const handler = useRef(onData);
   handler.current = onData;
   const [error, setError] = useState<string>();

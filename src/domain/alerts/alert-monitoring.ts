@@ -57,7 +57,8 @@ export function checkAlertMonitoringPatch(patch: AlertMonitoringPatch): Record<s
   const out: Record<string, unknown> = {};
   if (patch.autoRollback !== undefined) out.autoRollback = patch.autoRollback;
   if (patch.rollbackWindowSeconds !== undefined) {
-    out.rollbackWindowSeconds = patch.rollbackWindowSeconds === null ? null : integerIn(patch.rollbackWindowSeconds, 1, 30 * 86_400, 'input.rollbackWindowSeconds');
+    out.rollbackWindowSeconds =
+      patch.rollbackWindowSeconds === null ? null : integerIn(patch.rollbackWindowSeconds, 1, 30 * 86_400, 'input.rollbackWindowSeconds');
   }
   if (patch.performanceFloor !== undefined) {
     if (patch.performanceFloor !== null && !Number.isFinite(patch.performanceFloor)) {
@@ -66,10 +67,12 @@ export function checkAlertMonitoringPatch(patch: AlertMonitoringPatch): Record<s
     out.performanceFloor = patch.performanceFloor;
   }
   if (patch.performanceWindowSize !== undefined) {
-    out.performanceWindowSize = patch.performanceWindowSize === null ? null : integerIn(patch.performanceWindowSize, 1, MAX_WINDOW, 'input.performanceWindowSize');
+    out.performanceWindowSize =
+      patch.performanceWindowSize === null ? null : integerIn(patch.performanceWindowSize, 1, MAX_WINDOW, 'input.performanceWindowSize');
   }
   if (patch.evaluateEveryRequests !== undefined) {
-    out.evaluateEveryRequests = patch.evaluateEveryRequests === null ? null : integerIn(patch.evaluateEveryRequests, 1, 1_000_000, 'input.evaluateEveryRequests');
+    out.evaluateEveryRequests =
+      patch.evaluateEveryRequests === null ? null : integerIn(patch.evaluateEveryRequests, 1, 1_000_000, 'input.evaluateEveryRequests');
   }
   return out;
 }

@@ -22,9 +22,7 @@ export function findUnstorableCharacter(text: string): UnstorableCharacter | und
   if (!match) return undefined;
   const code = match[0].charCodeAt(0);
   const reason =
-    code === 0
-      ? 'contains a NUL character (U+0000)'
-      : `contains a lone UTF-16 surrogate (U+${code.toString(16).toUpperCase()}) that is not valid Unicode`;
+    code === 0 ? 'contains a NUL character (U+0000)' : `contains a lone UTF-16 surrogate (U+${code.toString(16).toUpperCase()}) that is not valid Unicode`;
   return { offset: match.index, reason };
 }
 

@@ -86,9 +86,7 @@ function profileNumeric(column: NumericColumn, scratch: Float64Array): NumericPr
   const mean = sum / count;
   let squares = 0;
   for (let i = 0; i < count; i++) squares += (present[i] - mean) ** 2;
-  const quantiles = Object.fromEntries(
-    Object.entries(QUANTILE_LEVELS).map(([key, level]) => [key, quantileOfSorted(present, level)]),
-  ) as Quantiles;
+  const quantiles = Object.fromEntries(Object.entries(QUANTILE_LEVELS).map(([key, level]) => [key, quantileOfSorted(present, level)])) as Quantiles;
   return {
     ...base,
     mean,

@@ -31,8 +31,7 @@ interface Header {
 }
 
 const align8 = (n: number): number => Math.ceil(n / 8) * 8;
-const blockBytes = (column: HeaderColumn, rowCount: number): number =>
-  align8(rowCount * (column.type === 'NUMERIC' ? 8 : 4));
+const blockBytes = (column: HeaderColumn, rowCount: number): number => align8(rowCount * (column.type === 'NUMERIC' ? 8 : 4));
 
 /** Encodes `table` into one Buffer (see the module comment for the layout). */
 export function encodeDataTable(table: DataTable): Buffer {
@@ -48,9 +47,7 @@ export function encodeDataTableParts(table: DataTable): Uint8Array[] {
   const header: Header = {
     rowCount: table.rowCount,
     columns: table.columns.map((column) =>
-      column.type === 'NUMERIC'
-        ? { name: column.name, type: column.type }
-        : { name: column.name, type: column.type, categories: column.categories },
+      column.type === 'NUMERIC' ? { name: column.name, type: column.type } : { name: column.name, type: column.type, categories: column.categories },
     ),
   };
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
@@ -84,14 +81,9 @@ export function decodeDataTable(bytes: Uint8Array): DataTable {
   const version = view.getUint32(4, true);
   if (version !== FORMAT_VERSION) throw new Error(`Unsupported columnar format version ${version}`);
   const headerLength = view.getUint32(8, true);
-  const header = JSON.parse(
-    Buffer.from(bytes.buffer, bytes.byteOffset + PREAMBLE_BYTES, headerLength).toString('utf8'),
-  ) as Header;
+  const header = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + PREAMBLE_BYTES, headerLength).toString('utf8')) as Header;
   const { rowCount } = header;
-  const expected = header.columns.reduce(
-    (sum, column) => sum + blockBytes(column, rowCount),
-    align8(PREAMBLE_BYTES + headerLength),
-  );
+  const expected = header.columns.reduce((sum, column) => sum + blockBytes(column, rowCount), align8(PREAMBLE_BYTES + headerLength));
   if (expected !== bytes.length) {
     throw new Error(`Columnar buffer is ${bytes.length} bytes, its header describes ${expected}`);
   }

@@ -44,7 +44,7 @@ export function csvText(text: string): CsvText {
   return {
     byteLength: Buffer.byteLength(text, 'utf8'),
     *chunks() {
-      for (let start = 0; start < text.length; ) {
+      for (let start = 0; start < text.length;) {
         let end = Math.min(text.length, start + TEXT_CHUNK_CHARS);
         const code = text.charCodeAt(end - 1);
         // Never end a chunk between the two halves of a surrogate pair.
@@ -224,10 +224,12 @@ function checkHeader(names: string[], maxColumns: number): string[] {
     }
     const earlier = firstPosition.get(name);
     if (earlier !== undefined) {
-      throw new ValidationError(
-        `Duplicate column name '${quoteValue(name)}' in the header (columns ${earlier + 1} and ${index + 1})`,
-        { field: CSV_FIELD, row: 0, column: name, index },
-      );
+      throw new ValidationError(`Duplicate column name '${quoteValue(name)}' in the header (columns ${earlier + 1} and ${index + 1})`, {
+        field: CSV_FIELD,
+        row: 0,
+        column: name,
+        index,
+      });
     }
     firstPosition.set(name, index);
   });
@@ -241,8 +243,7 @@ function checkHeader(names: string[], maxColumns: number): string[] {
 function unstorableCellError(record: readonly string[], header: readonly string[] | undefined, row: number, reason: string): ValidationError {
   const index = record.findIndex((cell) => cell.includes('\u0000') || cell.includes('\uFFFD'));
   const column = index < 0 ? undefined : header?.[index];
-  const place =
-    header === undefined ? `Header column ${index + 1}` : `Data row ${row}${column === undefined ? '' : `, column '${quoteValue(column)}',`}`;
+  const place = header === undefined ? `Header column ${index + 1}` : `Data row ${row}${column === undefined ? '' : `, column '${quoteValue(column)}',`}`;
   return new ValidationError(`${place} ${reason}`, {
     field: CSV_FIELD,
     row,

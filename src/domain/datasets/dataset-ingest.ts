@@ -98,14 +98,12 @@ export function ingestCsv(input: IngestCsvInput): IngestedDataset {
   }
   // One array to sort every numeric column in, rather than a sorted copy of each.
   const scratch = table.columns.some((column) => column.type === 'NUMERIC') ? new Float64Array(table.rowCount) : undefined;
-  const columns = table.columns.map(
-    (column): IngestedColumn => ({
-      name: column.name,
-      type: column.type,
-      role: column.name === input.labelColumn ? 'LABEL' : 'FEATURE',
-      profile: profileColumn(column, scratch),
-    }),
-  );
+  const columns = table.columns.map((column): IngestedColumn => ({
+    name: column.name,
+    type: column.type,
+    role: column.name === input.labelColumn ? 'LABEL' : 'FEATURE',
+    profile: profileColumn(column, scratch),
+  }));
   return {
     table,
     columns,

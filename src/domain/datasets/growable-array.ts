@@ -34,7 +34,8 @@ class GrowableArray<T extends Float64Array | Int32Array> {
     readonly capacity: number,
   ) {
     const maxByteLength = capacity * type.BYTES_PER_ELEMENT;
-    if (!Number.isSafeInteger(capacity) || capacity < 0 || maxByteLength > MAX_BYTES) throw new RangeError(`a column of ${capacity} values needs over ${MAX_BYTES} bytes`);
+    if (!Number.isSafeInteger(capacity) || capacity < 0 || maxByteLength > MAX_BYTES)
+      throw new RangeError(`a column of ${capacity} values needs over ${MAX_BYTES} bytes`);
     this.buffer = new (ArrayBuffer as unknown as new (length: number, options: { maxByteLength: number }) => ResizableArrayBuffer)(0, { maxByteLength });
     this.view = new type(this.buffer, 0, 0);
   }

@@ -100,7 +100,10 @@ export interface AliasMoveLabels {
  * by alice`, and what happened to a canary. `labelOf` names a version (`v2`).
  */
 export function aliasMoveReason(move: AliasMoveLabels, plan: NonNullable<AliasMovePlan>, labelOf: (versionId: string) => string): string {
-  const moved = move.from === null ? `alias "${move.alias}" was set to ${move.to} by ${move.actor}` : `alias "${move.alias}" moved from ${move.from} to ${move.to} by ${move.actor}`;
+  const moved =
+    move.from === null
+      ? `alias "${move.alias}" was set to ${move.to} by ${move.actor}`
+      : `alias "${move.alias}" moved from ${move.from} to ${move.to} by ${move.actor}`;
   const canary = (c: { versionId: string; percent: number }) => `the canary of ${labelOf(c.versionId)} (${c.percent}%)`;
   switch (plan.kind) {
     case 'UPDATED':

@@ -26,7 +26,7 @@ export const MAX_DELAY_MS_LIMIT = 100;
 /** The settings stored in `serving` (unknown or malformed keys fall back to the defaults). */
 export function batchingOf(serving: unknown): BatchingSettings {
   const stored = (serving !== null && typeof serving === 'object' ? serving : {}) as Record<string, unknown>;
-  const pick = (key: keyof BatchingSettings) => (typeof stored[key] === 'number' ? (stored[key] as number) : DEFAULT_BATCHING[key]);
+  const pick = (key: keyof BatchingSettings) => (typeof stored[key] === 'number' ? stored[key] : DEFAULT_BATCHING[key]);
   return { maxBatchSize: pick('maxBatchSize'), maxDelayMs: pick('maxDelayMs') };
 }
 
@@ -41,7 +41,8 @@ function integerIn(value: number, min: number, max: number, field: string): numb
 export function patchBatching(current: BatchingSettings, patch: BatchingPatch, fieldPrefix = 'input'): BatchingSettings {
   const next = { ...current };
   if (patch.maxBatchSize !== undefined) {
-    next.maxBatchSize = patch.maxBatchSize === null ? DEFAULT_BATCHING.maxBatchSize : integerIn(patch.maxBatchSize, 1, MAX_BATCH_SIZE_LIMIT, `${fieldPrefix}.maxBatchSize`);
+    next.maxBatchSize =
+      patch.maxBatchSize === null ? DEFAULT_BATCHING.maxBatchSize : integerIn(patch.maxBatchSize, 1, MAX_BATCH_SIZE_LIMIT, `${fieldPrefix}.maxBatchSize`);
   }
   if (patch.maxDelayMs !== undefined) {
     next.maxDelayMs = patch.maxDelayMs === null ? DEFAULT_BATCHING.maxDelayMs : integerIn(patch.maxDelayMs, 0, MAX_DELAY_MS_LIMIT, `${fieldPrefix}.maxDelayMs`);

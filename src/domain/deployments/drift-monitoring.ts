@@ -109,9 +109,18 @@ export function patchDriftMonitoring(current: DriftMonitoringSettings, patch: Dr
     throw new ValidationError(`driftShare must be in (0, 1], got ${driftShare}`, { field: `${prefix}.driftShare` });
   }
   return {
-    windowSize: windowSize === null ? defaults.windowSize : windowSize === undefined ? current.windowSize : integerIn(windowSize, 1, MAX_WINDOW_SIZE, `${prefix}.windowSize`),
+    windowSize:
+      windowSize === null
+        ? defaults.windowSize
+        : windowSize === undefined
+          ? current.windowSize
+          : integerIn(windowSize, 1, MAX_WINDOW_SIZE, `${prefix}.windowSize`),
     periodSeconds:
-      periodSeconds === null ? defaults.periodSeconds : periodSeconds === undefined ? current.periodSeconds : integerIn(periodSeconds, 1, 86_400, `${prefix}.periodSeconds`),
+      periodSeconds === null
+        ? defaults.periodSeconds
+        : periodSeconds === undefined
+          ? current.periodSeconds
+          : integerIn(periodSeconds, 1, 86_400, `${prefix}.periodSeconds`),
     referenceSize:
       referenceSize === null
         ? defaults.referenceSize
@@ -121,7 +130,9 @@ export function patchDriftMonitoring(current: DriftMonitoringSettings, patch: Dr
     methods: {
       NUMERIC: patch.numericMethod === undefined ? current.methods.NUMERIC : methodOf(patch.numericMethod, NUMERIC_METHODS, `${prefix}.numericMethod`),
       CATEGORICAL:
-        patch.categoricalMethod === undefined ? current.methods.CATEGORICAL : methodOf(patch.categoricalMethod, CATEGORICAL_METHODS, `${prefix}.categoricalMethod`),
+        patch.categoricalMethod === undefined
+          ? current.methods.CATEGORICAL
+          : methodOf(patch.categoricalMethod, CATEGORICAL_METHODS, `${prefix}.categoricalMethod`),
     },
     thresholds,
     driftShare: driftShare === null ? defaults.driftShare : driftShare === undefined ? current.driftShare : driftShare,

@@ -145,10 +145,7 @@ const NAME_PATTERN = /^([A-Za-z]+)(?:\[(\d+)\])?$/;
  * @throws ValidationError with `field` such as `input.searchSpace.learningRate.low`
  *   (or `input.searchSpace[2].name` when the name itself is at fault).
  */
-export function validateSearchSpace(
-  input: readonly SearchParameterInput[] | null | undefined,
-  options: ValidateSearchSpaceOptions,
-): SearchSpace {
+export function validateSearchSpace(input: readonly SearchParameterInput[] | null | undefined, options: ValidateSearchSpaceOptions): SearchSpace {
   const prefix = options.fieldPrefix ?? 'input.searchSpace';
   if (!Array.isArray(input) || input.length === 0) {
     throw new ValidationError('The search space needs at least one parameter', { field: prefix });
@@ -179,10 +176,9 @@ function validateName(item: unknown, index: number, prefix: string, layerCount: 
   const match = NAME_PATTERN.exec(name);
   const base = match?.[1] ?? '';
   if (!match || !Object.hasOwn(RULES, base)) {
-    throw new ValidationError(
-      `Unknown parameter "${name}"; tunable parameters are learningRate, batchSize, optimizer, epochs, units[i], dropout[i]`,
-      { field },
-    );
+    throw new ValidationError(`Unknown parameter "${name}"; tunable parameters are learningRate, batchSize, optimizer, epochs, units[i], dropout[i]`, {
+      field,
+    });
   }
   const layer = match.at(2);
   if (INDEXED.has(base) !== (layer !== undefined)) {
@@ -220,7 +216,10 @@ function validateParameter(item: SearchParameterInput, name: string, field: stri
   const low = requireNumber(item.low, `${field}.low`);
   const high = requireNumber(item.high, `${field}.high`);
   const integral = kind === 'INT_RANGE' || kind === 'INT_LOG_UNIFORM';
-  for (const [bound, value] of [['low', low], ['high', high]] as const) {
+  for (const [bound, value] of [
+    ['low', low],
+    ['high', high],
+  ] as const) {
     if (integral && !Number.isInteger(value)) {
       throw new ValidationError(`${bound} of ${kind} must be an integer, got ${value}`, { field: `${field}.${bound}` });
     }
@@ -297,12 +296,7 @@ function validateStep(step: number | null | undefined, low: number, high: number
   return step;
 }
 
-function validateGridPoints(
-  gridPoints: number | null | undefined,
-  kind: SearchParameterKind,
-  strategy: SearchStrategy,
-  field: string,
-): number | undefined {
+function validateGridPoints(gridPoints: number | null | undefined, kind: SearchParameterKind, strategy: SearchStrategy, field: string): number | undefined {
   if (gridPoints === undefined || gridPoints === null) {
     if (strategy === 'GRID' && (kind === 'UNIFORM' || kind === 'LOG_UNIFORM')) {
       throw new ValidationError(`A GRID search over a continuous ${kind} range needs gridPoints`, { field });

@@ -103,9 +103,7 @@ export function refusedMutationFields(body: unknown, maxTokens: number): string[
   try {
     const operation = getOperationAST(parse(query, { maxLexicalTokens: maxTokens }), typeof operationName === 'string' ? operationName : undefined);
     if (operation?.operation !== 'mutation') return [];
-    return operation.selectionSet.selections
-      .flatMap((selection) => (selection.kind === Kind.FIELD ? [selection.name.value] : []))
-      .slice(0, MAX_REFUSED_FIELDS);
+    return operation.selectionSet.selections.flatMap((selection) => (selection.kind === Kind.FIELD ? [selection.name.value] : [])).slice(0, MAX_REFUSED_FIELDS);
   } catch {
     return [];
   }

@@ -121,7 +121,9 @@ export class DatasetVersionResolver {
     return ctx.services.datasets.previewRows(version.id, offset, limit);
   }
 
-  @FieldResolver(() => DatasetSplit, { description: 'The deterministic split of the rows: same fractions and seed, same rows. Stratified by class for classification.' })
+  @FieldResolver(() => DatasetSplit, {
+    description: 'The deterministic split of the rows: same fractions and seed, same rows. Stratified by class for classification.',
+  })
   async split(@Root() version: DatasetVersion, @Ctx() ctx: GraphQLContext, @Arg('input', () => SplitInput) input: SplitInput) {
     const { seed, ...fractions } = input;
     const split = await ctx.services.datasets.split(version.id, fractions, seed);

@@ -53,7 +53,8 @@ export class DeploymentResolver {
 
   @Allow('EDITOR')
   @Mutation(() => DeploymentChangePayload, {
-    description: 'Deploys a version under a new name: by id (pinned to it), or by model and alias (it follows the alias: a move of the alias switches it, or starts a canary, per aliasUpdate).',
+    description:
+      'Deploys a version under a new name: by id (pinned to it), or by model and alias (it follows the alias: a move of the alias switches it, or starts a canary, per aliasUpdate).',
   })
   async deployModel(@Ctx() ctx: GraphQLContext, @Arg('input') input: DeployModelInput) {
     return ctx.services.deployments.deployModel(input, ctx.principal.name);
@@ -61,7 +62,8 @@ export class DeploymentResolver {
 
   @Allow('EDITOR')
   @Mutation(() => DeploymentChangePayload, {
-    description: 'Switches the stable version (no canary may be running): to a version by id (the deployment is then pinned to it), or to where an alias points (it then follows the alias).',
+    description:
+      'Switches the stable version (no canary may be running): to a version by id (the deployment is then pinned to it), or to where an alias points (it then follows the alias).',
   })
   async updateDeployment(@Ctx() ctx: GraphQLContext, @Arg('input') input: UpdateDeploymentInput) {
     return ctx.services.deployments.updateDeployment(input, ctx.principal.name);
@@ -107,7 +109,10 @@ export class DeploymentResolver {
     return deployment.previousModelVersionId ? ctx.loaders.get(modelVersionById).load(deployment.previousModelVersionId) : null;
   }
 
-  @FieldResolver(() => DeploymentAliasFollow, { nullable: true, description: 'The alias the deployment follows; null when it is pinned to its versions (deployed or updated by version id).' })
+  @FieldResolver(() => DeploymentAliasFollow, {
+    nullable: true,
+    description: 'The alias the deployment follows; null when it is pinned to its versions (deployed or updated by version id).',
+  })
   followsAlias(@Root() deployment: DeploymentRow): DeploymentAliasFollow | null {
     const follow = followOf(deployment);
     return follow ? { alias: follow.alias, update: follow.mode as AliasUpdateEnum, canaryPercent: follow.canaryPercent, modelId: deployment.modelId } : null;
@@ -124,16 +129,13 @@ export class DeploymentResolver {
   }
 
   @FieldResolver(() => DeploymentEventConnection, { description: 'Every change, newest first.' })
-  async events(
-    @Root() deployment: DeploymentRow,
-    @Ctx() ctx: GraphQLContext,
-    @Args() page: PageArgs,
-  ) {
+  async events(@Root() deployment: DeploymentRow, @Ctx() ctx: GraphQLContext, @Args() page: PageArgs) {
     return toConnection(await ctx.loaders.get(deploymentEventPages).load({ parentId: deployment.id, args: page }));
   }
 
   @FieldResolver(() => DeploymentPerformance, {
-    description: 'The stable version (or the given one) on its predictions with recorded actuals: consecutive windows of `window` predictions, newest first, compared with its evaluation.',
+    description:
+      'The stable version (or the given one) on its predictions with recorded actuals: consecutive windows of `window` predictions, newest first, compared with its evaluation.',
   })
   async performance(
     @Root() deployment: DeploymentRow,
@@ -153,7 +155,8 @@ export class DeploymentResolver {
 
   @Allow('VIEWER')
   @FieldResolver(() => [TrafficBucket], {
-    description: 'Prediction rate and latency: buckets of `bucketSeconds` over the last `minutes` (at most 7 days and 2,000 buckets), oldest first; empty buckets are left out.',
+    description:
+      'Prediction rate and latency: buckets of `bucketSeconds` over the last `minutes` (at most 7 days and 2,000 buckets), oldest first; empty buckets are left out.',
   })
   async traffic(
     @Root() deployment: DeploymentRow,
@@ -191,7 +194,10 @@ export class CanaryResolver {
 
 @Resolver(() => DeploymentAliasFollow)
 export class DeploymentAliasFollowResolver {
-  @FieldResolver(() => ModelVersion, { nullable: true, description: 'Where the alias points now (the deployment serves something else after a rollback, until the alias moves again).' })
+  @FieldResolver(() => ModelVersion, {
+    nullable: true,
+    description: 'Where the alias points now (the deployment serves something else after a rollback, until the alias moves again).',
+  })
   async modelVersion(@Root() follow: DeploymentAliasFollow, @Ctx() ctx: GraphQLContext) {
     return ctx.services.modelVersions.resolveAlias(follow.modelId, follow.alias);
   }

@@ -46,7 +46,7 @@ export class PredictionResolver {
   }
 
   @Allow('VIEWER', 'PREDICTOR')
-  @Query(() => PredictionExplanation, { description: 'Per-feature attributions of one instance\'s output (integrated gradients); nothing is logged.' })
+  @Query(() => PredictionExplanation, { description: "Per-feature attributions of one instance's output (integrated gradients); nothing is logged." })
   async explainPrediction(@Ctx() ctx: GraphQLContext, @Arg('input') input: ExplainPredictionInput): Promise<PredictionExplanation> {
     const explanation = await ctx.services.predictions.explain(input, servableBy(ctx));
     return { ...explanation, method: ExplanationMethodEnum[explanation.method], label: explanation.label ?? null };

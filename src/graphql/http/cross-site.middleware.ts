@@ -26,12 +26,21 @@ export function crossSiteProtection(guard: RequestGuard, shapes: readonly ErrorS
     if (refusal) {
       const requestId = res.locals.requestId as string;
       const shape = shapes.find((candidate) => req.path === candidate.prefix || req.path.startsWith(`${candidate.prefix}/`));
-      res.status(refusal.status).json(shape ? shape.body(refusal.message, 'FORBIDDEN', requestId) : { errors: [{ message: refusal.message, extensions: { code: 'FORBIDDEN', requestId } }] });
+      res
+        .status(refusal.status)
+        .json(
+          shape
+            ? shape.body(refusal.message, 'FORBIDDEN', requestId)
+            : { errors: [{ message: refusal.message, extensions: { code: 'FORBIDDEN', requestId } }] },
+        );
       return;
     }
     const origin = req.headers.origin;
     res.vary('Origin');
-    if (origin === undefined || !guard.isListedOrigin(origin)) return next();
+    if (origin === undefined || !guard.isListedOrigin(origin)) {
+      next();
+      return;
+    }
     res.setHeader('access-control-allow-origin', origin);
     res.setHeader('access-control-expose-headers', EXPOSED_RESPONSE_HEADERS);
     if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {

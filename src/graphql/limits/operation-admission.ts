@@ -8,7 +8,13 @@ import { countListItems, type ListSizes } from './list-items';
  * Mutations that start work measured in minutes or megabytes; they spend a token of the
  * "expensive" bucket each (an alias counts again).
  */
-export const EXPENSIVE_MUTATIONS: ReadonlySet<string> = new Set(['startTrainingRun', 'startOptimization', 'createDataset', 'createDatasetVersion', 'evaluateModelVersion']);
+export const EXPENSIVE_MUTATIONS: ReadonlySet<string> = new Set([
+  'startTrainingRun',
+  'startOptimization',
+  'createDataset',
+  'createDatasetVersion',
+  'evaluateModelVersion',
+]);
 
 /**
  * Mutations of the serving path (thousands a second from one key): they spend the "predictions"
@@ -56,7 +62,9 @@ function rootFieldNames(selectionSet: SelectionSetNode, document: DocumentNode, 
       names.push(...rootFieldNames(selection.selectionSet, document, seen));
     } else if (!seen.has(selection.name.value)) {
       seen.add(selection.name.value);
-      const fragment = document.definitions.find((definition) => definition.kind === Kind.FRAGMENT_DEFINITION && definition.name.value === selection.name.value);
+      const fragment = document.definitions.find(
+        (definition) => definition.kind === Kind.FRAGMENT_DEFINITION && definition.name.value === selection.name.value,
+      );
       if (fragment?.kind === Kind.FRAGMENT_DEFINITION) names.push(...rootFieldNames(fragment.selectionSet, document, seen));
     }
   }
@@ -82,7 +90,12 @@ function rateLimited(message: string, verdict: BucketVerdict, headers: Record<st
 }
 
 /** Split sizes from the datasets service: the named version's rows, else the largest version's (cached for 5 s). */
-function splitSizes(context: GraphQLContext, clock: Clock, largest: { value: number; at: number } | undefined, remember: (value: { value: number; at: number }) => void): ListSizes {
+function splitSizes(
+  context: GraphQLContext,
+  clock: Clock,
+  largest: { value: number; at: number } | undefined,
+  remember: (value: { value: number; at: number }) => void,
+): ListSizes {
   return {
     splitRows: async (versionId) => {
       if (versionId !== null) {
@@ -110,10 +123,18 @@ export interface RateBuckets {
 
 /** The buckets `settings` describe (one set per process). */
 export function createRateBuckets(settings: Pick<AdmissionSettings, 'requests' | 'expensive' | 'predictions'>, clock: Clock = Date.now): RateBuckets {
-  return { requests: new TokenBuckets(settings.requests, clock), expensive: new TokenBuckets(settings.expensive, clock), predictions: new TokenBuckets(settings.predictions, clock) };
+  return {
+    requests: new TokenBuckets(settings.requests, clock),
+    expensive: new TokenBuckets(settings.expensive, clock),
+    predictions: new TokenBuckets(settings.predictions, clock),
+  };
 }
 
-export function createOperationAdmission(settings: AdmissionSettings, clock: Clock = Date.now, buckets: RateBuckets = createRateBuckets(settings, clock)): AdmitOperation {
+export function createOperationAdmission(
+  settings: AdmissionSettings,
+  clock: Clock = Date.now,
+  buckets: RateBuckets = createRateBuckets(settings, clock),
+): AdmitOperation {
   const { requests, expensive, predictions } = buckets;
   let largest: { value: number; at: number } | undefined;
   return async ({ context, schema, document, operation, variables }) => {
@@ -126,12 +147,26 @@ export function createOperationAdmission(settings: AdmissionSettings, clock: Clo
     const verdict = bucket.take(client, tokens);
     const headers = bucket.enabled ? rateLimitHeaders(verdict) : {};
     if (!verdict.allowed) {
-      return { headers, error: rateLimited(`Too many requests: ${verdict.limit} per burst, ${bucket.settings.refillPerMinute} per minute (${variable}); retry in ${verdict.retryAfterSeconds} s`, verdict, headers) };
+      return {
+        headers,
+        error: rateLimited(
+          `Too many requests: ${verdict.limit} per burst, ${bucket.settings.refillPerMinute} per minute (${variable}); retry in ${verdict.retryAfterSeconds} s`,
+          verdict,
+          headers,
+        ),
+      };
     }
     if (predicts > 0 && !servingOnly) {
       const spent = predictions.take(client, predicts);
       if (!spent.allowed) {
-        return { headers, error: rateLimited(`Too many predictions: ${spent.limit} per burst, ${predictions.settings.refillPerMinute} per minute (MLPLANE_PREDICT_RATE_LIMIT_*); retry in ${spent.retryAfterSeconds} s`, spent, headers) };
+        return {
+          headers,
+          error: rateLimited(
+            `Too many predictions: ${spent.limit} per burst, ${predictions.settings.refillPerMinute} per minute (MLPLANE_PREDICT_RATE_LIMIT_*); retry in ${spent.retryAfterSeconds} s`,
+            spent,
+            headers,
+          ),
+        };
       }
     }
     const cost = fields.filter((name) => EXPENSIVE_MUTATIONS.has(name)).length;
@@ -150,7 +185,13 @@ export function createOperationAdmission(settings: AdmissionSettings, clock: Clo
       }
     }
     if (settings.maxListItems > 0) {
-      const items = await countListItems(schema, document, operation, variables, splitSizes(context, clock, largest, (value) => (largest = value)));
+      const items = await countListItems(
+        schema,
+        document,
+        operation,
+        variables,
+        splitSizes(context, clock, largest, (value) => (largest = value)),
+      );
       if (items > settings.maxListItems) {
         return {
           headers,

@@ -14,26 +14,18 @@ import { Allow } from '../auth/access';
 export class ModelResolver {
   @Allow('VIEWER')
   @Query(() => ModelConnection, { description: 'Models, newest first; archived ones only with `includeArchived: true`.' })
-  async models(
-    @Ctx() ctx: GraphQLContext,
-    @Args() page: PageArgs,
-    @Arg('includeArchived', () => Boolean, { defaultValue: false }) includeArchived?: boolean,
-  ) {
+  async models(@Ctx() ctx: GraphQLContext, @Args() page: PageArgs, @Arg('includeArchived', () => Boolean, { defaultValue: false }) includeArchived?: boolean) {
     return toConnection(await ctx.services.models.listModels(page, { includeArchived }));
   }
 
   @Allow('VIEWER')
   @Query(() => Model, { nullable: true, description: 'One model, by id or by name.' })
-  async model(
-    @Ctx() ctx: GraphQLContext,
-    @Arg('id', () => ID, { nullable: true }) id?: string,
-    @Arg('name', () => String, { nullable: true }) name?: string,
-  ) {
+  async model(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID, { nullable: true }) id?: string, @Arg('name', () => String, { nullable: true }) name?: string) {
     return ctx.services.models.findModel({ id, name });
   }
 
   @Allow('EDITOR')
-  @Mutation(() => Model, { description: 'Defines a model: hidden layers on the dataset\'s features, output layer derived from the task unless given.' })
+  @Mutation(() => Model, { description: "Defines a model: hidden layers on the dataset's features, output layer derived from the task unless given." })
   async createModel(@Ctx() ctx: GraphQLContext, @Arg('input') input: CreateModelInput) {
     return ctx.services.models.createModel({
       name: input.name,
@@ -73,10 +65,13 @@ export class ModelResolver {
     @Root() model: DomainModel,
     @Ctx() ctx: GraphQLContext,
     @Args() page: PageArgs,
-    @Arg('kinds', () => [ModelVersionKindEnum], { nullable: true, description: 'Which kinds; [STANDARD] when omitted or empty.' }) kinds?: ModelVersionKindEnum[] | null,
+    @Arg('kinds', () => [ModelVersionKindEnum], { nullable: true, description: 'Which kinds; [STANDARD] when omitted or empty.' })
+    kinds?: ModelVersionKindEnum[] | null,
     @Arg('includeArchived', () => Boolean, { defaultValue: false }) includeArchived?: boolean,
   ) {
-    return toConnection(await ctx.loaders.get(modelVersionPages).load({ parentId: model.id, args: { ...page, kinds: kinds ?? null, includeArchived: includeArchived ?? false } }));
+    return toConnection(
+      await ctx.loaders.get(modelVersionPages).load({ parentId: model.id, args: { ...page, kinds: kinds ?? null, includeArchived: includeArchived ?? false } }),
+    );
   }
 
   @FieldResolver(() => ModelVersion, { nullable: true, description: 'One version, by alias (e.g. production) or by its standard number: give exactly one.' })

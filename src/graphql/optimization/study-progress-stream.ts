@@ -63,7 +63,11 @@ function idOf(payload: unknown): string | null {
  * Opens the progress stream of a study.
  * @throws NotFoundError (field `studyId`) when no study has that id.
  */
-export async function openStudyProgress(source: StudyProgressSource, studyId: string, options: StudyProgressOptions = {}): Promise<AsyncIterableIterator<StudyProgressEvent>> {
+export async function openStudyProgress(
+  source: StudyProgressSource,
+  studyId: string,
+  options: StudyProgressOptions = {},
+): Promise<AsyncIterableIterator<StudyProgressEvent>> {
   const found = await source.findRun(studyId);
   if (!found || found.kind !== 'OPTIMIZATION') throw new NotFoundError('study', studyId, { field: 'studyId' });
   const metric = studyDefinitionOf(found).objective.metric;

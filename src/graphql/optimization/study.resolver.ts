@@ -42,9 +42,13 @@ function toLeaderboardEntry(entry: StudyLeaderboardEntry): LeaderboardEntry {
 
 function subscribeStudyProgress({ args, context, info }: SubscribeResolverData<unknown, { studyId: string }, GraphQLContext>) {
   const pubSub = pubSubOf(info.schema);
-  return openStudyProgress({ subscribe: (topic) => pubSub.subscribe(topic), findRun: (id) => context.services.training.findRun(id) }, runIdOfStudy(args.studyId), {
-    isTransient: isDatabaseUnavailable,
-  });
+  return openStudyProgress(
+    { subscribe: (topic) => pubSub.subscribe(topic), findRun: (id) => context.services.training.findRun(id) },
+    runIdOfStudy(args.studyId),
+    {
+      isTransient: isDatabaseUnavailable,
+    },
+  );
 }
 
 /** Study fields are read from the OPTIMIZATION run row. */
@@ -53,14 +57,17 @@ export class StudyResolver {
   @Allow('EDITOR')
   @Mutation(() => Study, {
     description:
-      'Validates and queues a hyperparameter optimization study (an OPTIMIZATION run). A worker coordinates it: it samples trials (TRIAL runs) and queues up to `parallelism` at once for any worker, prunes, and links the best trial\'s model version. Cancel it with cancelStudy.',
+      "Validates and queues a hyperparameter optimization study (an OPTIMIZATION run). A worker coordinates it: it samples trials (TRIAL runs) and queues up to `parallelism` at once for any worker, prunes, and links the best trial's model version. Cancel it with cancelStudy.",
   })
   async startOptimization(@Ctx() ctx: GraphQLContext, @Arg('input') input: StartOptimizationInput) {
-    return ctx.services.optimization.startOptimization({
-      ...input,
-      searchSpace: input.searchSpace.map((parameter) => ({ ...parameter })),
-      baseHyperparameters: fromTrainingHyperparametersInput(input.baseHyperparameters),
-    }, ctx.principal.name);
+    return ctx.services.optimization.startOptimization(
+      {
+        ...input,
+        searchSpace: input.searchSpace.map((parameter) => ({ ...parameter })),
+        baseHyperparameters: fromTrainingHyperparametersInput(input.baseHyperparameters),
+      },
+      ctx.principal.name,
+    );
   }
 
   @Allow('EDITOR')

@@ -12,7 +12,8 @@ export enum TrialStateEnum {
 }
 registerEnumType(TrialStateEnum, {
   name: 'TrialState',
-  description: 'RUNNING: queued or training. COMPLETE: trained to the end, has an objective. PRUNED: stopped early by the pruner (its run ends SUCCEEDED with summary.pruned). FAILED: failed or cancelled.',
+  description:
+    'RUNNING: queued or training. COMPLETE: trained to the end, has an objective. PRUNED: stopped early by the pruner (its run ends SUCCEEDED with summary.pruned). FAILED: failed or cancelled.',
 });
 
 export enum StudyProgressTypeEnum {
@@ -78,10 +79,13 @@ export class Study {
   @Field(() => StudyPruning) pruning!: StudyPruning;
   @Field(() => Int) seed!: number;
   @Field(() => String, { nullable: true }) error!: string | null;
-  @Field(() => String, { nullable: true, description: 'The API key\'s name that started the study.' }) startedBy!: string | null;
+  @Field(() => String, { nullable: true, description: "The API key's name that started the study." }) startedBy!: string | null;
   @Field() createdAt!: Date;
   @Field(() => Date, { nullable: true }) finishedAt!: Date | null;
-  @Field(() => Date, { nullable: true, description: 'When it was archived (with its trial runs); null while it is not. Archived studies leave `runs` unless `includeArchived: true`.' })
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When it was archived (with its trial runs); null while it is not. Archived studies leave `runs` unless `includeArchived: true`.',
+  })
   archivedAt!: Date | null;
 }
 

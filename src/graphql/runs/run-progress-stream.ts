@@ -46,8 +46,7 @@ export interface RunState {
 
 /** Each event carries `run`, the run as the stream last read it (for a STATUS event: the read that found the status). */
 export type RunProgressEvent<R extends RunState = RunState> =
-  | { type: 'EPOCH'; runId: string; status: RunStatus; epoch: StoredEpoch; run: R }
-  | { type: 'STATUS'; runId: string; status: RunStatus; run: R };
+  { type: 'EPOCH'; runId: string; status: RunStatus; epoch: StoredEpoch; run: R } | { type: 'STATUS'; runId: string; status: RunStatus; run: R };
 
 /** Where the stream reads from: live events and the database. */
 export interface RunProgressSource<R extends RunState = RunState> {

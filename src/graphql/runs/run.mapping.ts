@@ -63,7 +63,7 @@ export function toTrainingEnvironment(stored: unknown): TrainingEnvironment | nu
   const stepEngine = environment.stepEngine === StepEngineEnum.COMPILED || environment.stepEngine === StepEngineEnum.EAGER ? environment.stepEngine : null;
   const backend = toTrainingBackend(environment.backend, stepEngine);
   if (!backend) return null;
-  return { ...environment, backend, stepEngine: stepEngine as StepEngineEnum | null };
+  return { ...environment, backend, stepEngine: stepEngine };
 }
 
 /** The stored step engine of a run (from its environment, else its summary). */

@@ -78,11 +78,14 @@ export class RunResolver {
   @Allow('EDITOR')
   @Mutation(() => Run, { description: 'Validates the hyperparameters and queues a training run; a worker takes it.' })
   async startTrainingRun(@Ctx() ctx: GraphQLContext, @Arg('input') input: StartTrainingRunInput) {
-    return ctx.services.training.startTrainingRun({
-      modelId: input.modelId,
-      datasetVersionId: input.datasetVersionId,
-      hyperparameters: fromTrainingHyperparametersInput(input.hyperparameters),
-    }, ctx.principal.name);
+    return ctx.services.training.startTrainingRun(
+      {
+        modelId: input.modelId,
+        datasetVersionId: input.datasetVersionId,
+        hyperparameters: fromTrainingHyperparametersInput(input.hyperparameters),
+      },
+      ctx.principal.name,
+    );
   }
 
   @Allow('EDITOR')
@@ -96,24 +99,32 @@ export class RunResolver {
   @FieldResolver(() => TrainingHyperparameters, { nullable: true, description: 'Null for kinds without training hyperparameters (an optimization study).' })
   async hyperparameters(@Root() run: RunRow, @Ctx() ctx: GraphQLContext): Promise<TrainingHyperparameters | null> {
     if (!TRAINING_KINDS.has(run.kind)) return null;
-    return toTrainingHyperparameters(run.hyperparameters as unknown as TrainingRunHyperparameters, async () => (await ctx.loaders.get(modelById).load(run.modelId))!.task);
+    return toTrainingHyperparameters(
+      run.hyperparameters as unknown as TrainingRunHyperparameters,
+      async () => (await ctx.loaders.get(modelById).load(run.modelId))!.task,
+    );
   }
 
   @FieldResolver(() => [RunWarning], {
-    description: 'What the run\'s settings warn about, found when it was queued (also in summary.warnings once it ran): FEW_GRADIENT_STEPS when epochs x batches per epoch is under 100. Empty for runs queued before warnings were recorded.',
+    description:
+      "What the run's settings warn about, found when it was queued (also in summary.warnings once it ran): FEW_GRADIENT_STEPS when epochs x batches per epoch is under 100. Empty for runs queued before warnings were recorded.",
   })
   warnings(@Root() run: RunRow): RunWarning[] {
     return storedWarnings(run.warnings).map((warning) => ({ code: warning.code as RunWarningCodeEnum, message: warning.message }));
   }
 
-  @FieldResolver(() => TrainingBackendEnum, { nullable: true, description: 'The engine the run trained on: CPU, TENSORFLOW or TENSORFLOW_COMPILED (never AUTO); null until it started.' })
+  @FieldResolver(() => TrainingBackendEnum, {
+    nullable: true,
+    description: 'The engine the run trained on: CPU, TENSORFLOW or TENSORFLOW_COMPILED (never AUTO); null until it started.',
+  })
   backend(@Root() run: RunRow): TrainingBackendEnum | null {
     return toTrainingBackend(run.backend, stepEngineOf(run));
   }
 
   @FieldResolver(() => RunSummary, {
     nullable: true,
-    description: "How training went (TRAINING and TRIAL runs, once ended): epochs run, why it stopped, best epoch, split sizes, timings. A study's is Study.summary.",
+    description:
+      "How training went (TRAINING and TRIAL runs, once ended): epochs run, why it stopped, best epoch, split sizes, timings. A study's is Study.summary.",
   })
   summary(@Root() run: RunRow): RunSummary | null {
     return TRAINING_KINDS.has(run.kind) ? toRunSummary(run.summary) : null;
@@ -157,7 +168,7 @@ export class RunResolver {
     topics: 'runUpdated',
     filter: matchesRunFilter,
     description:
-      'Status changes (and cancel requests) of every run, or of those matching the filter (its status is matched against the event\'s). Each event carries the run as the change left it: status, cancelRequested, attempts, startedAt, finishedAt, summary, error and backend are the event\'s own (QUEUED is delivered as QUEUED however late); epochs and metrics are read when the event is delivered.',
+      "Status changes (and cancel requests) of every run, or of those matching the filter (its status is matched against the event's). Each event carries the run as the change left it: status, cancelRequested, attempts, startedAt, finishedAt, summary, error and backend are the event's own (QUEUED is delivered as QUEUED however late); epochs and metrics are read when the event is delivered.",
   })
   async runUpdated(
     @Root() event: RunUpdatedPayload,
@@ -173,7 +184,7 @@ export class RunResolver {
   @Subscription(() => RunProgress, {
     subscribe: subscribeRunProgress,
     description:
-      'The stored epochs after `afterEpoch` (all when omitted), then the run\'s current status, then each new epoch and status change; completes after the final status (SUCCEEDED, FAILED or CANCELLED). Reconnecting with the last epoch received gives no gap and no duplicate.',
+      "The stored epochs after `afterEpoch` (all when omitted), then the run's current status, then each new epoch and status change; completes after the final status (SUCCEEDED, FAILED or CANCELLED). Reconnecting with the last epoch received gives no gap and no duplicate.",
   })
   runProgress(
     @Root() event: RunProgressEvent<RunRow>,
@@ -192,7 +203,9 @@ export class RunResolver {
 
 @Resolver(() => RunProgress)
 export class RunProgressResolver {
-  @FieldResolver(() => Run, { description: 'The run as the stream read it for this event (for a STATUS event: the read that found that status), not as it is later.' })
+  @FieldResolver(() => Run, {
+    description: 'The run as the stream read it for this event (for a STATUS event: the read that found that status), not as it is later.',
+  })
   async run(@Root() progress: RunProgress, @Ctx() ctx: GraphQLContext) {
     if (progress.snapshot) return progress.snapshot as RunRow;
     const run = await ctx.loaders.get(runById).load(progress.runId);

@@ -17,7 +17,11 @@ export const PG_STATEMENT_TIMEOUT_MS = 120_000;
  * `beforeCommit` in the same transaction. Each statement may run {@link PG_STATEMENT_TIMEOUT_MS};
  * a connection that fails meanwhile is logged (not a crash) and not given back to the pool.
  */
-export async function runPgTransaction<T>(pool: Pool, body: (client: PoolClient) => Promise<T>, beforeCommit?: (client: PoolClient) => Promise<void>): Promise<T> {
+export async function runPgTransaction<T>(
+  pool: Pool,
+  body: (client: PoolClient) => Promise<T>,
+  beforeCommit?: (client: PoolClient) => Promise<void>,
+): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
   const onError = (error: Error) => {

@@ -331,7 +331,10 @@ export class PgPubSub implements PubSub {
     if (client !== this.listener || this.closing) return;
     this.listener = undefined;
     clearInterval(this.probeTimer);
-    this.log.warn({ error: error === undefined ? undefined : connectionErrorSummary(error) }, 'LISTEN connection lost; events published until it is back are not delivered here');
+    this.log.warn(
+      { error: error === undefined ? undefined : connectionErrorSummary(error) },
+      'LISTEN connection lost; events published until it is back are not delivered here',
+    );
     client.removeAllListeners('notification');
     client.on('error', () => undefined);
     this.scheduleReconnect();

@@ -21,9 +21,7 @@ import type { Matrix } from '../tf-types';
 export const MAX_INSTANCES_PER_REQUEST = 1_000;
 
 /** One instance's answer: a class with every class's probability, or a value. */
-export type PredictionOutput =
-  | { label: string; probabilities: Record<string, number> }
-  | { value: number };
+export type PredictionOutput = { label: string; probabilities: Record<string, number> } | { value: number };
 
 /** Input paths that errors name: the list of instances, and one instance by its index. */
 export interface InstanceFields {
@@ -71,7 +69,10 @@ export function encodeInstances(spec: PreprocessingSpec, instances: readonly Fea
   }
   // A problem of one value names its input path (`input.instances[3].city`); instances in order.
   problems.throwIfAny(
-    (problem) => (problem.field === undefined && problem.index !== undefined && problem.column !== undefined ? { ...problem, field: `${fieldOf(problem.index)}.${problem.column}` } : problem),
+    (problem) =>
+      problem.field === undefined && problem.index !== undefined && problem.column !== undefined
+        ? { ...problem, field: `${fieldOf(problem.index)}.${problem.column}` }
+        : problem,
     (a, b) => (a.index ?? -1) - (b.index ?? -1),
   );
   return encoded!.x;

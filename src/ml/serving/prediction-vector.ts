@@ -104,7 +104,9 @@ export class CategoricalColumn {
 type Column = { type: 'NUMERIC'; values: Float64Array } | { type: 'CATEGORICAL'; column: CategoricalColumn };
 
 function columnFor(spec: Pick<FeatureSpec, 'type'> & { categories?: readonly string[] }, size: number): Column {
-  return spec.type === 'NUMERIC' ? { type: 'NUMERIC', values: new Float64Array(size) } : { type: 'CATEGORICAL', column: new CategoricalColumn(size, spec.categories) };
+  return spec.type === 'NUMERIC'
+    ? { type: 'NUMERIC', values: new Float64Array(size) }
+    : { type: 'CATEGORICAL', column: new CategoricalColumn(size, spec.categories) };
 }
 
 /**
@@ -123,7 +125,10 @@ export class WindowColumns {
     private readonly capacity: number,
   ) {
     this.columns = schema.features.map((feature) => columnFor(feature, capacity));
-    this.output = schema.label.kind === 'CLASSES' ? columnFor({ type: 'CATEGORICAL', categories: schema.label.classes }, capacity) : columnFor({ type: 'NUMERIC' }, capacity);
+    this.output =
+      schema.label.kind === 'CLASSES'
+        ? columnFor({ type: 'CATEGORICAL', categories: schema.label.classes }, capacity)
+        : columnFor({ type: 'NUMERIC' }, capacity);
     this.width = schema.features.length + 1;
   }
 

@@ -43,7 +43,14 @@ function columnNamed(table: DataTable, name: string): DataColumn {
  * Permutation importance of every feature column (before one-hot encoding) on the given rows,
  * scored by accuracy (classification) or R2 (regression), as scikit-learn's `permutation_importance`.
  */
-export async function columnImportances(tf: Tf, model: LayersModel, spec: PreprocessingSpec, table: DataTable, rows: ArrayLike<number>, seed: number): Promise<ColumnImportance[]> {
+export async function columnImportances(
+  tf: Tf,
+  model: LayersModel,
+  spec: PreprocessingSpec,
+  table: DataTable,
+  rows: ArrayLike<number>,
+  seed: number,
+): Promise<ColumnImportance[]> {
   const features = spec.features.map((feature) => columnNamed(table, feature.name));
   const label = columnNamed(table, spec.label.column);
   const labelValues = pick(label, rows);

@@ -181,4 +181,3 @@ export async function runTrainingPipeline(input: TrainingPipelineInput): Promise
     tensorboard?.close();
   }
 }
-

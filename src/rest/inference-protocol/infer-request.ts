@@ -14,7 +14,19 @@ import { ValidationError } from '../../domain/errors';
 import type { FeatureRecord, PreprocessingSpec } from '../../ml/preprocessing';
 import { MAX_INSTANCES_PER_REQUEST, type PredictionOutput } from '../../ml/serving/prediction-request';
 
-export const NUMERIC_DATATYPES: ReadonlySet<string> = new Set(['FP64', 'FP32', 'FP16', 'INT8', 'INT16', 'INT32', 'INT64', 'UINT8', 'UINT16', 'UINT32', 'UINT64']);
+export const NUMERIC_DATATYPES: ReadonlySet<string> = new Set([
+  'FP64',
+  'FP32',
+  'FP16',
+  'INT8',
+  'INT16',
+  'INT32',
+  'INT64',
+  'UINT8',
+  'UINT16',
+  'UINT32',
+  'UINT64',
+]);
 
 export interface InferInputTensor {
   name: string;
@@ -57,7 +69,8 @@ export function readInferRequest(body: unknown): InferRequestBody {
   const inputs = body.inputs.map((input: unknown, i: number): InferInputTensor => {
     const field = `inputs[${i}]`;
     if (!isObject(input)) throw new ValidationError(`${field} must be an object`, { field });
-    if (typeof input.name !== 'string' || input.name.length === 0) throw new ValidationError(`${field}.name must be a non-empty string`, { field: `${field}.name` });
+    if (typeof input.name !== 'string' || input.name.length === 0)
+      throw new ValidationError(`${field}.name must be a non-empty string`, { field: `${field}.name` });
     if (!Array.isArray(input.shape) || input.shape.length === 0 || !input.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
       throw new ValidationError(`${field}.shape must be a list of non-negative integers`, { field: `${field}.shape` });
     }
@@ -72,7 +85,7 @@ export function readInferRequest(body: unknown): InferRequestBody {
     }
     outputs = (body.outputs as { name: string }[]).map((o) => ({ name: o.name }));
   }
-  return { id: body.id as string | undefined, inputs, outputs };
+  return { id: body.id, inputs, outputs };
 }
 
 function elements(shape: readonly number[]): number {
@@ -85,7 +98,9 @@ function checkSize(tensor: InferInputTensor, i: number): void {
   }
   const expected = elements(tensor.shape);
   if (tensor.data.length !== expected) {
-    throw new ValidationError(`inputs[${i}] has ${tensor.data.length} values for shape [${tensor.shape.join(', ')}] (${expected} expected)`, { field: `inputs[${i}].data` });
+    throw new ValidationError(`inputs[${i}] has ${tensor.data.length} values for shape [${tensor.shape.join(', ')}] (${expected} expected)`, {
+      field: `inputs[${i}].data`,
+    });
   }
 }
 
@@ -97,19 +112,26 @@ export function instancesOf(request: InferRequestBody, spec: PreprocessingSpec):
   const featureNames = new Set(features.map((f) => f.name));
   const tensorForm = request.inputs.length === 1 && first.shape.length === 2 && !(featureNames.has(first.name) && first.shape[1] === 1 && features.length > 1);
   if (tensorForm) {
-    if (!NUMERIC_DATATYPES.has(first.datatype)) throw new ValidationError(`a [n, features] tensor must be numeric (FP64), got ${first.datatype}`, { field: 'inputs[0].datatype' });
+    if (!NUMERIC_DATATYPES.has(first.datatype))
+      throw new ValidationError(`a [n, features] tensor must be numeric (FP64), got ${first.datatype}`, { field: 'inputs[0].datatype' });
     if (first.shape[1] !== features.length) {
-      throw new ValidationError(`the tensor has ${first.shape[1]} columns; the model takes ${features.length} features (${features.map((f) => f.name).join(', ')})`, { field: 'inputs[0].shape' });
+      throw new ValidationError(
+        `the tensor has ${first.shape[1]} columns; the model takes ${features.length} features (${features.map((f) => f.name).join(', ')})`,
+        { field: 'inputs[0].shape' },
+      );
     }
     const categorical = features.find((f) => f.type === 'CATEGORICAL');
-    if (categorical) throw new ValidationError(`feature "${categorical.name}" is categorical: send named inputs (BYTES) instead of one numeric tensor`, { field: 'inputs[0]' });
+    if (categorical)
+      throw new ValidationError(`feature "${categorical.name}" is categorical: send named inputs (BYTES) instead of one numeric tensor`, {
+        field: 'inputs[0]',
+      });
     checkSize(first, 0);
     const rows = first.shape[0];
     const k = features.length;
     const instances: FeatureRecord[] = new Array(rows);
     for (let r = 0; r < rows; r++) {
       const record: FeatureRecord = {};
-      for (let c = 0; c < k; c++) record[features[c].name] = first.data[r * k + c] as FeatureRecord[string];
+      for (let c = 0; c < k; c++) record[features[c].name] = first.data[r * k + c];
       instances[r] = record;
     }
     return instances;
@@ -121,19 +143,28 @@ export function instancesOf(request: InferRequestBody, spec: PreprocessingSpec):
       throw new ValidationError(`input "${input.name}" ${what}`, { field: `inputs[${i}].name`, column: input.name });
     }
     if (input.shape.length > 2 || (input.shape.length === 2 && input.shape[1] !== 1)) {
-      throw new ValidationError(`input "${input.name}" must have shape [n] or [n, 1], got [${input.shape.join(', ')}]`, { field: `inputs[${i}].shape`, column: input.name });
+      throw new ValidationError(`input "${input.name}" must have shape [n] or [n, 1], got [${input.shape.join(', ')}]`, {
+        field: `inputs[${i}].shape`,
+        column: input.name,
+      });
     }
     const feature = features.find((f) => f.name === input.name)!;
     const wanted = feature.type === 'NUMERIC' ? NUMERIC_DATATYPES.has(input.datatype) : input.datatype === 'BYTES';
     if (!wanted) {
-      throw new ValidationError(`input "${input.name}" is a ${feature.type.toLowerCase()} feature: datatype ${feature.type === 'NUMERIC' ? 'FP64' : 'BYTES'} expected, got ${input.datatype}`, {
-        field: `inputs[${i}].datatype`,
-        column: input.name,
-      });
+      throw new ValidationError(
+        `input "${input.name}" is a ${feature.type.toLowerCase()} feature: datatype ${feature.type === 'NUMERIC' ? 'FP64' : 'BYTES'} expected, got ${input.datatype}`,
+        {
+          field: `inputs[${i}].datatype`,
+          column: input.name,
+        },
+      );
     }
     checkSize(input, i);
     if (rows !== undefined && input.shape[0] !== rows) {
-      throw new ValidationError(`input "${input.name}" has ${input.shape[0]} rows, the first input ${rows}`, { field: `inputs[${i}].shape`, column: input.name });
+      throw new ValidationError(`input "${input.name}" has ${input.shape[0]} rows, the first input ${rows}`, {
+        field: `inputs[${i}].shape`,
+        column: input.name,
+      });
     }
     rows = input.shape[0];
   });
@@ -143,16 +174,24 @@ export function instancesOf(request: InferRequestBody, spec: PreprocessingSpec):
     seen.add(input.name);
   });
   const missing = features.find((f) => !seen.has(f.name));
-  if (missing) throw new ValidationError(`input "${missing.name}" is missing (every feature is required; send null for a missing value)`, { field: 'inputs', column: missing.name });
+  if (missing)
+    throw new ValidationError(`input "${missing.name}" is missing (every feature is required; send null for a missing value)`, {
+      field: 'inputs',
+      column: missing.name,
+    });
   const instances: FeatureRecord[] = Array.from({ length: rows ?? 0 }, () => ({}));
   for (const input of request.inputs) {
-    for (let r = 0; r < instances.length; r++) instances[r][input.name] = input.data[r] as FeatureRecord[string];
+    for (let r = 0; r < instances.length; r++) instances[r][input.name] = input.data[r];
   }
   return instances;
 }
 
 /** The answer's tensors: label (BYTES [n]), probabilities (FP64 [n, classes]) or value (FP64 [n]), and prediction_id (BYTES [n], for actuals). */
-export function responseOutputs(spec: PreprocessingSpec, predictions: readonly { id: string; output: PredictionOutput }[], wanted?: readonly { name: string }[]): ResponseTensor[] {
+export function responseOutputs(
+  spec: PreprocessingSpec,
+  predictions: readonly { id: string; output: PredictionOutput }[],
+  wanted?: readonly { name: string }[],
+): ResponseTensor[] {
   const n = predictions.length;
   const tensors: ResponseTensor[] = [];
   if (spec.label.kind === 'TARGET') {
@@ -179,7 +218,10 @@ export function checkRequestedOutputs(spec: PreprocessingSpec, wanted: readonly 
 }
 
 /** Model metadata tensors: the features as inputs, the answer's tensors as outputs. */
-export function metadataTensors(spec: PreprocessingSpec): { inputs: { name: string; datatype: string; shape: number[] }[]; outputs: { name: string; datatype: string; shape: number[] }[] } {
+export function metadataTensors(spec: PreprocessingSpec): {
+  inputs: { name: string; datatype: string; shape: number[] }[];
+  outputs: { name: string; datatype: string; shape: number[] }[];
+} {
   const inputs = spec.features.map((f) => ({ name: f.name, datatype: f.type === 'NUMERIC' ? 'FP64' : 'BYTES', shape: [-1] }));
   const outputs =
     spec.label.kind === 'TARGET'

@@ -62,7 +62,12 @@ export function protocolErrorBody(message: string, code: string, requestId?: str
 }
 
 function refusalBody(refusal: RouteRefusal, requestId: string): unknown {
-  return protocolErrorBody(refusal.message, refusal.code, requestId, refusal.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: refusal.retryAfterSeconds });
+  return protocolErrorBody(
+    refusal.message,
+    refusal.code,
+    requestId,
+    refusal.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: refusal.retryAfterSeconds },
+  );
 }
 
 /**
@@ -108,7 +113,14 @@ export function createInferenceRouter(options: InferenceRouterOptions): Router {
     const name = String(req.params.deployment);
     const principal = routePrincipal(res);
     const target = auditTarget(name);
-    const entry = { principal: principal.name, role: principal.role, operation: 'predict', targetIds: target === undefined ? [] : [target], requestId: res.locals.requestId as string, clientAddress: req.socket.remoteAddress ?? null };
+    const entry = {
+      principal: principal.name,
+      role: principal.role,
+      operation: 'predict',
+      targetIds: target === undefined ? [] : [target],
+      requestId: res.locals.requestId as string,
+      clientAddress: req.socket.remoteAddress ?? null,
+    };
     const body: unknown = req.body;
     const header = req.headers[REQUEST_KEY_HEADER];
     const givenId = (body as { id?: unknown } | null)?.id;
@@ -159,7 +171,9 @@ export function createInferenceRouter(options: InferenceRouterOptions): Router {
     }
     if (isDatabaseUnavailable(error)) {
       logger.warn({ err: error, requestId }, 'database unavailable during an inference request');
-      res.status(503).json(protocolErrorBody(`The database is unavailable; retry shortly (request id ${requestId ?? 'unknown'})`, 'SERVICE_UNAVAILABLE', requestId));
+      res
+        .status(503)
+        .json(protocolErrorBody(`The database is unavailable; retry shortly (request id ${requestId ?? 'unknown'})`, 'SERVICE_UNAVAILABLE', requestId));
       return;
     }
     const status = (error as { status?: unknown }).status;

@@ -47,7 +47,6 @@ export type SetAlertRuleResult = EffectiveAlertRule & { generatedWebhookSecret: 
 /** Called after every raise that found the rule enabled, inside the cooldown too (automatic rollback hooks in here). */
 export type AlertListener = (alert: Alert, outcome: Exclude<RaiseOutcome, 'DISABLED'>) => Promise<void>;
 
-
 /** The dedup key of a deployment's alert of one kind. */
 export function alertDedupKey(kind: AlertKind, deploymentId: string): string {
   return `${kind.toLowerCase()}:${deploymentId}`;
@@ -237,7 +236,13 @@ export class AlertService {
     };
     return keysetPage(
       {
-        order: { keys: [{ column: 'lastSeenAt', kind: 'date' }, { column: 'id', kind: 'uuid' }], direction: 'desc' },
+        order: {
+          keys: [
+            { column: 'lastSeenAt', kind: 'date' },
+            { column: 'id', kind: 'uuid' },
+          ],
+          direction: 'desc',
+        },
         rows: (seek, orderBy, take) => this.prisma.alert.findMany({ where: { AND: [where, ...(seek ? [seek] : [])] }, orderBy, take }),
         count: () => this.prisma.alert.count({ where }),
       },
@@ -286,9 +291,11 @@ export class AlertService {
     const removed = Object.keys(keys).filter((key) => keys[key] === null);
     const merged = Object.fromEntries(Object.entries(keys).filter(([, value]) => value !== null));
     // One statement: a concurrent writer of another key of the JSON is not overwritten.
-    const row = (await this.prisma.$queryRaw<{ id: string }[]>`
+    const row = (
+      await this.prisma.$queryRaw<{ id: string }[]>`
       UPDATE deployments SET monitoring = (monitoring - ${removed}::text[]) || ${JSON.stringify(merged)}::jsonb, updated_at = now()
-      WHERE name = ${deploymentName} RETURNING id`).at(0);
+      WHERE name = ${deploymentName} RETURNING id`
+    ).at(0);
     if (!row) throw new NotFoundError('deployment', deploymentName, { field: 'input.deployment' });
     return this.prisma.deployment.findUniqueOrThrow({ where: { id: row.id } });
   }
@@ -304,7 +311,13 @@ export class AlertService {
     return keysetPagesByParent<AlertDelivery, 'createdAt' | 'id'>(
       this.prisma,
       {
-        order: { keys: [{ column: 'createdAt', kind: 'date' }, { column: 'id', kind: 'uuid' }], direction: 'asc' },
+        order: {
+          keys: [
+            { column: 'createdAt', kind: 'date' },
+            { column: 'id', kind: 'uuid' },
+          ],
+          direction: 'asc',
+        },
         table: 'alert_deliveries',
         parentColumn: 'alert_id',
         columns: { createdAt: 'created_at', id: 'id' },

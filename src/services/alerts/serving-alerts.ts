@@ -113,7 +113,14 @@ export class ServingAlertMonitor {
   private counterOf(deploymentId: string, nowMs: number): DeploymentCounter {
     let counter = this.counters.get(deploymentId);
     if (!counter) {
-      counter = { outcomes: new RequestOutcomes(), sinceEvaluation: 0, lastEvaluationMs: nowMs, lastCountedEvaluationMs: -Infinity, evaluateEvery: DEFAULT_ALERT_MONITORING.evaluateEveryRequests, running: null };
+      counter = {
+        outcomes: new RequestOutcomes(),
+        sinceEvaluation: 0,
+        lastEvaluationMs: nowMs,
+        lastCountedEvaluationMs: -Infinity,
+        evaluateEvery: DEFAULT_ALERT_MONITORING.evaluateEveryRequests,
+        running: null,
+      };
       this.counters.set(deploymentId, counter);
     }
     return counter;
@@ -172,7 +179,9 @@ export class ServingAlertMonitor {
     if (problems.length > 0) {
       const first = problems[0];
       const title = `${String(first.metric)} ${(first.value as number).toFixed(4)} on deployment ${deployment.name}${first.canary ? ' (canary)' : ''}: ${
-        first.floor !== null && (first.value as number) < (first.floor as number) ? `below the floor ${shownValue(first.floor)}` : `down ${(first.drop as number).toFixed(4)} from ${String(first.baselineSplit)}`
+        first.floor !== null && (first.value as number) < (first.floor as number)
+          ? `below the floor ${shownValue(first.floor)}`
+          : `down ${(first.drop as number).toFixed(4)} from ${String(first.baselineSplit)}`
       }`;
       const { outcome } = await this.alerts.raise({ deploymentId: deployment.id, kind, title, details: { versions: problems } });
       return { kind, status: 'RAISED', value: worst, outcome };
@@ -195,7 +204,14 @@ export class ServingAlertMonitor {
         deploymentId: deployment.id,
         kind,
         title: `${(counts.rate * 100).toFixed(1)}% of predict requests to ${deployment.name} failed in the last ${windowSeconds} s`,
-        details: { failed: counts.failed, total: counts.total, rate: counts.rate, threshold, windowSeconds, canaryModelVersionId: deployment.canaryModelVersionId },
+        details: {
+          failed: counts.failed,
+          total: counts.total,
+          rate: counts.rate,
+          threshold,
+          windowSeconds,
+          canaryModelVersionId: deployment.canaryModelVersionId,
+        },
       });
       return { kind, status: 'RAISED', value: counts.rate, outcome };
     }
@@ -210,11 +226,13 @@ export class ServingAlertMonitor {
     const windowSeconds = rule.windowSeconds ?? DEFAULT_WINDOW_SECONDS;
     const since = new Date(nowMs - windowSeconds * 1000);
     // latency_ms is the request's time, repeated on each of its instances: one value per request.
-    const row = (await this.prisma.$queryRaw<{ requests: bigint; p99: number | null }[]>`
+    const row = (
+      await this.prisma.$queryRaw<{ requests: bigint; p99: number | null }[]>`
       SELECT count(*) AS requests, percentile_cont(0.99) WITHIN GROUP (ORDER BY latency) AS p99
       FROM (SELECT max(latency_ms) AS latency FROM predictions
             WHERE deployment_id = ${deployment.id}::uuid AND created_at > ${since}
-            GROUP BY request_key, created_at) AS requests`).at(0);
+            GROUP BY request_key, created_at) AS requests`
+    ).at(0);
     const requests = Number(row?.requests ?? 0);
     const p99 = row?.p99 ?? null;
     if (requests < MIN_WINDOW_REQUESTS || p99 === null) return { kind, status: 'NO_DATA', value: p99 };

@@ -107,11 +107,14 @@ export class AuditLog {
       if (typeof first !== 'function' || !scope || scope.writtenId || scope.closed) return transaction(first, ...rest);
       const body = first as (tx: TransactionClient) => Promise<unknown>;
       let rowId: string | undefined;
-      return transaction(async (tx: TransactionClient) => {
-        const result = await body(tx);
-        rowId = (await tx.auditEvent.create({ data: { ...scope.entry, outcome: 'SUCCEEDED' }, select: { id: true } })).id;
-        return result;
-      }, ...rest).then((result) => {
+      return transaction(
+        async (tx: TransactionClient) => {
+          const result = await body(tx);
+          rowId = (await tx.auditEvent.create({ data: { ...scope.entry, outcome: 'SUCCEEDED' }, select: { id: true } })).id;
+          return result;
+        },
+        ...rest,
+      ).then((result) => {
         scope.writtenId = rowId;
         return result;
       });

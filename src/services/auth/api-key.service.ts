@@ -80,10 +80,13 @@ export class ApiKeyService {
   async createKey(input: CreateApiKeyInput): Promise<{ key: ApiKey; token: string }> {
     const name = input.name.trim();
     if (!NAME_PATTERN.test(name)) {
-      throw new ValidationError(`name must be 1-64 letters, digits or . _ @ - (starting with a letter or digit), got ${JSON.stringify(input.name)}`, { field: 'input.name' });
+      throw new ValidationError(`name must be 1-64 letters, digits or . _ @ - (starting with a letter or digit), got ${JSON.stringify(input.name)}`, {
+        field: 'input.name',
+      });
     }
     if (RESERVED_KEY_NAMES.includes(name)) throw new ValidationError(`name "${name}" is reserved for mlplane's own actions`, { field: 'input.name' });
-    if (!ROLES.includes(input.role as Role)) throw new ValidationError(`role must be one of ${ROLES.join(', ')}, got ${JSON.stringify(input.role)}`, { field: 'input.role' });
+    if (!ROLES.includes(input.role as Role))
+      throw new ValidationError(`role must be one of ${ROLES.join(', ')}, got ${JSON.stringify(input.role)}`, { field: 'input.role' });
     const role = input.role as ApiKeyRole;
     if (input.expiresAt && input.expiresAt.getTime() <= this.now().getTime()) {
       throw new ValidationError('expiresAt must be in the future', { field: 'input.expiresAt' });
@@ -128,7 +131,11 @@ export class ApiKeyService {
   /** A page of every key, newest first, revoked ones included. */
   async pageKeys(request: PageRequest): Promise<Page<ApiKey>> {
     return keysetPage(
-      { order: newestFirst<ApiKey>(), rows: (seek, orderBy, take) => this.prisma.apiKey.findMany({ where: seek ?? {}, orderBy, take }), count: () => this.prisma.apiKey.count() },
+      {
+        order: newestFirst<ApiKey>(),
+        rows: (seek, orderBy, take) => this.prisma.apiKey.findMany({ where: seek ?? {}, orderBy, take }),
+        count: () => this.prisma.apiKey.count(),
+      },
       request,
     );
   }

@@ -98,10 +98,9 @@ export function labelStrata(table: DataTable, dataset: Dataset, version: Dataset
 
 function checkName(name: string): void {
   if (!NAME_PATTERN.test(name)) {
-    throw new ValidationError(
-      `name "${name.slice(0, 60)}" must be 1-200 characters of letters, digits, space and . _ : / -, starting with a letter or digit`,
-      { field: 'input.name' },
-    );
+    throw new ValidationError(`name "${name.slice(0, 60)}" must be 1-200 characters of letters, digits, space and . _ : / -, starting with a letter or digit`, {
+      field: 'input.name',
+    });
   }
 }
 
@@ -181,7 +180,10 @@ export class DatasetService {
     const written = await this.transactions(async (client) => {
       // Serializes version numbering per dataset.
       await client.query('SELECT id FROM datasets WHERE id = $1 FOR UPDATE', [dataset.id]);
-      const existing = await client.query<{ id: string }>('SELECT id FROM dataset_versions WHERE dataset_id = $1 AND content_hash = $2', [dataset.id, stored.contentHash]);
+      const existing = await client.query<{ id: string }>('SELECT id FROM dataset_versions WHERE dataset_id = $1 AND content_hash = $2', [
+        dataset.id,
+        stored.contentHash,
+      ]);
       if (existing.rows.length > 0) return { id: existing.rows[0].id, created: false };
       const last = await client.query<{ version: number | null }>('SELECT max(version) AS version FROM dataset_versions WHERE dataset_id = $1', [dataset.id]);
       return { id: await insertVersion(client, dataset.id, (last.rows[0].version ?? 0) + 1, stored), created: true };
@@ -251,7 +253,8 @@ export class DatasetService {
       throw new ValidationError('give exactly one of id and name', { field: key.id == null ? 'id' : 'name' });
     }
     if (key.id != null && !isUuid(key.id)) return null;
-    const row = key.id != null ? await this.prisma.dataset.findUnique({ where: { id: key.id } }) : await this.prisma.dataset.findUnique({ where: { name: key.name! } });
+    const row =
+      key.id != null ? await this.prisma.dataset.findUnique({ where: { id: key.id } }) : await this.prisma.dataset.findUnique({ where: { name: key.name! } });
     return row ? toDataset(row) : null;
   }
 

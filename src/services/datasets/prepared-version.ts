@@ -57,7 +57,7 @@ async function gzipPages(csv: CsvText): Promise<Uint8Array<ArrayBuffer>[]> {
   let used = 0;
   const collect = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      for (let start = 0; start < chunk.length; ) {
+      for (let start = 0; start < chunk.length;) {
         const taken = Math.min(chunk.length - start, GZIP_PAGE_BYTES - used);
         page.set(chunk.subarray(start, start + taken), used);
         used += taken;

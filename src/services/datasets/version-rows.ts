@@ -58,7 +58,12 @@ export async function insertVersion(client: PoolClient, datasetId: string, versi
     ],
   );
   for (const [position, encoded] of prepared.encodedColumns.entries()) {
-    await insertWithBytes(client, 'INSERT INTO dataset_version_columns (dataset_version_id, position, name, encoded) VALUES ($1, $2, $3, #)', [id, position, prepared.columns[position].name], encoded);
+    await insertWithBytes(
+      client,
+      'INSERT INTO dataset_version_columns (dataset_version_id, position, name, encoded) VALUES ($1, $2, $3, #)',
+      [id, position, prepared.columns[position].name],
+      encoded,
+    );
   }
   await insertWithBytes(
     client,

@@ -110,7 +110,7 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
       const [locked] = await tx.$queryRaw<{ id: string; serving: unknown }[]>`SELECT id, serving FROM deployments WHERE name = ${name} FOR UPDATE`;
       if (!locked) throw new NotFoundError('deployment', name, { field: 'input.deployment' });
       const serving = { ...((locked.serving as Record<string, unknown> | null) ?? {}), ...patchBatching(batchingOf(locked.serving), patch, 'input') };
-      return tx.deployment.update({ where: { id: locked.id }, data: { serving: serving as unknown as Prisma.InputJsonValue, updatedAt: new Date() } });
+      return tx.deployment.update({ where: { id: locked.id }, data: { serving: serving, updatedAt: new Date() } });
     });
     this.serving?.emit('deploymentInvalidated', { name: deployment.name });
     await this.events.publish('deploymentSettingsChanged', { deploymentId: deployment.id, name: deployment.name }, deployment.name);
@@ -237,7 +237,10 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
       });
     }
     const follow = byAlias
-      ? aliasFollowOf(checkAliasName(input.alias!, 'input.alias'), input.aliasUpdate, input.aliasCanaryPercent, { mode: 'input.aliasUpdate', percent: 'input.aliasCanaryPercent' })
+      ? aliasFollowOf(checkAliasName(input.alias!, 'input.alias'), input.aliasUpdate, input.aliasCanaryPercent, {
+          mode: 'input.aliasUpdate',
+          percent: 'input.aliasCanaryPercent',
+        })
       : null;
     const userReason = optionalReason(input.reason);
     return this.change(input.deployment, async (tx, current) => {
@@ -289,16 +292,26 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
 
   /** Makes the canary the stable version; the old stable one becomes the rollback target. */
   async promoteCanary(name: string, actor: string): Promise<DeploymentChange> {
-    return this.change(name, async (tx, current) => {
-      const canary = current.canaryModelVersionId;
-      if (!canary) throw new InvalidStateError(`deployment "${current.name}" has no canary to promote`, { field: 'deployment' });
-      const deployment = await tx.deployment.update({
-        where: { id: current.id },
-        data: { modelVersionId: canary, previousModelVersionId: current.modelVersionId, canaryModelVersionId: null, canaryPercent: null, updatedAt: new Date() },
-      });
-      const event = await recordEvent(tx, deployment, 'CANARY_PROMOTED', current.modelVersionId, canary, actor, null, current.canaryPercent);
-      return { deployment, event };
-    }, 'deployment');
+    return this.change(
+      name,
+      async (tx, current) => {
+        const canary = current.canaryModelVersionId;
+        if (!canary) throw new InvalidStateError(`deployment "${current.name}" has no canary to promote`, { field: 'deployment' });
+        const deployment = await tx.deployment.update({
+          where: { id: current.id },
+          data: {
+            modelVersionId: canary,
+            previousModelVersionId: current.modelVersionId,
+            canaryModelVersionId: null,
+            canaryPercent: null,
+            updatedAt: new Date(),
+          },
+        });
+        const event = await recordEvent(tx, deployment, 'CANARY_PROMOTED', current.modelVersionId, canary, actor, null, current.canaryPercent);
+        return { deployment, event };
+      },
+      'deployment',
+    );
   }
 
   /**
@@ -322,7 +335,8 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
         return { deployment, event };
       }
       const previous = current.previousModelVersionId;
-      if (!previous) throw new InvalidStateError(`deployment "${current.name}" has no canary and no previous version to roll back to`, { field: 'input.deployment' });
+      if (!previous)
+        throw new InvalidStateError(`deployment "${current.name}" has no canary and no previous version to roll back to`, { field: 'input.deployment' });
       const deployment = await tx.deployment.update({
         where: { id: current.id },
         data: { modelVersionId: previous, previousModelVersionId: null, updatedAt: new Date() },
@@ -334,22 +348,30 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
 
   /** Archives the deployment: it leaves the default lists and serves no predictions until restored (an ARCHIVED event). */
   async archiveDeployment(name: string, actor: string): Promise<DeploymentChange> {
-    return this.change(name, async (tx, current) => {
-      if (current.archivedAt) throw new InvalidStateError(`deployment "${name}" is already archived`, { field: 'deployment' });
-      const deployment = await tx.deployment.update({ where: { id: current.id }, data: { archivedAt: new Date(), updatedAt: new Date() } });
-      const event = await recordEvent(tx, deployment, 'ARCHIVED', current.modelVersionId, current.modelVersionId, actor);
-      return { deployment, event };
-    }, 'deployment');
+    return this.change(
+      name,
+      async (tx, current) => {
+        if (current.archivedAt) throw new InvalidStateError(`deployment "${name}" is already archived`, { field: 'deployment' });
+        const deployment = await tx.deployment.update({ where: { id: current.id }, data: { archivedAt: new Date(), updatedAt: new Date() } });
+        const event = await recordEvent(tx, deployment, 'ARCHIVED', current.modelVersionId, current.modelVersionId, actor);
+        return { deployment, event };
+      },
+      'deployment',
+    );
   }
 
   /** Restores an archived deployment: it serves again, the versions it had (a RESTORED event). */
   async restoreDeployment(name: string, actor: string): Promise<DeploymentChange> {
-    return this.change(name, async (tx, current) => {
-      if (!current.archivedAt) throw new InvalidStateError(`deployment "${name}" is not archived`, { field: 'deployment' });
-      const deployment = await tx.deployment.update({ where: { id: current.id }, data: { archivedAt: null, updatedAt: new Date() } });
-      const event = await recordEvent(tx, deployment, 'RESTORED', current.modelVersionId, current.modelVersionId, actor);
-      return { deployment, event };
-    }, 'deployment');
+    return this.change(
+      name,
+      async (tx, current) => {
+        if (!current.archivedAt) throw new InvalidStateError(`deployment "${name}" is not archived`, { field: 'deployment' });
+        const deployment = await tx.deployment.update({ where: { id: current.id }, data: { archivedAt: null, updatedAt: new Date() } });
+        const event = await recordEvent(tx, deployment, 'RESTORED', current.modelVersionId, current.modelVersionId, actor);
+        return { deployment, event };
+      },
+      'deployment',
+    );
   }
 
   /** The deployments (archived ones too) that follow an alias of a model, by name. */
@@ -497,14 +519,26 @@ async function applyAliasMove(tx: Tx, current: Deployment, plan: NonNullable<Ali
     case 'UPDATED': {
       const deployment = await tx.deployment.update({
         where: { id: current.id },
-        data: { modelVersionId: plan.stableVersionId, previousModelVersionId: plan.previousVersionId, canaryModelVersionId: null, canaryPercent: null, updatedAt: now },
+        data: {
+          modelVersionId: plan.stableVersionId,
+          previousModelVersionId: plan.previousVersionId,
+          canaryModelVersionId: null,
+          canaryPercent: null,
+          updatedAt: now,
+        },
       });
       return { deployment, event: await record(deployment, 'UPDATED', plan.previousVersionId, plan.stableVersionId) };
     }
     case 'CANARY_PROMOTED': {
       const deployment = await tx.deployment.update({
         where: { id: current.id },
-        data: { modelVersionId: plan.stableVersionId, previousModelVersionId: plan.previousVersionId, canaryModelVersionId: null, canaryPercent: null, updatedAt: now },
+        data: {
+          modelVersionId: plan.stableVersionId,
+          previousModelVersionId: plan.previousVersionId,
+          canaryModelVersionId: null,
+          canaryPercent: null,
+          updatedAt: now,
+        },
       });
       return { deployment, event: await record(deployment, 'CANARY_PROMOTED', plan.previousVersionId, plan.stableVersionId, plan.percent) };
     }
@@ -548,8 +582,16 @@ async function recordEvent(
 ): Promise<DeploymentEvent> {
   const last = await tx.deploymentEvent.aggregate({ where: { deploymentId: deployment.id }, _max: { sequence: true } });
   return tx.deploymentEvent.create({
-    data: { deploymentId: deployment.id, sequence: (last._max.sequence ?? 0) + 1, kind, fromModelVersionId, toModelVersionId, actor, reason, canaryPercent, aliasEventId },
+    data: {
+      deploymentId: deployment.id,
+      sequence: (last._max.sequence ?? 0) + 1,
+      kind,
+      fromModelVersionId,
+      toModelVersionId,
+      actor,
+      reason,
+      canaryPercent,
+      aliasEventId,
+    },
   });
 }
-
-

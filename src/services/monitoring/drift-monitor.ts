@@ -55,7 +55,16 @@ import type { DatasetService } from '../datasets/dataset.service';
 import type { EventPublisher } from '../events/event-publisher';
 import type { ServingEvents } from '../serving/serving-events';
 import type { LoadedModelVersion } from '../model-versions/model-version.service';
-import { columnSample, outputColumnType, outputValue, PREDICTION_COLUMN, summarizeDriftReport, testColumn, type DriftReference, type DriftReportResult } from './drift-report';
+import {
+  columnSample,
+  outputColumnType,
+  outputValue,
+  PREDICTION_COLUMN,
+  summarizeDriftReport,
+  testColumn,
+  type DriftReference,
+  type DriftReportResult,
+} from './drift-report';
 
 export type DriftReportRow = Prisma.DriftReportGetPayload<object>;
 
@@ -254,10 +263,13 @@ export class DriftMonitor {
   private schedule(deploymentId: string, trigger: Trigger, minDelayMs = 0): void {
     if (trigger.uncoveredCount < trigger.needed || trigger.timer || this.running.has(deploymentId)) return;
     const newest = trigger.uncovered[trigger.uncovered.length - 1].at;
-    trigger.timer = setTimeout(() => {
-      trigger.timer = null;
-      void this.checkCoalesced(deploymentId).catch(() => undefined);
-    }, Math.max(minDelayMs, newest + COMMIT_GRACE_MS + 1 - Date.now()));
+    trigger.timer = setTimeout(
+      () => {
+        trigger.timer = null;
+        void this.checkCoalesced(deploymentId).catch(() => undefined);
+      },
+      Math.max(minDelayMs, newest + COMMIT_GRACE_MS + 1 - Date.now()),
+    );
     trigger.timer.unref();
   }
 
@@ -296,7 +308,9 @@ export class DriftMonitor {
    */
   async setSettings(deploymentName: string, patch: DriftMonitoringPatch): Promise<Deployment> {
     const deployment = await this.prisma.$transaction(async (tx) => {
-      const locked = (await tx.$queryRaw<{ id: string; monitoring: unknown }[]>`SELECT id, monitoring FROM deployments WHERE name = ${deploymentName} FOR UPDATE`).at(0);
+      const locked = (
+        await tx.$queryRaw<{ id: string; monitoring: unknown }[]>`SELECT id, monitoring FROM deployments WHERE name = ${deploymentName} FOR UPDATE`
+      ).at(0);
       if (!locked) throw new NotFoundError('deployment', deploymentName, { field: 'input.deployment' });
       const drift = patchDriftMonitoring(driftMonitoringOf(locked.monitoring), patch, 'input.drift');
       const monitoring = { ...((locked.monitoring as Record<string, unknown> | null) ?? {}), drift };
@@ -339,7 +353,9 @@ export class DriftMonitor {
     let elapsedMs = 0;
     const report = await this.prisma.$transaction(
       async (tx) => {
-        const [{ locked }] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(hashtextextended(${`drift:${deploymentId}`}, 0)) AS locked`;
+        const [{ locked }] = await tx.$queryRaw<
+          { locked: boolean }[]
+        >`SELECT pg_try_advisory_xact_lock(hashtextextended(${`drift:${deploymentId}`}, 0)) AS locked`;
         if (!locked) return null;
         // Under the lock, the window found before it is still the one due unless a report was stored meanwhile.
         const last = await tx.driftReport.findFirst({ where: { deploymentId }, orderBy: { windowEnd: 'desc' }, select: { windowEnd: true } });
@@ -369,7 +385,14 @@ export class DriftMonitor {
     );
     if (!report) return outcome;
     logger.info(
-      { deployment: deployment.name, report: report.id, windowSize: report.windowSize, driftShare: report.driftShare, drifted: report.drifted, readAndTestMs: elapsedMs },
+      {
+        deployment: deployment.name,
+        report: report.id,
+        windowSize: report.windowSize,
+        driftShare: report.driftShare,
+        drifted: report.drifted,
+        readAndTestMs: elapsedMs,
+      },
       'drift report',
     );
     await this.events.publish('driftReported', { id: report.id, deploymentId: deployment.id }, deployment.name);
@@ -453,7 +476,10 @@ export class DriftMonitor {
     const version = await this.prisma.modelVersion.findUniqueOrThrow({ where: { id: versionId }, select: { datasetVersionId: true, preprocessing: true } });
     const spec = version.preprocessing as unknown as PreprocessingSpec;
     const rows = Int32Array.from((await this.datasets.referenceRowIndices(version.datasetVersionId)).slice(0, size));
-    const table = await this.datasets.loadTable(version.datasetVersionId, spec.features.map((feature) => feature.name));
+    const table = await this.datasets.loadTable(
+      version.datasetVersionId,
+      spec.features.map((feature) => feature.name),
+    );
     const features: FeatureSample[] = spec.features.map((feature) => {
       const column = findColumn(table, feature.name);
       if (!column || column.type !== feature.type) throw new Error(`reference column ${feature.name} is missing or not ${feature.type}`);

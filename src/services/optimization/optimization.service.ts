@@ -96,7 +96,7 @@ export class OptimizationService {
    */
   async startOptimization(input: StartOptimizationInput, actor: string): Promise<Run> {
     const { model, version } = await this.models.requireTrainingTarget(input.modelId, input.datasetVersionId);
-    const architecture = model.architecture as Architecture;
+    const architecture = model.architecture;
     const problems = new Violations();
     const strategy = input.strategy as SearchStrategy;
     const knownStrategy = SEARCH_STRATEGIES.includes(strategy);
@@ -117,7 +117,9 @@ export class OptimizationService {
       }),
     );
     // The search space is read by its strategy: with none known, it cannot be judged.
-    const searchSpace = knownStrategy ? problems.check(() => validateSearchSpace(input.searchSpace, { strategy, layerCount: architecture.layers.length })) : undefined;
+    const searchSpace = knownStrategy
+      ? problems.check(() => validateSearchSpace(input.searchSpace, { strategy, layerCount: architecture.layers.length }))
+      : undefined;
     // Base hyperparameters refused for another reason still say whether they have a validation split.
     const givenValidation = (input.baseHyperparameters as { split?: { validation?: unknown } | null } | null | undefined)?.split?.validation;
     const hasValidation = baseHyperparameters ? baseHyperparameters.split.validation > 0 : givenValidation !== 0;
@@ -126,7 +128,15 @@ export class OptimizationService {
     const pruning = problems.check(() => validatePruning(input.pruning));
     problems.throwIfAny();
     checkStudyEffort(budget!.maxTrials, largestTrialEpochs(baseHyperparameters!.epochs, searchSpace!.parameters), this.quota.maxTrialEpochs);
-    const definition: StudyDefinition = { objective: objective!, searchSpace: searchSpace!, strategy, ...budget!, pruning: pruning!, seed: studySeed, baseHyperparameters: baseHyperparameters! };
+    const definition: StudyDefinition = {
+      objective: objective!,
+      searchSpace: searchSpace!,
+      strategy,
+      ...budget!,
+      pruning: pruning!,
+      seed: studySeed,
+      baseHyperparameters: baseHyperparameters!,
+    };
 
     const study = await this.quota.runs.createRun(this.prisma, {
       kind: 'OPTIMIZATION',
@@ -150,7 +160,7 @@ export class OptimizationService {
   async createTrial(study: Run, trialNumber: number, params: Params): Promise<Run> {
     const definition = studyDefinitionOf(study);
     const model = await this.models.requireModel(study.modelId);
-    const { hyperparameters, architecture } = trialConfiguration(definition.baseHyperparameters, model.architecture as Architecture, params);
+    const { hyperparameters, architecture } = trialConfiguration(definition.baseHyperparameters, model.architecture, params);
     const summary: TrialSummary = { trialNumber, params };
     const { rowCount } = await this.prisma.datasetVersion.findUniqueOrThrow({ where: { id: study.datasetVersionId }, select: { rowCount: true } });
     const trial = await this.prisma.run.create({

@@ -138,8 +138,10 @@ function studyOutcome(summary: StudySummary, context: RunExecutionContext): RunO
     summary: { ...summary },
     finalize: async (tx) => {
       const promotion = await promoteTrialVersion(tx, bestVersionId);
-      if (!promotion) context.logger.warn({ modelVersionId: bestVersionId }, "the best trial's model version was deleted before the study ended: nothing promoted");
-      else if (promotion.promoted) context.logger.info({ modelVersionId: bestVersionId, version: promotion.version.version }, "best trial's model version promoted");
+      if (!promotion)
+        context.logger.warn({ modelVersionId: bestVersionId }, "the best trial's model version was deleted before the study ended: nothing promoted");
+      else if (promotion.promoted)
+        context.logger.info({ modelVersionId: bestVersionId, version: promotion.version.version }, "best trial's model version promoted");
     },
   };
 }

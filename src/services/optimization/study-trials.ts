@@ -93,8 +93,7 @@ export async function loadStudyTrials(
   const select = { epoch: true, metrics: true } as const;
   const runs = await prisma.run.findMany({
     where: { parentRunId: studyId, kind: 'TRIAL' },
-    include:
-      epochs === 'NONE' ? undefined : { epochs: typeof epochs === 'number' ? { where: { epoch: epochs }, select } : { select } },
+    include: epochs === 'NONE' ? undefined : { epochs: typeof epochs === 'number' ? { where: { epoch: epochs }, select } : { select } },
   });
   const trials: StudyTrial[] = [];
   for (const run of runs) {

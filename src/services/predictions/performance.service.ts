@@ -45,7 +45,9 @@ export class PerformanceService {
       throw new ValidationError(`windows must be a positive integer with window x windows at most ${MAX_WINDOWED_PREDICTIONS}`, { field: 'windows' });
     }
     const modelVersionId = options.modelVersionId ?? deployment.modelVersionId;
-    const version = isUuid(modelVersionId) ? await this.prisma.modelVersion.findUnique({ where: { id: modelVersionId }, select: { preprocessing: true } }) : null;
+    const version = isUuid(modelVersionId)
+      ? await this.prisma.modelVersion.findUnique({ where: { id: modelVersionId }, select: { preprocessing: true } })
+      : null;
     if (!version) throw new ValidationError(`model version ${modelVersionId} does not exist`, { field: 'modelVersionId' });
     const spec = version.preprocessing as unknown as PreprocessingSpec;
     const [rows, evaluations] = await Promise.all([

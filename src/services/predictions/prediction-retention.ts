@@ -37,7 +37,10 @@ export class PredictionRetention {
 
   start(): void {
     if (this.timer || this.options.retentionDays <= 0) return;
-    this.timer = setInterval(() => void this.sweep().catch((error: unknown) => logger.error({ err: error }, 'prediction retention sweep failed')), this.intervalMs);
+    this.timer = setInterval(
+      () => void this.sweep().catch((error: unknown) => logger.error({ err: error }, 'prediction retention sweep failed')),
+      this.intervalMs,
+    );
     this.timer.unref();
   }
 

@@ -84,7 +84,10 @@ export class PredictionService {
    * Recording again replaces the earlier actual.
    * @throws ValidationError / NotFoundError naming the index of the first actual at fault.
    */
-  async recordActuals(input: { deployment: string; actuals: readonly ActualInput[] }, guard: DeploymentGuard = allowAnyDeployment): Promise<{ recorded: number }> {
+  async recordActuals(
+    input: { deployment: string; actuals: readonly ActualInput[] },
+    guard: DeploymentGuard = allowAnyDeployment,
+  ): Promise<{ recorded: number }> {
     const { actuals } = input;
     if (actuals.length === 0) throw new ValidationError('give at least one actual', { field: 'input.actuals' });
     if (actuals.length > MAX_ACTUALS_PER_REQUEST) {
@@ -117,10 +120,18 @@ export class PredictionService {
         let prediction;
         if (item.predictionId != null) {
           prediction = predictionsById.get(item.predictionId);
-          if (!prediction) throw new NotFoundError(`prediction of deployment "${deployment.name}"`, item.predictionId, { field: `input.actuals[${index}].predictionId`, index });
+          if (!prediction)
+            throw new NotFoundError(`prediction of deployment "${deployment.name}"`, item.predictionId, {
+              field: `input.actuals[${index}].predictionId`,
+              index,
+            });
         } else {
           const matches = predictionsByKey.get(item.requestKey!) ?? [];
-          if (matches.length === 0) throw new NotFoundError(`prediction of deployment "${deployment.name}" with request key`, item.requestKey!, { field: `input.actuals[${index}].requestKey`, index });
+          if (matches.length === 0)
+            throw new NotFoundError(`prediction of deployment "${deployment.name}" with request key`, item.requestKey!, {
+              field: `input.actuals[${index}].requestKey`,
+              index,
+            });
           if (matches.length > 1) {
             throw new ValidationError(`actual ${index}: request key "${item.requestKey}" has ${matches.length} predictions; name one by predictionId`, {
               field: `input.actuals[${index}].requestKey`,

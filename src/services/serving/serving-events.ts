@@ -89,8 +89,8 @@ export class ServingEvents {
   on<K extends keyof ServingEventMap>(name: K, listener: Listener<ServingEventMap[K]>): () => void {
     let set = this.listeners.get(name);
     if (!set) this.listeners.set(name, (set = new Set()));
-    set.add(listener as Listener<never>);
-    return () => set!.delete(listener as Listener<never>);
+    set.add(listener);
+    return () => set.delete(listener);
   }
 
   emit<K extends keyof ServingEventMap>(name: K, event: ServingEventMap[K]): void {

@@ -93,9 +93,10 @@ export function createTrainingJob(deps: TrainingJobDependencies): ExecuteRun {
       if (summary.cancelled) return { summary: runSummary };
       if (summary.stopReason === 'NON_FINITE_LOSS') throw new Error(`training diverged: ${summary.stopDetail}`);
       const importanceStartedAt = Date.now();
-      const importance = trained.testRows.length > 0
-        ? await columnImportances(trained.tf, trained.model, trained.preprocessing, table, trained.testRows, hyperparameters.seed)
-        : null;
+      const importance =
+        trained.testRows.length > 0
+          ? await columnImportances(trained.tf, trained.model, trained.preprocessing, table, trained.testRows, hyperparameters.seed)
+          : null;
       runSummary.timingsMs.importance = Date.now() - importanceStartedAt;
       let registeredVersionId: string | undefined;
       return {

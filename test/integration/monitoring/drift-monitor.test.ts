@@ -34,7 +34,14 @@ describe('DriftMonitor', () => {
     trained = await trainVersions(prisma, services, { name: 'bc', csv: fixtureCsv('breast_cancer'), labelColumn: 'benign', seeds: [3], epochs: 3 });
     const [header, ...lines] = fixtureCsv('breast_cancer').trim().split(/\r?\n/);
     const names = header.split(',');
-    instances = lines.map((line) => Object.fromEntries(line.split(',').map((cell, i) => [names[i], Number(cell)]).filter(([name]) => name !== 'benign')));
+    instances = lines.map((line) =>
+      Object.fromEntries(
+        line
+          .split(',')
+          .map((cell, i) => [names[i], Number(cell)])
+          .filter(([name]) => name !== 'benign'),
+      ),
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -89,7 +96,10 @@ describe('DriftMonitor', () => {
     // The first check runs 5 ms in the past, so that predictions stamped now, past the commit
     // grace, fall after the report's window end.
     let lagMs = 5;
-    const monitor = new DriftMonitor({ prisma, events, datasets: services.datasets, loadModel: (id) => services.modelCache.get(id) }, { now: () => Date.now() - lagMs });
+    const monitor = new DriftMonitor(
+      { prisma, events, datasets: services.datasets, loadModel: (id) => services.modelCache.get(id) },
+      { now: () => Date.now() - lagMs },
+    );
     const report = await monitor.check(deployment.id);
     expect(report!.windowSize).toBe(50);
     expect(report!.windowStart).toEqual(backlog[70].createdAt);
@@ -103,7 +113,11 @@ describe('DriftMonitor', () => {
   it('reports a window once when two replicas check it at the same time', async () => {
     const deployment = await deploy('replicas', { windowSize: 40, periodSeconds: 3600 });
     await logPredictions(deployment.id, 40, 2_000, 1);
-    const results = await Promise.all([services.driftMonitor.check(deployment.id), replica.driftMonitor.check(deployment.id), services.driftMonitor.check(deployment.id)]);
+    const results = await Promise.all([
+      services.driftMonitor.check(deployment.id),
+      replica.driftMonitor.check(deployment.id),
+      services.driftMonitor.check(deployment.id),
+    ]);
     expect(results.filter((r) => r !== null).length).toBeGreaterThanOrEqual(1);
     expect(await prisma.driftReport.count({ where: { deploymentId: deployment.id } })).toBe(1);
   }, 30_000);
@@ -139,7 +153,10 @@ describe('DriftMonitor', () => {
     const colors = ['red', 'green', 'blue'];
     const csv = ['x,color,label', ...Array.from({ length: 300 }, (_, i) => `${(i * 7) % 13},${colors[i % 3]},${i % 2}`)].join('\n');
     const mixed = await trainVersions(prisma, services, { name: 'mixed', csv, labelColumn: 'label', seeds: [1], epochs: 1 });
-    const { deployment } = await services.deployments.deployModel({ name: 'mixed', modelVersionId: mixed.versionIds[0], monitoring: { drift: { windowSize: 60 } } }, 'test');
+    const { deployment } = await services.deployments.deployModel(
+      { name: 'mixed', modelVersionId: mixed.versionIds[0], monitoring: { drift: { windowSize: 60 } } },
+      'test',
+    );
     const createdAt = new Date(Date.now() - 5_000);
     await services.predictionLog.append(
       Array.from({ length: 60 }, (_, i) => ({
@@ -166,7 +183,11 @@ describe('DriftMonitor', () => {
 
   it('takes drift settings with deployModel', async () => {
     const { deployment } = await services.deployments.deployModel(
-      { name: 'deployed-with-settings', modelVersionId: trained.versionIds[0], monitoring: { drift: { windowSize: 7, thresholds: { KOLMOGOROV_SMIRNOV: 0.01 } } } },
+      {
+        name: 'deployed-with-settings',
+        modelVersionId: trained.versionIds[0],
+        monitoring: { drift: { windowSize: 7, thresholds: { KOLMOGOROV_SMIRNOV: 0.01 } } },
+      },
       'test',
     );
     expect(deployment.monitoring).toMatchObject({ drift: { windowSize: 7, periodSeconds: 300, thresholds: { KOLMOGOROV_SMIRNOV: 0.01, CHI_SQUARED: 0.05 } } });

@@ -16,7 +16,10 @@ describe('prediction log (group commit)', () => {
     db = await createTestDatabase();
     prisma = createPrismaClient(db.url, 4);
     pool = new Pool({ connectionString: db.url, max: 2 });
-    ({ modelVersionId, deploymentIds: [deploymentId] } = await createLogParents(prisma, ['log']));
+    ({
+      modelVersionId,
+      deploymentIds: [deploymentId],
+    } = await createLogParents(prisma, ['log']));
   });
 
   afterAll(async () => {

@@ -44,7 +44,9 @@ describe('ingesting a CSV as it streams', () => {
   it('gives the same dataset, or the same refusal with its row and column, whatever the chunks', () => {
     const settings = fc.record({
       labelColumn: fc.constantFrom('label', 'x', 'c0'),
-      columnTypes: fc.option(fc.dictionary(fc.constantFrom('c0', 'c1', 'label', 'q'), fc.constantFrom('NUMERIC' as const, 'CATEGORICAL' as const)), { nil: undefined }),
+      columnTypes: fc.option(fc.dictionary(fc.constantFrom('c0', 'c1', 'label', 'q'), fc.constantFrom('NUMERIC' as const, 'CATEGORICAL' as const)), {
+        nil: undefined,
+      }),
       maxBytes: fc.constantFrom(undefined, 60, 300),
       sizes: fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 1, maxLength: 4 }),
     });
@@ -64,7 +66,10 @@ describe('ingesting a CSV as it streams', () => {
     expect(text.passes).toBe(2);
     const b = table.columns[1];
     // Categories in order of first appearance, the rows before 'thirty' included.
-    expect(b.type === 'CATEGORICAL' && [b.categories, Array.from(b.codes.slice(28, 33))]).toEqual([['0', '1', '2', '3', 'thirty'], [0, 1, 4, 3, 0]]);
+    expect(b.type === 'CATEGORICAL' && [b.categories, Array.from(b.codes.slice(28, 33))]).toEqual([
+      ['0', '1', '2', '3', 'thirty'],
+      [0, 1, 4, 3, 0],
+    ]);
     const numeric = chunked('a,label\n1,0\n2,1\n', [3]);
     ingestCsv({ csv: numeric, labelColumn: 'label' });
     expect(numeric.passes).toBe(1);
@@ -72,7 +77,9 @@ describe('ingesting a CSV as it streams', () => {
 
   it('refuses an input over the limit with its whole size, even when it is malformed early on', () => {
     const malformed = `a,"b\n${'1,2\n'.repeat(100)}`;
-    expect(() => ingestCsv({ csv: chunked(malformed, [64]), labelColumn: 'a', maxBytes: 100 })).toThrow(`CSV is ${Buffer.byteLength(malformed)} bytes, over the limit of 100 bytes`);
+    expect(() => ingestCsv({ csv: chunked(malformed, [64]), labelColumn: 'a', maxBytes: 100 })).toThrow(
+      `CSV is ${Buffer.byteLength(malformed)} bytes, over the limit of 100 bytes`,
+    );
     const sink = { header: jest.fn(), record: jest.fn() };
     // A text of known size over the limit is refused before a byte of it is read.
     expect(() => readCsv(csvText('x'.repeat(1000)), sink, { maxBytes: 999 })).toThrow('CSV is 1000 bytes');

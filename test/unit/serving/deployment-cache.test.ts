@@ -12,7 +12,15 @@ function table() {
     if (held) await new Promise<void>((resolve) => gates.push(resolve));
     return version === undefined ? null : ({ name, modelVersionId: version } as unknown as Deployment);
   };
-  return { rows, load, hold: () => (held = true), release: () => { held = false; gates.splice(0).forEach((open) => open()); } };
+  return {
+    rows,
+    load,
+    hold: () => (held = true),
+    release: () => {
+      held = false;
+      gates.splice(0).forEach((open) => open());
+    },
+  };
 }
 
 describe('deployment cache', () => {

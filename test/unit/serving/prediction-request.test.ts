@@ -45,7 +45,9 @@ describe('encodeInstances', () => {
     expect(refusal([{ ...good, churned: 'no' }]).message).toMatch(/label column/);
     expect(refusal([{ ...good, age: '30' }]).location).toEqual({ field: 'input.instances[0].age', index: 0, column: 'age' });
     expect(refusal([{ ...good, plan: true }]).location).toEqual({ field: 'input.instances[0].plan', index: 0, column: 'plan' });
-    expect(refusal([good, { ...good, plan: 'enterprise' }]).message).toMatch(/category "enterprise" of feature "plan" was not seen in training \(known: 1, basic, pro\)/);
+    expect(refusal([good, { ...good, plan: 'enterprise' }]).message).toMatch(
+      /category "enterprise" of feature "plan" was not seen in training \(known: 1, basic, pro\)/,
+    );
     expect(refusal([good, 'not an object']).location).toEqual({ field: 'input.instances[1]', index: 1 });
     expect(refusal([]).location).toEqual({ field: 'input.instances' });
     expect(refusal(Array(1001).fill(good)).location).toEqual({ field: 'input.instances' });
@@ -62,7 +64,10 @@ describe('predictionOutputs and window performance', () => {
       labels: ['no', 'yes', 'yes', 'no'],
     });
     expect(outputs[1]).toEqual({ label: 'yes', probabilities: { no: 0.25, yes: 0.75 } });
-    const evaluation = evaluateWindow(spec, outputs.map((output, i) => ({ output, actual: ['no', 'yes', 'no', 'no'][i] }))) as BinaryEvaluation;
+    const evaluation = evaluateWindow(
+      spec,
+      outputs.map((output, i) => ({ output, actual: ['no', 'yes', 'no', 'no'][i] })),
+    ) as BinaryEvaluation;
     // Predicted yes at p >= 0.5: rows 1 and 2; actual yes: row 1. TP 1, FP 1, TN 2, FN 0.
     // accuracy 3/4, precision 1/2, recall 1, F1 2/3; AUC: the positive (0.75) outranks all three negatives (0.25, 0.5, 0) -> 1.
     const comparison = Object.fromEntries(compareMetrics(evaluation, { ...evaluation, accuracy: 0.9 }).map((c) => [c.name, c]));

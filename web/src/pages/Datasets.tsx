@@ -48,7 +48,11 @@ function UploadForm({ onDone }: { onDone: (id: string) => void }) {
       <button type="submit" disabled={busy || !file}>
         {busy ? 'Uploading…' : 'Upload'}
       </button>
-      {error && <p className="error" role="alert">{error}</p>}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
     </form>
   );
 }
@@ -107,7 +111,17 @@ interface DatasetDetail {
   description: string;
   task: string;
   labelColumn: string;
-  versions: Connection<{ id: string; version: number; rowCount: number; columnCount: number; sizeBytes: number; contentHash: string; createdAt: string; labelClasses: string[] | null; columns: Column[] }>;
+  versions: Connection<{
+    id: string;
+    version: number;
+    rowCount: number;
+    columnCount: number;
+    sizeBytes: number;
+    contentHash: string;
+    createdAt: string;
+    labelClasses: string[] | null;
+    columns: Column[];
+  }>;
 }
 
 function profileOption(c: Column): ChartOption | null {
@@ -140,10 +154,15 @@ function ColumnCard({ c }: { c: Column }) {
   return (
     <div className="column-card" data-testid="column-profile">
       <h3>
-        {c.name} <span className="muted small">{c.type.toLowerCase()}{c.role !== 'FEATURE' ? `, ${c.role.toLowerCase()}` : ''}</span>
+        {c.name}{' '}
+        <span className="muted small">
+          {c.type.toLowerCase()}
+          {c.role !== 'FEATURE' ? `, ${c.role.toLowerCase()}` : ''}
+        </span>
       </h3>
       <p className="muted small">
-        {p.count} values, {p.missing} missing, {p.distinct} distinct{p.mean != null ? `; mean ${fmt(p.mean, 3)}, std ${fmt(p.std, 3)}, ${fmt(p.min, 3)} to ${fmt(p.max, 3)}` : ''}
+        {p.count} values, {p.missing} missing, {p.distinct} distinct
+        {p.mean != null ? `; mean ${fmt(p.mean, 3)}, std ${fmt(p.std, 3)}, ${fmt(p.min, 3)} to ${fmt(p.max, 3)}` : ''}
       </p>
       {option && <Chart option={option} height={140} label={`${c.name} histogram`} />}
     </div>
@@ -181,14 +200,27 @@ export function DatasetPage({ id }: { id: string }) {
   return (
     <>
       <Card title={<>Dataset {d.name}</>}>
-        <KeyValues rows={[['task', d.task], ['label', d.labelColumn], ['description', d.description || '–'], ['versions', d.versions.edges.length]]} />
+        <KeyValues
+          rows={[
+            ['task', d.task],
+            ['label', d.labelColumn],
+            ['description', d.description || '–'],
+            ['versions', d.versions.edges.length],
+          ]}
+        />
         <form className="upload" onSubmit={upload}>
           <label>
             new version from a CSV file <input type="file" accept=".csv,text/csv" onChange={(e) => setFile(e.target.files?.[0])} />
           </label>
-          <button type="submit" disabled={!file}>Upload version</button>
+          <button type="submit" disabled={!file}>
+            Upload version
+          </button>
           {uploadNote && <span className="muted">{uploadNote}</span>}
-          {uploadError && <p className="error" role="alert">{uploadError}</p>}
+          {uploadError && (
+            <p className="error" role="alert">
+              {uploadError}
+            </p>
+          )}
         </form>
         <Table
           head={['version', 'rows', 'columns', 'bytes', 'sha256', 'created', '']}

@@ -20,7 +20,9 @@ interface RunRow {
 const RUN_FIELDS = 'id kind status backend createdAt startedAt finishedAt model { name } modelVersion { id version }';
 
 export function RunsPage() {
-  const { data, error, loading } = useQuery<{ runs: { totalCount: number; edges: { node: RunRow }[] } }>(`{ runs(first: 50) { totalCount edges { node { ${RUN_FIELDS} } } } }`);
+  const { data, error, loading } = useQuery<{ runs: { totalCount: number; edges: { node: RunRow }[] } }>(
+    `{ runs(first: 50) { totalCount edges { node { ${RUN_FIELDS} } } } }`,
+  );
   const [runs, setRuns] = useState<RunRow[]>([]);
   const [selected, setSelected] = useState<string[]>([]);
   useEffect(() => {
@@ -40,13 +42,21 @@ export function RunsPage() {
     <Card
       title={`Runs${data ? ` (${Math.max(data.runs.totalCount, runs.length)})` : ''}`}
       actions={
-        <a className={`button${selected.length < 2 ? ' disabled' : ''}`} href={selected.length >= 2 ? `#/compare?ids=${selected.join(',')}` : undefined} aria-disabled={selected.length < 2}>
+        <a
+          className={`button${selected.length < 2 ? ' disabled' : ''}`}
+          href={selected.length >= 2 ? `#/compare?ids=${selected.join(',')}` : undefined}
+          aria-disabled={selected.length < 2}
+        >
           Compare {selected.length || ''}
         </a>
       }
     >
       <Loading error={error} loading={loading && !data} />
-      {data && runs.length === 0 && <p className="muted">No runs yet. Start one with <code>startTrainingRun</code>, or run <code>npm run demo</code>.</p>}
+      {data && runs.length === 0 && (
+        <p className="muted">
+          No runs yet. Start one with <code>startTrainingRun</code>, or run <code>npm run demo</code>.
+        </p>
+      )}
       {runs.length > 0 && (
         <Table
           testId="runs-table"
@@ -56,7 +66,9 @@ export function RunsPage() {
             <Link to={`/runs/${r.id}`}>{short(r.id)}</Link>,
             r.kind,
             r.model.name,
-            <span data-testid={`run-status-${r.id}`}><Status value={r.status} /></span>,
+            <span data-testid={`run-status-${r.id}`}>
+              <Status value={r.status} />
+            </span>,
             r.backend ?? '–',
             when(r.createdAt),
             r.startedAt ? duration(r.startedAt, r.finishedAt) : '–',
@@ -109,7 +121,9 @@ const FINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
 function metricSeries(epochs: Epoch[], metric: keyof EpochMetrics) {
   return [
     { name: `train ${metric}`, data: epochs.map((e) => [e.epoch, e.train[metric]] as [number, number | null]) },
-    ...(epochs.some((e) => e.validation?.[metric] != null) ? [{ name: `validation ${metric}`, data: epochs.map((e) => [e.epoch, e.validation?.[metric] ?? null] as [number, number | null]) }] : []),
+    ...(epochs.some((e) => e.validation?.[metric] != null)
+      ? [{ name: `validation ${metric}`, data: epochs.map((e) => [e.epoch, e.validation?.[metric] ?? null] as [number, number | null]) }]
+      : []),
   ];
 }
 
@@ -152,12 +166,26 @@ export function RunPage({ id }: { id: string }) {
   const env = run.environment;
   return (
     <>
-      <Card title={<>Run {short(run.id)} <span data-testid="run-status"><Status value={status ?? run.status} /></span></>}>
+      <Card
+        title={
+          <>
+            Run {short(run.id)}{' '}
+            <span data-testid="run-status">
+              <Status value={status ?? run.status} />
+            </span>
+          </>
+        }
+      >
         <KeyValues
           rows={[
             ['kind', run.kind],
             ['model', run.model.name],
-            ['dataset', <Link to={`/datasets/${run.datasetVersion.dataset.id}`}>{run.datasetVersion.dataset.name} v{run.datasetVersion.version}</Link>],
+            [
+              'dataset',
+              <Link to={`/datasets/${run.datasetVersion.dataset.id}`}>
+                {run.datasetVersion.dataset.name} v{run.datasetVersion.version}
+              </Link>,
+            ],
             ['backend', run.backend ?? '–'],
             ['why', run.backendReason ?? '–'],
             ['created', when(run.createdAt)],
@@ -210,7 +238,16 @@ export function RunPage({ id }: { id: string }) {
         <Card title="Epochs">
           <Table
             head={['epoch', 'loss', 'val loss', second, `val ${second}`, 'epoch ms', 'since start ms', 'rows/s']}
-            rows={epochs.map((e) => [e.epoch, fmt(e.train.loss), fmt(e.validation?.loss), fmt(e.train[second]), fmt(e.validation?.[second]), fmt(e.epochMs, 0), fmt(e.elapsedMs, 0), fmt(e.samplesPerSecond, 0)])}
+            rows={epochs.map((e) => [
+              e.epoch,
+              fmt(e.train.loss),
+              fmt(e.validation?.loss),
+              fmt(e.train[second]),
+              fmt(e.validation?.[second]),
+              fmt(e.epochMs, 0),
+              fmt(e.elapsedMs, 0),
+              fmt(e.samplesPerSecond, 0),
+            ])}
           />
         </Card>
       )}
@@ -236,7 +273,10 @@ export function ComparePage({ ids }: { ids: string[] }) {
         what,
         option: lineOption(
           'epoch',
-          runs.map((r) => ({ name: short(r.id), data: r.epochs.map((e) => [e.epoch, (validation ? e.validation?.[metric] : e.train[metric]) ?? null] as [number, number | null]) })),
+          runs.map((r) => ({
+            name: short(r.id),
+            data: r.epochs.map((e) => [e.epoch, (validation ? e.validation?.[metric] : e.train[metric]) ?? null] as [number, number | null]),
+          })),
           what,
         ),
       };

@@ -5,9 +5,9 @@ import { useQuery, useSubscription } from '../hooks';
 import { Card, KeyValues, Link, Loading, Status, Table } from '../ui';
 
 export function StudiesPage() {
-  const { data, error, loading, reload } = useQuery<{ runs: { edges: { node: { id: string; status: string; createdAt: string; model: { name: string } } }[] } }>(
-    '{ runs(first: 50, filter: { kind: OPTIMIZATION }) { edges { node { id status createdAt model { name } } } } }',
-  );
+  const { data, error, loading, reload } = useQuery<{
+    runs: { edges: { node: { id: string; status: string; createdAt: string; model: { name: string } } }[] };
+  }>('{ runs(first: 50, filter: { kind: OPTIMIZATION }) { edges { node { id status createdAt model { name } } } } }');
   useSubscription('subscription { runUpdated(filter: { kind: OPTIMIZATION }) { id } }', {}, reload);
   if (!data) return <Loading error={error} loading={loading} />;
   return (
@@ -17,7 +17,12 @@ export function StudiesPage() {
       ) : (
         <Table
           head={['study', 'model', 'status', 'created']}
-          rows={data.runs.edges.map(({ node: s }) => [<Link to={`/studies/${s.id}`}>{short(s.id)}</Link>, s.model.name, <Status value={s.status} />, when(s.createdAt)])}
+          rows={data.runs.edges.map(({ node: s }) => [
+            <Link to={`/studies/${s.id}`}>{short(s.id)}</Link>,
+            s.model.name,
+            <Status value={s.status} />,
+            when(s.createdAt),
+          ])}
         />
       )}
     </Card>
@@ -98,7 +103,13 @@ export function StudyPage({ id }: { id: string }) {
   if (!s) return <p className="error">Study {id} not found.</p>;
   return (
     <>
-      <Card title={<>Study {short(s.id)} <Status value={s.status} /></>}>
+      <Card
+        title={
+          <>
+            Study {short(s.id)} <Status value={s.status} />
+          </>
+        }
+      >
         <KeyValues
           rows={[
             ['objective', `${s.objective.direction.toLowerCase()} ${s.objective.metric}`],
@@ -117,14 +128,27 @@ export function StudyPage({ id }: { id: string }) {
           <Table
             testId="leaderboard"
             head={['rank', 'trial', s.objective.metric, 'params']}
-            rows={s.leaderboard.slice(0, 20).map((l) => [l.rank, <Link to={`/runs/${l.trialRunId}`}>#{l.trialNumber}</Link>, fmt(l.value), <code className="small">{paramsText(l.params)}</code>])}
+            rows={s.leaderboard
+              .slice(0, 20)
+              .map((l) => [
+                l.rank,
+                <Link to={`/runs/${l.trialRunId}`}>#{l.trialNumber}</Link>,
+                fmt(l.value),
+                <code className="small">{paramsText(l.params)}</code>,
+              ])}
           />
         </Card>
       </div>
       <Card title="Trials">
         <Table
           head={['trial', 'state', 'value', 'params', 'pruned because']}
-          rows={s.trials.map((t) => [<Link to={`/runs/${t.runId}`}>#{t.number}</Link>, <Status value={t.state} />, fmt(t.value), <code className="small">{paramsText(t.params)}</code>, t.pruneReason ?? ''])}
+          rows={s.trials.map((t) => [
+            <Link to={`/runs/${t.runId}`}>#{t.number}</Link>,
+            <Status value={t.state} />,
+            fmt(t.value),
+            <code className="small">{paramsText(t.params)}</code>,
+            t.pruneReason ?? '',
+          ])}
         />
       </Card>
     </>
