@@ -392,7 +392,15 @@ function applyToRecords(spec: PreprocessingSpec, records: readonly FeatureRecord
           problems.add(`feature "${feature.name}" of instance ${index} must be a finite number or null`, { index, column: feature.name });
           return;
         }
-        data[index * width + feature.offset] = standardize(raw === null ? NaN : raw, feature);
+        const standardized = standardize(raw === null ? NaN : raw, feature);
+        if (!Number.isFinite(Math.fround(standardized))) {
+          problems.add(
+            `feature "${feature.name}" of instance ${index} is out of the model's range: ${String(raw)} is beyond float32 (about ±3.4e38) once standardized`,
+            { index, column: feature.name },
+          );
+          return;
+        }
+        data[index * width + feature.offset] = standardized;
         return;
       }
       if (raw === null) return;

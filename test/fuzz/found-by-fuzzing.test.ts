@@ -44,7 +44,7 @@ describe('inputs the fuzzers found', () => {
     const graphql = await postGraphQL(server.url, 'mutation($input: PredictInput!) { predict(input: $input) { requestKey } }', {
       input: { deployment: 'a\u0000b', instances: [{ x: 1 }] },
     });
-    expect(graphql.body.errors![0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'input.deployment' });
+    expect(graphql.body.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.deployment' });
     const headers = { authorization: `Bearer ${defaultKeyOf(server.url)}`, 'content-type': 'application/json' };
     const v2 = await fetch(new URL('/v2/models/a%00b/infer', server.origin), { method: 'POST', headers, body: '{"inputs":[]}' });
     expect(v2.status).toBe(400);
@@ -76,6 +76,52 @@ describe('inputs the fuzzers found', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('x-request-key')).toBeNull();
     expect(await response.json()).toMatchObject({ id: body.id, parameters: { request_key: body.id } });
+  }, 60_000);
+
+  it('refuses a feature value whose standardized value overflows the float32 input of the model, naming the instance and column (it reached the model as Infinity: INTERNAL_SERVER_ERROR)', async () => {
+    const prisma = createPrismaClient(target.db.url, 2);
+    const trained = await trainVersions(prisma, server.services, {
+      name: 'overflow',
+      csv: fixtureCsv('breast_cancer'),
+      labelColumn: 'benign',
+      seeds: [1],
+      epochs: 1,
+    });
+    await prisma.$disconnect();
+    await server.services.deployments.deployModel({ name: 'overflow', modelVersionId: trained.versionIds[0] }, 'test');
+    const features = fixtureCsv('breast_cancer')
+      .split(/\r?\n/)[0]
+      .split(',')
+      .filter((name) => name !== 'benign');
+    const stored = async () => Number((await target.counter.query<{ n: string }>('SELECT count(*) AS n FROM predictions')).rows[0].n);
+    const before = await stored();
+    const ordinary = Object.fromEntries(features.map((name) => [name, 1]));
+    for (const value of [1e308, -1e308, 1e41]) {
+      const instance = { ...ordinary, [features[2]]: value };
+      const graphql = await postGraphQL(server.url, 'mutation($input: PredictInput!) { predict(input: $input) { requestKey } }', {
+        input: { deployment: 'overflow', instances: [ordinary, instance] },
+      });
+      expect({ value, body: graphql.body }).toEqual({
+        value,
+        body: {
+          data: null,
+          errors: [
+            expect.objectContaining({
+              message: expect.stringContaining(`feature "${features[2]}" of instance 1`),
+              extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', index: 1, column: features[2] }),
+            }),
+          ],
+        },
+      });
+      const v2 = await fetch(new URL('/v2/models/overflow/infer', server.origin), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${defaultKeyOf(server.url)}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ inputs: [{ name: 'input-0', shape: [1, features.length], datatype: 'FP64', data: features.map((name) => instance[name]) }] }),
+      });
+      expect(v2.status).toBe(400);
+      expect(await v2.json()).toMatchObject({ code: 'BAD_USER_INPUT' });
+    }
+    expect(await stored()).toBe(before);
   }, 60_000);
 
   it('refuses a mutation whose ids hold a NUL or a lone surrogate as a client fault, and audits it with the text escaped (the audit insert failed: INTERNAL_SERVER_ERROR)', async () => {

@@ -1,25 +1,15 @@
 import { defaultFieldResolver, getOperationAST, Kind, parse, type GraphQLSchema } from 'graphql';
-import { findUnstorableCharacter } from '../../domain/common/storable-text';
 import { ForbiddenError, UnauthenticatedError } from '../../domain/errors';
 import type { GraphQLContext } from '../context';
 import { errorCodeOf } from '../errors';
 
 const TARGET_KEY = /^(id|deployment|[A-Za-z]+Id)$/;
 
-/**
- * A client's id or name as an audit target: at most 200 characters, and only text PostgreSQL can
- * store (an id with a NUL byte names nothing, and would make the audit row, hence the answer, fail).
- */
-export function auditTarget(text: string): string | undefined {
-  const target = text.slice(0, 200);
-  return findUnstorableCharacter(target) ? undefined : target;
-}
-
 function targetsIn(value: unknown, into: Set<string>): void {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
   for (const [key, item] of Object.entries(value)) {
-    const target = TARGET_KEY.test(key) && typeof item === 'string' ? auditTarget(item) : undefined;
-    if (target !== undefined) into.add(target);
+    // Kept as sent: the audit log escapes what PostgreSQL cannot store and shortens long ones.
+    if (TARGET_KEY.test(key) && typeof item === 'string') into.add(item);
   }
 }
 

@@ -88,3 +88,27 @@ export function predictionOutputs(predictions: Predictions): PredictionOutput[] 
     probabilities: Object.fromEntries(classes.map((name, c) => [name, probabilities[row * k + c]])),
   }));
 }
+
+/** Whether every number of an answer is finite (an output of NaN or ±Infinity cannot be answered nor stored). */
+export function isFiniteOutput(output: PredictionOutput): boolean {
+  return 'value' in output ? Number.isFinite(output.value) : Object.values(output.probabilities).every(Number.isFinite);
+}
+
+/**
+ * Refuses a request whose model outputs are not all finite: feature values far outside the training
+ * data (each finite and within float32 once standardized) can still overflow the model's float32
+ * arithmetic, and a softmax of an infinite logit is NaN.
+ * @throws ValidationError naming every such instance (`index`, `field`)
+ */
+export function checkFiniteOutputs(outputs: readonly PredictionOutput[], fields: InstanceFields = INSTANCE_LIST_FIELDS): void {
+  const problems = new Violations();
+  outputs.forEach((output, index) => {
+    if (!isFiniteOutput(output)) {
+      problems.add(`instance ${index}: the model's output is not a finite number (its feature values are too far outside the training data's range)`, {
+        field: fields.item(index),
+        index,
+      });
+    }
+  });
+  problems.throwIfAny();
+}

@@ -14,7 +14,7 @@ import express, { Router, type NextFunction, type Request, type Response } from 
 import { checkInputString } from '../../domain/common/input-rules';
 import { DomainError } from '../../domain/errors';
 import { requireServable } from '../../graphql/auth/access';
-import { auditFailure, auditTarget } from '../../graphql/auth/audit-mutations';
+import { auditFailure } from '../../graphql/auth/audit-mutations';
 import { guardRoute, routePrincipal, type RouteGuardDependencies, type RouteRefusal } from '../../http/route-guard';
 import { isDatabaseUnavailable } from '../../infra/db/connection-errors';
 import type { Logger } from '../../infra/logger';
@@ -112,12 +112,11 @@ export function createInferenceRouter(options: InferenceRouterOptions): Router {
   router.post('/models/:deployment/infer', infers, express.json({ limit: options.bodyLimitBytes }), async (req, res) => {
     const name = String(req.params.deployment);
     const principal = routePrincipal(res);
-    const target = auditTarget(name);
     const entry = {
       principal: principal.name,
       role: principal.role,
       operation: 'predict',
-      targetIds: target === undefined ? [] : [target],
+      targetIds: [name],
       requestId: res.locals.requestId as string,
       clientAddress: req.socket.remoteAddress ?? null,
     };

@@ -71,6 +71,15 @@ export class PredictionService {
       input: x.data,
       classIndex: classIndexOf(spec, input.classLabel),
     });
+    const numbers = [explanation.output, explanation.baselineOutput, ...explanation.attributions.map((a) => a.attribution)];
+    if (!numbers.every(Number.isFinite)) {
+      throw new ValidationError(
+        "the model's output for this instance is not a finite number (its feature values are too far outside the training data's range)",
+        {
+          field: 'input.instance',
+        },
+      );
+    }
     return { ...explanation, modelVersionId };
   }
 

@@ -5,7 +5,7 @@ import { batchingOf } from '../../domain/deployments/batching';
 import { routesToCanary } from '../../domain/deployments/deployment-rules';
 import { DomainError, InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors';
 import type { FeatureRecord, PreprocessingSpec } from '../../ml/preprocessing';
-import { encodeInstances, INSTANCE_LIST_FIELDS, type InstanceFields, type PredictionOutput } from '../../ml/serving/prediction-request';
+import { checkFiniteOutputs, encodeInstances, INSTANCE_LIST_FIELDS, type InstanceFields, type PredictionOutput } from '../../ml/serving/prediction-request';
 import { encodePredictionVector } from '../../ml/serving/prediction-vector';
 import type { LoadedModelVersion } from '../model-versions/model-version.service';
 import type { ModelCache } from '../predictions/model-cache';
@@ -97,6 +97,7 @@ export class ServingPipeline {
       const instances = typeof request.instances === 'function' ? request.instances(spec) : request.instances;
       const x = encodeInstances(spec, instances, request.fields ?? INSTANCE_LIST_FIELDS);
       const outputs = await this.parts.batcher.infer(modelVersionId, loaded, x, batchingOf(deployment.serving));
+      checkFiniteOutputs(outputs, request.fields ?? INSTANCE_LIST_FIELDS);
       const latencyMs = performance.now() - started;
       const createdAt = new Date();
       const predictions = outputs.map((output, index) => ({ id: randomUUID(), index, output }));

@@ -74,7 +74,7 @@ describe('deployments that follow an alias', () => {
       aliasEventId: move.id,
     });
     // Pushed on deploymentChanged once, after the commit; the pinned deployment neither changed nor was announced.
-    expect(events.events.slice(published)).toEqual([{ topic: 'deploymentChanged', payload: { id: latest.id, deploymentId: after.id } }]);
+    expect(events.events.slice(published)).toEqual([{ topic: 'deploymentChanged', payload: { id: latest.id, deploymentId: after.id, name: 'follow-switch' } }]);
     expect(await deployment('pinned')).toMatchObject({ modelVersionId: v[0], updatedAt: pinned.deployment.updatedAt });
     expect(await eventsOf('pinned')).toHaveLength(1);
 
