@@ -91,6 +91,7 @@ describe('a graphql-ws client that stops reading, against a real API process', (
           epoch,
           metrics: { loss: 1 / epoch, accuracy: 0.5, val_loss: 1 / epoch, val_accuracy: 0.5 },
           elapsedMs: 12.5,
+          epochMs: 12.5,
           samplesPerSecond: 1e6,
         },
       });
