@@ -154,7 +154,7 @@ export function createTrainStep(tf: Tf, model: LayersModel, task: ModelTask, opt
 }
 
 /** The variable that holds a layer weight's value (tfjs-layers creates one per weight): what the optimizer updates. */
-function trainableVariable(tf: Tf, weight: { name: string; read(): Tensor }): Variable {
+export function trainableVariable(tf: Tf, weight: { name: string; read(): Tensor }): Variable {
   const value = weight.read();
   const isVariable = (tensor: Tensor): tensor is Variable => tensor instanceof tf.Variable;
   if (!isVariable(value)) throw new Error(`internal error: weight ${weight.name} is not held in a variable`);
