@@ -29,12 +29,12 @@ import { loadConfig } from '../src/config/config';
 import { projectRoot } from '../src/config/paths';
 import { createPrismaClient } from '../src/infra/db/prisma-client';
 import { logger } from '../src/infra/logger';
-import type { JobQueue } from '../src/infra/queue/job-queue';
 import { createDomainServices } from '../src/services/services';
 import { fixtureCsv } from '../test/support/fixtures';
 import { RecordingPublisher } from '../test/support/run-fixtures';
 import { trainVersions } from '../test/support/trained-version';
 import { openBenchDatabase } from './support/bench-database';
+import { NO_RUN_QUEUE } from './support/bench-services';
 import type { ProbeCommand, ProbeResults, ProbeSettings } from './support/probe-load';
 
 const MB = 1024 * 1024;
@@ -126,7 +126,7 @@ function upload(origin: string, key: string, name: string, source: { file: strin
     const req = http.request(`${origin}/datasets/${name}/versions?labelColumn=label`, { method: 'POST', headers, agent: false });
     let status = 0;
     req.on('response', (res) => {
-      status = res.statusCode!;
+      status = res.statusCode ?? 0;
       res.resume();
     });
     req.on('error', () => undefined);
@@ -221,6 +221,12 @@ interface Repetition {
 }
 
 /** A progress line on stderr (a repetition takes minutes). */
+/** The process id of a started API process. */
+function pidOf(child: ChildProcess): number {
+  if (child.pid === undefined) throw new Error('the API process did not start (it has no pid)');
+  return child.pid;
+}
+
 const progress = (text: string) => process.stderr.write(`[ingest bench ${new Date().toISOString().slice(11, 19)}] ${text}\n`);
 
 const ms = (value: number) => `${value.toFixed(1)} ms`;
@@ -239,7 +245,7 @@ async function main(): Promise<void> {
   let api: ChildProcess | undefined;
   let load: ProbeLoad | undefined;
   try {
-    const services = createDomainServices({ prisma, events: new RecordingPublisher(), queue: {} as JobQueue, config: loadConfig({}) });
+    const services = createDomainServices({ prisma, events: new RecordingPublisher(), queue: NO_RUN_QUEUE, config: loadConfig({}) });
     progress('training the deployed model and writing the files');
     const trained = await trainVersions(prisma, services, { name: 'bench', csv: fixtureCsv('breast_cancer'), labelColumn: 'benign', seeds: [1], epochs: 2 });
     await services.deployments.deployModel({ name: 'bench', modelVersionId: trained.versionIds[0] }, 'bench');
@@ -267,7 +273,7 @@ async function main(): Promise<void> {
       progress(`repetition ${rep}: uploading`);
       load.start();
       const t0 = performance.now();
-      const ingest = await peakDuring(api.pid!, () => upload(ingestApi.origin, key, `big-${rep}`, { file }));
+      const ingest = await peakDuring(pidOf(api), () => upload(ingestApi.origin, key, `big-${rep}`, { file }));
       const ingestSeconds = (performance.now() - t0) / 1000;
       const during = await load.stop();
       if (ingest.result !== 201) throw new Error(`the upload answered ${ingest.result}`);
@@ -281,9 +287,10 @@ async function main(): Promise<void> {
       api = refusalApi.child;
       load = new ProbeLoad({ origin: refusalApi.origin, key, deployment: 'bench', instance });
       await load.probeFor(2_000);
+      const refusalPid = pidOf(refusalApi.child);
       const refusals: Repetition['refusals'] = [];
       const refuse = async (label: string, count: number, source: { file: string } | { chunkedBytes: number }) => {
-        const refused = await peakDuring(api!.pid!, () => Promise.all(Array.from({ length: count }, () => upload(refusalApi.origin, key, 'too-big', source))));
+        const refused = await peakDuring(refusalPid, () => Promise.all(Array.from({ length: count }, () => upload(refusalApi.origin, key, 'too-big', source))));
         refusals.push({ label, status: Math.max(...refused.result), growth: refused.peak - refused.before });
       };
       await refuse('the first on a fresh process, declared Content-Length', 1, { file: oversize });
@@ -379,6 +386,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

@@ -25,7 +25,6 @@ import { loadConfig } from '../src/config/config';
 import { projectRoot } from '../src/config/paths';
 import { createPrismaClient } from '../src/infra/db/prisma-client';
 import { logger } from '../src/infra/logger';
-import type { JobQueue } from '../src/infra/queue/job-queue';
 import { predict } from '../src/ml/predictor';
 import { encodeInstances } from '../src/ml/serving/prediction-request';
 import { tf } from '../src/ml/tf-backend';
@@ -34,6 +33,7 @@ import { fixtureCsv } from '../test/support/fixtures';
 import { RecordingPublisher } from '../test/support/run-fixtures';
 import { trainVersions } from '../test/support/trained-version';
 import { openBenchDatabase } from './support/bench-database';
+import { NO_RUN_QUEUE } from './support/bench-services';
 
 const CONNECTIONS = 16;
 const SECONDS = Number(process.env.MLPLANE_BENCH_SECONDS ?? 10);
@@ -147,8 +147,9 @@ function wrk(target: Target, seconds: number, dir: string): LoadFigures {
   const before = processTicks();
   const figures = wrkRun(target, seconds, dir);
   const after = processTicks();
-  if (target.serverPid !== undefined && figures.requests > 0) {
-    const used = (rows: ProcessTicks[]) => treeCpuSeconds(rows, target.serverPid!);
+  const { serverPid } = target;
+  if (serverPid !== undefined && figures.requests > 0) {
+    const used = (rows: ProcessTicks[]) => treeCpuSeconds(rows, serverPid);
     figures.cpuMsPerRequest = (1000 * (used(after) - used(before))) / figures.requests;
     const database = (rows: ProcessTicks[]) => treeCpuSeconds(rows, process.pid, (name) => name.startsWith('postgres'));
     if (!process.env.DATABASE_URL) figures.dbCpuMsPerRequest = (1000 * (database(after) - database(before))) / figures.requests;
@@ -197,7 +198,11 @@ function kerasPython(): { python: string | null; note: string } {
     stdio: ['ignore', 'inherit', 'pipe'],
   });
   if (installed.status !== 0 || !check())
-    return { python: null, note: `pip could not install the Keras/FastAPI baseline: ${String(installed.stderr).slice(-500)}` };
+    // Without output (null) when pip could not be started at all.
+    return {
+      python: null,
+      note: `pip could not install the Keras/FastAPI baseline: ${installed.error ? installed.error.message : installed.stderr.slice(-500)}`,
+    };
   return { python, note: `virtualenv created at ${VENV}` };
 }
 
@@ -244,7 +249,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mlplane-serve-bench-'));
   const children: ChildProcess[] = [];
   try {
-    const services = createDomainServices({ prisma, events: new RecordingPublisher(), queue: {} as JobQueue, config: loadConfig({}) });
+    const services = createDomainServices({ prisma, events: new RecordingPublisher(), queue: NO_RUN_QUEUE, config: loadConfig({}) });
     const trained = await trainVersions(prisma, services, {
       name: 'bench',
       csv: fixtureCsv('breast_cancer'),
@@ -264,7 +269,7 @@ async function main(): Promise<void> {
       Object.fromEntries(
         line
           .split(',')
-          .map((cell, i) => [names[i], Number(cell)])
+          .map((cell, i) => [names[i], Number(cell)] as const)
           .filter(([name]) => name !== 'benign'),
       ),
     );
@@ -351,18 +356,18 @@ async function main(): Promise<void> {
         });
     }
     if (ONLY.length > 0) targets.splice(0, targets.length, ...targets.filter((t) => ONLY.some((part) => t.name.includes(part))));
-    const figures = new Map<string, LoadFigures[]>(targets.map((t) => [t.name, []]));
+    const measured = targets.map((target) => ({ target, runs: [] as LoadFigures[] }));
     for (const target of targets) wrk(target, 2, dir);
     for (let run = 0; run < RUNS; run++) {
-      for (const target of targets) figures.get(target.name)!.push(wrk(target, SECONDS, dir));
+      for (const { target, runs } of measured) runs.push(wrk(target, SECONDS, dir));
     }
 
-    const answered = targets
-      .filter((t) => t.logged)
-      .reduce((sum, t) => sum + figures.get(t.name)!.reduce((s, f) => s + (f.requests - f.failed) * t.rows, 0), 0);
+    const answered = measured
+      .filter(({ target }) => target.logged)
+      .reduce((sum, { target, runs }) => sum + runs.reduce((s, f) => s + (f.requests - f.failed) * target.rows, 0), 0);
     const warmup = targets.filter((t) => t.logged).length;
     const stored = await prisma.prediction.count({ where: { deploymentId: deployment.id } });
-    const failed = targets.reduce((sum, t) => sum + figures.get(t.name)!.reduce((s, f) => s + f.failed, 0), 0);
+    const failed = measured.reduce((sum, { runs }) => sum + runs.reduce((s, f) => s + f.failed, 0), 0);
 
     const out: string[] = [
       `serving benchmark (${db.where}, mlplane serve --processes ${PROCESSES}, wrk -t2 -c${CONNECTIONS} -d${SECONDS}s x ${RUNS} run(s), load average ${os
@@ -373,30 +378,22 @@ async function main(): Promise<void> {
       `  bare tfjs model (encode + predict, no HTTP): 1 row ${Math.round(bare1)} predictions/s, 100 rows ${Math.round(bare100)} predictions/s`,
     ];
     for (const size of [1, 100]) {
-      const keras = figures.get(`Keras+FastAPI, ${size} row(s)`);
+      const keras = measured.find(({ target }) => target.name === `Keras+FastAPI, ${size} row(s)`)?.runs;
       const kerasRate = keras ? median(keras.map((f) => f.requestsPerSecond)) : NaN;
       const kerasP99 = keras ? median(keras.map((f) => f.p99Ms)) : NaN;
-      for (const target of targets.filter((t) => t.rows === size)) {
-        const f = figures.get(target.name)!;
+      for (const { target, runs: f } of measured.filter(({ target }) => target.rows === size)) {
         const rate = f.map((x) => x.requestsPerSecond);
         const ratio =
           target.logged && keras
             ? `  ratio to Keras/FastAPI ${(median(rate) / kerasRate).toFixed(2)} (p99 ${(median(f.map((x) => x.p99Ms)) / kerasP99).toFixed(2)})`
             : '';
         const bareRatio = `  ratio to bare ${((median(rate) * size) / (size === 1 ? bare1 : bare100)).toFixed(3)}`;
-        const cpu = f.every((x) => x.cpuMsPerRequest !== undefined)
-          ? `  CPU ${summary(
-              f.map((x) => x.cpuMsPerRequest!),
-              2,
-            )} ms/request${
-              f.every((x) => x.dbCpuMsPerRequest !== undefined) && target.logged
-                ? ` + database ${summary(
-                    f.map((x) => x.dbCpuMsPerRequest!),
-                    2,
-                  )}`
-                : ''
-            }`
-          : '';
+        const cpuMs = f.flatMap((x) => (x.cpuMsPerRequest === undefined ? [] : [x.cpuMsPerRequest]));
+        const dbCpuMs = f.flatMap((x) => (x.dbCpuMsPerRequest === undefined ? [] : [x.dbCpuMsPerRequest]));
+        const cpu =
+          cpuMs.length === f.length
+            ? `  CPU ${summary(cpuMs, 2)} ms/request${dbCpuMs.length === f.length && target.logged ? ` + database ${summary(dbCpuMs, 2)}` : ''}`
+            : '';
         out.push(
           `  ${target.name.padEnd(36)} ${summary(rate)} req/s = ${summary(rate.map((r) => r * size))} predictions/s, p50 ${summary(
             f.map((x) => x.p50Ms),
@@ -417,7 +414,7 @@ async function main(): Promise<void> {
     if (stored < answered || failed > 0) process.exitCode = 1;
   } finally {
     for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
-    await Promise.all(children.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : undefined)));
+    await Promise.all(children.filter((child) => child.exitCode === null).map((child) => new Promise((resolve) => child.once('exit', resolve))));
     rmSync(dir, { recursive: true, force: true });
     await prisma.$disconnect();
     await db.close();
@@ -425,6 +422,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

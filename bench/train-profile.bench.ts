@@ -17,7 +17,6 @@
  * Environment: BENCH_ROWS (default 80000, one epoch's training rows in bench:train), BENCH_STEPS (200).
  * Run: npm run bench:train-profile
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,8 +24,8 @@ import { prepareCompiledTraining } from '../src/ml/compiled/compiled-step';
 import { createOptimizer } from '../src/ml/hyperparameters';
 import { buildModel, type Architecture } from '../src/ml/model-builder';
 import { tf as loadTf, useBackend } from '../src/ml/tf-backend';
-import type { Scalar, Tensor, Tf, Variable } from '../src/ml/tf-types';
-import { createTrainStep } from '../src/ml/trainer';
+import type { Scalar, Tensor, Tf } from '../src/ml/tf-types';
+import { createTrainStep, trainableVariable } from '../src/ml/trainer';
 import { kerasPython, runKerasScript } from './support/keras-python';
 import { syntheticBinaryData } from './support/synthetic-binary';
 
@@ -99,7 +98,7 @@ async function profileCase(tf: Tf, spec: Case, data: ReturnType<typeof synthetic
     tf.scalar(0).dataSync();
     tf.dispose(tensors);
   };
-  const variables = model.trainableWeights.map((weight) => weight.read() as Variable);
+  const variables = model.trainableWeights.map((weight) => trainableVariable(tf, weight));
   const lossOf = (x: Tensor, y: Tensor): Scalar => {
     const p = tf.clipByValue(model.apply(x, { training: true }) as Tensor, 1e-7, 1 - 1e-7);
     return tf.neg(tf.mean(tf.add(tf.mul(y, tf.log(p)), tf.mul(tf.sub(1, y), tf.log(tf.sub(1, p)))))) as Scalar;
@@ -182,6 +181,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

@@ -4,6 +4,14 @@ import { createPrismaClient, type PrismaClient } from '../../src/infra/db/prisma
 import { NotifyEventPublisher } from '../../src/infra/events/notify-event-publisher';
 import { JobQueue } from '../../src/infra/queue/job-queue';
 import { createDomainServices, type DomainServices } from '../../src/services/services';
+import type { RunEnqueuer } from '../../src/services/training/training.service';
+
+/** The run queue of services that train nothing through the queue (a benchmark that trains directly). */
+export const NO_RUN_QUEUE: RunEnqueuer = {
+  enqueueRun: async () => {
+    throw new Error('this benchmark queues no runs');
+  },
+};
 
 /** The services of an API process on a benchmark's database. */
 export interface BenchServices {

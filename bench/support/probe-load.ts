@@ -61,6 +61,9 @@ function start({ origin, key, deployment, instance }: ProbeSettings): void {
 process.on('message', (command: ProbeCommand) => {
   if (command.kind === 'start') return start(command.settings);
   running = false;
-  void Promise.all(loops).then(() => process.send!(results));
+  void Promise.all(loops).then(() => {
+    if (!process.send) throw new Error('probe-load sends its results to the benchmark that forked it: no IPC channel');
+    process.send(results);
+  });
 });
 process.on('disconnect', () => process.exit(0));

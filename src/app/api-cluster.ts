@@ -41,8 +41,9 @@ export function startApiCluster(databaseUrl: string, processes: number, logger: 
       restartDelay = Math.min(restartDelay * 2, MAX_RESTART_DELAY_MS);
     });
     return new Promise<string>((resolve, reject) => {
-      const onMessage = (message: { type?: string; url?: string }) => {
-        if (message?.type !== LISTENING || !message.url) return;
+      // Any IPC message arrives here (prom-client's cluster metrics too), not only the worker's own.
+      const onMessage = (message: { type?: unknown; url?: unknown } | null | undefined) => {
+        if (message?.type !== LISTENING || typeof message.url !== 'string' || !message.url) return;
         worker.off('message', onMessage);
         resolve(message.url);
       };
@@ -81,10 +82,11 @@ export function startApiCluster(databaseUrl: string, processes: number, logger: 
 export async function runApiClusterWorker(config: Config, logger: Logger): Promise<RunningApi> {
   const databaseUrl = process.env[CLUSTER_DATABASE_ENV];
   if (!databaseUrl) throw new Error(`${CLUSTER_DATABASE_ENV} is not set: cluster workers are started by \`serve --processes\``);
+  if (!process.send) throw new Error('no IPC channel to the cluster primary: cluster workers are started by `serve --processes`');
   // The primary is gone (killed): drain and exit as on SIGTERM rather than serve unsupervised.
   process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
   cluster.worker?.on('error', (error: unknown) => logger.warn({ err: error }, 'IPC with the cluster primary failed'));
   const api = await startApiProcess(config, databaseUrl, logger, { metrics: clusterMetricsSource });
-  process.send!({ type: LISTENING, url: api.url });
+  process.send({ type: LISTENING, url: api.url });
   return api;
 }

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { NonEmptyArray } from 'type-graphql';
+import type { ClassType, NonEmptyArray } from 'type-graphql';
 import type { Config } from '../config/config';
 import type { Clock } from '../domain/limits/token-bucket';
 import { dashboardDir as builtDashboardDir, packageVersion } from '../config/paths';
@@ -48,7 +48,7 @@ export interface RunningApi {
 /** What a caller other than `serve` may change; `serve` passes none of it. */
 export interface ApiProcessOptions {
   /** Resolver classes served next to mlplane's own (tests add probes). */
-  extraResolvers?: Function[];
+  extraResolvers?: ClassType[];
   /** Replaces the readiness check (database reachable, migrations applied, LISTEN up). */
   readiness?: () => Promise<ReadinessReport>;
   /** Overrides `config.shutdownGraceSeconds`, in milliseconds. */
@@ -170,7 +170,7 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
   const metrics: MetricsExposition = options.metrics
     ? options.metrics(registry)
     : async () => ({ contentType: registry.contentType, body: await registry.metrics() });
-  const schemaResolvers = [...mlplaneResolvers, ...(options.extraResolvers ?? [])] as NonEmptyArray<Function>;
+  const schemaResolvers: NonEmptyArray<ClassType> = [...mlplaneResolvers, ...(options.extraResolvers ?? [])];
   const server = await startApiServer({
     host: config.host,
     port: config.port,

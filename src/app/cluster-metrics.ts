@@ -25,11 +25,16 @@ interface MetricsResponse {
   error?: string;
 }
 
+/** Whether an IPC message (whatever another part of the process sent: prom-client's own, say) is of `type`. */
+function isMessage<M extends { type: string }>(message: unknown, type: M['type']): message is M {
+  return typeof message === 'object' && message !== null && 'type' in message && message.type === type;
+}
+
 /** In the primary: answers the workers' requests for the cluster's metrics. */
 export function serveClusterMetrics(): void {
   const aggregator = new AggregatorRegistry();
-  cluster.on('message', (worker, message: MetricsRequest) => {
-    if (message?.type !== REQUEST) return;
+  cluster.on('message', (worker, message: unknown) => {
+    if (!isMessage<MetricsRequest>(message, REQUEST)) return;
     aggregator.clusterMetrics().then(
       (body) => worker.send({ type: RESPONSE, id: message.id, contentType: aggregator.contentType, body } satisfies MetricsResponse),
       (error: unknown) =>
@@ -44,12 +49,16 @@ export function clusterMetricsSource(local: Registry): () => Promise<{ contentTy
   new AggregatorRegistry();
   AggregatorRegistry.setRegistries([local]);
   const pending = new Map<string, (response: MetricsResponse) => void>();
-  process.on('message', (message: MetricsResponse) => {
-    if (message?.type !== RESPONSE) return;
+  process.on('message', (message: unknown) => {
+    if (!isMessage<MetricsResponse>(message, RESPONSE)) return;
     pending.get(message.id)?.(message);
   });
   return () =>
     new Promise((resolve, reject) => {
+      if (!process.send) {
+        reject(new Error('no IPC channel to the cluster primary: cluster metrics are read in a `serve --processes` worker'));
+        return;
+      }
       const id = randomUUID();
       const timer = setTimeout(() => {
         pending.delete(id);
@@ -61,6 +70,6 @@ export function clusterMetricsSource(local: Registry): () => Promise<{ contentTy
         if (response.error !== undefined || response.body === undefined) reject(new Error(response.error ?? 'no metrics'));
         else resolve({ contentType: response.contentType ?? 'text/plain', body: response.body });
       });
-      process.send!({ type: REQUEST, id } satisfies MetricsRequest);
+      process.send({ type: REQUEST, id } satisfies MetricsRequest);
     });
 }

@@ -1,4 +1,12 @@
-import { getNullableType, isInputObjectType, isListType, type GraphQLArgument, type GraphQLInputType, type GraphQLResolveInfo } from 'graphql';
+import {
+  getNullableType,
+  isInputObjectType,
+  isListType,
+  type GraphQLArgument,
+  type GraphQLField,
+  type GraphQLInputType,
+  type GraphQLResolveInfo,
+} from 'graphql';
 import { Extensions } from 'type-graphql';
 import { findUnstorableCharacter } from '../domain/common/storable-text';
 import { Violations } from '../domain/errors';
@@ -59,7 +67,7 @@ function checkValue(found: Violations, value: unknown, type: GraphQLInputType | 
   for (const [key, item] of Object.entries(value)) {
     const path = field ? `${field}.${key}` : key;
     const definition = fields?.[key];
-    if (definition?.extensions?.[LONG_TEXT]) continue;
+    if (definition?.extensions[LONG_TEXT]) continue;
     if (!definition) checkString(found, key, path, 'key ');
     checkValue(found, item, definition?.type, path, depth + 1);
   }
@@ -68,13 +76,19 @@ function checkValue(found: Violations, value: unknown, type: GraphQLInputType | 
 function checkArguments(args: Record<string, unknown>, definitions: readonly GraphQLArgument[]): void {
   const found = new Violations();
   for (const definition of definitions) {
-    if (definition.extensions?.[LONG_TEXT]) continue;
+    if (definition.extensions[LONG_TEXT]) continue;
     checkValue(found, args[definition.name], definition.type, definition.name, 1);
   }
   found.throwIfAny();
 }
 
 const checked = new WeakSet();
+
+/** The definition of the field being resolved, when its parent type has it (graphql-js types its field map as having every name). */
+export function resolvedField(info: GraphQLResolveInfo): GraphQLField<unknown, unknown> | undefined {
+  const fields: Readonly<Record<string, GraphQLField<unknown, unknown> | undefined>> = info.parentType.getFields();
+  return fields[info.fieldName];
+}
 
 /**
  * Checks the arguments of the field being resolved (graphql-js's `args`, keyed by argument name)
@@ -83,6 +97,6 @@ const checked = new WeakSet();
  */
 export function checkArgumentValues(args: Record<string, unknown>, info: GraphQLResolveInfo): void {
   if (checked.has(args)) return;
-  checkArguments(args, info.parentType.getFields()[info.fieldName]?.args ?? []);
+  checkArguments(args, resolvedField(info)?.args ?? []);
   checked.add(args);
 }

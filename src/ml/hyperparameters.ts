@@ -2,7 +2,7 @@
  * Training hyperparameters the trainer understands: their types, defaults, validation and the
  * optimizer they name.
  */
-import { ValidationError, Violations } from '../domain/errors';
+import { Violations } from '../domain/errors';
 import type { ModelTask, Optimizer, Tf } from './tf-types';
 
 export const OPTIMIZERS = ['SGD', 'MOMENTUM', 'ADAM', 'RMSPROP', 'ADAGRAD'] as const;
@@ -104,7 +104,7 @@ export function validateHyperparameters(
     );
   }
   if (!(OPTIMIZERS as readonly unknown[]).includes(optimizer)) {
-    problems.add(`optimizer must be one of ${OPTIMIZERS.join(', ')}, got ${String(optimizer)}`, at('optimizer'));
+    problems.add(`optimizer must be one of ${OPTIMIZERS.join(', ')}, got ${optimizer}`, at('optimizer'));
   }
   if (
     learningRate !== undefined &&
@@ -114,13 +114,13 @@ export function validateHyperparameters(
     problems.add(`learningRate must be in (0, ${HYPERPARAMETER_LIMITS.maxLearningRate}], got ${String(learningRate)}`, at('learningRate'));
   }
   if (loss !== undefined && loss !== null && !LOSSES_BY_TASK[context.task].includes(loss)) {
-    problems.add(`loss ${String(loss)} does not fit a ${context.task} model; use ${LOSSES_BY_TASK[context.task].join(' or ')}`, at('loss'));
+    problems.add(`loss ${loss} does not fit a ${context.task} model; use ${LOSSES_BY_TASK[context.task].join(' or ')}`, at('loss'));
   }
   if (earlyStopping) {
     const { monitor, patience, minDelta } = earlyStopping;
     const regression = context.task === 'REGRESSION';
     if (!(MONITORS as readonly unknown[]).includes(monitor)) {
-      problems.add(`earlyStopping.monitor must be one of ${MONITORS.join(', ')}, got ${String(monitor)}`, at('earlyStopping.monitor'));
+      problems.add(`earlyStopping.monitor must be one of ${MONITORS.join(', ')}, got ${monitor}`, at('earlyStopping.monitor'));
     } else if (regression ? monitor.endsWith('accuracy') : monitor.endsWith('mae') || monitor.endsWith('rmse')) {
       problems.add(`${monitor} is not reported for ${context.task}`, at('earlyStopping.monitor'));
     } else if (monitor.startsWith('val_') && !context.hasValidation) {

@@ -232,7 +232,8 @@ function isDataTable(input: DataTable | readonly FeatureRecord[]): input is Data
   return !Array.isArray(input);
 }
 
-function assertSpecVersion(spec: PreprocessingSpec): void {
+/** A spec read back from storage may be of a version this code does not write. */
+function assertSpecVersion(spec: { readonly version: unknown }): void {
   if (spec.version !== 1) {
     throw new ValidationError(`unsupported preprocessing spec version ${String(spec.version)}`, { field: 'spec.version' });
   }
@@ -409,7 +410,9 @@ function applyToRecords(spec: PreprocessingSpec, records: readonly FeatureRecord
         return;
       }
       const value = String(raw);
-      const position = lookups[f]!.get(value);
+      const lookup = lookups[f];
+      if (!lookup) throw new Error(`internal error: no category lookup for feature "${feature.name}"`);
+      const position = lookup.get(value);
       if (position === undefined) unseenCategories.push({ index, column: feature.name, value });
       else data[index * width + feature.offset + position] = 1;
     });

@@ -1,5 +1,6 @@
 import { Prisma } from '../generated/prisma/client';
 import { decodeCursor, encodeCursor, pageWindow, type CursorKeyKind, type Page, type PageRequest } from '../domain/common/pagination';
+import { required } from '../domain/common/required';
 import type { PrismaClient } from '../infra/db/prisma-client';
 
 /**
@@ -181,17 +182,16 @@ export async function keysetPagesByParent<Row extends { id: string }, K extends 
   const cursorOf = (row: Row) => encodeCursor(order.keys.map(({ column }) => row[column] as Date | string | number));
   const pages = new Map<string, Page<Row>>();
   for (const parentId of parentIds) pages.set(parentId, { items: [], hasNextPage: false, hasPreviousPage: false, totalCount: 0, cursorOf });
-  const read = new Map<string, Row[]>();
+  const read = new Map<Page<Row>, Row[]>();
   for (const row of rows) {
-    const page = pages.get(row.parent)!;
+    const page = required(pages.get(row.parent), `page of parent ${row.parent}`);
     page.totalCount = row.total;
     if (forward) page.hasPreviousPage = row.beyond;
     else page.hasNextPage = row.beyond;
     const item = row.id === null ? undefined : byId.get(row.id);
-    if (item) read.set(row.parent, [...(read.get(row.parent) ?? []), item]);
+    if (item) read.set(page, [...(read.get(page) ?? []), item]);
   }
-  for (const [parentId, items] of read) {
-    const page = pages.get(parentId)!;
+  for (const [page, items] of read) {
     const more = items.length > window.size;
     page.items = items.slice(0, window.size);
     if (!forward) page.items.reverse();

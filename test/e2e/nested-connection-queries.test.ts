@@ -18,8 +18,10 @@ const COUNTED = Symbol('counted by Pool.query');
 
 /** Counts statements at node-postgres, under Prisma: `Pool.query` (one statement on a pooled connection) and `Client.query` (transactions). */
 function countStatements(): () => void {
+  /* eslint-disable @typescript-eslint/unbound-method -- the originals are only called with `.apply(this, args)`, on the receiver of the call, and are put back by the returned function */
   const poolQuery = Pool.prototype.query;
   const clientQuery = Client.prototype.query;
+  /* eslint-enable @typescript-eslint/unbound-method */
   Pool.prototype.query = function (this: Pool, ...args: unknown[]) {
     const store = counted.getStore();
     if (store) {

@@ -143,7 +143,7 @@ export async function rowCounts(client: Client, extra: Record<string, string> = 
   let query = countQueries.get(client);
   if (!query) countQueries.set(client, (query = countQueryOf(client)));
   const { text, values } = await query;
-  const figures = Object.entries(extra).map(([name, sql], i) => ` UNION ALL SELECT $${values.length + i + 1}::text, (${sql})`);
+  const figures = Object.values(extra).map((sql, i) => ` UNION ALL SELECT $${values.length + i + 1}::text, (${sql})`);
   const counts = await client.query<{ t: string; n: number }>(text + figures.join(''), [...values, ...Object.keys(extra)]);
   return Object.fromEntries(counts.rows.map((row) => [row.t, row.n]));
 }

@@ -74,7 +74,7 @@ export function typeColumns(parsed: { header: string[]; rowCount: number; cells:
   const builders = parsed.header.map((name, c) => {
     const builder = new ColumnBuilder(name, overrides[name], parsed.rowCount);
     const cells = parsed.cells[c];
-    for (let r = 0; r < cells.length; r++) builder.add(cells.at(r)!);
+    for (let r = 0; r < cells.length; r++) builder.add(cellAt(cells, r, name));
     return builder;
   });
   for (const builder of builders) {
@@ -82,17 +82,25 @@ export function typeColumns(parsed: { header: string[]; rowCount: number; cells:
     if (error) throw error;
   }
   const columns = builders.map((builder, c) => {
-    for (let r = 0; r < builder.rowsToReread; r++) builder.addReread(parsed.cells[c].at(r)!);
+    for (let r = 0; r < builder.rowsToReread; r++) builder.addReread(cellAt(parsed.cells[c], r, builder.name));
     return builder.finish();
   });
   return { rowCount: parsed.rowCount, columns };
 }
 
+/** The text of the column's cell in `row`. @throws RangeError past the column's end. */
+function cellAt(cells: Cells, row: number, column: string): string {
+  const text = cells.at(row);
+  if (text === undefined) throw new RangeError(`Column '${column}' has ${cells.length} cells, no row ${row}`);
+  return text;
+}
+
 /**
- * Checks the overrides against the header (see {@link typeColumns}).
+ * Checks the overrides against the header (see {@link typeColumns}); they come from the client's
+ * JSON, so each type is checked whatever it is.
  * @throws ValidationError naming the field `input.columnTypes.<name>`.
  */
-export function checkColumnTypeOverrides(header: string[], overrides: ColumnTypeOverrides): void {
+export function checkColumnTypeOverrides(header: string[], overrides: Readonly<Record<string, unknown>>): void {
   const known = new Set(header);
   for (const [name, type] of Object.entries(overrides)) {
     const field = `${COLUMN_TYPES_FIELD}.${name}`;
@@ -170,7 +178,8 @@ export class ColumnBuilder {
     const row = this.rows++;
     if (this.failure) return;
     if (this.tail) return this.tail.add(text);
-    const numbers = this.numbers!;
+    const numbers = this.numbers;
+    if (!numbers) throw new Error(`internal error: column '${this.name}' has neither numbers nor categories`);
     if (isMissingValue(text)) return numbers.push(NaN);
     const value = parseDecimal(text);
     if (value !== undefined && Number.isFinite(value)) {
@@ -226,7 +235,8 @@ export class ColumnBuilder {
       }
       return { name: this.name, type: 'NUMERIC', values: this.numbers.take() };
     }
-    const tail = this.tail!;
+    const tail = this.tail;
+    if (!tail) throw new Error(`internal error: column '${this.name}' has neither numbers nor categories`);
     if (this.tailStart === 0) return { name: this.name, type: 'CATEGORICAL', categories: tail.categories, codes: tail.codes.take() };
     const head = this.head;
     if (head?.codes.length !== this.tailStart) {

@@ -124,7 +124,7 @@ function rowCapacity(bytes: number, columns: number): number {
 }
 
 /** Ends the second read once the rows it is for have been read. */
-const ENOUGH_ROWS = Symbol('enough rows');
+const ENOUGH_ROWS = new Error('enough rows');
 
 /**
  * Reads the text again, as far as needed, for the columns that turned CATEGORICAL after rows that

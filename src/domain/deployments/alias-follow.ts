@@ -84,7 +84,7 @@ export function sameFollow(a: AliasFollow | null, b: AliasFollow | null): boolea
 
 /** `SWITCH` or `CANARY 10%`, as event reasons show the setting. */
 export function describeFollow(follow: AliasFollow): string {
-  return follow.mode === 'SWITCH' ? `follows alias "${follow.alias}" (SWITCH)` : `follows alias "${follow.alias}" (CANARY ${follow.canaryPercent}%)`;
+  return follow.mode === 'SWITCH' ? `follows alias "${follow.alias}" (SWITCH)` : `follows alias "${follow.alias}" (CANARY ${String(follow.canaryPercent)}%)`;
 }
 
 /** An alias move as an event reason reads it: version labels (`v3`) and who moved it. */

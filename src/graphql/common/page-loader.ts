@@ -45,8 +45,9 @@ export function definePageLoader<T, A extends PageRequest = PageRequest>(name: s
         }),
       );
       return keys.map(({ parentId, args }) => {
-        const pages = loaded.get(argsKey(args as A & Record<string, unknown>))!;
-        return pages instanceof Error ? pages : pages.get(parentId)!;
+        const pages = loaded.get(argsKey(args as A & Record<string, unknown>));
+        if (pages instanceof Error) return pages;
+        return pages?.get(parentId) ?? new Error(`internal error: ${name} loaded no page for ${parentId}`);
       });
     },
     { cacheKeyFn: ({ parentId, args }) => `${parentId} ${argsKey(args as A & Record<string, unknown>)}` },

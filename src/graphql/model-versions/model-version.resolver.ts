@@ -12,7 +12,7 @@ import { PageArgs, toConnection } from '../common/connection.type';
 import type { GraphQLContext } from '../context';
 import { datasetVersionById } from '../datasets/dataset.loaders';
 import { DatasetVersion } from '../datasets/dataset.type';
-import { modelById } from '../models/model.loaders';
+import { modelById, taskOfModel } from '../models/model.loaders';
 import { Model } from '../models/model.type';
 import { runById } from '../runs/run.loaders';
 import { toTrainingEnvironment } from '../runs/run.mapping';
@@ -93,10 +93,7 @@ export class ModelVersionResolver {
 
   @FieldResolver(() => TrainingHyperparameters)
   async hyperparameters(@Root() version: ModelVersionRow, @Ctx() ctx: GraphQLContext): Promise<TrainingHyperparameters> {
-    return toTrainingHyperparameters(
-      version.hyperparameters as unknown as TrainingRunHyperparameters,
-      async () => (await ctx.loaders.get(modelById).load(version.modelId))!.task,
-    );
+    return toTrainingHyperparameters(version.hyperparameters as unknown as TrainingRunHyperparameters, () => taskOfModel(ctx, version.modelId));
   }
 
   @FieldResolver(() => TrainingEnvironment)

@@ -8,7 +8,7 @@ import { modelVersionByRun } from '../model-versions/model-version.loaders';
 import { ModelVersion } from '../model-versions/model-version.type';
 import { Run } from '../runs/run.type';
 import { runById } from '../runs/run.loaders';
-import { modelById } from '../models/model.loaders';
+import { taskOfModel } from '../models/model.loaders';
 import { fromTrainingHyperparametersInput, toTrainingHyperparameters, TrainingHyperparameters } from '../runs/training-hyperparameters.type';
 import { pubSubOf } from '../schema-pub-sub';
 import { isDatabaseUnavailable } from '../../infra/db/connection-errors';
@@ -131,7 +131,7 @@ export class StudyResolver {
 
   @FieldResolver(() => TrainingHyperparameters, { description: 'What every trial trains with before its sampled parameters are applied.' })
   async baseHyperparameters(@Root() study: RunRow, @Ctx() ctx: GraphQLContext): Promise<TrainingHyperparameters> {
-    return toTrainingHyperparameters(studyDefinitionOf(study).baseHyperparameters, async () => (await ctx.loaders.get(modelById).load(study.modelId))!.task);
+    return toTrainingHyperparameters(studyDefinitionOf(study).baseHyperparameters, () => taskOfModel(ctx, study.modelId));
   }
 
   @FieldResolver(() => Run, { description: 'The OPTIMIZATION run.' })

@@ -24,7 +24,7 @@ export function createErrorFormatting(
       async requestDidStart() {
         return {
           async didEncounterErrors({ errors, contextValue, request }) {
-            if (!contextValue?.requestId) return;
+            if (!contextValue.requestId) return;
             const headers = request.http?.headers;
             const graphqlWsUrl = headers
               ? graphqlWsUrlOf({ host: headers.get('host'), 'x-forwarded-proto': headers.get('x-forwarded-proto') }, graphqlPath)

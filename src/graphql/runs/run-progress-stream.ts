@@ -130,7 +130,8 @@ class ResultQueue<T> {
 
   next(): Promise<IteratorResult<T>> {
     if (this.items.length > 0) {
-      const value = this.items.shift()!;
+      const value = this.items[0];
+      this.items.shift();
       if (this.items.length < MAX_PENDING_EVENTS) this.wakeProducers();
       return Promise.resolve({ done: false, value });
     }

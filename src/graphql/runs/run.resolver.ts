@@ -10,7 +10,7 @@ import { datasetVersionById } from '../datasets/dataset.loaders';
 import { DatasetVersion } from '../datasets/dataset.type';
 import { modelVersionByRun } from '../model-versions/model-version.loaders';
 import { ModelVersion } from '../model-versions/model-version.type';
-import { modelById } from '../models/model.loaders';
+import { modelById, taskOfModel } from '../models/model.loaders';
 import { Model } from '../models/model.type';
 import { pubSubOf } from '../schema-pub-sub';
 import { isDatabaseUnavailable } from '../../infra/db/connection-errors';
@@ -99,10 +99,7 @@ export class RunResolver {
   @FieldResolver(() => TrainingHyperparameters, { nullable: true, description: 'Null for kinds without training hyperparameters (an optimization study).' })
   async hyperparameters(@Root() run: RunRow, @Ctx() ctx: GraphQLContext): Promise<TrainingHyperparameters | null> {
     if (!TRAINING_KINDS.has(run.kind)) return null;
-    return toTrainingHyperparameters(
-      run.hyperparameters as unknown as TrainingRunHyperparameters,
-      async () => (await ctx.loaders.get(modelById).load(run.modelId))!.task,
-    );
+    return toTrainingHyperparameters(run.hyperparameters as unknown as TrainingRunHyperparameters, () => taskOfModel(ctx, run.modelId));
   }
 
   @FieldResolver(() => [RunWarning], {

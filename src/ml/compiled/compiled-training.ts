@@ -68,9 +68,10 @@ export function describeModel(model: LayersModel): { layers: LayerSpec[] } | { r
     }
     if (kind !== 'Dense') return { reason: `layer ${raw.name} is a ${kind} (the compiled step builds Dense and Dropout layers)` };
     const config = layer.getConfig();
-    const activation = String(config.activation ?? 'linear');
-    if (!COMPILED_ACTIVATIONS.includes(activation)) {
-      return { reason: `layer ${raw.name} uses activation ${activation}, which the compiled step does not build` };
+    const activation = config.activation ?? 'linear';
+    if (typeof activation !== 'string' || !COMPILED_ACTIVATIONS.includes(activation)) {
+      const shown = typeof activation === 'string' ? activation : JSON.stringify(activation);
+      return { reason: `layer ${raw.name} uses activation ${shown}, which the compiled step does not build` };
     }
     if (!layer.useBias) return { reason: `layer ${raw.name} has no bias` };
     if (config.kernelConstraint || config.biasConstraint || config.biasRegularizer || config.activityRegularizer) {

@@ -12,6 +12,7 @@
  *   since the model's answer for it would be a guess the caller cannot see.
  * Every refusal is a ValidationError naming the instance index and the feature.
  */
+import { required } from '../../domain/common/required';
 import { ValidationError, Violations } from '../../domain/errors';
 import type { Predictions } from '../predictor';
 import { applyPreprocessing, type FeatureRecord, type PreprocessingSpec } from '../preprocessing';
@@ -75,7 +76,7 @@ export function encodeInstances(spec: PreprocessingSpec, instances: readonly Fea
         : problem,
     (a, b) => (a.index ?? -1) - (b.index ?? -1),
   );
-  return encoded!.x;
+  return required(encoded, 'encoded instances').x;
 }
 
 /** One JSON answer per row of `predictions`. */

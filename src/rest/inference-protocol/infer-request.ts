@@ -109,8 +109,8 @@ export function instancesOf(request: InferRequestBody, spec: PreprocessingSpec):
   checkRequestedOutputs(spec, request.outputs);
   const features = spec.features;
   const [first] = request.inputs;
-  const featureNames = new Set(features.map((f) => f.name));
-  const tensorForm = request.inputs.length === 1 && first.shape.length === 2 && !(featureNames.has(first.name) && first.shape[1] === 1 && features.length > 1);
+  const featureByName = new Map(features.map((f) => [f.name, f]));
+  const tensorForm = request.inputs.length === 1 && first.shape.length === 2 && !(featureByName.has(first.name) && first.shape[1] === 1 && features.length > 1);
   if (tensorForm) {
     if (!NUMERIC_DATATYPES.has(first.datatype))
       throw new ValidationError(`a [n, features] tensor must be numeric (FP64), got ${first.datatype}`, { field: 'inputs[0].datatype' });
@@ -128,7 +128,7 @@ export function instancesOf(request: InferRequestBody, spec: PreprocessingSpec):
     checkSize(first, 0);
     const rows = first.shape[0];
     const k = features.length;
-    const instances: FeatureRecord[] = new Array(rows);
+    const instances = new Array<FeatureRecord>(rows);
     for (let r = 0; r < rows; r++) {
       const record: FeatureRecord = {};
       for (let c = 0; c < k; c++) record[features[c].name] = first.data[r * k + c];
@@ -138,7 +138,8 @@ export function instancesOf(request: InferRequestBody, spec: PreprocessingSpec):
   }
   let rows: number | undefined;
   request.inputs.forEach((input, i) => {
-    if (!featureNames.has(input.name)) {
+    const feature = featureByName.get(input.name);
+    if (!feature) {
       const what = input.name === spec.label.column ? 'is the label column, not a feature' : 'is not a feature of this model';
       throw new ValidationError(`input "${input.name}" ${what}`, { field: `inputs[${i}].name`, column: input.name });
     }
@@ -148,7 +149,6 @@ export function instancesOf(request: InferRequestBody, spec: PreprocessingSpec):
         column: input.name,
       });
     }
-    const feature = features.find((f) => f.name === input.name)!;
     const wanted = feature.type === 'NUMERIC' ? NUMERIC_DATATYPES.has(input.datatype) : input.datatype === 'BYTES';
     if (!wanted) {
       throw new ValidationError(
@@ -206,7 +206,11 @@ export function responseOutputs(
   tensors.push({ name: 'prediction_id', shape: [n], datatype: 'BYTES', data: predictions.map((p) => p.id) });
   if (!wanted) return tensors;
   checkRequestedOutputs(spec, wanted);
-  return wanted.map((w) => tensors.find((t) => t.name === w.name)!);
+  return wanted.map((w) => {
+    const tensor = tensors.find((t) => t.name === w.name);
+    if (!tensor) throw new Error(`internal error: output "${w.name}" was not built`);
+    return tensor;
+  });
 }
 
 /** @throws ValidationError (`outputs[i].name`) for an output the deployment does not answer with. */

@@ -148,13 +148,15 @@ export function createInferenceRouter(options: InferenceRouterOptions): Router {
     audit.recordSoon({ ...entry, outcome: 'SUCCEEDED' });
     // Echoed as a header only when it can be one (an `id` may hold any text; the body always carries it).
     if (HEADER_SAFE.test(result.requestKey)) res.setHeader(REQUEST_KEY_HEADER, result.requestKey);
+    // The pipeline read the body (through `instances`) before it predicted.
+    if (!request) throw new Error('internal error: the inference request body was not read');
     // Written directly: express's res.json would also hash the body for an ETag nobody sends back.
     const answer = JSON.stringify({
       model_name: result.deploymentName,
       model_version: result.modelVersionId,
-      id: request!.id ?? result.requestKey,
+      id: request.id ?? result.requestKey,
       parameters: { request_key: result.requestKey, canary: result.canary },
-      outputs: responseOutputs(result.spec, result.predictions, request!.outputs),
+      outputs: responseOutputs(result.spec, result.predictions, request.outputs),
     });
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(answer) }).end(answer);
   });
@@ -175,9 +177,9 @@ export function createInferenceRouter(options: InferenceRouterOptions): Router {
         .json(protocolErrorBody(`The database is unavailable; retry shortly (request id ${requestId ?? 'unknown'})`, 'SERVICE_UNAVAILABLE', requestId));
       return;
     }
-    const status = (error as { status?: unknown }).status;
+    const { status, message } = error as { status?: unknown; message?: unknown };
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      res.status(status).json(protocolErrorBody((error as Error).message ?? 'bad request', 'BAD_REQUEST', requestId));
+      res.status(status).json(protocolErrorBody(typeof message === 'string' ? message : 'bad request', 'BAD_REQUEST', requestId));
       return;
     }
     logger.error({ err: error, requestId }, 'inference request failed');

@@ -249,12 +249,11 @@ export class DatasetService {
 
   /** Looks a dataset up by id or by name (exactly one of them). */
   async findDataset(key: { id?: string | null; name?: string | null }): Promise<Dataset | null> {
-    if ((key.id == null) === (key.name == null)) {
-      throw new ValidationError('give exactly one of id and name', { field: key.id == null ? 'id' : 'name' });
-    }
+    if (key.id != null && key.name != null) throw new ValidationError('give exactly one of id and name', { field: 'name' });
     if (key.id != null && !isUuid(key.id)) return null;
-    const row =
-      key.id != null ? await this.prisma.dataset.findUnique({ where: { id: key.id } }) : await this.prisma.dataset.findUnique({ where: { name: key.name! } });
+    const where = key.id != null ? { id: key.id } : key.name != null ? { name: key.name } : null;
+    if (!where) throw new ValidationError('give exactly one of id and name', { field: 'id' });
+    const row = await this.prisma.dataset.findUnique({ where });
     return row ? toDataset(row) : null;
   }
 

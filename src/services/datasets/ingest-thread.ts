@@ -5,7 +5,7 @@
  */
 import { readlinkSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, type MessagePort } from 'node:worker_threads';
 import { csvText } from '../../domain/datasets/csv-parser';
 import { DomainError } from '../../domain/errors';
 import { csvFile } from './csv-file';
@@ -36,9 +36,10 @@ function yieldToTheEventLoop(): void {
   }
 }
 
-parentPort?.once('message', async (request: IngestRequest) => {
+/** Prepares the requested version and answers on `port`: the phase, then the result or why it failed. */
+async function ingest(port: MessagePort, request: IngestRequest): Promise<void> {
   yieldToTheEventLoop();
-  const reply = (message: IngestReply, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(message, transfer);
+  const reply = (message: IngestReply, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
   try {
     reply({ kind: 'phase', phase: 'PARSING' });
     const prepared = await prepareVersion('text' in request.csv ? csvText(request.csv.text) : csvFile(request.csv.file), request.options);
@@ -49,4 +50,7 @@ parentPort?.once('message', async (request: IngestRequest) => {
   } finally {
     if ('file' in request.csv) rmSync(request.csv.file, { force: true });
   }
-});
+}
+
+const port = parentPort;
+port?.once('message', (request: IngestRequest) => void ingest(port, request));

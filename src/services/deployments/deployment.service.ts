@@ -1,6 +1,7 @@
 import type { Deployment, DeploymentEvent, DeploymentEventKind, ModelVersion, Prisma } from '../../generated/prisma/client';
 import type { Page, PageRequest } from '../../domain/common/pagination';
 import { keysetPage, keysetPagesByParent, newestFirst } from '../keyset-pagination';
+import { required } from '../../domain/common/required';
 import { isUuid } from '../../domain/common/uuid';
 import {
   aliasFollowOf,
@@ -107,7 +108,7 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
    */
   async setBatching(name: string, patch: BatchingPatch): Promise<Deployment> {
     const deployment = await this.prisma.$transaction(async (tx) => {
-      const [locked] = await tx.$queryRaw<{ id: string; serving: unknown }[]>`SELECT id, serving FROM deployments WHERE name = ${name} FOR UPDATE`;
+      const locked = (await tx.$queryRaw<{ id: string; serving: unknown }[]>`SELECT id, serving FROM deployments WHERE name = ${name} FOR UPDATE`).at(0);
       if (!locked) throw new NotFoundError('deployment', name, { field: 'input.deployment' });
       const serving = { ...((locked.serving as Record<string, unknown> | null) ?? {}), ...patchBatching(batchingOf(locked.serving), patch, 'input') };
       return tx.deployment.update({ where: { id: locked.id }, data: { serving: serving, updatedAt: new Date() } });
@@ -118,11 +119,10 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
   }
 
   async findDeployment(key: { id?: string | null; name?: string | null }): Promise<Deployment | null> {
-    if ((key.id == null) === (key.name == null)) {
-      throw new ValidationError('give exactly one of id and name', { field: key.id == null ? 'id' : 'name' });
-    }
+    if (key.id != null && key.name != null) throw new ValidationError('give exactly one of id and name', { field: 'name' });
     if (key.id != null) return isUuid(key.id) ? this.prisma.deployment.findUnique({ where: { id: key.id } }) : null;
-    return this.prisma.deployment.findUnique({ where: { name: key.name! } });
+    if (key.name == null) throw new ValidationError('give exactly one of id and name', { field: 'id' });
+    return this.prisma.deployment.findUnique({ where: { name: key.name } });
   }
 
   /** The deployment named `name`. @throws NotFoundError naming `field`. */
@@ -163,7 +163,7 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
 
   /** A deployment's changes, newest first (by sequence). */
   async listEvents(deploymentId: string, request: PageRequest): Promise<Page<DeploymentEvent>> {
-    return (await this.pageEvents([deploymentId], request)).get(deploymentId)!;
+    return required((await this.pageEvents([deploymentId], request)).get(deploymentId), `page of events of deployment ${deploymentId}`);
   }
 
   /** The same page of each deployment's changes (newest first), by deployment id. */
@@ -200,7 +200,7 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
         const model = await lockModelForUse(tx, target.modelId, target.field);
         const version = target.follow
           ? await aliasTarget(tx, model, target.follow.alias, 'input.alias')
-          : await versionInTransaction(tx, target.versionId!, 'input.modelVersionId');
+          : await versionInTransaction(tx, target.versionId, 'input.modelVersionId');
         requireUsableVersion(version, target.follow ? 'input.alias' : 'input.modelVersionId');
         const deployment = await tx.deployment.create({
           data: {
@@ -229,7 +229,8 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
    * version), the event is ALIAS_FOLLOW_CHANGED.
    */
   async updateDeployment(input: UpdateDeploymentInput, actor: string): Promise<DeploymentChange> {
-    const byAlias = input.alias != null;
+    const alias = input.alias;
+    const byAlias = alias != null;
     if ((input.modelVersionId != null) === byAlias) throw new ValidationError('give either modelVersionId or alias', { field: 'input.modelVersionId' });
     if (!byAlias && (input.aliasUpdate != null || input.aliasCanaryPercent != null)) {
       throw new ValidationError('aliasUpdate and aliasCanaryPercent go with alias: by version id the deployment is pinned', {
@@ -237,7 +238,7 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
       });
     }
     const follow = byAlias
-      ? aliasFollowOf(checkAliasName(input.alias!, 'input.alias'), input.aliasUpdate, input.aliasCanaryPercent, {
+      ? aliasFollowOf(checkAliasName(alias, 'input.alias'), input.aliasUpdate, input.aliasCanaryPercent, {
           mode: 'input.aliasUpdate',
           percent: 'input.aliasCanaryPercent',
         })
@@ -250,7 +251,7 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
       const field = follow ? 'input.alias' : 'input.modelVersionId';
       const version = follow
         ? await aliasTarget(tx, await modelOf(tx, current), follow.alias, field)
-        : await this.versionOfModel(tx, current, input.modelVersionId!, field);
+        : await this.versionOfModel(tx, current, required(input.modelVersionId, 'input.modelVersionId'), field);
       requireUsableVersion(version, field);
       const before = followOf(current);
       const note = follow ? describeFollow(follow) : before ? `pinned to version ${version.version}; no longer follows alias "${before.alias}"` : null;
@@ -396,7 +397,7 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
     const changes: DeploymentChange[] = [];
     for (const { id } of followers) {
       const current = await tx.deployment.findUniqueOrThrow({ where: { id } });
-      const follow = followOf(current)!;
+      const follow = required(followOf(current), `alias "${move.alias}" followed by deployment "${current.name}"`);
       const canary = current.canaryModelVersionId ? { versionId: current.canaryModelVersionId, percent: current.canaryPercent ?? 0 } : null;
       const plan = planAliasMove({ stableVersionId: current.modelVersionId, canary }, follow, move.to.id);
       if (plan) changes.push(await applyAliasMove(tx, current, plan, move));
@@ -427,7 +428,9 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
   }
 
   /** The checked input of deployModel: the model, and the version id or the alias to follow. */
-  private async deployTarget(input: DeployModelInput): Promise<{ modelId: string; versionId: string | null; follow: AliasFollow | null; field: string }> {
+  private async deployTarget(
+    input: DeployModelInput,
+  ): Promise<{ modelId: string; field: string } & ({ versionId: string; follow: null } | { versionId: null; follow: AliasFollow })> {
     const byAlias = input.model != null || input.alias != null;
     if ((input.modelVersionId != null) === byAlias) {
       throw new ValidationError('give either modelVersionId, or model and alias', { field: 'input.modelVersionId' });
@@ -468,18 +471,20 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
  * every transaction here and in alias moves follows.
  */
 async function lockDeployment(tx: Tx, name: string, field: string): Promise<Deployment> {
-  const [found] = await tx.$queryRaw<{ id: string; model_id: string }[]>`SELECT id, model_id FROM deployments WHERE name = ${name}`;
+  const found = (await tx.$queryRaw<{ id: string; model_id: string }[]>`SELECT id, model_id FROM deployments WHERE name = ${name}`).at(0);
   if (!found) throw new NotFoundError('deployment', name, { field });
   await tx.$queryRaw`SELECT id FROM models WHERE id = ${found.model_id}::uuid FOR SHARE`;
-  const [locked] = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM deployments WHERE id = ${found.id}::uuid FOR UPDATE`;
+  const locked = (await tx.$queryRaw<{ id: string }[]>`SELECT id FROM deployments WHERE id = ${found.id}::uuid FOR UPDATE`).at(0);
   if (!locked) throw new NotFoundError('deployment', name, { field });
   return tx.deployment.findUniqueOrThrow({ where: { id: locked.id } });
 }
 
 /** Holds the model row shared for a new deployment of it. @throws NotFoundError; InvalidStateError when the model is archived. */
 async function lockModelForUse(tx: Tx, modelId: string, field: string): Promise<{ id: string; name: string }> {
-  const [model] = await tx.$queryRaw<{ id: string; name: string; archived_at: Date | null }[]>`
-    SELECT id, name, archived_at FROM models WHERE id = ${modelId}::uuid FOR SHARE`;
+  const model = (
+    await tx.$queryRaw<{ id: string; name: string; archived_at: Date | null }[]>`
+    SELECT id, name, archived_at FROM models WHERE id = ${modelId}::uuid FOR SHARE`
+  ).at(0);
   if (!model) throw new NotFoundError('model', modelId, { field });
   if (model.archived_at) throw new InvalidStateError(`model "${model.name}" is archived: restore it first (restoreModel)`, { field });
   return model;
@@ -506,7 +511,10 @@ async function aliasTarget(tx: Tx, model: { id: string; name: string }, alias: s
 async function applyAliasMove(tx: Tx, current: Deployment, plan: NonNullable<AliasMovePlan>, move: AliasMove): Promise<DeploymentChange> {
   const ids = [move.fromVersionId, move.to.id, current.modelVersionId, current.canaryModelVersionId].filter((id): id is string => id !== null);
   const numbers = new Map((await tx.modelVersion.findMany({ where: { id: { in: ids } }, select: { id: true, version: true } })).map((v) => [v.id, v.version]));
-  const labelOf = (id: string) => (numbers.has(id) ? `v${numbers.get(id)}` : id);
+  const labelOf = (id: string) => {
+    const number = numbers.get(id);
+    return number === undefined ? id : `v${number}`;
+  };
   const reason = aliasMoveReason(
     { alias: move.alias, from: move.fromVersionId ? labelOf(move.fromVersionId) : null, to: labelOf(move.to.id), actor: move.actor },
     plan,

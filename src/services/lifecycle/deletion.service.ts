@@ -30,7 +30,7 @@ export class DeletionService {
 
   async deleteDataset(id: string): Promise<DeletionReport> {
     const deleted = await this.prisma.$transaction(async (tx) => {
-      const [dataset] = isUuid(id) ? await tx.$queryRaw<{ name: string }[]>`SELECT name FROM datasets WHERE id = ${id}::uuid FOR UPDATE` : [];
+      const dataset = (isUuid(id) ? await tx.$queryRaw<{ name: string }[]>`SELECT name FROM datasets WHERE id = ${id}::uuid FOR UPDATE` : []).at(0);
       if (!dataset) throw new NotFoundError('dataset', id, { field: 'id' });
       const usages = await usagesOfDataset(tx, id);
       if (usages.length > 0) throw new InUseError(`cannot delete dataset "${dataset.name}" (delete what uses it first)`, usages, { field: 'id' });
@@ -98,7 +98,7 @@ export class DeletionService {
     if (!found || found.kind !== 'OPTIMIZATION') throw new NotFoundError('Study', id, { field: 'id' });
     const deleted = await this.prisma.$transaction(async (tx) => {
       await lockModel(tx, found.modelId);
-      const [study] = await tx.$queryRaw<{ status: string }[]>`SELECT status FROM runs WHERE id = ${id}::uuid FOR UPDATE`;
+      const study = (await tx.$queryRaw<{ status: string }[]>`SELECT status FROM runs WHERE id = ${id}::uuid FOR UPDATE`).at(0);
       if (!study) throw new NotFoundError('Study', id, { field: 'id' });
       if (study.status === 'QUEUED' || study.status === 'RUNNING')
         throw new InvalidStateError(`study ${id} is ${study.status}: cancel it first (cancelStudy)`, { field: 'id' });
@@ -123,9 +123,9 @@ export class DeletionService {
   /** Deletes an archived deployment with everything it recorded; its id leaves the PREDICTOR keys that named it. */
   async deleteDeployment(name: string): Promise<DeletionReport> {
     const deleted = await this.prisma.$transaction(async (tx) => {
-      const [deployment] = await tx.$queryRaw<
-        { id: string; archived_at: Date | null }[]
-      >`SELECT id, archived_at FROM deployments WHERE name = ${name} FOR UPDATE`;
+      const deployment = (
+        await tx.$queryRaw<{ id: string; archived_at: Date | null }[]>`SELECT id, archived_at FROM deployments WHERE name = ${name} FOR UPDATE`
+      ).at(0);
       if (!deployment) throw new NotFoundError('deployment', name, { field: 'deployment' });
       if (!deployment.archived_at) {
         throw new InvalidStateError(`deployment "${name}" serves predictions: archive it first (archiveDeployment), then delete it`, { field: 'deployment' });

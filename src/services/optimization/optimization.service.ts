@@ -1,6 +1,7 @@
 import type { Prisma, Run } from '../../generated/prisma/client';
+import { required } from '../../domain/common/required';
 import { isUuid } from '../../domain/common/uuid';
-import { InvalidStateError, NotFoundError, ValidationError, Violations } from '../../domain/errors';
+import { InvalidStateError, NotFoundError, Violations } from '../../domain/errors';
 import { rankTrials, type LeaderboardEntry } from '../../domain/optimization/leaderboard';
 import { validateSearchSpace, type SearchParameterInput, type SearchStrategy } from '../../domain/optimization/search-space';
 import {
@@ -18,7 +19,6 @@ import { parseTrainingHyperparameters } from '../../domain/runs/training-hyperpa
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { RUN_QUEUES } from '../../infra/queue/job-queue';
 import { logger } from '../../infra/logger';
-import type { Architecture } from '../../ml/model-builder';
 import type { EventPublisher } from '../events/event-publisher';
 import type { ModelService } from '../models/model.service';
 import { ActiveRunQuota } from '../runs/active-run-quota';
@@ -127,15 +127,27 @@ export class OptimizationService {
     const budget = problems.check(() => validateBudget(input.maxTrials, input.parallelism ?? 1));
     const pruning = problems.check(() => validatePruning(input.pruning));
     problems.throwIfAny();
-    checkStudyEffort(budget!.maxTrials, largestTrialEpochs(baseHyperparameters!.epochs, searchSpace!.parameters), this.quota.maxTrialEpochs);
+    // With no violation found, every check above returned its value.
+    const checked = {
+      objective: required(objective, 'checked objective'),
+      searchSpace: required(searchSpace, 'checked search space'),
+      budget: required(budget, 'checked budget'),
+      pruning: required(pruning, 'checked pruning'),
+      baseHyperparameters: required(baseHyperparameters, 'checked base hyperparameters'),
+    };
+    checkStudyEffort(
+      checked.budget.maxTrials,
+      largestTrialEpochs(checked.baseHyperparameters.epochs, checked.searchSpace.parameters),
+      this.quota.maxTrialEpochs,
+    );
     const definition: StudyDefinition = {
-      objective: objective!,
-      searchSpace: searchSpace!,
+      objective: checked.objective,
+      searchSpace: checked.searchSpace,
       strategy,
-      ...budget!,
-      pruning: pruning!,
+      ...checked.budget,
+      pruning: checked.pruning,
       seed: studySeed,
-      baseHyperparameters: baseHyperparameters!,
+      baseHyperparameters: checked.baseHyperparameters,
     };
 
     const study = await this.quota.runs.createRun(this.prisma, {
@@ -244,5 +256,5 @@ export function leaderboardOf(trials: readonly StudyTrial[], definition: StudyDe
   return rankTrials(
     trials.map((t) => t.record),
     definition.objective.direction,
-  ).map((entry) => ({ ...entry, trialRunId: runIdOf.get(entry.trialNumber)! }));
+  ).map((entry) => ({ ...entry, trialRunId: required(runIdOf.get(entry.trialNumber), `run of trial ${entry.trialNumber}`) }));
 }

@@ -1,4 +1,5 @@
 import type { Prediction } from '../../generated/prisma/client';
+import { required } from '../../domain/common/required';
 import { isUuid } from '../../domain/common/uuid';
 import { routesToCanary } from '../../domain/deployments/deployment-rules';
 import { NotFoundError, ValidationError } from '../../domain/errors';
@@ -58,8 +59,9 @@ export class PredictionService {
   async explain(input: ExplainInput, guard: DeploymentGuard = allowAnyDeployment): Promise<PredictionExplanation> {
     const deployment = await this.serving.requireServingDeployment(input.deployment);
     guard(deployment);
-    const canary = input.requestKey != null && deployment.canaryModelVersionId !== null && routesToCanary(input.requestKey, deployment.canaryPercent ?? 0);
-    const modelVersionId = canary ? deployment.canaryModelVersionId! : deployment.modelVersionId;
+    const canaryVersionId = deployment.canaryModelVersionId;
+    const canary = input.requestKey != null && canaryVersionId !== null && routesToCanary(input.requestKey, deployment.canaryPercent ?? 0);
+    const modelVersionId = canary ? canaryVersionId : deployment.modelVersionId;
     const loaded = await this.models.get(modelVersionId);
     // From here on nothing awaits: the cache may dispose an evicted model only between requests.
     const spec = loaded.preprocessing;
@@ -135,14 +137,15 @@ export class PredictionService {
               index,
             });
         } else {
-          const matches = predictionsByKey.get(item.requestKey!) ?? [];
+          const requestKey = required(item.requestKey, `input.actuals[${index}].requestKey`);
+          const matches = predictionsByKey.get(requestKey) ?? [];
           if (matches.length === 0)
-            throw new NotFoundError(`prediction of deployment "${deployment.name}" with request key`, item.requestKey!, {
+            throw new NotFoundError(`prediction of deployment "${deployment.name}" with request key`, requestKey, {
               field: `input.actuals[${index}].requestKey`,
               index,
             });
           if (matches.length > 1) {
-            throw new ValidationError(`actual ${index}: request key "${item.requestKey}" has ${matches.length} predictions; name one by predictionId`, {
+            throw new ValidationError(`actual ${index}: request key "${requestKey}" has ${matches.length} predictions; name one by predictionId`, {
               field: `input.actuals[${index}].requestKey`,
               index,
             });
@@ -153,7 +156,14 @@ export class PredictionService {
           throw new ValidationError(`actual ${index}: prediction ${prediction.id} is given more than once`, { field: `input.actuals[${index}]`, index });
         }
         seen.add(prediction.id);
-        return { id: prediction.id, actual: checkActual(specs.get(prediction.modelVersionId)!, item.actual, index) };
+        return {
+          id: prediction.id,
+          actual: checkActual(
+            required(specs.get(prediction.modelVersionId), `preprocessing of model version ${prediction.modelVersionId}`),
+            item.actual,
+            index,
+          ),
+        };
       });
       const updateIds = updates.map((update) => update.id);
       const values = updates.map((update) => JSON.stringify(update.actual));

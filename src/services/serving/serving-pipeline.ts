@@ -89,8 +89,9 @@ export class ServingPipeline {
       const requestKey = checkRequestKey(request.requestKey, request.requestKeyField);
       deployment = await this.requireServingDeployment(request.deployment, request.deploymentField);
       (request.guard ?? allowAnyDeployment)(deployment);
-      const canary = deployment.canaryModelVersionId !== null && routesToCanary(requestKey, deployment.canaryPercent ?? 0);
-      const modelVersionId = canary ? deployment.canaryModelVersionId! : deployment.modelVersionId;
+      const canaryVersionId = deployment.canaryModelVersionId;
+      const canary = canaryVersionId !== null && routesToCanary(requestKey, deployment.canaryPercent ?? 0);
+      const modelVersionId = canary ? canaryVersionId : deployment.modelVersionId;
       const loaded = await this.parts.models.get(modelVersionId);
       const started = performance.now();
       const spec = loaded.preprocessing;

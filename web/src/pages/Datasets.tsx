@@ -1,4 +1,4 @@
-import { useMemo, useState, type FormEvent } from 'react';
+import { useMemo, useState, type SubmitEvent } from 'react';
 import { nodes, uploadCsv, type Connection } from '../api';
 import { Chart, type ChartOption } from '../Chart';
 import { fmt, when } from '../format';
@@ -20,7 +20,7 @@ function UploadForm({ onDone }: { onDone: (id: string) => void }) {
   const [file, setFile] = useState<File>();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
-  const submit = async (event: FormEvent) => {
+  const submit = async (event: SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (!file) return;
     setBusy(true);
@@ -35,7 +35,7 @@ function UploadForm({ onDone }: { onDone: (id: string) => void }) {
     }
   };
   return (
-    <form className="upload" onSubmit={submit}>
+    <form className="upload" onSubmit={(event) => void submit(event)}>
       <label>
         CSV file <input type="file" accept=".csv,text/csv" required onChange={(e) => setFile(e.target.files?.[0])} />
       </label>
@@ -126,13 +126,14 @@ interface DatasetDetail {
 
 function profileOption(c: Column): ChartOption | null {
   const p = c.profile;
-  if (p.histogram) {
+  const histogram = p.histogram;
+  if (histogram) {
     return {
       tooltip: { trigger: 'axis' },
       grid: { left: 40, right: 8, top: 8, bottom: 24 },
-      xAxis: { type: 'category', data: p.histogram.counts.map((_, i) => fmt(p.histogram!.edges[i], 2)), axisLabel: { fontSize: 9 } },
+      xAxis: { type: 'category', data: histogram.counts.map((_, i) => fmt(histogram.edges[i], 2)), axisLabel: { fontSize: 9 } },
       yAxis: { type: 'value', minInterval: 1 },
-      series: [{ type: 'bar', name: 'rows', data: p.histogram.counts, barCategoryGap: '5%' }],
+      series: [{ type: 'bar', name: 'rows', data: histogram.counts, barCategoryGap: '5%' }],
     };
   }
   if (p.topCategories) {
@@ -184,8 +185,8 @@ export function DatasetPage({ id }: { id: string }) {
   const d = data.dataset;
   if (!d) return <p className="error">Dataset {id} not found.</p>;
   const versions = nodes(d.versions);
-  const version = versions.find((v) => v.id === versionId) ?? versions[0];
-  const upload = async (event: FormEvent) => {
+  const version = versions.find((v) => v.id === versionId) ?? versions.at(0);
+  const upload = async (event: SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (!file) return;
     setUploadError(undefined);
@@ -208,7 +209,7 @@ export function DatasetPage({ id }: { id: string }) {
             ['versions', d.versions.edges.length],
           ]}
         />
-        <form className="upload" onSubmit={upload}>
+        <form className="upload" onSubmit={(event) => void upload(event)}>
           <label>
             new version from a CSV file <input type="file" accept=".csv,text/csv" onChange={(e) => setFile(e.target.files?.[0])} />
           </label>

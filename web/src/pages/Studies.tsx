@@ -57,7 +57,7 @@ const PARAMS = 'learningRate batchSize epochs optimizer layers { index units dro
 /** The tuned values only, as `name=value` pairs (`units[0]=32`). */
 function paramsText(params: TrialParameters): string {
   const { layers, ...scalars } = params;
-  const pairs = Object.entries(scalars).filter(([, value]) => value !== null);
+  const pairs = Object.entries(scalars).filter((pair): pair is [string, string | number] => pair[1] !== null);
   for (const layer of layers) {
     if (layer.units !== null) pairs.push([`units[${layer.index}]`, layer.units]);
     if (layer.dropout !== null) pairs.push([`dropout[${layer.index}]`, layer.dropout]);
