@@ -174,6 +174,20 @@ describe('alerts', () => {
     ).rejects.toMatchObject({ location: { field: 'input.webhookSecret' } });
     await expect(services.alerts.setAlertRule('rules', { kind: 'RUN_FAILED' })).rejects.toMatchObject({ location: { field: 'input.kind' } });
     await expect(services.alerts.setAlertRule('nope', { kind: 'LATENCY' })).rejects.toBeInstanceOf(NotFoundError);
+    // Every bad setting is reported, each with its field; nothing is stored.
+    const several = await services.alerts
+      .setAlertRule('rules', { kind: 'ERROR_RATE', threshold: 2, windowSeconds: 0, cooldownSeconds: 1.5, webhookUrl: 'ftp://x', webhookSecret: 'short' })
+      .catch((error: unknown) => error);
+    expect(several).toBeInstanceOf(ValidationError);
+    expect((several as ValidationError).violations.map((violation) => violation.field)).toEqual([
+      'input.threshold',
+      'input.windowSeconds',
+      'input.cooldownSeconds',
+      'input.webhookSecret',
+      'input.webhookUrl',
+    ]);
+    expect((several as ValidationError).violations[0].message).toBe('an ERROR_RATE threshold is a share from 0 to 1');
+    expect(await prisma.alertRule.count({ where: { deployment: { name: 'rules' } } })).toBe(0);
     const rule = await services.alerts.setAlertRule('rules', { kind: 'LATENCY', threshold: 250 });
     expect(rule).toMatchObject({
       kind: 'LATENCY',
