@@ -203,6 +203,15 @@ describe('alerts', () => {
     await expect(services.alerts.setAlertMonitoring('rules', { rollbackWindowSeconds: 0 })).rejects.toMatchObject({
       location: { field: 'input.rollbackWindowSeconds' },
     });
+    const monitoring = await services.alerts
+      .setAlertMonitoring('rules', { autoRollback: true, rollbackWindowSeconds: 0, performanceFloor: Number.NaN, evaluateEveryRequests: 0 })
+      .catch((error: unknown) => error);
+    expect((monitoring as ValidationError).violations.map((violation) => violation.field)).toEqual([
+      'input.rollbackWindowSeconds',
+      'input.performanceFloor',
+      'input.evaluateEveryRequests',
+    ]);
+    expect((await prisma.deployment.findUniqueOrThrow({ where: { name: 'rules' } })).monitoring).not.toHaveProperty('autoRollback');
   });
 
   it('rolls a canary back on a critical ERROR_RATE alert when autoRollback is on, and not when it is off', async () => {
