@@ -195,6 +195,19 @@ describe('DriftMonitor', () => {
       services.deployments.deployModel({ name: 'bad-settings', modelVersionId: trained.versionIds[0], monitoring: { drift: { windowSize: -1 } } }, 'test'),
     ).rejects.toMatchObject({ location: { field: 'input.monitoring.drift.windowSize' } });
     expect(await prisma.deployment.count({ where: { name: 'bad-settings' } })).toBe(0);
+    const several = await services.deployments
+      .deployModel(
+        { name: 'bad settings', modelVersionId: trained.versionIds[0], monitoring: { drift: { windowSize: -1, referenceSize: 1, driftShare: 0 } } },
+        'test',
+      )
+      .catch((error: unknown) => error);
+    expect((several as ValidationError).violations.map((violation) => violation.field)).toEqual([
+      'input.name',
+      'input.monitoring.drift.driftShare',
+      'input.monitoring.drift.windowSize',
+      'input.monitoring.drift.referenceSize',
+    ]);
+    expect(await prisma.deployment.count({ where: { name: 'bad settings' } })).toBe(0);
   });
 
   it('refuses settings out of range, naming the field, and keeps other monitoring keys', async () => {
