@@ -157,6 +157,19 @@ describe('access control: API keys and roles on HTTP and graphql-ws, audit log',
     expect(conflict.errors?.[0].extensions).toMatchObject({ code: 'CONFLICT', field: 'input.name' });
     const reserved = await gql(server.adminKey!, 'mutation { createApiKey(input: { name: "mlplane", role: ADMIN }) { key } }');
     expect(reserved.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.name' });
+    // Every bad field is reported in extensions.errors, each with its field path; no key is stored.
+    const keys = await prisma.apiKey.count();
+    const several = await gql(
+      server.adminKey!,
+      'mutation { createApiKey(input: { name: "no spaces", role: VIEWER, expiresAt: "2001-01-01T00:00:00.000Z", deployments: ["served"] }) { key } }',
+    );
+    expect(several.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.name' });
+    expect((several.errors?.[0].extensions?.errors as { field: string }[]).map(({ field }) => field)).toEqual([
+      'input.name',
+      'input.expiresAt',
+      'input.deployments',
+    ]);
+    expect(await prisma.apiKey.count()).toBe(keys);
 
     expect((await gql(server.adminKey!, 'mutation { revokeApiKey(id: "ci") { revokedAt } }')).data!.revokeApiKey.revokedAt).not.toBeNull();
     const after = await postGraphQL(server.url, '{ health { status } }', undefined, bearer(key));

@@ -7,7 +7,7 @@
  *   call runs once the requests that arrived in the same event-loop turn are queued (under load,
  *   every request read from the sockets in that turn), so a lone request pays nothing.
  */
-import { ValidationError } from '../errors';
+import { ValidationError, Violations } from '../errors';
 
 export interface BatchingSettings {
   maxBatchSize: number;
@@ -37,15 +37,24 @@ function integerIn(value: number, min: number, max: number, field: string): numb
   return value;
 }
 
-/** Applies a patch (`null` resets a setting). @throws ValidationError naming `input.<setting>`. */
+/** Applies a patch (`null` resets a setting). @throws ValidationError listing every `input.<setting>` at fault. */
 export function patchBatching(current: BatchingSettings, patch: BatchingPatch, fieldPrefix = 'input'): BatchingSettings {
   const next = { ...current };
+  const problems = new Violations();
   if (patch.maxBatchSize !== undefined) {
+    const { maxBatchSize } = patch;
     next.maxBatchSize =
-      patch.maxBatchSize === null ? DEFAULT_BATCHING.maxBatchSize : integerIn(patch.maxBatchSize, 1, MAX_BATCH_SIZE_LIMIT, `${fieldPrefix}.maxBatchSize`);
+      maxBatchSize === null
+        ? DEFAULT_BATCHING.maxBatchSize
+        : (problems.check(() => integerIn(maxBatchSize, 1, MAX_BATCH_SIZE_LIMIT, `${fieldPrefix}.maxBatchSize`)) ?? current.maxBatchSize);
   }
   if (patch.maxDelayMs !== undefined) {
-    next.maxDelayMs = patch.maxDelayMs === null ? DEFAULT_BATCHING.maxDelayMs : integerIn(patch.maxDelayMs, 0, MAX_DELAY_MS_LIMIT, `${fieldPrefix}.maxDelayMs`);
+    const { maxDelayMs } = patch;
+    next.maxDelayMs =
+      maxDelayMs === null
+        ? DEFAULT_BATCHING.maxDelayMs
+        : (problems.check(() => integerIn(maxDelayMs, 0, MAX_DELAY_MS_LIMIT, `${fieldPrefix}.maxDelayMs`)) ?? current.maxDelayMs);
   }
+  problems.throwIfAny();
   return next;
 }

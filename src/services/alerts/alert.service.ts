@@ -6,7 +6,7 @@ import type { Page, PageRequest } from '../../domain/common/pagination';
 import { keysetPage, keysetPagesByParent } from '../keyset-pagination';
 import { isUuid } from '../../domain/common/uuid';
 import { SYSTEM_ACTOR } from '../../domain/auth/principal';
-import { InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors';
+import { InvalidStateError, NotFoundError, ValidationError, Violations } from '../../domain/errors';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
 import type { EventPublisher } from '../events/event-publisher';
@@ -254,11 +254,20 @@ export class AlertService {
    * Creates or replaces the deployment's rule of one kind; omitted settings take the kind's defaults.
    * A webhook URL's target must pass the webhook guard now (and again at each delivery); a webhook
    * without a secret gets a generated one, returned in the result only.
-   * @throws NotFoundError for an unknown deployment; ValidationError naming the field.
+   * @throws ValidationError listing every bad setting (each naming its field), before NotFoundError for an unknown deployment.
    */
   async setAlertRule(deploymentName: string, settings: AlertRuleSettings): Promise<SetAlertRuleResult> {
-    checkAlertRuleSettings(settings);
-    if (settings.webhookUrl != null) await this.webhookGuard.check(settings.webhookUrl, 'input.webhookUrl');
+    const problems = new Violations();
+    checkAlertRuleSettings(settings, problems);
+    if (settings.webhookUrl != null) {
+      try {
+        await this.webhookGuard.check(settings.webhookUrl, 'input.webhookUrl');
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        problems.add(error.message, error.location);
+      }
+    }
+    problems.throwIfAny();
     const generatedWebhookSecret = settings.webhookUrl != null && settings.webhookSecret == null ? randomBytes(32).toString('base64url') : null;
     const deployment = await this.prisma.deployment.findUnique({ where: { name: deploymentName }, select: { id: true } });
     if (!deployment) throw new NotFoundError('deployment', deploymentName, { field: 'input.deployment' });

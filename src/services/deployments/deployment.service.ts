@@ -14,9 +14,9 @@ import {
   type AliasUpdateMode,
 } from '../../domain/deployments/alias-follow';
 import { checkCanaryPercent, checkDeploymentName } from '../../domain/deployments/deployment-rules';
-import { batchingOf, patchBatching, type BatchingPatch } from '../../domain/deployments/batching';
+import { batchingOf, DEFAULT_BATCHING, patchBatching, type BatchingPatch } from '../../domain/deployments/batching';
 import { DEFAULT_DRIFT_MONITORING, patchDriftMonitoring, type DriftMonitoringPatch } from '../../domain/deployments/drift-monitoring';
-import { ConflictError, InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors';
+import { ConflictError, InvalidStateError, NotFoundError, ValidationError, Violations } from '../../domain/errors';
 import type { Usage } from '../../domain/lifecycle/usage';
 import { checkAliasName } from '../../domain/models/model-alias';
 import type { PrismaClient } from '../../infra/db/prisma-client';
@@ -107,6 +107,8 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
    * @throws NotFoundError for an unknown deployment; ValidationError for a bad setting.
    */
   async setBatching(name: string, patch: BatchingPatch): Promise<Deployment> {
+    // Every bad setting is refused before the deployment is looked up (the checks do not depend on the stored settings).
+    patchBatching(DEFAULT_BATCHING, patch, 'input');
     const deployment = await this.prisma.$transaction(async (tx) => {
       const locked = (await tx.$queryRaw<{ id: string; serving: unknown }[]>`SELECT id, serving FROM deployments WHERE name = ${name} FOR UPDATE`).at(0);
       if (!locked) throw new NotFoundError('deployment', name, { field: 'input.deployment' });
@@ -191,9 +193,13 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
    * aliases (resolved in the transaction; the deployment follows the alias).
    */
   async deployModel(input: DeployModelInput, actor: string): Promise<DeploymentChange> {
-    const name = checkDeploymentName(input.name);
-    const drift = patchDriftMonitoring(DEFAULT_DRIFT_MONITORING, input.monitoring?.drift ?? {}, 'input.monitoring.drift');
-    const target = await this.deployTarget(input);
+    const problems = new Violations();
+    const name = problems.check(() => checkDeploymentName(input.name));
+    const drift = problems.check(() => patchDriftMonitoring(DEFAULT_DRIFT_MONITORING, input.monitoring?.drift ?? {}, 'input.monitoring.drift'));
+    const shape = deployTargetOf(input, problems);
+    problems.throwIfAny();
+    if (name === undefined || drift === undefined || shape === undefined) throw new Error('unreachable: checked input without a value');
+    const target = await this.deployTarget(shape);
     let change: DeploymentChange;
     try {
       change = await this.prisma.$transaction(async (tx) => {
@@ -229,21 +235,17 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
    * version), the event is ALIAS_FOLLOW_CHANGED.
    */
   async updateDeployment(input: UpdateDeploymentInput, actor: string): Promise<DeploymentChange> {
-    const alias = input.alias;
-    const byAlias = alias != null;
-    if ((input.modelVersionId != null) === byAlias) throw new ValidationError('give either modelVersionId or alias', { field: 'input.modelVersionId' });
-    if (!byAlias && (input.aliasUpdate != null || input.aliasCanaryPercent != null)) {
-      throw new ValidationError('aliasUpdate and aliasCanaryPercent go with alias: by version id the deployment is pinned', {
+    const problems = new Violations();
+    const byAlias = input.alias != null;
+    let follow: AliasFollow | null = null;
+    if ((input.modelVersionId != null) === byAlias) problems.add('give either modelVersionId or alias', { field: 'input.modelVersionId' });
+    else if (!byAlias && (input.aliasUpdate != null || input.aliasCanaryPercent != null)) {
+      problems.add('aliasUpdate and aliasCanaryPercent go with alias: by version id the deployment is pinned', {
         field: input.aliasUpdate != null ? 'input.aliasUpdate' : 'input.aliasCanaryPercent',
       });
-    }
-    const follow = byAlias
-      ? aliasFollowOf(checkAliasName(alias, 'input.alias'), input.aliasUpdate, input.aliasCanaryPercent, {
-          mode: 'input.aliasUpdate',
-          percent: 'input.aliasCanaryPercent',
-        })
-      : null;
-    const userReason = optionalReason(input.reason);
+    } else if (input.alias != null) follow = checkedFollow(input.alias, input.aliasUpdate, input.aliasCanaryPercent, problems) ?? null;
+    const userReason = problems.check(() => optionalReason(input.reason)) ?? null;
+    problems.throwIfAny();
     return this.change(input.deployment, async (tx, current) => {
       if (current.canaryModelVersionId) {
         throw new InvalidStateError(`deployment "${current.name}" is running a canary: promote or roll it back first`, { field: 'input.deployment' });
@@ -427,33 +429,17 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
     return change;
   }
 
-  /** The checked input of deployModel: the model, and the version id or the alias to follow. */
+  /** The target of deployModel, its shape checked: the model, and the version id or the alias to follow. */
   private async deployTarget(
-    input: DeployModelInput,
+    target: DeployTarget,
   ): Promise<{ modelId: string; field: string } & ({ versionId: string; follow: null } | { versionId: null; follow: AliasFollow })> {
-    const byAlias = input.model != null || input.alias != null;
-    if ((input.modelVersionId != null) === byAlias) {
-      throw new ValidationError('give either modelVersionId, or model and alias', { field: 'input.modelVersionId' });
-    }
-    if (input.modelVersionId != null) {
-      if (input.aliasUpdate != null || input.aliasCanaryPercent != null) {
-        throw new ValidationError('aliasUpdate and aliasCanaryPercent go with model and alias: a deployment by version id is pinned', {
-          field: input.aliasUpdate != null ? 'input.aliasUpdate' : 'input.aliasCanaryPercent',
-        });
-      }
-      const version = await this.modelVersions.requireVersion(input.modelVersionId, 'input.modelVersionId');
+    if ('versionId' in target) {
+      const version = await this.modelVersions.requireVersion(target.versionId, 'input.modelVersionId');
       return { modelId: version.modelId, versionId: version.id, follow: null, field: 'input.modelVersionId' };
     }
-    if (input.model == null || input.alias == null) {
-      throw new ValidationError('model and alias go together', { field: input.model == null ? 'input.model' : 'input.alias' });
-    }
-    const follow = aliasFollowOf(checkAliasName(input.alias, 'input.alias'), input.aliasUpdate, input.aliasCanaryPercent, {
-      mode: 'input.aliasUpdate',
-      percent: 'input.aliasCanaryPercent',
-    });
-    const model = await this.models.findModel(isUuid(input.model) ? { id: input.model } : { name: input.model });
-    if (!model) throw new NotFoundError('model', input.model, { field: 'input.model' });
-    return { modelId: model.id, versionId: null, follow, field: 'input.model' };
+    const model = await this.models.findModel(isUuid(target.model) ? { id: target.model } : { name: target.model });
+    if (!model) throw new NotFoundError('model', target.model, { field: 'input.model' });
+    return { modelId: model.id, versionId: null, follow: target.follow, field: 'input.model' };
   }
 
   /** A version of the deployment's model: a deployment keeps one model, so one feature schema family. */
@@ -562,6 +548,45 @@ async function applyAliasMove(tx: Tx, current: Deployment, plan: NonNullable<Ali
       return { deployment, event: await record(deployment, 'ROLLED_BACK', plan.endedCanary.versionId, current.modelVersionId) };
     }
   }
+}
+
+/** What deployModel deploys, as given: a version id, or a model (id or name) and the alias it follows. */
+type DeployTarget = { versionId: string } | { model: string; follow: AliasFollow };
+
+/** The shape of deployModel's target; its problems go to `problems` (undefined then). */
+function deployTargetOf(input: DeployModelInput, problems: Violations): DeployTarget | undefined {
+  const byAlias = input.model != null || input.alias != null;
+  if ((input.modelVersionId != null) === byAlias) {
+    problems.add('give either modelVersionId, or model and alias', { field: 'input.modelVersionId' });
+    return undefined;
+  }
+  if (input.modelVersionId != null) {
+    if (input.aliasUpdate != null || input.aliasCanaryPercent != null) {
+      problems.add('aliasUpdate and aliasCanaryPercent go with model and alias: a deployment by version id is pinned', {
+        field: input.aliasUpdate != null ? 'input.aliasUpdate' : 'input.aliasCanaryPercent',
+      });
+      return undefined;
+    }
+    return { versionId: input.modelVersionId };
+  }
+  if (input.model == null || input.alias == null) {
+    problems.add('model and alias go together', { field: input.model == null ? 'input.model' : 'input.alias' });
+    return undefined;
+  }
+  const follow = checkedFollow(input.alias, input.aliasUpdate, input.aliasCanaryPercent, problems);
+  return follow && { model: input.model, follow };
+}
+
+/** The alias to follow and how (`input.alias`, `input.aliasUpdate`, `input.aliasCanaryPercent`); its problems go to `problems`. */
+function checkedFollow(
+  alias: string,
+  mode: AliasUpdateMode | null | undefined,
+  canaryPercent: number | null | undefined,
+  problems: Violations,
+): AliasFollow | undefined {
+  const name = problems.check(() => checkAliasName(alias, 'input.alias'));
+  const follow = problems.check(() => aliasFollowOf(alias, mode, canaryPercent, { mode: 'input.aliasUpdate', percent: 'input.aliasCanaryPercent' }));
+  return name === undefined ? undefined : follow;
 }
 
 function optionalReason(reason: string | null | undefined): string | null {

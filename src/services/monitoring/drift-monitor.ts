@@ -41,7 +41,13 @@ import type { Page, PageRequest } from '../../domain/common/pagination';
 import { keysetPagesByParent, newestFirst } from '../keyset-pagination';
 import { isUuid } from '../../domain/common/uuid';
 import { findColumn } from '../../domain/datasets/data-table';
-import { driftMonitoringOf, patchDriftMonitoring, type DriftMonitoringPatch, type DriftMonitoringSettings } from '../../domain/deployments/drift-monitoring';
+import {
+  DEFAULT_DRIFT_MONITORING,
+  driftMonitoringOf,
+  patchDriftMonitoring,
+  type DriftMonitoringPatch,
+  type DriftMonitoringSettings,
+} from '../../domain/deployments/drift-monitoring';
 import { NotFoundError } from '../../domain/errors';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
@@ -307,6 +313,8 @@ export class DriftMonitor {
    * @throws NotFoundError for an unknown deployment name; ValidationError for a bad setting.
    */
   async setSettings(deploymentName: string, patch: DriftMonitoringPatch): Promise<Deployment> {
+    // Every bad setting is refused before the deployment is looked up (the checks do not depend on the stored settings).
+    patchDriftMonitoring(DEFAULT_DRIFT_MONITORING, patch, 'input.drift');
     const deployment = await this.prisma.$transaction(async (tx) => {
       const locked = (
         await tx.$queryRaw<{ id: string; monitoring: unknown }[]>`SELECT id, monitoring FROM deployments WHERE name = ${deploymentName} FOR UPDATE`

@@ -2,7 +2,7 @@ import type { Prediction } from '../../generated/prisma/client';
 import { required } from '../../domain/common/required';
 import { isUuid } from '../../domain/common/uuid';
 import { routesToCanary } from '../../domain/deployments/deployment-rules';
-import { NotFoundError, ValidationError } from '../../domain/errors';
+import { NotFoundError, ValidationError, Violations } from '../../domain/errors';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { integratedGradients, type IntegratedGradientsResult } from '../../ml/explain/integrated-gradients';
 import type { FeatureRecord, PreprocessingSpec } from '../../ml/preprocessing';
@@ -93,7 +93,11 @@ export class PredictionService {
    * Attaches true labels or values to predictions of a deployment, all or none, in one transaction.
    * An actual names its prediction by id, or by the request key of a one-instance request.
    * Recording again replaces the earlier actual.
-   * @throws ValidationError / NotFoundError naming the index of the first actual at fault.
+   * @throws ValidationError listing every actual whose shape is wrong (each with its index and
+   *   field), checked before anything is read; then NotFoundError for the first actual whose
+   *   prediction does not exist, when it comes before every other problem, else ValidationError
+   *   listing every actual at fault (a request key with several predictions, a prediction given
+   *   twice, a value that does not fit the model).
    */
   async recordActuals(
     input: { deployment: string; actuals: readonly ActualInput[] },
@@ -104,11 +108,13 @@ export class PredictionService {
     if (actuals.length > MAX_ACTUALS_PER_REQUEST) {
       throw new ValidationError(`at most ${MAX_ACTUALS_PER_REQUEST} actuals per request, got ${actuals.length}`, { field: 'input.actuals' });
     }
+    const shapes = new Violations();
     actuals.forEach((item, index) => {
       if ((item.predictionId == null) === (item.requestKey == null)) {
-        throw new ValidationError(`actual ${index}: give exactly one of predictionId and requestKey`, { field: `input.actuals[${index}]`, index });
+        shapes.add(`actual ${index}: give exactly one of predictionId and requestKey`, { field: `input.actuals[${index}]`, index });
       }
     });
+    shapes.throwIfAny();
     const deployment = await this.deployments.requireDeployment(input.deployment);
     guard(deployment);
     const result = await this.prisma.$transaction(async (tx) => {
@@ -127,44 +133,58 @@ export class PredictionService {
       const specs = new Map(versions.map((version) => [version.id, version.preprocessing as unknown as PreprocessingSpec]));
 
       const seen = new Set<string>();
-      const updates = actuals.map((item, index) => {
+      const problems = new Violations();
+      // A missing prediction is reported alone (NOT_FOUND) when no other problem comes before it.
+      const missing: NotFoundError[] = [];
+      const updates = actuals.flatMap((item, index) => {
         let prediction;
         if (item.predictionId != null) {
           prediction = predictionsById.get(item.predictionId);
-          if (!prediction)
-            throw new NotFoundError(`prediction of deployment "${deployment.name}"`, item.predictionId, {
-              field: `input.actuals[${index}].predictionId`,
-              index,
-            });
+          if (!prediction) {
+            if (problems.count === 0 && missing.length === 0) {
+              missing.push(
+                new NotFoundError(`prediction of deployment "${deployment.name}"`, item.predictionId, {
+                  field: `input.actuals[${index}].predictionId`,
+                  index,
+                }),
+              );
+            }
+            return [];
+          }
         } else {
           const requestKey = required(item.requestKey, `input.actuals[${index}].requestKey`);
           const matches = predictionsByKey.get(requestKey) ?? [];
-          if (matches.length === 0)
-            throw new NotFoundError(`prediction of deployment "${deployment.name}" with request key`, requestKey, {
-              field: `input.actuals[${index}].requestKey`,
-              index,
-            });
+          if (matches.length === 0) {
+            if (problems.count === 0 && missing.length === 0) {
+              missing.push(
+                new NotFoundError(`prediction of deployment "${deployment.name}" with request key`, requestKey, {
+                  field: `input.actuals[${index}].requestKey`,
+                  index,
+                }),
+              );
+            }
+            return [];
+          }
           if (matches.length > 1) {
-            throw new ValidationError(`actual ${index}: request key "${requestKey}" has ${matches.length} predictions; name one by predictionId`, {
+            problems.add(`actual ${index}: request key "${requestKey}" has ${matches.length} predictions; name one by predictionId`, {
               field: `input.actuals[${index}].requestKey`,
               index,
             });
+            return [];
           }
           prediction = matches[0];
         }
         if (seen.has(prediction.id)) {
-          throw new ValidationError(`actual ${index}: prediction ${prediction.id} is given more than once`, { field: `input.actuals[${index}]`, index });
+          problems.add(`actual ${index}: prediction ${prediction.id} is given more than once`, { field: `input.actuals[${index}]`, index });
+          return [];
         }
         seen.add(prediction.id);
-        return {
-          id: prediction.id,
-          actual: checkActual(
-            required(specs.get(prediction.modelVersionId), `preprocessing of model version ${prediction.modelVersionId}`),
-            item.actual,
-            index,
-          ),
-        };
+        const spec = required(specs.get(prediction.modelVersionId), `preprocessing of model version ${prediction.modelVersionId}`);
+        const actual = problems.check(() => checkActual(spec, item.actual, index));
+        return actual === undefined ? [] : [{ id: prediction.id, actual }];
       });
+      if (missing.length > 0) throw missing[0];
+      problems.throwIfAny();
       const updateIds = updates.map((update) => update.id);
       const values = updates.map((update) => JSON.stringify(update.actual));
       const recorded = await tx.$executeRaw`

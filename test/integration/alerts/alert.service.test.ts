@@ -174,6 +174,20 @@ describe('alerts', () => {
     ).rejects.toMatchObject({ location: { field: 'input.webhookSecret' } });
     await expect(services.alerts.setAlertRule('rules', { kind: 'RUN_FAILED' })).rejects.toMatchObject({ location: { field: 'input.kind' } });
     await expect(services.alerts.setAlertRule('nope', { kind: 'LATENCY' })).rejects.toBeInstanceOf(NotFoundError);
+    // Every bad setting is reported, each with its field; nothing is stored.
+    const several = await services.alerts
+      .setAlertRule('rules', { kind: 'ERROR_RATE', threshold: 2, windowSeconds: 0, cooldownSeconds: 1.5, webhookUrl: 'ftp://x', webhookSecret: 'short' })
+      .catch((error: unknown) => error);
+    expect(several).toBeInstanceOf(ValidationError);
+    expect((several as ValidationError).violations.map((violation) => violation.field)).toEqual([
+      'input.threshold',
+      'input.windowSeconds',
+      'input.cooldownSeconds',
+      'input.webhookSecret',
+      'input.webhookUrl',
+    ]);
+    expect((several as ValidationError).violations[0].message).toBe('an ERROR_RATE threshold is a share from 0 to 1');
+    expect(await prisma.alertRule.count({ where: { deployment: { name: 'rules' } } })).toBe(0);
     const rule = await services.alerts.setAlertRule('rules', { kind: 'LATENCY', threshold: 250 });
     expect(rule).toMatchObject({
       kind: 'LATENCY',
@@ -189,6 +203,15 @@ describe('alerts', () => {
     await expect(services.alerts.setAlertMonitoring('rules', { rollbackWindowSeconds: 0 })).rejects.toMatchObject({
       location: { field: 'input.rollbackWindowSeconds' },
     });
+    const monitoring = await services.alerts
+      .setAlertMonitoring('rules', { autoRollback: true, rollbackWindowSeconds: 0, performanceFloor: Number.NaN, evaluateEveryRequests: 0 })
+      .catch((error: unknown) => error);
+    expect((monitoring as ValidationError).violations.map((violation) => violation.field)).toEqual([
+      'input.rollbackWindowSeconds',
+      'input.performanceFloor',
+      'input.evaluateEveryRequests',
+    ]);
+    expect((await prisma.deployment.findUniqueOrThrow({ where: { name: 'rules' } })).monitoring).not.toHaveProperty('autoRollback');
   });
 
   it('rolls a canary back on a critical ERROR_RATE alert when autoRollback is on, and not when it is off', async () => {

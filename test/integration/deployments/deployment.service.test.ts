@@ -56,6 +56,22 @@ describe('deployments', () => {
     await expect(services.deployments.deployModel({ name: 'x', modelVersionId: '00000000-0000-4000-8000-000000000000' }, 'bob')).rejects.toBeInstanceOf(
       NotFoundError,
     );
+    // Every problem of the input is reported, each with its field, before anything is looked up; nothing is written.
+    const deployments = await prisma.deployment.count();
+    const several = await services.deployments
+      .deployModel({ name: 'no spaces', model: 'no-such-model', alias: 'Bad Alias', aliasUpdate: 'CANARY', aliasCanaryPercent: 100 }, 'bob')
+      .catch((error: unknown) => error);
+    expect(several).toBeInstanceOf(ValidationError);
+    expect((several as ValidationError).violations.map((violation) => violation.field)).toEqual(['input.name', 'input.alias', 'input.aliasCanaryPercent']);
+    const update = await services.deployments
+      .updateDeployment({ deployment: 'no-such-deployment', alias: 'production', aliasCanaryPercent: 10, reason: 'r'.repeat(2_001) }, 'bob')
+      .catch((error: unknown) => error);
+    expect(update).toBeInstanceOf(ValidationError);
+    expect((update as ValidationError).violations.map((violation) => violation.field)).toEqual(['input.aliasCanaryPercent', 'input.reason']);
+    const batching = await services.deployments.setBatching('by-id', { maxBatchSize: 0, maxDelayMs: 1_000 }).catch((error: unknown) => error);
+    expect((batching as ValidationError).violations.map((violation) => violation.field)).toEqual(['input.maxBatchSize', 'input.maxDelayMs']);
+    expect(await prisma.deployment.count()).toBe(deployments);
+    expect((await prisma.deployment.findUniqueOrThrow({ where: { name: 'by-id' } })).serving).toEqual({});
   });
 
   it('switches, canaries, promotes and rolls back, each change an event with actor, from, to and reason', async () => {

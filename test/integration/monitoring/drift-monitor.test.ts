@@ -195,12 +195,38 @@ describe('DriftMonitor', () => {
       services.deployments.deployModel({ name: 'bad-settings', modelVersionId: trained.versionIds[0], monitoring: { drift: { windowSize: -1 } } }, 'test'),
     ).rejects.toMatchObject({ location: { field: 'input.monitoring.drift.windowSize' } });
     expect(await prisma.deployment.count({ where: { name: 'bad-settings' } })).toBe(0);
+    const several = await services.deployments
+      .deployModel(
+        { name: 'bad settings', modelVersionId: trained.versionIds[0], monitoring: { drift: { windowSize: -1, referenceSize: 1, driftShare: 0 } } },
+        'test',
+      )
+      .catch((error: unknown) => error);
+    expect((several as ValidationError).violations.map((violation) => violation.field)).toEqual([
+      'input.name',
+      'input.monitoring.drift.driftShare',
+      'input.monitoring.drift.windowSize',
+      'input.monitoring.drift.referenceSize',
+    ]);
+    expect(await prisma.deployment.count({ where: { name: 'bad settings' } })).toBe(0);
   });
 
   it('refuses settings out of range, naming the field, and keeps other monitoring keys', async () => {
     await deploy('settings', {});
     await prisma.deployment.update({ where: { name: 'settings' }, data: { monitoring: { autoRollback: true } } });
     await expect(services.driftMonitor.setSettings('settings', { periodSeconds: 0 })).rejects.toThrow(ValidationError);
+    // Every bad setting is reported, each with its field, and nothing is stored.
+    const several = await services.driftMonitor
+      .setSettings('settings', { windowSize: 0, numericMethod: 'CHI_SQUARED', thresholds: { JENSEN_SHANNON: -1 }, driftShare: 2 })
+      .catch((error: unknown) => error);
+    expect(several).toBeInstanceOf(ValidationError);
+    expect((several as ValidationError).violations.map((violation) => violation.field)).toEqual([
+      'input.drift.thresholds.JENSEN_SHANNON',
+      'input.drift.driftShare',
+      'input.drift.windowSize',
+      'input.drift.numericMethod',
+    ]);
+    expect((await prisma.deployment.findUniqueOrThrow({ where: { name: 'settings' } })).monitoring).toEqual({ autoRollback: true });
+    await expect(services.driftMonitor.setSettings('no-such-deployment', { periodSeconds: 0 })).rejects.toThrow(ValidationError);
     const updated = await services.driftMonitor.setSettings('settings', { driftShare: 0.3 });
     expect(updated.monitoring).toMatchObject({ autoRollback: true, drift: { driftShare: 0.3, windowSize: 500 } });
   });

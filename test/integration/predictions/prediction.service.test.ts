@@ -268,8 +268,39 @@ describe('predictions', () => {
       expect(error).toBeInstanceOf(type);
       expect((error as ValidationError).location.field).toBe(field);
     }
+    // Every actual at fault is reported, each with its index and field: shapes first, then what the stored predictions tell.
+    const shapes = await services.predictions
+      .recordActuals({
+        deployment: 'cancer',
+        actuals: [{ predictionId: a.id, actual: 1 }, { predictionId: b.id, requestKey: 'single', actual: 0 }, { actual: 0 }],
+      })
+      .catch((e: unknown) => e);
+    expect(shapes).toBeInstanceOf(ValidationError);
+    expect((shapes as ValidationError).violations.map(({ field, index }) => ({ field, index }))).toEqual([
+      { field: 'input.actuals[1]', index: 1 },
+      { field: 'input.actuals[2]', index: 2 },
+    ]);
+    const values = await services.predictions
+      .recordActuals({
+        deployment: 'cancer',
+        actuals: [
+          { predictionId: a.id, actual: 'maybe' },
+          { requestKey: 'three', actual: 0 },
+          { predictionId: b.id, actual: 1 },
+          { predictionId: '00000000-0000-4000-8000-000000000000', actual: 0 },
+          { predictionId: b.id, actual: null },
+        ],
+      })
+      .catch((e: unknown) => e);
+    expect(values).toBeInstanceOf(ValidationError);
+    expect((values as ValidationError).violations.map(({ field }) => field)).toEqual([
+      'input.actuals[0].actual',
+      'input.actuals[1].requestKey',
+      'input.actuals[4]',
+    ]);
     expect(await prisma.prediction.count({ where: { id: a.id, actual: { not: { equals: null } } } })).toBe(0);
     expect((await prisma.prediction.findUniqueOrThrow({ where: { id: a.id } })).actual).toBeNull();
+    expect((await prisma.prediction.findUniqueOrThrow({ where: { id: b.id } })).actual).toBeNull();
 
     await expect(
       services.predictions.recordActuals({
