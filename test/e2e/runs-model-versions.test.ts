@@ -315,18 +315,39 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
       const result = await gql(
         `query($id: ID!) { run(id: $id) {
           status attempts startedAt finishedAt summary { epochsRun stopReason } modelVersion { id }
-          epochs(afterEpoch: 1) { epoch train { loss accuracy mae rmse } validation { loss accuracy } elapsedMs epochMs samplesPerSecond }
-          all: epochs { epoch }
-          valLoss: metrics(name: "val_loss") { epoch value recordedAt }
-          rmse: metrics(name: "rmse") { epoch }
+          epochs(afterEpoch: 1) { totalCount edges { node { epoch train { loss accuracy mae rmse } validation { loss accuracy } elapsedMs epochMs samplesPerSecond } } }
+          all: epochs { totalCount edges { node { epoch } } }
+          firstTwo: epochs(first: 2) { pageInfo { hasNextPage hasPreviousPage endCursor } edges { cursor node { epoch } } }
+          lastOne: epochs(last: 1) { pageInfo { hasNextPage hasPreviousPage } edges { node { epoch } } }
+          valLoss: metrics(name: "val_loss") { totalCount edges { node { epoch value recordedAt } } }
+          rmse: metrics(name: "rmse") { totalCount edges { node { epoch } } }
         } }`,
         { id: runId },
       );
       expect(result.errors).toBeUndefined();
       const run = result.data!.run;
-      expect(run).toMatchObject({ status: 'SUCCEEDED', attempts: 1, summary: { epochsRun: 3, stopReason: 'COMPLETED' }, modelVersion: null, rmse: [] });
-      expect(run.all).toEqual([{ epoch: 1 }, { epoch: 2 }, { epoch: 3 }]);
-      expect(run.epochs).toEqual([
+      const nodesOf = (connection: { edges: { node: unknown }[] }) => connection.edges.map((edge) => edge.node);
+      expect(run).toMatchObject({
+        status: 'SUCCEEDED',
+        attempts: 1,
+        summary: { epochsRun: 3, stopReason: 'COMPLETED' },
+        modelVersion: null,
+        rmse: { totalCount: 0, edges: [] },
+      });
+      expect(run.all).toEqual({ totalCount: 3, edges: [{ node: { epoch: 1 } }, { node: { epoch: 2 } }, { node: { epoch: 3 } }] });
+      expect(nodesOf(run.firstTwo)).toEqual([{ epoch: 1 }, { epoch: 2 }]);
+      expect(run.firstTwo.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
+      expect(run.lastOne).toMatchObject({ pageInfo: { hasNextPage: false, hasPreviousPage: true }, edges: [{ node: { epoch: 3 } }] });
+      const rest = await gql(
+        `query($id: ID!, $after: String) { run(id: $id) { epochs(first: 2, after: $after) { pageInfo { hasNextPage hasPreviousPage } edges { node { epoch } } } } }`,
+        {
+          id: runId,
+          after: run.firstTwo.pageInfo.endCursor,
+        },
+      );
+      expect(rest.data!.run.epochs).toEqual({ pageInfo: { hasNextPage: false, hasPreviousPage: true }, edges: [{ node: { epoch: 3 } }] });
+      expect(run.epochs.totalCount).toBe(2);
+      expect(nodesOf(run.epochs)).toEqual([
         // The values recordEpoch stored for epochs 2 and 3.
         {
           epoch: 2,
@@ -345,7 +366,8 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
           samplesPerSecond: 1003,
         },
       ]);
-      expect(run.valLoss.map((point: { epoch: number; value: number }) => [point.epoch, point.value])).toEqual([
+      expect(run.valLoss.totalCount).toBe(3);
+      expect((nodesOf(run.valLoss) as { epoch: number; value: number }[]).map((point) => [point.epoch, point.value])).toEqual([
         [1, 1.5],
         [2, 0.75],
         [3, 0.5],
