@@ -738,8 +738,10 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
 
       const model = await gql(
         `query($id: ID!) { model(id: $id) {
-          versions { totalCount edges { node { version aliases { alias } } } }
-          aliases { alias modelVersion { version } }
+          versions { totalCount edges { node { version aliases { totalCount edges { node { alias } } } } } }
+          aliases { totalCount pageInfo { hasNextPage } edges { node { alias modelVersion { version } } } }
+          firstAlias: aliases(first: 1) { totalCount pageInfo { hasNextPage endCursor } edges { node { alias } } }
+          lastAlias: aliases(last: 1) { pageInfo { hasPreviousPage } edges { node { alias } } }
           production: aliasHistory(alias: "production") { edges { node { alias from { version } to { version } movedBy movedAt } } }
           all: aliasHistory { edges { node { alias movedBy } } }
           byAlias: version(alias: "production") { version }
@@ -750,11 +752,24 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
       );
       expect(model.errors).toBeUndefined();
       const nodes = (connection: { edges: { node: unknown }[] }) => connection.edges.map((edge) => edge.node);
-      const found = { ...model.data!.model, production: nodes(model.data!.model.production), all: nodes(model.data!.model.all) };
+      const found = {
+        ...model.data!.model,
+        aliases: nodes(model.data!.model.aliases),
+        production: nodes(model.data!.model.production),
+        all: nodes(model.data!.model.all),
+      };
+      expect(model.data!.model.aliases).toMatchObject({ totalCount: 2, pageInfo: { hasNextPage: false } });
+      expect(model.data!.model.firstAlias).toMatchObject({ totalCount: 2, pageInfo: { hasNextPage: true }, edges: [{ node: { alias: 'production' } }] });
+      expect(model.data!.model.lastAlias).toEqual({ pageInfo: { hasPreviousPage: true }, edges: [{ node: { alias: 'staging' } }] });
+      const afterFirst = await gql(`query($id: ID!, $after: String) { model(id: $id) { aliases(first: 5, after: $after) { edges { node { alias } } } } }`, {
+        id: modelId,
+        after: model.data!.model.firstAlias.pageInfo.endCursor,
+      });
+      expect(afterFirst.data!.model.aliases.edges).toEqual([{ node: { alias: 'staging' } }]);
       expect(found.versions.totalCount).toBe(2);
       expect(nodes(found.versions)).toEqual([
-        { version: 2, aliases: [{ alias: 'production' }] },
-        { version: 1, aliases: [{ alias: 'staging' }] },
+        { version: 2, aliases: { totalCount: 1, edges: [{ node: { alias: 'production' } }] } },
+        { version: 1, aliases: { totalCount: 1, edges: [{ node: { alias: 'staging' } }] } },
       ]);
       expect(found.aliases).toEqual([
         { alias: 'production', modelVersion: { version: 2 } },
