@@ -58,7 +58,11 @@ describe('alias following and lifecycle over GraphQL', () => {
   it('switches a deployment made by alias when the alias moves, pushing the change with the move as its reason', async () => {
     const [v1, v2] = trained.versionIds;
     const setAlias = (id: string, user: string) =>
-      gql('mutation($id: ID!) { setModelVersionAlias(input: { modelVersionId: $id, alias: "production" }) { alias deployments { name } } }', { id }, user);
+      gql(
+        'mutation($id: ID!) { setModelVersionAlias(input: { modelVersionId: $id, alias: "production" }) { alias deployments { totalCount edges { node { name } } } } }',
+        { id },
+        user,
+      );
     expect((await setAlias(v1, 'alice')).errors).toBeUndefined();
     const deployed = await gql(
       `mutation { deployModel(input: { name: "web", model: "${trained.modelName}", alias: "production" }) {
@@ -79,7 +83,9 @@ describe('alias following and lifecycle over GraphQL', () => {
       'subscription { deploymentChanged(deployment: "web") { kind actor reason fromModelVersionId toModelVersionId aliasMove { alias movedBy from { id } to { id } } } }',
     );
     await waitForSubscribers(server.pubSub, 'deploymentChanged', 1, 'web');
-    expect(await setAlias(v2, 'carol')).toEqual({ data: { setModelVersionAlias: { alias: 'production', deployments: [{ name: 'web' }] } } });
+    expect(await setAlias(v2, 'carol')).toEqual({
+      data: { setModelVersionAlias: { alias: 'production', deployments: { totalCount: 1, edges: [{ node: { name: 'web' } }] } } },
+    });
     expect((await pushed.next(5_000))!.data!.deploymentChanged).toEqual({
       kind: 'UPDATED',
       actor: 'carol',

@@ -315,18 +315,39 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
       const result = await gql(
         `query($id: ID!) { run(id: $id) {
           status attempts startedAt finishedAt summary { epochsRun stopReason } modelVersion { id }
-          epochs(afterEpoch: 1) { epoch train { loss accuracy mae rmse } validation { loss accuracy } elapsedMs epochMs samplesPerSecond }
-          all: epochs { epoch }
-          valLoss: metrics(name: "val_loss") { epoch value recordedAt }
-          rmse: metrics(name: "rmse") { epoch }
+          epochs(afterEpoch: 1) { totalCount edges { node { epoch train { loss accuracy mae rmse } validation { loss accuracy } elapsedMs epochMs samplesPerSecond } } }
+          all: epochs { totalCount edges { node { epoch } } }
+          firstTwo: epochs(first: 2) { pageInfo { hasNextPage hasPreviousPage endCursor } edges { cursor node { epoch } } }
+          lastOne: epochs(last: 1) { pageInfo { hasNextPage hasPreviousPage } edges { node { epoch } } }
+          valLoss: metrics(name: "val_loss") { totalCount edges { node { epoch value recordedAt } } }
+          rmse: metrics(name: "rmse") { totalCount edges { node { epoch } } }
         } }`,
         { id: runId },
       );
       expect(result.errors).toBeUndefined();
       const run = result.data!.run;
-      expect(run).toMatchObject({ status: 'SUCCEEDED', attempts: 1, summary: { epochsRun: 3, stopReason: 'COMPLETED' }, modelVersion: null, rmse: [] });
-      expect(run.all).toEqual([{ epoch: 1 }, { epoch: 2 }, { epoch: 3 }]);
-      expect(run.epochs).toEqual([
+      const nodesOf = (connection: { edges: { node: unknown }[] }) => connection.edges.map((edge) => edge.node);
+      expect(run).toMatchObject({
+        status: 'SUCCEEDED',
+        attempts: 1,
+        summary: { epochsRun: 3, stopReason: 'COMPLETED' },
+        modelVersion: null,
+        rmse: { totalCount: 0, edges: [] },
+      });
+      expect(run.all).toEqual({ totalCount: 3, edges: [{ node: { epoch: 1 } }, { node: { epoch: 2 } }, { node: { epoch: 3 } }] });
+      expect(nodesOf(run.firstTwo)).toEqual([{ epoch: 1 }, { epoch: 2 }]);
+      expect(run.firstTwo.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
+      expect(run.lastOne).toMatchObject({ pageInfo: { hasNextPage: false, hasPreviousPage: true }, edges: [{ node: { epoch: 3 } }] });
+      const rest = await gql(
+        `query($id: ID!, $after: String) { run(id: $id) { epochs(first: 2, after: $after) { pageInfo { hasNextPage hasPreviousPage } edges { node { epoch } } } } }`,
+        {
+          id: runId,
+          after: run.firstTwo.pageInfo.endCursor,
+        },
+      );
+      expect(rest.data!.run.epochs).toEqual({ pageInfo: { hasNextPage: false, hasPreviousPage: true }, edges: [{ node: { epoch: 3 } }] });
+      expect(run.epochs.totalCount).toBe(2);
+      expect(nodesOf(run.epochs)).toEqual([
         // The values recordEpoch stored for epochs 2 and 3.
         {
           epoch: 2,
@@ -345,7 +366,8 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
           samplesPerSecond: 1003,
         },
       ]);
-      expect(run.valLoss.map((point: { epoch: number; value: number }) => [point.epoch, point.value])).toEqual([
+      expect(run.valLoss.totalCount).toBe(3);
+      expect((nodesOf(run.valLoss) as { epoch: number; value: number }[]).map((point) => [point.epoch, point.value])).toEqual([
         [1, 1.5],
         [2, 0.75],
         [3, 0.5],
@@ -716,8 +738,10 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
 
       const model = await gql(
         `query($id: ID!) { model(id: $id) {
-          versions { totalCount edges { node { version aliases { alias } } } }
-          aliases { alias modelVersion { version } }
+          versions { totalCount edges { node { version aliases { totalCount edges { node { alias } } } } } }
+          aliases { totalCount pageInfo { hasNextPage } edges { node { alias modelVersion { version } } } }
+          firstAlias: aliases(first: 1) { totalCount pageInfo { hasNextPage endCursor } edges { node { alias } } }
+          lastAlias: aliases(last: 1) { pageInfo { hasPreviousPage } edges { node { alias } } }
           production: aliasHistory(alias: "production") { edges { node { alias from { version } to { version } movedBy movedAt } } }
           all: aliasHistory { edges { node { alias movedBy } } }
           byAlias: version(alias: "production") { version }
@@ -728,11 +752,24 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
       );
       expect(model.errors).toBeUndefined();
       const nodes = (connection: { edges: { node: unknown }[] }) => connection.edges.map((edge) => edge.node);
-      const found = { ...model.data!.model, production: nodes(model.data!.model.production), all: nodes(model.data!.model.all) };
+      const found = {
+        ...model.data!.model,
+        aliases: nodes(model.data!.model.aliases),
+        production: nodes(model.data!.model.production),
+        all: nodes(model.data!.model.all),
+      };
+      expect(model.data!.model.aliases).toMatchObject({ totalCount: 2, pageInfo: { hasNextPage: false } });
+      expect(model.data!.model.firstAlias).toMatchObject({ totalCount: 2, pageInfo: { hasNextPage: true }, edges: [{ node: { alias: 'production' } }] });
+      expect(model.data!.model.lastAlias).toEqual({ pageInfo: { hasPreviousPage: true }, edges: [{ node: { alias: 'staging' } }] });
+      const afterFirst = await gql(`query($id: ID!, $after: String) { model(id: $id) { aliases(first: 5, after: $after) { edges { node { alias } } } } }`, {
+        id: modelId,
+        after: model.data!.model.firstAlias.pageInfo.endCursor,
+      });
+      expect(afterFirst.data!.model.aliases.edges).toEqual([{ node: { alias: 'staging' } }]);
       expect(found.versions.totalCount).toBe(2);
       expect(nodes(found.versions)).toEqual([
-        { version: 2, aliases: [{ alias: 'production' }] },
-        { version: 1, aliases: [{ alias: 'staging' }] },
+        { version: 2, aliases: { totalCount: 1, edges: [{ node: { alias: 'production' } }] } },
+        { version: 1, aliases: { totalCount: 1, edges: [{ node: { alias: 'staging' } }] } },
       ]);
       expect(found.aliases).toEqual([
         { alias: 'production', modelVersion: { version: 2 } },

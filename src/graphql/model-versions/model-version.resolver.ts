@@ -18,11 +18,11 @@ import { runById } from '../runs/run.loaders';
 import { toTrainingEnvironment } from '../runs/run.mapping';
 import { Run, TrainingEnvironment } from '../runs/run.type';
 import { toTrainingHyperparameters, TrainingHyperparameters } from '../runs/training-hyperparameters.type';
-import { Deployment } from '../deployments/deployment.type';
+import { DeploymentConnection } from '../deployments/deployment.type';
 import { DeleteModelVersionAliasInput, EvaluateModelVersionInput, SetModelVersionAliasInput } from './model-version.input';
-import { aliasesByModel, evaluationPages, modelVersionById } from './model-version.loaders';
+import { evaluationPages, followerPages, modelVersionById, versionAliasPages } from './model-version.loaders';
 import { classesOf, namedClassMetrics, toEvaluation, type EvaluationNode } from './model-version.mapping';
-import { ClassMetrics, Evaluation, EvaluationConnection, ModelAlias, ModelAliasEvent, ModelVersion } from './model-version.type';
+import { ClassMetrics, Evaluation, EvaluationConnection, ModelAlias, ModelAliasConnection, ModelAliasEvent, ModelVersion } from './model-version.type';
 import { Allow } from '../auth/access';
 
 async function requireLoadedVersion(ctx: GraphQLContext, id: string): Promise<ModelVersionRow> {
@@ -111,9 +111,9 @@ export class ModelVersionResolver {
     return toConnection(mapPage(await ctx.loaders.get(evaluationPages).load({ parentId: version.id, args: page }), toEvaluation));
   }
 
-  @FieldResolver(() => [ModelAlias], { description: 'The aliases pointing at this version now.' })
-  async aliases(@Root() version: ModelVersionRow, @Ctx() ctx: GraphQLContext) {
-    return (await ctx.loaders.get(aliasesByModel).load(version.modelId)).filter((alias) => alias.modelVersionId === version.id);
+  @FieldResolver(() => ModelAliasConnection, { description: 'The aliases pointing at this version now, by name.' })
+  async aliases(@Root() version: ModelVersionRow, @Ctx() ctx: GraphQLContext, @Args() page: PageArgs) {
+    return toConnection(await ctx.loaders.get(versionAliasPages).load({ parentId: version.id, args: page }));
   }
 }
 
@@ -150,11 +150,11 @@ export class ModelAliasResolver {
     return requireLoadedVersion(ctx, alias.modelVersionId);
   }
 
-  @FieldResolver(() => [Deployment], {
+  @FieldResolver(() => DeploymentConnection, {
     description: 'The deployments that follow this alias (archived ones too), by name: a move of the alias switches them or starts their canary.',
   })
-  async deployments(@Root() alias: ModelAliasRow, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.deployments.listFollowers(alias.modelId, alias.alias);
+  async deployments(@Root() alias: ModelAliasRow, @Ctx() ctx: GraphQLContext, @Args() page: PageArgs) {
+    return toConnection(await ctx.loaders.get(followerPages).load({ parentId: `${alias.modelId}/${alias.alias}`, args: page }));
   }
 }
 

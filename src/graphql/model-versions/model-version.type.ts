@@ -181,6 +181,9 @@ export class Evaluation {
 export class ModelVersionConnection extends Connection(ModelVersion, 'ModelVersion') {}
 
 @ObjectType()
+export class ModelAliasConnection extends Connection(ModelAlias, 'ModelAlias') {}
+
+@ObjectType()
 export class EvaluationConnection extends Connection(Evaluation, 'Evaluation') {}
 
 @ObjectType()

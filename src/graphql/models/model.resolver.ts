@@ -5,8 +5,14 @@ import { PageArgs, toConnection } from '../common/connection.type';
 import type { GraphQLContext } from '../context';
 import { datasetById } from '../datasets/dataset.loaders';
 import { Dataset } from '../datasets/dataset.type';
-import { aliasesByModel, aliasHistoryPages, modelVersionPages } from '../model-versions/model-version.loaders';
-import { ModelAlias, ModelAliasEventConnection, ModelVersion, ModelVersionConnection, ModelVersionKindEnum } from '../model-versions/model-version.type';
+import { modelAliasPages, aliasHistoryPages, modelVersionPages } from '../model-versions/model-version.loaders';
+import {
+  ModelAliasConnection,
+  ModelAliasEventConnection,
+  ModelVersion,
+  ModelVersionConnection,
+  ModelVersionKindEnum,
+} from '../model-versions/model-version.type';
 import { CreateModelInput, fromTfjsActivation, Layer, Model, ModelConnection, toTfjsActivation } from './model.type';
 import { Allow } from '../auth/access';
 
@@ -89,9 +95,9 @@ export class ModelResolver {
     return ctx.services.modelVersions.findVersionByNumber(model.id, version);
   }
 
-  @FieldResolver(() => [ModelAlias], { description: 'Where each alias points now, by name.' })
-  async aliases(@Root() model: DomainModel, @Ctx() ctx: GraphQLContext) {
-    return ctx.loaders.get(aliasesByModel).load(model.id);
+  @FieldResolver(() => ModelAliasConnection, { description: 'Where each alias points now, by name.' })
+  async aliases(@Root() model: DomainModel, @Ctx() ctx: GraphQLContext, @Args() page: PageArgs) {
+    return toConnection(await ctx.loaders.get(modelAliasPages).load({ parentId: model.id, args: page }));
   }
 
   @FieldResolver(() => ModelAliasEventConnection, { description: 'Every move of the aliases (or of one alias), newest first.' })

@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { SubscribeResolverData } from 'type-graphql';
 import type { Run as RunRow } from '../../generated/prisma/client';
 import type { StudyLeaderboardEntry } from '../../services/optimization/optimization.service';
@@ -18,8 +18,15 @@ import { SearchParameter, toSearchParameter, toTrialParameters } from './study-p
 import { runIdOfStudy, studyIdOf } from './study-id';
 import { openStudyProgress, type StudyProgressEvent } from './study-progress-stream';
 import { StartOptimizationInput } from './study.input';
-import { LeaderboardEntry, Study, StudyProgress, Trial, TrialStateEnum, type StudyObjective, type StudyPruning } from './study.type';
+import { LeaderboardEntry, Study, StudyProgress, Trial, TrialConnection, TrialStateEnum, type StudyObjective, type StudyPruning } from './study.type';
 import { Allow } from '../auth/access';
+import { mapPage } from '../../domain/common/pagination';
+import { PageArgs, toConnection } from '../common/connection.type';
+import { definePageLoader } from '../common/page-loader';
+import type { StudyTrialRow } from '../../services/optimization/optimization.service';
+
+/** A page of each study's trials. */
+const trialPages = definePageLoader<StudyTrialRow>('trialPages', (ids, args, ctx) => ctx.services.optimization.pageTrials(ids, args));
 
 /** A study's trial as its GraphQL type. */
 function toTrial({ run, record }: StudyTrial): Trial {
@@ -139,9 +146,9 @@ export class StudyResolver {
     return study;
   }
 
-  @FieldResolver(() => [Trial], { description: 'Every trial so far, in trial order.' })
-  async trials(@Root() study: RunRow, @Ctx() ctx: GraphQLContext): Promise<Trial[]> {
-    return (await ctx.services.optimization.trials(study.id)).map(toTrial);
+  @FieldResolver(() => TrialConnection, { description: 'Every trial so far, in trial-number order.' })
+  async trials(@Root() study: RunRow, @Ctx() ctx: GraphQLContext, @Args() page: PageArgs) {
+    return toConnection(mapPage(await ctx.loaders.get(trialPages).load({ parentId: study.id, args: page }), toTrial));
   }
 
   @FieldResolver(() => Trial, { nullable: true, description: 'The completed trial with the best objective.' })

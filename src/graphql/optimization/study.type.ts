@@ -1,4 +1,5 @@
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Connection } from '../common/connection.type';
 import { RunStatusEnum } from '../common/enums';
 import { ObjectiveDirectionEnum, PruningKindEnum, SearchStrategyEnum } from './study.input';
 import { Node } from '../common/node.type';
@@ -56,6 +57,9 @@ export class Trial {
   @Field(() => [IntermediateValue], { description: 'The objective after each epoch so far.' }) intermediateValues!: IntermediateValue[];
   @Field(() => ID) runId!: string;
 }
+
+@ObjectType({ description: "A study's trials, in trial-number order." })
+export class TrialConnection extends Connection(Trial, 'Trial') {}
 
 @ObjectType({ description: 'A completed trial ranked by the objective (best first; ties keep trial order).' })
 export class LeaderboardEntry {

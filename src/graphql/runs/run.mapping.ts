@@ -38,11 +38,9 @@ export function toRunEpoch(stored: StoredEpoch): RunEpoch {
   };
 }
 
-/** The history of one metric (`loss`, `val_accuracy`, ...) over the epochs that reported it. */
-export function metricHistory(epochs: readonly StoredEpoch[], name: string): MetricPoint[] {
-  return epochs
-    .filter((epoch) => Object.prototype.hasOwnProperty.call(flatMetrics(epoch.metrics), name))
-    .map((epoch) => ({ epoch: epoch.epoch, value: finite(flatMetrics(epoch.metrics)[name]), recordedAt: epoch.recordedAt }));
+/** One epoch's value of a metric (`loss`, `val_accuracy`, ...) it reported. */
+export function toMetricPoint(epoch: StoredEpoch, name: string): MetricPoint {
+  return { epoch: epoch.epoch, value: finite(flatMetrics(epoch.metrics)[name]), recordedAt: epoch.recordedAt };
 }
 
 /**

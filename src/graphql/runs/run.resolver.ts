@@ -4,6 +4,7 @@ import { NotFoundError, ValidationError } from '../../domain/errors';
 import type { TrainingRunHyperparameters } from '../../domain/runs/training-hyperparameters';
 import type { Run as RunRow } from '../../services/training/training.service';
 import { runAsOfEvent, type RunUpdatedPayload } from '../../services/runs/run-state-event';
+import { mapPage } from '../../domain/common/pagination';
 import { PageArgs, toConnection } from '../common/connection.type';
 import type { GraphQLContext } from '../context';
 import { datasetVersionById } from '../datasets/dataset.loaders';
@@ -17,11 +18,21 @@ import { isDatabaseUnavailable } from '../../infra/db/connection-errors';
 import { LISTEN_RECONNECTED_TOPIC } from '../../infra/events/pg-pubsub';
 import { openRunProgress, type RunProgressEvent } from './run-progress-stream';
 import { RunFilter, StartTrainingRunInput } from './run.input';
-import { epochsByRun, runById } from './run.loaders';
+import { epochPages, runById } from './run.loaders';
 import { toRunSummary } from './run-summary.mapping';
 import { RunSummary } from './run-summary.type';
-import { metricHistory, stepEngineOf, toRunEpoch, toTrainingBackend, toTrainingEnvironment } from './run.mapping';
-import { MetricPoint, Run, RunConnection, RunEpoch, RunProgress, RunProgressTypeEnum, RunWarning, RunWarningCodeEnum, TrainingEnvironment } from './run.type';
+import { stepEngineOf, toMetricPoint, toRunEpoch, toTrainingBackend, toTrainingEnvironment } from './run.mapping';
+import {
+  MetricPointConnection,
+  Run,
+  RunConnection,
+  RunEpochConnection,
+  RunProgress,
+  RunProgressTypeEnum,
+  RunWarning,
+  RunWarningCodeEnum,
+  TrainingEnvironment,
+} from './run.type';
 import { storedWarnings } from '../../domain/runs/training-warnings';
 import { fromTrainingHyperparametersInput, toTrainingHyperparameters, TrainingBackendEnum, TrainingHyperparameters } from './training-hyperparameters.type';
 import { Allow } from '../auth/access';
@@ -142,15 +153,23 @@ export class RunResolver {
     return ctx.loaders.get(datasetVersionById).load(run.datasetVersionId);
   }
 
-  @FieldResolver(() => [RunEpoch], { description: 'Finished epochs in order; only those after `afterEpoch` when given.' })
-  async epochs(@Root() run: RunRow, @Ctx() ctx: GraphQLContext, @Arg('afterEpoch', () => Int, { nullable: true }) afterEpoch?: number | null) {
-    const epochs = await ctx.loaders.get(epochsByRun).load(run.id);
-    return epochs.filter((epoch) => afterEpoch == null || epoch.epoch > afterEpoch).map(toRunEpoch);
+  @FieldResolver(() => RunEpochConnection, { description: 'Finished epochs, oldest first; only those after `afterEpoch` when given.' })
+  async epochs(
+    @Root() run: RunRow,
+    @Ctx() ctx: GraphQLContext,
+    @Args() page: PageArgs,
+    @Arg('afterEpoch', () => Int, { nullable: true }) afterEpoch?: number | null,
+  ) {
+    const epochs = await ctx.loaders.get(epochPages).load({ parentId: run.id, args: { ...page, afterEpoch: afterEpoch ?? null, metric: null } });
+    return toConnection(mapPage(epochs, toRunEpoch));
   }
 
-  @FieldResolver(() => [MetricPoint], { description: 'History of one epoch metric: loss, accuracy, mae, rmse, or val_loss, val_accuracy, val_mae, val_rmse.' })
-  async metrics(@Root() run: RunRow, @Ctx() ctx: GraphQLContext, @Arg('name') name: string) {
-    return metricHistory(await ctx.loaders.get(epochsByRun).load(run.id), name);
+  @FieldResolver(() => MetricPointConnection, {
+    description: 'History of one epoch metric, oldest epoch first: loss, accuracy, mae, rmse, or val_loss, val_accuracy, val_mae, val_rmse.',
+  })
+  async metrics(@Root() run: RunRow, @Ctx() ctx: GraphQLContext, @Args() page: PageArgs, @Arg('name') name: string) {
+    const epochs = await ctx.loaders.get(epochPages).load({ parentId: run.id, args: { ...page, afterEpoch: null, metric: name } });
+    return toConnection(mapPage(epochs, (epoch) => toMetricPoint(epoch, name)));
   }
 
   @FieldResolver(() => ModelVersion, { nullable: true, description: 'The version the run registered (once SUCCEEDED).' })

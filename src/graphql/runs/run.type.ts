@@ -38,6 +38,12 @@ export class MetricPoint {
   @Field() recordedAt!: Date;
 }
 
+@ObjectType({ description: "A run's epochs, oldest first." })
+export class RunEpochConnection extends Connection(RunEpoch, 'RunEpoch') {}
+
+@ObjectType({ description: "A metric's values over a run, oldest epoch first." })
+export class MetricPointConnection extends Connection(MetricPoint, 'MetricPoint') {}
+
 @ObjectType({ description: 'Where a run trained: what a reader needs to reproduce it.' })
 export class TrainingEnvironment {
   @Field(() => TrainingBackendEnum, { description: 'The engine the run trained on: CPU, TENSORFLOW or TENSORFLOW_COMPILED (never AUTO).' })

@@ -1,4 +1,4 @@
-import type { Deployment, DeploymentEvent, DeploymentEventKind, ModelVersion, Prisma } from '../../generated/prisma/client';
+import { Prisma, type Deployment, type DeploymentEvent, type DeploymentEventKind, type ModelVersion } from '../../generated/prisma/client';
 import type { Page, PageRequest } from '../../domain/common/pagination';
 import { keysetPage, keysetPagesByParent, newestFirst } from '../keyset-pagination';
 import { required } from '../../domain/common/required';
@@ -378,8 +378,25 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
   }
 
   /** The deployments (archived ones too) that follow an alias of a model, by name. */
-  async listFollowers(modelId: string, alias: string): Promise<Deployment[]> {
-    return this.prisma.deployment.findMany({ where: { modelId, followAlias: alias }, orderBy: { name: 'asc' } });
+  /**
+   * The same page of the deployments (archived ones too) following each alias, by name, keyed by
+   * `${modelId}/${alias}` (alias names have no '/'), each read through the (model_id, follow_alias) index.
+   */
+  async pageFollowers(aliasKeys: readonly string[], request: PageRequest): Promise<Map<string, Page<Deployment>>> {
+    return keysetPagesByParent<Deployment, 'name'>(
+      this.prisma,
+      {
+        order: { keys: [{ column: 'name', kind: 'text' }], direction: 'asc' },
+        table: 'deployments',
+        parentColumn: 'model_id',
+        parentType: 'text',
+        parentMatch: Prisma.sql`model_id = split_part(p.parent, '/', 1)::uuid AND follow_alias = split_part(p.parent, '/', 2)`,
+        columns: { name: 'name' },
+        rowsByIds: (ids) => this.prisma.deployment.findMany({ where: { id: { in: ids } } }),
+      },
+      aliasKeys,
+      request,
+    );
   }
 
   /** The deployments (archived ones too) that follow an alias of a model, as usages. */

@@ -184,9 +184,33 @@ export class ModelVersionService {
     return new Map(rows.flatMap((row) => (row.runId === null ? [] : [[row.runId, row] as const])));
   }
 
-  async aliasesOfModels(modelIds: readonly string[]): Promise<Map<string, ModelAlias[]>> {
-    const rows = await this.prisma.modelAlias.findMany({ where: { modelId: { in: [...modelIds] } }, orderBy: [{ alias: 'asc' }] });
-    return groupBy(modelIds, rows, (row) => row.modelId);
+  /**
+   * The same page of where each model's aliases point (`parent: 'model'`, by model id) or of the
+   * aliases pointing at each version (`parent: 'version'`, by version id), by alias name.
+   */
+  async pageAliases(parentIds: readonly string[], parent: 'model' | 'version', request: PageRequest): Promise<Map<string, Page<ModelAlias>>> {
+    return keysetPagesByParent<ModelAlias, 'alias'>(
+      this.prisma,
+      {
+        order: { keys: [{ column: 'alias', kind: 'text' }], direction: 'asc' },
+        table: 'model_aliases',
+        parentColumn: parent === 'model' ? 'model_id' : 'model_version_id',
+        columns: { alias: 'alias' },
+        // Alias names match ALIAS_PATTERN: no '/'.
+        rowKey: { sql: `model_id::text || '/' || alias`, of: (row) => `${row.modelId}/${row.alias}` },
+        rowsByIds: (keys) =>
+          this.prisma.modelAlias.findMany({
+            where: {
+              OR: keys.map((key) => {
+                const [modelId, alias] = key.split('/');
+                return { modelId, alias };
+              }),
+            },
+          }),
+      },
+      parentIds,
+      request,
+    );
   }
 
   /** The version an alias of a model points to, or null. */
@@ -341,10 +365,4 @@ export class ModelVersionService {
 /** Takes the model row's lock: alias moves, version numbering and the lifecycle of its versions serialize on it. */
 async function lockModel(tx: Tx, modelId: string): Promise<void> {
   await tx.$queryRaw`SELECT id FROM models WHERE id = ${modelId}::uuid FOR UPDATE`;
-}
-
-function groupBy<K, T>(keys: readonly K[], rows: T[], keyOf: (row: T) => K): Map<K, T[]> {
-  const grouped = new Map<K, T[]>(keys.map((key) => [key, []]));
-  for (const row of rows) grouped.get(keyOf(row))?.push(row);
-  return grouped;
 }

@@ -1,4 +1,4 @@
-import type { Prisma, Run } from '../../generated/prisma/client';
+import { Prisma, type Run } from '../../generated/prisma/client';
 import { required } from '../../domain/common/required';
 import { isUuid } from '../../domain/common/uuid';
 import { InvalidStateError, NotFoundError, Violations } from '../../domain/errors';
@@ -26,7 +26,15 @@ import type { RunStore } from '../runs/run-store';
 import { runUpdatedPayload } from '../runs/run-state-event';
 import { trainingWarnings } from '../../domain/runs/training-warnings';
 import type { RunEnqueuer } from '../training/training.service';
-import { loadStudyTrials, studyDefinitionOf, type StudyTrial, type TrialSummary } from './study-trials';
+import { loadStudyTrials, studyDefinitionOf, trialRecordOf, type StudyTrial, type TrialSummary } from './study-trials';
+import type { Page, PageRequest } from '../../domain/common/pagination';
+import { keysetPagesByParent } from '../keyset-pagination';
+
+/** A trial as a row of its study's `trials` list: keyed by id and ordered by trial number. */
+export interface StudyTrialRow extends StudyTrial {
+  id: string;
+  trialNumber: number;
+}
 import { SYSTEM_ACTOR } from '../../domain/auth/principal';
 
 export interface StartOptimizationInput {
@@ -239,6 +247,36 @@ export class OptimizationService {
   async trials(studyId: string): Promise<StudyTrial[]> {
     const study = await this.requireStudy(studyId);
     return loadStudyTrials(this.prisma, study.id, studyDefinitionOf(study).objective.metric);
+  }
+
+  /**
+   * The same page of each study's trials, in trial-number order, by study id (one statement for
+   * every study's page, then the page's runs with their epochs and their studies' objectives).
+   */
+  async pageTrials(studyIds: readonly string[], request: PageRequest): Promise<Map<string, Page<StudyTrialRow>>> {
+    return keysetPagesByParent<StudyTrialRow, 'trialNumber'>(
+      this.prisma,
+      {
+        order: { keys: [{ column: 'trialNumber', kind: 'int' }], direction: 'asc' },
+        table: 'runs',
+        parentColumn: 'parent_run_id',
+        // A TRIAL run's summary holds its number from creation on.
+        columns: { trialNumber: "(summary->>'trialNumber')::int" },
+        filter: Prisma.sql`kind = 'TRIAL' AND summary ? 'trialNumber'`,
+        rowsByIds: async (ids) => {
+          const runs = await this.prisma.run.findMany({ where: { id: { in: ids } }, include: { epochs: { select: { epoch: true, metrics: true } } } });
+          const parentIds = [...new Set(runs.flatMap((run) => (run.parentRunId ? [run.parentRunId] : [])))];
+          const studies = await this.prisma.run.findMany({ where: { id: { in: parentIds } }, select: { id: true, hyperparameters: true } });
+          const metricOf = new Map(studies.map((study) => [study.id, studyDefinitionOf(study).objective.metric]));
+          return runs.flatMap(({ epochs, ...run }) => {
+            const record = trialRecordOf(run, epochs, metricOf.get(run.parentRunId ?? '') ?? '');
+            return record ? [{ id: run.id, trialNumber: record.number, run, record }] : [];
+          });
+        },
+      },
+      studyIds,
+      request,
+    );
   }
 
   /** Completed trials ranked by the objective, best first. */

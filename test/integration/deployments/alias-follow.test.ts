@@ -58,7 +58,8 @@ describe('deployments that follow an alias', () => {
     expect(follower.event).toMatchObject({ kind: 'DEPLOYED', reason: 'follows alias "production" (SWITCH), at version 1', aliasEventId: null });
     const pinned = await services.deployments.deployModel({ name: 'pinned', modelVersionId: v[0] }, 'bob');
     expect(pinned.deployment).toMatchObject({ followAlias: null, aliasUpdate: null });
-    expect((await services.deployments.listFollowers(trained.modelId, 'production')).map((d) => d.name)).toEqual(['follow-switch']);
+    const key = `${trained.modelId}/production`;
+    expect((await services.deployments.pageFollowers([key], {})).get(key)!.items.map((d) => d.name)).toEqual(['follow-switch']);
 
     const published = events.events.length;
     const { event: move } = await setAlias('production', v[1], 'carol');

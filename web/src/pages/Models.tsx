@@ -12,7 +12,7 @@ interface ModelRow {
   createdAt: string;
   dataset: { id: string; name: string };
   layers: { units: number; activation: string }[];
-  aliases: { alias: string; modelVersion: { id: string; version: number } }[];
+  aliases: Connection<{ alias: string; modelVersion: { id: string; version: number } }>;
   versions: Connection<{
     id: string;
     version: number;
@@ -23,7 +23,7 @@ interface ModelRow {
 
 export function ModelsPage() {
   const { data, error, loading } = useQuery<{ models: { edges: { node: ModelRow }[] } }>(`{ models(first: 20) { edges { node {
-    id name task createdAt dataset { id name } layers { units activation } aliases { alias modelVersion { id version } }
+    id name task createdAt dataset { id name } layers { units activation } aliases(first: 100) { edges { node { alias modelVersion { id version } } } }
     versions(first: 10) { edges { node { id version createdAt evaluations(first: 10) { edges { node { split accuracy rocAuc r2 } } } } } } } } } }`);
   if (!data) return <Loading error={error} loading={loading} />;
   if (data.models.edges.length === 0)
@@ -46,7 +46,11 @@ export function ModelsPage() {
           <p className="muted">
             dataset <Link to={`/datasets/${m.dataset.id}`}>{m.dataset.name}</Link> · layers{' '}
             {m.layers.map((l) => `${l.units} ${l.activation.toLowerCase()}`).join(' → ')} · aliases{' '}
-            {m.aliases.length ? m.aliases.map((a) => `${a.alias} → v${a.modelVersion.version}`).join(', ') : 'none'}
+            {m.aliases.edges.length
+              ? nodes(m.aliases)
+                  .map((a) => `${a.alias} → v${a.modelVersion.version}`)
+                  .join(', ')
+              : 'none'}
           </p>
           {m.versions.edges.length === 0 ? (
             <p className="muted">No trained versions.</p>
@@ -61,7 +65,7 @@ export function ModelsPage() {
                   fmt(test?.accuracy),
                   fmt(test?.rocAuc),
                   fmt(test?.r2),
-                  m.aliases
+                  nodes(m.aliases)
                     .filter((a) => a.modelVersion.id === v.id)
                     .map((a) => a.alias)
                     .join(', ') || '–',
@@ -117,7 +121,7 @@ interface VersionDetail {
       toModelVersionId: string | null;
     }>;
   };
-  aliases: { alias: string; updatedAt: string }[];
+  aliases: Connection<{ alias: string; updatedAt: string }>;
   datasetVersion: { version: number; dataset: { id: string; name: string } };
   hyperparameters: { epochs: number; batchSize: number | null; optimizer: string; learningRate: number; seed: number };
   environment: { backend: string; tfjsVersion: string; nodeVersion: string };
@@ -128,7 +132,7 @@ interface VersionDetail {
 const VERSION_QUERY = `query Version($id: ID!) { modelVersion(id: $id) {
   id version createdAt artifactSha256 artifactBytes classes runId
   model { id name aliasHistory(first: 50) { edges { node { id alias movedBy movedAt from { version } to { version } toModelVersionId } } } }
-  aliases { alias updatedAt }
+  aliases(first: 100) { edges { node { alias updatedAt } } }
   datasetVersion { version dataset { id name } }
   hyperparameters { epochs batchSize optimizer learningRate seed }
   environment { backend tfjsVersion nodeVersion }
@@ -246,7 +250,12 @@ export function VersionPage({ id }: { id?: string }) {
         <KeyValues
           rows={[
             ['created', when(v.createdAt)],
-            ['aliases', v.aliases.map((a) => a.alias).join(', ') || 'none'],
+            [
+              'aliases',
+              nodes(v.aliases)
+                .map((a) => a.alias)
+                .join(', ') || 'none',
+            ],
             [
               'trained on',
               <Link to={`/datasets/${v.datasetVersion.dataset.id}`}>

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import { gql } from '../api';
+import { gql, nodes, type Connection } from '../api';
 import { Chart, lineOption } from '../Chart';
 import { duration, fmt, short, text, when } from '../format';
 import { useQuery, useSubscription } from '../hooks';
@@ -104,7 +104,31 @@ interface RunDetail extends RunRow {
   datasetVersion: { id: string; version: number; dataset: { id: string; name: string } };
   hyperparameters: Record<string, unknown> | null;
   environment: Record<string, unknown> | null;
-  epochs: Epoch[];
+  epochs: EpochPage;
+}
+
+type EpochPage = Connection<Epoch> & { pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+
+const EPOCH_PAGE = `pageInfo { hasNextPage endCursor } edges { node { ${EPOCH_FIELDS} } }`;
+const EPOCH_PAGE_QUERY = `query Epochs($id: ID!, $after: String) { run(id: $id) { epochs(first: 100, after: $after) { ${EPOCH_PAGE} } } }`;
+
+/** Every epoch of a run: the page it came with, then the pages after it (a training curve is read whole, oldest first). */
+async function allEpochs(id: string, first: EpochPage): Promise<Epoch[]> {
+  const epochs = nodes(first);
+  let page = first;
+  while (page.pageInfo.hasNextPage && page.pageInfo.endCursor) {
+    const next = await gql<{ run: { epochs: EpochPage } | null }>(EPOCH_PAGE_QUERY, { id, after: page.pageInfo.endCursor });
+    if (!next.run) break;
+    page = next.run.epochs;
+    epochs.push(...nodes(page));
+  }
+  return epochs;
+}
+
+/** Both lists' epochs, each once, in order. */
+function mergeEpochs(a: Epoch[], b: Epoch[]): Epoch[] {
+  const byEpoch = new Map([...a, ...b].map((e) => [e.epoch, e]));
+  return [...byEpoch.values()].sort((x, y) => x.epoch - y.epoch);
 }
 
 const RUN_QUERY = `query Run($id: ID!) { run(id: $id) {
@@ -113,7 +137,7 @@ const RUN_QUERY = `query Run($id: ID!) { run(id: $id) {
   datasetVersion { id version dataset { id name } }
   hyperparameters { epochs batchSize optimizer learningRate seed backend split { train validation test } earlyStopping { monitor patience minDelta } classWeights { class weight } }
   environment { backend tfjsVersion libtensorflowVersion nodeVersion platform cpuModel cpuCores }
-  epochs { ${EPOCH_FIELDS} }
+  epochs(first: 100) { ${EPOCH_PAGE} }
 } }`;
 
 const FINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
@@ -137,10 +161,20 @@ export function RunPage({ id }: { id: string }) {
   const [status, setStatus] = useState<string>();
   useEffect(() => {
     if (!data?.run) return;
-    setEpochs(data.run.epochs);
+    const page = data.run.epochs;
+    setEpochs(nodes(page));
     setStatus(data.run.status);
+    if (!page.pageInfo.hasNextPage) return;
+    let current = true;
+    allEpochs(id, page).then(
+      (all) => current && setEpochs((shown) => mergeEpochs(all, shown)),
+      () => undefined,
+    );
+    return () => {
+      current = false;
+    };
   }, [data]);
-  const lastEpoch = data?.run ? (data.run.epochs.at(-1)?.epoch ?? 0) : 0;
+  const lastEpoch = data?.run ? (nodes(data.run.epochs).at(-1)?.epoch ?? 0) : 0;
   useSubscription<{ runProgress: { type: string; status: string; epoch: Epoch | null } }>(
     `subscription Progress($id: ID!, $after: Int) { runProgress(runId: $id, afterEpoch: $after) { type status epoch { ${EPOCH_FIELDS} } } }`,
     { id, after: lastEpoch },
@@ -256,11 +290,16 @@ export function RunPage({ id }: { id: string }) {
 }
 
 export function ComparePage({ ids }: { ids: string[] }) {
-  const [runs, setRuns] = useState<RunDetail[]>();
+  const [runs, setRuns] = useState<(Omit<RunDetail, 'epochs'> & { epochs: Epoch[] })[]>();
   const [error, setError] = useState<string>();
   useEffect(() => {
-    Promise.all(ids.map((id) => gql<{ run: RunDetail | null }>(RUN_QUERY, { id }))).then(
-      (results) => setRuns(results.map((r) => r.run).filter((r): r is RunDetail => r !== null)),
+    Promise.all(
+      ids.map(async (id) => {
+        const { run } = await gql<{ run: RunDetail | null }>(RUN_QUERY, { id });
+        return run && { ...run, epochs: await allEpochs(id, run.epochs) };
+      }),
+    ).then(
+      (results) => setRuns(results.filter((r) => r !== null)),
       (e: unknown) => setError(e instanceof Error ? e.message : String(e)),
     );
   }, [ids.join(',')]);

@@ -1,4 +1,5 @@
 import { useMemo } from 'react';
+import { nodes, type Connection } from '../api';
 import { Chart, type ChartOption } from '../Chart';
 import { fmt, short, when } from '../format';
 import { useQuery, useSubscription } from '../hooks';
@@ -39,7 +40,9 @@ interface StudyDetail {
   createdAt: string;
   finishedAt: string | null;
   objective: { metric: string; direction: string };
-  trials: { number: number; state: string; value: number | null; params: TrialParameters; pruneReason: string | null; runId: string }[];
+  trials: Connection<{ number: number; state: string; value: number | null; params: TrialParameters; pruneReason: string | null; runId: string }> & {
+    totalCount: number;
+  };
   leaderboard: { rank: number; trialNumber: number; value: number; params: TrialParameters; trialRunId: string }[];
   bestModelVersion: { id: string; version: number } | null;
 }
@@ -67,13 +70,15 @@ function paramsText(params: TrialParameters): string {
 
 const STUDY_QUERY = `query Study($id: ID!) { study(id: $id) {
   id status strategy maxTrials parallelism seed createdAt finishedAt objective { metric direction }
-  trials { number state value params { ${PARAMS} } pruneReason runId }
+  trials(first: 100) { totalCount edges { node { number state value params { ${PARAMS} } pruneReason runId } } }
   leaderboard { rank trialNumber value params { ${PARAMS} } trialRunId }
   bestModelVersion { id version }
 } }`;
 
 function objectiveOption(study: StudyDetail): ChartOption {
-  const done = study.trials.flatMap((t) => (t.value === null ? [] : [{ ...t, value: t.value }])).sort((a, b) => a.number - b.number);
+  const done = nodes(study.trials)
+    .flatMap((t) => (t.value === null ? [] : [{ ...t, value: t.value }]))
+    .sort((a, b) => a.number - b.number);
   const better = (a: number, b: number) => (study.objective.direction === 'MINIMIZE' ? Math.min(a, b) : Math.max(a, b));
   let best: number | undefined;
   const bestSoFar = done.map((t) => {
@@ -114,7 +119,7 @@ export function StudyPage({ id }: { id: string }) {
           rows={[
             ['objective', `${s.objective.direction.toLowerCase()} ${s.objective.metric}`],
             ['strategy', s.strategy],
-            ['trials', `${s.trials.length} of ${s.maxTrials}, ${s.parallelism} at once`],
+            ['trials', `${s.trials.totalCount} of ${s.maxTrials}, ${s.parallelism} at once`],
             ['seed', s.seed],
             ['created', when(s.createdAt)],
             ['finished', when(s.finishedAt)],
@@ -142,7 +147,7 @@ export function StudyPage({ id }: { id: string }) {
       <Card title="Trials">
         <Table
           head={['trial', 'state', 'value', 'params', 'pruned because']}
-          rows={s.trials.map((t) => [
+          rows={nodes(s.trials).map((t) => [
             <Link to={`/runs/${t.runId}`}>#{t.number}</Link>,
             <Status value={t.state} />,
             fmt(t.value),
