@@ -8,30 +8,28 @@
  * the window's whole JSON rows (what the monitor avoids by reading the binary vectors logged with them).
  * Model: a 24-numeric + 6-categorical binary MLP trained on 5,000 synthetic rows; the window's
  * predictions are written through the prediction log with their vectors, as `predict` logs them,
- * every other feature shifted.
+ * every other feature shifted. The model is trained by a `mlplane worker` process, as a client's.
+ * The four timings are measured in turn, in the same rounds (bench/support/harness.ts).
+ * Environment: DATABASE_URL (else an embedded PostgreSQL), BENCH_REPETITIONS (default 10), BENCH_WARMUP.
  * Run: npm run bench:drift-report
  */
 import { performance } from 'node:perf_hooks';
-import { loadConfig } from '../src/config/config';
 import { DEFAULT_DRIFT_MONITORING } from '../src/domain/deployments/drift-monitoring';
 import { createRandom, type Random } from '../src/domain/random';
-import { createPrismaClient } from '../src/infra/db/prisma-client';
 import { logger } from '../src/infra/logger';
-import type { JobQueue } from '../src/infra/queue/job-queue';
 import type { PreprocessingSpec } from '../src/ml/preprocessing';
 import { encodePredictionVector } from '../src/ml/serving/prediction-vector';
 import { computeDriftReport, windowSamples } from '../src/services/monitoring/drift-report';
 import type { PredictionRecord } from '../src/services/predictions/prediction-log';
-import { createDomainServices } from '../src/services/services';
-import { RecordingPublisher } from '../test/support/run-fixtures';
-import { trainVersions } from '../test/support/trained-version';
 import { openBenchDatabase } from './support/bench-database';
+import { openBenchServices } from './support/bench-services';
+import { BenchReport, formatMeasured, formatRatio, measureRoundRobin, runBenchmark, runOptions, timeMs } from './support/harness';
+import { trainModelVersion } from './support/trained-version';
 
 const WINDOW = 100_000;
 const NUMERIC = 24;
 const CATEGORICAL = 6;
 const CATEGORIES = ['a', 'b', 'c', 'd', 'e', 'f'];
-const REPEATS = 5;
 
 function normal(random: Random): number {
   return Math.sqrt(-2 * Math.log(1 - random.next())) * Math.cos(2 * Math.PI * random.next());
@@ -60,19 +58,20 @@ function trainingCsv(rows: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
 async function main(): Promise<void> {
-  const db = await openBenchDatabase();
-  const prisma = createPrismaClient(db.url, 8);
   logger.level = 'warn';
+  const options = runOptions();
+  const db = await openBenchDatabase();
+  const bench = await openBenchServices(db.url, { prismaPoolSize: 8 });
+  const { prisma, services } = bench;
   try {
-    const services = createDomainServices({ prisma, events: new RecordingPublisher(), queue: {} as JobQueue, config: loadConfig({}) });
-    const trained = await trainVersions(prisma, services, { name: 'drift-bench', csv: trainingCsv(5000), labelColumn: 'label', seeds: [1], epochs: 2 });
-    const versionId = trained.versionIds[0];
+    const trained = await trainModelVersion(bench, db.url, {
+      name: 'drift-bench',
+      csv: trainingCsv(5000),
+      labelColumn: 'label',
+      hyperparameters: { epochs: 2, batchSize: 32, seed: 1, backend: 'CPU' },
+    });
+    const versionId = trained.versionId;
     const { deployment } = await services.deployments.deployModel({ name: 'drift-bench', modelVersionId: versionId }, 'bench');
     await services.driftMonitor.setSettings('drift-bench', { windowSize: WINDOW, periodSeconds: 86_400 });
 
@@ -97,72 +96,61 @@ async function main(): Promise<void> {
           createdAt,
         };
       });
-      await services.predictions.log.append(records);
+      await services.predictionLog.append(records);
     }
 
     const t0 = performance.now();
     const cold = await services.driftMonitor.check(deployment.id);
     const coldMs = performance.now() - t0;
-    if (!cold || cold.windowSize !== WINDOW) throw new Error(`expected a report of ${WINDOW} predictions, got ${cold?.windowSize}`);
+    if (cold?.windowSize !== WINDOW) throw new Error(`expected a report of ${WINDOW} predictions, got ${String(cold?.windowSize)}`);
 
-    const fullMs: number[] = [];
-    for (let i = 0; i < REPEATS; i++) {
-      // The same window is due again once its report is gone.
-      await prisma.driftReport.deleteMany({ where: { deploymentId: deployment.id } });
-      const start = performance.now();
-      const report = await services.driftMonitor.check(deployment.id);
-      fullMs.push(performance.now() - start);
-      if (report?.windowSize !== WINDOW) throw new Error('the window was not reported');
-    }
-
-    const readMs: number[] = [];
-    let rows: { inputs: unknown; output: unknown }[] = [];
-    for (let i = 0; i < REPEATS; i++) {
-      const start = performance.now();
-      rows = await prisma.$queryRaw<{ inputs: unknown; output: unknown }[]>`
+    const readRows = () => prisma.$queryRaw<{ inputs: unknown; output: unknown }[]>`
         SELECT inputs, output FROM predictions WHERE deployment_id = ${deployment.id}::uuid ORDER BY created_at DESC LIMIT ${WINDOW}`;
-      readMs.push(performance.now() - start);
-    }
-    const columnsMs: number[] = [];
-    let window = windowSamples(spec, rows);
-    for (let i = 0; i < REPEATS; i++) {
-      const start = performance.now();
-      window = windowSamples(spec, rows);
-      columnsMs.push(performance.now() - start);
-    }
+    const rows = await readRows();
+    const window = windowSamples(spec, rows);
     const reference = await services.driftMonitor.reference(versionId, DEFAULT_DRIFT_MONITORING.referenceSize);
-    const statsMs: number[] = [];
-    let result = computeDriftReport(reference, window, DEFAULT_DRIFT_MONITORING);
-    for (let i = 0; i < REPEATS; i++) {
-      const start = performance.now();
-      result = computeDriftReport(reference, window, DEFAULT_DRIFT_MONITORING);
-      statsMs.push(performance.now() - start);
-    }
-
-    const full = median(fullMs);
-    const stats = median(statsMs);
-    const read = median(readMs);
-    const columns = median(columnsMs);
-    const ms = (value: number) => `${value.toFixed(0)} ms`;
-    process.stdout.write(
+    const result = computeDriftReport(reference, window, DEFAULT_DRIFT_MONITORING);
+    const [full, stats, read, columns] = await measureRoundRobin(
       [
-        `drift report benchmark (${db.where}): ${WINDOW} logged predictions x ${NUMERIC + CATEGORICAL} features (${NUMERIC} numeric, ${CATEGORICAL} categorical), reference ${reference.size} rows, median of ${REPEATS}`,
-        `  full report (DriftMonitor.check, reference cached): ${ms(full)}  target < 1000 ms ${full < 1000 ? 'met' : 'NOT met'}`,
-        `  cold first report (also loads the reference and runs the model on it): ${ms(coldMs)}`,
-        `  baseline, pure statistics (computeDriftReport on in-memory columns): ${ms(stats)}  ratio full/statistics ${(full / stats).toFixed(2)}`,
-        `  for comparison, reading the window's whole JSON rows instead (the monitor reads the binary vectors): ${ms(read)}, ratio to full ${(read / full).toFixed(2)}`,
-        `  for comparison, building the columns from those rows: ${ms(columns)}`,
-        `  methods ${[...new Set(result.features.map((f) => f.method))].join(' + ')}; drifted ${result.features.filter((f) => f.drifted).length}/${result.features.length} features (15 shifted), window drifted: ${result.drifted}`,
-        '',
-      ].join('\n'),
+        {
+          name: 'full report (DriftMonitor.check, reference cached; target < 1000 ms)',
+          unit: 'ms',
+          observe: async () => {
+            // The same window is due again once its report is gone.
+            await prisma.driftReport.deleteMany({ where: { deploymentId: deployment.id } });
+            const start = performance.now();
+            const report = await services.driftMonitor.check(deployment.id);
+            const elapsed = performance.now() - start;
+            if (report?.windowSize !== WINDOW) throw new Error('the window was not reported');
+            return elapsed;
+          },
+        },
+        {
+          name: 'baseline, pure statistics (computeDriftReport on in-memory columns)',
+          unit: 'ms',
+          observe: timeMs(() => computeDriftReport(reference, window, DEFAULT_DRIFT_MONITORING)),
+        },
+        { name: "for comparison, reading the window's whole JSON rows (the monitor reads the binary vectors)", unit: 'ms', observe: timeMs(readRows) },
+        { name: 'for comparison, building the columns from those rows', unit: 'ms', observe: timeMs(() => windowSamples(spec, rows)) },
+      ],
+      options,
+    );
+    const report = new BenchReport(
+      `drift report benchmark (${db.where}): ${WINDOW} logged predictions x ${NUMERIC + CATEGORICAL} features (${NUMERIC} numeric, ${CATEGORICAL} categorical), ` +
+        `reference ${reference.size} rows; ${options.repetitions} rounds after ${options.warmup} warm-up calls per side`,
+    );
+    for (const measured of [full, stats, read, columns]) report.print(`  ${formatMeasured(measured)}`);
+    report.print(`  target < 1000 ms: ${full.summary.median < 1000 ? 'met' : 'NOT met'}`);
+    report.print(`  cold first report (also loads the reference and runs the model on it), one observation: ${coldMs.toFixed(0)} ms`);
+    report.print(`  ${formatRatio(full, stats, 'ratio full / statistics')}`);
+    report.print(`  ${formatRatio(read, full, 'ratio JSON rows read / full report')}`);
+    report.print(
+      `  methods ${[...new Set(result.features.map((f) => f.method))].join(' + ')}; drifted ${result.features.filter((f) => f.drifted).length}/${result.features.length} features (15 shifted), window drifted: ${String(result.drifted)}`,
     );
   } finally {
-    await prisma.$disconnect();
+    await bench.close();
     await db.close();
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+runBenchmark(main);

@@ -6,17 +6,19 @@
  * copying and sorting the same 30 window columns once with the built-in typed-array sort (what a
  * straightforward exact implementation pays at least; mlplane sorts with a radix sort instead),
  * and one pass summing every window value (the memory floor).
- * Run: npm run build && node dist/bench/drift.bench.js
+ * All four are measured in turn, in the same rounds (bench/support/harness.ts).
+ * Environment: BENCH_REPETITIONS (default 15), BENCH_WARMUP.
+ * Run: npm run bench:drift
  */
 import type { DataColumn } from '../src/domain/datasets/data-table';
 import { createRandom, type Random } from '../src/domain/random';
 import { datasetDrift, testFeatureDrift, type FeatureDriftResult } from '../src/ml/drift/feature-drift';
+import { BenchReport, formatMeasured, formatRatio, measureRoundRobin, runBenchmark, runOptions, timeMs, type Side } from './support/harness';
 
 const WINDOW_ROWS = 100_000;
 const NUMERIC_FEATURES = 24;
 const CATEGORICAL_FEATURES = 6;
 const CATEGORIES = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
-const REPEATS = 15;
 
 function normal(random: Random): number {
   // Box-Muller; 1 - u keeps the logarithm finite.
@@ -43,61 +45,58 @@ function columns(rows: number, shifted: boolean, seed: number): DataColumn[] {
   return result;
 }
 
-/** Median wall time in milliseconds of `REPEATS` runs of `work`, after two warm-up runs. */
-function timed(work: () => unknown): number {
-  work();
-  work();
-  const times: number[] = [];
-  for (let i = 0; i < REPEATS; i++) {
-    const start = process.hrtime.bigint();
-    work();
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(REPEATS / 2)];
-}
-
 function report(reference: DataColumn[], window: DataColumn[]): { features: FeatureDriftResult[]; drifted: boolean } {
   const features = reference.map((column, k) => testFeatureDrift(column, window[k]));
   return { features, drifted: datasetDrift(features).drifted };
 }
 
-function main(): void {
+async function main(): Promise<void> {
+  const options = runOptions({ repetitions: 15, warmup: 2 });
   const window = columns(WINDOW_ROWS, true, 2);
-  const baselineMs = timed(() =>
-    window.map((column) =>
-      column.type === 'NUMERIC' ? Float64Array.from(column.values).sort() : Int32Array.from(column.codes).sort(),
-    ),
-  );
-
-  const floorMs = timed(() =>
-    window.map((column) => {
-      const values = column.type === 'NUMERIC' ? column.values : column.codes;
-      let sum = 0;
-      for (let i = 0; i < values.length; i++) sum += values[i];
-      return sum;
+  const references = [5000, 1000].map((rows) => ({ rows, columns: columns(rows, false, 1) }));
+  const sides: Side[] = [
+    ...references.map((reference) => {
+      const result = report(reference.columns, window);
+      const methods = [...new Set(result.features.map((feature) => feature.method))].join(' + ');
+      const drifted = result.features.filter((feature) => feature.drifted).length;
+      return {
+        name: `reference ${reference.rows} rows (${methods} + PSI; ${drifted}/${result.features.length} features drifted, window drifted: ${String(result.drifted)})`,
+        unit: 'ms',
+        observe: timeMs(() => report(reference.columns, window)),
+      };
     }),
-  );
-
-  const lines = [
-    `drift report: ${WINDOW_ROWS} window rows x ${NUMERIC_FEATURES + CATEGORICAL_FEATURES} features ` +
-      `(${NUMERIC_FEATURES} numeric, ${CATEGORICAL_FEATURES} categorical), median of ${REPEATS}`,
-    `  baseline, copy + built-in sort of the 30 window columns: ${baselineMs.toFixed(1)} ms`,
-    `  floor, one summing pass over the 30 window columns: ${floorMs.toFixed(1)} ms`,
+    {
+      name: 'baseline, copy + built-in sort of the 30 window columns',
+      unit: 'ms',
+      observe: timeMs(() =>
+        window.map((column) => (column.type === 'NUMERIC' ? Float64Array.from(column.values).sort() : Int32Array.from(column.codes).sort())),
+      ),
+    },
+    {
+      name: 'floor, one summing pass over the 30 window columns',
+      unit: 'ms',
+      observe: timeMs(() =>
+        window.map((column) => {
+          const values = column.type === 'NUMERIC' ? column.values : column.codes;
+          let sum = 0;
+          for (let i = 0; i < values.length; i++) sum += values[i];
+          return sum;
+        }),
+      ),
+    },
   ];
-  for (const referenceRows of [5000, 1000]) {
-    const reference = columns(referenceRows, false, 1);
-    const result = report(reference, window);
-    const methods = [...new Set(result.features.map((feature) => feature.method))].join(' + ');
-    const drifted = result.features.filter((feature) => feature.drifted).length;
-    const ms = timed(() => report(reference, window));
-    lines.push(
-      `  reference ${referenceRows} rows (${methods} + PSI): ${ms.toFixed(1)} ms, ` +
-        `ratio to sort baseline ${(ms / baselineMs).toFixed(2)}, to floor ${(ms / floorMs).toFixed(0)}, ` +
-        `target < 1000 ms ${ms < 1000 ? 'met' : 'NOT met'}; ${drifted}/${result.features.length} features drifted, ` +
-        `window drifted: ${result.drifted}`,
+  const out = new BenchReport(
+    `drift report: ${WINDOW_ROWS} window rows x ${NUMERIC_FEATURES + CATEGORICAL_FEATURES} features ` +
+      `(${NUMERIC_FEATURES} numeric, ${CATEGORICAL_FEATURES} categorical); ${options.repetitions} rounds after ${options.warmup} warm-up calls per side`,
+  );
+  const [ref5000, ref1000, sort, floor] = await measureRoundRobin(sides, options);
+  for (const measured of [ref5000, ref1000, sort, floor]) out.print(`  ${formatMeasured(measured)}`);
+  for (const measured of [ref5000, ref1000]) {
+    out.print(
+      `  ${formatRatio(measured, sort, `ratio reference ${measured === ref5000 ? 5000 : 1000} rows / sort baseline`)}; target < 1000 ms ${measured.summary.median < 1000 ? 'met' : 'NOT met'}`,
     );
+    out.print(`  ${formatRatio(measured, floor, `ratio reference ${measured === ref5000 ? 5000 : 1000} rows / floor`)}`);
   }
-  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-main();
+runBenchmark(main);

@@ -4,17 +4,22 @@
  *
  * - seed model: Dense 10 relu -> Dense 1 sigmoid, Adam 0.001, binary cross-entropy, batch 32;
  * - MLP 8-256-256-1, same optimizer and loss, batch 256;
- * on 100,000 x 8 synthetic rows (seeded). Prints seconds per epoch and trainer / plain.
+ * on 100,000 x 8 synthetic rows (seeded). One observation is one epoch of a freshly built model;
+ * the two sides are measured in turn (bench/support/harness.ts: a warm-up epoch each, then 10
+ * rounds), and the figure is trainer / plain, per round and of the medians.
  *
- * Environment: BENCH_EPOCHS (default 10), BENCH_SLOW_EPOCHS (default 2: epochs for the MLP on the
- * pure-JS cpu backend, where one epoch takes over a minute), BENCH_ROWS (default 100000),
- * BENCH_BACKENDS (default: every available one, e.g. "cpu,tensorflow").
+ * Environment: BENCH_ROWS (default 100000), BENCH_BACKENDS (default: every available one, e.g.
+ * "cpu,tensorflow"), BENCH_CPU_MLP=1 to include the MLP on the pure-JS cpu backend (over a minute
+ * an epoch), BENCH_REPETITIONS, BENCH_WARMUP.
+ * Run: npm run bench:train-core
  */
 import { buildModel, type Architecture } from '../src/ml/model-builder';
 import { availableBackends, tf as loadTf, useBackend } from '../src/ml/tf-backend';
 import type { Matrix, Tf } from '../src/ml/tf-types';
 import { trainModel } from '../src/ml/trainer';
+import { BenchReport, formatMeasured, formatRatio, measureRoundRobin, runBenchmark, runOptions } from './support/harness';
 import { syntheticBinaryData } from './support/synthetic-binary';
+import { SILENT } from './support/tfjs-fit';
 
 const FEATURES = 8;
 
@@ -29,7 +34,12 @@ const CASES: Case[] = [
   { name: 'seed model 8-10-1, batch 32', architecture: { layers: [{ units: 10, activation: 'relu' }] }, batchSize: 32, slowOnCpu: false },
   {
     name: 'MLP 8-256-256-1, batch 256',
-    architecture: { layers: [{ units: 256, activation: 'relu' }, { units: 256, activation: 'relu' }] },
+    architecture: {
+      layers: [
+        { units: 256, activation: 'relu' },
+        { units: 256, activation: 'relu' },
+      ],
+    },
     batchSize: 256,
     slowOnCpu: true,
   },
@@ -41,7 +51,7 @@ async function timePlainFit(tf: Tf, spec: Case, data: { x: Matrix; y: Matrix }, 
   const x = tf.tensor2d(data.x.data, [data.x.rows, data.x.cols]);
   const y = tf.tensor2d(data.y.data, [data.y.rows, data.y.cols]);
   const started = performance.now();
-  await model.fit(x, y, { epochs, batchSize: spec.batchSize, shuffle: true, verbose: 0 });
+  await model.fit(x, y, { epochs, batchSize: spec.batchSize, shuffle: true, verbose: SILENT });
   const seconds = (performance.now() - started) / 1000;
   tf.dispose([x, y]);
   model.dispose();
@@ -67,31 +77,34 @@ async function timeTrainer(tf: Tf, spec: Case, data: { x: Matrix; y: Matrix }, e
 
 async function main(): Promise<void> {
   const tf = loadTf();
-  const epochs = Number(process.env.BENCH_EPOCHS ?? 10);
-  const slowEpochs = Number(process.env.BENCH_SLOW_EPOCHS ?? 2);
+  const options = runOptions();
   const rows = Number(process.env.BENCH_ROWS ?? 100_000);
   const available = availableBackends();
   const backends = available.filter((name) => process.env.BENCH_BACKENDS?.split(',').includes(name) ?? true);
   const data = syntheticBinaryData(rows, FEATURES, 42);
-  const warmup = syntheticBinaryData(2_000, FEATURES, 7);
-  const print = (line: string) => process.stdout.write(`${line}\n`);
-  print(`train-core bench: ${rows} x ${FEATURES} rows, tfjs ${tf.version.tfjs}, node ${process.version}`);
-  print('| backend | case | epochs | plain model.fit s/epoch | trainer s/epoch | trainer / plain |');
-  print('|---|---|---|---|---|---|');
+  const report = new BenchReport(
+    `train-core bench: ${rows} x ${FEATURES} rows, tfjs ${tf.version.tfjs}, node ${process.version}; one epoch per observation, ${options.repetitions} rounds after ${options.warmup} warm-up epochs per side`,
+  );
   for (const backend of backends) {
     await useBackend(backend);
     for (const spec of CASES) {
-      const n = backend === 'cpu' && spec.slowOnCpu ? slowEpochs : epochs;
-      await timePlainFit(tf, spec, warmup, 1);
-      await timeTrainer(tf, spec, warmup, 1);
-      const plain = await timePlainFit(tf, spec, data, n);
-      const trainer = await timeTrainer(tf, spec, data, n);
-      print(`| ${backend} | ${spec.name} | ${n} | ${plain.toFixed(3)} | ${trainer.toFixed(3)} | ${(trainer / plain).toFixed(3)} |`);
+      if (backend === 'cpu' && spec.slowOnCpu && process.env.BENCH_CPU_MLP !== '1') {
+        report.print(`${backend}, ${spec.name}: skipped (BENCH_CPU_MLP=1 includes it)`);
+        continue;
+      }
+      const [plain, trainer] = await measureRoundRobin(
+        [
+          { name: 'plain model.fit', unit: 's/epoch', observe: () => timePlainFit(tf, spec, data, 1) },
+          { name: "mlplane's trainer", unit: 's/epoch', observe: () => timeTrainer(tf, spec, data, 1) },
+        ],
+        options,
+      );
+      report.print(`${backend}, ${spec.name}:`);
+      report.print(`  ${formatMeasured(plain)}`);
+      report.print(`  ${formatMeasured(trainer)}`);
+      report.print(`  ${formatRatio(trainer, plain, 'trainer / plain')}`);
     }
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+runBenchmark(main);

@@ -17,7 +17,6 @@
  * Environment: BENCH_ROWS (default 80000, one epoch's training rows in bench:train), BENCH_STEPS (200).
  * Run: npm run bench:train-profile
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,8 +24,8 @@ import { prepareCompiledTraining } from '../src/ml/compiled/compiled-step';
 import { createOptimizer } from '../src/ml/hyperparameters';
 import { buildModel, type Architecture } from '../src/ml/model-builder';
 import { tf as loadTf, useBackend } from '../src/ml/tf-backend';
-import type { Scalar, Tensor, Tf, Variable } from '../src/ml/tf-types';
-import { createTrainStep } from '../src/ml/trainer';
+import type { Scalar, Tensor, Tf } from '../src/ml/tf-types';
+import { createTrainStep, trainableVariable } from '../src/ml/trainer';
 import { kerasPython, runKerasScript } from './support/keras-python';
 import { syntheticBinaryData } from './support/synthetic-binary';
 
@@ -99,7 +98,7 @@ async function profileCase(tf: Tf, spec: Case, data: ReturnType<typeof synthetic
     tf.scalar(0).dataSync();
     tf.dispose(tensors);
   };
-  const variables = model.trainableWeights.map((weight) => weight.read() as Variable);
+  const variables = model.trainableWeights.map((weight) => trainableVariable(tf, weight));
   const lossOf = (x: Tensor, y: Tensor): Scalar => {
     const p = tf.clipByValue(model.apply(x, { training: true }) as Tensor, 1e-7, 1 - 1e-7);
     return tf.neg(tf.mean(tf.add(tf.mul(y, tf.log(p)), tf.mul(tf.sub(1, y), tf.log(tf.sub(1, p)))))) as Scalar;
@@ -121,7 +120,15 @@ async function profileCase(tf: Tf, spec: Case, data: ReturnType<typeof synthetic
   const eagerKernels = await kernelsOf(tf, eagerStep);
   const updateKernels = await kernelsOf(tf, update);
 
-  const plan = prepareCompiledTraining({ tf, model, task: 'BINARY_CLASSIFICATION', loss: 'BINARY_CROSSENTROPY', optimizer: 'ADAM', learningRate: 0.001, rowWeights: false });
+  const plan = prepareCompiledTraining({
+    tf,
+    model,
+    task: 'BINARY_CLASSIFICATION',
+    loss: 'BINARY_CROSSENTROPY',
+    optimizer: 'ADAM',
+    learningRate: 0.001,
+    rowWeights: false,
+  });
   let compiledMs = NaN;
   if ('training' in plan) {
     compiledMs = median(() => plan.training.step(xb, yb, spec.batch));
@@ -131,8 +138,7 @@ async function profileCase(tf: Tf, spec: Case, data: ReturnType<typeof synthetic
   }
   const keras = python ? kerasSecondsPerStep(python, spec, dir) * 1000 : NaN;
   const steps = Math.ceil(ROWS / spec.batch);
-  const row = (label: string, ms: number, note = '') =>
-    print(`| ${label} | ${ms.toFixed(3)} | ${((ms * steps) / 1000).toFixed(2)} | ${note} |`);
+  const row = (label: string, ms: number, note = '') => print(`| ${label} | ${ms.toFixed(3)} | ${((ms * steps) / 1000).toFixed(2)} | ${note} |`);
   print(`\n${spec.name}: ${steps} steps per epoch of ${ROWS} rows`);
   print('| part | ms/step | s/epoch | note |');
   print('|---|---|---|---|');
@@ -141,8 +147,12 @@ async function profileCase(tf: Tf, spec: Case, data: ReturnType<typeof synthetic
   row('  forward + loss', forwardMs, '');
   row('  forward + loss + gradients', gradientsMs, '');
   row('  optimizer update', updateMs, `${updateKernels.count} kernels`);
-  row('compiled step (one graph call)', compiledMs, 'the same math without per-kernel launches: the kernels\' own time');
-  row('  eager overhead (eager - compiled)', eager - compiledMs, `${(((eager - compiledMs) / eagerKernels.count) * 1000).toFixed(1)} us per kernel: launches, tape, tidy, tensor tracking`);
+  row('compiled step (one graph call)', compiledMs, "the same math without per-kernel launches: the kernels' own time");
+  row(
+    '  eager overhead (eager - compiled)',
+    eager - compiledMs,
+    `${(((eager - compiledMs) / eagerKernels.count) * 1000).toFixed(1)} us per kernel: launches, tape, tidy, tensor tracking`,
+  );
   row('Keras 3 model.fit', keras, 'tf.function step, one epoch after a warm-up epoch');
   tf.dispose(Object.values(fixedGrads));
   optimizer.dispose();
@@ -158,7 +168,12 @@ async function main(): Promise<void> {
     writeFileSync(path.join(dir, 'x.bin'), Buffer.from(data.x.data.buffer));
     writeFileSync(path.join(dir, 'y.bin'), Buffer.from(data.y.data.buffer));
     const python = kerasPython(print);
-    print(`train-profile: load ${os.loadavg().map((v) => v.toFixed(1)).join(' ')}, ${STEPS} timed steps per part (median)`);
+    print(
+      `train-profile: load ${os
+        .loadavg()
+        .map((v) => v.toFixed(1))
+        .join(' ')}, ${STEPS} timed steps per part (median)`,
+    );
     for (const spec of CASES) await profileCase(tf, spec, data, python, dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -166,6 +181,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

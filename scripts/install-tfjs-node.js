@@ -66,11 +66,19 @@ function run(command, args, { cwd = ROOT, env = process.env, timeoutMs }) {
       resolve({ code: null, signal: null, timedOut, stdout, stderr: String(err), ms: 0 });
       return;
     }
-    child.stdout.on('data', (chunk) => { stdout += chunk; });
-    child.stderr.on('data', (chunk) => { stderr += chunk; });
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
     const timer = setTimeout(() => {
       timedOut = true;
-      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
     }, timeoutMs);
     child.on('error', (err) => {
       clearTimeout(timer);
@@ -106,8 +114,8 @@ async function checkNativeLoads() {
   const probe = [
     "require('@tensorflow/tfjs-node');",
     "const tf = require('@tensorflow/tfjs');",
-    "const sum = tf.tensor1d([1, 2, 3]).sum().dataSync()[0];",
-    "console.log(JSON.stringify({ backend: tf.getBackend(), sum, tfVersion: tf.backend().binding.TF_Version }));",
+    'const sum = tf.tensor1d([1, 2, 3]).sum().dataSync()[0];',
+    'console.log(JSON.stringify({ backend: tf.getBackend(), sum, tfVersion: tf.backend().binding.TF_Version }));',
   ].join('\n');
   const result = await run(process.execPath, ['-e', probe], { env: { ...process.env, ...TF_ENV }, timeoutMs: LOAD_TIMEOUT_MS });
   if (result.code !== 0) return { ok: false, detail: `addon does not load: ${failure(result)}` };
@@ -181,9 +189,13 @@ async function obtainWheel() {
   // pip writes into a private directory first so a killed download never looks like a cached wheel.
   const partial = fs.mkdtempSync(path.join(CACHE_DIR, '.download-'));
   try {
-    const result = await run('python3', ['-m', 'pip', 'download', `${WHEEL_PROJECT}==${WHEEL_VERSION}`, '--no-deps', '--disable-pip-version-check', '-d', partial], {
-      timeoutMs: PIP_TIMEOUT_MS,
-    });
+    const result = await run(
+      'python3',
+      ['-m', 'pip', 'download', `${WHEEL_PROJECT}==${WHEEL_VERSION}`, '--no-deps', '--disable-pip-version-check', '-d', partial],
+      {
+        timeoutMs: PIP_TIMEOUT_MS,
+      },
+    );
     const name = fs.readdirSync(partial).find((file) => WHEEL_FILE_RE.test(file));
     if (result.code !== 0 || !name) return { detail: `pip download failed: ${failure(result)}` };
     fs.renameSync(path.join(partial, name), path.join(CACHE_DIR, name));

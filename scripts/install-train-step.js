@@ -77,11 +77,7 @@ async function main() {
   } catch (err) {
     say(`could not write ${RECORD_FILE}: ${err.message}`);
   }
-  say(
-    record.ok
-      ? `compiled training steps ready (${record.detail})`
-      : `not built, native runs will train eagerly (${record.detail})`,
-  );
+  say(record.ok ? `compiled training steps ready (${record.detail})` : `not built, native runs will train eagerly (${record.detail})`);
 }
 
 main().finally(() => {

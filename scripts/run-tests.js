@@ -38,7 +38,12 @@ function openHandles(reportDir) {
     const report = JSON.parse(fs.readFileSync(path.join(reportDir, name), 'utf8'));
     for (const handle of report.libuv ?? []) {
       if (!handle.is_active || !handle.is_referenced) continue;
-      const where = [handle.localEndpoint && `local ${handle.localEndpoint.host}:${handle.localEndpoint.port}`, handle.remoteEndpoint && `remote ${handle.remoteEndpoint.host}:${handle.remoteEndpoint.port}`, handle.pid && `pid ${handle.pid}`, handle.filename]
+      const where = [
+        handle.localEndpoint && `local ${handle.localEndpoint.host}:${handle.localEndpoint.port}`,
+        handle.remoteEndpoint && `remote ${handle.remoteEndpoint.host}:${handle.remoteEndpoint.port}`,
+        handle.pid && `pid ${handle.pid}`,
+        handle.filename,
+      ]
         .filter(Boolean)
         .join(', ');
       lines.push(`  ${handle.type}${where ? ` (${where})` : ''}`);
@@ -56,7 +61,16 @@ function runJest(env, args, reportFile, scratch) {
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
-      ['--report-on-signal', `--report-signal=${REPORT_SIGNAL}`, `--report-directory=${reportDir}`, jest, '--ci', '--json', `--outputFile=${reportFile}`, ...args],
+      [
+        '--report-on-signal',
+        `--report-signal=${REPORT_SIGNAL}`,
+        `--report-directory=${reportDir}`,
+        jest,
+        '--ci',
+        '--json',
+        `--outputFile=${reportFile}`,
+        ...args,
+      ],
       { cwd: root, env, stdio: ['inherit', 'inherit', 'pipe'] },
     );
     let workerLeak = false;
@@ -91,7 +105,9 @@ function runJest(env, args, reportFile, scratch) {
         return;
       }
       if (workerLeak) {
-        process.stderr.write('\nrun-tests: FAILED: a jest worker kept a handle open after its tests and was force-exited (see above); find it with `npm test -- --runInBand --detectOpenHandles <paths>`.\n');
+        process.stderr.write(
+          '\nrun-tests: FAILED: a jest worker kept a handle open after its tests and was force-exited (see above); find it with `npm test -- --runInBand --detectOpenHandles <paths>`.\n',
+        );
         resolve(1);
         return;
       }

@@ -1,9 +1,12 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import { runApiClusterWorker, startApiCluster, type ApiCluster } from './app/api-cluster';
 import { startApiProcess, type RunningApi } from './app/api-process';
 import { installProcessGuards } from './app/process-guards';
 import { runApiKeyCommand } from './app/apikey-command';
-import { ensureFirstAdminKey } from './app/first-admin-key';
+import { ensureFirstAdminKeyIn } from './app/first-admin-key';
 import { runWorkerProcess } from './app/worker-process';
 import { resolveDatabase, type ResolvedDatabase } from './app/database';
 import { startWorkerSupervisor, type WorkerSupervisor } from './app/worker-supervisor';
@@ -50,30 +53,54 @@ function onShutdownSignal(stop: () => Promise<void>): void {
   }
 }
 
-async function runServer(config: Config, withWorker: boolean): Promise<void> {
+async function runServer(config: Config, withWorker: boolean, processes: number): Promise<void> {
   const database: ResolvedDatabase = await resolveDatabase(config, withWorker ? 'start' : 'serve');
   let api: RunningApi | undefined;
+  let apiCluster: ApiCluster | undefined;
   let worker: WorkerSupervisor | undefined;
   onShutdownSignal(async () => {
     await worker?.stop();
     await api?.close();
+    await apiCluster?.stop(config.shutdownGraceSeconds * 1000 + 2_000);
     await database.stop();
   });
   const applied = await migrate(database.url);
   logger.info({ applied: applied.applied.length, alreadyApplied: applied.alreadyApplied.length }, 'database migrated');
-  api = await startApiProcess(config, database.url, logger);
-  if (config.auth === 'keys') await ensureFirstAdminKey(api.services.apiKeys, config.dataDir, api.url);
+  let url: string;
+  if (processes > 1) {
+    apiCluster = startApiCluster(database.url, processes, logger);
+    url = await apiCluster.ready;
+  } else {
+    api = await startApiProcess(config, database.url, logger);
+    url = api.url;
+  }
+  if (config.auth === 'keys') await ensureFirstAdminKeyIn(database.url, config.dataDir, url);
   if (withWorker) worker = startWorkerSupervisor(database.url);
-  logger.info({ url: api.url, database: database.description }, `mlplane listening on ${api.url} (database: ${database.description})`);
+  logger.info({ url, processes, database: database.description }, `mlplane listening on ${url} (database: ${database.description})`);
+}
+
+/** `--processes N`, else MLPLANE_API_PROCESSES, else the command's default. */
+function apiProcesses(argv: readonly string[], config: Config, fallback: number): number {
+  const at = argv.indexOf('--processes');
+  if (at < 0) return config.apiProcesses ?? fallback;
+  const value = Number(argv[at + 1]);
+  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`--processes takes a positive integer, got "${argv[at + 1] ?? ''}"`);
+  return value;
 }
 
 async function run(command: string, args: readonly string[]): Promise<void> {
   const config = loadConfig();
+  if (cluster.isWorker) {
+    let api: RunningApi | undefined;
+    onShutdownSignal(async () => api?.close());
+    api = await runApiClusterWorker(config, logger);
+    return;
+  }
   switch (command) {
     case 'start':
-      return runServer(config, true);
+      return runServer(config, true, apiProcesses(args, config, 1));
     case 'serve':
-      return runServer(config, false);
+      return runServer(config, false, apiProcesses(args, config, os.availableParallelism()));
     case 'worker':
       return runWorkerProcess(config, onShutdownSignal);
     case 'migrate': {

@@ -51,15 +51,3 @@ export async function openBenchDatabase(): Promise<BenchDatabase> {
     },
   };
 }
-
-/** Median of the durations (ms) of `runs` calls of `fn`. */
-export async function medianMs(runs: number, fn: () => Promise<unknown> | unknown): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = process.hrtime.bigint();
-    await fn();
-    times.push(Number(process.hrtime.bigint() - start) / 1e6);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
-}

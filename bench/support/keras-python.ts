@@ -16,11 +16,11 @@ function importsKeras(python: string): boolean {
 
 /**
  * Runs a Keras timing script on the benchmark's rows (float32 files `x.bin` and `y.bin` in `dir`)
- * and returns the last number it prints. The script starts with `x`, `y` loaded and a function
- * `build()` returning the compiled Keras model: Dense(relu) layers of `units`, a sigmoid output,
- * Adam 0.001, binary cross-entropy and accuracy, as mlplane's benchmark models.
+ * and returns the numbers of the last line it prints (comma-separated). The script starts with `x`,
+ * `y` loaded and a function `build()` returning the compiled Keras model: Dense(relu) layers of
+ * `units`, a sigmoid output, Adam 0.001, binary cross-entropy and accuracy, as mlplane's benchmark models.
  */
-export function runKerasScript(python: string, dir: string, features: number, units: readonly number[], body: string): number {
+export function runKerasScriptValues(python: string, dir: string, features: number, units: readonly number[], body: string): number[] {
   const script = path.join(dir, 'keras_timing.py');
   writeFileSync(
     script,
@@ -37,7 +37,13 @@ ${body}
   );
   const result = spawnSync(python, [script, path.join(dir, 'x.bin'), path.join(dir, 'y.bin')], { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`keras script failed: ${result.stderr}`);
-  return Number(result.stdout.trim().split('\n').pop());
+  return (result.stdout.trim().split('\n').pop() ?? '').split(',').map(Number);
+}
+
+/** runKerasScriptValues for a script whose last line is one number. */
+export function runKerasScript(python: string, dir: string, features: number, units: readonly number[], body: string): number {
+  const [value] = runKerasScriptValues(python, dir, features, units, body);
+  return value;
 }
 
 export function kerasPython(say: (line: string) => void): string | null {

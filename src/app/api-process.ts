@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { NonEmptyArray } from 'type-graphql';
+import type { ClassType, NonEmptyArray } from 'type-graphql';
 import type { Config } from '../config/config';
 import type { Clock } from '../domain/limits/token-bucket';
 import { dashboardDir as builtDashboardDir, packageVersion } from '../config/paths';
@@ -21,12 +21,19 @@ import { JobQueue } from '../infra/queue/job-queue';
 import type { Logger } from '../infra/logger';
 import express from 'express';
 import { datasetUploadRouter } from '../http/dataset-upload.router';
+import { metricsRouter, type MetricsExposition } from '../http/metrics.router';
 import { guardRoute } from '../http/route-guard';
 import { backendInfo } from '../ml/tf-backend';
 import { WebhookDispatcher } from '../services/alerts/webhook-dispatcher';
 import type { ApiKeyService } from '../services/auth/api-key.service';
 import type { HostResolver } from '../services/alerts/webhook-target';
+import type { Registry } from 'prom-client';
+import { createInferenceRouter, INFERENCE_PROTOCOL_PREFIX, protocolErrorBody } from '../rest/inference-protocol/inference-router';
+import { poolLogWriter } from '../services/predictions/prediction-log';
+import { PredictionRetention } from '../services/predictions/prediction-retention';
+import { forwardDeploymentChanges } from '../services/serving/deployment-invalidation';
 import { createDomainServices } from '../services/services';
+import { createMetricsRegistry } from './metrics';
 
 export interface RunningApi {
   /** `http://host:port/graphql`; the graphql-ws URL is the same with `ws://`. */
@@ -41,7 +48,7 @@ export interface RunningApi {
 /** What a caller other than `serve` may change; `serve` passes none of it. */
 export interface ApiProcessOptions {
   /** Resolver classes served next to mlplane's own (tests add probes). */
-  extraResolvers?: Function[];
+  extraResolvers?: ClassType[];
   /** Replaces the readiness check (database reachable, migrations applied, LISTEN up). */
   readiness?: () => Promise<ReadinessReport>;
   /** Overrides `config.shutdownGraceSeconds`, in milliseconds. */
@@ -54,6 +61,8 @@ export interface ApiProcessOptions {
   clock?: Clock;
   /** The built dashboard served at `/`; null: none. @default web/dist */
   dashboardDir?: string | null;
+  /** The Prometheus exposition served at `/metrics`; default: this process's registry (`serve --processes` passes the cluster's). */
+  metrics?: (local: Registry) => MetricsExposition;
 }
 
 /** The transports' authenticator: API keys, or the open principal when MLPLANE_AUTH=disabled (loopback only). */
@@ -65,7 +74,16 @@ function authenticatorFor(config: Config, services: Services): Authenticator {
     // A mutation refused for its credentials is audited as DENIED, by `anonymous`.
     refused: async ({ body, requestId, clientAddress }) => {
       for (const operation of refusedMutationFields(body, DEFAULT_QUERY_LIMITS.maxTokens)) {
-        await services.audit.record({ principal: ANONYMOUS_ACTOR, role: null, operation, targetIds: [], outcome: 'DENIED', errorCode: 'UNAUTHENTICATED', requestId, clientAddress });
+        await services.audit.record({
+          principal: ANONYMOUS_ACTOR,
+          role: null,
+          operation,
+          targetIds: [],
+          outcome: 'DENIED',
+          errorCode: 'UNAUTHENTICATED',
+          requestId,
+          clientAddress,
+        });
       }
     },
   };
@@ -106,18 +124,26 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
   }
 
   const events = new NotifyEventPublisher(publishPool);
+  // The prediction log writes through its own small pool, with its INSERT prepared once per connection.
+  const logPool = createPgPool(databaseUrl, 2, logger.child({ component: 'prediction-log-pool' }), 'mlplane-prediction-log');
+  const logWriter = poolLogWriter(logPool);
   const services: Services = {
-    ...createDomainServices({ prisma, events, queue, config, hostResolver: options.hostResolver }),
+    ...createDomainServices({ prisma, events, queue, config, hostResolver: options.hostResolver, logWriter, invalidationEpoch: () => pubSub.listenEpoch }),
     health: {
       version: packageVersion,
-      databaseReachable: () => prisma.$queryRaw`SELECT 1`.then(() => true, () => false),
+      databaseReachable: () =>
+        prisma.$queryRaw`SELECT 1`.then(
+          () => true,
+          () => false,
+        ),
       backend: () => backendInfo().active,
     },
   };
   const readiness = async (): Promise<ReadinessReport> => {
     if (!(await services.health.databaseReachable())) return { ready: false, reason: 'database unreachable' };
     const status = await migrationStatus(publishPool);
-    if (!status.upToDate) return { ready: false, reason: `${status.pending.length} migrations pending`, checks: { database: 'up', pendingMigrations: status.pending.length } };
+    if (!status.upToDate)
+      return { ready: false, reason: `${status.pending.length} migrations pending`, checks: { database: 'up', pendingMigrations: status.pending.length } };
     if (!pubSub.listening) return { ready: false, reason: 'event bus LISTEN connection is down' };
     return { ready: true };
   };
@@ -126,11 +152,25 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
   const rateSettings = {
     requests: { capacity: config.limits.requestBurst, refillPerMinute: config.limits.requestsPerMinute },
     expensive: { capacity: config.limits.expensiveBurst, refillPerMinute: config.limits.expensivePerMinute },
+    predictions: { capacity: config.limits.predictionBurst, refillPerMinute: config.limits.predictionsPerMinute },
     maxListItems: config.limits.maxQueryItems,
   };
   const buckets = createRateBuckets(rateSettings, options.clock);
   const revocations = followRevocations(pubSub, services.apiKeys, logger);
-  const schemaResolvers = [...mlplaneResolvers, ...(options.extraResolvers ?? [])] as NonEmptyArray<Function>;
+  // Deployment changes of every process drop this process's cached deployments (rollbacks take effect at once).
+  const forwarding = forwardDeploymentChanges(pubSub, services.servingEvents);
+  const registry = createMetricsRegistry({
+    events: services.servingEvents,
+    prisma,
+    batchQueueRows: () => services.batcher.queuedRows(),
+    logQueueRows: () => services.predictionLog.pendingRows(),
+  });
+  const guard = { auth, audit: services.audit, logger, buckets };
+  const inference = createInferenceRouter({ serving: services.serving, serverVersion: packageVersion, logger, guard, bodyLimitBytes: config.maxJsonBodyBytes });
+  const metrics: MetricsExposition = options.metrics
+    ? options.metrics(registry)
+    : async () => ({ contentType: registry.contentType, body: await registry.metrics() });
+  const schemaResolvers: NonEmptyArray<ClassType> = [...mlplaneResolvers, ...(options.extraResolvers ?? [])];
   const server = await startApiServer({
     host: config.host,
     port: config.port,
@@ -143,12 +183,11 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
     slowSubscriberMs: config.wsSlowSubscriberSeconds * 1000,
     bodyLimitBytes: config.maxJsonBodyBytes,
     routers: [
+      inference,
+      metricsRouter(guard, metrics),
       express
         .Router()
-        .use(
-          '/datasets/:name/versions',
-          guardRoute({ auth, audit: services.audit, logger, buckets }, { allow: ['EDITOR'], operation: 'uploadDataset', expensive: true }),
-        )
+        .use('/datasets/:name/versions', guardRoute(guard, { allow: ['EDITOR'], operation: 'uploadDataset', expensive: true }))
         .use(datasetUploadRouter({ datasets: services.datasets, events, maxBytes: config.maxDatasetBytes, logger })),
     ],
     security: config.http,
@@ -156,7 +195,10 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
     socketCaps: config.limits,
     clock: options.clock,
     dashboardDir: options.dashboardDir === undefined ? builtDashboardDir : (options.dashboardDir ?? undefined),
+    errorShapes: [{ prefix: INFERENCE_PROTOCOL_PREFIX, body: (message, code, requestId) => protocolErrorBody(message, code, requestId) }],
   });
+  const retention = new PredictionRetention(prisma, { retentionDays: config.predictionRetentionDays });
+  retention.start();
   services.driftMonitor.start();
   // Alert webhooks are sent from API processes; deliveries are claimed row by row, so several can run.
   const webhooks = new WebhookDispatcher(prisma, { guard: services.webhookGuard });
@@ -172,11 +214,14 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
         await server.close();
         await services.audit.flush();
         await services.driftMonitor.stop();
+        await retention.stop();
         await webhooks.stop();
         await queue.stop({ graceful: false });
         await pubSub.close();
         await revocations;
+        await forwarding;
         await publishPool.end();
+        await logPool.end();
         await prisma.$disconnect();
       })()),
   };

@@ -67,24 +67,53 @@ function table(keys: ApiKey[]): string {
   const iso = (date: Date | null) => (date ? date.toISOString() : '-');
   const rows = [
     ['NAME', 'ROLE', 'DEPLOYMENTS', 'CREATED', 'EXPIRES', 'LAST USED', 'REVOKED'],
-    ...keys.map((key) => [key.name, key.role, key.deploymentIds.length ? key.deploymentIds.join(',') : '-', iso(key.createdAt), iso(key.expiresAt), iso(key.lastUsedAt), iso(key.revokedAt)]),
+    ...keys.map((key) => [
+      key.name,
+      key.role,
+      key.deploymentIds.length ? key.deploymentIds.join(',') : '-',
+      iso(key.createdAt),
+      iso(key.expiresAt),
+      iso(key.lastUsedAt),
+      iso(key.revokedAt),
+    ]),
   ];
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    rows
+      .map((row) =>
+        row
+          .map((cell, column) => cell.padEnd(widths[column]))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 /** Runs one `apikey` sub-command against `apiKeys`; throws UsageError or a DomainError. */
 async function runSubcommand(apiKeys: ApiKeyService, args: string[], output: CommandOutput): Promise<void> {
-  const [subcommand, ...rest] = args;
+  const subcommand = args.at(0);
+  const rest = args.slice(1);
   switch (subcommand) {
     case 'create': {
       const { values } = parseArgs({
         args: rest,
-        options: { name: { type: 'string' }, role: { type: 'string' }, deployment: { type: 'string', multiple: true }, expires: { type: 'string' }, 'expires-in-days': { type: 'string' } },
+        options: {
+          name: { type: 'string' },
+          role: { type: 'string' },
+          deployment: { type: 'string', multiple: true },
+          expires: { type: 'string' },
+          'expires-in-days': { type: 'string' },
+        },
         strict: true,
       });
       if (!values.name || !values.role) throw new UsageError('create needs --name and --role');
-      const { key, token } = await apiKeys.createKey({ name: values.name, role: values.role.toUpperCase(), deployments: values.deployment, expiresAt: expiryOf(values, apiKeys.now()) });
+      const { key, token } = await apiKeys.createKey({
+        name: values.name,
+        role: values.role.toUpperCase(),
+        deployments: values.deployment,
+        expiresAt: expiryOf(values, apiKeys.now()),
+      });
       output.out(`${token}\n`);
       output.err(`created API key "${key.name}" (${key.role}${key.expiresAt ? `, expires ${key.expiresAt.toISOString()}` : ''}); it is not shown again\n`);
       return;
@@ -96,7 +125,7 @@ async function runSubcommand(apiKeys: ApiKeyService, args: string[], output: Com
       const { positionals } = parseArgs({ args: rest, allowPositionals: true, strict: true });
       if (positionals.length !== 1) throw new UsageError('revoke needs one key name or id');
       const key = await apiKeys.revokeKey(positionals[0], 'key');
-      output.err(`revoked API key "${key.name}" at ${key.revokedAt!.toISOString()}\n`);
+      output.err(`revoked API key "${key.name}" at ${key.revokedAt?.toISOString() ?? 'an unrecorded time'}\n`);
       return;
     }
     default:

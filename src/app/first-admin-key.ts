@@ -1,7 +1,10 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ConflictError } from '../domain/errors';
-import type { ApiKeyService } from '../services/auth/api-key.service';
+import { Pool } from 'pg';
+import { createPrismaClient } from '../infra/db/prisma-client';
+import { NotifyEventPublisher } from '../infra/events/notify-event-publisher';
+import { ApiKeyService } from '../services/auth/api-key.service';
 
 /** Name of the key a first start creates. */
 export const FIRST_ADMIN_KEY_NAME = 'admin';
@@ -51,4 +54,19 @@ export async function ensureFirstAdminKey(
   await fs.writeFile(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
   write(adminKeyBanner(token, graphqlUrl, file));
   return file;
+}
+
+/**
+ * {@link ensureFirstAdminKey} from a process that runs no API itself (the primary of
+ * `serve --processes N`): it opens, and closes again, its own connections to the database.
+ */
+export async function ensureFirstAdminKeyIn(databaseUrl: string, dataDir: string, graphqlUrl: string): Promise<string | undefined> {
+  const prisma = createPrismaClient(databaseUrl, 1);
+  const publishPool = new Pool({ connectionString: databaseUrl, max: 1 });
+  try {
+    return await ensureFirstAdminKey(new ApiKeyService(prisma, new NotifyEventPublisher(publishPool)), dataDir, graphqlUrl);
+  } finally {
+    await publishPool.end();
+    await prisma.$disconnect();
+  }
 }

@@ -54,7 +54,9 @@ export async function runWorkerProcess(config: Config, onShutdownSignal: (stop: 
     { concurrency: 1 },
   );
   // A study's coordinator mostly waits on its trials, so several fit beside the trials' training.
-  await queue.work(RUN_QUEUES.OPTIMIZATION, executor.jobHandler(createStudyJob({ prisma, optimization: services.optimization, events: pubSub })), { concurrency: 8 });
+  await queue.work(RUN_QUEUES.OPTIMIZATION, executor.jobHandler(createStudyJob({ prisma, optimization: services.optimization, events: pubSub })), {
+    concurrency: 8,
+  });
   await queue.work(
     RUN_QUEUES.TRIAL,
     executor.jobHandler(

@@ -17,11 +17,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: 'emit-schema', summary: 'write schema.graphql from the code' },
 ];
 
-export type ParsedCommand =
-  | { kind: 'help' }
-  | { kind: 'version' }
-  | { kind: 'command'; name: string; args: string[] }
-  | { kind: 'error'; message: string };
+export type ParsedCommand = { kind: 'help' } | { kind: 'version' } | { kind: 'command'; name: string; args: string[] } | { kind: 'error'; message: string };
 
 export function usage(version: string): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 3;
@@ -31,6 +27,9 @@ export function usage(version: string): string {
     'usage: mlplane <command>',
     '',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    '',
+    'start and serve take --processes N: N API processes on one port (default: the number of',
+    'cores for serve, 1 for start; MLPLANE_API_PROCESSES sets it too).',
     '',
     `  ${'--help'.padEnd(width)}print this help`,
     `  ${'--version'.padEnd(width)}print the version`,
@@ -42,7 +41,8 @@ export function usage(version: string): string {
 
 /** Reads argv (without node and the script). */
 export function parseCommand(argv: readonly string[]): ParsedCommand {
-  const [first, ...rest] = argv;
+  const first = argv.at(0);
+  const rest = argv.slice(1);
   if (first === undefined || first === 'help' || first === '--help' || first === '-h') return { kind: 'help' };
   if (first === '--version' || first === '-v' || first === 'version') return { kind: 'version' };
   // `apikey` has sub-commands with their own help; elsewhere `--help` anywhere asks for the help.

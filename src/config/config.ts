@@ -24,6 +24,10 @@ export interface Config {
   shutdownGraceSeconds: number;
   /** A graphql-ws client that has not read a message for this long has its socket closed. */
   wsSlowSubscriberSeconds: number;
+  /** Predictions older than this many days are deleted in batches; 0 keeps them (`MLPLANE_PREDICTION_RETENTION_DAYS`). */
+  predictionRetentionDays: number;
+  /** API processes of `serve` (`MLPLANE_API_PROCESSES` or `--processes`); undefined: the command's default. */
+  apiProcesses: number | undefined;
   /** Crash detection of runs (see the README's crash policy). */
   reaper: { intervalMs: number; staleAfterMs: number; maxAttempts: number };
   /** `keys`: every request needs an API key; `disabled` (MLPLANE_AUTH=disabled): open, allowed on loopback only. */
@@ -70,6 +74,9 @@ export interface RateLimitConfig {
   /** Token bucket of expensive mutations (training runs, studies, dataset uploads) per client. */
   expensivePerMinute: number;
   expensiveBurst: number;
+  /** Token bucket of prediction requests (GraphQL `predict`, `/v2/.../infer`) per client: serving-sized, apart from the request bucket. */
+  predictionsPerMinute: number;
+  predictionBurst: number;
   /** Runs QUEUED or RUNNING started by one client. */
   maxActiveRunsPerClient: number;
   /** A study's maxTrials x epochs. */
@@ -101,7 +108,10 @@ function defaultWorkerMemoryMb(): number {
 
 /** @throws Error naming the variable for any invalid value (and for MLPLANE_AUTH=disabled off loopback). */
 function listFromEnv(env: NodeJS.ProcessEnv, name: string): string[] {
-  return (env[name] ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  return (env[name] ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
 }
 
 function booleanFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
@@ -109,7 +119,7 @@ function booleanFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: boolean)
   if (raw === '') return fallback;
   if (['1', 'true', 'on', 'yes'].includes(raw)) return true;
   if (['0', 'false', 'off', 'no'].includes(raw)) return false;
-  throw new Error(`${name} must be true or false, got "${env[name]}"`);
+  throw new Error(`${name} must be true or false, got "${env[name] ?? ''}"`);
 }
 
 /** `scheme://host[:port]` exactly as browsers send it in `Origin`. */
@@ -132,7 +142,7 @@ function webhookAllowFromEnv(env: NodeJS.ProcessEnv, name: string): WebhookAllow
   try {
     return parseWebhookAllowList(listFromEnv(env, name));
   } catch (error) {
-    throw new Error(`${name}: ${(error as Error).message}`);
+    throw new Error(`${name}: ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -151,6 +161,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tensorboardDir: env.MLPLANE_TENSORBOARD_DIR || undefined,
     shutdownGraceSeconds: intFromEnv(env, 'MLPLANE_SHUTDOWN_GRACE_SECONDS', 8),
     wsSlowSubscriberSeconds: Math.max(1, intFromEnv(env, 'MLPLANE_WS_SLOW_SUBSCRIBER_SECONDS', 10)),
+    predictionRetentionDays: intFromEnv(env, 'MLPLANE_PREDICTION_RETENTION_DAYS', 30),
+    apiProcesses: env.MLPLANE_API_PROCESSES ? Math.max(1, intFromEnv(env, 'MLPLANE_API_PROCESSES', 1)) : undefined,
     reaper: {
       intervalMs: intFromEnv(env, 'MLPLANE_REAPER_INTERVAL_MS', 10_000),
       staleAfterMs: intFromEnv(env, 'MLPLANE_RUN_STALE_AFTER_MS', 20_000),
@@ -168,6 +180,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       requestBurst: intFromEnv(env, 'MLPLANE_RATE_LIMIT_BURST', 500),
       expensivePerMinute: intFromEnv(env, 'MLPLANE_EXPENSIVE_RATE_LIMIT_PER_MINUTE', 30),
       expensiveBurst: intFromEnv(env, 'MLPLANE_EXPENSIVE_RATE_LIMIT_BURST', 10),
+      predictionsPerMinute: intFromEnv(env, 'MLPLANE_PREDICT_RATE_LIMIT_PER_MINUTE', 300_000),
+      predictionBurst: intFromEnv(env, 'MLPLANE_PREDICT_RATE_LIMIT_BURST', 5_000),
       maxActiveRunsPerClient: intFromEnv(env, 'MLPLANE_MAX_ACTIVE_RUNS_PER_CLIENT', 50),
       maxStudyTrialEpochs: intFromEnv(env, 'MLPLANE_MAX_STUDY_TRIAL_EPOCHS', 100_000),
       maxSubscriptionsPerSocket: intFromEnv(env, 'MLPLANE_MAX_SUBSCRIPTIONS_PER_SOCKET', 100),

@@ -18,4 +18,4 @@ export const schemaFile = path.join(projectRoot, 'schema.graphql');
 /** Where `npm run build:web` puts the dashboard that the API serves at `/`. */
 export const dashboardDir = path.join(projectRoot, 'web', 'dist');
 /** mlplane's version, from package.json. */
-export const packageVersion: string = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')).version;
+export const packageVersion = (JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }).version;

@@ -72,25 +72,29 @@ async function ensureDataset(gql: GraphQLRequest, csv: string): Promise<{ datase
 async function ensureModel(gql: GraphQLRequest, datasetId: string): Promise<string> {
   const found = await gql<{ model: { id: string } | null }>('query($name: String!) { model(name: $name) { id } }', { name: MODEL });
   if (found.model) return found.model.id;
-  const created = await gql<{ createModel: { id: string } }>(
-    'mutation($input: CreateModelInput!) { createModel(input: $input) { id } }',
-    { input: { name: MODEL, datasetId, layers: [{ units: 10, activation: 'RELU' }] } },
-  );
+  const created = await gql<{ createModel: { id: string } }>('mutation($input: CreateModelInput!) { createModel(input: $input) { id } }', {
+    input: { name: MODEL, datasetId, layers: [{ units: 10, activation: 'RELU' }] },
+  });
   return created.createModel.id;
 }
 
 async function train(gql: GraphQLRequest, wsUrl: string, apiKey: string | undefined, modelId: string, versionId: string, link: (p: string) => string) {
-  const run = await gql<{ startTrainingRun: { id: string } }>(
-    `mutation($input: StartTrainingRunInput!) { startTrainingRun(input: $input) { id } }`,
-    { input: { modelId, datasetVersionId: versionId, hyperparameters: { epochs: 10, batchSize: 32, optimizer: 'ADAM', learningRate: 0.001, seed: 42 } } },
-  );
+  const run = await gql<{ startTrainingRun: { id: string } }>(`mutation($input: StartTrainingRunInput!) { startTrainingRun(input: $input) { id } }`, {
+    input: { modelId, datasetVersionId: versionId, hyperparameters: { epochs: 10, batchSize: 32, optimizer: 'ADAM', learningRate: 0.001, seed: 42 } },
+  });
   const runId = run.startTrainingRun.id;
   say(`2. training run ${runId} queued: ${link(`/runs/${runId}`)}`);
   const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, connectionParams: apiKey ? { authorization: `Bearer ${apiKey}` } : {} });
   try {
     const status = await new Promise<string>((resolve, reject) => {
       let last = 'QUEUED';
-      client.subscribe<{ runProgress: { type: string; status: string; epoch: { epoch: number; train: { loss: number; accuracy: number }; validation: { loss: number; accuracy: number } | null } | null } }>(
+      client.subscribe<{
+        runProgress: {
+          type: string;
+          status: string;
+          epoch: { epoch: number; train: { loss: number; accuracy: number }; validation: { loss: number; accuracy: number } | null } | null;
+        };
+      }>(
         {
           query: 'subscription($id: ID!) { runProgress(runId: $id) { type status epoch { epoch train { loss accuracy } validation { loss accuracy } } } }',
           variables: { id: runId },
@@ -102,7 +106,9 @@ async function train(gql: GraphQLRequest, wsUrl: string, apiKey: string | undefi
             last = p.status;
             if (p.epoch) {
               const e = p.epoch;
-              say(`   epoch ${String(e.epoch).padStart(2)}  loss ${e.train.loss.toFixed(4)}  val_loss ${e.validation?.loss.toFixed(4) ?? '-'}  val_accuracy ${e.validation?.accuracy.toFixed(3) ?? '-'}`);
+              say(
+                `   epoch ${String(e.epoch).padStart(2)}  loss ${e.train.loss.toFixed(4)}  val_loss ${e.validation?.loss.toFixed(4) ?? '-'}  val_accuracy ${e.validation?.accuracy.toFixed(3) ?? '-'}`,
+              );
             }
           },
           error: (error) => reject(new Error(`runProgress failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`)),
@@ -117,14 +123,20 @@ async function train(gql: GraphQLRequest, wsUrl: string, apiKey: string | undefi
   } finally {
     await client.dispose();
   }
-  const done = await gql<{ run: { backend: string; modelVersion: { id: string; version: number; evaluations: { edges: { node: { accuracy: number; rocAuc: number } }[] } } } }>(
-    'query($id: ID!) { run(id: $id) { backend modelVersion { id version evaluations(first: 1) { edges { node { accuracy rocAuc } } } } } }',
-    { id: runId },
-  );
+  const done = await gql<{
+    run: { backend: string; modelVersion: { id: string; version: number; evaluations: { edges: { node: { accuracy: number; rocAuc: number } }[] } } };
+  }>('query($id: ID!) { run(id: $id) { backend modelVersion { id version evaluations(first: 1) { edges { node { accuracy rocAuc } } } } } }', { id: runId });
   return done.run;
 }
 
-async function sendTraffic(gql: GraphQLRequest, header: string[], rows: number[][], shift: ((feature: string, value: number) => number) | null, count: number, seed: number): Promise<number> {
+async function sendTraffic(
+  gql: GraphQLRequest,
+  header: string[],
+  rows: number[][],
+  shift: ((feature: string, value: number) => number) | null,
+  count: number,
+  seed: number,
+): Promise<number> {
   const random = mulberry32(seed);
   const features = header.filter((h) => h !== LABEL);
   let sent = 0;
@@ -161,29 +173,49 @@ async function main(): Promise<void> {
   const run = await train(gql, wsUrl, apiKey, modelId, versionId, link);
   const version = run.modelVersion;
   const test = version.evaluations.edges[0].node;
-  say(`3. model ${MODEL} v${version.version} registered (backend ${run.backend}; test accuracy ${test.accuracy.toFixed(3)}, ROC AUC ${test.rocAuc.toFixed(3)}): ${link(`/versions/${version.id}`)}`);
+  say(
+    `3. model ${MODEL} v${version.version} registered (backend ${run.backend}; test accuracy ${test.accuracy.toFixed(3)}, ROC AUC ${test.rocAuc.toFixed(3)}): ${link(`/versions/${version.id}`)}`,
+  );
 
-  await gql('mutation($input: SetModelVersionAliasInput!) { setModelVersionAlias(input: $input) { alias } }', { input: { modelVersionId: version.id, alias: 'production' } });
-  const existing = await gql<{ deployment: { id: string; modelVersionId: string } | null }>('query($name: String!) { deployment(name: $name) { id modelVersionId } }', { name: DEPLOYMENT });
+  await gql('mutation($input: SetModelVersionAliasInput!) { setModelVersionAlias(input: $input) { alias } }', {
+    input: { modelVersionId: version.id, alias: 'production' },
+  });
+  const existing = await gql<{ deployment: { id: string; modelVersionId: string } | null }>(
+    'query($name: String!) { deployment(name: $name) { id modelVersionId } }',
+    { name: DEPLOYMENT },
+  );
   if (!existing.deployment) {
     await gql('mutation($input: DeployModelInput!) { deployModel(input: $input) { event { kind } } }', {
       input: { name: DEPLOYMENT, model: MODEL, alias: 'production', monitoring: { drift: { windowSize: WINDOW, periodSeconds: 5 } } },
     });
   } else if (existing.deployment.modelVersionId !== version.id) {
     // A deployment made by alias followed the alias move already; one pinned to a version follows it from now on.
-    await gql('mutation($input: UpdateDeploymentInput!) { updateDeployment(input: $input) { event { kind } } }', { input: { deployment: DEPLOYMENT, alias: 'production', reason: 'npm run demo retrained' } });
+    await gql('mutation($input: UpdateDeploymentInput!) { updateDeployment(input: $input) { event { kind } } }', {
+      input: { deployment: DEPLOYMENT, alias: 'production', reason: 'npm run demo retrained' },
+    });
   }
   say(`4. v${version.version} is production, deployed as ${DEPLOYMENT}: ${link(`/deployments/${DEPLOYMENT}`)}`);
 
   const reportsBefore = await reportCount(gql);
   const normal = await sendTraffic(gql, header, rows, null, WINDOW, 1);
-  const clean = await waitFor('a drift report of the normal traffic', async () => ((await latestReport(gql, reportsBefore)) ?? undefined), 60_000);
-  say(`5. sent ${normal} predictions of normal traffic; drift report: ${clean.drifted ? 'drifted' : 'no drift'} (${Math.round(clean.driftShare * 100)}% of features)`);
+  const clean = await waitFor('a drift report of the normal traffic', async () => (await latestReport(gql, reportsBefore)) ?? undefined, 60_000);
+  say(
+    `5. sent ${normal} predictions of normal traffic; drift report: ${clean.drifted ? 'drifted' : 'no drift'} (${Math.round(clean.driftShare * 100)}% of features)`,
+  );
 
   // Drifted traffic: tumours read as larger and more irregular than in training.
-  const drifted = await sendTraffic(gql, header, rows, (feature, value) => (feature.startsWith('mean_') || feature.startsWith('worst_') ? value * 1.6 : value), WINDOW, 2);
-  const report = await waitFor('a drift report of the drifted traffic', async () => ((await latestReport(gql, reportsBefore + 1)) ?? undefined), 60_000);
-  say(`6. sent ${drifted} predictions of drifted traffic; drift report: ${report.drifted ? 'DRIFTED' : 'no drift'} (${Math.round(report.driftShare * 100)}% of features): ${link(`/deployments/${DEPLOYMENT}`)}`);
+  const drifted = await sendTraffic(
+    gql,
+    header,
+    rows,
+    (feature, value) => (feature.startsWith('mean_') || feature.startsWith('worst_') ? value * 1.6 : value),
+    WINDOW,
+    2,
+  );
+  const report = await waitFor('a drift report of the drifted traffic', async () => (await latestReport(gql, reportsBefore + 1)) ?? undefined, 60_000);
+  say(
+    `6. sent ${drifted} predictions of drifted traffic; drift report: ${report.drifted ? 'DRIFTED' : 'no drift'} (${Math.round(report.driftShare * 100)}% of features): ${link(`/deployments/${DEPLOYMENT}`)}`,
+  );
 
   const alert = await waitFor(
     'an open DATA_DRIFT alert',
@@ -200,7 +232,9 @@ async function main(): Promise<void> {
 }
 
 async function reportCount(gql: GraphQLRequest): Promise<number> {
-  const r = await gql<{ driftReports: { totalCount: number } }>('query($d: String!) { driftReports(deployment: $d, first: 1) { totalCount } }', { d: DEPLOYMENT });
+  const r = await gql<{ driftReports: { totalCount: number } }>('query($d: String!) { driftReports(deployment: $d, first: 1) { totalCount } }', {
+    d: DEPLOYMENT,
+  });
   return r.driftReports.totalCount;
 }
 

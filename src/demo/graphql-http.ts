@@ -27,12 +27,16 @@ export function graphqlHttp(options: GraphQLHttpOptions) {
         body: JSON.stringify({ query, variables }),
       });
     } catch (error) {
-      throw new GraphQLHttpError(`cannot reach mlplane at ${options.url} (${(error as Error & { cause?: Error }).cause?.message ?? (error as Error).message}); start it with npm start`);
+      throw new GraphQLHttpError(
+        `cannot reach mlplane at ${options.url} (${(error as Error & { cause?: Error }).cause?.message ?? (error as Error).message}); start it with npm start`,
+      );
     }
     const body = (await response.json().catch(() => null)) as { data?: T; errors?: { message: string; extensions?: { code?: string } }[] } | null;
     const said = body?.errors?.[0]?.message;
     if (response.status === 401) {
-      const key = options.apiKey ? `the API key (from ${options.keySource ?? 'MLPLANE_API_KEY'})` : `a request without an API key (key: ${options.keySource ?? 'none'})`;
+      const key = options.apiKey
+        ? `the API key (from ${options.keySource ?? 'MLPLANE_API_KEY'})`
+        : `a request without an API key (key: ${options.keySource ?? 'none'})`;
       throw new GraphQLHttpError(`mlplane refused ${key} with HTTP 401${said ? `: ${said}` : ''}; set MLPLANE_API_KEY to a valid key`, 'UNAUTHENTICATED');
     }
     if (response.status === 403) throw new GraphQLHttpError(`mlplane refused the request with HTTP 403${said ? `: ${said}` : ''}`, 'FORBIDDEN');

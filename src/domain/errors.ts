@@ -28,15 +28,7 @@ export abstract class DomainError extends Error {
 }
 
 export type DomainErrorCode =
-  | 'BAD_USER_INPUT'
-  | 'NOT_FOUND'
-  | 'CONFLICT'
-  | 'INVALID_STATE'
-  | 'IN_USE'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'SERVICE_UNAVAILABLE'
-  | 'RATE_LIMITED';
+  'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'INVALID_STATE' | 'IN_USE' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'SERVICE_UNAVAILABLE' | 'RATE_LIMITED';
 
 /** One problem with a request's input: what is wrong, and where. */
 export interface Violation extends ErrorLocation {
@@ -177,4 +169,11 @@ export class ForbiddenError extends DomainError {
 /** The caller is at a quota (e.g. runs queued or running at once); it may succeed later. */
 export class RateLimitedError extends DomainError {
   readonly code = 'RATE_LIMITED' as const;
+}
+
+/** A value a client sent, as an error message shows it: primitives as String() prints them, objects and arrays as JSON. */
+export function shownValue(value: unknown): string {
+  if (typeof value === 'object' && value !== null) return JSON.stringify(value);
+  if (typeof value === 'function' || typeof value === 'symbol') return typeof value;
+  return String(value);
 }

@@ -42,7 +42,7 @@ export class RequestLoaders {
     let loader = this.loaders.get(key) as DataLoader<K, V, C> | undefined;
     if (!loader) {
       loader = new DataLoader<K, V, C>((keys) => definition.batch(keys, this.context()), definition.options);
-      this.loaders.set(key, loader as unknown as DataLoader<unknown, unknown, unknown>);
+      this.loaders.set(key, loader);
     }
     return loader;
   }

@@ -20,7 +20,10 @@ export function dashboardRouter(dir: string): Router {
   const router = express.Router();
   const index = path.join(dir, 'index.html');
   router.get('/', (_req, res, next) => {
-    if (existsSync(index)) return next();
+    if (existsSync(index)) {
+      next();
+      return;
+    }
     res.setHeader('content-security-policy', DASHBOARD_CONTENT_SECURITY_POLICY);
     res.type('html').send(NOT_BUILT_PAGE);
   });

@@ -83,11 +83,7 @@ export interface ErrorScope {
 export function constraintViolations(errors: readonly ClassValidatorError[], prefix = ''): Array<{ field: string; message: string }> {
   const found: Array<{ field: string; message: string }> = [];
   for (const error of errors) {
-    const field = /^\d+$/.test(error.property)
-      ? `${prefix}[${error.property}]`
-      : prefix
-        ? `${prefix}.${error.property}`
-        : error.property;
+    const field = /^\d+$/.test(error.property) ? `${prefix}[${error.property}]` : prefix ? `${prefix}.${error.property}` : error.property;
     for (const message of Object.values(error.constraints ?? {})) found.push({ field, message });
     found.push(...constraintViolations(error.children ?? [], field));
   }
@@ -139,7 +135,7 @@ function usageExtensions(error: DomainError): Record<string, unknown> {
 
 function publicCodeOf(error: unknown): string | undefined {
   if (!(error instanceof GraphQLError)) return undefined;
-  const code = error.extensions?.code;
+  const code = error.extensions.code;
   return typeof code === 'string' && PASS_THROUGH_CODES.has(code) ? code : undefined;
 }
 
@@ -193,7 +189,10 @@ function mapError(error: unknown, scope: ErrorScope): GraphQLFormattedError {
     return { message: cause.message, ...placement(error), extensions: { code: 'FORBIDDEN' } };
   }
   if (isDatabaseUnavailable(cause)) {
-    scope.logger.warn({ err: cause instanceof Error ? cause : new Error(String(cause)), requestId: scope.requestId }, 'database unavailable during a GraphQL operation');
+    scope.logger.warn(
+      { err: cause instanceof Error ? cause : new Error(String(cause)), requestId: scope.requestId },
+      'database unavailable during a GraphQL operation',
+    );
     return {
       message: `The database is unavailable; retry shortly (request id ${scope.requestId})`,
       ...placement(error),

@@ -3,12 +3,16 @@ import {
   isInputObjectType,
   isListType,
   type GraphQLArgument,
+  type GraphQLField,
   type GraphQLInputType,
   type GraphQLResolveInfo,
 } from 'graphql';
 import { Extensions } from 'type-graphql';
 import { findUnstorableCharacter } from '../domain/common/storable-text';
 import { Violations } from '../domain/errors';
+import { MAX_INPUT_DEPTH, MAX_INPUT_STRING_LENGTH } from '../domain/common/input-rules';
+
+export { MAX_INPUT_DEPTH, MAX_INPUT_STRING_LENGTH };
 
 /**
  * The one check every GraphQL argument passes before a resolver runs (see `schema.ts`): every
@@ -19,11 +23,6 @@ import { Violations } from '../domain/errors';
  * field, e.g. `input.instances[3].city`, so a client's bad input is refused before any write and
  * never counts as a server fault.
  */
-
-/** Longest string accepted in any argument, except fields marked {@link LongText}. @default 10,000 characters */
-export const MAX_INPUT_STRING_LENGTH = 10_000;
-/** Deepest nesting of lists and objects accepted in an argument. @default 32 */
-export const MAX_INPUT_DEPTH = 32;
 
 const LONG_TEXT = 'mlplaneLongText';
 
@@ -60,7 +59,7 @@ function checkValue(found: Violations, value: unknown, type: GraphQLInputType | 
   if (depth > MAX_INPUT_DEPTH) return refuse(found, field, `is nested more than ${MAX_INPUT_DEPTH} levels deep`);
   const known = type ? getNullableType(type) : undefined;
   if (Array.isArray(value)) {
-    const itemType = known && isListType(known) ? (known.ofType as GraphQLInputType) : undefined;
+    const itemType = known && isListType(known) ? known.ofType : undefined;
     value.forEach((item, index) => checkValue(found, item, itemType, `${field}[${index}]`, depth + 1));
     return;
   }
@@ -68,7 +67,7 @@ function checkValue(found: Violations, value: unknown, type: GraphQLInputType | 
   for (const [key, item] of Object.entries(value)) {
     const path = field ? `${field}.${key}` : key;
     const definition = fields?.[key];
-    if (definition?.extensions?.[LONG_TEXT]) continue;
+    if (definition?.extensions[LONG_TEXT]) continue;
     if (!definition) checkString(found, key, path, 'key ');
     checkValue(found, item, definition?.type, path, depth + 1);
   }
@@ -77,13 +76,19 @@ function checkValue(found: Violations, value: unknown, type: GraphQLInputType | 
 function checkArguments(args: Record<string, unknown>, definitions: readonly GraphQLArgument[]): void {
   const found = new Violations();
   for (const definition of definitions) {
-    if (definition.extensions?.[LONG_TEXT]) continue;
+    if (definition.extensions[LONG_TEXT]) continue;
     checkValue(found, args[definition.name], definition.type, definition.name, 1);
   }
   found.throwIfAny();
 }
 
-const checked = new WeakSet<object>();
+const checked = new WeakSet();
+
+/** The definition of the field being resolved, when its parent type has it (graphql-js types its field map as having every name). */
+export function resolvedField(info: GraphQLResolveInfo): GraphQLField<unknown, unknown> | undefined {
+  const fields: Readonly<Record<string, GraphQLField<unknown, unknown> | undefined>> = info.parentType.getFields();
+  return fields[info.fieldName];
+}
 
 /**
  * Checks the arguments of the field being resolved (graphql-js's `args`, keyed by argument name)
@@ -92,6 +97,6 @@ const checked = new WeakSet<object>();
  */
 export function checkArgumentValues(args: Record<string, unknown>, info: GraphQLResolveInfo): void {
   if (checked.has(args)) return;
-  checkArguments(args, info.parentType.getFields()[info.fieldName]?.args ?? []);
+  checkArguments(args, resolvedField(info)?.args ?? []);
   checked.add(args);
 }

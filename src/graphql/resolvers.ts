@@ -1,4 +1,4 @@
-import type { NonEmptyArray } from 'type-graphql';
+import type { ClassType, NonEmptyArray } from 'type-graphql';
 import { AlertResolver, DeploymentAlertsResolver } from './alerts/alert.resolver';
 import { ApiKeyResolver } from './auth/api-key.resolver';
 import { DatasetResolver, DatasetVersionResolver } from './datasets/dataset.resolver';
@@ -14,7 +14,7 @@ import { LeaderboardEntryResolver, StudyProgressResolver, StudyResolver, TrialRe
 import { RunProgressResolver, RunResolver } from './runs/run.resolver';
 
 /** Every resolver class of the schema. An area adds its resolvers here (one import and one entry). */
-export const resolvers: NonEmptyArray<Function> = [
+export const resolvers: NonEmptyArray<ClassType> = [
   HealthResolver,
   DatasetResolver,
   DatasetVersionResolver,

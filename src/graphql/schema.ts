@@ -2,13 +2,13 @@ import 'reflect-metadata';
 import { createPubSub } from '@graphql-yoga/subscription';
 import { validate } from 'class-validator';
 import { getNamedType, lexicographicSortSchema, printSchema, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
-import { buildSchema, getMetadataStorage, type NonEmptyArray, type PubSub, type ValidatorFn } from 'type-graphql';
+import { buildSchema, getMetadataStorage, type ClassType, type NonEmptyArray, type PubSub, type ValidatorFn } from 'type-graphql';
 import { Violations } from '../domain/errors';
 import { authChecker } from './auth/access';
 import { SCALARS_MAP } from './common/scalars';
 import { auditMutationFields } from './auth/audit-mutations';
 import { constraintViolations } from './errors';
-import { checkArgumentValues } from './input-values';
+import { checkArgumentValues, resolvedField } from './input-values';
 import { resolvers as mlplaneResolvers } from './resolvers';
 import { bindPubSub } from './schema-pub-sub';
 
@@ -20,7 +20,7 @@ import { bindPubSub } from './schema-pub-sub';
 function argumentName(argType: Parameters<ValidatorFn>[1], info: GraphQLResolveInfo): string | undefined {
   const typeName = getMetadataStorage().inputTypes.find((input) => input.target === argType)?.name;
   if (!typeName) return undefined;
-  const matches = info.parentType.getFields()[info.fieldName]?.args.filter((arg) => getNamedType(arg.type).name === typeName);
+  const matches = resolvedField(info)?.args.filter((arg) => getNamedType(arg.type).name === typeName);
   return matches?.length === 1 ? matches[0].name : undefined;
 }
 
@@ -36,9 +36,7 @@ const validateInput: ValidatorFn = async (argValue, argType, { args, info }) => 
   violations.check(() => checkArgumentValues(args, info));
   if (argValue !== null && typeof argValue === 'object') {
     const name = argumentName(argType, info) ?? '';
-    const items: [string, unknown][] = Array.isArray(argValue)
-      ? argValue.map((item, index) => [`${name}[${index}]`, item])
-      : [[name, argValue]];
+    const items: [string, unknown][] = Array.isArray(argValue) ? argValue.map((item, index) => [`${name}[${index}]`, item]) : [[name, argValue]];
     for (const [prefix, item] of items) {
       if (item === null || typeof item !== 'object') continue;
       for (const { field, message } of constraintViolations(await validate(item, { skipMissingProperties: true, forbidUnknownValues: false }), prefix)) {
@@ -53,7 +51,7 @@ export interface MlplaneSchemaOptions {
   /** Where `@Subscription({ topics })` resolvers subscribe (a PgPubSub in the server). */
   pubSub: PubSub;
   /** The resolver classes; defaults to every area's (`resolvers.ts`). */
-  resolvers?: NonEmptyArray<Function>;
+  resolvers?: NonEmptyArray<ClassType>;
 }
 
 /** Builds the executable schema from the resolver classes, bound to its pub/sub (see `schema-pub-sub.ts`). */

@@ -10,7 +10,7 @@ import { logger as rootLogger, type Logger } from '../infra/logger';
 import { resolveCredentials, unauthenticatedHttpError, type Authenticator } from './auth/authenticate';
 import { requestIdFrom, type ContextFactory, type GraphQLContext } from './context';
 import { graphiqlPage } from './graphiql-page';
-import { crossSiteProtection } from './http/cross-site.middleware';
+import { crossSiteProtection, type ErrorShape } from './http/cross-site.middleware';
 import { createRequestGuard } from './http/request-guard';
 import { cachedCheck } from './http/readiness-cache';
 import { graphiqlContentSecurityPolicy, securityHeaders } from './http/security-headers';
@@ -77,6 +77,8 @@ export interface ApiServerOptions {
   clock?: () => number;
   /** The built web dashboard served at `/`; omitted: no dashboard. */
   dashboardDir?: string;
+  /** Error bodies of paths that do not answer in GraphQL's shape (the Open Inference Protocol's `{ error }` under `/v2`), for refusals made before their routers run. */
+  errorShapes?: readonly ErrorShape[];
 }
 
 /** How long `/readyz` reuses a readiness result: a burst of probes costs one check. */
@@ -145,7 +147,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const security: ApiSecurityOptions = { allowedOrigins: [], allowedHosts: null, introspection: true, ...options.security };
   const guard = createRequestGuard({ bindHost: host, ...security });
   if (guard.openToAnyHost) {
-    logger.warn({ host }, 'MLPLANE_ALLOWED_HOSTS is not set and the server is not bound to loopback: any Host header is accepted (no DNS-rebinding protection)');
+    logger.warn(
+      { host },
+      'MLPLANE_ALLOWED_HOSTS is not set and the server is not bound to loopback: any Host header is accepted (no DNS-rebinding protection)',
+    );
   }
   const validationRules = [...armor.validationRules, ...introspectionRules(security.introspection)];
   const errorFormatting = createErrorFormatting(logger, GRAPHQL_PATH);
@@ -168,7 +173,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     validationRules: [...validationRules, subscriptionsOverWebSocketOnly],
     // The validation rules decide (introspectionRules), the same ones graphql-ws uses; Apollo's own switch would add a second error.
     introspection: true,
-    parseOptions: { maxTokens: limits.maxTokens },
+    parseOptions: { maxLexicalTokens: limits.maxTokens },
     allowBatchedHttpRequests: armor.allowBatchedHttpRequests,
     formatError: errorFormatting.formatError,
     includeStacktraceInErrorResponses: false,
@@ -199,22 +204,34 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     next();
   });
   app.use(securityHeaders());
-  app.use(crossSiteProtection(guard));
+  app.use(crossSiteProtection(guard, options.errorShapes));
 
+  // Probes need no key. The Open Inference Protocol's health routes are the same probes in its shape.
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'alive' });
   });
+  app.get('/v2/health/live', (_req, res) => {
+    res.json({ live: true });
+  });
 
   const readiness = cachedCheck(() => checkReadiness(options.readiness, options.readinessTimeoutMs ?? 3_000), READINESS_CACHE_MS, options.clock);
+  const readinessNow = async (): Promise<ReadinessReport> => (draining ? { ready: false, reason: 'shutting down' } : await readiness());
   app.get('/readyz', async (_req, res) => {
-    const report = draining ? { ready: false, reason: 'shutting down' } : await readiness();
+    const report = await readinessNow();
     res.status(report.ready ? 200 : 503).json(report);
+  });
+  app.get('/v2/health/ready', async (_req, res) => {
+    const report = await readinessNow();
+    res.status(report.ready ? 200 : 503).json({ ready: report.ready, ...(report.reason ? { reason: report.reason } : {}) });
   });
 
   if (options.dashboardDir) app.use(dashboardRouter(options.dashboardDir));
 
   app.get(GRAPHQL_PATH, (req, res, next) => {
-    if (!wantsHtml(req)) return next();
+    if (!wantsHtml(req)) {
+      next();
+      return;
+    }
     const page = graphiqlPage(GRAPHQL_PATH);
     res.setHeader('content-security-policy', graphiqlContentSecurityPolicy(page));
     res.type('html').send(page);

@@ -44,13 +44,12 @@ function mapAsyncIterable<T, U>(iterable: AsyncIterable<T>, map: (value: T) => P
  * graphql-js's `subscribe`, except that each event is executed with a copy of the context holding
  * fresh DataLoaders, so an event never sees entities cached at subscription time or by an earlier event.
  */
-export async function subscribeWithFreshLoaders(
-  args: ExecutionArgs,
-): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+export async function subscribeWithFreshLoaders(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
   const stream = await createSourceEventStream(args);
-  if (!isAsyncIterable(stream)) return stream as ExecutionResult;
+  if (!isAsyncIterable(stream)) return stream;
   const context = args.contextValue as GraphQLContext;
-  return mapAsyncIterable(stream, async (event) =>
-    execute({ ...args, rootValue: event, contextValue: forEvent(context) }) as Promise<ExecutionResult> | ExecutionResult,
+  return mapAsyncIterable(
+    stream,
+    async (event) => execute({ ...args, rootValue: event, contextValue: forEvent(context) }) as Promise<ExecutionResult> | ExecutionResult,
   );
 }

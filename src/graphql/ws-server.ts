@@ -167,7 +167,7 @@ export function attachGraphQLWs(options: GraphQLWsOptions): GraphQLWsTransport {
 
         let document: DocumentNode;
         try {
-          document = parse(payload.query, { maxTokens: limits.maxTokens });
+          document = parse(payload.query, { maxLexicalTokens: limits.maxTokens });
         } catch (error) {
           return [withCode(error as GraphQLError, 'GRAPHQL_PARSE_FAILED')];
         }
@@ -176,10 +176,9 @@ export function attachGraphQLWs(options: GraphQLWsOptions): GraphQLWsTransport {
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) {
           return [
-            new GraphQLError(
-              payload.operationName ? `Unknown operation named "${payload.operationName}".` : 'Could not determine which operation to run.',
-              { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } },
-            ),
+            new GraphQLError(payload.operationName ? `Unknown operation named "${payload.operationName}".` : 'Could not determine which operation to run.', {
+              extensions: { code: 'OPERATION_RESOLUTION_FAILURE' },
+            }),
           ];
         }
         state.operationType = operation.operation;

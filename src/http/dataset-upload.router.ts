@@ -20,6 +20,7 @@ import { findUnstorableCharacter } from '../domain/common/storable-text';
 import { isUuid } from '../domain/common/uuid';
 import type { Task } from '../domain/datasets/label-rules';
 import { DomainError, ValidationError, type DomainErrorCode } from '../domain/errors';
+import { isDatabaseUnavailable } from '../infra/db/connection-errors';
 import type { Logger } from '../infra/logger';
 import type { DatasetService } from '../services/datasets/dataset.service';
 import type { EventPublisher } from '../services/events/event-publisher';
@@ -76,7 +77,15 @@ function sendError(res: Response, error: unknown, logger: Logger): void {
   const requestId = (res.locals.requestId as string | undefined) ?? randomUUID();
   if (error instanceof DomainError) {
     res.locals.errorCode = error.code;
-    res.status(error instanceof TooLarge ? 413 : STATUS[error.code]).json({ errors: [{ message: error.message, extensions: { code: error.code, ...error.location } }] });
+    res
+      .status(error instanceof TooLarge ? 413 : STATUS[error.code])
+      .json({ errors: [{ message: error.message, extensions: { code: error.code, ...error.location } }] });
+    return;
+  }
+  if (isDatabaseUnavailable(error)) {
+    logger.warn({ err: error, requestId }, 'dataset upload failed: the database is unavailable');
+    res.locals.errorCode = 'SERVICE_UNAVAILABLE';
+    res.status(503).json({ errors: [{ message: 'The service is unavailable, try again', extensions: { code: 'SERVICE_UNAVAILABLE', requestId } }] });
     return;
   }
   logger.error({ err: error, requestId }, 'dataset upload failed');
@@ -155,10 +164,16 @@ export function datasetUploadRouter(options: DatasetUploadRouterOptions): expres
     let uploadId: string = randomUUID();
     let bytesReceived = 0;
     let totalBytes: number | null = null;
-    const publish = (phase: IngestPhase, extra: Partial<IngestProgressEvent> = {}) =>
-      options.events
-        .publish('datasetIngestProgress', { uploadId, phase, bytesReceived, totalBytes, ...extra }, uploadId)
+    // One event after the other: each NOTIFY may take another pooled connection, so events sent at
+    // once could arrive out of order (a small upload's PARSING before its last RECEIVING).
+    let published = Promise.resolve();
+    const publish = (phase: IngestPhase, extra: Partial<IngestProgressEvent> = {}) => {
+      const event = { uploadId, phase, bytesReceived, totalBytes, ...extra };
+      published = published
+        .then(() => options.events.publish('datasetIngestProgress', event, uploadId))
         .catch((error: unknown) => log.warn({ err: error, uploadId }, 'publishing ingest progress failed'));
+      return published;
+    };
     const spool = path.join(spoolDir, `mlplane-upload-${randomUUID()}.csv`);
     let spooled = false;
     let lastProgress = 0;
@@ -205,11 +220,20 @@ export function datasetUploadRouter(options: DatasetUploadRouterOptions): expres
         uploadId,
         created: result.created,
         dataset: { id: result.dataset.id, name: result.dataset.name, task: result.dataset.task },
-        version: { id: result.version.id, version: result.version.version, rowCount: result.version.rowCount, contentHash: result.version.contentHash, sizeBytes: result.version.sizeBytes },
+        version: {
+          id: result.version.id,
+          version: result.version.version,
+          rowCount: result.version.rowCount,
+          contentHash: result.version.contentHash,
+          sizeBytes: result.version.sizeBytes,
+        },
       });
     } catch (error) {
       if (spooled) await rm(spool, { force: true });
-      void publish('FAILED', { message: error instanceof DomainError ? error.message : 'internal error', code: error instanceof DomainError ? error.code : 'INTERNAL_SERVER_ERROR' });
+      void publish('FAILED', {
+        message: error instanceof DomainError ? error.message : 'internal error',
+        code: error instanceof DomainError ? error.code : 'INTERNAL_SERVER_ERROR',
+      });
       // A refused body is not stored: the rest is read and dropped (for a bounded time) before
       // the answer, and the connection closes after it.
       if (!req.complete) {

@@ -16,9 +16,11 @@ function level(): string {
  */
 function destination(): pino.DestinationStream | undefined {
   const format = process.env.LOG_FORMAT?.toLowerCase();
-  const wantsPretty = format === 'pretty' || (format !== 'json' && process.stdout.isTTY === true);
+  // Node types isTTY as a boolean, but it is undefined when stdout is not a terminal.
+  const terminal = (process.stdout as { isTTY?: boolean }).isTTY === true;
+  const wantsPretty = format === 'pretty' || (format !== 'json' && terminal);
   if (!wantsPretty) return undefined;
-  return pretty({ colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service', sync: true });
+  return pretty({ colorize: terminal, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service', sync: true });
 }
 
 /** The one structured logger of mlplane (see {@link destination}). `LOG_LEVEL` sets the level. */

@@ -99,7 +99,12 @@ export async function chooseBackend(options: ChooseBackendOptions): Promise<Back
   }
   if (timings.length === 1) {
     await useBackend(timings[0].backend);
-    return { backend: timings[0].backend, stepEngine: 'EAGER', reason: `AUTO: ${timings[0].backend} is the only available backend${compiledNote}`, timings: [] };
+    return {
+      backend: timings[0].backend,
+      stepEngine: 'EAGER',
+      reason: `AUTO: ${timings[0].backend} is the only available backend${compiledNote}`,
+      timings: [],
+    };
   }
   const fastest = timings.reduce((best, timing) => (timing.msPerStep < best.msPerStep ? timing : best));
   await useBackend(fastest.backend);

@@ -2,7 +2,7 @@
  * Training hyperparameters the trainer understands: their types, defaults, validation and the
  * optimizer they name.
  */
-import { ValidationError, Violations } from '../domain/errors';
+import { Violations } from '../domain/errors';
 import type { ModelTask, Optimizer, Tf } from './tf-types';
 
 export const OPTIMIZERS = ['SGD', 'MOMENTUM', 'ADAM', 'RMSPROP', 'ADAGRAD'] as const;
@@ -104,7 +104,7 @@ export function validateHyperparameters(
     );
   }
   if (!(OPTIMIZERS as readonly unknown[]).includes(optimizer)) {
-    problems.add(`optimizer must be one of ${OPTIMIZERS.join(', ')}, got ${String(optimizer)}`, at('optimizer'));
+    problems.add(`optimizer must be one of ${OPTIMIZERS.join(', ')}, got ${optimizer}`, at('optimizer'));
   }
   if (
     learningRate !== undefined &&
@@ -114,20 +114,26 @@ export function validateHyperparameters(
     problems.add(`learningRate must be in (0, ${HYPERPARAMETER_LIMITS.maxLearningRate}], got ${String(learningRate)}`, at('learningRate'));
   }
   if (loss !== undefined && loss !== null && !LOSSES_BY_TASK[context.task].includes(loss)) {
-    problems.add(`loss ${String(loss)} does not fit a ${context.task} model; use ${LOSSES_BY_TASK[context.task].join(' or ')}`, at('loss'));
+    problems.add(`loss ${loss} does not fit a ${context.task} model; use ${LOSSES_BY_TASK[context.task].join(' or ')}`, at('loss'));
   }
   if (earlyStopping) {
     const { monitor, patience, minDelta } = earlyStopping;
     const regression = context.task === 'REGRESSION';
     if (!(MONITORS as readonly unknown[]).includes(monitor)) {
-      problems.add(`earlyStopping.monitor must be one of ${MONITORS.join(', ')}, got ${String(monitor)}`, at('earlyStopping.monitor'));
+      problems.add(`earlyStopping.monitor must be one of ${MONITORS.join(', ')}, got ${monitor}`, at('earlyStopping.monitor'));
     } else if (regression ? monitor.endsWith('accuracy') : monitor.endsWith('mae') || monitor.endsWith('rmse')) {
       problems.add(`${monitor} is not reported for ${context.task}`, at('earlyStopping.monitor'));
     } else if (monitor.startsWith('val_') && !context.hasValidation) {
-      problems.add(`${monitor} needs a validation split; with split.validation 0, monitor ${monitor.slice(4)} (the training ${monitor.slice(4)}) instead`, at('earlyStopping.monitor'));
+      problems.add(
+        `${monitor} needs a validation split; with split.validation 0, monitor ${monitor.slice(4)} (the training ${monitor.slice(4)}) instead`,
+        at('earlyStopping.monitor'),
+      );
     }
     if (!isIntegerIn(patience, 0, HYPERPARAMETER_LIMITS.maxPatience)) {
-      problems.add(`earlyStopping.patience must be an integer from 0 to ${HYPERPARAMETER_LIMITS.maxPatience}, got ${String(patience)}`, at('earlyStopping.patience'));
+      problems.add(
+        `earlyStopping.patience must be an integer from 0 to ${HYPERPARAMETER_LIMITS.maxPatience}, got ${String(patience)}`,
+        at('earlyStopping.patience'),
+      );
     }
     if (minDelta !== undefined && minDelta !== null && !(typeof minDelta === 'number' && Number.isFinite(minDelta) && minDelta >= 0)) {
       problems.add(`earlyStopping.minDelta must be a number >= 0, got ${String(minDelta)}`, at('earlyStopping.minDelta'));

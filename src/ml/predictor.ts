@@ -41,7 +41,7 @@ export function predictOutputs(tf: Tf, model: LayersModel, x: Matrix): Float32Ar
       const input = tf.tensor2d(x.data.subarray(start * x.cols, (start + count) * x.cols), [count, x.cols]);
       return model.predict(input, { batchSize: count }) as Tensor;
     });
-    result.set(chunk.dataSync() as Float32Array, start * outputs);
+    result.set(chunk.dataSync(), start * outputs);
     chunk.dispose();
   }
   return result;

@@ -105,10 +105,14 @@ export interface PreprocessedData {
   unseenCategories: UnseenCategory[];
 }
 
+/** The labels of rows preprocessed with their label column. @throws Error when they carry none. */
+export function labelsOf(data: PreprocessedData): EncodedLabels {
+  if (!data.labels) throw new Error('these rows were preprocessed without their labels');
+  return data.labels;
+}
+
 /** Expected input of one feature, for validating prediction requests. */
-export type FeatureSchemaEntry =
-  | { name: string; type: 'NUMERIC' }
-  | { name: string; type: 'CATEGORICAL'; categories: string[] };
+export type FeatureSchemaEntry = { name: string; type: 'NUMERIC' } | { name: string; type: 'CATEGORICAL'; categories: string[] };
 
 /** A JSON record as a prediction request carries it: feature name to value. */
 export type FeatureRecord = Record<string, unknown>;
@@ -119,11 +123,7 @@ const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1
  * Fits preprocessing on `trainRows` of `table` only.
  * @throws ValidationError when a column is missing or unusable, or the training labels do not fit the task.
  */
-export function fitPreprocessing(
-  table: DataTable,
-  trainRows: ArrayLike<number>,
-  options: PreprocessingOptions,
-): PreprocessingSpec {
+export function fitPreprocessing(table: DataTable, trainRows: ArrayLike<number>, options: PreprocessingOptions): PreprocessingSpec {
   const { labelColumn, featureColumns, task } = options;
   if (trainRows.length === 0) {
     throw new ValidationError('the training split has no rows', { field: 'trainRows' });
@@ -186,11 +186,7 @@ export interface ApplyOptions {
  * categorical ones strings (numbers are matched by their decimal string). Extra keys are ignored.
  * @throws ValidationError naming the row (table) or index (records) and the column at fault.
  */
-export function applyPreprocessing(
-  spec: PreprocessingSpec,
-  input: DataTable | readonly FeatureRecord[],
-  options: ApplyOptions = {},
-): PreprocessedData {
+export function applyPreprocessing(spec: PreprocessingSpec, input: DataTable | readonly FeatureRecord[], options: ApplyOptions = {}): PreprocessedData {
   assertSpecVersion(spec);
   const withLabels = options.labels ?? true;
   return isDataTable(input) ? applyToTable(spec, input, options.rows, withLabels) : applyToRecords(spec, input, withLabels);
@@ -236,7 +232,8 @@ function isDataTable(input: DataTable | readonly FeatureRecord[]): input is Data
   return !Array.isArray(input);
 }
 
-function assertSpecVersion(spec: PreprocessingSpec): void {
+/** A spec read back from storage may be of a version this code does not write. */
+function assertSpecVersion(spec: { readonly version: unknown }): void {
   if (spec.version !== 1) {
     throw new ValidationError(`unsupported preprocessing spec version ${String(spec.version)}`, { field: 'spec.version' });
   }
@@ -283,12 +280,7 @@ function meanAndStd(values: Float64Array, rows: ArrayLike<number>): { mean: numb
   return { mean, std: Math.sqrt(squares / count) };
 }
 
-function fitLabel(
-  column: DataColumn,
-  trainRows: ArrayLike<number>,
-  task: ModelTask,
-  standardizeTarget: boolean,
-): ClassLabelSpec | TargetLabelSpec {
+function fitLabel(column: DataColumn, trainRows: ArrayLike<number>, task: ModelTask, standardizeTarget: boolean): ClassLabelSpec | TargetLabelSpec {
   for (let i = 0; i < trainRows.length; i++) {
     if (isMissing(column, trainRows[i])) {
       throw new ValidationError(`label column "${column.name}" has a missing value`, {
@@ -317,10 +309,10 @@ function fitLabel(
     });
   }
   if (task === 'BINARY_CLASSIFICATION' && classes.length !== 2) {
-    throw new ValidationError(
-      `binary classification needs exactly 2 classes; column "${column.name}" has ${classes.length} in the training rows`,
-      { field: 'labelColumn', column: column.name },
-    );
+    throw new ValidationError(`binary classification needs exactly 2 classes; column "${column.name}" has ${classes.length} in the training rows`, {
+      field: 'labelColumn',
+      column: column.name,
+    });
   }
   return { kind: 'CLASSES', column: column.name, numeric: column.type === 'NUMERIC', classes };
 }
@@ -341,12 +333,7 @@ function isMissing(column: DataColumn, row: number): boolean {
   return column.type === 'NUMERIC' ? Number.isNaN(column.values[row]) : column.codes[row] < 0;
 }
 
-function applyToTable(
-  spec: PreprocessingSpec,
-  table: DataTable,
-  rows: ArrayLike<number> | undefined,
-  withLabels: boolean,
-): PreprocessedData {
+function applyToTable(spec: PreprocessingSpec, table: DataTable, rows: ArrayLike<number> | undefined, withLabels: boolean): PreprocessedData {
   const rowCount = rows ? rows.length : table.rowCount;
   const rowAt = rows ? (i: number) => rows[i] : (i: number) => i;
   const width = spec.inputWidth;
@@ -377,7 +364,12 @@ function applyToTable(
   }
   const labelColumn = withLabels ? findColumn(table, spec.label.column) : undefined;
   const labels = labelColumn
-    ? encodeLabels(spec, rowCount, (i) => labelCell(labelColumn, rowAt(i)), (i) => ({ row: rowAt(i) + 1 }))
+    ? encodeLabels(
+        spec,
+        rowCount,
+        (i) => labelCell(labelColumn, rowAt(i)),
+        (i) => ({ row: rowAt(i) + 1 }),
+      )
     : undefined;
   return { x: { data, rows: rowCount, cols: width }, labels, unseenCategories };
 }
@@ -401,7 +393,15 @@ function applyToRecords(spec: PreprocessingSpec, records: readonly FeatureRecord
           problems.add(`feature "${feature.name}" of instance ${index} must be a finite number or null`, { index, column: feature.name });
           return;
         }
-        data[index * width + feature.offset] = standardize(raw === null ? NaN : raw, feature);
+        const standardized = standardize(raw === null ? NaN : raw, feature);
+        if (!Number.isFinite(Math.fround(standardized))) {
+          problems.add(
+            `feature "${feature.name}" of instance ${index} is out of the model's range: ${String(raw)} is beyond float32 (about ±3.4e38) once standardized`,
+            { index, column: feature.name },
+          );
+          return;
+        }
+        data[index * width + feature.offset] = standardized;
         return;
       }
       if (raw === null) return;
@@ -410,7 +410,9 @@ function applyToRecords(spec: PreprocessingSpec, records: readonly FeatureRecord
         return;
       }
       const value = String(raw);
-      const position = lookups[f]!.get(value);
+      const lookup = lookups[f];
+      if (!lookup) throw new Error(`internal error: no category lookup for feature "${feature.name}"`);
+      const position = lookup.get(value);
       if (position === undefined) unseenCategories.push({ index, column: feature.name, value });
       else data[index * width + feature.offset + position] = 1;
     });
@@ -419,7 +421,12 @@ function applyToRecords(spec: PreprocessingSpec, records: readonly FeatureRecord
   const labelKey = spec.label.column;
   const hasLabels = withLabels && records.length > 0 && records.every((record) => labelKey in record);
   const labels = hasLabels
-    ? encodeLabels(spec, records.length, (i) => recordLabel(records[i][labelKey]), (i) => ({ index: i }))
+    ? encodeLabels(
+        spec,
+        records.length,
+        (i) => recordLabel(records[i][labelKey]),
+        (i) => ({ index: i }),
+      )
     : undefined;
   return { x: { data, rows: records.length, cols: width }, labels, unseenCategories };
 }
@@ -463,8 +470,7 @@ function encodeLabels(
   locate: (i: number) => { row?: number; index?: number },
 ): EncodedLabels {
   const column = spec.label.column;
-  const missing = (i: number) =>
-    new ValidationError(`label "${column}" is missing or not a number or string`, { ...locate(i), column });
+  const missing = (i: number) => new ValidationError(`label "${column}" is missing or not a number or string`, { ...locate(i), column });
   if (spec.label.kind === 'TARGET') {
     const { mean, scale } = spec.label;
     const values = new Float64Array(rowCount);

@@ -73,11 +73,14 @@ function load(): LoadedTf {
   let node: TfNode | undefined;
   let reason: string | undefined;
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded here, not imported, so that a missing native addon is a reason, not a crash
     node = require('@tensorflow/tfjs-node') as TfNode;
   } catch (err) {
     reason = `@tensorflow/tfjs-node did not load: ${firstLine(err)}`;
   }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- after tfjs-node, which must register its backend first
   const tf = require('@tensorflow/tfjs') as Tf;
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- typed as always a factory, findBackendFactory returns null for an unregistered name
   if (node && tf.findBackendFactory('tensorflow') === null) {
     // tfjs-node registers its backend in the tfjs-core it resolves; a second copy would hide it from `tf`.
     reason = '@tensorflow/tfjs-node loaded but registered its backend in another copy of @tensorflow/tfjs-core';

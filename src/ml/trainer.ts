@@ -133,7 +133,7 @@ export type TrainStep = (x: Tensor2D, y: Tensor2D, weights?: Tensor) => { loss: 
  * `sums` holds [correct predictions] for classification or [sum |error|, sum error^2] for regression.
  */
 export function createTrainStep(tf: Tf, model: LayersModel, task: ModelTask, optimizer: Optimizer, lossName: LossName = defaultLoss(task)): TrainStep {
-  const variables = model.trainableWeights.map((weight) => weight.read() as Variable);
+  const variables = model.trainableWeights.map((weight) => trainableVariable(tf, weight));
   return (x, y, weights) => {
     let sums: Tensor | undefined;
     const loss = optimizer.minimize(
@@ -148,8 +148,17 @@ export function createTrainStep(tf: Tf, model: LayersModel, task: ModelTask, opt
       true,
       variables,
     ) as Scalar;
-    return { loss, sums: sums! };
+    if (!sums) throw new Error('internal error: the training step computed no metric sums');
+    return { loss, sums };
   };
+}
+
+/** The variable that holds a layer weight's value (tfjs-layers creates one per weight): what the optimizer updates. */
+export function trainableVariable(tf: Tf, weight: { name: string; read(): Tensor }): Variable {
+  const value = weight.read();
+  const isVariable = (tensor: Tensor): tensor is Variable => tensor instanceof tf.Variable;
+  if (!isVariable(value)) throw new Error(`internal error: weight ${weight.name} is not held in a variable`);
+  return value;
 }
 
 /**
@@ -176,7 +185,15 @@ export async function trainModel(options: TrainModelOptions): Promise<TrainingSu
   const step = createTrainStep(tf, model, task, optimizer, loss);
   const compiledPlan =
     options.stepEngine === 'COMPILED'
-      ? prepareCompiledTraining({ tf, model, task, loss, optimizer: hyperparameters.optimizer, learningRate: hyperparameters.learningRate, rowWeights: rowWeights !== undefined })
+      ? prepareCompiledTraining({
+          tf,
+          model,
+          task,
+          loss,
+          optimizer: hyperparameters.optimizer,
+          learningRate: hyperparameters.learningRate,
+          rowWeights: rowWeights !== undefined,
+        })
       : undefined;
   const compiled = compiledPlan && 'training' in compiledPlan ? compiledPlan.training : undefined;
   const weightShapes = model.getWeights().map((weight) => weight.shape);
@@ -460,9 +477,7 @@ class EarlyStopper {
   /** Records an epoch; returns true when training should stop. */
   update(metrics: EpochMetrics, model: LayersModel): boolean {
     const value = monitoredValue(metrics, this.config.monitor);
-    const improved =
-      this.bestValue === undefined ||
-      (this.maximize ? value - this.minDelta > this.bestValue : value + this.minDelta < this.bestValue);
+    const improved = this.bestValue === undefined || (this.maximize ? value - this.minDelta > this.bestValue : value + this.minDelta < this.bestValue);
     if (improved) {
       this.bestValue = value;
       this.bestEpoch = metrics.epoch;
@@ -478,7 +493,7 @@ class EarlyStopper {
   }
 
   describe(epoch: number): string {
-    return `${this.config.monitor} did not improve by more than ${this.minDelta} for ${this.wait} epochs after epoch ${this.bestEpoch} (best ${this.bestValue}); stopped after epoch ${epoch}`;
+    return `${this.config.monitor} did not improve by more than ${this.minDelta} for ${this.wait} epochs after epoch ${String(this.bestEpoch)} (best ${String(this.bestValue)}); stopped after epoch ${epoch}`;
   }
 
   /** Puts back the best weights when the last epoch run was not the best. */

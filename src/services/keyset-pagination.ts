@@ -1,5 +1,6 @@
 import { Prisma } from '../generated/prisma/client';
 import { decodeCursor, encodeCursor, pageWindow, type CursorKeyKind, type Page, type PageRequest } from '../domain/common/pagination';
+import { required } from '../domain/common/required';
 import type { PrismaClient } from '../infra/db/prisma-client';
 
 /**
@@ -59,7 +60,14 @@ function orderByOf<K extends string>(keys: readonly { column: K }[], direction: 
 export async function keysetPage<Row, K extends keyof Row & string>(list: KeysetList<Row, K>, request: PageRequest): Promise<Page<Row>> {
   const window = pageWindow(request);
   const { order } = list;
-  const cursor = window.cursor === null ? null : decodeCursor(window.cursor, order.keys.map((key) => key.kind), window.cursorField);
+  const cursor =
+    window.cursor === null
+      ? null
+      : decodeCursor(
+          window.cursor,
+          order.keys.map((key) => key.kind),
+          window.cursorField,
+        );
   const reverse = order.direction === 'asc' ? 'desc' : 'asc';
   // In list order, "after" the cursor means smaller keys for a descending list.
   const ahead: Side = order.direction === 'desc' ? 'lt' : 'gt';
@@ -68,7 +76,9 @@ export async function keysetPage<Row, K extends keyof Row & string>(list: Keyset
   const [rows, totalCount, beyondCursor] = await Promise.all([
     list.rows(cursor && seekOf(order, cursor, forward ? ahead : behind, false), orderByOf(order.keys, forward ? order.direction : reverse), window.size + 1),
     list.count(),
-    cursor ? list.rows(seekOf(order, cursor, forward ? behind : ahead, true), orderByOf(order.keys, forward ? reverse : order.direction), 1) : Promise.resolve([]),
+    cursor
+      ? list.rows(seekOf(order, cursor, forward ? behind : ahead, true), orderByOf(order.keys, forward ? reverse : order.direction), 1)
+      : Promise.resolve([]),
   ]);
   const more = rows.length > window.size;
   const items = rows.slice(0, window.size);
@@ -84,7 +94,13 @@ export async function keysetPage<Row, K extends keyof Row & string>(list: Keyset
 
 /** Newest first by creation time, then id: the order of most lists. */
 export function newestFirst<Row extends { createdAt: Date; id: string }>(): ListOrder<Row, 'createdAt' | 'id'> {
-  return { keys: [{ column: 'createdAt', kind: 'date' }, { column: 'id', kind: 'uuid' }], direction: 'desc' };
+  return {
+    keys: [
+      { column: 'createdAt', kind: 'date' },
+      { column: 'id', kind: 'uuid' },
+    ],
+    direction: 'desc',
+  };
 }
 
 /**
@@ -99,16 +115,29 @@ export interface ChildList<Row, K extends keyof Row & string> {
   parentColumn: string;
   /** Each order key's column. */
   columns: Record<K, string>;
+  /**
+   * How a row belongs to its parent when `parentColumn = parent` does not say it: a condition over
+   * the table's columns and `p.parent` (the parent key, of type `parentType`), e.g. two columns
+   * matched against the parts of a composite key.
+   */
+  parentMatch?: Prisma.Sql;
+  /** The SQL type of parent keys: `uuid` (default) or `text` (composite keys). */
+  parentType?: 'uuid' | 'text';
   /** More conditions on the list's rows (e.g. one alias), over the table's columns. */
   filter?: Prisma.Sql;
-  /** The rows with these ids, in any order. */
+  /**
+   * For a table without an `id` column: an SQL expression giving each row a unique text key, and
+   * the same key of a row read back (e.g. `run_id::text || '/' || epoch` and `${runId}/${epoch}`).
+   */
+  rowKey?: { sql: string; of: (row: Row) => string };
+  /** The rows with these ids (or `rowKey` keys), in any order. */
   rowsByIds(ids: string[]): Promise<Row[]>;
 }
 
 /** What runs the page query: the Prisma client or a transaction. */
 export type RawQuery = Pick<PrismaClient, '$queryRaw'>;
 
-const CAST: Record<CursorKeyKind, string> = { date: 'timestamptz', uuid: 'uuid', int: 'int' };
+const CAST: Record<CursorKeyKind, string> = { date: 'timestamptz', uuid: 'uuid', int: 'int', text: 'text' };
 
 interface ChildPageRow {
   parent: string;
@@ -123,7 +152,7 @@ interface ChildPageRow {
  * the parent's index (a LATERAL join with LIMIT), then one query reads the rows.
  * @throws ValidationError for a bad size or cursor (see `pageWindow`).
  */
-export async function keysetPagesByParent<Row extends { id: string }, K extends keyof Row & string>(
+export async function keysetPagesByParent<Row extends object, K extends keyof Row & string>(
   db: RawQuery,
   list: ChildList<Row, K>,
   parentIds: readonly string[],
@@ -131,7 +160,14 @@ export async function keysetPagesByParent<Row extends { id: string }, K extends 
 ): Promise<Map<string, Page<Row>>> {
   const window = pageWindow(request);
   const { order } = list;
-  const cursor = window.cursor === null ? null : decodeCursor(window.cursor, order.keys.map((key) => key.kind), window.cursorField);
+  const cursor =
+    window.cursor === null
+      ? null
+      : decodeCursor(
+          window.cursor,
+          order.keys.map((key) => key.kind),
+          window.cursorField,
+        );
   const forward = window.direction === 'forward';
   const readDirection = forward === (order.direction === 'asc') ? 'ASC' : 'DESC';
   const table = Prisma.raw(list.table);
@@ -142,34 +178,35 @@ export async function keysetPagesByParent<Row extends { id: string }, K extends 
   // Reading in `readDirection`, the page lies past the cursor and the rows beyond it before it.
   const past = Prisma.raw(readDirection === 'ASC' ? '>' : '<');
   const before = Prisma.raw(readDirection === 'ASC' ? '<=' : '>=');
-  const belongs = Prisma.sql`${parentColumn} = p.parent${list.filter ? Prisma.sql` AND (${list.filter})` : Prisma.empty}`;
+  const belongs = Prisma.sql`${list.parentMatch ?? Prisma.sql`${parentColumn} = p.parent`}${list.filter ? Prisma.sql` AND (${list.filter})` : Prisma.empty}`;
+  const rowKey = Prisma.raw(list.rowKey?.sql ?? 'id::text');
+  const keyOf = list.rowKey?.of ?? ((row: Row) => (row as Row & { id: string }).id);
   const rows = await db.$queryRaw<ChildPageRow[]>`
-    SELECT p.parent::text AS parent, counted.total, page.id::text AS id, ${cursorValues ? Prisma.sql`beyond.found` : Prisma.sql`false`} AS beyond
-    FROM unnest(${[...new Set(parentIds)]}::uuid[]) AS p(parent)
+    SELECT p.parent::text AS parent, counted.total, page.id, ${cursorValues ? Prisma.sql`beyond.found` : Prisma.sql`false`} AS beyond
+    FROM unnest(${[...new Set(parentIds)]}::${Prisma.raw(list.parentType === 'text' ? 'text' : 'uuid')}[]) AS p(parent)
     CROSS JOIN LATERAL (SELECT count(*)::int AS total FROM ${table} WHERE ${belongs}) AS counted
     LEFT JOIN LATERAL (
-      SELECT id, ${Prisma.join(order.keys.map(({ column }, index) => Prisma.raw(`${list.columns[column]} AS k${index}`)))} FROM ${table}
+      SELECT ${rowKey} AS id, ${Prisma.join(order.keys.map(({ column }, index) => Prisma.raw(`${list.columns[column]} AS k${index}`)))} FROM ${table}
       WHERE ${belongs}${cursorValues ? Prisma.sql` AND (${keyColumns}) ${past} (${cursorValues})` : Prisma.empty}
       ORDER BY ${orderBy} LIMIT ${window.size + 1}
     ) AS page ON true
     ${cursorValues ? Prisma.sql`CROSS JOIN LATERAL (SELECT EXISTS (SELECT 1 FROM ${table} WHERE ${belongs} AND (${keyColumns}) ${before} (${cursorValues})) AS found) AS beyond` : Prisma.empty}
     ORDER BY p.parent, ${Prisma.join(order.keys.map((_, index) => Prisma.raw(`page.k${index} ${readDirection}`)))}`;
   const ids = rows.flatMap((row) => (row.id === null ? [] : [row.id]));
-  const byId = new Map((ids.length ? await list.rowsByIds(ids) : []).map((row) => [row.id, row]));
+  const byId = new Map((ids.length ? await list.rowsByIds(ids) : []).map((row) => [keyOf(row), row]));
   const cursorOf = (row: Row) => encodeCursor(order.keys.map(({ column }) => row[column] as Date | string | number));
   const pages = new Map<string, Page<Row>>();
   for (const parentId of parentIds) pages.set(parentId, { items: [], hasNextPage: false, hasPreviousPage: false, totalCount: 0, cursorOf });
-  const read = new Map<string, Row[]>();
+  const read = new Map<Page<Row>, Row[]>();
   for (const row of rows) {
-    const page = pages.get(row.parent)!;
+    const page = required(pages.get(row.parent), `page of parent ${row.parent}`);
     page.totalCount = row.total;
     if (forward) page.hasPreviousPage = row.beyond;
     else page.hasNextPage = row.beyond;
     const item = row.id === null ? undefined : byId.get(row.id);
-    if (item) read.set(row.parent, [...(read.get(row.parent) ?? []), item]);
+    if (item) read.set(page, [...(read.get(page) ?? []), item]);
   }
-  for (const [parentId, items] of read) {
-    const page = pages.get(parentId)!;
+  for (const [page, items] of read) {
     const more = items.length > window.size;
     page.items = items.slice(0, window.size);
     if (!forward) page.items.reverse();

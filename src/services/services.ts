@@ -1,5 +1,5 @@
 import type { Config } from '../config/config';
-import type { PrismaClient } from '../infra/db/prisma-client';
+import { pgPoolOf, type PrismaClient } from '../infra/db/prisma-client';
 import { AlertService } from './alerts/alert.service';
 import { AutoRollback } from './alerts/auto-rollback';
 import { AuditLog } from './audit/audit-log';
@@ -14,8 +14,14 @@ import { ModelVersionService } from './model-versions/model-version.service';
 import { ModelService } from './models/model.service';
 import { OptimizationService } from './optimization/optimization.service';
 import { PerformanceService } from './predictions/performance.service';
+import { ModelCache } from './predictions/model-cache';
+import { PredictionLog, type LogWriter } from './predictions/prediction-log';
 import { PredictionService } from './predictions/prediction.service';
 import { TrafficService } from './predictions/traffic.service';
+import { DeploymentCache } from './serving/deployment-cache';
+import { InferenceBatcher } from './serving/inference-batcher';
+import { ServingEvents } from './serving/serving-events';
+import { ServingPipeline } from './serving/serving-pipeline';
 import { DriftMonitor } from './monitoring/drift-monitor';
 import { NodeLocator } from './nodes/node-locator';
 import { ActiveRunQuota } from './runs/active-run-quota';
@@ -48,6 +54,16 @@ export interface DomainServices {
   webhookGuard: WebhookTargetGuard;
   /** Which table holds an id (GraphQL `node(id:)`). */
   nodes: NodeLocator;
+  /** The one prediction path (GraphQL `predict`, the Open Inference Protocol). */
+  serving: ServingPipeline;
+  /** Serving's typed in-process events (predictionsServed, ...): monitors and metrics subscribe. */
+  servingEvents: ServingEvents;
+  /** Deployments by name for serving, invalidated by deployment changes. */
+  deploymentCache: DeploymentCache;
+  /** The served models of this process. */
+  modelCache: ModelCache;
+  batcher: InferenceBatcher;
+  predictionLog: PredictionLog;
 }
 
 export interface ServiceDependencies {
@@ -58,29 +74,59 @@ export interface ServiceDependencies {
   config: Config;
   /** Resolves webhook host names. @default the system resolver (tests pass a table) */
   hostResolver?: HostResolver;
+  /** Runs the prediction log's statement; defaults to the Prisma client (API processes pass a `pg` pool). */
+  logWriter?: LogWriter;
+  /** Which connection deployment changes of other processes reach this one on (`PgPubSub.listenEpoch`). @default always 1 */
+  invalidationEpoch?: () => number | null;
 }
 
-export function createDomainServices({ prisma: client, events, queue, config, hostResolver }: ServiceDependencies): DomainServices {
+export function createDomainServices({
+  prisma: client,
+  events,
+  queue,
+  config,
+  hostResolver,
+  logWriter,
+  invalidationEpoch,
+}: ServiceDependencies): DomainServices {
   const audit = new AuditLog(client);
   // Services' transactions write the audit row of the mutation that runs them (see AuditLog).
   const prisma = audit.auditingClient(client);
   const webhookGuard = new WebhookTargetGuard(config.webhookAllow, hostResolver);
   const runQuota = new ActiveRunQuota(config.limits.maxActiveRunsPerClient);
-  const datasets = new DatasetService(prisma, events, { maxBytes: config.maxDatasetBytes, maxColumns: config.maxDatasetColumns });
-  const models = new ModelService(prisma, events, datasets, { maxParameters: config.maxModelParameters, memoryBytes: config.workerMemoryLimitMb * 1024 * 1024 });
+  const servingEvents = new ServingEvents();
+  const datasets = new DatasetService(
+    prisma,
+    events,
+    { maxBytes: config.maxDatasetBytes, maxColumns: config.maxDatasetColumns },
+    audit.pgTransactions(pgPoolOf(client)),
+  );
+  const models = new ModelService(prisma, events, datasets, {
+    maxParameters: config.maxModelParameters,
+    memoryBytes: config.workerMemoryLimitMb * 1024 * 1024,
+  });
   const runStore = new RunStore(prisma, events);
   const modelVersions = new ModelVersionService(prisma, datasets);
-  const deployments = new DeploymentService(prisma, events, models, modelVersions);
+  const deployments = new DeploymentService(prisma, events, models, modelVersions, servingEvents);
   // Deployments made by alias follow its moves, in the transaction that moves it.
   modelVersions.aliasFollowers = deployments;
-  const predictions = new PredictionService(prisma, deployments, modelVersions);
-  const driftMonitor = new DriftMonitor(prisma, events, datasets, (id) => predictions.models.get(id));
-  predictions.afterLog = (deploymentId, count, createdAt) => driftMonitor.notePredictions(deploymentId, count, createdAt);
-  driftMonitor.pendingSince = () => predictions.log.oldestPending();
+  const modelCache = new ModelCache((id) => modelVersions.loadModel(id));
+  const deploymentCache = new DeploymentCache((name) => prisma.deployment.findUnique({ where: { name } }), servingEvents, { invalidationEpoch });
+  const predictionLog = new PredictionLog(logWriter ?? ((sql, values) => prisma.$executeRawUnsafe(sql, ...values)), { events: servingEvents });
+  const batcher = new InferenceBatcher(servingEvents);
+  const serving = new ServingPipeline({ deployments: deploymentCache, models: modelCache, batcher, log: predictionLog, events: servingEvents });
   const alerts = new AlertService(prisma, events, webhookGuard);
   new AutoRollback(prisma, deployments).attach(alerts);
   const performance = new PerformanceService(prisma);
-  driftMonitor.alerts = alerts;
+  const driftMonitor = new DriftMonitor({
+    prisma,
+    events,
+    datasets,
+    loadModel: (id) => modelCache.get(id),
+    alerts,
+    pendingSince: () => predictionLog.oldestPending(),
+    serving: servingEvents,
+  });
   return {
     datasets,
     models,
@@ -88,12 +134,12 @@ export function createDomainServices({ prisma: client, events, queue, config, ho
     training: new TrainingService(prisma, events, queue, runStore, models, runQuota),
     modelVersions,
     deployments,
-    predictions,
+    predictions: new PredictionService(prisma, deployments, serving, modelCache, servingEvents),
     performance,
     traffic: new TrafficService(prisma),
     optimization: new OptimizationService(prisma, events, queue, runStore, models, { maxTrialEpochs: config.limits.maxStudyTrialEpochs, runs: runQuota }),
     alerts,
-    servingAlerts: new ServingAlertMonitor(prisma, alerts, performance),
+    servingAlerts: new ServingAlertMonitor(prisma, alerts, performance, servingEvents),
     driftMonitor,
     apiKeys: new ApiKeyService(prisma, events),
     audit,
@@ -101,5 +147,11 @@ export function createDomainServices({ prisma: client, events, queue, config, ho
     deletion: new DeletionService(prisma),
     webhookGuard,
     nodes: new NodeLocator(client),
+    serving,
+    servingEvents,
+    deploymentCache,
+    modelCache,
+    batcher,
+    predictionLog,
   };
 }

@@ -111,7 +111,10 @@ describe('web dashboard in Chromium', () => {
       const element = document.querySelector('[data-testid="loss-chart"]')!;
       const seen: number[] = [];
       (window as unknown as { seenPoints: number[] }).seenPoints = seen;
-      new MutationObserver(() => seen.push(Number(element.getAttribute('data-points')))).observe(element, { attributes: true, attributeFilter: ['data-points'] });
+      new MutationObserver(() => seen.push(Number(element.getAttribute('data-points')))).observe(element, {
+        attributes: true,
+        attributeFilter: ['data-points'],
+      });
     });
     worker = await startWorkerProcess(db.url);
     await page.locator('[data-testid="run-status"]', { hasText: 'SUCCEEDED' }).waitFor({ timeout: 60_000 });
@@ -153,7 +156,9 @@ describe('web dashboard in Chromium', () => {
     await alert.getByRole('button', { name: 'Acknowledge' }).click();
     await alert.and(page.locator('[data-status="ACKNOWLEDGED"]')).waitFor();
     const id = await alert.getAttribute('data-alert-id');
-    const stored = await gql('query($filter: AlertFilter) { alerts(first: 10, filter: $filter) { edges { node { id status } } } }', { filter: { deployment: DEPLOYMENT, kind: 'DATA_DRIFT' } });
+    const stored = await gql('query($filter: AlertFilter) { alerts(first: 10, filter: $filter) { edges { node { id status } } } }', {
+      filter: { deployment: DEPLOYMENT, kind: 'DATA_DRIFT' },
+    });
     expect(stored.alerts.edges.map((e: { node: { id: string; status: string } }) => e.node)).toContainEqual({ id, status: 'ACKNOWLEDGED' });
     await alert.getByRole('button', { name: 'Resolve' }).click();
     await alert.and(page.locator('[data-status="RESOLVED"]')).waitFor();
@@ -233,7 +238,12 @@ describe('web dashboard in Chromium', () => {
     const upload = page.waitForRequest((request) => request.url().startsWith(`${origin}/datasets/tiny/versions`));
     await page.getByRole('button', { name: 'Upload' }).click();
     const request = await upload;
-    expect({ method: request.method(), url: request.url(), authorization: await request.headerValue('authorization'), origin: await request.headerValue('origin') }).toEqual({
+    expect({
+      method: request.method(),
+      url: request.url(),
+      authorization: await request.headerValue('authorization'),
+      origin: await request.headerValue('origin'),
+    }).toEqual({
       method: 'POST',
       url: `${origin}/datasets/tiny/versions?labelColumn=label`,
       authorization: `Bearer ${server.adminKey}`,
@@ -245,7 +255,9 @@ describe('web dashboard in Chromium', () => {
     const stored = await gql('{ dataset(name: "tiny") { task versions { edges { node { rowCount } } } } }');
     expect(stored.dataset).toEqual({ task: 'BINARY_CLASSIFICATION', versions: { edges: [{ node: { rowCount: 4 } }] } });
     // A new version of it, from its page.
-    await page.locator('input[type="file"]').setInputFiles({ name: 'tiny2.csv', mimeType: 'text/csv', buffer: Buffer.concat([TINY_CSV, Buffer.from('5.5,red,yes\n')]) });
+    await page
+      .locator('input[type="file"]')
+      .setInputFiles({ name: 'tiny2.csv', mimeType: 'text/csv', buffer: Buffer.concat([TINY_CSV, Buffer.from('5.5,red,yes\n')]) });
     await page.getByRole('button', { name: 'Upload version' }).click();
     await page.getByText('Version 2 created.').waitFor();
     expect(problems).toEqual([]);
@@ -265,7 +277,10 @@ describe('web dashboard in Chromium', () => {
     await page.getByRole('link', { name: 'tiny' }).waitFor();
     expect((await gql('{ dataset(name: "seen") { id } }')).dataset).toBeNull();
     // The one refused request (Chromium logs each 4xx answer to fetch as a console error too).
-    expect(problems).toEqual([`HTTP 403: ${origin}/datasets/seen/versions?labelColumn=label`, 'console error: Failed to load resource: the server responded with a status of 403 (Forbidden)']);
+    expect(problems).toEqual([
+      `HTTP 403: ${origin}/datasets/seen/versions?labelColumn=label`,
+      'console error: Failed to load resource: the server responded with a status of 403 (Forbidden)',
+    ]);
     await page.close();
     await viewer.close();
   }, 30_000);
@@ -293,7 +308,9 @@ describe('web dashboard in Chromium', () => {
     await page.locator('[data-testid="banner"]', { hasText: 'API key was refused' }).waitFor();
     expect(problems.length).toBeGreaterThan(0);
     // Only 401 answers of /graphql (Chromium logs each as a console error too).
-    const refused = (problem: string) => problem.startsWith(`HTTP 401: ${origin}/graphql`) || problem === 'console error: Failed to load resource: the server responded with a status of 401 (Unauthorized)';
+    const refused = (problem: string) =>
+      problem.startsWith(`HTTP 401: ${origin}/graphql`) ||
+      problem === 'console error: Failed to load resource: the server responded with a status of 401 (Unauthorized)';
     expect(problems.filter((problem) => !refused(problem))).toEqual([]);
     await page.fill('#api-key', server.adminKey!);
     await page.getByRole('button', { name: 'Use' }).click();
@@ -308,12 +325,16 @@ describe('web dashboard in Chromium', () => {
     const seen: { http: (string | undefined)[]; ws: unknown[] } = { http: [], ws: [] };
     await page.route('**/graphql', (route) => {
       seen.http.push(route.request().headers().authorization);
-      return route.fulfill({ status: 401, contentType: 'application/json', body: JSON.stringify({ errors: [{ message: 'unauthenticated', extensions: { code: 'UNAUTHENTICATED' } }] }) });
+      return route.fulfill({
+        status: 401,
+        contentType: 'application/json',
+        body: JSON.stringify({ errors: [{ message: 'unauthenticated', extensions: { code: 'UNAUTHENTICATED' } }] }),
+      });
     });
     await page.routeWebSocket(/\/graphql$/, (ws) => {
       ws.onMessage((message) => {
         seen.ws.push(JSON.parse(String(message)).payload);
-        ws.close({ code: 4401, reason: 'Unauthorized' });
+        void ws.close({ code: 4401, reason: 'Unauthorized' });
       });
     });
     await page.goto(`${origin}/#/runs`);

@@ -39,7 +39,9 @@ describe('alerts over GraphQL', () => {
     const alpha = (await b.services.deployments.deployModel({ name: 'alpha', modelVersionId: v1 }, 'test')).deployment;
     const beta = (await b.services.deployments.deployModel({ name: 'beta', modelVersionId: v1 }, 'test')).deployment;
 
-    const criticalAlpha = ws.subscribe('subscription { alertRaised(filter: { deployment: "alpha", severity: CRITICAL }) { kind severity status deployment { name } } }');
+    const criticalAlpha = ws.subscribe(
+      'subscription { alertRaised(filter: { deployment: "alpha", severity: CRITICAL }) { kind severity status deployment { name } } }',
+    );
     const latency = ws.subscribe('subscription { alertRaised(filter: { kind: LATENCY }) { kind deployment { name } } }');
     const everything = ws.subscribe('subscription { alertRaised { kind deployment { name } } }');
     const updatesBeta = ws.subscribe('subscription { alertUpdated(filter: { deployment: "beta" }) { id status acknowledgedBy resolvedBy resolutionNote } }');
@@ -51,7 +53,12 @@ describe('alerts over GraphQL', () => {
     const { alert: errorRate } = await b.services.alerts.raise({ deploymentId: alpha.id, kind: 'ERROR_RATE', title: '9% failed', details: {} });
     await b.services.alerts.raise({ deploymentId: alpha.id, kind: 'DATA_DRIFT', title: 'drift', details: {} });
 
-    expect((await criticalAlpha.next(5_000))!.data!.alertRaised).toEqual({ kind: 'ERROR_RATE', severity: 'CRITICAL', status: 'OPEN', deployment: { name: 'alpha' } });
+    expect((await criticalAlpha.next(5_000))!.data!.alertRaised).toEqual({
+      kind: 'ERROR_RATE',
+      severity: 'CRITICAL',
+      status: 'OPEN',
+      deployment: { name: 'alpha' },
+    });
     expect((await latency.next(5_000))!.data!.alertRaised).toEqual({ kind: 'LATENCY', deployment: { name: 'beta' } });
     const all = [];
     for (let i = 0; i < 3; i++) all.push((await everything.next(5_000))!.data!.alertRaised);
@@ -64,17 +71,33 @@ describe('alerts over GraphQL', () => {
     await expect(criticalAlpha.next(300)).rejects.toThrow();
     await expect(latency.next(300)).rejects.toThrow();
 
-    const listed = await gql(a, '{ alerts(filter: { deployment: "beta" }) { totalCount edges { node { id kind severity status occurrences title details deployment { name } } } } }');
+    const listed = await gql(
+      a,
+      '{ alerts(filter: { deployment: "beta" }) { totalCount edges { node { id kind severity status occurrences title details deployment { name } } } } }',
+    );
     expect(listed.errors).toBeUndefined();
     expect(listed.data!.alerts.totalCount).toBe(1);
     const betaAlert = listed.data!.alerts.edges[0].node;
-    expect(betaAlert).toMatchObject({ kind: 'LATENCY', severity: 'WARNING', status: 'OPEN', occurrences: 1, title: 'p99 1200 ms', details: { p99Ms: 1200 }, deployment: { name: 'beta' } });
+    expect(betaAlert).toMatchObject({
+      kind: 'LATENCY',
+      severity: 'WARNING',
+      status: 'OPEN',
+      occurrences: 1,
+      title: 'p99 1200 ms',
+      details: { p99Ms: 1200 },
+      deployment: { name: 'beta' },
+    });
 
     const acked = await gql(b, `mutation { acknowledgeAlert(id: "${betaAlert.id}") { status acknowledgedBy } }`, undefined, 'alice');
     expect(acked.data!.acknowledgeAlert).toEqual({ status: 'ACKNOWLEDGED', acknowledgedBy: 'alice' });
     // An update of alpha's alert does not reach the beta subscriber.
     await gql(b, `mutation { acknowledgeAlert(id: "${errorRate!.id}") { status } }`, undefined, 'alice');
-    const resolved = await gql(b, `mutation { resolveAlert(input: { id: "${betaAlert.id}", note: "autoscaler fixed" }) { status resolvedBy resolutionNote } }`, undefined, 'bob');
+    const resolved = await gql(
+      b,
+      `mutation { resolveAlert(input: { id: "${betaAlert.id}", note: "autoscaler fixed" }) { status resolvedBy resolutionNote } }`,
+      undefined,
+      'bob',
+    );
     expect(resolved.data!.resolveAlert).toEqual({ status: 'RESOLVED', resolvedBy: 'bob', resolutionNote: 'autoscaler fixed' });
     const again = await gql(b, `mutation { resolveAlert(input: { id: "${betaAlert.id}" }) { status } }`);
     expect(again.errors![0].extensions!.code).toBe('INVALID_STATE');
@@ -106,7 +129,14 @@ describe('alerts over GraphQL', () => {
     const { alert } = await b.services.alerts.raise({ deploymentId: late.id, kind: 'LATENCY', title: 'p99 1500 ms', details: { p99Ms: 1500 } });
     const acknowledged = await b.services.alerts.acknowledgeAlert(alert!.id, 'carol');
     await b.services.alerts.resolveAlert({ id: alert!.id, note: 'fixed' }, 'dave');
-    expect((await raised.next(5_000))!.data!.alertRaised).toEqual({ status: 'OPEN', occurrences: 1, acknowledgedBy: null, acknowledgedAt: null, resolvedBy: null, details: { p99Ms: 1500 } });
+    expect((await raised.next(5_000))!.data!.alertRaised).toEqual({
+      status: 'OPEN',
+      occurrences: 1,
+      acknowledgedBy: null,
+      acknowledgedAt: null,
+      resolvedBy: null,
+      details: { p99Ms: 1500 },
+    });
     expect((await updated.next(5_000))!.data!.alertUpdated).toEqual({
       status: 'ACKNOWLEDGED',
       occurrences: 1,
@@ -131,10 +161,27 @@ describe('alerts over GraphQL', () => {
         split: 'TEST',
         rowCount: 86,
         task: 'BINARY_CLASSIFICATION',
-        metrics: { task: 'BINARY_CLASSIFICATION', sampleCount: 86, threshold: 0.5, accuracy: 0.95, precision: 0.96, recall: 0.97, f1: 0.965, rocAuc: 0.99, logLoss: 0.12, confusionMatrix: [[30, 2], [1, 53]] },
+        metrics: {
+          task: 'BINARY_CLASSIFICATION',
+          sampleCount: 86,
+          threshold: 0.5,
+          accuracy: 0.95,
+          precision: 0.96,
+          recall: 0.97,
+          f1: 0.965,
+          rocAuc: 0.99,
+          logLoss: 0.12,
+          confusionMatrix: [
+            [30, 2],
+            [1, 53],
+          ],
+        },
       },
     });
-    const settings = await gql(b, 'mutation { setAlertMonitoring(input: { deployment: "delta", autoRollback: true, performanceWindowSize: 10 }) { alertMonitoring { autoRollback performanceWindowSize } } }');
+    const settings = await gql(
+      b,
+      'mutation { setAlertMonitoring(input: { deployment: "delta", autoRollback: true, performanceWindowSize: 10 }) { alertMonitoring { autoRollback performanceWindowSize } } }',
+    );
     expect(settings.data!.setAlertMonitoring.alertMonitoring).toEqual({ autoRollback: true, performanceWindowSize: 10 });
     const canary = await gql(b, `mutation { startCanary(input: { deployment: "delta", modelVersionId: "${v2}", percent: 50 }) { event { kind } } }`);
     expect(canary.errors).toBeUndefined();
@@ -148,14 +195,23 @@ describe('alerts over GraphQL', () => {
     const names = header.split(',');
     const served: { id: string; label: string }[] = [];
     for (const [i, line] of lines.slice(0, 60).entries()) {
-      const instance = Object.fromEntries(line.split(',').map((cell, j) => [names[j], Number(cell)]).filter(([name]) => name !== 'benign'));
-      const result = await gql(a, 'mutation($input: PredictInput!) { predict(input: $input) { canary predictions { id label } } }', { input: { deployment: 'delta', instances: [instance], requestKey: `r-${i}` } });
+      const instance = Object.fromEntries(
+        line
+          .split(',')
+          .map((cell, j) => [names[j], Number(cell)])
+          .filter(([name]) => name !== 'benign'),
+      );
+      const result = await gql(a, 'mutation($input: PredictInput!) { predict(input: $input) { canary predictions { id label } } }', {
+        input: { deployment: 'delta', instances: [instance], requestKey: `r-${i}` },
+      });
       if (result.data!.predict.canary) served.push(result.data!.predict.predictions[0]);
     }
     expect(served.length).toBeGreaterThanOrEqual(10);
     // Every canary answer was wrong: accuracy 0 on its window of 10, a drop of 0.95 from its TEST accuracy.
     const wrong = served.slice(0, 10).map((p) => ({ predictionId: p.id, actual: p.label === '1' ? '0' : '1' }));
-    const recorded = await gql(a, 'mutation($input: RecordActualsInput!) { recordActuals(input: $input) { recorded } }', { input: { deployment: 'delta', actuals: wrong } });
+    const recorded = await gql(a, 'mutation($input: RecordActualsInput!) { recordActuals(input: $input) { recorded } }', {
+      input: { deployment: 'delta', actuals: wrong },
+    });
     expect(recorded.data!.recordActuals).toEqual({ recorded: 10 });
 
     const alert = (await raised.next(10_000))!.data!.alertRaised;
@@ -169,14 +225,23 @@ describe('alerts over GraphQL', () => {
     await Promise.all([changes.stop(), raised.stop()]);
   }, 60_000);
 
-  it('counts predict requests for ERROR_RATE, leaving out the caller\'s mistakes', async () => {
+  it("counts predict requests for ERROR_RATE, leaving out the caller's mistakes", async () => {
     const { deployment } = await a.services.deployments.deployModel({ name: 'counted', modelVersionId: trained.versionIds[0] }, 'test');
     const [header, line] = fixtureCsv('breast_cancer').trim().split(/\r?\n/);
     const names = header.split(',');
-    const instance = Object.fromEntries(line.split(',').map((cell, i) => [names[i], Number(cell)]).filter(([name]) => name !== 'benign'));
-    const ok = await gql(a, 'mutation($input: PredictInput!) { predict(input: $input) { predictions { id } } }', { input: { deployment: 'counted', instances: [instance] } });
+    const instance = Object.fromEntries(
+      line
+        .split(',')
+        .map((cell, i) => [names[i], Number(cell)])
+        .filter(([name]) => name !== 'benign'),
+    );
+    const ok = await gql(a, 'mutation($input: PredictInput!) { predict(input: $input) { predictions { id } } }', {
+      input: { deployment: 'counted', instances: [instance] },
+    });
     expect(ok.errors).toBeUndefined();
-    const bad = await gql(a, 'mutation($input: PredictInput!) { predict(input: $input) { predictions { id } } }', { input: { deployment: 'counted', instances: [{ nope: 1 }] } });
+    const bad = await gql(a, 'mutation($input: PredictInput!) { predict(input: $input) { predictions { id } } }', {
+      input: { deployment: 'counted', instances: [{ nope: 1 }] },
+    });
     expect(bad.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
     expect(a.services.servingAlerts.requestCounts(deployment.id, 300)).toEqual({ total: 1, failed: 0, rate: 0 });
   });
@@ -190,12 +255,24 @@ describe('alerts over GraphQL', () => {
     );
     expect(set.errors).toBeUndefined();
     expect(set.data!.setAlertRule).toEqual({
-      kind: 'LATENCY', stored: true, enabled: true, severity: 'WARNING', threshold: 250, windowSeconds: 300, cooldownSeconds: 60, autoResolveAfter: 3, webhookUrl: 'http://93.184.216.34:9/hook', hasWebhookSecret: true,
+      kind: 'LATENCY',
+      stored: true,
+      enabled: true,
+      severity: 'WARNING',
+      threshold: 250,
+      windowSeconds: 300,
+      cooldownSeconds: 60,
+      autoResolveAfter: 3,
+      webhookUrl: 'http://93.184.216.34:9/hook',
+      hasWebhookSecret: true,
     });
     const bad = await gql(a, 'mutation { setAlertRule(input: { deployment: "gamma", kind: ERROR_RATE, threshold: 1.5 }) { kind } }');
     expect(bad.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.threshold' });
 
-    const monitoring = await gql(a, 'mutation { setAlertMonitoring(input: { deployment: "gamma", autoRollback: true, rollbackWindowSeconds: 900 }) { name alertMonitoring { autoRollback rollbackWindowSeconds performanceFloor performanceWindowSize evaluateEveryRequests } } }');
+    const monitoring = await gql(
+      a,
+      'mutation { setAlertMonitoring(input: { deployment: "gamma", autoRollback: true, rollbackWindowSeconds: 900 }) { name alertMonitoring { autoRollback rollbackWindowSeconds performanceFloor performanceWindowSize evaluateEveryRequests } } }',
+    );
     expect(monitoring.data!.setAlertMonitoring).toEqual({
       name: 'gamma',
       alertMonitoring: { autoRollback: true, rollbackWindowSeconds: 900, performanceFloor: null, performanceWindowSize: 100, evaluateEveryRequests: 100 },

@@ -42,7 +42,13 @@ describe('access control: API keys and roles on HTTP and graphql-ws, audit log',
     db = await createTestDatabase();
     prisma = createPrismaClient(db.url, 2);
     server = await startTestServer({ databaseUrl: db.url });
-    const trained = await trainVersions(prisma, server.services, { name: 'auth', csv: fixtureCsv('breast_cancer'), labelColumn: 'benign', seeds: [1], epochs: 1 });
+    const trained = await trainVersions(prisma, server.services, {
+      name: 'auth',
+      csv: fixtureCsv('breast_cancer'),
+      labelColumn: 'benign',
+      seeds: [1],
+      epochs: 1,
+    });
     datasetId = (await server.services.datasets.findDataset({ name: 'auth' }))!.id;
     await server.services.deployments.deployModel({ name: 'served', modelVersionId: trained.versionIds[0] }, 'test');
     await server.services.deployments.deployModel({ name: 'other', modelVersionId: trained.versionIds[0] }, 'test');
@@ -62,7 +68,12 @@ describe('access control: API keys and roles on HTTP and graphql-ws, audit log',
   const instance = () => {
     const [header, line] = fixtureCsv('breast_cancer').trim().split(/\r?\n/);
     const names = header.split(',');
-    return Object.fromEntries(line.split(',').map((cell, i) => [names[i], Number(cell)]).filter(([name]) => name !== 'benign'));
+    return Object.fromEntries(
+      line
+        .split(',')
+        .map((cell, i) => [names[i], Number(cell)])
+        .filter(([name]) => name !== 'benign'),
+    );
   };
   const PREDICT = 'mutation($input: PredictInput!) { predict(input: $input) { deploymentId predictions { id } } }';
 
@@ -76,7 +87,9 @@ describe('access control: API keys and roles on HTTP and graphql-ws, audit log',
     }
     expect(await prisma.model.count({ where: { name: 'x' } })).toBe(0);
     // Each refused mutation is audited, by `anonymous`.
-    expect(await prisma.auditEvent.count({ where: { principal: 'anonymous', operation: 'createModel', outcome: 'DENIED', errorCode: 'UNAUTHENTICATED' } })).toBe(3);
+    expect(
+      await prisma.auditEvent.count({ where: { principal: 'anonymous', operation: 'createModel', outcome: 'DENIED', errorCode: 'UNAUTHENTICATED' } }),
+    ).toBe(3);
     await postGraphQL(server.url, '{ health { status } }', undefined, { authorization: '' });
     expect(await prisma.auditEvent.count({ where: { principal: 'anonymous' } })).toBe(3);
   });
@@ -97,12 +110,20 @@ describe('access control: API keys and roles on HTTP and graphql-ws, audit log',
     const KEYS = '{ apiKeys(first: 100) { edges { node { name role } } } }';
     expect((await gql(keys.editor, KEYS)).errors?.[0].message).toMatch(/^apiKeys requires the ADMIN role; key "editor" has EDITOR$/);
     const listed = (await gql(server.adminKey!, KEYS)).data!.apiKeys.edges.map((edge: { node: { name: string; role: string } }) => edge.node);
-    expect(listed).toEqual(expect.arrayContaining([{ name: 'viewer', role: 'VIEWER' }, { name: 'predictor', role: 'PREDICTOR' }]));
+    expect(listed).toEqual(
+      expect.arrayContaining([
+        { name: 'viewer', role: 'VIEWER' },
+        { name: 'predictor', role: 'PREDICTOR' },
+      ]),
+    );
 
     // Webhook URLs are readable by ADMIN only.
     const RULES = '{ deployment(name: "served") { alertRules { kind webhookUrl } } }';
     const editorRules = await gql(keys.editor, RULES);
-    expect(editorRules.errors?.[0]).toMatchObject({ extensions: { code: 'FORBIDDEN' }, message: expect.stringContaining('webhookUrl requires the ADMIN role') });
+    expect(editorRules.errors?.[0]).toMatchObject({
+      extensions: { code: 'FORBIDDEN' },
+      message: expect.stringContaining('webhookUrl requires the ADMIN role'),
+    });
     expect((await gql(server.adminKey!, RULES)).errors).toBeUndefined();
 
     // PREDICTOR: only its three operations, only on its deployments.
@@ -117,7 +138,9 @@ describe('access control: API keys and roles on HTTP and graphql-ws, audit log',
     const elsewhere = await gql(keys.predictor, PREDICT, { input: { deployment: 'other', instances: [instance()] } });
     expect(elsewhere.errors?.[0]).toMatchObject({ message: 'key "predictor" may not use deployment "other"', extensions: { code: 'FORBIDDEN' } });
     expect((await gql(keys.predictor, LIST)).errors?.[0].message).toBe('datasets requires the VIEWER role; key "predictor" has PREDICTOR');
-    expect((await gql(keys.predictor, 'mutation { promoteCanary(deployment: "served") { deployment { name } } }')).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect((await gql(keys.predictor, 'mutation { promoteCanary(deployment: "served") { deployment { name } } }')).errors?.[0].extensions?.code).toBe(
+      'FORBIDDEN',
+    );
   });
 
   it('creates a key over GraphQL (secret shown once, stored as a hash) and revokes it', async () => {
@@ -134,6 +157,19 @@ describe('access control: API keys and roles on HTTP and graphql-ws, audit log',
     expect(conflict.errors?.[0].extensions).toMatchObject({ code: 'CONFLICT', field: 'input.name' });
     const reserved = await gql(server.adminKey!, 'mutation { createApiKey(input: { name: "mlplane", role: ADMIN }) { key } }');
     expect(reserved.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.name' });
+    // Every bad field is reported in extensions.errors, each with its field path; no key is stored.
+    const keys = await prisma.apiKey.count();
+    const several = await gql(
+      server.adminKey!,
+      'mutation { createApiKey(input: { name: "no spaces", role: VIEWER, expiresAt: "2001-01-01T00:00:00.000Z", deployments: ["served"] }) { key } }',
+    );
+    expect(several.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.name' });
+    expect((several.errors?.[0].extensions?.errors as { field: string }[]).map(({ field }) => field)).toEqual([
+      'input.name',
+      'input.expiresAt',
+      'input.deployments',
+    ]);
+    expect(await prisma.apiKey.count()).toBe(keys);
 
     expect((await gql(server.adminKey!, 'mutation { revokeApiKey(id: "ci") { revokedAt } }')).data!.revokeApiKey.revokedAt).not.toBeNull();
     const after = await postGraphQL(server.url, '{ health { status } }', undefined, bearer(key));
@@ -193,16 +229,27 @@ describe('access control: API keys and roles on HTTP and graphql-ws, audit log',
 
   it('audits accepted, failed and refused mutations with principal, role, targets and request id', async () => {
     const CREATE = 'mutation($input: CreateModelInput!) { createModel(input: $input) { id } }';
-    const accepted = await postGraphQL(server.url, CREATE, { input: { name: 'audited', datasetId, layers: [{ units: 2, activation: 'RELU' }] } }, { ...bearer(keys.editor), 'x-request-id': 'req-accepted' });
+    const accepted = await postGraphQL(
+      server.url,
+      CREATE,
+      { input: { name: 'audited', datasetId, layers: [{ units: 2, activation: 'RELU' }] } },
+      { ...bearer(keys.editor), 'x-request-id': 'req-accepted' },
+    );
     const modelId = accepted.body.data!.createModel.id as string;
     await postGraphQL(server.url, CREATE, { input: { name: 'refused', datasetId, layers: [] } }, { ...bearer(keys.viewer), 'x-request-id': 'req-refused' });
-    await postGraphQL(server.url, 'mutation { updateDeployment(input: { deployment: "served", modelVersionId: "00000000-0000-0000-0000-000000000000" }) { event { id } } }', undefined, {
-      ...bearer(keys.editor),
-      'x-request-id': 'req-failed',
-    });
+    await postGraphQL(
+      server.url,
+      'mutation { updateDeployment(input: { deployment: "served", modelVersionId: "00000000-0000-0000-0000-000000000000" }) { event { id } } }',
+      undefined,
+      {
+        ...bearer(keys.editor),
+        'x-request-id': 'req-failed',
+      },
+    );
     const EVENTS = `query($filter: AuditEventFilter) { auditEvents(filter: $filter, first: 10) { totalCount edges { node {
       principal role operation targetIds outcome errorCode requestId clientAddress createdAt } } } }`;
-    const rows = async (filter: Record<string, unknown>) => ((await gql(server.adminKey!, EVENTS, { filter })).data!.auditEvents.edges as { node: Record<string, unknown> }[]).map((edge) => edge.node);
+    const rows = async (filter: Record<string, unknown>) =>
+      ((await gql(server.adminKey!, EVENTS, { filter })).data!.auditEvents.edges as { node: Record<string, unknown> }[]).map((edge) => edge.node);
 
     expect((await rows({ operation: 'createModel', principal: 'editor' })).filter((row) => row.requestId === 'req-accepted')).toEqual([
       expect.objectContaining({ role: 'EDITOR', outcome: 'SUCCEEDED', errorCode: null, targetIds: expect.arrayContaining([datasetId, modelId]) }),
@@ -211,7 +258,13 @@ describe('access control: API keys and roles on HTTP and graphql-ws, audit log',
       expect.objectContaining({ role: 'VIEWER', errorCode: 'FORBIDDEN', requestId: 'req-refused', clientAddress: expect.stringMatching(/127\.0\.0\.1/) }),
     ]);
     expect(await rows({ operation: 'updateDeployment' })).toEqual([
-      expect.objectContaining({ principal: 'editor', outcome: 'FAILED', errorCode: 'NOT_FOUND', requestId: 'req-failed', targetIds: expect.arrayContaining(['served']) }),
+      expect.objectContaining({
+        principal: 'editor',
+        outcome: 'FAILED',
+        errorCode: 'NOT_FOUND',
+        requestId: 'req-failed',
+        targetIds: expect.arrayContaining(['served']),
+      }),
     ]);
     // Accepted predictions are audited in batches (off the serving path), refused ones at once.
     await server.services.audit.flush();
@@ -226,19 +279,33 @@ describe('access control: API keys and roles on HTTP and graphql-ws, audit log',
   it('writes the audit row in the transaction of the change (same xmin); a refused change leaves one FAILED row', async () => {
     const versionId = (await prisma.modelVersion.findFirstOrThrow()).id;
     const SET = 'mutation($input: SetModelVersionAliasInput!) { setModelVersionAlias(input: $input) { alias } }';
-    const moved = await postGraphQL(server.url, SET, { input: { modelVersionId: versionId, alias: 'production' } }, { ...bearer(keys.editor), 'x-request-id': 'req-alias' });
+    const moved = await postGraphQL(
+      server.url,
+      SET,
+      { input: { modelVersionId: versionId, alias: 'production' } },
+      { ...bearer(keys.editor), 'x-request-id': 'req-alias' },
+    );
     expect(moved.body.errors).toBeUndefined();
     const rows = await prisma.auditEvent.findMany({ where: { requestId: 'req-alias' } });
     expect(rows).toEqual([expect.objectContaining({ operation: 'setModelVersionAlias', outcome: 'SUCCEEDED', principal: 'editor' })]);
     // Same transaction: PostgreSQL stamps both rows with the id of the transaction that inserted them.
-    const [change] = await prisma.$queryRaw<{ xmin: string }[]>`SELECT xmin::text FROM model_alias_events WHERE to_model_version_id = ${versionId}::uuid AND alias = 'production'`;
+    const [change] = await prisma.$queryRaw<
+      { xmin: string }[]
+    >`SELECT xmin::text FROM model_alias_events WHERE to_model_version_id = ${versionId}::uuid AND alias = 'production'`;
     const [audit] = await prisma.$queryRaw<{ xmin: string }[]>`SELECT xmin::text FROM audit_events WHERE request_id = 'req-alias'`;
     expect(audit.xmin).toBe(change.xmin);
 
     // A refused change leaves exactly one row, FAILED with its code.
-    const failed = await postGraphQL(server.url, SET, { input: { modelVersionId: versionId, alias: 'Not An Alias!' } }, { ...bearer(keys.editor), 'x-request-id': 'req-bad-alias' });
+    const failed = await postGraphQL(
+      server.url,
+      SET,
+      { input: { modelVersionId: versionId, alias: 'Not An Alias!' } },
+      { ...bearer(keys.editor), 'x-request-id': 'req-bad-alias' },
+    );
     expect(failed.body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
-    expect(await prisma.auditEvent.findMany({ where: { requestId: 'req-bad-alias' }, select: { outcome: true, errorCode: true } })).toEqual([{ outcome: 'FAILED', errorCode: 'BAD_USER_INPUT' }]);
+    expect(await prisma.auditEvent.findMany({ where: { requestId: 'req-bad-alias' }, select: { outcome: true, errorCode: true } })).toEqual([
+      { outcome: 'FAILED', errorCode: 'BAD_USER_INPUT' },
+    ]);
   });
 
   it('with MLPLANE_AUTH=disabled on loopback, serves without a key and records the actor `local`', async () => {
@@ -246,7 +313,12 @@ describe('access control: API keys and roles on HTTP and graphql-ws, audit log',
     try {
       expect(open.adminKey).toBeUndefined();
       const versionId = (await prisma.modelVersion.findFirstOrThrow()).id;
-      const moved = await postGraphQL(open.url, 'mutation($id: ID!) { setModelVersionAlias(input: { modelVersionId: $id, alias: "open" }) { alias } }', { id: versionId }, { authorization: '' });
+      const moved = await postGraphQL(
+        open.url,
+        'mutation($id: ID!) { setModelVersionAlias(input: { modelVersionId: $id, alias: "open" }) { alias } }',
+        { id: versionId },
+        { authorization: '' },
+      );
       expect(moved.status).toBe(200);
       expect(moved.body.errors).toBeUndefined();
       expect(await prisma.modelAliasEvent.findFirstOrThrow({ where: { alias: 'open' } })).toMatchObject({ movedBy: 'local' });

@@ -1,14 +1,19 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../../src/config/paths';
 import { COMMANDS, parseCommand } from '../../src/cli/commands';
 
 /* The `mlplane` command as a user runs it: bin/mlplane on the compiled entry point, in its own process. */
 
-const version: string = require(path.join(projectRoot, 'package.json')).version;
+const { version } = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string };
 
 function mlplane(args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(path.join(projectRoot, 'bin', 'mlplane'), args, { env: { ...process.env, LOG_FORMAT: 'json', ...env }, encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync(path.join(projectRoot, 'bin', 'mlplane'), args, {
+    env: { ...process.env, LOG_FORMAT: 'json', ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -32,7 +37,9 @@ describe('mlplane command line', () => {
     const result = mlplane(['frobnicate']);
     expect(result.status).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/^mlplane: unknown command "frobnicate" \(commands: start, serve, worker, migrate, apikey, emit-schema; see mlplane --help\)\n$/);
+    expect(result.stderr).toMatch(
+      /^mlplane: unknown command "frobnicate" \(commands: start, serve, worker, migrate, apikey, emit-schema; see mlplane --help\)\n$/,
+    );
   });
 
   it('reports a bad configuration in one line without a stack trace, exit 1', () => {

@@ -27,7 +27,12 @@ describe('client faults are client errors', () => {
     trained = await trainVersions(prisma, server.services, { name: 'bc', csv: fixtureCsv('breast_cancer'), labelColumn: 'benign', seeds: [1, 2], epochs: 1 });
     const [header, line] = fixtureCsv('breast_cancer').trim().split(/\r?\n/);
     const names = header.split(',');
-    instance = Object.fromEntries(line.split(',').map((cell, i) => [names[i], Number(cell)]).filter(([name]) => name !== 'benign'));
+    instance = Object.fromEntries(
+      line
+        .split(',')
+        .map((cell, i) => [names[i], Number(cell)])
+        .filter(([name]) => name !== 'benign'),
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -36,7 +41,8 @@ describe('client faults are client errors', () => {
     await db?.drop();
   });
 
-  const post = async (query: string, variables?: Record<string, unknown>): Promise<GraphQLResponseBody> => (await postGraphQL(server.url, query, variables)).body;
+  const post = async (query: string, variables?: Record<string, unknown>): Promise<GraphQLResponseBody> =>
+    (await postGraphQL(server.url, query, variables)).body;
   /** The refusal's extensions without its list of errors, which must hold exactly the one problem named at the top level. */
   const refusal = (body: GraphQLResponseBody) => {
     expect(body.errors).toHaveLength(1);
@@ -49,15 +55,28 @@ describe('client faults are client errors', () => {
   it('refuses NUL, lone surrogates, over-long strings and deep JSON in any argument, naming the field, and writes nothing', async () => {
     const create = 'mutation($input: CreateDatasetInput!) { createDataset(input: $input) { dataset { id } } }';
     const csv = 'x,y\n1,a\n2,b\n3,a\n';
-    expect(refusal(await post(create, { input: { name: 'd1', csv, labelColumn: 'y', description: 'bad\u0000' } }))).toEqual({ code: 'BAD_USER_INPUT', field: 'input.description' });
+    expect(refusal(await post(create, { input: { name: 'd1', csv, labelColumn: 'y', description: 'bad\u0000' } }))).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'input.description',
+    });
     expect(refusal(await post(create, { input: { name: 'd1', csv, labelColumn: 'y\uD800' } }))).toEqual({ code: 'BAD_USER_INPUT', field: 'input.labelColumn' });
     expect(refusal(await post(create, { input: { name: 'd1', csv, labelColumn: 'y', description: 'x'.repeat(MAX_INPUT_STRING_LENGTH + 1) } }))).toEqual({
       code: 'BAD_USER_INPUT',
       field: 'input.description',
     });
     // CSV text is checked by the parser, which names the row and column.
-    expect(refusal(await post(create, { input: { name: 'd1', csv: 'x,y\n1,a\n2,b\u0000\n', labelColumn: 'y' } }))).toEqual({ code: 'BAD_USER_INPUT', field: 'input.csv', row: 2, column: 'y' });
-    expect(refusal(await post(create, { input: { name: 'd1', csv: 'x,y\n1,a\n2,\uDC00b\n', labelColumn: 'y' } }))).toEqual({ code: 'BAD_USER_INPUT', field: 'input.csv', row: 2, column: 'y' });
+    expect(refusal(await post(create, { input: { name: 'd1', csv: 'x,y\n1,a\n2,b\u0000\n', labelColumn: 'y' } }))).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'input.csv',
+      row: 2,
+      column: 'y',
+    });
+    expect(refusal(await post(create, { input: { name: 'd1', csv: 'x,y\n1,a\n2,\uDC00b\n', labelColumn: 'y' } }))).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'input.csv',
+      row: 2,
+      column: 'y',
+    });
     expect(await prisma.dataset.count({ where: { name: 'd1' } })).toBe(0);
 
     // Scalar arguments and JSON scalars' keys and values.
@@ -68,17 +87,28 @@ describe('client faults are client errors', () => {
       code: 'BAD_USER_INPUT',
       field: 'input.instances[1].mean_radius',
     });
-    expect(refusal(await post(PREDICT, { input: { deployment: 'faults', instances: [{ ...instance, ['k\u0000']: 1 }] } }))).toEqual({ code: 'BAD_USER_INPUT', field: 'input.instances[0].k\u0000' });
+    expect(refusal(await post(PREDICT, { input: { deployment: 'faults', instances: [{ ...instance, ['k\u0000']: 1 }] } }))).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'input.instances[0].k\u0000',
+    });
     let deep: unknown = 1;
     for (let i = 0; i < 40; i += 1) deep = { deep };
-    expect(refusal(await post(PREDICT, { input: { deployment: 'faults', instances: [{ ...instance, nested: deep }] } }))).toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect(refusal(await post(PREDICT, { input: { deployment: 'faults', instances: [{ ...instance, nested: deep }] } }))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+    });
     // A literal JSON number too large for a double is Infinity after parsing.
     expect(refusal(await post('mutation { predict(input: { deployment: "faults", instances: [{ mean_radius: 1e999 }] }) { requestKey } }'))).toEqual({
       code: 'BAD_USER_INPUT',
       field: 'input.instances[0].mean_radius',
     });
-    expect(refusal(await post(PREDICT, { input: { deployment: 'faults', instances: [instance], requestKey: 'r\u0000' } }))).toEqual({ code: 'BAD_USER_INPUT', field: 'input.requestKey' });
-    expect(refusal(await post(PREDICT, { input: { deployment: 'faults', instances: [instance], requestKey: 'r\uD83D' } }))).toEqual({ code: 'BAD_USER_INPUT', field: 'input.requestKey' });
+    expect(refusal(await post(PREDICT, { input: { deployment: 'faults', instances: [instance], requestKey: 'r\u0000' } }))).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'input.requestKey',
+    });
+    expect(refusal(await post(PREDICT, { input: { deployment: 'faults', instances: [instance], requestKey: 'r\uD83D' } }))).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'input.requestKey',
+    });
     expect(await prisma.prediction.count()).toBe(before);
   }, 60_000);
 
@@ -87,7 +117,9 @@ describe('client faults are client errors', () => {
     const before = await prisma.prediction.count();
     const { mean_radius: _radius, worst_area: _area, ...missingTwo } = instance;
     expect(Object.keys(missingTwo)).toHaveLength(28);
-    const missing = await post(PREDICT, { input: { deployment: 'all-faults', instances: [instance, missingTwo, { ...instance, texture_error: null, extra: 1 }] } });
+    const missing = await post(PREDICT, {
+      input: { deployment: 'all-faults', instances: [instance, missingTwo, { ...instance, texture_error: null, extra: 1 }] },
+    });
     expect(missing.errors).toHaveLength(1);
     expect(missing.errors![0].message).toBe('instance 1 lacks feature "mean_radius" (and 2 more problems: see extensions.errors)');
     expect(missing.errors![0].extensions).toEqual({
@@ -106,7 +138,15 @@ describe('client faults are client errors', () => {
     const datasetId = (await prisma.dataset.findFirstOrThrow({ where: {} })).id;
     const create = `mutation($input: CreateModelInput!) { createModel(input: $input) { id } }`;
     const bad = await post(create, {
-      input: { name: 'bad/model?', datasetId, layers: [{ units: 0, activation: 'RELU' }, { units: 8, activation: 'RELU', dropout: 1.5, l2: 2 }], outputLayer: { units: 3, activation: 'SIGMOID' } },
+      input: {
+        name: 'bad/model?',
+        datasetId,
+        layers: [
+          { units: 0, activation: 'RELU' },
+          { units: 8, activation: 'RELU', dropout: 1.5, l2: 2 },
+        ],
+        outputLayer: { units: 3, activation: 'SIGMOID' },
+      },
     });
     expect(bad.errors).toHaveLength(1);
     const listed = (bad.errors![0].extensions!.errors as Array<{ field: string }>).map((problem) => problem.field);
@@ -131,7 +171,9 @@ describe('client faults are client errors', () => {
     const { deployment } = await server.services.deployments.deployModel({ name: 'guarded', modelVersionId: v1 }, 'test');
     const setup = await post('mutation { setAlertMonitoring(input: { deployment: "guarded", autoRollback: true, evaluateEveryRequests: 20 }) { name } }');
     expect(setup.errors).toBeUndefined();
-    expect((await post(`mutation { startCanary(input: { deployment: "guarded", modelVersionId: "${v2}", percent: 50 }) { event { kind } } }`)).errors).toBeUndefined();
+    expect(
+      (await post(`mutation { startCanary(input: { deployment: "guarded", modelVersionId: "${v2}", percent: 50 }) { event { kind } } }`)).errors,
+    ).toBeUndefined();
     const bad = [
       { deployment: 'guarded', instances: [{ ...instance, mean_radius: 'x\u0000' }] },
       { deployment: 'guarded', instances: [instance], requestKey: '\u0000' },

@@ -49,7 +49,14 @@ function clientFrom(origin: string, server: TestServer) {
     }
   }
   const closed: number[] = [];
-  const client = createClient({ url: server.wsUrl, connectionParams: { authorization: `Bearer ${server.adminKey}` }, webSocketImpl: BrowserLikeSocket, retryAttempts: 0, lazy: true, on: { closed: (event) => void closed.push((event as { code: number }).code) } });
+  const client = createClient({
+    url: server.wsUrl,
+    connectionParams: { authorization: `Bearer ${server.adminKey}` },
+    webSocketImpl: BrowserLikeSocket,
+    retryAttempts: 0,
+    lazy: true,
+    on: { closed: (event) => void closed.push((event as { code: number }).code) },
+  });
   const run = (query: string) =>
     new Promise<unknown>((resolve, reject) => {
       client.subscribe({ query }, { next: resolve, error: reject, complete: () => undefined });
@@ -74,14 +81,29 @@ describe('cross-site and rebinding protection', () => {
     await db.drop();
   });
 
-  const createDataset = JSON.stringify({ query: 'mutation { createDataset(input: { name: "xsite", csv: "a,b\\n1,2\\n", labelColumn: "b" }) { dataset { id } } }' });
+  const createDataset = JSON.stringify({
+    query: 'mutation { createDataset(input: { name: "xsite", csv: "a,b\\n1,2\\n", labelColumn: "b" }) { dataset { id } } }',
+  });
 
   it('refuses a foreign Origin with 403 before any GraphQL runs, and serves the own origin and listed ones', async () => {
-    const refused = await raw(guarded.url, 'POST', { 'content-type': 'application/json', origin: 'http://evil.example', authorization: `Bearer ${guarded.adminKey}` }, createDataset);
+    const refused = await raw(
+      guarded.url,
+      'POST',
+      { 'content-type': 'application/json', origin: 'http://evil.example', authorization: `Bearer ${guarded.adminKey}` },
+      createDataset,
+    );
     expect(refused.status).toBe(403);
-    expect(JSON.parse(refused.body).errors[0]).toMatchObject({ message: 'Origin "http://evil.example" is not allowed (MLPLANE_ALLOWED_ORIGINS)', extensions: { code: 'FORBIDDEN' } });
+    expect(JSON.parse(refused.body).errors[0]).toMatchObject({
+      message: 'Origin "http://evil.example" is not allowed (MLPLANE_ALLOWED_ORIGINS)',
+      extensions: { code: 'FORBIDDEN' },
+    });
     expect(await guarded.services.datasets.findDataset({ name: 'xsite' })).toBeNull();
-    const nullOrigin = await raw(guarded.url, 'POST', { 'content-type': 'application/json', origin: 'null', authorization: `Bearer ${guarded.adminKey}` }, createDataset);
+    const nullOrigin = await raw(
+      guarded.url,
+      'POST',
+      { 'content-type': 'application/json', origin: 'null', authorization: `Bearer ${guarded.adminKey}` },
+      createDataset,
+    );
     expect(nullOrigin.status).toBe(403);
 
     const own = await postGraphQL(guarded.url, '{ health { status } }', undefined, { origin: guarded.origin });
@@ -105,11 +127,25 @@ describe('cross-site and rebinding protection', () => {
 
   it('refuses a foreign Host (DNS rebinding) on HTTP and on the WebSocket upgrade; probes answer whatever the Host', async () => {
     const port = new URL(guarded.url).port;
-    const rebound = await raw(guarded.url, 'POST', { 'content-type': 'application/json', host: `attacker.example:${port}`, authorization: `Bearer ${guarded.adminKey}` }, createDataset);
+    const rebound = await raw(
+      guarded.url,
+      'POST',
+      { 'content-type': 'application/json', host: `attacker.example:${port}`, authorization: `Bearer ${guarded.adminKey}` },
+      createDataset,
+    );
     expect(rebound.status).toBe(403);
     expect(JSON.parse(rebound.body).errors[0].message).toBe(`Host "attacker.example:${port}" is not allowed (MLPLANE_ALLOWED_HOSTS)`);
     expect(await guarded.services.datasets.findDataset({ name: 'xsite' })).toBeNull();
-    expect((await raw(guarded.url, 'POST', { 'content-type': 'application/json', host: `localhost:${port}`, authorization: `Bearer ${guarded.adminKey}` }, JSON.stringify({ query: '{ health { status } }' }))).status).toBe(200);
+    expect(
+      (
+        await raw(
+          guarded.url,
+          'POST',
+          { 'content-type': 'application/json', host: `localhost:${port}`, authorization: `Bearer ${guarded.adminKey}` },
+          JSON.stringify({ query: '{ health { status } }' }),
+        )
+      ).status,
+    ).toBe(200);
     expect((await raw(`${guarded.origin}/healthz`, 'GET', { host: `10.1.2.3:${port}` })).status).toBe(200);
 
     expect(await upgradeStatus(guarded.wsUrl, { headers: { host: `attacker.example:${port}` } })).toBe(403);

@@ -149,7 +149,12 @@ describe('a database outage under load', () => {
     // Predict load, from four clients, until told to stop.
     const [header, ...lines] = fixtureCsv('breast_cancer').trim().split(/\r?\n/);
     const names = header.split(',');
-    const instance = Object.fromEntries(lines[0].split(',').map((cell, i) => [names[i], Number(cell)]).filter(([name]) => name !== 'benign'));
+    const instance = Object.fromEntries(
+      lines[0]
+        .split(',')
+        .map((cell, i) => [names[i], Number(cell)])
+        .filter(([name]) => name !== 'benign'),
+    );
     const outcomes: PredictOutcome[] = [];
     stopLoad = false;
     const predictor = async () => {

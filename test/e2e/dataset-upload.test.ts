@@ -14,18 +14,27 @@ const MAX_BYTES = 200_000;
 interface UploadAnswer {
   status: number;
   headers: http.IncomingHttpHeaders;
-  body: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: Record<string, any>;
 }
 
 /** POSTs `chunks` to the upload endpoint: with a Content-Length when `declare`, else chunked. */
-function upload(server: TestServer, pathAndQuery: string, chunks: (string | Buffer)[], options: { declare?: boolean; contentType?: string } = {}): Promise<UploadAnswer> {
+function upload(
+  server: TestServer,
+  pathAndQuery: string,
+  chunks: (string | Buffer)[],
+  options: { declare?: boolean; contentType?: string } = {},
+): Promise<UploadAnswer> {
   const bytes = chunks.reduce((sum, chunk) => sum + Buffer.byteLength(chunk), 0);
   return new Promise((resolve, reject) => {
     // A connection per upload: a refused upload's connection is closed by the server.
     const req = http.request(`${server.origin}${pathAndQuery}`, {
       agent: false,
       method: 'POST',
-      headers: { authorization: `Bearer ${server.adminKey}`, 'content-type': options.contentType ?? 'text/csv', ...(options.declare === false ? {} : { 'content-length': String(bytes) }) },
+      headers: {
+        authorization: `Bearer ${server.adminKey}`,
+        'content-type': options.contentType ?? 'text/csv',
+        ...(options.declare === false ? {} : { 'content-length': String(bytes) }),
+      },
     });
     let answered = false;
     req.on('response', (res) => {
@@ -64,7 +73,10 @@ describe('POST /datasets/{name}/versions', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     prisma = createPrismaClient(db.url, 2);
-    server = await startTestServer({ databaseUrl: db.url, env: { MLPLANE_MAX_DATASET_BYTES: String(MAX_BYTES), MLPLANE_MAX_JSON_BODY_BYTES: String(4 * MAX_BYTES) } });
+    server = await startTestServer({
+      databaseUrl: db.url,
+      env: { MLPLANE_MAX_DATASET_BYTES: String(MAX_BYTES), MLPLANE_MAX_JSON_BODY_BYTES: String(4 * MAX_BYTES) },
+    });
     ws = await connectWsClient(server.url);
   }, 60_000);
 
@@ -77,15 +89,28 @@ describe('POST /datasets/{name}/versions', () => {
 
   it('creates the dataset from a streamed body, pushes its progress, and stores what createDataset stores', async () => {
     const uploadId = randomUUID();
-    const progress = ws.subscribe('subscription($id: ID!) { datasetIngestProgress(uploadId: $id) { uploadId phase bytesReceived totalBytes datasetId datasetVersionId } }', { id: uploadId });
+    const progress = ws.subscribe(
+      'subscription($id: ID!) { datasetIngestProgress(uploadId: $id) { uploadId phase bytesReceived totalBytes datasetId datasetVersionId } }',
+      { id: uploadId },
+    );
     await waitFor(() => server.pubSub.subscriberCount('datasetIngestProgress', uploadId) === 1);
     const lines = csv.split('\n');
-    const chunks = Array.from({ length: 8 }, (_, i) => lines.slice(Math.floor((i * lines.length) / 8), Math.floor(((i + 1) * lines.length) / 8)).join('\n') + (i < 7 ? '\n' : ''));
+    const chunks = Array.from(
+      { length: 8 },
+      (_, i) => lines.slice(Math.floor((i * lines.length) / 8), Math.floor(((i + 1) * lines.length) / 8)).join('\n') + (i < 7 ? '\n' : ''),
+    );
     expect(chunks.join('')).toBe(csv);
-    const answer = await upload(server, `/datasets/bc-upload/versions?labelColumn=benign&description=streamed&uploadId=${uploadId}`, chunks, { declare: false });
+    const answer = await upload(server, `/datasets/bc-upload/versions?labelColumn=benign&description=streamed&uploadId=${uploadId}`, chunks, {
+      declare: false,
+    });
     expect(answer.status).toBe(201);
     expect(answer.headers['x-upload-id']).toBe(uploadId);
-    expect(answer.body).toMatchObject({ uploadId, created: true, dataset: { name: 'bc-upload', task: 'BINARY_CLASSIFICATION' }, version: { version: 1, rowCount: 569, sizeBytes: Buffer.byteLength(csv) } });
+    expect(answer.body).toMatchObject({
+      uploadId,
+      created: true,
+      dataset: { name: 'bc-upload', task: 'BINARY_CLASSIFICATION' },
+      version: { version: 1, rowCount: 569, sizeBytes: Buffer.byteLength(csv) },
+    });
 
     const phases: string[] = [];
     for (;;) {
@@ -102,14 +127,54 @@ describe('POST /datasets/{name}/versions', () => {
     await progress.stop();
 
     // The same text through createDataset: same hash, columns and profiles.
-    const viaJson = await postGraphQL(server.url, 'mutation($input: CreateDatasetInput!) { createDataset(input: $input) { version { contentHash rowCount columns { name type role profile { count distinct mean } } } } }', {
-      input: { name: 'bc-json', csv, labelColumn: 'benign' },
-    });
-    const uploaded = await postGraphQL(server.url, '{ dataset(name: "bc-upload") { description latestVersion { contentHash rowCount columns { name type role profile { count distinct mean } } } } }');
+    const viaJson = await postGraphQL(
+      server.url,
+      'mutation($input: CreateDatasetInput!) { createDataset(input: $input) { version { contentHash rowCount columns { name type role profile { count distinct mean } } } } }',
+      {
+        input: { name: 'bc-json', csv, labelColumn: 'benign' },
+      },
+    );
+    const uploaded = await postGraphQL(
+      server.url,
+      '{ dataset(name: "bc-upload") { description latestVersion { contentHash rowCount columns { name type role profile { count distinct mean } } } } }',
+    );
     expect(uploaded.body.data!.dataset.description).toBe('streamed');
     expect(uploaded.body.data!.dataset.latestVersion).toEqual(viaJson.body.data!.createDataset.version);
     expect(answer.body.version.contentHash).toBe(viaJson.body.data!.createDataset.version.contentHash);
   }, 60_000);
+
+  it('audits an upload and a createDataset with one SUCCEEDED row each, naming the dataset and version (written in their transaction)', async () => {
+    const answer = await upload(server, '/datasets/audited/versions?labelColumn=benign', [csv]);
+    const viaJson = await postGraphQL(server.url, 'mutation($input: CreateDatasetInput!) { createDataset(input: $input) { dataset { id } version { id } } }', {
+      input: { name: 'audited-json', csv, labelColumn: 'benign' },
+    });
+    const created = viaJson.body.data!.createDataset;
+    const rows = await prisma.auditEvent.findMany({
+      where: { operation: { in: ['uploadDataset', 'createDataset'] }, outcome: 'SUCCEEDED' },
+      orderBy: { createdAt: 'asc' },
+    });
+    const ofDataset = (id: string) => rows.filter((row) => row.targetIds.includes(id));
+    // In the version's transaction: PostgreSQL's now() is the transaction's start, the same for both rows.
+    const createdAt = async (versionId: string) => (await prisma.datasetVersion.findUniqueOrThrow({ where: { id: versionId } })).createdAt;
+    expect(ofDataset(answer.body.dataset.id)).toEqual([
+      expect.objectContaining({
+        operation: 'uploadDataset',
+        principal: 'test-admin',
+        errorCode: null,
+        targetIds: expect.arrayContaining([answer.body.version.id]),
+        createdAt: await createdAt(answer.body.version.id),
+      }),
+    ]);
+    expect(ofDataset(created.dataset.id)).toEqual([
+      expect.objectContaining({
+        operation: 'createDataset',
+        principal: 'test-admin',
+        errorCode: null,
+        targetIds: expect.arrayContaining([created.version.id]),
+        createdAt: await createdAt(created.version.id),
+      }),
+    ]);
+  });
 
   it('adds versions by name: the same content returns the existing version, new content makes the next', async () => {
     const again = await upload(server, '/datasets/bc-upload/versions', [csv]);
@@ -141,8 +206,16 @@ describe('POST /datasets/{name}/versions', () => {
     const row = 'x,y\n' + '1.5,a\n'.repeat(MAX_BYTES / 6);
     const declared = await upload(server, '/datasets/big/versions?labelColumn=y', [row, 'more\n']);
     expect(declared.status).toBe(413);
-    expect(declared.body.errors[0]).toMatchObject({ message: expect.stringContaining('over the limit of 200000 bytes'), extensions: { code: 'BAD_USER_INPUT', field: 'body' } });
-    const streamed = await upload(server, '/datasets/big/versions?labelColumn=y', Array.from({ length: 40 }, () => '1.5,a\n'.repeat(2_000)), { declare: false });
+    expect(declared.body.errors[0]).toMatchObject({
+      message: expect.stringContaining('over the limit of 200000 bytes'),
+      extensions: { code: 'BAD_USER_INPUT', field: 'body' },
+    });
+    const streamed = await upload(
+      server,
+      '/datasets/big/versions?labelColumn=y',
+      Array.from({ length: 40 }, () => '1.5,a\n'.repeat(2_000)),
+      { declare: false },
+    );
     expect(streamed.status).toBe(413);
     expect(streamed.headers.connection).toBe('close');
     expect(await prisma.dataset.count({ where: { name: 'big' } })).toBe(0);

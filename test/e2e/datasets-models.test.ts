@@ -67,7 +67,9 @@ describe('datasets and models over HTTP and graphql-ws', () => {
     ]);
     expect(version.rows[0]).toEqual({ sepal_length_cm: 5.1, sepal_width_cm: 3.5, petal_length_cm: 1.4, petal_width_cm: 0.2, species: 'setosa' });
     expect(version.split.train).toHaveLength(90);
-    const again = await gql(a, `query($id: ID!) { datasetVersion(id: $id) { split(input: { train: 0.6, validation: 0.2, test: 0.2, seed: 5 }) { test } } }`, { id: version.id });
+    const again = await gql(a, `query($id: ID!) { datasetVersion(id: $id) { split(input: { train: 0.6, validation: 0.2, test: 0.2, seed: 5 }) { test } } }`, {
+      id: version.id,
+    });
     expect(again.data!.datasetVersion.split.test).toEqual(version.split.test);
   });
 
@@ -121,7 +123,10 @@ describe('datasets and models over HTTP and graphql-ws', () => {
     const datasetId = created.data!.createDataset.dataset.id;
     const mutation = `mutation($input: CreateDatasetVersionInput!) { createDatasetVersion(input: $input) { created version { id version contentHash } } }`;
     const same = await gql(b, mutation, { input: { datasetId, csv: 'x,y\n1,a\n2,b\n' } });
-    expect(same.data!.createDatasetVersion).toEqual({ created: false, version: { id: created.data!.createDataset.version.id, version: 1, contentHash: created.data!.createDataset.version.contentHash } });
+    expect(same.data!.createDatasetVersion).toEqual({
+      created: false,
+      version: { id: created.data!.createDataset.version.id, version: 1, contentHash: created.data!.createDataset.version.contentHash },
+    });
     const next = await gql(b, mutation, { input: { datasetId, csv: 'x,y\n1,a\n2,b\n3,a\n' } });
     expect(next.data!.createDatasetVersion).toMatchObject({ created: true, version: { version: 2 } });
     const unknown = await gql(b, mutation, { input: { datasetId: '00000000-0000-4000-8000-000000000000', csv: 'x,y\n1,a\n' } });
@@ -136,9 +141,13 @@ describe('datasets and models over HTTP and graphql-ws', () => {
   it('pages through datasets with first/after', async () => {
     const names: string[] = [];
     let after: string | null = null;
-    let total = 0;
+    let total: number;
     do {
-      const page: GraphQLResponseBody = await gql(a, `query($after: String) { datasets(first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { name } } } }`, { after });
+      const page: GraphQLResponseBody = await gql(
+        a,
+        `query($after: String) { datasets(first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { name } } } }`,
+        { after },
+      );
       const connection = page.data!.datasets;
       total = connection.totalCount;
       names.push(...connection.edges.map((edge: { node: { name: string } }) => edge.node.name));
@@ -158,7 +167,13 @@ describe('datasets and models over HTTP and graphql-ws', () => {
       { datasetId },
     );
     expect(result.errors).toBeUndefined();
-    expect(result.data!.createModel).toMatchObject({ name: 'seed', task: 'BINARY_CLASSIFICATION', layers: [{ units: 10, activation: 'RELU' }], outputLayer: null, dataset: { name: 'bc' } });
+    expect(result.data!.createModel).toMatchObject({
+      name: 'seed',
+      task: 'BINARY_CLASSIFICATION',
+      layers: [{ units: 10, activation: 'RELU' }],
+      outputLayer: null,
+      dataset: { name: 'bc' },
+    });
     const listed = await gql(b, '{ models(first: 5) { totalCount edges { node { name } } } model(name: "seed") { id } }');
     expect(listed.data!.models.totalCount).toBe(1);
     expect(listed.data!.model.id).toBe(result.data!.createModel.id);

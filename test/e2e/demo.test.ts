@@ -14,7 +14,10 @@ import { startWorkerProcess, type WorkerProcess } from '../support/worker-proces
  */
 
 function runDemo(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [path.join(projectRoot, 'dist', 'src', 'demo', 'demo.js')], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(projectRoot, 'dist', 'src', 'demo', 'demo.js')], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -52,7 +55,7 @@ describe('npm run demo', () => {
     expect(stderr).toMatch(/^demo failed: mlplane refused a request without an API key .* with HTTP 401: .*; set MLPLANE_API_KEY to a valid key\n$/);
   }, 30_000);
 
-  it('prefers MLPLANE_API_KEY to the admin-key file, and passes on the server\'s refusal of a VIEWER key', async () => {
+  it("prefers MLPLANE_API_KEY to the admin-key file, and passes on the server's refusal of a VIEWER key", async () => {
     writeFileSync(path.join(dataDir, 'admin-key'), `${server.adminKey}\n`, { mode: 0o600 });
     const viewer = await server.createKey('demo-viewer', 'VIEWER');
     const { code, stdout, stderr } = await runDemo({ MLPLANE_URL: server.origin, MLPLANE_API_KEY: viewer, MLPLANE_DATA_DIR: dataDir });
@@ -69,11 +72,22 @@ describe('npm run demo', () => {
     const lines = stdout.trim().split('\n');
     expect(lines[0]).toBe(`API key from ${keyFile}`);
     expect(lines.filter((line) => /^ {3}epoch +\d+ /.test(line))).toHaveLength(10);
-    for (const step of ['1. dataset breast_cancer: 569 rows x 30 features', '2. training run', '3. model seed v1 registered', '4. v1 is production, deployed as breast-cancer', '5. sent 200 predictions of normal traffic', '6. sent 200 predictions of drifted traffic; drift report: DRIFTED', '7. alert open']) {
+    for (const step of [
+      '1. dataset breast_cancer: 569 rows x 30 features',
+      '2. training run',
+      '3. model seed v1 registered',
+      '4. v1 is production, deployed as breast-cancer',
+      '5. sent 200 predictions of normal traffic',
+      '6. sent 200 predictions of drifted traffic; drift report: DRIFTED',
+      '7. alert open',
+    ]) {
       expect(lines.some((line) => line.startsWith(step))).toBe(true);
     }
     expect(stdout).toContain(`${server.origin}/#/deployments/breast-cancer`);
-    const { body } = await postGraphQL(server.url, '{ alerts(first: 5, filter: { deployment: "breast-cancer", kind: DATA_DRIFT, status: OPEN }) { totalCount } }');
+    const { body } = await postGraphQL(
+      server.url,
+      '{ alerts(first: 5, filter: { deployment: "breast-cancer", kind: DATA_DRIFT, status: OPEN }) { totalCount } }',
+    );
     expect(body.data!.alerts.totalCount).toBe(1);
   }, 180_000);
 });

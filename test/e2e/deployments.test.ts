@@ -27,7 +27,14 @@ describe('deployments and predictions over GraphQL', () => {
     trained = await trainVersions(prisma, a.services, { name: 'bc', csv: fixtureCsv('breast_cancer'), labelColumn: 'benign', seeds: [1, 2], epochs: 5 });
     const [header, ...lines] = fixtureCsv('breast_cancer').trim().split(/\r?\n/);
     const names = header.split(',');
-    instances = lines.slice(0, 5).map((line) => Object.fromEntries(line.split(',').map((cell, i) => [names[i], Number(cell)]).filter(([name]) => name !== 'benign')));
+    instances = lines.slice(0, 5).map((line) =>
+      Object.fromEntries(
+        line
+          .split(',')
+          .map((cell, i) => [names[i], Number(cell)])
+          .filter(([name]) => name !== 'benign'),
+      ),
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -42,12 +49,19 @@ describe('deployments and predictions over GraphQL', () => {
 
   it('deploys, canaries, promotes and rolls back, with each change queryable and pushed to subscribers of any server', async () => {
     const [v1, v2] = trained.versionIds;
-    const subscription = ws.subscribe('subscription { deploymentChanged(deployment: "web") { sequence kind actor toModelVersion { id } deployment { name } } }');
+    const subscription = ws.subscribe(
+      'subscription { deploymentChanged(deployment: "web") { sequence kind actor toModelVersion { id } deployment { name } } }',
+    );
     const other = ws.subscribe('subscription { deploymentChanged(deployment: "elsewhere") { kind } }');
     await waitForSubscribers(a.pubSub, 'deploymentChanged', 1, 'web');
     await waitForSubscribers(a.pubSub, 'deploymentChanged', 1, 'elsewhere');
 
-    const deployed = await gql(b, `mutation($input: DeployModelInput!) { deployModel(input: $input) { ${CHANGE_FIELDS} } }`, { input: { name: 'web', modelVersionId: v1 } }, 'alice');
+    const deployed = await gql(
+      b,
+      `mutation($input: DeployModelInput!) { deployModel(input: $input) { ${CHANGE_FIELDS} } }`,
+      { input: { name: 'web', modelVersionId: v1 } },
+      'alice',
+    );
     expect(deployed.errors).toBeUndefined();
     expect(deployed.data!.deployModel).toEqual({
       deployment: { name: 'web', modelVersion: { id: v1 }, previousModelVersion: null, canary: null },
@@ -55,10 +69,20 @@ describe('deployments and predictions over GraphQL', () => {
     });
     const canary = await gql(b, `mutation { startCanary(input: { deployment: "web", modelVersionId: "${v2}", percent: 20 }) { ${CHANGE_FIELDS} } }`);
     expect(canary.data!.startCanary.deployment.canary).toEqual({ percent: 20, modelVersion: { id: v2 } });
-    expect(canary.data!.startCanary.event).toMatchObject({ kind: 'CANARY_STARTED', actor: b.adminKeyName, fromModelVersion: { id: v1 }, toModelVersion: { id: v2 } });
+    expect(canary.data!.startCanary.event).toMatchObject({
+      kind: 'CANARY_STARTED',
+      actor: b.adminKeyName,
+      fromModelVersion: { id: v1 },
+      toModelVersion: { id: v2 },
+    });
     const promoted = await gql(b, `mutation { promoteCanary(deployment: "web") { ${CHANGE_FIELDS} } }`, undefined, 'bob');
     expect(promoted.data!.promoteCanary.deployment).toEqual({ name: 'web', modelVersion: { id: v2 }, previousModelVersion: { id: v1 }, canary: null });
-    const rolledBack = await gql(b, `mutation { rollbackDeployment(input: { deployment: "web", reason: "latency" }) { ${CHANGE_FIELDS} } }`, undefined, 'carol');
+    const rolledBack = await gql(
+      b,
+      `mutation { rollbackDeployment(input: { deployment: "web", reason: "latency" }) { ${CHANGE_FIELDS} } }`,
+      undefined,
+      'carol',
+    );
     expect(rolledBack.data!.rollbackDeployment.event).toMatchObject({ kind: 'ROLLED_BACK', actor: 'carol', reason: 'latency', toModelVersion: { id: v1 } });
 
     const pushed = [];
@@ -72,12 +96,19 @@ describe('deployments and predictions over GraphQL', () => {
     await expect(other.next(300)).rejects.toThrow();
     await Promise.all([subscription.stop(), other.stop()]);
 
-    const queried = await gql(a, '{ deployment(name: "web") { name model { id } events(first: 2) { totalCount edges { node { sequence kind } } pageInfo { hasNextPage } } } deployments { totalCount } }');
+    const queried = await gql(
+      a,
+      '{ deployment(name: "web") { name model { id } events(first: 2) { totalCount edges { node { sequence kind } } pageInfo { hasNextPage } } } deployments { totalCount } }',
+    );
     expect(queried.data).toEqual({
       deployment: {
         name: 'web',
         model: { id: trained.modelId },
-        events: { totalCount: 4, edges: [{ node: { sequence: 4, kind: 'ROLLED_BACK' } }, { node: { sequence: 3, kind: 'CANARY_PROMOTED' } }], pageInfo: { hasNextPage: true } },
+        events: {
+          totalCount: 4,
+          edges: [{ node: { sequence: 4, kind: 'ROLLED_BACK' } }, { node: { sequence: 3, kind: 'CANARY_PROMOTED' } }],
+          pageInfo: { hasNextPage: true },
+        },
       },
       deployments: { totalCount: 1 },
     });
@@ -88,10 +119,14 @@ describe('deployments and predictions over GraphQL', () => {
   it('predicts with ids and probabilities, refuses a bad instance as BAD_USER_INPUT naming index and feature, and records actuals', async () => {
     await gql(a, `mutation { deployModel(input: { name: "api", model: "${trained.modelName}", alias: "production" }) { event { id } } }`);
     await a.services.modelVersions.setAlias({ modelVersionId: trained.versionIds[0], alias: 'production' }, 'test');
-    const deployed = await gql(a, `mutation { deployModel(input: { name: "api", model: "${trained.modelName}", alias: "production" }) { deployment { modelVersion { id } } } }`);
+    const deployed = await gql(
+      a,
+      `mutation { deployModel(input: { name: "api", model: "${trained.modelName}", alias: "production" }) { deployment { modelVersion { id } } } }`,
+    );
     expect(deployed.data!.deployModel.deployment.modelVersion.id).toBe(trained.versionIds[0]);
 
-    const PREDICT = 'mutation($input: PredictInput!) { predict(input: $input) { requestKey modelVersionId canary predictions { id index label probabilities { label probability } value } } }';
+    const PREDICT =
+      'mutation($input: PredictInput!) { predict(input: $input) { requestKey modelVersionId canary predictions { id index label probabilities { label probability } value } } }';
     const answered = await gql(b, PREDICT, { input: { deployment: 'api', instances, requestKey: 'req-1' } });
     expect(answered.errors).toBeUndefined();
     const result = answered.data!.predict;
@@ -100,7 +135,7 @@ describe('deployments and predictions over GraphQL', () => {
     for (const prediction of result.predictions) {
       expect(prediction.value).toBeNull();
       expect(prediction.probabilities.map((p: { label: string }) => p.label)).toEqual(['0', '1']);
-      expect(prediction.probabilities[0].probability + prediction.probabilities[1].probability).toBeCloseTo(1, 6);
+      expect(Number(prediction.probabilities[0].probability) + Number(prediction.probabilities[1].probability)).toBeCloseTo(1, 6);
       expect(prediction.label).toBe(prediction.probabilities[1].probability >= 0.5 ? '1' : '0');
     }
     expect(await prisma.prediction.count({ where: { id: { in: result.predictions.map((p: { id: string }) => p.id) } } })).toBe(5);
@@ -109,9 +144,13 @@ describe('deployments and predictions over GraphQL', () => {
     expect(bad.data).toBeNull();
     expect(bad.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', index: 1, column: 'mean_radius', field: 'input.instances[1].mean_radius' });
 
-    const explained = await gql(a, 'query($input: ExplainPredictionInput!) { explainPrediction(input: $input) { method modelVersionId label output baselineOutput attributions { feature attribution } completenessError } }', {
-      input: { deployment: 'api', instance: instances[0] },
-    });
+    const explained = await gql(
+      a,
+      'query($input: ExplainPredictionInput!) { explainPrediction(input: $input) { method modelVersionId label output baselineOutput attributions { feature attribution } completenessError } }',
+      {
+        input: { deployment: 'api', instance: instances[0] },
+      },
+    );
     expect(explained.errors).toBeUndefined();
     const explanation = explained.data!.explainPrediction;
     expect(explanation).toMatchObject({ method: 'INTEGRATED_GRADIENTS', modelVersionId: trained.versionIds[0], label: '1' });
@@ -121,9 +160,20 @@ describe('deployments and predictions over GraphQL', () => {
     expect(Math.abs(total - (explanation.output - explanation.baselineOutput))).toBeCloseTo(explanation.completenessError, 5);
 
     const RECORD = 'mutation($input: RecordActualsInput!) { recordActuals(input: $input) { recorded } }';
-    const recorded = await gql(a, RECORD, { input: { deployment: 'api', actuals: [{ predictionId: result.predictions[0].id, actual: 0 }, { predictionId: result.predictions[1].id, actual: '1' }] } });
+    const recorded = await gql(a, RECORD, {
+      input: {
+        deployment: 'api',
+        actuals: [
+          { predictionId: result.predictions[0].id, actual: 0 },
+          { predictionId: result.predictions[1].id, actual: '1' },
+        ],
+      },
+    });
     expect(recorded.data).toEqual({ recordActuals: { recorded: 2 } });
-    const performance = await gql(b, '{ deployment(name: "api") { performance(window: 10) { modelVersionId baselineEvaluationId windows { count comparison { name value baseline change } metrics } } } }');
+    const performance = await gql(
+      b,
+      '{ deployment(name: "api") { performance(window: 10) { modelVersionId baselineEvaluationId windows { count comparison { name value baseline change } metrics } } } }',
+    );
     expect(performance.errors).toBeUndefined();
     const [window] = performance.data!.deployment.performance.windows;
     expect(performance.data!.deployment.performance).toMatchObject({ modelVersionId: trained.versionIds[0], baselineEvaluationId: null });
@@ -133,7 +183,15 @@ describe('deployments and predictions over GraphQL', () => {
     expect(window.comparison.find((c: { name: string }) => c.name === 'accuracy')).toEqual({ name: 'accuracy', value: accuracy, baseline: null, change: null });
     expect(window.metrics).toMatchObject({ task: 'BINARY_CLASSIFICATION', sampleCount: 2 });
 
-    const wrong = await gql(a, RECORD, { input: { deployment: 'api', actuals: [{ predictionId: result.predictions[2].id, actual: 1 }, { requestKey: 'req-1', actual: 1 }] } });
+    const wrong = await gql(a, RECORD, {
+      input: {
+        deployment: 'api',
+        actuals: [
+          { predictionId: result.predictions[2].id, actual: 1 },
+          { requestKey: 'req-1', actual: 1 },
+        ],
+      },
+    });
     expect(wrong.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', index: 1, field: 'input.actuals[1].requestKey' });
   });
 });

@@ -83,10 +83,14 @@ describe('drift reports and drift alerts end to end', () => {
       input: { name: 'bc-drift', modelVersionId: trained.versionIds[0] },
     });
     const deploymentId: string = deployed.data!.deployModel.deployment.id;
-    const settings = await gql(b, `mutation($input: SetDeploymentMonitoringInput!) { setDeploymentMonitoring(input: $input) {
-        driftMonitoring { windowSize periodSeconds referenceSize driftShare numericMethod thresholds { KOLMOGOROV_SMIRNOV WASSERSTEIN_NORMED } } } }`, {
-      input: { deployment: 'bc-drift', drift: { windowSize: heldOut.length, periodSeconds: 3600 } },
-    });
+    const settings = await gql(
+      b,
+      `mutation($input: SetDeploymentMonitoringInput!) { setDeploymentMonitoring(input: $input) {
+        driftMonitoring { windowSize periodSeconds referenceSize driftShare numericMethod thresholds { KOLMOGOROV_SMIRNOV WASSERSTEIN_NORMED } } } }`,
+      {
+        input: { deployment: 'bc-drift', drift: { windowSize: heldOut.length, periodSeconds: 3600 } },
+      },
+    );
     expect(settings.data!.setDeploymentMonitoring.driftMonitoring).toEqual({
       windowSize: heldOut.length,
       periodSeconds: 3600,
@@ -96,7 +100,9 @@ describe('drift reports and drift alerts end to end', () => {
       thresholds: { KOLMOGOROV_SMIRNOV: 0.05, WASSERSTEIN_NORMED: 0.1 },
     });
     const reports = ws.subscribe(`subscription { driftReported(deployment: "bc-drift") { ${REPORT_FIELDS} } }`);
-    const alerts = ws.subscribe('subscription { alertRaised(filter: { deployment: "bc-drift" }) { id kind severity status occurrences details deploymentId } }');
+    const alerts = ws.subscribe(
+      'subscription { alertRaised(filter: { deployment: "bc-drift" }) { id kind severity status occurrences details deploymentId } }',
+    );
     await waitForSubscribers(a.pubSub, 'driftReported', 1, 'bc-drift');
     await waitForSubscribers(a.pubSub, 'alertRaised');
 
@@ -131,10 +137,16 @@ describe('drift reports and drift alerts end to end', () => {
     const listed = await gql(a, '{ driftReports(deployment: "bc-drift", first: 10) { totalCount edges { node { id drifted } } } }');
     expect(listed.data!.driftReports.totalCount).toBe(2);
     expect(listed.data!.driftReports.edges.map((edge: { node: { id: string } }) => edge.node.id)).toEqual([drifted.id, clean.id]);
-    const firstPage = await gql(b, '{ deployment(name: "bc-drift") { driftReports(first: 1) { totalCount pageInfo { hasNextPage endCursor } edges { node { id } } } } }');
+    const firstPage = await gql(
+      b,
+      '{ deployment(name: "bc-drift") { driftReports(first: 1) { totalCount pageInfo { hasNextPage endCursor } edges { node { id } } } } }',
+    );
     const { pageInfo, edges } = firstPage.data!.deployment.driftReports;
     expect([edges[0].node.id, pageInfo.hasNextPage]).toEqual([drifted.id, true]);
-    const secondPage = await gql(b, `{ deployment(name: "bc-drift") { driftReports(first: 1, after: "${pageInfo.endCursor}") { pageInfo { hasNextPage } edges { node { id } } } } }`);
+    const secondPage = await gql(
+      b,
+      `{ deployment(name: "bc-drift") { driftReports(first: 1, after: "${pageInfo.endCursor}") { pageInfo { hasNextPage } edges { node { id } } } } }`,
+    );
     expect(secondPage.data!.deployment.driftReports).toEqual({ pageInfo: { hasNextPage: false }, edges: [{ node: { id: clean.id } }] });
 
     // The first alert pushed for the deployment (none came with the clean window) is the DATA_DRIFT of this report.
@@ -145,9 +157,14 @@ describe('drift reports and drift alerts end to end', () => {
 
     const acknowledged = await gql(b, `mutation { acknowledgeAlert(id: "${raised.id}") { status acknowledgedBy } }`, undefined, 'alice');
     expect(acknowledged.data!.acknowledgeAlert).toEqual({ status: 'ACKNOWLEDGED', acknowledgedBy: 'alice' });
-    const resolved = await gql(a, 'mutation($input: ResolveAlertInput!) { resolveAlert(input: $input) { status resolvedBy resolutionNote } }', {
-      input: { id: raised.id, note: 'upstream unit change reverted' },
-    }, 'bob');
+    const resolved = await gql(
+      a,
+      'mutation($input: ResolveAlertInput!) { resolveAlert(input: $input) { status resolvedBy resolutionNote } }',
+      {
+        input: { id: raised.id, note: 'upstream unit change reverted' },
+      },
+      'bob',
+    );
     expect(resolved.data!.resolveAlert).toEqual({ status: 'RESOLVED', resolvedBy: 'bob', resolutionNote: 'upstream unit change reverted' });
     await Promise.all([reports.stop(), alerts.stop()]);
   }, 120_000);

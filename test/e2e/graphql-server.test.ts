@@ -372,9 +372,14 @@ describe('API server: HTTP, graphql-ws, GraphiQL, health, errors, drain', () => 
     const wsUrl = a.url.replace(/^http/, 'ws');
     const query = 'subscription Over { probeEvent { message } }';
     const post = await postGraphQL(a.url, query);
-    const get = await fetch(`${a.url}?query=${encodeURIComponent(query)}`, { headers: { accept: 'application/json', authorization: `Bearer ${a.adminKey!}`, 'apollo-require-preflight': '1' } });
+    const get = await fetch(`${a.url}?query=${encodeURIComponent(query)}`, {
+      headers: { accept: 'application/json', authorization: `Bearer ${a.adminKey!}`, 'apollo-require-preflight': '1' },
+    });
     const getBody = (await get.json()) as HttpGraphQLResponse['body'];
-    for (const [status, body] of [[post.status, post.body], [get.status, getBody]] as const) {
+    for (const [status, body] of [
+      [post.status, post.body],
+      [get.status, getBody],
+    ] as const) {
       expect(status).toBe(400);
       expect(body.errors).toHaveLength(1);
       expect(body.errors![0].extensions).toEqual({ code: 'BAD_REQUEST', graphqlWsUrl: wsUrl, protocol: 'graphql-transport-ws' });

@@ -33,7 +33,12 @@ describe('alias following and lifecycle over GraphQL', () => {
     });
     const [header, first] = fixtureCsv('breast_cancer').trim().split(/\r?\n/);
     const names = header.split(',');
-    instance = Object.fromEntries(first.split(',').map((cell, i) => [names[i], Number(cell)]).filter(([name]) => name !== 'benign'));
+    instance = Object.fromEntries(
+      first
+        .split(',')
+        .map((cell, i) => [names[i], Number(cell)])
+        .filter(([name]) => name !== 'benign'),
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -46,13 +51,18 @@ describe('alias following and lifecycle over GraphQL', () => {
   /** As the key named `user` (EDITOR unless `role`), or the server's ADMIN key. */
   const gql = async (query: string, variables?: Record<string, unknown>, user?: string, role?: 'ADMIN'): Promise<GraphQLResponseBody> =>
     (await postGraphQL(server.url, query, variables, user ? await server.headersFor(user, role) : {})).body;
-  const predict = () => gql('mutation($input: PredictInput!) { predict(input: $input) { modelVersionId } }', { input: { deployment: 'web', instances: [instance] } });
+  const predict = () =>
+    gql('mutation($input: PredictInput!) { predict(input: $input) { modelVersionId } }', { input: { deployment: 'web', instances: [instance] } });
   const auditOf = (operation: string) => prisma.auditEvent.findMany({ where: { operation }, orderBy: { createdAt: 'asc' } });
 
   it('switches a deployment made by alias when the alias moves, pushing the change with the move as its reason', async () => {
     const [v1, v2] = trained.versionIds;
     const setAlias = (id: string, user: string) =>
-      gql('mutation($id: ID!) { setModelVersionAlias(input: { modelVersionId: $id, alias: "production" }) { alias deployments { name } } }', { id }, user);
+      gql(
+        'mutation($id: ID!) { setModelVersionAlias(input: { modelVersionId: $id, alias: "production" }) { alias deployments { totalCount edges { node { name } } } } }',
+        { id },
+        user,
+      );
     expect((await setAlias(v1, 'alice')).errors).toBeUndefined();
     const deployed = await gql(
       `mutation { deployModel(input: { name: "web", model: "${trained.modelName}", alias: "production" }) {
@@ -69,9 +79,13 @@ describe('alias following and lifecycle over GraphQL', () => {
       },
     });
 
-    const pushed = ws.subscribe('subscription { deploymentChanged(deployment: "web") { kind actor reason fromModelVersionId toModelVersionId aliasMove { alias movedBy from { id } to { id } } } }');
+    const pushed = ws.subscribe(
+      'subscription { deploymentChanged(deployment: "web") { kind actor reason fromModelVersionId toModelVersionId aliasMove { alias movedBy from { id } to { id } } } }',
+    );
     await waitForSubscribers(server.pubSub, 'deploymentChanged', 1, 'web');
-    expect(await setAlias(v2, 'carol')).toEqual({ data: { setModelVersionAlias: { alias: 'production', deployments: [{ name: 'web' }] } } });
+    expect(await setAlias(v2, 'carol')).toEqual({
+      data: { setModelVersionAlias: { alias: 'production', deployments: { totalCount: 1, edges: [{ node: { name: 'web' } }] } } },
+    });
     expect((await pushed.next(5_000))!.data!.deploymentChanged).toEqual({
       kind: 'UPDATED',
       actor: 'carol',
@@ -101,13 +115,18 @@ describe('alias following and lifecycle over GraphQL', () => {
   it('keeps trial versions out of Model.versions unless asked, and promotes one on request', async () => {
     const trialId = trained.versionIds[3];
     const versions = async (args: string): Promise<{ id: string; kind: string; version: number }[]> =>
-      (await gql(`{ model(id: "${trained.modelId}") { versions${args} { edges { node { id kind version } } } } }`)).data!.model.versions.edges.map((edge: { node: { id: string; kind: string; version: number } }) => edge.node);
+      (await gql(`{ model(id: "${trained.modelId}") { versions${args} { edges { node { id kind version } } } } }`)).data!.model.versions.edges.map(
+        (edge: { node: { id: string; kind: string; version: number } }) => edge.node,
+      );
     expect((await versions('')).map((v) => v.kind)).toEqual(['STANDARD', 'STANDARD', 'STANDARD']);
     expect(await versions('(kinds: [TRIAL])')).toEqual([{ id: trialId, kind: 'TRIAL', version: 1 }]);
     // Several kinds (numbered apart) are listed newest first.
     expect((await versions('(kinds: [STANDARD, TRIAL])')).map((v) => v.id)).toEqual([trialId, ...trained.versionIds.slice(0, 3).reverse()]);
     const alias = await gql(`mutation { setModelVersionAlias(input: { modelVersionId: "${trialId}", alias: "trial" }) { alias } }`);
-    expect(alias.errors![0]).toMatchObject({ message: expect.stringContaining("is a study trial's version: promote it first"), extensions: { code: 'INVALID_STATE' } });
+    expect(alias.errors![0]).toMatchObject({
+      message: expect.stringContaining("is a study trial's version: promote it first"),
+      extensions: { code: 'INVALID_STATE' },
+    });
     const promoted = await gql(`mutation { promoteModelVersion(id: "${trialId}") { id kind version } }`, undefined, 'alice');
     expect(promoted).toEqual({ data: { promoteModelVersion: { id: trialId, kind: 'STANDARD', version: 4 } } });
     expect((await versions('')).map((v) => v.version)).toEqual([4, 3, 2, 1]);
@@ -117,16 +136,31 @@ describe('alias following and lifecycle over GraphQL', () => {
     const v3 = trained.versionIds[2];
     const archived = await gql(`mutation { archiveModelVersion(id: "${v3}") { id archivedAt } }`, undefined, 'alice');
     expect(archived.data!.archiveModelVersion.archivedAt).toEqual(expect.any(String));
-    const listed = await gql(`{ model(id: "${trained.modelId}") { all: versions(includeArchived: true) { edges { node { id } } } shown: versions { edges { node { id } } } } }`);
+    const listed = await gql(
+      `{ model(id: "${trained.modelId}") { all: versions(includeArchived: true) { edges { node { id } } } shown: versions { edges { node { id } } } } }`,
+    );
     const ids = (list: { edges: { node: { id: string } }[] }) => list.edges.map((edge) => edge.node.id);
     expect(ids(listed.data!.model.all)).toContain(v3);
     expect(ids(listed.data!.model.shown)).not.toContain(v3);
 
     const denied = await gql(`mutation { deleteModelVersion(id: "${v3}") { id } }`, undefined, 'alice');
-    expect(denied.errors![0]).toMatchObject({ message: 'deleteModelVersion requires the ADMIN role; key "alice" has EDITOR', extensions: { code: 'FORBIDDEN' } });
+    expect(denied.errors![0]).toMatchObject({
+      message: 'deleteModelVersion requires the ADMIN role; key "alice" has EDITOR',
+      extensions: { code: 'FORBIDDEN' },
+    });
     expect(await prisma.modelVersion.count({ where: { id: v3 } })).toBe(1);
     const deleted = await gql(`mutation { deleteModelVersion(id: "${v3}") { id deleted { kind count } } }`, undefined, 'root', 'ADMIN');
-    expect(deleted).toEqual({ data: { deleteModelVersion: { id: v3, deleted: [{ kind: 'MODEL_VERSION', count: 1 }, { kind: 'EVALUATION', count: 0 }] } } });
+    expect(deleted).toEqual({
+      data: {
+        deleteModelVersion: {
+          id: v3,
+          deleted: [
+            { kind: 'MODEL_VERSION', count: 1 },
+            { kind: 'EVALUATION', count: 0 },
+          ],
+        },
+      },
+    });
     expect((await auditOf('deleteModelVersion')).map((row) => [row.principal, row.role, row.outcome, row.errorCode, row.targetIds.includes(v3)])).toEqual([
       ['alice', 'EDITOR', 'DENIED', 'FORBIDDEN', true],
       ['root', 'ADMIN', 'SUCCEEDED', null, true],
@@ -176,7 +210,12 @@ describe('alias following and lifecycle over GraphQL', () => {
     expect(refused.errors).toEqual([
       expect.objectContaining({
         message: 'cannot delete dataset "bc" (delete what uses it first): model "bc-model" is defined on it',
-        extensions: { code: 'IN_USE', field: 'id', usedBy: [{ kind: 'MODEL', id: trained.modelId, name: 'bc-model', how: 'is defined on it' }], usedByCount: 1 },
+        extensions: {
+          code: 'IN_USE',
+          field: 'id',
+          usedBy: [{ kind: 'MODEL', id: trained.modelId, name: 'bc-model', how: 'is defined on it' }],
+          usedByCount: 1,
+        },
       }),
     ]);
     const unknown = await gql('mutation { deleteDataset(id: "00000000-0000-4000-8000-000000000000") { id } }', undefined, 'root', 'ADMIN');

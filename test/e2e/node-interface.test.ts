@@ -33,19 +33,28 @@ describe('the Node interface and node(id:)', () => {
     trained = await trainVersions(prisma, server.services, { name: 'bc', csv: fixtureCsv('breast_cancer'), labelColumn: 'benign', seeds: [1], epochs: 2 });
     const [header, line] = fixtureCsv('breast_cancer').trim().split(/\r?\n/);
     const names = header.split(',');
-    const instance = Object.fromEntries(line.split(',').map((cell, i) => [names[i], Number(cell)]).filter(([name]) => name !== 'benign'));
+    const instance = Object.fromEntries(
+      line
+        .split(',')
+        .map((cell, i) => [names[i], Number(cell)])
+        .filter(([name]) => name !== 'benign'),
+    );
     const [versionId] = trained.versionIds;
 
     Object.assign(ids, { Dataset: trained.datasetId, DatasetVersion: trained.datasetVersionId, Model: trained.modelId, ModelVersion: versionId });
     const alias = await data(`mutation { setModelVersionAlias(input: { modelVersionId: "${versionId}", alias: "production" }) { modelId } }`);
     expect(alias.setModelVersionAlias.modelId).toBe(trained.modelId);
     ids.ModelAliasEvent = (await prisma.modelAliasEvent.findFirstOrThrow()).id;
-    const evaluated = await data(`mutation { evaluateModelVersion(input: { modelVersionId: "${versionId}", datasetVersionId: "${trained.datasetVersionId}" }) { id } }`);
+    const evaluated = await data(
+      `mutation { evaluateModelVersion(input: { modelVersionId: "${versionId}", datasetVersionId: "${trained.datasetVersionId}" }) { id } }`,
+    );
     ids.Evaluation = evaluated.evaluateModelVersion.id;
     const deployed = await data(`mutation { deployModel(input: { name: "web", modelVersionId: "${versionId}" }) { deployment { id } event { id } } }`);
     ids.Deployment = deployed.deployModel.deployment.id;
     ids.DeploymentEvent = deployed.deployModel.event.id;
-    const predicted = await data('mutation($input: PredictInput!) { predict(input: $input) { predictions { id } } }', { input: { deployment: 'web', instances: [instance] } });
+    const predicted = await data('mutation($input: PredictInput!) { predict(input: $input) { predictions { id } } }', {
+      input: { deployment: 'web', instances: [instance] },
+    });
     ids.InstancePrediction = predicted.predict.predictions[0].id;
     const run = await data(`mutation { startTrainingRun(input: { modelId: "${trained.modelId}", datasetVersionId: "${trained.datasetVersionId}" }) { id } }`);
     ids.Run = run.startTrainingRun.id;
@@ -66,24 +75,49 @@ describe('the Node interface and node(id:)', () => {
   });
 
   it('fetches an object of every type by its id alone, as the type it is', async () => {
-    const types = ['Dataset', 'DatasetVersion', 'Model', 'ModelVersion', 'ModelAliasEvent', 'Evaluation', 'Deployment', 'DeploymentEvent', 'InstancePrediction', 'Run', 'Study', 'ApiKey', 'AuditEvent'];
+    const types = [
+      'Dataset',
+      'DatasetVersion',
+      'Model',
+      'ModelVersion',
+      'ModelAliasEvent',
+      'Evaluation',
+      'Deployment',
+      'DeploymentEvent',
+      'InstancePrediction',
+      'Run',
+      'Study',
+      'ApiKey',
+      'AuditEvent',
+    ];
     const found = await Promise.all(types.map(async (type) => (await data(NODE, { id: ids[type] })).node));
     expect(found).toEqual(types.map((type) => ({ __typename: type, id: ids[type] })));
   });
 
-  it('resolves the fields of the concrete type, the same as the type\'s own query', async () => {
-    const viaNode = await data(`query($id: ID!) { node(id: $id) { ... on Deployment { name model { id } modelVersion { version } } } }`, { id: ids.Deployment });
+  it("resolves the fields of the concrete type, the same as the type's own query", async () => {
+    const viaNode = await data(`query($id: ID!) { node(id: $id) { ... on Deployment { name model { id } modelVersion { version } } } }`, {
+      id: ids.Deployment,
+    });
     const direct = await data('{ deployment(name: "web") { name model { id } modelVersion { version } } }');
     expect(viaNode.node).toEqual(direct.deployment);
-    const prediction = await data(`query($id: ID!) { node(id: $id) { ... on InstancePrediction { index label probabilities { label } } } }`, { id: ids.InstancePrediction });
-    expect(prediction.node).toMatchObject({ index: 0, label: expect.any(String), probabilities: [{ label: expect.any(String) }, { label: expect.any(String) }] });
+    const prediction = await data(`query($id: ID!) { node(id: $id) { ... on InstancePrediction { index label probabilities { label } } } }`, {
+      id: ids.InstancePrediction,
+    });
+    expect(prediction.node).toMatchObject({
+      index: 0,
+      label: expect.any(String),
+      probabilities: [{ label: expect.any(String) }, { label: expect.any(String) }],
+    });
   });
 
   it('gives a study its own id, while its OPTIMIZATION run keeps the UUID; both name the study where a study is asked for', async () => {
     expect(ids.Study).not.toBe(ids.studyRun);
     expect((await data(NODE, { id: ids.studyRun })).node).toEqual({ __typename: 'Run', id: ids.studyRun });
     for (const id of [ids.Study, ids.studyRun]) {
-      expect((await data('query($id: ID!) { study(id: $id) { id run { id kind } } }', { id })).study).toEqual({ id: ids.Study, run: { id: ids.studyRun, kind: 'OPTIMIZATION' } });
+      expect((await data('query($id: ID!) { study(id: $id) { id run { id kind } } }', { id })).study).toEqual({
+        id: ids.Study,
+        run: { id: ids.studyRun, kind: 'OPTIMIZATION' },
+      });
     }
   });
 
@@ -100,7 +134,10 @@ describe('the Node interface and node(id:)', () => {
       const refused = await gql(NODE, { id: ids[type] }, viewer);
       expect(refused.data).toEqual({ node: null });
       expect(refused.errors).toEqual([
-        expect.objectContaining({ message: `node (${type}) requires the ADMIN role; key "node-viewer" has VIEWER`, extensions: expect.objectContaining({ code: 'FORBIDDEN' }) }),
+        expect.objectContaining({
+          message: `node (${type}) requires the ADMIN role; key "node-viewer" has VIEWER`,
+          extensions: expect.objectContaining({ code: 'FORBIDDEN' }),
+        }),
       ]);
     }
   });

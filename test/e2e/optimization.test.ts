@@ -35,7 +35,7 @@ const PROGRESS = `subscription($studyId: ID!) {
 const STUDY = `query($id: ID!) {
   study(id: $id) {
     id status summary { trialCount completed exhausted bestModelVersionId }
-    trials { number state params { learningRate batchSize layers { index units } } value pruned intermediateValues { epoch value } run { id kind status } modelVersion { id } }
+    trials { totalCount edges { node { number state params { learningRate batchSize layers { index units } } value pruned intermediateValues { epoch value } run { id kind status } modelVersion { id } } } }
     bestTrial { number value }
     leaderboard { rank trialNumber value params { learningRate } run { id } }
     bestModelVersion { id }
@@ -63,7 +63,8 @@ describe('optimization studies over HTTP and graphql-ws', () => {
   let modelId: string;
   let datasetVersionId: string;
 
-  const gql = async (query: string, variables?: Record<string, unknown>): Promise<GraphQLResponseBody> => (await postGraphQL(server.url, query, variables)).body;
+  const gql = async (query: string, variables?: Record<string, unknown>): Promise<GraphQLResponseBody> =>
+    (await postGraphQL(server.url, query, variables)).body;
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -152,9 +153,19 @@ describe('optimization studies over HTTP and graphql-ws', () => {
 
     const queried = await gql(STUDY, { id: study.id });
     expect(queried.errors).toBeUndefined();
-    const { trials, bestTrial, leaderboard, bestModelVersion, summary } = queried.data!.study;
+    const { trials: trialConnection, bestTrial, leaderboard, bestModelVersion, summary } = queried.data!.study;
+    expect(trialConnection.totalCount).toBe(2);
+    const trials = trialConnection.edges.map((edge: { node: { number: number; value: number; intermediateValues: { value: number }[] } }) => edge.node);
+    const TRIAL_PAGE = `query($id: ID!, $after: String) { study(id: $id) { trials(first: 1, after: $after) { totalCount pageInfo { hasNextPage hasPreviousPage } edges { cursor node { number } } } } }`;
+    const firstPage = (await gql(TRIAL_PAGE, { id: study.id })).data!.study.trials;
+    expect(firstPage).toMatchObject({ totalCount: 2, pageInfo: { hasNextPage: true, hasPreviousPage: false }, edges: [{ node: { number: 0 } }] });
+    const secondPage = (await gql(TRIAL_PAGE, { id: study.id, after: firstPage.edges[0].cursor })).data!.study.trials;
+    expect(secondPage).toMatchObject({ totalCount: 2, pageInfo: { hasNextPage: false, hasPreviousPage: true }, edges: [{ node: { number: 1 } }] });
     expect(study.id).toBe(Buffer.from(`Study:${study.run.id}`).toString('base64url'));
-    expect(trials.map((t: { params: unknown }) => t.params)).toEqual([{ learningRate: 0.01, batchSize: null, layers: [] }, { learningRate: 0.05, batchSize: null, layers: [] }]);
+    expect(trials.map((t: { params: unknown }) => t.params)).toEqual([
+      { learningRate: 0.01, batchSize: null, layers: [] },
+      { learningRate: 0.05, batchSize: null, layers: [] },
+    ]);
     for (const trial of trials) {
       expect(trial).toMatchObject({ state: 'COMPLETE', pruned: false, run: { kind: 'TRIAL', status: 'SUCCEEDED' }, modelVersion: { id: expect.any(String) } });
       expect(trial.value).toBe(trial.intermediateValues[2].value);
@@ -181,9 +192,17 @@ describe('optimization studies over HTTP and graphql-ws', () => {
     const invalid = await gql(START, { input });
     expect(invalid.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'input.searchSpace.learningRate.low' } });
 
-    const many = await gql(START, { input: { ...input, maxTrials: 0, baseHyperparameters: { epochs: 0, loss: 'HUBER', split: { train: 0.9, validation: 0, test: 0.1 } } } });
+    const many = await gql(START, {
+      input: { ...input, maxTrials: 0, baseHyperparameters: { epochs: 0, loss: 'HUBER', split: { train: 0.9, validation: 0, test: 0.1 } } },
+    });
     expect(many.errors).toHaveLength(1);
     const fields = (many.errors![0].extensions!.errors as Array<{ field: string }>).map((problem) => problem.field);
-    expect(fields).toEqual(['input.baseHyperparameters.epochs', 'input.baseHyperparameters.loss', 'input.searchSpace.learningRate.low', 'input.objective.metric', 'input.maxTrials']);
+    expect(fields).toEqual([
+      'input.baseHyperparameters.epochs',
+      'input.baseHyperparameters.loss',
+      'input.searchSpace.learningRate.low',
+      'input.objective.metric',
+      'input.maxTrials',
+    ]);
   });
 });

@@ -59,10 +59,16 @@ describe('an API process killed with SIGKILL under predict load', () => {
     const url = await startServer();
     const [header, ...lines] = fixtureCsv('breast_cancer').trim().split(/\r?\n/);
     const names = header.split(',');
-    const instances = lines.slice(0, 3).map((line) => Object.fromEntries(line.split(',').map((cell, i) => [names[i], Number(cell)]).filter(([name]) => name !== 'benign')));
+    const instances = lines.slice(0, 3).map((line) =>
+      Object.fromEntries(
+        line
+          .split(',')
+          .map((cell, i) => [names[i], Number(cell)])
+          .filter(([name]) => name !== 'benign'),
+      ),
+    );
     const answered: string[] = [];
     let inFlight = 0;
-    let inFlightAtKill = -1;
     let failed = 0;
     let stop = false;
     const client = async (worker: number) => {
@@ -93,7 +99,7 @@ describe('an API process killed with SIGKILL under predict load', () => {
         }
       }, 5);
     });
-    inFlightAtKill = inFlight;
+    const inFlightAtKill = inFlight;
     const exited = new Promise((resolve) => child!.once('exit', resolve));
     child!.kill('SIGKILL');
     await exited;
@@ -111,7 +117,9 @@ describe('an API process killed with SIGKILL under predict load', () => {
     const lost = answeredAtEnd.filter((id) => !stored.has(id));
     expect(lost).toEqual([]);
     const total = await prisma.prediction.count();
-    process.stdout.write(`answered ${answeredAtEnd.length} predictions, ${inFlightAtKill} requests in flight at SIGKILL, ${failed} failed, ${total} rows stored\n`);
+    process.stdout.write(
+      `answered ${answeredAtEnd.length} predictions, ${inFlightAtKill} requests in flight at SIGKILL, ${failed} failed, ${total} rows stored\n`,
+    );
     expect(total).toBeGreaterThanOrEqual(answeredAtEnd.length);
 
     // A server restarted on the same database serves at once, and logs what it answers.

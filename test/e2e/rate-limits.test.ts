@@ -8,7 +8,8 @@ import { wsResult } from '../support/ws-result';
 
 const HEALTH = '{ health { status } }';
 const csv = (rows: number): string => ['x,label', ...Array.from({ length: rows }, (_, i) => `${i},${i % 2 === 0 ? 'a' : 'b'}`)].join('\n');
-const createDataset = (name: string, alias = 'created') => `${alias}: createDataset(input: { name: "${name}", csv: "x,label\\n1,a\\n2,b\\n", labelColumn: "label" }) { dataset { id } }`;
+const createDataset = (name: string, alias = 'created') =>
+  `${alias}: createDataset(input: { name: "${name}", csv: "x,label\\n1,a\\n2,b\\n", labelColumn: "label" }) { dataset { id } }`;
 
 describe('rate limits, caps and query cost', () => {
   let db: TestDatabase;
@@ -121,7 +122,10 @@ describe('rate limits, caps and query cost', () => {
       // A subscription that answers at once: past the cap it fails NOT_FOUND (no such run) instead of RATE_LIMITED.
       const probe = 'subscription { runProgress(runId: "00000000-0000-4000-8000-000000000000") { type } }';
       const third = await wsResult(ws.client, probe);
-      expect(third.errors![0]).toMatchObject({ message: expect.stringContaining('MLPLANE_MAX_SUBSCRIPTIONS_PER_SOCKET'), extensions: { code: 'RATE_LIMITED' } });
+      expect(third.errors![0]).toMatchObject({
+        message: expect.stringContaining('MLPLANE_MAX_SUBSCRIPTIONS_PER_SOCKET'),
+        extensions: { code: 'RATE_LIMITED' },
+      });
       await first.stop();
       expect((await wsResult(ws.client, probe)).errors![0].extensions).toMatchObject({ code: 'NOT_FOUND' });
       // The second subscription listens once the pub/sub counts it (the first stopped).
@@ -140,7 +144,15 @@ describe('rate limits, caps and query cost', () => {
     const b = await connectWsClient(capped.url);
     clients.push(b);
     const closed: number[] = [];
-    const third = createClient({ url: capped.wsUrl, webSocketImpl: WebSocket, lazy: false, retryAttempts: 0, connectionParams: { authorization: `Bearer ${capped.adminKey}` }, onNonLazyError: () => undefined, on: { closed: (event) => void closed.push((event as { code: number }).code) } });
+    const third = createClient({
+      url: capped.wsUrl,
+      webSocketImpl: WebSocket,
+      lazy: false,
+      retryAttempts: 0,
+      connectionParams: { authorization: `Bearer ${capped.adminKey}` },
+      onNonLazyError: () => undefined,
+      on: { closed: (event) => void closed.push((event as { code: number }).code) },
+    });
     await waitFor(() => closed.length > 0, 5_000);
     expect(closed).toEqual([4429]);
     await third.dispose();
@@ -160,7 +172,8 @@ describe('rate limits, caps and query cost', () => {
 
   it('counts list sizes before running: aliased splits and large pages are refused, on HTTP and graphql-ws', async () => {
     const { version } = await capped.services.datasets.createDataset({ name: 'rows-100', csv: csv(100), labelColumn: 'label' });
-    const splits = (n: number) => `{ datasetVersion(id: "${version.id}") { ${Array.from({ length: n }, (_, i) => `s${i}: split(input: { seed: ${i} }) { train }`).join(' ')} } }`;
+    const splits = (n: number) =>
+      `{ datasetVersion(id: "${version.id}") { ${Array.from({ length: n }, (_, i) => `s${i}: split(input: { seed: ${i} }) { train }`).join(' ')} } }`;
     const five = await postGraphQL(capped.url, splits(5));
     expect(five.body.errors).toBeUndefined();
     expect(five.body.data!.datasetVersion.s4.train.length).toBeGreaterThan(50);
@@ -179,7 +192,9 @@ describe('rate limits, caps and query cost', () => {
     expect(pages.errors![0].message).toContain('up to 2,040 list items');
     // A connection given no size counts its default page of 20: 5 + 5 x 20 + 5 x 20 x 5.
     expect((await wsResult(ws.client, '{ datasets(first: 5) { edges { node { versions { edges { node { rows(limit: 5) } } } } } } }')).errors).toBeUndefined();
-    expect((await wsResult(ws.client, '{ datasets(first: 5) { edges { node { versions { edges { node { rows(limit: 10) } } } } } } }')).errors![0].message).toContain('up to 1,105 list items');
+    expect(
+      (await wsResult(ws.client, '{ datasets(first: 5) { edges { node { versions { edges { node { rows(limit: 10) } } } } } } }')).errors![0].message,
+    ).toContain('up to 1,105 list items');
     await ws.close();
   });
 
@@ -196,7 +211,11 @@ describe('rate limits, caps and query cost', () => {
       },
     });
     try {
-      const statuses = await within(Promise.all(Array.from({ length: 400 }, () => fetch(`${probed.origin}/readyz`).then((res) => res.status))), 30_000, '400 probes');
+      const statuses = await within(
+        Promise.all(Array.from({ length: 400 }, () => fetch(`${probed.origin}/readyz`).then((res) => res.status))),
+        30_000,
+        '400 probes',
+      );
       expect(statuses.every((status) => status === 200)).toBe(true);
       expect(calls).toBe(1);
       readyNow += 999;

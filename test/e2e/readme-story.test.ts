@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Kind, parse, print, type OperationDefinitionNode } from 'graphql';
+import { Kind, OperationTypeNode, parse, print, type OperationDefinitionNode } from 'graphql';
 import { projectRoot } from '../../src/config/paths';
 import { connectWsClient, postGraphQL, type WsTestClient } from '../support/graphql-client';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
@@ -91,13 +91,19 @@ describe('the README story', () => {
           return (await gql('{ model(name: "seed") { versions(kinds: [TRIAL], first: 1) { edges { node { id } } } } }')).model.versions.edges[0].node.id;
         case 'alertId': {
           let found: string | undefined;
-          await waitFor(async () => {
-            const open = await gql('{ alerts(first: 1, filter: { deployment: "breast-cancer", kind: DATA_DRIFT, status: OPEN }) { edges { node { id } } } }');
-            found = open.alerts.edges[0]?.node.id;
-            return found !== undefined;
-          }, 60_000, 200).catch(async (error: Error) => {
-            const seen = await gql('{ alerts(first: 10) { edges { node { kind status deployment { name } } } } driftReports(deployment: "breast-cancer", first: 10) { edges { node { windowSize drifted } } } }');
-            throw new Error(`${error.message}: no open DATA_DRIFT alert; alerts and reports: ${JSON.stringify(seen)}`);
+          await waitFor(
+            async () => {
+              const open = await gql('{ alerts(first: 1, filter: { deployment: "breast-cancer", kind: DATA_DRIFT, status: OPEN }) { edges { node { id } } } }');
+              found = open.alerts.edges[0]?.node.id;
+              return found !== undefined;
+            },
+            60_000,
+            200,
+          ).catch(async (error: unknown) => {
+            const seen = await gql(
+              '{ alerts(first: 10) { edges { node { kind status deployment { name } } } } driftReports(deployment: "breast-cancer", first: 10) { edges { node { windowSize drifted } } } }',
+            );
+            throw new Error(`${error instanceof Error ? error.message : String(error)}: no open DATA_DRIFT alert; alerts and reports: ${JSON.stringify(seen)}`);
           });
           return found;
         }
@@ -125,7 +131,7 @@ describe('the README story', () => {
       }
       const field = operation.selectionSet.selections[0];
       const root = field.kind === Kind.FIELD ? field.name.value : '';
-      if (operation.operation !== 'subscription') {
+      if (operation.operation !== OperationTypeNode.SUBSCRIPTION) {
         remember(await gql(query, variables));
       } else if (COMPLETING.has(root)) {
         const subscription = ws.subscribe(query, variables);
@@ -138,7 +144,7 @@ describe('the README story', () => {
         }
         expect({ step: label(operation), status: last?.status }).toEqual({ step: label(operation), status: 'SUCCEEDED' });
       } else {
-        const entry = { label: label(operation), events: 0, errors: [] as string[], stop: () => undefined as void };
+        const entry = { label: label(operation), events: 0, errors: [] as string[], stop: (): void => undefined };
         entry.stop = ws.client.subscribe(
           { query, variables },
           {
@@ -169,7 +175,11 @@ describe('the README story', () => {
     // Every open subscription heard what the story made happen after it subscribed.
     for (const subscription of background) {
       await waitFor(() => subscription.events > 0 || subscription.errors.length > 0, 60_000, 50).catch(() => undefined);
-      expect({ subscription: subscription.label, events: subscription.events > 0, errors: subscription.errors }).toEqual({ subscription: subscription.label, events: true, errors: [] });
+      expect({ subscription: subscription.label, events: subscription.events > 0, errors: subscription.errors }).toEqual({
+        subscription: subscription.label,
+        events: true,
+        errors: [],
+      });
     }
   }, 300_000);
 });

@@ -177,7 +177,10 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
             split: { train: 0.6, validation: 0.2, test: 0.2 },
             seed: 42,
             earlyStopping: { monitor: 'VAL_ACCURACY', patience: 2 },
-            classWeights: [{ class: 'virginica', weight: 2 }, { class: 'setosa', weight: 0.5 }],
+            classWeights: [
+              { class: 'virginica', weight: 2 },
+              { class: 'setosa', weight: 0.5 },
+            ],
             backend: 'CPU',
           },
         },
@@ -209,18 +212,40 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
       ['a regression loss for a classifier', { loss: 'HUBER' }, 'input.hyperparameters.loss'],
       ['binary cross-entropy for a multiclass model', { loss: 'BINARY_CROSSENTROPY' }, 'input.hyperparameters.loss'],
       ['a regression monitor on a classifier', { earlyStopping: { monitor: 'VAL_MAE' } }, 'input.hyperparameters.earlyStopping.monitor'],
-      ['a validation monitor without a validation split', { split: { train: 0.8, validation: 0, test: 0.2 }, earlyStopping: { monitor: 'VAL_LOSS' } }, 'input.hyperparameters.earlyStopping.monitor'],
+      [
+        'a validation monitor without a validation split',
+        { split: { train: 0.8, validation: 0, test: 0.2 }, earlyStopping: { monitor: 'VAL_LOSS' } },
+        'input.hyperparameters.earlyStopping.monitor',
+      ],
       ['a negative patience', { earlyStopping: { monitor: 'LOSS', patience: -1 } }, 'input.hyperparameters.earlyStopping.patience'],
       ['a class that is not a label', { classWeights: [{ class: 'rose', weight: 1 }] }, 'input.hyperparameters.classWeights[0].class'],
-      ['a zero class weight', { classWeights: [{ class: 'setosa', weight: 1 }, { class: 'versicolor', weight: 0 }] }, 'input.hyperparameters.classWeights[1].weight'],
+      [
+        'a zero class weight',
+        {
+          classWeights: [
+            { class: 'setosa', weight: 1 },
+            { class: 'versicolor', weight: 0 },
+          ],
+        },
+        'input.hyperparameters.classWeights[1].weight',
+      ],
     ])('rejects %s with BAD_USER_INPUT at the field', async (_case, hyperparameters, field) => {
       const result = await gql(START, { input: { modelId, datasetVersionId, hyperparameters } });
       expect(result.data).toBeNull();
-      expect(result.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: expect.stringMatching(new RegExp(`^${field.replace(/[[\].]/g, '\\$&')}`)) });
+      expect(result.errors![0].extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: expect.stringMatching(new RegExp(`^${field.replace(/[[\].]/g, '\\$&')}`)),
+      });
     });
 
     it('lists every bad setting of one request, each at its field', async () => {
-      const result = await gql(START, { input: { modelId, datasetVersionId, hyperparameters: { epochs: 0, loss: 'MEAN_ABSOLUTE_ERROR', split: { train: 0.8, validation: 0, test: 0.2 }, earlyStopping: { monitor: 'VAL_LOSS' } } } });
+      const result = await gql(START, {
+        input: {
+          modelId,
+          datasetVersionId,
+          hyperparameters: { epochs: 0, loss: 'MEAN_ABSOLUTE_ERROR', split: { train: 0.8, validation: 0, test: 0.2 }, earlyStopping: { monitor: 'VAL_LOSS' } },
+        },
+      });
       expect(result.errors).toHaveLength(1);
       expect(result.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.hyperparameters.epochs' });
       expect((result.errors![0].extensions!.errors as Array<{ field: string }>).map((error) => error.field)).toEqual([
@@ -232,7 +257,9 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
     });
 
     it('accepts a split without test or validation rows', async () => {
-      const result = await gql(START, { input: { modelId, datasetVersionId, hyperparameters: { split: { train: 1, validation: 0, test: 0 }, earlyStopping: { monitor: 'LOSS' } } } });
+      const result = await gql(START, {
+        input: { modelId, datasetVersionId, hyperparameters: { split: { train: 1, validation: 0, test: 0 }, earlyStopping: { monitor: 'LOSS' } } },
+      });
       expect(result.errors).toBeUndefined();
       expect(result.data!.startTrainingRun.hyperparameters.split).toEqual({ train: 1, validation: 0, test: 0 });
     });
@@ -288,23 +315,59 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
       const result = await gql(
         `query($id: ID!) { run(id: $id) {
           status attempts startedAt finishedAt summary { epochsRun stopReason } modelVersion { id }
-          epochs(afterEpoch: 1) { epoch train { loss accuracy mae rmse } validation { loss accuracy } elapsedMs epochMs samplesPerSecond }
-          all: epochs { epoch }
-          valLoss: metrics(name: "val_loss") { epoch value recordedAt }
-          rmse: metrics(name: "rmse") { epoch }
+          epochs(afterEpoch: 1) { totalCount edges { node { epoch train { loss accuracy mae rmse } validation { loss accuracy } elapsedMs epochMs samplesPerSecond } } }
+          all: epochs { totalCount edges { node { epoch } } }
+          firstTwo: epochs(first: 2) { pageInfo { hasNextPage hasPreviousPage endCursor } edges { cursor node { epoch } } }
+          lastOne: epochs(last: 1) { pageInfo { hasNextPage hasPreviousPage } edges { node { epoch } } }
+          valLoss: metrics(name: "val_loss") { totalCount edges { node { epoch value recordedAt } } }
+          rmse: metrics(name: "rmse") { totalCount edges { node { epoch } } }
         } }`,
         { id: runId },
       );
       expect(result.errors).toBeUndefined();
       const run = result.data!.run;
-      expect(run).toMatchObject({ status: 'SUCCEEDED', attempts: 1, summary: { epochsRun: 3, stopReason: 'COMPLETED' }, modelVersion: null, rmse: [] });
-      expect(run.all).toEqual([{ epoch: 1 }, { epoch: 2 }, { epoch: 3 }]);
-      expect(run.epochs).toEqual([
+      const nodesOf = (connection: { edges: { node: unknown }[] }) => connection.edges.map((edge) => edge.node);
+      expect(run).toMatchObject({
+        status: 'SUCCEEDED',
+        attempts: 1,
+        summary: { epochsRun: 3, stopReason: 'COMPLETED' },
+        modelVersion: null,
+        rmse: { totalCount: 0, edges: [] },
+      });
+      expect(run.all).toEqual({ totalCount: 3, edges: [{ node: { epoch: 1 } }, { node: { epoch: 2 } }, { node: { epoch: 3 } }] });
+      expect(nodesOf(run.firstTwo)).toEqual([{ epoch: 1 }, { epoch: 2 }]);
+      expect(run.firstTwo.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
+      expect(run.lastOne).toMatchObject({ pageInfo: { hasNextPage: false, hasPreviousPage: true }, edges: [{ node: { epoch: 3 } }] });
+      const rest = await gql(
+        `query($id: ID!, $after: String) { run(id: $id) { epochs(first: 2, after: $after) { pageInfo { hasNextPage hasPreviousPage } edges { node { epoch } } } } }`,
+        {
+          id: runId,
+          after: run.firstTwo.pageInfo.endCursor,
+        },
+      );
+      expect(rest.data!.run.epochs).toEqual({ pageInfo: { hasNextPage: false, hasPreviousPage: true }, edges: [{ node: { epoch: 3 } }] });
+      expect(run.epochs.totalCount).toBe(2);
+      expect(nodesOf(run.epochs)).toEqual([
         // The values recordEpoch stored for epochs 2 and 3.
-        { epoch: 2, train: { loss: 1 / 2, accuracy: 0.5 + 2 / 100, mae: null, rmse: null }, validation: { loss: 1.5 / 2, accuracy: 0.4 + 2 / 100 }, elapsedMs: 20, epochMs: 10, samplesPerSecond: 1002 },
-        { epoch: 3, train: { loss: 1 / 3, accuracy: 0.5 + 3 / 100, mae: null, rmse: null }, validation: { loss: 1.5 / 3, accuracy: 0.4 + 3 / 100 }, elapsedMs: 30, epochMs: 10, samplesPerSecond: 1003 },
+        {
+          epoch: 2,
+          train: { loss: 1 / 2, accuracy: 0.5 + 2 / 100, mae: null, rmse: null },
+          validation: { loss: 1.5 / 2, accuracy: 0.4 + 2 / 100 },
+          elapsedMs: 20,
+          epochMs: 10,
+          samplesPerSecond: 1002,
+        },
+        {
+          epoch: 3,
+          train: { loss: 1 / 3, accuracy: 0.5 + 3 / 100, mae: null, rmse: null },
+          validation: { loss: 1.5 / 3, accuracy: 0.4 + 3 / 100 },
+          elapsedMs: 30,
+          epochMs: 10,
+          samplesPerSecond: 1003,
+        },
       ]);
-      expect(run.valLoss.map((point: { epoch: number; value: number }) => [point.epoch, point.value])).toEqual([
+      expect(run.valLoss.totalCount).toBe(3);
+      expect((nodesOf(run.valLoss) as { epoch: number; value: number }[]).map((point) => [point.epoch, point.value])).toEqual([
         [1, 1.5],
         [2, 0.75],
         [3, 0.5],
@@ -321,7 +384,12 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
       const mine = [await startRun({}, otherModelId), await startRun({}, otherModelId), await startRun({}, otherModelId)];
       await gql(`mutation($id: ID!) { cancelRun(id: $id) { id } }`, { id: mine[1] });
       const page = async (filter: Record<string, unknown>, after?: string) =>
-        (await gql(`query($filter: RunFilter, $after: String) { runs(filter: $filter, first: 2, after: $after) { totalCount edges { node { id status } } pageInfo { hasNextPage endCursor } } }`, { filter, after })).data!.runs;
+        (
+          await gql(
+            `query($filter: RunFilter, $after: String) { runs(filter: $filter, first: 2, after: $after) { totalCount edges { node { id status } } pageInfo { hasNextPage endCursor } } }`,
+            { filter, after },
+          )
+        ).data!.runs;
       const first = await page({ modelId: otherModelId });
       expect(first.totalCount).toBe(3);
       expect(first.edges.map((edge: { node: { id: string } }) => edge.node.id)).toEqual([mine[2], mine[1]]);
@@ -368,8 +436,26 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
       for (let i = 0; i < 3; i++) received.push((await all.next(5_000))!.data!.runUpdated);
       expect(received).toEqual([
         { id: runId, status: 'QUEUED', attempts: 0, cancelRequested: false, startedAt: null, finishedAt: null, error: null, modelVersion: null },
-        { id: runId, status: 'RUNNING', attempts: 1, cancelRequested: false, startedAt: claimed.startedAt!.toISOString(), finishedAt: null, error: null, modelVersion: null },
-        { id: runId, status: 'FAILED', attempts: 1, cancelRequested: false, startedAt: claimed.startedAt!.toISOString(), finishedAt: failed.finishedAt!.toISOString(), error: 'boom', modelVersion: null },
+        {
+          id: runId,
+          status: 'RUNNING',
+          attempts: 1,
+          cancelRequested: false,
+          startedAt: claimed.startedAt!.toISOString(),
+          finishedAt: null,
+          error: null,
+          modelVersion: null,
+        },
+        {
+          id: runId,
+          status: 'FAILED',
+          attempts: 1,
+          cancelRequested: false,
+          startedAt: claimed.startedAt!.toISOString(),
+          finishedAt: failed.finishedAt!.toISOString(),
+          error: 'boom',
+          modelVersion: null,
+        },
       ]);
       expect((await queued.next(5_000))!.data!.runUpdated).toMatchObject({ id: runId, status: 'QUEUED', attempts: 0 });
       await expect(queued.next(300)).rejects.toThrow(/nothing within/);
@@ -398,7 +484,14 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
         type: 'EPOCH',
         status: 'RUNNING',
         runId,
-        epoch: { epoch: 4, train: { loss: 1 / 4, accuracy: 0.5 + 4 / 100, mae: null, rmse: null }, validation: { loss: 1.5 / 4, accuracy: 0.4 + 4 / 100 }, elapsedMs: 40, epochMs: 10, samplesPerSecond: 1004 },
+        epoch: {
+          epoch: 4,
+          train: { loss: 1 / 4, accuracy: 0.5 + 4 / 100, mae: null, rmse: null },
+          validation: { loss: 1.5 / 4, accuracy: 0.4 + 4 / 100 },
+          elapsedMs: 40,
+          epochMs: 10,
+          samplesPerSecond: 1004,
+        },
         run: { id: runId, status: 'RUNNING' },
       });
 
@@ -501,9 +594,35 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
           datasetContentHash: 'a'.repeat(64),
           artifactSha256: 'b'.repeat(64),
           artifactBytes: 1234,
-          preprocessing: { version: 1, task: 'MULTICLASS_CLASSIFICATION', features: PREPROCESSED_FEATURES, inputWidth: 4, label: { kind: 'CLASSES', column: 'species', numeric: false, classes }, trainRowCount: 105 },
-          hyperparameters: { epochs: 5, batchSize: 32, optimizer: 'ADAM', learningRate: 0.001, split: { train: 0.7, validation: 0.15, test: 0.15 }, seed: 7, earlyStopping: { monitor: 'val_loss', patience: 3, minDelta: 0, restoreBestWeights: true }, classWeights: null, backend: 'CPU' },
-          environment: { backend: 'cpu', backendReason: 'requested CPU', tfjsVersion: '4.22.0', libtensorflowVersion: null, nodeVersion: 'v20.0.0', cpuModel: 'test cpu', cpuCores: 4, platform: 'linux-x64' },
+          preprocessing: {
+            version: 1,
+            task: 'MULTICLASS_CLASSIFICATION',
+            features: PREPROCESSED_FEATURES,
+            inputWidth: 4,
+            label: { kind: 'CLASSES', column: 'species', numeric: false, classes },
+            trainRowCount: 105,
+          },
+          hyperparameters: {
+            epochs: 5,
+            batchSize: 32,
+            optimizer: 'ADAM',
+            learningRate: 0.001,
+            split: { train: 0.7, validation: 0.15, test: 0.15 },
+            seed: 7,
+            earlyStopping: { monitor: 'val_loss', patience: 3, minDelta: 0, restoreBestWeights: true },
+            classWeights: null,
+            backend: 'CPU',
+          },
+          environment: {
+            backend: 'cpu',
+            backendReason: 'requested CPU',
+            tfjsVersion: '4.22.0',
+            libtensorflowVersion: null,
+            nodeVersion: 'v20.0.0',
+            cpuModel: 'test cpu',
+            cpuCores: 4,
+            platform: 'linux-x64',
+          },
           featureImportance: [
             { feature: 'petal_length_cm', importance: 0.4, std: 0.05 },
             { feature: 'sepal_width_cm', importance: 0.01, std: 0.01 },
@@ -528,7 +647,14 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
         cols: 3,
       });
       await prisma.evaluation.create({
-        data: { modelVersionId: versionIds[0], datasetVersionId, split: 'TEST', rowCount: 4, task: 'MULTICLASS_CLASSIFICATION', metrics: metrics as unknown as Prisma.InputJsonValue },
+        data: {
+          modelVersionId: versionIds[0],
+          datasetVersionId,
+          split: 'TEST',
+          rowCount: 4,
+          task: 'MULTICLASS_CLASSIFICATION',
+          metrics: metrics as unknown as Prisma.InputJsonValue,
+        },
       });
       const result = await gql(
         `query($id: ID!) { modelVersion(id: $id) {
@@ -612,8 +738,10 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
 
       const model = await gql(
         `query($id: ID!) { model(id: $id) {
-          versions { totalCount edges { node { version aliases { alias } } } }
-          aliases { alias modelVersion { version } }
+          versions { totalCount edges { node { version aliases { totalCount edges { node { alias } } } } } }
+          aliases { totalCount pageInfo { hasNextPage } edges { node { alias modelVersion { version } } } }
+          firstAlias: aliases(first: 1) { totalCount pageInfo { hasNextPage endCursor } edges { node { alias } } }
+          lastAlias: aliases(last: 1) { pageInfo { hasPreviousPage } edges { node { alias } } }
           production: aliasHistory(alias: "production") { edges { node { alias from { version } to { version } movedBy movedAt } } }
           all: aliasHistory { edges { node { alias movedBy } } }
           byAlias: version(alias: "production") { version }
@@ -624,11 +752,24 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
       );
       expect(model.errors).toBeUndefined();
       const nodes = (connection: { edges: { node: unknown }[] }) => connection.edges.map((edge) => edge.node);
-      const found = { ...model.data!.model, production: nodes(model.data!.model.production), all: nodes(model.data!.model.all) };
+      const found = {
+        ...model.data!.model,
+        aliases: nodes(model.data!.model.aliases),
+        production: nodes(model.data!.model.production),
+        all: nodes(model.data!.model.all),
+      };
+      expect(model.data!.model.aliases).toMatchObject({ totalCount: 2, pageInfo: { hasNextPage: false } });
+      expect(model.data!.model.firstAlias).toMatchObject({ totalCount: 2, pageInfo: { hasNextPage: true }, edges: [{ node: { alias: 'production' } }] });
+      expect(model.data!.model.lastAlias).toEqual({ pageInfo: { hasPreviousPage: true }, edges: [{ node: { alias: 'staging' } }] });
+      const afterFirst = await gql(`query($id: ID!, $after: String) { model(id: $id) { aliases(first: 5, after: $after) { edges { node { alias } } } } }`, {
+        id: modelId,
+        after: model.data!.model.firstAlias.pageInfo.endCursor,
+      });
+      expect(afterFirst.data!.model.aliases.edges).toEqual([{ node: { alias: 'staging' } }]);
       expect(found.versions.totalCount).toBe(2);
       expect(nodes(found.versions)).toEqual([
-        { version: 2, aliases: [{ alias: 'production' }] },
-        { version: 1, aliases: [{ alias: 'staging' }] },
+        { version: 2, aliases: { totalCount: 1, edges: [{ node: { alias: 'production' } }] } },
+        { version: 1, aliases: { totalCount: 1, edges: [{ node: { alias: 'staging' } }] } },
       ]);
       expect(found.aliases).toEqual([
         { alias: 'production', modelVersion: { version: 2 } },
@@ -658,13 +799,27 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
     });
 
     it('evaluates a trained version on every row of a dataset version with its columns', async () => {
-      const trained = await trainVersions(prisma, server.services, { name: 'iris-eval', csv: fixtureCsv('iris'), labelColumn: 'species', seeds: [3], epochs: 3 });
+      const trained = await trainVersions(prisma, server.services, {
+        name: 'iris-eval',
+        csv: fixtureCsv('iris'),
+        labelColumn: 'species',
+        seeds: [3],
+        epochs: 3,
+      });
       const EVALUATE = `mutation($input: EvaluateModelVersionInput!) { evaluateModelVersion(input: $input) {
         id split rowCount task classes accuracy confusionMatrix macro { f1 } perClass { class f1 support } logLoss threshold mae modelVersion { id } } }`;
       const result = await gql(EVALUATE, { input: { modelVersionId: trained.versionIds[0], datasetVersionId } });
       expect(result.errors).toBeUndefined();
       const evaluation = result.data!.evaluateModelVersion;
-      expect(evaluation).toMatchObject({ split: 'ALL', rowCount: 150, task: 'MULTICLASS_CLASSIFICATION', classes, threshold: null, mae: null, modelVersion: { id: trained.versionIds[0] } });
+      expect(evaluation).toMatchObject({
+        split: 'ALL',
+        rowCount: 150,
+        task: 'MULTICLASS_CLASSIFICATION',
+        classes,
+        threshold: null,
+        mae: null,
+        modelVersion: { id: trained.versionIds[0] },
+      });
       // iris has 50 rows of each class; accuracy is the confusion matrix's trace over the rows.
       expect(evaluation.perClass.map((entry: { class: string; support: number }) => [entry.class, entry.support])).toEqual(classes.map((name) => [name, 50]));
       const matrix: number[][] = evaluation.confusionMatrix;
@@ -676,9 +831,12 @@ describe('runs and model versions over HTTP and graphql-ws', () => {
       const stored = await gql(`query($id: ID!) { modelVersion(id: $id) { evaluations { edges { node { id split } } } } }`, { id: trained.versionIds[0] });
       expect(stored.data!.modelVersion.evaluations.edges).toContainEqual({ node: { id: evaluation.id, split: 'ALL' } });
 
-      const diabetes = await gql(`mutation($csv: String!) { createDataset(input: { name: "diabetes", csv: $csv, labelColumn: "progression" }) { version { id } } }`, {
-        csv: fixtureCsv('diabetes'),
-      });
+      const diabetes = await gql(
+        `mutation($csv: String!) { createDataset(input: { name: "diabetes", csv: $csv, labelColumn: "progression" }) { version { id } } }`,
+        {
+          csv: fixtureCsv('diabetes'),
+        },
+      );
       const mismatch = await gql(EVALUATE, { input: { modelVersionId: trained.versionIds[0], datasetVersionId: diabetes.data!.createDataset.version.id } });
       expect(mismatch.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.datasetVersionId' });
     });

@@ -9,11 +9,14 @@ import { waitFor } from '../support/wait-for';
 /** Runs the compiled CLI to completion. */
 function runCli(env: NodeJS.ProcessEnv, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const cli = spawn(process.execPath, [path.join(projectRoot, 'dist/src/main.js'), ...args], { env: { ...env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const cli = spawn(process.execPath, [path.join(projectRoot, 'dist/src/main.js'), ...args], {
+      env: { ...env, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
-    cli.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    cli.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    cli.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    cli.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     cli.once('exit', (code) => resolve({ code, stdout, stderr }));
   });
 }

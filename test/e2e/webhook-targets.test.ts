@@ -80,7 +80,13 @@ describe('webhook targets cannot be turned inward', () => {
       env: { MLPLANE_WEBHOOK_ALLOW: 'hooks.partner.test, 192.0.2.0/24' },
       hostResolver: fakeDns(),
     });
-    const trained = await trainVersions(prisma, server.services, { name: 'bc', csv: fixtureCsv('breast_cancer'), labelColumn: 'benign', seeds: [1], epochs: 1 });
+    const trained = await trainVersions(prisma, server.services, {
+      name: 'bc',
+      csv: fixtureCsv('breast_cancer'),
+      labelColumn: 'benign',
+      seeds: [1],
+      epochs: 1,
+    });
     deploymentId = (await server.services.deployments.deployModel({ name: 'hooked', modelVersionId: trained.versionIds[0] }, 'test')).deployment.id;
   }, 120_000);
 
@@ -91,7 +97,8 @@ describe('webhook targets cannot be turned inward', () => {
     await db.drop();
   });
 
-  const gql = async (query: string, variables?: Record<string, unknown>): Promise<GraphQLResponseBody> => (await postGraphQL(server.url, query, variables)).body;
+  const gql = async (query: string, variables?: Record<string, unknown>): Promise<GraphQLResponseBody> =>
+    (await postGraphQL(server.url, query, variables)).body;
   const setRule = (kind: string, webhookUrl: string, webhookSecret?: string) =>
     gql(
       `mutation($kind: AlertKind!, $url: String!, $secret: String) {
@@ -154,7 +161,11 @@ describe('webhook targets cannot be turned inward', () => {
     expect(generated.hasWebhookSecret).toBe(true);
     expect(generated.generatedWebhookSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const later = await gql('{ deployment(name: "hooked") { alertRules { kind hasWebhookSecret generatedWebhookSecret } } }');
-    expect(later.data!.deployment.alertRules.find((rule: { kind: string }) => rule.kind === 'ERROR_RATE')).toEqual({ kind: 'ERROR_RATE', hasWebhookSecret: true, generatedWebhookSecret: null });
+    expect(later.data!.deployment.alertRules.find((rule: { kind: string }) => rule.kind === 'ERROR_RATE')).toEqual({
+      kind: 'ERROR_RATE',
+      hasWebhookSecret: true,
+      generatedWebhookSecret: null,
+    });
   });
 
   it('delivers to an allow-listed host over a real connection, signed with the generated secret, recording status and timing', async () => {
@@ -190,7 +201,10 @@ describe('webhook targets cannot be turned inward', () => {
     await setRule('PERFORMANCE_DROP', `http://hooks.partner.test:${redirector.port}/hook`, secret);
     const { alert } = await server.services.alerts.raise({ deploymentId, kind: 'PERFORMANCE_DROP', title: 'drop', details: {} });
     await waitFor(async () => ((await prisma.alertDelivery.findFirst({ where: { alertId: alert!.id } }))?.attempts ?? 0) >= 1, 15_000, 50);
-    expect(await prisma.alertDelivery.findFirstOrThrow({ where: { alertId: alert!.id } })).toMatchObject({ responseStatus: 307, lastError: 'redirect not followed (HTTP 307)' });
+    expect(await prisma.alertDelivery.findFirstOrThrow({ where: { alertId: alert!.id } })).toMatchObject({
+      responseStatus: 307,
+      lastError: 'redirect not followed (HTTP 307)',
+    });
     expect(redirector.hits).toHaveLength(1);
     expect(inner.hits).toHaveLength(0);
   }, 30_000);

@@ -62,7 +62,7 @@ describe('graphql-ws under many and slow subscribers', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.allSettled(clients.map((client) => client.dispose()));
+    await Promise.allSettled(clients.map((client) => Promise.resolve(client.dispose())));
     worker?.kill();
     await server.close();
     await strict.close();
@@ -76,7 +76,13 @@ describe('graphql-ws under many and slow subscribers', () => {
     const startedAt = Date.now();
     const received = Array.from({ length: SUBSCRIBERS }, () => ({ epochs: [] as number[], statuses: [] as string[], errors: [] as unknown[], done: false }));
     for (let i = 0; i < SUBSCRIBERS; i++) {
-      const client = createClient({ url: server.wsUrl, connectionParams: { authorization: `Bearer ${server.adminKey}` }, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+      const client = createClient({
+        url: server.wsUrl,
+        connectionParams: { authorization: `Bearer ${server.adminKey}` },
+        webSocketImpl: WebSocket,
+        retryAttempts: 0,
+        lazy: true,
+      });
       clients.push(client);
       const mine = received[i];
       client.subscribe<{ runProgress: { type: string; status: string; epoch: { epoch: number } | null } }>(
@@ -116,9 +122,13 @@ describe('graphql-ws under many and slow subscribers', () => {
 
     await waitFor(() => received.every((r) => r.done), 150_000, 50);
     const expected = Array.from({ length: EPOCHS }, (_, i) => i + 1);
-    const wrong = received.filter((r) => r.errors.length > 0 || JSON.stringify(r.epochs) !== JSON.stringify(expected) || r.statuses[r.statuses.length - 1] !== 'SUCCEEDED');
+    const wrong = received.filter(
+      (r) => r.errors.length > 0 || JSON.stringify(r.epochs) !== JSON.stringify(expected) || r.statuses[r.statuses.length - 1] !== 'SUCCEEDED',
+    );
     expect(wrong.slice(0, 3)).toEqual([]);
-    process.stdout.write(`${SUBSCRIBERS} subscribers: all listening after ${subscribedAt - startedAt} ms; run of ${EPOCHS} epochs delivered to all ${Date.now() - subscribedAt} ms later\n`);
+    process.stdout.write(
+      `${SUBSCRIBERS} subscribers: all listening after ${subscribedAt - startedAt} ms; run of ${EPOCHS} epochs delivered to all ${Date.now() - subscribedAt} ms later\n`,
+    );
     expect(worker!.fatalLines()).toEqual([]);
   }, 330_000);
 
@@ -134,7 +144,7 @@ describe('graphql-ws under many and slow subscribers', () => {
     });
     let messages = 0;
     socket.on('message', (data) => {
-      const message = JSON.parse(String(data)) as { type: string };
+      const message = JSON.parse((data as Buffer).toString()) as { type: string };
       if (message.type === 'connection_ack') socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { flood }' } }));
       if (message.type === 'next' && ++messages === 1) socket.pause();
     });

@@ -72,17 +72,28 @@ describe('migrator', () => {
       if (file.name >= '20261207020000') await fs.rm(path.join(dir, file.name), { recursive: true });
     }
     await migrate(db.url, dir);
-    const ids = { dataset: '00000000-0000-4000-8000-000000000001', version: '00000000-0000-4000-8000-000000000002', model: '00000000-0000-4000-8000-000000000003', run: '00000000-0000-4000-8000-000000000004' };
-    await query(db.url, `
+    const ids = {
+      dataset: '00000000-0000-4000-8000-000000000001',
+      version: '00000000-0000-4000-8000-000000000002',
+      model: '00000000-0000-4000-8000-000000000003',
+      run: '00000000-0000-4000-8000-000000000004',
+    };
+    await query(
+      db.url,
+      `
       INSERT INTO datasets (id, name, label_column, task) VALUES ('${ids.dataset}', 'd', 'y', 'REGRESSION');
       INSERT INTO dataset_versions (id, dataset_id, version, content_hash, row_count, column_count, size_bytes, columns)
         VALUES ('${ids.version}', '${ids.dataset}', 1, '${'0'.repeat(64)}', 10, 2, 10, '[]');
       INSERT INTO models (id, name, task, dataset_id, architecture) VALUES ('${ids.model}', 'm', 'REGRESSION', '${ids.dataset}', '{}');
       INSERT INTO runs (id, kind, model_id, dataset_version_id, hyperparameters) VALUES ('${ids.run}', 'TRAINING', '${ids.model}', '${ids.version}', '{}');
       INSERT INTO run_epochs (run_id, epoch, metrics, elapsed_ms, samples_per_second)
-        VALUES ('${ids.run}', 1, '{}', 30, 1), ('${ids.run}', 2, '{}', 70, 1), ('${ids.run}', 3, '{}', 120.5, 1), ('${ids.run}', 5, '{}', 200, 1);`);
+        VALUES ('${ids.run}', 1, '{}', 30, 1), ('${ids.run}', 2, '{}', 70, 1), ('${ids.run}', 3, '{}', 120.5, 1), ('${ids.run}', 5, '{}', 200, 1);`,
+    );
     await migrate(db.url);
-    const rows = await query<{ epoch: number; elapsed_ms: number; epoch_ms: number }>(db.url, 'SELECT epoch, elapsed_ms, epoch_ms FROM run_epochs ORDER BY epoch');
+    const rows = await query<{ epoch: number; elapsed_ms: number; epoch_ms: number }>(
+      db.url,
+      'SELECT epoch, elapsed_ms, epoch_ms FROM run_epochs ORDER BY epoch',
+    );
     // Epoch 5 has no stored epoch 4 before it: its own elapsed time is all that is known.
     expect(rows).toEqual([
       { epoch: 1, elapsed_ms: 30, epoch_ms: 30 },

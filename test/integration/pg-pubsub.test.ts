@@ -1,13 +1,5 @@
 import { Client } from 'pg';
-import {
-  createPgPubSub,
-  decodeEvent,
-  encodeEvent,
-  EventTooLargeError,
-  MAX_EVENT_BYTES,
-  publishEvent,
-  type PgPubSub,
-} from '../../src/infra/events/pg-pubsub';
+import { createPgPubSub, decodeEvent, encodeEvent, EventTooLargeError, MAX_EVENT_BYTES, publishEvent, type PgPubSub } from '../../src/infra/events/pg-pubsub';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { waitFor } from '../support/wait-for';
 
@@ -147,7 +139,10 @@ describe('PgPubSub over LISTEN/NOTIFY', () => {
       // Publish until the new connection hears it: events sent while it was down are lost by design
       // (a retry every 50 ms, until the event arrives).
       let delivered: unknown;
-      void first.then((value) => (delivered = value), () => undefined);
+      void first.then(
+        (value) => (delivered = value),
+        () => undefined,
+      );
       for (let attempt = 0; attempt < 100 && delivered === undefined; attempt += 1) {
         await publishEvent(admin, { topic: 'AFTER_RECONNECT', payload: { attempt } });
         await new Promise((resolve) => setTimeout(resolve, 50));

@@ -28,8 +28,8 @@ export function startTestChild(script: string, env: Record<string, string>): Tes
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const alive = () => child.exitCode === null && child.signalCode === null;
   return {
     process: child,
@@ -38,11 +38,10 @@ export function startTestChild(script: string, env: Record<string, string>): Tes
     waitForOutput: async (pattern, timeoutMs = 60_000) => {
       await waitFor(() => pattern.test(output) || !alive(), timeoutMs, 20);
       const match = pattern.exec(output);
-      if (!match) throw new Error(`${script} exited (${child.exitCode ?? child.signalCode}) before printing ${pattern}:\n${output.slice(-3000)}`);
+      if (!match) throw new Error(`${script} exited (${child.exitCode ?? child.signalCode}) before printing ${String(pattern)}:\n${output.slice(-3000)}`);
       return match;
     },
-    fatalLines: () =>
-      output.split('\n').filter((line) => line.includes(UNHANDLED_REJECTION_MESSAGE) || line.includes(UNCAUGHT_EXCEPTION_MESSAGE)),
+    fatalLines: () => output.split('\n').filter((line) => line.includes(UNHANDLED_REJECTION_MESSAGE) || line.includes(UNCAUGHT_EXCEPTION_MESSAGE)),
     kill: () => {
       if (alive()) child.kill('SIGKILL');
     },

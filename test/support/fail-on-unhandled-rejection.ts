@@ -12,7 +12,9 @@ process.on('unhandledRejection', record);
 afterEach(() => {
   const seen = unhandled.splice(0);
   if (seen.length > 0) {
-    throw new Error(`${seen.length} unhandled promise rejection(s) during this test: ${seen.map((reason) => (reason instanceof Error ? reason.stack : String(reason))).join('\n')}`);
+    throw new Error(
+      `${seen.length} unhandled promise rejection(s) during this test: ${seen.map((reason) => (reason instanceof Error ? reason.stack : String(reason))).join('\n')}`,
+    );
   }
 });
 

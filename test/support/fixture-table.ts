@@ -12,7 +12,7 @@ const fixtures = path.join(projectRoot, 'test', 'fixtures');
 
 /** Parses CSV text (header row first) into a DataTable. */
 export function tableFromCsv(text: string): DataTable {
-  const records = parse(text, { skip_empty_lines: true }) as string[][];
+  const records: string[][] = parse(text, { skip_empty_lines: true });
   const [header, ...rows] = records;
   const columns: DataColumn[] = header.map((name, c) => {
     const cells = rows.map((row) => row[c].trim());

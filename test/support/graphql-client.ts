@@ -1,7 +1,6 @@
 import { createClient, type Client, type FormattedExecutionResult } from 'graphql-ws/client';
 import WebSocket from 'ws';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 export type GraphQLResponseBody = FormattedExecutionResult<any, any>;
 
 export interface HttpGraphQLResponse {

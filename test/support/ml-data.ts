@@ -16,12 +16,7 @@ export interface PreparedFixture {
 export function prepareFixture(file: string, label: string, task: ModelTask, seed = 1): PreparedFixture {
   const table = fixtureTable(file);
   const labelColumn = table.columns.find((column) => column.name === label)!;
-  const strata =
-    task === 'REGRESSION'
-      ? undefined
-      : labelColumn.type === 'CATEGORICAL'
-        ? labelColumn.codes
-        : Int32Array.from(labelColumn.values);
+  const strata = task === 'REGRESSION' ? undefined : labelColumn.type === 'CATEGORICAL' ? labelColumn.codes : Int32Array.from(labelColumn.values);
   const split = splitRows({ rowCount: table.rowCount, fractions: { train: 0.7, validation: 0.1, test: 0.2 }, seed, strata });
   const spec = fitPreprocessing(table, split.train, { labelColumn: label, featureColumns: featureNames(table, label), task });
   const apply = (rows: Int32Array) => applyPreprocessing(spec, table, { rows });

@@ -1,3 +1,4 @@
+import type { ClassType } from 'type-graphql';
 import { loadConfig } from '../../src/config/config';
 import { startApiProcess } from '../../src/app/api-process';
 import type { PgPubSub } from '../../src/infra/events/pg-pubsub';
@@ -13,7 +14,7 @@ import type { Clock } from '../../src/domain/limits/token-bucket';
 export interface TestServerOptions {
   databaseUrl: string;
   /** Test-only resolver classes served next to mlplane's own. */
-  extraResolvers?: Function[];
+  extraResolvers?: ClassType[];
   logger?: Logger;
   shutdownGraceMs?: number;
   /** Replaces the real readiness check (database reachable, migrations applied). */
@@ -59,7 +60,11 @@ const namedKeys = new Map<string, Promise<string>>();
  * Rate limits are off in test servers unless a test sets them (`env`): one test drives far more
  * requests per second from 127.0.0.1 than any client should, and that is not what it tests.
  */
-const RATE_LIMITS_OFF: NodeJS.ProcessEnv = { MLPLANE_RATE_LIMIT_PER_MINUTE: '0', MLPLANE_EXPENSIVE_RATE_LIMIT_PER_MINUTE: '0' };
+const RATE_LIMITS_OFF: NodeJS.ProcessEnv = {
+  MLPLANE_RATE_LIMIT_PER_MINUTE: '0',
+  MLPLANE_EXPENSIVE_RATE_LIMIT_PER_MINUTE: '0',
+  MLPLANE_PREDICT_RATE_LIMIT_PER_MINUTE: '0',
+};
 
 /**
  * An API server on a free loopback port, started by the same composition root as `serve`
@@ -77,8 +82,7 @@ export async function startTestServer(options: TestServerOptions): Promise<TestS
     clock: options.clock,
     dashboardDir: options.dashboardDir ?? null,
   });
-  const createKey = async (name: string, role: Role, deployments?: string[]) =>
-    (await api.services.apiKeys.createKey({ name, role, deployments })).token;
+  const createKey = async (name: string, role: Role, deployments?: string[]) => (await api.services.apiKeys.createKey({ name, role, deployments })).token;
   let adminKey: string | undefined;
   let adminKeyName: string | undefined;
   if (config.auth === 'keys') {

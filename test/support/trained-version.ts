@@ -1,6 +1,5 @@
 import type { PrismaClient } from '../../src/infra/db/prisma-client';
 import { parseTrainingHyperparameters } from '../../src/domain/runs/training-hyperparameters';
-import type { Architecture } from '../../src/ml/model-builder';
 import { runTrainingPipeline } from '../../src/ml/training/training-pipeline';
 import { registerModelVersion } from '../../src/services/model-versions/register-model-version';
 import type { DomainServices } from '../../src/services/services';
@@ -22,10 +21,14 @@ export interface TrainedVersions {
 export async function trainVersions(
   prisma: PrismaClient,
   services: DomainServices,
-  options: { name: string; csv: string; labelColumn: string; seeds: number[]; epochs?: number; kinds?: ('STANDARD' | 'TRIAL')[] },
+  options: { name: string; csv: string; labelColumn: string; seeds: number[]; epochs?: number; kinds?: ('STANDARD' | 'TRIAL')[]; hiddenUnits?: number },
 ): Promise<TrainedVersions> {
   const { version: datasetVersion } = await services.datasets.createDataset({ name: options.name, csv: options.csv, labelColumn: options.labelColumn });
-  const model = await services.models.createModel({ name: `${options.name}-model`, datasetId: datasetVersion.datasetId, layers: [{ units: 8, activation: 'relu' }] });
+  const model = await services.models.createModel({
+    name: `${options.name}-model`,
+    datasetId: datasetVersion.datasetId,
+    layers: [{ units: options.hiddenUnits ?? 8, activation: 'relu' }],
+  });
   const table = await services.datasets.loadTable(datasetVersion.id);
   const versionIds: string[] = [];
   for (const [index, seed] of options.seeds.entries()) {
@@ -38,11 +41,13 @@ export async function trainVersions(
       labelColumn: options.labelColumn,
       labelClasses: datasetVersion.labelClasses,
       task: model.task,
-      architecture: model.architecture as Architecture,
+      architecture: model.architecture,
       hyperparameters,
     });
     trained.model.dispose();
-    const version = await prisma.$transaction((tx) => registerModelVersion(tx, { modelId: model.id, kind: options.kinds?.[index], datasetVersion, trained, hyperparameters }));
+    const version = await prisma.$transaction((tx) =>
+      registerModelVersion(tx, { modelId: model.id, kind: options.kinds?.[index], datasetVersion, trained, hyperparameters }),
+    );
     versionIds.push(version.id);
   }
   return { datasetId: datasetVersion.datasetId, datasetVersionId: datasetVersion.id, modelId: model.id, modelName: model.name, versionIds };

@@ -9,7 +9,7 @@ export function wsResult(client: Client, query: string, variables?: Record<strin
   return within(
     new Promise<GraphQLResponseBody>((resolve, reject) => {
       let unsubscribe = (): void => undefined;
-      unsubscribe = client.subscribe<Record<string, unknown>>(
+      unsubscribe = client.subscribe(
         { query, variables },
         {
           next: (result) => {

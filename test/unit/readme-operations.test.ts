@@ -14,13 +14,16 @@ describe('README GraphQL examples', () => {
   });
 
   it.each(blocks.map((block, index) => [index, block]))('example %i is valid against the schema', (_index, block) => {
-    const errors = validate(schema, parse(block as string));
+    const errors = validate(schema, parse(block));
     expect(errors.map((error) => error.message)).toEqual([]);
   });
 
   it('sends the API key in every curl example that calls the server', () => {
     // One command per line once backslash continuations are joined.
-    const commands = readme.replace(/\\\n\s*/g, ' ').split('\n').flatMap((line) => line.match(/curl [^`]*/g) ?? []);
+    const commands = readme
+      .replace(/\\\n\s*/g, ' ')
+      .split('\n')
+      .flatMap((line) => line.match(/curl [^`]*/g) ?? []);
     const calls = commands.filter((command) => /https?:\/\/127\.0\.0\.1:4000\//.test(command));
     expect(calls.length).toBeGreaterThanOrEqual(3);
     expect(calls.filter((command) => !/-H "Authorization: Bearer \$/.test(command))).toEqual([]);

@@ -14,7 +14,20 @@ const ROOT = path.resolve(__dirname, '..', '..');
 function tinyComputation(): { dense: number[]; sum: number; softmax: number[] } {
   const t = tf();
   return t.tidy(() => {
-    const dense = t.relu(t.matMul(t.tensor2d([[1, -2], [3, 4]]), t.tensor2d([[1, 2], [3, -4]])).add(t.tensor1d([1, 1])));
+    const dense = t.relu(
+      t
+        .matMul(
+          t.tensor2d([
+            [1, -2],
+            [3, 4],
+          ]),
+          t.tensor2d([
+            [1, 2],
+            [3, -4],
+          ]),
+        )
+        .add(t.tensor1d([1, 1])),
+    );
     return {
       dense: Array.from(dense.dataSync()),
       sum: dense.sum().dataSync()[0] ?? NaN,
@@ -110,7 +123,10 @@ describe('tf-backend without the native addon', () => {
     expect(result.info.reason).toContain('simulated: tfjs_binding.node can not be found');
     expect(result.useNative).toEqual({ name: 'InvalidStateError', message: expect.stringContaining('"tensorflow" is not available') });
 
-    const warning = lines.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line)).find((entry) => entry.level === 40);
+    const warning = lines
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line))
+      .find((entry) => entry.level === 40);
     expect(warning).toMatchObject({ backend: 'cpu', msg: expect.stringContaining('pure-JS cpu backend') });
     expect(warning.reason).toContain('simulated');
   });

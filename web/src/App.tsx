@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState, type SubmitEvent } from 'react';
 import { apiKey, connectionState, onConnectionState, setApiKey, type ConnectionState } from './api';
 import { useQuery } from './hooks';
 import { AlertsPage } from './pages/Alerts';
@@ -32,7 +32,7 @@ const NAV: [string, string][] = [
 function KeyField() {
   const [value, setValue] = useState(apiKey());
   const [saved, setSaved] = useState(false);
-  const submit = (event: FormEvent) => {
+  const submit = (event: SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
     setApiKey(value);
     setSaved(true);
@@ -50,8 +50,18 @@ function KeyField() {
 function Banner() {
   const [state, setState] = useState<ConnectionState>(connectionState());
   useEffect(() => onConnectionState(setState), []);
-  if (state.kind === 'unreachable') return <div className="banner banner-down" role="alert" data-testid="banner">{state.message}</div>;
-  if (state.kind === 'auth') return <div className="banner banner-auth" role="alert" data-testid="banner">{state.message}</div>;
+  if (state.kind === 'unreachable')
+    return (
+      <div className="banner banner-down" role="alert" data-testid="banner">
+        {state.message}
+      </div>
+    );
+  if (state.kind === 'auth')
+    return (
+      <div className="banner banner-auth" role="alert" data-testid="banner">
+        {state.message}
+      </div>
+    );
   return null;
 }
 
@@ -96,14 +106,18 @@ export function App() {
   return (
     <>
       <header className="top">
-        <a className="brand" href="#/runs">mlplane</a>
+        <a className="brand" href="#/runs">
+          mlplane
+        </a>
         <nav>
           {NAV.map(([to, label]) => (
             <a key={to} href={`#/${to}`} className={active === to ? 'active' : undefined}>
               {label}
             </a>
           ))}
-          <a href="/graphql" target="_blank" rel="noreferrer">GraphiQL</a>
+          <a href="/graphql" target="_blank" rel="noreferrer">
+            GraphiQL
+          </a>
         </nav>
         <HealthDot />
         <KeyField />

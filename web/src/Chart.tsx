@@ -4,7 +4,18 @@ import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
 import { useEffect, useRef } from 'react';
 
-echarts.use([LineChart, BarChart, HeatmapChart, ScatterChart, GridComponent, LegendComponent, TitleComponent, TooltipComponent, VisualMapComponent, CanvasRenderer]);
+echarts.use([
+  LineChart,
+  BarChart,
+  HeatmapChart,
+  ScatterChart,
+  GridComponent,
+  LegendComponent,
+  TitleComponent,
+  TooltipComponent,
+  VisualMapComponent,
+  CanvasRenderer,
+]);
 
 export type ChartOption = echarts.EChartsCoreOption;
 
@@ -36,7 +47,7 @@ export function Chart({ option, height = 260, testId, label }: { option: ChartOp
   useEffect(() => {
     chart.current?.setOption({ animation: false, ...option }, { notMerge: true });
   }, [option]);
-  const series = ((option as { series?: SeriesLike[] }).series ?? []) as SeriesLike[];
+  const series = (option as { series?: SeriesLike[] }).series ?? [];
   const points = series.reduce((max, s) => Math.max(max, s.data?.length ?? 0), 0);
   return (
     <div

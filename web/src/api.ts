@@ -9,11 +9,7 @@ import { createClient, type Client } from 'graphql-ws';
 const KEY_STORAGE = 'mlplane.apiKey';
 const GRAPHQL_PATH = '/graphql';
 
-export type ConnectionState =
-  | { kind: 'unknown' }
-  | { kind: 'ok' }
-  | { kind: 'unreachable'; message: string }
-  | { kind: 'auth'; message: string };
+export type ConnectionState = { kind: 'unknown' } | { kind: 'ok' } | { kind: 'unreachable'; message: string } | { kind: 'auth'; message: string };
 
 export class ApiError extends Error {
   constructor(
@@ -188,17 +184,25 @@ function ws(): Client {
 }
 
 /** Subscribes; returns the unsubscribe function. Errors of the operation go to `onError`. */
-export function subscribe<T>(query: string, variables: Record<string, unknown>, onData: (data: T) => void, onError?: (message: string) => void, onComplete?: () => void): () => void {
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the shape of the data it subscribed to (not checked at run time)
+export function subscribe<T>(
+  query: string,
+  variables: Record<string, unknown>,
+  onData: (data: T) => void,
+  onError?: (message: string) => void,
+  onComplete?: () => void,
+): () => void {
   return ws().subscribe<T>(
     { query, variables },
     {
       next: (result) => {
         if (result.errors?.length) onError?.(result.errors[0].message);
-        else if (result.data) onData(result.data as T);
+        else if (result.data) onData(result.data);
       },
       error: (error) => {
-        const message = Array.isArray(error) ? error[0]?.message : error instanceof Error ? error.message : 'subscription closed';
-        onError?.(String(message));
+        const first: unknown = Array.isArray(error) ? (error as unknown[]).at(0) : error;
+        const message = first instanceof Error ? first.message : (first as { message?: unknown } | undefined)?.message;
+        onError?.(typeof message === 'string' ? message : 'subscription closed');
       },
       complete: () => onComplete?.(),
     },

@@ -23,3 +23,11 @@ export function duration(fromIso: string | null | undefined, toIso: string | nul
 export function short(id: string): string {
   return id.slice(0, 8);
 }
+
+/** A stored value as text: primitives as String() prints them, objects and arrays as JSON, `fallback` for null or undefined. */
+export function text(value: unknown, fallback = '–'): string {
+  if (value === null || value === undefined) return fallback;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return typeof value === 'object' ? JSON.stringify(value) : typeof value;
+}

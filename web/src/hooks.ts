@@ -21,16 +21,16 @@ export function useQuery<T>(query: string, variables: Record<string, unknown> = 
     if (options.skip) return;
     let live = true;
     setLoading(true);
-    gql<T>(query, JSON.parse(key)).then(
+    gql<T>(query, JSON.parse(key) as Record<string, unknown>).then(
       (result) => {
         if (!live) return;
         setData(result);
         setError(undefined);
         setLoading(false);
       },
-      (e: Error) => {
+      (e: unknown) => {
         if (!live) return;
-        setError(e.message);
+        setError(e instanceof Error ? e.message : String(e));
         setLoading(false);
       },
     );
@@ -47,7 +47,13 @@ export function useQuery<T>(query: string, variables: Record<string, unknown> = 
 }
 
 /** Holds a subscription while mounted (and re-subscribes when the variables or the key change). */
-export function useSubscription<T>(query: string, variables: Record<string, unknown>, onData: (data: T) => void, options: { skip?: boolean } = {}): string | undefined {
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the shape of the data it subscribed to (not checked at run time)
+export function useSubscription<T>(
+  query: string,
+  variables: Record<string, unknown>,
+  onData: (data: T) => void,
+  options: { skip?: boolean } = {},
+): string | undefined {
   const handler = useRef(onData);
   handler.current = onData;
   const [error, setError] = useState<string>();
@@ -57,7 +63,7 @@ export function useSubscription<T>(query: string, variables: Record<string, unkn
   useEffect(() => {
     if (options.skip) return;
     setError(undefined);
-    return subscribe<T>(query, JSON.parse(key), (d) => handler.current(d), setError);
+    return subscribe<T>(query, JSON.parse(key) as Record<string, unknown>, (d) => handler.current(d), setError);
   }, [query, key, keyTick, options.skip]);
   return error;
 }

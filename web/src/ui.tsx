@@ -25,7 +25,12 @@ export function Card({ title, children, actions, testId }: { title: ReactNode; c
 }
 
 export function Loading({ error, loading }: { error?: string; loading?: boolean }) {
-  if (error) return <p className="error" role="alert">{error}</p>;
+  if (error)
+    return (
+      <p className="error" role="alert">
+        {error}
+      </p>
+    );
   if (loading) return <p className="muted">Loading…</p>;
   return null;
 }

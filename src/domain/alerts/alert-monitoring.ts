@@ -11,7 +11,7 @@
  * - evaluateEveryRequests 100: serving rules (PERFORMANCE_DROP, ERROR_RATE, LATENCY) are evaluated
  *   after this many predict requests in a process, or on the first request 60 s after the last evaluation.
  */
-import { ValidationError } from '../errors';
+import { Violations } from '../errors';
 import { integerIn } from './alert-rule-input';
 
 export interface AlertMonitoringSettings {
@@ -51,25 +51,23 @@ export function alertMonitoringOf(monitoring: unknown): AlertMonitoringSettings 
 
 /**
  * Checks a patch and returns the JSON keys to merge into `Deployment.monitoring` (null = remove the
- * key, i.e. back to the default). @throws ValidationError naming the `input.` field.
+ * key, i.e. back to the default). @throws ValidationError listing every `input.` field at fault.
  */
 export function checkAlertMonitoringPatch(patch: AlertMonitoringPatch): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  const problems = new Violations();
+  const integer = (value: number | null | undefined, max: number, field: string): number | null | undefined =>
+    value == null ? value : problems.check(() => integerIn(value, 1, max, field));
   if (patch.autoRollback !== undefined) out.autoRollback = patch.autoRollback;
-  if (patch.rollbackWindowSeconds !== undefined) {
-    out.rollbackWindowSeconds = patch.rollbackWindowSeconds === null ? null : integerIn(patch.rollbackWindowSeconds, 1, 30 * 86_400, 'input.rollbackWindowSeconds');
-  }
+  if (patch.rollbackWindowSeconds !== undefined) out.rollbackWindowSeconds = integer(patch.rollbackWindowSeconds, 30 * 86_400, 'input.rollbackWindowSeconds');
   if (patch.performanceFloor !== undefined) {
     if (patch.performanceFloor !== null && !Number.isFinite(patch.performanceFloor)) {
-      throw new ValidationError('performanceFloor must be a finite number', { field: 'input.performanceFloor' });
+      problems.add('performanceFloor must be a finite number', { field: 'input.performanceFloor' });
     }
     out.performanceFloor = patch.performanceFloor;
   }
-  if (patch.performanceWindowSize !== undefined) {
-    out.performanceWindowSize = patch.performanceWindowSize === null ? null : integerIn(patch.performanceWindowSize, 1, MAX_WINDOW, 'input.performanceWindowSize');
-  }
-  if (patch.evaluateEveryRequests !== undefined) {
-    out.evaluateEveryRequests = patch.evaluateEveryRequests === null ? null : integerIn(patch.evaluateEveryRequests, 1, 1_000_000, 'input.evaluateEveryRequests');
-  }
+  if (patch.performanceWindowSize !== undefined) out.performanceWindowSize = integer(patch.performanceWindowSize, MAX_WINDOW, 'input.performanceWindowSize');
+  if (patch.evaluateEveryRequests !== undefined) out.evaluateEveryRequests = integer(patch.evaluateEveryRequests, 1_000_000, 'input.evaluateEveryRequests');
+  problems.throwIfAny();
   return out;
 }

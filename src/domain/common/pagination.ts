@@ -56,7 +56,8 @@ export function pageWindow(request: PageRequest): PageWindow {
 }
 
 /** How one column of a list's order is written in a cursor. */
-export type CursorKeyKind = 'date' | 'uuid' | 'int';
+/** `text` keys must not contain `|` (e.g. alias names, which match `ALIAS_PATTERN`). */
+export type CursorKeyKind = 'date' | 'uuid' | 'int' | 'text';
 export type CursorKeyValue = Date | string | number;
 
 /** Opaque cursor: base64url of the order's key values joined by `|` (dates in ISO 8601). */
@@ -74,6 +75,8 @@ function decodeKey(text: string, kind: CursorKeyKind): CursorKeyValue | null {
       return isUuid(text) ? text : null;
     case 'int':
       return /^-?\d{1,15}$/.test(text) ? Number(text) : null;
+    case 'text':
+      return text.length > 0 && text.length <= 200 ? text : null;
   }
 }
 

@@ -34,10 +34,14 @@ export class CellColumn implements Cells {
 
   at(row: number): string | undefined {
     if (row < 0 || row >= this.length) return undefined;
-    return this.bytes.toString('utf8', row === 0 ? 0 : this.ends[row - 1], this.ends[row]);
+    return this.text(row);
   }
 
   toArray(): string[] {
-    return Array.from({ length: this.length }, (_, row) => this.at(row)!);
+    return Array.from({ length: this.length }, (_, row) => this.text(row));
+  }
+
+  private text(row: number): string {
+    return this.bytes.toString('utf8', row === 0 ? 0 : this.ends[row - 1], this.ends[row]);
   }
 }

@@ -1,12 +1,13 @@
 /**
  * Decides each column's type (NUMERIC or CATEGORICAL) and turns its raw strings into the
- * column-oriented `DataTable`.
+ * column-oriented `DataTable`, cell by cell as a CSV streams in (`ColumnBuilder`).
  */
 
 import { ValidationError } from '../errors';
 import type { Cells } from './cell-column';
+import { GrowableFloat64Array, GrowableInt32Array } from './growable-array';
 import { CSV_FIELD, quoteValue } from './csv-parser';
-import type { CategoricalColumn, ColumnType, DataColumn, DataTable, NumericColumn } from './data-table';
+import type { ColumnType, DataColumn, DataTable } from './data-table';
 
 /** Input field of the per-column type overrides. */
 export const COLUMN_TYPES_FIELD = 'input.columnTypes';
@@ -69,12 +70,37 @@ export function isNonFiniteNumber(text: string): boolean {
  *   override of an unknown column or with a type other than NUMERIC or CATEGORICAL.
  */
 export function typeColumns(parsed: { header: string[]; rowCount: number; cells: readonly Cells[] }, overrides: ColumnTypeOverrides = {}): DataTable {
-  checkOverrides(parsed.header, overrides);
-  const columns = parsed.header.map((name, c) => typeColumn(name, parsed.cells[c], overrides[name]));
+  checkColumnTypeOverrides(parsed.header, overrides);
+  const builders = parsed.header.map((name, c) => {
+    const builder = new ColumnBuilder(name, overrides[name], parsed.rowCount);
+    const cells = parsed.cells[c];
+    for (let r = 0; r < cells.length; r++) builder.add(cellAt(cells, r, name));
+    return builder;
+  });
+  for (const builder of builders) {
+    const error = builder.error();
+    if (error) throw error;
+  }
+  const columns = builders.map((builder, c) => {
+    for (let r = 0; r < builder.rowsToReread; r++) builder.addReread(cellAt(parsed.cells[c], r, builder.name));
+    return builder.finish();
+  });
   return { rowCount: parsed.rowCount, columns };
 }
 
-function checkOverrides(header: string[], overrides: ColumnTypeOverrides): void {
+/** The text of the column's cell in `row`. @throws RangeError past the column's end. */
+function cellAt(cells: Cells, row: number, column: string): string {
+  const text = cells.at(row);
+  if (text === undefined) throw new RangeError(`Column '${column}' has ${cells.length} cells, no row ${row}`);
+  return text;
+}
+
+/**
+ * Checks the overrides against the header (see {@link typeColumns}); they come from the client's
+ * JSON, so each type is checked whatever it is.
+ * @throws ValidationError naming the field `input.columnTypes.<name>`.
+ */
+export function checkColumnTypeOverrides(header: string[], overrides: Readonly<Record<string, unknown>>): void {
   const known = new Set(header);
   for (const [name, type] of Object.entries(overrides)) {
     const field = `${COLUMN_TYPES_FIELD}.${name}`;
@@ -93,45 +119,137 @@ function checkOverrides(header: string[], overrides: ColumnTypeOverrides): void 
   }
 }
 
-function typeColumn(name: string, cells: Cells, override: ColumnType | undefined): DataColumn {
-  if (override === 'CATEGORICAL') return toCategorical(name, cells);
-  const numeric = toNumeric(name, cells, override === 'NUMERIC');
-  return numeric ?? toCategorical(name, cells);
+/** Categories in order of first appearance, and a code per cell (-1 for a missing value). */
+class CategoryCoder {
+  readonly categories: string[] = [];
+  readonly codes: GrowableInt32Array;
+  private readonly codeOf = new Map<string, number>();
+
+  constructor(capacity: number) {
+    this.codes = new GrowableInt32Array(capacity);
+  }
+
+  add(text: string): void {
+    this.codes.push(isMissingValue(text) ? -1 : this.codeFor(text));
+  }
+
+  /** The code of a category, adding it when it is new. */
+  codeFor(text: string): number {
+    let code = this.codeOf.get(text);
+    if (code === undefined) {
+      code = this.categories.length;
+      this.categories.push(text);
+      this.codeOf.set(text, code);
+    }
+    return code;
+  }
 }
 
 /**
- * Reads the column as numbers, or returns undefined when it is not numeric. Throws for a
- * non-finite number in an otherwise numeric column, and for any non-number when `required`.
+ * Types one column by the rules of {@link typeColumns} as its cells arrive, keeping only the typed
+ * form: float64 values while every cell so far is a number (or missing), category codes from the
+ * first cell that is not. The rows before that cell are coded at the end, from their text read
+ * again ({@link rowsToReread}, {@link addReread}): no cell's text is kept while the CSV streams.
  */
-function toNumeric(name: string, cells: Cells, required: boolean): NumericColumn | undefined {
-  const values = new Float64Array(cells.length);
-  let present = 0;
-  let firstNonFinite = -1;
-  for (let r = 0; r < cells.length; r++) {
-    const text = cells.at(r)!;
-    if (isMissingValue(text)) {
-      values[r] = NaN;
-      continue;
-    }
+export class ColumnBuilder {
+  private numbers: GrowableFloat64Array | undefined;
+  private present = 0;
+  private firstNonFinite: { row: number; text: string } | undefined;
+  private failure: ValidationError | undefined;
+  /** Codes of the rows from {@link tailStart} on (every row when the override is CATEGORICAL). */
+  private tail: CategoryCoder | undefined;
+  private tailStart = 0;
+  /** Codes of the rows before {@link tailStart}, from their text read again. */
+  private head: CategoryCoder | undefined;
+  private rows = 0;
+
+  /** `capacity`: the most rows the column can have (memory is reserved for them, and used as they come). */
+  constructor(
+    readonly name: string,
+    private readonly override: ColumnType | undefined,
+    private readonly capacity: number,
+  ) {
+    if (override === 'CATEGORICAL') this.tail = new CategoryCoder(capacity);
+    else this.numbers = new GrowableFloat64Array(capacity);
+  }
+
+  /** The next row's cell. */
+  add(text: string): void {
+    const row = this.rows++;
+    if (this.failure) return;
+    if (this.tail) return this.tail.add(text);
+    const numbers = this.numbers;
+    if (!numbers) throw new Error(`internal error: column '${this.name}' has neither numbers nor categories`);
+    if (isMissingValue(text)) return numbers.push(NaN);
     const value = parseDecimal(text);
     if (value !== undefined && Number.isFinite(value)) {
-      values[r] = value;
-      present++;
-    } else if (isNonFiniteNumber(text)) {
-      if (required) throw nonFiniteError(name, text, r);
-      if (firstNonFinite < 0) firstNonFinite = r;
-    } else if (required) {
-      throw new ValidationError(
-        `Column '${quoteValue(name)}' is overridden as NUMERIC but data row ${r + 1} (1-based, header excluded) holds '${quoteValue(text)}', which is not a number`,
-        { field: `${COLUMN_TYPES_FIELD}.${name}`, row: r + 1, column: name },
-      );
-    } else {
-      return undefined;
+      this.present++;
+      return numbers.push(value);
     }
+    const required = this.override === 'NUMERIC';
+    if (isNonFiniteNumber(text)) {
+      if (required) this.failure = nonFiniteError(this.name, text, row);
+      this.firstNonFinite ??= { row, text };
+      return numbers.push(NaN);
+    }
+    if (required) {
+      this.failure = new ValidationError(
+        `Column '${quoteValue(this.name)}' is overridden as NUMERIC but data row ${row + 1} (1-based, header excluded) holds '${quoteValue(text)}', which is not a number`,
+        { field: `${COLUMN_TYPES_FIELD}.${this.name}`, row: row + 1, column: this.name },
+      );
+      return;
+    }
+    this.numbers = undefined;
+    this.tail = new CategoryCoder(this.capacity);
+    this.tailStart = row;
+    this.tail.add(text);
   }
-  if (firstNonFinite >= 0) throw nonFiniteError(name, cells.at(firstNonFinite)!, firstNonFinite);
-  if (present === 0 && !required) return undefined;
-  return { name, type: 'NUMERIC', values };
+
+  /** Why the column cannot be typed, once every cell was added: the error {@link finish} would throw. */
+  error(): ValidationError | undefined {
+    if (this.failure) return this.failure;
+    if (this.numbers && this.firstNonFinite) return nonFiniteError(this.name, this.firstNonFinite.text, this.firstNonFinite.row);
+    return undefined;
+  }
+
+  /** How many rows, from the first, {@link finish} needs the text of again (those before the column turned CATEGORICAL). */
+  get rowsToReread(): number {
+    return this.tail ? this.tailStart : 0;
+  }
+
+  /** The text of the next of the first {@link rowsToReread} rows, read again. */
+  addReread(text: string): void {
+    (this.head ??= new CategoryCoder(this.tailStart)).add(text);
+  }
+
+  /**
+   * The typed column; the builder's storage is released.
+   * @throws ValidationError as {@link error} says; RangeError when the rows to read again were not all given.
+   */
+  finish(): DataColumn {
+    const error = this.error();
+    if (error) throw error;
+    if (this.numbers) {
+      if (this.present === 0 && this.override !== 'NUMERIC') {
+        return { name: this.name, type: 'CATEGORICAL', categories: [], codes: new Int32Array(this.rows).fill(-1) };
+      }
+      return { name: this.name, type: 'NUMERIC', values: this.numbers.take() };
+    }
+    const tail = this.tail;
+    if (!tail) throw new Error(`internal error: column '${this.name}' has neither numbers nor categories`);
+    if (this.tailStart === 0) return { name: this.name, type: 'CATEGORICAL', categories: tail.categories, codes: tail.codes.take() };
+    const head = this.head;
+    if (head?.codes.length !== this.tailStart) {
+      throw new RangeError(`Column '${this.name}' needs the text of its first ${this.tailStart} rows again, got ${head?.codes.length ?? 0}`);
+    }
+    // Categories keep their order of first appearance: the head's, then the tail's new ones.
+    const tailToFinal = tail.categories.map((category) => head.codeFor(category));
+    const codes = new Int32Array(this.rows);
+    codes.set(head.codes.take());
+    const tailCodes = tail.codes.take();
+    for (let i = 0; i < tailCodes.length; i++) codes[this.tailStart + i] = tailCodes[i] < 0 ? -1 : tailToFinal[tailCodes[i]];
+    return { name: this.name, type: 'CATEGORICAL', categories: head.categories, codes };
+  }
 }
 
 function nonFiniteError(name: string, text: string, index: number): ValidationError {
@@ -139,25 +257,4 @@ function nonFiniteError(name: string, text: string, index: number): ValidationEr
     `Column '${quoteValue(name)}' has the non-finite number '${quoteValue(text)}' in data row ${index + 1} (1-based, header excluded); numbers must be finite`,
     { field: CSV_FIELD, row: index + 1, column: name },
   );
-}
-
-function toCategorical(name: string, cells: Cells): CategoricalColumn {
-  const categories: string[] = [];
-  const codeOf = new Map<string, number>();
-  const codes = new Int32Array(cells.length);
-  for (let r = 0; r < cells.length; r++) {
-    const text = cells.at(r)!;
-    if (isMissingValue(text)) {
-      codes[r] = -1;
-      continue;
-    }
-    let code = codeOf.get(text);
-    if (code === undefined) {
-      code = categories.length;
-      categories.push(text);
-      codeOf.set(text, code);
-    }
-    codes[r] = code;
-  }
-  return { name, type: 'CATEGORICAL', categories, codes };
 }

@@ -31,38 +31,42 @@ interface Header {
 }
 
 const align8 = (n: number): number => Math.ceil(n / 8) * 8;
-const blockBytes = (column: HeaderColumn, rowCount: number): number =>
-  align8(rowCount * (column.type === 'NUMERIC' ? 8 : 4));
+const blockBytes = (column: HeaderColumn, rowCount: number): number => align8(rowCount * (column.type === 'NUMERIC' ? 8 : 4));
 
 /** Encodes `table` into one Buffer (see the module comment for the layout). */
 export function encodeDataTable(table: DataTable): Buffer {
+  return Buffer.concat(encodeDataTableParts(table));
+}
+
+/**
+ * The bytes of {@link encodeDataTable} as pieces to lay end to end: the preamble with the header,
+ * then per column its values and their padding. On a little-endian host a column's values are its
+ * own memory, not a copy: a large table can be stored without being held twice.
+ */
+export function encodeDataTableParts(table: DataTable): Uint8Array[] {
   const header: Header = {
     rowCount: table.rowCount,
     columns: table.columns.map((column) =>
-      column.type === 'NUMERIC'
-        ? { name: column.name, type: column.type }
-        : { name: column.name, type: column.type, categories: column.categories },
+      column.type === 'NUMERIC' ? { name: column.name, type: column.type } : { name: column.name, type: column.type, categories: column.categories },
     ),
   };
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
-  const dataStart = align8(PREAMBLE_BYTES + headerBytes.length);
-  const total = header.columns.reduce((sum, column) => sum + blockBytes(column, table.rowCount), dataStart);
-
-  const out = Buffer.alloc(total);
-  out.write(MAGIC, 0, 'latin1');
-  out.writeUInt32LE(FORMAT_VERSION, 4);
-  out.writeUInt32LE(headerBytes.length, 8);
-  headerBytes.copy(out, PREAMBLE_BYTES);
-  let offset = dataStart;
-  for (const column of table.columns) {
+  const head = Buffer.alloc(align8(PREAMBLE_BYTES + headerBytes.length));
+  head.write(MAGIC, 0, 'latin1');
+  head.writeUInt32LE(FORMAT_VERSION, 4);
+  head.writeUInt32LE(headerBytes.length, 8);
+  headerBytes.copy(head, PREAMBLE_BYTES);
+  const parts: Uint8Array[] = [head];
+  table.columns.forEach((column, i) => {
     const values = column.type === 'NUMERIC' ? column.values : column.codes;
     if (values.length !== table.rowCount) {
       throw new RangeError(`Column '${column.name}' has ${values.length} values for ${table.rowCount} rows`);
     }
-    writeLittleEndian(values, out, offset);
-    offset += blockBytes(column, table.rowCount);
-  }
-  return out;
+    parts.push(littleEndian(values));
+    const padding = blockBytes(header.columns[i], table.rowCount) - values.byteLength;
+    if (padding > 0) parts.push(new Uint8Array(padding));
+  });
+  return parts;
 }
 
 /**
@@ -77,14 +81,9 @@ export function decodeDataTable(bytes: Uint8Array): DataTable {
   const version = view.getUint32(4, true);
   if (version !== FORMAT_VERSION) throw new Error(`Unsupported columnar format version ${version}`);
   const headerLength = view.getUint32(8, true);
-  const header = JSON.parse(
-    Buffer.from(bytes.buffer, bytes.byteOffset + PREAMBLE_BYTES, headerLength).toString('utf8'),
-  ) as Header;
+  const header = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + PREAMBLE_BYTES, headerLength).toString('utf8')) as Header;
   const { rowCount } = header;
-  const expected = header.columns.reduce(
-    (sum, column) => sum + blockBytes(column, rowCount),
-    align8(PREAMBLE_BYTES + headerLength),
-  );
+  const expected = header.columns.reduce((sum, column) => sum + blockBytes(column, rowCount), align8(PREAMBLE_BYTES + headerLength));
   if (expected !== bytes.length) {
     throw new Error(`Columnar buffer is ${bytes.length} bytes, its header describes ${expected}`);
   }
@@ -106,14 +105,14 @@ export function decodeDataTable(bytes: Uint8Array): DataTable {
   return { rowCount, columns };
 }
 
-function writeLittleEndian(values: Float64Array | Int32Array, out: Buffer, offset: number): void {
-  if (LITTLE_ENDIAN_HOST) {
-    out.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), offset);
-    return;
-  }
-  const view = new DataView(out.buffer, out.byteOffset + offset, values.byteLength);
+/** The values' bytes in little-endian order: their own memory on a little-endian host, a swapped copy otherwise. */
+function littleEndian(values: Float64Array | Int32Array): Uint8Array {
+  if (LITTLE_ENDIAN_HOST) return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  const out = new Uint8Array(values.byteLength);
+  const view = new DataView(out.buffer);
   if (values instanceof Float64Array) values.forEach((value, i) => view.setFloat64(i * 8, value, true));
   else values.forEach((value, i) => view.setInt32(i * 4, value, true));
+  return out;
 }
 
 function readLittleEndian<T extends Float64Array | Int32Array>(target: T, bytes: Uint8Array, offset: number): T {

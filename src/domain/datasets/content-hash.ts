@@ -12,3 +12,12 @@ import { createHash } from 'node:crypto';
 export function contentHash(csv: string): string {
   return createHash('sha256').update(csv, 'utf8').digest('hex');
 }
+
+/** {@link contentHash} of a text read in chunks: `update` with each chunk's UTF-8 bytes in order, then `digest`. */
+export function contentHasher(): { update(bytes: Uint8Array): void; digest(): string } {
+  const hash = createHash('sha256');
+  return {
+    update: (bytes) => void hash.update(bytes),
+    digest: () => hash.digest('hex'),
+  };
+}

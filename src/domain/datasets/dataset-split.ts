@@ -85,16 +85,10 @@ export function splitRows(options: SplitOptions): RowSplit {
   }
   const sizes = partSizes(rowCount, fractions);
   if (sizes.train === 0) {
-    throw new ValidationError(
-      `A train fraction of ${fractions.train} leaves no training rows out of ${rowCount}`,
-      { field: `${fieldPrefix}.train` },
-    );
+    throw new ValidationError(`A train fraction of ${fractions.train} leaves no training rows out of ${rowCount}`, { field: `${fieldPrefix}.train` });
   }
   const random = createRandom(seed);
-  const order =
-    strata === undefined
-      ? random.shuffle(Int32Array.from({ length: rowCount }, (_, i) => i))
-      : stratifiedOrder(rowCount, strata, random);
+  const order = strata === undefined ? random.shuffle(Int32Array.from({ length: rowCount }, (_, i) => i)) : stratifiedOrder(rowCount, strata, random);
   const parts: Record<Part, Int32Array> = {
     train: new Int32Array(sizes.train),
     validation: new Int32Array(sizes.validation),

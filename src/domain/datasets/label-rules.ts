@@ -52,11 +52,14 @@ export function resolveLabel(table: DataTable, labelColumn: string, task?: Task)
   const column = findColumn(table, labelColumn);
   if (column === undefined) {
     const names = table.columns.map((c) => c.name);
-    const shown = names.slice(0, 20).map((n) => `'${quoteValue(n)}'`).join(', ');
-    throw new ValidationError(
-      `Label column '${quoteValue(labelColumn)}' is not in the CSV header (columns: ${shown}${names.length > 20 ? ', …' : ''})`,
-      { field: LABEL_COLUMN_FIELD, column: labelColumn },
-    );
+    const shown = names
+      .slice(0, 20)
+      .map((n) => `'${quoteValue(n)}'`)
+      .join(', ');
+    throw new ValidationError(`Label column '${quoteValue(labelColumn)}' is not in the CSV header (columns: ${shown}${names.length > 20 ? ', …' : ''})`, {
+      field: LABEL_COLUMN_FIELD,
+      column: labelColumn,
+    });
   }
   const missingRow = firstMissingRow(column);
   if (missingRow !== undefined) {
@@ -131,19 +134,19 @@ function inferTask(column: DataColumn, classCount: number): Task {
 
 function checkTask(task: Task, column: DataColumn, classCount: number): Task {
   if (!TASKS.includes(task)) {
-    throw new ValidationError(`task must be one of ${TASKS.join(', ')}, got '${String(task)}'`, { field: TASK_FIELD });
+    throw new ValidationError(`task must be one of ${TASKS.join(', ')}, got '${task}'`, { field: TASK_FIELD });
   }
   if (task === 'REGRESSION' && column.type !== 'NUMERIC') {
-    throw new ValidationError(
-      `task REGRESSION needs a NUMERIC label, but '${quoteValue(column.name)}' is CATEGORICAL (${classCount} classes)`,
-      { field: TASK_FIELD, column: column.name },
-    );
+    throw new ValidationError(`task REGRESSION needs a NUMERIC label, but '${quoteValue(column.name)}' is CATEGORICAL (${classCount} classes)`, {
+      field: TASK_FIELD,
+      column: column.name,
+    });
   }
   if (task === 'BINARY_CLASSIFICATION' && classCount !== 2) {
-    throw new ValidationError(
-      `task BINARY_CLASSIFICATION needs exactly 2 label classes, but '${quoteValue(column.name)}' has ${classCount}`,
-      { field: TASK_FIELD, column: column.name },
-    );
+    throw new ValidationError(`task BINARY_CLASSIFICATION needs exactly 2 label classes, but '${quoteValue(column.name)}' has ${classCount}`, {
+      field: TASK_FIELD,
+      column: column.name,
+    });
   }
   return task;
 }

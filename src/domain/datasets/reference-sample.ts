@@ -16,11 +16,7 @@ export const DEFAULT_REFERENCE_SEED = 0;
  * `src/domain/random.ts` seeded with `seed`. The same arguments always give the same rows.
  * @throws ValidationError (field `seed`) when `seed` is not a safe integer.
  */
-export function referenceSampleIndices(
-  rowCount: number,
-  seed: number = DEFAULT_REFERENCE_SEED,
-  maxSize: number = REFERENCE_SAMPLE_SIZE,
-): Int32Array {
+export function referenceSampleIndices(rowCount: number, seed: number = DEFAULT_REFERENCE_SEED, maxSize: number = REFERENCE_SAMPLE_SIZE): Int32Array {
   const random = createRandom(seed);
   if (rowCount <= maxSize) return Int32Array.from({ length: rowCount }, (_, i) => i);
   return random.sampleIndices(rowCount, maxSize);

@@ -84,7 +84,7 @@ export function sameFollow(a: AliasFollow | null, b: AliasFollow | null): boolea
 
 /** `SWITCH` or `CANARY 10%`, as event reasons show the setting. */
 export function describeFollow(follow: AliasFollow): string {
-  return follow.mode === 'SWITCH' ? `follows alias "${follow.alias}" (SWITCH)` : `follows alias "${follow.alias}" (CANARY ${follow.canaryPercent}%)`;
+  return follow.mode === 'SWITCH' ? `follows alias "${follow.alias}" (SWITCH)` : `follows alias "${follow.alias}" (CANARY ${String(follow.canaryPercent)}%)`;
 }
 
 /** An alias move as an event reason reads it: version labels (`v3`) and who moved it. */
@@ -100,7 +100,10 @@ export interface AliasMoveLabels {
  * by alice`, and what happened to a canary. `labelOf` names a version (`v2`).
  */
 export function aliasMoveReason(move: AliasMoveLabels, plan: NonNullable<AliasMovePlan>, labelOf: (versionId: string) => string): string {
-  const moved = move.from === null ? `alias "${move.alias}" was set to ${move.to} by ${move.actor}` : `alias "${move.alias}" moved from ${move.from} to ${move.to} by ${move.actor}`;
+  const moved =
+    move.from === null
+      ? `alias "${move.alias}" was set to ${move.to} by ${move.actor}`
+      : `alias "${move.alias}" moved from ${move.from} to ${move.to} by ${move.actor}`;
   const canary = (c: { versionId: string; percent: number }) => `the canary of ${labelOf(c.versionId)} (${c.percent}%)`;
   switch (plan.kind) {
     case 'UPDATED':

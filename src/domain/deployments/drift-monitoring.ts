@@ -11,7 +11,7 @@
  * - driftShare 0.5: the window drifts when at least this share of its features drifted.
  * PSI on 10 reference-quantile bins is always reported, never decides.
  */
-import { ValidationError } from '../errors';
+import { ValidationError, Violations } from '../errors';
 import { DEFAULT_DRIFT_SHARE, DEFAULT_DRIFT_THRESHOLDS, type DriftMethod, type DriftThresholds } from '../../ml/drift/feature-drift';
 import { REFERENCE_SAMPLE_SIZE } from '../datasets/reference-sample';
 
@@ -54,7 +54,7 @@ const THRESHOLD_KEYS = Object.keys(DEFAULT_DRIFT_THRESHOLDS) as (keyof DriftThre
 
 function integerIn(value: number, min: number, max: number, field: string): number {
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ValidationError(`${field.split('.').pop()} must be an integer from ${min} to ${max}, got ${value}`, { field });
+    throw new ValidationError(`${field.slice(field.lastIndexOf('.') + 1)} must be an integer from ${min} to ${max}, got ${value}`, { field });
   }
   return value;
 }
@@ -81,15 +81,13 @@ export function driftMonitoringOf(monitoring: unknown): DriftMonitoringSettings 
 
 /**
  * Applies a patch to the current settings.
- * @throws ValidationError naming the `input.<setting>` at fault.
+ * @throws ValidationError listing every `input.<setting>` at fault.
  */
 export function patchDriftMonitoring(current: DriftMonitoringSettings, patch: DriftMonitoringPatch, prefix = 'input'): DriftMonitoringSettings {
   const defaults = DEFAULT_DRIFT_MONITORING;
-  const pick = <K extends 'windowSize' | 'periodSeconds' | 'referenceSize' | 'driftShare'>(key: K): number | null | undefined => patch[key];
-  const windowSize = pick('windowSize');
-  const periodSeconds = pick('periodSeconds');
-  const referenceSize = pick('referenceSize');
-  const driftShare = pick('driftShare');
+  const problems = new Violations();
+  const setting = (value: number | null | undefined, kept: number, reset: number, check: (value: number) => number): number =>
+    value === null ? reset : value === undefined ? kept : (problems.check(() => check(value)) ?? kept);
   const thresholds = { ...current.thresholds };
   if (patch.thresholds === null) Object.assign(thresholds, defaults.thresholds);
   for (const key of THRESHOLD_KEYS) {
@@ -101,28 +99,40 @@ export function patchDriftMonitoring(current: DriftMonitoringSettings, patch: Dr
     }
     const pValue = key === 'KOLMOGOROV_SMIRNOV' || key === 'CHI_SQUARED';
     if (!Number.isFinite(value) || value <= 0 || (pValue && value >= 1)) {
-      throw new ValidationError(`threshold ${key} must be ${pValue ? 'in (0, 1)' : 'positive'}, got ${value}`, { field: `${prefix}.thresholds.${key}` });
+      problems.add(`threshold ${key} must be ${pValue ? 'in (0, 1)' : 'positive'}, got ${value}`, { field: `${prefix}.thresholds.${key}` });
+      continue;
     }
     thresholds[key] = value;
   }
+  const driftShare = patch.driftShare;
   if (driftShare != null && !(driftShare > 0 && driftShare <= 1)) {
-    throw new ValidationError(`driftShare must be in (0, 1], got ${driftShare}`, { field: `${prefix}.driftShare` });
+    problems.add(`driftShare must be in (0, 1], got ${driftShare}`, { field: `${prefix}.driftShare` });
   }
+  const windowSize = setting(patch.windowSize, current.windowSize, defaults.windowSize, (value) =>
+    integerIn(value, 1, MAX_WINDOW_SIZE, `${prefix}.windowSize`),
+  );
+  const periodSeconds = setting(patch.periodSeconds, current.periodSeconds, defaults.periodSeconds, (value) =>
+    integerIn(value, 1, 86_400, `${prefix}.periodSeconds`),
+  );
+  const referenceSize = setting(patch.referenceSize, current.referenceSize, defaults.referenceSize, (value) =>
+    integerIn(value, 10, REFERENCE_SAMPLE_SIZE, `${prefix}.referenceSize`),
+  );
+  const methods = {
+    NUMERIC:
+      patch.numericMethod === undefined
+        ? current.methods.NUMERIC
+        : (problems.check(() => methodOf(patch.numericMethod, NUMERIC_METHODS, `${prefix}.numericMethod`)) ?? null),
+    CATEGORICAL:
+      patch.categoricalMethod === undefined
+        ? current.methods.CATEGORICAL
+        : (problems.check(() => methodOf(patch.categoricalMethod, CATEGORICAL_METHODS, `${prefix}.categoricalMethod`)) ?? null),
+  };
+  problems.throwIfAny();
   return {
-    windowSize: windowSize === null ? defaults.windowSize : windowSize === undefined ? current.windowSize : integerIn(windowSize, 1, MAX_WINDOW_SIZE, `${prefix}.windowSize`),
-    periodSeconds:
-      periodSeconds === null ? defaults.periodSeconds : periodSeconds === undefined ? current.periodSeconds : integerIn(periodSeconds, 1, 86_400, `${prefix}.periodSeconds`),
-    referenceSize:
-      referenceSize === null
-        ? defaults.referenceSize
-        : referenceSize === undefined
-          ? current.referenceSize
-          : integerIn(referenceSize, 10, REFERENCE_SAMPLE_SIZE, `${prefix}.referenceSize`),
-    methods: {
-      NUMERIC: patch.numericMethod === undefined ? current.methods.NUMERIC : methodOf(patch.numericMethod, NUMERIC_METHODS, `${prefix}.numericMethod`),
-      CATEGORICAL:
-        patch.categoricalMethod === undefined ? current.methods.CATEGORICAL : methodOf(patch.categoricalMethod, CATEGORICAL_METHODS, `${prefix}.categoricalMethod`),
-    },
+    windowSize,
+    periodSeconds,
+    referenceSize,
+    methods,
     thresholds,
     driftShare: driftShare === null ? defaults.driftShare : driftShare === undefined ? current.driftShare : driftShare,
   };

@@ -30,7 +30,10 @@ const KIND_WORDS: Record<UsageKind, string> = {
 };
 
 function describeUsage(usage: Usage): string {
-  const who = usage.kind === 'MODEL_VERSION' ? (usage.name ?? `version ${usage.id}`) : `${KIND_WORDS[usage.kind]} ${usage.name !== null ? `"${usage.name}"` : (usage.id ?? '')}`;
+  const who =
+    usage.kind === 'MODEL_VERSION'
+      ? (usage.name ?? `version ${String(usage.id)}`)
+      : `${KIND_WORDS[usage.kind]} ${usage.name !== null ? `"${usage.name}"` : (usage.id ?? '')}`;
   return `${who} ${usage.how}`;
 }
 

@@ -88,12 +88,7 @@ const mb = (bytes: number) => `${Math.ceil(bytes / (1024 * 1024)).toLocaleString
  *   step of `rows.batch` rows is over {@link MAX_STEP_FLOP} (on `rows.batchField`), or when its
  *   estimated training memory is over the worker's budget; the message gives the numbers.
  */
-export function checkModelFits(
-  shape: NetworkShape,
-  rows: { batch: number; dataset: number; batchField?: string },
-  budget: ModelBudget,
-  field: string,
-): void {
+export function checkModelFits(shape: NetworkShape, rows: { batch: number; dataset: number; batchField?: string }, budget: ModelBudget, field: string): void {
   const parameters = countParameters(shape);
   if (parameters > budget.maxParameters) {
     throw new ValidationError(

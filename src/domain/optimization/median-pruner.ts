@@ -75,8 +75,7 @@ export function createMedianPruner(options: MedianPrunerOptions): Pruner {
       if (finite.length === 0) return keep(`finished trials have no ${metric} at epoch ${step}`);
       const middle = median(finite);
 
-      const subject =
-        best.step === step ? `${metric} ${show(best.value)} at epoch ${step}` : `best ${metric} ${show(best.value)} up to epoch ${step}`;
+      const subject = best.step === step ? `${metric} ${show(best.value)} at epoch ${step}` : `best ${metric} ${show(best.value)} up to epoch ${step}`;
       const comparison = `the median ${show(middle)} of ${finite.length} finished trials at epoch ${step}`;
       if (better(middle, best.value)) return { prune: true, reason: `${subject} is worse than ${comparison}` };
       return keep(`${subject} is not worse than ${comparison}`);

@@ -7,13 +7,7 @@
  */
 import type { Random } from '../random';
 import { isContinuous, isLogScale, type NumericParameter, type ParamValue, type SearchParameter } from './search-space';
-import {
-  logDensityNormaliser,
-  logNormalMass,
-  logTruncationMass,
-  sampleTruncatedNormal,
-  type TruncatedNormal,
-} from './truncated-normal';
+import { logDensityNormaliser, logNormalMass, logTruncationMass, sampleTruncatedNormal, type TruncatedNormal } from './truncated-normal';
 
 /** A density over one parameter's values. */
 export interface ParzenEstimator {
@@ -31,9 +25,7 @@ export interface ParzenEstimator {
 export function defaultWeights(n: number): number[] {
   if (n < 25) return new Array<number>(n).fill(1);
   const rampLength = n - 25;
-  const ramp = Array.from({ length: rampLength }, (_, i) =>
-    rampLength === 1 ? 1 / n : 1 / n + ((1 - 1 / n) * i) / (rampLength - 1),
-  );
+  const ramp = Array.from({ length: rampLength }, (_, i) => (rampLength === 1 ? 1 / n : 1 / n + ((1 - 1 / n) * i) / (rampLength - 1)));
   return [...ramp, ...new Array<number>(25).fill(1)];
 }
 
@@ -42,11 +34,7 @@ export function defaultWeights(n: number): number[] {
  * parameter cannot take (a CHOICE value not listed, a non-number) are left out.
  * @param priorWeight weight of the prior kernel relative to an observation's weight 1.
  */
-export function buildParzenEstimator(
-  parameter: SearchParameter,
-  observations: readonly (ParamValue | undefined)[],
-  priorWeight: number,
-): ParzenEstimator {
+export function buildParzenEstimator(parameter: SearchParameter, observations: readonly (ParamValue | undefined)[], priorWeight: number): ParzenEstimator {
   if (parameter.kind === 'CHOICE') {
     const indices = observations.map((v) => parameter.values.indexOf(v as ParamValue)).filter((i) => i >= 0);
     return categoricalEstimator(parameter.values, indices, priorWeight);

@@ -145,22 +145,20 @@ const NAME_PATTERN = /^([A-Za-z]+)(?:\[(\d+)\])?$/;
  * @throws ValidationError with `field` such as `input.searchSpace.learningRate.low`
  *   (or `input.searchSpace[2].name` when the name itself is at fault).
  */
-export function validateSearchSpace(
-  input: readonly SearchParameterInput[] | null | undefined,
-  options: ValidateSearchSpaceOptions,
-): SearchSpace {
+export function validateSearchSpace(input: readonly SearchParameterInput[] | null | undefined, options: ValidateSearchSpaceOptions): SearchSpace {
   const prefix = options.fieldPrefix ?? 'input.searchSpace';
   if (!Array.isArray(input) || input.length === 0) {
     throw new ValidationError('The search space needs at least one parameter', { field: prefix });
   }
   const seen = new Set<string>();
-  const parameters = input.map((item, index) => {
+  const parameters = input.map((item: unknown, index) => {
     const name = validateName(item, index, prefix, options.layerCount);
     if (seen.has(name)) {
       throw new ValidationError(`Parameter ${name} appears more than once`, { field: `${prefix}[${index}].name` });
     }
     seen.add(name);
-    return validateParameter(item, name, `${prefix}.${name}`, options.strategy);
+    // Its name is checked; validateParameter checks the rest of it.
+    return validateParameter(item as SearchParameterInput, name, `${prefix}.${name}`, options.strategy);
   });
   if (options.strategy === 'GRID') {
     const size = gridSize({ parameters });
@@ -171,18 +169,18 @@ export function validateSearchSpace(
   return { parameters };
 }
 
-function validateName(item: SearchParameterInput, index: number, prefix: string, layerCount: number | undefined): string {
+function validateName(item: unknown, index: number, prefix: string, layerCount: number | undefined): string {
   const field = `${prefix}[${index}].name`;
-  const name = typeof item?.name === 'string' ? item.name : '';
+  const given: unknown = typeof item === 'object' && item !== null ? (item as { name?: unknown }).name : undefined;
+  const name = typeof given === 'string' ? given : '';
   const match = NAME_PATTERN.exec(name);
   const base = match?.[1] ?? '';
   if (!match || !Object.hasOwn(RULES, base)) {
-    throw new ValidationError(
-      `Unknown parameter "${name}"; tunable parameters are learningRate, batchSize, optimizer, epochs, units[i], dropout[i]`,
-      { field },
-    );
+    throw new ValidationError(`Unknown parameter "${name}"; tunable parameters are learningRate, batchSize, optimizer, epochs, units[i], dropout[i]`, {
+      field,
+    });
   }
-  const layer = match[2];
+  const layer = match.at(2);
   if (INDEXED.has(base) !== (layer !== undefined)) {
     const hint = INDEXED.has(base) ? `${base}[i] with a layer index i` : base;
     throw new ValidationError(`Parameter "${name}" must be written ${hint}`, { field });
@@ -196,14 +194,16 @@ function validateName(item: SearchParameterInput, index: number, prefix: string,
 }
 
 function ruleOf(name: string): ParameterRule {
-  return RULES[NAME_PATTERN.exec(name)![1]];
+  const base = NAME_PATTERN.exec(name)?.[1];
+  if (base === undefined) throw new RangeError(`"${name}" is not a validated parameter name`);
+  return RULES[base];
 }
 
 function validateParameter(item: SearchParameterInput, name: string, field: string, strategy: SearchStrategy): SearchParameter {
   const rule = ruleOf(name);
   const kind = item.kind as SearchParameterKind;
   if (!ALL_KINDS.includes(kind)) {
-    throw new ValidationError(`Unknown kind "${String(item.kind)}"; kinds are ${ALL_KINDS.join(', ')}`, { field: `${field}.kind` });
+    throw new ValidationError(`Unknown kind "${item.kind}"; kinds are ${ALL_KINDS.join(', ')}`, { field: `${field}.kind` });
   }
   if (!rule.kinds.includes(kind)) {
     throw new ValidationError(`${name} cannot be ${kind}; it takes ${rule.kinds.join(', ')}`, { field: `${field}.kind` });
@@ -216,7 +216,10 @@ function validateParameter(item: SearchParameterInput, name: string, field: stri
   const low = requireNumber(item.low, `${field}.low`);
   const high = requireNumber(item.high, `${field}.high`);
   const integral = kind === 'INT_RANGE' || kind === 'INT_LOG_UNIFORM';
-  for (const [bound, value] of [['low', low], ['high', high]] as const) {
+  for (const [bound, value] of [
+    ['low', low],
+    ['high', high],
+  ] as const) {
     if (integral && !Number.isInteger(value)) {
       throw new ValidationError(`${bound} of ${kind} must be an integer, got ${value}`, { field: `${field}.${bound}` });
     }
@@ -249,7 +252,7 @@ function rejectPresent(item: SearchParameterInput, keys: readonly (keyof SearchP
 
 function requireNumber(value: unknown, field: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new ValidationError(`A finite number is required, got ${JSON.stringify(value) ?? 'nothing'}`, { field });
+    throw new ValidationError(`A finite number is required, got ${value === undefined ? 'nothing' : JSON.stringify(value)}`, { field });
   }
   return value;
 }
@@ -293,12 +296,7 @@ function validateStep(step: number | null | undefined, low: number, high: number
   return step;
 }
 
-function validateGridPoints(
-  gridPoints: number | null | undefined,
-  kind: SearchParameterKind,
-  strategy: SearchStrategy,
-  field: string,
-): number | undefined {
+function validateGridPoints(gridPoints: number | null | undefined, kind: SearchParameterKind, strategy: SearchStrategy, field: string): number | undefined {
   if (gridPoints === undefined || gridPoints === null) {
     if (strategy === 'GRID' && (kind === 'UNIFORM' || kind === 'LOG_UNIFORM')) {
       throw new ValidationError(`A GRID search over a continuous ${kind} range needs gridPoints`, { field });

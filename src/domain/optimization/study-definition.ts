@@ -4,7 +4,7 @@
  * trial starts from. Also how one trial's sampled parameters become the hyperparameters and
  * architecture it trains with.
  */
-import { ValidationError } from '../errors';
+import { shownValue, ValidationError } from '../errors';
 import type { TrainingRunHyperparameters } from '../runs/training-hyperparameters';
 import { MONITORS, type Monitor } from '../../ml/hyperparameters';
 import type { Architecture } from '../../ml/model-builder';
@@ -88,7 +88,7 @@ export function validateBudget(maxTrials: unknown, parallelism: unknown, prefix 
       field: `${prefix}.parallelism`,
     });
   }
-  return { maxTrials: maxTrials as number, parallelism: parallelism as number };
+  return { maxTrials, parallelism };
 }
 
 /** The most epochs one trial may train: the `epochs` search parameter's largest value, else the base hyperparameters'. */
@@ -124,16 +124,16 @@ export function validatePruning(
     throw new ValidationError(`pruning.kind must be MEDIAN or NONE, got ${JSON.stringify(kind)}`, { field: `${field}.kind` });
   }
   if (!isIntegerIn(warmupEpochs, 0, STUDY_LIMITS.maxWarmupEpochs)) {
-    throw new ValidationError(`pruning.warmupEpochs must be an integer from 0 to ${STUDY_LIMITS.maxWarmupEpochs}, got ${String(warmupEpochs)}`, {
+    throw new ValidationError(`pruning.warmupEpochs must be an integer from 0 to ${STUDY_LIMITS.maxWarmupEpochs}, got ${shownValue(warmupEpochs)}`, {
       field: `${field}.warmupEpochs`,
     });
   }
   if (!isIntegerIn(startupTrials, 1, STUDY_LIMITS.maxStartupTrials)) {
-    throw new ValidationError(`pruning.startupTrials must be an integer from 1 to ${STUDY_LIMITS.maxStartupTrials}, got ${String(startupTrials)}`, {
+    throw new ValidationError(`pruning.startupTrials must be an integer from 1 to ${STUDY_LIMITS.maxStartupTrials}, got ${shownValue(startupTrials)}`, {
       field: `${field}.startupTrials`,
     });
   }
-  return { kind: kind as PruningKind, warmupEpochs: warmupEpochs as number, startupTrials: startupTrials as number };
+  return { kind: kind as PruningKind, warmupEpochs, startupTrials };
 }
 
 /** What one trial trains with. */
@@ -155,7 +155,7 @@ export function trialConfiguration(base: TrainingRunHyperparameters, architectur
   for (const [name, value] of Object.entries(params)) {
     const layer = LAYER_PARAM.exec(name);
     if (layer) {
-      const target = layers[Number(layer[2])];
+      const target = layers.at(Number(layer[2]));
       if (!target) throw new ValidationError(`${name} refers to a hidden layer the model does not have`, { field: `input.searchSpace.${name}` });
       if (layer[1] === 'units') target.units = value as number;
       else target.dropout = value as number;

@@ -48,16 +48,12 @@ function prunedKey(trial: TrialRecord, sign: number): [number, number] {
  * order. COMPLETE trials rank by value; PRUNED ones fill the good set only if fewer than
  * `nBelow` trials completed.
  */
-export function splitTrials(
-  finished: readonly TrialRecord[],
-  nBelow: number,
-  direction: Direction,
-): { below: TrialRecord[]; above: TrialRecord[] } {
+export function splitTrials(finished: readonly TrialRecord[], nBelow: number, direction: Direction): { below: TrialRecord[]; above: TrialRecord[] } {
   const sign = direction === 'MINIMIZE' ? 1 : -1;
   const byNumber = (a: TrialRecord, b: TrialRecord) => a.number - b.number;
   const complete = finished
-    .filter((t) => t.state === 'COMPLETE')
-    .sort((a, b) => sign * (a.value! - b.value!) || a.number - b.number);
+    .filter((t): t is TrialRecord & { value: number } => t.state === 'COMPLETE' && typeof t.value === 'number')
+    .sort((a, b) => sign * (a.value - b.value) || a.number - b.number);
   const pruned = finished
     .filter((t) => t.state === 'PRUNED')
     .map((t) => ({ t, key: prunedKey(t, sign) }))
@@ -82,8 +78,16 @@ export function createTpeSampler(space: SearchSpace, options: TpeOptions): Sampl
       const { below, above } = splitTrials(finished, defaultGamma(finished.length), direction);
       const params: Params = {};
       for (const parameter of space.parameters) {
-        const good = buildParzenEstimator(parameter, below.map((t) => t.params[parameter.name]), priorWeight);
-        const bad = buildParzenEstimator(parameter, above.map((t) => t.params[parameter.name]), priorWeight);
+        const good = buildParzenEstimator(
+          parameter,
+          below.map((t) => t.params[parameter.name]),
+          priorWeight,
+        );
+        const bad = buildParzenEstimator(
+          parameter,
+          above.map((t) => t.params[parameter.name]),
+          priorWeight,
+        );
         let best = good.sample(random);
         let bestScore = good.logPdf(best) - bad.logPdf(best);
         for (let i = 1; i < nEICandidates; i++) {

@@ -12,12 +12,12 @@
  * loss could be chosen no `loss` (they trained with their task's default).
  */
 import { randomInt } from 'node:crypto';
+import { required } from '../common/required';
 import { validateSplitFractions, type SplitFractions } from '../datasets/dataset-split';
 import { ValidationError, Violations } from '../errors';
 import {
   DEFAULT_LEARNING_RATES,
   defaultLoss,
-  OPTIMIZERS,
   validateHyperparameters,
   type EarlyStopping,
   type LossName,
@@ -122,11 +122,12 @@ export function parseTrainingHyperparameters(input: unknown, context: Hyperparam
     optimizer: trainer.optimizer,
     learningRate: trainer.learningRate ?? DEFAULT_LEARNING_RATES[trainer.optimizer],
     loss: trainer.loss,
-    split: split!,
-    seed: seed!,
+    // With no violation found, every check above returned its value.
+    split: required(split, 'checked split'),
+    seed: required(seed, 'checked seed'),
     earlyStopping,
     classWeights: classWeights ?? null,
-    backend: backend!,
+    backend: required(backend, 'checked backend'),
   };
 }
 
@@ -150,6 +151,11 @@ export function classWeightVector(hyperparameters: TrainingRunHyperparameters, l
   return labelClasses.map((name) => classWeights.find((entry) => entry.class === name)?.weight ?? 1);
 }
 
+/** A value of the client's JSON as a message quotes it: JSON for an object or a list, as text otherwise. */
+function shown(value: unknown): string {
+  return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+}
+
 /** `undefined` for an absent or null field (GraphQL sends omitted nullable inputs as either). */
 function given(value: unknown): unknown {
   return value === null ? undefined : value;
@@ -157,7 +163,7 @@ function given(value: unknown): unknown {
 
 function asRecord(value: unknown, field: string, known: readonly string[]): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ValidationError(`${field.split('.').pop()} must be an object`, { field });
+    throw new ValidationError(`${field.slice(field.lastIndexOf('.') + 1)} must be an object`, { field });
   }
   for (const key of Object.keys(value)) {
     if (!known.includes(key)) {
@@ -189,7 +195,7 @@ function parseEarlyStopping(value: unknown, field: string): NormalizedEarlyStopp
   }
   const restoreBestWeights = given(raw.restoreBestWeights) ?? true;
   if (typeof restoreBestWeights !== 'boolean') {
-    throw new ValidationError(`earlyStopping.restoreBestWeights must be a boolean, got ${String(restoreBestWeights)}`, {
+    throw new ValidationError(`earlyStopping.restoreBestWeights must be a boolean, got ${shown(restoreBestWeights)}`, {
       field: `${field}.restoreBestWeights`,
     });
   }
@@ -205,7 +211,7 @@ function parseEarlyStopping(value: unknown, field: string): NormalizedEarlyStopp
 function parseSeed(value: unknown, context: HyperparameterContext, location: { field: string }): number {
   if (value === undefined) return context.randomSeed ? context.randomSeed() : randomInt(RANDOM_SEED_BOUND);
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
-    throw new ValidationError(`seed must be an integer, got ${String(value)}`, location);
+    throw new ValidationError(`seed must be an integer, got ${shown(value)}`, location);
   }
   return value;
 }
@@ -236,13 +242,16 @@ function parseClassWeights(value: unknown, context: HyperparameterContext, field
     }
     weights.set(name, weight);
   });
-  return classes.filter((name) => weights.has(name)).map((name) => ({ class: name, weight: weights.get(name)! }));
+  return classes.flatMap((name) => {
+    const weight = weights.get(name);
+    return weight === undefined ? [] : [{ class: name, weight }];
+  });
 }
 
 function parseBackend(value: unknown, location: { field: string }): TrainingBackend {
   if (value === undefined) return 'AUTO';
   if (!(TRAINING_BACKENDS as readonly unknown[]).includes(value)) {
-    throw new ValidationError(`backend must be one of ${TRAINING_BACKENDS.join(', ')}, got ${String(value)}`, location);
+    throw new ValidationError(`backend must be one of ${TRAINING_BACKENDS.join(', ')}, got ${shown(value)}`, location);
   }
   return value as TrainingBackend;
 }

@@ -50,7 +50,14 @@ export function trainingWarnings(hyperparameters: Pick<TrainingRunHyperparameter
 /** The warnings stored on a run (JSON), keeping only well-formed entries. */
 export function storedWarnings(stored: unknown): RunWarning[] {
   if (!Array.isArray(stored)) return [];
-  return stored.filter(
-    (entry): entry is RunWarning => typeof entry === 'object' && entry !== null && entry.code === 'FEW_GRADIENT_STEPS' && typeof entry.message === 'string',
+  const entries: readonly unknown[] = stored;
+  return entries.filter(
+    (entry): entry is RunWarning =>
+      typeof entry === 'object' &&
+      entry !== null &&
+      'code' in entry &&
+      entry.code === 'FEW_GRADIENT_STEPS' &&
+      'message' in entry &&
+      typeof entry.message === 'string',
   );
 }

@@ -22,7 +22,7 @@ export class ResolveAlertInput {
   @Field(() => String, { nullable: true, description: 'Why or how it was resolved (up to 2,000 characters).' }) note?: string | null;
 }
 
-@InputType({ description: 'Creates or replaces a deployment\'s rule of one kind; omitted fields take the kind\'s defaults.' })
+@InputType({ description: "Creates or replaces a deployment's rule of one kind; omitted fields take the kind's defaults." })
 export class SetAlertRuleInput {
   @Field({ description: 'Deployment name.' }) deployment!: string;
   @Field(() => AlertKindEnum) kind!: AlertKindEnum;
@@ -32,8 +32,18 @@ export class SetAlertRuleInput {
   @Field(() => Int, { nullable: true }) windowSeconds?: number | null;
   @Field(() => Int, { nullable: true }) cooldownSeconds?: number | null;
   @Field(() => Int, { nullable: true }) autoResolveAfter?: number | null;
-  @Field(() => String, { nullable: true, description: 'http(s) URL receiving the signed JSON notifications. Its host must resolve to public addresses only (or be listed in MLPLANE_WEBHOOK_ALLOW); redirects are not followed.' }) webhookUrl?: string | null;
-  @Field(() => String, { nullable: true, description: 'HMAC-SHA256 key of X-Mlplane-Signature, 32 to 512 characters; omitted with a webhookUrl, mlplane generates one and returns it once (generatedWebhookSecret).' }) webhookSecret?: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'http(s) URL receiving the signed JSON notifications. Its host must resolve to public addresses only (or be listed in MLPLANE_WEBHOOK_ALLOW); redirects are not followed.',
+  })
+  webhookUrl?: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'HMAC-SHA256 key of X-Mlplane-Signature, 32 to 512 characters; omitted with a webhookUrl, mlplane generates one and returns it once (generatedWebhookSecret).',
+  })
+  webhookSecret?: string | null;
 }
 
 @InputType({ description: 'Changes the given alerting settings of a deployment; null resets one to its default.' })

@@ -14,10 +14,17 @@ import { Allow } from '../auth/access';
 import { deliveryPages } from './alert.loaders';
 
 /** Filters on the event alone: no read per event and subscriber. */
-function matchesAlertFilter({ payload, args }: SubscriptionHandlerData<AlertEventPayload, { filter?: AlertSubscriptionFilter | null }, GraphQLContext>): boolean {
+function matchesAlertFilter({
+  payload,
+  args,
+}: SubscriptionHandlerData<AlertEventPayload, { filter?: AlertSubscriptionFilter | null }, GraphQLContext>): boolean {
   const filter = args.filter;
   if (!filter) return true;
-  return (!filter.deployment || payload.deployment === filter.deployment) && (!filter.kind || payload.kind === filter.kind) && (!filter.severity || payload.severity === filter.severity);
+  return (
+    (!filter.deployment || payload.deployment === filter.deployment) &&
+    (!filter.kind || payload.kind === filter.kind) &&
+    (!filter.severity || payload.severity === filter.severity)
+  );
 }
 
 function toAlertRule(rule: EffectiveAlertRule & { generatedWebhookSecret?: string | null }): AlertRule {
@@ -40,11 +47,7 @@ async function loadAlert(ctx: GraphQLContext, id: string): Promise<AlertRow> {
 export class AlertResolver {
   @Allow('VIEWER')
   @Query(() => AlertConnection, { description: 'Alerts matching the filter, most recently seen first.' })
-  async alerts(
-    @Ctx() ctx: GraphQLContext,
-    @Arg('filter', () => AlertFilter, { nullable: true }) filter: AlertFilter | null,
-    @Args() page: PageArgs,
-  ) {
+  async alerts(@Ctx() ctx: GraphQLContext, @Arg('filter', () => AlertFilter, { nullable: true }) filter: AlertFilter | null, @Args() page: PageArgs) {
     let deploymentId: string | undefined;
     if (filter?.deployment) deploymentId = (await ctx.services.deployments.requireDeployment(filter.deployment, 'filter.deployment')).id;
     return toConnection(await ctx.services.alerts.listAlerts({ ...filter, deploymentId }, page));
@@ -69,14 +72,14 @@ export class AlertResolver {
   }
 
   @Allow('EDITOR')
-  @Mutation(() => AlertRule, { description: 'Creates or replaces a deployment\'s rule of one kind.' })
+  @Mutation(() => AlertRule, { description: "Creates or replaces a deployment's rule of one kind." })
   async setAlertRule(@Ctx() ctx: GraphQLContext, @Arg('input') input: SetAlertRuleInput) {
     const { deployment, ...settings } = input;
     return toAlertRule(await ctx.services.alerts.setAlertRule(deployment, settings));
   }
 
   @Allow('EDITOR')
-  @Mutation(() => Deployment, { description: 'Changes a deployment\'s alerting settings (automatic rollback, performance floor and window).' })
+  @Mutation(() => Deployment, { description: "Changes a deployment's alerting settings (automatic rollback, performance floor and window)." })
   async setAlertMonitoring(@Ctx() ctx: GraphQLContext, @Arg('input') input: SetAlertMonitoringInput) {
     const { deployment, ...patch } = input;
     return ctx.services.alerts.setAlertMonitoring(deployment, patch);
@@ -97,9 +100,13 @@ export class AlertResolver {
     topics: 'alertRaised',
     filter: matchesAlertFilter,
     description:
-      'Newly opened alerts (of any API or worker process) matching the filter, as they were opened: status, severity, occurrences, times, acknowledgement and details (when under 4 KB) are the event\'s own, not the alert\'s state when the event is delivered.',
+      "Newly opened alerts (of any API or worker process) matching the filter, as they were opened: status, severity, occurrences, times, acknowledgement and details (when under 4 KB) are the event's own, not the alert's state when the event is delivered.",
   })
-  async alertRaised(@Root() event: AlertEventPayload, @Ctx() ctx: GraphQLContext, @Arg('filter', () => AlertSubscriptionFilter, { nullable: true }) _filter?: AlertSubscriptionFilter | null) {
+  async alertRaised(
+    @Root() event: AlertEventPayload,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('filter', () => AlertSubscriptionFilter, { nullable: true }) _filter?: AlertSubscriptionFilter | null,
+  ) {
     return alertAsOfEvent(await loadAlert(ctx, event.id), event);
   }
 
@@ -110,7 +117,11 @@ export class AlertResolver {
     description:
       'Alerts matching the filter that repeated past their cooldown, were acknowledged or were resolved. Each event carries the alert as that change left it (status, severity, occurrences, times, acknowledgement and details when under 4 KB), not as it is when delivered.',
   })
-  async alertUpdated(@Root() event: AlertEventPayload, @Ctx() ctx: GraphQLContext, @Arg('filter', () => AlertSubscriptionFilter, { nullable: true }) _filter?: AlertSubscriptionFilter | null) {
+  async alertUpdated(
+    @Root() event: AlertEventPayload,
+    @Ctx() ctx: GraphQLContext,
+    @Arg('filter', () => AlertSubscriptionFilter, { nullable: true }) _filter?: AlertSubscriptionFilter | null,
+  ) {
     return alertAsOfEvent(await loadAlert(ctx, event.id), event);
   }
 }

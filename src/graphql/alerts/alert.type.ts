@@ -26,7 +26,10 @@ export enum AlertStatusEnum {
   ACKNOWLEDGED = 'ACKNOWLEDGED',
   RESOLVED = 'RESOLVED',
 }
-registerEnumType(AlertStatusEnum, { name: 'AlertStatus', description: 'OPEN -> ACKNOWLEDGED -> RESOLVED (OPEN may resolve directly, by a person or after clean windows).' });
+registerEnumType(AlertStatusEnum, {
+  name: 'AlertStatus',
+  description: 'OPEN -> ACKNOWLEDGED -> RESOLVED (OPEN may resolve directly, by a person or after clean windows).',
+});
 
 export enum AlertDeliveryStatusEnum {
   PENDING = 'PENDING',
@@ -48,8 +51,8 @@ export class Alert {
   @Field(() => Int, { description: 'Times raised while open (deduplicated repeats included).' }) occurrences!: number;
   @Field() firstSeenAt!: Date;
   @Field() lastSeenAt!: Date;
-  @Field(() => Date, { nullable: true, description: 'Last notification (opened, or repeated past the rule\'s cooldown).' }) notifiedAt!: Date | null;
-  @Field(() => Int, { description: 'Clean windows in a row while open; the rule\'s autoResolveAfter resolves it.' }) cleanWindows!: number;
+  @Field(() => Date, { nullable: true, description: "Last notification (opened, or repeated past the rule's cooldown)." }) notifiedAt!: Date | null;
+  @Field(() => Int, { description: "Clean windows in a row while open; the rule's autoResolveAfter resolves it." }) cleanWindows!: number;
   @Field(() => Date, { nullable: true }) acknowledgedAt!: Date | null;
   @Field(() => String, { nullable: true }) acknowledgedBy!: string | null;
   @Field(() => Date, { nullable: true }) resolvedAt!: Date | null;
@@ -64,16 +67,20 @@ export class AlertConnection extends Connection(Alert, 'Alert') {}
 export class AlertDelivery {
   @Field(() => ID) id!: string;
   @Allow('ADMIN')
-  @Field(() => String, { description: 'The webhook URL (ADMIN only: it can carry a token).' }) url!: string;
+  @Field(() => String, { description: 'The webhook URL (ADMIN only: it can carry a token).' })
+  url!: string;
   @Field(() => AlertDeliveryStatusEnum) status!: AlertDeliveryStatusEnum;
   @Field(() => Int) attempts!: number;
   @Field(() => Int, { nullable: true, description: 'HTTP status of the last attempt.' }) responseStatus!: number | null;
-  @Field(() => Float, { nullable: true, description: 'How long the last attempt waited for the answer\'s status (ms).' }) lastDurationMs!: number | null;
-  @Field(() => String, { nullable: true, description: 'Why the last attempt failed (HTTP status, redirect, refused target, network error); never the response body.' })
+  @Field(() => Float, { nullable: true, description: "How long the last attempt waited for the answer's status (ms)." }) lastDurationMs!: number | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'Why the last attempt failed (HTTP status, redirect, refused target, network error); never the response body.',
+  })
   lastError!: string | null;
   @Field(() => Date, { nullable: true }) nextAttemptAt!: Date | null;
   @Field(() => Date, { nullable: true }) deliveredAt!: Date | null;
-  @Field({ description: 'The X-Mlplane-Signature header: sha256=<hex HMAC-SHA256 of the body with the rule\'s secret>.' }) signature!: string;
+  @Field({ description: "The X-Mlplane-Signature header: sha256=<hex HMAC-SHA256 of the body with the rule's secret>." }) signature!: string;
   @Field(() => GraphQLJSONObject, { description: 'The JSON body sent.' }) payload!: Record<string, unknown>;
   @Field() createdAt!: Date;
 }
@@ -81,7 +88,7 @@ export class AlertDelivery {
 @ObjectType()
 export class AlertDeliveryConnection extends Connection(AlertDelivery, 'AlertDelivery') {}
 
-@ObjectType({ description: 'A deployment\'s rule of one alert kind: stored, or the defaults of the kind.' })
+@ObjectType({ description: "A deployment's rule of one alert kind: stored, or the defaults of the kind." })
 export class AlertRule {
   @Field(() => AlertKindEnum) kind!: AlertKindEnum;
   @Field({ description: 'False when no rule is stored and the defaults apply.' }) stored!: boolean;
@@ -96,7 +103,8 @@ export class AlertRule {
   @Field(() => Int, { description: 'Repeats within this time count without notifying again.' }) cooldownSeconds!: number;
   @Field(() => Int, { description: 'Clean windows in a row that resolve an open alert.' }) autoResolveAfter!: number;
   @Allow('ADMIN')
-  @Field(() => String, { nullable: true, description: 'Where alerts of this kind are posted (ADMIN only: it can carry a token).' }) webhookUrl!: string | null;
+  @Field(() => String, { nullable: true, description: 'Where alerts of this kind are posted (ADMIN only: it can carry a token).' })
+  webhookUrl!: string | null;
   @Field({ description: 'Whether a signing secret is set (the secret itself is never returned).' }) hasWebhookSecret!: boolean;
   @Allow('ADMIN')
   @Field(() => String, {
@@ -106,11 +114,12 @@ export class AlertRule {
   generatedWebhookSecret!: string | null;
 }
 
-@ObjectType({ description: 'A deployment\'s alerting settings, defaults filled in.' })
+@ObjectType({ description: "A deployment's alerting settings, defaults filled in." })
 export class AlertMonitoring {
   @Field({ description: 'Roll back on a CRITICAL PERFORMANCE_DROP or ERROR_RATE alert during a canary or soon after a switch.' }) autoRollback!: boolean;
   @Field(() => Int, { description: 'How long after a version switch an alert still rolls it back.' }) rollbackWindowSeconds!: number;
-  @Field(() => Float, { nullable: true, description: 'PERFORMANCE_DROP also fires below this primary metric (accuracy, or r2).' }) performanceFloor!: number | null;
+  @Field(() => Float, { nullable: true, description: 'PERFORMANCE_DROP also fires below this primary metric (accuracy, or r2).' }) performanceFloor!:
+    number | null;
   @Field(() => Int, { description: 'Labelled predictions per performance window.' }) performanceWindowSize!: number;
   @Field(() => Int, { description: 'Serving rules are evaluated after this many predict requests (or 60 s).' }) evaluateEveryRequests!: number;
 }

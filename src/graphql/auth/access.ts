@@ -23,7 +23,7 @@ export function Allow(...rules: [AccessRule, ...AccessRule[]]): MethodDecorator 
 
 /** The rules declared on a built schema field, if any. */
 export function accessRulesOf(field: GraphQLField<unknown, unknown>): readonly AccessRule[] | undefined {
-  const rules = field.extensions?.[ACCESS_EXTENSION];
+  const rules = field.extensions[ACCESS_EXTENSION];
   return Array.isArray(rules) ? (rules as AccessRule[]) : undefined;
 }
 

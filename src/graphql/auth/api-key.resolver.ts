@@ -13,7 +13,7 @@ export class ApiKeyResolver {
   }
 
   @Allow('ADMIN')
-  @Mutation(() => CreateApiKeyPayload, { description: 'Creates an API key; the payload\'s `key` is its secret, shown this once.' })
+  @Mutation(() => CreateApiKeyPayload, { description: "Creates an API key; the payload's `key` is its secret, shown this once." })
   async createApiKey(@Ctx() ctx: GraphQLContext, @Arg('input') input: CreateApiKeyInput): Promise<CreateApiKeyPayload> {
     const { key, token } = await ctx.services.apiKeys.createKey(input);
     return { apiKey: key as ApiKey, key: token };
@@ -21,7 +21,7 @@ export class ApiKeyResolver {
 
   @Allow('ADMIN')
   @Mutation(() => ApiKey, { description: 'Revokes a key (by id or name): it stops working at once, and its open graphql-ws sockets close within a second.' })
-  async revokeApiKey(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID, { description: 'The key\'s id or name.' }) id: string) {
+  async revokeApiKey(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID, { description: "The key's id or name." }) id: string) {
     return ctx.services.apiKeys.revokeKey(id);
   }
 

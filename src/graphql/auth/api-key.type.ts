@@ -24,7 +24,10 @@ export enum AuditOutcomeEnum {
   FAILED = 'FAILED',
   DENIED = 'DENIED',
 }
-registerEnumType(AuditOutcomeEnum, { name: 'AuditOutcome', description: 'How an audited mutation ended: done, failed (with its error code), or refused by auth.' });
+registerEnumType(AuditOutcomeEnum, {
+  name: 'AuditOutcome',
+  description: 'How an audited mutation ended: done, failed (with its error code), or refused by auth.',
+});
 
 @ObjectType({ implements: Node, description: 'An API key. Its secret is shown once, by createApiKey, and stored only as a hash.' })
 export class ApiKey {
@@ -56,8 +59,8 @@ export class CreateApiKeyInput {
 @ObjectType({ implements: Node, description: 'One audited mutation: accepted, failed or refused.' })
 export class AuditEvent {
   @Field(() => ID) id!: string;
-  @Field({ description: 'The key\'s name; `anonymous` for a request without a valid key (HTTP 401), `local` when auth is disabled.' }) principal!: string;
-  @Field(() => RoleEnum, { nullable: true, description: 'The key\'s role; null for a request without a valid key.' }) role!: RoleEnum | null;
+  @Field({ description: "The key's name; `anonymous` for a request without a valid key (HTTP 401), `local` when auth is disabled." }) principal!: string;
+  @Field(() => RoleEnum, { nullable: true, description: "The key's role; null for a request without a valid key." }) role!: RoleEnum | null;
   @Field({ description: 'The mutation field, e.g. `updateDeployment`.' }) operation!: string;
   @Field(() => [String], { description: 'Ids and deployment names the arguments named, and ids of what the mutation returned.' }) targetIds!: string[];
   @Field(() => AuditOutcomeEnum) outcome!: AuditOutcomeEnum;

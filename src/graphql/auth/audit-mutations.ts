@@ -7,7 +7,10 @@ const TARGET_KEY = /^(id|deployment|[A-Za-z]+Id)$/;
 
 function targetsIn(value: unknown, into: Set<string>): void {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
-  for (const [key, item] of Object.entries(value)) if (TARGET_KEY.test(key) && typeof item === 'string') into.add(item.slice(0, 200));
+  for (const [key, item] of Object.entries(value)) {
+    // Kept as sent: the audit log escapes what PostgreSQL cannot store and shortens long ones.
+    if (TARGET_KEY.test(key) && typeof item === 'string') into.add(item);
+  }
 }
 
 /** The ids (and deployment names) a mutation's arguments name: top-level and in `input`. */
@@ -31,7 +34,8 @@ function resultIds(result: unknown): string[] {
   return ids;
 }
 
-function failure(error: unknown): { outcome: 'FAILED' | 'DENIED'; errorCode: string } {
+/** How a failed call is audited: DENIED when refused for its key, role or deployment, else FAILED; with the client's error code. */
+export function auditFailure(error: unknown): { outcome: 'FAILED' | 'DENIED'; errorCode: string } {
   const refused = error instanceof ForbiddenError || error instanceof UnauthenticatedError;
   return { outcome: refused ? 'DENIED' : 'FAILED', errorCode: errorCodeOf(error) };
 }
@@ -62,13 +66,13 @@ export function auditMutationFields(schema: GraphQLSchema): void {
         requestId: context.requestId,
         clientAddress: context.clientAddress,
       };
-      if (!inBatches) return context.services.audit.audit(entry, async () => resolve(root, args, context, info), { resultIds, failure });
+      if (!inBatches) return context.services.audit.audit(entry, async () => resolve(root, args, context, info), { resultIds, failure: auditFailure });
       try {
         const result: unknown = await resolve(root, args, context, info);
         context.services.audit.recordSoon({ ...entry, outcome: 'SUCCEEDED' });
         return result;
       } catch (error) {
-        await context.services.audit.record({ ...entry, ...failure(error) });
+        await context.services.audit.record({ ...entry, ...auditFailure(error) });
         throw error;
       }
     };
@@ -87,11 +91,9 @@ export function refusedMutationFields(body: unknown, maxTokens: number): string[
   const { query, operationName } = body as { query?: unknown; operationName?: unknown };
   if (typeof query !== 'string') return [];
   try {
-    const operation = getOperationAST(parse(query, { maxTokens }), typeof operationName === 'string' ? operationName : undefined);
+    const operation = getOperationAST(parse(query, { maxLexicalTokens: maxTokens }), typeof operationName === 'string' ? operationName : undefined);
     if (operation?.operation !== 'mutation') return [];
-    return operation.selectionSet.selections
-      .flatMap((selection) => (selection.kind === Kind.FIELD ? [selection.name.value] : []))
-      .slice(0, MAX_REFUSED_FIELDS);
+    return operation.selectionSet.selections.flatMap((selection) => (selection.kind === Kind.FIELD ? [selection.name.value] : [])).slice(0, MAX_REFUSED_FIELDS);
   } catch {
     return [];
   }

@@ -23,9 +23,7 @@ export interface RefusedRequest {
   reason: 'missing' | 'invalid';
 }
 
-export type Credentials =
-  | { ok: true; principal: Principal; token: string | null }
-  | { ok: false; reason: 'missing' | 'invalid'; message: string };
+export type Credentials = { ok: true; principal: Principal; token: string | null } | { ok: false; reason: 'missing' | 'invalid'; message: string };
 
 /**
  * Resolves an `Authorization` value (`Bearer <key>`; a bare key is accepted too, for clients that

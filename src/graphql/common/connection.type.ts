@@ -3,7 +3,7 @@ import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Page, type PageRequest } from '.
 
 @ObjectType({ description: 'Relay pagination state of a connection.' })
 export class PageInfo {
-  @Field({ description: 'More edges follow the last one (in the list\'s order).' })
+  @Field({ description: "More edges follow the last one (in the list's order)." })
   hasNextPage!: boolean;
 
   @Field({ description: 'More edges come before the first one: exact when paging backward, and when paging forward from a cursor.' })

@@ -12,7 +12,7 @@ export function typedNode(type: string, value: object): TypedNode {
 
 @InterfaceType({
   description:
-    'An object with an id that `node(id:)` fetches without knowing its type (Relay\'s Object Identification). Ids are UUIDs, unique across all types; a Study\'s id is its own (see Study.id).',
+    "An object with an id that `node(id:)` fetches without knowing its type (Relay's Object Identification). Ids are UUIDs, unique across all types; a Study's id is its own (see Study.id).",
   resolveType: (value: TypedNode) => value[NODE_TYPE],
 })
 export abstract class Node {

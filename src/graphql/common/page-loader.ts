@@ -12,7 +12,11 @@ export type LoadPages<T, A extends PageRequest> = (parentIds: readonly string[],
 
 /** The arguments given (absent and null alike), in name order: equal arguments, equal key. */
 function argsKey(args: PageRequest & Record<string, unknown>): string {
-  return JSON.stringify(Object.keys(args).sort().flatMap((name) => (args[name] == null ? [] : [[name, args[name]]])));
+  return JSON.stringify(
+    Object.keys(args)
+      .sort()
+      .flatMap((name) => (args[name] == null ? [] : [[name, args[name]]])),
+  );
 }
 
 /**
@@ -34,12 +38,16 @@ export function definePageLoader<T, A extends PageRequest = PageRequest>(name: s
       const loaded = new Map<string, Map<string, Page<T>> | Error>();
       await Promise.all(
         [...groups].map(async ([key, group]) => {
-          loaded.set(key, await load(group.parentIds, group.args, context).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))));
+          loaded.set(
+            key,
+            await load(group.parentIds, group.args, context).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))),
+          );
         }),
       );
       return keys.map(({ parentId, args }) => {
-        const pages = loaded.get(argsKey(args as A & Record<string, unknown>))!;
-        return pages instanceof Error ? pages : pages.get(parentId)!;
+        const pages = loaded.get(argsKey(args as A & Record<string, unknown>));
+        if (pages instanceof Error) return pages;
+        return pages?.get(parentId) ?? new Error(`internal error: ${name} loaded no page for ${parentId}`);
       });
     },
     { cacheKeyFn: ({ parentId, args }) => `${parentId} ${argsKey(args as A & Record<string, unknown>)}` },

@@ -73,7 +73,7 @@ export class DatasetResolver {
   @Allow('VIEWER')
   @Subscription(() => DatasetIngestProgress, {
     topics: 'datasetIngestProgress',
-    topicId: ({ args }) => args.uploadId,
+    topicId: ({ args }: { args: { uploadId: string } }) => args.uploadId,
     description: 'Progress of one upload to POST /datasets/{name}/versions (subscribe with the uploadId you send), from any API process.',
   })
   datasetIngestProgress(@Root() event: IngestProgressEvent, @Arg('uploadId', () => ID) _uploadId: string): DatasetIngestProgress {
@@ -121,7 +121,9 @@ export class DatasetVersionResolver {
     return ctx.services.datasets.previewRows(version.id, offset, limit);
   }
 
-  @FieldResolver(() => DatasetSplit, { description: 'The deterministic split of the rows: same fractions and seed, same rows. Stratified by class for classification.' })
+  @FieldResolver(() => DatasetSplit, {
+    description: 'The deterministic split of the rows: same fractions and seed, same rows. Stratified by class for classification.',
+  })
   async split(@Root() version: DatasetVersion, @Ctx() ctx: GraphQLContext, @Arg('input', () => SplitInput) input: SplitInput) {
     const { seed, ...fractions } = input;
     const split = await ctx.services.datasets.split(version.id, fractions, seed);

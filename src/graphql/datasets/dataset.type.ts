@@ -72,7 +72,11 @@ export class Dataset {
   @Field() labelColumn!: string;
   @Field(() => TaskEnum) task!: TaskEnum;
   @Field() createdAt!: Date;
-  @Field(() => Date, { nullable: true, description: 'When it was archived; null while it is not. Archived things leave the default lists (`includeArchived: true` shows them).' }) archivedAt!: Date | null;
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When it was archived; null while it is not. Archived things leave the default lists (`includeArchived: true` shows them).',
+  })
+  archivedAt!: Date | null;
 }
 
 @ObjectType()
@@ -118,7 +122,8 @@ export class DatasetIngestProgress {
   @Field(() => Float, { description: 'Body bytes received so far.' }) bytesReceived!: number;
   @Field(() => Float, { nullable: true, description: 'The Content-Length, when the client sent one.' }) totalBytes!: number | null;
   @Field(() => ID, { nullable: true, description: 'STORED: the dataset.' }) datasetId!: string | null;
-  @Field(() => ID, { nullable: true, description: 'STORED: the version (an existing one when the content was already stored).' }) datasetVersionId!: string | null;
+  @Field(() => ID, { nullable: true, description: 'STORED: the version (an existing one when the content was already stored).' }) datasetVersionId!:
+    string | null;
   @Field(() => String, { nullable: true, description: 'FAILED: why.' }) message!: string | null;
   @Field(() => String, { nullable: true, description: 'FAILED: the error code (BAD_USER_INPUT, ...).' }) code!: string | null;
 }

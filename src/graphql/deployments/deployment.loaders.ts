@@ -2,4 +2,6 @@ import type { DeploymentEvent } from '../../services/deployments/deployment.serv
 import { definePageLoader } from '../common/page-loader';
 
 /** A page of each deployment's changes. */
-export const deploymentEventPages = definePageLoader<DeploymentEvent>('deploymentEventPages', (ids, args, ctx) => ctx.services.deployments.pageEvents(ids, args));
+export const deploymentEventPages = definePageLoader<DeploymentEvent>('deploymentEventPages', (ids, args, ctx) =>
+  ctx.services.deployments.pageEvents(ids, args),
+);

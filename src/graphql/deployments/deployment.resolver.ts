@@ -1,4 +1,5 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { batchingOf } from '../../domain/deployments/batching';
 import { NotFoundError } from '../../domain/errors';
 import { followOf, type Deployment as DeploymentRow } from '../../services/deployments/deployment.service';
 import { PageArgs, toConnection } from '../common/connection.type';
@@ -6,12 +7,13 @@ import type { GraphQLContext } from '../context';
 import { modelVersionById } from '../model-versions/model-version.loaders';
 import { EvaluationSplitEnum, ModelAliasEvent, ModelVersion } from '../model-versions/model-version.type';
 import { Model } from '../models/model.type';
-import { DeployModelInput, RollbackDeploymentInput, StartCanaryInput, UpdateDeploymentInput } from './deployment.input';
+import { DeployModelInput, RollbackDeploymentInput, SetDeploymentBatchingInput, StartCanaryInput, UpdateDeploymentInput } from './deployment.input';
 import {
   AliasUpdateEnum,
   Canary,
   Deployment,
   DeploymentAliasFollow,
+  DeploymentBatching,
   DeploymentChangePayload,
   DeploymentConnection,
   DeploymentEvent,
@@ -51,7 +53,8 @@ export class DeploymentResolver {
 
   @Allow('EDITOR')
   @Mutation(() => DeploymentChangePayload, {
-    description: 'Deploys a version under a new name: by id (pinned to it), or by model and alias (it follows the alias: a move of the alias switches it, or starts a canary, per aliasUpdate).',
+    description:
+      'Deploys a version under a new name: by id (pinned to it), or by model and alias (it follows the alias: a move of the alias switches it, or starts a canary, per aliasUpdate).',
   })
   async deployModel(@Ctx() ctx: GraphQLContext, @Arg('input') input: DeployModelInput) {
     return ctx.services.deployments.deployModel(input, ctx.principal.name);
@@ -59,7 +62,8 @@ export class DeploymentResolver {
 
   @Allow('EDITOR')
   @Mutation(() => DeploymentChangePayload, {
-    description: 'Switches the stable version (no canary may be running): to a version by id (the deployment is then pinned to it), or to where an alias points (it then follows the alias).',
+    description:
+      'Switches the stable version (no canary may be running): to a version by id (the deployment is then pinned to it), or to where an alias points (it then follows the alias).',
   })
   async updateDeployment(@Ctx() ctx: GraphQLContext, @Arg('input') input: UpdateDeploymentInput) {
     return ctx.services.deployments.updateDeployment(input, ctx.principal.name);
@@ -83,6 +87,18 @@ export class DeploymentResolver {
     return ctx.services.deployments.rollbackDeployment(input, ctx.principal.name);
   }
 
+  @Allow('EDITOR')
+  @Mutation(() => Deployment, { description: 'Changes how concurrent requests are batched into model calls; every API process applies it at once.' })
+  async setDeploymentBatching(@Ctx() ctx: GraphQLContext, @Arg('input') input: SetDeploymentBatchingInput) {
+    const { deployment, ...patch } = input;
+    return ctx.services.deployments.setBatching(deployment, patch);
+  }
+
+  @FieldResolver(() => DeploymentBatching)
+  batching(@Root() deployment: DeploymentRow): DeploymentBatching {
+    return batchingOf(deployment.serving);
+  }
+
   @FieldResolver(() => ModelVersion, { description: 'The stable version.' })
   async modelVersion(@Root() deployment: DeploymentRow, @Ctx() ctx: GraphQLContext) {
     return ctx.loaders.get(modelVersionById).load(deployment.modelVersionId);
@@ -93,7 +109,10 @@ export class DeploymentResolver {
     return deployment.previousModelVersionId ? ctx.loaders.get(modelVersionById).load(deployment.previousModelVersionId) : null;
   }
 
-  @FieldResolver(() => DeploymentAliasFollow, { nullable: true, description: 'The alias the deployment follows; null when it is pinned to its versions (deployed or updated by version id).' })
+  @FieldResolver(() => DeploymentAliasFollow, {
+    nullable: true,
+    description: 'The alias the deployment follows; null when it is pinned to its versions (deployed or updated by version id).',
+  })
   followsAlias(@Root() deployment: DeploymentRow): DeploymentAliasFollow | null {
     const follow = followOf(deployment);
     return follow ? { alias: follow.alias, update: follow.mode as AliasUpdateEnum, canaryPercent: follow.canaryPercent, modelId: deployment.modelId } : null;
@@ -110,16 +129,13 @@ export class DeploymentResolver {
   }
 
   @FieldResolver(() => DeploymentEventConnection, { description: 'Every change, newest first.' })
-  async events(
-    @Root() deployment: DeploymentRow,
-    @Ctx() ctx: GraphQLContext,
-    @Args() page: PageArgs,
-  ) {
+  async events(@Root() deployment: DeploymentRow, @Ctx() ctx: GraphQLContext, @Args() page: PageArgs) {
     return toConnection(await ctx.loaders.get(deploymentEventPages).load({ parentId: deployment.id, args: page }));
   }
 
   @FieldResolver(() => DeploymentPerformance, {
-    description: 'The stable version (or the given one) on its predictions with recorded actuals: consecutive windows of `window` predictions, newest first, compared with its evaluation.',
+    description:
+      'The stable version (or the given one) on its predictions with recorded actuals: consecutive windows of `window` predictions, newest first, compared with its evaluation.',
   })
   async performance(
     @Root() deployment: DeploymentRow,
@@ -139,7 +155,8 @@ export class DeploymentResolver {
 
   @Allow('VIEWER')
   @FieldResolver(() => [TrafficBucket], {
-    description: 'Prediction rate and latency: buckets of `bucketSeconds` over the last `minutes` (at most 7 days and 2,000 buckets), oldest first; empty buckets are left out.',
+    description:
+      'Prediction rate and latency: buckets of `bucketSeconds` over the last `minutes` (at most 7 days and 2,000 buckets), oldest first; empty buckets are left out.',
   })
   async traffic(
     @Root() deployment: DeploymentRow,
@@ -153,7 +170,7 @@ export class DeploymentResolver {
   @Allow('VIEWER')
   @Subscription(() => DeploymentEvent, {
     topics: 'deploymentChanged',
-    topicId: ({ args }) => args.deployment ?? undefined,
+    topicId: ({ args }: { args: { deployment?: string | null } }) => args.deployment ?? undefined,
     description: 'Every change of one deployment (by name), or of all deployments when none is given, by any API process.',
   })
   async deploymentChanged(
@@ -177,7 +194,10 @@ export class CanaryResolver {
 
 @Resolver(() => DeploymentAliasFollow)
 export class DeploymentAliasFollowResolver {
-  @FieldResolver(() => ModelVersion, { nullable: true, description: 'Where the alias points now (the deployment serves something else after a rollback, until the alias moves again).' })
+  @FieldResolver(() => ModelVersion, {
+    nullable: true,
+    description: 'Where the alias points now (the deployment serves something else after a rollback, until the alias moves again).',
+  })
   async modelVersion(@Root() follow: DeploymentAliasFollow, @Ctx() ctx: GraphQLContext) {
     return ctx.services.modelVersions.resolveAlias(follow.modelId, follow.alias);
   }

@@ -26,10 +26,11 @@ export enum AliasUpdateEnum {
 }
 registerEnumType(AliasUpdateEnum, {
   name: 'AliasUpdate',
-  description: 'What a deployment that follows an alias does when the alias moves. SWITCH: the new version becomes the stable one. CANARY: it starts as a canary (at the deployment\'s aliasCanaryPercent), to be promoted or rolled back.',
+  description:
+    "What a deployment that follows an alias does when the alias moves. SWITCH: the new version becomes the stable one. CANARY: it starts as a canary (at the deployment's aliasCanaryPercent), to be promoted or rolled back.",
 });
 
-@ObjectType({ description: 'The alias a deployment follows (it was deployed or updated by alias), as MLflow\'s `models:/name@alias` resolves at load time.' })
+@ObjectType({ description: "The alias a deployment follows (it was deployed or updated by alias), as MLflow's `models:/name@alias` resolves at load time." })
 export class DeploymentAliasFollow {
   @Field() alias!: string;
   @Field(() => AliasUpdateEnum) update!: AliasUpdateEnum;
@@ -43,6 +44,12 @@ export class Canary {
   @Field(() => Float, { description: 'Share of requests in percent (0-100, exclusive).' }) percent!: number;
 }
 
+@ObjectType({ description: 'Dynamic batching: concurrent requests to one version share one model call.' })
+export class DeploymentBatching {
+  @Field(() => Int, { description: 'Most rows per model call.' }) maxBatchSize!: number;
+  @Field(() => Int, { description: 'Longest wait of the first queued request, in ms (0: the current event-loop turn only).' }) maxDelayMs!: number;
+}
+
 @ObjectType({ implements: Node, description: 'A named endpoint serving versions of one model.' })
 export class Deployment {
   @Field(() => ID) id!: string;
@@ -53,7 +60,11 @@ export class Deployment {
   previousModelVersionId!: string | null;
   @Field() createdAt!: Date;
   @Field() updatedAt!: Date;
-  @Field(() => Date, { nullable: true, description: 'When it was archived; null while it serves. An archived deployment serves no predictions and leaves `deployments` unless `includeArchived: true`.' })
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      'When it was archived; null while it serves. An archived deployment serves no predictions and leaves `deployments` unless `includeArchived: true`.',
+  })
   archivedAt!: Date | null;
 }
 
@@ -66,10 +77,11 @@ export class DeploymentEvent {
   fromModelVersionId!: string | null;
   @Field(() => ID, { description: 'The version serving after (the canary for CANARY_STARTED).' }) toModelVersionId!: string;
   @Field(() => Float, { nullable: true, description: 'Canary share, for CANARY_STARTED and CANARY_PROMOTED.' }) canaryPercent!: number | null;
-  @Field({ description: 'Who made the change: the API key\'s name, or `mlplane` for its own actions (automatic rollback).' }) actor!: string;
+  @Field({ description: "Who made the change: the API key's name, or `mlplane` for its own actions (automatic rollback)." }) actor!: string;
   @Field(() => String, { nullable: true }) reason!: string | null;
   @Field({ description: 'When the change committed.' }) createdAt!: Date;
-  @Field(() => ID, { nullable: true, description: 'The alias move (a ModelAliasEvent) that made this change; null for changes made otherwise.' }) aliasEventId!: string | null;
+  @Field(() => ID, { nullable: true, description: 'The alias move (a ModelAliasEvent) that made this change; null for changes made otherwise.' })
+  aliasEventId!: string | null;
   deploymentId!: string;
 }
 
@@ -114,7 +126,8 @@ export class TrafficBucket {
 @ObjectType({ description: 'How a served version performs on predictions whose actuals were recorded.' })
 export class DeploymentPerformance {
   @Field(() => ID) modelVersionId!: string;
-  @Field(() => ID, { nullable: true, description: 'The evaluation compared with: the version\'s TEST split, else its latest.' }) baselineEvaluationId!: string | null;
+  @Field(() => ID, { nullable: true, description: "The evaluation compared with: the version's TEST split, else its latest." }) baselineEvaluationId!:
+    string | null;
   @Field(() => EvaluationSplitEnum, { nullable: true }) baselineSplit!: EvaluationSplitEnum | null;
   @Field(() => [PerformanceWindow], { description: 'Newest first; the oldest may hold fewer predictions than the window size.' }) windows!: PerformanceWindow[];
 }

@@ -1,9 +1,8 @@
 import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import type { PredictionOutput } from '../../ml/serving/prediction-request';
-import type { DeploymentGuard } from '../../services/predictions/prediction.service';
+import type { DeploymentGuard } from '../../services/serving/serving-pipeline';
 import type { GraphQLContext } from '../context';
 import { ExplanationMethodEnum } from '../common/enums';
-import { isServerFault } from '../errors';
 import {
   ExplainPredictionInput,
   InstancePrediction,
@@ -36,33 +35,18 @@ export class PredictionResolver {
   @Allow('EDITOR', 'PREDICTOR')
   @Mutation(() => PredictPayload, { description: 'Predicts with a deployment; every prediction is logged before the answer is sent.' })
   async predict(@Ctx() ctx: GraphQLContext, @Arg('input') input: PredictInput): Promise<PredictPayload> {
-    let result;
-    try {
-      result = await ctx.services.predictions.predict(input, servableBy(ctx));
-    } catch (error) {
-      // ERROR_RATE counts the service's failures; a caller's mistake (bad input, unknown deployment) is not one.
-      if (isServerFault(error)) {
-        const deployment = await ctx.services.deployments.findDeployment({ name: input.deployment }).catch(() => null);
-        if (deployment) ctx.services.servingAlerts.recordRequest(deployment.id, false);
-      }
-      throw error;
-    }
-    ctx.services.servingAlerts.recordRequest(result.deploymentId, true);
+    const result = await ctx.services.serving.serve({ ...input, route: 'graphql', guard: servableBy(ctx) });
     return { ...result, predictions: result.predictions.map((p) => toInstancePrediction(p.id, p.index, p.output)) };
   }
 
   @Allow('EDITOR', 'PREDICTOR')
   @Mutation(() => RecordActualsPayload, { description: 'Attaches true labels or values to earlier predictions, all or none.' })
   async recordActuals(@Ctx() ctx: GraphQLContext, @Arg('input') input: RecordActualsInput): Promise<RecordActualsPayload> {
-    const recorded = await ctx.services.predictions.recordActuals(input, servableBy(ctx));
-    const deployment = await ctx.services.deployments.findDeployment({ name: input.deployment });
-    // New actuals may complete a performance window: PERFORMANCE_DROP is judged without waiting for more requests.
-    if (deployment && recorded.recorded > 0) ctx.services.servingAlerts.evaluateInBackground(deployment.id);
-    return recorded;
+    return ctx.services.predictions.recordActuals(input, servableBy(ctx));
   }
 
   @Allow('VIEWER', 'PREDICTOR')
-  @Query(() => PredictionExplanation, { description: 'Per-feature attributions of one instance\'s output (integrated gradients); nothing is logged.' })
+  @Query(() => PredictionExplanation, { description: "Per-feature attributions of one instance's output (integrated gradients); nothing is logged." })
   async explainPrediction(@Ctx() ctx: GraphQLContext, @Arg('input') input: ExplainPredictionInput): Promise<PredictionExplanation> {
     const explanation = await ctx.services.predictions.explain(input, servableBy(ctx));
     return { ...explanation, method: ExplanationMethodEnum[explanation.method], label: explanation.label ?? null };

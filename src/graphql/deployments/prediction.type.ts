@@ -7,10 +7,14 @@ import { Node } from '../common/node.type';
 export class PredictInput {
   @Field({ description: 'Deployment name.' }) deployment!: string;
   @Field(() => [GraphQLJSONObject], {
-    description: 'At most 1,000 objects of feature values: every feature present (null = missing, imputed as in training), no other keys, numbers for numeric features, strings for categorical ones (categories seen in training only).',
+    description:
+      'At most 1,000 objects of feature values: every feature present (null = missing, imputed as in training), no other keys, numbers for numeric features, strings for categorical ones (categories seen in training only).',
   })
   instances!: Record<string, unknown>[];
-  @Field(() => String, { nullable: true, description: 'Chooses stable or canary by a stable hash, and names the request for recordActuals; a new UUID when omitted.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Chooses stable or canary by a stable hash, and names the request for recordActuals; a new UUID when omitted.',
+  })
   requestKey?: string | null;
 }
 
@@ -25,7 +29,7 @@ export class InstancePrediction {
   @Field(() => ID, { description: 'The stored prediction, for recordActuals.' }) id!: string;
   @Field(() => Int, { description: 'Position of the instance in the request.' }) index!: number;
   @Field(() => String, { nullable: true }) label!: string | null;
-  @Field(() => [ClassProbability], { nullable: true, description: 'Every class, in the model\'s class order.' }) probabilities!: ClassProbability[] | null;
+  @Field(() => [ClassProbability], { nullable: true, description: "Every class, in the model's class order." }) probabilities!: ClassProbability[] | null;
   @Field(() => Float, { nullable: true }) value!: number | null;
 }
 

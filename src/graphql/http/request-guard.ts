@@ -72,7 +72,7 @@ export function createRequestGuard(options: RequestGuardOptions): RequestGuard {
       }
       const origin = request.headers.origin;
       if (origin === undefined || listedOrigins.has(origin)) return null;
-      let sameOrigin = false;
+      let sameOrigin: boolean;
       try {
         const url = new URL(origin);
         sameOrigin = (url.protocol === 'http:' || url.protocol === 'https:') && url.host === hostHeader;

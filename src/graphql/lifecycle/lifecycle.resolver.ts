@@ -10,7 +10,8 @@ import { DeletionResult } from './lifecycle.type';
 import { runIdOfStudy } from '../optimization/study-id';
 
 const ARCHIVED = 'It keeps everything it holds and stays readable by id or name, but leaves the default lists (`includeArchived: true` shows it)';
-const DELETE = 'ADMIN only. Deletes it and what belongs to it in one transaction, returning the counts; refused with IN_USE (`extensions.usedBy` names each user) while something that does not belong to it uses it.';
+const DELETE =
+  'ADMIN only. Deletes it and what belongs to it in one transaction, returning the counts; refused with IN_USE (`extensions.usedBy` names each user) while something that does not belong to it uses it.';
 
 /**
  * Archive, restore and delete for datasets, models, model versions, studies and deployments (see
@@ -31,13 +32,17 @@ export class LifecycleResolver {
   }
 
   @Allow('ADMIN')
-  @Mutation(() => DeletionResult, { description: `Deletes a dataset with its versions. ${DELETE} Refused while models are defined on it or other models' versions were evaluated on it.` })
+  @Mutation(() => DeletionResult, {
+    description: `Deletes a dataset with its versions. ${DELETE} Refused while models are defined on it or other models' versions were evaluated on it.`,
+  })
   async deleteDataset(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
     return ctx.services.deletion.deleteDataset(id);
   }
 
   @Allow('EDITOR')
-  @Mutation(() => Model, { description: `Archives a model. ${ARCHIVED}, and takes no new runs, studies or deployments until restored. Refused with IN_USE while a deployment that is not archived serves it.` })
+  @Mutation(() => Model, {
+    description: `Archives a model. ${ARCHIVED}, and takes no new runs, studies or deployments until restored. Refused with IN_USE while a deployment that is not archived serves it.`,
+  })
   async archiveModel(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
     return ctx.services.archive.archiveModel(id);
   }
@@ -107,7 +112,9 @@ export class LifecycleResolver {
   }
 
   @Allow('EDITOR')
-  @Mutation(() => DeploymentChangePayload, { description: 'Restores an archived deployment: it serves the versions it had. A RESTORED event, pushed on deploymentChanged.' })
+  @Mutation(() => DeploymentChangePayload, {
+    description: 'Restores an archived deployment: it serves the versions it had. A RESTORED event, pushed on deploymentChanged.',
+  })
   async restoreDeployment(@Ctx() ctx: GraphQLContext, @Arg('deployment', { description: 'Deployment name.' }) deployment: string) {
     return ctx.services.deployments.restoreDeployment(deployment, ctx.principal.name);
   }

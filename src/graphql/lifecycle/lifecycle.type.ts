@@ -19,7 +19,8 @@ export enum DeletedKindEnum {
 }
 registerEnumType(DeletedKindEnum, {
   name: 'DeletedKind',
-  description: 'What a deletion removed rows of. RUN counts runs, studies and trials (with their epochs); ALERT counts alerts with their webhook deliveries; API_KEY_GRANT counts PREDICTOR keys that named the deleted deployment (the keys stay).',
+  description:
+    'What a deletion removed rows of. RUN counts runs, studies and trials (with their epochs); ALERT counts alerts with their webhook deliveries; API_KEY_GRANT counts PREDICTOR keys that named the deleted deployment (the keys stay).',
 });
 
 @ObjectType({ description: 'How many rows of one kind a deletion removed.' })

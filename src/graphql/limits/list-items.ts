@@ -42,7 +42,11 @@ function fieldsOf(type: GraphQLNamedType): Record<string, GraphQLField<unknown, 
   return isObjectType(type) || isInterfaceType(type) ? type.getFields() : null;
 }
 
-function argumentsOf(field: GraphQLField<unknown, unknown>, node: Parameters<typeof getArgumentValues>[1], variables: Record<string, unknown>): Record<string, unknown> {
+function argumentsOf(
+  field: GraphQLField<unknown, unknown>,
+  node: Parameters<typeof getArgumentValues>[1],
+  variables: Record<string, unknown>,
+): Record<string, unknown> {
   try {
     return getArgumentValues(field, node, variables);
   } catch {

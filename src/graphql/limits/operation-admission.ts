@@ -8,13 +8,27 @@ import { countListItems, type ListSizes } from './list-items';
  * Mutations that start work measured in minutes or megabytes; they spend a token of the
  * "expensive" bucket each (an alias counts again).
  */
-export const EXPENSIVE_MUTATIONS: ReadonlySet<string> = new Set(['startTrainingRun', 'startOptimization', 'createDataset', 'createDatasetVersion', 'evaluateModelVersion']);
+export const EXPENSIVE_MUTATIONS: ReadonlySet<string> = new Set([
+  'startTrainingRun',
+  'startOptimization',
+  'createDataset',
+  'createDatasetVersion',
+  'evaluateModelVersion',
+]);
+
+/**
+ * Mutations of the serving path (thousands a second from one key): they spend the "predictions"
+ * bucket, sized for serving, instead of the request bucket (an alias counts again).
+ */
+export const PREDICTION_MUTATIONS: ReadonlySet<string> = new Set(['predict']);
 
 export interface AdmissionSettings {
   /** Every operation, per client. */
   requests: { capacity: number; refillPerMinute: number };
   /** Each expensive mutation, per client. */
   expensive: { capacity: number; refillPerMinute: number };
+  /** Each prediction request (GraphQL `predict`, `/v2/.../infer`), per client. */
+  predictions: { capacity: number; refillPerMinute: number };
   /** List items an operation may return (see countListItems); 0 turns the check off. */
   maxListItems: number;
 }
@@ -38,20 +52,23 @@ export interface Admission {
 /** Decides whether an operation runs now; the HTTP plugin and graphql-ws both call it before execution. */
 export type AdmitOperation = (request: AdmissionRequest) => Promise<Admission>;
 
-function countExpensive(selectionSet: SelectionSetNode, document: DocumentNode, seen = new Set<string>()): number {
-  let count = 0;
+/** The root fields an operation selects (through inline and named fragments; an alias counts again). */
+function rootFieldNames(selectionSet: SelectionSetNode, document: DocumentNode, seen = new Set<string>()): string[] {
+  const names: string[] = [];
   for (const selection of selectionSet.selections) {
     if (selection.kind === Kind.FIELD) {
-      if (EXPENSIVE_MUTATIONS.has(selection.name.value)) count += 1;
+      names.push(selection.name.value);
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-      count += countExpensive(selection.selectionSet, document, seen);
+      names.push(...rootFieldNames(selection.selectionSet, document, seen));
     } else if (!seen.has(selection.name.value)) {
       seen.add(selection.name.value);
-      const fragment = document.definitions.find((definition) => definition.kind === Kind.FRAGMENT_DEFINITION && definition.name.value === selection.name.value);
-      if (fragment?.kind === Kind.FRAGMENT_DEFINITION) count += countExpensive(fragment.selectionSet, document, seen);
+      const fragment = document.definitions.find(
+        (definition) => definition.kind === Kind.FRAGMENT_DEFINITION && definition.name.value === selection.name.value,
+      );
+      if (fragment?.kind === Kind.FRAGMENT_DEFINITION) names.push(...rootFieldNames(fragment.selectionSet, document, seen));
     }
   }
-  return count;
+  return names;
 }
 
 function rateLimitHeaders(verdict: BucketVerdict): Record<string, string> {
@@ -73,7 +90,12 @@ function rateLimited(message: string, verdict: BucketVerdict, headers: Record<st
 }
 
 /** Split sizes from the datasets service: the named version's rows, else the largest version's (cached for 5 s). */
-function splitSizes(context: GraphQLContext, clock: Clock, largest: { value: number; at: number } | undefined, remember: (value: { value: number; at: number }) => void): ListSizes {
+function splitSizes(
+  context: GraphQLContext,
+  clock: Clock,
+  largest: { value: number; at: number } | undefined,
+  remember: (value: { value: number; at: number }) => void,
+): ListSizes {
   return {
     splitRows: async (versionId) => {
       if (versionId !== null) {
@@ -96,42 +118,80 @@ function splitSizes(context: GraphQLContext, clock: Clock, largest: { value: num
 export interface RateBuckets {
   requests: TokenBuckets;
   expensive: TokenBuckets;
+  predictions: TokenBuckets;
 }
 
-/** The buckets `settings` describe (one pair per process). */
-export function createRateBuckets(settings: Pick<AdmissionSettings, 'requests' | 'expensive'>, clock: Clock = Date.now): RateBuckets {
-  return { requests: new TokenBuckets(settings.requests, clock), expensive: new TokenBuckets(settings.expensive, clock) };
+/** The buckets `settings` describe (one set per process). */
+export function createRateBuckets(settings: Pick<AdmissionSettings, 'requests' | 'expensive' | 'predictions'>, clock: Clock = Date.now): RateBuckets {
+  return {
+    requests: new TokenBuckets(settings.requests, clock),
+    expensive: new TokenBuckets(settings.expensive, clock),
+    predictions: new TokenBuckets(settings.predictions, clock),
+  };
 }
 
-export function createOperationAdmission(settings: AdmissionSettings, clock: Clock = Date.now, buckets: RateBuckets = createRateBuckets(settings, clock)): AdmitOperation {
-  const { requests, expensive } = buckets;
+export function createOperationAdmission(
+  settings: AdmissionSettings,
+  clock: Clock = Date.now,
+  buckets: RateBuckets = createRateBuckets(settings, clock),
+): AdmitOperation {
+  const { requests, expensive, predictions } = buckets;
   let largest: { value: number; at: number } | undefined;
   return async ({ context, schema, document, operation, variables }) => {
     const client = clientIdentity(context);
-    const verdict = requests.take(client);
-    const headers = requests.enabled ? rateLimitHeaders(verdict) : {};
+    const fields = operation.operation === 'mutation' ? rootFieldNames(operation.selectionSet, document) : [];
+    const predicts = fields.filter((name) => PREDICTION_MUTATIONS.has(name)).length;
+    // A prediction-only operation spends the predictions bucket alone; anything else a request token.
+    const servingOnly = predicts > 0 && predicts === fields.length;
+    const [bucket, tokens, variable] = servingOnly ? [predictions, predicts, 'MLPLANE_PREDICT_RATE_LIMIT_*'] : [requests, 1, 'MLPLANE_RATE_LIMIT_*'];
+    const verdict = bucket.take(client, tokens);
+    const headers = bucket.enabled ? rateLimitHeaders(verdict) : {};
     if (!verdict.allowed) {
-      return { headers, error: rateLimited(`Too many requests: ${verdict.limit} per burst, ${settings.requests.refillPerMinute} per minute (MLPLANE_RATE_LIMIT_*); retry in ${verdict.retryAfterSeconds} s`, verdict, headers) };
+      return {
+        headers,
+        error: rateLimited(
+          `Too many requests: ${verdict.limit} per burst, ${bucket.settings.refillPerMinute} per minute (${variable}); retry in ${verdict.retryAfterSeconds} s`,
+          verdict,
+          headers,
+        ),
+      };
     }
-    if (operation.operation === 'mutation') {
-      const cost = countExpensive(operation.selectionSet, document);
-      if (cost > 0) {
-        const spent = expensive.take(client, cost);
-        if (!spent.allowed) {
-          const names = [...EXPENSIVE_MUTATIONS].join(', ');
-          return {
+    if (predicts > 0 && !servingOnly) {
+      const spent = predictions.take(client, predicts);
+      if (!spent.allowed) {
+        return {
+          headers,
+          error: rateLimited(
+            `Too many predictions: ${spent.limit} per burst, ${predictions.settings.refillPerMinute} per minute (MLPLANE_PREDICT_RATE_LIMIT_*); retry in ${spent.retryAfterSeconds} s`,
+            spent,
             headers,
-            error: rateLimited(
-              `Too many expensive mutations (${names}): ${spent.limit} per burst, ${settings.expensive.refillPerMinute} per minute (MLPLANE_EXPENSIVE_RATE_LIMIT_*); this operation asks for ${cost}; retry in ${spent.retryAfterSeconds} s`,
-              spent,
-              headers,
-            ),
-          };
-        }
+          ),
+        };
+      }
+    }
+    const cost = fields.filter((name) => EXPENSIVE_MUTATIONS.has(name)).length;
+    if (cost > 0) {
+      const spent = expensive.take(client, cost);
+      if (!spent.allowed) {
+        const names = [...EXPENSIVE_MUTATIONS].join(', ');
+        return {
+          headers,
+          error: rateLimited(
+            `Too many expensive mutations (${names}): ${spent.limit} per burst, ${settings.expensive.refillPerMinute} per minute (MLPLANE_EXPENSIVE_RATE_LIMIT_*); this operation asks for ${cost}; retry in ${spent.retryAfterSeconds} s`,
+            spent,
+            headers,
+          ),
+        };
       }
     }
     if (settings.maxListItems > 0) {
-      const items = await countListItems(schema, document, operation, variables, splitSizes(context, clock, largest, (value) => (largest = value)));
+      const items = await countListItems(
+        schema,
+        document,
+        operation,
+        variables,
+        splitSizes(context, clock, largest, (value) => (largest = value)),
+      );
       if (items > settings.maxListItems) {
         return {
           headers,

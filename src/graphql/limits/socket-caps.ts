@@ -22,7 +22,9 @@ export class SocketCaps {
   /** Why an upgrade is refused when `openSockets` are already open, or null. */
   upgradeRefusal(openSockets: number): { status: 429; message: string } | null {
     const { maxSockets } = this.settings;
-    return maxSockets > 0 && openSockets >= maxSockets ? { status: 429, message: `Too many sockets: this server holds at most ${maxSockets} (MLPLANE_MAX_SOCKETS)` } : null;
+    return maxSockets > 0 && openSockets >= maxSockets
+      ? { status: 429, message: `Too many sockets: this server holds at most ${maxSockets} (MLPLANE_MAX_SOCKETS)` }
+      : null;
   }
 
   /** Counts a socket of `client`; false (nothing counted) when the client is at its cap. */

@@ -1,5 +1,6 @@
 import type { PageRequest } from '../../domain/common/pagination';
 import type { Evaluation, ModelAlias, ModelAliasEvent, ModelVersion, VersionListOptions } from '../../services/model-versions/model-version.service';
+import type { Deployment } from '../../generated/prisma/client';
 import { definePageLoader } from '../common/page-loader';
 import { defineLoader } from '../context';
 
@@ -14,11 +15,16 @@ export const modelVersionByRun = defineLoader<string, ModelVersion | null>('mode
   return runIds.map((id) => byRun.get(id) ?? null);
 });
 
-/** A model's aliases, by name. */
-export const aliasesByModel = defineLoader<string, ModelAlias[]>('aliasesByModel', async (modelIds, ctx) => {
-  const byModel = await ctx.services.modelVersions.aliasesOfModels(modelIds);
-  return modelIds.map((id) => byModel.get(id) ?? []);
-});
+/** A page of each model's aliases, by name. */
+export const modelAliasPages = definePageLoader<ModelAlias>('modelAliasPages', (ids, args, ctx) => ctx.services.modelVersions.pageAliases(ids, 'model', args));
+
+/** A page of the aliases pointing at each version, by name. */
+export const versionAliasPages = definePageLoader<ModelAlias>('versionAliasPages', (ids, args, ctx) =>
+  ctx.services.modelVersions.pageAliases(ids, 'version', args),
+);
+
+/** A page of the deployments following each alias (keyed `${modelId}/${alias}`), by name. */
+export const followerPages = definePageLoader<Deployment>('followerPages', (keys, args, ctx) => ctx.services.deployments.pageFollowers(keys, args));
 
 /** A page of each model's versions. */
 export const modelVersionPages = definePageLoader<ModelVersion, PageRequest & VersionListOptions>('modelVersionPages', (ids, args, ctx) =>

@@ -2,23 +2,27 @@ import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } fr
 import { NotFoundError } from '../../domain/errors';
 import { isUuid } from '../../domain/common/uuid';
 import type { TrainingRunHyperparameters } from '../../domain/runs/training-hyperparameters';
-import type { ModelAlias as ModelAliasRow, ModelAliasEvent as ModelAliasEventRow, ModelVersion as ModelVersionRow } from '../../services/model-versions/model-version.service';
+import type {
+  ModelAlias as ModelAliasRow,
+  ModelAliasEvent as ModelAliasEventRow,
+  ModelVersion as ModelVersionRow,
+} from '../../services/model-versions/model-version.service';
 import { mapPage } from '../../domain/common/pagination';
 import { PageArgs, toConnection } from '../common/connection.type';
 import type { GraphQLContext } from '../context';
 import { datasetVersionById } from '../datasets/dataset.loaders';
 import { DatasetVersion } from '../datasets/dataset.type';
-import { modelById } from '../models/model.loaders';
+import { modelById, taskOfModel } from '../models/model.loaders';
 import { Model } from '../models/model.type';
 import { runById } from '../runs/run.loaders';
 import { toTrainingEnvironment } from '../runs/run.mapping';
 import { Run, TrainingEnvironment } from '../runs/run.type';
 import { toTrainingHyperparameters, TrainingHyperparameters } from '../runs/training-hyperparameters.type';
-import { Deployment } from '../deployments/deployment.type';
+import { DeploymentConnection } from '../deployments/deployment.type';
 import { DeleteModelVersionAliasInput, EvaluateModelVersionInput, SetModelVersionAliasInput } from './model-version.input';
-import { aliasesByModel, evaluationPages, modelVersionById } from './model-version.loaders';
+import { evaluationPages, followerPages, modelVersionById, versionAliasPages } from './model-version.loaders';
 import { classesOf, namedClassMetrics, toEvaluation, type EvaluationNode } from './model-version.mapping';
-import { ClassMetrics, Evaluation, EvaluationConnection, ModelAlias, ModelAliasEvent, ModelVersion } from './model-version.type';
+import { ClassMetrics, Evaluation, EvaluationConnection, ModelAlias, ModelAliasConnection, ModelAliasEvent, ModelVersion } from './model-version.type';
 import { Allow } from '../auth/access';
 
 async function requireLoadedVersion(ctx: GraphQLContext, id: string): Promise<ModelVersionRow> {
@@ -57,14 +61,17 @@ export class ModelVersionResolver {
 
   @Allow('EDITOR')
   @Mutation(() => ModelVersion, {
-    description: "Registers a study trial's version (kind TRIAL) as the model's next standard version: same id, weights and lineage, the next standard number. A study that succeeds does this for its best trial.",
+    description:
+      "Registers a study trial's version (kind TRIAL) as the model's next standard version: same id, weights and lineage, the next standard number. A study that succeeds does this for its best trial.",
   })
   async promoteModelVersion(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
     return ctx.services.modelVersions.promoteVersion(id);
   }
 
   @Allow('EDITOR')
-  @Mutation(() => Evaluation, { description: 'Evaluates the version on every row of a dataset version with the same feature columns, and stores the result (split ALL).' })
+  @Mutation(() => Evaluation, {
+    description: 'Evaluates the version on every row of a dataset version with the same feature columns, and stores the result (split ALL).',
+  })
   async evaluateModelVersion(@Ctx() ctx: GraphQLContext, @Arg('input') input: EvaluateModelVersionInput) {
     return toEvaluation(await ctx.services.modelVersions.evaluateModelVersion(input));
   }
@@ -86,7 +93,7 @@ export class ModelVersionResolver {
 
   @FieldResolver(() => TrainingHyperparameters)
   async hyperparameters(@Root() version: ModelVersionRow, @Ctx() ctx: GraphQLContext): Promise<TrainingHyperparameters> {
-    return toTrainingHyperparameters(version.hyperparameters as unknown as TrainingRunHyperparameters, async () => (await ctx.loaders.get(modelById).load(version.modelId))!.task);
+    return toTrainingHyperparameters(version.hyperparameters as unknown as TrainingRunHyperparameters, () => taskOfModel(ctx, version.modelId));
   }
 
   @FieldResolver(() => TrainingEnvironment)
@@ -104,9 +111,9 @@ export class ModelVersionResolver {
     return toConnection(mapPage(await ctx.loaders.get(evaluationPages).load({ parentId: version.id, args: page }), toEvaluation));
   }
 
-  @FieldResolver(() => [ModelAlias], { description: 'The aliases pointing at this version now.' })
-  async aliases(@Root() version: ModelVersionRow, @Ctx() ctx: GraphQLContext) {
-    return (await ctx.loaders.get(aliasesByModel).load(version.modelId)).filter((alias) => alias.modelVersionId === version.id);
+  @FieldResolver(() => ModelAliasConnection, { description: 'The aliases pointing at this version now, by name.' })
+  async aliases(@Root() version: ModelVersionRow, @Ctx() ctx: GraphQLContext, @Args() page: PageArgs) {
+    return toConnection(await ctx.loaders.get(versionAliasPages).load({ parentId: version.id, args: page }));
   }
 }
 
@@ -143,20 +150,28 @@ export class ModelAliasResolver {
     return requireLoadedVersion(ctx, alias.modelVersionId);
   }
 
-  @FieldResolver(() => [Deployment], { description: 'The deployments that follow this alias (archived ones too), by name: a move of the alias switches them or starts their canary.' })
-  async deployments(@Root() alias: ModelAliasRow, @Ctx() ctx: GraphQLContext) {
-    return ctx.services.deployments.listFollowers(alias.modelId, alias.alias);
+  @FieldResolver(() => DeploymentConnection, {
+    description: 'The deployments that follow this alias (archived ones too), by name: a move of the alias switches them or starts their canary.',
+  })
+  async deployments(@Root() alias: ModelAliasRow, @Ctx() ctx: GraphQLContext, @Args() page: PageArgs) {
+    return toConnection(await ctx.loaders.get(followerPages).load({ parentId: `${alias.modelId}/${alias.alias}`, args: page }));
   }
 }
 
 @Resolver(() => ModelAliasEvent)
 export class ModelAliasEventResolver {
-  @FieldResolver(() => ModelVersion, { nullable: true, description: 'The version it pointed at before; null when the alias was new, or once that version was deleted.' })
+  @FieldResolver(() => ModelVersion, {
+    nullable: true,
+    description: 'The version it pointed at before; null when the alias was new, or once that version was deleted.',
+  })
   async from(@Root() event: ModelAliasEventRow, @Ctx() ctx: GraphQLContext) {
     return event.fromModelVersionId ? ctx.loaders.get(modelVersionById).load(event.fromModelVersionId) : null;
   }
 
-  @FieldResolver(() => ModelVersion, { nullable: true, description: 'The version it points at after the move; null when the alias was deleted, or once that version was deleted.' })
+  @FieldResolver(() => ModelVersion, {
+    nullable: true,
+    description: 'The version it points at after the move; null when the alias was deleted, or once that version was deleted.',
+  })
   async to(@Root() event: ModelAliasEventRow, @Ctx() ctx: GraphQLContext) {
     return event.toModelVersionId ? ctx.loaders.get(modelVersionById).load(event.toModelVersionId) : null;
   }

@@ -3,7 +3,10 @@ import { Connection } from '../common/connection.type';
 import { ColumnTypeEnum, TaskEnum } from '../common/enums';
 import { Node } from '../common/node.type';
 
-@ObjectType({ description: "Permutation importance of one source column: the mean drop of the score (accuracy, or R2 for regression) when the column's values are shuffled." })
+@ObjectType({
+  description:
+    "Permutation importance of one source column: the mean drop of the score (accuracy, or R2 for regression) when the column's values are shuffled.",
+})
 export class FeatureImportance {
   @Field() feature!: string;
   @Field(() => Float) importance!: number;
@@ -14,9 +17,15 @@ export enum LabelEncodingEnum {
   CLASSES = 'CLASSES',
   TARGET = 'TARGET',
 }
-registerEnumType(LabelEncodingEnum, { name: 'LabelEncoding', description: 'CLASSES: one output per class (classification); TARGET: a standardized number (regression).' });
+registerEnumType(LabelEncodingEnum, {
+  name: 'LabelEncoding',
+  description: 'CLASSES: one output per class (classification); TARGET: a standardized number (regression).',
+});
 
-@ObjectType({ description: 'One source column as model input. NUMERIC: standardized, (value - mean) / scale; CATEGORICAL: one-hot over its categories (an unseen category is all zeros).' })
+@ObjectType({
+  description:
+    'One source column as model input. NUMERIC: standardized, (value - mean) / scale; CATEGORICAL: one-hot over its categories (an unseen category is all zeros).',
+})
 export class PreprocessingFeature {
   @Field() name!: string;
   @Field(() => ColumnTypeEnum) type!: ColumnTypeEnum;
@@ -30,7 +39,8 @@ export class PreprocessingFeature {
 export class PreprocessingLabel {
   @Field() column!: string;
   @Field(() => LabelEncodingEnum) kind!: LabelEncodingEnum;
-  @Field(() => Boolean, { nullable: true, description: "CLASSES: whether the label column was numeric (its classes are the values' decimal strings)." }) numeric?: boolean;
+  @Field(() => Boolean, { nullable: true, description: "CLASSES: whether the label column was numeric (its classes are the values' decimal strings)." })
+  numeric?: boolean;
   @Field(() => [String], { nullable: true, description: 'CLASSES: the classes in their encoded order.' }) classes?: string[];
   @Field(() => Float, { nullable: true, description: 'TARGET: the model learns (y - mean) / scale; 0 when not standardized.' }) mean?: number;
   @Field(() => Float, { nullable: true, description: 'TARGET: 1 when not standardized.' }) scale?: number;
@@ -58,7 +68,10 @@ registerEnumType(ModelVersionKindEnum, {
 @ObjectType({ implements: Node, description: 'A trained, immutable model: weights (checked by sha256 on every load), preprocessing and lineage.' })
 export class ModelVersion {
   @Field(() => ID) id!: string;
-  @Field(() => Int, { description: '1, 2, ... per model and kind: trial versions are numbered apart; a promoted trial version takes the next standard number.' }) version!: number;
+  @Field(() => Int, {
+    description: '1, 2, ... per model and kind: trial versions are numbered apart; a promoted trial version takes the next standard number.',
+  })
+  version!: number;
   @Field(() => ModelVersionKindEnum) kind!: ModelVersionKindEnum;
   @Field(() => ID) modelId!: string;
   @Field(() => ID, { nullable: true, description: 'The run that trained it.' }) runId!: string | null;
@@ -71,7 +84,11 @@ export class ModelVersion {
   @Field(() => [FeatureImportance], { nullable: true, description: 'On the test split; null when it was not computed.' })
   featureImportance!: FeatureImportance[] | null;
   @Field() createdAt!: Date;
-  @Field(() => Date, { nullable: true, description: 'When it was archived; null while it is not. Archived versions leave Model.versions (unless `includeArchived: true`) and cannot be aliased or deployed.' })
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      'When it was archived; null while it is not. Archived versions leave Model.versions (unless `includeArchived: true`) and cannot be aliased or deployed.',
+  })
   archivedAt!: Date | null;
 }
 
@@ -88,8 +105,9 @@ export class ModelAliasEvent {
   @Field(() => ID) id!: string;
   @Field() alias!: string;
   @Field(() => ID, { nullable: true, description: 'The version it pointed at before; null when the alias was new.' }) fromModelVersionId!: string | null;
-  @Field(() => ID, { nullable: true, description: 'The version it points at after the move; null when the alias was deleted.' }) toModelVersionId!: string | null;
-  @Field({ description: 'Who moved it: the API key\'s name.' }) movedBy!: string;
+  @Field(() => ID, { nullable: true, description: 'The version it points at after the move; null when the alias was deleted.' }) toModelVersionId!:
+    string | null;
+  @Field({ description: "Who moved it: the API key's name." }) movedBy!: string;
   @Field() movedAt!: Date;
 }
 
@@ -142,13 +160,17 @@ export class Evaluation {
   @Field(() => Float, { nullable: true, description: 'Binary.' }) recall!: number | null;
   @Field(() => Float, { nullable: true, description: 'Binary.' }) f1!: number | null;
   @Field(() => Float, { nullable: true, description: 'Binary; null when the rows hold a single class.' }) rocAuc!: number | null;
-  @Field(() => RocCurve, { nullable: true, description: 'Binary: the ROC curve (at most 201 of its points, for drawing); null with a single class or for evaluations stored before mlplane kept it.' })
+  @Field(() => RocCurve, {
+    nullable: true,
+    description: 'Binary: the ROC curve (at most 201 of its points, for drawing); null with a single class or for evaluations stored before mlplane kept it.',
+  })
   rocCurve!: RocCurve | null;
   @Field(() => Float, { nullable: true, description: 'Classification: mean negative log-likelihood of the true class.' }) logLoss!: number | null;
   @Field(() => Float, { nullable: true, description: 'Binary: P(positive) at or above it predicts positive.' }) threshold!: number | null;
   @Field(() => [[Int]], { nullable: true, description: 'Classification: rows are true classes, columns predicted ones, in the order of `classes`.' })
   confusionMatrix!: number[][] | null;
-  @Field(() => ClassificationScores, { nullable: true, description: 'Multiclass: unweighted mean over the classes present.' }) macro!: ClassificationScores | null;
+  @Field(() => ClassificationScores, { nullable: true, description: 'Multiclass: unweighted mean over the classes present.' })
+  macro!: ClassificationScores | null;
   @Field(() => ClassificationScores, { nullable: true, description: 'Multiclass: mean weighted by support.' }) weighted!: ClassificationScores | null;
   @Field(() => Float, { nullable: true, description: 'Regression: mean absolute error.' }) mae!: number | null;
   @Field(() => Float, { nullable: true, description: 'Regression: root mean squared error.' }) rmse!: number | null;
@@ -157,6 +179,9 @@ export class Evaluation {
 
 @ObjectType()
 export class ModelVersionConnection extends Connection(ModelVersion, 'ModelVersion') {}
+
+@ObjectType()
+export class ModelAliasConnection extends Connection(ModelAlias, 'ModelAlias') {}
 
 @ObjectType()
 export class EvaluationConnection extends Connection(Evaluation, 'Evaluation') {}

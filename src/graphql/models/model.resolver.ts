@@ -5,8 +5,14 @@ import { PageArgs, toConnection } from '../common/connection.type';
 import type { GraphQLContext } from '../context';
 import { datasetById } from '../datasets/dataset.loaders';
 import { Dataset } from '../datasets/dataset.type';
-import { aliasesByModel, aliasHistoryPages, modelVersionPages } from '../model-versions/model-version.loaders';
-import { ModelAlias, ModelAliasEventConnection, ModelVersion, ModelVersionConnection, ModelVersionKindEnum } from '../model-versions/model-version.type';
+import { modelAliasPages, aliasHistoryPages, modelVersionPages } from '../model-versions/model-version.loaders';
+import {
+  ModelAliasConnection,
+  ModelAliasEventConnection,
+  ModelVersion,
+  ModelVersionConnection,
+  ModelVersionKindEnum,
+} from '../model-versions/model-version.type';
 import { CreateModelInput, fromTfjsActivation, Layer, Model, ModelConnection, toTfjsActivation } from './model.type';
 import { Allow } from '../auth/access';
 
@@ -14,26 +20,18 @@ import { Allow } from '../auth/access';
 export class ModelResolver {
   @Allow('VIEWER')
   @Query(() => ModelConnection, { description: 'Models, newest first; archived ones only with `includeArchived: true`.' })
-  async models(
-    @Ctx() ctx: GraphQLContext,
-    @Args() page: PageArgs,
-    @Arg('includeArchived', () => Boolean, { defaultValue: false }) includeArchived?: boolean,
-  ) {
+  async models(@Ctx() ctx: GraphQLContext, @Args() page: PageArgs, @Arg('includeArchived', () => Boolean, { defaultValue: false }) includeArchived?: boolean) {
     return toConnection(await ctx.services.models.listModels(page, { includeArchived }));
   }
 
   @Allow('VIEWER')
   @Query(() => Model, { nullable: true, description: 'One model, by id or by name.' })
-  async model(
-    @Ctx() ctx: GraphQLContext,
-    @Arg('id', () => ID, { nullable: true }) id?: string,
-    @Arg('name', () => String, { nullable: true }) name?: string,
-  ) {
+  async model(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID, { nullable: true }) id?: string, @Arg('name', () => String, { nullable: true }) name?: string) {
     return ctx.services.models.findModel({ id, name });
   }
 
   @Allow('EDITOR')
-  @Mutation(() => Model, { description: 'Defines a model: hidden layers on the dataset\'s features, output layer derived from the task unless given.' })
+  @Mutation(() => Model, { description: "Defines a model: hidden layers on the dataset's features, output layer derived from the task unless given." })
   async createModel(@Ctx() ctx: GraphQLContext, @Arg('input') input: CreateModelInput) {
     return ctx.services.models.createModel({
       name: input.name,
@@ -73,10 +71,13 @@ export class ModelResolver {
     @Root() model: DomainModel,
     @Ctx() ctx: GraphQLContext,
     @Args() page: PageArgs,
-    @Arg('kinds', () => [ModelVersionKindEnum], { nullable: true, description: 'Which kinds; [STANDARD] when omitted or empty.' }) kinds?: ModelVersionKindEnum[] | null,
+    @Arg('kinds', () => [ModelVersionKindEnum], { nullable: true, description: 'Which kinds; [STANDARD] when omitted or empty.' })
+    kinds?: ModelVersionKindEnum[] | null,
     @Arg('includeArchived', () => Boolean, { defaultValue: false }) includeArchived?: boolean,
   ) {
-    return toConnection(await ctx.loaders.get(modelVersionPages).load({ parentId: model.id, args: { ...page, kinds: kinds ?? null, includeArchived: includeArchived ?? false } }));
+    return toConnection(
+      await ctx.loaders.get(modelVersionPages).load({ parentId: model.id, args: { ...page, kinds: kinds ?? null, includeArchived: includeArchived ?? false } }),
+    );
   }
 
   @FieldResolver(() => ModelVersion, { nullable: true, description: 'One version, by alias (e.g. production) or by its standard number: give exactly one.' })
@@ -89,12 +90,14 @@ export class ModelResolver {
     if ((alias == null) === (version == null)) {
       throw new ValidationError('give exactly one of alias and version', { field: alias == null ? 'alias' : 'version' });
     }
-    return alias != null ? ctx.services.modelVersions.resolveAlias(model.id, alias) : ctx.services.modelVersions.findVersionByNumber(model.id, version!);
+    if (alias != null) return ctx.services.modelVersions.resolveAlias(model.id, alias);
+    if (version == null) throw new ValidationError('give exactly one of alias and version', { field: 'version' });
+    return ctx.services.modelVersions.findVersionByNumber(model.id, version);
   }
 
-  @FieldResolver(() => [ModelAlias], { description: 'Where each alias points now, by name.' })
-  async aliases(@Root() model: DomainModel, @Ctx() ctx: GraphQLContext) {
-    return ctx.loaders.get(aliasesByModel).load(model.id);
+  @FieldResolver(() => ModelAliasConnection, { description: 'Where each alias points now, by name.' })
+  async aliases(@Root() model: DomainModel, @Ctx() ctx: GraphQLContext, @Args() page: PageArgs) {
+    return toConnection(await ctx.loaders.get(modelAliasPages).load({ parentId: model.id, args: page }));
   }
 
   @FieldResolver(() => ModelAliasEventConnection, { description: 'Every move of the aliases (or of one alias), newest first.' })

@@ -59,7 +59,11 @@ export class Model {
   @Field(() => TaskEnum) task!: TaskEnum;
   @Field(() => ID) datasetId!: string;
   @Field() createdAt!: Date;
-  @Field(() => Date, { nullable: true, description: 'When it was archived; null while it is not. Archived things leave the default lists (`includeArchived: true` shows them).' }) archivedAt!: Date | null;
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When it was archived; null while it is not. Archived things leave the default lists (`includeArchived: true` shows them).',
+  })
+  archivedAt!: Date | null;
 }
 
 @ObjectType()

@@ -45,26 +45,20 @@ function toDriftMonitoring(monitoring: unknown): DriftMonitoring {
 export class DriftReportResolver {
   @Allow('VIEWER')
   @Query(() => DriftReportConnection, { description: "A deployment's drift reports, newest first." })
-  async driftReports(
-    @Ctx() ctx: GraphQLContext,
-    @Arg('deployment', { description: 'Deployment name.' }) deployment: string,
-    @Args() page: PageArgs,
-  ) {
+  async driftReports(@Ctx() ctx: GraphQLContext, @Arg('deployment', { description: 'Deployment name.' }) deployment: string, @Args() page: PageArgs) {
     const row = await ctx.services.deployments.requireDeployment(deployment, 'deployment');
     return reportConnection(ctx, row.id, page);
   }
 
   @FieldResolver(() => DriftReportConnection, { name: 'driftReports', description: 'Drift reports, newest first.' })
-  async deploymentDriftReports(
-    @Root() deployment: DeploymentRow,
-    @Ctx() ctx: GraphQLContext,
-    @Args() page: PageArgs,
-  ) {
+  async deploymentDriftReports(@Root() deployment: DeploymentRow, @Ctx() ctx: GraphQLContext, @Args() page: PageArgs) {
     return reportConnection(ctx, deployment.id, page);
   }
 
   @Allow('EDITOR')
-  @Mutation(() => Deployment, { description: "Changes a deployment's drift monitoring settings (window, period, reference size, methods, thresholds, drift share)." })
+  @Mutation(() => Deployment, {
+    description: "Changes a deployment's drift monitoring settings (window, period, reference size, methods, thresholds, drift share).",
+  })
   async setDeploymentMonitoring(@Ctx() ctx: GraphQLContext, @Arg('input') input: SetDeploymentMonitoringInput) {
     return ctx.services.driftMonitor.setSettings(input.deployment, input.drift);
   }
@@ -77,7 +71,7 @@ export class DriftReportResolver {
   @Allow('VIEWER')
   @Subscription(() => DriftReport, {
     topics: 'driftReported',
-    topicId: ({ args }) => args.deployment ?? undefined,
+    topicId: ({ args }: { args: { deployment?: string | null } }) => args.deployment ?? undefined,
     description: 'Every new drift report of one deployment (by name), or of all deployments when none is given, made by any API process.',
   })
   async driftReported(

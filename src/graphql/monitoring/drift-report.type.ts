@@ -14,7 +14,7 @@ registerEnumType(DriftMethodEnum, {
   description: 'KOLMOGOROV_SMIRNOV and CHI_SQUARED drift at p-value < threshold; WASSERSTEIN_NORMED and JENSEN_SHANNON at distance >= threshold.',
 });
 
-@ObjectType({ description: 'The reference and window distributions of one column, binned alike, as shares of each side\'s non-missing values.' })
+@ObjectType({ description: "The reference and window distributions of one column, binned alike, as shares of each side's non-missing values." })
 export class DriftDistribution {
   @Field(() => [Float], { nullable: true, description: 'Numeric: bin edges (bins + 1; the last bin includes its right edge).' }) edges!: number[] | null;
   @Field(() => [String], { nullable: true, description: 'Categorical: the 20 most frequent categories of both sides.' }) categories!: string[] | null;
@@ -35,26 +35,36 @@ export class FeatureDrift {
   @Field(() => Float, { nullable: true, description: 'WASSERSTEIN_NORMED and JENSEN_SHANNON only.' }) distance!: number | null;
   @Field(() => Float, { nullable: true }) threshold!: number | null;
   @Field() drifted!: boolean;
-  @Field(() => Float, { nullable: true, description: 'Population Stability Index on 10 reference-quantile bins (numeric) or the categories; reported, never decides.' })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Population Stability Index on 10 reference-quantile bins (numeric) or the categories; reported, never decides.',
+  })
   psi!: number | null;
   @Field(() => Int, { description: 'Non-missing reference values.' }) referenceCount!: number;
   @Field(() => Int, { description: 'Non-missing window values.' }) currentCount!: number;
   @Field(() => String, { nullable: true }) note!: string | null;
-  @Field(() => DriftDistribution, { nullable: true, description: 'Reference and window distributions side by side (20 equal-width bins over both samples, or the top 20 categories); null when untested or for reports made before mlplane stored them.' })
+  @Field(() => DriftDistribution, {
+    nullable: true,
+    description:
+      'Reference and window distributions side by side (20 equal-width bins over both samples, or the top 20 categories); null when untested or for reports made before mlplane stored them.',
+  })
   distribution!: DriftDistribution | null;
 }
 
-@ObjectType({ implements: Node, description: "A window of a deployment's predictions (stable version) tested against the version's training reference sample." })
+@ObjectType({
+  implements: Node,
+  description: "A window of a deployment's predictions (stable version) tested against the version's training reference sample.",
+})
 export class DriftReport {
   @Field(() => ID) id!: string;
   @Field(() => ID) deploymentId!: string;
   @Field(() => ID) modelVersionId!: string;
   @Field({ description: 'Time of the oldest prediction in the window.' }) windowStart!: Date;
-  @Field({ description: 'The window holds predictions logged up to this time, after the previous report\'s windowEnd.' }) windowEnd!: Date;
+  @Field({ description: "The window holds predictions logged up to this time, after the previous report's windowEnd." }) windowEnd!: Date;
   @Field(() => Int, { description: 'Predictions in the window.' }) windowSize!: number;
   @Field(() => Int, { description: 'Rows of the reference sample.' }) referenceSize!: number;
   @Field(() => Float, { description: 'Share of the tested features that drifted.' }) driftShare!: number;
-  @Field({ description: 'Data drift: driftShare reached the deployment\'s dataset drift share.' }) drifted!: boolean;
+  @Field({ description: "Data drift: driftShare reached the deployment's dataset drift share." }) drifted!: boolean;
   @Field(() => [FeatureDrift]) features!: FeatureDrift[];
   @Field(() => FeatureDrift, { nullable: true, description: 'The model output (label or value) tested the same way.' }) prediction!: FeatureDrift | null;
   @Field() predictionDrifted!: boolean;
@@ -77,9 +87,15 @@ export class DriftMonitoring {
   @Field(() => Int, { description: 'A report is due after this many predictions (default 500).' }) windowSize!: number;
   @Field(() => Int, { description: '... or this many seconds with at least one prediction (default 300).' }) periodSeconds!: number;
   @Field(() => Int, { description: 'Rows of the training reference sample used (default 5000).' }) referenceSize!: number;
-  @Field(() => DriftMethodEnum, { nullable: true, description: 'Forced method for numeric features; null: KS up to 1,000 reference rows, else normed Wasserstein.' })
+  @Field(() => DriftMethodEnum, {
+    nullable: true,
+    description: 'Forced method for numeric features; null: KS up to 1,000 reference rows, else normed Wasserstein.',
+  })
   numericMethod!: DriftMethodEnum | null;
-  @Field(() => DriftMethodEnum, { nullable: true, description: 'Forced method for categorical features; null: chi-squared up to 1,000 reference rows, else Jensen-Shannon.' })
+  @Field(() => DriftMethodEnum, {
+    nullable: true,
+    description: 'Forced method for categorical features; null: chi-squared up to 1,000 reference rows, else Jensen-Shannon.',
+  })
   categoricalMethod!: DriftMethodEnum | null;
   @Field(() => DriftThresholds) thresholds!: DriftThresholds;
   @Field(() => Float, { description: 'The window drifts when at least this share of features drifted (default 0.5).' }) driftShare!: number;

@@ -19,7 +19,7 @@ type NodeTypeName = StoredNodeType | 'Study';
 interface NodeType {
   /** Who may read it: the rule of the query that lists objects of the type. */
   rules: readonly [AccessRule, ...AccessRule[]];
-  load(ctx: GraphQLContext, id: string): Promise<object | null>;
+  load: (ctx: GraphQLContext, id: string) => Promise<object | null>;
 }
 
 const VIEWER = ['VIEWER'] as const;

@@ -58,10 +58,21 @@ export function toTrialParameters(params: Params): TrialParameters {
 
 /** A validated search parameter as the typed object. */
 export function toSearchParameter(parameter: DomainSearchParameter): SearchParameter {
-  const base = { name: parameter.name, kind: parameter.kind as SearchParameterKindEnum, values: null, optimizers: null, low: null, high: null, step: null, gridPoints: null };
+  const base = {
+    name: parameter.name,
+    kind: parameter.kind as SearchParameterKindEnum,
+    values: null,
+    optimizers: null,
+    low: null,
+    high: null,
+    step: null,
+    gridPoints: null,
+  };
   if (parameter.kind === 'CHOICE') {
     const optimizers = parameter.values.filter((value): value is OptimizerEnum => Object.values(OptimizerEnum).some((member) => member === value));
-    return parameter.name === 'optimizer' ? { ...base, optimizers } : { ...base, values: parameter.values.filter((value): value is number => typeof value === 'number') };
+    return parameter.name === 'optimizer'
+      ? { ...base, optimizers }
+      : { ...base, values: parameter.values.filter((value): value is number => typeof value === 'number') };
   }
   return { ...base, low: parameter.low, high: parameter.high, step: 'step' in parameter ? parameter.step : null, gridPoints: parameter.gridPoints ?? null };
 }

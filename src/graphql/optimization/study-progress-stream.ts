@@ -63,7 +63,11 @@ function idOf(payload: unknown): string | null {
  * Opens the progress stream of a study.
  * @throws NotFoundError (field `studyId`) when no study has that id.
  */
-export async function openStudyProgress(source: StudyProgressSource, studyId: string, options: StudyProgressOptions = {}): Promise<AsyncIterableIterator<StudyProgressEvent>> {
+export async function openStudyProgress(
+  source: StudyProgressSource,
+  studyId: string,
+  options: StudyProgressOptions = {},
+): Promise<AsyncIterableIterator<StudyProgressEvent>> {
   const found = await source.findRun(studyId);
   if (!found || found.kind !== 'OPTIMIZATION') throw new NotFoundError('study', studyId, { field: 'studyId' });
   const metric = studyDefinitionOf(found).objective.metric;
@@ -78,7 +82,8 @@ export async function openStudyProgress(source: StudyProgressSource, studyId: st
     let ended = false;
 
     const trialNumberOf = async (id: string): Promise<number | null> => {
-      if (membership.has(id)) return membership.get(id)!;
+      const known = membership.get(id);
+      if (known !== undefined) return known;
       const run = await source.findRun(id);
       const number = run && run.parentRunId === studyId ? (trialSummaryOf(run)?.trialNumber ?? null) : null;
       membership.set(id, number);
@@ -145,6 +150,7 @@ export async function openStudyProgress(source: StudyProgressSource, studyId: st
       (async () => {
         for (;;) {
           const next = await iterator.next();
+          // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- `ended` is set after `stop` settles, while this loop waits
           if (next.done || ended) return;
           enqueue(() => handle(next.value));
         }
@@ -157,6 +163,6 @@ export async function openStudyProgress(source: StudyProgressSource, studyId: st
     await stop;
     ended = true;
     clearInterval(timer);
-    await Promise.allSettled(live.map(({ iterator }) => iterator.return?.()));
+    await Promise.allSettled(live.map(({ iterator }) => iterator.return?.() ?? Promise.resolve()));
   });
 }

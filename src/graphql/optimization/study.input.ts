@@ -10,7 +10,8 @@ export enum SearchStrategyEnum {
 }
 registerEnumType(SearchStrategyEnum, {
   name: 'SearchStrategy',
-  description: 'GRID: every point of the product of the parameter grids, in order. RANDOM: independent draws from each distribution. TPE: Tree-structured Parzen Estimator (random startup trials, then candidates from the good-trial density ranked by l(x)/g(x)).',
+  description:
+    'GRID: every point of the product of the parameter grids, in order. RANDOM: independent draws from each distribution. TPE: Tree-structured Parzen Estimator (random startup trials, then candidates from the good-trial density ranked by l(x)/g(x)).',
 });
 
 export enum ObjectiveDirectionEnum {
@@ -26,7 +27,10 @@ export enum SearchParameterKindEnum {
   INT_RANGE = 'INT_RANGE',
   INT_LOG_UNIFORM = 'INT_LOG_UNIFORM',
 }
-registerEnumType(SearchParameterKindEnum, { name: 'SearchParameterKind', description: 'How a parameter is distributed; the LOG kinds are searched in log space.' });
+registerEnumType(SearchParameterKindEnum, {
+  name: 'SearchParameterKind',
+  description: 'How a parameter is distributed; the LOG kinds are searched in log space.',
+});
 
 export enum PruningKindEnum {
   MEDIAN = 'MEDIAN',
@@ -74,7 +78,10 @@ export class StartOptimizationInput {
   @Field(() => Int, { nullable: true, description: 'Trials queued or running at once, spread over the worker processes; defaults to 1.' })
   parallelism?: number | null;
   @Field(() => PruningInput, { nullable: true }) pruning?: PruningInput | null;
-  @Field(() => Int, { nullable: true, description: "Seeds the sampler, and the trials' training unless baseHyperparameters.seed is given; drawn when omitted." })
+  @Field(() => Int, {
+    nullable: true,
+    description: "Seeds the sampler, and the trials' training unless baseHyperparameters.seed is given; drawn when omitted.",
+  })
   seed?: number | null;
   @Field(() => TrainingHyperparametersInput, { nullable: true, description: 'What every trial trains with before its sampled parameters are applied.' })
   baseHyperparameters?: TrainingHyperparametersInput | null;

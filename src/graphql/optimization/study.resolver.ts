@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { SubscribeResolverData } from 'type-graphql';
 import type { Run as RunRow } from '../../generated/prisma/client';
 import type { StudyLeaderboardEntry } from '../../services/optimization/optimization.service';
@@ -8,7 +8,7 @@ import { modelVersionByRun } from '../model-versions/model-version.loaders';
 import { ModelVersion } from '../model-versions/model-version.type';
 import { Run } from '../runs/run.type';
 import { runById } from '../runs/run.loaders';
-import { modelById } from '../models/model.loaders';
+import { taskOfModel } from '../models/model.loaders';
 import { fromTrainingHyperparametersInput, toTrainingHyperparameters, TrainingHyperparameters } from '../runs/training-hyperparameters.type';
 import { pubSubOf } from '../schema-pub-sub';
 import { isDatabaseUnavailable } from '../../infra/db/connection-errors';
@@ -18,8 +18,15 @@ import { SearchParameter, toSearchParameter, toTrialParameters } from './study-p
 import { runIdOfStudy, studyIdOf } from './study-id';
 import { openStudyProgress, type StudyProgressEvent } from './study-progress-stream';
 import { StartOptimizationInput } from './study.input';
-import { LeaderboardEntry, Study, StudyProgress, Trial, TrialStateEnum, type StudyObjective, type StudyPruning } from './study.type';
+import { LeaderboardEntry, Study, StudyProgress, Trial, TrialConnection, TrialStateEnum, type StudyObjective, type StudyPruning } from './study.type';
 import { Allow } from '../auth/access';
+import { mapPage } from '../../domain/common/pagination';
+import { PageArgs, toConnection } from '../common/connection.type';
+import { definePageLoader } from '../common/page-loader';
+import type { StudyTrialRow } from '../../services/optimization/optimization.service';
+
+/** A page of each study's trials. */
+const trialPages = definePageLoader<StudyTrialRow>('trialPages', (ids, args, ctx) => ctx.services.optimization.pageTrials(ids, args));
 
 /** A study's trial as its GraphQL type. */
 function toTrial({ run, record }: StudyTrial): Trial {
@@ -42,9 +49,13 @@ function toLeaderboardEntry(entry: StudyLeaderboardEntry): LeaderboardEntry {
 
 function subscribeStudyProgress({ args, context, info }: SubscribeResolverData<unknown, { studyId: string }, GraphQLContext>) {
   const pubSub = pubSubOf(info.schema);
-  return openStudyProgress({ subscribe: (topic) => pubSub.subscribe(topic), findRun: (id) => context.services.training.findRun(id) }, runIdOfStudy(args.studyId), {
-    isTransient: isDatabaseUnavailable,
-  });
+  return openStudyProgress(
+    { subscribe: (topic) => pubSub.subscribe(topic), findRun: (id) => context.services.training.findRun(id) },
+    runIdOfStudy(args.studyId),
+    {
+      isTransient: isDatabaseUnavailable,
+    },
+  );
 }
 
 /** Study fields are read from the OPTIMIZATION run row. */
@@ -53,14 +64,17 @@ export class StudyResolver {
   @Allow('EDITOR')
   @Mutation(() => Study, {
     description:
-      'Validates and queues a hyperparameter optimization study (an OPTIMIZATION run). A worker coordinates it: it samples trials (TRIAL runs) and queues up to `parallelism` at once for any worker, prunes, and links the best trial\'s model version. Cancel it with cancelStudy.',
+      "Validates and queues a hyperparameter optimization study (an OPTIMIZATION run). A worker coordinates it: it samples trials (TRIAL runs) and queues up to `parallelism` at once for any worker, prunes, and links the best trial's model version. Cancel it with cancelStudy.",
   })
   async startOptimization(@Ctx() ctx: GraphQLContext, @Arg('input') input: StartOptimizationInput) {
-    return ctx.services.optimization.startOptimization({
-      ...input,
-      searchSpace: input.searchSpace.map((parameter) => ({ ...parameter })),
-      baseHyperparameters: fromTrainingHyperparametersInput(input.baseHyperparameters),
-    }, ctx.principal.name);
+    return ctx.services.optimization.startOptimization(
+      {
+        ...input,
+        searchSpace: input.searchSpace.map((parameter) => ({ ...parameter })),
+        baseHyperparameters: fromTrainingHyperparametersInput(input.baseHyperparameters),
+      },
+      ctx.principal.name,
+    );
   }
 
   @Allow('EDITOR')
@@ -124,7 +138,7 @@ export class StudyResolver {
 
   @FieldResolver(() => TrainingHyperparameters, { description: 'What every trial trains with before its sampled parameters are applied.' })
   async baseHyperparameters(@Root() study: RunRow, @Ctx() ctx: GraphQLContext): Promise<TrainingHyperparameters> {
-    return toTrainingHyperparameters(studyDefinitionOf(study).baseHyperparameters, async () => (await ctx.loaders.get(modelById).load(study.modelId))!.task);
+    return toTrainingHyperparameters(studyDefinitionOf(study).baseHyperparameters, () => taskOfModel(ctx, study.modelId));
   }
 
   @FieldResolver(() => Run, { description: 'The OPTIMIZATION run.' })
@@ -132,14 +146,14 @@ export class StudyResolver {
     return study;
   }
 
-  @FieldResolver(() => [Trial], { description: 'Every trial so far, in trial order.' })
-  async trials(@Root() study: RunRow, @Ctx() ctx: GraphQLContext): Promise<Trial[]> {
-    return (await ctx.services.optimization.trials(study.id)).map(toTrial);
+  @FieldResolver(() => TrialConnection, { description: 'Every trial so far, in trial-number order.' })
+  async trials(@Root() study: RunRow, @Ctx() ctx: GraphQLContext, @Args() page: PageArgs) {
+    return toConnection(mapPage(await ctx.loaders.get(trialPages).load({ parentId: study.id, args: page }), toTrial));
   }
 
   @FieldResolver(() => Trial, { nullable: true, description: 'The completed trial with the best objective.' })
   async bestTrial(@Root() study: RunRow, @Ctx() ctx: GraphQLContext): Promise<Trial | null> {
-    const [best] = await ctx.services.optimization.leaderboard(study.id);
+    const best = (await ctx.services.optimization.leaderboard(study.id)).at(0);
     if (!best) return null;
     const trials = await ctx.services.optimization.trials(study.id);
     const trial = trials.find((t) => t.run.id === best.trialRunId);
@@ -153,7 +167,7 @@ export class StudyResolver {
 
   @FieldResolver(() => ModelVersion, { nullable: true, description: 'The model version the best trial registered.' })
   async bestModelVersion(@Root() study: RunRow, @Ctx() ctx: GraphQLContext) {
-    const [best] = await ctx.services.optimization.leaderboard(study.id);
+    const best = (await ctx.services.optimization.leaderboard(study.id)).at(0);
     return best ? ctx.loaders.get(modelVersionByRun).load(best.trialRunId) : null;
   }
 

@@ -1,4 +1,5 @@
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Connection } from '../common/connection.type';
 import { RunStatusEnum } from '../common/enums';
 import { ObjectiveDirectionEnum, PruningKindEnum, SearchStrategyEnum } from './study.input';
 import { Node } from '../common/node.type';
@@ -12,7 +13,8 @@ export enum TrialStateEnum {
 }
 registerEnumType(TrialStateEnum, {
   name: 'TrialState',
-  description: 'RUNNING: queued or training. COMPLETE: trained to the end, has an objective. PRUNED: stopped early by the pruner (its run ends SUCCEEDED with summary.pruned). FAILED: failed or cancelled.',
+  description:
+    'RUNNING: queued or training. COMPLETE: trained to the end, has an objective. PRUNED: stopped early by the pruner (its run ends SUCCEEDED with summary.pruned). FAILED: failed or cancelled.',
 });
 
 export enum StudyProgressTypeEnum {
@@ -56,6 +58,9 @@ export class Trial {
   @Field(() => ID) runId!: string;
 }
 
+@ObjectType({ description: "A study's trials, in trial-number order." })
+export class TrialConnection extends Connection(Trial, 'Trial') {}
+
 @ObjectType({ description: 'A completed trial ranked by the objective (best first; ties keep trial order).' })
 export class LeaderboardEntry {
   @Field(() => Int, { description: '1-based.' }) rank!: number;
@@ -78,10 +83,13 @@ export class Study {
   @Field(() => StudyPruning) pruning!: StudyPruning;
   @Field(() => Int) seed!: number;
   @Field(() => String, { nullable: true }) error!: string | null;
-  @Field(() => String, { nullable: true, description: 'The API key\'s name that started the study.' }) startedBy!: string | null;
+  @Field(() => String, { nullable: true, description: "The API key's name that started the study." }) startedBy!: string | null;
   @Field() createdAt!: Date;
   @Field(() => Date, { nullable: true }) finishedAt!: Date | null;
-  @Field(() => Date, { nullable: true, description: 'When it was archived (with its trial runs); null while it is not. Archived studies leave `runs` unless `includeArchived: true`.' })
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When it was archived (with its trial runs); null while it is not. Archived studies leave `runs` unless `includeArchived: true`.',
+  })
   archivedAt!: Date | null;
 }
 

@@ -11,7 +11,10 @@ import { graphqlWsUrlOf } from '../http-subscription-rule';
  * before formatting those same objects), and `formatError` looks it up, with the graphql-ws URL
  * of the host the request reached (named when a subscription is sent over HTTP).
  */
-export function createErrorFormatting(logger: Logger, graphqlPath: string): {
+export function createErrorFormatting(
+  logger: Logger,
+  graphqlPath: string,
+): {
   plugin: ApolloServerPlugin<GraphQLContext>;
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 } {
@@ -21,15 +24,16 @@ export function createErrorFormatting(logger: Logger, graphqlPath: string): {
       async requestDidStart() {
         return {
           async didEncounterErrors({ errors, contextValue, request }) {
-            if (!contextValue?.requestId) return;
+            if (!contextValue.requestId) return;
             const headers = request.http?.headers;
-            const graphqlWsUrl = headers ? graphqlWsUrlOf({ host: headers.get('host'), 'x-forwarded-proto': headers.get('x-forwarded-proto') }, graphqlPath) : undefined;
+            const graphqlWsUrl = headers
+              ? graphqlWsUrlOf({ host: headers.get('host'), 'x-forwarded-proto': headers.get('x-forwarded-proto') }, graphqlPath)
+              : undefined;
             for (const error of errors) scopes.set(error, { requestId: contextValue.requestId, logger: contextValue.logger, graphqlWsUrl });
           },
         };
       },
     },
-    formatError: (_formatted, error) =>
-      formatGraphQLError(error, (typeof error === 'object' && error !== null && scopes.get(error)) || unscopedErrors(logger)),
+    formatError: (_formatted, error) => formatGraphQLError(error, (typeof error === 'object' && error !== null && scopes.get(error)) || unscopedErrors(logger)),
   };
 }

@@ -46,8 +46,7 @@ export interface RunState {
 
 /** Each event carries `run`, the run as the stream last read it (for a STATUS event: the read that found the status). */
 export type RunProgressEvent<R extends RunState = RunState> =
-  | { type: 'EPOCH'; runId: string; status: RunStatus; epoch: StoredEpoch; run: R }
-  | { type: 'STATUS'; runId: string; status: RunStatus; run: R };
+  { type: 'EPOCH'; runId: string; status: RunStatus; epoch: StoredEpoch; run: R } | { type: 'STATUS'; runId: string; status: RunStatus; run: R };
 
 /** Where the stream reads from: live events and the database. */
 export interface RunProgressSource<R extends RunState = RunState> {
@@ -76,12 +75,31 @@ export interface RunProgressOptions {
 
 export const DEFAULT_REFRESH_INTERVAL_MS = 10_000;
 
+/**
+ * Events a stream holds for a consumer that has not taken them (a client that reads slowly). Past
+ * this the stream stops taking live events: they wait in the event bus (1,024 per subscription,
+ * older ones dropped), and the stream reads what it missed back from the database (watermark).
+ */
+export const MAX_PENDING_EVENTS = 64;
+
 /** A queue of results read by one consumer; what it holds is delivered before it ends or fails. */
 class ResultQueue<T> {
   private readonly items: T[] = [];
   private readonly waiting: Array<{ resolve: (result: IteratorResult<T>) => void; reject: (error: unknown) => void }> = [];
+  /** Producers waiting for the queue to go below {@link MAX_PENDING_EVENTS}. */
+  private readonly waitingForRoom: Array<() => void> = [];
   private ended = false;
   private failure: { error: unknown } | undefined;
+
+  /** Resolves once the queue holds fewer than {@link MAX_PENDING_EVENTS} items (at once if it does), or has ended. */
+  room(): Promise<void> {
+    if (this.ended || this.items.length < MAX_PENDING_EVENTS) return Promise.resolve();
+    return new Promise((resolve) => this.waitingForRoom.push(resolve));
+  }
+
+  private wakeProducers(): void {
+    for (const resolve of this.waitingForRoom.splice(0)) resolve();
+  }
 
   push(item: T): void {
     if (this.ended) return;
@@ -93,6 +111,7 @@ class ResultQueue<T> {
   /** No more items; those queued are still delivered. */
   end(): void {
     this.ended = true;
+    this.wakeProducers();
     if (this.items.length === 0) this.settleWaiting();
   }
 
@@ -110,7 +129,12 @@ class ResultQueue<T> {
   }
 
   next(): Promise<IteratorResult<T>> {
-    if (this.items.length > 0) return Promise.resolve({ done: false, value: this.items.shift()! });
+    if (this.items.length > 0) {
+      const value = this.items[0];
+      this.items.shift();
+      if (this.items.length < MAX_PENDING_EVENTS) this.wakeProducers();
+      return Promise.resolve({ done: false, value });
+    }
     if (this.failure) {
       const { error } = this.failure;
       this.failure = undefined;
@@ -225,7 +249,8 @@ export async function openRunProgress<R extends RunState>(
   // Everything is handled in order, one event at a time, after the replay.
   let started!: () => void;
   let chain = new Promise<void>((resolve) => (started = resolve));
-  const enqueue = (task: () => Promise<void>): void => {
+  /** Runs `task` after those before it; resolves when it has run. */
+  const enqueue = (task: () => Promise<void>): Promise<void> => {
     chain = chain
       .then(() => (closed ? undefined : task()))
       .catch(async (error: unknown) => {
@@ -234,9 +259,10 @@ export async function openRunProgress<R extends RunState>(
         output.fail(error);
         await close();
       });
+    return chain;
   };
   let initial!: R;
-  enqueue(async () => {
+  void enqueue(async () => {
     current = initial;
     lastStatus = initial.status;
     attempts = initial.attempts;
@@ -247,19 +273,22 @@ export async function openRunProgress<R extends RunState>(
   });
 
   // A pubsub subscription starts listening at its first `next()`: start both before reading.
+  // Each live event is handled before the next is taken, and none is taken while the consumer has
+  // MAX_PENDING_EVENTS waiting: a client that stops reading holds a bounded backlog here.
   const pump = async (iterator: AsyncIterator<unknown>, handle: (payload: unknown) => Promise<void>): Promise<void> => {
     for (;;) {
+      await output.room();
       const result = await iterator.next();
       if (closed) return;
       if (result.done) {
         // The pub/sub closed (the server is shutting down): end the stream after what is queued.
-        enqueue(finish);
+        void enqueue(finish);
         return;
       }
-      enqueue(() => handle(result.value));
+      await enqueue(() => handle(result.value));
     }
   };
-  const failWith = (error: unknown) => enqueue(() => Promise.reject(error));
+  const failWith = (error: unknown) => void enqueue(() => Promise.reject(error));
   pump(live.epoch, onEpoch).catch(failWith);
   pump(live.status, refresh).catch(failWith);
   // Events published while the live connection was down are lost: re-read the run and its epochs.
@@ -279,7 +308,7 @@ export async function openRunProgress<R extends RunState>(
   initial = run;
   started();
   const refreshIntervalMs = options.refreshIntervalMs ?? DEFAULT_REFRESH_INTERVAL_MS;
-  refreshTimer = setInterval(() => enqueue(refresh), refreshIntervalMs);
+  refreshTimer = setInterval(() => void enqueue(refresh), refreshIntervalMs);
   refreshTimer.unref();
 
   const iterator: AsyncIterableIterator<RunProgressEvent<R>> = {

@@ -34,7 +34,12 @@ export function toRunSummary(stored: unknown): RunSummary | null {
     durationMs: asNumber(summary.durationMs),
     splitSizes: splits ? { train: asNumber(splits.train) ?? 0, validation: asNumber(splits.validation) ?? 0, test: asNumber(splits.test) ?? 0 } : null,
     timings: timings
-      ? { loadMs: asNumber(timings.load) ?? 0, pipelineMs: asNumber(timings.pipeline) ?? 0, trainingMs: asNumber(timings.training) ?? 0, importanceMs: asNumber(timings.importance) ?? 0 }
+      ? {
+          loadMs: asNumber(timings.load) ?? 0,
+          pipelineMs: asNumber(timings.pipeline) ?? 0,
+          trainingMs: asNumber(timings.training) ?? 0,
+          importanceMs: asNumber(timings.importance) ?? 0,
+        }
       : null,
     tensorboard: tensorboardOf(summary.tensorboard),
   };

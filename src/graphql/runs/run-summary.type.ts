@@ -41,9 +41,10 @@ export class TensorboardOutcome {
 export class RunSummary {
   @Field(() => Int, { nullable: true }) epochsRun!: number | null;
   @Field(() => StopReasonEnum, { nullable: true }) stopReason!: StopReasonEnum | null;
-  @Field(() => String, { nullable: true, description: 'The stop in words (the monitor and its best value, the non-finite loss, ...).' }) stopDetail!: string | null;
+  @Field(() => String, { nullable: true, description: 'The stop in words (the monitor and its best value, the non-finite loss, ...).' }) stopDetail!:
+    string | null;
   @Field(() => Int, { nullable: true, description: 'The epoch with the best monitored value (early stopping).' }) bestEpoch!: number | null;
-  @Field(() => Boolean, { nullable: true, description: 'Whether the best epoch\'s weights were put back.' }) restoredBestWeights!: boolean | null;
+  @Field(() => Boolean, { nullable: true, description: "Whether the best epoch's weights were put back." }) restoredBestWeights!: boolean | null;
   @Field(() => Int, { nullable: true, description: 'Rows per gradient step as trained (the training rows for full batch).' }) batchSize!: number | null;
   @Field(() => StepEngineEnum, { nullable: true }) stepEngine!: StepEngineEnum | null;
   @Field(() => Float, { nullable: true, description: 'Training time in milliseconds.' }) durationMs!: number | null;

@@ -1,4 +1,6 @@
 import type { Run, RunEpoch } from '../../services/training/training.service';
+import type { PageRequest } from '../../domain/common/pagination';
+import { definePageLoader } from '../common/page-loader';
 import { defineLoader } from '../context';
 
 export const runById = defineLoader<string, Run | null>('runById', async (ids, ctx) => {
@@ -6,8 +8,7 @@ export const runById = defineLoader<string, Run | null>('runById', async (ids, c
   return ids.map((id) => found.get(id) ?? null);
 });
 
-/** Every stored epoch of a run, in order (`epochs` and `metrics(name)` share it). */
-export const epochsByRun = defineLoader<string, RunEpoch[]>('epochsByRun', async (ids, ctx) => {
-  const byRun = await ctx.services.training.epochsOfRuns(ids);
-  return ids.map((id) => byRun.get(id) ?? []);
-});
+/** A page of each run's epochs, oldest first (`epochs(afterEpoch)`, and `metrics(name)`: the epochs that recorded the metric). */
+export const epochPages = definePageLoader<RunEpoch, PageRequest & { afterEpoch: number | null; metric: string | null }>('epochPages', (ids, args, ctx) =>
+  ctx.services.training.pageEpochs(ids, args, { afterEpoch: args.afterEpoch, metric: args.metric }),
+);

@@ -38,11 +38,9 @@ export function toRunEpoch(stored: StoredEpoch): RunEpoch {
   };
 }
 
-/** The history of one metric (`loss`, `val_accuracy`, ...) over the epochs that reported it. */
-export function metricHistory(epochs: readonly StoredEpoch[], name: string): MetricPoint[] {
-  return epochs
-    .filter((epoch) => Object.prototype.hasOwnProperty.call(flatMetrics(epoch.metrics), name))
-    .map((epoch) => ({ epoch: epoch.epoch, value: finite(flatMetrics(epoch.metrics)[name]), recordedAt: epoch.recordedAt }));
+/** One epoch's value of a metric (`loss`, `val_accuracy`, ...) it reported. */
+export function toMetricPoint(epoch: StoredEpoch, name: string): MetricPoint {
+  return { epoch: epoch.epoch, value: finite(flatMetrics(epoch.metrics)[name]), recordedAt: epoch.recordedAt };
 }
 
 /**
@@ -63,7 +61,7 @@ export function toTrainingEnvironment(stored: unknown): TrainingEnvironment | nu
   const stepEngine = environment.stepEngine === StepEngineEnum.COMPILED || environment.stepEngine === StepEngineEnum.EAGER ? environment.stepEngine : null;
   const backend = toTrainingBackend(environment.backend, stepEngine);
   if (!backend) return null;
-  return { ...environment, backend, stepEngine: stepEngine as StepEngineEnum | null };
+  return { ...environment, backend, stepEngine: stepEngine };
 }
 
 /** The stored step engine of a run (from its environment, else its summary). */

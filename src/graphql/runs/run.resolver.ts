@@ -4,24 +4,35 @@ import { NotFoundError, ValidationError } from '../../domain/errors';
 import type { TrainingRunHyperparameters } from '../../domain/runs/training-hyperparameters';
 import type { Run as RunRow } from '../../services/training/training.service';
 import { runAsOfEvent, type RunUpdatedPayload } from '../../services/runs/run-state-event';
+import { mapPage } from '../../domain/common/pagination';
 import { PageArgs, toConnection } from '../common/connection.type';
 import type { GraphQLContext } from '../context';
 import { datasetVersionById } from '../datasets/dataset.loaders';
 import { DatasetVersion } from '../datasets/dataset.type';
 import { modelVersionByRun } from '../model-versions/model-version.loaders';
 import { ModelVersion } from '../model-versions/model-version.type';
-import { modelById } from '../models/model.loaders';
+import { modelById, taskOfModel } from '../models/model.loaders';
 import { Model } from '../models/model.type';
 import { pubSubOf } from '../schema-pub-sub';
 import { isDatabaseUnavailable } from '../../infra/db/connection-errors';
 import { LISTEN_RECONNECTED_TOPIC } from '../../infra/events/pg-pubsub';
 import { openRunProgress, type RunProgressEvent } from './run-progress-stream';
 import { RunFilter, StartTrainingRunInput } from './run.input';
-import { epochsByRun, runById } from './run.loaders';
+import { epochPages, runById } from './run.loaders';
 import { toRunSummary } from './run-summary.mapping';
 import { RunSummary } from './run-summary.type';
-import { metricHistory, stepEngineOf, toRunEpoch, toTrainingBackend, toTrainingEnvironment } from './run.mapping';
-import { MetricPoint, Run, RunConnection, RunEpoch, RunProgress, RunProgressTypeEnum, RunWarning, RunWarningCodeEnum, TrainingEnvironment } from './run.type';
+import { stepEngineOf, toMetricPoint, toRunEpoch, toTrainingBackend, toTrainingEnvironment } from './run.mapping';
+import {
+  MetricPointConnection,
+  Run,
+  RunConnection,
+  RunEpochConnection,
+  RunProgress,
+  RunProgressTypeEnum,
+  RunWarning,
+  RunWarningCodeEnum,
+  TrainingEnvironment,
+} from './run.type';
 import { storedWarnings } from '../../domain/runs/training-warnings';
 import { fromTrainingHyperparametersInput, toTrainingHyperparameters, TrainingBackendEnum, TrainingHyperparameters } from './training-hyperparameters.type';
 import { Allow } from '../auth/access';
@@ -78,11 +89,14 @@ export class RunResolver {
   @Allow('EDITOR')
   @Mutation(() => Run, { description: 'Validates the hyperparameters and queues a training run; a worker takes it.' })
   async startTrainingRun(@Ctx() ctx: GraphQLContext, @Arg('input') input: StartTrainingRunInput) {
-    return ctx.services.training.startTrainingRun({
-      modelId: input.modelId,
-      datasetVersionId: input.datasetVersionId,
-      hyperparameters: fromTrainingHyperparametersInput(input.hyperparameters),
-    }, ctx.principal.name);
+    return ctx.services.training.startTrainingRun(
+      {
+        modelId: input.modelId,
+        datasetVersionId: input.datasetVersionId,
+        hyperparameters: fromTrainingHyperparametersInput(input.hyperparameters),
+      },
+      ctx.principal.name,
+    );
   }
 
   @Allow('EDITOR')
@@ -96,24 +110,29 @@ export class RunResolver {
   @FieldResolver(() => TrainingHyperparameters, { nullable: true, description: 'Null for kinds without training hyperparameters (an optimization study).' })
   async hyperparameters(@Root() run: RunRow, @Ctx() ctx: GraphQLContext): Promise<TrainingHyperparameters | null> {
     if (!TRAINING_KINDS.has(run.kind)) return null;
-    return toTrainingHyperparameters(run.hyperparameters as unknown as TrainingRunHyperparameters, async () => (await ctx.loaders.get(modelById).load(run.modelId))!.task);
+    return toTrainingHyperparameters(run.hyperparameters as unknown as TrainingRunHyperparameters, () => taskOfModel(ctx, run.modelId));
   }
 
   @FieldResolver(() => [RunWarning], {
-    description: 'What the run\'s settings warn about, found when it was queued (also in summary.warnings once it ran): FEW_GRADIENT_STEPS when epochs x batches per epoch is under 100. Empty for runs queued before warnings were recorded.',
+    description:
+      "What the run's settings warn about, found when it was queued (also in summary.warnings once it ran): FEW_GRADIENT_STEPS when epochs x batches per epoch is under 100. Empty for runs queued before warnings were recorded.",
   })
   warnings(@Root() run: RunRow): RunWarning[] {
     return storedWarnings(run.warnings).map((warning) => ({ code: warning.code as RunWarningCodeEnum, message: warning.message }));
   }
 
-  @FieldResolver(() => TrainingBackendEnum, { nullable: true, description: 'The engine the run trained on: CPU, TENSORFLOW or TENSORFLOW_COMPILED (never AUTO); null until it started.' })
+  @FieldResolver(() => TrainingBackendEnum, {
+    nullable: true,
+    description: 'The engine the run trained on: CPU, TENSORFLOW or TENSORFLOW_COMPILED (never AUTO); null until it started.',
+  })
   backend(@Root() run: RunRow): TrainingBackendEnum | null {
     return toTrainingBackend(run.backend, stepEngineOf(run));
   }
 
   @FieldResolver(() => RunSummary, {
     nullable: true,
-    description: "How training went (TRAINING and TRIAL runs, once ended): epochs run, why it stopped, best epoch, split sizes, timings. A study's is Study.summary.",
+    description:
+      "How training went (TRAINING and TRIAL runs, once ended): epochs run, why it stopped, best epoch, split sizes, timings. A study's is Study.summary.",
   })
   summary(@Root() run: RunRow): RunSummary | null {
     return TRAINING_KINDS.has(run.kind) ? toRunSummary(run.summary) : null;
@@ -134,15 +153,23 @@ export class RunResolver {
     return ctx.loaders.get(datasetVersionById).load(run.datasetVersionId);
   }
 
-  @FieldResolver(() => [RunEpoch], { description: 'Finished epochs in order; only those after `afterEpoch` when given.' })
-  async epochs(@Root() run: RunRow, @Ctx() ctx: GraphQLContext, @Arg('afterEpoch', () => Int, { nullable: true }) afterEpoch?: number | null) {
-    const epochs = await ctx.loaders.get(epochsByRun).load(run.id);
-    return epochs.filter((epoch) => afterEpoch == null || epoch.epoch > afterEpoch).map(toRunEpoch);
+  @FieldResolver(() => RunEpochConnection, { description: 'Finished epochs, oldest first; only those after `afterEpoch` when given.' })
+  async epochs(
+    @Root() run: RunRow,
+    @Ctx() ctx: GraphQLContext,
+    @Args() page: PageArgs,
+    @Arg('afterEpoch', () => Int, { nullable: true }) afterEpoch?: number | null,
+  ) {
+    const epochs = await ctx.loaders.get(epochPages).load({ parentId: run.id, args: { ...page, afterEpoch: afterEpoch ?? null, metric: null } });
+    return toConnection(mapPage(epochs, toRunEpoch));
   }
 
-  @FieldResolver(() => [MetricPoint], { description: 'History of one epoch metric: loss, accuracy, mae, rmse, or val_loss, val_accuracy, val_mae, val_rmse.' })
-  async metrics(@Root() run: RunRow, @Ctx() ctx: GraphQLContext, @Arg('name') name: string) {
-    return metricHistory(await ctx.loaders.get(epochsByRun).load(run.id), name);
+  @FieldResolver(() => MetricPointConnection, {
+    description: 'History of one epoch metric, oldest epoch first: loss, accuracy, mae, rmse, or val_loss, val_accuracy, val_mae, val_rmse.',
+  })
+  async metrics(@Root() run: RunRow, @Ctx() ctx: GraphQLContext, @Args() page: PageArgs, @Arg('name') name: string) {
+    const epochs = await ctx.loaders.get(epochPages).load({ parentId: run.id, args: { ...page, afterEpoch: null, metric: name } });
+    return toConnection(mapPage(epochs, (epoch) => toMetricPoint(epoch, name)));
   }
 
   @FieldResolver(() => ModelVersion, { nullable: true, description: 'The version the run registered (once SUCCEEDED).' })
@@ -157,7 +184,7 @@ export class RunResolver {
     topics: 'runUpdated',
     filter: matchesRunFilter,
     description:
-      'Status changes (and cancel requests) of every run, or of those matching the filter (its status is matched against the event\'s). Each event carries the run as the change left it: status, cancelRequested, attempts, startedAt, finishedAt, summary, error and backend are the event\'s own (QUEUED is delivered as QUEUED however late); epochs and metrics are read when the event is delivered.',
+      "Status changes (and cancel requests) of every run, or of those matching the filter (its status is matched against the event's). Each event carries the run as the change left it: status, cancelRequested, attempts, startedAt, finishedAt, summary, error and backend are the event's own (QUEUED is delivered as QUEUED however late); epochs and metrics are read when the event is delivered.",
   })
   async runUpdated(
     @Root() event: RunUpdatedPayload,
@@ -173,7 +200,7 @@ export class RunResolver {
   @Subscription(() => RunProgress, {
     subscribe: subscribeRunProgress,
     description:
-      'The stored epochs after `afterEpoch` (all when omitted), then the run\'s current status, then each new epoch and status change; completes after the final status (SUCCEEDED, FAILED or CANCELLED). Reconnecting with the last epoch received gives no gap and no duplicate.',
+      "The stored epochs after `afterEpoch` (all when omitted), then the run's current status, then each new epoch and status change; completes after the final status (SUCCEEDED, FAILED or CANCELLED). Reconnecting with the last epoch received gives no gap and no duplicate.",
   })
   runProgress(
     @Root() event: RunProgressEvent<RunRow>,
@@ -192,7 +219,9 @@ export class RunResolver {
 
 @Resolver(() => RunProgress)
 export class RunProgressResolver {
-  @FieldResolver(() => Run, { description: 'The run as the stream read it for this event (for a STATUS event: the read that found that status), not as it is later.' })
+  @FieldResolver(() => Run, {
+    description: 'The run as the stream read it for this event (for a STATUS event: the read that found that status), not as it is later.',
+  })
   async run(@Root() progress: RunProgress, @Ctx() ctx: GraphQLContext) {
     if (progress.snapshot) return progress.snapshot as RunRow;
     const run = await ctx.loaders.get(runById).load(progress.runId);

@@ -19,25 +19,35 @@ export class RunEpoch {
   @Field(() => EpochMetrics, { nullable: true, description: 'Null without a validation split.' }) validation!: EpochMetrics | null;
   @Field(() => Float, {
     description:
-      'Wall time of this epoch alone (ms): its training batches and its validation pass. For epochs recorded before this field existed: the gap between this epoch\'s elapsedMs and the previous one\'s, which also counts storing the previous epoch (a few ms).',
+      "Wall time of this epoch alone (ms): its training batches and its validation pass. For epochs recorded before this field existed: the gap between this epoch's elapsedMs and the previous one's, which also counts storing the previous epoch (a few ms).",
   })
   epochMs!: number;
-  @Field(() => Float, { description: 'Wall time since training started (ms), up to the end of this epoch: the sum of epochMs so far plus storing each epoch. Backend selection and data loading come before it and are not counted.' })
+  @Field(() => Float, {
+    description:
+      'Wall time since training started (ms), up to the end of this epoch: the sum of epochMs so far plus storing each epoch. Backend selection and data loading come before it and are not counted.',
+  })
   elapsedMs!: number;
   @Field(() => Float, { description: 'Training rows per second during this epoch (training rows / epochMs).' }) samplesPerSecond!: number;
   @Field() recordedAt!: Date;
 }
 
-@ObjectType({ description: 'One value of a metric over a run (MLflow\'s metric history).' })
+@ObjectType({ description: "One value of a metric over a run (MLflow's metric history)." })
 export class MetricPoint {
   @Field(() => Int) epoch!: number;
   @Field(() => Float, { nullable: true, description: 'Null when the value was not finite (a diverged loss).' }) value!: number | null;
   @Field() recordedAt!: Date;
 }
 
+@ObjectType({ description: "A run's epochs, oldest first." })
+export class RunEpochConnection extends Connection(RunEpoch, 'RunEpoch') {}
+
+@ObjectType({ description: "A metric's values over a run, oldest epoch first." })
+export class MetricPointConnection extends Connection(MetricPoint, 'MetricPoint') {}
+
 @ObjectType({ description: 'Where a run trained: what a reader needs to reproduce it.' })
 export class TrainingEnvironment {
-  @Field(() => TrainingBackendEnum, { description: 'The engine the run trained on: CPU, TENSORFLOW or TENSORFLOW_COMPILED (never AUTO).' }) backend!: TrainingBackendEnum;
+  @Field(() => TrainingBackendEnum, { description: 'The engine the run trained on: CPU, TENSORFLOW or TENSORFLOW_COMPILED (never AUTO).' })
+  backend!: TrainingBackendEnum;
   @Field(() => StepEngineEnum, { nullable: true, description: 'Null for runs recorded before compiled steps existed.' })
   stepEngine!: StepEngineEnum | null;
   @Field({ description: 'Why that backend: requested, or the AUTO timings.' }) backendReason!: string;
@@ -54,10 +64,12 @@ export enum RunWarningCodeEnum {
 }
 registerEnumType(RunWarningCodeEnum, {
   name: 'RunWarningCode',
-  valuesConfig: { FEW_GRADIENT_STEPS: { description: 'The settings give fewer than 100 gradient steps (epochs x batches per epoch): the model is likely to underfit.' } },
+  valuesConfig: {
+    FEW_GRADIENT_STEPS: { description: 'The settings give fewer than 100 gradient steps (epochs x batches per epoch): the model is likely to underfit.' },
+  },
 });
 
-@ObjectType({ description: 'Something about a run\'s settings its starter should know; the run trains anyway.' })
+@ObjectType({ description: "Something about a run's settings its starter should know; the run trains anyway." })
 export class RunWarning {
   @Field(() => RunWarningCodeEnum) code!: RunWarningCodeEnum;
   @Field({ description: 'What was found and what to change, e.g. the steps the settings give.' }) message!: string;
@@ -75,10 +87,17 @@ export class Run {
   @Field(() => Int, { description: 'Times a worker claimed the run (more than 1 after a crash re-queue).' }) attempts!: number;
   @Field({ description: 'A cancel was asked for; the worker stops between batches.' }) cancelRequested!: boolean;
   @Field() createdAt!: Date;
-  @Field(() => String, { nullable: true, description: 'Who started it: the API key\'s name, `mlplane` for a study\'s trials; null for runs started before keys existed.' }) startedBy!: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: "Who started it: the API key's name, `mlplane` for a study's trials; null for runs started before keys existed.",
+  })
+  startedBy!: string | null;
   @Field(() => Date, { nullable: true }) startedAt!: Date | null;
   @Field(() => Date, { nullable: true }) finishedAt!: Date | null;
-  @Field(() => Date, { nullable: true, description: 'When its study was archived (studies and their trials); null otherwise. Archived runs leave `runs` unless `includeArchived: true`.' })
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When its study was archived (studies and their trials); null otherwise. Archived runs leave `runs` unless `includeArchived: true`.',
+  })
   archivedAt!: Date | null;
 }
 
@@ -91,11 +110,11 @@ export enum RunProgressTypeEnum {
 }
 registerEnumType(RunProgressTypeEnum, { name: 'RunProgressType' });
 
-@ObjectType({ description: 'One event of `runProgress`: a finished epoch, or a change of the run\'s status.' })
+@ObjectType({ description: "One event of `runProgress`: a finished epoch, or a change of the run's status." })
 export class RunProgress {
   @Field(() => RunProgressTypeEnum) type!: RunProgressTypeEnum;
   @Field(() => RunEpoch, { nullable: true, description: 'The epoch (EPOCH events only).' }) epoch!: RunEpoch | null;
-  @Field(() => RunStatusEnum, { description: 'The run\'s status as of this event: the new one for STATUS events.' }) status!: RunStatusEnum;
+  @Field(() => RunStatusEnum, { description: "The run's status as of this event: the new one for STATUS events." }) status!: RunStatusEnum;
   @Field(() => ID) runId!: string;
   /** The run as the stream read it for this event (not a GraphQL field: `RunProgress.run` serves it). */
   snapshot?: unknown;

@@ -96,7 +96,8 @@ export class TrainingHyperparameters {
   @Field(() => Int) epochs!: number;
   @Field(() => Int, {
     nullable: true,
-    description: 'Rows per gradient step (1: stochastic; at least the training rows: one full batch). Null only for runs queued before the default of 32, which trained full batch.',
+    description:
+      'Rows per gradient step (1: stochastic; at least the training rows: one full batch). Null only for runs queued before the default of 32, which trained full batch.',
   })
   batchSize!: number | null;
   @Field(() => OptimizerEnum) optimizer!: OptimizerEnum;
@@ -122,7 +123,7 @@ export async function toTrainingHyperparameters(stored: TrainingRunHyperparamete
     batchSize: stored.batchSize,
     optimizer: stored.optimizer as OptimizerEnum,
     learningRate: stored.learningRate,
-    loss: loss as LossEnum,
+    loss: loss,
     split: stored.split,
     seed: stored.seed,
     earlyStopping: stored.earlyStopping ? { ...stored.earlyStopping, monitor: FROM_MONITOR[stored.earlyStopping.monitor] } : null,
@@ -135,11 +136,13 @@ export async function toTrainingHyperparameters(stored: TrainingRunHyperparamete
 export class SplitFractionsInput {
   @Field(() => Float) train!: number;
   @Field(() => Float, {
-    description: '0 for none (as Keras\' plain fit(X, y)): no validation metrics, and early stopping (or a study objective) on a VAL_* metric is refused; monitor LOSS, the training loss, instead.',
+    description:
+      "0 for none (as Keras' plain fit(X, y)): no validation metrics, and early stopping (or a study objective) on a VAL_* metric is refused; monitor LOSS, the training loss, instead.",
   })
   validation!: number;
   @Field(() => Float, {
-    description: '0 for none: the run reports no test metrics (summary.testMetrics null), its version has no TEST evaluation and no feature importance; evaluate it with evaluateModelVersion on a dataset version.',
+    description:
+      '0 for none: the run reports no test metrics (summary.testMetrics null), its version has no TEST evaluation and no feature importance; evaluate it with evaluateModelVersion on a dataset version.',
   })
   test!: number;
 }
@@ -164,14 +167,22 @@ export class ClassWeightInput {
 })
 export class TrainingHyperparametersInput {
   @Field(() => Int, { nullable: true, description: '1 to 10,000; defaults to 10 (Keras).' }) epochs?: number | null;
-  @Field(() => Int, { nullable: true, description: 'Rows per gradient step, 1 to 1,000,000; defaults to 32 (Keras). 1 for stochastic; the training rows or more for one full batch per epoch.' })
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Rows per gradient step, 1 to 1,000,000; defaults to 32 (Keras). 1 for stochastic; the training rows or more for one full batch per epoch.',
+  })
   batchSize?: number | null;
   @Field(() => OptimizerEnum, { nullable: true, description: 'Defaults to ADAM.' }) optimizer?: OptimizerEnum | null;
-  @Field(() => Float, { nullable: true, description: "In (0, 10]; defaults per optimizer, as Keras: ADAM, RMSPROP and ADAGRAD 0.001, SGD and MOMENTUM 0.01." })
+  @Field(() => Float, { nullable: true, description: 'In (0, 10]; defaults per optimizer, as Keras: ADAM, RMSPROP and ADAGRAD 0.001, SGD and MOMENTUM 0.01.' })
   learningRate?: number | null;
-  @Field(() => LossEnum, { nullable: true, description: "Defaults to the task's: BINARY_CROSSENTROPY, CATEGORICAL_CROSSENTROPY, or MEAN_SQUARED_ERROR for regression. A loss that does not fit the task is refused (BAD_USER_INPUT)." })
+  @Field(() => LossEnum, {
+    nullable: true,
+    description:
+      "Defaults to the task's: BINARY_CROSSENTROPY, CATEGORICAL_CROSSENTROPY, or MEAN_SQUARED_ERROR for regression. A loss that does not fit the task is refused (BAD_USER_INPUT).",
+  })
   loss?: LossEnum | null;
-  @Field(() => SplitFractionsInput, { nullable: true, description: 'Defaults to 0.7 / 0.15 / 0.15; validation and test may be 0.' }) split?: SplitFractionsInput | null;
+  @Field(() => SplitFractionsInput, { nullable: true, description: 'Defaults to 0.7 / 0.15 / 0.15; validation and test may be 0.' })
+  split?: SplitFractionsInput | null;
   @Field(() => Int, { nullable: true, description: 'Drawn at random and recorded when omitted.' }) seed?: number | null;
   @Field(() => EarlyStoppingInput, { nullable: true, description: 'Off when omitted.' }) earlyStopping?: EarlyStoppingInput | null;
   @Field(() => [ClassWeightInput], { nullable: true, description: 'Classification only.' }) classWeights?: ClassWeightInput[] | null;

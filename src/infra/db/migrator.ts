@@ -175,7 +175,7 @@ export async function migrationStatus(database: string | Pool, migrationsDir = D
   await own?.connect();
   const client = own ?? (database as Pool);
   try {
-    const exists = await client.query(`SELECT to_regclass('"_prisma_migrations"') AS t`);
+    const exists = await client.query<{ t: string | null }>(`SELECT to_regclass('"_prisma_migrations"') AS t`);
     const applied = exists.rows[0].t === null ? [] : await readApplied(client);
     checkAppliedHistory(files, applied);
     const done = new Set(applied.filter((row) => row.finished_at !== null && row.rolled_back_at === null).map((row) => row.migration_name));

@@ -11,10 +11,10 @@ export function createPgPool(connectionString: string, max: number, log: Logger,
   const pool = new Pool({ connectionString, max, connectionTimeoutMillis: CONNECTION_TIMEOUT_MS, application_name: applicationName });
   let ended = false;
   const end = pool.end.bind(pool);
-  pool.end = (() => {
+  pool.end = () => {
     ended = true;
     return end();
-  }) as Pool['end'];
+  };
   pool.on('error', (error) => {
     // pg's Pool.end() resolves before its sockets have closed; errors after it are expected.
     if (!ended) log.warn({ error: connectionErrorSummary(error) }, 'an idle database connection failed; it will be replaced');

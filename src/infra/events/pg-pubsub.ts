@@ -51,7 +51,7 @@ export interface SqlExecutor {
  */
 export function encodeEvent(event: EventEnvelope): string {
   if (!TOPIC_PATTERN.test(event.topic)) {
-    throw new Error(`event topic must match ${TOPIC_PATTERN}, got "${event.topic}"`);
+    throw new Error(`event topic must match ${String(TOPIC_PATTERN)}, got "${event.topic}"`);
   }
   const text = JSON.stringify(event.id === undefined ? { topic: event.topic, payload: event.payload ?? null } : event);
   const bytes = Buffer.byteLength(text, 'utf8');
@@ -145,6 +145,27 @@ class IsolatingEventTarget implements EventTarget {
   }
 }
 
+/** How often drops are logged per routing key (a stalled subscriber under a flood drops thousands a second). */
+const DROP_LOG_INTERVAL_MS = 10_000;
+/** Routing keys whose drops are counted at once; past this the counts start over. */
+const MAX_DROP_KEYS = 1_000;
+
+/** Logs events dropped for subscribers that fell behind: the first at once, then a count per key every {@link DROP_LOG_INTERVAL_MS}. */
+function droppedEventLogger(log: Logger): (type: string, error: unknown) => void {
+  const drops = new Map<string, { count: number; loggedAt: number }>();
+  return (type, error) => {
+    if (drops.size >= MAX_DROP_KEYS && !drops.has(type)) drops.clear();
+    const entry = drops.get(type) ?? { count: 0, loggedAt: -Infinity };
+    drops.set(type, entry);
+    entry.count++;
+    const now = Date.now();
+    if (now - entry.loggedAt < DROP_LOG_INTERVAL_MS) return;
+    log.warn({ err: error, routingKey: type, dropped: entry.count }, 'subscribers fell behind; events dropped for them');
+    entry.count = 0;
+    entry.loggedAt = now;
+  };
+}
+
 export interface PgPubSubOptions {
   connectionString: string;
   logger?: Logger;
@@ -177,6 +198,7 @@ export class PgPubSub implements PubSub {
   private readonly pool: Pool;
   private listener: Client | undefined;
   private reconnectAttempts = 0;
+  private epoch = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private probeTimer: NodeJS.Timeout | undefined;
   private closing = false;
@@ -185,9 +207,7 @@ export class PgPubSub implements PubSub {
 
   constructor(private readonly options: PgPubSubOptions) {
     this.log = (options.logger ?? rootLogger).child({ component: 'pg-pubsub' });
-    this.target = new IsolatingEventTarget((type, error) =>
-      this.log.warn({ err: error, routingKey: type }, 'a subscriber fell behind; event dropped for it'),
-    );
+    this.target = new IsolatingEventTarget(droppedEventLogger(this.log));
     this.local = createPubSub<Record<string, [unknown]>>({ eventTarget: this.target });
     this.pool = createPgPool(options.connectionString, 2, this.log, 'mlplane-events-publish');
     this.closed = new Promise((resolve) => (this.markClosed = resolve));
@@ -196,6 +216,14 @@ export class PgPubSub implements PubSub {
   /** Opens the LISTEN connection. @throws when the database cannot be reached. */
   async start(): Promise<void> {
     await this.connectListener();
+  }
+
+  /**
+   * Which LISTEN connection is up: 1 for the first, +1 per reconnection; null while none is. A
+   * cache invalidated by events must drop everything when this changes (NOTIFYs sent in between were lost).
+   */
+  get listenEpoch(): number | null {
+    return this.listener === undefined ? null : this.epoch;
   }
 
   /** True while the LISTEN connection is up (a readiness signal). */
@@ -207,6 +235,7 @@ export class PgPubSub implements PubSub {
    * Publishes `payload` on `topic`, or on `topic` for entity `id` with `(topic, id, payload)`.
    * Await it: the returned promise rejects when NOTIFY fails or the event is too large.
    */
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises -- callers of PgPubSub await it; type-graphql's PubSub ignores the result
   async publish(topic: string, ...args: unknown[]): Promise<void> {
     await publishEvent(this.pool, envelopeFromPublishArgs(topic, args));
   }
@@ -214,7 +243,7 @@ export class PgPubSub implements PubSub {
   /** Events of `topic` (only those for `id` when given), as they arrive; ends when the pub/sub closes. */
   subscribe(topic: string, id?: unknown): AsyncIterable<unknown> {
     if (this.closing) throw new Error('PgPubSub is closed');
-    const source = this.local.subscribe(routingKey(topic, id === undefined || id === null ? undefined : String(id)));
+    const source = this.local.subscribe(routingKey(topic, id === undefined || id === null ? undefined : typeof id === 'string' ? id : JSON.stringify(id)));
     return Repeater.race([source, this.closed]);
   }
 
@@ -269,6 +298,7 @@ export class PgPubSub implements PubSub {
       return;
     }
     this.listener = client;
+    this.epoch++;
     this.reconnectAttempts = 0;
     this.startProbe(client);
   }
@@ -301,7 +331,10 @@ export class PgPubSub implements PubSub {
     if (client !== this.listener || this.closing) return;
     this.listener = undefined;
     clearInterval(this.probeTimer);
-    this.log.warn({ error: error === undefined ? undefined : connectionErrorSummary(error) }, 'LISTEN connection lost; events published until it is back are not delivered here');
+    this.log.warn(
+      { error: error === undefined ? undefined : connectionErrorSummary(error) },
+      'LISTEN connection lost; events published until it is back are not delivered here',
+    );
     client.removeAllListeners('notification');
     client.on('error', () => undefined);
     this.scheduleReconnect();

@@ -161,7 +161,7 @@ export class JobQueue {
    * the workers.
    * @returns the job id, or null when a waiting job holds the key.
    */
-  async enqueue<T extends object>(name: string, data: T, options: { singletonKey: string }): Promise<string | null> {
+  async enqueue(name: string, data: object, options: { singletonKey: string }): Promise<string | null> {
     const id = await this.boss.send(name, data, { singletonKey: options.singletonKey });
     if (id !== null) {
       const db = this.boss.getDb();
@@ -172,7 +172,7 @@ export class JobQueue {
 
   /** Enqueues the job of a run, keyed by the run id. */
   async enqueueRun(name: string, runId: string): Promise<string | null> {
-    return this.enqueue<RunJobData>(name, { runId }, { singletonKey: runId });
+    return this.enqueue(name, { runId } satisfies RunJobData, { singletonKey: runId });
   }
 
   /**
@@ -290,19 +290,23 @@ class QueueWorker {
           this.log.warn({ err: error, queue: this.name }, 'fetching jobs failed');
         }
       }
-      if (!this.woken && !this.stopping) await this.sleep();
+      if (this.mayRest()) await this.sleep();
     }
+  }
+
+  /** Neither woken nor stopped while the last fetch ran (both change from outside the loop). */
+  private mayRest(): boolean {
+    return !this.woken && !this.stopping;
   }
 
   private sleep(): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, this.pollIntervalMs);
-      const self = this;
-      function done() {
+      const done = () => {
         clearTimeout(timer);
-        self.wakeSleeper = undefined;
+        this.wakeSleeper = undefined;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, this.pollIntervalMs);
       this.wakeSleeper = done;
     });
   }

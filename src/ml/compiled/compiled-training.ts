@@ -68,9 +68,10 @@ export function describeModel(model: LayersModel): { layers: LayerSpec[] } | { r
     }
     if (kind !== 'Dense') return { reason: `layer ${raw.name} is a ${kind} (the compiled step builds Dense and Dropout layers)` };
     const config = layer.getConfig();
-    const activation = String(config.activation ?? 'linear');
-    if (!COMPILED_ACTIVATIONS.includes(activation)) {
-      return { reason: `layer ${raw.name} uses activation ${activation}, which the compiled step does not build` };
+    const activation = config.activation ?? 'linear';
+    if (typeof activation !== 'string' || !COMPILED_ACTIVATIONS.includes(activation)) {
+      const shown = typeof activation === 'string' ? activation : JSON.stringify(activation);
+      return { reason: `layer ${raw.name} uses activation ${shown}, which the compiled step does not build` };
     }
     if (!layer.useBias) return { reason: `layer ${raw.name} has no bias` };
     if (config.kernelConstraint || config.biasConstraint || config.biasRegularizer || config.activityRegularizer) {
@@ -141,7 +142,18 @@ export function compileTraining(options: CompileTrainingOptions): CompiledTraini
   const w = options.rowWeights ? g.placeholder(DT_FLOAT, [-1]) : undefined;
   const dropoutCount = layers.filter((layer) => layer.kind === 'dropout').length;
   const seedsFeed = dropoutCount > 0 ? g.placeholder(DT_INT32, [dropoutCount, 2]) : undefined;
-  const seeds = seedsFeed ? g.outputs(g.opIndex('Unpack', [seedsFeed], [['num', 'int', dropoutCount], ['axis', 'int', 0]])) : [];
+  const seeds = seedsFeed
+    ? g.outputs(
+        g.opIndex(
+          'Unpack',
+          [seedsFeed],
+          [
+            ['num', 'int', dropoutCount],
+            ['axis', 'int', 0],
+          ],
+        ),
+      )
+    : [];
 
   const weights: Weight[] = [];
   const newWeight = (shape: number[]): Weight => {
@@ -175,7 +187,12 @@ export function compileTraining(options: CompileTrainingOptions): CompiledTraini
   const result = g.concat([g.reshape(loss, [1]), metricSums(g, task, y, h)], 0);
   const resultOp = result[0];
 
-  const gradients = addon.addGradients(g.graph, 'gradients', [loss], weights.map((weight) => weight.read));
+  const gradients = addon.addGradients(
+    g.graph,
+    'gradients',
+    [loss],
+    weights.map((weight) => weight.read),
+  );
   const optimizer = buildOptimizer(g, options.optimizer, options.learningRate ?? DEFAULT_LEARNING_RATES[options.optimizer]);
   // Updates wait for the result op, so the fetched loss and metrics see the weights before the step.
   const updates = weights.map((weight, i) => optimizer.update(weight, gradients[i], [resultOp]));
@@ -186,7 +203,12 @@ export function compileTraining(options: CompileTrainingOptions): CompiledTraini
     const feeds = [x, y, ...(w ? [w] : []), ...(seedsFeed ? [seedsFeed] : []), ...(optimizer.stepFeed ? [optimizer.stepFeed] : [])];
     return new SessionTraining(addon, session, {
       stepRunner: addon.prepare(session, feeds, [result], updates),
-      readRunner: addon.prepare(session, [], weights.map((weight) => weight.read), []),
+      readRunner: addon.prepare(
+        session,
+        [],
+        weights.map((weight) => weight.read),
+        [],
+      ),
       writeRunner: addon.prepare(
         session,
         weights.map((weight) => weight.feed),
@@ -320,7 +342,11 @@ function perRowLoss(g: GraphBuilder, loss: LossName, y: GraphOutput, output: Gra
     case 'HUBER': {
       const absolute = g.unary('Abs', g.binary('Sub', output, y));
       const quadratic = g.binary('Minimum', absolute, g.float(HUBER_DELTA));
-      const perUnit = g.binary('AddV2', g.binary('Mul', g.float(0.5), g.unary('Square', quadratic)), g.binary('Mul', g.float(HUBER_DELTA), g.binary('Sub', absolute, quadratic)));
+      const perUnit = g.binary(
+        'AddV2',
+        g.binary('Mul', g.float(0.5), g.unary('Square', quadratic)),
+        g.binary('Mul', g.float(HUBER_DELTA), g.binary('Sub', absolute, quadratic)),
+      );
       return g.reduce('Mean', perUnit, [1]);
     }
     case 'CATEGORICAL_CROSSENTROPY':
@@ -380,8 +406,7 @@ function buildOptimizer(g: GraphBuilder, name: OptimizerName, learningRate: numb
     initTargets.push(g.assign(variable, g.float(new Float32Array(size).fill(start), shape)));
     return variable;
   };
-  const apply = (type: string, inputs: GraphOutput[], after: number[], attrs: [string, 'bool', boolean][] = []) =>
-    g.opIndex(type, inputs, attrs, after);
+  const apply = (type: string, inputs: GraphOutput[], after: number[], attrs: [string, 'bool', boolean][] = []) => g.opIndex(type, inputs, attrs, after);
   switch (name) {
     case 'SGD':
       return { initTargets, update: (weight, grad, after) => apply('ResourceApplyGradientDescent', [weight.variable, lr, grad], after) };
@@ -413,7 +438,16 @@ function buildOptimizer(g: GraphBuilder, name: OptimizerName, learningRate: numb
       // [beta1^t, beta2^t, epsilon * sqrt(1 - beta2^t)]: TensorFlow's kernel divides by sqrt(v) + epsilon
       // where tfjs divides by sqrt(v / (1 - beta2^t)) + epsilon; scaling epsilon makes the two equal.
       const stepFeed = g.placeholder(DT_FLOAT, [3]);
-      const [beta1Power, beta2Power, epsilon] = g.outputs(g.opIndex('Unpack', [stepFeed], [['num', 'int', 3], ['axis', 'int', 0]]));
+      const [beta1Power, beta2Power, epsilon] = g.outputs(
+        g.opIndex(
+          'Unpack',
+          [stepFeed],
+          [
+            ['num', 'int', 3],
+            ['axis', 'int', 0],
+          ],
+        ),
+      );
       const [beta1, beta2] = [g.float(ADAM.beta1), g.float(ADAM.beta2)];
       return {
         initTargets,

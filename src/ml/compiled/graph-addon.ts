@@ -76,6 +76,7 @@ export function graphAddon(): AddonState {
   } else {
     try {
       // tfjs-node has mapped libtensorflow already; the addon links against the same library.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a native addon at a path known at run time, loaded only when the backend is
       state = { available: true, addon: require(ADDON_PATH) as GraphAddon };
     } catch (err) {
       const message = (err instanceof Error ? err.message : String(err)).split('\n')[0];

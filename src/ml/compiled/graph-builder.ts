@@ -34,35 +34,51 @@ export class GraphBuilder {
   }
 
   placeholder(dtype: number, shape: readonly number[]): GraphOutput {
-    return this.op('Placeholder', [], [
-      ['dtype', 'type', dtype],
-      ['shape', 'shape', shape],
-    ]);
+    return this.op(
+      'Placeholder',
+      [],
+      [
+        ['dtype', 'type', dtype],
+        ['shape', 'shape', shape],
+      ],
+    );
   }
 
   /** A float32 constant (a scalar, or `values` of `shape`). */
   float(values: number | Float32Array, shape: readonly number[] = []): GraphOutput {
     const data = typeof values === 'number' ? new Float32Array([values]) : values;
-    return this.op('Const', [], [
-      ['dtype', 'type', DT_FLOAT],
-      ['value', 'tensor', [data, shape]],
-    ]);
+    return this.op(
+      'Const',
+      [],
+      [
+        ['dtype', 'type', DT_FLOAT],
+        ['value', 'tensor', [data, shape]],
+      ],
+    );
   }
 
   /** An int32 vector constant (axes, shapes). */
   ints(values: readonly number[]): GraphOutput {
-    return this.op('Const', [], [
-      ['dtype', 'type', DT_INT32],
-      ['value', 'tensor', [Int32Array.from(values), [values.length]]],
-    ]);
+    return this.op(
+      'Const',
+      [],
+      [
+        ['dtype', 'type', DT_INT32],
+        ['value', 'tensor', [Int32Array.from(values), [values.length]]],
+      ],
+    );
   }
 
   /** An int32 scalar constant. */
   int(value: number): GraphOutput {
-    return this.op('Const', [], [
-      ['dtype', 'type', DT_INT32],
-      ['value', 'tensor', [Int32Array.of(value), []]],
-    ]);
+    return this.op(
+      'Const',
+      [],
+      [
+        ['dtype', 'type', DT_INT32],
+        ['value', 'tensor', [Int32Array.of(value), []]],
+      ],
+    );
   }
 
   unary(type: string, x: GraphOutput): GraphOutput {
@@ -95,11 +111,18 @@ export class GraphBuilder {
     this.counter++;
     const name = `variable_${this.counter}`;
     return [
-      this.addon.addOperation(this.graph, 'VarHandleOp', name, [], [
-        ['dtype', 'type', DT_FLOAT],
-        ['shape', 'shape', shape],
-        ['shared_name', 'string', name],
-      ], []),
+      this.addon.addOperation(
+        this.graph,
+        'VarHandleOp',
+        name,
+        [],
+        [
+          ['dtype', 'type', DT_FLOAT],
+          ['shape', 'shape', shape],
+          ['shared_name', 'string', name],
+        ],
+        [],
+      ),
       0,
     ];
   }

@@ -25,9 +25,7 @@ import { normedWassersteinSorted } from './wasserstein';
 export type DriftMethod = 'KOLMOGOROV_SMIRNOV' | 'WASSERSTEIN_NORMED' | 'CHI_SQUARED' | 'JENSEN_SHANNON';
 
 /** A feature's values; a `DataColumn` of a `DataTable` fits as is. */
-export type FeatureSample =
-  | { type: 'NUMERIC'; name?: string; values: ArrayLike<number> }
-  | ({ type: 'CATEGORICAL'; name?: string } & CategoricalSample);
+export type FeatureSample = { type: 'NUMERIC'; name?: string; values: ArrayLike<number> } | ({ type: 'CATEGORICAL'; name?: string } & CategoricalSample);
 
 /** Per-method drift thresholds: p-values below, or distances at or above, flag drift. */
 export interface DriftThresholds {
@@ -88,12 +86,7 @@ function defaultMethod(type: FeatureSample['type'], referenceCount: number): Dri
   return small ? 'CHI_SQUARED' : 'JENSEN_SHANNON';
 }
 
-function chooseMethod(
-  type: FeatureSample['type'],
-  referenceCount: number,
-  forced: DriftMethod | undefined,
-  name: string | undefined,
-): DriftMethod {
+function chooseMethod(type: FeatureSample['type'], referenceCount: number, forced: DriftMethod | undefined, name: string | undefined): DriftMethod {
   const method = forced ?? defaultMethod(type, referenceCount);
   if (NUMERIC_METHODS.has(method) !== (type === 'NUMERIC')) {
     throw new ValidationError(`Drift method ${method} does not apply to a ${type.toLowerCase()} feature`, {
@@ -118,11 +111,7 @@ function requireNonEmpty(count: number, side: string, name?: string): void {
  * @throws ValidationError when the two samples differ in type, a forced method does not suit the
  *   type, or either sample has no non-missing value (`column` names the feature when known).
  */
-export function testFeatureDrift(
-  reference: FeatureSample,
-  current: FeatureSample,
-  options: FeatureDriftOptions = {},
-): FeatureDriftResult {
+export function testFeatureDrift(reference: FeatureSample, current: FeatureSample, options: FeatureDriftOptions = {}): FeatureDriftResult {
   const name = reference.name ?? current.name;
   const thresholds = { ...DEFAULT_DRIFT_THRESHOLDS, ...options.thresholds };
   let method: DriftMethod;
@@ -185,10 +174,7 @@ export interface DatasetDriftResult {
  * The window drifts when at least `share` of its features drifted (Evidently's dataset drift).
  * @throws ValidationError when `share` is not in (0, 1].
  */
-export function datasetDrift(
-  features: readonly Pick<FeatureDriftResult, 'drifted'>[],
-  share = DEFAULT_DRIFT_SHARE,
-): DatasetDriftResult {
+export function datasetDrift(features: readonly Pick<FeatureDriftResult, 'drifted'>[], share = DEFAULT_DRIFT_SHARE): DatasetDriftResult {
   if (!(share > 0 && share <= 1)) {
     throw new ValidationError(`Drift share must be in (0, 1], got ${share}`, { field: 'share' });
   }

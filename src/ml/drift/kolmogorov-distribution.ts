@@ -21,10 +21,11 @@ const PI6 = Math.PI ** 6;
 const MIN_LOG = -708;
 const SMIRNOV_MIN_LOG = -708.3964185322641;
 const SMIRNOV_MAX_COMPUTE_N = 1000000;
-// Bernoulli-number coefficients of Stirling's series, highest degree first (scipy _STIRLING_COEFFS).
+// Bernoulli-number coefficients of Stirling's series, highest degree first (scipy _STIRLING_COEFFS),
+// written as the shortest decimals of the doubles that scipy's 20-digit literals round to.
 const STIRLING = [
-  -2.955065359477124183e-2, 6.4102564102564102564e-3, -1.9175269175269175269e-3, 8.4175084175084175084e-4,
-  -5.952380952380952381e-4, 7.9365079365079365079e-4, -2.7777777777777777778e-3, 8.3333333333333333333e-2,
+  -0.029550653594771242, 0.00641025641025641, -0.0019175269175269176, 0.0008417508417508417, -0.0005952380952380953, 0.0007936507936507937,
+  -0.002777777777777778, 0.08333333333333333,
 ];
 
 function clip01(p: number): number {
@@ -170,7 +171,8 @@ function pomeranzCdf(n: number, d: number): number {
   let V0s = 0;
   let V1s = 0;
   let exponent = 0;
-  let [j1, j2] = pomeranzBounds(0, n, ll, ceilf, roundf);
+  let [j1] = pomeranzBounds(0, n, ll, ceilf, roundf);
+  let j2: number;
   for (let i = 1; i < 2 * n + 2; i++) {
     const k1 = j1;
     [V0, V1] = [V1, V0];

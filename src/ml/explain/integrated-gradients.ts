@@ -69,7 +69,11 @@ export function integratedGradients(options: IntegratedGradientsOptions): Integr
     throw new ValidationError(`an instance has ${width} model inputs; got ${input.length} (baseline ${baseline.length})`, { field: 'input' });
   }
   const classIndex = targetClass(tf, model, spec, input, options.classIndex);
-  const outputColumn = spec.task === 'MULTICLASS_CLASSIFICATION' ? classIndex! : 0;
+  let outputColumn = 0;
+  if (spec.task === 'MULTICLASS_CLASSIFICATION') {
+    if (classIndex === undefined) throw new Error('a multiclass explanation has no target class');
+    outputColumn = classIndex;
+  }
   const scale = spec.label.kind === 'TARGET' ? spec.label.scale : 1;
   const offset = spec.label.kind === 'TARGET' ? spec.label.mean : 0;
   const maxSteps = options.maxSteps ?? 1024;

@@ -41,11 +41,7 @@ function requireThreshold(threshold: number): void {
  * @throws ValidationError on unequal or empty inputs, labels other than 0/1, non-finite scores,
  *   a threshold outside [0, 1].
  */
-export function binaryConfusionMatrix(
-  yTrue: ArrayLike<number>,
-  scores: ArrayLike<number>,
-  threshold = DEFAULT_THRESHOLD,
-): number[][] {
+export function binaryConfusionMatrix(yTrue: ArrayLike<number>, scores: ArrayLike<number>, threshold = DEFAULT_THRESHOLD): number[][] {
   requireSameLength(yTrue, scores, 'a confusion matrix');
   requireClassIndices(yTrue, 2, 'True label');
   requireFinite(scores, 'Score');
@@ -65,11 +61,7 @@ export function binaryConfusionMatrix(
  * @throws ValidationError on unequal or empty inputs, labels other than 0/1, probabilities outside
  *   [0, 1], a threshold outside [0, 1].
  */
-export function evaluateBinary(
-  yTrue: ArrayLike<number>,
-  positiveProbabilities: ArrayLike<number>,
-  threshold = DEFAULT_THRESHOLD,
-): BinaryEvaluation {
+export function evaluateBinary(yTrue: ArrayLike<number>, positiveProbabilities: ArrayLike<number>, threshold = DEFAULT_THRESHOLD): BinaryEvaluation {
   const logLoss = binaryLogLoss(yTrue, positiveProbabilities);
   const confusionMatrix = binaryConfusionMatrix(yTrue, positiveProbabilities, threshold);
   const [[trueNegatives, falsePositives], [falseNegatives, truePositives]] = confusionMatrix;

@@ -35,20 +35,12 @@ export function evaluatePredictions(
  * Multiclass: `yTrue` holds class indices, `predictions` a row per sample of K class probabilities.
  * @throws ValidationError on malformed inputs (shape, lengths, labels, probabilities).
  */
-export function evaluatePredictions(
-  task: 'MULTICLASS_CLASSIFICATION',
-  yTrue: ArrayLike<number>,
-  predictions: ProbabilityMatrix,
-): MulticlassEvaluation;
+export function evaluatePredictions(task: 'MULTICLASS_CLASSIFICATION', yTrue: ArrayLike<number>, predictions: ProbabilityMatrix): MulticlassEvaluation;
 /**
  * Regression: `yTrue` and `predictions` hold values.
  * @throws ValidationError on malformed inputs (lengths, non-finite values).
  */
-export function evaluatePredictions(
-  task: 'REGRESSION',
-  yTrue: ArrayLike<number>,
-  predictions: ArrayLike<number>,
-): RegressionEvaluation;
+export function evaluatePredictions(task: 'REGRESSION', yTrue: ArrayLike<number>, predictions: ArrayLike<number>): RegressionEvaluation;
 export function evaluatePredictions(
   task: Evaluation['task'],
   yTrue: ArrayLike<number>,

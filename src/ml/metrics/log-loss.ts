@@ -6,13 +6,7 @@
  * scikit-learn would clip at the float32 epsilon, 2^-23, instead.) Rows are not renormalized:
  * scikit-learn 1.9 only warns when they do not sum to one.
  */
-import {
-  requireClassIndices,
-  requireMatrixShape,
-  requireProbabilities,
-  requireSameLength,
-  type ProbabilityMatrix,
-} from './metric-inputs';
+import { requireClassIndices, requireMatrixShape, requireProbabilities, requireSameLength, type ProbabilityMatrix } from './metric-inputs';
 
 /** The clipping bound: float64 machine epsilon, as scikit-learn uses for float64 probabilities. */
 export const LOG_LOSS_EPSILON = Number.EPSILON;

@@ -20,9 +20,7 @@ export function requireSameLength(actual: ArrayLike<unknown>, predicted: ArrayLi
     throw new ValidationError(`Cannot compute ${what} on zero samples`);
   }
   if (actual.length !== predicted.length) {
-    throw new ValidationError(
-      `Cannot compute ${what}: ${actual.length} true values but ${predicted.length} predictions`,
-    );
+    throw new ValidationError(`Cannot compute ${what}: ${actual.length} true values but ${predicted.length} predictions`);
   }
 }
 
@@ -72,10 +70,7 @@ export function requireClassIndices(values: ArrayLike<number>, classCount: numbe
   for (let i = 0; i < values.length; i++) {
     const label = values[i];
     if (!Number.isInteger(label) || label < 0 || label >= classCount) {
-      throw new ValidationError(
-        `${what} at index ${i} must be a class index in [0, ${classCount - 1}], got ${label}`,
-        { index: i },
-      );
+      throw new ValidationError(`${what} at index ${i} must be a class index in [0, ${classCount - 1}], got ${label}`, { index: i });
     }
   }
 }

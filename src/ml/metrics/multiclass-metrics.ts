@@ -5,13 +5,7 @@
  */
 import { precisionRecallF1, type PrecisionRecallF1 } from './classification-scores';
 import { multiclassLogLoss } from './log-loss';
-import {
-  requireClassIndices,
-  requireMatrixShape,
-  requireProbabilities,
-  requireSameLength,
-  type ProbabilityMatrix,
-} from './metric-inputs';
+import { requireClassIndices, requireMatrixShape, requireProbabilities, requireSameLength, type ProbabilityMatrix } from './metric-inputs';
 
 /** Precision, recall and F1 of one class, with its support (number of true samples). */
 export interface ClassMetrics extends PrecisionRecallF1 {
@@ -65,11 +59,7 @@ export function argmaxRows(matrix: ProbabilityMatrix): Int32Array {
  * K x K confusion matrix (row = true class, column = predicted class).
  * @throws ValidationError on unequal or empty inputs or labels outside `0..classCount-1`.
  */
-export function multiclassConfusionMatrix(
-  yTrue: ArrayLike<number>,
-  yPred: ArrayLike<number>,
-  classCount: number,
-): number[][] {
+export function multiclassConfusionMatrix(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, classCount: number): number[][] {
   requireSameLength(yTrue, yPred, 'a confusion matrix');
   requireClassIndices(yTrue, classCount, 'True label');
   requireClassIndices(yPred, classCount, 'Predicted label');

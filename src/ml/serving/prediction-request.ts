@@ -12,6 +12,7 @@
  *   since the model's answer for it would be a guess the caller cannot see.
  * Every refusal is a ValidationError naming the instance index and the feature.
  */
+import { required } from '../../domain/common/required';
 import { ValidationError, Violations } from '../../domain/errors';
 import type { Predictions } from '../predictor';
 import { applyPreprocessing, type FeatureRecord, type PreprocessingSpec } from '../preprocessing';
@@ -21,9 +22,7 @@ import type { Matrix } from '../tf-types';
 export const MAX_INSTANCES_PER_REQUEST = 1_000;
 
 /** One instance's answer: a class with every class's probability, or a value. */
-export type PredictionOutput =
-  | { label: string; probabilities: Record<string, number> }
-  | { value: number };
+export type PredictionOutput = { label: string; probabilities: Record<string, number> } | { value: number };
 
 /** Input paths that errors name: the list of instances, and one instance by its index. */
 export interface InstanceFields {
@@ -71,10 +70,13 @@ export function encodeInstances(spec: PreprocessingSpec, instances: readonly Fea
   }
   // A problem of one value names its input path (`input.instances[3].city`); instances in order.
   problems.throwIfAny(
-    (problem) => (problem.field === undefined && problem.index !== undefined && problem.column !== undefined ? { ...problem, field: `${fieldOf(problem.index)}.${problem.column}` } : problem),
+    (problem) =>
+      problem.field === undefined && problem.index !== undefined && problem.column !== undefined
+        ? { ...problem, field: `${fieldOf(problem.index)}.${problem.column}` }
+        : problem,
     (a, b) => (a.index ?? -1) - (b.index ?? -1),
   );
-  return encoded!.x;
+  return required(encoded, 'encoded instances').x;
 }
 
 /** One JSON answer per row of `predictions`. */
@@ -86,4 +88,28 @@ export function predictionOutputs(predictions: Predictions): PredictionOutput[] 
     label,
     probabilities: Object.fromEntries(classes.map((name, c) => [name, probabilities[row * k + c]])),
   }));
+}
+
+/** Whether every number of an answer is finite (an output of NaN or ±Infinity cannot be answered nor stored). */
+export function isFiniteOutput(output: PredictionOutput): boolean {
+  return 'value' in output ? Number.isFinite(output.value) : Object.values(output.probabilities).every(Number.isFinite);
+}
+
+/**
+ * Refuses a request whose model outputs are not all finite: feature values far outside the training
+ * data (each finite and within float32 once standardized) can still overflow the model's float32
+ * arithmetic, and a softmax of an infinite logit is NaN.
+ * @throws ValidationError naming every such instance (`index`, `field`)
+ */
+export function checkFiniteOutputs(outputs: readonly PredictionOutput[], fields: InstanceFields = INSTANCE_LIST_FIELDS): void {
+  const problems = new Violations();
+  outputs.forEach((output, index) => {
+    if (!isFiniteOutput(output)) {
+      problems.add(`instance ${index}: the model's output is not a finite number (its feature values are too far outside the training data's range)`, {
+        field: fields.item(index),
+        index,
+      });
+    }
+  });
+  problems.throwIfAny();
 }

@@ -10,6 +10,7 @@
  * so (a category or label outside the schema) gets no vector; its JSON is read instead
  * (`WindowColumns.addRecord`), as for predictions logged before vectors existed.
  */
+import { shownValue } from '../../domain/errors';
 import type { FeatureSample } from '../drift/feature-drift';
 import type { FeatureRecord, FeatureSpec, PreprocessingSpec } from '../preprocessing';
 import type { PredictionOutput } from './prediction-request';
@@ -24,7 +25,7 @@ export function vectorBytes(schema: VectorSchema): number {
 
 function categoryIndex(categories: readonly string[], value: unknown): number {
   if (value === null || value === undefined) return NaN;
-  const index = categories.indexOf(String(value));
+  const index = categories.indexOf(shownValue(value));
   return index < 0 ? -1 : index;
 }
 
@@ -57,6 +58,21 @@ export function encodePredictionVector(schema: VectorSchema, inputs: FeatureReco
 }
 
 /**
+ * The inputs a vector holds, as the request gave them: numbers, category strings, null for a
+ * missing value. The log stores a prediction's inputs once, as this vector, when it can.
+ */
+export function decodePredictionInputs(schema: VectorSchema, vector: Uint8Array): FeatureRecord {
+  const view = new DataView(vector.buffer, vector.byteOffset, vector.byteLength);
+  const inputs: FeatureRecord = {};
+  schema.features.forEach((feature, f) => {
+    const x = view.getFloat64(f * 8, true);
+    if (Number.isNaN(x)) inputs[feature.name] = null;
+    else inputs[feature.name] = feature.type === 'NUMERIC' ? x : feature.categories[x];
+  });
+  return inputs;
+}
+
+/**
  * Collects a categorical column from JSON values by name: codes into `categories` (given first),
  * then any other value met; null is missing (-1).
  */
@@ -74,7 +90,7 @@ export class CategoricalColumn {
       this.codes[row] = -1;
       return;
     }
-    const key = String(value);
+    const key = shownValue(value);
     let code = this.index.get(key);
     if (code === undefined) {
       code = this.categories.length;
@@ -88,7 +104,9 @@ export class CategoricalColumn {
 type Column = { type: 'NUMERIC'; values: Float64Array } | { type: 'CATEGORICAL'; column: CategoricalColumn };
 
 function columnFor(spec: Pick<FeatureSpec, 'type'> & { categories?: readonly string[] }, size: number): Column {
-  return spec.type === 'NUMERIC' ? { type: 'NUMERIC', values: new Float64Array(size) } : { type: 'CATEGORICAL', column: new CategoricalColumn(size, spec.categories) };
+  return spec.type === 'NUMERIC'
+    ? { type: 'NUMERIC', values: new Float64Array(size) }
+    : { type: 'CATEGORICAL', column: new CategoricalColumn(size, spec.categories) };
 }
 
 /**
@@ -107,7 +125,10 @@ export class WindowColumns {
     private readonly capacity: number,
   ) {
     this.columns = schema.features.map((feature) => columnFor(feature, capacity));
-    this.output = schema.label.kind === 'CLASSES' ? columnFor({ type: 'CATEGORICAL', categories: schema.label.classes }, capacity) : columnFor({ type: 'NUMERIC' }, capacity);
+    this.output =
+      schema.label.kind === 'CLASSES'
+        ? columnFor({ type: 'CATEGORICAL', categories: schema.label.classes }, capacity)
+        : columnFor({ type: 'NUMERIC' }, capacity);
     this.width = schema.features.length + 1;
   }
 

@@ -55,7 +55,12 @@ export function evaluateWindow(spec: PreprocessingSpec, samples: readonly Labell
   const yTrue = samples.map((sample) => classes.indexOf(String(sample.actual)));
   const probability = (sample: LabelledPrediction, label: string) => ('probabilities' in sample.output ? sample.output.probabilities[label] : NaN);
   if (spec.task === 'BINARY_CLASSIFICATION') {
-    return evaluatePredictions('BINARY_CLASSIFICATION', yTrue, samples.map((sample) => probability(sample, classes[1])), { threshold });
+    return evaluatePredictions(
+      'BINARY_CLASSIFICATION',
+      yTrue,
+      samples.map((sample) => probability(sample, classes[1])),
+      { threshold },
+    );
   }
   const k = classes.length;
   const data = new Float64Array(samples.length * k);

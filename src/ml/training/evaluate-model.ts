@@ -13,7 +13,14 @@ export interface ModelEvaluation {
  * Evaluates a model on rows of a table that carries the label column, with the version's own
  * preprocessing (the same function serves training and serving). Binary metrics use `threshold`.
  */
-export function evaluateModel(tf: Tf, model: LayersModel, spec: PreprocessingSpec, table: DataTable, rows?: ArrayLike<number>, threshold = 0.5): ModelEvaluation {
+export function evaluateModel(
+  tf: Tf,
+  model: LayersModel,
+  spec: PreprocessingSpec,
+  table: DataTable,
+  rows?: ArrayLike<number>,
+  threshold = 0.5,
+): ModelEvaluation {
   const data = applyPreprocessing(spec, table, { rows });
   if (!data.labels) throw new Error('evaluation needs the label column');
   const predictions = predict(tf, model, spec, data.x, { threshold });

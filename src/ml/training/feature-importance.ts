@@ -1,7 +1,7 @@
 import type { DataColumn, DataTable } from '../../domain/datasets/data-table';
 import { evaluateRegression } from '../metrics/regression-metrics';
 import { permutationImportance, type FeatureColumn } from '../explain/permutation-importance';
-import { applyPreprocessing, type PreprocessingSpec } from '../preprocessing';
+import { applyPreprocessing, labelsOf, type PreprocessingSpec } from '../preprocessing';
 import { predict } from '../predictor';
 import type { LayersModel, Tf } from '../tf-types';
 
@@ -32,13 +32,27 @@ function withColumns(template: DataColumn[], columns: readonly FeatureColumn[], 
   };
 }
 
+/** The column of the table the model was trained on that `name` names. */
+function columnNamed(table: DataTable, name: string): DataColumn {
+  const column = table.columns.find((c) => c.name === name);
+  if (!column) throw new Error(`the table has no column "${name}" of the model's preprocessing`);
+  return column;
+}
+
 /**
  * Permutation importance of every feature column (before one-hot encoding) on the given rows,
  * scored by accuracy (classification) or R2 (regression), as scikit-learn's `permutation_importance`.
  */
-export async function columnImportances(tf: Tf, model: LayersModel, spec: PreprocessingSpec, table: DataTable, rows: ArrayLike<number>, seed: number): Promise<ColumnImportance[]> {
-  const features = spec.features.map((feature) => table.columns.find((column) => column.name === feature.name)!);
-  const label = table.columns.find((column) => column.name === spec.label.column)!;
+export async function columnImportances(
+  tf: Tf,
+  model: LayersModel,
+  spec: PreprocessingSpec,
+  table: DataTable,
+  rows: ArrayLike<number>,
+  seed: number,
+): Promise<ColumnImportance[]> {
+  const features = spec.features.map((feature) => columnNamed(table, feature.name));
+  const label = columnNamed(table, spec.label.column);
   const labelValues = pick(label, rows);
   const result = await permutationImportance({
     columns: features.map((column) => pick(column, rows)),
@@ -47,7 +61,7 @@ export async function columnImportances(tf: Tf, model: LayersModel, spec: Prepro
     repeats: IMPORTANCE_REPEATS,
     predict: async (columns) => {
       const data = applyPreprocessing(spec, withColumns([...features, label], [...columns, labelValues], rows.length));
-      return { predictions: predict(tf, model, spec, data.x), labels: data.labels! };
+      return { predictions: predict(tf, model, spec, data.x), labels: labelsOf(data) };
     },
     score: ({ predictions, labels }) => {
       if (predictions.kind === 'CLASSES' && labels.kind === 'CLASSES') {

@@ -26,7 +26,8 @@ function onNativeBackend<T>(tfNode: TfNode, fn: () => T): T {
   const previous = tfNode.getBackend();
   if (previous === 'tensorflow') return fn();
   void tfNode.setBackend('tensorflow');
-  if (tfNode.getBackend() !== 'tensorflow') throw new Error(`cannot switch to the tensorflow backend to write TensorBoard files (active: ${tfNode.getBackend()})`);
+  if (tfNode.getBackend() !== 'tensorflow')
+    throw new Error(`cannot switch to the tensorflow backend to write TensorBoard files (active: ${tfNode.getBackend()})`);
   try {
     return fn();
   } finally {

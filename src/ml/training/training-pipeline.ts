@@ -10,7 +10,7 @@ import { classWeightVector, toTrainerHyperparameters, type TrainingRunHyperparam
 import { saveModelArtifact, type ModelArtifact } from '../artifact';
 import { chooseBackend, type BackendSelection } from '../backend-selection';
 import { buildModel, type Architecture } from '../model-builder';
-import { applyPreprocessing, fitPreprocessing, type PreprocessingSpec } from '../preprocessing';
+import { applyPreprocessing, fitPreprocessing, labelsOf, type PreprocessingSpec } from '../preprocessing';
 import { backendInfo, tf as loadTf, tfNode } from '../tf-backend';
 import type { Matrix, ModelTask, Tf } from '../tf-types';
 import { trainModel, type EpochMetrics, type StepEngine, type TrainingSummary } from '../trainer';
@@ -125,7 +125,7 @@ export async function runTrainingPipeline(input: TrainingPipelineInput): Promise
     requested: hp.backend,
     task,
     buildModel: build,
-    sampleBatch: { x: firstRows(train.x, batchRows), y: firstRows(train.labels!.targets, batchRows) },
+    sampleBatch: { x: firstRows(train.x, batchRows), y: firstRows(labelsOf(train).targets, batchRows) },
     optimizer: hp.optimizer,
     learningRate: hp.learningRate,
     rowWeights: classWeights !== undefined,
@@ -145,8 +145,8 @@ export async function runTrainingPipeline(input: TrainingPipelineInput): Promise
       model,
       task,
       x: train.x,
-      y: train.labels!.targets,
-      validation: validation ? { x: validation.x, y: validation.labels!.targets } : undefined,
+      y: labelsOf(train).targets,
+      validation: validation ? { x: validation.x, y: labelsOf(validation).targets } : undefined,
       hyperparameters: toTrainerHyperparameters(hp),
       seed: hp.seed,
       classWeights,
@@ -181,4 +181,3 @@ export async function runTrainingPipeline(input: TrainingPipelineInput): Promise
     tensorboard?.close();
   }
 }
-

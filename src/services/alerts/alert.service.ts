@@ -6,7 +6,7 @@ import type { Page, PageRequest } from '../../domain/common/pagination';
 import { keysetPage, keysetPagesByParent } from '../keyset-pagination';
 import { isUuid } from '../../domain/common/uuid';
 import { SYSTEM_ACTOR } from '../../domain/auth/principal';
-import { InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors';
+import { InvalidStateError, NotFoundError, ValidationError, Violations } from '../../domain/errors';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
 import type { EventPublisher } from '../events/event-publisher';
@@ -46,7 +46,6 @@ export type SetAlertRuleResult = EffectiveAlertRule & { generatedWebhookSecret: 
 
 /** Called after every raise that found the rule enabled, inside the cooldown too (automatic rollback hooks in here). */
 export type AlertListener = (alert: Alert, outcome: Exclude<RaiseOutcome, 'DISABLED'>) => Promise<void>;
-
 
 /** The dedup key of a deployment's alert of one kind. */
 export function alertDedupKey(kind: AlertKind, deploymentId: string): string {
@@ -237,7 +236,13 @@ export class AlertService {
     };
     return keysetPage(
       {
-        order: { keys: [{ column: 'lastSeenAt', kind: 'date' }, { column: 'id', kind: 'uuid' }], direction: 'desc' },
+        order: {
+          keys: [
+            { column: 'lastSeenAt', kind: 'date' },
+            { column: 'id', kind: 'uuid' },
+          ],
+          direction: 'desc',
+        },
         rows: (seek, orderBy, take) => this.prisma.alert.findMany({ where: { AND: [where, ...(seek ? [seek] : [])] }, orderBy, take }),
         count: () => this.prisma.alert.count({ where }),
       },
@@ -249,11 +254,20 @@ export class AlertService {
    * Creates or replaces the deployment's rule of one kind; omitted settings take the kind's defaults.
    * A webhook URL's target must pass the webhook guard now (and again at each delivery); a webhook
    * without a secret gets a generated one, returned in the result only.
-   * @throws NotFoundError for an unknown deployment; ValidationError naming the field.
+   * @throws ValidationError listing every bad setting (each naming its field), before NotFoundError for an unknown deployment.
    */
   async setAlertRule(deploymentName: string, settings: AlertRuleSettings): Promise<SetAlertRuleResult> {
-    checkAlertRuleSettings(settings);
-    if (settings.webhookUrl != null) await this.webhookGuard.check(settings.webhookUrl, 'input.webhookUrl');
+    const problems = new Violations();
+    checkAlertRuleSettings(settings, problems);
+    if (settings.webhookUrl != null) {
+      try {
+        await this.webhookGuard.check(settings.webhookUrl, 'input.webhookUrl');
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        problems.add(error.message, error.location);
+      }
+    }
+    problems.throwIfAny();
     const generatedWebhookSecret = settings.webhookUrl != null && settings.webhookSecret == null ? randomBytes(32).toString('base64url') : null;
     const deployment = await this.prisma.deployment.findUnique({ where: { name: deploymentName }, select: { id: true } });
     if (!deployment) throw new NotFoundError('deployment', deploymentName, { field: 'input.deployment' });
@@ -286,9 +300,11 @@ export class AlertService {
     const removed = Object.keys(keys).filter((key) => keys[key] === null);
     const merged = Object.fromEntries(Object.entries(keys).filter(([, value]) => value !== null));
     // One statement: a concurrent writer of another key of the JSON is not overwritten.
-    const [row] = await this.prisma.$queryRaw<{ id: string }[]>`
+    const row = (
+      await this.prisma.$queryRaw<{ id: string }[]>`
       UPDATE deployments SET monitoring = (monitoring - ${removed}::text[]) || ${JSON.stringify(merged)}::jsonb, updated_at = now()
-      WHERE name = ${deploymentName} RETURNING id`;
+      WHERE name = ${deploymentName} RETURNING id`
+    ).at(0);
     if (!row) throw new NotFoundError('deployment', deploymentName, { field: 'input.deployment' });
     return this.prisma.deployment.findUniqueOrThrow({ where: { id: row.id } });
   }
@@ -304,7 +320,13 @@ export class AlertService {
     return keysetPagesByParent<AlertDelivery, 'createdAt' | 'id'>(
       this.prisma,
       {
-        order: { keys: [{ column: 'createdAt', kind: 'date' }, { column: 'id', kind: 'uuid' }], direction: 'asc' },
+        order: {
+          keys: [
+            { column: 'createdAt', kind: 'date' },
+            { column: 'id', kind: 'uuid' },
+          ],
+          direction: 'asc',
+        },
         table: 'alert_deliveries',
         parentColumn: 'alert_id',
         columns: { createdAt: 'created_at', id: 'id' },
@@ -326,7 +348,7 @@ export class AlertService {
 
   private async transition(id: string, next: (current: Alert) => Prisma.AlertUpdateInput | null, field = 'id'): Promise<Alert> {
     const result = await this.prisma.$transaction(async (tx) => {
-      const [locked] = isUuid(id) ? await tx.$queryRaw<{ id: string }[]>`SELECT id FROM alerts WHERE id = ${id}::uuid FOR UPDATE` : [];
+      const locked = (isUuid(id) ? await tx.$queryRaw<{ id: string }[]>`SELECT id FROM alerts WHERE id = ${id}::uuid FOR UPDATE` : []).at(0);
       if (!locked) throw new NotFoundError('alert', id, { field });
       const current = await tx.alert.findUniqueOrThrow({ where: { id } });
       const data = next(current);
@@ -357,7 +379,7 @@ export class AlertService {
       deployment,
     };
     const created = await tx.alertDelivery.create({
-      data: { alertId: alert.id, ruleId: rule.id, url: rule.webhookUrl, payload: payload as Prisma.InputJsonObject, signature: '', nextAttemptAt: new Date() },
+      data: { alertId: alert.id, ruleId: rule.id, url: rule.webhookUrl, payload, signature: '', nextAttemptAt: new Date() },
     });
     // jsonb stores keys in its own order: sign the body exactly as the dispatcher will serialize it.
     const body = JSON.stringify(created.payload);

@@ -1,15 +1,23 @@
+import { shownValue } from '../../domain/errors';
 import type { AlertKind, Deployment } from '../../generated/prisma/client';
 import { alertMonitoringOf, DEFAULT_ALERT_MONITORING } from '../../domain/alerts/alert-monitoring';
 import { MAX_OUTCOME_WINDOW_SECONDS, RequestOutcomes, type OutcomeCounts } from '../../domain/alerts/request-outcomes';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
 import type { PerformanceService } from '../predictions/performance.service';
+import type { ServingEvents } from '../serving/serving-events';
 import type { AlertService, RaiseOutcome } from './alert.service';
 
 /** Fewest requests in a window before ERROR_RATE or LATENCY judge it (fewer: no verdict). */
 export const MIN_WINDOW_REQUESTS = 20;
 /** A deployment's serving rules are evaluated at least this often while it receives requests. */
 export const EVALUATE_PERIOD_MS = 60_000;
+/**
+ * ... but request counts start an evaluation at most this often per deployment and process: the
+ * LATENCY rule reads the window's logged latencies, which at a thousand requests a second would
+ * otherwise be read ten times a second. Recorded actuals are not held back.
+ */
+export const MIN_EVALUATION_INTERVAL_MS = 5_000;
 const DEFAULT_WINDOW_SECONDS = 300;
 
 /** The verdict of one serving rule on one evaluation. */
@@ -26,13 +34,16 @@ interface DeploymentCounter {
   outcomes: RequestOutcomes;
   sinceEvaluation: number;
   lastEvaluationMs: number;
+  /** When request counts last started an evaluation (-Infinity: never). */
+  lastCountedEvaluationMs: number;
   evaluateEvery: number;
   running: Promise<void> | null;
 }
 
 /**
  * Serving alert rules of deployments, evaluated after every `monitoring.evaluateEveryRequests`
- * requests (default 100) or {@link EVALUATE_PERIOD_MS}, whichever comes first, and after actuals are recorded:
+ * requests (default 100) or {@link EVALUATE_PERIOD_MS}, whichever comes first (at most once per
+ * {@link MIN_EVALUATION_INTERVAL_MS} from request counts), and after actuals are recorded:
  * - PERFORMANCE_DROP: the newest full window of `monitoring.performanceWindowSize` labelled
  *   predictions of each served version (stable and canary); fires when the primary metric (accuracy,
  *   or r2 for regression) is below `monitoring.performanceFloor`, or lower than the version's TEST
@@ -48,11 +59,21 @@ export class ServingAlertMonitor {
   private readonly judgedWindows = new Map<string, number>();
   private readonly log = logger.child({ component: 'serving-alerts' });
 
+  /** With `serving`, counts every request the serving pipeline answers or fails (server faults only). */
   constructor(
     private readonly prisma: PrismaClient,
     private readonly alerts: AlertService,
     private readonly performance: PerformanceService,
-  ) {}
+    serving?: ServingEvents,
+  ) {
+    serving?.on('predictionsServed', (served) => this.recordRequest(served.deploymentId, true));
+    // ERROR_RATE counts the service's failures; a caller's mistake (bad input, unknown deployment) is not one.
+    serving?.on('predictionFailed', (failed) => {
+      if (failed.serverFault && failed.deploymentId !== null) this.recordRequest(failed.deploymentId, false);
+    });
+    // New actuals may complete a performance window: PERFORMANCE_DROP is judged without waiting for more requests.
+    serving?.on('actualsRecorded', (recorded) => this.evaluateInBackground(recorded.deploymentId));
+  }
 
   /** Counts one predict request (answered or failed); may start an evaluation in the background. Never throws. */
   recordRequest(deploymentId: string, ok: boolean, nowMs = Date.now()): void {
@@ -60,6 +81,8 @@ export class ServingAlertMonitor {
     counter.outcomes.record(ok, nowMs);
     counter.sinceEvaluation += 1;
     if (counter.sinceEvaluation < counter.evaluateEvery && nowMs - counter.lastEvaluationMs < EVALUATE_PERIOD_MS) return;
+    if (nowMs - counter.lastCountedEvaluationMs < MIN_EVALUATION_INTERVAL_MS) return;
+    counter.lastCountedEvaluationMs = nowMs;
     this.evaluateInBackground(deploymentId, nowMs);
   }
 
@@ -90,7 +113,14 @@ export class ServingAlertMonitor {
   private counterOf(deploymentId: string, nowMs: number): DeploymentCounter {
     let counter = this.counters.get(deploymentId);
     if (!counter) {
-      counter = { outcomes: new RequestOutcomes(), sinceEvaluation: 0, lastEvaluationMs: nowMs, evaluateEvery: DEFAULT_ALERT_MONITORING.evaluateEveryRequests, running: null };
+      counter = {
+        outcomes: new RequestOutcomes(),
+        sinceEvaluation: 0,
+        lastEvaluationMs: nowMs,
+        lastCountedEvaluationMs: -Infinity,
+        evaluateEvery: DEFAULT_ALERT_MONITORING.evaluateEveryRequests,
+        running: null,
+      };
       this.counters.set(deploymentId, counter);
     }
     return counter;
@@ -117,7 +147,7 @@ export class ServingAlertMonitor {
     let worst: number | null = null;
     for (const modelVersionId of versions) {
       const { windows, baseline } = await this.performance.performance(deployment, { window: settings.performanceWindowSize, windows: 1, modelVersionId });
-      const newest = windows[0];
+      const newest = windows.at(0);
       if (!newest || newest.count < settings.performanceWindowSize) continue;
       const judgedKey = `${deployment.id}:${modelVersionId}`;
       if (this.judgedWindows.get(judgedKey) === newest.to.getTime()) continue;
@@ -149,7 +179,9 @@ export class ServingAlertMonitor {
     if (problems.length > 0) {
       const first = problems[0];
       const title = `${String(first.metric)} ${(first.value as number).toFixed(4)} on deployment ${deployment.name}${first.canary ? ' (canary)' : ''}: ${
-        first.floor !== null && (first.value as number) < (first.floor as number) ? `below the floor ${String(first.floor)}` : `down ${(first.drop as number).toFixed(4)} from ${String(first.baselineSplit)}`
+        first.floor !== null && (first.value as number) < (first.floor as number)
+          ? `below the floor ${shownValue(first.floor)}`
+          : `down ${(first.drop as number).toFixed(4)} from ${String(first.baselineSplit)}`
       }`;
       const { outcome } = await this.alerts.raise({ deploymentId: deployment.id, kind, title, details: { versions: problems } });
       return { kind, status: 'RAISED', value: worst, outcome };
@@ -172,7 +204,14 @@ export class ServingAlertMonitor {
         deploymentId: deployment.id,
         kind,
         title: `${(counts.rate * 100).toFixed(1)}% of predict requests to ${deployment.name} failed in the last ${windowSeconds} s`,
-        details: { failed: counts.failed, total: counts.total, rate: counts.rate, threshold, windowSeconds, canaryModelVersionId: deployment.canaryModelVersionId },
+        details: {
+          failed: counts.failed,
+          total: counts.total,
+          rate: counts.rate,
+          threshold,
+          windowSeconds,
+          canaryModelVersionId: deployment.canaryModelVersionId,
+        },
       });
       return { kind, status: 'RAISED', value: counts.rate, outcome };
     }
@@ -187,11 +226,13 @@ export class ServingAlertMonitor {
     const windowSeconds = rule.windowSeconds ?? DEFAULT_WINDOW_SECONDS;
     const since = new Date(nowMs - windowSeconds * 1000);
     // latency_ms is the request's time, repeated on each of its instances: one value per request.
-    const [row] = await this.prisma.$queryRaw<{ requests: bigint; p99: number | null }[]>`
+    const row = (
+      await this.prisma.$queryRaw<{ requests: bigint; p99: number | null }[]>`
       SELECT count(*) AS requests, percentile_cont(0.99) WITHIN GROUP (ORDER BY latency) AS p99
       FROM (SELECT max(latency_ms) AS latency FROM predictions
             WHERE deployment_id = ${deployment.id}::uuid AND created_at > ${since}
-            GROUP BY request_key, created_at) AS requests`;
+            GROUP BY request_key, created_at) AS requests`
+    ).at(0);
     const requests = Number(row?.requests ?? 0);
     const p99 = row?.p99 ?? null;
     if (requests < MIN_WINDOW_REQUESTS || p99 === null) return { kind, status: 'NO_DATA', value: p99 };

@@ -44,7 +44,7 @@ export function postWebhook(target: WebhookTarget, headers: Record<string, strin
         response.destroy();
         if (status !== null && status >= 200 && status < 300) finish(status, null);
         else if (status !== null && status >= 300 && status < 400) finish(status, `redirect not followed (HTTP ${status})`);
-        else finish(status, `HTTP ${status}`);
+        else finish(status, status === null ? 'no HTTP status' : `HTTP ${status}`);
       },
     );
     const deadline = setTimeout(() => {

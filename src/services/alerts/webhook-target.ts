@@ -53,7 +53,11 @@ export class WebhookTargetGuard {
       const code = (error as NodeJS.ErrnoException).code;
       throw new ValidationError(`webhook host ${parsed.hostname} does not resolve${code ? ` (${code})` : ''}`, { field });
     }
-    const reason = refusedResolutionReason(parsed.hostname, addresses.map((entry) => entry.address), this.allow);
+    const reason = refusedResolutionReason(
+      parsed.hostname,
+      addresses.map((entry) => entry.address),
+      this.allow,
+    );
     if (reason) throw new ValidationError(`webhook target refused: ${reason} (list it in MLPLANE_WEBHOOK_ALLOW to allow it)`, { field });
     return { ...parsed, address: addresses[0] };
   }

@@ -1,9 +1,13 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
 import type { AuditEvent, AuditOutcome, Prisma } from '../../generated/prisma/client';
 import type { Page, PageRequest } from '../../domain/common/pagination';
 import { isUuid } from '../../domain/common/uuid';
 import { keysetPage, newestFirst } from '../keyset-pagination';
+import { storableRecordOf } from '../../domain/common/storable-text';
 import { ValidationError } from '../../domain/errors';
+import { runPgTransaction, type PgTransactionRunner } from '../../infra/db/pg-transaction';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
 
@@ -29,6 +33,17 @@ export interface AuditFilter {
   to?: Date | null;
 }
 
+/** Longest target id kept in a row (ids and names are shorter; a client's garbage is cut). */
+export const MAX_AUDITED_TARGET_LENGTH = 200;
+
+/**
+ * The entry as it can be stored: target ids come from the client's arguments, so a refused
+ * mutation's may hold what PostgreSQL cannot store (a NUL, a lone surrogate: escaped) or be huge (cut).
+ */
+function storable<T extends { targetIds: string[] }>(entry: T): T {
+  return { ...entry, targetIds: entry.targetIds.map((id) => storableRecordOf(id, MAX_AUDITED_TARGET_LENGTH)) };
+}
+
 /** How long a queued audit row waits for its batch, at most. */
 export const AUDIT_BATCH_MS = 200;
 /** Queued rows that trigger a batch insert at once. */
@@ -36,6 +51,19 @@ export const AUDIT_BATCH_ROWS = 500;
 /** Queued rows kept while inserts fail. */
 export const AUDIT_BUFFER_LIMIT = 50_000;
 const AUDIT_RETRY_MS = 1_000;
+
+/** A queued row and when it was queued (its `createdAt`, not the time of its batch). */
+type BufferedEntry = AuditEntry & { at: number };
+
+/**
+ * The batch insert of queued rows: one statement of column arrays whatever the batch size, as raw
+ * SQL (Prisma's `createMany` compiled a statement of every value, which cost more CPU than the
+ * serving it audits). Target ids travel as JSON arrays, one per row.
+ */
+const INSERT_AUDIT_BATCH_SQL = `INSERT INTO audit_events (id, principal, role, operation, target_ids, outcome, error_code, request_id, client_address, created_at)
+  SELECT gen_random_uuid(), principal, role, operation, ARRAY(SELECT t FROM jsonb_array_elements_text(targets) WITH ORDINALITY AS e(t, i) ORDER BY i), outcome::"AuditOutcome", error_code, request_id, client_address, to_timestamp(created_ms / 1000.0)
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::text[], $6::text[], $7::text[], $8::text[], $9::float8[])
+    AS r(principal, role, operation, targets, outcome, error_code, request_id, client_address, created_ms)`;
 
 /** A mutation in progress: written once, in its transaction when it has one, else after it. */
 interface PendingAudit {
@@ -61,7 +89,7 @@ type TransactionClient = Prisma.TransactionClient;
 export class AuditLog {
   private readonly pending = new AsyncLocalStorage<PendingAudit>();
   /** Rows of high-volume operations (accepted predicts) waiting for their batch insert. */
-  private buffered: AuditEntry[] = [];
+  private buffered: BufferedEntry[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -79,18 +107,46 @@ export class AuditLog {
       if (typeof first !== 'function' || !scope || scope.writtenId || scope.closed) return transaction(first, ...rest);
       const body = first as (tx: TransactionClient) => Promise<unknown>;
       let rowId: string | undefined;
-      return transaction(async (tx: TransactionClient) => {
-        const result = await body(tx);
-        rowId = (await tx.auditEvent.create({ data: { ...scope.entry, outcome: 'SUCCEEDED' }, select: { id: true } })).id;
-        return result;
-      }, ...rest).then((result) => {
+      return transaction(
+        async (tx: TransactionClient) => {
+          const result = await body(tx);
+          rowId = (await tx.auditEvent.create({ data: { ...scope.entry, outcome: 'SUCCEEDED' }, select: { id: true } })).id;
+          return result;
+        },
+        ...rest,
+      ).then((result) => {
         scope.writtenId = rowId;
         return result;
       });
     };
     return new Proxy(client, {
-      get: (target, property) => (property === '$transaction' ? auditedTransaction : Reflect.get(target, property, target)),
+      get: (target, property): unknown => (property === '$transaction' ? auditedTransaction : Reflect.get(target, property, target)),
     });
+  }
+
+  /**
+   * Transactions through node-postgres on `pool` (writes that go around Prisma, see
+   * `pg-transaction.ts`) that, like those of {@link auditingClient}, write the audit row of the
+   * mutation they run in before they commit.
+   */
+  pgTransactions(pool: Pool): PgTransactionRunner {
+    const pending = this.pending;
+    return (body) => {
+      const scope = pending.getStore();
+      if (!scope || scope.writtenId || scope.closed) return runPgTransaction(pool, body);
+      const rowId = randomUUID();
+      const { principal, role, operation, targetIds, requestId, clientAddress } = scope.entry;
+      const writeRow = async (client: Parameters<typeof body>[0]) => {
+        await client.query(
+          `INSERT INTO audit_events (id, principal, role, operation, target_ids, outcome, request_id, client_address) VALUES ($1, $2, $3, $4, $5, 'SUCCEEDED', $6, $7)`,
+          [rowId, principal, role, operation, targetIds, requestId, clientAddress ?? null],
+        );
+      };
+      return runPgTransaction(pool, body, writeRow).then((result) => {
+        scope.writtenId = rowId;
+        return result;
+      });
+    };
   }
 
   /**
@@ -99,10 +155,11 @@ export class AuditLog {
    * row after the fact propagates too (a mutation that cannot be audited is reported as failed).
    */
   async audit<T>(
-    entry: PendingAudit['entry'],
+    given: PendingAudit['entry'],
     mutation: () => Promise<T>,
     outcomeOf: { resultIds(result: T): string[]; failure(error: unknown): { outcome: AuditOutcome; errorCode: string } },
   ): Promise<T> {
+    const entry = storable(given);
     const scope: PendingAudit = { entry };
     let result: T;
     try {
@@ -129,7 +186,8 @@ export class AuditLog {
   }
 
   /** Writes one row (refusals, and outcomes outside a transaction). */
-  async record(entry: AuditEntry): Promise<void> {
+  async record(given: AuditEntry): Promise<void> {
+    const entry = storable(given);
     await this.prisma.auditEvent.create({ data: { ...entry, errorCode: entry.errorCode ?? null, clientAddress: entry.clientAddress ?? null } });
   }
 
@@ -140,7 +198,7 @@ export class AuditLog {
    * dropped and the count is logged at error level.
    */
   recordSoon(entry: AuditEntry): void {
-    this.buffered.push(entry);
+    this.buffered.push({ ...storable(entry), at: Date.now() });
     if (this.buffered.length > AUDIT_BUFFER_LIMIT) {
       const dropped = this.buffered.splice(0, this.buffered.length - AUDIT_BUFFER_LIMIT);
       logger.error({ dropped: dropped.length, operation: entry.operation }, 'audit buffer full (database away?): oldest rows dropped');
@@ -157,13 +215,22 @@ export class AuditLog {
       const batch = this.buffered.splice(0, this.buffered.length);
       if (batch.length === 0) return;
       try {
-        await this.prisma.auditEvent.createMany({
-          data: batch.map((entry) => ({ ...entry, errorCode: entry.errorCode ?? null, clientAddress: entry.clientAddress ?? null })),
-        });
+        await this.prisma.$executeRawUnsafe(
+          INSERT_AUDIT_BATCH_SQL,
+          batch.map((entry) => entry.principal),
+          batch.map((entry) => entry.role),
+          batch.map((entry) => entry.operation),
+          batch.map((entry) => JSON.stringify(entry.targetIds)),
+          batch.map((entry) => entry.outcome),
+          batch.map((entry) => entry.errorCode ?? null),
+          batch.map((entry) => entry.requestId),
+          batch.map((entry) => entry.clientAddress ?? null),
+          batch.map((entry) => entry.at),
+        );
       } catch (error) {
         logger.warn({ err: error, rows: batch.length }, 'audit batch insert failed; retrying');
         this.buffered.unshift(...batch);
-        if (!this.flushTimer) this.flushTimer = setTimeout(() => void this.flush(), AUDIT_RETRY_MS).unref();
+        this.flushTimer ??= setTimeout(() => void this.flush(), AUDIT_RETRY_MS).unref();
       }
     });
     return this.flushing;

@@ -4,7 +4,7 @@ import { isExpired, RESERVED_KEY_NAMES, ROLES, type Principal, type Role } from 
 import { isUuid } from '../../domain/common/uuid';
 import type { Page, PageRequest } from '../../domain/common/pagination';
 import { keysetPage, newestFirst } from '../keyset-pagination';
-import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors';
+import { ConflictError, NotFoundError, Violations } from '../../domain/errors';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
 import type { EventPublisher } from '../events/event-publisher';
@@ -40,7 +40,7 @@ function principalOf(row: CachedKey['row']): Principal {
     kind: 'key',
     keyId: row.id,
     name: row.name,
-    role: row.role as Role,
+    role: row.role,
     deploymentIds: row.role === 'PREDICTOR' ? row.deploymentIds : null,
     expiresAt: row.expiresAt,
   };
@@ -74,21 +74,30 @@ export class ApiKeyService {
 
   /**
    * Creates a key and returns it with its token, which is not stored and cannot be shown again.
-   * @throws ValidationError for a bad name, role, expiry or deployment list; ConflictError for a taken name;
-   *   NotFoundError for an unknown deployment.
+   * @throws ValidationError listing every bad field (name, role, expiry, deployment list), before
+   *   NotFoundError for an unknown deployment and ConflictError for a taken name.
    */
   async createKey(input: CreateApiKeyInput): Promise<{ key: ApiKey; token: string }> {
+    const problems = new Violations();
     const name = input.name.trim();
     if (!NAME_PATTERN.test(name)) {
-      throw new ValidationError(`name must be 1-64 letters, digits or . _ @ - (starting with a letter or digit), got ${JSON.stringify(input.name)}`, { field: 'input.name' });
-    }
-    if (RESERVED_KEY_NAMES.includes(name)) throw new ValidationError(`name "${name}" is reserved for mlplane's own actions`, { field: 'input.name' });
-    if (!ROLES.includes(input.role as Role)) throw new ValidationError(`role must be one of ${ROLES.join(', ')}, got ${JSON.stringify(input.role)}`, { field: 'input.role' });
+      problems.add(`name must be 1-64 letters, digits or . _ @ - (starting with a letter or digit), got ${JSON.stringify(input.name)}`, {
+        field: 'input.name',
+      });
+    } else if (RESERVED_KEY_NAMES.includes(name)) problems.add(`name "${name}" is reserved for mlplane's own actions`, { field: 'input.name' });
+    const validRole = ROLES.includes(input.role as Role);
+    if (!validRole) problems.add(`role must be one of ${ROLES.join(', ')}, got ${JSON.stringify(input.role)}`, { field: 'input.role' });
     const role = input.role as ApiKeyRole;
     if (input.expiresAt && input.expiresAt.getTime() <= this.now().getTime()) {
-      throw new ValidationError('expiresAt must be in the future', { field: 'input.expiresAt' });
+      problems.add('expiresAt must be in the future', { field: 'input.expiresAt' });
     }
-    const deploymentIds = await this.resolveDeployments(role, input.deployments ?? []);
+    const references = input.deployments ?? [];
+    if (validRole) {
+      if (role !== 'PREDICTOR' && references.length > 0) problems.add('deployments apply to PREDICTOR keys only', { field: 'input.deployments' });
+      if (role === 'PREDICTOR' && references.length === 0) problems.add('a PREDICTOR key needs at least one deployment', { field: 'input.deployments' });
+    }
+    problems.throwIfAny();
+    const deploymentIds = await this.resolveDeployments(role, references);
     const { token, lookupId, secretHash } = generateToken();
     try {
       const key = await this.prisma.apiKey.create({
@@ -102,12 +111,9 @@ export class ApiKeyService {
     }
   }
 
+  /** The ids of a PREDICTOR key's deployments (the list's shape is checked by createKey). */
   private async resolveDeployments(role: ApiKeyRole, references: readonly string[]): Promise<string[]> {
-    if (role !== 'PREDICTOR') {
-      if (references.length > 0) throw new ValidationError('deployments apply to PREDICTOR keys only', { field: 'input.deployments' });
-      return [];
-    }
-    if (references.length === 0) throw new ValidationError('a PREDICTOR key needs at least one deployment', { field: 'input.deployments' });
+    if (role !== 'PREDICTOR') return [];
     const ids: string[] = [];
     for (const [index, reference] of references.entries()) {
       const deployment = await this.prisma.deployment.findFirst({
@@ -128,7 +134,11 @@ export class ApiKeyService {
   /** A page of every key, newest first, revoked ones included. */
   async pageKeys(request: PageRequest): Promise<Page<ApiKey>> {
     return keysetPage(
-      { order: newestFirst<ApiKey>(), rows: (seek, orderBy, take) => this.prisma.apiKey.findMany({ where: seek ?? {}, orderBy, take }), count: () => this.prisma.apiKey.count() },
+      {
+        order: newestFirst<ApiKey>(),
+        rows: (seek, orderBy, take) => this.prisma.apiKey.findMany({ where: seek ?? {}, orderBy, take }),
+        count: () => this.prisma.apiKey.count(),
+      },
       request,
     );
   }

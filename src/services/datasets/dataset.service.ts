@@ -10,13 +10,14 @@ import type { DataTable } from '../../domain/datasets/data-table';
 import { NAME_PATTERN, type Dataset, type DatasetColumn, type DatasetVersion } from '../../domain/datasets/dataset';
 import { splitRows, validateSplitFractions, type RowSplit, type SplitFractions } from '../../domain/datasets/dataset-split';
 import { classIndices, type Task } from '../../domain/datasets/label-rules';
-import type { PrismaClient } from '../../infra/db/prisma-client';
+import { pgTransactions, type PgTransactionRunner } from '../../infra/db/pg-transaction';
+import { pgPoolOf, type PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
 import type { EventPublisher } from '../events/event-publisher';
 import { isUniqueViolation } from '../prisma-errors';
 import { prepareVersionOffThread, type CsvSource, type IngestPhaseListener } from './ingest-threads';
-import type { PreparedVersion } from './prepared-version';
 import { tableRows, type RowRecord } from './table-rows';
+import { insertDataset, insertVersion } from './version-rows';
 
 /** CSV text, or a spooled upload file (read and deleted by the ingest). */
 export type CsvInput = string | Extract<CsvSource, { file: string }>;
@@ -55,9 +56,6 @@ export interface DatasetLimits {
 }
 
 export const MAX_PREVIEW_ROWS = 1000;
-
-/** Large uploads take a while to write; the interactive transaction must outlive that. */
-const WRITE_TRANSACTION = { maxWait: 10_000, timeout: 120_000 };
 
 function sourceOf(csv: CsvInput): CsvSource {
   return typeof csv === 'string' ? { text: csv } : csv;
@@ -100,19 +98,23 @@ export function labelStrata(table: DataTable, dataset: Dataset, version: Dataset
 
 function checkName(name: string): void {
   if (!NAME_PATTERN.test(name)) {
-    throw new ValidationError(
-      `name "${name.slice(0, 60)}" must be 1-200 characters of letters, digits, space and . _ : / -, starting with a letter or digit`,
-      { field: 'input.name' },
-    );
+    throw new ValidationError(`name "${name.slice(0, 60)}" must be 1-200 characters of letters, digits, space and . _ : / -, starting with a letter or digit`, {
+      field: 'input.name',
+    });
   }
 }
 
-/** Datasets and their immutable versions: creation from CSV, queries, row previews and splits. */
+/**
+ * Datasets and their immutable versions: creation from CSV, queries, row previews and splits.
+ * New versions are written through `transactions` (node-postgres: their columns and source go as
+ * binary, in bounded pieces; see `version-rows.ts`), everything else through Prisma.
+ */
 export class DatasetService {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly events: EventPublisher,
     private readonly limits: DatasetLimits,
+    private readonly transactions: PgTransactionRunner = pgTransactions(pgPoolOf(prisma)),
   ) {}
 
   /** Creates a dataset and its first version in one transaction, then announces `datasetCreated`. */
@@ -130,19 +132,21 @@ export class DatasetService {
       input.onPhase,
     );
     try {
-      const result = await this.prisma.$transaction(async (tx) => {
-        const dataset = await tx.dataset.create({
-          data: {
-            name: input.name,
-            description: input.description ?? '',
-            labelColumn: input.labelColumn,
-            task: stored.task,
-            columnTypeOverrides: (input.columnTypes ?? {}) as Prisma.InputJsonValue,
-          },
+      const ids = await this.transactions(async (client) => {
+        const datasetId = await insertDataset(client, {
+          name: input.name,
+          description: input.description ?? '',
+          labelColumn: input.labelColumn,
+          task: stored.task,
+          columnTypeOverrides: input.columnTypes ?? {},
         });
-        const version = await this.insertVersion(tx, dataset.id, 1, stored);
-        return { dataset: toDataset(dataset), version: toDatasetVersion(version) };
-      }, WRITE_TRANSACTION);
+        return { datasetId, versionId: await insertVersion(client, datasetId, 1, stored) };
+      });
+      const [dataset, version] = await Promise.all([
+        this.prisma.dataset.findUniqueOrThrow({ where: { id: ids.datasetId } }),
+        this.prisma.datasetVersion.findUniqueOrThrow({ where: { id: ids.versionId } }),
+      ]);
+      const result = { dataset: toDataset(dataset), version: toDatasetVersion(version) };
       logger.info({ datasetId: result.dataset.id, rows: stored.rowCount, task: stored.task }, 'dataset created');
       await this.events.publish('datasetCreated', { id: result.dataset.id });
       return result;
@@ -173,17 +177,18 @@ export class DatasetService {
       },
       input.onPhase,
     );
-    const result = await this.prisma.$transaction(async (tx) => {
+    const written = await this.transactions(async (client) => {
       // Serializes version numbering per dataset.
-      await tx.$queryRaw`SELECT id FROM datasets WHERE id = ${dataset.id}::uuid FOR UPDATE`;
-      const existing = await tx.datasetVersion.findUnique({
-        where: { datasetId_contentHash: { datasetId: dataset.id, contentHash: stored.contentHash } },
-      });
-      if (existing) return { version: toDatasetVersion(existing), created: false };
-      const last = await tx.datasetVersion.aggregate({ where: { datasetId: dataset.id }, _max: { version: true } });
-      const version = await this.insertVersion(tx, dataset.id, (last._max.version ?? 0) + 1, stored);
-      return { version: toDatasetVersion(version), created: true };
-    }, WRITE_TRANSACTION);
+      await client.query('SELECT id FROM datasets WHERE id = $1 FOR UPDATE', [dataset.id]);
+      const existing = await client.query<{ id: string }>('SELECT id FROM dataset_versions WHERE dataset_id = $1 AND content_hash = $2', [
+        dataset.id,
+        stored.contentHash,
+      ]);
+      if (existing.rows.length > 0) return { id: existing.rows[0].id, created: false };
+      const last = await client.query<{ version: number | null }>('SELECT max(version) AS version FROM dataset_versions WHERE dataset_id = $1', [dataset.id]);
+      return { id: await insertVersion(client, dataset.id, (last.rows[0].version ?? 0) + 1, stored), created: true };
+    });
+    const result = { version: toDatasetVersion(await this.prisma.datasetVersion.findUniqueOrThrow({ where: { id: written.id } })), created: written.created };
     if (result.created) {
       logger.info({ datasetId: dataset.id, version: result.version.version }, 'dataset version created');
       await this.events.publish('datasetVersionCreated', { id: result.version.id, datasetId: dataset.id });
@@ -209,34 +214,6 @@ export class DatasetService {
     }
     const { dataset, version } = await this.createDataset({ ...input, labelColumn: input.labelColumn, csv: input.csv });
     return { dataset, version, created: true };
-  }
-
-  private async insertVersion(tx: Prisma.TransactionClient, datasetId: string, version: number, ingested: PreparedVersion) {
-    const row = await tx.datasetVersion.create({
-      data: {
-        datasetId,
-        version,
-        contentHash: ingested.contentHash,
-        rowCount: ingested.rowCount,
-        columnCount: ingested.columns.length,
-        sizeBytes: ingested.sizeBytes,
-        columns: ingested.columns as unknown as Prisma.InputJsonValue,
-        labelClasses: ingested.labelClasses ?? undefined,
-      },
-    });
-    // One statement per column: serializing a large version's bytes in a single statement would hold
-    // the event loop for seconds; per column, each pause is a fraction of that.
-    for (const [position, encoded] of ingested.encodedColumns.entries()) {
-      await tx.datasetVersionColumn.create({ data: { datasetVersionId: row.id, position, name: ingested.columns[position].name, encoded } });
-    }
-    await tx.datasetVersionData.create({
-      data: {
-        datasetVersionId: row.id,
-        sourceCsvGzip: ingested.sourceCsvGzip,
-        referenceRowIndices: ingested.referenceRowIndices,
-      },
-    });
-    return row;
   }
 
   /** Datasets, newest first; archived ones only when asked. */
@@ -272,11 +249,11 @@ export class DatasetService {
 
   /** Looks a dataset up by id or by name (exactly one of them). */
   async findDataset(key: { id?: string | null; name?: string | null }): Promise<Dataset | null> {
-    if ((key.id == null) === (key.name == null)) {
-      throw new ValidationError('give exactly one of id and name', { field: key.id == null ? 'id' : 'name' });
-    }
+    if (key.id != null && key.name != null) throw new ValidationError('give exactly one of id and name', { field: 'name' });
     if (key.id != null && !isUuid(key.id)) return null;
-    const row = key.id != null ? await this.prisma.dataset.findUnique({ where: { id: key.id } }) : await this.prisma.dataset.findUnique({ where: { name: key.name! } });
+    const where = key.id != null ? { id: key.id } : key.name != null ? { name: key.name } : null;
+    if (!where) throw new ValidationError('give exactly one of id and name', { field: 'id' });
+    const row = await this.prisma.dataset.findUnique({ where });
     return row ? toDataset(row) : null;
   }
 

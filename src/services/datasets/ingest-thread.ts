@@ -1,16 +1,19 @@
 /**
  * Entry of the worker thread that prepares a dataset version (see `ingest-threads.ts`): it takes
- * one request (CSV text, bytes, or a file to read), prepares it and answers, so a large CSV is
+ * one request (CSV text, or a file to read in chunks), prepares it and answers, so a large CSV is
  * parsed, profiled, encoded and compressed without holding the API's event loop.
  */
-import { readFileSync, rmSync } from 'node:fs';
-import { parentPort } from 'node:worker_threads';
+import { readlinkSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { parentPort, type MessagePort } from 'node:worker_threads';
+import { csvText } from '../../domain/datasets/csv-parser';
 import { DomainError } from '../../domain/errors';
-import { prepareVersion, type IngestOptions, type PreparedVersion } from './prepared-version';
+import { csvFile } from './csv-file';
+import { buffersOf, prepareVersion, type IngestOptions, type PreparedVersion } from './prepared-version';
 
-/** What the thread is asked: the CSV as text, UTF-8 bytes, or a spooled file it deletes after reading. */
+/** What the thread is asked: the CSV as text, or a spooled file it deletes when done. */
 export interface IngestRequest {
-  csv: { text: string } | { bytes: Uint8Array } | { file: string };
+  csv: { text: string } | { file: string };
   options: IngestOptions;
 }
 
@@ -20,25 +23,34 @@ export type IngestReply =
   | { kind: 'refused'; code: DomainError['code']; message: string; location: DomainError['location'] }
   | { kind: 'failed'; message: string };
 
-function readCsv(csv: IngestRequest['csv']): string {
-  if ('text' in csv) return csv.text;
-  if ('bytes' in csv) return Buffer.from(csv.bytes.buffer, csv.bytes.byteOffset, csv.bytes.byteLength).toString('utf8');
+/**
+ * Lowers this thread's CPU priority (nice 10), not the process's: on Linux each thread has its own
+ * nice value, found through /proc/thread-self. When the cores are busy, the API's event loop (its
+ * requests) goes before the ingest. Elsewhere the thread keeps the process's priority.
+ */
+function yieldToTheEventLoop(): void {
   try {
-    return readFileSync(csv.file, 'utf8');
-  } finally {
-    rmSync(csv.file, { force: true });
+    os.setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), os.constants.priority.PRIORITY_BELOW_NORMAL);
+  } catch {
+    // Not Linux (or not allowed): the same priority as the event loop.
   }
 }
 
-parentPort?.once('message', (request: IngestRequest) => {
-  const reply = (message: IngestReply, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(message, transfer);
+/** Prepares the requested version and answers on `port`: the phase, then the result or why it failed. */
+async function ingest(port: MessagePort, request: IngestRequest): Promise<void> {
+  yieldToTheEventLoop();
+  const reply = (message: IngestReply, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
   try {
-    const text = readCsv(request.csv);
     reply({ kind: 'phase', phase: 'PARSING' });
-    const prepared = prepareVersion(text, request.options);
-    reply({ kind: 'done', prepared }, [...prepared.encodedColumns.map((column) => column.buffer), prepared.sourceCsvGzip.buffer]);
+    const prepared = await prepareVersion('text' in request.csv ? csvText(request.csv.text) : csvFile(request.csv.file), request.options);
+    reply({ kind: 'done', prepared }, buffersOf(prepared));
   } catch (error) {
     if (error instanceof DomainError) reply({ kind: 'refused', code: error.code, message: error.message, location: error.location });
     else reply({ kind: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  } finally {
+    if ('file' in request.csv) rmSync(request.csv.file, { force: true });
   }
-});
+}
+
+const port = parentPort;
+port?.once('message', (request: IngestRequest) => void ingest(port, request));

@@ -1,6 +1,7 @@
-import type { Deployment, DeploymentEvent, DeploymentEventKind, ModelVersion, Prisma } from '../../generated/prisma/client';
+import { Prisma, type Deployment, type DeploymentEvent, type DeploymentEventKind, type ModelVersion } from '../../generated/prisma/client';
 import type { Page, PageRequest } from '../../domain/common/pagination';
 import { keysetPage, keysetPagesByParent, newestFirst } from '../keyset-pagination';
+import { required } from '../../domain/common/required';
 import { isUuid } from '../../domain/common/uuid';
 import {
   aliasFollowOf,
@@ -13,13 +14,15 @@ import {
   type AliasUpdateMode,
 } from '../../domain/deployments/alias-follow';
 import { checkCanaryPercent, checkDeploymentName } from '../../domain/deployments/deployment-rules';
+import { batchingOf, DEFAULT_BATCHING, patchBatching, type BatchingPatch } from '../../domain/deployments/batching';
 import { DEFAULT_DRIFT_MONITORING, patchDriftMonitoring, type DriftMonitoringPatch } from '../../domain/deployments/drift-monitoring';
-import { ConflictError, InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors';
+import { ConflictError, InvalidStateError, NotFoundError, ValidationError, Violations } from '../../domain/errors';
 import type { Usage } from '../../domain/lifecycle/usage';
 import { checkAliasName } from '../../domain/models/model-alias';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
 import type { EventPublisher } from '../events/event-publisher';
+import type { ServingEvents } from '../serving/serving-events';
 import { requireUsableVersion, type AliasFollowers, type AliasMove, type ModelVersionService } from '../model-versions/model-version.service';
 import type { ModelService } from '../models/model.service';
 import { isUniqueViolation } from '../prisma-errors';
@@ -95,14 +98,33 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
     private readonly events: EventPublisher,
     private readonly models: ModelService,
     private readonly modelVersions: ModelVersionService,
+    /** This process's serving bus: a change drops the deployment from its caches at once (other processes learn it by NOTIFY). */
+    private readonly serving?: ServingEvents,
   ) {}
 
+  /**
+   * Applies a patch to a deployment's dynamic batching settings (`null` resets one).
+   * @throws NotFoundError for an unknown deployment; ValidationError for a bad setting.
+   */
+  async setBatching(name: string, patch: BatchingPatch): Promise<Deployment> {
+    // Every bad setting is refused before the deployment is looked up (the checks do not depend on the stored settings).
+    patchBatching(DEFAULT_BATCHING, patch, 'input');
+    const deployment = await this.prisma.$transaction(async (tx) => {
+      const locked = (await tx.$queryRaw<{ id: string; serving: unknown }[]>`SELECT id, serving FROM deployments WHERE name = ${name} FOR UPDATE`).at(0);
+      if (!locked) throw new NotFoundError('deployment', name, { field: 'input.deployment' });
+      const serving = { ...((locked.serving as Record<string, unknown> | null) ?? {}), ...patchBatching(batchingOf(locked.serving), patch, 'input') };
+      return tx.deployment.update({ where: { id: locked.id }, data: { serving: serving, updatedAt: new Date() } });
+    });
+    this.serving?.emit('deploymentInvalidated', { name: deployment.name });
+    await this.events.publish('deploymentSettingsChanged', { deploymentId: deployment.id, name: deployment.name }, deployment.name);
+    return deployment;
+  }
+
   async findDeployment(key: { id?: string | null; name?: string | null }): Promise<Deployment | null> {
-    if ((key.id == null) === (key.name == null)) {
-      throw new ValidationError('give exactly one of id and name', { field: key.id == null ? 'id' : 'name' });
-    }
+    if (key.id != null && key.name != null) throw new ValidationError('give exactly one of id and name', { field: 'name' });
     if (key.id != null) return isUuid(key.id) ? this.prisma.deployment.findUnique({ where: { id: key.id } }) : null;
-    return this.prisma.deployment.findUnique({ where: { name: key.name! } });
+    if (key.name == null) throw new ValidationError('give exactly one of id and name', { field: 'id' });
+    return this.prisma.deployment.findUnique({ where: { name: key.name } });
   }
 
   /** The deployment named `name`. @throws NotFoundError naming `field`. */
@@ -143,7 +165,7 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
 
   /** A deployment's changes, newest first (by sequence). */
   async listEvents(deploymentId: string, request: PageRequest): Promise<Page<DeploymentEvent>> {
-    return (await this.pageEvents([deploymentId], request)).get(deploymentId)!;
+    return required((await this.pageEvents([deploymentId], request)).get(deploymentId), `page of events of deployment ${deploymentId}`);
   }
 
   /** The same page of each deployment's changes (newest first), by deployment id. */
@@ -171,16 +193,20 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
    * aliases (resolved in the transaction; the deployment follows the alias).
    */
   async deployModel(input: DeployModelInput, actor: string): Promise<DeploymentChange> {
-    const name = checkDeploymentName(input.name);
-    const drift = patchDriftMonitoring(DEFAULT_DRIFT_MONITORING, input.monitoring?.drift ?? {}, 'input.monitoring.drift');
-    const target = await this.deployTarget(input);
+    const problems = new Violations();
+    const name = problems.check(() => checkDeploymentName(input.name));
+    const drift = problems.check(() => patchDriftMonitoring(DEFAULT_DRIFT_MONITORING, input.monitoring?.drift ?? {}, 'input.monitoring.drift'));
+    const shape = deployTargetOf(input, problems);
+    problems.throwIfAny();
+    if (name === undefined || drift === undefined || shape === undefined) throw new Error('unreachable: checked input without a value');
+    const target = await this.deployTarget(shape);
     let change: DeploymentChange;
     try {
       change = await this.prisma.$transaction(async (tx) => {
         const model = await lockModelForUse(tx, target.modelId, target.field);
         const version = target.follow
           ? await aliasTarget(tx, model, target.follow.alias, 'input.alias')
-          : await versionInTransaction(tx, target.versionId!, 'input.modelVersionId');
+          : await versionInTransaction(tx, target.versionId, 'input.modelVersionId');
         requireUsableVersion(version, target.follow ? 'input.alias' : 'input.modelVersionId');
         const deployment = await tx.deployment.create({
           data: {
@@ -209,17 +235,17 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
    * version), the event is ALIAS_FOLLOW_CHANGED.
    */
   async updateDeployment(input: UpdateDeploymentInput, actor: string): Promise<DeploymentChange> {
+    const problems = new Violations();
     const byAlias = input.alias != null;
-    if ((input.modelVersionId != null) === byAlias) throw new ValidationError('give either modelVersionId or alias', { field: 'input.modelVersionId' });
-    if (!byAlias && (input.aliasUpdate != null || input.aliasCanaryPercent != null)) {
-      throw new ValidationError('aliasUpdate and aliasCanaryPercent go with alias: by version id the deployment is pinned', {
+    let follow: AliasFollow | null = null;
+    if ((input.modelVersionId != null) === byAlias) problems.add('give either modelVersionId or alias', { field: 'input.modelVersionId' });
+    else if (!byAlias && (input.aliasUpdate != null || input.aliasCanaryPercent != null)) {
+      problems.add('aliasUpdate and aliasCanaryPercent go with alias: by version id the deployment is pinned', {
         field: input.aliasUpdate != null ? 'input.aliasUpdate' : 'input.aliasCanaryPercent',
       });
-    }
-    const follow = byAlias
-      ? aliasFollowOf(checkAliasName(input.alias!, 'input.alias'), input.aliasUpdate, input.aliasCanaryPercent, { mode: 'input.aliasUpdate', percent: 'input.aliasCanaryPercent' })
-      : null;
-    const userReason = optionalReason(input.reason);
+    } else if (input.alias != null) follow = checkedFollow(input.alias, input.aliasUpdate, input.aliasCanaryPercent, problems) ?? null;
+    const userReason = problems.check(() => optionalReason(input.reason)) ?? null;
+    problems.throwIfAny();
     return this.change(input.deployment, async (tx, current) => {
       if (current.canaryModelVersionId) {
         throw new InvalidStateError(`deployment "${current.name}" is running a canary: promote or roll it back first`, { field: 'input.deployment' });
@@ -227,7 +253,7 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
       const field = follow ? 'input.alias' : 'input.modelVersionId';
       const version = follow
         ? await aliasTarget(tx, await modelOf(tx, current), follow.alias, field)
-        : await this.versionOfModel(tx, current, input.modelVersionId!, field);
+        : await this.versionOfModel(tx, current, required(input.modelVersionId, 'input.modelVersionId'), field);
       requireUsableVersion(version, field);
       const before = followOf(current);
       const note = follow ? describeFollow(follow) : before ? `pinned to version ${version.version}; no longer follows alias "${before.alias}"` : null;
@@ -269,16 +295,26 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
 
   /** Makes the canary the stable version; the old stable one becomes the rollback target. */
   async promoteCanary(name: string, actor: string): Promise<DeploymentChange> {
-    return this.change(name, async (tx, current) => {
-      const canary = current.canaryModelVersionId;
-      if (!canary) throw new InvalidStateError(`deployment "${current.name}" has no canary to promote`, { field: 'deployment' });
-      const deployment = await tx.deployment.update({
-        where: { id: current.id },
-        data: { modelVersionId: canary, previousModelVersionId: current.modelVersionId, canaryModelVersionId: null, canaryPercent: null, updatedAt: new Date() },
-      });
-      const event = await recordEvent(tx, deployment, 'CANARY_PROMOTED', current.modelVersionId, canary, actor, null, current.canaryPercent);
-      return { deployment, event };
-    }, 'deployment');
+    return this.change(
+      name,
+      async (tx, current) => {
+        const canary = current.canaryModelVersionId;
+        if (!canary) throw new InvalidStateError(`deployment "${current.name}" has no canary to promote`, { field: 'deployment' });
+        const deployment = await tx.deployment.update({
+          where: { id: current.id },
+          data: {
+            modelVersionId: canary,
+            previousModelVersionId: current.modelVersionId,
+            canaryModelVersionId: null,
+            canaryPercent: null,
+            updatedAt: new Date(),
+          },
+        });
+        const event = await recordEvent(tx, deployment, 'CANARY_PROMOTED', current.modelVersionId, canary, actor, null, current.canaryPercent);
+        return { deployment, event };
+      },
+      'deployment',
+    );
   }
 
   /**
@@ -302,7 +338,8 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
         return { deployment, event };
       }
       const previous = current.previousModelVersionId;
-      if (!previous) throw new InvalidStateError(`deployment "${current.name}" has no canary and no previous version to roll back to`, { field: 'input.deployment' });
+      if (!previous)
+        throw new InvalidStateError(`deployment "${current.name}" has no canary and no previous version to roll back to`, { field: 'input.deployment' });
       const deployment = await tx.deployment.update({
         where: { id: current.id },
         data: { modelVersionId: previous, previousModelVersionId: null, updatedAt: new Date() },
@@ -314,27 +351,52 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
 
   /** Archives the deployment: it leaves the default lists and serves no predictions until restored (an ARCHIVED event). */
   async archiveDeployment(name: string, actor: string): Promise<DeploymentChange> {
-    return this.change(name, async (tx, current) => {
-      if (current.archivedAt) throw new InvalidStateError(`deployment "${name}" is already archived`, { field: 'deployment' });
-      const deployment = await tx.deployment.update({ where: { id: current.id }, data: { archivedAt: new Date(), updatedAt: new Date() } });
-      const event = await recordEvent(tx, deployment, 'ARCHIVED', current.modelVersionId, current.modelVersionId, actor);
-      return { deployment, event };
-    }, 'deployment');
+    return this.change(
+      name,
+      async (tx, current) => {
+        if (current.archivedAt) throw new InvalidStateError(`deployment "${name}" is already archived`, { field: 'deployment' });
+        const deployment = await tx.deployment.update({ where: { id: current.id }, data: { archivedAt: new Date(), updatedAt: new Date() } });
+        const event = await recordEvent(tx, deployment, 'ARCHIVED', current.modelVersionId, current.modelVersionId, actor);
+        return { deployment, event };
+      },
+      'deployment',
+    );
   }
 
   /** Restores an archived deployment: it serves again, the versions it had (a RESTORED event). */
   async restoreDeployment(name: string, actor: string): Promise<DeploymentChange> {
-    return this.change(name, async (tx, current) => {
-      if (!current.archivedAt) throw new InvalidStateError(`deployment "${name}" is not archived`, { field: 'deployment' });
-      const deployment = await tx.deployment.update({ where: { id: current.id }, data: { archivedAt: null, updatedAt: new Date() } });
-      const event = await recordEvent(tx, deployment, 'RESTORED', current.modelVersionId, current.modelVersionId, actor);
-      return { deployment, event };
-    }, 'deployment');
+    return this.change(
+      name,
+      async (tx, current) => {
+        if (!current.archivedAt) throw new InvalidStateError(`deployment "${name}" is not archived`, { field: 'deployment' });
+        const deployment = await tx.deployment.update({ where: { id: current.id }, data: { archivedAt: null, updatedAt: new Date() } });
+        const event = await recordEvent(tx, deployment, 'RESTORED', current.modelVersionId, current.modelVersionId, actor);
+        return { deployment, event };
+      },
+      'deployment',
+    );
   }
 
   /** The deployments (archived ones too) that follow an alias of a model, by name. */
-  async listFollowers(modelId: string, alias: string): Promise<Deployment[]> {
-    return this.prisma.deployment.findMany({ where: { modelId, followAlias: alias }, orderBy: { name: 'asc' } });
+  /**
+   * The same page of the deployments (archived ones too) following each alias, by name, keyed by
+   * `${modelId}/${alias}` (alias names have no '/'), each read through the (model_id, follow_alias) index.
+   */
+  async pageFollowers(aliasKeys: readonly string[], request: PageRequest): Promise<Map<string, Page<Deployment>>> {
+    return keysetPagesByParent<Deployment, 'name'>(
+      this.prisma,
+      {
+        order: { keys: [{ column: 'name', kind: 'text' }], direction: 'asc' },
+        table: 'deployments',
+        parentColumn: 'model_id',
+        parentType: 'text',
+        parentMatch: Prisma.sql`model_id = split_part(p.parent, '/', 1)::uuid AND follow_alias = split_part(p.parent, '/', 2)`,
+        columns: { name: 'name' },
+        rowsByIds: (ids) => this.prisma.deployment.findMany({ where: { id: { in: ids } } }),
+      },
+      aliasKeys,
+      request,
+    );
   }
 
   /** The deployments (archived ones too) that follow an alias of a model, as usages. */
@@ -354,7 +416,7 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
     const changes: DeploymentChange[] = [];
     for (const { id } of followers) {
       const current = await tx.deployment.findUniqueOrThrow({ where: { id } });
-      const follow = followOf(current)!;
+      const follow = required(followOf(current), `alias "${move.alias}" followed by deployment "${current.name}"`);
       const canary = current.canaryModelVersionId ? { versionId: current.canaryModelVersionId, percent: current.canaryPercent ?? 0 } : null;
       const plan = planAliasMove({ stableVersionId: current.modelVersionId, canary }, follow, move.to.id);
       if (plan) changes.push(await applyAliasMove(tx, current, plan, move));
@@ -379,35 +441,22 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
       { deployment: deployment.name, kind: event.kind, from: event.fromModelVersionId, to: event.toModelVersionId, actor: event.actor },
       'deployment changed',
     );
-    await this.events.publish('deploymentChanged', { id: event.id, deploymentId: deployment.id }, deployment.name);
+    this.serving?.emit('deploymentInvalidated', { name: deployment.name });
+    await this.events.publish('deploymentChanged', { id: event.id, deploymentId: deployment.id, name: deployment.name }, deployment.name);
     return change;
   }
 
-  /** The checked input of deployModel: the model, and the version id or the alias to follow. */
-  private async deployTarget(input: DeployModelInput): Promise<{ modelId: string; versionId: string | null; follow: AliasFollow | null; field: string }> {
-    const byAlias = input.model != null || input.alias != null;
-    if ((input.modelVersionId != null) === byAlias) {
-      throw new ValidationError('give either modelVersionId, or model and alias', { field: 'input.modelVersionId' });
-    }
-    if (input.modelVersionId != null) {
-      if (input.aliasUpdate != null || input.aliasCanaryPercent != null) {
-        throw new ValidationError('aliasUpdate and aliasCanaryPercent go with model and alias: a deployment by version id is pinned', {
-          field: input.aliasUpdate != null ? 'input.aliasUpdate' : 'input.aliasCanaryPercent',
-        });
-      }
-      const version = await this.modelVersions.requireVersion(input.modelVersionId, 'input.modelVersionId');
+  /** The target of deployModel, its shape checked: the model, and the version id or the alias to follow. */
+  private async deployTarget(
+    target: DeployTarget,
+  ): Promise<{ modelId: string; field: string } & ({ versionId: string; follow: null } | { versionId: null; follow: AliasFollow })> {
+    if ('versionId' in target) {
+      const version = await this.modelVersions.requireVersion(target.versionId, 'input.modelVersionId');
       return { modelId: version.modelId, versionId: version.id, follow: null, field: 'input.modelVersionId' };
     }
-    if (input.model == null || input.alias == null) {
-      throw new ValidationError('model and alias go together', { field: input.model == null ? 'input.model' : 'input.alias' });
-    }
-    const follow = aliasFollowOf(checkAliasName(input.alias, 'input.alias'), input.aliasUpdate, input.aliasCanaryPercent, {
-      mode: 'input.aliasUpdate',
-      percent: 'input.aliasCanaryPercent',
-    });
-    const model = await this.models.findModel(isUuid(input.model) ? { id: input.model } : { name: input.model });
-    if (!model) throw new NotFoundError('model', input.model, { field: 'input.model' });
-    return { modelId: model.id, versionId: null, follow, field: 'input.model' };
+    const model = await this.models.findModel(isUuid(target.model) ? { id: target.model } : { name: target.model });
+    if (!model) throw new NotFoundError('model', target.model, { field: 'input.model' });
+    return { modelId: model.id, versionId: null, follow: target.follow, field: 'input.model' };
   }
 
   /** A version of the deployment's model: a deployment keeps one model, so one feature schema family. */
@@ -425,18 +474,20 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
  * every transaction here and in alias moves follows.
  */
 async function lockDeployment(tx: Tx, name: string, field: string): Promise<Deployment> {
-  const [found] = await tx.$queryRaw<{ id: string; model_id: string }[]>`SELECT id, model_id FROM deployments WHERE name = ${name}`;
+  const found = (await tx.$queryRaw<{ id: string; model_id: string }[]>`SELECT id, model_id FROM deployments WHERE name = ${name}`).at(0);
   if (!found) throw new NotFoundError('deployment', name, { field });
   await tx.$queryRaw`SELECT id FROM models WHERE id = ${found.model_id}::uuid FOR SHARE`;
-  const [locked] = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM deployments WHERE id = ${found.id}::uuid FOR UPDATE`;
+  const locked = (await tx.$queryRaw<{ id: string }[]>`SELECT id FROM deployments WHERE id = ${found.id}::uuid FOR UPDATE`).at(0);
   if (!locked) throw new NotFoundError('deployment', name, { field });
   return tx.deployment.findUniqueOrThrow({ where: { id: locked.id } });
 }
 
 /** Holds the model row shared for a new deployment of it. @throws NotFoundError; InvalidStateError when the model is archived. */
 async function lockModelForUse(tx: Tx, modelId: string, field: string): Promise<{ id: string; name: string }> {
-  const [model] = await tx.$queryRaw<{ id: string; name: string; archived_at: Date | null }[]>`
-    SELECT id, name, archived_at FROM models WHERE id = ${modelId}::uuid FOR SHARE`;
+  const model = (
+    await tx.$queryRaw<{ id: string; name: string; archived_at: Date | null }[]>`
+    SELECT id, name, archived_at FROM models WHERE id = ${modelId}::uuid FOR SHARE`
+  ).at(0);
   if (!model) throw new NotFoundError('model', modelId, { field });
   if (model.archived_at) throw new InvalidStateError(`model "${model.name}" is archived: restore it first (restoreModel)`, { field });
   return model;
@@ -463,7 +514,10 @@ async function aliasTarget(tx: Tx, model: { id: string; name: string }, alias: s
 async function applyAliasMove(tx: Tx, current: Deployment, plan: NonNullable<AliasMovePlan>, move: AliasMove): Promise<DeploymentChange> {
   const ids = [move.fromVersionId, move.to.id, current.modelVersionId, current.canaryModelVersionId].filter((id): id is string => id !== null);
   const numbers = new Map((await tx.modelVersion.findMany({ where: { id: { in: ids } }, select: { id: true, version: true } })).map((v) => [v.id, v.version]));
-  const labelOf = (id: string) => (numbers.has(id) ? `v${numbers.get(id)}` : id);
+  const labelOf = (id: string) => {
+    const number = numbers.get(id);
+    return number === undefined ? id : `v${number}`;
+  };
   const reason = aliasMoveReason(
     { alias: move.alias, from: move.fromVersionId ? labelOf(move.fromVersionId) : null, to: labelOf(move.to.id), actor: move.actor },
     plan,
@@ -476,14 +530,26 @@ async function applyAliasMove(tx: Tx, current: Deployment, plan: NonNullable<Ali
     case 'UPDATED': {
       const deployment = await tx.deployment.update({
         where: { id: current.id },
-        data: { modelVersionId: plan.stableVersionId, previousModelVersionId: plan.previousVersionId, canaryModelVersionId: null, canaryPercent: null, updatedAt: now },
+        data: {
+          modelVersionId: plan.stableVersionId,
+          previousModelVersionId: plan.previousVersionId,
+          canaryModelVersionId: null,
+          canaryPercent: null,
+          updatedAt: now,
+        },
       });
       return { deployment, event: await record(deployment, 'UPDATED', plan.previousVersionId, plan.stableVersionId) };
     }
     case 'CANARY_PROMOTED': {
       const deployment = await tx.deployment.update({
         where: { id: current.id },
-        data: { modelVersionId: plan.stableVersionId, previousModelVersionId: plan.previousVersionId, canaryModelVersionId: null, canaryPercent: null, updatedAt: now },
+        data: {
+          modelVersionId: plan.stableVersionId,
+          previousModelVersionId: plan.previousVersionId,
+          canaryModelVersionId: null,
+          canaryPercent: null,
+          updatedAt: now,
+        },
       });
       return { deployment, event: await record(deployment, 'CANARY_PROMOTED', plan.previousVersionId, plan.stableVersionId, plan.percent) };
     }
@@ -499,6 +565,45 @@ async function applyAliasMove(tx: Tx, current: Deployment, plan: NonNullable<Ali
       return { deployment, event: await record(deployment, 'ROLLED_BACK', plan.endedCanary.versionId, current.modelVersionId) };
     }
   }
+}
+
+/** What deployModel deploys, as given: a version id, or a model (id or name) and the alias it follows. */
+type DeployTarget = { versionId: string } | { model: string; follow: AliasFollow };
+
+/** The shape of deployModel's target; its problems go to `problems` (undefined then). */
+function deployTargetOf(input: DeployModelInput, problems: Violations): DeployTarget | undefined {
+  const byAlias = input.model != null || input.alias != null;
+  if ((input.modelVersionId != null) === byAlias) {
+    problems.add('give either modelVersionId, or model and alias', { field: 'input.modelVersionId' });
+    return undefined;
+  }
+  if (input.modelVersionId != null) {
+    if (input.aliasUpdate != null || input.aliasCanaryPercent != null) {
+      problems.add('aliasUpdate and aliasCanaryPercent go with model and alias: a deployment by version id is pinned', {
+        field: input.aliasUpdate != null ? 'input.aliasUpdate' : 'input.aliasCanaryPercent',
+      });
+      return undefined;
+    }
+    return { versionId: input.modelVersionId };
+  }
+  if (input.model == null || input.alias == null) {
+    problems.add('model and alias go together', { field: input.model == null ? 'input.model' : 'input.alias' });
+    return undefined;
+  }
+  const follow = checkedFollow(input.alias, input.aliasUpdate, input.aliasCanaryPercent, problems);
+  return follow && { model: input.model, follow };
+}
+
+/** The alias to follow and how (`input.alias`, `input.aliasUpdate`, `input.aliasCanaryPercent`); its problems go to `problems`. */
+function checkedFollow(
+  alias: string,
+  mode: AliasUpdateMode | null | undefined,
+  canaryPercent: number | null | undefined,
+  problems: Violations,
+): AliasFollow | undefined {
+  const name = problems.check(() => checkAliasName(alias, 'input.alias'));
+  const follow = problems.check(() => aliasFollowOf(alias, mode, canaryPercent, { mode: 'input.aliasUpdate', percent: 'input.aliasCanaryPercent' }));
+  return name === undefined ? undefined : follow;
 }
 
 function optionalReason(reason: string | null | undefined): string | null {
@@ -527,8 +632,16 @@ async function recordEvent(
 ): Promise<DeploymentEvent> {
   const last = await tx.deploymentEvent.aggregate({ where: { deploymentId: deployment.id }, _max: { sequence: true } });
   return tx.deploymentEvent.create({
-    data: { deploymentId: deployment.id, sequence: (last._max.sequence ?? 0) + 1, kind, fromModelVersionId, toModelVersionId, actor, reason, canaryPercent, aliasEventId },
+    data: {
+      deploymentId: deployment.id,
+      sequence: (last._max.sequence ?? 0) + 1,
+      kind,
+      fromModelVersionId,
+      toModelVersionId,
+      actor,
+      reason,
+      canaryPercent,
+      aliasEventId,
+    },
   });
 }
-
-

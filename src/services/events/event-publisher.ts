@@ -7,6 +7,8 @@ export type EventTopic =
   | 'runEpoch'
   | 'modelVersionRegistered'
   | 'deploymentChanged'
+  /** A deployment's serving settings changed (no DeploymentEvent): API processes drop it from their caches. */
+  | 'deploymentSettingsChanged'
   | 'alertRaised'
   | 'alertUpdated'
   | 'driftReported'

@@ -63,7 +63,11 @@ export class ArchiveService {
 
   private async setDatasetArchived(id: string, archived: boolean): Promise<Dataset> {
     await this.prisma.$transaction(async (tx) => {
-      const [row] = isUuid(id) ? await tx.$queryRaw<{ name: string; archived_at: Date | null }[]>`SELECT name, archived_at FROM datasets WHERE id = ${id}::uuid FOR UPDATE` : [];
+      const row = (
+        isUuid(id)
+          ? await tx.$queryRaw<{ name: string; archived_at: Date | null }[]>`SELECT name, archived_at FROM datasets WHERE id = ${id}::uuid FOR UPDATE`
+          : []
+      ).at(0);
       if (!row) throw new NotFoundError('dataset', id, { field: 'id' });
       checkTransition(`dataset "${row.name}"`, row.archived_at, archived);
       await tx.dataset.update({ where: { id }, data: { archivedAt: archived ? new Date() : null } });
@@ -93,7 +97,8 @@ export class ArchiveService {
       checkTransition(name, current.archivedAt, archived);
       if (archived) {
         const usages = await usagesOfVersion(tx, id, { predictions: false });
-        if (usages.length > 0) throw new InUseError(`cannot archive ${name} (move its aliases and deployments to another version first)`, usages, { field: 'id' });
+        if (usages.length > 0)
+          throw new InUseError(`cannot archive ${name} (move its aliases and deployments to another version first)`, usages, { field: 'id' });
       }
       return tx.modelVersion.update({ where: { id }, data: { archivedAt: archived ? new Date() : null } });
     });
@@ -103,9 +108,13 @@ export class ArchiveService {
 
   private async setStudyArchived(id: string, archived: boolean): Promise<Run> {
     const study = await this.prisma.$transaction(async (tx) => {
-      const [row] = isUuid(id)
-        ? await tx.$queryRaw<{ kind: string; status: string; archived_at: Date | null }[]>`SELECT kind, status, archived_at FROM runs WHERE id = ${id}::uuid FOR UPDATE`
-        : [];
+      const row = (
+        isUuid(id)
+          ? await tx.$queryRaw<
+              { kind: string; status: string; archived_at: Date | null }[]
+            >`SELECT kind, status, archived_at FROM runs WHERE id = ${id}::uuid FOR UPDATE`
+          : []
+      ).at(0);
       if (!row || row.kind !== 'OPTIMIZATION') throw new NotFoundError('Study', id, { field: 'id' });
       checkTransition(`study ${id}`, row.archived_at, archived);
       if (archived && (row.status === 'QUEUED' || row.status === 'RUNNING')) {

@@ -30,13 +30,16 @@ export class DeletionService {
 
   async deleteDataset(id: string): Promise<DeletionReport> {
     const deleted = await this.prisma.$transaction(async (tx) => {
-      const [dataset] = isUuid(id) ? await tx.$queryRaw<{ name: string }[]>`SELECT name FROM datasets WHERE id = ${id}::uuid FOR UPDATE` : [];
+      const dataset = (isUuid(id) ? await tx.$queryRaw<{ name: string }[]>`SELECT name FROM datasets WHERE id = ${id}::uuid FOR UPDATE` : []).at(0);
       if (!dataset) throw new NotFoundError('dataset', id, { field: 'id' });
       const usages = await usagesOfDataset(tx, id);
       if (usages.length > 0) throw new InUseError(`cannot delete dataset "${dataset.name}" (delete what uses it first)`, usages, { field: 'id' });
       const versions = await tx.datasetVersion.deleteMany({ where: { datasetId: id } });
       await tx.dataset.delete({ where: { id } });
-      return deletionReport(id, [['DATASET', 1], ['DATASET_VERSION', versions.count]]);
+      return deletionReport(id, [
+        ['DATASET', 1],
+        ['DATASET_VERSION', versions.count],
+      ]);
     }, DELETE_TRANSACTION);
     logger.info({ datasetId: id, deleted: deleted.deleted }, 'dataset deleted');
     return deleted;
@@ -46,7 +49,8 @@ export class DeletionService {
     const deleted = await this.prisma.$transaction(async (tx) => {
       const model = await lockModel(tx, id);
       const usages = await usagesOfModel(tx, id, { servingOnly: false });
-      if (usages.length > 0) throw new InUseError(`cannot delete model "${model.name}" (delete its deployments and cancel its runs first)`, usages, { field: 'id' });
+      if (usages.length > 0)
+        throw new InUseError(`cannot delete model "${model.name}" (delete its deployments and cancel its runs first)`, usages, { field: 'id' });
       const runIds = (await tx.run.findMany({ where: { modelId: id }, select: { id: true } })).map((run) => run.id);
       const alerts = await tx.alert.deleteMany({ where: { runId: { in: runIds } } });
       const evaluations = await tx.evaluation.deleteMany({ where: { modelVersion: { modelId: id } } });
@@ -74,11 +78,16 @@ export class DeletionService {
       const { model, version } = await lockVersion(tx, id);
       const usages = await usagesOfVersion(tx, id, { predictions: true });
       if (usages.length > 0) {
-        throw new InUseError(`cannot delete ${versionName(version, model.name)} (move its aliases and deployments to another version first)`, usages, { field: 'id' });
+        throw new InUseError(`cannot delete ${versionName(version, model.name)} (move its aliases and deployments to another version first)`, usages, {
+          field: 'id',
+        });
       }
       const evaluations = await tx.evaluation.deleteMany({ where: { modelVersionId: id } });
       await tx.modelVersion.delete({ where: { id } });
-      return deletionReport(id, [['MODEL_VERSION', 1], ['EVALUATION', evaluations.count]]);
+      return deletionReport(id, [
+        ['MODEL_VERSION', 1],
+        ['EVALUATION', evaluations.count],
+      ]);
     }, DELETE_TRANSACTION);
     logger.info({ modelVersionId: id, deleted: deleted.deleted }, 'model version deleted');
     return deleted;
@@ -89,9 +98,10 @@ export class DeletionService {
     if (!found || found.kind !== 'OPTIMIZATION') throw new NotFoundError('Study', id, { field: 'id' });
     const deleted = await this.prisma.$transaction(async (tx) => {
       await lockModel(tx, found.modelId);
-      const [study] = await tx.$queryRaw<{ status: string }[]>`SELECT status FROM runs WHERE id = ${id}::uuid FOR UPDATE`;
+      const study = (await tx.$queryRaw<{ status: string }[]>`SELECT status FROM runs WHERE id = ${id}::uuid FOR UPDATE`).at(0);
       if (!study) throw new NotFoundError('Study', id, { field: 'id' });
-      if (study.status === 'QUEUED' || study.status === 'RUNNING') throw new InvalidStateError(`study ${id} is ${study.status}: cancel it first (cancelStudy)`, { field: 'id' });
+      if (study.status === 'QUEUED' || study.status === 'RUNNING')
+        throw new InvalidStateError(`study ${id} is ${study.status}: cancel it first (cancelStudy)`, { field: 'id' });
       const usages = await usagesOfStudy(tx, id);
       if (usages.length > 0) throw new InUseError(`cannot delete study ${id}`, usages, { field: 'id' });
       const trialIds = (await tx.run.findMany({ where: { parentRunId: id }, select: { id: true } })).map((run) => run.id);
@@ -99,7 +109,12 @@ export class DeletionService {
       const versions = await tx.modelVersion.deleteMany({ where: { runId: { in: trialIds } } });
       const alerts = await tx.alert.deleteMany({ where: { runId: { in: [id, ...trialIds] } } });
       const runs = await deleteRuns(tx, [id]);
-      return deletionReport(id, [['RUN', runs], ['MODEL_VERSION', versions.count], ['EVALUATION', evaluations.count], ['ALERT', alerts.count]]);
+      return deletionReport(id, [
+        ['RUN', runs],
+        ['MODEL_VERSION', versions.count],
+        ['EVALUATION', evaluations.count],
+        ['ALERT', alerts.count],
+      ]);
     }, DELETE_TRANSACTION);
     logger.info({ studyId: id, deleted: deleted.deleted }, 'study deleted');
     return deleted;
@@ -108,7 +123,9 @@ export class DeletionService {
   /** Deletes an archived deployment with everything it recorded; its id leaves the PREDICTOR keys that named it. */
   async deleteDeployment(name: string): Promise<DeletionReport> {
     const deleted = await this.prisma.$transaction(async (tx) => {
-      const [deployment] = await tx.$queryRaw<{ id: string; archived_at: Date | null }[]>`SELECT id, archived_at FROM deployments WHERE name = ${name} FOR UPDATE`;
+      const deployment = (
+        await tx.$queryRaw<{ id: string; archived_at: Date | null }[]>`SELECT id, archived_at FROM deployments WHERE name = ${name} FOR UPDATE`
+      ).at(0);
       if (!deployment) throw new NotFoundError('deployment', name, { field: 'deployment' });
       if (!deployment.archived_at) {
         throw new InvalidStateError(`deployment "${name}" serves predictions: archive it first (archiveDeployment), then delete it`, { field: 'deployment' });
@@ -119,7 +136,8 @@ export class DeletionService {
       const alerts = await tx.alert.deleteMany({ where: { deploymentId: id } });
       const rules = await tx.alertRule.deleteMany({ where: { deploymentId: id } });
       const events = await tx.deploymentEvent.deleteMany({ where: { deploymentId: id } });
-      const grants = await tx.$executeRaw`UPDATE api_keys SET deployment_ids = array_remove(deployment_ids, ${id}::uuid) WHERE ${id}::uuid = ANY(deployment_ids)`;
+      const grants =
+        await tx.$executeRaw`UPDATE api_keys SET deployment_ids = array_remove(deployment_ids, ${id}::uuid) WHERE ${id}::uuid = ANY(deployment_ids)`;
       await tx.deployment.delete({ where: { id } });
       return deletionReport(id, [
         ['DEPLOYMENT', 1],

@@ -12,7 +12,7 @@ export interface LockedModel {
 
 /** The model row, locked: the lifecycle of a model's versions serializes with alias moves and deployments on it. @throws NotFoundError (field `id`) */
 export async function lockModel(tx: Tx, id: string): Promise<LockedModel> {
-  const [model] = isUuid(id) ? await tx.$queryRaw<LockedModel[]>`SELECT id, name, archived_at FROM models WHERE id = ${id}::uuid FOR UPDATE` : [];
+  const model = (isUuid(id) ? await tx.$queryRaw<LockedModel[]>`SELECT id, name, archived_at FROM models WHERE id = ${id}::uuid FOR UPDATE` : []).at(0);
   if (!model) throw new NotFoundError('model', id, { field: 'id' });
   return model;
 }

@@ -23,7 +23,11 @@ export async function usagesOfVersion(tx: Tx, versionId: string, options: { pred
   });
   for (const deployment of deployments) {
     const how =
-      deployment.modelVersionId === versionId ? 'serves it' : deployment.canaryModelVersionId === versionId ? 'runs it as its canary' : 'keeps it as its rollback target';
+      deployment.modelVersionId === versionId
+        ? 'serves it'
+        : deployment.canaryModelVersionId === versionId
+          ? 'runs it as its canary'
+          : 'keeps it as its rollback target';
     usages.push({ kind: 'DEPLOYMENT', id: deployment.id, name: deployment.name, how });
   }
   if (options.predictions) {
@@ -44,7 +48,12 @@ export async function usagesOfModel(tx: Tx, modelId: string, options: { servingO
     where: { modelId, ...(options.servingOnly ? { archivedAt: null } : {}) },
     orderBy: { name: 'asc' },
   });
-  const usages: Usage[] = deployments.map((d) => ({ kind: 'DEPLOYMENT', id: d.id, name: d.name, how: d.archivedAt ? 'is an archived deployment of it' : 'serves it' }));
+  const usages: Usage[] = deployments.map((d) => ({
+    kind: 'DEPLOYMENT',
+    id: d.id,
+    name: d.name,
+    how: d.archivedAt ? 'is an archived deployment of it' : 'serves it',
+  }));
   if (!options.servingOnly) {
     const active = await tx.run.findMany({ where: { modelId, status: { in: ['QUEUED', 'RUNNING'] }, parentRunId: null }, orderBy: { createdAt: 'asc' } });
     for (const run of active) usages.push({ kind: 'RUN', id: run.id, name: null, how: `(${run.kind}) is ${run.status}: cancel it first` });
@@ -79,5 +88,10 @@ export async function usagesOfStudy(tx: Tx, studyId: string): Promise<Usage[]> {
     include: { model: { select: { name: true } } },
     orderBy: { version: 'asc' },
   });
-  return promoted.map((v) => ({ kind: 'MODEL_VERSION', id: v.id, name: versionName(v, v.model.name), how: 'was promoted from one of its trials (delete it first)' }));
+  return promoted.map((v) => ({
+    kind: 'MODEL_VERSION',
+    id: v.id,
+    name: versionName(v, v.model.name),
+    how: 'was promoted from one of its trials (delete it first)',
+  }));
 }

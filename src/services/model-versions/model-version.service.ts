@@ -61,7 +61,6 @@ export function requireUsableVersion(version: ModelVersion, field: string): Mode
   return version;
 }
 
-
 export interface LoadedModelVersion {
   version: ModelVersion;
   model: LayersModel;
@@ -110,9 +109,19 @@ export class ModelVersionService {
     const rowsByIds = (ids: string[]) => this.prisma.modelVersion.findMany({ where: { id: { in: ids } } });
     const list = { table: 'model_versions', parentColumn: 'model_id', filter, rowsByIds };
     if (kinds.length === 1) {
-      return keysetPagesByParent<ModelVersion, 'version'>(this.prisma, { ...list, order: { keys: [{ column: 'version', kind: 'int' }], direction: 'desc' }, columns: { version: 'version' } }, modelIds, request);
+      return keysetPagesByParent<ModelVersion, 'version'>(
+        this.prisma,
+        { ...list, order: { keys: [{ column: 'version', kind: 'int' }], direction: 'desc' }, columns: { version: 'version' } },
+        modelIds,
+        request,
+      );
     }
-    return keysetPagesByParent<ModelVersion, 'createdAt' | 'id'>(this.prisma, { ...list, order: newestFirst<ModelVersion>(), columns: { createdAt: 'created_at', id: 'id' } }, modelIds, request);
+    return keysetPagesByParent<ModelVersion, 'createdAt' | 'id'>(
+      this.prisma,
+      { ...list, order: newestFirst<ModelVersion>(), columns: { createdAt: 'created_at', id: 'id' } },
+      modelIds,
+      request,
+    );
   }
 
   /** The same page of each version's evaluations (oldest first), by version id. */
@@ -120,7 +129,13 @@ export class ModelVersionService {
     return keysetPagesByParent<Evaluation, 'createdAt' | 'id'>(
       this.prisma,
       {
-        order: { keys: [{ column: 'createdAt', kind: 'date' }, { column: 'id', kind: 'uuid' }], direction: 'asc' },
+        order: {
+          keys: [
+            { column: 'createdAt', kind: 'date' },
+            { column: 'id', kind: 'uuid' },
+          ],
+          direction: 'asc',
+        },
         table: 'evaluations',
         parentColumn: 'model_version_id',
         columns: { createdAt: 'created_at', id: 'id' },
@@ -136,7 +151,13 @@ export class ModelVersionService {
     return keysetPagesByParent<ModelAliasEvent, 'movedAt' | 'id'>(
       this.prisma,
       {
-        order: { keys: [{ column: 'movedAt', kind: 'date' }, { column: 'id', kind: 'uuid' }], direction: 'desc' },
+        order: {
+          keys: [
+            { column: 'movedAt', kind: 'date' },
+            { column: 'id', kind: 'uuid' },
+          ],
+          direction: 'desc',
+        },
         table: 'model_alias_events',
         parentColumn: 'model_id',
         columns: { movedAt: 'moved_at', id: 'id' },
@@ -160,12 +181,36 @@ export class ModelVersionService {
   /** The version each run registered (for DataLoaders). */
   async versionsOfRuns(runIds: readonly string[]): Promise<Map<string, ModelVersion>> {
     const rows = await this.prisma.modelVersion.findMany({ where: { runId: { in: [...runIds] } } });
-    return new Map(rows.map((row) => [row.runId!, row]));
+    return new Map(rows.flatMap((row) => (row.runId === null ? [] : [[row.runId, row] as const])));
   }
 
-  async aliasesOfModels(modelIds: readonly string[]): Promise<Map<string, ModelAlias[]>> {
-    const rows = await this.prisma.modelAlias.findMany({ where: { modelId: { in: [...modelIds] } }, orderBy: [{ alias: 'asc' }] });
-    return groupBy(modelIds, rows, (row) => row.modelId);
+  /**
+   * The same page of where each model's aliases point (`parent: 'model'`, by model id) or of the
+   * aliases pointing at each version (`parent: 'version'`, by version id), by alias name.
+   */
+  async pageAliases(parentIds: readonly string[], parent: 'model' | 'version', request: PageRequest): Promise<Map<string, Page<ModelAlias>>> {
+    return keysetPagesByParent<ModelAlias, 'alias'>(
+      this.prisma,
+      {
+        order: { keys: [{ column: 'alias', kind: 'text' }], direction: 'asc' },
+        table: 'model_aliases',
+        parentColumn: parent === 'model' ? 'model_id' : 'model_version_id',
+        columns: { alias: 'alias' },
+        // Alias names match ALIAS_PATTERN: no '/'.
+        rowKey: { sql: `model_id::text || '/' || alias`, of: (row) => `${row.modelId}/${row.alias}` },
+        rowsByIds: (keys) =>
+          this.prisma.modelAlias.findMany({
+            where: {
+              OR: keys.map((key) => {
+                const [modelId, alias] = key.split('/');
+                return { modelId, alias };
+              }),
+            },
+          }),
+      },
+      parentIds,
+      request,
+    );
   }
 
   /** The version an alias of a model points to, or null. */
@@ -196,15 +241,31 @@ export class ModelVersionService {
         update: { modelVersionId: version.id, updatedAt: new Date() },
       });
       const event = await tx.modelAliasEvent.create({
-        data: { modelId: version.modelId, alias: input.alias, fromModelVersionId: previous?.modelVersionId ?? null, toModelVersionId: version.id, movedBy: principal },
+        data: {
+          modelId: version.modelId,
+          alias: input.alias,
+          fromModelVersionId: previous?.modelVersionId ?? null,
+          toModelVersionId: version.id,
+          movedBy: principal,
+        },
       });
       const changes =
         followers && previous?.modelVersionId !== version.id
-          ? await followers.followMove(tx, { modelId: version.modelId, alias: input.alias, fromVersionId: previous?.modelVersionId ?? null, to: version, aliasEventId: event.id, actor: principal })
+          ? await followers.followMove(tx, {
+              modelId: version.modelId,
+              alias: input.alias,
+              fromVersionId: previous?.modelVersionId ?? null,
+              to: version,
+              aliasEventId: event.id,
+              actor: principal,
+            })
           : [];
       return { alias, event, changes };
     });
-    logger.info({ modelId: found.modelId, alias: input.alias, modelVersionId: found.id, principal, deploymentsChanged: result.changes.length }, 'model alias moved');
+    logger.info(
+      { modelId: found.modelId, alias: input.alias, modelVersionId: found.id, principal, deploymentsChanged: result.changes.length },
+      'model alias moved',
+    );
     if (followers) await followers.announce(result.changes);
     return { alias: result.alias, event: result.event };
   }
@@ -223,11 +284,9 @@ export class ModelVersionService {
       if (!current) throw new NotFoundError('alias', alias, { field: 'input.alias' });
       const followers = (await this.aliasFollowers?.followersOf(tx, modelId, alias)) ?? [];
       if (followers.length > 0) {
-        throw new InUseError(
-          `cannot delete alias "${alias}": pin the deployments to a version first (updateDeployment with modelVersionId)`,
-          followers,
-          { field: 'input.alias' },
-        );
+        throw new InUseError(`cannot delete alias "${alias}": pin the deployments to a version first (updateDeployment with modelVersionId)`, followers, {
+          field: 'input.alias',
+        });
       }
       await tx.modelAlias.delete({ where: { modelId_alias: { modelId, alias } } });
       return tx.modelAliasEvent.create({ data: { modelId, alias, fromModelVersionId: current.modelVersionId, toModelVersionId: null, movedBy: principal } });
@@ -306,10 +365,4 @@ export class ModelVersionService {
 /** Takes the model row's lock: alias moves, version numbering and the lifecycle of its versions serialize on it. */
 async function lockModel(tx: Tx, modelId: string): Promise<void> {
   await tx.$queryRaw`SELECT id FROM models WHERE id = ${modelId}::uuid FOR UPDATE`;
-}
-
-function groupBy<K, T>(keys: readonly K[], rows: T[], keyOf: (row: T) => K): Map<K, T[]> {
-  const grouped = new Map<K, T[]>(keys.map((key) => [key, []]));
-  for (const row of rows) grouped.get(keyOf(row))?.push(row);
-  return grouped;
 }

@@ -56,16 +56,23 @@ export class ModelService {
       problems.add(`name "${input.name.slice(0, 60)}" must be 1-200 characters of letters, digits, space and . _ : / -`, { field: 'input.name' });
     }
     const dataset = await this.datasets.requireDataset(input.datasetId, 'input.datasetId');
-    if (dataset.archivedAt) throw new InvalidStateError(`dataset "${dataset.name}" is archived: restore it first (restoreDataset)`, { field: 'input.datasetId' });
+    if (dataset.archivedAt)
+      throw new InvalidStateError(`dataset "${dataset.name}" is archived: restore it first (restoreDataset)`, { field: 'input.datasetId' });
     const task = input.task ?? dataset.task;
     if (!taskFits(task, dataset.task)) {
       problems.add(`a ${task} model cannot learn dataset "${dataset.name}", whose label makes it ${dataset.task}`, { field: 'input.task' });
     }
-    const architecture: Architecture = { layers: input.layers.map(withoutNulls), ...(input.outputLayer ? { outputLayer: withoutNulls(input.outputLayer) } : {}) };
+    const architecture: Architecture = {
+      layers: input.layers.map(withoutNulls),
+      ...(input.outputLayer ? { outputLayer: withoutNulls(input.outputLayer) } : {}),
+    };
     problems.check(() => validateArchitecture(architecture, task, 'input'));
     problems.throwIfAny();
     const versions = (await this.datasets.versionsOfDatasets([dataset.id])).get(dataset.id) ?? [];
-    const latest = versions.reduce<DatasetVersion | undefined>((newest, version) => (!newest || version.version > newest.version ? version : newest), undefined);
+    const latest = versions.reduce<DatasetVersion | undefined>(
+      (newest, version) => (!newest || version.version > newest.version ? version : newest),
+      undefined,
+    );
     if (latest) this.checkFits(architecture, task, latest, 1, 'input.layers');
     try {
       const row = await this.prisma.model.create({
@@ -100,7 +107,8 @@ export class ModelService {
       throw new ValidationError('give exactly one of id and name', { field: key.id == null ? 'id' : 'name' });
     }
     if (key.id != null && !isUuid(key.id)) return null;
-    const row = key.id != null ? await this.prisma.model.findUnique({ where: { id: key.id } }) : await this.prisma.model.findUnique({ where: { name: key.name! } });
+    const row =
+      key.id != null ? await this.prisma.model.findUnique({ where: { id: key.id } }) : await this.prisma.model.findUnique({ where: { name: key.name ?? '' } });
     return row ? toModel(row) : null;
   }
 
@@ -125,7 +133,8 @@ export class ModelService {
       });
     }
     const dataset = await this.datasets.requireDataset(version.datasetId, 'input.datasetVersionId');
-    if (dataset.archivedAt) throw new InvalidStateError(`dataset "${dataset.name}" is archived: restore it first (restoreDataset)`, { field: 'input.datasetVersionId' });
+    if (dataset.archivedAt)
+      throw new InvalidStateError(`dataset "${dataset.name}" is archived: restore it first (restoreDataset)`, { field: 'input.datasetVersionId' });
     validateArchitecture(model.architecture, model.task, 'model');
     return { model, version };
   }
@@ -136,7 +145,11 @@ export class ModelService {
    * @throws ValidationError with the parameter count, the step's cost or the memory estimate and the limit.
    */
   checkFits(architecture: Architecture, task: Task, version: DatasetVersion, batchRows: number, field: string, batchField?: string): void {
-    const shape = shapeOn(version, architecture.layers.map((layer) => layer.units), task === 'MULTICLASS_CLASSIFICATION');
+    const shape = shapeOn(
+      version,
+      architecture.layers.map((layer) => layer.units),
+      task === 'MULTICLASS_CLASSIFICATION',
+    );
     checkModelFits(shape, { batch: batchRows, dataset: version.rowCount, batchField }, this.budget, field);
   }
 

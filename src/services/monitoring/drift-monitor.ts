@@ -41,7 +41,13 @@ import type { Page, PageRequest } from '../../domain/common/pagination';
 import { keysetPagesByParent, newestFirst } from '../keyset-pagination';
 import { isUuid } from '../../domain/common/uuid';
 import { findColumn } from '../../domain/datasets/data-table';
-import { driftMonitoringOf, patchDriftMonitoring, type DriftMonitoringPatch, type DriftMonitoringSettings } from '../../domain/deployments/drift-monitoring';
+import {
+  DEFAULT_DRIFT_MONITORING,
+  driftMonitoringOf,
+  patchDriftMonitoring,
+  type DriftMonitoringPatch,
+  type DriftMonitoringSettings,
+} from '../../domain/deployments/drift-monitoring';
 import { NotFoundError } from '../../domain/errors';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
@@ -53,8 +59,18 @@ import { WindowColumns } from '../../ml/serving/prediction-vector';
 import { tf as loadTf } from '../../ml/tf-backend';
 import type { DatasetService } from '../datasets/dataset.service';
 import type { EventPublisher } from '../events/event-publisher';
+import type { ServingEvents } from '../serving/serving-events';
 import type { LoadedModelVersion } from '../model-versions/model-version.service';
-import { columnSample, outputColumnType, outputValue, PREDICTION_COLUMN, summarizeDriftReport, testColumn, type DriftReference, type DriftReportResult } from './drift-report';
+import {
+  columnSample,
+  outputColumnType,
+  outputValue,
+  PREDICTION_COLUMN,
+  summarizeDriftReport,
+  testColumn,
+  type DriftReference,
+  type DriftReportResult,
+} from './drift-report';
 
 export type DriftReportRow = Prisma.DriftReportGetPayload<object>;
 
@@ -62,6 +78,20 @@ export type DriftReportRow = Prisma.DriftReportGetPayload<object>;
 export interface DriftAlerts {
   raise(input: { deploymentId: string; kind: 'DATA_DRIFT' | 'PREDICTION_DRIFT'; title: string; details: Record<string, unknown> }): Promise<unknown>;
   recordCleanWindow(deploymentId: string, kind: 'DATA_DRIFT' | 'PREDICTION_DRIFT'): Promise<unknown>;
+}
+
+export interface DriftMonitorDependencies {
+  prisma: PrismaClient;
+  events: EventPublisher;
+  datasets: DatasetService;
+  /** A served version's model (the serving model cache). */
+  loadModel: (versionId: string) => Promise<LoadedModelVersion>;
+  /** Where reports raise and clear alerts. */
+  alerts?: DriftAlerts;
+  /** The earliest stamp of this process's predictions not yet committed (`PredictionLog.oldestPending`). */
+  pendingSince?: () => Date | undefined;
+  /** Serving's bus: committed requests trigger checks; stored reports are announced on it. */
+  serving?: ServingEvents;
 }
 
 export interface DriftMonitorOptions {
@@ -127,21 +157,23 @@ export class DriftMonitor {
   private readonly tickMs: number;
   private readonly referenceCacheSize: number;
   private readonly now: () => number;
-  /** Where reports raise and clear alerts; set once the alert service exists. */
-  alerts: DriftAlerts | null = null;
-  /** The earliest stamp of this process's predictions not yet committed (`PredictionLog.oldestPending`). */
-  pendingSince: (() => Date | undefined) | null = null;
+  private readonly prisma: PrismaClient;
+  private readonly events: EventPublisher;
+  private readonly datasets: DatasetService;
+  private readonly loadModel: (versionId: string) => Promise<LoadedModelVersion>;
+  private readonly alerts: DriftAlerts | undefined;
+  private readonly pendingSince: (() => Date | undefined) | undefined;
+  private readonly serving: ServingEvents | undefined;
 
-  constructor(
-    private readonly prisma: PrismaClient,
-    private readonly events: EventPublisher,
-    private readonly datasets: DatasetService,
-    private readonly loadModel: (versionId: string) => Promise<LoadedModelVersion>,
-    options: DriftMonitorOptions = {},
-  ) {
+  constructor(dependencies: DriftMonitorDependencies, options: DriftMonitorOptions = {}) {
+    ({ prisma: this.prisma, events: this.events, datasets: this.datasets, loadModel: this.loadModel } = dependencies);
+    this.alerts = dependencies.alerts;
+    this.pendingSince = dependencies.pendingSince;
+    this.serving = dependencies.serving;
     this.tickMs = options.tickMs ?? 10_000;
     this.referenceCacheSize = options.referenceCacheSize ?? 8;
     this.now = options.now ?? Date.now;
+    this.serving?.on('predictionsServed', (served) => this.notePredictions(served.deploymentId, served.count, served.createdAt));
   }
 
   /** Starts the timer (idempotent). */
@@ -170,7 +202,7 @@ export class DriftMonitor {
   }
 
   /**
-   * The predict path's hook, told of each committed request (its predictions and their stamp):
+   * Told of each committed request (by the serving pipeline's `predictionsServed`) (its predictions and their stamp):
    * schedules a check once the predictions noted since the last one may fill a window, for the
    * instant they are inside one. Never awaits, never throws.
    */
@@ -237,10 +269,13 @@ export class DriftMonitor {
   private schedule(deploymentId: string, trigger: Trigger, minDelayMs = 0): void {
     if (trigger.uncoveredCount < trigger.needed || trigger.timer || this.running.has(deploymentId)) return;
     const newest = trigger.uncovered[trigger.uncovered.length - 1].at;
-    trigger.timer = setTimeout(() => {
-      trigger.timer = null;
-      void this.checkCoalesced(deploymentId).catch(() => undefined);
-    }, Math.max(minDelayMs, newest + COMMIT_GRACE_MS + 1 - Date.now()));
+    trigger.timer = setTimeout(
+      () => {
+        trigger.timer = null;
+        void this.checkCoalesced(deploymentId).catch(() => undefined);
+      },
+      Math.max(minDelayMs, newest + COMMIT_GRACE_MS + 1 - Date.now()),
+    );
     trigger.timer.unref();
   }
 
@@ -278,8 +313,12 @@ export class DriftMonitor {
    * @throws NotFoundError for an unknown deployment name; ValidationError for a bad setting.
    */
   async setSettings(deploymentName: string, patch: DriftMonitoringPatch): Promise<Deployment> {
+    // Every bad setting is refused before the deployment is looked up (the checks do not depend on the stored settings).
+    patchDriftMonitoring(DEFAULT_DRIFT_MONITORING, patch, 'input.drift');
     const deployment = await this.prisma.$transaction(async (tx) => {
-      const [locked] = await tx.$queryRaw<{ id: string; monitoring: unknown }[]>`SELECT id, monitoring FROM deployments WHERE name = ${deploymentName} FOR UPDATE`;
+      const locked = (
+        await tx.$queryRaw<{ id: string; monitoring: unknown }[]>`SELECT id, monitoring FROM deployments WHERE name = ${deploymentName} FOR UPDATE`
+      ).at(0);
       if (!locked) throw new NotFoundError('deployment', deploymentName, { field: 'input.deployment' });
       const drift = patchDriftMonitoring(driftMonitoringOf(locked.monitoring), patch, 'input.drift');
       const monitoring = { ...((locked.monitoring as Record<string, unknown> | null) ?? {}), drift };
@@ -322,7 +361,9 @@ export class DriftMonitor {
     let elapsedMs = 0;
     const report = await this.prisma.$transaction(
       async (tx) => {
-        const [{ locked }] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(hashtextextended(${`drift:${deploymentId}`}, 0)) AS locked`;
+        const [{ locked }] = await tx.$queryRaw<
+          { locked: boolean }[]
+        >`SELECT pg_try_advisory_xact_lock(hashtextextended(${`drift:${deploymentId}`}, 0)) AS locked`;
         if (!locked) return null;
         // Under the lock, the window found before it is still the one due unless a report was stored meanwhile.
         const last = await tx.driftReport.findFirst({ where: { deploymentId }, orderBy: { windowEnd: 'desc' }, select: { windowEnd: true } });
@@ -352,10 +393,18 @@ export class DriftMonitor {
     );
     if (!report) return outcome;
     logger.info(
-      { deployment: deployment.name, report: report.id, windowSize: report.windowSize, driftShare: report.driftShare, drifted: report.drifted, readAndTestMs: elapsedMs },
+      {
+        deployment: deployment.name,
+        report: report.id,
+        windowSize: report.windowSize,
+        driftShare: report.driftShare,
+        drifted: report.drifted,
+        readAndTestMs: elapsedMs,
+      },
       'drift report',
     );
     await this.events.publish('driftReported', { id: report.id, deploymentId: deployment.id }, deployment.name);
+    this.serving?.emit('driftReported', { deploymentName: deployment.name, drifted: report.drifted });
     await this.notifyAlerts(deployment.name, report);
     return { ...outcome, report };
   }
@@ -374,7 +423,8 @@ export class DriftMonitor {
       SELECT count(*)::int AS count, min(created_at) AS oldest FROM predictions
       WHERE deployment_id = ${deploymentId}::uuid AND model_version_id = ${versionId}::uuid AND created_at > ${since} AND created_at <= ${cutoff}`;
     if (count === 0) return { due: null, cutoff, count };
-    const periodStart = last?.windowEnd ?? oldest!;
+    // count > 0, so the window has an oldest prediction.
+    const periodStart = last?.windowEnd ?? oldest ?? cutoff;
     const due = count >= settings.windowSize || cutoff.getTime() - periodStart.getTime() >= settings.periodSeconds * 1000;
     return { due: due ? { since, cutoff, count } : null, cutoff, count };
   }
@@ -434,7 +484,10 @@ export class DriftMonitor {
     const version = await this.prisma.modelVersion.findUniqueOrThrow({ where: { id: versionId }, select: { datasetVersionId: true, preprocessing: true } });
     const spec = version.preprocessing as unknown as PreprocessingSpec;
     const rows = Int32Array.from((await this.datasets.referenceRowIndices(version.datasetVersionId)).slice(0, size));
-    const table = await this.datasets.loadTable(version.datasetVersionId, spec.features.map((feature) => feature.name));
+    const table = await this.datasets.loadTable(
+      version.datasetVersionId,
+      spec.features.map((feature) => feature.name),
+    );
     const features: FeatureSample[] = spec.features.map((feature) => {
       const column = findColumn(table, feature.name);
       if (!column || column.type !== feature.type) throw new Error(`reference column ${feature.name} is missing or not ${feature.type}`);

@@ -114,7 +114,11 @@ export function windowFromColumns(spec: WindowSchema, columns: readonly (readonl
 /** The window from logged predictions (inputs and outputs as `predict` stores them). */
 export function windowSamples(spec: WindowSchema, rows: readonly { inputs: unknown; output: unknown }[]): DriftWindow {
   const columns = spec.features.map((feature) => rows.map((row) => (row.inputs as Record<string, unknown>)[feature.name]));
-  return windowFromColumns(spec, columns, rows.map((row) => outputValue(row.output as PredictionOutput)));
+  return windowFromColumns(
+    spec,
+    columns,
+    rows.map((row) => outputValue(row.output as PredictionOutput)),
+  );
 }
 
 /** What the output test reads of one answer: its label or its value. */
@@ -171,7 +175,10 @@ export function testColumn(reference: FeatureSample, current: FeatureSample, set
 
 /** The window-level verdict from the tested columns; the drift share counts the tested features only. */
 export function summarizeDriftReport(features: FeatureDriftEntry[], prediction: FeatureDriftEntry, settings: DriftMonitoringSettings): DriftReportResult {
-  const verdict = datasetDrift(features.filter((entry) => entry.method !== null), settings.driftShare);
+  const verdict = datasetDrift(
+    features.filter((entry) => entry.method !== null),
+    settings.driftShare,
+  );
   return { features, prediction, driftShare: verdict.driftedShare, drifted: verdict.drifted, predictionDrifted: prediction.drifted };
 }
 

@@ -1,6 +1,7 @@
-import type { Prisma, Run } from '../../generated/prisma/client';
+import { Prisma, type Run } from '../../generated/prisma/client';
+import { required } from '../../domain/common/required';
 import { isUuid } from '../../domain/common/uuid';
-import { InvalidStateError, NotFoundError, ValidationError, Violations } from '../../domain/errors';
+import { InvalidStateError, NotFoundError, Violations } from '../../domain/errors';
 import { rankTrials, type LeaderboardEntry } from '../../domain/optimization/leaderboard';
 import { validateSearchSpace, type SearchParameterInput, type SearchStrategy } from '../../domain/optimization/search-space';
 import {
@@ -18,7 +19,6 @@ import { parseTrainingHyperparameters } from '../../domain/runs/training-hyperpa
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { RUN_QUEUES } from '../../infra/queue/job-queue';
 import { logger } from '../../infra/logger';
-import type { Architecture } from '../../ml/model-builder';
 import type { EventPublisher } from '../events/event-publisher';
 import type { ModelService } from '../models/model.service';
 import { ActiveRunQuota } from '../runs/active-run-quota';
@@ -26,7 +26,15 @@ import type { RunStore } from '../runs/run-store';
 import { runUpdatedPayload } from '../runs/run-state-event';
 import { trainingWarnings } from '../../domain/runs/training-warnings';
 import type { RunEnqueuer } from '../training/training.service';
-import { loadStudyTrials, studyDefinitionOf, type StudyTrial, type TrialSummary } from './study-trials';
+import { loadStudyTrials, studyDefinitionOf, trialRecordOf, type StudyTrial, type TrialSummary } from './study-trials';
+import type { Page, PageRequest } from '../../domain/common/pagination';
+import { keysetPagesByParent } from '../keyset-pagination';
+
+/** A trial as a row of its study's `trials` list: keyed by id and ordered by trial number. */
+export interface StudyTrialRow extends StudyTrial {
+  id: string;
+  trialNumber: number;
+}
 import { SYSTEM_ACTOR } from '../../domain/auth/principal';
 
 export interface StartOptimizationInput {
@@ -96,7 +104,7 @@ export class OptimizationService {
    */
   async startOptimization(input: StartOptimizationInput, actor: string): Promise<Run> {
     const { model, version } = await this.models.requireTrainingTarget(input.modelId, input.datasetVersionId);
-    const architecture = model.architecture as Architecture;
+    const architecture = model.architecture;
     const problems = new Violations();
     const strategy = input.strategy as SearchStrategy;
     const knownStrategy = SEARCH_STRATEGIES.includes(strategy);
@@ -117,7 +125,9 @@ export class OptimizationService {
       }),
     );
     // The search space is read by its strategy: with none known, it cannot be judged.
-    const searchSpace = knownStrategy ? problems.check(() => validateSearchSpace(input.searchSpace, { strategy, layerCount: architecture.layers.length })) : undefined;
+    const searchSpace = knownStrategy
+      ? problems.check(() => validateSearchSpace(input.searchSpace, { strategy, layerCount: architecture.layers.length }))
+      : undefined;
     // Base hyperparameters refused for another reason still say whether they have a validation split.
     const givenValidation = (input.baseHyperparameters as { split?: { validation?: unknown } | null } | null | undefined)?.split?.validation;
     const hasValidation = baseHyperparameters ? baseHyperparameters.split.validation > 0 : givenValidation !== 0;
@@ -125,8 +135,28 @@ export class OptimizationService {
     const budget = problems.check(() => validateBudget(input.maxTrials, input.parallelism ?? 1));
     const pruning = problems.check(() => validatePruning(input.pruning));
     problems.throwIfAny();
-    checkStudyEffort(budget!.maxTrials, largestTrialEpochs(baseHyperparameters!.epochs, searchSpace!.parameters), this.quota.maxTrialEpochs);
-    const definition: StudyDefinition = { objective: objective!, searchSpace: searchSpace!, strategy, ...budget!, pruning: pruning!, seed: studySeed, baseHyperparameters: baseHyperparameters! };
+    // With no violation found, every check above returned its value.
+    const checked = {
+      objective: required(objective, 'checked objective'),
+      searchSpace: required(searchSpace, 'checked search space'),
+      budget: required(budget, 'checked budget'),
+      pruning: required(pruning, 'checked pruning'),
+      baseHyperparameters: required(baseHyperparameters, 'checked base hyperparameters'),
+    };
+    checkStudyEffort(
+      checked.budget.maxTrials,
+      largestTrialEpochs(checked.baseHyperparameters.epochs, checked.searchSpace.parameters),
+      this.quota.maxTrialEpochs,
+    );
+    const definition: StudyDefinition = {
+      objective: checked.objective,
+      searchSpace: checked.searchSpace,
+      strategy,
+      ...checked.budget,
+      pruning: checked.pruning,
+      seed: studySeed,
+      baseHyperparameters: checked.baseHyperparameters,
+    };
 
     const study = await this.quota.runs.createRun(this.prisma, {
       kind: 'OPTIMIZATION',
@@ -150,7 +180,7 @@ export class OptimizationService {
   async createTrial(study: Run, trialNumber: number, params: Params): Promise<Run> {
     const definition = studyDefinitionOf(study);
     const model = await this.models.requireModel(study.modelId);
-    const { hyperparameters, architecture } = trialConfiguration(definition.baseHyperparameters, model.architecture as Architecture, params);
+    const { hyperparameters, architecture } = trialConfiguration(definition.baseHyperparameters, model.architecture, params);
     const summary: TrialSummary = { trialNumber, params };
     const { rowCount } = await this.prisma.datasetVersion.findUniqueOrThrow({ where: { id: study.datasetVersionId }, select: { rowCount: true } });
     const trial = await this.prisma.run.create({
@@ -219,6 +249,36 @@ export class OptimizationService {
     return loadStudyTrials(this.prisma, study.id, studyDefinitionOf(study).objective.metric);
   }
 
+  /**
+   * The same page of each study's trials, in trial-number order, by study id (one statement for
+   * every study's page, then the page's runs with their epochs and their studies' objectives).
+   */
+  async pageTrials(studyIds: readonly string[], request: PageRequest): Promise<Map<string, Page<StudyTrialRow>>> {
+    return keysetPagesByParent<StudyTrialRow, 'trialNumber'>(
+      this.prisma,
+      {
+        order: { keys: [{ column: 'trialNumber', kind: 'int' }], direction: 'asc' },
+        table: 'runs',
+        parentColumn: 'parent_run_id',
+        // A TRIAL run's summary holds its number from creation on.
+        columns: { trialNumber: "(summary->>'trialNumber')::int" },
+        filter: Prisma.sql`kind = 'TRIAL' AND summary ? 'trialNumber'`,
+        rowsByIds: async (ids) => {
+          const runs = await this.prisma.run.findMany({ where: { id: { in: ids } }, include: { epochs: { select: { epoch: true, metrics: true } } } });
+          const parentIds = [...new Set(runs.flatMap((run) => (run.parentRunId ? [run.parentRunId] : [])))];
+          const studies = await this.prisma.run.findMany({ where: { id: { in: parentIds } }, select: { id: true, hyperparameters: true } });
+          const metricOf = new Map(studies.map((study) => [study.id, studyDefinitionOf(study).objective.metric]));
+          return runs.flatMap(({ epochs, ...run }) => {
+            const record = trialRecordOf(run, epochs, metricOf.get(run.parentRunId ?? '') ?? '');
+            return record ? [{ id: run.id, trialNumber: record.number, run, record }] : [];
+          });
+        },
+      },
+      studyIds,
+      request,
+    );
+  }
+
   /** Completed trials ranked by the objective, best first. */
   async leaderboard(studyId: string): Promise<StudyLeaderboardEntry[]> {
     const study = await this.requireStudy(studyId);
@@ -234,5 +294,5 @@ export function leaderboardOf(trials: readonly StudyTrial[], definition: StudyDe
   return rankTrials(
     trials.map((t) => t.record),
     definition.objective.direction,
-  ).map((entry) => ({ ...entry, trialRunId: runIdOf.get(entry.trialNumber)! }));
+  ).map((entry) => ({ ...entry, trialRunId: required(runIdOf.get(entry.trialNumber), `run of trial ${entry.trialNumber}`) }));
 }

@@ -34,16 +34,15 @@ class Alarm {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-      const self = this;
-      this.ring = done;
-      function done() {
+      const done = () => {
         clearTimeout(timer);
         signal.removeEventListener('abort', done);
-        self.ring = undefined;
+        this.ring = undefined;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+      this.ring = done;
     });
   }
 }
@@ -124,7 +123,7 @@ async function coordinate(deps: StudyJobDependencies, study: Run, context: RunEx
     if (active === 0 && (exhausted || trials.length >= maxTrials)) break;
     await alarm.sleep(deps.pollIntervalMs ?? 200, context.signal);
   }
-  const best = leaderboardOf(trials, definition)[0] ?? null;
+  const best = leaderboardOf(trials, definition).at(0) ?? null;
   const version = best ? await deps.prisma.modelVersion.findUnique({ where: { runId: best.trialRunId }, select: { id: true } }) : null;
   const summary = summarize(trials, exhausted, best ? { ...best, modelVersionId: version?.id ?? null } : null);
   context.logger.info({ trials: trials.length, bestTrial: summary.bestTrialNumber, bestValue: summary.bestValue }, 'study finished');
@@ -139,8 +138,10 @@ function studyOutcome(summary: StudySummary, context: RunExecutionContext): RunO
     summary: { ...summary },
     finalize: async (tx) => {
       const promotion = await promoteTrialVersion(tx, bestVersionId);
-      if (!promotion) context.logger.warn({ modelVersionId: bestVersionId }, "the best trial's model version was deleted before the study ended: nothing promoted");
-      else if (promotion.promoted) context.logger.info({ modelVersionId: bestVersionId, version: promotion.version.version }, "best trial's model version promoted");
+      if (!promotion)
+        context.logger.warn({ modelVersionId: bestVersionId }, "the best trial's model version was deleted before the study ended: nothing promoted");
+      else if (promotion.promoted)
+        context.logger.info({ modelVersionId: bestVersionId, version: promotion.version.version }, "best trial's model version promoted");
     },
   };
 }

@@ -32,7 +32,7 @@ export interface StudyTrial {
 
 /** The trial's summary fields, or null for a run that is not a trial. */
 export function trialSummaryOf(run: Pick<Run, 'summary'>): TrialSummary | null {
-  const summary = run.summary as Partial<TrialSummary> | null;
+  const summary = run.summary as { [K in keyof TrialSummary]?: unknown } | null;
   if (!summary || typeof summary.trialNumber !== 'number' || typeof summary.params !== 'object' || summary.params === null) return null;
   return summary as TrialSummary;
 }
@@ -93,14 +93,13 @@ export async function loadStudyTrials(
   const select = { epoch: true, metrics: true } as const;
   const runs = await prisma.run.findMany({
     where: { parentRunId: studyId, kind: 'TRIAL' },
-    include:
-      epochs === 'NONE' ? undefined : { epochs: typeof epochs === 'number' ? { where: { epoch: epochs }, select } : { select } },
+    include: epochs === 'NONE' ? undefined : { epochs: typeof epochs === 'number' ? { where: { epoch: epochs }, select } : { select } },
   });
   const trials: StudyTrial[] = [];
   for (const run of runs) {
     const { epochs = [], ...row } = run as Run & { epochs?: Pick<RunEpoch, 'epoch' | 'metrics'>[] };
-    const record = trialRecordOf(row as Run, epochs, metric);
-    if (record) trials.push({ run: row as Run, record });
+    const record = trialRecordOf(row, epochs, metric);
+    if (record) trials.push({ run: row, record });
   }
   return trials.sort((a, b) => a.record.number - b.record.number);
 }

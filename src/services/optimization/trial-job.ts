@@ -82,6 +82,7 @@ export function createTrialJob(deps: TrialJobDependencies): ExecuteRun {
     const train = createTrainingJob({ ...deps, models: withArchitecture(deps.models, architecture) });
     const outcome = await train({ ...trial, hyperparameters: hyperparameters as unknown as Prisma.JsonValue }, trialContext);
     const summary = outcome?.summary ?? {};
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by the epoch callback while `train` ran
     const pruned = pruneReason !== null;
     const result: TrialSummary = {
       trialNumber: trialSummary.trialNumber,

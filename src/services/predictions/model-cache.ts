@@ -1,13 +1,17 @@
 import type { LoadedModelVersion } from '../model-versions/model-version.service';
 
+/** How long an evicted model stays usable by batches that already hold it. */
+export const DISPOSE_DELAY_MS = 1_000;
+
 /** Loads a version's model (sha256-checked) from storage. */
 export type LoadModelVersion = (versionId: string) => Promise<LoadedModelVersion>;
 
 /**
  * The models this process serves, loaded once per version (versions are immutable) and kept for
  * reuse; concurrent first requests share one load. A failed load is not kept, so the next request
- * retries it. Beyond `capacity` versions, the least recently used is disposed: prediction runs
- * synchronously once a model is in hand, so no request can still be using it at that point.
+ * retries it. Beyond `capacity` versions, the least recently used is disposed {@link DISPOSE_DELAY_MS}
+ * after its eviction: a batch waits at most `MAX_DELAY_MS_LIMIT` (100 ms) before its synchronous
+ * model call, so no request can still be using it by then.
  */
 export class ModelCache {
   private readonly entries = new Map<string, Promise<LoadedModelVersion>>();
@@ -45,7 +49,10 @@ export class ModelCache {
     while (this.entries.size > this.capacity) {
       const [oldestId, oldest] = this.entries.entries().next().value as [string, Promise<LoadedModelVersion>];
       this.entries.delete(oldestId);
-      oldest.then((loaded) => loaded.model.dispose(), () => undefined);
+      oldest.then(
+        (loaded) => setTimeout(() => loaded.model.dispose(), DISPOSE_DELAY_MS).unref(),
+        () => undefined,
+      );
     }
   }
 }

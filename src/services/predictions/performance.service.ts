@@ -45,7 +45,9 @@ export class PerformanceService {
       throw new ValidationError(`windows must be a positive integer with window x windows at most ${MAX_WINDOWED_PREDICTIONS}`, { field: 'windows' });
     }
     const modelVersionId = options.modelVersionId ?? deployment.modelVersionId;
-    const version = isUuid(modelVersionId) ? await this.prisma.modelVersion.findUnique({ where: { id: modelVersionId }, select: { preprocessing: true } }) : null;
+    const version = isUuid(modelVersionId)
+      ? await this.prisma.modelVersion.findUnique({ where: { id: modelVersionId }, select: { preprocessing: true } })
+      : null;
     if (!version) throw new ValidationError(`model version ${modelVersionId} does not exist`, { field: 'modelVersionId' });
     const spec = version.preprocessing as unknown as PreprocessingSpec;
     const [rows, evaluations] = await Promise.all([
@@ -57,7 +59,7 @@ export class PerformanceService {
       }),
       this.prisma.evaluation.findMany({ where: { modelVersionId }, orderBy: { createdAt: 'desc' } }),
     ]);
-    const chosen = evaluations.find((evaluation) => evaluation.split === 'TEST') ?? evaluations[0];
+    const chosen = evaluations.find((evaluation) => evaluation.split === 'TEST') ?? evaluations.at(0);
     const baseline = chosen ? { id: chosen.id, split: chosen.split, metrics: chosen.metrics as unknown as Evaluation } : null;
     const threshold = baseline?.metrics.task === 'BINARY_CLASSIFICATION' ? baseline.metrics.threshold : 0.5;
     const result: PerformanceWindow[] = [];

@@ -1,5 +1,6 @@
-import type { PrismaClient } from '../../infra/db/prisma-client';
+import { performance } from 'node:perf_hooks';
 import { logger } from '../../infra/logger';
+import type { ServingEvents } from '../serving/serving-events';
 
 /** One prediction as stored. */
 export interface PredictionRecord {
@@ -8,6 +9,7 @@ export interface PredictionRecord {
   modelVersionId: string;
   requestKey: string;
   instanceIndex: number;
+  /** The inputs as JSON; null when `vector` holds them (the usual case: inputs are stored once). */
   inputs: unknown;
   output: unknown;
   /** The inputs and output as drift vectors (`encodePredictionVector`); absent or null: not stored. */
@@ -28,10 +30,37 @@ export interface PredictionLogStats {
   largestBatch: number;
 }
 
+/** Runs one parameterised statement (a `pg` pool's `query`, or Prisma's `$executeRawUnsafe`). */
+export type LogWriter = (sql: string, values: unknown[]) => Promise<unknown>;
+
+/** What `poolLogWriter` needs of a `pg` Pool. */
+export interface QueryPool {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<unknown>;
+}
+
+/** The log's writer over a `pg` pool: the INSERT is a named statement, parsed once per connection. */
+export function poolLogWriter(pool: QueryPool): LogWriter {
+  return (text, values) => pool.query({ name: 'mlplane_insert_predictions', text, values });
+}
+
 export interface PredictionLogOptions {
   /** Most rows per INSERT; a larger backlog is written by consecutive INSERTs. @default 20_000 */
   maxBatchRows?: number;
+  /** INSERTs in flight at once (each on its own connection: at most the writer's pool size). @default 2 */
+  maxInFlight?: number;
+  /** Told of every commit (rows, requests, duration, success). */
+  events?: ServingEvents;
 }
+
+/**
+ * The one statement of a group commit: ten column arrays, whatever the batch size. Timestamps
+ * travel as epoch milliseconds (float8) and categories never as JSON: the lean route through
+ * `unnest`, prepared once per connection when the writer is a `pg` pool (named statement).
+ */
+export const INSERT_PREDICTIONS_SQL = `INSERT INTO predictions (id, deployment_id, model_version_id, request_key, instance_index, inputs, output, vector, latency_ms, created_at)
+  SELECT id, deployment_id, model_version_id, request_key, instance_index, inputs, output, vector, latency_ms, to_timestamp(created_ms / 1000.0)
+  FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[], $8::bytea[], $9::float8[], $10::float8[])
+    AS r(id, deployment_id, model_version_id, request_key, instance_index, inputs, output, vector, latency_ms, created_ms)`;
 
 interface Pending {
   rows: PredictionRecord[];
@@ -43,24 +72,36 @@ interface Pending {
 
 /**
  * Group commit of predictions: `append` resolves once the rows are committed, and all the appends
- * that arrive while an INSERT is in flight go out together in the next one, so under load the
- * number of statements grows with the database's latency, not with the request rate. With no load
+ * that arrive while the INSERTs in flight (up to `maxInFlight`, on separate connections) run go
+ * out together in the next one, so under load the number of statements grows with the database's
+ * latency, not with the request rate. With no load
  * an append is written at once (no batching window to wait out). One INSERT per call of
  * `unnest` over column arrays keeps the parameter count at ten whatever the batch size.
  */
 export class PredictionLog {
   private queue: Pending[] = [];
-  /** The batch being written. */
-  private writing: Pending[] = [];
-  private flushing = false;
+  /** The batches being written. */
+  private readonly writing = new Set<Pending[]>();
   private readonly maxBatchRows: number;
+  private readonly maxInFlight: number;
   private readonly counters: PredictionLogStats = { inserts: 0, rows: 0, appends: 0, largestBatch: 0 };
+  private readonly events: ServingEvents | undefined;
 
   constructor(
-    private readonly prisma: PrismaClient,
+    private readonly write: LogWriter,
     options: PredictionLogOptions = {},
   ) {
     this.maxBatchRows = options.maxBatchRows ?? 20_000;
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? 2);
+    this.events = options.events;
+  }
+
+  /** Rows appended and not yet committed (queued or being written). */
+  pendingRows(): number {
+    let rows = 0;
+    for (const batch of this.writing) for (const pending of batch) rows += pending.rows.length;
+    for (const pending of this.queue) rows += pending.rows.length;
+    return rows;
   }
 
   /** Resolves when `rows` are committed; rejects when their INSERT failed (nothing of it was written). */
@@ -69,7 +110,7 @@ export class PredictionLog {
     return new Promise<void>((resolve, reject) => {
       const oldest = rows.reduce((min, row) => Math.min(min, row.createdAt.getTime()), Infinity);
       this.queue.push({ rows, oldest, resolve, reject });
-      if (!this.flushing) void this.flush();
+      this.pump();
     });
   }
 
@@ -79,7 +120,7 @@ export class PredictionLog {
    */
   oldestPending(): Date | undefined {
     let oldest = Infinity;
-    for (const pending of this.writing) oldest = Math.min(oldest, pending.oldest);
+    for (const batch of this.writing) for (const pending of batch) oldest = Math.min(oldest, pending.oldest);
     for (const pending of this.queue) oldest = Math.min(oldest, pending.oldest);
     return Number.isFinite(oldest) ? new Date(oldest) : undefined;
   }
@@ -88,42 +129,58 @@ export class PredictionLog {
     return { ...this.counters };
   }
 
-  private async flush(): Promise<void> {
-    this.flushing = true;
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.takeBatch();
-        this.writing = batch;
-        if (!(await this.write(batch)) && batch.length > 1) {
-          // One request's rows must not fail the others': write each on its own.
-          for (const pending of batch) {
-            await this.write([pending]);
-            this.writing = this.writing.filter((other) => other !== pending);
-          }
-        }
-        this.writing = [];
-      }
-    } finally {
-      this.writing = [];
-      this.flushing = false;
+  /** Starts INSERTs of the queued appends while fewer than `maxInFlight` run. */
+  private pump(): void {
+    while (this.queue.length > 0 && this.writing.size < this.maxInFlight) {
+      const batch = this.takeBatch();
+      this.writing.add(batch);
+      void this.writeBatch(batch).finally(() => {
+        this.writing.delete(batch);
+        this.pump();
+      });
+    }
+  }
+
+  private async writeBatch(batch: Pending[]): Promise<void> {
+    if (!(await this.commit(batch)) && batch.length > 1) {
+      // One request's rows must not fail the others': write each on its own.
+      for (const pending of [...batch]) await this.commit([pending]);
     }
   }
 
   /** Writes the appends in one INSERT and settles them: resolved when it committed; rejected only when alone. */
-  private async write(batch: Pending[]): Promise<boolean> {
+  private async commit(appends: readonly Pending[]): Promise<boolean> {
+    const batch = [...appends];
     const rows = batch.flatMap((pending) => pending.rows);
     this.counters.inserts++;
+    const started = performance.now();
     try {
       await this.insert(rows);
     } catch (error) {
       logger.error({ err: error, rows: rows.length, requests: batch.length }, 'prediction log INSERT failed');
-      if (batch.length === 1) batch[0].reject(error);
+      this.events?.emit('logCommitted', { rows: rows.length, requests: batch.length, commitMs: performance.now() - started, ok: false });
+      if (batch.length === 1) {
+        this.settled(batch);
+        batch[0].reject(error);
+      }
       return false;
     }
+    this.events?.emit('logCommitted', { rows: rows.length, requests: batch.length, commitMs: performance.now() - started, ok: true });
     this.counters.rows += rows.length;
     this.counters.largestBatch = Math.max(this.counters.largestBatch, rows.length);
+    this.settled(batch);
     for (const pending of batch) pending.resolve();
     return true;
+  }
+
+  /** No longer pending: forgotten before the callers hear of it, so they never see their own rows as pending. */
+  private settled(appends: readonly Pending[]): void {
+    for (const batch of this.writing) {
+      for (const pending of appends) {
+        const at = batch.indexOf(pending);
+        if (at >= 0) batch.splice(at, 1);
+      }
+    }
   }
 
   /** Whole appends, oldest first, up to `maxBatchRows` rows (at least one append). */
@@ -138,19 +195,30 @@ export class PredictionLog {
   }
 
   private async insert(rows: PredictionRecord[]): Promise<void> {
-    const ids = rows.map((row) => row.id);
-    const deploymentIds = rows.map((row) => row.deploymentId);
-    const versionIds = rows.map((row) => row.modelVersionId);
-    const requestKeys = rows.map((row) => row.requestKey);
-    const indexes = rows.map((row) => row.instanceIndex);
-    const inputs = rows.map((row) => JSON.stringify(row.inputs));
-    const outputs = rows.map((row) => JSON.stringify(row.output));
-    const vectors = rows.map((row) => row.vector ?? null);
-    const latencies = rows.map((row) => row.latencyMs);
-    const createdAt = rows.map((row) => row.createdAt);
-    await this.prisma.$executeRaw`
-      INSERT INTO predictions (id, deployment_id, model_version_id, request_key, instance_index, inputs, output, vector, latency_ms, created_at)
-      SELECT * FROM unnest(${ids}::uuid[], ${deploymentIds}::uuid[], ${versionIds}::uuid[], ${requestKeys}::text[], ${indexes}::int[],
-                           ${inputs}::jsonb[], ${outputs}::jsonb[], ${vectors}::bytea[], ${latencies}::float8[], ${createdAt}::timestamptz[])`;
+    const n = rows.length;
+    const ids = new Array<string>(n);
+    const deploymentIds = new Array<string>(n);
+    const versionIds = new Array<string>(n);
+    const requestKeys = new Array<string>(n);
+    const indexes = new Array<number>(n);
+    const inputs = new Array<string | null>(n);
+    const outputs = new Array<string>(n);
+    const vectors = new Array<Uint8Array | null>(n);
+    const latencies = new Array<number>(n);
+    const createdMs = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      const row = rows[i];
+      ids[i] = row.id;
+      deploymentIds[i] = row.deploymentId;
+      versionIds[i] = row.modelVersionId;
+      requestKeys[i] = row.requestKey;
+      indexes[i] = row.instanceIndex;
+      inputs[i] = row.inputs === null || row.inputs === undefined ? null : JSON.stringify(row.inputs);
+      outputs[i] = JSON.stringify(row.output);
+      vectors[i] = row.vector ?? null;
+      latencies[i] = row.latencyMs;
+      createdMs[i] = row.createdAt.getTime();
+    }
+    await this.write(INSERT_PREDICTIONS_SQL, [ids, deploymentIds, versionIds, requestKeys, indexes, inputs, outputs, vectors, latencies, createdMs]);
   }
 }

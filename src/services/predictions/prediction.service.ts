@@ -1,53 +1,22 @@
-import { randomUUID } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import type { Prediction } from '../../generated/prisma/client';
+import { required } from '../../domain/common/required';
 import { isUuid } from '../../domain/common/uuid';
 import { routesToCanary } from '../../domain/deployments/deployment-rules';
-import { NotFoundError, ValidationError } from '../../domain/errors';
+import { NotFoundError, ValidationError, Violations } from '../../domain/errors';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { integratedGradients, type IntegratedGradientsResult } from '../../ml/explain/integrated-gradients';
-import { predict } from '../../ml/predictor';
 import type { FeatureRecord, PreprocessingSpec } from '../../ml/preprocessing';
-import { encodeInstances, predictionOutputs, type PredictionOutput } from '../../ml/serving/prediction-request';
-import { encodePredictionVector } from '../../ml/serving/prediction-vector';
+import { encodeInstances } from '../../ml/serving/prediction-request';
 import { tf as loadTf } from '../../ml/tf-backend';
 import type { DeploymentService } from '../deployments/deployment.service';
-import { ModelCache } from './model-cache';
-import { PredictionLog } from './prediction-log';
-import type { ModelVersionService } from '../model-versions/model-version.service';
-
-/** Sees the deployment a serving call resolved and throws to refuse it. */
-export type DeploymentGuard = (deployment: { id: string; name: string }) => void;
-const allowAnyDeployment: DeploymentGuard = () => undefined;
+import type { ServingEvents } from '../serving/serving-events';
+import { allowAnyDeployment, type DeploymentGuard, type ServingPipeline } from '../serving/serving-pipeline';
+import type { ModelCache } from './model-cache';
 
 export type { Prediction } from '../../generated/prisma/client';
 
-/** Longest request key kept (it is stored with every prediction and hashed for canary routing). */
-export const MAX_REQUEST_KEY_LENGTH = 200;
 /** Most actuals one `recordActuals` call may carry. */
 export const MAX_ACTUALS_PER_REQUEST = 1_000;
-
-export interface PredictInput {
-  deployment: string;
-  instances: readonly FeatureRecord[];
-  /** Routes the request (canary share) and finds its predictions later; a new UUID when absent. */
-  requestKey?: string | null;
-}
-
-export interface ServedPrediction {
-  id: string;
-  index: number;
-  output: PredictionOutput;
-}
-
-export interface PredictResult {
-  requestKey: string;
-  deploymentId: string;
-  modelVersionId: string;
-  /** Whether the canary version served this request. */
-  canary: boolean;
-  predictions: ServedPrediction[];
-}
 
 export interface ExplainInput {
   deployment: string;
@@ -70,63 +39,17 @@ export interface ActualInput {
 }
 
 /**
- * Serving: route a request to the stable or canary version, check and encode its instances, run
- * the model (kept in a per-process cache), and log every prediction through group commit before
- * answering, so an answered prediction is always in the database. Later, actuals join them.
+ * What follows serving: explanations of one instance, stored predictions, and actuals joining
+ * them. Requests themselves go through the serving pipeline (`ServingPipeline`).
  */
 export class PredictionService {
-  readonly models: ModelCache;
-  readonly log: PredictionLog;
-  /** Told of every committed request (deployment id, predictions, their stamp); must not throw or block. */
-  afterLog: ((deploymentId: string, count: number, createdAt: Date) => void) | null = null;
-
   constructor(
     private readonly prisma: PrismaClient,
     private readonly deployments: DeploymentService,
-    modelVersions: ModelVersionService,
-  ) {
-    this.models = new ModelCache((id) => modelVersions.loadModel(id));
-    this.log = new PredictionLog(prisma);
-  }
-
-  /**
-   * Predicts every instance; resolves only once the predictions are committed. `guard` sees the
-   * deployment before anything runs and throws to refuse it (a PREDICTOR key's deployment list).
-   */
-  async predict(input: PredictInput, guard: DeploymentGuard = allowAnyDeployment): Promise<PredictResult> {
-    const started = performance.now();
-    const requestKey = input.requestKey ?? randomUUID();
-    if (requestKey.length === 0 || requestKey.length > MAX_REQUEST_KEY_LENGTH) {
-      throw new ValidationError(`requestKey must be 1-${MAX_REQUEST_KEY_LENGTH} characters`, { field: 'input.requestKey' });
-    }
-    const deployment = await this.deployments.requireServingDeployment(input.deployment);
-    guard(deployment);
-    const canary = deployment.canaryModelVersionId !== null && routesToCanary(requestKey, deployment.canaryPercent ?? 0);
-    const modelVersionId = canary ? deployment.canaryModelVersionId! : deployment.modelVersionId;
-    const loaded = await this.models.get(modelVersionId);
-    // From here to the outputs nothing awaits: the cache may dispose an evicted model only between requests.
-    const x = encodeInstances(loaded.preprocessing, input.instances);
-    const outputs = predictionOutputs(predict(loadTf(), loaded.model, loaded.preprocessing, x));
-    const latencyMs = performance.now() - started;
-    const createdAt = new Date();
-    const predictions = outputs.map((output, index) => ({ id: randomUUID(), index, output }));
-    await this.log.append(
-      predictions.map((prediction) => ({
-        id: prediction.id,
-        deploymentId: deployment.id,
-        modelVersionId,
-        requestKey,
-        instanceIndex: prediction.index,
-        inputs: input.instances[prediction.index],
-        output: prediction.output,
-        vector: encodePredictionVector(loaded.preprocessing, input.instances[prediction.index], prediction.output),
-        latencyMs,
-        createdAt,
-      })),
-    );
-    this.afterLog?.(deployment.id, predictions.length, createdAt);
-    return { requestKey, deploymentId: deployment.id, modelVersionId, canary, predictions };
-  }
+    private readonly serving: ServingPipeline,
+    private readonly models: ModelCache,
+    private readonly events: ServingEvents,
+  ) {}
 
   /**
    * Per-feature attributions of one instance's output (integrated gradients from the all-zero
@@ -134,10 +57,11 @@ export class PredictionService {
    * the output minus the baseline output. Nothing is logged.
    */
   async explain(input: ExplainInput, guard: DeploymentGuard = allowAnyDeployment): Promise<PredictionExplanation> {
-    const deployment = await this.deployments.requireServingDeployment(input.deployment);
+    const deployment = await this.serving.requireServingDeployment(input.deployment);
     guard(deployment);
-    const canary = input.requestKey != null && deployment.canaryModelVersionId !== null && routesToCanary(input.requestKey, deployment.canaryPercent ?? 0);
-    const modelVersionId = canary ? deployment.canaryModelVersionId! : deployment.modelVersionId;
+    const canaryVersionId = deployment.canaryModelVersionId;
+    const canary = input.requestKey != null && canaryVersionId !== null && routesToCanary(input.requestKey, deployment.canaryPercent ?? 0);
+    const modelVersionId = canary ? canaryVersionId : deployment.modelVersionId;
     const loaded = await this.models.get(modelVersionId);
     // From here on nothing awaits: the cache may dispose an evicted model only between requests.
     const spec = loaded.preprocessing;
@@ -149,6 +73,15 @@ export class PredictionService {
       input: x.data,
       classIndex: classIndexOf(spec, input.classLabel),
     });
+    const numbers = [explanation.output, explanation.baselineOutput, ...explanation.attributions.map((a) => a.attribution)];
+    if (!numbers.every(Number.isFinite)) {
+      throw new ValidationError(
+        "the model's output for this instance is not a finite number (its feature values are too far outside the training data's range)",
+        {
+          field: 'input.instance',
+        },
+      );
+    }
     return { ...explanation, modelVersionId };
   }
 
@@ -160,22 +93,31 @@ export class PredictionService {
    * Attaches true labels or values to predictions of a deployment, all or none, in one transaction.
    * An actual names its prediction by id, or by the request key of a one-instance request.
    * Recording again replaces the earlier actual.
-   * @throws ValidationError / NotFoundError naming the index of the first actual at fault.
+   * @throws ValidationError listing every actual whose shape is wrong (each with its index and
+   *   field), checked before anything is read; then NotFoundError for the first actual whose
+   *   prediction does not exist, when it comes before every other problem, else ValidationError
+   *   listing every actual at fault (a request key with several predictions, a prediction given
+   *   twice, a value that does not fit the model).
    */
-  async recordActuals(input: { deployment: string; actuals: readonly ActualInput[] }, guard: DeploymentGuard = allowAnyDeployment): Promise<{ recorded: number }> {
+  async recordActuals(
+    input: { deployment: string; actuals: readonly ActualInput[] },
+    guard: DeploymentGuard = allowAnyDeployment,
+  ): Promise<{ recorded: number }> {
     const { actuals } = input;
     if (actuals.length === 0) throw new ValidationError('give at least one actual', { field: 'input.actuals' });
     if (actuals.length > MAX_ACTUALS_PER_REQUEST) {
       throw new ValidationError(`at most ${MAX_ACTUALS_PER_REQUEST} actuals per request, got ${actuals.length}`, { field: 'input.actuals' });
     }
+    const shapes = new Violations();
     actuals.forEach((item, index) => {
       if ((item.predictionId == null) === (item.requestKey == null)) {
-        throw new ValidationError(`actual ${index}: give exactly one of predictionId and requestKey`, { field: `input.actuals[${index}]`, index });
+        shapes.add(`actual ${index}: give exactly one of predictionId and requestKey`, { field: `input.actuals[${index}]`, index });
       }
     });
+    shapes.throwIfAny();
     const deployment = await this.deployments.requireDeployment(input.deployment);
     guard(deployment);
-    return this.prisma.$transaction(async (tx) => {
+    const result = await this.prisma.$transaction(async (tx) => {
       const ids = actuals.flatMap((item) => (item.predictionId != null && isUuid(item.predictionId) ? [item.predictionId] : []));
       const keys = actuals.flatMap((item) => (item.requestKey != null ? [item.requestKey] : []));
       const select = { id: true, requestKey: true, modelVersionId: true } as const;
@@ -191,28 +133,58 @@ export class PredictionService {
       const specs = new Map(versions.map((version) => [version.id, version.preprocessing as unknown as PreprocessingSpec]));
 
       const seen = new Set<string>();
-      const updates = actuals.map((item, index) => {
+      const problems = new Violations();
+      // A missing prediction is reported alone (NOT_FOUND) when no other problem comes before it.
+      const missing: NotFoundError[] = [];
+      const updates = actuals.flatMap((item, index) => {
         let prediction;
         if (item.predictionId != null) {
           prediction = predictionsById.get(item.predictionId);
-          if (!prediction) throw new NotFoundError(`prediction of deployment "${deployment.name}"`, item.predictionId, { field: `input.actuals[${index}].predictionId`, index });
+          if (!prediction) {
+            if (problems.count === 0 && missing.length === 0) {
+              missing.push(
+                new NotFoundError(`prediction of deployment "${deployment.name}"`, item.predictionId, {
+                  field: `input.actuals[${index}].predictionId`,
+                  index,
+                }),
+              );
+            }
+            return [];
+          }
         } else {
-          const matches = predictionsByKey.get(item.requestKey!) ?? [];
-          if (matches.length === 0) throw new NotFoundError(`prediction of deployment "${deployment.name}" with request key`, item.requestKey!, { field: `input.actuals[${index}].requestKey`, index });
+          const requestKey = required(item.requestKey, `input.actuals[${index}].requestKey`);
+          const matches = predictionsByKey.get(requestKey) ?? [];
+          if (matches.length === 0) {
+            if (problems.count === 0 && missing.length === 0) {
+              missing.push(
+                new NotFoundError(`prediction of deployment "${deployment.name}" with request key`, requestKey, {
+                  field: `input.actuals[${index}].requestKey`,
+                  index,
+                }),
+              );
+            }
+            return [];
+          }
           if (matches.length > 1) {
-            throw new ValidationError(`actual ${index}: request key "${item.requestKey}" has ${matches.length} predictions; name one by predictionId`, {
+            problems.add(`actual ${index}: request key "${requestKey}" has ${matches.length} predictions; name one by predictionId`, {
               field: `input.actuals[${index}].requestKey`,
               index,
             });
+            return [];
           }
           prediction = matches[0];
         }
         if (seen.has(prediction.id)) {
-          throw new ValidationError(`actual ${index}: prediction ${prediction.id} is given more than once`, { field: `input.actuals[${index}]`, index });
+          problems.add(`actual ${index}: prediction ${prediction.id} is given more than once`, { field: `input.actuals[${index}]`, index });
+          return [];
         }
         seen.add(prediction.id);
-        return { id: prediction.id, actual: checkActual(specs.get(prediction.modelVersionId)!, item.actual, index) };
+        const spec = required(specs.get(prediction.modelVersionId), `preprocessing of model version ${prediction.modelVersionId}`);
+        const actual = problems.check(() => checkActual(spec, item.actual, index));
+        return actual === undefined ? [] : [{ id: prediction.id, actual }];
       });
+      if (missing.length > 0) throw missing[0];
+      problems.throwIfAny();
       const updateIds = updates.map((update) => update.id);
       const values = updates.map((update) => JSON.stringify(update.actual));
       const recorded = await tx.$executeRaw`
@@ -221,6 +193,8 @@ export class PredictionService {
         WHERE p.id = a.id`;
       return { recorded };
     });
+    if (result.recorded > 0) this.events.emit('actualsRecorded', { deploymentId: deployment.id, recorded: result.recorded });
+    return result;
   }
 }
 

@@ -53,6 +53,7 @@ export interface RunOutcome {
 }
 
 /** The work of one run kind, plugged in by the process that wires the worker. */
+// eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- a run kind's work may return nothing (an async function without a value): its run then just succeeds
 export type ExecuteRun = (run: Run, context: RunExecutionContext) => Promise<RunOutcome | void>;
 
 /** How an execution ended for this worker: the run's final status, SKIPPED (not claimed) or LOST (taken away). */
@@ -124,6 +125,7 @@ export class RunExecutor {
     this.subscribeToRunEvents();
     handle.startHeartbeat();
 
+    // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- what an ExecuteRun returned
     let outcome: RunOutcome | void = undefined;
     let failure: unknown;
     let failed = false;

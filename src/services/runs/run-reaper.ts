@@ -55,7 +55,7 @@ export const DEFAULT_REAPER_SETTINGS = { intervalMs: 10_000, staleAfterMs: 20_00
 
 /** The reason stored on a run the reaper gives up on. */
 export function abandonedRunReason(run: Pick<StaleRun, 'workerId' | 'lastEpoch' | 'attempts'>): string {
-  return `worker ${run.workerId ?? 'unknown'} stopped heartbeating during epoch ${(run.lastEpoch ?? 0) + 1}; gave up after ${run.attempts} attempt${run.attempts === 1 ? "" : "s"}`;
+  return `worker ${run.workerId ?? 'unknown'} stopped heartbeating during epoch ${(run.lastEpoch ?? 0) + 1}; gave up after ${run.attempts} attempt${run.attempts === 1 ? '' : 's'}`;
 }
 
 export class RunReaper {

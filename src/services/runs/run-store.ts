@@ -146,8 +146,7 @@ export class RunStore {
   async finishRun(runId: string, status: TerminalRunStatus, options: FinishOptions = {}): Promise<Run | null> {
     const summary = options.summary === undefined || options.summary === null ? null : JSON.stringify(options.summary);
     const error = status === 'FAILED' ? (options.error ?? 'failed') : null;
-    const workerGuard =
-      options.workerId === undefined ? Prisma.empty : Prisma.sql`AND worker_id IS NOT DISTINCT FROM ${options.workerId}`;
+    const workerGuard = options.workerId === undefined ? Prisma.empty : Prisma.sql`AND worker_id IS NOT DISTINCT FROM ${options.workerId}`;
     const staleGuard =
       options.staleForMs === undefined ? Prisma.empty : Prisma.sql`AND heartbeat_at < now() - make_interval(secs => ${options.staleForMs / 1000})`;
     let failureAlert: RunFailedAlert | undefined;
@@ -234,7 +233,15 @@ export class RunStore {
   /** RUNNING runs whose last heartbeat is older than `staleForMs` by the database clock. */
   async findStaleRuns(staleForMs: number): Promise<StaleRun[]> {
     const rows = await this.prisma.$queryRaw<
-      Array<{ id: string; kind: RunKind; attempts: number; worker_id: string | null; heartbeat_at: Date | null; cancel_requested: boolean; last_epoch: number | null }>
+      Array<{
+        id: string;
+        kind: RunKind;
+        attempts: number;
+        worker_id: string | null;
+        heartbeat_at: Date | null;
+        cancel_requested: boolean;
+        last_epoch: number | null;
+      }>
     >`
       SELECT r.id, r.kind, r.attempts, r.worker_id, r.heartbeat_at, r.cancel_requested,
              (SELECT max(e.epoch) FROM run_epochs e WHERE e.run_id = r.id) AS last_epoch

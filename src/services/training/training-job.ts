@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type { Prisma } from '../../generated/prisma/client';
-import type { Architecture } from '../../ml/model-builder';
 import type { TrainingRunHyperparameters } from '../../domain/runs/training-hyperparameters';
 import { plannedGradientSteps, storedWarnings } from '../../domain/runs/training-warnings';
 import type { EpochMetrics } from '../../ml/trainer';
@@ -54,7 +53,7 @@ export function createTrainingJob(deps: TrainingJobDependencies): ExecuteRun {
       labelColumn: dataset.labelColumn,
       labelClasses: datasetVersion.labelClasses,
       task: model.task,
-      architecture: model.architecture as Architecture,
+      architecture: model.architecture,
       hyperparameters,
       tensorboardDir: deps.tensorboardDir ? path.join(deps.tensorboardDir, run.id) : undefined,
       shouldStop: () => context.shouldStop() || memory.exceeded(),
@@ -94,9 +93,10 @@ export function createTrainingJob(deps: TrainingJobDependencies): ExecuteRun {
       if (summary.cancelled) return { summary: runSummary };
       if (summary.stopReason === 'NON_FINITE_LOSS') throw new Error(`training diverged: ${summary.stopDetail}`);
       const importanceStartedAt = Date.now();
-      const importance = trained.testRows.length > 0
-        ? await columnImportances(trained.tf, trained.model, trained.preprocessing, table, trained.testRows, hyperparameters.seed)
-        : null;
+      const importance =
+        trained.testRows.length > 0
+          ? await columnImportances(trained.tf, trained.model, trained.preprocessing, table, trained.testRows, hyperparameters.seed)
+          : null;
       runSummary.timingsMs.importance = Date.now() - importanceStartedAt;
       let registeredVersionId: string | undefined;
       return {

@@ -1,6 +1,6 @@
-import type { Prisma, Run, RunEpoch, RunKind, RunStatus } from '../../generated/prisma/client';
+import { Prisma, type Run, type RunEpoch, type RunKind, type RunStatus } from '../../generated/prisma/client';
 import type { Page, PageRequest } from '../../domain/common/pagination';
-import { keysetPage, newestFirst } from '../keyset-pagination';
+import { keysetPage, keysetPagesByParent, newestFirst } from '../keyset-pagination';
 import { isUuid } from '../../domain/common/uuid';
 import { parseTrainingHyperparameters } from '../../domain/runs/training-hyperparameters';
 import { plannedGradientSteps, trainingWarnings } from '../../domain/runs/training-warnings';
@@ -73,7 +73,10 @@ export class TrainingService {
     // Announced before the job exists, so that QUEUED reaches subscribers before the worker's RUNNING.
     await this.events.publish('runUpdated', { ...runUpdatedPayload(run) }, run.id);
     await this.queue.enqueueRun(RUN_QUEUES.TRAINING, run.id);
-    logger.info({ runId: run.id, modelId: model.id, datasetVersionId: version.id, actor, warnings: warnings.map((warning) => warning.code) }, 'training run queued');
+    logger.info(
+      { runId: run.id, modelId: model.id, datasetVersionId: version.id, actor, warnings: warnings.map((warning) => warning.code) },
+      'training run queued',
+    );
     return run;
   }
 
@@ -120,11 +123,39 @@ export class TrainingService {
     });
   }
 
-  /** Epochs of many runs at once (for DataLoaders). */
-  async epochsOfRuns(runIds: readonly string[]): Promise<Map<string, RunEpoch[]>> {
-    const rows = await this.prisma.runEpoch.findMany({ where: { runId: { in: [...runIds] } }, orderBy: [{ runId: 'asc' }, { epoch: 'asc' }] });
-    const byRun = new Map<string, RunEpoch[]>(runIds.map((id) => [id, []]));
-    for (const row of rows) byRun.get(row.runId)?.push(row);
-    return byRun;
+  /**
+   * The same page of each run's epochs, oldest first, by run id: only those after `afterEpoch`
+   * when given, only those that recorded `metric` when given (a metric's history).
+   */
+  async pageEpochs(
+    runIds: readonly string[],
+    request: PageRequest,
+    options: { afterEpoch?: number | null; metric?: string | null } = {},
+  ): Promise<Map<string, Page<RunEpoch>>> {
+    const conditions: Prisma.Sql[] = [];
+    if (options.afterEpoch != null) conditions.push(Prisma.sql`epoch > ${options.afterEpoch}`);
+    if (options.metric != null) conditions.push(Prisma.sql`jsonb_typeof(metrics) = 'object' AND jsonb_exists(metrics, ${options.metric})`);
+    return keysetPagesByParent<RunEpoch, 'epoch'>(
+      this.prisma,
+      {
+        order: { keys: [{ column: 'epoch', kind: 'int' }], direction: 'asc' },
+        table: 'run_epochs',
+        parentColumn: 'run_id',
+        columns: { epoch: 'epoch' },
+        filter: conditions.length ? Prisma.join(conditions, ' AND ') : undefined,
+        rowKey: { sql: `run_id::text || '/' || epoch::text`, of: (row) => `${row.runId}/${row.epoch}` },
+        rowsByIds: (keys) =>
+          this.prisma.runEpoch.findMany({
+            where: {
+              OR: keys.map((key) => {
+                const [runId, epoch] = key.split('/');
+                return { runId, epoch: Number(epoch) };
+              }),
+            },
+          }),
+      },
+      runIds,
+      request,
+    );
   }
 }

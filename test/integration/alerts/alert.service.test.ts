@@ -25,7 +25,14 @@ describe('alerts', () => {
     trained = await trainVersions(prisma, services, { name: 'bc', csv: fixtureCsv('breast_cancer'), labelColumn: 'benign', seeds: [1, 2], epochs: 2 });
     const [header, ...lines] = fixtureCsv('breast_cancer').trim().split(/\r?\n/);
     const names = header.split(',');
-    rows = lines.map((line) => Object.fromEntries(line.split(',').map((cell, i) => [names[i], Number(cell)]).filter(([name]) => name !== 'benign')));
+    rows = lines.map((line) =>
+      Object.fromEntries(
+        line
+          .split(',')
+          .map((cell, i) => [names[i], Number(cell)])
+          .filter(([name]) => name !== 'benign'),
+      ),
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -45,7 +52,13 @@ describe('alerts', () => {
     const first = await raise();
     expect(first.outcome).toBe('OPENED');
     // A stored rule's severity (the DATA_DRIFT default WARNING here) wins over the raiser's.
-    expect(first.alert).toMatchObject({ kind: 'DATA_DRIFT', severity: 'WARNING', status: 'OPEN', occurrences: 1, dedupKey: alertDedupKey('DATA_DRIFT', deploymentId) });
+    expect(first.alert).toMatchObject({
+      kind: 'DATA_DRIFT',
+      severity: 'WARNING',
+      status: 'OPEN',
+      occurrences: 1,
+      dedupKey: alertDedupKey('DATA_DRIFT', deploymentId),
+    });
     const [second, third] = [await raise(), await raise()];
     expect(second.outcome).toBe('SUPPRESSED');
     expect(third).toMatchObject({ outcome: 'SUPPRESSED', alert: { id: first.alert!.id, occurrences: 3 } });
@@ -94,7 +107,9 @@ describe('alerts', () => {
     expect(acked).toMatchObject({ status: 'ACKNOWLEDGED', acknowledgedBy: 'alice' });
     expect(acked.acknowledgedAt).toBeInstanceOf(Date);
     // Repeats land on the acknowledged alert.
-    expect(await services.alerts.raise({ deploymentId, kind: 'LATENCY', title: 'slow', details: {} })).toMatchObject({ alert: { id: alert!.id, status: 'ACKNOWLEDGED', occurrences: 2 } });
+    expect(await services.alerts.raise({ deploymentId, kind: 'LATENCY', title: 'slow', details: {} })).toMatchObject({
+      alert: { id: alert!.id, status: 'ACKNOWLEDGED', occurrences: 2 },
+    });
 
     const resolved = await services.alerts.resolveAlert({ id: alert!.id, note: '  scaled out  ' }, 'bob');
     expect(resolved).toMatchObject({ status: 'RESOLVED', resolvedBy: 'bob', resolutionNote: 'scaled out', acknowledgedBy: 'alice' });
@@ -109,7 +124,7 @@ describe('alerts', () => {
     expect(next.alert!.id).not.toBe(alert!.id);
   });
 
-  it('resolves itself after the rule\'s clean windows in a row; a repeat resets the count', async () => {
+  it("resolves itself after the rule's clean windows in a row; a repeat resets the count", async () => {
     const deploymentId = await deploy('auto-resolve');
     await services.alerts.setAlertRule('auto-resolve', { kind: 'ERROR_RATE', autoResolveAfter: 3 });
     expect(await services.alerts.recordCleanWindow(deploymentId, 'ERROR_RATE')).toBeNull();
@@ -139,23 +154,64 @@ describe('alerts', () => {
     expect(page2.items.map((a) => a.kind)).toEqual(['DATA_DRIFT']);
     expect(page2.hasNextPage).toBe(false);
     expect((await services.alerts.listAlerts({ deploymentId, status: 'OPEN' }, { first: 10 })).totalCount).toBe(2);
-    expect((await services.alerts.listAlerts({ deploymentId, severity: 'WARNING', kind: 'LATENCY' }, { first: 10 })).items.map((a) => a.id)).toEqual([raised[2].id]);
+    expect((await services.alerts.listAlerts({ deploymentId, severity: 'WARNING', kind: 'LATENCY' }, { first: 10 })).items.map((a) => a.id)).toEqual([
+      raised[2].id,
+    ]);
     await expect(services.alerts.listAlerts({}, { first: 0 })).rejects.toBeInstanceOf(ValidationError);
   });
 
   it('validates rules', async () => {
     await deploy('rules');
     await expect(services.alerts.setAlertRule('rules', { kind: 'ERROR_RATE', threshold: 2 })).rejects.toMatchObject({ location: { field: 'input.threshold' } });
-    await expect(services.alerts.setAlertRule('rules', { kind: 'LATENCY', webhookUrl: 'ftp://x' })).rejects.toMatchObject({ location: { field: 'input.webhookUrl' } });
-    await expect(services.alerts.setAlertRule('rules', { kind: 'LATENCY', webhookUrl: 'http://127.0.0.1:1/x', webhookSecret: 'x'.repeat(32) })).rejects.toMatchObject({ location: { field: 'input.webhookUrl' } });
-    await expect(services.alerts.setAlertRule('rules', { kind: 'LATENCY', webhookUrl: 'http://93.184.216.34/x', webhookSecret: 'short' })).rejects.toMatchObject({ location: { field: 'input.webhookSecret' } });
+    await expect(services.alerts.setAlertRule('rules', { kind: 'LATENCY', webhookUrl: 'ftp://x' })).rejects.toMatchObject({
+      location: { field: 'input.webhookUrl' },
+    });
+    await expect(
+      services.alerts.setAlertRule('rules', { kind: 'LATENCY', webhookUrl: 'http://127.0.0.1:1/x', webhookSecret: 'x'.repeat(32) }),
+    ).rejects.toMatchObject({ location: { field: 'input.webhookUrl' } });
+    await expect(
+      services.alerts.setAlertRule('rules', { kind: 'LATENCY', webhookUrl: 'http://93.184.216.34/x', webhookSecret: 'short' }),
+    ).rejects.toMatchObject({ location: { field: 'input.webhookSecret' } });
     await expect(services.alerts.setAlertRule('rules', { kind: 'RUN_FAILED' })).rejects.toMatchObject({ location: { field: 'input.kind' } });
     await expect(services.alerts.setAlertRule('nope', { kind: 'LATENCY' })).rejects.toBeInstanceOf(NotFoundError);
+    // Every bad setting is reported, each with its field; nothing is stored.
+    const several = await services.alerts
+      .setAlertRule('rules', { kind: 'ERROR_RATE', threshold: 2, windowSeconds: 0, cooldownSeconds: 1.5, webhookUrl: 'ftp://x', webhookSecret: 'short' })
+      .catch((error: unknown) => error);
+    expect(several).toBeInstanceOf(ValidationError);
+    expect((several as ValidationError).violations.map((violation) => violation.field)).toEqual([
+      'input.threshold',
+      'input.windowSeconds',
+      'input.cooldownSeconds',
+      'input.webhookSecret',
+      'input.webhookUrl',
+    ]);
+    expect((several as ValidationError).violations[0].message).toBe('an ERROR_RATE threshold is a share from 0 to 1');
+    expect(await prisma.alertRule.count({ where: { deployment: { name: 'rules' } } })).toBe(0);
     const rule = await services.alerts.setAlertRule('rules', { kind: 'LATENCY', threshold: 250 });
-    expect(rule).toMatchObject({ kind: 'LATENCY', enabled: true, severity: 'WARNING', threshold: 250, windowSeconds: 300, cooldownSeconds: 300, autoResolveAfter: 3 });
+    expect(rule).toMatchObject({
+      kind: 'LATENCY',
+      enabled: true,
+      severity: 'WARNING',
+      threshold: 250,
+      windowSeconds: 300,
+      cooldownSeconds: 300,
+      autoResolveAfter: 3,
+    });
     const replaced = await services.alerts.setAlertRule('rules', { kind: 'LATENCY', severity: 'CRITICAL' });
     expect(replaced).toMatchObject({ id: rule.id, severity: 'CRITICAL', threshold: 1000 });
-    await expect(services.alerts.setAlertMonitoring('rules', { rollbackWindowSeconds: 0 })).rejects.toMatchObject({ location: { field: 'input.rollbackWindowSeconds' } });
+    await expect(services.alerts.setAlertMonitoring('rules', { rollbackWindowSeconds: 0 })).rejects.toMatchObject({
+      location: { field: 'input.rollbackWindowSeconds' },
+    });
+    const monitoring = await services.alerts
+      .setAlertMonitoring('rules', { autoRollback: true, rollbackWindowSeconds: 0, performanceFloor: Number.NaN, evaluateEveryRequests: 0 })
+      .catch((error: unknown) => error);
+    expect((monitoring as ValidationError).violations.map((violation) => violation.field)).toEqual([
+      'input.rollbackWindowSeconds',
+      'input.performanceFloor',
+      'input.evaluateEveryRequests',
+    ]);
+    expect((await prisma.deployment.findUniqueOrThrow({ where: { name: 'rules' } })).monitoring).not.toHaveProperty('autoRollback');
   });
 
   it('rolls a canary back on a critical ERROR_RATE alert when autoRollback is on, and not when it is off', async () => {
@@ -182,7 +238,7 @@ describe('alerts', () => {
     expect(event).toMatchObject({ kind: 'ROLLED_BACK', actor: 'mlplane', fromModelVersionId: v2, toModelVersionId: v1 });
     expect(event.reason).toContain(alert!.id);
     expect(event.reason).toContain('ERROR_RATE');
-    expect(events.of('deploymentChanged', event.id)).toEqual([{ id: event.id, deploymentId: id }]);
+    expect(events.of('deploymentChanged', event.id)).toEqual([{ id: event.id, deploymentId: id, name: 'canary-on' }]);
 
     // A repeat after the rollback has nothing to undo: the stable version stays.
     await prisma.alert.update({ where: { id: alert!.id }, data: { notifiedAt: new Date(0) } });
@@ -218,7 +274,9 @@ describe('alerts', () => {
     for (let i = 0; i < 100; i += 1) monitor.recordRequest(id, i % 10 !== 0, now);
     await monitor.idle(id);
     const alerts = await prisma.alert.findMany({ where: { deploymentId: id, kind: 'ERROR_RATE' } });
-    expect(alerts).toEqual([expect.objectContaining({ status: 'OPEN', severity: 'CRITICAL', details: expect.objectContaining({ failed: 10, total: 100, rate: 0.1 }) })]);
+    expect(alerts).toEqual([
+      expect.objectContaining({ status: 'OPEN', severity: 'CRITICAL', details: expect.objectContaining({ failed: 10, total: 100, rate: 0.1 }) }),
+    ]);
 
     // 100 logged requests with latencies 1..100 ms. p99 with linear interpolation (numpy.percentile default):
     // rank 0.99 * 99 = 98.01 -> 99 + 0.01 * (100 - 99) = 99.01 ms.
@@ -258,25 +316,45 @@ describe('alerts', () => {
         split: 'TEST',
         rowCount: 86,
         task: 'BINARY_CLASSIFICATION',
-        metrics: { task: 'BINARY_CLASSIFICATION', sampleCount: 86, threshold: 0.5, accuracy: 0.95, precision: 0.96, recall: 0.97, f1: 0.965, rocAuc: 0.99, logLoss: 0.12, confusionMatrix: [[30, 2], [1, 53]] },
+        metrics: {
+          task: 'BINARY_CLASSIFICATION',
+          sampleCount: 86,
+          threshold: 0.5,
+          accuracy: 0.95,
+          precision: 0.96,
+          recall: 0.97,
+          f1: 0.965,
+          rocAuc: 0.99,
+          logLoss: 0.12,
+          confusionMatrix: [
+            [30, 2],
+            [1, 53],
+          ],
+        },
       },
     });
     await services.alerts.setAlertMonitoring('serving', { performanceWindowSize: 20 });
     const served = [];
     for (const [i, row] of rows.slice(0, 20).entries()) {
-      const result = await services.predictions.predict({ deployment: 'serving', instances: [row], requestKey: `perf-${String(i).padStart(2, '0')}` });
+      const result = await services.serving.serve({
+        route: 'graphql',
+        deployment: 'serving',
+        instances: [row],
+        requestKey: `perf-${String(i).padStart(2, '0')}`,
+      });
       served.push({ id: result.predictions[0].id, label: (result.predictions[0].output as { label: string }).label });
     }
     await services.predictions.recordActuals({
       deployment: 'serving',
       actuals: served.map((s, i) => ({ predictionId: s.id, actual: i < 14 ? s.label : s.label === '1' ? '0' : '1' })),
     });
-    const performance = (await monitor.evaluateServingAlerts(id)).find((v) => v.kind === 'PERFORMANCE_DROP')!;
-    expect(performance).toMatchObject({ status: 'RAISED', outcome: 'OPENED' });
-    expect(performance.value).toBeCloseTo(0.7, 12);
+    // Recording actuals publishes actualsRecorded: the monitor judges the now complete window in the background.
+    await monitor.idle(id);
     const drop = await prisma.alert.findFirstOrThrow({ where: { deploymentId: id, kind: 'PERFORMANCE_DROP' } });
-    expect(drop.severity).toBe('CRITICAL');
-    expect((drop.details as { versions: { drop: number }[] }).versions[0].drop).toBeCloseTo(0.25, 12);
+    expect(drop).toMatchObject({ severity: 'CRITICAL', status: 'OPEN' });
+    const [judged] = (drop.details as { versions: { drop: number; value: number }[] }).versions;
+    expect(judged.value).toBeCloseTo(0.7, 12);
+    expect(judged.drop).toBeCloseTo(0.25, 12);
     // The same window is not judged twice.
     expect((await monitor.evaluateServingAlerts(id)).find((v) => v.kind === 'PERFORMANCE_DROP')).toMatchObject({ status: 'NO_DATA' });
   });

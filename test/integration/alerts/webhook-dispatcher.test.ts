@@ -47,7 +47,12 @@ describe('alert webhooks', () => {
     db = await createTestDatabase();
     prisma = createPrismaClient(db.url, 4);
     // The receivers listen on loopback, which webhooks may reach only when listed.
-    services = createDomainServices({ prisma, events: new RecordingPublisher(), queue: {} as JobQueue, config: loadConfig({ MLPLANE_WEBHOOK_ALLOW: '127.0.0.1' }) });
+    services = createDomainServices({
+      prisma,
+      events: new RecordingPublisher(),
+      queue: {} as JobQueue,
+      config: loadConfig({ MLPLANE_WEBHOOK_ALLOW: '127.0.0.1' }),
+    });
     trained = await trainVersions(prisma, services, { name: 'bc', csv: fixtureCsv('breast_cancer'), labelColumn: 'benign', seeds: [1], epochs: 1 });
   }, 120_000);
 
@@ -62,7 +67,12 @@ describe('alert webhooks', () => {
     servers.push(receiver.server);
     const { deployment } = await services.deployments.deployModel({ name: 'hooked', modelVersionId: trained.versionIds[0] }, 'test');
     const rule = await services.alerts.setAlertRule('hooked', { kind: 'DATA_DRIFT', webhookUrl: receiver.url, webhookSecret: SECRET });
-    const { alert } = await services.alerts.raise({ deploymentId: deployment.id, kind: 'DATA_DRIFT', title: 'drift on 3 of 5 features', details: { drifted: ['a', 'b', 'c'] } });
+    const { alert } = await services.alerts.raise({
+      deploymentId: deployment.id,
+      kind: 'DATA_DRIFT',
+      title: 'drift on 3 of 5 features',
+      details: { drifted: ['a', 'b', 'c'] },
+    });
 
     const dispatcher = new WebhookDispatcher(prisma, { pollIntervalMs: 50, guard: services.webhookGuard });
     dispatcher.start();
@@ -81,7 +91,15 @@ describe('alert webhooks', () => {
       expect(given.length === expected.length && timingSafeEqual(given, expected)).toBe(true);
       expect(JSON.parse(body)).toEqual({
         event: 'alert.opened',
-        alert: expect.objectContaining({ id: alert!.id, kind: 'DATA_DRIFT', severity: 'WARNING', status: 'OPEN', title: 'drift on 3 of 5 features', occurrences: 1, details: { drifted: ['a', 'b', 'c'] } }),
+        alert: expect.objectContaining({
+          id: alert!.id,
+          kind: 'DATA_DRIFT',
+          severity: 'WARNING',
+          status: 'OPEN',
+          title: 'drift on 3 of 5 features',
+          occurrences: 1,
+          details: { drifted: ['a', 'b', 'c'] },
+        }),
         deployment: { id: deployment.id, name: 'hooked' },
       });
     }
@@ -91,7 +109,15 @@ describe('alert webhooks', () => {
     expect(c - b).toBeGreaterThanOrEqual(1950);
 
     const delivery = await prisma.alertDelivery.findFirstOrThrow({ where: { alertId: alert!.id } });
-    expect(delivery).toMatchObject({ ruleId: rule.id, url: receiver.url, status: 'DELIVERED', attempts: 3, responseStatus: 204, lastError: null, nextAttemptAt: null });
+    expect(delivery).toMatchObject({
+      ruleId: rule.id,
+      url: receiver.url,
+      status: 'DELIVERED',
+      attempts: 3,
+      responseStatus: 204,
+      lastError: null,
+      nextAttemptAt: null,
+    });
     expect(delivery.deliveredAt).toBeInstanceOf(Date);
 
     // A repeat inside the cooldown sends nothing.

@@ -98,7 +98,9 @@ describe('mlplane apikey (server stopped) and the first start', () => {
   it('refuses MLPLANE_AUTH=disabled unless the server binds to loopback', () => {
     expect(loadConfig({ MLPLANE_AUTH: 'disabled' }).auth).toBe('disabled');
     expect(loadConfig({ MLPLANE_AUTH: 'disabled', MLPLANE_HOST: '::1' }).auth).toBe('disabled');
-    expect(() => loadConfig({ MLPLANE_AUTH: 'disabled', MLPLANE_HOST: '0.0.0.0' })).toThrow(/MLPLANE_AUTH=disabled is refused because MLPLANE_HOST=0\.0\.0\.0 is not a loopback address/);
+    expect(() => loadConfig({ MLPLANE_AUTH: 'disabled', MLPLANE_HOST: '0.0.0.0' })).toThrow(
+      /MLPLANE_AUTH=disabled is refused because MLPLANE_HOST=0\.0\.0\.0 is not a loopback address/,
+    );
     expect(() => loadConfig({ MLPLANE_AUTH: 'off' })).toThrow(/MLPLANE_AUTH must be "enabled" or "disabled"/);
     expect(loadConfig({}).auth).toBe('keys');
   });

@@ -22,7 +22,8 @@ describe('deployments that follow an alias', () => {
   let trialVersionId: string;
 
   /** Every move of one alias of a model, newest first. */
-  const aliasHistory = async (modelId: string, alias: string) => (await services.modelVersions.pageAliasHistory([modelId], alias, { first: 100 })).get(modelId)!.items;
+  const aliasHistory = async (modelId: string, alias: string) =>
+    (await services.modelVersions.pageAliasHistory([modelId], alias, { first: 100 })).get(modelId)!.items;
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -57,7 +58,8 @@ describe('deployments that follow an alias', () => {
     expect(follower.event).toMatchObject({ kind: 'DEPLOYED', reason: 'follows alias "production" (SWITCH), at version 1', aliasEventId: null });
     const pinned = await services.deployments.deployModel({ name: 'pinned', modelVersionId: v[0] }, 'bob');
     expect(pinned.deployment).toMatchObject({ followAlias: null, aliasUpdate: null });
-    expect((await services.deployments.listFollowers(trained.modelId, 'production')).map((d) => d.name)).toEqual(['follow-switch']);
+    const key = `${trained.modelId}/production`;
+    expect((await services.deployments.pageFollowers([key], {})).get(key)!.items.map((d) => d.name)).toEqual(['follow-switch']);
 
     const published = events.events.length;
     const { event: move } = await setAlias('production', v[1], 'carol');
@@ -73,7 +75,7 @@ describe('deployments that follow an alias', () => {
       aliasEventId: move.id,
     });
     // Pushed on deploymentChanged once, after the commit; the pinned deployment neither changed nor was announced.
-    expect(events.events.slice(published)).toEqual([{ topic: 'deploymentChanged', payload: { id: latest.id, deploymentId: after.id } }]);
+    expect(events.events.slice(published)).toEqual([{ topic: 'deploymentChanged', payload: { id: latest.id, deploymentId: after.id, name: 'follow-switch' } }]);
     expect(await deployment('pinned')).toMatchObject({ modelVersionId: v[0], updatedAt: pinned.deployment.updatedAt });
     expect(await eventsOf('pinned')).toHaveLength(1);
 
@@ -84,7 +86,10 @@ describe('deployments that follow an alias', () => {
 
   it('with aliasUpdate CANARY starts (or replaces) a canary at the set percent, and ends it when the alias returns to the stable version', async () => {
     await setAlias('candidate', v[0]);
-    await services.deployments.deployModel({ name: 'follow-canary', model: trained.modelId, alias: 'candidate', aliasUpdate: 'CANARY', aliasCanaryPercent: 10 }, 'bob');
+    await services.deployments.deployModel(
+      { name: 'follow-canary', model: trained.modelId, alias: 'candidate', aliasUpdate: 'CANARY', aliasCanaryPercent: 10 },
+      'bob',
+    );
 
     await setAlias('candidate', v[1]);
     expect(await deployment('follow-canary')).toMatchObject({ modelVersionId: v[0], canaryModelVersionId: v[1], canaryPercent: 10 });
@@ -110,8 +115,21 @@ describe('deployments that follow an alias', () => {
     // The operator promotes the canary the alias started; the deployment keeps following.
     await setAlias('candidate', v[3]);
     const promoted = await services.deployments.promoteCanary('follow-canary', 'dave');
-    expect(promoted.deployment).toMatchObject({ modelVersionId: v[3], canaryModelVersionId: null, followAlias: 'candidate', aliasUpdate: 'CANARY', aliasCanaryPercent: 10 });
-    expect((await eventsOf('follow-canary')).map((e) => e.kind)).toEqual(['CANARY_PROMOTED', 'CANARY_STARTED', 'ROLLED_BACK', 'CANARY_STARTED', 'CANARY_STARTED', 'DEPLOYED']);
+    expect(promoted.deployment).toMatchObject({
+      modelVersionId: v[3],
+      canaryModelVersionId: null,
+      followAlias: 'candidate',
+      aliasUpdate: 'CANARY',
+      aliasCanaryPercent: 10,
+    });
+    expect((await eventsOf('follow-canary')).map((e) => e.kind)).toEqual([
+      'CANARY_PROMOTED',
+      'CANARY_STARTED',
+      'ROLLED_BACK',
+      'CANARY_STARTED',
+      'CANARY_STARTED',
+      'DEPLOYED',
+    ]);
   });
 
   it('with SWITCH during a canary: promotes the canary the alias moved to, or switches and ends a canary of another version', async () => {
@@ -128,7 +146,12 @@ describe('deployments that follow an alias', () => {
 
     await services.deployments.startCanary({ deployment: 'switch-canary', modelVersionId: v[2], percent: 5 }, 'bob');
     await setAlias('champion', v[3]);
-    expect(await deployment('switch-canary')).toMatchObject({ modelVersionId: v[3], previousModelVersionId: v[1], canaryModelVersionId: null, canaryPercent: null });
+    expect(await deployment('switch-canary')).toMatchObject({
+      modelVersionId: v[3],
+      previousModelVersionId: v[1],
+      canaryModelVersionId: null,
+      canaryPercent: null,
+    });
     expect((await eventsOf('switch-canary'))[0]).toMatchObject({
       kind: 'UPDATED',
       fromModelVersionId: v[1],
@@ -153,7 +176,8 @@ describe('deployments that follow an alias', () => {
     const refusal = await services.modelVersions.deleteAlias({ modelId: trained.modelId, alias: 'staging' }, 'erin').catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(InUseError);
     expect(refusal).toMatchObject({
-      message: 'cannot delete alias "staging": pin the deployments to a version first (updateDeployment with modelVersionId): deployment "follow-staging" follows it',
+      message:
+        'cannot delete alias "staging": pin the deployments to a version first (updateDeployment with modelVersionId): deployment "follow-staging" follows it',
       usedBy: [{ kind: 'DEPLOYMENT', id: follower.id, name: 'follow-staging', how: 'follows it' }],
       location: { field: 'input.alias' },
     });
@@ -191,8 +215,16 @@ describe('deployments that follow an alias', () => {
       constructor: InvalidStateError,
       location: { field: 'input.alias' },
     });
-    const canary = await services.deployments.updateDeployment({ deployment: 'update-by-alias', alias: 'blue', aliasUpdate: 'CANARY', aliasCanaryPercent: 5 }, 'bob');
-    expect(canary.event).toMatchObject({ kind: 'ALIAS_FOLLOW_CHANGED', fromModelVersionId: v[1], toModelVersionId: v[1], reason: 'follows alias "blue" (CANARY 5%)' });
+    const canary = await services.deployments.updateDeployment(
+      { deployment: 'update-by-alias', alias: 'blue', aliasUpdate: 'CANARY', aliasCanaryPercent: 5 },
+      'bob',
+    );
+    expect(canary.event).toMatchObject({
+      kind: 'ALIAS_FOLLOW_CHANGED',
+      fromModelVersionId: v[1],
+      toModelVersionId: v[1],
+      reason: 'follows alias "blue" (CANARY 5%)',
+    });
     await setAlias('blue', v[2]);
     expect(await deployment('update-by-alias')).toMatchObject({ modelVersionId: v[1], canaryModelVersionId: v[2], canaryPercent: 5 });
 
@@ -207,7 +239,9 @@ describe('deployments that follow an alias', () => {
     for (const [input, field] of invalid) {
       await expect(services.deployments.updateDeployment(input, 'bob')).rejects.toMatchObject({ constructor: ValidationError, location: { field } });
     }
-    await expect(services.deployments.deployModel({ name: 'x', modelVersionId: v[0], aliasUpdate: 'CANARY', aliasCanaryPercent: 5 }, 'bob')).rejects.toMatchObject({
+    await expect(
+      services.deployments.deployModel({ name: 'x', modelVersionId: v[0], aliasUpdate: 'CANARY', aliasCanaryPercent: 5 }, 'bob'),
+    ).rejects.toMatchObject({
       constructor: ValidationError,
       location: { field: 'input.aliasUpdate' },
     });
@@ -216,7 +250,9 @@ describe('deployments that follow an alias', () => {
       location: { field: 'input.aliasCanaryPercent' },
     });
     // A canary is running (the alias started it): an update waits for it to end, as before.
-    await expect(services.deployments.updateDeployment({ deployment: 'update-by-alias', modelVersionId: v[0] }, 'bob')).rejects.toBeInstanceOf(InvalidStateError);
+    await expect(services.deployments.updateDeployment({ deployment: 'update-by-alias', modelVersionId: v[0] }, 'bob')).rejects.toBeInstanceOf(
+      InvalidStateError,
+    );
     await services.deployments.rollbackDeployment({ deployment: 'update-by-alias', reason: 'not yet' }, 'bob');
     await expect(services.deployments.updateDeployment({ deployment: 'update-by-alias', alias: 'green' }, 'bob')).rejects.toMatchObject({
       constructor: NotFoundError,
@@ -234,7 +270,9 @@ describe('deployments that follow an alias', () => {
       constructor: InvalidStateError,
       location: { field: 'input.modelVersionId' },
     });
-    await expect(services.deployments.startCanary({ deployment: 'pinned', modelVersionId: trialVersionId, percent: 5 }, 'bob')).rejects.toBeInstanceOf(InvalidStateError);
+    await expect(services.deployments.startCanary({ deployment: 'pinned', modelVersionId: trialVersionId, percent: 5 }, 'bob')).rejects.toBeInstanceOf(
+      InvalidStateError,
+    );
     const standardBefore = await prisma.modelVersion.count({ where: { modelId: trained.modelId, kind: 'STANDARD' } });
     const promoted = await services.modelVersions.promoteVersion(trialVersionId);
     expect(promoted).toMatchObject({ id: trialVersionId, kind: 'STANDARD', version: standardBefore + 1 });

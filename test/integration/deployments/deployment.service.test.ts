@@ -33,7 +33,7 @@ describe('deployments', () => {
     const { deployment, event } = await services.deployments.deployModel({ name: 'by-id', modelVersionId: v1 }, 'alice');
     expect(deployment).toMatchObject({ name: 'by-id', modelId: trained.modelId, modelVersionId: v1, canaryModelVersionId: null, previousModelVersionId: null });
     expect(event).toMatchObject({ kind: 'DEPLOYED', fromModelVersionId: null, toModelVersionId: v1, actor: 'alice', reason: null });
-    expect(events.of('deploymentChanged', event.id)).toEqual([{ id: event.id, deploymentId: deployment.id }]);
+    expect(events.of('deploymentChanged', event.id)).toEqual([{ id: event.id, deploymentId: deployment.id, name: 'by-id' }]);
 
     await services.modelVersions.setAlias({ modelVersionId: v2, alias: 'production' }, 'alice');
     const byAlias = await services.deployments.deployModel({ name: 'by-alias', model: trained.modelName, alias: 'production' }, 'bob');
@@ -46,10 +46,32 @@ describe('deployments', () => {
       constructor: NotFoundError,
       location: { field: 'input.alias' },
     });
-    await expect(services.deployments.deployModel({ name: 'x', modelVersionId: v1, model: trained.modelName, alias: 'production' }, 'bob')).rejects.toBeInstanceOf(ValidationError);
+    await expect(
+      services.deployments.deployModel({ name: 'x', modelVersionId: v1, model: trained.modelName, alias: 'production' }, 'bob'),
+    ).rejects.toBeInstanceOf(ValidationError);
     await expect(services.deployments.deployModel({ name: 'x' }, 'bob')).rejects.toBeInstanceOf(ValidationError);
-    await expect(services.deployments.deployModel({ name: 'no spaces', modelVersionId: v1 }, 'bob')).rejects.toMatchObject({ location: { field: 'input.name' } });
-    await expect(services.deployments.deployModel({ name: 'x', modelVersionId: '00000000-0000-4000-8000-000000000000' }, 'bob')).rejects.toBeInstanceOf(NotFoundError);
+    await expect(services.deployments.deployModel({ name: 'no spaces', modelVersionId: v1 }, 'bob')).rejects.toMatchObject({
+      location: { field: 'input.name' },
+    });
+    await expect(services.deployments.deployModel({ name: 'x', modelVersionId: '00000000-0000-4000-8000-000000000000' }, 'bob')).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+    // Every problem of the input is reported, each with its field, before anything is looked up; nothing is written.
+    const deployments = await prisma.deployment.count();
+    const several = await services.deployments
+      .deployModel({ name: 'no spaces', model: 'no-such-model', alias: 'Bad Alias', aliasUpdate: 'CANARY', aliasCanaryPercent: 100 }, 'bob')
+      .catch((error: unknown) => error);
+    expect(several).toBeInstanceOf(ValidationError);
+    expect((several as ValidationError).violations.map((violation) => violation.field)).toEqual(['input.name', 'input.alias', 'input.aliasCanaryPercent']);
+    const update = await services.deployments
+      .updateDeployment({ deployment: 'no-such-deployment', alias: 'production', aliasCanaryPercent: 10, reason: 'r'.repeat(2_001) }, 'bob')
+      .catch((error: unknown) => error);
+    expect(update).toBeInstanceOf(ValidationError);
+    expect((update as ValidationError).violations.map((violation) => violation.field)).toEqual(['input.aliasCanaryPercent', 'input.reason']);
+    const batching = await services.deployments.setBatching('by-id', { maxBatchSize: 0, maxDelayMs: 1_000 }).catch((error: unknown) => error);
+    expect((batching as ValidationError).violations.map((violation) => violation.field)).toEqual(['input.maxBatchSize', 'input.maxDelayMs']);
+    expect(await prisma.deployment.count()).toBe(deployments);
+    expect((await prisma.deployment.findUniqueOrThrow({ where: { name: 'by-id' } })).serving).toEqual({});
   });
 
   it('switches, canaries, promotes and rolls back, each change an event with actor, from, to and reason', async () => {
@@ -72,7 +94,13 @@ describe('deployments', () => {
 
     const rolledBackCanary = await services.deployments.rollbackDeployment({ deployment: name, reason: 'canary error rate' }, 'dave');
     expect(rolledBackCanary.deployment).toMatchObject({ modelVersionId: v2, canaryModelVersionId: null, canaryPercent: null, previousModelVersionId: v1 });
-    expect(rolledBackCanary.event).toMatchObject({ kind: 'ROLLED_BACK', fromModelVersionId: v3, toModelVersionId: v2, actor: 'dave', reason: 'canary error rate' });
+    expect(rolledBackCanary.event).toMatchObject({
+      kind: 'ROLLED_BACK',
+      fromModelVersionId: v3,
+      toModelVersionId: v2,
+      actor: 'dave',
+      reason: 'canary error rate',
+    });
 
     await services.deployments.startCanary({ deployment: name, modelVersionId: v3, percent: 25 }, 'carol');
     const promoted = await services.deployments.promoteCanary(name, 'erin');
@@ -84,12 +112,22 @@ describe('deployments', () => {
     expect(rolledBack.deployment).toMatchObject({ modelVersionId: v2, previousModelVersionId: null });
     expect(rolledBack.event).toMatchObject({ kind: 'ROLLED_BACK', fromModelVersionId: v3, toModelVersionId: v2 });
     await expect(services.deployments.rollbackDeployment({ deployment: name, reason: 'again' }, 'frank')).rejects.toBeInstanceOf(InvalidStateError);
-    await expect(services.deployments.rollbackDeployment({ deployment: name, reason: '  ' }, 'frank')).rejects.toMatchObject({ location: { field: 'input.reason' } });
+    await expect(services.deployments.rollbackDeployment({ deployment: name, reason: '  ' }, 'frank')).rejects.toMatchObject({
+      location: { field: 'input.reason' },
+    });
 
     const deployment = await services.deployments.requireDeployment(name);
     const history = await services.deployments.listEvents(deployment.id, { first: 100 });
     expect(history.totalCount).toBe(7);
-    expect(history.items.map((e) => e.kind)).toEqual(['ROLLED_BACK', 'CANARY_PROMOTED', 'CANARY_STARTED', 'ROLLED_BACK', 'CANARY_STARTED', 'UPDATED', 'DEPLOYED']);
+    expect(history.items.map((e) => e.kind)).toEqual([
+      'ROLLED_BACK',
+      'CANARY_PROMOTED',
+      'CANARY_STARTED',
+      'ROLLED_BACK',
+      'CANARY_STARTED',
+      'UPDATED',
+      'DEPLOYED',
+    ]);
     expect(history.items.map((e) => e.actor)).toEqual(['frank', 'erin', 'carol', 'dave', 'carol', 'bob', 'alice']);
     expect(history.items.map((e) => e.sequence)).toEqual([7, 6, 5, 4, 3, 2, 1]);
     const page = await services.deployments.listEvents(deployment.id, { first: 3 });
@@ -106,7 +144,9 @@ describe('deployments', () => {
       constructor: ValidationError,
       location: { field: 'input.modelVersionId' },
     });
-    await expect(services.deployments.startCanary({ deployment: 'nope', modelVersionId: other.versionIds[0], percent: 5 }, 'bob')).rejects.toBeInstanceOf(NotFoundError);
+    await expect(services.deployments.startCanary({ deployment: 'nope', modelVersionId: other.versionIds[0], percent: 5 }, 'bob')).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
   }, 60_000);
 
   it('serializes concurrent changes of one deployment', async () => {

@@ -50,14 +50,10 @@ describe('the lifecycle migration on existing data', () => {
     );
     await client.query(`INSERT INTO models (id, name, task, dataset_id, architecture) VALUES ($1, 'm', 'REGRESSION', $2, '{}')`, [id(3), id(1)]);
     const run = (runId: string, kind: string, parent: string | null, summary: object | null) =>
-      client.query(`INSERT INTO runs (id, kind, status, model_id, dataset_version_id, parent_run_id, hyperparameters, summary) VALUES ($1, $2, 'SUCCEEDED', $3, $4, $5, '{}', $6)`, [
-        runId,
-        kind,
-        id(3),
-        id(2),
-        parent,
-        summary === null ? null : JSON.stringify(summary),
-      ]);
+      client.query(
+        `INSERT INTO runs (id, kind, status, model_id, dataset_version_id, parent_run_id, hyperparameters, summary) VALUES ($1, $2, 'SUCCEEDED', $3, $4, $5, '{}', $6)`,
+        [runId, kind, id(3), id(2), parent, summary === null ? null : JSON.stringify(summary)],
+      );
     const version = (versionId: string, number: number, runId: string) =>
       client.query(
         `INSERT INTO model_versions (id, model_id, version, run_id, dataset_version_id, dataset_content_hash, artifact_sha256, artifact_bytes, preprocessing, hyperparameters, environment)

@@ -29,7 +29,12 @@ describe('lifecycle of datasets, models, versions, studies and deployments', () 
     bc = await trainVersions(prisma, services, { name: 'bc', csv: fixtureCsv('breast_cancer'), labelColumn: 'benign', seeds: [1, 2, 3], epochs: 1 });
     const [header, first] = fixtureCsv('breast_cancer').trim().split(/\r?\n/);
     const names = header.split(',');
-    instance = Object.fromEntries(first.split(',').map((cell, i) => [names[i], Number(cell)]).filter(([name]) => name !== 'benign'));
+    instance = Object.fromEntries(
+      first
+        .split(',')
+        .map((cell, i) => [names[i], Number(cell)])
+        .filter(([name]) => name !== 'benign'),
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -38,7 +43,13 @@ describe('lifecycle of datasets, models, versions, studies and deployments', () 
   });
 
   const counts = (report: DeletionReport) => Object.fromEntries(report.deleted.map((d) => [d.kind, d.count]));
-  const refusal = (promise: Promise<unknown>) => promise.then(() => { throw new Error('expected a refusal'); }, (error: unknown) => error);
+  const refusal = (promise: Promise<unknown>) =>
+    promise.then(
+      () => {
+        throw new Error('expected a refusal');
+      },
+      (error: unknown) => error,
+    );
 
   /** A study of the bc model whose jobs go nowhere (its trials are made by hand). */
   const startStudy = (maxTrials: number) =>
@@ -88,10 +99,12 @@ describe('lifecycle of datasets, models, versions, studies and deployments', () 
       constructor: InvalidStateError,
       location: { field: 'input.datasetId' },
     });
-    await expect(services.models.createModel({ name: 'on-archived', datasetId: dataset.id, layers: [{ units: 4, activation: 'relu' }] })).rejects.toMatchObject({
-      constructor: InvalidStateError,
-      location: { field: 'input.datasetId' },
-    });
+    await expect(services.models.createModel({ name: 'on-archived', datasetId: dataset.id, layers: [{ units: 4, activation: 'relu' }] })).rejects.toMatchObject(
+      {
+        constructor: InvalidStateError,
+        location: { field: 'input.datasetId' },
+      },
+    );
     await expect(services.archive.archiveDataset(dataset.id)).rejects.toBeInstanceOf(InvalidStateError);
     await expect(services.archive.archiveDataset('00000000-0000-4000-8000-000000000000')).rejects.toBeInstanceOf(NotFoundError);
     await expect(services.archive.archiveDataset('not-a-uuid')).rejects.toBeInstanceOf(NotFoundError);
@@ -102,7 +115,13 @@ describe('lifecycle of datasets, models, versions, studies and deployments', () 
   });
 
   it('archives a model only when no serving deployment uses it; an archived model takes no runs or deployments', async () => {
-    const model = await trainVersions(prisma, services, { name: 'model-archive', csv: fixtureCsv('breast_cancer'), labelColumn: 'benign', seeds: [1], epochs: 1 });
+    const model = await trainVersions(prisma, services, {
+      name: 'model-archive',
+      csv: fixtureCsv('breast_cancer'),
+      labelColumn: 'benign',
+      seeds: [1],
+      epochs: 1,
+    });
     const { deployment } = await services.deployments.deployModel({ name: 'model-archive-web', modelVersionId: model.versionIds[0] }, 'bob');
     const error = await refusal(services.archive.archiveModel(model.modelId));
     expect(error).toBeInstanceOf(InUseError);
@@ -113,7 +132,9 @@ describe('lifecycle of datasets, models, versions, studies and deployments', () 
     expect(archived.archivedAt).toBeInstanceOf(Date);
     expect((await services.models.listModels({ first: 100 })).items.map((m) => m.id)).not.toContain(model.modelId);
     expect((await services.models.listModels({ first: 100 }, { includeArchived: true })).items.map((m) => m.id)).toContain(model.modelId);
-    await expect(services.training.startTrainingRun({ modelId: model.modelId, datasetVersionId: model.datasetVersionId, hyperparameters: {} }, 'bob')).rejects.toMatchObject({
+    await expect(
+      services.training.startTrainingRun({ modelId: model.modelId, datasetVersionId: model.datasetVersionId, hyperparameters: {} }, 'bob'),
+    ).rejects.toMatchObject({
       constructor: InvalidStateError,
       location: { field: 'input.modelId' },
     });
@@ -126,12 +147,22 @@ describe('lifecycle of datasets, models, versions, studies and deployments', () 
   }, 60_000);
 
   it('archives a version only when no alias or deployment uses it, and hides it from the version list unless asked', async () => {
-    const model = await trainVersions(prisma, services, { name: 'version-archive', csv: fixtureCsv('breast_cancer'), labelColumn: 'benign', seeds: [1, 2, 3], epochs: 1 });
+    const model = await trainVersions(prisma, services, {
+      name: 'version-archive',
+      csv: fixtureCsv('breast_cancer'),
+      labelColumn: 'benign',
+      seeds: [1, 2, 3],
+      epochs: 1,
+    });
     const [v1, v2, v3] = model.versionIds;
     await services.modelVersions.setAlias({ modelVersionId: v1, alias: 'production' }, 'bob');
     await services.deployments.deployModel({ name: 'version-archive-web', modelVersionId: v2 }, 'bob');
     await services.deployments.startCanary({ deployment: 'version-archive-web', modelVersionId: v3, percent: 10 }, 'bob');
-    for (const [id, how] of [[v1, 'points at it'], [v2, 'serves it'], [v3, 'runs it as its canary']]) {
+    for (const [id, how] of [
+      [v1, 'points at it'],
+      [v2, 'serves it'],
+      [v3, 'runs it as its canary'],
+    ]) {
       const error = await refusal(services.archive.archiveModelVersion(id));
       expect(error).toBeInstanceOf(InUseError);
       expect((error as InUseError).usedBy.map((u) => u.how)).toEqual([how]);
@@ -139,7 +170,8 @@ describe('lifecycle of datasets, models, versions, studies and deployments', () 
     await services.deployments.rollbackDeployment({ deployment: 'version-archive-web', reason: 'free v3' }, 'bob');
     const archived = await services.archive.archiveModelVersion(v3);
     expect(archived).toMatchObject({ id: v3, archivedAt: expect.any(Date) });
-    const listed = async (options = {}) => (await services.modelVersions.pageVersions([model.modelId], { first: 100 }, options)).get(model.modelId)!.items.map((v) => v.id);
+    const listed = async (options = {}) =>
+      (await services.modelVersions.pageVersions([model.modelId], { first: 100 }, options)).get(model.modelId)!.items.map((v) => v.id);
     expect(await listed()).toEqual([v2, v1]);
     expect(await listed({ includeArchived: true })).toEqual([v3, v2, v1]);
     expect(await listed({ kinds: ['TRIAL'] })).toEqual([]);
@@ -150,12 +182,16 @@ describe('lifecycle of datasets, models, versions, studies and deployments', () 
   it('archives a study with its trials once it has ended, hiding them from the run list', async () => {
     const study = await startStudy(2);
     const trial = await services.optimization.createTrial(study, 0, { learningRate: 0.01 });
-    await expect(services.archive.archiveStudy(study.id)).rejects.toMatchObject({ constructor: InvalidStateError, message: expect.stringContaining('QUEUED: cancel it first') });
+    await expect(services.archive.archiveStudy(study.id)).rejects.toMatchObject({
+      constructor: InvalidStateError,
+      message: expect.stringContaining('QUEUED: cancel it first'),
+    });
     await services.optimization.cancelStudy(study.id);
     const archived = await services.archive.archiveStudy(study.id);
     expect(archived.archivedAt).toBeInstanceOf(Date);
     expect((await prisma.run.findUniqueOrThrow({ where: { id: trial.id } })).archivedAt).toEqual(archived.archivedAt);
-    const ids = async (includeArchived: boolean) => (await services.training.listRuns({ modelId: bc.modelId, includeArchived }, { first: 100 })).items.map((r) => r.id);
+    const ids = async (includeArchived: boolean) =>
+      (await services.training.listRuns({ modelId: bc.modelId, includeArchived }, { first: 100 })).items.map((r) => r.id);
     expect(await ids(false)).not.toEqual(expect.arrayContaining([study.id]));
     expect(await ids(false)).not.toEqual(expect.arrayContaining([trial.id]));
     expect(await ids(true)).toEqual(expect.arrayContaining([study.id, trial.id]));
@@ -166,19 +202,27 @@ describe('lifecycle of datasets, models, versions, studies and deployments', () 
 
   it('deletes a deployment only once archived, with its events, predictions, reports, rules and alerts, and takes it off PREDICTOR keys', async () => {
     await services.deployments.deployModel({ name: 'doomed', modelVersionId: bc.versionIds[0] }, 'bob');
-    await services.predictions.predict({ deployment: 'doomed', instances: [instance, instance], requestKey: 'r-1' });
-    await services.predictions.predict({ deployment: 'doomed', instances: [instance], requestKey: 'r-2' });
+    await services.serving.serve({ route: 'graphql', deployment: 'doomed', instances: [instance, instance], requestKey: 'r-1' });
+    await services.serving.serve({ route: 'graphql', deployment: 'doomed', instances: [instance], requestKey: 'r-2' });
     await services.alerts.setAlertRule('doomed', { kind: 'LATENCY', threshold: 500 });
-    const { alert } = await services.alerts.raise({ deploymentId: (await services.deployments.requireDeployment('doomed')).id, kind: 'LATENCY', title: 'slow', details: {} });
+    const { alert } = await services.alerts.raise({
+      deploymentId: (await services.deployments.requireDeployment('doomed')).id,
+      kind: 'LATENCY',
+      title: 'slow',
+      details: {},
+    });
     await services.deployments.deployModel({ name: 'kept', modelVersionId: bc.versionIds[0] }, 'bob');
     const { key } = await services.apiKeys.createKey({ name: 'shop', role: 'PREDICTOR', deployments: ['doomed', 'kept'] });
     const doomed = await services.deployments.requireDeployment('doomed');
     const kept = await services.deployments.requireDeployment('kept');
     const auditRows = await prisma.auditEvent.count();
 
-    await expect(services.deletion.deleteDeployment('doomed')).rejects.toMatchObject({ constructor: InvalidStateError, message: expect.stringContaining('archive it first') });
+    await expect(services.deletion.deleteDeployment('doomed')).rejects.toMatchObject({
+      constructor: InvalidStateError,
+      message: expect.stringContaining('archive it first'),
+    });
     await services.deployments.archiveDeployment('doomed', 'bob');
-    await expect(services.predictions.predict({ deployment: 'doomed', instances: [instance] })).rejects.toMatchObject({
+    await expect(services.serving.serve({ route: 'graphql', deployment: 'doomed', instances: [instance] })).rejects.toMatchObject({
       constructor: InvalidStateError,
       location: { field: 'input.deployment' },
     });
@@ -207,11 +251,17 @@ describe('lifecycle of datasets, models, versions, studies and deployments', () 
   }, 60_000);
 
   it('deletes a version only when nothing uses it, naming aliases, deployments and stored predictions; its evaluations go with it, its run stays', async () => {
-    const model = await trainVersions(prisma, services, { name: 'version-delete', csv: fixtureCsv('breast_cancer'), labelColumn: 'benign', seeds: [1, 2], epochs: 1 });
+    const model = await trainVersions(prisma, services, {
+      name: 'version-delete',
+      csv: fixtureCsv('breast_cancer'),
+      labelColumn: 'benign',
+      seeds: [1, 2],
+      epochs: 1,
+    });
     const [v1, v2] = model.versionIds;
     await services.modelVersions.setAlias({ modelVersionId: v1, alias: 'production' }, 'bob');
     const { deployment } = await services.deployments.deployModel({ name: 'version-delete-web', modelVersionId: v1 }, 'bob');
-    await services.predictions.predict({ deployment: 'version-delete-web', instances: [instance] });
+    await services.serving.serve({ route: 'graphql', deployment: 'version-delete-web', instances: [instance] });
     const first = await refusal(services.deletion.deleteModelVersion(v1));
     expect(first).toBeInstanceOf(InUseError);
     expect((first as InUseError).usedBy).toEqual([
@@ -219,7 +269,9 @@ describe('lifecycle of datasets, models, versions, studies and deployments', () 
       { kind: 'DEPLOYMENT', id: deployment.id, name: 'version-delete-web', how: 'serves it' },
       { kind: 'PREDICTIONS', id: deployment.id, name: 'version-delete-web', how: 'holds predictions it made' },
     ]);
-    expect((first as Error).message).toMatch(/^cannot delete version 1 of model "version-delete-model" \(move its aliases and deployments to another version first\): alias "production" points at it; /);
+    expect((first as Error).message).toMatch(
+      /^cannot delete version 1 of model "version-delete-model" \(move its aliases and deployments to another version first\): alias "production" points at it; /,
+    );
 
     // Moved away, v1 is still the rollback target and its predictions are still stored.
     await services.modelVersions.setAlias({ modelVersionId: v2, alias: 'production' }, 'bob');
@@ -247,16 +299,27 @@ describe('lifecycle of datasets, models, versions, studies and deployments', () 
     const study = await startStudy(3);
     const trials = [];
     for (const number of [0, 1, 2]) trials.push(await services.optimization.createTrial(study, number, { learningRate: 0.01 * (number + 1) }));
-    await expect(services.deletion.deleteStudy(study.id)).rejects.toMatchObject({ constructor: InvalidStateError, message: expect.stringContaining('cancel it first') });
+    await expect(services.deletion.deleteStudy(study.id)).rejects.toMatchObject({
+      constructor: InvalidStateError,
+      message: expect.stringContaining('cancel it first'),
+    });
     await services.optimization.cancelStudy(study.id);
     // Versions as the trials would have registered them; the best one promoted.
-    const trialVersions = [await copyVersion(bc.versionIds[0], { runId: trials[0].id, kind: 'TRIAL' }), await copyVersion(bc.versionIds[0], { runId: trials[1].id, kind: 'TRIAL' })];
+    const trialVersions = [
+      await copyVersion(bc.versionIds[0], { runId: trials[0].id, kind: 'TRIAL' }),
+      await copyVersion(bc.versionIds[0], { runId: trials[1].id, kind: 'TRIAL' }),
+    ];
     await services.modelVersions.evaluateModelVersion({ modelVersionId: trialVersions[0].id, datasetVersionId: bc.datasetVersionId });
     const promoted = await services.modelVersions.promoteVersion(trialVersions[1].id);
     const error = await refusal(services.deletion.deleteStudy(study.id));
     expect(error).toBeInstanceOf(InUseError);
     expect((error as InUseError).usedBy).toEqual([
-      { kind: 'MODEL_VERSION', id: promoted.id, name: `version ${promoted.version} of model "bc-model"`, how: 'was promoted from one of its trials (delete it first)' },
+      {
+        kind: 'MODEL_VERSION',
+        id: promoted.id,
+        name: `version ${promoted.version} of model "bc-model"`,
+        how: 'was promoted from one of its trials (delete it first)',
+      },
     ]);
     await services.deletion.deleteModelVersion(promoted.id);
     const report = await services.deletion.deleteStudy(study.id);
@@ -269,7 +332,13 @@ describe('lifecycle of datasets, models, versions, studies and deployments', () 
   });
 
   it('deletes a model only without deployments or active runs, with its versions, aliases, runs and their alerts', async () => {
-    const model = await trainVersions(prisma, services, { name: 'model-delete', csv: fixtureCsv('breast_cancer'), labelColumn: 'benign', seeds: [1, 2], epochs: 1 });
+    const model = await trainVersions(prisma, services, {
+      name: 'model-delete',
+      csv: fixtureCsv('breast_cancer'),
+      labelColumn: 'benign',
+      seeds: [1, 2],
+      epochs: 1,
+    });
     await services.modelVersions.setAlias({ modelVersionId: model.versionIds[0], alias: 'production' }, 'bob');
     await services.modelVersions.setAlias({ modelVersionId: model.versionIds[1], alias: 'production' }, 'bob');
     const { deployment } = await services.deployments.deployModel({ name: 'model-delete-web', model: model.modelName, alias: 'production' }, 'bob');

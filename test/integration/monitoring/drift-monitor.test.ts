@@ -34,7 +34,14 @@ describe('DriftMonitor', () => {
     trained = await trainVersions(prisma, services, { name: 'bc', csv: fixtureCsv('breast_cancer'), labelColumn: 'benign', seeds: [3], epochs: 3 });
     const [header, ...lines] = fixtureCsv('breast_cancer').trim().split(/\r?\n/);
     const names = header.split(',');
-    instances = lines.map((line) => Object.fromEntries(line.split(',').map((cell, i) => [names[i], Number(cell)]).filter(([name]) => name !== 'benign')));
+    instances = lines.map((line) =>
+      Object.fromEntries(
+        line
+          .split(',')
+          .map((cell, i) => [names[i], Number(cell)])
+          .filter(([name]) => name !== 'benign'),
+      ),
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -65,7 +72,7 @@ describe('DriftMonitor', () => {
       latencyMs: 1,
       createdAt: new Date(end - (count - 1 - i) * msApart),
     }));
-    await services.predictions.log.append(records);
+    await services.predictionLog.append(records);
     return records;
   };
 
@@ -73,7 +80,7 @@ describe('DriftMonitor', () => {
     const deployment = await deploy('period', { windowSize: 100, periodSeconds: 2 });
     await logPredictions(deployment.id, 30, 1_500);
     let clock = Date.now();
-    const monitor = new DriftMonitor(prisma, events, services.datasets, (id) => services.predictions.models.get(id), { now: () => clock });
+    const monitor = new DriftMonitor({ prisma, events, datasets: services.datasets, loadModel: (id) => services.modelCache.get(id) }, { now: () => clock });
     expect(await monitor.check(deployment.id)).toBeNull();
     clock += 2_000;
     const report = await monitor.check(deployment.id);
@@ -89,7 +96,10 @@ describe('DriftMonitor', () => {
     // The first check runs 5 ms in the past, so that predictions stamped now, past the commit
     // grace, fall after the report's window end.
     let lagMs = 5;
-    const monitor = new DriftMonitor(prisma, events, services.datasets, (id) => services.predictions.models.get(id), { now: () => Date.now() - lagMs });
+    const monitor = new DriftMonitor(
+      { prisma, events, datasets: services.datasets, loadModel: (id) => services.modelCache.get(id) },
+      { now: () => Date.now() - lagMs },
+    );
     const report = await monitor.check(deployment.id);
     expect(report!.windowSize).toBe(50);
     expect(report!.windowStart).toEqual(backlog[70].createdAt);
@@ -103,7 +113,11 @@ describe('DriftMonitor', () => {
   it('reports a window once when two replicas check it at the same time', async () => {
     const deployment = await deploy('replicas', { windowSize: 40, periodSeconds: 3600 });
     await logPredictions(deployment.id, 40, 2_000, 1);
-    const results = await Promise.all([services.driftMonitor.check(deployment.id), replica.driftMonitor.check(deployment.id), services.driftMonitor.check(deployment.id)]);
+    const results = await Promise.all([
+      services.driftMonitor.check(deployment.id),
+      replica.driftMonitor.check(deployment.id),
+      services.driftMonitor.check(deployment.id),
+    ]);
     expect(results.filter((r) => r !== null).length).toBeGreaterThanOrEqual(1);
     expect(await prisma.driftReport.count({ where: { deploymentId: deployment.id } })).toBe(1);
   }, 30_000);
@@ -111,7 +125,7 @@ describe('DriftMonitor', () => {
   it('reports due windows from its timer', async () => {
     const deployment = await deploy('timer', { windowSize: 15, periodSeconds: 3600 });
     await logPredictions(deployment.id, 15, 2_000, 1);
-    const monitor = new DriftMonitor(prisma, events, services.datasets, (id) => services.predictions.models.get(id), { tickMs: 100 });
+    const monitor = new DriftMonitor({ prisma, events, datasets: services.datasets, loadModel: (id) => services.modelCache.get(id) }, { tickMs: 100 });
     monitor.start();
     try {
       await waitFor(async () => (await prisma.driftReport.count({ where: { deploymentId: deployment.id } })) > 0, 10_000, 50);
@@ -130,7 +144,7 @@ describe('DriftMonitor', () => {
 
   it('reports from the predict path after the log commit, without the caller awaiting it', async () => {
     const deployment = await deploy('predict-path', { windowSize: 20, periodSeconds: 3600 });
-    await services.predictions.predict({ deployment: 'predict-path', instances: instances.slice(0, 20) });
+    await services.serving.serve({ route: 'graphql', deployment: 'predict-path', instances: instances.slice(0, 20) });
     await waitFor(async () => (await prisma.driftReport.count({ where: { deploymentId: deployment.id } })) > 0, 10_000, 50);
     expect(await prisma.driftReport.findFirst({ where: { deploymentId: deployment.id } })).toMatchObject({ windowSize: 20 });
   }, 30_000);
@@ -139,9 +153,12 @@ describe('DriftMonitor', () => {
     const colors = ['red', 'green', 'blue'];
     const csv = ['x,color,label', ...Array.from({ length: 300 }, (_, i) => `${(i * 7) % 13},${colors[i % 3]},${i % 2}`)].join('\n');
     const mixed = await trainVersions(prisma, services, { name: 'mixed', csv, labelColumn: 'label', seeds: [1], epochs: 1 });
-    const { deployment } = await services.deployments.deployModel({ name: 'mixed', modelVersionId: mixed.versionIds[0], monitoring: { drift: { windowSize: 60 } } }, 'test');
+    const { deployment } = await services.deployments.deployModel(
+      { name: 'mixed', modelVersionId: mixed.versionIds[0], monitoring: { drift: { windowSize: 60 } } },
+      'test',
+    );
     const createdAt = new Date(Date.now() - 5_000);
-    await services.predictions.log.append(
+    await services.predictionLog.append(
       Array.from({ length: 60 }, (_, i) => ({
         id: randomUUID(),
         deploymentId: deployment.id,
@@ -166,7 +183,11 @@ describe('DriftMonitor', () => {
 
   it('takes drift settings with deployModel', async () => {
     const { deployment } = await services.deployments.deployModel(
-      { name: 'deployed-with-settings', modelVersionId: trained.versionIds[0], monitoring: { drift: { windowSize: 7, thresholds: { KOLMOGOROV_SMIRNOV: 0.01 } } } },
+      {
+        name: 'deployed-with-settings',
+        modelVersionId: trained.versionIds[0],
+        monitoring: { drift: { windowSize: 7, thresholds: { KOLMOGOROV_SMIRNOV: 0.01 } } },
+      },
       'test',
     );
     expect(deployment.monitoring).toMatchObject({ drift: { windowSize: 7, periodSeconds: 300, thresholds: { KOLMOGOROV_SMIRNOV: 0.01, CHI_SQUARED: 0.05 } } });
@@ -174,12 +195,38 @@ describe('DriftMonitor', () => {
       services.deployments.deployModel({ name: 'bad-settings', modelVersionId: trained.versionIds[0], monitoring: { drift: { windowSize: -1 } } }, 'test'),
     ).rejects.toMatchObject({ location: { field: 'input.monitoring.drift.windowSize' } });
     expect(await prisma.deployment.count({ where: { name: 'bad-settings' } })).toBe(0);
+    const several = await services.deployments
+      .deployModel(
+        { name: 'bad settings', modelVersionId: trained.versionIds[0], monitoring: { drift: { windowSize: -1, referenceSize: 1, driftShare: 0 } } },
+        'test',
+      )
+      .catch((error: unknown) => error);
+    expect((several as ValidationError).violations.map((violation) => violation.field)).toEqual([
+      'input.name',
+      'input.monitoring.drift.driftShare',
+      'input.monitoring.drift.windowSize',
+      'input.monitoring.drift.referenceSize',
+    ]);
+    expect(await prisma.deployment.count({ where: { name: 'bad settings' } })).toBe(0);
   });
 
   it('refuses settings out of range, naming the field, and keeps other monitoring keys', async () => {
     await deploy('settings', {});
     await prisma.deployment.update({ where: { name: 'settings' }, data: { monitoring: { autoRollback: true } } });
     await expect(services.driftMonitor.setSettings('settings', { periodSeconds: 0 })).rejects.toThrow(ValidationError);
+    // Every bad setting is reported, each with its field, and nothing is stored.
+    const several = await services.driftMonitor
+      .setSettings('settings', { windowSize: 0, numericMethod: 'CHI_SQUARED', thresholds: { JENSEN_SHANNON: -1 }, driftShare: 2 })
+      .catch((error: unknown) => error);
+    expect(several).toBeInstanceOf(ValidationError);
+    expect((several as ValidationError).violations.map((violation) => violation.field)).toEqual([
+      'input.drift.thresholds.JENSEN_SHANNON',
+      'input.drift.driftShare',
+      'input.drift.windowSize',
+      'input.drift.numericMethod',
+    ]);
+    expect((await prisma.deployment.findUniqueOrThrow({ where: { name: 'settings' } })).monitoring).toEqual({ autoRollback: true });
+    await expect(services.driftMonitor.setSettings('no-such-deployment', { periodSeconds: 0 })).rejects.toThrow(ValidationError);
     const updated = await services.driftMonitor.setSettings('settings', { driftShare: 0.3 });
     expect(updated.monitoring).toMatchObject({ autoRollback: true, drift: { driftShare: 0.3, windowSize: 500 } });
   });

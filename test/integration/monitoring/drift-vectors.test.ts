@@ -36,11 +36,23 @@ describe('DriftMonitor with prediction vectors', () => {
 
   it('stores the vector of every prediction predict logs', async () => {
     await services.deployments.deployModel({ name: 'served', modelVersionId: versionId }, 'test');
-    const { predictions } = await services.predictions.predict({ deployment: 'served', instances: [{ x: 4.5, color: 'blue' }, { x: null, color: null }] });
-    const stored = await prisma.prediction.findMany({ where: { id: { in: predictions.map((p) => p.id) } }, orderBy: { instanceIndex: 'asc' }, select: { vector: true } });
+    const { predictions } = await services.serving.serve({
+      route: 'graphql',
+      deployment: 'served',
+      instances: [
+        { x: 4.5, color: 'blue' },
+        { x: null, color: null },
+      ],
+    });
+    const stored = await prisma.prediction.findMany({
+      where: { id: { in: predictions.map((p) => p.id) } },
+      orderBy: { instanceIndex: 'asc' },
+      select: { vector: true },
+    });
     const floats = (bytes: Uint8Array | null) => Array.from({ length: 3 }, (_, i) => Buffer.from(bytes!).readDoubleLE(i * 8));
     const color = spec.features.find((f) => f.name === 'color')!;
-    const labelIndex = (p: (typeof predictions)[number]) => (spec.label.kind === 'CLASSES' && 'label' in p.output ? spec.label.classes.indexOf(p.output.label) : -1);
+    const labelIndex = (p: (typeof predictions)[number]) =>
+      spec.label.kind === 'CLASSES' && 'label' in p.output ? spec.label.classes.indexOf(p.output.label) : -1;
     expect(color.type === 'CATEGORICAL' && color.categories).toEqual(['blue', 'green', 'red']);
     expect(spec.features.map((f) => f.name)).toEqual(['x', 'color']);
     // x as given (NaN for null), blue is category 0 (NaN for null), then the predicted class's index.
@@ -50,7 +62,8 @@ describe('DriftMonitor with prediction vectors', () => {
 
   it('reports a window of vectors and of JSON-only predictions exactly as the same window logged as JSON only', async () => {
     const createdAt = new Date(Date.now() - 5_000);
-    const deploy = async (name: string) => (await services.deployments.deployModel({ name, modelVersionId: versionId, monitoring: { drift: { windowSize: 90 } } }, 'test')).deployment.id;
+    const deploy = async (name: string) =>
+      (await services.deployments.deployModel({ name, modelVersionId: versionId, monitoring: { drift: { windowSize: 90 } } }, 'test')).deployment.id;
     const [mixed, legacy] = [await deploy('mixed-log'), await deploy('json-log')];
     // Shifted: x moved up by 4, most colors red, a sixth of x missing; one JSON-only row with a category outside the schema.
     const rows = Array.from({ length: 90 }, (_, i) => ({
@@ -70,8 +83,8 @@ describe('DriftMonitor with prediction vectors', () => {
         latencyMs: 1,
         createdAt,
       }));
-    await services.predictions.log.append(records(mixed, true));
-    await services.predictions.log.append(records(legacy, false));
+    await services.predictionLog.append(records(mixed, true));
+    await services.predictionLog.append(records(legacy, false));
     expect(await prisma.prediction.count({ where: { deploymentId: mixed, vector: { not: null } } })).toBe(45);
 
     const [fromVectors, fromJson] = [await services.driftMonitor.check(mixed), await services.driftMonitor.check(legacy)];

@@ -71,7 +71,11 @@ describe('optimization studies on a worker', () => {
   }
 
   async function ended(runId: string, timeoutMs = 90_000): Promise<Run> {
-    await waitFor(async () => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes((await prisma.run.findUniqueOrThrow({ where: { id: runId } })).status), timeoutMs, 50);
+    await waitFor(
+      async () => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes((await prisma.run.findUniqueOrThrow({ where: { id: runId } })).status),
+      timeoutMs,
+      50,
+    );
     return prisma.run.findUniqueOrThrow({ where: { id: runId } });
   }
 
@@ -103,7 +107,8 @@ describe('optimization studies on a worker', () => {
           { name: 'learningRate', kind: 'CHOICE', values: [0.01, 0.05] },
           { name: 'units[0]', kind: 'CHOICE', values: [4, 12] },
         ],
-      }), 'tester'
+      }),
+      'tester',
     );
     expect(started).toMatchObject({ kind: 'OPTIMIZATION', status: 'QUEUED' });
     // Sampled independently of the trials' own timestamps (every 20 ms: a sampling period, not a wait).
@@ -139,7 +144,9 @@ describe('optimization studies on a worker', () => {
     expect(mostActive).toBeLessThanOrEqual(2);
 
     // The best trial, found here from the stored epochs: lowest val_loss at the last epoch.
-    const best = trials.reduce((a, b) => ((b.epochs[3].metrics as { val_loss: number }).val_loss < (a.epochs[3].metrics as { val_loss: number }).val_loss ? b : a));
+    const best = trials.reduce((a, b) =>
+      (b.epochs[3].metrics as { val_loss: number }).val_loss < (a.epochs[3].metrics as { val_loss: number }).val_loss ? b : a,
+    );
     const version = await prisma.modelVersion.findUniqueOrThrow({ where: { runId: best.id } });
     expect(finished.summary).toMatchObject({ trialCount: 4, completed: 4, pruned: 0, exhausted: true, bestTrialId: best.id, bestModelVersionId: version.id });
     // Trials registered TRIAL versions (numbered 1..4 apart from the model's own); the study's end
@@ -149,7 +156,9 @@ describe('optimization studies on a worker', () => {
     expect(others.map((v) => v.kind)).toEqual(['TRIAL', 'TRIAL', 'TRIAL']);
     expect(new Set([...others.map((v) => v.version)]).size).toBe(3);
     for (const other of others) expect([1, 2, 3, 4]).toContain(other.version);
-    await expect(services.modelVersions.pageVersions([modelId], { first: 100 }).then((pages) => pages.get(modelId)!.items.map((v) => v.id))).resolves.toEqual([version.id]);
+    await expect(services.modelVersions.pageVersions([modelId], { first: 100 }).then((pages) => pages.get(modelId)!.items.map((v) => v.id))).resolves.toEqual([
+      version.id,
+    ]);
     const leaderboard = await services.optimization.leaderboard(started.id);
     expect(leaderboard.map((e) => e.trialRunId)[0]).toBe(best.id);
     expect(leaderboard.map((e) => e.value)).toEqual([...trials.map((t) => t.trial.objective!)].sort((a, b) => a - b));
@@ -164,7 +173,8 @@ describe('optimization studies on a worker', () => {
         searchSpace: [{ name: 'learningRate', kind: 'CHOICE', values: [0.05, 0.03, 0.000001] }],
         pruning: { kind: 'MEDIAN', warmupEpochs: 2, startupTrials: 2 },
         baseHyperparameters: { ...base, epochs: 8 },
-      }), 'tester'
+      }),
+      'tester',
     );
     const finished = await ended(started.id);
     expect(finished.status).toBe('SUCCEEDED');
@@ -182,17 +192,22 @@ describe('optimization studies on a worker', () => {
   it.each([
     ['cancelStudy', (id: string) => services.optimization.cancelStudy(id)],
     ['cancelRun on the study (its coordinator cancels the trials)', (id: string) => services.training.cancelRun(id)],
-  ])('cancels its queued and running trials when the study is cancelled with %s', async (_how, cancel) => {
-    const started = await services.optimization.startOptimization(
-      study({ maxTrials: 6, parallelism: 2, baseHyperparameters: { ...base, epochs: 5000, batchSize: 8 } }), 'tester'
-    );
-    await waitFor(async () => (await prisma.run.count({ where: { parentRunId: started.id, status: 'RUNNING' } })) === 2, 60_000, 50);
-    await cancel(started.id);
-    expect((await ended(started.id, 10_000)).status).toBe('CANCELLED');
-    await waitFor(async () => (await prisma.run.count({ where: { parentRunId: started.id, status: { in: ['QUEUED', 'RUNNING'] } } })) === 0, 10_000, 50);
-    const trials = await trialsOf(started.id);
-    expect(trials.map((t) => t.status)).toEqual(['CANCELLED', 'CANCELLED']);
-  }, 120_000);
+  ])(
+    'cancels its queued and running trials when the study is cancelled with %s',
+    async (_how, cancel) => {
+      const started = await services.optimization.startOptimization(
+        study({ maxTrials: 6, parallelism: 2, baseHyperparameters: { ...base, epochs: 5000, batchSize: 8 } }),
+        'tester',
+      );
+      await waitFor(async () => (await prisma.run.count({ where: { parentRunId: started.id, status: 'RUNNING' } })) === 2, 60_000, 50);
+      await cancel(started.id);
+      expect((await ended(started.id, 10_000)).status).toBe('CANCELLED');
+      await waitFor(async () => (await prisma.run.count({ where: { parentRunId: started.id, status: { in: ['QUEUED', 'RUNNING'] } } })) === 0, 10_000, 50);
+      const trials = await trialsOf(started.id);
+      expect(trials.map((t) => t.status)).toEqual(['CANCELLED', 'CANCELLED']);
+    },
+    120_000,
+  );
 
   it('carries on a study whose coordinator died, from the trials in the database', async () => {
     // A service whose study job never reaches the queue, so a "dead" worker can take the study.
@@ -235,7 +250,10 @@ describe('optimization studies on a worker', () => {
       { name: 'optimizer', kind: 'CHOICE', values: ['ADAM', 'SGD'] },
     ];
     const paramsOf = async (seed: number) => {
-      const started = await services.optimization.startOptimization(study({ seed, maxTrials: 3, parallelism: 3, searchSpace: space, baseHyperparameters: { ...base, epochs: 1 } }), 'tester');
+      const started = await services.optimization.startOptimization(
+        study({ seed, maxTrials: 3, parallelism: 3, searchSpace: space, baseHyperparameters: { ...base, epochs: 1 } }),
+        'tester',
+      );
       expect((await ended(started.id)).status).toBe('SUCCEEDED');
       return (await trialsOf(started.id)).map((t) => t.trial.params);
     };
@@ -257,13 +275,22 @@ describe('optimization studies on a worker', () => {
   });
 
   it('rejects an invalid study with the field at fault', async () => {
-    await expect(services.optimization.startOptimization(study({ searchSpace: [{ name: 'units[3]', kind: 'CHOICE', values: [4] }] }), 'tester')).rejects.toMatchObject({
+    await expect(
+      services.optimization.startOptimization(study({ searchSpace: [{ name: 'units[3]', kind: 'CHOICE', values: [4] }] }), 'tester'),
+    ).rejects.toMatchObject({
       location: { field: 'input.searchSpace[0].name' },
     });
-    await expect(services.optimization.startOptimization(study({ objective: { metric: 'val_mae', direction: 'MINIMIZE' } }), 'tester')).rejects.toBeInstanceOf(ValidationError);
-    await expect(services.optimization.startOptimization(study({ parallelism: 0 }), 'tester')).rejects.toMatchObject({ location: { field: 'input.parallelism' } });
+    await expect(services.optimization.startOptimization(study({ objective: { metric: 'val_mae', direction: 'MINIMIZE' } }), 'tester')).rejects.toBeInstanceOf(
+      ValidationError,
+    );
+    await expect(services.optimization.startOptimization(study({ parallelism: 0 }), 'tester')).rejects.toMatchObject({
+      location: { field: 'input.parallelism' },
+    });
     await expect(
-      services.optimization.startOptimization(study({ strategy: 'GRID', searchSpace: [{ name: 'learningRate', kind: 'UNIFORM', low: 0.01, high: 0.1 }] }), 'tester'),
+      services.optimization.startOptimization(
+        study({ strategy: 'GRID', searchSpace: [{ name: 'learningRate', kind: 'UNIFORM', low: 0.01, high: 0.1 }] }),
+        'tester',
+      ),
     ).rejects.toMatchObject({ location: { field: 'input.searchSpace.learningRate.gridPoints' } });
   });
 });

@@ -16,7 +16,13 @@ describe('keysetPage against PostgreSQL', () => {
     prisma = createPrismaClient(db.url, 4);
     // Nine datasets over three creation times: three share each time, so the id decides among them.
     const times = [new Date('2026-01-01T00:00:00Z'), new Date('2026-01-02T00:00:00Z'), new Date('2026-01-03T00:00:00Z')];
-    const rows = Array.from({ length: 9 }, (_, i) => ({ id: randomUUID(), name: `d${i}`, labelColumn: 'label', task: 'REGRESSION' as const, createdAt: times[i % 3] }));
+    const rows = Array.from({ length: 9 }, (_, i) => ({
+      id: randomUUID(),
+      name: `d${i}`,
+      labelColumn: 'label',
+      task: 'REGRESSION' as const,
+      createdAt: times[i % 3],
+    }));
     await prisma.dataset.createMany({ data: rows });
     newestFirstIds = [...rows].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1)).map((row) => row.id);
   });
@@ -26,7 +32,10 @@ describe('keysetPage against PostgreSQL', () => {
   });
 
   function page(request: PageRequest, order: ListOrder<Dataset, 'createdAt' | 'id'> = newestFirst<Dataset>()): Promise<Page<Dataset>> {
-    return keysetPage({ order, rows: (seek, orderBy, take) => prisma.dataset.findMany({ where: seek ?? {}, orderBy, take }), count: () => prisma.dataset.count() }, request);
+    return keysetPage(
+      { order, rows: (seek, orderBy, take) => prisma.dataset.findMany({ where: seek ?? {}, orderBy, take }), count: () => prisma.dataset.count() },
+      request,
+    );
   }
 
   it('pages forward with first/after through ties on the first key, with exact hasNextPage and hasPreviousPage', async () => {
@@ -42,7 +51,11 @@ describe('keysetPage against PostgreSQL', () => {
       after = current.cursorOf(current.items[current.items.length - 1]);
     }
     expect(seen).toEqual(newestFirstIds);
-    expect(flags).toEqual([[false, true], [true, true], [true, false]]);
+    expect(flags).toEqual([
+      [false, true],
+      [true, true],
+      [true, false],
+    ]);
   });
 
   it('pages backward with last/before, each page still in list order', async () => {
@@ -58,7 +71,11 @@ describe('keysetPage against PostgreSQL', () => {
     }
     expect(pages.flat()).toEqual(newestFirstIds);
     expect(pages.map((p) => p.length)).toEqual([1, 4, 4]);
-    expect(flags).toEqual([[true, false], [true, true], [false, true]]);
+    expect(flags).toEqual([
+      [true, false],
+      [true, true],
+      [false, true],
+    ]);
   });
 
   it('reads an ascending list the other way round, and a cursor from one page continues in the other direction', async () => {

@@ -22,12 +22,28 @@ describe('keysetPagesByParent against PostgreSQL', () => {
     for (const [index, count] of [0, 4, 7].entries()) {
       const alert = await prisma.alert.create({ data: { kind: 'LATENCY', severity: 'WARNING', dedupKey: `k${index}`, title: `a${index}`, details: {} } });
       alertIds.push(alert.id);
-      const rows = Array.from({ length: count }, (_, i) => ({ id: randomUUID(), alertId: alert.id, url: 'https://example.com/hook', payload: {}, signature: 's', createdAt: times[i % 3] }));
+      const rows = Array.from({ length: count }, (_, i) => ({
+        id: randomUUID(),
+        alertId: alert.id,
+        url: 'https://example.com/hook',
+        payload: {},
+        signature: 's',
+        createdAt: times[i % 3],
+      }));
       await prisma.alertDelivery.createMany({ data: rows });
-      expected.set(alert.id, [...rows].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1)).map((row) => row.id));
+      expected.set(
+        alert.id,
+        [...rows].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1)).map((row) => row.id),
+      );
     }
     list = {
-      order: { keys: [{ column: 'createdAt', kind: 'date' }, { column: 'id', kind: 'uuid' }], direction: 'asc' },
+      order: {
+        keys: [
+          { column: 'createdAt', kind: 'date' },
+          { column: 'id', kind: 'uuid' },
+        ],
+        direction: 'asc',
+      },
       table: 'alert_deliveries',
       parentColumn: 'alert_id',
       columns: { createdAt: 'created_at', id: 'id' },
@@ -45,7 +61,11 @@ describe('keysetPagesByParent against PostgreSQL', () => {
     const first = await pages({ first: 3 });
     expect(alertIds.map((id) => first.get(id)!.items.map((row) => row.id))).toEqual(alertIds.map((id) => expected.get(id)!.slice(0, 3)));
     expect(alertIds.map((id) => first.get(id)!.totalCount)).toEqual([0, 4, 7]);
-    expect(alertIds.map((id) => [first.get(id)!.hasPreviousPage, first.get(id)!.hasNextPage])).toEqual([[false, false], [false, true], [false, true]]);
+    expect(alertIds.map((id) => [first.get(id)!.hasPreviousPage, first.get(id)!.hasNextPage])).toEqual([
+      [false, false],
+      [false, true],
+      [false, true],
+    ]);
   });
 
   it('pages forward with first/after through every parent list, ties on the first key included', async () => {
@@ -61,7 +81,11 @@ describe('keysetPagesByParent against PostgreSQL', () => {
       after = page.cursorOf(page.items[page.items.length - 1]);
     }
     expect(seen).toEqual(expected.get(longest));
-    expect(flags).toEqual([[false, true], [true, true], [true, false]]);
+    expect(flags).toEqual([
+      [false, true],
+      [true, true],
+      [true, false],
+    ]);
   });
 
   it('pages backward with last/before, each page in list order', async () => {
@@ -78,7 +102,11 @@ describe('keysetPagesByParent against PostgreSQL', () => {
     }
     expect(read.flat()).toEqual(expected.get(longest));
     expect(read.map((items) => items.length)).toEqual([1, 3, 3]);
-    expect(flags).toEqual([[true, false], [true, true], [false, true]]);
+    expect(flags).toEqual([
+      [true, false],
+      [true, true],
+      [false, true],
+    ]);
   });
 
   it('applies a cursor to each parent by its keys', async () => {

@@ -24,7 +24,10 @@ describe('deployment performance from actuals', () => {
     const names = header.split(',');
     rows = lines.map((line) => {
       const cells = line.split(',').map(Number);
-      return { features: Object.fromEntries(names.map((name, i) => [name, cells[i]]).filter(([name]) => name !== 'benign')), label: String(cells[names.indexOf('benign')]) };
+      return {
+        features: Object.fromEntries(names.map((name, i) => [name, cells[i]]).filter(([name]) => name !== 'benign')),
+        label: String(cells[names.indexOf('benign')]),
+      };
     });
   }, 120_000);
 
@@ -33,7 +36,7 @@ describe('deployment performance from actuals', () => {
     await db.drop();
   });
 
-  it('scores consecutive windows of labelled predictions, newest first, against the version\'s test evaluation', async () => {
+  it("scores consecutive windows of labelled predictions, newest first, against the version's test evaluation", async () => {
     const deployment = (await services.deployments.deployModel({ name: 'perf', modelVersionId: trained.versionIds[0] }, 'test')).deployment;
     const baseline = await prisma.evaluation.create({
       data: {
@@ -42,14 +45,33 @@ describe('deployment performance from actuals', () => {
         split: 'TEST',
         rowCount: 86,
         task: 'BINARY_CLASSIFICATION',
-        metrics: { task: 'BINARY_CLASSIFICATION', sampleCount: 86, threshold: 0.5, accuracy: 0.95, precision: 0.96, recall: 0.97, f1: 0.965, rocAuc: 0.99, logLoss: 0.12, confusionMatrix: [[30, 2], [1, 53]] },
+        metrics: {
+          task: 'BINARY_CLASSIFICATION',
+          sampleCount: 86,
+          threshold: 0.5,
+          accuracy: 0.95,
+          precision: 0.96,
+          recall: 0.97,
+          f1: 0.965,
+          rocAuc: 0.99,
+          logLoss: 0.12,
+          confusionMatrix: [
+            [30, 2],
+            [1, 53],
+          ],
+        },
       },
     });
     // 60 one-instance requests in order; no actual for the last 5, so 55 labelled.
     const served: { id: string; label: string; actual: string }[] = [];
     // Request keys sort in request order: predictions in the same millisecond are ordered by them.
     for (const [i, row] of rows.slice(0, 60).entries()) {
-      const result = await services.predictions.predict({ deployment: 'perf', instances: [row.features], requestKey: `req-${String(i).padStart(3, '0')}` });
+      const result = await services.serving.serve({
+        route: 'graphql',
+        deployment: 'perf',
+        instances: [row.features],
+        requestKey: `req-${String(i).padStart(3, '0')}`,
+      });
       served.push({ id: result.predictions[0].id, label: (result.predictions[0].output as { label: string }).label, actual: row.label });
     }
     await services.predictions.recordActuals({ deployment: 'perf', actuals: served.slice(0, 55).map((s) => ({ predictionId: s.id, actual: s.actual })) });
@@ -75,7 +97,9 @@ describe('deployment performance from actuals', () => {
     expect((performance.windows[2].evaluation as { accuracy: number }).accuracy).toBeCloseTo(oldest.filter((s) => s.label === s.actual).length / 5, 12);
 
     await expect(services.performance.performance(deployment, { window: 0, windows: 1 })).rejects.toBeInstanceOf(ValidationError);
-    const none = await services.performance.performance(deployment, { window: 10, windows: 1, modelVersionId: '00000000-0000-4000-8000-000000000000' }).catch((e: unknown) => e);
+    const none = await services.performance
+      .performance(deployment, { window: 10, windows: 1, modelVersionId: '00000000-0000-4000-8000-000000000000' })
+      .catch((e: unknown) => e);
     expect(none).toBeInstanceOf(ValidationError);
   }, 60_000);
 });

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createPrismaClient, type PrismaClient } from '../../../src/infra/db/prisma-client';
-import { PredictionLog, type PredictionRecord } from '../../../src/services/predictions/prediction-log';
-import { createRunParents } from '../../support/run-fixtures';
+import { Pool } from 'pg';
+import { PredictionLog, poolLogWriter, type PredictionRecord } from '../../../src/services/predictions/prediction-log';
+import { createLogParents } from '../../support/log-fixtures';
 import { createTestDatabase, type TestDatabase } from '../../support/test-database';
 
 describe('prediction log (group commit)', () => {
@@ -9,30 +10,20 @@ describe('prediction log (group commit)', () => {
   let prisma: PrismaClient;
   let deploymentId: string;
   let modelVersionId: string;
+  let pool: Pool;
 
   beforeAll(async () => {
     db = await createTestDatabase();
     prisma = createPrismaClient(db.url, 4);
-    const parents = await createRunParents(prisma);
-    const dataset = await prisma.datasetVersion.findUniqueOrThrow({ where: { id: parents.datasetVersionId } });
-    const version = await prisma.modelVersion.create({
-      data: {
-        modelId: parents.modelId,
-        version: 1,
-        datasetVersionId: dataset.id,
-        datasetContentHash: dataset.contentHash,
-        artifactSha256: 'f'.repeat(64),
-        artifactBytes: 0,
-        preprocessing: {},
-        hyperparameters: {},
-        environment: {},
-      },
-    });
-    modelVersionId = version.id;
-    deploymentId = (await prisma.deployment.create({ data: { name: 'log', modelId: parents.modelId, modelVersionId } })).id;
+    pool = new Pool({ connectionString: db.url, max: 2 });
+    ({
+      modelVersionId,
+      deploymentIds: [deploymentId],
+    } = await createLogParents(prisma, ['log']));
   });
 
   afterAll(async () => {
+    await pool.end();
     await prisma.$disconnect();
     await db.drop();
   });
@@ -51,7 +42,7 @@ describe('prediction log (group commit)', () => {
     }));
 
   it('writes what each append gave, exactly, and batches concurrent appends into few INSERTs', async () => {
-    const log = new PredictionLog(prisma);
+    const log = new PredictionLog(poolLogWriter(pool), { maxInFlight: 1 });
     const batches = Array.from({ length: 100 }, (_, i) => rows(3, `r${i}`));
     await Promise.all(batches.map((batch) => log.append(batch)));
     const stats = log.stats();
@@ -75,7 +66,7 @@ describe('prediction log (group commit)', () => {
   });
 
   it('keeps each INSERT within maxBatchRows, never splitting an append', async () => {
-    const log = new PredictionLog(prisma, { maxBatchRows: 10 });
+    const log = new PredictionLog(poolLogWriter(pool), { maxBatchRows: 10, maxInFlight: 1 });
     await Promise.all(Array.from({ length: 12 }, (_, i) => log.append(rows(4, `m${i}`))));
     await log.append(rows(15, 'big'));
     const stats = log.stats();
@@ -86,12 +77,22 @@ describe('prediction log (group commit)', () => {
   });
 
   it('fails only the append whose rows cannot be written', async () => {
-    const log = new PredictionLog(prisma);
+    const log = new PredictionLog(poolLogWriter(pool), { maxInFlight: 1 });
     const good = Array.from({ length: 5 }, (_, i) => rows(2, `g${i}`));
     const bad = rows(2, 'bad', randomUUID());
     const results = await Promise.allSettled([log.append(rows(1, 'first')), ...good.map((batch) => log.append(batch)), log.append(bad)]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
     expect(await prisma.prediction.count({ where: { id: { in: good.flat().map((row) => row.id) } } })).toBe(10);
     expect(await prisma.prediction.count({ where: { requestKey: 'bad' } })).toBe(0);
+  });
+
+  it('keeps up to maxInFlight INSERTs running at once, each waiting append joining the next', async () => {
+    const log = new PredictionLog(poolLogWriter(pool), { maxInFlight: 2 });
+    const batches = Array.from({ length: 50 }, (_, i) => rows(2, `p${i}`));
+    await Promise.all(batches.map((batch) => log.append(batch)));
+    // The first two appends go out at once, each alone; the other 48 wait and share the next INSERT.
+    expect(log.stats()).toMatchObject({ appends: 50, rows: 100, inserts: 3, largestBatch: 96 });
+    expect(log.pendingRows()).toBe(0);
+    expect(await prisma.prediction.count({ where: { id: { in: batches.flat().map((row) => row.id) } } })).toBe(100);
   });
 });

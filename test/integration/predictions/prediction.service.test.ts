@@ -1,3 +1,4 @@
+import { decodePredictionInputs } from '../../../src/ml/serving/prediction-vector';
 import { loadConfig } from '../../../src/config/config';
 import { NotFoundError, ValidationError } from '../../../src/domain/errors';
 import { routesToCanary } from '../../../src/domain/deployments/deployment-rules';
@@ -16,7 +17,9 @@ import { trainVersions, type TrainedVersions } from '../../support/trained-versi
 function records(csv: string): Record<string, string | number>[] {
   const [header, ...lines] = csv.trim().split(/\r?\n/);
   const names = header.split(',');
-  return lines.map((line) => Object.fromEntries(line.split(',').map((cell, i) => [names[i], cell !== '' && Number.isFinite(Number(cell)) ? Number(cell) : cell])));
+  return lines.map((line) =>
+    Object.fromEntries(line.split(',').map((cell, i) => [names[i], cell !== '' && Number.isFinite(Number(cell)) ? Number(cell) : cell])),
+  );
 }
 
 function withoutLabel(row: Record<string, string | number>, label: string): Record<string, string | number> {
@@ -46,7 +49,7 @@ describe('predictions', () => {
 
   it('answers a label with class probabilities per instance, as the model computes them, and logs each prediction first', async () => {
     const instances = cancerRows.slice(0, 50).map((row) => withoutLabel(row, 'benign'));
-    const result = await services.predictions.predict({ deployment: 'cancer', instances, requestKey: 'first-batch' });
+    const result = await services.serving.serve({ route: 'graphql', deployment: 'cancer', instances, requestKey: 'first-batch' });
     expect(result).toMatchObject({ requestKey: 'first-batch', modelVersionId: cancer.versionIds[0], canary: false });
     expect(result.predictions).toHaveLength(50);
 
@@ -69,7 +72,9 @@ describe('predictions', () => {
 
     const stored = await prisma.prediction.findMany({ where: { requestKey: 'first-batch' }, orderBy: { instanceIndex: 'asc' } });
     expect(stored.map((row) => row.id)).toEqual(result.predictions.map((prediction) => prediction.id));
-    expect(stored[3]).toMatchObject({ modelVersionId: cancer.versionIds[0], instanceIndex: 3, inputs: instances[3], output: result.predictions[3].output });
+    // The inputs are stored once, as the drift vector, which gives them back exactly.
+    expect(stored[3]).toMatchObject({ modelVersionId: cancer.versionIds[0], instanceIndex: 3, inputs: null, output: result.predictions[3].output });
+    expect(decodePredictionInputs(result.spec, stored[3].vector!)).toEqual(instances[3]);
     expect(stored[3].latencyMs).toBeGreaterThan(0);
   });
 
@@ -83,16 +88,20 @@ describe('predictions', () => {
       [{ ...good, mean_radius: '17.99' }, 'mean_radius', 'finite number'],
     ];
     for (const [bad, feature, message] of cases) {
-      const error = await services.predictions.predict({ deployment: 'cancer', instances: [good, good, bad], requestKey: 'refused' }).catch((e: unknown) => e);
+      const error = await services.serving
+        .serve({ route: 'graphql', deployment: 'cancer', instances: [good, good, bad], requestKey: 'refused' })
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ValidationError);
       expect((error as ValidationError).message).toContain(message);
       expect((error as ValidationError).location).toEqual({ field: `input.instances[2].${feature}`, index: 2, column: feature });
     }
-    await expect(services.predictions.predict({ deployment: 'cancer', instances: Array(1001).fill(good) })).rejects.toMatchObject({ location: { field: 'input.instances' } });
-    await expect(services.predictions.predict({ deployment: 'cancer', instances: [] })).rejects.toBeInstanceOf(ValidationError);
-    await expect(services.predictions.predict({ deployment: 'nope', instances: [good] })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(services.serving.serve({ route: 'graphql', deployment: 'cancer', instances: Array(1001).fill(good) })).rejects.toMatchObject({
+      location: { field: 'input.instances' },
+    });
+    await expect(services.serving.serve({ route: 'graphql', deployment: 'cancer', instances: [] })).rejects.toBeInstanceOf(ValidationError);
+    await expect(services.serving.serve({ route: 'graphql', deployment: 'nope', instances: [good] })).rejects.toBeInstanceOf(NotFoundError);
     expect(await prisma.prediction.count({ where: { requestKey: 'refused' } })).toBe(0);
-    const thousand = await services.predictions.predict({ deployment: 'cancer', instances: Array(1000).fill(good) });
+    const thousand = await services.serving.serve({ route: 'graphql', deployment: 'cancer', instances: Array(1000).fill(good) });
     expect(thousand.predictions).toHaveLength(1000);
   });
 
@@ -102,11 +111,13 @@ describe('predictions', () => {
     const trained = await trainVersions(prisma, services, { name: 'iris-region', csv, labelColumn: 'species', seeds: [1], epochs: 3 });
     await services.deployments.deployModel({ name: 'iris', modelVersionId: trained.versionIds[0] }, 'alice');
     const instance = withoutLabel(iris[0], 'species');
-    const error = await services.predictions.predict({ deployment: 'iris', instances: [instance, { ...instance, region: 'west' }] }).catch((e: unknown) => e);
+    const error = await services.serving
+      .serve({ route: 'graphql', deployment: 'iris', instances: [instance, { ...instance, region: 'west' }] })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).message).toMatch(/category "west" of feature "region" was not seen in training/);
     expect((error as ValidationError).location).toEqual({ field: 'input.instances[1].region', index: 1, column: 'region' });
-    const answered = await services.predictions.predict({ deployment: 'iris', instances: [{ ...instance, region: null, petal_width_cm: null }] });
+    const answered = await services.serving.serve({ route: 'graphql', deployment: 'iris', instances: [{ ...instance, region: null, petal_width_cm: null }] });
     const output = answered.predictions[0].output as { label: string; probabilities: Record<string, number> };
     expect(Object.keys(output.probabilities).sort()).toEqual(['setosa', 'versicolor', 'virginica']);
     expect(Object.values(output.probabilities).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
@@ -116,13 +127,15 @@ describe('predictions', () => {
     expect(explained.attributions.map((a) => a.feature)).toEqual(['sepal_length_cm', 'sepal_width_cm', 'petal_length_cm', 'petal_width_cm', 'region']);
     const total = explained.attributions.reduce((sum, a) => sum + a.attribution, 0);
     expect(total).toBeCloseTo(explained.output - explained.baselineOutput, 2);
-    await expect(services.predictions.explain({ deployment: 'iris', instance, classLabel: 'rose' })).rejects.toMatchObject({ location: { field: 'input.classLabel' } });
+    await expect(services.predictions.explain({ deployment: 'iris', instance, classLabel: 'rose' })).rejects.toMatchObject({
+      location: { field: 'input.classLabel' },
+    });
   }, 60_000);
 
   it('explains an instance: attributions per feature that sum to the output minus the baseline output', async () => {
     const instance = withoutLabel(cancerRows[20], 'benign');
     const explanation = await services.predictions.explain({ deployment: 'cancer', instance });
-    const predicted = await services.predictions.predict({ deployment: 'cancer', instances: [instance] });
+    const predicted = await services.serving.serve({ route: 'graphql', deployment: 'cancer', instances: [instance] });
     const probability = (predicted.predictions[0].output as { probabilities: Record<string, number> }).probabilities['1'];
     expect(explanation).toMatchObject({ method: 'INTEGRATED_GRADIENTS', modelVersionId: cancer.versionIds[0], label: '1' });
     expect(explanation.output).toBeCloseTo(probability, 5);
@@ -133,13 +146,17 @@ describe('predictions', () => {
     expect(explanation.baselineOutput).toBeCloseTo(baseline, 5);
     expect(explanation.attributions.map((a) => a.feature)).toEqual(Object.keys(instance));
     const total = explanation.attributions.reduce((sum, a) => sum + a.attribution, 0);
-    expect(Math.abs(total - (explanation.output - explanation.baselineOutput))).toBeLessThanOrEqual(0.005 * Math.abs(explanation.output - explanation.baselineOutput) + 1e-5);
+    expect(Math.abs(total - (explanation.output - explanation.baselineOutput))).toBeLessThanOrEqual(
+      0.005 * Math.abs(explanation.output - explanation.baselineOutput) + 1e-5,
+    );
 
     const { mean_area: _dropped, ...missing } = instance;
     await expect(services.predictions.explain({ deployment: 'cancer', instance: missing })).rejects.toMatchObject({
       location: { field: 'input.instance.mean_area', index: 0, column: 'mean_area' },
     });
-    await expect(services.predictions.explain({ deployment: 'cancer', instance, classLabel: '1' })).rejects.toMatchObject({ location: { field: 'input.classLabel' } });
+    await expect(services.predictions.explain({ deployment: 'cancer', instance, classLabel: '1' })).rejects.toMatchObject({
+      location: { field: 'input.classLabel' },
+    });
   });
 
   it('answers regression values in label units', async () => {
@@ -147,7 +164,7 @@ describe('predictions', () => {
     const trained = await trainVersions(prisma, services, { name: 'diabetes', csv: fixtureCsv('diabetes'), labelColumn: 'progression', seeds: [2], epochs: 3 });
     await services.deployments.deployModel({ name: 'diabetes', modelVersionId: trained.versionIds[0] }, 'alice');
     const instances = rows.slice(0, 5).map((row) => withoutLabel(row, 'progression'));
-    const result = await services.predictions.predict({ deployment: 'diabetes', instances });
+    const result = await services.serving.serve({ route: 'graphql', deployment: 'diabetes', instances });
     const version = await prisma.modelVersion.findUniqueOrThrow({ where: { id: trained.versionIds[0] } });
     const spec = version.preprocessing as unknown as PreprocessingSpec;
     if (spec.label.kind !== 'TARGET') throw new Error('expected a regression spec');
@@ -164,7 +181,9 @@ describe('predictions', () => {
     await services.deployments.startCanary({ deployment: 'canary', modelVersionId: cancer.versionIds[1], percent: 30 }, 'alice');
     const instance = withoutLabel(cancerRows[1], 'benign');
     const keys = Array.from({ length: 300 }, (_, i) => `user-${i}`);
-    const served = await Promise.all(keys.map((requestKey) => services.predictions.predict({ deployment: 'canary', instances: [instance], requestKey })));
+    const served = await Promise.all(
+      keys.map((requestKey) => services.serving.serve({ route: 'graphql', deployment: 'canary', instances: [instance], requestKey })),
+    );
     served.forEach((result, i) => {
       const canary = routesToCanary(keys[i], 30);
       expect(result.canary).toBe(canary);
@@ -173,25 +192,27 @@ describe('predictions', () => {
     const canaryShare = served.filter((result) => result.canary).length / served.length;
     expect(canaryShare).toBeGreaterThan(0.2);
     expect(canaryShare).toBeLessThan(0.4);
-    const again = await services.predictions.predict({ deployment: 'canary', instances: [instance], requestKey: keys[7] });
+    const again = await services.serving.serve({ route: 'graphql', deployment: 'canary', instances: [instance], requestKey: keys[7] });
     expect(again.modelVersionId).toBe(served[7].modelVersionId);
   });
 
   it('loads each version once per process', async () => {
-    const before = services.predictions.models.loads;
+    const before = services.modelCache.loads;
     const instance = withoutLabel(cancerRows[2], 'benign');
-    await Promise.all(Array.from({ length: 20 }, () => services.predictions.predict({ deployment: 'cancer', instances: [instance] })));
-    expect(services.predictions.models.loads).toBe(before);
+    await Promise.all(Array.from({ length: 20 }, () => services.serving.serve({ route: 'graphql', deployment: 'cancer', instances: [instance] })));
+    expect(services.modelCache.loads).toBe(before);
   });
 
   it('group-commits concurrent requests: every prediction stored, fewer INSERTs than requests', async () => {
-    const before = services.predictions.log.stats();
+    const before = services.predictionLog.stats();
     const instance = withoutLabel(cancerRows[3], 'benign');
     const requests = 300;
     const results = await Promise.all(
-      Array.from({ length: requests }, (_, i) => services.predictions.predict({ deployment: 'cancer', instances: [instance, instance], requestKey: `burst-${i}` })),
+      Array.from({ length: requests }, (_, i) =>
+        services.serving.serve({ route: 'graphql', deployment: 'cancer', instances: [instance, instance], requestKey: `burst-${i}` }),
+      ),
     );
-    const after = services.predictions.log.stats();
+    const after = services.predictionLog.stats();
     const ids = results.flatMap((result) => result.predictions.map((prediction) => prediction.id));
     expect(await prisma.prediction.count({ where: { id: { in: ids } } })).toBe(2 * requests);
     expect(after.appends - before.appends).toBe(requests);
@@ -203,15 +224,43 @@ describe('predictions', () => {
 
   it('records actuals by prediction id or request key, all or none, naming the index at fault', async () => {
     const instances = cancerRows.slice(10, 13).map((row) => withoutLabel(row, 'benign'));
-    const many = await services.predictions.predict({ deployment: 'cancer', instances, requestKey: 'three' });
-    const single = await services.predictions.predict({ deployment: 'cancer', instances: [instances[0]], requestKey: 'single' });
+    const many = await services.serving.serve({ route: 'graphql', deployment: 'cancer', instances, requestKey: 'three' });
+    const single = await services.serving.serve({ route: 'graphql', deployment: 'cancer', instances: [instances[0]], requestKey: 'single' });
     const [a, b] = many.predictions;
 
     const failures: [Parameters<typeof services.predictions.recordActuals>[0]['actuals'], unknown, string][] = [
-      [[{ predictionId: a.id, actual: 1 }, { predictionId: '00000000-0000-4000-8000-000000000000', actual: 0 }], NotFoundError, 'input.actuals[1].predictionId'],
-      [[{ predictionId: a.id, actual: 1 }, { requestKey: 'three', actual: 0 }], ValidationError, 'input.actuals[1].requestKey'],
-      [[{ predictionId: a.id, actual: 1 }, { predictionId: b.id, actual: 'maybe' }], ValidationError, 'input.actuals[1].actual'],
-      [[{ predictionId: a.id, actual: 1 }, { predictionId: a.id, actual: 0 }], ValidationError, 'input.actuals[1]'],
+      [
+        [
+          { predictionId: a.id, actual: 1 },
+          { predictionId: '00000000-0000-4000-8000-000000000000', actual: 0 },
+        ],
+        NotFoundError,
+        'input.actuals[1].predictionId',
+      ],
+      [
+        [
+          { predictionId: a.id, actual: 1 },
+          { requestKey: 'three', actual: 0 },
+        ],
+        ValidationError,
+        'input.actuals[1].requestKey',
+      ],
+      [
+        [
+          { predictionId: a.id, actual: 1 },
+          { predictionId: b.id, actual: 'maybe' },
+        ],
+        ValidationError,
+        'input.actuals[1].actual',
+      ],
+      [
+        [
+          { predictionId: a.id, actual: 1 },
+          { predictionId: a.id, actual: 0 },
+        ],
+        ValidationError,
+        'input.actuals[1]',
+      ],
       [[{ predictionId: a.id, requestKey: 'single', actual: 1 }], ValidationError, 'input.actuals[0]'],
     ];
     for (const [actuals, type, field] of failures) {
@@ -219,11 +268,49 @@ describe('predictions', () => {
       expect(error).toBeInstanceOf(type);
       expect((error as ValidationError).location.field).toBe(field);
     }
+    // Every actual at fault is reported, each with its index and field: shapes first, then what the stored predictions tell.
+    const shapes = await services.predictions
+      .recordActuals({
+        deployment: 'cancer',
+        actuals: [{ predictionId: a.id, actual: 1 }, { predictionId: b.id, requestKey: 'single', actual: 0 }, { actual: 0 }],
+      })
+      .catch((e: unknown) => e);
+    expect(shapes).toBeInstanceOf(ValidationError);
+    expect((shapes as ValidationError).violations.map(({ field, index }) => ({ field, index }))).toEqual([
+      { field: 'input.actuals[1]', index: 1 },
+      { field: 'input.actuals[2]', index: 2 },
+    ]);
+    const values = await services.predictions
+      .recordActuals({
+        deployment: 'cancer',
+        actuals: [
+          { predictionId: a.id, actual: 'maybe' },
+          { requestKey: 'three', actual: 0 },
+          { predictionId: b.id, actual: 1 },
+          { predictionId: '00000000-0000-4000-8000-000000000000', actual: 0 },
+          { predictionId: b.id, actual: null },
+        ],
+      })
+      .catch((e: unknown) => e);
+    expect(values).toBeInstanceOf(ValidationError);
+    expect((values as ValidationError).violations.map(({ field }) => field)).toEqual([
+      'input.actuals[0].actual',
+      'input.actuals[1].requestKey',
+      'input.actuals[4]',
+    ]);
     expect(await prisma.prediction.count({ where: { id: a.id, actual: { not: { equals: null } } } })).toBe(0);
     expect((await prisma.prediction.findUniqueOrThrow({ where: { id: a.id } })).actual).toBeNull();
+    expect((await prisma.prediction.findUniqueOrThrow({ where: { id: b.id } })).actual).toBeNull();
 
     await expect(
-      services.predictions.recordActuals({ deployment: 'cancer', actuals: [{ predictionId: a.id, actual: 1 }, { predictionId: b.id, actual: '0' }, { requestKey: 'single', actual: 0 }] }),
+      services.predictions.recordActuals({
+        deployment: 'cancer',
+        actuals: [
+          { predictionId: a.id, actual: 1 },
+          { predictionId: b.id, actual: '0' },
+          { requestKey: 'single', actual: 0 },
+        ],
+      }),
     ).resolves.toEqual({ recorded: 3 });
     const stored = await prisma.prediction.findMany({ where: { id: { in: [a.id, b.id, single.predictions[0].id] } } });
     const byId = new Map(stored.map((row) => [row.id, row]));
@@ -231,6 +318,8 @@ describe('predictions', () => {
     expect(byId.get(b.id)!.actual).toBe('0');
     expect(byId.get(single.predictions[0].id)!.actual).toBe('0');
     expect(byId.get(a.id)!.actualRecordedAt).toBeInstanceOf(Date);
-    await expect(services.predictions.recordActuals({ deployment: 'canary', actuals: [{ predictionId: a.id, actual: 1 }] })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(services.predictions.recordActuals({ deployment: 'canary', actuals: [{ predictionId: a.id, actual: 1 }] })).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
   });
 });

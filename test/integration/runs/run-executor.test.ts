@@ -60,7 +60,8 @@ describe('RunExecutor', () => {
     const result = await executor.executeRun(id, async (run, context) => {
       attempt = context.attempt;
       expect(run.status).toBe('RUNNING');
-      for (let epoch = 1; epoch <= 3; epoch++) expect(await context.recordEpoch(epoch, { loss: 1 / epoch }, { elapsedMs: 5 * epoch, epochMs: 5, samplesPerSecond: 100 })).toBe(true);
+      for (let epoch = 1; epoch <= 3; epoch++)
+        expect(await context.recordEpoch(epoch, { loss: 1 / epoch }, { elapsedMs: 5 * epoch, epochMs: 5, samplesPerSecond: 100 })).toBe(true);
       // Runs until a heartbeat (every 50 ms) has moved heartbeatAt past startedAt.
       await waitFor(async () => {
         const { heartbeatAt, startedAt } = await prisma.run.findUniqueOrThrow({ where: { id: run.id } });

@@ -58,7 +58,7 @@ describe('a worker killed with SIGKILL', () => {
     children.push(child);
     await new Promise<void>((resolve, reject) => {
       let output = '';
-      child.stdout!.on('data', (chunk: Buffer) => {
+      child.stdout.on('data', (chunk: Buffer) => {
         output += chunk.toString();
         if (output.includes('ready\n')) resolve();
       });
@@ -125,9 +125,7 @@ describe('a worker killed with SIGKILL', () => {
     expect(run.attempts).toBe(2);
     expect(run.error).toBe(`worker worker-c stopped heartbeating during epoch ${lastEpoch._max.epoch! + 1}; gave up after 2 attempts`);
     const alerts = await prisma.alert.findMany({ where: { runId: id } });
-    expect(alerts).toEqual([
-      expect.objectContaining({ kind: 'RUN_FAILED', severity: 'WARNING', status: 'OPEN', dedupKey: `run_failed:${id}` }),
-    ]);
+    expect(alerts).toEqual([expect.objectContaining({ kind: 'RUN_FAILED', severity: 'WARNING', status: 'OPEN', dedupKey: `run_failed:${id}` })]);
     expect(alerts[0].details).toMatchObject({ error: run.error, attempts: 2 });
     expect(await prisma.run.count({ where: { status: 'RUNNING' } })).toBe(0);
   });

@@ -28,7 +28,14 @@ describe('big models are bounded and cancellable', () => {
     worker = await startInProcessWorker({ env: { MLPLANE_WORKER_MEMORY_LIMIT_MB: '4096' } });
     ({ prisma, queue, services } = worker);
     const { events, executor } = worker;
-    const job = { datasets: services.datasets, models: services.models, events, get memoryLimitBytes() { return memoryLimitBytes; } };
+    const job = {
+      datasets: services.datasets,
+      models: services.models,
+      events,
+      get memoryLimitBytes() {
+        return memoryLimitBytes;
+      },
+    };
     await queue.work(RUN_QUEUES.TRAINING, executor.jobHandler(createTrainingJob(job)), { concurrency: 1 });
     const { version } = await services.datasets.createDataset({ name: 'digits', csv: fixtureCsv('digits'), labelColumn: 'digit' });
     datasetId = version.datasetId;
@@ -63,21 +70,29 @@ describe('big models are bounded and cancellable', () => {
     // 4 x 2048: about 12.7 M parameters, 200 MB of training state on top of the 400 MB a worker starts with.
     const refused = small.models.createModel({ name: 'too-big-for-500mb', datasetId, layers: wide(4, 2048) });
     await expect(refused).rejects.toMatchObject({ location: { field: 'input.layers' } });
-    await expect(refused).rejects.toThrow(/needs about [\d,]+ MB \([\d,]+ parameters\), over the worker memory limit of 500 MB \(MLPLANE_WORKER_MEMORY_LIMIT_MB\)/);
+    await expect(refused).rejects.toThrow(
+      /needs about [\d,]+ MB \([\d,]+ parameters\), over the worker memory limit of 500 MB \(MLPLANE_WORKER_MEMORY_LIMIT_MB\)/,
+    );
   });
 
   it('refuses at startTrainingRun a full-batch step too costly to cancel within 2 s, naming the batch size that fits', async () => {
     const model = await services.models.createModel({ name: 'wide', datasetId, layers: wide(4, 1024) });
     // A batch of at least the training rows is one full batch.
-    const refused = services.training.startTrainingRun({ modelId: model.id, datasetVersionId: versionId, hyperparameters: { epochs: 1, batchSize: 1_000_000 } }, 'test');
+    const refused = services.training.startTrainingRun(
+      { modelId: model.id, datasetVersionId: versionId, hyperparameters: { epochs: 1, batchSize: 1_000_000 } },
+      'test',
+    );
     await expect(refused).rejects.toMatchObject({ location: { field: 'input.hyperparameters.batchSize' } });
     await expect(refused).rejects.toThrow(/GFLOP, over the limit of 20 GFLOP that keeps a cancel within 2 s; use a batchSize of at most [\d,]+/);
     expect(await prisma.run.count({ where: { modelId: model.id } })).toBe(0);
   });
 
-  it('stops a large model\'s run within 2 s of cancelRun', async () => {
+  it("stops a large model's run within 2 s of cancelRun", async () => {
     const model = await services.models.createModel({ name: 'large', datasetId, layers: wide(3, 1024) });
-    const run = await services.training.startTrainingRun({ modelId: model.id, datasetVersionId: versionId, hyperparameters: { epochs: 1000, batchSize: 512, seed: 1, backend: 'TENSORFLOW' } }, 'test');
+    const run = await services.training.startTrainingRun(
+      { modelId: model.id, datasetVersionId: versionId, hyperparameters: { epochs: 1000, batchSize: 512, seed: 1, backend: 'TENSORFLOW' } },
+      'test',
+    );
     await waitFor(async () => (await prisma.runEpoch.count({ where: { runId: run.id } })) >= 1, 60_000, 50);
     const requestedAt = Date.now();
     await services.training.cancelRun(run.id);
@@ -90,7 +105,10 @@ describe('big models are bounded and cancellable', () => {
     memoryLimitBytes = 64 * 1024 * 1024;
     try {
       const model = await services.models.createModel({ name: 'watched', datasetId, layers: wide(1, 32) });
-      const run = await services.training.startTrainingRun({ modelId: model.id, datasetVersionId: versionId, hyperparameters: { epochs: 50, batchSize: 32, seed: 1 } }, 'test');
+      const run = await services.training.startTrainingRun(
+        { modelId: model.id, datasetVersionId: versionId, hyperparameters: { epochs: 50, batchSize: 32, seed: 1 } },
+        'test',
+      );
       const ended = await finished(run.id, 60_000);
       expect(ended.status).toBe('FAILED');
       expect(ended.error).toMatch(/^the worker used [\d,]+ MB while training, over its memory limit of 64 MB \(MLPLANE_WORKER_MEMORY_LIMIT_MB\)/);

@@ -25,9 +25,13 @@ describe('training runs on a worker', () => {
     worker = await startInProcessWorker();
     ({ prisma, queue, services } = worker);
     const { events, executor } = worker;
-    await queue.work(RUN_QUEUES.TRAINING, executor.jobHandler(createTrainingJob({ datasets: services.datasets, models: services.models, events, tensorboardDir })), {
-      concurrency: 1,
-    });
+    await queue.work(
+      RUN_QUEUES.TRAINING,
+      executor.jobHandler(createTrainingJob({ datasets: services.datasets, models: services.models, events, tensorboardDir })),
+      {
+        concurrency: 1,
+      },
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -76,7 +80,14 @@ describe('training runs on a worker', () => {
     expect(run.status).toBe('SUCCEEDED');
     expect(run.warnings).toEqual([]);
     // 569 rows: 398 training rows, ceil(398 / 32) = 13 batches, x 10 epochs.
-    expect(run.summary).toMatchObject({ loss: 'BINARY_CROSSENTROPY', epochsRun: 10, batchSize: 32, gradientSteps: 130, plannedGradientSteps: 130, warnings: [] });
+    expect(run.summary).toMatchObject({
+      loss: 'BINARY_CROSSENTROPY',
+      epochsRun: 10,
+      batchSize: 32,
+      gradientSteps: 130,
+      plannedGradientSteps: 130,
+      warnings: [],
+    });
     const evaluation = await prisma.evaluation.findFirstOrThrow({ where: { modelVersion: { runId: run.id } } });
     expect((evaluation.metrics as { accuracy: number }).accuracy).toBeGreaterThanOrEqual(0.9);
     const epochs = await services.training.epochs(run.id);
@@ -127,7 +138,13 @@ describe('training runs on a worker', () => {
   }, 180_000);
 
   it('trains diabetes (regression) to test R2 >= 0.3', async () => {
-    const { run } = await train('diabetes', fixtureCsv('diabetes'), 'progression', { epochs: 60, batchSize: 32, seed: 11, learningRate: 0.005, backend: 'CPU' });
+    const { run } = await train('diabetes', fixtureCsv('diabetes'), 'progression', {
+      epochs: 60,
+      batchSize: 32,
+      seed: 11,
+      learningRate: 0.005,
+      backend: 'CPU',
+    });
     expect(run.status).toBe('SUCCEEDED');
     const evaluation = await prisma.evaluation.findFirstOrThrow({ where: { modelVersion: { runId: run.id } } });
     expect((evaluation.metrics as { r2: number }).r2).toBeGreaterThanOrEqual(0.3);
@@ -161,7 +178,11 @@ describe('training runs on a worker', () => {
   it('writes the same TensorBoard event files on the cpu backend as on tensorflow, and says so in the summary', async () => {
     const csv = fixtureCsv('breast_cancer');
     const { version } = await services.datasets.createDataset({ name: 'bc-tensorboard', csv, labelColumn: 'benign' });
-    const model = await services.models.createModel({ name: 'bc-tensorboard-model', datasetId: version.datasetId, layers: [{ units: 10, activation: 'relu' }] });
+    const model = await services.models.createModel({
+      name: 'bc-tensorboard-model',
+      datasetId: version.datasetId,
+      layers: [{ units: 10, activation: 'relu' }],
+    });
     const tagsOf = (runId: string, split: string): string[] => {
       const dir = path.join(tensorboardDir, runId, split);
       const files = readdirSync(dir).filter((file) => file.startsWith('events.out.tfevents'));
@@ -171,7 +192,10 @@ describe('training runs on a worker', () => {
     };
     const tags: Record<string, string[][]> = {};
     for (const backend of ['CPU', 'TENSORFLOW']) {
-      const started = await services.training.startTrainingRun({ modelId: model.id, datasetVersionId: version.id, hyperparameters: { epochs: 3, batchSize: 32, seed: 3, backend } }, 'test');
+      const started = await services.training.startTrainingRun(
+        { modelId: model.id, datasetVersionId: version.id, hyperparameters: { epochs: 3, batchSize: 32, seed: 3, backend } },
+        'test',
+      );
       const run = await finished(started.id);
       expect(run.status).toBe('SUCCEEDED');
       expect(run.backend).toBe(backend.toLowerCase());
@@ -187,7 +211,10 @@ describe('training runs on a worker', () => {
   it('cancels a running run within 2 s and registers no version', async () => {
     const { version } = await services.datasets.createDataset({ name: 'cancel', csv: fixtureCsv('digits'), labelColumn: 'digit' });
     const model = await services.models.createModel({ name: 'cancel-model', datasetId: version.datasetId, layers: [{ units: 64, activation: 'relu' }] });
-    const run = await services.training.startTrainingRun({ modelId: model.id, datasetVersionId: version.id, hyperparameters: { epochs: 5000, batchSize: 1, seed: 1 } }, 'tester');
+    const run = await services.training.startTrainingRun(
+      { modelId: model.id, datasetVersionId: version.id, hyperparameters: { epochs: 5000, batchSize: 1, seed: 1 } },
+      'tester',
+    );
     await waitFor(async () => (await services.training.findRun(run.id))!.status === 'RUNNING', 60_000, 50);
     const requestedAt = Date.now();
     await services.training.cancelRun(run.id);

@@ -26,7 +26,9 @@ describe('alerting settings', () => {
   it('fills defaults, ignores malformed values and the drift key', () => {
     expect(alertMonitoringOf({})).toEqual(DEFAULT_ALERT_MONITORING);
     expect(alertMonitoringOf(null)).toEqual(DEFAULT_ALERT_MONITORING);
-    expect(alertMonitoringOf({ drift: { windowSize: 5 }, autoRollback: true, rollbackWindowSeconds: -1, performanceFloor: 0.8, performanceWindowSize: 2.5 })).toEqual({
+    expect(
+      alertMonitoringOf({ drift: { windowSize: 5 }, autoRollback: true, rollbackWindowSeconds: -1, performanceFloor: 0.8, performanceWindowSize: 2.5 }),
+    ).toEqual({
       ...DEFAULT_ALERT_MONITORING,
       autoRollback: true,
       performanceFloor: 0.8,
@@ -34,9 +36,15 @@ describe('alerting settings', () => {
   });
 
   it('checks a patch and marks reset keys with null', () => {
-    expect(checkAlertMonitoringPatch({ autoRollback: true, rollbackWindowSeconds: null, performanceFloor: 0.9 })).toEqual({ autoRollback: true, rollbackWindowSeconds: null, performanceFloor: 0.9 });
+    expect(checkAlertMonitoringPatch({ autoRollback: true, rollbackWindowSeconds: null, performanceFloor: 0.9 })).toEqual({
+      autoRollback: true,
+      rollbackWindowSeconds: null,
+      performanceFloor: 0.9,
+    });
     expect(() => checkAlertMonitoringPatch({ performanceWindowSize: 0 })).toThrow(ValidationError);
-    expect(() => checkAlertMonitoringPatch({ evaluateEveryRequests: 1.5 })).toThrow(expect.objectContaining({ location: { field: 'input.evaluateEveryRequests' } }));
+    expect(() => checkAlertMonitoringPatch({ evaluateEveryRequests: 1.5 })).toThrow(
+      expect.objectContaining({ location: { field: 'input.evaluateEveryRequests' } }),
+    );
     expect(() => checkAlertMonitoringPatch({ performanceFloor: Number.NaN })).toThrow(ValidationError);
   });
 });
@@ -58,7 +66,17 @@ describe('alert rule settings', () => {
   });
 
   it('accepts a full rule', () => {
-    expect(() => checkAlertRuleSettings({ kind: 'LATENCY', threshold: 1500, windowSeconds: 60, cooldownSeconds: 0, autoResolveAfter: 1, webhookUrl: 'https://example.test/hook', webhookSecret: 'x'.repeat(32) })).not.toThrow();
+    expect(() =>
+      checkAlertRuleSettings({
+        kind: 'LATENCY',
+        threshold: 1500,
+        windowSeconds: 60,
+        cooldownSeconds: 0,
+        autoResolveAfter: 1,
+        webhookUrl: 'https://example.test/hook',
+        webhookSecret: 'x'.repeat(32),
+      }),
+    ).not.toThrow();
     expect(() => checkAlertRuleSettings({ kind: 'LATENCY', webhookUrl: 'https://example.test/hook' })).not.toThrow();
   });
 });

@@ -1,4 +1,10 @@
-import { checkWebhookUrl, EMPTY_WEBHOOK_ALLOW_LIST, parseWebhookAllowList, refusedAddressReason, refusedResolutionReason } from '../../../src/domain/alerts/webhook-address';
+import {
+  checkWebhookUrl,
+  EMPTY_WEBHOOK_ALLOW_LIST,
+  parseWebhookAllowList,
+  refusedAddressReason,
+  refusedResolutionReason,
+} from '../../../src/domain/alerts/webhook-address';
 import { ValidationError } from '../../../src/domain/errors';
 
 describe('webhook address classification', () => {
@@ -54,12 +60,18 @@ describe('webhook address classification', () => {
     for (const url of ['http://0x7f000001/', 'http://2130706433/', 'http://127.1/', 'http://0177.0.0.01/', 'http://[::ffff:7f00:1]/']) {
       expect(() => checkWebhookUrl(url, EMPTY_WEBHOOK_ALLOW_LIST, 'input.webhookUrl')).toThrow(/loopback/);
     }
-    expect(checkWebhookUrl('https://Hooks.Example.com:8443/x', EMPTY_WEBHOOK_ALLOW_LIST, 'f')).toMatchObject({ hostname: 'hooks.example.com', literalAddress: null, port: 8443 });
+    expect(checkWebhookUrl('https://Hooks.Example.com:8443/x', EMPTY_WEBHOOK_ALLOW_LIST, 'f')).toMatchObject({
+      hostname: 'hooks.example.com',
+      literalAddress: null,
+      port: 8443,
+    });
   });
 
   it('refuses other schemes, credentials and overlong URLs, naming the field', () => {
     for (const url of ['file:///etc/passwd', 'gopher://a.example/', 'http://u:p@a.example/', `https://a.example/${'x'.repeat(2048)}`]) {
-      expect(() => checkWebhookUrl(url, EMPTY_WEBHOOK_ALLOW_LIST, 'input.webhookUrl')).toThrow(expect.objectContaining({ location: { field: 'input.webhookUrl' } }));
+      expect(() => checkWebhookUrl(url, EMPTY_WEBHOOK_ALLOW_LIST, 'input.webhookUrl')).toThrow(
+        expect.objectContaining({ location: { field: 'input.webhookUrl' } }),
+      );
       expect(() => checkWebhookUrl(url, EMPTY_WEBHOOK_ALLOW_LIST, 'input.webhookUrl')).toThrow(ValidationError);
     }
   });

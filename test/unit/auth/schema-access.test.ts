@@ -35,13 +35,19 @@ describe('access rules declared on the schema', () => {
 
   it('requires EDITOR (or more) for every mutation but key management and deletions, which are ADMIN', () => {
     const mutations = Object.values(schema.getMutationType()!.getFields());
-    const byRule = (rule: AccessRule) => mutations.filter((field) => accessRulesOf(field)![0] === rule).map((field) => field.name).sort();
+    const byRule = (rule: AccessRule) =>
+      mutations
+        .filter((field) => accessRulesOf(field)![0] === rule)
+        .map((field) => field.name)
+        .sort();
     const admin = ['createApiKey', 'deleteDataset', 'deleteDeployment', 'deleteModel', 'deleteModelVersion', 'deleteStudy', 'revokeApiKey'];
     expect(byRule('ADMIN')).toEqual(admin);
     expect(byRule('VIEWER')).toEqual([]);
     expect(byRule('EDITOR').length + admin.length).toBe(mutations.length);
     // Every delete of stored things is ADMIN; deleting an alias (a pointer whose history stays) is EDITOR like moving it.
-    expect(mutations.filter((field) => field.name.startsWith('delete') && accessRulesOf(field)![0] !== 'ADMIN').map((field) => field.name)).toEqual(['deleteModelVersionAlias']);
+    expect(mutations.filter((field) => field.name.startsWith('delete') && accessRulesOf(field)![0] !== 'ADMIN').map((field) => field.name)).toEqual([
+      'deleteModelVersionAlias',
+    ]);
   });
 
   it('keeps keys, the audit log and webhook URLs to ADMIN', () => {

@@ -1,4 +1,4 @@
-import { findUnstorableCharacter } from '../../../src/domain/common/storable-text';
+import { findUnstorableCharacter, storableRecordOf } from '../../../src/domain/common/storable-text';
 
 describe('findUnstorableCharacter', () => {
   it('accepts any well-formed Unicode text, surrogate pairs included', () => {
@@ -15,5 +15,15 @@ describe('findUnstorableCharacter', () => {
     expect(findUnstorableCharacter('🔑\uDD11')).toMatchObject({ offset: 2 });
     // Reversed pair: both halves are lone; the first is reported.
     expect(findUnstorableCharacter('\uDD11\uD83D')).toMatchObject({ offset: 0 });
+  });
+});
+
+describe('storableRecordOf', () => {
+  it('writes NUL and lone surrogates as escapes, keeps everything else, and cuts long text without splitting a pair', () => {
+    expect(storableRecordOf('x\uDBFF\u0000y🔑\uDC00', 100)).toBe('x\\uDBFF\\u0000y🔑\\uDC00');
+    expect(findUnstorableCharacter(storableRecordOf('\uD800'.repeat(50), 40))).toBeUndefined();
+    expect(storableRecordOf('abcdef', 4)).toBe('abc…');
+    expect(storableRecordOf('ab🔑cd', 4)).toBe('ab…');
+    expect(storableRecordOf('plain', 5)).toBe('plain');
   });
 });

@@ -33,8 +33,8 @@ describe('profileColumn on iris', () => {
     for (const [key, value] of Object.entries(expected)) expect(q[key as keyof typeof q]).toBeCloseTo(value, 12);
     expect(profile.histogram!.counts).toEqual([5, 11, 25, 11, 13, 18, 16, 21, 10, 8, 5, 2, 5]);
     const edges = [
-      4.3, 4.576923076923077, 4.8538461538461535, 5.13076923076923, 5.407692307692308, 5.684615384615384, 5.961538461538462,
-      6.2384615384615385, 6.515384615384615, 6.792307692307692, 7.069230769230769, 7.346153846153847, 7.623076923076923, 7.9,
+      4.3, 4.576923076923077, 4.8538461538461535, 5.13076923076923, 5.407692307692308, 5.684615384615384, 5.961538461538462, 6.2384615384615385,
+      6.515384615384615, 6.792307692307692, 7.069230769230769, 7.346153846153847, 7.623076923076923, 7.9,
     ];
     expect(profile.histogram!.edges).toHaveLength(edges.length);
     profile.histogram!.edges.forEach((edge, i) => expect(edge).toBeCloseTo(edges[i], 12));
@@ -79,7 +79,16 @@ describe('numeric profile details', () => {
 
   it('has no statistics for an all-missing column and no std for one value', () => {
     expect(profileColumn(numeric([NaN, NaN]))).toEqual({
-      type: 'NUMERIC', count: 0, missing: 2, distinct: 0, mean: null, std: null, min: null, max: null, quantiles: null, histogram: null,
+      type: 'NUMERIC',
+      count: 0,
+      missing: 2,
+      distinct: 0,
+      mean: null,
+      std: null,
+      min: null,
+      max: null,
+      quantiles: null,
+      histogram: null,
     });
     const single = profileColumn(numeric([3]));
     expect(single).toMatchObject({ count: 1, mean: 3, std: null, histogram: { edges: [2.5, 3.5], counts: [1] } });

@@ -76,7 +76,11 @@ describe('typeColumns', () => {
   });
 
   it('rejects a non-finite value under a NUMERIC override as non-finite', () => {
-    expectValidationError(() => typed('x,y\n1,a\nInfinity,b\nz,c\n', { x: 'NUMERIC' }), { field: 'input.csv', row: 2, column: 'x' }, /non-finite number 'Infinity'/);
+    expectValidationError(
+      () => typed('x,y\n1,a\nInfinity,b\nz,c\n', { x: 'NUMERIC' }),
+      { field: 'input.csv', row: 2, column: 'x' },
+      /non-finite number 'Infinity'/,
+    );
   });
 
   it('rejects overrides of unknown columns and unknown types', () => {

@@ -88,11 +88,7 @@ describe('parseCsv', () => {
         { field: 'input.csv', row: 2 },
         /^Malformed CSV in data row 2 \(1-based, header excluded; line 3\): Invalid Closing Quote/,
       );
-      expectValidationError(
-        () => parseCsv('a,b\n1,2\n3,"open\n4,5\n'),
-        { field: 'input.csv', row: 2 },
-        /Malformed CSV in data row 2 .*Quote Not Closed/,
-      );
+      expectValidationError(() => parseCsv('a,b\n1,2\n3,"open\n4,5\n'), { field: 'input.csv', row: 2 }, /Malformed CSV in data row 2 .*Quote Not Closed/);
       expectValidationError(() => parseCsv('a,"b\n'), { field: 'input.csv', row: 0 }, /Malformed CSV in header/);
     });
 
@@ -105,8 +101,16 @@ describe('parseCsv', () => {
     });
 
     it('rejects a NUL or a lone surrogate in a cell or a column name, naming its row and column', () => {
-      expectValidationError(() => parseCsv('a,b\n1,2\n3,x\u0000y\n'), { field: 'input.csv', row: 2, column: 'b' }, /Data row 2, column 'b', contains a NUL character/);
-      expectValidationError(() => parseCsv('a,"b\uD800"\n1,2\n'), { field: 'input.csv', row: 0, index: 1 }, /Header column 2 contains a lone UTF-16 surrogate \(U\+D800\)/);
+      expectValidationError(
+        () => parseCsv('a,b\n1,2\n3,x\u0000y\n'),
+        { field: 'input.csv', row: 2, column: 'b' },
+        /Data row 2, column 'b', contains a NUL character/,
+      );
+      expectValidationError(
+        () => parseCsv('a,"b\uD800"\n1,2\n'),
+        { field: 'input.csv', row: 0, index: 1 },
+        /Header column 2 contains a lone UTF-16 surrogate \(U\+D800\)/,
+      );
       expectValidationError(() => parseCsv('a,b\n"\uDFFF",2\n'), { field: 'input.csv', row: 1, column: 'a' }, /lone UTF-16 surrogate/);
       expect(parseCsv('a,b\n🔑,é\n').cells.map((column) => column.toArray())).toEqual([['🔑'], ['é']]);
     });
@@ -117,7 +121,14 @@ describe('parseCsv', () => {
       const names = Array.from({ length: 1001 }, (_, i) => `c${i}`);
       const wide = `${names.join(',')}\n${names.map(() => '1').join(',')}\n`;
       expectValidationError(() => parseCsv(wide), { field: 'input.csv', row: 0 }, /1001 columns, over the limit of 1000/);
-      expect(parseCsv(`${names.slice(1).join(',')}\n${names.slice(1).map(() => '1').join(',')}\n`).header).toHaveLength(1000);
+      expect(
+        parseCsv(
+          `${names.slice(1).join(',')}\n${names
+            .slice(1)
+            .map(() => '1')
+            .join(',')}\n`,
+        ).header,
+      ).toHaveLength(1000);
     });
   });
 });

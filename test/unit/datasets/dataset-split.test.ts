@@ -36,7 +36,11 @@ describe('splitRows', () => {
     const strata = Int32Array.from({ length: 200 }, (_, i) => (i % 5 < 2 ? 0 : i % 5 < 4 ? 1 : 2));
     const counts = strata.reduce((c, s) => ((c[s] += 1), c), [0, 0, 0]);
     const split = splitRows({ rowCount: 200, fractions: { train: 0.6, validation: 0.2, test: 0.2 }, seed: 5, strata });
-    for (const [part, share] of [['train', 0.6], ['validation', 0.2], ['test', 0.2]] as const) {
+    for (const [part, share] of [
+      ['train', 0.6],
+      ['validation', 0.2],
+      ['test', 0.2],
+    ] as const) {
       const perClass = [0, 0, 0];
       split[part].forEach((row) => perClass[strata[row]]++);
       perClass.forEach((n, cls) => expect(Math.abs(n - counts[cls] * share)).toBeLessThanOrEqual(1));
@@ -104,10 +108,6 @@ describe('validateSplitFractions', () => {
       { field: 'input.hyperparameters.split' },
       /must sum to 1, got 1.0999/,
     );
-    expectValidationError(
-      () => validateSplitFractions({ train: 0.5, validation: 0.5, test: 2e-9 }),
-      { field: 'hyperparameters.split' },
-      /must sum to 1/,
-    );
+    expectValidationError(() => validateSplitFractions({ train: 0.5, validation: 0.5, test: 2e-9 }), { field: 'hyperparameters.split' }, /must sum to 1/);
   });
 });

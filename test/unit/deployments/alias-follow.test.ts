@@ -13,7 +13,12 @@ describe('what an alias move does to a deployment that follows the alias', () =>
   });
 
   it('SWITCH during a canary: promotes the canary when the alias moved to it, else switches and ends the canary', () => {
-    expect(planAliasMove(withCanary('v1', 'v2'), SWITCH, 'v2')).toEqual({ kind: 'CANARY_PROMOTED', stableVersionId: 'v2', previousVersionId: 'v1', percent: 25 });
+    expect(planAliasMove(withCanary('v1', 'v2'), SWITCH, 'v2')).toEqual({
+      kind: 'CANARY_PROMOTED',
+      stableVersionId: 'v2',
+      previousVersionId: 'v1',
+      percent: 25,
+    });
     expect(planAliasMove(withCanary('v1', 'v2'), SWITCH, 'v3')).toEqual({
       kind: 'UPDATED',
       stableVersionId: 'v3',

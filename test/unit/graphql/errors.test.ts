@@ -67,10 +67,20 @@ describe('formatGraphQLError', () => {
 
   it('lists every violation of a request, at most 100, and counts the rest', () => {
     const { scope } = capture();
-    const two = ValidationError.of([{ message: 'units must be 1 to 4096', field: 'input.layers[0].units' }, { message: 'bad cell', row: 3, column: 'age' }]);
+    const two = ValidationError.of([
+      { message: 'units must be 1 to 4096', field: 'input.layers[0].units' },
+      { message: 'bad cell', row: 3, column: 'age' },
+    ]);
     expect(formatGraphQLError(thrownByResolver(two), scope)).toMatchObject({
       message: 'units must be 1 to 4096 (and 1 more problem: see extensions.errors)',
-      extensions: { code: 'BAD_USER_INPUT', field: 'input.layers[0].units', errors: [{ message: 'units must be 1 to 4096', field: 'input.layers[0].units' }, { message: 'bad cell', row: 3, column: 'age' }] },
+      extensions: {
+        code: 'BAD_USER_INPUT',
+        field: 'input.layers[0].units',
+        errors: [
+          { message: 'units must be 1 to 4096', field: 'input.layers[0].units' },
+          { message: 'bad cell', row: 3, column: 'age' },
+        ],
+      },
     });
     const many = ValidationError.of(Array.from({ length: 130 }, (_, i) => ({ message: `bad ${i}`, field: `input.items[${i}]` })));
     const formatted = formatGraphQLError(thrownByResolver(many), scope);

@@ -1,13 +1,7 @@
 import { createPubSub } from '@graphql-yoga/subscription';
 import { NotFoundError } from '../../../src/domain/errors';
 import type { RunStatus } from '../../../src/domain/runs/run-status';
-import {
-  openRunProgress,
-  type RunProgressEvent,
-  type RunProgressSource,
-  type RunState,
-  type StoredEpoch,
-} from '../../../src/graphql/runs/run-progress-stream';
+import { openRunProgress, type RunProgressEvent, type RunProgressSource, type RunState, type StoredEpoch } from '../../../src/graphql/runs/run-progress-stream';
 
 /** Counts live listeners, so a test can see subscriptions open and close. */
 class CountingEventTarget extends EventTarget {

@@ -53,7 +53,7 @@ describe('schema.graphql and graphql-codegen (typescript plugin, strictScalars)'
   it('generates TypeScript types that compile under strict mode when the custom scalars are mapped', async () => {
     expect(customScalars.map((scalar) => scalar.name).sort()).toEqual(Object.keys(SCALARS).sort());
     const output = await generate(schema, SCALARS);
-    expect(output).toContain("DateTimeISO: { input: string; output: string; }");
+    expect(output).toContain('DateTimeISO: { input: string; output: string; }');
     expect(output).toMatch(/export type Node = \{/);
     expect(typeErrors(output)).toEqual([]);
   });

@@ -33,7 +33,9 @@ describe('list item counting', () => {
   it('multiplies page sizes, from literals, variables and defaults, through fragments', async () => {
     expect(await count('{ datasets(first: 10) { edges { node { versions { rows(limit: 1000) } } } } }')).toBe(10 + 10_000);
     expect(await count('query($n: Int!) { datasets(first: $n) { edges { node { versions { rows } } } } }', { n: 50 })).toBe(50 + 50 * 20);
-    expect(await count('{ datasets { ...page } } fragment page on Connection { edges { node { versions { ... on DatasetVersion { rows(limit: 5) } } } } }')).toBe(20 + 100);
+    expect(
+      await count('{ datasets { ...page } } fragment page on Connection { edges { node { versions { ... on DatasetVersion { rows(limit: 5) } } } } }'),
+    ).toBe(20 + 100);
     expect(await count('{ datasets(first: 3) { edges { node { versions { split { train } } } } } }', {}, {}, 10)).toBe(3 + 30);
   });
 

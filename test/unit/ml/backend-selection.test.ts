@@ -78,7 +78,8 @@ describe('chooseBackend', () => {
     const fastest = selection.timings.reduce((a, b) => (b.msPerStep < a.msPerStep ? b : a));
     expect(selection).toMatchObject({ backend: fastest.backend, stepEngine: fastest.stepEngine });
     expect(selection.reason).toContain(`AUTO: ${fastest.backend} ${fastest.stepEngine.toLowerCase()} was fastest`);
-    for (const timing of selection.timings) expect(selection.reason).toContain(`${timing.backend} ${timing.stepEngine.toLowerCase()} ${timing.msPerStep.toFixed(3)} ms/step`);
+    for (const timing of selection.timings)
+      expect(selection.reason).toContain(`${timing.backend} ${timing.stepEngine.toLowerCase()} ${timing.msPerStep.toFixed(3)} ms/step`);
     await tf.setBackend('cpu');
     expect(tf.memory().numTensors).toBe(before);
   });

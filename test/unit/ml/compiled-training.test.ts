@@ -164,7 +164,16 @@ describe('compiled training step, parity with the eager step', () => {
   });
 
   it.each(ACTIVATIONS.filter((activation) => activation !== 'softmax'))('hidden activation %s', async (activation) => {
-    await expectParity('breast_cancer', { layers: [{ units: 8, activation }, { units: 6, activation }] }, adam(3, 64));
+    await expectParity(
+      'breast_cancer',
+      {
+        layers: [
+          { units: 8, activation },
+          { units: 6, activation },
+        ],
+      },
+      adam(3, 64),
+    );
   });
 
   it('a softmax hidden layer', async () => {
@@ -178,7 +187,12 @@ describe('compiled training step, parity with the eager step', () => {
   it('L2 penalties and class weights', async () => {
     await expectParity(
       'breast_cancer',
-      { layers: [{ units: 12, activation: 'relu', l2: 0.01 }, { units: 6, activation: 'elu', l2: 0.001 }] },
+      {
+        layers: [
+          { units: 12, activation: 'relu', l2: 0.01 },
+          { units: 6, activation: 'elu', l2: 0.001 },
+        ],
+      },
       adam(4),
       [2.5, 0.7],
     );
@@ -190,7 +204,12 @@ describe('compiled training step, parity with the eager step', () => {
   });
 
   it('dropout: learns like the eager step and repeats exactly for a seed', async () => {
-    const architecture: Architecture = { layers: [{ units: 32, activation: 'relu', dropout: 0.3 }, { units: 16, activation: 'relu', dropout: 0.2 }] };
+    const architecture: Architecture = {
+      layers: [
+        { units: 32, activation: 'relu', dropout: 0.3 },
+        { units: 16, activation: 'relu', dropout: 0.2 },
+      ],
+    };
     const eager = await train('breast_cancer', architecture, adam(8), 'EAGER');
     const compiled = await train('breast_cancer', architecture, adam(8), 'COMPILED');
     const again = await train('breast_cancer', architecture, adam(8), 'COMPILED');
@@ -200,7 +219,17 @@ describe('compiled training step, parity with the eager step', () => {
     expect(Math.abs(lastLoss(compiled) - lastLoss(eager))).toBeLessThanOrEqual(0.1 * lastLoss(eager));
     expect(Math.abs(compiled.testAccuracy! - eager.testAccuracy!)).toBeLessThanOrEqual(0.05);
     // Dropout is active while training: the first epoch's loss differs from a run without it.
-    const plain = await train('breast_cancer', { layers: [{ units: 32, activation: 'relu' }, { units: 16, activation: 'relu' }] }, adam(8), 'COMPILED');
+    const plain = await train(
+      'breast_cancer',
+      {
+        layers: [
+          { units: 32, activation: 'relu' },
+          { units: 16, activation: 'relu' },
+        ],
+      },
+      adam(8),
+      'COMPILED',
+    );
     expect(compiled.summary.history[0].train.loss).not.toBeCloseTo(plain.summary.history[0].train.loss, 4);
   });
 
@@ -236,7 +265,16 @@ describe('compiled training step fallback', () => {
     model.add(tf.layers.batchNormalization());
     model.add(tf.layers.dense({ units: 1, activation: 'sigmoid' }));
     try {
-      const summary = await trainModel({ tf, model, task: 'BINARY_CLASSIFICATION', x: data.train.x, y: data.train.labels!.targets, hyperparameters: adam(1), seed: 1, stepEngine: 'COMPILED' });
+      const summary = await trainModel({
+        tf,
+        model,
+        task: 'BINARY_CLASSIFICATION',
+        x: data.train.x,
+        y: data.train.labels!.targets,
+        hyperparameters: adam(1),
+        seed: 1,
+        stepEngine: 'COMPILED',
+      });
       expect(summary.stepEngine).toBe('EAGER');
       expect(summary.compiledFallbackReason).toMatch(native && graphAddon().available ? /is a BatchNormalization/ : /not loaded|did not load/);
       expect(Number.isFinite(summary.history[0].train.loss)).toBe(true);

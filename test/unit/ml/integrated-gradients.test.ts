@@ -46,7 +46,15 @@ describe('integratedGradients', () => {
     const spec = fitPreprocessing(table, rows, { labelColumn: 'label', featureColumns: ['size', 'color'], task: 'BINARY_CLASSIFICATION' });
     const data = applyPreprocessing(spec, table);
     const model = buildModel({ tf, architecture: { layers: [{ units: 8, activation: 'tanh' }] }, task: 'BINARY_CLASSIFICATION', inputWidth: 4, seed: 2 });
-    await trainModel({ tf, model, task: 'BINARY_CLASSIFICATION', x: data.x, y: data.labels!.targets, hyperparameters: { epochs: 30, optimizer: 'ADAM', learningRate: 0.05 }, seed: 2 });
+    await trainModel({
+      tf,
+      model,
+      task: 'BINARY_CLASSIFICATION',
+      x: data.x,
+      y: data.labels!.targets,
+      hyperparameters: { epochs: 30, optimizer: 'ADAM', learningRate: 0.05 },
+      seed: 2,
+    });
 
     const input = data.x.data.slice(0, 4); // row 0: size 0, red
     const result = integratedGradients({ tf, model, spec, input });
@@ -64,8 +72,23 @@ describe('integratedGradients', () => {
 
   it('explains the predicted class of a multiclass model', async () => {
     const fixture = prepareFixture('iris.csv', 'species', 'MULTICLASS_CLASSIFICATION');
-    const model = buildModel({ tf, architecture: { layers: [{ units: 16, activation: 'relu' }] }, task: 'MULTICLASS_CLASSIFICATION', inputWidth: 4, classCount: 3, seed: 4 });
-    await trainModel({ tf, model, task: 'MULTICLASS_CLASSIFICATION', x: fixture.train.x, y: fixture.train.labels!.targets, hyperparameters: { epochs: 20, batchSize: 16, optimizer: 'ADAM', learningRate: 0.02 }, seed: 4 });
+    const model = buildModel({
+      tf,
+      architecture: { layers: [{ units: 16, activation: 'relu' }] },
+      task: 'MULTICLASS_CLASSIFICATION',
+      inputWidth: 4,
+      classCount: 3,
+      seed: 4,
+    });
+    await trainModel({
+      tf,
+      model,
+      task: 'MULTICLASS_CLASSIFICATION',
+      x: fixture.train.x,
+      y: fixture.train.labels!.targets,
+      hyperparameters: { epochs: 20, batchSize: 16, optimizer: 'ADAM', learningRate: 0.02 },
+      seed: 4,
+    });
     const row = 0;
     const input = fixture.test.x.data.slice(row * 4, row * 4 + 4);
     const result = integratedGradients({ tf, model, spec: fixture.spec, input });

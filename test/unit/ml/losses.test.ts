@@ -30,7 +30,7 @@ describe.each(availableTestBackends())('losses on the %s backend', (backend) => 
     tf = await loadTf(backend);
   });
 
-  it.each(LOSSES)('%s per row matches Keras\' formula', (loss) => {
+  it.each(LOSSES)("%s per row matches Keras' formula", (loss) => {
     const { y, output } = inputsFor(loss);
     const rows = y.length / 2;
     const perRow = tf.tidy(() => perRowLoss(tf, loss, tf.tensor2d(y, [rows, 2]), tf.tensor2d(output, [rows, 2])).dataSync());
@@ -58,7 +58,13 @@ describe('losses by task', () => {
   it.each(['MEAN_ABSOLUTE_ERROR', 'HUBER'] as const)('trains a regression with %s and reports that loss for its validation split', async (loss) => {
     const tf = await loadTf('cpu');
     const data = prepareFixture('diabetes.csv', 'progression', 'REGRESSION');
-    const model = buildModel({ tf, architecture: { layers: [{ units: 8, activation: 'relu' }] }, task: 'REGRESSION', inputWidth: data.spec.inputWidth, seed: 5 });
+    const model = buildModel({
+      tf,
+      architecture: { layers: [{ units: 8, activation: 'relu' }] },
+      task: 'REGRESSION',
+      inputWidth: data.spec.inputWidth,
+      seed: 5,
+    });
     try {
       const summary = await trainModel({
         tf,

@@ -13,7 +13,12 @@ function fieldOf(fn: () => unknown): string | undefined {
   throw new Error('expected a ValidationError');
 }
 
-const hidden: Architecture = { layers: [{ units: 8, activation: 'relu', dropout: 0.2, l2: 0.01 }, { units: 4, activation: 'tanh' }] };
+const hidden: Architecture = {
+  layers: [
+    { units: 8, activation: 'relu', dropout: 0.2, l2: 0.01 },
+    { units: 4, activation: 'tanh' },
+  ],
+};
 
 describe('validateArchitecture', () => {
   const task: ModelTask = 'BINARY_CLASSIFICATION';
@@ -27,19 +32,13 @@ describe('validateArchitecture', () => {
     expect(fieldOf(() => validateArchitecture({ layers: [layer, { units: 0, activation: 'relu' }] }, task))).toBe('input.layers[1].units');
     expect(fieldOf(() => validateArchitecture({ layers: [{ units: 4097, activation: 'relu' }] }, task))).toBe('input.layers[0].units');
     expect(fieldOf(() => validateArchitecture({ layers: [{ units: 2.5, activation: 'relu' }] }, task))).toBe('input.layers[0].units');
-    expect(fieldOf(() => validateArchitecture({ layers: [layer, { units: 3, activation: 'nope' as never }] }, task))).toBe(
-      'input.layers[1].activation',
-    );
+    expect(fieldOf(() => validateArchitecture({ layers: [layer, { units: 3, activation: 'nope' as never }] }, task))).toBe('input.layers[1].activation');
     expect(fieldOf(() => validateArchitecture({ layers: [{ ...layer, dropout: 1 }] }, task))).toBe('input.layers[0].dropout');
     expect(fieldOf(() => validateArchitecture({ layers: [{ ...layer, l2: -1 }] }, task))).toBe('input.layers[0].l2');
     expect(fieldOf(() => validateArchitecture({ layers: Array.from({ length: 21 }, () => layer) }, task))).toBe('input.layers');
     expect(fieldOf(() => validateArchitecture({ layers: [], outputLayer: { activation: 'softmax' } }, task))).toBe('input.outputLayer.activation');
-    expect(fieldOf(() => validateArchitecture({ layers: [], outputLayer: { units: 2, activation: 'sigmoid' } }, task))).toBe(
-      'input.outputLayer.units',
-    );
-    expect(fieldOf(() => validateArchitecture({ layers: [], outputLayer: { activation: 'softmax' } }, 'REGRESSION'))).toBe(
-      'input.outputLayer.activation',
-    );
+    expect(fieldOf(() => validateArchitecture({ layers: [], outputLayer: { units: 2, activation: 'sigmoid' } }, task))).toBe('input.outputLayer.units');
+    expect(fieldOf(() => validateArchitecture({ layers: [], outputLayer: { activation: 'softmax' } }, 'REGRESSION'))).toBe('input.outputLayer.activation');
     expect(fieldOf(() => validateArchitecture({ layers: [{ units: 0, activation: 'relu' }] }, task, 'input.architecture'))).toBe(
       'input.architecture.layers[0].units',
     );
@@ -88,7 +87,14 @@ describe('buildModel', () => {
   it('rejects an output width that does not match the classes', () => {
     expect(
       fieldOf(() =>
-        buildModel({ tf, architecture: { layers: [], outputLayer: { units: 4, activation: 'softmax' } }, task: 'MULTICLASS_CLASSIFICATION', inputWidth: 2, classCount: 3, seed: 1 }),
+        buildModel({
+          tf,
+          architecture: { layers: [], outputLayer: { units: 4, activation: 'softmax' } },
+          task: 'MULTICLASS_CLASSIFICATION',
+          inputWidth: 2,
+          classCount: 3,
+          seed: 1,
+        }),
       ),
     ).toBe('input.outputLayer.units');
   });

@@ -12,9 +12,7 @@ import { fixtureTable, tableFromCsv } from '../../support/fixture-table';
 
 // Rows 0-3 train, rows 4-5 held out. The held-out rows carry extreme values and an unseen
 // category: any statistic fitted on all rows would differ from the hand-worked ones below.
-const table: DataTable = tableFromCsv(
-  ['a,color,size,label', '1,x,10,cat', '2,y,10,dog', '3,x,10,cat', ',,10,dog', '100,z,500,bird', '2,y,10,cat'].join('\n'),
-);
+const table: DataTable = tableFromCsv(['a,color,size,label', '1,x,10,cat', '2,y,10,dog', '3,x,10,cat', ',,10,dog', '100,z,500,bird', '2,y,10,cat'].join('\n'));
 const train = [0, 1, 2, 3];
 
 function fit(overrides: Partial<Parameters<typeof fitPreprocessing>[2]> = {}): PreprocessingSpec {
@@ -99,7 +97,7 @@ describe('applyPreprocessing', () => {
     expect(out.x.cols).toBe(4);
     expected.flat().forEach((value, i) => expect(out.x.data[i]).toBeCloseTo(value, 4));
     expect(out.unseenCategories).toEqual([{ index: 1, column: 'color', value: 'z' }]);
-      });
+  });
 
   it('rejects a label never seen in training, naming the data row', () => {
     const labelled = applyPreprocessing(spec, table, { rows: [0, 1, 5] });
@@ -141,7 +139,12 @@ describe('applyPreprocessing', () => {
       }
       return undefined;
     };
-    expect(locationOf([{ a: 1, color: 'x', size: 1 }, { a: 1, color: 'x' }])).toEqual({ index: 1, column: 'size' });
+    expect(
+      locationOf([
+        { a: 1, color: 'x', size: 1 },
+        { a: 1, color: 'x' },
+      ]),
+    ).toEqual({ index: 1, column: 'size' });
     expect(locationOf([{ a: '1', color: 'x', size: 1 }])).toEqual({ index: 0, column: 'a' });
     expect(locationOf([{ a: 1, color: ['x'], size: 1 }])).toEqual({ index: 0, column: 'color' });
   });

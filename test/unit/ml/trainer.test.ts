@@ -17,12 +17,7 @@ afterEach(async () => {
 
 const matrix = (rows: number[][]): Matrix => ({ data: Float32Array.from(rows.flat()), rows: rows.length, cols: rows[0].length });
 
-function fixtureOptions(
-  fixture: PreparedFixture,
-  architecture: Architecture,
-  hyperparameters: TrainingHyperparameters,
-  seed = 1,
-): TrainModelOptions {
+function fixtureOptions(fixture: PreparedFixture, architecture: Architecture, hyperparameters: TrainingHyperparameters, seed = 1): TrainModelOptions {
   const { spec, train, validation } = fixture;
   const classCount = spec.label.kind === 'CLASSES' ? spec.label.classes.length : undefined;
   return {
@@ -80,7 +75,12 @@ describe('trainModel: losses and metrics, worked by hand', () => {
       tf,
       model: zeroModel('BINARY_CLASSIFICATION', 2),
       task: 'BINARY_CLASSIFICATION',
-      x: matrix([[1, 2], [3, 4], [5, 6], [7, 8]]),
+      x: matrix([
+        [1, 2],
+        [3, 4],
+        [5, 6],
+        [7, 8],
+      ]),
       y: matrix([[0], [0], [1], [1]]),
       classWeights: [1, 3],
       hyperparameters: once,
@@ -105,7 +105,10 @@ describe('trainModel: losses and metrics, worked by hand', () => {
       tf,
       model,
       task: 'BINARY_CLASSIFICATION',
-      x: matrix([[1, 0], [0, 1]]),
+      x: matrix([
+        [1, 0],
+        [0, 1],
+      ]),
       y: matrix([[0], [1]]),
       hyperparameters: once,
       seed: 1,
@@ -138,7 +141,13 @@ describe('trainModel dropout', () => {
     const rows = Array.from({ length: 16 }, (_, i) => [Math.sin(i), Math.cos(i), i / 16]);
     const data = matrix(rows);
     const targets = matrix(rows.map((_, i) => [i % 2]));
-    const model = buildModel({ tf, architecture: { layers: [{ units: 32, activation: 'relu', dropout: 0.5 }] }, task: 'BINARY_CLASSIFICATION', inputWidth: 3, seed: 1 });
+    const model = buildModel({
+      tf,
+      architecture: { layers: [{ units: 32, activation: 'relu', dropout: 0.5 }] },
+      task: 'BINARY_CLASSIFICATION',
+      inputWidth: 3,
+      seed: 1,
+    });
     // A vanishing learning rate keeps the weights (almost) fixed across the two epochs.
     const summary = await trainModel({
       tf,
@@ -160,12 +169,16 @@ describe('trainModel dropout', () => {
 describe('trainModel on the fixtures', () => {
   it('reaches test accuracy >= 0.93 on breast_cancer.csv', async () => {
     const fixture = prepareFixture('breast_cancer.csv', 'benign', 'BINARY_CLASSIFICATION');
-    const options = fixtureOptions(fixture, { layers: [{ units: 16, activation: 'relu', dropout: 0.1 }] }, {
-      epochs: 30,
-      batchSize: 32,
-      optimizer: 'ADAM',
-      learningRate: 0.005,
-    });
+    const options = fixtureOptions(
+      fixture,
+      { layers: [{ units: 16, activation: 'relu', dropout: 0.1 }] },
+      {
+        epochs: 30,
+        batchSize: 32,
+        optimizer: 'ADAM',
+        learningRate: 0.005,
+      },
+    );
     const before = tf.memory().numTensors;
     const epochs: EpochMetrics[] = [];
     const summary = await trainModel({ ...options, onEpochEnd: (m) => void epochs.push(m) });
@@ -196,12 +209,16 @@ describe('trainModel on the fixtures', () => {
 
   it('reaches test accuracy >= 0.90 on iris.csv', async () => {
     const fixture = prepareFixture('iris.csv', 'species', 'MULTICLASS_CLASSIFICATION');
-    const options = fixtureOptions(fixture, { layers: [{ units: 16, activation: 'relu' }] }, {
-      epochs: 60,
-      batchSize: 16,
-      optimizer: 'ADAM',
-      learningRate: 0.01,
-    });
+    const options = fixtureOptions(
+      fixture,
+      { layers: [{ units: 16, activation: 'relu' }] },
+      {
+        epochs: 60,
+        batchSize: 16,
+        optimizer: 'ADAM',
+        learningRate: 0.01,
+      },
+    );
     await trainModel(options);
     const test = predict(tf, options.model, fixture.spec, fixture.test.x);
     expect(test.kind).toBe('CLASSES');
@@ -211,13 +228,17 @@ describe('trainModel on the fixtures', () => {
 
   it('reaches test R2 >= 0.3 on diabetes.csv', async () => {
     const fixture = prepareFixture('diabetes.csv', 'progression', 'REGRESSION');
-    const options = fixtureOptions(fixture, { layers: [{ units: 16, activation: 'relu' }] }, {
-      epochs: 100,
-      batchSize: 32,
-      optimizer: 'ADAM',
-      learningRate: 0.01,
-      earlyStopping: { monitor: 'val_loss', patience: 10 },
-    });
+    const options = fixtureOptions(
+      fixture,
+      { layers: [{ units: 16, activation: 'relu' }] },
+      {
+        epochs: 100,
+        batchSize: 32,
+        optimizer: 'ADAM',
+        learningRate: 0.01,
+        earlyStopping: { monitor: 'val_loss', patience: 10 },
+      },
+    );
     const summary = await trainModel(options);
     const test = predict(tf, options.model, fixture.spec, fixture.test.x);
     expect(test.kind).toBe('VALUES');
@@ -230,7 +251,12 @@ describe('trainModel on the fixtures', () => {
 describe('trainModel reproducibility', () => {
   const fixture = prepareFixture('breast_cancer.csv', 'benign', 'BINARY_CLASSIFICATION');
   const run = async (seed: number) => {
-    const options = fixtureOptions(fixture, { layers: [{ units: 8, activation: 'relu', dropout: 0.3 }] }, { epochs: 4, batchSize: 16, optimizer: 'ADAM', learningRate: 0.01 }, seed);
+    const options = fixtureOptions(
+      fixture,
+      { layers: [{ units: 8, activation: 'relu', dropout: 0.3 }] },
+      { epochs: 4, batchSize: 16, optimizer: 'ADAM', learningRate: 0.01 },
+      seed,
+    );
     const summary = await trainModel(options);
     options.model.dispose();
     return summary.history[summary.history.length - 1];
@@ -251,13 +277,17 @@ describe('trainModel stopping', () => {
   it('stops early on val_loss and restores the best epoch', async () => {
     const fixture = prepareFixture('breast_cancer.csv', 'benign', 'BINARY_CLASSIFICATION');
     // A wide network and a high learning rate overfit these 398 rows within a few dozen epochs.
-    const options = fixtureOptions(fixture, { layers: [{ units: 64, activation: 'relu' }] }, {
-      epochs: 300,
-      batchSize: 32,
-      optimizer: 'ADAM',
-      learningRate: 0.02,
-      earlyStopping: { monitor: 'val_loss', patience: 3 },
-    });
+    const options = fixtureOptions(
+      fixture,
+      { layers: [{ units: 64, activation: 'relu' }] },
+      {
+        epochs: 300,
+        batchSize: 32,
+        optimizer: 'ADAM',
+        learningRate: 0.02,
+        earlyStopping: { monitor: 'val_loss', patience: 3 },
+      },
+    );
     const summary = await trainModel(options);
     expect(summary.stopReason).toBe('EARLY_STOPPING');
     expect(summary.stoppedEarly).toBe(true);
@@ -310,19 +340,41 @@ describe('trainModel stopping', () => {
 });
 
 describe('trainModel hyperparameters', () => {
-  const x = matrix([[0, 1], [1, 0], [1, 1], [0, 0], [2, 1]]);
+  const x = matrix([
+    [0, 1],
+    [1, 0],
+    [1, 1],
+    [0, 0],
+    [2, 1],
+  ]);
   const y = matrix([[1], [0], [1], [0], [1]]);
   const model = () => buildModel({ tf, architecture: { layers: [{ units: 3, activation: 'tanh' }] }, task: 'BINARY_CLASSIFICATION', inputWidth: 2, seed: 1 });
 
   it('uses full batches when batchSize is omitted and single rows for 1', async () => {
     const full = await trainModel({ tf, model: model(), task: 'BINARY_CLASSIFICATION', x, y, hyperparameters: { epochs: 1, optimizer: 'SGD' }, seed: 1 });
     expect([full.batchSize, full.batchesPerEpoch]).toEqual([5, 1]);
-    const sgd = await trainModel({ tf, model: model(), task: 'BINARY_CLASSIFICATION', x, y, hyperparameters: { epochs: 1, batchSize: 1, optimizer: 'SGD' }, seed: 1 });
+    const sgd = await trainModel({
+      tf,
+      model: model(),
+      task: 'BINARY_CLASSIFICATION',
+      x,
+      y,
+      hyperparameters: { epochs: 1, batchSize: 1, optimizer: 'SGD' },
+      seed: 1,
+    });
     expect([sgd.batchSize, sgd.batchesPerEpoch]).toEqual([1, 5]);
   });
 
   it.each(['SGD', 'MOMENTUM', 'ADAM', 'RMSPROP', 'ADAGRAD'] as const)('trains with %s and lowers the loss', async (optimizer) => {
-    const summary = await trainModel({ tf, model: model(), task: 'BINARY_CLASSIFICATION', x, y, hyperparameters: { epochs: 40, optimizer, learningRate: 0.1 }, seed: 1 });
+    const summary = await trainModel({
+      tf,
+      model: model(),
+      task: 'BINARY_CLASSIFICATION',
+      x,
+      y,
+      hyperparameters: { epochs: 40, optimizer, learningRate: 0.1 },
+      seed: 1,
+    });
     expect(summary.history[39].train.loss).toBeLessThan(summary.history[0].train.loss);
   });
 
@@ -343,9 +395,7 @@ describe('trainModel hyperparameters', () => {
     expect(await fieldOf({ epochs: 1, optimizer: 'SGD', earlyStopping: { monitor: 'val_loss', patience: 1 } })).toBe(
       'input.hyperparameters.earlyStopping.monitor',
     );
-    expect(await fieldOf({ epochs: 1, optimizer: 'SGD', earlyStopping: { monitor: 'rmse', patience: 1 } })).toBe(
-      'input.hyperparameters.earlyStopping.monitor',
-    );
+    expect(await fieldOf({ epochs: 1, optimizer: 'SGD', earlyStopping: { monitor: 'rmse', patience: 1 } })).toBe('input.hyperparameters.earlyStopping.monitor');
     expect(await fieldOf({ epochs: 1, optimizer: 'SGD', earlyStopping: { monitor: 'loss', patience: -1 } })).toBe(
       'input.hyperparameters.earlyStopping.patience',
     );

@@ -12,7 +12,14 @@ describe('model size', () => {
       { task: 'REGRESSION' as const, units: [], inputWidth: 12, classCount: undefined, outputUnits: 1 },
     ];
     for (const c of cases) {
-      const model = buildModel({ tf, architecture: { layers: c.units.map((units) => ({ units, activation: 'relu' as const })) }, task: c.task, inputWidth: c.inputWidth, classCount: c.classCount, seed: 1 });
+      const model = buildModel({
+        tf,
+        architecture: { layers: c.units.map((units) => ({ units, activation: 'relu' as const })) },
+        task: c.task,
+        inputWidth: c.inputWidth,
+        classCount: c.classCount,
+        seed: 1,
+      });
       expect(countParameters({ inputWidth: c.inputWidth, hiddenUnits: c.units, outputUnits: c.outputUnits })).toBe(model.countParams());
       model.dispose();
     }
@@ -41,10 +48,22 @@ describe('model size', () => {
   it('refuses with the numbers: parameters, step cost, memory', () => {
     const budget = { maxParameters: 1_000_000, memoryBytes: 1024 * 1024 * 1024 };
     const big = { inputWidth: 100, hiddenUnits: [1000, 1000], outputUnits: 1 };
-    expectValidationError(() => checkModelFits(big, { batch: 1, dataset: 10 }, budget, 'input.layers'), { field: 'input.layers' }, /1,103,001 parameters .*over the limit of 1,000,000/);
+    expectValidationError(
+      () => checkModelFits(big, { batch: 1, dataset: 10 }, budget, 'input.layers'),
+      { field: 'input.layers' },
+      /1,103,001 parameters .*over the limit of 1,000,000/,
+    );
     const fits = { inputWidth: 100, hiddenUnits: [1000], outputUnits: 1 };
     expect(() => checkModelFits(fits, { batch: 1000, dataset: 1000 }, budget, 'input.layers')).not.toThrow();
-    expectValidationError(() => checkModelFits(fits, { batch: 5_000_000, dataset: 10, batchField: 'input.hyperparameters.batchSize' }, budget, 'input.modelId'), { field: 'input.hyperparameters.batchSize' }, /use a batchSize of at most 32,679/);
-    expectValidationError(() => checkModelFits(fits, { batch: 1, dataset: 1_000_000 }, budget, 'input.layers'), { field: 'input.layers' }, /needs about 1,5\d\d MB .* over the worker memory limit of 1,024 MB/);
+    expectValidationError(
+      () => checkModelFits(fits, { batch: 5_000_000, dataset: 10, batchField: 'input.hyperparameters.batchSize' }, budget, 'input.modelId'),
+      { field: 'input.hyperparameters.batchSize' },
+      /use a batchSize of at most 32,679/,
+    );
+    expectValidationError(
+      () => checkModelFits(fits, { batch: 1, dataset: 1_000_000 }, budget, 'input.layers'),
+      { field: 'input.layers' },
+      /needs about 1,5\d\d MB .* over the worker memory limit of 1,024 MB/,
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { DEFAULT_DRIFT_MONITORING, driftMonitoringOf, patchDriftMonitoring } from '../../../src/domain/deployments/drift-monitoring';
 import { createRandom, type Random } from '../../../src/domain/random';
-import { testFeatureDrift, type FeatureSample } from '../../../src/ml/drift/feature-drift';
+import { testFeatureDrift } from '../../../src/ml/drift/feature-drift';
 import { computeDriftReport, windowFromColumns, windowSamples, type DriftReference } from '../../../src/services/monitoring/drift-report';
 
 function normal(random: Random): number {
@@ -9,7 +9,11 @@ function normal(random: Random): number {
 
 const NUMERIC = ['x0', 'x1', 'x2', 'x3', 'x4', 'x5'];
 const CATEGORIES = ['a', 'b', 'c', 'd'];
-const features = [...NUMERIC.map((name) => ({ name, type: 'NUMERIC' as const })), { name: 'c0', type: 'CATEGORICAL' as const }, { name: 'c1', type: 'CATEGORICAL' as const }];
+const features = [
+  ...NUMERIC.map((name) => ({ name, type: 'NUMERIC' as const })),
+  { name: 'c0', type: 'CATEGORICAL' as const },
+  { name: 'c1', type: 'CATEGORICAL' as const },
+];
 
 /** Rows as the prediction log stores them; `shifted` numeric features move by 2 std, shifted categorical ones collapse onto "a". */
 const schema = { features, label: { kind: 'CLASSES' as const, column: 'y', numeric: false, classes: ['no', 'yes'] } };
@@ -57,7 +61,14 @@ describe('computeDriftReport', () => {
     const report = computeDriftReport(reference, window, DEFAULT_DRIFT_MONITORING);
     report.features.forEach((entry, i) => {
       const direct = testFeatureDrift(reference.features[i], window.features[i]);
-      expect(entry).toMatchObject({ method: direct.method, statistic: direct.statistic, pValue: direct.pValue, distance: null, drifted: direct.drifted, psi: direct.psi });
+      expect(entry).toMatchObject({
+        method: direct.method,
+        statistic: direct.statistic,
+        pValue: direct.pValue,
+        distance: null,
+        drifted: direct.drifted,
+        psi: direct.psi,
+      });
     });
     expect(report.features.find((f) => f.feature === 'x1')).toMatchObject({ method: 'KOLMOGOROV_SMIRNOV', drifted: true });
     expect(report.drifted).toBe(report.features.filter((f) => f.drifted).length >= 4);
@@ -82,7 +93,12 @@ describe('computeDriftReport', () => {
 
   it('tests regression outputs as a numeric column', () => {
     const spec = { features: [{ name: 'x', type: 'NUMERIC' as const }], label: { kind: 'TARGET' as const, column: 'y', mean: 0, scale: 1 } };
-    expect(windowSamples(spec, [{ inputs: { x: 1 }, output: { value: 1.5 } }, { inputs: { x: null }, output: { value: 2 } }])).toEqual({
+    expect(
+      windowSamples(spec, [
+        { inputs: { x: 1 }, output: { value: 1.5 } },
+        { inputs: { x: null }, output: { value: 2 } },
+      ]),
+    ).toEqual({
       size: 2,
       features: [{ type: 'NUMERIC', name: 'x', values: Float64Array.from([1, NaN]) }],
       prediction: { type: 'NUMERIC', name: 'prediction', values: Float64Array.from([1.5, 2]) },
@@ -92,7 +108,11 @@ describe('computeDriftReport', () => {
 
   it('honours forced methods and thresholds', () => {
     const reference = referenceOf(5000, 7);
-    const settings = patchDriftMonitoring(DEFAULT_DRIFT_MONITORING, { numericMethod: 'KOLMOGOROV_SMIRNOV', categoricalMethod: 'CHI_SQUARED', thresholds: { KOLMOGOROV_SMIRNOV: 0.01 } });
+    const settings = patchDriftMonitoring(DEFAULT_DRIFT_MONITORING, {
+      numericMethod: 'KOLMOGOROV_SMIRNOV',
+      categoricalMethod: 'CHI_SQUARED',
+      thresholds: { KOLMOGOROV_SMIRNOV: 0.01 },
+    });
     const report = computeDriftReport(reference, windowSamples(schema, rows(400, 8, new Set())), settings);
     expect(report.features.map((f) => f.method)).toEqual([...NUMERIC.map(() => 'KOLMOGOROV_SMIRNOV'), 'CHI_SQUARED', 'CHI_SQUARED']);
     expect(report.features[0].threshold).toBe(0.01);
@@ -115,10 +135,17 @@ describe('drift monitoring settings', () => {
     const patched = patchDriftMonitoring(driftMonitoringOf({}), { windowSize: 100, thresholds: { JENSEN_SHANNON: 0.2 } });
     expect(patched).toMatchObject({ windowSize: 100, periodSeconds: 300, thresholds: { JENSEN_SHANNON: 0.2, CHI_SQUARED: 0.05 } });
     expect(driftMonitoringOf({ drift: patched })).toEqual(patched);
-    expect(patchDriftMonitoring(patched, { windowSize: null, thresholds: { JENSEN_SHANNON: null } })).toMatchObject({ windowSize: 500, thresholds: { JENSEN_SHANNON: 0.1 } });
+    expect(patchDriftMonitoring(patched, { windowSize: null, thresholds: { JENSEN_SHANNON: null } })).toMatchObject({
+      windowSize: 500,
+      thresholds: { JENSEN_SHANNON: 0.1 },
+    });
     expect(() => patchDriftMonitoring(patched, { windowSize: 0 })).toThrow(expect.objectContaining({ location: { field: 'input.windowSize' } }));
-    expect(() => patchDriftMonitoring(patched, { numericMethod: 'CHI_SQUARED' })).toThrow(expect.objectContaining({ location: { field: 'input.numericMethod' } }));
-    expect(() => patchDriftMonitoring(patched, { thresholds: { KOLMOGOROV_SMIRNOV: 1.5 } })).toThrow(expect.objectContaining({ location: { field: 'input.thresholds.KOLMOGOROV_SMIRNOV' } }));
+    expect(() => patchDriftMonitoring(patched, { numericMethod: 'CHI_SQUARED' })).toThrow(
+      expect.objectContaining({ location: { field: 'input.numericMethod' } }),
+    );
+    expect(() => patchDriftMonitoring(patched, { thresholds: { KOLMOGOROV_SMIRNOV: 1.5 } })).toThrow(
+      expect.objectContaining({ location: { field: 'input.thresholds.KOLMOGOROV_SMIRNOV' } }),
+    );
     expect(() => patchDriftMonitoring(patched, { driftShare: 0 })).toThrow(expect.objectContaining({ location: { field: 'input.driftShare' } }));
   });
 });

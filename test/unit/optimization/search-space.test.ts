@@ -1,11 +1,5 @@
 import { ValidationError } from '../../../src/domain/errors';
-import {
-  gridSize,
-  gridValues,
-  validateSearchSpace,
-  type SearchParameterInput,
-  type SearchStrategy,
-} from '../../../src/domain/optimization/search-space';
+import { gridSize, gridValues, validateSearchSpace, type SearchParameterInput, type SearchStrategy } from '../../../src/domain/optimization/search-space';
 
 function fieldOfError(input: unknown, strategy: SearchStrategy, layerCount?: number): string | undefined {
   try {
@@ -31,15 +25,7 @@ describe('validateSearchSpace', () => {
       ],
       { strategy: 'TPE', layerCount: 2 },
     );
-    expect(space.parameters.map((p) => p.name)).toEqual([
-      'learningRate',
-      'batchSize',
-      'optimizer',
-      'epochs',
-      'units[0]',
-      'units[1]',
-      'dropout[0]',
-    ]);
+    expect(space.parameters.map((p) => p.name)).toEqual(['learningRate', 'batchSize', 'optimizer', 'epochs', 'units[0]', 'units[1]', 'dropout[0]']);
     expect(space.parameters[4]).toEqual({ name: 'units[0]', kind: 'INT_LOG_UNIFORM', low: 8, high: 512, step: 1 });
     expect(space.parameters[5]).toEqual({ name: 'units[1]', kind: 'INT_RANGE', low: 8, high: 64, step: 1 });
   });
@@ -78,7 +64,12 @@ describe('validateSearchSpace', () => {
     ['dropout of 1', [{ name: 'dropout[0]', kind: 'UNIFORM', low: 0, high: 1 }], 'input.searchSpace.dropout[0].high', 'RANDOM'],
     ['a fractional int bound', [{ name: 'epochs', kind: 'INT_RANGE', low: 1.5, high: 4 }], 'input.searchSpace.epochs.low', 'RANDOM'],
     ['zero units', [{ name: 'units[0]', kind: 'INT_LOG_UNIFORM', low: 0, high: 64 }], 'input.searchSpace.units[0].low', 'RANDOM'],
-    ['a step that does not divide the range', [{ name: 'units[0]', kind: 'INT_RANGE', low: 8, high: 60, step: 16 }], 'input.searchSpace.units[0].step', 'RANDOM'],
+    [
+      'a step that does not divide the range',
+      [{ name: 'units[0]', kind: 'INT_RANGE', low: 8, high: 60, step: 16 }],
+      'input.searchSpace.units[0].step',
+      'RANDOM',
+    ],
     ['a step on a float range', [{ name: 'learningRate', kind: 'UNIFORM', low: 0.1, high: 0.2, step: 1 }], 'input.searchSpace.learningRate.step', 'RANDOM'],
     [
       'a grid over a continuous range without gridPoints',
@@ -86,8 +77,18 @@ describe('validateSearchSpace', () => {
       'input.searchSpace.learningRate.gridPoints',
       'GRID',
     ],
-    ['gridPoints outside GRID', [{ name: 'learningRate', kind: 'LOG_UNIFORM', low: 1e-4, high: 1e-1, gridPoints: 3 }], 'input.searchSpace.learningRate.gridPoints', 'RANDOM'],
-    ['a single grid point', [{ name: 'learningRate', kind: 'UNIFORM', low: 0.1, high: 0.2, gridPoints: 1 }], 'input.searchSpace.learningRate.gridPoints', 'GRID'],
+    [
+      'gridPoints outside GRID',
+      [{ name: 'learningRate', kind: 'LOG_UNIFORM', low: 1e-4, high: 1e-1, gridPoints: 3 }],
+      'input.searchSpace.learningRate.gridPoints',
+      'RANDOM',
+    ],
+    [
+      'a single grid point',
+      [{ name: 'learningRate', kind: 'UNIFORM', low: 0.1, high: 0.2, gridPoints: 1 }],
+      'input.searchSpace.learningRate.gridPoints',
+      'GRID',
+    ],
     [
       'a grid beyond 100000 points',
       [

@@ -1,5 +1,12 @@
 import { ValidationError } from '../../../src/domain/errors';
-import { checkStudyEffort, largestTrialEpochs, trialConfiguration, validateBudget, validateObjective, validatePruning } from '../../../src/domain/optimization/study-definition';
+import {
+  checkStudyEffort,
+  largestTrialEpochs,
+  trialConfiguration,
+  validateBudget,
+  validateObjective,
+  validatePruning,
+} from '../../../src/domain/optimization/study-definition';
 import type { TrainingRunHyperparameters } from '../../../src/domain/runs/training-hyperparameters';
 import type { Architecture } from '../../../src/ml/model-builder';
 import { finalObjective } from '../../../src/services/optimization/trial-job';

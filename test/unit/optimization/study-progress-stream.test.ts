@@ -80,7 +80,13 @@ describe('openStudyProgress', () => {
     runs.set(TRIAL, {
       ...runs.get(TRIAL)!,
       status: 'SUCCEEDED',
-      summary: { trialNumber: 0, params: { learningRate: 0.1 }, objective: null, pruned: true, pruneReason: 'val_loss 0.6 at epoch 1 is worse than the median 0.3 of 5 finished trials at epoch 1' },
+      summary: {
+        trialNumber: 0,
+        params: { learningRate: 0.1 },
+        objective: null,
+        pruned: true,
+        pruneReason: 'val_loss 0.6 at epoch 1 is worse than the median 0.3 of 5 finished trials at epoch 1',
+      },
     });
     topics.runUpdated.publish({ id: TRIAL, status: 'SUCCEEDED' });
     await settle();
@@ -107,7 +113,15 @@ describe('openStudyProgress', () => {
     const summary = { trialNumber: 3, params: { learningRate: 0.01 } };
     runs.set(TRIAL, run(TRIAL, { parentRunId: STUDY, status: 'RUNNING', attempts: 1, summary }));
     topics.runUpdated.publish({ id: TRIAL, status: 'QUEUED', cancelRequested: false, attempts: 0, startedAt: null, finishedAt: null, summary });
-    topics.runUpdated.publish({ id: TRIAL, status: 'RUNNING', cancelRequested: false, attempts: 1, startedAt: new Date(5).toISOString(), finishedAt: null, summary });
+    topics.runUpdated.publish({
+      id: TRIAL,
+      status: 'RUNNING',
+      cancelRequested: false,
+      attempts: 1,
+      startedAt: new Date(5).toISOString(),
+      finishedAt: null,
+      summary,
+    });
     await settle();
     runs.set(STUDY, { ...runs.get(STUDY)!, status: 'CANCELLED' });
     topics.runUpdated.publish({ id: STUDY, status: 'CANCELLED' });

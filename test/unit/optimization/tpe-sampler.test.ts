@@ -3,7 +3,7 @@ import { createSampler } from '../../../src/domain/optimization/sampler';
 import { validateSearchSpace } from '../../../src/domain/optimization/search-space';
 import { createTpeSampler, defaultGamma, splitTrials } from '../../../src/domain/optimization/tpe-sampler';
 import type { Direction, Params, Sampler, TrialRecord } from '../../../src/domain/optimization/trial';
-import { bestOfSyntheticStudy, SYNTHETIC_SPACE, syntheticObjective } from '../../support/synthetic-objective';
+import { bestOfSyntheticStudy, SYNTHETIC_SPACE, syntheticObjective } from '../../../bench/support/synthetic-objective';
 
 const space = validateSearchSpace(SYNTHETIC_SPACE, { strategy: 'TPE' });
 

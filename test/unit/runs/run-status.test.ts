@@ -1,12 +1,5 @@
 import { InvalidStateError } from '../../../src/domain/errors';
-import {
-  assertTransition,
-  canTransition,
-  isTerminal,
-  RUN_STATUSES,
-  sourcesOf,
-  type RunStatus,
-} from '../../../src/domain/runs/run-status';
+import { assertTransition, canTransition, isTerminal, RUN_STATUSES, sourcesOf, type RunStatus } from '../../../src/domain/runs/run-status';
 
 /** The whole table, written out by hand from the issue: [from, to, normal, crash-requeue]. */
 const TABLE: Array<[RunStatus, RunStatus, boolean, boolean]> = [

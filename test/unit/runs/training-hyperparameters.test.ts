@@ -90,7 +90,10 @@ describe('parseTrainingHyperparameters: accepted values', () => {
           split: { train: 0.5, validation: 0, test: 0.5 },
           seed: -3,
           earlyStopping: { monitor: 'accuracy', patience: 0, minDelta: 0.01, restoreBestWeights: false },
-          classWeights: [{ class: 'virginica', weight: 0.5 }, { class: 'setosa', weight: 3 }],
+          classWeights: [
+            { class: 'virginica', weight: 0.5 },
+            { class: 'setosa', weight: 3 },
+          ],
           backend: 'CPU',
         },
         multiclass,
@@ -105,7 +108,10 @@ describe('parseTrainingHyperparameters: accepted values', () => {
       seed: -3,
       earlyStopping: { monitor: 'accuracy', patience: 0, minDelta: 0.01, restoreBestWeights: false },
       // Label-class order, not input order.
-      classWeights: [{ class: 'setosa', weight: 3 }, { class: 'virginica', weight: 0.5 }],
+      classWeights: [
+        { class: 'setosa', weight: 3 },
+        { class: 'virginica', weight: 0.5 },
+      ],
       backend: 'CPU',
     });
   });
@@ -160,7 +166,13 @@ describe('parseTrainingHyperparameters: errors', () => {
     ['a negative fraction', { split: { train: 0.9, validation: -0.1, test: 0.2 } }, binary, `${F}.split.validation`, /\[0, 1\]/],
     ['train 0', { split: { train: 0, validation: 0.5, test: 0.5 } }, binary, `${F}.split.train`, /train must be greater than 0/],
     ['a fraction above 1', { split: { train: 1.5, validation: -0.5, test: 0 } }, binary, `${F}.split.train`, /\[0, 1\]/],
-    ['a regression loss for classification', { loss: 'HUBER' }, binary, `${F}.loss`, /loss HUBER does not fit a BINARY_CLASSIFICATION model; use BINARY_CROSSENTROPY/],
+    [
+      'a regression loss for classification',
+      { loss: 'HUBER' },
+      binary,
+      `${F}.loss`,
+      /loss HUBER does not fit a BINARY_CLASSIFICATION model; use BINARY_CROSSENTROPY/,
+    ],
     ['binary cross-entropy for multiclass', { loss: 'BINARY_CROSSENTROPY' }, multiclass, `${F}.loss`, /use CATEGORICAL_CROSSENTROPY/],
     ['cross-entropy for regression', { loss: 'CATEGORICAL_CROSSENTROPY' }, regression, `${F}.loss`, /use MEAN_SQUARED_ERROR or MEAN_ABSOLUTE_ERROR or HUBER/],
     ['an unknown loss', { loss: 'HINGE' }, binary, `${F}.loss`, /loss HINGE does not fit/],
@@ -168,8 +180,20 @@ describe('parseTrainingHyperparameters: errors', () => {
     ['an unsafe seed', { seed: 2 ** 53 }, binary, `${F}.seed`, /seed must be an integer/],
     ['early stopping without monitor', { earlyStopping: { patience: 2 } }, binary, `${F}.earlyStopping.monitor`, /monitor is required/],
     ['an unknown monitor', { earlyStopping: { monitor: 'f1' } }, binary, `${F}.earlyStopping.monitor`, /monitor must be one of/],
-    ['a regression monitor for classification', { earlyStopping: { monitor: 'val_rmse' } }, binary, `${F}.earlyStopping.monitor`, /val_rmse is not reported for BINARY_CLASSIFICATION/],
-    ['accuracy for regression', { earlyStopping: { monitor: 'accuracy' } }, regression, `${F}.earlyStopping.monitor`, /accuracy is not reported for REGRESSION/],
+    [
+      'a regression monitor for classification',
+      { earlyStopping: { monitor: 'val_rmse' } },
+      binary,
+      `${F}.earlyStopping.monitor`,
+      /val_rmse is not reported for BINARY_CLASSIFICATION/,
+    ],
+    [
+      'accuracy for regression',
+      { earlyStopping: { monitor: 'accuracy' } },
+      regression,
+      `${F}.earlyStopping.monitor`,
+      /accuracy is not reported for REGRESSION/,
+    ],
     [
       'a validation monitor without validation rows',
       { split: { train: 0.8, validation: 0, test: 0.2 }, earlyStopping: { monitor: 'val_loss' } },
@@ -179,11 +203,39 @@ describe('parseTrainingHyperparameters: errors', () => {
     ],
     ['negative patience', { earlyStopping: { monitor: 'loss', patience: -1 } }, binary, `${F}.earlyStopping.patience`, /patience must be an integer from 0/],
     ['negative minDelta', { earlyStopping: { monitor: 'loss', minDelta: -0.1 } }, binary, `${F}.earlyStopping.minDelta`, /minDelta must be a number >= 0/],
-    ['a non-boolean restoreBestWeights', { earlyStopping: { monitor: 'loss', restoreBestWeights: 'yes' } }, binary, `${F}.earlyStopping.restoreBestWeights`, /must be a boolean/],
+    [
+      'a non-boolean restoreBestWeights',
+      { earlyStopping: { monitor: 'loss', restoreBestWeights: 'yes' } },
+      binary,
+      `${F}.earlyStopping.restoreBestWeights`,
+      /must be a boolean/,
+    ],
     ['class weights for regression', { classWeights: [{ class: 'a', weight: 1 }] }, regression, `${F}.classWeights`, /classification models only/],
     ['class weights that are not a list', { classWeights: { benign: 1 } }, binary, `${F}.classWeights`, /must be a list/],
-    ['an unknown class', { classWeights: [{ class: 'benign', weight: 1 }, { class: 'other', weight: 2 }] }, binary, `${F}.classWeights[1].class`, /"other" is not a label class of the dataset version \(benign, malignant\)/],
-    ['a class weighted twice', { classWeights: [{ class: 'benign', weight: 1 }, { class: 'benign', weight: 2 }] }, binary, `${F}.classWeights[1].class`, /weighted twice/],
+    [
+      'an unknown class',
+      {
+        classWeights: [
+          { class: 'benign', weight: 1 },
+          { class: 'other', weight: 2 },
+        ],
+      },
+      binary,
+      `${F}.classWeights[1].class`,
+      /"other" is not a label class of the dataset version \(benign, malignant\)/,
+    ],
+    [
+      'a class weighted twice',
+      {
+        classWeights: [
+          { class: 'benign', weight: 1 },
+          { class: 'benign', weight: 2 },
+        ],
+      },
+      binary,
+      `${F}.classWeights[1].class`,
+      /weighted twice/,
+    ],
     ['a zero weight', { classWeights: [{ class: 'benign', weight: 0 }] }, binary, `${F}.classWeights[0].weight`, /greater than 0, got 0/],
     ['an infinite weight', { classWeights: [{ class: 'benign', weight: Infinity }] }, binary, `${F}.classWeights[0].weight`, /greater than 0/],
     ['an unknown backend', { backend: 'GPU' }, binary, `${F}.backend`, /backend must be one of AUTO, TENSORFLOW, TENSORFLOW_COMPILED, CPU, got GPU/],
@@ -195,7 +247,10 @@ describe('parseTrainingHyperparameters: errors', () => {
 
   it('lists every problem of the input, each with its field', () => {
     try {
-      parseTrainingHyperparameters({ epochs: 0, batchSize: 0, learningRate: -1, loss: 'HUBER', seed: 1.5, backend: 'GPU', earlyStopping: { monitor: 'loss', patience: -1 } }, binary);
+      parseTrainingHyperparameters(
+        { epochs: 0, batchSize: 0, learningRate: -1, loss: 'HUBER', seed: 1.5, backend: 'GPU', earlyStopping: { monitor: 'loss', patience: -1 } },
+        binary,
+      );
       throw new Error('accepted');
     } catch (error) {
       expect(error).toBeInstanceOf(ValidationError);

@@ -21,7 +21,9 @@ describe('training warnings', () => {
       "these settings give 20 gradient steps (20 epochs x 1 batch of up to 124 of 124 training rows), fewer than 100: the model is likely to underfit; raise epochs or lower batchSize (Keras' defaults: 10 epochs, batches of 32)",
     );
     // iris with Keras' defaults: 105 training rows, 4 batches x 10 epochs = 40 steps.
-    expect(trainingWarnings({ epochs: 10, batchSize: 32, split }, 150)[0].message).toMatch(/^these settings give 40 gradient steps \(10 epochs x 4 batches of up to 32 of 105 training rows\)/);
+    expect(trainingWarnings({ epochs: 10, batchSize: 32, split }, 150)[0].message).toMatch(
+      /^these settings give 40 gradient steps \(10 epochs x 4 batches of up to 32 of 105 training rows\)/,
+    );
     // 100 steps exactly is enough.
     expect(MIN_GRADIENT_STEPS).toBe(100);
     expect(trainingWarnings({ epochs: 25, batchSize: 32, split: { train: 0.8, validation: 0.2, test: 0 } }, 160)).toEqual([]);

@@ -35,7 +35,12 @@ describe('encodePredictionVector', () => {
   it('writes each feature in schema order, then the output: values, category indexes, NaN for missing', () => {
     // color "red" is category 2 of [blue, green, red]; size 2 (a number) matches "2", index 1; "yes" is class 1.
     expect(floats(encodePredictionVector(classifier, { x: 2.5, color: 'red', size: 2 }, yes))).toEqual([2.5, 2, 1, 1]);
-    expect(floats(encodePredictionVector(classifier, { x: null, color: null, size: '1' }, { label: 'no', probabilities: { no: 1, yes: 0 } }))).toEqual([NaN, NaN, 0, 0]);
+    expect(floats(encodePredictionVector(classifier, { x: null, color: null, size: '1' }, { label: 'no', probabilities: { no: 1, yes: 0 } }))).toEqual([
+      NaN,
+      NaN,
+      0,
+      0,
+    ]);
     expect(floats(encodePredictionVector(regressor, { x: -1 }, { value: 3.25 }))).toEqual([-1, 3.25]);
     expect(vectorBytes(classifier)).toBe(32);
   });

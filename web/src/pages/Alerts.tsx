@@ -49,7 +49,11 @@ export function AlertFeed({ deployment }: { deployment?: string }) {
   return (
     <Card title={`Alerts${deployment ? ` of ${deployment}` : ''}`} testId="alert-feed">
       <Loading error={error} loading={loading && !data} />
-      {actionError && <p className="error" role="alert">{actionError}</p>}
+      {actionError && (
+        <p className="error" role="alert">
+          {actionError}
+        </p>
+      )}
       {data && alerts.length === 0 && <p className="muted">No alerts.</p>}
       <ul className="alerts">
         {alerts.map((a) => (
@@ -58,19 +62,36 @@ export function AlertFeed({ deployment }: { deployment?: string }) {
               <Status value={a.status} /> <span className={`sev sev-${a.severity.toLowerCase()}`}>{a.severity}</span> <strong>{a.title}</strong>
             </div>
             <div className="muted small">
-              {a.kind} · {a.deployment ? <Link to={`/deployments/${a.deployment.name}`}>{a.deployment.name}</Link> : a.runId ? <Link to={`/runs/${a.runId}`}>run</Link> : ''} · {a.occurrences}×, first {when(a.firstSeenAt)}, last{' '}
-              {when(a.lastSeenAt)}
+              {a.kind} ·{' '}
+              {a.deployment ? (
+                <Link to={`/deployments/${a.deployment.name}`}>{a.deployment.name}</Link>
+              ) : a.runId ? (
+                <Link to={`/runs/${a.runId}`}>run</Link>
+              ) : (
+                ''
+              )}{' '}
+              · {a.occurrences}×, first {when(a.firstSeenAt)}, last {when(a.lastSeenAt)}
               {a.acknowledgedBy && ` · acknowledged by ${a.acknowledgedBy}`}
               {a.resolvedBy && ` · resolved by ${a.resolvedBy}${a.resolutionNote ? `: ${a.resolutionNote}` : ''}`}
             </div>
             {a.status !== 'RESOLVED' && (
               <div className="alert-actions">
                 {a.status === 'OPEN' && (
-                  <button disabled={busy === a.id} onClick={() => act(a.id, 'mutation Ack($id: ID!) { acknowledgeAlert(id: $id) { id status } }', { id: a.id })}>
+                  <button
+                    disabled={busy === a.id}
+                    onClick={() => void act(a.id, 'mutation Ack($id: ID!) { acknowledgeAlert(id: $id) { id status } }', { id: a.id })}
+                  >
                     Acknowledge
                   </button>
                 )}
-                <button disabled={busy === a.id} onClick={() => act(a.id, 'mutation Resolve($input: ResolveAlertInput!) { resolveAlert(input: $input) { id status } }', { input: { id: a.id, note: 'resolved from the dashboard' } })}>
+                <button
+                  disabled={busy === a.id}
+                  onClick={() =>
+                    void act(a.id, 'mutation Resolve($input: ResolveAlertInput!) { resolveAlert(input: $input) { id status } }', {
+                      input: { id: a.id, note: 'resolved from the dashboard' },
+                    })
+                  }
+                >
                   Resolve
                 </button>
               </div>

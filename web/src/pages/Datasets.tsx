@@ -1,4 +1,4 @@
-import { useMemo, useState, type FormEvent } from 'react';
+import { useMemo, useState, type SubmitEvent } from 'react';
 import { nodes, uploadCsv, type Connection } from '../api';
 import { Chart, type ChartOption } from '../Chart';
 import { fmt, when } from '../format';
@@ -20,7 +20,7 @@ function UploadForm({ onDone }: { onDone: (id: string) => void }) {
   const [file, setFile] = useState<File>();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
-  const submit = async (event: FormEvent) => {
+  const submit = async (event: SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (!file) return;
     setBusy(true);
@@ -35,7 +35,7 @@ function UploadForm({ onDone }: { onDone: (id: string) => void }) {
     }
   };
   return (
-    <form className="upload" onSubmit={submit}>
+    <form className="upload" onSubmit={(event) => void submit(event)}>
       <label>
         CSV file <input type="file" accept=".csv,text/csv" required onChange={(e) => setFile(e.target.files?.[0])} />
       </label>
@@ -48,7 +48,11 @@ function UploadForm({ onDone }: { onDone: (id: string) => void }) {
       <button type="submit" disabled={busy || !file}>
         {busy ? 'Uploading…' : 'Upload'}
       </button>
-      {error && <p className="error" role="alert">{error}</p>}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
     </form>
   );
 }
@@ -107,18 +111,29 @@ interface DatasetDetail {
   description: string;
   task: string;
   labelColumn: string;
-  versions: Connection<{ id: string; version: number; rowCount: number; columnCount: number; sizeBytes: number; contentHash: string; createdAt: string; labelClasses: string[] | null; columns: Column[] }>;
+  versions: Connection<{
+    id: string;
+    version: number;
+    rowCount: number;
+    columnCount: number;
+    sizeBytes: number;
+    contentHash: string;
+    createdAt: string;
+    labelClasses: string[] | null;
+    columns: Column[];
+  }>;
 }
 
 function profileOption(c: Column): ChartOption | null {
   const p = c.profile;
-  if (p.histogram) {
+  const histogram = p.histogram;
+  if (histogram) {
     return {
       tooltip: { trigger: 'axis' },
       grid: { left: 40, right: 8, top: 8, bottom: 24 },
-      xAxis: { type: 'category', data: p.histogram.counts.map((_, i) => fmt(p.histogram!.edges[i], 2)), axisLabel: { fontSize: 9 } },
+      xAxis: { type: 'category', data: histogram.counts.map((_, i) => fmt(histogram.edges[i], 2)), axisLabel: { fontSize: 9 } },
       yAxis: { type: 'value', minInterval: 1 },
-      series: [{ type: 'bar', name: 'rows', data: p.histogram.counts, barCategoryGap: '5%' }],
+      series: [{ type: 'bar', name: 'rows', data: histogram.counts, barCategoryGap: '5%' }],
     };
   }
   if (p.topCategories) {
@@ -140,10 +155,15 @@ function ColumnCard({ c }: { c: Column }) {
   return (
     <div className="column-card" data-testid="column-profile">
       <h3>
-        {c.name} <span className="muted small">{c.type.toLowerCase()}{c.role !== 'FEATURE' ? `, ${c.role.toLowerCase()}` : ''}</span>
+        {c.name}{' '}
+        <span className="muted small">
+          {c.type.toLowerCase()}
+          {c.role !== 'FEATURE' ? `, ${c.role.toLowerCase()}` : ''}
+        </span>
       </h3>
       <p className="muted small">
-        {p.count} values, {p.missing} missing, {p.distinct} distinct{p.mean != null ? `; mean ${fmt(p.mean, 3)}, std ${fmt(p.std, 3)}, ${fmt(p.min, 3)} to ${fmt(p.max, 3)}` : ''}
+        {p.count} values, {p.missing} missing, {p.distinct} distinct
+        {p.mean != null ? `; mean ${fmt(p.mean, 3)}, std ${fmt(p.std, 3)}, ${fmt(p.min, 3)} to ${fmt(p.max, 3)}` : ''}
       </p>
       {option && <Chart option={option} height={140} label={`${c.name} histogram`} />}
     </div>
@@ -165,8 +185,8 @@ export function DatasetPage({ id }: { id: string }) {
   const d = data.dataset;
   if (!d) return <p className="error">Dataset {id} not found.</p>;
   const versions = nodes(d.versions);
-  const version = versions.find((v) => v.id === versionId) ?? versions[0];
-  const upload = async (event: FormEvent) => {
+  const version = versions.find((v) => v.id === versionId) ?? versions.at(0);
+  const upload = async (event: SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (!file) return;
     setUploadError(undefined);
@@ -181,14 +201,27 @@ export function DatasetPage({ id }: { id: string }) {
   return (
     <>
       <Card title={<>Dataset {d.name}</>}>
-        <KeyValues rows={[['task', d.task], ['label', d.labelColumn], ['description', d.description || '–'], ['versions', d.versions.edges.length]]} />
-        <form className="upload" onSubmit={upload}>
+        <KeyValues
+          rows={[
+            ['task', d.task],
+            ['label', d.labelColumn],
+            ['description', d.description || '–'],
+            ['versions', d.versions.edges.length],
+          ]}
+        />
+        <form className="upload" onSubmit={(event) => void upload(event)}>
           <label>
             new version from a CSV file <input type="file" accept=".csv,text/csv" onChange={(e) => setFile(e.target.files?.[0])} />
           </label>
-          <button type="submit" disabled={!file}>Upload version</button>
+          <button type="submit" disabled={!file}>
+            Upload version
+          </button>
           {uploadNote && <span className="muted">{uploadNote}</span>}
-          {uploadError && <p className="error" role="alert">{uploadError}</p>}
+          {uploadError && (
+            <p className="error" role="alert">
+              {uploadError}
+            </p>
+          )}
         </form>
         <Table
           head={['version', 'rows', 'columns', 'bytes', 'sha256', 'created', '']}

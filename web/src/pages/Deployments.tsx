@@ -12,8 +12,21 @@ interface VersionRef {
 
 export function DeploymentsPage() {
   const { data, error, loading, reload } = useQuery<{
-    deployments: { edges: { node: { id: string; name: string; updatedAt: string; model: { name: string }; modelVersion: VersionRef; canary: { percent: number; modelVersion: VersionRef } | null } }[] };
-  }>(`{ deployments(first: 50) { edges { node { id name updatedAt model { name } modelVersion { id version } canary { percent modelVersion { id version } } } } } }`);
+    deployments: {
+      edges: {
+        node: {
+          id: string;
+          name: string;
+          updatedAt: string;
+          model: { name: string };
+          modelVersion: VersionRef;
+          canary: { percent: number; modelVersion: VersionRef } | null;
+        };
+      }[];
+    };
+  }>(
+    `{ deployments(first: 50) { edges { node { id name updatedAt model { name } modelVersion { id version } canary { percent modelVersion { id version } } } } } }`,
+  );
   useSubscription('subscription { deploymentChanged { id } }', {}, reload);
   if (!data) return <Loading error={error} loading={loading} />;
   return (
@@ -84,13 +97,28 @@ interface DeploymentDetail {
   previousModelVersion: VersionRef | null;
   canary: { percent: number; modelVersion: VersionRef } | null;
   driftMonitoring: { windowSize: number; periodSeconds: number; driftShare: number };
-  events: { edges: { node: { id: string; sequence: number; kind: string; actor: string; reason: string | null; createdAt: string; canaryPercent: number | null; fromModelVersion: VersionRef | null; toModelVersion: VersionRef | null } }[] };
+  events: {
+    edges: {
+      node: {
+        id: string;
+        sequence: number;
+        kind: string;
+        actor: string;
+        reason: string | null;
+        createdAt: string;
+        canaryPercent: number | null;
+        fromModelVersion: VersionRef | null;
+        toModelVersion: VersionRef | null;
+      };
+    }[];
+  };
   traffic: { start: string; predictions: number; requests: number; latencyP50Ms: number; latencyP99Ms: number }[];
 }
 
 type ReportSummary = Omit<DriftReport, 'features' | 'prediction'>;
 
-const FEATURE_FIELDS = 'feature type method statistic infinite pValue distance threshold drifted psi referenceCount currentCount note distribution { edges categories reference current otherShare }';
+const FEATURE_FIELDS =
+  'feature type method statistic infinite pValue distance threshold drifted psi referenceCount currentCount note distribution { edges categories reference current otherShare }';
 
 const DEPLOYMENT_QUERY = `query Deployment($name: String!) { deployment(name: $name) {
   id name createdAt model { name } modelVersion { id version } previousModelVersion { id version } canary { percent modelVersion { id version } }
@@ -127,8 +155,8 @@ function trafficOption(traffic: DeploymentDetail['traffic']): ChartOption {
 function distributionOption(d: Distribution): ChartOption {
   const labels = d.categories
     ? [...d.categories, ...(d.otherShare && (d.otherShare[0] > 0 || d.otherShare[1] > 0) ? ['(other)'] : [])]
-    : (d.edges ?? []).slice(0, -1).map((lo, i) => `${fmt(lo, 2)}–${fmt(d.edges![i + 1], 2)}`);
-  const withOther = (values: number[], k: number) => (labels.length > values.length ? [...values, d.otherShare![k]] : values);
+    : (d.edges ?? []).slice(0, -1).map((lo, i, lows) => `${fmt(lo, 2)}–${fmt(d.edges?.[i + 1] ?? lows[i], 2)}`);
+  const withOther = (values: number[], k: number) => (labels.length > values.length && d.otherShare ? [...values, d.otherShare[k]] : values);
   return {
     tooltip: { trigger: 'axis', valueFormatter: (v: number) => `${(v * 100).toFixed(1)}%` },
     legend: { top: 0 },
@@ -153,14 +181,17 @@ function DriftSection({ deployment, feature }: { deployment: string; feature?: s
   useSubscription('subscription Reported($name: String) { driftReported(deployment: $name) { id } }', { name: deployment }, list.reload);
   const [reportId, setReportId] = useState<string>();
   const edges = list.data?.driftReports.edges ?? [];
-  const at = Math.max(0, edges.findIndex((e) => e.node.id === reportId));
-  const report = edges[at]?.node;
+  const at = Math.max(
+    0,
+    edges.findIndex((e) => e.node.id === reportId),
+  );
+  const report = edges.at(at)?.node;
   const detail = useQuery<{ driftReports: { edges: { node: Pick<DriftReport, 'id' | 'features' | 'prediction'> }[] } }>(
     REPORT_QUERY,
     { name: deployment, after: at > 0 ? edges[at - 1].cursor : null, id: report?.id },
     { skip: !report },
   );
-  const features = detail.data?.driftReports.edges[0]?.node;
+  const features = detail.data?.driftReports.edges.at(0)?.node;
   const columns = features && features.id === report?.id ? [...features.features, ...(features.prediction ? [features.prediction] : [])] : [];
   const chosen = columns.find((f) => f.feature === feature) ?? columns.find((f) => f.drifted && f.distribution) ?? columns.find((f) => f.distribution);
   const option = useMemo(() => (chosen?.distribution ? distributionOption(chosen.distribution) : null), [chosen]);
@@ -175,11 +206,20 @@ function DriftSection({ deployment, feature }: { deployment: string; feature?: s
     [edges],
   );
   if (!list.data) return <Loading error={list.error} loading={list.loading} />;
-  if (!report) return <Card title="Drift"><p className="muted">No drift report yet: one is made after every window of predictions (see the deployment's drift settings).</p></Card>;
+  if (!report)
+    return (
+      <Card title="Drift">
+        <p className="muted">No drift report yet: one is made after every window of predictions (see the deployment's drift settings).</p>
+      </Card>
+    );
   return (
     <>
       <Card
-        title={<>Drift <span className={report.drifted ? 'badge badge-failed' : 'badge badge-succeeded'}>{report.drifted ? 'DRIFTED' : 'NO DRIFT'}</span></>}
+        title={
+          <>
+            Drift <span className={report.drifted ? 'badge badge-failed' : 'badge badge-succeeded'}>{report.drifted ? 'DRIFTED' : 'NO DRIFT'}</span>
+          </>
+        }
         actions={
           <select aria-label="drift report" value={report.id} onChange={(e) => setReportId(e.target.value)}>
             {edges.map(({ node: r }) => (
@@ -192,7 +232,8 @@ function DriftSection({ deployment, feature }: { deployment: string; feature?: s
         testId="drift-report"
       >
         <p className="muted">
-          window {when(report.windowStart)} – {when(report.windowEnd)}, {report.windowSize} predictions against {report.referenceSize} reference rows; {Math.round(report.driftShare * 100)}% of features drifted
+          window {when(report.windowStart)} – {when(report.windowEnd)}, {report.windowSize} predictions against {report.referenceSize} reference rows;{' '}
+          {Math.round(report.driftShare * 100)}% of features drifted
           {report.predictionDrifted ? '; the prediction drifted' : ''}.
         </p>
         <Loading error={detail.error} loading={detail.loading && columns.length === 0} />
@@ -200,7 +241,10 @@ function DriftSection({ deployment, feature }: { deployment: string; feature?: s
           testId="drift-features"
           head={['feature', 'type', 'method', 'statistic', 'threshold', 'PSI', 'drifted']}
           rows={columns.map((f) => [
-            <a href={`#/deployments/${encodeURIComponent(deployment)}?feature=${encodeURIComponent(f.feature)}`} className={chosen?.feature === f.feature ? 'selected' : undefined}>
+            <a
+              href={`#/deployments/${encodeURIComponent(deployment)}?feature=${encodeURIComponent(f.feature)}`}
+              className={chosen?.feature === f.feature ? 'selected' : undefined}
+            >
               {f.feature}
             </a>,
             f.type.toLowerCase(),
@@ -218,7 +262,8 @@ function DriftSection({ deployment, feature }: { deployment: string; feature?: s
             <>
               <Chart option={option} testId="drift-distribution" label={`${chosen.feature} reference and current distributions`} height={300} />
               <p className="muted small">
-                {chosen.method?.toLowerCase().replace('_', ' ')} statistic {statisticText(chosen)}, threshold {fmt(chosen.threshold)}; {chosen.referenceCount} reference and {chosen.currentCount} current values.
+                {chosen.method?.toLowerCase().replace('_', ' ')} statistic {statisticText(chosen)}, threshold {fmt(chosen.threshold)}; {chosen.referenceCount}{' '}
+                reference and {chosen.currentCount} current values.
               </p>
             </>
           ) : (
@@ -248,7 +293,16 @@ export function DeploymentPage({ name, feature }: { name: string; feature?: stri
           rows={[
             ['model', d.model.name],
             ['stable', <Link to={`/versions/${d.modelVersion.id}`}>v{d.modelVersion.version}</Link>],
-            ['canary', d.canary ? <><Link to={`/versions/${d.canary.modelVersion.id}`}>v{d.canary.modelVersion.version}</Link> at {d.canary.percent}%</> : 'none'],
+            [
+              'canary',
+              d.canary ? (
+                <>
+                  <Link to={`/versions/${d.canary.modelVersion.id}`}>v{d.canary.modelVersion.version}</Link> at {d.canary.percent}%
+                </>
+              ) : (
+                'none'
+              ),
+            ],
             ['rollback target', d.previousModelVersion ? `v${d.previousModelVersion.version}` : '–'],
             ['created', when(d.createdAt)],
             ['drift window', `${d.driftMonitoring.windowSize} predictions or ${d.driftMonitoring.periodSeconds} s`],

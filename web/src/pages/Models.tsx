@@ -12,23 +12,45 @@ interface ModelRow {
   createdAt: string;
   dataset: { id: string; name: string };
   layers: { units: number; activation: string }[];
-  aliases: { alias: string; modelVersion: { id: string; version: number } }[];
-  versions: Connection<{ id: string; version: number; createdAt: string; evaluations: Connection<{ split: string; accuracy: number | null; rocAuc: number | null; r2: number | null }> }>;
+  aliases: Connection<{ alias: string; modelVersion: { id: string; version: number } }>;
+  versions: Connection<{
+    id: string;
+    version: number;
+    createdAt: string;
+    evaluations: Connection<{ split: string; accuracy: number | null; rocAuc: number | null; r2: number | null }>;
+  }>;
 }
 
 export function ModelsPage() {
   const { data, error, loading } = useQuery<{ models: { edges: { node: ModelRow }[] } }>(`{ models(first: 20) { edges { node {
-    id name task createdAt dataset { id name } layers { units activation } aliases { alias modelVersion { id version } }
+    id name task createdAt dataset { id name } layers { units activation } aliases(first: 100) { edges { node { alias modelVersion { id version } } } }
     versions(first: 10) { edges { node { id version createdAt evaluations(first: 10) { edges { node { split accuracy rocAuc r2 } } } } } } } } } }`);
   if (!data) return <Loading error={error} loading={loading} />;
-  if (data.models.edges.length === 0) return <Card title="Models"><p className="muted">No models yet.</p></Card>;
+  if (data.models.edges.length === 0)
+    return (
+      <Card title="Models">
+        <p className="muted">No models yet.</p>
+      </Card>
+    );
   return (
     <>
       {data.models.edges.map(({ node: m }) => (
-        <Card key={m.id} title={<>{m.name} <span className="muted">{m.task.toLowerCase().replace('_', ' ')}</span></>}>
+        <Card
+          key={m.id}
+          title={
+            <>
+              {m.name} <span className="muted">{m.task.toLowerCase().replace('_', ' ')}</span>
+            </>
+          }
+        >
           <p className="muted">
-            dataset <Link to={`/datasets/${m.dataset.id}`}>{m.dataset.name}</Link> · layers {m.layers.map((l) => `${l.units} ${l.activation.toLowerCase()}`).join(' → ')} · aliases{' '}
-            {m.aliases.length ? m.aliases.map((a) => `${a.alias} → v${a.modelVersion.version}`).join(', ') : 'none'}
+            dataset <Link to={`/datasets/${m.dataset.id}`}>{m.dataset.name}</Link> · layers{' '}
+            {m.layers.map((l) => `${l.units} ${l.activation.toLowerCase()}`).join(' → ')} · aliases{' '}
+            {m.aliases.edges.length
+              ? nodes(m.aliases)
+                  .map((a) => `${a.alias} → v${a.modelVersion.version}`)
+                  .join(', ')
+              : 'none'}
           </p>
           {m.versions.edges.length === 0 ? (
             <p className="muted">No trained versions.</p>
@@ -43,7 +65,10 @@ export function ModelsPage() {
                   fmt(test?.accuracy),
                   fmt(test?.rocAuc),
                   fmt(test?.r2),
-                  m.aliases.filter((a) => a.modelVersion.id === v.id).map((a) => a.alias).join(', ') || '–',
+                  nodes(m.aliases)
+                    .filter((a) => a.modelVersion.id === v.id)
+                    .map((a) => a.alias)
+                    .join(', ') || '–',
                 ];
               })}
             />
@@ -83,8 +108,20 @@ interface VersionDetail {
   artifactBytes: number;
   classes: string[] | null;
   runId: string | null;
-  model: { id: string; name: string; aliasHistory: Connection<{ id: string; alias: string; movedBy: string; movedAt: string; from: { version: number } | null; to: { version: number } | null; toModelVersionId: string | null }> };
-  aliases: { alias: string; updatedAt: string }[];
+  model: {
+    id: string;
+    name: string;
+    aliasHistory: Connection<{
+      id: string;
+      alias: string;
+      movedBy: string;
+      movedAt: string;
+      from: { version: number } | null;
+      to: { version: number } | null;
+      toModelVersionId: string | null;
+    }>;
+  };
+  aliases: Connection<{ alias: string; updatedAt: string }>;
   datasetVersion: { version: number; dataset: { id: string; name: string } };
   hyperparameters: { epochs: number; batchSize: number | null; optimizer: string; learningRate: number; seed: number };
   environment: { backend: string; tfjsVersion: string; nodeVersion: string };
@@ -95,7 +132,7 @@ interface VersionDetail {
 const VERSION_QUERY = `query Version($id: ID!) { modelVersion(id: $id) {
   id version createdAt artifactSha256 artifactBytes classes runId
   model { id name aliasHistory(first: 50) { edges { node { id alias movedBy movedAt from { version } to { version } toModelVersionId } } } }
-  aliases { alias updatedAt }
+  aliases(first: 100) { edges { node { alias updatedAt } } }
   datasetVersion { version dataset { id name } }
   hyperparameters { epochs batchSize optimizer learningRate seed }
   environment { backend tfjsVersion nodeVersion }
@@ -120,7 +157,7 @@ function confusionOption(e: EvaluationRow): ChartOption {
 }
 
 function rocOption(e: EvaluationRow): ChartOption {
-  const curve = e.rocCurve!;
+  const curve = e.rocCurve ?? { falsePositiveRate: [], truePositiveRate: [] };
   return {
     tooltip: { trigger: 'axis' },
     grid: { left: 48, right: 16, top: 16, bottom: 40 },
@@ -128,7 +165,16 @@ function rocOption(e: EvaluationRow): ChartOption {
     yAxis: { type: 'value', min: 0, max: 1, name: 'true positive rate' },
     series: [
       { type: 'line', name: `ROC (AUC ${fmt(e.rocAuc, 3)})`, showSymbol: false, data: curve.falsePositiveRate.map((x, i) => [x, curve.truePositiveRate[i]]) },
-      { type: 'line', name: 'chance', showSymbol: false, lineStyle: { type: 'dashed', color: '#aaa' }, data: [[0, 0], [1, 1]] },
+      {
+        type: 'line',
+        name: 'chance',
+        showSymbol: false,
+        lineStyle: { type: 'dashed', color: '#aaa' },
+        data: [
+          [0, 0],
+          [1, 1],
+        ],
+      },
     ],
   };
 }
@@ -148,21 +194,38 @@ function EvaluationCard({ e }: { e: EvaluationRow }) {
   const confusion = useMemo(() => (e.confusionMatrix ? confusionOption(e) : null), [e]);
   const roc = useMemo(() => (e.rocCurve ? rocOption(e) : null), [e]);
   return (
-    <Card title={`${e.split === 'TEST' ? 'Test split' : 'All rows'} of ${e.datasetVersion.dataset.name} v${e.datasetVersion.version}`} testId={`evaluation-${e.split}`}>
+    <Card
+      title={`${e.split === 'TEST' ? 'Test split' : 'All rows'} of ${e.datasetVersion.dataset.name} v${e.datasetVersion.version}`}
+      testId={`evaluation-${e.split}`}
+    >
       <KeyValues
         rows={[
           ['rows', e.rowCount],
           ...(e.accuracy != null ? ([['accuracy', fmt(e.accuracy)]] as [string, string][]) : []),
-          ...(e.precision != null ? ([['precision', fmt(e.precision)], ['recall', fmt(e.recall)], ['F1', fmt(e.f1)]] as [string, string][]) : []),
+          ...(e.precision != null
+            ? ([
+                ['precision', fmt(e.precision)],
+                ['recall', fmt(e.recall)],
+                ['F1', fmt(e.f1)],
+              ] as [string, string][])
+            : []),
           ...(e.macro ? ([['macro F1', fmt(e.macro.f1)]] as [string, string][]) : []),
           ...(e.rocAuc != null ? ([['ROC AUC', fmt(e.rocAuc)]] as [string, string][]) : []),
           ...(e.logLoss != null ? ([['log loss', fmt(e.logLoss)]] as [string, string][]) : []),
-          ...(e.r2 != null || e.mae != null ? ([['MAE', fmt(e.mae)], ['RMSE', fmt(e.rmse)], ['R²', fmt(e.r2)]] as [string, string][]) : []),
+          ...(e.r2 != null || e.mae != null
+            ? ([
+                ['MAE', fmt(e.mae)],
+                ['RMSE', fmt(e.rmse)],
+                ['R²', fmt(e.r2)],
+              ] as [string, string][])
+            : []),
           ['evaluated', when(e.createdAt)],
         ]}
       />
       <div className="grid">
-        {confusion && <Chart option={confusion} testId="confusion-matrix" label="confusion matrix heat map" height={Math.max(220, 40 * (e.classes?.length ?? 2) + 80)} />}
+        {confusion && (
+          <Chart option={confusion} testId="confusion-matrix" label="confusion matrix heat map" height={Math.max(220, 40 * (e.classes?.length ?? 2) + 80)} />
+        )}
         {roc && <Chart option={roc} testId="roc-curve" label="ROC curve" />}
       </div>
     </Card>
@@ -177,15 +240,34 @@ export function VersionPage({ id }: { id?: string }) {
   if (!v) return <p className="error">Model version {id} not found.</p>;
   return (
     <>
-      <Card title={<>{v.model.name} v{v.version}</>}>
+      <Card
+        title={
+          <>
+            {v.model.name} v{v.version}
+          </>
+        }
+      >
         <KeyValues
           rows={[
             ['created', when(v.createdAt)],
-            ['aliases', v.aliases.map((a) => a.alias).join(', ') || 'none'],
-            ['trained on', <Link to={`/datasets/${v.datasetVersion.dataset.id}`}>{v.datasetVersion.dataset.name} v{v.datasetVersion.version}</Link>],
+            [
+              'aliases',
+              nodes(v.aliases)
+                .map((a) => a.alias)
+                .join(', ') || 'none',
+            ],
+            [
+              'trained on',
+              <Link to={`/datasets/${v.datasetVersion.dataset.id}`}>
+                {v.datasetVersion.dataset.name} v{v.datasetVersion.version}
+              </Link>,
+            ],
             ['run', v.runId ? <Link to={`/runs/${v.runId}`}>{short(v.runId)}</Link> : '–'],
             ['classes', v.classes?.join(', ') ?? 'regression'],
-            ['hyperparameters', `${v.hyperparameters.epochs} epochs, batch ${v.hyperparameters.batchSize ?? 'full'}, ${v.hyperparameters.optimizer.toLowerCase()} ${v.hyperparameters.learningRate}, seed ${v.hyperparameters.seed}`],
+            [
+              'hyperparameters',
+              `${v.hyperparameters.epochs} epochs, batch ${v.hyperparameters.batchSize ?? 'full'}, ${v.hyperparameters.optimizer.toLowerCase()} ${v.hyperparameters.learningRate}, seed ${v.hyperparameters.seed}`,
+            ],
             ['backend', `${v.environment.backend} (tfjs ${v.environment.tfjsVersion}, node ${v.environment.nodeVersion})`],
             ['artifact', `${fmt(v.artifactBytes)} bytes, sha256 ${v.artifactSha256.slice(0, 16)}…`],
           ]}
@@ -197,14 +279,28 @@ export function VersionPage({ id }: { id?: string }) {
       <div className="grid">
         {importance && (
           <Card title="Feature importance (permutation, test split)">
-            <Chart option={importance} testId="feature-importance" label="feature importance bars" height={Math.max(220, 18 * (v.featureImportance?.length ?? 0) + 40)} />
+            <Chart
+              option={importance}
+              testId="feature-importance"
+              label="feature importance bars"
+              height={Math.max(220, 18 * (v.featureImportance?.length ?? 0) + 40)}
+            />
           </Card>
         )}
         <Card title="Alias history">
           {v.model.aliasHistory.edges.length === 0 ? (
             <p className="muted">No alias was ever set on {v.model.name}.</p>
           ) : (
-            <Table head={['alias', 'from', 'to', 'by', 'when']} rows={nodes(v.model.aliasHistory).map((h) => [h.alias, h.from ? `v${h.from.version}` : '–', h.to ? `v${h.to.version}` : h.toModelVersionId ? 'deleted version' : 'alias deleted', h.movedBy, when(h.movedAt)])} />
+            <Table
+              head={['alias', 'from', 'to', 'by', 'when']}
+              rows={nodes(v.model.aliasHistory).map((h) => [
+                h.alias,
+                h.from ? `v${h.from.version}` : '–',
+                h.to ? `v${h.to.version}` : h.toModelVersionId ? 'deleted version' : 'alias deleted',
+                h.movedBy,
+                when(h.movedAt),
+              ])}
+            />
           )}
         </Card>
       </div>

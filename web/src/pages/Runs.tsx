@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
-import { gql } from '../api';
+import { gql, nodes, type Connection } from '../api';
 import { Chart, lineOption } from '../Chart';
-import { duration, fmt, short, when } from '../format';
+import { duration, fmt, short, text, when } from '../format';
 import { useQuery, useSubscription } from '../hooks';
 import { Card, KeyValues, Link, Loading, Status, Table } from '../ui';
 
@@ -20,7 +20,9 @@ interface RunRow {
 const RUN_FIELDS = 'id kind status backend createdAt startedAt finishedAt model { name } modelVersion { id version }';
 
 export function RunsPage() {
-  const { data, error, loading } = useQuery<{ runs: { totalCount: number; edges: { node: RunRow }[] } }>(`{ runs(first: 50) { totalCount edges { node { ${RUN_FIELDS} } } } }`);
+  const { data, error, loading } = useQuery<{ runs: { totalCount: number; edges: { node: RunRow }[] } }>(
+    `{ runs(first: 50) { totalCount edges { node { ${RUN_FIELDS} } } } }`,
+  );
   const [runs, setRuns] = useState<RunRow[]>([]);
   const [selected, setSelected] = useState<string[]>([]);
   useEffect(() => {
@@ -40,13 +42,21 @@ export function RunsPage() {
     <Card
       title={`Runs${data ? ` (${Math.max(data.runs.totalCount, runs.length)})` : ''}`}
       actions={
-        <a className={`button${selected.length < 2 ? ' disabled' : ''}`} href={selected.length >= 2 ? `#/compare?ids=${selected.join(',')}` : undefined} aria-disabled={selected.length < 2}>
+        <a
+          className={`button${selected.length < 2 ? ' disabled' : ''}`}
+          href={selected.length >= 2 ? `#/compare?ids=${selected.join(',')}` : undefined}
+          aria-disabled={selected.length < 2}
+        >
           Compare {selected.length || ''}
         </a>
       }
     >
       <Loading error={error} loading={loading && !data} />
-      {data && runs.length === 0 && <p className="muted">No runs yet. Start one with <code>startTrainingRun</code>, or run <code>npm run demo</code>.</p>}
+      {data && runs.length === 0 && (
+        <p className="muted">
+          No runs yet. Start one with <code>startTrainingRun</code>, or run <code>npm run demo</code>.
+        </p>
+      )}
       {runs.length > 0 && (
         <Table
           testId="runs-table"
@@ -56,7 +66,9 @@ export function RunsPage() {
             <Link to={`/runs/${r.id}`}>{short(r.id)}</Link>,
             r.kind,
             r.model.name,
-            <span data-testid={`run-status-${r.id}`}><Status value={r.status} /></span>,
+            <span data-testid={`run-status-${r.id}`}>
+              <Status value={r.status} />
+            </span>,
             r.backend ?? '–',
             when(r.createdAt),
             r.startedAt ? duration(r.startedAt, r.finishedAt) : '–',
@@ -92,7 +104,31 @@ interface RunDetail extends RunRow {
   datasetVersion: { id: string; version: number; dataset: { id: string; name: string } };
   hyperparameters: Record<string, unknown> | null;
   environment: Record<string, unknown> | null;
-  epochs: Epoch[];
+  epochs: EpochPage;
+}
+
+type EpochPage = Connection<Epoch> & { pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+
+const EPOCH_PAGE = `pageInfo { hasNextPage endCursor } edges { node { ${EPOCH_FIELDS} } }`;
+const EPOCH_PAGE_QUERY = `query Epochs($id: ID!, $after: String) { run(id: $id) { epochs(first: 100, after: $after) { ${EPOCH_PAGE} } } }`;
+
+/** Every epoch of a run: the page it came with, then the pages after it (a training curve is read whole, oldest first). */
+async function allEpochs(id: string, first: EpochPage): Promise<Epoch[]> {
+  const epochs = nodes(first);
+  let page = first;
+  while (page.pageInfo.hasNextPage && page.pageInfo.endCursor) {
+    const next = await gql<{ run: { epochs: EpochPage } | null }>(EPOCH_PAGE_QUERY, { id, after: page.pageInfo.endCursor });
+    if (!next.run) break;
+    page = next.run.epochs;
+    epochs.push(...nodes(page));
+  }
+  return epochs;
+}
+
+/** Both lists' epochs, each once, in order. */
+function mergeEpochs(a: Epoch[], b: Epoch[]): Epoch[] {
+  const byEpoch = new Map([...a, ...b].map((e) => [e.epoch, e]));
+  return [...byEpoch.values()].sort((x, y) => x.epoch - y.epoch);
 }
 
 const RUN_QUERY = `query Run($id: ID!) { run(id: $id) {
@@ -101,7 +137,7 @@ const RUN_QUERY = `query Run($id: ID!) { run(id: $id) {
   datasetVersion { id version dataset { id name } }
   hyperparameters { epochs batchSize optimizer learningRate seed backend split { train validation test } earlyStopping { monitor patience minDelta } classWeights { class weight } }
   environment { backend tfjsVersion libtensorflowVersion nodeVersion platform cpuModel cpuCores }
-  epochs { ${EPOCH_FIELDS} }
+  epochs(first: 100) { ${EPOCH_PAGE} }
 } }`;
 
 const FINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
@@ -109,7 +145,9 @@ const FINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
 function metricSeries(epochs: Epoch[], metric: keyof EpochMetrics) {
   return [
     { name: `train ${metric}`, data: epochs.map((e) => [e.epoch, e.train[metric]] as [number, number | null]) },
-    ...(epochs.some((e) => e.validation?.[metric] != null) ? [{ name: `validation ${metric}`, data: epochs.map((e) => [e.epoch, e.validation?.[metric] ?? null] as [number, number | null]) }] : []),
+    ...(epochs.some((e) => e.validation?.[metric] != null)
+      ? [{ name: `validation ${metric}`, data: epochs.map((e) => [e.epoch, e.validation?.[metric] ?? null] as [number, number | null]) }]
+      : []),
   ];
 }
 
@@ -123,10 +161,20 @@ export function RunPage({ id }: { id: string }) {
   const [status, setStatus] = useState<string>();
   useEffect(() => {
     if (!data?.run) return;
-    setEpochs(data.run.epochs);
+    const page = data.run.epochs;
+    setEpochs(nodes(page));
     setStatus(data.run.status);
+    if (!page.pageInfo.hasNextPage) return;
+    let current = true;
+    allEpochs(id, page).then(
+      (all) => current && setEpochs((shown) => mergeEpochs(all, shown)),
+      () => undefined,
+    );
+    return () => {
+      current = false;
+    };
   }, [data]);
-  const lastEpoch = data?.run ? (data.run.epochs.at(-1)?.epoch ?? 0) : 0;
+  const lastEpoch = data?.run ? (nodes(data.run.epochs).at(-1)?.epoch ?? 0) : 0;
   useSubscription<{ runProgress: { type: string; status: string; epoch: Epoch | null } }>(
     `subscription Progress($id: ID!, $after: Int) { runProgress(runId: $id, afterEpoch: $after) { type status epoch { ${EPOCH_FIELDS} } } }`,
     { id, after: lastEpoch },
@@ -152,12 +200,26 @@ export function RunPage({ id }: { id: string }) {
   const env = run.environment;
   return (
     <>
-      <Card title={<>Run {short(run.id)} <span data-testid="run-status"><Status value={status ?? run.status} /></span></>}>
+      <Card
+        title={
+          <>
+            Run {short(run.id)}{' '}
+            <span data-testid="run-status">
+              <Status value={status ?? run.status} />
+            </span>
+          </>
+        }
+      >
         <KeyValues
           rows={[
             ['kind', run.kind],
             ['model', run.model.name],
-            ['dataset', <Link to={`/datasets/${run.datasetVersion.dataset.id}`}>{run.datasetVersion.dataset.name} v{run.datasetVersion.version}</Link>],
+            [
+              'dataset',
+              <Link to={`/datasets/${run.datasetVersion.dataset.id}`}>
+                {run.datasetVersion.dataset.name} v{run.datasetVersion.version}
+              </Link>,
+            ],
             ['backend', run.backend ?? '–'],
             ['why', run.backendReason ?? '–'],
             ['created', when(run.createdAt)],
@@ -185,7 +247,7 @@ export function RunPage({ id }: { id: string }) {
             <KeyValues
               rows={[
                 ['epochs', String(h.epochs)],
-                ['batch size', h.batchSize == null ? 'full batch' : String(h.batchSize)],
+                ['batch size', text(h.batchSize, 'full batch')],
                 ['optimizer', String(h.optimizer)],
                 ['learning rate', String(h.learningRate)],
                 ['seed', String(h.seed)],
@@ -198,7 +260,7 @@ export function RunPage({ id }: { id: string }) {
           </Card>
         )}
         <Card title="Environment">
-          {env ? <KeyValues rows={Object.entries(env).map(([k, v]) => [k, String(v ?? '–')])} /> : <p className="muted">Recorded when the run succeeds.</p>}
+          {env ? <KeyValues rows={Object.entries(env).map(([k, v]) => [k, text(v)])} /> : <p className="muted">Recorded when the run succeeds.</p>}
         </Card>
         {run.summary && (
           <Card title="Summary">
@@ -210,7 +272,16 @@ export function RunPage({ id }: { id: string }) {
         <Card title="Epochs">
           <Table
             head={['epoch', 'loss', 'val loss', second, `val ${second}`, 'epoch ms', 'since start ms', 'rows/s']}
-            rows={epochs.map((e) => [e.epoch, fmt(e.train.loss), fmt(e.validation?.loss), fmt(e.train[second]), fmt(e.validation?.[second]), fmt(e.epochMs, 0), fmt(e.elapsedMs, 0), fmt(e.samplesPerSecond, 0)])}
+            rows={epochs.map((e) => [
+              e.epoch,
+              fmt(e.train.loss),
+              fmt(e.validation?.loss),
+              fmt(e.train[second]),
+              fmt(e.validation?.[second]),
+              fmt(e.epochMs, 0),
+              fmt(e.elapsedMs, 0),
+              fmt(e.samplesPerSecond, 0),
+            ])}
           />
         </Card>
       )}
@@ -219,12 +290,17 @@ export function RunPage({ id }: { id: string }) {
 }
 
 export function ComparePage({ ids }: { ids: string[] }) {
-  const [runs, setRuns] = useState<RunDetail[]>();
+  const [runs, setRuns] = useState<(Omit<RunDetail, 'epochs'> & { epochs: Epoch[] })[]>();
   const [error, setError] = useState<string>();
   useEffect(() => {
-    Promise.all(ids.map((id) => gql<{ run: RunDetail | null }>(RUN_QUERY, { id }))).then(
-      (results) => setRuns(results.map((r) => r.run).filter((r): r is RunDetail => r !== null)),
-      (e: Error) => setError(e.message),
+    Promise.all(
+      ids.map(async (id) => {
+        const { run } = await gql<{ run: RunDetail | null }>(RUN_QUERY, { id });
+        return run && { ...run, epochs: await allEpochs(id, run.epochs) };
+      }),
+    ).then(
+      (results) => setRuns(results.filter((r) => r !== null)),
+      (e: unknown) => setError(e instanceof Error ? e.message : String(e)),
     );
   }, [ids.join(',')]);
   const options = useMemo(() => {
@@ -236,7 +312,10 @@ export function ComparePage({ ids }: { ids: string[] }) {
         what,
         option: lineOption(
           'epoch',
-          runs.map((r) => ({ name: short(r.id), data: r.epochs.map((e) => [e.epoch, (validation ? e.validation?.[metric] : e.train[metric]) ?? null] as [number, number | null]) })),
+          runs.map((r) => ({
+            name: short(r.id),
+            data: r.epochs.map((e) => [e.epoch, (validation ? e.validation?.[metric] : e.train[metric]) ?? null] as [number, number | null]),
+          })),
           what,
         ),
       };
@@ -261,9 +340,9 @@ export function ComparePage({ ids }: { ids: string[] }) {
             r.model.name,
             <Status value={r.status} />,
             r.epochs.length,
-            String(r.hyperparameters?.batchSize ?? 'full'),
-            String(r.hyperparameters?.optimizer ?? '–'),
-            String(r.hyperparameters?.learningRate ?? '–'),
+            text(r.hyperparameters?.batchSize, 'full'),
+            text(r.hyperparameters?.optimizer),
+            text(r.hyperparameters?.learningRate),
             r.backend ?? '–',
             fmt(r.epochs.at(-1)?.train.loss),
             fmt(r.epochs.at(-1)?.validation?.loss),

@@ -56,10 +56,7 @@ describe('chi-squared drift test', () => {
 
   it('matches scipy on six categories and the scipy documentation example', () => {
     const sixCategories = chiSquareTest(
-      categoryFrequencies(
-        sampleOf({ a: 120, b: 80, c: 300, d: 45, e: 210, f: 245 }),
-        sampleOf({ a: 400, b: 250, c: 1200, d: 160, e: 700, f: 890 }),
-      ),
+      categoryFrequencies(sampleOf({ a: 120, b: 80, c: 300, d: 45, e: 210, f: 245 }), sampleOf({ a: 400, b: 250, c: 1200, d: 160, e: 700, f: 890 })),
     );
     expect(sixCategories.statistic).toBeCloseTo(24.96299445704208, 11);
     expect(sixCategories.pValue / 0.00014164492358618416).toBeCloseTo(1, 10);
@@ -106,10 +103,7 @@ describe('Jensen-Shannon distance', () => {
 
   it('matches scipy on seven categories, one of them new in the window', () => {
     const distance = jensenShannonDistance(
-      categoryFrequencies(
-        sampleOf({ a: 120, b: 80, c: 300, d: 45, e: 210, f: 245 }),
-        sampleOf({ a: 400, b: 250, c: 1200, d: 160, e: 700, f: 890, g: 90 }),
-      ),
+      categoryFrequencies(sampleOf({ a: 120, b: 80, c: 300, d: 45, e: 210, f: 245 }), sampleOf({ a: 400, b: 250, c: 1200, d: 160, e: 700, f: 890, g: 90 })),
     );
     expect(distance).toBeCloseTo(0.09685788585465298, 14);
   });

@@ -43,9 +43,7 @@ describe('testFeatureDrift', () => {
   it('counts the reference size without missing values', () => {
     const values = [...grid(1000, 7919, 6271, 3037), NaN, NaN];
     expect(testFeatureDrift(numeric(values), numeric(grid(50, 1303, 7727, 104729))).method).toBe('KOLMOGOROV_SMIRNOV');
-    expect(testFeatureDrift(numeric(grid(1001, 7919, 6271, 3037)), numeric(grid(50, 1303, 7727, 104729))).method).toBe(
-      'WASSERSTEIN_NORMED',
-    );
+    expect(testFeatureDrift(numeric(grid(1001, 7919, 6271, 3037)), numeric(grid(50, 1303, 7727, 104729))).method).toBe('WASSERSTEIN_NORMED');
   });
 
   it('uses chi-squared for a small categorical reference and Jensen-Shannon for a large one', () => {

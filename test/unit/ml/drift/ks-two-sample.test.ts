@@ -37,7 +37,14 @@ describe('two-sample Kolmogorov-Smirnov test', () => {
     ['exact, unequal sizes', grid(60, 7919, 6271, 3037), grid(45, 104729, 1303, 7727, 0.25), 0.28888888888888886, 0.02258055429922651, 'exact'],
     ['exact, same law', grid(1000, 7919, 6271, 3037), grid(1000, 104729, 1303, 7727), 0.005, 1.0, 'exact'],
     ['exact, 800 x 5000', grid(800, 7919, 6271, 3037), grid(5000, 104729, 1303, 7727, 0.05), 0.04475, 0.1224604098434055, 'exact'],
-    ['asymptotic above 10,000 values', grid(800, 7919, 6271, 3037), grid(12000, 104729, 1303, 7727, 0.05), 0.044749999999999956, 0.0962216471179177, 'asymptotic'],
+    [
+      'asymptotic above 10,000 values',
+      grid(800, 7919, 6271, 3037),
+      grid(12000, 104729, 1303, 7727, 0.05),
+      0.044749999999999956,
+      0.0962216471179177,
+      'asymptotic',
+    ],
     ['asymptotic, small reference', grid(30, 7919, 6271, 3037), grid(20000, 104729, 1303, 7727, 0.4), 0.35266666666666663, 0.0007658384899651427, 'asymptotic'],
   ])('matches scipy ks_2samp: %s', (_name, a, b, statistic, pValue, method) => {
     const result = ksTwoSample(a, b);

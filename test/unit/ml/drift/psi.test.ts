@@ -59,7 +59,10 @@ describe('PSI', () => {
     const value = psiFromCounts([1, 1, 1], [0, 1, 19999]);
     const r = 1 / 3;
     const c = [5e-11, 1 / 20000, 19999 / 20000];
-    expect(value).toBeCloseTo(c.reduce((sum, ci) => sum + (r - ci) * Math.log(r / ci), 0), 12);
+    expect(value).toBeCloseTo(
+      c.reduce((sum, ci) => sum + (r - ci) * Math.log(r / ci), 0),
+      12,
+    );
   });
 
   it('bins categories over the union', () => {

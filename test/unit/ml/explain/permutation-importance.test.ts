@@ -114,8 +114,6 @@ describe('permutation importance', () => {
     await expect(permutationImportance({ ...base, columns: [] })).rejects.toThrow(ValidationError);
     await expect(permutationImportance({ ...base, columns: [Float64Array.of(1, 2), Float64Array.of(1)] })).rejects.toThrow(/column 1/);
     await expect(permutationImportance({ ...base, columns: [Float64Array.of(1)], repeats: 0 })).rejects.toThrow(/Repeats/);
-    await expect(permutationImportance({ ...base, columns: [Float64Array.of(1)], featureNames: ['a', 'b'] })).rejects.toThrow(
-      ValidationError,
-    );
+    await expect(permutationImportance({ ...base, columns: [Float64Array.of(1)], featureNames: ['a', 'b'] })).rejects.toThrow(ValidationError);
   });
 });

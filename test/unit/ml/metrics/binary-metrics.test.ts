@@ -23,7 +23,7 @@ import { rocAuc, rocCurve } from '../../../../src/ml/metrics/roc-auc';
  *   log_loss([0,1,1,0,1], [0.5]*5, labels=[0,1]) -> 0.6931471805599453, AUC 0.5
  */
 const n = 200;
-const tiedLabels = Array.from({ length: n }, (_, i) => (((i * 31 + 7) % 11) < 5 ? 1 : 0));
+const tiedLabels = Array.from({ length: n }, (_, i) => ((i * 31 + 7) % 11 < 5 ? 1 : 0));
 const tiedScores = Array.from({ length: n }, (_, i) => ((i * 7919) % 23) / 22);
 
 describe('binary metrics', () => {

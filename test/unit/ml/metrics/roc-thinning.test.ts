@@ -3,7 +3,7 @@ import { evaluateBinary } from '../../../../src/ml/metrics/binary-metrics';
 
 describe('stored ROC curves', () => {
   const n = 1000;
-  const yTrue = Array.from({ length: n }, (_, i) => (i * 7919) % 3 === 0 ? 1 : 0);
+  const yTrue = Array.from({ length: n }, (_, i) => ((i * 7919) % 3 === 0 ? 1 : 0));
   const scores = Array.from({ length: n }, (_, i) => ((i * 104729) % 997) / 997);
 
   it('keeps every point of a short curve', () => {

@@ -1,0 +1,60 @@
+/**
+ * A deployment's dynamic batching settings, kept in `Deployment.serving` (`{}` = defaults).
+ * Concurrent requests to one model version are combined into one model call:
+ * - maxBatchSize 1024: most rows (instances) one call carries; a request larger than this is
+ *   inferred on its own, never split;
+ * - maxDelayMs 0: how long the first queued request waits for others. 0 waits for no timer: the
+ *   call runs once the requests that arrived in the same event-loop turn are queued (under load,
+ *   every request read from the sockets in that turn), so a lone request pays nothing.
+ */
+import { ValidationError, Violations } from '../errors';
+
+export interface BatchingSettings {
+  maxBatchSize: number;
+  maxDelayMs: number;
+}
+
+export interface BatchingPatch {
+  maxBatchSize?: number | null;
+  maxDelayMs?: number | null;
+}
+
+export const DEFAULT_BATCHING: Readonly<BatchingSettings> = Object.freeze({ maxBatchSize: 1024, maxDelayMs: 0 });
+export const MAX_BATCH_SIZE_LIMIT = 65_536;
+export const MAX_DELAY_MS_LIMIT = 100;
+
+/** The settings stored in `serving` (unknown or malformed keys fall back to the defaults). */
+export function batchingOf(serving: unknown): BatchingSettings {
+  const stored = (serving !== null && typeof serving === 'object' ? serving : {}) as Record<string, unknown>;
+  const pick = (key: keyof BatchingSettings) => (typeof stored[key] === 'number' ? stored[key] : DEFAULT_BATCHING[key]);
+  return { maxBatchSize: pick('maxBatchSize'), maxDelayMs: pick('maxDelayMs') };
+}
+
+function integerIn(value: number, min: number, max: number, field: string): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ValidationError(`${field.slice(field.lastIndexOf('.') + 1)} must be an integer from ${min} to ${max}, got ${value}`, { field });
+  }
+  return value;
+}
+
+/** Applies a patch (`null` resets a setting). @throws ValidationError listing every `input.<setting>` at fault. */
+export function patchBatching(current: BatchingSettings, patch: BatchingPatch, fieldPrefix = 'input'): BatchingSettings {
+  const next = { ...current };
+  const problems = new Violations();
+  if (patch.maxBatchSize !== undefined) {
+    const { maxBatchSize } = patch;
+    next.maxBatchSize =
+      maxBatchSize === null
+        ? DEFAULT_BATCHING.maxBatchSize
+        : (problems.check(() => integerIn(maxBatchSize, 1, MAX_BATCH_SIZE_LIMIT, `${fieldPrefix}.maxBatchSize`)) ?? current.maxBatchSize);
+  }
+  if (patch.maxDelayMs !== undefined) {
+    const { maxDelayMs } = patch;
+    next.maxDelayMs =
+      maxDelayMs === null
+        ? DEFAULT_BATCHING.maxDelayMs
+        : (problems.check(() => integerIn(maxDelayMs, 0, MAX_DELAY_MS_LIMIT, `${fieldPrefix}.maxDelayMs`)) ?? current.maxDelayMs);
+  }
+  problems.throwIfAny();
+  return next;
+}
