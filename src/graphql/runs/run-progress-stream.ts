@@ -242,8 +242,14 @@ export async function openRunProgress<R extends RunState>(
   const onEpoch = async (payload: unknown): Promise<void> => {
     const epoch = liveEpoch(payload, now());
     if (!epoch || epoch.epoch <= watermark) return;
-    if (epoch.epoch === watermark + 1) emitEpoch(epoch);
-    else await catchUp(epoch.epoch);
+    if (epoch.epoch === watermark + 1) {
+      emitEpoch(epoch);
+      return;
+    }
+    await catchUp(epoch.epoch);
+    // The event's own epoch when the database did not have it: the stream moves past the gap once,
+    // instead of reading the database again for every later event.
+    if (epoch.epoch > watermark) emitEpoch(epoch);
   };
 
   // Everything is handled in order, one event at a time, after the replay.

@@ -52,7 +52,11 @@ class MemoryRun implements RunProgressSource {
     return this.state && { ...this.state };
   }
 
+  /** How many times the stream read stored epochs. */
+  epochReads = 0;
+
   async epochs(_runId: string, afterEpoch: number): Promise<StoredEpoch[]> {
+    this.epochReads += 1;
     const rows = [...this.stored.values()].filter((row) => row.epoch > afterEpoch).sort((a, b) => a.epoch - b.epoch);
     const hook = this.duringEpochRead;
     this.duringEpochRead = undefined;
@@ -66,6 +70,11 @@ class MemoryRun implements RunProgressSource {
     const row = { epoch, metrics: { loss }, elapsedMs: 10, epochMs: 10, samplesPerSecond: 100, recordedAt: new Date((this.clock += 1_000)) };
     this.stored.set(epoch, row);
     if (!options.lost) this.pubSub.publish('runEpoch', RUN, { id: RUN, epoch, metrics: { loss }, elapsedMs: 10, epochMs: 10, samplesPerSecond: 100 });
+  }
+
+  /** Announces an epoch that is not stored (a row the database does not have). */
+  announceOnly(epoch: number, loss: number): void {
+    this.pubSub.publish('runEpoch', RUN, { id: RUN, epoch, metrics: { loss }, elapsedMs: 10, epochMs: 10, samplesPerSecond: 100 });
   }
 
   /** Moves the run to `status` and, unless `lost`, announces it. */
@@ -124,6 +133,20 @@ describe('openRunProgress', () => {
     run.record(2, 0.8, { lost: true });
     run.record(3, 0.7);
     expect(await take(stream, 3)).toEqual(['E1:0.9', 'E2:0.8', 'E3:0.7']);
+    await stream.return!();
+  });
+
+  it('moves past a gap the database cannot fill with the announced epoch, reading it once rather than for every later event', async () => {
+    const run = new MemoryRun();
+    const stream = await openRunProgress(run, RUN);
+    expect(await take(stream, 1)).toEqual(['S:RUNNING']);
+    const readsBefore = run.epochReads;
+    run.announceOnly(1, 0.9);
+    run.announceOnly(3, 0.7);
+    run.announceOnly(4, 0.6);
+    run.announceOnly(5, 0.5);
+    expect(await take(stream, 4)).toEqual(['E1:0.9', 'E3:0.7', 'E4:0.6', 'E5:0.5']);
+    expect(run.epochReads - readsBefore).toBe(1);
     await stream.return!();
   });
 
