@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import express, { type Request, type Response } from 'express';
 import { noteAuditTargets } from './route-guard';
-import { findUnstorableCharacter } from '../domain/common/storable-text';
+import { findUnstorableCharacter, storableRecordOf } from '../domain/common/storable-text';
 import { isUuid } from '../domain/common/uuid';
 import type { Task } from '../domain/datasets/label-rules';
 import { DomainError, ValidationError, type DomainErrorCode } from '../domain/errors';
@@ -40,6 +40,9 @@ export interface DatasetUploadRouterOptions {
 
 const TASKS: readonly Task[] = ['BINARY_CLASSIFICATION', 'MULTICLASS_CLASSIFICATION', 'REGRESSION'];
 const MAX_QUERY_TEXT = 10_000;
+
+/** Longest error message a FAILED progress event carries (the event travels as a NOTIFY, whose payload stays under 8,000 bytes). */
+const MAX_PROGRESS_MESSAGE_LENGTH = 1_000;
 /** How long a refused upload's remaining bytes are read and dropped before the answer goes out. */
 const LINGER_MS = 2_000;
 
@@ -231,7 +234,8 @@ export function datasetUploadRouter(options: DatasetUploadRouterOptions): expres
     } catch (error) {
       if (spooled) await rm(spool, { force: true });
       void publish('FAILED', {
-        message: error instanceof DomainError ? error.message : 'internal error',
+        // The HTTP answer carries the whole message; the event (a NOTIFY, under 8,000 bytes) its start.
+        message: error instanceof DomainError ? storableRecordOf(error.message, MAX_PROGRESS_MESSAGE_LENGTH) : 'internal error',
         code: error instanceof DomainError ? error.code : 'INTERNAL_SERVER_ERROR',
       });
       // A refused body is not stored: the rest is read and dropped (for a bounded time) before

@@ -201,6 +201,26 @@ describe('POST /datasets/{name}/versions', () => {
     expect(await prisma.dataset.count({ where: { name: { in: ['bad-cell', 'no-label', 'json', 'nul'] } } })).toBe(0);
   });
 
+  it('pushes a FAILED event with the start of a long error message (a NOTIFY payload stays under 8,000 bytes), the answer with all of it', async () => {
+    const uploadId = randomUUID();
+    const progress = ws.subscribe('subscription($id: ID!) { datasetIngestProgress(uploadId: $id) { phase message code } }', { id: uploadId });
+    await waitFor(() => server.pubSub.subscriberCount('datasetIngestProgress', uploadId) === 1);
+    // csv-parse's message quotes the field at fault whole.
+    const answer = await upload(server, `/datasets/long-field/versions?labelColumn=y&uploadId=${uploadId}`, [`x,y\n${'a'.repeat(20_000)}"b,y\n`]);
+    expect(answer.status).toBe(400);
+    const refusal = answer.body.errors[0].message as string;
+    expect(refusal.length).toBeGreaterThan(20_000);
+    for (;;) {
+      const event = (await progress.next(5_000))!.data!.datasetIngestProgress;
+      if (event.phase !== 'FAILED') continue;
+      expect(event.code).toBe('BAD_USER_INPUT');
+      expect(event.message.length).toBeLessThanOrEqual(1_000);
+      expect(refusal.startsWith(event.message.slice(0, -1))).toBe(true);
+      break;
+    }
+    await progress.stop();
+  });
+
   it('refuses an oversize body with 413, from its Content-Length or while it streams, and keeps no spool file', async () => {
     const before = spoolFiles();
     const row = 'x,y\n' + '1.5,a\n'.repeat(MAX_BYTES / 6);
