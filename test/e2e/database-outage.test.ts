@@ -216,13 +216,17 @@ describe('a database outage under load', () => {
     await Promise.all(load);
 
     const expected = Array.from({ length: EPOCHS }, (_, i) => i + 1);
+    const run = await prisma.run.findUniqueOrThrow({ where: { id: runId } });
     for (const result of results) {
       expect(result.errors).toEqual([]);
-      // Compared together, so a stream that ends early shows the status it ended on.
-      expect({ epochs: result.epochs, statuses: result.statuses }).toEqual({ epochs: expected, statuses: expect.arrayContaining(['SUCCEEDED']) });
+      // Compared together, so a stream that ends early shows the status it ended on, and a failed run its error.
+      expect({ epochs: result.epochs, statuses: result.statuses, runError: run.error }).toEqual({
+        epochs: expected,
+        statuses: expect.arrayContaining(['SUCCEEDED']),
+        runError: null,
+      });
       expect(result.statuses[result.statuses.length - 1]).toBe('SUCCEEDED');
     }
-    const run = await prisma.run.findUniqueOrThrow({ where: { id: runId } });
     expect(run.status).toBe('SUCCEEDED');
     expect(run.attempts).toBe(1);
 
