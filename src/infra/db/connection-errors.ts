@@ -30,6 +30,9 @@ const MESSAGE_PATTERNS = [
   /the database system is (starting up|shutting down|in recovery mode)/i,
   /terminating connection due to administrator command/i,
   /Can't reach database server/i,
+  // What @prisma/adapter-pg reports (inside a P2010 "Raw query failed", code N/A) when PostgreSQL
+  // closes the connection while it shuts down; seen in a fault test that stopped the server under load.
+  /Server has closed the connection/i,
 ];
 
 function fieldOf(value: object, name: string): unknown {

@@ -13,6 +13,13 @@ describe('isDatabaseUnavailable', () => {
     ['socket reset', { code: 'ECONNRESET' }],
     ['pg: terminated', new Error('Connection terminated unexpectedly')],
     ['pg-pool: timeout', new Error('timeout exceeded when trying to connect')],
+    [
+      'Prisma raw query: the server closed the connection while shutting down',
+      Object.assign(new Error('Invalid `prisma.$queryRaw()` invocation:\n\n\nRaw query failed. Code: `N/A`. Message: `Server has closed the connection.`'), {
+        code: 'P2010',
+        meta: {},
+      }),
+    ],
   ])('%s', (_what, error) => {
     expect(isDatabaseUnavailable(error)).toBe(true);
   });
@@ -20,6 +27,10 @@ describe('isDatabaseUnavailable', () => {
   it.each([
     ['a unique violation', { code: 'P2002' }],
     ['a syntax error', { code: '42601' }],
+    [
+      'a raw query that is wrong',
+      Object.assign(new Error('Raw query failed. Code: `42601`. Message: `syntax error at or near "SELEC"`'), { code: 'P2010', meta: {} }),
+    ],
     ['a plain bug', new TypeError('x is undefined')],
     ['not an object', 'ECONNREFUSED'],
   ])('not for %s', (_what, error) => {
