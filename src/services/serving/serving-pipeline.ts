@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { uuidV7 } from '../../domain/common/uuid-v7';
 import { performance } from 'node:perf_hooks';
 import type { Deployment } from '../../generated/prisma/client';
 import { batchingOf } from '../../domain/deployments/batching';
@@ -101,7 +102,7 @@ export class ServingPipeline {
       checkFiniteOutputs(outputs, request.fields ?? INSTANCE_LIST_FIELDS);
       const latencyMs = performance.now() - started;
       const createdAt = new Date();
-      const predictions = outputs.map((output, index) => ({ id: randomUUID(), index, output }));
+      const predictions = outputs.map((output, index) => ({ id: uuidV7(createdAt.getTime()), index, output }));
       await this.parts.log.append(logRecords(deployment.id, modelVersionId, requestKey, spec, instances, predictions, latencyMs, createdAt));
       this.parts.events.emit('predictionsServed', {
         deploymentId: deployment.id,
