@@ -65,6 +65,12 @@ export interface EventPayloads {
 /** Topics of the events mlplane pushes to subscribers. */
 export type EventTopic = keyof EventPayloads;
 
+/**
+ * A payload of `T` as it arrives from another process (NOTIFY): the topic's field names, their
+ * values not checked yet (a process of another version may send another shape).
+ */
+export type UncheckedPayload<T extends EventTopic> = { [K in keyof EventPayloads[T]]?: unknown };
+
 /** Where services announce what changed, after their transaction commits. */
 export interface EventPublisher {
   /**
