@@ -26,6 +26,7 @@ import { guardRoute } from '../http/route-guard';
 import { backendInfo } from '../ml/tf-backend';
 import { WebhookDispatcher } from '../services/alerts/webhook-dispatcher';
 import type { ApiKeyService } from '../services/auth/api-key.service';
+import type { UncheckedPayload } from '../services/events/event-publisher';
 import type { HostResolver } from '../services/alerts/webhook-target';
 import type { Registry } from 'prom-client';
 import { createInferenceRouter, INFERENCE_PROTOCOL_PREFIX, protocolErrorBody } from '../rest/inference-protocol/inference-router';
@@ -93,7 +94,7 @@ function authenticatorFor(config: Config, services: Services): Authenticator {
 async function followRevocations(pubSub: PgPubSub, apiKeys: ApiKeyService, logger: Logger): Promise<void> {
   try {
     for await (const event of pubSub.subscribe('apiKeyRevoked')) {
-      const id = (event as { id?: unknown } | null)?.id;
+      const id = (event as UncheckedPayload<'apiKeyRevoked'> | null)?.id;
       if (typeof id === 'string') apiKeys.invalidate(id);
     }
   } catch (error) {

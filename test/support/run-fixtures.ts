@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { PrismaClient } from '../../src/infra/db/prisma-client';
-import type { EventPublisher, EventTopic } from '../../src/services/events/event-publisher';
+import type { EventPayloads, EventPublisher, EventTopic } from '../../src/services/events/event-publisher';
 
 /** A dataset, one version and one model: the rows every run refers to. */
 export interface RunParents {
@@ -30,13 +30,19 @@ export async function createQueuedRun(prisma: PrismaClient, parents: RunParents)
 
 /** An EventPublisher that keeps what it was given, for assertions. */
 export class RecordingPublisher implements EventPublisher {
-  readonly events: Array<{ topic: EventTopic; payload: Record<string, unknown> }> = [];
+  /** Every event, in the order published. */
+  readonly events: Array<{ topic: EventTopic; payload: EventPayloads[EventTopic] }> = [];
+  private readonly byTopic: { [T in EventTopic]?: Array<EventPayloads[T]> } = {};
 
-  async publish(topic: EventTopic, payload: Record<string, unknown>): Promise<void> {
+  async publish<T extends EventTopic>(topic: T, payload: EventPayloads[T]): Promise<void> {
     this.events.push({ topic, payload });
+    const published: Array<EventPayloads[T]> = (this.byTopic[topic] ??= []);
+    published.push(payload);
   }
 
-  of(topic: EventTopic, id?: string): Array<Record<string, unknown>> {
-    return this.events.filter((e) => e.topic === topic && (id === undefined || e.payload.id === id)).map((e) => e.payload);
+  /** The payloads of `topic` in the order published; only those whose `id` is `id` when given. */
+  of<T extends EventTopic>(topic: T, id?: string): Array<EventPayloads[T]> {
+    const published: Array<EventPayloads[T]> = this.byTopic[topic] ?? [];
+    return published.filter((payload) => id === undefined || ('id' in payload && payload.id === id));
   }
 }

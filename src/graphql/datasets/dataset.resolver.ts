@@ -2,7 +2,7 @@ import { GraphQLJSONObject } from 'graphql-scalars';
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { ColumnTypeOverrides } from '../../domain/datasets/column-typing';
 import { NotFoundError } from '../../domain/errors';
-import type { IngestProgressEvent } from '../../services/datasets/ingest-progress';
+import type { EventPayloads } from '../../services/events/event-publisher';
 import { PageArgs, toConnection } from '../common/connection.type';
 import type { GraphQLContext } from '../context';
 import { datasetById, datasetVersionPages } from './dataset.loaders';
@@ -76,7 +76,7 @@ export class DatasetResolver {
     topicId: ({ args }: { args: { uploadId: string } }) => args.uploadId,
     description: 'Progress of one upload to POST /datasets/{name}/versions (subscribe with the uploadId you send), from any API process.',
   })
-  datasetIngestProgress(@Root() event: IngestProgressEvent, @Arg('uploadId', () => ID) _uploadId: string): DatasetIngestProgress {
+  datasetIngestProgress(@Root() event: EventPayloads['datasetIngestProgress'], @Arg('uploadId', () => ID) _uploadId: string): DatasetIngestProgress {
     return {
       uploadId: event.uploadId,
       phase: event.phase as IngestPhaseEnum,
@@ -91,7 +91,7 @@ export class DatasetResolver {
 
   @Allow('VIEWER')
   @Subscription(() => Dataset, { topics: 'datasetCreated', description: 'Every dataset created, by any API process.' })
-  async datasetCreated(@Root() event: { id: string }, @Ctx() ctx: GraphQLContext) {
+  async datasetCreated(@Root() event: EventPayloads['datasetCreated'], @Ctx() ctx: GraphQLContext) {
     const dataset = await ctx.services.datasets.findDataset({ id: event.id });
     if (!dataset) throw new NotFoundError('dataset', event.id);
     return dataset;

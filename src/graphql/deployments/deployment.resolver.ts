@@ -2,6 +2,7 @@ import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root
 import { batchingOf } from '../../domain/deployments/batching';
 import { NotFoundError } from '../../domain/errors';
 import { followOf, type Deployment as DeploymentRow } from '../../services/deployments/deployment.service';
+import type { EventPayloads } from '../../services/events/event-publisher';
 import { PageArgs, toConnection } from '../common/connection.type';
 import type { GraphQLContext } from '../context';
 import { modelVersionById } from '../model-versions/model-version.loaders';
@@ -23,11 +24,6 @@ import {
 } from './deployment.type';
 import { Allow } from '../auth/access';
 import { deploymentEventPages } from './deployment.loaders';
-
-interface DeploymentChangedEvent {
-  id: string;
-  deploymentId: string;
-}
 
 @Resolver(() => Deployment)
 export class DeploymentResolver {
@@ -174,7 +170,7 @@ export class DeploymentResolver {
     description: 'Every change of one deployment (by name), or of all deployments when none is given, by any API process.',
   })
   async deploymentChanged(
-    @Root() event: DeploymentChangedEvent,
+    @Root() event: EventPayloads['deploymentChanged'],
     @Ctx() ctx: GraphQLContext,
     @Arg('deployment', () => String, { nullable: true }) _deployment?: string | null,
   ) {

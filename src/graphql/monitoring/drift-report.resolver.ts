@@ -3,6 +3,7 @@ import { mapPage } from '../../domain/common/pagination';
 import { driftMonitoringOf } from '../../domain/deployments/drift-monitoring';
 import { NotFoundError } from '../../domain/errors';
 import type { Deployment as DeploymentRow } from '../../services/deployments/deployment.service';
+import type { EventPayloads } from '../../services/events/event-publisher';
 import type { DriftReportRow } from '../../services/monitoring/drift-monitor';
 import { PageArgs, toConnection } from '../common/connection.type';
 import { definePageLoader } from '../common/page-loader';
@@ -10,11 +11,6 @@ import type { GraphQLContext } from '../context';
 import { Deployment } from '../deployments/deployment.type';
 import { DriftMonitoring, DriftReport, DriftReportConnection, SetDeploymentMonitoringInput } from './drift-report.type';
 import { Allow } from '../auth/access';
-
-interface DriftReportedEvent {
-  id: string;
-  deploymentId: string;
-}
 
 /** A stored report as the GraphQL type (the JSON columns already have its shape). */
 export function toDriftReport(row: DriftReportRow): DriftReport {
@@ -75,7 +71,7 @@ export class DriftReportResolver {
     description: 'Every new drift report of one deployment (by name), or of all deployments when none is given, made by any API process.',
   })
   async driftReported(
-    @Root() event: DriftReportedEvent,
+    @Root() event: EventPayloads['driftReported'],
     @Ctx() ctx: GraphQLContext,
     @Arg('deployment', () => String, { nullable: true }) _deployment?: string | null,
   ) {

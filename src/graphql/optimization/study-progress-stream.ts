@@ -15,6 +15,7 @@ import { NotFoundError } from '../../domain/errors';
 import { isTerminal, type RunStatus } from '../../domain/runs/run-status';
 import type { Run } from '../../generated/prisma/client';
 import { studyDefinitionOf, trialSummaryOf } from '../../services/optimization/study-trials';
+import type { UncheckedPayload } from '../../services/events/event-publisher';
 import { isRunUpdatedPayload, runAsOfEvent } from '../../services/runs/run-state-event';
 
 export type StudyProgressType = 'STUDY_STATUS' | 'TRIAL_QUEUED' | 'TRIAL_STARTED' | 'TRIAL_EPOCH' | 'TRIAL_FINISHED' | 'TRIAL_PRUNED';
@@ -54,8 +55,9 @@ function trialEventType(run: Run): StudyProgressType {
   }
 }
 
+/** The run id of a `runUpdated` or `runEpoch` payload. */
 function idOf(payload: unknown): string | null {
-  const id = (payload as { id?: unknown } | null)?.id;
+  const id = (payload as UncheckedPayload<'runUpdated' | 'runEpoch'> | null)?.id;
   return typeof id === 'string' ? id : null;
 }
 

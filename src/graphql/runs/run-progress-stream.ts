@@ -22,6 +22,7 @@
  */
 import { NotFoundError } from '../../domain/errors';
 import { isTerminal, type RunStatus } from '../../domain/runs/run-status';
+import type { UncheckedPayload } from '../../services/events/event-publisher';
 
 /** A stored epoch, as read from the database. */
 export interface StoredEpoch {
@@ -50,7 +51,7 @@ export type RunProgressEvent<R extends RunState = RunState> =
 
 /** Where the stream reads from: live events and the database. */
 export interface RunProgressSource<R extends RunState = RunState> {
-  /** Events of `topic` for one run (payloads of `runEpoch`: `{ epoch, metrics, elapsedMs, epochMs, samplesPerSecond }`). */
+  /** Events of `topic` for one run (payloads as `EventPayloads` declares them, from another process: checked on arrival). */
   subscribe(topic: 'runEpoch' | 'runUpdated', runId: string): AsyncIterable<unknown>;
   findRun(runId: string): Promise<R | null>;
   /** Stored epochs after `afterEpoch`, in order. */
@@ -158,7 +159,7 @@ class ResultQueue<T> {
 
 function liveEpoch(payload: unknown, now: Date): StoredEpoch | null {
   if (typeof payload !== 'object' || payload === null) return null;
-  const { epoch, metrics, elapsedMs, epochMs, samplesPerSecond, recordedAt } = payload as Record<string, unknown>;
+  const { epoch, metrics, elapsedMs, epochMs, samplesPerSecond, recordedAt } = payload as UncheckedPayload<'runEpoch'>;
   if (typeof epoch !== 'number' || typeof elapsedMs !== 'number' || typeof epochMs !== 'number' || typeof samplesPerSecond !== 'number') return null;
   // The row's own time, written by the worker; an event without it is dated on arrival.
   const recorded = typeof recordedAt === 'string' ? new Date(recordedAt) : now;

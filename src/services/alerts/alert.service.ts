@@ -390,7 +390,7 @@ export class AlertService {
   private async publish(topic: 'alertRaised' | 'alertUpdated', alert: Alert): Promise<void> {
     try {
       const deployment = alert.deploymentId ? await this.prisma.deployment.findUnique({ where: { id: alert.deploymentId }, select: { name: true } }) : null;
-      await this.events.publish(topic, { ...alertEventPayload(alert, deployment?.name ?? null) });
+      await this.events.publish(topic, alertEventPayload(alert, deployment?.name ?? null));
     } catch (error) {
       this.log.warn({ err: error, topic, alertId: alert.id }, 'publishing an alert event failed');
     }

@@ -166,7 +166,7 @@ export class OptimizationService {
       startedBy: actor,
     });
     // Announced before the job exists, so that QUEUED reaches subscribers before the worker's RUNNING.
-    await this.events.publish('runUpdated', { ...runUpdatedPayload(study) }, study.id);
+    await this.events.publish('runUpdated', runUpdatedPayload(study), study.id);
     await this.queue.enqueueRun(RUN_QUEUES.OPTIMIZATION, study.id);
     logger.info({ studyId: study.id, strategy, maxTrials: definition.maxTrials, parallelism: definition.parallelism }, 'optimization study queued');
     return study;
@@ -195,7 +195,7 @@ export class OptimizationService {
         startedBy: SYSTEM_ACTOR,
       },
     });
-    await this.events.publish('runUpdated', { ...runUpdatedPayload(trial) }, trial.id);
+    await this.events.publish('runUpdated', runUpdatedPayload(trial), trial.id);
     await this.queue.enqueueRun(RUN_QUEUES.TRIAL, trial.id);
     return trial;
   }

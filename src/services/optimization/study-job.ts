@@ -2,6 +2,7 @@ import { createSampler } from '../../domain/optimization/sampler';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { followEvents, type EventSubscriber } from '../../infra/queue/job-queue';
 import type { Run } from '../../generated/prisma/client';
+import type { UncheckedPayload } from '../events/event-publisher';
 import { promoteTrialVersion } from '../model-versions/register-model-version';
 import type { ExecuteRun, RunExecutionContext, RunOutcome } from '../runs/run-executor';
 import { leaderboardOf, type OptimizationService, type StudySummary } from './optimization.service';
@@ -73,7 +74,7 @@ export function createStudyJob(deps: StudyJobDependencies): ExecuteRun {
           deps.events,
           'runUpdated',
           (payload) => {
-            const id = (payload as { id?: unknown } | null)?.id;
+            const id = (payload as UncheckedPayload<'runUpdated'> | null)?.id;
             if (typeof id === 'string' && trialIds.has(id)) alarm.wake();
           },
           (error) => context.logger.warn({ err: error }, 'run event subscription ended; the coordinator polls'),

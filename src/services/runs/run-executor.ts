@@ -27,6 +27,7 @@ import type { TerminalRunStatus } from '../../domain/runs/run-status';
 import { retryWhileUnavailable } from '../../infra/db/connection-errors';
 import { followEvents, type EventSubscriber, type JobHandler, type RunJobData } from '../../infra/queue/job-queue';
 import { logger as rootLogger, type Logger } from '../../infra/logger';
+import type { UncheckedPayload } from '../events/event-publisher';
 import type { EpochMetrics, EpochTiming, Run, RunStore, TransactionClient } from './run-store';
 
 /** What `execute` may use while it runs. */
@@ -185,7 +186,7 @@ export class RunExecutor {
       this.options.events,
       'runUpdated',
       (payload) => {
-        const id = (payload as { id?: unknown } | null)?.id;
+        const id = (payload as UncheckedPayload<'runUpdated'> | null)?.id;
         if (typeof id === 'string') this.active.get(id)?.checkNow();
       },
       (error) => this.log.warn({ err: error }, 'run event subscription ended; cancels are seen by polling'),

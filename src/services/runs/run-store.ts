@@ -14,7 +14,7 @@ import { InvalidStateError, NotFoundError } from '../../domain/errors';
 import type { TerminalRunStatus } from '../../domain/runs/run-status';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger as rootLogger, type Logger } from '../../infra/logger';
-import type { EventPublisher } from '../events/event-publisher';
+import type { EventPayloads, EventPublisher } from '../events/event-publisher';
 import { runUpdatedPayload, type RunState } from './run-state-event';
 import { alertEventPayload } from '../alerts/alert-state-event';
 
@@ -32,6 +32,15 @@ export interface EpochTiming {
   epochMs: number;
   /** Training rows per second in this epoch. */
   samplesPerSecond: number;
+}
+
+/** The JSON payload of a `runEpoch` event: the epoch as stored (`id` is the run's). */
+export interface RunEpochPayload extends EpochTiming {
+  id: string;
+  epoch: number;
+  metrics: EpochMetrics;
+  /** When the row was written (ISO). */
+  recordedAt: string;
 }
 
 export interface EpochRecord extends EpochTiming {
@@ -299,22 +308,22 @@ export class RunStore {
   }
 
   private async announce(state: RunState): Promise<void> {
-    await this.publish('runUpdated', { ...runUpdatedPayload(state) });
+    await this.publish('runUpdated', runUpdatedPayload(state));
   }
 
   /** Pushes a RUN_FAILED alert to `alertRaised`/`alertUpdated` subscribers, with the fields their filters match on. */
   private async announceAlert({ topic, alert }: RunFailedAlert): Promise<void> {
     try {
-      await this.events.publish(topic, { ...alertEventPayload(alert, null) });
+      await this.events.publish(topic, alertEventPayload(alert, null));
     } catch (error) {
       this.log.warn({ err: error, topic, alertId: alert.id }, 'publishing a run alert event failed');
     }
   }
 
   /** Events are best effort: the change is committed, and subscribers that missed it replay from the database. */
-  private async publish(topic: 'runUpdated' | 'runEpoch', payload: Record<string, unknown>): Promise<void> {
+  private async publish<T extends 'runUpdated' | 'runEpoch'>(topic: T, payload: EventPayloads[T]): Promise<void> {
     try {
-      await this.events.publish(topic, payload, String(payload.id));
+      await this.events.publish(topic, payload, payload.id);
     } catch (error) {
       this.log.warn({ err: error, topic, runId: payload.id }, 'publishing a run event failed');
     }

@@ -71,7 +71,7 @@ export class TrainingService {
       startedBy: actor,
     });
     // Announced before the job exists, so that QUEUED reaches subscribers before the worker's RUNNING.
-    await this.events.publish('runUpdated', { ...runUpdatedPayload(run) }, run.id);
+    await this.events.publish('runUpdated', runUpdatedPayload(run), run.id);
     await this.queue.enqueueRun(RUN_QUEUES.TRAINING, run.id);
     logger.info(
       { runId: run.id, modelId: model.id, datasetVersionId: version.id, actor, warnings: warnings.map((warning) => warning.code) },

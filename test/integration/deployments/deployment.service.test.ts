@@ -133,8 +133,8 @@ describe('deployments', () => {
     const page = await services.deployments.listEvents(deployment.id, { first: 3 });
     const next = await services.deployments.listEvents(deployment.id, { first: 100, after: page.cursorOf(page.items[2]) });
     expect([...page.items, ...next.items].map((e) => e.id)).toEqual(history.items.map((e) => e.id));
-    const published = events.events.filter((e) => e.topic === 'deploymentChanged' && e.payload.deploymentId === deployment.id);
-    expect(published.map((e) => e.payload.id).reverse()).toEqual(history.items.map((e) => e.id));
+    const published = events.of('deploymentChanged').filter((payload) => payload.deploymentId === deployment.id);
+    expect(published.map((payload) => payload.id).reverse()).toEqual(history.items.map((e) => e.id));
   });
 
   it('keeps a deployment on one model', async () => {
