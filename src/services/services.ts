@@ -105,7 +105,9 @@ export function createDomainServices({
     maxParameters: config.maxModelParameters,
     memoryBytes: config.workerMemoryLimitMb * 1024 * 1024,
   });
-  const runStore = new RunStore(prisma, events);
+  const alerts = new AlertService(prisma, events, webhookGuard);
+  // A failed run's RUN_FAILED alert is opened by the alert service, in the run's transaction.
+  const runStore = new RunStore(prisma, events, alerts);
   const modelVersions = new ModelVersionService(prisma, datasets);
   const deployments = new DeploymentService(prisma, events, models, modelVersions, servingEvents);
   // Deployments made by alias follow its moves, in the transaction that moves it.
@@ -115,7 +117,6 @@ export function createDomainServices({
   const predictionLog = new PredictionLog(logWriter ?? ((sql, values) => prisma.$executeRawUnsafe(sql, ...values)), { events: servingEvents });
   const batcher = new InferenceBatcher(servingEvents);
   const serving = new ServingPipeline({ deployments: deploymentCache, models: modelCache, batcher, log: predictionLog, events: servingEvents });
-  const alerts = new AlertService(prisma, events, webhookGuard);
   new AutoRollback(prisma, deployments).attach(alerts);
   const performance = new PerformanceService(prisma);
   const driftMonitor = new DriftMonitor({

@@ -2,11 +2,16 @@ import { createPrismaClient, type PrismaClient } from '../../src/infra/db/prisma
 import { MAX_INPUT_STRING_LENGTH } from '../../src/graphql/input-values';
 import { postGraphQL, type GraphQLResponseBody } from '../support/graphql-client';
 import { fixtureCsv } from '../support/fixtures';
+import { createLogParents } from '../support/log-fixtures';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 import { startTestServer, type TestServer } from '../support/test-server';
 import { trainVersions, type TrainedVersions } from '../support/trained-version';
 
 const PREDICT = 'mutation($input: PredictInput!) { predict(input: $input) { requestKey predictions { id } } }';
+const START_CANARY = 'mutation($input: StartCanaryInput!) { startCanary(input: $input) { event { kind } } }';
+const ROLLBACK = 'mutation($input: RollbackDeploymentInput!) { rollbackDeployment(input: $input) { event { kind } } }';
+const BAD_NAME = 'no such deployment';
+const BAD_NAME_MESSAGE = `deployment name "${BAD_NAME}" must be 1-100 letters, digits, ., _ or -, starting with a letter or digit`;
 
 /**
  * Issue 9 point 5: every input PostgreSQL could refuse (NUL, lone surrogates, non-finite numbers,
@@ -154,6 +159,78 @@ describe('client faults are client errors', () => {
     expect(bad.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.name' });
     expect(await prisma.model.count({ where: { name: 'bad/model?' } })).toBe(0);
   }, 60_000);
+
+  it('reports every problem of a startCanary input, each with its field path, and starts no canary', async () => {
+    const [v1, v2] = trained.versionIds;
+    await server.services.deployments.deployModel({ name: 'canary-faults', modelVersionId: v1 }, 'test');
+    const { modelVersionId: otherModels } = await createLogParents(prisma, []);
+    const events = await prisma.deploymentEvent.count();
+    const anotherModel = `model version ${otherModels} belongs to another model than deployment "canary-faults"`;
+    const percent = 'canary percent must be greater than 0 and less than 100, got 100';
+    const wrongVersion = await post(START_CANARY, { input: { deployment: 'canary-faults', modelVersionId: otherModels, percent: 100 } });
+    expect(wrongVersion.errors).toHaveLength(1);
+    expect(wrongVersion.errors![0].message).toBe(`${anotherModel} (and 1 more problem: see extensions.errors)`);
+    expect(wrongVersion.errors![0].extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'input.modelVersionId',
+      errors: [
+        { message: anotherModel, field: 'input.modelVersionId' },
+        { message: percent, field: 'input.percent' },
+      ],
+    });
+    // A name no deployment can have is a problem of the input, listed with the others (not a NOT_FOUND hiding them).
+    const badName = await post(START_CANARY, { input: { deployment: BAD_NAME, modelVersionId: v2, percent: 0 } });
+    expect(badName.errors).toHaveLength(1);
+    expect(badName.errors![0].extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'input.deployment',
+      errors: [
+        { message: BAD_NAME_MESSAGE, field: 'input.deployment' },
+        { message: 'canary percent must be greater than 0 and less than 100, got 0', field: 'input.percent' },
+      ],
+    });
+    expect(await prisma.deploymentEvent.count()).toBe(events);
+    expect(await prisma.deployment.findUniqueOrThrow({ where: { name: 'canary-faults' } })).toMatchObject({ canaryModelVersionId: null, canaryPercent: null });
+  });
+
+  it("reports every problem of a rollbackDeployment input, each with its field path, before the deployment's state is looked at", async () => {
+    const [v1, v2] = trained.versionIds;
+    await server.services.deployments.deployModel({ name: 'rollback-faults', modelVersionId: v1 }, 'test');
+    await server.services.deployments.updateDeployment({ deployment: 'rollback-faults', modelVersionId: v2 }, 'test');
+    const events = await prisma.deploymentEvent.count();
+    const blank = await post(ROLLBACK, { input: { deployment: BAD_NAME, reason: '   ' } });
+    expect(blank.errors).toHaveLength(1);
+    expect(blank.errors![0].message).toBe(`${BAD_NAME_MESSAGE} (and 1 more problem: see extensions.errors)`);
+    expect(blank.errors![0].extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'input.deployment',
+      errors: [
+        { message: BAD_NAME_MESSAGE, field: 'input.deployment' },
+        { message: 'a rollback needs a reason', field: 'input.reason' },
+      ],
+    });
+    const tooLong = 'r'.repeat(2_001);
+    const long = await post(ROLLBACK, { input: { deployment: BAD_NAME, reason: tooLong } });
+    expect(long.errors![0].extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'input.deployment',
+      errors: [
+        { message: BAD_NAME_MESSAGE, field: 'input.deployment' },
+        { message: 'reason is longer than 2000 characters', field: 'input.reason' },
+      ],
+    });
+    // The reason's length is a problem of the input whatever the deployment: it was checked only once the deployment was found and locked.
+    expect(refusal(await post(ROLLBACK, { input: { deployment: 'rollback-faults', reason: tooLong } }))).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'input.reason',
+    });
+    expect(refusal(await post(ROLLBACK, { input: { deployment: 'unknown-deployment', reason: tooLong } }))).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'input.reason',
+    });
+    expect(await prisma.deploymentEvent.count()).toBe(events);
+    expect(await prisma.deployment.findUniqueOrThrow({ where: { name: 'rollback-faults' } })).toMatchObject({ modelVersionId: v2, previousModelVersionId: v1 });
+  });
 
   it('returns and stores a requestKey exactly as sent', async () => {
     await server.services.deployments.deployModel({ name: 'keys', modelVersionId: trained.versionIds[0] }, 'test');

@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { PrismaClient } from '../../src/infra/db/prisma-client';
+import { AlertService } from '../../src/services/alerts/alert.service';
 import type { EventPayloads, EventPublisher, EventTopic } from '../../src/services/events/event-publisher';
+import { RunStore } from '../../src/services/runs/run-store';
+
+/** A run store wired as `createDomainServices` wires it: failed runs' RUN_FAILED alerts go through an alert service. */
+export function createRunStore(prisma: PrismaClient, events: EventPublisher): RunStore {
+  return new RunStore(prisma, events, new AlertService(prisma, events));
+}
 
 /** A dataset, one version and one model: the rows every run refers to. */
 export interface RunParents {

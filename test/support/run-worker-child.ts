@@ -12,7 +12,7 @@ import { logger } from '../../src/infra/logger';
 import { JobQueue, RUN_QUEUES } from '../../src/infra/queue/job-queue';
 import { RunExecutor, type ExecuteRun } from '../../src/services/runs/run-executor';
 import { RunReaper } from '../../src/services/runs/run-reaper';
-import { RunStore } from '../../src/services/runs/run-store';
+import { createRunStore } from './run-fixtures';
 
 const env = (name: string, fallback?: string): string => {
   const value = process.env[name] ?? fallback;
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   const prisma = createPrismaClient(url, 4);
   const events = new PgPubSub({ connectionString: url });
   await events.start();
-  const store = new RunStore(prisma, { publish: (topic, payload) => events.publish(topic, payload) });
+  const store = createRunStore(prisma, { publish: (topic, payload) => events.publish(topic, payload) });
   const queue = new JobQueue({ connectionString: url, events, pollIntervalMs: 1000 });
   await queue.start();
   const executor = new RunExecutor({ store, events, workerId: env('WORKER_ID'), heartbeatIntervalMs: Number(env('HEARTBEAT_MS', '200')) });

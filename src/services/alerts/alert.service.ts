@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import type { Alert, AlertDelivery, AlertKind, AlertRule, AlertSeverity, AlertStatus, Deployment, Prisma } from '../../generated/prisma/client';
+import type { Alert, AlertDelivery, AlertKind, AlertRule, AlertSeverity, AlertStatus, Deployment, Prisma, Run } from '../../generated/prisma/client';
 import { checkAlertMonitoringPatch, type AlertMonitoringPatch } from '../../domain/alerts/alert-monitoring';
 import { checkAlertRuleSettings, type AlertRuleSettings } from '../../domain/alerts/alert-rule-input';
 import type { Page, PageRequest } from '../../domain/common/pagination';
@@ -52,6 +52,23 @@ export function alertDedupKey(kind: AlertKind, deploymentId: string): string {
   return `${kind.toLowerCase()}:${deploymentId}`;
 }
 
+/** The dedup key of a run's RUN_FAILED alert. */
+export function runFailedDedupKey(runId: string): string {
+  return `run_failed:${runId}`;
+}
+
+/** The RUN_FAILED alert a run's failure opened or repeated, to announce once the failure commits. */
+export interface RunFailedRaise {
+  alert: Alert;
+  outcome: 'OPENED' | 'REPEATED';
+}
+
+/** What a run store needs of the alert service: the RUN_FAILED alert in the failure's transaction, announced after it commits. */
+export interface RunFailureAlerts {
+  openRunFailedAlert(tx: Prisma.TransactionClient, run: Run): Promise<RunFailedRaise>;
+  announce(raise: RunFailedRaise): Promise<void>;
+}
+
 /** `sha256=<hex>`: the X-Mlplane-Signature of a webhook body. */
 export function signWebhookBody(body: string, secret: string): string {
   return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`;
@@ -71,7 +88,7 @@ type Tx = Prisma.TransactionClient;
  * Notifications are `alertRaised` / `alertUpdated` events and, when the rule has a webhook, an
  * `AlertDelivery` row that the webhook dispatcher sends.
  */
-export class AlertService {
+export class AlertService implements RunFailureAlerts {
   private readonly listeners: AlertListener[] = [];
   private readonly log = logger.child({ component: 'alerts' });
 
@@ -142,8 +159,58 @@ export class AlertService {
     });
     const { alert, outcome } = result;
     if (alert === null) return { alert: null, outcome: 'DISABLED' };
+    await this.notify(alert, outcome);
+    return { alert, outcome };
+  }
+
+  /**
+   * Opens the RUN_FAILED alert of a failed run, or counts one more occurrence of its open one, in
+   * `tx`: the transaction that moves the run to FAILED, so the alert exists exactly when the run
+   * failed. Raisers of the same run are serialized like `raise`'s. RUN_FAILED alerts have no rule:
+   * always WARNING, no cooldown, no webhook. Pass the result to `announce` once `tx` has committed.
+   */
+  async openRunFailedAlert(tx: Tx, run: Run): Promise<RunFailedRaise> {
+    const dedupKey = runFailedDedupKey(run.id);
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${dedupKey}))`;
+    const details = {
+      runId: run.id,
+      kind: run.kind,
+      modelId: run.modelId,
+      datasetVersionId: run.datasetVersionId,
+      error: run.error,
+      attempts: run.attempts,
+      workerId: run.workerId,
+    };
+    const open = await tx.alert.findFirst({ where: { dedupKey, status: { in: OPEN_STATUSES } }, orderBy: { firstSeenAt: 'desc' } });
+    if (open) {
+      const alert = await tx.alert.update({ where: { id: open.id }, data: { occurrences: { increment: 1 }, lastSeenAt: new Date(), details } });
+      return { alert, outcome: 'REPEATED' };
+    }
+    const alert = await tx.alert.create({
+      data: {
+        kind: 'RUN_FAILED',
+        severity: 'WARNING',
+        dedupKey,
+        title: `${run.kind.toLowerCase()} run ${run.id} failed`,
+        details,
+        runId: run.id,
+      },
+    });
+    return { alert, outcome: 'OPENED' };
+  }
+
+  /** Announces a committed RUN_FAILED raise as `raise` announces its own: logged, published, passed to the listeners. */
+  async announce({ alert, outcome }: RunFailedRaise): Promise<void> {
+    await this.notify(alert, outcome);
+  }
+
+  /** After a raise commits: logs and publishes it unless the cooldown suppressed it, then calls every listener. */
+  private async notify(alert: Alert, outcome: Exclude<RaiseOutcome, 'DISABLED'>): Promise<void> {
     if (outcome !== 'SUPPRESSED') {
-      this.log.info({ alertId: alert.id, kind: alert.kind, deploymentId: alert.deploymentId, occurrences: alert.occurrences, outcome }, 'alert notified');
+      this.log.info(
+        { alertId: alert.id, kind: alert.kind, deploymentId: alert.deploymentId, runId: alert.runId ?? undefined, occurrences: alert.occurrences, outcome },
+        'alert notified',
+      );
       await this.publish(outcome === 'OPENED' ? 'alertRaised' : 'alertUpdated', alert);
     }
     for (const listener of this.listeners) {
@@ -153,7 +220,6 @@ export class AlertService {
         this.log.error({ err: error, alertId: alert.id }, 'an alert listener failed');
       }
     }
-    return { alert, outcome };
   }
 
   /**

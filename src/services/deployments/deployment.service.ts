@@ -276,9 +276,20 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
     });
   }
 
-  /** Sends `percent` of requests (by request-key hash) to another version of the model; a running canary is replaced. */
+  /**
+   * Sends `percent` of requests (by request-key hash) to another version of the model; a running canary is replaced.
+   * @throws ValidationError listing every problem of the input (the deployment name's shape, a version of another
+   *   model, the percent), each naming its field, before NotFoundError or InvalidStateError.
+   */
   async startCanary(input: { deployment: string; modelVersionId: string; percent: number }, actor: string): Promise<DeploymentChange> {
-    const percent = checkCanaryPercent(input.percent);
+    const problems = new Violations();
+    const named = problems.check(() => checkDeploymentName(input.deployment, 'input.deployment'));
+    // The version is checked against the deployment's model here too, so that it is listed with the other problems
+    // (an unknown deployment or version is left to the transaction: NOT_FOUND once the input has no problems).
+    if (named !== undefined) await this.checkVersionOfDeployment(input.deployment, input.modelVersionId, 'input.modelVersionId', problems);
+    const percent = problems.check(() => checkCanaryPercent(input.percent));
+    problems.throwIfAny();
+    if (percent === undefined) throw new Error('unreachable: checked input without a value');
     return this.change(input.deployment, async (tx, current) => {
       const version = requireUsableVersion(await this.versionOfModel(tx, current, input.modelVersionId, 'input.modelVersionId'), 'input.modelVersionId');
       if (version.id === current.modelVersionId) {
@@ -320,10 +331,17 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
   /**
    * Ends a running canary (all traffic back to the stable version); without a canary, returns to
    * the version served before the last switch. A rollback is not itself rolled back.
+   * @throws ValidationError listing every problem of the input (the deployment name's shape, the reason), each
+   *   naming its field, before NotFoundError or InvalidStateError.
    */
   async rollbackDeployment(input: RollbackInput, actor: string): Promise<DeploymentChange> {
-    const reason = input.reason.trim();
-    if (reason.length === 0) throw new ValidationError('a rollback needs a reason', { field: 'input.reason' });
+    const problems = new Violations();
+    problems.check(() => checkDeploymentName(input.deployment, 'input.deployment'));
+    const trimmed = input.reason.trim();
+    if (trimmed.length === 0) problems.add('a rollback needs a reason', { field: 'input.reason' });
+    const reason = trimmed.length === 0 ? undefined : problems.check(() => limitReason(trimmed));
+    problems.throwIfAny();
+    if (reason === undefined) throw new Error('unreachable: checked input without a value');
     return this.change(input.deployment, async (tx, current) => {
       const { expected } = input;
       if (expected && (expected.modelVersionId !== current.modelVersionId || expected.canaryModelVersionId !== current.canaryModelVersionId)) {
@@ -334,7 +352,7 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
           where: { id: current.id },
           data: { canaryModelVersionId: null, canaryPercent: null, updatedAt: new Date() },
         });
-        const event = await recordEvent(tx, deployment, 'ROLLED_BACK', current.canaryModelVersionId, current.modelVersionId, actor, limitReason(reason));
+        const event = await recordEvent(tx, deployment, 'ROLLED_BACK', current.canaryModelVersionId, current.modelVersionId, actor, reason);
         return { deployment, event };
       }
       const previous = current.previousModelVersionId;
@@ -344,7 +362,7 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
         where: { id: current.id },
         data: { modelVersionId: previous, previousModelVersionId: null, updatedAt: new Date() },
       });
-      const event = await recordEvent(tx, deployment, 'ROLLED_BACK', current.modelVersionId, previous, actor, limitReason(reason));
+      const event = await recordEvent(tx, deployment, 'ROLLED_BACK', current.modelVersionId, previous, actor, reason);
       return { deployment, event };
     });
   }
@@ -462,10 +480,17 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
   /** A version of the deployment's model: a deployment keeps one model, so one feature schema family. */
   private async versionOfModel(tx: Tx, deployment: Deployment, versionId: string, field: string): Promise<ModelVersion> {
     const version = await versionInTransaction(tx, versionId, field);
-    if (version.modelId !== deployment.modelId) {
-      throw new ValidationError(`model version ${version.id} belongs to another model than deployment "${deployment.name}"`, { field });
-    }
+    if (version.modelId !== deployment.modelId) throw new ValidationError(anotherModelMessage(version.id, deployment.name), { field });
     return version;
+  }
+
+  /** Adds a problem when both the deployment and the version exist and the version is of another model (a deployment's model never changes). */
+  private async checkVersionOfDeployment(name: string, versionId: string, field: string, problems: Violations): Promise<void> {
+    const [deployment, version] = await Promise.all([
+      this.prisma.deployment.findUnique({ where: { name }, select: { modelId: true } }),
+      isUuid(versionId) ? this.prisma.modelVersion.findUnique({ where: { id: versionId }, select: { id: true, modelId: true } }) : null,
+    ]);
+    if (deployment && version && version.modelId !== deployment.modelId) problems.add(anotherModelMessage(version.id, name), { field });
   }
 }
 
@@ -609,6 +634,10 @@ function checkedFollow(
 function optionalReason(reason: string | null | undefined): string | null {
   const trimmed = reason?.trim();
   return trimmed ? limitReason(trimmed) : null;
+}
+
+function anotherModelMessage(versionId: string, deploymentName: string): string {
+  return `model version ${versionId} belongs to another model than deployment "${deploymentName}"`;
 }
 
 function limitReason(reason: string): string {

@@ -10,9 +10,9 @@
  *    that call is synchronous and cheap: it reads a local flag, set by a `runUpdated` event for the
  *    run, by a heartbeat, or by a read of the flag issued at most every `cancelPollIntervalMs`.
  * 4. End the run exactly once: CANCELLED when a cancel was requested (whatever `execute` did),
- *    FAILED with the error when `execute` threw (the store opens the RUN_FAILED alert), else
- *    SUCCEEDED with the outcome's summary, running the outcome's `finalize` in the same
- *    transaction. Every end goes through a guarded update held by this worker's id.
+ *    FAILED with the error when `execute` threw (the store has the alert service open the
+ *    RUN_FAILED alert), else SUCCEEDED with the outcome's summary, running the outcome's
+ *    `finalize` in the same transaction. Every end goes through a guarded update held by this worker's id.
  *
  * 5. While the database is away, recording an epoch and ending the run wait for it (retrying with
  *    backoff, up to `databaseWaitMs`) instead of failing the run; heartbeats that fail meanwhile are

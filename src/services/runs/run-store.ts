@@ -9,14 +9,14 @@
  * change left (`run-state-event.ts`: read from the UPDATE's own RETURNING, not re-read later), and
  * each recorded epoch with a `runEpoch` event.
  */
-import { Prisma, type Alert, type Run, type RunKind } from '../../generated/prisma/client';
+import { Prisma, type Run, type RunKind } from '../../generated/prisma/client';
 import { InvalidStateError, NotFoundError } from '../../domain/errors';
 import type { TerminalRunStatus } from '../../domain/runs/run-status';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger as rootLogger, type Logger } from '../../infra/logger';
 import type { EventPayloads, EventPublisher } from '../events/event-publisher';
 import { runUpdatedPayload, type RunState } from './run-state-event';
-import { alertEventPayload } from '../alerts/alert-state-event';
+import type { RunFailedRaise, RunFailureAlerts } from '../alerts/alert.service';
 
 export type { Run } from '../../generated/prisma/client';
 export type TransactionClient = Prisma.TransactionClient;
@@ -90,17 +90,14 @@ export interface CancelResult {
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const FINISH_TRANSACTION_TIMEOUT_MS = 60_000;
 
-/** The dedup key of a run's RUN_FAILED alert. */
-export function runFailedDedupKey(runId: string): string {
-  return `run_failed:${runId}`;
-}
-
 export class RunStore {
   private readonly log: Logger;
 
   constructor(
     private readonly prisma: PrismaClient,
     private readonly events: EventPublisher,
+    /** Opens a failed run's RUN_FAILED alert in the failure's transaction and announces it (the alert service). */
+    private readonly alerts: RunFailureAlerts,
     logger: Logger = rootLogger,
   ) {
     this.log = logger.child({ component: 'run-store' });
@@ -148,8 +145,8 @@ export class RunStore {
   }
 
   /**
-   * RUNNING -> `status`, only while the guards in `options` hold. FAILED also opens (or bumps) the
-   * run's RUN_FAILED alert in the same transaction.
+   * RUNNING -> `status`, only while the guards in `options` hold. FAILED also has the alert service
+   * open (or bump) the run's RUN_FAILED alert in the same transaction, and announce it after the commit.
    * @returns the finished run, or null when the change did not apply (not RUNNING, or held by another worker, or not stale).
    */
   async finishRun(runId: string, status: TerminalRunStatus, options: FinishOptions = {}): Promise<Run | null> {
@@ -158,7 +155,7 @@ export class RunStore {
     const workerGuard = options.workerId === undefined ? Prisma.empty : Prisma.sql`AND worker_id IS NOT DISTINCT FROM ${options.workerId}`;
     const staleGuard =
       options.staleForMs === undefined ? Prisma.empty : Prisma.sql`AND heartbeat_at < now() - make_interval(secs => ${options.staleForMs / 1000})`;
-    let failureAlert: RunFailedAlert | undefined;
+    let failureAlert: RunFailedRaise | undefined;
     const run = await this.prisma.$transaction(
       async (tx) => {
         const rows = await tx.$queryRaw<Array<{ id: string }>>`
@@ -169,7 +166,7 @@ export class RunStore {
           RETURNING id`;
         if (rows.length === 0) return null;
         const finished = await tx.run.findUniqueOrThrow({ where: { id: runId } });
-        if (status === 'FAILED') failureAlert = await openRunFailedAlert(tx, finished);
+        if (status === 'FAILED') failureAlert = await this.alerts.openRunFailedAlert(tx, finished);
         if (options.finalize) await options.finalize(tx, finished);
         return finished;
       },
@@ -178,7 +175,7 @@ export class RunStore {
     if (run) {
       this.log.info({ runId, status, error: run.error ?? undefined }, 'run finished');
       await this.announce(run);
-      if (failureAlert) await this.announceAlert(failureAlert);
+      if (failureAlert) await this.alerts.announce(failureAlert);
     }
     return run;
   }
@@ -311,15 +308,6 @@ export class RunStore {
     await this.publish('runUpdated', runUpdatedPayload(state));
   }
 
-  /** Pushes a RUN_FAILED alert to `alertRaised`/`alertUpdated` subscribers, with the fields their filters match on. */
-  private async announceAlert({ topic, alert }: RunFailedAlert): Promise<void> {
-    try {
-      await this.events.publish(topic, alertEventPayload(alert, null));
-    } catch (error) {
-      this.log.warn({ err: error, topic, alertId: alert.id }, 'publishing a run alert event failed');
-    }
-  }
-
   /** Events are best effort: the change is committed, and subscribers that missed it replay from the database. */
   private async publish<T extends 'runUpdated' | 'runEpoch'>(topic: T, payload: EventPayloads[T]): Promise<void> {
     try {
@@ -340,40 +328,4 @@ interface RunStateRow {
   started_at: Date | null;
   finished_at: Date | null;
   summary: unknown;
-}
-
-/** The RUN_FAILED alert a failure opened (alertRaised) or repeated (alertUpdated). */
-interface RunFailedAlert {
-  topic: 'alertRaised' | 'alertUpdated';
-  alert: Alert;
-}
-
-/** Opens the RUN_FAILED alert of a failed run, or counts one more occurrence of the open one. */
-async function openRunFailedAlert(tx: TransactionClient, run: Run): Promise<RunFailedAlert> {
-  const dedupKey = runFailedDedupKey(run.id);
-  const details = {
-    runId: run.id,
-    kind: run.kind,
-    modelId: run.modelId,
-    datasetVersionId: run.datasetVersionId,
-    error: run.error,
-    attempts: run.attempts,
-    workerId: run.workerId,
-  };
-  const open = await tx.alert.findFirst({ where: { dedupKey, status: { in: ['OPEN', 'ACKNOWLEDGED'] } } });
-  if (open) {
-    const alert = await tx.alert.update({ where: { id: open.id }, data: { occurrences: { increment: 1 }, lastSeenAt: new Date(), details } });
-    return { topic: 'alertUpdated', alert };
-  }
-  const alert = await tx.alert.create({
-    data: {
-      kind: 'RUN_FAILED',
-      severity: 'WARNING',
-      dedupKey,
-      title: `${run.kind.toLowerCase()} run ${run.id} failed`,
-      details,
-      runId: run.id,
-    },
-  });
-  return { topic: 'alertRaised', alert };
 }

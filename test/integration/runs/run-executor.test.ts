@@ -2,8 +2,8 @@ import { createPrismaClient, type PrismaClient } from '../../../src/infra/db/pri
 import { PgPubSub } from '../../../src/infra/events/pg-pubsub';
 import { JobQueue, RUN_QUEUES } from '../../../src/infra/queue/job-queue';
 import { RunExecutor, type ExecuteRun, type ExecutionResult } from '../../../src/services/runs/run-executor';
-import { RunStore } from '../../../src/services/runs/run-store';
-import { createQueuedRun, createRunParents, type RunParents } from '../../support/run-fixtures';
+import type { RunStore } from '../../../src/services/runs/run-store';
+import { createQueuedRun, createRunParents, createRunStore, type RunParents } from '../../support/run-fixtures';
 import { createTestDatabase, type TestDatabase } from '../../support/test-database';
 import { sleep, waitFor } from '../../support/wait-for';
 
@@ -35,7 +35,7 @@ describe('RunExecutor', () => {
     parents = await createRunParents(prisma);
     events = new PgPubSub({ connectionString: db.url });
     await events.start();
-    store = new RunStore(prisma, { publish: (topic, payload) => events.publish(topic, payload) });
+    store = createRunStore(prisma, { publish: (topic, payload) => events.publish(topic, payload) });
     received = [];
     void (async () => {
       for await (const payload of events.subscribe('runUpdated')) received.push(payload as { id: string; status: string });

@@ -2,8 +2,8 @@ import { Client } from 'pg';
 import { createPrismaClient, type PrismaClient } from '../../../src/infra/db/prisma-client';
 import { JobQueue, RUN_QUEUES } from '../../../src/infra/queue/job-queue';
 import { abandonedRunReason, RunReaper } from '../../../src/services/runs/run-reaper';
-import { RunStore } from '../../../src/services/runs/run-store';
-import { createQueuedRun, createRunParents, RecordingPublisher, type RunParents } from '../../support/run-fixtures';
+import type { RunStore } from '../../../src/services/runs/run-store';
+import { createQueuedRun, createRunParents, createRunStore, RecordingPublisher, type RunParents } from '../../support/run-fixtures';
 import { createTestDatabase, type TestDatabase } from '../../support/test-database';
 import { waitFor } from '../../support/wait-for';
 
@@ -20,7 +20,7 @@ describe('RunReaper', () => {
     parents = await createRunParents(prisma);
     queue = new JobQueue({ connectionString: db.url });
     await queue.start();
-    store = new RunStore(prisma, new RecordingPublisher());
+    store = createRunStore(prisma, new RecordingPublisher());
   });
 
   afterAll(async () => {

@@ -1,14 +1,18 @@
+import { Client } from 'pg';
 import { InvalidStateError, NotFoundError } from '../../../src/domain/errors';
 import { createPrismaClient, type PrismaClient } from '../../../src/infra/db/prisma-client';
-import { RunStore, runFailedDedupKey } from '../../../src/services/runs/run-store';
+import { AlertService, runFailedDedupKey, type Alert, type RaiseOutcome } from '../../../src/services/alerts/alert.service';
+import { RunStore } from '../../../src/services/runs/run-store';
 import { createQueuedRun, createRunParents, RecordingPublisher, type RunParents } from '../../support/run-fixtures';
 import { createTestDatabase, type TestDatabase } from '../../support/test-database';
+import { waitFor } from '../../support/wait-for';
 
 describe('RunStore guarded transitions', () => {
   let db: TestDatabase;
   let prisma: PrismaClient;
   let parents: RunParents;
   let events: RecordingPublisher;
+  let alerts: AlertService;
   let store: RunStore;
 
   beforeAll(async () => {
@@ -19,7 +23,8 @@ describe('RunStore guarded transitions', () => {
 
   beforeEach(() => {
     events = new RecordingPublisher();
-    store = new RunStore(prisma, events);
+    alerts = new AlertService(prisma, events);
+    store = new RunStore(prisma, events, alerts);
   });
 
   afterAll(async () => {
@@ -109,6 +114,57 @@ describe('RunStore guarded transitions', () => {
         details: alerts[0].details,
       },
     ]);
+  });
+
+  it('opens the RUN_FAILED alert through the alert service: its listeners hear the opening and a repeat', async () => {
+    const heard: Array<{ alert: Alert; outcome: RaiseOutcome }> = [];
+    alerts.onRaised(async (alert, outcome) => {
+      heard.push({ alert, outcome });
+    });
+    const id = await newRun();
+    await store.claimRun(id, 'w1');
+    await store.finishRun(id, 'FAILED', { workerId: 'w1', error: 'first' });
+    // A second failure of the same run (put back to RUNNING by hand) repeats the open alert.
+    await prisma.$executeRaw`UPDATE runs SET status = 'RUNNING', finished_at = NULL WHERE id = ${id}::uuid`;
+    await store.finishRun(id, 'FAILED', { workerId: 'w1', error: 'second' });
+    const alert = await prisma.alert.findFirstOrThrow({ where: { runId: id } });
+    expect(alert).toMatchObject({ occurrences: 2, details: expect.objectContaining({ error: 'second' }) });
+    expect(heard.map(({ alert: heardAlert, outcome }) => [heardAlert.id, heardAlert.kind, heardAlert.occurrences, outcome])).toEqual([
+      [alert.id, 'RUN_FAILED', 1, 'OPENED'],
+      [alert.id, 'RUN_FAILED', 2, 'REPEATED'],
+    ]);
+    expect(events.of('alertRaised', alert.id).map((e) => e.occurrences)).toEqual([1]);
+    expect(events.of('alertUpdated', alert.id).map((e) => e.occurrences)).toEqual([2]);
+  });
+
+  it("fails a run under the alert service's lock on the run's dedup key, like every raiser of that alert", async () => {
+    const id = await newRun();
+    await store.claimRun(id, 'w1');
+    const dedupKey = runFailedDedupKey(id);
+    const holder = new Client({ connectionString: db.url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT pg_advisory_xact_lock(hashtext($1))', [dedupKey]);
+      const finishing = store.finishRun(id, 'FAILED', { workerId: 'w1', error: 'boom' });
+      // The failure's transaction waits for the lock the holder has (pg_locks lists its ungranted request)...
+      await waitFor(async () => {
+        const rows = await prisma.$queryRaw<Array<{ waiting: number }>>`
+          SELECT count(*)::int AS waiting FROM pg_locks
+          WHERE locktype = 'advisory' AND NOT granted
+            AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+            AND objid::bigint = (hashtext(${dedupKey})::bigint & 4294967295)`;
+        return rows[0].waiting === 1;
+      }, 10_000);
+      // ...with neither the status change nor the alert committed.
+      expect((await prisma.run.findUniqueOrThrow({ where: { id } })).status).toBe('RUNNING');
+      expect(await prisma.alert.count({ where: { runId: id } })).toBe(0);
+      await holder.query('COMMIT');
+      expect(await finishing).toMatchObject({ status: 'FAILED', error: 'boom' });
+    } finally {
+      await holder.end();
+    }
+    expect(await prisma.alert.count({ where: { runId: id, kind: 'RUN_FAILED', status: 'OPEN' } })).toBe(1);
   });
 
   it('rolls the status change back when finalize throws, and skips finalize when the guard fails', async () => {

@@ -3,8 +3,7 @@ import path from 'node:path';
 import { createPrismaClient, type PrismaClient } from '../../../src/infra/db/prisma-client';
 import { JobQueue, RUN_QUEUES } from '../../../src/infra/queue/job-queue';
 import { RunReaper } from '../../../src/services/runs/run-reaper';
-import { RunStore } from '../../../src/services/runs/run-store';
-import { createQueuedRun, createRunParents, RecordingPublisher, type RunParents } from '../../support/run-fixtures';
+import { createQueuedRun, createRunParents, createRunStore, RecordingPublisher, type RunParents } from '../../support/run-fixtures';
 import { createTestDatabase, type TestDatabase } from '../../support/test-database';
 import { waitFor } from '../../support/wait-for';
 
@@ -107,7 +106,7 @@ describe('a worker killed with SIGKILL', () => {
     const workerC = await startWorker('worker-c');
     const killedAt = await killWhenMidRun(workerC, id, 'worker-c');
     // No worker is left: a reaper elsewhere (here, this process) finds the run and gives up on it.
-    const store = new RunStore(prisma, new RecordingPublisher());
+    const store = createRunStore(prisma, new RecordingPublisher());
     const reaper = new RunReaper({ store, queue, staleAfterMs: STALE_MS, intervalMs: 250, maxAttempts: 2 });
     reaper.start();
     try {
