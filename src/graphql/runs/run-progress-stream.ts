@@ -54,8 +54,8 @@ export interface RunProgressSource<R extends RunState = RunState> {
   /** Events of `topic` for one run (payloads as `EventPayloads` declares them, from another process: checked on arrival). */
   subscribe(topic: 'runEpoch' | 'runUpdated', runId: string): AsyncIterable<unknown>;
   findRun(runId: string): Promise<R | null>;
-  /** Stored epochs after `afterEpoch`, in order. */
-  epochs(runId: string, afterEpoch: number): Promise<StoredEpoch[]>;
+  /** Stored epochs after `afterEpoch`, in order, at most `limit` of them. */
+  epochs(runId: string, afterEpoch: number, limit: number): Promise<StoredEpoch[]>;
   /** One event each time the live event connection was re-established (events may have been lost). */
   reconnected?(): AsyncIterable<unknown>;
 }
@@ -206,12 +206,23 @@ export async function openRunProgress<R extends RunState>(
     output.end();
     await close();
   };
-  /** Stored epochs after the watermark (up to `upTo`) of the current attempt. */
+  /**
+   * Stored epochs after the watermark (up to `upTo`) of the current attempt, read a page of
+   * MAX_PENDING_EVENTS at a time: the next page is read once the consumer has taken enough of the
+   * last, so a late subscriber to a long run holds a bounded backlog here too.
+   */
   const catchUp = async (upTo = Infinity): Promise<void> => {
-    for (const epoch of await source.epochs(runId, watermark)) {
-      if (epoch.epoch > upTo) break;
-      if (attemptStartedAt && epoch.recordedAt < attemptStartedAt) continue;
-      emitEpoch(epoch);
+    let cursor = watermark;
+    for (;;) {
+      const page = await source.epochs(runId, cursor, MAX_PENDING_EVENTS);
+      for (const epoch of page) {
+        if (epoch.epoch > upTo) return;
+        cursor = epoch.epoch;
+        if (attemptStartedAt && epoch.recordedAt < attemptStartedAt) continue;
+        emitEpoch(epoch);
+      }
+      if (page.length < MAX_PENDING_EVENTS || closed) return;
+      await output.room();
     }
   };
   const emitStatus = (status: RunStatus): void => {

@@ -59,7 +59,7 @@ function subscribeRunProgress({ args, context, info }: SubscribeResolverData<unk
     {
       subscribe: (topic, id) => pubSub.subscribe(topic, id),
       findRun: (id) => training.findRun(id),
-      epochs: (id, after) => training.epochs(id, after),
+      epochs: (id, after, limit) => training.epochs(id, after, limit),
       reconnected: () => pubSub.subscribe(LISTEN_RECONNECTED_TOPIC),
     },
     runId,

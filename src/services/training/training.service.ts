@@ -5,6 +5,7 @@ import { isUuid } from '../../domain/common/uuid';
 import { parseTrainingHyperparameters } from '../../domain/runs/training-hyperparameters';
 import { plannedGradientSteps, trainingWarnings } from '../../domain/runs/training-warnings';
 import type { PrismaClient } from '../../infra/db/prisma-client';
+import { HYPERPARAMETER_LIMITS } from '../../ml/hyperparameters';
 import { RUN_QUEUES } from '../../infra/queue/job-queue';
 import { logger } from '../../infra/logger';
 import type { EventPublisher } from '../events/event-publisher';
@@ -115,11 +116,12 @@ export class TrainingService {
     );
   }
 
-  /** Stored epochs of a run after `afterEpoch` (all when null), in order. */
-  async epochs(runId: string, afterEpoch?: number | null): Promise<RunEpoch[]> {
+  /** Stored epochs of a run after `afterEpoch` (all when null), in order, at most `limit` of them (default: as many as a run can have). */
+  async epochs(runId: string, afterEpoch: number | null = null, limit: number = HYPERPARAMETER_LIMITS.maxEpochs): Promise<RunEpoch[]> {
     return this.prisma.runEpoch.findMany({
       where: { runId, ...(afterEpoch != null ? { epoch: { gt: afterEpoch } } : {}) },
       orderBy: { epoch: 'asc' },
+      take: limit,
     });
   }
 

@@ -1,7 +1,14 @@
 import { createPubSub } from '@graphql-yoga/subscription';
 import { NotFoundError } from '../../../src/domain/errors';
 import type { RunStatus } from '../../../src/domain/runs/run-status';
-import { openRunProgress, type RunProgressEvent, type RunProgressSource, type RunState, type StoredEpoch } from '../../../src/graphql/runs/run-progress-stream';
+import {
+  MAX_PENDING_EVENTS,
+  openRunProgress,
+  type RunProgressEvent,
+  type RunProgressSource,
+  type RunState,
+  type StoredEpoch,
+} from '../../../src/graphql/runs/run-progress-stream';
 
 /** Counts live listeners, so a test can see subscriptions open and close. */
 class CountingEventTarget extends EventTarget {
@@ -55,9 +62,12 @@ class MemoryRun implements RunProgressSource {
   /** How many times the stream read stored epochs. */
   epochReads = 0;
 
-  async epochs(_runId: string, afterEpoch: number): Promise<StoredEpoch[]> {
+  async epochs(_runId: string, afterEpoch: number, limit: number): Promise<StoredEpoch[]> {
     this.epochReads += 1;
-    const rows = [...this.stored.values()].filter((row) => row.epoch > afterEpoch).sort((a, b) => a.epoch - b.epoch);
+    const rows = [...this.stored.values()]
+      .filter((row) => row.epoch > afterEpoch)
+      .sort((a, b) => a.epoch - b.epoch)
+      .slice(0, limit);
     const hook = this.duringEpochRead;
     this.duringEpochRead = undefined;
     hook?.();
@@ -123,6 +133,22 @@ describe('openRunProgress', () => {
     expect(await take(stream, 2)).toEqual(['E5:0.5', 'S:SUCCEEDED']);
     expect(await stream.next()).toEqual({ done: true, value: undefined });
     expect(run.target.listeners).toBe(0);
+  });
+
+  it('replays a long run a page at a time, reading the next page only once the consumer has taken the last', async () => {
+    const run = new MemoryRun();
+    const epochs = 3 * MAX_PENDING_EVENTS + 8;
+    for (let epoch = 1; epoch <= epochs; epoch++) run.record(epoch, epoch / 1000, { lost: true });
+    run.setStatus('SUCCEEDED', { lost: true });
+    const stream = await openRunProgress(run, RUN);
+    // Nothing is read: the stream holds one page and waits.
+    for (let i = 0; i < 20; i++) await tick();
+    expect(run.epochReads).toBe(1);
+    const seen = await take(stream, epochs + 1);
+    expect(seen).toEqual([...Array.from({ length: epochs }, (_, i) => `E${i + 1}:${(i + 1) / 1000}`), 'S:SUCCEEDED']);
+    expect(await stream.next()).toEqual({ done: true, value: undefined });
+    // Three full pages, then the short one.
+    expect(run.epochReads).toBe(4);
   });
 
   it('reads back epochs whose announcement was lost, when a later one arrives', async () => {
