@@ -6,8 +6,9 @@
  *
  * Writing: {@link toJsonColumn} accepts exactly the values that survive a JSON round trip
  * ({@link JsonCompatible}): strings, numbers, booleans, null, arrays and plain objects of those,
- * optional fields allowed (numbers must be finite, which a type cannot say: the domain checks do). A `Date`, a function, a `Map`, a `bigint` or a field
- * typed `T | undefined` that is not optional is a compile error.
+ * optional fields allowed (numbers must be finite, which a type cannot say: the domain checks
+ * do). A `Date`, a function, a `Map`, a `bigint` or a field typed `T | undefined` that is not
+ * optional is a compile error.
  *
  * Reading: each decoder takes the stored value (`unknown`, so raw-query rows work too) and checks,
  * cheaply, the fields its callers rely on (not every nested number), returning the domain type or

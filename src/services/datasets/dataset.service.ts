@@ -7,7 +7,7 @@ import { ConflictError, InvalidStateError, NotFoundError, ValidationError } from
 import type { ColumnTypeOverrides } from '../../domain/datasets/column-typing';
 import { decodeDataTable } from '../../domain/datasets/columnar-codec';
 import type { DataTable } from '../../domain/datasets/data-table';
-import { NAME_PATTERN, type Dataset, type DatasetColumn, type DatasetVersion } from '../../domain/datasets/dataset';
+import { NAME_PATTERN, type Dataset, type DatasetVersion } from '../../domain/datasets/dataset';
 import { splitRows, validateSplitFractions, type RowSplit, type SplitFractions } from '../../domain/datasets/dataset-split';
 import { classIndices, type Task } from '../../domain/datasets/label-rules';
 import { pgTransactions, type PgTransactionRunner } from '../../infra/db/pg-transaction';
@@ -18,6 +18,7 @@ import { isUniqueViolation } from '../prisma-errors';
 import { prepareVersionOffThread, type CsvSource, type IngestPhaseListener } from './ingest-threads';
 import { tableRows, type RowRecord } from './table-rows';
 import { insertDataset, insertVersion } from './version-rows';
+import { datasetColumnsOf } from '../../infra/db/json-columns';
 
 /** CSV text, or a spooled upload file (read and deleted by the ingest). */
 export type CsvInput = string | Extract<CsvSource, { file: string }>;
@@ -83,7 +84,7 @@ export function toDatasetVersion(row: DatasetVersionRow): DatasetVersion {
     rowCount: row.rowCount,
     columnCount: row.columnCount,
     sizeBytes: row.sizeBytes,
-    columns: row.columns as unknown as DatasetColumn[],
+    columns: datasetColumnsOf(row.columns),
     labelClasses: (row.labelClasses as string[] | null) ?? null,
     createdAt: row.createdAt,
   };

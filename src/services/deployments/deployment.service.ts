@@ -26,6 +26,7 @@ import type { ServingEvents } from '../serving/serving-events';
 import { requireUsableVersion, type AliasFollowers, type AliasMove, type ModelVersionService } from '../model-versions/model-version.service';
 import type { ModelService } from '../models/model.service';
 import { isUniqueViolation } from '../prisma-errors';
+import { toJsonColumn } from '../../infra/db/json-columns';
 
 export type { Deployment, DeploymentEvent, DeploymentEventKind } from '../../generated/prisma/client';
 
@@ -213,7 +214,7 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
             name,
             modelId: version.modelId,
             modelVersionId: version.id,
-            monitoring: { drift } as unknown as Prisma.InputJsonValue,
+            monitoring: toJsonColumn({ drift }),
             ...followColumns(target.follow),
           },
         });

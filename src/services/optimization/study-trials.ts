@@ -12,6 +12,7 @@ import type { Run, RunEpoch } from '../../generated/prisma/client';
 import type { StudyDefinition } from '../../domain/optimization/study-definition';
 import type { IntermediateValue, Params, TrialRecord, TrialState } from '../../domain/optimization/trial';
 import type { PrismaClient } from '../../infra/db/prisma-client';
+import { studyDefinitionOf as studyDefinitionColumnOf } from '../../infra/db/json-columns';
 
 /** What a TRIAL run's summary holds (the training summary's fields come alongside). */
 export interface TrialSummary {
@@ -39,7 +40,7 @@ export function trialSummaryOf(run: Pick<Run, 'summary'>): TrialSummary | null {
 
 /** The study stored on an OPTIMIZATION run. */
 export function studyDefinitionOf(run: Pick<Run, 'hyperparameters'>): StudyDefinition {
-  return run.hyperparameters as unknown as StudyDefinition;
+  return studyDefinitionColumnOf(run.hyperparameters);
 }
 
 function stateOf(run: Run, summary: TrialSummary): TrialState {
