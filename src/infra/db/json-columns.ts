@@ -19,6 +19,7 @@
  * only the union's tag.
  */
 import type { Prisma } from '../../generated/prisma/client';
+import type { ColumnTypeOverrides } from '../../domain/datasets/column-typing';
 import type { DatasetColumn } from '../../domain/datasets/dataset';
 import type { StudyDefinition } from '../../domain/optimization/study-definition';
 import type { TrainingRunHyperparameters } from '../../domain/runs/training-hyperparameters';
@@ -27,6 +28,7 @@ import type { Architecture } from '../../ml/model-builder';
 import type { PreprocessingSpec } from '../../ml/preprocessing';
 import type { PredictionOutput } from '../../ml/serving/prediction-request';
 import type { FeatureDriftEntry } from '../../services/monitoring/drift-report';
+import type { TrialSummary } from '../../services/optimization/study-trials';
 
 type JsonPrimitive = string | number | boolean | null;
 
@@ -295,4 +297,66 @@ function isJsonObject(value: unknown, problem: Problem): value is Prisma.JsonObj
  */
 export function settingsObjectOf(column: string, value: unknown): Prisma.JsonObject {
   return value === null || value === undefined ? {} : decode(column, value, isJsonObject);
+}
+
+function isTrialSummary(value: unknown): value is TrialSummary {
+  return isRecord(value) && typeof value.trialNumber === 'number' && isRecord(value.params);
+}
+
+/**
+ * `Run.summary` of a TRIAL run (`{ trialNumber, params }`, later with `objective`, `pruned`,
+ * `pruneReason`), or null for a summary that is not a trial's (other kinds, null): not an error.
+ */
+export function trialSummaryOf(value: unknown): TrialSummary | null {
+  return isTrialSummary(value) ? value : null;
+}
+
+function isEpochMetrics(value: unknown, problem: Problem): value is Record<string, unknown> {
+  return isRecord(value) || fail(problem, `expected an object, got ${describe(value)}`);
+}
+
+/** `RunEpoch.metrics` (`loss`, `val_loss`, ...): values unknown, each caller checks the one it reads is a number. */
+export function epochMetricsOf(value: unknown): Record<string, unknown> {
+  return decode('RunEpoch.metrics', value, isEpochMetrics);
+}
+
+function isPredictionInputs(value: unknown, problem: Problem): value is Record<string, unknown> {
+  return isRecord(value) || fail(problem, `expected an object of inputs, got ${describe(value)}`);
+}
+
+/** `Prediction.inputs` (the instance's fields as sent; checked per row, so only that it is an object). */
+export function predictionInputsOf(value: unknown): Record<string, unknown> {
+  return decode('Prediction.inputs', value, isPredictionInputs);
+}
+
+function isColumnTypeOverrides(value: unknown, problem: Problem): value is ColumnTypeOverrides {
+  if (!isRecord(value)) return fail(problem, `expected an object, got ${describe(value)}`);
+  const wrong = Object.entries(value).find(([, type]) => type !== 'NUMERIC' && type !== 'CATEGORICAL');
+  return wrong === undefined || fail(problem, `${wrong[0]} is ${describe(wrong[1])}, expected NUMERIC or CATEGORICAL`);
+}
+
+/** `Dataset.columnTypeOverrides`. */
+export function columnTypeOverridesOf(value: unknown): ColumnTypeOverrides {
+  return decode('Dataset.columnTypeOverrides', value, isColumnTypeOverrides);
+}
+
+function isLabelClasses(value: unknown, problem: Problem): value is string[] | null {
+  if (value === null) return true;
+  if (!Array.isArray(value)) return fail(problem, `expected an array or null, got ${describe(value)}`);
+  const wrong = value.findIndex((label) => typeof label !== 'string');
+  return wrong < 0 || fail(problem, `[${wrong}] is ${describe(value[wrong])}, expected a string`);
+}
+
+/** `DatasetVersion.labelClasses` (null for regression). */
+export function labelClassesOf(value: unknown): string[] | null {
+  return decode('DatasetVersion.labelClasses', value, isLabelClasses);
+}
+
+function isRowIndices(value: unknown, problem: Problem): value is number[] {
+  return Array.isArray(value) || fail(problem, `expected an array, got ${describe(value)}`);
+}
+
+/** `DatasetVersionData.referenceRowIndices` (thousands of numbers: only the array is checked). */
+export function referenceRowIndicesOf(value: unknown): number[] {
+  return decode('DatasetVersionData.referenceRowIndices', value, isRowIndices);
 }

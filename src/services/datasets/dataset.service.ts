@@ -18,7 +18,7 @@ import { isUniqueViolation } from '../prisma-errors';
 import { prepareVersionOffThread, type CsvSource, type IngestPhaseListener } from './ingest-threads';
 import { tableRows, type RowRecord } from './table-rows';
 import { insertDataset, insertVersion } from './version-rows';
-import { datasetColumnsOf } from '../../infra/db/json-columns';
+import { columnTypeOverridesOf, datasetColumnsOf, labelClassesOf, referenceRowIndicesOf } from '../../infra/db/json-columns';
 
 /** CSV text, or a spooled upload file (read and deleted by the ingest). */
 export type CsvInput = string | Extract<CsvSource, { file: string }>;
@@ -69,7 +69,7 @@ function toDataset(row: DatasetRow): Dataset {
     description: row.description,
     labelColumn: row.labelColumn,
     task: row.task,
-    columnTypeOverrides: row.columnTypeOverrides as ColumnTypeOverrides,
+    columnTypeOverrides: columnTypeOverridesOf(row.columnTypeOverrides),
     createdAt: row.createdAt,
     archivedAt: row.archivedAt,
   };
@@ -85,7 +85,7 @@ export function toDatasetVersion(row: DatasetVersionRow): DatasetVersion {
     columnCount: row.columnCount,
     sizeBytes: row.sizeBytes,
     columns: datasetColumnsOf(row.columns),
-    labelClasses: (row.labelClasses as string[] | null) ?? null,
+    labelClasses: labelClassesOf(row.labelClasses),
     createdAt: row.createdAt,
   };
 }
@@ -327,7 +327,7 @@ export class DatasetService {
   async referenceRowIndices(versionId: string): Promise<number[]> {
     const data = await this.prisma.datasetVersionData.findUnique({ where: { datasetVersionId: versionId }, select: { referenceRowIndices: true } });
     if (!data) throw new NotFoundError('dataset version', versionId);
-    return data.referenceRowIndices as number[];
+    return referenceRowIndicesOf(data.referenceRowIndices);
   }
 
   /** Rows `offset .. offset+limit-1` as records (numbers, strings, null for missing). */

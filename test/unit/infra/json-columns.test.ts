@@ -1,5 +1,11 @@
 import {
   architectureOf,
+  columnTypeOverridesOf,
+  epochMetricsOf,
+  labelClassesOf,
+  predictionInputsOf,
+  referenceRowIndicesOf,
+  trialSummaryOf,
   datasetColumnsOf,
   driftFeaturesOf,
   driftPredictionOf,
@@ -110,6 +116,22 @@ describe('JSON columns', () => {
     expect(driftPredictionOf(null)).toBeNull();
     expect(settingsObjectOf('Deployment.monitoring', { drift: { windowSize: 5 } })).toEqual({ drift: { windowSize: 5 } });
     expect(settingsObjectOf('Deployment.monitoring', null)).toEqual({});
+    expect(trialSummaryOf(stored(toJsonColumn({ trialNumber: 3, params: { learningRate: 0.01 }, pruned: false })))).toEqual({
+      trialNumber: 3,
+      params: { learningRate: 0.01 },
+      pruned: false,
+    });
+    expect(epochMetricsOf(stored(toJsonColumn({ loss: 0.5, val_loss: 0.6 })))).toEqual({ loss: 0.5, val_loss: 0.6 });
+    expect(predictionInputsOf(stored(toJsonColumn({ x: 1, colour: 'red' })))).toEqual({ x: 1, colour: 'red' });
+    expect(columnTypeOverridesOf(stored(toJsonColumn({ zip: 'CATEGORICAL' })))).toEqual({ zip: 'CATEGORICAL' });
+    expect(labelClassesOf(stored(toJsonColumn(['a', 'b'])))).toEqual(['a', 'b']);
+    expect(labelClassesOf(null)).toBeNull();
+    expect(referenceRowIndicesOf(stored(toJsonColumn([4, 1, 9])))).toEqual([4, 1, 9]);
+  });
+
+  it('reads a summary that is not a trial as null, not as an error', () => {
+    expect(trialSummaryOf(null)).toBeNull();
+    expect(trialSummaryOf({ bestEpoch: 3 })).toBeNull();
   });
 
   it('accepts runs stored before batchSize had a default and before the loss could be chosen', () => {
@@ -173,6 +195,15 @@ describe('JSON columns', () => {
     ],
     ['drift prediction', () => driftPredictionOf(3), 'stored DriftReport.prediction is malformed: value is number 3, expected an object'],
     ['settings', () => settingsObjectOf('Deployment.serving', [1]), 'stored Deployment.serving is malformed: expected an object, got an array'],
+    ['epoch metrics', () => epochMetricsOf(null), 'stored RunEpoch.metrics is malformed: expected an object, got null'],
+    ['prediction inputs', () => predictionInputsOf('x'), 'stored Prediction.inputs is malformed: expected an object of inputs, got string "x"'],
+    [
+      'column types',
+      () => columnTypeOverridesOf({ zip: 'TEXT' }),
+      'stored Dataset.columnTypeOverrides is malformed: zip is string "TEXT", expected NUMERIC or CATEGORICAL',
+    ],
+    ['label classes', () => labelClassesOf(['a', 1]), 'stored DatasetVersion.labelClasses is malformed: [1] is number 1, expected a string'],
+    ['reference rows', () => referenceRowIndicesOf({}), 'stored DatasetVersionData.referenceRowIndices is malformed: expected an array, got an object'],
   ])('refuses a malformed stored value with the column and the problem (%s)', (_name, decode, message) => {
     expect(decode).toThrow(MalformedJsonColumnError);
     expect(decode).toThrow(message);
