@@ -32,17 +32,17 @@ export function defineLoader<K, V, C = K>(
 
 /** The DataLoaders of one request (or of one subscription event), created on first use. */
 export class RequestLoaders {
-  private readonly loaders = new Map<LoaderDefinition<unknown, unknown, unknown>, DataLoader<unknown, unknown, unknown>>();
+  /** Keyed by the definition's identity (each definition has its own key, value and cache-key types). */
+  private readonly loaders = new Map<object, DataLoader<unknown, unknown, unknown>>();
 
   constructor(private readonly context: () => GraphQLContext) {}
 
   /** This request's loader of the given kind. */
   get<K, V, C = K>(definition: LoaderDefinition<K, V, C>): DataLoader<K, V, C> {
-    const key = definition as unknown as LoaderDefinition<unknown, unknown, unknown>;
-    let loader = this.loaders.get(key) as DataLoader<K, V, C> | undefined;
+    let loader = this.loaders.get(definition) as DataLoader<K, V, C> | undefined;
     if (!loader) {
       loader = new DataLoader<K, V, C>((keys) => definition.batch(keys, this.context()), definition.options);
-      this.loaders.set(key, loader);
+      this.loaders.set(definition, loader);
     }
     return loader;
   }

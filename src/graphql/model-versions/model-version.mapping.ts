@@ -1,9 +1,9 @@
-import type { Evaluation as EvaluationMetrics } from '../../ml/metrics/evaluate-predictions';
 import type { ClassMetrics as IndexedClassMetrics } from '../../ml/metrics/multiclass-metrics';
 import type { PreprocessingSpec } from '../../ml/preprocessing';
 import type { Evaluation as EvaluationRow } from '../../services/model-versions/model-version.service';
 import type { TaskEnum } from '../common/enums';
 import type { ClassMetrics, Evaluation, EvaluationSplitEnum } from './model-version.type';
+import { evaluationMetricsOf } from '../../infra/db/json-columns';
 
 /** An evaluation as GraphQL serves it, plus the per-class figures by class index (named by the field resolver). */
 export interface EvaluationNode extends Evaluation {
@@ -40,7 +40,7 @@ export function toEvaluation(row: EvaluationRow): EvaluationNode {
     createdAt: row.createdAt,
     ...NO_METRICS,
   };
-  const metrics = row.metrics as unknown as EvaluationMetrics;
+  const metrics = evaluationMetricsOf(row.metrics);
   switch (metrics.task) {
     case 'BINARY_CLASSIFICATION':
       return {

@@ -1,7 +1,6 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { NotFoundError } from '../../domain/errors';
 import { isUuid } from '../../domain/common/uuid';
-import type { TrainingRunHyperparameters } from '../../domain/runs/training-hyperparameters';
 import type {
   ModelAlias as ModelAliasRow,
   ModelAliasEvent as ModelAliasEventRow,
@@ -24,6 +23,7 @@ import { evaluationPages, followerPages, modelVersionById, versionAliasPages } f
 import { classesOf, namedClassMetrics, toEvaluation, type EvaluationNode } from './model-version.mapping';
 import { ClassMetrics, Evaluation, EvaluationConnection, ModelAlias, ModelAliasConnection, ModelAliasEvent, ModelVersion } from './model-version.type';
 import { Allow } from '../auth/access';
+import { trainingHyperparametersOf } from '../../infra/db/json-columns';
 
 async function requireLoadedVersion(ctx: GraphQLContext, id: string): Promise<ModelVersionRow> {
   const version = await ctx.loaders.get(modelVersionById).load(id);
@@ -93,7 +93,9 @@ export class ModelVersionResolver {
 
   @FieldResolver(() => TrainingHyperparameters)
   async hyperparameters(@Root() version: ModelVersionRow, @Ctx() ctx: GraphQLContext): Promise<TrainingHyperparameters> {
-    return toTrainingHyperparameters(version.hyperparameters as unknown as TrainingRunHyperparameters, () => taskOfModel(ctx, version.modelId));
+    return toTrainingHyperparameters(trainingHyperparametersOf(version.hyperparameters, 'ModelVersion.hyperparameters'), () =>
+      taskOfModel(ctx, version.modelId),
+    );
   }
 
   @FieldResolver(() => TrainingEnvironment)

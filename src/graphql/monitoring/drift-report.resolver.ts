@@ -9,12 +9,21 @@ import { PageArgs, toConnection } from '../common/connection.type';
 import { definePageLoader } from '../common/page-loader';
 import type { GraphQLContext } from '../context';
 import { Deployment } from '../deployments/deployment.type';
-import { DriftMonitoring, DriftReport, DriftReportConnection, SetDeploymentMonitoringInput } from './drift-report.type';
+import { DriftMethodEnum, DriftMonitoring, DriftReport, DriftReportConnection, FeatureDrift, SetDeploymentMonitoringInput } from './drift-report.type';
+import type { ColumnTypeEnum } from '../common/enums';
+import { driftFeaturesOf, driftPredictionOf } from '../../infra/db/json-columns';
+import type { FeatureDriftEntry } from '../../services/monitoring/drift-report';
 import { Allow } from '../auth/access';
 
-/** A stored report as the GraphQL type (the JSON columns already have its shape). */
+/** A stored report as the GraphQL type (its JSON columns decoded; a tested column already has the GraphQL shape). */
 export function toDriftReport(row: DriftReportRow): DriftReport {
-  return { ...row, features: row.features as unknown as DriftReport['features'], prediction: row.prediction as unknown as DriftReport['prediction'] };
+  const prediction = driftPredictionOf(row.prediction);
+  return { ...row, features: driftFeaturesOf(row.features).map(toFeatureDrift), prediction: prediction && toFeatureDrift(prediction) };
+}
+
+/** The GraphQL enums are the domain's strings. */
+function toFeatureDrift(entry: FeatureDriftEntry): FeatureDrift {
+  return { ...entry, type: entry.type as ColumnTypeEnum, method: entry.method as DriftMethodEnum | null, distribution: entry.distribution ?? null };
 }
 
 /** A page of each deployment's drift reports. */

@@ -1,6 +1,5 @@
 import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { allows, type AccessRule } from '../../domain/auth/principal';
-import type { PredictionOutput } from '../../ml/serving/prediction-request';
 import type { StoredNodeType } from '../../services/nodes/node-locator';
 import { Allow, forbidden } from '../auth/access';
 import { Node, typedNode, type TypedNode } from '../common/node.type';
@@ -13,6 +12,7 @@ import { modelById } from '../models/model.loaders';
 import { toDriftReport } from '../monitoring/drift-report.resolver';
 import { runIdOfStudy } from '../optimization/study-id';
 import { runById } from '../runs/run.loaders';
+import { predictionOutputOf } from '../../infra/db/json-columns';
 
 type NodeTypeName = StoredNodeType | 'Study';
 
@@ -47,7 +47,7 @@ const NODE_TYPES: Record<NodeTypeName, NodeType> = {
     rules: VIEWER,
     load: async (ctx, id) => {
       const prediction = await ctx.services.predictions.findPrediction(id);
-      return prediction && toInstancePrediction(prediction.id, prediction.instanceIndex, prediction.output as PredictionOutput);
+      return prediction && toInstancePrediction(prediction.id, prediction.instanceIndex, predictionOutputOf(prediction.output));
     },
   },
   DriftReport: {

@@ -2,7 +2,7 @@ import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Sub
 import type { SubscribeResolverData } from 'type-graphql';
 import type { Run as RunRow } from '../../generated/prisma/client';
 import type { StudyLeaderboardEntry } from '../../services/optimization/optimization.service';
-import { studyDefinitionOf, type StudyTrial } from '../../services/optimization/study-trials';
+import { studyDefinitionOf, trialSummaryOf, type StudyTrial } from '../../services/optimization/study-trials';
 import type { GraphQLContext } from '../context';
 import { modelVersionByRun } from '../model-versions/model-version.loaders';
 import { ModelVersion } from '../model-versions/model-version.type';
@@ -30,7 +30,7 @@ const trialPages = definePageLoader<StudyTrialRow>('trialPages', (ids, args, ctx
 
 /** A study's trial as its GraphQL type. */
 function toTrial({ run, record }: StudyTrial): Trial {
-  const summary = run.summary as { pruned?: boolean; pruneReason?: string | null } | null;
+  const summary = trialSummaryOf(run);
   return {
     number: record.number,
     state: record.state as TrialStateEnum,

@@ -1,7 +1,6 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { SubscribeResolverData, SubscriptionHandlerData } from 'type-graphql';
 import { NotFoundError, ValidationError } from '../../domain/errors';
-import type { TrainingRunHyperparameters } from '../../domain/runs/training-hyperparameters';
 import type { Run as RunRow } from '../../services/training/training.service';
 import { runAsOfEvent, type RunUpdatedPayload } from '../../services/runs/run-state-event';
 import { mapPage } from '../../domain/common/pagination';
@@ -36,6 +35,7 @@ import {
 import { storedWarnings } from '../../domain/runs/training-warnings';
 import { fromTrainingHyperparametersInput, toTrainingHyperparameters, TrainingBackendEnum, TrainingHyperparameters } from './training-hyperparameters.type';
 import { Allow } from '../auth/access';
+import { trainingHyperparametersOf } from '../../infra/db/json-columns';
 
 /** Kinds whose `hyperparameters` are a training run's. */
 const TRAINING_KINDS: ReadonlySet<string> = new Set(['TRAINING', 'TRIAL']);
@@ -110,7 +110,7 @@ export class RunResolver {
   @FieldResolver(() => TrainingHyperparameters, { nullable: true, description: 'Null for kinds without training hyperparameters (an optimization study).' })
   async hyperparameters(@Root() run: RunRow, @Ctx() ctx: GraphQLContext): Promise<TrainingHyperparameters | null> {
     if (!TRAINING_KINDS.has(run.kind)) return null;
-    return toTrainingHyperparameters(run.hyperparameters as unknown as TrainingRunHyperparameters, () => taskOfModel(ctx, run.modelId));
+    return toTrainingHyperparameters(trainingHyperparametersOf(run.hyperparameters), () => taskOfModel(ctx, run.modelId));
   }
 
   @FieldResolver(() => [RunWarning], {

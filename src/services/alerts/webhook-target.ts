@@ -67,7 +67,7 @@ export class WebhookTargetGuard {
 export function pinnedLookup(target: WebhookTarget): LookupFunction {
   return (_hostname, options, callback) => {
     const { address, family } = target.address;
-    if ((options as { all?: boolean }).all) (callback as unknown as (err: null, addresses: ResolvedAddress[]) => void)(null, [{ address, family }]);
+    if (options.all) callback(null, [{ address, family }]);
     else callback(null, address, family);
   };
 }

@@ -7,7 +7,7 @@ import { ConflictError, InvalidStateError, NotFoundError, ValidationError } from
 import type { ColumnTypeOverrides } from '../../domain/datasets/column-typing';
 import { decodeDataTable } from '../../domain/datasets/columnar-codec';
 import type { DataTable } from '../../domain/datasets/data-table';
-import { NAME_PATTERN, type Dataset, type DatasetColumn, type DatasetVersion } from '../../domain/datasets/dataset';
+import { NAME_PATTERN, type Dataset, type DatasetVersion } from '../../domain/datasets/dataset';
 import { splitRows, validateSplitFractions, type RowSplit, type SplitFractions } from '../../domain/datasets/dataset-split';
 import { classIndices, type Task } from '../../domain/datasets/label-rules';
 import { pgTransactions, type PgTransactionRunner } from '../../infra/db/pg-transaction';
@@ -18,6 +18,7 @@ import { isUniqueViolation } from '../prisma-errors';
 import { prepareVersionOffThread, type CsvSource, type IngestPhaseListener } from './ingest-threads';
 import { tableRows, type RowRecord } from './table-rows';
 import { insertDataset, insertVersion } from './version-rows';
+import { columnTypeOverridesOf, datasetColumnsOf, labelClassesOf, referenceRowIndicesOf } from '../../infra/db/json-columns';
 
 /** CSV text, or a spooled upload file (read and deleted by the ingest). */
 export type CsvInput = string | Extract<CsvSource, { file: string }>;
@@ -68,7 +69,7 @@ function toDataset(row: DatasetRow): Dataset {
     description: row.description,
     labelColumn: row.labelColumn,
     task: row.task,
-    columnTypeOverrides: row.columnTypeOverrides as ColumnTypeOverrides,
+    columnTypeOverrides: columnTypeOverridesOf(row.columnTypeOverrides),
     createdAt: row.createdAt,
     archivedAt: row.archivedAt,
   };
@@ -83,8 +84,8 @@ export function toDatasetVersion(row: DatasetVersionRow): DatasetVersion {
     rowCount: row.rowCount,
     columnCount: row.columnCount,
     sizeBytes: row.sizeBytes,
-    columns: row.columns as unknown as DatasetColumn[],
-    labelClasses: (row.labelClasses as string[] | null) ?? null,
+    columns: datasetColumnsOf(row.columns),
+    labelClasses: labelClassesOf(row.labelClasses),
     createdAt: row.createdAt,
   };
 }
@@ -326,7 +327,7 @@ export class DatasetService {
   async referenceRowIndices(versionId: string): Promise<number[]> {
     const data = await this.prisma.datasetVersionData.findUnique({ where: { datasetVersionId: versionId }, select: { referenceRowIndices: true } });
     if (!data) throw new NotFoundError('dataset version', versionId);
-    return data.referenceRowIndices as number[];
+    return referenceRowIndicesOf(data.referenceRowIndices);
   }
 
   /** Rows `offset .. offset+limit-1` as records (numbers, strings, null for missing). */

@@ -26,6 +26,7 @@ import type { ServingEvents } from '../serving/serving-events';
 import { requireUsableVersion, type AliasFollowers, type AliasMove, type ModelVersionService } from '../model-versions/model-version.service';
 import type { ModelService } from '../models/model.service';
 import { isUniqueViolation } from '../prisma-errors';
+import { settingsObjectOf, toJsonColumn } from '../../infra/db/json-columns';
 
 export type { Deployment, DeploymentEvent, DeploymentEventKind } from '../../generated/prisma/client';
 
@@ -112,8 +113,8 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
     const deployment = await this.prisma.$transaction(async (tx) => {
       const locked = (await tx.$queryRaw<{ id: string; serving: unknown }[]>`SELECT id, serving FROM deployments WHERE name = ${name} FOR UPDATE`).at(0);
       if (!locked) throw new NotFoundError('deployment', name, { field: 'input.deployment' });
-      const serving = { ...((locked.serving as Record<string, unknown> | null) ?? {}), ...patchBatching(batchingOf(locked.serving), patch, 'input') };
-      return tx.deployment.update({ where: { id: locked.id }, data: { serving: serving, updatedAt: new Date() } });
+      const serving = { ...settingsObjectOf('Deployment.serving', locked.serving), ...patchBatching(batchingOf(locked.serving), patch, 'input') };
+      return tx.deployment.update({ where: { id: locked.id }, data: { serving: toJsonColumn(serving), updatedAt: new Date() } });
     });
     this.serving?.emit('deploymentInvalidated', { name: deployment.name });
     await this.events.publish('deploymentSettingsChanged', { deploymentId: deployment.id, name: deployment.name }, deployment.name);
@@ -213,7 +214,7 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
             name,
             modelId: version.modelId,
             modelVersionId: version.id,
-            monitoring: { drift } as unknown as Prisma.InputJsonValue,
+            monitoring: toJsonColumn({ drift }),
             ...followColumns(target.follow),
           },
         });

@@ -14,6 +14,7 @@ import { logger } from '../../infra/logger';
 import type { DatasetService } from '../datasets/dataset.service';
 import { keysetPagesByParent, newestFirst } from '../keyset-pagination';
 import { promoteTrialVersion } from './register-model-version';
+import { preprocessingSpecOf, toJsonColumn } from '../../infra/db/json-columns';
 
 export type { Evaluation, ModelAlias, ModelAliasEvent, ModelVersion, ModelVersionKind } from '../../generated/prisma/client';
 
@@ -321,7 +322,7 @@ export class ModelVersionService {
     const artifact = await this.prisma.modelArtifact.findUnique({ where: { modelVersionId: versionId } });
     if (!artifact) throw new InvalidStateError(`model version ${versionId} has no stored artifact`);
     const model = await loadModelArtifact(loadTf(), artifact.bytes, version.artifactSha256);
-    return { version, model, preprocessing: version.preprocessing as unknown as PreprocessingSpec };
+    return { version, model, preprocessing: preprocessingSpecOf(version.preprocessing) };
   }
 
   /**
@@ -353,7 +354,7 @@ export class ModelVersionService {
           split: 'ALL',
           rowCount: result.rowCount,
           task: spec.task,
-          metrics: result.metrics as unknown as Prisma.InputJsonValue,
+          metrics: toJsonColumn(result.metrics),
         },
       });
     } finally {

@@ -3,6 +3,7 @@ import type { DatasetVersion } from '../../domain/datasets/dataset';
 import type { TrainingRunHyperparameters } from '../../domain/runs/training-hyperparameters';
 import type { ColumnImportance } from '../../ml/training/feature-importance';
 import type { TrainedModel } from '../../ml/training/training-pipeline';
+import { toJsonColumn } from '../../infra/db/json-columns';
 
 export interface ModelVersionRegistration {
   modelId: string;
@@ -40,10 +41,10 @@ export async function registerModelVersion(tx: Prisma.TransactionClient, registr
       datasetContentHash: registration.datasetVersion.contentHash,
       artifactSha256: trained.artifact.sha256,
       artifactBytes: trained.artifact.bytes.length,
-      preprocessing: trained.preprocessing as unknown as Prisma.InputJsonValue,
-      hyperparameters: registration.hyperparameters as unknown as Prisma.InputJsonValue,
-      environment: trained.environment as unknown as Prisma.InputJsonValue,
-      featureImportance: (registration.featureImportance ?? undefined) as unknown as Prisma.InputJsonValue | undefined,
+      preprocessing: toJsonColumn(trained.preprocessing),
+      hyperparameters: toJsonColumn(registration.hyperparameters),
+      environment: toJsonColumn(trained.environment),
+      featureImportance: registration.featureImportance == null ? undefined : toJsonColumn(registration.featureImportance),
       artifact: { create: { bytes: new Uint8Array(trained.artifact.bytes) } },
     },
   });

@@ -13,6 +13,7 @@ import { logger } from '../../infra/logger';
 import type { DatasetService } from '../datasets/dataset.service';
 import type { EventPublisher } from '../events/event-publisher';
 import { isUniqueViolation } from '../prisma-errors';
+import { architectureOf, toJsonColumn } from '../../infra/db/json-columns';
 
 export interface CreateModelInput {
   name: string;
@@ -29,7 +30,7 @@ function toModel(row: ModelRow): Model {
     name: row.name,
     task: row.task,
     datasetId: row.datasetId,
-    architecture: row.architecture as unknown as Architecture,
+    architecture: architectureOf(row.architecture),
     createdAt: row.createdAt,
     archivedAt: row.archivedAt,
   };
@@ -76,7 +77,7 @@ export class ModelService {
     if (latest) this.checkFits(architecture, task, latest, 1, 'input.layers');
     try {
       const row = await this.prisma.model.create({
-        data: { name: input.name, task, datasetId: dataset.id, architecture: architecture as unknown as Prisma.InputJsonValue },
+        data: { name: input.name, task, datasetId: dataset.id, architecture: toJsonColumn(architecture) },
       });
       logger.info({ modelId: row.id, name: row.name }, 'model created');
       await this.events.publish('modelCreated', { id: row.id });

@@ -61,6 +61,7 @@ import type { DatasetService } from '../datasets/dataset.service';
 import type { EventPublisher } from '../events/event-publisher';
 import type { ServingEvents } from '../serving/serving-events';
 import type { LoadedModelVersion } from '../model-versions/model-version.service';
+import { driftFeaturesOf, preprocessingSpecOf, settingsObjectOf, toJsonColumn } from '../../infra/db/json-columns';
 import {
   columnSample,
   outputColumnType,
@@ -321,8 +322,8 @@ export class DriftMonitor {
       ).at(0);
       if (!locked) throw new NotFoundError('deployment', deploymentName, { field: 'input.deployment' });
       const drift = patchDriftMonitoring(driftMonitoringOf(locked.monitoring), patch, 'input.drift');
-      const monitoring = { ...((locked.monitoring as Record<string, unknown> | null) ?? {}), drift };
-      return tx.deployment.update({ where: { id: locked.id }, data: { monitoring: monitoring as unknown as Prisma.InputJsonValue, updatedAt: new Date() } });
+      const monitoring = { ...settingsObjectOf('Deployment.monitoring', locked.monitoring), drift };
+      return tx.deployment.update({ where: { id: locked.id }, data: { monitoring: toJsonColumn(monitoring), updatedAt: new Date() } });
     });
     // A new window size may make a window due now: the next request checks.
     this.triggerOf(deployment.id).needed = 1;
@@ -383,8 +384,8 @@ export class DriftMonitor {
             referenceSize: reference.size,
             driftShare: result.driftShare,
             drifted: result.drifted,
-            features: result.features as unknown as Prisma.InputJsonValue,
-            prediction: result.prediction as unknown as Prisma.InputJsonValue,
+            features: toJsonColumn(result.features),
+            prediction: toJsonColumn(result.prediction),
             predictionDrifted: result.predictionDrifted,
           },
         });
@@ -477,12 +478,12 @@ export class DriftMonitor {
 
   private async specOf(versionId: string): Promise<PreprocessingSpec> {
     const version = await this.prisma.modelVersion.findUniqueOrThrow({ where: { id: versionId }, select: { preprocessing: true } });
-    return version.preprocessing as unknown as PreprocessingSpec;
+    return preprocessingSpecOf(version.preprocessing);
   }
 
   private async loadReference(versionId: string, size: number): Promise<DriftReference> {
     const version = await this.prisma.modelVersion.findUniqueOrThrow({ where: { id: versionId }, select: { datasetVersionId: true, preprocessing: true } });
-    const spec = version.preprocessing as unknown as PreprocessingSpec;
+    const spec = preprocessingSpecOf(version.preprocessing);
     const rows = Int32Array.from((await this.datasets.referenceRowIndices(version.datasetVersionId)).slice(0, size));
     const table = await this.datasets.loadTable(
       version.datasetVersionId,
@@ -504,7 +505,7 @@ export class DriftMonitor {
 
   private async notifyAlerts(deploymentName: string, report: DriftReportRow): Promise<void> {
     if (!this.alerts) return;
-    const features = report.features as unknown as { feature: string; drifted: boolean }[];
+    const features = driftFeaturesOf(report.features);
     const driftedFeatures = features.filter((entry) => entry.drifted).map((entry) => entry.feature);
     const checks = [
       {

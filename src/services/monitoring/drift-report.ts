@@ -17,6 +17,7 @@ import { driftDistribution, type DriftDistribution } from '../../ml/drift/drift-
 import type { FeatureSpec, PreprocessingSpec } from '../../ml/preprocessing';
 import type { PredictionOutput } from '../../ml/serving/prediction-request';
 import { CategoricalColumn } from '../../ml/serving/prediction-vector';
+import { predictionInputsOf, predictionOutputOf } from '../../infra/db/json-columns';
 
 /** The name the output test carries in reports. */
 export const PREDICTION_COLUMN = 'prediction';
@@ -113,11 +114,12 @@ export function windowFromColumns(spec: WindowSchema, columns: readonly (readonl
 
 /** The window from logged predictions (inputs and outputs as `predict` stores them). */
 export function windowSamples(spec: WindowSchema, rows: readonly { inputs: unknown; output: unknown }[]): DriftWindow {
-  const columns = spec.features.map((feature) => rows.map((row) => (row.inputs as Record<string, unknown>)[feature.name]));
+  const inputs = rows.map((row) => predictionInputsOf(row.inputs));
+  const columns = spec.features.map((feature) => inputs.map((record) => record[feature.name]));
   return windowFromColumns(
     spec,
     columns,
-    rows.map((row) => outputValue(row.output as PredictionOutput)),
+    rows.map((row) => outputValue(predictionOutputOf(row.output))),
   );
 }
 

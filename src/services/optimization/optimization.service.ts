@@ -36,6 +36,7 @@ export interface StudyTrialRow extends StudyTrial {
   trialNumber: number;
 }
 import { SYSTEM_ACTOR } from '../../domain/auth/principal';
+import { toJsonColumn } from '../../infra/db/json-columns';
 
 export interface StartOptimizationInput {
   modelId: string;
@@ -162,7 +163,7 @@ export class OptimizationService {
       kind: 'OPTIMIZATION',
       modelId: model.id,
       datasetVersionId: version.id,
-      hyperparameters: definition as unknown as Prisma.InputJsonValue,
+      hyperparameters: toJsonColumn(definition),
       startedBy: actor,
     });
     // Announced before the job exists, so that QUEUED reaches subscribers before the worker's RUNNING.
@@ -189,9 +190,9 @@ export class OptimizationService {
         modelId: study.modelId,
         datasetVersionId: study.datasetVersionId,
         parentRunId: study.id,
-        hyperparameters: { ...hyperparameters, architecture } as unknown as Prisma.InputJsonValue,
-        summary: summary as unknown as Prisma.InputJsonValue,
-        warnings: trainingWarnings(hyperparameters, rowCount) as unknown as Prisma.InputJsonValue,
+        hyperparameters: toJsonColumn({ ...hyperparameters, architecture }),
+        summary: toJsonColumn(summary),
+        warnings: toJsonColumn(trainingWarnings(hyperparameters, rowCount)),
         startedBy: SYSTEM_ACTOR,
       },
     });

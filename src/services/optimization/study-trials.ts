@@ -12,6 +12,7 @@ import type { Run, RunEpoch } from '../../generated/prisma/client';
 import type { StudyDefinition } from '../../domain/optimization/study-definition';
 import type { IntermediateValue, Params, TrialRecord, TrialState } from '../../domain/optimization/trial';
 import type { PrismaClient } from '../../infra/db/prisma-client';
+import { epochMetricsOf, studyDefinitionOf as studyDefinitionColumnOf, trialSummaryOf as trialSummaryColumnOf } from '../../infra/db/json-columns';
 
 /** What a TRIAL run's summary holds (the training summary's fields come alongside). */
 export interface TrialSummary {
@@ -32,14 +33,12 @@ export interface StudyTrial {
 
 /** The trial's summary fields, or null for a run that is not a trial. */
 export function trialSummaryOf(run: Pick<Run, 'summary'>): TrialSummary | null {
-  const summary = run.summary as { [K in keyof TrialSummary]?: unknown } | null;
-  if (!summary || typeof summary.trialNumber !== 'number' || typeof summary.params !== 'object' || summary.params === null) return null;
-  return summary as TrialSummary;
+  return trialSummaryColumnOf(run.summary);
 }
 
 /** The study stored on an OPTIMIZATION run. */
 export function studyDefinitionOf(run: Pick<Run, 'hyperparameters'>): StudyDefinition {
-  return run.hyperparameters as unknown as StudyDefinition;
+  return studyDefinitionColumnOf(run.hyperparameters);
 }
 
 function stateOf(run: Run, summary: TrialSummary): TrialState {
@@ -58,7 +57,7 @@ function stateOf(run: Run, summary: TrialSummary): TrialState {
 export function intermediateValuesOf(epochs: readonly Pick<RunEpoch, 'epoch' | 'metrics'>[], metric: string): IntermediateValue[] {
   const values: IntermediateValue[] = [];
   for (const epoch of epochs) {
-    const value = (epoch.metrics as Record<string, unknown>)[metric];
+    const value = epochMetricsOf(epoch.metrics)[metric];
     if (typeof value === 'number') values.push({ step: epoch.epoch, value });
   }
   return values.sort((a, b) => a.step - b.step);

@@ -1,8 +1,7 @@
-import type { Prisma } from '../../generated/prisma/client';
 import { createMedianPruner, type Pruner } from '../../domain/optimization/median-pruner';
 import type { IntermediateValue } from '../../domain/optimization/trial';
-import type { TrainingRunHyperparameters } from '../../domain/runs/training-hyperparameters';
 import type { PrismaClient } from '../../infra/db/prisma-client';
+import { trialHyperparametersOf } from '../../infra/db/json-columns';
 import type { Architecture } from '../../ml/model-builder';
 import type { ModelService } from '../models/model.service';
 import type { ExecuteRun, RunExecutionContext } from '../runs/run-executor';
@@ -49,7 +48,7 @@ export function createTrialJob(deps: TrialJobDependencies): ExecuteRun {
     const study = await deps.prisma.run.findUniqueOrThrow({ where: { id: trial.parentRunId } });
     const definition = studyDefinitionOf(study);
     const { metric, direction } = definition.objective;
-    const { architecture, ...hyperparameters } = trial.hyperparameters as unknown as TrainingRunHyperparameters & { architecture: Architecture };
+    const { architecture, ...hyperparameters } = trialHyperparametersOf(trial.hyperparameters);
     const pruner: Pruner | null =
       definition.pruning.kind === 'MEDIAN'
         ? createMedianPruner({ direction, metric, nStartupTrials: definition.pruning.startupTrials, nWarmupSteps: definition.pruning.warmupEpochs })
@@ -79,8 +78,8 @@ export function createTrialJob(deps: TrialJobDependencies): ExecuteRun {
         return stored;
       },
     };
-    const train = createTrainingJob({ ...deps, models: withArchitecture(deps.models, architecture) });
-    const outcome = await train({ ...trial, hyperparameters: hyperparameters as unknown as Prisma.JsonValue }, trialContext);
+    const train = createTrainingJob({ ...deps, models: withArchitecture(deps.models, architecture) }, { hyperparameters });
+    const outcome = await train(trial, trialContext);
     const summary = outcome?.summary ?? {};
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by the epoch callback while `train` ran
     const pruned = pruneReason !== null;

@@ -3,9 +3,8 @@ import { isUuid } from '../../domain/common/uuid';
 import { ValidationError } from '../../domain/errors';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import type { Evaluation } from '../../ml/metrics/evaluate-predictions';
-import type { PreprocessingSpec } from '../../ml/preprocessing';
-import type { PredictionOutput } from '../../ml/serving/prediction-request';
 import { compareMetrics, evaluateWindow, type MetricComparison } from '../../ml/serving/window-performance';
+import { evaluationMetricsOf, predictionOutputOf, preprocessingSpecOf } from '../../infra/db/json-columns';
 
 /** Largest window, and most predictions one performance query reads. */
 export const MAX_WINDOW_SIZE = 10_000;
@@ -49,7 +48,7 @@ export class PerformanceService {
       ? await this.prisma.modelVersion.findUnique({ where: { id: modelVersionId }, select: { preprocessing: true } })
       : null;
     if (!version) throw new ValidationError(`model version ${modelVersionId} does not exist`, { field: 'modelVersionId' });
-    const spec = version.preprocessing as unknown as PreprocessingSpec;
+    const spec = preprocessingSpecOf(version.preprocessing);
     const [rows, evaluations] = await Promise.all([
       this.prisma.prediction.findMany({
         where: { deploymentId: deployment.id, modelVersionId, actual: { not: { equals: null } } },
@@ -60,14 +59,14 @@ export class PerformanceService {
       this.prisma.evaluation.findMany({ where: { modelVersionId }, orderBy: { createdAt: 'desc' } }),
     ]);
     const chosen = evaluations.find((evaluation) => evaluation.split === 'TEST') ?? evaluations.at(0);
-    const baseline = chosen ? { id: chosen.id, split: chosen.split, metrics: chosen.metrics as unknown as Evaluation } : null;
+    const baseline = chosen ? { id: chosen.id, split: chosen.split, metrics: evaluationMetricsOf(chosen.metrics) } : null;
     const threshold = baseline?.metrics.task === 'BINARY_CLASSIFICATION' ? baseline.metrics.threshold : 0.5;
     const result: PerformanceWindow[] = [];
     for (let start = 0; start < rows.length; start += window) {
       const slice = rows.slice(start, start + window);
       const evaluation = evaluateWindow(
         spec,
-        slice.map((row) => ({ output: row.output as unknown as PredictionOutput, actual: row.actual as string | number })),
+        slice.map((row) => ({ output: predictionOutputOf(row.output), actual: row.actual as string | number })),
         threshold,
       );
       result.push({

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import type { Prisma } from '../../generated/prisma/client';
 import type { TrainingRunHyperparameters } from '../../domain/runs/training-hyperparameters';
 import { plannedGradientSteps, storedWarnings } from '../../domain/runs/training-warnings';
 import type { EpochMetrics } from '../../ml/trainer';
@@ -12,6 +11,7 @@ import type { ModelService } from '../models/model.service';
 import type { ExecuteRun } from '../runs/run-executor';
 import { MemoryWatch } from './memory-watch';
 import type { EpochMetrics as StoredEpochMetrics } from '../runs/run-store';
+import { toJsonColumn, trainingHyperparametersOf } from '../../infra/db/json-columns';
 
 export interface TrainingJobDependencies {
   datasets: DatasetService;
@@ -31,12 +31,17 @@ export function flattenEpochMetrics(metrics: EpochMetrics): StoredEpochMetrics {
   return flat;
 }
 
+export interface TrainingJobOptions {
+  /** What to train with instead of the run's stored hyperparameters (a TRIAL's, stored with its architecture alongside). */
+  hyperparameters?: TrainingRunHyperparameters;
+}
+
 /**
  * The work of a TRAINING run on a worker: train on the run's dataset version, then register the
  * model version (artifact, preprocessing, lineage), its test-split evaluation and feature
  * importance in the transaction that marks the run SUCCEEDED.
  */
-export function createTrainingJob(deps: TrainingJobDependencies): ExecuteRun {
+export function createTrainingJob(deps: TrainingJobDependencies, options: TrainingJobOptions = {}): ExecuteRun {
   return async (run, context) => {
     const model = await deps.models.requireModel(run.modelId);
     const datasetVersion = await deps.datasets.requireVersion(run.datasetVersionId);
@@ -44,7 +49,7 @@ export function createTrainingJob(deps: TrainingJobDependencies): ExecuteRun {
     const startedAt = Date.now();
     const table = await deps.datasets.loadTable(datasetVersion.id);
     const loadMs = Date.now() - startedAt;
-    const hyperparameters = run.hyperparameters as unknown as TrainingRunHyperparameters;
+    const hyperparameters = options.hyperparameters ?? trainingHyperparametersOf(run.hyperparameters);
     context.logger.info({ rows: table.rowCount, columns: table.columns.length, model: model.name }, 'training started');
     const memory = new MemoryWatch(deps.memoryLimitBytes ?? Infinity);
 
@@ -119,13 +124,13 @@ export function createTrainingJob(deps: TrainingJobDependencies): ExecuteRun {
                 split: 'TEST',
                 rowCount: testEvaluation.rowCount,
                 task: model.task,
-                metrics: testEvaluation.metrics as unknown as Prisma.InputJsonValue,
+                metrics: toJsonColumn(testEvaluation.metrics),
               },
             });
           }
           await tx.run.update({
             where: { id: finishedRun.id },
-            data: { backend: environment.backend, backendReason: environment.backendReason, environment: environment as unknown as Prisma.InputJsonValue },
+            data: { backend: environment.backend, backendReason: environment.backendReason, environment: toJsonColumn(environment) },
           });
           registeredVersionId = version.id;
           context.logger.info({ modelVersionId: version.id, version: version.version }, 'model version registered');

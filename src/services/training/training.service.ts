@@ -13,6 +13,7 @@ import type { ModelService } from '../models/model.service';
 import { ActiveRunQuota } from '../runs/active-run-quota';
 import { runUpdatedPayload } from '../runs/run-state-event';
 import type { RunStore } from '../runs/run-store';
+import { toJsonColumn } from '../../infra/db/json-columns';
 
 export type { Run, RunEpoch } from '../../generated/prisma/client';
 
@@ -67,8 +68,8 @@ export class TrainingService {
       kind: 'TRAINING',
       modelId: model.id,
       datasetVersionId: version.id,
-      hyperparameters: hyperparameters as unknown as Prisma.InputJsonValue,
-      warnings: warnings as unknown as Prisma.InputJsonValue,
+      hyperparameters: toJsonColumn(hyperparameters),
+      warnings: toJsonColumn(warnings),
       startedBy: actor,
     });
     // Announced before the job exists, so that QUEUED reaches subscribers before the worker's RUNNING.
