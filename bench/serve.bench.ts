@@ -287,8 +287,8 @@ function cpuFigure(records: readonly LoadFigures[], name: string, pick: (figures
 async function main(): Promise<void> {
   const wrkOptions = runOptions({ repetitions: RUNS });
   const bareOptions = runOptions();
-  const db = await openBenchDatabase();
   logger.level = 'warn';
+  const db = await openBenchDatabase();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mlplane-serve-bench-'));
   const children: ChildProcess[] = [];
   try {
