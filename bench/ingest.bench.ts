@@ -10,13 +10,24 @@
  * another fresh API process (an ingest leaves freed memory that later requests reuse), it sends
  * uploads one byte over the limit and measures the RSS each costs: the first one (which also grows
  * V8's young generation to its maximum, as any busy request would), a second one, a chunked one,
- * and eight at once. Printed per repetition and as median [min-max] over the repetitions: probe
- * latency p50/p99 with no ingest and during it, the API's RSS growth during the ingest as a ratio
- * to the file size, and the RSS growth of the refused uploads. Rate limits are off in the API (the
- * probes alone send 100 requests a second).
+ * and eight at once. Rate limits are off in the API (the probes alone send 100 requests a second).
  *
- * Run: npm run bench:ingest. BENCH_INGEST_MB sets the file size (default 100, i.e. 100,000,000
- * bytes), BENCH_INGEST_REPS the repetitions (default 3).
+ * Measured through the harness (bench/support/harness.ts): one observation is one repetition as
+ * above (`recordRoundRobin` with a single side), yielding every figure at once; each figure is
+ * printed per repetition as it comes, then as its median with IQR, min-max and n over the
+ * repetitions: the ingest time, probe latency p50/p99 with no ingest and during it, the p99 ratio
+ * ingesting/baseline (ratio of the medians and spread of the per-repetition ratios, both measured
+ * in the same repetition), the API's RSS growth during the ingest as a ratio to the file size, and
+ * the RSS growth of the refused uploads.
+ * Defaults: 3 repetitions and no warm-up repetition, FEWER than the harness's n >= 10: a repetition
+ * of the 100 MB case takes about a minute and starts fresh API processes, each already warmed by
+ * 2 s of probes. With n = 3 the IQR is that of three numbers; set BENCH_REPETITIONS=10 for a figure
+ * to publish.
+ *
+ * Run: npm run bench:ingest. Environment: BENCH_INGEST_MB sets the file size (default 100, i.e.
+ * 100,000,000 bytes, at most the 100 MiB upload limit), BENCH_INGEST_REPS the repetitions (default
+ * 3), BENCH_REPETITIONS and BENCH_WARMUP override the repetitions and the warm-up repetitions
+ * (default 0, discarded) as in every benchmark, DATABASE_URL (else an embedded PostgreSQL).
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync, closeSync } from 'node:fs';
@@ -25,29 +36,31 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { loadConfig } from '../src/config/config';
 import { projectRoot } from '../src/config/paths';
-import { createPrismaClient } from '../src/infra/db/prisma-client';
 import { logger } from '../src/infra/logger';
-import { createDomainServices } from '../src/services/services';
-import { fixtureCsv } from '../test/support/fixtures';
-import { RecordingPublisher } from '../test/support/run-fixtures';
-import { trainVersions } from '../test/support/trained-version';
 import { openBenchDatabase } from './support/bench-database';
-import { NO_RUN_QUEUE } from './support/bench-services';
+import { openBenchServices } from './support/bench-services';
+import { exampleCsv } from './support/example-data';
+import { BenchReport, formatMeasured, formatRatio, measured, percentile as quantileOf, recordRoundRobin, runBenchmark, runOptions } from './support/harness';
 import type { ProbeCommand, ProbeResults, ProbeSettings } from './support/probe-load';
+import { trainModelVersion } from './support/trained-version';
 
 const MB = 1024 * 1024;
 const LIMIT = 100 * MB;
 const BASELINE_MS = 10_000;
 
+/** The `p` percentile (0-100) of probe latencies, NaN when there are none (no probe ended during a very short upload). */
 function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+  return values.length === 0 ? NaN : quantileOf(values, p / 100);
 }
 
-function median(values: number[]): number {
-  return percentile(values, 50);
+/** A positive integer from the environment, else `fallback`. */
+function positiveFromEnv(name: string, fallback: number): number {
+  const text = process.env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive number, got "${text}"`);
+  return value;
 }
 
 function freePort(): Promise<number> {
@@ -220,37 +233,49 @@ interface Repetition {
   refusals: { label: string; status: number; growth: number }[];
 }
 
-/** A progress line on stderr (a repetition takes minutes). */
 /** The process id of a started API process. */
 function pidOf(child: ChildProcess): number {
   if (child.pid === undefined) throw new Error('the API process did not start (it has no pid)');
   return child.pid;
 }
 
+/** A progress line on stderr (a repetition takes minutes). */
 const progress = (text: string) => process.stderr.write(`[ingest bench ${new Date().toISOString().slice(11, 19)}] ${text}\n`);
 
 const ms = (value: number) => `${value.toFixed(1)} ms`;
-const spread = (values: number[], format: (value: number) => string) =>
-  `${format(median(values))} [${format(Math.min(...values))}-${format(Math.max(...values))}]`;
 
 async function main(): Promise<void> {
-  const megabytes = Number(process.env.BENCH_INGEST_MB ?? 100);
-  const repetitions = Number(process.env.BENCH_INGEST_REPS ?? 3);
-  const db = await openBenchDatabase();
-  const prisma = createPrismaClient(db.url, 2);
+  const megabytes = positiveFromEnv('BENCH_INGEST_MB', 100);
+  const repsFromEnv = positiveFromEnv('BENCH_INGEST_REPS', 3);
+  if (!Number.isInteger(repsFromEnv)) throw new RangeError(`BENCH_INGEST_REPS must be an integer, got ${repsFromEnv}`);
+  const options = runOptions({ repetitions: repsFromEnv, warmup: 0 });
   logger.level = 'warn';
+  const db = await openBenchDatabase();
   const scratch = path.join(os.tmpdir(), `mlplane-ingest-bench-${process.pid}`);
   const file = `${scratch}.csv`;
   const oversize = `${scratch}-oversize.csv`;
   let api: ChildProcess | undefined;
   let load: ProbeLoad | undefined;
   try {
-    const services = createDomainServices({ prisma, events: new RecordingPublisher(), queue: NO_RUN_QUEUE, config: loadConfig({}) });
+    // The deployed model is trained (by a `mlplane worker`) and given a key as a client would; these
+    // services are closed before the measures so that their queue polls no database during them.
     progress('training the deployed model and writing the files');
-    const trained = await trainVersions(prisma, services, { name: 'bench', csv: fixtureCsv('breast_cancer'), labelColumn: 'benign', seeds: [1], epochs: 2 });
-    await services.deployments.deployModel({ name: 'bench', modelVersionId: trained.versionIds[0] }, 'bench');
-    const key = (await services.apiKeys.createKey({ name: 'bench', role: 'EDITOR' })).token;
-    const [header, line] = fixtureCsv('breast_cancer').trim().split(/\r?\n/);
+    const bench = await openBenchServices(db.url, { prismaPoolSize: 2 });
+    let key: string;
+    try {
+      const { services } = bench;
+      const trained = await trainModelVersion(bench, db.url, {
+        name: 'bench',
+        csv: exampleCsv('breast_cancer'),
+        labelColumn: 'benign',
+        hyperparameters: { epochs: 2, batchSize: 32, seed: 1, backend: 'CPU' },
+      });
+      await services.deployments.deployModel({ name: 'bench', modelVersionId: trained.versionId }, 'bench');
+      key = (await services.apiKeys.createKey({ name: 'bench', role: 'EDITOR' })).token;
+    } finally {
+      await bench.close();
+    }
+    const [header, line] = exampleCsv('breast_cancer').trim().split(/\r?\n/);
     const names = header.split(',');
     const instance = Object.fromEntries(
       line
@@ -261,16 +286,18 @@ async function main(): Promise<void> {
     const size = writeCsv(file, Math.min(megabytes * 1_000_000, LIMIT));
     writeFileSync(oversize, Buffer.alloc(LIMIT + 1, '1,2\n'));
 
-    const runs: Repetition[] = [];
-    for (let rep = 1; rep <= repetitions; rep++) {
-      progress(`repetition ${rep}: starting the API`);
+    let observed = 0;
+    const repetition = async ({ warmup }: { warmup: boolean }): Promise<Repetition> => {
+      const rep = ++observed;
+      const label = `${warmup ? 'warm-up ' : ''}repetition ${rep}`;
+      progress(`${label}: starting the API`);
       const ingestApi = await startApi(db.url, `${scratch}-data`);
       api = ingestApi.child;
       load = new ProbeLoad({ origin: ingestApi.origin, key, deployment: 'bench', instance });
       await load.probeFor(2_000);
-      progress(`repetition ${rep}: baseline (${BASELINE_MS / 1000} s of probes)`);
+      progress(`${label}: baseline (${BASELINE_MS / 1000} s of probes)`);
       const baseline = await load.probeFor(BASELINE_MS);
-      progress(`repetition ${rep}: uploading`);
+      progress(`${label}: uploading`);
       load.start();
       const t0 = performance.now();
       const ingest = await peakDuring(pidOf(api), () => upload(ingestApi.origin, key, `big-${rep}`, { file }));
@@ -281,7 +308,7 @@ async function main(): Promise<void> {
       load = undefined;
       await stopApi(api);
 
-      progress(`repetition ${rep}: refused uploads`);
+      progress(`${label}: refused uploads`);
       // Refusals on another fresh API process (an ingest leaves memory its later requests reuse).
       const refusalApi = await startApi(db.url, `${scratch}-data`);
       api = refusalApi.child;
@@ -289,9 +316,9 @@ async function main(): Promise<void> {
       await load.probeFor(2_000);
       const refusalPid = pidOf(refusalApi.child);
       const refusals: Repetition['refusals'] = [];
-      const refuse = async (label: string, count: number, source: { file: string } | { chunkedBytes: number }) => {
+      const refuse = async (what: string, count: number, source: { file: string } | { chunkedBytes: number }) => {
         const refused = await peakDuring(refusalPid, () => Promise.all(Array.from({ length: count }, () => upload(refusalApi.origin, key, 'too-big', source))));
-        refusals.push({ label, status: Math.max(...refused.result), growth: refused.peak - refused.before });
+        refusals.push({ label: what, status: Math.max(...refused.result), growth: refused.peak - refused.before });
       };
       await refuse('the first on a fresh process, declared Content-Length', 1, { file: oversize });
       await refuse('declared Content-Length', 1, { file: oversize });
@@ -301,12 +328,10 @@ async function main(): Promise<void> {
       load = undefined;
       await stopApi(api);
       api = undefined;
-      runs.push({ baseline, during, ingestSeconds, rssBefore: ingest.before, growth: ingest.peak - ingest.before, refusals });
-
-      const r = runs[runs.length - 1];
+      const r: Repetition = { baseline, during, ingestSeconds, rssBefore: ingest.before, growth: ingest.peak - ingest.before, refusals };
       process.stdout.write(
         [
-          `repetition ${rep}: ingest ${r.ingestSeconds.toFixed(1)} s; API RSS ${(r.rssBefore / MB).toFixed(0)} MB before, +${(r.growth / MB).toFixed(0)} MB at peak = ${(r.growth / size).toFixed(2)}x the file`,
+          `${label}: ingest ${r.ingestSeconds.toFixed(1)} s; API RSS ${(r.rssBefore / MB).toFixed(0)} MB before, +${(r.growth / MB).toFixed(0)} MB at peak = ${(r.growth / size).toFixed(2)}x the file`,
           `  baseline  /healthz p50 ${ms(percentile(r.baseline.healthz, 50))} p99 ${ms(percentile(r.baseline.healthz, 99))}  predict p50 ${ms(percentile(r.baseline.predict, 50))} p99 ${ms(percentile(r.baseline.predict, 99))}  (${r.baseline.healthz.length}+${r.baseline.predict.length} probes, ${r.baseline.failures} failed)`,
           `  ingesting /healthz p50 ${ms(percentile(r.during.healthz, 50))} p99 ${ms(percentile(r.during.healthz, 99))}  predict p50 ${ms(percentile(r.during.predict, 50))} p99 ${ms(percentile(r.during.predict, 99))}  (${r.during.healthz.length}+${r.during.predict.length} probes, ${r.during.failures} failed)`,
           ...r.refusals.map(
@@ -315,77 +340,46 @@ async function main(): Promise<void> {
           '',
         ].join('\n'),
       );
-    }
+      return r;
+    };
+    const [runs] = await recordRoundRobin([{ name: 'ingest', observe: repetition }], options);
 
-    const of = (pick: (run: Repetition) => number) => runs.map(pick);
-    process.stdout.write(
-      [
-        `ingest benchmark (${db.where}, ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)}): ${(size / 1e6).toFixed(1)} MB CSV uploaded to a fresh mlplane serve, ${repetitions} repetitions, median [min-max]`,
-        `  ingest time                  ${spread(
-          of((r) => r.ingestSeconds),
-          (v) => `${v.toFixed(1)} s`,
-        )}`,
-        `  baseline  /healthz p50       ${spread(
-          of((r) => percentile(r.baseline.healthz, 50)),
-          ms,
-        )}   p99 ${spread(
-          of((r) => percentile(r.baseline.healthz, 99)),
-          ms,
-        )}`,
-        `  baseline  predict  p50       ${spread(
-          of((r) => percentile(r.baseline.predict, 50)),
-          ms,
-        )}   p99 ${spread(
-          of((r) => percentile(r.baseline.predict, 99)),
-          ms,
-        )}`,
-        `  ingesting /healthz p50       ${spread(
-          of((r) => percentile(r.during.healthz, 50)),
-          ms,
-        )}   p99 ${spread(
-          of((r) => percentile(r.during.healthz, 99)),
-          ms,
-        )}   (target p99 < 100 ms)`,
-        `  ingesting predict  p50       ${spread(
-          of((r) => percentile(r.during.predict, 50)),
-          ms,
-        )}   p99 ${spread(
-          of((r) => percentile(r.during.predict, 99)),
-          ms,
-        )}   (target p99 < 100 ms)`,
-        `  p99 ratio ingesting/baseline /healthz ${spread(
-          of((r) => percentile(r.during.healthz, 99) / percentile(r.baseline.healthz, 99)),
-          (v) => v.toFixed(1),
-        )}, predict ${spread(
-          of((r) => percentile(r.during.predict, 99) / percentile(r.baseline.predict, 99)),
-          (v) => v.toFixed(1),
-        )}`,
-        `  API RSS growth / file size   ${spread(
-          of((r) => r.growth / size),
-          (v) => `${v.toFixed(2)}x`,
-        )}   (target < 3x)`,
-        ...runs[0].refusals.map(
-          (refusal, i) =>
-            `  refused oversize (${refusal.label}): API RSS +${spread(
-              of((r) => r.refusals[i].growth / MB),
-              (v) => `${v.toFixed(1)} MB`,
-            )}   (target < 10 MB)`,
-        ),
-        '',
-      ].join('\n'),
+    const of = (name: string, unit: string, pick: (run: Repetition) => number) => measured(name, unit, runs.map(pick));
+    const report = new BenchReport(
+      `ingest benchmark (${db.where}, ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)}): ${(size / 1e6).toFixed(1)} MB CSV uploaded to a fresh mlplane serve, ` +
+        `${options.repetitions} repetition(s) after ${options.warmup} warm-up repetition(s), median (IQR, min-max, n)`,
     );
+    const baselineHealthz99 = of('baseline  /healthz p99', 'ms', (r) => percentile(r.baseline.healthz, 99));
+    const baselinePredict99 = of('baseline  predict  p99', 'ms', (r) => percentile(r.baseline.predict, 99));
+    const duringHealthz99 = of('ingesting /healthz p99', 'ms', (r) => percentile(r.during.healthz, 99));
+    const duringPredict99 = of('ingesting predict  p99', 'ms', (r) => percentile(r.during.predict, 99));
+    for (const line of [
+      formatMeasured(of('ingest time', 's', (r) => r.ingestSeconds)),
+      formatMeasured(of('baseline  /healthz p50', 'ms', (r) => percentile(r.baseline.healthz, 50))),
+      formatMeasured(baselineHealthz99),
+      formatMeasured(of('baseline  predict  p50', 'ms', (r) => percentile(r.baseline.predict, 50))),
+      formatMeasured(baselinePredict99),
+      formatMeasured(of('ingesting /healthz p50', 'ms', (r) => percentile(r.during.healthz, 50))),
+      `${formatMeasured(duringHealthz99)}   (target p99 < 100 ms)`,
+      formatMeasured(of('ingesting predict  p50', 'ms', (r) => percentile(r.during.predict, 50))),
+      `${formatMeasured(duringPredict99)}   (target p99 < 100 ms)`,
+      formatRatio(duringHealthz99, baselineHealthz99, 'p99 ratio ingesting/baseline, /healthz'),
+      formatRatio(duringPredict99, baselinePredict99, 'p99 ratio ingesting/baseline, predict'),
+      `${formatMeasured(of('API RSS growth / file size', 'x', (r) => r.growth / size))}   (target < 3x)`,
+      ...runs[0].refusals.map(
+        (refusal, i) =>
+          `${formatMeasured(of(`refused oversize (${refusal.label}): API RSS growth`, 'MB', (r) => r.refusals[i].growth / MB))}   (target < 10 MB)`,
+      ),
+    ])
+      report.print(`  ${line}`);
   } finally {
     load?.close();
     if (api) await stopApi(api);
     rmSync(file, { force: true });
     rmSync(oversize, { force: true });
     rmSync(`${scratch}-data`, { recursive: true, force: true });
-    await prisma.$disconnect();
     await db.close();
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+runBenchmark(main);

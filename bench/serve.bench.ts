@@ -8,11 +8,29 @@
  *   one process, no log), from a virtualenv under bench/.venv that the bench creates from the
  *   machine's pip index when missing;
  * - the bare tfjs model (encode + predict in this process, no HTTP).
- * For 1-row and 100-row requests: requests/s, predictions/s, p50 and p99, and each mlplane figure's
- * ratio to Keras/FastAPI. Every answered prediction is then looked for in the database.
- * Options (environment): MLPLANE_BENCH_RUNS (default 1; medians and spreads over runs),
- * MLPLANE_BENCH_SECONDS (10), MLPLANE_BENCH_PROCESSES (cores), MLPLANE_BENCH_TARGETS (parts of names to run,
- * '|'-separated), MLPLANE_BENCH_NODE_ARGS (node arguments of the server, e.g. `--cpu-prof`).
+ * For 1-row and 100-row requests: requests/s, predictions/s, p50 and p99, the CPU per request of
+ * the server's processes and of the (embedded) database, and each mlplane figure's ratio to
+ * Keras/FastAPI. Every answered prediction is then looked for in the database.
+ *
+ * Measured through the harness (bench/support/harness.ts): one observation is one wrk run of one
+ * target (its requests/s, p50, p99 and CPU per request); the targets are run round-robin
+ * (`recordRoundRobin`), one warm-up run of each (2 s, discarded) and then rounds of one run of
+ * each, so a change of the machine's load weighs on every target alike. Each figure is printed as
+ * its median with IQR, min-max and n over the rounds, and each ratio to Keras/FastAPI as the ratio
+ * of the medians with the spread of the per-round ratios. The bare tfjs rates are measured apart
+ * (before the servers start, 1 s of calls per observation, the harness's default of 1 warm-up and
+ * 10 repetitions), so their ratio to mlplane is a ratio of medians only.
+ * Default: 3 rounds, i.e. n = 3 per figure, FEWER than the harness's n >= 10: one round of all
+ * six targets is a minute of load (10 s each), so 10 rounds would take over ten minutes. With n = 3
+ * the IQR is that of three numbers; set BENCH_REPETITIONS=10 (or MLPLANE_BENCH_RUNS=10) for a
+ * figure to publish.
+ * Options (environment): BENCH_REPETITIONS (rounds of every measurement, overrides the defaults
+ * above), MLPLANE_BENCH_RUNS (rounds of wrk runs when BENCH_REPETITIONS is not set, default 3),
+ * BENCH_WARMUP (warm-up runs per target and bare-model warm-up calls, default 1),
+ * MLPLANE_BENCH_SECONDS (length of a measured wrk run, default 10), MLPLANE_BENCH_PROCESSES
+ * (cores), MLPLANE_BENCH_TARGETS (parts of target names to run, '|'-separated),
+ * MLPLANE_BENCH_NODE_ARGS (node arguments of the server, e.g. `--cpu-prof`), DATABASE_URL (else an
+ * embedded PostgreSQL, whose CPU is then measured too).
  * Run: npm run bench:serve
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -21,24 +39,48 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { loadConfig } from '../src/config/config';
 import { projectRoot } from '../src/config/paths';
 import { createPrismaClient } from '../src/infra/db/prisma-client';
 import { logger } from '../src/infra/logger';
 import { predict } from '../src/ml/predictor';
 import { encodeInstances } from '../src/ml/serving/prediction-request';
 import { tf } from '../src/ml/tf-backend';
-import { createDomainServices } from '../src/services/services';
-import { fixtureCsv } from '../test/support/fixtures';
-import { RecordingPublisher } from '../test/support/run-fixtures';
-import { trainVersions } from '../test/support/trained-version';
 import { openBenchDatabase } from './support/bench-database';
-import { NO_RUN_QUEUE } from './support/bench-services';
+import { openBenchServices } from './support/bench-services';
+import { exampleCsv, exampleCsvPath } from './support/example-data';
+import {
+  BenchReport,
+  formatMeasured,
+  formatNumber,
+  formatRatio,
+  measured,
+  measureRoundRobin,
+  recordRoundRobin,
+  runBenchmark,
+  runOptions,
+  type Measured,
+} from './support/harness';
+import { trainModelVersion } from './support/trained-version';
 
 const CONNECTIONS = 16;
-const SECONDS = Number(process.env.MLPLANE_BENCH_SECONDS ?? 10);
-const RUNS = Number(process.env.MLPLANE_BENCH_RUNS ?? 1);
-const PROCESSES = Number(process.env.MLPLANE_BENCH_PROCESSES ?? os.availableParallelism());
+
+/** A positive integer from the environment, else `fallback`. */
+function positiveFromEnv(name: string, fallback: number): number {
+  const text = process.env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got "${text}"`);
+  return value;
+}
+
+const SECONDS = positiveFromEnv('MLPLANE_BENCH_SECONDS', 10);
+/** Length of a warm-up wrk run (discarded). */
+const WARMUP_SECONDS = Math.min(2, SECONDS);
+/** Rounds of wrk runs when BENCH_REPETITIONS is not set: 3, fewer than the harness's 10, see the doc comment. */
+const RUNS = positiveFromEnv('MLPLANE_BENCH_RUNS', 3);
+/** Length of one observation of the bare model's rate. */
+const BARE_SECONDS = 1;
+const PROCESSES = positiveFromEnv('MLPLANE_BENCH_PROCESSES', os.availableParallelism());
 /** Only the targets whose name contains one of these ('|'-separated), e.g. `v2 infer, 1 row|Keras+FastAPI, 1 row`; all by default. */
 const ONLY = (process.env.MLPLANE_BENCH_TARGETS ?? '').split('|').filter(Boolean);
 /** Extra node arguments of the mlplane server, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it. */
@@ -47,7 +89,7 @@ const VENV = path.join(projectRoot, 'bench', '.venv');
 const PYTHON_PACKAGES = ['tensorflow-cpu==2.21.0', 'keras', 'fastapi', 'uvicorn', 'numpy'];
 
 interface LoadFigures {
-  /** CPU seconds the server's processes used during the run, per 1,000 requests (and the database's, when it is the embedded one). */
+  /** CPU milliseconds per request the server's processes used during the run (and the database's, when it is the embedded one). */
   cpuMsPerRequest?: number;
   dbCpuMsPerRequest?: number;
   requestsPerSecond: number;
@@ -206,19 +248,8 @@ function kerasPython(): { python: string | null; note: string } {
   return { python, note: `virtualenv created at ${VENV}` };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-function summary(values: number[], digits = 0): string {
-  const m = median(values).toFixed(digits);
-  return values.length > 1 ? `${m} (${Math.min(...values).toFixed(digits)}-${Math.max(...values).toFixed(digits)})` : m;
-}
-
-function bareRate(run: () => unknown, rows: number, seconds = 2): number {
-  for (let i = 0; i < 50; i++) run();
+/** Predictions per second of `run` (a call predicting `rows` rows) called back to back for `seconds`. */
+function bareRate(run: () => unknown, rows: number, seconds: number): number {
   let calls = 0;
   const started = performance.now();
   while (performance.now() - started < seconds * 1000) {
@@ -242,27 +273,36 @@ async function servingInternals(url: string, key: string): Promise<string> {
   return `server internals over the run: ${commits} log commits, mean ${commitMs.toFixed(1)} ms, ${commitRows.toFixed(1)} rows each; ${calls} model calls, mean ${(total('mlplane_inference_batch_requests_sum') / calls).toFixed(2)} requests and ${(total('mlplane_inference_batch_rows_sum') / calls).toFixed(1)} rows each, ${((1000 * total('mlplane_inference_seconds_sum')) / calls).toFixed(2)} ms each`;
 }
 
+/** One figure of every round of a target, e.g. its p99s. */
+function figure(records: readonly LoadFigures[], name: string, unit: string, pick: (figures: LoadFigures) => number): Measured {
+  return measured(name, unit, records.map(pick));
+}
+
+/** The CPU figure of every round of a target, or null when some round has none (no server pid, no request, an external database). */
+function cpuFigure(records: readonly LoadFigures[], name: string, pick: (figures: LoadFigures) => number | undefined): Measured | null {
+  const values = records.map(pick);
+  return values.every((value): value is number => value !== undefined) ? measured(name, 'ms', values) : null;
+}
+
 async function main(): Promise<void> {
-  const db = await openBenchDatabase();
-  const prisma = createPrismaClient(db.url, 2);
+  const wrkOptions = runOptions({ repetitions: RUNS });
+  const bareOptions = runOptions();
   logger.level = 'warn';
+  const db = await openBenchDatabase();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mlplane-serve-bench-'));
   const children: ChildProcess[] = [];
   try {
-    const services = createDomainServices({ prisma, events: new RecordingPublisher(), queue: NO_RUN_QUEUE, config: loadConfig({}) });
-    const trained = await trainVersions(prisma, services, {
-      name: 'bench',
-      csv: fixtureCsv('breast_cancer'),
-      labelColumn: 'benign',
-      seeds: [1],
-      epochs: 5,
-      hiddenUnits: 10,
-    });
-    const { deployment } = await services.deployments.deployModel({ name: 'bench', modelVersionId: trained.versionIds[0] }, 'bench');
-    // Serving as a client would: a PREDICTOR key for the deployment (keys exist, so serve makes no ADMIN key).
-    const { token } = await services.apiKeys.createKey({ name: 'bench', role: 'PREDICTOR', deployments: ['bench'] });
-    const { token: viewer } = await services.apiKeys.createKey({ name: 'bench-metrics', role: 'VIEWER' });
-    const [header, ...lines] = fixtureCsv('breast_cancer').trim().split(/\r?\n/);
+    // The model is trained, deployed and given keys as a client would (a `mlplane worker` trains
+    // it); these services are closed before the load so that their queue polls no database during it.
+    const bench = await openBenchServices(db.url, { prismaPoolSize: 2 });
+    const { services } = bench;
+    let trainedVersionId: string;
+    let deploymentId: string;
+    let token: string;
+    let viewer: string;
+    let bare1: Measured;
+    let bare100: Measured;
+    const [header, ...lines] = exampleCsv('breast_cancer').trim().split(/\r?\n/);
     const names = header.split(',');
     const features = names.filter((name) => name !== 'benign');
     const rows = lines.map((line) =>
@@ -275,12 +315,33 @@ async function main(): Promise<void> {
     );
     const one = rows.slice(0, 1);
     const hundred = rows.slice(0, 100);
+    try {
+      const trained = await trainModelVersion(bench, db.url, {
+        name: 'bench',
+        csv: exampleCsv('breast_cancer'),
+        labelColumn: 'benign',
+        hyperparameters: { epochs: 5, batchSize: 32, seed: 1, backend: 'CPU' },
+        hiddenUnits: 10,
+      });
+      trainedVersionId = trained.versionId;
+      deploymentId = (await services.deployments.deployModel({ name: 'bench', modelVersionId: trainedVersionId }, 'bench')).deployment.id;
+      // Serving as a client would: a PREDICTOR key for the deployment (keys exist, so serve makes no ADMIN key).
+      token = (await services.apiKeys.createKey({ name: 'bench', role: 'PREDICTOR', deployments: ['bench'] })).token;
+      viewer = (await services.apiKeys.createKey({ name: 'bench-metrics', role: 'VIEWER' })).token;
 
-    const loaded = await services.modelVersions.loadModel(trained.versionIds[0]);
-    const bare = (instances: Record<string, number>[]) => predict(tf(), loaded.model, loaded.preprocessing, encodeInstances(loaded.preprocessing, instances));
-    const bare1 = bareRate(() => bare(one), 1);
-    const bare100 = bareRate(() => bare(hundred), 100);
-    loaded.model.dispose();
+      const loaded = await services.modelVersions.loadModel(trainedVersionId);
+      const bare = (instances: Record<string, number>[]) => predict(tf(), loaded.model, loaded.preprocessing, encodeInstances(loaded.preprocessing, instances));
+      [bare1, bare100] = await measureRoundRobin(
+        [
+          { name: 'bare tfjs model, 1 row', unit: 'predictions/s', observe: () => bareRate(() => bare(one), 1, BARE_SECONDS) },
+          { name: 'bare tfjs model, 100 rows', unit: 'predictions/s', observe: () => bareRate(() => bare(hundred), 100, BARE_SECONDS) },
+        ],
+        bareOptions,
+      );
+      loaded.model.dispose();
+    } finally {
+      await bench.close();
+    }
 
     const port = await freePort();
     const mlplane = spawn(process.execPath, [...NODE_ARGS, path.join(projectRoot, 'dist', 'src', 'main.js'), 'serve', '--processes', String(PROCESSES)], {
@@ -295,12 +356,7 @@ async function main(): Promise<void> {
       kerasPort = await freePort();
       const keras = spawn(
         python,
-        [
-          path.join(projectRoot, 'bench', 'baselines', 'keras_fastapi.py'),
-          path.join(projectRoot, 'test', 'fixtures', 'breast_cancer.csv'),
-          'benign',
-          String(kerasPort),
-        ],
+        [path.join(projectRoot, 'bench', 'baselines', 'keras_fastapi.py'), exampleCsvPath('breast_cancer'), 'benign', String(kerasPort)],
         {
           stdio: ['ignore', 'ignore', 'inherit'],
           env: { ...process.env, CUDA_VISIBLE_DEVICES: '' },
@@ -356,72 +412,71 @@ async function main(): Promise<void> {
         });
     }
     if (ONLY.length > 0) targets.splice(0, targets.length, ...targets.filter((t) => ONLY.some((part) => t.name.includes(part))));
-    const measured = targets.map((target) => ({ target, runs: [] as LoadFigures[] }));
-    for (const target of targets) wrk(target, 2, dir);
-    for (let run = 0; run < RUNS; run++) {
-      for (const { target, runs } of measured) runs.push(wrk(target, SECONDS, dir));
-    }
+    const report = new BenchReport(
+      `serving benchmark (${db.where}, mlplane serve --processes ${PROCESSES}, wrk -t2 -c${CONNECTIONS} -d${SECONDS}s, ` +
+        `${wrkOptions.repetitions} round(s) of one run per target after ${wrkOptions.warmup} warm-up run(s) of ${WARMUP_SECONDS} s, load average at start ${loadAverage()}):`,
+    );
+    report.print(`  Keras/FastAPI baseline: ${python ? note : `NOT RUN: ${note}`}`);
+    report.print(`  ${formatMeasured(bare1)}`);
+    report.print(`  ${formatMeasured(bare100)}`);
+    const records = await recordRoundRobin(
+      targets.map((target) => ({ name: target.name, observe: ({ warmup }: { warmup: boolean }) => wrk(target, warmup ? WARMUP_SECONDS : SECONDS, dir) })),
+      wrkOptions,
+    );
+    const measuredTargets = targets.map((target, index) => ({ target, runs: records[index] }));
 
-    const answered = measured
+    const answered = measuredTargets
       .filter(({ target }) => target.logged)
       .reduce((sum, { target, runs }) => sum + runs.reduce((s, f) => s + (f.requests - f.failed) * target.rows, 0), 0);
-    const warmup = targets.filter((t) => t.logged).length;
-    const stored = await prisma.prediction.count({ where: { deploymentId: deployment.id } });
-    const failed = measured.reduce((sum, { runs }) => sum + runs.reduce((s, f) => s + f.failed, 0), 0);
+    const failed = measuredTargets.reduce((sum, { runs }) => sum + runs.reduce((s, f) => s + f.failed, 0), 0);
+    const prisma = createPrismaClient(db.url, 1);
+    const stored = await prisma.prediction.count({ where: { deploymentId } }).finally(() => prisma.$disconnect());
 
-    const out: string[] = [
-      `serving benchmark (${db.where}, mlplane serve --processes ${PROCESSES}, wrk -t2 -c${CONNECTIONS} -d${SECONDS}s x ${RUNS} run(s), load average ${os
-        .loadavg()
-        .map((l) => l.toFixed(1))
-        .join(' ')}):`,
-      `  Keras/FastAPI baseline: ${python ? note : `NOT RUN: ${note}`}`,
-      `  bare tfjs model (encode + predict, no HTTP): 1 row ${Math.round(bare1)} predictions/s, 100 rows ${Math.round(bare100)} predictions/s`,
-    ];
     for (const size of [1, 100]) {
-      const keras = measured.find(({ target }) => target.name === `Keras+FastAPI, ${size} row(s)`)?.runs;
-      const kerasRate = keras ? median(keras.map((f) => f.requestsPerSecond)) : NaN;
-      const kerasP99 = keras ? median(keras.map((f) => f.p99Ms)) : NaN;
-      for (const { target, runs: f } of measured.filter(({ target }) => target.rows === size)) {
-        const rate = f.map((x) => x.requestsPerSecond);
-        const ratio =
-          target.logged && keras
-            ? `  ratio to Keras/FastAPI ${(median(rate) / kerasRate).toFixed(2)} (p99 ${(median(f.map((x) => x.p99Ms)) / kerasP99).toFixed(2)})`
-            : '';
-        const bareRatio = `  ratio to bare ${((median(rate) * size) / (size === 1 ? bare1 : bare100)).toFixed(3)}`;
-        const cpuMs = f.flatMap((x) => (x.cpuMsPerRequest === undefined ? [] : [x.cpuMsPerRequest]));
-        const dbCpuMs = f.flatMap((x) => (x.dbCpuMsPerRequest === undefined ? [] : [x.dbCpuMsPerRequest]));
-        const cpu =
-          cpuMs.length === f.length
-            ? `  CPU ${summary(cpuMs, 2)} ms/request${dbCpuMs.length === f.length && target.logged ? ` + database ${summary(dbCpuMs, 2)}` : ''}`
-            : '';
-        out.push(
-          `  ${target.name.padEnd(36)} ${summary(rate)} req/s = ${summary(rate.map((r) => r * size))} predictions/s, p50 ${summary(
-            f.map((x) => x.p50Ms),
-            1,
-          )} ms, p99 ${summary(
-            f.map((x) => x.p99Ms),
-            1,
-          )} ms${ratio}${bareRatio}${cpu}`,
+      const keras = measuredTargets.find(({ target }) => target.name === `Keras+FastAPI, ${size} row(s)`)?.runs;
+      const kerasRate = keras && figure(keras, 'Keras+FastAPI', 'req/s', (f) => f.requestsPerSecond);
+      const kerasP99 = keras && figure(keras, 'Keras+FastAPI p99', 'ms', (f) => f.p99Ms);
+      const bareRateMedian = (size === 1 ? bare1 : bare100).summary.median;
+      for (const { target, runs } of measuredTargets.filter(({ target }) => target.rows === size)) {
+        const rate = figure(runs, 'requests', 'req/s', (f) => f.requestsPerSecond);
+        const predictions = figure(runs, 'predictions', 'predictions/s', (f) => f.requestsPerSecond * size);
+        const p50 = figure(runs, 'p50', 'ms', (f) => f.p50Ms);
+        const p99 = figure(runs, 'p99', 'ms', (f) => f.p99Ms);
+        report.print(`  ${target.name}:`);
+        for (const line of [rate, predictions, p50, p99]) report.print(`    ${formatMeasured(line)}`);
+        const cpu = cpuFigure(runs, 'CPU per request, server processes', (f) => f.cpuMsPerRequest);
+        if (cpu) report.print(`    ${formatMeasured(cpu)}`);
+        const dbCpu = target.logged ? cpuFigure(runs, 'CPU per request, database', (f) => f.dbCpuMsPerRequest) : null;
+        if (dbCpu) report.print(`    ${formatMeasured(dbCpu)}`);
+        if (target.logged && kerasRate && kerasP99) {
+          report.print(`    ${formatRatio(rate, kerasRate, 'req/s ratio to Keras/FastAPI')}`);
+          report.print(`    ${formatRatio(p99, kerasP99, 'p99 ratio to Keras/FastAPI')}`);
+        }
+        report.print(
+          `    predictions/s ratio to the bare model: ${formatNumber(predictions.summary.median / bareRateMedian)} (ratio of medians; the bare model is measured apart, not in the same rounds)`,
         );
       }
     }
-    out.push(`  non-2xx answers: ${failed}`);
-    out.push(`  ${await servingInternals(`http://127.0.0.1:${port}/metrics`, viewer)}`);
-    out.push(
-      `  answered predictions found in the database: ${stored >= answered ? 'all' : 'NOT all'} (${stored} stored incl. warm-up and in-flight at the end, ${answered} answered in the measured runs; ${warmup} warm-up targets)`,
+    report.print(`  non-2xx answers in the measured runs: ${failed}`);
+    report.print(`  ${await servingInternals(`http://127.0.0.1:${port}/metrics`, viewer)}`);
+    report.print(
+      `  answered predictions found in the database: ${stored >= answered ? 'all' : 'NOT all'} (${stored} stored incl. warm-up and in-flight at the end, ${answered} answered in the measured runs; ${targets.filter((t) => t.logged).length} logged targets warmed up)`,
     );
-    process.stdout.write(`${out.join('\n')}\n`);
+    report.print(`  load average at end: ${loadAverage()}`);
     if (stored < answered || failed > 0) process.exitCode = 1;
   } finally {
     for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
     await Promise.all(children.filter((child) => child.exitCode === null).map((child) => new Promise((resolve) => child.once('exit', resolve))));
     rmSync(dir, { recursive: true, force: true });
-    await prisma.$disconnect();
     await db.close();
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+function loadAverage(): string {
+  return os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+}
+
+runBenchmark(main);

@@ -12,6 +12,10 @@
  *
  * An observation is one number per call: `timeMs(work)` times a call of `work`; a side may also
  * return anything it measured itself (a latency seen by a subscriber, a best loss, a rate).
+ * - `recordRoundRobin(sides, options)`: the same rounds for sides whose one observation yields
+ *   several figures (a load-generator run: rate, p50, p99, CPU): it returns each side's records of
+ *   the measured rounds, and `measured(name, unit, values)` summarizes one figure of them, so that
+ *   `ratio` and `formatRatio` pair the figures of the same rounds.
  * Defaults: 1 warm-up call and 10 repetitions per side; a benchmark may ask for more, and
  * BENCH_WARMUP / BENCH_REPETITIONS override both for every benchmark (e.g. a quick check with 3).
  */
@@ -107,14 +111,37 @@ export function timeMs(work: () => unknown): () => Promise<number> {
   };
 }
 
+/** A side whose one observation is a record of several figures; `warmup` tells a warm-up call (discarded) from a measured one. */
+export interface RecordingSide<T> {
+  name: string;
+  observe: (call: { warmup: boolean }) => T | Promise<T>;
+}
+
+/**
+ * Observes every side in turn: each side's warm-up calls first, then `repetitions` rounds of one
+ * observation per side; returns each side's records of the measured rounds, in round order.
+ */
+export async function recordRoundRobin<T>(sides: readonly RecordingSide<T>[], options: RunOptions = runOptions()): Promise<T[][]> {
+  for (const side of sides) for (let i = 0; i < options.warmup; i++) await side.observe({ warmup: true });
+  const records = sides.map((): T[] => []);
+  for (let round = 0; round < options.repetitions; round++) {
+    for (const [index, side] of sides.entries()) records[index].push(await side.observe({ warmup: false }));
+  }
+  return records;
+}
+
+/** One figure's observations (e.g. picked from recordRoundRobin's records), summarized. */
+export function measured(name: string, unit: string, values: readonly number[]): Measured {
+  return { name, unit, values: [...values], summary: summarize(values) };
+}
+
 /** Measures every side in turn: each side's warm-up calls first, then `repetitions` rounds of one observation per side. */
 export async function measureRoundRobin(sides: readonly Side[], options: RunOptions = runOptions()): Promise<Measured[]> {
-  for (const side of sides) for (let i = 0; i < options.warmup; i++) await side.observe();
-  const values = sides.map((): number[] => []);
-  for (let round = 0; round < options.repetitions; round++) {
-    for (const [index, side] of sides.entries()) values[index].push(await side.observe());
-  }
-  return sides.map((side, index) => ({ name: side.name, unit: side.unit, values: values[index], summary: summarize(values[index]) }));
+  const records = await recordRoundRobin(
+    sides.map((side) => ({ name: side.name, observe: () => side.observe() })),
+    options,
+  );
+  return sides.map((side, index) => measured(side.name, side.unit, records[index]));
 }
 
 /** Measures one side: its warm-up calls, then `repetitions` observations. */

@@ -11,17 +11,21 @@ export interface TrainedVersion {
 
 /**
  * A model version trained as a client trains one: the dataset and a model with one hidden layer
- * of 8 units created through the services, a training run queued with `hyperparameters` and taken
+ * of `hiddenUnits` units (default 8) created through the services, a training run queued with `hyperparameters` and taken
  * by a `mlplane worker` process started for it.
  */
 export async function trainModelVersion(
   bench: BenchServices,
   databaseUrl: string,
-  input: { name: string; csv: string; labelColumn: string; hyperparameters: Record<string, unknown> },
+  input: { name: string; csv: string; labelColumn: string; hyperparameters: Record<string, unknown>; hiddenUnits?: number },
 ): Promise<TrainedVersion> {
   const { services, prisma } = bench;
   const { version } = await services.datasets.createDataset({ name: input.name, csv: input.csv, labelColumn: input.labelColumn });
-  const model = await services.models.createModel({ name: `${input.name}-model`, datasetId: version.datasetId, layers: [{ units: 8, activation: 'relu' }] });
+  const model = await services.models.createModel({
+    name: `${input.name}-model`,
+    datasetId: version.datasetId,
+    layers: [{ units: input.hiddenUnits ?? 8, activation: 'relu' }],
+  });
   const worker = await startWorkerProcess(databaseUrl);
   try {
     const run = await services.training.startTrainingRun({ modelId: model.id, datasetVersionId: version.id, hyperparameters: input.hyperparameters }, 'bench');
