@@ -8,7 +8,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['dist/', 'web/dist/', 'src/generated/', 'coverage/', 'bench/results/', 'test/artifacts/', '.mlplane/'] },
+  { ignores: ['dist/', 'web/dist/', 'src/generated/', 'coverage/', 'bench/results/', 'bench/.venv/', 'test/artifacts/', '.mlplane/'] },
   js.configs.recommended,
   {
     files: ['**/*.ts', '**/*.tsx', '**/*.mts'],
