@@ -1,4 +1,6 @@
 import { NotFoundError } from '../../../src/domain/errors';
+import { DEFAULT_PRUNING, type StudyDefinition } from '../../../src/domain/optimization/study-definition';
+import { toJsonColumn } from '../../../src/infra/db/json-columns';
 import type { Run } from '../../../src/generated/prisma/client';
 import { openStudyProgress, type StudyProgressEvent } from '../../../src/graphql/optimization/study-progress-stream';
 
@@ -45,7 +47,27 @@ describe('openStudyProgress', () => {
   const topics = { runUpdated: new Topic(), runEpoch: new Topic() };
   const runs = new Map<string, Run>();
   const source = { subscribe: (topic: 'runUpdated' | 'runEpoch') => topics[topic].subscribe(), findRun: async (id: string) => runs.get(id) ?? null };
-  const definition = { objective: { metric: 'val_loss', direction: 'MINIMIZE' } };
+  /** A study as the optimization service stores it (the stream reads its objective). */
+  const definition: StudyDefinition = {
+    objective: { metric: 'val_loss', direction: 'MINIMIZE' },
+    searchSpace: { parameters: [] },
+    strategy: 'RANDOM',
+    maxTrials: 2,
+    parallelism: 1,
+    pruning: { ...DEFAULT_PRUNING },
+    seed: 1,
+    baseHyperparameters: {
+      epochs: 10,
+      batchSize: 32,
+      optimizer: 'ADAM',
+      learningRate: 0.001,
+      split: { train: 0.7, validation: 0.15, test: 0.15 },
+      seed: 1,
+      earlyStopping: null,
+      classWeights: null,
+      backend: 'AUTO',
+    },
+  };
 
   /** Lets the stream's event handlers run: they only await promises already resolved (no I/O), so all have run by the next macrotask. */
   const settle = () => new Promise((resolve) => setImmediate(resolve));
@@ -62,7 +84,7 @@ describe('openStudyProgress', () => {
   };
 
   it('streams the study status, its trial events only, and ends after the final study status', async () => {
-    runs.set(STUDY, run(STUDY, { kind: 'OPTIMIZATION', status: 'RUNNING', hyperparameters: definition }));
+    runs.set(STUDY, run(STUDY, { kind: 'OPTIMIZATION', status: 'RUNNING', hyperparameters: toJsonColumn(definition) as Run['hyperparameters'] }));
     const { events, reading } = await follow(STUDY);
 
     runs.set(TRIAL, run(TRIAL, { parentRunId: STUDY, status: 'QUEUED', summary: { trialNumber: 0, params: { learningRate: 0.1 } } }));
@@ -107,7 +129,7 @@ describe('openStudyProgress', () => {
   });
 
   it("reports a trial's events with the state each event carries, though the trial moved on before they were read", async () => {
-    runs.set(STUDY, run(STUDY, { kind: 'OPTIMIZATION', status: 'RUNNING', hyperparameters: definition }));
+    runs.set(STUDY, run(STUDY, { kind: 'OPTIMIZATION', status: 'RUNNING', hyperparameters: toJsonColumn(definition) as Run['hyperparameters'] }));
     const { events, reading } = await follow(STUDY);
     // The trial was claimed before either event was handled: the row already says RUNNING.
     const summary = { trialNumber: 3, params: { learningRate: 0.01 } };
@@ -135,7 +157,7 @@ describe('openStudyProgress', () => {
   });
 
   it('ends at once for a study that already ended, and rejects an unknown study or a run that is not one', async () => {
-    runs.set(STUDY, run(STUDY, { kind: 'OPTIMIZATION', status: 'CANCELLED', hyperparameters: definition }));
+    runs.set(STUDY, run(STUDY, { kind: 'OPTIMIZATION', status: 'CANCELLED', hyperparameters: toJsonColumn(definition) as Run['hyperparameters'] }));
     const events: StudyProgressEvent[] = [];
     for await (const event of await openStudyProgress(source, STUDY)) events.push(event);
     expect(events.map((e) => [e.type, e.status])).toEqual([['STUDY_STATUS', 'CANCELLED']]);
