@@ -297,15 +297,10 @@ export class DatasetService {
     return version;
   }
 
-  /** Versions of many datasets at once, newest first (for per-request DataLoaders). */
-  async versionsOfDatasets(datasetIds: readonly string[]): Promise<Map<string, DatasetVersion[]>> {
-    const rows = await this.prisma.datasetVersion.findMany({
-      where: { datasetId: { in: [...datasetIds] } },
-      orderBy: [{ datasetId: 'asc' }, { version: 'desc' }],
-    });
-    const byDataset = new Map<string, DatasetVersion[]>(datasetIds.map((id) => [id, []]));
-    for (const row of rows) byDataset.get(row.datasetId)?.push(toDatasetVersion(row));
-    return byDataset;
+  /** The newest version of a dataset, or undefined before its first. */
+  async latestVersion(datasetId: string): Promise<DatasetVersion | undefined> {
+    const row = await this.prisma.datasetVersion.findFirst({ where: { datasetId }, orderBy: { version: 'desc' } });
+    return row ? toDatasetVersion(row) : undefined;
   }
 
   /**

@@ -69,11 +69,7 @@ export class ModelService {
     };
     problems.check(() => validateArchitecture(architecture, task, 'input'));
     problems.throwIfAny();
-    const versions = (await this.datasets.versionsOfDatasets([dataset.id])).get(dataset.id) ?? [];
-    const latest = versions.reduce<DatasetVersion | undefined>(
-      (newest, version) => (!newest || version.version > newest.version ? version : newest),
-      undefined,
-    );
+    const latest = await this.datasets.latestVersion(dataset.id);
     if (latest) this.checkFits(architecture, task, latest, 1, 'input.layers');
     try {
       const row = await this.prisma.model.create({
