@@ -13,6 +13,7 @@ import type { EventPublisher } from '../events/event-publisher';
 import { alertEventPayload } from './alert-state-event';
 import { defaultAlertRule, type EffectiveAlertRule } from './alert-rule-defaults';
 import { WebhookTargetGuard } from './webhook-target';
+import { mergeMonitoring } from '../deployments/deployment-monitoring-store';
 
 export type { Alert, AlertDelivery, AlertKind, AlertRule, AlertSeverity, AlertStatus } from '../../generated/prisma/client';
 
@@ -365,14 +366,9 @@ export class AlertService implements RunFailureAlerts {
     const keys = checkAlertMonitoringPatch(patch);
     const removed = Object.keys(keys).filter((key) => keys[key] === null);
     const merged = Object.fromEntries(Object.entries(keys).filter(([, value]) => value !== null));
-    // One statement: a concurrent writer of another key of the JSON is not overwritten.
-    const row = (
-      await this.prisma.$queryRaw<{ id: string }[]>`
-      UPDATE deployments SET monitoring = (monitoring - ${removed}::text[]) || ${JSON.stringify(merged)}::jsonb, updated_at = now()
-      WHERE name = ${deploymentName} RETURNING id`
-    ).at(0);
-    if (!row) throw new NotFoundError('deployment', deploymentName, { field: 'input.deployment' });
-    return this.prisma.deployment.findUniqueOrThrow({ where: { id: row.id } });
+    const deployment = await mergeMonitoring(this.prisma, deploymentName, merged, removed);
+    if (!deployment) throw new NotFoundError('deployment', deploymentName, { field: 'input.deployment' });
+    return deployment;
   }
 
   /** Every deployment rule kind's effective rule, stored or defaulted, in kind order. */

@@ -27,6 +27,7 @@ import { requireUsableVersion, type AliasFollowers, type AliasMove, type ModelVe
 import type { ModelService } from '../models/model.service';
 import { isUniqueViolation } from '../prisma-errors';
 import { settingsObjectOf, toJsonColumn } from '../../infra/db/json-columns';
+import { initialMonitoring } from './deployment-monitoring-store';
 
 export type { Deployment, DeploymentEvent, DeploymentEventKind } from '../../generated/prisma/client';
 
@@ -214,7 +215,7 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
             name,
             modelId: version.modelId,
             modelVersionId: version.id,
-            monitoring: toJsonColumn({ drift }),
+            monitoring: initialMonitoring(drift),
             ...followColumns(target.follow),
           },
         });

@@ -61,7 +61,8 @@ import type { DatasetService } from '../datasets/dataset.service';
 import type { EventPublisher } from '../events/event-publisher';
 import type { ServingEvents } from '../serving/serving-events';
 import type { LoadedModelVersion } from '../model-versions/model-version.service';
-import { driftFeaturesOf, preprocessingSpecOf, settingsObjectOf, toJsonColumn } from '../../infra/db/json-columns';
+import { driftFeaturesOf, preprocessingSpecOf, toJsonColumn } from '../../infra/db/json-columns';
+import { setMonitoringKey } from '../deployments/deployment-monitoring-store';
 import {
   columnSample,
   outputColumnType,
@@ -316,15 +317,10 @@ export class DriftMonitor {
   async setSettings(deploymentName: string, patch: DriftMonitoringPatch): Promise<Deployment> {
     // Every bad setting is refused before the deployment is looked up (the checks do not depend on the stored settings).
     patchDriftMonitoring(DEFAULT_DRIFT_MONITORING, patch, 'input.drift');
-    const deployment = await this.prisma.$transaction(async (tx) => {
-      const locked = (
-        await tx.$queryRaw<{ id: string; monitoring: unknown }[]>`SELECT id, monitoring FROM deployments WHERE name = ${deploymentName} FOR UPDATE`
-      ).at(0);
-      if (!locked) throw new NotFoundError('deployment', deploymentName, { field: 'input.deployment' });
-      const drift = patchDriftMonitoring(driftMonitoringOf(locked.monitoring), patch, 'input.drift');
-      const monitoring = { ...settingsObjectOf('Deployment.monitoring', locked.monitoring), drift };
-      return tx.deployment.update({ where: { id: locked.id }, data: { monitoring: toJsonColumn(monitoring), updatedAt: new Date() } });
-    });
+    const deployment = await setMonitoringKey(this.prisma, deploymentName, 'drift', (monitoring) =>
+      patchDriftMonitoring(driftMonitoringOf(monitoring), patch, 'input.drift'),
+    );
+    if (!deployment) throw new NotFoundError('deployment', deploymentName, { field: 'input.deployment' });
     // A new window size may make a window due now: the next request checks.
     this.triggerOf(deployment.id).needed = 1;
     return deployment;
