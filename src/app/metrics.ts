@@ -8,6 +8,7 @@
 import { Counter, Gauge, Histogram, collectDefaultMetrics, Registry } from 'prom-client';
 import type { PrismaClient } from '../infra/db/prisma-client';
 import type { ServingEvents } from '../services/serving/serving-events';
+import { unresolvedAlertCounts } from '../services/alerts/alert-repository';
 
 export interface MetricsSources {
   events: ServingEvents;
@@ -93,9 +94,9 @@ export function createMetricsRegistry(sources: MetricsSources): Registry {
     registers: [registry],
     aggregator: 'first',
     async collect() {
-      const rows = await sources.prisma.alert.groupBy({ by: ['kind', 'severity', 'status'], where: { status: { not: 'RESOLVED' } }, _count: { _all: true } });
+      const rows = await unresolvedAlertCounts(sources.prisma);
       this.reset();
-      for (const row of rows) this.set({ kind: row.kind, severity: row.severity, status: row.status }, row._count._all);
+      for (const row of rows) this.set({ kind: row.kind, severity: row.severity, status: row.status }, row.count);
     },
   });
   new Gauge({

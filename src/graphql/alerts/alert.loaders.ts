@@ -1,4 +1,4 @@
-import type { AlertDelivery } from '../../services/alerts/alert.service';
+import type { AlertDelivery } from '../../domain/alerts/alert';
 import { definePageLoader } from '../common/page-loader';
 
 /** A page of each alert's webhook deliveries. */

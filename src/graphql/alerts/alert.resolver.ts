@@ -1,9 +1,8 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription, type SubscriptionHandlerData } from 'type-graphql';
 import { alertMonitoringOf } from '../../domain/alerts/alert-monitoring';
 import { NotFoundError } from '../../domain/errors';
-import type { Alert as AlertRow } from '../../services/alerts/alert.service';
+import type { Alert as AlertRow, EffectiveAlertRule } from '../../domain/alerts/alert';
 import { alertAsOfEvent, type AlertEventPayload } from '../../services/alerts/alert-state-event';
-import type { EffectiveAlertRule } from '../../services/alerts/alert-rule-defaults';
 import type { Deployment as DeploymentRow } from '../../services/deployments/deployment.service';
 import { PageArgs, toConnection } from '../common/connection.type';
 import type { GraphQLContext } from '../context';

@@ -329,6 +329,20 @@ export function predictionInputsOf(value: unknown): Record<string, unknown> {
   return decode('Prediction.inputs', value, isPredictionInputs);
 }
 
+function isJsonObjectValue(value: unknown, problem: Problem): value is Record<string, unknown> {
+  return isRecord(value) || fail(problem, `expected an object, got ${describe(value)}`);
+}
+
+/** `Alert.details` (kind-specific evidence: only that it is an object). */
+export function alertDetailsOf(value: unknown): Record<string, unknown> {
+  return decode('Alert.details', value, isJsonObjectValue);
+}
+
+/** `AlertDelivery.payload` (the webhook body: only that it is an object). */
+export function deliveryPayloadOf(value: unknown): Record<string, unknown> {
+  return decode('AlertDelivery.payload', value, isJsonObjectValue);
+}
+
 function isColumnTypeOverrides(value: unknown, problem: Problem): value is ColumnTypeOverrides {
   if (!isRecord(value)) return fail(problem, `expected an object, got ${describe(value)}`);
   const wrong = Object.entries(value).find(([, type]) => type !== 'NUMERIC' && type !== 'CATEGORICAL');

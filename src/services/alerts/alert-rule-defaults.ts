@@ -1,19 +1,6 @@
-import type { AlertKind, AlertSeverity } from '../../generated/prisma/client';
+import type { AlertKind, AlertSeverity, EffectiveAlertRule } from '../../domain/alerts/alert';
 
-/** The settings of one alert rule, whether stored or defaulted. */
-export interface EffectiveAlertRule {
-  /** The stored rule's id; null when the defaults apply. */
-  id: string | null;
-  kind: AlertKind;
-  enabled: boolean;
-  severity: AlertSeverity;
-  threshold: number | null;
-  windowSeconds: number | null;
-  cooldownSeconds: number;
-  autoResolveAfter: number;
-  webhookUrl: string | null;
-  webhookSecret: string | null;
-}
+export type { EffectiveAlertRule } from '../../domain/alerts/alert';
 
 /**
  * The rule of a kind when a deployment stores none (also documented in the README):

@@ -6,7 +6,7 @@
  * evidence of the latest occurrence) travels when its JSON fits in {@link MAX_EVENT_DETAILS_BYTES};
  * larger evidence is read when the event is delivered.
  */
-import type { Alert } from '../../generated/prisma/client';
+import type { Alert } from '../../domain/alerts/alert';
 
 /** NOTIFY payloads must stay under 8,000 bytes: the evidence gets at most this much of them. */
 export const MAX_EVENT_DETAILS_BYTES = 4_000;
@@ -29,7 +29,7 @@ export interface AlertEventPayload {
 }
 
 export function alertEventPayload(alert: Alert, deploymentName: string | null): AlertEventPayload {
-  const detailsBytes = Buffer.byteLength(JSON.stringify(alert.details ?? null));
+  const detailsBytes = Buffer.byteLength(JSON.stringify(alert.details));
   return {
     id: alert.id,
     deploymentId: alert.deploymentId,

@@ -1,21 +1,21 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import type { Alert, AlertDelivery, AlertKind, AlertRule, AlertSeverity, AlertStatus, Deployment, Prisma, Run } from '../../generated/prisma/client';
+import type { Deployment, Prisma, Run } from '../../generated/prisma/client';
+import type { Alert, AlertDelivery, AlertKind, AlertRule, AlertSeverity, AlertStatus, EffectiveAlertRule } from '../../domain/alerts/alert';
 import { checkAlertMonitoringPatch, type AlertMonitoringPatch } from '../../domain/alerts/alert-monitoring';
 import { checkAlertRuleSettings, type AlertRuleSettings } from '../../domain/alerts/alert-rule-input';
 import type { Page, PageRequest } from '../../domain/common/pagination';
-import { keysetPage, keysetPagesByParent } from '../keyset-pagination';
-import { isUuid } from '../../domain/common/uuid';
 import { SYSTEM_ACTOR } from '../../domain/auth/principal';
 import { InvalidStateError, NotFoundError, ValidationError, Violations } from '../../domain/errors';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
 import type { EventPublisher } from '../events/event-publisher';
 import { alertEventPayload } from './alert-state-event';
-import { defaultAlertRule, type EffectiveAlertRule } from './alert-rule-defaults';
+import { defaultAlertRule } from './alert-rule-defaults';
+import { AlertRepository, type AlertChanges } from './alert-repository';
 import { WebhookTargetGuard } from './webhook-target';
 import { mergeMonitoring } from '../deployments/deployment-monitoring-store';
 
-export type { Alert, AlertDelivery, AlertKind, AlertRule, AlertSeverity, AlertStatus } from '../../generated/prisma/client';
+export type { Alert, AlertDelivery, AlertKind, AlertRule, AlertSeverity, AlertStatus, EffectiveAlertRule } from '../../domain/alerts/alert';
 
 /** What `raise` did: opened a new alert, repeated an open one (notifying again), repeated it inside the cooldown, or nothing (rule disabled). */
 export type RaiseOutcome = 'OPENED' | 'REPEATED' | 'SUPPRESSED' | 'DISABLED';
@@ -75,8 +75,6 @@ export function signWebhookBody(body: string, secret: string): string {
   return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`;
 }
 
-const OPEN_STATUSES: AlertStatus[] = ['OPEN', 'ACKNOWLEDGED'];
-
 /** The kinds a deployment has rules for (RUN_FAILED alerts belong to runs). */
 export const DEPLOYMENT_ALERT_KINDS: readonly AlertKind[] = ['DATA_DRIFT', 'PREDICTION_DRIFT', 'PERFORMANCE_DROP', 'ERROR_RATE', 'LATENCY'];
 const MAX_NOTE_LENGTH = 2_000;
@@ -92,12 +90,15 @@ type Tx = Prisma.TransactionClient;
 export class AlertService implements RunFailureAlerts {
   private readonly listeners: AlertListener[] = [];
   private readonly log = logger.child({ component: 'alerts' });
+  private readonly store: AlertRepository;
 
   constructor(
     private readonly prisma: PrismaClient,
     private readonly events: EventPublisher,
     private readonly webhookGuard: WebhookTargetGuard = new WebhookTargetGuard(),
-  ) {}
+  ) {
+    this.store = new AlertRepository(prisma);
+  }
 
   /** Registers `listener` for every raised alert; its failures are logged, never thrown to the raiser. */
   onRaised(listener: AlertListener): void {
@@ -105,8 +106,8 @@ export class AlertService implements RunFailureAlerts {
   }
 
   /** The rule of `kind` for a deployment: the stored one, else the defaults. */
-  async effectiveRule(deploymentId: string, kind: AlertKind, db: Tx | PrismaClient = this.prisma): Promise<EffectiveAlertRule> {
-    const stored = await db.alertRule.findUnique({ where: { deploymentId_kind: { deploymentId, kind } } });
+  async effectiveRule(deploymentId: string, kind: AlertKind, db: Tx = this.prisma): Promise<EffectiveAlertRule> {
+    const stored = await this.store.findRule(db, deploymentId, kind);
     return stored ? toEffectiveRule(stored) : defaultAlertRule(kind);
   }
 
@@ -117,43 +118,37 @@ export class AlertService implements RunFailureAlerts {
    */
   async raise(input: RaiseAlertInput): Promise<RaiseResult> {
     const dedupKey = alertDedupKey(input.kind, input.deploymentId);
-    const result = await this.prisma.$transaction(async (tx) => {
+    const result = await this.store.transaction(async (tx) => {
       // Serializes raisers of the same key across processes (no unique index on open alerts).
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${dedupKey}))`;
+      await this.store.lockDedupKey(tx, dedupKey);
       const rule = await this.effectiveRule(input.deploymentId, input.kind, tx);
       if (!rule.enabled) return { alert: null, outcome: 'DISABLED' as const, rule };
       const severity = rule.id ? rule.severity : (input.severity ?? rule.severity);
       const now = new Date();
-      const open = await tx.alert.findFirst({ where: { dedupKey, status: { in: OPEN_STATUSES } }, orderBy: { firstSeenAt: 'desc' } });
+      const open = await this.store.findOpen(tx, dedupKey);
       if (!open) {
-        const alert = await tx.alert.create({
-          data: {
-            kind: input.kind,
-            severity,
-            dedupKey,
-            title: input.title,
-            details: input.details as Prisma.InputJsonObject,
-            deploymentId: input.deploymentId,
-            firstSeenAt: now,
-            lastSeenAt: now,
-            notifiedAt: now,
-          },
+        const alert = await this.store.insert(tx, {
+          kind: input.kind,
+          severity,
+          dedupKey,
+          title: input.title,
+          details: input.details,
+          deploymentId: input.deploymentId,
+          firstSeenAt: now,
+          lastSeenAt: now,
+          notifiedAt: now,
         });
         await this.queueWebhook(tx, alert, rule, 'alert.opened');
         return { alert, outcome: 'OPENED' as const, rule };
       }
       const notify = open.notifiedAt === null || now.getTime() - open.notifiedAt.getTime() >= rule.cooldownSeconds * 1000;
-      const alert = await tx.alert.update({
-        where: { id: open.id },
-        data: {
-          occurrences: { increment: 1 },
-          lastSeenAt: now,
-          cleanWindows: 0,
-          severity,
-          title: input.title,
-          details: input.details as Prisma.InputJsonObject,
-          ...(notify ? { notifiedAt: now } : {}),
-        },
+      const alert = await this.store.repeat(tx, open.id, {
+        lastSeenAt: now,
+        cleanWindows: 0,
+        severity,
+        title: input.title,
+        details: input.details,
+        ...(notify ? { notifiedAt: now } : {}),
       });
       if (notify) await this.queueWebhook(tx, alert, rule, 'alert.repeated');
       return { alert, outcome: notify ? ('REPEATED' as const) : ('SUPPRESSED' as const), rule };
@@ -172,7 +167,7 @@ export class AlertService implements RunFailureAlerts {
    */
   async openRunFailedAlert(tx: Tx, run: Run): Promise<RunFailedRaise> {
     const dedupKey = runFailedDedupKey(run.id);
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${dedupKey}))`;
+    await this.store.lockDedupKey(tx, dedupKey);
     const details = {
       runId: run.id,
       kind: run.kind,
@@ -182,20 +177,18 @@ export class AlertService implements RunFailureAlerts {
       attempts: run.attempts,
       workerId: run.workerId,
     };
-    const open = await tx.alert.findFirst({ where: { dedupKey, status: { in: OPEN_STATUSES } }, orderBy: { firstSeenAt: 'desc' } });
+    const open = await this.store.findOpen(tx, dedupKey);
     if (open) {
-      const alert = await tx.alert.update({ where: { id: open.id }, data: { occurrences: { increment: 1 }, lastSeenAt: new Date(), details } });
+      const alert = await this.store.repeat(tx, open.id, { lastSeenAt: new Date(), details });
       return { alert, outcome: 'REPEATED' };
     }
-    const alert = await tx.alert.create({
-      data: {
-        kind: 'RUN_FAILED',
-        severity: 'WARNING',
-        dedupKey,
-        title: `${run.kind.toLowerCase()} run ${run.id} failed`,
-        details,
-        runId: run.id,
-      },
+    const alert = await this.store.insert(tx, {
+      kind: 'RUN_FAILED',
+      severity: 'WARNING',
+      dedupKey,
+      title: `${run.kind.toLowerCase()} run ${run.id} failed`,
+      details,
+      runId: run.id,
     });
     return { alert, outcome: 'OPENED' };
   }
@@ -230,24 +223,21 @@ export class AlertService implements RunFailureAlerts {
    */
   async recordCleanWindow(deploymentId: string, kind: AlertKind): Promise<Alert | null> {
     const dedupKey = alertDedupKey(kind, deploymentId);
-    const result = await this.prisma.$transaction(async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${dedupKey}))`;
-      const open = await tx.alert.findFirst({ where: { dedupKey, status: { in: OPEN_STATUSES } }, orderBy: { firstSeenAt: 'desc' } });
+    const result = await this.store.transaction(async (tx) => {
+      await this.store.lockDedupKey(tx, dedupKey);
+      const open = await this.store.findOpen(tx, dedupKey);
       if (!open) return null;
       const rule = await this.effectiveRule(deploymentId, kind, tx);
       const cleanWindows = open.cleanWindows + 1;
       if (cleanWindows < rule.autoResolveAfter) {
-        return { alert: await tx.alert.update({ where: { id: open.id }, data: { cleanWindows } }), resolved: false };
+        return { alert: await this.store.update(tx, open.id, { cleanWindows }), resolved: false };
       }
-      const alert = await tx.alert.update({
-        where: { id: open.id },
-        data: {
-          cleanWindows,
-          status: 'RESOLVED',
-          resolvedAt: new Date(),
-          resolvedBy: SYSTEM_ACTOR,
-          resolutionNote: `resolved automatically after ${cleanWindows} clean windows in a row`,
-        },
+      const alert = await this.store.update(tx, open.id, {
+        cleanWindows,
+        status: 'RESOLVED',
+        resolvedAt: new Date(),
+        resolvedBy: SYSTEM_ACTOR,
+        resolutionNote: `resolved automatically after ${cleanWindows} clean windows in a row`,
       });
       return { alert, resolved: true };
     });
@@ -260,11 +250,11 @@ export class AlertService implements RunFailureAlerts {
   }
 
   async findAlert(id: string): Promise<Alert | null> {
-    return isUuid(id) ? this.prisma.alert.findUnique({ where: { id } }) : null;
+    return this.store.findAlert(id);
   }
 
   async findAlertsByIds(ids: readonly string[]): Promise<Alert[]> {
-    return this.prisma.alert.findMany({ where: { id: { in: ids.filter(isUuid) } } });
+    return this.store.findAlerts(ids);
   }
 
   /** Marks an open alert as seen by `actor`. @throws NotFoundError; InvalidStateError when resolved. */
@@ -295,26 +285,7 @@ export class AlertService implements RunFailureAlerts {
 
   /** Alerts, most recently seen first, narrowed by `filter`. */
   async listAlerts(filter: AlertFilter, request: PageRequest): Promise<Page<Alert>> {
-    const where: Prisma.AlertWhereInput = {
-      ...(filter.deploymentId ? { deploymentId: filter.deploymentId } : {}),
-      ...(filter.kind ? { kind: filter.kind } : {}),
-      ...(filter.severity ? { severity: filter.severity } : {}),
-      ...(filter.status ? { status: filter.status } : {}),
-    };
-    return keysetPage(
-      {
-        order: {
-          keys: [
-            { column: 'lastSeenAt', kind: 'date' },
-            { column: 'id', kind: 'uuid' },
-          ],
-          direction: 'desc',
-        },
-        rows: (seek, orderBy, take) => this.prisma.alert.findMany({ where: { AND: [where, ...(seek ? [seek] : [])] }, orderBy, take }),
-        count: () => this.prisma.alert.count({ where }),
-      },
-      request,
-    );
+    return this.store.pageAlerts(filter, request);
   }
 
   /**
@@ -336,10 +307,10 @@ export class AlertService implements RunFailureAlerts {
     }
     problems.throwIfAny();
     const generatedWebhookSecret = settings.webhookUrl != null && settings.webhookSecret == null ? randomBytes(32).toString('base64url') : null;
-    const deployment = await this.prisma.deployment.findUnique({ where: { name: deploymentName }, select: { id: true } });
-    if (!deployment) throw new NotFoundError('deployment', deploymentName, { field: 'input.deployment' });
+    const deploymentId = await this.store.deploymentIdByName(deploymentName);
+    if (!deploymentId) throw new NotFoundError('deployment', deploymentName, { field: 'input.deployment' });
     const defaults = defaultAlertRule(settings.kind);
-    const data = {
+    const rule = await this.store.upsertRule(deploymentId, settings.kind, {
       enabled: settings.enabled ?? defaults.enabled,
       severity: settings.severity ?? defaults.severity,
       threshold: settings.threshold ?? defaults.threshold,
@@ -348,12 +319,6 @@ export class AlertService implements RunFailureAlerts {
       autoResolveAfter: settings.autoResolveAfter ?? defaults.autoResolveAfter,
       webhookUrl: settings.webhookUrl ?? null,
       webhookSecret: settings.webhookUrl != null ? (settings.webhookSecret ?? generatedWebhookSecret) : null,
-      updatedAt: new Date(),
-    };
-    const rule = await this.prisma.alertRule.upsert({
-      where: { deploymentId_kind: { deploymentId: deployment.id, kind: settings.kind } },
-      create: { deploymentId: deployment.id, kind: settings.kind, ...data },
-      update: data,
     });
     return { ...toEffectiveRule(rule), generatedWebhookSecret };
   }
@@ -379,43 +344,25 @@ export class AlertService implements RunFailureAlerts {
 
   /** The same page of each alert's webhook deliveries (oldest first), by alert id. */
   async pageDeliveries(alertIds: readonly string[], request: PageRequest): Promise<Map<string, Page<AlertDelivery>>> {
-    return keysetPagesByParent<AlertDelivery, 'createdAt' | 'id'>(
-      this.prisma,
-      {
-        order: {
-          keys: [
-            { column: 'createdAt', kind: 'date' },
-            { column: 'id', kind: 'uuid' },
-          ],
-          direction: 'asc',
-        },
-        table: 'alert_deliveries',
-        parentColumn: 'alert_id',
-        columns: { createdAt: 'created_at', id: 'id' },
-        rowsByIds: (ids) => this.prisma.alertDelivery.findMany({ where: { id: { in: ids } } }),
-      },
-      alertIds,
-      request,
-    );
+    return this.store.pageDeliveries(alertIds, request);
   }
 
   async findDelivery(id: string): Promise<AlertDelivery | null> {
-    return isUuid(id) ? this.prisma.alertDelivery.findUnique({ where: { id } }) : null;
+    return this.store.findDelivery(id);
   }
 
   /** Stored rules of a deployment (kinds without one use the defaults). */
   async listRules(deploymentId: string): Promise<AlertRule[]> {
-    return this.prisma.alertRule.findMany({ where: { deploymentId }, orderBy: { kind: 'asc' } });
+    return this.store.listRules(deploymentId);
   }
 
-  private async transition(id: string, next: (current: Alert) => Prisma.AlertUpdateInput | null, field = 'id'): Promise<Alert> {
-    const result = await this.prisma.$transaction(async (tx) => {
-      const locked = (isUuid(id) ? await tx.$queryRaw<{ id: string }[]>`SELECT id FROM alerts WHERE id = ${id}::uuid FOR UPDATE` : []).at(0);
-      if (!locked) throw new NotFoundError('alert', id, { field });
-      const current = await tx.alert.findUniqueOrThrow({ where: { id } });
-      const data = next(current);
-      if (!data) return { alert: current, changed: false };
-      return { alert: await tx.alert.update({ where: { id }, data }), changed: true };
+  private async transition(id: string, next: (current: Alert) => AlertChanges | null, field = 'id'): Promise<Alert> {
+    const result = await this.store.transaction(async (tx) => {
+      const current = await this.store.lockAlert(tx, id);
+      if (!current) throw new NotFoundError('alert', id, { field });
+      const changes = next(current);
+      if (!changes) return { alert: current, changed: false };
+      return { alert: await this.store.update(tx, id, changes), changed: true };
     });
     if (result.changed) await this.publish('alertUpdated', result.alert);
     return result.alert;
@@ -424,7 +371,7 @@ export class AlertService implements RunFailureAlerts {
   /** Records a PENDING webhook delivery whose body and signature are fixed now (the dispatcher sends it). */
   private async queueWebhook(tx: Tx, alert: Alert, rule: EffectiveAlertRule, event: string): Promise<void> {
     if (!rule.webhookUrl) return;
-    const deployment = alert.deploymentId ? await tx.deployment.findUnique({ where: { id: alert.deploymentId }, select: { id: true, name: true } }) : null;
+    const deployment = alert.deploymentId ? await this.store.deploymentRef(tx, alert.deploymentId) : null;
     const payload = {
       event,
       alert: {
@@ -440,18 +387,16 @@ export class AlertService implements RunFailureAlerts {
       },
       deployment,
     };
-    const created = await tx.alertDelivery.create({
-      data: { alertId: alert.id, ruleId: rule.id, url: rule.webhookUrl, payload, signature: '', nextAttemptAt: new Date() },
-    });
+    const created = await this.store.insertDelivery(tx, { alertId: alert.id, ruleId: rule.id, url: rule.webhookUrl, payload, nextAttemptAt: new Date() });
     // jsonb stores keys in its own order: sign the body exactly as the dispatcher will serialize it.
     const body = JSON.stringify(created.payload);
-    await tx.alertDelivery.update({ where: { id: created.id }, data: { signature: signWebhookBody(body, rule.webhookSecret ?? '') } });
+    await this.store.setDeliverySignature(tx, created.id, signWebhookBody(body, rule.webhookSecret ?? ''));
   }
 
   /** Events carry what subscription filters match on (deployment name, kind, severity), so filtering reads nothing, and the state the change left (`alert-state-event.ts`). */
   private async publish(topic: 'alertRaised' | 'alertUpdated', alert: Alert): Promise<void> {
     try {
-      const deployment = alert.deploymentId ? await this.prisma.deployment.findUnique({ where: { id: alert.deploymentId }, select: { name: true } }) : null;
+      const deployment = alert.deploymentId ? await this.store.deploymentRef(this.prisma, alert.deploymentId) : null;
       await this.events.publish(topic, alertEventPayload(alert, deployment?.name ?? null));
     } catch (error) {
       this.log.warn({ err: error, topic, alertId: alert.id }, 'publishing an alert event failed');

@@ -1,4 +1,4 @@
-import type { Alert } from '../../generated/prisma/client';
+import type { Alert } from '../../domain/alerts/alert';
 import { alertMonitoringOf } from '../../domain/alerts/alert-monitoring';
 import { InvalidStateError } from '../../domain/errors';
 import type { PrismaClient } from '../../infra/db/prisma-client';

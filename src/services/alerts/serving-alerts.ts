@@ -1,5 +1,6 @@
 import { shownValue } from '../../domain/errors';
-import type { AlertKind, Deployment } from '../../generated/prisma/client';
+import type { Deployment } from '../../generated/prisma/client';
+import type { AlertKind } from '../../domain/alerts/alert';
 import { alertMonitoringOf, DEFAULT_ALERT_MONITORING } from '../../domain/alerts/alert-monitoring';
 import { MAX_OUTCOME_WINDOW_SECONDS, RequestOutcomes, type OutcomeCounts } from '../../domain/alerts/request-outcomes';
 import type { PrismaClient } from '../../infra/db/prisma-client';

@@ -1,7 +1,8 @@
-import type { AlertDelivery } from '../../generated/prisma/client';
+import type { AlertDelivery } from '../../domain/alerts/alert';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
 import { DomainError } from '../../domain/errors';
+import { AlertRepository } from './alert-repository';
 import { postWebhook, type WebhookAttemptResult } from './webhook-sender';
 import { WebhookTargetGuard } from './webhook-target';
 
@@ -42,11 +43,10 @@ export class WebhookDispatcher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | null = null;
   private stopped = true;
+  private readonly store: AlertRepository;
 
-  constructor(
-    private readonly prisma: PrismaClient,
-    options: WebhookDispatcherOptions = {},
-  ) {
+  constructor(prisma: PrismaClient, options: WebhookDispatcherOptions = {}) {
+    this.store = new AlertRepository(prisma);
     this.maxAttempts = options.maxAttempts ?? 5;
     this.baseDelayMs = options.baseDelayMs ?? 1000;
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
@@ -73,13 +73,8 @@ export class WebhookDispatcher {
   async dispatchDue(): Promise<number> {
     const leaseMs = this.timeoutMs + 5_000;
     // A claimed delivery's next attempt moves past the lease: a crashed dispatcher's claim expires.
-    const claimed = await this.prisma.$queryRaw<{ id: string }[]>`
-      UPDATE alert_deliveries SET next_attempt_at = now() + make_interval(secs => ${leaseMs / 1000})
-      WHERE id IN (SELECT id FROM alert_deliveries WHERE status = 'PENDING' AND next_attempt_at <= now()
-                   ORDER BY next_attempt_at LIMIT ${this.batchSize} FOR UPDATE SKIP LOCKED)
-      RETURNING id`;
-    if (claimed.length === 0) return 0;
-    const deliveries = await this.prisma.alertDelivery.findMany({ where: { id: { in: claimed.map((row) => row.id) } } });
+    const deliveries = await this.store.claimDueDeliveries(leaseMs, this.batchSize);
+    if (deliveries.length === 0) return 0;
     await Promise.all(deliveries.map((delivery) => this.attempt(delivery)));
     return deliveries.length;
   }
@@ -117,24 +112,26 @@ export class WebhookDispatcher {
     const attempts = delivery.attempts + 1;
     const { status: responseStatus, durationMs: lastDurationMs, error } = await this.send(delivery);
     if (error === null) {
-      await this.prisma.alertDelivery.update({
-        where: { id: delivery.id },
-        data: { status: 'DELIVERED', attempts, responseStatus, lastDurationMs, lastError: null, deliveredAt: new Date(), nextAttemptAt: null },
+      await this.store.recordAttempt(delivery.id, {
+        status: 'DELIVERED',
+        attempts,
+        responseStatus,
+        lastDurationMs,
+        lastError: null,
+        deliveredAt: new Date(),
+        nextAttemptAt: null,
       });
       this.log.info({ deliveryId: delivery.id, alertId: delivery.alertId, attempts }, 'webhook delivered');
       return;
     }
     const failed = attempts >= this.maxAttempts;
-    await this.prisma.alertDelivery.update({
-      where: { id: delivery.id },
-      data: {
-        status: failed ? 'FAILED' : 'PENDING',
-        attempts,
-        responseStatus,
-        lastDurationMs,
-        lastError: error,
-        nextAttemptAt: failed ? null : new Date(Date.now() + this.baseDelayMs * 2 ** (attempts - 1)),
-      },
+    await this.store.recordAttempt(delivery.id, {
+      status: failed ? 'FAILED' : 'PENDING',
+      attempts,
+      responseStatus,
+      lastDurationMs,
+      lastError: error,
+      nextAttemptAt: failed ? null : new Date(Date.now() + this.baseDelayMs * 2 ** (attempts - 1)),
     });
     this.log.warn({ deliveryId: delivery.id, alertId: delivery.alertId, attempts, responseStatus, error, failed }, 'webhook attempt failed');
   }

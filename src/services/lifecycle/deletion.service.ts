@@ -4,6 +4,7 @@ import type { DeletedCount, DeletionReport } from '../../domain/lifecycle/deleti
 import { InUseError, InvalidStateError, NotFoundError } from '../../domain/errors';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
+import { deleteDeploymentAlerts, deleteRunAlerts } from '../alerts/alert-repository';
 import { lockModel, lockVersion } from './locks';
 import { usagesOfDataset, usagesOfModel, usagesOfStudy, usagesOfVersion, versionName } from './usages';
 
@@ -52,7 +53,7 @@ export class DeletionService {
       if (usages.length > 0)
         throw new InUseError(`cannot delete model "${model.name}" (delete its deployments and cancel its runs first)`, usages, { field: 'id' });
       const runIds = (await tx.run.findMany({ where: { modelId: id }, select: { id: true } })).map((run) => run.id);
-      const alerts = await tx.alert.deleteMany({ where: { runId: { in: runIds } } });
+      const alerts = await deleteRunAlerts(tx, runIds);
       const evaluations = await tx.evaluation.deleteMany({ where: { modelVersion: { modelId: id } } });
       const aliasEvents = await tx.modelAliasEvent.deleteMany({ where: { modelId: id } });
       const aliases = await tx.modelAlias.deleteMany({ where: { modelId: id } });
@@ -66,7 +67,7 @@ export class DeletionService {
         ['MODEL_ALIAS', aliases.count],
         ['MODEL_ALIAS_EVENT', aliasEvents.count],
         ['RUN', runs],
-        ['ALERT', alerts.count],
+        ['ALERT', alerts],
       ]);
     }, DELETE_TRANSACTION);
     logger.info({ modelId: id, deleted: deleted.deleted }, 'model deleted');
@@ -107,13 +108,13 @@ export class DeletionService {
       const trialIds = (await tx.run.findMany({ where: { parentRunId: id }, select: { id: true } })).map((run) => run.id);
       const evaluations = await tx.evaluation.deleteMany({ where: { modelVersion: { runId: { in: trialIds } } } });
       const versions = await tx.modelVersion.deleteMany({ where: { runId: { in: trialIds } } });
-      const alerts = await tx.alert.deleteMany({ where: { runId: { in: [id, ...trialIds] } } });
+      const alerts = await deleteRunAlerts(tx, [id, ...trialIds]);
       const runs = await deleteRuns(tx, [id]);
       return deletionReport(id, [
         ['RUN', runs],
         ['MODEL_VERSION', versions.count],
         ['EVALUATION', evaluations.count],
-        ['ALERT', alerts.count],
+        ['ALERT', alerts],
       ]);
     }, DELETE_TRANSACTION);
     logger.info({ studyId: id, deleted: deleted.deleted }, 'study deleted');
@@ -133,8 +134,7 @@ export class DeletionService {
       const id = deployment.id;
       const predictions = await tx.$executeRaw`DELETE FROM predictions WHERE deployment_id = ${id}::uuid`;
       const driftReports = await tx.driftReport.deleteMany({ where: { deploymentId: id } });
-      const alerts = await tx.alert.deleteMany({ where: { deploymentId: id } });
-      const rules = await tx.alertRule.deleteMany({ where: { deploymentId: id } });
+      const { alerts, rules } = await deleteDeploymentAlerts(tx, id);
       const events = await tx.deploymentEvent.deleteMany({ where: { deploymentId: id } });
       const grants =
         await tx.$executeRaw`UPDATE api_keys SET deployment_ids = array_remove(deployment_ids, ${id}::uuid) WHERE ${id}::uuid = ANY(deployment_ids)`;
@@ -144,8 +144,8 @@ export class DeletionService {
         ['DEPLOYMENT_EVENT', events.count],
         ['PREDICTION', predictions],
         ['DRIFT_REPORT', driftReports.count],
-        ['ALERT_RULE', rules.count],
-        ['ALERT', alerts.count],
+        ['ALERT_RULE', rules],
+        ['ALERT', alerts],
         ['API_KEY_GRANT', grants],
       ]);
     }, DELETE_TRANSACTION);
