@@ -141,7 +141,8 @@ const REPORT_TX_TIMEOUT_MS = 120_000;
 export const COMMIT_GRACE_MS = 250;
 /**
  * Statements that read a window at once, on separate connections, each the predictions whose id's
- * first byte falls in its share: string_agg does not run in parallel inside PostgreSQL 15, and
+ * last byte falls in its share (random in v4 and v7 ids alike: a v7 id begins with its time, so its
+ * first byte is the same for every prediction of a window): string_agg does not run in parallel inside PostgreSQL 15, and
  * several values of a few megabytes move through node-postgres faster than one of tens.
  */
 const READ_STATEMENTS = 4;
@@ -453,7 +454,7 @@ export class DriftMonitor {
         const [row] = await this.prisma.$queryRaw<{ size: number; start: Date | null; vectors: string | null; legacy: string | null }[]>`
           SELECT count(*)::int AS size, min(w.created_at) AS start, encode(string_agg(w.vector, ''::bytea), 'base64') AS vectors,
                  (json_agg(json_build_array(w.inputs, w.output -> ${output})) FILTER (WHERE w.vector IS NULL))::text AS legacy
-          FROM ${window} AS w WHERE get_byte(uuid_send(w.id), 0) % ${READ_STATEMENTS} = ${share}`;
+          FROM ${window} AS w WHERE get_byte(uuid_send(w.id), 15) % ${READ_STATEMENTS} = ${share}`;
         return row;
       }),
     );
