@@ -5,6 +5,7 @@ import { InUseError, InvalidStateError, NotFoundError } from '../../domain/error
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
 import { deleteDeploymentAlerts, deleteRunAlerts } from '../alerts/alert-repository';
+import { removeDeploymentGrants } from '../auth/api-key-repository';
 import { lockModel, lockVersion } from './locks';
 import { usagesOfDataset, usagesOfModel, usagesOfStudy, usagesOfVersion, versionName } from './usages';
 
@@ -136,8 +137,7 @@ export class DeletionService {
       const driftReports = await tx.driftReport.deleteMany({ where: { deploymentId: id } });
       const { alerts, rules } = await deleteDeploymentAlerts(tx, id);
       const events = await tx.deploymentEvent.deleteMany({ where: { deploymentId: id } });
-      const grants =
-        await tx.$executeRaw`UPDATE api_keys SET deployment_ids = array_remove(deployment_ids, ${id}::uuid) WHERE ${id}::uuid = ANY(deployment_ids)`;
+      const grants = await removeDeploymentGrants(tx, id);
       await tx.deployment.delete({ where: { id } });
       return deletionReport(id, [
         ['DEPLOYMENT', 1],
