@@ -6,6 +6,7 @@ import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
 import { deleteDeploymentAlerts, deleteRunAlerts } from '../alerts/alert-repository';
 import { removeDeploymentGrants } from '../auth/api-key-repository';
+import { deleteDeploymentDriftReports } from '../monitoring/drift-report-repository';
 import { lockModel, lockVersion } from './locks';
 import { usagesOfDataset, usagesOfModel, usagesOfStudy, usagesOfVersion, versionName } from './usages';
 
@@ -134,7 +135,7 @@ export class DeletionService {
       }
       const id = deployment.id;
       const predictions = await tx.$executeRaw`DELETE FROM predictions WHERE deployment_id = ${id}::uuid`;
-      const driftReports = await tx.driftReport.deleteMany({ where: { deploymentId: id } });
+      const driftReports = await deleteDeploymentDriftReports(tx, id);
       const { alerts, rules } = await deleteDeploymentAlerts(tx, id);
       const events = await tx.deploymentEvent.deleteMany({ where: { deploymentId: id } });
       const grants = await removeDeploymentGrants(tx, id);
@@ -143,7 +144,7 @@ export class DeletionService {
         ['DEPLOYMENT', 1],
         ['DEPLOYMENT_EVENT', events.count],
         ['PREDICTION', predictions],
-        ['DRIFT_REPORT', driftReports.count],
+        ['DRIFT_REPORT', driftReports],
         ['ALERT_RULE', rules],
         ['ALERT', alerts],
         ['API_KEY_GRANT', grants],
