@@ -1,4 +1,5 @@
 import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import type { ApiKey as ApiKeyRecord } from '../../domain/auth/api-key';
 import { PageArgs, toConnection } from '../common/connection.type';
 import type { GraphQLContext } from '../context';
 import { Allow } from './access';
@@ -14,14 +15,14 @@ export class ApiKeyResolver {
 
   @Allow('ADMIN')
   @Mutation(() => CreateApiKeyPayload, { description: "Creates an API key; the payload's `key` is its secret, shown this once." })
-  async createApiKey(@Ctx() ctx: GraphQLContext, @Arg('input') input: CreateApiKeyInput): Promise<CreateApiKeyPayload> {
+  async createApiKey(@Ctx() ctx: GraphQLContext, @Arg('input') input: CreateApiKeyInput): Promise<{ apiKey: ApiKeyRecord; key: string }> {
     const { key, token } = await ctx.services.apiKeys.createKey(input);
-    return { apiKey: key as ApiKey, key: token };
+    return { apiKey: key, key: token };
   }
 
   @Allow('ADMIN')
   @Mutation(() => ApiKey, { description: 'Revokes a key (by id or name): it stops working at once, and its open graphql-ws sockets close within a second.' })
-  async revokeApiKey(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID, { description: "The key's id or name." }) id: string) {
+  async revokeApiKey(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID, { description: "The key's id or name." }) id: string): Promise<ApiKeyRecord> {
     return ctx.services.apiKeys.revokeKey(id);
   }
 

@@ -4,21 +4,18 @@ import { driftMonitoringOf } from '../../domain/deployments/drift-monitoring';
 import { NotFoundError } from '../../domain/errors';
 import type { Deployment as DeploymentRow } from '../../services/deployments/deployment.service';
 import type { EventPayloads } from '../../services/events/event-publisher';
-import type { DriftReportRow } from '../../services/monitoring/drift-monitor';
+import type { DriftReport as DriftReportRecord, FeatureDriftEntry } from '../../domain/monitoring/drift-report';
 import { PageArgs, toConnection } from '../common/connection.type';
 import { definePageLoader } from '../common/page-loader';
 import type { GraphQLContext } from '../context';
 import { Deployment } from '../deployments/deployment.type';
 import { DriftMethodEnum, DriftMonitoring, DriftReport, DriftReportConnection, FeatureDrift, SetDeploymentMonitoringInput } from './drift-report.type';
 import type { ColumnTypeEnum } from '../common/enums';
-import { driftFeaturesOf, driftPredictionOf } from '../../infra/db/json-columns';
-import type { FeatureDriftEntry } from '../../services/monitoring/drift-report';
 import { Allow } from '../auth/access';
 
-/** A stored report as the GraphQL type (its JSON columns decoded; a tested column already has the GraphQL shape). */
-export function toDriftReport(row: DriftReportRow): DriftReport {
-  const prediction = driftPredictionOf(row.prediction);
-  return { ...row, features: driftFeaturesOf(row.features).map(toFeatureDrift), prediction: prediction && toFeatureDrift(prediction) };
+/** A report as the GraphQL type (a tested column already has the GraphQL shape). */
+export function toDriftReport(report: DriftReportRecord): DriftReport {
+  return { ...report, features: report.features.map(toFeatureDrift), prediction: report.prediction && toFeatureDrift(report.prediction) };
 }
 
 /** The GraphQL enums are the domain's strings. */
@@ -27,7 +24,7 @@ function toFeatureDrift(entry: FeatureDriftEntry): FeatureDrift {
 }
 
 /** A page of each deployment's drift reports. */
-const driftReportPages = definePageLoader<DriftReportRow>('driftReportPages', (ids, args, ctx) => ctx.services.driftMonitor.pageReports(ids, args));
+const driftReportPages = definePageLoader<DriftReportRecord>('driftReportPages', (ids, args, ctx) => ctx.services.driftMonitor.pageReports(ids, args));
 
 async function reportConnection(ctx: GraphQLContext, deploymentId: string, request: PageArgs) {
   return toConnection(mapPage(await ctx.loaders.get(driftReportPages).load({ parentId: deploymentId, args: request }), toDriftReport));

@@ -27,7 +27,7 @@ import type { Evaluation } from '../../ml/metrics/evaluate-predictions';
 import type { Architecture } from '../../ml/model-builder';
 import type { PreprocessingSpec } from '../../ml/preprocessing';
 import type { PredictionOutput } from '../../ml/serving/prediction-request';
-import type { FeatureDriftEntry } from '../../services/monitoring/drift-report';
+import type { FeatureDriftEntry } from '../../domain/monitoring/drift-report';
 import type { TrialSummary } from '../../services/optimization/study-trials';
 
 type JsonPrimitive = string | number | boolean | null;

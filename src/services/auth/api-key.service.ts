@@ -1,16 +1,14 @@
-import type { ApiKey, ApiKeyRole } from '../../generated/prisma/client';
+import type { ApiKey } from '../../domain/auth/api-key';
 import { generateToken, parseToken, secretMatches } from '../../domain/auth/api-key-token';
 import { isExpired, RESERVED_KEY_NAMES, ROLES, type Principal, type Role } from '../../domain/auth/principal';
-import { isUuid } from '../../domain/common/uuid';
 import type { Page, PageRequest } from '../../domain/common/pagination';
-import { keysetPage, newestFirst } from '../keyset-pagination';
 import { ConflictError, NotFoundError, Violations } from '../../domain/errors';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
 import type { EventPublisher } from '../events/event-publisher';
-import { isUniqueViolation } from '../prisma-errors';
+import { ApiKeyRepository, type ApiKeyCredentials } from './api-key-repository';
 
-export type { ApiKey } from '../../generated/prisma/client';
+export type { ApiKey } from '../../domain/auth/api-key';
 
 export interface CreateApiKeyInput {
   name: string;
@@ -31,7 +29,7 @@ export interface ApiKeyStoreOptions {
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 
 interface CachedKey {
-  row: Pick<ApiKey, 'id' | 'name' | 'role' | 'secretHash' | 'deploymentIds' | 'expiresAt' | 'revokedAt'>;
+  row: ApiKeyCredentials;
   readAt: number;
 }
 
@@ -58,15 +56,17 @@ export class ApiKeyService {
   private readonly cache = new Map<string, CachedKey>();
   private readonly lastUsedWrites = new Map<string, number>();
   private readonly listeners = new Set<(keyId: string) => void>();
+  private readonly keys: ApiKeyRepository;
   private readonly cacheMs: number;
   private readonly lastUsedEveryMs: number;
   readonly now: () => Date;
 
   constructor(
-    private readonly prisma: PrismaClient,
+    prisma: PrismaClient,
     private readonly events: EventPublisher,
     options: ApiKeyStoreOptions = {},
   ) {
+    this.keys = new ApiKeyRepository(prisma);
     this.cacheMs = options.cacheMs ?? 5_000;
     this.lastUsedEveryMs = options.lastUsedEveryMs ?? 60_000;
     this.now = options.now ?? (() => new Date());
@@ -87,7 +87,7 @@ export class ApiKeyService {
     } else if (RESERVED_KEY_NAMES.includes(name)) problems.add(`name "${name}" is reserved for mlplane's own actions`, { field: 'input.name' });
     const validRole = ROLES.includes(input.role as Role);
     if (!validRole) problems.add(`role must be one of ${ROLES.join(', ')}, got ${JSON.stringify(input.role)}`, { field: 'input.role' });
-    const role = input.role as ApiKeyRole;
+    const role = input.role as Role;
     if (input.expiresAt && input.expiresAt.getTime() <= this.now().getTime()) {
       problems.add('expiresAt must be in the future', { field: 'input.expiresAt' });
     }
@@ -99,62 +99,46 @@ export class ApiKeyService {
     problems.throwIfAny();
     const deploymentIds = await this.resolveDeployments(role, references);
     const { token, lookupId, secretHash } = generateToken();
-    try {
-      const key = await this.prisma.apiKey.create({
-        data: { name, role, lookupId, secretHash: new Uint8Array(secretHash), deploymentIds, expiresAt: input.expiresAt ?? null },
-      });
-      logger.info({ keyId: key.id, name, role }, 'API key created');
-      return { key, token };
-    } catch (error) {
-      if (isUniqueViolation(error, 'name')) throw new ConflictError(`an API key named "${name}" already exists`, { field: 'input.name' });
-      throw error;
-    }
+    const key = await this.keys.insert({ name, role, lookupId, secretHash, deploymentIds, expiresAt: input.expiresAt ?? null });
+    if (!key) throw new ConflictError(`an API key named "${name}" already exists`, { field: 'input.name' });
+    logger.info({ keyId: key.id, name, role }, 'API key created');
+    return { key, token };
   }
 
   /** The ids of a PREDICTOR key's deployments (the list's shape is checked by createKey). */
-  private async resolveDeployments(role: ApiKeyRole, references: readonly string[]): Promise<string[]> {
+  private async resolveDeployments(role: Role, references: readonly string[]): Promise<string[]> {
     if (role !== 'PREDICTOR') return [];
     const ids: string[] = [];
     for (const [index, reference] of references.entries()) {
-      const deployment = await this.prisma.deployment.findFirst({
-        where: isUuid(reference) ? { OR: [{ id: reference }, { name: reference }] } : { name: reference },
-        select: { id: true },
-      });
-      if (!deployment) throw new NotFoundError('deployment', reference, { field: `input.deployments[${index}]`, index });
-      if (!ids.includes(deployment.id)) ids.push(deployment.id);
+      const id = await this.keys.deploymentIdByReference(reference);
+      if (!id) throw new NotFoundError('deployment', reference, { field: `input.deployments[${index}]`, index });
+      if (!ids.includes(id)) ids.push(id);
     }
     return ids;
   }
 
   /** Every key, newest first (revoked ones included, with `revokedAt`). */
   async listKeys(): Promise<ApiKey[]> {
-    return this.prisma.apiKey.findMany({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+    return this.keys.listAll();
   }
 
   /** A page of every key, newest first, revoked ones included. */
   async pageKeys(request: PageRequest): Promise<Page<ApiKey>> {
-    return keysetPage(
-      {
-        order: newestFirst<ApiKey>(),
-        rows: (seek, orderBy, take) => this.prisma.apiKey.findMany({ where: seek ?? {}, orderBy, take }),
-        count: () => this.prisma.apiKey.count(),
-      },
-      request,
-    );
+    return this.keys.page(request);
   }
 
   async findKeyById(id: string): Promise<ApiKey | null> {
-    return isUuid(id) ? this.prisma.apiKey.findUnique({ where: { id } }) : null;
+    return this.keys.findById(id);
   }
 
   /** How many keys exist (revoked included): none means a first start. */
   async countKeys(): Promise<number> {
-    return this.prisma.apiKey.count();
+    return this.keys.count();
   }
 
   /** The key with this id or name. @throws NotFoundError */
   async requireKey(reference: string, field = 'id'): Promise<ApiKey> {
-    const key = await this.prisma.apiKey.findFirst({ where: isUuid(reference) ? { OR: [{ id: reference }, { name: reference }] } : { name: reference } });
+    const key = await this.keys.findByIdOrName(reference);
     if (!key) throw new NotFoundError('API key', reference, { field });
     return key;
   }
@@ -166,7 +150,7 @@ export class ApiKeyService {
   async revokeKey(reference: string, field = 'id'): Promise<ApiKey> {
     const key = await this.requireKey(reference, field);
     if (key.revokedAt) return key;
-    const revoked = await this.prisma.apiKey.update({ where: { id: key.id }, data: { revokedAt: this.now() } });
+    const revoked = await this.keys.setRevokedAt(key.id, this.now());
     logger.info({ keyId: key.id, name: key.name }, 'API key revoked');
     this.invalidate(key.id);
     await this.events.publish('apiKeyRevoked', { id: key.id });
@@ -183,10 +167,7 @@ export class ApiKeyService {
     const nowMs = this.now().getTime();
     let cached = this.cache.get(parts.lookupId);
     if (!cached || nowMs - cached.readAt > this.cacheMs) {
-      const row = await this.prisma.apiKey.findUnique({
-        where: { lookupId: parts.lookupId },
-        select: { id: true, name: true, role: true, secretHash: true, deploymentIds: true, expiresAt: true, revokedAt: true },
-      });
+      const row = await this.keys.findCredentials(parts.lookupId);
       if (!row) {
         this.cache.delete(parts.lookupId);
         return null;
@@ -217,7 +198,7 @@ export class ApiKeyService {
     const last = this.lastUsedWrites.get(keyId);
     if (last !== undefined && nowMs - last < this.lastUsedEveryMs) return;
     this.lastUsedWrites.set(keyId, nowMs);
-    this.prisma.apiKey.update({ where: { id: keyId }, data: { lastUsedAt: new Date(nowMs) } }).catch((error: unknown) => {
+    this.keys.setLastUsedAt(keyId, new Date(nowMs)).catch((error: unknown) => {
       logger.warn({ err: error, keyId }, 'could not record the last use of an API key');
     });
   }

@@ -5,6 +5,8 @@ import { InUseError, InvalidStateError, NotFoundError } from '../../domain/error
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
 import { deleteDeploymentAlerts, deleteRunAlerts } from '../alerts/alert-repository';
+import { removeDeploymentGrants } from '../auth/api-key-repository';
+import { deleteDeploymentDriftReports } from '../monitoring/drift-report-repository';
 import { lockModel, lockVersion } from './locks';
 import { usagesOfDataset, usagesOfModel, usagesOfStudy, usagesOfVersion, versionName } from './usages';
 
@@ -133,17 +135,16 @@ export class DeletionService {
       }
       const id = deployment.id;
       const predictions = await tx.$executeRaw`DELETE FROM predictions WHERE deployment_id = ${id}::uuid`;
-      const driftReports = await tx.driftReport.deleteMany({ where: { deploymentId: id } });
+      const driftReports = await deleteDeploymentDriftReports(tx, id);
       const { alerts, rules } = await deleteDeploymentAlerts(tx, id);
       const events = await tx.deploymentEvent.deleteMany({ where: { deploymentId: id } });
-      const grants =
-        await tx.$executeRaw`UPDATE api_keys SET deployment_ids = array_remove(deployment_ids, ${id}::uuid) WHERE ${id}::uuid = ANY(deployment_ids)`;
+      const grants = await removeDeploymentGrants(tx, id);
       await tx.deployment.delete({ where: { id } });
       return deletionReport(id, [
         ['DEPLOYMENT', 1],
         ['DEPLOYMENT_EVENT', events.count],
         ['PREDICTION', predictions],
-        ['DRIFT_REPORT', driftReports.count],
+        ['DRIFT_REPORT', driftReports],
         ['ALERT_RULE', rules],
         ['ALERT', alerts],
         ['API_KEY_GRANT', grants],

@@ -38,8 +38,6 @@
 import { performance } from 'node:perf_hooks';
 import { Prisma, type Deployment } from '../../generated/prisma/client';
 import type { Page, PageRequest } from '../../domain/common/pagination';
-import { keysetPagesByParent, newestFirst } from '../keyset-pagination';
-import { isUuid } from '../../domain/common/uuid';
 import { findColumn } from '../../domain/datasets/data-table';
 import {
   DEFAULT_DRIFT_MONITORING,
@@ -61,8 +59,9 @@ import type { DatasetService } from '../datasets/dataset.service';
 import type { EventPublisher } from '../events/event-publisher';
 import type { ServingEvents } from '../serving/serving-events';
 import type { LoadedModelVersion } from '../model-versions/model-version.service';
-import { driftFeaturesOf, preprocessingSpecOf, toJsonColumn } from '../../infra/db/json-columns';
+import { preprocessingSpecOf } from '../../infra/db/json-columns';
 import { setMonitoringKey } from '../deployments/deployment-monitoring-store';
+import { DriftReportRepository } from './drift-report-repository';
 import {
   columnSample,
   outputColumnType,
@@ -74,7 +73,9 @@ import {
   type DriftReportResult,
 } from './drift-report';
 
-export type DriftReportRow = Prisma.DriftReportGetPayload<object>;
+import type { DriftReport } from '../../domain/monitoring/drift-report';
+
+export type { DriftReport };
 
 /** The alert calls a report makes (`AlertService` fits). */
 export interface DriftAlerts {
@@ -113,7 +114,7 @@ interface DueWindow {
 
 /** What one check learned: how far its window reached, and how much of a window it found. */
 interface CheckOutcome {
-  report: DriftReportRow | null;
+  report: DriftReport | null;
   /** Null when the deployment is gone. */
   cutoff: Date | null;
   /** Predictions after the last report up to the cutoff (before a report was made of them). */
@@ -161,6 +162,7 @@ export class DriftMonitor {
   private readonly referenceCacheSize: number;
   private readonly now: () => number;
   private readonly prisma: PrismaClient;
+  private readonly reports: DriftReportRepository;
   private readonly events: EventPublisher;
   private readonly datasets: DatasetService;
   private readonly loadModel: (versionId: string) => Promise<LoadedModelVersion>;
@@ -170,6 +172,7 @@ export class DriftMonitor {
 
   constructor(dependencies: DriftMonitorDependencies, options: DriftMonitorOptions = {}) {
     ({ prisma: this.prisma, events: this.events, datasets: this.datasets, loadModel: this.loadModel } = dependencies);
+    this.reports = new DriftReportRepository(this.prisma);
     this.alerts = dependencies.alerts;
     this.pendingSince = dependencies.pendingSince;
     this.serving = dependencies.serving;
@@ -224,7 +227,7 @@ export class DriftMonitor {
   }
 
   /** Makes the deployment's report if one is due; one check per deployment at a time in this process. */
-  async check(deploymentId: string): Promise<DriftReportRow | null> {
+  async check(deploymentId: string): Promise<DriftReport | null> {
     return (await this.checkCoalesced(deploymentId)).report;
   }
 
@@ -328,23 +331,12 @@ export class DriftMonitor {
   }
 
   /** The same page of each deployment's reports (newest first), by deployment id. */
-  async pageReports(deploymentIds: readonly string[], request: PageRequest): Promise<Map<string, Page<DriftReportRow>>> {
-    return keysetPagesByParent(
-      this.prisma,
-      {
-        order: newestFirst<DriftReportRow>(),
-        table: 'drift_reports',
-        parentColumn: 'deployment_id',
-        columns: { createdAt: 'created_at', id: 'id' },
-        rowsByIds: (ids) => this.prisma.driftReport.findMany({ where: { id: { in: ids } } }),
-      },
-      deploymentIds,
-      request,
-    );
+  async pageReports(deploymentIds: readonly string[], request: PageRequest): Promise<Map<string, Page<DriftReport>>> {
+    return this.reports.pageByDeployments(deploymentIds, request);
   }
 
-  async findReport(id: string): Promise<DriftReportRow | null> {
-    return isUuid(id) ? this.prisma.driftReport.findUnique({ where: { id } }) : null;
+  async findReport(id: string): Promise<DriftReport | null> {
+    return this.reports.findById(id);
   }
 
   private async checkOnce(deploymentId: string): Promise<CheckOutcome> {
@@ -359,32 +351,27 @@ export class DriftMonitor {
     let elapsedMs = 0;
     const report = await this.prisma.$transaction(
       async (tx) => {
-        const [{ locked }] = await tx.$queryRaw<
-          { locked: boolean }[]
-        >`SELECT pg_try_advisory_xact_lock(hashtextextended(${`drift:${deploymentId}`}, 0)) AS locked`;
-        if (!locked) return null;
+        if (!(await this.reports.tryLockDeployment(tx, deploymentId))) return null;
         // Under the lock, the window found before it is still the one due unless a report was stored meanwhile.
-        const last = await tx.driftReport.findFirst({ where: { deploymentId }, orderBy: { windowEnd: 'desc' }, select: { windowEnd: true } });
-        if ((last?.windowEnd.getTime() ?? 0) !== due.since.getTime()) return null;
+        const lastEnd = await this.reports.lastWindowEnd(tx, deploymentId);
+        if ((lastEnd?.getTime() ?? 0) !== due.since.getTime()) return null;
         const started = performance.now();
         const window = await this.testWindow(deployment, due, spec, reference, settings);
         if (!window) return null;
         const { result } = window;
         elapsedMs = Math.round(performance.now() - started);
-        return tx.driftReport.create({
-          data: {
-            deploymentId: deployment.id,
-            modelVersionId: deployment.modelVersionId,
-            windowStart: window.start,
-            windowEnd: due.cutoff,
-            windowSize: window.size,
-            referenceSize: reference.size,
-            driftShare: result.driftShare,
-            drifted: result.drifted,
-            features: toJsonColumn(result.features),
-            prediction: toJsonColumn(result.prediction),
-            predictionDrifted: result.predictionDrifted,
-          },
+        return this.reports.insert(tx, {
+          deploymentId: deployment.id,
+          modelVersionId: deployment.modelVersionId,
+          windowStart: window.start,
+          windowEnd: due.cutoff,
+          windowSize: window.size,
+          referenceSize: reference.size,
+          driftShare: result.driftShare,
+          drifted: result.drifted,
+          features: result.features,
+          prediction: result.prediction,
+          predictionDrifted: result.predictionDrifted,
         });
       },
       { timeout: REPORT_TX_TIMEOUT_MS, maxWait: 10_000 },
@@ -413,8 +400,8 @@ export class DriftMonitor {
     versionId: string,
     settings: DriftMonitoringSettings,
   ): Promise<{ due: DueWindow | null; cutoff: Date; count: number }> {
-    const last = await this.prisma.driftReport.findFirst({ where: { deploymentId }, orderBy: { windowEnd: 'desc' }, select: { windowEnd: true } });
-    const since = last?.windowEnd ?? new Date(0);
+    const lastEnd = await this.reports.lastWindowEnd(this.prisma, deploymentId);
+    const since = lastEnd ?? new Date(0);
     const pending = this.pendingSince?.()?.getTime() ?? Infinity;
     const cutoff = new Date(Math.min(this.now() - COMMIT_GRACE_MS, pending - 1));
     const [{ count, oldest }] = await this.prisma.$queryRaw<{ count: number; oldest: Date | null }[]>`
@@ -422,7 +409,7 @@ export class DriftMonitor {
       WHERE deployment_id = ${deploymentId}::uuid AND model_version_id = ${versionId}::uuid AND created_at > ${since} AND created_at <= ${cutoff}`;
     if (count === 0) return { due: null, cutoff, count };
     // count > 0, so the window has an oldest prediction.
-    const periodStart = last?.windowEnd ?? oldest ?? cutoff;
+    const periodStart = lastEnd ?? oldest ?? cutoff;
     const due = count >= settings.windowSize || cutoff.getTime() - periodStart.getTime() >= settings.periodSeconds * 1000;
     return { due: due ? { since, cutoff, count } : null, cutoff, count };
   }
@@ -500,9 +487,9 @@ export class DriftMonitor {
     return { size: rows.length, features, prediction: columnSample({ name: PREDICTION_COLUMN, type: outputColumnType(spec) }, outputs.map(outputValue)) };
   }
 
-  private async notifyAlerts(deploymentName: string, report: DriftReportRow): Promise<void> {
+  private async notifyAlerts(deploymentName: string, report: DriftReport): Promise<void> {
     if (!this.alerts) return;
-    const features = driftFeaturesOf(report.features);
+    const features = report.features;
     const driftedFeatures = features.filter((entry) => entry.drifted).map((entry) => entry.feature);
     const checks = [
       {

@@ -12,8 +12,9 @@
  */
 import { ValidationError } from '../../domain/errors';
 import type { DriftMonitoringSettings } from '../../domain/deployments/drift-monitoring';
-import { datasetDrift, testFeatureDrift, type DriftMethod, type FeatureSample } from '../../ml/drift/feature-drift';
-import { driftDistribution, type DriftDistribution } from '../../ml/drift/drift-distribution';
+import { datasetDrift, testFeatureDrift, type FeatureSample } from '../../ml/drift/feature-drift';
+import { driftDistribution } from '../../ml/drift/drift-distribution';
+import type { FeatureDriftEntry } from '../../domain/monitoring/drift-report';
 import type { FeatureSpec, PreprocessingSpec } from '../../ml/preprocessing';
 import type { PredictionOutput } from '../../ml/serving/prediction-request';
 import { CategoricalColumn } from '../../ml/serving/prediction-vector';
@@ -22,30 +23,7 @@ import { predictionInputsOf, predictionOutputOf } from '../../infra/db/json-colu
 /** The name the output test carries in reports. */
 export const PREDICTION_COLUMN = 'prediction';
 
-/** One tested column as stored in `DriftReport.features` / `.prediction`. */
-export interface FeatureDriftEntry {
-  feature: string;
-  type: 'NUMERIC' | 'CATEGORICAL';
-  /** Null when the column could not be tested (no non-missing value in the window); see `note`. */
-  method: DriftMethod | null;
-  /** KS D or chi-squared statistic, or the distance; null when infinite or untested. */
-  statistic: number | null;
-  /** Whether the statistic is +Infinity (chi-squared with a category the reference never had). */
-  infinite: boolean;
-  /** KS and chi-squared only. */
-  pValue: number | null;
-  /** Normed Wasserstein and Jensen-Shannon only (equals the statistic). */
-  distance: number | null;
-  threshold: number | null;
-  drifted: boolean;
-  /** PSI on 10 reference-quantile bins (numeric) or the categories; null when infinite or untested. */
-  psi: number | null;
-  referenceCount: number;
-  currentCount: number;
-  note: string | null;
-  /** The reference and window distributions, binned alike (absent from reports stored before it existed). */
-  distribution?: DriftDistribution | null;
-}
+export type { FeatureDriftEntry } from '../../domain/monitoring/drift-report';
 
 /** The columns one version is tested on, reference side. */
 export interface DriftReference {
