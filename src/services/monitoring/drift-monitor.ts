@@ -63,16 +63,8 @@ import type { ServingEvents } from '../serving/serving-events';
 import type { LoadedModelVersion } from '../model-versions/model-version.service';
 import { driftFeaturesOf, preprocessingSpecOf, toJsonColumn } from '../../infra/db/json-columns';
 import { setMonitoringKey } from '../deployments/deployment-monitoring-store';
-import {
-  columnSample,
-  outputColumnType,
-  outputValue,
-  PREDICTION_COLUMN,
-  summarizeDriftReport,
-  testColumn,
-  type DriftReference,
-  type DriftReportResult,
-} from './drift-report';
+import { columnSample, outputColumnType, outputValue, PREDICTION_COLUMN, type DriftReference, type DriftReportResult } from './drift-report';
+import { INLINE_DRIFT_ROWS, testWindowOffThread } from './drift-threads';
 
 export type DriftReportRow = Prisma.DriftReportGetPayload<object>;
 
@@ -103,6 +95,8 @@ export interface DriftMonitorOptions {
   referenceCacheSize?: number;
   /** The clock that decides when a window's period has passed (milliseconds since the epoch). @default Date.now */
   now?: () => number;
+  /** Windows with fewer rows are tested inline, larger ones on a worker thread (`drift-threads.ts`). @default INLINE_DRIFT_ROWS (5,000) */
+  inlineDriftRows?: number;
 }
 
 interface DueWindow {
@@ -160,6 +154,7 @@ export class DriftMonitor {
   private readonly tickMs: number;
   private readonly referenceCacheSize: number;
   private readonly now: () => number;
+  private readonly inlineDriftRows: number;
   private readonly prisma: PrismaClient;
   private readonly events: EventPublisher;
   private readonly datasets: DatasetService;
@@ -176,6 +171,7 @@ export class DriftMonitor {
     this.tickMs = options.tickMs ?? 10_000;
     this.referenceCacheSize = options.referenceCacheSize ?? 8;
     this.now = options.now ?? Date.now;
+    this.inlineDriftRows = options.inlineDriftRows ?? INLINE_DRIFT_ROWS;
     this.serving?.on('predictionsServed', (served) => this.notePredictions(served.deploymentId, served.count, served.createdAt));
   }
 
@@ -468,9 +464,8 @@ export class DriftMonitor {
       if (share.legacy === null) continue;
       for (const [inputs, value] of JSON.parse(share.legacy) as [FeatureRecord, unknown][]) columns.addRecord(inputs, value);
     }
-    const samples = columns.samples(PREDICTION_COLUMN);
-    const features = reference.features.map((sample, i) => testColumn(sample, samples.features[i], settings));
-    return { size, start, result: summarizeDriftReport(features, testColumn(reference.prediction, samples.prediction, settings), settings) };
+    // A large window's statistics run on a worker thread; the columns are handed over, the cached reference copied.
+    return { size, start, result: await testWindowOffThread(reference, columns.samples(PREDICTION_COLUMN), settings, this.inlineDriftRows) };
   }
 
   private async specOf(versionId: string): Promise<PreprocessingSpec> {
