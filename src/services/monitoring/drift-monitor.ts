@@ -34,6 +34,9 @@
  * The reference: the first `referenceSize` rows of the training reference sample of the dataset
  * version the stable version was trained on, and the version's outputs on those rows, computed
  * once per process and version and kept (a few recent versions).
+ *
+ * The statistics: a window of `inlineDriftRows` (5,000) rows or more is tested on a worker thread
+ * started for the report (`drift-threads.ts`), so it does not hold the event loop; a smaller one inline.
  */
 import { performance } from 'node:perf_hooks';
 import { Prisma, type Deployment } from '../../generated/prisma/client';
