@@ -3,11 +3,11 @@
  * one request (CSV text, or a file to read in chunks), prepares it and answers, so a large CSV is
  * parsed, profiled, encoded and compressed without holding the API's event loop.
  */
-import { readlinkSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { rmSync } from 'node:fs';
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import { csvText } from '../../domain/datasets/csv-parser';
 import { DomainError } from '../../domain/errors';
+import { yieldToTheEventLoop } from '../../infra/thread-priority';
 import { csvFile } from './csv-file';
 import { buffersOf, prepareVersion, type IngestOptions, type PreparedVersion } from './prepared-version';
 
@@ -22,19 +22,6 @@ export type IngestReply =
   | { kind: 'done'; prepared: PreparedVersion }
   | { kind: 'refused'; code: DomainError['code']; message: string; location: DomainError['location'] }
   | { kind: 'failed'; message: string };
-
-/**
- * Lowers this thread's CPU priority (nice 10), not the process's: on Linux each thread has its own
- * nice value, found through /proc/thread-self. When the cores are busy, the API's event loop (its
- * requests) goes before the ingest. Elsewhere the thread keeps the process's priority.
- */
-function yieldToTheEventLoop(): void {
-  try {
-    os.setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), os.constants.priority.PRIORITY_BELOW_NORMAL);
-  } catch {
-    // Not Linux (or not allowed): the same priority as the event loop.
-  }
-}
 
 /** Prepares the requested version and answers on `port`: the phase, then the result or why it failed. */
 async function ingest(port: MessagePort, request: IngestRequest): Promise<void> {

@@ -34,6 +34,9 @@
  * The reference: the first `referenceSize` rows of the training reference sample of the dataset
  * version the stable version was trained on, and the version's outputs on those rows, computed
  * once per process and version and kept (a few recent versions).
+ *
+ * The statistics: a window of `inlineDriftRows` (5,000) rows or more is tested on a worker thread
+ * started for the report (`drift-threads.ts`), so it does not hold the event loop; a smaller one inline.
  */
 import { performance } from 'node:perf_hooks';
 import { Prisma, type Deployment } from '../../generated/prisma/client';
@@ -62,16 +65,8 @@ import type { LoadedModelVersion } from '../model-versions/model-version.service
 import { preprocessingSpecOf } from '../../infra/db/json-columns';
 import { setMonitoringKey } from '../deployments/deployment-monitoring-store';
 import { DriftReportRepository } from './drift-report-repository';
-import {
-  columnSample,
-  outputColumnType,
-  outputValue,
-  PREDICTION_COLUMN,
-  summarizeDriftReport,
-  testColumn,
-  type DriftReference,
-  type DriftReportResult,
-} from './drift-report';
+import { columnSample, outputColumnType, outputValue, PREDICTION_COLUMN, type DriftReference, type DriftReportResult } from './drift-report';
+import { INLINE_DRIFT_ROWS, testWindowOffThread } from './drift-threads';
 
 import type { DriftReport } from '../../domain/monitoring/drift-report';
 
@@ -104,6 +99,8 @@ export interface DriftMonitorOptions {
   referenceCacheSize?: number;
   /** The clock that decides when a window's period has passed (milliseconds since the epoch). @default Date.now */
   now?: () => number;
+  /** Windows with fewer rows are tested inline, larger ones on a worker thread (`drift-threads.ts`). @default INLINE_DRIFT_ROWS (5,000) */
+  inlineDriftRows?: number;
 }
 
 interface DueWindow {
@@ -161,6 +158,7 @@ export class DriftMonitor {
   private readonly tickMs: number;
   private readonly referenceCacheSize: number;
   private readonly now: () => number;
+  private readonly inlineDriftRows: number;
   private readonly prisma: PrismaClient;
   private readonly reports: DriftReportRepository;
   private readonly events: EventPublisher;
@@ -179,6 +177,7 @@ export class DriftMonitor {
     this.tickMs = options.tickMs ?? 10_000;
     this.referenceCacheSize = options.referenceCacheSize ?? 8;
     this.now = options.now ?? Date.now;
+    this.inlineDriftRows = options.inlineDriftRows ?? INLINE_DRIFT_ROWS;
     this.serving?.on('predictionsServed', (served) => this.notePredictions(served.deploymentId, served.count, served.createdAt));
   }
 
@@ -455,9 +454,8 @@ export class DriftMonitor {
       if (share.legacy === null) continue;
       for (const [inputs, value] of JSON.parse(share.legacy) as [FeatureRecord, unknown][]) columns.addRecord(inputs, value);
     }
-    const samples = columns.samples(PREDICTION_COLUMN);
-    const features = reference.features.map((sample, i) => testColumn(sample, samples.features[i], settings));
-    return { size, start, result: summarizeDriftReport(features, testColumn(reference.prediction, samples.prediction, settings), settings) };
+    // A large window's statistics run on a worker thread; the columns are handed over, the cached reference copied.
+    return { size, start, result: await testWindowOffThread(reference, columns.samples(PREDICTION_COLUMN), settings, this.inlineDriftRows) };
   }
 
   private async specOf(versionId: string): Promise<PreprocessingSpec> {

@@ -162,8 +162,15 @@ export function summarizeDriftReport(features: FeatureDriftEntry[], prediction: 
   return { features, prediction, driftShare: verdict.driftedShare, drifted: verdict.drifted, predictionDrifted: prediction.drifted };
 }
 
-/** Tests every feature and the output of `window` against `reference` (same feature order). */
-export function computeDriftReport(reference: DriftReference, window: DriftWindow, settings: DriftMonitoringSettings): DriftReportResult {
+/**
+ * Tests every feature and the output of `window` against `reference` (same feature order): what the
+ * monitor runs on a window, inline or on a worker thread (`drift-threads.ts`).
+ */
+export function computeDriftReport(
+  reference: Pick<DriftReference, 'features' | 'prediction'>,
+  window: Pick<DriftWindow, 'features' | 'prediction'>,
+  settings: DriftMonitoringSettings,
+): DriftReportResult {
   const features = reference.features.map((sample, i) => testColumn(sample, window.features[i], settings));
   return summarizeDriftReport(features, testColumn(reference.prediction, window.prediction, settings), settings);
 }

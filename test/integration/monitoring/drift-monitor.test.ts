@@ -110,6 +110,23 @@ describe('DriftMonitor', () => {
     expect((await monitor.check(deployment.id))!.windowSize).toBe(50);
   }, 30_000);
 
+  it('reports the same numbers when the window is tested on a worker thread', async () => {
+    const [inline, threaded] = [await deploy('inline-stats', { windowSize: 80 }), await deploy('threaded-stats', { windowSize: 80 })];
+    await logPredictions(inline.id, 80, 2_000);
+    await logPredictions(threaded.id, 80, 2_000);
+    const dependencies = { prisma, events, datasets: services.datasets, loadModel: (id: string) => services.modelCache.get(id) };
+    const [fromInline, fromThread] = [
+      await new DriftMonitor(dependencies, { inlineDriftRows: Infinity }).check(inline.id),
+      await new DriftMonitor(dependencies, { inlineDriftRows: 0 }).check(threaded.id),
+    ];
+    const numbers = (report: typeof fromInline) => {
+      const { features, prediction, driftShare, drifted, predictionDrifted, windowSize, referenceSize } = report!;
+      return { features, prediction, driftShare, drifted, predictionDrifted, windowSize, referenceSize };
+    };
+    expect(numbers(fromThread)).toEqual(numbers(fromInline));
+    expect(fromThread).toMatchObject({ windowSize: 80, referenceSize: 569 });
+  }, 60_000);
+
   it('reports a window once when two replicas check it at the same time', async () => {
     const deployment = await deploy('replicas', { windowSize: 40, periodSeconds: 3600 });
     await logPredictions(deployment.id, 40, 2_000, 1);
