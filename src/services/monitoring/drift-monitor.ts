@@ -35,8 +35,9 @@
  * version the stable version was trained on, and the version's outputs on those rows, computed
  * once per process and version and kept (a few recent versions).
  *
- * The statistics: a window of `inlineDriftRows` (5,000) rows or more is tested on a worker thread
- * started for the report (`drift-threads.ts`), so it does not hold the event loop; a smaller one inline.
+ * The statistics: every window is tested on the monitor's drift thread (`drift-threads.ts`),
+ * started at the first report and kept until `stop()`, which holds the version's reference (sent
+ * once per reference key), so a report does not hold the event loop.
  */
 import { performance } from 'node:perf_hooks';
 import { Prisma, type Deployment } from '../../generated/prisma/client';
@@ -65,8 +66,16 @@ import type { LoadedModelVersion } from '../model-versions/model-version.service
 import { preprocessingSpecOf } from '../../infra/db/json-columns';
 import { setMonitoringKey } from '../deployments/deployment-monitoring-store';
 import { DriftReportRepository } from './drift-report-repository';
-import { columnSample, outputColumnType, outputValue, PREDICTION_COLUMN, type DriftReference, type DriftReportResult } from './drift-report';
-import { INLINE_DRIFT_ROWS, testWindowOffThread } from './drift-threads';
+import {
+  columnSample,
+  computeDriftReport,
+  outputColumnType,
+  outputValue,
+  PREDICTION_COLUMN,
+  type DriftReference,
+  type DriftReportResult,
+} from './drift-report';
+import { DriftThread } from './drift-threads';
 
 import type { DriftReport } from '../../domain/monitoring/drift-report';
 
@@ -99,7 +108,11 @@ export interface DriftMonitorOptions {
   referenceCacheSize?: number;
   /** The clock that decides when a window's period has passed (milliseconds since the epoch). @default Date.now */
   now?: () => number;
-  /** Windows with fewer rows are tested inline, larger ones on a worker thread (`drift-threads.ts`). @default INLINE_DRIFT_ROWS (5,000) */
+  /**
+   * Windows with fewer rows are tested inline (on the event loop), the others on the drift thread
+   * (`drift-threads.ts`). Even a tiny window costs tens of milliseconds inline (the reference's
+   * side dominates), more than the thread's round trip. @default 0 (every window on the thread)
+   */
   inlineDriftRows?: number;
 }
 
@@ -147,6 +160,11 @@ const READ_STATEMENTS = 4;
 /** Most requests a deployment's trigger remembers between two successful checks. */
 const MAX_UNCOVERED_NOTES = 10_000;
 
+/** The key of a version's reference: what it is cached under, here and on the drift thread. */
+function referenceKey(versionId: string, size: number): string {
+  return `${versionId}:${size}`;
+}
+
 /** Finds due windows, tests them, stores and pushes the reports, and raises or clears drift alerts. */
 export class DriftMonitor {
   private readonly references = new Map<string, Promise<DriftReference>>();
@@ -167,6 +185,8 @@ export class DriftMonitor {
   private readonly alerts: DriftAlerts | undefined;
   private readonly pendingSince: (() => Date | undefined) | undefined;
   private readonly serving: ServingEvents | undefined;
+  /** Where the windows are tested: one long-lived thread, started at the first report, terminated by `stop()`. */
+  readonly driftThread: DriftThread;
 
   constructor(dependencies: DriftMonitorDependencies, options: DriftMonitorOptions = {}) {
     ({ prisma: this.prisma, events: this.events, datasets: this.datasets, loadModel: this.loadModel } = dependencies);
@@ -177,7 +197,8 @@ export class DriftMonitor {
     this.tickMs = options.tickMs ?? 10_000;
     this.referenceCacheSize = options.referenceCacheSize ?? 8;
     this.now = options.now ?? Date.now;
-    this.inlineDriftRows = options.inlineDriftRows ?? INLINE_DRIFT_ROWS;
+    this.inlineDriftRows = options.inlineDriftRows ?? 0;
+    this.driftThread = new DriftThread({ references: this.referenceCacheSize });
     this.serving?.on('predictionsServed', (served) => this.notePredictions(served.deploymentId, served.count, served.createdAt));
   }
 
@@ -194,7 +215,7 @@ export class DriftMonitor {
     this.timer.unref();
   }
 
-  /** Stops the timer and waits for the checks under way. */
+  /** Stops the timer, waits for the checks under way and terminates the drift thread. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
@@ -204,6 +225,7 @@ export class DriftMonitor {
     }
     await this.ticking;
     await Promise.allSettled([...this.running.values()]);
+    await this.driftThread.close();
   }
 
   /**
@@ -303,7 +325,7 @@ export class DriftMonitor {
 
   /** The reference of a version (cached per process). */
   reference(versionId: string, size: number): Promise<DriftReference> {
-    const key = `${versionId}:${size}`;
+    const key = referenceKey(versionId, size);
     const cached = this.references.get(key);
     if (cached) return cached;
     const loading = this.loadReference(versionId, size);
@@ -454,8 +476,13 @@ export class DriftMonitor {
       if (share.legacy === null) continue;
       for (const [inputs, value] of JSON.parse(share.legacy) as [FeatureRecord, unknown][]) columns.addRecord(inputs, value);
     }
-    // A large window's statistics run on a worker thread; the columns are handed over, the cached reference copied.
-    return { size, start, result: await testWindowOffThread(reference, columns.samples(PREDICTION_COLUMN), settings, this.inlineDriftRows) };
+    // The statistics run on the drift thread: the columns are handed over; the reference is sent once per key and kept there.
+    const samples = columns.samples(PREDICTION_COLUMN);
+    const result =
+      size < this.inlineDriftRows
+        ? computeDriftReport(reference, samples, settings)
+        : await this.driftThread.test(referenceKey(deployment.modelVersionId, settings.referenceSize), reference, samples, settings);
+    return { size, start, result };
   }
 
   private async specOf(versionId: string): Promise<PreprocessingSpec> {

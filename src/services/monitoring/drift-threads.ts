@@ -1,20 +1,25 @@
 /**
- * Tests drift windows off the event loop. A window of {@link INLINE_DRIFT_ROWS} rows or more is
- * handed to a fresh worker thread (`drift-thread.ts`) that runs the same `computeDriftReport` as the
- * inline path (same code, same numbers) and ends with the report, so its memory goes back at once
- * and no handle outlives the call (nothing for the monitor's `stop()` to close).
+ * Tests drift windows off the event loop, on ONE long-lived worker thread per monitor
+ * (`drift-thread.ts`), which runs the same `computeDriftReport` as the inline path (same code,
+ * same numbers).
  *
- * The threshold: with a 5,000-row reference and 30 features, the statistics take ~20 ms on a
- * 500-row window (the default; the reference's side dominates), ~40 ms on 5,000 rows, ~250-400 ms
- * on 100,000. A thread costs ~40 ms to start, plus ~100 ms of not yet optimized code in its fresh
- * isolate, all off the event loop; the event loop pays only the copy of the reference and the
- * transfer of the window. Below 5,000 rows a report blocks the loop for tens of milliseconds at
- * most, and a thread would double its CPU; from there on, the thread's fixed cost is small beside
- * the statistics it keeps off the loop and is paid at most once per 5,000 predictions.
+ * Why a long-lived thread: with the default 5,000-row reference and 30 features, the statistics of
+ * the default 500-row window take 20-70 ms (the reference's side dominates: sorting its columns,
+ * exact KS p-values), a block of the event loop every predict behind it pays. A thread started per
+ * report costs ~40 ms to start and 100-200 ms of not yet optimized code in its fresh isolate, so
+ * one thread is started at the first report and kept: warm, it costs the event loop a message
+ * round trip (the window's arrays are transferred, not copied).
  *
- * One thread per report rather than a long-lived one: a warm thread would save its start and its
- * JIT warm-up, but would have to be kept, serialized, restarted after a crash and closed by the
- * monitor; a report on a window this large is rare enough that its start does not matter.
+ * The protocol: requests are answered in order, one at a time; at most `maxQueued` wait or run
+ * (beyond, `test` rejects at once). A reference is sent once per key (the monitor's reference key:
+ * version id and reference size) and kept on the thread, the `references` most recently used ones;
+ * this side mirrors that cache (same order, same evictions, applied in the order the requests are
+ * posted), so it knows which keys the thread holds. A reference object other than the one sent
+ * under its key (reloaded after the monitor's cache dropped it) is sent again.
+ *
+ * If the thread dies (a crash, an exit, `terminate`), the requests waiting on it reject with why,
+ * and the next request starts a new thread, sending its reference again. `close()` terminates the
+ * thread (the monitor's `stop()`); a later request would start another.
  */
 import path from 'node:path';
 import { types } from 'node:util';
@@ -22,14 +27,34 @@ import { Worker } from 'node:worker_threads';
 import { projectRoot } from '../../config/paths';
 import type { DriftMonitoringSettings } from '../../domain/deployments/drift-monitoring';
 import type { FeatureSample } from '../../ml/drift/feature-drift';
-import { computeDriftReport, type DriftReference, type DriftReportResult, type DriftWindow } from './drift-report';
-import type { DriftReply, DriftRequest } from './drift-thread';
-
-/** Windows with fewer rows than this are tested on the calling thread. @default 5,000 */
-export const INLINE_DRIFT_ROWS = 5_000;
+import type { DriftReference, DriftReportResult, DriftWindow } from './drift-report';
+import type { DriftReply, DriftRequest, DriftThreadData } from './drift-thread';
 
 /** The window's side as the monitor has it (`WindowColumns.samples`). */
 export type DriftSamples = Pick<DriftWindow, 'features' | 'prediction'>;
+
+export interface DriftThreadOptions {
+  /** Requests waiting or running at once; beyond, `test` rejects. @default 64 */
+  maxQueued?: number;
+  /** References the thread keeps, the most recently used. @default 8 */
+  references?: number;
+}
+
+/** What the thread did, for tests and diagnostics. */
+export interface DriftThreadStats {
+  /** Threads started so far (the first report, then after each death or close). */
+  threadsStarted: number;
+  /** References posted to a thread. */
+  referencesSent: number;
+  /** Requests posted to a thread. */
+  requests: number;
+  /** Requests waiting or running now. */
+  queued: number;
+  /** Whether a thread is up. */
+  running: boolean;
+  /** The keys the current thread holds, least recently used first. */
+  heldKeys: string[];
+}
 
 /**
  * The thread's young generation: the statistics' large arrays are typed arrays, allocated outside
@@ -38,16 +63,15 @@ export type DriftSamples = Pick<DriftWindow, 'features' | 'prediction'>;
 const THREAD_LIMITS = { maxYoungGenerationSizeMb: 8 };
 
 /** Starts the thread entry: compiled JavaScript next to this file, or the TypeScript source through the tests' transpiling hook. */
-function startThread(): Worker {
+function startWorker(data: DriftThreadData): Worker {
   const entry = path.join(__dirname, `drift-thread${path.extname(__filename)}`);
-  if (entry.endsWith('.js')) return new Worker(entry, { resourceLimits: THREAD_LIMITS });
+  if (entry.endsWith('.js')) return new Worker(entry, { resourceLimits: THREAD_LIMITS, workerData: data });
   const hook = path.join(projectRoot, 'test', 'support', 'ts-register.js');
-  return new Worker(`require(${JSON.stringify(hook)}); require(${JSON.stringify(entry)});`, { eval: true, resourceLimits: THREAD_LIMITS });
-}
-
-/** The rows of a sample. */
-function rowsOf(sample: FeatureSample): number {
-  return sample.type === 'NUMERIC' ? sample.values.length : sample.codes.length;
+  return new Worker(`require(${JSON.stringify(hook)}); require(${JSON.stringify(entry)});`, {
+    eval: true,
+    resourceLimits: THREAD_LIMITS,
+    workerData: data,
+  });
 }
 
 /** The typed arrays' buffers of `samples`. */
@@ -74,42 +98,111 @@ function transferable(reference: DriftReference, samples: DriftSamples): ArrayBu
   return moved;
 }
 
-/**
- * Tests `samples` against `reference` (same feature order) with `settings`: inline under
- * `inlineRows` rows ({@link INLINE_DRIFT_ROWS} unless told), on a worker thread from there on. The
- * result equals the inline computation's.
- *
- * On the thread path the window's typed arrays are transferred (detached here after the call);
- * the reference's are copied, never detached.
- * @throws what the statistics throw, with the thread's message (and stack); or why the thread ended without answering.
- */
-export async function testWindowOffThread(
-  reference: DriftReference,
-  samples: DriftSamples,
-  settings: DriftMonitoringSettings,
-  inlineRows = INLINE_DRIFT_ROWS,
-): Promise<DriftReportResult> {
-  if (rowsOf(samples.prediction) < inlineRows) return computeDriftReport(reference, samples, settings);
-  const request: DriftRequest = {
-    reference: { size: reference.size, features: reference.features, prediction: reference.prediction },
-    window: { features: samples.features, prediction: samples.prediction },
-    settings,
-  };
-  const transfer = transferable(reference, samples);
-  const thread = startThread();
-  try {
-    return await new Promise<DriftReportResult>((resolve, reject) => {
-      thread.once('message', (reply: DriftReply) => {
-        if (reply.kind === 'done') return resolve(reply.result);
-        const error = new Error(reply.message);
-        if (reply.stack) error.stack = reply.stack;
-        reject(error);
-      });
-      thread.once('error', reject);
-      thread.once('exit', (code) => reject(new Error(`drift thread exited with code ${code} before answering`)));
-      thread.postMessage(request, transfer);
+interface Pending {
+  resolve: (result: DriftReportResult) => void;
+  reject: (error: Error) => void;
+}
+
+/** One started thread, with its requests in order and the mirror of its reference cache. */
+interface Current {
+  worker: Worker;
+  pending: Pending[];
+  /** What the thread holds under each key, least recently used first. */
+  held: Map<string, DriftReference>;
+}
+
+/** The monitor's drift thread: started at the first request, kept, replaced after its death. */
+export class DriftThread {
+  private current: Current | null = null;
+  private readonly maxQueued: number;
+  private readonly references: number;
+  private readonly counters = { threadsStarted: 0, referencesSent: 0, requests: 0 };
+
+  constructor(options: DriftThreadOptions = {}) {
+    this.maxQueued = options.maxQueued ?? 64;
+    this.references = options.references ?? 8;
+  }
+
+  /**
+   * Tests `samples` against `reference` (same feature order), kept on the thread under `key`, with
+   * `settings`. The result equals the inline computation's. The window's typed arrays are
+   * transferred (detached here once the call returns), unless the reference uses them; the
+   * reference is copied when sent, never detached.
+   * @throws what the statistics throw, with the thread's message (and stack); that the queue is full; or why the thread ended before answering.
+   */
+  test(key: string, reference: DriftReference, samples: DriftSamples, settings: DriftMonitoringSettings): Promise<DriftReportResult> {
+    const current = this.current ?? this.start();
+    if (current.pending.length >= this.maxQueued) {
+      return Promise.reject(new Error(`the drift thread has ${current.pending.length} windows queued (at most ${this.maxQueued}); this window is not tested`));
+    }
+    const send = current.held.get(key) !== reference;
+    const request: DriftRequest = {
+      key,
+      reference: send ? { size: reference.size, features: reference.features, prediction: reference.prediction } : undefined,
+      window: { features: samples.features, prediction: samples.prediction },
+      settings,
+    };
+    try {
+      current.worker.postMessage(request, transferable(reference, samples));
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    // The thread applies the same moves and evictions to its cache, in this order.
+    current.held.delete(key);
+    current.held.set(key, reference);
+    while (current.held.size > this.references) current.held.delete(current.held.keys().next().value as string);
+    this.counters.requests += 1;
+    if (send) this.counters.referencesSent += 1;
+    return new Promise<DriftReportResult>((resolve, reject) => current.pending.push({ resolve, reject }));
+  }
+
+  stats(): DriftThreadStats {
+    return {
+      ...this.counters,
+      queued: this.current?.pending.length ?? 0,
+      running: this.current !== null,
+      heldKeys: [...(this.current?.held.keys() ?? [])],
+    };
+  }
+
+  /** Terminates the thread, if one is up; the requests waiting on it reject. A later request starts a new one. */
+  async close(): Promise<void> {
+    const current = this.current;
+    if (!current) return;
+    this.end(current, new Error('the drift thread was closed before answering'));
+    await current.worker.terminate();
+  }
+
+  /** Test hook: terminates the thread as a crash would (its requests reject once it exited); the next request starts another. */
+  async kill(): Promise<void> {
+    await this.current?.worker.terminate();
+  }
+
+  private start(): Current {
+    const worker = startWorker({ references: this.references });
+    const current: Current = { worker, pending: [], held: new Map() };
+    this.current = current;
+    this.counters.threadsStarted += 1;
+    worker.on('message', (reply: DriftReply) => {
+      const pending = current.pending.shift();
+      if (!pending) return;
+      if (reply.kind === 'done') return pending.resolve(reply.result);
+      const error = new Error(reply.message);
+      if (reply.stack) error.stack = reply.stack;
+      pending.reject(error);
     });
-  } finally {
-    void thread.terminate();
+    worker.on('error', (error) => {
+      this.end(current, new Error(`the drift thread failed: ${error.message}`));
+      void worker.terminate();
+    });
+    worker.on('exit', (code) => this.end(current, new Error(`the drift thread exited with code ${code} before answering`)));
+    return current;
+  }
+
+  /** Forgets `current` (the next request starts a new thread) and rejects what waits on it. */
+  private end(current: Current, error: Error): void {
+    if (this.current === current) this.current = null;
+    for (const pending of current.pending.splice(0)) pending.reject(error);
+    current.held.clear();
   }
 }

@@ -58,8 +58,8 @@ describe('DriftMonitor', () => {
     return deployment;
   };
 
-  /** Logs `count` predictions of instances, `msApart` milliseconds apart, the last one `endAgoMs` ago. */
-  const logPredictions = async (deploymentId: string, count: number, endAgoMs: number, msApart = 10): Promise<PredictionRecord[]> => {
+  /** Logs `count` predictions of instances (from the `offset`th on), `msApart` milliseconds apart, the last one `endAgoMs` ago. */
+  const logPredictions = async (deploymentId: string, count: number, endAgoMs: number, msApart = 10, offset = 0): Promise<PredictionRecord[]> => {
     const end = Date.now() - endAgoMs;
     const records = Array.from({ length: count }, (_, i) => ({
       id: randomUUID(),
@@ -67,7 +67,7 @@ describe('DriftMonitor', () => {
       modelVersionId: trained.versionIds[0],
       requestKey: randomUUID(),
       instanceIndex: 0,
-      inputs: instances[i % instances.length],
+      inputs: instances[(offset + i) % instances.length],
       output: { label: '1', probabilities: { '0': 0.2, '1': 0.8 } },
       latencyMs: 1,
       createdAt: new Date(end - (count - 1 - i) * msApart),
@@ -81,13 +81,17 @@ describe('DriftMonitor', () => {
     await logPredictions(deployment.id, 30, 1_500);
     let clock = Date.now();
     const monitor = new DriftMonitor({ prisma, events, datasets: services.datasets, loadModel: (id) => services.modelCache.get(id) }, { now: () => clock });
-    expect(await monitor.check(deployment.id)).toBeNull();
-    clock += 2_000;
-    const report = await monitor.check(deployment.id);
-    expect(report).toMatchObject({ windowSize: 30, referenceSize: 569 });
-    expect(events.of('driftReported', report!.id)).toEqual([{ id: report!.id, deploymentId: deployment.id }]);
-    // Nothing new since: not due again.
-    expect(await monitor.check(deployment.id)).toBeNull();
+    try {
+      expect(await monitor.check(deployment.id)).toBeNull();
+      clock += 2_000;
+      const report = await monitor.check(deployment.id);
+      expect(report).toMatchObject({ windowSize: 30, referenceSize: 569 });
+      expect(events.of('driftReported', report!.id)).toEqual([{ id: report!.id, deploymentId: deployment.id }]);
+      // Nothing new since: not due again.
+      expect(await monitor.check(deployment.id)).toBeNull();
+    } finally {
+      await monitor.stop();
+    }
   }, 30_000);
 
   it('judges a backlog larger than the window on its newest predictions, and the next window starts after it', async () => {
@@ -100,31 +104,50 @@ describe('DriftMonitor', () => {
       { prisma, events, datasets: services.datasets, loadModel: (id) => services.modelCache.get(id) },
       { now: () => Date.now() - lagMs },
     );
-    const report = await monitor.check(deployment.id);
-    expect(report!.windowSize).toBe(50);
-    expect(report!.windowStart).toEqual(backlog[70].createdAt);
-    lagMs = 0;
-    await logPredictions(deployment.id, 49, COMMIT_GRACE_MS + 1, 0);
-    expect(await monitor.check(deployment.id)).toBeNull();
-    await logPredictions(deployment.id, 1, COMMIT_GRACE_MS + 1, 0);
-    expect((await monitor.check(deployment.id))!.windowSize).toBe(50);
+    try {
+      const report = await monitor.check(deployment.id);
+      expect(report!.windowSize).toBe(50);
+      expect(report!.windowStart).toEqual(backlog[70].createdAt);
+      lagMs = 0;
+      await logPredictions(deployment.id, 49, COMMIT_GRACE_MS + 1, 0);
+      expect(await monitor.check(deployment.id)).toBeNull();
+      await logPredictions(deployment.id, 1, COMMIT_GRACE_MS + 1, 0);
+      expect((await monitor.check(deployment.id))!.windowSize).toBe(50);
+    } finally {
+      await monitor.stop();
+    }
   }, 30_000);
 
-  it('reports the same numbers when the window is tested on a worker thread', async () => {
+  it('reports the same numbers on its drift thread as inline, sends the reference once, survives the death of its thread, and stop() ends it', async () => {
     const [inline, threaded] = [await deploy('inline-stats', { windowSize: 80 }), await deploy('threaded-stats', { windowSize: 80 })];
-    await logPredictions(inline.id, 80, 2_000);
-    await logPredictions(threaded.id, 80, 2_000);
     const dependencies = { prisma, events, datasets: services.datasets, loadModel: (id: string) => services.modelCache.get(id) };
-    const [fromInline, fromThread] = [
-      await new DriftMonitor(dependencies, { inlineDriftRows: Infinity }).check(inline.id),
-      await new DriftMonitor(dependencies, { inlineDriftRows: 0 }).check(threaded.id),
-    ];
-    const numbers = (report: typeof fromInline) => {
+    const [inlineMonitor, threadMonitor] = [new DriftMonitor(dependencies, { inlineDriftRows: Infinity }), new DriftMonitor(dependencies)];
+    const numbers = (report: Awaited<ReturnType<DriftMonitor['check']>>) => {
       const { features, prediction, driftShare, drifted, predictionDrifted, windowSize, referenceSize } = report!;
       return { features, prediction, driftShare, drifted, predictionDrifted, windowSize, referenceSize };
     };
-    expect(numbers(fromThread)).toEqual(numbers(fromInline));
-    expect(fromThread).toMatchObject({ windowSize: 80, referenceSize: 569 });
+    /** A new window of 80 predictions on both deployments, reported by both monitors: the same numbers. */
+    const round = async (offset: number) => {
+      for (const id of [inline.id, threaded.id]) await logPredictions(id, 80, 0, 1, offset);
+      await new Promise((resolve) => setTimeout(resolve, COMMIT_GRACE_MS + 50));
+      const [fromInline, fromThread] = [await inlineMonitor.check(inline.id), await threadMonitor.check(threaded.id)];
+      expect(numbers(fromThread)).toEqual(numbers(fromInline));
+      expect(fromThread).toMatchObject({ windowSize: 80, referenceSize: 569 });
+    };
+    try {
+      await round(0);
+      await round(80);
+      expect(threadMonitor.driftThread.stats()).toMatchObject({ threadsStarted: 1, referencesSent: 1, requests: 2, running: true });
+      // A thread that died between reports is replaced; the reference is sent to the new one.
+      await threadMonitor.driftThread.kill();
+      await round(160);
+      expect(threadMonitor.driftThread.stats()).toMatchObject({ threadsStarted: 2, referencesSent: 2, requests: 3, running: true });
+      expect(inlineMonitor.driftThread.stats()).toMatchObject({ threadsStarted: 0, running: false });
+    } finally {
+      await inlineMonitor.stop();
+      await threadMonitor.stop();
+    }
+    expect(threadMonitor.driftThread.stats()).toMatchObject({ running: false, queued: 0 });
   }, 60_000);
 
   it('reports a window once when two replicas check it at the same time', async () => {
