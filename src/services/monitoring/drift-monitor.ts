@@ -37,7 +37,8 @@
  *
  * The statistics: every window is tested on the monitor's drift thread (`drift-threads.ts`),
  * started at the first report and kept until `stop()`, which holds the version's reference (sent
- * once per reference key), so a report does not hold the event loop.
+ * once per reference key), so a report does not hold the event loop. The reports made while the
+ * thread starts (the first one, the first after its death) are tested inline rather than wait.
  */
 import { performance } from 'node:perf_hooks';
 import { Prisma, type Deployment } from '../../generated/prisma/client';
@@ -111,7 +112,8 @@ export interface DriftMonitorOptions {
   /**
    * Windows with fewer rows are tested inline (on the event loop), the others on the drift thread
    * (`drift-threads.ts`). Even a tiny window costs tens of milliseconds inline (the reference's
-   * side dominates), more than the thread's round trip. @default 0 (every window on the thread)
+   * side dominates), more than the thread's round trip. @default 0 (every window on the thread,
+   * once it started: a report made while it starts is tested inline)
    */
   inlineDriftRows?: number;
 }
@@ -172,6 +174,8 @@ export class DriftMonitor {
   private readonly running = new Map<string, Promise<CheckOutcome>>();
   private readonly rerun = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
+  /** Set by `stop()`: no check is scheduled or re-run (a check would start the drift thread again). */
+  private stopped = false;
   private ticking: Promise<void> | null = null;
   private readonly tickMs: number;
   private readonly referenceCacheSize: number;
@@ -204,6 +208,7 @@ export class DriftMonitor {
 
   /** Starts the timer (idempotent). */
   start(): void {
+    this.stopped = false;
     if (this.timer) return;
     this.timer = setInterval(() => {
       // A tick that fails (the database is away) is logged; the next tick tries again.
@@ -215,8 +220,13 @@ export class DriftMonitor {
     this.timer.unref();
   }
 
-  /** Stops the timer, waits for the checks under way and terminates the drift thread. */
+  /**
+   * Stops the timer and the predict path's trigger (until `start()`), waits for the checks under way
+   * (and the re-runs they started) and terminates the drift thread. A `check` called after this
+   * would start a new thread: call `stop()` again after it.
+   */
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     for (const trigger of this.triggers.values()) {
@@ -224,7 +234,7 @@ export class DriftMonitor {
       trigger.timer = null;
     }
     await this.ticking;
-    await Promise.allSettled([...this.running.values()]);
+    await this.idle();
     await this.driftThread.close();
   }
 
@@ -281,7 +291,7 @@ export class DriftMonitor {
       const missing = outcome.report ? outcome.windowSize : outcome.windowSize - outcome.counted;
       trigger.needed = Math.max(1, Math.min(missing, Math.ceil(outcome.windowSize / 10)));
     }
-    if (this.rerun.delete(deploymentId)) {
+    if (this.rerun.delete(deploymentId) && !this.stopped) {
       void this.checkCoalesced(deploymentId).catch(() => undefined);
       return;
     }
@@ -294,7 +304,7 @@ export class DriftMonitor {
 
   /** Schedules a check for when the newest noted prediction is inside a window, unless one is scheduled or running. */
   private schedule(deploymentId: string, trigger: Trigger, minDelayMs = 0): void {
-    if (trigger.uncoveredCount < trigger.needed || trigger.timer || this.running.has(deploymentId)) return;
+    if (this.stopped || trigger.uncoveredCount < trigger.needed || trigger.timer || this.running.has(deploymentId)) return;
     const newest = trigger.uncovered[trigger.uncovered.length - 1].at;
     trigger.timer = setTimeout(
       () => {
@@ -478,10 +488,13 @@ export class DriftMonitor {
     }
     // The statistics run on the drift thread: the columns are handed over; the reference is sent once per key and kept there.
     const samples = columns.samples(PREDICTION_COLUMN);
-    const result =
-      size < this.inlineDriftRows
-        ? computeDriftReport(reference, samples, settings)
-        : await this.driftThread.test(referenceKey(deployment.modelVersionId, settings.referenceSize), reference, samples, settings);
+    // While the thread starts (the first report, or the first after its death) the window is tested
+    // inline: a report does not wait for a thread's start.
+    const onThread = size >= this.inlineDriftRows && this.driftThread.ready();
+    if (!onThread && size >= this.inlineDriftRows) this.driftThread.warm();
+    const result = onThread
+      ? await this.driftThread.test(referenceKey(deployment.modelVersionId, settings.referenceSize), reference, samples, settings)
+      : computeDriftReport(reference, samples, settings);
     return { size, start, result };
   }
 

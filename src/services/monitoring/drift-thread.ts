@@ -27,7 +27,8 @@ export interface DriftRequest {
   settings: DriftMonitoringSettings;
 }
 
-export type DriftReply = { kind: 'done'; result: DriftReportResult } | { kind: 'failed'; message: string; stack: string | undefined };
+/** The thread's messages: `ready` once, when its code is loaded; then one answer per request, in order. */
+export type DriftReply = { kind: 'ready' } | { kind: 'done'; result: DriftReportResult } | { kind: 'failed'; message: string; stack: string | undefined };
 
 const { references: kept } = workerData as DriftThreadData;
 /** The references held, least recently used first. */
@@ -59,4 +60,5 @@ const port = parentPort;
 if (port) {
   yieldToTheEventLoop();
   port.on('message', (request: DriftRequest) => test(port, request));
+  port.postMessage({ kind: 'ready' } satisfies DriftReply);
 }

@@ -118,7 +118,7 @@ describe('DriftMonitor', () => {
     }
   }, 30_000);
 
-  it('reports the same numbers on its drift thread as inline, sends the reference once, survives the death of its thread, and stop() ends it', async () => {
+  it('reports the same numbers on its drift thread as inline, sends the reference once, replaces a dead thread, and stop() ends it', async () => {
     const [inline, threaded] = [await deploy('inline-stats', { windowSize: 80 }), await deploy('threaded-stats', { windowSize: 80 })];
     const dependencies = { prisma, events, datasets: services.datasets, loadModel: (id: string) => services.modelCache.get(id) };
     const [inlineMonitor, threadMonitor] = [new DriftMonitor(dependencies, { inlineDriftRows: Infinity }), new DriftMonitor(dependencies)];
@@ -135,12 +135,18 @@ describe('DriftMonitor', () => {
       expect(fromThread).toMatchObject({ windowSize: 80, referenceSize: 569 });
     };
     try {
+      // The first report starts the thread and is tested inline while it starts.
       await round(0);
+      expect(threadMonitor.driftThread.stats()).toMatchObject({ threadsStarted: 1, requests: 0, running: true });
+      await waitFor(() => threadMonitor.driftThread.ready(), 20_000, 20);
       await round(80);
-      expect(threadMonitor.driftThread.stats()).toMatchObject({ threadsStarted: 1, referencesSent: 1, requests: 2, running: true });
-      // A thread that died between reports is replaced; the reference is sent to the new one.
-      await threadMonitor.driftThread.kill();
       await round(160);
+      expect(threadMonitor.driftThread.stats()).toMatchObject({ threadsStarted: 1, referencesSent: 1, requests: 2, running: true });
+      // A thread that died between reports is replaced (the report meanwhile inline); the reference is sent to the new one.
+      await threadMonitor.driftThread.kill();
+      await round(240);
+      await waitFor(() => threadMonitor.driftThread.ready(), 20_000, 20);
+      await round(320);
       expect(threadMonitor.driftThread.stats()).toMatchObject({ threadsStarted: 2, referencesSent: 2, requests: 3, running: true });
       expect(inlineMonitor.driftThread.stats()).toMatchObject({ threadsStarted: 0, running: false });
     } finally {

@@ -141,7 +141,7 @@ describe('DriftThread', () => {
       ),
     );
     await thread.kill();
-    expect(await Promise.all(outcomes)).toEqual(waiting.map(() => 'the drift thread exited with code 1 before answering'));
+    for (const outcome of await Promise.all(outcomes)) expect(outcome).toMatch(/^the drift thread exited with code \d+ before answering$/);
     expect(thread.stats()).toMatchObject({ queued: 0, running: false });
   }, 60_000);
 
