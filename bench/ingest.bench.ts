@@ -195,6 +195,9 @@ async function startApi(databaseUrl: string, dataDir: string): Promise<{ child: 
       DATABASE_URL: databaseUrl,
       MLPLANE_DATA_DIR: dataDir,
       PORT: String(port),
+      // One API process: the one whose memory is read takes the upload (serve's default is one per core,
+      // and the process started here would then be the cluster's primary, which serves nothing).
+      MLPLANE_API_PROCESSES: '1',
       MLPLANE_HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
       MLPLANE_RATE_LIMIT_PER_MINUTE: '0',
