@@ -157,7 +157,10 @@ export class DriftThread {
     while (current.held.size > this.references) current.held.delete(current.held.keys().next().value as string);
     this.counters.requests += 1;
     if (send) this.counters.referencesSent += 1;
-    return new Promise<DriftReportResult>((resolve, reject) => current.pending.push({ resolve, reject }));
+    const answer = new Promise<DriftReportResult>((resolve, reject) => current.pending.push({ resolve, reject }));
+    // A thread with work keeps the process alive until it answers; an idle one does not (see start()).
+    if (current.pending.length === 1) current.worker.ref();
+    return answer;
   }
 
   stats(): DriftThreadStats {
@@ -199,6 +202,9 @@ export class DriftThread {
 
   private start(): Current {
     const worker = startWorker({ references: this.references });
+    // Idle, the thread must not keep its process alive: a process (or a test) that never calls
+    // close() still exits once its own work is done. It is referenced while requests wait on it.
+    worker.unref();
     const current: Current = { worker, pending: [], held: new Map(), ready: false };
     this.current = current;
     this.counters.threadsStarted += 1;
@@ -208,6 +214,7 @@ export class DriftThread {
         return;
       }
       const pending = current.pending.shift();
+      if (current.pending.length === 0) worker.unref();
       if (!pending) return;
       if (reply.kind === 'done') return pending.resolve(reply.result);
       const error = new Error(reply.message);

@@ -3,6 +3,8 @@ import { createRandom, type Random } from '../../../src/domain/random';
 import type { FeatureSample } from '../../../src/ml/drift/feature-drift';
 import { computeDriftReport, windowSamples, type DriftReference, type DriftWindow } from '../../../src/services/monitoring/drift-report';
 import { DriftThread } from '../../../src/services/monitoring/drift-threads';
+import { startTestChild } from '../../support/child-process';
+import { waitFor } from '../../support/wait-for';
 
 function normal(random: Random): number {
   return Math.sqrt(-2 * Math.log(1 - random.next())) * Math.cos(2 * Math.PI * random.next());
@@ -180,4 +182,19 @@ describe('DriftThread', () => {
     expect(await thread.test('k', reference, next, DEFAULT_DRIFT_MONITORING)).toEqual(inline);
     expect(thread.stats()).toMatchObject({ threadsStarted: 1, referencesSent: 1 });
   }, 60_000);
+});
+
+describe('an idle drift thread', () => {
+  it('does not keep its process alive: a process that never closes it exits once the thread has answered', async () => {
+    const child = startTestChild('drift-thread-idle-child.ts', {});
+    const exited = new Promise<number | null>((resolve) => child.process.once('exit', (code) => resolve(code)));
+    try {
+      await child.waitForOutput(/answered \d+\n/, 60_000);
+      // Exiting is the event waited for; the bound only turns a hang into a failure.
+      await waitFor(() => !child.alive(), 30_000, 50);
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill();
+    }
+  }, 120_000);
 });
