@@ -38,6 +38,8 @@ describe('lifecycle of datasets, models, versions, studies and deployments', () 
   }, 120_000);
 
   afterAll(async () => {
+    // The drift monitor runs checks in the background (and a thread for their statistics): stop it before the database goes.
+    await services.driftMonitor.stop();
     await prisma.$disconnect();
     await db.drop();
   });

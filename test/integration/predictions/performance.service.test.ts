@@ -32,6 +32,8 @@ describe('deployment performance from actuals', () => {
   }, 120_000);
 
   afterAll(async () => {
+    // The drift monitor runs checks in the background (and a thread for their statistics): stop it before the database goes.
+    await services.driftMonitor.stop();
     await prisma.$disconnect();
     await db.drop();
   });
