@@ -94,12 +94,21 @@ export async function keysetPage<Row, K extends keyof Row & string>(list: Keyset
 
 /** Newest first by creation time, then id: the order of most lists. */
 export function newestFirst<Row extends { createdAt: Date; id: string }>(): ListOrder<Row, 'createdAt' | 'id'> {
+  return byCreation('desc');
+}
+
+/** Oldest first by creation time, then id: histories (an alert's deliveries, a version's evaluations). */
+export function oldestFirst<Row extends { createdAt: Date; id: string }>(): ListOrder<Row, 'createdAt' | 'id'> {
+  return byCreation('asc');
+}
+
+function byCreation<Row extends { createdAt: Date; id: string }>(direction: 'asc' | 'desc'): ListOrder<Row, 'createdAt' | 'id'> {
   return {
     keys: [
       { column: 'createdAt', kind: 'date' },
       { column: 'id', kind: 'uuid' },
     ],
-    direction: 'desc',
+    direction,
   };
 }
 

@@ -12,12 +12,12 @@
  * the RUN_FAILED alert written in the transaction that fails its run.
  */
 import type { Alert as AlertRow, AlertDelivery as AlertDeliveryRow, AlertRule as AlertRuleRow, Prisma } from '../../generated/prisma/client';
-import type { Alert, AlertDelivery, AlertDeliveryStatus, AlertKind, AlertRule, AlertRuleValues, AlertSeverity, AlertStatus } from '../../domain/alerts/alert';
+import type { Alert, AlertDelivery, AlertKind, AlertRule, AlertRuleValues, AlertSeverity, AlertStatus } from '../../domain/alerts/alert';
 import type { Page, PageRequest } from '../../domain/common/pagination';
 import { isUuid } from '../../domain/common/uuid';
 import { alertDetailsOf, deliveryPayloadOf } from '../../infra/db/json-columns';
 import type { PrismaClient } from '../../infra/db/prisma-client';
-import { keysetPage, keysetPagesByParent } from '../keyset-pagination';
+import { keysetPage, keysetPagesByParent, oldestFirst } from '../keyset-pagination';
 
 /** A transaction, or the client itself for a single statement. */
 export type Db = Prisma.TransactionClient;
@@ -70,15 +70,9 @@ export interface NewAlertDelivery {
 }
 
 /** What one delivery attempt left. */
-export interface DeliveryAttempt {
-  status: AlertDeliveryStatus;
-  attempts: number;
-  responseStatus: number | null;
-  lastDurationMs: number | null;
-  lastError: string | null;
-  nextAttemptAt: Date | null;
+export type DeliveryAttempt = Pick<AlertDelivery, 'status' | 'attempts' | 'responseStatus' | 'lastDurationMs' | 'lastError' | 'nextAttemptAt'> & {
   deliveredAt?: Date;
-}
+};
 
 export class AlertRepository {
   constructor(private readonly prisma: PrismaClient) {}
@@ -206,13 +200,7 @@ export class AlertRepository {
     return keysetPagesByParent<AlertDelivery, 'createdAt' | 'id'>(
       this.prisma,
       {
-        order: {
-          keys: [
-            { column: 'createdAt', kind: 'date' },
-            { column: 'id', kind: 'uuid' },
-          ],
-          direction: 'asc',
-        },
+        order: oldestFirst<AlertDelivery>(),
         table: 'alert_deliveries',
         parentColumn: 'alert_id',
         columns: { createdAt: 'created_at', id: 'id' },

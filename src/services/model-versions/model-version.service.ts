@@ -12,7 +12,7 @@ import { evaluateModel } from '../../ml/training/evaluate-model';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
 import type { DatasetService } from '../datasets/dataset.service';
-import { keysetPagesByParent, newestFirst } from '../keyset-pagination';
+import { keysetPagesByParent, newestFirst, oldestFirst } from '../keyset-pagination';
 import { promoteTrialVersion } from './register-model-version';
 import { preprocessingSpecOf, toJsonColumn } from '../../infra/db/json-columns';
 
@@ -130,13 +130,7 @@ export class ModelVersionService {
     return keysetPagesByParent<Evaluation, 'createdAt' | 'id'>(
       this.prisma,
       {
-        order: {
-          keys: [
-            { column: 'createdAt', kind: 'date' },
-            { column: 'id', kind: 'uuid' },
-          ],
-          direction: 'asc',
-        },
+        order: oldestFirst<Evaluation>(),
         table: 'evaluations',
         parentColumn: 'model_version_id',
         columns: { createdAt: 'created_at', id: 'id' },

@@ -20,20 +20,8 @@ import { keysetPagesByParent, newestFirst } from '../keyset-pagination';
 /** A transaction, or the client itself for a single statement. */
 export type Db = Prisma.TransactionClient;
 
-/** A new report; `createdAt` is the database's clock. */
-export interface NewDriftReport {
-  deploymentId: string;
-  modelVersionId: string;
-  windowStart: Date;
-  windowEnd: Date;
-  windowSize: number;
-  referenceSize: number;
-  driftShare: number;
-  drifted: boolean;
-  features: FeatureDriftEntry[];
-  prediction: FeatureDriftEntry;
-  predictionDrifted: boolean;
-}
+/** A new report (its output tested); `id` and `createdAt` come from the database. */
+export type NewDriftReport = Omit<DriftReport, 'id' | 'createdAt' | 'prediction'> & { prediction: FeatureDriftEntry };
 
 export class DriftReportRepository {
   constructor(private readonly prisma: PrismaClient) {}
