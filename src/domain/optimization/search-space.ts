@@ -2,7 +2,8 @@
  * The search space of a hyperparameter optimization study: which training hyperparameters
  * a study tunes and the distribution each one is drawn from.
  *
- * Input shape (maps one-to-one to a GraphQL input list `[SearchParameterInput!]!`):
+ * Input shape (a GraphQL input list `[SearchParameterInput!]!`; the GraphQL layer reads a CHOICE's
+ * `numbers`, `optimizers` or deprecated JSON `values` into {@link SearchParameterInput.values}):
  *
  * ```graphql
  * input SearchParameterInput {

@@ -7,7 +7,7 @@
 import { required } from '../../domain/common/required';
 import { ValidationError, type Violation } from '../../domain/errors';
 import type { FeatureRecord } from '../../ml/preprocessing';
-import type { InstanceFields } from '../../ml/serving/prediction-request';
+import { INSTANCE_LIST_FIELDS, type InstanceFields } from '../../ml/serving/prediction-request';
 import type { ActualInput as DomainActualInput } from '../../services/predictions/prediction.service';
 import type { ActualInput, FeatureValueInput, InstanceInput } from './prediction.type';
 
@@ -102,21 +102,15 @@ function readTypedInstances(typed: readonly InstanceInput[], list: string, path:
 export function readPredictInstances(input: { features?: readonly InstanceInput[] | null; instances?: FeatureRecord[] | null }): ReadInstances {
   requireOneForm(input.features, input.instances, { typed: 'features', json: 'instances' });
   if (input.features != null) return readTypedInstances(input.features, 'input.features', (index) => `input.features[${index}]`);
-  return {
-    instances: required(input.instances, 'input.instances'),
-    fields: { list: 'input.instances', item: (index) => `input.instances[${index}]` },
-    formProblems: [],
-  };
+  return { instances: required(input.instances, 'input.instances'), fields: INSTANCE_LIST_FIELDS, formProblems: [] };
 }
 
 /**
  * `explainPrediction`'s instance: `features` (typed) or `instance` (JSON, deprecated).
  * @throws ValidationError when both or neither are given
  */
-export function readExplainedInstance(input: { features?: InstanceInput | null; instance?: FeatureRecord | null }): {
+export function readExplainedInstance(input: { features?: InstanceInput | null; instance?: FeatureRecord | null }): Omit<ReadInstances, 'instances'> & {
   instance: FeatureRecord;
-  fields: InstanceFields;
-  formProblems: Violation[];
 } {
   requireOneForm(input.features, input.instance, { typed: 'features', json: 'instance' });
   if (input.features != null) {
