@@ -91,7 +91,8 @@ function followColumns(follow: AliasFollow | null): Pick<Deployment, 'followAlia
  * time): a move of the alias switches it, or starts a canary, in the transaction that moves the
  * alias (see `alias-follow.ts`); one made by version id is pinned. Every transaction locks the
  * model row before deployment rows (shared here, exclusively for alias moves and version
- * lifecycle), so alias moves and deployment changes serialize without deadlocks.
+ * lifecycle), so alias moves and deployment changes serialize without deadlocks. Rows are read and
+ * written through `DeploymentRepository`, in the transaction of the change.
  */
 export class DeploymentService implements AliasFollowers<DeploymentChange> {
   private readonly store: DeploymentRepository;

@@ -50,7 +50,8 @@ interface Pending {
  * out together in the next one, so under load the number of statements grows with the database's
  * latency, not with the request rate. With no load
  * an append is written at once (no batching window to wait out). One INSERT per call of
- * `unnest` over column arrays keeps the parameter count at ten whatever the batch size.
+ * `unnest` over column arrays keeps the parameter count at ten whatever the batch size (the
+ * statement is `prediction-repository.ts`'s {@link insertPredictions}).
  */
 export class PredictionLog {
   private queue: Pending[] = [];
