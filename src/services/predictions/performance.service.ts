@@ -1,10 +1,11 @@
-import type { Deployment } from '../../generated/prisma/client';
+import type { Deployment } from '../../domain/deployments/deployment';
 import { isUuid } from '../../domain/common/uuid';
 import { ValidationError } from '../../domain/errors';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import type { Evaluation } from '../../ml/metrics/evaluate-predictions';
 import { compareMetrics, evaluateWindow, type MetricComparison } from '../../ml/serving/window-performance';
-import { evaluationMetricsOf, predictionOutputOf, preprocessingSpecOf } from '../../infra/db/json-columns';
+import { evaluationMetricsOf, preprocessingSpecOf } from '../../infra/db/json-columns';
+import { PredictionRepository } from './prediction-repository';
 
 /** Largest window, and most predictions one performance query reads. */
 export const MAX_WINDOW_SIZE = 10_000;
@@ -33,9 +34,16 @@ export interface DeploymentPerformance {
  * and compared with the version's evaluation.
  */
 export class PerformanceService {
-  constructor(private readonly prisma: PrismaClient) {}
+  private readonly predictions: PredictionRepository;
 
-  async performance(deployment: Deployment, options: { window: number; windows: number; modelVersionId?: string | null }): Promise<DeploymentPerformance> {
+  constructor(private readonly prisma: PrismaClient) {
+    this.predictions = new PredictionRepository(prisma);
+  }
+
+  async performance(
+    deployment: Pick<Deployment, 'id' | 'modelVersionId'>,
+    options: { window: number; windows: number; modelVersionId?: string | null },
+  ): Promise<DeploymentPerformance> {
     const { window, windows } = options;
     if (!Number.isInteger(window) || window < 1 || window > MAX_WINDOW_SIZE) {
       throw new ValidationError(`window must be an integer from 1 to ${MAX_WINDOW_SIZE}, got ${window}`, { field: 'window' });
@@ -50,12 +58,7 @@ export class PerformanceService {
     if (!version) throw new ValidationError(`model version ${modelVersionId} does not exist`, { field: 'modelVersionId' });
     const spec = preprocessingSpecOf(version.preprocessing);
     const [rows, evaluations] = await Promise.all([
-      this.prisma.prediction.findMany({
-        where: { deploymentId: deployment.id, modelVersionId, actual: { not: { equals: null } } },
-        orderBy: [{ createdAt: 'desc' }, { requestKey: 'desc' }, { instanceIndex: 'desc' }],
-        take: window * windows,
-        select: { output: true, actual: true, createdAt: true },
-      }),
+      this.predictions.labelled(deployment.id, modelVersionId, window * windows),
       this.prisma.evaluation.findMany({ where: { modelVersionId }, orderBy: { createdAt: 'desc' } }),
     ]);
     const chosen = evaluations.find((evaluation) => evaluation.split === 'TEST') ?? evaluations.at(0);
@@ -64,11 +67,7 @@ export class PerformanceService {
     const result: PerformanceWindow[] = [];
     for (let start = 0; start < rows.length; start += window) {
       const slice = rows.slice(start, start + window);
-      const evaluation = evaluateWindow(
-        spec,
-        slice.map((row) => ({ output: predictionOutputOf(row.output), actual: row.actual as string | number })),
-        threshold,
-      );
+      const evaluation = evaluateWindow(spec, slice, threshold);
       result.push({
         count: slice.length,
         from: slice[slice.length - 1].createdAt,

@@ -1,4 +1,4 @@
-import type { Prediction } from '../../generated/prisma/client';
+import type { Prediction } from '../../domain/predictions/prediction';
 import { required } from '../../domain/common/required';
 import { isUuid } from '../../domain/common/uuid';
 import { routesToCanary } from '../../domain/deployments/deployment-rules';
@@ -13,8 +13,9 @@ import type { ServingEvents } from '../serving/serving-events';
 import { allowAnyDeployment, type DeploymentGuard, type ServingPipeline } from '../serving/serving-pipeline';
 import type { ModelCache } from './model-cache';
 import { preprocessingSpecOf } from '../../infra/db/json-columns';
+import { PredictionRepository } from './prediction-repository';
 
-export type { Prediction } from '../../generated/prisma/client';
+export type { Prediction } from '../../domain/predictions/prediction';
 
 /** Most actuals one `recordActuals` call may carry. */
 export const MAX_ACTUALS_PER_REQUEST = 1_000;
@@ -53,13 +54,17 @@ export interface ActualInput {
  * them. Requests themselves go through the serving pipeline (`ServingPipeline`).
  */
 export class PredictionService {
+  private readonly store: PredictionRepository;
+
   constructor(
     private readonly prisma: PrismaClient,
     private readonly deployments: DeploymentService,
     private readonly serving: ServingPipeline,
     private readonly models: ModelCache,
     private readonly events: ServingEvents,
-  ) {}
+  ) {
+    this.store = new PredictionRepository(prisma);
+  }
 
   /**
    * Per-feature attributions of one instance's output (integrated gradients from the all-zero
@@ -97,7 +102,7 @@ export class PredictionService {
   }
 
   async findPrediction(id: string): Promise<Prediction | null> {
-    return isUuid(id) ? this.prisma.prediction.findUnique({ where: { id } }) : null;
+    return this.store.findById(id);
   }
 
   /**
@@ -131,11 +136,7 @@ export class PredictionService {
     const result = await this.prisma.$transaction(async (tx) => {
       const ids = actuals.flatMap((item) => (item.predictionId != null && isUuid(item.predictionId) ? [item.predictionId] : []));
       const keys = actuals.flatMap((item) => (item.requestKey != null ? [item.requestKey] : []));
-      const select = { id: true, requestKey: true, modelVersionId: true } as const;
-      const [byId, byKey] = await Promise.all([
-        ids.length ? tx.prediction.findMany({ where: { deploymentId: deployment.id, id: { in: ids } }, select }) : [],
-        keys.length ? tx.prediction.findMany({ where: { deploymentId: deployment.id, requestKey: { in: keys } }, select }) : [],
-      ]);
+      const { byId, byKey } = await this.store.findActualTargets(tx, deployment.id, ids, keys);
       const predictionsById = new Map(byId.map((row) => [row.id, row]));
       const predictionsByKey = new Map<string, (typeof byKey)[number][]>();
       for (const row of byKey) predictionsByKey.set(row.requestKey, [...(predictionsByKey.get(row.requestKey) ?? []), row]);
@@ -196,13 +197,7 @@ export class PredictionService {
       });
       if (missing.length > 0) throw missing[0];
       problems.throwIfAny();
-      const updateIds = updates.map((update) => update.id);
-      const values = updates.map((update) => JSON.stringify(update.actual));
-      const recorded = await tx.$executeRaw`
-        UPDATE predictions AS p SET actual = a.actual, actual_recorded_at = now()
-        FROM unnest(${updateIds}::uuid[], ${values}::jsonb[]) AS a(id, actual)
-        WHERE p.id = a.id`;
-      return { recorded };
+      return { recorded: await this.store.recordActuals(tx, updates) };
     });
     if (result.recorded > 0) this.events.emit('actualsRecorded', { deploymentId: deployment.id, recorded: result.recorded });
     return result;

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { uuidV7 } from '../../domain/common/uuid-v7';
 import { performance } from 'node:perf_hooks';
-import type { Deployment } from '../../generated/prisma/client';
-import { batchingOf } from '../../domain/deployments/batching';
+import type { Deployment } from '../../domain/deployments/deployment';
 import { routesToCanary } from '../../domain/deployments/deployment-rules';
 import { DomainError, InvalidStateError, NotFoundError, ValidationError, type Violation } from '../../domain/errors';
 import type { FeatureRecord, PreprocessingSpec } from '../../ml/preprocessing';
@@ -100,7 +99,7 @@ export class ServingPipeline {
       const spec = loaded.preprocessing;
       const instances = typeof request.instances === 'function' ? request.instances(spec) : request.instances;
       const x = encodeInstances(spec, instances, request.fields ?? INSTANCE_LIST_FIELDS, request.formProblems);
-      const outputs = await this.parts.batcher.infer(modelVersionId, loaded, x, batchingOf(deployment.serving));
+      const outputs = await this.parts.batcher.infer(modelVersionId, loaded, x, deployment.batching);
       checkFiniteOutputs(outputs, request.fields ?? INSTANCE_LIST_FIELDS);
       const latencyMs = performance.now() - started;
       const createdAt = new Date();
