@@ -6,7 +6,13 @@ import { CanaryResolver, DeploymentAliasFollowResolver, DeploymentEventResolver,
 import { PredictionResolver } from './deployments/prediction.resolver';
 import { HealthResolver } from './health/health.resolver';
 import { LifecycleResolver } from './lifecycle/lifecycle.resolver';
-import { EvaluationResolver, ModelAliasEventResolver, ModelAliasResolver, ModelVersionResolver } from './model-versions/model-version.resolver';
+import {
+  EvaluationResolver,
+  ModelAliasEventResolver,
+  ModelAliasResolver,
+  ModelVersionResolver,
+  WindowMetricsResolver,
+} from './model-versions/model-version.resolver';
 import { ModelResolver } from './models/model.resolver';
 import { DriftReportResolver } from './monitoring/drift-report.resolver';
 import { NodeResolver } from './nodes/node.resolver';
@@ -23,6 +29,7 @@ export const resolvers: NonEmptyArray<ClassType> = [
   RunProgressResolver,
   ModelVersionResolver,
   EvaluationResolver,
+  WindowMetricsResolver,
   ModelAliasResolver,
   ModelAliasEventResolver,
   DeploymentResolver,
