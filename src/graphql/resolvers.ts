@@ -1,5 +1,5 @@
 import type { ClassType, NonEmptyArray } from 'type-graphql';
-import { AlertResolver, DeploymentAlertsResolver } from './alerts/alert.resolver';
+import { AlertDeliveryResolver, AlertResolver, DeploymentAlertsResolver } from './alerts/alert.resolver';
 import { ApiKeyResolver } from './auth/api-key.resolver';
 import { DatasetResolver, DatasetVersionResolver } from './datasets/dataset.resolver';
 import { CanaryResolver, DeploymentAliasFollowResolver, DeploymentEventResolver, DeploymentResolver } from './deployments/deployment.resolver';
@@ -43,6 +43,7 @@ export const resolvers: NonEmptyArray<ClassType> = [
   LeaderboardEntryResolver,
   StudyProgressResolver,
   AlertResolver,
+  AlertDeliveryResolver,
   DeploymentAlertsResolver,
   ApiKeyResolver,
   LifecycleResolver,
