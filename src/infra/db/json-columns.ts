@@ -16,7 +16,8 @@
  * {@link toJsonColumn} from checked domain values, so a failure means a corrupt row or an old
  * shape no migration converted, never a user's mistake. Decoders run once per row read (a model
  * load, a resolver's row); the one used per prediction row ({@link predictionOutputOf}) checks
- * only the union's tag.
+ * only the union's tag. Alert evidence ({@link alertDetailsOf}) is the exception: it is read field
+ * by field and never throws, since alerts of older shapes must still list.
  */
 import type { Prisma } from '../../generated/prisma/client';
 import type { ColumnTypeOverrides } from '../../domain/datasets/column-typing';

@@ -22,7 +22,6 @@ export const EVALUATE_PERIOD_MS = 60_000;
 export const MIN_EVALUATION_INTERVAL_MS = 5_000;
 const DEFAULT_WINDOW_SECONDS = 300;
 
-/** The verdict of one serving rule on one evaluation. */
 /** A version that failed the PERFORMANCE_DROP rule, as judged (the evidence stored is {@link PerformanceDropVersion}). */
 interface JudgedVersion extends PerformanceDropVersion {
   modelVersionId: string;
@@ -31,6 +30,7 @@ interface JudgedVersion extends PerformanceDropVersion {
   value: number;
 }
 
+/** The verdict of one serving rule on one evaluation. */
 export interface ServingVerdict {
   kind: AlertKind;
   /** RAISED: the rule fired; CLEAN: a judged window within bounds; NO_DATA: too little to judge (or the rule is disabled). */
