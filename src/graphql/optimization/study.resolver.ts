@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { SubscribeResolverData } from 'type-graphql';
-import type { Run as RunRow } from '../../generated/prisma/client';
+import type { Run as RunRow } from '../../domain/runs/run';
 import type { StudyLeaderboardEntry } from '../../services/optimization/optimization.service';
 import { studyDefinitionOf, trialSummaryOf, type StudyTrial } from '../../services/optimization/study-trials';
 import type { GraphQLContext } from '../context';

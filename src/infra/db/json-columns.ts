@@ -374,3 +374,22 @@ function isRowIndices(value: unknown, problem: Problem): value is number[] {
 export function referenceRowIndicesOf(value: unknown): number[] {
   return decode('DatasetVersionData.referenceRowIndices', value, isRowIndices);
 }
+
+/** `Run.hyperparameters` as the object it always is; each kind's decoder reads its fields (`trainingHyperparametersOf`, `studyDefinitionOf`, ...). */
+export function runHyperparametersObjectOf(value: unknown): Record<string, unknown> {
+  return decode('Run.hyperparameters', value, isJsonObjectValue);
+}
+
+function isOptionalJsonObject(value: unknown, problem: Problem): value is Record<string, unknown> | null {
+  return value === null || isRecord(value) || fail(problem, `expected an object or null, got ${describe(value)}`);
+}
+
+/** `Run.summary` (a training summary, a trial's or a study's: an object), or null before the run has one. */
+export function runSummaryOf(value: unknown): Record<string, unknown> | null {
+  return decode('Run.summary', value ?? null, isOptionalJsonObject);
+}
+
+/** `Run.environment` (the pipeline's `TrainingEnvironment`: an object), or null until the run succeeded. */
+export function runEnvironmentOf(value: unknown): Record<string, unknown> | null {
+  return decode('Run.environment', value ?? null, isOptionalJsonObject);
+}

@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import type { Deployment, Prisma, Run } from '../../generated/prisma/client';
+import type { Deployment, Prisma } from '../../generated/prisma/client';
+import type { Run } from '../../domain/runs/run';
 import type { Alert, AlertDelivery, AlertKind, AlertRule, AlertSeverity, AlertStatus, EffectiveAlertRule } from '../../domain/alerts/alert';
 import { checkAlertMonitoringPatch, type AlertMonitoringPatch } from '../../domain/alerts/alert-monitoring';
 import { checkAlertRuleSettings, type AlertRuleSettings } from '../../domain/alerts/alert-rule-input';
