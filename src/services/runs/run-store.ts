@@ -84,7 +84,7 @@ const FINISH_TRANSACTION_TIMEOUT_MS = 60_000;
 export class RunStore {
   private readonly log: Logger;
   /** Where runs and epochs are stored. */
-  readonly runs: RunRepository;
+  private readonly runs: RunRepository;
 
   constructor(
     prisma: PrismaClient,
