@@ -9,6 +9,7 @@
 import type { PoolClient } from 'pg';
 import type { AuditEvent as AuditEventRow, Prisma } from '../../generated/prisma/client';
 import { auditedRoleOf, type AuditEvent, type AuditOutcome } from '../../domain/audit/audit-event';
+import type { Role } from '../../domain/auth/principal';
 import type { Page, PageRequest } from '../../domain/common/pagination';
 import { isUuid } from '../../domain/common/uuid';
 import type { PrismaClient } from '../../infra/db/prisma-client';
@@ -20,7 +21,7 @@ export type Db = Prisma.TransactionClient;
 /** A row to write: its id and time are the database's unless given. */
 export interface NewAuditEvent {
   principal: string;
-  role: string | null;
+  role: Role | null;
   operation: string;
   targetIds: string[];
   outcome: AuditOutcome;

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { Prisma } from '../../generated/prisma/client';
 import type { AuditEvent, AuditOutcome } from '../../domain/audit/audit-event';
+import type { Role } from '../../domain/auth/principal';
 import type { Page, PageRequest } from '../../domain/common/pagination';
 import { storableRecordOf } from '../../domain/common/storable-text';
 import { ValidationError } from '../../domain/errors';
@@ -16,7 +17,7 @@ export type { AuditEvent, AuditOutcome } from '../../domain/audit/audit-event';
 /** One audited mutation attempt, before it is stored. */
 export interface AuditEntry {
   principal: string;
-  role: string | null;
+  role: Role | null;
   operation: string;
   targetIds: string[];
   outcome: AuditOutcome;
