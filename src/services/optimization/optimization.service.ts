@@ -26,7 +26,7 @@ import type { RunStore } from '../runs/run-store';
 import { runUpdatedPayload } from '../runs/run-state-event';
 import { trainingWarnings } from '../../domain/runs/training-warnings';
 import type { RunEnqueuer } from '../training/training.service';
-import { loadStudyTrials, studyDefinitionOf, trialRecordOf, type StudyTrial, type TrialSummary } from './study-trials';
+import { loadStudyTrials, studyDefinitionOf, studyOf, trialRecordOf, type Study, type StudyTrial, type TrialSummary } from './study-trials';
 import type { Page, PageRequest } from '../../domain/common/pagination';
 
 /** A trial as a row of its study's `trials` list: keyed by id and ordered by trial number. */
@@ -106,7 +106,7 @@ export class OptimizationService {
    * @throws ValidationError listing the problem of each part of the input (strategy, seed, base
    *   hyperparameters, each of theirs, search space, objective, budget, pruning; the effort cap once they are valid).
    */
-  async startOptimization(input: StartOptimizationInput, actor: string): Promise<Run> {
+  async startOptimization(input: StartOptimizationInput, actor: string): Promise<Study> {
     const { model, version } = await this.models.requireTrainingTarget(input.modelId, input.datasetVersionId);
     const architecture = model.architecture;
     const problems = new Violations();
@@ -173,7 +173,7 @@ export class OptimizationService {
     await this.events.publish('runUpdated', runUpdatedPayload(study), study.id);
     await this.queue.enqueueRun(RUN_QUEUES.OPTIMIZATION, study.id);
     logger.info({ studyId: study.id, strategy, maxTrials: definition.maxTrials, parallelism: definition.parallelism }, 'optimization study queued');
-    return study;
+    return { ...study, definition };
   }
 
   /**
@@ -208,10 +208,10 @@ export class OptimizationService {
    * @throws NotFoundError when `studyId` is not a study; InvalidStateError when it already
    *   SUCCEEDED or FAILED (trials a lost coordinator left running are still cancelled).
    */
-  async cancelStudy(studyId: string): Promise<Run> {
+  async cancelStudy(studyId: string): Promise<Study> {
     await this.requireStudy(studyId);
     try {
-      return (await this.store.requestCancel(studyId)).run;
+      return studyOf((await this.store.requestCancel(studyId)).run);
     } finally {
       await this.cancelActiveTrials(studyId);
     }
@@ -232,13 +232,13 @@ export class OptimizationService {
   }
 
   /** The study, or null (also for a non-UUID id or a run of another kind). */
-  async findStudy(id: string): Promise<Run | null> {
+  async findStudy(id: string): Promise<Study | null> {
     const run = await this.runs.findRun(id);
-    return run?.kind === 'OPTIMIZATION' ? run : null;
+    return run?.kind === 'OPTIMIZATION' ? studyOf(run) : null;
   }
 
   /** @throws NotFoundError */
-  async requireStudy(id: string): Promise<Run> {
+  async requireStudy(id: string): Promise<Study> {
     const study = await this.findStudy(id);
     if (!study) throw new NotFoundError('Study', id);
     return study;
@@ -247,7 +247,7 @@ export class OptimizationService {
   /** The study's trials in trial-number order, with their search records. */
   async trials(studyId: string): Promise<StudyTrial[]> {
     const study = await this.requireStudy(studyId);
-    return loadStudyTrials(this.runs, study.id, studyDefinitionOf(study).objective.metric);
+    return loadStudyTrials(this.runs, study.id, study.definition.objective.metric);
   }
 
   /**
@@ -268,9 +268,8 @@ export class OptimizationService {
 
   /** Completed trials ranked by the objective, best first. */
   async leaderboard(studyId: string): Promise<StudyLeaderboardEntry[]> {
-    const study = await this.requireStudy(studyId);
-    const definition = studyDefinitionOf(study);
-    const trials = await loadStudyTrials(this.runs, study.id, definition.objective.metric, { epochs: 'NONE' });
+    const { id, definition } = await this.requireStudy(studyId);
+    const trials = await loadStudyTrials(this.runs, id, definition.objective.metric, { epochs: 'NONE' });
     return leaderboardOf(trials, definition);
   }
 }

@@ -41,6 +41,16 @@ export function studyDefinitionOf(run: Pick<Run, 'hyperparameters'>): StudyDefin
   return studyDefinitionColumnOf(run.hyperparameters);
 }
 
+/** A study: its OPTIMIZATION run with the definition the run stores, decoded once. */
+export interface Study extends Run {
+  definition: StudyDefinition;
+}
+
+/** The study an OPTIMIZATION run is. */
+export function studyOf(run: Run): Study {
+  return { ...run, definition: studyDefinitionOf(run) };
+}
+
 function stateOf(run: Run, summary: TrialSummary): TrialState {
   switch (run.status) {
     case 'QUEUED':
