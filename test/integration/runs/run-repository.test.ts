@@ -6,6 +6,7 @@ import {
   deleteRuns,
   insertRun,
   lockRun,
+  runCountsByStatus,
   RunRepository,
   setStudyArchivedAt,
 } from '../../../src/services/runs/run-repository';
@@ -88,6 +89,12 @@ describe('RunRepository: runs and epochs as domain types', () => {
       summary: { trialNumber: 0, params: {} },
       startedBy: 'mlplane',
     });
+    // The metrics gauge's counts: the earlier tests left one QUEUED and one SUCCEEDED run.
+    const counts = await runCountsByStatus(prisma);
+    expect(counts.sort((a, b) => a.status.localeCompare(b.status))).toEqual([
+      { status: 'QUEUED', count: 3 },
+      { status: 'SUCCEEDED', count: 1 },
+    ]);
     expect(await countActiveRunsStartedBy(prisma, 'bob')).toBe(1);
     expect(await countActiveRunsStartedBy(prisma, 'mlplane')).toBe(0);
     expect((await activeRunsOfModel(prisma, parents.modelId)).map((run) => run.id)).toContain(study.id);
