@@ -295,6 +295,10 @@ export function driftPredictionOf(value: unknown): FeatureDriftEntry | null {
   return decode('DriftReport.prediction', value, isOptionalFeatureDrift);
 }
 
+function isJsonObjectValue(value: unknown, problem: Problem): value is Record<string, unknown> {
+  return isRecord(value) || fail(problem, `expected an object, got ${describe(value)}`);
+}
+
 function isJsonObject(value: unknown, problem: Problem): value is Prisma.JsonObject {
   return isRecord(value) || fail(problem, `expected an object, got ${describe(value)}`);
 }
@@ -541,4 +545,23 @@ function isRowIndices(value: unknown, problem: Problem): value is number[] {
 /** `DatasetVersionData.referenceRowIndices` (thousands of numbers: only the array is checked). */
 export function referenceRowIndicesOf(value: unknown): number[] {
   return decode('DatasetVersionData.referenceRowIndices', value, isRowIndices);
+}
+
+/** `Run.hyperparameters` as the object it always is; each kind's decoder reads its fields (`trainingHyperparametersOf`, `studyDefinitionOf`, ...). */
+export function runHyperparametersObjectOf(value: unknown): Record<string, unknown> {
+  return decode('Run.hyperparameters', value, isJsonObjectValue);
+}
+
+function isOptionalJsonObject(value: unknown, problem: Problem): value is Record<string, unknown> | null {
+  return value === null || isRecord(value) || fail(problem, `expected an object or null, got ${describe(value)}`);
+}
+
+/** `Run.summary` (a training summary, a trial's or a study's: an object), or null before the run has one. */
+export function runSummaryOf(value: unknown): Record<string, unknown> | null {
+  return decode('Run.summary', value ?? null, isOptionalJsonObject);
+}
+
+/** `Run.environment` (the pipeline's `TrainingEnvironment`: an object), or null until the run succeeded. */
+export function runEnvironmentOf(value: unknown): Record<string, unknown> | null {
+  return decode('Run.environment', value ?? null, isOptionalJsonObject);
 }

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import type { Prisma, Run } from '../../generated/prisma/client';
+import type { Prisma } from '../../generated/prisma/client';
 import type { Deployment } from '../../domain/deployments/deployment';
+import type { Run } from '../../domain/runs/run';
 import type { Alert, AlertDelivery, AlertKind, AlertRule, AlertSeverity, AlertStatus, EffectiveAlertRule } from '../../domain/alerts/alert';
 import type { AlertDetailsByKind, RunFailedAlertDetails } from '../../domain/alerts/alert-details';
 import { alertWebhookPayload, type AlertWebhookEvent } from '../../domain/alerts/alert-webhook-payload';
