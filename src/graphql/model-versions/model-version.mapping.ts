@@ -1,9 +1,8 @@
 import type { ClassMetrics as IndexedClassMetrics } from '../../ml/metrics/multiclass-metrics';
 import type { PreprocessingSpec } from '../../ml/preprocessing';
-import type { Evaluation as EvaluationRow } from '../../services/model-versions/model-version.service';
-import type { TaskEnum } from '../common/enums';
-import type { ClassMetrics, Evaluation, EvaluationSplitEnum } from './model-version.type';
-import { evaluationMetricsOf } from '../../infra/db/json-columns';
+import type { Evaluation as StoredEvaluation } from '../../domain/models/model-version';
+import { TaskEnum } from '../common/enums';
+import { EvaluationSplitEnum, type ClassMetrics, type Evaluation } from './model-version.type';
 
 /** An evaluation as GraphQL serves it, plus the per-class figures by class index (named by the field resolver). */
 export interface EvaluationNode extends Evaluation {
@@ -29,18 +28,18 @@ const NO_METRICS = {
 } satisfies Partial<EvaluationNode>;
 
 /** The stored metrics (one of the `src/ml/metrics` evaluations, by task) as flat GraphQL fields. */
-export function toEvaluation(row: EvaluationRow): EvaluationNode {
+export function toEvaluation(evaluation: StoredEvaluation): EvaluationNode {
   const base = {
-    id: row.id,
-    modelVersionId: row.modelVersionId,
-    datasetVersionId: row.datasetVersionId,
-    split: row.split as EvaluationSplitEnum,
-    rowCount: row.rowCount,
-    task: row.task as TaskEnum,
-    createdAt: row.createdAt,
+    id: evaluation.id,
+    modelVersionId: evaluation.modelVersionId,
+    datasetVersionId: evaluation.datasetVersionId,
+    split: EvaluationSplitEnum[evaluation.split],
+    rowCount: evaluation.rowCount,
+    task: TaskEnum[evaluation.task],
+    createdAt: evaluation.createdAt,
     ...NO_METRICS,
   };
-  const metrics = evaluationMetricsOf(row.metrics);
+  const { metrics } = evaluation;
   switch (metrics.task) {
     case 'BINARY_CLASSIFICATION':
       return {
@@ -71,9 +70,9 @@ export function toEvaluation(row: EvaluationRow): EvaluationNode {
 }
 
 /** The label classes a version predicts, in class-index order; null for regression. */
-export function classesOf(preprocessing: unknown): string[] | null {
-  const label = (preprocessing as PreprocessingSpec | null)?.label;
-  return label?.kind === 'CLASSES' ? label.classes : null;
+export function classesOf(preprocessing: PreprocessingSpec): string[] | null {
+  const { label } = preprocessing;
+  return label.kind === 'CLASSES' ? label.classes : null;
 }
 
 /** Per-class figures named by the version's classes (the index itself when a name is missing). */
