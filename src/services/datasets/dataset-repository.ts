@@ -125,8 +125,7 @@ export class DatasetRepository {
 
   /** Rows of a version, or null when there is no such version (reads the count only). */
   async rowCountOf(id: string): Promise<number | null> {
-    if (!isUuid(id)) return null;
-    return (await this.prisma.datasetVersion.findUnique({ where: { id }, select: { rowCount: true } }))?.rowCount ?? null;
+    return datasetVersionRowCount(this.prisma, id);
   }
 
   /** Rows of the largest dataset version (0 when there is none). */
@@ -167,6 +166,12 @@ export class DatasetRepository {
     const data = await this.prisma.datasetVersionData.findUnique({ where: { datasetVersionId: versionId }, select: { referenceRowIndices: true } });
     return data && referenceRowIndicesOf(data.referenceRowIndices);
   }
+}
+
+/** Rows of a version, or null when there is no such version (reads the count only). */
+export async function datasetVersionRowCount(db: Db, id: string): Promise<number | null> {
+  if (!isUuid(id)) return null;
+  return (await db.datasetVersion.findUnique({ where: { id }, select: { rowCount: true } }))?.rowCount ?? null;
 }
 
 // Lifecycle, in the caller's Prisma transaction.

@@ -1,4 +1,5 @@
-import { Prisma, type Deployment, type DeploymentEvent, type DeploymentEventKind, type ModelVersion } from '../../generated/prisma/client';
+import { Prisma, type Deployment, type DeploymentEvent, type DeploymentEventKind } from '../../generated/prisma/client';
+import type { ModelVersion } from '../../domain/models/model-version';
 import type { Page, PageRequest } from '../../domain/common/pagination';
 import { keysetPage, keysetPagesByParent, newestFirst } from '../keyset-pagination';
 import { required } from '../../domain/common/required';
@@ -24,7 +25,9 @@ import { logger } from '../../infra/logger';
 import type { EventPublisher } from '../events/event-publisher';
 import type { ServingEvents } from '../serving/serving-events';
 import { requireUsableVersion, type AliasFollowers, type AliasMove, type ModelVersionService } from '../model-versions/model-version.service';
+import { findModel, lockModelRowShared } from '../models/model-repository';
 import type { ModelService } from '../models/model.service';
+import { aliasTarget as aliasTargetOf, findVersion, modelIdOfVersion, versionNumbers } from '../model-versions/model-version-repository';
 import { isUniqueViolation } from '../prisma-errors';
 import { settingsObjectOf, toJsonColumn } from '../../infra/db/json-columns';
 import { initialMonitoring } from './deployment-monitoring-store';
@@ -488,11 +491,11 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
 
   /** Adds a problem when both the deployment and the version exist and the version is of another model (a deployment's model never changes). */
   private async checkVersionOfDeployment(name: string, versionId: string, field: string, problems: Violations): Promise<void> {
-    const [deployment, version] = await Promise.all([
+    const [deployment, versionModelId] = await Promise.all([
       this.prisma.deployment.findUnique({ where: { name }, select: { modelId: true } }),
-      isUuid(versionId) ? this.prisma.modelVersion.findUnique({ where: { id: versionId }, select: { id: true, modelId: true } }) : null,
+      modelIdOfVersion(this.prisma, versionId),
     ]);
-    if (deployment && version && version.modelId !== deployment.modelId) problems.add(anotherModelMessage(version.id, name), { field });
+    if (deployment && versionModelId !== null && versionModelId !== deployment.modelId) problems.add(anotherModelMessage(versionId, name), { field });
   }
 }
 
@@ -503,7 +506,7 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
 async function lockDeployment(tx: Tx, name: string, field: string): Promise<Deployment> {
   const found = (await tx.$queryRaw<{ id: string; model_id: string }[]>`SELECT id, model_id FROM deployments WHERE name = ${name}`).at(0);
   if (!found) throw new NotFoundError('deployment', name, { field });
-  await tx.$queryRaw`SELECT id FROM models WHERE id = ${found.model_id}::uuid FOR SHARE`;
+  await lockModelRowShared(tx, found.model_id);
   const locked = (await tx.$queryRaw<{ id: string }[]>`SELECT id FROM deployments WHERE id = ${found.id}::uuid FOR UPDATE`).at(0);
   if (!locked) throw new NotFoundError('deployment', name, { field });
   return tx.deployment.findUniqueOrThrow({ where: { id: locked.id } });
@@ -511,36 +514,33 @@ async function lockDeployment(tx: Tx, name: string, field: string): Promise<Depl
 
 /** Holds the model row shared for a new deployment of it. @throws NotFoundError; InvalidStateError when the model is archived. */
 async function lockModelForUse(tx: Tx, modelId: string, field: string): Promise<{ id: string; name: string }> {
-  const model = (
-    await tx.$queryRaw<{ id: string; name: string; archived_at: Date | null }[]>`
-    SELECT id, name, archived_at FROM models WHERE id = ${modelId}::uuid FOR SHARE`
-  ).at(0);
+  const model = await lockModelRowShared(tx, modelId);
   if (!model) throw new NotFoundError('model', modelId, { field });
-  if (model.archived_at) throw new InvalidStateError(`model "${model.name}" is archived: restore it first (restoreModel)`, { field });
+  if (model.archivedAt) throw new InvalidStateError(`model "${model.name}" is archived: restore it first (restoreModel)`, { field });
   return model;
 }
 
 async function modelOf(tx: Tx, deployment: Deployment): Promise<{ id: string; name: string }> {
-  return tx.model.findUniqueOrThrow({ where: { id: deployment.modelId }, select: { id: true, name: true } });
+  return required(await findModel(tx, deployment.modelId), `model of deployment ${deployment.name}`);
 }
 
 async function versionInTransaction(tx: Tx, versionId: string, field: string): Promise<ModelVersion> {
-  const version = isUuid(versionId) ? await tx.modelVersion.findUnique({ where: { id: versionId } }) : null;
+  const version = await findVersion(tx, versionId);
   if (!version) throw new NotFoundError('model version', versionId, { field });
   return version;
 }
 
 /** Where an alias of the model points now. @throws NotFoundError naming `field`. */
 async function aliasTarget(tx: Tx, model: { id: string; name: string }, alias: string, field: string): Promise<ModelVersion> {
-  const row = await tx.modelAlias.findUnique({ where: { modelId_alias: { modelId: model.id, alias } }, include: { modelVersion: true } });
-  if (!row) throw new NotFoundError(`alias of model "${model.name}"`, alias, { field });
-  return row.modelVersion;
+  const version = await aliasTargetOf(tx, model.id, alias);
+  if (!version) throw new NotFoundError(`alias of model "${model.name}"`, alias, { field });
+  return version;
 }
 
 /** Makes the planned change of one following deployment, with its event (reason naming the move, linked to it). */
 async function applyAliasMove(tx: Tx, current: Deployment, plan: NonNullable<AliasMovePlan>, move: AliasMove): Promise<DeploymentChange> {
   const ids = [move.fromVersionId, move.to.id, current.modelVersionId, current.canaryModelVersionId].filter((id): id is string => id !== null);
-  const numbers = new Map((await tx.modelVersion.findMany({ where: { id: { in: ids } }, select: { id: true, version: true } })).map((v) => [v.id, v.version]));
+  const numbers = await versionNumbers(tx, ids);
   const labelOf = (id: string) => {
     const number = numbers.get(id);
     return number === undefined ? id : `v${number}`;

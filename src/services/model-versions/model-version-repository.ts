@@ -30,6 +30,7 @@ import {
   trainingHyperparametersOf,
 } from '../../infra/db/json-columns';
 import type { PrismaClient } from '../../infra/db/prisma-client';
+import type { PreprocessingSpec } from '../../ml/preprocessing';
 import { keysetPagesByParent, newestFirst, oldestFirst } from '../keyset-pagination';
 
 /** A transaction, or the client itself for a single statement. */
@@ -130,9 +131,7 @@ export class ModelVersionRepository {
 
   /** The version an alias of a model points to, or null. */
   async resolveAlias(modelId: string, alias: string): Promise<ModelVersion | null> {
-    if (!isUuid(modelId)) return null;
-    const row = await this.prisma.modelAlias.findUnique({ where: { modelId_alias: { modelId, alias } }, include: { modelVersion: true } });
-    return row ? toModelVersion(row.modelVersion) : null;
+    return aliasTarget(this.prisma, modelId, alias);
   }
 
   /**
@@ -240,6 +239,18 @@ export async function modelIdOfVersion(db: Db, id: string): Promise<string | nul
   return (await db.modelVersion.findUnique({ where: { id }, select: { modelId: true } }))?.modelId ?? null;
 }
 
+/** Each version's number (1, 2, ...), by id; unknown ids are left out. */
+export async function versionNumbers(db: Db, ids: readonly string[]): Promise<Map<string, number>> {
+  const rows = await db.modelVersion.findMany({ where: { id: { in: ids.filter(isUuid) } }, select: { id: true, version: true } });
+  return new Map(rows.map((row) => [row.id, row.version]));
+}
+
+/** Each version's preprocessing, by id (what a prediction's output and actual are read with); unknown ids are left out. */
+export async function preprocessingOfVersions(db: Db, ids: readonly string[]): Promise<Map<string, PreprocessingSpec>> {
+  const rows = await db.modelVersion.findMany({ where: { id: { in: ids.filter(isUuid) } }, select: { id: true, preprocessing: true } });
+  return new Map(rows.map((row) => [row.id, preprocessingSpecOf(row.preprocessing)]));
+}
+
 /** The id of the version a run registered, or null. */
 export async function versionIdOfRun(db: Db, runId: string): Promise<string | null> {
   if (!isUuid(runId)) return null;
@@ -306,6 +317,13 @@ export async function versionsPromotedFromStudy(tx: Db, studyId: string): Promis
 
 // Aliases, in the caller's transaction.
 
+/** The version an alias of a model points to, or null. */
+export async function aliasTarget(db: Db, modelId: string, alias: string): Promise<ModelVersion | null> {
+  if (!isUuid(modelId)) return null;
+  const row = await db.modelAlias.findUnique({ where: { modelId_alias: { modelId, alias } }, include: { modelVersion: true } });
+  return row ? toModelVersion(row.modelVersion) : null;
+}
+
 export async function findAlias(tx: Db, modelId: string, alias: string): Promise<ModelAlias | null> {
   const row = await tx.modelAlias.findUnique({ where: { modelId_alias: { modelId, alias } } });
   return row && toModelAlias(row);
@@ -351,6 +369,12 @@ export async function deleteAliasHistoryOfModel(tx: Db, modelId: string): Promis
 export async function insertEvaluation(db: Db, evaluation: NewEvaluation): Promise<Evaluation> {
   const { metrics, ...fields } = evaluation;
   return toEvaluation(await db.evaluation.create({ data: { ...fields, metrics: toJsonColumn(metrics) } }));
+}
+
+/** A version's evaluations, newest first. */
+export async function evaluationsOfVersion(db: Db, modelVersionId: string): Promise<Evaluation[]> {
+  if (!isUuid(modelVersionId)) return [];
+  return (await db.evaluation.findMany({ where: { modelVersionId }, orderBy: { createdAt: 'desc' } })).map(toEvaluation);
 }
 
 /** Deletes a version's evaluations; returns how many. */

@@ -45,9 +45,7 @@ export class ModelRepository {
   }
 
   async findById(id: string): Promise<Model | null> {
-    if (!isUuid(id)) return null;
-    const row = await this.prisma.model.findUnique({ where: { id } });
-    return row && toModel(row);
+    return findModel(this.prisma, id);
   }
 
   async findByName(name: string): Promise<Model | null> {
@@ -75,6 +73,13 @@ export class ModelRepository {
   }
 }
 
+/** The model, or null (also for an id that is not a UUID); in `db`'s transaction when it is one. */
+export async function findModel(db: Db, id: string): Promise<Model | null> {
+  if (!isUuid(id)) return null;
+  const row = await db.model.findUnique({ where: { id } });
+  return row && toModel(row);
+}
+
 /**
  * Locks a model's row (`FOR UPDATE`) until `tx` ends: alias moves, version numbering and the
  * lifecycle of its versions serialize on it. Null for an unknown id (or text that is not a UUID).
@@ -84,6 +89,20 @@ export async function lockModelRow(tx: Db, id: string): Promise<LockedModel | nu
   const row = (
     await tx.$queryRaw<{ id: string; name: string; archived_at: Date | null }[]>`
     SELECT id, name, archived_at FROM models WHERE id = ${id}::uuid FOR UPDATE`
+  ).at(0);
+  return row ? { id: row.id, name: row.name, archivedAt: row.archived_at } : null;
+}
+
+/**
+ * Holds a model's row shared (`FOR SHARE`) until `tx` ends: a deployment being made or changed keeps
+ * the model from being archived or deleted meanwhile, without serializing with other deployments.
+ * Null for an unknown id (or text that is not a UUID).
+ */
+export async function lockModelRowShared(tx: Db, id: string): Promise<LockedModel | null> {
+  if (!isUuid(id)) return null;
+  const row = (
+    await tx.$queryRaw<{ id: string; name: string; archived_at: Date | null }[]>`
+    SELECT id, name, archived_at FROM models WHERE id = ${id}::uuid FOR SHARE`
   ).at(0);
   return row ? { id: row.id, name: row.name, archivedAt: row.archived_at } : null;
 }

@@ -3,6 +3,7 @@ import type { PrismaClient } from '../../infra/db/prisma-client';
 import { followEvents, type EventSubscriber } from '../../infra/queue/job-queue';
 import type { Run } from '../../generated/prisma/client';
 import type { UncheckedPayload } from '../events/event-publisher';
+import { versionIdOfRun } from '../model-versions/model-version-repository';
 import { promoteTrialVersion } from '../model-versions/register-model-version';
 import type { ExecuteRun, RunExecutionContext, RunOutcome } from '../runs/run-executor';
 import { leaderboardOf, type OptimizationService, type StudySummary } from './optimization.service';
@@ -125,8 +126,8 @@ async function coordinate(deps: StudyJobDependencies, study: Run, context: RunEx
     await alarm.sleep(deps.pollIntervalMs ?? 200, context.signal);
   }
   const best = leaderboardOf(trials, definition).at(0) ?? null;
-  const version = best ? await deps.prisma.modelVersion.findUnique({ where: { runId: best.trialRunId }, select: { id: true } }) : null;
-  const summary = summarize(trials, exhausted, best ? { ...best, modelVersionId: version?.id ?? null } : null);
+  const versionId = best ? await versionIdOfRun(deps.prisma, best.trialRunId) : null;
+  const summary = summarize(trials, exhausted, best ? { ...best, modelVersionId: versionId } : null);
   context.logger.info({ trials: trials.length, bestTrial: summary.bestTrialNumber, bestValue: summary.bestValue }, 'study finished');
   return summary;
 }
