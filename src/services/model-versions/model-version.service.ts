@@ -68,7 +68,7 @@ export interface LoadedModelVersion {
   preprocessing: PreprocessingSpec;
 }
 
-/** Trained model versions: lookup, sha256-checked loading, aliases with history, evaluations. */
+/** Trained model versions: lookup, sha256-checked loading, aliases with history, evaluations (stored through {@link ModelVersionRepository}). */
 export class ModelVersionService {
   /** Told of alias moves (the deployment service; set once the services are wired). */
   aliasFollowers: AliasFollowers | null = null;
