@@ -73,9 +73,9 @@ export class ModelVersionRepository {
 
   // Versions.
 
-  /** The version, or null (also for an id that is not a UUID); in `db` when given. */
-  async findById(id: string, db: Db = this.prisma): Promise<ModelVersion | null> {
-    return findVersion(db, id);
+  /** The version, or null (also for an id that is not a UUID). */
+  async findById(id: string): Promise<ModelVersion | null> {
+    return findVersion(this.prisma, id);
   }
 
   /** Versions by id, in no particular order; ids that are not UUIDs match nothing (for DataLoaders). */
