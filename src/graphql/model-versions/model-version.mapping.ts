@@ -1,10 +1,9 @@
 import type { ClassMetrics as IndexedClassMetrics } from '../../ml/metrics/multiclass-metrics';
 import type { PreprocessingSpec } from '../../ml/preprocessing';
-import type { Evaluation as EvaluationRow } from '../../services/model-versions/model-version.service';
+import type { Evaluation as StoredEvaluation } from '../../domain/models/model-version';
 import type { Evaluation as MetricsOfTask } from '../../ml/metrics/evaluate-predictions';
 import { TaskEnum } from '../common/enums';
-import type { ClassMetrics, Evaluation, EvaluationSplitEnum, TaskMetrics, WindowMetrics } from './model-version.type';
-import { evaluationMetricsOf } from '../../infra/db/json-columns';
+import { EvaluationSplitEnum, type ClassMetrics, type Evaluation, type TaskMetrics, type WindowMetrics } from './model-version.type';
 
 /** Metrics as GraphQL serves them, plus the per-class figures by class index (named by a field resolver, which reads the version's classes). */
 export type TaskMetricsNode = TaskMetrics & { perClassByIndex: IndexedClassMetrics[] | null };
@@ -71,15 +70,15 @@ export function toTaskMetrics(metrics: MetricsOfTask): TaskMetricsNode {
 }
 
 /** A stored evaluation: its row's fields and its metrics by task. */
-export function toEvaluation(row: EvaluationRow): EvaluationNode {
+export function toEvaluation(evaluation: StoredEvaluation): EvaluationNode {
   return {
-    id: row.id,
-    modelVersionId: row.modelVersionId,
-    datasetVersionId: row.datasetVersionId,
-    split: row.split as EvaluationSplitEnum,
-    rowCount: row.rowCount,
-    createdAt: row.createdAt,
-    ...toTaskMetrics(evaluationMetricsOf(row.metrics)),
+    id: evaluation.id,
+    modelVersionId: evaluation.modelVersionId,
+    datasetVersionId: evaluation.datasetVersionId,
+    split: EvaluationSplitEnum[evaluation.split],
+    rowCount: evaluation.rowCount,
+    createdAt: evaluation.createdAt,
+    ...toTaskMetrics(evaluation.metrics),
   };
 }
 
@@ -89,9 +88,9 @@ export function toWindowMetrics(modelVersionId: string, metrics: MetricsOfTask):
 }
 
 /** The label classes a version predicts, in class-index order; null for regression. */
-export function classesOf(preprocessing: unknown): string[] | null {
-  const label = (preprocessing as PreprocessingSpec | null)?.label;
-  return label?.kind === 'CLASSES' ? label.classes : null;
+export function classesOf(preprocessing: PreprocessingSpec): string[] | null {
+  const { label } = preprocessing;
+  return label.kind === 'CLASSES' ? label.classes : null;
 }
 
 /** Per-class figures named by the version's classes (the index itself when a name is missing). */

@@ -2,10 +2,10 @@ import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } fr
 import { NotFoundError } from '../../domain/errors';
 import { isUuid } from '../../domain/common/uuid';
 import type {
-  ModelAlias as ModelAliasRow,
-  ModelAliasEvent as ModelAliasEventRow,
-  ModelVersion as ModelVersionRow,
-} from '../../services/model-versions/model-version.service';
+  ModelAlias as StoredModelAlias,
+  ModelAliasEvent as StoredModelAliasEvent,
+  ModelVersion as StoredModelVersion,
+} from '../../domain/models/model-version';
 import { mapPage } from '../../domain/common/pagination';
 import { PageArgs, toConnection } from '../common/connection.type';
 import type { GraphQLContext } from '../context';
@@ -32,9 +32,8 @@ import {
   WindowMetrics,
 } from './model-version.type';
 import { Allow } from '../auth/access';
-import { trainingHyperparametersOf } from '../../infra/db/json-columns';
 
-async function requireLoadedVersion(ctx: GraphQLContext, id: string): Promise<ModelVersionRow> {
+async function requireLoadedVersion(ctx: GraphQLContext, id: string): Promise<StoredModelVersion> {
   const version = await ctx.loaders.get(modelVersionById).load(id);
   if (!version) throw new NotFoundError('model version', id);
   return version;
@@ -86,44 +85,42 @@ export class ModelVersionResolver {
   }
 
   @FieldResolver(() => Model)
-  async model(@Root() version: ModelVersionRow, @Ctx() ctx: GraphQLContext) {
+  async model(@Root() version: StoredModelVersion, @Ctx() ctx: GraphQLContext) {
     return ctx.loaders.get(modelById).load(version.modelId);
   }
 
   @FieldResolver(() => Run, { nullable: true })
-  async run(@Root() version: ModelVersionRow, @Ctx() ctx: GraphQLContext) {
+  async run(@Root() version: StoredModelVersion, @Ctx() ctx: GraphQLContext) {
     return version.runId ? ctx.loaders.get(runById).load(version.runId) : null;
   }
 
   @FieldResolver(() => DatasetVersion, { description: 'The dataset version it trained on.' })
-  async datasetVersion(@Root() version: ModelVersionRow, @Ctx() ctx: GraphQLContext) {
+  async datasetVersion(@Root() version: StoredModelVersion, @Ctx() ctx: GraphQLContext) {
     return ctx.loaders.get(datasetVersionById).load(version.datasetVersionId);
   }
 
   @FieldResolver(() => TrainingHyperparameters)
-  async hyperparameters(@Root() version: ModelVersionRow, @Ctx() ctx: GraphQLContext): Promise<TrainingHyperparameters> {
-    return toTrainingHyperparameters(trainingHyperparametersOf(version.hyperparameters, 'ModelVersion.hyperparameters'), () =>
-      taskOfModel(ctx, version.modelId),
-    );
+  async hyperparameters(@Root() version: StoredModelVersion, @Ctx() ctx: GraphQLContext): Promise<TrainingHyperparameters> {
+    return toTrainingHyperparameters(version.hyperparameters, () => taskOfModel(ctx, version.modelId));
   }
 
   @FieldResolver(() => TrainingEnvironment)
-  environment(@Root() version: ModelVersionRow): TrainingEnvironment | null {
+  environment(@Root() version: StoredModelVersion): TrainingEnvironment | null {
     return toTrainingEnvironment(version.environment);
   }
 
   @FieldResolver(() => [String], { nullable: true, description: 'Classification: the classes it predicts, in their encoded order.' })
-  classes(@Root() version: ModelVersionRow): string[] | null {
+  classes(@Root() version: StoredModelVersion): string[] | null {
     return classesOf(version.preprocessing);
   }
 
   @FieldResolver(() => EvaluationConnection, { description: 'Oldest first: the test-split evaluation of training, then later ones.' })
-  async evaluations(@Root() version: ModelVersionRow, @Ctx() ctx: GraphQLContext, @Args() page: PageArgs) {
+  async evaluations(@Root() version: StoredModelVersion, @Ctx() ctx: GraphQLContext, @Args() page: PageArgs) {
     return toConnection(mapPage(await ctx.loaders.get(evaluationPages).load({ parentId: version.id, args: page }), toEvaluation));
   }
 
   @FieldResolver(() => ModelAliasConnection, { description: 'The aliases pointing at this version now, by name.' })
-  async aliases(@Root() version: ModelVersionRow, @Ctx() ctx: GraphQLContext, @Args() page: PageArgs) {
+  async aliases(@Root() version: StoredModelVersion, @Ctx() ctx: GraphQLContext, @Args() page: PageArgs) {
     return toConnection(await ctx.loaders.get(versionAliasPages).load({ parentId: version.id, args: page }));
   }
 }
@@ -184,14 +181,14 @@ export class WindowMetricsResolver {
 @Resolver(() => ModelAlias)
 export class ModelAliasResolver {
   @FieldResolver(() => ModelVersion)
-  async modelVersion(@Root() alias: ModelAliasRow, @Ctx() ctx: GraphQLContext) {
+  async modelVersion(@Root() alias: StoredModelAlias, @Ctx() ctx: GraphQLContext) {
     return requireLoadedVersion(ctx, alias.modelVersionId);
   }
 
   @FieldResolver(() => DeploymentConnection, {
     description: 'The deployments that follow this alias (archived ones too), by name: a move of the alias switches them or starts their canary.',
   })
-  async deployments(@Root() alias: ModelAliasRow, @Ctx() ctx: GraphQLContext, @Args() page: PageArgs) {
+  async deployments(@Root() alias: StoredModelAlias, @Ctx() ctx: GraphQLContext, @Args() page: PageArgs) {
     return toConnection(await ctx.loaders.get(followerPages).load({ parentId: `${alias.modelId}/${alias.alias}`, args: page }));
   }
 }
@@ -202,7 +199,7 @@ export class ModelAliasEventResolver {
     nullable: true,
     description: 'The version it pointed at before; null when the alias was new, or once that version was deleted.',
   })
-  async from(@Root() event: ModelAliasEventRow, @Ctx() ctx: GraphQLContext) {
+  async from(@Root() event: StoredModelAliasEvent, @Ctx() ctx: GraphQLContext) {
     return event.fromModelVersionId ? ctx.loaders.get(modelVersionById).load(event.fromModelVersionId) : null;
   }
 
@@ -210,7 +207,7 @@ export class ModelAliasEventResolver {
     nullable: true,
     description: 'The version it points at after the move; null when the alias was deleted, or once that version was deleted.',
   })
-  async to(@Root() event: ModelAliasEventRow, @Ctx() ctx: GraphQLContext) {
+  async to(@Root() event: StoredModelAliasEvent, @Ctx() ctx: GraphQLContext) {
     return event.toModelVersionId ? ctx.loaders.get(modelVersionById).load(event.toModelVersionId) : null;
   }
 }

@@ -25,6 +25,8 @@ import type { DatasetColumn } from '../../domain/datasets/dataset';
 import type { StudyDefinition } from '../../domain/optimization/study-definition';
 import type { TrainingRunHyperparameters } from '../../domain/runs/training-hyperparameters';
 import type { Evaluation } from '../../ml/metrics/evaluate-predictions';
+import type { ColumnImportance } from '../../ml/training/feature-importance';
+import type { TrainingEnvironment } from '../../ml/training/training-pipeline';
 import type { Architecture } from '../../ml/model-builder';
 import type { PreprocessingSpec } from '../../ml/preprocessing';
 import type { PredictionOutput } from '../../ml/serving/prediction-request';
@@ -244,6 +246,33 @@ function isEvaluation(value: unknown, problem: Problem): value is Evaluation {
 /** `Evaluation.metrics`: one of the `src/ml/metrics` evaluations, told apart by `task`. */
 export function evaluationMetricsOf(value: unknown): Evaluation {
   return decode('Evaluation.metrics', value, isEvaluation);
+}
+
+function isFeatureImportance(value: unknown, problem: Problem): value is ColumnImportance[] | null {
+  if (value === null) return true;
+  if (!Array.isArray(value)) return fail(problem, `expected an array or null, got ${describe(value)}`);
+  for (const [i, entry] of value.entries()) {
+    if (!isRecord(entry)) return fail(problem, `[${i}] is ${describe(entry)}, expected an object`);
+    if (!hasFields(entry, `[${i}].`, problem, { string: ['feature'], number: ['importance', 'std'] })) return false;
+  }
+  return true;
+}
+
+/** `ModelVersion.featureImportance` (null when it was not computed). */
+export function featureImportanceOf(value: unknown): ColumnImportance[] | null {
+  return decode('ModelVersion.featureImportance', value ?? null, isFeatureImportance);
+}
+
+function isTrainingEnvironment(value: unknown): value is TrainingEnvironment {
+  return isRecord(value) && typeof value.backend === 'string';
+}
+
+/**
+ * `ModelVersion.environment` (and a run's): where it trained, or null for a value that is not one
+ * (stored before the environment was kept): not an error, GraphQL shows null.
+ */
+export function trainingEnvironmentOf(value: unknown): TrainingEnvironment | null {
+  return isTrainingEnvironment(value) ? value : null;
 }
 
 function isDatasetColumns(value: unknown, problem: Problem): value is DatasetColumn[] {

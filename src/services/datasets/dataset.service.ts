@@ -1,13 +1,11 @@
 import { rm } from 'node:fs/promises';
-import type { Dataset as DatasetRow, DatasetVersion as DatasetVersionRow, Prisma } from '../../generated/prisma/client';
-import { mapPage, type Page, type PageRequest } from '../../domain/common/pagination';
-import { keysetPage, keysetPagesByParent, newestFirst } from '../keyset-pagination';
-import { isUuid } from '../../domain/common/uuid';
+import type { Page, PageRequest } from '../../domain/common/pagination';
 import { ConflictError, InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors';
 import type { ColumnTypeOverrides } from '../../domain/datasets/column-typing';
 import { decodeDataTable } from '../../domain/datasets/columnar-codec';
 import type { DataTable } from '../../domain/datasets/data-table';
 import { NAME_PATTERN, type Dataset, type DatasetVersion } from '../../domain/datasets/dataset';
+import { required } from '../../domain/common/required';
 import { splitRows, validateSplitFractions, type RowSplit, type SplitFractions } from '../../domain/datasets/dataset-split';
 import { classIndices, type Task } from '../../domain/datasets/label-rules';
 import { pgTransactions, type PgTransactionRunner } from '../../infra/db/pg-transaction';
@@ -17,8 +15,7 @@ import type { EventPublisher } from '../events/event-publisher';
 import { isUniqueViolation } from '../prisma-errors';
 import { prepareVersionOffThread, type CsvSource, type IngestPhaseListener } from './ingest-threads';
 import { tableRows, type DatasetRow as PreviewRow } from '../../domain/datasets/dataset-rows';
-import { insertDataset, insertVersion } from './version-rows';
-import { columnTypeOverridesOf, datasetColumnsOf, labelClassesOf, referenceRowIndicesOf } from '../../infra/db/json-columns';
+import { DatasetRepository } from './dataset-repository';
 
 /** CSV text, or a spooled upload file (read and deleted by the ingest). */
 export type CsvInput = string | Extract<CsvSource, { file: string }>;
@@ -62,34 +59,6 @@ function sourceOf(csv: CsvInput): CsvSource {
   return typeof csv === 'string' ? { text: csv } : csv;
 }
 
-function toDataset(row: DatasetRow): Dataset {
-  return {
-    id: row.id,
-    name: row.name,
-    description: row.description,
-    labelColumn: row.labelColumn,
-    task: row.task,
-    columnTypeOverrides: columnTypeOverridesOf(row.columnTypeOverrides),
-    createdAt: row.createdAt,
-    archivedAt: row.archivedAt,
-  };
-}
-
-export function toDatasetVersion(row: DatasetVersionRow): DatasetVersion {
-  return {
-    id: row.id,
-    datasetId: row.datasetId,
-    version: row.version,
-    contentHash: row.contentHash,
-    rowCount: row.rowCount,
-    columnCount: row.columnCount,
-    sizeBytes: row.sizeBytes,
-    columns: datasetColumnsOf(row.columns),
-    labelClasses: labelClassesOf(row.labelClasses),
-    createdAt: row.createdAt,
-  };
-}
-
 /** Class index per row for classification (splits are stratified), undefined for regression. */
 export function labelStrata(table: DataTable, dataset: Dataset, version: DatasetVersion): Int32Array | undefined {
   const label = table.columns.find((column) => column.name === dataset.labelColumn);
@@ -106,17 +75,21 @@ function checkName(name: string): void {
 }
 
 /**
- * Datasets and their immutable versions: creation from CSV, queries, row previews and splits.
- * New versions are written through `transactions` (node-postgres: their columns and source go as
- * binary, in bounded pieces; see `version-rows.ts`), everything else through Prisma.
+ * Datasets and their immutable versions: creation from CSV, queries, row previews and splits,
+ * stored through {@link DatasetRepository}. New versions are written in `transactions`
+ * (node-postgres: their columns and source go as binary, in bounded pieces; see `version-rows.ts`).
  */
 export class DatasetService {
+  private readonly repository: DatasetRepository;
+
   constructor(
-    private readonly prisma: PrismaClient,
+    prisma: PrismaClient,
     private readonly events: EventPublisher,
     private readonly limits: DatasetLimits,
-    private readonly transactions: PgTransactionRunner = pgTransactions(pgPoolOf(prisma)),
-  ) {}
+    transactions: PgTransactionRunner = pgTransactions(pgPoolOf(prisma)),
+  ) {
+    this.repository = new DatasetRepository(prisma, transactions);
+  }
 
   /** Creates a dataset and its first version in one transaction, then announces `datasetCreated`. */
   async createDataset(input: CreateDatasetInput): Promise<{ dataset: Dataset; version: DatasetVersion }> {
@@ -133,21 +106,18 @@ export class DatasetService {
       input.onPhase,
     );
     try {
-      const ids = await this.transactions(async (client) => {
-        const datasetId = await insertDataset(client, {
+      const ids = await this.repository.pgTransaction(async (client) => {
+        const datasetId = await this.repository.insertDataset(client, {
           name: input.name,
           description: input.description ?? '',
           labelColumn: input.labelColumn,
           task: stored.task,
           columnTypeOverrides: input.columnTypes ?? {},
         });
-        return { datasetId, versionId: await insertVersion(client, datasetId, 1, stored) };
+        return { datasetId, versionId: await this.repository.insertVersion(client, datasetId, 1, stored) };
       });
-      const [dataset, version] = await Promise.all([
-        this.prisma.dataset.findUniqueOrThrow({ where: { id: ids.datasetId } }),
-        this.prisma.datasetVersion.findUniqueOrThrow({ where: { id: ids.versionId } }),
-      ]);
-      const result = { dataset: toDataset(dataset), version: toDatasetVersion(version) };
+      const [dataset, version] = await Promise.all([this.repository.findById(ids.datasetId), this.repository.findVersion(ids.versionId)]);
+      const result = { dataset: required(dataset, `dataset ${ids.datasetId}`), version: required(version, `dataset version ${ids.versionId}`) };
       logger.info({ datasetId: result.dataset.id, rows: stored.rowCount, task: stored.task }, 'dataset created');
       await this.events.publish('datasetCreated', { id: result.dataset.id });
       return result;
@@ -178,18 +148,14 @@ export class DatasetService {
       },
       input.onPhase,
     );
-    const written = await this.transactions(async (client) => {
-      // Serializes version numbering per dataset.
-      await client.query('SELECT id FROM datasets WHERE id = $1 FOR UPDATE', [dataset.id]);
-      const existing = await client.query<{ id: string }>('SELECT id FROM dataset_versions WHERE dataset_id = $1 AND content_hash = $2', [
-        dataset.id,
-        stored.contentHash,
-      ]);
-      if (existing.rows.length > 0) return { id: existing.rows[0].id, created: false };
-      const last = await client.query<{ version: number | null }>('SELECT max(version) AS version FROM dataset_versions WHERE dataset_id = $1', [dataset.id]);
-      return { id: await insertVersion(client, dataset.id, (last.rows[0].version ?? 0) + 1, stored), created: true };
+    const written = await this.repository.pgTransaction(async (client) => {
+      await this.repository.lockForNewVersion(client, dataset.id);
+      const existing = await this.repository.versionIdWithContent(client, dataset.id, stored.contentHash);
+      if (existing !== null) return { id: existing, created: false };
+      const number = (await this.repository.lastVersionNumber(client, dataset.id)) + 1;
+      return { id: await this.repository.insertVersion(client, dataset.id, number, stored), created: true };
     });
-    const result = { version: toDatasetVersion(await this.prisma.datasetVersion.findUniqueOrThrow({ where: { id: written.id } })), created: written.created };
+    const result = { version: required(await this.repository.findVersion(written.id), `dataset version ${written.id}`), created: written.created };
     if (result.created) {
       logger.info({ datasetId: dataset.id, version: result.version.version }, 'dataset version created');
       await this.events.publish('datasetVersionCreated', { id: result.version.id, datasetId: dataset.id });
@@ -219,76 +185,49 @@ export class DatasetService {
 
   /** Datasets, newest first; archived ones only when asked. */
   async listDatasets(request: PageRequest, options: { includeArchived?: boolean | null } = {}): Promise<Page<Dataset>> {
-    const visible: Prisma.DatasetWhereInput = options.includeArchived ? {} : { archivedAt: null };
-    const page = keysetPage(
-      {
-        order: newestFirst<DatasetRow>(),
-        rows: (seek, orderBy, take) => this.prisma.dataset.findMany({ where: { AND: [visible, ...(seek ? [seek] : [])] }, orderBy, take }),
-        count: () => this.prisma.dataset.count({ where: visible }),
-      },
-      request,
-    );
-    return mapPage(await page, toDataset);
+    return this.repository.page(request, options.includeArchived ?? false);
   }
 
   /** The same page of each dataset's versions (newest, highest number, first), by dataset id. */
   async pageVersions(datasetIds: readonly string[], request: PageRequest): Promise<Map<string, Page<DatasetVersion>>> {
-    const pages = await keysetPagesByParent<DatasetVersionRow, 'version'>(
-      this.prisma,
-      {
-        order: { keys: [{ column: 'version', kind: 'int' }], direction: 'desc' },
-        table: 'dataset_versions',
-        parentColumn: 'dataset_id',
-        columns: { version: 'version' },
-        rowsByIds: (ids) => this.prisma.datasetVersion.findMany({ where: { id: { in: ids } } }),
-      },
-      datasetIds,
-      request,
-    );
-    return new Map([...pages].map(([datasetId, page]) => [datasetId, mapPage(page, toDatasetVersion)]));
+    return this.repository.pageVersions(datasetIds, request);
   }
 
   /** Looks a dataset up by id or by name (exactly one of them). */
   async findDataset(key: { id?: string | null; name?: string | null }): Promise<Dataset | null> {
     if (key.id != null && key.name != null) throw new ValidationError('give exactly one of id and name', { field: 'name' });
-    if (key.id != null && !isUuid(key.id)) return null;
-    const where = key.id != null ? { id: key.id } : key.name != null ? { name: key.name } : null;
-    if (!where) throw new ValidationError('give exactly one of id and name', { field: 'id' });
-    const row = await this.prisma.dataset.findUnique({ where });
-    return row ? toDataset(row) : null;
+    if (key.id != null) return this.repository.findById(key.id);
+    if (key.name != null) return this.repository.findByName(key.name);
+    throw new ValidationError('give exactly one of id and name', { field: 'id' });
   }
 
   async requireDataset(id: string, field = 'id'): Promise<Dataset> {
-    const row = isUuid(id) ? await this.prisma.dataset.findUnique({ where: { id } }) : null;
-    if (!row) throw new NotFoundError('dataset', id, { field });
-    return toDataset(row);
+    const dataset = await this.repository.findById(id);
+    if (!dataset) throw new NotFoundError('dataset', id, { field });
+    return dataset;
   }
 
   async findDatasetsByIds(ids: readonly string[]): Promise<Dataset[]> {
-    const rows = await this.prisma.dataset.findMany({ where: { id: { in: [...ids] } } });
-    return rows.map(toDataset);
+    return this.repository.findByIds(ids);
   }
 
   async findVersion(id: string): Promise<DatasetVersion | null> {
-    const row = isUuid(id) ? await this.prisma.datasetVersion.findUnique({ where: { id } }) : null;
-    return row ? toDatasetVersion(row) : null;
+    return this.repository.findVersion(id);
   }
 
   /** Versions by id, in no particular order; ids that are not UUIDs match nothing (for DataLoaders). */
   async findVersionsByIds(ids: readonly string[]): Promise<DatasetVersion[]> {
-    const rows = await this.prisma.datasetVersion.findMany({ where: { id: { in: ids.filter(isUuid) } } });
-    return rows.map(toDatasetVersion);
+    return this.repository.findVersionsByIds(ids);
   }
 
   /** Rows of a version, or null when there is no such version (reads the count only). */
   async rowCountOf(id: string): Promise<number | null> {
-    if (!isUuid(id)) return null;
-    return (await this.prisma.datasetVersion.findUnique({ where: { id }, select: { rowCount: true } }))?.rowCount ?? null;
+    return this.repository.rowCountOf(id);
   }
 
   /** Rows of the largest dataset version (0 when there is none). */
   async largestRowCount(): Promise<number> {
-    return (await this.prisma.datasetVersion.aggregate({ _max: { rowCount: true } }))._max.rowCount ?? 0;
+    return this.repository.largestRowCount();
   }
 
   async requireVersion(id: string, field = 'datasetVersionId'): Promise<DatasetVersion> {
@@ -299,8 +238,7 @@ export class DatasetService {
 
   /** The newest version of a dataset, or undefined before its first. */
   async latestVersion(datasetId: string): Promise<DatasetVersion | undefined> {
-    const row = await this.prisma.datasetVersion.findFirst({ where: { datasetId }, orderBy: { version: 'desc' } });
-    return row ? toDatasetVersion(row) : undefined;
+    return (await this.repository.latestVersion(datasetId)) ?? undefined;
   }
 
   /**
@@ -308,21 +246,17 @@ export class DatasetService {
    * only `columnNames`, in CSV order.
    */
   async loadTable(versionId: string, columnNames?: readonly string[]): Promise<DataTable> {
-    const rows = await this.prisma.datasetVersionColumn.findMany({
-      where: { datasetVersionId: versionId, ...(columnNames ? { name: { in: [...columnNames] } } : {}) },
-      orderBy: { position: 'asc' },
-      select: { encoded: true },
-    });
-    if (rows.length === 0 && (await this.findVersion(versionId)) === null) throw new NotFoundError('dataset version', versionId);
-    const parts = rows.map((row) => decodeDataTable(row.encoded));
+    const encoded = await this.repository.encodedColumns(versionId, columnNames);
+    if (encoded.length === 0 && (await this.findVersion(versionId)) === null) throw new NotFoundError('dataset version', versionId);
+    const parts = encoded.map((column) => decodeDataTable(column));
     return { rowCount: parts[0]?.rowCount ?? 0, columns: parts.flatMap((part) => part.columns) };
   }
 
   /** The seeded reference sample's row indices, kept for drift tests. */
   async referenceRowIndices(versionId: string): Promise<number[]> {
-    const data = await this.prisma.datasetVersionData.findUnique({ where: { datasetVersionId: versionId }, select: { referenceRowIndices: true } });
-    if (!data) throw new NotFoundError('dataset version', versionId);
-    return referenceRowIndicesOf(data.referenceRowIndices);
+    const indices = await this.repository.referenceRowIndices(versionId);
+    if (!indices) throw new NotFoundError('dataset version', versionId);
+    return indices;
   }
 
   /** Rows `offset .. offset+limit-1`, each with its index and its values in column order. */

@@ -1,6 +1,8 @@
 /**
  * The rows of a new dataset and dataset version, written with node-postgres inside the caller's
- * transaction (see `pg-transaction.ts` for why not through Prisma). Binary values go as binary
+ * transaction (see `pg-transaction.ts` for why not through Prisma): the node-postgres half of the
+ * dataset repository (`dataset-repository.ts`, the only caller), with the reads that number a new
+ * version under its dataset's lock. Binary values go as binary
  * parameters; a value over {@link PIECE_BYTES} is sent in pieces of that size into a large object
  * created inside the transaction, copied into its row and unlinked, so no statement carries more
  * than a piece: memory on this side stays bounded by the piece, whatever the version's size.
@@ -38,6 +40,23 @@ export async function insertDataset(client: PoolClient, row: NewDatasetRow): Pro
     JSON.stringify(row.columnTypeOverrides),
   ]);
   return id;
+}
+
+/** Locks a dataset's row (`FOR UPDATE`) until the transaction ends: serializes version numbering per dataset. */
+export async function lockDatasetForVersion(client: PoolClient, datasetId: string): Promise<void> {
+  await client.query('SELECT id FROM datasets WHERE id = $1 FOR UPDATE', [datasetId]);
+}
+
+/** The id of the dataset's version whose content has this sha256, or null. */
+export async function versionIdWithContent(client: PoolClient, datasetId: string, contentHash: string): Promise<string | null> {
+  const existing = await client.query<{ id: string }>('SELECT id FROM dataset_versions WHERE dataset_id = $1 AND content_hash = $2', [datasetId, contentHash]);
+  return existing.rows.at(0)?.id ?? null;
+}
+
+/** The highest version number of a dataset (0 before its first). */
+export async function lastDatasetVersionNumber(client: PoolClient, datasetId: string): Promise<number> {
+  const last = await client.query<{ version: number | null }>('SELECT max(version) AS version FROM dataset_versions WHERE dataset_id = $1', [datasetId]);
+  return last.rows[0].version ?? 0;
 }
 
 /** Inserts version `version` of a dataset with its columns and source; resolves with its id. */

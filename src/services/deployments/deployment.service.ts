@@ -1,4 +1,5 @@
-import type { Prisma, ModelVersion } from '../../generated/prisma/client';
+import type { Prisma } from '../../generated/prisma/client';
+import type { ModelVersion } from '../../domain/models/model-version';
 import type { Page, PageRequest } from '../../domain/common/pagination';
 import { required } from '../../domain/common/required';
 import { isUuid } from '../../domain/common/uuid';
@@ -24,7 +25,9 @@ import { logger } from '../../infra/logger';
 import type { EventPublisher } from '../events/event-publisher';
 import type { ServingEvents } from '../serving/serving-events';
 import { requireUsableVersion, type AliasFollowers, type AliasMove, type ModelVersionService } from '../model-versions/model-version.service';
+import { findModel, lockModelRowShared } from '../models/model-repository';
 import type { ModelService } from '../models/model.service';
+import { aliasTarget as aliasTargetOf, findVersion, modelIdOfVersion, versionNumbers } from '../model-versions/model-version-repository';
 import { isUniqueViolation } from '../prisma-errors';
 import { DeploymentRepository } from './deployment-repository';
 
@@ -432,11 +435,8 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
 
   /** Adds a problem when both the deployment and the version exist and the version is of another model (a deployment's model never changes). */
   private async checkVersionOfDeployment(name: string, versionId: string, field: string, problems: Violations): Promise<void> {
-    const [deployment, version] = await Promise.all([
-      this.store.findByName(name),
-      isUuid(versionId) ? this.prisma.modelVersion.findUnique({ where: { id: versionId }, select: { id: true, modelId: true } }) : null,
-    ]);
-    if (deployment && version && version.modelId !== deployment.modelId) problems.add(anotherModelMessage(version.id, name), { field });
+    const [deployment, versionModelId] = await Promise.all([this.store.findByName(name), modelIdOfVersion(this.prisma, versionId)]);
+    if (deployment && versionModelId !== null && versionModelId !== deployment.modelId) problems.add(anotherModelMessage(versionId, name), { field });
   }
 }
 
@@ -447,7 +447,7 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
 async function lockDeployment(store: DeploymentRepository, tx: Tx, name: string, field: string): Promise<Deployment> {
   const found = await store.modelOfName(tx, name);
   if (!found) throw new NotFoundError('deployment', name, { field });
-  await tx.$queryRaw`SELECT id FROM models WHERE id = ${found.modelId}::uuid FOR SHARE`;
+  await lockModelRowShared(tx, found.modelId);
   const locked = await store.lock(tx, found.id);
   if (!locked) throw new NotFoundError('deployment', name, { field });
   return locked;
@@ -455,30 +455,27 @@ async function lockDeployment(store: DeploymentRepository, tx: Tx, name: string,
 
 /** Holds the model row shared for a new deployment of it. @throws NotFoundError; InvalidStateError when the model is archived. */
 async function lockModelForUse(tx: Tx, modelId: string, field: string): Promise<{ id: string; name: string }> {
-  const model = (
-    await tx.$queryRaw<{ id: string; name: string; archived_at: Date | null }[]>`
-    SELECT id, name, archived_at FROM models WHERE id = ${modelId}::uuid FOR SHARE`
-  ).at(0);
+  const model = await lockModelRowShared(tx, modelId);
   if (!model) throw new NotFoundError('model', modelId, { field });
-  if (model.archived_at) throw new InvalidStateError(`model "${model.name}" is archived: restore it first (restoreModel)`, { field });
+  if (model.archivedAt) throw new InvalidStateError(`model "${model.name}" is archived: restore it first (restoreModel)`, { field });
   return model;
 }
 
 async function modelOf(tx: Tx, deployment: Deployment): Promise<{ id: string; name: string }> {
-  return tx.model.findUniqueOrThrow({ where: { id: deployment.modelId }, select: { id: true, name: true } });
+  return required(await findModel(tx, deployment.modelId), `model of deployment ${deployment.name}`);
 }
 
 async function versionInTransaction(tx: Tx, versionId: string, field: string): Promise<ModelVersion> {
-  const version = isUuid(versionId) ? await tx.modelVersion.findUnique({ where: { id: versionId } }) : null;
+  const version = await findVersion(tx, versionId);
   if (!version) throw new NotFoundError('model version', versionId, { field });
   return version;
 }
 
 /** Where an alias of the model points now. @throws NotFoundError naming `field`. */
 async function aliasTarget(tx: Tx, model: { id: string; name: string }, alias: string, field: string): Promise<ModelVersion> {
-  const row = await tx.modelAlias.findUnique({ where: { modelId_alias: { modelId: model.id, alias } }, include: { modelVersion: true } });
-  if (!row) throw new NotFoundError(`alias of model "${model.name}"`, alias, { field });
-  return row.modelVersion;
+  const version = await aliasTargetOf(tx, model.id, alias);
+  if (!version) throw new NotFoundError(`alias of model "${model.name}"`, alias, { field });
+  return version;
 }
 
 /** Makes the planned change of one following deployment, with its event (reason naming the move, linked to it). */
@@ -490,7 +487,7 @@ async function applyAliasMove(
   move: AliasMove,
 ): Promise<DeploymentChange> {
   const ids = [move.fromVersionId, move.to.id, current.modelVersionId, current.canaryModelVersionId].filter((id): id is string => id !== null);
-  const numbers = new Map((await tx.modelVersion.findMany({ where: { id: { in: ids } }, select: { id: true, version: true } })).map((v) => [v.id, v.version]));
+  const numbers = await versionNumbers(tx, ids);
   const labelOf = (id: string) => {
     const number = numbers.get(id);
     return number === undefined ? id : `v${number}`;

@@ -1,16 +1,18 @@
-import type { ModelVersion } from '../../generated/prisma/client';
-import { isUuid } from '../../domain/common/uuid';
 import type { Dataset } from '../../domain/datasets/dataset';
 import { InUseError, InvalidStateError, NotFoundError } from '../../domain/errors';
 import type { Model } from '../../domain/models/model';
 import type { Run } from '../../domain/runs/run';
+import { versionName, type ModelVersion } from '../../domain/models/model-version';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
+import { lockDatasetRow, setDatasetArchivedAt } from '../datasets/dataset-repository';
 import type { DatasetService } from '../datasets/dataset.service';
+import { setModelArchivedAt } from '../models/model-repository';
 import type { ModelService } from '../models/model.service';
 import { lockRun, setStudyArchivedAt } from '../runs/run-repository';
+import { setVersionArchivedAt } from '../model-versions/model-version-repository';
 import { lockModel, lockVersion } from './locks';
-import { usagesOfModel, usagesOfVersion, versionName } from './usages';
+import { usagesOfModel, usagesOfVersion } from './usages';
 
 /**
  * Archiving and restoring datasets, models, model versions and studies (deployments: see the
@@ -65,14 +67,10 @@ export class ArchiveService {
 
   private async setDatasetArchived(id: string, archived: boolean): Promise<Dataset> {
     await this.prisma.$transaction(async (tx) => {
-      const row = (
-        isUuid(id)
-          ? await tx.$queryRaw<{ name: string; archived_at: Date | null }[]>`SELECT name, archived_at FROM datasets WHERE id = ${id}::uuid FOR UPDATE`
-          : []
-      ).at(0);
-      if (!row) throw new NotFoundError('dataset', id, { field: 'id' });
-      checkTransition(`dataset "${row.name}"`, row.archived_at, archived);
-      await tx.dataset.update({ where: { id }, data: { archivedAt: archived ? new Date() : null } });
+      const dataset = await lockDatasetRow(tx, id);
+      if (!dataset) throw new NotFoundError('dataset', id, { field: 'id' });
+      checkTransition(`dataset "${dataset.name}"`, dataset.archivedAt, archived);
+      await setDatasetArchivedAt(tx, id, archived ? new Date() : null);
     });
     logger.info({ datasetId: id, archived }, archived ? 'dataset archived' : 'dataset restored');
     return this.datasets.requireDataset(id, 'id');
@@ -81,12 +79,12 @@ export class ArchiveService {
   private async setModelArchived(id: string, archived: boolean): Promise<Model> {
     await this.prisma.$transaction(async (tx) => {
       const model = await lockModel(tx, id);
-      checkTransition(`model "${model.name}"`, model.archived_at, archived);
+      checkTransition(`model "${model.name}"`, model.archivedAt, archived);
       if (archived) {
         const usages = await usagesOfModel(tx, id, { servingOnly: true });
         if (usages.length > 0) throw new InUseError(`cannot archive model "${model.name}" (archive or delete its deployments first)`, usages, { field: 'id' });
       }
-      await tx.model.update({ where: { id }, data: { archivedAt: archived ? new Date() : null } });
+      await setModelArchivedAt(tx, id, archived ? new Date() : null);
     });
     logger.info({ modelId: id, archived }, archived ? 'model archived' : 'model restored');
     return this.models.requireModel(id, 'id');
@@ -102,7 +100,7 @@ export class ArchiveService {
         if (usages.length > 0)
           throw new InUseError(`cannot archive ${name} (move its aliases and deployments to another version first)`, usages, { field: 'id' });
       }
-      return tx.modelVersion.update({ where: { id }, data: { archivedAt: archived ? new Date() : null } });
+      return setVersionArchivedAt(tx, id, archived ? new Date() : null);
     });
     logger.info({ modelVersionId: id, archived }, archived ? 'model version archived' : 'model version restored');
     return version;

@@ -1,16 +1,28 @@
-import { isUuid } from '../../domain/common/uuid';
 import type { DeletedCount, DeletionReport } from '../../domain/lifecycle/deletion';
 import { InUseError, InvalidStateError, NotFoundError } from '../../domain/errors';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
+import { versionName } from '../../domain/models/model-version';
 import { deleteDeploymentAlerts, deleteRunAlerts } from '../alerts/alert-repository';
 import { removeDeploymentGrants } from '../auth/api-key-repository';
 import { deleteDeploymentEvents, deleteDeploymentRow, lockDeploymentForDeletion } from '../deployments/deployment-repository';
+import { deleteDatasetRow, deleteVersionsOfDataset, lockDatasetRow } from '../datasets/dataset-repository';
+import { deleteModelRow } from '../models/model-repository';
+import {
+  deleteAliasesOfModel,
+  deleteAliasHistoryOfModel,
+  deleteEvaluationsOfModel,
+  deleteEvaluationsOfRuns,
+  deleteEvaluationsOfVersion,
+  deleteVersionRow,
+  deleteVersionsOfModel,
+  deleteVersionsOfRuns,
+} from '../model-versions/model-version-repository';
 import { deleteDeploymentDriftReports } from '../monitoring/drift-report-repository';
 import { deleteDeploymentPredictions } from '../predictions/prediction-repository';
 import { deleteRuns, lockRun, RunRepository, runIdsOfModel, trialIdsOf } from '../runs/run-repository';
 import { lockModel, lockVersion } from './locks';
-import { usagesOfDataset, usagesOfModel, usagesOfStudy, usagesOfVersion, versionName } from './usages';
+import { usagesOfDataset, usagesOfModel, usagesOfStudy, usagesOfVersion } from './usages';
 
 /** A deletion runs in one transaction: a deployment with millions of predictions needs time (at most this). */
 const DELETE_TRANSACTION = { maxWait: 10_000, timeout: 120_000 };
@@ -37,15 +49,15 @@ export class DeletionService {
 
   async deleteDataset(id: string): Promise<DeletionReport> {
     const deleted = await this.prisma.$transaction(async (tx) => {
-      const dataset = (isUuid(id) ? await tx.$queryRaw<{ name: string }[]>`SELECT name FROM datasets WHERE id = ${id}::uuid FOR UPDATE` : []).at(0);
+      const dataset = await lockDatasetRow(tx, id);
       if (!dataset) throw new NotFoundError('dataset', id, { field: 'id' });
       const usages = await usagesOfDataset(tx, id);
       if (usages.length > 0) throw new InUseError(`cannot delete dataset "${dataset.name}" (delete what uses it first)`, usages, { field: 'id' });
-      const versions = await tx.datasetVersion.deleteMany({ where: { datasetId: id } });
-      await tx.dataset.delete({ where: { id } });
+      const versions = await deleteVersionsOfDataset(tx, id);
+      await deleteDatasetRow(tx, id);
       return deletionReport(id, [
         ['DATASET', 1],
-        ['DATASET_VERSION', versions.count],
+        ['DATASET_VERSION', versions],
       ]);
     }, DELETE_TRANSACTION);
     logger.info({ datasetId: id, deleted: deleted.deleted }, 'dataset deleted');
@@ -60,18 +72,18 @@ export class DeletionService {
         throw new InUseError(`cannot delete model "${model.name}" (delete its deployments and cancel its runs first)`, usages, { field: 'id' });
       const runIds = await runIdsOfModel(tx, id);
       const alerts = await deleteRunAlerts(tx, runIds);
-      const evaluations = await tx.evaluation.deleteMany({ where: { modelVersion: { modelId: id } } });
-      const aliasEvents = await tx.modelAliasEvent.deleteMany({ where: { modelId: id } });
-      const aliases = await tx.modelAlias.deleteMany({ where: { modelId: id } });
-      const versions = await tx.modelVersion.deleteMany({ where: { modelId: id } });
+      const evaluations = await deleteEvaluationsOfModel(tx, id);
+      const aliasEvents = await deleteAliasHistoryOfModel(tx, id);
+      const aliases = await deleteAliasesOfModel(tx, id);
+      const versions = await deleteVersionsOfModel(tx, id);
       const runs = await deleteRuns(tx, runIds);
-      await tx.model.delete({ where: { id } });
+      await deleteModelRow(tx, id);
       return deletionReport(id, [
         ['MODEL', 1],
-        ['MODEL_VERSION', versions.count],
-        ['EVALUATION', evaluations.count],
-        ['MODEL_ALIAS', aliases.count],
-        ['MODEL_ALIAS_EVENT', aliasEvents.count],
+        ['MODEL_VERSION', versions],
+        ['EVALUATION', evaluations],
+        ['MODEL_ALIAS', aliases],
+        ['MODEL_ALIAS_EVENT', aliasEvents],
         ['RUN', runs],
         ['ALERT', alerts],
       ]);
@@ -89,11 +101,11 @@ export class DeletionService {
           field: 'id',
         });
       }
-      const evaluations = await tx.evaluation.deleteMany({ where: { modelVersionId: id } });
-      await tx.modelVersion.delete({ where: { id } });
+      const evaluations = await deleteEvaluationsOfVersion(tx, id);
+      await deleteVersionRow(tx, id);
       return deletionReport(id, [
         ['MODEL_VERSION', 1],
-        ['EVALUATION', evaluations.count],
+        ['EVALUATION', evaluations],
       ]);
     }, DELETE_TRANSACTION);
     logger.info({ modelVersionId: id, deleted: deleted.deleted }, 'model version deleted');
@@ -112,14 +124,14 @@ export class DeletionService {
       const usages = await usagesOfStudy(tx, id);
       if (usages.length > 0) throw new InUseError(`cannot delete study ${id}`, usages, { field: 'id' });
       const trialIds = await trialIdsOf(tx, id);
-      const evaluations = await tx.evaluation.deleteMany({ where: { modelVersion: { runId: { in: trialIds } } } });
-      const versions = await tx.modelVersion.deleteMany({ where: { runId: { in: trialIds } } });
+      const evaluations = await deleteEvaluationsOfRuns(tx, trialIds);
+      const versions = await deleteVersionsOfRuns(tx, trialIds);
       const alerts = await deleteRunAlerts(tx, [id, ...trialIds]);
       const runs = await deleteRuns(tx, [id]);
       return deletionReport(id, [
         ['RUN', runs],
-        ['MODEL_VERSION', versions.count],
-        ['EVALUATION', evaluations.count],
+        ['MODEL_VERSION', versions],
+        ['EVALUATION', evaluations],
         ['ALERT', alerts],
       ]);
     }, DELETE_TRANSACTION);

@@ -3,13 +3,11 @@ import type { Usage } from '../../domain/lifecycle/usage';
 import { deploymentsOfModel, deploymentsUsingVersion } from '../deployments/deployment-repository';
 import { deploymentsWithPredictionsOf } from '../predictions/prediction-repository';
 import { activeRunsOfModel } from '../runs/run-repository';
+import { versionName } from '../../domain/models/model-version';
+import { modelsOnDataset } from '../models/model-repository';
+import { aliasesPointingAt, evaluationsOnDatasetByOtherModels, versionsPromotedFromStudy } from '../model-versions/model-version-repository';
 
 type Tx = Prisma.TransactionClient;
-
-/** `version 3 of model "seed"` (a trial version: `trial version 3 of model "seed"`). */
-export function versionName(version: { version: number; kind: string }, modelName: string): string {
-  return `${version.kind === 'TRIAL' ? 'trial version' : 'version'} ${version.version} of model "${modelName}"`;
-}
 
 /**
  * What uses a model version: aliases pointing at it, deployments serving it, running it as their
@@ -18,8 +16,7 @@ export function versionName(version: { version: number; kind: string }, modelNam
  */
 export async function usagesOfVersion(tx: Tx, versionId: string, options: { predictions: boolean }): Promise<Usage[]> {
   const usages: Usage[] = [];
-  const aliases = await tx.modelAlias.findMany({ where: { modelVersionId: versionId }, orderBy: { alias: 'asc' } });
-  for (const alias of aliases) usages.push({ kind: 'ALIAS', id: null, name: alias.alias, how: 'points at it' });
+  for (const alias of await aliasesPointingAt(tx, versionId)) usages.push({ kind: 'ALIAS', id: null, name: alias, how: 'points at it' });
   for (const deployment of await deploymentsUsingVersion(tx, versionId)) {
     const how =
       deployment.modelVersionId === versionId
@@ -54,19 +51,14 @@ export async function usagesOfModel(tx: Tx, modelId: string, options: { servingO
 
 /** Models defined on a dataset, and evaluations of other models' versions on its versions. */
 export async function usagesOfDataset(tx: Tx, datasetId: string): Promise<Usage[]> {
-  const models = await tx.model.findMany({ where: { datasetId }, orderBy: { name: 'asc' } });
+  const models = await modelsOnDataset(tx, datasetId);
   const usages: Usage[] = models.map((m) => ({ kind: 'MODEL', id: m.id, name: m.name, how: 'is defined on it' }));
-  const evaluations = await tx.evaluation.findMany({
-    where: { datasetVersion: { datasetId }, modelVersion: { model: { datasetId: { not: datasetId } } } },
-    include: { modelVersion: { include: { model: { select: { name: true } } } }, datasetVersion: { select: { version: true } } },
-    orderBy: { createdAt: 'asc' },
-  });
-  for (const evaluation of evaluations) {
+  for (const evaluation of await evaluationsOnDatasetByOtherModels(tx, datasetId)) {
     usages.push({
       kind: 'EVALUATION',
       id: evaluation.id,
       name: null,
-      how: `evaluates ${versionName(evaluation.modelVersion, evaluation.modelVersion.model.name)} on its version ${evaluation.datasetVersion.version}`,
+      how: `evaluates ${versionName(evaluation.version, evaluation.modelName)} on its version ${evaluation.datasetVersion}`,
     });
   }
   return usages;
@@ -74,15 +66,11 @@ export async function usagesOfDataset(tx: Tx, datasetId: string): Promise<Usage[
 
 /** Standard versions promoted from a study's trials: they belong to the model now, and keep the trial run as lineage. */
 export async function usagesOfStudy(tx: Tx, studyId: string): Promise<Usage[]> {
-  const promoted = await tx.modelVersion.findMany({
-    where: { kind: 'STANDARD', run: { parentRunId: studyId } },
-    include: { model: { select: { name: true } } },
-    orderBy: { version: 'asc' },
-  });
-  return promoted.map((v) => ({
+  const promoted = await versionsPromotedFromStudy(tx, studyId);
+  return promoted.map(({ version, modelName }) => ({
     kind: 'MODEL_VERSION',
-    id: v.id,
-    name: versionName(v, v.model.name),
+    id: version.id,
+    name: versionName(version, modelName),
     how: 'was promoted from one of its trials (delete it first)',
   }));
 }

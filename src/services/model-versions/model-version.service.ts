@@ -1,9 +1,9 @@
-import { Prisma, type Evaluation, type ModelAlias, type ModelAliasEvent, type ModelVersion, type ModelVersionKind } from '../../generated/prisma/client';
+import type { Prisma } from '../../generated/prisma/client';
 import type { Page, PageRequest } from '../../domain/common/pagination';
-import { isUuid } from '../../domain/common/uuid';
 import { InUseError, InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors';
 import type { Usage } from '../../domain/lifecycle/usage';
 import { checkAliasName } from '../../domain/models/model-alias';
+import type { Evaluation, ModelAlias, ModelAliasEvent, ModelVersion, ModelVersionKind } from '../../domain/models/model-version';
 import { loadModelArtifact } from '../../ml/artifact';
 import type { PreprocessingSpec } from '../../ml/preprocessing';
 import { tf as loadTf } from '../../ml/tf-backend';
@@ -12,11 +12,11 @@ import { evaluateModel } from '../../ml/training/evaluate-model';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
 import type { DatasetService } from '../datasets/dataset.service';
-import { keysetPagesByParent, newestFirst, oldestFirst } from '../keyset-pagination';
+import { lockModelRow } from '../models/model-repository';
+import { deleteAlias, findAlias, findVersion, insertAliasEvent, pointAlias, ModelVersionRepository } from './model-version-repository';
 import { promoteTrialVersion } from './register-model-version';
-import { preprocessingSpecOf, toJsonColumn } from '../../infra/db/json-columns';
 
-export type { Evaluation, ModelAlias, ModelAliasEvent, ModelVersion, ModelVersionKind } from '../../generated/prisma/client';
+export type { Evaluation, ModelAlias, ModelAliasEvent, ModelVersion, ModelVersionKind } from '../../domain/models/model-version';
 
 type Tx = Prisma.TransactionClient;
 
@@ -54,7 +54,7 @@ export interface VersionListOptions {
  * @throws InvalidStateError when a version may not be aliased or deployed: a TRIAL version (promote
  *   it first) or an archived one (restore it first).
  */
-export function requireUsableVersion(version: ModelVersion, field: string): ModelVersion {
+export function requireUsableVersion<V extends Pick<ModelVersion, 'id' | 'kind' | 'archivedAt'>>(version: V, field: string): V {
   if (version.kind === 'TRIAL') {
     throw new InvalidStateError(`model version ${version.id} is a study trial's version: promote it first (promoteModelVersion)`, { field });
   }
@@ -68,20 +68,23 @@ export interface LoadedModelVersion {
   preprocessing: PreprocessingSpec;
 }
 
-/** Trained model versions: lookup, sha256-checked loading, aliases with history, evaluations. */
+/** Trained model versions: lookup, sha256-checked loading, aliases with history, evaluations (stored through {@link ModelVersionRepository}). */
 export class ModelVersionService {
   /** Told of alias moves (the deployment service; set once the services are wired). */
   aliasFollowers: AliasFollowers | null = null;
 
+  private readonly repository: ModelVersionRepository;
+
   constructor(
-    private readonly prisma: PrismaClient,
+    prisma: PrismaClient,
     private readonly datasets: DatasetService,
-  ) {}
+  ) {
+    this.repository = new ModelVersionRepository(prisma);
+  }
 
   /** The version, or null (also for an id that is not a UUID). */
   async findVersion(id: string): Promise<ModelVersion | null> {
-    if (!isUuid(id)) return null;
-    return this.prisma.modelVersion.findUnique({ where: { id } });
+    return this.repository.findById(id);
   }
 
   async requireVersion(id: string, field = 'modelVersionId'): Promise<ModelVersion> {
@@ -91,13 +94,12 @@ export class ModelVersionService {
   }
 
   async findVersionsByIds(ids: readonly string[]): Promise<ModelVersion[]> {
-    return this.prisma.modelVersion.findMany({ where: { id: { in: ids.filter(isUuid) } } });
+    return this.repository.findByIds(ids);
   }
 
   /** A model's standard version by its number (1, 2, ...), or null. */
   async findVersionByNumber(modelId: string, version: number): Promise<ModelVersion | null> {
-    if (!isUuid(modelId)) return null;
-    return this.prisma.modelVersion.findUnique({ where: { modelId_kind_version: { modelId, kind: 'STANDARD', version } } });
+    return this.repository.findByNumber(modelId, 'STANDARD', version);
   }
 
   /**
@@ -105,78 +107,32 @@ export class ModelVersionService {
    * One kind is listed by number, highest first; several kinds (numbered apart) newest first.
    */
   async pageVersions(modelIds: readonly string[], request: PageRequest, options: VersionListOptions = {}): Promise<Map<string, Page<ModelVersion>>> {
-    const kinds = options.kinds?.length ? [...new Set(options.kinds)] : (['STANDARD'] as ModelVersionKind[]);
-    const filter = Prisma.sql`kind = ANY(${kinds}::"ModelVersionKind"[])${options.includeArchived ? Prisma.empty : Prisma.sql` AND archived_at IS NULL`}`;
-    const rowsByIds = (ids: string[]) => this.prisma.modelVersion.findMany({ where: { id: { in: ids } } });
-    const list = { table: 'model_versions', parentColumn: 'model_id', filter, rowsByIds };
-    if (kinds.length === 1) {
-      return keysetPagesByParent<ModelVersion, 'version'>(
-        this.prisma,
-        { ...list, order: { keys: [{ column: 'version', kind: 'int' }], direction: 'desc' }, columns: { version: 'version' } },
-        modelIds,
-        request,
-      );
-    }
-    return keysetPagesByParent<ModelVersion, 'createdAt' | 'id'>(
-      this.prisma,
-      { ...list, order: newestFirst<ModelVersion>(), columns: { createdAt: 'created_at', id: 'id' } },
-      modelIds,
-      request,
-    );
+    const kinds: readonly ModelVersionKind[] = options.kinds?.length ? options.kinds : ['STANDARD'];
+    return this.repository.pageByModels(modelIds, request, { kinds, includeArchived: options.includeArchived ?? false });
   }
 
   /** The same page of each version's evaluations (oldest first), by version id. */
   async pageEvaluations(modelVersionIds: readonly string[], request: PageRequest): Promise<Map<string, Page<Evaluation>>> {
-    return keysetPagesByParent<Evaluation, 'createdAt' | 'id'>(
-      this.prisma,
-      {
-        order: oldestFirst<Evaluation>(),
-        table: 'evaluations',
-        parentColumn: 'model_version_id',
-        columns: { createdAt: 'created_at', id: 'id' },
-        rowsByIds: (ids) => this.prisma.evaluation.findMany({ where: { id: { in: ids } } }),
-      },
-      modelVersionIds,
-      request,
-    );
+    return this.repository.pageEvaluations(modelVersionIds, request);
   }
 
   /** The same page of the moves of each model's aliases (or of one alias), newest first, by model id. */
   async pageAliasHistory(modelIds: readonly string[], alias: string | null, request: PageRequest): Promise<Map<string, Page<ModelAliasEvent>>> {
-    return keysetPagesByParent<ModelAliasEvent, 'movedAt' | 'id'>(
-      this.prisma,
-      {
-        order: {
-          keys: [
-            { column: 'movedAt', kind: 'date' },
-            { column: 'id', kind: 'uuid' },
-          ],
-          direction: 'desc',
-        },
-        table: 'model_alias_events',
-        parentColumn: 'model_id',
-        columns: { movedAt: 'moved_at', id: 'id' },
-        filter: alias ? Prisma.sql`alias = ${alias}` : undefined,
-        rowsByIds: (ids) => this.prisma.modelAliasEvent.findMany({ where: { id: { in: ids } } }),
-      },
-      modelIds,
-      request,
-    );
+    return this.repository.pageAliasHistory(modelIds, alias, request);
   }
 
   async findEvaluation(id: string): Promise<Evaluation | null> {
-    return isUuid(id) ? this.prisma.evaluation.findUnique({ where: { id } }) : null;
+    return this.repository.findEvaluation(id);
   }
 
   /** One move of an alias, or null. */
   async findAliasEvent(id: string): Promise<ModelAliasEvent | null> {
-    return isUuid(id) ? this.prisma.modelAliasEvent.findUnique({ where: { id } }) : null;
+    return this.repository.findAliasEvent(id);
   }
 
   /** The version each run registered (for DataLoaders). */
   async versionsOfRuns(runIds: readonly string[]): Promise<Map<string, ModelVersion>> {
-    const rows = await this.prisma.modelVersion.findMany({ where: { runId: { in: [...runIds] } } });
-    return new Map(rows.flatMap((row) => (row.runId === null ? [] : [[row.runId, row] as const])));
+    return this.repository.findByRuns(runIds);
   }
 
   /**
@@ -184,34 +140,12 @@ export class ModelVersionService {
    * aliases pointing at each version (`parent: 'version'`, by version id), by alias name.
    */
   async pageAliases(parentIds: readonly string[], parent: 'model' | 'version', request: PageRequest): Promise<Map<string, Page<ModelAlias>>> {
-    return keysetPagesByParent<ModelAlias, 'alias'>(
-      this.prisma,
-      {
-        order: { keys: [{ column: 'alias', kind: 'text' }], direction: 'asc' },
-        table: 'model_aliases',
-        parentColumn: parent === 'model' ? 'model_id' : 'model_version_id',
-        columns: { alias: 'alias' },
-        // Alias names match ALIAS_PATTERN: no '/'.
-        rowKey: { sql: `model_id::text || '/' || alias`, of: (row) => `${row.modelId}/${row.alias}` },
-        rowsByIds: (keys) =>
-          this.prisma.modelAlias.findMany({
-            where: {
-              OR: keys.map((key) => {
-                const [modelId, alias] = key.split('/');
-                return { modelId, alias };
-              }),
-            },
-          }),
-      },
-      parentIds,
-      request,
-    );
+    return this.repository.pageAliases(parentIds, parent, request);
   }
 
   /** The version an alias of a model points to, or null. */
   async resolveAlias(modelId: string, alias: string): Promise<ModelVersion | null> {
-    const row = await this.prisma.modelAlias.findUnique({ where: { modelId_alias: { modelId, alias } }, include: { modelVersion: true } });
-    return row?.modelVersion ?? null;
+    return this.repository.resolveAlias(modelId, alias);
   }
 
   /**
@@ -223,26 +157,20 @@ export class ModelVersionService {
     checkAliasName(input.alias, 'input.alias');
     const found = await this.requireVersion(input.modelVersionId, 'input.modelVersionId');
     const followers = this.aliasFollowers;
-    const result = await this.prisma.$transaction(async (tx) => {
-      await lockModel(tx, found.modelId);
+    const result = await this.repository.transaction(async (tx) => {
+      await lockModelRow(tx, found.modelId);
       // Read again under the lock: the version may have been archived, deleted or promoted meanwhile.
-      const version = await tx.modelVersion.findUnique({ where: { id: found.id } });
+      const version = await findVersion(tx, found.id);
       if (!version) throw new NotFoundError('model version', found.id, { field: 'input.modelVersionId' });
       requireUsableVersion(version, 'input.modelVersionId');
-      const previous = await tx.modelAlias.findUnique({ where: { modelId_alias: { modelId: version.modelId, alias: input.alias } } });
-      const alias = await tx.modelAlias.upsert({
-        where: { modelId_alias: { modelId: version.modelId, alias: input.alias } },
-        create: { modelId: version.modelId, alias: input.alias, modelVersionId: version.id },
-        update: { modelVersionId: version.id, updatedAt: new Date() },
-      });
-      const event = await tx.modelAliasEvent.create({
-        data: {
-          modelId: version.modelId,
-          alias: input.alias,
-          fromModelVersionId: previous?.modelVersionId ?? null,
-          toModelVersionId: version.id,
-          movedBy: principal,
-        },
+      const previous = await findAlias(tx, version.modelId, input.alias);
+      const alias = await pointAlias(tx, version.modelId, input.alias, version.id);
+      const event = await insertAliasEvent(tx, {
+        modelId: version.modelId,
+        alias: input.alias,
+        fromModelVersionId: previous?.modelVersionId ?? null,
+        toModelVersionId: version.id,
+        movedBy: principal,
       });
       const changes =
         followers && previous?.modelVersionId !== version.id
@@ -273,9 +201,9 @@ export class ModelVersionService {
   async deleteAlias(input: { modelId: string; alias: string }, principal: string): Promise<ModelAliasEvent> {
     checkAliasName(input.alias, 'input.alias');
     const { modelId, alias } = input;
-    const event = await this.prisma.$transaction(async (tx) => {
-      await lockModel(tx, modelId);
-      const current = await tx.modelAlias.findUnique({ where: { modelId_alias: { modelId, alias } } });
+    const event = await this.repository.transaction(async (tx) => {
+      await lockModelRow(tx, modelId);
+      const current = await findAlias(tx, modelId, alias);
       if (!current) throw new NotFoundError('alias', alias, { field: 'input.alias' });
       const followers = (await this.aliasFollowers?.followersOf(tx, modelId, alias)) ?? [];
       if (followers.length > 0) {
@@ -283,8 +211,8 @@ export class ModelVersionService {
           field: 'input.alias',
         });
       }
-      await tx.modelAlias.delete({ where: { modelId_alias: { modelId, alias } } });
-      return tx.modelAliasEvent.create({ data: { modelId, alias, fromModelVersionId: current.modelVersionId, toModelVersionId: null, movedBy: principal } });
+      await deleteAlias(tx, modelId, alias);
+      return insertAliasEvent(tx, { modelId, alias, fromModelVersionId: current.modelVersionId, toModelVersionId: null, movedBy: principal });
     });
     logger.info({ modelId, alias, principal }, 'model alias deleted');
     return event;
@@ -300,7 +228,7 @@ export class ModelVersionService {
       new InvalidStateError(`model version ${id} is already a standard version (version ${version.version})`, { field: 'id' });
     const found = await this.requireVersion(id, 'id');
     if (found.kind === 'STANDARD') throw alreadyStandard(found);
-    const promotion = await this.prisma.$transaction((tx) => promoteTrialVersion(tx, id));
+    const promotion = await this.repository.transaction((tx) => promoteTrialVersion(tx, id));
     if (!promotion) throw new NotFoundError('model version', id, { field: 'id' });
     if (!promotion.promoted) throw alreadyStandard(promotion.version);
     logger.info({ modelVersionId: id, version: promotion.version.version }, 'trial model version promoted');
@@ -313,10 +241,10 @@ export class ModelVersionService {
    */
   async loadModel(versionId: string): Promise<LoadedModelVersion> {
     const version = await this.requireVersion(versionId);
-    const artifact = await this.prisma.modelArtifact.findUnique({ where: { modelVersionId: versionId } });
+    const artifact = await this.repository.artifactBytes(versionId);
     if (!artifact) throw new InvalidStateError(`model version ${versionId} has no stored artifact`);
-    const model = await loadModelArtifact(loadTf(), artifact.bytes, version.artifactSha256);
-    return { version, model, preprocessing: preprocessingSpecOf(version.preprocessing) };
+    const model = await loadModelArtifact(loadTf(), artifact, version.artifactSha256);
+    return { version, model, preprocessing: version.preprocessing };
   }
 
   /**
@@ -341,23 +269,16 @@ export class ModelVersionService {
       }
       const table = await this.datasets.loadTable(datasetVersion.id, [...spec.features.map((feature) => feature.name), labelColumn]);
       const result = evaluateModel(loadTf(), loaded.model, spec, table, undefined, threshold);
-      return await this.prisma.evaluation.create({
-        data: {
-          modelVersionId: loaded.version.id,
-          datasetVersionId: datasetVersion.id,
-          split: 'ALL',
-          rowCount: result.rowCount,
-          task: spec.task,
-          metrics: toJsonColumn(result.metrics),
-        },
+      return await this.repository.insertEvaluation({
+        modelVersionId: loaded.version.id,
+        datasetVersionId: datasetVersion.id,
+        split: 'ALL',
+        rowCount: result.rowCount,
+        task: spec.task,
+        metrics: result.metrics,
       });
     } finally {
       loaded.model.dispose();
     }
   }
-}
-
-/** Takes the model row's lock: alias moves, version numbering and the lifecycle of its versions serialize on it. */
-async function lockModel(tx: Tx, modelId: string): Promise<void> {
-  await tx.$queryRaw`SELECT id FROM models WHERE id = ${modelId}::uuid FOR UPDATE`;
 }

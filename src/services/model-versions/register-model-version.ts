@@ -1,9 +1,10 @@
-import type { ModelVersion, ModelVersionKind, Prisma } from '../../generated/prisma/client';
 import type { DatasetVersion } from '../../domain/datasets/dataset';
+import type { ModelVersion, ModelVersionKind } from '../../domain/models/model-version';
 import type { TrainingRunHyperparameters } from '../../domain/runs/training-hyperparameters';
 import type { ColumnImportance } from '../../ml/training/feature-importance';
 import type { TrainedModel } from '../../ml/training/training-pipeline';
-import { toJsonColumn } from '../../infra/db/json-columns';
+import { lockModelRow } from '../models/model-repository';
+import { findVersion, insertVersion, lastVersionNumber, modelIdOfVersion, renumberVersion, type Db } from './model-version-repository';
 
 export interface ModelVersionRegistration {
   modelId: string;
@@ -18,35 +19,32 @@ export interface ModelVersionRegistration {
 }
 
 /** The model's next version number of `kind`; the caller holds the model row's lock. */
-async function nextVersionNumber(tx: Prisma.TransactionClient, modelId: string, kind: ModelVersionKind): Promise<number> {
-  const last = await tx.modelVersion.aggregate({ where: { modelId, kind }, _max: { version: true } });
-  return (last._max.version ?? 0) + 1;
+async function nextVersionNumber(tx: Db, modelId: string, kind: ModelVersionKind): Promise<number> {
+  return (await lastVersionNumber(tx, modelId, kind)) + 1;
 }
 
 /**
  * Stores a trained model as the model's next version of its kind (artifact, preprocessing,
  * lineage), numbering under a lock on the model row so concurrent registrations never share a number.
  */
-export async function registerModelVersion(tx: Prisma.TransactionClient, registration: ModelVersionRegistration): Promise<ModelVersion> {
+export async function registerModelVersion(tx: Db, registration: ModelVersionRegistration): Promise<ModelVersion> {
   const { modelId, trained } = registration;
   const kind = registration.kind ?? 'STANDARD';
-  await tx.$queryRaw`SELECT id FROM models WHERE id = ${modelId}::uuid FOR UPDATE`;
-  return tx.modelVersion.create({
-    data: {
-      modelId,
-      kind,
-      version: await nextVersionNumber(tx, modelId, kind),
-      runId: registration.runId,
-      datasetVersionId: registration.datasetVersion.id,
-      datasetContentHash: registration.datasetVersion.contentHash,
-      artifactSha256: trained.artifact.sha256,
-      artifactBytes: trained.artifact.bytes.length,
-      preprocessing: toJsonColumn(trained.preprocessing),
-      hyperparameters: toJsonColumn(registration.hyperparameters),
-      environment: toJsonColumn(trained.environment),
-      featureImportance: registration.featureImportance == null ? undefined : toJsonColumn(registration.featureImportance),
-      artifact: { create: { bytes: new Uint8Array(trained.artifact.bytes) } },
-    },
+  await lockModelRow(tx, modelId);
+  return insertVersion(tx, {
+    modelId,
+    kind,
+    version: await nextVersionNumber(tx, modelId, kind),
+    runId: registration.runId ?? null,
+    datasetVersionId: registration.datasetVersion.id,
+    datasetContentHash: registration.datasetVersion.contentHash,
+    artifactSha256: trained.artifact.sha256,
+    artifactBytes: trained.artifact.bytes.length,
+    preprocessing: trained.preprocessing,
+    hyperparameters: registration.hyperparameters,
+    environment: trained.environment,
+    featureImportance: registration.featureImportance ?? null,
+    artifact: trained.artifact.bytes,
   });
 }
 
@@ -55,16 +53,13 @@ export async function registerModelVersion(tx: Prisma.TransactionClient, registr
  * takes the next standard number), under the model row's lock. A version that is already STANDARD
  * is returned as it is; null when the version does not exist (any more).
  */
-export async function promoteTrialVersion(tx: Prisma.TransactionClient, versionId: string): Promise<{ version: ModelVersion; promoted: boolean } | null> {
-  const found = await tx.modelVersion.findUnique({ where: { id: versionId }, select: { modelId: true } });
-  if (!found) return null;
-  await tx.$queryRaw`SELECT id FROM models WHERE id = ${found.modelId}::uuid FOR UPDATE`;
-  const version = await tx.modelVersion.findUnique({ where: { id: versionId } });
+export async function promoteTrialVersion(tx: Db, versionId: string): Promise<{ version: ModelVersion; promoted: boolean } | null> {
+  const modelId = await modelIdOfVersion(tx, versionId);
+  if (!modelId) return null;
+  await lockModelRow(tx, modelId);
+  const version = await findVersion(tx, versionId);
   if (!version) return null;
   if (version.kind === 'STANDARD') return { version, promoted: false };
-  const promoted = await tx.modelVersion.update({
-    where: { id: versionId },
-    data: { kind: 'STANDARD', version: await nextVersionNumber(tx, version.modelId, 'STANDARD') },
-  });
+  const promoted = await renumberVersion(tx, versionId, 'STANDARD', await nextVersionNumber(tx, version.modelId, 'STANDARD'));
   return { version: promoted, promoted: true };
 }

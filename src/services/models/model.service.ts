@@ -1,7 +1,4 @@
-import type { Model as ModelRow, Prisma } from '../../generated/prisma/client';
-import { isUuid } from '../../domain/common/uuid';
-import { mapPage, type Page, type PageRequest } from '../../domain/common/pagination';
-import { keysetPage, newestFirst } from '../keyset-pagination';
+import type { Page, PageRequest } from '../../domain/common/pagination';
 import { NAME_PATTERN, type DatasetVersion } from '../../domain/datasets/dataset';
 import type { Task } from '../../domain/datasets/label-rules';
 import { ConflictError, InvalidStateError, NotFoundError, ValidationError, Violations } from '../../domain/errors';
@@ -13,7 +10,7 @@ import { logger } from '../../infra/logger';
 import type { DatasetService } from '../datasets/dataset.service';
 import type { EventPublisher } from '../events/event-publisher';
 import { isUniqueViolation } from '../prisma-errors';
-import { architectureOf, toJsonColumn } from '../../infra/db/json-columns';
+import { ModelRepository } from './model-repository';
 
 export interface CreateModelInput {
   name: string;
@@ -24,31 +21,23 @@ export interface CreateModelInput {
   outputLayer?: OutputLayerSpec | null;
 }
 
-function toModel(row: ModelRow): Model {
-  return {
-    id: row.id,
-    name: row.name,
-    task: row.task,
-    datasetId: row.datasetId,
-    architecture: architectureOf(row.architecture),
-    createdAt: row.createdAt,
-    archivedAt: row.archivedAt,
-  };
-}
-
 /** Whether a model of `modelTask` can learn a dataset labelled for `datasetTask`. */
 function taskFits(modelTask: Task, datasetTask: Task): boolean {
   return modelTask === datasetTask || (modelTask === 'MULTICLASS_CLASSIFICATION' && datasetTask === 'BINARY_CLASSIFICATION');
 }
 
-/** Model definitions: creation with validated architecture, and queries. */
+/** Model definitions: creation with validated architecture, and queries (stored through {@link ModelRepository}). */
 export class ModelService {
+  private readonly repository: ModelRepository;
+
   constructor(
-    private readonly prisma: PrismaClient,
+    prisma: PrismaClient,
     private readonly events: EventPublisher,
     private readonly datasets: DatasetService,
     private readonly budget: ModelBudget,
-  ) {}
+  ) {
+    this.repository = new ModelRepository(prisma);
+  }
 
   /** @throws ValidationError listing every problem of the input (name, task, each layer setting); NotFoundError for an unknown dataset. */
   async createModel(input: CreateModelInput): Promise<Model> {
@@ -72,12 +61,10 @@ export class ModelService {
     const latest = await this.datasets.latestVersion(dataset.id);
     if (latest) this.checkFits(architecture, task, latest, 1, 'input.layers');
     try {
-      const row = await this.prisma.model.create({
-        data: { name: input.name, task, datasetId: dataset.id, architecture: toJsonColumn(architecture) },
-      });
-      logger.info({ modelId: row.id, name: row.name }, 'model created');
-      await this.events.publish('modelCreated', { id: row.id });
-      return toModel(row);
+      const model = await this.repository.insert({ name: input.name, task, datasetId: dataset.id, architecture });
+      logger.info({ modelId: model.id, name: model.name }, 'model created');
+      await this.events.publish('modelCreated', { id: model.id });
+      return model;
     } catch (error) {
       if (isUniqueViolation(error, 'name')) throw new ConflictError(`a model named "${input.name}" already exists`, { field: 'input.name' });
       throw error;
@@ -86,16 +73,7 @@ export class ModelService {
 
   /** Models, newest first; archived ones only when asked. */
   async listModels(request: PageRequest, options: { includeArchived?: boolean | null } = {}): Promise<Page<Model>> {
-    const visible: Prisma.ModelWhereInput = options.includeArchived ? {} : { archivedAt: null };
-    const page = keysetPage(
-      {
-        order: newestFirst<ModelRow>(),
-        rows: (seek, orderBy, take) => this.prisma.model.findMany({ where: { AND: [visible, ...(seek ? [seek] : [])] }, orderBy, take }),
-        count: () => this.prisma.model.count({ where: visible }),
-      },
-      request,
-    );
-    return mapPage(await page, toModel);
+    return this.repository.page(request, options.includeArchived ?? false);
   }
 
   /** Looks a model up by id or by name (exactly one of them). */
@@ -103,16 +81,13 @@ export class ModelService {
     if ((key.id == null) === (key.name == null)) {
       throw new ValidationError('give exactly one of id and name', { field: key.id == null ? 'id' : 'name' });
     }
-    if (key.id != null && !isUuid(key.id)) return null;
-    const row =
-      key.id != null ? await this.prisma.model.findUnique({ where: { id: key.id } }) : await this.prisma.model.findUnique({ where: { name: key.name ?? '' } });
-    return row ? toModel(row) : null;
+    return key.id != null ? this.repository.findById(key.id) : this.repository.findByName(key.name ?? '');
   }
 
   async requireModel(id: string, field = 'modelId'): Promise<Model> {
-    const row = isUuid(id) ? await this.prisma.model.findUnique({ where: { id } }) : null;
-    if (!row) throw new NotFoundError('model', id, { field });
-    return toModel(row);
+    const model = await this.repository.findById(id);
+    if (!model) throw new NotFoundError('model', id, { field });
+    return model;
   }
 
   /**
@@ -151,7 +126,7 @@ export class ModelService {
   }
 
   async findModelsByIds(ids: readonly string[]): Promise<Model[]> {
-    return (await this.prisma.model.findMany({ where: { id: { in: [...ids] } } })).map(toModel);
+    return this.repository.findByIds(ids);
   }
 }
 

@@ -63,9 +63,11 @@ import type { DatasetService } from '../datasets/dataset.service';
 import type { EventPublisher } from '../events/event-publisher';
 import type { ServingEvents } from '../serving/serving-events';
 import type { LoadedModelVersion } from '../model-versions/model-version.service';
-import { preprocessingSpecOf } from '../../infra/db/json-columns';
 import { DeploymentRepository } from '../deployments/deployment-repository';
 import { PredictionRepository } from '../predictions/prediction-repository';
+import { findVersion } from '../model-versions/model-version-repository';
+import type { ModelVersion } from '../../domain/models/model-version';
+import { required } from '../../domain/common/required';
 import { DriftReportRepository } from './drift-report-repository';
 import {
   columnSample,
@@ -491,14 +493,17 @@ export class DriftMonitor {
     return { size, start, result };
   }
 
+  private async requireVersion(versionId: string): Promise<ModelVersion> {
+    return required(await findVersion(this.prisma, versionId), `model version ${versionId}`);
+  }
+
   private async specOf(versionId: string): Promise<PreprocessingSpec> {
-    const version = await this.prisma.modelVersion.findUniqueOrThrow({ where: { id: versionId }, select: { preprocessing: true } });
-    return preprocessingSpecOf(version.preprocessing);
+    return (await this.requireVersion(versionId)).preprocessing;
   }
 
   private async loadReference(versionId: string, size: number): Promise<DriftReference> {
-    const version = await this.prisma.modelVersion.findUniqueOrThrow({ where: { id: versionId }, select: { datasetVersionId: true, preprocessing: true } });
-    const spec = preprocessingSpecOf(version.preprocessing);
+    const version = await this.requireVersion(versionId);
+    const spec = version.preprocessing;
     const rows = Int32Array.from((await this.datasets.referenceRowIndices(version.datasetVersionId)).slice(0, size));
     const table = await this.datasets.loadTable(
       version.datasetVersionId,

@@ -30,6 +30,12 @@ const LOOKUP = Object.entries(NODE_TABLES)
 /**
  * Finds which table holds an id. Ids are random UUIDs (v4) drawn for each row, so one id names one
  * row across every table: a single query of primary-key probes, one per table.
+ *
+ * The one statement on other owners' tables outside their repositories, on purpose: it reads the
+ * `id` primary key of each table in {@link NODE_TABLES} and nothing else (no row's content, no
+ * write), and answers with a type name only; the row itself is then read through its owner (the
+ * `node` resolver's loaders). Asking each repository in turn would cost one statement per table
+ * instead of one.
  */
 export class NodeLocator {
   constructor(private readonly prisma: PrismaClient) {}

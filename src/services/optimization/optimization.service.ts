@@ -36,6 +36,7 @@ export interface StudyTrialRow extends StudyTrial {
 }
 import { SYSTEM_ACTOR } from '../../domain/auth/principal';
 import { toJsonColumn } from '../../infra/db/json-columns';
+import { datasetVersionRowCount } from '../datasets/dataset-repository';
 
 export interface StartOptimizationInput {
   modelId: string;
@@ -186,7 +187,7 @@ export class OptimizationService {
     const model = await this.models.requireModel(study.modelId);
     const { hyperparameters, architecture } = trialConfiguration(definition.baseHyperparameters, model.architecture, params);
     const summary: TrialSummary = { trialNumber, params };
-    const { rowCount } = await this.prisma.datasetVersion.findUniqueOrThrow({ where: { id: study.datasetVersionId }, select: { rowCount: true } });
+    const rowCount = required(await datasetVersionRowCount(this.prisma, study.datasetVersionId), `dataset version ${study.datasetVersionId}`);
     const trial = await insertRun(this.prisma, {
       kind: 'TRIAL',
       modelId: study.modelId,

@@ -3,6 +3,7 @@ import type { PrismaClient } from '../../infra/db/prisma-client';
 import { followEvents, type EventSubscriber } from '../../infra/queue/job-queue';
 import type { Run } from '../../domain/runs/run';
 import type { UncheckedPayload } from '../events/event-publisher';
+import { versionIdOfRun } from '../model-versions/model-version-repository';
 import { promoteTrialVersion } from '../model-versions/register-model-version';
 import type { ExecuteRun, RunExecutionContext, RunOutcome } from '../runs/run-executor';
 import { RunRepository } from '../runs/run-repository';
@@ -133,8 +134,8 @@ async function coordinate(
     await alarm.sleep(deps.pollIntervalMs ?? 200, context.signal);
   }
   const best = leaderboardOf(trials, definition).at(0) ?? null;
-  const version = best ? await deps.prisma.modelVersion.findUnique({ where: { runId: best.trialRunId }, select: { id: true } }) : null;
-  const summary = summarize(trials, exhausted, best ? { ...best, modelVersionId: version?.id ?? null } : null);
+  const versionId = best ? await versionIdOfRun(deps.prisma, best.trialRunId) : null;
+  const summary = summarize(trials, exhausted, best ? { ...best, modelVersionId: versionId } : null);
   context.logger.info({ trials: trials.length, bestTrial: summary.bestTrialNumber, bestValue: summary.bestValue }, 'study finished');
   return summary;
 }

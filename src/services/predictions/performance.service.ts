@@ -1,11 +1,10 @@
 import type { Deployment } from '../../domain/deployments/deployment';
-import { isUuid } from '../../domain/common/uuid';
 import { ValidationError } from '../../domain/errors';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import type { Evaluation } from '../../ml/metrics/evaluate-predictions';
 import { compareMetrics, evaluateWindow, type MetricComparison } from '../../ml/serving/window-performance';
-import { evaluationMetricsOf, preprocessingSpecOf } from '../../infra/db/json-columns';
 import { PredictionRepository } from './prediction-repository';
+import { evaluationsOfVersion, findVersion } from '../model-versions/model-version-repository';
 
 /** Largest window, and most predictions one performance query reads. */
 export const MAX_WINDOW_SIZE = 10_000;
@@ -52,17 +51,15 @@ export class PerformanceService {
       throw new ValidationError(`windows must be a positive integer with window x windows at most ${MAX_WINDOWED_PREDICTIONS}`, { field: 'windows' });
     }
     const modelVersionId = options.modelVersionId ?? deployment.modelVersionId;
-    const version = isUuid(modelVersionId)
-      ? await this.prisma.modelVersion.findUnique({ where: { id: modelVersionId }, select: { preprocessing: true } })
-      : null;
+    const version = await findVersion(this.prisma, modelVersionId);
     if (!version) throw new ValidationError(`model version ${modelVersionId} does not exist`, { field: 'modelVersionId' });
-    const spec = preprocessingSpecOf(version.preprocessing);
+    const spec = version.preprocessing;
     const [rows, evaluations] = await Promise.all([
       this.predictions.labelled(deployment.id, modelVersionId, window * windows),
-      this.prisma.evaluation.findMany({ where: { modelVersionId }, orderBy: { createdAt: 'desc' } }),
+      evaluationsOfVersion(this.prisma, modelVersionId),
     ]);
     const chosen = evaluations.find((evaluation) => evaluation.split === 'TEST') ?? evaluations.at(0);
-    const baseline = chosen ? { id: chosen.id, split: chosen.split, metrics: evaluationMetricsOf(chosen.metrics) } : null;
+    const baseline = chosen ? { id: chosen.id, split: chosen.split, metrics: chosen.metrics } : null;
     const threshold = baseline?.metrics.task === 'BINARY_CLASSIFICATION' ? baseline.metrics.threshold : 0.5;
     const result: PerformanceWindow[] = [];
     for (let start = 0; start < rows.length; start += window) {

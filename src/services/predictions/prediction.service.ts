@@ -12,8 +12,8 @@ import type { DeploymentService } from '../deployments/deployment.service';
 import type { ServingEvents } from '../serving/serving-events';
 import { allowAnyDeployment, type DeploymentGuard, type ServingPipeline } from '../serving/serving-pipeline';
 import type { ModelCache } from './model-cache';
-import { preprocessingSpecOf } from '../../infra/db/json-columns';
 import { PredictionRepository } from './prediction-repository';
+import { preprocessingOfVersions } from '../model-versions/model-version-repository';
 
 export type { Prediction } from '../../domain/predictions/prediction';
 
@@ -141,8 +141,7 @@ export class PredictionService {
       const predictionsByKey = new Map<string, (typeof byKey)[number][]>();
       for (const row of byKey) predictionsByKey.set(row.requestKey, [...(predictionsByKey.get(row.requestKey) ?? []), row]);
       const versionIds = [...new Set([...byId, ...byKey].map((row) => row.modelVersionId))];
-      const versions = await tx.modelVersion.findMany({ where: { id: { in: versionIds } }, select: { id: true, preprocessing: true } });
-      const specs = new Map(versions.map((version) => [version.id, preprocessingSpecOf(version.preprocessing)]));
+      const specs = await preprocessingOfVersions(tx, versionIds);
 
       const seen = new Set<string>();
       const problems = new Violations();

@@ -4,6 +4,7 @@ import { plannedGradientSteps } from '../../domain/runs/training-warnings';
 import type { EpochMetrics } from '../../ml/trainer';
 import { columnImportances } from '../../ml/training/feature-importance';
 import { runTrainingPipeline } from '../../ml/training/training-pipeline';
+import { insertEvaluation } from '../model-versions/model-version-repository';
 import { registerModelVersion } from '../model-versions/register-model-version';
 import type { DatasetService } from '../datasets/dataset.service';
 import type { EventPublisher } from '../events/event-publisher';
@@ -118,15 +119,13 @@ export function createTrainingJob(deps: TrainingJobDependencies, options: Traini
             featureImportance: importance,
           });
           if (testEvaluation) {
-            await tx.evaluation.create({
-              data: {
-                modelVersionId: version.id,
-                datasetVersionId: datasetVersion.id,
-                split: 'TEST',
-                rowCount: testEvaluation.rowCount,
-                task: model.task,
-                metrics: toJsonColumn(testEvaluation.metrics),
-              },
+            await insertEvaluation(tx, {
+              modelVersionId: version.id,
+              datasetVersionId: datasetVersion.id,
+              split: 'TEST',
+              rowCount: testEvaluation.rowCount,
+              task: model.task,
+              metrics: testEvaluation.metrics,
             });
           }
           await setTrainingPlace(tx, finishedRun.id, {

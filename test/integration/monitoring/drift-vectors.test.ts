@@ -25,7 +25,7 @@ describe('DriftMonitor with prediction vectors', () => {
     services = createDomainServices({ prisma, events: new RecordingPublisher(), queue: {} as JobQueue, config: loadConfig({}) });
     const csv = ['x,color,label', ...Array.from({ length: 300 }, (_, i) => `${(i * 7) % 13},${colors[i % 3]},${i % 2}`)].join('\n');
     versionId = (await trainVersions(prisma, services, { name: 'vectors', csv, labelColumn: 'label', seeds: [1], epochs: 1 })).versionIds[0];
-    spec = (await services.modelVersions.requireVersion(versionId)).preprocessing as unknown as PreprocessingSpec;
+    spec = (await services.modelVersions.requireVersion(versionId)).preprocessing;
   }, 120_000);
 
   afterAll(async () => {

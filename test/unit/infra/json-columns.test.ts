@@ -13,12 +13,14 @@ import {
   driftFeaturesOf,
   driftPredictionOf,
   evaluationMetricsOf,
+  featureImportanceOf,
   MalformedJsonColumnError,
   predictionOutputOf,
   preprocessingSpecOf,
   settingsObjectOf,
   studyDefinitionOf,
   toJsonColumn,
+  trainingEnvironmentOf,
   trainingHyperparametersOf,
   trialHyperparametersOf,
 } from '../../../src/infra/db/json-columns';
@@ -31,6 +33,7 @@ import type { TrainingRunHyperparameters } from '../../../src/domain/runs/traini
 import type { Evaluation } from '../../../src/ml/metrics/evaluate-predictions';
 import type { Architecture } from '../../../src/ml/model-builder';
 import type { PreprocessingSpec } from '../../../src/ml/preprocessing';
+import type { TrainingEnvironment } from '../../../src/ml/training/training-pipeline';
 import type { FeatureDriftEntry } from '../../../src/services/monitoring/drift-report';
 
 /** What the column gives back after a write: JSON text parsed again. */
@@ -103,6 +106,18 @@ const drift: FeatureDriftEntry = {
   note: null,
 };
 
+const environment: TrainingEnvironment = {
+  backend: 'tensorflow',
+  stepEngine: 'COMPILED',
+  backendReason: 'native bindings loaded',
+  tfjsVersion: '4.22.0',
+  libtensorflowVersion: '2.9.1',
+  nodeVersion: 'v22.0.0',
+  cpuModel: 'test cpu',
+  cpuCores: 2,
+  platform: 'linux',
+};
+
 describe('JSON columns', () => {
   it('round-trips every valid column value through toJsonColumn and its decoder', () => {
     expect(preprocessingSpecOf(stored(toJsonColumn(spec)))).toEqual(spec);
@@ -143,6 +158,14 @@ describe('JSON columns', () => {
     expect(labelClassesOf(stored(toJsonColumn(['a', 'b'])))).toEqual(['a', 'b']);
     expect(labelClassesOf(null)).toBeNull();
     expect(referenceRowIndicesOf(stored(toJsonColumn([4, 1, 9])))).toEqual([4, 1, 9]);
+    expect(featureImportanceOf(stored(toJsonColumn([{ feature: 'x', importance: 0.2, std: 0.01 }])))).toEqual([{ feature: 'x', importance: 0.2, std: 0.01 }]);
+    expect(featureImportanceOf(null)).toBeNull();
+    expect(trainingEnvironmentOf(stored(toJsonColumn(environment)))).toEqual(environment);
+  });
+
+  it('reads an environment that is not one (stored before it was kept) as null, not as an error', () => {
+    expect(trainingEnvironmentOf(null)).toBeNull();
+    expect(trainingEnvironmentOf({})).toBeNull();
   });
 
   it('reads a summary that is not a trial as null, not as an error', () => {
@@ -222,6 +245,11 @@ describe('JSON columns', () => {
       'stored Dataset.columnTypeOverrides is malformed: zip is string "TEXT", expected NUMERIC or CATEGORICAL',
     ],
     ['label classes', () => labelClassesOf(['a', 1]), 'stored DatasetVersion.labelClasses is malformed: [1] is number 1, expected a string'],
+    [
+      'feature importance',
+      () => featureImportanceOf([{ feature: 'x', importance: '0.2', std: 0 }]),
+      'stored ModelVersion.featureImportance is malformed: [0].importance is string "0.2", expected a number',
+    ],
     ['reference rows', () => referenceRowIndicesOf({}), 'stored DatasetVersionData.referenceRowIndices is malformed: expected an array, got an object'],
   ])('refuses a malformed stored value with the column and the problem (%s)', (_name, decode, message) => {
     expect(decode).toThrow(MalformedJsonColumnError);
