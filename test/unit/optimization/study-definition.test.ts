@@ -94,6 +94,41 @@ describe('study input validation', () => {
   });
 });
 
+describe('study input validation: every problem at once', () => {
+  const fieldsOf = (run: () => unknown) => {
+    try {
+      run();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ValidationError);
+      return (error as ValidationError).violations.map(({ field, message }) => `${field}: ${message}`);
+    }
+    throw new Error('accepted');
+  };
+
+  // Before the zod schemas, each of these stopped at its first problem.
+  it('reports both objective fields, and a metric that does not fit the task beside a bad direction', () => {
+    expect(fieldsOf(() => validateObjective({ metric: 'f1', direction: 'DOWN' }, { task: 'REGRESSION', hasValidation: true }))).toEqual([
+      expect.stringMatching(/^input\.objective\.metric: input\.objective\.metric must be one of loss, .*, got f1$/),
+      'input.objective.direction: input.objective.direction must be MINIMIZE or MAXIMIZE, got DOWN',
+    ]);
+    expect(fieldsOf(() => validateObjective({ metric: 'accuracy' }, { task: 'REGRESSION', hasValidation: true }))).toEqual([
+      'input.objective.metric: accuracy is not reported for REGRESSION models',
+      'input.objective.direction: input.objective.direction is required',
+    ]);
+  });
+
+  it('reports both budget fields and every pruning field', () => {
+    expect(fieldsOf(() => validateBudget(0, 1.5))).toEqual([
+      'input.maxTrials: input.maxTrials must be an integer from 1 to 1000, got 0',
+      'input.parallelism: input.parallelism must be an integer from 1 to 64, got 1.5',
+    ]);
+    expect(fieldsOf(() => validatePruning({ kind: 'HYPERBAND', warmupEpochs: -1, startupTrials: null }))).toEqual([
+      'input.pruning.kind: input.pruning.kind must be MEDIAN or NONE, got HYPERBAND',
+      'input.pruning.warmupEpochs: input.pruning.warmupEpochs must be an integer from 0 to 10000, got -1',
+    ]);
+  });
+});
+
 describe('finalObjective', () => {
   const values = [
     { step: 1, value: 0.9 },
