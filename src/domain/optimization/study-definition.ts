@@ -4,6 +4,7 @@
  * trial starts from. Also how one trial's sampled parameters become the hyperparameters and
  * architecture it trains with.
  */
+import { z } from 'zod';
 import { byShapeOrder, collectFields, inputObject, integerFrom, mustBe, oneOf, requiredAnd } from '../common/input-fields';
 import { parseInput } from '../common/input-schema';
 import { required } from '../common/required';
@@ -53,6 +54,29 @@ export interface StudyDefinition {
 
 /** Defaults of the pruning input: MEDIAN after 1 warm-up epoch and 5 completed trials (Optuna's startup). */
 export const DEFAULT_PRUNING: Readonly<StudyPruning> = Object.freeze({ kind: 'MEDIAN', warmupEpochs: 1, startupTrials: 5 });
+
+/** A study's strategy and seed: one of {@link SEARCH_STRATEGIES}, and a non-negative integer when given. */
+const studySettingsSchema = inputObject({
+  strategy: oneOf(SEARCH_STRATEGIES, requiredAnd(`one of ${SEARCH_STRATEGIES.join(', ')}`)),
+  seed: z
+    .number({ error: mustBe('a non-negative integer') })
+    .int({ error: mustBe('a non-negative integer') })
+    .min(0, { error: mustBe('a non-negative integer') })
+    .optional(),
+});
+
+/**
+ * Checks the study's strategy and seed against {@link studySettingsSchema}, adding each problem
+ * (on `<prefix>.strategy`, `<prefix>.seed`) to `problems`.
+ * @returns each of them that holds (the seed is undefined when absent or refused)
+ */
+export function collectStudySettings(
+  input: { strategy?: unknown; seed?: unknown },
+  problems: Violations,
+  prefix = 'input',
+): { strategy?: SearchStrategy; seed?: number } {
+  return collectFields(studySettingsSchema, { strategy: input.strategy, seed: input.seed }, prefix, problems).fields;
+}
 
 /** The objective's own rules: a metric the trainer reports per epoch, and a direction. */
 const objectiveSchema = inputObject({

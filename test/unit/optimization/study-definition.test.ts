@@ -1,8 +1,9 @@
-import { ValidationError } from '../../../src/domain/errors';
+import { ValidationError, Violations } from '../../../src/domain/errors';
 import {
   checkStudyEffort,
   largestTrialEpochs,
   trialConfiguration,
+  collectStudySettings,
   validateBudget,
   validateObjective,
   validatePruning,
@@ -114,6 +115,17 @@ describe('study input validation: every problem at once', () => {
     expect(fieldsOf(() => validateObjective({ metric: 'accuracy' }, { task: 'REGRESSION', hasValidation: true }))).toEqual([
       'input.objective.metric: accuracy is not reported for REGRESSION models',
       'input.objective.direction: input.objective.direction is required',
+    ]);
+  });
+
+  it('checks the strategy and the seed, keeping the one that holds', () => {
+    const problems = new Violations();
+    expect(collectStudySettings({ strategy: 'TPE', seed: -1 }, problems)).toEqual({ strategy: 'TPE' });
+    expect(collectStudySettings({ strategy: 'BAYES', seed: null }, problems)).toEqual({});
+    expect(collectStudySettings({ strategy: 'GRID', seed: 7 }, problems)).toEqual({ strategy: 'GRID', seed: 7 });
+    expect(fieldsOf(() => problems.throwIfAny())).toEqual([
+      'input.seed: input.seed must be a non-negative integer, got -1',
+      'input.strategy: input.strategy must be one of GRID, RANDOM, TPE, got BAYES',
     ]);
   });
 
