@@ -81,11 +81,9 @@ const hiddenLayerSchema = z.object({
 
 /** The rules of an architecture that hold whatever the task: at most {@link ARCHITECTURE_LIMITS}.maxLayers hidden layers, each as {@link hiddenLayerSchema}. */
 const architectureSchema = z.object({
-  layers: z
-    .array(hiddenLayerSchema, { error: 'must be a list' })
-    .max(ARCHITECTURE_LIMITS.maxLayers, {
-      error: (issue) => `must have at most ${ARCHITECTURE_LIMITS.maxLayers} hidden layers, got ${shownLength(issue.input)}`,
-    }),
+  layers: z.array(hiddenLayerSchema, { error: 'must be a list' }).max(ARCHITECTURE_LIMITS.maxLayers, {
+    error: (issue) => `must have at most ${ARCHITECTURE_LIMITS.maxLayers} hidden layers, got ${shownLength(issue.input)}`,
+  }),
   outputLayer: z.object({ units: unitsSchema.nullish(), activation: activationSchema }).nullish(),
 });
 
