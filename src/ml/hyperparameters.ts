@@ -83,6 +83,9 @@ export function monitorMaximizes(monitor: Monitor): boolean {
   return monitor === 'accuracy' || monitor === 'val_accuracy';
 }
 
+/** The message of a learning rate out of its range (every way of missing it). */
+const LEARNING_RATE_RANGE = mustBe(`in (0, ${HYPERPARAMETER_LIMITS.maxLearningRate}]`);
+
 /** Each hyperparameter's own rule (its type, range or closed set), whatever the task and data. */
 export const HYPERPARAMETER_FIELDS = {
   epochs: integerFrom(1, HYPERPARAMETER_LIMITS.maxEpochs),
@@ -93,9 +96,9 @@ export const HYPERPARAMETER_FIELDS = {
   ),
   optimizer: oneOf(OPTIMIZERS),
   learningRate: z
-    .number({ error: mustBe(`in (0, ${HYPERPARAMETER_LIMITS.maxLearningRate}]`) })
-    .gt(0, { error: mustBe(`in (0, ${HYPERPARAMETER_LIMITS.maxLearningRate}]`) })
-    .max(HYPERPARAMETER_LIMITS.maxLearningRate, { error: mustBe(`in (0, ${HYPERPARAMETER_LIMITS.maxLearningRate}]`) }),
+    .number({ error: LEARNING_RATE_RANGE })
+    .gt(0, { error: LEARNING_RATE_RANGE })
+    .max(HYPERPARAMETER_LIMITS.maxLearningRate, { error: LEARNING_RATE_RANGE }),
   loss: oneOf(LOSSES),
 } as const;
 
