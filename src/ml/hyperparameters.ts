@@ -2,6 +2,8 @@
  * Training hyperparameters the trainer understands: their types, defaults, validation and the
  * optimizer they name.
  */
+import { z } from 'zod';
+import { byShapeOrder, collectFields, inputObject, integerFrom, mustBe, oneOf, requiredAnd } from '../domain/common/input-fields';
 import { Violations } from '../domain/errors';
 import type { ModelTask, Optimizer, Tf } from './tf-types';
 
@@ -81,65 +83,93 @@ export function monitorMaximizes(monitor: Monitor): boolean {
   return monitor === 'accuracy' || monitor === 'val_accuracy';
 }
 
+/** The message of a learning rate out of its range (every way of missing it). */
+const LEARNING_RATE_RANGE = mustBe(`in (0, ${HYPERPARAMETER_LIMITS.maxLearningRate}]`);
+
+/** Each hyperparameter's own rule (its type, range or closed set), whatever the task and data. */
+export const HYPERPARAMETER_FIELDS = {
+  epochs: integerFrom(1, HYPERPARAMETER_LIMITS.maxEpochs),
+  batchSize: integerFrom(
+    1,
+    HYPERPARAMETER_LIMITS.maxBatchSize,
+    mustBe(`an integer from 1 to ${HYPERPARAMETER_LIMITS.maxBatchSize} (at least the training rows for full batch)`),
+  ),
+  optimizer: oneOf(OPTIMIZERS),
+  learningRate: z
+    .number({ error: LEARNING_RATE_RANGE })
+    .gt(0, { error: LEARNING_RATE_RANGE })
+    .max(HYPERPARAMETER_LIMITS.maxLearningRate, { error: LEARNING_RATE_RANGE }),
+  loss: oneOf(LOSSES),
+} as const;
+
+/** Each early-stopping option's own rule; `monitor` is required. */
+export const EARLY_STOPPING_FIELDS = {
+  monitor: oneOf(MONITORS, requiredAnd(`one of ${MONITORS.join(', ')}`)),
+  patience: integerFrom(0, HYPERPARAMETER_LIMITS.maxPatience),
+  minDelta: z.number({ error: mustBe('a number >= 0') }).min(0, { error: mustBe('a number >= 0') }),
+  restoreBestWeights: z.boolean({ error: mustBe('a boolean') }),
+} as const;
+
+/** The hyperparameters the trainer takes ({@link TrainingHyperparameters}), checked field by field. */
+const trainerHyperparametersSchema = inputObject({
+  epochs: HYPERPARAMETER_FIELDS.epochs,
+  batchSize: HYPERPARAMETER_FIELDS.batchSize.optional(),
+  optimizer: HYPERPARAMETER_FIELDS.optimizer,
+  learningRate: HYPERPARAMETER_FIELDS.learningRate.optional(),
+  loss: HYPERPARAMETER_FIELDS.loss.optional(),
+  earlyStopping: inputObject({
+    ...EARLY_STOPPING_FIELDS,
+    minDelta: EARLY_STOPPING_FIELDS.minDelta.optional(),
+    restoreBestWeights: EARLY_STOPPING_FIELDS.restoreBestWeights.optional(),
+  }).optional(),
+});
+
+/** What the hyperparameters are checked against beyond their own rules. */
+export interface HyperparameterFit {
+  task: ModelTask;
+  /** Whether the run has validation rows (a VAL_* monitor needs them). */
+  hasValidation: boolean;
+}
+
 /**
- * Checks hyperparameters, that the loss fits the task, and that the early-stopping monitor exists
- * for the task and data (a VAL_* monitor needs a validation split).
- * @throws ValidationError listing every problem, each with a field such as `input.hyperparameters.batchSize`.
+ * The rules that need the task and data: the loss fits the task, and the early-stopping monitor is
+ * reported for the task and data (a VAL_* monitor needs a validation split). Each problem goes to
+ * `problems`; a value its own rule refused is left out (undefined here).
  */
-export function validateHyperparameters(
-  hyperparameters: TrainingHyperparameters,
-  context: { task: ModelTask; hasValidation: boolean },
-  fieldPrefix = 'input.hyperparameters',
+export function checkHyperparametersFit(
+  hyperparameters: { loss?: LossName; monitor?: Monitor },
+  context: HyperparameterFit,
+  fieldPrefix: string,
+  problems: Violations,
 ): void {
   const at = (name: string) => ({ field: `${fieldPrefix}.${name}` });
-  const problems = new Violations();
-  const { epochs, batchSize, optimizer, learningRate, loss, earlyStopping } = hyperparameters;
-  if (!isIntegerIn(epochs, 1, HYPERPARAMETER_LIMITS.maxEpochs)) {
-    problems.add(`epochs must be an integer from 1 to ${HYPERPARAMETER_LIMITS.maxEpochs}, got ${String(epochs)}`, at('epochs'));
-  }
-  if (batchSize !== undefined && batchSize !== null && !isIntegerIn(batchSize, 1, HYPERPARAMETER_LIMITS.maxBatchSize)) {
-    problems.add(
-      `batchSize must be an integer from 1 to ${HYPERPARAMETER_LIMITS.maxBatchSize} (at least the training rows for full batch), got ${String(batchSize)}`,
-      at('batchSize'),
-    );
-  }
-  if (!(OPTIMIZERS as readonly unknown[]).includes(optimizer)) {
-    problems.add(`optimizer must be one of ${OPTIMIZERS.join(', ')}, got ${optimizer}`, at('optimizer'));
-  }
-  if (
-    learningRate !== undefined &&
-    learningRate !== null &&
-    !(typeof learningRate === 'number' && learningRate > 0 && learningRate <= HYPERPARAMETER_LIMITS.maxLearningRate)
-  ) {
-    problems.add(`learningRate must be in (0, ${HYPERPARAMETER_LIMITS.maxLearningRate}], got ${String(learningRate)}`, at('learningRate'));
-  }
-  if (loss !== undefined && loss !== null && !LOSSES_BY_TASK[context.task].includes(loss)) {
+  const { loss, monitor } = hyperparameters;
+  if (loss !== undefined && !LOSSES_BY_TASK[context.task].includes(loss)) {
     problems.add(`loss ${loss} does not fit a ${context.task} model; use ${LOSSES_BY_TASK[context.task].join(' or ')}`, at('loss'));
   }
-  if (earlyStopping) {
-    const { monitor, patience, minDelta } = earlyStopping;
-    const regression = context.task === 'REGRESSION';
-    if (!(MONITORS as readonly unknown[]).includes(monitor)) {
-      problems.add(`earlyStopping.monitor must be one of ${MONITORS.join(', ')}, got ${monitor}`, at('earlyStopping.monitor'));
-    } else if (regression ? monitor.endsWith('accuracy') : monitor.endsWith('mae') || monitor.endsWith('rmse')) {
-      problems.add(`${monitor} is not reported for ${context.task}`, at('earlyStopping.monitor'));
-    } else if (monitor.startsWith('val_') && !context.hasValidation) {
-      problems.add(
-        `${monitor} needs a validation split; with split.validation 0, monitor ${monitor.slice(4)} (the training ${monitor.slice(4)}) instead`,
-        at('earlyStopping.monitor'),
-      );
-    }
-    if (!isIntegerIn(patience, 0, HYPERPARAMETER_LIMITS.maxPatience)) {
-      problems.add(
-        `earlyStopping.patience must be an integer from 0 to ${HYPERPARAMETER_LIMITS.maxPatience}, got ${String(patience)}`,
-        at('earlyStopping.patience'),
-      );
-    }
-    if (minDelta !== undefined && minDelta !== null && !(typeof minDelta === 'number' && Number.isFinite(minDelta) && minDelta >= 0)) {
-      problems.add(`earlyStopping.minDelta must be a number >= 0, got ${String(minDelta)}`, at('earlyStopping.minDelta'));
-    }
+  if (monitor === undefined) return;
+  const regression = context.task === 'REGRESSION';
+  if (regression ? monitor.endsWith('accuracy') : monitor.endsWith('mae') || monitor.endsWith('rmse')) {
+    problems.add(`${monitor} is not reported for ${context.task}`, at('earlyStopping.monitor'));
+  } else if (monitor.startsWith('val_') && !context.hasValidation) {
+    problems.add(
+      `${monitor} needs a validation split; with split.validation 0, monitor ${monitor.slice(4)} (the training ${monitor.slice(4)}) instead`,
+      at('earlyStopping.monitor'),
+    );
   }
-  problems.throwIfAny();
+}
+
+/**
+ * Checks hyperparameters ({@link HYPERPARAMETER_FIELDS}, {@link EARLY_STOPPING_FIELDS}), that the
+ * loss fits the task, and that the early-stopping monitor exists for the task and data.
+ * @throws ValidationError listing every problem, each with a field such as `input.hyperparameters.batchSize`.
+ */
+export function validateHyperparameters(hyperparameters: TrainingHyperparameters, context: HyperparameterFit, fieldPrefix = 'input.hyperparameters'): void {
+  const problems = new Violations();
+  const { fields } = collectFields(trainerHyperparametersSchema, hyperparameters, fieldPrefix, problems);
+  const monitor = EARLY_STOPPING_FIELDS.monitor.safeParse(hyperparameters.earlyStopping?.monitor);
+  checkHyperparametersFit({ loss: fields.loss, monitor: monitor.success ? monitor.data : undefined }, context, fieldPrefix, problems);
+  problems.throwIfAny(undefined, byShapeOrder(trainerHyperparametersSchema.out.shape, fieldPrefix));
 }
 
 /** Creates the named optimizer with the given or default learning rate. */
@@ -157,8 +187,4 @@ export function createOptimizer(tf: Tf, name: OptimizerName, learningRate?: numb
     case 'ADAGRAD':
       return tf.train.adagrad(rate);
   }
-}
-
-function isIntegerIn(value: unknown, min: number, max: number): boolean {
-  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
 }

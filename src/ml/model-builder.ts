@@ -2,7 +2,10 @@
  * Builds a dense feed-forward network from a user's architecture, with seeded initializers so
  * that the same seed gives the same initial weights on every backend.
  */
-import { ValidationError, Violations } from '../domain/errors';
+import { z } from 'zod';
+import { byShapeOrder, integerFrom, mustBe, oneOf } from '../domain/common/input-fields';
+import { collectInput } from '../domain/common/input-schema';
+import { shownValue, ValidationError, Violations } from '../domain/errors';
 import type { ModelTask, Sequential, Tf } from './tf-types';
 
 /** Activations a layer may use (TensorFlow.js identifiers). */
@@ -56,49 +59,70 @@ export interface BuildModelOptions {
   seed: number;
 }
 
+/** A layer's width. */
+const unitsSchema = integerFrom(ARCHITECTURE_LIMITS.minUnits, ARCHITECTURE_LIMITS.maxUnits);
+const activationSchema = oneOf(ACTIVATIONS);
+
+/** A hidden layer's own rules (its fields other than these are ignored, as they always were). */
+const hiddenLayerSchema = z.object({
+  units: unitsSchema,
+  activation: activationSchema,
+  dropout: z
+    .number({ error: mustBe('in [0, 1)') })
+    .min(0, { error: mustBe('in [0, 1)') })
+    .lt(1, { error: mustBe('in [0, 1)') })
+    .nullish(),
+  l2: z
+    .number({ error: mustBe(`in [0, ${ARCHITECTURE_LIMITS.maxL2}]`) })
+    .min(0, { error: mustBe(`in [0, ${ARCHITECTURE_LIMITS.maxL2}]`) })
+    .max(ARCHITECTURE_LIMITS.maxL2, { error: mustBe(`in [0, ${ARCHITECTURE_LIMITS.maxL2}]`) })
+    .nullish(),
+});
+
+/** The rules of an architecture that hold whatever the task: at most {@link ARCHITECTURE_LIMITS}.maxLayers hidden layers, each as {@link hiddenLayerSchema}. */
+const architectureSchema = z.object({
+  layers: z.array(hiddenLayerSchema, { error: 'must be a list' }).max(ARCHITECTURE_LIMITS.maxLayers, {
+    error: (issue) => `must have at most ${ARCHITECTURE_LIMITS.maxLayers} hidden layers, got ${shownLength(issue.input)}`,
+  }),
+  outputLayer: z.object({ units: unitsSchema.nullish(), activation: activationSchema }).nullish(),
+});
+
+/** The number of items of a list input. */
+function shownLength(value: unknown): string {
+  return Array.isArray(value) ? String(value.length) : shownValue(value);
+}
+
 /**
- * Checks an architecture against the limits and the task, reporting every problem with its field
- * path (e.g. `input.layers[1].units`). Used by model creation and by `buildModel`.
+ * Checks an architecture against the limits ({@link architectureSchema}) and the task (the output
+ * layer a task needs), reporting every problem with its field path (e.g. `input.layers[1].units`).
+ * Used by model creation and by `buildModel`.
  * @throws ValidationError listing every problem
  */
 export function validateArchitecture(architecture: Architecture, task: ModelTask, fieldPrefix = 'input'): void {
   const field = (path: string) => ({ field: `${fieldPrefix}.${path}` });
-  if (!Array.isArray(architecture.layers)) {
-    throw new ValidationError('layers must be a list', field('layers'));
-  }
   const problems = new Violations();
-  if (architecture.layers.length > ARCHITECTURE_LIMITS.maxLayers) {
-    throw new ValidationError(`at most ${ARCHITECTURE_LIMITS.maxLayers} hidden layers are allowed, got ${architecture.layers.length}`, field('layers'));
-  }
-  architecture.layers.forEach((layer, i) => {
-    const at = (name: string) => field(`layers[${i}].${name}`);
-    problems.check(() => checkUnits(layer.units, at('units')));
-    problems.check(() => checkActivation(layer.activation, at('activation')));
-    if (layer.dropout !== undefined && layer.dropout !== null && !(Number.isFinite(layer.dropout) && layer.dropout >= 0 && layer.dropout < 1)) {
-      problems.add(`dropout must be in [0, 1), got ${layer.dropout}`, at('dropout'));
-    }
-    if (layer.l2 !== undefined && layer.l2 !== null && !(Number.isFinite(layer.l2) && layer.l2 >= 0 && layer.l2 <= ARCHITECTURE_LIMITS.maxL2)) {
-      problems.add(`l2 must be in [0, ${ARCHITECTURE_LIMITS.maxL2}], got ${layer.l2}`, at('l2'));
-    }
-  });
+  collectInput(architectureSchema, architecture, fieldPrefix, problems);
   const output = architecture.outputLayer;
   if (output) {
-    problems.check(() => checkActivation(output.activation, field('outputLayer.activation')));
+    const activation = activationSchema.safeParse(output.activation);
     const required = requiredOutputActivation(task);
-    if (required && output.activation !== required) {
-      problems.add(`a ${task} model needs a ${required} output layer, got ${output.activation}`, field('outputLayer.activation'));
+    if (activation.success && required && activation.data !== required) {
+      problems.add(`a ${task} model needs a ${required} output layer, got ${activation.data}`, field('outputLayer.activation'));
     }
-    if (task === 'REGRESSION' && output.activation === 'softmax') {
+    if (activation.success && task === 'REGRESSION' && activation.data === 'softmax') {
       problems.add('a regression output cannot be softmax', field('outputLayer.activation'));
     }
-    if (output.units !== undefined && output.units !== null) {
-      problems.check(() => checkUnits(output.units, field('outputLayer.units')));
-      if (task !== 'MULTICLASS_CLASSIFICATION' && output.units !== 1) {
-        problems.add(`a ${task} model has 1 output unit, got ${output.units}`, field('outputLayer.units'));
-      }
+    if (
+      output.units !== undefined &&
+      output.units !== null &&
+      unitsSchema.safeParse(output.units).success &&
+      task !== 'MULTICLASS_CLASSIFICATION' &&
+      output.units !== 1
+    ) {
+      problems.add(`a ${task} model has 1 output unit, got ${output.units}`, field('outputLayer.units'));
     }
   }
-  problems.throwIfAny();
+  problems.throwIfAny(undefined, byShapeOrder(architectureSchema.shape, fieldPrefix));
 }
 
 /** The loss each task trains with (a TensorFlow.js loss identifier). */
@@ -178,19 +202,4 @@ function kernelInitializer(tf: Tf, activation: Activation, seed: number) {
   if (['relu', 'relu6', 'elu', 'gelu', 'swish', 'mish'].includes(activation)) return tf.initializers.heNormal({ seed });
   if (activation === 'selu') return tf.initializers.leCunNormal({ seed });
   return tf.initializers.glorotUniform({ seed });
-}
-
-function checkUnits(units: unknown, location: { field: string }): void {
-  if (typeof units !== 'number' || !Number.isInteger(units) || units < ARCHITECTURE_LIMITS.minUnits || units > ARCHITECTURE_LIMITS.maxUnits) {
-    throw new ValidationError(
-      `units must be an integer from ${ARCHITECTURE_LIMITS.minUnits} to ${ARCHITECTURE_LIMITS.maxUnits}, got ${String(units)}`,
-      location,
-    );
-  }
-}
-
-function checkActivation(activation: unknown, location: { field: string }): void {
-  if (!(ACTIVATIONS as readonly unknown[]).includes(activation)) {
-    throw new ValidationError(`unknown activation ${JSON.stringify(activation)}; use one of ${ACTIVATIONS.join(', ')}`, location);
-  }
 }

@@ -2,6 +2,9 @@
  * Deterministic train/validation/test split of a dataset version's rows.
  */
 
+import { z } from 'zod';
+import { inputObject, mustBe, requiredAnd } from '../common/input-fields';
+import { parseInput } from '../common/input-schema';
 import { ValidationError } from '../errors';
 import { createRandom, type Random } from '../random';
 
@@ -38,28 +41,34 @@ const PARTS = ['train', 'validation', 'test'] as const;
 type Part = (typeof PARTS)[number];
 const SUM_TOLERANCE = 1e-9;
 
+/** A fraction of the rows: a number in [0, 1], required when a split is given. */
+const fraction = z
+  .number({ error: requiredAnd('a number in [0, 1]', 'is required when split is given') })
+  .min(0, { error: mustBe('a number in [0, 1]') })
+  .max(1, { error: mustBe('a number in [0, 1]') });
+
 /**
- * Checks split fractions: each a number in [0, 1], `train` > 0, and the three summing to 1 within 1e-9
- * (train 1 with validation and test 0 trains on every row, as Keras' plain `fit(X, y)`).
- * @throws ValidationError with field `<fieldPrefix>.train` (`.validation`, `.test`) for a bad
- *   fraction, or `<fieldPrefix>` when the sum is off.
+ * Split fractions: each a number in [0, 1], `train` > 0, and the three summing to 1 within 1e-9
+ * (train 1 with validation and test 0 trains on every row, as Keras' plain `fit(X, y)`). The sum
+ * and `train` > 0 are checked once every fraction holds.
+ */
+export const SPLIT_FRACTIONS_SCHEMA = inputObject({ train: fraction, validation: fraction, test: fraction })
+  .refine((fractions) => fractions.train > 0, { path: ['train'], error: 'must be greater than 0', when: ({ issues }) => issues.length === 0 })
+  .refine((fractions) => Math.abs(fractions.train + fractions.validation + fractions.test - 1) <= SUM_TOLERANCE, {
+    error: (issue) => {
+      const { train, validation, test } = issue.input as SplitFractions;
+      return `must sum to 1, got ${train + validation + test} (train + validation + test)`;
+    },
+    when: ({ issues }) => issues.length === 0,
+  });
+
+/**
+ * Checks split fractions against {@link SPLIT_FRACTIONS_SCHEMA}.
+ * @throws ValidationError listing every problem: field `<fieldPrefix>.train` (`.validation`, `.test`)
+ *   for a bad fraction, or `<fieldPrefix>` when the sum is off.
  */
 export function validateSplitFractions(fractions: SplitFractions, fieldPrefix = 'hyperparameters.split'): void {
-  for (const part of PARTS) {
-    const value = fractions[part];
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) {
-      throw new ValidationError(`Split fraction ${part} must be a number in [0, 1], got ${String(value)}`, {
-        field: `${fieldPrefix}.${part}`,
-      });
-    }
-  }
-  if (fractions.train <= 0) {
-    throw new ValidationError('Split fraction train must be greater than 0', { field: `${fieldPrefix}.train` });
-  }
-  const sum = fractions.train + fractions.validation + fractions.test;
-  if (Math.abs(sum - 1) > SUM_TOLERANCE) {
-    throw new ValidationError(`Split fractions train + validation + test must sum to 1, got ${sum}`, { field: fieldPrefix });
-  }
+  parseInput(SPLIT_FRACTIONS_SCHEMA, fractions, fieldPrefix);
 }
 
 /**

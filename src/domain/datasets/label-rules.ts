@@ -3,14 +3,18 @@
  * the task, which is inferred when not given.
  */
 
+import { oneOf } from '../common/input-fields';
+import { parseInput } from '../common/input-schema';
 import { ValidationError } from '../errors';
 import { quoteValue } from './csv-parser';
 import { findColumn, type DataColumn, type DataTable } from './data-table';
 
-/** What a model trained on the dataset predicts. */
-export type Task = 'BINARY_CLASSIFICATION' | 'MULTICLASS_CLASSIFICATION' | 'REGRESSION';
 /** Every task, in declaration order. */
-export const TASKS: readonly Task[] = ['BINARY_CLASSIFICATION', 'MULTICLASS_CLASSIFICATION', 'REGRESSION'];
+export const TASKS = ['BINARY_CLASSIFICATION', 'MULTICLASS_CLASSIFICATION', 'REGRESSION'] as const;
+/** What a model trained on the dataset predicts. */
+export type Task = (typeof TASKS)[number];
+/** A requested task: one of {@link TASKS}. */
+export const TASK_SCHEMA = oneOf(TASKS);
 
 /** Input field of the label column name. */
 export const LABEL_COLUMN_FIELD = 'input.labelColumn';
@@ -133,9 +137,7 @@ function inferTask(column: DataColumn, classCount: number): Task {
 }
 
 function checkTask(task: Task, column: DataColumn, classCount: number): Task {
-  if (!TASKS.includes(task)) {
-    throw new ValidationError(`task must be one of ${TASKS.join(', ')}, got '${task}'`, { field: TASK_FIELD });
-  }
+  parseInput(TASK_SCHEMA, task, TASK_FIELD);
   if (task === 'REGRESSION' && column.type !== 'NUMERIC') {
     throw new ValidationError(`task REGRESSION needs a NUMERIC label, but '${quoteValue(column.name)}' is CATEGORICAL (${classCount} classes)`, {
       field: TASK_FIELD,

@@ -27,10 +27,14 @@
  */
 import { HYPERPARAMETER_LIMITS, OPTIMIZERS } from '../../ml/hyperparameters';
 import { ARCHITECTURE_LIMITS } from '../../ml/model-builder';
-import { ValidationError } from '../errors';
+import { z } from 'zod';
+import { inputObject, integerFrom, mustBe, oneOf, requiredAnd } from '../common/input-fields';
+import { collectInput } from '../common/input-schema';
+import { shownValue, ValidationError, Violations, type Violation } from '../errors';
 
-/** How one parameter is distributed. */
-export type SearchParameterKind = 'CHOICE' | 'UNIFORM' | 'LOG_UNIFORM' | 'INT_RANGE' | 'INT_LOG_UNIFORM';
+/** How one parameter is distributed, in the order messages list the kinds. */
+export const SEARCH_PARAMETER_KINDS = ['CHOICE', 'UNIFORM', 'LOG_UNIFORM', 'INT_RANGE', 'INT_LOG_UNIFORM'] as const;
+export type SearchParameterKind = (typeof SEARCH_PARAMETER_KINDS)[number];
 
 /** The search strategies; validation differs only for GRID. */
 export type SearchStrategy = 'GRID' | 'RANDOM' | 'TPE';
@@ -107,64 +111,155 @@ export interface ValidateSearchSpaceOptions {
   fieldPrefix?: string;
 }
 
-/** Optimizer names are strings; every other parameter takes numbers. */
-type ValueType = 'NUMBER' | 'OPTIMIZER';
-
+/** What a tunable parameter may be: the kinds it can be searched with, and the rule of one of its values. */
 interface ParameterRule {
-  valueType: ValueType;
-  kinds: readonly SearchParameterKind[];
-  /** Whether a value is allowed, and how to say what is allowed. */
-  accepts(value: number): boolean;
-  domain: string;
+  kinds: readonly [SearchParameterKind, ...SearchParameterKind[]];
+  value: z.ZodType<ParamValue>;
 }
 
-const FLOAT_KINDS: readonly SearchParameterKind[] = ['CHOICE', 'UNIFORM', 'LOG_UNIFORM'];
-const INT_KINDS: readonly SearchParameterKind[] = ['CHOICE', 'INT_RANGE', 'INT_LOG_UNIFORM'];
-const ALL_KINDS: readonly SearchParameterKind[] = ['CHOICE', 'UNIFORM', 'LOG_UNIFORM', 'INT_RANGE', 'INT_LOG_UNIFORM'];
+const FLOAT_KINDS = ['CHOICE', 'UNIFORM', 'LOG_UNIFORM'] as const;
+const INT_KINDS = ['CHOICE', 'INT_RANGE', 'INT_LOG_UNIFORM'] as const;
 
-const integerUpTo = (max: number): Pick<ParameterRule, 'accepts' | 'domain'> => ({
-  accepts: (v) => Number.isInteger(v) && v >= 1 && v <= max,
-  domain: `an integer from 1 to ${max}`,
-});
+/** A number in a range, absent values `required`; one message for every way of missing it. */
+function numberIn(description: string, range: (number: z.ZodNumber) => z.ZodNumber): z.ZodType<number> {
+  return range(z.number({ error: requiredAnd(description) }));
+}
+
+/** An integer from 1 to `max` (the int kinds' values are integers: no other parameter takes them). */
+function integerUpTo(max: number): z.ZodType<number> {
+  return integerFrom(1, max, requiredAnd(`an integer from 1 to ${max}`));
+}
 
 // The bounds are the trainer's and the model builder's own, so a space cannot propose a trial they would reject.
 const RULES: Record<string, ParameterRule> = {
   learningRate: {
-    valueType: 'NUMBER',
     kinds: FLOAT_KINDS,
-    accepts: (v) => v > 0 && v <= HYPERPARAMETER_LIMITS.maxLearningRate,
-    domain: `a number in (0, ${HYPERPARAMETER_LIMITS.maxLearningRate}]`,
+    value: numberIn(`a number in (0, ${HYPERPARAMETER_LIMITS.maxLearningRate}]`, (number) =>
+      number
+        .gt(0, { error: mustBe(`a number in (0, ${HYPERPARAMETER_LIMITS.maxLearningRate}]`) })
+        .max(HYPERPARAMETER_LIMITS.maxLearningRate, { error: mustBe(`a number in (0, ${HYPERPARAMETER_LIMITS.maxLearningRate}]`) }),
+    ),
   },
-  batchSize: { valueType: 'NUMBER', kinds: INT_KINDS, ...integerUpTo(HYPERPARAMETER_LIMITS.maxBatchSize) },
-  epochs: { valueType: 'NUMBER', kinds: INT_KINDS, ...integerUpTo(HYPERPARAMETER_LIMITS.maxEpochs) },
-  optimizer: { valueType: 'OPTIMIZER', kinds: ['CHOICE'], accepts: () => false, domain: OPTIMIZERS.join(', ') },
-  units: { valueType: 'NUMBER', kinds: INT_KINDS, ...integerUpTo(ARCHITECTURE_LIMITS.maxUnits) },
-  dropout: { valueType: 'NUMBER', kinds: FLOAT_KINDS, accepts: (v) => v >= 0 && v < 1, domain: 'a number in [0, 1)' },
+  batchSize: { kinds: INT_KINDS, value: integerUpTo(HYPERPARAMETER_LIMITS.maxBatchSize) },
+  epochs: { kinds: INT_KINDS, value: integerUpTo(HYPERPARAMETER_LIMITS.maxEpochs) },
+  optimizer: { kinds: ['CHOICE'], value: oneOf(OPTIMIZERS) },
+  units: { kinds: INT_KINDS, value: integerUpTo(ARCHITECTURE_LIMITS.maxUnits) },
+  dropout: {
+    kinds: FLOAT_KINDS,
+    value: numberIn('a number in [0, 1)', (number) => number.min(0, { error: mustBe('a number in [0, 1)') }).lt(1, { error: mustBe('a number in [0, 1)') })),
+  },
 };
 
 const INDEXED = new Set(['units', 'dropout']);
 const NAME_PATTERN = /^([A-Za-z]+)(?:\[(\d+)\])?$/;
 
+/** A field a kind does not use: refused when given. */
+const unusedBy = (kind: SearchParameterKind) => z.never({ error: `is not used by ${kind}` }).optional();
+
+/** The values a CHOICE lists: at least one, each once. */
+function choiceValues(value: z.ZodType<ParamValue>) {
+  return z
+    .array(value, { error: 'must be a non-empty list of values' })
+    .min(1, { error: 'must be a non-empty list of values' })
+    .superRefine((values, context) => {
+      values.forEach((item, index) => {
+        if (values.indexOf(item) < index) context.addIssue({ code: 'custom', path: [index], message: `repeats ${JSON.stringify(item)}` });
+      });
+    });
+}
+
+/** Bounds in the parameter's range (their field rules), low below high and above 0 in log space: checked once both hold. */
+function bounded<Range extends z.ZodType<{ low: number; high: number }>>(range: Range, log: boolean): Range {
+  const bothHold = ({ issues }: { issues: readonly unknown[] }) => issues.length === 0;
+  return range
+    .refine((bounds) => !log || bounds.low > 0, {
+      path: ['low'],
+      error: (issue) => `must be greater than 0 in log space, got ${shownLow(issue.input)}`,
+      when: bothHold,
+    })
+    .refine((bounds) => bounds.low < bounds.high, {
+      path: ['low'],
+      error: (issue) => `must be less than high (${shownHigh(issue.input)}), got ${shownLow(issue.input)}`,
+      when: bothHold,
+    });
+}
+
+const shownLow = (range: unknown) => shownValue((range as { low?: unknown }).low);
+const shownHigh = (range: unknown) => shownValue((range as { high?: unknown }).high);
+
+/** A step of an INT_RANGE: a positive integer. */
+const stepSchema = z
+  .number({ error: mustBe('a positive integer') })
+  .int({ error: mustBe('a positive integer') })
+  .min(1, { error: mustBe('a positive integer') });
+
+/** The rules of a parameter of `kind` whose values follow `value`; `name` is checked before. */
+function parameterSchema(kind: SearchParameterKind, value: z.ZodType<ParamValue>) {
+  const name = z.string();
+  const gridPoints = integerFrom(2, MAX_GRID_SIZE).optional();
+  // Only integer parameters take the int kinds, so their value rule already makes the bounds integers.
+  const bound = value as z.ZodType<number>;
+  switch (kind) {
+    case 'CHOICE':
+      return inputObject({
+        name,
+        kind: z.literal(kind),
+        values: choiceValues(value),
+        low: unusedBy(kind),
+        high: unusedBy(kind),
+        step: unusedBy(kind),
+        gridPoints: unusedBy(kind),
+      });
+    case 'UNIFORM':
+    case 'LOG_UNIFORM':
+      return bounded(
+        inputObject({ name, kind: z.literal(kind), values: unusedBy(kind), low: bound, high: bound, step: unusedBy(kind), gridPoints }),
+        kind === 'LOG_UNIFORM',
+      );
+    case 'INT_RANGE':
+      return bounded(
+        inputObject({ name, kind: z.literal(kind), values: unusedBy(kind), low: bound, high: bound, step: stepSchema.default(1), gridPoints }),
+        false,
+      ).refine((range) => (range.high - range.low) % range.step === 0, {
+        path: ['step'],
+        error: (issue) => {
+          const { low, high, step } = issue.input as { low: number; high: number; step: number };
+          return `must divide high - low (${high - low}), got ${step}`;
+        },
+        when: ({ issues }) => issues.length === 0,
+      });
+    case 'INT_LOG_UNIFORM':
+      return bounded(inputObject({ name, kind: z.literal(kind), values: unusedBy(kind), low: bound, high: bound, step: unusedBy(kind), gridPoints }), true);
+  }
+}
+
 /**
- * Checks a user's search space and returns its validated form.
- * @throws ValidationError with `field` such as `input.searchSpace.learningRate.low`
+ * Checks a user's search space and returns its validated form: each parameter's name (a tunable
+ * parameter, once, on a layer the model has), then its kind's rules ({@link parameterSchema}), then
+ * what the strategy needs (GRID: gridPoints on continuous ranges, at most {@link MAX_GRID_SIZE} points).
+ * @throws ValidationError listing every problem, each with `field` such as `input.searchSpace.learningRate.low`
  *   (or `input.searchSpace[2].name` when the name itself is at fault).
  */
 export function validateSearchSpace(input: readonly SearchParameterInput[] | null | undefined, options: ValidateSearchSpaceOptions): SearchSpace {
   const prefix = options.fieldPrefix ?? 'input.searchSpace';
   if (!Array.isArray(input) || input.length === 0) {
-    throw new ValidationError('The search space needs at least one parameter', { field: prefix });
+    throw new ValidationError(`${prefix} needs at least one parameter`, { field: prefix });
   }
+  const problems = new Violations();
   const seen = new Set<string>();
-  const parameters = input.map((item: unknown, index) => {
-    const name = validateName(item, index, prefix, options.layerCount);
+  const parameters: SearchParameter[] = [];
+  input.forEach((item: unknown, index) => {
+    const name = problems.check(() => validateName(item, index, prefix, options.layerCount));
+    if (name === undefined) return;
     if (seen.has(name)) {
-      throw new ValidationError(`Parameter ${name} appears more than once`, { field: `${prefix}[${index}].name` });
+      problems.add(`Parameter ${name} appears more than once`, { field: `${prefix}[${index}].name` });
+      return;
     }
     seen.add(name);
-    // Its name is checked; validateParameter checks the rest of it.
-    return validateParameter(item as SearchParameterInput, name, `${prefix}.${name}`, options.strategy);
+    const parameter = checkParameter(item, name, `${prefix}.${name}`, options.strategy, problems);
+    if (parameter) parameters.push(parameter);
   });
+  problems.throwIfAny();
   if (options.strategy === 'GRID') {
     const size = gridSize({ parameters });
     if (size > MAX_GRID_SIZE) {
@@ -204,118 +299,49 @@ function ruleOf(name: string): ParameterRule {
   return RULES[base];
 }
 
-function validateParameter(item: SearchParameterInput, name: string, field: string, strategy: SearchStrategy): SearchParameter {
+/** The kind `name` can take, or undefined with its problem in `problems`. */
+function kindOf(item: unknown, name: string, field: string, problems: Violations): SearchParameterKind | undefined {
   const rule = ruleOf(name);
-  const kind = item.kind as SearchParameterKind;
-  if (!ALL_KINDS.includes(kind)) {
-    throw new ValidationError(`Unknown kind "${item.kind}"; kinds are ${ALL_KINDS.join(', ')}`, { field: `${field}.kind` });
-  }
-  if (!rule.kinds.includes(kind)) {
-    throw new ValidationError(`${name} cannot be ${kind}; it takes ${rule.kinds.join(', ')}`, { field: `${field}.kind` });
-  }
-  if (kind === 'CHOICE') {
-    rejectPresent(item, ['low', 'high', 'step', 'gridPoints'], kind, field);
-    return { name, kind, values: validateChoiceValues(item.values, rule, name, `${field}.${item.valuesField ?? 'values'}`) };
-  }
-  rejectPresent(item, kind === 'INT_RANGE' ? ['values'] : ['values', 'step'], kind, field);
-  const low = requireNumber(item.low, `${field}.low`);
-  const high = requireNumber(item.high, `${field}.high`);
-  const integral = kind === 'INT_RANGE' || kind === 'INT_LOG_UNIFORM';
-  for (const [bound, value] of [
-    ['low', low],
-    ['high', high],
-  ] as const) {
-    if (integral && !Number.isInteger(value)) {
-      throw new ValidationError(`${bound} of ${kind} must be an integer, got ${value}`, { field: `${field}.${bound}` });
-    }
-    if (!rule.accepts(value)) {
-      throw new ValidationError(`${bound} of ${name} must be ${rule.domain}, got ${value}`, { field: `${field}.${bound}` });
-    }
-  }
-  if ((kind === 'LOG_UNIFORM' || kind === 'INT_LOG_UNIFORM') && low <= 0) {
-    throw new ValidationError(`low of ${kind} must be positive, got ${low}`, { field: `${field}.low` });
-  }
-  if (low >= high) {
-    throw new ValidationError(`low (${low}) must be less than high (${high})`, { field: `${field}.low` });
-  }
-  const gridPoints = validateGridPoints(item.gridPoints, kind, strategy, `${field}.gridPoints`);
-  const grid = gridPoints === undefined ? {} : { gridPoints };
-  if (kind === 'UNIFORM' || kind === 'LOG_UNIFORM') {
-    return { name, kind, low, high, ...grid };
-  }
-  const step = kind === 'INT_RANGE' ? validateStep(item.step, low, high, `${field}.step`) : 1;
-  return { name, kind, low, high, step, ...grid };
-}
-
-function rejectPresent(item: SearchParameterInput, keys: readonly (keyof SearchParameterInput)[], kind: string, field: string): void {
-  for (const key of keys) {
-    if (item[key] !== undefined && item[key] !== null) {
-      const given = key === 'values' ? (item.valuesField ?? key) : key;
-      throw new ValidationError(`${given} is not used by ${kind}`, { field: `${field}.${given}` });
-    }
-  }
-}
-
-function requireNumber(value: unknown, field: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new ValidationError(`A finite number is required, got ${value === undefined ? 'nothing' : JSON.stringify(value)}`, { field });
-  }
-  return value;
-}
-
-function validateChoiceValues(values: unknown, rule: ParameterRule, name: string, field: string): ParamValue[] {
-  if (!Array.isArray(values) || values.length === 0) {
-    throw new ValidationError(`CHOICE needs a non-empty list of values`, { field });
-  }
-  const seen = new Set<ParamValue>();
-  return values.map((value: unknown, index) => {
-    const at = `${field}[${index}]`;
-    let accepted: ParamValue;
-    if (rule.valueType === 'OPTIMIZER') {
-      if (typeof value !== 'string' || !(OPTIMIZERS as readonly string[]).includes(value)) {
-        throw new ValidationError(`${name} values must be one of ${rule.domain}, got ${JSON.stringify(value)}`, { field: at });
-      }
-      accepted = value;
-    } else {
-      const number = requireNumber(value, at);
-      if (!rule.accepts(number)) {
-        throw new ValidationError(`${name} values must be ${rule.domain}, got ${number}`, { field: at });
-      }
-      accepted = number;
-    }
-    if (seen.has(accepted)) {
-      throw new ValidationError(`Value ${JSON.stringify(accepted)} is listed twice`, { field: at });
-    }
-    seen.add(accepted);
-    return accepted;
+  const kind = z.enum(rule.kinds, {
+    error: (issue) =>
+      (SEARCH_PARAMETER_KINDS as readonly unknown[]).includes(issue.input)
+        ? `must be one of ${rule.kinds.join(', ')} for ${name}, got ${shownValue(issue.input)}`
+        : `must be one of ${SEARCH_PARAMETER_KINDS.join(', ')}, got ${shownValue(issue.input)}`,
   });
+  return collectInput(kind, typeof item === 'object' && item !== null ? (item as { kind?: unknown }).kind : undefined, field, problems);
 }
 
-function validateStep(step: number | null | undefined, low: number, high: number, field: string): number {
-  if (step === undefined || step === null) return 1;
-  if (!Number.isInteger(step) || step < 1) {
-    throw new ValidationError(`step must be a positive integer, got ${step}`, { field });
-  }
-  if ((high - low) % step !== 0) {
-    throw new ValidationError(`high - low (${high - low}) must be a multiple of step ${step}`, { field });
-  }
-  return step;
-}
-
-function validateGridPoints(gridPoints: number | null | undefined, kind: SearchParameterKind, strategy: SearchStrategy, field: string): number | undefined {
-  if (gridPoints === undefined || gridPoints === null) {
-    if (strategy === 'GRID' && (kind === 'UNIFORM' || kind === 'LOG_UNIFORM')) {
-      throw new ValidationError(`A GRID search over a continuous ${kind} range needs gridPoints`, { field });
-    }
+/** One parameter whose name is checked: its kind's rules, then the strategy's; undefined with its problems in `problems`. */
+function checkParameter(item: unknown, name: string, field: string, strategy: SearchStrategy, problems: Violations): SearchParameter | undefined {
+  const kind = kindOf(item, name, `${field}.kind`, problems);
+  if (kind === undefined) return undefined;
+  const { valuesField, ...fields } = item as SearchParameterInput;
+  const found = new Violations();
+  const parsed = collectInput(parameterSchema(kind, ruleOf(name).value), fields, field, found);
+  problems.check(() => found.throwIfAny((violation) => namingValuesField(violation, field, valuesField)));
+  if (parsed === undefined) return undefined;
+  const continuous = kind === 'UNIFORM' || kind === 'LOG_UNIFORM';
+  const gridPoints = 'gridPoints' in parsed ? parsed.gridPoints : undefined;
+  if (gridPoints !== undefined && strategy !== 'GRID') {
+    problems.add(`gridPoints only applies to the GRID strategy, not ${strategy}`, { field: `${field}.gridPoints` });
     return undefined;
   }
-  if (strategy !== 'GRID') {
-    throw new ValidationError(`gridPoints only applies to the GRID strategy, not ${strategy}`, { field });
+  if (gridPoints === undefined && strategy === 'GRID' && continuous) {
+    problems.add(`A GRID search over a continuous ${kind} range needs gridPoints`, { field: `${field}.gridPoints` });
+    return undefined;
   }
-  if (!Number.isInteger(gridPoints) || gridPoints < 2 || gridPoints > MAX_GRID_SIZE) {
-    throw new ValidationError(`gridPoints must be an integer from 2 to ${MAX_GRID_SIZE}, got ${gridPoints}`, { field });
-  }
-  return gridPoints;
+  const grid = gridPoints === undefined ? {} : { gridPoints };
+  if (parsed.kind === 'CHOICE') return { name, kind: parsed.kind, values: parsed.values };
+  if (parsed.kind === 'UNIFORM' || parsed.kind === 'LOG_UNIFORM') return { name, kind: parsed.kind, low: parsed.low, high: parsed.high, ...grid };
+  return { name, kind: parsed.kind, low: parsed.low, high: parsed.high, step: parsed.kind === 'INT_RANGE' ? parsed.step : 1, ...grid };
+}
+
+/** A problem of `values` named by the input field that carried them (`input.searchSpace.optimizer.optimizers[1]`). */
+function namingValuesField(violation: Violation, field: string, valuesField: string | undefined): Violation {
+  const values = `${field}.values`;
+  if (!valuesField || valuesField === 'values' || !violation.field?.startsWith(values)) return violation;
+  const renamed = `${field}.${valuesField}${violation.field.slice(values.length)}`;
+  return { ...violation, field: renamed, message: violation.message.replace(violation.field, renamed) };
 }
 
 /**

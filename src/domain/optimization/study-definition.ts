@@ -4,7 +4,11 @@
  * trial starts from. Also how one trial's sampled parameters become the hyperparameters and
  * architecture it trains with.
  */
-import { shownValue, ValidationError } from '../errors';
+import { z } from 'zod';
+import { byShapeOrder, collectFields, inputObject, integerFrom, mustBe, oneOf, requiredAnd } from '../common/input-fields';
+import { parseInput } from '../common/input-schema';
+import { required } from '../common/required';
+import { ValidationError, Violations } from '../errors';
 import type { TrainingRunHyperparameters } from '../runs/training-hyperparameters';
 import { MONITORS, type Monitor } from '../../ml/hyperparameters';
 import type { Architecture } from '../../ml/model-builder';
@@ -12,8 +16,8 @@ import type { ModelTask } from '../../ml/tf-types';
 import type { SearchParameter, SearchSpace, SearchStrategy } from './search-space';
 import type { Direction, Params } from './trial';
 
-export const SEARCH_STRATEGIES: readonly SearchStrategy[] = ['GRID', 'RANDOM', 'TPE'];
-export const DIRECTIONS: readonly Direction[] = ['MINIMIZE', 'MAXIMIZE'];
+export const SEARCH_STRATEGIES = ['GRID', 'RANDOM', 'TPE'] as const satisfies readonly SearchStrategy[];
+export const DIRECTIONS = ['MINIMIZE', 'MAXIMIZE'] as const satisfies readonly Direction[];
 export const PRUNING_KINDS = ['MEDIAN', 'NONE'] as const;
 export type PruningKind = (typeof PRUNING_KINDS)[number];
 
@@ -51,44 +55,73 @@ export interface StudyDefinition {
 /** Defaults of the pruning input: MEDIAN after 1 warm-up epoch and 5 completed trials (Optuna's startup). */
 export const DEFAULT_PRUNING: Readonly<StudyPruning> = Object.freeze({ kind: 'MEDIAN', warmupEpochs: 1, startupTrials: 5 });
 
+/** A study's strategy and seed: one of {@link SEARCH_STRATEGIES}, and a non-negative integer when given. */
+const studySettingsSchema = inputObject({
+  strategy: oneOf(SEARCH_STRATEGIES, requiredAnd(`one of ${SEARCH_STRATEGIES.join(', ')}`)),
+  seed: z
+    .number({ error: mustBe('a non-negative integer') })
+    .int({ error: mustBe('a non-negative integer') })
+    .min(0, { error: mustBe('a non-negative integer') })
+    .optional(),
+});
+
 /**
- * Checks the objective: the metric must be one the trainer reports per epoch for `task`
+ * Checks the study's strategy and seed against {@link studySettingsSchema}, adding each problem
+ * (on `<prefix>.strategy`, `<prefix>.seed`) to `problems`.
+ * @returns each of them that holds (the seed is undefined when absent or refused)
+ */
+export function collectStudySettings(
+  input: { strategy?: unknown; seed?: unknown },
+  problems: Violations,
+  prefix = 'input',
+): { strategy?: SearchStrategy; seed?: number } {
+  return collectFields(studySettingsSchema, { strategy: input.strategy, seed: input.seed }, prefix, problems).fields;
+}
+
+/** The objective's own rules: a metric the trainer reports per epoch, and a direction. */
+const objectiveSchema = inputObject({
+  metric: oneOf(MONITORS, requiredAnd(`one of ${MONITORS.join(', ')}`)),
+  direction: oneOf(DIRECTIONS, requiredAnd(DIRECTIONS.join(' or '))),
+});
+
+/**
+ * Checks the objective: its own rules, then that the metric is reported per epoch for `task`
  * (`val_` metrics need a validation split).
+ * @throws ValidationError listing every problem, on `<field>.metric` and `<field>.direction`
  */
 export function validateObjective(
   input: { metric?: unknown; direction?: unknown } | null | undefined,
   context: { task: ModelTask; hasValidation: boolean },
   field = 'input.objective',
 ): StudyObjective {
-  const metric = input?.metric;
-  const direction = input?.direction;
-  if (typeof metric !== 'string' || !(MONITORS as readonly string[]).includes(metric)) {
-    throw new ValidationError(`objective.metric must be one of ${MONITORS.join(', ')}, got ${JSON.stringify(metric)}`, { field: `${field}.metric` });
+  const problems = new Violations();
+  const { value, fields } = collectFields(objectiveSchema, input ?? {}, field, problems);
+  // A metric its own rule refused is undefined here.
+  const metric = fields.metric;
+  if (metric !== undefined) {
+    const regression = context.task === 'REGRESSION';
+    if (regression ? metric.endsWith('accuracy') : metric.endsWith('mae') || metric.endsWith('rmse')) {
+      problems.add(`${metric} is not reported for ${context.task} models`, { field: `${field}.metric` });
+    } else if (metric.startsWith('val_') && !context.hasValidation) {
+      problems.add(`${metric} needs a validation split (baseHyperparameters.split.validation > 0)`, { field: `${field}.metric` });
+    }
   }
-  const regression = context.task === 'REGRESSION';
-  if (regression ? metric.endsWith('accuracy') : metric.endsWith('mae') || metric.endsWith('rmse')) {
-    throw new ValidationError(`${metric} is not reported for ${context.task} models`, { field: `${field}.metric` });
-  }
-  if (metric.startsWith('val_') && !context.hasValidation) {
-    throw new ValidationError(`${metric} needs a validation split (baseHyperparameters.split.validation > 0)`, { field: `${field}.metric` });
-  }
-  if (typeof direction !== 'string' || !(DIRECTIONS as readonly string[]).includes(direction)) {
-    throw new ValidationError(`objective.direction must be MINIMIZE or MAXIMIZE, got ${JSON.stringify(direction)}`, { field: `${field}.direction` });
-  }
-  return { metric: metric as Monitor, direction: direction as Direction };
+  problems.throwIfAny(undefined, byShapeOrder(objectiveSchema.out.shape, field));
+  return required(value, 'checked objective');
 }
 
-/** Checks the budget: 1 <= parallelism, both within {@link STUDY_LIMITS}. */
+/** The budget's rules: 1 <= maxTrials, 1 <= parallelism, both within {@link STUDY_LIMITS}. */
+const budgetSchema = inputObject({
+  maxTrials: integerFrom(1, STUDY_LIMITS.maxTrials),
+  parallelism: integerFrom(1, STUDY_LIMITS.maxParallelism),
+});
+
+/**
+ * Checks the budget against {@link budgetSchema}.
+ * @throws ValidationError listing every problem, on `<prefix>.maxTrials` and `<prefix>.parallelism`
+ */
 export function validateBudget(maxTrials: unknown, parallelism: unknown, prefix = 'input'): { maxTrials: number; parallelism: number } {
-  if (!isIntegerIn(maxTrials, 1, STUDY_LIMITS.maxTrials)) {
-    throw new ValidationError(`maxTrials must be an integer from 1 to ${STUDY_LIMITS.maxTrials}, got ${String(maxTrials)}`, { field: `${prefix}.maxTrials` });
-  }
-  if (!isIntegerIn(parallelism, 1, STUDY_LIMITS.maxParallelism)) {
-    throw new ValidationError(`parallelism must be an integer from 1 to ${STUDY_LIMITS.maxParallelism}, got ${String(parallelism)}`, {
-      field: `${prefix}.parallelism`,
-    });
-  }
-  return { maxTrials, parallelism };
+  return parseInput(budgetSchema, { maxTrials, parallelism }, prefix);
 }
 
 /** The most epochs one trial may train: the `epochs` search parameter's largest value, else the base hyperparameters'. */
@@ -112,28 +145,22 @@ export function checkStudyEffort(maxTrials: number, trialEpochs: number, maxTria
   }
 }
 
-/** Checks the pruning input and fills in {@link DEFAULT_PRUNING} for what is absent. */
+/** The pruning input's rules, absent fields filled in from {@link DEFAULT_PRUNING}. */
+const pruningSchema = inputObject({
+  kind: oneOf(PRUNING_KINDS, mustBe(PRUNING_KINDS.join(' or '))).default(DEFAULT_PRUNING.kind),
+  warmupEpochs: integerFrom(0, STUDY_LIMITS.maxWarmupEpochs).default(DEFAULT_PRUNING.warmupEpochs),
+  startupTrials: integerFrom(1, STUDY_LIMITS.maxStartupTrials).default(DEFAULT_PRUNING.startupTrials),
+});
+
+/**
+ * Checks the pruning input against {@link pruningSchema} and fills in {@link DEFAULT_PRUNING} for what is absent.
+ * @throws ValidationError listing every problem, on `<field>.kind` (`.warmupEpochs`, `.startupTrials`)
+ */
 export function validatePruning(
   input: { kind?: unknown; warmupEpochs?: unknown; startupTrials?: unknown } | null | undefined,
   field = 'input.pruning',
 ): StudyPruning {
-  const kind = input?.kind ?? DEFAULT_PRUNING.kind;
-  const warmupEpochs = input?.warmupEpochs ?? DEFAULT_PRUNING.warmupEpochs;
-  const startupTrials = input?.startupTrials ?? DEFAULT_PRUNING.startupTrials;
-  if (typeof kind !== 'string' || !(PRUNING_KINDS as readonly string[]).includes(kind)) {
-    throw new ValidationError(`pruning.kind must be MEDIAN or NONE, got ${JSON.stringify(kind)}`, { field: `${field}.kind` });
-  }
-  if (!isIntegerIn(warmupEpochs, 0, STUDY_LIMITS.maxWarmupEpochs)) {
-    throw new ValidationError(`pruning.warmupEpochs must be an integer from 0 to ${STUDY_LIMITS.maxWarmupEpochs}, got ${shownValue(warmupEpochs)}`, {
-      field: `${field}.warmupEpochs`,
-    });
-  }
-  if (!isIntegerIn(startupTrials, 1, STUDY_LIMITS.maxStartupTrials)) {
-    throw new ValidationError(`pruning.startupTrials must be an integer from 1 to ${STUDY_LIMITS.maxStartupTrials}, got ${shownValue(startupTrials)}`, {
-      field: `${field}.startupTrials`,
-    });
-  }
-  return { kind: kind as PruningKind, warmupEpochs, startupTrials };
+  return parseInput(pruningSchema, input ?? {}, field);
 }
 
 /** What one trial trains with. */
@@ -168,8 +195,4 @@ export function trialConfiguration(base: TrainingRunHyperparameters, architectur
     }
   }
   return { hyperparameters, architecture: { ...architecture, layers } };
-}
-
-function isIntegerIn(value: unknown, low: number, high: number): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= low && value <= high;
 }

@@ -12,13 +12,17 @@
  * loss could be chosen no `loss` (they trained with their task's default).
  */
 import { randomInt } from 'node:crypto';
+import { z } from 'zod';
+import { byShapeOrder, collectFields, inputObject, mustBe, oneOf } from '../common/input-fields';
 import { required } from '../common/required';
-import { validateSplitFractions, type SplitFractions } from '../datasets/dataset-split';
-import { ValidationError, Violations } from '../errors';
+import { SPLIT_FRACTIONS_SCHEMA, type SplitFractions } from '../datasets/dataset-split';
+import { Violations } from '../errors';
 import {
+  checkHyperparametersFit,
   DEFAULT_LEARNING_RATES,
   defaultLoss,
-  validateHyperparameters,
+  EARLY_STOPPING_FIELDS,
+  HYPERPARAMETER_FIELDS,
   type EarlyStopping,
   type LossName,
   type Monitor,
@@ -80,10 +84,38 @@ export interface HyperparameterContext {
   fieldPrefix?: string;
 }
 
-const KNOWN_FIELDS = ['epochs', 'batchSize', 'optimizer', 'learningRate', 'loss', 'split', 'seed', 'earlyStopping', 'classWeights', 'backend'];
-const SPLIT_FIELDS = ['train', 'validation', 'test'];
-const EARLY_STOPPING_FIELDS = ['monitor', 'patience', 'minDelta', 'restoreBestWeights'];
-const CLASS_WEIGHT_FIELDS = ['class', 'weight'];
+/** A class's weight: a class name (checked against the dataset's by {@link parseTrainingHyperparameters}) and a weight above 0. */
+const classWeightSchema = inputObject({
+  class: z.string({ error: mustBe('a class name') }),
+  weight: z.number({ error: mustBe('a number greater than 0') }).gt(0, { error: mustBe('a number greater than 0') }),
+});
+
+/**
+ * Each hyperparameter's own rule and default, as a user sends them; the defaults that depend on
+ * the task or another field (loss, learningRate, seed) are filled in by {@link parseTrainingHyperparameters}.
+ * Field order is the order problems are reported in.
+ */
+const trainingHyperparametersSchema = inputObject({
+  epochs: HYPERPARAMETER_FIELDS.epochs.default(DEFAULT_EPOCHS),
+  batchSize: HYPERPARAMETER_FIELDS.batchSize.default(DEFAULT_BATCH_SIZE),
+  optimizer: HYPERPARAMETER_FIELDS.optimizer.default(DEFAULT_OPTIMIZER),
+  learningRate: HYPERPARAMETER_FIELDS.learningRate.optional(),
+  loss: HYPERPARAMETER_FIELDS.loss.optional(),
+  // validation 0: no validation metrics, no VAL_* monitor; test 0: no test evaluation (see the README).
+  split: SPLIT_FRACTIONS_SCHEMA.default({ ...DEFAULT_SPLIT }),
+  earlyStopping: inputObject({
+    ...EARLY_STOPPING_FIELDS,
+    patience: EARLY_STOPPING_FIELDS.patience.default(DEFAULT_PATIENCE),
+    minDelta: EARLY_STOPPING_FIELDS.minDelta.default(0),
+    restoreBestWeights: EARLY_STOPPING_FIELDS.restoreBestWeights.default(true),
+  }).optional(),
+  seed: z
+    .number({ error: mustBe('an integer') })
+    .int({ error: mustBe('an integer') })
+    .optional(),
+  classWeights: z.array(classWeightSchema, { error: 'must be a list of { class, weight }' }).optional(),
+  backend: oneOf(TRAINING_BACKENDS).default('AUTO'),
+});
 
 /**
  * Checks `input` (null or an object of the fields above) and returns the normalized hyperparameters.
@@ -92,42 +124,32 @@ const CLASS_WEIGHT_FIELDS = ['class', 'weight'];
  */
 export function parseTrainingHyperparameters(input: unknown, context: HyperparameterContext): TrainingRunHyperparameters {
   const prefix = context.fieldPrefix ?? 'input.hyperparameters';
-  const at = (name: string) => ({ field: `${prefix}.${name}` });
-  const raw = asRecord(input ?? {}, prefix, KNOWN_FIELDS);
   const problems = new Violations();
-
-  const optimizer = given(raw.optimizer) ?? DEFAULT_OPTIMIZER;
-  // Checked against the task (and the list of losses) by validateHyperparameters.
-  const loss = given(raw.loss) ?? defaultLoss(context.task);
-  const split = problems.check(() => parseSplit(given(raw.split), `${prefix}.split`));
-  const earlyStopping = problems.check(() => parseEarlyStopping(given(raw.earlyStopping), `${prefix}.earlyStopping`)) ?? null;
-  const trainer = {
-    epochs: (given(raw.epochs) ?? DEFAULT_EPOCHS) as number,
-    batchSize: (given(raw.batchSize) ?? DEFAULT_BATCH_SIZE) as number,
-    optimizer: optimizer as OptimizerName,
-    learningRate: given(raw.learningRate) as number | undefined,
-    loss: loss as LossName,
-    earlyStopping: earlyStopping ?? undefined,
-  };
+  const { value, fields } = collectFields(trainingHyperparametersSchema, input ?? {}, prefix, problems);
   // A split already refused leaves nothing to say about VAL_* monitors.
-  problems.check(() => validateHyperparameters(trainer, { task: context.task, hasValidation: split ? split.validation > 0 : true }, prefix));
-  const seed = problems.check(() => parseSeed(given(raw.seed), context, at('seed')));
-  const classWeights = problems.check(() => parseClassWeights(given(raw.classWeights), context, `${prefix}.classWeights`));
-  const backend = problems.check(() => parseBackend(given(raw.backend), at('backend')));
-  problems.throwIfAny();
-
+  const hasValidation = fields.split ? fields.split.validation > 0 : true;
+  checkHyperparametersFit(
+    { loss: fields.loss, monitor: fields.earlyStopping?.monitor ?? monitorOf(input) },
+    { task: context.task, hasValidation },
+    prefix,
+    problems,
+  );
+  if (fields.classWeights !== undefined || given(recordOf(input)?.classWeights) !== undefined) {
+    checkClassWeights(fields.classWeights, context, `${prefix}.classWeights`, problems);
+  }
+  problems.throwIfAny(undefined, byShapeOrder(trainingHyperparametersSchema.out.shape, prefix));
+  const checked = required(value, 'checked hyperparameters');
   return {
-    epochs: trainer.epochs,
-    batchSize: trainer.batchSize,
-    optimizer: trainer.optimizer,
-    learningRate: trainer.learningRate ?? DEFAULT_LEARNING_RATES[trainer.optimizer],
-    loss: trainer.loss,
-    // With no violation found, every check above returned its value.
-    split: required(split, 'checked split'),
-    seed: required(seed, 'checked seed'),
-    earlyStopping,
-    classWeights: classWeights ?? null,
-    backend: required(backend, 'checked backend'),
+    epochs: checked.epochs,
+    batchSize: checked.batchSize,
+    optimizer: checked.optimizer,
+    learningRate: checked.learningRate ?? DEFAULT_LEARNING_RATES[checked.optimizer],
+    loss: checked.loss ?? defaultLoss(context.task),
+    split: checked.split,
+    seed: checked.seed ?? (context.randomSeed ? context.randomSeed() : randomInt(RANDOM_SEED_BOUND)),
+    earlyStopping: checked.earlyStopping ?? null,
+    classWeights: classWeightsInClassOrder(checked.classWeights, context.labelClasses ?? []),
+    backend: checked.backend,
   };
 }
 
@@ -151,107 +173,49 @@ export function classWeightVector(hyperparameters: TrainingRunHyperparameters, l
   return labelClasses.map((name) => classWeights.find((entry) => entry.class === name)?.weight ?? 1);
 }
 
-/** A value of the client's JSON as a message quotes it: JSON for an object or a list, as text otherwise. */
-function shown(value: unknown): string {
-  return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
-}
-
 /** `undefined` for an absent or null field (GraphQL sends omitted nullable inputs as either). */
 function given(value: unknown): unknown {
   return value === null ? undefined : value;
 }
 
-function asRecord(value: unknown, field: string, known: readonly string[]): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ValidationError(`${field.slice(field.lastIndexOf('.') + 1)} must be an object`, { field });
-  }
-  for (const key of Object.keys(value)) {
-    if (!known.includes(key)) {
-      throw new ValidationError(`Unknown field ${key}; expected one of ${known.join(', ')}`, { field: `${field}.${key}` });
-    }
-  }
-  return value as Record<string, unknown>;
+/** `input` as an object of fields, or undefined when it is not one. */
+function recordOf(input: unknown): Record<string, unknown> | undefined {
+  return typeof input === 'object' && input !== null && !Array.isArray(input) ? (input as Record<string, unknown>) : undefined;
 }
 
-function parseSplit(value: unknown, field: string): SplitFractions {
-  if (value === undefined) return { ...DEFAULT_SPLIT };
-  const raw = asRecord(value, field, SPLIT_FIELDS);
-  for (const part of SPLIT_FIELDS) {
-    if (given(raw[part]) === undefined) {
-      throw new ValidationError(`split.${part} is required when split is given`, { field: `${field}.${part}` });
-    }
-  }
-  const split = { train: raw.train, validation: raw.validation, test: raw.test } as SplitFractions;
-  // validation 0: no validation metrics, no VAL_* monitor; test 0: no test evaluation (see the README).
-  validateSplitFractions(split, field);
-  return split;
+/** The early-stopping monitor of `input` when it is a known one, whether or not the other early-stopping options hold. */
+function monitorOf(input: unknown): Monitor | undefined {
+  const monitor = EARLY_STOPPING_FIELDS.monitor.safeParse(recordOf(recordOf(input)?.earlyStopping)?.monitor);
+  return monitor.success ? monitor.data : undefined;
 }
 
-function parseEarlyStopping(value: unknown, field: string): NormalizedEarlyStopping | null {
-  if (value === undefined) return null;
-  const raw = asRecord(value, field, EARLY_STOPPING_FIELDS);
-  if (given(raw.monitor) === undefined) {
-    throw new ValidationError('earlyStopping.monitor is required', { field: `${field}.monitor` });
-  }
-  const restoreBestWeights = given(raw.restoreBestWeights) ?? true;
-  if (typeof restoreBestWeights !== 'boolean') {
-    throw new ValidationError(`earlyStopping.restoreBestWeights must be a boolean, got ${shown(restoreBestWeights)}`, {
-      field: `${field}.restoreBestWeights`,
-    });
-  }
-  // monitor, patience and minDelta are checked with the rest by validateHyperparameters.
-  return {
-    monitor: raw.monitor as Monitor,
-    patience: (given(raw.patience) ?? DEFAULT_PATIENCE) as number,
-    minDelta: (given(raw.minDelta) ?? 0) as number,
-    restoreBestWeights,
-  };
-}
-
-function parseSeed(value: unknown, context: HyperparameterContext, location: { field: string }): number {
-  if (value === undefined) return context.randomSeed ? context.randomSeed() : randomInt(RANDOM_SEED_BOUND);
-  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
-    throw new ValidationError(`seed must be an integer, got ${shown(value)}`, location);
-  }
-  return value;
-}
-
-function parseClassWeights(value: unknown, context: HyperparameterContext, field: string): ClassWeight[] | null {
-  if (value === undefined) return null;
+/**
+ * The class-weight rules that need the model and data: classification only, each class one of the
+ * dataset version's label classes, and weighted once. `weights` is undefined when its own rules refused it.
+ */
+function checkClassWeights(weights: readonly ClassWeight[] | undefined, context: HyperparameterContext, field: string, problems: Violations): void {
   if (context.task === 'REGRESSION') {
-    throw new ValidationError('classWeights apply to classification models only', { field });
+    problems.add('classWeights apply to classification models only', { field });
+    return;
   }
-  if (!Array.isArray(value)) throw new ValidationError('classWeights must be a list of { class, weight }', { field });
   const classes = context.labelClasses ?? [];
-  const weights = new Map<string, number>();
-  value.forEach((item, index) => {
-    const itemField = `${field}[${index}]`;
-    const raw = asRecord(item, itemField, CLASS_WEIGHT_FIELDS);
-    const name = raw.class;
-    if (typeof name !== 'string' || !classes.includes(name)) {
-      throw new ValidationError(`Class ${JSON.stringify(name)} is not a label class of the dataset version (${classes.join(', ')})`, {
-        field: `${itemField}.class`,
-      });
+  const weighted = new Set<string>();
+  weights?.forEach((entry, index) => {
+    const classField = { field: `${field}[${index}].class` };
+    if (!classes.includes(entry.class)) {
+      problems.add(`Class ${JSON.stringify(entry.class)} is not a label class of the dataset version (${classes.join(', ')})`, classField);
+    } else if (weighted.has(entry.class)) {
+      problems.add(`Class ${JSON.stringify(entry.class)} is weighted twice`, classField);
     }
-    if (weights.has(name)) {
-      throw new ValidationError(`Class ${JSON.stringify(name)} is weighted twice`, { field: `${itemField}.class` });
-    }
-    const weight = raw.weight;
-    if (typeof weight !== 'number' || !Number.isFinite(weight) || weight <= 0) {
-      throw new ValidationError(`A class weight must be a number greater than 0, got ${String(weight)}`, { field: `${itemField}.weight` });
-    }
-    weights.set(name, weight);
+    weighted.add(entry.class);
   });
-  return classes.flatMap((name) => {
-    const weight = weights.get(name);
+}
+
+/** The checked class weights in the order of the dataset version's label classes, or null without any. */
+function classWeightsInClassOrder(weights: readonly ClassWeight[] | undefined, labelClasses: readonly string[]): ClassWeight[] | null {
+  if (weights === undefined) return null;
+  return labelClasses.flatMap((name) => {
+    const weight = weights.find((entry) => entry.class === name)?.weight;
     return weight === undefined ? [] : [{ class: name, weight }];
   });
-}
-
-function parseBackend(value: unknown, location: { field: string }): TrainingBackend {
-  if (value === undefined) return 'AUTO';
-  if (!(TRAINING_BACKENDS as readonly unknown[]).includes(value)) {
-    throw new ValidationError(`backend must be one of ${TRAINING_BACKENDS.join(', ')}, got ${shown(value)}`, location);
-  }
-  return value as TrainingBackend;
 }

@@ -1,11 +1,11 @@
 import { required } from '../../domain/common/required';
 import { InvalidStateError, NotFoundError, Violations } from '../../domain/errors';
 import { rankTrials, type LeaderboardEntry } from '../../domain/optimization/leaderboard';
-import { validateSearchSpace, type SearchParameterInput, type SearchStrategy } from '../../domain/optimization/search-space';
+import { validateSearchSpace, type SearchParameterInput } from '../../domain/optimization/search-space';
 import {
   checkStudyEffort,
+  collectStudySettings,
   largestTrialEpochs,
-  SEARCH_STRATEGIES,
   trialConfiguration,
   validateBudget,
   validateObjective,
@@ -111,16 +111,8 @@ export class OptimizationService {
     const { model, version } = await this.models.requireTrainingTarget(input.modelId, input.datasetVersionId);
     const architecture = model.architecture;
     const problems = new Violations();
-    const strategy = input.strategy as SearchStrategy;
-    const knownStrategy = SEARCH_STRATEGIES.includes(strategy);
-    if (!knownStrategy) {
-      problems.add(`strategy must be one of ${SEARCH_STRATEGIES.join(', ')}, got ${JSON.stringify(input.strategy)}`, { field: 'input.strategy' });
-    }
-    const seed = input.seed ?? undefined;
-    if (seed !== undefined && !(Number.isSafeInteger(seed) && seed >= 0)) {
-      problems.add(`seed must be a non-negative integer, got ${String(seed)}`, { field: 'input.seed' });
-    }
-    const studySeed = seed ?? Math.floor(Math.random() * SEED_BOUND);
+    const settings = collectStudySettings(input, problems);
+    const studySeed = settings.seed ?? Math.floor(Math.random() * SEED_BOUND);
     const baseHyperparameters = problems.check(() =>
       parseTrainingHyperparameters(input.baseHyperparameters ?? {}, {
         task: model.task,
@@ -130,7 +122,8 @@ export class OptimizationService {
       }),
     );
     // The search space is read by its strategy: with none known, it cannot be judged.
-    const searchSpace = knownStrategy
+    const { strategy } = settings;
+    const searchSpace = strategy
       ? problems.check(() => validateSearchSpace(input.searchSpace, { strategy, layerCount: architecture.layers.length }))
       : undefined;
     // Base hyperparameters refused for another reason still say whether they have a validation split.
@@ -142,6 +135,7 @@ export class OptimizationService {
     problems.throwIfAny();
     // With no violation found, every check above returned its value.
     const checked = {
+      strategy: required(strategy, 'checked strategy'),
       objective: required(objective, 'checked objective'),
       searchSpace: required(searchSpace, 'checked search space'),
       budget: required(budget, 'checked budget'),
@@ -156,7 +150,7 @@ export class OptimizationService {
     const definition: StudyDefinition = {
       objective: checked.objective,
       searchSpace: checked.searchSpace,
-      strategy,
+      strategy: checked.strategy,
       ...checked.budget,
       pruning: checked.pruning,
       seed: studySeed,
@@ -173,7 +167,10 @@ export class OptimizationService {
     // Announced before the job exists, so that QUEUED reaches subscribers before the worker's RUNNING.
     await this.events.publish('runUpdated', runUpdatedPayload(study), study.id);
     await this.queue.enqueueRun(RUN_QUEUES.OPTIMIZATION, study.id);
-    logger.info({ studyId: study.id, strategy, maxTrials: definition.maxTrials, parallelism: definition.parallelism }, 'optimization study queued');
+    logger.info(
+      { studyId: study.id, strategy: definition.strategy, maxTrials: definition.maxTrials, parallelism: definition.parallelism },
+      'optimization study queued',
+    );
     return { ...study, definition };
   }
 

@@ -79,12 +79,14 @@ describe('validateSplitFractions', () => {
     });
   });
 
-  it('rejects each bad fraction by its field', () => {
-    expectValidationError(
-      () => validateSplitFractions({ train: 1.25, validation: 0, test: -0.25 }),
-      { field: 'hyperparameters.split.train' },
-      /^Split fraction train must be a number in \[0, 1\], got 1.25$/,
-    );
+  it('rejects each bad fraction by its field, all at once', () => {
+    expect(
+      expectValidationError(
+        () => validateSplitFractions({ train: 1.25, validation: 0, test: -0.25 }),
+        { field: 'hyperparameters.split.train' },
+        /^hyperparameters\.split\.train must be a number in \[0, 1\], got 1.25 \(and 1 more problem/,
+      ).violations.map(({ field }) => field),
+    ).toEqual(['hyperparameters.split.train', 'hyperparameters.split.test']);
     expectValidationError(
       () => validateSplitFractions({ train: 0.9, validation: -0.1, test: 0.2 }),
       { field: 'hyperparameters.split.validation' },

@@ -102,7 +102,7 @@ describe('resolveLabel: rejections', () => {
     expectValidationError(
       () => resolveLabel(fixture('iris.csv'), 'species', 'CLUSTERING' as never),
       { field: 'input.task' },
-      /task must be one of BINARY_CLASSIFICATION, MULTICLASS_CLASSIFICATION, REGRESSION, got 'CLUSTERING'/,
+      /^input\.task must be one of BINARY_CLASSIFICATION, MULTICLASS_CLASSIFICATION, REGRESSION, got CLUSTERING$/,
     );
   });
 });

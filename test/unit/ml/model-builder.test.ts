@@ -43,6 +43,20 @@ describe('validateArchitecture', () => {
       'input.architecture.layers[0].units',
     );
   });
+  it('reports every problem at once: too many layers beside the output layer', () => {
+    // Before the zod schema, more than 20 layers was reported alone (the layers themselves are still not checked then).
+    const layers = Array.from({ length: 21 }, (_, i) => (i === 3 ? { units: 0, activation: 'relu' as const } : { units: 4, activation: 'relu' as const }));
+    try {
+      validateArchitecture({ layers, outputLayer: { units: 2, activation: 'nope' as never } }, task);
+      throw new Error('accepted');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ValidationError);
+      const violations = (error as ValidationError).violations;
+      expect(violations.map((violation) => violation.field)).toEqual(['input.layers', 'input.outputLayer.activation', 'input.outputLayer.units']);
+      expect(violations[0].message).toBe('input.layers must have at most 20 hidden layers, got 21');
+      expect(violations[1].message).toMatch(/^input\.outputLayer\.activation must be one of relu, .*, linear, got nope$/);
+    }
+  });
 });
 
 describe('buildModel', () => {

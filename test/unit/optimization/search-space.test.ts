@@ -126,8 +126,53 @@ describe('validateSearchSpace', () => {
   });
 
   it('names the parameter and the reason in the message', () => {
+    // The message starts with the field path, as every zod-checked input's does.
     expect(() => validateSearchSpace([{ name: 'learningRate', kind: 'LOG_UNIFORM', low: -1, high: 0.1 }], { strategy: 'TPE' })).toThrow(
-      /low of learningRate must be a number in \(0, 10\], got -1/,
+      /^input\.searchSpace\.learningRate\.low must be a number in \(0, 10\], got -1$/,
+    );
+  });
+
+  it('reports every problem of every parameter at once', () => {
+    // Before the zod schemas, the first problem of the space was the only one reported.
+    try {
+      validateSearchSpace(
+        [
+          { name: 'momentum', kind: 'UNIFORM', low: 0, high: 1 },
+          { name: 'learningRate', kind: 'INT_RANGE', low: 1, high: 4 },
+          { name: 'optimizer', kind: 'CHOICE', values: ['ADAM', 'NADAM', 'ADAM'], low: 1 },
+          { name: 'units[0]', kind: 'INT_RANGE', low: 8, high: 60, step: 16 },
+          { name: 'dropout[0]', kind: 'UNIFORM', low: 0.5, high: 0.2, gridPoints: 3 },
+          { name: 'epochs', kind: 'NORMAL' },
+        ],
+        { strategy: 'RANDOM' },
+      );
+      throw new Error('accepted');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).violations).toEqual([
+        { field: 'input.searchSpace[0].name', message: expect.stringMatching(/^Unknown parameter "momentum"/) },
+        {
+          field: 'input.searchSpace.learningRate.kind',
+          message: 'input.searchSpace.learningRate.kind must be one of CHOICE, UNIFORM, LOG_UNIFORM for learningRate, got INT_RANGE',
+        },
+        {
+          field: 'input.searchSpace.optimizer.values[1]',
+          message: 'input.searchSpace.optimizer.values[1] must be one of SGD, MOMENTUM, ADAM, RMSPROP, ADAGRAD, got NADAM',
+        },
+        { field: 'input.searchSpace.optimizer.low', message: 'input.searchSpace.optimizer.low is not used by CHOICE' },
+        { field: 'input.searchSpace.units[0].step', message: 'input.searchSpace.units[0].step must divide high - low (52), got 16' },
+        { field: 'input.searchSpace.dropout[0].low', message: 'input.searchSpace.dropout[0].low must be less than high (0.2), got 0.5' },
+        {
+          field: 'input.searchSpace.epochs.kind',
+          message: 'input.searchSpace.epochs.kind must be one of CHOICE, UNIFORM, LOG_UNIFORM, INT_RANGE, INT_LOG_UNIFORM, got NORMAL',
+        },
+      ]);
+    }
+  });
+
+  it('refuses a value listed twice at its position', () => {
+    expect(() => validateSearchSpace([{ name: 'optimizer', kind: 'CHOICE', values: ['ADAM', 'SGD', 'ADAM'] }], { strategy: 'TPE' })).toThrow(
+      /^input\.searchSpace\.optimizer\.values\[2\] repeats "ADAM"$/,
     );
   });
 });

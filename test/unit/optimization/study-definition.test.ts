@@ -1,8 +1,9 @@
-import { ValidationError } from '../../../src/domain/errors';
+import { ValidationError, Violations } from '../../../src/domain/errors';
 import {
   checkStudyEffort,
   largestTrialEpochs,
   trialConfiguration,
+  collectStudySettings,
   validateBudget,
   validateObjective,
   validatePruning,
@@ -91,6 +92,52 @@ describe('study input validation', () => {
     expect(() => validatePruning({ kind: 'HYPERBAND' })).toThrow(expect.objectContaining({ location: { field: 'input.pruning.kind' } }));
     expect(() => validatePruning({ warmupEpochs: -1 })).toThrow(expect.objectContaining({ location: { field: 'input.pruning.warmupEpochs' } }));
     expect(() => validatePruning({ startupTrials: 0 })).toThrow(expect.objectContaining({ location: { field: 'input.pruning.startupTrials' } }));
+  });
+});
+
+describe('study input validation: every problem at once', () => {
+  const fieldsOf = (run: () => unknown) => {
+    try {
+      run();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ValidationError);
+      return (error as ValidationError).violations.map(({ field, message }) => `${field}: ${message}`);
+    }
+    throw new Error('accepted');
+  };
+
+  // Before the zod schemas, each of these stopped at its first problem.
+  it('reports both objective fields, and a metric that does not fit the task beside a bad direction', () => {
+    expect(fieldsOf(() => validateObjective({ metric: 'f1', direction: 'DOWN' }, { task: 'REGRESSION', hasValidation: true }))).toEqual([
+      expect.stringMatching(/^input\.objective\.metric: input\.objective\.metric must be one of loss, .*, got f1$/),
+      'input.objective.direction: input.objective.direction must be MINIMIZE or MAXIMIZE, got DOWN',
+    ]);
+    expect(fieldsOf(() => validateObjective({ metric: 'accuracy' }, { task: 'REGRESSION', hasValidation: true }))).toEqual([
+      'input.objective.metric: accuracy is not reported for REGRESSION models',
+      'input.objective.direction: input.objective.direction is required',
+    ]);
+  });
+
+  it('checks the strategy and the seed, keeping the one that holds', () => {
+    const problems = new Violations();
+    expect(collectStudySettings({ strategy: 'TPE', seed: -1 }, problems)).toEqual({ strategy: 'TPE' });
+    expect(collectStudySettings({ strategy: 'BAYES', seed: null }, problems)).toEqual({});
+    expect(collectStudySettings({ strategy: 'GRID', seed: 7 }, problems)).toEqual({ strategy: 'GRID', seed: 7 });
+    expect(fieldsOf(() => problems.throwIfAny())).toEqual([
+      'input.seed: input.seed must be a non-negative integer, got -1',
+      'input.strategy: input.strategy must be one of GRID, RANDOM, TPE, got BAYES',
+    ]);
+  });
+
+  it('reports both budget fields and every pruning field', () => {
+    expect(fieldsOf(() => validateBudget(0, 1.5))).toEqual([
+      'input.maxTrials: input.maxTrials must be an integer from 1 to 1000, got 0',
+      'input.parallelism: input.parallelism must be an integer from 1 to 64, got 1.5',
+    ]);
+    expect(fieldsOf(() => validatePruning({ kind: 'HYPERBAND', warmupEpochs: -1, startupTrials: null }))).toEqual([
+      'input.pruning.kind: input.pruning.kind must be MEDIAN or NONE, got HYPERBAND',
+      'input.pruning.warmupEpochs: input.pruning.warmupEpochs must be an integer from 0 to 10000, got -1',
+    ]);
   });
 });
 

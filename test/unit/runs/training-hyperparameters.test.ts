@@ -148,7 +148,7 @@ describe('parseTrainingHyperparameters: accepted values', () => {
 describe('parseTrainingHyperparameters: errors', () => {
   const cases: Array<[string, unknown, HyperparameterContext, string, RegExp]> = [
     ['not an object', 5, binary, F, /hyperparameters must be an object/],
-    ['an unknown field', { epoch: 3 }, binary, `${F}.epoch`, /Unknown field epoch/],
+    ['an unknown field', { epoch: 3 }, binary, `${F}.epoch`, /^input\.hyperparameters\.epoch is not a known field$/],
     ['epochs 0', { epochs: 0 }, binary, `${F}.epochs`, /epochs must be an integer from 1 to 10000, got 0/],
     ['epochs 10001', { epochs: 10001 }, binary, `${F}.epochs`, /from 1 to 10000/],
     ['fractional epochs', { epochs: 2.5 }, binary, `${F}.epochs`, /epochs must be an integer/],
@@ -175,7 +175,7 @@ describe('parseTrainingHyperparameters: errors', () => {
     ],
     ['binary cross-entropy for multiclass', { loss: 'BINARY_CROSSENTROPY' }, multiclass, `${F}.loss`, /use CATEGORICAL_CROSSENTROPY/],
     ['cross-entropy for regression', { loss: 'CATEGORICAL_CROSSENTROPY' }, regression, `${F}.loss`, /use MEAN_SQUARED_ERROR or MEAN_ABSOLUTE_ERROR or HUBER/],
-    ['an unknown loss', { loss: 'HINGE' }, binary, `${F}.loss`, /loss HINGE does not fit/],
+    ['an unknown loss', { loss: 'HINGE' }, binary, `${F}.loss`, /loss must be one of BINARY_CROSSENTROPY, .*, HUBER, got HINGE/],
     ['a fractional seed', { seed: 1.5 }, binary, `${F}.seed`, /seed must be an integer, got 1.5/],
     ['an unsafe seed', { seed: 2 ** 53 }, binary, `${F}.seed`, /seed must be an integer/],
     ['early stopping without monitor', { earlyStopping: { patience: 2 } }, binary, `${F}.earlyStopping.monitor`, /monitor is required/],
@@ -264,6 +264,45 @@ describe('parseTrainingHyperparameters: errors', () => {
         `${F}.backend`,
       ]);
     }
+  });
+
+  it('reports shape problems of nested fields and unknown fields beside the rules that need the task and data', () => {
+    // Before the zod schemas, an unknown field or a bad split stopped the check at that one problem.
+    try {
+      parseTrainingHyperparameters(
+        {
+          epoch: 3,
+          loss: 'HUBER',
+          split: { train: 0.8, validation: -0.2, test: 0.4, extra: 1 },
+          earlyStopping: { monitor: 'val_rmse', patience: 1.5 },
+          classWeights: [
+            { class: 'benign', weight: 0 },
+            { class: 'other', weight: 1 },
+          ],
+        },
+        binary,
+      );
+      throw new Error('accepted');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).violations.map((violation) => violation.field)).toEqual([
+        `${F}.loss`,
+        `${F}.split.validation`,
+        `${F}.split.extra`,
+        `${F}.earlyStopping.patience`,
+        `${F}.earlyStopping.monitor`,
+        `${F}.classWeights[0].weight`,
+        `${F}.epoch`,
+      ]);
+    }
+  });
+
+  it('checks the classes of well-formed class weights while other fields are refused', () => {
+    expectValidationError(
+      () => parseTrainingHyperparameters({ epochs: 0, classWeights: [{ class: 'other', weight: 1 }] }, binary),
+      { field: `${F}.epochs` },
+      /and 1 more problem/,
+    );
   });
 
   it('uses the given field prefix', () => {
