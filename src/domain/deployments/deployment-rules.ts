@@ -1,23 +1,28 @@
 import { createHash } from 'node:crypto';
-import { ValidationError } from '../errors';
+import { z } from 'zod';
+import { parseInput } from '../common/input-schema';
 
 /** Deployment names: letters, digits, `.`, `_` and `-`, starting with a letter or digit (they appear in URLs and logs). */
 export const DEPLOYMENT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
-/** @throws ValidationError when `name` does not match {@link DEPLOYMENT_NAME_PATTERN}. */
+/** A deployment name's shape ({@link DEPLOYMENT_NAME_PATTERN}). */
+export const deploymentNameSchema = z
+  .string()
+  .regex(DEPLOYMENT_NAME_PATTERN, { error: 'must be 1-100 letters, digits, ., _ or -, starting with a letter or digit' });
+
+/** @throws ValidationError naming `field` when `name` does not match {@link DEPLOYMENT_NAME_PATTERN}. */
 export function checkDeploymentName(name: string, field = 'input.name'): string {
-  if (!DEPLOYMENT_NAME_PATTERN.test(name)) {
-    throw new ValidationError(`deployment name "${name.slice(0, 110)}" must be 1-100 letters, digits, ., _ or -, starting with a letter or digit`, { field });
-  }
-  return name;
+  return parseInput(deploymentNameSchema, name, field);
 }
 
-/** @throws ValidationError unless 0 < percent < 100 (0 is no canary, 100 is a promotion). */
+const canaryPercentError = 'must be greater than 0 and less than 100 (0 is no canary, 100 a promotion)';
+
+/** A canary's share of requests: 0 < percent < 100 (0 is no canary, 100 is a promotion). */
+export const canaryPercentSchema = z.number({ error: canaryPercentError }).gt(0, { error: canaryPercentError }).lt(100, { error: canaryPercentError });
+
+/** @throws ValidationError naming `field` unless 0 < percent < 100. */
 export function checkCanaryPercent(percent: number, field = 'input.percent'): number {
-  if (!Number.isFinite(percent) || percent <= 0 || percent >= 100) {
-    throw new ValidationError(`canary percent must be greater than 0 and less than 100, got ${percent}`, { field });
-  }
-  return percent;
+  return parseInput(canaryPercentSchema, percent, field);
 }
 
 /**

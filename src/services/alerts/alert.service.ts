@@ -2,7 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { Deployment, Prisma, Run } from '../../generated/prisma/client';
 import type { Alert, AlertDelivery, AlertKind, AlertRule, AlertSeverity, AlertStatus, EffectiveAlertRule } from '../../domain/alerts/alert';
 import { checkAlertMonitoringPatch, type AlertMonitoringPatch } from '../../domain/alerts/alert-monitoring';
-import { checkAlertRuleSettings, type AlertRuleSettings } from '../../domain/alerts/alert-rule-input';
+import { checkAlertRuleSettings, DEPLOYMENT_RULE_KINDS, type AlertRuleSettings } from '../../domain/alerts/alert-rule-input';
 import type { Page, PageRequest } from '../../domain/common/pagination';
 import { SYSTEM_ACTOR } from '../../domain/auth/principal';
 import { InvalidStateError, NotFoundError, ValidationError, Violations } from '../../domain/errors';
@@ -76,7 +76,7 @@ export function signWebhookBody(body: string, secret: string): string {
 }
 
 /** The kinds a deployment has rules for (RUN_FAILED alerts belong to runs). */
-export const DEPLOYMENT_ALERT_KINDS: readonly AlertKind[] = ['DATA_DRIFT', 'PREDICTION_DRIFT', 'PERFORMANCE_DROP', 'ERROR_RATE', 'LATENCY'];
+export const DEPLOYMENT_ALERT_KINDS: readonly AlertKind[] = DEPLOYMENT_RULE_KINDS;
 const MAX_NOTE_LENGTH = 2_000;
 
 type Tx = Prisma.TransactionClient;

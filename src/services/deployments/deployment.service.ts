@@ -629,7 +629,7 @@ function checkedFollow(
   problems: Violations,
 ): AliasFollow | undefined {
   const name = problems.check(() => checkAliasName(alias, 'input.alias'));
-  const follow = problems.check(() => aliasFollowOf(alias, mode, canaryPercent, { mode: 'input.aliasUpdate', percent: 'input.aliasCanaryPercent' }));
+  const follow = problems.check(() => aliasFollowOf(alias, mode, canaryPercent, 'input'));
   return name === undefined ? undefined : follow;
 }
 
