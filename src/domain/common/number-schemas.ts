@@ -14,3 +14,9 @@ export function integerFrom(min: number, max: number): z.ZodNumber {
   const error = `must be an integer from ${formatLimit(min)} to ${formatLimit(max)}`;
   return z.number({ error }).refine((value) => Number.isInteger(value) && value >= min && value <= max, { error });
 }
+
+/** An integer of at least `min`. */
+export function integerAtLeast(min: number): z.ZodNumber {
+  const error = `must be an integer of at least ${formatLimit(min)}`;
+  return z.number({ error }).refine((value) => Number.isInteger(value) && value >= min, { error });
+}
