@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { parseInput } from '../common/input-schema';
+import { formatLimit } from '../common/number-schemas';
 
 /** Deployment names: letters, digits, `.`, `_` and `-`, starting with a letter or digit (they appear in URLs and logs). */
 export const DEPLOYMENT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
@@ -24,6 +25,20 @@ export const canaryPercentSchema = z.number({ error: canaryPercentError }).gt(0,
 export function checkCanaryPercent(percent: number, field = 'input.percent'): number {
   return parseInput(canaryPercentSchema, percent, field);
 }
+
+/** Longest reason a deployment change may carry (it is shown in the deployment's history). */
+export const MAX_REASON_LENGTH = 2_000;
+
+const reasonText = z
+  .string()
+  .trim()
+  .max(MAX_REASON_LENGTH, { error: `is longer than ${formatLimit(MAX_REASON_LENGTH)} characters` });
+
+/** A rollback's reason: required, trimmed. */
+export const rollbackReasonSchema = reasonText.min(1, { error: 'is empty: a rollback needs a reason' });
+
+/** The optional reason of a version switch: trimmed, null when blank. */
+export const changeReasonSchema = reasonText.nullish().transform((reason) => reason || null);
 
 /**
  * The request key's position in [0, 100): the first 32 bits of its SHA-256 scaled to 100. The same
