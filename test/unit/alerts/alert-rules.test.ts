@@ -1,5 +1,7 @@
 import { alertMonitoringOf, checkAlertMonitoringPatch, DEFAULT_ALERT_MONITORING } from '../../../src/domain/alerts/alert-monitoring';
 import { checkAlertRuleSettings } from '../../../src/domain/alerts/alert-rule-input';
+import { resolutionNoteSchema } from '../../../src/domain/alerts/resolution-note';
+import { parseInput } from '../../../src/domain/common/input-schema';
 import { RequestOutcomes } from '../../../src/domain/alerts/request-outcomes';
 import { ValidationError } from '../../../src/domain/errors';
 
@@ -126,6 +128,15 @@ describe('webhook signature and dedup key', () => {
       { field: 'input.rollbackWindowSeconds', message: 'input.rollbackWindowSeconds must be an integer from 1 to 2,592,000' },
       { field: 'input.performanceFloor', message: 'input.performanceFloor must be a finite number' },
       { field: 'input.evaluateEveryRequests', message: 'input.evaluateEveryRequests must be an integer from 1 to 1,000,000' },
+    ]);
+  });
+
+  it('trims a resolution note, reads a blank one as none, and refuses one over 2,000 characters', () => {
+    expect(parseInput(resolutionNoteSchema, '  fixed upstream  ', 'input.note')).toBe('fixed upstream');
+    expect(parseInput(resolutionNoteSchema, '   ', 'input.note')).toBeNull();
+    expect(parseInput(resolutionNoteSchema, undefined, 'input.note')).toBeNull();
+    expect(refusal(() => parseInput(resolutionNoteSchema, 'n'.repeat(2_001), 'input.note')).violations).toEqual([
+      { field: 'input.note', message: 'input.note is longer than 2,000 characters' },
     ]);
   });
 });
