@@ -144,9 +144,13 @@ async function sendTraffic(
     const batch = Math.min(50, count - sent);
     const instances = Array.from({ length: batch }, () => {
       const row = rows[Math.floor(random() * rows.length)];
-      return Object.fromEntries(features.map((f) => [f, shift ? shift(f, row[header.indexOf(f)]) : row[header.indexOf(f)]]));
+      const values = features.map((feature) => {
+        const value = row[header.indexOf(feature)];
+        return { feature, number: shift ? shift(feature, value) : value };
+      });
+      return { values };
     });
-    await gql('mutation($input: PredictInput!) { predict(input: $input) { requestKey } }', { input: { deployment: DEPLOYMENT, instances } });
+    await gql('mutation($input: PredictInput!) { predict(input: $input) { requestKey } }', { input: { deployment: DEPLOYMENT, features: instances } });
     sent += batch;
   }
   return sent;

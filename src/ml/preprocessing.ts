@@ -383,7 +383,7 @@ function applyToRecords(spec: PreprocessingSpec, records: readonly FeatureRecord
   const problems = new Violations();
   records.forEach((record, index) => {
     spec.features.forEach((feature, f) => {
-      if (!(feature.name in record)) {
+      if (!Object.hasOwn(record, feature.name)) {
         problems.add(`instance ${index} lacks feature "${feature.name}"`, { index, column: feature.name });
         return;
       }
@@ -419,7 +419,7 @@ function applyToRecords(spec: PreprocessingSpec, records: readonly FeatureRecord
   });
   problems.throwIfAny();
   const labelKey = spec.label.column;
-  const hasLabels = withLabels && records.length > 0 && records.every((record) => labelKey in record);
+  const hasLabels = withLabels && records.length > 0 && records.every((record) => Object.hasOwn(record, labelKey));
   const labels = hasLabels
     ? encodeLabels(
         spec,

@@ -6,6 +6,7 @@ import { AuditLog } from './audit/audit-log';
 import { ApiKeyService } from './auth/api-key.service';
 import { ServingAlertMonitor } from './alerts/serving-alerts';
 import { DatasetService } from './datasets/dataset.service';
+import { DeploymentRepository } from './deployments/deployment-repository';
 import { DeploymentService } from './deployments/deployment.service';
 import type { EventPublisher } from './events/event-publisher';
 import { ArchiveService } from './lifecycle/archive.service';
@@ -113,7 +114,8 @@ export function createDomainServices({
   // Deployments made by alias follow its moves, in the transaction that moves it.
   modelVersions.aliasFollowers = deployments;
   const modelCache = new ModelCache((id) => modelVersions.loadModel(id));
-  const deploymentCache = new DeploymentCache((name) => prisma.deployment.findUnique({ where: { name } }), servingEvents, { invalidationEpoch });
+  const deploymentRows = new DeploymentRepository(prisma);
+  const deploymentCache = new DeploymentCache((name) => deploymentRows.findByName(name), servingEvents, { invalidationEpoch });
   const predictionLog = new PredictionLog(logWriter ?? ((sql, values) => prisma.$executeRawUnsafe(sql, ...values)), { events: servingEvents });
   const batcher = new InferenceBatcher(servingEvents);
   const serving = new ServingPipeline({ deployments: deploymentCache, models: modelCache, batcher, log: predictionLog, events: servingEvents });

@@ -49,6 +49,41 @@ const instance = fc.oneof(
   { weight: 1, arbitrary: hostileJson },
 );
 
+/** One value in the typed form: a number goes in `number`, a string in `category`, null in neither, anything else in `number` (GraphQL refuses it). */
+function typedValue(feature: string, value: unknown): Record<string, unknown> {
+  if (value === null) return { feature };
+  return typeof value === 'string' ? { feature, category: value } : { feature, number: value };
+}
+
+const featureName = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom('x', 'y', 'color') },
+  { weight: 1, arbitrary: fc.constantFrom('label', '__proto__', 'constructor') },
+  { weight: 1, arbitrary: hostileString },
+);
+
+/** Typed instances (`InstanceInput`): the right features with plausible or hostile values, or features repeated, missing, unknown, given both a number and a category. */
+const typedInstance = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc
+      .record({ x: plausibleNumber, y: plausibleNumber, color: plausible(fc.constantFrom('red', 'green', 'blue')) })
+      .map((values) => ({ values: Object.entries(values).map(([feature, value]) => typedValue(feature, value)) })),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      values: fc.array(
+        fc.record(
+          { feature: featureName, number: plausibleNumber, category: plausible(fc.constantFrom('red', 'green', 'blue')) },
+          { requiredKeys: ['feature'] },
+        ),
+        { maxLength: 5 },
+      ),
+    }),
+  },
+  { weight: 1, arbitrary: hostileJson },
+);
+
 const deploymentName = fc.oneof({ weight: 6, arbitrary: fc.constant('fuzz') }, { weight: 1, arbitrary: hostileString });
 const requestKey = fc.oneof(
   { weight: 3, arbitrary: fc.constant(undefined) },
@@ -68,6 +103,27 @@ const request = fc.oneof(
       .map((input) => ({ query: PREDICT, input, logs: true })),
   },
   {
+    weight: 3,
+    arbitrary: fc
+      .record(
+        {
+          deployment: deploymentName,
+          features: fc.oneof({ weight: 6, arbitrary: fc.array(typedInstance, { maxLength: 4 }) }, { weight: 1, arbitrary: hostileJson }),
+          // Now and then the deprecated form as well, which is refused.
+          instances: fc.oneof({ weight: 9, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.array(instance, { maxLength: 2 }) }),
+          requestKey,
+        },
+        { requiredKeys: ['deployment', 'features'] },
+      )
+      .map((input) => ({ query: PREDICT, input, logs: true })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .record({ deployment: deploymentName, features: typedInstance, requestKey, classLabel: fc.option(hostileString, { nil: undefined }) })
+      .map((input) => ({ query: EXPLAIN, input, logs: false })),
+  },
+  {
     weight: 2,
     arbitrary: fc
       .record({ deployment: deploymentName, instance, requestKey, classLabel: fc.option(hostileString, { nil: undefined }) })
@@ -78,7 +134,19 @@ const request = fc.oneof(
     arbitrary: fc
       .record({
         deployment: deploymentName,
-        actuals: fc.array(fc.record({ actual: hostileJson, requestKey, predictionId: fc.option(hostileString, { nil: undefined }) }), { maxLength: 4 }),
+        actuals: fc.array(
+          fc.record(
+            {
+              actual: hostileJson,
+              label: hostileString,
+              value: hostileNumber,
+              requestKey,
+              predictionId: fc.option(hostileString, { nil: undefined }),
+            },
+            { requiredKeys: [] },
+          ),
+          { maxLength: 4 },
+        ),
       })
       .map((input) => ({ query: ACTUALS, input, logs: false })),
   },
@@ -115,7 +183,8 @@ describe('fuzzing predict instances against a deployed model', () => {
                 const response = await postChecked(target.server.url, { query, variables: { input } });
                 tally.note(response.body.errors);
                 // An accepted predict logs one prediction per instance; explanations and actuals add no row.
-                return refused(response) || !logs ? {} : { predictions: (input as { instances: unknown[] }).instances.length };
+                const { features, instances } = input as { features?: unknown[]; instances?: unknown[] };
+                return refused(response) || !logs ? {} : { predictions: (features ?? instances ?? []).length };
               }),
             ),
           );

@@ -2,13 +2,15 @@
  * The search space of a hyperparameter optimization study: which training hyperparameters
  * a study tunes and the distribution each one is drawn from.
  *
- * Input shape (maps one-to-one to a GraphQL input list `[SearchParameterInput!]!`):
+ * Input shape (a GraphQL input list `[SearchParameterInput!]!`; the GraphQL layer reads a CHOICE's
+ * `numbers`, `optimizers` or deprecated JSON `values` into {@link SearchParameterInput.values}):
  *
  * ```graphql
  * input SearchParameterInput {
  *   name: String!            # learningRate | batchSize | optimizer | epochs | units[i] | dropout[i]
  *   kind: SearchParameterKind!  # CHOICE | UNIFORM | LOG_UNIFORM | INT_RANGE | INT_LOG_UNIFORM
- *   values: [JSON!]          # CHOICE only: numbers, or optimizer names for `optimizer`
+ *   numbers: [Float!]        # CHOICE only: the choices of a numeric parameter
+ *   optimizers: [Optimizer!] # CHOICE only: the choices of `optimizer`
  *   low: Float               # numeric kinds: inclusive lower bound
  *   high: Float              # numeric kinds: inclusive upper bound
  *   step: Int                # INT_RANGE only, default 1; high - low must be a multiple of it
@@ -17,7 +19,7 @@
  * ```
  *
  * Example: `[{ name: "learningRate", kind: LOG_UNIFORM, low: 1e-4, high: 1e-1 },
- * { name: "optimizer", kind: CHOICE, values: ["ADAM", "SGD"] },
+ * { name: "optimizer", kind: CHOICE, optimizers: [ADAM, SGD] },
  * { name: "units[0]", kind: INT_RANGE, low: 16, high: 128, step: 16 }]`.
  *
  * Under the GRID strategy every parameter must be finite: CHOICE and the int kinds enumerate
@@ -40,7 +42,10 @@ export type ParamValue = number | string;
 export interface SearchParameterInput {
   name: string;
   kind: string;
+  /** CHOICE only: numbers, or optimizer names for `optimizer`. */
   values?: readonly unknown[] | null;
+  /** The input field that carried `values` (`numbers`, `optimizers`), which errors name. @default values */
+  valuesField?: string;
   low?: number | null;
   high?: number | null;
   step?: number | null;
@@ -210,7 +215,7 @@ function validateParameter(item: SearchParameterInput, name: string, field: stri
   }
   if (kind === 'CHOICE') {
     rejectPresent(item, ['low', 'high', 'step', 'gridPoints'], kind, field);
-    return { name, kind, values: validateChoiceValues(item.values, rule, name, `${field}.values`) };
+    return { name, kind, values: validateChoiceValues(item.values, rule, name, `${field}.${item.valuesField ?? 'values'}`) };
   }
   rejectPresent(item, kind === 'INT_RANGE' ? ['values'] : ['values', 'step'], kind, field);
   const low = requireNumber(item.low, `${field}.low`);
@@ -245,7 +250,8 @@ function validateParameter(item: SearchParameterInput, name: string, field: stri
 function rejectPresent(item: SearchParameterInput, keys: readonly (keyof SearchParameterInput)[], kind: string, field: string): void {
   for (const key of keys) {
     if (item[key] !== undefined && item[key] !== null) {
-      throw new ValidationError(`${key} is not used by ${kind}`, { field: `${field}.${key}` });
+      const given = key === 'values' ? (item.valuesField ?? key) : key;
+      throw new ValidationError(`${given} is not used by ${kind}`, { field: `${field}.${given}` });
     }
   }
 }

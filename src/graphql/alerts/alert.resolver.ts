@@ -1,9 +1,8 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription, type SubscriptionHandlerData } from 'type-graphql';
-import { alertMonitoringOf } from '../../domain/alerts/alert-monitoring';
 import { NotFoundError } from '../../domain/errors';
 import type { Alert as AlertRow, EffectiveAlertRule } from '../../domain/alerts/alert';
 import { alertAsOfEvent, type AlertEventPayload } from '../../services/alerts/alert-state-event';
-import type { Deployment as DeploymentRow } from '../../services/deployments/deployment.service';
+import type { Deployment as DeploymentRecord } from '../../domain/deployments/deployment';
 import { PageArgs, toConnection } from '../common/connection.type';
 import type { GraphQLContext } from '../context';
 import { Deployment } from '../deployments/deployment.type';
@@ -128,12 +127,12 @@ export class AlertResolver {
 @Resolver(() => Deployment)
 export class DeploymentAlertsResolver {
   @FieldResolver(() => [AlertRule], { description: 'The rule of every deployment alert kind, stored or defaulted.' })
-  async alertRules(@Root() deployment: DeploymentRow, @Ctx() ctx: GraphQLContext) {
+  async alertRules(@Root() deployment: DeploymentRecord, @Ctx() ctx: GraphQLContext) {
     return (await ctx.services.alerts.effectiveRules(deployment.id)).map(toAlertRule);
   }
 
   @FieldResolver(() => AlertMonitoring, { description: 'Alerting settings, defaults filled in.' })
-  alertMonitoring(@Root() deployment: DeploymentRow): AlertMonitoring {
-    return alertMonitoringOf(deployment.monitoring);
+  alertMonitoring(@Root() deployment: DeploymentRecord): AlertMonitoring {
+    return deployment.monitoring.alerting;
   }
 }

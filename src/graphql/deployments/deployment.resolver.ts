@@ -1,7 +1,7 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
-import { batchingOf } from '../../domain/deployments/batching';
 import { NotFoundError } from '../../domain/errors';
-import { followOf, type Deployment as DeploymentRow } from '../../services/deployments/deployment.service';
+import type { Deployment as DeploymentRecord } from '../../domain/deployments/deployment';
+import { followOf } from '../../services/deployments/deployment.service';
 import type { EventPayloads } from '../../services/events/event-publisher';
 import { PageArgs, toConnection } from '../common/connection.type';
 import type { GraphQLContext } from '../context';
@@ -91,17 +91,17 @@ export class DeploymentResolver {
   }
 
   @FieldResolver(() => DeploymentBatching)
-  batching(@Root() deployment: DeploymentRow): DeploymentBatching {
-    return batchingOf(deployment.serving);
+  batching(@Root() deployment: DeploymentRecord): DeploymentBatching {
+    return deployment.batching;
   }
 
   @FieldResolver(() => ModelVersion, { description: 'The stable version.' })
-  async modelVersion(@Root() deployment: DeploymentRow, @Ctx() ctx: GraphQLContext) {
+  async modelVersion(@Root() deployment: DeploymentRecord, @Ctx() ctx: GraphQLContext) {
     return ctx.loaders.get(modelVersionById).load(deployment.modelVersionId);
   }
 
   @FieldResolver(() => ModelVersion, { nullable: true, description: 'The rollback target when no canary runs.' })
-  async previousModelVersion(@Root() deployment: DeploymentRow, @Ctx() ctx: GraphQLContext) {
+  async previousModelVersion(@Root() deployment: DeploymentRecord, @Ctx() ctx: GraphQLContext) {
     return deployment.previousModelVersionId ? ctx.loaders.get(modelVersionById).load(deployment.previousModelVersionId) : null;
   }
 
@@ -109,23 +109,23 @@ export class DeploymentResolver {
     nullable: true,
     description: 'The alias the deployment follows; null when it is pinned to its versions (deployed or updated by version id).',
   })
-  followsAlias(@Root() deployment: DeploymentRow): DeploymentAliasFollow | null {
+  followsAlias(@Root() deployment: DeploymentRecord): DeploymentAliasFollow | null {
     const follow = followOf(deployment);
     return follow ? { alias: follow.alias, update: follow.mode as AliasUpdateEnum, canaryPercent: follow.canaryPercent, modelId: deployment.modelId } : null;
   }
 
   @FieldResolver(() => Canary, { nullable: true, description: 'The running canary, if any.' })
-  canary(@Root() deployment: DeploymentRow): Canary | null {
+  canary(@Root() deployment: DeploymentRecord): Canary | null {
     return deployment.canaryModelVersionId ? { modelVersionId: deployment.canaryModelVersionId, percent: deployment.canaryPercent ?? 0 } : null;
   }
 
   @FieldResolver(() => Model)
-  async model(@Root() deployment: DeploymentRow, @Ctx() ctx: GraphQLContext) {
+  async model(@Root() deployment: DeploymentRecord, @Ctx() ctx: GraphQLContext) {
     return ctx.services.models.requireModel(deployment.modelId);
   }
 
   @FieldResolver(() => DeploymentEventConnection, { description: 'Every change, newest first.' })
-  async events(@Root() deployment: DeploymentRow, @Ctx() ctx: GraphQLContext, @Args() page: PageArgs) {
+  async events(@Root() deployment: DeploymentRecord, @Ctx() ctx: GraphQLContext, @Args() page: PageArgs) {
     return toConnection(await ctx.loaders.get(deploymentEventPages).load({ parentId: deployment.id, args: page }));
   }
 
@@ -134,7 +134,7 @@ export class DeploymentResolver {
       'The stable version (or the given one) on its predictions with recorded actuals: consecutive windows of `window` predictions, newest first, compared with its evaluation.',
   })
   async performance(
-    @Root() deployment: DeploymentRow,
+    @Root() deployment: DeploymentRecord,
     @Ctx() ctx: GraphQLContext,
     @Arg('window', () => Int, { defaultValue: 500 }) window: number,
     @Arg('windows', () => Int, { defaultValue: 1 }) windows: number,
@@ -155,7 +155,7 @@ export class DeploymentResolver {
       'Prediction rate and latency: buckets of `bucketSeconds` over the last `minutes` (at most 7 days and 2,000 buckets), oldest first; empty buckets are left out.',
   })
   async traffic(
-    @Root() deployment: DeploymentRow,
+    @Root() deployment: DeploymentRecord,
     @Ctx() ctx: GraphQLContext,
     @Arg('minutes', () => Int, { defaultValue: 60 }) minutes: number,
     @Arg('bucketSeconds', () => Int, { defaultValue: 60 }) bucketSeconds: number,

@@ -13,6 +13,7 @@ import {
   RecordActualsPayload,
 } from './prediction.type';
 import { Allow, requireServable } from '../auth/access';
+import { readActuals, readExplainedInstance, readPredictInstances } from './prediction-input.mapping';
 
 export function toInstancePrediction(id: string, index: number, output: PredictionOutput): InstancePrediction {
   if ('value' in output) return { id, index, label: null, probabilities: null, value: output.value };
@@ -35,20 +36,23 @@ export class PredictionResolver {
   @Allow('EDITOR', 'PREDICTOR')
   @Mutation(() => PredictPayload, { description: 'Predicts with a deployment; every prediction is logged before the answer is sent.' })
   async predict(@Ctx() ctx: GraphQLContext, @Arg('input') input: PredictInput): Promise<PredictPayload> {
-    const result = await ctx.services.serving.serve({ ...input, route: 'graphql', guard: servableBy(ctx) });
+    const { deployment, requestKey } = input;
+    const read = readPredictInstances(input);
+    const result = await ctx.services.serving.serve({ deployment, requestKey, ...read, route: 'graphql', guard: servableBy(ctx) });
     return { ...result, predictions: result.predictions.map((p) => toInstancePrediction(p.id, p.index, p.output)) };
   }
 
   @Allow('EDITOR', 'PREDICTOR')
   @Mutation(() => RecordActualsPayload, { description: 'Attaches true labels or values to earlier predictions, all or none.' })
   async recordActuals(@Ctx() ctx: GraphQLContext, @Arg('input') input: RecordActualsInput): Promise<RecordActualsPayload> {
-    return ctx.services.predictions.recordActuals(input, servableBy(ctx));
+    return ctx.services.predictions.recordActuals({ deployment: input.deployment, actuals: readActuals(input.actuals) }, servableBy(ctx));
   }
 
   @Allow('VIEWER', 'PREDICTOR')
   @Query(() => PredictionExplanation, { description: "Per-feature attributions of one instance's output (integrated gradients); nothing is logged." })
   async explainPrediction(@Ctx() ctx: GraphQLContext, @Arg('input') input: ExplainPredictionInput): Promise<PredictionExplanation> {
-    const explanation = await ctx.services.predictions.explain(input, servableBy(ctx));
+    const { deployment, requestKey, classLabel } = input;
+    const explanation = await ctx.services.predictions.explain({ deployment, requestKey, classLabel, ...readExplainedInstance(input) }, servableBy(ctx));
     return { ...explanation, method: ExplanationMethodEnum[explanation.method], label: explanation.label ?? null };
   }
 }

@@ -3,14 +3,33 @@ import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { ExplanationMethodEnum } from '../common/enums';
 import { Node } from '../common/node.type';
 
-@InputType()
+@InputType({ description: 'The value of one feature: a number for a numeric feature, a category for a categorical one, neither when missing.' })
+export class FeatureValueInput {
+  @Field() feature!: string;
+  @Field(() => Float, { nullable: true }) number?: number | null;
+  @Field(() => String, { nullable: true, description: 'A category seen in training.' }) category?: string | null;
+}
+
+@InputType({ description: 'One instance: every feature of the model once (a missing value imputed as in training), no other.' })
+export class InstanceInput {
+  @Field(() => [FeatureValueInput]) values!: FeatureValueInput[];
+}
+
+/** Why the JSON forms of instances are deprecated. */
+const JSON_INSTANCE_DEPRECATION = 'Use features: typed feature values.';
+
+@InputType({ description: 'Give features or, deprecated, instances: exactly one of them.' })
 export class PredictInput {
   @Field({ description: 'Deployment name.' }) deployment!: string;
+  @Field(() => [InstanceInput], { nullable: true, description: 'At most 1,000 instances.' })
+  features?: InstanceInput[] | null;
   @Field(() => [GraphQLJSONObject], {
+    nullable: true,
+    deprecationReason: JSON_INSTANCE_DEPRECATION,
     description:
       'At most 1,000 objects of feature values: every feature present (null = missing, imputed as in training), no other keys, numbers for numeric features, strings for categorical ones (categories seen in training only).',
   })
-  instances!: Record<string, unknown>[];
+  instances?: Record<string, unknown>[] | null;
   @Field(() => String, {
     nullable: true,
     description: 'Chooses stable or canary by a stable hash, and names the request for recordActuals; a new UUID when omitted.',
@@ -42,11 +61,22 @@ export class PredictPayload {
   @Field(() => [InstancePrediction]) predictions!: InstancePrediction[];
 }
 
-@InputType({ description: 'A true label or value for one earlier prediction: give predictionId, or the requestKey of a one-instance request.' })
+@InputType({
+  description:
+    'A true label or value for one earlier prediction: give predictionId, or the requestKey of a one-instance request; and exactly one of label, value and (deprecated) actual.',
+})
 export class ActualInput {
   @Field(() => ID, { nullable: true }) predictionId?: string | null;
   @Field(() => String, { nullable: true }) requestKey?: string | null;
-  @Field(() => GraphQLJSON, { description: 'A class (string or number) or a number (regression).' }) actual!: unknown;
+  @Field(() => String, { nullable: true, description: 'Classification: the true class.' }) label?: string | null;
+  @Field(() => Float, { nullable: true, description: 'Regression: the true value (a classifier reads it as the class of that name).' })
+  value?: number | null;
+  @Field(() => GraphQLJSON, {
+    nullable: true,
+    deprecationReason: 'Use label (classification) or value (regression).',
+    description: 'A class (string or number) or a number (regression).',
+  })
+  actual?: unknown;
 }
 
 @InputType()
@@ -60,10 +90,16 @@ export class RecordActualsPayload {
   @Field(() => Int) recorded!: number;
 }
 
-@InputType()
+@InputType({ description: 'Give features or, deprecated, instance: exactly one of them.' })
 export class ExplainPredictionInput {
   @Field({ description: 'Deployment name.' }) deployment!: string;
-  @Field(() => GraphQLJSONObject, { description: 'One instance, checked as predict checks instances.' }) instance!: Record<string, unknown>;
+  @Field(() => InstanceInput, { nullable: true, description: 'One instance, checked as predict checks features.' }) features?: InstanceInput | null;
+  @Field(() => GraphQLJSONObject, {
+    nullable: true,
+    deprecationReason: JSON_INSTANCE_DEPRECATION,
+    description: 'One instance, checked as predict checks instances.',
+  })
+  instance?: Record<string, unknown> | null;
   @Field(() => String, { nullable: true, description: 'Picks stable or canary as predict would; the stable version when omitted.' }) requestKey?: string | null;
   @Field(() => String, { nullable: true, description: 'Multiclass only: the class whose probability is explained (default the predicted class).' })
   classLabel?: string | null;

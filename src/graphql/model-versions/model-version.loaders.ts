@@ -1,6 +1,6 @@
 import type { PageRequest } from '../../domain/common/pagination';
 import type { Evaluation, ModelAlias, ModelAliasEvent, ModelVersion, VersionListOptions } from '../../services/model-versions/model-version.service';
-import type { Deployment } from '../../generated/prisma/client';
+import type { Deployment } from '../../domain/deployments/deployment';
 import { definePageLoader } from '../common/page-loader';
 import { defineLoader } from '../context';
 

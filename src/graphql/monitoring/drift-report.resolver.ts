@@ -1,8 +1,8 @@
 import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { mapPage } from '../../domain/common/pagination';
-import { driftMonitoringOf } from '../../domain/deployments/drift-monitoring';
+import type { DriftMonitoringSettings } from '../../domain/deployments/drift-monitoring';
 import { NotFoundError } from '../../domain/errors';
-import type { Deployment as DeploymentRow } from '../../services/deployments/deployment.service';
+import type { Deployment as DeploymentRecord } from '../../domain/deployments/deployment';
 import type { EventPayloads } from '../../services/events/event-publisher';
 import type { DriftReport as DriftReportRecord, FeatureDriftEntry } from '../../domain/monitoring/drift-report';
 import { PageArgs, toConnection } from '../common/connection.type';
@@ -30,8 +30,7 @@ async function reportConnection(ctx: GraphQLContext, deploymentId: string, reque
   return toConnection(mapPage(await ctx.loaders.get(driftReportPages).load({ parentId: deploymentId, args: request }), toDriftReport));
 }
 
-function toDriftMonitoring(monitoring: unknown): DriftMonitoring {
-  const settings = driftMonitoringOf(monitoring);
+function toDriftMonitoring(settings: DriftMonitoringSettings): DriftMonitoring {
   return {
     windowSize: settings.windowSize,
     periodSeconds: settings.periodSeconds,
@@ -53,7 +52,7 @@ export class DriftReportResolver {
   }
 
   @FieldResolver(() => DriftReportConnection, { name: 'driftReports', description: 'Drift reports, newest first.' })
-  async deploymentDriftReports(@Root() deployment: DeploymentRow, @Ctx() ctx: GraphQLContext, @Args() page: PageArgs) {
+  async deploymentDriftReports(@Root() deployment: DeploymentRecord, @Ctx() ctx: GraphQLContext, @Args() page: PageArgs) {
     return reportConnection(ctx, deployment.id, page);
   }
 
@@ -66,8 +65,8 @@ export class DriftReportResolver {
   }
 
   @FieldResolver(() => DriftMonitoring, { description: 'Drift monitoring settings, defaults filled in.' })
-  driftMonitoring(@Root() deployment: DeploymentRow): DriftMonitoring {
-    return toDriftMonitoring(deployment.monitoring);
+  driftMonitoring(@Root() deployment: DeploymentRecord): DriftMonitoring {
+    return toDriftMonitoring(deployment.monitoring.drift);
   }
 
   @Allow('VIEWER')

@@ -12,7 +12,6 @@ import { modelById } from '../models/model.loaders';
 import { toDriftReport } from '../monitoring/drift-report.resolver';
 import { runIdOfStudy } from '../optimization/study-id';
 import { runById } from '../runs/run.loaders';
-import { predictionOutputOf } from '../../infra/db/json-columns';
 
 type NodeTypeName = StoredNodeType | 'Study';
 
@@ -47,7 +46,7 @@ const NODE_TYPES: Record<NodeTypeName, NodeType> = {
     rules: VIEWER,
     load: async (ctx, id) => {
       const prediction = await ctx.services.predictions.findPrediction(id);
-      return prediction && toInstancePrediction(prediction.id, prediction.instanceIndex, predictionOutputOf(prediction.output));
+      return prediction && toInstancePrediction(prediction.id, prediction.instanceIndex, prediction.output);
     },
   },
   DriftReport: {

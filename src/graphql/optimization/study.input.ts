@@ -1,6 +1,6 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { Field, Float, ID, InputType, Int, registerEnumType } from 'type-graphql';
-import { TrainingHyperparametersInput } from '../runs/training-hyperparameters.type';
+import { OptimizerEnum, TrainingHyperparametersInput } from '../runs/training-hyperparameters.type';
 
 /** Values equal the domain's strategy names. */
 export enum SearchStrategyEnum {
@@ -48,11 +48,18 @@ export class ObjectiveInput {
   @Field(() => ObjectiveDirectionEnum) direction!: ObjectiveDirectionEnum;
 }
 
-@InputType({ description: 'One tuned hyperparameter and its distribution.' })
+@InputType({ description: 'One tuned hyperparameter and its distribution; a CHOICE gives exactly one of numbers, optimizers and (deprecated) values.' })
 export class SearchParameterInput {
   @Field({ description: 'learningRate, batchSize, optimizer, epochs, units[i] or dropout[i] (i: hidden layer, from 0).' }) name!: string;
   @Field(() => SearchParameterKindEnum) kind!: SearchParameterKindEnum;
-  @Field(() => [GraphQLJSON], { nullable: true, description: 'CHOICE only: numbers, or optimizer names for optimizer.' }) values?: unknown[] | null;
+  @Field(() => [Float], { nullable: true, description: 'CHOICE of a numeric parameter: the choices.' }) numbers?: number[] | null;
+  @Field(() => [OptimizerEnum], { nullable: true, description: 'CHOICE of optimizer: the choices.' }) optimizers?: OptimizerEnum[] | null;
+  @Field(() => [GraphQLJSON], {
+    nullable: true,
+    deprecationReason: 'Use numbers, or optimizers for optimizer.',
+    description: 'CHOICE only: numbers, or optimizer names for optimizer.',
+  })
+  values?: unknown[] | null;
   @Field(() => Float, { nullable: true, description: 'Numeric kinds: inclusive lower bound.' }) low?: number | null;
   @Field(() => Float, { nullable: true, description: 'Numeric kinds: inclusive upper bound.' }) high?: number | null;
   @Field(() => Int, { nullable: true, description: 'INT_RANGE only; defaults to 1.' }) step?: number | null;

@@ -18,6 +18,7 @@ import { SearchParameter, toSearchParameter, toTrialParameters } from './study-p
 import { runIdOfStudy, studyIdOf } from './study-id';
 import { openStudyProgress, type StudyProgressEvent } from './study-progress-stream';
 import { StartOptimizationInput } from './study.input';
+import { readSearchSpace } from './search-parameter-input.mapping';
 import { LeaderboardEntry, Study, StudyProgress, Trial, TrialConnection, TrialStateEnum, type StudyObjective, type StudyPruning } from './study.type';
 import { Allow } from '../auth/access';
 import { mapPage } from '../../domain/common/pagination';
@@ -70,7 +71,7 @@ export class StudyResolver {
     return ctx.services.optimization.startOptimization(
       {
         ...input,
-        searchSpace: input.searchSpace.map((parameter) => ({ ...parameter })),
+        searchSpace: readSearchSpace(input.searchSpace),
         baseHyperparameters: fromTrainingHyperparametersInput(input.baseHyperparameters),
       },
       ctx.principal.name,

@@ -28,6 +28,11 @@ import type { Architecture } from '../../ml/model-builder';
 import type { PreprocessingSpec } from '../../ml/preprocessing';
 import type { PredictionOutput } from '../../ml/serving/prediction-request';
 import type { FeatureDriftEntry } from '../../domain/monitoring/drift-report';
+import { alertMonitoringOf } from '../../domain/alerts/alert-monitoring';
+import { batchingOf, type BatchingSettings } from '../../domain/deployments/batching';
+import type { DeploymentMonitoring } from '../../domain/deployments/deployment';
+import { driftMonitoringOf } from '../../domain/deployments/drift-monitoring';
+import type { PredictionActual } from '../../domain/predictions/prediction';
 import type { TrialSummary } from '../../services/optimization/study-trials';
 
 type JsonPrimitive = string | number | boolean | null;
@@ -297,6 +302,32 @@ function isJsonObject(value: unknown, problem: Problem): value is Prisma.JsonObj
  */
 export function settingsObjectOf(column: string, value: unknown): Prisma.JsonObject {
   return value === null || value === undefined ? {} : decode(column, value, isJsonObject);
+}
+
+/**
+ * `Deployment.monitoring`: its drift key and alerting keys with defaults filled in (a key that is
+ * missing or malformed falls back to its default, as `driftMonitoringOf` / `alertMonitoringOf`
+ * read it); a column that is not an object is malformed.
+ */
+export function deploymentMonitoringOf(value: unknown): DeploymentMonitoring {
+  const stored = settingsObjectOf('Deployment.monitoring', value);
+  return { drift: driftMonitoringOf(stored), alerting: alertMonitoringOf(stored) };
+}
+
+/** `Deployment.serving`: the batching settings, defaults filled in (see {@link deploymentMonitoringOf}). */
+export function deploymentBatchingOf(value: unknown): BatchingSettings {
+  return batchingOf(settingsObjectOf('Deployment.serving', value));
+}
+
+function isPredictionActual(value: unknown, problem: Problem): value is PredictionActual | null {
+  return (
+    value === null || typeof value === 'string' || typeof value === 'number' || fail(problem, `expected a class, a number or null, got ${describe(value)}`)
+  );
+}
+
+/** `Prediction.actual` (a class name or a number; null until recorded). */
+export function predictionActualOf(value: unknown): PredictionActual | null {
+  return decode('Prediction.actual', value ?? null, isPredictionActual);
 }
 
 function isTrialSummary(value: unknown): value is TrialSummary {

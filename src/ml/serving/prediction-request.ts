@@ -13,7 +13,7 @@
  * Every refusal is a ValidationError naming the instance index and the feature.
  */
 import { required } from '../../domain/common/required';
-import { ValidationError, Violations } from '../../domain/errors';
+import { ValidationError, Violations, type Violation } from '../../domain/errors';
 import type { Predictions } from '../predictor';
 import { applyPreprocessing, type FeatureRecord, type PreprocessingSpec } from '../preprocessing';
 import type { Matrix } from '../tf-types';
@@ -28,6 +28,12 @@ export type PredictionOutput = { label: string; probabilities: Record<string, nu
 export interface InstanceFields {
   list: string;
   item: (index: number) => string;
+  /**
+   * Where one feature of an instance was given: its name (`key`: a key that is not a feature) or
+   * its value (missing, ill-typed, unseen).
+   * @default `${item(index)}.${feature}` for both
+   */
+  feature?: (index: number, feature: string, part: 'key' | 'value') => string;
 }
 
 /** `input.instances` and `input.instances[i]`, as `predict` takes them. */
@@ -35,17 +41,26 @@ export const INSTANCE_LIST_FIELDS: InstanceFields = { list: 'input.instances', i
 
 /**
  * Checks the instances and encodes them.
+ * @param formProblems problems the entry point found while reading the instances from its own
+ *   form (a typed input's feature given twice), reported with those found here
  * @throws ValidationError listing every problem (an unknown key, a missing or ill-typed feature, an
  *   unseen category), each with `index`, `column` and `field`.
  */
-export function encodeInstances(spec: PreprocessingSpec, instances: readonly FeatureRecord[], fields: InstanceFields = INSTANCE_LIST_FIELDS): Matrix {
+export function encodeInstances(
+  spec: PreprocessingSpec,
+  instances: readonly FeatureRecord[],
+  fields: InstanceFields = INSTANCE_LIST_FIELDS,
+  formProblems: readonly Violation[] = [],
+): Matrix {
   const { list: fieldPrefix, item: fieldOf } = fields;
+  const featureField = fields.feature ?? ((index: number, feature: string) => `${fieldOf(index)}.${feature}`);
   if (instances.length === 0) throw new ValidationError('give at least one instance', { field: fieldPrefix });
   if (instances.length > MAX_INSTANCES_PER_REQUEST) {
     throw new ValidationError(`at most ${MAX_INSTANCES_PER_REQUEST} instances per request, got ${instances.length}`, { field: fieldPrefix });
   }
   const features = new Set(spec.features.map((feature) => feature.name));
   const problems = new Violations();
+  for (const { message, ...location } of formProblems) problems.add(message, location);
   instances.forEach((instance, index) => {
     if (instance === null || typeof instance !== 'object' || Array.isArray(instance)) {
       problems.add(`instance ${index} must be an object of feature values`, { field: fieldOf(index), index });
@@ -54,7 +69,7 @@ export function encodeInstances(spec: PreprocessingSpec, instances: readonly Fea
     for (const key of Object.keys(instance)) {
       if (features.has(key)) continue;
       const what = key === spec.label.column ? 'is the label column, not a feature (send actuals with recordActuals)' : 'is not a feature of this model';
-      problems.add(`instance ${index}: "${key}" ${what}`, { field: `${fieldOf(index)}.${key}`, index, column: key });
+      problems.add(`instance ${index}: "${key}" ${what}`, { field: featureField(index, key, 'key'), index, column: key });
     }
   });
   // Instances that are not objects cannot be encoded: the problems found so far are the answer.
@@ -72,7 +87,7 @@ export function encodeInstances(spec: PreprocessingSpec, instances: readonly Fea
   problems.throwIfAny(
     (problem) =>
       problem.field === undefined && problem.index !== undefined && problem.column !== undefined
-        ? { ...problem, field: `${fieldOf(problem.index)}.${problem.column}` }
+        ? { ...problem, field: featureField(problem.index, problem.column, 'value') }
         : problem,
     (a, b) => (a.index ?? -1) - (b.index ?? -1),
   );

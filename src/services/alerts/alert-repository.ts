@@ -228,16 +228,6 @@ export class AlertRepository {
   async recordAttempt(id: string, attempt: DeliveryAttempt): Promise<void> {
     await this.prisma.alertDelivery.update({ where: { id }, data: attempt });
   }
-
-  // Deployments, as alerts name them (the deployments table is the deployment service's).
-
-  async deploymentIdByName(name: string): Promise<string | null> {
-    return (await this.prisma.deployment.findUnique({ where: { name }, select: { id: true } }))?.id ?? null;
-  }
-
-  async deploymentRef(db: Db, id: string): Promise<{ id: string; name: string } | null> {
-    return db.deployment.findUnique({ where: { id }, select: { id: true, name: true } });
-  }
 }
 
 /** How many alerts are not resolved, by kind, severity and status (for the metrics gauge). */

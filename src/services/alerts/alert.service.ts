@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import type { Deployment, Prisma, Run } from '../../generated/prisma/client';
+import type { Prisma, Run } from '../../generated/prisma/client';
+import type { Deployment } from '../../domain/deployments/deployment';
 import type { Alert, AlertDelivery, AlertKind, AlertRule, AlertSeverity, AlertStatus, EffectiveAlertRule } from '../../domain/alerts/alert';
 import { checkAlertMonitoringPatch, type AlertMonitoringPatch } from '../../domain/alerts/alert-monitoring';
 import { checkAlertRuleSettings, DEPLOYMENT_RULE_KINDS, type AlertRuleSettings } from '../../domain/alerts/alert-rule-input';
@@ -15,7 +16,7 @@ import { alertEventPayload } from './alert-state-event';
 import { defaultAlertRule } from './alert-rule-defaults';
 import { AlertRepository, type AlertChanges } from './alert-repository';
 import { WebhookTargetGuard } from './webhook-target';
-import { mergeMonitoring } from '../deployments/deployment-monitoring-store';
+import { DeploymentRepository } from '../deployments/deployment-repository';
 
 export type { Alert, AlertDelivery, AlertKind, AlertRule, AlertSeverity, AlertStatus, EffectiveAlertRule } from '../../domain/alerts/alert';
 
@@ -92,6 +93,7 @@ export class AlertService implements RunFailureAlerts {
   private readonly listeners: AlertListener[] = [];
   private readonly log = logger.child({ component: 'alerts' });
   private readonly store: AlertRepository;
+  private readonly deployments: DeploymentRepository;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -99,6 +101,7 @@ export class AlertService implements RunFailureAlerts {
     private readonly webhookGuard: WebhookTargetGuard = new WebhookTargetGuard(),
   ) {
     this.store = new AlertRepository(prisma);
+    this.deployments = new DeploymentRepository(prisma);
   }
 
   /** Registers `listener` for every raised alert; its failures are logged, never thrown to the raiser. */
@@ -305,7 +308,7 @@ export class AlertService implements RunFailureAlerts {
     }
     problems.throwIfAny();
     const generatedWebhookSecret = settings.webhookUrl != null && settings.webhookSecret == null ? randomBytes(32).toString('base64url') : null;
-    const deploymentId = await this.store.deploymentIdByName(deploymentName);
+    const deploymentId = await this.deployments.idByName(deploymentName);
     if (!deploymentId) throw new NotFoundError('deployment', deploymentName, { field: 'input.deployment' });
     const defaults = defaultAlertRule(settings.kind);
     const rule = await this.store.upsertRule(deploymentId, settings.kind, {
@@ -329,7 +332,7 @@ export class AlertService implements RunFailureAlerts {
     const keys = checkAlertMonitoringPatch(patch);
     const removed = Object.keys(keys).filter((key) => keys[key] === null);
     const merged = Object.fromEntries(Object.entries(keys).filter(([, value]) => value !== null));
-    const deployment = await mergeMonitoring(this.prisma, deploymentName, merged, removed);
+    const deployment = await this.deployments.mergeMonitoring(deploymentName, merged, removed);
     if (!deployment) throw new NotFoundError('deployment', deploymentName, { field: 'input.deployment' });
     return deployment;
   }
@@ -369,7 +372,7 @@ export class AlertService implements RunFailureAlerts {
   /** Records a PENDING webhook delivery whose body and signature are fixed now (the dispatcher sends it). */
   private async queueWebhook(tx: Tx, alert: Alert, rule: EffectiveAlertRule, event: string): Promise<void> {
     if (!rule.webhookUrl) return;
-    const deployment = alert.deploymentId ? await this.store.deploymentRef(tx, alert.deploymentId) : null;
+    const deployment = alert.deploymentId ? await this.deployments.refById(tx, alert.deploymentId) : null;
     const payload = {
       event,
       alert: {
@@ -394,7 +397,7 @@ export class AlertService implements RunFailureAlerts {
   /** Events carry what subscription filters match on (deployment name, kind, severity), so filtering reads nothing, and the state the change left (`alert-state-event.ts`). */
   private async publish(topic: 'alertRaised' | 'alertUpdated', alert: Alert): Promise<void> {
     try {
-      const deployment = alert.deploymentId ? await this.store.deploymentRef(this.prisma, alert.deploymentId) : null;
+      const deployment = alert.deploymentId ? await this.deployments.refById(this.prisma, alert.deploymentId) : null;
       await this.events.publish(topic, alertEventPayload(alert, deployment?.name ?? null));
     } catch (error) {
       this.log.warn({ err: error, topic, alertId: alert.id }, 'publishing an alert event failed');

@@ -1,8 +1,9 @@
 import type { Alert } from '../../domain/alerts/alert';
-import { alertMonitoringOf } from '../../domain/alerts/alert-monitoring';
 import { InvalidStateError } from '../../domain/errors';
 import type { PrismaClient } from '../../infra/db/prisma-client';
+import { DeploymentRepository } from '../deployments/deployment-repository';
 import { logger } from '../../infra/logger';
+import type { DeploymentEventKind } from '../../domain/deployments/deployment';
 import type { DeploymentChange, DeploymentService } from '../deployments/deployment.service';
 import { SYSTEM_ACTOR } from '../../domain/auth/principal';
 import type { AlertService } from './alert.service';
@@ -11,7 +12,7 @@ import type { AlertService } from './alert.service';
 const ROLLBACK_KINDS = new Set<Alert['kind']>(['PERFORMANCE_DROP', 'ERROR_RATE']);
 
 /** The version switches a rollback undoes (a rollback is never rolled back). */
-const SWITCH_EVENTS = new Set(['UPDATED', 'CANARY_PROMOTED']);
+const SWITCH_EVENTS = new Set<DeploymentEventKind>(['UPDATED', 'CANARY_PROMOTED']);
 
 /**
  * Automatic rollback: with `monitoring.autoRollback` on, a CRITICAL PERFORMANCE_DROP or ERROR_RATE
@@ -20,11 +21,14 @@ const SWITCH_EVENTS = new Set(['UPDATED', 'CANARY_PROMOTED']);
  */
 export class AutoRollback {
   private readonly log = logger.child({ component: 'auto-rollback' });
+  private readonly store: DeploymentRepository;
 
   constructor(
-    private readonly prisma: PrismaClient,
+    prisma: PrismaClient,
     private readonly deployments: DeploymentService,
-  ) {}
+  ) {
+    this.store = new DeploymentRepository(prisma);
+  }
 
   /** Hooks the rollback into every alert `alerts` raises. */
   attach(alerts: AlertService): void {
@@ -34,15 +38,15 @@ export class AutoRollback {
   /** Rolls back the alert's deployment when the policy says so; returns the change, or null. */
   async consider(alert: Alert, now = new Date()): Promise<DeploymentChange | null> {
     if (alert.severity !== 'CRITICAL' || !ROLLBACK_KINDS.has(alert.kind) || !alert.deploymentId) return null;
-    const deployment = await this.prisma.deployment.findUnique({ where: { id: alert.deploymentId } });
+    const deployment = await this.store.findById(alert.deploymentId);
     if (!deployment) return null;
-    const settings = alertMonitoringOf(deployment.monitoring);
+    const settings = deployment.monitoring.alerting;
     if (!settings.autoRollback) return null;
     let cause: string;
     if (deployment.canaryModelVersionId) {
       cause = `during the canary of model version ${deployment.canaryModelVersionId}`;
     } else {
-      const last = await this.prisma.deploymentEvent.findFirst({ where: { deploymentId: deployment.id }, orderBy: { sequence: 'desc' } });
+      const last = await this.store.lastEvent(deployment.id);
       const since = last ? (now.getTime() - last.createdAt.getTime()) / 1000 : Infinity;
       if (!last || !SWITCH_EVENTS.has(last.kind) || since > settings.rollbackWindowSeconds || !deployment.previousModelVersionId) return null;
       cause = `${Math.round(since)} s after the switch to model version ${deployment.modelVersionId}`;

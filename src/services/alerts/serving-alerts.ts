@@ -1,11 +1,13 @@
 import { shownValue } from '../../domain/errors';
-import type { Deployment } from '../../generated/prisma/client';
+import type { Deployment } from '../../domain/deployments/deployment';
 import type { AlertKind } from '../../domain/alerts/alert';
-import { alertMonitoringOf, DEFAULT_ALERT_MONITORING } from '../../domain/alerts/alert-monitoring';
+import { DEFAULT_ALERT_MONITORING } from '../../domain/alerts/alert-monitoring';
 import { MAX_OUTCOME_WINDOW_SECONDS, RequestOutcomes, type OutcomeCounts } from '../../domain/alerts/request-outcomes';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
+import { DeploymentRepository } from '../deployments/deployment-repository';
 import type { PerformanceService } from '../predictions/performance.service';
+import { PredictionRepository } from '../predictions/prediction-repository';
 import type { ServingEvents } from '../serving/serving-events';
 import type { AlertService, RaiseOutcome } from './alert.service';
 
@@ -61,12 +63,17 @@ export class ServingAlertMonitor {
   private readonly log = logger.child({ component: 'serving-alerts' });
 
   /** With `serving`, counts every request the serving pipeline answers or fails (server faults only). */
+  private readonly deployments: DeploymentRepository;
+  private readonly predictions: PredictionRepository;
+
   constructor(
-    private readonly prisma: PrismaClient,
+    prisma: PrismaClient,
     private readonly alerts: AlertService,
     private readonly performance: PerformanceService,
     serving?: ServingEvents,
   ) {
+    this.deployments = new DeploymentRepository(prisma);
+    this.predictions = new PredictionRepository(prisma);
     serving?.on('predictionsServed', (served) => this.recordRequest(served.deploymentId, true));
     // ERROR_RATE counts the service's failures; a caller's mistake (bad input, unknown deployment) is not one.
     serving?.on('predictionFailed', (failed) => {
@@ -129,9 +136,9 @@ export class ServingAlertMonitor {
 
   /** Evaluates the deployment's PERFORMANCE_DROP, ERROR_RATE and LATENCY rules now. */
   async evaluateServingAlerts(deploymentId: string, nowMs = Date.now()): Promise<ServingVerdict[]> {
-    const deployment = await this.prisma.deployment.findUnique({ where: { id: deploymentId } });
+    const deployment = await this.deployments.findById(deploymentId);
     if (!deployment) return [];
-    const settings = alertMonitoringOf(deployment.monitoring);
+    const settings = deployment.monitoring.alerting;
     const counter = this.counters.get(deploymentId);
     if (counter) counter.evaluateEvery = settings.evaluateEveryRequests;
     return [await this.evaluatePerformance(deployment), await this.evaluateErrorRate(deployment, nowMs), await this.evaluateLatency(deployment, nowMs)];
@@ -141,7 +148,7 @@ export class ServingAlertMonitor {
     const kind: AlertKind = 'PERFORMANCE_DROP';
     const rule = await this.alerts.effectiveRule(deployment.id, kind);
     if (!rule.enabled) return { kind, status: 'NO_DATA', value: null };
-    const settings = alertMonitoringOf(deployment.monitoring);
+    const settings = deployment.monitoring.alerting;
     const versions = [deployment.modelVersionId, deployment.canaryModelVersionId].filter((id): id is string => id !== null);
     const problems: Record<string, unknown>[] = [];
     let judged = 0;
@@ -226,16 +233,7 @@ export class ServingAlertMonitor {
     if (!rule.enabled) return { kind, status: 'NO_DATA', value: null };
     const windowSeconds = rule.windowSeconds ?? DEFAULT_WINDOW_SECONDS;
     const since = new Date(nowMs - windowSeconds * 1000);
-    // latency_ms is the request's time, repeated on each of its instances: one value per request.
-    const row = (
-      await this.prisma.$queryRaw<{ requests: bigint; p99: number | null }[]>`
-      SELECT count(*) AS requests, percentile_cont(0.99) WITHIN GROUP (ORDER BY latency) AS p99
-      FROM (SELECT max(latency_ms) AS latency FROM predictions
-            WHERE deployment_id = ${deployment.id}::uuid AND created_at > ${since}
-            GROUP BY request_key, created_at) AS requests`
-    ).at(0);
-    const requests = Number(row?.requests ?? 0);
-    const p99 = row?.p99 ?? null;
+    const { requests, p99 } = await this.predictions.requestLatency(deployment.id, since);
     if (requests < MIN_WINDOW_REQUESTS || p99 === null) return { kind, status: 'NO_DATA', value: p99 };
     const threshold = rule.threshold ?? Infinity;
     if (p99 > threshold) {

@@ -103,17 +103,6 @@ export class ApiKeyRepository {
       select: { id: true, name: true, role: true, secretHash: true, deploymentIds: true, expiresAt: true, revokedAt: true },
     });
   }
-
-  // Deployments, as PREDICTOR keys name them (the deployments table is the deployment service's).
-
-  /** The id of the deployment with this id or name, or null. */
-  async deploymentIdByReference(reference: string): Promise<string | null> {
-    const deployment = await this.prisma.deployment.findFirst({
-      where: isUuid(reference) ? { OR: [{ id: reference }, { name: reference }] } : { name: reference },
-      select: { id: true },
-    });
-    return deployment?.id ?? null;
-  }
 }
 
 /** Takes a deployment off every PREDICTOR key that may serve it, in `tx`; returns how many keys changed. */

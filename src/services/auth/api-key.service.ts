@@ -8,6 +8,7 @@ import { ConflictError, NotFoundError } from '../../domain/errors';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
 import type { EventPublisher } from '../events/event-publisher';
+import { DeploymentRepository } from '../deployments/deployment-repository';
 import { ApiKeyRepository, type ApiKeyCredentials } from './api-key-repository';
 
 export type { ApiKey } from '../../domain/auth/api-key';
@@ -57,6 +58,7 @@ export class ApiKeyService {
   private readonly lastUsedWrites = new Map<string, number>();
   private readonly listeners = new Set<(keyId: string) => void>();
   private readonly keys: ApiKeyRepository;
+  private readonly deployments: DeploymentRepository;
   private readonly cacheMs: number;
   private readonly lastUsedEveryMs: number;
   readonly now: () => Date;
@@ -67,6 +69,7 @@ export class ApiKeyService {
     options: ApiKeyStoreOptions = {},
   ) {
     this.keys = new ApiKeyRepository(prisma);
+    this.deployments = new DeploymentRepository(prisma);
     this.cacheMs = options.cacheMs ?? 5_000;
     this.lastUsedEveryMs = options.lastUsedEveryMs ?? 60_000;
     this.now = options.now ?? (() => new Date());
@@ -92,7 +95,7 @@ export class ApiKeyService {
     if (role !== 'PREDICTOR') return [];
     const ids: string[] = [];
     for (const [index, reference] of references.entries()) {
-      const id = await this.keys.deploymentIdByReference(reference);
+      const id = await this.deployments.idByReference(reference);
       if (!id) throw new NotFoundError('deployment', reference, { field: `input.deployments[${index}]`, index });
       if (!ids.includes(id)) ids.push(id);
     }

@@ -1,6 +1,5 @@
-import { Prisma, type Deployment, type DeploymentEvent, type DeploymentEventKind, type ModelVersion } from '../../generated/prisma/client';
+import type { Prisma, ModelVersion } from '../../generated/prisma/client';
 import type { Page, PageRequest } from '../../domain/common/pagination';
-import { keysetPage, keysetPagesByParent, newestFirst } from '../keyset-pagination';
 import { required } from '../../domain/common/required';
 import { isUuid } from '../../domain/common/uuid';
 import {
@@ -15,7 +14,8 @@ import {
 } from '../../domain/deployments/alias-follow';
 import { changeReasonSchema, checkCanaryPercent, checkDeploymentName, rollbackReasonSchema } from '../../domain/deployments/deployment-rules';
 import { collectInput, parseInput } from '../../domain/common/input-schema';
-import { batchingOf, DEFAULT_BATCHING, patchBatching, type BatchingPatch } from '../../domain/deployments/batching';
+import { DEFAULT_BATCHING, patchBatching, type BatchingPatch } from '../../domain/deployments/batching';
+import type { Deployment, DeploymentEvent, DeploymentEventKind } from '../../domain/deployments/deployment';
 import { DEFAULT_DRIFT_MONITORING, patchDriftMonitoring, type DriftMonitoringPatch } from '../../domain/deployments/drift-monitoring';
 import { ConflictError, InvalidStateError, NotFoundError, ValidationError, Violations } from '../../domain/errors';
 import type { Usage } from '../../domain/lifecycle/usage';
@@ -27,10 +27,9 @@ import type { ServingEvents } from '../serving/serving-events';
 import { requireUsableVersion, type AliasFollowers, type AliasMove, type ModelVersionService } from '../model-versions/model-version.service';
 import type { ModelService } from '../models/model.service';
 import { isUniqueViolation } from '../prisma-errors';
-import { settingsObjectOf, toJsonColumn } from '../../infra/db/json-columns';
-import { initialMonitoring } from './deployment-monitoring-store';
+import { DeploymentRepository } from './deployment-repository';
 
-export type { Deployment, DeploymentEvent, DeploymentEventKind } from '../../generated/prisma/client';
+export type { Deployment, DeploymentEvent, DeploymentEventKind } from '../../domain/deployments/deployment';
 
 export interface DeployModelInput {
   name: string;
@@ -92,9 +91,12 @@ function followColumns(follow: AliasFollow | null): Pick<Deployment, 'followAlia
  * time): a move of the alias switches it, or starts a canary, in the transaction that moves the
  * alias (see `alias-follow.ts`); one made by version id is pinned. Every transaction locks the
  * model row before deployment rows (shared here, exclusively for alias moves and version
- * lifecycle), so alias moves and deployment changes serialize without deadlocks.
+ * lifecycle), so alias moves and deployment changes serialize without deadlocks. Rows are read and
+ * written through `DeploymentRepository`, in the transaction of the change.
  */
 export class DeploymentService implements AliasFollowers<DeploymentChange> {
+  private readonly store: DeploymentRepository;
+
   constructor(
     private readonly prisma: PrismaClient,
     private readonly events: EventPublisher,
@@ -102,7 +104,9 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
     private readonly modelVersions: ModelVersionService,
     /** This process's serving bus: a change drops the deployment from its caches at once (other processes learn it by NOTIFY). */
     private readonly serving?: ServingEvents,
-  ) {}
+  ) {
+    this.store = new DeploymentRepository(prisma);
+  }
 
   /**
    * Applies a patch to a deployment's dynamic batching settings (`null` resets one).
@@ -111,12 +115,8 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
   async setBatching(name: string, patch: BatchingPatch): Promise<Deployment> {
     // Every bad setting is refused before the deployment is looked up (the checks do not depend on the stored settings).
     patchBatching(DEFAULT_BATCHING, patch, 'input');
-    const deployment = await this.prisma.$transaction(async (tx) => {
-      const locked = (await tx.$queryRaw<{ id: string; serving: unknown }[]>`SELECT id, serving FROM deployments WHERE name = ${name} FOR UPDATE`).at(0);
-      if (!locked) throw new NotFoundError('deployment', name, { field: 'input.deployment' });
-      const serving = { ...settingsObjectOf('Deployment.serving', locked.serving), ...patchBatching(batchingOf(locked.serving), patch, 'input') };
-      return tx.deployment.update({ where: { id: locked.id }, data: { serving: toJsonColumn(serving), updatedAt: new Date() } });
-    });
+    const deployment = await this.store.setBatching(name, (current) => patchBatching(current, patch, 'input'));
+    if (!deployment) throw new NotFoundError('deployment', name, { field: 'input.deployment' });
     this.serving?.emit('deploymentInvalidated', { name: deployment.name });
     await this.events.publish('deploymentSettingsChanged', { deploymentId: deployment.id, name: deployment.name }, deployment.name);
     return deployment;
@@ -124,20 +124,20 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
 
   async findDeployment(key: { id?: string | null; name?: string | null }): Promise<Deployment | null> {
     if (key.id != null && key.name != null) throw new ValidationError('give exactly one of id and name', { field: 'name' });
-    if (key.id != null) return isUuid(key.id) ? this.prisma.deployment.findUnique({ where: { id: key.id } }) : null;
+    if (key.id != null) return this.store.findById(key.id);
     if (key.name == null) throw new ValidationError('give exactly one of id and name', { field: 'id' });
-    return this.prisma.deployment.findUnique({ where: { name: key.name } });
+    return this.store.findByName(key.name);
   }
 
   /** The deployment named `name`. @throws NotFoundError naming `field`. */
   async requireDeployment(name: string, field = 'input.deployment'): Promise<Deployment> {
-    const deployment = await this.prisma.deployment.findUnique({ where: { name } });
+    const deployment = await this.store.findByName(name);
     if (!deployment) throw new NotFoundError('deployment', name, { field });
     return deployment;
   }
 
   async findDeploymentsByIds(ids: readonly string[]): Promise<Deployment[]> {
-    return this.prisma.deployment.findMany({ where: { id: { in: ids.filter(isUuid) } } });
+    return this.store.findByIds(ids);
   }
 
   /**
@@ -154,15 +154,7 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
 
   /** Deployments, newest first; archived ones only when asked. */
   async listDeployments(request: PageRequest, options: { includeArchived?: boolean | null } = {}): Promise<Page<Deployment>> {
-    const visible: Prisma.DeploymentWhereInput = options.includeArchived ? {} : { archivedAt: null };
-    return keysetPage(
-      {
-        order: newestFirst<Deployment>(),
-        rows: (seek, orderBy, take) => this.prisma.deployment.findMany({ where: { AND: [visible, ...(seek ? [seek] : [])] }, orderBy, take }),
-        count: () => this.prisma.deployment.count({ where: visible }),
-      },
-      request,
-    );
+    return this.store.page(request, { includeArchived: options.includeArchived ?? false });
   }
 
   /** A deployment's changes, newest first (by sequence). */
@@ -172,22 +164,11 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
 
   /** The same page of each deployment's changes (newest first), by deployment id. */
   async pageEvents(deploymentIds: readonly string[], request: PageRequest): Promise<Map<string, Page<DeploymentEvent>>> {
-    return keysetPagesByParent<DeploymentEvent, 'sequence'>(
-      this.prisma,
-      {
-        order: { keys: [{ column: 'sequence', kind: 'int' }], direction: 'desc' },
-        table: 'deployment_events',
-        parentColumn: 'deployment_id',
-        columns: { sequence: 'sequence' },
-        rowsByIds: (ids) => this.prisma.deploymentEvent.findMany({ where: { id: { in: ids } } }),
-      },
-      deploymentIds,
-      request,
-    );
+    return this.store.pageEvents(deploymentIds, request);
   }
 
   async findEvent(id: string): Promise<DeploymentEvent | null> {
-    return isUuid(id) ? this.prisma.deploymentEvent.findUnique({ where: { id } }) : null;
+    return this.store.findEvent(id);
   }
 
   /**
@@ -210,17 +191,9 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
           ? await aliasTarget(tx, model, target.follow.alias, 'input.alias')
           : await versionInTransaction(tx, target.versionId, 'input.modelVersionId');
         requireUsableVersion(version, target.follow ? 'input.alias' : 'input.modelVersionId');
-        const deployment = await tx.deployment.create({
-          data: {
-            name,
-            modelId: version.modelId,
-            modelVersionId: version.id,
-            monitoring: initialMonitoring(drift),
-            ...followColumns(target.follow),
-          },
-        });
+        const deployment = await this.store.insert(tx, { name, modelId: version.modelId, modelVersionId: version.id, drift, ...followColumns(target.follow) });
         const reason = target.follow ? `${describeFollow(target.follow)}, at version ${version.version}` : null;
-        const event = await recordEvent(tx, deployment, 'DEPLOYED', null, version.id, actor, reason);
+        const event = await recordEvent(this.store, tx, deployment, 'DEPLOYED', null, version.id, actor, reason);
         return { deployment, event };
       });
     } catch (error) {
@@ -265,15 +238,16 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
           const how = follow ? `and follows alias "${follow.alias}" so` : 'pinned to it';
           throw new InvalidStateError(`deployment "${current.name}" already serves model version ${version.id} ${how}`, { field });
         }
-        const deployment = await tx.deployment.update({ where: { id: current.id }, data: { ...followColumns(follow), updatedAt: new Date() } });
-        const event = await recordEvent(tx, deployment, 'ALIAS_FOLLOW_CHANGED', current.modelVersionId, version.id, actor, reason);
+        const deployment = await this.store.update(tx, current.id, { ...followColumns(follow) });
+        const event = await recordEvent(this.store, tx, deployment, 'ALIAS_FOLLOW_CHANGED', current.modelVersionId, version.id, actor, reason);
         return { deployment, event };
       }
-      const deployment = await tx.deployment.update({
-        where: { id: current.id },
-        data: { modelVersionId: version.id, previousModelVersionId: current.modelVersionId, ...followColumns(follow), updatedAt: new Date() },
+      const deployment = await this.store.update(tx, current.id, {
+        modelVersionId: version.id,
+        previousModelVersionId: current.modelVersionId,
+        ...followColumns(follow),
       });
-      const event = await recordEvent(tx, deployment, 'UPDATED', current.modelVersionId, version.id, actor, reason);
+      const event = await recordEvent(this.store, tx, deployment, 'UPDATED', current.modelVersionId, version.id, actor, reason);
       return { deployment, event };
     });
   }
@@ -297,11 +271,8 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
       if (version.id === current.modelVersionId) {
         throw new InvalidStateError(`model version ${version.id} is already the stable version of "${current.name}"`, { field: 'input.modelVersionId' });
       }
-      const deployment = await tx.deployment.update({
-        where: { id: current.id },
-        data: { canaryModelVersionId: version.id, canaryPercent: percent, updatedAt: new Date() },
-      });
-      const event = await recordEvent(tx, deployment, 'CANARY_STARTED', current.modelVersionId, version.id, actor, null, percent);
+      const deployment = await this.store.update(tx, current.id, { canaryModelVersionId: version.id, canaryPercent: percent });
+      const event = await recordEvent(this.store, tx, deployment, 'CANARY_STARTED', current.modelVersionId, version.id, actor, null, percent);
       return { deployment, event };
     });
   }
@@ -313,17 +284,13 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
       async (tx, current) => {
         const canary = current.canaryModelVersionId;
         if (!canary) throw new InvalidStateError(`deployment "${current.name}" has no canary to promote`, { field: 'deployment' });
-        const deployment = await tx.deployment.update({
-          where: { id: current.id },
-          data: {
-            modelVersionId: canary,
-            previousModelVersionId: current.modelVersionId,
-            canaryModelVersionId: null,
-            canaryPercent: null,
-            updatedAt: new Date(),
-          },
+        const deployment = await this.store.update(tx, current.id, {
+          modelVersionId: canary,
+          previousModelVersionId: current.modelVersionId,
+          canaryModelVersionId: null,
+          canaryPercent: null,
         });
-        const event = await recordEvent(tx, deployment, 'CANARY_PROMOTED', current.modelVersionId, canary, actor, null, current.canaryPercent);
+        const event = await recordEvent(this.store, tx, deployment, 'CANARY_PROMOTED', current.modelVersionId, canary, actor, null, current.canaryPercent);
         return { deployment, event };
       },
       'deployment',
@@ -344,21 +311,15 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
         throw new InvalidStateError(`deployment "${current.name}" changed since the rollback was decided`, { field: 'input.deployment' });
       }
       if (current.canaryModelVersionId) {
-        const deployment = await tx.deployment.update({
-          where: { id: current.id },
-          data: { canaryModelVersionId: null, canaryPercent: null, updatedAt: new Date() },
-        });
-        const event = await recordEvent(tx, deployment, 'ROLLED_BACK', current.canaryModelVersionId, current.modelVersionId, actor, reason);
+        const deployment = await this.store.update(tx, current.id, { canaryModelVersionId: null, canaryPercent: null });
+        const event = await recordEvent(this.store, tx, deployment, 'ROLLED_BACK', current.canaryModelVersionId, current.modelVersionId, actor, reason);
         return { deployment, event };
       }
       const previous = current.previousModelVersionId;
       if (!previous)
         throw new InvalidStateError(`deployment "${current.name}" has no canary and no previous version to roll back to`, { field: 'input.deployment' });
-      const deployment = await tx.deployment.update({
-        where: { id: current.id },
-        data: { modelVersionId: previous, previousModelVersionId: null, updatedAt: new Date() },
-      });
-      const event = await recordEvent(tx, deployment, 'ROLLED_BACK', current.modelVersionId, previous, actor, reason);
+      const deployment = await this.store.update(tx, current.id, { modelVersionId: previous, previousModelVersionId: null });
+      const event = await recordEvent(this.store, tx, deployment, 'ROLLED_BACK', current.modelVersionId, previous, actor, reason);
       return { deployment, event };
     });
   }
@@ -369,8 +330,8 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
       name,
       async (tx, current) => {
         if (current.archivedAt) throw new InvalidStateError(`deployment "${name}" is already archived`, { field: 'deployment' });
-        const deployment = await tx.deployment.update({ where: { id: current.id }, data: { archivedAt: new Date(), updatedAt: new Date() } });
-        const event = await recordEvent(tx, deployment, 'ARCHIVED', current.modelVersionId, current.modelVersionId, actor);
+        const deployment = await this.store.update(tx, current.id, { archivedAt: new Date() });
+        const event = await recordEvent(this.store, tx, deployment, 'ARCHIVED', current.modelVersionId, current.modelVersionId, actor);
         return { deployment, event };
       },
       'deployment',
@@ -383,39 +344,25 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
       name,
       async (tx, current) => {
         if (!current.archivedAt) throw new InvalidStateError(`deployment "${name}" is not archived`, { field: 'deployment' });
-        const deployment = await tx.deployment.update({ where: { id: current.id }, data: { archivedAt: null, updatedAt: new Date() } });
-        const event = await recordEvent(tx, deployment, 'RESTORED', current.modelVersionId, current.modelVersionId, actor);
+        const deployment = await this.store.update(tx, current.id, { archivedAt: null });
+        const event = await recordEvent(this.store, tx, deployment, 'RESTORED', current.modelVersionId, current.modelVersionId, actor);
         return { deployment, event };
       },
       'deployment',
     );
   }
 
-  /** The deployments (archived ones too) that follow an alias of a model, by name. */
   /**
    * The same page of the deployments (archived ones too) following each alias, by name, keyed by
    * `${modelId}/${alias}` (alias names have no '/'), each read through the (model_id, follow_alias) index.
    */
   async pageFollowers(aliasKeys: readonly string[], request: PageRequest): Promise<Map<string, Page<Deployment>>> {
-    return keysetPagesByParent<Deployment, 'name'>(
-      this.prisma,
-      {
-        order: { keys: [{ column: 'name', kind: 'text' }], direction: 'asc' },
-        table: 'deployments',
-        parentColumn: 'model_id',
-        parentType: 'text',
-        parentMatch: Prisma.sql`model_id = split_part(p.parent, '/', 1)::uuid AND follow_alias = split_part(p.parent, '/', 2)`,
-        columns: { name: 'name' },
-        rowsByIds: (ids) => this.prisma.deployment.findMany({ where: { id: { in: ids } } }),
-      },
-      aliasKeys,
-      request,
-    );
+    return this.store.pageFollowers(aliasKeys, request);
   }
 
   /** The deployments (archived ones too) that follow an alias of a model, as usages. */
   async followersOf(tx: Tx, modelId: string, alias: string): Promise<Usage[]> {
-    const rows = await tx.deployment.findMany({ where: { modelId, followAlias: alias }, select: { id: true, name: true }, orderBy: { name: 'asc' } });
+    const rows = await this.store.followers(tx, modelId, alias);
     return rows.map((row) => ({ kind: 'DEPLOYMENT' as const, id: row.id, name: row.name, how: 'follows it' }));
   }
 
@@ -425,15 +372,12 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
    * whose reason names the move and which links to it. Returns the changes, for {@link announce}.
    */
   async followMove(tx: Tx, move: AliasMove): Promise<DeploymentChange[]> {
-    const followers = await tx.$queryRaw<{ id: string }[]>`
-      SELECT id FROM deployments WHERE model_id = ${move.modelId}::uuid AND follow_alias = ${move.alias} ORDER BY id FOR UPDATE`;
     const changes: DeploymentChange[] = [];
-    for (const { id } of followers) {
-      const current = await tx.deployment.findUniqueOrThrow({ where: { id } });
+    for (const current of await this.store.lockFollowers(tx, move.modelId, move.alias)) {
       const follow = required(followOf(current), `alias "${move.alias}" followed by deployment "${current.name}"`);
       const canary = current.canaryModelVersionId ? { versionId: current.canaryModelVersionId, percent: current.canaryPercent ?? 0 } : null;
       const plan = planAliasMove({ stableVersionId: current.modelVersionId, canary }, follow, move.to.id);
-      if (plan) changes.push(await applyAliasMove(tx, current, plan, move));
+      if (plan) changes.push(await applyAliasMove(this.store, tx, current, plan, move));
     }
     return changes;
   }
@@ -445,7 +389,7 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
 
   /** Runs `apply` on the locked deployment row (its model row held shared first) in one transaction, then publishes the change. */
   private async change(name: string, apply: (tx: Tx, current: Deployment) => Promise<DeploymentChange>, field = 'input.deployment'): Promise<DeploymentChange> {
-    const change = await this.prisma.$transaction(async (tx) => apply(tx, await lockDeployment(tx, name, field)));
+    const change = await this.prisma.$transaction(async (tx) => apply(tx, await lockDeployment(this.store, tx, name, field)));
     return this.announceChange(change);
   }
 
@@ -483,7 +427,7 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
   /** Adds a problem when both the deployment and the version exist and the version is of another model (a deployment's model never changes). */
   private async checkVersionOfDeployment(name: string, versionId: string, field: string, problems: Violations): Promise<void> {
     const [deployment, version] = await Promise.all([
-      this.prisma.deployment.findUnique({ where: { name }, select: { modelId: true } }),
+      this.store.findByName(name),
       isUuid(versionId) ? this.prisma.modelVersion.findUnique({ where: { id: versionId }, select: { id: true, modelId: true } }) : null,
     ]);
     if (deployment && version && version.modelId !== deployment.modelId) problems.add(anotherModelMessage(version.id, name), { field });
@@ -494,13 +438,13 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
  * Locks a deployment for a change: its model row first (shared), then the deployment row, the order
  * every transaction here and in alias moves follows.
  */
-async function lockDeployment(tx: Tx, name: string, field: string): Promise<Deployment> {
-  const found = (await tx.$queryRaw<{ id: string; model_id: string }[]>`SELECT id, model_id FROM deployments WHERE name = ${name}`).at(0);
+async function lockDeployment(store: DeploymentRepository, tx: Tx, name: string, field: string): Promise<Deployment> {
+  const found = await store.modelOfName(tx, name);
   if (!found) throw new NotFoundError('deployment', name, { field });
-  await tx.$queryRaw`SELECT id FROM models WHERE id = ${found.model_id}::uuid FOR SHARE`;
-  const locked = (await tx.$queryRaw<{ id: string }[]>`SELECT id FROM deployments WHERE id = ${found.id}::uuid FOR UPDATE`).at(0);
+  await tx.$queryRaw`SELECT id FROM models WHERE id = ${found.modelId}::uuid FOR SHARE`;
+  const locked = await store.lock(tx, found.id);
   if (!locked) throw new NotFoundError('deployment', name, { field });
-  return tx.deployment.findUniqueOrThrow({ where: { id: locked.id } });
+  return locked;
 }
 
 /** Holds the model row shared for a new deployment of it. @throws NotFoundError; InvalidStateError when the model is archived. */
@@ -532,7 +476,13 @@ async function aliasTarget(tx: Tx, model: { id: string; name: string }, alias: s
 }
 
 /** Makes the planned change of one following deployment, with its event (reason naming the move, linked to it). */
-async function applyAliasMove(tx: Tx, current: Deployment, plan: NonNullable<AliasMovePlan>, move: AliasMove): Promise<DeploymentChange> {
+async function applyAliasMove(
+  store: DeploymentRepository,
+  tx: Tx,
+  current: Deployment,
+  plan: NonNullable<AliasMovePlan>,
+  move: AliasMove,
+): Promise<DeploymentChange> {
   const ids = [move.fromVersionId, move.to.id, current.modelVersionId, current.canaryModelVersionId].filter((id): id is string => id !== null);
   const numbers = new Map((await tx.modelVersion.findMany({ where: { id: { in: ids } }, select: { id: true, version: true } })).map((v) => [v.id, v.version]));
   const labelOf = (id: string) => {
@@ -544,45 +494,33 @@ async function applyAliasMove(tx: Tx, current: Deployment, plan: NonNullable<Ali
     plan,
     labelOf,
   );
-  const now = new Date();
   const record = (deployment: Deployment, kind: DeploymentEventKind, from: string, to: string, percent: number | null = null) =>
-    recordEvent(tx, deployment, kind, from, to, move.actor, reason, percent, move.aliasEventId);
+    recordEvent(store, tx, deployment, kind, from, to, move.actor, reason, percent, move.aliasEventId);
   switch (plan.kind) {
     case 'UPDATED': {
-      const deployment = await tx.deployment.update({
-        where: { id: current.id },
-        data: {
-          modelVersionId: plan.stableVersionId,
-          previousModelVersionId: plan.previousVersionId,
-          canaryModelVersionId: null,
-          canaryPercent: null,
-          updatedAt: now,
-        },
+      const deployment = await store.update(tx, current.id, {
+        modelVersionId: plan.stableVersionId,
+        previousModelVersionId: plan.previousVersionId,
+        canaryModelVersionId: null,
+        canaryPercent: null,
       });
       return { deployment, event: await record(deployment, 'UPDATED', plan.previousVersionId, plan.stableVersionId) };
     }
     case 'CANARY_PROMOTED': {
-      const deployment = await tx.deployment.update({
-        where: { id: current.id },
-        data: {
-          modelVersionId: plan.stableVersionId,
-          previousModelVersionId: plan.previousVersionId,
-          canaryModelVersionId: null,
-          canaryPercent: null,
-          updatedAt: now,
-        },
+      const deployment = await store.update(tx, current.id, {
+        modelVersionId: plan.stableVersionId,
+        previousModelVersionId: plan.previousVersionId,
+        canaryModelVersionId: null,
+        canaryPercent: null,
       });
       return { deployment, event: await record(deployment, 'CANARY_PROMOTED', plan.previousVersionId, plan.stableVersionId, plan.percent) };
     }
     case 'CANARY_STARTED': {
-      const deployment = await tx.deployment.update({
-        where: { id: current.id },
-        data: { canaryModelVersionId: plan.canaryVersionId, canaryPercent: plan.percent, updatedAt: now },
-      });
+      const deployment = await store.update(tx, current.id, { canaryModelVersionId: plan.canaryVersionId, canaryPercent: plan.percent });
       return { deployment, event: await record(deployment, 'CANARY_STARTED', current.modelVersionId, plan.canaryVersionId, plan.percent) };
     }
     case 'ROLLED_BACK': {
-      const deployment = await tx.deployment.update({ where: { id: current.id }, data: { canaryModelVersionId: null, canaryPercent: null, updatedAt: now } });
+      const deployment = await store.update(tx, current.id, { canaryModelVersionId: null, canaryPercent: null });
       return { deployment, event: await record(deployment, 'ROLLED_BACK', plan.endedCanary.versionId, current.modelVersionId) };
     }
   }
@@ -633,6 +571,7 @@ function anotherModelMessage(versionId: string, deploymentName: string): string 
 
 /** Appends the deployment's next event; the caller holds the deployment row (locked or just created). */
 async function recordEvent(
+  store: DeploymentRepository,
   tx: Tx,
   deployment: Deployment,
   kind: DeploymentEventKind,
@@ -643,18 +582,5 @@ async function recordEvent(
   canaryPercent: number | null = null,
   aliasEventId: string | null = null,
 ): Promise<DeploymentEvent> {
-  const last = await tx.deploymentEvent.aggregate({ where: { deploymentId: deployment.id }, _max: { sequence: true } });
-  return tx.deploymentEvent.create({
-    data: {
-      deploymentId: deployment.id,
-      sequence: (last._max.sequence ?? 0) + 1,
-      kind,
-      fromModelVersionId,
-      toModelVersionId,
-      actor,
-      reason,
-      canaryPercent,
-      aliasEventId,
-    },
-  });
+  return store.appendEvent(tx, { deploymentId: deployment.id, kind, fromModelVersionId, toModelVersionId, actor, reason, canaryPercent, aliasEventId });
 }

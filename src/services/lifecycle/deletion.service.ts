@@ -6,7 +6,9 @@ import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
 import { deleteDeploymentAlerts, deleteRunAlerts } from '../alerts/alert-repository';
 import { removeDeploymentGrants } from '../auth/api-key-repository';
+import { deleteDeploymentEvents, deleteDeploymentRow, lockDeploymentForDeletion } from '../deployments/deployment-repository';
 import { deleteDeploymentDriftReports } from '../monitoring/drift-report-repository';
+import { deleteDeploymentPredictions } from '../predictions/prediction-repository';
 import { lockModel, lockVersion } from './locks';
 import { usagesOfDataset, usagesOfModel, usagesOfStudy, usagesOfVersion, versionName } from './usages';
 
@@ -126,23 +128,21 @@ export class DeletionService {
   /** Deletes an archived deployment with everything it recorded; its id leaves the PREDICTOR keys that named it. */
   async deleteDeployment(name: string): Promise<DeletionReport> {
     const deleted = await this.prisma.$transaction(async (tx) => {
-      const deployment = (
-        await tx.$queryRaw<{ id: string; archived_at: Date | null }[]>`SELECT id, archived_at FROM deployments WHERE name = ${name} FOR UPDATE`
-      ).at(0);
+      const deployment = await lockDeploymentForDeletion(tx, name);
       if (!deployment) throw new NotFoundError('deployment', name, { field: 'deployment' });
-      if (!deployment.archived_at) {
+      if (!deployment.archivedAt) {
         throw new InvalidStateError(`deployment "${name}" serves predictions: archive it first (archiveDeployment), then delete it`, { field: 'deployment' });
       }
       const id = deployment.id;
-      const predictions = await tx.$executeRaw`DELETE FROM predictions WHERE deployment_id = ${id}::uuid`;
+      const predictions = await deleteDeploymentPredictions(tx, id);
       const driftReports = await deleteDeploymentDriftReports(tx, id);
       const { alerts, rules } = await deleteDeploymentAlerts(tx, id);
-      const events = await tx.deploymentEvent.deleteMany({ where: { deploymentId: id } });
+      const events = await deleteDeploymentEvents(tx, id);
       const grants = await removeDeploymentGrants(tx, id);
-      await tx.deployment.delete({ where: { id } });
+      await deleteDeploymentRow(tx, id);
       return deletionReport(id, [
         ['DEPLOYMENT', 1],
-        ['DEPLOYMENT_EVENT', events.count],
+        ['DEPLOYMENT_EVENT', events],
         ['PREDICTION', predictions],
         ['DRIFT_REPORT', driftReports],
         ['ALERT_RULE', rules],

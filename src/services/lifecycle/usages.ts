@@ -1,5 +1,7 @@
 import type { Prisma } from '../../generated/prisma/client';
 import type { Usage } from '../../domain/lifecycle/usage';
+import { deploymentsOfModel, deploymentsUsingVersion } from '../deployments/deployment-repository';
+import { deploymentsWithPredictionsOf } from '../predictions/prediction-repository';
 
 type Tx = Prisma.TransactionClient;
 
@@ -17,11 +19,7 @@ export async function usagesOfVersion(tx: Tx, versionId: string, options: { pred
   const usages: Usage[] = [];
   const aliases = await tx.modelAlias.findMany({ where: { modelVersionId: versionId }, orderBy: { alias: 'asc' } });
   for (const alias of aliases) usages.push({ kind: 'ALIAS', id: null, name: alias.alias, how: 'points at it' });
-  const deployments = await tx.deployment.findMany({
-    where: { OR: [{ modelVersionId: versionId }, { canaryModelVersionId: versionId }, { previousModelVersionId: versionId }] },
-    orderBy: { name: 'asc' },
-  });
-  for (const deployment of deployments) {
+  for (const deployment of await deploymentsUsingVersion(tx, versionId)) {
     const how =
       deployment.modelVersionId === versionId
         ? 'serves it'
@@ -31,23 +29,15 @@ export async function usagesOfVersion(tx: Tx, versionId: string, options: { pred
     usages.push({ kind: 'DEPLOYMENT', id: deployment.id, name: deployment.name, how });
   }
   if (options.predictions) {
-    // Predictions of a version are only in deployments of its model; EXISTS stops at the first one.
-    const holders = await tx.$queryRaw<{ id: string; name: string }[]>`
-      SELECT d.id, d.name FROM deployments d JOIN model_versions v ON v.model_id = d.model_id
-      WHERE v.id = ${versionId}::uuid
-        AND EXISTS (SELECT 1 FROM predictions p WHERE p.deployment_id = d.id AND p.model_version_id = ${versionId}::uuid)
-      ORDER BY d.name`;
-    for (const holder of holders) usages.push({ kind: 'PREDICTIONS', id: holder.id, name: holder.name, how: 'holds predictions it made' });
+    for (const holder of await deploymentsWithPredictionsOf(tx, versionId))
+      usages.push({ kind: 'PREDICTIONS', id: holder.id, name: holder.name, how: 'holds predictions it made' });
   }
   return usages;
 }
 
 /** Deployments of a model (only the serving ones when `servingOnly`), and its runs and studies still queued or running. */
 export async function usagesOfModel(tx: Tx, modelId: string, options: { servingOnly: boolean }): Promise<Usage[]> {
-  const deployments = await tx.deployment.findMany({
-    where: { modelId, ...(options.servingOnly ? { archivedAt: null } : {}) },
-    orderBy: { name: 'asc' },
-  });
+  const deployments = await deploymentsOfModel(tx, modelId, options);
   const usages: Usage[] = deployments.map((d) => ({
     kind: 'DEPLOYMENT',
     id: d.id,

@@ -41,12 +41,11 @@
  * thread starts (the first one, the first after its death) are tested inline rather than wait.
  */
 import { performance } from 'node:perf_hooks';
-import { Prisma, type Deployment } from '../../generated/prisma/client';
+import type { Deployment } from '../../domain/deployments/deployment';
 import type { Page, PageRequest } from '../../domain/common/pagination';
 import { findColumn } from '../../domain/datasets/data-table';
 import {
   DEFAULT_DRIFT_MONITORING,
-  driftMonitoringOf,
   patchDriftMonitoring,
   type DriftMonitoringPatch,
   type DriftMonitoringSettings,
@@ -65,7 +64,8 @@ import type { EventPublisher } from '../events/event-publisher';
 import type { ServingEvents } from '../serving/serving-events';
 import type { LoadedModelVersion } from '../model-versions/model-version.service';
 import { preprocessingSpecOf } from '../../infra/db/json-columns';
-import { setMonitoringKey } from '../deployments/deployment-monitoring-store';
+import { DeploymentRepository } from '../deployments/deployment-repository';
+import { PredictionRepository } from '../predictions/prediction-repository';
 import { DriftReportRepository } from './drift-report-repository';
 import {
   columnSample,
@@ -183,6 +183,8 @@ export class DriftMonitor {
   private readonly inlineDriftRows: number;
   private readonly prisma: PrismaClient;
   private readonly reports: DriftReportRepository;
+  private readonly deployments: DeploymentRepository;
+  private readonly predictions: PredictionRepository;
   private readonly events: EventPublisher;
   private readonly datasets: DatasetService;
   private readonly loadModel: (versionId: string) => Promise<LoadedModelVersion>;
@@ -195,6 +197,8 @@ export class DriftMonitor {
   constructor(dependencies: DriftMonitorDependencies, options: DriftMonitorOptions = {}) {
     ({ prisma: this.prisma, events: this.events, datasets: this.datasets, loadModel: this.loadModel } = dependencies);
     this.reports = new DriftReportRepository(this.prisma);
+    this.deployments = new DeploymentRepository(this.prisma);
+    this.predictions = new PredictionRepository(this.prisma);
     this.alerts = dependencies.alerts;
     this.pendingSince = dependencies.pendingSince;
     this.serving = dependencies.serving;
@@ -327,8 +331,7 @@ export class DriftMonitor {
 
   /** Checks every deployment that serves (what the timer runs); archived ones serve nothing. */
   async tick(): Promise<void> {
-    const deployments = await this.prisma.deployment.findMany({ where: { archivedAt: null }, select: { id: true } });
-    for (const { id } of deployments) {
+    for (const id of await this.deployments.ids({ includeArchived: false })) {
       await this.check(id).catch((error: unknown) => logger.error({ err: error, deploymentId: id }, 'drift check failed'));
     }
   }
@@ -352,9 +355,7 @@ export class DriftMonitor {
   async setSettings(deploymentName: string, patch: DriftMonitoringPatch): Promise<Deployment> {
     // Every bad setting is refused before the deployment is looked up (the checks do not depend on the stored settings).
     patchDriftMonitoring(DEFAULT_DRIFT_MONITORING, patch, 'input.drift');
-    const deployment = await setMonitoringKey(this.prisma, deploymentName, 'drift', (monitoring) =>
-      patchDriftMonitoring(driftMonitoringOf(monitoring), patch, 'input.drift'),
-    );
+    const deployment = await this.deployments.setDriftMonitoring(deploymentName, (current) => patchDriftMonitoring(current, patch, 'input.drift'));
     if (!deployment) throw new NotFoundError('deployment', deploymentName, { field: 'input.deployment' });
     // A new window size may make a window due now: the next request checks.
     this.triggerOf(deployment.id).needed = 1;
@@ -371,9 +372,9 @@ export class DriftMonitor {
   }
 
   private async checkOnce(deploymentId: string): Promise<CheckOutcome> {
-    const deployment = await this.prisma.deployment.findUnique({ where: { id: deploymentId } });
+    const deployment = await this.deployments.findById(deploymentId);
     if (!deployment) return { report: null, cutoff: null, counted: 0, windowSize: 1 };
-    const settings = driftMonitoringOf(deployment.monitoring);
+    const settings = deployment.monitoring.drift;
     const { due, cutoff, count } = await this.dueWindow(deployment.id, deployment.modelVersionId, settings);
     const outcome: CheckOutcome = { report: null, cutoff, counted: count, windowSize: settings.windowSize };
     if (!due) return outcome;
@@ -435,9 +436,7 @@ export class DriftMonitor {
     const since = lastEnd ?? new Date(0);
     const pending = this.pendingSince?.()?.getTime() ?? Infinity;
     const cutoff = new Date(Math.min(this.now() - COMMIT_GRACE_MS, pending - 1));
-    const [{ count, oldest }] = await this.prisma.$queryRaw<{ count: number; oldest: Date | null }[]>`
-      SELECT count(*)::int AS count, min(created_at) AS oldest FROM predictions
-      WHERE deployment_id = ${deploymentId}::uuid AND model_version_id = ${versionId}::uuid AND created_at > ${since} AND created_at <= ${cutoff}`;
+    const { count, oldest } = await this.predictions.countDriftWindow({ deploymentId, modelVersionId: versionId, since, cutoff });
     if (count === 0) return { due: null, cutoff, count };
     // count > 0, so the window has an oldest prediction.
     const periodStart = lastEnd ?? oldest ?? cutoff;
@@ -459,22 +458,12 @@ export class DriftMonitor {
     reference: DriftReference,
     settings: DriftMonitoringSettings,
   ): Promise<{ size: number; start: Date; result: DriftReportResult } | null> {
-    const where = Prisma.sql`deployment_id = ${deployment.id}::uuid AND model_version_id = ${deployment.modelVersionId}::uuid
-      AND created_at > ${due.since} AND created_at <= ${due.cutoff}`;
+    const range = { deploymentId: deployment.id, modelVersionId: deployment.modelVersionId, since: due.since, cutoff: due.cutoff };
     // A backlog beyond the window size keeps its newest rows; otherwise no sort is needed.
-    const window =
-      due.count > settings.windowSize
-        ? Prisma.sql`(SELECT id, vector, inputs, output, created_at FROM predictions WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT ${settings.windowSize})`
-        : Prisma.sql`(SELECT id, vector, inputs, output, created_at FROM predictions WHERE ${where})`;
+    const newest = due.count > settings.windowSize ? settings.windowSize : null;
     const output = outputColumnType(spec) === 'NUMERIC' ? 'value' : 'label';
     const shares = await Promise.all(
-      Array.from({ length: READ_STATEMENTS }, async (_, share) => {
-        const [row] = await this.prisma.$queryRaw<{ size: number; start: Date | null; vectors: string | null; legacy: string | null }[]>`
-          SELECT count(*)::int AS size, min(w.created_at) AS start, encode(string_agg(w.vector, ''::bytea), 'base64') AS vectors,
-                 (json_agg(json_build_array(w.inputs, w.output -> ${output})) FILTER (WHERE w.vector IS NULL))::text AS legacy
-          FROM ${window} AS w WHERE get_byte(uuid_send(w.id), 15) % ${READ_STATEMENTS} = ${share}`;
-        return row;
-      }),
+      Array.from({ length: READ_STATEMENTS }, (_, share) => this.predictions.readDriftWindowShare(range, newest, output, share, READ_STATEMENTS)),
     );
     const size = shares.reduce((sum, share) => sum + share.size, 0);
     if (size === 0) return null;

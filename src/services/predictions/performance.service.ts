@@ -1,11 +1,12 @@
-import type { Deployment } from '../../generated/prisma/client';
+import type { Deployment } from '../../domain/deployments/deployment';
 import { isUuid } from '../../domain/common/uuid';
 import { checkPerformanceQuery } from '../../domain/deployments/performance-query';
 import { ValidationError } from '../../domain/errors';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import type { Evaluation } from '../../ml/metrics/evaluate-predictions';
 import { compareMetrics, evaluateWindow, type MetricComparison } from '../../ml/serving/window-performance';
-import { evaluationMetricsOf, predictionOutputOf, preprocessingSpecOf } from '../../infra/db/json-columns';
+import { evaluationMetricsOf, preprocessingSpecOf } from '../../infra/db/json-columns';
+import { PredictionRepository } from './prediction-repository';
 
 export interface PerformanceWindow {
   /** Labelled predictions in the window (the oldest window may hold fewer than the window size). */
@@ -30,9 +31,16 @@ export interface DeploymentPerformance {
  * and compared with the version's evaluation.
  */
 export class PerformanceService {
-  constructor(private readonly prisma: PrismaClient) {}
+  private readonly predictions: PredictionRepository;
 
-  async performance(deployment: Deployment, options: { window: number; windows: number; modelVersionId?: string | null }): Promise<DeploymentPerformance> {
+  constructor(private readonly prisma: PrismaClient) {
+    this.predictions = new PredictionRepository(prisma);
+  }
+
+  async performance(
+    deployment: Pick<Deployment, 'id' | 'modelVersionId'>,
+    options: { window: number; windows: number; modelVersionId?: string | null },
+  ): Promise<DeploymentPerformance> {
     const { window, windows } = checkPerformanceQuery(options);
     const modelVersionId = options.modelVersionId ?? deployment.modelVersionId;
     const version = isUuid(modelVersionId)
@@ -41,12 +49,7 @@ export class PerformanceService {
     if (!version) throw new ValidationError(`model version ${modelVersionId} does not exist`, { field: 'modelVersionId' });
     const spec = preprocessingSpecOf(version.preprocessing);
     const [rows, evaluations] = await Promise.all([
-      this.prisma.prediction.findMany({
-        where: { deploymentId: deployment.id, modelVersionId, actual: { not: { equals: null } } },
-        orderBy: [{ createdAt: 'desc' }, { requestKey: 'desc' }, { instanceIndex: 'desc' }],
-        take: window * windows,
-        select: { output: true, actual: true, createdAt: true },
-      }),
+      this.predictions.labelled(deployment.id, modelVersionId, window * windows),
       this.prisma.evaluation.findMany({ where: { modelVersionId }, orderBy: { createdAt: 'desc' } }),
     ]);
     const chosen = evaluations.find((evaluation) => evaluation.split === 'TEST') ?? evaluations.at(0);
@@ -55,11 +58,7 @@ export class PerformanceService {
     const result: PerformanceWindow[] = [];
     for (let start = 0; start < rows.length; start += window) {
       const slice = rows.slice(start, start + window);
-      const evaluation = evaluateWindow(
-        spec,
-        slice.map((row) => ({ output: predictionOutputOf(row.output), actual: row.actual as string | number })),
-        threshold,
-      );
+      const evaluation = evaluateWindow(spec, slice, threshold);
       result.push({
         count: slice.length,
         from: slice[slice.length - 1].createdAt,

@@ -1,22 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { logger } from '../../infra/logger';
 import type { ServingEvents } from '../serving/serving-events';
+import { insertPredictions, type LogWriter, type PredictionRecord } from './prediction-repository';
 
-/** One prediction as stored. */
-export interface PredictionRecord {
-  id: string;
-  deploymentId: string;
-  modelVersionId: string;
-  requestKey: string;
-  instanceIndex: number;
-  /** The inputs as JSON; null when `vector` holds them (the usual case: inputs are stored once). */
-  inputs: unknown;
-  output: unknown;
-  /** The inputs and output as drift vectors (`encodePredictionVector`); absent or null: not stored. */
-  vector?: Uint8Array | null;
-  latencyMs: number;
-  createdAt: Date;
-}
+export type { LogWriter, PredictionRecord } from './prediction-repository';
 
 /** What the log has done so far (for tests and benchmarks). */
 export interface PredictionLogStats {
@@ -29,9 +16,6 @@ export interface PredictionLogStats {
   /** Most rows one INSERT carried. */
   largestBatch: number;
 }
-
-/** Runs one parameterised statement (a `pg` pool's `query`, or Prisma's `$executeRawUnsafe`). */
-export type LogWriter = (sql: string, values: unknown[]) => Promise<unknown>;
 
 /** What `poolLogWriter` needs of a `pg` Pool. */
 export interface QueryPool {
@@ -52,16 +36,6 @@ export interface PredictionLogOptions {
   events?: ServingEvents;
 }
 
-/**
- * The one statement of a group commit: ten column arrays, whatever the batch size. Timestamps
- * travel as epoch milliseconds (float8) and categories never as JSON: the lean route through
- * `unnest`, prepared once per connection when the writer is a `pg` pool (named statement).
- */
-export const INSERT_PREDICTIONS_SQL = `INSERT INTO predictions (id, deployment_id, model_version_id, request_key, instance_index, inputs, output, vector, latency_ms, created_at)
-  SELECT id, deployment_id, model_version_id, request_key, instance_index, inputs, output, vector, latency_ms, to_timestamp(created_ms / 1000.0)
-  FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[], $8::bytea[], $9::float8[], $10::float8[])
-    AS r(id, deployment_id, model_version_id, request_key, instance_index, inputs, output, vector, latency_ms, created_ms)`;
-
 interface Pending {
   rows: PredictionRecord[];
   /** The earliest `createdAt` of the rows. */
@@ -76,7 +50,8 @@ interface Pending {
  * out together in the next one, so under load the number of statements grows with the database's
  * latency, not with the request rate. With no load
  * an append is written at once (no batching window to wait out). One INSERT per call of
- * `unnest` over column arrays keeps the parameter count at ten whatever the batch size.
+ * `unnest` over column arrays keeps the parameter count at ten whatever the batch size (the
+ * statement is `prediction-repository.ts`'s {@link insertPredictions}).
  */
 export class PredictionLog {
   private queue: Pending[] = [];
@@ -155,7 +130,7 @@ export class PredictionLog {
     this.counters.inserts++;
     const started = performance.now();
     try {
-      await this.insert(rows);
+      await insertPredictions(this.write, rows);
     } catch (error) {
       logger.error({ err: error, rows: rows.length, requests: batch.length }, 'prediction log INSERT failed');
       this.events?.emit('logCommitted', { rows: rows.length, requests: batch.length, commitMs: performance.now() - started, ok: false });
@@ -192,33 +167,5 @@ export class PredictionLog {
       taken++;
     }
     return this.queue.splice(0, taken);
-  }
-
-  private async insert(rows: PredictionRecord[]): Promise<void> {
-    const n = rows.length;
-    const ids = new Array<string>(n);
-    const deploymentIds = new Array<string>(n);
-    const versionIds = new Array<string>(n);
-    const requestKeys = new Array<string>(n);
-    const indexes = new Array<number>(n);
-    const inputs = new Array<string | null>(n);
-    const outputs = new Array<string>(n);
-    const vectors = new Array<Uint8Array | null>(n);
-    const latencies = new Array<number>(n);
-    const createdMs = new Array<number>(n);
-    for (let i = 0; i < n; i++) {
-      const row = rows[i];
-      ids[i] = row.id;
-      deploymentIds[i] = row.deploymentId;
-      versionIds[i] = row.modelVersionId;
-      requestKeys[i] = row.requestKey;
-      indexes[i] = row.instanceIndex;
-      inputs[i] = row.inputs === null || row.inputs === undefined ? null : JSON.stringify(row.inputs);
-      outputs[i] = JSON.stringify(row.output);
-      vectors[i] = row.vector ?? null;
-      latencies[i] = row.latencyMs;
-      createdMs[i] = row.createdAt.getTime();
-    }
-    await this.write(INSERT_PREDICTIONS_SQL, [ids, deploymentIds, versionIds, requestKeys, indexes, inputs, outputs, vectors, latencies, createdMs]);
   }
 }

@@ -1,5 +1,7 @@
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
+import { DeploymentRepository } from '../deployments/deployment-repository';
+import { PredictionRepository } from './prediction-repository';
 
 export interface PredictionRetentionOptions {
   /** Predictions older than this many days are deleted; 0 keeps them forever. */
@@ -25,11 +27,15 @@ export class PredictionRetention {
   private readonly intervalMs: number;
   private readonly batchRows: number;
   private readonly now: () => number;
+  private readonly deployments: DeploymentRepository;
+  private readonly predictions: PredictionRepository;
 
   constructor(
-    private readonly prisma: PrismaClient,
+    prisma: PrismaClient,
     private readonly options: PredictionRetentionOptions,
   ) {
+    this.deployments = new DeploymentRepository(prisma);
+    this.predictions = new PredictionRepository(prisma);
     this.intervalMs = options.intervalMs ?? 60_000;
     this.batchRows = options.batchRows ?? 5_000;
     this.now = options.now ?? Date.now;
@@ -59,13 +65,10 @@ export class PredictionRetention {
   private async sweepOnce(): Promise<number> {
     if (this.options.retentionDays <= 0) return 0;
     const cutoff = new Date(this.now() - this.options.retentionDays * 86_400_000);
-    const deployments = await this.prisma.deployment.findMany({ select: { id: true } });
     let deleted = 0;
-    for (const { id } of deployments) {
+    for (const id of await this.deployments.ids({ includeArchived: true })) {
       for (;;) {
-        const count = await this.prisma.$executeRaw`
-          DELETE FROM predictions WHERE ctid = ANY (ARRAY(
-            SELECT ctid FROM predictions WHERE deployment_id = ${id}::uuid AND created_at < ${cutoff} LIMIT ${this.batchRows}))`;
+        const count = await this.predictions.deleteOlderThan(id, cutoff, this.batchRows);
         deleted += count;
         if (count < this.batchRows) break;
         await new Promise((resolve) => setImmediate(resolve));

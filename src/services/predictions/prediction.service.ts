@@ -1,27 +1,35 @@
-import type { Prediction } from '../../generated/prisma/client';
+import type { Prediction } from '../../domain/predictions/prediction';
 import { required } from '../../domain/common/required';
 import { isUuid } from '../../domain/common/uuid';
 import { routesToCanary } from '../../domain/deployments/deployment-rules';
-import { NotFoundError, ValidationError, Violations } from '../../domain/errors';
+import { NotFoundError, ValidationError, Violations, type Violation } from '../../domain/errors';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { integratedGradients, type IntegratedGradientsResult } from '../../ml/explain/integrated-gradients';
 import type { FeatureRecord, PreprocessingSpec } from '../../ml/preprocessing';
-import { encodeInstances } from '../../ml/serving/prediction-request';
+import { encodeInstances, type InstanceFields } from '../../ml/serving/prediction-request';
 import { tf as loadTf } from '../../ml/tf-backend';
 import type { DeploymentService } from '../deployments/deployment.service';
 import type { ServingEvents } from '../serving/serving-events';
 import { allowAnyDeployment, type DeploymentGuard, type ServingPipeline } from '../serving/serving-pipeline';
 import type { ModelCache } from './model-cache';
 import { preprocessingSpecOf } from '../../infra/db/json-columns';
+import { PredictionRepository } from './prediction-repository';
 
-export type { Prediction } from '../../generated/prisma/client';
+export type { Prediction } from '../../domain/predictions/prediction';
 
 /** Most actuals one `recordActuals` call may carry. */
 export const MAX_ACTUALS_PER_REQUEST = 1_000;
 
+/** Paths errors name for `explainPrediction`'s `instance`. */
+const EXPLAINED_INSTANCE_FIELDS: InstanceFields = { list: 'input.instance', item: () => 'input.instance' };
+
 export interface ExplainInput {
   deployment: string;
   instance: FeatureRecord;
+  /** Input paths errors name. @default input.instance */
+  fields?: InstanceFields;
+  /** Problems found while reading the instance from the entry point's form, reported with the schema check's. @default none */
+  formProblems?: readonly Violation[];
   /** Picks stable or canary as `predict` would; the stable version when absent. */
   requestKey?: string | null;
   /** Multiclass: the class whose probability is explained (default the predicted one). */
@@ -37,6 +45,8 @@ export interface ActualInput {
   requestKey?: string | null;
   /** The true label (classification: a class, as string or number) or value (regression). */
   actual: unknown;
+  /** The input field that carried `actual`, which its errors name. @default actual */
+  actualField?: string;
 }
 
 /**
@@ -44,13 +54,17 @@ export interface ActualInput {
  * them. Requests themselves go through the serving pipeline (`ServingPipeline`).
  */
 export class PredictionService {
+  private readonly store: PredictionRepository;
+
   constructor(
     private readonly prisma: PrismaClient,
     private readonly deployments: DeploymentService,
     private readonly serving: ServingPipeline,
     private readonly models: ModelCache,
     private readonly events: ServingEvents,
-  ) {}
+  ) {
+    this.store = new PredictionRepository(prisma);
+  }
 
   /**
    * Per-feature attributions of one instance's output (integrated gradients from the all-zero
@@ -66,7 +80,8 @@ export class PredictionService {
     const loaded = await this.models.get(modelVersionId);
     // From here on nothing awaits: the cache may dispose an evicted model only between requests.
     const spec = loaded.preprocessing;
-    const x = encodeInstances(spec, [input.instance], { list: 'input.instance', item: () => 'input.instance' });
+    const fields = input.fields ?? EXPLAINED_INSTANCE_FIELDS;
+    const x = encodeInstances(spec, [input.instance], fields, input.formProblems);
     const { inputAttributions: _perInput, ...explanation } = integratedGradients({
       tf: loadTf(),
       model: loaded.model,
@@ -79,7 +94,7 @@ export class PredictionService {
       throw new ValidationError(
         "the model's output for this instance is not a finite number (its feature values are too far outside the training data's range)",
         {
-          field: 'input.instance',
+          field: fields.list,
         },
       );
     }
@@ -87,7 +102,7 @@ export class PredictionService {
   }
 
   async findPrediction(id: string): Promise<Prediction | null> {
-    return isUuid(id) ? this.prisma.prediction.findUnique({ where: { id } }) : null;
+    return this.store.findById(id);
   }
 
   /**
@@ -121,11 +136,7 @@ export class PredictionService {
     const result = await this.prisma.$transaction(async (tx) => {
       const ids = actuals.flatMap((item) => (item.predictionId != null && isUuid(item.predictionId) ? [item.predictionId] : []));
       const keys = actuals.flatMap((item) => (item.requestKey != null ? [item.requestKey] : []));
-      const select = { id: true, requestKey: true, modelVersionId: true } as const;
-      const [byId, byKey] = await Promise.all([
-        ids.length ? tx.prediction.findMany({ where: { deploymentId: deployment.id, id: { in: ids } }, select }) : [],
-        keys.length ? tx.prediction.findMany({ where: { deploymentId: deployment.id, requestKey: { in: keys } }, select }) : [],
-      ]);
+      const { byId, byKey } = await this.store.findActualTargets(tx, deployment.id, ids, keys);
       const predictionsById = new Map(byId.map((row) => [row.id, row]));
       const predictionsByKey = new Map<string, (typeof byKey)[number][]>();
       for (const row of byKey) predictionsByKey.set(row.requestKey, [...(predictionsByKey.get(row.requestKey) ?? []), row]);
@@ -181,18 +192,12 @@ export class PredictionService {
         }
         seen.add(prediction.id);
         const spec = required(specs.get(prediction.modelVersionId), `preprocessing of model version ${prediction.modelVersionId}`);
-        const actual = problems.check(() => checkActual(spec, item.actual, index));
+        const actual = problems.check(() => checkActual(spec, item.actual, index, `input.actuals[${index}].${item.actualField ?? 'actual'}`));
         return actual === undefined ? [] : [{ id: prediction.id, actual }];
       });
       if (missing.length > 0) throw missing[0];
       problems.throwIfAny();
-      const updateIds = updates.map((update) => update.id);
-      const values = updates.map((update) => JSON.stringify(update.actual));
-      const recorded = await tx.$executeRaw`
-        UPDATE predictions AS p SET actual = a.actual, actual_recorded_at = now()
-        FROM unnest(${updateIds}::uuid[], ${values}::jsonb[]) AS a(id, actual)
-        WHERE p.id = a.id`;
-      return { recorded };
+      return { recorded: await this.store.recordActuals(tx, updates) };
     });
     if (result.recorded > 0) this.events.emit('actualsRecorded', { deploymentId: deployment.id, recorded: result.recorded });
     return result;
@@ -211,8 +216,7 @@ function classIndexOf(spec: PreprocessingSpec, label: string | null | undefined)
 }
 
 /** The actual as stored: a class name (classification) or a finite number (regression). */
-function checkActual(spec: PreprocessingSpec, actual: unknown, index: number): string | number {
-  const field = `input.actuals[${index}].actual`;
+function checkActual(spec: PreprocessingSpec, actual: unknown, index: number, field: string): string | number {
   if (spec.label.kind === 'TARGET') {
     if (typeof actual !== 'number' || !Number.isFinite(actual)) {
       throw new ValidationError(`actual ${index}: a regression actual must be a finite number`, { field, index });

@@ -1,4 +1,4 @@
-import type { Deployment } from '../../generated/prisma/client';
+import type { Deployment } from '../../domain/deployments/deployment';
 import type { ServingEvents } from './serving-events';
 
 export interface DeploymentCacheOptions {

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { uuidV7 } from '../../domain/common/uuid-v7';
 import { performance } from 'node:perf_hooks';
-import type { Deployment } from '../../generated/prisma/client';
-import { batchingOf } from '../../domain/deployments/batching';
+import type { Deployment } from '../../domain/deployments/deployment';
 import { routesToCanary } from '../../domain/deployments/deployment-rules';
-import { DomainError, InvalidStateError, NotFoundError, ValidationError } from '../../domain/errors';
+import { DomainError, InvalidStateError, NotFoundError, ValidationError, type Violation } from '../../domain/errors';
 import type { FeatureRecord, PreprocessingSpec } from '../../ml/preprocessing';
 import { checkFiniteOutputs, encodeInstances, INSTANCE_LIST_FIELDS, type InstanceFields, type PredictionOutput } from '../../ml/serving/prediction-request';
 import { encodePredictionVector } from '../../ml/serving/prediction-vector';
@@ -35,6 +34,8 @@ export interface ServeRequest {
   route: ServingRoute;
   /** Input paths errors name. @default input.instances[i] */
   fields?: InstanceFields;
+  /** Problems found while reading the instances from the entry point's form, reported with the schema check's. @default none */
+  formProblems?: readonly Violation[];
   /** Field errors name for the deployment. @default input.deployment */
   deploymentField?: string;
   /** Field errors name for the request key. @default input.requestKey */
@@ -97,8 +98,8 @@ export class ServingPipeline {
       const started = performance.now();
       const spec = loaded.preprocessing;
       const instances = typeof request.instances === 'function' ? request.instances(spec) : request.instances;
-      const x = encodeInstances(spec, instances, request.fields ?? INSTANCE_LIST_FIELDS);
-      const outputs = await this.parts.batcher.infer(modelVersionId, loaded, x, batchingOf(deployment.serving));
+      const x = encodeInstances(spec, instances, request.fields ?? INSTANCE_LIST_FIELDS, request.formProblems);
+      const outputs = await this.parts.batcher.infer(modelVersionId, loaded, x, deployment.batching);
       checkFiniteOutputs(outputs, request.fields ?? INSTANCE_LIST_FIELDS);
       const latencyMs = performance.now() - started;
       const createdAt = new Date();

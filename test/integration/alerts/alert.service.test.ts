@@ -227,7 +227,10 @@ describe('alerts', () => {
     // Merging keeps keys other writers own (drift settings live under `drift`).
     await prisma.deployment.update({ where: { id }, data: { monitoring: { drift: { windowSize: 50 } } } });
     const updated = await services.alerts.setAlertMonitoring('canary-on', { autoRollback: true });
-    expect(updated.monitoring).toEqual({ drift: { windowSize: 50 }, autoRollback: true });
+    // The deployment returned holds the settings decoded (defaults filled in); the column holds exactly the merged keys.
+    expect(updated.monitoring.alerting.autoRollback).toBe(true);
+    expect(updated.monitoring.drift.windowSize).toBe(50);
+    expect((await prisma.deployment.findUniqueOrThrow({ where: { id } })).monitoring).toEqual({ drift: { windowSize: 50 }, autoRollback: true });
     await services.deployments.startCanary({ deployment: 'canary-on', modelVersionId: v2, percent: 20 }, 'carol');
     // WARNING alerts do not roll back.
     await services.alerts.raise({ deploymentId: id, kind: 'LATENCY', title: 'slow', details: {} });

@@ -274,6 +274,11 @@ describe('DriftMonitor', () => {
     expect((await prisma.deployment.findUniqueOrThrow({ where: { name: 'settings' } })).monitoring).toEqual({ autoRollback: true });
     await expect(services.driftMonitor.setSettings('no-such-deployment', { periodSeconds: 0 })).rejects.toThrow(ValidationError);
     const updated = await services.driftMonitor.setSettings('settings', { driftShare: 0.3 });
-    expect(updated.monitoring).toMatchObject({ autoRollback: true, drift: { driftShare: 0.3, windowSize: 500 } });
+    // The deployment returned holds the settings decoded; the column keeps the alerting key beside the new drift key.
+    expect(updated.monitoring).toMatchObject({ alerting: { autoRollback: true }, drift: { driftShare: 0.3, windowSize: 500 } });
+    expect((await prisma.deployment.findUniqueOrThrow({ where: { name: 'settings' } })).monitoring).toMatchObject({
+      autoRollback: true,
+      drift: { driftShare: 0.3, windowSize: 500 },
+    });
   });
 });

@@ -7,6 +7,9 @@ import {
   referenceRowIndicesOf,
   trialSummaryOf,
   datasetColumnsOf,
+  deploymentBatchingOf,
+  deploymentMonitoringOf,
+  predictionActualOf,
   driftFeaturesOf,
   driftPredictionOf,
   evaluationMetricsOf,
@@ -19,6 +22,9 @@ import {
   trainingHyperparametersOf,
   trialHyperparametersOf,
 } from '../../../src/infra/db/json-columns';
+import { DEFAULT_ALERT_MONITORING } from '../../../src/domain/alerts/alert-monitoring';
+import { DEFAULT_BATCHING } from '../../../src/domain/deployments/batching';
+import { DEFAULT_DRIFT_MONITORING } from '../../../src/domain/deployments/drift-monitoring';
 import type { DatasetColumn } from '../../../src/domain/datasets/dataset';
 import type { StudyDefinition } from '../../../src/domain/optimization/study-definition';
 import type { TrainingRunHyperparameters } from '../../../src/domain/runs/training-hyperparameters';
@@ -116,6 +122,16 @@ describe('JSON columns', () => {
     expect(driftPredictionOf(null)).toBeNull();
     expect(settingsObjectOf('Deployment.monitoring', { drift: { windowSize: 5 } })).toEqual({ drift: { windowSize: 5 } });
     expect(settingsObjectOf('Deployment.monitoring', null)).toEqual({});
+    expect(deploymentMonitoringOf({ drift: { windowSize: 5 }, autoRollback: true })).toEqual({
+      drift: { ...DEFAULT_DRIFT_MONITORING, windowSize: 5 },
+      alerting: { ...DEFAULT_ALERT_MONITORING, autoRollback: true },
+    });
+    expect(deploymentMonitoringOf({})).toEqual({ drift: DEFAULT_DRIFT_MONITORING, alerting: DEFAULT_ALERT_MONITORING });
+    expect(deploymentBatchingOf({ maxDelayMs: 2 })).toEqual({ ...DEFAULT_BATCHING, maxDelayMs: 2 });
+    expect(deploymentBatchingOf(null)).toEqual(DEFAULT_BATCHING);
+    expect(predictionActualOf('cat')).toBe('cat');
+    expect(predictionActualOf(2.5)).toBe(2.5);
+    expect(predictionActualOf(null)).toBeNull();
     expect(trialSummaryOf(stored(toJsonColumn({ trialNumber: 3, params: { learningRate: 0.01 }, pruned: false })))).toEqual({
       trialNumber: 3,
       params: { learningRate: 0.01 },
@@ -195,6 +211,9 @@ describe('JSON columns', () => {
     ],
     ['drift prediction', () => driftPredictionOf(3), 'stored DriftReport.prediction is malformed: value is number 3, expected an object'],
     ['settings', () => settingsObjectOf('Deployment.serving', [1]), 'stored Deployment.serving is malformed: expected an object, got an array'],
+    ['deployment monitoring', () => deploymentMonitoringOf('x'), 'stored Deployment.monitoring is malformed: expected an object, got string "x"'],
+    ['deployment serving', () => deploymentBatchingOf([1]), 'stored Deployment.serving is malformed: expected an object, got an array'],
+    ['prediction actual', () => predictionActualOf(true), 'stored Prediction.actual is malformed: expected a class, a number or null, got boolean true'],
     ['epoch metrics', () => epochMetricsOf(null), 'stored RunEpoch.metrics is malformed: expected an object, got null'],
     ['prediction inputs', () => predictionInputsOf('x'), 'stored Prediction.inputs is malformed: expected an object of inputs, got string "x"'],
     [

@@ -149,6 +149,26 @@ describe('applyPreprocessing', () => {
     expect(locationOf([{ a: 1, color: ['x'], size: 1 }])).toEqual({ index: 0, column: 'color' });
   });
 
+  it('reads only a record’s own keys: a feature named like an Object member is missing when absent', () => {
+    const csv = ['toString,constructor,label', '1,a,cat', '2,b,dog', '3,a,cat', '4,b,dog'].join('\n');
+    const memberSpec = fitPreprocessing(tableFromCsv(csv), [0, 1, 2, 3], {
+      labelColumn: 'label',
+      featureColumns: ['toString', 'constructor'],
+      task: 'BINARY_CLASSIFICATION',
+    });
+    try {
+      applyPreprocessing(memberSpec, [{}]);
+      throw new Error('expected a ValidationError');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).violations.map(({ message }) => message)).toEqual([
+        'instance 0 lacks feature "toString"',
+        'instance 0 lacks feature "constructor"',
+      ]);
+    }
+    expect(applyPreprocessing(memberSpec, [{ toString: 2, constructor: 'b', label: 'dog' }]).labels).toBeDefined();
+  });
+
   it('one-hot encodes multiclass labels and describes the expected inputs', () => {
     const iris = fixtureTable('iris.csv');
     const features = ['sepal_length_cm', 'sepal_width_cm', 'petal_length_cm', 'petal_width_cm'];

@@ -53,6 +53,25 @@ describe('validateSearchSpace', () => {
     ['a fractional batch size', [{ name: 'batchSize', kind: 'CHOICE', values: [16.5] }], 'input.searchSpace.batchSize.values[0]', 'RANDOM'],
     ['an unknown optimizer', [{ name: 'optimizer', kind: 'CHOICE', values: ['ADAM', 'NADAM'] }], 'input.searchSpace.optimizer.values[1]', 'RANDOM'],
     ['a repeated choice', [{ name: 'optimizer', kind: 'CHOICE', values: ['ADAM', 'ADAM'] }], 'input.searchSpace.optimizer.values[1]', 'RANDOM'],
+    // The GraphQL layer reads typed choices into values and names the field they came in.
+    [
+      'a fractional batch size among numbers',
+      [{ name: 'batchSize', kind: 'CHOICE', values: [16.5], valuesField: 'numbers' }],
+      'input.searchSpace.batchSize.numbers[0]',
+      'RANDOM',
+    ],
+    [
+      'an empty list of optimizers',
+      [{ name: 'optimizer', kind: 'CHOICE', values: [], valuesField: 'optimizers' }],
+      'input.searchSpace.optimizer.optimizers',
+      'RANDOM',
+    ],
+    [
+      'numbers on a range',
+      [{ name: 'epochs', kind: 'INT_RANGE', low: 1, high: 4, values: [2], valuesField: 'numbers' }],
+      'input.searchSpace.epochs.numbers',
+      'RANDOM',
+    ],
     ['a range on optimizer', [{ name: 'optimizer', kind: 'UNIFORM', low: 0, high: 1 }], 'input.searchSpace.optimizer.kind', 'RANDOM'],
     ['bounds on a choice', [{ name: 'epochs', kind: 'CHOICE', values: [3], low: 1 }], 'input.searchSpace.epochs.low', 'RANDOM'],
     ['low equal to high', [{ name: 'learningRate', kind: 'UNIFORM', low: 0.1, high: 0.1 }], 'input.searchSpace.learningRate.low', 'RANDOM'],

@@ -1,4 +1,4 @@
-import type { Deployment } from '../../../src/generated/prisma/client';
+import type { Deployment } from '../../../src/domain/deployments/deployment';
 import { DeploymentCache } from '../../../src/services/serving/deployment-cache';
 import { ServingEvents } from '../../../src/services/serving/serving-events';
 

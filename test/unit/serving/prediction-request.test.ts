@@ -52,6 +52,36 @@ describe('encodeInstances', () => {
     expect(refusal([]).location).toEqual({ field: 'input.instances' });
     expect(refusal(Array(1001).fill(good)).location).toEqual({ field: 'input.instances' });
   });
+
+  it("names each feature where the entry point's form put it, and reports the form's own problems with the rest", () => {
+    const fields = {
+      list: 'input.features',
+      item: (index: number) => `input.features[${index}]`,
+      feature: (index: number, feature: string, part: 'key' | 'value') => `input.features[${index}].${part}:${feature}`,
+    };
+    const formProblem = { message: 'instance 1: feature "age" is given twice', field: 'input.features[1].values[2].feature', index: 1, column: 'age' };
+    let error: unknown;
+    try {
+      encodeInstances(
+        spec,
+        [
+          { age: 30, region: 'eu' },
+          { age: '30', plan: 'basic' },
+        ],
+        fields,
+        [formProblem],
+      );
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).violations.map(({ field, index }) => ({ field, index }))).toEqual([
+      { field: 'input.features[0].key:region', index: 0 },
+      { field: 'input.features[0].value:plan', index: 0 },
+      { field: 'input.features[1].values[2].feature', index: 1 },
+      { field: 'input.features[1].value:age', index: 1 },
+    ]);
+  });
 });
 
 describe('predictionOutputs and window performance', () => {
