@@ -9,6 +9,7 @@ import { Counter, Gauge, Histogram, collectDefaultMetrics, Registry } from 'prom
 import type { PrismaClient } from '../infra/db/prisma-client';
 import type { ServingEvents } from '../services/serving/serving-events';
 import { unresolvedAlertCounts } from '../services/alerts/alert-repository';
+import { runCountsByStatus } from '../services/runs/run-repository';
 
 export interface MetricsSources {
   events: ServingEvents;
@@ -106,9 +107,9 @@ export function createMetricsRegistry(sources: MetricsSources): Registry {
     registers: [registry],
     aggregator: 'first',
     async collect() {
-      const rows = await sources.prisma.run.groupBy({ by: ['status'], _count: { _all: true } });
+      const rows = await runCountsByStatus(sources.prisma);
       this.reset();
-      for (const row of rows) this.set({ status: row.status }, row._count._all);
+      for (const row of rows) this.set({ status: row.status }, row.count);
     },
   });
 

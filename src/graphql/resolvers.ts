@@ -1,12 +1,18 @@
 import type { ClassType, NonEmptyArray } from 'type-graphql';
-import { AlertResolver, DeploymentAlertsResolver } from './alerts/alert.resolver';
+import { AlertDeliveryResolver, AlertResolver, DeploymentAlertsResolver } from './alerts/alert.resolver';
 import { ApiKeyResolver } from './auth/api-key.resolver';
 import { DatasetResolver, DatasetVersionResolver } from './datasets/dataset.resolver';
 import { CanaryResolver, DeploymentAliasFollowResolver, DeploymentEventResolver, DeploymentResolver } from './deployments/deployment.resolver';
 import { PredictionResolver } from './deployments/prediction.resolver';
 import { HealthResolver } from './health/health.resolver';
 import { LifecycleResolver } from './lifecycle/lifecycle.resolver';
-import { EvaluationResolver, ModelAliasEventResolver, ModelAliasResolver, ModelVersionResolver } from './model-versions/model-version.resolver';
+import {
+  EvaluationResolver,
+  ModelAliasEventResolver,
+  ModelAliasResolver,
+  ModelVersionResolver,
+  WindowMetricsResolver,
+} from './model-versions/model-version.resolver';
 import { ModelResolver } from './models/model.resolver';
 import { DriftReportResolver } from './monitoring/drift-report.resolver';
 import { NodeResolver } from './nodes/node.resolver';
@@ -23,6 +29,7 @@ export const resolvers: NonEmptyArray<ClassType> = [
   RunProgressResolver,
   ModelVersionResolver,
   EvaluationResolver,
+  WindowMetricsResolver,
   ModelAliasResolver,
   ModelAliasEventResolver,
   DeploymentResolver,
@@ -36,6 +43,7 @@ export const resolvers: NonEmptyArray<ClassType> = [
   LeaderboardEntryResolver,
   StudyProgressResolver,
   AlertResolver,
+  AlertDeliveryResolver,
   DeploymentAlertsResolver,
   ApiKeyResolver,
   LifecycleResolver,

@@ -6,6 +6,7 @@ import { startTestServer, type TestServer } from '../support/test-server';
 import { trainVersions, type TrainedVersions } from '../support/trained-version';
 import { waitForSubscribers } from '../support/subscribers';
 import { waitFor } from '../support/wait-for';
+import { evidence } from '../support/alert-details';
 
 /** Alerts through two API servers on one database: raised in one process, pushed by the other. */
 describe('alerts over GraphQL', () => {
@@ -49,9 +50,14 @@ describe('alerts over GraphQL', () => {
     await waitForSubscribers(a.pubSub, 'alertUpdated');
 
     // Raised in server b's process; pushed by server a.
-    await b.services.alerts.raise({ deploymentId: beta.id, kind: 'LATENCY', title: 'p99 1200 ms', details: { p99Ms: 1200 } });
-    const { alert: errorRate } = await b.services.alerts.raise({ deploymentId: alpha.id, kind: 'ERROR_RATE', title: '9% failed', details: {} });
-    await b.services.alerts.raise({ deploymentId: alpha.id, kind: 'DATA_DRIFT', title: 'drift', details: {} });
+    await b.services.alerts.raise({ deploymentId: beta.id, kind: 'LATENCY', title: 'p99 1200 ms', details: evidence('LATENCY', { p99Ms: 1200 }) });
+    const { alert: errorRate } = await b.services.alerts.raise({
+      deploymentId: alpha.id,
+      kind: 'ERROR_RATE',
+      title: '9% failed',
+      details: evidence('ERROR_RATE'),
+    });
+    await b.services.alerts.raise({ deploymentId: alpha.id, kind: 'DATA_DRIFT', title: 'drift', details: evidence('DATA_DRIFT') });
 
     expect((await criticalAlpha.next(5_000))!.data!.alertRaised).toEqual({
       kind: 'ERROR_RATE',
@@ -73,7 +79,7 @@ describe('alerts over GraphQL', () => {
 
     const listed = await gql(
       a,
-      '{ alerts(filter: { deployment: "beta" }) { totalCount edges { node { id kind severity status occurrences title details deployment { name } } } } }',
+      '{ alerts(filter: { deployment: "beta" }) { totalCount edges { node { id kind severity status occurrences title details { ... on LatencyAlertDetails { p99Ms thresholdMs } } deployment { name } } } } }',
     );
     expect(listed.errors).toBeUndefined();
     expect(listed.data!.alerts.totalCount).toBe(1);
@@ -84,7 +90,7 @@ describe('alerts over GraphQL', () => {
       status: 'OPEN',
       occurrences: 1,
       title: 'p99 1200 ms',
-      details: { p99Ms: 1200 },
+      details: { p99Ms: 1200, thresholdMs: null },
       deployment: { name: 'beta' },
     });
 
@@ -121,12 +127,17 @@ describe('alerts over GraphQL', () => {
   it('delivers each alert event with the state of that event, however late it is delivered', async () => {
     const [v1] = trained.versionIds;
     const late = (await b.services.deployments.deployModel({ name: 'late-events', modelVersionId: v1 }, 'test')).deployment;
-    const fields = 'status occurrences acknowledgedBy acknowledgedAt resolvedBy details';
+    const fields = 'status occurrences acknowledgedBy acknowledgedAt resolvedBy details { ... on LatencyAlertDetails { p99Ms } }';
     const raised = ws.subscribe(`subscription { alertRaised(filter: { deployment: "late-events" }) { ${fields} } }`);
     const updated = ws.subscribe(`subscription { alertUpdated(filter: { deployment: "late-events" }) { ${fields} } }`);
     await waitForSubscribers(a.pubSub, 'alertRaised');
     await waitForSubscribers(a.pubSub, 'alertUpdated');
-    const { alert } = await b.services.alerts.raise({ deploymentId: late.id, kind: 'LATENCY', title: 'p99 1500 ms', details: { p99Ms: 1500 } });
+    const { alert } = await b.services.alerts.raise({
+      deploymentId: late.id,
+      kind: 'LATENCY',
+      title: 'p99 1500 ms',
+      details: evidence('LATENCY', { p99Ms: 1500 }),
+    });
     const acknowledged = await b.services.alerts.acknowledgeAlert(alert!.id, 'carol');
     await b.services.alerts.resolveAlert({ id: alert!.id, note: 'fixed' }, 'dave');
     expect((await raised.next(5_000))!.data!.alertRaised).toEqual({
@@ -187,7 +198,9 @@ describe('alerts over GraphQL', () => {
     expect(canary.errors).toBeUndefined();
 
     const changes = ws.subscribe('subscription { deploymentChanged(deployment: "delta") { kind actor reason fromModelVersion { id } toModelVersion { id } } }');
-    const raised = ws.subscribe('subscription { alertRaised(filter: { deployment: "delta", kind: PERFORMANCE_DROP }) { id severity details } }');
+    const raised = ws.subscribe(
+      'subscription { alertRaised(filter: { deployment: "delta", kind: PERFORMANCE_DROP }) { id severity details { ... on PerformanceDropAlertDetails { versions { modelVersionId canary metric value baseline baselineSplit window { count } } } } } }',
+    );
     await waitForSubscribers(a.pubSub, 'deploymentChanged', 1, 'delta');
     await waitForSubscribers(a.pubSub, 'alertRaised');
 

@@ -48,7 +48,7 @@ describe('datasets and models over HTTP and graphql-ws', () => {
     const result = await gql(
       a,
       `{ dataset(name: "iris") { versions { edges { node { id columns { name type role profile { count missing distinct mean std quantiles { p50 } histogram { counts } topCategories { value count } otherCount } }
-          rows(offset: 0, limit: 2) split(input: { train: 0.6, validation: 0.2, test: 0.2, seed: 5 }) { train validation test } } } } } }`,
+          rows(offset: 0, limit: 2) { index values { column number text } } split(input: { train: 0.6, validation: 0.2, test: 0.2, seed: 5 }) { train validation test } } } } } }`,
     );
     expect(result.errors).toBeUndefined();
     const [{ node: version }] = result.data!.dataset.versions.edges;
@@ -65,7 +65,17 @@ describe('datasets and models over HTTP and graphql-ws', () => {
       { value: 'versicolor', count: 50 },
       { value: 'virginica', count: 50 },
     ]);
-    expect(version.rows[0]).toEqual({ sepal_length_cm: 5.1, sepal_width_cm: 3.5, petal_length_cm: 1.4, petal_width_cm: 0.2, species: 'setosa' });
+    expect(version.rows[0]).toEqual({
+      index: 0,
+      values: [
+        { column: 'sepal_length_cm', number: 5.1, text: null },
+        { column: 'sepal_width_cm', number: 3.5, text: null },
+        { column: 'petal_length_cm', number: 1.4, text: null },
+        { column: 'petal_width_cm', number: 0.2, text: null },
+        { column: 'species', number: null, text: 'setosa' },
+      ],
+    });
+    expect(version.rows.map((row: { index: number }) => row.index)).toEqual([0, 1]);
     expect(version.split.train).toHaveLength(90);
     const again = await gql(a, `query($id: ID!) { datasetVersion(id: $id) { split(input: { train: 0.6, validation: 0.2, test: 0.2, seed: 5 }) { test } } }`, {
       id: version.id,
@@ -79,8 +89,17 @@ describe('datasets and models over HTTP and graphql-ws', () => {
     });
     expect(quoted.errors).toBeUndefined();
     expect(quoted.data!.createDataset.version).toMatchObject({ rowCount: 2, columnCount: 3 });
-    const rows = await gql(a, `query($id: ID!) { datasetVersion(id: $id) { rows(limit: 1) } }`, { id: quoted.data!.createDataset.version.id });
-    expect(rows.data!.datasetVersion.rows[0]).toEqual({ city: 'Paris, France', notes: 'said "hi"\nthen left', label: 'yes' });
+    const rows = await gql(a, `query($id: ID!) { datasetVersion(id: $id) { rows(limit: 1) { index values { column number text } } } }`, {
+      id: quoted.data!.createDataset.version.id,
+    });
+    expect(rows.data!.datasetVersion.rows[0]).toEqual({
+      index: 0,
+      values: [
+        { column: 'city', number: null, text: 'Paris, France' },
+        { column: 'notes', number: null, text: 'said "hi"\nthen left' },
+        { column: 'label', number: null, text: 'yes' },
+      ],
+    });
     const bom = await gql(a, CREATE_DATASET, { input: { name: 'bom', csv: '\uFEFFx,y\r\n1,a\r\n2,b\r\n', labelColumn: 'y' } });
     expect(bom.errors).toBeUndefined();
     expect(bom.data!.createDataset.version).toMatchObject({ rowCount: 2, labelClasses: ['a', 'b'] });

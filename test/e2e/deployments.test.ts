@@ -172,7 +172,7 @@ describe('deployments and predictions over GraphQL', () => {
     expect(recorded.data).toEqual({ recordActuals: { recorded: 2 } });
     const performance = await gql(
       b,
-      '{ deployment(name: "api") { performance(window: 10) { modelVersionId baselineEvaluationId windows { count comparison { name value baseline change } metrics } } } }',
+      '{ deployment(name: "api") { performance(window: 10) { modelVersionId baselineEvaluationId windows { count comparison { name value baseline change } metrics { task sampleCount accuracy mae perClass { class } } } } } }',
     );
     expect(performance.errors).toBeUndefined();
     const [window] = performance.data!.deployment.performance.windows;
@@ -181,7 +181,7 @@ describe('deployments and predictions over GraphQL', () => {
     const labels = [result.predictions[1].label, result.predictions[0].label];
     const accuracy = (Number(labels[0] === '1') + Number(labels[1] === '0')) / 2;
     expect(window.comparison.find((c: { name: string }) => c.name === 'accuracy')).toEqual({ name: 'accuracy', value: accuracy, baseline: null, change: null });
-    expect(window.metrics).toMatchObject({ task: 'BINARY_CLASSIFICATION', sampleCount: 2 });
+    expect(window.metrics).toEqual({ task: 'BINARY_CLASSIFICATION', sampleCount: 2, accuracy, mae: null, perClass: null });
 
     const wrong = await gql(a, RECORD, {
       input: {

@@ -101,7 +101,7 @@ describe('drift reports and drift alerts end to end', () => {
     });
     const reports = ws.subscribe(`subscription { driftReported(deployment: "bc-drift") { ${REPORT_FIELDS} } }`);
     const alerts = ws.subscribe(
-      'subscription { alertRaised(filter: { deployment: "bc-drift" }) { id kind severity status occurrences details deploymentId } }',
+      'subscription { alertRaised(filter: { deployment: "bc-drift" }) { id kind severity status occurrences details { ... on DataDriftAlertDetails { reportId driftShare driftedFeatures windowSize } } deploymentId } }',
     );
     await waitForSubscribers(a.pubSub, 'driftReported', 1, 'bc-drift');
     await waitForSubscribers(a.pubSub, 'alertRaised');

@@ -188,12 +188,17 @@ describe('rate limits, caps and query cost', () => {
     clients.push(ws);
     expect((await wsResult(ws.client, splits(15))).errors![0].message).toContain('up to 1,500 list items');
     // Pages multiply: 20 datasets, one version page of each, rows(limit: 100) of each version.
-    const pages = await wsResult(ws.client, '{ datasets(first: 20) { edges { node { versions(first: 1) { edges { node { rows(limit: 100) } } } } } } }');
+    const pages = await wsResult(
+      ws.client,
+      '{ datasets(first: 20) { edges { node { versions(first: 1) { edges { node { rows(limit: 100) { index } } } } } } } }',
+    );
     expect(pages.errors![0].message).toContain('up to 2,040 list items');
     // A connection given no size counts its default page of 20: 5 + 5 x 20 + 5 x 20 x 5.
-    expect((await wsResult(ws.client, '{ datasets(first: 5) { edges { node { versions { edges { node { rows(limit: 5) } } } } } } }')).errors).toBeUndefined();
     expect(
-      (await wsResult(ws.client, '{ datasets(first: 5) { edges { node { versions { edges { node { rows(limit: 10) } } } } } } }')).errors![0].message,
+      (await wsResult(ws.client, '{ datasets(first: 5) { edges { node { versions { edges { node { rows(limit: 5) { index } } } } } } } }')).errors,
+    ).toBeUndefined();
+    expect(
+      (await wsResult(ws.client, '{ datasets(first: 5) { edges { node { versions { edges { node { rows(limit: 10) { index } } } } } } } }')).errors![0].message,
     ).toContain('up to 1,105 list items');
     await ws.close();
   });

@@ -9,6 +9,7 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database'
 import { startTestServer, type TestServer } from '../support/test-server';
 import { trainVersions } from '../support/trained-version';
 import { waitFor } from '../support/wait-for';
+import { evidence } from '../support/alert-details';
 
 interface Hit {
   path: string;
@@ -172,7 +173,12 @@ describe('webhook targets cannot be turned inward', () => {
     const receiver = await startReceiver(() => ({ status: 204 }));
     receivers.push(receiver.server);
     const rule = (await setRule('DATA_DRIFT', `http://hooks.partner.test:${receiver.port}/hook`)).data!.setAlertRule;
-    const { alert } = await server.services.alerts.raise({ deploymentId, kind: 'DATA_DRIFT', title: 'drift', details: {} });
+    const { alert } = await server.services.alerts.raise({
+      deploymentId,
+      kind: 'DATA_DRIFT',
+      title: 'drift',
+      details: evidence('DATA_DRIFT', { driftShare: 0.5, driftedFeatures: ['x1'] }),
+    });
     await waitFor(async () => (await prisma.alertDelivery.findFirst({ where: { alertId: alert!.id } }))?.status === 'DELIVERED', 15_000, 50);
     expect(receiver.hits).toHaveLength(1);
     const [hit] = receiver.hits;
@@ -181,13 +187,27 @@ describe('webhook targets cannot be turned inward', () => {
     const delivery = await prisma.alertDelivery.findFirstOrThrow({ where: { alertId: alert!.id } });
     expect(delivery).toMatchObject({ responseStatus: 204, lastError: null });
     expect(delivery.lastDurationMs).toBeGreaterThan(0);
+    // The body sent, read back field by field, the evidence as the member of its kind.
+    const sent = JSON.parse(hit.body);
+    const read = await gql(
+      `{ alert(id: "${alert!.id}") { details { __typename } deliveries { edges { node { payload { event deployment { name }
+        alert { id kind severity status title occurrences firstSeenAt lastSeenAt details { __typename ... on DataDriftAlertDetails { reportId driftShare driftedFeatures windowSize } } } } } } } } }`,
+    );
+    expect(read.errors).toBeUndefined();
+    expect(read.data!.alert.details).toEqual({ __typename: 'DataDriftAlertDetails' });
+    expect(read.data!.alert.deliveries.edges[0].node.payload).toEqual({
+      event: 'ALERT_OPENED',
+      deployment: { name: sent.deployment.name },
+      alert: { ...sent.alert, details: { __typename: 'DataDriftAlertDetails', ...sent.alert.details } },
+    });
+    expect(sent.alert.details).toEqual({ reportId: null, driftShare: 0.5, driftedFeatures: ['x1'], windowSize: null });
   }, 30_000);
 
   it('records the status of a failed delivery, never the body of the answer', async () => {
     const receiver = await startReceiver(() => ({ status: 500, body: 'root:x:0:0:root:/root:/bin/bash' }));
     receivers.push(receiver.server);
     await setRule('PREDICTION_DRIFT', `http://hooks.partner.test:${receiver.port}/hook`, secret);
-    const { alert } = await server.services.alerts.raise({ deploymentId, kind: 'PREDICTION_DRIFT', title: 'drift', details: {} });
+    const { alert } = await server.services.alerts.raise({ deploymentId, kind: 'PREDICTION_DRIFT', title: 'drift', details: evidence('PREDICTION_DRIFT') });
     await waitFor(async () => ((await prisma.alertDelivery.findFirst({ where: { alertId: alert!.id } }))?.attempts ?? 0) >= 1, 15_000, 50);
     const result = await gql(`{ alert(id: "${alert!.id}") { deliveries { edges { node { status responseStatus lastError lastDurationMs } } } } }`);
     expect(result.data!.alert.deliveries.edges[0].node).toMatchObject({ status: 'PENDING', responseStatus: 500, lastError: 'HTTP 500' });
@@ -199,7 +219,7 @@ describe('webhook targets cannot be turned inward', () => {
     const redirector = await startReceiver(() => ({ status: 307, headers: { location: `http://127.0.0.1:${inner.port}/internal` } }));
     receivers.push(inner.server, redirector.server);
     await setRule('PERFORMANCE_DROP', `http://hooks.partner.test:${redirector.port}/hook`, secret);
-    const { alert } = await server.services.alerts.raise({ deploymentId, kind: 'PERFORMANCE_DROP', title: 'drop', details: {} });
+    const { alert } = await server.services.alerts.raise({ deploymentId, kind: 'PERFORMANCE_DROP', title: 'drop', details: evidence('PERFORMANCE_DROP') });
     await waitFor(async () => ((await prisma.alertDelivery.findFirst({ where: { alertId: alert!.id } }))?.attempts ?? 0) >= 1, 15_000, 50);
     expect(await prisma.alertDelivery.findFirstOrThrow({ where: { alertId: alert!.id } })).toMatchObject({
       responseStatus: 307,
@@ -214,7 +234,7 @@ describe('webhook targets cannot be turned inward', () => {
     receivers.push(inner.server);
     // Public when the rule is set, loopback (where `inner` listens) at delivery time.
     expect((await setRule('LATENCY', `http://flip.test:${inner.port}/hook`, secret)).errors).toBeUndefined();
-    const { alert } = await server.services.alerts.raise({ deploymentId, kind: 'LATENCY', title: 'slow', details: {} });
+    const { alert } = await server.services.alerts.raise({ deploymentId, kind: 'LATENCY', title: 'slow', details: evidence('LATENCY') });
     await waitFor(async () => ((await prisma.alertDelivery.findFirst({ where: { alertId: alert!.id } }))?.attempts ?? 0) >= 1, 15_000, 50);
     const delivery = await prisma.alertDelivery.findFirstOrThrow({ where: { alertId: alert!.id } });
     expect(delivery).toMatchObject({ status: 'PENDING', responseStatus: null, lastDurationMs: null });

@@ -3,6 +3,8 @@
  * types, with no database type in them. `alert-repository.ts` reads and writes them (the only code
  * that touches the `alerts`, `alert_rules` and `alert_deliveries` tables) and maps rows to these.
  */
+import type { AlertKindAndDetails } from './alert-details';
+import type { AlertWebhookPayload } from './alert-webhook-payload';
 
 /** What an alert is about: RUN_FAILED alerts belong to runs, the others to deployments. */
 export type AlertKind = 'DATA_DRIFT' | 'PREDICTION_DRIFT' | 'PERFORMANCE_DROP' | 'ERROR_RATE' | 'LATENCY' | 'RUN_FAILED';
@@ -14,16 +16,13 @@ export type AlertStatus = 'OPEN' | 'ACKNOWLEDGED' | 'RESOLVED';
 
 export type AlertDeliveryStatus = 'PENDING' | 'DELIVERED' | 'FAILED';
 
-/** Something that needs attention; one OPEN or ACKNOWLEDGED alert per `dedupKey`, repeats count occurrences. */
-export interface Alert {
+/** An alert's fields but its kind and evidence (see {@link Alert}). */
+export interface AlertFields {
   id: string;
-  kind: AlertKind;
   severity: AlertSeverity;
   status: AlertStatus;
   dedupKey: string;
   title: string;
-  /** Kind-specific evidence of the latest occurrence (a JSON object). */
-  details: Record<string, unknown>;
   /** The failed run of a RUN_FAILED alert. */
   runId: string | null;
   deploymentId: string | null;
@@ -40,6 +39,13 @@ export interface Alert {
   resolvedBy: string | null;
   resolutionNote: string | null;
 }
+
+/**
+ * Something that needs attention; one OPEN or ACKNOWLEDGED alert per `dedupKey`, repeats count
+ * occurrences. `details`, the evidence of the latest occurrence, has the shape of its `kind`
+ * (`alert.kind === 'LATENCY'` narrows it to `LatencyAlertDetails`).
+ */
+export type Alert = AlertFields & AlertKindAndDetails;
 
 /** The settings of one alert rule, whether stored or defaulted. */
 export interface EffectiveAlertRule {
@@ -74,8 +80,10 @@ export interface AlertDelivery {
   /** The rule whose webhook it goes to; null once that rule is deleted. */
   ruleId: string | null;
   url: string;
-  /** The JSON body sent. */
-  payload: Record<string, unknown>;
+  /** The JSON body sent, as read back. */
+  payload: AlertWebhookPayload;
+  /** The exact text sent and signed: the stored body serialized (jsonb keeps keys in its own order). */
+  body: string;
   /** `sha256=<hex HMAC of the body>`, sent as X-Mlplane-Signature. */
   signature: string;
   status: AlertDeliveryStatus;

@@ -1,13 +1,27 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription, type SubscriptionHandlerData } from 'type-graphql';
 import { NotFoundError } from '../../domain/errors';
-import type { Alert as AlertRow, EffectiveAlertRule } from '../../domain/alerts/alert';
+import type { Alert as AlertRow, AlertDelivery as AlertDeliveryRow, EffectiveAlertRule } from '../../domain/alerts/alert';
+import type { AlertWebhookEvent, AlertWebhookPayload as AlertWebhookPayloadRecord } from '../../domain/alerts/alert-webhook-payload';
 import { alertAsOfEvent, type AlertEventPayload } from '../../services/alerts/alert-state-event';
 import type { Deployment as DeploymentRecord } from '../../domain/deployments/deployment';
 import { PageArgs, toConnection } from '../common/connection.type';
 import type { GraphQLContext } from '../context';
 import { Deployment } from '../deployments/deployment.type';
 import { AlertFilter, AlertSubscriptionFilter, ResolveAlertInput, SetAlertMonitoringInput, SetAlertRuleInput } from './alert.input';
-import { Alert, AlertConnection, AlertDeliveryConnection, AlertMonitoring, AlertRule } from './alert.type';
+import { AlertDetails, toAlertDetails } from './alert-details.type';
+import {
+  Alert,
+  AlertConnection,
+  AlertDelivery,
+  AlertDeliveryConnection,
+  AlertKindEnum,
+  AlertMonitoring,
+  AlertRule,
+  AlertSeverityEnum,
+  AlertStatusEnum,
+  AlertWebhookEventEnum,
+  AlertWebhookPayload,
+} from './alert.type';
 import { Allow } from '../auth/access';
 import { deliveryPages } from './alert.loaders';
 
@@ -32,6 +46,30 @@ function toAlertRule(rule: EffectiveAlertRule & { generatedWebhookSecret?: strin
     stored: id !== null,
     hasWebhookSecret: Boolean(webhookSecret),
     generatedWebhookSecret: generatedWebhookSecret ?? null,
+  };
+}
+
+const WEBHOOK_EVENTS: Record<AlertWebhookEvent, AlertWebhookEventEnum> = {
+  'alert.opened': AlertWebhookEventEnum.ALERT_OPENED,
+  'alert.repeated': AlertWebhookEventEnum.ALERT_REPEATED,
+};
+
+/** A stored webhook body as the GraphQL type: enums for its texts, dates for its times, the evidence of the alert's kind. */
+function toAlertWebhookPayload({ event, alert, deployment }: AlertWebhookPayloadRecord): AlertWebhookPayload {
+  return {
+    event: WEBHOOK_EVENTS[event],
+    alert: {
+      id: alert.id,
+      kind: AlertKindEnum[alert.kind],
+      severity: AlertSeverityEnum[alert.severity],
+      status: AlertStatusEnum[alert.status],
+      title: alert.title,
+      details: toAlertDetails(alert),
+      occurrences: alert.occurrences,
+      firstSeenAt: new Date(alert.firstSeenAt),
+      lastSeenAt: new Date(alert.lastSeenAt),
+    },
+    deployment,
   };
 }
 
@@ -88,6 +126,11 @@ export class AlertResolver {
     return alert.deploymentId ? ctx.services.deployments.findDeployment({ id: alert.deploymentId }) : null;
   }
 
+  @FieldResolver(() => AlertDetails, { description: 'Kind-specific evidence of the latest occurrence: the member of the AlertDetails union of `kind`.' })
+  details(@Root() alert: AlertRow): typeof AlertDetails {
+    return toAlertDetails(alert);
+  }
+
   @FieldResolver(() => AlertDeliveryConnection, { description: 'Webhook notifications, oldest first.' })
   async deliveries(@Root() alert: AlertRow, @Ctx() ctx: GraphQLContext, @Args() page: PageArgs) {
     return toConnection(await ctx.loaders.get(deliveryPages).load({ parentId: alert.id, args: page }));
@@ -121,6 +164,14 @@ export class AlertResolver {
     @Arg('filter', () => AlertSubscriptionFilter, { nullable: true }) _filter?: AlertSubscriptionFilter | null,
   ) {
     return alertAsOfEvent(await loadAlert(ctx, event.id), event);
+  }
+}
+
+@Resolver(() => AlertDelivery)
+export class AlertDeliveryResolver {
+  @FieldResolver(() => AlertWebhookPayload, { description: 'The JSON body sent, field by field.' })
+  payload(@Root() delivery: AlertDeliveryRow): AlertWebhookPayload {
+    return toAlertWebhookPayload(delivery.payload);
   }
 }
 

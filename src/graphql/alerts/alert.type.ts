@@ -1,8 +1,8 @@
-import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Connection } from '../common/connection.type';
 import { Allow } from '../auth/access';
 import { Node } from '../common/node.type';
+import { AlertDetails } from './alert-details.type';
 
 export enum AlertKindEnum {
   DATA_DRIFT = 'DATA_DRIFT',
@@ -45,7 +45,6 @@ export class Alert {
   @Field(() => AlertSeverityEnum) severity!: AlertSeverityEnum;
   @Field(() => AlertStatusEnum) status!: AlertStatusEnum;
   @Field() title!: string;
-  @Field(() => GraphQLJSONObject, { description: 'Kind-specific evidence of the latest occurrence.' }) details!: Record<string, unknown>;
   @Field(() => ID, { nullable: true }) deploymentId!: string | null;
   @Field(() => ID, { nullable: true, description: 'The failed run of a RUN_FAILED alert.' }) runId!: string | null;
   @Field(() => Int, { description: 'Times raised while open (deduplicated repeats included).' }) occurrences!: number;
@@ -81,8 +80,42 @@ export class AlertDelivery {
   @Field(() => Date, { nullable: true }) nextAttemptAt!: Date | null;
   @Field(() => Date, { nullable: true }) deliveredAt!: Date | null;
   @Field({ description: "The X-Mlplane-Signature header: sha256=<hex HMAC-SHA256 of the body with the rule's secret>." }) signature!: string;
-  @Field(() => GraphQLJSONObject, { description: 'The JSON body sent.' }) payload!: Record<string, unknown>;
   @Field() createdAt!: Date;
+}
+
+export enum AlertWebhookEventEnum {
+  ALERT_OPENED = 'ALERT_OPENED',
+  ALERT_REPEATED = 'ALERT_REPEATED',
+}
+registerEnumType(AlertWebhookEventEnum, {
+  name: 'AlertWebhookEvent',
+  description: "Why a webhook was sent (the body's `event`): ALERT_OPENED is `alert.opened`, ALERT_REPEATED `alert.repeated` (a repeat past the cooldown).",
+});
+
+@ObjectType({ description: 'The alert as a webhook body describes it: its state when the notification was queued.' })
+export class AlertWebhookAlert {
+  @Field(() => ID) id!: string;
+  @Field(() => AlertKindEnum) kind!: AlertKindEnum;
+  @Field(() => AlertSeverityEnum) severity!: AlertSeverityEnum;
+  @Field(() => AlertStatusEnum) status!: AlertStatusEnum;
+  @Field() title!: string;
+  @Field(() => AlertDetails) details!: typeof AlertDetails;
+  @Field(() => Int) occurrences!: number;
+  @Field() firstSeenAt!: Date;
+  @Field() lastSeenAt!: Date;
+}
+
+@ObjectType({ description: 'The deployment a webhook body names.' })
+export class AlertWebhookDeployment {
+  @Field(() => ID) id!: string;
+  @Field() name!: string;
+}
+
+@ObjectType({ description: 'The JSON body of a webhook notification, field by field (`event` is the enum of its text).' })
+export class AlertWebhookPayload {
+  @Field(() => AlertWebhookEventEnum) event!: AlertWebhookEventEnum;
+  @Field(() => AlertWebhookAlert) alert!: AlertWebhookAlert;
+  @Field(() => AlertWebhookDeployment, { nullable: true }) deployment!: AlertWebhookDeployment | null;
 }
 
 @ObjectType()

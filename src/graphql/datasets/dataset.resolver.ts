@@ -1,4 +1,3 @@
-import { GraphQLJSONObject } from 'graphql-scalars';
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { ColumnTypeOverrides } from '../../domain/datasets/column-typing';
 import { NotFoundError } from '../../domain/errors';
@@ -14,6 +13,7 @@ import {
   CreateDatasetVersionPayload,
   Dataset,
   DatasetConnection,
+  DatasetRow,
   DatasetSplit,
   DatasetVersion,
   DatasetVersionConnection,
@@ -111,7 +111,7 @@ export class DatasetVersionResolver {
     return ctx.loaders.get(datasetById).load(version.datasetId);
   }
 
-  @FieldResolver(() => [GraphQLJSONObject], { description: 'A preview of rows offset..offset+limit-1 (limit at most 1,000); missing values are null.' })
+  @FieldResolver(() => [DatasetRow], { description: 'A preview of rows offset..offset+limit-1 (limit at most 1,000), each with its values in column order.' })
   async rows(
     @Root() version: DatasetVersion,
     @Ctx() ctx: GraphQLContext,

@@ -49,6 +49,19 @@ export class DatasetColumn {
   @Field(() => ColumnProfile) profile!: ColumnProfile;
 }
 
+@ObjectType({ description: 'One value of a row: `number` for a NUMERIC column, `text` for a CATEGORICAL one; both null when the value is missing.' })
+export class DatasetCell {
+  @Field() column!: string;
+  @Field(() => Float, { nullable: true }) number!: number | null;
+  @Field(() => String, { nullable: true }) text!: string | null;
+}
+
+@ObjectType({ description: 'One row of a dataset version.' })
+export class DatasetRow {
+  @Field(() => Int, { description: 'Its 0-based position in the version.' }) index!: number;
+  @Field(() => [DatasetCell], { description: "A cell per column, in the order of the version's columns." }) values!: DatasetCell[];
+}
+
 @ObjectType({ implements: Node, description: 'An immutable, content-addressed version of a dataset.' })
 export class DatasetVersion {
   @Field(() => ID) id!: string;

@@ -6,6 +6,7 @@ import type { EventPayloads } from '../../services/events/event-publisher';
 import { PageArgs, toConnection } from '../common/connection.type';
 import type { GraphQLContext } from '../context';
 import { modelVersionById } from '../model-versions/model-version.loaders';
+import { toWindowMetrics } from '../model-versions/model-version.mapping';
 import { EvaluationSplitEnum, ModelAliasEvent, ModelVersion } from '../model-versions/model-version.type';
 import { Model } from '../models/model.type';
 import { DeployModelInput, RollbackDeploymentInput, SetDeploymentBatchingInput, StartCanaryInput, UpdateDeploymentInput } from './deployment.input';
@@ -145,7 +146,13 @@ export class DeploymentResolver {
       modelVersionId: result.modelVersionId,
       baselineEvaluationId: result.baseline?.id ?? null,
       baselineSplit: (result.baseline?.split as EvaluationSplitEnum | undefined) ?? null,
-      windows: result.windows.map((w) => ({ count: w.count, from: w.from, to: w.to, comparison: w.comparison, metrics: { ...w.evaluation } })),
+      windows: result.windows.map((w) => ({
+        count: w.count,
+        from: w.from,
+        to: w.to,
+        comparison: w.comparison,
+        metrics: toWindowMetrics(result.modelVersionId, w.evaluation),
+      })),
     };
   }
 

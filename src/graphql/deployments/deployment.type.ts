@@ -1,7 +1,6 @@
-import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Connection } from '../common/connection.type';
-import { EvaluationSplitEnum } from '../model-versions/model-version.type';
+import { EvaluationSplitEnum, WindowMetrics } from '../model-versions/model-version.type';
 import { Node } from '../common/node.type';
 
 export enum DeploymentEventKindEnum {
@@ -111,7 +110,7 @@ export class PerformanceWindow {
   @Field({ description: 'Time of the oldest prediction in the window.' }) from!: Date;
   @Field({ description: 'Time of the newest prediction in the window.' }) to!: Date;
   @Field(() => [MetricComparison]) comparison!: MetricComparison[];
-  @Field(() => GraphQLJSONObject, { description: 'Every metric of the window, as evaluations store them.' }) metrics!: Record<string, unknown>;
+  @Field(() => WindowMetrics, { description: 'Every metric of the window, as evaluations have them.' }) metrics!: WindowMetrics;
 }
 
 @ObjectType({ description: "Predictions of one time bucket of a deployment's log." })

@@ -1,14 +1,19 @@
 import type { ClassMetrics as IndexedClassMetrics } from '../../ml/metrics/multiclass-metrics';
 import type { PreprocessingSpec } from '../../ml/preprocessing';
 import type { Evaluation as EvaluationRow } from '../../services/model-versions/model-version.service';
-import type { TaskEnum } from '../common/enums';
-import type { ClassMetrics, Evaluation, EvaluationSplitEnum } from './model-version.type';
+import type { Evaluation as MetricsOfTask } from '../../ml/metrics/evaluate-predictions';
+import { TaskEnum } from '../common/enums';
+import type { ClassMetrics, Evaluation, EvaluationSplitEnum, TaskMetrics, WindowMetrics } from './model-version.type';
 import { evaluationMetricsOf } from '../../infra/db/json-columns';
 
-/** An evaluation as GraphQL serves it, plus the per-class figures by class index (named by the field resolver). */
-export interface EvaluationNode extends Evaluation {
-  perClassByIndex: IndexedClassMetrics[] | null;
-}
+/** Metrics as GraphQL serves them, plus the per-class figures by class index (named by a field resolver, which reads the version's classes). */
+export type TaskMetricsNode = TaskMetrics & { perClassByIndex: IndexedClassMetrics[] | null };
+
+/** An evaluation as GraphQL serves it. */
+export type EvaluationNode = Evaluation & TaskMetricsNode;
+
+/** A performance window's metrics as GraphQL serves them, with the version they score (for `classes` and `perClass`). */
+export type WindowMetricsNode = WindowMetrics & TaskMetricsNode & { modelVersionId: string };
 
 const NO_METRICS = {
   accuracy: null,
@@ -26,25 +31,19 @@ const NO_METRICS = {
   rmse: null,
   r2: null,
   perClassByIndex: null,
-} satisfies Partial<EvaluationNode>;
+} satisfies Omit<TaskMetricsNode, 'task'>;
 
-/** The stored metrics (one of the `src/ml/metrics` evaluations, by task) as flat GraphQL fields. */
-export function toEvaluation(row: EvaluationRow): EvaluationNode {
-  const base = {
-    id: row.id,
-    modelVersionId: row.modelVersionId,
-    datasetVersionId: row.datasetVersionId,
-    split: row.split as EvaluationSplitEnum,
-    rowCount: row.rowCount,
-    task: row.task as TaskEnum,
-    createdAt: row.createdAt,
-    ...NO_METRICS,
-  };
-  const metrics = evaluationMetricsOf(row.metrics);
+/**
+ * The one mapping of metrics to GraphQL: a `src/ml/metrics` evaluation (stored with an evaluation,
+ * or computed on a performance window) as the flat fields of its task, the other tasks' null.
+ */
+export function toTaskMetrics(metrics: MetricsOfTask): TaskMetricsNode {
+  const task = TaskEnum[metrics.task];
   switch (metrics.task) {
     case 'BINARY_CLASSIFICATION':
       return {
-        ...base,
+        ...NO_METRICS,
+        task,
         accuracy: metrics.accuracy,
         precision: metrics.precision,
         recall: metrics.recall,
@@ -57,7 +56,8 @@ export function toEvaluation(row: EvaluationRow): EvaluationNode {
       };
     case 'MULTICLASS_CLASSIFICATION':
       return {
-        ...base,
+        ...NO_METRICS,
+        task,
         accuracy: metrics.accuracy,
         logLoss: metrics.logLoss,
         confusionMatrix: metrics.confusionMatrix,
@@ -66,8 +66,26 @@ export function toEvaluation(row: EvaluationRow): EvaluationNode {
         perClassByIndex: metrics.perClass,
       };
     case 'REGRESSION':
-      return { ...base, mae: metrics.mae, rmse: metrics.rmse, r2: metrics.r2 };
+      return { ...NO_METRICS, task, mae: metrics.mae, rmse: metrics.rmse, r2: metrics.r2 };
   }
+}
+
+/** A stored evaluation: its row's fields and its metrics by task. */
+export function toEvaluation(row: EvaluationRow): EvaluationNode {
+  return {
+    id: row.id,
+    modelVersionId: row.modelVersionId,
+    datasetVersionId: row.datasetVersionId,
+    split: row.split as EvaluationSplitEnum,
+    rowCount: row.rowCount,
+    createdAt: row.createdAt,
+    ...toTaskMetrics(evaluationMetricsOf(row.metrics)),
+  };
+}
+
+/** The metrics of a performance window of the version `modelVersionId`. */
+export function toWindowMetrics(modelVersionId: string, metrics: MetricsOfTask): WindowMetricsNode {
+  return { ...toTaskMetrics(metrics), sampleCount: metrics.sampleCount, modelVersionId };
 }
 
 /** The label classes a version predicts, in class-index order; null for regression. */

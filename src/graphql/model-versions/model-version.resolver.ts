@@ -20,8 +20,17 @@ import { toTrainingHyperparameters, TrainingHyperparameters } from '../runs/trai
 import { DeploymentConnection } from '../deployments/deployment.type';
 import { DeleteModelVersionAliasInput, EvaluateModelVersionInput, SetModelVersionAliasInput } from './model-version.input';
 import { evaluationPages, followerPages, modelVersionById, versionAliasPages } from './model-version.loaders';
-import { classesOf, namedClassMetrics, toEvaluation, type EvaluationNode } from './model-version.mapping';
-import { ClassMetrics, Evaluation, EvaluationConnection, ModelAlias, ModelAliasConnection, ModelAliasEvent, ModelVersion } from './model-version.type';
+import { classesOf, namedClassMetrics, toEvaluation, type EvaluationNode, type WindowMetricsNode } from './model-version.mapping';
+import {
+  ClassMetrics,
+  Evaluation,
+  EvaluationConnection,
+  ModelAlias,
+  ModelAliasConnection,
+  ModelAliasEvent,
+  ModelVersion,
+  WindowMetrics,
+} from './model-version.type';
 import { Allow } from '../auth/access';
 import { trainingHyperparametersOf } from '../../infra/db/json-columns';
 
@@ -119,19 +128,33 @@ export class ModelVersionResolver {
   }
 }
 
+/** Metrics of one version's outputs: the classes they are named by are that version's. */
+type VersionMetrics = Pick<EvaluationNode, 'task' | 'perClassByIndex' | 'modelVersionId'>;
+
+const CLASSES_DESCRIPTION = 'Classification: the classes, in the order of the confusion matrix rows and columns.';
+const PER_CLASS_DESCRIPTION = 'Multiclass: precision, recall, F1 and support of each class.';
+
+async function metricClasses(ctx: GraphQLContext, metrics: VersionMetrics): Promise<string[] | null> {
+  if (metrics.task === 'REGRESSION') return null;
+  return classesOf((await requireLoadedVersion(ctx, metrics.modelVersionId)).preprocessing);
+}
+
+async function namedPerClass(ctx: GraphQLContext, metrics: VersionMetrics): Promise<ClassMetrics[] | null> {
+  if (!metrics.perClassByIndex) return null;
+  const version = await requireLoadedVersion(ctx, metrics.modelVersionId);
+  return namedClassMetrics(metrics.perClassByIndex, classesOf(version.preprocessing));
+}
+
 @Resolver(() => Evaluation)
 export class EvaluationResolver {
-  @FieldResolver(() => [String], { nullable: true, description: 'Classification: the classes, in the order of the confusion matrix rows and columns.' })
+  @FieldResolver(() => [String], { nullable: true, description: CLASSES_DESCRIPTION })
   async classes(@Root() evaluation: EvaluationNode, @Ctx() ctx: GraphQLContext) {
-    if (evaluation.task === 'REGRESSION') return null;
-    return classesOf((await requireLoadedVersion(ctx, evaluation.modelVersionId)).preprocessing);
+    return metricClasses(ctx, evaluation);
   }
 
-  @FieldResolver(() => [ClassMetrics], { nullable: true, description: 'Multiclass: precision, recall, F1 and support of each class.' })
+  @FieldResolver(() => [ClassMetrics], { nullable: true, description: PER_CLASS_DESCRIPTION })
   async perClass(@Root() evaluation: EvaluationNode, @Ctx() ctx: GraphQLContext) {
-    if (!evaluation.perClassByIndex) return null;
-    const version = await requireLoadedVersion(ctx, evaluation.modelVersionId);
-    return namedClassMetrics(evaluation.perClassByIndex, classesOf(version.preprocessing));
+    return namedPerClass(ctx, evaluation);
   }
 
   @FieldResolver(() => ModelVersion)
@@ -142,6 +165,19 @@ export class EvaluationResolver {
   @FieldResolver(() => DatasetVersion)
   async datasetVersion(@Root() evaluation: EvaluationNode, @Ctx() ctx: GraphQLContext) {
     return ctx.loaders.get(datasetVersionById).load(evaluation.datasetVersionId);
+  }
+}
+
+@Resolver(() => WindowMetrics)
+export class WindowMetricsResolver {
+  @FieldResolver(() => [String], { nullable: true, description: CLASSES_DESCRIPTION })
+  async classes(@Root() metrics: WindowMetricsNode, @Ctx() ctx: GraphQLContext) {
+    return metricClasses(ctx, metrics);
+  }
+
+  @FieldResolver(() => [ClassMetrics], { nullable: true, description: PER_CLASS_DESCRIPTION })
+  async perClass(@Root() metrics: WindowMetricsNode, @Ctx() ctx: GraphQLContext) {
+    return namedPerClass(ctx, metrics);
   }
 }
 

@@ -142,19 +142,14 @@ export class ClassMetrics {
   @Field(() => Int, { description: 'Rows whose true class this is.' }) support!: number;
 }
 
-@ObjectType({
-  implements: Node,
-  description:
-    "Metrics of a model version on a dataset version (scikit-learn's definitions). Fields of another task are null: binary has accuracy..confusionMatrix; multiclass accuracy, macro, weighted, perClass, confusionMatrix, logLoss; regression mae, rmse, r2.",
-})
-export class Evaluation {
-  @Field(() => ID) id!: string;
-  @Field(() => ID) modelVersionId!: string;
-  @Field(() => ID) datasetVersionId!: string;
-  @Field(() => EvaluationSplitEnum) split!: EvaluationSplitEnum;
-  @Field(() => Int) rowCount!: number;
+/**
+ * The metric fields of every task, shared by evaluations and performance windows: fields of
+ * another task are null. Built from a `src/ml/metrics` evaluation by `toTaskMetrics`. A base
+ * class only: no field returns it, so the schema has its fields on Evaluation and WindowMetrics.
+ */
+@ObjectType('TaskMetricsBase')
+export abstract class TaskMetrics {
   @Field(() => TaskEnum) task!: TaskEnum;
-  @Field() createdAt!: Date;
   @Field(() => Float, { nullable: true }) accuracy!: number | null;
   @Field(() => Float, { nullable: true, description: 'Binary: of the positive class (the second class).' }) precision!: number | null;
   @Field(() => Float, { nullable: true, description: 'Binary.' }) recall!: number | null;
@@ -175,6 +170,28 @@ export class Evaluation {
   @Field(() => Float, { nullable: true, description: 'Regression: mean absolute error.' }) mae!: number | null;
   @Field(() => Float, { nullable: true, description: 'Regression: root mean squared error.' }) rmse!: number | null;
   @Field(() => Float, { nullable: true, description: 'Regression: coefficient of determination; null for fewer than two rows.' }) r2!: number | null;
+}
+
+@ObjectType({
+  implements: Node,
+  description:
+    "Metrics of a model version on a dataset version (scikit-learn's definitions). Fields of another task are null: binary has accuracy..confusionMatrix; multiclass accuracy, macro, weighted, perClass, confusionMatrix, logLoss; regression mae, rmse, r2.",
+})
+export class Evaluation extends TaskMetrics {
+  @Field(() => ID) id!: string;
+  @Field(() => ID) modelVersionId!: string;
+  @Field(() => ID) datasetVersionId!: string;
+  @Field(() => EvaluationSplitEnum) split!: EvaluationSplitEnum;
+  @Field(() => Int) rowCount!: number;
+  @Field() createdAt!: Date;
+}
+
+@ObjectType({
+  description:
+    "The metrics of a performance window, computed as evaluations are (scikit-learn's definitions; fields of another task are null, as on Evaluation).",
+})
+export class WindowMetrics extends TaskMetrics {
+  @Field(() => Int, { description: 'Labelled predictions scored.' }) sampleCount!: number;
 }
 
 @ObjectType()

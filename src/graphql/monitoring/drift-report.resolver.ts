@@ -19,7 +19,7 @@ export function toDriftReport(report: DriftReportRecord): DriftReport {
 }
 
 /** The GraphQL enums are the domain's strings. */
-function toFeatureDrift(entry: FeatureDriftEntry): FeatureDrift {
+export function toFeatureDrift(entry: FeatureDriftEntry): FeatureDrift {
   return { ...entry, type: entry.type as ColumnTypeEnum, method: entry.method as DriftMethodEnum | null, distribution: entry.distribution ?? null };
 }
 

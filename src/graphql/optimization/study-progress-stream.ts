@@ -13,7 +13,7 @@
 import { Repeater } from '@graphql-yoga/subscription';
 import { NotFoundError } from '../../domain/errors';
 import { isTerminal, type RunStatus } from '../../domain/runs/run-status';
-import type { Run } from '../../generated/prisma/client';
+import type { Run } from '../../domain/runs/run';
 import { studyDefinitionOf, trialSummaryOf } from '../../services/optimization/study-trials';
 import type { UncheckedPayload } from '../../services/events/event-publisher';
 import { isRunUpdatedPayload, runAsOfEvent } from '../../services/runs/run-state-event';

@@ -1,8 +1,9 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { SubscribeResolverData } from 'type-graphql';
-import type { Run as RunRow } from '../../generated/prisma/client';
+import type { Run as RunRow } from '../../domain/runs/run';
+import type { Study as StudyView } from '../../services/optimization/study-trials';
 import type { StudyLeaderboardEntry } from '../../services/optimization/optimization.service';
-import { studyDefinitionOf, trialSummaryOf, type StudyTrial } from '../../services/optimization/study-trials';
+import { trialSummaryOf, type StudyTrial } from '../../services/optimization/study-trials';
 import type { GraphQLContext } from '../context';
 import { modelVersionByRun } from '../model-versions/model-version.loaders';
 import { ModelVersion } from '../model-versions/model-version.type';
@@ -59,7 +60,7 @@ function subscribeStudyProgress({ args, context, info }: SubscribeResolverData<u
   );
 }
 
-/** Study fields are read from the OPTIMIZATION run row. */
+/** Study fields are read from the study: its OPTIMIZATION run, with the definition it stores decoded once. */
 @Resolver(() => Study)
 export class StudyResolver {
   @Allow('EDITOR')
@@ -93,67 +94,67 @@ export class StudyResolver {
   @FieldResolver(() => ID, {
     description: "The study's own id, for node(id:): not its OPTIMIZATION run's (run.id), though study, cancelStudy and studyProgress take either.",
   })
-  id(@Root() study: RunRow): string {
+  id(@Root() study: StudyView): string {
     return studyIdOf(study.id);
   }
 
   @FieldResolver(() => StudySummary, { nullable: true, description: 'Once ended: the trial counts and the best trial.' })
-  summary(@Root() study: RunRow): StudySummary | null {
+  summary(@Root() study: StudyView): StudySummary | null {
     return toStudySummary(study.summary);
   }
 
   @FieldResolver()
-  objective(@Root() study: RunRow): StudyObjective {
-    return studyDefinitionOf(study).objective as StudyObjective;
+  objective(@Root() study: StudyView): StudyObjective {
+    return study.definition.objective as StudyObjective;
   }
 
   @FieldResolver()
-  strategy(@Root() study: RunRow): string {
-    return studyDefinitionOf(study).strategy;
+  strategy(@Root() study: StudyView): string {
+    return study.definition.strategy;
   }
 
   @FieldResolver(() => [SearchParameter], { description: 'The validated search space, one entry per parameter, in the order given.' })
-  searchSpace(@Root() study: RunRow): SearchParameter[] {
-    return studyDefinitionOf(study).searchSpace.parameters.map(toSearchParameter);
+  searchSpace(@Root() study: StudyView): SearchParameter[] {
+    return study.definition.searchSpace.parameters.map(toSearchParameter);
   }
 
   @FieldResolver()
-  maxTrials(@Root() study: RunRow): number {
-    return studyDefinitionOf(study).maxTrials;
+  maxTrials(@Root() study: StudyView): number {
+    return study.definition.maxTrials;
   }
 
   @FieldResolver()
-  parallelism(@Root() study: RunRow): number {
-    return studyDefinitionOf(study).parallelism;
+  parallelism(@Root() study: StudyView): number {
+    return study.definition.parallelism;
   }
 
   @FieldResolver()
-  pruning(@Root() study: RunRow): StudyPruning {
-    return studyDefinitionOf(study).pruning as StudyPruning;
+  pruning(@Root() study: StudyView): StudyPruning {
+    return study.definition.pruning as StudyPruning;
   }
 
   @FieldResolver()
-  seed(@Root() study: RunRow): number {
-    return studyDefinitionOf(study).seed;
+  seed(@Root() study: StudyView): number {
+    return study.definition.seed;
   }
 
   @FieldResolver(() => TrainingHyperparameters, { description: 'What every trial trains with before its sampled parameters are applied.' })
-  async baseHyperparameters(@Root() study: RunRow, @Ctx() ctx: GraphQLContext): Promise<TrainingHyperparameters> {
-    return toTrainingHyperparameters(studyDefinitionOf(study).baseHyperparameters, () => taskOfModel(ctx, study.modelId));
+  async baseHyperparameters(@Root() study: StudyView, @Ctx() ctx: GraphQLContext): Promise<TrainingHyperparameters> {
+    return toTrainingHyperparameters(study.definition.baseHyperparameters, () => taskOfModel(ctx, study.modelId));
   }
 
   @FieldResolver(() => Run, { description: 'The OPTIMIZATION run.' })
-  run(@Root() study: RunRow): RunRow {
+  run(@Root() study: StudyView): RunRow {
     return study;
   }
 
   @FieldResolver(() => TrialConnection, { description: 'Every trial so far, in trial-number order.' })
-  async trials(@Root() study: RunRow, @Ctx() ctx: GraphQLContext, @Args() page: PageArgs) {
+  async trials(@Root() study: StudyView, @Ctx() ctx: GraphQLContext, @Args() page: PageArgs) {
     return toConnection(mapPage(await ctx.loaders.get(trialPages).load({ parentId: study.id, args: page }), toTrial));
   }
 
   @FieldResolver(() => Trial, { nullable: true, description: 'The completed trial with the best objective.' })
-  async bestTrial(@Root() study: RunRow, @Ctx() ctx: GraphQLContext): Promise<Trial | null> {
+  async bestTrial(@Root() study: StudyView, @Ctx() ctx: GraphQLContext): Promise<Trial | null> {
     const best = (await ctx.services.optimization.leaderboard(study.id)).at(0);
     if (!best) return null;
     const trials = await ctx.services.optimization.trials(study.id);
@@ -162,12 +163,12 @@ export class StudyResolver {
   }
 
   @FieldResolver(() => [LeaderboardEntry], { description: 'Completed trials, best objective first.' })
-  async leaderboard(@Root() study: RunRow, @Ctx() ctx: GraphQLContext): Promise<LeaderboardEntry[]> {
+  async leaderboard(@Root() study: StudyView, @Ctx() ctx: GraphQLContext): Promise<LeaderboardEntry[]> {
     return (await ctx.services.optimization.leaderboard(study.id)).map(toLeaderboardEntry);
   }
 
   @FieldResolver(() => ModelVersion, { nullable: true, description: 'The model version the best trial registered.' })
-  async bestModelVersion(@Root() study: RunRow, @Ctx() ctx: GraphQLContext) {
+  async bestModelVersion(@Root() study: StudyView, @Ctx() ctx: GraphQLContext) {
     const best = (await ctx.services.optimization.leaderboard(study.id)).at(0);
     return best ? ctx.loaders.get(modelVersionByRun).load(best.trialRunId) : null;
   }

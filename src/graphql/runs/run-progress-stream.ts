@@ -21,21 +21,12 @@
  * than the attempt's start.
  */
 import { NotFoundError } from '../../domain/errors';
+import type { RunEpoch } from '../../domain/runs/run';
 import { isTerminal, type RunStatus } from '../../domain/runs/run-status';
 import type { UncheckedPayload } from '../../services/events/event-publisher';
 
-/** A stored epoch, as read from the database. */
-export interface StoredEpoch {
-  epoch: number;
-  /** Flat metrics: `loss`, `accuracy` or `mae`/`rmse`, and `val_` forms. */
-  metrics: unknown;
-  /** Since training started, up to the end of this epoch. */
-  elapsedMs: number;
-  /** This epoch alone. */
-  epochMs: number;
-  samplesPerSecond: number;
-  recordedAt: Date;
-}
+/** A stored epoch, as read from the database (or as its live event describes it). */
+export type StoredEpoch = Pick<RunEpoch, 'epoch' | 'metrics' | 'elapsedMs' | 'epochMs' | 'samplesPerSecond' | 'recordedAt'>;
 
 /** What the stream needs to know of a run. */
 export interface RunState {
@@ -163,7 +154,16 @@ function liveEpoch(payload: unknown, now: Date): StoredEpoch | null {
   if (typeof epoch !== 'number' || typeof elapsedMs !== 'number' || typeof epochMs !== 'number' || typeof samplesPerSecond !== 'number') return null;
   // The row's own time, written by the worker; an event without it is dated on arrival.
   const recorded = typeof recordedAt === 'string' ? new Date(recordedAt) : now;
-  return { epoch, metrics, elapsedMs, epochMs, samplesPerSecond, recordedAt: Number.isNaN(recorded.getTime()) ? now : recorded };
+  return { epoch, metrics: metricsOf(metrics), elapsedMs, epochMs, samplesPerSecond, recordedAt: Number.isNaN(recorded.getTime()) ? now : recorded };
+}
+
+/** An event's metrics: an object of values by name; anything else reports none. */
+function metricsOf(metrics: unknown): Record<string, unknown> {
+  return isJsonObject(metrics) ? metrics : {};
+}
+
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Run, RunEpoch } from '../../services/training/training.service';
+import type { Run, RunEpoch } from '../../domain/runs/run';
 import type { PageRequest } from '../../domain/common/pagination';
 import { definePageLoader } from '../common/page-loader';
 import { defineLoader } from '../context';

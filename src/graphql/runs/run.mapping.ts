@@ -1,13 +1,10 @@
+import type { Run } from '../../domain/runs/run';
 import type { StoredEpoch } from './run-progress-stream';
 import { StepEngineEnum } from '../common/enums';
 import type { EpochMetrics, MetricPoint, RunEpoch, TrainingEnvironment } from './run.type';
 import { TrainingBackendEnum } from './training-hyperparameters.type';
 
 const VALIDATION_PREFIX = 'val_';
-
-function flatMetrics(stored: unknown): Record<string, unknown> {
-  return typeof stored === 'object' && stored !== null && !Array.isArray(stored) ? (stored as Record<string, unknown>) : {};
-}
 
 /** A finite number, else null (JSON stores a diverged NaN or Infinity loss as null). */
 function finite(value: unknown): number | null {
@@ -25,7 +22,7 @@ function splitMetrics(flat: Record<string, unknown>, prefix: string): EpochMetri
 
 /** A stored epoch (flat metrics `loss`, `val_loss`, ...) as the GraphQL `RunEpoch`: train and validation apart. */
 export function toRunEpoch(stored: StoredEpoch): RunEpoch {
-  const flat = flatMetrics(stored.metrics);
+  const flat = stored.metrics;
   const hasValidation = Object.keys(flat).some((name) => name.startsWith(VALIDATION_PREFIX));
   return {
     epoch: stored.epoch,
@@ -40,7 +37,7 @@ export function toRunEpoch(stored: StoredEpoch): RunEpoch {
 
 /** One epoch's value of a metric (`loss`, `val_accuracy`, ...) it reported. */
 export function toMetricPoint(epoch: StoredEpoch, name: string): MetricPoint {
-  return { epoch: epoch.epoch, value: finite(flatMetrics(epoch.metrics)[name]), recordedAt: epoch.recordedAt };
+  return { epoch: epoch.epoch, value: finite(epoch.metrics[name]), recordedAt: epoch.recordedAt };
 }
 
 /**
@@ -65,9 +62,9 @@ export function toTrainingEnvironment(stored: unknown): TrainingEnvironment | nu
 }
 
 /** The stored step engine of a run (from its environment, else its summary). */
-export function stepEngineOf(run: { environment: unknown; summary: unknown }): string | null {
+export function stepEngineOf(run: Pick<Run, 'environment' | 'summary'>): string | null {
   for (const stored of [run.environment, run.summary]) {
-    const engine = typeof stored === 'object' && stored !== null ? (stored as { stepEngine?: unknown }).stepEngine : undefined;
+    const engine = stored?.stepEngine;
     if (typeof engine === 'string') return engine;
   }
   return null;

@@ -1,7 +1,7 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { SubscribeResolverData, SubscriptionHandlerData } from 'type-graphql';
 import { NotFoundError, ValidationError } from '../../domain/errors';
-import type { Run as RunRow } from '../../services/training/training.service';
+import type { Run as RunRow } from '../../domain/runs/run';
 import { runAsOfEvent, type RunUpdatedPayload } from '../../services/runs/run-state-event';
 import { mapPage } from '../../domain/common/pagination';
 import { PageArgs, toConnection } from '../common/connection.type';
@@ -32,7 +32,6 @@ import {
   RunWarningCodeEnum,
   TrainingEnvironment,
 } from './run.type';
-import { storedWarnings } from '../../domain/runs/training-warnings';
 import { fromTrainingHyperparametersInput, toTrainingHyperparameters, TrainingBackendEnum, TrainingHyperparameters } from './training-hyperparameters.type';
 import { Allow } from '../auth/access';
 import { trainingHyperparametersOf } from '../../infra/db/json-columns';
@@ -118,7 +117,7 @@ export class RunResolver {
       "What the run's settings warn about, found when it was queued (also in summary.warnings once it ran): FEW_GRADIENT_STEPS when epochs x batches per epoch is under 100. Empty for runs queued before warnings were recorded.",
   })
   warnings(@Root() run: RunRow): RunWarning[] {
-    return storedWarnings(run.warnings).map((warning) => ({ code: warning.code as RunWarningCodeEnum, message: warning.message }));
+    return run.warnings.map((warning) => ({ code: warning.code as RunWarningCodeEnum, message: warning.message }));
   }
 
   @FieldResolver(() => TrainingBackendEnum, {

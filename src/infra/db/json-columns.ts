@@ -16,7 +16,8 @@
  * {@link toJsonColumn} from checked domain values, so a failure means a corrupt row or an old
  * shape no migration converted, never a user's mistake. Decoders run once per row read (a model
  * load, a resolver's row); the one used per prediction row ({@link predictionOutputOf}) checks
- * only the union's tag.
+ * only the union's tag. Alert evidence ({@link alertDetailsOf}) is the exception: it is read field
+ * by field and never throws, since alerts of older shapes must still list.
  */
 import type { Prisma } from '../../generated/prisma/client';
 import type { ColumnTypeOverrides } from '../../domain/datasets/column-typing';
@@ -34,6 +35,9 @@ import type { DeploymentMonitoring } from '../../domain/deployments/deployment';
 import { driftMonitoringOf } from '../../domain/deployments/drift-monitoring';
 import type { PredictionActual } from '../../domain/predictions/prediction';
 import type { TrialSummary } from '../../services/optimization/study-trials';
+import type { AlertKind, AlertSeverity, AlertStatus } from '../../domain/alerts/alert';
+import type { AlertKindAndDetails, PerformanceDropVersion } from '../../domain/alerts/alert-details';
+import type { AlertWebhookAlert, AlertWebhookDeployment, AlertWebhookEvent, AlertWebhookPayload } from '../../domain/alerts/alert-webhook-payload';
 
 type JsonPrimitive = string | number | boolean | null;
 
@@ -291,6 +295,10 @@ export function driftPredictionOf(value: unknown): FeatureDriftEntry | null {
   return decode('DriftReport.prediction', value, isOptionalFeatureDrift);
 }
 
+function isJsonObjectValue(value: unknown, problem: Problem): value is Record<string, unknown> {
+  return isRecord(value) || fail(problem, `expected an object, got ${describe(value)}`);
+}
+
 function isJsonObject(value: unknown, problem: Problem): value is Prisma.JsonObject {
   return isRecord(value) || fail(problem, `expected an object, got ${describe(value)}`);
 }
@@ -360,18 +368,151 @@ export function predictionInputsOf(value: unknown): Record<string, unknown> {
   return decode('Prediction.inputs', value, isPredictionInputs);
 }
 
-function isJsonObjectValue(value: unknown, problem: Problem): value is Record<string, unknown> {
-  return isRecord(value) || fail(problem, `expected an object, got ${describe(value)}`);
+/** `record[key]` when it is a string, else null: the lenient readers of alert evidence. */
+function stringOrNull(record: Record<string, unknown>, key: string): string | null {
+  const value = record[key];
+  return typeof value === 'string' ? value : null;
 }
 
-/** `Alert.details` (kind-specific evidence: only that it is an object). */
-export function alertDetailsOf(value: unknown): Record<string, unknown> {
-  return decode('Alert.details', value, isJsonObjectValue);
+function numberOrNull(record: Record<string, unknown>, key: string): number | null {
+  const value = record[key];
+  return typeof value === 'number' ? value : null;
 }
 
-/** `AlertDelivery.payload` (the webhook body: only that it is an object). */
-export function deliveryPayloadOf(value: unknown): Record<string, unknown> {
-  return decode('AlertDelivery.payload', value, isJsonObjectValue);
+function booleanOrNull(record: Record<string, unknown>, key: string): boolean | null {
+  const value = record[key];
+  return typeof value === 'boolean' ? value : null;
+}
+
+function stringsOrNull(record: Record<string, unknown>, key: string): string[] | null {
+  const value = record[key];
+  return Array.isArray(value) && value.every((item) => typeof item === 'string') ? value : null;
+}
+
+function recordOrEmpty(value: unknown): Record<string, unknown> {
+  return isRecord(value) ? value : {};
+}
+
+function performanceDropVersionOf(value: unknown): PerformanceDropVersion {
+  const entry = recordOrEmpty(value);
+  const window = isRecord(entry.window)
+    ? { count: numberOrNull(entry.window, 'count'), from: stringOrNull(entry.window, 'from'), to: stringOrNull(entry.window, 'to') }
+    : null;
+  return {
+    modelVersionId: stringOrNull(entry, 'modelVersionId'),
+    canary: booleanOrNull(entry, 'canary'),
+    metric: stringOrNull(entry, 'metric'),
+    value: numberOrNull(entry, 'value'),
+    baseline: numberOrNull(entry, 'baseline'),
+    baselineSplit: stringOrNull(entry, 'baselineSplit'),
+    drop: numberOrNull(entry, 'drop'),
+    floor: numberOrNull(entry, 'floor'),
+    maxDrop: numberOrNull(entry, 'maxDrop'),
+    window,
+  };
+}
+
+function predictionDriftOf(value: unknown): FeatureDriftEntry | null {
+  return isFeatureDrift(value, { message: '' }, 'prediction') ? value : null;
+}
+
+/**
+ * `Alert.details`, the evidence of an alert, in the shape of its `kind` (a column, so always
+ * known). Never throws: each field is read on its own and is null when missing or of another type
+ * (a row written before the field existed, or a malformed one), so one bad row cannot fail a list.
+ */
+export function alertDetailsOf(kind: AlertKind, value: unknown): AlertKindAndDetails {
+  const details = recordOrEmpty(value);
+  const text = (key: string) => stringOrNull(details, key);
+  const number = (key: string) => numberOrNull(details, key);
+  switch (kind) {
+    case 'DATA_DRIFT':
+      return {
+        kind,
+        details: {
+          reportId: text('reportId'),
+          driftShare: number('driftShare'),
+          driftedFeatures: stringsOrNull(details, 'driftedFeatures'),
+          windowSize: number('windowSize'),
+        },
+      };
+    case 'PREDICTION_DRIFT':
+      return { kind, details: { reportId: text('reportId'), prediction: predictionDriftOf(details.prediction), windowSize: number('windowSize') } };
+    case 'PERFORMANCE_DROP':
+      return { kind, details: { versions: Array.isArray(details.versions) ? details.versions.map(performanceDropVersionOf) : [] } };
+    case 'ERROR_RATE':
+      return {
+        kind,
+        details: {
+          failed: number('failed'),
+          total: number('total'),
+          rate: number('rate'),
+          threshold: number('threshold'),
+          windowSeconds: number('windowSeconds'),
+          canaryModelVersionId: text('canaryModelVersionId'),
+        },
+      };
+    case 'LATENCY':
+      return {
+        kind,
+        details: { p99Ms: number('p99Ms'), thresholdMs: number('thresholdMs'), requests: number('requests'), windowSeconds: number('windowSeconds') },
+      };
+    case 'RUN_FAILED':
+      return {
+        kind,
+        details: {
+          runId: text('runId'),
+          kind: text('kind'),
+          modelId: text('modelId'),
+          datasetVersionId: text('datasetVersionId'),
+          error: text('error'),
+          attempts: number('attempts'),
+          workerId: text('workerId'),
+        },
+      };
+  }
+}
+
+const ALERT_KINDS: readonly AlertKind[] = ['DATA_DRIFT', 'PREDICTION_DRIFT', 'PERFORMANCE_DROP', 'ERROR_RATE', 'LATENCY', 'RUN_FAILED'];
+const ALERT_SEVERITIES: readonly AlertSeverity[] = ['INFO', 'WARNING', 'CRITICAL'];
+const ALERT_STATUSES: readonly AlertStatus[] = ['OPEN', 'ACKNOWLEDGED', 'RESOLVED'];
+const WEBHOOK_EVENTS: readonly AlertWebhookEvent[] = ['alert.opened', 'alert.repeated'];
+
+function isOneOf<T extends string>(values: readonly T[], value: unknown): value is T {
+  return values.some((known) => known === value);
+}
+
+/** A webhook body's fields but the alert's evidence, which {@link alertDetailsOf} reads by kind. */
+interface StoredWebhookPayload {
+  event: AlertWebhookEvent;
+  alert: Omit<AlertWebhookAlert, 'kind' | 'details'> & { kind: AlertKind; details?: unknown };
+  deployment: AlertWebhookDeployment | null;
+}
+
+function isWebhookPayload(value: unknown, problem: Problem): value is StoredWebhookPayload {
+  if (!isRecord(value)) return fail(problem, `expected an object, got ${describe(value)}`);
+  if (!isOneOf(WEBHOOK_EVENTS, value.event)) return fail(problem, `event is ${describe(value.event)}, expected alert.opened or alert.repeated`);
+  const alert = value.alert;
+  if (!isRecord(alert)) return fail(problem, `alert is ${describe(alert)}, expected an object`);
+  if (!hasFields(alert, 'alert.', problem, { string: ['id', 'title', 'firstSeenAt', 'lastSeenAt'], number: ['occurrences'] })) return false;
+  if (!isOneOf(ALERT_KINDS, alert.kind)) return fail(problem, `alert.kind is ${describe(alert.kind)}, expected an alert kind`);
+  if (!isOneOf(ALERT_SEVERITIES, alert.severity)) return fail(problem, `alert.severity is ${describe(alert.severity)}, expected an alert severity`);
+  if (!isOneOf(ALERT_STATUSES, alert.status)) return fail(problem, `alert.status is ${describe(alert.status)}, expected an alert status`);
+  const deployment = value.deployment;
+  if (deployment === null) return true;
+  if (!isRecord(deployment)) return fail(problem, `deployment is ${describe(deployment)}, expected an object or null`);
+  return hasFields(deployment, 'deployment.', problem, { string: ['id', 'name'] });
+}
+
+/** `AlertDelivery.payload`: the webhook body as stored, its alert's evidence read by the alert's kind. */
+export function webhookPayloadOf(value: unknown): AlertWebhookPayload {
+  const { event, alert, deployment } = decode('AlertDelivery.payload', value, isWebhookPayload);
+  const { id, severity, status, title, occurrences, firstSeenAt, lastSeenAt } = alert;
+  return {
+    event,
+    alert: { id, severity, status, title, occurrences, firstSeenAt, lastSeenAt, ...alertDetailsOf(alert.kind, alert.details) },
+    deployment: deployment && { id: deployment.id, name: deployment.name },
+  };
 }
 
 function isColumnTypeOverrides(value: unknown, problem: Problem): value is ColumnTypeOverrides {
@@ -404,4 +545,23 @@ function isRowIndices(value: unknown, problem: Problem): value is number[] {
 /** `DatasetVersionData.referenceRowIndices` (thousands of numbers: only the array is checked). */
 export function referenceRowIndicesOf(value: unknown): number[] {
   return decode('DatasetVersionData.referenceRowIndices', value, isRowIndices);
+}
+
+/** `Run.hyperparameters` as the object it always is; each kind's decoder reads its fields (`trainingHyperparametersOf`, `studyDefinitionOf`, ...). */
+export function runHyperparametersObjectOf(value: unknown): Record<string, unknown> {
+  return decode('Run.hyperparameters', value, isJsonObjectValue);
+}
+
+function isOptionalJsonObject(value: unknown, problem: Problem): value is Record<string, unknown> | null {
+  return value === null || isRecord(value) || fail(problem, `expected an object or null, got ${describe(value)}`);
+}
+
+/** `Run.summary` (a training summary, a trial's or a study's: an object), or null before the run has one. */
+export function runSummaryOf(value: unknown): Record<string, unknown> | null {
+  return decode('Run.summary', value ?? null, isOptionalJsonObject);
+}
+
+/** `Run.environment` (the pipeline's `TrainingEnvironment`: an object), or null until the run succeeded. */
+export function runEnvironmentOf(value: unknown): Record<string, unknown> | null {
+  return decode('Run.environment', value ?? null, isOptionalJsonObject);
 }

@@ -13,9 +13,11 @@
  */
 import type { Alert as AlertRow, AlertDelivery as AlertDeliveryRow, AlertRule as AlertRuleRow, Prisma } from '../../generated/prisma/client';
 import type { Alert, AlertDelivery, AlertKind, AlertRule, AlertRuleValues, AlertSeverity, AlertStatus } from '../../domain/alerts/alert';
+import type { AlertDetails } from '../../domain/alerts/alert-details';
+import type { AlertWebhookPayload } from '../../domain/alerts/alert-webhook-payload';
 import type { Page, PageRequest } from '../../domain/common/pagination';
 import { isUuid } from '../../domain/common/uuid';
-import { alertDetailsOf, deliveryPayloadOf } from '../../infra/db/json-columns';
+import { alertDetailsOf, toJsonColumn, webhookPayloadOf } from '../../infra/db/json-columns';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { keysetPage, keysetPagesByParent, oldestFirst } from '../keyset-pagination';
 
@@ -30,7 +32,8 @@ export interface NewAlert {
   severity: AlertSeverity;
   dedupKey: string;
   title: string;
-  details: Record<string, unknown>;
+  /** The evidence of `kind` (the service pairs them). */
+  details: AlertDetails;
   deploymentId?: string | null;
   runId?: string | null;
   firstSeenAt?: Date;
@@ -41,7 +44,7 @@ export interface NewAlert {
 /** A repeat of an open alert: one more occurrence, seen at `lastSeenAt`, with the latest evidence. */
 export interface AlertRepeat {
   lastSeenAt: Date;
-  details: Record<string, unknown>;
+  details: AlertDetails;
   severity?: AlertSeverity;
   title?: string;
   cleanWindows?: number;
@@ -65,7 +68,7 @@ export interface NewAlertDelivery {
   alertId: string;
   ruleId: string | null;
   url: string;
-  payload: Record<string, unknown>;
+  payload: AlertWebhookPayload;
   nextAttemptAt: Date;
 }
 
@@ -97,13 +100,13 @@ export class AlertRepository {
 
   async insert(tx: Db, alert: NewAlert): Promise<Alert> {
     const { details, ...fields } = alert;
-    return toAlert(await tx.alert.create({ data: { ...fields, details: details as Prisma.InputJsonObject } }));
+    return toAlert(await tx.alert.create({ data: { ...fields, details: toJsonColumn(details) } }));
   }
 
   /** Counts one more occurrence of an alert (`occurrences + 1` in the statement). */
   async repeat(tx: Db, id: string, repeat: AlertRepeat): Promise<Alert> {
     const { details, ...fields } = repeat;
-    return toAlert(await tx.alert.update({ where: { id }, data: { ...fields, occurrences: { increment: 1 }, details: details as Prisma.InputJsonObject } }));
+    return toAlert(await tx.alert.update({ where: { id }, data: { ...fields, occurrences: { increment: 1 }, details: toJsonColumn(details) } }));
   }
 
   async update(tx: Db, id: string, changes: AlertChanges): Promise<Alert> {
@@ -179,10 +182,10 @@ export class AlertRepository {
 
   // Deliveries.
 
-  /** Records a PENDING delivery with an empty signature; returns it as stored (its payload in jsonb's key order). */
+  /** Records a PENDING delivery with an empty signature; returns it as stored (its body in jsonb's key order). */
   async insertDelivery(tx: Db, delivery: NewAlertDelivery): Promise<AlertDelivery> {
     const { payload, ...fields } = delivery;
-    return toAlertDelivery(await tx.alertDelivery.create({ data: { ...fields, payload: payload as Prisma.InputJsonObject, signature: '' } }));
+    return toAlertDelivery(await tx.alertDelivery.create({ data: { ...fields, payload: toJsonColumn(payload), signature: '' } }));
   }
 
   async setDeliverySignature(tx: Db, id: string, signature: string): Promise<void> {
@@ -252,12 +255,11 @@ export async function deleteDeploymentAlerts(tx: Db, deploymentId: string): Prom
 export function toAlert(row: AlertRow): Alert {
   return {
     id: row.id,
-    kind: row.kind,
     severity: row.severity,
     status: row.status,
     dedupKey: row.dedupKey,
     title: row.title,
-    details: alertDetailsOf(row.details),
+    ...alertDetailsOf(row.kind, row.details),
     runId: row.runId,
     deploymentId: row.deploymentId,
     cleanWindows: row.cleanWindows,
@@ -299,7 +301,8 @@ export function toAlertDelivery(row: AlertDeliveryRow): AlertDelivery {
     alertId: row.alertId,
     ruleId: row.ruleId,
     url: row.url,
-    payload: deliveryPayloadOf(row.payload),
+    payload: webhookPayloadOf(row.payload),
+    body: JSON.stringify(row.payload),
     signature: row.signature,
     status: row.status,
     attempts: row.attempts,

@@ -7,6 +7,7 @@
  * larger evidence is read when the event is delivered.
  */
 import type { Alert } from '../../domain/alerts/alert';
+import { alertDetailsOf } from '../../infra/db/json-columns';
 
 /** NOTIFY payloads must stay under 8,000 bytes: the evidence gets at most this much of them. */
 export const MAX_EVENT_DETAILS_BYTES = 4_000;
@@ -24,7 +25,7 @@ export interface AlertEventPayload {
   notifiedAt: string | null;
   acknowledgedAt: string | null;
   acknowledgedBy: string | null;
-  /** Absent when its JSON is over {@link MAX_EVENT_DETAILS_BYTES}. */
+  /** Absent when its JSON is over {@link MAX_EVENT_DETAILS_BYTES}; read by the alert's kind as the stored column is. */
   details?: unknown;
 }
 
@@ -63,7 +64,7 @@ export function alertAsOfEvent(row: Alert, event: AlertEventPayload): Alert {
     notifiedAt: date(event.notifiedAt),
     acknowledgedAt: date(event.acknowledgedAt),
     acknowledgedBy: event.acknowledgedBy,
-    ...('details' in event ? { details: event.details as Alert['details'] } : {}),
+    ...('details' in event ? alertDetailsOf(row.kind, event.details) : {}),
     // Set only by resolving: an event before that saw none of them.
     ...(event.status === 'RESOLVED' ? {} : { resolvedAt: null, resolvedBy: null, resolutionNote: null }),
   };

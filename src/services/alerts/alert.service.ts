@@ -1,7 +1,10 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import type { Prisma, Run } from '../../generated/prisma/client';
+import type { Prisma } from '../../generated/prisma/client';
 import type { Deployment } from '../../domain/deployments/deployment';
+import type { Run } from '../../domain/runs/run';
 import type { Alert, AlertDelivery, AlertKind, AlertRule, AlertSeverity, AlertStatus, EffectiveAlertRule } from '../../domain/alerts/alert';
+import type { AlertDetailsByKind, RunFailedAlertDetails } from '../../domain/alerts/alert-details';
+import { alertWebhookPayload, type AlertWebhookEvent } from '../../domain/alerts/alert-webhook-payload';
 import { checkAlertMonitoringPatch, type AlertMonitoringPatch } from '../../domain/alerts/alert-monitoring';
 import { checkAlertRuleSettings, DEPLOYMENT_RULE_KINDS, type AlertRuleSettings } from '../../domain/alerts/alert-rule-input';
 import { resolutionNoteSchema } from '../../domain/alerts/resolution-note';
@@ -23,13 +26,17 @@ export type { Alert, AlertDelivery, AlertKind, AlertRule, AlertSeverity, AlertSt
 /** What `raise` did: opened a new alert, repeated an open one (notifying again), repeated it inside the cooldown, or nothing (rule disabled). */
 export type RaiseOutcome = 'OPENED' | 'REPEATED' | 'SUPPRESSED' | 'DISABLED';
 
-export interface RaiseAlertInput {
+/** The kinds of alerts raised on deployments (RUN_FAILED alerts belong to runs). */
+export type DeploymentAlertKind = Exclude<AlertKind, 'RUN_FAILED'>;
+
+export interface RaiseAlertInput<K extends DeploymentAlertKind = DeploymentAlertKind> {
   deploymentId: string;
-  kind: AlertKind;
+  kind: K;
   /** Used when the deployment stores no rule of this kind (a stored rule's severity wins). */
   severity?: AlertSeverity;
   title: string;
-  details: Record<string, unknown>;
+  /** The evidence of this occurrence, in the shape of `kind`. */
+  details: AlertDetailsByKind[K];
 }
 
 export interface RaiseResult {
@@ -79,7 +86,7 @@ export function signWebhookBody(body: string, secret: string): string {
 }
 
 /** The kinds a deployment has rules for (RUN_FAILED alerts belong to runs). */
-export const DEPLOYMENT_ALERT_KINDS: readonly AlertKind[] = DEPLOYMENT_RULE_KINDS;
+export const DEPLOYMENT_ALERT_KINDS: readonly DeploymentAlertKind[] = DEPLOYMENT_RULE_KINDS;
 
 type Tx = Prisma.TransactionClient;
 
@@ -120,7 +127,7 @@ export class AlertService implements RunFailureAlerts {
    * a repeat counts an occurrence, moves lastSeenAt and resets the clean-window count; it notifies
    * again only once the rule's cooldown has passed since the last notification.
    */
-  async raise(input: RaiseAlertInput): Promise<RaiseResult> {
+  async raise<K extends DeploymentAlertKind>(input: RaiseAlertInput<K>): Promise<RaiseResult> {
     const dedupKey = alertDedupKey(input.kind, input.deploymentId);
     const result = await this.store.transaction(async (tx) => {
       // Serializes raisers of the same key across processes (no unique index on open alerts).
@@ -172,7 +179,7 @@ export class AlertService implements RunFailureAlerts {
   async openRunFailedAlert(tx: Tx, run: Run): Promise<RunFailedRaise> {
     const dedupKey = runFailedDedupKey(run.id);
     await this.store.lockDedupKey(tx, dedupKey);
-    const details = {
+    const details: RunFailedAlertDetails = {
       runId: run.id,
       kind: run.kind,
       modelId: run.modelId,
@@ -370,28 +377,13 @@ export class AlertService implements RunFailureAlerts {
   }
 
   /** Records a PENDING webhook delivery whose body and signature are fixed now (the dispatcher sends it). */
-  private async queueWebhook(tx: Tx, alert: Alert, rule: EffectiveAlertRule, event: string): Promise<void> {
+  private async queueWebhook(tx: Tx, alert: Alert, rule: EffectiveAlertRule, event: AlertWebhookEvent): Promise<void> {
     if (!rule.webhookUrl) return;
     const deployment = alert.deploymentId ? await this.deployments.refById(tx, alert.deploymentId) : null;
-    const payload = {
-      event,
-      alert: {
-        id: alert.id,
-        kind: alert.kind,
-        severity: alert.severity,
-        status: alert.status,
-        title: alert.title,
-        details: alert.details,
-        occurrences: alert.occurrences,
-        firstSeenAt: alert.firstSeenAt.toISOString(),
-        lastSeenAt: alert.lastSeenAt.toISOString(),
-      },
-      deployment,
-    };
+    const payload = alertWebhookPayload(event, alert, deployment);
     const created = await this.store.insertDelivery(tx, { alertId: alert.id, ruleId: rule.id, url: rule.webhookUrl, payload, nextAttemptAt: new Date() });
-    // jsonb stores keys in its own order: sign the body exactly as the dispatcher will serialize it.
-    const body = JSON.stringify(created.payload);
-    await this.store.setDeliverySignature(tx, created.id, signWebhookBody(body, rule.webhookSecret ?? ''));
+    // jsonb stores keys in its own order: sign the body exactly as the dispatcher will send it.
+    await this.store.setDeliverySignature(tx, created.id, signWebhookBody(created.body, rule.webhookSecret ?? ''));
   }
 
   /** Events carry what subscription filters match on (deployment name, kind, severity), so filtering reads nothing, and the state the change left (`alert-state-event.ts`). */

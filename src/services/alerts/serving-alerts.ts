@@ -1,6 +1,7 @@
 import { shownValue } from '../../domain/errors';
 import type { Deployment } from '../../domain/deployments/deployment';
 import type { AlertKind } from '../../domain/alerts/alert';
+import type { PerformanceDropVersion } from '../../domain/alerts/alert-details';
 import { DEFAULT_ALERT_MONITORING } from '../../domain/alerts/alert-monitoring';
 import { MAX_OUTCOME_WINDOW_SECONDS, RequestOutcomes, type OutcomeCounts } from '../../domain/alerts/request-outcomes';
 import type { PrismaClient } from '../../infra/db/prisma-client';
@@ -22,6 +23,14 @@ export const EVALUATE_PERIOD_MS = 60_000;
  */
 export const MIN_EVALUATION_INTERVAL_MS = 5_000;
 const DEFAULT_WINDOW_SECONDS = 300;
+
+/** A version that failed the PERFORMANCE_DROP rule, as judged (the evidence stored is {@link PerformanceDropVersion}). */
+interface JudgedVersion extends PerformanceDropVersion {
+  modelVersionId: string;
+  canary: boolean;
+  metric: 'accuracy' | 'r2';
+  value: number;
+}
 
 /** The verdict of one serving rule on one evaluation. */
 export interface ServingVerdict {
@@ -150,7 +159,7 @@ export class ServingAlertMonitor {
     if (!rule.enabled) return { kind, status: 'NO_DATA', value: null };
     const settings = deployment.monitoring.alerting;
     const versions = [deployment.modelVersionId, deployment.canaryModelVersionId].filter((id): id is string => id !== null);
-    const problems: Record<string, unknown>[] = [];
+    const problems: JudgedVersion[] = [];
     let judged = 0;
     let worst: number | null = null;
     for (const modelVersionId of versions) {
@@ -186,10 +195,10 @@ export class ServingAlertMonitor {
     }
     if (problems.length > 0) {
       const first = problems[0];
-      const title = `${String(first.metric)} ${(first.value as number).toFixed(4)} on deployment ${deployment.name}${first.canary ? ' (canary)' : ''}: ${
-        first.floor !== null && (first.value as number) < (first.floor as number)
+      const title = `${first.metric} ${first.value.toFixed(4)} on deployment ${deployment.name}${first.canary ? ' (canary)' : ''}: ${
+        first.floor !== null && first.value < first.floor
           ? `below the floor ${shownValue(first.floor)}`
-          : `down ${(first.drop as number).toFixed(4)} from ${String(first.baselineSplit)}`
+          : `down ${(first.drop ?? 0).toFixed(4)} from ${String(first.baselineSplit)}`
       }`;
       const { outcome } = await this.alerts.raise({ deploymentId: deployment.id, kind, title, details: { versions: problems } });
       return { kind, status: 'RAISED', value: worst, outcome };

@@ -105,7 +105,7 @@ export class WebhookDispatcher {
       return { status: null, durationMs: null, error: refused.message.slice(0, MAX_ERROR_LENGTH) };
     }
     const headers = { 'content-type': 'application/json', 'x-mlplane-signature': delivery.signature, 'x-mlplane-delivery': delivery.id };
-    return postWebhook(target, headers, JSON.stringify(delivery.payload), this.timeoutMs);
+    return postWebhook(target, headers, delivery.body, this.timeoutMs);
   }
 
   private async attempt(delivery: AlertDelivery): Promise<void> {

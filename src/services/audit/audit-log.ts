@@ -1,22 +1,23 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import type { AuditEvent, AuditOutcome, Prisma } from '../../generated/prisma/client';
+import type { Prisma } from '../../generated/prisma/client';
+import type { AuditEvent, AuditOutcome } from '../../domain/audit/audit-event';
+import type { Role } from '../../domain/auth/principal';
 import type { Page, PageRequest } from '../../domain/common/pagination';
-import { isUuid } from '../../domain/common/uuid';
-import { keysetPage, newestFirst } from '../keyset-pagination';
 import { storableRecordOf } from '../../domain/common/storable-text';
 import { ValidationError } from '../../domain/errors';
 import { runPgTransaction, type PgTransactionRunner } from '../../infra/db/pg-transaction';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
+import { AuditEventRepository, insertSucceededEvent, insertSucceededEventPg, type AuditEventFilter } from './audit-event-repository';
 
-export type { AuditEvent, AuditOutcome } from '../../generated/prisma/client';
+export type { AuditEvent, AuditOutcome } from '../../domain/audit/audit-event';
 
 /** One audited mutation attempt, before it is stored. */
 export interface AuditEntry {
   principal: string;
-  role: string | null;
+  role: Role | null;
   operation: string;
   targetIds: string[];
   outcome: AuditOutcome;
@@ -25,13 +26,7 @@ export interface AuditEntry {
   clientAddress?: string | null;
 }
 
-export interface AuditFilter {
-  principal?: string | null;
-  operation?: string | null;
-  outcome?: AuditOutcome | null;
-  from?: Date | null;
-  to?: Date | null;
-}
+export type AuditFilter = AuditEventFilter;
 
 /** Longest target id kept in a row (ids and names are shorter; a client's garbage is cut). */
 export const MAX_AUDITED_TARGET_LENGTH = 200;
@@ -54,16 +49,6 @@ const AUDIT_RETRY_MS = 1_000;
 
 /** A queued row and when it was queued (its `createdAt`, not the time of its batch). */
 type BufferedEntry = AuditEntry & { at: number };
-
-/**
- * The batch insert of queued rows: one statement of column arrays whatever the batch size, as raw
- * SQL (Prisma's `createMany` compiled a statement of every value, which cost more CPU than the
- * serving it audits). Target ids travel as JSON arrays, one per row.
- */
-const INSERT_AUDIT_BATCH_SQL = `INSERT INTO audit_events (id, principal, role, operation, target_ids, outcome, error_code, request_id, client_address, created_at)
-  SELECT gen_random_uuid(), principal, role, operation, ARRAY(SELECT t FROM jsonb_array_elements_text(targets) WITH ORDINALITY AS e(t, i) ORDER BY i), outcome::"AuditOutcome", error_code, request_id, client_address, to_timestamp(created_ms / 1000.0)
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::text[], $6::text[], $7::text[], $8::text[], $9::float8[])
-    AS r(principal, role, operation, targets, outcome, error_code, request_id, client_address, created_ms)`;
 
 /** A mutation in progress: written once, in its transaction when it has one, else after it. */
 interface PendingAudit {
@@ -93,7 +78,11 @@ export class AuditLog {
   private flushTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly prisma: PrismaClient) {}
+  private readonly events: AuditEventRepository;
+
+  constructor(prisma: PrismaClient) {
+    this.events = new AuditEventRepository(prisma);
+  }
 
   /**
    * A Prisma client whose interactive transactions, when run inside {@link audit}, also write the
@@ -110,7 +99,7 @@ export class AuditLog {
       return transaction(
         async (tx: TransactionClient) => {
           const result = await body(tx);
-          rowId = (await tx.auditEvent.create({ data: { ...scope.entry, outcome: 'SUCCEEDED' }, select: { id: true } })).id;
+          rowId = await insertSucceededEvent(tx, scope.entry);
           return result;
         },
         ...rest,
@@ -135,13 +124,7 @@ export class AuditLog {
       const scope = pending.getStore();
       if (!scope || scope.writtenId || scope.closed) return runPgTransaction(pool, body);
       const rowId = randomUUID();
-      const { principal, role, operation, targetIds, requestId, clientAddress } = scope.entry;
-      const writeRow = async (client: Parameters<typeof body>[0]) => {
-        await client.query(
-          `INSERT INTO audit_events (id, principal, role, operation, target_ids, outcome, request_id, client_address) VALUES ($1, $2, $3, $4, $5, 'SUCCEEDED', $6, $7)`,
-          [rowId, principal, role, operation, targetIds, requestId, clientAddress ?? null],
-        );
-      };
+      const writeRow = (client: Parameters<typeof body>[0]) => insertSucceededEventPg(client, rowId, scope.entry);
       return runPgTransaction(pool, body, writeRow).then((result) => {
         scope.writtenId = rowId;
         return result;
@@ -169,7 +152,7 @@ export class AuditLog {
       const { outcome, errorCode } = outcomeOf.failure(error);
       if (scope.writtenId) {
         // The change committed with its SUCCEEDED row; what failed afterwards is noted on that row.
-        await this.prisma.auditEvent.update({ where: { id: scope.writtenId }, data: { errorCode } });
+        await this.events.setErrorCode(scope.writtenId, errorCode);
       } else {
         await this.record({ ...entry, outcome, errorCode });
       }
@@ -178,7 +161,7 @@ export class AuditLog {
     scope.closed = true;
     const targetIds = [...new Set([...entry.targetIds, ...outcomeOf.resultIds(result)])];
     if (scope.writtenId) {
-      if (targetIds.length > entry.targetIds.length) await this.prisma.auditEvent.update({ where: { id: scope.writtenId }, data: { targetIds } });
+      if (targetIds.length > entry.targetIds.length) await this.events.setTargetIds(scope.writtenId, targetIds);
     } else {
       await this.record({ ...entry, targetIds, outcome: 'SUCCEEDED' });
     }
@@ -187,8 +170,7 @@ export class AuditLog {
 
   /** Writes one row (refusals, and outcomes outside a transaction). */
   async record(given: AuditEntry): Promise<void> {
-    const entry = storable(given);
-    await this.prisma.auditEvent.create({ data: { ...entry, errorCode: entry.errorCode ?? null, clientAddress: entry.clientAddress ?? null } });
+    await this.events.insert(storable(given));
   }
 
   /**
@@ -215,18 +197,7 @@ export class AuditLog {
       const batch = this.buffered.splice(0, this.buffered.length);
       if (batch.length === 0) return;
       try {
-        await this.prisma.$executeRawUnsafe(
-          INSERT_AUDIT_BATCH_SQL,
-          batch.map((entry) => entry.principal),
-          batch.map((entry) => entry.role),
-          batch.map((entry) => entry.operation),
-          batch.map((entry) => JSON.stringify(entry.targetIds)),
-          batch.map((entry) => entry.outcome),
-          batch.map((entry) => entry.errorCode ?? null),
-          batch.map((entry) => entry.requestId),
-          batch.map((entry) => entry.clientAddress ?? null),
-          batch.map((entry) => entry.at),
-        );
+        await this.events.insertBatch(batch);
       } catch (error) {
         logger.warn({ err: error, rows: batch.length }, 'audit batch insert failed; retrying');
         this.buffered.unshift(...batch);
@@ -237,7 +208,7 @@ export class AuditLog {
   }
 
   async findEvent(id: string): Promise<AuditEvent | null> {
-    return isUuid(id) ? this.prisma.auditEvent.findUnique({ where: { id } }) : null;
+    return this.events.findEvent(id);
   }
 
   /** Rows matching the filter, newest first. @throws ValidationError for a bad page size, cursor or time range. */
@@ -245,19 +216,6 @@ export class AuditLog {
     if (filter.from && filter.to && filter.from.getTime() > filter.to.getTime()) {
       throw new ValidationError('filter.from must not be after filter.to', { field: 'filter.from' });
     }
-    const where: Prisma.AuditEventWhereInput = {
-      ...(filter.principal ? { principal: filter.principal } : {}),
-      ...(filter.operation ? { operation: filter.operation } : {}),
-      ...(filter.outcome ? { outcome: filter.outcome } : {}),
-      ...(filter.from || filter.to ? { createdAt: { ...(filter.from ? { gte: filter.from } : {}), ...(filter.to ? { lte: filter.to } : {}) } } : {}),
-    };
-    return keysetPage(
-      {
-        order: newestFirst<AuditEvent>(),
-        rows: (seek, orderBy, take) => this.prisma.auditEvent.findMany({ where: { AND: [where, ...(seek ? [seek] : [])] }, orderBy, take }),
-        count: () => this.prisma.auditEvent.count({ where }),
-      },
-      request,
-    );
+    return this.events.pageEvents(filter, request);
   }
 }

@@ -16,7 +16,7 @@ import { logger } from '../../infra/logger';
 import type { EventPublisher } from '../events/event-publisher';
 import { isUniqueViolation } from '../prisma-errors';
 import { prepareVersionOffThread, type CsvSource, type IngestPhaseListener } from './ingest-threads';
-import { tableRows, type RowRecord } from './table-rows';
+import { tableRows, type DatasetRow as PreviewRow } from '../../domain/datasets/dataset-rows';
 import { insertDataset, insertVersion } from './version-rows';
 import { columnTypeOverridesOf, datasetColumnsOf, labelClassesOf, referenceRowIndicesOf } from '../../infra/db/json-columns';
 
@@ -325,8 +325,8 @@ export class DatasetService {
     return referenceRowIndicesOf(data.referenceRowIndices);
   }
 
-  /** Rows `offset .. offset+limit-1` as records (numbers, strings, null for missing). */
-  async previewRows(versionId: string, offset: number, limit: number): Promise<RowRecord[]> {
+  /** Rows `offset .. offset+limit-1`, each with its index and its values in column order. */
+  async previewRows(versionId: string, offset: number, limit: number): Promise<PreviewRow[]> {
     if (!Number.isInteger(offset) || offset < 0) throw new ValidationError(`offset must be a non-negative integer, got ${offset}`, { field: 'offset' });
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PREVIEW_ROWS) {
       throw new ValidationError(`limit must be an integer from 1 to ${MAX_PREVIEW_ROWS}, got ${limit}`, { field: 'limit' });

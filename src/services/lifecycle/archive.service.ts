@@ -1,12 +1,14 @@
-import type { ModelVersion, Run } from '../../generated/prisma/client';
+import type { ModelVersion } from '../../generated/prisma/client';
 import { isUuid } from '../../domain/common/uuid';
 import type { Dataset } from '../../domain/datasets/dataset';
 import { InUseError, InvalidStateError, NotFoundError } from '../../domain/errors';
 import type { Model } from '../../domain/models/model';
+import type { Run } from '../../domain/runs/run';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
 import type { DatasetService } from '../datasets/dataset.service';
 import type { ModelService } from '../models/model.service';
+import { lockRun, setStudyArchivedAt } from '../runs/run-repository';
 import { lockModel, lockVersion } from './locks';
 import { usagesOfModel, usagesOfVersion, versionName } from './usages';
 
@@ -108,21 +110,14 @@ export class ArchiveService {
 
   private async setStudyArchived(id: string, archived: boolean): Promise<Run> {
     const study = await this.prisma.$transaction(async (tx) => {
-      const row = (
-        isUuid(id)
-          ? await tx.$queryRaw<
-              { kind: string; status: string; archived_at: Date | null }[]
-            >`SELECT kind, status, archived_at FROM runs WHERE id = ${id}::uuid FOR UPDATE`
-          : []
-      ).at(0);
+      const row = await lockRun(tx, id);
       if (!row || row.kind !== 'OPTIMIZATION') throw new NotFoundError('Study', id, { field: 'id' });
-      checkTransition(`study ${id}`, row.archived_at, archived);
+      checkTransition(`study ${id}`, row.archivedAt, archived);
       if (archived && (row.status === 'QUEUED' || row.status === 'RUNNING')) {
         throw new InvalidStateError(`study ${id} is ${row.status}: cancel it first (cancelStudy)`, { field: 'id' });
       }
       const archivedAt = archived ? new Date() : null;
-      await tx.run.updateMany({ where: { parentRunId: id }, data: { archivedAt } });
-      return tx.run.update({ where: { id }, data: { archivedAt } });
+      return setStudyArchivedAt(tx, id, archivedAt);
     });
     logger.info({ studyId: id, archived }, archived ? 'study archived' : 'study restored');
     return study;

@@ -1,4 +1,3 @@
-import type { Prisma } from '../../generated/prisma/client';
 import { isUuid } from '../../domain/common/uuid';
 import type { DeletedCount, DeletionReport } from '../../domain/lifecycle/deletion';
 import { InUseError, InvalidStateError, NotFoundError } from '../../domain/errors';
@@ -9,10 +8,9 @@ import { removeDeploymentGrants } from '../auth/api-key-repository';
 import { deleteDeploymentEvents, deleteDeploymentRow, lockDeploymentForDeletion } from '../deployments/deployment-repository';
 import { deleteDeploymentDriftReports } from '../monitoring/drift-report-repository';
 import { deleteDeploymentPredictions } from '../predictions/prediction-repository';
+import { deleteRuns, lockRun, RunRepository, runIdsOfModel, trialIdsOf } from '../runs/run-repository';
 import { lockModel, lockVersion } from './locks';
 import { usagesOfDataset, usagesOfModel, usagesOfStudy, usagesOfVersion, versionName } from './usages';
-
-type Tx = Prisma.TransactionClient;
 
 /** A deletion runs in one transaction: a deployment with millions of predictions needs time (at most this). */
 const DELETE_TRANSACTION = { maxWait: 10_000, timeout: 120_000 };
@@ -31,7 +29,11 @@ const DELETE_TRANSACTION = { maxWait: 10_000, timeout: 120_000 };
  * | deployment   | it is not archived (archive it first: it stops serving)             | events, predictions with their actuals, drift reports, alert rules, alerts and deliveries; its id in PREDICTOR keys |
  */
 export class DeletionService {
-  constructor(private readonly prisma: PrismaClient) {}
+  private readonly runs: RunRepository;
+
+  constructor(private readonly prisma: PrismaClient) {
+    this.runs = new RunRepository(prisma);
+  }
 
   async deleteDataset(id: string): Promise<DeletionReport> {
     const deleted = await this.prisma.$transaction(async (tx) => {
@@ -56,7 +58,7 @@ export class DeletionService {
       const usages = await usagesOfModel(tx, id, { servingOnly: false });
       if (usages.length > 0)
         throw new InUseError(`cannot delete model "${model.name}" (delete its deployments and cancel its runs first)`, usages, { field: 'id' });
-      const runIds = (await tx.run.findMany({ where: { modelId: id }, select: { id: true } })).map((run) => run.id);
+      const runIds = await runIdsOfModel(tx, id);
       const alerts = await deleteRunAlerts(tx, runIds);
       const evaluations = await tx.evaluation.deleteMany({ where: { modelVersion: { modelId: id } } });
       const aliasEvents = await tx.modelAliasEvent.deleteMany({ where: { modelId: id } });
@@ -99,17 +101,17 @@ export class DeletionService {
   }
 
   async deleteStudy(id: string): Promise<DeletionReport> {
-    const found = isUuid(id) ? await this.prisma.run.findUnique({ where: { id }, select: { kind: true, modelId: true } }) : null;
+    const found = await this.runs.findRun(id);
     if (!found || found.kind !== 'OPTIMIZATION') throw new NotFoundError('Study', id, { field: 'id' });
     const deleted = await this.prisma.$transaction(async (tx) => {
       await lockModel(tx, found.modelId);
-      const study = (await tx.$queryRaw<{ status: string }[]>`SELECT status FROM runs WHERE id = ${id}::uuid FOR UPDATE`).at(0);
+      const study = await lockRun(tx, id);
       if (!study) throw new NotFoundError('Study', id, { field: 'id' });
       if (study.status === 'QUEUED' || study.status === 'RUNNING')
         throw new InvalidStateError(`study ${id} is ${study.status}: cancel it first (cancelStudy)`, { field: 'id' });
       const usages = await usagesOfStudy(tx, id);
       if (usages.length > 0) throw new InUseError(`cannot delete study ${id}`, usages, { field: 'id' });
-      const trialIds = (await tx.run.findMany({ where: { parentRunId: id }, select: { id: true } })).map((run) => run.id);
+      const trialIds = await trialIdsOf(tx, id);
       const evaluations = await tx.evaluation.deleteMany({ where: { modelVersion: { runId: { in: trialIds } } } });
       const versions = await tx.modelVersion.deleteMany({ where: { runId: { in: trialIds } } });
       const alerts = await deleteRunAlerts(tx, [id, ...trialIds]);
@@ -153,14 +155,6 @@ export class DeletionService {
     logger.info({ deployment: name, deleted: deleted.deleted }, 'deployment deleted');
     return deleted;
   }
-}
-
-/** Deletes runs with their trials (epochs go with them); returns how many. */
-async function deleteRuns(tx: Tx, ids: readonly string[]): Promise<number> {
-  if (ids.length === 0) return 0;
-  const trials = await tx.run.deleteMany({ where: { parentRunId: { in: [...ids] } } });
-  const runs = await tx.run.deleteMany({ where: { id: { in: [...ids] } } });
-  return trials.count + runs.count;
 }
 
 function deletionReport(id: string, counts: [DeletedCount['kind'], number][]): DeletionReport {

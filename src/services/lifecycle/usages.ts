@@ -2,6 +2,7 @@ import type { Prisma } from '../../generated/prisma/client';
 import type { Usage } from '../../domain/lifecycle/usage';
 import { deploymentsOfModel, deploymentsUsingVersion } from '../deployments/deployment-repository';
 import { deploymentsWithPredictionsOf } from '../predictions/prediction-repository';
+import { activeRunsOfModel } from '../runs/run-repository';
 
 type Tx = Prisma.TransactionClient;
 
@@ -45,7 +46,7 @@ export async function usagesOfModel(tx: Tx, modelId: string, options: { servingO
     how: d.archivedAt ? 'is an archived deployment of it' : 'serves it',
   }));
   if (!options.servingOnly) {
-    const active = await tx.run.findMany({ where: { modelId, status: { in: ['QUEUED', 'RUNNING'] }, parentRunId: null }, orderBy: { createdAt: 'asc' } });
+    const active = await activeRunsOfModel(tx, modelId);
     for (const run of active) usages.push({ kind: 'RUN', id: run.id, name: null, how: `(${run.kind}) is ${run.status}: cancel it first` });
   }
   return usages;

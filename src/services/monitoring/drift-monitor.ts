@@ -79,12 +79,16 @@ import {
 import { DriftThread } from './drift-threads';
 
 import type { DriftReport } from '../../domain/monitoring/drift-report';
+import type { RaiseAlertInput } from '../alerts/alert.service';
 
 export type { DriftReport };
 
+/** A drift alert with its evidence. */
+type DriftAlertInput = RaiseAlertInput<'DATA_DRIFT'> | RaiseAlertInput<'PREDICTION_DRIFT'>;
+
 /** The alert calls a report makes (`AlertService` fits). */
 export interface DriftAlerts {
-  raise(input: { deploymentId: string; kind: 'DATA_DRIFT' | 'PREDICTION_DRIFT'; title: string; details: Record<string, unknown> }): Promise<unknown>;
+  raise(input: DriftAlertInput): Promise<unknown>;
   recordCleanWindow(deploymentId: string, kind: 'DATA_DRIFT' | 'PREDICTION_DRIFT'): Promise<unknown>;
 }
 
@@ -518,26 +522,32 @@ export class DriftMonitor {
     if (!this.alerts) return;
     const features = report.features;
     const driftedFeatures = features.filter((entry) => entry.drifted).map((entry) => entry.feature);
-    const checks = [
+    const checks: { drifted: boolean; alert: DriftAlertInput }[] = [
       {
-        kind: 'DATA_DRIFT' as const,
         drifted: report.drifted,
-        title: `Data drift on ${deploymentName}: ${driftedFeatures.length} of ${features.length} features drifted`,
-        details: { reportId: report.id, driftShare: report.driftShare, driftedFeatures, windowSize: report.windowSize },
+        alert: {
+          deploymentId: report.deploymentId,
+          kind: 'DATA_DRIFT',
+          title: `Data drift on ${deploymentName}: ${driftedFeatures.length} of ${features.length} features drifted`,
+          details: { reportId: report.id, driftShare: report.driftShare, driftedFeatures, windowSize: report.windowSize },
+        },
       },
       {
-        kind: 'PREDICTION_DRIFT' as const,
         drifted: report.predictionDrifted,
-        title: `Prediction drift on ${deploymentName}`,
-        details: { reportId: report.id, prediction: report.prediction, windowSize: report.windowSize },
+        alert: {
+          deploymentId: report.deploymentId,
+          kind: 'PREDICTION_DRIFT',
+          title: `Prediction drift on ${deploymentName}`,
+          details: { reportId: report.id, prediction: report.prediction, windowSize: report.windowSize },
+        },
       },
     ];
-    for (const check of checks) {
+    for (const { drifted, alert } of checks) {
       try {
-        if (check.drifted) await this.alerts.raise({ deploymentId: report.deploymentId, kind: check.kind, title: check.title, details: check.details });
-        else await this.alerts.recordCleanWindow(report.deploymentId, check.kind);
+        if (drifted) await this.alerts.raise(alert);
+        else await this.alerts.recordCleanWindow(report.deploymentId, alert.kind);
       } catch (error) {
-        logger.error({ err: error, deploymentId: report.deploymentId, kind: check.kind }, 'drift alert failed');
+        logger.error({ err: error, deploymentId: report.deploymentId, kind: alert.kind }, 'drift alert failed');
       }
     }
   }

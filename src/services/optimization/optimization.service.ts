@@ -1,6 +1,4 @@
-import { Prisma, type Run } from '../../generated/prisma/client';
 import { required } from '../../domain/common/required';
-import { isUuid } from '../../domain/common/uuid';
 import { InvalidStateError, NotFoundError, Violations } from '../../domain/errors';
 import { rankTrials, type LeaderboardEntry } from '../../domain/optimization/leaderboard';
 import { validateSearchSpace, type SearchParameterInput, type SearchStrategy } from '../../domain/optimization/search-space';
@@ -15,6 +13,7 @@ import {
   type StudyDefinition,
 } from '../../domain/optimization/study-definition';
 import type { Params } from '../../domain/optimization/trial';
+import type { Run } from '../../domain/runs/run';
 import { parseTrainingHyperparameters } from '../../domain/runs/training-hyperparameters';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { RUN_QUEUES } from '../../infra/queue/job-queue';
@@ -22,13 +21,13 @@ import { logger } from '../../infra/logger';
 import type { EventPublisher } from '../events/event-publisher';
 import type { ModelService } from '../models/model.service';
 import { ActiveRunQuota } from '../runs/active-run-quota';
+import { insertRun, RunRepository } from '../runs/run-repository';
 import type { RunStore } from '../runs/run-store';
 import { runUpdatedPayload } from '../runs/run-state-event';
 import { trainingWarnings } from '../../domain/runs/training-warnings';
 import type { RunEnqueuer } from '../training/training.service';
-import { loadStudyTrials, studyDefinitionOf, trialRecordOf, type StudyTrial, type TrialSummary } from './study-trials';
+import { loadStudyTrials, studyDefinitionOf, studyOf, trialRecordOf, type Study, type StudyTrial, type TrialSummary } from './study-trials';
 import type { Page, PageRequest } from '../../domain/common/pagination';
-import { keysetPagesByParent } from '../keyset-pagination';
 
 /** A trial as a row of its study's `trials` list: keyed by id and ordered by trial number. */
 export interface StudyTrialRow extends StudyTrial {
@@ -89,6 +88,8 @@ const SEED_BOUND = 2 ** 31;
  * it with its trials, and read trials and leaderboard.
  */
 export class OptimizationService {
+  private readonly runs: RunRepository;
+
   constructor(
     private readonly prisma: PrismaClient,
     private readonly events: EventPublisher,
@@ -96,14 +97,16 @@ export class OptimizationService {
     private readonly store: RunStore,
     private readonly models: ModelService,
     private readonly quota: StudyQuota = { maxTrialEpochs: 0, runs: new ActiveRunQuota(0) },
-  ) {}
+  ) {
+    this.runs = new RunRepository(prisma);
+  }
 
   /**
    * Validates the study, stores it as a QUEUED OPTIMIZATION run and enqueues its coordinator job.
    * @throws ValidationError listing the problem of each part of the input (strategy, seed, base
    *   hyperparameters, each of theirs, search space, objective, budget, pruning; the effort cap once they are valid).
    */
-  async startOptimization(input: StartOptimizationInput, actor: string): Promise<Run> {
+  async startOptimization(input: StartOptimizationInput, actor: string): Promise<Study> {
     const { model, version } = await this.models.requireTrainingTarget(input.modelId, input.datasetVersionId);
     const architecture = model.architecture;
     const problems = new Violations();
@@ -170,7 +173,7 @@ export class OptimizationService {
     await this.events.publish('runUpdated', runUpdatedPayload(study), study.id);
     await this.queue.enqueueRun(RUN_QUEUES.OPTIMIZATION, study.id);
     logger.info({ studyId: study.id, strategy, maxTrials: definition.maxTrials, parallelism: definition.parallelism }, 'optimization study queued');
-    return study;
+    return { ...study, definition };
   }
 
   /**
@@ -184,17 +187,15 @@ export class OptimizationService {
     const { hyperparameters, architecture } = trialConfiguration(definition.baseHyperparameters, model.architecture, params);
     const summary: TrialSummary = { trialNumber, params };
     const { rowCount } = await this.prisma.datasetVersion.findUniqueOrThrow({ where: { id: study.datasetVersionId }, select: { rowCount: true } });
-    const trial = await this.prisma.run.create({
-      data: {
-        kind: 'TRIAL',
-        modelId: study.modelId,
-        datasetVersionId: study.datasetVersionId,
-        parentRunId: study.id,
-        hyperparameters: toJsonColumn({ ...hyperparameters, architecture }),
-        summary: toJsonColumn(summary),
-        warnings: toJsonColumn(trainingWarnings(hyperparameters, rowCount)),
-        startedBy: SYSTEM_ACTOR,
-      },
+    const trial = await insertRun(this.prisma, {
+      kind: 'TRIAL',
+      modelId: study.modelId,
+      datasetVersionId: study.datasetVersionId,
+      parentRunId: study.id,
+      hyperparameters: toJsonColumn({ ...hyperparameters, architecture }),
+      summary: toJsonColumn(summary),
+      warnings: trainingWarnings(hyperparameters, rowCount),
+      startedBy: SYSTEM_ACTOR,
     });
     await this.events.publish('runUpdated', runUpdatedPayload(trial), trial.id);
     await this.queue.enqueueRun(RUN_QUEUES.TRIAL, trial.id);
@@ -207,10 +208,10 @@ export class OptimizationService {
    * @throws NotFoundError when `studyId` is not a study; InvalidStateError when it already
    *   SUCCEEDED or FAILED (trials a lost coordinator left running are still cancelled).
    */
-  async cancelStudy(studyId: string): Promise<Run> {
+  async cancelStudy(studyId: string): Promise<Study> {
     await this.requireStudy(studyId);
     try {
-      return (await this.store.requestCancel(studyId)).run;
+      return studyOf((await this.store.requestCancel(studyId)).run);
     } finally {
       await this.cancelActiveTrials(studyId);
     }
@@ -218,8 +219,8 @@ export class OptimizationService {
 
   /** Cancels the study's QUEUED and RUNNING trials; returns how many it asked to stop. */
   async cancelActiveTrials(studyId: string): Promise<number> {
-    const active = await this.prisma.run.findMany({ where: { parentRunId: studyId, status: { in: ['QUEUED', 'RUNNING'] } }, select: { id: true } });
-    for (const { id } of active) {
+    const active = await this.runs.activeTrialIds(studyId);
+    for (const id of active) {
       try {
         await this.store.requestCancel(id);
       } catch (error) {
@@ -231,14 +232,13 @@ export class OptimizationService {
   }
 
   /** The study, or null (also for a non-UUID id or a run of another kind). */
-  async findStudy(id: string): Promise<Run | null> {
-    if (!isUuid(id)) return null;
-    const run = await this.prisma.run.findUnique({ where: { id } });
-    return run?.kind === 'OPTIMIZATION' ? run : null;
+  async findStudy(id: string): Promise<Study | null> {
+    const run = await this.runs.findRun(id);
+    return run?.kind === 'OPTIMIZATION' ? studyOf(run) : null;
   }
 
   /** @throws NotFoundError */
-  async requireStudy(id: string): Promise<Run> {
+  async requireStudy(id: string): Promise<Study> {
     const study = await this.findStudy(id);
     if (!study) throw new NotFoundError('Study', id);
     return study;
@@ -247,7 +247,7 @@ export class OptimizationService {
   /** The study's trials in trial-number order, with their search records. */
   async trials(studyId: string): Promise<StudyTrial[]> {
     const study = await this.requireStudy(studyId);
-    return loadStudyTrials(this.prisma, study.id, studyDefinitionOf(study).objective.metric);
+    return loadStudyTrials(this.runs, study.id, study.definition.objective.metric);
   }
 
   /**
@@ -255,36 +255,21 @@ export class OptimizationService {
    * every study's page, then the page's runs with their epochs and their studies' objectives).
    */
   async pageTrials(studyIds: readonly string[], request: PageRequest): Promise<Map<string, Page<StudyTrialRow>>> {
-    return keysetPagesByParent<StudyTrialRow, 'trialNumber'>(
-      this.prisma,
-      {
-        order: { keys: [{ column: 'trialNumber', kind: 'int' }], direction: 'asc' },
-        table: 'runs',
-        parentColumn: 'parent_run_id',
-        // A TRIAL run's summary holds its number from creation on.
-        columns: { trialNumber: "(summary->>'trialNumber')::int" },
-        filter: Prisma.sql`kind = 'TRIAL' AND summary ? 'trialNumber'`,
-        rowsByIds: async (ids) => {
-          const runs = await this.prisma.run.findMany({ where: { id: { in: ids } }, include: { epochs: { select: { epoch: true, metrics: true } } } });
-          const parentIds = [...new Set(runs.flatMap((run) => (run.parentRunId ? [run.parentRunId] : [])))];
-          const studies = await this.prisma.run.findMany({ where: { id: { in: parentIds } }, select: { id: true, hyperparameters: true } });
-          const metricOf = new Map(studies.map((study) => [study.id, studyDefinitionOf(study).objective.metric]));
-          return runs.flatMap(({ epochs, ...run }) => {
-            const record = trialRecordOf(run, epochs, metricOf.get(run.parentRunId ?? '') ?? '');
-            return record ? [{ id: run.id, trialNumber: record.number, run, record }] : [];
-          });
-        },
-      },
-      studyIds,
-      request,
-    );
+    return this.runs.pageTrials<StudyTrialRow>(studyIds, request, async (trials) => {
+      const parentIds = [...new Set(trials.flatMap(({ run }) => (run.parentRunId ? [run.parentRunId] : [])))];
+      const studies = await this.runs.findRuns(parentIds);
+      const metricOf = new Map(studies.map((study) => [study.id, studyDefinitionOf(study).objective.metric]));
+      return trials.flatMap(({ run, epochs }) => {
+        const record = trialRecordOf(run, epochs, metricOf.get(run.parentRunId ?? '') ?? '');
+        return record ? [{ id: run.id, trialNumber: record.number, run, record }] : [];
+      });
+    });
   }
 
   /** Completed trials ranked by the objective, best first. */
   async leaderboard(studyId: string): Promise<StudyLeaderboardEntry[]> {
-    const study = await this.requireStudy(studyId);
-    const definition = studyDefinitionOf(study);
-    const trials = await loadStudyTrials(this.prisma, study.id, definition.objective.metric, { epochs: 'NONE' });
+    const { id, definition } = await this.requireStudy(studyId);
+    const trials = await loadStudyTrials(this.runs, id, definition.objective.metric, { epochs: 'NONE' });
     return leaderboardOf(trials, definition);
   }
 }

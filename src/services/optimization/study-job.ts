@@ -1,10 +1,11 @@
 import { createSampler } from '../../domain/optimization/sampler';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { followEvents, type EventSubscriber } from '../../infra/queue/job-queue';
-import type { Run } from '../../generated/prisma/client';
+import type { Run } from '../../domain/runs/run';
 import type { UncheckedPayload } from '../events/event-publisher';
 import { promoteTrialVersion } from '../model-versions/register-model-version';
 import type { ExecuteRun, RunExecutionContext, RunOutcome } from '../runs/run-executor';
+import { RunRepository } from '../runs/run-repository';
 import { leaderboardOf, type OptimizationService, type StudySummary } from './optimization.service';
 import { loadStudyTrials, studyDefinitionOf, type StudyTrial } from './study-trials';
 
@@ -66,6 +67,7 @@ class Alarm {
  * study was taken from this worker (it looked dead), it stops and leaves the trials alone.
  */
 export function createStudyJob(deps: StudyJobDependencies): ExecuteRun {
+  const runs = new RunRepository(deps.prisma);
   return async (study, context) => {
     const alarm = new Alarm();
     const trialIds = new Set<string>();
@@ -81,7 +83,7 @@ export function createStudyJob(deps: StudyJobDependencies): ExecuteRun {
         )
       : undefined;
     try {
-      return studyOutcome(await coordinate(deps, study, context, alarm, trialIds), context);
+      return studyOutcome(await coordinate(deps, runs, study, context, alarm, trialIds), context);
     } finally {
       await stopEvents?.();
     }
@@ -89,7 +91,14 @@ export function createStudyJob(deps: StudyJobDependencies): ExecuteRun {
 }
 
 /** The coordinator's rounds (see {@link createStudyJob}); `trialIds` collects the trials it has seen. */
-async function coordinate(deps: StudyJobDependencies, study: Run, context: RunExecutionContext, alarm: Alarm, trialIds: Set<string>): Promise<StudySummary> {
+async function coordinate(
+  deps: StudyJobDependencies,
+  runs: RunRepository,
+  study: Run,
+  context: RunExecutionContext,
+  alarm: Alarm,
+  trialIds: Set<string>,
+): Promise<StudySummary> {
   const definition = studyDefinitionOf(study);
   const { maxTrials, parallelism } = definition;
   const sampler = createSampler(definition.searchSpace, { strategy: definition.strategy, direction: definition.objective.direction, seed: definition.seed });
@@ -97,15 +106,14 @@ async function coordinate(deps: StudyJobDependencies, study: Run, context: RunEx
   let trials: StudyTrial[] = [];
   for (;;) {
     if (context.shouldStop()) {
-      const row = await deps.prisma.run.findUnique({ where: { id: study.id }, select: { cancelRequested: true } });
-      if (row?.cancelRequested) {
+      if (await runs.cancelRequested(study.id)) {
         const count = await deps.optimization.cancelActiveTrials(study.id);
         context.logger.info({ cancelledTrials: count }, 'study cancelled; its active trials were cancelled');
       }
       return summarize(trials, exhausted, null);
     }
     // Only TPE reads intermediate values (to rank pruned trials).
-    trials = await loadStudyTrials(deps.prisma, study.id, definition.objective.metric, { epochs: definition.strategy === 'TPE' ? 'ALL' : 'NONE' });
+    trials = await loadStudyTrials(runs, study.id, definition.objective.metric, { epochs: definition.strategy === 'TPE' ? 'ALL' : 'NONE' });
     for (const trial of trials) trialIds.add(trial.run.id);
     let active = trials.filter((t) => ACTIVE.has(t.run.status)).length;
     while (!exhausted && trials.length < maxTrials && active < parallelism) {

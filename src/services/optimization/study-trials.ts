@@ -8,11 +8,11 @@
  * QUEUED/RUNNING -> RUNNING; SUCCEEDED with `pruned` -> PRUNED; SUCCEEDED -> COMPLETE (value =
  * `objective`); FAILED/CANCELLED -> FAILED.
  */
-import type { Run, RunEpoch } from '../../generated/prisma/client';
 import type { StudyDefinition } from '../../domain/optimization/study-definition';
 import type { IntermediateValue, Params, TrialRecord, TrialState } from '../../domain/optimization/trial';
-import type { PrismaClient } from '../../infra/db/prisma-client';
-import { epochMetricsOf, studyDefinitionOf as studyDefinitionColumnOf, trialSummaryOf as trialSummaryColumnOf } from '../../infra/db/json-columns';
+import type { Run } from '../../domain/runs/run';
+import { studyDefinitionOf as studyDefinitionColumnOf, trialSummaryOf as trialSummaryColumnOf } from '../../infra/db/json-columns';
+import type { EpochValues, RunRepository } from '../runs/run-repository';
 
 /** What a TRIAL run's summary holds (the training summary's fields come alongside). */
 export interface TrialSummary {
@@ -41,6 +41,16 @@ export function studyDefinitionOf(run: Pick<Run, 'hyperparameters'>): StudyDefin
   return studyDefinitionColumnOf(run.hyperparameters);
 }
 
+/** A study: its OPTIMIZATION run with the definition the run stores, decoded once. */
+export interface Study extends Run {
+  definition: StudyDefinition;
+}
+
+/** The study an OPTIMIZATION run is. */
+export function studyOf(run: Run): Study {
+  return { ...run, definition: studyDefinitionOf(run) };
+}
+
 function stateOf(run: Run, summary: TrialSummary): TrialState {
   switch (run.status) {
     case 'QUEUED':
@@ -54,17 +64,17 @@ function stateOf(run: Run, summary: TrialSummary): TrialState {
 }
 
 /** The objective's values per epoch, in epoch order (epochs without the metric are left out). */
-export function intermediateValuesOf(epochs: readonly Pick<RunEpoch, 'epoch' | 'metrics'>[], metric: string): IntermediateValue[] {
+export function intermediateValuesOf(epochs: readonly EpochValues[], metric: string): IntermediateValue[] {
   const values: IntermediateValue[] = [];
   for (const epoch of epochs) {
-    const value = epochMetricsOf(epoch.metrics)[metric];
+    const value = epoch.metrics[metric];
     if (typeof value === 'number') values.push({ step: epoch.epoch, value });
   }
   return values.sort((a, b) => a.step - b.step);
 }
 
 /** The search record of one trial run. */
-export function trialRecordOf(run: Run, epochs: readonly Pick<RunEpoch, 'epoch' | 'metrics'>[], metric: string): TrialRecord | null {
+export function trialRecordOf(run: Run, epochs: readonly EpochValues[], metric: string): TrialRecord | null {
   const summary = trialSummaryOf(run);
   if (!summary) return null;
   const state = stateOf(run, summary);
@@ -83,22 +93,15 @@ export function trialRecordOf(run: Run, epochs: readonly Pick<RunEpoch, 'epoch' 
  *   1-based epoch (what the pruner compares), or none (cheapest).
  */
 export async function loadStudyTrials(
-  prisma: PrismaClient,
+  runs: RunRepository,
   studyId: string,
   metric: string,
   options: { epochs?: 'ALL' | 'NONE' | number } = {},
 ): Promise<StudyTrial[]> {
-  const epochs = options.epochs ?? 'ALL';
-  const select = { epoch: true, metrics: true } as const;
-  const runs = await prisma.run.findMany({
-    where: { parentRunId: studyId, kind: 'TRIAL' },
-    include: epochs === 'NONE' ? undefined : { epochs: typeof epochs === 'number' ? { where: { epoch: epochs }, select } : { select } },
-  });
   const trials: StudyTrial[] = [];
-  for (const run of runs) {
-    const { epochs = [], ...row } = run as Run & { epochs?: Pick<RunEpoch, 'epoch' | 'metrics'>[] };
-    const record = trialRecordOf(row, epochs, metric);
-    if (record) trials.push({ run: row, record });
+  for (const { run, epochs } of await runs.findTrials(studyId, options.epochs ?? 'ALL')) {
+    const record = trialRecordOf(run, epochs, metric);
+    if (record) trials.push({ run, record });
   }
   return trials.sort((a, b) => a.record.number - b.record.number);
 }

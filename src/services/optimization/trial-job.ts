@@ -4,6 +4,7 @@ import type { PrismaClient } from '../../infra/db/prisma-client';
 import { trialHyperparametersOf } from '../../infra/db/json-columns';
 import type { Architecture } from '../../ml/model-builder';
 import type { ModelService } from '../models/model.service';
+import { RunRepository } from '../runs/run-repository';
 import type { ExecuteRun, RunExecutionContext } from '../runs/run-executor';
 import { createTrainingJob, type TrainingJobDependencies } from '../training/training-job';
 import { loadStudyTrials, studyDefinitionOf, trialSummaryOf, type TrialSummary } from './study-trials';
@@ -42,10 +43,12 @@ export function finalObjective(values: readonly IntermediateValue[], summary: { 
  * `summary.pruneReason`, and registers no model version (it was stopped before convergence).
  */
 export function createTrialJob(deps: TrialJobDependencies): ExecuteRun {
+  const runs = new RunRepository(deps.prisma);
   return async (trial, context) => {
     const trialSummary = trialSummaryOf(trial);
     if (!trial.parentRunId || !trialSummary) throw new Error(`run ${trial.id} is not a trial of a study`);
-    const study = await deps.prisma.run.findUniqueOrThrow({ where: { id: trial.parentRunId } });
+    const study = await runs.findRun(trial.parentRunId);
+    if (!study) throw new Error(`the study ${trial.parentRunId} of trial run ${trial.id} is gone`);
     const definition = studyDefinitionOf(study);
     const { metric, direction } = definition.objective;
     const { architecture, ...hyperparameters } = trialHyperparametersOf(trial.hyperparameters);
@@ -65,7 +68,7 @@ export function createTrialJob(deps: TrialJobDependencies): ExecuteRun {
         if (typeof value === 'number') values.push({ step: epoch, value });
         if (pruner && stored && pruneReason === null) {
           // The pruner compares with other trials at this epoch only.
-          const others = await loadStudyTrials(deps.prisma, study.id, metric, { epochs: epoch });
+          const others = await loadStudyTrials(runs, study.id, metric, { epochs: epoch });
           const decision = pruner.evaluate(
             { number: trialSummary.trialNumber, state: 'RUNNING', params: trialSummary.params, intermediateValues: values },
             others.map((t) => t.record),

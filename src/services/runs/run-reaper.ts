@@ -18,7 +18,7 @@
  * Each sweep also re-enqueues QUEUED runs older than `orphanAfterMs` that have no job waiting or
  * running (a process died between committing a run and enqueueing its job).
  */
-import type { RunKind } from '../../generated/prisma/client';
+import type { RunKind } from '../../domain/runs/run';
 import { RUN_QUEUES } from '../../infra/queue/job-queue';
 import { logger as rootLogger, type Logger } from '../../infra/logger';
 import type { RunStore, StaleRun } from './run-store';

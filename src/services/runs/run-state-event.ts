@@ -15,7 +15,7 @@ export interface RunState {
   attempts: number;
   startedAt: Date | null;
   finishedAt: Date | null;
-  summary: unknown;
+  summary: Record<string, unknown> | null;
 }
 
 /** The JSON payload of a `runUpdated` event. */
@@ -64,6 +64,15 @@ export function runAsOfEvent<R extends RunState & { error: string | null; backen
     startedAt: event.startedAt === null ? null : new Date(event.startedAt),
     finishedAt: event.finishedAt === null ? null : new Date(event.finishedAt),
     // Set only when a run ends: none of them existed while it was queued or running.
-    ...(isTerminal(event.status) ? {} : { summary: event.summary ?? null, error: null, backend: null, backendReason: null, environment: null }),
+    ...(isTerminal(event.status) ? {} : { summary: summaryOfEvent(event.summary), error: null, backend: null, backendReason: null, environment: null }),
   };
+}
+
+/** The summary an event carried: a JSON object, or null (an event of another process is checked, not trusted). */
+function summaryOfEvent(summary: unknown): Record<string, unknown> | null {
+  return isJsonObject(summary) ? summary : null;
+}
+
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

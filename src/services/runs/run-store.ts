@@ -1,6 +1,6 @@
 /**
- * Persistence of the run life cycle. Every status change is one conditional UPDATE
- * (`... WHERE id = $1 AND status = <from> [AND worker_id = $w]`) whose row count says whether it
+ * The run life cycle. Every status change is one conditional UPDATE of the run repository
+ * (`... WHERE id = $1 AND status = <from> [AND worker_id = $w]`) whose returned rows say whether it
  * applied, so two workers, a retried job or a reaper racing a live worker can never move a run
  * twice or out of a terminal status (see `src/domain/runs/run-status.ts`). Times come from the
  * database clock (`now()`), so heartbeats written on one host compare correctly on another.
@@ -9,17 +9,21 @@
  * change left (`run-state-event.ts`: read from the UPDATE's own RETURNING, not re-read later), and
  * each recorded epoch with a `runEpoch` event.
  */
-import { Prisma, type Run, type RunKind } from '../../generated/prisma/client';
+import { required } from '../../domain/common/required';
+import { isUuid } from '../../domain/common/uuid';
 import { InvalidStateError, NotFoundError } from '../../domain/errors';
+import type { Run, RunKind } from '../../domain/runs/run';
 import type { TerminalRunStatus } from '../../domain/runs/run-status';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger as rootLogger, type Logger } from '../../infra/logger';
 import type { EventPayloads, EventPublisher } from '../events/event-publisher';
 import { runUpdatedPayload, type RunState } from './run-state-event';
+import { RunRepository, type Db, type StaleRun } from './run-repository';
 import type { RunFailedRaise, RunFailureAlerts } from '../alerts/alert.service';
 
-export type { Run } from '../../generated/prisma/client';
-export type TransactionClient = Prisma.TransactionClient;
+export type { Run } from '../../domain/runs/run';
+export type { StaleRun } from './run-repository';
+export type TransactionClient = Db;
 
 /** Metrics of one epoch: `loss`, `accuracy` or `mae`/`rmse`, and their `val_` forms. */
 export type EpochMetrics = Record<string, number>;
@@ -68,18 +72,6 @@ export interface FinishOptions {
   finalize?: (tx: TransactionClient, run: Run) => Promise<void>;
 }
 
-/** A RUNNING run whose worker has stopped heartbeating. */
-export interface StaleRun {
-  id: string;
-  kind: RunKind;
-  attempts: number;
-  workerId: string | null;
-  heartbeatAt: Date | null;
-  cancelRequested: boolean;
-  /** The highest epoch recorded, or null before the first. */
-  lastEpoch: number | null;
-}
-
 /** What `requestCancel` did. */
 export interface CancelResult {
   run: Run;
@@ -87,26 +79,27 @@ export interface CancelResult {
   outcome: 'cancelled' | 'requested' | 'already-cancelled';
 }
 
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const FINISH_TRANSACTION_TIMEOUT_MS = 60_000;
 
 export class RunStore {
   private readonly log: Logger;
+  /** Where runs and epochs are stored. */
+  private readonly runs: RunRepository;
 
   constructor(
-    private readonly prisma: PrismaClient,
+    prisma: PrismaClient,
     private readonly events: EventPublisher,
     /** Opens a failed run's RUN_FAILED alert in the failure's transaction and announces it (the alert service). */
     private readonly alerts: RunFailureAlerts,
     logger: Logger = rootLogger,
   ) {
+    this.runs = new RunRepository(prisma);
     this.log = logger.child({ component: 'run-store' });
   }
 
   /** The run, or null. */
   async findRun(runId: string): Promise<Run | null> {
-    if (!UUID_PATTERN.test(runId)) return null;
-    return this.prisma.run.findUnique({ where: { id: runId } });
+    return this.runs.findRun(runId);
   }
 
   /**
@@ -114,14 +107,8 @@ export class RunStore {
    * @returns the claimed run, or null when the run is not QUEUED (claimed elsewhere, cancelled, finished) or missing.
    */
   async claimRun(runId: string, workerId: string): Promise<Run | null> {
-    const rows = await this.prisma.$queryRaw<RunStateRow[]>`
-      UPDATE runs
-      SET status = 'RUNNING', attempts = attempts + 1, worker_id = ${workerId},
-          started_at = now(), heartbeat_at = now()
-      WHERE id = ${runId}::uuid AND status = 'QUEUED'
-      RETURNING ${RUN_STATE_COLUMNS}`;
-    if (rows.length === 0) return null;
-    return this.announceAndLoad(rows[0]);
+    const state = await this.runs.claim(runId, workerId);
+    return state && this.announceAndLoad(state);
   }
 
   /**
@@ -130,18 +117,12 @@ export class RunStore {
    *   (it finished, or the reaper gave it away): the worker must stop without finishing it.
    */
   async heartbeat(runId: string, workerId: string): Promise<{ cancelRequested: boolean } | null> {
-    const rows = await this.prisma.$queryRaw<Array<{ cancel_requested: boolean }>>`
-      UPDATE runs SET heartbeat_at = now()
-      WHERE id = ${runId}::uuid AND status = 'RUNNING' AND worker_id = ${workerId}
-      RETURNING cancel_requested`;
-    return rows.length === 0 ? null : { cancelRequested: rows[0].cancel_requested };
+    return this.runs.heartbeat(runId, workerId);
   }
 
   /** The cancel flag of a run, or null when `workerId` no longer holds it (one indexed read). */
   async cancelState(runId: string, workerId: string): Promise<{ cancelRequested: boolean } | null> {
-    const rows = await this.prisma.$queryRaw<Array<{ cancel_requested: boolean }>>`
-      SELECT cancel_requested FROM runs WHERE id = ${runId}::uuid AND status = 'RUNNING' AND worker_id = ${workerId}`;
-    return rows.length === 0 ? null : { cancelRequested: rows[0].cancel_requested };
+    return this.runs.cancelState(runId, workerId);
   }
 
   /**
@@ -152,20 +133,11 @@ export class RunStore {
   async finishRun(runId: string, status: TerminalRunStatus, options: FinishOptions = {}): Promise<Run | null> {
     const summary = options.summary === undefined || options.summary === null ? null : JSON.stringify(options.summary);
     const error = status === 'FAILED' ? (options.error ?? 'failed') : null;
-    const workerGuard = options.workerId === undefined ? Prisma.empty : Prisma.sql`AND worker_id IS NOT DISTINCT FROM ${options.workerId}`;
-    const staleGuard =
-      options.staleForMs === undefined ? Prisma.empty : Prisma.sql`AND heartbeat_at < now() - make_interval(secs => ${options.staleForMs / 1000})`;
     let failureAlert: RunFailedRaise | undefined;
-    const run = await this.prisma.$transaction(
+    const run = await this.runs.transaction(
       async (tx) => {
-        const rows = await tx.$queryRaw<Array<{ id: string }>>`
-          UPDATE runs
-          SET status = ${status}::"RunStatus", finished_at = now(), error = ${error},
-              summary = COALESCE(${summary}::jsonb, summary)
-          WHERE id = ${runId}::uuid AND status = 'RUNNING' ${workerGuard} ${staleGuard}
-          RETURNING id`;
-        if (rows.length === 0) return null;
-        const finished = await tx.run.findUniqueOrThrow({ where: { id: runId } });
+        const finished = await this.runs.finish(tx, runId, status, { summary, error, workerId: options.workerId, staleForMs: options.staleForMs });
+        if (!finished) return null;
         if (status === 'FAILED') failureAlert = await this.alerts.openRunFailedAlert(tx, finished);
         if (options.finalize) await options.finalize(tx, finished);
         return finished;
@@ -187,24 +159,20 @@ export class RunStore {
    * @throws NotFoundError for an unknown run; InvalidStateError for a run that SUCCEEDED or FAILED.
    */
   async requestCancel(runId: string): Promise<CancelResult> {
-    if (!UUID_PATTERN.test(runId)) throw new NotFoundError('Run', runId);
+    if (!isUuid(runId)) throw new NotFoundError('Run', runId);
     // A run can move between the statements below (claimed, re-queued, finished): try again then.
     for (let round = 0; round < 5; round++) {
-      const cancelled = await this.prisma.$queryRaw<RunStateRow[]>`
-        UPDATE runs SET status = 'CANCELLED', finished_at = now()
-        WHERE id = ${runId}::uuid AND status = 'QUEUED' RETURNING ${RUN_STATE_COLUMNS}`;
-      if (cancelled.length > 0) {
+      const cancelled = await this.runs.cancelQueued(runId);
+      if (cancelled) {
         this.log.info({ runId }, 'queued run cancelled');
-        return { run: await this.announceAndLoad(cancelled[0]), outcome: 'cancelled' };
+        return { run: await this.announceAndLoad(cancelled), outcome: 'cancelled' };
       }
-      const flagged = await this.prisma.$queryRaw<RunStateRow[]>`
-        UPDATE runs SET cancel_requested = true
-        WHERE id = ${runId}::uuid AND status = 'RUNNING' RETURNING ${RUN_STATE_COLUMNS}`;
-      if (flagged.length > 0) {
+      const flagged = await this.runs.flagCancel(runId);
+      if (flagged) {
         this.log.info({ runId }, 'cancel requested for a running run');
-        return { run: await this.announceAndLoad(flagged[0]), outcome: 'requested' };
+        return { run: await this.announceAndLoad(flagged), outcome: 'requested' };
       }
-      const run = await this.prisma.run.findUnique({ where: { id: runId } });
+      const run = await this.runs.findRun(runId);
       if (!run) throw new NotFoundError('Run', runId);
       if (run.status === 'CANCELLED') return { run, outcome: 'already-cancelled' };
       if (run.status === 'SUCCEEDED' || run.status === 'FAILED') {
@@ -223,47 +191,15 @@ export class RunStore {
   async recordEpoch(record: EpochRecord): Promise<boolean> {
     const { runId, workerId, epoch, metrics, elapsedMs, epochMs, samplesPerSecond } = record;
     if (!Number.isInteger(epoch) || epoch < 1) throw new RangeError(`epoch must be an integer >= 1, got ${epoch}`);
-    const rows = await this.prisma.$queryRaw<Array<{ epoch: number; recorded_at: Date }>>`
-      INSERT INTO run_epochs (run_id, epoch, metrics, elapsed_ms, epoch_ms, samples_per_second)
-      SELECT id, ${epoch}, ${JSON.stringify(metrics)}::jsonb, ${elapsedMs}, ${epochMs}, ${samplesPerSecond}
-      FROM runs WHERE id = ${runId}::uuid AND status = 'RUNNING' AND worker_id = ${workerId}
-      ON CONFLICT (run_id, epoch) DO UPDATE
-      SET metrics = EXCLUDED.metrics, elapsed_ms = EXCLUDED.elapsed_ms, epoch_ms = EXCLUDED.epoch_ms,
-          samples_per_second = EXCLUDED.samples_per_second, recorded_at = now()
-      RETURNING epoch, recorded_at`;
-    if (rows.length === 0) return false;
-    await this.publish('runEpoch', { id: runId, epoch, metrics, elapsedMs, epochMs, samplesPerSecond, recordedAt: rows[0].recorded_at.toISOString() });
+    const recordedAt = await this.runs.upsertEpoch({ runId, workerId, epoch, metrics, elapsedMs, epochMs, samplesPerSecond });
+    if (!recordedAt) return false;
+    await this.publish('runEpoch', { id: runId, epoch, metrics, elapsedMs, epochMs, samplesPerSecond, recordedAt: recordedAt.toISOString() });
     return true;
   }
 
   /** RUNNING runs whose last heartbeat is older than `staleForMs` by the database clock. */
   async findStaleRuns(staleForMs: number): Promise<StaleRun[]> {
-    const rows = await this.prisma.$queryRaw<
-      Array<{
-        id: string;
-        kind: RunKind;
-        attempts: number;
-        worker_id: string | null;
-        heartbeat_at: Date | null;
-        cancel_requested: boolean;
-        last_epoch: number | null;
-      }>
-    >`
-      SELECT r.id, r.kind, r.attempts, r.worker_id, r.heartbeat_at, r.cancel_requested,
-             (SELECT max(e.epoch) FROM run_epochs e WHERE e.run_id = r.id) AS last_epoch
-      FROM runs r
-      WHERE r.status = 'RUNNING' AND r.heartbeat_at < now() - make_interval(secs => ${staleForMs / 1000})
-      ORDER BY r.heartbeat_at
-      LIMIT 100`;
-    return rows.map((row) => ({
-      id: row.id,
-      kind: row.kind,
-      attempts: row.attempts,
-      workerId: row.worker_id,
-      heartbeatAt: row.heartbeat_at,
-      cancelRequested: row.cancel_requested,
-      lastEpoch: row.last_epoch,
-    }));
+    return this.runs.findStaleRuns(staleForMs);
   }
 
   /**
@@ -272,36 +208,19 @@ export class RunStore {
    * @returns the re-queued run, or null when it no longer qualifies.
    */
   async requeueStaleRun(runId: string, workerId: string | null, staleForMs: number): Promise<Run | null> {
-    const rows = await this.prisma.$queryRaw<RunStateRow[]>`
-      UPDATE runs SET status = 'QUEUED', worker_id = NULL, heartbeat_at = NULL
-      WHERE id = ${runId}::uuid AND status = 'RUNNING' AND worker_id IS NOT DISTINCT FROM ${workerId}
-        AND NOT cancel_requested
-        AND heartbeat_at < now() - make_interval(secs => ${staleForMs / 1000})
-      RETURNING ${RUN_STATE_COLUMNS}`;
-    if (rows.length === 0) return null;
-    return this.announceAndLoad(rows[0]);
+    const state = await this.runs.requeueStale(runId, workerId, staleForMs);
+    return state && this.announceAndLoad(state);
   }
 
   /** QUEUED runs created more than `olderThanMs` ago, oldest first (candidates for re-enqueueing). */
   async findQueuedRuns(olderThanMs: number, limit = 500): Promise<Array<{ id: string; kind: RunKind }>> {
-    return this.prisma.$queryRaw<Array<{ id: string; kind: RunKind }>>`
-      SELECT id, kind FROM runs
-      WHERE status = 'QUEUED' AND created_at < now() - make_interval(secs => ${olderThanMs / 1000})
-      ORDER BY created_at LIMIT ${limit}`;
+    return this.runs.findQueuedRuns(olderThanMs, limit);
   }
 
   /** Announces the state an UPDATE returned (the event's own), then reads the whole run for the caller. */
-  private async announceAndLoad(row: RunStateRow): Promise<Run> {
-    await this.announce({
-      id: row.id,
-      status: row.status,
-      cancelRequested: row.cancel_requested,
-      attempts: row.attempts,
-      startedAt: row.started_at,
-      finishedAt: row.finished_at,
-      summary: row.summary,
-    });
-    return this.prisma.run.findUniqueOrThrow({ where: { id: row.id } });
+  private async announceAndLoad(state: RunState): Promise<Run> {
+    await this.announce(state);
+    return required(await this.runs.findRun(state.id), `run ${state.id}`);
   }
 
   private async announce(state: RunState): Promise<void> {
@@ -316,16 +235,4 @@ export class RunStore {
       this.log.warn({ err: error, topic, runId: payload.id }, 'publishing a run event failed');
     }
   }
-}
-
-/** The columns of a run's state, as an UPDATE returns them. */
-const RUN_STATE_COLUMNS = Prisma.sql`id, status, cancel_requested, attempts, started_at, finished_at, summary`;
-interface RunStateRow {
-  id: string;
-  status: RunState['status'];
-  cancel_requested: boolean;
-  attempts: number;
-  started_at: Date | null;
-  finished_at: Date | null;
-  summary: unknown;
 }

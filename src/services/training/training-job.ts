@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { TrainingRunHyperparameters } from '../../domain/runs/training-hyperparameters';
-import { plannedGradientSteps, storedWarnings } from '../../domain/runs/training-warnings';
+import { plannedGradientSteps } from '../../domain/runs/training-warnings';
 import type { EpochMetrics } from '../../ml/trainer';
 import { columnImportances } from '../../ml/training/feature-importance';
 import { runTrainingPipeline } from '../../ml/training/training-pipeline';
@@ -9,6 +9,7 @@ import type { DatasetService } from '../datasets/dataset.service';
 import type { EventPublisher } from '../events/event-publisher';
 import type { ModelService } from '../models/model.service';
 import type { ExecuteRun } from '../runs/run-executor';
+import { setTrainingPlace } from '../runs/run-repository';
 import { MemoryWatch } from './memory-watch';
 import type { EpochMetrics as StoredEpochMetrics } from '../runs/run-store';
 import { toJsonColumn, trainingHyperparametersOf } from '../../infra/db/json-columns';
@@ -78,7 +79,7 @@ export function createTrainingJob(deps: TrainingJobDependencies, options: Traini
         gradientSteps: summary.gradientSteps,
         plannedGradientSteps: plannedGradientSteps(hyperparameters, datasetVersion.rowCount).steps,
         // What the settings warned about when the run was queued (fewer than 100 gradient steps, ...).
-        warnings: storedWarnings(run.warnings).map((warning) => warning.message),
+        warnings: run.warnings.map((warning) => warning.message),
         stopReason: summary.stopReason,
         stopDetail: summary.stopDetail,
         bestEpoch: summary.bestEpoch ?? null,
@@ -128,9 +129,10 @@ export function createTrainingJob(deps: TrainingJobDependencies, options: Traini
               },
             });
           }
-          await tx.run.update({
-            where: { id: finishedRun.id },
-            data: { backend: environment.backend, backendReason: environment.backendReason, environment: toJsonColumn(environment) },
+          await setTrainingPlace(tx, finishedRun.id, {
+            backend: environment.backend,
+            backendReason: environment.backendReason,
+            environment: toJsonColumn(environment),
           });
           registeredVersionId = version.id;
           context.logger.info({ modelVersionId: version.id, version: version.version }, 'model version registered');

@@ -1,7 +1,5 @@
-import { Prisma, type Run, type RunEpoch, type RunKind, type RunStatus } from '../../generated/prisma/client';
 import type { Page, PageRequest } from '../../domain/common/pagination';
-import { keysetPage, keysetPagesByParent, newestFirst } from '../keyset-pagination';
-import { isUuid } from '../../domain/common/uuid';
+import type { Run, RunEpoch } from '../../domain/runs/run';
 import { parseTrainingHyperparameters } from '../../domain/runs/training-hyperparameters';
 import { plannedGradientSteps, trainingWarnings } from '../../domain/runs/training-warnings';
 import type { PrismaClient } from '../../infra/db/prisma-client';
@@ -12,10 +10,11 @@ import type { EventPublisher } from '../events/event-publisher';
 import type { ModelService } from '../models/model.service';
 import { ActiveRunQuota } from '../runs/active-run-quota';
 import { runUpdatedPayload } from '../runs/run-state-event';
+import { RunRepository, type RunListFilter } from '../runs/run-repository';
 import type { RunStore } from '../runs/run-store';
 import { toJsonColumn } from '../../infra/db/json-columns';
 
-export type { Run, RunEpoch } from '../../generated/prisma/client';
+export type { Run, RunEpoch } from '../../domain/runs/run';
 
 export interface StartTrainingRunInput {
   modelId: string;
@@ -24,14 +23,8 @@ export interface StartTrainingRunInput {
   hyperparameters: unknown;
 }
 
-export interface RunFilter {
-  modelId?: string | null;
-  status?: RunStatus | null;
-  kind?: RunKind | null;
-  parentRunId?: string | null;
-  /** Archived runs (archived studies and their trials) are left out unless true. */
-  includeArchived?: boolean | null;
-}
+/** Which runs a list holds; archived runs (archived studies and their trials) are left out unless `includeArchived`. */
+export type RunFilter = RunListFilter;
 
 /** What the API needs of the job queue: putting a run's job on it. */
 export interface RunEnqueuer {
@@ -40,6 +33,8 @@ export interface RunEnqueuer {
 
 /** Training runs from the API's side: validate and queue, cancel, and read their history. */
 export class TrainingService {
+  private readonly runs: RunRepository;
+
   constructor(
     private readonly prisma: PrismaClient,
     private readonly events: EventPublisher,
@@ -47,7 +42,9 @@ export class TrainingService {
     private readonly store: RunStore,
     private readonly models: ModelService,
     private readonly quota: ActiveRunQuota = new ActiveRunQuota(0),
-  ) {}
+  ) {
+    this.runs = new RunRepository(prisma);
+  }
 
   /**
    * Validates, inserts the run as QUEUED and commits, then enqueues its job. If the process dies in
@@ -69,7 +66,7 @@ export class TrainingService {
       modelId: model.id,
       datasetVersionId: version.id,
       hyperparameters: toJsonColumn(hyperparameters),
-      warnings: toJsonColumn(warnings),
+      warnings,
       startedBy: actor,
     });
     // Announced before the job exists, so that QUEUED reaches subscribers before the worker's RUNNING.
@@ -89,41 +86,20 @@ export class TrainingService {
 
   /** The run, or null (also for an id that is not a UUID). */
   async findRun(id: string): Promise<Run | null> {
-    if (!isUuid(id)) return null;
-    return this.prisma.run.findUnique({ where: { id } });
+    return this.runs.findRun(id);
   }
 
   async findRunsByIds(ids: readonly string[]): Promise<Run[]> {
-    return this.prisma.run.findMany({ where: { id: { in: ids.filter(isUuid) } } });
+    return this.runs.findRuns(ids);
   }
 
   async listRuns(filter: RunFilter, request: PageRequest): Promise<Page<Run>> {
-    // No run has an id that is not a UUID (and PostgreSQL would refuse to compare one).
-    const impossible = [filter.modelId, filter.parentRunId].some((id) => id && !isUuid(id));
-    const where: Prisma.RunWhereInput = {
-      ...(filter.modelId ? { modelId: filter.modelId } : {}),
-      ...(filter.status ? { status: filter.status } : {}),
-      ...(filter.kind ? { kind: filter.kind } : {}),
-      ...(filter.parentRunId ? { parentRunId: filter.parentRunId } : {}),
-      ...(filter.includeArchived ? {} : { archivedAt: null }),
-    };
-    return keysetPage(
-      {
-        order: newestFirst<Run>(),
-        rows: async (seek, orderBy, take) => (impossible ? [] : this.prisma.run.findMany({ where: { AND: [where, ...(seek ? [seek] : [])] }, orderBy, take })),
-        count: async () => (impossible ? 0 : this.prisma.run.count({ where })),
-      },
-      request,
-    );
+    return this.runs.pageRuns(filter, request);
   }
 
   /** Stored epochs of a run after `afterEpoch` (all when null), in order, at most `limit` of them (default: as many as a run can have). */
   async epochs(runId: string, afterEpoch: number | null = null, limit: number = HYPERPARAMETER_LIMITS.maxEpochs): Promise<RunEpoch[]> {
-    return this.prisma.runEpoch.findMany({
-      where: { runId, ...(afterEpoch != null ? { epoch: { gt: afterEpoch } } : {}) },
-      orderBy: { epoch: 'asc' },
-      take: limit,
-    });
+    return this.runs.findEpochs(runId, afterEpoch, limit);
   }
 
   /**
@@ -135,30 +111,6 @@ export class TrainingService {
     request: PageRequest,
     options: { afterEpoch?: number | null; metric?: string | null } = {},
   ): Promise<Map<string, Page<RunEpoch>>> {
-    const conditions: Prisma.Sql[] = [];
-    if (options.afterEpoch != null) conditions.push(Prisma.sql`epoch > ${options.afterEpoch}`);
-    if (options.metric != null) conditions.push(Prisma.sql`jsonb_typeof(metrics) = 'object' AND jsonb_exists(metrics, ${options.metric})`);
-    return keysetPagesByParent<RunEpoch, 'epoch'>(
-      this.prisma,
-      {
-        order: { keys: [{ column: 'epoch', kind: 'int' }], direction: 'asc' },
-        table: 'run_epochs',
-        parentColumn: 'run_id',
-        columns: { epoch: 'epoch' },
-        filter: conditions.length ? Prisma.join(conditions, ' AND ') : undefined,
-        rowKey: { sql: `run_id::text || '/' || epoch::text`, of: (row) => `${row.runId}/${row.epoch}` },
-        rowsByIds: (keys) =>
-          this.prisma.runEpoch.findMany({
-            where: {
-              OR: keys.map((key) => {
-                const [runId, epoch] = key.split('/');
-                return { runId, epoch: Number(epoch) };
-              }),
-            },
-          }),
-      },
-      runIds,
-      request,
-    );
+    return this.runs.pageEpochs(runIds, request, options);
   }
 }

@@ -8,6 +8,7 @@ import { fixtureCsv } from '../../support/fixtures';
 import { RecordingPublisher } from '../../support/run-fixtures';
 import { createTestDatabase, type TestDatabase } from '../../support/test-database';
 import { trainVersions, type TrainedVersions } from '../../support/trained-version';
+import { evidence } from '../../support/alert-details';
 
 describe('alerts', () => {
   let db: TestDatabase;
@@ -49,7 +50,14 @@ describe('alerts', () => {
   it('keeps one open alert per deployment and kind: repeats count occurrences, notify only past the cooldown, nothing when disabled', async () => {
     const deploymentId = await deploy('dedup');
     await services.alerts.setAlertRule('dedup', { kind: 'DATA_DRIFT', cooldownSeconds: 600 });
-    const raise = () => services.alerts.raise({ deploymentId, kind: 'DATA_DRIFT', severity: 'CRITICAL', title: 'drift', details: { drifted: ['a'] } });
+    const raise = () =>
+      services.alerts.raise({
+        deploymentId,
+        kind: 'DATA_DRIFT',
+        severity: 'CRITICAL',
+        title: 'drift',
+        details: evidence('DATA_DRIFT', { driftedFeatures: ['a'] }),
+      });
 
     const first = await raise();
     expect(first.outcome).toBe('OPENED');
@@ -94,22 +102,25 @@ describe('alerts', () => {
     expect(await prisma.alert.count({ where: { deploymentId, kind: 'DATA_DRIFT' } })).toBe(1);
 
     // Concurrent raisers still leave a single open alert.
-    await Promise.all(Array.from({ length: 8 }, () => services.alerts.raise({ deploymentId, kind: 'LATENCY', title: 'slow', details: {} })));
+    await Promise.all(Array.from({ length: 8 }, () => services.alerts.raise({ deploymentId, kind: 'LATENCY', title: 'slow', details: evidence('LATENCY') })));
     expect(await prisma.alert.findMany({ where: { deploymentId, kind: 'LATENCY' } })).toEqual([expect.objectContaining({ occurrences: 8, status: 'OPEN' })]);
 
     await services.alerts.setAlertRule('dedup', { kind: 'PREDICTION_DRIFT', enabled: false });
-    expect(await services.alerts.raise({ deploymentId, kind: 'PREDICTION_DRIFT', title: 'x', details: {} })).toEqual({ alert: null, outcome: 'DISABLED' });
+    expect(await services.alerts.raise({ deploymentId, kind: 'PREDICTION_DRIFT', title: 'x', details: evidence('PREDICTION_DRIFT') })).toEqual({
+      alert: null,
+      outcome: 'DISABLED',
+    });
     expect(await prisma.alert.count({ where: { deploymentId, kind: 'PREDICTION_DRIFT' } })).toBe(0);
   });
 
   it('acknowledges and resolves with a note; a raise after resolution opens a new alert', async () => {
     const deploymentId = await deploy('lifecycle');
-    const { alert } = await services.alerts.raise({ deploymentId, kind: 'LATENCY', title: 'slow', details: {} });
+    const { alert } = await services.alerts.raise({ deploymentId, kind: 'LATENCY', title: 'slow', details: evidence('LATENCY') });
     const acked = await services.alerts.acknowledgeAlert(alert!.id, 'alice');
     expect(acked).toMatchObject({ status: 'ACKNOWLEDGED', acknowledgedBy: 'alice' });
     expect(acked.acknowledgedAt).toBeInstanceOf(Date);
     // Repeats land on the acknowledged alert.
-    expect(await services.alerts.raise({ deploymentId, kind: 'LATENCY', title: 'slow', details: {} })).toMatchObject({
+    expect(await services.alerts.raise({ deploymentId, kind: 'LATENCY', title: 'slow', details: evidence('LATENCY') })).toMatchObject({
       alert: { id: alert!.id, status: 'ACKNOWLEDGED', occurrences: 2 },
     });
 
@@ -121,7 +132,7 @@ describe('alerts', () => {
     await expect(services.alerts.acknowledgeAlert('00000000-0000-4000-8000-000000000000', 'bob')).rejects.toBeInstanceOf(NotFoundError);
     await expect(services.alerts.acknowledgeAlert('nope', 'bob')).rejects.toBeInstanceOf(NotFoundError);
 
-    const next = await services.alerts.raise({ deploymentId, kind: 'LATENCY', title: 'slow again', details: {} });
+    const next = await services.alerts.raise({ deploymentId, kind: 'LATENCY', title: 'slow again', details: evidence('LATENCY') });
     expect(next.outcome).toBe('OPENED');
     expect(next.alert!.id).not.toBe(alert!.id);
   });
@@ -130,10 +141,12 @@ describe('alerts', () => {
     const deploymentId = await deploy('auto-resolve');
     await services.alerts.setAlertRule('auto-resolve', { kind: 'ERROR_RATE', autoResolveAfter: 3 });
     expect(await services.alerts.recordCleanWindow(deploymentId, 'ERROR_RATE')).toBeNull();
-    const { alert } = await services.alerts.raise({ deploymentId, kind: 'ERROR_RATE', title: 'errors', details: {} });
+    const { alert } = await services.alerts.raise({ deploymentId, kind: 'ERROR_RATE', title: 'errors', details: evidence('ERROR_RATE') });
     expect(await services.alerts.recordCleanWindow(deploymentId, 'ERROR_RATE')).toMatchObject({ cleanWindows: 1, status: 'OPEN' });
     expect(await services.alerts.recordCleanWindow(deploymentId, 'ERROR_RATE')).toMatchObject({ cleanWindows: 2, status: 'OPEN' });
-    expect((await services.alerts.raise({ deploymentId, kind: 'ERROR_RATE', title: 'errors', details: {} })).alert).toMatchObject({ cleanWindows: 0 });
+    expect((await services.alerts.raise({ deploymentId, kind: 'ERROR_RATE', title: 'errors', details: evidence('ERROR_RATE') })).alert).toMatchObject({
+      cleanWindows: 0,
+    });
     expect(await services.alerts.recordCleanWindow(deploymentId, 'ERROR_RATE')).toMatchObject({ cleanWindows: 1, status: 'OPEN' });
     expect(await services.alerts.recordCleanWindow(deploymentId, 'ERROR_RATE')).toMatchObject({ cleanWindows: 2, status: 'OPEN' });
     const resolved = await services.alerts.recordCleanWindow(deploymentId, 'ERROR_RATE');
@@ -147,7 +160,7 @@ describe('alerts', () => {
     const deploymentId = await deploy('listing');
     const kinds = ['DATA_DRIFT', 'PREDICTION_DRIFT', 'LATENCY'] as const;
     const raised = [];
-    for (const kind of kinds) raised.push((await services.alerts.raise({ deploymentId, kind, title: kind, details: {} })).alert!);
+    for (const kind of kinds) raised.push((await services.alerts.raise({ deploymentId, kind, title: kind, details: evidence(kind) })).alert!);
     await services.alerts.resolveAlert({ id: raised[0].id, note: null }, 'x');
     const page1 = await services.alerts.listAlerts({ deploymentId }, { first: 2 });
     expect(page1.items.map((a) => a.kind)).toEqual(['LATENCY', 'PREDICTION_DRIFT']);
@@ -160,6 +173,20 @@ describe('alerts', () => {
       raised[2].id,
     ]);
     await expect(services.alerts.listAlerts({}, { first: 0 })).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it('lists alerts whose stored evidence is of an older shape or malformed, with null for what it lacks', async () => {
+    const deploymentId = await deploy('old-evidence');
+    const old = await prisma.alert.create({
+      data: { kind: 'DATA_DRIFT', severity: 'WARNING', dedupKey: 'old', title: 'old', details: { drifted: ['a'], windowSize: 500 }, deploymentId },
+    });
+    await prisma.alert.create({ data: { kind: 'LATENCY', severity: 'WARNING', dedupKey: 'bad', title: 'bad', details: 'not an object', deploymentId } });
+    const listed = await services.alerts.listAlerts({ deploymentId }, { first: 10 });
+    expect(listed.items.map((alert) => [alert.title, alert.details])).toEqual([
+      ['bad', { p99Ms: null, thresholdMs: null, requests: null, windowSeconds: null }],
+      ['old', { reportId: null, driftShare: null, driftedFeatures: null, windowSize: 500 }],
+    ]);
+    expect((await services.alerts.findAlert(old.id))?.kind).toBe('DATA_DRIFT');
   });
 
   it('validates rules', async () => {
@@ -220,7 +247,7 @@ describe('alerts', () => {
     const [v1, v2] = trained.versionIds;
     const offId = await deploy('canary-off');
     await services.deployments.startCanary({ deployment: 'canary-off', modelVersionId: v2, percent: 20 }, 'carol');
-    await services.alerts.raise({ deploymentId: offId, kind: 'ERROR_RATE', title: 'errors', details: {} });
+    await services.alerts.raise({ deploymentId: offId, kind: 'ERROR_RATE', title: 'errors', details: evidence('ERROR_RATE') });
     expect(await prisma.deployment.findUniqueOrThrow({ where: { id: offId } })).toMatchObject({ canaryModelVersionId: v2 });
 
     const id = await deploy('canary-on');
@@ -233,10 +260,10 @@ describe('alerts', () => {
     expect((await prisma.deployment.findUniqueOrThrow({ where: { id } })).monitoring).toEqual({ drift: { windowSize: 50 }, autoRollback: true });
     await services.deployments.startCanary({ deployment: 'canary-on', modelVersionId: v2, percent: 20 }, 'carol');
     // WARNING alerts do not roll back.
-    await services.alerts.raise({ deploymentId: id, kind: 'LATENCY', title: 'slow', details: {} });
+    await services.alerts.raise({ deploymentId: id, kind: 'LATENCY', title: 'slow', details: evidence('LATENCY') });
     expect(await prisma.deployment.findUniqueOrThrow({ where: { id } })).toMatchObject({ canaryModelVersionId: v2 });
 
-    const { alert } = await services.alerts.raise({ deploymentId: id, kind: 'ERROR_RATE', title: '12% of requests failed', details: {} });
+    const { alert } = await services.alerts.raise({ deploymentId: id, kind: 'ERROR_RATE', title: '12% of requests failed', details: evidence('ERROR_RATE') });
     expect(alert!.severity).toBe('CRITICAL');
     expect(await prisma.deployment.findUniqueOrThrow({ where: { id } })).toMatchObject({ modelVersionId: v1, canaryModelVersionId: null, canaryPercent: null });
     const event = await prisma.deploymentEvent.findFirstOrThrow({ where: { deploymentId: id }, orderBy: { sequence: 'desc' } });
@@ -247,7 +274,7 @@ describe('alerts', () => {
 
     // A repeat after the rollback has nothing to undo: the stable version stays.
     await prisma.alert.update({ where: { id: alert!.id }, data: { notifiedAt: new Date(0) } });
-    await services.alerts.raise({ deploymentId: id, kind: 'ERROR_RATE', title: 'errors', details: {} });
+    await services.alerts.raise({ deploymentId: id, kind: 'ERROR_RATE', title: 'errors', details: evidence('ERROR_RATE') });
     expect(await prisma.deployment.findUniqueOrThrow({ where: { id } })).toMatchObject({ modelVersionId: v1 });
     expect(await prisma.deploymentEvent.count({ where: { deploymentId: id, kind: 'ROLLED_BACK' } })).toBe(1);
   });
@@ -259,12 +286,17 @@ describe('alerts', () => {
     const switched = await services.deployments.updateDeployment({ deployment: 'switch', modelVersionId: v2 }, 'bob');
     // Outside the window: the switch was 601 s ago.
     await prisma.deploymentEvent.update({ where: { id: switched.event.id }, data: { createdAt: new Date(Date.now() - 601_000) } });
-    const { alert } = await services.alerts.raise({ deploymentId: id, kind: 'PERFORMANCE_DROP', title: 'accuracy down', details: {} });
+    const { alert } = await services.alerts.raise({
+      deploymentId: id,
+      kind: 'PERFORMANCE_DROP',
+      title: 'accuracy down',
+      details: evidence('PERFORMANCE_DROP'),
+    });
     expect(await prisma.deployment.findUniqueOrThrow({ where: { id } })).toMatchObject({ modelVersionId: v2 });
     await services.alerts.resolveAlert({ id: alert!.id }, 'x');
 
     await prisma.deploymentEvent.update({ where: { id: switched.event.id }, data: { createdAt: new Date(Date.now() - 30_000) } });
-    await services.alerts.raise({ deploymentId: id, kind: 'PERFORMANCE_DROP', title: 'accuracy down', details: {} });
+    await services.alerts.raise({ deploymentId: id, kind: 'PERFORMANCE_DROP', title: 'accuracy down', details: evidence('PERFORMANCE_DROP') });
     expect(await prisma.deployment.findUniqueOrThrow({ where: { id } })).toMatchObject({ modelVersionId: v1, previousModelVersionId: null });
     const event = await prisma.deploymentEvent.findFirstOrThrow({ where: { deploymentId: id }, orderBy: { sequence: 'desc' } });
     expect(event).toMatchObject({ kind: 'ROLLED_BACK', actor: 'mlplane', fromModelVersionId: v2, toModelVersionId: v1 });

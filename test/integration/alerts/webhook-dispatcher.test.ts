@@ -11,6 +11,7 @@ import { RecordingPublisher } from '../../support/run-fixtures';
 import { createTestDatabase, type TestDatabase } from '../../support/test-database';
 import { trainVersions, type TrainedVersions } from '../../support/trained-version';
 import { waitFor } from '../../support/wait-for';
+import { evidence } from '../../support/alert-details';
 
 const SECRET = 'a-webhook-secret-of-32-characters';
 
@@ -71,7 +72,7 @@ describe('alert webhooks', () => {
       deploymentId: deployment.id,
       kind: 'DATA_DRIFT',
       title: 'drift on 3 of 5 features',
-      details: { drifted: ['a', 'b', 'c'] },
+      details: evidence('DATA_DRIFT', { reportId: deployment.id, driftShare: 0.6, driftedFeatures: ['a', 'b', 'c'], windowSize: 500 }),
     });
 
     const dispatcher = new WebhookDispatcher(prisma, { pollIntervalMs: 50, guard: services.webhookGuard });
@@ -98,7 +99,7 @@ describe('alert webhooks', () => {
           status: 'OPEN',
           title: 'drift on 3 of 5 features',
           occurrences: 1,
-          details: { drifted: ['a', 'b', 'c'] },
+          details: { reportId: deployment.id, driftShare: 0.6, driftedFeatures: ['a', 'b', 'c'], windowSize: 500 },
         }),
         deployment: { id: deployment.id, name: 'hooked' },
       });
@@ -121,7 +122,7 @@ describe('alert webhooks', () => {
     expect(delivery.deliveredAt).toBeInstanceOf(Date);
 
     // A repeat inside the cooldown sends nothing.
-    await services.alerts.raise({ deploymentId: deployment.id, kind: 'DATA_DRIFT', title: 'again', details: {} });
+    await services.alerts.raise({ deploymentId: deployment.id, kind: 'DATA_DRIFT', title: 'again', details: evidence('DATA_DRIFT') });
     expect(await prisma.alertDelivery.count({ where: { alertId: alert!.id } })).toBe(1);
   }, 30_000);
 
@@ -130,7 +131,7 @@ describe('alert webhooks', () => {
     servers.push(receiver.server);
     const { deployment } = await services.deployments.deployModel({ name: 'down', modelVersionId: trained.versionIds[0] }, 'test');
     await services.alerts.setAlertRule('down', { kind: 'LATENCY', webhookUrl: receiver.url, webhookSecret: SECRET });
-    const { alert } = await services.alerts.raise({ deploymentId: deployment.id, kind: 'LATENCY', title: 'slow', details: {} });
+    const { alert } = await services.alerts.raise({ deploymentId: deployment.id, kind: 'LATENCY', title: 'slow', details: evidence('LATENCY') });
     const dispatcher = new WebhookDispatcher(prisma, { maxAttempts: 3, baseDelayMs: 20, guard: services.webhookGuard });
     for (let attempt = 1; attempt <= 3; attempt += 1) {
       expect(await dispatcher.dispatchDue()).toBe(1);

@@ -56,8 +56,9 @@ describe('DatasetService against PostgreSQL', () => {
     const age = table.columns[0];
     expect(age.type === 'NUMERIC' && Array.from(age.values.slice(0, 3))).toEqual([59, 48, 72]);
     const rows = await service.previewRows(version.id, 0, 2);
-    expect(rows[0]).toEqual({ age: 59, sex: 2, bmi: 32.1, bp: 101, s1: 157, s2: 93.2, s3: 38, s4: 4, s5: 4.8598, s6: 87, progression: 151 });
-    expect(rows).toHaveLength(2);
+    const first = { age: 59, sex: 2, bmi: 32.1, bp: 101, s1: 157, s2: 93.2, s3: 38, s4: 4, s5: 4.8598, s6: 87, progression: 151 };
+    expect(rows[0]).toEqual({ index: 0, values: Object.entries(first).map(([column, number]) => ({ column, number, text: null })) });
+    expect(rows.map((row) => row.index)).toEqual([0, 1]);
   });
 
   it('returns the existing version for identical content and numbers new content', async () => {

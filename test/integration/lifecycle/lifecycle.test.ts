@@ -8,6 +8,7 @@ import { fixtureCsv } from '../../support/fixtures';
 import { RecordingPublisher } from '../../support/run-fixtures';
 import { createTestDatabase, type TestDatabase } from '../../support/test-database';
 import { trainVersions, type TrainedVersions } from '../../support/trained-version';
+import { evidence } from '../../support/alert-details';
 
 /**
  * Archive, restore and delete of datasets, models, model versions, studies and deployments,
@@ -211,7 +212,7 @@ describe('lifecycle of datasets, models, versions, studies and deployments', () 
       deploymentId: (await services.deployments.requireDeployment('doomed')).id,
       kind: 'LATENCY',
       title: 'slow',
-      details: {},
+      details: evidence('LATENCY'),
     });
     await services.deployments.deployModel({ name: 'kept', modelVersionId: bc.versionIds[0] }, 'bob');
     const { key } = await services.apiKeys.createKey({ name: 'shop', role: 'PREDICTOR', deployments: ['doomed', 'kept'] });

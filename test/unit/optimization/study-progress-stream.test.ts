@@ -1,7 +1,6 @@
 import { NotFoundError } from '../../../src/domain/errors';
 import { DEFAULT_PRUNING, type StudyDefinition } from '../../../src/domain/optimization/study-definition';
-import { toJsonColumn } from '../../../src/infra/db/json-columns';
-import type { Run } from '../../../src/generated/prisma/client';
+import type { Run } from '../../../src/domain/runs/run';
 import { openStudyProgress, type StudyProgressEvent } from '../../../src/graphql/optimization/study-progress-stream';
 
 /** An in-memory topic: every subscriber gets what is published after it subscribed. */
@@ -84,7 +83,7 @@ describe('openStudyProgress', () => {
   };
 
   it('streams the study status, its trial events only, and ends after the final study status', async () => {
-    runs.set(STUDY, run(STUDY, { kind: 'OPTIMIZATION', status: 'RUNNING', hyperparameters: toJsonColumn(definition) as Run['hyperparameters'] }));
+    runs.set(STUDY, run(STUDY, { kind: 'OPTIMIZATION', status: 'RUNNING', hyperparameters: { ...definition } }));
     const { events, reading } = await follow(STUDY);
 
     runs.set(TRIAL, run(TRIAL, { parentRunId: STUDY, status: 'QUEUED', summary: { trialNumber: 0, params: { learningRate: 0.1 } } }));
@@ -129,7 +128,7 @@ describe('openStudyProgress', () => {
   });
 
   it("reports a trial's events with the state each event carries, though the trial moved on before they were read", async () => {
-    runs.set(STUDY, run(STUDY, { kind: 'OPTIMIZATION', status: 'RUNNING', hyperparameters: toJsonColumn(definition) as Run['hyperparameters'] }));
+    runs.set(STUDY, run(STUDY, { kind: 'OPTIMIZATION', status: 'RUNNING', hyperparameters: { ...definition } }));
     const { events, reading } = await follow(STUDY);
     // The trial was claimed before either event was handled: the row already says RUNNING.
     const summary = { trialNumber: 3, params: { learningRate: 0.01 } };
@@ -157,7 +156,7 @@ describe('openStudyProgress', () => {
   });
 
   it('ends at once for a study that already ended, and rejects an unknown study or a run that is not one', async () => {
-    runs.set(STUDY, run(STUDY, { kind: 'OPTIMIZATION', status: 'CANCELLED', hyperparameters: toJsonColumn(definition) as Run['hyperparameters'] }));
+    runs.set(STUDY, run(STUDY, { kind: 'OPTIMIZATION', status: 'CANCELLED', hyperparameters: { ...definition } }));
     const events: StudyProgressEvent[] = [];
     for await (const event of await openStudyProgress(source, STUDY)) events.push(event);
     expect(events.map((e) => [e.type, e.status])).toEqual([['STUDY_STATUS', 'CANCELLED']]);
