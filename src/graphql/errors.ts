@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { ValidationError as ClassValidatorError } from 'class-validator';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { ArgumentValidationError, AuthenticationError, AuthorizationError } from 'type-graphql';
+import { AuthenticationError, AuthorizationError } from 'type-graphql';
 import { DomainError, InUseError, MAX_REPORTED_VIOLATIONS, ValidationError, type DomainErrorCode, type ErrorLocation, type Violation } from '../domain/errors';
 import { MAX_USAGES_NAMED } from '../domain/lifecycle/usage';
 import { isDatabaseUnavailable } from '../infra/db/connection-errors';
@@ -15,8 +14,8 @@ import { GRAPHQL_WS_PROTOCOL, SubscriptionOverHttpError, subscriptionOverHttpMes
  *   BAD_USER_INPUT also lists every problem of the request in `extensions.errors`
  *   (`[{ message, field?, row?, column?, index? }]`, the first being the top-level one; at most
  *   100, with `errorsOmitted` counting the rest).
- * - type-graphql's argument validation becomes BAD_USER_INPUT with every failed constraint; its
- *   auth errors become UNAUTHENTICATED / FORBIDDEN.
+ * - type-graphql's auth errors become UNAUTHENTICATED / FORBIDDEN (input validation throws the
+ *   domain ValidationError above).
  * - Errors GraphQL or Apollo raise about the request itself keep their codes (parse, validation,
  *   variable coercion, operation resolution, bad request); a subscription sent over HTTP is
  *   BAD_REQUEST naming the graphql-ws URL.
@@ -77,17 +76,6 @@ export interface ErrorScope {
   logger: Logger;
   /** The graphql-ws URL of the server the request reached (HTTP requests with a Host header). */
   graphqlWsUrl?: string;
-}
-
-/** Every failed constraint in class-validator's tree, each with its path (`layers[2].units`) under `prefix`, in tree order. */
-export function constraintViolations(errors: readonly ClassValidatorError[], prefix = ''): Array<{ field: string; message: string }> {
-  const found: Array<{ field: string; message: string }> = [];
-  for (const error of errors) {
-    const field = /^\d+$/.test(error.property) ? `${prefix}[${error.property}]` : prefix ? `${prefix}.${error.property}` : error.property;
-    for (const message of Object.values(error.constraints ?? {})) found.push({ field, message });
-    found.push(...constraintViolations(error.children ?? [], field));
-  }
-  return found;
 }
 
 /** The list of `extensions.errors`: each violation with its message and location, at most {@link MAX_REPORTED_VIOLATIONS}. */
@@ -165,16 +153,6 @@ function mapError(error: unknown, scope: ErrorScope): GraphQLFormattedError {
       },
     };
   }
-  if (cause instanceof ArgumentValidationError) {
-    const violations = constraintViolations(cause.extensions.validationErrors).map(({ field, message }) => ({ field, message: `${field}: ${message}` }));
-    if (violations.length === 0) return { message: 'Argument validation failed', ...placement(error), extensions: { code: 'BAD_USER_INPUT' } };
-    const combined = ValidationError.of(violations);
-    return {
-      message: combined.message,
-      ...placement(error),
-      extensions: { code: 'BAD_USER_INPUT', field: violations[0].field, ...violationList(combined.violations, combined.omittedViolations) },
-    };
-  }
   if (cause instanceof SubscriptionOverHttpError) {
     return {
       message: subscriptionOverHttpMessage(scope.graphqlWsUrl),
@@ -212,7 +190,6 @@ function mapError(error: unknown, scope: ErrorScope): GraphQLFormattedError {
 export function errorCodeOf(error: unknown): string {
   const cause = rootCause(error);
   if (cause instanceof DomainError) return DOMAIN_CODES[cause.code];
-  if (cause instanceof ArgumentValidationError) return 'BAD_USER_INPUT';
   if (cause instanceof SubscriptionOverHttpError) return 'BAD_REQUEST';
   return publicCodeOf(error) ?? publicCodeOf(cause) ?? 'INTERNAL_SERVER_ERROR';
 }
@@ -225,7 +202,7 @@ export function errorCodeOf(error: unknown): string {
 export function isServerFault(error: unknown): boolean {
   const cause = rootCause(error);
   if (cause instanceof DomainError) return SERVER_FAULT_CODES.has(cause.code);
-  if (cause instanceof ArgumentValidationError || cause instanceof AuthenticationError || cause instanceof AuthorizationError) return false;
+  if (cause instanceof AuthenticationError || cause instanceof AuthorizationError) return false;
   const code = publicCodeOf(error) ?? publicCodeOf(cause);
   return code === undefined || SERVER_FAULT_CODES.has(code);
 }

@@ -1,51 +1,22 @@
 import 'reflect-metadata';
 import { createPubSub } from '@graphql-yoga/subscription';
-import { validate } from 'class-validator';
-import { getNamedType, lexicographicSortSchema, printSchema, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
-import { buildSchema, getMetadataStorage, type ClassType, type NonEmptyArray, type PubSub, type ValidatorFn } from 'type-graphql';
-import { Violations } from '../domain/errors';
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { buildSchema, type ClassType, type NonEmptyArray, type PubSub, type ValidatorFn } from 'type-graphql';
 import { authChecker } from './auth/access';
 import { SCALARS_MAP } from './common/scalars';
 import { auditMutationFields } from './auth/audit-mutations';
-import { constraintViolations } from './errors';
-import { checkArgumentValues, resolvedField } from './input-values';
+import { checkArgumentValues } from './input-values';
 import { resolvers as mlplaneResolvers } from './resolvers';
 import { bindPubSub } from './schema-pub-sub';
 
 /**
- * The argument an input class arrived in, for error paths such as `input.layers[2].units`.
- * None for an `@ArgsType` class (its properties already are the argument names) or when two
- * arguments share the type.
+ * Checks every argument value for text and numbers PostgreSQL could refuse (`input-values.ts`) and
+ * throws every violation found as one domain `ValidationError` (each with its field path), so it
+ * reaches clients as BAD_USER_INPUT with `extensions.field` and `extensions.errors`. The shape rules
+ * of each input are zod schemas in the domain (`src/domain/common/input-schema.ts`), checked by the
+ * services that take the input.
  */
-function argumentName(argType: Parameters<ValidatorFn>[1], info: GraphQLResolveInfo): string | undefined {
-  const typeName = getMetadataStorage().inputTypes.find((input) => input.target === argType)?.name;
-  if (!typeName) return undefined;
-  const matches = resolvedField(info)?.args.filter((arg) => getNamedType(arg.type).name === typeName);
-  return matches?.length === 1 ? matches[0].name : undefined;
-}
-
-/**
- * Checks every argument value for text and numbers PostgreSQL could refuse (`input-values.ts`),
- * then runs the class-validator rules declared on input classes, and throws every violation found
- * as one domain `ValidationError` (each with its field path), so it reaches clients as
- * BAD_USER_INPUT with `extensions.field` and `extensions.errors`. Properties GraphQL left out are
- * skipped (its non-null checks cover them).
- */
-const validateInput: ValidatorFn = async (argValue, argType, { args, info }) => {
-  const violations = new Violations();
-  violations.check(() => checkArgumentValues(args, info));
-  if (argValue !== null && typeof argValue === 'object') {
-    const name = argumentName(argType, info) ?? '';
-    const items: [string, unknown][] = Array.isArray(argValue) ? argValue.map((item, index) => [`${name}[${index}]`, item]) : [[name, argValue]];
-    for (const [prefix, item] of items) {
-      if (item === null || typeof item !== 'object') continue;
-      for (const { field, message } of constraintViolations(await validate(item, { skipMissingProperties: true, forbidUnknownValues: false }), prefix)) {
-        violations.add(`${field}: ${message}`, { field });
-      }
-    }
-  }
-  violations.throwIfAny();
-};
+const validateInput: ValidatorFn = (_argValue, _argType, { args, info }) => checkArgumentValues(args, info);
 
 export interface MlplaneSchemaOptions {
   /** Where `@Subscription({ topics })` resolvers subscribe (a PgPubSub in the server). */

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Max, ValidateNested } from 'class-validator';
 import { getIntrospectionQuery } from 'graphql';
 import pino from 'pino';
+import { z } from 'zod';
 import { Arg, Field, InputType, Int, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { projectRoot } from '../../src/config/paths';
 import { backendInfo } from '../../src/ml/tf-backend';
+import { parseInput } from '../../src/domain/common/input-schema';
 import { ConflictError, NotFoundError, ValidationError } from '../../src/domain/errors';
 import { connectWsClient, postGraphQL, within, type HttpGraphQLResponse, type WsTestClient } from '../support/graphql-client';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
@@ -36,16 +37,17 @@ function createGate(key: string): Gate {
 @InputType()
 class ProbeItemInput {
   @Field(() => Int)
-  @Max(10)
   value!: number;
 }
 
 @InputType()
 class ProbeInput {
   @Field(() => [ProbeItemInput])
-  @ValidateNested()
   items!: ProbeItemInput[];
 }
+
+/** The probe input's shape rule, declared as the domain declares its inputs'. */
+const probeInputSchema = z.object({ items: z.array(z.object({ value: z.number().max(10, { error: 'must not be greater than 10' }) })) });
 
 @ObjectType()
 class ProbeEvent {
@@ -93,7 +95,7 @@ class ProbeResolver {
 
   @Query(() => Int)
   sumItems(@Arg('input') input: ProbeInput): number {
-    return input.items.reduce((sum, item) => sum + item.value, 0);
+    return parseInput(probeInputSchema, input, 'input').items.reduce((sum, item) => sum + item.value, 0);
   }
 
   @Query(() => ProbeNode)
@@ -212,9 +214,9 @@ describe('API server: HTTP, graphql-ws, GraphiQL, health, errors, drain', () => 
     expect(tooBig.body.errors?.[0].extensions).toEqual({
       code: 'BAD_USER_INPUT',
       field: 'input.items[1].value',
-      errors: [{ message: 'input.items[1].value: value must not be greater than 10', field: 'input.items[1].value' }],
+      errors: [{ message: 'input.items[1].value must not be greater than 10', field: 'input.items[1].value' }],
     });
-    expect(tooBig.body.errors?.[0].message).toBe('input.items[1].value: value must not be greater than 10');
+    expect(tooBig.body.errors?.[0].message).toBe('input.items[1].value must not be greater than 10');
 
     // Every violation is listed; the first stays the top-level field.
     const two = await postGraphQL(a.url, query, { input: { items: [{ value: 12 }, { value: 1 }, { value: 13 }] } });
@@ -223,11 +225,11 @@ describe('API server: HTTP, graphql-ws, GraphiQL, health, errors, drain', () => 
       code: 'BAD_USER_INPUT',
       field: 'input.items[0].value',
       errors: [
-        { message: 'input.items[0].value: value must not be greater than 10', field: 'input.items[0].value' },
-        { message: 'input.items[2].value: value must not be greater than 10', field: 'input.items[2].value' },
+        { message: 'input.items[0].value must not be greater than 10', field: 'input.items[0].value' },
+        { message: 'input.items[2].value must not be greater than 10', field: 'input.items[2].value' },
       ],
     });
-    expect(two.body.errors?.[0].message).toBe('input.items[0].value: value must not be greater than 10 (and 1 more problem: see extensions.errors)');
+    expect(two.body.errors?.[0].message).toBe('input.items[0].value must not be greater than 10 (and 1 more problem: see extensions.errors)');
   });
 
   it('masks an unexpected error, naming the request id, and logs its stack under that id', async () => {

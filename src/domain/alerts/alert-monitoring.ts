@@ -11,8 +11,9 @@
  * - evaluateEveryRequests 100: serving rules (PERFORMANCE_DROP, ERROR_RATE, LATENCY) are evaluated
  *   after this many predict requests in a process, or on the first request 60 s after the last evaluation.
  */
-import { Violations } from '../errors';
-import { integerIn } from './alert-rule-input';
+import { z } from 'zod';
+import { parseInput } from '../common/input-schema';
+import { integerFrom } from '../common/number-schemas';
 
 export interface AlertMonitoringSettings {
   autoRollback: boolean;
@@ -49,25 +50,22 @@ export function alertMonitoringOf(monitoring: unknown): AlertMonitoringSettings 
   };
 }
 
+/** The shape of a patch of the alerting settings (`null` resets a setting). */
+export const alertMonitoringPatchSchema = z.object({
+  autoRollback: z.boolean().nullish(),
+  rollbackWindowSeconds: integerFrom(1, 30 * 86_400).nullish(),
+  performanceFloor: z.number({ error: 'must be a finite number' }).nullish(),
+  performanceWindowSize: integerFrom(1, MAX_WINDOW).nullish(),
+  evaluateEveryRequests: integerFrom(1, 1_000_000).nullish(),
+});
+
 /**
- * Checks a patch and returns the JSON keys to merge into `Deployment.monitoring` (null = remove the
- * key, i.e. back to the default). @throws ValidationError listing every `input.` field at fault.
+ * Checks a patch ({@link alertMonitoringPatchSchema}) and returns the JSON keys to merge into
+ * `Deployment.monitoring` (null = remove the key, i.e. back to the default).
+ * @throws ValidationError listing every `input.` field at fault.
  */
 export function checkAlertMonitoringPatch(patch: AlertMonitoringPatch): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const problems = new Violations();
-  const integer = (value: number | null | undefined, max: number, field: string): number | null | undefined =>
-    value == null ? value : problems.check(() => integerIn(value, 1, max, field));
-  if (patch.autoRollback !== undefined) out.autoRollback = patch.autoRollback;
-  if (patch.rollbackWindowSeconds !== undefined) out.rollbackWindowSeconds = integer(patch.rollbackWindowSeconds, 30 * 86_400, 'input.rollbackWindowSeconds');
-  if (patch.performanceFloor !== undefined) {
-    if (patch.performanceFloor !== null && !Number.isFinite(patch.performanceFloor)) {
-      problems.add('performanceFloor must be a finite number', { field: 'input.performanceFloor' });
-    }
-    out.performanceFloor = patch.performanceFloor;
-  }
-  if (patch.performanceWindowSize !== undefined) out.performanceWindowSize = integer(patch.performanceWindowSize, MAX_WINDOW, 'input.performanceWindowSize');
-  if (patch.evaluateEveryRequests !== undefined) out.evaluateEveryRequests = integer(patch.evaluateEveryRequests, 1_000_000, 'input.evaluateEveryRequests');
-  problems.throwIfAny();
-  return out;
+  const checked = parseInput(alertMonitoringPatchSchema, patch, 'input');
+  const settings: [string, unknown][] = Object.entries(checked);
+  return Object.fromEntries(settings.filter(([, value]) => value !== undefined));
 }

@@ -1,8 +1,12 @@
-import { ValidationError, Violations } from '../errors';
+import { z } from 'zod';
+import { collectInput } from '../common/input-schema';
+import { formatLimit, integerFrom } from '../common/number-schemas';
+import { Violations } from '../errors';
+import type { AlertKind } from './alert';
 
 /** The settable part of an alert rule; omitted or null values take the defaults of the kind. */
 export interface AlertRuleSettings {
-  kind: 'DATA_DRIFT' | 'PREDICTION_DRIFT' | 'PERFORMANCE_DROP' | 'ERROR_RATE' | 'LATENCY' | 'RUN_FAILED';
+  kind: AlertKind;
   enabled?: boolean | null;
   severity?: 'INFO' | 'WARNING' | 'CRITICAL' | null;
   threshold?: number | null;
@@ -13,6 +17,9 @@ export interface AlertRuleSettings {
   webhookSecret?: string | null;
 }
 
+/** The kinds a deployment's rules may have (RUN_FAILED alerts are raised for runs). */
+export const DEPLOYMENT_RULE_KINDS = ['DATA_DRIFT', 'PREDICTION_DRIFT', 'PERFORMANCE_DROP', 'ERROR_RATE', 'LATENCY'] as const;
+
 const MAX_SECONDS = 30 * 86_400;
 
 /** Shortest webhook signing secret accepted; omitted secrets are generated (43 characters). */
@@ -20,40 +27,47 @@ export const MIN_WEBHOOK_SECRET_LENGTH = 32;
 /** Longest webhook signing secret accepted. */
 export const MAX_WEBHOOK_SECRET_LENGTH = 512;
 
-/** @throws ValidationError naming `field` unless `value` is an integer in [min, max]. */
-export function integerIn(value: number, min: number, max: number, field: string): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ValidationError(`${field.slice(field.lastIndexOf('.') + 1)} must be an integer from ${min} to ${max}, got ${value}`, { field });
+/** A rule's threshold: ERROR_RATE a share in (0, 1]; LATENCY a p99 in ms above 0; PERFORMANCE_DROP the largest tolerated drop of the primary metric, above 0. */
+function thresholdSchema(kind: AlertKind): z.ZodNumber {
+  if (kind === 'ERROR_RATE') {
+    const error = 'must be a share above 0 and at most 1 for an ERROR_RATE rule';
+    return z.number({ error }).gt(0, { error }).max(1, { error });
   }
-  return value;
+  const error = 'must be a number above 0';
+  return z.number({ error }).gt(0, { error });
+}
+
+const webhookSecretError = `must have ${MIN_WEBHOOK_SECRET_LENGTH} to ${formatLimit(MAX_WEBHOOK_SECRET_LENGTH)} characters (omit it and mlplane generates one)`;
+
+/**
+ * The shape of a rule's settings for `kind` (the threshold's range depends on it). The webhook
+ * URL is checked by the webhook guard, which also resolves its host.
+ */
+export function alertRuleSettingsSchema(kind: AlertKind) {
+  return z.object({
+    kind: z.enum(DEPLOYMENT_RULE_KINDS, { error: 'must be a deployment rule kind: RUN_FAILED alerts belong to runs, not to a deployment rule' }),
+    threshold: thresholdSchema(kind).nullish(),
+    windowSeconds: integerFrom(1, MAX_SECONDS).nullish(),
+    cooldownSeconds: integerFrom(0, MAX_SECONDS).nullish(),
+    autoResolveAfter: integerFrom(1, 10_000).nullish(),
+    webhookSecret: z
+      .string()
+      .min(MIN_WEBHOOK_SECRET_LENGTH, { error: webhookSecretError })
+      .max(MAX_WEBHOOK_SECRET_LENGTH, { error: webhookSecretError })
+      .nullish(),
+  });
 }
 
 /**
- * Checks a rule's settings. Thresholds by kind: ERROR_RATE a share in (0, 1]; LATENCY a p99 in ms
- * above 0; PERFORMANCE_DROP the largest tolerated drop of the primary metric, above 0. A webhook
- * secret has 32 to 512 characters (omitted, one is generated); the URL's target is checked by the
- * webhook guard. Every problem is reported: into `problems` when given, else thrown as one
+ * Checks a rule's settings ({@link alertRuleSettingsSchema}); a webhook secret also needs a
+ * webhook URL. Every problem is reported: into `problems` when given, else thrown as one
  * ValidationError naming each `input.` field.
  */
 export function checkAlertRuleSettings(settings: AlertRuleSettings, problems?: Violations): void {
-  const { kind, threshold, windowSeconds, cooldownSeconds, autoResolveAfter, webhookUrl, webhookSecret } = settings;
   const found = problems ?? new Violations();
-  if (kind === 'RUN_FAILED') found.add('RUN_FAILED alerts belong to runs, not to a deployment rule', { field: 'input.kind' });
-  if (threshold != null) {
-    if (!Number.isFinite(threshold) || threshold <= 0) found.add('threshold must be a number above 0', { field: 'input.threshold' });
-    else if (kind === 'ERROR_RATE' && threshold > 1) found.add('an ERROR_RATE threshold is a share from 0 to 1', { field: 'input.threshold' });
-  }
-  if (windowSeconds != null) found.check(() => integerIn(windowSeconds, 1, MAX_SECONDS, 'input.windowSeconds'));
-  if (cooldownSeconds != null) found.check(() => integerIn(cooldownSeconds, 0, MAX_SECONDS, 'input.cooldownSeconds'));
-  if (autoResolveAfter != null) found.check(() => integerIn(autoResolveAfter, 1, 10_000, 'input.autoResolveAfter'));
-  if (webhookSecret != null) {
-    if (webhookUrl == null) found.add('a webhook secret needs a webhookUrl', { field: 'input.webhookSecret' });
-    else if (webhookSecret.length < MIN_WEBHOOK_SECRET_LENGTH || webhookSecret.length > MAX_WEBHOOK_SECRET_LENGTH) {
-      found.add(
-        `a webhook secret has ${MIN_WEBHOOK_SECRET_LENGTH} to ${MAX_WEBHOOK_SECRET_LENGTH} characters (omit it and mlplane generates one), got ${webhookSecret.length}`,
-        { field: 'input.webhookSecret' },
-      );
-    }
+  collectInput(alertRuleSettingsSchema(settings.kind), settings, 'input', found);
+  if (settings.webhookSecret != null && settings.webhookUrl == null) {
+    found.add('input.webhookSecret needs a webhookUrl: the secret signs its deliveries', { field: 'input.webhookSecret' });
   }
   if (!problems) found.throwIfAny();
 }

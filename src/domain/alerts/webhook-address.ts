@@ -1,4 +1,7 @@
 import ipaddr from 'ipaddr.js';
+import { z } from 'zod';
+import { parseInput } from '../common/input-schema';
+import { formatLimit } from '../common/number-schemas';
 import { ValidationError } from '../errors';
 
 /**
@@ -82,23 +85,35 @@ export interface WebhookUrl {
 /** Longest accepted webhook URL. */
 export const MAX_WEBHOOK_URL_LENGTH = 2048;
 
+/** The form of a webhook URL: at most {@link MAX_WEBHOOK_URL_LENGTH} characters, http(s), no credentials, a host; produces the parsed URL. */
+export const webhookUrlSchema = z
+  .string()
+  .max(MAX_WEBHOOK_URL_LENGTH, { error: `must have at most ${formatLimit(MAX_WEBHOOK_URL_LENGTH)} characters` })
+  .transform((value, context) => {
+    const refuse = (message: string) => {
+      context.addIssue({ code: 'custom', message, input: value });
+      return z.NEVER;
+    };
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      return refuse(`"${value}" is not a URL`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return refuse('must be http or https');
+    if (url.username || url.password) return refuse('may not carry credentials (sign with the secret instead)');
+    if (url.hostname === '') return refuse('needs a host');
+    return url;
+  });
+
 /**
- * Checks the form of a webhook URL and, when its host is an address literal, the address.
- * Host names are resolved and checked by the caller (they may change at any time).
+ * Checks the form of a webhook URL ({@link webhookUrlSchema}) and, when its host is an address
+ * literal, the address. Host names are resolved and checked by the caller (they may change at any time).
  * @throws ValidationError naming `field`.
  */
 export function checkWebhookUrl(value: string, allow: WebhookAllowList, field: string): WebhookUrl {
-  if (value.length > MAX_WEBHOOK_URL_LENGTH) throw new ValidationError(`a webhook URL has at most ${MAX_WEBHOOK_URL_LENGTH} characters`, { field });
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ValidationError(`"${value}" is not a URL`, { field });
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ValidationError('a webhook URL is http or https', { field });
-  if (url.username || url.password) throw new ValidationError('a webhook URL may not carry credentials (sign with the secret instead)', { field });
+  const url = parseInput(webhookUrlSchema, value, field);
   const hostname = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (hostname === '') throw new ValidationError('a webhook URL needs a host', { field });
   const literalAddress = ipaddr.isValid(hostname) && (hostname.includes(':') || ipaddr.IPv4.isValidFourPartDecimal(hostname)) ? hostname : null;
   if (literalAddress !== null) {
     const reason = refusedAddressReason(literalAddress, allow);

@@ -1,4 +1,7 @@
+import { z } from 'zod';
 import { ValidationError } from '../errors';
+import { parseInput } from './input-schema';
+import { integerFrom } from './number-schemas';
 import { isUuid } from './uuid';
 
 /**
@@ -33,26 +36,37 @@ export interface PageWindow {
   cursorField: 'after' | 'before';
 }
 
-function checkPageSize(value: number, field: 'first' | 'last'): number {
-  if (!Number.isInteger(value) || value < 1 || value > MAX_PAGE_SIZE) {
-    throw new ValidationError(`${field} must be an integer from 1 to ${MAX_PAGE_SIZE}, got ${value}`, { field });
-  }
-  return value;
-}
+/**
+ * The shape of a page request: sizes from 1 to {@link MAX_PAGE_SIZE}, `first` or `last` (not both),
+ * and each cursor with its own direction (`after` with `first`, `before` with `last`).
+ */
+export const pageRequestSchema = z
+  .object({
+    first: integerFrom(1, MAX_PAGE_SIZE).nullish(),
+    after: z.string().nullish(),
+    last: integerFrom(1, MAX_PAGE_SIZE).nullish(),
+    before: z.string().nullish(),
+  })
+  .superRefine(({ first, after, last, before }, context) => {
+    if (first != null && last != null) {
+      context.addIssue({ code: 'custom', path: ['last'], message: 'goes without first: give first or last, not both' });
+    } else if (last != null || (first == null && before != null)) {
+      if (after != null) context.addIssue({ code: 'custom', path: ['after'], message: 'pages forward: use it with first, not with last' });
+    } else if (before != null) {
+      context.addIssue({ code: 'custom', path: ['before'], message: 'pages backward: use it with last, not with first' });
+    }
+  });
 
 /**
- * @throws ValidationError naming the argument at fault: a size outside 1..MAX_PAGE_SIZE, `first`
- *   with `last`, or a cursor of the other direction (`first` with `before`, `last` with `after`).
+ * @throws ValidationError naming every argument at fault ({@link pageRequestSchema}): a size outside
+ *   1..MAX_PAGE_SIZE, `first` with `last`, or a cursor of the other direction.
  */
 export function pageWindow(request: PageRequest): PageWindow {
-  const { first, after, last, before } = request;
-  if (first != null && last != null) throw new ValidationError('give first or last, not both', { field: 'last' });
+  const { first, after, last, before } = parseInput(pageRequestSchema, request, '');
   if (last != null || (first == null && before != null)) {
-    if (after != null) throw new ValidationError('after pages forward: use it with first, not with last', { field: 'after' });
-    return { size: checkPageSize(last ?? DEFAULT_PAGE_SIZE, 'last'), direction: 'backward', cursor: before ?? null, cursorField: 'before' };
+    return { size: last ?? DEFAULT_PAGE_SIZE, direction: 'backward', cursor: before ?? null, cursorField: 'before' };
   }
-  if (before != null) throw new ValidationError('before pages backward: use it with last, not with first', { field: 'before' });
-  return { size: checkPageSize(first ?? DEFAULT_PAGE_SIZE, 'first'), direction: 'forward', cursor: after ?? null, cursorField: 'after' };
+  return { size: first ?? DEFAULT_PAGE_SIZE, direction: 'forward', cursor: after ?? null, cursorField: 'after' };
 }
 
 /** How one column of a list's order is written in a cursor. */

@@ -1,5 +1,6 @@
-import { ValidationError } from '../errors';
-import { checkCanaryPercent } from './deployment-rules';
+import { z } from 'zod';
+import { parseInput } from '../common/input-schema';
+import { canaryPercentSchema } from './deployment-rules';
 
 /**
  * Deployments that follow an alias, as MLflow's `models:/<name>@<alias>` resolves the alias when it
@@ -59,22 +60,40 @@ export function planAliasMove(state: ServingState, follow: AliasFollow, targetVe
 }
 
 /**
+ * How a deployment made (or updated) by alias follows it, as its input gives it: `aliasUpdate`
+ * (default SWITCH) and `aliasCanaryPercent`, which goes with CANARY only and is needed there.
+ */
+export const aliasFollowInputSchema = z
+  .object({
+    aliasUpdate: z.enum(['SWITCH', 'CANARY']).nullish(),
+    aliasCanaryPercent: canaryPercentSchema.nullish(),
+  })
+  .superRefine(({ aliasUpdate, aliasCanaryPercent }, context) => {
+    if ((aliasUpdate ?? 'SWITCH') === 'SWITCH' && aliasCanaryPercent != null) {
+      context.addIssue({
+        code: 'custom',
+        path: ['aliasCanaryPercent'],
+        message: 'is for CANARY: a canary percent for alias moves goes with aliasUpdate CANARY',
+      });
+    }
+    if (aliasUpdate === 'CANARY' && aliasCanaryPercent == null) {
+      context.addIssue({ code: 'custom', path: ['aliasCanaryPercent'], message: 'is missing: aliasUpdate CANARY needs the canary percent of alias moves' });
+    }
+  });
+
+/**
  * The follow settings of a deployment made (or updated) by alias.
+ * @param prefix the field path of the input holding `aliasUpdate` and `aliasCanaryPercent`
  * @throws ValidationError when a canary percent comes without CANARY, CANARY comes without one, or it is out of range.
  */
 export function aliasFollowOf(
   alias: string,
   mode: AliasUpdateMode | null | undefined,
   canaryPercent: number | null | undefined,
-  fields: { mode: string; percent: string },
+  prefix = 'input',
 ): AliasFollow {
-  const resolved = mode ?? 'SWITCH';
-  if (resolved === 'SWITCH') {
-    if (canaryPercent != null) throw new ValidationError('a canary percent for alias moves goes with aliasUpdate CANARY', { field: fields.percent });
-    return { alias, mode: 'SWITCH', canaryPercent: null };
-  }
-  if (canaryPercent == null) throw new ValidationError('aliasUpdate CANARY needs the canary percent of alias moves', { field: fields.percent });
-  return { alias, mode: 'CANARY', canaryPercent: checkCanaryPercent(canaryPercent, fields.percent) };
+  const { aliasUpdate, aliasCanaryPercent } = parseInput(aliasFollowInputSchema, { aliasUpdate: mode, aliasCanaryPercent: canaryPercent }, prefix);
+  return aliasUpdate === 'CANARY' ? { alias, mode: 'CANARY', canaryPercent: aliasCanaryPercent ?? null } : { alias, mode: 'SWITCH', canaryPercent: null };
 }
 
 /** Whether two follow settings are the same. */

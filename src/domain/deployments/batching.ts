@@ -7,7 +7,9 @@
  *   call runs once the requests that arrived in the same event-loop turn are queued (under load,
  *   every request read from the sockets in that turn), so a lone request pays nothing.
  */
-import { ValidationError, Violations } from '../errors';
+import { z } from 'zod';
+import { parseInput } from '../common/input-schema';
+import { integerFrom } from '../common/number-schemas';
 
 export interface BatchingSettings {
   maxBatchSize: number;
@@ -30,31 +32,17 @@ export function batchingOf(serving: unknown): BatchingSettings {
   return { maxBatchSize: pick('maxBatchSize'), maxDelayMs: pick('maxDelayMs') };
 }
 
-function integerIn(value: number, min: number, max: number, field: string): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ValidationError(`${field.slice(field.lastIndexOf('.') + 1)} must be an integer from ${min} to ${max}, got ${value}`, { field });
-  }
-  return value;
-}
+/** The shape of a patch of the batching settings (`null` resets a setting). */
+export const batchingPatchSchema = z.object({
+  maxBatchSize: integerFrom(1, MAX_BATCH_SIZE_LIMIT).nullish(),
+  maxDelayMs: integerFrom(0, MAX_DELAY_MS_LIMIT).nullish(),
+});
 
-/** Applies a patch (`null` resets a setting). @throws ValidationError listing every `input.<setting>` at fault. */
+/** Applies a patch ({@link batchingPatchSchema}; `null` resets a setting). @throws ValidationError listing every `input.<setting>` at fault. */
 export function patchBatching(current: BatchingSettings, patch: BatchingPatch, fieldPrefix = 'input'): BatchingSettings {
-  const next = { ...current };
-  const problems = new Violations();
-  if (patch.maxBatchSize !== undefined) {
-    const { maxBatchSize } = patch;
-    next.maxBatchSize =
-      maxBatchSize === null
-        ? DEFAULT_BATCHING.maxBatchSize
-        : (problems.check(() => integerIn(maxBatchSize, 1, MAX_BATCH_SIZE_LIMIT, `${fieldPrefix}.maxBatchSize`)) ?? current.maxBatchSize);
-  }
-  if (patch.maxDelayMs !== undefined) {
-    const { maxDelayMs } = patch;
-    next.maxDelayMs =
-      maxDelayMs === null
-        ? DEFAULT_BATCHING.maxDelayMs
-        : (problems.check(() => integerIn(maxDelayMs, 0, MAX_DELAY_MS_LIMIT, `${fieldPrefix}.maxDelayMs`)) ?? current.maxDelayMs);
-  }
-  problems.throwIfAny();
-  return next;
+  const { maxBatchSize, maxDelayMs } = parseInput(batchingPatchSchema, patch, fieldPrefix);
+  return {
+    maxBatchSize: maxBatchSize === null ? DEFAULT_BATCHING.maxBatchSize : (maxBatchSize ?? current.maxBatchSize),
+    maxDelayMs: maxDelayMs === null ? DEFAULT_BATCHING.maxDelayMs : (maxDelayMs ?? current.maxDelayMs),
+  };
 }

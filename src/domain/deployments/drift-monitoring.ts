@@ -11,7 +11,9 @@
  * - driftShare 0.5: the window drifts when at least this share of its features drifted.
  * PSI on 10 reference-quantile bins is always reported, never decides.
  */
-import { ValidationError, Violations } from '../errors';
+import { z } from 'zod';
+import { parseInput } from '../common/input-schema';
+import { integerFrom } from '../common/number-schemas';
 import { DEFAULT_DRIFT_SHARE, DEFAULT_DRIFT_THRESHOLDS, type DriftMethod, type DriftThresholds } from '../../ml/drift/feature-drift';
 import { REFERENCE_SAMPLE_SIZE } from '../datasets/reference-sample';
 
@@ -48,21 +50,37 @@ export const DEFAULT_DRIFT_MONITORING: Readonly<DriftMonitoringSettings> = Objec
   driftShare: DEFAULT_DRIFT_SHARE,
 });
 
-const NUMERIC_METHODS: readonly DriftMethod[] = ['KOLMOGOROV_SMIRNOV', 'WASSERSTEIN_NORMED'];
-const CATEGORICAL_METHODS: readonly DriftMethod[] = ['CHI_SQUARED', 'JENSEN_SHANNON'];
+const NUMERIC_METHODS = ['KOLMOGOROV_SMIRNOV', 'WASSERSTEIN_NORMED'] as const satisfies readonly DriftMethod[];
+const CATEGORICAL_METHODS = ['CHI_SQUARED', 'JENSEN_SHANNON'] as const satisfies readonly DriftMethod[];
+
 const THRESHOLD_KEYS = Object.keys(DEFAULT_DRIFT_THRESHOLDS) as (keyof DriftThresholds)[];
 
-function integerIn(value: number, min: number, max: number, field: string): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ValidationError(`${field.slice(field.lastIndexOf('.') + 1)} must be an integer from ${min} to ${max}, got ${value}`, { field });
-  }
-  return value;
-}
+/** A p-value threshold (KS, chi-squared): a feature drifts below it. */
+const pValueThreshold = z.number({ error: 'must be in (0, 1)' }).gt(0, { error: 'must be in (0, 1)' }).lt(1, { error: 'must be in (0, 1)' });
+/** A distance threshold (normed Wasserstein, Jensen-Shannon): a feature drifts at or above it. */
+const distanceThreshold = z.number({ error: 'must be positive' }).gt(0, { error: 'must be positive' });
 
-function methodOf(value: DriftMethod | null | undefined, allowed: readonly DriftMethod[], field: string): DriftMethod | null {
-  if (value == null) return null;
-  if (!allowed.includes(value)) throw new ValidationError(`${value} does not apply here; use one of ${allowed.join(', ')}`, { field });
-  return value;
+/** The shape of a patch of the drift settings (`null` resets a setting, or every threshold). */
+export const driftMonitoringPatchSchema = z.object({
+  thresholds: z
+    .object({
+      KOLMOGOROV_SMIRNOV: pValueThreshold.nullish(),
+      WASSERSTEIN_NORMED: distanceThreshold.nullish(),
+      CHI_SQUARED: pValueThreshold.nullish(),
+      JENSEN_SHANNON: distanceThreshold.nullish(),
+    } satisfies Record<keyof DriftThresholds, z.ZodType>)
+    .nullish(),
+  driftShare: z.number({ error: 'must be in (0, 1]' }).gt(0, { error: 'must be in (0, 1]' }).max(1, { error: 'must be in (0, 1]' }).nullish(),
+  windowSize: integerFrom(1, MAX_WINDOW_SIZE).nullish(),
+  periodSeconds: integerFrom(1, 86_400).nullish(),
+  referenceSize: integerFrom(10, REFERENCE_SAMPLE_SIZE).nullish(),
+  numericMethod: z.enum(NUMERIC_METHODS, { error: `is for numeric features: use one of ${NUMERIC_METHODS.join(', ')}` }).nullish(),
+  categoricalMethod: z.enum(CATEGORICAL_METHODS, { error: `is for categorical features: use one of ${CATEGORICAL_METHODS.join(', ')}` }).nullish(),
+});
+
+/** A patched value: `null` resets to the default, `undefined` (absent) keeps the current one. */
+function patched<T>(value: T | null | undefined, current: T, reset: T): T {
+  return value === null ? reset : value === undefined ? current : value;
 }
 
 /** The stored settings (`Deployment.monitoring.drift`) with defaults filled in; unknown or malformed keys fall back to defaults. */
@@ -80,60 +98,24 @@ export function driftMonitoringOf(monitoring: unknown): DriftMonitoringSettings 
 }
 
 /**
- * Applies a patch to the current settings.
- * @throws ValidationError listing every `input.<setting>` at fault.
+ * Applies a patch ({@link driftMonitoringPatchSchema}) to the current settings.
+ * @throws ValidationError listing every `<prefix>.<setting>` at fault.
  */
 export function patchDriftMonitoring(current: DriftMonitoringSettings, patch: DriftMonitoringPatch, prefix = 'input'): DriftMonitoringSettings {
+  const checked = parseInput(driftMonitoringPatchSchema, patch, prefix);
   const defaults = DEFAULT_DRIFT_MONITORING;
-  const problems = new Violations();
-  const setting = (value: number | null | undefined, kept: number, reset: number, check: (value: number) => number): number =>
-    value === null ? reset : value === undefined ? kept : (problems.check(() => check(value)) ?? kept);
-  const thresholds = { ...current.thresholds };
-  if (patch.thresholds === null) Object.assign(thresholds, defaults.thresholds);
-  for (const key of THRESHOLD_KEYS) {
-    const value = patch.thresholds?.[key];
-    if (value === undefined) continue;
-    if (value === null) {
-      thresholds[key] = defaults.thresholds[key];
-      continue;
-    }
-    const pValue = key === 'KOLMOGOROV_SMIRNOV' || key === 'CHI_SQUARED';
-    if (!Number.isFinite(value) || value <= 0 || (pValue && value >= 1)) {
-      problems.add(`threshold ${key} must be ${pValue ? 'in (0, 1)' : 'positive'}, got ${value}`, { field: `${prefix}.thresholds.${key}` });
-      continue;
-    }
-    thresholds[key] = value;
-  }
-  const driftShare = patch.driftShare;
-  if (driftShare != null && !(driftShare > 0 && driftShare <= 1)) {
-    problems.add(`driftShare must be in (0, 1], got ${driftShare}`, { field: `${prefix}.driftShare` });
-  }
-  const windowSize = setting(patch.windowSize, current.windowSize, defaults.windowSize, (value) =>
-    integerIn(value, 1, MAX_WINDOW_SIZE, `${prefix}.windowSize`),
-  );
-  const periodSeconds = setting(patch.periodSeconds, current.periodSeconds, defaults.periodSeconds, (value) =>
-    integerIn(value, 1, 86_400, `${prefix}.periodSeconds`),
-  );
-  const referenceSize = setting(patch.referenceSize, current.referenceSize, defaults.referenceSize, (value) =>
-    integerIn(value, 10, REFERENCE_SAMPLE_SIZE, `${prefix}.referenceSize`),
-  );
-  const methods = {
-    NUMERIC:
-      patch.numericMethod === undefined
-        ? current.methods.NUMERIC
-        : (problems.check(() => methodOf(patch.numericMethod, NUMERIC_METHODS, `${prefix}.numericMethod`)) ?? null),
-    CATEGORICAL:
-      patch.categoricalMethod === undefined
-        ? current.methods.CATEGORICAL
-        : (problems.check(() => methodOf(patch.categoricalMethod, CATEGORICAL_METHODS, `${prefix}.categoricalMethod`)) ?? null),
-  };
-  problems.throwIfAny();
+  const base = checked.thresholds === null ? defaults.thresholds : current.thresholds;
+  const thresholds = { ...base };
+  for (const key of THRESHOLD_KEYS) thresholds[key] = patched(checked.thresholds?.[key], base[key], defaults.thresholds[key]);
   return {
-    windowSize,
-    periodSeconds,
-    referenceSize,
-    methods,
+    windowSize: patched(checked.windowSize, current.windowSize, defaults.windowSize),
+    periodSeconds: patched(checked.periodSeconds, current.periodSeconds, defaults.periodSeconds),
+    referenceSize: patched(checked.referenceSize, current.referenceSize, defaults.referenceSize),
+    methods: {
+      NUMERIC: patched(checked.numericMethod, current.methods.NUMERIC, null),
+      CATEGORICAL: patched(checked.categoricalMethod, current.methods.CATEGORICAL, null),
+    },
     thresholds,
-    driftShare: driftShare === null ? defaults.driftShare : driftShare === undefined ? current.driftShare : driftShare,
+    driftShare: patched(checked.driftShare, current.driftShare, defaults.driftShare),
   };
 }

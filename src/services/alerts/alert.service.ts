@@ -6,7 +6,9 @@ import type { Alert, AlertDelivery, AlertKind, AlertRule, AlertSeverity, AlertSt
 import type { AlertDetailsByKind, RunFailedAlertDetails } from '../../domain/alerts/alert-details';
 import { alertWebhookPayload, type AlertWebhookEvent } from '../../domain/alerts/alert-webhook-payload';
 import { checkAlertMonitoringPatch, type AlertMonitoringPatch } from '../../domain/alerts/alert-monitoring';
-import { checkAlertRuleSettings, type AlertRuleSettings } from '../../domain/alerts/alert-rule-input';
+import { checkAlertRuleSettings, DEPLOYMENT_RULE_KINDS, type AlertRuleSettings } from '../../domain/alerts/alert-rule-input';
+import { resolutionNoteSchema } from '../../domain/alerts/resolution-note';
+import { parseInput } from '../../domain/common/input-schema';
 import type { Page, PageRequest } from '../../domain/common/pagination';
 import { SYSTEM_ACTOR } from '../../domain/auth/principal';
 import { InvalidStateError, NotFoundError, ValidationError, Violations } from '../../domain/errors';
@@ -84,8 +86,7 @@ export function signWebhookBody(body: string, secret: string): string {
 }
 
 /** The kinds a deployment has rules for (RUN_FAILED alerts belong to runs). */
-export const DEPLOYMENT_ALERT_KINDS: readonly DeploymentAlertKind[] = ['DATA_DRIFT', 'PREDICTION_DRIFT', 'PERFORMANCE_DROP', 'ERROR_RATE', 'LATENCY'];
-const MAX_NOTE_LENGTH = 2_000;
+export const DEPLOYMENT_ALERT_KINDS: readonly DeploymentAlertKind[] = DEPLOYMENT_RULE_KINDS;
 
 type Tx = Prisma.TransactionClient;
 
@@ -279,10 +280,7 @@ export class AlertService implements RunFailureAlerts {
 
   /** Resolves an alert with a note. @throws NotFoundError; InvalidStateError when already resolved. */
   async resolveAlert(input: { id: string; note?: string | null }, actor: string): Promise<Alert> {
-    const note = input.note?.trim() || null;
-    if (note && note.length > MAX_NOTE_LENGTH) {
-      throw new ValidationError(`note is longer than ${MAX_NOTE_LENGTH} characters`, { field: 'input.note' });
-    }
+    const note = parseInput(resolutionNoteSchema, input.note, 'input.note');
     return this.transition(
       input.id,
       (current) => {

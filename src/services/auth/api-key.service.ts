@@ -1,8 +1,10 @@
 import type { ApiKey } from '../../domain/auth/api-key';
 import { generateToken, parseToken, secretMatches } from '../../domain/auth/api-key-token';
-import { isExpired, RESERVED_KEY_NAMES, ROLES, type Principal, type Role } from '../../domain/auth/principal';
+import { isExpired, type Principal, type Role } from '../../domain/auth/principal';
+import { apiKeyInputSchema } from '../../domain/auth/api-key-input';
+import { parseInput } from '../../domain/common/input-schema';
 import type { Page, PageRequest } from '../../domain/common/pagination';
-import { ConflictError, NotFoundError, Violations } from '../../domain/errors';
+import { ConflictError, NotFoundError } from '../../domain/errors';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
 import type { EventPublisher } from '../events/event-publisher';
@@ -26,8 +28,6 @@ export interface ApiKeyStoreOptions {
   lastUsedEveryMs?: number;
   now?: () => Date;
 }
-
-const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 
 interface CachedKey {
   row: ApiKeyCredentials;
@@ -77,32 +77,14 @@ export class ApiKeyService {
 
   /**
    * Creates a key and returns it with its token, which is not stored and cannot be shown again.
-   * @throws ValidationError listing every bad field (name, role, expiry, deployment list), before
+   * @throws ValidationError listing every bad field (name, role, expiry, deployment list: `apiKeyInputSchema`), before
    *   NotFoundError for an unknown deployment and ConflictError for a taken name.
    */
   async createKey(input: CreateApiKeyInput): Promise<{ key: ApiKey; token: string }> {
-    const problems = new Violations();
-    const name = input.name.trim();
-    if (!NAME_PATTERN.test(name)) {
-      problems.add(`name must be 1-64 letters, digits or . _ @ - (starting with a letter or digit), got ${JSON.stringify(input.name)}`, {
-        field: 'input.name',
-      });
-    } else if (RESERVED_KEY_NAMES.includes(name)) problems.add(`name "${name}" is reserved for mlplane's own actions`, { field: 'input.name' });
-    const validRole = ROLES.includes(input.role as Role);
-    if (!validRole) problems.add(`role must be one of ${ROLES.join(', ')}, got ${JSON.stringify(input.role)}`, { field: 'input.role' });
-    const role = input.role as Role;
-    if (input.expiresAt && input.expiresAt.getTime() <= this.now().getTime()) {
-      problems.add('expiresAt must be in the future', { field: 'input.expiresAt' });
-    }
-    const references = input.deployments ?? [];
-    if (validRole) {
-      if (role !== 'PREDICTOR' && references.length > 0) problems.add('deployments apply to PREDICTOR keys only', { field: 'input.deployments' });
-      if (role === 'PREDICTOR' && references.length === 0) problems.add('a PREDICTOR key needs at least one deployment', { field: 'input.deployments' });
-    }
-    problems.throwIfAny();
-    const deploymentIds = await this.resolveDeployments(role, references);
+    const { name, role, expiresAt, deployments } = parseInput(apiKeyInputSchema(this.now()), input, 'input');
+    const deploymentIds = await this.resolveDeployments(role, deployments ?? []);
     const { token, lookupId, secretHash } = generateToken();
-    const key = await this.keys.insert({ name, role, lookupId, secretHash, deploymentIds, expiresAt: input.expiresAt ?? null });
+    const key = await this.keys.insert({ name, role, lookupId, secretHash, deploymentIds, expiresAt: expiresAt ?? null });
     if (!key) throw new ConflictError(`an API key named "${name}" already exists`, { field: 'input.name' });
     logger.info({ keyId: key.id, name, role }, 'API key created');
     return { key, token };

@@ -13,7 +13,8 @@ import {
   type AliasMovePlan,
   type AliasUpdateMode,
 } from '../../domain/deployments/alias-follow';
-import { checkCanaryPercent, checkDeploymentName } from '../../domain/deployments/deployment-rules';
+import { changeReasonSchema, checkCanaryPercent, checkDeploymentName, rollbackReasonSchema } from '../../domain/deployments/deployment-rules';
+import { collectInput, parseInput } from '../../domain/common/input-schema';
 import { DEFAULT_BATCHING, patchBatching, type BatchingPatch } from '../../domain/deployments/batching';
 import type { Deployment, DeploymentEvent, DeploymentEventKind } from '../../domain/deployments/deployment';
 import { DEFAULT_DRIFT_MONITORING, patchDriftMonitoring, type DriftMonitoringPatch } from '../../domain/deployments/drift-monitoring';
@@ -73,7 +74,6 @@ export interface RollbackInput {
 type Tx = Prisma.TransactionClient;
 
 /** Longest rollback reason kept. */
-const MAX_REASON_LENGTH = 2_000;
 
 /** The alias a deployment follows and how, or null when it is pinned to its versions. */
 export function followOf(deployment: Pick<Deployment, 'followAlias' | 'aliasUpdate' | 'aliasCanaryPercent'>): AliasFollow | null {
@@ -222,7 +222,7 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
         field: input.aliasUpdate != null ? 'input.aliasUpdate' : 'input.aliasCanaryPercent',
       });
     } else if (input.alias != null) follow = checkedFollow(input.alias, input.aliasUpdate, input.aliasCanaryPercent, problems) ?? null;
-    const userReason = problems.check(() => optionalReason(input.reason)) ?? null;
+    const userReason = collectInput(changeReasonSchema, input.reason, 'input.reason', problems) ?? null;
     problems.throwIfAny();
     return this.change(input.deployment, async (tx, current) => {
       if (current.canaryModelVersionId) {
@@ -257,15 +257,15 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
 
   /**
    * Sends `percent` of requests (by request-key hash) to another version of the model; a running canary is replaced.
-   * @throws ValidationError listing every problem of the input (the deployment name's shape, a version of another
-   *   model, the percent), each naming its field, before NotFoundError or InvalidStateError.
+   * @throws ValidationError listing every problem of the input (a version of another model, the percent), each
+   *   naming its field, before NotFoundError (an unknown deployment, whatever its name's shape, as for every
+   *   change of a deployment) or InvalidStateError.
    */
   async startCanary(input: { deployment: string; modelVersionId: string; percent: number }, actor: string): Promise<DeploymentChange> {
     const problems = new Violations();
-    const named = problems.check(() => checkDeploymentName(input.deployment, 'input.deployment'));
     // The version is checked against the deployment's model here too, so that it is listed with the other problems
     // (an unknown deployment or version is left to the transaction: NOT_FOUND once the input has no problems).
-    if (named !== undefined) await this.checkVersionOfDeployment(input.deployment, input.modelVersionId, 'input.modelVersionId', problems);
+    await this.checkVersionOfDeployment(input.deployment, input.modelVersionId, 'input.modelVersionId', problems);
     const percent = problems.check(() => checkCanaryPercent(input.percent));
     problems.throwIfAny();
     if (percent === undefined) throw new Error('unreachable: checked input without a value');
@@ -303,17 +303,11 @@ export class DeploymentService implements AliasFollowers<DeploymentChange> {
   /**
    * Ends a running canary (all traffic back to the stable version); without a canary, returns to
    * the version served before the last switch. A rollback is not itself rolled back.
-   * @throws ValidationError listing every problem of the input (the deployment name's shape, the reason), each
-   *   naming its field, before NotFoundError or InvalidStateError.
+   * @throws ValidationError listing every problem of the reason, before NotFoundError (an unknown deployment,
+   *   whatever its name's shape, as for every change of a deployment) or InvalidStateError.
    */
   async rollbackDeployment(input: RollbackInput, actor: string): Promise<DeploymentChange> {
-    const problems = new Violations();
-    problems.check(() => checkDeploymentName(input.deployment, 'input.deployment'));
-    const trimmed = input.reason.trim();
-    if (trimmed.length === 0) problems.add('a rollback needs a reason', { field: 'input.reason' });
-    const reason = trimmed.length === 0 ? undefined : problems.check(() => limitReason(trimmed));
-    problems.throwIfAny();
-    if (reason === undefined) throw new Error('unreachable: checked input without a value');
+    const reason = parseInput(rollbackReasonSchema, input.reason, 'input.reason');
     return this.change(input.deployment, async (tx, current) => {
       const { expected } = input;
       if (expected && (expected.modelVersionId !== current.modelVersionId || expected.canaryModelVersionId !== current.canaryModelVersionId)) {
@@ -564,24 +558,12 @@ function checkedFollow(
   problems: Violations,
 ): AliasFollow | undefined {
   const name = problems.check(() => checkAliasName(alias, 'input.alias'));
-  const follow = problems.check(() => aliasFollowOf(alias, mode, canaryPercent, { mode: 'input.aliasUpdate', percent: 'input.aliasCanaryPercent' }));
+  const follow = problems.check(() => aliasFollowOf(alias, mode, canaryPercent, 'input'));
   return name === undefined ? undefined : follow;
-}
-
-function optionalReason(reason: string | null | undefined): string | null {
-  const trimmed = reason?.trim();
-  return trimmed ? limitReason(trimmed) : null;
 }
 
 function anotherModelMessage(versionId: string, deploymentName: string): string {
   return `model version ${versionId} belongs to another model than deployment "${deploymentName}"`;
-}
-
-function limitReason(reason: string): string {
-  if (reason.length > MAX_REASON_LENGTH) {
-    throw new ValidationError(`reason is longer than ${MAX_REASON_LENGTH} characters`, { field: 'input.reason' });
-  }
-  return reason;
 }
 
 /** Appends the deployment's next event; the caller holds the deployment row (locked or just created). */

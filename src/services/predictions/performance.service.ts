@@ -1,14 +1,11 @@
 import type { Deployment } from '../../domain/deployments/deployment';
+import { checkPerformanceQuery } from '../../domain/deployments/performance-query';
 import { ValidationError } from '../../domain/errors';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import type { Evaluation } from '../../ml/metrics/evaluate-predictions';
 import { compareMetrics, evaluateWindow, type MetricComparison } from '../../ml/serving/window-performance';
 import { PredictionRepository } from './prediction-repository';
 import { evaluationsOfVersion, findVersion } from '../model-versions/model-version-repository';
-
-/** Largest window, and most predictions one performance query reads. */
-export const MAX_WINDOW_SIZE = 10_000;
-export const MAX_WINDOWED_PREDICTIONS = 100_000;
 
 export interface PerformanceWindow {
   /** Labelled predictions in the window (the oldest window may hold fewer than the window size). */
@@ -43,13 +40,7 @@ export class PerformanceService {
     deployment: Pick<Deployment, 'id' | 'modelVersionId'>,
     options: { window: number; windows: number; modelVersionId?: string | null },
   ): Promise<DeploymentPerformance> {
-    const { window, windows } = options;
-    if (!Number.isInteger(window) || window < 1 || window > MAX_WINDOW_SIZE) {
-      throw new ValidationError(`window must be an integer from 1 to ${MAX_WINDOW_SIZE}, got ${window}`, { field: 'window' });
-    }
-    if (!Number.isInteger(windows) || windows < 1 || window * windows > MAX_WINDOWED_PREDICTIONS) {
-      throw new ValidationError(`windows must be a positive integer with window x windows at most ${MAX_WINDOWED_PREDICTIONS}`, { field: 'windows' });
-    }
+    const { window, windows } = checkPerformanceQuery(options);
     const modelVersionId = options.modelVersionId ?? deployment.modelVersionId;
     const version = await findVersion(this.prisma, modelVersionId);
     if (!version) throw new ValidationError(`model version ${modelVersionId} does not exist`, { field: 'modelVersionId' });

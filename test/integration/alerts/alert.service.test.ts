@@ -215,7 +215,7 @@ describe('alerts', () => {
       'input.webhookSecret',
       'input.webhookUrl',
     ]);
-    expect((several as ValidationError).violations[0].message).toBe('an ERROR_RATE threshold is a share from 0 to 1');
+    expect((several as ValidationError).violations[0].message).toBe('input.threshold must be a share above 0 and at most 1 for an ERROR_RATE rule');
     expect(await prisma.alertRule.count({ where: { deployment: { name: 'rules' } } })).toBe(0);
     const rule = await services.alerts.setAlertRule('rules', { kind: 'LATENCY', threshold: 250 });
     expect(rule).toMatchObject({

@@ -68,9 +68,11 @@ describe('mlplane apikey (server stopped) and the first start', () => {
 
   it('refuses bad input with exit code 1 (domain) or 2 (usage), changing nothing', async () => {
     const before = await prisma.apiKey.count();
-    expect((await run('create', '--name', 'x', '--role', 'OWNER')).stderr).toMatch(/^role must be one of VIEWER, EDITOR, ADMIN, PREDICTOR/);
+    expect((await run('create', '--name', 'x', '--role', 'OWNER')).stderr).toMatch(/^input\.role must be one of VIEWER, EDITOR, ADMIN, PREDICTOR/);
     expect(process.exitCode).toBe(1);
-    expect((await run('create', '--name', 'p', '--role', 'PREDICTOR')).stderr).toMatch(/needs at least one deployment/);
+    expect((await run('create', '--name', 'p', '--role', 'PREDICTOR')).stderr).toMatch(
+      /input\.deployments must name at least one deployment for a PREDICTOR key/,
+    );
     expect((await run('create', '--role', 'VIEWER')).stderr).toMatch(/^create needs --name and --role/);
     expect(process.exitCode).toBe(2);
     expect((await run('revoke', 'nobody')).stderr).toMatch(/API key nobody not found/);

@@ -151,6 +151,33 @@ describe('deployments', () => {
     );
   }, 60_000);
 
+  it('answers NOT_FOUND for a name no deployment can have, as for any unknown name, in every change; the input is checked first', async () => {
+    const [v1, v2] = trained.versionIds;
+    const name = 'no such deployment';
+    const changes: Array<[string, () => Promise<unknown>, string]> = [
+      ['startCanary', () => services.deployments.startCanary({ deployment: name, modelVersionId: v2, percent: 5 }, 'bob'), 'input.deployment'],
+      ['rollbackDeployment', () => services.deployments.rollbackDeployment({ deployment: name, reason: 'bad' }, 'bob'), 'input.deployment'],
+      ['updateDeployment', () => services.deployments.updateDeployment({ deployment: name, modelVersionId: v1 }, 'bob'), 'input.deployment'],
+      ['promoteCanary', () => services.deployments.promoteCanary(name, 'bob'), 'deployment'],
+      ['setBatching', () => services.deployments.setBatching(name, { maxBatchSize: 8 }), 'input.deployment'],
+    ];
+    for (const [mutation, change, field] of changes) {
+      await expect(change().catch((error: unknown) => [mutation, error])).resolves.toEqual([
+        mutation,
+        expect.objectContaining({ code: 'NOT_FOUND', location: { field } }),
+      ]);
+    }
+    // Problems of the rest of the input are reported first, and alone: the name is not one of them.
+    await expect(services.deployments.startCanary({ deployment: name, modelVersionId: v2, percent: 0 }, 'bob')).rejects.toMatchObject({
+      constructor: ValidationError,
+      violations: [{ field: 'input.percent', message: expect.stringMatching(/^input\.percent must be greater than 0/) }],
+    });
+    await expect(services.deployments.rollbackDeployment({ deployment: name, reason: ' ' }, 'bob')).rejects.toMatchObject({
+      constructor: ValidationError,
+      violations: [{ field: 'input.reason' }],
+    });
+  });
+
   it('serializes concurrent changes of one deployment', async () => {
     const [v1, v2, v3] = trained.versionIds;
     await services.deployments.deployModel({ name: 'race', modelVersionId: v1 }, 'alice');

@@ -1,7 +1,20 @@
 import { alertMonitoringOf, checkAlertMonitoringPatch, DEFAULT_ALERT_MONITORING } from '../../../src/domain/alerts/alert-monitoring';
 import { checkAlertRuleSettings } from '../../../src/domain/alerts/alert-rule-input';
+import { resolutionNoteSchema } from '../../../src/domain/alerts/resolution-note';
+import { parseInput } from '../../../src/domain/common/input-schema';
 import { RequestOutcomes } from '../../../src/domain/alerts/request-outcomes';
 import { ValidationError } from '../../../src/domain/errors';
+
+/** The ValidationError `run` throws. */
+function refusal(run: () => unknown): ValidationError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ValidationError) return error;
+    throw error;
+  }
+  throw new Error('expected a ValidationError');
+}
 import { alertDedupKey, signWebhookBody } from '../../../src/services/alerts/alert.service';
 
 describe('request outcomes', () => {
@@ -88,5 +101,42 @@ describe('webhook signature and dedup key', () => {
 
   it('keys a deployment alert by kind and deployment', () => {
     expect(alertDedupKey('DATA_DRIFT', 'd1')).toBe('data_drift:d1');
+  });
+
+  it('reports every problem of the settings at once, each message naming its field', () => {
+    const error = refusal(() =>
+      checkAlertRuleSettings({ kind: 'RUN_FAILED', threshold: -1, windowSeconds: 0, cooldownSeconds: 1.5, autoResolveAfter: 10_001, webhookSecret: 'k' }),
+    );
+    expect(error.violations).toEqual([
+      { field: 'input.kind', message: 'input.kind must be a deployment rule kind: RUN_FAILED alerts belong to runs, not to a deployment rule' },
+      { field: 'input.threshold', message: 'input.threshold must be a number above 0' },
+      { field: 'input.windowSeconds', message: 'input.windowSeconds must be an integer from 1 to 2,592,000' },
+      { field: 'input.cooldownSeconds', message: 'input.cooldownSeconds must be an integer from 0 to 2,592,000' },
+      { field: 'input.autoResolveAfter', message: 'input.autoResolveAfter must be an integer from 1 to 10,000' },
+      { field: 'input.webhookSecret', message: 'input.webhookSecret must have 32 to 512 characters (omit it and mlplane generates one)' },
+      { field: 'input.webhookSecret', message: 'input.webhookSecret needs a webhookUrl: the secret signs its deliveries' },
+    ]);
+    expect(refusal(() => checkAlertRuleSettings({ kind: 'ERROR_RATE', threshold: 1.5 })).violations).toEqual([
+      { field: 'input.threshold', message: 'input.threshold must be a share above 0 and at most 1 for an ERROR_RATE rule' },
+    ]);
+  });
+
+  it('reports every problem of an alerting settings patch at once', () => {
+    expect(
+      refusal(() => checkAlertMonitoringPatch({ rollbackWindowSeconds: 0, performanceFloor: Number.POSITIVE_INFINITY, evaluateEveryRequests: 2.5 })).violations,
+    ).toEqual([
+      { field: 'input.rollbackWindowSeconds', message: 'input.rollbackWindowSeconds must be an integer from 1 to 2,592,000' },
+      { field: 'input.performanceFloor', message: 'input.performanceFloor must be a finite number' },
+      { field: 'input.evaluateEveryRequests', message: 'input.evaluateEveryRequests must be an integer from 1 to 1,000,000' },
+    ]);
+  });
+
+  it('trims a resolution note, reads a blank one as none, and refuses one over 2,000 characters', () => {
+    expect(parseInput(resolutionNoteSchema, '  fixed upstream  ', 'input.note')).toBe('fixed upstream');
+    expect(parseInput(resolutionNoteSchema, '   ', 'input.note')).toBeNull();
+    expect(parseInput(resolutionNoteSchema, undefined, 'input.note')).toBeNull();
+    expect(refusal(() => parseInput(resolutionNoteSchema, 'n'.repeat(2_001), 'input.note')).violations).toEqual([
+      { field: 'input.note', message: 'input.note is longer than 2,000 characters' },
+    ]);
   });
 });

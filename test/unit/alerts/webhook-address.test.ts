@@ -76,6 +76,17 @@ describe('webhook address classification', () => {
     }
   });
 
+  it.each([
+    ['not a url', 'input.webhookUrl "not a url" is not a URL'],
+    ['ftp://a.example/', 'input.webhookUrl must be http or https'],
+    ['http://u:p@a.example/', 'input.webhookUrl may not carry credentials (sign with the secret instead)'],
+    [`https://a.example/${'x'.repeat(2048)}`, 'input.webhookUrl must have at most 2,048 characters'],
+  ])('says what is wrong with the form of %s', (url, message) => {
+    expect(() => checkWebhookUrl(url, EMPTY_WEBHOOK_ALLOW_LIST, 'input.webhookUrl')).toThrow(
+      expect.objectContaining({ message, violations: [{ message, field: 'input.webhookUrl' }] }),
+    );
+  });
+
   it('names a bad allow-list entry', () => {
     expect(() => parseWebhookAllowList(['10.0.0.0/33'])).toThrow('"10.0.0.0/33" is not a CIDR range');
     expect(() => parseWebhookAllowList(['hooks_internal'])).toThrow('"hooks_internal" is neither an address, a CIDR range nor a host name');

@@ -66,7 +66,7 @@ describe('what an alias move does to a deployment that follows the alias', () =>
 });
 
 describe('alias follow settings', () => {
-  const fields = { mode: 'input.aliasUpdate', percent: 'input.aliasCanaryPercent' };
+  const fields = 'input';
 
   it('defaults to SWITCH and takes a canary percent with CANARY only', () => {
     expect(aliasFollowOf('production', undefined, undefined, fields)).toEqual(SWITCH);

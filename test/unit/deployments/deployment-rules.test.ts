@@ -32,5 +32,15 @@ describe('deployment rules', () => {
   it('takes a canary percent strictly between 0 and 100', () => {
     expect(checkCanaryPercent(0.5)).toBe(0.5);
     for (const bad of [0, 100, -1, 150, NaN]) expect(() => checkCanaryPercent(bad)).toThrow(ValidationError);
+    expect(() => checkCanaryPercent(100)).toThrow(
+      expect.objectContaining({
+        violations: [{ field: 'input.percent', message: 'input.percent must be greater than 0 and less than 100 (0 is no canary, 100 a promotion)' }],
+      }),
+    );
+    expect(() => checkDeploymentName('a/b', 'input.deployment')).toThrow(
+      expect.objectContaining({
+        violations: [{ field: 'input.deployment', message: 'input.deployment must be 1-100 letters, digits, ., _ or -, starting with a letter or digit' }],
+      }),
+    );
   });
 });

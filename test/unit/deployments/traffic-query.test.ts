@@ -1,10 +1,10 @@
 import { ValidationError } from '../../../src/domain/errors';
-import { validateTrafficQuery } from '../../../src/services/predictions/traffic.service';
+import { checkTrafficQuery } from '../../../src/domain/deployments/traffic-query';
 
 describe('traffic query bounds', () => {
   it('accepts the defaults and the largest allowed queries', () => {
-    expect(() => validateTrafficQuery({ minutes: 60, bucketSeconds: 60 })).not.toThrow();
-    expect(() => validateTrafficQuery({ minutes: 7 * 24 * 60, bucketSeconds: 3600 })).not.toThrow();
+    expect(() => checkTrafficQuery({ minutes: 60, bucketSeconds: 60 })).not.toThrow();
+    expect(() => checkTrafficQuery({ minutes: 7 * 24 * 60, bucketSeconds: 3600 })).not.toThrow();
   });
 
   it.each([
@@ -15,11 +15,27 @@ describe('traffic query bounds', () => {
   ])('refuses %j naming %s', (query, field) => {
     let error: unknown;
     try {
-      validateTrafficQuery(query);
+      checkTrafficQuery(query);
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).location.field).toBe(field);
+  });
+
+  it('reports both arguments at once, and the bucket count only once both hold', () => {
+    expect(() => checkTrafficQuery({ minutes: 0, bucketSeconds: 2.5 })).toThrow(
+      expect.objectContaining({
+        violations: [
+          { field: 'minutes', message: 'minutes must be an integer from 1 to 10,080' },
+          { field: 'bucketSeconds', message: 'bucketSeconds must be an integer of at least 5' },
+        ],
+      }),
+    );
+    expect(() => checkTrafficQuery({ minutes: 600, bucketSeconds: 5 })).toThrow(
+      expect.objectContaining({
+        violations: [{ field: 'bucketSeconds', message: 'bucketSeconds must cut the minutes into at most 2,000 buckets (minutes * 60 / bucketSeconds)' }],
+      }),
+    );
   });
 });

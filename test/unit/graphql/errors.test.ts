@@ -1,7 +1,6 @@
-import { ValidationError as ClassValidatorError } from 'class-validator';
 import { GraphQLError, locatedError, parse, type OperationDefinitionNode } from 'graphql';
 import pino from 'pino';
-import { ArgumentValidationError, AuthorizationError } from 'type-graphql';
+import { AuthorizationError } from 'type-graphql';
 import { ConflictError, InvalidStateError, NotFoundError, ValidationError } from '../../../src/domain/errors';
 import { formatGraphQLError, isServerFault, type ErrorScope } from '../../../src/graphql/errors';
 
@@ -16,10 +15,6 @@ function thrownByResolver(error: unknown): GraphQLError {
   const document = parse('{ field }');
   const field = (document.definitions[0] as OperationDefinitionNode).selectionSet.selections[0];
   return locatedError(error, [field], ['field']);
-}
-
-function violation(property: string, constraints?: Record<string, string>, children: ClassValidatorError[] = []) {
-  return Object.assign(new ClassValidatorError(), { property, constraints, children });
 }
 
 describe('formatGraphQLError', () => {
@@ -41,28 +36,6 @@ describe('formatGraphQLError', () => {
     expect(formatGraphQLError(thrownByResolver(new ConflictError('taken')), scope).extensions).toEqual({ code: 'CONFLICT' });
     expect(formatGraphQLError(thrownByResolver(new InvalidStateError('finished')), scope).extensions).toEqual({ code: 'INVALID_STATE' });
     expect(lines).toEqual([]);
-  });
-
-  it("lists every failed constraint of type-graphql's argument validation, nested lists included, the first as the top-level field", () => {
-    const { scope } = capture();
-    const error = new ArgumentValidationError([
-      violation('name', undefined, []),
-      violation('layers', undefined, [
-        violation('2', undefined, [violation('units', { max: 'units must not be greater than 4096' })]),
-        violation('3', undefined, [violation('dropout', { max: 'dropout must be less than 1' })]),
-      ]),
-    ]);
-    expect(formatGraphQLError(thrownByResolver(error), scope)).toMatchObject({
-      message: 'layers[2].units: units must not be greater than 4096 (and 1 more problem: see extensions.errors)',
-      extensions: {
-        code: 'BAD_USER_INPUT',
-        field: 'layers[2].units',
-        errors: [
-          { message: 'layers[2].units: units must not be greater than 4096', field: 'layers[2].units' },
-          { message: 'layers[3].dropout: dropout must be less than 1', field: 'layers[3].dropout' },
-        ],
-      },
-    });
   });
 
   it('lists every violation of a request, at most 100, and counts the rest', () => {
@@ -154,7 +127,6 @@ describe('isServerFault', () => {
     expect(isServerFault(thrownByResolver(new GraphQLError('down', { extensions: { code: 'SERVICE_UNAVAILABLE' } })))).toBe(true);
     expect(isServerFault(thrownByResolver(new ValidationError('bad', { field: 'input.x' })))).toBe(false);
     expect(isServerFault(thrownByResolver(new NotFoundError('deployment', 'x')))).toBe(false);
-    expect(isServerFault(thrownByResolver(new ArgumentValidationError([violation('x', { min: 'too small' })])))).toBe(false);
     expect(isServerFault(thrownByResolver(new GraphQLError('slow down', { extensions: { code: 'RATE_LIMITED' } })))).toBe(false);
   });
 });

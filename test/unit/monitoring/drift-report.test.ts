@@ -148,4 +148,36 @@ describe('drift monitoring settings', () => {
     );
     expect(() => patchDriftMonitoring(patched, { driftShare: 0 })).toThrow(expect.objectContaining({ location: { field: 'input.driftShare' } }));
   });
+
+  it('resets every threshold with thresholds: null, and reports every bad setting at once', () => {
+    const patched = patchDriftMonitoring(driftMonitoringOf({}), {
+      thresholds: { JENSEN_SHANNON: 0.2, CHI_SQUARED: 0.01 },
+      numericMethod: 'WASSERSTEIN_NORMED',
+    });
+    expect(patchDriftMonitoring(patched, { thresholds: null })).toEqual({ ...patched, thresholds: DEFAULT_DRIFT_MONITORING.thresholds });
+    expect(patchDriftMonitoring(patched, { numericMethod: null }).methods).toEqual({ NUMERIC: null, CATEGORICAL: null });
+    let thrown: unknown;
+    try {
+      patchDriftMonitoring(
+        patched,
+        { thresholds: { CHI_SQUARED: 1 }, driftShare: 1.5, periodSeconds: 0, referenceSize: 9, categoricalMethod: 'KOLMOGOROV_SMIRNOV' },
+        'input.drift',
+      );
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      violations: [
+        { field: 'input.drift.thresholds.CHI_SQUARED', message: 'input.drift.thresholds.CHI_SQUARED must be in (0, 1)' },
+        { field: 'input.drift.driftShare', message: 'input.drift.driftShare must be in (0, 1]' },
+        { field: 'input.drift.periodSeconds', message: 'input.drift.periodSeconds must be an integer from 1 to 86,400' },
+        { field: 'input.drift.referenceSize', message: 'input.drift.referenceSize must be an integer from 10 to 5,000' },
+        {
+          field: 'input.drift.categoricalMethod',
+          message: 'input.drift.categoricalMethod is for categorical features: use one of CHI_SQUARED, JENSEN_SHANNON',
+        },
+      ],
+    });
+  });
 });
