@@ -3,7 +3,7 @@
  * optimizer they name.
  */
 import { z } from 'zod';
-import { byShapeOrder, collectFields, inputObject, integerFrom, mustBe, oneOf, requiredAnd } from '../domain/common/input-fields';
+import { byShapeOrder, collectFields, formatLimit, inputObject, integerFrom, mustBe, oneOf, requiredAnd } from '../domain/common/input-fields';
 import { Violations } from '../domain/errors';
 import type { ModelTask, Optimizer, Tf } from './tf-types';
 
@@ -92,7 +92,7 @@ export const HYPERPARAMETER_FIELDS = {
   batchSize: integerFrom(
     1,
     HYPERPARAMETER_LIMITS.maxBatchSize,
-    mustBe(`an integer from 1 to ${HYPERPARAMETER_LIMITS.maxBatchSize} (at least the training rows for full batch)`),
+    mustBe(`an integer from 1 to ${formatLimit(HYPERPARAMETER_LIMITS.maxBatchSize)} (at least the training rows for full batch)`),
   ),
   optimizer: oneOf(OPTIMIZERS),
   learningRate: z

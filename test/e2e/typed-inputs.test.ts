@@ -249,7 +249,7 @@ describe('typed inputs: features, label/value and numbers/optimizers beside thei
     // The search space's checks stop at its first problem, as with values.
     const fractional = refusal(await start([{ name: 'batchSize', kind: 'CHOICE', numbers: [16, 16.5] }]));
     expect(fractional).toMatchObject({
-      message: 'batchSize values must be an integer from 1 to 1000000, got 16.5',
+      message: 'input.searchSpace.batchSize.numbers[1] must be an integer from 1 to 1,000,000, got 16.5',
       extensions: { code: 'BAD_USER_INPUT', field: 'input.searchSpace.batchSize.numbers[1]' },
     });
     const notChoice = refusal(await start([{ name: 'learningRate', kind: 'UNIFORM', low: 0.01, high: 0.1, gridPoints: 2, numbers: [0.1] }]));

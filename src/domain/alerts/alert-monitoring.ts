@@ -13,7 +13,7 @@
  */
 import { z } from 'zod';
 import { parseInput } from '../common/input-schema';
-import { integerFrom } from '../common/number-schemas';
+import { integerFrom } from '../common/input-fields';
 
 export interface AlertMonitoringSettings {
   autoRollback: boolean;

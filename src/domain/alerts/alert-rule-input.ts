@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { collectInput } from '../common/input-schema';
-import { formatLimit, integerFrom } from '../common/number-schemas';
+import { formatLimit, integerFrom } from '../common/input-fields';
 import { Violations } from '../errors';
 import type { AlertKind } from './alert';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatLimit } from '../common/number-schemas';
+import { formatLimit } from '../common/input-fields';
 
 /** Longest note an alert's resolution may carry. */
 export const MAX_RESOLUTION_NOTE_LENGTH = 2_000;

@@ -1,7 +1,7 @@
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { parseInput } from '../common/input-schema';
-import { formatLimit } from '../common/number-schemas';
+import { formatLimit } from '../common/input-fields';
 import { ValidationError } from '../errors';
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Building blocks of the zod input schemas (see `input-schema.ts`): fields whose one message says
- * what the field must be and what was sent (`must be an integer from 1 to 10000, got 0`), objects
+ * what the field must be and what was sent (`must be an integer from 1 to 10,000, got 0`), objects
  * that treat a null field as an absent one (GraphQL sends an omitted nullable input field as either),
  * and {@link collectFields}, which keeps every field that holds when others do not, so that the
  * rules needing context can still check them and every problem of a request is reported at once.
@@ -19,9 +19,23 @@ export function requiredAnd(description: string, required = 'is required'): (iss
   return (issue) => (issue.input === undefined ? required : `must be ${description}, got ${shownValue(issue.input)}`);
 }
 
-/** An integer from `min` to `max`, both included; every way of missing it gives the same message. */
-export function integerFrom(min: number, max: number, error = mustBe(`an integer from ${min} to ${max}`)) {
-  return z.number({ error }).int({ error, abort: true }).min(min, { error, abort: true }).max(max, { error });
+/** `10000` as `10,000`, as messages write limits. */
+export function formatLimit(value: number): string {
+  return value.toLocaleString('en-US');
+}
+
+/**
+ * An integer from `min` to `max`, both included; every way of missing it gives the same message.
+ * One refinement rather than `.int().min().max()`, so that a miss does not abort the object's own
+ * refinements (a page request's direction rules are still checked beside a bad size).
+ */
+export function integerFrom(min: number, max: number, error = mustBe(`an integer from ${formatLimit(min)} to ${formatLimit(max)}`)) {
+  return z.number({ error }).refine((value) => Number.isInteger(value) && value >= min && value <= max, { error });
+}
+
+/** An integer of at least `min`; every way of missing it gives the same message. */
+export function integerAtLeast(min: number, error = mustBe(`an integer of at least ${formatLimit(min)}`)) {
+  return z.number({ error }).refine((value) => Number.isInteger(value) && value >= min, { error });
 }
 
 /** One of `values` (a closed set), named in the message. */

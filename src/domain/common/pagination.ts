@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ValidationError } from '../errors';
 import { parseInput } from './input-schema';
-import { integerFrom } from './number-schemas';
+import { integerFrom } from './input-fields';
 import { isUuid } from './uuid';
 
 /**

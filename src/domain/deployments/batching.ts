@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { parseInput } from '../common/input-schema';
-import { integerFrom } from '../common/number-schemas';
+import { integerFrom } from '../common/input-fields';
 
 export interface BatchingSettings {
   maxBatchSize: number;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { parseInput } from '../common/input-schema';
-import { formatLimit } from '../common/number-schemas';
+import { formatLimit } from '../common/input-fields';
 
 /** Deployment names: letters, digits, `.`, `_` and `-`, starting with a letter or digit (they appear in URLs and logs). */
 export const DEPLOYMENT_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;

@@ -13,7 +13,7 @@
  */
 import { z } from 'zod';
 import { parseInput } from '../common/input-schema';
-import { integerFrom } from '../common/number-schemas';
+import { integerFrom } from '../common/input-fields';
 import { DEFAULT_DRIFT_SHARE, DEFAULT_DRIFT_THRESHOLDS, type DriftMethod, type DriftThresholds } from '../../ml/drift/feature-drift';
 import { REFERENCE_SAMPLE_SIZE } from '../datasets/reference-sample';
 

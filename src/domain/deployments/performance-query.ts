@@ -1,7 +1,7 @@
 /** A deployment's performance query: windows of how many labelled predictions, and how many windows. */
 import { z } from 'zod';
 import { parseInput } from '../common/input-schema';
-import { formatLimit, integerAtLeast, integerFrom } from '../common/number-schemas';
+import { formatLimit, integerAtLeast, integerFrom } from '../common/input-fields';
 
 /** Largest window, and most predictions one performance query reads. */
 export const MAX_PERFORMANCE_WINDOW = 10_000;

@@ -1,7 +1,7 @@
 /** A deployment's traffic query: how far back, in buckets of how many seconds. */
 import { z } from 'zod';
 import { parseInput } from '../common/input-schema';
-import { formatLimit, integerAtLeast, integerFrom } from '../common/number-schemas';
+import { formatLimit, integerAtLeast, integerFrom } from '../common/input-fields';
 
 /** Longest look-back and finest bucket of a traffic query. */
 export const MAX_TRAFFIC_MINUTES = 7 * 24 * 60;

@@ -28,7 +28,7 @@
 import { HYPERPARAMETER_LIMITS, OPTIMIZERS } from '../../ml/hyperparameters';
 import { ARCHITECTURE_LIMITS } from '../../ml/model-builder';
 import { z } from 'zod';
-import { inputObject, integerFrom, mustBe, oneOf, requiredAnd } from '../common/input-fields';
+import { formatLimit, inputObject, integerFrom, mustBe, oneOf, requiredAnd } from '../common/input-fields';
 import { collectInput } from '../common/input-schema';
 import { shownValue, ValidationError, Violations, type Violation } from '../errors';
 
@@ -127,7 +127,7 @@ function numberIn(description: string, range: (number: z.ZodNumber) => z.ZodNumb
 
 /** An integer from 1 to `max` (the int kinds' values are integers: no other parameter takes them). */
 function integerUpTo(max: number): z.ZodType<number> {
-  return integerFrom(1, max, requiredAnd(`an integer from 1 to ${max}`));
+  return integerFrom(1, max, requiredAnd(`an integer from 1 to ${formatLimit(max)}`));
 }
 
 // The bounds are the trainer's and the model builder's own, so a space cannot propose a trial they would reject.

@@ -96,7 +96,7 @@ export class ArchiveService {
       const name = versionName(current, model.name);
       checkTransition(name, current.archivedAt, archived);
       if (archived) {
-        const usages = await usagesOfVersion(tx, id, { predictions: false });
+        const usages = await usagesOfVersion(tx, current, { predictions: false });
         if (usages.length > 0)
           throw new InUseError(`cannot archive ${name} (move its aliases and deployments to another version first)`, usages, { field: 'id' });
       }

@@ -95,7 +95,7 @@ export class DeletionService {
   async deleteModelVersion(id: string): Promise<DeletionReport> {
     const deleted = await this.prisma.$transaction(async (tx) => {
       const { model, version } = await lockVersion(tx, id);
-      const usages = await usagesOfVersion(tx, id, { predictions: true });
+      const usages = await usagesOfVersion(tx, version, { predictions: true });
       if (usages.length > 0) {
         throw new InUseError(`cannot delete ${versionName(version, model.name)} (move its aliases and deployments to another version first)`, usages, {
           field: 'id',

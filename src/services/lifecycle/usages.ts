@@ -1,7 +1,7 @@
 import type { Prisma } from '../../generated/prisma/client';
 import type { Usage } from '../../domain/lifecycle/usage';
 import { deploymentsOfModel, deploymentsUsingVersion } from '../deployments/deployment-repository';
-import { deploymentsWithPredictionsOf } from '../predictions/prediction-repository';
+import { deploymentsHoldingPredictionsOf } from '../predictions/prediction-repository';
 import { activeRunsOfModel } from '../runs/run-repository';
 import { versionName } from '../../domain/models/model-version';
 import { modelsOnDataset } from '../models/model-repository';
@@ -14,7 +14,8 @@ type Tx = Prisma.TransactionClient;
  * canary or keeping it as their rollback target, and (with `predictions`) deployments holding
  * predictions it made.
  */
-export async function usagesOfVersion(tx: Tx, versionId: string, options: { predictions: boolean }): Promise<Usage[]> {
+export async function usagesOfVersion(tx: Tx, version: { id: string; modelId: string }, options: { predictions: boolean }): Promise<Usage[]> {
+  const versionId = version.id;
   const usages: Usage[] = [];
   for (const alias of await aliasesPointingAt(tx, versionId)) usages.push({ kind: 'ALIAS', id: null, name: alias, how: 'points at it' });
   for (const deployment of await deploymentsUsingVersion(tx, versionId)) {
@@ -27,7 +28,14 @@ export async function usagesOfVersion(tx: Tx, versionId: string, options: { pred
     usages.push({ kind: 'DEPLOYMENT', id: deployment.id, name: deployment.name, how });
   }
   if (options.predictions) {
-    for (const holder of await deploymentsWithPredictionsOf(tx, versionId))
+    // Only deployments of the version's model can hold its predictions (a deployment keeps one model).
+    const candidates = await deploymentsOfModel(tx, version.modelId, { servingOnly: false });
+    const holders = await deploymentsHoldingPredictionsOf(
+      tx,
+      versionId,
+      candidates.map((deployment) => deployment.id),
+    );
+    for (const holder of candidates.filter((deployment) => holders.has(deployment.id)))
       usages.push({ kind: 'PREDICTIONS', id: holder.id, name: holder.name, how: 'holds predictions it made' });
   }
   return usages;

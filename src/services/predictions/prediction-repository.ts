@@ -12,7 +12,6 @@
  * pays nothing more per request.
  */
 import { Prisma, type Prediction as PredictionRow } from '../../generated/prisma/client';
-import type { DeploymentRef } from '../../domain/deployments/deployment';
 import { isUuid } from '../../domain/common/uuid';
 import type { Prediction, PredictionActual } from '../../domain/predictions/prediction';
 import { predictionActualOf, predictionOutputOf } from '../../infra/db/json-columns';
@@ -256,13 +255,13 @@ export async function deleteDeploymentPredictions(tx: Db, deploymentId: string):
   return tx.$executeRaw`DELETE FROM predictions WHERE deployment_id = ${deploymentId}::uuid`;
 }
 
-/** The deployments holding predictions a version made, by name, in `tx` (only deployments of its model can; EXISTS stops at the first). */
-export async function deploymentsWithPredictionsOf(tx: Db, versionId: string): Promise<DeploymentRef[]> {
-  return tx.$queryRaw<DeploymentRef[]>`
-      SELECT d.id, d.name FROM deployments d JOIN model_versions v ON v.model_id = d.model_id
-      WHERE v.id = ${versionId}::uuid
-        AND EXISTS (SELECT 1 FROM predictions p WHERE p.deployment_id = d.id AND p.model_version_id = ${versionId}::uuid)
-      ORDER BY d.name`;
+/** Which of `deploymentIds` hold predictions the version `versionId` made, in `tx` (EXISTS stops at each one's first). */
+export async function deploymentsHoldingPredictionsOf(tx: Db, versionId: string, deploymentIds: readonly string[]): Promise<Set<string>> {
+  if (deploymentIds.length === 0) return new Set();
+  const rows = await tx.$queryRaw<{ id: string }[]>`
+      SELECT d.id FROM unnest(${[...deploymentIds]}::uuid[]) AS d(id)
+      WHERE EXISTS (SELECT 1 FROM predictions p WHERE p.deployment_id = d.id AND p.model_version_id = ${versionId}::uuid)`;
+  return new Set(rows.map((row) => row.id));
 }
 
 /** A `predictions` row as the domain type, its JSON columns decoded. */

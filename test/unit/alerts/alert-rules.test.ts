@@ -110,9 +110,9 @@ describe('webhook signature and dedup key', () => {
     expect(error.violations).toEqual([
       { field: 'input.kind', message: 'input.kind must be a deployment rule kind: RUN_FAILED alerts belong to runs, not to a deployment rule' },
       { field: 'input.threshold', message: 'input.threshold must be a number above 0' },
-      { field: 'input.windowSeconds', message: 'input.windowSeconds must be an integer from 1 to 2,592,000' },
-      { field: 'input.cooldownSeconds', message: 'input.cooldownSeconds must be an integer from 0 to 2,592,000' },
-      { field: 'input.autoResolveAfter', message: 'input.autoResolveAfter must be an integer from 1 to 10,000' },
+      { field: 'input.windowSeconds', message: 'input.windowSeconds must be an integer from 1 to 2,592,000, got 0' },
+      { field: 'input.cooldownSeconds', message: 'input.cooldownSeconds must be an integer from 0 to 2,592,000, got 1.5' },
+      { field: 'input.autoResolveAfter', message: 'input.autoResolveAfter must be an integer from 1 to 10,000, got 10001' },
       { field: 'input.webhookSecret', message: 'input.webhookSecret must have 32 to 512 characters (omit it and mlplane generates one)' },
       { field: 'input.webhookSecret', message: 'input.webhookSecret needs a webhookUrl: the secret signs its deliveries' },
     ]);
@@ -125,9 +125,9 @@ describe('webhook signature and dedup key', () => {
     expect(
       refusal(() => checkAlertMonitoringPatch({ rollbackWindowSeconds: 0, performanceFloor: Number.POSITIVE_INFINITY, evaluateEveryRequests: 2.5 })).violations,
     ).toEqual([
-      { field: 'input.rollbackWindowSeconds', message: 'input.rollbackWindowSeconds must be an integer from 1 to 2,592,000' },
+      { field: 'input.rollbackWindowSeconds', message: 'input.rollbackWindowSeconds must be an integer from 1 to 2,592,000, got 0' },
       { field: 'input.performanceFloor', message: 'input.performanceFloor must be a finite number' },
-      { field: 'input.evaluateEveryRequests', message: 'input.evaluateEveryRequests must be an integer from 1 to 1,000,000' },
+      { field: 'input.evaluateEveryRequests', message: 'input.evaluateEveryRequests must be an integer from 1 to 1,000,000, got 2.5' },
     ]);
   });
 

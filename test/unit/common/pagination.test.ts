@@ -21,12 +21,12 @@ describe('page requests', () => {
 
   it('reports every argument at fault at once, each message naming it', () => {
     expect(violationsOf({ first: 0, last: 101 })).toEqual([
-      { field: 'first', message: 'first must be an integer from 1 to 100' },
-      { field: 'last', message: 'last must be an integer from 1 to 100' },
+      { field: 'first', message: 'first must be an integer from 1 to 100, got 0' },
+      { field: 'last', message: 'last must be an integer from 1 to 100, got 101' },
       { field: 'last', message: 'last goes without first: give first or last, not both' },
     ]);
     expect(violationsOf({ last: 2.5, after: 'x' })).toEqual([
-      { field: 'last', message: 'last must be an integer from 1 to 100' },
+      { field: 'last', message: 'last must be an integer from 1 to 100, got 2.5' },
       { field: 'after', message: 'after pages forward: use it with first, not with last' },
     ]);
     expect(violationsOf({ first: 2, before: 'x' })).toEqual([{ field: 'before', message: 'before pages backward: use it with last, not with first' }]);

@@ -18,8 +18,8 @@ describe('batching settings', () => {
     }
     expect(thrown).toBeInstanceOf(ValidationError);
     expect((thrown as ValidationError).violations).toEqual([
-      { field: 'input.maxBatchSize', message: 'input.maxBatchSize must be an integer from 1 to 65,536' },
-      { field: 'input.maxDelayMs', message: 'input.maxDelayMs must be an integer from 0 to 100' },
+      { field: 'input.maxBatchSize', message: 'input.maxBatchSize must be an integer from 1 to 65,536, got 65537' },
+      { field: 'input.maxDelayMs', message: 'input.maxDelayMs must be an integer from 0 to 100, got 0.5' },
     ]);
   });
 });

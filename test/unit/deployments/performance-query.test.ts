@@ -10,8 +10,8 @@ describe('performance query bounds', () => {
     expect(() => checkPerformanceQuery({ window: 10_001, windows: 0 })).toThrow(
       expect.objectContaining({
         violations: [
-          { field: 'window', message: 'window must be an integer from 1 to 10,000' },
-          { field: 'windows', message: 'windows must be an integer of at least 1' },
+          { field: 'window', message: 'window must be an integer from 1 to 10,000, got 10001' },
+          { field: 'windows', message: 'windows must be an integer of at least 1, got 0' },
         ],
       }),
     );

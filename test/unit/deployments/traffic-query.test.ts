@@ -27,8 +27,8 @@ describe('traffic query bounds', () => {
     expect(() => checkTrafficQuery({ minutes: 0, bucketSeconds: 2.5 })).toThrow(
       expect.objectContaining({
         violations: [
-          { field: 'minutes', message: 'minutes must be an integer from 1 to 10,080' },
-          { field: 'bucketSeconds', message: 'bucketSeconds must be an integer of at least 5' },
+          { field: 'minutes', message: 'minutes must be an integer from 1 to 10,080, got 0' },
+          { field: 'bucketSeconds', message: 'bucketSeconds must be an integer of at least 5, got 2.5' },
         ],
       }),
     );

@@ -171,8 +171,8 @@ describe('drift monitoring settings', () => {
       violations: [
         { field: 'input.drift.thresholds.CHI_SQUARED', message: 'input.drift.thresholds.CHI_SQUARED must be in (0, 1)' },
         { field: 'input.drift.driftShare', message: 'input.drift.driftShare must be in (0, 1]' },
-        { field: 'input.drift.periodSeconds', message: 'input.drift.periodSeconds must be an integer from 1 to 86,400' },
-        { field: 'input.drift.referenceSize', message: 'input.drift.referenceSize must be an integer from 10 to 5,000' },
+        { field: 'input.drift.periodSeconds', message: 'input.drift.periodSeconds must be an integer from 1 to 86,400, got 0' },
+        { field: 'input.drift.referenceSize', message: 'input.drift.referenceSize must be an integer from 10 to 5,000, got 9' },
         {
           field: 'input.drift.categoricalMethod',
           message: 'input.drift.categoricalMethod is for categorical features: use one of CHI_SQUARED, JENSEN_SHANNON',

@@ -131,12 +131,12 @@ describe('study input validation: every problem at once', () => {
 
   it('reports both budget fields and every pruning field', () => {
     expect(fieldsOf(() => validateBudget(0, 1.5))).toEqual([
-      'input.maxTrials: input.maxTrials must be an integer from 1 to 1000, got 0',
+      'input.maxTrials: input.maxTrials must be an integer from 1 to 1,000, got 0',
       'input.parallelism: input.parallelism must be an integer from 1 to 64, got 1.5',
     ]);
     expect(fieldsOf(() => validatePruning({ kind: 'HYPERBAND', warmupEpochs: -1, startupTrials: null }))).toEqual([
       'input.pruning.kind: input.pruning.kind must be MEDIAN or NONE, got HYPERBAND',
-      'input.pruning.warmupEpochs: input.pruning.warmupEpochs must be an integer from 0 to 10000, got -1',
+      'input.pruning.warmupEpochs: input.pruning.warmupEpochs must be an integer from 0 to 10,000, got -1',
     ]);
   });
 });

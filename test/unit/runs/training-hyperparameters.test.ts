@@ -149,8 +149,8 @@ describe('parseTrainingHyperparameters: errors', () => {
   const cases: Array<[string, unknown, HyperparameterContext, string, RegExp]> = [
     ['not an object', 5, binary, F, /hyperparameters must be an object/],
     ['an unknown field', { epoch: 3 }, binary, `${F}.epoch`, /^input\.hyperparameters\.epoch is not a known field$/],
-    ['epochs 0', { epochs: 0 }, binary, `${F}.epochs`, /epochs must be an integer from 1 to 10000, got 0/],
-    ['epochs 10001', { epochs: 10001 }, binary, `${F}.epochs`, /from 1 to 10000/],
+    ['epochs 0', { epochs: 0 }, binary, `${F}.epochs`, /epochs must be an integer from 1 to 10,000, got 0/],
+    ['epochs 10001', { epochs: 10001 }, binary, `${F}.epochs`, /from 1 to 10,000/],
     ['fractional epochs', { epochs: 2.5 }, binary, `${F}.epochs`, /epochs must be an integer/],
     ['epochs as a string', { epochs: '5' }, binary, `${F}.epochs`, /epochs must be an integer/],
     ['batchSize 0', { batchSize: 0 }, binary, `${F}.batchSize`, /batchSize must be an integer from 1/],
