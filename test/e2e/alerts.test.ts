@@ -229,7 +229,7 @@ describe('alerts over GraphQL', () => {
 
     const alert = (await raised.next(10_000))!.data!.alertRaised;
     expect(alert.severity).toBe('CRITICAL');
-    expect(alert.details.versions[0]).toMatchObject({ modelVersionId: v2, canary: true, metric: 'accuracy', value: 0, baseline: 0.95 });
+    expect(alert.details.versions[0]).toMatchObject({ modelVersionId: v2, canary: true, metric: 'ACCURACY', value: 0, baseline: 0.95 });
     const change = (await changes.next(10_000))!.data!.deploymentChanged;
     expect(change).toMatchObject({ kind: 'ROLLED_BACK', actor: 'mlplane', fromModelVersion: { id: v2 }, toModelVersion: { id: v1 } });
     expect(change.reason).toContain(alert.id);

@@ -1,4 +1,4 @@
-import { createUnionType, Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { createUnionType, Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { AlertKindAndDetails, JudgedWindow, PerformanceDropVersion as PerformanceDropVersionRecord } from '../../domain/alerts/alert-details';
 import { RunKindEnum } from '../common/enums';
 import { EvaluationSplitEnum } from '../model-versions/model-version.type';
@@ -7,6 +7,15 @@ import { toFeatureDrift } from '../monitoring/drift-report.resolver';
 
 /** Every field of the evidence is nullable: alerts stored before a field existed still read. */
 const OLD_ROWS = 'Each field is null when the stored evidence lacks it (an older alert).';
+
+export enum PrimaryMetricEnum {
+  ACCURACY = 'ACCURACY',
+  R2 = 'R2',
+}
+registerEnumType(PrimaryMetricEnum, {
+  name: 'PrimaryMetric',
+  description: 'The metric a PERFORMANCE_DROP rule judges: accuracy (classification) or r2 (regression).',
+});
 
 @ObjectType({ description: `DATA_DRIFT: the drift report whose share of drifted features reached the deployment's limit. ${OLD_ROWS}` })
 export class DataDriftAlertDetails {
@@ -34,7 +43,7 @@ export class PerformanceDropWindow {
 export class PerformanceDropVersion {
   @Field(() => ID, { nullable: true }) modelVersionId!: string | null;
   @Field(() => Boolean, { nullable: true, description: 'Whether it was the canary version.' }) canary!: boolean | null;
-  @Field(() => String, { nullable: true, description: 'The primary metric: accuracy, or r2 for regression.' }) metric!: string | null;
+  @Field(() => PrimaryMetricEnum, { nullable: true, description: 'The primary metric: ACCURACY, or R2 for regression.' }) metric!: PrimaryMetricEnum | null;
   @Field(() => Float, { nullable: true }) value!: number | null;
   @Field(() => Float, { nullable: true, description: 'The same metric on the baseline evaluation; null when the version has none.' }) baseline!: number | null;
   @Field(() => EvaluationSplitEnum, { nullable: true }) baselineSplit!: EvaluationSplitEnum | null;
@@ -114,6 +123,7 @@ function toPerformanceDropWindow(window: JudgedWindow): PerformanceDropWindow {
 function toPerformanceDropVersion(version: PerformanceDropVersionRecord): PerformanceDropVersion {
   return {
     ...version,
+    metric: enumValue(PrimaryMetricEnum, version.metric?.toUpperCase() ?? null),
     baselineSplit: enumValue(EvaluationSplitEnum, version.baselineSplit),
     window: version.window && toPerformanceDropWindow(version.window),
   };
