@@ -246,14 +246,14 @@ describe('typed inputs: features, label/value and numbers/optimizers beside thei
       { name: 'optimizer', kind: 'CHOICE', values: null, optimizers: ['ADAM', 'SGD'] },
     ]);
 
-    // The search space's checks stop at its first problem, as with values.
+    // A CHOICE's errors name the field its values came in.
     const fractional = refusal(await start([{ name: 'batchSize', kind: 'CHOICE', numbers: [16, 16.5] }]));
     expect(fractional).toMatchObject({
       message: 'input.searchSpace.batchSize.numbers[1] must be an integer from 1 to 1,000,000, got 16.5',
       extensions: { code: 'BAD_USER_INPUT', field: 'input.searchSpace.batchSize.numbers[1]' },
     });
     const notChoice = refusal(await start([{ name: 'learningRate', kind: 'UNIFORM', low: 0.01, high: 0.1, gridPoints: 2, numbers: [0.1] }]));
-    expect(notChoice).toMatchObject({ message: 'numbers is not used by UNIFORM', extensions: { field: 'input.searchSpace.learningRate.numbers' } });
+    expect(notChoice).toMatchObject({ message: 'input.searchSpace.learningRate.numbers is not used by UNIFORM', extensions: { field: 'input.searchSpace.learningRate.numbers' } });
     const optimizerNumbers = refusal(await start([{ name: 'optimizer', kind: 'CHOICE', numbers: [1] }]));
     expect(optimizerNumbers.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.searchSpace.optimizer.numbers[0]' });
 
