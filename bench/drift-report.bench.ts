@@ -17,7 +17,6 @@ import { performance } from 'node:perf_hooks';
 import { DEFAULT_DRIFT_MONITORING } from '../src/domain/deployments/drift-monitoring';
 import { createRandom, type Random } from '../src/domain/random';
 import { logger } from '../src/infra/logger';
-import type { PreprocessingSpec } from '../src/ml/preprocessing';
 import { encodePredictionVector } from '../src/ml/serving/prediction-vector';
 import { computeDriftReport, windowSamples } from '../src/services/monitoring/drift-report';
 import type { PredictionRecord } from '../src/services/predictions/prediction-log';
@@ -75,7 +74,7 @@ async function main(): Promise<void> {
     const { deployment } = await services.deployments.deployModel({ name: 'drift-bench', modelVersionId: versionId }, 'bench');
     await services.driftMonitor.setSettings('drift-bench', { windowSize: WINDOW, periodSeconds: 86_400 });
 
-    const spec = (await services.modelVersions.requireVersion(versionId)).preprocessing as unknown as PreprocessingSpec;
+    const spec = (await services.modelVersions.requireVersion(versionId)).preprocessing;
     const random = createRandom(2);
     const createdAt = new Date(Date.now() - 60_000);
     for (let start = 0; start < WINDOW; start += 20_000) {

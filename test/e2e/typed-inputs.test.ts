@@ -253,7 +253,10 @@ describe('typed inputs: features, label/value and numbers/optimizers beside thei
       extensions: { code: 'BAD_USER_INPUT', field: 'input.searchSpace.batchSize.numbers[1]' },
     });
     const notChoice = refusal(await start([{ name: 'learningRate', kind: 'UNIFORM', low: 0.01, high: 0.1, gridPoints: 2, numbers: [0.1] }]));
-    expect(notChoice).toMatchObject({ message: 'input.searchSpace.learningRate.numbers is not used by UNIFORM', extensions: { field: 'input.searchSpace.learningRate.numbers' } });
+    expect(notChoice).toMatchObject({
+      message: 'input.searchSpace.learningRate.numbers is not used by UNIFORM',
+      extensions: { field: 'input.searchSpace.learningRate.numbers' },
+    });
     const optimizerNumbers = refusal(await start([{ name: 'optimizer', kind: 'CHOICE', numbers: [1] }]));
     expect(optimizerNumbers.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.searchSpace.optimizer.numbers[0]' });
 

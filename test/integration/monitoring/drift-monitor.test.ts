@@ -219,7 +219,7 @@ describe('DriftMonitor', () => {
       })),
     );
     const report = await services.driftMonitor.check(deployment.id);
-    const features = report!.features as unknown as { feature: string; method: string; drifted: boolean; currentCount: number; referenceCount: number }[];
+    const features = report!.features;
     expect(features).toEqual([
       expect.objectContaining({ feature: 'x', method: 'KOLMOGOROV_SMIRNOV', currentCount: 40, referenceCount: 300 }),
       expect.objectContaining({ feature: 'color', method: 'CHI_SQUARED', drifted: true, currentCount: 60, referenceCount: 300 }),
