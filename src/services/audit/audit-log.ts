@@ -3,28 +3,18 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { Prisma } from '../../generated/prisma/client';
 import type { AuditEvent, AuditOutcome } from '../../domain/audit/audit-event';
-import type { Role } from '../../domain/auth/principal';
 import type { Page, PageRequest } from '../../domain/common/pagination';
 import { storableRecordOf } from '../../domain/common/storable-text';
 import { ValidationError } from '../../domain/errors';
 import { runPgTransaction, type PgTransactionRunner } from '../../infra/db/pg-transaction';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
-import { AuditEventRepository, insertSucceededEvent, insertSucceededEventPg, type AuditEventFilter } from './audit-event-repository';
+import { AuditEventRepository, insertSucceededEvent, insertSucceededEventPg, type AuditEventFilter, type NewAuditEvent } from './audit-event-repository';
 
 export type { AuditEvent, AuditOutcome } from '../../domain/audit/audit-event';
 
-/** One audited mutation attempt, before it is stored. */
-export interface AuditEntry {
-  principal: string;
-  role: Role | null;
-  operation: string;
-  targetIds: string[];
-  outcome: AuditOutcome;
-  errorCode?: string | null;
-  requestId: string;
-  clientAddress?: string | null;
-}
+/** One audited mutation attempt, before it is stored: the row the repository writes. */
+export type AuditEntry = NewAuditEvent;
 
 export type AuditFilter = AuditEventFilter;
 
