@@ -61,7 +61,9 @@ describe('drift reports as soon as a window is full', () => {
         'test',
       );
       const reports = ws.subscribe(`subscription { driftReported(deployment: "${name}") { id windowSize drifted } }`);
-      const alerts = ws.subscribe(`subscription { alertRaised(filter: { deployment: "${name}", kind: DATA_DRIFT }) { id details { ... on DataDriftAlertDetails { reportId } } } }`);
+      const alerts = ws.subscribe(
+        `subscription { alertRaised(filter: { deployment: "${name}", kind: DATA_DRIFT }) { id details { ... on DataDriftAlertDetails { reportId } } } }`,
+      );
       await waitFor(() => server.pubSub.subscriberCount('driftReported', name) === 1 && server.pubSub.subscriberCount('alertRaised') === 1);
 
       let filledAt = 0;
