@@ -53,6 +53,11 @@ export const INSERT_PREDICTIONS_SQL = `INSERT INTO predictions (id, deployment_i
 
 /** Writes `rows` in one INSERT through `write` (all or none). */
 export async function insertPredictions(write: LogWriter, rows: readonly PredictionRecord[]): Promise<void> {
+  await write(INSERT_PREDICTIONS_SQL, predictionColumnArrays(rows));
+}
+
+/** The ten parameters of {@link INSERT_PREDICTIONS_SQL} for `rows` (arrays pg sends as array literals). */
+export function predictionColumnArrays(rows: readonly PredictionRecord[]): unknown[] {
   const n = rows.length;
   const ids = new Array<string>(n);
   const deploymentIds = new Array<string>(n);
@@ -77,7 +82,7 @@ export async function insertPredictions(write: LogWriter, rows: readonly Predict
     latencies[i] = row.latencyMs;
     createdMs[i] = row.createdAt.getTime();
   }
-  await write(INSERT_PREDICTIONS_SQL, [ids, deploymentIds, versionIds, requestKeys, indexes, inputs, outputs, vectors, latencies, createdMs]);
+  return [ids, deploymentIds, versionIds, requestKeys, indexes, inputs, outputs, vectors, latencies, createdMs];
 }
 
 /** The columns the log writes, in the order of its statements' fields. */

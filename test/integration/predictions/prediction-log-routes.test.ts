@@ -2,14 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { copyFrom } from '../../../src/infra/db/pg-binary';
 import { createPrismaClient, type PrismaClient } from '../../../src/infra/db/prisma-client';
-import { poolLogWriter } from '../../../src/services/predictions/prediction-log';
 import {
   binaryPredictionArrays,
   COPY_PREDICTIONS_SQL,
   encodePredictionsCopy,
   INSERT_PREDICTIONS_BINARY_SQL,
   INSERT_PREDICTIONS_SQL,
-  insertPredictions,
+  predictionColumnArrays,
   type PredictionRecord,
 } from '../../../src/services/predictions/prediction-repository';
 import { createLogParents } from '../../support/log-fixtures';
@@ -43,7 +42,9 @@ describe('prediction log statement routes', () => {
     await db.drop();
   });
 
-  const textRoute = (rows: PredictionRecord[]) => insertPredictions(poolLogWriter(pool), rows);
+  // The statement insertPredictions ran before binary COPY, as poolLogWriter ran it.
+  const textRoute = (rows: PredictionRecord[]) =>
+    pool.query({ name: 'mlplane_insert_predictions', text: INSERT_PREDICTIONS_SQL, values: predictionColumnArrays(rows) });
   const copyRoute = (rows: PredictionRecord[]) => copyFrom(pool, COPY_PREDICTIONS_SQL, encodePredictionsCopy(rows));
   const binaryUnnestRoute = (rows: PredictionRecord[]) =>
     pool.query({ name: 'test_insert_predictions_binary', text: INSERT_PREDICTIONS_BINARY_SQL, values: binaryPredictionArrays(rows) });
