@@ -9,7 +9,8 @@
  *   by a custom query object (src/infra/db/pg-binary.ts, no pg-copy-streams).
  * Rows are those of 100-row requests of a 30-feature binary classifier as the serving pipeline
  * logs them: inputs null, the drift vector (31 float64, 248 bytes), an output like
- * {"label":"1","probabilities":{"0":0.1,"1":0.9}}, a fresh uuid per row and per request key.
+ * {"label":"1","probabilities":{"0":0.1,"1":0.9}}, a version 7 uuid per row (as served) and a
+ * random request key per request.
  *
  * One observation of a route: BATCHES statements of one 100-row batch each, one after the other on
  * the route's own one-connection pool (each its own transaction, committed with the server's
@@ -29,6 +30,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'pg';
+import { uuidV7 } from '../src/domain/common/uuid-v7';
 import { copyFrom } from '../src/infra/db/pg-binary';
 import { createPrismaClient } from '../src/infra/db/prisma-client';
 import {
@@ -62,7 +64,7 @@ function requestRows(deploymentId: string, modelVersionId: string, count: number
     const p = Math.random();
     vector[FEATURES] = p;
     return {
-      id: randomUUID(),
+      id: uuidV7(createdAt.getTime()),
       deploymentId,
       modelVersionId,
       requestKey,
