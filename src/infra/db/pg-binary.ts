@@ -27,6 +27,11 @@ export class BinaryWriter {
     this.buffer = Buffer.allocUnsafe(initialBytes);
   }
 
+  /**
+   * Makes room for `bytes` more and returns where they go. It may replace `this.buffer`: take the
+   * offset first, then write to `this.buffer` (`this.buffer.write(x, this.reserve(n))` would write
+   * into the old buffer when it grows).
+   */
   private reserve(bytes: number): number {
     const at = this.length;
     const needed = at + bytes;
@@ -40,17 +45,20 @@ export class BinaryWriter {
   }
 
   int16(value: number): this {
-    this.buffer.writeInt16BE(value, this.reserve(2));
+    const at = this.reserve(2);
+    this.buffer.writeInt16BE(value, at);
     return this;
   }
 
   int32(value: number): this {
-    this.buffer.writeInt32BE(value, this.reserve(4));
+    const at = this.reserve(4);
+    this.buffer.writeInt32BE(value, at);
     return this;
   }
 
   bytes(value: Uint8Array): this {
-    this.buffer.set(value, this.reserve(value.length));
+    const at = this.reserve(value.length);
+    this.buffer.set(value, at);
     return this;
   }
 
@@ -73,7 +81,8 @@ export class BinaryWriter {
     if (!UUID_TEXT.test(value)) throw new TypeError(`invalid input syntax for type uuid: "${value}"`);
     const hex = value.replace(/[-{}]/g, '');
     this.int32(16);
-    this.buffer.write(hex, this.reserve(16), 16, 'hex');
+    const at = this.reserve(16);
+    this.buffer.write(hex, at, 16, 'hex');
     return this;
   }
 
@@ -81,7 +90,8 @@ export class BinaryWriter {
   text(value: string): this {
     const bytes = Buffer.byteLength(value, 'utf8');
     this.int32(bytes);
-    this.buffer.write(value, this.reserve(bytes), bytes, 'utf8');
+    const at = this.reserve(bytes);
+    this.buffer.write(value, at, bytes, 'utf8');
     return this;
   }
 
@@ -104,14 +114,16 @@ export class BinaryWriter {
   int4(value: number): this {
     if (!Number.isInteger(value) || value < INT32_MIN || value > INT32_MAX) throw new TypeError(`invalid input for type integer: ${value}`);
     this.int32(4);
-    this.buffer.writeInt32BE(value, this.reserve(4));
+    const at = this.reserve(4);
+    this.buffer.writeInt32BE(value, at);
     return this;
   }
 
   /** A float8 field (any number, NaN and infinities included, as float8in takes them). */
   float8(value: number): this {
     this.int32(8);
-    this.buffer.writeDoubleBE(value, this.reserve(8));
+    const at = this.reserve(8);
+    this.buffer.writeDoubleBE(value, at);
     return this;
   }
 
@@ -119,7 +131,8 @@ export class BinaryWriter {
   timestamptzMs(epochMs: number): this {
     if (!Number.isFinite(epochMs)) throw new TypeError(`invalid timestamp: ${epochMs}`);
     this.int32(8);
-    this.buffer.writeBigInt64BE(BigInt(Math.round((epochMs - POSTGRES_EPOCH_MS) * 1000)), this.reserve(8));
+    const at = this.reserve(8);
+    this.buffer.writeBigInt64BE(BigInt(Math.round((epochMs - POSTGRES_EPOCH_MS) * 1000)), at);
     return this;
   }
 
@@ -167,6 +180,9 @@ export interface CopyTarget {
   query(query: CopyFromQuery, callback: (error: Error | undefined) => void): unknown;
 }
 
+/** The most bytes one CopyData message carries (pg copies each into its own message buffer). */
+const COPY_CHUNK_BYTES = 1 << 20;
+
 /** The parts of `pg`'s connection a COPY FROM STDIN uses. */
 interface CopyConnection {
   query(text: string): void;
@@ -198,7 +214,7 @@ export class CopyFromQuery {
   }
 
   handleCopyInResponse(connection: CopyConnection): void {
-    connection.sendCopyFromChunk(this.data);
+    for (let at = 0; at < this.data.length; at += COPY_CHUNK_BYTES) connection.sendCopyFromChunk(this.data.subarray(at, at + COPY_CHUNK_BYTES));
     connection.endCopyFrom();
   }
 
