@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { copyFrom } from '../../../src/infra/db/pg-binary';
 import { createPrismaClient, type PrismaClient } from '../../../src/infra/db/prisma-client';
+import { poolLogWriter } from '../../../src/services/predictions/prediction-log';
 import {
   binaryPredictionArrays,
   COPY_PREDICTIONS_SQL,
   encodePredictionsCopy,
   INSERT_PREDICTIONS_BINARY_SQL,
   INSERT_PREDICTIONS_SQL,
+  insertPredictions,
   predictionColumnArrays,
   type PredictionRecord,
 } from '../../../src/services/predictions/prediction-repository';
@@ -95,8 +97,9 @@ describe('prediction log statement routes', () => {
         modelVersionId,
         requestKey,
         instanceIndex: -3,
-        inputs: [],
-        output: { label: null },
+        // Larger than the encoders' first guess of a row's size: their buffers grow mid-row.
+        inputs: { long: 'é🔑'.repeat(2000) },
+        output: { label: null, note: 'x'.repeat(700) },
         latencyMs: 123456.789,
         createdAt: new Date(0),
       },
@@ -115,9 +118,15 @@ describe('prediction log statement routes', () => {
     return rows;
   }
 
+  // What the prediction log runs: over a pg pool (API processes), and over Prisma (the default).
+  const logPoolRoute = (rows: PredictionRecord[]) => insertPredictions(poolLogWriter(pool), rows);
+  const logPrismaRoute = (rows: PredictionRecord[]) => insertPredictions({ query: (sql, values) => prisma.$executeRawUnsafe(sql, ...values) }, rows);
+
   it.each([
     ['binary COPY', copyRoute],
     ['binary unnest arrays', binaryUnnestRoute],
+    ['insertPredictions over a pg pool', logPoolRoute],
+    ['insertPredictions over Prisma', logPrismaRoute],
   ])('%s stores exactly what the text unnest INSERT stores, every column', async (_name, route) => {
     const reference = variedRows(`text-${randomUUID()}`);
     await textRoute(reference);
@@ -135,6 +144,7 @@ describe('prediction log statement routes', () => {
     ['text unnest', textRoute],
     ['binary COPY', copyRoute],
     ['binary unnest arrays', binaryUnnestRoute],
+    ['insertPredictions over a pg pool', logPoolRoute],
   ])('%s writes all the rows of a statement or none: a foreign-key failure in the middle writes nothing', async (_name, route) => {
     const key = `atomic-${randomUUID()}`;
     const rows = Array.from({ length: 50 }, (_, i) => ({ ...variedRows(key)[i % 4], id: randomUUID(), instanceIndex: i }));
@@ -146,11 +156,27 @@ describe('prediction log statement routes', () => {
     expect(await prisma.prediction.count({ where: { requestKey: key } })).toBe(49);
   });
 
+  it('insertPredictions runs the binary COPY when the writer can, else the INSERT', async () => {
+    const calls: string[] = [];
+    const pooled = poolLogWriter(pool);
+    const [row] = variedRows(`dispatch-${randomUUID()}`);
+    await insertPredictions(
+      {
+        query: (sql, values) => (calls.push(sql), pooled.query(sql, values)),
+        copyFrom: (sql, data) => (calls.push(sql), pooled.copyFrom!(sql, data)),
+      },
+      [row],
+    );
+    await insertPredictions({ query: (sql, values) => (calls.push(sql), pooled.query(sql, values)) }, [{ ...row, id: randomUUID() }]);
+    expect(calls).toEqual([COPY_PREDICTIONS_SQL, INSERT_PREDICTIONS_SQL]);
+    expect(await prisma.prediction.count({ where: { requestKey: row.requestKey } })).toBe(2);
+  });
+
   it('rejects a duplicate id on every route, writing nothing of the statement', async () => {
     const key = `dup-${randomUUID()}`;
     const [first] = variedRows(key);
     await textRoute([first]);
-    for (const route of [textRoute, copyRoute, binaryUnnestRoute]) {
+    for (const route of [textRoute, copyRoute, binaryUnnestRoute, logPoolRoute, logPrismaRoute]) {
       await expect(route([{ ...first, id: randomUUID(), instanceIndex: 1 }, first])).rejects.toThrow(/duplicate key/);
     }
     expect(await prisma.prediction.count({ where: { requestKey: key } })).toBe(1);
@@ -170,11 +196,25 @@ describe('prediction log statement routes', () => {
     }
   });
 
+  it('copies a batch larger than one CopyData message (1 MiB) whole', async () => {
+    const key = `large-${randomUUID()}`;
+    const [template] = variedRows(key);
+    const rows = Array.from({ length: 6000 }, (_, i) => ({ ...template, id: randomUUID(), instanceIndex: i, vector: new Uint8Array(248).fill(i % 256) }));
+    expect(encodePredictionsCopy(rows).length).toBeGreaterThan(2 * 1024 * 1024);
+    await logPoolRoute(rows);
+    const { rows: stored } = await pool.query<{ count: number; bytes: number }>(
+      'SELECT count(*)::int AS count, sum(length(vector))::int AS bytes FROM predictions WHERE request_key = $1',
+      [key],
+    );
+    expect(stored[0]).toEqual({ count: 6000, bytes: 6000 * 248 });
+  });
+
   it('writes an empty batch as nothing on every route', async () => {
     const before = await prisma.prediction.count();
     await textRoute([]);
     await copyRoute([]);
     await binaryUnnestRoute([]);
+    await logPoolRoute([]);
     expect(await prisma.prediction.count()).toBe(before);
     expect(INSERT_PREDICTIONS_SQL).toContain('unnest');
   });
