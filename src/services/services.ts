@@ -75,7 +75,7 @@ export interface ServiceDependencies {
   config: Config;
   /** Resolves webhook host names. @default the system resolver (tests pass a table) */
   hostResolver?: HostResolver;
-  /** Runs the prediction log's statement; defaults to the Prisma client (API processes pass a `pg` pool). */
+  /** Runs the prediction log's statement; defaults to the Prisma client's INSERT (API processes pass a `pg` pool's, which COPYs). */
   logWriter?: LogWriter;
   /** Which connection deployment changes of other processes reach this one on (`PgPubSub.listenEpoch`). @default always 1 */
   invalidationEpoch?: () => number | null;
@@ -116,7 +116,7 @@ export function createDomainServices({
   const modelCache = new ModelCache((id) => modelVersions.loadModel(id));
   const deploymentRows = new DeploymentRepository(prisma);
   const deploymentCache = new DeploymentCache((name) => deploymentRows.findByName(name), servingEvents, { invalidationEpoch });
-  const predictionLog = new PredictionLog(logWriter ?? ((sql, values) => prisma.$executeRawUnsafe(sql, ...values)), { events: servingEvents });
+  const predictionLog = new PredictionLog(logWriter ?? { query: (sql, values) => prisma.$executeRawUnsafe(sql, ...values) }, { events: servingEvents });
   const batcher = new InferenceBatcher(servingEvents);
   const serving = new ServingPipeline({ deployments: deploymentCache, models: modelCache, batcher, log: predictionLog, events: servingEvents });
   new AutoRollback(prisma, deployments).attach(alerts);

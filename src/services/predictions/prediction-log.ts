@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { copyFrom, type CopyTarget } from '../../infra/db/pg-binary';
 import { logger } from '../../infra/logger';
 import type { ServingEvents } from '../serving/serving-events';
 import { insertPredictions, type LogWriter, type PredictionRecord } from './prediction-repository';
@@ -7,7 +8,7 @@ export type { LogWriter, PredictionRecord } from './prediction-repository';
 
 /** What the log has done so far (for tests and benchmarks). */
 export interface PredictionLogStats {
-  /** INSERT statements run (successful or not). */
+  /** Statements run (successful or not): one per batch, a COPY or an INSERT. */
   inserts: number;
   /** Rows written by successful INSERTs. */
   rows: number;
@@ -17,14 +18,21 @@ export interface PredictionLogStats {
   largestBatch: number;
 }
 
-/** What `poolLogWriter` needs of a `pg` Pool. */
+/** What `poolLogWriter` needs of a `pg` Pool: queries, and custom query objects (the COPY). */
 export interface QueryPool {
   query(config: { name: string; text: string; values: unknown[] }): Promise<unknown>;
+  query(...copy: Parameters<CopyTarget['query']>): unknown;
 }
 
-/** The log's writer over a `pg` pool: the INSERT is a named statement, parsed once per connection. */
+/**
+ * The log's writer over a `pg` pool: rows go out as a binary COPY (pg's COPY sub-protocol, no
+ * dependency); a parameterised statement is a named one, parsed once per connection.
+ */
 export function poolLogWriter(pool: QueryPool): LogWriter {
-  return (text, values) => pool.query({ name: 'mlplane_insert_predictions', text, values });
+  return {
+    query: (text, values) => pool.query({ name: 'mlplane_insert_predictions', text, values }),
+    copyFrom: (text, data) => copyFrom(pool, text, data),
+  };
 }
 
 export interface PredictionLogOptions {
@@ -49,9 +57,9 @@ interface Pending {
  * that arrive while the INSERTs in flight (up to `maxInFlight`, on separate connections) run go
  * out together in the next one, so under load the number of statements grows with the database's
  * latency, not with the request rate. With no load
- * an append is written at once (no batching window to wait out). One INSERT per call of
- * `unnest` over column arrays keeps the parameter count at ten whatever the batch size (the
- * statement is `prediction-repository.ts`'s {@link insertPredictions}).
+ * an append is written at once (no batching window to wait out). A batch is one statement whatever
+ * its size, called an INSERT here (and in the stats): `prediction-repository.ts`'s
+ * {@link insertPredictions}, a binary COPY over a `pg` pool, else an INSERT over `unnest` of column arrays.
  */
 export class PredictionLog {
   private queue: Pending[] = [];
