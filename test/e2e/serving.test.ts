@@ -108,7 +108,15 @@ describe('serving: one pipeline for GraphQL and the Open Inference Protocol', ()
 
   it('caches deployment lookups between requests and drops them on a change from another process', async () => {
     const [v1, v2Id] = trained.versionIds;
+    // Creating it invalidates 'cached' twice in this process: at once, and when its own NOTIFY comes back.
+    // Until the echo has arrived it could drop the entry being measured, so wait for both first.
+    let invalidations = 0;
+    const off = a.services.servingEvents.on('deploymentInvalidated', ({ name }) => {
+      if (name === 'cached') invalidations++;
+    });
     await a.services.deployments.deployModel({ name: 'cached', modelVersionId: v1 }, 'test');
+    await waitFor(() => invalidations >= 2);
+    off();
     await predictOn(a.url, 'cached');
     const loads = a.services.deploymentCache.loads;
     for (let i = 0; i < 5; i++) await predictOn(a.url, 'cached');
