@@ -18,7 +18,8 @@ import express, { type Request, type Response } from 'express';
 import { noteAuditTargets } from './route-guard';
 import { findUnstorableCharacter, storableRecordOf } from '../domain/common/storable-text';
 import { isUuid } from '../domain/common/uuid';
-import type { Task } from '../domain/datasets/label-rules';
+import { parseInput } from '../domain/common/input-schema';
+import { TASK_SCHEMA } from '../domain/datasets/label-rules';
 import { DomainError, ValidationError, type DomainErrorCode } from '../domain/errors';
 import { isDatabaseUnavailable } from '../infra/db/connection-errors';
 import type { Logger } from '../infra/logger';
@@ -38,7 +39,6 @@ export interface DatasetUploadRouterOptions {
   progressEveryMs?: number;
 }
 
-const TASKS: readonly Task[] = ['BINARY_CLASSIFICATION', 'MULTICLASS_CLASSIFICATION', 'REGRESSION'];
 const MAX_QUERY_TEXT = 10_000;
 
 /** Longest error message a FAILED progress event carries (the event travels as a NOTIFY, whose payload stays under 8,000 bytes). */
@@ -189,8 +189,8 @@ export function datasetUploadRouter(options: DatasetUploadRouterOptions): expres
       res.setHeader('x-upload-id', uploadId);
       const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
       if (contentType !== 'text/csv') throw new ValidationError(`Content-Type must be text/csv, got "${contentType}"`, { field: 'Content-Type' });
-      const task = textParam(req, 'task');
-      if (task !== undefined && !TASKS.includes(task as Task)) throw new ValidationError(`task must be one of ${TASKS.join(', ')}`, { field: 'task' });
+      const taskParam = textParam(req, 'task');
+      const task = taskParam === undefined ? undefined : parseInput(TASK_SCHEMA, taskParam, 'task');
       const declared = req.headers['content-length'];
       if (declared !== undefined) {
         totalBytes = Number(declared);
@@ -213,7 +213,7 @@ export function datasetUploadRouter(options: DatasetUploadRouterOptions): expres
         csv: { file: spool, bytes: bytesReceived },
         labelColumn,
         description,
-        task: task as Task | undefined,
+        task,
         onPhase: (phase) => void publish(phase),
       });
       spooled = false;

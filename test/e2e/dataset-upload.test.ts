@@ -198,7 +198,10 @@ describe('POST /datasets/{name}/versions', () => {
     expect([json.status, json.body.errors[0].extensions]).toEqual([400, { code: 'BAD_USER_INPUT', field: 'Content-Type' }]);
     const nul = await upload(server, '/datasets/nul/versions?labelColumn=y%00', ['x,y\n1,a\n']);
     expect(nul.body.errors[0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'labelColumn' });
-    expect(await prisma.dataset.count({ where: { name: { in: ['bad-cell', 'no-label', 'json', 'nul'] } } })).toBe(0);
+    const badTask = await upload(server, '/datasets/bad-task/versions?labelColumn=y&task=CLUSTERING', ['x,y\n1,a\n']);
+    expect([badTask.status, badTask.body.errors[0].extensions]).toEqual([400, { code: 'BAD_USER_INPUT', field: 'task' }]);
+    expect(badTask.body.errors[0].message).toBe('task must be one of BINARY_CLASSIFICATION, MULTICLASS_CLASSIFICATION, REGRESSION, got CLUSTERING');
+    expect(await prisma.dataset.count({ where: { name: { in: ['bad-cell', 'no-label', 'json', 'nul', 'bad-task'] } } })).toBe(0);
   });
 
   it('pushes a FAILED event with the start of a long error message (a NOTIFY payload stays under 8,000 bytes), the answer with all of it', async () => {

@@ -2,7 +2,15 @@
  * Rows of a dataset version as a preview shows them: each row by its 0-based index, its values in
  * column order, a number or a text by the column's type (both null when the value is missing).
  */
+import { z } from 'zod';
+import { integerAtLeast, integerFrom } from '../common/input-fields';
 import type { DataTable } from './data-table';
+
+/** Most rows one preview returns. */
+export const MAX_PREVIEW_ROWS = 1000;
+
+/** A preview's window: `offset` from 0, `limit` from 1 to {@link MAX_PREVIEW_ROWS} (both arguments of `DatasetVersion.rows`). */
+export const PREVIEW_WINDOW_SCHEMA = z.object({ offset: integerAtLeast(0), limit: integerFrom(1, MAX_PREVIEW_ROWS) });
 
 /** One value of a row: `number` for a NUMERIC column, `text` for a CATEGORICAL one; both null when missing. */
 export interface DatasetCell {

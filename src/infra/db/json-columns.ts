@@ -22,6 +22,7 @@
 import type { Prisma } from '../../generated/prisma/client';
 import type { ColumnTypeOverrides } from '../../domain/datasets/column-typing';
 import type { DatasetColumn } from '../../domain/datasets/dataset';
+import { TASKS } from '../../domain/datasets/label-rules';
 import type { StudyDefinition } from '../../domain/optimization/study-definition';
 import type { TrainingRunHyperparameters } from '../../domain/runs/training-hyperparameters';
 import type { Evaluation } from '../../ml/metrics/evaluate-predictions';
@@ -130,12 +131,13 @@ function hasFields(
   return true;
 }
 
-const TASKS: readonly unknown[] = ['BINARY_CLASSIFICATION', 'MULTICLASS_CLASSIFICATION', 'REGRESSION'];
+/** The model tasks, as stored values are compared with them. */
+const TASK_NAMES: readonly unknown[] = TASKS;
 
 function isPreprocessingSpec(value: unknown, problem: Problem): value is PreprocessingSpec {
   if (!isRecord(value)) return fail(problem, `expected an object, got ${describe(value)}`);
   if (value.version !== 1) return fail(problem, `version is ${describe(value.version)}, expected 1`);
-  if (!TASKS.includes(value.task)) return fail(problem, `task is ${describe(value.task)}, expected a model task`);
+  if (!TASK_NAMES.includes(value.task)) return fail(problem, `task is ${describe(value.task)}, expected a model task`);
   if (!hasFields(value, '', problem, { number: ['inputWidth', 'trainRowCount'] })) return false;
   if (!Array.isArray(value.features)) return fail(problem, `features is ${describe(value.features)}, expected an array`);
   for (const [i, feature] of value.features.entries()) {
@@ -239,7 +241,7 @@ export function studyDefinitionOf(value: unknown): StudyDefinition {
 
 function isEvaluation(value: unknown, problem: Problem): value is Evaluation {
   if (!isRecord(value)) return fail(problem, `expected an object, got ${describe(value)}`);
-  if (!TASKS.includes(value.task)) return fail(problem, `task is ${describe(value.task)}, expected a model task`);
+  if (!TASK_NAMES.includes(value.task)) return fail(problem, `task is ${describe(value.task)}, expected a model task`);
   return true;
 }
 

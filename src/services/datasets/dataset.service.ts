@@ -14,7 +14,8 @@ import { logger } from '../../infra/logger';
 import type { EventPublisher } from '../events/event-publisher';
 import { isUniqueViolation } from '../prisma-errors';
 import { prepareVersionOffThread, type CsvSource, type IngestPhaseListener } from './ingest-threads';
-import { tableRows, type DatasetRow as PreviewRow } from '../../domain/datasets/dataset-rows';
+import { PREVIEW_WINDOW_SCHEMA, tableRows, type DatasetRow as PreviewRow } from '../../domain/datasets/dataset-rows';
+import { parseInput } from '../../domain/common/input-schema';
 import { DatasetRepository } from './dataset-repository';
 
 /** CSV text, or a spooled upload file (read and deleted by the ingest). */
@@ -52,8 +53,6 @@ export interface DatasetLimits {
   maxBytes: number;
   maxColumns: number;
 }
-
-export const MAX_PREVIEW_ROWS = 1000;
 
 function sourceOf(csv: CsvInput): CsvSource {
   return typeof csv === 'string' ? { text: csv } : csv;
@@ -261,10 +260,7 @@ export class DatasetService {
 
   /** Rows `offset .. offset+limit-1`, each with its index and its values in column order. */
   async previewRows(versionId: string, offset: number, limit: number): Promise<PreviewRow[]> {
-    if (!Number.isInteger(offset) || offset < 0) throw new ValidationError(`offset must be a non-negative integer, got ${offset}`, { field: 'offset' });
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PREVIEW_ROWS) {
-      throw new ValidationError(`limit must be an integer from 1 to ${MAX_PREVIEW_ROWS}, got ${limit}`, { field: 'limit' });
-    }
+    parseInput(PREVIEW_WINDOW_SCHEMA, { offset, limit }, '');
     return tableRows(await this.loadTable(versionId), offset, limit);
   }
 

@@ -59,6 +59,14 @@ describe('DatasetService against PostgreSQL', () => {
     const first = { age: 59, sex: 2, bmi: 32.1, bp: 101, s1: 157, s2: 93.2, s3: 38, s4: 4, s5: 4.8598, s6: 87, progression: 151 };
     expect(rows[0]).toEqual({ index: 0, values: Object.entries(first).map(([column, number]) => ({ column, number, text: null })) });
     expect(rows.map((row) => row.index)).toEqual([0, 1]);
+    // A preview's window is checked before the version is read: both bad arguments at once.
+    await expect(service.previewRows(version.id, -1, 1001)).rejects.toMatchObject({
+      violations: [
+        { field: 'offset', message: 'offset must be an integer of at least 0, got -1' },
+        { field: 'limit', message: 'limit must be an integer from 1 to 1,000, got 1001' },
+      ],
+    });
+    expect(await service.previewRows(version.id, 441, 1000)).toHaveLength(1);
   });
 
   it('returns the existing version for identical content and numbers new content', async () => {
