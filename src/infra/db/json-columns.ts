@@ -326,10 +326,6 @@ export function driftPredictionOf(value: unknown): FeatureDriftEntry | null {
   return decode('DriftReport.prediction', value, isOptionalFeatureDrift);
 }
 
-function isJsonObjectValue(value: unknown, problem: Problem): value is Record<string, unknown> {
-  return isRecord(value) || fail(problem, `expected an object, got ${describe(value)}`);
-}
-
 function isJsonObject(value: unknown, problem: Problem): value is Prisma.JsonObject {
   return isRecord(value) || fail(problem, `expected an object, got ${describe(value)}`);
 }
@@ -580,7 +576,7 @@ export function referenceRowIndicesOf(value: unknown): number[] {
 
 /** `Run.hyperparameters` as the object it always is; each kind's decoder reads its fields (`trainingHyperparametersOf`, `studyDefinitionOf`, ...). */
 export function runHyperparametersObjectOf(value: unknown): Record<string, unknown> {
-  return decode('Run.hyperparameters', value, isJsonObjectValue);
+  return decode('Run.hyperparameters', value, isJsonObject);
 }
 
 function isOptionalJsonObject(value: unknown, problem: Problem): value is Record<string, unknown> | null {
