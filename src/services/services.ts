@@ -16,7 +16,7 @@ import { ModelService } from './models/model.service';
 import { OptimizationService } from './optimization/optimization.service';
 import { PerformanceService } from './predictions/performance.service';
 import { ModelCache } from './predictions/model-cache';
-import { PredictionLog, type LogWriter } from './predictions/prediction-log';
+import { PredictionLog, prismaLogWriter, type LogWriter } from './predictions/prediction-log';
 import { PredictionService } from './predictions/prediction.service';
 import { TrafficService } from './predictions/traffic.service';
 import { DeploymentCache } from './serving/deployment-cache';
@@ -116,7 +116,7 @@ export function createDomainServices({
   const modelCache = new ModelCache((id) => modelVersions.loadModel(id));
   const deploymentRows = new DeploymentRepository(prisma);
   const deploymentCache = new DeploymentCache((name) => deploymentRows.findByName(name), servingEvents, { invalidationEpoch });
-  const predictionLog = new PredictionLog(logWriter ?? { query: (sql, values) => prisma.$executeRawUnsafe(sql, ...values) }, { events: servingEvents });
+  const predictionLog = new PredictionLog(logWriter ?? prismaLogWriter(prisma), { events: servingEvents });
   const batcher = new InferenceBatcher(servingEvents);
   const serving = new ServingPipeline({ deployments: deploymentCache, models: modelCache, batcher, log: predictionLog, events: servingEvents });
   new AutoRollback(prisma, deployments).attach(alerts);

@@ -98,7 +98,9 @@ describe('serve --processes 2', () => {
     const metrics = await (await fetch(new URL('/metrics', url), { headers: { authorization: `Bearer ${key}` } })).text();
     const total = Number(/mlplane_predict_requests_total\{deployment="clustered",route="graphql",outcome="ok"\} (\d+)/.exec(metrics)![1]);
     expect(total).toBeGreaterThanOrEqual(answered + 8);
-    expect(total).toBe(await prisma.prediction.count({ where: { deployment: { name: 'clustered' } } }));
+    expect(total).toBe(
+      await prisma.prediction.count({ where: { deploymentId: (await prisma.deployment.findUniqueOrThrow({ where: { name: 'clustered' } })).id } }),
+    );
 
     primary.kill('SIGTERM');
     const code = await new Promise<number | null>((resolve) => primary!.once('exit', resolve));

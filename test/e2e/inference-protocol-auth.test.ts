@@ -123,7 +123,7 @@ describe('Open Inference Protocol: API keys, audit and rate limits', () => {
     expect(await audited('oip-predictor-other')).toEqual([
       { principal: 'predictor', role: 'PREDICTOR', operation: 'predict', targetIds: ['other'], outcome: 'DENIED', errorCode: 'FORBIDDEN' },
     ]);
-    expect(await prisma.prediction.count({ where: { deployment: { name: 'other' } } })).toBe(1);
+    expect(await prisma.prediction.count({ where: { deploymentId: (await prisma.deployment.findUniqueOrThrow({ where: { name: 'other' } })).id } })).toBe(1);
   });
 
   it('audits accepted inferences in batches and failed ones at once, as GraphQL predict', async () => {

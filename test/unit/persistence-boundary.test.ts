@@ -4,8 +4,9 @@ import { join, relative } from 'node:path';
 /**
  * Every table has one owner: the statements on it are in its repository (and, for new dataset
  * versions and the serving log, in the repository's node-postgres half), so a Prisma delegate or a
- * raw statement on a table anywhere else fails here. The one reader outside them is the node
- * locator, which reads only primary keys (one query probing every table for an id's type).
+ * raw statement on a table anywhere else fails here. The readers outside them: the node locator,
+ * which reads only primary keys (one query probing every table for an id's type), and the
+ * prediction log's foreign-key check, which locks the deployments and versions a batch names.
  */
 const ROOT = join(__dirname, '../..');
 
@@ -41,7 +42,8 @@ const OWNERS: Record<string, readonly string[]> = {
   'src/services/model-versions/model-version-repository.ts': ['modelVersion', 'modelArtifact', 'modelAlias', 'modelAliasEvent', 'evaluation'],
   'src/services/runs/run-repository.ts': ['run', 'runEpoch'],
   'src/services/deployments/deployment-repository.ts': ['deployment', 'deploymentEvent'],
-  'src/services/predictions/prediction-repository.ts': ['prediction'],
+  // And the log's foreign-key check: it locks a batch's deployments and versions FOR KEY SHARE (LOCK_PREDICTION_PARENTS).
+  'src/services/predictions/prediction-repository.ts': ['prediction', 'deployment', 'modelVersion'],
   'src/services/monitoring/drift-report-repository.ts': ['driftReport'],
   'src/services/alerts/alert-repository.ts': ['alert', 'alertRule', 'alertDelivery'],
   'src/services/auth/api-key-repository.ts': ['apiKey'],

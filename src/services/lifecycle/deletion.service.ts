@@ -15,6 +15,7 @@ import {
   deleteEvaluationsOfRuns,
   deleteEvaluationsOfVersion,
   deleteVersionRow,
+  lockVersionRowForDeletion,
   deleteVersionsOfModel,
   deleteVersionsOfRuns,
 } from '../model-versions/model-version-repository';
@@ -95,6 +96,7 @@ export class DeletionService {
   async deleteModelVersion(id: string): Promise<DeletionReport> {
     const deleted = await this.prisma.$transaction(async (tx) => {
       const { model, version } = await lockVersion(tx, id);
+      await lockVersionRowForDeletion(tx, id);
       const usages = await usagesOfVersion(tx, version, { predictions: true });
       if (usages.length > 0) {
         throw new InUseError(`cannot delete ${versionName(version, model.name)} (move its aliases and deployments to another version first)`, usages, {

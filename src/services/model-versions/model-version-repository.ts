@@ -290,6 +290,15 @@ export async function setVersionArchivedAt(tx: Db, id: string, archivedAt: Date 
   return toModelVersion(await tx.modelVersion.update({ where: { id }, data: { archivedAt } }));
 }
 
+/**
+ * Locks one version's row `FOR UPDATE` in `tx`, as a deletion does before it checks what uses the
+ * version: a prediction log batch naming it (which holds it `FOR KEY SHARE`) commits first, and
+ * a later one waits, then finds it gone.
+ */
+export async function lockVersionRowForDeletion(tx: Db, id: string): Promise<void> {
+  await tx.$queryRaw`SELECT id FROM model_versions WHERE id = ${id}::uuid FOR UPDATE`;
+}
+
 /** Deletes one version's row (its artifact goes with it); its evaluations must be gone first. */
 export async function deleteVersionRow(tx: Db, id: string): Promise<void> {
   await tx.modelVersion.delete({ where: { id } });

@@ -6,6 +6,61 @@ import { insertPredictions, type LogWriter, type PredictionRecord } from './pred
 
 export type { LogWriter, PredictionRecord } from './prediction-repository';
 
+/** What `poolLogWriter` needs of a `pg` client: named queries, and custom query objects (the COPY). */
+export interface LogClient extends CopyTarget {
+  query(config: { name?: string; text: string; values?: unknown[] }): Promise<{ rows: Record<string, unknown>[] }>;
+  /** Back to the pool; `true` destroys the connection (left in an unknown state). */
+  release(destroy?: boolean): void;
+}
+
+/** What `poolLogWriter` needs of a `pg` Pool: a connection of its own for each transaction. */
+export interface LogPool {
+  connect(): Promise<LogClient>;
+}
+
+/**
+ * The log's writer over a `pg` pool: each batch is one transaction on a connection of the pool,
+ * rows going out as a binary COPY (pg's COPY sub-protocol, no dependency); parameterised
+ * statements are named ones, parsed once per connection. A connection whose ROLLBACK failed is
+ * destroyed, not reused.
+ */
+export function poolLogWriter(pool: LogPool): LogWriter {
+  return {
+    async transaction(work) {
+      const client = await pool.connect();
+      let healthy = true;
+      try {
+        await client.query({ text: 'BEGIN' });
+        await work({
+          query: async (statement, values) => (await client.query({ name: statement.name, text: statement.text, values })).rows,
+          copyFrom: (text, data) => copyFrom(client, text, data),
+        });
+        await client.query({ text: 'COMMIT' });
+      } catch (error) {
+        healthy = await client.query({ text: 'ROLLBACK' }).then(
+          () => true,
+          () => false,
+        );
+        throw error;
+      } finally {
+        client.release(!healthy);
+      }
+    },
+  };
+}
+
+/** The log's writer over Prisma (processes without a log pool): one interactive transaction per batch, the rows as one INSERT. */
+export function prismaLogWriter(prisma: { $transaction<T>(work: (tx: RawQueries) => Promise<T>): Promise<T> }): LogWriter {
+  return {
+    transaction: (work) => prisma.$transaction((tx) => work({ query: (statement, values) => tx.$queryRawUnsafe(statement.text, ...values) })),
+  };
+}
+
+/** The raw-query part of a Prisma transaction client. */
+interface RawQueries {
+  $queryRawUnsafe(sql: string, ...values: unknown[]): Promise<Record<string, unknown>[]>;
+}
+
 /** What the log has done so far (for tests and benchmarks). */
 export interface PredictionLogStats {
   /** Statements run (successful or not): one per batch, a COPY or an INSERT. */
@@ -16,23 +71,6 @@ export interface PredictionLogStats {
   appends: number;
   /** Most rows one INSERT carried. */
   largestBatch: number;
-}
-
-/** What `poolLogWriter` needs of a `pg` Pool: queries, and custom query objects (the COPY). */
-export interface QueryPool {
-  query(config: { name: string; text: string; values: unknown[] }): Promise<unknown>;
-  query(...copy: Parameters<CopyTarget['query']>): unknown;
-}
-
-/**
- * The log's writer over a `pg` pool: rows go out as a binary COPY (pg's COPY sub-protocol, no
- * dependency); a parameterised statement is a named one, parsed once per connection.
- */
-export function poolLogWriter(pool: QueryPool): LogWriter {
-  return {
-    query: (text, values) => pool.query({ name: 'mlplane_insert_predictions', text, values }),
-    copyFrom: (text, data) => copyFrom(pool, text, data),
-  };
 }
 
 export interface PredictionLogOptions {

@@ -38,17 +38,42 @@ export interface PredictionRecord {
   createdAt: Date;
 }
 
-/**
- * How the log's statement reaches the database: a writer that runs `COPY ... FROM STDIN` (a `pg`
- * pool, `poolLogWriter`) is given the rows as one binary COPY; any other (Prisma's
- * `$executeRawUnsafe`) one INSERT over `unnest` of ten arrays. Either way one statement, its own
- * transaction: all the rows or none.
- */
-export interface LogWriter {
-  /** Runs one parameterised statement. */
-  query(sql: string, values: unknown[]): Promise<unknown>;
+/** A statement the log runs, named so that a `pg` connection prepares it once. */
+export interface LogStatement {
+  name: string;
+  text: string;
+}
+
+/** The statements of one log transaction, on one connection. */
+export interface LogTransaction {
+  /** Runs one parameterised statement; resolves with its rows. */
+  query(statement: LogStatement, values: unknown[]): Promise<readonly Record<string, unknown>[]>;
   /** Runs `sql`, a `COPY ... FROM STDIN`, with `data` as its whole input. */
   copyFrom?(sql: string, data: Buffer): Promise<unknown>;
+}
+
+/**
+ * How the log's rows reach the database: one transaction per batch (all the rows or none). A
+ * writer whose transaction can `COPY ... FROM STDIN` (a `pg` pool, `poolLogWriter`) is given the
+ * rows as one binary COPY; any other (Prisma) one INSERT over `unnest` of ten arrays.
+ */
+export interface LogWriter {
+  /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction(work: (tx: LogTransaction) => Promise<void>): Promise<void>;
+}
+
+/** A log batch names a deployment or model version that does not exist (deleted meanwhile, or never was): nothing of it is written. */
+export class MissingPredictionParentError extends Error {
+  constructor(
+    readonly deploymentIds: readonly string[],
+    readonly modelVersionIds: readonly string[],
+  ) {
+    super(
+      `the prediction log's batch names ${deploymentIds.length} deployment(s) and ${modelVersionIds.length} model version(s), ` +
+        'and some of them do not exist (deleted while the batch was written?): nothing of it was written',
+    );
+    this.name = 'MissingPredictionParentError';
+  }
 }
 
 /**
@@ -61,14 +86,40 @@ export const INSERT_PREDICTIONS_SQL = `INSERT INTO predictions (id, deployment_i
   FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[], $8::bytea[], $9::float8[], $10::float8[])
     AS r(id, deployment_id, model_version_id, request_key, instance_index, inputs, output, vector, latency_ms, created_ms)`;
 
+const INSERT_PREDICTIONS: LogStatement = { name: 'mlplane_insert_predictions', text: INSERT_PREDICTIONS_SQL };
+
 /**
- * Writes `rows` in one statement through `write` (all or none): a binary COPY when the writer can
- * (a third less server CPU than the text INSERT per 100-row batch: bench/prediction-log.bench.ts),
+ * What a foreign key would check for every row, once per batch: the batch's deployments and model
+ * versions exist, and stay so until it commits (`FOR KEY SHARE`, the lock a foreign-key check
+ * takes: a deletion, which locks the row `FOR UPDATE` first, waits for the batch, and a batch
+ * after the deletion finds its parent gone). The table has no foreign keys: checked per row,
+ * they doubled the server's CPU per logged row (README, Performance).
+ */
+export const LOCK_PREDICTION_PARENTS: LogStatement = {
+  name: 'mlplane_lock_prediction_parents',
+  text: `SELECT (SELECT count(*) FROM (SELECT 1 FROM deployments WHERE id = ANY($1::uuid[]) FOR KEY SHARE) AS d)::int AS deployments,
+         (SELECT count(*) FROM (SELECT 1 FROM model_versions WHERE id = ANY($2::uuid[]) FOR KEY SHARE) AS v)::int AS versions`,
+};
+
+/**
+ * Writes `rows` in one transaction through `write` (all or none): their deployments and versions
+ * locked and checked ({@link LOCK_PREDICTION_PARENTS}), then a binary COPY when the writer can (a
+ * third less server CPU than the text INSERT per 100-row batch: bench/prediction-log.bench.ts),
  * else the INSERT.
+ * @throws MissingPredictionParentError when a deployment or version named does not exist
  */
 export async function insertPredictions(write: LogWriter, rows: readonly PredictionRecord[]): Promise<void> {
-  if (write.copyFrom) await write.copyFrom(COPY_PREDICTIONS_SQL, encodePredictionsCopy(rows));
-  else await write.query(INSERT_PREDICTIONS_SQL, predictionColumnArrays(rows));
+  if (rows.length === 0) return;
+  const deploymentIds = [...new Set(rows.map((row) => row.deploymentId))];
+  const modelVersionIds = [...new Set(rows.map((row) => row.modelVersionId))];
+  await write.transaction(async (tx) => {
+    const [found] = await tx.query(LOCK_PREDICTION_PARENTS, [deploymentIds, modelVersionIds]);
+    if (found.deployments !== deploymentIds.length || found.versions !== modelVersionIds.length) {
+      throw new MissingPredictionParentError(deploymentIds, modelVersionIds);
+    }
+    if (tx.copyFrom) await tx.copyFrom(COPY_PREDICTIONS_SQL, encodePredictionsCopy(rows));
+    else await tx.query(INSERT_PREDICTIONS, predictionColumnArrays(rows));
+  });
 }
 
 /** The ten parameters of {@link INSERT_PREDICTIONS_SQL} for `rows` (arrays pg sends as array literals). */

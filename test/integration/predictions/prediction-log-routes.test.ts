@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { copyFrom } from '../../../src/infra/db/pg-binary';
 import { createPrismaClient, type PrismaClient } from '../../../src/infra/db/prisma-client';
-import { poolLogWriter } from '../../../src/services/predictions/prediction-log';
+import { poolLogWriter, prismaLogWriter } from '../../../src/services/predictions/prediction-log';
 import {
   binaryPredictionArrays,
   COPY_PREDICTIONS_SQL,
@@ -10,7 +10,10 @@ import {
   INSERT_PREDICTIONS_BINARY_SQL,
   INSERT_PREDICTIONS_SQL,
   insertPredictions,
+  LOCK_PREDICTION_PARENTS,
+  MissingPredictionParentError,
   predictionColumnArrays,
+  type LogWriter,
   type PredictionRecord,
 } from '../../../src/services/predictions/prediction-repository';
 import { createLogParents } from '../../support/log-fixtures';
@@ -120,7 +123,7 @@ describe('prediction log statement routes', () => {
 
   // What the prediction log runs: over a pg pool (API processes), and over Prisma (the default).
   const logPoolRoute = (rows: PredictionRecord[]) => insertPredictions(poolLogWriter(pool), rows);
-  const logPrismaRoute = (rows: PredictionRecord[]) => insertPredictions({ query: (sql, values) => prisma.$executeRawUnsafe(sql, ...values) }, rows);
+  const logPrismaRoute = (rows: PredictionRecord[]) => insertPredictions(prismaLogWriter(prisma), rows);
 
   it.each([
     ['binary COPY', copyRoute],
@@ -145,31 +148,52 @@ describe('prediction log statement routes', () => {
     ['binary COPY', copyRoute],
     ['binary unnest arrays', binaryUnnestRoute],
     ['insertPredictions over a pg pool', logPoolRoute],
-  ])('%s writes all the rows of a statement or none: a foreign-key failure in the middle writes nothing', async (_name, route) => {
+    ['insertPredictions over Prisma', logPrismaRoute],
+  ])('%s writes all the rows of a statement or none: a duplicate id in the middle writes nothing', async (_name, route) => {
     const key = `atomic-${randomUUID()}`;
     const rows = Array.from({ length: 50 }, (_, i) => ({ ...variedRows(key)[i % 4], id: randomUUID(), instanceIndex: i }));
-    rows[25] = { ...rows[25], deploymentId: randomUUID() };
-    await expect(route(rows)).rejects.toThrow(/foreign key/);
+    const valid = [...rows];
+    rows[25] = { ...rows[25], id: rows[10].id };
+    await expect(route(rows)).rejects.toThrow(/duplicate key/);
     expect(await prisma.prediction.count({ where: { requestKey: key } })).toBe(0);
     // The connection is usable afterwards.
-    await route(rows.filter((_, i) => i !== 25));
-    expect(await prisma.prediction.count({ where: { requestKey: key } })).toBe(49);
+    await route(valid);
+    expect(await prisma.prediction.count({ where: { requestKey: key } })).toBe(50);
   });
 
-  it('insertPredictions runs the binary COPY when the writer can, else the INSERT', async () => {
+  it.each([
+    ['a pg pool', logPoolRoute],
+    ['Prisma', logPrismaRoute],
+  ])('insertPredictions over %s refuses a batch naming a deployment or version that does not exist, writing nothing of it', async (_name, route) => {
+    const key = `orphan-${randomUUID()}`;
+    const rows = Array.from({ length: 20 }, (_, i) => ({ ...variedRows(key)[i % 4], id: randomUUID(), instanceIndex: i }));
+    for (const broken of [{ deploymentId: randomUUID() }, { modelVersionId: randomUUID() }]) {
+      const batch = rows.map((row, i) => (i === 7 ? { ...row, ...broken } : row));
+      await expect(route(batch)).rejects.toThrow(MissingPredictionParentError);
+      expect(await prisma.prediction.count({ where: { requestKey: key } })).toBe(0);
+    }
+    await route(rows);
+    expect(await prisma.prediction.count({ where: { requestKey: key } })).toBe(20);
+  });
+
+  it('insertPredictions locks the parents, then runs the binary COPY when the writer can, else the INSERT', async () => {
     const calls: string[] = [];
-    const pooled = poolLogWriter(pool);
+    const recording = (writer: LogWriter, copy: boolean): LogWriter => ({
+      transaction: (work) =>
+        writer.transaction((tx) =>
+          work({
+            query: (statement, values) => (calls.push(statement.name), tx.query(statement, values)),
+            copyFrom: copy && tx.copyFrom ? (sql, data) => (calls.push(sql), tx.copyFrom!(sql, data)) : undefined,
+          }),
+        ),
+    });
     const [row] = variedRows(`dispatch-${randomUUID()}`);
-    await insertPredictions(
-      {
-        query: (sql, values) => (calls.push(sql), pooled.query(sql, values)),
-        copyFrom: (sql, data) => (calls.push(sql), pooled.copyFrom!(sql, data)),
-      },
-      [row],
-    );
-    await insertPredictions({ query: (sql, values) => (calls.push(sql), pooled.query(sql, values)) }, [{ ...row, id: randomUUID() }]);
-    expect(calls).toEqual([COPY_PREDICTIONS_SQL, INSERT_PREDICTIONS_SQL]);
-    expect(await prisma.prediction.count({ where: { requestKey: row.requestKey } })).toBe(2);
+    await insertPredictions(recording(poolLogWriter(pool), true), [row]);
+    await insertPredictions(recording(poolLogWriter(pool), false), [{ ...row, id: randomUUID() }]);
+    await insertPredictions(recording(prismaLogWriter(prisma), true), [{ ...row, id: randomUUID() }]);
+    const insert = 'mlplane_insert_predictions';
+    expect(calls).toEqual([LOCK_PREDICTION_PARENTS.name, COPY_PREDICTIONS_SQL, LOCK_PREDICTION_PARENTS.name, insert, LOCK_PREDICTION_PARENTS.name, insert]);
+    expect(await prisma.prediction.count({ where: { requestKey: row.requestKey } })).toBe(3);
   });
 
   it('rejects a duplicate id on every route, writing nothing of the statement', async () => {
