@@ -1,12 +1,13 @@
 /**
- * Issue 11 point 4, "a cheaper durable log": the one statement of a prediction log group commit,
- * measured at the database level through three routes for the same rows, in turn in the same run:
- * - baseline: the current `insertPredictions`, `INSERT ... SELECT FROM unnest(...)` over ten
- *   arrays bound as text (array literals the server parses), a named prepared statement;
- * - the same INSERT with the ten arrays bound in binary (`array_recv`'s format, built in JS: pg
- *   sends a Buffer parameter in binary), timestamps as timestamptz;
- * - `COPY predictions (...) FROM STDIN (FORMAT binary)`, spoken through pg's COPY sub-protocol
- *   by a custom query object (src/infra/db/pg-binary.ts, no pg-copy-streams).
+ * Issue 11 point 4, "a cheaper durable log": the one statement of a prediction log group commit
+ * (`insertPredictions`: the batch's deployment and version locked and checked, then
+ * `INSERT ... SELECT FROM unnest(...)`), measured at the database level through its two routes for
+ * the same rows, in turn in the same run:
+ * - baseline: the ten arrays bound as text (array literals the server parses), as over Prisma;
+ * - the ten arrays bound in binary (`array_recv`'s format, built in JS: pg sends a Buffer
+ *   parameter in binary), timestamps as timestamptz: what the API processes run.
+ * Both are named prepared statements. (A binary COPY, measured here before, cost about the
+ * binary INSERT's server CPU per 100-row batch but cannot check the parents in its statement.)
  * Rows are those of 100-row requests of a 30-feature binary classifier as the serving pipeline
  * logs them: inputs null, the drift vector (31 float64, 248 bytes), an output like
  * {"label":"1","probabilities":{"0":0.1,"1":0.9}}, a version 7 uuid per row (as served) and a
@@ -16,7 +17,7 @@
  * the route's own one-connection pool (each its own transaction, committed with the server's
  * synchronous_commit), giving per batch: the wall time (the log's critical path), the server
  * backend's CPU time (from /proc/<backend pid>/schedstat, when the server runs on this machine;
- * it covers parse, bind, execute, foreign-key checks, index inserts and commit, not the WAL
+ * it covers parse, bind, execute, the parents' lock, index inserts and commit, not the WAL
  * writer), and this process's CPU time (encoding, the pg client). The routes are measured
  * round-robin through bench/support/harness.ts (warm-up observations discarded, then rounds of
  * one observation each), each figure as median (IQR, min-max, n) over the rounds and each ratio
@@ -31,17 +32,9 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'pg';
 import { uuidV7 } from '../src/domain/common/uuid-v7';
-import { copyFrom } from '../src/infra/db/pg-binary';
 import { createPrismaClient } from '../src/infra/db/prisma-client';
-import {
-  binaryPredictionArrays,
-  COPY_PREDICTIONS_SQL,
-  encodePredictionsCopy,
-  INSERT_PREDICTIONS_BINARY_SQL,
-  INSERT_PREDICTIONS_SQL,
-  predictionColumnArrays,
-  type PredictionRecord,
-} from '../src/services/predictions/prediction-repository';
+import { poolLogWriter } from '../src/services/predictions/prediction-log';
+import { binaryPredictionArrays, insertPredictions, type PredictionRecord } from '../src/services/predictions/prediction-repository';
 import { openBenchDatabase } from './support/bench-database';
 import { BenchReport, formatMeasured, formatRatio, measured, recordRoundRobin, runBenchmark, runOptions, type Measured } from './support/harness';
 
@@ -140,24 +133,17 @@ async function main(): Promise<void> {
     const deployment = await prisma.deployment.create({ data: { name: `log-${suffix}`, modelId: model.id, modelVersionId: version.id } });
 
     routes.push(
-      // The statement insertPredictions ran before this benchmark, as poolLogWriter ran it.
-      await openRoute(
-        db.url,
-        'baseline: INSERT ... unnest, text arrays',
-        (pool) => (rows) => pool.query({ name: 'mlplane_insert_predictions', text: INSERT_PREDICTIONS_SQL, values: predictionColumnArrays(rows) }),
-      ),
-      await openRoute(
-        db.url,
-        'INSERT ... unnest, binary arrays',
-        (pool) => (rows) => pool.query({ name: 'bench_insert_predictions_binary', text: INSERT_PREDICTIONS_BINARY_SQL, values: binaryPredictionArrays(rows) }),
-      ),
-      await openRoute(db.url, 'COPY FROM STDIN (FORMAT binary)', (pool) => (rows) => copyFrom(pool, COPY_PREDICTIONS_SQL, encodePredictionsCopy(rows))),
+      await openRoute(db.url, 'baseline: INSERT ... unnest, text arrays', (pool) => {
+        const binary = poolLogWriter(pool);
+        return (rows) => insertPredictions({ ...binary, binaryParameters: false }, rows);
+      }),
+      await openRoute(db.url, 'INSERT ... unnest, binary arrays', (pool) => (rows) => insertPredictions(poolLogWriter(pool), rows)),
     );
     const serverVisible = routes.every((route) => processCpuMs(route.backendPid) !== null);
-    const sample = encodePredictionsCopy(requestRows(deployment.id, version.id, rowsPerBatch));
+    const sample = binaryPredictionArrays(requestRows(deployment.id, version.id, rowsPerBatch)).reduce((sum, array) => sum + array.length, 0);
     const report = new BenchReport(
       `prediction log statement benchmark (${db.where}, server backend CPU ${serverVisible ? 'from /proc' : 'not visible: server elsewhere'}): ` +
-        `${rowsPerBatch}-row batches (${FEATURES}-feature drift vectors, inputs null; binary COPY payload ${(sample.length / rowsPerBatch).toFixed(0)} bytes/row), ` +
+        `${rowsPerBatch}-row batches (${FEATURES}-feature drift vectors, inputs null; binary arrays ${(sample / rowsPerBatch).toFixed(0)} bytes/row), ` +
         `${batches} batches per observation, one after the other on a one-connection pool per route; ` +
         `${options.repetitions} rounds after ${options.warmup} warm-up observations per route`,
     );

@@ -1,9 +1,8 @@
 /**
  * PostgreSQL's binary wire formats, written without a dependency: a growing byte buffer with the
  * `*_send` encodings of the few types the prediction log writes (uuid, text, int4, float8, jsonb,
- * bytea, timestamptz), the binary COPY framing, the binary array format (`array_recv`), and a
- * `pg` query object that runs `COPY ... FROM STDIN` with a payload built in memory (node-postgres
- * speaks the COPY sub-protocol to custom query objects; `pg-copy-streams` is one such object).
+ * bytea, timestamptz) and the binary array format (`array_recv`), which node-postgres sends as is
+ * for a Buffer parameter.
  *
  * Every encoder checks its value as the text input function would (a malformed uuid, a
  * non-integer int4, an invalid timestamp throw here rather than reach the server).
@@ -17,6 +16,36 @@ const INT32_MIN = -2_147_483_648;
 const INT32_MAX = 2_147_483_647;
 /** The forms uuid_in takes: 32 hex digits, hyphens optional after each group of four, braces optional. */
 const UUID_TEXT = /^(?:\{[0-9a-fA-F]{4}(?:-?[0-9a-fA-F]{4}){7}\}|[0-9a-fA-F]{4}(?:-?[0-9a-fA-F]{4}){7})$/;
+
+/** The value of one hex digit's character code, or -1. */
+function hexDigit(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  const lower = code | 0x20;
+  return lower >= 97 && lower <= 102 ? lower - 87 : -1;
+}
+
+/**
+ * Writes the 16 bytes of a uuid in its canonical form (8-4-4-4-12 hex digits, either case) at
+ * `at`, without a regular expression or a copy of the text: the form every id the log writes has.
+ * False, with the bytes left undefined, for any other text.
+ */
+function writeCanonicalUuid(buffer: Buffer, at: number, text: string): boolean {
+  if (text.length !== 36) return false;
+  let out = at;
+  for (let i = 0; i < 36;) {
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (text.charCodeAt(i) !== 45) return false;
+      i++;
+      continue;
+    }
+    const high = hexDigit(text.charCodeAt(i));
+    const low = hexDigit(text.charCodeAt(i + 1));
+    if (high < 0 || low < 0) return false;
+    buffer[out++] = (high << 4) | low;
+    i += 2;
+  }
+  return true;
+}
 
 /** A byte buffer that grows as binary fields are appended. */
 export class BinaryWriter {
@@ -78,11 +107,11 @@ export class BinaryWriter {
 
   /** A uuid field (uuid_send: 16 bytes), from a text form uuid_in takes. */
   uuid(value: string): this {
-    if (!UUID_TEXT.test(value)) throw new TypeError(`invalid input syntax for type uuid: "${value}"`);
-    const hex = value.replace(/[-{}]/g, '');
     this.int32(16);
     const at = this.reserve(16);
-    this.buffer.write(hex, at, 16, 'hex');
+    if (writeCanonicalUuid(this.buffer, at, value)) return this;
+    if (!UUID_TEXT.test(value)) throw new TypeError(`invalid input syntax for type uuid: "${value}"`);
+    this.buffer.write(value.replace(/[-{}]/g, ''), at, 16, 'hex');
     return this;
   }
 
@@ -137,21 +166,14 @@ export class BinaryWriter {
   }
 
   /** The bytes written (a view: valid until the next write). */
+  /** The int32 written at `at`. */
+  int32At(at: number): number {
+    return this.buffer.readInt32BE(at);
+  }
+
   toBuffer(): Buffer {
     return this.buffer.subarray(0, this.length);
   }
-}
-
-const COPY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
-
-/** Starts a binary COPY payload: signature, flags, no header extension. */
-export function copyHeader(writer: BinaryWriter): void {
-  writer.bytes(COPY_SIGNATURE).int32(0).int32(0);
-}
-
-/** Ends a binary COPY payload. */
-export function copyTrailer(writer: BinaryWriter): void {
-  writer.int16(-1);
 }
 
 /**
@@ -169,82 +191,8 @@ export function binaryArray(elementOid: number, count: number, element: (writer:
   for (let i = 0; i < count; i++) {
     const before = writer.position;
     element(writer, i);
-    if (writer.position === before + 4 && writer.toBuffer().readInt32BE(before) === -1) nulls = true;
+    if (writer.position === before + 4 && writer.int32At(before) === -1) nulls = true;
   }
   if (nulls) writer.patchInt32(flagsAt, 1);
   return writer.toBuffer();
-}
-
-/** What {@link copyFrom} needs of a `pg` Pool or Client: `query` of a custom query object with a callback. */
-export interface CopyTarget {
-  query(query: CopyFromQuery, callback: (error: Error | undefined) => void): unknown;
-}
-
-/** The most bytes one CopyData message carries (pg copies each into its own message buffer). */
-const COPY_CHUNK_BYTES = 1 << 20;
-
-/** The parts of `pg`'s connection a COPY FROM STDIN uses. */
-interface CopyConnection {
-  query(text: string): void;
-  sendCopyFromChunk(chunk: Buffer): void;
-  endCopyFrom(): void;
-  sendCopyFail(message: string): void;
-}
-
-/**
- * A `pg` custom query object (a "Submittable") that runs `text`, a `COPY ... FROM STDIN`, with
- * `data` as the whole of its input, in one simple-protocol statement: one transaction of its own
- * outside a transaction block, so all of `data` or none of it is written.
- */
-export class CopyFromQuery {
-  /** Set by `pg` when the query is queued with a callback. */
-  callback?: (error: Error | undefined, result?: unknown) => void;
-  /** The rows the COPY wrote (from its command tag). */
-  rowCount: number | null = null;
-  private failed = false;
-
-  constructor(
-    readonly text: string,
-    private readonly data: Buffer,
-  ) {}
-
-  submit(connection: CopyConnection): null {
-    connection.query(this.text);
-    return null;
-  }
-
-  handleCopyInResponse(connection: CopyConnection): void {
-    for (let at = 0; at < this.data.length; at += COPY_CHUNK_BYTES) connection.sendCopyFromChunk(this.data.subarray(at, at + COPY_CHUNK_BYTES));
-    connection.endCopyFrom();
-  }
-
-  handleCommandComplete(message: { text?: string }): void {
-    const count = /^COPY (\d+)$/.exec(message.text ?? '');
-    if (count) this.rowCount = Number(count[1]);
-  }
-
-  handleReadyForQuery(): void {
-    if (!this.failed) this.callback?.(undefined, this);
-  }
-
-  handleError(error: Error): void {
-    if (this.failed) return;
-    this.failed = true;
-    this.callback?.(error);
-  }
-
-  /** Not a query that returns rows or reads: nothing to do. */
-  handleRowDescription(): void {}
-  handleDataRow(): void {}
-  handlePortalSuspended(): void {}
-  handleEmptyQuery(): void {}
-  handleCopyData(): void {}
-}
-
-/** Runs `COPY ... FROM STDIN` (`text`) with `data` as its input on `target`; resolves with the rows written. */
-export function copyFrom(target: CopyTarget, text: string, data: Buffer): Promise<number | null> {
-  const query = new CopyFromQuery(text, data);
-  return new Promise((resolve, reject) => {
-    target.query(query, (error) => (error ? reject(error) : resolve(query.rowCount)));
-  });
 }

@@ -1,69 +1,34 @@
 import { performance } from 'node:perf_hooks';
-import { copyFrom, type CopyTarget } from '../../infra/db/pg-binary';
 import { logger } from '../../infra/logger';
 import type { ServingEvents } from '../serving/serving-events';
 import { insertPredictions, type LogWriter, type PredictionRecord } from './prediction-repository';
 
 export type { LogWriter, PredictionRecord } from './prediction-repository';
 
-/** What `poolLogWriter` needs of a `pg` client: named queries, and custom query objects (the COPY). */
-export interface LogClient extends CopyTarget {
-  query(config: { name?: string; text: string; values?: unknown[] }): Promise<{ rows: Record<string, unknown>[] }>;
-  /** Back to the pool; `true` destroys the connection (left in an unknown state). */
-  release(destroy?: boolean): void;
-}
-
-/** What `poolLogWriter` needs of a `pg` Pool: a connection of its own for each transaction. */
+/** What `poolLogWriter` needs of a `pg` Pool: named queries with their row counts. */
 export interface LogPool {
-  connect(): Promise<LogClient>;
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rowCount: number | null }>;
 }
 
 /**
- * The log's writer over a `pg` pool: each batch is one transaction on a connection of the pool,
- * rows going out as a binary COPY (pg's COPY sub-protocol, no dependency); parameterised
- * statements are named ones, parsed once per connection. A connection whose ROLLBACK failed is
- * destroyed, not reused.
+ * The log's writer over a `pg` pool: one named statement per batch (parsed once per connection),
+ * its arrays bound in binary.
  */
 export function poolLogWriter(pool: LogPool): LogWriter {
   return {
-    async transaction(work) {
-      const client = await pool.connect();
-      let healthy = true;
-      try {
-        await client.query({ text: 'BEGIN' });
-        await work({
-          query: async (statement, values) => (await client.query({ name: statement.name, text: statement.text, values })).rows,
-          copyFrom: (text, data) => copyFrom(client, text, data),
-        });
-        await client.query({ text: 'COMMIT' });
-      } catch (error) {
-        healthy = await client.query({ text: 'ROLLBACK' }).then(
-          () => true,
-          () => false,
-        );
-        throw error;
-      } finally {
-        client.release(!healthy);
-      }
-    },
+    binaryParameters: true,
+    query: async (statement, values) => (await pool.query({ name: statement.name, text: statement.text, values })).rowCount ?? 0,
   };
 }
 
-/** The log's writer over Prisma (processes without a log pool): one interactive transaction per batch, the rows as one INSERT. */
-export function prismaLogWriter(prisma: { $transaction<T>(work: (tx: RawQueries) => Promise<T>): Promise<T> }): LogWriter {
-  return {
-    transaction: (work) => prisma.$transaction((tx) => work({ query: (statement, values) => tx.$queryRawUnsafe(statement.text, ...values) })),
-  };
-}
-
-/** The raw-query part of a Prisma transaction client. */
-interface RawQueries {
-  $queryRawUnsafe(sql: string, ...values: unknown[]): Promise<Record<string, unknown>[]>;
+/** The log's writer over Prisma (processes without a log pool): the rows as text arrays. */
+export function prismaLogWriter(prisma: { $executeRawUnsafe(sql: string, ...values: unknown[]): Promise<number> }): LogWriter {
+  return { binaryParameters: false, query: (statement, values) => prisma.$executeRawUnsafe(statement.text, ...values) };
 }
 
 /** What the log has done so far (for tests and benchmarks). */
 export interface PredictionLogStats {
-  /** Statements run (successful or not): one per batch, a COPY or an INSERT. */
+  /** Statements run (successful or not): one INSERT per batch. */
   inserts: number;
   /** Rows written by successful INSERTs. */
   rows: number;
@@ -97,7 +62,7 @@ interface Pending {
  * latency, not with the request rate. With no load
  * an append is written at once (no batching window to wait out). A batch is one statement whatever
  * its size, called an INSERT here (and in the stats): `prediction-repository.ts`'s
- * {@link insertPredictions}, a binary COPY over a `pg` pool, else an INSERT over `unnest` of column arrays.
+ * {@link insertPredictions}: an INSERT over `unnest` of column arrays (binary over a `pg` pool).
  */
 export class PredictionLog {
   private queue: Pending[] = [];

@@ -17,7 +17,7 @@ import type { Prediction, PredictionActual } from '../../domain/predictions/pred
 import { predictionActualOf, predictionOutputOf } from '../../infra/db/json-columns';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import type { PredictionOutput } from '../../ml/serving/prediction-request';
-import { BinaryWriter, binaryArray, copyHeader, copyTrailer, PG_OID } from '../../infra/db/pg-binary';
+import { binaryArray, PG_OID } from '../../infra/db/pg-binary';
 
 /** A transaction, or the client itself for a single statement. */
 export type Db = Prisma.TransactionClient;
@@ -44,22 +44,16 @@ export interface LogStatement {
   text: string;
 }
 
-/** The statements of one log transaction, on one connection. */
-export interface LogTransaction {
-  /** Runs one parameterised statement; resolves with its rows. */
-  query(statement: LogStatement, values: unknown[]): Promise<readonly Record<string, unknown>[]>;
-  /** Runs `sql`, a `COPY ... FROM STDIN`, with `data` as its whole input. */
-  copyFrom?(sql: string, data: Buffer): Promise<unknown>;
-}
-
 /**
- * How the log's rows reach the database: one transaction per batch (all the rows or none). A
- * writer whose transaction can `COPY ... FROM STDIN` (a `pg` pool, `poolLogWriter`) is given the
- * rows as one binary COPY; any other (Prisma) one INSERT over `unnest` of ten arrays.
+ * How the log's rows reach the database: one statement per batch, its own transaction (all the
+ * rows or none). A writer that sends `Buffer` parameters in binary (a `pg` pool, `poolLogWriter`)
+ * is given the columns as binary arrays; any other (Prisma) as text arrays.
  */
 export interface LogWriter {
-  /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
-  transaction(work: (tx: LogTransaction) => Promise<void>): Promise<void>;
+  /** Runs one parameterised statement; resolves with how many rows it wrote. */
+  query(statement: LogStatement, values: unknown[]): Promise<number>;
+  /** Whether `Buffer` parameters reach PostgreSQL in binary. */
+  binaryParameters: boolean;
 }
 
 /** A log batch names a deployment or model version that does not exist (deleted meanwhile, or never was): nothing of it is written. */
@@ -76,53 +70,67 @@ export class MissingPredictionParentError extends Error {
   }
 }
 
+/** The columns the log writes, in the order of its statements' fields. */
+const LOGGED_COLUMNS = 'id, deployment_id, model_version_id, request_key, instance_index, inputs, output, vector, latency_ms, created_at';
+
 /**
- * The one statement of a group commit: ten column arrays, whatever the batch size. Timestamps
- * travel as epoch milliseconds (float8) and categories never as JSON: the lean route through
- * `unnest`, prepared once per connection when the writer is a `pg` pool (named statement).
+ * What a foreign key would check for every row, once per statement: the batch's deployments ($11)
+ * and model versions ($12) exist, and stay so until it commits (`FOR KEY SHARE`, the lock a
+ * foreign-key check takes: a deletion, which locks the row `FOR UPDATE` first, waits for the
+ * batch, and a batch after the deletion finds its parent gone and writes nothing). The table has
+ * no foreign keys: checked per row, they doubled the server's CPU per logged row (README,
+ * Performance). Evaluated before the first row is written (the plan's outer side).
  */
-export const INSERT_PREDICTIONS_SQL = `INSERT INTO predictions (id, deployment_id, model_version_id, request_key, instance_index, inputs, output, vector, latency_ms, created_at)
+const WITH_PARENTS_PRESENT = `WITH parents AS MATERIALIZED (
+  SELECT (SELECT count(*) FROM (SELECT 1 FROM deployments WHERE id = ANY($11::uuid[]) FOR KEY SHARE) AS d) = cardinality($11::uuid[])
+     AND (SELECT count(*) FROM (SELECT 1 FROM model_versions WHERE id = ANY($12::uuid[]) FOR KEY SHARE) AS v) = cardinality($12::uuid[]) AS present)`;
+
+/**
+ * The one statement of a group commit over text arrays (Prisma): ten column arrays, whatever the
+ * batch size, written only when the parents are present. Timestamps travel as epoch milliseconds
+ * (float8).
+ */
+export const INSERT_PREDICTIONS_SQL = `${WITH_PARENTS_PRESENT}
+INSERT INTO predictions (${LOGGED_COLUMNS})
   SELECT id, deployment_id, model_version_id, request_key, instance_index, inputs, output, vector, latency_ms, to_timestamp(created_ms / 1000.0)
-  FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[], $8::bytea[], $9::float8[], $10::float8[])
-    AS r(id, deployment_id, model_version_id, request_key, instance_index, inputs, output, vector, latency_ms, created_ms)`;
+  FROM parents, unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[], $8::bytea[], $9::float8[], $10::float8[])
+    AS r(id, deployment_id, model_version_id, request_key, instance_index, inputs, output, vector, latency_ms, created_ms)
+  WHERE parents.present`;
+
+/**
+ * {@link INSERT_PREDICTIONS_SQL} with its arrays bound in binary (timestamps as timestamptz): what
+ * the log runs over a `pg` pool, prepared once per connection. One round trip per batch, and per
+ * 100-row batch about the server CPU of a binary COPY (bench/prediction-log.bench.ts), which
+ * could not check the parents in the same statement.
+ */
+export const INSERT_PREDICTIONS_BINARY_SQL = `${WITH_PARENTS_PRESENT}
+INSERT INTO predictions (${LOGGED_COLUMNS})
+  SELECT r.* FROM parents, unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[], $8::bytea[], $9::float8[], $10::timestamptz[]) AS r
+  WHERE parents.present`;
 
 const INSERT_PREDICTIONS: LogStatement = { name: 'mlplane_insert_predictions', text: INSERT_PREDICTIONS_SQL };
+const INSERT_PREDICTIONS_BINARY: LogStatement = { name: 'mlplane_insert_predictions_binary', text: INSERT_PREDICTIONS_BINARY_SQL };
 
 /**
- * What a foreign key would check for every row, once per batch: the batch's deployments and model
- * versions exist, and stay so until it commits (`FOR KEY SHARE`, the lock a foreign-key check
- * takes: a deletion, which locks the row `FOR UPDATE` first, waits for the batch, and a batch
- * after the deletion finds its parent gone). The table has no foreign keys: checked per row,
- * they doubled the server's CPU per logged row (README, Performance).
- */
-export const LOCK_PREDICTION_PARENTS: LogStatement = {
-  name: 'mlplane_lock_prediction_parents',
-  text: `SELECT (SELECT count(*) FROM (SELECT 1 FROM deployments WHERE id = ANY($1::uuid[]) FOR KEY SHARE) AS d)::int AS deployments,
-         (SELECT count(*) FROM (SELECT 1 FROM model_versions WHERE id = ANY($2::uuid[]) FOR KEY SHARE) AS v)::int AS versions`,
-};
-
-/**
- * Writes `rows` in one transaction through `write` (all or none): their deployments and versions
- * locked and checked ({@link LOCK_PREDICTION_PARENTS}), then a binary COPY when the writer can (a
- * third less server CPU than the text INSERT per 100-row batch: bench/prediction-log.bench.ts),
- * else the INSERT.
+ * Writes `rows` in one statement through `write` (all or none), their deployments and versions
+ * checked and locked in it: binary arrays when the writer can, else text arrays.
  * @throws MissingPredictionParentError when a deployment or version named does not exist
  */
 export async function insertPredictions(write: LogWriter, rows: readonly PredictionRecord[]): Promise<void> {
   if (rows.length === 0) return;
   const deploymentIds = [...new Set(rows.map((row) => row.deploymentId))];
   const modelVersionIds = [...new Set(rows.map((row) => row.modelVersionId))];
-  await write.transaction(async (tx) => {
-    const [found] = await tx.query(LOCK_PREDICTION_PARENTS, [deploymentIds, modelVersionIds]);
-    if (found.deployments !== deploymentIds.length || found.versions !== modelVersionIds.length) {
-      throw new MissingPredictionParentError(deploymentIds, modelVersionIds);
-    }
-    if (tx.copyFrom) await tx.copyFrom(COPY_PREDICTIONS_SQL, encodePredictionsCopy(rows));
-    else await tx.query(INSERT_PREDICTIONS, predictionColumnArrays(rows));
-  });
+  const written = write.binaryParameters
+    ? await write.query(INSERT_PREDICTIONS_BINARY, [...binaryPredictionArrays(rows), binaryUuids(deploymentIds), binaryUuids(modelVersionIds)])
+    : await write.query(INSERT_PREDICTIONS, [...predictionColumnArrays(rows), deploymentIds, modelVersionIds]);
+  if (written !== rows.length) throw new MissingPredictionParentError(deploymentIds, modelVersionIds);
 }
 
-/** The ten parameters of {@link INSERT_PREDICTIONS_SQL} for `rows` (arrays pg sends as array literals). */
+function binaryUuids(ids: readonly string[]): Buffer {
+  return binaryArray(PG_OID.uuid, ids.length, (w, i) => w.uuid(ids[i]), 20);
+}
+
+/** The first ten parameters of {@link INSERT_PREDICTIONS_SQL} for `rows` (arrays pg sends as array literals). */
 export function predictionColumnArrays(rows: readonly PredictionRecord[]): unknown[] {
   const n = rows.length;
   const ids = new Array<string>(n);
@@ -151,38 +159,7 @@ export function predictionColumnArrays(rows: readonly PredictionRecord[]): unkno
   return [ids, deploymentIds, versionIds, requestKeys, indexes, inputs, outputs, vectors, latencies, createdMs];
 }
 
-/** The columns the log writes, in the order of its statements' fields. */
-const LOGGED_COLUMNS = 'id, deployment_id, model_version_id, request_key, instance_index, inputs, output, vector, latency_ms, created_at';
-
-/** The log's statement as a binary COPY: one statement, all rows or none (it is its own transaction). */
-export const COPY_PREDICTIONS_SQL = `COPY predictions (${LOGGED_COLUMNS}) FROM STDIN (FORMAT binary)`;
-
-/** The input of {@link COPY_PREDICTIONS_SQL} for `rows`: the same values {@link insertPredictions} binds, in binary. */
-export function encodePredictionsCopy(rows: readonly PredictionRecord[]): Buffer {
-  const writer = new BinaryWriter(64 + rows.length * 512);
-  copyHeader(writer);
-  for (const row of rows) {
-    writer.int16(10).uuid(row.id).uuid(row.deploymentId).uuid(row.modelVersionId).text(row.requestKey).int4(row.instanceIndex);
-    if (row.inputs === null || row.inputs === undefined) writer.null();
-    else writer.jsonb(JSON.stringify(row.inputs));
-    writer.jsonb(JSON.stringify(row.output));
-    if (row.vector) writer.bytea(row.vector);
-    else writer.null();
-    writer.float8(row.latencyMs).timestamptzMs(row.createdAt.getTime());
-  }
-  copyTrailer(writer);
-  return writer.toBuffer();
-}
-
-/**
- * {@link INSERT_PREDICTIONS_SQL} with its ten arrays bound in binary (timestamps as timestamptz): the
- * other lean route measured by bench/prediction-log.bench.ts (as cheap as the COPY for 100-row and
- * larger batches, within the noise); not used by the log, kept for the benchmark and its test.
- */
-export const INSERT_PREDICTIONS_BINARY_SQL = `INSERT INTO predictions (${LOGGED_COLUMNS})
-  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[], $8::bytea[], $9::float8[], $10::timestamptz[])`;
-
-/** The ten parameters of {@link INSERT_PREDICTIONS_BINARY_SQL} for `rows`, each an array in binary format. */
+/** The first ten parameters of {@link INSERT_PREDICTIONS_BINARY_SQL} for `rows`, each an array in binary format. */
 export function binaryPredictionArrays(rows: readonly PredictionRecord[]): Buffer[] {
   const n = rows.length;
   return [

@@ -7,7 +7,6 @@ import { DeletionService } from '../../../src/services/lifecycle/deletion.servic
 import { poolLogWriter } from '../../../src/services/predictions/prediction-log';
 import {
   insertPredictions,
-  LOCK_PREDICTION_PARENTS,
   MissingPredictionParentError,
   type LogWriter,
   type PredictionRecord,
@@ -18,10 +17,10 @@ import { waitFor } from '../../support/wait-for';
 
 /**
  * The prediction table has no foreign keys: the log locks a batch's deployment and model version
- * (`FOR KEY SHARE`) and checks they exist, once per batch, and the deletions lock the row
- * `FOR UPDATE` before they look at its predictions. These tests hold a batch between its lock and
- * its COPY while a deletion runs, as two API processes would meet: no prediction is ever left
- * naming a deployment or version that no longer exists.
+ * (`FOR KEY SHARE`) and checks they exist, once per batch in its statement, and the deletions lock the row
+ * `FOR UPDATE` before they look at its predictions. These tests hold a batch's transaction open
+ * while a deletion runs, and a deletion's while a batch runs, as two API processes would meet: no
+ * prediction is ever left naming a deployment or version that no longer exists.
  */
 describe('prediction log parents without foreign keys', () => {
   let db: TestDatabase;
@@ -55,32 +54,23 @@ describe('prediction log parents without foreign keys', () => {
     }));
   }
 
-  /** A pool writer whose batches stop after locking their parents until `release` is called. */
-  function heldWriter(): { writer: LogWriter; locked: Promise<void>; release: () => void } {
-    let release!: () => void;
-    let locked!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const lockedPromise = new Promise<void>((resolve) => (locked = resolve));
-    const pooled = poolLogWriter(pool);
+  /**
+   * Writes `rows` through the log's statement inside a transaction left open: the batch has locked
+   * its parents and written its rows, and holds them until `commit`, as a statement in flight does.
+   */
+  async function openBatch(rows: PredictionRecord[]): Promise<{ commit: () => Promise<void> }> {
+    const client = await pool.connect();
+    await client.query('BEGIN');
+    const inTransaction: LogWriter = {
+      binaryParameters: true,
+      query: async (statement, values) => (await client.query({ name: statement.name, text: statement.text, values })).rowCount ?? 0,
+    };
+    await insertPredictions(inTransaction, rows);
     return {
-      writer: {
-        transaction: (work) =>
-          pooled.transaction((tx) =>
-            work({
-              query: async (statement, values) => {
-                const rows = await tx.query(statement, values);
-                if (statement.name === LOCK_PREDICTION_PARENTS.name) {
-                  locked();
-                  await gate;
-                }
-                return rows;
-              },
-              copyFrom: tx.copyFrom ? (sql, data) => tx.copyFrom!(sql, data) : undefined,
-            }),
-          ),
+      commit: async () => {
+        await client.query('COMMIT');
+        client.release();
       },
-      locked: lockedPromise,
-      release,
     };
   }
 
@@ -92,22 +82,18 @@ describe('prediction log parents without foreign keys', () => {
   }
 
   /**
-   * Writes `rows` as one batch held between its lock and its COPY, starts `deletion` and waits until
-   * it waits on the batch's lock; then lets the batch commit. Resolves, once both ended, with the
+   * Writes `rows` as one batch left uncommitted, starts `deletion` and waits until it waits on the
+   * batch's lock; then commits the batch. Resolves, once both ended, with the
    * deletion's promise (settled).
    */
   async function deleteDuringBatch<T>(rows: PredictionRecord[], deletion: () => Promise<T>): Promise<PromiseSettledResult<T>> {
-    const held = heldWriter();
-    const batch = insertPredictions(held.writer, rows);
-    await held.locked;
-    const deleting = deletion();
-    const settled = Promise.allSettled([deleting]);
+    const batch = await openBatch(rows);
+    const settled = Promise.allSettled([deletion()]);
     try {
       await waitFor(async () => (await waitingOnLocks()) === 1);
     } finally {
-      held.release();
+      await batch.commit();
     }
-    await batch;
     const [result] = await settled;
     return result;
   }
@@ -159,5 +145,28 @@ describe('prediction log parents without foreign keys', () => {
     expect(deletion.status === 'rejected' && deletion.reason).toBeInstanceOf(InUseError);
     expect(await prisma.prediction.count({ where: { modelVersionId: former.id } })).toBe(10);
     expect(await prisma.modelVersion.count({ where: { id: former.id } })).toBe(1);
+  });
+
+  it('a batch that meets a deletion in progress waits for it, then writes nothing', async () => {
+    const name = `racing-${randomUUID().slice(0, 8)}`;
+    const {
+      modelVersionId,
+      deploymentIds: [deploymentId],
+    } = await createLogParents(prisma, [name]);
+    const deleting = await pool.connect();
+    try {
+      await deleting.query('BEGIN');
+      await deleting.query('SELECT id FROM deployments WHERE id = $1 FOR UPDATE', [deploymentId]);
+      const batch = insertPredictions(poolLogWriter(pool), rowsOf(deploymentId, modelVersionId, 5));
+      const outcome = Promise.allSettled([batch]);
+      await waitFor(async () => (await waitingOnLocks()) === 1);
+      await deleting.query('DELETE FROM deployments WHERE id = $1', [deploymentId]);
+      await deleting.query('COMMIT');
+      const [result] = await outcome;
+      expect(result.status === 'rejected' && result.reason).toBeInstanceOf(MissingPredictionParentError);
+    } finally {
+      deleting.release();
+    }
+    expect(await prisma.prediction.count({ where: { deploymentId } })).toBe(0);
   });
 });

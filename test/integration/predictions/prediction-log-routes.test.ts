@@ -1,16 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { copyFrom } from '../../../src/infra/db/pg-binary';
 import { createPrismaClient, type PrismaClient } from '../../../src/infra/db/prisma-client';
 import { poolLogWriter, prismaLogWriter } from '../../../src/services/predictions/prediction-log';
 import {
   binaryPredictionArrays,
-  COPY_PREDICTIONS_SQL,
-  encodePredictionsCopy,
   INSERT_PREDICTIONS_BINARY_SQL,
   INSERT_PREDICTIONS_SQL,
   insertPredictions,
-  LOCK_PREDICTION_PARENTS,
   MissingPredictionParentError,
   predictionColumnArrays,
   type LogWriter,
@@ -20,9 +16,9 @@ import { createLogParents } from '../../support/log-fixtures';
 import { createTestDatabase, type TestDatabase } from '../../support/test-database';
 
 /**
- * The binary routes of the prediction log's statement (binary COPY, binary unnest arrays) store
- * exactly what the text `unnest` INSERT stores: the same rows written through each, with their own
- * ids, read back column by column in their text forms.
+ * The routes of the prediction log's statement (its arrays bound in binary over a pg pool, in text
+ * over Prisma) store exactly what the text `unnest` INSERT sent by hand stores: the same rows
+ * written through each, with their own ids, read back column by column in their text forms.
  */
 describe('prediction log statement routes', () => {
   let db: TestDatabase;
@@ -47,12 +43,13 @@ describe('prediction log statement routes', () => {
     await db.drop();
   });
 
-  // The statement insertPredictions ran before binary COPY, as poolLogWriter ran it.
+  /** The text statement sent by hand over the pool, its parents given as the batch's. */
   const textRoute = (rows: PredictionRecord[]) =>
-    pool.query({ name: 'mlplane_insert_predictions', text: INSERT_PREDICTIONS_SQL, values: predictionColumnArrays(rows) });
-  const copyRoute = (rows: PredictionRecord[]) => copyFrom(pool, COPY_PREDICTIONS_SQL, encodePredictionsCopy(rows));
-  const binaryUnnestRoute = (rows: PredictionRecord[]) =>
-    pool.query({ name: 'test_insert_predictions_binary', text: INSERT_PREDICTIONS_BINARY_SQL, values: binaryPredictionArrays(rows) });
+    pool.query({
+      name: 'test_insert_predictions',
+      text: INSERT_PREDICTIONS_SQL,
+      values: [...predictionColumnArrays(rows), [...new Set(rows.map((r) => r.deploymentId))], [...new Set(rows.map((r) => r.modelVersionId))]],
+    });
 
   /** Rows covering every column's kinds of values: null and non-null inputs and vectors, awkward text and numbers. */
   function variedRows(requestKey: string): PredictionRecord[] {
@@ -121,13 +118,11 @@ describe('prediction log statement routes', () => {
     return rows;
   }
 
-  // What the prediction log runs: over a pg pool (API processes), and over Prisma (the default).
+  // What the prediction log runs: over a pg pool (API processes: binary arrays), and over Prisma (text arrays).
   const logPoolRoute = (rows: PredictionRecord[]) => insertPredictions(poolLogWriter(pool), rows);
   const logPrismaRoute = (rows: PredictionRecord[]) => insertPredictions(prismaLogWriter(prisma), rows);
 
   it.each([
-    ['binary COPY', copyRoute],
-    ['binary unnest arrays', binaryUnnestRoute],
     ['insertPredictions over a pg pool', logPoolRoute],
     ['insertPredictions over Prisma', logPrismaRoute],
   ])('%s stores exactly what the text unnest INSERT stores, every column', async (_name, route) => {
@@ -145,8 +140,6 @@ describe('prediction log statement routes', () => {
 
   it.each([
     ['text unnest', textRoute],
-    ['binary COPY', copyRoute],
-    ['binary unnest arrays', binaryUnnestRoute],
     ['insertPredictions over a pg pool', logPoolRoute],
     ['insertPredictions over Prisma', logPrismaRoute],
   ])('%s writes all the rows of a statement or none: a duplicate id in the middle writes nothing', async (_name, route) => {
@@ -176,31 +169,24 @@ describe('prediction log statement routes', () => {
     expect(await prisma.prediction.count({ where: { requestKey: key } })).toBe(20);
   });
 
-  it('insertPredictions locks the parents, then runs the binary COPY when the writer can, else the INSERT', async () => {
+  it('insertPredictions binds binary arrays when the writer can, else text arrays', async () => {
     const calls: string[] = [];
-    const recording = (writer: LogWriter, copy: boolean): LogWriter => ({
-      transaction: (work) =>
-        writer.transaction((tx) =>
-          work({
-            query: (statement, values) => (calls.push(statement.name), tx.query(statement, values)),
-            copyFrom: copy && tx.copyFrom ? (sql, data) => (calls.push(sql), tx.copyFrom!(sql, data)) : undefined,
-          }),
-        ),
+    const recording = (writer: LogWriter): LogWriter => ({
+      binaryParameters: writer.binaryParameters,
+      query: (statement, values) => (calls.push(statement.text), writer.query(statement, values)),
     });
     const [row] = variedRows(`dispatch-${randomUUID()}`);
-    await insertPredictions(recording(poolLogWriter(pool), true), [row]);
-    await insertPredictions(recording(poolLogWriter(pool), false), [{ ...row, id: randomUUID() }]);
-    await insertPredictions(recording(prismaLogWriter(prisma), true), [{ ...row, id: randomUUID() }]);
-    const insert = 'mlplane_insert_predictions';
-    expect(calls).toEqual([LOCK_PREDICTION_PARENTS.name, COPY_PREDICTIONS_SQL, LOCK_PREDICTION_PARENTS.name, insert, LOCK_PREDICTION_PARENTS.name, insert]);
-    expect(await prisma.prediction.count({ where: { requestKey: row.requestKey } })).toBe(3);
+    await insertPredictions(recording(poolLogWriter(pool)), [row]);
+    await insertPredictions(recording(prismaLogWriter(prisma)), [{ ...row, id: randomUUID() }]);
+    expect(calls).toEqual([INSERT_PREDICTIONS_BINARY_SQL, INSERT_PREDICTIONS_SQL]);
+    expect(await prisma.prediction.count({ where: { requestKey: row.requestKey } })).toBe(2);
   });
 
   it('rejects a duplicate id on every route, writing nothing of the statement', async () => {
     const key = `dup-${randomUUID()}`;
     const [first] = variedRows(key);
     await textRoute([first]);
-    for (const route of [textRoute, copyRoute, binaryUnnestRoute, logPoolRoute, logPrismaRoute]) {
+    for (const route of [textRoute, logPoolRoute, logPrismaRoute]) {
       await expect(route([{ ...first, id: randomUUID(), instanceIndex: 1 }, first])).rejects.toThrow(/duplicate key/);
     }
     expect(await prisma.prediction.count({ where: { requestKey: key } })).toBe(1);
@@ -215,16 +201,15 @@ describe('prediction log statement routes', () => {
     ];
     for (const record of bad) {
       await expect(textRoute([record])).rejects.toThrow();
-      expect(() => encodePredictionsCopy([record])).toThrow();
       expect(() => binaryPredictionArrays([record])).toThrow();
     }
   });
 
-  it('copies a batch larger than one CopyData message (1 MiB) whole', async () => {
+  it('writes a batch of megabytes whole', async () => {
     const key = `large-${randomUUID()}`;
     const [template] = variedRows(key);
     const rows = Array.from({ length: 6000 }, (_, i) => ({ ...template, id: randomUUID(), instanceIndex: i, vector: new Uint8Array(248).fill(i % 256) }));
-    expect(encodePredictionsCopy(rows).length).toBeGreaterThan(2 * 1024 * 1024);
+    expect(binaryPredictionArrays(rows)[7].length).toBeGreaterThan(1024 * 1024);
     await logPoolRoute(rows);
     const { rows: stored } = await pool.query<{ count: number; bytes: number }>(
       'SELECT count(*)::int AS count, sum(length(vector))::int AS bytes FROM predictions WHERE request_key = $1',
@@ -236,9 +221,8 @@ describe('prediction log statement routes', () => {
   it('writes an empty batch as nothing on every route', async () => {
     const before = await prisma.prediction.count();
     await textRoute([]);
-    await copyRoute([]);
-    await binaryUnnestRoute([]);
     await logPoolRoute([]);
+    await logPrismaRoute([]);
     expect(await prisma.prediction.count()).toBe(before);
     expect(INSERT_PREDICTIONS_SQL).toContain('unnest');
   });

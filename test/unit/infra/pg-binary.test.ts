@@ -1,8 +1,7 @@
-import { BinaryWriter, binaryArray, copyHeader, copyTrailer, PG_OID } from '../../../src/infra/db/pg-binary';
+import { BinaryWriter, binaryArray, PG_OID } from '../../../src/infra/db/pg-binary';
 
 /** Every field kind, in turn, into `writer`. */
 function writeAll(writer: BinaryWriter): Buffer {
-  copyHeader(writer);
   writer
     .int16(10)
     .uuid('0190a4b2-7c3d-7e8f-9a0b-1c2d3e4f5a6b')
@@ -14,7 +13,6 @@ function writeAll(writer: BinaryWriter): Buffer {
     .bytea(new Uint8Array([0, 1, 254, 255]))
     .float8(-0.1)
     .timestamptzMs(Date.UTC(2026, 11, 7, 9, 0, 0, 123));
-  copyTrailer(writer);
   return Buffer.from(writer.toBuffer());
 }
 
@@ -30,7 +28,6 @@ describe('pg binary formats', () => {
       write(writer);
       return writer.toBuffer().toString('hex');
     };
-    expect(bytes((w) => copyHeader(w))).toBe(Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1').toString('hex') + '0000000000000000');
     expect(bytes((w) => w.uuid('0190a4b2-7c3d-7e8f-9a0b-1c2d3e4f5a6b'))).toBe('00000010' + '0190a4b27c3d7e8f9a0b1c2d3e4f5a6b');
     expect(bytes((w) => w.text('é'))).toBe('00000002c3a9');
     expect(bytes((w) => w.jsonb('{}'))).toBe('00000003017b7d');
@@ -45,7 +42,19 @@ describe('pg binary formats', () => {
           .reverse()
           .toString('hex'),
     );
-    expect(bytes((w) => copyTrailer(w))).toBe('ffff');
+  });
+
+  it('writes the canonical uuid form, in either case, and the other forms uuid_in takes, as the same 16 bytes', () => {
+    const bytes = (text: string) => new BinaryWriter(1).uuid(text).toBuffer().toString('hex');
+    const expected = '00000010' + '0190a4b27c3d7e8f9a0b1c2d3e4f5a6b';
+    for (const text of [
+      '0190a4b2-7c3d-7e8f-9a0b-1c2d3e4f5a6b',
+      '0190A4B2-7C3D-7E8F-9A0B-1C2D3E4F5A6B',
+      '0190a4b27c3d7e8f9a0b1c2d3e4f5a6b',
+      '{0190a4b2-7c3d-7e8f-9a0b-1c2d3e4f5a6b}',
+      '0190-a4b2-7c3d-7e8f-9a0b-1c2d-3e4f-5a6b',
+    ])
+      expect(bytes(text)).toBe(expected);
   });
 
   it('refuses what the text input functions refuse', () => {
@@ -57,6 +66,11 @@ describe('pg binary formats', () => {
       '0190a4b2-7c3d-7e8f-9a0b-1c2d3e4f5a6bb',
       '-0190a4b27c3d7e8f9a0b1c2d3e4f5a6b',
       'g190a4b27c3d7e8f9a0b1c2d3e4f5a6b',
+      // 36 characters, as the canonical form, but not it:
+      'g190a4b2-7c3d-7e8f-9a0b-1c2d3e4f5a6b',
+      '0190a4b2-7c3d-7e8f-9a0b_1c2d3e4f5a6b',
+      '0190a4b27-c3d-7e8f-9a0b-1c2d3e4f5a6b',
+      '0190a4b2-7c3d-7e8f-9a0b-1c2d3e4f5a6 ',
     ]) {
       expect(() => writer.uuid(bad)).toThrow(/uuid/);
     }
