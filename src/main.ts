@@ -1,3 +1,4 @@
+import './config/node-env';
 import 'reflect-metadata';
 import cluster from 'node:cluster';
 import { promises as fs } from 'node:fs';

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -169,6 +169,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       requestLoggingPlugin(),
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: graceMs }),
       ApolloServerPluginLandingPageDisabled(),
+      // No cache hints are set or read; Apollo's default cache-control plugin hooked every field's resolution.
+      ApolloServerPluginCacheControlDisabled(),
     ],
     validationRules: [...validationRules, subscriptionsOverWebSocketOnly],
     // The validation rules decide (introspectionRules), the same ones graphql-ws uses; Apollo's own switch would add a second error.
