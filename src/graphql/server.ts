@@ -158,6 +158,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
   const app = express();
   app.disable('x-powered-by');
+  // No ETags on what res.send writes (GraphQL answers, JSON routes): express hashed every body for a
+  // validator no API client sends back. Static files (the dashboard) keep serve-static's own.
+  app.set('etag', false);
   const httpServer = http.createServer(app);
 
   const apollo = new ApolloServer<GraphQLContext>({
