@@ -9,7 +9,10 @@ describe('Open Inference Protocol request data', () => {
         [1, 2],
         [3, 4],
       ],
-      [[[1], [2]], [[3], [null]]],
+      [
+        [[1], [2]],
+        [[3], [null]],
+      ],
       [1, [2, [3, [4, [5]]]], 'a', [[]], [null, [false]]],
     ];
     for (const data of cases) expect(flatData(data)).toEqual(data.flat(Infinity));
