@@ -10,6 +10,7 @@ import { encodePredictionVector } from '../../ml/serving/prediction-vector';
 import type { LoadedModelVersion } from '../model-versions/model-version.service';
 import type { ModelCache } from '../predictions/model-cache';
 import type { PredictionLog, PredictionRecord } from '../predictions/prediction-log';
+import { MissingPredictionParentError } from '../predictions/prediction-repository';
 import type { DeploymentCache } from './deployment-cache';
 import type { InferenceBatcher } from './inference-batcher';
 import type { ServingEvents, ServingRoute } from './serving-events';
@@ -104,7 +105,14 @@ export class ServingPipeline {
       const latencyMs = performance.now() - started;
       const createdAt = new Date();
       const predictions = outputs.map((output, index) => ({ id: uuidV7(createdAt.getTime()), index, output }));
-      await this.parts.log.append(logRecords(deployment.id, modelVersionId, requestKey, spec, instances, predictions, latencyMs, createdAt));
+      await this.parts.log
+        .append(logRecords(deployment.id, modelVersionId, requestKey, spec, instances, predictions, latencyMs, createdAt))
+        .catch((error: unknown) => {
+          // Deleted while this process still served it from its cache: the log refused rows naming it.
+          if (error instanceof MissingPredictionParentError)
+            throw new NotFoundError('deployment', request.deployment, { field: request.deploymentField ?? 'input.deployment' });
+          throw error;
+        });
       this.parts.events.emit('predictionsServed', {
         deploymentId: deployment.id,
         deploymentName: deployment.name,

@@ -198,6 +198,20 @@ describe('predictions', () => {
     expect(again.modelVersionId).toBe(served[7].modelVersionId);
   });
 
+  it('answers NOT_FOUND, storing nothing, when the deployment was deleted while this process still served it from its cache', async () => {
+    const { deployment } = await services.deployments.deployModel({ name: 'vanishing', modelVersionId: cancer.versionIds[0] }, 'alice');
+    const instances = cancerRows.slice(0, 3).map((row) => withoutLabel(row, 'benign'));
+    await services.serving.serve({ route: 'graphql', deployment: 'vanishing', instances });
+    // Gone from the database behind the serving cache's back (another process deleted it; its event has not arrived).
+    await prisma.$executeRaw`DELETE FROM predictions WHERE deployment_id = ${deployment.id}::uuid`;
+    await prisma.$executeRaw`DELETE FROM deployments WHERE id = ${deployment.id}::uuid`;
+    await expect(services.serving.serve({ route: 'graphql', deployment: 'vanishing', instances, requestKey: 'after-deletion' })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      location: { field: 'input.deployment' },
+    });
+    expect(await prisma.prediction.count({ where: { requestKey: 'after-deletion' } })).toBe(0);
+  });
+
   it('loads each version once per process', async () => {
     const before = services.modelCache.loads;
     const instance = withoutLabel(cancerRows[2], 'benign');
