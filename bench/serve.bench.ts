@@ -270,7 +270,26 @@ async function servingInternals(url: string, key: string): Promise<string> {
   const commitMs = (1000 * total('mlplane_prediction_log_commit_seconds_sum', 'result="ok"')) / commits;
   const commitRows = total('mlplane_prediction_log_commit_rows_sum') / commits;
   const calls = total('mlplane_inference_batch_rows_count');
-  return `server internals over the run: ${commits} log commits, mean ${commitMs.toFixed(1)} ms, ${commitRows.toFixed(1)} rows each; ${calls} model calls, mean ${(total('mlplane_inference_batch_requests_sum') / calls).toFixed(2)} requests and ${(total('mlplane_inference_batch_rows_sum') / calls).toFixed(1)} rows each, ${((1000 * total('mlplane_inference_seconds_sum')) / calls).toFixed(2)} ms each`;
+  const commitP99 = histogramBound(text, 'mlplane_prediction_log_commit_seconds', 'result="ok"', 0.99);
+  const gcSeconds = [...text.matchAll(/^mlplane_nodejs_gc_duration_seconds_sum\{kind="(\w+)"\} ([\d.e+-]+)$/gm)].map(
+    ([, kind, value]) => `${kind} ${Number(value).toFixed(1)} s`,
+  );
+  return (
+    `server internals over the run: ${commits} log commits, mean ${commitMs.toFixed(1)} ms, 99% within ${commitP99}, ${commitRows.toFixed(1)} rows each; ` +
+    `${calls} model calls, mean ${(total('mlplane_inference_batch_requests_sum') / calls).toFixed(2)} requests and ${(total('mlplane_inference_batch_rows_sum') / calls).toFixed(1)} rows each, ${((1000 * total('mlplane_inference_seconds_sum')) / calls).toFixed(2)} ms each; ` +
+    `event-loop delay p99 ${(1000 * total('mlplane_nodejs_eventloop_lag_p99_seconds')).toFixed(1)} ms, max ${(1000 * total('mlplane_nodejs_eventloop_lag_max_seconds')).toFixed(1)} ms; garbage collection ${gcSeconds.join(', ')}`
+  );
+}
+
+/** The smallest bucket bound of a Prometheus histogram holding `share` of its observations (e.g. "<= 25 ms"). */
+function histogramBound(text: string, name: string, labels: string, share: number): string {
+  const buckets = [...text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)",${labels}\\} (\\d+)$`, 'gm'))].map(([, le, count]) => ({
+    le,
+    count: Number(count),
+  }));
+  const all = buckets.at(-1)?.count ?? 0;
+  const bucket = buckets.find(({ count }) => count >= share * all);
+  return bucket === undefined || all === 0 ? 'n/a' : bucket.le === '+Inf' ? 'over the last bucket' : `<= ${1000 * Number(bucket.le)} ms`;
 }
 
 /** One figure of every round of a target, e.g. its p99s. */
