@@ -34,52 +34,86 @@ export function LongText(): PropertyDecorator & MethodDecorator & ClassDecorator
   return Extensions({ [LONG_TEXT]: true });
 }
 
-function refuse(found: Violations, field: string, reason: string): void {
-  found.add(`${field || 'argument'} ${reason}`, { field });
+/**
+ * Where a value sits: under `parent` (none for an argument) at `key` (an input field or JSON key,
+ * or a list index). Spelled out (`input.instances[3].city`) only when a problem is reported, so a
+ * walk over thousands of valid values builds no path text.
+ */
+interface ValuePath {
+  parent: ValuePath | undefined;
+  key: string | number;
 }
 
-function checkString(found: Violations, value: string, field: string, what = ''): void {
+function pathText(parent: ValuePath | undefined, key: string | number): string {
+  if (parent === undefined) return String(key);
+  const above = pathText(parent.parent, parent.key);
+  return typeof key === 'number' ? `${above}[${key}]` : above ? `${above}.${key}` : key;
+}
+
+/** One walk over a request's arguments: the problems found, and the JSON keys already found storable (instances repeat theirs). */
+interface Walk {
+  found: Violations;
+  storableKeys: Set<string>;
+}
+
+function refuse(walk: Walk, parent: ValuePath | undefined, key: string | number, reason: string): void {
+  const field = pathText(parent, key);
+  walk.found.add(`${field || 'argument'} ${reason}`, { field });
+}
+
+/** Whether `value` is within the length cap and storable; refuses it (at `parent`/`key`) when not. */
+function checkString(walk: Walk, value: string, parent: ValuePath | undefined, key: string | number, what = ''): boolean {
+  let ok = true;
   if (value.length > MAX_INPUT_STRING_LENGTH) {
-    refuse(found, field, `${what}is ${value.length} characters long, over the limit of ${MAX_INPUT_STRING_LENGTH}`);
+    refuse(walk, parent, key, `${what}is ${value.length} characters long, over the limit of ${MAX_INPUT_STRING_LENGTH}`);
+    ok = false;
   }
   const bad = findUnstorableCharacter(value);
-  if (bad) refuse(found, field, `${what}${bad.reason} at character ${bad.offset}`);
+  if (bad) refuse(walk, parent, key, `${what}${bad.reason} at character ${bad.offset}`);
+  return ok && !bad;
 }
 
 /** `type` is the GraphQL input type where known (arguments, input fields); JSON scalars' contents have none. */
-function checkValue(found: Violations, value: unknown, type: GraphQLInputType | undefined, field: string, depth: number): void {
+function checkValue(walk: Walk, value: unknown, type: GraphQLInputType | undefined, parent: ValuePath | undefined, key: string | number, depth: number): void {
   // Past the reporting limit, what more would be found is not reported: stop walking.
-  if (found.full) return;
-  if (typeof value === 'string') return checkString(found, value, field);
+  if (walk.found.full) return;
+  if (typeof value === 'string') {
+    checkString(walk, value, parent, key);
+    return;
+  }
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) refuse(found, field, `is ${value}, not a finite number`);
+    if (!Number.isFinite(value)) refuse(walk, parent, key, `is ${value}, not a finite number`);
     return;
   }
   if (value === null || typeof value !== 'object' || value instanceof Date) return;
-  if (depth > MAX_INPUT_DEPTH) return refuse(found, field, `is nested more than ${MAX_INPUT_DEPTH} levels deep`);
+  if (depth > MAX_INPUT_DEPTH) return refuse(walk, parent, key, `is nested more than ${MAX_INPUT_DEPTH} levels deep`);
+  const here: ValuePath = { parent, key };
   const known = type ? getNullableType(type) : undefined;
   if (Array.isArray(value)) {
     const itemType = known && isListType(known) ? known.ofType : undefined;
-    value.forEach((item, index) => checkValue(found, item, itemType, `${field}[${index}]`, depth + 1));
+    for (let index = 0; index < value.length; index++) checkValue(walk, value[index], itemType, here, index, depth + 1);
     return;
   }
   const fields = known && isInputObjectType(known) ? known.getFields() : undefined;
-  for (const [key, item] of Object.entries(value)) {
-    const path = field ? `${field}.${key}` : key;
-    const definition = fields?.[key];
+  const record = value as Record<string, unknown>;
+  for (const name of Object.keys(record)) {
+    const item = record[name];
+    const definition = fields?.[name];
     if (definition?.extensions[LONG_TEXT]) continue;
-    if (!definition) checkString(found, key, path, 'key ');
-    checkValue(found, item, definition?.type, path, depth + 1);
+    if (!definition && !walk.storableKeys.has(name) && checkString(walk, name, here, name, 'key ')) walk.storableKeys.add(name);
+    // A finite number needs no call of its own (most values of a prediction request are).
+    if (typeof item === 'number' && Number.isFinite(item)) continue;
+    checkValue(walk, item, definition?.type, here, name, depth + 1);
   }
 }
 
 function checkArguments(args: Record<string, unknown>, definitions: readonly GraphQLArgument[]): void {
-  const found = new Violations();
+  const walk: Walk = { found: new Violations(), storableKeys: new Set() };
   for (const definition of definitions) {
     if (definition.extensions[LONG_TEXT]) continue;
-    checkValue(found, args[definition.name], definition.type, definition.name, 1);
+    checkValue(walk, args[definition.name], definition.type, undefined, definition.name, 1);
   }
-  found.throwIfAny();
+  walk.found.throwIfAny();
 }
 
 const checked = new WeakSet();
