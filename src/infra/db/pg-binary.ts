@@ -165,12 +165,12 @@ export class BinaryWriter {
     return this;
   }
 
-  /** The bytes written (a view: valid until the next write). */
   /** The int32 written at `at`. */
   int32At(at: number): number {
     return this.buffer.readInt32BE(at);
   }
 
+  /** The bytes written (a view: valid until the next write). */
   toBuffer(): Buffer {
     return this.buffer.subarray(0, this.length);
   }

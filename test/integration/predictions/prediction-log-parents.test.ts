@@ -5,12 +5,7 @@ import { parseTrainingHyperparameters } from '../../../src/domain/runs/training-
 import { createPrismaClient, type PrismaClient } from '../../../src/infra/db/prisma-client';
 import { DeletionService } from '../../../src/services/lifecycle/deletion.service';
 import { poolLogWriter } from '../../../src/services/predictions/prediction-log';
-import {
-  insertPredictions,
-  MissingPredictionParentError,
-  type LogWriter,
-  type PredictionRecord,
-} from '../../../src/services/predictions/prediction-repository';
+import { insertPredictions, MissingPredictionParentError, type PredictionRecord } from '../../../src/services/predictions/prediction-repository';
 import { createLogParents } from '../../support/log-fixtures';
 import { createTestDatabase, type TestDatabase } from '../../support/test-database';
 import { waitFor } from '../../support/wait-for';
@@ -61,17 +56,23 @@ describe('prediction log parents without foreign keys', () => {
   async function openBatch(rows: PredictionRecord[]): Promise<{ commit: () => Promise<void> }> {
     const client = await pool.connect();
     await client.query('BEGIN');
-    const inTransaction: LogWriter = {
-      binaryParameters: true,
-      query: async (statement, values) => (await client.query({ name: statement.name, text: statement.text, values })).rowCount ?? 0,
-    };
-    await insertPredictions(inTransaction, rows);
+    await insertPredictions(poolLogWriter(client), rows);
     return {
       commit: async () => {
         await client.query('COMMIT');
         client.release();
       },
     };
+  }
+
+  /** A fresh deployment (name starting `prefix`) of a placeholder version. */
+  async function deploymentNamed(prefix: string): Promise<{ name: string; deploymentId: string; modelVersionId: string }> {
+    const name = `${prefix}-${randomUUID().slice(0, 8)}`;
+    const {
+      modelVersionId,
+      deploymentIds: [deploymentId],
+    } = await createLogParents(prisma, [name]);
+    return { name, deploymentId, modelVersionId };
   }
 
   /** Statements of this database waiting for a row lock. */
@@ -99,11 +100,7 @@ describe('prediction log parents without foreign keys', () => {
   }
 
   it('a deployment deletion waits for a batch that holds its deployment, deletes its rows, and a batch after it is refused', async () => {
-    const name = `doomed-${randomUUID().slice(0, 8)}`;
-    const {
-      modelVersionId,
-      deploymentIds: [deploymentId],
-    } = await createLogParents(prisma, [name]);
+    const { name, deploymentId, modelVersionId } = await deploymentNamed('doomed');
     await prisma.deployment.update({ where: { id: deploymentId }, data: { archivedAt: new Date() } });
     const deletion = await deleteDuringBatch(rowsOf(deploymentId, modelVersionId, 30), () => new DeletionService(prisma).deleteDeployment(name));
     if (deletion.status === 'rejected') throw deletion.reason;
@@ -113,11 +110,7 @@ describe('prediction log parents without foreign keys', () => {
   });
 
   it('a version deletion waits for a batch naming the version, then refuses: the version now holds predictions', async () => {
-    const name = `rolled-${randomUUID().slice(0, 8)}`;
-    const {
-      modelVersionId,
-      deploymentIds: [deploymentId],
-    } = await createLogParents(prisma, [name]);
+    const { deploymentId, modelVersionId } = await deploymentNamed('rolled');
     // A second version of the model that no deployment serves: only its predictions keep it.
     const served = await prisma.modelVersion.findUniqueOrThrow({ where: { id: modelVersionId } });
     const former = await prisma.modelVersion.create({
@@ -148,11 +141,7 @@ describe('prediction log parents without foreign keys', () => {
   });
 
   it('a batch that meets a deletion in progress waits for it, then writes nothing', async () => {
-    const name = `racing-${randomUUID().slice(0, 8)}`;
-    const {
-      modelVersionId,
-      deploymentIds: [deploymentId],
-    } = await createLogParents(prisma, [name]);
+    const { deploymentId, modelVersionId } = await deploymentNamed('racing');
     const deleting = await pool.connect();
     try {
       await deleting.query('BEGIN');
