@@ -10,7 +10,7 @@
 //       attrs:  array of [name, kind, value], kind one of type | int | float | bool | shape | tensor | string
 //       controlInputs: op indices that must run first
 //   addGradients(graph, prefix, ys, xs) -> [op, outputIndex][] (d(sum ys)/d xs)
-//   newSession(graph, intraOpThreads, interOpThreads) -> session
+//   newSession(graph, intraOpThreads, interOpThreads) -> session (interOpThreads < 0: ops run in the caller's thread)
 //   prepare(session, feeds, fetches, targets) -> runner
 //   run(runner, values, shapes) -> typed arrays, one per fetch (Float32Array or Int32Array)
 //   closeSession(session)
@@ -332,10 +332,12 @@ napi_value NewSession(napi_env env, napi_callback_info info) {
   int inter = static_cast<int>(Number(env, args[2]));
   TF_SessionOptions* options = TF_NewSessionOptions();
   // ConfigProto: intra_op_parallelism_threads (field 2) and inter_op_parallelism_threads (field 5),
-  // both varints; 0 lets TensorFlow choose (one per core).
+  // both varints; 0 lets TensorFlow choose (one per core). A negative inter-op count runs every op
+  // in the calling thread (no hand-off to a pool); protobuf encodes -1 as a ten-byte varint.
   std::vector<uint8_t> config;
   if (intra > 0 && intra < 128) config.insert(config.end(), {0x10, static_cast<uint8_t>(intra)});
   if (inter > 0 && inter < 128) config.insert(config.end(), {0x28, static_cast<uint8_t>(inter)});
+  if (inter < 0) config.insert(config.end(), {0x28, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01});
   StatusGuard status;
   if (!config.empty()) {
     TF_SetConfig(options, config.data(), config.size(), status.status);

@@ -49,7 +49,12 @@ export function predictOutputs(tf: Tf, model: LayersModel, x: Matrix): Float32Ar
 
 /** Predicts classes with probabilities, or regression values in label units. */
 export function predict(tf: Tf, model: LayersModel, spec: PreprocessingSpec, x: Matrix, options: PredictOptions = {}): Predictions {
-  const outputs = predictOutputs(tf, model, x);
+  return predictWith((rows) => predictOutputs(tf, model, rows), spec, x, options);
+}
+
+/** {@link predict} from raw outputs computed by `forward` (a served model's compiled or eager forward pass). */
+export function predictWith(forward: (x: Matrix) => Float32Array, spec: PreprocessingSpec, x: Matrix, options: PredictOptions = {}): Predictions {
+  const outputs = forward(x);
   if (spec.label.kind === 'TARGET') return { kind: 'VALUES', values: decodeRegressionTargets(spec, outputs) };
   const { classes } = spec.label;
   const k = classes.length;

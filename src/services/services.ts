@@ -21,6 +21,7 @@ import { PredictionService } from './predictions/prediction.service';
 import { TrafficService } from './predictions/traffic.service';
 import { DeploymentCache } from './serving/deployment-cache';
 import { InferenceBatcher } from './serving/inference-batcher';
+import { servedModel } from './serving/served-model';
 import { ServingEvents } from './serving/serving-events';
 import { ServingPipeline } from './serving/serving-pipeline';
 import { DriftMonitor } from './monitoring/drift-monitor';
@@ -113,7 +114,7 @@ export function createDomainServices({
   const deployments = new DeploymentService(prisma, events, models, modelVersions, servingEvents);
   // Deployments made by alias follow its moves, in the transaction that moves it.
   modelVersions.aliasFollowers = deployments;
-  const modelCache = new ModelCache((id) => modelVersions.loadModel(id));
+  const modelCache = new ModelCache(async (id) => servedModel(await modelVersions.loadModel(id)));
   const deploymentRows = new DeploymentRepository(prisma);
   const deploymentCache = new DeploymentCache((name) => deploymentRows.findByName(name), servingEvents, { invalidationEpoch });
   const predictionLog = new PredictionLog(logWriter ?? prismaLogWriter(prisma), { events: servingEvents });

@@ -293,7 +293,8 @@ class SessionTraining implements CompiledTraining {
   }
 }
 
-function activate(g: GraphBuilder, z: GraphOutput, activation: string): GraphOutput {
+/** The activation as TensorFlow.js' layers define it (shared by the training step and the forward pass). */
+export function activate(g: GraphBuilder, z: GraphOutput, activation: string): GraphOutput {
   switch (activation) {
     case 'linear':
       return z;

@@ -54,15 +54,14 @@ import { NotFoundError } from '../../domain/errors';
 import type { PrismaClient } from '../../infra/db/prisma-client';
 import { logger } from '../../infra/logger';
 import type { FeatureSample } from '../../ml/drift/feature-drift';
-import { predict } from '../../ml/predictor';
+import { predictWith } from '../../ml/predictor';
 import { applyPreprocessing, type FeatureRecord, type PreprocessingSpec } from '../../ml/preprocessing';
 import { predictionOutputs } from '../../ml/serving/prediction-request';
 import { WindowColumns } from '../../ml/serving/prediction-vector';
-import { tf as loadTf } from '../../ml/tf-backend';
 import type { DatasetService } from '../datasets/dataset.service';
 import type { EventPublisher } from '../events/event-publisher';
 import type { ServingEvents } from '../serving/serving-events';
-import type { LoadedModelVersion } from '../model-versions/model-version.service';
+import type { ServedModel } from '../serving/served-model';
 import { DeploymentRepository } from '../deployments/deployment-repository';
 import { PredictionRepository } from '../predictions/prediction-repository';
 import { findVersion } from '../model-versions/model-version-repository';
@@ -99,7 +98,7 @@ export interface DriftMonitorDependencies {
   events: EventPublisher;
   datasets: DatasetService;
   /** A served version's model (the serving model cache). */
-  loadModel: (versionId: string) => Promise<LoadedModelVersion>;
+  loadModel: (versionId: string) => Promise<ServedModel>;
   /** Where reports raise and clear alerts. */
   alerts?: DriftAlerts;
   /** The earliest stamp of this process's predictions not yet committed (`PredictionLog.oldestPending`). */
@@ -193,7 +192,7 @@ export class DriftMonitor {
   private readonly predictions: PredictionRepository;
   private readonly events: EventPublisher;
   private readonly datasets: DatasetService;
-  private readonly loadModel: (versionId: string) => Promise<LoadedModelVersion>;
+  private readonly loadModel: (versionId: string) => Promise<ServedModel>;
   private readonly alerts: DriftAlerts | undefined;
   private readonly pendingSince: (() => Date | undefined) | undefined;
   private readonly serving: ServingEvents | undefined;
@@ -519,7 +518,7 @@ export class DriftMonitor {
     const x = applyPreprocessing(spec, table, { rows, labels: false }).x;
     const loaded = await this.loadModel(versionId);
     // Nothing awaits between taking the model and using it: the cache disposes only between requests.
-    const outputs = predictionOutputs(predict(loadTf(), loaded.model, spec, x));
+    const outputs = predictionOutputs(predictWith((rows) => loaded.forward.outputs(rows), spec, x));
     return { size: rows.length, features, prediction: columnSample({ name: PREDICTION_COLUMN, type: outputColumnType(spec) }, outputs.map(outputValue)) };
   }
 

@@ -1,10 +1,10 @@
-import type { LoadedModelVersion } from '../model-versions/model-version.service';
+import type { ServedModel } from '../serving/served-model';
 
 /** How long an evicted model stays usable by batches that already hold it. */
 export const DISPOSE_DELAY_MS = 1_000;
 
-/** Loads a version's model (sha256-checked) from storage. */
-export type LoadModelVersion = (versionId: string) => Promise<LoadedModelVersion>;
+/** Loads a version's model (sha256-checked) from storage and prepares its forward pass. */
+export type LoadModelVersion = (versionId: string) => Promise<ServedModel>;
 
 /**
  * The models this process serves, loaded once per version (versions are immutable) and kept for
@@ -14,7 +14,7 @@ export type LoadModelVersion = (versionId: string) => Promise<LoadedModelVersion
  * model call, so no request can still be using it by then.
  */
 export class ModelCache {
-  private readonly entries = new Map<string, Promise<LoadedModelVersion>>();
+  private readonly entries = new Map<string, Promise<ServedModel>>();
   private loadCount = 0;
 
   constructor(
@@ -23,7 +23,7 @@ export class ModelCache {
   ) {}
 
   /** The loaded version, from memory when this process loaded it before. */
-  get(versionId: string): Promise<LoadedModelVersion> {
+  get(versionId: string): Promise<ServedModel> {
     const cached = this.entries.get(versionId);
     if (cached) {
       this.entries.delete(versionId);
@@ -47,10 +47,14 @@ export class ModelCache {
 
   private evict(): void {
     while (this.entries.size > this.capacity) {
-      const [oldestId, oldest] = this.entries.entries().next().value as [string, Promise<LoadedModelVersion>];
+      const [oldestId, oldest] = this.entries.entries().next().value as [string, Promise<ServedModel>];
       this.entries.delete(oldestId);
       oldest.then(
-        (loaded) => setTimeout(() => loaded.model.dispose(), DISPOSE_DELAY_MS).unref(),
+        (loaded) =>
+          setTimeout(() => {
+            loaded.forward.dispose();
+            loaded.model.dispose();
+          }, DISPOSE_DELAY_MS).unref(),
         () => undefined,
       );
     }

@@ -1,10 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import type { BatchingSettings } from '../../domain/deployments/batching';
-import { predict } from '../../ml/predictor';
+import { predictWith } from '../../ml/predictor';
 import { predictionOutputs, type PredictionOutput } from '../../ml/serving/prediction-request';
 import type { Matrix } from '../../ml/tf-types';
-import { tf as loadTf } from '../../ml/tf-backend';
-import type { LoadedModelVersion } from '../model-versions/model-version.service';
+import type { ServedModel } from './served-model';
 import type { ServingEvents } from './serving-events';
 
 interface Queued {
@@ -14,7 +13,7 @@ interface Queued {
 }
 
 interface VersionQueue {
-  loaded: LoadedModelVersion;
+  loaded: ServedModel;
   items: Queued[];
   rows: number;
   /** The scheduled flush (a timer, or an immediate for maxDelayMs 0). */
@@ -34,7 +33,7 @@ export class InferenceBatcher {
   constructor(private readonly events: ServingEvents) {}
 
   /** The outputs of `x`'s rows, in order, once its batch ran. */
-  infer(versionId: string, loaded: LoadedModelVersion, x: Matrix, settings: BatchingSettings): Promise<PredictionOutput[]> {
+  infer(versionId: string, loaded: ServedModel, x: Matrix, settings: BatchingSettings): Promise<PredictionOutput[]> {
     return new Promise<PredictionOutput[]>((resolve, reject) => {
       let queue = this.queues.get(versionId);
       if (queue && queue.rows + x.rows > settings.maxBatchSize) {
@@ -68,7 +67,7 @@ export class InferenceBatcher {
     const started = performance.now();
     let outputs: PredictionOutput[];
     try {
-      outputs = predictionOutputs(predict(loadTf(), loaded.model, loaded.preprocessing, concatRows(items.map((item) => item.x))));
+      outputs = predictionOutputs(predictWith((rows) => loaded.forward.outputs(rows), loaded.preprocessing, concatRows(items.map((item) => item.x))));
     } catch (error) {
       for (const item of items) item.reject(error);
       return;
