@@ -61,7 +61,7 @@ export interface ApiServerOptions {
    * @default 8 MiB
    */
   bodyLimitBytes?: number;
-  /** HTTP routes served beside GraphQL (the dataset upload endpoint), mounted before it. */
+  /** HTTP routes served beside GraphQL (the Open Inference Protocol, `/metrics`, the dataset upload endpoint), mounted after it. */
   routers?: express.Router[];
   /** How long `/readyz` waits for `readiness()` before answering 503. @default 3000 */
   readinessTimeoutMs?: number;
@@ -230,8 +230,6 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     res.status(report.ready ? 200 : 503).json({ ready: report.ready, ...(report.reason ? { reason: report.reason } : {}) });
   });
 
-  if (options.dashboardDir) app.use(dashboardRouter(options.dashboardDir));
-
   app.get(GRAPHQL_PATH, (req, res, next) => {
     if (!wantsHtml(req)) {
       next();
@@ -241,8 +239,6 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     res.setHeader('content-security-policy', graphiqlContentSecurityPolicy(page));
     res.type('html').send(page);
   });
-
-  for (const router of options.routers ?? []) app.use(router);
 
   app.use(
     GRAPHQL_PATH,
@@ -261,6 +257,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       },
     }),
   );
+
+  // After GraphQL, which serves most requests: express walks its layers in order for every request.
+  if (options.dashboardDir) app.use(dashboardRouter(options.dashboardDir));
+  for (const router of options.routers ?? []) app.use(router);
 
   // Body-parser failures (malformed JSON, too large) answer in GraphQL's error shape, not as an HTML page.
   app.use((error: { status?: number; message?: string }, _req: Request, res: Response, _next: NextFunction) => {
