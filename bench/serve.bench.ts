@@ -277,7 +277,8 @@ async function servingInternals(url: string, key: string): Promise<string> {
   return (
     `server internals over the run: ${commits} log commits, mean ${commitMs.toFixed(1)} ms, 99% within ${commitP99}, ${commitRows.toFixed(1)} rows each; ` +
     `${calls} model calls, mean ${(total('mlplane_inference_batch_requests_sum') / calls).toFixed(2)} requests and ${(total('mlplane_inference_batch_rows_sum') / calls).toFixed(1)} rows each, ${((1000 * total('mlplane_inference_seconds_sum')) / calls).toFixed(2)} ms each; ` +
-    `event-loop delay p99 ${(1000 * total('mlplane_nodejs_eventloop_lag_p99_seconds')).toFixed(1)} ms, max ${(1000 * total('mlplane_nodejs_eventloop_lag_max_seconds')).toFixed(1)} ms; garbage collection ${gcSeconds.join(', ')}`
+    `event-loop delay p99 ${(1000 * total('mlplane_nodejs_eventloop_lag_p99_seconds')).toFixed(1)} ms, max ${(1000 * total('mlplane_nodejs_eventloop_lag_max_seconds')).toFixed(1)} ms; garbage collection ${gcSeconds.join(', ')}; ` +
+    `versions served by the compiled forward pass ${total('mlplane_served_model_versions', 'engine="compiled"')}, eagerly ${total('mlplane_served_model_versions', 'engine="eager"')}`
   );
 }
 

@@ -165,6 +165,7 @@ export async function startApiProcess(config: Config, databaseUrl: string, logge
     prisma,
     batchQueueRows: () => services.batcher.queuedRows(),
     logQueueRows: () => services.predictionLog.pendingRows(),
+    servedEngines: () => services.modelCache.engineCounts(),
   });
   const guard = { auth, audit: services.audit, logger, buckets };
   const inference = createInferenceRouter({ serving: services.serving, serverVersion: packageVersion, logger, guard, bodyLimitBytes: config.maxJsonBodyBytes });

@@ -7,6 +7,7 @@
  */
 import { Counter, Gauge, Histogram, collectDefaultMetrics, Registry } from 'prom-client';
 import type { PrismaClient } from '../infra/db/prisma-client';
+import type { ForwardEngine } from '../ml/model-forward';
 import type { ServingEvents } from '../services/serving/serving-events';
 import { unresolvedAlertCounts } from '../services/alerts/alert-repository';
 import { runCountsByStatus } from '../services/runs/run-repository';
@@ -18,6 +19,8 @@ export interface MetricsSources {
   batchQueueRows: () => number;
   /** Rows waiting for the log's commit. */
   logQueueRows: () => number;
+  /** Model versions loaded for serving, by forward engine. */
+  servedEngines: () => Record<ForwardEngine, number>;
 }
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -80,6 +83,15 @@ export function createMetricsRegistry(sources: MetricsSources): Registry {
     collect() {
       this.set({ queue: 'batch' }, sources.batchQueueRows());
       this.set({ queue: 'log' }, sources.logQueueRows());
+    },
+  });
+  new Gauge({
+    name: 'mlplane_served_model_versions',
+    help: 'Model versions loaded for serving in this process, by forward engine (compiled: one TensorFlow graph call per batch; eager: model.predict).',
+    labelNames: ['engine'],
+    registers: [registry],
+    collect() {
+      for (const [engine, count] of Object.entries(sources.servedEngines())) this.set({ engine }, count);
     },
   });
   const driftReports = new Counter({

@@ -302,6 +302,10 @@ describe('serving: one pipeline for GraphQL and the Open Inference Protocol', ()
     expect(text).toContain('mlplane_predict_requests_total{deployment="metered",route="v2",outcome="ok"} 1');
     expect(text).toContain('mlplane_predict_requests_total{deployment="metered",route="v2",outcome="client_error"} 1');
     expect(text).toMatch(/mlplane_predict_request_duration_seconds_count\{deployment="metered",route="v2"\} 1/);
+    // The served versions (Dense layers, relu and sigmoid) run the compiled forward pass.
+    const compiled = /^mlplane_served_model_versions\{engine="compiled"\} (\d+)$/m.exec(text);
+    expect(Number(compiled?.[1])).toBeGreaterThanOrEqual(1);
+    expect(text).toContain('mlplane_served_model_versions{engine="eager"} 0');
     for (const name of [
       'mlplane_inference_batch_rows_bucket',
       'mlplane_prediction_log_commit_seconds_bucket',

@@ -1,3 +1,4 @@
+import type { ForwardEngine } from '../../ml/model-forward';
 import type { ServedModel } from '../serving/served-model';
 
 /** How long an evicted model stays usable by batches that already hold it. */
@@ -15,6 +16,8 @@ export type LoadModelVersion = (versionId: string) => Promise<ServedModel>;
  */
 export class ModelCache {
   private readonly entries = new Map<string, Promise<ServedModel>>();
+  /** The loaded entries' forward engines, for `/metrics`. */
+  private readonly engines = new Map<string, ForwardEngine>();
   private loadCount = 0;
 
   constructor(
@@ -33,11 +36,23 @@ export class ModelCache {
     this.loadCount++;
     const loading = this.load(versionId);
     this.entries.set(versionId, loading);
-    loading.catch(() => {
-      if (this.entries.get(versionId) === loading) this.entries.delete(versionId);
-    });
+    loading.then(
+      (loaded) => {
+        if (this.entries.get(versionId) === loading) this.engines.set(versionId, loaded.forward.engine);
+      },
+      () => {
+        if (this.entries.get(versionId) === loading) this.entries.delete(versionId);
+      },
+    );
     this.evict();
     return loading;
+  }
+
+  /** Loaded versions by the forward pass serving them (compiled or eager). */
+  engineCounts(): Record<ForwardEngine, number> {
+    const counts: Record<ForwardEngine, number> = { compiled: 0, eager: 0 };
+    for (const engine of this.engines.values()) counts[engine]++;
+    return counts;
   }
 
   /** Loads from storage so far (a hit costs none). */
@@ -49,6 +64,7 @@ export class ModelCache {
     while (this.entries.size > this.capacity) {
       const [oldestId, oldest] = this.entries.entries().next().value as [string, Promise<ServedModel>];
       this.entries.delete(oldestId);
+      this.engines.delete(oldestId);
       oldest.then(
         (loaded) =>
           setTimeout(() => {
