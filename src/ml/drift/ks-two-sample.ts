@@ -89,6 +89,44 @@ function probabilityOutsideInside(m0: number, n0: number, g: number, h: number):
   return A[maxj - minj - 1];
 }
 
+/** Most exact p-values kept by {@link exactPValue} (about 60 bytes each). */
+export const EXACT_P_CACHE_LIMIT = 20_000;
+
+/** Values computed once per key, at most `limit` of them; the oldest goes first. */
+export class BoundedMemo<V> {
+  private readonly values = new Map<string, V>();
+
+  constructor(private readonly limit: number) {}
+
+  get size(): number {
+    return this.values.size;
+  }
+
+  get(key: string, compute: () => V): V {
+    const known = this.values.get(key);
+    if (known !== undefined) return known;
+    const value = compute();
+    if (this.values.size >= this.limit) this.values.delete(this.values.keys().next().value as string);
+    this.values.set(key, value);
+    return value;
+  }
+}
+
+/** This thread's exact p-values (exported for tests). */
+export const exactPValues = new BoundedMemo<number>(EXACT_P_CACHE_LIMIT);
+
+/**
+ * P(D >= h / lcm(n, m)), the exact p-value, which depends on nothing but (n, m, h). A drift monitor
+ * tests windows of one size against one reference, feature after feature and window after window,
+ * so the same triples recur and each is computed once (the lattice-path count is O(n m) and was most
+ * of a drift report's CPU).
+ */
+function exactPValue(n: number, m: number, g: number, h: number): number {
+  return exactPValues.get(n <= m ? `${n} ${m} ${h}` : `${m} ${n} ${h}`, () =>
+    n === m ? probabilityOutsideSquare(n, h) : probabilityOutsideInside(n, m, g, h),
+  );
+}
+
 /**
  * Two-sided two-sample KS test of ascending, finite samples.
  * @throws ValidationError when either sample is empty.
@@ -104,7 +142,7 @@ export function ksTwoSampleSorted(a: Float64Array, b: Float64Array): KsResult {
     const h = roundHalfEven(d * lcm);
     d = h / lcm;
     if (h === 0) return { statistic: d, pValue: 1, method: 'exact' };
-    const p = n === m ? probabilityOutsideSquare(n, h) : probabilityOutsideInside(n, m, g, h);
+    const p = exactPValue(n, m, g, h);
     if (p >= 0 && p <= 1) return { statistic: d, pValue: p, method: 'exact' };
   }
   const [big, small] = n >= m ? [n, m] : [m, n];

@@ -1,6 +1,6 @@
 import { ValidationError } from '../../../../src/domain/errors';
 import { kolmogorovSurvival } from '../../../../src/ml/drift/kolmogorov-distribution';
-import { ksTwoSample } from '../../../../src/ml/drift/ks-two-sample';
+import { BoundedMemo, exactPValues, ksTwoSample } from '../../../../src/ml/drift/ks-two-sample';
 import { grid } from './drift-samples';
 
 /*
@@ -53,6 +53,32 @@ describe('two-sample Kolmogorov-Smirnov test', () => {
     expectRelative(result.pValue, pValue, 1e-12);
     // The test is symmetric in its samples.
     expect(ksTwoSample(b, a).pValue).toBe(result.pValue);
+  });
+
+  it('computes an exact p-value once per sample sizes and statistic, whatever the values', () => {
+    const a = grid(60, 7919, 6271, 3037);
+    const b = grid(45, 104729, 1303, 7727, 0.25);
+    const first = ksTwoSample(a, b);
+    const kept = exactPValues.size;
+    // Shifted and scaled alike, the samples interleave as before: same sizes, same D, same p.
+    const moved = ksTwoSample(
+      a.map((x) => 3 * x + 1000),
+      b.map((x) => 3 * x + 1000),
+    );
+    expect(moved).toEqual(first);
+    expect(exactPValues.size).toBe(kept);
+    expectRelative(first.pValue, 0.02258055429922651, 1e-12);
+  });
+
+  it('keeps at most its limit of values, dropping the oldest', () => {
+    const memo = new BoundedMemo<number>(2);
+    let computed = 0;
+    const value = (key: string) => memo.get(key, () => ++computed);
+    expect([value('a'), value('b'), value('a')]).toEqual([1, 2, 1]);
+    expect(value('c')).toBe(3);
+    expect(memo.size).toBe(2);
+    expect(value('a')).toBe(4);
+    expect(value('c')).toBe(3);
   });
 
   it('drops missing values', () => {
