@@ -192,6 +192,35 @@ export function applyPreprocessing(spec: PreprocessingSpec, input: DataTable | r
   return isDataTable(input) ? applyToTable(spec, input, options.rows, withLabels) : applyToRecords(spec, input, withLabels);
 }
 
+/**
+ * Encodes instances of an all-numeric schema given as one row-major block of `rows` rows (NaN: a
+ * missing value), exactly as {@link applyPreprocessing} encodes the same values given as records.
+ * Returns null when the schema has a categorical feature or a value is beyond float32 once
+ * standardized: the records path then reports it.
+ */
+export function encodeNumericRows(spec: PreprocessingSpec, values: Float64Array, rows: number): Matrix | null {
+  assertSpecVersion(spec);
+  const features = spec.features;
+  const k = features.length;
+  const width = spec.inputWidth;
+  if (values.length !== rows * k) return null;
+  const numeric: NumericFeatureSpec[] = [];
+  for (const feature of features) {
+    if (feature.type !== 'NUMERIC') return null;
+    numeric.push(feature);
+  }
+  const data = new Float32Array(rows * width);
+  for (let r = 0; r < rows; r++) {
+    for (let f = 0; f < k; f++) {
+      const feature = numeric[f];
+      const standardized = standardize(values[r * k + f], feature);
+      if (!Number.isFinite(Math.fround(standardized))) return null;
+      data[r * width + feature.offset] = standardized;
+    }
+  }
+  return { data, rows, cols: width };
+}
+
 /** Turns standardized regression outputs back into label units. */
 export function decodeRegressionTargets(spec: PreprocessingSpec, outputs: ArrayLike<number>): Float64Array {
   if (spec.label.kind !== 'TARGET') {

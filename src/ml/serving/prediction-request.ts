@@ -15,7 +15,8 @@
 import { required } from '../../domain/common/required';
 import { ValidationError, Violations, type Violation } from '../../domain/errors';
 import type { Predictions } from '../predictor';
-import { applyPreprocessing, type FeatureRecord, type PreprocessingSpec } from '../preprocessing';
+import { applyPreprocessing, encodeNumericRows, type FeatureRecord, type PreprocessingSpec } from '../preprocessing';
+import type { NumericRows } from './numeric-rows';
 import type { Matrix } from '../tf-types';
 
 /** Most instances one request may carry. */
@@ -92,6 +93,15 @@ export function encodeInstances(
     (a, b) => (a.index ?? -1) - (b.index ?? -1),
   );
   return required(encoded, 'encoded instances').x;
+}
+
+/**
+ * {@link encodeInstances} of numeric rows: encoded straight from the block when every value fits,
+ * else through their records, so that every refusal reads exactly as for records.
+ */
+export function encodeNumericInstances(spec: PreprocessingSpec, instances: NumericRows, fields: InstanceFields = INSTANCE_LIST_FIELDS): Matrix {
+  const fits = instances.rows >= 1 && instances.rows <= MAX_INSTANCES_PER_REQUEST;
+  return (fits ? encodeNumericRows(spec, instances.values, instances.rows) : null) ?? encodeInstances(spec, instances.records(), fields);
 }
 
 /** One JSON answer per row of `predictions`. */

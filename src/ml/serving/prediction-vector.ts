@@ -47,13 +47,30 @@ export function encodePredictionVector(schema: VectorSchema, inputs: FeatureReco
     }
     out.writeDoubleLE(x, f * 8);
   }
-  let y: number;
-  if ('value' in output) y = output.value;
-  else {
-    y = schema.label.kind === 'CLASSES' ? categoryIndex(schema.label.classes, output.label) : -1;
-    if (y < 0 || Number.isNaN(y)) return null;
-  }
+  const y = outputCode(schema, output);
+  if (y === null) return null;
   out.writeDoubleLE(y, features.length * 8);
+  return out;
+}
+
+/** The output's number in a vector: the value, or the class index; null when the label is not a class of the schema. */
+function outputCode(schema: VectorSchema, output: PredictionOutput): number | null {
+  if ('value' in output) return output.value;
+  const y = schema.label.kind === 'CLASSES' ? categoryIndex(schema.label.classes, output.label) : -1;
+  return y < 0 || Number.isNaN(y) ? null : y;
+}
+
+/**
+ * {@link encodePredictionVector} of instance `row` of numeric rows (an all-numeric schema, NaN for
+ * a missing value): the same bytes, without a record.
+ */
+export function encodeNumericRowVector(schema: VectorSchema, values: Float64Array, row: number, output: PredictionOutput): Buffer | null {
+  const k = schema.features.length;
+  const y = outputCode(schema, output);
+  if (y === null) return null;
+  const out = Buffer.allocUnsafe(vectorBytes(schema));
+  for (let f = 0; f < k; f++) out.writeDoubleLE(values[row * k + f], f * 8);
+  out.writeDoubleLE(y, k * 8);
   return out;
 }
 

@@ -5,8 +5,16 @@ import type { Deployment } from '../../domain/deployments/deployment';
 import { routesToCanary } from '../../domain/deployments/deployment-rules';
 import { DomainError, InvalidStateError, NotFoundError, ValidationError, type Violation } from '../../domain/errors';
 import type { FeatureRecord, PreprocessingSpec } from '../../ml/preprocessing';
-import { checkFiniteOutputs, encodeInstances, INSTANCE_LIST_FIELDS, type InstanceFields, type PredictionOutput } from '../../ml/serving/prediction-request';
-import { encodePredictionVector } from '../../ml/serving/prediction-vector';
+import { NumericRows } from '../../ml/serving/numeric-rows';
+import {
+  checkFiniteOutputs,
+  encodeInstances,
+  encodeNumericInstances,
+  INSTANCE_LIST_FIELDS,
+  type InstanceFields,
+  type PredictionOutput,
+} from '../../ml/serving/prediction-request';
+import { encodeNumericRowVector, encodePredictionVector } from '../../ml/serving/prediction-vector';
 import type { LoadedModelVersion } from '../model-versions/model-version.service';
 import type { ModelCache } from '../predictions/model-cache';
 import type { PredictionLog, PredictionRecord } from '../predictions/prediction-log';
@@ -18,8 +26,11 @@ import type { ServingEvents, ServingRoute } from './serving-events';
 /** Longest request key kept (it is stored with every prediction and hashed for canary routing). */
 export const MAX_REQUEST_KEY_LENGTH = 200;
 
+/** Instances as records, or as one numeric block (a protocol tensor of an all-numeric schema). */
+export type Instances = readonly FeatureRecord[] | NumericRows;
+
 /** The request's instances, or how to read them once the served version's schema is known (tensors in schema order). */
-export type InstanceSource = readonly FeatureRecord[] | ((spec: PreprocessingSpec) => readonly FeatureRecord[]);
+export type InstanceSource = readonly FeatureRecord[] | ((spec: PreprocessingSpec) => Instances);
 
 /** Sees the deployment a serving call resolved and throws to refuse it (a PREDICTOR key's deployment list). */
 export type DeploymentGuard = (deployment: { id: string; name: string }) => void;
@@ -99,7 +110,10 @@ export class ServingPipeline {
       const started = performance.now();
       const spec = loaded.preprocessing;
       const instances = typeof request.instances === 'function' ? request.instances(spec) : request.instances;
-      const x = encodeInstances(spec, instances, request.fields ?? INSTANCE_LIST_FIELDS, request.formProblems);
+      const x =
+        instances instanceof NumericRows
+          ? encodeNumericInstances(spec, instances, request.fields ?? INSTANCE_LIST_FIELDS)
+          : encodeInstances(spec, instances, request.fields ?? INSTANCE_LIST_FIELDS, request.formProblems);
       const outputs = await this.parts.batcher.infer(modelVersionId, loaded, x, deployment.batching);
       checkFiniteOutputs(outputs, request.fields ?? INSTANCE_LIST_FIELDS);
       const latencyMs = performance.now() - started;
@@ -180,21 +194,23 @@ function logRecords(
   modelVersionId: string,
   requestKey: string,
   spec: PreprocessingSpec,
-  instances: readonly FeatureRecord[],
+  instances: Instances,
   predictions: readonly ServedPrediction[],
   latencyMs: number,
   createdAt: Date,
 ): PredictionRecord[] {
   return predictions.map((prediction) => {
-    const inputs = instances[prediction.index];
-    const vector = encodePredictionVector(spec, inputs, prediction.output);
+    const numeric = instances instanceof NumericRows;
+    const vector = numeric
+      ? encodeNumericRowVector(spec, instances.values, prediction.index, prediction.output)
+      : encodePredictionVector(spec, instances[prediction.index], prediction.output);
     return {
       id: prediction.id,
       deploymentId,
       modelVersionId,
       requestKey,
       instanceIndex: prediction.index,
-      inputs: vector === null ? inputs : null,
+      inputs: vector !== null ? null : numeric ? instances.record(prediction.index) : instances[prediction.index],
       output: prediction.output,
       vector,
       latencyMs,

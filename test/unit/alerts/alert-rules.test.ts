@@ -4,18 +4,10 @@ import { resolutionNoteSchema } from '../../../src/domain/alerts/resolution-note
 import { parseInput } from '../../../src/domain/common/input-schema';
 import { RequestOutcomes } from '../../../src/domain/alerts/request-outcomes';
 import { ValidationError } from '../../../src/domain/errors';
-
-/** The ValidationError `run` throws. */
-function refusal(run: () => unknown): ValidationError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ValidationError) return error;
-    throw error;
-  }
-  throw new Error('expected a ValidationError');
-}
+import { validationErrorOf } from '../../support/validation-error';
 import { alertDedupKey, signWebhookBody } from '../../../src/services/alerts/alert.service';
+
+const refusal = validationErrorOf;
 
 describe('request outcomes', () => {
   it('counts failures per window to the second and forgets what is older than a day', () => {

@@ -1,18 +1,11 @@
 import { byShapeOrder, collectFields, inputObject, integerFrom, oneOf } from '../../../src/domain/common/input-fields';
 import { parseInput } from '../../../src/domain/common/input-schema';
-import { ValidationError, Violations } from '../../../src/domain/errors';
+import { Violations } from '../../../src/domain/errors';
+import { validationErrorOf } from '../../support/validation-error';
 
 const schema = inputObject({ epochs: integerFrom(1, 10).default(3), optimizer: oneOf(['SGD', 'ADAM']).optional() });
 
-function violationsOf(run: () => unknown): ValidationError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ValidationError) return error;
-    throw error;
-  }
-  throw new Error('expected a ValidationError');
-}
+const violationsOf = validationErrorOf;
 
 describe('input fields', () => {
   it('say what the field must be and what was sent, once per field', () => {

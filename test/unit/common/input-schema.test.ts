@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { collectInput, fieldPath, parseInput } from '../../../src/domain/common/input-schema';
-import { ValidationError, Violations } from '../../../src/domain/errors';
+import { Violations } from '../../../src/domain/errors';
+import { validationErrorOf } from '../../support/validation-error';
 
 const layer = z.strictObject({
   units: z.number().int({ error: 'must be an integer' }).min(1, { error: 'must be at least 1' }),
@@ -8,15 +9,7 @@ const layer = z.strictObject({
 });
 const definition = z.strictObject({ layers: z.array(layer).max(3, { error: 'must have at most 3 layers' }) });
 
-function violationsOf(run: () => unknown): ValidationError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ValidationError) return error;
-    throw error;
-  }
-  throw new Error('expected a ValidationError');
-}
+const violationsOf = validationErrorOf;
 
 describe('fieldPath', () => {
   it('joins names with dots and puts list positions in brackets', () => {

@@ -1,4 +1,5 @@
 import { ValidationError } from '../../../src/domain/errors';
+import { validationErrorOf } from '../../support/validation-error';
 import type { BinaryEvaluation } from '../../../src/ml/metrics/evaluate-predictions';
 import type { PreprocessingSpec } from '../../../src/ml/preprocessing';
 import { checkFiniteOutputs, encodeInstances, predictionOutputs } from '../../../src/ml/serving/prediction-request';
@@ -17,13 +18,7 @@ const spec: PreprocessingSpec = {
 };
 
 function refusal(instances: unknown[]): ValidationError {
-  try {
-    encodeInstances(spec, instances as Record<string, unknown>[]);
-  } catch (error) {
-    if (error instanceof ValidationError) return error;
-    throw error;
-  }
-  throw new Error('expected a ValidationError');
+  return validationErrorOf(() => encodeInstances(spec, instances as Record<string, unknown>[]));
 }
 
 describe('encodeInstances', () => {
