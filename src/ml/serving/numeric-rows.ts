@@ -1,4 +1,4 @@
-import type { FeatureRecord } from '../preprocessing';
+import type { FeatureRecord, FeatureSpec } from '../preprocessing';
 
 /**
  * Instances of an all-numeric schema as one row-major block, as a protocol tensor carries them
@@ -27,4 +27,34 @@ export class NumericRows {
   records(): FeatureRecord[] {
     return Array.from({ length: this.rows }, (_, index) => this.record(index));
   }
+}
+
+/**
+ * Records as numeric rows, when every feature is numeric and every record holds exactly the
+ * features, each a finite number or null; otherwise null, and the records path checks and reports
+ * them. (JSON instances of an all-numeric model, the common case, then skip the per-record walk of
+ * encoding and logging.)
+ */
+export function numericRowsFromRecords(features: readonly FeatureSpec[], records: readonly unknown[], maxRows: number): NumericRows | null {
+  const k = features.length;
+  if (records.length === 0 || records.length > maxRows || features.some((feature) => feature.type !== 'NUMERIC')) return null;
+  const names = features.map((feature) => feature.name);
+  const values = new Float64Array(records.length * k);
+  for (let r = 0; r < records.length; r++) {
+    const record = records[r];
+    if (record === null || typeof record !== 'object' || Array.isArray(record)) return null;
+    const fields = record as FeatureRecord;
+    let keys = 0;
+    for (const key in fields) if (Object.hasOwn(fields, key)) keys++;
+    if (keys !== k) return null;
+    for (let f = 0; f < k; f++) {
+      const name = names[f];
+      if (!Object.hasOwn(fields, name)) return null;
+      const value = fields[name];
+      if (typeof value === 'number' && Number.isFinite(value)) values[r * k + f] = value;
+      else if (value === null) values[r * k + f] = NaN;
+      else return null;
+    }
+  }
+  return new NumericRows(values, records.length, names);
 }

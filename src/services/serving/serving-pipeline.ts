@@ -5,12 +5,13 @@ import type { Deployment } from '../../domain/deployments/deployment';
 import { routesToCanary } from '../../domain/deployments/deployment-rules';
 import { DomainError, InvalidStateError, NotFoundError, ValidationError, type Violation } from '../../domain/errors';
 import type { FeatureRecord, PreprocessingSpec } from '../../ml/preprocessing';
-import { NumericRows } from '../../ml/serving/numeric-rows';
+import { NumericRows, numericRowsFromRecords } from '../../ml/serving/numeric-rows';
 import {
   checkFiniteOutputs,
   encodeInstances,
   encodeNumericInstances,
   INSTANCE_LIST_FIELDS,
+  MAX_INSTANCES_PER_REQUEST,
   type InstanceFields,
   type PredictionOutput,
 } from '../../ml/serving/prediction-request';
@@ -109,7 +110,12 @@ export class ServingPipeline {
       const loaded = await this.parts.models.get(modelVersionId);
       const started = performance.now();
       const spec = loaded.preprocessing;
-      const instances = typeof request.instances === 'function' ? request.instances(spec) : request.instances;
+      const given = typeof request.instances === 'function' ? request.instances(spec) : request.instances;
+      // All-numeric instances are encoded and logged as one block; anything else (or any problem) as records.
+      const instances =
+        given instanceof NumericRows || (request.formProblems?.length ?? 0) > 0
+          ? given
+          : (numericRowsFromRecords(spec.features, given, MAX_INSTANCES_PER_REQUEST) ?? given);
       const x =
         instances instanceof NumericRows
           ? encodeNumericInstances(spec, instances, request.fields ?? INSTANCE_LIST_FIELDS)

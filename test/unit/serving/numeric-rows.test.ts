@@ -5,7 +5,7 @@
  */
 import type { PreprocessingSpec } from '../../../src/ml/preprocessing';
 import { instancesOf, readInferRequest } from '../../../src/rest/inference-protocol/infer-request';
-import { NumericRows } from '../../../src/ml/serving/numeric-rows';
+import { NumericRows, numericRowsFromRecords } from '../../../src/ml/serving/numeric-rows';
 import { encodeInstances, encodeNumericInstances, type PredictionOutput } from '../../../src/ml/serving/prediction-request';
 import { encodeNumericRowVector, encodePredictionVector } from '../../../src/ml/serving/prediction-vector';
 import { validationErrorOf as refusal } from '../../support/validation-error';
@@ -89,5 +89,32 @@ describe('numeric rows (a [n, features] tensor of an all-numeric schema)', () =>
     const mixed = instancesOf(tensor([1, 2, 3, 4, 'five', 6]), spec);
     expect(Array.isArray(mixed)).toBe(true);
     expect(refusal(() => encodeInstances(spec, mixed as Record<string, unknown>[])).location).toMatchObject({ index: 1, column: 'income' });
+  });
+
+  it('come from JSON records that hold exactly the features, as numbers or nulls, and encode as those records do', () => {
+    const records = new NumericRows(block(50), 50, names).records();
+    const rows = numericRowsFromRecords(spec.features, records, 1_000);
+    expect(rows?.records()).toEqual(records);
+    const x = encodeNumericInstances(spec, rows!);
+    expect(Buffer.from(x.data.buffer).equals(Buffer.from(encodeInstances(spec, records).data.buffer))).toBe(true);
+  });
+
+  it.each<[string, unknown[]]>([
+    ['a missing feature', [{ age: 1, income: 2 }]],
+    ['an unknown key', [{ age: 1, income: 2, visits: 3, region: 'eu' }]],
+    ['the label column', [{ age: 1, income: 2, visits: 3, churned: 'no' }]],
+    ['a string value', [{ age: 1, income: '2', visits: 3 }]],
+    ['a boolean value', [{ age: 1, income: true, visits: 3 }]],
+    ['an instance that is not an object', [[1, 2, 3]]],
+    ['no instance', []],
+  ])('leave records with %s to the records path', (_what, records) => {
+    expect(numericRowsFromRecords(spec.features, records, 1_000)).toBeNull();
+  });
+
+  it('leave more instances than the limit, and a categorical schema, to the records path', () => {
+    const record = { age: 1, income: 2, visits: 3 };
+    expect(numericRowsFromRecords(spec.features, [record, record, record], 2)).toBeNull();
+    const categorical = [...spec.features.slice(0, 2), { name: 'visits', type: 'CATEGORICAL' as const, offset: 2, categories: ['3'] }];
+    expect(numericRowsFromRecords(categorical, [record], 1_000)).toBeNull();
   });
 });
