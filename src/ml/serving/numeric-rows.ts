@@ -44,8 +44,10 @@ export function numericRowsFromRecords(features: readonly FeatureSpec[], records
     const record = records[r];
     if (record === null || typeof record !== 'object' || Array.isArray(record)) return null;
     const fields = record as FeatureRecord;
+    // Own and inherited enumerable keys: exactly k of them, with every feature an own key below,
+    // means the record holds the features and nothing else.
     let keys = 0;
-    for (const key in fields) if (Object.hasOwn(fields, key)) keys++;
+    for (const _key in fields) keys++;
     if (keys !== k) return null;
     for (let f = 0; f < k; f++) {
       const name = names[f];
