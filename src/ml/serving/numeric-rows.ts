@@ -1,8 +1,9 @@
 import type { FeatureRecord, FeatureSpec } from '../preprocessing';
 
 /**
- * Instances of an all-numeric schema as one row-major block, as a protocol tensor carries them
- * (NaN: a missing value): encoded, checked and logged without a record per instance.
+ * Instances of an all-numeric schema as one row-major block (NaN: a missing value), from a protocol
+ * tensor or from JSON records ({@link numericRowsFromRecords}): encoded, checked and logged without
+ * a record per instance.
  */
 export class NumericRows {
   constructor(

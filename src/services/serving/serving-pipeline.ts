@@ -27,7 +27,7 @@ import type { ServingEvents, ServingRoute } from './serving-events';
 /** Longest request key kept (it is stored with every prediction and hashed for canary routing). */
 export const MAX_REQUEST_KEY_LENGTH = 200;
 
-/** Instances as records, or as one numeric block (a protocol tensor of an all-numeric schema). */
+/** Instances as records, or as one numeric block (all-numeric instances: a protocol tensor, or records holding exactly the features). */
 export type Instances = readonly FeatureRecord[] | NumericRows;
 
 /** The request's instances, or how to read them once the served version's schema is known (tensors in schema order). */
