@@ -6,7 +6,7 @@
 import { compileForward } from './compiled/compiled-forward';
 import { describeModel } from './compiled/compiled-training';
 import { graphAddon } from './compiled/graph-addon';
-import { PREDICT_CHUNK_ROWS, predictOutputs } from './predictor';
+import { outputsInChunks, predictOutputs } from './predictor';
 import type { LayersModel, Matrix, Tf } from './tf-types';
 
 export type ForwardEngine = 'compiled' | 'eager';
@@ -53,15 +53,7 @@ export function prepareModelForward(tf: Tf, model: LayersModel): ModelForward {
   }
   return {
     engine: 'compiled',
-    outputs(x) {
-      if (x.rows <= PREDICT_CHUNK_ROWS) return compiled.run(x.data.subarray(0, x.rows * x.cols), x.rows);
-      const result = new Float32Array(x.rows * compiled.outputWidth);
-      for (let start = 0; start < x.rows; start += PREDICT_CHUNK_ROWS) {
-        const count = Math.min(PREDICT_CHUNK_ROWS, x.rows - start);
-        result.set(compiled.run(x.data.subarray(start * x.cols, (start + count) * x.cols), count), start * compiled.outputWidth);
-      }
-      return result;
-    },
+    outputs: (x) => outputsInChunks(x, compiled.outputWidth, (values, rows) => compiled.run(values, rows)),
     dispose: () => compiled.dispose(),
   };
 }

@@ -31,20 +31,29 @@ export interface PredictOptions {
   threshold?: number;
 }
 
-/** Raw model outputs, row-major (`rows x outputs`), computed without dropout. */
-export function predictOutputs(tf: Tf, model: LayersModel, x: Matrix): Float32Array {
-  const outputs = model.outputs[0].shape[1] ?? 1;
-  const result = new Float32Array(x.rows * outputs);
+/**
+ * Outputs of `x` computed {@link PREDICT_CHUNK_ROWS} rows at a time by `run` (given a chunk's
+ * row-major values and its row count), row-major (`rows x width`).
+ */
+export function outputsInChunks(x: Matrix, width: number, run: (values: Float32Array, rows: number) => Float32Array): Float32Array {
+  if (x.rows <= PREDICT_CHUNK_ROWS) return run(x.data.subarray(0, x.rows * x.cols), x.rows);
+  const result = new Float32Array(x.rows * width);
   for (let start = 0; start < x.rows; start += PREDICT_CHUNK_ROWS) {
     const count = Math.min(PREDICT_CHUNK_ROWS, x.rows - start);
-    const chunk = tf.tidy(() => {
-      const input = tf.tensor2d(x.data.subarray(start * x.cols, (start + count) * x.cols), [count, x.cols]);
-      return model.predict(input, { batchSize: count }) as Tensor;
-    });
-    result.set(chunk.dataSync(), start * outputs);
-    chunk.dispose();
+    result.set(run(x.data.subarray(start * x.cols, (start + count) * x.cols), count), start * width);
   }
   return result;
+}
+
+/** Raw model outputs, row-major (`rows x outputs`), computed without dropout. */
+export function predictOutputs(tf: Tf, model: LayersModel, x: Matrix): Float32Array {
+  return outputsInChunks(x, model.outputs[0].shape[1] ?? 1, (values, rows) => {
+    const chunk = tf.tidy(() => model.predict(tf.tensor2d(values, [rows, x.cols]), { batchSize: rows }) as Tensor);
+    // Copied before the tensor (whose memory dataSync may share) is disposed.
+    const data = new Float32Array(chunk.dataSync());
+    chunk.dispose();
+    return data;
+  });
 }
 
 /** Predicts classes with probabilities, or regression values in label units. */

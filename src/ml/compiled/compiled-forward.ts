@@ -10,8 +10,6 @@ import { DT_FLOAT, GraphBuilder } from './graph-builder';
 import type { GraphAddon } from './graph-addon';
 
 export interface CompiledForward {
-  /** Width of a row of `x`. */
-  readonly inputWidth: number;
   /** Values per row of the result. */
   readonly outputWidth: number;
   /** The model's outputs for `rows` rows of `x` (row-major), row-major. */
@@ -58,7 +56,6 @@ export function compileForward(addon: GraphAddon, layers: readonly LayerSpec[], 
     const runner = addon.prepare(session, [x], [h], []);
     let closed = false;
     return {
-      inputWidth,
       outputWidth,
       run(values, rows) {
         if (closed) throw new Error('the compiled forward pass was disposed');

@@ -30,6 +30,30 @@ export class NumericRows {
   }
 }
 
+/** A value as a block's cell: a finite number as itself, null (missing) as NaN; undefined for anything else. */
+function cell(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  return value === null ? NaN : undefined;
+}
+
+/**
+ * A `[rows, features]` tensor's row-major values as numeric rows, or null when one is not a finite
+ * number or null (the records path then names it).
+ */
+export function numericRowsFromTensor(features: readonly FeatureSpec[], data: readonly unknown[], rows: number): NumericRows | null {
+  const values = new Float64Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const value = cell(data[i]);
+    if (value === undefined) return null;
+    values[i] = value;
+  }
+  return new NumericRows(
+    values,
+    rows,
+    features.map((feature) => feature.name),
+  );
+}
+
 /**
  * Records as numeric rows, when every feature is numeric and every record holds exactly the
  * features, each a finite number or null; otherwise null, and the records path checks and reports
@@ -53,10 +77,9 @@ export function numericRowsFromRecords(features: readonly FeatureSpec[], records
     for (let f = 0; f < k; f++) {
       const name = names[f];
       if (!Object.hasOwn(fields, name)) return null;
-      const value = fields[name];
-      if (typeof value === 'number' && Number.isFinite(value)) values[r * k + f] = value;
-      else if (value === null) values[r * k + f] = NaN;
-      else return null;
+      const value = cell(fields[name]);
+      if (value === undefined) return null;
+      values[r * k + f] = value;
     }
   }
   return new NumericRows(values, records.length, names);

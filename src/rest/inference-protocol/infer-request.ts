@@ -12,7 +12,7 @@
 import { checkJsonInput } from '../../domain/common/input-rules';
 import { ValidationError } from '../../domain/errors';
 import type { FeatureRecord, PreprocessingSpec } from '../../ml/preprocessing';
-import { NumericRows } from '../../ml/serving/numeric-rows';
+import { numericRowsFromTensor, type NumericRows } from '../../ml/serving/numeric-rows';
 import { MAX_INSTANCES_PER_REQUEST, type PredictionOutput } from '../../ml/serving/prediction-request';
 
 export const NUMERIC_DATATYPES: ReadonlySet<string> = new Set([
@@ -122,18 +122,6 @@ function checkSize(tensor: InferInputTensor, i: number): void {
   }
 }
 
-/** The values as float64 (null as NaN, a missing value), or null when one is neither a number nor null. */
-function numericBlock(data: readonly unknown[]): Float64Array | null {
-  const block = new Float64Array(data.length);
-  for (let i = 0; i < data.length; i++) {
-    const value = data[i];
-    if (typeof value === 'number') block[i] = value;
-    else if (value === null) block[i] = NaN;
-    else return null;
-  }
-  return block;
-}
-
 /**
  * The request's instances in the version's schema (what the serving pipeline then checks value by
  * value): one [n, features] numeric tensor as a numeric block, named inputs as records. Its
@@ -162,14 +150,9 @@ export function instancesOf(request: InferRequestBody, spec: PreprocessingSpec):
     checkSize(first, 0);
     const rows = first.shape[0];
     const k = features.length;
-    const block = numericBlock(first.data);
-    if (block)
-      return new NumericRows(
-        block,
-        rows,
-        features.map((feature) => feature.name),
-      );
-    // A value that is neither a number nor null: as records, so that the schema check names it.
+    const block = numericRowsFromTensor(features, first.data, rows);
+    if (block) return block;
+    // A value that is neither a finite number nor null: as records, so that the schema check names it.
     const instances = new Array<FeatureRecord>(rows);
     for (let r = 0; r < rows; r++) {
       const record: FeatureRecord = {};

@@ -205,8 +205,8 @@ function logRecords(
   latencyMs: number,
   createdAt: Date,
 ): PredictionRecord[] {
+  const numeric = instances instanceof NumericRows;
   return predictions.map((prediction) => {
-    const numeric = instances instanceof NumericRows;
     const vector = numeric
       ? encodeNumericRowVector(spec, instances.values, prediction.index, prediction.output)
       : encodePredictionVector(spec, instances[prediction.index], prediction.output);

@@ -6,7 +6,7 @@
  */
 import { ACTIVATIONS, buildModel, type Architecture } from '../../../src/ml/model-builder';
 import { prepareModelForward } from '../../../src/ml/model-forward';
-import { predictOutputs } from '../../../src/ml/predictor';
+import { outputsInChunks, PREDICT_CHUNK_ROWS, predictOutputs } from '../../../src/ml/predictor';
 import type { LayersModel, Matrix, ModelTask, Tf } from '../../../src/ml/tf-types';
 import { availableTestBackends, loadTf } from '../../support/tf';
 
@@ -131,5 +131,20 @@ describe('served forward pass', () => {
     const forward = prepareModelForward(tf, model({ layers: [] }, 'REGRESSION'));
     forward.dispose();
     expect(() => forward.outputs(rows(1, 30, 1))).toThrow(/disposed/);
+  });
+
+  it('runs a matrix over the chunk size in chunks, each row once and in order', () => {
+    const rows = PREDICT_CHUNK_ROWS + 3;
+    const x: Matrix = { rows, cols: 2, data: Float32Array.from({ length: rows * 2 }, (_, i) => i) };
+    const counts: number[] = [];
+    // Each row's output: the sum of its two values.
+    const outputs = outputsInChunks(x, 1, (values, count) => {
+      counts.push(count);
+      return Float32Array.from({ length: count }, (_, r) => values[2 * r] + values[2 * r + 1]);
+    });
+    expect(counts).toEqual([PREDICT_CHUNK_ROWS, 3]);
+    expect(outputs[0]).toBe(1);
+    expect(outputs[rows - 1]).toBe(Math.fround(2 * rows - 2 + 2 * rows - 1));
+    expect(outputs.length).toBe(rows);
   });
 });
