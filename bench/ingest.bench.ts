@@ -195,8 +195,8 @@ async function startApi(databaseUrl: string, dataDir: string): Promise<{ child: 
       DATABASE_URL: databaseUrl,
       MLPLANE_DATA_DIR: dataDir,
       PORT: String(port),
-      // One API process: the one whose memory is read takes the upload (serve's default is one per core,
-      // and the process started here would then be the cluster's primary, which serves nothing).
+      // One API process, whose memory is read: it takes every request (serve's default is one per core).
+      // It is the child of the process started here, the cluster's primary, which serves nothing.
       MLPLANE_API_PROCESSES: '1',
       MLPLANE_HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
@@ -236,10 +236,15 @@ interface Repetition {
   refusals: { label: string; status: number; growth: number }[];
 }
 
-/** The process id of a started API process. */
-function pidOf(child: ChildProcess): number {
-  if (child.pid === undefined) throw new Error('the API process did not start (it has no pid)');
-  return child.pid;
+/**
+ * The process id of the API process a started `serve` forked (`serve` runs its API processes as
+ * children of a supervising primary; with one process there is one child).
+ */
+function apiPidOf(primary: ChildProcess): number {
+  if (primary.pid === undefined) throw new Error('mlplane serve did not start (it has no pid)');
+  const children = readFileSync(`/proc/${primary.pid}/task/${primary.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  if (children.length !== 1) throw new Error(`mlplane serve --processes 1 has ${children.length} child processes, expected its one API process`);
+  return children[0];
 }
 
 /** A progress line on stderr (a repetition takes minutes). */
@@ -303,7 +308,7 @@ async function main(): Promise<void> {
       progress(`${label}: uploading`);
       load.start();
       const t0 = performance.now();
-      const ingest = await peakDuring(pidOf(api), () => upload(ingestApi.origin, key, `big-${rep}`, { file }));
+      const ingest = await peakDuring(apiPidOf(api), () => upload(ingestApi.origin, key, `big-${rep}`, { file }));
       const ingestSeconds = (performance.now() - t0) / 1000;
       const during = await load.stop();
       if (ingest.result !== 201) throw new Error(`the upload answered ${ingest.result}`);
@@ -317,7 +322,7 @@ async function main(): Promise<void> {
       api = refusalApi.child;
       load = new ProbeLoad({ origin: refusalApi.origin, key, deployment: 'bench', instance });
       await load.probeFor(2_000);
-      const refusalPid = pidOf(refusalApi.child);
+      const refusalPid = apiPidOf(refusalApi.child);
       const refusals: Repetition['refusals'] = [];
       const refuse = async (what: string, count: number, source: { file: string } | { chunkedBytes: number }) => {
         const refused = await peakDuring(refusalPid, () => Promise.all(Array.from({ length: count }, () => upload(refusalApi.origin, key, 'too-big', source))));

@@ -68,8 +68,9 @@ async function runServer(config: Config, withWorker: boolean, processes: number)
   const applied = await migrate(database.url);
   logger.info({ applied: applied.applied.length, alreadyApplied: applied.alreadyApplied.length }, 'database migrated');
   let url: string;
-  if (processes > 1) {
-    apiCluster = startApiCluster(database.url, processes, logger);
+  // `serve` always forks its API processes (supervised, with the API's heap flags); `start` runs one in-process.
+  if (processes > 1 || !withWorker) {
+    apiCluster = startApiCluster(database.url, processes, config.apiSemiSpaceMb, logger);
     url = await apiCluster.ready;
   } else {
     api = await startApiProcess(config, database.url, logger);

@@ -8,6 +8,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { Config } from '../config/config';
+import { apiProcessExecArgv } from './api-heap-flags';
 import type { Logger } from '../infra/logger';
 import { startApiProcess, type RunningApi } from './api-process';
 import { clusterMetricsSource, serveClusterMetrics } from './cluster-metrics';
@@ -24,9 +25,14 @@ export interface ApiCluster {
   stop(graceMs: number): Promise<void>;
 }
 
-/** In the primary: forks `processes` API workers (`ready` resolves once all listen); `stop` works at any time. */
-export function startApiCluster(databaseUrl: string, processes: number, logger: Logger): ApiCluster {
+/**
+ * In the primary: forks `processes` API workers with this process's node flags and the configured
+ * semi-space (`api-heap-flags.ts`); `ready` resolves once all listen; `stop` works at any time.
+ */
+export function startApiCluster(databaseUrl: string, processes: number, semiSpaceMb: number, logger: Logger): ApiCluster {
   const log = logger.child({ component: 'api-cluster' });
+  const execArgv = apiProcessExecArgv(process.execArgv, process.env.NODE_OPTIONS, semiSpaceMb);
+  cluster.setupPrimary({ execArgv });
   serveClusterMetrics();
   let stopping = false;
   let restartDelay = 1_000;
@@ -52,7 +58,7 @@ export function startApiCluster(databaseUrl: string, processes: number, logger: 
     });
   };
   const ready = Promise.all(Array.from({ length: processes }, fork)).then(([url]) => {
-    log.info({ processes, url }, 'API processes listening');
+    log.info({ processes, url, execArgv }, 'API processes listening');
     return url;
   });
   return {

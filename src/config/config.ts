@@ -3,6 +3,9 @@ import path from 'node:path';
 import { DEFAULT_MAX_MODEL_PARAMETERS } from '../domain/models/model-size';
 import { parseWebhookAllowList, type WebhookAllowList } from '../domain/alerts/webhook-address';
 
+/** Largest semi-space `MLPLANE_API_SEMI_SPACE_MB` accepts (the young generation is two of them). */
+const MAX_API_SEMI_SPACE_MB = 256;
+
 /** Typed configuration, read from the environment once. Every variable is documented in the README. */
 export interface Config {
   /** PostgreSQL URL; when unset, `start`/`serve` run an embedded PostgreSQL in `dataDir`. */
@@ -28,6 +31,8 @@ export interface Config {
   predictionRetentionDays: number;
   /** API processes of `serve` (`MLPLANE_API_PROCESSES` or `--processes`); undefined: the command's default. */
   apiProcesses: number | undefined;
+  /** V8 semi-space of the API processes `serve` forks, MB (`MLPLANE_API_SEMI_SPACE_MB`); 0: V8's default. */
+  apiSemiSpaceMb: number;
   /** Crash detection of runs (see the README's crash policy). */
   reaper: { intervalMs: number; staleAfterMs: number; maxAttempts: number };
   /** `keys`: every request needs an API key; `disabled` (MLPLANE_AUTH=disabled): open, allowed on loopback only. */
@@ -101,6 +106,13 @@ function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): num
   return value;
 }
 
+/** Like {@link intFromEnv}, at most `max`. */
+function boundedIntFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, max: number): number {
+  const value = intFromEnv(env, name, fallback);
+  if (value > max) throw new Error(`${name} must be at most ${max}, got "${value}"`);
+  return value;
+}
+
 /** Half the machine's memory (the API, PostgreSQL and the OS share the rest), at most 16 GiB. */
 function defaultWorkerMemoryMb(): number {
   return Math.min(16 * 1024, Math.floor(os.totalmem() / 2 / (1024 * 1024)));
@@ -163,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     wsSlowSubscriberSeconds: Math.max(1, intFromEnv(env, 'MLPLANE_WS_SLOW_SUBSCRIBER_SECONDS', 10)),
     predictionRetentionDays: intFromEnv(env, 'MLPLANE_PREDICTION_RETENTION_DAYS', 30),
     apiProcesses: env.MLPLANE_API_PROCESSES ? Math.max(1, intFromEnv(env, 'MLPLANE_API_PROCESSES', 1)) : undefined,
+    apiSemiSpaceMb: boundedIntFromEnv(env, 'MLPLANE_API_SEMI_SPACE_MB', 32, MAX_API_SEMI_SPACE_MB),
     reaper: {
       intervalMs: intFromEnv(env, 'MLPLANE_REAPER_INTERVAL_MS', 10_000),
       staleAfterMs: intFromEnv(env, 'MLPLANE_RUN_STALE_AFTER_MS', 20_000),

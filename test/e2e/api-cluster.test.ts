@@ -43,7 +43,7 @@ describe('serve --processes 2', () => {
     // No key exists yet: the primary creates the first ADMIN key once every process listens, as `serve` does.
     primary = spawn(process.execPath, ['-r', path.join(ROOT, 'test/support/ts-register.js'), path.join(ROOT, 'src/main.ts'), 'serve', '--processes', '2'], {
       cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: db.url, MLPLANE_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info' },
+      env: { ...process.env, DATABASE_URL: db.url, MLPLANE_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info', MLPLANE_API_SEMI_SPACE_MB: '24' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const listening = new Set<number>();
@@ -63,6 +63,11 @@ describe('serve --processes 2', () => {
     });
     // Each process logs its own line; the primary's may reach the pipe first.
     await waitFor(() => listening.size === 2, 10_000);
+    // Both are forked processes, with the configured young generation.
+    for (const pid of listening) {
+      expect(pid).not.toBe(primary.pid);
+      expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=24');
+    }
     const key = readFileSync(path.join(dataDir, 'admin-key'), 'utf8').trim();
     useApiKey(url, key);
 
@@ -106,4 +111,52 @@ describe('serve --processes 2', () => {
     const code = await new Promise<number | null>((resolve) => primary!.once('exit', resolve));
     expect(code).toBe(0);
   }, 180_000);
+});
+
+/** `mlplane serve --processes 1`: the API still runs in a forked, supervised process, with the API's heap flags. */
+describe('serve --processes 1', () => {
+  let db: TestDatabase;
+  let primary: ChildProcess | undefined;
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'mlplane-serve-one-'));
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+
+  afterAll(async () => {
+    if (primary && primary.exitCode === null) primary.kill('SIGKILL');
+    await db.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('forks one API process with the default semi-space, which serves and stops on SIGTERM', async () => {
+    primary = spawn(process.execPath, ['-r', path.join(ROOT, 'test/support/ts-register.js'), path.join(ROOT, 'src/main.ts'), 'serve', '--processes', '1'], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: db.url, MLPLANE_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info', MLPLANE_API_SEMI_SPACE_MB: '' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const listening: number[] = [];
+    let output = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      primary!.stdout!.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const lines = output.split('\n');
+        output = lines.pop()!;
+        for (const line of lines) {
+          if (line.includes('"msg":"API server listening"')) listening.push(JSON.parse(line).pid as number);
+          const match = /mlplane listening on (\S+) /.exec(line);
+          if (match) resolve(match[1]);
+        }
+      });
+      primary!.on('exit', (code) => reject(new Error(`serve exited with ${code} before it listened`)));
+    });
+    await waitFor(() => listening.length === 1, 10_000);
+    expect(listening[0]).not.toBe(primary.pid);
+    expect(readFileSync(`/proc/${listening[0]}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=32');
+    expect((await fetch(new URL('/healthz', url))).status).toBe(200);
+
+    primary.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => primary!.once('exit', resolve));
+    expect(code).toBe(0);
+  }, 120_000);
 });
