@@ -268,9 +268,12 @@ describe('access control: API keys and roles on HTTP and graphql-ws, audit log',
     ]);
     // Accepted predictions are audited in batches (off the serving path), refused ones at once.
     await server.services.audit.flush();
-    expect(await rows({ operation: 'predict', outcome: 'SUCCEEDED' })).toEqual([
-      expect.objectContaining({ principal: 'predictor', role: 'PREDICTOR', targetIds: ['served'], requestId: expect.any(String) }),
-    ]);
+    const batched = await rows({ operation: 'predict', outcome: 'SUCCEEDED' });
+    expect(batched).toEqual([expect.objectContaining({ principal: 'predictor', role: 'PREDICTOR', targetIds: ['served'], requestId: expect.any(String) })]);
+    // Batched rows get time-ordered ids (UUIDv7) dated by their call.
+    const [{ id: batchedId, createdAt }] = await prisma.auditEvent.findMany({ where: { operation: 'predict', outcome: 'SUCCEEDED' } });
+    expect(batchedId[14]).toBe('7');
+    expect(parseInt(batchedId.slice(0, 8) + batchedId.slice(9, 13), 16)).toBe(createdAt.getTime());
     expect(await rows({ operation: 'predict', outcome: 'DENIED' })).toEqual([expect.objectContaining({ principal: 'predictor', targetIds: ['other'] })]);
     const viewerRead = await gql(keys.viewer, EVENTS, { filter: {} });
     expect(viewerRead.errors?.[0].extensions?.code).toBe('FORBIDDEN');

@@ -32,7 +32,7 @@ export class PredictInput {
   instances?: Record<string, unknown>[] | null;
   @Field(() => String, {
     nullable: true,
-    description: 'Chooses stable or canary by a stable hash, and names the request for recordActuals; a new UUID when omitted.',
+    description: 'Chooses stable or canary by a stable hash, and names the request for recordActuals; a new UUID (version 7, time-ordered) when omitted.',
   })
   requestKey?: string | null;
 }

@@ -1,3 +1,4 @@
+import { isUuid } from '../../../src/domain/common/uuid';
 import { decodePredictionInputs } from '../../../src/ml/serving/prediction-vector';
 import { loadConfig } from '../../../src/config/config';
 import { NotFoundError, ValidationError } from '../../../src/domain/errors';
@@ -78,6 +79,11 @@ describe('predictions', () => {
     expect(stored[3]).toMatchObject({ modelVersionId: cancer.versionIds[0], instanceIndex: 3, inputs: null, output: result.predictions[3].output });
     expect(decodePredictionInputs(result.spec, stored[3].vector!)).toEqual(instances[3]);
     expect(stored[3].latencyMs).toBeGreaterThan(0);
+
+    // Without a key of the client's, the request is named by a new time-ordered UUID (version 7).
+    const unnamed = await services.serving.serve({ route: 'graphql', deployment: 'cancer', instances: instances.slice(0, 1) });
+    expect(isUuid(unnamed.requestKey) && unnamed.requestKey[14] === '7').toBe(true);
+    expect(parseInt(unnamed.requestKey.slice(0, 8) + unnamed.requestKey.slice(9, 13), 16)).toBeGreaterThanOrEqual(stored[3].createdAt.getTime());
   });
 
   it('refuses instances that do not fit the feature schema, naming instance and feature, and logs nothing', async () => {
