@@ -271,6 +271,8 @@ async function servingInternals(url: string, key: string): Promise<string> {
   const commitRows = total('mlplane_prediction_log_commit_rows_sum') / commits;
   const calls = total('mlplane_inference_batch_rows_count');
   const commitP99 = histogramBound(text, 'mlplane_prediction_log_commit_seconds', 'result="ok"', 0.99);
+  const logged = total('mlplane_prediction_log_commit_rows_sum');
+  const driftReports = [...text.matchAll(/^mlplane_drift_reports_total\{[^}]*\} ([\d.e+-]+)$/gm)].reduce((sum, [, value]) => sum + Number(value), 0);
   const gcSeconds = [...text.matchAll(/^mlplane_nodejs_gc_duration_seconds_sum\{kind="(\w+)"\} ([\d.e+-]+)$/gm)].map(
     ([, kind, value]) => `${kind} ${Number(value).toFixed(1)} s`,
   );
@@ -278,6 +280,7 @@ async function servingInternals(url: string, key: string): Promise<string> {
     `server internals over the run: ${commits} log commits, mean ${commitMs.toFixed(1)} ms, 99% within ${commitP99}, ${commitRows.toFixed(1)} rows each; ` +
     `${calls} model calls, mean ${(total('mlplane_inference_batch_requests_sum') / calls).toFixed(2)} requests and ${(total('mlplane_inference_batch_rows_sum') / calls).toFixed(1)} rows each, ${((1000 * total('mlplane_inference_seconds_sum')) / calls).toFixed(2)} ms each; ` +
     `event-loop delay p99 ${(1000 * total('mlplane_nodejs_eventloop_lag_p99_seconds')).toFixed(1)} ms, max ${(1000 * total('mlplane_nodejs_eventloop_lag_max_seconds')).toFixed(1)} ms; garbage collection ${gcSeconds.join(', ')}; ` +
+    `${driftReports} drift reports (one per ${Math.round(logged / driftReports)} logged predictions); ` +
     `versions served by the compiled forward pass ${total('mlplane_served_model_versions', 'engine="compiled"')}, eagerly ${total('mlplane_served_model_versions', 'engine="eager"')}`
   );
 }
