@@ -29,7 +29,9 @@
  * BENCH_WARMUP (warm-up runs per target and bare-model warm-up calls, default 1),
  * MLPLANE_BENCH_SECONDS (length of a measured wrk run, default 10), MLPLANE_BENCH_PROCESSES
  * (cores), MLPLANE_BENCH_TARGETS (parts of target names to run, '|'-separated),
- * MLPLANE_BENCH_NODE_ARGS (node arguments of the server, e.g. `--cpu-prof`), DATABASE_URL (else an
+ * MLPLANE_BENCH_NODE_ARGS (node arguments of the server, e.g. `--cpu-prof`), MLPLANE_API_SEMI_SPACE_MB
+ * (the server's young generation, default 32 here: a serving replica's setting, see the README; 0
+ * for V8's default, mlplane's own default), DATABASE_URL (else an
  * embedded PostgreSQL, whose CPU is then measured too).
  * Run: npm run bench:serve
  */
@@ -85,6 +87,8 @@ const PROCESSES = positiveFromEnv('MLPLANE_BENCH_PROCESSES', os.availableParalle
 const ONLY = (process.env.MLPLANE_BENCH_TARGETS ?? '').split('|').filter(Boolean);
 /** Extra node arguments of the mlplane server, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it. */
 const NODE_ARGS = (process.env.MLPLANE_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/** The server runs as a replica that mostly serves predictions: V8's semi-space at 32 MB (`MLPLANE_API_SEMI_SPACE_MB`). */
+const SEMI_SPACE_MB = process.env.MLPLANE_API_SEMI_SPACE_MB || '32';
 const VENV = path.join(projectRoot, 'bench', '.venv');
 const PYTHON_PACKAGES = ['tensorflow-cpu==2.21.0', 'keras', 'fastapi', 'uvicorn', 'numpy'];
 
@@ -368,7 +372,7 @@ async function main(): Promise<void> {
 
     const port = await freePort();
     const mlplane = spawn(process.execPath, [...NODE_ARGS, path.join(projectRoot, 'dist', 'src', 'main.js'), 'serve', '--processes', String(PROCESSES)], {
-      env: { ...process.env, DATABASE_URL: db.url, PORT: String(port), LOG_LEVEL: 'warn' },
+      env: { ...process.env, DATABASE_URL: db.url, PORT: String(port), LOG_LEVEL: 'warn', MLPLANE_API_SEMI_SPACE_MB: SEMI_SPACE_MB },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     children.push(mlplane);
@@ -436,7 +440,7 @@ async function main(): Promise<void> {
     }
     if (ONLY.length > 0) targets.splice(0, targets.length, ...targets.filter((t) => ONLY.some((part) => t.name.includes(part))));
     const report = new BenchReport(
-      `serving benchmark (${db.where}, mlplane serve --processes ${PROCESSES}, wrk -t2 -c${CONNECTIONS} -d${SECONDS}s, ` +
+      `serving benchmark (${db.where}, mlplane serve --processes ${PROCESSES} with MLPLANE_API_SEMI_SPACE_MB=${SEMI_SPACE_MB}, wrk -t2 -c${CONNECTIONS} -d${SECONDS}s, ` +
         `${wrkOptions.repetitions} round(s) of one run per target after ${wrkOptions.warmup} warm-up run(s) of ${WARMUP_SECONDS} s, load average at start ${loadAverage()}):`,
     );
     report.print(`  Keras/FastAPI baseline: ${python ? note : `NOT RUN: ${note}`}`);

@@ -3,7 +3,11 @@
  * (the parsed request, graphql-js's per-field objects, the answer), and the requests in flight
  * keep theirs alive across each young-generation collection, which copies them. With V8's default
  * semi-space (16 MB on 64-bit) the API spent 18% of its CPU in those collections under load; at
- * 32 MB there are half as many, each copying about as much (see the README's performance section).
+ * 32 MB there are half as many, each copying about as much. The price is memory: a 100 MB CSV
+ * upload raised the API's peak RSS by 270-310 MB at 32 MB against 180-220 MB at V8's default
+ * (objects, and the buffers they hold, wait longer for a collection). So the default is V8's
+ * (`MLPLANE_API_SEMI_SPACE_MB=0`); replicas that mostly serve predictions set 32 (see the README's
+ * configuration and performance sections).
  */
 
 const SEMI_SPACE_FLAG = '--max-semi-space-size';

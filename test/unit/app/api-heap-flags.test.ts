@@ -18,9 +18,9 @@ describe('apiProcessExecArgv', () => {
 });
 
 describe('MLPLANE_API_SEMI_SPACE_MB', () => {
-  it('defaults to 32 MB and takes 0 to 256', () => {
-    expect(loadConfig({}).apiSemiSpaceMb).toBe(32);
-    expect(loadConfig({ MLPLANE_API_SEMI_SPACE_MB: '0' }).apiSemiSpaceMb).toBe(0);
+  it("defaults to 0 (V8's default) and takes 0 to 256", () => {
+    expect(loadConfig({}).apiSemiSpaceMb).toBe(0);
+    expect(loadConfig({ MLPLANE_API_SEMI_SPACE_MB: '32' }).apiSemiSpaceMb).toBe(32);
     expect(loadConfig({ MLPLANE_API_SEMI_SPACE_MB: '256' }).apiSemiSpaceMb).toBe(256);
   });
 
