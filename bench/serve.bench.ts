@@ -30,8 +30,7 @@
  * MLPLANE_BENCH_SECONDS (length of a measured wrk run, default 10), MLPLANE_BENCH_PROCESSES
  * (cores), MLPLANE_BENCH_TARGETS (parts of target names to run, '|'-separated),
  * MLPLANE_BENCH_NODE_ARGS (node arguments of the server, e.g. `--cpu-prof`), MLPLANE_API_SEMI_SPACE_MB
- * (the server's young generation, default 32 here: a serving replica's setting, see the README; 0
- * for V8's default, mlplane's own default), DATABASE_URL (else an
+ * (the server's young generation, mlplane's default 32; 0 for V8's default), DATABASE_URL (else an
  * embedded PostgreSQL, whose CPU is then measured too).
  * Run: npm run bench:serve
  */
@@ -87,7 +86,7 @@ const PROCESSES = positiveFromEnv('MLPLANE_BENCH_PROCESSES', os.availableParalle
 const ONLY = (process.env.MLPLANE_BENCH_TARGETS ?? '').split('|').filter(Boolean);
 /** Extra node arguments of the mlplane server, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it. */
 const NODE_ARGS = (process.env.MLPLANE_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-/** The server runs as a replica that mostly serves predictions: V8's semi-space at 32 MB (`MLPLANE_API_SEMI_SPACE_MB`). */
+/** The server's V8 semi-space (`MLPLANE_API_SEMI_SPACE_MB`), mlplane's default unless set: printed with the figures. */
 const SEMI_SPACE_MB = process.env.MLPLANE_API_SEMI_SPACE_MB || '32';
 const VENV = path.join(projectRoot, 'bench', '.venv');
 const PYTHON_PACKAGES = ['tensorflow-cpu==2.21.0', 'keras', 'fastapi', 'uvicorn', 'numpy'];

@@ -113,7 +113,7 @@ describe('serve --processes 2', () => {
   }, 180_000);
 });
 
-/** `mlplane serve --processes 1`: the API still runs in a forked, supervised process (with V8's default young generation by default). */
+/** `mlplane serve --processes 1`: the API still runs in a forked, supervised process, with the API's young generation. */
 describe('serve --processes 1', () => {
   let db: TestDatabase;
   let primary: ChildProcess | undefined;
@@ -129,7 +129,7 @@ describe('serve --processes 1', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it("forks one API process with V8's default semi-space, which serves and stops on SIGTERM", async () => {
+  it('forks one API process with the default semi-space, which serves and stops on SIGTERM', async () => {
     primary = spawn(process.execPath, ['-r', path.join(ROOT, 'test/support/ts-register.js'), path.join(ROOT, 'src/main.ts'), 'serve', '--processes', '1'], {
       cwd: ROOT,
       env: { ...process.env, DATABASE_URL: db.url, MLPLANE_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info', MLPLANE_API_SEMI_SPACE_MB: '' },
@@ -152,7 +152,7 @@ describe('serve --processes 1', () => {
     });
     await waitFor(() => listening.length === 1, 10_000);
     expect(listening[0]).not.toBe(primary.pid);
-    expect(readFileSync(`/proc/${listening[0]}/cmdline`, 'utf8')).not.toContain('semi-space');
+    expect(readFileSync(`/proc/${listening[0]}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=32');
     expect((await fetch(new URL('/healthz', url))).status).toBe(200);
 
     primary.kill('SIGTERM');
