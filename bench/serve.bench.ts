@@ -122,7 +122,12 @@ interface ProcessTicks {
   ticks: number;
 }
 
-/** user + system CPU ticks of every process (/proc), to charge each server the CPU it used. */
+/**
+ * user + system CPU ticks of every process (/proc), with those of the children it has reaped
+ * (cutime, cstime), to charge each server the CPU it used: a PostgreSQL backend that exits between
+ * two readings stays counted, through its postmaster (summing live processes only once gave a
+ * negative figure).
+ */
 function processTicks(): ProcessTicks[] {
   const rows: ProcessTicks[] = [];
   for (const entry of readdirSync('/proc')) {
@@ -134,7 +139,7 @@ function processTicks(): ProcessTicks[] {
         pid: Number(entry),
         ppid: Number(fields[1]),
         name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
-        ticks: Number(fields[11]) + Number(fields[12]),
+        ticks: Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]),
       });
     } catch {
       // The process ended while being read.
