@@ -8,7 +8,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { Config } from '../config/config';
-import { apiProcessExecArgv, confineSemiSpaceToMainThread } from './api-heap-flags';
+import { apiProcessExecArgv, confineSemiSpaceToMainThread, semiSpaceFlag } from './api-heap-flags';
 import type { Logger } from '../infra/logger';
 import { startApiProcess, type RunningApi } from './api-process';
 import { clusterMetricsSource, serveClusterMetrics } from './cluster-metrics';
@@ -89,8 +89,9 @@ export async function runApiClusterWorker(config: Config, logger: Logger): Promi
   const databaseUrl = process.env[CLUSTER_DATABASE_ENV];
   if (!databaseUrl) throw new Error(`${CLUSTER_DATABASE_ENV} is not set: cluster workers are started by \`serve --processes\``);
   if (!process.send) throw new Error('no IPC channel to the cluster primary: cluster workers are started by `serve --processes`');
-  // The young generation this process was forked with is the API thread's; its worker threads keep V8's default.
-  if (config.apiSemiSpaceMb > 0) confineSemiSpaceToMainThread();
+  // The young generation the primary forked this process with is the API thread's; its worker threads keep V8's
+  // default. A size of the user's (NODE_OPTIONS, node's own flags) is left to every thread.
+  if (config.apiSemiSpaceMb > 0 && process.execArgv.includes(semiSpaceFlag(config.apiSemiSpaceMb))) confineSemiSpaceToMainThread();
   // The primary is gone (killed): drain and exit as on SIGTERM rather than serve unsupervised.
   process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
   cluster.worker?.on('error', (error: unknown) => logger.warn({ err: error }, 'IPC with the cluster primary failed'));

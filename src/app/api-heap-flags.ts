@@ -28,7 +28,12 @@ function setsSemiSpace(flags: readonly string[]): boolean {
 export function apiProcessExecArgv(execArgv: readonly string[], nodeOptions: string | undefined, semiSpaceMb: number): string[] {
   const own = [...execArgv];
   if (semiSpaceMb === 0 || setsSemiSpace(own) || setsSemiSpace((nodeOptions ?? '').split(/\s+/))) return own;
-  return [...own, `${SEMI_SPACE_FLAG}=${semiSpaceMb}`];
+  return [...own, semiSpaceFlag(semiSpaceMb)];
+}
+
+/** The flag `apiProcessExecArgv` adds for `semiSpaceMb`. */
+export function semiSpaceFlag(semiSpaceMb: number): string {
+  return `${SEMI_SPACE_FLAG}=${semiSpaceMb}`;
 }
 
 /**
