@@ -40,6 +40,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { DEFAULT_API_SEMI_SPACE_MB } from '../src/config/config';
 import { projectRoot } from '../src/config/paths';
 import { createPrismaClient } from '../src/infra/db/prisma-client';
 import { logger } from '../src/infra/logger';
@@ -87,7 +88,7 @@ const ONLY = (process.env.MLPLANE_BENCH_TARGETS ?? '').split('|').filter(Boolean
 /** Extra node arguments of the mlplane server, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it. */
 const NODE_ARGS = (process.env.MLPLANE_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 /** The server's V8 semi-space (`MLPLANE_API_SEMI_SPACE_MB`), mlplane's default unless set: printed with the figures. */
-const SEMI_SPACE_MB = process.env.MLPLANE_API_SEMI_SPACE_MB || '32';
+const SEMI_SPACE_MB = process.env.MLPLANE_API_SEMI_SPACE_MB || String(DEFAULT_API_SEMI_SPACE_MB);
 const VENV = path.join(projectRoot, 'bench', '.venv');
 const PYTHON_PACKAGES = ['tensorflow-cpu==2.21.0', 'keras', 'fastapi', 'uvicorn', 'numpy'];
 
@@ -276,10 +277,10 @@ async function servingInternals(url: string, key: string): Promise<string> {
   };
   const commits = total('mlplane_prediction_log_commit_seconds_count', 'result="ok"');
   const commitMs = (1000 * total('mlplane_prediction_log_commit_seconds_sum', 'result="ok"')) / commits;
-  const commitRows = total('mlplane_prediction_log_commit_rows_sum') / commits;
+  const logged = total('mlplane_prediction_log_commit_rows_sum');
+  const commitRows = logged / commits;
   const calls = total('mlplane_inference_batch_rows_count');
   const commitP99 = histogramBound(text, 'mlplane_prediction_log_commit_seconds', 'result="ok"', 0.99);
-  const logged = total('mlplane_prediction_log_commit_rows_sum');
   const driftReports = [...text.matchAll(/^mlplane_drift_reports_total\{[^}]*\} ([\d.e+-]+)$/gm)].reduce((sum, [, value]) => sum + Number(value), 0);
   const gcSeconds = [...text.matchAll(/^mlplane_nodejs_gc_duration_seconds_sum\{kind="(\w+)"\} ([\d.e+-]+)$/gm)].map(
     ([, kind, value]) => `${kind} ${Number(value).toFixed(1)} s`,

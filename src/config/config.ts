@@ -5,6 +5,8 @@ import { parseWebhookAllowList, type WebhookAllowList } from '../domain/alerts/w
 
 /** Largest semi-space `MLPLANE_API_SEMI_SPACE_MB` accepts (the young generation is two of them). */
 const MAX_API_SEMI_SPACE_MB = 256;
+/** The API main thread's semi-space when `MLPLANE_API_SEMI_SPACE_MB` is unset (see `api-heap-flags.ts`). */
+export const DEFAULT_API_SEMI_SPACE_MB = 32;
 
 /** Typed configuration, read from the environment once. Every variable is documented in the README. */
 export interface Config {
@@ -175,7 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     wsSlowSubscriberSeconds: Math.max(1, intFromEnv(env, 'MLPLANE_WS_SLOW_SUBSCRIBER_SECONDS', 10)),
     predictionRetentionDays: intFromEnv(env, 'MLPLANE_PREDICTION_RETENTION_DAYS', 30),
     apiProcesses: env.MLPLANE_API_PROCESSES ? Math.max(1, intFromEnv(env, 'MLPLANE_API_PROCESSES', 1)) : undefined,
-    apiSemiSpaceMb: boundedIntFromEnv(env, 'MLPLANE_API_SEMI_SPACE_MB', 32, MAX_API_SEMI_SPACE_MB),
+    apiSemiSpaceMb: boundedIntFromEnv(env, 'MLPLANE_API_SEMI_SPACE_MB', DEFAULT_API_SEMI_SPACE_MB, MAX_API_SEMI_SPACE_MB),
     reaper: {
       intervalMs: intFromEnv(env, 'MLPLANE_REAPER_INTERVAL_MS', 10_000),
       staleAfterMs: intFromEnv(env, 'MLPLANE_RUN_STALE_AFTER_MS', 20_000),

@@ -16,6 +16,42 @@ import { waitFor } from '../support/wait-for';
 const ROOT = path.resolve(__dirname, '..', '..');
 const PREDICT = 'mutation($input: PredictInput!) { predict(input: $input) { modelVersionId predictions { id } } }';
 
+/** A started `mlplane serve`: the primary, its URL once every process listens, and the pids of the API processes that logged listening so far. */
+interface StartedServe {
+  primary: ChildProcess;
+  url: string;
+  listening: Set<number>;
+}
+
+/** Starts `mlplane serve --processes <processes>` from the sources, with `env` over this process's environment. */
+async function startServe(processes: number, env: NodeJS.ProcessEnv): Promise<StartedServe> {
+  const primary = spawn(
+    process.execPath,
+    ['-r', path.join(ROOT, 'test/support/ts-register.js'), path.join(ROOT, 'src/main.ts'), 'serve', '--processes', String(processes)],
+    {
+      cwd: ROOT,
+      env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const listening = new Set<number>();
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    primary.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const lines = output.split('\n');
+      output = lines.pop()!;
+      for (const line of lines) {
+        if (line.includes('"msg":"API server listening"')) listening.add(JSON.parse(line).pid as number);
+        const match = /mlplane listening on (\S+) /.exec(line);
+        if (match) resolve(match[1]);
+      }
+    });
+    primary.on('exit', (code) => reject(new Error(`serve exited with ${code} before it listened`)));
+  });
+  return { primary, url, listening };
+}
+
 /** `mlplane serve --processes 2`: two API processes behind one port, one deployment cache each, metrics of both. */
 describe('serve --processes 2', () => {
   let db: TestDatabase;
@@ -41,26 +77,9 @@ describe('serve --processes 2', () => {
 
   it('serves from both processes on one port, applies a rollback in both, and reports the metrics of both', async () => {
     // No key exists yet: the primary creates the first ADMIN key once every process listens, as `serve` does.
-    primary = spawn(process.execPath, ['-r', path.join(ROOT, 'test/support/ts-register.js'), path.join(ROOT, 'src/main.ts'), 'serve', '--processes', '2'], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: db.url, MLPLANE_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info', MLPLANE_API_SEMI_SPACE_MB: '24' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const listening = new Set<number>();
-    let output = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      primary!.stdout!.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        const lines = output.split('\n');
-        output = lines.pop()!;
-        for (const line of lines) {
-          if (line.includes('"msg":"API server listening"')) listening.add(JSON.parse(line).pid as number);
-          const match = /mlplane listening on (\S+) /.exec(line);
-          if (match) resolve(match[1]);
-        }
-      });
-      primary!.on('exit', (code) => reject(new Error(`serve exited with ${code} before it listened`)));
-    });
+    const started = await startServe(2, { DATABASE_URL: db.url, MLPLANE_DATA_DIR: dataDir, MLPLANE_API_SEMI_SPACE_MB: '24' });
+    primary = started.primary;
+    const { url, listening } = started;
     // Each process logs its own line; the primary's may reach the pipe first.
     await waitFor(() => listening.size === 2, 10_000);
     // Both are forked processes, with the configured young generation.
@@ -130,29 +149,13 @@ describe('serve --processes 1', () => {
   });
 
   it('forks one API process with the default semi-space, which serves and stops on SIGTERM', async () => {
-    primary = spawn(process.execPath, ['-r', path.join(ROOT, 'test/support/ts-register.js'), path.join(ROOT, 'src/main.ts'), 'serve', '--processes', '1'], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: db.url, MLPLANE_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'info', MLPLANE_API_SEMI_SPACE_MB: '' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const listening: number[] = [];
-    let output = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      primary!.stdout!.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        const lines = output.split('\n');
-        output = lines.pop()!;
-        for (const line of lines) {
-          if (line.includes('"msg":"API server listening"')) listening.push(JSON.parse(line).pid as number);
-          const match = /mlplane listening on (\S+) /.exec(line);
-          if (match) resolve(match[1]);
-        }
-      });
-      primary!.on('exit', (code) => reject(new Error(`serve exited with ${code} before it listened`)));
-    });
-    await waitFor(() => listening.length === 1, 10_000);
-    expect(listening[0]).not.toBe(primary.pid);
-    expect(readFileSync(`/proc/${listening[0]}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=32');
+    const started = await startServe(1, { DATABASE_URL: db.url, MLPLANE_DATA_DIR: dataDir, MLPLANE_API_SEMI_SPACE_MB: '' });
+    primary = started.primary;
+    const { url, listening } = started;
+    await waitFor(() => listening.size === 1, 10_000);
+    const [apiPid] = listening;
+    expect(apiPid).not.toBe(primary.pid);
+    expect(readFileSync(`/proc/${apiPid}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=32');
     expect((await fetch(new URL('/healthz', url))).status).toBe(200);
 
     primary.kill('SIGTERM');
