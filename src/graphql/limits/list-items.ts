@@ -42,11 +42,20 @@ function fieldsOf(type: GraphQLNamedType): Record<string, GraphQLField<unknown, 
   return isObjectType(type) || isInterfaceType(type) ? type.getFields() : null;
 }
 
+/**
+ * Whether the count reads any of the field's arguments: a size, or the version id of `datasetVersion`.
+ * The others (a `predict` input with its instances) are not coerced a second time.
+ */
+function countsArguments(field: GraphQLField<unknown, unknown>): boolean {
+  return field.args.some((arg) => (SIZE_ARGUMENTS as readonly string[]).includes(arg.name) || (field.name === 'datasetVersion' && arg.name === 'id'));
+}
+
 function argumentsOf(
   field: GraphQLField<unknown, unknown>,
   node: Parameters<typeof getArgumentValues>[1],
   variables: Record<string, unknown>,
 ): Record<string, unknown> {
+  if (!countsArguments(field)) return {};
   try {
     return getArgumentValues(field, node, variables);
   } catch {

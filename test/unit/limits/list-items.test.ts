@@ -1,4 +1,4 @@
-import { buildSchema, parse, getOperationAST } from 'graphql';
+import { buildSchema, parse, print, getOperationAST, type GraphQLScalarType, type ValueNode } from 'graphql';
 import { countListItems } from '../../../src/graphql/limits/list-items';
 
 const schema = buildSchema(`
@@ -37,6 +37,25 @@ describe('list item counting', () => {
       await count('{ datasets { ...page } } fragment page on Connection { edges { node { versions { ... on DatasetVersion { rows(limit: 5) } } } } }'),
     ).toBe(20 + 100);
     expect(await count('{ datasets(first: 3) { edges { node { versions { split { train } } } } } }', {}, {}, 10)).toBe(3 + 30);
+  });
+
+  it('reads only the arguments it counts: an inline input (a predict request) is not coerced a second time', async () => {
+    const inputSchema = buildSchema(`
+      scalar Instances
+      type Query { predict(input: Instances): Int page(first: Int, filter: Instances): [Int!]! }
+    `);
+    const coerced: string[] = [];
+    Object.assign(inputSchema.getType('Instances') as GraphQLScalarType, {
+      parseLiteral: (node: ValueNode) => (coerced.push(print(node)), print(node)),
+    });
+    const countIn = async (query: string) => {
+      const document = parse(query);
+      return countListItems(inputSchema, document, getOperationAST(document)!, {}, { splitRows: async () => 0 });
+    };
+    expect(await countIn('{ predict(input: "rows") }')).toBe(0);
+    expect(coerced).toEqual([]);
+    expect(await countIn('{ page(first: 7, filter: "f") }')).toBe(7);
+    expect(coerced).toEqual(['"f"']);
   });
 
   it('counts nothing for single objects and scalars', async () => {
