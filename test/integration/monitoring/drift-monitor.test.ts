@@ -156,6 +156,26 @@ describe('DriftMonitor', () => {
     expect(threadMonitor.driftThread.stats()).toMatchObject({ running: false, queued: 0 });
   }, 60_000);
 
+  it('starts its drift thread at half a window, so that the report of the full window is tested on it, not inline', async () => {
+    const deployment = await deploy('warm-thread', { windowSize: 80, periodSeconds: 3600 });
+    const dependencies = { prisma, events, datasets: services.datasets, loadModel: (id: string) => services.modelCache.get(id) };
+    const monitor = new DriftMonitor(dependencies);
+    try {
+      await logPredictions(deployment.id, 39, COMMIT_GRACE_MS + 50);
+      expect(await monitor.check(deployment.id)).toBeNull();
+      expect(monitor.driftThread.stats()).toMatchObject({ threadsStarted: 0, running: false });
+      await logPredictions(deployment.id, 1, COMMIT_GRACE_MS + 50);
+      expect(await monitor.check(deployment.id)).toBeNull();
+      expect(monitor.driftThread.stats()).toMatchObject({ threadsStarted: 1, requests: 0, running: true });
+      await waitFor(() => monitor.driftThread.ready(), 20_000, 20);
+      await logPredictions(deployment.id, 40, COMMIT_GRACE_MS + 50);
+      expect(await monitor.check(deployment.id)).toMatchObject({ windowSize: 80 });
+      expect(monitor.driftThread.stats()).toMatchObject({ threadsStarted: 1, requests: 1, referencesSent: 1 });
+    } finally {
+      await monitor.stop();
+    }
+  }, 60_000);
+
   it('reports a window once when two replicas check it at the same time', async () => {
     const deployment = await deploy('replicas', { windowSize: 40, periodSeconds: 3600 });
     await logPredictions(deployment.id, 40, 2_000, 1);
