@@ -2,11 +2,18 @@ import { createPrismaClient, type PrismaClient } from '../../../src/infra/db/pri
 import { AuditLog } from '../../../src/services/audit/audit-log';
 import { createTestDatabase, type TestDatabase } from '../../support/test-database';
 
-/** Symbols an enabled AsyncLocalStorage's promise hook stamps on every new promise (Node 20: `kResourceStore`). */
-function storeStamps(): string[] {
-  return Object.getOwnPropertySymbols(Promise.resolve())
-    .map(String)
-    .filter((name) => name.includes('ResourceStore'));
+/**
+ * The stamps an enabled AsyncLocalStorage's promise hook puts on every new promise (Node 20: one
+ * `kResourceStore` symbol per enabled storage). Other storages of the process (other tests' in the
+ * same worker) may stamp too: a test compares the stamps seen inside a mutation with those before it.
+ */
+function storeStamps(): symbol[] {
+  return Object.getOwnPropertySymbols(Promise.resolve()).filter((symbol) => String(symbol).includes('ResourceStore'));
+}
+
+/** The stamps in `now` that were not in `before`: the storages enabled in between. */
+function added(before: readonly symbol[], now: readonly symbol[]): symbol[] {
+  return now.filter((symbol) => !before.includes(symbol));
 }
 
 /** A promise and the function that settles it. */
@@ -39,7 +46,8 @@ describe('AuditLog scope', () => {
     const client = audit.auditingClient(prisma);
     const firstMayEnd = gate();
     const secondMayCommit = gate();
-    const stampsInside: string[][] = [];
+    const before = storeStamps();
+    const stampsInside: symbol[][] = [];
     const first = audit.audit(
       entry('first'),
       async () => {
@@ -65,8 +73,9 @@ describe('AuditLog scope', () => {
     secondMayCommit.open();
     await expect(second).rejects.toThrow('failed after its commit');
 
-    expect(stampsInside[0].length).toBeGreaterThan(0);
-    expect(storeStamps()).toEqual([]);
+    const auditScope = added(before, stampsInside[0]);
+    expect(auditScope).toHaveLength(1);
+    expect(storeStamps()).not.toContain(auditScope[0]);
     const rows = await prisma.auditEvent.findMany({ where: { operation: { in: ['first', 'second'] } }, orderBy: { operation: 'asc' } });
     expect(rows.map(({ operation, outcome, errorCode }) => ({ operation, outcome, errorCode }))).toEqual([
       { operation: 'first', outcome: 'SUCCEEDED', errorCode: null },
@@ -76,10 +85,15 @@ describe('AuditLog scope', () => {
 
   it('enables the scope again for the next mutation, and disables it after a failed one too', async () => {
     const audit = new AuditLog(prisma);
+    const before = storeStamps();
+    const first = await audit.audit(entry('first-of-two'), async () => storeStamps(), outcomes);
+    const auditScope = added(before, first);
+    expect(auditScope).toHaveLength(1);
+    expect(storeStamps()).not.toContain(auditScope[0]);
     await expect(audit.audit(entry('failing'), async () => Promise.reject(new Error('no')), outcomes)).rejects.toThrow('no');
-    expect(storeStamps()).toEqual([]);
-    const inside = await audit.audit(entry('again'), async () => storeStamps(), outcomes);
-    expect(inside.length).toBeGreaterThan(0);
-    expect(storeStamps()).toEqual([]);
+    expect(storeStamps()).not.toContain(auditScope[0]);
+    const again = await audit.audit(entry('again'), async () => storeStamps(), outcomes);
+    expect(again).toContain(auditScope[0]);
+    expect(storeStamps()).not.toContain(auditScope[0]);
   });
 });
