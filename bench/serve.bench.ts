@@ -268,7 +268,6 @@ function bareRate(run: () => unknown, rows: number, seconds: number): number {
   return (calls * rows * 1000) / (performance.now() - started);
 }
 
-/** Means of the server's own serving histograms over the whole run (group commits, model calls), from `/metrics`. */
 /**
  * One audited mutation through the API before the measured runs (a VIEWER key created), as any
  * server in use has run: audited mutations other than `predict` run in an AsyncLocalStorage scope,
@@ -284,6 +283,7 @@ async function auditedMutation(url: string, adminKey: string): Promise<void> {
   if (!response.ok || answer.errors) throw new Error(`the audited mutation before the runs failed: ${JSON.stringify(answer.errors ?? response.status)}`);
 }
 
+/** Means of the server's own serving histograms over the whole run (group commits, model calls), from `/metrics`. */
 async function servingInternals(url: string, key: string): Promise<string> {
   const text = await (await fetch(url, { headers: { authorization: `Bearer ${key}` } })).text();
   const total = (name: string, labels = '') => {
