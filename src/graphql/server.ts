@@ -13,6 +13,7 @@ import { graphiqlPage } from './graphiql-page';
 import { crossSiteProtection, type ErrorShape } from './http/cross-site.middleware';
 import { createRequestGuard } from './http/request-guard';
 import { cachedCheck } from './http/readiness-cache';
+import { expressMessageClasses } from './http/express-messages';
 import { graphiqlContentSecurityPolicy, securityHeaders } from './http/security-headers';
 import { introspectionRules } from './introspection-policy';
 import type { AdmitOperation } from './limits/operation-admission';
@@ -161,7 +162,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   // No ETags on what res.send writes (GraphQL answers, JSON routes): express hashed every body for a
   // validator no API client sends back. Static files (the dashboard) keep serve-static's own.
   app.set('etag', false);
-  const httpServer = http.createServer(app);
+  const httpServer = http.createServer(expressMessageClasses(app), app);
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema: options.schema,

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import type http from 'node:http';
 import path from 'node:path';
+import express from 'express';
 import { getIntrospectionQuery } from 'graphql';
 import pino from 'pino';
 import { z } from 'zod';
@@ -164,6 +166,33 @@ describe('API server: HTTP, graphql-ws, GraphiQL, health, errors, drain', () => 
       uptimeSeconds: expect.any(Number),
     });
     expect(response.body.data.health.uptimeSeconds).toBeGreaterThan(0);
+  });
+
+  it("builds each request and response with Express's prototypes, so Express changes none of them per request", async () => {
+    const seen: { request: [unknown, unknown]; response: [unknown, unknown] }[] = [];
+    const observe = (request: http.IncomingMessage, response: http.ServerResponse) => {
+      const arrived = { request: Object.getPrototypeOf(request) as unknown, response: Object.getPrototypeOf(response) as unknown };
+      response.once('finish', () =>
+        seen.push({ request: [arrived.request, Object.getPrototypeOf(request)], response: [arrived.response, Object.getPrototypeOf(response)] }),
+      );
+    };
+    // Runs before Express's handler, on the objects as http.Server built them.
+    a.server.httpServer.prependListener('request', observe);
+    try {
+      const response = await postGraphQL(a.url, HEALTH, undefined, { 'x-request-id': 'e2e-prototypes-1' });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('x-request-id')).toBe('e2e-prototypes-1');
+      expect(response.body.data.health.status).toBe('OK');
+    } finally {
+      a.server.httpServer.removeListener('request', observe);
+    }
+    expect(seen).toHaveLength(1);
+    const [{ request, response }] = seen;
+    // Express's request and response prototypes (the application's own sit between them and the objects).
+    expect(Object.getPrototypeOf(request[0])).toBe(express.request);
+    expect(Object.getPrototypeOf(response[0])).toBe(express.response);
+    expect(request[1]).toBe(request[0]);
+    expect(response[1]).toBe(response[0]);
   });
 
   it('serves a self-contained GraphiQL page to browsers, and JSON to API clients', async () => {
