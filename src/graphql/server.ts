@@ -10,11 +10,12 @@ import { logger as rootLogger, type Logger } from '../infra/logger';
 import { resolveCredentials, unauthenticatedHttpError, type Authenticator } from './auth/authenticate';
 import { requestIdFrom, type ContextFactory, type GraphQLContext } from './context';
 import { graphiqlPage } from './graphiql-page';
-import { crossSiteProtection, type ErrorShape } from './http/cross-site.middleware';
+import { crossSiteCheck, type ErrorShape } from './http/cross-site.middleware';
+import { createGraphQLPostHandler, isGraphQLJsonPost, type HttpRequestFacts } from './http/graphql-post';
 import { createRequestGuard } from './http/request-guard';
 import { cachedCheck } from './http/readiness-cache';
 import { expressMessageClasses } from './http/express-messages';
-import { graphiqlContentSecurityPolicy, securityHeaders } from './http/security-headers';
+import { graphiqlContentSecurityPolicy, securityHeaderWriter } from './http/security-headers';
 import { introspectionRules } from './introspection-policy';
 import type { AdmitOperation } from './limits/operation-admission';
 import { SocketCaps, type SocketCapSettings } from './limits/socket-caps';
@@ -162,7 +163,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   // No ETags on what res.send writes (GraphQL answers, JSON routes): express hashed every body for a
   // validator no API client sends back. Static files (the dashboard) keep serve-static's own.
   app.set('etag', false);
-  const httpServer = http.createServer(expressMessageClasses(app), app);
+  const httpServer = http.createServer(expressMessageClasses(app));
+  const bodyLimitBytes = options.bodyLimitBytes ?? 8 * MiB;
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema: options.schema,
@@ -203,14 +205,36 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     caps: options.socketCaps ? new SocketCaps(options.socketCaps) : undefined,
   });
 
-  app.use((req, res, next) => {
+  const writeSecurityHeaders = securityHeaderWriter();
+  const crossSite = crossSiteCheck(guard, options.errorShapes);
+  /** What every request gets first: its id (echoed), the security headers and the cross-site check (null: the check answered). */
+  const preamble = (req: http.IncomingMessage, res: http.ServerResponse, path: string): string | null => {
     const requestId = requestIdFrom(req.headers);
-    res.locals.requestId = requestId;
     res.setHeader('x-request-id', requestId);
+    writeSecurityHeaders(res);
+    return crossSite(req, res, path, requestId) ? null : requestId;
+  };
+  /** Before any GraphQL runs: a missing or bad key answers 401 UNAUTHENTICATED. */
+  const httpContext = async ({ requestId, clientAddress, headers, body }: HttpRequestFacts): Promise<GraphQLContext> => {
+    const credentials = await resolveCredentials(options.auth, headers.authorization);
+    if (!credentials.ok) {
+      await options.auth.refused({ body, requestId, clientAddress, reason: credentials.reason });
+      throw unauthenticatedHttpError(credentials.message);
+    }
+    return options.contextFactory({ requestId, transport: 'http', headers, principal: credentials.principal, clientAddress });
+  };
+  const graphqlPost = createGraphQLPostHandler({ apollo, bodyLimitBytes, preamble, context: httpContext, logger });
+  httpServer.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (isGraphQLJsonPost(req, GRAPHQL_PATH)) graphqlPost(req, res);
+    else app(req, res);
+  });
+
+  app.use((req, res, next) => {
+    const requestId = preamble(req, res, req.path);
+    if (requestId === null) return;
+    res.locals.requestId = requestId;
     next();
   });
-  app.use(securityHeaders());
-  app.use(crossSiteProtection(guard, options.errorShapes));
 
   // Probes need no key. The Open Inference Protocol's health routes are the same probes in its shape.
   app.get('/healthz', (_req, res) => {
@@ -241,21 +265,18 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     res.type('html').send(page);
   });
 
+  // JSON POSTs are answered before Express (graphql-post.ts); Express serves the path's other requests.
   app.use(
     GRAPHQL_PATH,
-    express.json({ limit: options.bodyLimitBytes ?? 8 * MiB }),
+    express.json({ limit: bodyLimitBytes }),
     expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
-        // Before any GraphQL runs: a missing or bad key answers 401 UNAUTHENTICATED.
-        const requestId = res.locals.requestId as string;
-        const clientAddress = req.socket.remoteAddress ?? null;
-        const credentials = await resolveCredentials(options.auth, req.headers.authorization);
-        if (!credentials.ok) {
-          await options.auth.refused({ body: req.body, requestId, clientAddress, reason: credentials.reason });
-          throw unauthenticatedHttpError(credentials.message);
-        }
-        return options.contextFactory({ requestId, transport: 'http', headers: req.headers, principal: credentials.principal, clientAddress });
-      },
+      context: ({ req, res }) =>
+        httpContext({
+          requestId: res.locals.requestId as string,
+          clientAddress: req.socket.remoteAddress ?? null,
+          headers: req.headers,
+          body: req.body,
+        }),
     }),
   );
 

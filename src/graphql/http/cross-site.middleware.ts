@@ -1,4 +1,6 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { appendVary, graphqlErrorBody, sendJson } from './json-response';
 import type { RequestGuard } from './request-guard';
 
 /** How refusals under `prefix` are written, for paths that do not answer in GraphQL's shape (Host/Origin refusals come before any router). */
@@ -15,41 +17,50 @@ const ALLOWED_REQUEST_HEADERS = 'authorization, content-type, x-request-id, x-ml
 const EXPOSED_RESPONSE_HEADERS = 'x-request-id, retry-after, ratelimit-limit, ratelimit-remaining, ratelimit-reset';
 
 /**
+ * The cross-site check of one request: true when it answered the request (a refusal, or a CORS
+ * preflight), false when the request may proceed (with its CORS headers set).
+ */
+export type CrossSiteCheck = (request: IncomingMessage, response: ServerResponse, path: string, requestId: string) => boolean;
+
+/**
  * Refuses (403, GraphQL error shape unless `shapes` name another for the path, before any GraphQL runs) requests with a foreign `Host` or a
  * foreign `Origin`, and answers CORS for the listed origins: preflights get 204 with the allowed
  * methods and headers; other requests get `Access-Control-Allow-Origin`. No credentials (mlplane
  * authenticates with a bearer key, not cookies).
  */
-export function crossSiteProtection(guard: RequestGuard, shapes: readonly ErrorShape[] = []): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction) => {
-    const refusal = guard.refusal(req, { skipHost: PROBE_PATHS.has(req.path) });
+export function crossSiteCheck(guard: RequestGuard, shapes: readonly ErrorShape[] = []): CrossSiteCheck {
+  return (request, response, path, requestId) => {
+    const refusal = guard.refusal(request, { skipHost: PROBE_PATHS.has(path) });
     if (refusal) {
-      const requestId = res.locals.requestId as string;
-      const shape = shapes.find((candidate) => req.path === candidate.prefix || req.path.startsWith(`${candidate.prefix}/`));
-      res
-        .status(refusal.status)
-        .json(
-          shape
-            ? shape.body(refusal.message, 'FORBIDDEN', requestId)
-            : { errors: [{ message: refusal.message, extensions: { code: 'FORBIDDEN', requestId } }] },
-        );
-      return;
+      const shape = shapes.find((candidate) => path === candidate.prefix || path.startsWith(`${candidate.prefix}/`));
+      sendJson(
+        response,
+        refusal.status,
+        shape ? shape.body(refusal.message, 'FORBIDDEN', requestId) : graphqlErrorBody(refusal.message, 'FORBIDDEN', requestId),
+      );
+      return true;
     }
-    const origin = req.headers.origin;
-    res.vary('Origin');
-    if (origin === undefined || !guard.isListedOrigin(origin)) {
-      next();
-      return;
+    const origin = request.headers.origin;
+    appendVary(response, 'Origin');
+    if (origin === undefined || !guard.isListedOrigin(origin)) return false;
+    response.setHeader('access-control-allow-origin', origin);
+    response.setHeader('access-control-expose-headers', EXPOSED_RESPONSE_HEADERS);
+    if (request.method === 'OPTIONS' && request.headers['access-control-request-method']) {
+      response.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+      response.setHeader('access-control-allow-headers', ALLOWED_REQUEST_HEADERS);
+      response.setHeader('access-control-max-age', '600');
+      response.statusCode = 204;
+      response.end();
+      return true;
     }
-    res.setHeader('access-control-allow-origin', origin);
-    res.setHeader('access-control-expose-headers', EXPOSED_RESPONSE_HEADERS);
-    if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
-      res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
-      res.setHeader('access-control-allow-headers', ALLOWED_REQUEST_HEADERS);
-      res.setHeader('access-control-max-age', '600');
-      res.status(204).end();
-      return;
-    }
-    next();
+    return false;
+  };
+}
+
+/** {@link crossSiteCheck} as Express middleware (the request id is the one `res.locals` holds). */
+export function crossSiteProtection(guard: RequestGuard, shapes: readonly ErrorShape[] = []): RequestHandler {
+  const check = crossSiteCheck(guard, shapes);
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (!check(req, res, req.path, res.locals.requestId as string)) next();
   };
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import helmet from 'helmet';
 
@@ -9,6 +10,15 @@ import helmet from 'helmet';
  * front of mlplane (mlplane itself serves plain HTTP).
  */
 export function securityHeaders(): RequestHandler {
+  const write = securityHeaderWriter();
+  return (_req, res, next) => {
+    write(res);
+    next();
+  };
+}
+
+/** Writes the security headers of {@link securityHeaders} on a response (for handlers outside Express). */
+export function securityHeaderWriter(): (response: Pick<ServerResponse, 'setHeader'>) => void {
   const headers = headersSetBy(
     helmet({
       contentSecurityPolicy: {
@@ -22,9 +32,8 @@ export function securityHeaders(): RequestHandler {
   );
   // The headers do not depend on the request: helmet runs once, at start, and every response gets
   // its result (helmet's twelve middleware calls per request cost 3% of a small request's CPU).
-  return (_req, res, next) => {
-    for (const [name, value] of headers) res.setHeader(name, value);
-    next();
+  return (response) => {
+    for (const [name, value] of headers) response.setHeader(name, value);
   };
 }
 
