@@ -15,6 +15,7 @@ import { createGraphQLPostHandler, isGraphQLJsonPost, type HttpRequestFacts } fr
 import { createRequestGuard } from './http/request-guard';
 import { cachedCheck } from './http/readiness-cache';
 import { expressMessageClasses } from './http/express-messages';
+import { graphqlErrorBody } from './http/json-response';
 import { graphiqlContentSecurityPolicy, securityHeaderWriter } from './http/security-headers';
 import { introspectionRules } from './introspection-policy';
 import type { AdmitOperation } from './limits/operation-admission';
@@ -289,13 +290,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const status = typeof error.status === 'number' && error.status >= 400 && error.status < 600 ? error.status : 500;
     const requestId = res.locals.requestId as string;
     if (status >= 500) logger.error({ err: error, requestId }, 'HTTP request failed');
-    res.status(status).json({
-      errors: [
+    res
+      .status(status)
+      .json(
         status < 500
-          ? { message: error.message ?? 'Bad request', extensions: { code: 'BAD_REQUEST', requestId } }
-          : { message: `Internal server error (request id ${requestId})`, extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } },
-      ],
-    });
+          ? graphqlErrorBody(error.message ?? 'Bad request', 'BAD_REQUEST', requestId)
+          : graphqlErrorBody(`Internal server error (request id ${requestId})`, 'INTERNAL_SERVER_ERROR', requestId),
+      );
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { appendVary, graphqlErrorBody, sendJson } from './json-response';
 import type { RequestGuard } from './request-guard';
 
@@ -54,13 +53,5 @@ export function crossSiteCheck(guard: RequestGuard, shapes: readonly ErrorShape[
       return true;
     }
     return false;
-  };
-}
-
-/** {@link crossSiteCheck} as Express middleware (the request id is the one `res.locals` holds). */
-export function crossSiteProtection(guard: RequestGuard, shapes: readonly ErrorShape[] = []): RequestHandler {
-  const check = crossSiteCheck(guard, shapes);
-  return (req: Request, res: Response, next: NextFunction) => {
-    if (!check(req, res, req.path, res.locals.requestId as string)) next();
   };
 }

@@ -4,20 +4,11 @@ import type { RequestHandler } from 'express';
 import helmet from 'helmet';
 
 /**
- * Security headers of every response (helmet): `X-Content-Type-Options: nosniff`, no framing
- * (`frame-ancestors 'none'`, `X-Frame-Options: DENY`), `Referrer-Policy: no-referrer`, and a
+ * Writes the security headers of every response (helmet): `X-Content-Type-Options: nosniff`, no
+ * framing (`frame-ancestors 'none'`, `X-Frame-Options: DENY`), `Referrer-Policy: no-referrer`, and a
  * Content-Security-Policy that lets an API response load nothing. HSTS is left to the TLS proxy in
  * front of mlplane (mlplane itself serves plain HTTP).
  */
-export function securityHeaders(): RequestHandler {
-  const write = securityHeaderWriter();
-  return (_req, res, next) => {
-    write(res);
-    next();
-  };
-}
-
-/** Writes the security headers of {@link securityHeaders} on a response (for handlers outside Express). */
 export function securityHeaderWriter(): (response: Pick<ServerResponse, 'setHeader'>) => void {
   const headers = headersSetBy(
     helmet({
